@@ -1,0 +1,105 @@
+import type { Command } from 'commander';
+import pg from 'pg';
+import type { Config } from '../config.js';
+import { openDatabase, redactUrl } from '../db/database.js';
+import { migrate, migrationStatus } from '../db/migrator.js';
+import { DEFAULT_DEMO_CONVERSATIONS, seedDemoData } from '../db/seed/load.js';
+import { createProgress } from './progress.js';
+
+type Out = (line: string) => void;
+
+/** Opens the configured database for one command and releases it afterwards. */
+async function withDatabase<T>(config: Config, fn: (url: string) => Promise<T>): Promise<T> {
+  const db = await openDatabase(config, () => {});
+  try {
+    return await fn(db.url);
+  } finally {
+    await db.stop();
+  }
+}
+
+const positiveInt = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${v}"`);
+  return n;
+};
+
+export function registerDbCommands(program: Command, config: () => Config, out: Out): void {
+  const db = program.command('db').description('database: migrations, demo data, status');
+
+  db.command('migrate')
+    .description('apply pending migrations from prisma/migrations (recorded as Prisma does)')
+    .action(() =>
+      withDatabase(config(), async (url) => {
+        const { applied } = await migrate(url, { log: out });
+        out(applied.length ? `applied ${applied.length} migration(s)` : 'database is up to date');
+      }),
+    );
+
+  db.command('seed')
+    .description('generate the deterministic demo dataset into an empty database')
+    .option('--conversations <n>', `conversations to generate (default ${DEFAULT_DEMO_CONVERSATIONS})`, positiveInt('--conversations'))
+    .option('--seed <s>', 'random seed: the same seed gives the same data', positiveInt('--seed'), 1)
+    .action((opts: { conversations?: number; seed: number }) =>
+      withDatabase(config(), async (url) => {
+        await migrate(url, { log: out });
+        const progress = createProgress('seeding', { unit: 'conversations' });
+        const summary = await seedDemoData(url, {
+          conversations: opts.conversations ?? DEFAULT_DEMO_CONVERSATIONS,
+          seed: opts.seed,
+          now: new Date(),
+          timezone: config().businessTimezone,
+          onProgress: (p) => progress.update(p.conversations, p.totalConversations),
+        });
+        progress.finish();
+        out(
+          `seeded ${summary.messages.toLocaleString('en-US')} messages in ${summary.conversations} conversations ` +
+            `(${summary.pages} pages, ${summary.sessions} sessions, ${summary.users} users) in ${summary.seconds.toFixed(1)} s`,
+        );
+      }),
+    );
+
+  db.command('reset')
+    .description('drop every table and re-apply migrations (destroys all data)')
+    .option('--yes', 'confirm that all data may be destroyed')
+    .action((opts: { yes?: boolean }) => {
+      if (!opts.yes) throw new Error('refusing to destroy data without --yes (pulse db reset --yes)');
+      return withDatabase(config(), async (url) => {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        try {
+          await client.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+        } finally {
+          await client.end();
+        }
+        await migrate(url, { log: out });
+        out('database reset: empty and migrated (pulse db seed adds demo data)');
+      });
+    });
+
+  db.command('status')
+    .description('show which database is used, its migrations and row counts')
+    .action(() =>
+      withDatabase(config(), async (url) => {
+        out(`database: ${redactUrl(url)} (${config().databaseUrl ? 'DATABASE_URL' : 'embedded'})`);
+        const s = await migrationStatus(url);
+        out(`migrations: ${s.applied.length} applied, ${s.pending.length} pending`);
+        for (const [label, names] of [['pending', s.pending], ['modified after apply', s.modified], ['failed', s.failed], ['unknown to this checkout', s.unknown]] as const) {
+          for (const n of names) out(`  ${label}: ${n}`);
+        }
+        if (s.applied.length === 0) return;
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        try {
+          const counts = await client.query<{ t: string; n: string }>(
+            `SELECT 'pages' t, count(*) n FROM pages UNION ALL SELECT 'conversations', count(*) FROM conversations
+             UNION ALL SELECT 'messages', count(*) FROM messages UNION ALL SELECT 'sessions', count(*) FROM sessions
+             UNION ALL SELECT 'daily_analyses', count(*) FROM daily_analyses UNION ALL SELECT 'users', count(*) FROM users`,
+          );
+          out(`rows: ${counts.rows.map((r) => `${r.t} ${Number(r.n).toLocaleString('en-US')}`).join(', ')}`);
+        } finally {
+          await client.end();
+        }
+      }),
+    );
+}
