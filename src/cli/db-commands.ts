@@ -9,7 +9,7 @@ import { createProgress } from './progress.js';
 type Out = (line: string) => void;
 
 /** Opens the configured database for one command and releases it afterwards. */
-async function withDatabase<T>(config: Config, fn: (url: string) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(config: Config, fn: (url: string) => Promise<T>): Promise<T> {
   const db = await openDatabase(config, () => {});
   try {
     return await fn(db.url);
@@ -68,7 +68,8 @@ export function registerDbCommands(program: Command, config: () => Config, out: 
         const client = new pg.Client({ connectionString: url });
         await client.connect();
         try {
-          await client.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+          // pgboss holds queue messages that point at jobs in public: drop both.
+          await client.query('DROP SCHEMA IF EXISTS pgboss CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
         } finally {
           await client.end();
         }

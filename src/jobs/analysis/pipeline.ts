@@ -1,0 +1,111 @@
+import type PgBoss from 'pg-boss';
+import pg from 'pg';
+import type { Config } from '../../config.js';
+import { DEFAULT_CSI_SETTINGS, type CsiSettings } from '../../domain/csi.js';
+import type { Scorer } from '../../domain/scoring/types.js';
+import { jobCounts, resetFailedJob } from '../../db/jobs-repo.js';
+import { LockKeys, withAdvisoryLock } from '../../db/locks.js';
+import { refreshMetrics } from '../../db/metrics-repo.js';
+import { ANALYSIS_QUEUE, inTransaction, startQueue } from '../queue.js';
+import { planAnalysis, type PlanResult } from './plan.js';
+import { startAnalysisWorker } from './worker.js';
+
+export interface Progress {
+  daysDone: number;
+  daysTotal: number;
+  failedJobs: number;
+}
+
+export interface AnalysisPipeline {
+  readonly scorer: Scorer;
+  plan(opts?: { conversationIds?: number[]; uploadId?: number }): Promise<PlanResult>;
+  /** Resolves when no job is pending or in progress (failed jobs stay failed). */
+  waitForIdle(onProgress?: (p: Progress) => void): Promise<Progress>;
+  retry(jobId: number): Promise<boolean>;
+  refreshMetrics(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function csiSettings(config: Pick<Config, 'csiWeights'>): CsiSettings {
+  return { ...DEFAULT_CSI_SETTINGS, weights: { ...DEFAULT_CSI_SETTINGS.weights, ...config.csiWeights } };
+}
+
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Puts a failed job back to pending and re-enqueues it, in one transaction; false if not failed. */
+export function retryJob(databaseUrl: string, boss: PgBoss, jobId: number): Promise<boolean> {
+  return withClient(databaseUrl, async (client) => {
+    await client.query('BEGIN');
+    try {
+      const ok = await resetFailedJob(client, jobId);
+      if (ok) await boss.send(ANALYSIS_QUEUE, { jobId }, { db: inTransaction(client) });
+      await client.query('COMMIT');
+      return ok;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    }
+  });
+}
+
+/** Starts the queue and `config.analysis.concurrency` workers in this process. */
+export async function startAnalysisPipeline(deps: {
+  databaseUrl: string;
+  config: Pick<Config, 'analysis' | 'businessTimezone' | 'csiWeights'>;
+  scorer: Scorer;
+  log?: (event: { msg: string; [k: string]: unknown }) => void;
+  /** Refresh the metric cache by itself a moment after work settles (the service does). */
+  autoRefreshMetrics?: boolean;
+}): Promise<AnalysisPipeline> {
+  const { databaseUrl, config, scorer } = deps;
+  const boss: PgBoss = await startQueue(databaseUrl, config.analysis);
+  let refreshTimer: NodeJS.Timeout | undefined;
+  const refresh = () =>
+    withAdvisoryLock(databaseUrl, LockKeys.metricsRefresh, () => withClient(databaseUrl, refreshMetrics));
+  const stopWorker = await startAnalysisWorker({
+    databaseUrl,
+    boss,
+    scorer,
+    settings: csiSettings(config),
+    timezone: config.businessTimezone,
+    concurrency: config.analysis.concurrency,
+    log: deps.log,
+    onSettled: deps.autoRefreshMetrics
+      ? () => {
+          // Many jobs settle in a burst: refresh once, shortly after the last of them.
+          clearTimeout(refreshTimer);
+          refreshTimer = setTimeout(() => void refresh().catch(() => {}), 2000);
+        }
+      : undefined,
+  });
+
+  return {
+    scorer,
+    plan: (opts = {}) =>
+      planAnalysis(databaseUrl, boss, { timezone: config.businessTimezone, batchSize: config.analysis.batchSize, ...opts }),
+    async waitForIdle(onProgress) {
+      for (;;) {
+        const c = await withClient(databaseUrl, (client) => jobCounts(client));
+        const p = { daysDone: c.daysDone, daysTotal: c.daysTotal, failedJobs: c.failed };
+        onProgress?.(p);
+        if (c.pending + c.in_progress === 0) return p;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    },
+    retry: (jobId) => retryJob(databaseUrl, boss, jobId),
+    refreshMetrics: refresh,
+    async stop() {
+      clearTimeout(refreshTimer);
+      await stopWorker();
+      await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+    },
+  };
+}

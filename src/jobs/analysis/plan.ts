@@ -1,0 +1,40 @@
+import type PgBoss from 'pg-boss';
+import pg from 'pg';
+import { createJobs, planChangedDays } from '../../db/analysis-repo.js';
+import { ANALYSIS_QUEUE, inTransaction } from '../queue.js';
+
+export interface PlanResult {
+  days: number;
+  jobIds: number[];
+}
+
+/**
+ * Finds the conversation-days that are new or changed since a chat was last processed and
+ * enqueues them as jobs of `batchSize` days. Rows, jobs, queue messages and the processed-chat
+ * memory commit in one transaction, so a crash never leaves days planned but not enqueued.
+ */
+export async function planAnalysis(
+  databaseUrl: string,
+  boss: PgBoss,
+  opts: { timezone: string; batchSize: number; conversationIds?: number[]; uploadId?: number },
+): Promise<PlanResult> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    const days = await planChangedDays(client, opts.timezone, opts.conversationIds);
+    const batches: number[][] = [];
+    for (let i = 0; i < days.length; i += opts.batchSize) batches.push(days.slice(i, i + opts.batchSize));
+    const jobIds = await createJobs(client, batches, opts.uploadId);
+    if (jobIds.length > 0) {
+      await boss.insert(jobIds.map((jobId) => ({ name: ANALYSIS_QUEUE, data: { jobId } })), { db: inTransaction(client) });
+    }
+    await client.query('COMMIT');
+    return { days: days.length, jobIds };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,21 @@
+import { computeCsi, type CsiSettings, type MicroMetrics } from '../../domain/csi.js';
+import type { ConversationDay, Scorer } from '../../domain/scoring/types.js';
+import { timeMetrics } from '../../domain/time-metrics.js';
+import type { DayResult } from '../../db/analysis-repo.js';
+
+/** Time metrics from timestamps, judgements from the scorer, then pillars and CSI. */
+export async function scoreDays(days: ConversationDay[], scorer: Scorer, settings: CsiSettings): Promise<DayResult[]> {
+  const judged = new Map((await scorer.score(days)).map((r) => [r.key, r.scores]));
+  return days.map((day) => {
+    const scores = judged.get(day.key) ?? null;
+    const metrics: MicroMetrics = {
+      sentimentScore: scores?.sentimentScore ?? null,
+      sentimentShift: scores?.sentimentShift ?? null,
+      resolutionAchieved: scores?.resolutionAchieved ?? null,
+      fcrScore: scores?.fcrScore ?? null,
+      ces: scores?.ces ?? null,
+      ...timeMetrics(day.messages),
+    };
+    return { id: Number(day.key), metrics, csi: computeCsi(metrics, settings) };
+  });
+}

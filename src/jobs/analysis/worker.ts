@@ -1,0 +1,93 @@
+import type PgBoss from 'pg-boss';
+import pg from 'pg';
+import type { CsiSettings } from '../../domain/csi.js';
+import type { Scorer } from '../../domain/scoring/types.js';
+import { loadJobDays, saveDayResults } from '../../db/analysis-repo.js';
+import { completeJob, recordJobError, startJob } from '../../db/jobs-repo.js';
+import { ANALYSIS_QUEUE } from '../queue.js';
+import { scoreDays } from './score-days.js';
+
+export interface WorkerDeps {
+  databaseUrl: string;
+  boss: PgBoss;
+  scorer: Scorer;
+  settings: CsiSettings;
+  timezone: string;
+  concurrency: number;
+  log?: (event: { msg: string; [k: string]: unknown }) => void;
+  /** Called after each job settles (completed or failed), e.g. to refresh the metric cache. */
+  onSettled?: () => void;
+}
+
+/**
+ * Handles one analysis job. Delivery is at-least-once, so the handler is idempotent: it
+ * recomputes the job's days from the messages and overwrites them; a repeat writes the same
+ * values, and a job already completed is acknowledged without work.
+ */
+export async function handleAnalysisJob(
+  deps: Pick<WorkerDeps, 'scorer' | 'settings' | 'timezone'>,
+  pool: pg.Pool,
+  jobId: number,
+): Promise<{ scored: number; missing: number } | undefined> {
+  const client = await pool.connect();
+  try {
+    if (!(await startJob(client, jobId))) return undefined;
+    const days = await loadJobDays(client, jobId, deps.timezone);
+    const results = await scoreDays(days, deps.scorer, deps.settings);
+    const summary = { scored: results.length, missing: results.filter((r) => r.csi.missing.length > 0).length };
+    await client.query('BEGIN');
+    try {
+      await saveDayResults(client, results, deps.scorer);
+      await completeJob(client, jobId, { ...summary, scorer: `${deps.scorer.name}@${deps.scorer.version}` });
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    }
+    return summary;
+  } finally {
+    client.release();
+  }
+}
+
+/** Registers `concurrency` pollers on the analysis queue; returns a function that stops them. */
+export async function startAnalysisWorker(deps: WorkerDeps): Promise<() => Promise<void>> {
+  const pool = new pg.Pool({ connectionString: deps.databaseUrl, max: deps.concurrency + 1 });
+  const log = deps.log ?? (() => {});
+  const handler = async ([job]: PgBoss.JobWithMetadata<{ jobId: number }>[]) => {
+    if (!job) return;
+    const jobId = job.data.jobId;
+    try {
+      const summary = await handleAnalysisJob(deps, pool, jobId);
+      if (summary) log({ msg: 'analysis job completed', jobId, ...summary });
+    } catch (err) {
+      const final = job.retryCount >= job.retryLimit;
+      const error = err instanceof Error ? err : new Error(String(err));
+      error.message = `${error.message} (analysis job ${jobId}, attempt ${job.retryCount + 1} of ${job.retryLimit + 1})`;
+      await pool
+        .connect()
+        .then(async (c) => {
+          try {
+            await recordJobError(c, jobId, error, final);
+          } finally {
+            c.release();
+          }
+        })
+        .catch(() => {});
+      log({ msg: final ? 'analysis job failed' : 'analysis job attempt failed, will retry', jobId, error: error.message });
+      throw error; // pg-boss schedules the retry with exponential backoff
+    } finally {
+      deps.onSettled?.();
+    }
+  };
+  const ids: string[] = [];
+  for (let i = 0; i < deps.concurrency; i++) {
+    ids.push(
+      await deps.boss.work(ANALYSIS_QUEUE, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 }, handler),
+    );
+  }
+  return async () => {
+    for (const id of ids) await deps.boss.offWork({ id });
+    await pool.end();
+  };
+}

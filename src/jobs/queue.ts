@@ -1,0 +1,47 @@
+import PgBoss from 'pg-boss';
+import type pg from 'pg';
+
+// The Postgres-backed queue (pg-boss, in its own `pgboss` schema). Our `jobs` table is the
+// record people see; pg-boss only carries `{ jobId }` messages and their retries.
+
+export const ANALYSIS_QUEUE = 'analysis';
+
+export interface QueueOptions {
+  /** Attempts in all, so retryLimit = maxAttempts − 1. */
+  maxAttempts: number;
+  /** A job active longer than this is treated as abandoned (its worker died) and retried. */
+  jobTimeoutSeconds: number;
+}
+
+export async function startQueue(databaseUrl: string, opts: QueueOptions): Promise<PgBoss> {
+  const boss = new PgBoss({
+    connectionString: databaseUrl,
+    max: 4,
+    // Expired (abandoned) jobs are found by maintenance: run it often enough that a killed
+    // worker's job is picked up again soon after its timeout.
+    maintenanceIntervalSeconds: Math.max(1, Math.min(60, Math.floor(opts.jobTimeoutSeconds / 2))),
+    monitorStateIntervalSeconds: 60,
+  });
+  boss.on('error', () => {
+    // Connection blips are retried by pg-boss itself; callers log job failures, not these.
+  });
+  await boss.start();
+  const queue = {
+    name: ANALYSIS_QUEUE,
+    retryLimit: opts.maxAttempts - 1,
+    retryDelay: 1,
+    retryBackoff: true,
+    expireInSeconds: opts.jobTimeoutSeconds,
+  };
+  if (await boss.getQueue(ANALYSIS_QUEUE)) await boss.updateQueue(ANALYSIS_QUEUE, queue);
+  else await boss.createQueue(ANALYSIS_QUEUE, queue).catch(async (err: Error) => {
+    // Another process created it between our check and create.
+    if (!(await boss.getQueue(ANALYSIS_QUEUE))) throw err;
+  });
+  return boss;
+}
+
+/** Lets pg-boss enqueue inside our own transaction: the job rows and the messages commit together. */
+export function inTransaction(client: pg.ClientBase): { executeSql(text: string, values: unknown[]): Promise<{ rows: unknown[] }> } {
+  return { executeSql: (text, values) => client.query(text, values) };
+}

@@ -1,0 +1,87 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type pg from 'pg';
+import { z } from 'zod';
+import { findJob, listJobs } from '../db/jobs-repo.js';
+import { readMetrics } from '../db/metrics-repo.js';
+import { AppError } from '../errors.js';
+
+export interface AnalysisRouteDeps {
+  pool: pg.Pool;
+  /** Re-enqueues a failed job; absent when this process runs no queue. */
+  retryJob?: (jobId: number) => Promise<boolean>;
+}
+
+const idParam = z.object({ id: z.coerce.number({ error: 'id must be a positive integer' }).int().positive({ error: 'id must be a positive integer' }) });
+const jobsQuery = z.object({
+  status: z.enum(['pending', 'in_progress', 'completed', 'failed'], { error: 'status must be pending, in_progress, completed or failed' }).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new AppError('BAD_REQUEST', r.error.issues.map((i) => i.message).join('; '));
+  return r.data;
+}
+
+export function analysisRoutes(deps: AnalysisRouteDeps): FastifyPluginAsync {
+  return async (app) => {
+    app.get('/api/jobs', async (req) => {
+      const q = parse(jobsQuery, req.query);
+      const client = await deps.pool.connect();
+      try {
+        return { jobs: await listJobs(client, q) };
+      } finally {
+        client.release();
+      }
+    });
+
+    app.post('/api/jobs/:id/retry', async (req, reply) => {
+      const { id } = parse(idParam, req.params);
+      if (!deps.retryJob) throw new AppError('DB_NOT_READY', 'the analysis queue is not running in this process');
+      const client = await deps.pool.connect();
+      let job;
+      try {
+        job = await findJob(client, id);
+      } finally {
+        client.release();
+      }
+      if (!job) throw new AppError('NOT_FOUND', `no job ${id}`);
+      if (job.status !== 'failed') throw new AppError('CONFLICT', `job ${id} is ${job.status}; only failed jobs can be retried`);
+      await deps.retryJob(id);
+      return reply.status(202).send({ id, status: 'pending' });
+    });
+
+    app.get('/api/conversations/:id/analysis', async (req) => {
+      const { id } = parse(idParam, req.params);
+      const { rows: conv } = await deps.pool.query(
+        `SELECT c.id, c.fb_chat_id AS "fbChatId", p.name AS page, c.total_messages AS "totalMessages",
+           c.first_message_at AS "firstMessageAt", c.last_message_at AS "lastMessageAt"
+         FROM conversations c JOIN pages p ON p.id = c.page_id WHERE c.id = $1`,
+        [id],
+      );
+      if (conv.length === 0) throw new AppError('NOT_FOUND', `no conversation ${id}`);
+      const { rows: days } = await deps.pool.query(
+        `SELECT to_char(day, 'YYYY-MM-DD') AS day, message_count AS "messageCount",
+           sentiment_score AS "sentimentScore", sentiment_shift AS "sentimentShift",
+           resolution_achieved AS "resolutionAchieved", fcr_score AS "fcrScore", ces,
+           first_response_time AS "firstResponseTime", avg_response_time AS "avgResponseTime",
+           total_handling_time AS "totalHandlingTime", effectiveness, effort, efficiency, empathy, csi,
+           missing_metrics AS "missingMetrics", scorer_name AS "scorerName", scorer_version AS "scorerVersion",
+           analyzed_at AS "analyzedAt"
+         FROM daily_analyses WHERE conversation_id = $1 ORDER BY day`,
+        [id],
+      );
+      return { conversation: conv[0], days };
+    });
+
+    app.get('/api/metrics', async () => {
+      const client = await deps.pool.connect();
+      try {
+        const metrics = await readMetrics(client);
+        return { metrics, calculatedAt: metrics[0]?.calculatedAt ?? null };
+      } finally {
+        client.release();
+      }
+    });
+  };
+}
