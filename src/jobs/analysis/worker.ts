@@ -54,12 +54,13 @@ export async function handleAnalysisJob(
 export async function startAnalysisWorker(deps: WorkerDeps): Promise<() => Promise<void>> {
   const pool = new pg.Pool({ connectionString: deps.databaseUrl, max: deps.concurrency + 1 });
   const log = deps.log ?? (() => {});
-  const handler = async ([job]: PgBoss.JobWithMetadata<{ jobId: number }>[]) => {
+  const handler = (self: { id?: string }) => async ([job]: PgBoss.JobWithMetadata<{ jobId: number }>[]) => {
     if (!job) return;
     const jobId = job.data.jobId;
+    const started = performance.now();
     try {
       const summary = await handleAnalysisJob(deps, pool, jobId);
-      if (summary) log({ msg: 'analysis job completed', jobId, ...summary });
+      if (summary) log({ msg: 'analysis job completed', jobId, ...summary, ms: Math.round(performance.now() - started) });
     } catch (err) {
       const final = job.retryCount >= job.retryLimit;
       const error = err instanceof Error ? err : new Error(String(err));
@@ -78,13 +79,16 @@ export async function startAnalysisWorker(deps: WorkerDeps): Promise<() => Promi
       throw error; // pg-boss schedules the retry with exponential backoff
     } finally {
       deps.onSettled?.();
+      // pg-boss sleeps a polling interval after every fetch, even a fruitful one; while there
+      // is work, ask for the next job at once instead.
+      if (self.id) deps.boss.notifyWorker(self.id);
     }
   };
   const ids: string[] = [];
   for (let i = 0; i < deps.concurrency; i++) {
-    ids.push(
-      await deps.boss.work(ANALYSIS_QUEUE, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 }, handler),
-    );
+    const self: { id?: string } = {};
+    self.id = await deps.boss.work(ANALYSIS_QUEUE, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 }, handler(self));
+    ids.push(self.id);
   }
   return async () => {
     for (const id of ids) await deps.boss.offWork({ id });

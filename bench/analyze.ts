@@ -1,0 +1,86 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { loadConfig } from '../src/config.ts';
+import { loadJobDays } from '../src/db/analysis-repo.ts';
+import { startEmbedded } from '../src/db/embedded.ts';
+import { migrate } from '../src/db/migrator.ts';
+import { seedDemoData } from '../src/db/seed/load.ts';
+import { createOfflineScorer } from '../src/domain/scoring/offline-scorer.ts';
+import { csiSettings, startAnalysisPipeline } from '../src/jobs/analysis/pipeline.ts';
+import { scoreDays } from '../src/jobs/analysis/score-days.ts';
+import { freePort } from '../tests/helpers/net.ts';
+
+// Conversation-days per second through the whole pipeline (plan → pg-boss → workers →
+// offline scorer → UPDATE) on a seeded database. Baseline, same run: scoring the same days
+// in memory only (no queue, no writes), i.e. the pure compute the pipeline wraps.
+//   npm run bench -- analyze [--conversations N] [--batch N] [--concurrency N]
+// Target: ≥ 2,000 conversation-days/s.
+
+const log = (msg: string) => process.stderr.write(`[bench:analyze] ${msg}\n`);
+
+function arg(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(name);
+  const v = i >= 0 ? Number(args[i + 1]) : fallback;
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} expects a positive integer`);
+  return v;
+}
+
+export async function run(args: string[]): Promise<void> {
+  const conversations = arg(args, '--conversations', 12_000);
+  const batchSize = arg(args, '--batch', 200);
+  const concurrency = arg(args, '--concurrency', 2);
+  const dir = await mkdtemp(path.join(tmpdir(), 'pulse-bench-'));
+  const server = await startEmbedded({ dataDir: dir, port: await freePort(), database: 'pulse_bench' });
+  try {
+    await migrate(server.url);
+    log(`seeding ${conversations} conversations`);
+    const seeded = await seedDemoData(server.url, { conversations, seed: 7, now: new Date('2026-11-22T12:00:00Z'), timezone: 'UTC' });
+    log(`seeded ${seeded.messages} messages`);
+
+    const config = { ...loadConfig({ ANALYSIS_BATCH_SIZE: String(batchSize), ANALYSIS_CONCURRENCY: String(concurrency) }) };
+    const scorer = createOfflineScorer();
+    const pipeline = await startAnalysisPipeline({ databaseUrl: server.url, config, scorer });
+    const started = performance.now();
+    const planned = await pipeline.plan();
+    log(`planned ${planned.days} days in ${planned.jobIds.length} jobs (${((performance.now() - started) / 1000).toFixed(2)} s)`);
+    const done = await pipeline.waitForIdle((p) => log(`${p.daysDone}/${p.daysTotal} days`));
+    const seconds = (performance.now() - started) / 1000;
+    await pipeline.stop();
+
+    // Baseline: the same days, loaded once into memory, scored without queue or writes.
+    const client = new pg.Client({ connectionString: server.url });
+    await client.connect();
+    const days = [];
+    for (const jobId of planned.jobIds) days.push(...(await loadJobDays(client, jobId, 'UTC')));
+    await client.end();
+    const baseStarted = performance.now();
+    await scoreDays(days, scorer, csiSettings(config));
+    const baseSeconds = (performance.now() - baseStarted) / 1000;
+
+    const daysPerSecond = done.daysDone / seconds;
+    const baselineDaysPerSecond = days.length / baseSeconds;
+    console.log(
+      JSON.stringify({
+        bench: 'analyze',
+        scorer: `${scorer.name}@${scorer.version}`,
+        days: done.daysDone,
+        failedJobs: done.failedJobs,
+        batchSize,
+        concurrency,
+        seconds: round(seconds),
+        daysPerSecond: Math.round(daysPerSecond),
+        baselineDaysPerSecond: Math.round(baselineDaysPerSecond),
+        ratio: round(daysPerSecond / baselineDaysPerSecond),
+        target: 2000,
+        peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      }),
+    );
+  } finally {
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
