@@ -57,3 +57,14 @@ export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase>
     },
   };
 }
+
+/** A copy of a database (CREATE DATABASE … TEMPLATE): nobody may be connected to the source. */
+export async function cloneDatabase(sourceUrl: string, prefix = 'clone'): Promise<{ url: string; drop(): Promise<void> }> {
+  const source = new URL(sourceUrl).pathname.slice(1);
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
+  await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${source}`));
+  return {
+    url: withDatabase(inject('pgAdminUrl'), name),
+    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+}
