@@ -1,11 +1,11 @@
 import exitHook from 'async-exit-hook';
-import pg from 'pg';
 import { build, type Readiness } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createPrisma } from './db/client.js';
 import { openDatabase, redactUrl } from './db/database.js';
 import { LockKeys, withAdvisoryLock } from './db/locks.js';
 import { migrate } from './db/migrator.js';
+import { createPool } from './db/pool.js';
 import { DEFAULT_DEMO_CONVERSATIONS, hasData, seedDemoData } from './db/seed/load.js';
 import { channelStatuses } from './domain/channels.js';
 import { startAnalysisPipeline, type AnalysisPipeline } from './jobs/analysis/pipeline.js';
@@ -22,7 +22,7 @@ async function main(config: Config): Promise<void> {
   logger.info({ database: redactUrl(db.url), kind: db.kind }, 'database opened');
 
   const prisma = createPrisma(db.url);
-  const pool = new pg.Pool({ connectionString: db.url, max: 5 });
+  const pool = createPool(db.url, 5, (err) => logger.warn({ err }, 'idle database connection lost'));
   const readiness: Readiness = { ready: false, phase: 'migrating' };
   let app: Awaited<ReturnType<typeof build>> | undefined;
   let pipeline: AnalysisPipeline | undefined;

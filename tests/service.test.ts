@@ -8,13 +8,14 @@ import { readMigrations } from '../src/db/migrator.ts';
 import { isAlive, pidOfPostmaster } from '../src/db/processes.ts';
 import { createEmptyDatabase } from './helpers/db.ts';
 import { freePort } from './helpers/net.ts';
-import { startService } from './helpers/service.ts';
+import { killAllServices, startService } from './helpers/service.ts';
 import { startSystemPostgres } from './helpers/system-postgres.ts';
 
 // The service as a process: embedded lifecycle, DATABASE_URL, concurrent starts, bad config.
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
+  killAllServices();
   for (const c of cleanups.reverse()) await c().catch(() => {});
 });
 
@@ -40,6 +41,12 @@ describe('embedded PostgreSQL lifecycle', () => {
     const pgPort = await freePort();
     const env = { DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort), DEMO_DATA: 'false' };
     const pgDir = path.join(dataDir, 'pg');
+    // Registered before the data dir's removal (cleanups run in reverse): a failed run must
+    // not leave an orphaned postgres behind.
+    cleanups.push(async () => {
+      const pid = await pidOfPostmaster(pgDir);
+      if (pid && isAlive(pid)) process.kill(pid, 'SIGINT');
+    });
 
     const first = startService(env, await freePort());
     await first.waitReady();

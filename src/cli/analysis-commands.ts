@@ -3,9 +3,7 @@ import pg from 'pg';
 import type { Config } from '../config.js';
 import { listJobs, type JobStatus } from '../db/jobs-repo.js';
 import { migrate } from '../db/migrator.js';
-import { retryJob, startAnalysisPipeline, type AnalysisPipeline } from '../jobs/analysis/pipeline.js';
-import { startQueue } from '../jobs/queue.js';
-import { createScorer } from '../jobs/analysis/scorer.js';
+import type { AnalysisPipeline } from '../jobs/analysis/pipeline.js';
 import { withDatabase } from './db-commands.js';
 import { createProgress } from './progress.js';
 
@@ -15,6 +13,9 @@ const STATUSES: JobStatus[] = ['pending', 'in_progress', 'completed', 'failed'];
 
 /** Opens the database and the queue for one command. */
 export async function withPipeline<T>(config: Config, fn: (p: AnalysisPipeline, url: string) => Promise<T>): Promise<T> {
+  // Loaded on use: the queue and the LLM client are heavy, and `pulse --help` needs neither.
+  const { startAnalysisPipeline } = await import('../jobs/analysis/pipeline.js');
+  const { createScorer } = await import('../jobs/analysis/scorer.js');
   return withDatabase(config, async (url) => {
     await migrate(url);
     const pipeline = await startAnalysisPipeline({ databaseUrl: url, config, scorer: createScorer(config) });
@@ -77,6 +78,8 @@ export function registerAnalysisCommands(program: Command, config: () => Config,
       withDatabase(config(), async (url) => {
         const jobId = Number(id);
         if (!Number.isInteger(jobId) || jobId < 1) throw new Error(`job id must be a positive integer, got "${id}"`);
+        const { startQueue } = await import('../jobs/queue.js');
+        const { retryJob } = await import('../jobs/analysis/pipeline.js');
         const boss = await startQueue(url, config().analysis);
         try {
           if (!(await retryJob(url, boss, jobId))) throw new Error(`job ${jobId} is not a failed job`);

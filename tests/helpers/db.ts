@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { createPrisma, type Db } from '../../src/db/client.ts';
+import { createPool } from '../../src/db/pool.ts';
 
 export interface TestDatabase {
   /** URL of this file's own database, already migrated (a copy of the template). */
@@ -44,7 +45,7 @@ export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase>
   await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${inject('pgTemplate')}`));
   const url = withDatabase(inject('pgAdminUrl'), name);
   const prisma = createPrisma(url, { max: 4 });
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  const pool = createPool(url, 4);
   return {
     url,
     name,

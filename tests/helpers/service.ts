@@ -16,12 +16,21 @@ export interface RunningService {
   get(pathname: string): Promise<Response>;
 }
 
+const running = new Set<ChildProcess>();
+
+/** Kills services a failed test left running, so the run's cleanup never waits on them. */
+export function killAllServices(): void {
+  for (const proc of running) if (proc.exitCode === null) proc.kill('SIGKILL');
+  running.clear();
+}
+
 export function startService(env: Record<string, string>, port: number): RunningService {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(proc);
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));

@@ -47,11 +47,11 @@ export async function startSystemPostgres(): Promise<SystemPostgres> {
     url,
     version,
     stop: async () => {
-      await new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) return resolve();
-        proc.once('exit', () => resolve());
-        proc.kill('SIGINT');
-      });
+      // pg_ctl, not a signal to our child: as root the child is runuser, which does not
+      // pass signals on to postgres.
+      const [stopCmd, stopArgs] = wrap(path.join(bin, 'pg_ctl'), ['-D', data, 'stop', '-m', 'immediate', '-w']);
+      spawnSync(stopCmd, stopArgs, { stdio: 'ignore' });
+      if (proc.exitCode === null) await new Promise((resolve) => proc.once('exit', resolve));
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -62,7 +62,7 @@ async function waitForServer(url: string): Promise<string> {
     const c = new pg.Client({ connectionString: url });
     try {
       await c.connect();
-      const r = await c.query<{ v: string }>('SHOW server_version');
+      const r = await c.query<{ v: string }>("SELECT current_setting('server_version') AS v");
       await c.end();
       return r.rows[0]!.v;
     } catch {

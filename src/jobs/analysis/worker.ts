@@ -1,5 +1,6 @@
 import type PgBoss from 'pg-boss';
-import pg from 'pg';
+import type pg from 'pg';
+import { createPool } from '../../db/pool.js';
 import type { CsiSettings } from '../../domain/csi.js';
 import type { Scorer } from '../../domain/scoring/types.js';
 import { loadJobDays, saveDayResults } from '../../db/analysis-repo.js';
@@ -52,8 +53,8 @@ export async function handleAnalysisJob(
 
 /** Registers `concurrency` pollers on the analysis queue; returns a function that stops them. */
 export async function startAnalysisWorker(deps: WorkerDeps): Promise<() => Promise<void>> {
-  const pool = new pg.Pool({ connectionString: deps.databaseUrl, max: deps.concurrency + 1 });
   const log = deps.log ?? (() => {});
+  const pool = createPool(deps.databaseUrl, deps.concurrency + 1, (err) => log({ msg: 'idle database connection lost', error: err.message }));
   const handler = (self: { id?: string }) => async ([job]: PgBoss.JobWithMetadata<{ jobId: number }>[]) => {
     if (!job) return;
     const jobId = job.data.jobId;
