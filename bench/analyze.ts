@@ -15,7 +15,7 @@ import { freePort } from '../tests/helpers/net.ts';
 // Conversation-days per second through the whole pipeline (plan → pg-boss → workers →
 // offline scorer → UPDATE) on a seeded database. Baseline, same run: scoring the same days
 // in memory only (no queue, no writes), i.e. the pure compute the pipeline wraps.
-//   npm run bench -- analyze [--conversations N] [--batch N] [--concurrency N]
+//   npm run bench -- analyze [--conversations N] [--batch N] [--concurrency N]  (defaults: ANALYSIS_* defaults)
 // Target: ≥ 2,000 conversation-days/s.
 
 const log = (msg: string) => process.stderr.write(`[bench:analyze] ${msg}\n`);
@@ -29,8 +29,10 @@ function arg(args: string[], name: string, fallback: number): number {
 
 export async function run(args: string[]): Promise<void> {
   const conversations = arg(args, '--conversations', 12_000);
-  const batchSize = arg(args, '--batch', 200);
-  const concurrency = arg(args, '--concurrency', 2);
+  // The product's defaults unless overridden, so the figure is what a deployment gets.
+  const defaults = loadConfig({}).analysis;
+  const batchSize = arg(args, '--batch', defaults.batchSize);
+  const concurrency = arg(args, '--concurrency', defaults.concurrency);
   const dir = await mkdtemp(path.join(tmpdir(), 'pulse-bench-'));
   const server = await startEmbedded({ dataDir: dir, port: await freePort(), database: 'pulse_bench' });
   try {
