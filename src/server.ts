@@ -11,6 +11,7 @@ import { channelStatuses } from './domain/channels.js';
 import { startAnalysisPipeline, type AnalysisPipeline } from './jobs/analysis/pipeline.js';
 import { createScorer } from './jobs/analysis/scorer.js';
 import { createLogger, type Logger } from './logger.js';
+import { uploadsRoutes } from './routes/uploads.js';
 
 // The service entry point: open the database (embedded unless DATABASE_URL), migrate, start
 // the analysis workers, listen, then prepare demo data while /readyz says what it is doing.
@@ -56,7 +57,17 @@ async function main(config: Config): Promise<void> {
     const jobLog = logger.child({ component: 'analysis' });
     const scorer = createScorer(config, (e) => jobLog.info(e));
     pipeline = await startAnalysisPipeline({ databaseUrl: db.url, config, scorer, log: (e) => jobLog.debug(e), autoRefreshMetrics: true });
-    app = await build({ prisma, logger, readiness, pool, retryJob: pipeline.retry });
+    const analysis = pipeline;
+    const uploads = uploadsRoutes({
+      databaseUrl: db.url,
+      dataDir: config.dataDir,
+      maxBytes: config.uploadMaxBytes,
+      timezone: config.businessTimezone,
+      afterImport: async (_url, r) => {
+        if (r.conversationIds.length > 0) await analysis.plan({ conversationIds: r.conversationIds, uploadId: r.uploadId });
+      },
+    });
+    app = await build({ prisma, logger, readiness, pool, retryJob: pipeline.retry, plugins: [uploads] });
     await app.listen({ port: config.port, host: config.host });
     const seeded = await prepareDemoData(config, db.url, readiness, logger);
     await analyse(pipeline, seeded, readiness, logger);

@@ -1,0 +1,190 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { startEmbedded } from '../src/db/embedded.ts';
+import { migrate } from '../src/db/migrator.ts';
+import { importPath } from '../src/import/index.ts';
+
+// Imports an N-message social-inbox CSV (default 1,000,000), generated into a temp file, and
+// compares the rate with a baseline measured in the same run: a raw COPY of the same
+// messages into a bare table (the messages columns; no indexes, keys or foreign keys).
+//   npm run bench -- import [--messages N]
+
+const log = (msg: string) => process.stderr.write(`[bench:import] ${msg}\n`);
+const round = (x: number) => Math.round(x * 100) / 100;
+
+function parseArgs(args: string[]): { messages: number } {
+  const i = args.indexOf('--messages');
+  const messages = i >= 0 ? Number(args[i + 1]) : 1_000_000;
+  if (!Number.isInteger(messages) || messages <= 0) throw new Error('--messages expects a positive integer');
+  return { messages };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+const PAGES = [
+  { id: '104882371956210', name: 'Sunny Shop' },
+  { id: '108357902144683', name: 'Sunny Travel' },
+  { id: '112640087532914', name: 'Sunny Outlet' },
+];
+const CUSTOMER_LINES = ['Hi, where is my order #{n}?', 'Can I change the delivery address, please?', 'It arrived damaged 😞', 'Do you ship to "Spain", Portugal or Italy?', 'thanks!'];
+const AGENT_LINES = ['Hello! Let me check that for you.', 'Your order #{n} left our warehouse today, it should arrive in 2-3 days.', 'Sorry about that – a replacement is on its way.', 'Yes, we ship to all of them, free over 50 €.'];
+const AGENTS = [{ id: 'U01', name: 'Ann' }, { id: 'U02', name: 'Bob' }, { id: 'bot', name: 'Sunny Bot', type: 'bot' }];
+const START = Date.UTC(2026, 7, 1);
+
+interface Msg {
+  chat: string;
+  mid: string;
+  page: (typeof PAGES)[number];
+  toCompany: boolean;
+  text: string;
+  atMs: number;
+  agent: (typeof AGENTS)[number] | null;
+}
+
+/** Deterministic conversations of ~20 messages; the CSV and the baseline see the same ones. */
+function* generate(n: number): Generator<Msg> {
+  let seed = 20261122;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  let i = 0;
+  for (let c = 0; i < n; c++) {
+    const page = PAGES[c % PAGES.length]!;
+    const length = 6 + Math.floor(rand() * 28);
+    let at = START + Math.floor(rand() * 90 * 86_400_000);
+    for (let k = 0; k < length && i < n; k++, i++) {
+      const toCompany = k % 2 === 0;
+      const lines = toCompany ? CUSTOMER_LINES : AGENT_LINES;
+      at += 5_000 + Math.floor(rand() * 600_000);
+      yield {
+        chat: `t_bench_${c}`,
+        mid: `m_bench_${i}`,
+        page,
+        toCompany,
+        text: lines[Math.floor(rand() * lines.length)]!.replace('{n}', String(10_000 + c)),
+        atMs: at,
+        agent: toCompany ? null : AGENTS[Math.floor(rand() * AGENTS.length)]!,
+      };
+    }
+  }
+}
+
+const csvCell = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+async function writeCsv(file: string, n: number): Promise<void> {
+  async function* chunks() {
+    let chunk = 'fb_chat_id,message_id,direction,message_content,social_create_time,agent_info,page_id,page_name\n';
+    for (const m of generate(n)) {
+      chunk += `${m.chat},${m.mid},${m.toCompany ? 'to_company' : 'to_client'},${csvCell(m.text)},${new Date(m.atMs).toISOString()},${m.agent ? csvCell(JSON.stringify(m.agent)) : ''},${m.page.id},${m.page.name}\n`;
+      if (chunk.length >= 1 << 20) {
+        yield chunk;
+        chunk = '';
+      }
+    }
+    yield chunk;
+  }
+  await pipeline(Readable.from(chunks()), createWriteStream(file));
+}
+
+const copyText = (s: string) => s.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
+
+async function baseline(url: string, n: number): Promise<{ rows: number; seconds: number }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('CREATE TABLE bench_raw_messages (LIKE messages)');
+    const conversations = new Map<string, number>();
+    function* rows() {
+      let chunk = '';
+      let id = 0;
+      for (const m of generate(n)) {
+        let conv = conversations.get(m.chat);
+        if (conv === undefined) conversations.set(m.chat, (conv = conversations.size + 1));
+        const agent = m.agent ? copyText(JSON.stringify(m.agent)) : '\\N';
+        chunk += `${++id}\t${conv}\t${m.mid}\t${m.toCompany ? 'to_company' : 'to_client'}\t${m.toCompany ? 'customer' : m.agent?.id === 'bot' ? 'bot' : 'human_agent'}\t${copyText(m.text)}\t\\N\t${new Date(m.atMs).toISOString()}\t${agent}\t${new Date(m.atMs).toISOString()}\n`;
+        if (chunk.length >= 1 << 20) {
+          yield chunk;
+          chunk = '';
+        }
+      }
+      yield chunk;
+    }
+    const started = performance.now();
+    const copy = client.query(copyFrom('COPY bench_raw_messages (id, conversation_id, mid, direction, sender_kind, text, attachments, social_create_time, agent_info, created_at) FROM STDIN'));
+    await pipeline(Readable.from(rows(), { objectMode: false }), copy);
+    const seconds = (performance.now() - started) / 1000;
+    await client.query('DROP TABLE bench_raw_messages');
+    await client.query('CHECKPOINT'); // so the import does not pay for the baseline's dirty pages
+    return { rows: copy.rowCount, seconds };
+  } finally {
+    await client.end();
+  }
+}
+
+export async function run(args: string[]): Promise<void> {
+  const { messages } = parseArgs(args);
+  const dir = await mkdtemp(path.join(tmpdir(), 'pulse-bench-import-'));
+  log(`starting embedded PostgreSQL in ${dir}`);
+  const server = await startEmbedded({ dataDir: dir, port: await freePort(), database: 'pulse_bench' });
+  try {
+    await migrate(server.url);
+    const csv = path.join(dir, 'inbox.csv');
+    const genStarted = performance.now();
+    await writeCsv(csv, messages);
+    const bytes = (await stat(csv)).size;
+    log(`generated ${messages} messages, ${(bytes / 1e6).toFixed(1)} MB of CSV in ${((performance.now() - genStarted) / 1000).toFixed(1)} s`);
+
+    log(`baseline: raw COPY of ${messages} message rows into a bare table`);
+    const base = await baseline(server.url, messages);
+    const baselineRowsPerSecond = base.rows / base.seconds;
+    log(`baseline: ${base.rows} rows in ${base.seconds.toFixed(2)} s (${Math.round(baselineRowsPerSecond)} rows/s)`);
+
+    log(`import: ${csv}`);
+    const started = performance.now();
+    let last = started;
+    const result = await importPath(server.url, csv, {
+      timezone: 'UTC',
+      onProgress: (rows) => {
+        if (performance.now() - last < 5_000) return;
+        last = performance.now();
+        log(`import: ${rows} rows, ${((last - started) / 1000).toFixed(1)} s, rss ${Math.round(process.memoryUsage().rss / 1e6)} MB`);
+      },
+    });
+    const seconds = (performance.now() - started) / 1000;
+    if (result.inserted !== messages) throw new Error(`expected ${messages} new messages, got ${JSON.stringify({ ...result, errors: result.errors.slice(0, 5), conversationIds: result.conversationIds.length })}`);
+    const messagesPerSecond = result.inserted / seconds;
+    log(`import: ${result.inserted} messages in ${result.conversationIds.length} conversations, ${seconds.toFixed(2)} s`);
+    console.log(
+      JSON.stringify({
+        bench: 'import',
+        messages: result.inserted,
+        conversations: result.conversationIds.length,
+        csvMb: round(bytes / 1e6),
+        seconds: round(seconds),
+        messagesPerSecond: Math.round(messagesPerSecond),
+        baselineRows: base.rows,
+        baselineSeconds: round(base.seconds),
+        baselineRowsPerSecond: Math.round(baselineRowsPerSecond),
+        ratio: round(messagesPerSecond / baselineRowsPerSecond),
+        peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      }),
+    );
+  } finally {
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,106 @@
+import path from 'node:path';
+import { AppError } from '../errors.js';
+import { detectSource, sizeOf } from './detect.js';
+import { emptyStats, loadRows, refreshCounters, type LoadStats } from './loader.js';
+import { finishUpload, insertUpload, setUploadFormat, setUploadProgress, startUpload, withClient } from './uploads.js';
+
+// Bulk import of historical chats (CLI `pulse import`, API POST /api/uploads). Detects the
+// format from the content, streams it into the database in batches, deduplicates on `mid`,
+// and records the run in `uploads`.
+
+export { parseMapOptions, FIELDS } from './fields.js';
+export { readUpload, type UploadView } from './uploads.js';
+export { toPulseJsonl, type PulseMessage } from './formats/pulse-jsonl.js';
+
+export interface ImportOptions {
+  /** the page's name in a Facebook export, when it cannot be inferred */
+  owner?: string;
+  /** column → field for headers the aliases do not know */
+  map?: Record<string, string>;
+  /** an upload created beforehand (the API creates it before replying) */
+  uploadId?: number;
+  /** rows read so far (accepted + rejected), after each batch */
+  onProgress?: (rows: number) => void;
+  /** business timezone: times without an offset are wall-clock times there */
+  timezone: string;
+}
+
+export interface ImportResult {
+  uploadId: number;
+  format: string;
+  accepted: number;
+  /** new messages */
+  inserted: number;
+  duplicates: number;
+  rejected: number;
+  /** the first MAX_REPORTED_ERRORS (1,000) rejected rows; `rejected` is the exact count */
+  errors: { line: string | number; reason: string }[];
+  /** conversations that got new messages */
+  conversationIds: number[];
+}
+
+const PROGRESS_EVERY_MS = 1_000;
+
+export async function createUpload(databaseUrl: string, fileName: string, sizeBytes: number): Promise<number> {
+  return withClient(databaseUrl, (c) => insertUpload(c, fileName, sizeBytes));
+}
+
+export async function importPath(databaseUrl: string, filePath: string, opts: ImportOptions): Promise<ImportResult> {
+  const uploadId = opts.uploadId ?? (await createUpload(databaseUrl, path.basename(path.resolve(filePath)), await sizeOf(filePath)));
+  const stats = emptyStats();
+  let fileName = path.basename(filePath);
+  try {
+    return await withClient(databaseUrl, async (client) => {
+      const name = await startUpload(client, uploadId);
+      if (name === null) throw new AppError('NOT_FOUND', `upload ${uploadId} does not exist`);
+      fileName = name;
+      const ctx = { timezone: opts.timezone, owner: opts.owner?.trim() || undefined, map: opts.map ?? {}, displayName: fileName };
+      const source = await detectSource(filePath, ctx).catch(async (err: unknown) => {
+        await setUploadFormat(client, uploadId, 'unknown');
+        throw err;
+      });
+      await setUploadFormat(client, uploadId, source.format);
+
+      let lastProgress = performance.now();
+      await loadRows(client, source.rows(), stats, {
+        onBatch: async (s) => {
+          opts.onProgress?.(s.accepted + s.rejected);
+          // Inside the loop so that GET /api/uploads/:id shows a long import moving.
+          if (performance.now() - lastProgress >= PROGRESS_EVERY_MS) {
+            lastProgress = performance.now();
+            await setUploadProgress(client, uploadId, s.accepted, s.rejected);
+          }
+        },
+      });
+      const conversationIds = [...stats.conversationIds].sort((a, b) => a - b);
+      await refreshCounters(client, conversationIds);
+      await finishUpload(client, uploadId, { status: 'completed', accepted: stats.accepted, rejected: stats.rejected, errors: stats.errors });
+      return {
+        uploadId,
+        format: source.format,
+        accepted: stats.accepted,
+        inserted: stats.inserted,
+        duplicates: stats.accepted - stats.inserted,
+        rejected: stats.rejected,
+        errors: stats.errors,
+        conversationIds,
+      };
+    });
+  } catch (err) {
+    await markFailed(databaseUrl, uploadId, fileName, stats, err);
+    throw err;
+  }
+}
+
+/** On a fresh connection: the import's own may be what broke. Batches committed before stay. */
+async function markFailed(databaseUrl: string, uploadId: number, fileName: string, stats: LoadStats, err: unknown): Promise<void> {
+  const reason = `import failed: ${err instanceof Error ? err.message : String(err)}`;
+  await withClient(databaseUrl, (c) =>
+    finishUpload(c, uploadId, {
+      status: 'failed',
+      accepted: stats.accepted,
+      rejected: stats.rejected,
+      errors: [...stats.errors, { line: fileName, reason }],
+    }),
+  ).catch(() => {});
+}

@@ -1,0 +1,69 @@
+import { contentMid, stringProblem, valueProblem } from './text.js';
+import type { Direction, ImportRow, Parsed, SenderKind } from './types.js';
+
+// The last step of every reader: check every string that will reach PostgreSQL, serialise
+// the JSON columns once, and derive the message id when the source has none.
+
+export interface RowInput {
+  chatKey: string;
+  mid: string | null;
+  direction: Direction;
+  senderKind: SenderKind;
+  text: string | null;
+  attachments: unknown[] | null;
+  atMs: number;
+  agentInfo: Record<string, unknown> | null;
+  pageFbId: string;
+  pageName: string;
+  customerPsid: string | null;
+  customerName: string | null;
+  /** who sent it, as the source names them: part of the content hash */
+  sender: string;
+}
+
+type StringKey = 'chatKey' | 'mid' | 'text' | 'pageFbId' | 'pageName' | 'customerPsid' | 'customerName' | 'sender';
+type Labels = Record<StringKey | 'attachments' | 'agentInfo', string>;
+
+/** What the user calls each field in error messages: the column names of the CSV format. */
+export const TABULAR_LABELS: Labels = {
+  chatKey: 'fb_chat_id',
+  mid: 'message_id',
+  text: 'message_content',
+  pageFbId: 'page_id',
+  pageName: 'page_name',
+  customerPsid: 'customer_psid',
+  customerName: 'customer_name',
+  sender: 'sender_name',
+  attachments: 'attachments',
+  agentInfo: 'agent_info',
+};
+
+const STRING_KEYS: StringKey[] = ['chatKey', 'mid', 'text', 'sender', 'pageFbId', 'pageName', 'customerPsid', 'customerName'];
+
+export function buildRow(input: RowInput, line: string | number, labels: Labels = TABULAR_LABELS): Parsed {
+  for (const key of STRING_KEYS) {
+    const v = input[key];
+    const problem = v === null ? null : stringProblem(v);
+    if (problem) return { error: { line, reason: `${problem} in ${labels[key]}` } };
+  }
+  for (const key of ['attachments', 'agentInfo'] as const) {
+    const problem = valueProblem(input[key]);
+    if (problem) return { error: { line, reason: `${problem} in ${labels[key]}` } };
+  }
+  const attachments = input.attachments && input.attachments.length > 0 ? JSON.stringify(input.attachments) : null;
+  const row: ImportRow = {
+    chatKey: input.chatKey,
+    mid: input.mid ?? contentMid(input.chatKey, input.atMs, input.sender, input.text, attachments),
+    direction: input.direction,
+    senderKind: input.senderKind,
+    text: input.text,
+    attachments,
+    atMs: input.atMs,
+    agentInfo: input.agentInfo ? JSON.stringify(input.agentInfo) : null,
+    pageFbId: input.pageFbId,
+    pageName: input.pageName,
+    customerPsid: input.customerPsid,
+    customerName: input.customerName,
+  };
+  return { row };
+}

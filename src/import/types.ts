@@ -1,0 +1,46 @@
+// The shape every format reader produces: one validated message ready for the loader, or
+// one rejected row with where it was and why.
+
+export type Direction = 'to_company' | 'to_client';
+export type SenderKind = 'customer' | 'bot' | 'human_agent';
+
+export interface ImportRow {
+  /** conversations.fb_chat_id */
+  chatKey: string;
+  /** the source's message id, or a content hash (see contentMid) */
+  mid: string;
+  direction: Direction;
+  senderKind: SenderKind;
+  text: string | null;
+  /** serialised JSON (or null): serialised once, where it is validated */
+  attachments: string | null;
+  atMs: number;
+  agentInfo: string | null;
+  pageFbId: string;
+  pageName: string;
+  customerPsid: string | null;
+  customerName: string | null;
+}
+
+export interface RowError {
+  /** 1-based line for line formats; `<file>#messages[i]` for Facebook exports */
+  line: string | number;
+  reason: string;
+}
+
+export type Parsed = { row: ImportRow; error?: undefined } | { row?: undefined; error: RowError };
+
+/** What detection hands the loader: a format name and a one-shot stream of rows. */
+export interface Source {
+  format: string;
+  rows(): AsyncIterable<Parsed>;
+}
+
+export interface ReaderContext {
+  timezone: string;
+  owner?: string;
+  /** column → canonical field, from --map */
+  map: Record<string, string>;
+  /** name shown in errors for a single file (an upload's original name, not its temp path) */
+  displayName: string;
+}

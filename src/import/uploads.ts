@@ -1,0 +1,100 @@
+import pg from 'pg';
+import type { RowError } from './types.js';
+
+// The `uploads` row that records each import: pending → processing → completed | failed.
+
+export interface UploadView {
+  id: number;
+  fileName: string;
+  format: string | null;
+  status: 'pending' | 'processing' | 'completed' | 'failed';
+  sizeBytes: number | null;
+  rowsAccepted: number;
+  rowsRejected: number;
+  errors: RowError[];
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export async function withClient<T>(databaseUrl: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  // A cut connection is also reported through the pending query, which fails the import; as
+  // an unheard 'error' event it would take the whole service down with it.
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function insertUpload(db: pg.ClientBase | pg.Pool, fileName: string, sizeBytes: number): Promise<number> {
+  const res = await db.query<{ id: number }>(
+    `INSERT INTO uploads (file_name, status, size_bytes) VALUES ($1, 'pending', $2) RETURNING id`,
+    [fileName, sizeBytes],
+  );
+  return res.rows[0]!.id;
+}
+
+/** Moves a pending upload to processing; returns its file name, or null when there is no such upload. */
+export async function startUpload(db: pg.ClientBase, id: number): Promise<string | null> {
+  const res = await db.query<{ file_name: string }>(
+    `UPDATE uploads SET status = 'processing', started_at = now(), finished_at = NULL WHERE id = $1 RETURNING file_name`,
+    [id],
+  );
+  return res.rows[0]?.file_name ?? null;
+}
+
+export async function setUploadFormat(db: pg.ClientBase, id: number, format: string): Promise<void> {
+  await db.query('UPDATE uploads SET format = $2 WHERE id = $1', [id, format]);
+}
+
+export async function setUploadProgress(db: pg.ClientBase, id: number, accepted: number, rejected: number): Promise<void> {
+  await db.query('UPDATE uploads SET rows_accepted = $2, rows_rejected = $3 WHERE id = $1', [id, accepted, rejected]);
+}
+
+export async function finishUpload(
+  db: pg.ClientBase | pg.Pool,
+  id: number,
+  outcome: { status: 'completed' | 'failed'; accepted: number; rejected: number; errors: RowError[] },
+): Promise<void> {
+  await db.query(
+    `UPDATE uploads SET status = $2, rows_accepted = $3, rows_rejected = $4, error_report = $5::jsonb, finished_at = now() WHERE id = $1`,
+    [id, outcome.status, outcome.accepted, outcome.rejected, JSON.stringify(outcome.errors)],
+  );
+}
+
+interface UploadRow {
+  id: number;
+  file_name: string;
+  format: string | null;
+  status: UploadView['status'];
+  size_bytes: string | null;
+  rows_accepted: number;
+  rows_rejected: number;
+  error_report: RowError[] | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+export async function readUpload(db: pg.ClientBase | pg.Pool, id: number): Promise<UploadView | null> {
+  const res = await db.query<UploadRow>('SELECT * FROM uploads WHERE id = $1', [id]);
+  const r = res.rows[0];
+  if (!r) return null;
+  return {
+    id: r.id,
+    fileName: r.file_name,
+    format: r.format,
+    status: r.status,
+    sizeBytes: r.size_bytes === null ? null : Number(r.size_bytes),
+    rowsAccepted: r.rows_accepted,
+    rowsRejected: r.rows_rejected,
+    errors: r.error_report ?? [],
+    createdAt: r.created_at.toISOString(),
+    startedAt: r.started_at?.toISOString() ?? null,
+    finishedAt: r.finished_at?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,67 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createEmptyDatabase } from './helpers/db.ts';
+import { freePort } from './helpers/net.ts';
+import { killAllServices, startService } from './helpers/service.ts';
+
+// The running service end to end: an upload is imported in the background, its conversation
+// days are analysed by the in-process workers, and the metric cache is refreshed.
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  killAllServices();
+  for (const c of cleanups) await c().catch(() => {});
+});
+
+async function poll<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('upload → import → analysis → metrics', () => {
+  it('analyses an uploaded chat log in the background', async () => {
+    const db = await createEmptyDatabase('e2e');
+    cleanups.push(() => db.drop());
+    const svc = startService({ DATABASE_URL: db.url, DEMO_DATA: 'false' }, await freePort());
+    await svc.waitReady();
+
+    const csv = await readFile(path.join(import.meta.dirname, 'fixtures/import/inbox.csv'));
+    const form = new FormData();
+    form.append('file', new Blob([csv], { type: 'text/csv' }), 'inbox.csv');
+    const res = await fetch(`http://127.0.0.1:${svc.port}/api/uploads`, { method: 'POST', body: form });
+    expect(res.status).toBe(202);
+    const { uploadId } = (await res.json()) as { uploadId: number };
+
+    const upload = await poll(async () => {
+      const u = (await (await svc.get(`/api/uploads/${uploadId}`)).json()) as { status: string; rowsAccepted: number; rowsRejected: number };
+      return u.status === 'completed' || u.status === 'failed' ? u : undefined;
+    }, 'the upload');
+    expect(upload).toMatchObject({ status: 'completed', rowsRejected: 3 });
+
+    const jobs = await poll(async () => {
+      const j = (await (await svc.get('/api/jobs')).json()) as { jobs: { status: string; uploadId: number | null }[] };
+      return j.jobs.length > 0 && j.jobs.every((x) => x.status === 'completed') ? j.jobs : undefined;
+    }, 'the analysis jobs');
+    expect(jobs.every((j) => j.uploadId === uploadId)).toBe(true);
+
+    const csi = await poll(async () => {
+      const m = (await (await svc.get('/api/metrics')).json()) as { metrics: { name: string; value: number | null; metadata: { days?: number } }[] };
+      const overall = m.metrics.find((x) => x.name === 'csi.overall');
+      return overall && (overall.metadata.days ?? 0) > 0 ? overall : undefined;
+    }, 'the metric cache');
+    expect(csi.value).toBeGreaterThan(0);
+    expect(csi.value).toBeLessThanOrEqual(100);
+
+    const analysis = (await (await svc.get('/api/conversations/1/analysis')).json()) as { days: { csi: number | null; scorerName: string }[] };
+    expect(analysis.days.length).toBeGreaterThan(0);
+    expect(analysis.days[0]!.scorerName).toBe('offline');
+    svc.proc.kill('SIGTERM');
+    expect(await svc.waitExit()).not.toBeNull();
+  });
+});
