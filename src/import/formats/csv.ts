@@ -1,14 +1,14 @@
 import { createReadStream } from 'node:fs';
-import { parse } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
 import { AppError } from '../../errors.js';
 import { ColumnResolver, missingColumns, type Field } from '../fields.js';
 import { normalizeName } from '../text.js';
 import type { Parsed, ReaderContext, Source } from '../types.js';
+import { readCsvRecords } from './csv-reader.js';
 import { TabularConverter } from './tabular.js';
 
-// CSV exports of social-inbox tools. The file is streamed through csv-parse; only the
-// record being converted is in memory. Line numbers are 1-based with the header on line 1;
+// CSV exports of social-inbox tools. The file is streamed through readCsvRecords; only the
+// records of one chunk are in memory. Line numbers are 1-based with the header on line 1;
 // a record spanning lines (a quoted newline) is reported at its first line.
 
 export interface CsvLayout {
@@ -54,44 +54,28 @@ async function* csvRows(file: string, layout: CsvLayout, ctx: ReaderContext): As
   const converter = new TabularConverter(ctx);
   const width = layout.headers.length;
   const columns = layout.columns;
-  // Lines are counted here, not with csv-parse's `info`: that costs a tenth of the parse and
-  // miscounts CRLF inside quoted fields. A record starts on the line after the previous
-  // one ends; every newline inside its fields moves the next start down.
-  let nextLine = 1;
-  let records = 0;
-  const skipped: { after: number; reason: string }[] = [];
-
-  const parser = parse({
-    delimiter: layout.delimiter,
-    bom: true,
-    relax_column_count: true,
-    relax_quotes: true,
-    skip_records_with_error: true,
-  });
-  parser.on('skip', (err: Error) => {
-    const reason = /quote not closed/i.test(err.message)
-      ? 'unclosed quote: the rest of the file from this line could not be read'
-      : `malformed CSV: ${err.message}`;
-    skipped.push({ after: parser.info.records, reason });
-  });
-  // Small reads: csv-parse parses a whole chunk before anything else runs, and replies to the
-  // batch being written should not wait behind a megabyte of parsing.
-  const input = createReadStream(file, { highWaterMark: 64 * 1024 });
-  input.on('error', (err) => parser.destroy(err));
-  input.pipe(parser);
-
+  // Small reads: a chunk is parsed before anything else runs, and replies to the batch being
+  // written should not wait behind a megabyte of parsing. The decoder keeps characters split
+  // across chunks whole; invalid UTF-8 becomes U+FFFD, which the converter rejects.
+  const input = createReadStream(file, { highWaterMark: 64 * 1024, encoding: 'utf8' });
   try {
-    for await (const record of parser as AsyncIterable<string[]>) {
-      const line = nextLine;
-      nextLine += 1 + newlines(record);
-      records++;
-      const row = records > 1 ? toRow(record, line) : undefined; // record 1 is the header
-      if (row) yield row;
-      while (skipped.length && skipped[0]!.after <= records) yield { error: { line: nextLine, reason: skipped.shift()!.reason } };
+    let header = true;
+    for await (const records of readCsvRecords(input as AsyncIterable<string>, layout.delimiter)) {
+      for (const r of records) {
+        if ('error' in r) {
+          yield { error: { line: r.line, reason: r.error } };
+          continue;
+        }
+        if (header) {
+          header = false;
+          continue;
+        }
+        const row = toRow(r.fields, r.line);
+        if (row) yield row;
+      }
     }
-    for (const s of skipped) yield { error: { line: nextLine, reason: s.reason } };
   } finally {
-    input.destroy(); // pipe() leaves the file open when the consumer stops early
+    input.destroy(); // the consumer may stop early
   }
 
   function toRow(record: string[], line: number): Parsed | undefined {
@@ -104,12 +88,4 @@ async function* csvRows(file: string, layout: CsvLayout, ctx: ReaderContext): As
       return i === undefined ? undefined : record[i];
     }, line);
   }
-}
-
-function newlines(record: string[]): number {
-  let n = 0;
-  for (const field of record) {
-    for (let i = field.indexOf('\n'); i >= 0; i = field.indexOf('\n', i + 1)) n++;
-  }
-  return n;
 }
