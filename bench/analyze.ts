@@ -1,16 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts';
 import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import { loadJobDays } from '../src/db/analysis-repo.ts';
-import { startEmbedded } from '../src/db/embedded.ts';
-import { migrate } from '../src/db/migrator.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
 import { createOfflineScorer } from '../src/domain/scoring/offline-scorer.ts';
 import { csiSettings, startAnalysisPipeline } from '../src/jobs/analysis/pipeline.ts';
 import { scoreDays } from '../src/jobs/analysis/score-days.ts';
-import { freePort } from '../tests/helpers/net.ts';
 
 // Conversation-days per second through the whole pipeline (plan → pg-boss → workers →
 // offline scorer → UPDATE) on a seeded database. Baseline, same run: scoring the same days
@@ -20,30 +15,21 @@ import { freePort } from '../tests/helpers/net.ts';
 
 const log = (msg: string) => process.stderr.write(`[bench:analyze] ${msg}\n`);
 
-function arg(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  const v = i >= 0 ? Number(args[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} expects a positive integer`);
-  return v;
-}
 
 export async function run(args: string[]): Promise<void> {
-  const conversations = arg(args, '--conversations', 12_000);
+  const conversations = intArg(args, '--conversations', 12_000);
   // The product's defaults unless overridden, so the figure is what a deployment gets.
   const defaults = loadConfig({}).analysis;
-  const batchSize = arg(args, '--batch', defaults.batchSize);
-  const concurrency = arg(args, '--concurrency', defaults.concurrency);
-  const dir = await mkdtemp(path.join(tmpdir(), 'pulse-bench-'));
-  const server = await startEmbedded({ dataDir: dir, port: await freePort(), database: 'pulse_bench' });
-  try {
-    await migrate(server.url);
+  const batchSize = intArg(args, '--batch', defaults.batchSize);
+  const concurrency = intArg(args, '--concurrency', defaults.concurrency);
+  await withThrowawayPostgres(log, async (url) => {
     log(`seeding ${conversations} conversations`);
-    const seeded = await seedDemoData(server.url, { conversations, seed: 7, now: new Date('2026-11-22T12:00:00Z'), timezone: 'UTC' });
+    const seeded = await seedDemoData(url, { conversations, seed: 7, now: new Date('2026-11-22T12:00:00Z'), timezone: 'UTC' });
     log(`seeded ${seeded.messages} messages`);
 
     const config = { ...loadConfig({ ANALYSIS_BATCH_SIZE: String(batchSize), ANALYSIS_CONCURRENCY: String(concurrency) }) };
     const scorer = createOfflineScorer();
-    const pipeline = await startAnalysisPipeline({ databaseUrl: server.url, config, scorer });
+    const pipeline = await startAnalysisPipeline({ databaseUrl: url, config, scorer });
     const started = performance.now();
     const planned = await pipeline.plan();
     log(`planned ${planned.days} days in ${planned.jobIds.length} jobs (${((performance.now() - started) / 1000).toFixed(2)} s)`);
@@ -52,7 +38,7 @@ export async function run(args: string[]): Promise<void> {
     await pipeline.stop();
 
     // Baseline: the same days, loaded once into memory, scored without queue or writes.
-    const client = new pg.Client({ connectionString: server.url });
+    const client = new pg.Client({ connectionString: url });
     await client.connect();
     const days = [];
     for (const jobId of planned.jobIds) days.push(...(await loadJobDays(client, jobId, 'UTC')));
@@ -76,13 +62,9 @@ export async function run(args: string[]): Promise<void> {
         baselineDaysPerSecond: Math.round(baselineDaysPerSecond),
         ratio: round(daysPerSecond / baselineDaysPerSecond),
         target: 2000,
-        peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        peakRssMb: peakRssMb(),
       }),
     );
-  } finally {
-    await server.stop();
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
-const round = (x: number) => Math.round(x * 100) / 100;

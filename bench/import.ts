@@ -1,14 +1,11 @@
+import { intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { startEmbedded } from '../src/db/embedded.ts';
-import { migrate } from '../src/db/migrator.ts';
 import { importPath } from '../src/import/index.ts';
 
 // Imports an N-message social-inbox CSV (default 1,000,000), generated into a temp file, and
@@ -17,25 +14,8 @@ import { importPath } from '../src/import/index.ts';
 //   npm run bench -- import [--messages N]
 
 const log = (msg: string) => process.stderr.write(`[bench:import] ${msg}\n`);
-const round = (x: number) => Math.round(x * 100) / 100;
 
-function parseArgs(args: string[]): { messages: number } {
-  const i = args.indexOf('--messages');
-  const messages = i >= 0 ? Number(args[i + 1]) : 1_000_000;
-  if (!Number.isInteger(messages) || messages <= 0) throw new Error('--messages expects a positive integer');
-  return { messages };
-}
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no free port'))));
-    });
-  });
-}
 
 const PAGES = [
   { id: '104882371956210', name: 'Sunny Shop' },
@@ -136,12 +116,8 @@ async function baseline(url: string, n: number): Promise<{ rows: number; seconds
 }
 
 export async function run(args: string[]): Promise<void> {
-  const { messages } = parseArgs(args);
-  const dir = await mkdtemp(path.join(tmpdir(), 'pulse-bench-import-'));
-  log(`starting embedded PostgreSQL in ${dir}`);
-  const server = await startEmbedded({ dataDir: dir, port: await freePort(), database: 'pulse_bench' });
-  try {
-    await migrate(server.url);
+  const messages = intArg(args, '--messages', 1_000_000);
+  await withThrowawayPostgres(log, async (url, dir) => {
     const csv = path.join(dir, 'inbox.csv');
     const genStarted = performance.now();
     await writeCsv(csv, messages);
@@ -149,14 +125,14 @@ export async function run(args: string[]): Promise<void> {
     log(`generated ${messages} messages, ${(bytes / 1e6).toFixed(1)} MB of CSV in ${((performance.now() - genStarted) / 1000).toFixed(1)} s`);
 
     log(`baseline: raw COPY of ${messages} message rows into a bare table`);
-    const base = await baseline(server.url, messages);
+    const base = await baseline(url, messages);
     const baselineRowsPerSecond = base.rows / base.seconds;
     log(`baseline: ${base.rows} rows in ${base.seconds.toFixed(2)} s (${Math.round(baselineRowsPerSecond)} rows/s)`);
 
     log(`import: ${csv}`);
     const started = performance.now();
     let last = started;
-    const result = await importPath(server.url, csv, {
+    const result = await importPath(url, csv, {
       timezone: 'UTC',
       onProgress: (rows) => {
         if (performance.now() - last < 5_000) return;
@@ -180,11 +156,8 @@ export async function run(args: string[]): Promise<void> {
         baselineSeconds: round(base.seconds),
         baselineRowsPerSecond: Math.round(baselineRowsPerSecond),
         ratio: round(messagesPerSecond / baselineRowsPerSecond),
-        peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        peakRssMb: peakRssMb(),
       }),
     );
-  } finally {
-    await server.stop();
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }

@@ -1,13 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { startEmbedded } from '../src/db/embedded.ts';
-import { migrate } from '../src/db/migrator.ts';
 import { generateConversations } from '../src/db/seed/generate.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
 import { MESSAGE_COLUMNS, messageRow } from '../src/db/seed/rows.ts';
@@ -23,23 +18,7 @@ const TIMEZONE = 'UTC';
 
 const log = (msg: string) => process.stderr.write(`[bench:seed] ${msg}\n`);
 
-function parseArgs(args: string[]): { messages: number } {
-  const i = args.indexOf('--messages');
-  const messages = i >= 0 ? Number(args[i + 1]) : 1_000_000;
-  if (!Number.isInteger(messages) || messages <= 0) throw new Error('--messages expects a positive integer');
-  return { messages };
-}
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no free port'))));
-    });
-  });
-}
 
 /** The seed's message rows, in ~64 KB chunks like the loader's, stopping at the same conversation boundary. */
 function* messageChunks(limit: number): Generator<string> {
@@ -75,21 +54,17 @@ async function baseline(url: string, limit: number): Promise<{ rows: number; sec
 }
 
 export async function run(args: string[]): Promise<void> {
-  const { messages } = parseArgs(args);
-  const dir = await mkdtemp(path.join(tmpdir(), 'pulse-bench-'));
+  const messages = intArg(args, '--messages', 1_000_000);
   const started = performance.now();
-  log(`starting embedded PostgreSQL in ${dir}`);
-  const server = await startEmbedded({ dataDir: dir, port: await freePort(), database: 'pulse_bench' });
-  try {
-    await migrate(server.url);
+  await withThrowawayPostgres(log, async (url) => {
     log(`baseline: raw COPY of ${messages} message rows into a bare table`);
-    const base = await baseline(server.url, messages);
+    const base = await baseline(url, messages);
     const baselineRowsPerSecond = base.rows / base.seconds;
     log(`baseline: ${base.rows} rows in ${base.seconds.toFixed(2)} s (${Math.round(baselineRowsPerSecond)} rows/s)`);
 
     log(`seed: ${messages} messages into the migrated schema`);
     const seedStarted = performance.now();
-    const summary = await seedDemoData(server.url, {
+    const summary = await seedDemoData(url, {
       messages,
       seed: SEED,
       now: NOW,
@@ -110,13 +85,9 @@ export async function run(args: string[]): Promise<void> {
         baselineSeconds: round(base.seconds),
         baselineRowsPerSecond: Math.round(baselineRowsPerSecond),
         ratio: round(messagesPerSecond / baselineRowsPerSecond),
-        peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        peakRssMb: peakRssMb(),
       }),
     );
-  } finally {
-    await server.stop();
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
-const round = (x: number) => Math.round(x * 100) / 100;

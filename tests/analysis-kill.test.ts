@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrate } from '../src/db/migrator.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
-import { cloneDatabase, createEmptyDatabase } from './helpers/db.ts';
+import { cloneDatabase, createEmptyDatabase, query } from './helpers/db.ts';
 
 // At-least-once delivery with idempotent handlers: a worker killed mid-run (SIGKILL, no
 // cleanup) and run again leaves exactly the rows an uninterrupted run leaves.
@@ -33,15 +32,6 @@ function analyze(url: string): { proc: ChildProcess; done: Promise<{ code: numbe
   return { proc, done: new Promise((resolve) => proc.on('exit', (code) => resolve({ code, output }))) };
 }
 
-async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query<T>(sql)).rows;
-  } finally {
-    await c.end();
-  }
-}
 
 const SNAPSHOT = `SELECT conversation_id, to_char(day, 'YYYY-MM-DD') AS day, message_count, sentiment_score, sentiment_shift,
   resolution_achieved, fcr_score, ces, first_response_time, avg_response_time, total_handling_time,

@@ -2,11 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readMigrations } from '../src/db/migrator.ts';
 import { isAlive, pidOfPostmaster } from '../src/db/processes.ts';
-import { createEmptyDatabase } from './helpers/db.ts';
+import { createEmptyDatabase, query } from './helpers/db.ts';
 import { freePort } from './helpers/net.ts';
 import { killAllServices, startService } from './helpers/service.ts';
 import { startSystemPostgres } from './helpers/system-postgres.ts';
@@ -25,15 +24,6 @@ async function tempDataDir() {
   return dir;
 }
 
-async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query<T>(sql)).rows;
-  } finally {
-    await c.end();
-  }
-}
 
 describe('embedded PostgreSQL lifecycle', () => {
   it('initialises once, reuses later, survives a crash and a stale postmaster.pid, stops on SIGTERM', async () => {
