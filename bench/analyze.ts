@@ -1,4 +1,3 @@
-import { intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts';
 import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import { loadJobDays } from '../src/db/analysis-repo.ts';
@@ -6,6 +5,7 @@ import { seedDemoData } from '../src/db/seed/load.ts';
 import { createOfflineScorer } from '../src/domain/scoring/offline-scorer.ts';
 import { csiSettings, startAnalysisPipeline } from '../src/jobs/analysis/pipeline.ts';
 import { scoreDays } from '../src/jobs/analysis/score-days.ts';
+import { intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts';
 
 // Conversation-days per second through the whole pipeline (plan → pg-boss → workers →
 // offline scorer → UPDATE) on a seeded database. Baseline, same run: scoring the same days

@@ -1,12 +1,10 @@
-import { intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts';
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { importPath } from '../src/import/index.ts';
+import { baselineCopy, intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts';
 
 // Imports an N-message social-inbox CSV (default 1,000,000), generated into a temp file, and
 // compares the rate with a baseline measured in the same run: a raw COPY of the same
@@ -82,39 +80,26 @@ async function writeCsv(file: string, n: number): Promise<void> {
 
 const copyText = (s: string) => s.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
 
-async function baseline(url: string, n: number): Promise<{ rows: number; seconds: number }> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query('CREATE TABLE bench_raw_messages (LIKE messages)');
-    const conversations = new Map<string, number>();
-    function* rows() {
-      let chunk = '';
-      let id = 0;
-      for (const m of generate(n)) {
-        let conv = conversations.get(m.chat);
-        if (conv === undefined) conversations.set(m.chat, (conv = conversations.size + 1));
-        const agent = m.agent ? copyText(JSON.stringify(m.agent)) : '\\N';
-        chunk += `${++id}\t${conv}\t${m.mid}\t${m.toCompany ? 'to_company' : 'to_client'}\t${m.toCompany ? 'customer' : m.agent?.id === 'bot' ? 'bot' : 'human_agent'}\t${copyText(m.text)}\t\\N\t${new Date(m.atMs).toISOString()}\t${agent}\t${new Date(m.atMs).toISOString()}\n`;
-        if (chunk.length >= 1 << 20) {
-          yield chunk;
-          chunk = '';
-        }
-      }
+/** The same messages as COPY text rows of the messages columns, for the baseline. */
+function* baselineRows(n: number): Generator<string> {
+  const conversations = new Map<string, number>();
+  let chunk = '';
+  let id = 0;
+  for (const m of generate(n)) {
+    let conv = conversations.get(m.chat);
+    if (conv === undefined) conversations.set(m.chat, (conv = conversations.size + 1));
+    const agent = m.agent ? copyText(JSON.stringify(m.agent)) : '\\N';
+    chunk += `${++id}\t${conv}\t${m.mid}\t${m.toCompany ? 'to_company' : 'to_client'}\t${m.toCompany ? 'customer' : m.agent?.id === 'bot' ? 'bot' : 'human_agent'}\t${copyText(m.text)}\t\\N\t${new Date(m.atMs).toISOString()}\t${agent}\t${new Date(m.atMs).toISOString()}\n`;
+    if (chunk.length >= 1 << 20) {
       yield chunk;
+      chunk = '';
     }
-    const started = performance.now();
-    const copy = client.query(copyFrom('COPY bench_raw_messages (id, conversation_id, mid, direction, sender_kind, text, attachments, social_create_time, agent_info, created_at) FROM STDIN'));
-    await pipeline(Readable.from(rows(), { objectMode: false }), copy);
-    const seconds = (performance.now() - started) / 1000;
-    await client.query('DROP TABLE bench_raw_messages');
-    await client.query('CHECKPOINT'); // so the import does not pay for the baseline's dirty pages
-    return { rows: copy.rowCount, seconds };
-  } finally {
-    await client.end();
   }
+  yield chunk;
 }
 
+const baseline = (url: string, n: number) =>
+  baselineCopy(url, 'id, conversation_id, mid, direction, sender_kind, text, attachments, social_create_time, agent_info, created_at', baselineRows(n));
 export async function run(args: string[]): Promise<void> {
   const messages = intArg(args, '--messages', 1_000_000);
   await withThrowawayPostgres(log, async (url, dir) => {

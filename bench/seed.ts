@@ -1,11 +1,7 @@
-import { intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { generateConversations } from '../src/db/seed/generate.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
 import { MESSAGE_COLUMNS, messageRow } from '../src/db/seed/rows.ts';
+import { baselineCopy, intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts';
 
 // Seeds N messages (default 1,000,000) into a freshly migrated database and compares the
 // rate with a baseline measured in the same run: a raw COPY of the same message rows,
@@ -35,23 +31,7 @@ function* messageChunks(limit: number): Generator<string> {
   }
 }
 
-async function baseline(url: string, limit: number): Promise<{ rows: number; seconds: number }> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    // Same column names and types; CREATE TABLE AS copies no defaults, NOT NULLs, keys or indexes.
-    await client.query('CREATE TABLE bench_raw_messages AS TABLE messages WITH NO DATA');
-    const started = performance.now();
-    const copy = client.query(copyFrom(`COPY bench_raw_messages (${MESSAGE_COLUMNS}) FROM STDIN`));
-    await pipeline(Readable.from(messageChunks(limit), { objectMode: false }), copy);
-    const seconds = (performance.now() - started) / 1000;
-    await client.query('DROP TABLE bench_raw_messages');
-    await client.query('CHECKPOINT'); // so the seed does not pay for the baseline's dirty pages
-    return { rows: copy.rowCount, seconds };
-  } finally {
-    await client.end();
-  }
-}
+const baseline = (url: string, limit: number) => baselineCopy(url, MESSAGE_COLUMNS, messageChunks(limit));
 
 export async function run(args: string[]): Promise<void> {
   const messages = intArg(args, '--messages', 1_000_000);
