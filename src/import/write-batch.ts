@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { mayDisableRowTriggers } from '../db/row-triggers.js';
 import type { LoadStats } from './loader.js';
 import type { ImportRow } from './types.js';
 
@@ -79,19 +80,7 @@ async function copyIn(client: pg.ClientBase, target: string, text: string): Prom
  * conversations and fails if any is gone. Only when messages has no triggers of its own,
  * which replica mode would silence too.
  */
-export async function mayBypassRowTriggers(client: pg.ClientBase): Promise<boolean> {
-  const own = await client.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'messages'::regclass AND NOT tgisinternal`,
-  );
-  if ((own.rows[0]?.n ?? 1) > 0) return false;
-  try {
-    await client.query('SET session_replication_role = replica; RESET session_replication_role');
-    return true;
-  } catch (err) {
-    if ((err as { code?: string }).code === '42501') return false; // insufficient_privilege
-    throw err;
-  }
-}
+export const mayBypassRowTriggers = (client: pg.ClientBase) => mayDisableRowTriggers(client, ['messages']);
 
 async function checkConversationsLocked(client: pg.ClientBase, ids: number[]): Promise<void> {
   await client.query('SET LOCAL session_replication_role = replica');

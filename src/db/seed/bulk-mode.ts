@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { mayDisableRowTriggers } from '../row-triggers.js';
 
 // Per-row foreign-key triggers are about a third of the server's work in this load. Like
 // `pg_restore --disable-triggers`, the writers may skip them (session_replication_role =
@@ -10,18 +11,9 @@ export const SEEDED_TABLES = ['customers', 'conversations', 'messages', 'session
 
 /** Tries to switch this session to replica mode; false leaves it unchanged (triggers fire). */
 export async function enterBulkMode(client: pg.ClientBase): Promise<boolean> {
-  const own = await client.query<{ n: string }>(
-    'SELECT count(*) AS n FROM pg_trigger WHERE tgrelid = ANY($1::regclass[]) AND NOT tgisinternal',
-    [SEEDED_TABLES],
-  );
-  if (Number(own.rows[0]?.n) > 0) return false;
-  try {
-    await client.query('SET session_replication_role = replica');
-    return true;
-  } catch (err) {
-    if ((err as { code?: string }).code === '42501') return false; // insufficient_privilege
-    throw err;
-  }
+  if (!(await mayDisableRowTriggers(client, SEEDED_TABLES))) return false;
+  await client.query('SET session_replication_role = replica');
+  return true;
 }
 
 interface ForeignKey {

@@ -1,0 +1,82 @@
+// Vega-Lite spec → SVG → PNG, entirely in-process and with fonts we ship. No system fonts,
+// no canvas: the same spec yields the same picture on a laptop, in CI and in a slim container.
+import { createRequire } from 'node:module';
+import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
+import { parse, View } from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+
+export const FONT_FAMILY = 'DejaVu Sans';
+
+const require = createRequire(import.meta.url);
+// The package has no "exports" map, so its files resolve as plain subpaths. Bold is loaded
+// too because Vega draws titles bold; without it resvg would fake bold from the regular face.
+export const FONT_FILES: readonly string[] = [
+  require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'),
+  require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'),
+];
+
+export interface RenderOptions {
+  /** Pixel density; 2 keeps text crisp on high-DPI screens, where chat images usually land. */
+  scale?: number;
+}
+
+export interface RgbaImage {
+  width: number;
+  height: number;
+  /** Row-major RGBA, 4 bytes per pixel. */
+  pixels: Buffer;
+}
+
+const DEFAULT_SCALE = 2;
+
+/**
+ * The font is forced here rather than in the domain builders: this renderer can only draw the
+ * faces it loaded, so any other family in a spec would silently fall back or vanish.
+ */
+function withFont(spec: object): TopLevelSpec {
+  const s = spec as TopLevelSpec & { config?: Record<string, unknown> };
+  return { ...s, config: { ...s.config, font: FONT_FAMILY } } as TopLevelSpec;
+}
+
+export async function renderSvg(spec: object): Promise<string> {
+  const vgSpec = compile(withFont(spec)).spec;
+  // renderer 'none': we only want the scenegraph serialised, there is no DOM or canvas.
+  const view = new View(parse(vgSpec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    // Releases timers and dataflow listeners; a long-lived server renders many charts.
+    view.finalize();
+  }
+}
+
+export function resvgOptions(opts: RenderOptions = {}): ResvgRenderOptions {
+  const scale = opts.scale ?? DEFAULT_SCALE;
+  if (!(scale > 0 && Number.isFinite(scale))) throw new RangeError(`scale must be > 0, got ${scale}`);
+  return {
+    font: {
+      fontFiles: [...FONT_FILES],
+      loadSystemFonts: false,
+      defaultFontFamily: FONT_FAMILY,
+      sansSerifFamily: FONT_FAMILY,
+    },
+    fitTo: { mode: 'zoom', value: scale },
+    // Vega already paints its own white background; this only guards transparent specs.
+    background: 'white',
+  };
+}
+
+async function rasterise(spec: object, opts: RenderOptions | undefined) {
+  const svg = await renderSvg(spec);
+  return new Resvg(svg, resvgOptions(opts)).render();
+}
+
+export async function renderPng(spec: object, opts?: RenderOptions): Promise<Buffer> {
+  return (await rasterise(spec, opts)).asPng();
+}
+
+/** Same pixels renderPng encodes, undecoded; lets tests inspect the image without a PNG decoder. */
+export async function renderRgba(spec: object, opts?: RenderOptions): Promise<RgbaImage> {
+  const img = await rasterise(spec, opts);
+  return { width: img.width, height: img.height, pixels: img.pixels };
+}

@@ -1,0 +1,88 @@
+// The vocabulary of period phrases: month and number words, the date-token grammar, and how
+// days are written in labels. Kept apart from periods.ts so the arithmetic there stays short.
+// Names are spelled out here rather than taken from Intl so labels never depend on ICU data.
+
+export const MONTH_NAMES = [
+  'January', 'February', 'March', 'April', 'May', 'June',
+  'July', 'August', 'September', 'October', 'November', 'December',
+] as const;
+const WEEKDAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
+
+/** Regex source for a month word, full or abbreviated ("sept" too). Used with the `i` flag. */
+export const MONTH_WORD =
+  '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
+
+const NUMBER_WORDS: Record<string, number> = {
+  one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
+  eleven: 11, twelve: 12, fourteen: 14, thirty: 30, sixty: 60, ninety: 90,
+};
+
+/** Regex source for a count: digits or one of the number words people actually type. */
+export const COUNT = `(?:\\d{1,4}|${Object.keys(NUMBER_WORDS).join('|')})`;
+
+export function countOf(word: string): number | undefined {
+  const n = /^\d+$/.test(word) ? Number(word) : NUMBER_WORDS[word.toLowerCase()];
+  return n !== undefined && n > 0 ? n : undefined;
+}
+
+/** 1–12 for a month word, undefined otherwise. */
+export function monthNumber(word: string): number | undefined {
+  const w = word.toLowerCase().replace(/\.$/, '');
+  if (w.length < 3) return undefined;
+  const i = MONTH_NAMES.findIndex((name) => name.toLowerCase().startsWith(w.slice(0, 3)));
+  return i < 0 ? undefined : i + 1;
+}
+
+// The lookarounds keep "October 2025" from reading as "October 20" and "2025 Oct" as "25 Oct".
+const DAY_NUM = '(?<![\\d-])\\d{1,2}(?:st|nd|rd|th)?(?![\\d:])';
+const YEAR_TAIL = '(?:,?\\s+\\d{4}(?![\\d-]))?';
+
+/** Regex source for one calendar day: "2026-11-02", "1 Nov", "1st of November 2026", "Nov 1, 2026". */
+export const DATE_TOKEN =
+  `(?:\\d{4}-\\d{2}-\\d{2}(?!\\d)` +
+  `|${DAY_NUM}\\s+(?:of\\s+)?${MONTH_WORD}\\b\\.?${YEAR_TAIL}` +
+  `|${MONTH_WORD}\\b\\.?\\s+${DAY_NUM}${YEAR_TAIL})`;
+
+export interface DateParts {
+  year?: number;
+  month: number;
+  day: number;
+}
+
+/** Splits a string matched by DATE_TOKEN; the year stays unknown when the text leaves it out. */
+export function dateParts(token: string): DateParts | undefined {
+  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(token);
+  if (iso) return { year: Number(iso[1]), month: Number(iso[2]), day: Number(iso[3]) };
+  const monthWord = new RegExp(MONTH_WORD, 'i').exec(token);
+  const day = /(?<!\d)(\d{1,2})(?!\d)/.exec(token);
+  const year = /(\d{4})/.exec(token);
+  const month = monthWord ? monthNumber(monthWord[0]) : undefined;
+  if (!month || !day) return undefined;
+  return { year: year ? Number(year[1]) : undefined, month, day: Number(day[1]) };
+}
+
+function weekdayName(day: string): string {
+  return WEEKDAY_NAMES[new Date(Date.parse(`${day}T00:00:00Z`)).getUTCDay()] ?? '';
+}
+
+function shortMonth(month: number): string {
+  return (MONTH_NAMES[month - 1] ?? '').slice(0, 3);
+}
+
+/** "Mon 9 Nov" or, with the year, "Mon 9 Nov 2026". */
+export function formatDay(day: string, withYear = true, withWeekday = true): string {
+  const text = `${Number(day.slice(8, 10))} ${shortMonth(Number(day.slice(5, 7)))}`;
+  const dated = withWeekday ? `${weekdayName(day)} ${text}` : text;
+  return withYear ? `${dated} ${day.slice(0, 4)}` : dated;
+}
+
+/** "Mon 9 Nov – Sun 15 Nov 2026"; the year is written once unless the range spans two. */
+export function formatRange(from: string, to: string, withWeekday = true): string {
+  if (from === to) return formatDay(from, true, withWeekday);
+  const sameYear = from.slice(0, 4) === to.slice(0, 4);
+  return `${formatDay(from, !sameYear, withWeekday)} – ${formatDay(to, true, withWeekday)}`;
+}
+
+export function formatMonth(year: number, month: number): string {
+  return `${MONTH_NAMES[month - 1] ?? ''} ${year}`;
+}
