@@ -1,6 +1,38 @@
-// The vocabulary of period phrases: month and number words, the date-token grammar, and how
-// days are written in labels. Kept apart from periods.ts so the arithmetic there stays short.
-// Names are spelled out here rather than taken from Intl so labels never depend on ICU data.
+// Days and the words for them: YYYY-MM-DD arithmetic, month and number words, the date-token
+// grammar, and how days are written in labels. periods.ts builds Periods on top of this; nothing
+// here knows about Periods, so the two files import one way only.
+// Names are spelled out rather than taken from Intl so labels never depend on ICU data.
+
+// ── calendar arithmetic on YYYY-MM-DD (UTC date math, so no zone can shift a day) ─────────────
+
+const DAY_MS = 86_400_000;
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+export const ymd = (y: number, m: number, d: number) => `${pad(y, 4)}-${pad(m)}-${pad(d)}`;
+export const yearOf = (day: string) => Number(day.slice(0, 4));
+export const monthOf = (day: string) => Number(day.slice(5, 7));
+export const lastDayOfMonth = (y: number, m: number) => new Date(Date.UTC(y, m, 0)).getUTCDate();
+
+export function addDays(day: string, n: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Same day of month n months away, clamped to the month's end (31 Mar − 1 month = 28/29 Feb). */
+export function addMonths(day: string, n: number): string {
+  const index = yearOf(day) * 12 + monthOf(day) - 1 + n;
+  const y = Math.floor(index / 12);
+  const m = (index % 12) + 1;
+  return ymd(y, m, Math.min(Number(day.slice(8, 10)), lastDayOfMonth(y, m)));
+}
+
+/** 1 = Monday … 7 = Sunday, as ISO weeks count. */
+export function isoWeekday(day: string): number {
+  return ((new Date(Date.parse(`${day}T00:00:00Z`)).getUTCDay() + 6) % 7) + 1;
+}
+
+const isValidDay = (y: number, m: number, d: number) => m >= 1 && m <= 12 && d >= 1 && d <= lastDayOfMonth(y, m);
+export const isMonthEnd = (day: string) => Number(day.slice(8, 10)) === lastDayOfMonth(yearOf(day), monthOf(day));
+
+// ── words ────────────────────────────────────────────────────────────────────────────────────
 
 export const MONTH_NAMES = [
   'January', 'February', 'March', 'April', 'May', 'June',
@@ -43,6 +75,8 @@ export const DATE_TOKEN =
   `|${DAY_NUM}\\s+(?:of\\s+)?${MONTH_WORD}\\b\\.?${YEAR_TAIL}` +
   `|${MONTH_WORD}\\b\\.?\\s+${DAY_NUM}${YEAR_TAIL})`;
 
+// ── dates written in text ────────────────────────────────────────────────────────────────────
+
 export interface DateParts {
   year?: number;
   month: number;
@@ -61,8 +95,25 @@ export function dateParts(token: string): DateParts | undefined {
   return { year: year ? Number(year[1]) : undefined, month, day: Number(day[1]) };
 }
 
+/** Resolves "2025", "last year", "this year" or nothing to a year number. */
+export function yearRef(ref: string | undefined, today: string): number | undefined {
+  if (!ref) return undefined;
+  if (ref === 'last year') return yearOf(today) - 1;
+  if (ref === 'this year') return yearOf(today);
+  return Number(ref);
+}
+
+/** A day written without a year is the latest such day not after today. */
+export function resolveDay(parts: DateParts, today: string, year?: number): string | undefined {
+  let y = year ?? parts.year ?? yearOf(today);
+  if (year === undefined && parts.year === undefined && ymd(y, parts.month, parts.day) > today) y -= 1;
+  return isValidDay(y, parts.month, parts.day) ? ymd(y, parts.month, parts.day) : undefined;
+}
+
+// ── labels ───────────────────────────────────────────────────────────────────────────────────
+
 function weekdayName(day: string): string {
-  return WEEKDAY_NAMES[new Date(Date.parse(`${day}T00:00:00Z`)).getUTCDay()] ?? '';
+  return WEEKDAY_NAMES[isoWeekday(day) % 7] ?? '';
 }
 
 function shortMonth(month: number): string {
