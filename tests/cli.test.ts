@@ -3,6 +3,7 @@ import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readMigrations } from '../src/db/migrator.ts';
 import { createEmptyDatabase } from './helpers/db.ts';
 import { freePort } from './helpers/net.ts';
 
@@ -45,10 +46,11 @@ describe('pulse CLI', () => {
 
   it('migrates, seeds, reports status and resets a DATABASE_URL database', async () => {
     const env = { DATABASE_URL: db.url };
+    const count = (await readMigrations()).length;
     const status0 = await pulse(['db', 'status'], env);
-    expect(status0.stdout).toMatch(/migrations: 0 applied, 1 pending/);
+    expect(status0.stdout).toContain(`migrations: 0 applied, ${count} pending`);
 
-    expect((await pulse(['db', 'migrate'], env)).stdout).toMatch(/applied 1 migration/);
+    expect((await pulse(['db', 'migrate'], env)).stdout).toMatch(new RegExp(`applied ${count} migrations?`));
     expect((await pulse(['db', 'migrate'], env)).stdout).toContain('database is up to date');
 
     const seeded = await pulse(['db', 'seed', '--conversations', '30', '--seed', '7'], env);
@@ -87,7 +89,7 @@ describe('pulse CLI', () => {
     const env = { DATA_DIR: path.join(dir, 'data'), EMBEDDED_PG_PORT: String(await freePort()) };
     const res = await pulse(['db', 'migrate'], env, asRoot ? 'nobody' : undefined);
     expect(res.stderr).toBe('');
-    expect(res.stdout).toMatch(/applied 1 migration/);
+    expect(res.stdout).toMatch(new RegExp(`applied ${(await readMigrations()).length} migrations?`));
     await rm(dir, { recursive: true, force: true });
   });
 });

@@ -69,7 +69,7 @@ export function registerDbCommands(program: Command, config: () => Config, out: 
         await client.connect();
         try {
           // pgboss holds queue messages that point at jobs in public: drop both.
-          await client.query('DROP SCHEMA IF EXISTS pgboss CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+          await client.query('DROP SCHEMA IF EXISTS pgboss CASCADE; DROP SCHEMA IF EXISTS analytics CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
         } finally {
           await client.end();
         }
