@@ -1,0 +1,171 @@
+import type pg from 'pg';
+import { previousPeriod, type Period } from '../../domain/periods.ts';
+import { formatChange, formatCount, formatCsi, formatScore } from './format.ts';
+import { Params, containsPattern, count, num, rows } from './sql.ts';
+
+export interface CsiLookupInput {
+  period: Period;
+  /** default: previousPeriod(period) */
+  previous?: Period;
+  pageId?: number;
+  /** case-insensitive substring of the page name */
+  pageName?: string;
+  /** a human agent's exact id (agent_info.id) or name (agent_info.name, case-insensitive) */
+  agent?: string;
+  conversationId?: number;
+  groupBy?: 'page' | 'agent' | 'day';
+  /** business timezone; only used to decide on which day an agent's reply falls. Default UTC. */
+  timezone?: string;
+}
+
+export interface CsiValues {
+  /** 0–100, or null when there are no scored conversation-days */
+  csi: number | null;
+  effectiveness: number | null;
+  effort: number | null;
+  efficiency: number | null;
+  empathy: number | null;
+  /** scored conversation-days the means are taken over */
+  days: number;
+  display: { csi: string; effectiveness: string; effort: string; efficiency: string; empathy: string; days: string };
+}
+
+export interface CsiGroup {
+  key: string;
+  label: string;
+  csi: number | null;
+  days: number;
+  display: { csi: string; days: string };
+}
+
+export interface CsiLookupResult {
+  period: Period;
+  previous: Period;
+  filters: { pageId?: number; pageName?: string; agent?: string; conversationId?: number };
+  current: CsiValues;
+  previousValues: CsiValues;
+  change: { csi: number | null; display: string };
+  groups?: CsiGroup[];
+  /** How the numbers are defined, for the model to quote rather than guess. */
+  definition: string;
+}
+
+const DEFINITION =
+  'Means over conversation-days with a CSI in the period (days in the business timezone). ' +
+  'A conversation-day counts for an agent when that human agent sent a reply on that day; ' +
+  'grouped by agent, a day handled by two agents counts for both.';
+
+interface Filter {
+  where: string;
+  params: Params;
+  /** Placeholder of the timezone, bound on first use: an unused parameter has no type and fails. */
+  tz(): string;
+}
+
+/** The WHERE clause over `daily_analyses da JOIN conversations c JOIN pages p` for one period. */
+function filter(input: CsiLookupInput, period: Period): Filter {
+  const p = new Params();
+  let tzPlaceholder: string | undefined;
+  const tz = () => (tzPlaceholder ??= `${p.add(input.timezone ?? 'UTC')}::text`);
+  const clauses = [`da.day BETWEEN ${p.add(period.from)}::date AND ${p.add(period.to)}::date`, 'da.csi IS NOT NULL'];
+  if (input.pageId !== undefined) clauses.push(`c.page_id = ${p.add(input.pageId)}`);
+  if (input.pageName !== undefined) clauses.push(`p.name ILIKE ${p.add(containsPattern(input.pageName))}`);
+  if (input.conversationId !== undefined) clauses.push(`da.conversation_id = ${p.add(input.conversationId)}`);
+  if (input.agent !== undefined) {
+    const a = p.add(input.agent);
+    clauses.push(`EXISTS (SELECT 1 FROM messages m
+      WHERE m.conversation_id = da.conversation_id AND m.sender_kind = 'human_agent'
+        AND m.social_create_time >= (da.day::timestamp AT TIME ZONE ${tz()})
+        AND m.social_create_time < ((da.day + 1)::timestamp AT TIME ZONE ${tz()})
+        AND (m.agent_info->>'id' = ${a} OR lower(m.agent_info->>'name') = lower(${a})))`);
+  }
+  return { where: clauses.join(' AND '), params: p, tz };
+}
+
+const FROM = 'daily_analyses da JOIN conversations c ON c.id = da.conversation_id JOIN pages p ON p.id = c.page_id';
+
+async function means(pool: pg.Pool, input: CsiLookupInput, period: Period): Promise<CsiValues> {
+  const f = filter(input, period);
+  const [r] = await rows<Record<string, unknown>>(
+    pool,
+    `SELECT avg(da.csi) AS csi, avg(da.effectiveness) AS effectiveness, avg(da.effort) AS effort,
+            avg(da.efficiency) AS efficiency, avg(da.empathy) AS empathy, count(*) AS days
+       FROM ${FROM} WHERE ${f.where}`,
+    f.params,
+  );
+  const days = count(r?.days);
+  // With no days every mean is null already; this keeps "no data" from ever reading as 0.
+  const v = (k: string) => (days === 0 ? null : num(r?.[k]));
+  const values = { csi: v('csi'), effectiveness: v('effectiveness'), effort: v('effort'), efficiency: v('efficiency'), empathy: v('empathy') };
+  return {
+    ...values,
+    days,
+    display: {
+      csi: formatCsi(values.csi),
+      effectiveness: formatScore(values.effectiveness),
+      effort: formatScore(values.effort),
+      efficiency: formatScore(values.efficiency),
+      empathy: formatScore(values.empathy),
+      days: formatCount(days),
+    },
+  };
+}
+
+async function groups(pool: pg.Pool, input: CsiLookupInput, by: 'page' | 'agent' | 'day'): Promise<CsiGroup[]> {
+  const f = filter(input, input.period);
+  let sql: string;
+  if (by === 'page') {
+    sql = `SELECT p.id::text AS key, p.name AS label, avg(da.csi) AS csi, count(*) AS days
+             FROM ${FROM} WHERE ${f.where} GROUP BY p.id, p.name ORDER BY p.name, p.id`;
+  } else if (by === 'day') {
+    sql = `SELECT da.day::text AS key, da.day::text AS label, avg(da.csi) AS csi, count(*) AS days
+             FROM ${FROM} WHERE ${f.where} GROUP BY da.day ORDER BY da.day`;
+  } else {
+    // One row per (conversation-day, agent who replied that day), hence DISTINCT.
+    const tz = f.tz();
+    sql = `WITH d AS (SELECT da.id, da.day, da.conversation_id, da.csi FROM ${FROM} WHERE ${f.where}),
+           da_agent AS (
+             SELECT DISTINCT d.id, d.csi, m.agent_info->>'id' AS agent_id
+               FROM d JOIN messages m ON m.conversation_id = d.conversation_id
+              WHERE m.sender_kind = 'human_agent' AND m.agent_info->>'id' IS NOT NULL
+                AND m.social_create_time >= (d.day::timestamp AT TIME ZONE ${tz})
+                AND m.social_create_time < ((d.day + 1)::timestamp AT TIME ZONE ${tz}))
+           SELECT a.agent_id AS key,
+                  coalesce((SELECT m.agent_info->>'name' FROM messages m
+                             WHERE m.sender_kind = 'human_agent' AND m.agent_info->>'id' = a.agent_id LIMIT 1), a.agent_id) AS label,
+                  avg(a.csi) AS csi, count(*) AS days
+             FROM da_agent a GROUP BY a.agent_id ORDER BY label, key`;
+  }
+  const result = await rows<{ key: string; label: string; csi: unknown; days: unknown }>(pool, sql, f.params);
+  return result.map((r) => {
+    const csi = num(r.csi);
+    const days = count(r.days);
+    return { key: r.key, label: r.label, csi, days, display: { csi: formatCsi(csi), days: formatCount(days) } };
+  });
+}
+
+/** CSI and its pillars for a period and scope, compared with the previous period. Read-only. */
+export async function csiLookup(pool: pg.Pool, input: CsiLookupInput): Promise<CsiLookupResult> {
+  const previous = input.previous ?? previousPeriod(input.period);
+  const [current, previousValues, grouped] = await Promise.all([
+    means(pool, input, input.period),
+    means(pool, input, previous),
+    input.groupBy ? groups(pool, input, input.groupBy) : Promise.resolve(undefined),
+  ]);
+  const change = current.csi !== null && previousValues.csi !== null ? current.csi - previousValues.csi : null;
+  const filters: CsiLookupResult['filters'] = {};
+  if (input.pageId !== undefined) filters.pageId = input.pageId;
+  if (input.pageName !== undefined) filters.pageName = input.pageName;
+  if (input.agent !== undefined) filters.agent = input.agent;
+  if (input.conversationId !== undefined) filters.conversationId = input.conversationId;
+  return {
+    period: input.period,
+    previous,
+    filters,
+    current,
+    previousValues,
+    change: { csi: change, display: formatChange(change) },
+    ...(grouped ? { groups: grouped } : {}),
+    definition: DEFINITION,
+  };
+}

@@ -1,0 +1,62 @@
+import type pg from 'pg';
+import { formatCount } from './format.ts';
+import { clampInt, count, rows } from './sql.ts';
+
+export type QaStatus = 'unchecked' | 'passed' | 'issue' | 'fixed';
+const STATUSES: readonly QaStatus[] = ['unchecked', 'passed', 'issue', 'fixed'];
+
+export interface QaQueueInput {
+  /** oldest sessions listed, default 10, at most 100 */
+  limit?: number;
+}
+
+export interface QaQueueItem {
+  sessionId: number;
+  conversationId: number;
+  /** ISO 8601 */
+  startedAt: string;
+  page: string;
+}
+
+export interface QaQueueResult {
+  /** AI-engaged sessions still unchecked (equals byStatus.unchecked) */
+  waiting: number;
+  /** AI-engaged sessions by QA status: QA reviews what the bot did, so bot-less sessions are left out */
+  byStatus: Record<QaStatus, number>;
+  /** the longest-waiting unchecked sessions, oldest first */
+  oldest: QaQueueItem[];
+  display: { waiting: string };
+}
+
+/** The QA backlog. Read-only: changing a status goes through qa_update and its role checks. */
+export async function qaQueue(pool: pg.Pool, input: QaQueueInput = {}): Promise<QaQueueResult> {
+  const limit = clampInt(input.limit, 10, 1, 100);
+  const [counts, oldest] = await Promise.all([
+    rows<{ status: QaStatus; n: unknown }>(
+      pool,
+      'SELECT qa_status::text AS status, count(*) AS n FROM sessions WHERE ai_engaged GROUP BY qa_status',
+      [],
+    ),
+    rows<{ session_id: number; conversation_id: number; started_at: Date; page: string }>(
+      pool,
+      `SELECT s.id AS session_id, s.conversation_id, s.started_at, p.name AS page
+         FROM sessions s JOIN conversations c ON c.id = s.conversation_id JOIN pages p ON p.id = c.page_id
+        WHERE s.ai_engaged AND s.qa_status = 'unchecked'
+        ORDER BY s.started_at, s.id LIMIT $1`,
+      [limit],
+    ),
+  ]);
+  const byStatus = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<QaStatus, number>;
+  for (const r of counts) byStatus[r.status] = count(r.n);
+  return {
+    waiting: byStatus.unchecked,
+    byStatus,
+    oldest: oldest.map((r) => ({
+      sessionId: r.session_id,
+      conversationId: r.conversation_id,
+      startedAt: r.started_at.toISOString(),
+      page: r.page,
+    })),
+    display: { waiting: formatCount(byStatus.unchecked) },
+  };
+}

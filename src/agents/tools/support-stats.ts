@@ -1,0 +1,273 @@
+import type pg from 'pg';
+import { periodBounds, type Period } from '../../domain/periods.ts';
+import { formatCount, formatDuration, formatPercent } from './format.ts';
+import { Params, clampInt, count, num, rows } from './sql.ts';
+
+export interface SupportStatsInput {
+  period: Period;
+  /** business timezone (IANA) the period's days are in */
+  timezone: string;
+  pageId?: number;
+  /**
+   * Restricts the topic mix (only the mix) to conversations "about" this: those whose
+   * conversations.common_topics contains it (demo topics: price, availability, shipping,
+   * returns, complaints, account) or that have a customer message in the period classified
+   * as it (e.g. complaint, human_request). "complaints" therefore shows what complaining
+   * customers write about.
+   */
+  topicsIn?: string;
+  /** topics listed, default 5 */
+  topN?: number;
+  /** agents listed in slowestAgents, default 5 */
+  agentLimit?: number;
+}
+
+export interface TopicShare {
+  topic: string;
+  count: number;
+  /** share of the classified customer messages in scope */
+  share: number;
+  display: { count: string; share: string };
+}
+
+export interface AgentResponse {
+  agentId: string;
+  name: string;
+  /** human replies that answered a customer message directly */
+  replies: number;
+  medianWaitSeconds: number | null;
+  display: { replies: string; medianWait: string };
+}
+
+export interface SupportStatsResult {
+  period: Period;
+  timezone: string;
+  filters: { pageId?: number; topicsIn?: string };
+  volumes: {
+    conversations: number;
+    messages: number;
+    customerMessages: number;
+    conversationDays: number;
+    display: { conversations: string; messages: string; customerMessages: string; conversationDays: string };
+  };
+  responseTimes: {
+    firstResponseP50: number | null;
+    firstResponseP90: number | null;
+    avgResponseP50: number | null;
+    /** analysed conversation-days with a first response time */
+    days: number;
+    display: { firstResponseP50: string; firstResponseP90: string; avgResponseP50: string };
+  };
+  topics: { classifiedMessages: number; top: TopicShare[]; other: number; display: { classifiedMessages: string; other: string } };
+  sessions: {
+    total: number;
+    aiEngaged: number;
+    contained: number;
+    handoff: number;
+    /** contained / total, null without sessions */
+    botContainmentRate: number | null;
+    handoffRate: number | null;
+    display: { total: string; botContainmentRate: string; handoffRate: string };
+  };
+  /** slowest first, by median wait */
+  slowestAgents: AgentResponse[];
+  definitions: Record<string, string>;
+}
+
+const DEFINITIONS = {
+  volumes:
+    'Conversations and messages with a message timestamp in the period; conversation-days are distinct (conversation, business day) pairs with messages.',
+  responseTimes: 'Percentiles over analysed conversation-days (daily_analyses) whose day is in the period; seconds.',
+  topics: 'Classification of customer messages in the period; shares are of classified customer messages in scope.',
+  botContainmentRate: 'Sessions started in the period with AI engaged and no human handoff, divided by all sessions started in the period.',
+  handoffRate: 'Sessions started in the period with a human handoff, divided by all sessions started in the period.',
+  slowestAgents:
+    'For every human-agent reply in the period whose previous non-bot message is from the customer: reply time minus that customer message time; median per agent.',
+};
+
+type Scope = { params: Params; start: string; end: string; page: (col: string) => string };
+
+function scope(input: SupportStatsInput): Scope {
+  const { start, end } = periodBounds(input.period, input.timezone);
+  const params = new Params();
+  const s = params.add(start);
+  const e = params.add(end);
+  const pageId = input.pageId;
+  const page = (col: string) => (pageId === undefined ? 'TRUE' : `${col} = ${params.add(pageId)}`);
+  return { params, start: `${s}::timestamptz`, end: `${e}::timestamptz`, page };
+}
+
+async function volumes(pool: pg.Pool, input: SupportStatsInput): Promise<SupportStatsResult['volumes']> {
+  const s = scope(input);
+  const tz = s.params.add(input.timezone);
+  const [r] = await rows<Record<string, unknown>>(
+    pool,
+    `SELECT count(DISTINCT m.conversation_id) AS conversations, count(*) AS messages,
+            count(*) FILTER (WHERE m.sender_kind = 'customer') AS customer_messages,
+            count(DISTINCT (m.conversation_id, (m.social_create_time AT TIME ZONE ${tz}::text)::date)) AS conversation_days
+       FROM messages m JOIN conversations c ON c.id = m.conversation_id
+      WHERE m.social_create_time >= ${s.start} AND m.social_create_time < ${s.end} AND ${s.page('c.page_id')}`,
+    s.params,
+  );
+  const v = {
+    conversations: count(r?.conversations),
+    messages: count(r?.messages),
+    customerMessages: count(r?.customer_messages),
+    conversationDays: count(r?.conversation_days),
+  };
+  return {
+    ...v,
+    display: {
+      conversations: formatCount(v.conversations),
+      messages: formatCount(v.messages),
+      customerMessages: formatCount(v.customerMessages),
+      conversationDays: formatCount(v.conversationDays),
+    },
+  };
+}
+
+async function responseTimes(pool: pg.Pool, input: SupportStatsInput): Promise<SupportStatsResult['responseTimes']> {
+  const p = new Params();
+  const page = input.pageId === undefined ? 'TRUE' : `c.page_id = ${p.add(input.pageId)}`;
+  const [r] = await rows<Record<string, unknown>>(
+    pool,
+    `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY da.first_response_time) AS frt50,
+            percentile_cont(0.9) WITHIN GROUP (ORDER BY da.first_response_time) AS frt90,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY da.avg_response_time) AS art50,
+            count(da.first_response_time) AS days
+       FROM daily_analyses da JOIN conversations c ON c.id = da.conversation_id
+      WHERE da.day BETWEEN ${p.add(input.period.from)}::date AND ${p.add(input.period.to)}::date AND ${page}`,
+    p,
+  );
+  const v = { firstResponseP50: num(r?.frt50), firstResponseP90: num(r?.frt90), avgResponseP50: num(r?.art50), days: count(r?.days) };
+  return {
+    ...v,
+    display: {
+      firstResponseP50: formatDuration(v.firstResponseP50),
+      firstResponseP90: formatDuration(v.firstResponseP90),
+      avgResponseP50: formatDuration(v.avgResponseP50),
+    },
+  };
+}
+
+async function topics(pool: pg.Pool, input: SupportStatsInput): Promise<SupportStatsResult['topics']> {
+  const s = scope(input);
+  let about = 'TRUE';
+  if (input.topicsIn !== undefined) {
+    const t = s.params.add(input.topicsIn);
+    about = `(c.common_topics @> jsonb_build_array(${t}::text) OR EXISTS (
+      SELECT 1 FROM messages x WHERE x.conversation_id = c.id AND x.sender_kind = 'customer' AND x.classification = ${t}::text
+        AND x.social_create_time >= ${s.start} AND x.social_create_time < ${s.end}))`;
+  }
+  const all = await rows<{ topic: string; n: unknown }>(
+    pool,
+    `SELECT m.classification AS topic, count(*) AS n
+       FROM messages m JOIN conversations c ON c.id = m.conversation_id
+      WHERE m.sender_kind = 'customer' AND m.classification IS NOT NULL
+        AND m.social_create_time >= ${s.start} AND m.social_create_time < ${s.end}
+        AND ${s.page('c.page_id')} AND ${about}
+      GROUP BY m.classification ORDER BY count(*) DESC, m.classification`,
+    s.params,
+  );
+  const total = all.reduce((sum, r) => sum + count(r.n), 0);
+  const n = clampInt(input.topN, 5, 1, 50);
+  const top = all.slice(0, n).map((r) => {
+    const c = count(r.n);
+    const share = c / total;
+    return { topic: r.topic, count: c, share, display: { count: formatCount(c), share: formatPercent(share) } };
+  });
+  const other = total - top.reduce((sum, t) => sum + t.count, 0);
+  return { classifiedMessages: total, top, other, display: { classifiedMessages: formatCount(total), other: formatCount(other) } };
+}
+
+async function sessions(pool: pg.Pool, input: SupportStatsInput): Promise<SupportStatsResult['sessions']> {
+  const s = scope(input);
+  const [r] = await rows<Record<string, unknown>>(
+    pool,
+    `SELECT count(*) AS total, count(*) FILTER (WHERE s.ai_engaged) AS ai,
+            count(*) FILTER (WHERE s.ai_engaged AND NOT s.human_handoff) AS contained,
+            count(*) FILTER (WHERE s.human_handoff) AS handoff
+       FROM sessions s JOIN conversations c ON c.id = s.conversation_id
+      WHERE s.started_at >= ${s.start} AND s.started_at < ${s.end} AND ${s.page('c.page_id')}`,
+    s.params,
+  );
+  const total = count(r?.total);
+  const contained = count(r?.contained);
+  const handoff = count(r?.handoff);
+  const botContainmentRate = total === 0 ? null : contained / total;
+  const handoffRate = total === 0 ? null : handoff / total;
+  return {
+    total,
+    aiEngaged: count(r?.ai),
+    contained,
+    handoff,
+    botContainmentRate,
+    handoffRate,
+    display: { total: formatCount(total), botContainmentRate: formatPercent(botContainmentRate), handoffRate: formatPercent(handoffRate) },
+  };
+}
+
+async function slowestAgents(pool: pg.Pool, input: SupportStatsInput): Promise<AgentResponse[]> {
+  const s = scope(input);
+  const limit = s.params.add(clampInt(input.agentLimit, 5, 1, 50));
+  // Bot messages are skipped so a handoff ("a colleague will join") does not hide the wait
+  // for the human; the reply is measured from the customer message it follows.
+  const result = await rows<{ agent_id: string; name: string | null; replies: unknown; median: unknown }>(
+    pool,
+    `WITH seq AS (
+       SELECT m.sender_kind, m.social_create_time AS at, m.agent_info,
+              lag(m.sender_kind) OVER w AS prev_kind, lag(m.social_create_time) OVER w AS prev_at
+         FROM messages m
+        WHERE m.sender_kind <> 'bot' AND m.social_create_time < ${s.end}
+          AND m.conversation_id IN (
+            SELECT h.conversation_id FROM messages h JOIN conversations c ON c.id = h.conversation_id
+             WHERE h.sender_kind = 'human_agent' AND h.social_create_time >= ${s.start} AND h.social_create_time < ${s.end}
+               AND ${s.page('c.page_id')})
+       WINDOW w AS (PARTITION BY m.conversation_id ORDER BY m.social_create_time, m.id))
+     SELECT agent_info->>'id' AS agent_id, max(agent_info->>'name') AS name, count(*) AS replies,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM at - prev_at)::float8) AS median
+       FROM seq
+      WHERE sender_kind = 'human_agent' AND prev_kind = 'customer' AND at >= ${s.start}
+        AND agent_info->>'id' IS NOT NULL
+      GROUP BY agent_info->>'id'
+      ORDER BY median DESC, agent_id
+      LIMIT ${limit}`,
+    s.params,
+  );
+  return result.map((r) => {
+    const replies = count(r.replies);
+    const median = num(r.median);
+    return {
+      agentId: r.agent_id,
+      name: r.name ?? r.agent_id,
+      replies,
+      medianWaitSeconds: median,
+      display: { replies: formatCount(replies), medianWait: formatDuration(median) },
+    };
+  });
+}
+
+/** Volumes, response times, topic mix, bot containment and the slowest agents for a period. Read-only. */
+export async function supportStats(pool: pg.Pool, input: SupportStatsInput): Promise<SupportStatsResult> {
+  const [v, rt, t, s, a] = await Promise.all([
+    volumes(pool, input),
+    responseTimes(pool, input),
+    topics(pool, input),
+    sessions(pool, input),
+    slowestAgents(pool, input),
+  ]);
+  const filters: SupportStatsResult['filters'] = {};
+  if (input.pageId !== undefined) filters.pageId = input.pageId;
+  if (input.topicsIn !== undefined) filters.topicsIn = input.topicsIn;
+  return {
+    period: input.period,
+    timezone: input.timezone,
+    filters,
+    volumes: v,
+    responseTimes: rt,
+    topics: t,
+    sessions: s,
+    slowestAgents: a,
+    definitions: DEFINITIONS,
+  };
+}
