@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { loadConfig, type Config } from './config.js';
 import { registerAnalysisCommands } from './cli/analysis-commands.js';
+import { registerAssistantCommands } from './cli/assistant-commands.js';
 import { registerDbCommands } from './cli/db-commands.js';
 import { registerImportCommand } from './cli/import-command.js';
 import type { ImportResult } from './import/index.js';
@@ -19,6 +20,7 @@ const program = new Command('pulse')
 registerDbCommands(program, config, out);
 registerAnalysisCommands(program, config, out);
 registerImportCommand(program, config, out, queueAnalysis);
+registerAssistantCommands(program, config, out);
 
 /** After an import: queue the analysis of what changed; `pulse analyze` or the service works it. */
 async function queueAnalysis(url: string, result: ImportResult): Promise<void> {

@@ -185,9 +185,9 @@ describe('supportStats', () => {
     // percentile_cont(0.5) by hand: linear interpolation between the middle ranks.
     const pos = 0.5 * (frts.length - 1);
     const median = frts[Math.floor(pos)]! + (frts[Math.ceil(pos)]! - frts[Math.floor(pos)]!) * (pos - Math.floor(pos));
-    expect(r.responseTimes.firstResponseP50).toBeCloseTo(median, 6);
-    expect(r.responseTimes.firstResponseP90!).toBeGreaterThanOrEqual(r.responseTimes.firstResponseP50!);
-    expect(r.responseTimes.days).toBe(frts.length);
+    expect(r.responseTimes!.firstResponseP50).toBeCloseTo(median, 6);
+    expect(r.responseTimes!.firstResponseP90!).toBeGreaterThanOrEqual(r.responseTimes!.firstResponseP50!);
+    expect(r.responseTimes!.days).toBe(frts.length);
 
     const s = await one<{ total: number; contained: number; handoff: number }>(
       `SELECT count(*)::int AS total, count(*) FILTER (WHERE ai_engaged AND NOT human_handoff)::int AS contained,
@@ -195,17 +195,17 @@ describe('supportStats', () => {
          FROM sessions WHERE started_at >= $1 AND started_at < $2`,
       [start, end],
     );
-    expect(r.sessions.total).toBe(s.total);
-    expect(r.sessions.botContainmentRate).toBeCloseTo(s.contained / s.total, 12);
-    expect(r.sessions.handoffRate).toBeCloseTo(s.handoff / s.total, 12);
-    expect(r.sessions.display.botContainmentRate).toBe(formatPercent(s.contained / s.total));
+    expect(r.sessions!.total).toBe(s.total);
+    expect(r.sessions!.botContainmentRate).toBeCloseTo(s.contained / s.total, 12);
+    expect(r.sessions!.handoffRate).toBeCloseTo(s.handoff / s.total, 12);
+    expect(r.sessions!.display.botContainmentRate).toBe(formatPercent(s.contained / s.total));
   });
 
   it('reports a topic mix whose parts add up, optionally restricted to complaint conversations', async () => {
     const all = await supportStats(db.pool, { period: LAST_30, timezone: TZ, topN: 3 });
-    expect(all.topics.top).toHaveLength(3);
-    expect(all.topics.top.reduce((s, t) => s + t.count, 0) + all.topics.other).toBe(all.topics.classifiedMessages);
-    const counts = all.topics.top.map((t) => t.count);
+    expect(all.topics!.top).toHaveLength(3);
+    expect(all.topics!.top.reduce((s, t) => s + t.count, 0) + all.topics!.other).toBe(all.topics!.classifiedMessages);
+    const counts = all.topics!.top.map((t) => t.count);
     expect([...counts].sort((a, b) => b - a)).toEqual(counts);
     const { start, end } = periodBounds(LAST_30, TZ);
     const top = await one<{ classification: string; n: number }>(
@@ -214,20 +214,20 @@ describe('supportStats', () => {
         GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1`,
       [start, end],
     );
-    expect(all.topics.top[0]).toMatchObject({ topic: top.classification, count: top.n });
+    expect(all.topics!.top[0]).toMatchObject({ topic: top.classification, count: top.n });
 
     const complaints = await supportStats(db.pool, { period: LAST_30, timezone: TZ, topicsIn: 'complaints', topN: 50 });
-    expect(complaints.topics.classifiedMessages).toBeGreaterThan(0);
-    expect(complaints.topics.classifiedMessages).toBeLessThan(all.topics.classifiedMessages);
-    expect(complaints.topics.top.map((t) => t.topic)).toContain('complaint');
+    expect(complaints.topics!.classifiedMessages).toBeGreaterThan(0);
+    expect(complaints.topics!.classifiedMessages).toBeLessThan(all.topics!.classifiedMessages);
+    expect(complaints.topics!.top.map((t) => t.topic)).toContain('complaint');
     // The restriction touches only the topic mix.
     expect(complaints.volumes).toEqual(all.volumes);
   });
 
   it('ranks agents by the median wait of customer messages they answered', async () => {
     const r = await supportStats(db.pool, { period: LAST_30, timezone: TZ, agentLimit: 50 });
-    expect(r.slowestAgents.length).toBeGreaterThan(1);
-    const medians = r.slowestAgents.map((a) => a.medianWaitSeconds!);
+    expect(r.slowestAgents!.length).toBeGreaterThan(1);
+    const medians = r.slowestAgents!.map((a) => a.medianWaitSeconds!);
     expect([...medians].sort((a, b) => b - a)).toEqual(medians);
 
     // Independent recomputation in JS from the raw messages.
@@ -246,31 +246,31 @@ describe('supportStats', () => {
       list.push((m.at.getTime() - prev.at.getTime()) / 1000);
       waits.set(m.agent!, list);
     }
-    expect(r.slowestAgents.map((a) => a.agentId).sort()).toEqual([...waits.keys()].sort());
-    for (const a of r.slowestAgents) {
+    expect(r.slowestAgents!.map((a) => a.agentId).sort()).toEqual([...waits.keys()].sort());
+    for (const a of r.slowestAgents!) {
       const w = waits.get(a.agentId)!.sort((x, y) => x - y);
       const mid = (w.length - 1) / 2;
       expect(a.replies).toBe(w.length);
       expect(a.medianWaitSeconds).toBeCloseTo((w[Math.floor(mid)]! + w[Math.ceil(mid)]!) / 2, 6);
     }
     const limited = await supportStats(db.pool, { period: LAST_30, timezone: TZ, agentLimit: 2 });
-    expect(limited.slowestAgents).toEqual(r.slowestAgents.slice(0, 2));
+    expect(limited.slowestAgents).toEqual(r.slowestAgents!.slice(0, 2));
   });
 
   it('filters by page and reports no data before the data starts', async () => {
     const page = await one<{ id: number }>('SELECT id FROM pages ORDER BY id LIMIT 1');
     const all = await supportStats(db.pool, { period: LAST_WEEK, timezone: TZ });
     const one_ = await supportStats(db.pool, { period: LAST_WEEK, timezone: TZ, pageId: page.id });
-    expect(one_.volumes.messages).toBeGreaterThan(0);
-    expect(one_.volumes.messages).toBeLessThan(all.volumes.messages);
+    expect(one_.volumes!.messages).toBeGreaterThan(0);
+    expect(one_.volumes!.messages).toBeLessThan(all.volumes!.messages);
 
     const r = await supportStats(db.pool, { period: LONG_AGO, timezone: TZ });
     expect(r.volumes).toMatchObject({ conversations: 0, messages: 0, customerMessages: 0, conversationDays: 0 });
-    expect(r.responseTimes.firstResponseP50).toBeNull();
-    expect(r.responseTimes.display.firstResponseP50).toBe('no data');
-    expect(r.sessions.botContainmentRate).toBeNull();
-    expect(r.sessions.display.handoffRate).toBe('no data');
-    expect(r.topics.top).toEqual([]);
+    expect(r.responseTimes!.firstResponseP50).toBeNull();
+    expect(r.responseTimes!.display.firstResponseP50).toBe('no data');
+    expect(r.sessions!.botContainmentRate).toBeNull();
+    expect(r.sessions!.display.handoffRate).toBe('no data');
+    expect(r.topics!.top).toEqual([]);
     expect(r.slowestAgents).toEqual([]);
   });
 });

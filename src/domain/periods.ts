@@ -80,6 +80,19 @@ function moveBack(from: string, to: string, unit: Unit): [string, string] {
   return [addMonths(from, months), newTo];
 }
 
+/**
+ * The period from `from` to `to` (YYYY-MM-DD, inclusive), labelled by `label` when given. It keeps
+ * the calendar unit it spans exactly (a Mon–Sun week, a whole month...) so that "the period
+ * before" of a week handed over as two dates is still the previous week.
+ */
+export function periodBetween(from: string, to: string, label?: string): Period {
+  if (to < from) throw new RangeError(`period ends (${to}) before it starts (${from})`);
+  const units: Unit[] = ['day', 'week', 'month', 'quarter', 'year'];
+  const g = units.find((u) => realign(u, from, to) === u) ?? 'range';
+  const p = make(g, from, to);
+  return label ? { ...p, label } : p;
+}
+
 /** The period of the same length immediately before `p`. */
 export function previousPeriod(p: Period): Period {
   if (p.granularity === 'range') {

@@ -20,7 +20,12 @@ export interface SupportStatsInput {
   topN?: number;
   /** agents listed in slowestAgents, default 5 */
   agentLimit?: number;
+  /** the parts to compute, default all: each is its own query, and a question rarely needs all */
+  sections?: readonly SupportSection[];
 }
+
+export type SupportSection = 'volumes' | 'responseTimes' | 'topics' | 'sessions' | 'slowestAgents';
+export const SUPPORT_SECTIONS: readonly SupportSection[] = ['volumes', 'responseTimes', 'topics', 'sessions', 'slowestAgents'];
 
 export interface TopicShare {
   topic: string;
@@ -43,14 +48,14 @@ export interface SupportStatsResult {
   period: Period;
   timezone: string;
   filters: { pageId?: number; topicsIn?: string };
-  volumes: {
+  volumes?: {
     conversations: number;
     messages: number;
     customerMessages: number;
     conversationDays: number;
     display: { conversations: string; messages: string; customerMessages: string; conversationDays: string };
   };
-  responseTimes: {
+  responseTimes?: {
     firstResponseP50: number | null;
     firstResponseP90: number | null;
     avgResponseP50: number | null;
@@ -58,8 +63,8 @@ export interface SupportStatsResult {
     days: number;
     display: { firstResponseP50: string; firstResponseP90: string; avgResponseP50: string };
   };
-  topics: { classifiedMessages: number; top: TopicShare[]; other: number; display: { classifiedMessages: string; other: string } };
-  sessions: {
+  topics?: { classifiedMessages: number; top: TopicShare[]; other: number; display: { classifiedMessages: string; other: string } };
+  sessions?: {
     total: number;
     aiEngaged: number;
     contained: number;
@@ -70,7 +75,7 @@ export interface SupportStatsResult {
     display: { total: string; botContainmentRate: string; handoffRate: string };
   };
   /** slowest first, by median wait */
-  slowestAgents: AgentResponse[];
+  slowestAgents?: AgentResponse[];
   definitions: Record<string, string>;
 }
 
@@ -249,12 +254,14 @@ async function slowestAgents(pool: pg.Pool, input: SupportStatsInput): Promise<A
 
 /** Volumes, response times, topic mix, bot containment and the slowest agents for a period. Read-only. */
 export async function supportStats(pool: pg.Pool, input: SupportStatsInput): Promise<SupportStatsResult> {
+  const want = new Set(input.sections ?? SUPPORT_SECTIONS);
+  const part = <T>(name: SupportSection, run: () => Promise<T>) => (want.has(name) ? run() : Promise.resolve(undefined));
   const [v, rt, t, s, a] = await Promise.all([
-    volumes(pool, input),
-    responseTimes(pool, input),
-    topics(pool, input),
-    sessions(pool, input),
-    slowestAgents(pool, input),
+    part('volumes', () => volumes(pool, input)),
+    part('responseTimes', () => responseTimes(pool, input)),
+    part('topics', () => topics(pool, input)),
+    part('sessions', () => sessions(pool, input)),
+    part('slowestAgents', () => slowestAgents(pool, input)),
   ]);
   const filters: SupportStatsResult['filters'] = {};
   if (input.pageId !== undefined) filters.pageId = input.pageId;
@@ -263,11 +270,11 @@ export async function supportStats(pool: pg.Pool, input: SupportStatsInput): Pro
     period: input.period,
     timezone: input.timezone,
     filters,
-    volumes: v,
-    responseTimes: rt,
-    topics: t,
-    sessions: s,
-    slowestAgents: a,
+    ...(v && { volumes: v }),
+    ...(rt && { responseTimes: rt }),
+    ...(t && { topics: t }),
+    ...(s && { sessions: s }),
+    ...(a && { slowestAgents: a }),
     definitions: DEFINITIONS,
   };
 }

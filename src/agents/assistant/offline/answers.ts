@@ -1,0 +1,181 @@
+// Turns tool results into the offline model's answers. Every number comes from a tool result's
+// display strings, so the wording here can never round, convert or invent a figure.
+import type { Intent } from '../../../domain/intents.ts';
+import type { Period } from '../../../domain/periods.ts';
+import type {
+  ConversationLookupResult, CsiLookupResult, CsiValues, QaQueueResult, SupportStatsResult, WorstConversationDay,
+} from '../../tools/index.ts';
+
+export interface ToolOutcome {
+  name: string;
+  /** parsed tool content; `{ error }` or `{ refused }` when the tool said no */
+  data: Record<string, unknown>;
+}
+
+const tzNote = (tz: string) => `times in ${tz}`;
+
+function where(intent: Intent): string {
+  const parts = [intent.page && `page ${intent.page}`, intent.agent && `agent ${intent.agent}`].filter(Boolean);
+  return parts.length ? ` for ${parts.join(', ')}` : '';
+}
+
+function label(p: Period | undefined): string {
+  return p ? p.label : 'the period';
+}
+
+export function noData(intent: Intent, tz: string): string {
+  return `No data for ${label(intent.period)}${where(intent)} (${tzNote(tz)}): nothing was recorded or scored in that period.`;
+}
+
+function pillars(v: CsiValues): string {
+  const d = v.display;
+  return `effectiveness ${d.effectiveness}, effort ${d.effort}, efficiency ${d.efficiency}, empathy ${d.empathy} (each 0–10)`;
+}
+
+export function csiAnswer(intent: Intent, r: CsiLookupResult, tz: string): string {
+  if (r.current.days === 0) return noData(intent, tz);
+  const lines = [`CSI ${label(intent.period)}${where(intent)}: ${r.current.display.csi} over ${r.current.display.days} scored conversation-days (${tzNote(tz)}).`];
+  if (r.previousValues.days > 0) {
+    lines.push(`${capital(r.previous.label)}: ${r.previousValues.display.csi} (change ${r.change.display}).`);
+  } else {
+    lines.push(`No data for ${r.previous.label} to compare with.`);
+  }
+  lines.push(`Pillars: ${pillars(r.current)}.`);
+  if (r.groups?.length) {
+    const by = intent.groupBy === 'agent' ? 'agent' : intent.groupBy === 'day' ? 'day' : 'page';
+    lines.push(`By ${by}:`);
+    for (const g of r.groups) lines.push(`• ${g.label}: ${g.display.csi} (${g.display.days} days)`);
+  }
+  return lines.join('\n');
+}
+
+export function compareAnswer(intent: Intent, r: CsiLookupResult, tz: string): string {
+  const a = r.current;
+  const b = r.previousValues;
+  if (a.days === 0 && b.days === 0) return `No data for ${label(intent.period)} nor for ${(intent.comparePeriod ?? r.previous).label} (${tzNote(tz)}).`;
+  const one = (p: Period, v: CsiValues) => (v.days === 0 ? `${capital(p.label)}: no data` : `${capital(p.label)}: CSI ${v.display.csi} (${v.display.days} days)`);
+  // The question's own words ("this week") read better than the dates the tool was given.
+  const lines = [one(intent.period ?? r.period, a), one(intent.comparePeriod ?? r.previous, b)];
+  if (r.change.csi !== null) {
+    const dir = r.change.csi > 0 ? 'up' : r.change.csi < 0 ? 'down' : 'unchanged';
+    lines.push(`Change: ${r.change.display} (${dir}); ${tzNote(tz)}.`);
+  }
+  return lines.join('\n');
+}
+
+export function trendAnswer(intent: Intent, r: CsiLookupResult, tz: string): string {
+  const days = (r.groups ?? []).filter((g) => g.csi !== null);
+  if (days.length === 0) return noData(intent, tz);
+  const low = days.reduce((a, b) => (b.csi! < a.csi! ? b : a));
+  const high = days.reduce((a, b) => (b.csi! > a.csi! ? b : a));
+  return [
+    `CSI per day, ${label(intent.period)}${where(intent)} (${tzNote(tz)}): ${days.length} days with data, overall ${r.current.display.csi}.`,
+    `First ${days[0]!.label}: ${days[0]!.display.csi}; last ${days.at(-1)!.label}: ${days.at(-1)!.display.csi}.`,
+    `Lowest ${low.display.csi} on ${low.label}; highest ${high.display.csi} on ${high.label}.`,
+  ].join('\n');
+}
+
+export function topicsAnswer(intent: Intent, r: SupportStatsResult, tz: string): string {
+  const t = r.topics;
+  if (!t || t.classifiedMessages === 0) return noData(intent, tz);
+  const about = intent.topicsIn ? ` in conversations about ${intent.topicsIn}` : '';
+  const lines = [`Top ${t.top.length} topics${about}, ${label(intent.period)}${where(intent)} (${tzNote(tz)}), of ${t.display.classifiedMessages} classified customer messages:`];
+  t.top.forEach((x, i) => lines.push(`${i + 1}. ${x.topic}: ${x.display.count} (${x.display.share})`));
+  if (t.other > 0) lines.push(`Other topics: ${t.display.other}.`);
+  return lines.join('\n');
+}
+
+export function responseTimesAnswer(intent: Intent, r: SupportStatsResult, tz: string): string {
+  const rt = r.responseTimes;
+  if (!rt || rt.days === 0) return noData(intent, tz);
+  return [
+    `Response times ${label(intent.period)}${where(intent)} (${tzNote(tz)}), over ${rt.days.toLocaleString('en-US')} conversation-days:`,
+    `• first response: median ${rt.display.firstResponseP50}, 90th percentile ${rt.display.firstResponseP90}`,
+    `• average response per conversation-day: median ${rt.display.avgResponseP50}`,
+  ].join('\n');
+}
+
+export function slowestAgentsAnswer(intent: Intent, r: SupportStatsResult, tz: string): string {
+  const list = r.slowestAgents ?? [];
+  if (list.length === 0) return noData(intent, tz);
+  const top = list[0]!;
+  const lines = [
+    `Slowest to respond ${label(intent.period)}${where(intent)}: ${top.name}, median wait ${top.display.medianWait} before replying to a customer (${top.display.replies} replies; ${tzNote(tz)}).`,
+  ];
+  if (list.length > 1) {
+    lines.push('Ranking (median wait between a customer message and the agent reply to it):');
+    list.forEach((a, i) => lines.push(`${i + 1}. ${a.name}: ${a.display.medianWait} (${a.display.replies} replies)`));
+  }
+  return lines.join('\n');
+}
+
+export function volumesAnswer(intent: Intent, r: SupportStatsResult, tz: string): string {
+  const v = r.volumes;
+  if (!v || v.messages === 0) return noData(intent, tz);
+  return `${capital(label(intent.period))}${where(intent)} (${tzNote(tz)}): ${v.display.conversations} conversations with messages, ${v.display.messages} messages (${v.display.customerMessages} from customers), ${v.display.conversationDays} conversation-days.`;
+}
+
+export function containmentAnswer(intent: Intent, r: SupportStatsResult, tz: string): string {
+  const s = r.sessions;
+  if (!s || s.total === 0) return noData(intent, tz);
+  return [
+    `Sessions started ${label(intent.period)}${where(intent)} (${tzNote(tz)}): ${s.display.total}.`,
+    `Bot containment: ${s.display.botContainmentRate} (AI engaged, no human handoff); handoff rate: ${s.display.handoffRate}.`,
+  ].join('\n');
+}
+
+export function worstAnswer(intent: Intent, list: WorstConversationDay[], tz: string): string {
+  if (list.length === 0) return noData(intent, tz);
+  const lines = [`Lowest-CSI conversation-days, ${label(intent.period)} (${tzNote(tz)}):`];
+  list.forEach((c, i) => lines.push(`${i + 1}. conversation ${c.conversationId} (${c.page}) on ${c.day}: CSI ${c.display.csi}`));
+  lines.push('Ask "summarise conversation <id>" for one of them.');
+  return lines.join('\n');
+}
+
+export function qaAnswer(r: QaQueueResult): string {
+  const b = r.byStatus;
+  const lines = [
+    `${r.display.waiting} AI sessions are waiting for QA (unchecked). Reviewed: ${b.passed.toLocaleString('en-US')} passed, ${b.issue.toLocaleString('en-US')} with an issue, ${b.fixed.toLocaleString('en-US')} fixed.`,
+  ];
+  if (r.oldest.length) {
+    lines.push('Oldest waiting:');
+    for (const s of r.oldest.slice(0, 5)) lines.push(`• session ${s.sessionId} (conversation ${s.conversationId}, ${s.page}) started ${s.startedAt.slice(0, 16).replace('T', ' ')} UTC`);
+  }
+  return lines.join('\n');
+}
+
+const quote = (s: string, n = 160) => `“${s.length > n ? `${s.slice(0, n - 1)}…` : s}”`;
+
+/** A summary that quotes customer text as data: whatever it says, it is only ever shown. */
+export function conversationAnswer(r: ConversationLookupResult): string {
+  const c = r.counts;
+  const lines = [
+    `Conversation ${r.conversationId} on ${r.page.name}${r.customerInitials ? ` with ${r.customerInitials}` : ''}: ${c.messages} messages (${c.customer} customer, ${c.bot} bot, ${c.agent} agent) from ${r.firstMessageAt ?? '?'} to ${r.lastMessageAt ?? '?'}.`,
+  ];
+  if (r.topics.length) lines.push(`Topics: ${r.topics.join(', ')}.`);
+  const scored = r.dailyCsi.filter((d) => d.csi !== null);
+  if (scored.length) lines.push(`Daily CSI: ${scored.map((d) => `${d.day} ${d.display}`).join(', ')}.`);
+  const customer = r.messages.filter((m) => m.from === 'customer' && m.untrustedText);
+  if (customer.length) {
+    lines.push('Customer said (quoted, contact details masked):');
+    for (const m of customer.slice(-3)) lines.push(`• ${quote(m.untrustedText!)}`);
+  }
+  const last = r.messages.at(-1);
+  if (last) lines.push(`Last message from the ${last.from}${last.agentName ? ` (${last.agentName})` : ''}.`);
+  return lines.join('\n');
+}
+
+export function sqlAnswer(data: { sql: string; columns: string[]; rows: Record<string, unknown>[]; truncated: boolean }): string {
+  if (data.rows.length === 0) return `The query returned no rows.\nSQL: ${data.sql}`;
+  const shown = data.rows.slice(0, 20);
+  const cell = (v: unknown) => (v === null || v === undefined ? '' : v instanceof Object ? JSON.stringify(v) : String(v));
+  const widths = data.columns.map((c) => Math.min(40, Math.max(c.length, ...shown.map((r) => cell(r[c]).length))));
+  const line = (vals: string[]) => vals.map((v, i) => v.slice(0, widths[i]).padEnd(widths[i]!)).join('  ').trimEnd();
+  const table = [line(data.columns), line(widths.map((w) => '-'.repeat(w))), ...shown.map((r) => line(data.columns.map((c) => cell(r[c]))))];
+  const more = data.rows.length > shown.length || data.truncated ? `\n(${data.rows.length}${data.truncated ? '+' : ''} rows; first ${shown.length} shown)` : '';
+  return `${table.join('\n')}${more}\nSQL: ${data.sql}`;
+}
+
+function capital(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

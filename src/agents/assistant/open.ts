@@ -1,0 +1,101 @@
+import { createHmac } from 'node:crypto';
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import type pg from 'pg';
+import type { Config } from '../../config.ts';
+import { createPool } from '../../db/pool.ts';
+import { AGENT_ROLE, prepareAgentLogin } from '../sql/agent-role.ts';
+import { createAssistant, type Assistant } from './assistant.ts';
+import { OfflineChatModel, type Vocabulary } from './offline/model.ts';
+
+export interface OpenAssistant {
+  assistant: Assistant;
+  /** why sql_query is off, if it is */
+  sqlUnavailable?: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The pulse_agent password, derived from the admin URL: every process that can reach the
+ * database as admin (service, CLI, tests) computes the same one, so none locks the others out
+ * by resetting it, and knowing it grants nothing the admin URL does not.
+ */
+export function agentPassword(adminUrl: string): string {
+  return createHmac('sha256', adminUrl).update(AGENT_ROLE).digest('hex');
+}
+
+/** The chat model: OpenAI-compatible when a key is configured, else the offline model. */
+export async function chatModel(config: Config, offline: ConstructorParameters<typeof OfflineChatModel>[0]): Promise<BaseChatModel> {
+  if (!config.llm.apiKey) return new OfflineChatModel(offline);
+  const { ChatOpenAI } = await import('@langchain/openai');
+  return new ChatOpenAI({
+    apiKey: config.llm.apiKey,
+    model: config.llm.model ?? 'gpt-4o-mini',
+    temperature: 0,
+    maxRetries: 2,
+    timeout: 60_000,
+    ...(config.llm.baseUrl ? { configuration: { baseURL: config.llm.baseUrl } } : {}),
+  });
+}
+
+const VOCABULARY_TTL_MS = 10 * 60_000;
+
+/** Page and agent names for the offline model, refreshed in the background every few minutes. */
+function vocabularyCache(pool: pg.Pool, now: () => Date): { get: () => Vocabulary; refresh: () => Promise<void> } {
+  let current: Vocabulary = { pages: [], agents: [] };
+  let loadedAt = -Infinity;
+  const refresh = async () => {
+    const [pages, agents] = await Promise.all([
+      pool.query<{ name: string }>('SELECT name FROM pages ORDER BY name'),
+      pool.query<{ name: string }>(
+        `SELECT DISTINCT agent_info->>'name' AS name FROM messages
+          WHERE sender_kind = 'human_agent' AND agent_info->>'name' IS NOT NULL ORDER BY 1 LIMIT 500`,
+      ),
+    ]);
+    current = { pages: pages.rows.map((r) => r.name), agents: agents.rows.map((r) => r.name) };
+    loadedAt = now().getTime();
+  };
+  const get = () => {
+    if (now().getTime() - loadedAt > VOCABULARY_TTL_MS) {
+      loadedAt = now().getTime();
+      refresh().catch(() => {});
+    }
+    return current;
+  };
+  return { get, refresh };
+}
+
+/**
+ * Wires the assistant for a database: the restricted login for sql_query (or the reason it is
+ * off), the model from configuration and the memory in the same database.
+ */
+export async function openAssistant(
+  config: Config,
+  adminUrl: string,
+  opts: { pool?: pg.Pool; now?: () => Date; model?: BaseChatModel } = {},
+): Promise<OpenAssistant> {
+  const ownPool = opts.pool ? undefined : createPool(adminUrl, 4);
+  const pool = opts.pool ?? ownPool!;
+  const now = opts.now ?? (() => new Date());
+  const login = await prepareAgentLogin(adminUrl, { password: agentPassword(adminUrl) });
+  const agentPool = 'url' in login ? createPool(login.url, 2) : undefined;
+  const vocabulary = vocabularyCache(pool, now);
+  await vocabulary.refresh();
+  const model = opts.model ?? (await chatModel(config, { timeZone: config.businessTimezone, now, vocabulary: vocabulary.get }));
+  const sqlUnavailable = 'unavailable' in login ? login.unavailable : undefined;
+  const assistant = createAssistant({
+    pool,
+    model,
+    timeZone: config.businessTimezone,
+    now,
+    ...(agentPool ? { agentPool } : {}),
+    ...(sqlUnavailable ? { agentUnavailable: sqlUnavailable } : {}),
+  });
+  return {
+    assistant,
+    ...(sqlUnavailable ? { sqlUnavailable } : {}),
+    async close() {
+      await agentPool?.end();
+      await ownPool?.end();
+    },
+  };
+}

@@ -1,0 +1,326 @@
+// Question understanding of the assistant's offline, rule-based chat model: an English question
+// from a team lead becomes a structured Intent that the assistant answers with its tools.
+// Rules are tried in a fixed order, so the same question in the same context always gives the
+// same intent. Periods are read by periods.ts in the business timezone; words live in
+// intent-words.ts.
+
+import {
+  LEAD_IN, groupByOf, nameIn, onlyFollowUpWords, plainText, shiftOf, topNOf, topicIn, wantsChart, wantsTrend,
+  type GroupBy,
+} from './intent-words.ts';
+import { parsePeriod, previousPeriod, shiftBack, type Period } from './periods.ts';
+
+export type IntentKind =
+  | 'csi' // CSI (and pillars) for a period, optional page/agent filter or grouping
+  | 'csi_trend' // CSI per day over a period, shown as a line chart (default period: last 30 days)
+  | 'csi_compare' // CSI of one period vs another
+  | 'topics' // top N topics/classifications, optionally "in complaints" (topicsIn)
+  | 'response_times' // first response / response time percentiles
+  | 'slowest_agents' // agents ranked by slowest response time
+  | 'worst_conversations' // lowest-CSI conversation-days
+  | 'qa_backlog' // how many sessions waiting for QA, oldest ones
+  | 'volumes' // how many conversations / messages
+  | 'containment' // bot containment / handoff rate
+  | 'conversation' // summarise / show conversation #id
+  | 'sql' // a raw SQL SELECT typed by the user
+  | 'help' // "help", "what can you do"
+  | 'unknown';
+
+export interface Intent {
+  kind: IntentKind;
+  /** resolved via parsePeriod; defaults per kind (DEFAULT_PERIOD) */
+  period?: Period;
+  /** csi_compare: the second period (default previousPeriod(period)) */
+  comparePeriod?: Period;
+  groupBy?: GroupBy;
+  /** page name fragment as typed, when the question names exactly one of ctx.pages */
+  page?: string;
+  /** agent name as typed, when the question names exactly one of ctx.agents */
+  agent?: string;
+  /** defaults: topics 5, slowest_agents 5, worst_conversations 10; else only when asked */
+  topN?: number;
+  /** a messages.classification value, see TOPIC_WORDS in intent-words.ts */
+  topicsIn?: string;
+  conversationId?: number;
+  /** kind 'sql': the SQL text as typed, without a "sql:" prefix */
+  sql?: string;
+  /** the user asked for a chart/graph/plot/trend visual */
+  chart?: boolean;
+  /** derived from ctx.previous */
+  followUp?: boolean;
+  /** no period phrase was found and the kind's default was used */
+  periodDefaulted?: boolean;
+}
+
+export interface IntentContext {
+  now: Date;
+  timeZone: string;
+  /** the intent of the previous question in this conversation */
+  previous?: Intent;
+  /** known page names, e.g. "Acme Home", "Acme Outlet" */
+  pages?: readonly string[];
+  /** known human agent names */
+  agents?: readonly string[];
+}
+
+/** Example questions per kind, for 'help' answers and the README. Each understands as its kind. */
+export const REPERTOIRE: readonly { kind: IntentKind; examples: string[] }[] = [
+  { kind: 'csi', examples: ['What was the CSI last week?', 'CSI by page this month', 'CSI by agent last month', 'Daily CSI for the last 14 days'] },
+  { kind: 'csi_trend', examples: ['Show the CSI trend for the last 30 days', 'Plot CSI over time since 1 October'] },
+  { kind: 'csi_compare', examples: ["Compare this week's CSI with last week's", 'CSI this month vs last month', 'Compare CSI in October vs September'] },
+  { kind: 'topics', examples: ['Top 5 topics in complaints this month', 'What do customers ask about most?', 'Top topics last week'] },
+  { kind: 'response_times', examples: ['What is the first response time this week?', 'How fast do we reply?'] },
+  { kind: 'slowest_agents', examples: ['Which agent had the slowest first response time last month?', 'Top 3 slowest agents this week'] },
+  { kind: 'worst_conversations', examples: ['Worst conversations last week', 'Lowest CSI chats this month'] },
+  { kind: 'qa_backlog', examples: ['How many sessions are waiting for QA?', 'QA backlog'] },
+  { kind: 'volumes', examples: ['How many conversations did we have yesterday?', 'Message volume last week'] },
+  { kind: 'containment', examples: ['Bot containment rate this month', 'Handoff rate last week'] },
+  { kind: 'conversation', examples: ['Summarise conversation 42', 'Show chat #42'] },
+  { kind: 'sql', examples: ['sql: select count(*) from analytics.messages'] },
+  { kind: 'help', examples: ['help', 'What can you do?'] },
+];
+
+// ── kinds ────────────────────────────────────────────────────────────────────────────────────
+
+const CSI_WORD = /\b(?:csi|csat|satisfaction|satisfied|pillars?|effectiveness|effort|efficiency|empathy|sentiment)\b/;
+const COMPARE_WORD = /\bcompar(?:e|ed|ing|ison)\b|\bvs\b|\bversus\b|\bagainst\b|\brelative to\b/;
+const CONVERSATION_ID = /\b(?:conversation|chat|convo|thread)\s*(?:#|no\s+|number\s+|id\s+)?(\d+)\b/;
+// A bare "#42" is a conversation only as the whole request: "the #1 topic" is not one.
+const BARE_ID = /^(?:(?:please )?(?:summari[sz]e|show|open|read|display|look at) (?:me )?)?#(\d+)$/;
+
+function conversationIdOf(plain: string): number | undefined {
+  const m = CONVERSATION_ID.exec(plain) ?? BARE_ID.exec(plain);
+  return m ? Number(m[1]) : undefined;
+}
+const AGENT_WORD = /\b(?:agents?|who|staff|teammates?|reps?|people|humans?|team members?)\b/;
+
+// First match wins: specific kinds come before the broad ones whose words they share
+// ("lowest CSI chats" is worst_conversations, not csi; "waiting for QA" is not a wait time).
+const KIND_RULES: readonly (readonly [IntentKind, (t: string) => boolean])[] = [
+  ['conversation', (t) => conversationIdOf(t) !== undefined],
+  ['qa_backlog', (t) => /\bqa\b|\bquality (?:check|assurance|review)s?\b|\b(?:waiting for|awaiting|pending) reviews?\b|\bunchecked\b|\breview (?:queue|backlog)\b/.test(t)],
+  ['topics', (t) => /\btopics?\b|\bclassifications?\b|\bthemes?\b|\bcontact reasons?\b|\bwhat (?:do|did|are) (?:our )?customers (?:ask|asking|write|writing|talk|talking|complain|complaining)\b/.test(t)],
+  ['slowest_agents', (t) => (/\b(?:slow|slower|slowest|longest)\b/.test(t) && AGENT_WORD.test(t)) || /\brank(?:ing)? (?:of )?(?:the )?agents?\b/.test(t)],
+  ['response_times', (t) => /\bresponse\b|\brepl(?:y|ies) times?\b|\bfrt\b|\bwait(?:ing)? times?\b|\btime to (?:first )?(?:reply|respond|response|answer)\b|\bhow (?:fast|quickly|long|slow)\b.*\b(?:reply|replies|respond|answer)/.test(t)],
+  ['worst_conversations', (t) => /\b(?:worst|lowest|poorest|bottom|unhappiest)\b/.test(t) && /\b(?:conversations?|chats?|convos?|threads?|sessions?)\b/.test(t)],
+  ['containment', (t) => /\bcontainment\b|\bcontained\b|\bhand ?offs?\b|\bhandovers?\b|\bescalat(?:ion|ions|ed|e)\b|\bdeflect(?:ion|ed)?\b|\bresolved by (?:the )?bot\b|\bbot resolution\b/.test(t)],
+  ['csi_compare', (t) => CSI_WORD.test(t) && COMPARE_WORD.test(t)],
+  ['csi_trend', (t) => CSI_WORD.test(t) && (wantsTrend(t) || (wantsChart(t) && !groupByOf(t)))],
+  ['csi', (t) => CSI_WORD.test(t) || /\bhow (?:are|were|did) we (?:do|doing)\b/.test(t)],
+  ['volumes', (t) => /\bhow many\b|\bvolumes?\b|\bnumber of\b|\bcounts?\b|\btraffic\b|\bhow busy\b/.test(t)],
+];
+
+const HELP = /^(?:(?:hi|hello|hey) )?(?:help(?: me)?|what can (?:you|i) (?:do|ask)(?: you)?(?: for me)?|what do you know|what (?:questions|things) can i ask(?: you)?|how does this work|how do i use (?:this|you)|commands|examples?|usage)(?: please)?$/;
+
+function kindOf(plain: string): IntentKind | undefined {
+  return KIND_RULES.find(([, test]) => test(plain))?.[0];
+}
+
+function sqlOf(question: string): string | undefined {
+  const prefixed = /^sql\s*:\s*([\s\S]+)$/i.exec(question) ?? /^sql\s+((?:select|with)\b[\s\S]*)$/i.exec(question);
+  if (prefixed) return (prefixed[1] ?? '').trim();
+  // WITH needs the shape of a common table expression, since English questions begin with "with" too.
+  if (/^select\b/i.test(question) || /^with\s+(?:recursive\s+)?[\w"]+\s*(?:\([^)]*\)\s*)?as\s*(?:(?:not\s+)?materialized\s*)?\(/i.test(question)) {
+    return question;
+  }
+  return undefined;
+}
+
+// ── periods ──────────────────────────────────────────────────────────────────────────────────
+
+/** Used when the question names no period; kinds without a period are absent. */
+const DEFAULT_PERIOD: Partial<Record<IntentKind, string>> = {
+  csi: 'last 7 days',
+  csi_compare: 'last 7 days',
+  topics: 'last 7 days',
+  response_times: 'last 7 days',
+  slowest_agents: 'last 7 days',
+  worst_conversations: 'last 7 days',
+  volumes: 'last 7 days',
+  containment: 'last 7 days',
+  csi_trend: 'last 30 days',
+};
+
+const DEFAULT_TOP_N: Partial<Record<IntentKind, number>> = { topics: 5, slowest_agents: 5, worst_conversations: 10 };
+
+const samePeriod = (a: Period, b: Period) => a.from === b.from && a.to === b.to && a.granularity === b.granularity;
+
+const COMPARE_SEPARATOR = /\b(?:vs|versus|compared (?:to|with)|against|with|to|and|than)\b\.?/g;
+
+/**
+ * The period and, when the text names a second one ("this week vs last week"), that one too.
+ * The text is cut at each separator; a cut counts only if the left part alone still reads as
+ * the first period, so "between 1 Oct and 15 Oct" stays one range. The right part is read with
+ * the first period as context, so "last week compared to the week before" works.
+ */
+function periodPair(lower: string, ctx: IntentContext, previous?: Period): [Period, Period?] | undefined {
+  const whole = parsePeriod(lower, ctx.now, ctx.timeZone, previous);
+  if (!whole) return undefined;
+  for (const m of lower.matchAll(COMPARE_SEPARATOR)) {
+    const left = parsePeriod(lower.slice(0, m.index), ctx.now, ctx.timeZone, previous);
+    if (!left || !samePeriod(left, whole)) continue;
+    const right = parsePeriod(lower.slice(m.index + m[0].length), ctx.now, ctx.timeZone, left);
+    if (right) return [left, right];
+  }
+  return [whole];
+}
+
+function fixedPeriod(text: string, ctx: IntentContext): Period {
+  const p = parsePeriod(text, ctx.now, ctx.timeZone);
+  if (!p) throw new Error(`default period "${text}" does not parse`);
+  return p;
+}
+
+function setPeriods(intent: Intent, period: Period, second?: Period): void {
+  intent.period = period;
+  if (intent.kind === 'csi_compare') intent.comparePeriod = second ?? previousPeriod(period);
+  else delete intent.comparePeriod;
+}
+
+// ── fresh questions ──────────────────────────────────────────────────────────────────────────
+
+interface Reading {
+  question: string;
+  lower: string;
+  plain: string;
+  ctx: IntentContext;
+}
+
+function withFilters(intent: Intent, r: Reading): Intent {
+  const page = nameIn(r.question, r.ctx.pages);
+  const agent = nameIn(r.question, r.ctx.agents);
+  if (page !== undefined) intent.page = page;
+  if (agent !== undefined) intent.agent = agent;
+  return intent;
+}
+
+/**
+ * The period of a new question. Without a period phrase, a question that opens like a follow-up
+ * ("and the response times?") keeps the previous question's period and filters; otherwise the
+ * kind's default applies.
+ */
+function resolvePeriod(intent: Intent, r: Reading): void {
+  const previous = r.ctx.previous;
+  const pair = periodPair(r.lower, r.ctx, previous?.period);
+  if (pair) {
+    setPeriods(intent, pair[0], pair[1]);
+    if (previous?.period && shiftOf(r.plain)) intent.followUp = true;
+    return;
+  }
+  if (LEAD_IN.test(r.plain) && previous?.period) {
+    setPeriods(intent, previous.period);
+    if (intent.page === undefined && previous.page !== undefined) intent.page = previous.page;
+    if (intent.agent === undefined && previous.agent !== undefined) intent.agent = previous.agent;
+    intent.followUp = true;
+    return;
+  }
+  const fallback = DEFAULT_PERIOD[intent.kind];
+  if (fallback) {
+    setPeriods(intent, fixedPeriod(fallback, r.ctx));
+    intent.periodDefaulted = true;
+  }
+}
+
+function withModifiers(intent: Intent, r: Reading): Intent {
+  const groupBy = groupByOf(r.plain);
+  const topN = topNOf(r.plain) ?? DEFAULT_TOP_N[intent.kind];
+  if (groupBy && intent.kind !== 'csi_trend') intent.groupBy = groupBy;
+  if (topN !== undefined && (intent.kind in DEFAULT_TOP_N || intent.kind === 'qa_backlog')) intent.topN = topN;
+  if (intent.kind === 'csi_trend' || wantsChart(r.plain)) intent.chart = true;
+  if (intent.kind === 'topics') {
+    const about = topicIn(r.plain.replace(/\btopics?\b/g, ''));
+    if (about) intent.topicsIn = about;
+  }
+  return intent;
+}
+
+function fresh(kind: IntentKind, r: Reading): Intent {
+  if (kind === 'conversation') {
+    return { kind, conversationId: conversationIdOf(r.plain) };
+  }
+  const intent = withModifiers(withFilters({ kind }, r), r);
+  if (DEFAULT_PERIOD[kind]) resolvePeriod(intent, r);
+  return intent;
+}
+
+// ── follow-ups ───────────────────────────────────────────────────────────────────────────────
+
+/** A new period for a follow-up: a step back from the previous period, or a period phrase. */
+function followUpPeriod(next: Intent, previous: Intent & { period: Period }, r: Reading): boolean {
+  const shift = shiftOf(r.plain);
+  if (shift) {
+    next.period = shiftBack(previous.period, shift.unit);
+    // A comparison steps back as a whole: "this week vs last week" → "last week vs the week before".
+    if (next.kind === 'csi_compare') {
+      next.comparePeriod = previous.comparePeriod ? shiftBack(previous.comparePeriod, shift.unit) : previousPeriod(next.period);
+    }
+  } else {
+    const pair = periodPair(r.lower, r.ctx, previous.period);
+    if (!pair) return false;
+    setPeriods(next, pair[0], pair[1]);
+  }
+  delete next.periodDefaulted;
+  return true;
+}
+
+function regroup(next: Intent, r: Reading): boolean {
+  const groupBy = groupByOf(r.plain);
+  if (groupBy) {
+    next.groupBy = groupBy;
+    // A trend is already per day; grouping it by something else means a plain CSI breakdown.
+    if (next.kind === 'csi_trend') next.kind = 'csi';
+    return true;
+  }
+  if (wantsTrend(r.plain) && next.kind === 'csi') {
+    next.kind = 'csi_trend';
+    delete next.groupBy;
+    next.chart = true;
+    return true;
+  }
+  return false;
+}
+
+function refilter(next: Intent, r: Reading): boolean {
+  const changes = withFilters({ kind: next.kind }, r);
+  const topN = topNOf(r.plain);
+  if (changes.page !== undefined) next.page = changes.page;
+  if (changes.agent !== undefined) next.agent = changes.agent;
+  if (topN !== undefined) next.topN = topN;
+  const chart = wantsChart(r.plain);
+  if (chart) next.chart = true;
+  return changes.page !== undefined || changes.agent !== undefined || topN !== undefined || chart;
+}
+
+const PERIODLESS: ReadonlySet<IntentKind> = new Set(['qa_backlog', 'conversation', 'sql', 'help', 'unknown']);
+
+/**
+ * "and the week before?", "now by page", "as a chart", "what about Acme Outlet?": the previous
+ * intent with what this question changes. Undefined when this is not such a follow-up.
+ */
+function followUp(r: Reading): Intent | undefined {
+  const previous = r.ctx.previous;
+  if (!previous?.period || PERIODLESS.has(previous.kind)) return undefined;
+  const names = [...(r.ctx.pages ?? []), ...(r.ctx.agents ?? [])];
+  if (!onlyFollowUpWords(r.plain, names)) return undefined;
+  const next: Intent = { ...previous, followUp: true };
+  const periodChanged = followUpPeriod(next, { ...previous, period: previous.period }, r);
+  const grouped = regroup(next, r);
+  const filtered = refilter(next, r);
+  return periodChanged || grouped || filtered ? next : undefined;
+}
+
+// ── entry point ──────────────────────────────────────────────────────────────────────────────
+
+/** Maps a team lead's question to an intent; see REPERTOIRE for what it understands. */
+export function understand(question: string, ctx: IntentContext): Intent {
+  const trimmed = question.trim().replace(/\s+/g, ' ');
+  const sql = sqlOf(question.trim());
+  if (sql !== undefined) return { kind: 'sql', sql };
+  const r: Reading = { question: trimmed, lower: trimmed.toLowerCase(), plain: plainText(trimmed), ctx };
+  if (HELP.test(r.plain)) return { kind: 'help' };
+  const kind = kindOf(r.plain);
+  if (kind) return fresh(kind, r);
+  const derived = followUp(r);
+  if (derived) return derived;
+  return { kind: /\bhelp\b|\bwhat can you\b/.test(r.plain) ? 'help' : 'unknown' };
+}
