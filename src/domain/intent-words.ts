@@ -96,7 +96,9 @@ export const LEAD_IN = /^(?:and|but|so|ok|okay|now|then|also|(?:and )?(?:what|ho
 // ── page and agent names ─────────────────────────────────────────────────────────────────────
 
 // Words too common to single out one page or agent even when only one name contains them.
-const NOT_DISTINCTIVE = new Set(['the', 'and', 'for', 'of', 'shop', 'store', 'page', 'official', 'inc', 'ltd', 'gmbh', 'company', 'online', 'team']);
+const NOT_DISTINCTIVE = new Set([
+  'the', 'and', 'for', 'of', 'shop', 'store', 'page', 'official', 'inc', 'ltd', 'gmbh', 'company', 'online', 'team',
+]);
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

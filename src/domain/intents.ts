@@ -65,9 +65,15 @@ export interface IntentContext {
 
 /** Example questions per kind, for 'help' answers and the README. Each understands as its kind. */
 export const REPERTOIRE: readonly { kind: IntentKind; examples: string[] }[] = [
-  { kind: 'csi', examples: ['What was the CSI last week?', 'CSI by page this month', 'CSI by agent last month', 'Daily CSI for the last 14 days'] },
+  {
+    kind: 'csi',
+    examples: ['What was the CSI last week?', 'CSI by page this month', 'CSI by agent last month', 'Daily CSI for the last 14 days'],
+  },
   { kind: 'csi_trend', examples: ['Show the CSI trend for the last 30 days', 'Plot CSI over time since 1 October'] },
-  { kind: 'csi_compare', examples: ["Compare this week's CSI with last week's", 'CSI this month vs last month', 'Compare CSI in October vs September'] },
+  {
+    kind: 'csi_compare',
+    examples: ["Compare this week's CSI with last week's", 'CSI this month vs last month', 'Compare CSI in October vs September'],
+  },
   { kind: 'topics', examples: ['Top 5 topics in complaints this month', 'What do customers ask about most?', 'Top topics last week'] },
   { kind: 'response_times', examples: ['What is the first response time this week?', 'How fast do we reply?'] },
   { kind: 'slowest_agents', examples: ['Which agent had the slowest first response time last month?', 'Top 3 slowest agents this week'] },
@@ -82,8 +88,36 @@ export const REPERTOIRE: readonly { kind: IntentKind; examples: string[] }[] = [
 
 // ── kinds ────────────────────────────────────────────────────────────────────────────────────
 
-const CSI_WORD = /\b(?:csi|csat|satisfaction|satisfied|pillars?|effectiveness|effort|efficiency|empathy|sentiment)\b/;
-const COMPARE_WORD = /\bcompar(?:e|ed|ing|ison)\b|\bvs\b|\bversus\b|\bagainst\b|\brelative to\b/;
+/** Any of the phrases (regex sources) as whole words. */
+const anyOf = (...phrases: string[]) => new RegExp(`\\b(?:${phrases.join('|')})\\b`);
+
+const CSI_WORD = anyOf(
+  'csi', 'csat', 'satisfaction', 'satisfied', 'pillars?', 'effectiveness', 'effort', 'efficiency', 'empathy', 'sentiment',
+);
+const COMPARE_WORD = anyOf('compar(?:e|ed|ing|ison)', 'vs', 'versus', 'against', 'relative to');
+const QA_WORD = anyOf(
+  'qa', 'quality (?:check|assurance|review)s?', '(?:waiting for|awaiting|pending) reviews?', 'unchecked', 'review (?:queue|backlog)',
+);
+const TOPIC_WORD = anyOf(
+  'topics?', 'classifications?', 'themes?', 'contact reasons?',
+  'what (?:do|did|are) (?:our )?customers (?:ask|asking|write|writing|talk|talking|complain|complaining)',
+);
+const SLOW_WORD = anyOf('slow', 'slower', 'slowest', 'longest');
+const AGENT_WORD = anyOf('agents?', 'who', 'staff', 'teammates?', 'reps?', 'people', 'humans?', 'team members?');
+const AGENT_RANKING = anyOf('rank(?:ing)? (?:of )?(?:the )?agents?');
+const RESPONSE_WORD = anyOf(
+  'response', 'repl(?:y|ies) times?', 'frt', 'wait(?:ing)? times?', 'time to (?:first )?(?:reply|respond|response|answer)',
+  'how (?:fast|quickly|long|slow)\\b.*\\b(?:repl(?:y|ies|ying)|respond(?:s|ing)?|answer(?:s|ing)?)',
+);
+const WORST_WORD = anyOf('worst', 'lowest', 'poorest', 'bottom', 'unhappiest');
+const CONVERSATIONS_WORD = anyOf('conversations?', 'chats?', 'convos?', 'threads?', 'sessions?');
+const CONTAINMENT_WORD = anyOf(
+  'containment', 'contained', 'hand ?offs?', 'handovers?', 'escalat(?:ion|ions|ed|e)', 'deflect(?:ion|ed)?',
+  'resolved by (?:the )?bot', 'bot resolution',
+);
+const HOW_ARE_WE = anyOf('how (?:are|were|did) we (?:do|doing)');
+const VOLUME_WORD = anyOf('how many', 'volumes?', 'number of', 'counts?', 'traffic', 'how busy');
+
 const CONVERSATION_ID = /\b(?:conversation|chat|convo|thread)\s*(?:#|no\s+|number\s+|id\s+)?(\d+)\b/;
 // A bare "#42" is a conversation only as the whole request: "the #1 topic" is not one.
 const BARE_ID = /^(?:(?:please )?(?:summari[sz]e|show|open|read|display|look at) (?:me )?)?#(\d+)$/;
@@ -92,38 +126,39 @@ function conversationIdOf(plain: string): number | undefined {
   const m = CONVERSATION_ID.exec(plain) ?? BARE_ID.exec(plain);
   return m ? Number(m[1]) : undefined;
 }
-const AGENT_WORD = /\b(?:agents?|who|staff|teammates?|reps?|people|humans?|team members?)\b/;
 
 // First match wins: specific kinds come before the broad ones whose words they share
 // ("lowest CSI chats" is worst_conversations, not csi; "waiting for QA" is not a wait time).
 const KIND_RULES: readonly (readonly [IntentKind, (t: string) => boolean])[] = [
   ['conversation', (t) => conversationIdOf(t) !== undefined],
-  ['qa_backlog', (t) => /\bqa\b|\bquality (?:check|assurance|review)s?\b|\b(?:waiting for|awaiting|pending) reviews?\b|\bunchecked\b|\breview (?:queue|backlog)\b/.test(t)],
-  ['topics', (t) => /\btopics?\b|\bclassifications?\b|\bthemes?\b|\bcontact reasons?\b|\bwhat (?:do|did|are) (?:our )?customers (?:ask|asking|write|writing|talk|talking|complain|complaining)\b/.test(t)],
-  ['slowest_agents', (t) => (/\b(?:slow|slower|slowest|longest)\b/.test(t) && AGENT_WORD.test(t)) || /\brank(?:ing)? (?:of )?(?:the )?agents?\b/.test(t)],
-  ['response_times', (t) => /\bresponse\b|\brepl(?:y|ies) times?\b|\bfrt\b|\bwait(?:ing)? times?\b|\btime to (?:first )?(?:reply|respond|response|answer)\b|\bhow (?:fast|quickly|long|slow)\b.*\b(?:reply|replies|respond|answer)/.test(t)],
-  ['worst_conversations', (t) => /\b(?:worst|lowest|poorest|bottom|unhappiest)\b/.test(t) && /\b(?:conversations?|chats?|convos?|threads?|sessions?)\b/.test(t)],
-  ['containment', (t) => /\bcontainment\b|\bcontained\b|\bhand ?offs?\b|\bhandovers?\b|\bescalat(?:ion|ions|ed|e)\b|\bdeflect(?:ion|ed)?\b|\bresolved by (?:the )?bot\b|\bbot resolution\b/.test(t)],
+  ['qa_backlog', (t) => QA_WORD.test(t)],
+  ['topics', (t) => TOPIC_WORD.test(t)],
+  ['slowest_agents', (t) => (SLOW_WORD.test(t) && AGENT_WORD.test(t)) || AGENT_RANKING.test(t)],
+  ['response_times', (t) => RESPONSE_WORD.test(t)],
+  ['worst_conversations', (t) => WORST_WORD.test(t) && CONVERSATIONS_WORD.test(t)],
+  ['containment', (t) => CONTAINMENT_WORD.test(t)],
   ['csi_compare', (t) => CSI_WORD.test(t) && COMPARE_WORD.test(t)],
   ['csi_trend', (t) => CSI_WORD.test(t) && (wantsTrend(t) || (wantsChart(t) && !groupByOf(t)))],
-  ['csi', (t) => CSI_WORD.test(t) || /\bhow (?:are|were|did) we (?:do|doing)\b/.test(t)],
-  ['volumes', (t) => /\bhow many\b|\bvolumes?\b|\bnumber of\b|\bcounts?\b|\btraffic\b|\bhow busy\b/.test(t)],
+  ['csi', (t) => CSI_WORD.test(t) || HOW_ARE_WE.test(t)],
+  ['volumes', (t) => VOLUME_WORD.test(t)],
 ];
 
-const HELP = /^(?:(?:hi|hello|hey) )?(?:help(?: me)?|what can (?:you|i) (?:do|ask)(?: you)?(?: for me)?|what do you know|what (?:questions|things) can i ask(?: you)?|how does this work|how do i use (?:this|you)|commands|examples?|usage)(?: please)?$/;
+const HELP = new RegExp(
+  '^(?:(?:hi|hello|hey) )?(?:help(?: me)?|what can (?:you|i) (?:do|ask)(?: you)?(?: for me)?|what do you know' +
+    '|what (?:questions|things) can i ask(?: you)?|how does this work|how do i use (?:this|you)|commands|examples?|usage)(?: please)?$',
+);
 
 function kindOf(plain: string): IntentKind | undefined {
   return KIND_RULES.find(([, test]) => test(plain))?.[0];
 }
 
+const CTE = /^with\s+(?:recursive\s+)?[\w"]+\s*(?:\([^)]*\)\s*)?as\s*(?:(?:not\s+)?materialized\s*)?\(/i;
+
 function sqlOf(question: string): string | undefined {
   const prefixed = /^sql\s*:\s*([\s\S]+)$/i.exec(question) ?? /^sql\s+((?:select|with)\b[\s\S]*)$/i.exec(question);
   if (prefixed) return (prefixed[1] ?? '').trim();
   // WITH needs the shape of a common table expression, since English questions begin with "with" too.
-  if (/^select\b/i.test(question) || /^with\s+(?:recursive\s+)?[\w"]+\s*(?:\([^)]*\)\s*)?as\s*(?:(?:not\s+)?materialized\s*)?\(/i.test(question)) {
-    return question;
-  }
-  return undefined;
+  return /^select\b/i.test(question) || CTE.test(question) ? question : undefined;
 }
 
 // ── periods ──────────────────────────────────────────────────────────────────────────────────
@@ -246,16 +281,16 @@ function fresh(kind: IntentKind, r: Reading): Intent {
 // ── follow-ups ───────────────────────────────────────────────────────────────────────────────
 
 /** A new period for a follow-up: a step back from the previous period, or a period phrase. */
-function followUpPeriod(next: Intent, previous: Intent & { period: Period }, r: Reading): boolean {
+function followUpPeriod(next: Intent, from: Period, r: Reading): boolean {
   const shift = shiftOf(r.plain);
   if (shift) {
-    next.period = shiftBack(previous.period, shift.unit);
+    next.period = shiftBack(from, shift.unit);
     // A comparison steps back as a whole: "this week vs last week" → "last week vs the week before".
     if (next.kind === 'csi_compare') {
-      next.comparePeriod = previous.comparePeriod ? shiftBack(previous.comparePeriod, shift.unit) : previousPeriod(next.period);
+      next.comparePeriod = next.comparePeriod ? shiftBack(next.comparePeriod, shift.unit) : previousPeriod(next.period);
     }
   } else {
-    const pair = periodPair(r.lower, r.ctx, previous.period);
+    const pair = periodPair(r.lower, r.ctx, from);
     if (!pair) return false;
     setPeriods(next, pair[0], pair[1]);
   }
@@ -291,19 +326,18 @@ function refilter(next: Intent, r: Reading): boolean {
   return changes.page !== undefined || changes.agent !== undefined || topN !== undefined || chart;
 }
 
-const PERIODLESS: ReadonlySet<IntentKind> = new Set(['qa_backlog', 'conversation', 'sql', 'help', 'unknown']);
-
 /**
  * "and the week before?", "now by page", "as a chart", "what about Acme Outlet?": the previous
  * intent with what this question changes. Undefined when this is not such a follow-up.
  */
 function followUp(r: Reading): Intent | undefined {
   const previous = r.ctx.previous;
-  if (!previous?.period || PERIODLESS.has(previous.kind)) return undefined;
+  // Only questions about a period have anything a follow-up could change.
+  if (!previous?.period) return undefined;
   const names = [...(r.ctx.pages ?? []), ...(r.ctx.agents ?? [])];
   if (!onlyFollowUpWords(r.plain, names)) return undefined;
   const next: Intent = { ...previous, followUp: true };
-  const periodChanged = followUpPeriod(next, { ...previous, period: previous.period }, r);
+  const periodChanged = followUpPeriod(next, previous.period, r);
   const grouped = regroup(next, r);
   const filtered = refilter(next, r);
   return periodChanged || grouped || filtered ? next : undefined;

@@ -78,7 +78,7 @@ export class OfflineChatModel extends BaseChatModel {
     }
     const vocab = this.opts.vocabulary?.() ?? { pages: [], agents: [] };
     const now = this.opts.now();
-    const intent = understand(question, { now, timeZone: this.opts.timeZone, previous, pages: vocab.pages, agents: vocab.agents });
+    const intent = canonicalAgent(understand(question, { now, timeZone: this.opts.timeZone, previous, pages: vocab.pages, agents: vocab.agents }), vocab);
     const turn = messages.slice(h + 1);
     const outcomes: ToolOutcome[] = turn.filter((m) => ToolMessage.isInstance(m)).map((m) => ({ name: m.name ?? '', data: parse(m.content) }));
     const step = nextStep(intent, outcomes, this.opts.timeZone, dayOf(now, this.opts.timeZone));
@@ -89,6 +89,15 @@ export class OfflineChatModel extends BaseChatModel {
     const sql = turn.flatMap((m) => (ToolMessage.isInstance(m) ? ((m.artifact as ToolArtifact | undefined)?.sql ?? []).map((q) => withValues(q.text, q.values)) : []));
     return final(step.answer, { intent, ...(sql.length ? { sql } : {}) });
   }
+}
+
+/** "Noah" → "Noah Williams": the tools match an agent by full name or id. */
+function canonicalAgent(intent: Intent, vocab: Vocabulary): Intent {
+  const typed = intent.agent?.toLowerCase();
+  if (!typed) return intent;
+  const hits = vocab.agents.filter((a) => a.toLowerCase() === typed || a.toLowerCase().split(/\s+/).includes(typed));
+  const exact = hits.find((a) => a.toLowerCase() === typed);
+  return exact || hits.length !== 1 ? intent : { ...intent, agent: hits[0]! };
 }
 
 function final(text: string, meta: OfflineMeta): AIMessage {
