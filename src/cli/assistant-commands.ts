@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
 import type { AssistantReply } from '../agents/assistant/assistant.js';
@@ -66,27 +66,29 @@ async function chat(config: Config, out: Out, outDir: string): Promise<void> {
     const thread = { channel: 'cli', threadKey: `chat-${randomUUID()}` };
     out(`SupportPulse assistant (${assistant.modelName}; timezone ${config.businessTimezone}). Ask a question, "help" for examples, "exit" to leave.`);
     if (sqlNote) out(`note: sql_query is off: ${sqlNote}`);
-    const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
+    // The async iterator buffers lines typed (or piped) while an answer is being computed;
+    // rl.question() would drop them.
+    const rl = createInterface({ input: process.stdin, terminal: false });
+    const prompt = () => process.stdout.write('you> ');
+    prompt();
     try {
-      for (;;) {
-        let line: string;
-        try {
-          line = (await rl.question('you> ')).trim();
-        } catch {
-          break; // stdin closed (Ctrl-D or end of piped input)
-        }
+      for await (const raw of rl) {
+        const line = raw.trim();
         if (/^(exit|quit|\\q)$/i.test(line)) break;
-        if (!line) continue;
-        try {
-          const reply = await assistant.ask(thread, line);
-          out(reply.text);
-          for (const p of await saveCharts(reply, outDir)) out(`chart saved: ${p}`);
-        } catch (err) {
-          out(`error: ${(err as Error).message}`);
+        if (line) {
+          try {
+            const reply = await assistant.ask(thread, line);
+            out(reply.text);
+            for (const p of await saveCharts(reply, outDir)) out(`chart saved: ${p}`);
+          } catch (err) {
+            out(`error: ${(err as Error).message}`);
+          }
         }
+        prompt();
       }
     } finally {
       rl.close();
+      out('');
     }
   });
 }
