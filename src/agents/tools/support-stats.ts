@@ -90,6 +90,17 @@ const DEFINITIONS = {
     'For every human-agent reply in the period whose previous non-bot message is from the customer: reply time minus that customer message time; median per agent.',
 };
 
+// Conversations carry topics ("complaints") while messages carry classifications ("complaint"):
+// a filter named either way must find both.
+const CONVERSATION_TOPIC: Record<string, string> = {
+  price_inquiry: 'price',
+  availability_check: 'availability',
+  shipping_question: 'shipping',
+  return_request: 'returns',
+  complaint: 'complaints',
+  account_issue: 'account',
+};
+
 type Scope = { params: Params; start: string; end: string; page: (col: string) => string };
 
 function scope(input: SupportStatsInput): Scope {
@@ -160,7 +171,8 @@ async function topics(pool: pg.Pool, input: SupportStatsInput): Promise<SupportS
   let about = 'TRUE';
   if (input.topicsIn !== undefined) {
     const t = s.params.add(input.topicsIn);
-    about = `(c.common_topics @> jsonb_build_array(${t}::text) OR EXISTS (
+    const topic = s.params.add(CONVERSATION_TOPIC[input.topicsIn] ?? input.topicsIn);
+    about = `(c.common_topics @> jsonb_build_array(${t}::text) OR c.common_topics @> jsonb_build_array(${topic}::text) OR EXISTS (
       SELECT 1 FROM messages x WHERE x.conversation_id = c.id AND x.sender_kind = 'customer' AND x.classification = ${t}::text
         AND x.social_create_time >= ${s.start} AND x.social_create_time < ${s.end}))`;
   }

@@ -14,6 +14,11 @@ export interface ToolOutcome {
 
 const tzNote = (tz: string) => `times in ${tz}`;
 
+/** "1 reply", "2 replies": `shown` is the count as displayed ("1,204"). */
+function counted(n: number, shown: string, one: string, many: string): string {
+  return `${shown} ${n === 1 ? one : many}`;
+}
+
 function where(intent: Intent): string {
   const parts = [intent.page && `page ${intent.page}`, intent.agent && `agent ${intent.agent}`].filter(Boolean);
   return parts.length ? ` for ${parts.join(', ')}` : '';
@@ -34,7 +39,7 @@ function pillars(v: CsiValues): string {
 
 export function csiAnswer(intent: Intent, r: CsiLookupResult, tz: string): string {
   if (r.current.days === 0) return noData(intent, tz);
-  const lines = [`CSI ${label(intent.period)}${where(intent)}: ${r.current.display.csi} over ${r.current.display.days} scored conversation-days (${tzNote(tz)}).`];
+  const lines = [`CSI ${label(intent.period)}${where(intent)}: ${r.current.display.csi} over ${counted(r.current.days, r.current.display.days, 'scored conversation-day', 'scored conversation-days')} (${tzNote(tz)}).`];
   if (r.previousValues.days > 0) {
     lines.push(`${capital(r.previous.label)}: ${r.previousValues.display.csi} (change ${r.change.display}).`);
   } else {
@@ -44,7 +49,7 @@ export function csiAnswer(intent: Intent, r: CsiLookupResult, tz: string): strin
   if (r.groups?.length) {
     const by = intent.groupBy === 'agent' ? 'agent' : intent.groupBy === 'day' ? 'day' : 'page';
     lines.push(`By ${by}:`);
-    for (const g of r.groups) lines.push(`• ${g.label}: ${g.display.csi} (${g.display.days} days)`);
+    for (const g of r.groups) lines.push(`• ${g.label}: ${g.display.csi} (${counted(g.days, g.display.days, 'day', 'days')})`);
   }
   return lines.join('\n');
 }
@@ -53,7 +58,7 @@ export function compareAnswer(intent: Intent, r: CsiLookupResult, tz: string): s
   const a = r.current;
   const b = r.previousValues;
   if (a.days === 0 && b.days === 0) return `No data for ${label(intent.period)} nor for ${(intent.comparePeriod ?? r.previous).label} (${tzNote(tz)}).`;
-  const one = (p: Period, v: CsiValues) => (v.days === 0 ? `${capital(p.label)}: no data` : `${capital(p.label)}: CSI ${v.display.csi} (${v.display.days} days)`);
+  const one = (p: Period, v: CsiValues) => (v.days === 0 ? `${capital(p.label)}: no data` : `${capital(p.label)}: CSI ${v.display.csi} (${counted(v.days, v.display.days, 'day', 'days')})`);
   // The question's own words ("this week") read better than the dates the tool was given.
   const lines = [one(intent.period ?? r.period, a), one(intent.comparePeriod ?? r.previous, b)];
   if (r.change.csi !== null) {
@@ -100,11 +105,11 @@ export function slowestAgentsAnswer(intent: Intent, r: SupportStatsResult, tz: s
   if (list.length === 0) return noData(intent, tz);
   const top = list[0]!;
   const lines = [
-    `Slowest to respond ${label(intent.period)}${where(intent)}: ${top.name}, median wait ${top.display.medianWait} before replying to a customer (${top.display.replies} replies; ${tzNote(tz)}).`,
+    `Slowest to respond ${label(intent.period)}${where(intent)}: ${top.name}, median wait ${top.display.medianWait} before replying to a customer (${counted(top.replies, top.display.replies, 'reply', 'replies')}; ${tzNote(tz)}).`,
   ];
   if (list.length > 1) {
     lines.push('Ranking (median wait between a customer message and the agent reply to it):');
-    list.forEach((a, i) => lines.push(`${i + 1}. ${a.name}: ${a.display.medianWait} (${a.display.replies} replies)`));
+    list.forEach((a, i) => lines.push(`${i + 1}. ${a.name}: ${a.display.medianWait} (${counted(a.replies, a.display.replies, 'reply', 'replies')})`));
   }
   return lines.join('\n');
 }
