@@ -137,14 +137,14 @@ export function worstAnswer(intent: Intent, list: WorstConversationDay[], tz: st
   return lines.join('\n');
 }
 
-export function qaAnswer(r: QaQueueResult): string {
+export function qaAnswer(r: QaQueueResult, tz: string): string {
   const b = r.byStatus;
   const lines = [
     `${r.display.waiting} AI sessions are waiting for QA (unchecked). Reviewed: ${b.passed.toLocaleString('en-US')} passed, ${b.issue.toLocaleString('en-US')} with an issue, ${b.fixed.toLocaleString('en-US')} fixed.`,
   ];
   if (r.oldest.length) {
-    lines.push('Oldest waiting:');
-    for (const s of r.oldest.slice(0, 5)) lines.push(`• session ${s.sessionId} (conversation ${s.conversationId}, ${s.page}) started ${s.startedAt.slice(0, 16).replace('T', ' ')} UTC`);
+    lines.push(`Oldest waiting (${tzNote(tz)}):`);
+    for (const s of r.oldest.slice(0, 5)) lines.push(`• session ${s.sessionId} (conversation ${s.conversationId}, ${s.page}) started ${localTime(s.startedAt, tz)}`);
   }
   return lines.join('\n');
 }
@@ -152,10 +152,10 @@ export function qaAnswer(r: QaQueueResult): string {
 const quote = (s: string, n = 160) => `“${s.length > n ? `${s.slice(0, n - 1)}…` : s}”`;
 
 /** A summary that quotes customer text as data: whatever it says, it is only ever shown. */
-export function conversationAnswer(r: ConversationLookupResult): string {
+export function conversationAnswer(r: ConversationLookupResult, tz: string): string {
   const c = r.counts;
   const lines = [
-    `Conversation ${r.conversationId} on ${r.page.name}${r.customerInitials ? ` with ${r.customerInitials}` : ''}: ${c.messages} messages (${c.customer} customer, ${c.bot} bot, ${c.agent} agent) from ${r.firstMessageAt ?? '?'} to ${r.lastMessageAt ?? '?'}.`,
+    `Conversation ${r.conversationId} on ${r.page.name}${r.customerInitials ? ` with ${r.customerInitials}` : ''}: ${c.messages} messages (${c.customer} customer, ${c.bot} bot, ${c.agent} agent) from ${localTime(r.firstMessageAt, tz)} to ${localTime(r.lastMessageAt, tz)} (${tzNote(tz)}).`,
   ];
   if (r.topics.length) lines.push(`Topics: ${r.topics.join(', ')}.`);
   const scored = r.dailyCsi.filter((d) => d.csi !== null);
@@ -179,6 +179,19 @@ export function sqlAnswer(data: { sql: string; columns: string[]; rows: Record<s
   const table = [line(data.columns), line(widths.map((w) => '-'.repeat(w))), ...shown.map((r) => line(data.columns.map((c) => cell(r[c]))))];
   const more = data.rows.length > shown.length || data.truncated ? `\n(${data.rows.length}${data.truncated ? '+' : ''} rows; first ${shown.length} shown)` : '';
   return `${table.join('\n')}${more}\nSQL: ${data.sql}`;
+}
+
+const clocks = new Map<string, Intl.DateTimeFormat>();
+
+/** "2026-08-24 10:53" on the business clock. */
+export function localTime(iso: string | null, tz: string): string {
+  if (!iso) return '?';
+  let f = clocks.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('sv-SE', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    clocks.set(tz, f);
+  }
+  return f.format(new Date(iso));
 }
 
 function capital(s: string): string {

@@ -124,9 +124,9 @@ function answer(i: Intent, o: ToolOutcome, tz: string): string {
     case 'worst_conversations':
       return A.worstAnswer(i, (d as { conversations: WorstConversationDay[] }).conversations, tz);
     case 'qa_backlog':
-      return A.qaAnswer(d as QaQueueResult);
+      return A.qaAnswer(d as QaQueueResult, tz);
     case 'conversation':
-      return A.conversationAnswer(d as ConversationLookupResult);
+      return A.conversationAnswer(d as ConversationLookupResult, tz);
     default:
       return A.sqlAnswer(d as Parameters<typeof A.sqlAnswer>[0]);
   }
