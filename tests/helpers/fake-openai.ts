@@ -6,9 +6,27 @@ import type { AddressInfo, Socket } from 'node:net';
 // status handling, timeouts, response parsing) without the network. Each request takes the
 // next scripted reply; every request is recorded for assertions.
 
+/** One message of a request as the client sent it: tool calls and results keep their wire fields. */
+export interface ChatMessage {
+  role: string;
+  content: unknown;
+  name?: string;
+  /** role 'tool': the id of the call this message answers */
+  tool_call_id?: string;
+  /** role 'assistant': the calls it made, arguments as JSON text */
+  tool_calls?: WireToolCall[];
+}
+
+/** A tool call in the Chat Completions wire format. */
+export interface WireToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
 export interface ChatCompletionRequest {
   model: string;
-  messages: { role: string; content: unknown }[];
+  messages: ChatMessage[];
   response_format?: { type: string; json_schema?: { name: string; schema: unknown; strict?: boolean } };
   tools?: { type: 'function'; function: { name: string; parameters?: unknown } }[];
   tool_choice?: unknown;
@@ -29,14 +47,25 @@ export interface Usage {
   completion_tokens: number;
 }
 
+/** A tool call to script: `args` is sent as its JSON text; a string is sent as is (malformed on purpose). */
+export interface ScriptedToolCall {
+  name: string;
+  args: Record<string, unknown> | string;
+  /** default `call_<request>_<index>` */
+  id?: string;
+}
+
 /**
  * - content: a normal completion whose assistant text is `content` (sent as the arguments of a
  *   tool call instead when the request forced a function, as function calling would);
+ * - toolCalls: the model calls tools: an assistant message with `tool_calls` (and `content`,
+ *   null unless given), finish_reason `tool_calls`, as the real API answers with tools bound;
  * - status: an HTTP error such as 429 (with Retry-After) or 500, with OpenAI's error body;
  * - hang: never answer, as a stuck upstream would; the client's timeout has to fire.
  */
 export type FakeReply =
   | { kind: 'content'; content: string; usage?: Usage; finishReason?: string }
+  | { kind: 'toolCalls'; calls: ScriptedToolCall[]; content?: string; usage?: Usage }
   | { kind: 'status'; status: number; headers?: Record<string, string>; message?: string }
   | { kind: 'hang' };
 
@@ -45,6 +74,9 @@ export type Script = FakeReply | ((req: RecordedRequest) => FakeReply);
 export const reply = {
   content: (content: string, usage?: Usage): FakeReply => ({ kind: 'content', content, usage }),
   json: (value: unknown, usage?: Usage): FakeReply => ({ kind: 'content', content: JSON.stringify(value), usage }),
+  toolCalls: (calls: ScriptedToolCall[], content?: string, usage?: Usage): FakeReply => ({
+    kind: 'toolCalls', calls, ...(content !== undefined ? { content } : {}), ...(usage ? { usage } : {}),
+  }),
   rateLimited: (retryAfterSeconds: number): FakeReply => ({
     kind: 'status', status: 429, headers: { 'retry-after': String(retryAfterSeconds) }, message: 'Rate limit reached for requests',
   }),
@@ -80,6 +112,24 @@ function completionBody(req: ChatCompletionRequest, r: Extract<FakeReply, { kind
     model: req.model,
     system_fingerprint: 'fp_fake',
     choices: [{ index: 0, message, logprobs: null, finish_reason: r.finishReason ?? (forced ? 'tool_calls' : 'stop') }],
+    usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+  };
+}
+
+function toolCallsBody(req: ChatCompletionRequest, r: Extract<FakeReply, { kind: 'toolCalls' }>, id: number, raw: string): unknown {
+  const tool_calls: WireToolCall[] = r.calls.map((c, i) => ({
+    id: c.id ?? `call_${id}_${i}`,
+    type: 'function',
+    function: { name: c.name, arguments: typeof c.args === 'string' ? c.args : JSON.stringify(c.args) },
+  }));
+  const usage = r.usage ?? { prompt_tokens: estimateTokens(raw), completion_tokens: estimateTokens(JSON.stringify(tool_calls)) };
+  return {
+    id: `chatcmpl-fake-${id}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: req.model,
+    system_fingerprint: 'fp_fake',
+    choices: [{ index: 0, message: { role: 'assistant', content: r.content ?? null, refusal: null, tool_calls }, logprobs: null, finish_reason: 'tool_calls' }],
     usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
   };
 }
@@ -121,6 +171,10 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       if (r.kind === 'status') {
         const type = r.status === 429 ? 'requests' : r.status >= 500 ? 'server_error' : 'invalid_request_error';
         send(res, r.status, { error: { message: r.message ?? 'error', type, param: null, code: r.status === 429 ? 'rate_limit_exceeded' : null } }, r.headers);
+        return;
+      }
+      if (r.kind === 'toolCalls') {
+        send(res, 200, toolCallsBody(recorded.body, r, requests.length, raw));
         return;
       }
       send(res, 200, completionBody(recorded.body, r, requests.length, raw));

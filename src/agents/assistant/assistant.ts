@@ -1,6 +1,6 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
-import { createAgent } from 'langchain';
+import { createAgent, createMiddleware, ToolInvocationError } from 'langchain';
 import type pg from 'pg';
 import { dayOf } from '../../domain/days.ts';
 import type { ToolContext } from './context.ts';
@@ -85,11 +85,60 @@ function answerText(m: BaseMessage | undefined): string {
 }
 
 /**
+ * The turn's answer. A model that ends on a tool call whose arguments are not JSON (LangChain
+ * files it under invalid_tool_calls and stops) or on an empty message gets a sentence saying so,
+ * never a blank reply.
+ */
+function finalAnswer(m: AIMessage | undefined): string {
+  const text = answerText(m);
+  if (text.trim()) return text;
+  const bad = m?.invalid_tool_calls ?? [];
+  if (bad.length) {
+    const names = [...new Set(bad.map((c) => c.name ?? '?'))].join(', ');
+    return `I could not answer: the model called ${names} with arguments that could not be read, so nothing was run. Please ask again.`;
+  }
+  return 'I could not answer: the model returned an empty reply. Please ask again.';
+}
+
+/** A tool error for the model and the channel, in the shape of the tools' own errors (see tools.ts). */
+function errorMessage(callId: string, name: string, message: string): ToolMessage {
+  const artifact: ToolArtifact = { sql: [], error: message };
+  return new ToolMessage({ content: JSON.stringify({ error: message }), tool_call_id: callId, name, artifact, status: 'error' });
+}
+
+/**
+ * Tool calls LangChain would answer itself: an unknown tool, and arguments that fail the tool's
+ * schema, whose default message carries the server's stack trace (file paths) to the model
+ * provider and into the thread's memory. Both become a short `{ error }` the model can correct.
+ */
+function toolErrors(names: readonly string[]) {
+  return createMiddleware({
+    name: 'PulseToolErrors',
+    wrapToolCall: async (request, handler) => {
+      const { toolCall } = request;
+      const callId = toolCall.id ?? '';
+      if (!request.tool) return errorMessage(callId, toolCall.name, `unknown tool ${toolCall.name}; the tools are ${names.join(', ')}`);
+      try {
+        return await handler(request);
+      } catch (err) {
+        if ((err as { is_bubble_up?: boolean }).is_bubble_up === true || request.runtime.signal?.aborted) throw err;
+        if (ToolInvocationError.isInstance(err)) {
+          const why = err.toolError.message.replace(/^Received tool input did not match expected schema\s*/, '').replace(/\s+/g, ' ').trim();
+          return errorMessage(callId, toolCall.name, `invalid arguments for ${toolCall.name}: ${why}`);
+        }
+        return errorMessage(callId, toolCall.name, `failed: ${(err as Error).message}`);
+      }
+    },
+  });
+}
+
+/**
  * The team-lead assistant: one LangChain agent over the read-only tools, with memory per
  * thread in Postgres. Channels (terminal, Slack, Bot Framework) only pass a ThreadRef and text.
  */
 export function createAssistant(ctx: ToolContext & { model: BaseChatModel; memoryPool?: pg.Pool }): Assistant {
-  const agent = createAgent({ model: ctx.model, tools: assistantTools(ctx) });
+  const tools = assistantTools(ctx);
+  const agent = createAgent({ model: ctx.model, tools, middleware: [toolErrors(tools.map((t) => t.name))] });
   const memory = ctx.memoryPool ?? ctx.pool;
   const modelName = ctx.model._llmType();
   return {
@@ -106,7 +155,8 @@ export function createAssistant(ctx: ToolContext & { model: BaseChatModel; memor
       const turn = (result.messages as BaseMessage[]).slice(input.length - 1);
       await appendMessages(memory, thread, turn);
       const { calls, charts } = records(turn);
-      return { text: answerText(turn.findLast((m) => AIMessage.isInstance(m))), charts, toolCalls: calls, model: modelName };
+      const last = turn.findLast((m): m is AIMessage => AIMessage.isInstance(m));
+      return { text: finalAnswer(last), charts, toolCalls: calls, model: modelName };
     },
   };
 }

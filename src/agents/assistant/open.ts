@@ -16,11 +16,16 @@ export interface OpenAssistant {
 
 /**
  * The pulse_agent password, derived from the admin URL: every process that can reach the
- * database as admin (service, CLI, tests) computes the same one, so none locks the others out
- * by resetting it, and knowing it grants nothing the admin URL does not.
+ * server as admin (service, CLI, tests) computes the same one, so none locks the others out
+ * by resetting it, and knowing it grants nothing the admin URL does not. The role belongs to
+ * the whole server, not to one database, so only the credentials, host and port count (not the
+ * database, the scheme spelling or the parameters): processes on two databases of one server
+ * must agree as well.
  */
 export function agentPassword(adminUrl: string): string {
-  return createHmac('sha256', adminUrl).update(AGENT_ROLE).digest('hex');
+  const u = new URL(adminUrl);
+  const server = `${u.username}:${u.password}@${u.hostname}:${u.port || '5432'}`;
+  return createHmac('sha256', server).update(AGENT_ROLE).digest('hex');
 }
 
 /** The chat model: OpenAI-compatible when a key is configured, else the offline model. */
