@@ -56,18 +56,30 @@ const DEFINITION =
   'grouped by agent, a day handled by two agents counts for both.';
 
 interface Filter {
+  /** `daily_analyses da`, joined with `conversations c` and `pages p` only where a filter or grouping reads them */
+  from: string;
   where: string;
   params: Params;
+  /** placeholders of the period's first and last day */
+  first: string;
+  last: string;
   /** Placeholder of the timezone, bound on first use: an unused parameter has no type and fails. */
   tz(): string;
 }
 
-/** The WHERE clause over `daily_analyses da JOIN conversations c JOIN pages p` for one period. */
-function filter(input: CsiLookupInput, period: Period): Filter {
+/**
+ * The FROM and WHERE clauses for one period. The joins are left out when nothing reads them:
+ * every daily_analyses row has exactly one conversation and every conversation one page
+ * (NOT NULL foreign keys), so they never change the rows, but on a large table they cost
+ * more than the scan of the period itself.
+ */
+function filter(input: CsiLookupInput, period: Period, groupBy?: CsiLookupInput['groupBy']): Filter {
   const p = new Params();
   let tzPlaceholder: string | undefined;
   const tz = () => (tzPlaceholder ??= `${p.add(input.timezone ?? 'UTC')}::text`);
-  const clauses = [`da.day BETWEEN ${p.add(period.from)}::date AND ${p.add(period.to)}::date`, 'da.csi IS NOT NULL'];
+  const first = `${p.add(period.from)}::date`;
+  const last = `${p.add(period.to)}::date`;
+  const clauses = [`da.day BETWEEN ${first} AND ${last}`, 'da.csi IS NOT NULL'];
   if (input.pageId !== undefined) clauses.push(`c.page_id = ${p.add(input.pageId)}`);
   if (input.pageName !== undefined) clauses.push(`p.name ILIKE ${p.add(containsPattern(input.pageName))}`);
   if (input.conversationId !== undefined) clauses.push(`da.conversation_id = ${p.add(input.conversationId)}`);
@@ -79,10 +91,15 @@ function filter(input: CsiLookupInput, period: Period): Filter {
         AND m.social_create_time < ((da.day + 1)::timestamp AT TIME ZONE ${tz()})
         AND (m.agent_info->>'id' = ${a} OR lower(m.agent_info->>'name') = lower(${a})))`);
   }
-  return { where: clauses.join(' AND '), params: p, tz };
+  const needsPage = input.pageName !== undefined || groupBy === 'page';
+  const needsConversation = needsPage || input.pageId !== undefined;
+  const from = [
+    'daily_analyses da',
+    ...(needsConversation ? ['JOIN conversations c ON c.id = da.conversation_id'] : []),
+    ...(needsPage ? ['JOIN pages p ON p.id = c.page_id'] : []),
+  ].join(' ');
+  return { from, where: clauses.join(' AND '), params: p, first, last, tz };
 }
-
-const FROM = 'daily_analyses da JOIN conversations c ON c.id = da.conversation_id JOIN pages p ON p.id = c.page_id';
 
 async function means(pool: pg.Pool, input: CsiLookupInput, period: Period): Promise<CsiValues> {
   const f = filter(input, period);
@@ -90,7 +107,7 @@ async function means(pool: pg.Pool, input: CsiLookupInput, period: Period): Prom
     pool,
     `SELECT avg(da.csi) AS csi, avg(da.effectiveness) AS effectiveness, avg(da.effort) AS effort,
             avg(da.efficiency) AS efficiency, avg(da.empathy) AS empathy, count(*) AS days
-       FROM ${FROM} WHERE ${f.where}`,
+       FROM ${f.from} WHERE ${f.where}`,
     f.params,
   );
   const days = count(r?.days);
@@ -112,24 +129,32 @@ async function means(pool: pg.Pool, input: CsiLookupInput, period: Period): Prom
 }
 
 async function groups(pool: pg.Pool, input: CsiLookupInput, by: 'page' | 'agent' | 'day'): Promise<CsiGroup[]> {
-  const f = filter(input, input.period);
+  const f = filter(input, input.period, by);
   let sql: string;
   if (by === 'page') {
     sql = `SELECT p.id::text AS key, p.name AS label, avg(da.csi) AS csi, count(*) AS days
-             FROM ${FROM} WHERE ${f.where} GROUP BY p.id, p.name ORDER BY p.name, p.id`;
+             FROM ${f.from} WHERE ${f.where} GROUP BY p.id, p.name ORDER BY p.name, p.id`;
   } else if (by === 'day') {
     sql = `SELECT da.day::text AS key, da.day::text AS label, avg(da.csi) AS csi, count(*) AS days
-             FROM ${FROM} WHERE ${f.where} GROUP BY da.day ORDER BY da.day`;
+             FROM ${f.from} WHERE ${f.where} GROUP BY da.day ORDER BY da.day`;
   } else {
-    // One row per (conversation-day, agent who replied that day), hence DISTINCT.
+    // One row per (conversation-day, agent who replied that day), hence DISTINCT. The agents'
+    // replies are read for the whole period at once (bounds implied by the days'), through the
+    // (sender_kind, social_create_time) index, rather than looked up conversation-day by
+    // conversation-day.
     const tz = f.tz();
-    sql = `WITH d AS (SELECT da.id, da.day, da.conversation_id, da.csi FROM ${FROM} WHERE ${f.where}),
-           da_agent AS (
-             SELECT DISTINCT d.id, d.csi, m.agent_info->>'id' AS agent_id
-               FROM d JOIN messages m ON m.conversation_id = d.conversation_id
+    sql = `WITH d AS (SELECT da.id, da.day, da.conversation_id, da.csi FROM ${f.from} WHERE ${f.where}),
+           h AS (
+             SELECT m.conversation_id, m.social_create_time, m.agent_info->>'id' AS agent_id
+               FROM messages m
               WHERE m.sender_kind = 'human_agent' AND m.agent_info->>'id' IS NOT NULL
-                AND m.social_create_time >= (d.day::timestamp AT TIME ZONE ${tz})
-                AND m.social_create_time < ((d.day + 1)::timestamp AT TIME ZONE ${tz}))
+                AND m.social_create_time >= (${f.first}::timestamp AT TIME ZONE ${tz})
+                AND m.social_create_time < ((${f.last} + 1)::timestamp AT TIME ZONE ${tz})),
+           da_agent AS (
+             SELECT DISTINCT d.id, d.csi, h.agent_id
+               FROM d JOIN h ON h.conversation_id = d.conversation_id
+                AND h.social_create_time >= (d.day::timestamp AT TIME ZONE ${tz})
+                AND h.social_create_time < ((d.day + 1)::timestamp AT TIME ZONE ${tz}))
            SELECT a.agent_id AS key,
                   coalesce((SELECT m.agent_info->>'name' FROM messages m
                              WHERE m.sender_kind = 'human_agent' AND m.agent_info->>'id' = a.agent_id LIMIT 1), a.agent_id) AS label,
