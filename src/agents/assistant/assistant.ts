@@ -2,6 +2,7 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import { createAgent, createMiddleware, ToolInvocationError } from 'langchain';
 import type pg from 'pg';
+import type { Caller } from '../../domain/access.ts';
 import { dayOf } from '../../domain/days.ts';
 import type { ToolContext } from './context.ts';
 import { appendMessages, loadHistory, threadId, type ThreadRef } from './memory.ts';
@@ -30,10 +31,22 @@ export interface AssistantReply {
   model: string;
 }
 
+export interface AskOptions {
+  /**
+   * Who asks; tools read it from the run's `configurable.caller` to decide what they may show.
+   * Channels (Slack, Bot Framework) always pass it; without it the asker is the local operator
+   * (terminal, tests), who already holds the database credentials.
+   */
+  caller?: Caller;
+}
+
 export interface Assistant {
-  ask(thread: ThreadRef, question: string): Promise<AssistantReply>;
+  ask(thread: ThreadRef, question: string, opts?: AskOptions): Promise<AssistantReply>;
   readonly modelName: string;
 }
+
+/** The asker when no channel says otherwise: someone at a terminal with the database credentials. */
+export const LOCAL_OPERATOR: Caller = { role: 'admin', name: 'terminal' };
 
 /** Agent steps per question: a tool-happy model is stopped instead of looping forever. */
 const RECURSION_LIMIT = 16;
@@ -143,7 +156,7 @@ export function createAssistant(ctx: ToolContext & { model: BaseChatModel; memor
   const modelName = ctx.model._llmType();
   return {
     modelName,
-    async ask(ref, question) {
+    async ask(ref, question, opts = {}) {
       const q = question.trim();
       if (!q) throw new Error('empty question');
       if (q.length > MAX_QUESTION_CHARS) throw new Error(`question too long (${q.length} characters; at most ${MAX_QUESTION_CHARS})`);
@@ -151,7 +164,8 @@ export function createAssistant(ctx: ToolContext & { model: BaseChatModel; memor
       const history = await loadHistory(memory, thread);
       // The prompt is rebuilt per question because it carries today's date.
       const input = [new SystemMessage(systemPrompt(ctx)), ...history, new HumanMessage(q)];
-      const result = await agent.invoke({ messages: input }, { recursionLimit: RECURSION_LIMIT });
+      const caller: Caller = opts.caller ?? LOCAL_OPERATOR;
+      const result = await agent.invoke({ messages: input }, { recursionLimit: RECURSION_LIMIT, configurable: { caller } });
       const turn = (result.messages as BaseMessage[]).slice(input.length - 1);
       await appendMessages(memory, thread, turn);
       const { calls, charts } = records(turn);
