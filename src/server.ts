@@ -1,4 +1,5 @@
 import exitHook from 'async-exit-hook';
+import { openAssistant, type OpenAssistant } from './agents/assistant/open.js';
 import { build, type Readiness } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createPrisma } from './db/client.js';
@@ -27,12 +28,14 @@ async function main(config: Config): Promise<void> {
   const readiness: Readiness = { ready: false, phase: 'migrating' };
   let app: Awaited<ReturnType<typeof build>> | undefined;
   let pipeline: AnalysisPipeline | undefined;
+  let assistant: OpenAssistant | undefined;
 
   let stopping = false;
   const shutdown = async () => {
     stopping = true;
     await app?.close().catch((err) => logger.error({ err }, 'closing HTTP server failed'));
     await pipeline?.stop().catch((err) => logger.error({ err }, 'stopping workers failed'));
+    await assistant?.close().catch((err) => logger.error({ err }, 'closing the assistant failed'));
     await prisma.$disconnect().catch(() => {});
     await pool.end().catch(() => {});
     await db.stop().catch((err) => logger.error({ err }, 'stopping PostgreSQL failed'));
@@ -67,6 +70,9 @@ async function main(config: Config): Promise<void> {
         if (r.conversationIds.length > 0) await analysis.plan({ conversationIds: r.conversationIds, uploadId: r.uploadId });
       },
     });
+    // One assistant for every channel (Slack, Bot Framework): same model, tools and memory.
+    assistant = await openAssistant(config, db.url, { pool });
+    if (assistant.sqlUnavailable) logger.warn(`assistant: sql_query unavailable (${assistant.sqlUnavailable})`);
     app = await build({ prisma, logger, readiness, pool, retryJob: pipeline.retry, plugins: [uploads] });
     await app.listen({ port: config.port, host: config.host });
     const seeded = await prepareDemoData(config, db.url, readiness, logger);

@@ -19,3 +19,13 @@ export const isRole = (v: unknown): v is Role => typeof v === 'string' && (ROLES
 export function mayReadCustomerData(role: Role): boolean {
   return role === 'admin' || role === 'lead' || role === 'qa';
 }
+
+const RANK: Record<Role, number> = { admin: 4, lead: 3, qa: 2, developer: 1, agent: 0 };
+
+/**
+ * Aggregate analytics (CSI, volumes, response times): anyone by default; when the workspace
+ * sets a minimum role, that role or a higher one. Order: agent < developer < qa < lead < admin.
+ */
+export function mayAskAnalytics(role: Role, minRole?: Role): boolean {
+  return minRole === undefined || RANK[role] >= RANK[minRole];
+}
