@@ -126,6 +126,10 @@ const schema = z.object({
   ANALYSIS_JOB_TIMEOUT_SECONDS: positiveInt('ANALYSIS_JOB_TIMEOUT_SECONDS', 86_400).default(300),
   CSI_WEIGHTS: csiWeights,
   UPLOAD_MAX_MB: positiveInt('UPLOAD_MAX_MB', 100_000).default(512),
+  ASSISTANT_MIN_ROLE: z.preprocess(
+    (v) => (typeof v === 'string' ? emptyToUndefined(v.trim().toLowerCase()) : v),
+    z.enum(['admin', 'lead', 'qa', 'developer', 'agent'], { error: 'expected one of admin, lead, qa, developer, agent (unset: anyone may ask)' }).optional(),
+  ),
 });
 
 type Env = z.output<typeof schema>;
@@ -149,6 +153,8 @@ export interface Config {
   analysis: { batchSize: number; concurrency: number; maxAttempts: number; jobTimeoutSeconds: number };
   csiWeights: Partial<Record<'effectiveness' | 'effort' | 'efficiency' | 'empathy', number>>;
   uploadMaxBytes: number;
+  /** ASSISTANT_MIN_ROLE: the lowest role that may ask aggregate analytics; undefined = anyone */
+  assistantMinRole: 'admin' | 'lead' | 'qa' | 'developer' | 'agent' | undefined;
 }
 
 export class ConfigError extends Error {
@@ -198,5 +204,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     csiWeights: e.CSI_WEIGHTS,
     uploadMaxBytes: e.UPLOAD_MAX_MB * 1024 * 1024,
+    assistantMinRole: e.ASSISTANT_MIN_ROLE,
   };
 }

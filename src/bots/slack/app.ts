@@ -1,0 +1,236 @@
+// The Slack channel's composition: the Bolt App (HTTP through our Fastify receiver, or Socket
+// Mode when SLACK_APP_TOKEN is set), its listeners, the durable ask queue and its worker.
+// server.ts starts it when Slack is configured and registers `plugin` on the one Fastify server.
+
+import { App, LogLevel, SocketModeReceiver, type Logger as BoltLogger } from '@slack/bolt';
+import type { FastifyPluginAsync } from 'fastify';
+import PgBoss from 'pg-boss';
+import type pg from 'pg';
+import type { Assistant } from '../../agents/assistant/assistant.ts';
+import type { Config } from '../../config.ts';
+import { findSlackDelivery, insertSlackDelivery } from '../../db/slack-deliveries-repo.ts';
+import { slackCaller } from '../../db/users-repo.ts';
+import { mayAskAnalytics } from '../../domain/access.ts';
+import { inTransaction } from '../../jobs/queue.ts';
+import type { Logger } from '../../logger.ts';
+import { SHOW_SQL_ACTION, SLACK_ASK_QUEUE, SLACK_ASK_QUEUE_OPTIONS, startAskWorker } from './ask-worker.ts';
+import { registerSlashCommands } from './commands.ts';
+import type { AskRequest, SlackDeps } from './deps.ts';
+import { escapeSlackText, splitText } from './format.ts';
+import { registerAppHome } from './home.ts';
+import { FastifyReceiver } from './receiver.ts';
+
+/** WebClient retries: 429s wait for Retry-After (WebClient does that itself), other failures back off. */
+export const SLACK_RETRY_CONFIG = { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 8000, randomize: true };
+
+/** Bolt's logger interface over our pino logger. */
+export function boltLogger(logger: Logger): BoltLogger {
+  const log = logger.child({ component: 'bolt' });
+  let level = LogLevel.INFO;
+  const text = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' ');
+  return {
+    debug: (...msg) => log.debug(text(msg)),
+    info: (...msg) => log.info(text(msg)),
+    warn: (...msg) => log.warn(text(msg)),
+    error: (...msg) => log.error(text(msg)),
+    setLevel: (l) => void (level = l),
+    getLevel: () => level,
+    setName: () => {},
+  };
+}
+
+/** `<@U123>` mentions of the bot removed from a question. */
+export const stripMention = (text: string, botUserId: string | undefined): string =>
+  (botUserId ? text.split(`<@${botUserId}>`).join(' ') : text.replace(/^\s*<@[A-Z0-9]+>/, '')).replace(/\s+/g, ' ').trim();
+
+interface MessageLike {
+  subtype?: string;
+  bot_id?: string;
+  edited?: unknown;
+  user?: string;
+  text?: string;
+  ts: string;
+  thread_ts?: string;
+  channel: string;
+  channel_type?: string;
+}
+
+/** Mentions and DMs: a person's new message, not a bot's, not an edit, not a join or a file share. */
+export const isQuestion = (m: MessageLike): m is MessageLike & { user: string } =>
+  m.subtype === undefined && m.bot_id === undefined && m.edited === undefined && typeof m.user === 'string';
+
+export interface SlackAppOptions {
+  config: Config;
+  deps: SlackDeps;
+  /** HTTP mode: the Fastify receiver; absent with an app token = Socket Mode */
+  receiver?: FastifyReceiver;
+}
+
+/** The Bolt App with every listener: mentions, DMs, "Show SQL", slash commands, App Home. */
+export function createSlackApp({ config, deps, receiver }: SlackAppOptions): { app: App; socketMode?: SocketModeReceiver } {
+  const { botToken, appToken, apiUrl } = config.slack;
+  if (!botToken) throw new Error('Slack needs SLACK_BOT_TOKEN');
+  const logger = boltLogger(deps.logger);
+  const clientOptions = { slackApiUrl: apiUrl, retryConfig: SLACK_RETRY_CONFIG, rejectRateLimitedCalls: false };
+  let socketMode: SocketModeReceiver | undefined;
+  if (!receiver) {
+    if (!appToken) throw new Error('Slack needs SLACK_APP_TOKEN (Socket Mode) or a signing secret (HTTP mode)');
+    socketMode = new SocketModeReceiver({ appToken, logger, installerOptions: { clientOptions: { slackApiUrl: apiUrl } } });
+  }
+  const app = new App({ token: botToken, receiver: receiver ?? socketMode, logger, clientOptions });
+  const log = deps.logger.child({ component: 'slack' });
+
+  const ask = async (req: AskRequest) => {
+    const outcome = await deps.ask(req);
+    if (outcome === 'duplicate') log.info({ key: req.key }, 'slack: repeated delivery ignored');
+  };
+
+  app.event('app_mention', async ({ event, body, context }) => {
+    if (!isQuestion(event)) return;
+    await ask({
+      key: String(body.event_id),
+      ...(body.team_id ? { team: body.team_id } : {}),
+      channel: event.channel,
+      ...(event.thread_ts ? { threadTs: event.thread_ts } : {}),
+      ts: event.ts,
+      user: event.user,
+      text: stripMention(event.text ?? '', context.botUserId),
+    });
+  });
+
+  app.event('message', async ({ event, body, context }) => {
+    const m = event as MessageLike;
+    // channels reach us as app_mention; only direct messages are questions by themselves
+    if (m.channel_type !== 'im' || !isQuestion(m)) return;
+    await ask({
+      key: String(body.event_id),
+      ...(body.team_id ? { team: body.team_id } : {}),
+      channel: m.channel,
+      ...(m.thread_ts ? { threadTs: m.thread_ts } : {}),
+      ts: m.ts,
+      user: m.user,
+      text: stripMention(m.text ?? '', context.botUserId),
+    });
+  });
+
+  app.action(SHOW_SQL_ACTION, async ({ ack, body, action, client }) => {
+    await ack();
+    const key = 'value' in action && typeof action.value === 'string' ? action.value : undefined;
+    const channel = body.channel?.id;
+    if (!key || !channel) return;
+    const caller = await deps.callerOf(body.user.id);
+    const d = await findSlackDelivery(deps.pool, key);
+    const text = !mayAskAnalytics(caller.role, config.assistantMinRole)
+      ? 'Sorry, your role may not see the SQL behind answers here.'
+      : d?.sql
+        ? splitText(escapeSlackText(d.sql), 2900).map((c) => `\`\`\`${c}\`\`\``).join('\n')
+        : 'No SQL was run for this answer (or it is no longer stored).';
+    const threadTs = d?.threadTs ?? d?.messageTs;
+    await client.chat.postEphemeral({ channel, user: body.user.id, text: text.slice(0, 39_000), ...(threadTs && !channel.startsWith('D') ? { thread_ts: threadTs } : {}) });
+  });
+
+  registerSlashCommands(app, deps);
+  registerAppHome(app, deps);
+  return { app, ...(socketMode ? { socketMode } : {}) };
+}
+
+export interface SlackServiceOptions {
+  config: Config;
+  databaseUrl: string;
+  pool: pg.Pool;
+  assistant: Assistant;
+  logger: Logger;
+  now?: () => Date;
+  /** questions answered at once by this process */
+  concurrency?: number;
+}
+
+export interface SlackService {
+  app: App;
+  deps: SlackDeps;
+  /** HTTP mode: register on the Fastify server (POST /slack/events); undefined in Socket Mode */
+  plugin?: FastifyPluginAsync;
+  mode: 'http' | 'socket';
+  socketMode?: SocketModeReceiver;
+  stop(): Promise<void>;
+}
+
+async function ensureQueue(boss: PgBoss): Promise<void> {
+  if (await boss.getQueue(SLACK_ASK_QUEUE)) await boss.updateQueue(SLACK_ASK_QUEUE, SLACK_ASK_QUEUE_OPTIONS);
+  else await boss.createQueue(SLACK_ASK_QUEUE, SLACK_ASK_QUEUE_OPTIONS).catch(async (err: Error) => {
+    // another process created it between our check and create
+    if (!(await boss.getQueue(SLACK_ASK_QUEUE))) throw err;
+  });
+}
+
+/**
+ * Starts the Slack channel: the queue and its worker, the Bolt App and, in Socket Mode, its
+ * connection. HTTP mode needs SLACK_SIGNING_SECRET; Socket Mode is used when SLACK_APP_TOKEN is set.
+ */
+export async function startSlack(opts: SlackServiceOptions): Promise<SlackService> {
+  const { config, pool, logger } = opts;
+  const now = opts.now ?? (() => new Date());
+  const socket = Boolean(config.slack.appToken);
+  if (!socket && !config.slack.signingSecret) throw new Error('Slack HTTP mode needs SLACK_SIGNING_SECRET');
+
+  const boss = new PgBoss({ connectionString: opts.databaseUrl, max: 3, maintenanceIntervalSeconds: 60, monitorStateIntervalSeconds: 60 });
+  boss.on('error', (err) => logger.warn({ err, component: 'slack' }, 'slack queue: connection problem (pg-boss retries)'));
+  await boss.start();
+  try {
+    await ensureQueue(boss);
+    const deps: SlackDeps = {
+      pool,
+      assistant: opts.assistant,
+      config,
+      logger,
+      now,
+      callerOf: (user) => slackCaller(pool, user, { adminIds: config.adminSlackIds }),
+      ask: async (req) => {
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          const inserted = await insertSlackDelivery(client, {
+            key: req.key, channel: req.channel, user: req.user, text: req.text,
+            ...(req.team ? { team: req.team } : {}),
+            ...(req.threadTs ? { threadTs: req.threadTs } : {}),
+            ...(req.ts ? { messageTs: req.ts } : {}),
+            ...(req.responseUrl ? { responseUrl: req.responseUrl } : {}),
+          });
+          if (inserted) await boss.send(SLACK_ASK_QUEUE, { key: req.key }, { db: inTransaction(client) });
+          await client.query('COMMIT');
+          return inserted ? 'queued' : 'duplicate';
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw err;
+        } finally {
+          client.release();
+        }
+      },
+    };
+    const receiver = socket ? undefined : new FastifyReceiver({ signingSecret: config.slack.signingSecret!, now });
+    const { app, socketMode } = createSlackApp({ config, deps, ...(receiver ? { receiver } : {}) });
+    const stopWorker = await startAskWorker({
+      pool, boss, client: app.client, assistant: opts.assistant, config, logger, callerOf: deps.callerOf, concurrency: opts.concurrency ?? 4,
+    });
+    if (socket) await app.start();
+    let stopped = false;
+    return {
+      app,
+      deps,
+      mode: socket ? 'socket' : 'http',
+      ...(receiver ? { plugin: receiver.plugin } : {}),
+      ...(socketMode ? { socketMode } : {}),
+      stop: async () => {
+        if (stopped) return;
+        stopped = true;
+        if (socket) await app.stop().catch((err: unknown) => logger.warn({ err }, 'slack: closing the socket failed'));
+        await stopWorker();
+        // lets a question being answered finish (up to the timeout) before the pool closes
+        await boss.stop({ graceful: true, wait: true, timeout: 15_000 });
+      },
+    };
+  } catch (err) {
+    await boss.stop({ graceful: false, wait: true }).catch(() => {});
+    throw err;
+  }
+}
