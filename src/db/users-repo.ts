@@ -28,3 +28,22 @@ export async function slackCaller(pool: pg.Pool | pg.ClientBase, slackUserId: st
   const role: Role = isRole(row.role) ? row.role : 'agent';
   return { role, userId: row.id, name: slackUserId };
 }
+
+/**
+ * The caller behind a Bot Framework user (Teams, Web Chat, the Emulator): `externalId` is the
+ * activity's `from.aadObjectId` when the channel sends one (Teams: stable across conversations),
+ * else `from.id`. A user seen for the first time is recorded as an agent (the lowest role); an
+ * admin raises it. The name is kept from the first time it is known.
+ */
+export async function botFrameworkCaller(pool: pg.Pool | pg.ClientBase, externalId: string, opts: { name?: string } = {}): Promise<Caller> {
+  const { rows } = await pool.query<{ id: number; role: string }>(
+    `INSERT INTO users (platform, external_id, name, role, updated_at)
+     VALUES ('botframework', $1, $2, 'agent', now())
+     ON CONFLICT (platform, external_id) DO UPDATE SET name = coalesce(users.name, EXCLUDED.name)
+     RETURNING id, role::text AS role`,
+    [externalId, opts.name ?? null],
+  );
+  const row = rows[0]!;
+  const role: Role = isRole(row.role) ? row.role : 'agent';
+  return { role, userId: row.id, name: externalId };
+}

@@ -1,0 +1,299 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Assistant } from '../src/agents/assistant/assistant.ts';
+import { openAssistant, type OpenAssistant } from '../src/agents/assistant/open.ts';
+import { build } from '../src/app.ts';
+import { botFrameworkRoutes, type BotFrameworkDeps } from '../src/bots/botframework/plugin.ts';
+import { EXAMPLE_QUESTIONS } from '../src/bots/botframework/render.ts';
+import { createLogger } from '../src/logger.ts';
+import { decodePng, isPng, offlineConfig, seedAndAnalyse } from './helpers/assistant.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
+import { startFakeConnector, type ConnectorCall, type FakeConnector } from './helpers/fake-connector.ts';
+
+// The Bot Framework channel end to end: Emulator-style activities are POSTed to /api/messages
+// on the app that build() composes, botbuilder's CloudAdapter runs the turn, and the replies
+// arrive over HTTP at a fake Connector service (the activity's serviceUrl). The answers are
+// compared with the same assistant asked directly, and the numbers with SQL.
+
+const NOW = new Date('2026-11-19T23:30:00Z'); // Fri 20 Nov 2026, 00:30 in Berlin
+const TZ = 'Europe/Berlin';
+const LAST_WEEK = { from: '2026-11-09', to: '2026-11-15' };
+const WEEK_BEFORE = { from: '2026-11-02', to: '2026-11-08' };
+
+let db: TestDatabase;
+let opened: OpenAssistant;
+let connector: FakeConnector;
+const apps: FastifyInstance[] = [];
+const logger = createLogger('silent');
+
+beforeAll(async () => {
+  db = await createTestDatabase('botframework');
+  await seedAndAnalyse(db.url, { conversations: 400, now: NOW, timeZone: TZ });
+  opened = await openAssistant(offlineConfig(TZ), db.url, { now: () => NOW, pool: db.pool });
+  connector = await startFakeConnector();
+});
+afterAll(async () => {
+  for (const app of apps) await app.close();
+  await connector?.close();
+  await opened?.close();
+  await db?.drop();
+});
+
+/** The offline assistant, counting its questions and optionally slower or failing. */
+function assistantDouble(opts: { delayMs?: number; fail?: string } = {}): Assistant & { asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    modelName: opened.assistant.modelName,
+    async ask(thread, question, askOpts) {
+      asked.push(question);
+      if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
+      if (opts.fail) throw new Error(opts.fail);
+      return opened.assistant.ask(thread, question, askOpts);
+    },
+  };
+}
+
+async function botApp(assistant: Assistant, opts: Partial<BotFrameworkDeps> = {}): Promise<FastifyInstance> {
+  const app = await build({
+    prisma: db.prisma,
+    logger,
+    pool: db.pool,
+    plugins: [botFrameworkRoutes({ assistant, pool: db.pool, botFramework: {}, replyWithinMs: 30_000, ...opts })],
+  });
+  apps.push(app);
+  return app;
+}
+
+let seq = 0;
+/** An activity as the Bot Framework Emulator posts it. */
+function emulatorActivity(conversationId: string, text: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  seq += 1;
+  return {
+    type: 'message',
+    id: `act-${seq}`,
+    timestamp: new Date().toISOString(),
+    channelId: 'emulator',
+    serviceUrl: connector.url,
+    conversation: { id: conversationId },
+    from: { id: 'user-lea', name: 'Lea', role: 'user' },
+    recipient: { id: 'bot-pulse', name: 'SupportPulse', role: 'bot' },
+    locale: 'en-US',
+    text,
+    ...extra,
+  };
+}
+
+const post = (app: FastifyInstance, activity: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  app.inject({ method: 'POST', url: '/api/messages', payload: activity, headers });
+
+const messages = (conversationId: string): ConnectorCall[] => connector.callsIn(conversationId, 'message');
+
+const direct = (threadKey: string, question: string) => opened.assistant.ask({ channel: 'direct', threadKey }, question);
+
+async function csiOf(d: { from: string; to: string }): Promise<{ csi: number; n: number }> {
+  const { rows } = await db.pool.query<{ csi: number; n: number }>(
+    'SELECT avg(csi) AS csi, count(*)::int AS n FROM daily_analyses WHERE csi IS NOT NULL AND day BETWEEN $1::date AND $2::date',
+    [d.from, d.to],
+  );
+  return rows[0]!;
+}
+
+/** "CSI last week (…): 72.4 over 123 scored conversation-days" → 72.4 and 123. */
+function headline(text: string): { label: string; csi: string; days: number } {
+  const m = /^CSI (.+?): (\S+) over ([\d,]+) scored conversation-days?/.exec(text);
+  expect(m, text).not.toBeNull();
+  return { label: m![1]!, csi: m![2]!, days: Number(m![3]!.replace(/,/g, '')) };
+}
+
+describe('Bot Framework /api/messages (local mode, as the Emulator talks to it)', () => {
+  it('answers "What was the CSI last week?" with the same text as the assistant asked directly, and the SQL mean', async () => {
+    const app = await botApp(opened.assistant);
+    const activity = emulatorActivity('conv-csi', 'What was the CSI last week?');
+    const res = await post(app, activity);
+    expect(res.statusCode).toBe(200);
+
+    const calls = connector.callsIn('conv-csi');
+    expect(calls.map((c) => c.activity.type)).toEqual(['typing', 'message']);
+    const reply = calls[1]!;
+    expect(reply.kind).toBe('reply');
+    expect(reply.activityId).toBe(activity.id);
+    expect(reply.activity.textFormat).toBe('markdown');
+    expect(reply.activity.from?.id).toBe('bot-pulse');
+    expect(reply.activity.recipient?.id).toBe('user-lea');
+    // Local mode: the bot sends no token to the channel.
+    expect(reply.headers.authorization).toBeUndefined();
+
+    const expected = await direct('csi-last-week', 'What was the CSI last week?');
+    expect(reply.activity.text).toBe(expected.text);
+    const shown = headline(reply.activity.text!);
+    expect(shown.label).toBe('last week (Mon 9 Nov – Sun 15 Nov 2026)');
+    const sql = await csiOf(LAST_WEEK);
+    expect(sql.n).toBeGreaterThan(10);
+    expect(shown.csi).toBe(sql.csi.toFixed(1));
+    expect(shown.days).toBe(sql.n);
+
+    // The asker is a users row of its own (platform botframework, lowest role), and the
+    // conversation is the assistant's thread.
+    const user = await db.pool.query(`SELECT role::text AS role, name FROM users WHERE platform = 'botframework' AND external_id = 'user-lea'`);
+    expect(user.rows).toEqual([{ role: 'agent', name: 'Lea' }]);
+    const thread = await db.pool.query(
+      `SELECT count(m.*)::int AS n FROM agent_threads t JOIN agent_messages m ON m.thread_id = t.id WHERE t.channel = 'botframework' AND t.thread_key = 'conv-csi'`,
+    );
+    expect(thread.rows[0].n).toBeGreaterThanOrEqual(2);
+  });
+
+  it('sends a chart as an image/png attachment whose bytes are the PNG the assistant drew', async () => {
+    const app = await botApp(opened.assistant);
+    const question = 'Show the CSI trend for the last 30 days';
+    // A Teams user: the users row is keyed by the Entra object id, not the conversation-scoped id.
+    const res = await post(app, emulatorActivity('conv-chart', question, { from: { id: '29:abc', name: 'Noor', aadObjectId: 'aad-noor' } }));
+    expect(res.statusCode).toBe(200);
+    const [reply] = messages('conv-chart');
+    expect(reply).toBeDefined();
+    const expected = await direct('chart', question);
+    expect(reply!.activity.text).toBe(expected.text);
+    expect(expected.charts).toHaveLength(1);
+
+    expect(reply!.activity.attachments).toHaveLength(1);
+    const att = reply!.activity.attachments![0]!;
+    expect(att.contentType).toBe('image/png');
+    expect(att.name).toMatch(/\.png$/);
+    const prefix = 'data:image/png;base64,';
+    expect(att.contentUrl!.startsWith(prefix)).toBe(true);
+    const png = Buffer.from(att.contentUrl!.slice(prefix.length), 'base64');
+    expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect(isPng(png)).toBe(true);
+    expect(decodePng(png).width).toBeGreaterThan(300);
+    expect(png.equals(expected.charts[0]!.png)).toBe(true);
+
+    const users = await db.pool.query(`SELECT external_id FROM users WHERE platform = 'botframework' AND name = 'Noor'`);
+    expect(users.rows).toEqual([{ external_id: 'aad-noor' }]);
+  });
+
+  it('follows up in the same conversation with memory: "and the week before?"', async () => {
+    const app = await botApp(opened.assistant);
+    expect((await post(app, emulatorActivity('conv-follow', 'What was the CSI last week?'))).statusCode).toBe(200);
+    expect((await post(app, emulatorActivity('conv-follow', 'and the week before?'))).statusCode).toBe(200);
+    const replies = messages('conv-follow').map((c) => c.activity.text!);
+    expect(replies).toHaveLength(2);
+
+    const shown = headline(replies[1]!);
+    expect(shown.label).toBe('the week before (Mon 2 Nov – Sun 8 Nov 2026)');
+    const sql = await csiOf(WEEK_BEFORE);
+    expect(shown.csi).toBe(sql.csi.toFixed(1));
+    expect(shown.days).toBe(sql.n);
+
+    // The same two questions asked directly give the same two answers.
+    await direct('follow', 'What was the CSI last week?');
+    expect(replies[1]).toBe((await direct('follow', 'and the week before?')).text);
+    // Without the conversation's memory the follow-up is not understood as a week.
+    const fresh = await botApp(opened.assistant);
+    await post(fresh, emulatorActivity('conv-no-memory', 'and the week before?'));
+    expect(messages('conv-no-memory')[0]!.activity.text).not.toBe(replies[1]);
+  });
+
+  it('delivers a slow answer proactively after the HTTP request was answered', async () => {
+    const slow = assistantDouble({ delayMs: 2_500 });
+    const app = await botApp(slow, { replyWithinMs: 300 });
+    const started = Date.now();
+    const res = await post(app, emulatorActivity('conv-slow', 'What was the CSI last week?'));
+    const answeredAt = Date.now();
+    expect(res.statusCode).toBe(200);
+    expect(answeredAt - started).toBeLessThan(2_000);
+    // At that point the user has seen the typing indicator and nothing else.
+    expect(connector.callsIn('conv-slow').map((c) => c.activity.type)).toEqual(['typing']);
+
+    await connector.waitFor(() => messages('conv-slow').length === 1);
+    const reply = messages('conv-slow')[0]!;
+    expect(reply.at).toBeGreaterThan(answeredAt);
+    expect(reply.activity.text).toBe((await direct('slow', 'What was the CSI last week?')).text);
+    expect(reply.activity.conversation?.id).toBe('conv-slow');
+    expect(reply.activity.recipient?.id).toBe('user-lea');
+    expect(slow.asked).toEqual(['What was the CSI last week?']);
+  });
+
+  it('answers an activity delivered twice (a channel retry with the same id) once', async () => {
+    const counting = assistantDouble({ delayMs: 500 });
+    const app = await botApp(counting, { replyWithinMs: 100 });
+    const activity = emulatorActivity('conv-dup', 'What was the CSI last week?');
+    // The retry arrives while the first delivery is still being answered, and once more after.
+    const [a, b] = await Promise.all([post(app, activity), post(app, activity)]);
+    expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
+    await connector.waitFor(() => messages('conv-dup').length >= 1);
+    expect((await post(app, activity)).statusCode).toBe(200);
+    // A new activity in the same conversation is answered: the check is per activity id.
+    await post(app, emulatorActivity('conv-dup', 'and the week before?'));
+    await connector.waitFor(() => messages('conv-dup').length >= 2);
+    await new Promise((r) => setTimeout(r, 700));
+    expect(messages('conv-dup')).toHaveLength(2);
+    expect(counting.asked).toEqual(['What was the CSI last week?', 'and the week before?']);
+  });
+
+  it('welcomes members added to the conversation (not the bot itself) with example questions', async () => {
+    const app = await botApp(opened.assistant);
+    const update = (members: { id: string }[]) =>
+      emulatorActivity('conv-welcome', '', { type: 'conversationUpdate', text: undefined, membersAdded: members });
+    expect((await post(app, update([{ id: 'bot-pulse' }]))).statusCode).toBe(200);
+    expect(messages('conv-welcome')).toHaveLength(0);
+    expect((await post(app, update([{ id: 'bot-pulse' }, { id: 'user-lea' }]))).statusCode).toBe(200);
+    const welcome = messages('conv-welcome');
+    expect(welcome).toHaveLength(1);
+    for (const q of EXAMPLE_QUESTIONS) expect(welcome[0]!.activity.text).toContain(q);
+  });
+
+  it('turns a failure into a friendly message, a log entry and an error_logs row, never silence', async () => {
+    const failing = assistantDouble({ fail: 'model provider unreachable' });
+    const app = await botApp(failing);
+    expect((await post(app, emulatorActivity('conv-fail', 'What was the CSI last week?'))).statusCode).toBe(200);
+    const [reply] = messages('conv-fail');
+    expect(reply!.activity.text).toMatch(/^Sorry, I could not answer that/);
+    const ref = /reference E(\d+)\)/.exec(reply!.activity.text!);
+    expect(ref).not.toBeNull();
+    expect(reply!.activity.text).not.toContain('unreachable');
+    const logged = await db.pool.query(`SELECT source, message, context FROM error_logs WHERE id = $1`, [Number(ref![1])]);
+    expect(logged.rows).toEqual([
+      { source: 'botframework', message: 'model provider unreachable', context: expect.objectContaining({ conversation: 'conv-fail', stage: 'answer' }) },
+    ]);
+  });
+
+  it('puts the replies in the HTTP response for deliveryMode expectReplies, and strips a Teams mention of the bot', async () => {
+    const app = await botApp(opened.assistant);
+    const activity = emulatorActivity('conv-expect', '<at>SupportPulse</at> What was the CSI last week?', {
+      deliveryMode: 'expectReplies',
+      entities: [{ type: 'mention', text: '<at>SupportPulse</at>', mentioned: { id: 'bot-pulse', name: 'SupportPulse' } }],
+    });
+    const res = await post(app, activity);
+    expect(res.statusCode).toBe(200);
+    const body = res.json() as { activities: { type: string; text?: string }[] };
+    expect(body.activities.map((a) => a.type)).toEqual(['message']);
+    expect(body.activities[0]!.text).toBe((await direct('expect', 'What was the CSI last week?')).text);
+    expect(connector.callsIn('conv-expect')).toHaveLength(0);
+  });
+});
+
+describe('Bot Framework /api/messages with MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD', () => {
+  it('refuses a request without a valid Bot Framework token with 401 and answers nothing', async () => {
+    const counting = assistantDouble();
+    const app = await botApp(counting, { botFramework: { appId: '00000000-0000-0000-0000-000000000001', appPassword: 'not-used-here' } });
+    const noToken = await post(app, emulatorActivity('conv-auth', 'What was the CSI last week?', { from: { id: 'intruder' } }));
+    expect(noToken.statusCode).toBe(401);
+    const garbage = await post(app, emulatorActivity('conv-auth', 'What was the CSI last week?', { from: { id: 'intruder' } }), {
+      authorization: 'Bearer not-a-jwt',
+    });
+    expect(garbage.statusCode).toBe(401);
+    expect(counting.asked).toEqual([]);
+    expect(connector.callsIn('conv-auth')).toHaveLength(0);
+    const users = await db.pool.query(`SELECT 1 FROM users WHERE external_id = 'intruder'`);
+    expect(users.rowCount).toBe(0);
+  });
+
+  it('is disabled (503, nothing processed) when only one of the two is set', async () => {
+    const counting = assistantDouble();
+    const app = await botApp(counting, { botFramework: { appId: '00000000-0000-0000-0000-000000000001' } });
+    const res = await post(app, emulatorActivity('conv-half', 'What was the CSI last week?'));
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ error: 'BOTFRAMEWORK_DISABLED' });
+    expect(counting.asked).toEqual([]);
+  });
+});
