@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { Role } from '../../domain/access.ts';
 import { parsePeriod, periodBetween, type Period } from '../../domain/periods.ts';
 
 /** What the assistant's tools need: the data, the business timezone and a clock. */
@@ -14,6 +15,8 @@ export interface ToolContext {
   /** sql_query row cap and statement timeout */
   rowCap?: number;
   timeoutMs?: number;
+  /** the workspace's minimum role for analytics questions; unset = everyone (src/domain/access.ts) */
+  analyticsMinRole?: Role;
 }
 
 export interface RecordedQuery {

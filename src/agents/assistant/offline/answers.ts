@@ -1,6 +1,6 @@
 // Turns tool results into the offline model's answers. Every number comes from a tool result's
 // display strings, so the wording here can never round, convert or invent a figure.
-import type { Intent } from '../../../domain/intents.ts';
+import { REPERTOIRE, type Intent } from '../../../domain/intents.ts';
 import type { Period } from '../../../domain/periods.ts';
 import type {
   ConversationLookupResult, CsiLookupResult, CsiValues, QaQueueResult, SupportStatsResult, WorstConversationDay,
@@ -148,6 +148,22 @@ export function qaAnswer(r: QaQueueResult, tz: string): string {
   }
   return lines.join('\n');
 }
+
+/**
+ * A tool's refusal, worded for the person: the tool's reason (who may see it, who they are) and
+ * what they can ask instead, with examples that need no customer data.
+ */
+export function deniedAnswer(reason: string, instead: unknown): string {
+  const lines = [`Sorry, I can't show you that: ${reason}`];
+  if (typeof instead === 'string') {
+    lines.push(`You can still ask ${instead}. For example:`);
+    const examples = REPERTOIRE.filter((r) => OPEN_EXAMPLES.includes(r.kind)).map((r) => `• ${r.examples[0]}`);
+    lines.push(...examples);
+  }
+  return lines.join('\n');
+}
+
+const OPEN_EXAMPLES: readonly string[] = ['csi', 'response_times', 'qa_backlog'];
 
 const quote = (s: string, n = 160) => `“${s.length > n ? `${s.slice(0, n - 1)}…` : s}”`;
 

@@ -142,6 +142,7 @@ export function nextStep(intent: Intent, outcomes: readonly ToolOutcome[], tz: s
     return call ? { call } : undefined;
   }
   const first = outcomes[0]!;
+  if (typeof first.data.denied === 'string') return { answer: A.deniedAnswer(first.data.denied, first.data.instead) };
   const failed = failure(first);
   if (failed) return { answer: `I could not get that: ${failed}` };
   let text = answer(intent, first, tz);
