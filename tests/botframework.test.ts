@@ -257,6 +257,19 @@ describe('Bot Framework /api/messages (local mode, as the Emulator talks to it)'
     ]);
   });
 
+  it('refuses below ASSISTANT_MIN_ROLE by the role in the users table, and answers once an admin raises it', async () => {
+    const counting = assistantDouble();
+    const app = await botApp(counting, { minRole: 'lead' });
+    const ask = () => post(app, emulatorActivity('conv-role', 'What was the CSI last week?', { from: { id: 'user-omar', name: 'Omar' } }));
+    expect((await ask()).statusCode).toBe(200);
+    expect(messages('conv-role')[0]!.activity.text).toMatch(/needs the \*\*lead\*\* role or higher, and yours is \*\*agent\*\*/);
+    expect(counting.asked).toEqual([]);
+    await db.pool.query(`UPDATE users SET role = 'lead' WHERE platform = 'botframework' AND external_id = 'user-omar'`);
+    expect((await ask()).statusCode).toBe(200);
+    expect(messages('conv-role')[1]!.activity.text).toBe((await direct('role', 'What was the CSI last week?')).text);
+    expect(counting.asked).toEqual(['What was the CSI last week?']);
+  });
+
   it('puts the replies in the HTTP response for deliveryMode expectReplies, and strips a Teams mention of the bot', async () => {
     const app = await botApp(opened.assistant);
     const activity = emulatorActivity('conv-expect', '<at>SupportPulse</at> What was the CSI last week?', {

@@ -9,9 +9,9 @@ import {
 } from 'botbuilder';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Assistant } from '../../agents/assistant/assistant.ts';
-import type { Caller } from '../../domain/access.ts';
+import { mayAskAnalytics, type Caller, type Role } from '../../domain/access.ts';
 import { RecentActivities } from './recent-activities.ts';
-import { answerActivity, errorActivity, helpActivity, welcomeActivity } from './render.ts';
+import { answerActivity, errorActivity, helpActivity, refusalActivity, welcomeActivity } from './render.ts';
 
 export interface PulseBotDeps {
   assistant: Assistant;
@@ -24,6 +24,8 @@ export interface PulseBotDeps {
   log: FastifyBaseLogger;
   /** an answer ready within this is sent inside the turn; a slower one proactively */
   replyWithinMs: number;
+  /** ASSISTANT_MIN_ROLE: the lowest role that may ask; undefined = anyone */
+  minRole?: Role;
   recent?: RecentActivities;
 }
 
@@ -104,6 +106,7 @@ export class PulseBot extends ActivityHandler {
     if (!question) return helpActivity();
     try {
       const caller = await this.deps.callerOf(from);
+      if (!mayAskAnalytics(caller.role, this.deps.minRole)) return refusalActivity(caller.role, this.deps.minRole ?? 'agent');
       const reply = await this.deps.assistant.ask({ channel: 'botframework', threadKey: conversationId, userId: caller.userId }, question, { caller });
       return answerActivity(reply);
     } catch (err) {

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import type { Assistant } from '../../agents/assistant/assistant.ts';
 import type { Config } from '../../config.ts';
 import { botFrameworkCaller } from '../../db/users-repo.ts';
+import type { Role } from '../../domain/access.ts';
 import { PulseBot } from './bot.ts';
 import { RecentActivities } from './recent-activities.ts';
 import { errorActivity } from './render.ts';
@@ -23,6 +24,8 @@ export interface BotFrameworkDeps {
   replyWithinMs?: number;
   /** how many activity ids the in-process duplicate check remembers; default 10,000 */
   rememberActivities?: number;
+  /** ASSISTANT_MIN_ROLE: the lowest role that may ask; undefined = anyone */
+  minRole?: Role;
 }
 
 export type BotFrameworkMode = 'authenticated' | 'local' | 'disabled';
@@ -101,6 +104,7 @@ export function botFrameworkRoutes(deps: BotFrameworkDeps): FastifyPluginAsync {
       reportError,
       log,
       replyWithinMs: deps.replyWithinMs ?? 4000,
+      ...(deps.minRole ? { minRole: deps.minRole } : {}),
       recent: new RecentActivities(deps.rememberActivities),
     });
     // Shutdown lets answers still on their way (proactive replies) go out before the pool closes.

@@ -1,5 +1,6 @@
 import { ActivityTypes, TextFormatTypes, type Activity, type Attachment } from 'botbuilder';
 import type { AssistantReply, Chart } from '../../agents/assistant/assistant.ts';
+import type { Role } from '../../domain/access.ts';
 
 // What the bot says, as Bot Framework activities. No I/O: the handler decides when and how
 // they are sent (inside the turn, or later as a proactive message).
@@ -41,4 +42,9 @@ export function helpActivity(): Partial<Activity> {
 /** What the user sees when answering failed: never silence, and a reference to find the log entry. */
 export function errorActivity(reference: string): Partial<Activity> {
   return message(`Sorry, I could not answer that: something went wrong on my side and it has been logged (reference ${reference}). Please try again in a moment.`);
+}
+
+/** ASSISTANT_MIN_ROLE is set and the caller's role is below it. */
+export function refusalActivity(role: Role, minRole: Role): Partial<Activity> {
+  return message(`Sorry, asking SupportPulse for analytics needs the **${minRole}** role or higher, and yours is **${role}**. An admin can change your role.`);
 }
