@@ -94,6 +94,7 @@ export async function openAssistant(
     now,
     ...(agentPool ? { agentPool } : {}),
     ...(sqlUnavailable ? { agentUnavailable: sqlUnavailable } : {}),
+    ...(config.assistantMinRole ? { analyticsMinRole: config.assistantMinRole } : {}),
   });
   return {
     assistant,
