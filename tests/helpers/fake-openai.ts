@@ -61,9 +61,11 @@ export interface ScriptedToolCall {
  * - toolCalls: the model calls tools: an assistant message with `tool_calls` (and `content`,
  *   null unless given), finish_reason `tool_calls`, as the real API answers with tools bound;
  * - status: an HTTP error such as 429 (with Retry-After) or 500, with OpenAI's error body;
- * - hang: never answer, as a stuck upstream would; the client's timeout has to fire.
+ * - hang: never answer, as a stuck upstream would; the client's timeout has to fire;
+ * - delayed: answer `then` after `ms` milliseconds, as a slow model would.
  */
 export type FakeReply =
+  | { kind: 'delayed'; ms: number; then: FakeReply }
   | { kind: 'content'; content: string; usage?: Usage; finishReason?: string }
   | { kind: 'toolCalls'; calls: ScriptedToolCall[]; content?: string; usage?: Usage }
   | { kind: 'status'; status: number; headers?: Record<string, string>; message?: string }
@@ -82,6 +84,7 @@ export const reply = {
   }),
   serverError: (status = 500): FakeReply => ({ kind: 'status', status, message: 'The server had an error while processing your request.' }),
   hang: (): FakeReply => ({ kind: 'hang' }),
+  delayed: (ms: number, then: FakeReply): FakeReply => ({ kind: 'delayed', ms, then }),
 };
 
 export interface FakeOpenAI {
@@ -166,18 +169,24 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       };
       requests.push(recorded);
       const script = queue.shift() ?? fallback;
-      const r = typeof script === 'function' ? script(recorded) : script;
-      if (r.kind === 'hang') return; // the socket stays open until the client gives up or close()
-      if (r.kind === 'status') {
-        const type = r.status === 429 ? 'requests' : r.status >= 500 ? 'server_error' : 'invalid_request_error';
-        send(res, r.status, { error: { message: r.message ?? 'error', type, param: null, code: r.status === 429 ? 'rate_limit_exceeded' : null } }, r.headers);
-        return;
+      answer(typeof script === 'function' ? script(recorded) : script);
+      function answer(r: FakeReply): void {
+        if (r.kind === 'delayed') {
+          setTimeout(() => answer(r.then), r.ms);
+          return;
+        }
+        if (r.kind === 'hang') return; // the socket stays open until the client gives up or close()
+        if (r.kind === 'status') {
+          const type = r.status === 429 ? 'requests' : r.status >= 500 ? 'server_error' : 'invalid_request_error';
+          send(res, r.status, { error: { message: r.message ?? 'error', type, param: null, code: r.status === 429 ? 'rate_limit_exceeded' : null } }, r.headers);
+          return;
+        }
+        if (r.kind === 'toolCalls') {
+          send(res, 200, toolCallsBody(recorded.body, r, requests.length, raw));
+          return;
+        }
+        send(res, 200, completionBody(recorded.body, r, requests.length, raw));
       }
-      if (r.kind === 'toolCalls') {
-        send(res, 200, toolCallsBody(recorded.body, r, requests.length, raw));
-        return;
-      }
-      send(res, 200, completionBody(recorded.body, r, requests.length, raw));
     });
   });
   server.on('connection', (s) => {

@@ -212,7 +212,9 @@ export async function startSlack(opts: SlackServiceOptions): Promise<SlackServic
     const stopWorker = await startAskWorker({
       pool, boss, client: app.client, assistant: opts.assistant, config, logger, callerOf: deps.callerOf, concurrency: opts.concurrency ?? 4,
     });
-    if (socket) await app.start();
+    // A Socket Mode connection that fails (revoked token, no network) must not stop the service:
+    // the rest keeps working and the log says why Slack does not.
+    if (socket) await app.start().catch((err: unknown) => logger.error({ err, component: 'slack' }, 'slack: Socket Mode could not connect'));
     let stopped = false;
     return {
       app,
