@@ -11,6 +11,7 @@ import { createPool } from './db/pool.js';
 import { DEFAULT_DEMO_CONVERSATIONS, hasData, seedDemoData } from './db/seed/load.js';
 import { channelStatuses } from './domain/channels.js';
 import { startAnalysisPipeline, type AnalysisPipeline } from './jobs/analysis/pipeline.js';
+import { startSlack, type SlackService } from './bots/slack/app.js';
 import { createScorer } from './jobs/analysis/scorer.js';
 import { createLogger, type Logger } from './logger.js';
 import { uploadsRoutes } from './routes/uploads.js';
@@ -30,11 +31,13 @@ async function main(config: Config): Promise<void> {
   let app: Awaited<ReturnType<typeof build>> | undefined;
   let pipeline: AnalysisPipeline | undefined;
   let assistant: OpenAssistant | undefined;
+  let slack: SlackService | undefined;
 
   let stopping = false;
   const shutdown = async () => {
     stopping = true;
     await app?.close().catch((err) => logger.error({ err }, 'closing HTTP server failed'));
+    await slack?.stop().catch((err) => logger.error({ err }, 'stopping Slack failed'));
     await pipeline?.stop().catch((err) => logger.error({ err }, 'stopping workers failed'));
     await assistant?.close().catch((err) => logger.error({ err }, 'closing the assistant failed'));
     await prisma.$disconnect().catch(() => {});
@@ -76,7 +79,10 @@ async function main(config: Config): Promise<void> {
     if (assistant.sqlUnavailable) logger.warn(`assistant: sql_query unavailable (${assistant.sqlUnavailable})`);
     // Bot Framework /api/messages (Teams, Web Chat, the Emulator): local mode without MICROSOFT_APP_ID.
     const botFramework = botFrameworkRoutes({ assistant: assistant.assistant, pool, botFramework: config.botFramework, minRole: config.assistantMinRole });
-    app = await build({ prisma, logger, readiness, pool, retryJob: pipeline.retry, plugins: [uploads, botFramework] });
+    if (channelStatuses(config).some((s) => s.channel === 'slack' && s.enabled)) {
+      slack = await startSlack({ config, databaseUrl: db.url, pool, assistant: assistant.assistant, logger });
+    }
+    app = await build({ prisma, logger, readiness, pool, retryJob: pipeline.retry, plugins: [uploads, botFramework, ...(slack?.plugin ? [slack.plugin] : [])] });
     await app.listen({ port: config.port, host: config.host });
     const seeded = await prepareDemoData(config, db.url, readiness, logger);
     await analyse(pipeline, seeded, readiness, logger);
