@@ -1,0 +1,150 @@
+import { App } from '@slack/bolt';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { boltLogger, createSlackApp } from '../src/bots/slack/app.ts';
+import type { AskRequest, SlackDeps } from '../src/bots/slack/deps.ts';
+import { FastifyReceiver } from '../src/bots/slack/receiver.ts';
+import { build } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import type { Db } from '../src/db/client.ts';
+import { startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
+import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, eventBody, signed } from './helpers/slack-harness.ts';
+
+// The Fastify receiver on its own: a Bolt App with test listeners behind it, no database.
+// (build() only needs a Prisma client for /readyz, which these tests never call.)
+
+let fake: FakeSlack;
+let fastify: FastifyInstance;
+let lines: Record<string, unknown>[];
+const seen: { retryNum?: number; retryReason?: string; text?: string }[] = [];
+let slowListenerDone: number | undefined;
+
+beforeAll(async () => {
+  fake = await startFakeSlack({ token: BOT_TOKEN });
+  const captured = capturingLogger();
+  lines = captured.lines;
+  const receiver = new FastifyReceiver({ signingSecret: SIGNING_SECRET, ackTimeoutMs: 400 });
+  const app = new App({ token: BOT_TOKEN, receiver, logger: boltLogger(captured.logger), clientOptions: { slackApiUrl: fake.apiUrl } });
+  app.command('/slow', async ({ ack }) => {
+    await ack({ response_type: 'ephemeral', text: 'on it' });
+    await new Promise((r) => setTimeout(r, 3000));
+    slowListenerDone = Date.now();
+  });
+  app.command('/never', async () => {
+    // never acks: the receiver must answer Slack anyway
+  });
+  app.event('app_mention', async ({ event, context }) => {
+    seen.push({ retryNum: context.retryNum, retryReason: context.retryReason, text: event.text });
+  });
+  // another POST route that relies on Fastify's own JSON parser, registered beside Slack's
+  const echo = async (f: FastifyInstance) => {
+    f.post('/echo', async (req) => ({ got: req.body }));
+  };
+  fastify = await build({ prisma: {} as Db, logger: captured.logger, plugins: [receiver.plugin, echo] });
+});
+
+afterAll(async () => {
+  await fastify?.close();
+  await fake?.close();
+});
+
+const slashForm = (command: string) =>
+  new URLSearchParams({
+    token: 'legacy', team_id: 'T0FAKE', team_domain: 'fake', channel_id: 'C0ANALYTICS', channel_name: 'analytics', user_id: 'U0LEAD',
+    user_name: 'lead', command, text: '', api_app_id: 'A0FAKE', response_url: 'http://127.0.0.1:9/respond', trigger_id: '13345.1',
+  }).toString();
+
+async function send(body: string, opts: Parameters<typeof signed>[1] = {}) {
+  const req = signed(body, opts);
+  return fastify.inject({ method: 'POST', url: '/slack/events', payload: req.payload, headers: req.headers });
+}
+
+describe('FastifyReceiver', () => {
+  it('answers url_verification with the challenge, signed', async () => {
+    const res = await send(JSON.stringify({ token: 't', challenge: 'c-3f9a', type: 'url_verification' }));
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ challenge: 'c-3f9a' });
+    const unsigned = await fastify.inject({ method: 'POST', url: '/slack/events', payload: JSON.stringify({ challenge: 'x', type: 'url_verification' }), headers: { 'content-type': 'application/json' } });
+    expect(unsigned.statusCode).toBe(401);
+  });
+
+  it('answers ssl_check with 200 and an empty body', async () => {
+    const res = await fastify.inject({ method: 'POST', url: '/slack/events', payload: 'ssl_check=1&token=legacy', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe('');
+  });
+
+  it('keeps Fastify’s JSON parser for every other POST route', async () => {
+    const res = await fastify.inject({ method: 'POST', url: '/echo', payload: { a: 1, b: ['x'] } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ got: { a: 1, b: ['x'] } });
+  });
+
+  it('answers the HTTP request when ack() is called, while the listener keeps running', async () => {
+    slowListenerDone = undefined;
+    const t0 = Date.now();
+    const res = await send(slashForm('/slow'), { contentType: 'application/x-www-form-urlencoded' });
+    const ackMs = Date.now() - t0;
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ response_type: 'ephemeral', text: 'on it' });
+    expect(ackMs).toBeLessThan(1000);
+    expect(slowListenerDone).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 3200));
+    expect(slowListenerDone).toBeGreaterThan(t0 + 2900);
+  });
+
+  it('answers 200 when no listener acks within the timeout, and logs it', async () => {
+    const t0 = Date.now();
+    const res = await send(slashForm('/never'), { contentType: 'application/x-www-form-urlencoded' });
+    expect(res.statusCode).toBe(200);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(380);
+    expect(lines.some((l) => typeof l.msg === 'string' && (l.msg as string).startsWith('slack: no ack within 400 ms'))).toBe(true);
+  });
+
+  it('passes X-Slack-Retry-Num and X-Slack-Retry-Reason to Bolt', async () => {
+    const e = eventBody({ text: 'retry me' });
+    const res = await send(e.body, { headers: { 'x-slack-retry-num': '2', 'x-slack-retry-reason': 'http_timeout' } });
+    expect(res.statusCode).toBe(200);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seen.at(-1)).toMatchObject({ retryNum: 2, retryReason: 'http_timeout' });
+  });
+
+  it('refuses a signature made for other bytes (the raw body is what is signed, not a re-serialisation)', async () => {
+    const e = eventBody({ text: 'spacing matters' });
+    const pretty = JSON.stringify(JSON.parse(e.body), null, 2);
+    const req = signed(e.body);
+    const res = await fastify.inject({ method: 'POST', url: '/slack/events', payload: pretty, headers: req.headers });
+    expect(res.statusCode).toBe(401);
+    const ok = await send(pretty);
+    expect(ok.statusCode).toBe(200);
+  });
+});
+
+describe('Socket Mode', () => {
+  it('is chosen when SLACK_APP_TOKEN is set, and its events reach the same listeners as HTTP', async () => {
+    const config = loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_APP_TOKEN: 'xapp-1-test', SLACK_API_URL: fake.apiUrl });
+    const asked: AskRequest[] = [];
+    const { logger } = capturingLogger();
+    const deps: SlackDeps = {
+      pool: {} as SlackDeps['pool'], assistant: {} as SlackDeps['assistant'], config, logger, now: () => new Date(),
+      callerOf: async () => ({ role: 'lead' }),
+      ask: async (r) => {
+        asked.push(r);
+        return 'queued';
+      },
+    };
+    const { app, socketMode } = createSlackApp({ config, deps });
+    expect(socketMode).toBeDefined();
+    // what the SocketModeClient emits for an events_api envelope (it is an EventEmitter)
+    const e = eventBody({ text: 'What was the CSI last week?', eventId: 'EvSOCKET1' });
+    let acked = false;
+    socketMode!.client.emit('slack_event', { body: JSON.parse(e.body), ack: async () => void (acked = true), retry_num: 1, retry_reason: 'timeout' });
+    for (let i = 0; i < 50 && asked.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(acked).toBe(true);
+    expect(asked).toEqual([{ key: 'EvSOCKET1', team: 'T0FAKE', channel: 'C0ANALYTICS', ts: e.ts, user: 'U0LEAD', text: 'What was the CSI last week?' }]);
+    // Web API calls of the app and the socket's apps.connections.open both go to SLACK_API_URL
+    expect(app.client.slackApiUrl).toBe(fake.apiUrl);
+    // webClientOptions is private in @slack/socket-mode's typings; read it to check what the receiver passed
+    expect((socketMode!.client as unknown as { webClientOptions: { slackApiUrl?: string } }).webClientOptions.slackApiUrl).toBe(fake.apiUrl);
+  });
+});
