@@ -19,7 +19,12 @@ export interface BotFrameworkDeps {
   assistant: Assistant;
   /** the application's pool: users (callers) and error_logs */
   pool: pg.Pool;
-  botFramework: Config['botFramework'];
+  /**
+   * MICROSOFT_APP_ID/PASSWORD; `appType` and `tenantId` (MicrosoftAppType, MicrosoftAppTenantId)
+   * for a single-tenant Azure Bot, which is what Azure creates since multi-tenant bot creation
+   * was deprecated (July 2025). Unset = MultiTenant, the SDK's default.
+   */
+  botFramework: Config['botFramework'] & { appType?: 'MultiTenant' | 'SingleTenant'; tenantId?: string };
   /** an answer ready within this is sent inside the turn, a slower one proactively; default 4 s */
   replyWithinMs?: number;
   /** how many activity ids the in-process duplicate check remembers; default 10,000 */
@@ -87,7 +92,12 @@ export function botFrameworkRoutes(deps: BotFrameworkDeps): FastifyPluginAsync {
         : 'botframework: /api/messages in local mode for the Bot Framework Emulator (no MICROSOFT_APP_ID: requests are not authenticated)',
     );
     // Without an app id the SDK disables authentication both ways (inbound tokens, outbound credentials).
-    const auth = new ConfigurationBotFrameworkAuthentication(mode === 'authenticated' ? { MicrosoftAppId: appId, MicrosoftAppPassword: appPassword } : {});
+    const { appType, tenantId } = deps.botFramework;
+    const auth = new ConfigurationBotFrameworkAuthentication(
+      mode === 'authenticated'
+        ? { MicrosoftAppId: appId, MicrosoftAppPassword: appPassword, ...(appType ? { MicrosoftAppType: appType } : {}), ...(tenantId ? { MicrosoftAppTenantId: tenantId } : {}) }
+        : {},
+    );
     const adapter = new CloudAdapter(auth);
     const reportError = (err: unknown, context: Record<string, unknown>) => recordError(deps.pool, log, err, context);
     adapter.onTurnError = async (context, err) => {
