@@ -3,8 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Assistant } from '../src/agents/assistant/assistant.ts';
 import { openAssistant, type OpenAssistant } from '../src/agents/assistant/open.ts';
 import { build } from '../src/app.ts';
+import { TestAdapter, type ConversationAccount } from 'botbuilder';
+import { PulseBot } from '../src/bots/botframework/bot.ts';
 import { botFrameworkRoutes, type BotFrameworkDeps } from '../src/bots/botframework/plugin.ts';
 import { EXAMPLE_QUESTIONS } from '../src/bots/botframework/render.ts';
+import { botFrameworkCaller } from '../src/db/users-repo.ts';
 import { createLogger } from '../src/logger.ts';
 import { decodePng, isPng, offlineConfig, seedAndAnalyse } from './helpers/assistant.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
@@ -270,6 +273,17 @@ describe('Bot Framework /api/messages (local mode, as the Emulator talks to it)'
     expect(counting.asked).toEqual(['What was the CSI last week?']);
   });
 
+  it('records a reply the channel refuses (the turn fails) in error_logs', async () => {
+    const app = await botApp(opened.assistant);
+    connector.refuse('conv-gone', 403);
+    const activity = emulatorActivity('conv-gone', 'What was the CSI last week?');
+    expect((await post(app, activity)).statusCode).toBe(200);
+    const logged = await db.pool.query(`SELECT message, context FROM error_logs WHERE source = 'botframework' AND context->>'conversation' = 'conv-gone'`);
+    expect(logged.rows).toHaveLength(1);
+    expect(logged.rows[0].context).toMatchObject({ stage: 'turn', activityId: activity.id });
+    expect(connector.callsIn('conv-gone')).toHaveLength(0);
+  });
+
   it('puts the replies in the HTTP response for deliveryMode expectReplies, and strips a Teams mention of the bot', async () => {
     const app = await botApp(opened.assistant);
     const activity = emulatorActivity('conv-expect', '<at>SupportPulse</at> What was the CSI last week?', {
@@ -282,6 +296,32 @@ describe('Bot Framework /api/messages (local mode, as the Emulator talks to it)'
     expect(body.activities.map((a) => a.type)).toEqual(['message']);
     expect(body.activities[0]!.text).toBe((await direct('expect', 'What was the CSI last week?')).text);
     expect(connector.callsIn('conv-expect')).toHaveLength(0);
+  });
+});
+
+describe("botbuilder's TestAdapter", () => {
+  it('drives the same handler: typing, then the answer the assistant gives directly, with memory per conversation', async () => {
+    const bot = new PulseBot({
+      assistant: opened.assistant,
+      callerOf: (from) => botFrameworkCaller(db.pool, from.aadObjectId ?? from.id, { name: from.name }),
+      sendLater: () => Promise.reject(new Error('not expected: the answer is sent inside the turn')),
+      reportError: async (err) => {
+        throw err;
+      },
+      log: logger,
+      replyWithinMs: 30_000,
+    });
+    const adapter = new TestAdapter((context) => bot.run(context), { channelId: 'test', conversation: { id: 'testadapter-1' } as ConversationAccount });
+    const first = await direct('testadapter', 'What was the CSI last week?');
+    const second = await direct('testadapter', 'and the week before?');
+    await adapter
+      .send('What was the CSI last week?')
+      .assertReply((a) => expect(a.type).toBe('typing'))
+      .assertReply((a) => expect(a.text).toBe(first.text))
+      .send('and the week before?')
+      .assertReply((a) => expect(a.type).toBe('typing'))
+      .assertReply((a) => expect(a.text).toBe(second.text))
+      .startTest();
   });
 });
 

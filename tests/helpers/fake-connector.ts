@@ -42,6 +42,11 @@ export interface FakeConnector {
   calls: ConnectorCall[];
   /** calls of one conversation, optionally of one activity type */
   callsIn(conversationId: string, type?: string): ConnectorCall[];
+  /**
+   * From now on, refuse every call into this conversation with `status` (e.g. 403, as Teams
+   * answers when the bot was removed from it). Refused calls are not recorded.
+   */
+  refuse(conversationId: string, status: number): void;
   /** resolves when `predicate` holds for the recorded calls, or rejects after `timeoutMs` */
   waitFor(predicate: (calls: ConnectorCall[]) => boolean, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -53,6 +58,7 @@ export async function startFakeConnector(): Promise<FakeConnector> {
   const calls: ConnectorCall[] = [];
   const waiters = new Set<() => void>();
   const sockets = new Set<Socket>();
+  const refused = new Map<string, number>();
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -72,6 +78,8 @@ export async function startFakeConnector(): Promise<FakeConnector> {
         return answer(400, { error: { code: 'BadArgument', message: 'body is not JSON' } });
       }
       if (typeof activity?.type !== 'string') return answer(400, { error: { code: 'MissingProperty', message: 'activity.type is required' } });
+      const refusal = refused.get(decodeURIComponent(m[1]!));
+      if (refusal) return answer(refusal, { error: { code: 'BotNotInConversationRoster', message: 'The bot is not part of the conversation roster.' } });
       const id = randomUUID();
       calls.push({
         kind: m[2] ? 'reply' : 'send',
@@ -96,6 +104,7 @@ export async function startFakeConnector(): Promise<FakeConnector> {
   return {
     url: `http://127.0.0.1:${port}/`,
     calls,
+    refuse: (conversationId, status) => void refused.set(conversationId, status),
     callsIn: (conversationId, type) => calls.filter((c) => c.conversationId === conversationId && (type === undefined || c.activity.type === type)),
     waitFor(predicate, timeoutMs = 20_000) {
       if (predicate(calls)) return Promise.resolve();
