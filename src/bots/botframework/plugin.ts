@@ -60,7 +60,7 @@ function shim(raw: { socket: unknown }): { res: BotResponse; out: { status: numb
 
 async function recordError(pool: pg.Pool, log: FastifyBaseLogger, err: unknown, context: Record<string, unknown>): Promise<string> {
   const message = err instanceof Error ? err.message : String(err);
-  log.error({ err, ...context }, 'botframework: answering failed');
+  log.error({ err, ...context }, `botframework: ${String(context.stage ?? 'turn')} failed`);
   try {
     const { rows } = await pool.query<{ id: number }>(
       `INSERT INTO error_logs (source, message, context) VALUES ('botframework', $1, $2) RETURNING id`,
@@ -85,14 +85,13 @@ export function botFrameworkRoutes(deps: BotFrameworkDeps): FastifyPluginAsync {
       );
       return;
     }
-    const { appId, appPassword } = deps.botFramework;
+    const { appId, appPassword, appType, tenantId } = deps.botFramework;
     log.info(
       mode === 'authenticated'
         ? `botframework: /api/messages authenticates Bot Framework tokens for app ${appId}`
         : 'botframework: /api/messages in local mode for the Bot Framework Emulator (no MICROSOFT_APP_ID: requests are not authenticated)',
     );
     // Without an app id the SDK disables authentication both ways (inbound tokens, outbound credentials).
-    const { appType, tenantId } = deps.botFramework;
     const auth = new ConfigurationBotFrameworkAuthentication(
       mode === 'authenticated'
         ? { MicrosoftAppId: appId, MicrosoftAppPassword: appPassword, ...(appType ? { MicrosoftAppType: appType } : {}), ...(tenantId ? { MicrosoftAppTenantId: tenantId } : {}) }
