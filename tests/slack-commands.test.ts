@@ -295,6 +295,14 @@ describe('/csi', () => {
     expect(fields(late.blocks).get('CSI')).toBe((await csiSql(LAST_WEEK)).csi!.toFixed(1));
   });
 
+  it('`/csi help` is the help', async () => {
+    const s = await slashApp();
+    const r = await slash(s, '/csi', 'help');
+    expect(r.body.response_type).toBe('ephemeral');
+    expect(r.body.blocks![0]!.type).toBe('header');
+    expect(allText(r.body.blocks)).toContain('Summarise conversation 42 (team leads, QA reviewers and admins)');
+  });
+
   it('reads periods and names apart, wherever they stand', () => {
     const p = (t: string) => {
       const a = parseCsiArgs(t, NOW, TZ);

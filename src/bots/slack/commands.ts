@@ -77,6 +77,7 @@ async function csiAnswer(deps: SlackDeps, command: SlashCommand): Promise<Comman
   if (!mayAskAnalytics(caller.role, deps.config.assistantMinRole)) {
     return noticeReply(`Sorry, ${analyticsDenial(caller.role, deps.config.assistantMinRole!)} An admin can change your role.`);
   }
+  if (/^\s*help\s*$/i.test(command.text ?? '')) return helpReply({ timeZone: tz });
   const args = parseCsiArgs(command.text ?? '', deps.now(), tz);
   let subject: Subject | undefined;
   if (args.subject) {

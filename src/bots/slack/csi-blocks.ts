@@ -122,7 +122,10 @@ export function csiReply(r: CsiLookupResult, opts: CsiBlocksOptions): CommandRep
 
 /** Example questions, one per kind the assistant understands (src/domain/intents.ts). */
 function examples(): string[] {
-  return REPERTOIRE.filter((r) => r.kind !== 'help' && r.kind !== 'unknown' && r.kind !== 'sql').map((r) => r.examples[0]!);
+  return REPERTOIRE.filter((r) => r.kind !== 'help' && r.kind !== 'unknown' && r.kind !== 'sql').map((r) =>
+    // transcripts are not for everyone (src/domain/access.ts): say so before someone is refused
+    r.kind === 'conversation' ? `${r.examples[0]!} (team leads, QA reviewers and admins)` : r.examples[0]!,
+  );
 }
 
 /**
