@@ -138,12 +138,14 @@ async function groups(pool: pg.Pool, input: CsiLookupInput, by: 'page' | 'agent'
     sql = `SELECT da.day::text AS key, da.day::text AS label, avg(da.csi) AS csi, count(*) AS days
              FROM ${f.from} WHERE ${f.where} GROUP BY da.day ORDER BY da.day`;
   } else {
-    // One row per (conversation-day, agent who replied that day), hence DISTINCT. The agents'
+    // One row per (conversation-day, agent who replied that day), hence DISTINCT; a
+    // conversation-day is its (conversation_id, day) key, which the (day, csi, conversation_id,
+    // ...) index carries, so the days are read without visiting the table. The agents'
     // replies are read for the whole period at once (bounds implied by the days'), through the
     // (sender_kind, social_create_time) index, rather than looked up conversation-day by
     // conversation-day.
     const tz = f.tz();
-    sql = `WITH d AS (SELECT da.id, da.day, da.conversation_id, da.csi FROM ${f.from} WHERE ${f.where}),
+    sql = `WITH d AS (SELECT da.day, da.conversation_id, da.csi FROM ${f.from} WHERE ${f.where}),
            h AS (
              SELECT m.conversation_id, m.social_create_time, m.agent_info->>'id' AS agent_id
                FROM messages m
@@ -151,7 +153,7 @@ async function groups(pool: pg.Pool, input: CsiLookupInput, by: 'page' | 'agent'
                 AND m.social_create_time >= (${f.first}::timestamp AT TIME ZONE ${tz})
                 AND m.social_create_time < ((${f.last} + 1)::timestamp AT TIME ZONE ${tz})),
            da_agent AS (
-             SELECT DISTINCT d.id, d.csi, h.agent_id
+             SELECT DISTINCT d.conversation_id, d.day, d.csi, h.agent_id
                FROM d JOIN h ON h.conversation_id = d.conversation_id
                 AND h.social_create_time >= (d.day::timestamp AT TIME ZONE ${tz})
                 AND h.social_create_time < ((d.day + 1)::timestamp AT TIME ZONE ${tz}))

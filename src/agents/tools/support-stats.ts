@@ -186,16 +186,19 @@ async function responseTimes(pool: pg.Pool, input: SupportStatsInput): Promise<S
 async function topics(pool: pg.Pool, input: SupportStatsInput): Promise<SupportStatsResult['topics']> {
   const s = scope(input);
   let about = 'TRUE';
-  let join = s.pageJoin('m.conversation_id');
+  const join = s.pageJoin('m.conversation_id');
   if (input.topicsIn !== undefined) {
     const t = s.params.add(input.topicsIn);
     const topic = s.params.add(CONVERSATION_TOPIC[input.topicsIn] ?? input.topicsIn);
-    // IN rather than a correlated EXISTS: the conversations with such a message are collected
-    // once (from the (sender_kind, social_create_time, ...) index) instead of probed one by one.
-    about = `(c.common_topics @> jsonb_build_array(${t}::text) OR c.common_topics @> jsonb_build_array(${topic}::text) OR c.id IN (
-      SELECT x.conversation_id FROM messages x WHERE x.sender_kind = 'customer' AND x.classification = ${t}::text
-        AND x.social_create_time >= ${s.start} AND x.social_create_time < ${s.end}))`;
-    join = ' JOIN conversations c ON c.id = m.conversation_id';
+    // The conversations "about" it collected once, as a union that each part can take from an
+    // index (GIN on common_topics; (sender_kind, social_create_time, ...) for the messages),
+    // instead of testing every conversation's topics. Every message has exactly one
+    // conversation, so IN on its conversation_id keeps the same messages as a join would.
+    about = `m.conversation_id IN (
+      SELECT c1.id FROM conversations c1 WHERE c1.common_topics @> jsonb_build_array(${t}::text)
+      UNION SELECT c2.id FROM conversations c2 WHERE c2.common_topics @> jsonb_build_array(${topic}::text)
+      UNION SELECT x.conversation_id FROM messages x WHERE x.sender_kind = 'customer' AND x.classification = ${t}::text
+        AND x.social_create_time >= ${s.start} AND x.social_create_time < ${s.end})`;
   }
   const all = await rows<{ topic: string; n: unknown }>(
     pool,
