@@ -1,7 +1,10 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openAssistant, type OpenAssistant } from '../src/agents/assistant/open.ts';
 import { WORKING_TEXT } from '../src/bots/slack/ask-worker.ts';
 import { loadConfig, type Config } from '../src/config.ts';
+import { analyticsDenial } from '../src/domain/access.ts';
 import { seedAndAnalyse } from './helpers/assistant.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { startFakeSlack, type FakeSlack, type RecordedCall } from './helpers/fake-slack.ts';
@@ -20,6 +23,10 @@ let fake: FakeSlack;
 let opened: OpenAssistant;
 let config: Config;
 let h: Harness;
+// Slack's response_url endpoint for slash commands: records what the service POSTs there
+let responseServer: Server;
+let responseBase: string;
+const responses: { path: string; body: Record<string, unknown> }[] = [];
 
 const rows = async <T>(sql: string, params: unknown[] = []) => (await db.pool.query(sql, params)).rows as T[];
 const delivery = async (key: string) =>
@@ -47,16 +54,43 @@ beforeAll(async () => {
   config = loadConfig({ SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: fake.apiUrl, BUSINESS_TIMEZONE: TZ });
   opened = await openAssistant(config, db.url, { pool: db.pool, now: () => NOW });
   h = await startHarness({ config, databaseUrl: db.url, pool: db.pool, prisma: db.prisma, assistant: opened.assistant });
+  responseServer = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      responses.push({ path: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    });
+  });
+  await new Promise<void>((r) => responseServer.listen(0, '127.0.0.1', r));
+  responseBase = `http://127.0.0.1:${(responseServer.address() as AddressInfo).port}`;
 });
 
 afterAll(async () => {
   await h?.close();
+  await new Promise((r) => responseServer?.close(r));
   await opened?.close();
   await fake?.close();
   await db?.drop();
 });
 
-beforeEach(() => fake.reset());
+beforeEach(() => {
+  fake.reset();
+  responses.length = 0;
+});
+
+let commandSeq = 0;
+/** A signed `/pulse ask …` slash command, as Slack POSTs it. */
+function pulseAsk(question: string): { form: string; responseUrl: string; triggerId: string } {
+  const n = ++commandSeq;
+  const responseUrl = `${responseBase}/commands/T0FAKE/${n}/hook`;
+  const triggerId = `trigger.${n}.${Date.now()}`;
+  const form = new URLSearchParams({
+    token: 'legacy', team_id: 'T0FAKE', team_domain: 'fake', channel_id: 'C0NOTJOINED', channel_name: 'ops', user_id: 'U0LEAD', user_name: 'lead',
+    command: '/pulse', text: `ask ${question}`, api_app_id: 'A0FAKE', response_url: responseUrl, trigger_id: triggerId,
+  }).toString();
+  return { form, responseUrl, triggerId };
+}
 
 describe('Slack events through the Fastify app', () => {
   it('answers a mention in its thread: working message first, then Block Kit with the right CSI and a Show SQL button', async () => {
@@ -214,7 +248,7 @@ describe('Slack events through the Fastify app', () => {
     expect(d.state).toBe('refused');
     const reply = fake.callsTo('chat.postMessage').filter((c: RecordedCall) => c.ok);
     expect(reply).toHaveLength(1);
-    expect(String(reply[0]!.args.text)).toMatch(/needs the \*lead\* role or higher.*yours is \*agent\*/);
+    expect(String(reply[0]!.args.text)).toBe(`Sorry, ${analyticsDenial('agent', 'lead')} An admin can change your role.`);
     expect(reply[0]!.args.thread_ts).toBe(asked.ts);
 
     await db.pool.query(`UPDATE users SET role = 'lead' WHERE platform = 'slack' AND external_id = 'U0AGENT7'`);
@@ -223,5 +257,37 @@ describe('Slack events through the Fastify app', () => {
     expect((await finished(again.eventId)).state).toBe('answered');
     await h.close();
     h = await startHarness({ config, databaseUrl: db.url, pool: db.pool, prisma: db.prisma, assistant: opened.assistant });
+  });
+
+  it('answers `/pulse ask` through the response_url, replacing the "Working on it…" ack, once per invocation', async () => {
+    const cmd = pulseAsk('What was the CSI last week?');
+    const ack = await post(cmd.form, { contentType: 'application/x-www-form-urlencoded' });
+    expect(ack.statusCode).toBe(200);
+    expect(String(ack.json<{ text: string }>().text)).toMatch(/^Working on it…/);
+    // Slack does not retry commands, but the same invocation delivered twice is still answered once
+    await post(cmd.form, { contentType: 'application/x-www-form-urlencoded' });
+    const d = await finished(`command:T0FAKE:${cmd.triggerId}`);
+    expect(d.state).toBe('answered');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(responses).toHaveLength(1);
+    expect(responses[0]!.path).toBe(new URL(cmd.responseUrl).pathname);
+    const [csi] = await rows<{ csi: number }>('SELECT avg(csi) AS csi FROM daily_analyses WHERE csi IS NOT NULL AND day BETWEEN $1::date AND $2::date', [LAST_WEEK.from, LAST_WEEK.to]);
+    expect(responses[0]!.body).toMatchObject({ response_type: 'ephemeral', replace_original: true });
+    expect(String(responses[0]!.body.text)).toContain(csi!.csi.toFixed(1));
+    expect(JSON.stringify(responses[0]!.body.blocks)).toContain('show_sql');
+    // nothing was posted in a channel the bot may not be in
+    expect(fake.callsTo('chat.postMessage')).toHaveLength(0);
+  });
+
+  it('tells a `/pulse ask` asker when Slack refuses the chart in that channel, instead of retrying forever', async () => {
+    fake.failNext('files.completeUploadExternal', { status: 200, error: 'not_in_channel' });
+    const cmd = pulseAsk('Show the CSI trend for the last 30 days');
+    await post(cmd.form, { contentType: 'application/x-www-form-urlencoded' });
+    const d = await finished(`command:T0FAKE:${cmd.triggerId}`);
+    expect(d.state).toBe('answered');
+    expect(responses).toHaveLength(2);
+    expect(responses[0]!.body).toMatchObject({ replace_original: true });
+    expect(String(responses[1]!.body.text)).toMatch(/could not be attached here \(Slack said `not_in_channel`\)/);
+    expect(responses[1]!.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
   });
 });

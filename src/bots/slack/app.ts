@@ -113,20 +113,28 @@ export function createSlackApp({ config, deps, receiver }: SlackAppOptions): { a
     });
   });
 
-  app.action(SHOW_SQL_ACTION, async ({ ack, body, action, client }) => {
+  app.action(SHOW_SQL_ACTION, async ({ ack, body, action, client, respond }) => {
     await ack();
     const key = 'value' in action && typeof action.value === 'string' ? action.value : undefined;
-    const channel = body.channel?.id;
-    if (!key || !channel) return;
+    if (!key) return;
     const caller = await deps.callerOf(body.user.id);
     const d = await findSlackDelivery(deps.pool, key);
-    const text = !mayAskAnalytics(caller.role, config.assistantMinRole)
-      ? 'Sorry, your role may not see the SQL behind answers here.'
-      : d?.sql
-        ? splitText(escapeSlackText(d.sql), 2900).map((c) => `\`\`\`${c}\`\`\``).join('\n')
-        : 'No SQL was run for this answer (or it is no longer stored).';
+    const text = (
+      config.assistantMinRole && !mayAskAnalytics(caller.role, config.assistantMinRole)
+        ? 'Sorry, your role may not see the SQL behind answers here.'
+        : d?.sql
+          ? splitText(escapeSlackText(d.sql), 2900).map((c) => `\`\`\`${c}\`\`\``).join('\n')
+          : 'No SQL was run for this answer (or it is no longer stored).'
+    ).slice(0, 39_000);
+    const channel = body.channel?.id;
+    const ephemeral = 'container' in body && (body.container as { is_ephemeral?: boolean }).is_ephemeral === true;
+    // an answer that is itself ephemeral (a /pulse ask) can only be followed up through its response_url
+    if (ephemeral || !channel) {
+      await respond({ response_type: 'ephemeral', replace_original: false, text });
+      return;
+    }
     const threadTs = d?.threadTs ?? d?.messageTs;
-    await client.chat.postEphemeral({ channel, user: body.user.id, text: text.slice(0, 39_000), ...(threadTs && !channel.startsWith('D') ? { thread_ts: threadTs } : {}) });
+    await client.chat.postEphemeral({ channel, user: body.user.id, text, ...(threadTs && !channel.startsWith('D') ? { thread_ts: threadTs } : {}) });
   });
 
   registerSlashCommands(app, deps);

@@ -21,7 +21,7 @@ import {
   type SlackDelivery,
   type StoredAnswer,
 } from '../../db/slack-deliveries-repo.ts';
-import { mayAskAnalytics, type Caller } from '../../domain/access.ts';
+import { analyticsDenial, mayAskAnalytics, type Caller, type Role } from '../../domain/access.ts';
 import type { Logger } from '../../logger.ts';
 import { escapeSlackText, replyBlocks, replyFallbackText } from './format.ts';
 
@@ -65,11 +65,20 @@ export function answerTarget(d: Pick<SlackDelivery, 'team' | 'channel' | 'thread
   return { ...(threadTs ? { threadTs } : {}), dm };
 }
 
-export function threadKey(d: Pick<SlackDelivery, 'team' | 'channel' | 'threadTs' | 'messageTs'>, workingTs: string): string {
+/**
+ * A slash command (`/pulse ask`) has no message to thread under and the bot may not even be in
+ * that channel: it is answered through the command's response_url, where its ack already said
+ * "Working on it…". Mentions and DMs are answered with chat.postMessage / chat.update.
+ */
+export const viaResponseUrl = (d: Pick<SlackDelivery, 'responseUrl' | 'messageTs'>): boolean => Boolean(d.responseUrl) && !d.messageTs;
+
+/** The assistant's memory key: the Slack thread, the whole DM, or (commands) the one question. */
+export function threadKey(d: Pick<SlackDelivery, 'key' | 'team' | 'channel' | 'threadTs' | 'messageTs' | 'responseUrl'>, workingTs: string | undefined): string {
   const { threadTs, dm } = answerTarget(d);
   const base = `${d.team ?? ''}:${d.channel}`;
   if (threadTs) return `${base}:${threadTs}`;
-  return dm ? base : `${base}:${workingTs}`;
+  if (dm && !viaResponseUrl(d)) return base;
+  return `${base}:${workingTs ?? d.key}`;
 }
 
 /** What the user reads when something broke; the details go to the log and error_logs. */
@@ -79,8 +88,9 @@ export function friendlyError(err: unknown, key: string): string {
   return `Sorry, I could not answer that: something went wrong on my side. It has been logged (reference \`${escapeSlackText(key)}\`); please try again in a minute.`;
 }
 
-function refusalText(caller: Caller, minRole: string): string {
-  return `Sorry, asking SupportPulse for analytics needs the *${minRole}* role or higher in this workspace, and yours is *${caller.role}*. An admin can change your role.`;
+/** The same words /csi and the App Home use (domain/access.ts). */
+function refusalText(caller: Caller, minRole: Role): string {
+  return `Sorry, ${analyticsDenial(caller.role, minRole)} An admin can change your role.`;
 }
 
 function storedAnswer(reply: AssistantReply): StoredAnswer {
@@ -116,14 +126,22 @@ function periodLabel(reply: AssistantReply): string | undefined {
 
 class FinalError extends Error {}
 
-export function createAskHandler(deps: Omit<AskWorkerDeps, 'boss' | 'concurrency'>) {
-  const log = deps.logger.child({ component: 'slack' });
+/** How a delivery reaches Slack: the working message, answers, charts, refusals and errors. */
+function slackOutput(deps: Omit<AskWorkerDeps, 'boss' | 'concurrency'>, log: Logger) {
   const { client, pool } = deps;
+
+  /** POSTs to a command's response_url (Slack takes JSON there, no token). */
+  async function respond(d: SlackDelivery, message: Record<string, unknown>): Promise<void> {
+    const res = await fetch(d.responseUrl!, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(message) });
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`response_url answered HTTP ${res.status}`);
+  }
 
   async function say(d: SlackDelivery, workingTs: string | undefined, text: string): Promise<void> {
     const { threadTs } = answerTarget(d);
     const blocks = [{ type: 'section', text: { type: 'mrkdwn', text, verbatim: true } }];
-    if (workingTs) await client.chat.update({ channel: d.channel, ts: workingTs, text, blocks });
+    if (viaResponseUrl(d)) await respond(d, { response_type: 'ephemeral', replace_original: true, text, blocks });
+    else if (workingTs) await client.chat.update({ channel: d.channel, ts: workingTs, text, blocks });
     else await client.chat.postMessage({ channel: d.channel, text, blocks, ...(threadTs ? { thread_ts: threadTs } : {}) });
   }
 
@@ -139,7 +157,25 @@ export function createAskHandler(deps: Omit<AskWorkerDeps, 'boss' | 'concurrency
     }
   }
 
-  async function deliver(d: SlackDelivery, workingTs: string, answer: StoredAnswer): Promise<void> {
+  /** Uploads chart i with the files upload v2 flow; for a command, a refusal by Slack is told, not retried. */
+  async function uploadChart(d: SlackDelivery, chart: { title: string; pngBase64: string }, i: number, threadTs: string | undefined): Promise<void> {
+    try {
+      const file = { file: Buffer.from(chart.pngBase64, 'base64'), filename: `chart-${i + 1}.png`, title: chart.title, alt_text: chart.title };
+      await client.filesUploadV2(threadTs ? { ...file, channel_id: d.channel, thread_ts: threadTs } : { ...file, channel_id: d.channel });
+    } catch (err) {
+      const platform = (err as { code?: string; data?: { error?: string } }).code === 'slack_webapi_platform_error';
+      if (!viaResponseUrl(d) || !platform) throw err;
+      // e.g. not_in_channel: the bot was never invited where the command was typed
+      const why = (err as { data?: { error?: string } }).data?.error ?? 'error';
+      log.warn({ key: d.key, channel: d.channel, error: why }, 'slack: chart for a command could not be shared');
+      await respond(d, {
+        response_type: 'ephemeral', replace_original: false,
+        text: `The chart "${escapeSlackText(chart.title)}" could not be attached here (Slack said \`${escapeSlackText(why)}\`). Invite the app to this channel, or mention it, to get charts.`,
+      });
+    }
+  }
+
+  async function deliver(d: SlackDelivery, workingTs: string | undefined, answer: StoredAnswer): Promise<void> {
     const { threadTs } = answerTarget(d);
     const reply = { text: answer.text, model: answer.model, charts: new Array(answer.chartCount).fill(null), toolCalls: answer.sqlCount > 0 ? [{ sql: [1] }] : [] };
     const blocks = replyBlocks(reply, {
@@ -149,22 +185,23 @@ export function createAskHandler(deps: Omit<AskWorkerDeps, 'boss' | 'concurrency
       showSqlValue: d.key,
       ...(answer.periodLabel ? { periodLabel: answer.periodLabel } : {}),
     });
-    await client.chat.update({ channel: d.channel, ts: workingTs, text: replyFallbackText(reply), blocks });
+    const text = replyFallbackText(reply);
+    if (viaResponseUrl(d)) await respond(d, { response_type: 'ephemeral', replace_original: true, text, blocks });
+    else await client.chat.update({ channel: d.channel, ts: workingTs!, text, blocks });
     const charts = answer.charts ?? [];
     for (let i = d.filesUploaded; i < charts.length; i++) {
-      const chart = charts[i]!;
-      const fileThread = threadTs ?? workingTs;
-      await client.filesUploadV2({
-        channel_id: d.channel,
-        thread_ts: fileThread,
-        file: Buffer.from(chart.pngBase64, 'base64'),
-        filename: `chart-${i + 1}.png`,
-        title: chart.title,
-        alt_text: chart.title,
-      });
+      await uploadChart(d, charts[i]!, i, threadTs ?? workingTs);
       await setFilesUploaded(pool, d.key, i + 1);
     }
   }
+
+  return { say, fail, deliver };
+}
+
+export function createAskHandler(deps: Omit<AskWorkerDeps, 'boss' | 'concurrency'>) {
+  const log = deps.logger.child({ component: 'slack' });
+  const { client, pool } = deps;
+  const { say, fail, deliver } = slackOutput(deps, log);
 
   /** One attempt at one question; throws to have pg-boss retry (Slack errors), never for final outcomes. */
   return async function handle(key: string, final: boolean): Promise<void> {
@@ -175,13 +212,13 @@ export function createAskHandler(deps: Omit<AskWorkerDeps, 'boss' | 'concurrency
     try {
       const caller = await deps.callerOf(d.user);
       const minRole = deps.config.assistantMinRole;
-      if (!mayAskAnalytics(caller.role, minRole)) {
-        await say(d, workingTs, refusalText(caller, minRole ?? 'agent'));
+      if (minRole && !mayAskAnalytics(caller.role, minRole)) {
+        await say(d, workingTs, refusalText(caller, minRole));
         await finishSlackDelivery(pool, key, 'refused');
         log.info({ key, user: d.user, role: caller.role, minRole }, 'slack: question refused by role');
         return;
       }
-      if (!workingTs) {
+      if (!workingTs && !viaResponseUrl(d)) {
         const { threadTs } = answerTarget(d);
         const res = await client.chat.postMessage({ channel: d.channel, text: WORKING_TEXT, ...(threadTs ? { thread_ts: threadTs } : {}) });
         if (!res.ts) throw new Error('chat.postMessage returned no ts');
