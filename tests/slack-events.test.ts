@@ -117,6 +117,24 @@ describe('Slack events through the Fastify app', () => {
     expect(fake.messages.find((m) => m.ts === workingTs)).toMatchObject({ thread_ts: ts, edited: expect.anything() });
   });
 
+  it('keeps the conversation per Slack thread: a follow-up mention in the thread is understood', async () => {
+    const first = eventBody({ text: 'What was the CSI last week?' });
+    await post(first.body);
+    await finished(first.eventId);
+    const follow = eventBody({ text: 'and the week before?', threadTs: first.ts });
+    await post(follow.body);
+    const d = await finished(follow.eventId);
+    expect(d.state).toBe('answered');
+    const [before] = await rows<{ csi: number }>(`SELECT avg(csi) AS csi FROM daily_analyses WHERE csi IS NOT NULL AND day BETWEEN '2026-11-02' AND '2026-11-08'`);
+    const [update] = updatesOf(d.working_ts!);
+    expect(String(update!.args.text)).toContain(before!.csi.toFixed(1));
+    expect(String(update!.args.text)).toContain('2 Nov');
+    // both answers live in the same thread, under the first question
+    expect(working().map((c) => c.args.thread_ts)).toEqual([first.ts, first.ts]);
+    const threads = await rows<{ n: number }>(`SELECT count(*)::int AS n FROM agent_threads WHERE channel = 'slack' AND thread_key = $1`, [`T0FAKE:C0ANALYTICS:${first.ts}`]);
+    expect(threads[0]!.n).toBe(1);
+  });
+
   it('shows the SQL of that answer, ephemerally, when the Show SQL button is pressed', async () => {
     const { body, eventId, ts } = eventBody({ text: 'What was the CSI last week?' });
     await post(body);
