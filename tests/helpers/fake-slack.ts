@@ -87,6 +87,12 @@ export interface FakeSlackOptions {
   token?: string;
   /** users.info answers; unknown U…/W… ids get a generated user */
   users?: Record<string, Record<string, unknown>>;
+  /**
+   * Socket Mode: the app-level token (`xapp-…`) apps.connections.open accepts, and the WebSocket
+   * URL it hands out (a local fake Socket Mode server). Without them the method answers an error.
+   */
+  appToken?: string;
+  socketModeUrl?: string;
   /** conversations.info answers; unknown C…/D…/G… ids get a generated channel */
   channels?: Record<string, Record<string, unknown>>;
 }
@@ -253,6 +259,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   }
 
   const handlers: Record<string, Handler> = {
+    'apps.connections.open': () => (options.socketModeUrl ? { ok: true, url: options.socketModeUrl } : fail('not_allowed_token_type')),
     'auth.test': () => ({
       ok: true, url: 'https://fake-team.slack.com/', team: BOT.team, user: 'supportpulse', team_id: BOT.teamId, user_id: BOT.userId, bot_id: BOT.botId, is_enterprise_install: false,
     }),
@@ -353,11 +360,13 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
   };
 
-  function authError(headers: IncomingHttpHeaders, body: Record<string, unknown>, json: boolean): { token?: string; error?: string } {
+  function authError(method: string, headers: IncomingHttpHeaders, body: Record<string, unknown>, json: boolean): { token?: string; error?: string } {
     const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
     // JSON bodies must carry the token in the Authorization header, never in the body
     const token = bearer ?? (json ? undefined : str(body.token));
     if (!token) return { error: 'not_authed' };
+    // apps.connections.open takes the app-level token only; every other method a bot token
+    if (method === 'apps.connections.open') return options.appToken && token === options.appToken ? { token } : { token, error: 'invalid_auth' };
     const valid = options.token ? token === options.token : token.startsWith('xox');
     return valid ? { token } : { token, error: 'invalid_auth' };
   }
@@ -388,7 +397,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       }
     }
     const args = decodeJsonFields(body);
-    const auth = authError(req.headers, body, contentType === 'application/json');
+    const auth = authError(method, req.headers, body, contentType === 'application/json');
 
     const failure = takeFailure(method);
     if (failure) {
