@@ -297,6 +297,29 @@ describe('Slack events through the Fastify app', () => {
     expect(fake.callsTo('chat.postMessage')).toHaveLength(0);
   });
 
+  it('shows the SQL of an ephemeral `/pulse ask` answer through the button\'s response_url', async () => {
+    const cmd = pulseAsk('What was the CSI last week?');
+    await post(cmd.form, { contentType: 'application/x-www-form-urlencoded' });
+    const key = `command:T0FAKE:${cmd.triggerId}`;
+    const d = await finished(key);
+    responses.length = 0;
+    const payload = {
+      type: 'block_actions', team: { id: 'T0FAKE', domain: 'fake' }, user: { id: 'U0LEAD', team_id: 'T0FAKE' }, api_app_id: 'A0FAKE',
+      token: 'legacy', trigger_id: '9.9.9', channel: { id: 'C0NOTJOINED', name: 'ops' },
+      container: { type: 'message', message_ts: '1764500000.000001', channel_id: 'C0NOTJOINED', is_ephemeral: true },
+      response_url: `${responseBase}/actions/T0FAKE/1/hook`,
+      actions: [{ type: 'button', action_id: 'show_sql', block_id: 'b1', value: key, action_ts: '1764500000.2' }],
+    };
+    const res = await post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), { contentType: 'application/x-www-form-urlencoded' });
+    expect(res.statusCode).toBe(200);
+    await eventually(async () => responses.length > 0, 5000, 'the SQL through response_url');
+    expect(responses[0]!.path).toBe('/actions/T0FAKE/1/hook');
+    expect(responses[0]!.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(String(responses[0]!.body.text)).toContain('```');
+    expect(String(responses[0]!.body.text)).toContain(d.sql!.split('\n')[0]!); // "-- csi_lookup"
+    expect(fake.callsTo('chat.postEphemeral')).toHaveLength(0);
+  });
+
   it('tells a `/pulse ask` asker when Slack refuses the chart in that channel, instead of retrying forever', async () => {
     fake.failNext('files.completeUploadExternal', { status: 200, error: 'not_in_channel' });
     const cmd = pulseAsk('Show the CSI trend for the last 30 days');
