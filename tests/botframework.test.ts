@@ -6,6 +6,7 @@ import { build } from '../src/app.ts';
 import { TestAdapter, type ConversationAccount } from 'botbuilder';
 import { PulseBot } from '../src/bots/botframework/bot.ts';
 import { botFrameworkRoutes, type BotFrameworkDeps } from '../src/bots/botframework/plugin.ts';
+import { DurableActivities } from '../src/bots/botframework/recent-activities.ts';
 import { EXAMPLE_QUESTIONS } from '../src/bots/botframework/render.ts';
 import { botFrameworkCaller } from '../src/db/users-repo.ts';
 import { createLogger } from '../src/logger.ts';
@@ -216,7 +217,7 @@ describe('Bot Framework /api/messages (local mode, as the Emulator talks to it)'
     expect(slow.asked).toEqual(['What was the CSI last week?']);
   });
 
-  it('answers an activity delivered twice (a channel retry with the same id) once', async () => {
+  it('answers an activity delivered three times (channel retries with the same id, once after a restart) once', async () => {
     const counting = assistantDouble({ delayMs: 500 });
     const app = await botApp(counting, { replyWithinMs: 100 });
     const activity = emulatorActivity('conv-dup', 'What was the CSI last week?');
@@ -228,9 +229,14 @@ describe('Bot Framework /api/messages (local mode, as the Emulator talks to it)'
     // A new activity in the same conversation is answered: the check is per activity id.
     await post(app, emulatorActivity('conv-dup', 'and the week before?'));
     await connector.waitFor(() => messages('conv-dup').length >= 2);
+    // The same activity once more after a restart (a new app on the same database).
+    const restarted = await botApp(counting, { replyWithinMs: 100 });
+    expect((await post(restarted, activity)).statusCode).toBe(200);
     await new Promise((r) => setTimeout(r, 700));
     expect(messages('conv-dup')).toHaveLength(2);
     expect(counting.asked).toEqual(['What was the CSI last week?', 'and the week before?']);
+    const kept = await db.pool.query(`SELECT activity_id FROM botframework_activities WHERE conversation_id = 'conv-dup'`);
+    expect(kept.rowCount).toBe(2);
   });
 
   it('welcomes members added to the conversation (not the bot itself) with example questions', async () => {
@@ -310,6 +316,7 @@ describe("botbuilder's TestAdapter", () => {
       },
       log: logger,
       replyWithinMs: 30_000,
+      claims: new DurableActivities(db.pool),
     });
     const adapter = new TestAdapter((context) => bot.run(context), { channelId: 'test', conversation: { id: 'testadapter-1' } as ConversationAccount });
     const first = await direct('testadapter', 'What was the CSI last week?');

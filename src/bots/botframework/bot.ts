@@ -10,7 +10,7 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import type { Assistant } from '../../agents/assistant/assistant.ts';
 import { mayAskAnalytics, type Caller, type Role } from '../../domain/access.ts';
-import { RecentActivities } from './recent-activities.ts';
+import type { ActivityClaims } from './recent-activities.ts';
 import { answerActivity, errorActivity, helpActivity, refusalActivity, welcomeActivity } from './render.ts';
 
 export interface PulseBotDeps {
@@ -26,7 +26,8 @@ export interface PulseBotDeps {
   replyWithinMs: number;
   /** ASSISTANT_MIN_ROLE: the lowest role that may ask; undefined = anyone */
   minRole?: Role;
-  recent?: RecentActivities;
+  /** durable claim of each activity id (botframework_activities) */
+  claims: ActivityClaims;
 }
 
 const TOO_SLOW = Symbol('too slow');
@@ -40,14 +41,12 @@ const TOO_SLOW = Symbol('too slow');
  * activity fields and a conversation reference.
  */
 export class PulseBot extends ActivityHandler {
-  private readonly recent: RecentActivities;
   /** the tail of each conversation's questions: one at a time per conversation, in order */
   private readonly queues = new Map<string, Promise<void>>();
   private readonly pending = new Set<Promise<void>>();
 
   constructor(private readonly deps: PulseBotDeps) {
     super();
-    this.recent = deps.recent ?? new RecentActivities();
     this.onMessage(async (context, next) => {
       await this.message(context);
       await next();
@@ -66,8 +65,8 @@ export class PulseBot extends ActivityHandler {
 
   private async message(context: TurnContext): Promise<void> {
     const activity = context.activity;
-    const key = activity.id ? `${activity.channelId}|${activity.conversation.id}|${activity.id}` : undefined;
-    if (key && !this.recent.firstTime(key)) {
+    const key = activity.id ? { channelId: activity.channelId, conversationId: activity.conversation.id, activityId: activity.id } : undefined;
+    if (key && !(await this.deps.claims.firstTime(key))) {
       this.deps.log.info({ activityId: activity.id, conversation: activity.conversation.id }, 'botframework: duplicate activity ignored');
       return;
     }

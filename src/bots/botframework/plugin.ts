@@ -7,7 +7,7 @@ import type { Config } from '../../config.ts';
 import { botFrameworkCaller } from '../../db/users-repo.ts';
 import type { Role } from '../../domain/access.ts';
 import { PulseBot } from './bot.ts';
-import { RecentActivities } from './recent-activities.ts';
+import { DurableActivities } from './recent-activities.ts';
 import { errorActivity } from './render.ts';
 
 // POST /api/messages: the Bot Framework channel (Teams, Web Chat, the Emulator) on the one
@@ -27,8 +27,6 @@ export interface BotFrameworkDeps {
   botFramework: Config['botFramework'] & { appType?: 'MultiTenant' | 'SingleTenant'; tenantId?: string };
   /** an answer ready within this is sent inside the turn, a slower one proactively; default 4 s */
   replyWithinMs?: number;
-  /** how many activity ids the in-process duplicate check remembers; default 10,000 */
-  rememberActivities?: number;
   /** ASSISTANT_MIN_ROLE: the lowest role that may ask; undefined = anyone */
   minRole?: Role;
 }
@@ -114,7 +112,7 @@ export function botFrameworkRoutes(deps: BotFrameworkDeps): FastifyPluginAsync {
       log,
       replyWithinMs: deps.replyWithinMs ?? 4000,
       ...(deps.minRole ? { minRole: deps.minRole } : {}),
-      recent: new RecentActivities(deps.rememberActivities),
+      claims: new DurableActivities(deps.pool),
     });
     // Shutdown lets answers still on their way (proactive replies) go out before the pool closes.
     app.addHook('onClose', () => bot.idle());

@@ -1,26 +1,34 @@
+import type pg from 'pg';
+
+/** Claims an activity: true the first time its key is offered, false for every repeat. */
+export interface ActivityClaims {
+  firstTime(key: { channelId: string; conversationId: string; activityId: string }): Promise<boolean>;
+}
+
+/** How long an activity id is remembered: channels retry within seconds to minutes. */
+const KEEP_DAYS = 7;
+const PRUNE_EVERY = 1000;
+
 /**
- * The activity ids this process has already taken, so a channel's retry of the same activity
- * (same channel, conversation and activity id) is not answered twice.
- *
- * In-process only, by design for now: a retry that reaches another instance, or this one after
- * a restart, is answered again. Durable dedupe needs a table keyed by the activity (see
- * docs/BOTFRAMEWORK.md); the Bot Framework has no retry header like Slack's to lean on.
- * Bounded: the oldest ids are forgotten first (channels retry within seconds to minutes).
+ * Activity ids kept in Postgres, so a channel's retry of the same activity is not answered
+ * twice, whether it reaches this instance, another one or this one after a restart. The Bot
+ * Framework has no retry header like Slack's: the (channel, conversation, activity id) key is
+ * the only handle. Old keys are pruned now and then by whoever claims.
  */
-export class RecentActivities {
-  private readonly seen = new Set<string>();
+export class DurableActivities implements ActivityClaims {
+  private claims = 0;
 
-  constructor(private readonly capacity = 10_000) {}
+  constructor(private readonly pool: pg.Pool) {}
 
-  /** True the first time a key is offered, false for every repeat still remembered. */
-  firstTime(key: string): boolean {
-    if (this.seen.has(key)) return false;
-    this.seen.add(key);
-    if (this.seen.size > this.capacity) {
-      // A Set iterates in insertion order: the first entry is the oldest.
-      const oldest = this.seen.values().next().value;
-      if (oldest !== undefined) this.seen.delete(oldest);
+  async firstTime(key: { channelId: string; conversationId: string; activityId: string }): Promise<boolean> {
+    const res = await this.pool.query(
+      `INSERT INTO botframework_activities (channel_id, conversation_id, activity_id) VALUES ($1, $2, $3)
+       ON CONFLICT DO NOTHING`,
+      [key.channelId, key.conversationId, key.activityId],
+    );
+    if (++this.claims % PRUNE_EVERY === 0) {
+      await this.pool.query(`DELETE FROM botframework_activities WHERE received_at < now() - make_interval(days => $1)`, [KEEP_DAYS]);
     }
-    return true;
+    return res.rowCount === 1;
   }
 }
