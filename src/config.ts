@@ -112,6 +112,8 @@ const schema = z.object({
   MESSENGER_API_URL: z.url({ error: 'expected an http(s) URL' }).default('https://graph.facebook.com/v21.0'),
   MICROSOFT_APP_ID: optionalString,
   MICROSOFT_APP_PASSWORD: optionalString,
+  MICROSOFT_APP_TYPE: z.preprocess(emptyToUndefined, z.enum(['MultiTenant', 'SingleTenant'], { error: 'expected MultiTenant or SingleTenant' }).optional()),
+  MICROSOFT_APP_TENANT_ID: optionalString,
   EMAIL_API_URL: optionalUrl('an http(s) URL of a Resend-compatible email API'),
   EMAIL_API_KEY: optionalString,
   SMTP_URL: optionalUrl('an smtp:// or smtps:// URL'),
@@ -146,7 +148,7 @@ export interface Config {
   llm: { apiKey?: string; baseUrl?: string; model?: string };
   slack: { signingSecret?: string; botToken?: string; appToken?: string; apiUrl: string };
   messenger: { appSecret?: string; verifyToken?: string; pageTokens: Map<string, string>; apiUrl: string };
-  botFramework: { appId?: string; appPassword?: string };
+  botFramework: { appId?: string; appPassword?: string; appType?: 'MultiTenant' | 'SingleTenant'; tenantId?: string };
   email: { apiUrl?: string; apiKey?: string; smtpUrl?: string; from?: string };
   adminSlackIds: string[];
   channels: { qa?: string; handoff?: string; alerts?: string };
@@ -192,7 +194,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     llm: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.LLM_MODEL },
     slack: { signingSecret: e.SLACK_SIGNING_SECRET, botToken: e.SLACK_BOT_TOKEN, appToken: e.SLACK_APP_TOKEN, apiUrl: e.SLACK_API_URL },
     messenger: { appSecret: e.MESSENGER_APP_SECRET, verifyToken: e.MESSENGER_VERIFY_TOKEN, pageTokens: e.MESSENGER_PAGE_TOKENS, apiUrl: e.MESSENGER_API_URL },
-    botFramework: { appId: e.MICROSOFT_APP_ID, appPassword: e.MICROSOFT_APP_PASSWORD },
+    botFramework: {
+      appId: e.MICROSOFT_APP_ID,
+      appPassword: e.MICROSOFT_APP_PASSWORD,
+      ...(e.MICROSOFT_APP_TYPE ? { appType: e.MICROSOFT_APP_TYPE } : {}),
+      ...(e.MICROSOFT_APP_TENANT_ID ? { tenantId: e.MICROSOFT_APP_TENANT_ID } : {}),
+    },
     email: { apiUrl: e.EMAIL_API_URL, apiKey: e.EMAIL_API_KEY, smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM },
     adminSlackIds: e.ADMIN_SLACK_IDS,
     channels: { qa: e.QA_CHANNEL, handoff: e.HANDOFF_CHANNEL, alerts: e.ALERTS_CHANNEL },

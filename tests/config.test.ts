@@ -20,6 +20,13 @@ describe('loadConfig', () => {
     expect(c.adminSlackIds).toEqual([]);
   });
 
+  it('reads the Bot Framework app type and tenant, and rejects an unknown type', () => {
+    const c = loadConfig({ MICROSOFT_APP_ID: 'id', MICROSOFT_APP_PASSWORD: 'pw', MICROSOFT_APP_TYPE: 'SingleTenant', MICROSOFT_APP_TENANT_ID: 'tenant-1' });
+    expect(c.botFramework).toEqual({ appId: 'id', appPassword: 'pw', appType: 'SingleTenant', tenantId: 'tenant-1' });
+    expect(loadConfig({}).botFramework.appType).toBeUndefined();
+    expect(() => loadConfig({ MICROSOFT_APP_TYPE: 'UserAssignedMSI' })).toThrow(/MICROSOFT_APP_TYPE: expected MultiTenant or SingleTenant/);
+  });
+
   it('parses lists, booleans and page tokens', () => {
     const c = loadConfig({
       DEMO_DATA: 'false',
