@@ -85,6 +85,8 @@ async function main(config: Config): Promise<void> {
     app = await build({ prisma, logger, readiness, pool, retryJob: pipeline.retry, plugins: [uploads, botFramework, ...(slack?.plugin ? [slack.plugin] : [])] });
     await app.listen({ port: config.port, host: config.host });
     const seeded = await prepareDemoData(config, db.url, readiness, logger);
+    // The assistant opened on an empty database: let it learn the demo pages' and agents' names.
+    if (seeded) await assistant.refreshVocabulary();
     await analyse(pipeline, seeded, readiness, logger);
   } catch (err) {
     if (!stopping) await shutdown();

@@ -11,6 +11,8 @@ export interface OpenAssistant {
   assistant: Assistant;
   /** why sql_query is off, if it is */
   sqlUnavailable?: string;
+  /** re-reads the page and agent names the offline model recognises (e.g. after seeding) */
+  refreshVocabulary(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -99,6 +101,7 @@ export async function openAssistant(
   return {
     assistant,
     ...(sqlUnavailable ? { sqlUnavailable } : {}),
+    refreshVocabulary: vocabulary.refresh,
     async close() {
       await agentPool?.end();
       await ownPool?.end();
