@@ -34,6 +34,8 @@ beforeAll(async () => {
     // never acks: the receiver must answer Slack anyway
   });
   app.event('app_mention', async ({ event, context }) => {
+    if (event.text.includes('store slowly')) await new Promise((r) => setTimeout(r, 200));
+    if (event.text.includes('storing fails')) throw new Error('database unavailable');
     seen.push({ retryNum: context.retryNum, retryReason: context.retryReason, text: event.text });
   });
   // another POST route that relies on Fastify's own JSON parser, registered beside Slack's
@@ -107,6 +109,17 @@ describe('FastifyReceiver', () => {
     expect(res.statusCode).toBe(200);
     await new Promise((r) => setTimeout(r, 100));
     expect(seen.at(-1)).toMatchObject({ retryNum: 2, retryReason: 'http_timeout' });
+  });
+
+  it('answers an event only after its listener has stored it, and 500 when storing failed (so Slack retries)', async () => {
+    const stored = eventBody({ text: 'store slowly' });
+    const t0 = Date.now();
+    const res = await send(stored.body);
+    expect(res.statusCode).toBe(200);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
+    expect(seen.at(-1)?.text).toContain('store slowly');
+    const failed = await send(eventBody({ text: 'storing fails' }).body);
+    expect(failed.statusCode).toBe(500);
   });
 
   it('refuses a signature made for other bytes (the raw body is what is signed, not a re-serialisation)', async () => {

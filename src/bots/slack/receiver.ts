@@ -132,6 +132,12 @@ export class FastifyReceiver implements Receiver {
    * Runs Bolt on the request and resolves with what to answer: the ack's body as soon as ack()
    * is called, 200 after `ackTimeoutMs` without one, 500 when processing failed before an ack
    * (Slack then retries, which the durable dedupe makes harmless).
+   *
+   * Events are the exception to "answer at ack": Bolt acks them itself before any listener
+   * runs, so answering then would tell Slack an event was taken before our listener stored it
+   * (a crash in between would lose it, and Slack does not resend an acknowledged event). Their
+   * listeners only store and enqueue, so the answer waits for them to finish, still bounded by
+   * `ackTimeoutMs`; a listener that fails makes it a 500, and Slack retries.
    */
   private dispatch(app: App, body: Body, retry: Pick<ReceiverEvent, 'retryNum' | 'retryReason'>, req: FastifyRequest): Promise<{ status: number; body?: AckBody }> {
     return new Promise((resolve) => {
@@ -147,19 +153,28 @@ export class FastifyReceiver implements Receiver {
         if (settle(200)) req.log.warn({ component: 'slack', type: body.type }, `slack: no ack within ${this.ackTimeoutMs} ms, answered 200`);
       }, this.ackTimeoutMs);
       let acked = false;
+      let ackBody: AckBody | undefined;
+      const afterListeners = body.type === 'event_callback';
       const event: ReceiverEvent = {
         body,
         ...retry,
         ack: async (response?: AckBody) => {
           if (acked) throw new Error('slack: ack() called twice for one request');
           acked = true;
+          ackBody = response;
+          if (afterListeners) return;
           if (!settle(200, response)) req.log.warn({ component: 'slack' }, 'slack: ack() after the request was already answered');
         },
       };
-      app.processEvent(event).catch((err: unknown) => {
-        req.log.error({ err, component: 'slack', type: body.type }, 'slack: handling a request failed');
-        settle(500);
-      });
+      app.processEvent(event).then(
+        () => {
+          if (afterListeners) settle(200, ackBody);
+        },
+        (err: unknown) => {
+          req.log.error({ err, component: 'slack', type: body.type }, 'slack: handling a request failed');
+          settle(500);
+        },
+      );
     });
   }
 }
