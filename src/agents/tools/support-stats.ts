@@ -249,52 +249,30 @@ async function sessions(pool: pg.Pool, input: SupportStatsInput): Promise<Suppor
   };
 }
 
-/**
- * Per agent, the waits of their replies in [from, to) that answered a customer message. Bot
- * messages are skipped so a handoff ("a colleague will join") does not hide the wait for the
- * human; the reply is measured from the customer message it follows. Each reply looks up its
- * previous non-bot message (same order as a window over the conversation: time, then id)
- * instead of windowing over every message of every conversation with a reply.
- */
-async function replyWaits(pool: pg.Pool, input: SupportStatsInput, from: Date, to: Date) {
-  const p = new Params();
-  const page = input.pageId === undefined ? 'TRUE' : `c.page_id = ${p.add(input.pageId)}`;
-  const join = input.pageId === undefined ? '' : ' JOIN conversations c ON c.id = h.conversation_id';
-  return rows<{ agent_id: string; name: string | null; waits: number[] }>(
+async function slowestAgents(pool: pg.Pool, input: SupportStatsInput): Promise<AgentResponse[]> {
+  const s = scope(input);
+  const limit = s.params.add(clampInt(input.agentLimit, 5, 1, 50));
+  // Bot messages are skipped so a handoff ("a colleague will join") does not hide the wait
+  // for the human; the reply is measured from the customer message it follows. Each reply of
+  // the period looks up its previous non-bot message (same order as a window over the
+  // conversation: time, then id) instead of windowing over every message of every
+  // conversation with a reply.
+  const result = await rows<{ agent_id: string; name: string | null; replies: unknown; median: unknown }>(
     pool,
-    `SELECT h.agent_info->>'id' AS agent_id, max(h.agent_info->>'name') AS name,
-            array_agg(extract(epoch FROM h.social_create_time - prev.at)::float8) AS waits
-       FROM messages h${join}
+    `SELECT h.agent_info->>'id' AS agent_id, max(h.agent_info->>'name') AS name, count(*) AS replies,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM h.social_create_time - prev.at)::float8) AS median
+       FROM messages h${s.pageJoin('h.conversation_id')}
        JOIN LATERAL (
          SELECT p.sender_kind, p.social_create_time AS at FROM messages p
           WHERE p.conversation_id = h.conversation_id AND p.sender_kind <> 'bot'
             AND (p.social_create_time, p.id) < (h.social_create_time, h.id)
           ORDER BY p.social_create_time DESC, p.id DESC LIMIT 1) prev ON prev.sender_kind = 'customer'
-      WHERE h.sender_kind = 'human_agent' AND h.social_create_time >= ${p.add(from)}::timestamptz
-        AND h.social_create_time < ${p.add(to)}::timestamptz AND h.agent_info->>'id' IS NOT NULL AND ${page}
-      GROUP BY h.agent_info->>'id'`,
-    p,
-  );
-}
-
-async function slowestAgents(pool: pg.Pool, input: SupportStatsInput): Promise<AgentResponse[]> {
-  const { start, end } = periodBounds(input.period, input.timezone);
-  // The per-reply lookups are the cost, and PostgreSQL runs no correlated lookup in a parallel
-  // worker: the two halves of the period are looked up on two connections at once. Their
-  // waits then meet in one aggregation, so counts, names, medians and their order are
-  // PostgreSQL's own, exactly as over the whole period in one statement.
-  const mid = new Date(Math.floor((start.getTime() + end.getTime()) / 2));
-  const halves = (await Promise.all([replyWaits(pool, input, start, mid), replyWaits(pool, input, mid, end)])).flat();
-  const result = await rows<{ agent_id: string; name: string | null; replies: unknown; median: unknown }>(
-    pool,
-    `SELECT a.agent_id, max(a.name) AS name, count(*) AS replies,
-            percentile_cont(0.5) WITHIN GROUP (ORDER BY w.wait::float8) AS median
-       FROM jsonb_to_recordset($1::jsonb) AS a(agent_id text, name text, waits jsonb)
-       CROSS JOIN LATERAL jsonb_array_elements_text(a.waits) AS w(wait)
-      GROUP BY a.agent_id
-      ORDER BY median DESC, a.agent_id
-      LIMIT $2`,
-    [JSON.stringify(halves), clampInt(input.agentLimit, 5, 1, 50)],
+      WHERE h.sender_kind = 'human_agent' AND h.social_create_time >= ${s.start} AND h.social_create_time < ${s.end}
+        AND h.agent_info->>'id' IS NOT NULL AND ${s.page('c.page_id')}
+      GROUP BY h.agent_info->>'id'
+      ORDER BY median DESC, agent_id
+      LIMIT ${limit}`,
+    s.params,
   );
   return result.map((r) => {
     const replies = count(r.replies);
