@@ -1,4 +1,4 @@
-import type { Role } from './access.ts';
+import { ROLE_LABELS, type Role } from './access.ts';
 
 // The QA workflow's rules, as plain data: which state may follow which, who may move a
 // session there, and what each move needs. Every channel (Slack, REST, the assistant) asks
@@ -50,7 +50,7 @@ export function decideQaChange(req: QaChangeRequest): QaDecision {
   const setters = SETTERS[req.to];
   if (!setters.includes(req.role)) {
     const who = setters.length ? `only ${list(setters.map((r) => ROLE_NAMES[r]))} can` : 'nobody can';
-    return { ok: false, kind: 'forbidden', reason: `${who} mark a session ${req.to}; you are ${article(req.role)} ${req.role}` };
+    return { ok: false, kind: 'forbidden', reason: `${who} mark a session ${req.to}; you are ${ROLE_LABELS[req.role]}` };
   }
   if (!NEXT[req.from].includes(req.to)) {
     const allowed = NEXT[req.from];
@@ -79,5 +79,3 @@ function clean(s: string | undefined): string | undefined {
   const t = s?.trim();
   return t ? t : undefined;
 }
-
-const article = (role: Role) => (role === 'admin' || role === 'agent' ? 'an' : 'a');
