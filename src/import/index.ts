@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { rebuildSessions } from '../db/sessions-repo.js';
 import { AppError } from '../errors.js';
 import { detectSource, sizeOf } from './detect.js';
 import { emptyStats, loadRows, refreshCounters, type LoadStats } from './loader.js';
@@ -74,6 +75,8 @@ export async function importPath(databaseUrl: string, filePath: string, opts: Im
       });
       const conversationIds = [...stats.conversationIds].sort((a, b) => a - b);
       await refreshCounters(client, conversationIds);
+      // New messages move session boundaries, AI flags and completion (issue 6, part 6).
+      await rebuildSessions(client, conversationIds, new Date());
       await finishUpload(client, uploadId, { status: 'completed', accepted: stats.accepted, rejected: stats.rejected, errors: stats.errors });
       return {
         uploadId,

@@ -1,0 +1,407 @@
+import type pg from 'pg';
+import type { QaStatus } from '../domain/qa.ts';
+import { SESSION_GAP_MS, completionOf, type ArchiveStatus, type CompletionStatus } from '../domain/sessions.ts';
+
+// Sessions for the REST API: filtered keyset pages (newest first, by started_at then id),
+// one session with its messages and QA history, archive and soft delete, counts, and the
+// recomputation of sessions from messages after an import.
+
+export interface SessionFilters {
+  qaStatus?: QaStatus;
+  completion?: CompletionStatus;
+  archive?: ArchiveStatus;
+  aiEngaged?: boolean;
+  /** a page's id, Facebook page id or name (case-insensitive) */
+  page?: string;
+  /** sessions that started in [from, to) */
+  from?: Date;
+  to?: Date;
+  /** words that some message of the session contains (case-insensitive) */
+  q?: string;
+}
+
+/** Where the previous page stopped: the last row's (started_at, id). */
+export interface SessionCursor {
+  startedAt: string;
+  id: number;
+}
+
+export interface SessionSummary {
+  id: number;
+  conversationId: number;
+  fbChatId: string;
+  page: { id: number; name: string };
+  customerName: string | null;
+  sequence: number;
+  startedAt: string;
+  endedAt: string;
+  messageCount: number;
+  aiEngaged: boolean;
+  aiMessageCount: number;
+  humanHandoff: boolean;
+  completionStatus: CompletionStatus;
+  archiveStatus: ArchiveStatus;
+  qaStatus: QaStatus;
+  qaVersion: number;
+  qaNotes: string | null;
+  devFeedback: string | null;
+  qaBy: string | null;
+  qaAt: string | null;
+}
+
+const SELECT = `
+  SELECT s.id, s.conversation_id, c.fb_chat_id, p.id AS page_id, p.name AS page_name, cu.name AS customer_name,
+         s.sequence, s.started_at, s.ended_at, s.message_count, s.ai_engaged, s.ai_message_count, s.human_handoff,
+         s.completion_status::text AS completion_status, s.archive_status::text AS archive_status,
+         s.qa_status::text AS qa_status, s.qa_version, s.qa_notes, s.dev_feedback,
+         coalesce(u.name, u.external_id) AS qa_by, s.qa_at
+    FROM sessions s
+    JOIN conversations c ON c.id = s.conversation_id
+    JOIN pages p ON p.id = c.page_id
+    LEFT JOIN customers cu ON cu.id = c.customer_id
+    LEFT JOIN users u ON u.id = s.qa_by_id`;
+
+interface Row {
+  id: number;
+  conversation_id: number;
+  fb_chat_id: string;
+  page_id: number;
+  page_name: string;
+  customer_name: string | null;
+  sequence: number;
+  started_at: Date;
+  ended_at: Date;
+  message_count: number;
+  ai_engaged: boolean;
+  ai_message_count: number;
+  human_handoff: boolean;
+  completion_status: CompletionStatus;
+  archive_status: ArchiveStatus;
+  qa_status: QaStatus;
+  qa_version: number;
+  qa_notes: string | null;
+  dev_feedback: string | null;
+  qa_by: string | null;
+  qa_at: Date | null;
+}
+
+const toSummary = (r: Row): SessionSummary => ({
+  id: r.id,
+  conversationId: r.conversation_id,
+  fbChatId: r.fb_chat_id,
+  page: { id: r.page_id, name: r.page_name },
+  customerName: r.customer_name,
+  sequence: r.sequence,
+  startedAt: r.started_at.toISOString(),
+  endedAt: r.ended_at.toISOString(),
+  messageCount: r.message_count,
+  aiEngaged: r.ai_engaged,
+  aiMessageCount: r.ai_message_count,
+  humanHandoff: r.human_handoff,
+  completionStatus: r.completion_status,
+  archiveStatus: r.archive_status,
+  qaStatus: r.qa_status,
+  qaVersion: r.qa_version,
+  qaNotes: r.qa_notes,
+  devFeedback: r.dev_feedback,
+  qaBy: r.qa_by,
+  qaAt: r.qa_at ? r.qa_at.toISOString() : null,
+});
+
+/** LIKE pattern for a literal substring. */
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** WHERE clauses (soft-deleted sessions never match) and their parameters, numbered from `params.length + 1`. */
+function where(f: SessionFilters, params: unknown[]): string {
+  const w = ['s.deleted_at IS NULL'];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  if (f.qaStatus) w.push(`s.qa_status = ${p(f.qaStatus)}::"QaStatus"`);
+  if (f.completion) w.push(`s.completion_status = ${p(f.completion)}::"CompletionStatus"`);
+  if (f.archive) w.push(`s.archive_status = ${p(f.archive)}::"ArchiveStatus"`);
+  if (f.aiEngaged !== undefined) w.push(`s.ai_engaged = ${p(f.aiEngaged)}`);
+  if (f.page !== undefined) {
+    const id = /^\d{1,9}$/.test(f.page) ? Number(f.page) : -1;
+    w.push(`(p.id = ${p(id)} OR p.fb_page_id = ${p(f.page)} OR lower(p.name) = lower(${p(f.page)}))`);
+  }
+  if (f.from) w.push(`s.started_at >= ${p(f.from)}`);
+  if (f.to) w.push(`s.started_at < ${p(f.to)}`);
+  if (f.q) {
+    // The session's messages are its conversation's messages between its first and last.
+    w.push(`EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = s.conversation_id
+              AND m.social_create_time BETWEEN s.started_at AND s.ended_at
+              AND m.text ILIKE ${p(`%${likeEscape(f.q)}%`)})`);
+  }
+  return w.join(' AND ');
+}
+
+export interface SessionPage {
+  sessions: SessionSummary[];
+  /** present when more rows may follow */
+  next?: SessionCursor;
+}
+
+/** One page, newest first; `limit + 1` rows are read to know whether another page follows. */
+export async function listSessions(db: pg.Pool | pg.ClientBase, filters: SessionFilters, opts: { limit: number; after?: SessionCursor }): Promise<SessionPage> {
+  const params: unknown[] = [];
+  let sql = `${SELECT} WHERE ${where(filters, params)}`;
+  if (opts.after) {
+    params.push(opts.after.startedAt, opts.after.id);
+    sql += ` AND (s.started_at, s.id) < ($${params.length - 1}::timestamptz, $${params.length}::int)`;
+  }
+  params.push(opts.limit + 1);
+  sql += ` ORDER BY s.started_at DESC, s.id DESC LIMIT $${params.length}`;
+  const { rows } = await db.query<Row>(sql, params);
+  const more = rows.length > opts.limit;
+  const sessions = rows.slice(0, opts.limit).map(toSummary);
+  const last = sessions.at(-1);
+  return { sessions, ...(more && last ? { next: { startedAt: last.startedAt, id: last.id } } : {}) };
+}
+
+/** Every matching session, page by page (keyset reads of `batch` rows): memory stays flat however many there are. */
+export async function* streamSessions(pool: pg.Pool, filters: SessionFilters, batch = 2_000): AsyncGenerator<SessionSummary[]> {
+  let after: SessionCursor | undefined;
+  for (;;) {
+    const page = await listSessions(pool, filters, { limit: batch, ...(after ? { after } : {}) });
+    if (page.sessions.length > 0) yield page.sessions;
+    if (!page.next) return;
+    after = page.next;
+  }
+}
+
+export interface SessionMessage {
+  id: number;
+  at: string;
+  direction: string;
+  senderKind: string;
+  text: string | null;
+  classification: string | null;
+  classificationConfidence: number | null;
+  processingTimeMs: number | null;
+}
+
+export interface QaHistoryEntry {
+  id: number;
+  from: QaStatus;
+  to: QaStatus;
+  actor: string | null;
+  notes: string | null;
+  devFeedback: string | null;
+  at: string;
+}
+
+export interface SessionDetail extends SessionSummary {
+  messages: SessionMessage[];
+  /** true when the session has more than MAX_MESSAGES messages and only the first are listed */
+  messagesTruncated: boolean;
+  qaHistory: QaHistoryEntry[];
+}
+
+export const MAX_MESSAGES = 2_000;
+
+export async function findSession(db: pg.Pool | pg.ClientBase, id: number): Promise<SessionSummary | undefined> {
+  const { rows } = await db.query<Row>(`${SELECT} WHERE s.id = $1 AND s.deleted_at IS NULL`, [id]);
+  return rows[0] ? toSummary(rows[0]) : undefined;
+}
+
+export async function findSessionDetail(db: pg.Pool | pg.ClientBase, id: number): Promise<SessionDetail | undefined> {
+  const session = await findSession(db, id);
+  if (!session) return undefined;
+  const [messages, events] = await Promise.all([
+    db.query<{ id: number; at: Date; direction: string; sender_kind: string; text: string | null; classification: string | null; classification_confidence: number | null; processing_time_ms: number | null }>(
+      `SELECT id, social_create_time AS at, direction::text AS direction, sender_kind::text AS sender_kind, text,
+              classification, classification_confidence, processing_time_ms
+         FROM messages WHERE conversation_id = $1 AND social_create_time BETWEEN $2 AND $3
+        ORDER BY social_create_time, id LIMIT $4`,
+      [session.conversationId, session.startedAt, session.endedAt, MAX_MESSAGES + 1],
+    ),
+    db.query<{ id: number; from_status: QaStatus; to_status: QaStatus; actor: string | null; notes: string | null; dev_feedback: string | null; created_at: Date }>(
+      `SELECT e.id, e.from_status::text AS from_status, e.to_status::text AS to_status, coalesce(u.name, u.external_id) AS actor,
+              e.notes, e.dev_feedback, e.created_at
+         FROM qa_events e LEFT JOIN users u ON u.id = e.actor_id
+        WHERE e.session_id = $1 ORDER BY e.created_at, e.id`,
+      [id],
+    ),
+  ]);
+  return {
+    ...session,
+    messages: messages.rows.slice(0, MAX_MESSAGES).map((m) => ({
+      id: m.id,
+      at: m.at.toISOString(),
+      direction: m.direction,
+      senderKind: m.sender_kind,
+      text: m.text,
+      classification: m.classification,
+      classificationConfidence: m.classification_confidence,
+      processingTimeMs: m.processing_time_ms,
+    })),
+    messagesTruncated: messages.rows.length > MAX_MESSAGES,
+    qaHistory: events.rows.map((e) => ({
+      id: e.id,
+      from: e.from_status,
+      to: e.to_status,
+      actor: e.actor,
+      notes: e.notes,
+      devFeedback: e.dev_feedback,
+      at: e.created_at.toISOString(),
+    })),
+  };
+}
+
+/** Archives or unarchives; completion and QA stay as they are. Undefined when there is no such (undeleted) session. */
+export async function setArchiveStatus(db: pg.Pool | pg.ClientBase, id: number, status: ArchiveStatus): Promise<SessionSummary | undefined> {
+  const res = await db.query(
+    `UPDATE sessions SET archive_status = $2::"ArchiveStatus",
+            updated_at = CASE WHEN archive_status = $2::"ArchiveStatus" THEN updated_at ELSE now() END
+      WHERE id = $1 AND deleted_at IS NULL`,
+    [id, status],
+  );
+  return res.rowCount === 1 ? findSession(db, id) : undefined;
+}
+
+/** Soft delete: false when there is no such session or it is already deleted. */
+export async function softDeleteSession(db: pg.Pool | pg.ClientBase, id: number): Promise<boolean> {
+  const res = await db.query(`UPDATE sessions SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL`, [id]);
+  return res.rowCount === 1;
+}
+
+export interface SessionStats {
+  total: number;
+  aiEngaged: number;
+  humanHandoff: number;
+  byQaStatus: Record<QaStatus, number>;
+  byCompletion: Record<CompletionStatus, number>;
+  byArchive: Record<ArchiveStatus, number>;
+}
+
+export async function sessionStats(db: pg.Pool | pg.ClientBase, filters: SessionFilters): Promise<SessionStats> {
+  const params: unknown[] = [];
+  const { rows } = await db.query<Record<string, string>>(
+    `SELECT count(*) AS total,
+            count(*) FILTER (WHERE s.ai_engaged) AS ai_engaged,
+            count(*) FILTER (WHERE s.human_handoff) AS human_handoff,
+            count(*) FILTER (WHERE s.qa_status = 'unchecked') AS unchecked,
+            count(*) FILTER (WHERE s.qa_status = 'passed') AS passed,
+            count(*) FILTER (WHERE s.qa_status = 'issue') AS issue,
+            count(*) FILTER (WHERE s.qa_status = 'fixed') AS fixed,
+            count(*) FILTER (WHERE s.completion_status = 'complete') AS complete,
+            count(*) FILTER (WHERE s.completion_status = 'in_progress') AS in_progress,
+            count(*) FILTER (WHERE s.completion_status = 'incomplete') AS incomplete,
+            count(*) FILTER (WHERE s.archive_status = 'active') AS active,
+            count(*) FILTER (WHERE s.archive_status = 'archived') AS archived
+       FROM sessions s JOIN conversations c ON c.id = s.conversation_id JOIN pages p ON p.id = c.page_id
+      WHERE ${where(filters, params)}`,
+    params,
+  );
+  const r = rows[0]!;
+  const n = (k: string) => Number(r[k] ?? 0);
+  return {
+    total: n('total'),
+    aiEngaged: n('ai_engaged'),
+    humanHandoff: n('human_handoff'),
+    byQaStatus: { unchecked: n('unchecked'), passed: n('passed'), issue: n('issue'), fixed: n('fixed') },
+    byCompletion: { complete: n('complete'), in_progress: n('in_progress'), incomplete: n('incomplete') },
+    byArchive: { active: n('active'), archived: n('archived') },
+  };
+}
+
+/**
+ * An open session whose last message is older than the gap is no longer in progress. Nothing
+ * else changes it when no message arrives, so readers settle it before they count or filter.
+ */
+export async function settleOpenSessions(db: pg.Pool | pg.ClientBase, now: Date, gapMs = SESSION_GAP_MS): Promise<number> {
+  const res = await db.query(
+    `UPDATE sessions SET completion_status = 'incomplete', updated_at = now()
+      WHERE completion_status = 'in_progress' AND ended_at < $1::timestamptz - make_interval(secs => $2::double precision / 1000)`,
+    [now, gapMs],
+  );
+  return res.rowCount ?? 0;
+}
+
+/**
+ * Recomputes the sessions of these conversations from their messages (after an import added
+ * some): boundaries, counts, AI engagement and completion. A session keeps its id, QA fields
+ * and archive status (matched by its sequence in the conversation). A trailing session that
+ * no longer exists (new messages joined two episodes) is removed only if nobody reviewed it.
+ */
+export async function rebuildSessions(db: pg.ClientBase, conversationIds: number[], now: Date, gapMs = SESSION_GAP_MS): Promise<number> {
+  let changed = 0;
+  const CHUNK = 2_000;
+  for (let i = 0; i < conversationIds.length; i += CHUNK) {
+    const ids = conversationIds.slice(i, i + CHUNK);
+    const { rows } = await db.query<{
+      conversation_id: number;
+      seq: number;
+      started: Date;
+      ended: Date;
+      n: number;
+      ai: number;
+      handoff: boolean;
+      last_text: string | null;
+      last_class: string | null;
+      has_customer: boolean;
+      is_last: boolean;
+    }>(
+      `WITH m AS (
+         SELECT conversation_id, id, social_create_time AS t, sender_kind, classification, text,
+                CASE WHEN social_create_time - lag(social_create_time) OVER w > make_interval(secs => $2::double precision / 1000) THEN 1 ELSE 0 END AS brk
+           FROM messages WHERE conversation_id = ANY($1::int[])
+         WINDOW w AS (PARTITION BY conversation_id ORDER BY social_create_time, id)
+       ), g AS (
+         SELECT *, 1 + sum(brk) OVER (PARTITION BY conversation_id ORDER BY t, id) AS seq FROM m
+       )
+       SELECT conversation_id, seq::int AS seq, min(t) AS started, max(t) AS ended, count(*)::int AS n,
+              count(*) FILTER (WHERE sender_kind = 'bot')::int AS ai,
+              bool_or(sender_kind = 'human_agent' OR classification = 'human_request') AS handoff,
+              (array_agg(text ORDER BY t DESC, id DESC) FILTER (WHERE sender_kind = 'customer'))[1] AS last_text,
+              (array_agg(classification ORDER BY t DESC, id DESC) FILTER (WHERE sender_kind = 'customer'))[1] AS last_class,
+              bool_or(sender_kind = 'customer') AS has_customer,
+              max(seq) OVER (PARTITION BY conversation_id) = seq AS is_last
+         FROM g GROUP BY conversation_id, seq`,
+      [ids, gapMs],
+    );
+    if (rows.length === 0) continue;
+    const completion = rows.map((r) =>
+      completionOf(
+        { lastCustomer: r.has_customer ? { text: r.last_text, classification: r.last_class } : undefined, endedAt: r.ended.getTime(), isLast: r.is_last },
+        now.getTime(),
+        gapMs,
+      ),
+    );
+    const res = await db.query(
+      `INSERT INTO sessions (conversation_id, sequence, started_at, ended_at, message_count, ai_engaged, ai_message_count,
+                             human_handoff, completion_status, updated_at)
+       SELECT c, s, st, en, n, ai > 0, ai, h, cs::"CompletionStatus", now()
+         FROM unnest($1::int[], $2::int[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::int[], $7::bool[], $8::text[])
+              AS x(c, s, st, en, n, ai, h, cs)
+       ON CONFLICT (conversation_id, sequence) DO UPDATE
+          SET started_at = EXCLUDED.started_at, ended_at = EXCLUDED.ended_at, message_count = EXCLUDED.message_count,
+              ai_engaged = EXCLUDED.ai_engaged, ai_message_count = EXCLUDED.ai_message_count,
+              human_handoff = EXCLUDED.human_handoff, completion_status = EXCLUDED.completion_status, updated_at = now()
+        WHERE (sessions.started_at, sessions.ended_at, sessions.message_count, sessions.ai_message_count, sessions.human_handoff, sessions.completion_status)
+              IS DISTINCT FROM (EXCLUDED.started_at, EXCLUDED.ended_at, EXCLUDED.message_count, EXCLUDED.ai_message_count, EXCLUDED.human_handoff, EXCLUDED.completion_status)`,
+      [
+        rows.map((r) => r.conversation_id),
+        rows.map((r) => r.seq),
+        rows.map((r) => r.started),
+        rows.map((r) => r.ended),
+        rows.map((r) => r.n),
+        rows.map((r) => r.ai),
+        rows.map((r) => r.handoff),
+        completion,
+      ],
+    );
+    changed += res.rowCount ?? 0;
+    await db.query(
+      `DELETE FROM sessions s USING (
+         SELECT conversation_id, max(seq) AS last FROM unnest($1::int[], $2::int[]) AS x(conversation_id, seq) GROUP BY conversation_id
+       ) k
+       WHERE s.conversation_id = k.conversation_id AND s.sequence > k.last AND s.qa_status = 'unchecked'
+         AND NOT EXISTS (SELECT 1 FROM qa_events e WHERE e.session_id = s.id)`,
+      [rows.map((r) => r.conversation_id), rows.map((r) => r.seq)],
+    );
+  }
+  return changed;
+}
