@@ -1,0 +1,82 @@
+// `/qa …` as typed in Slack, read into one of a few shapes. Pure: text in, a command out; the
+// caller resolves page names, periods and sessions. Notes and feedback keep the user's own
+// line breaks (everything after the session id).
+
+import type { QaStatus } from './qa.ts';
+
+/** Sessions listed by `/qa queue` when no number is given, and the most one message holds. */
+export const QUEUE_DEFAULT = 5;
+export const QUEUE_MAX = 15;
+
+export type QaTarget = Extract<QaStatus, 'passed' | 'issue' | 'fixed'>;
+
+export type QaCommand =
+  | { kind: 'help'; problem?: string }
+  /** `queue [n] [page]`: `page` is a page number when it is a number, else a Messenger page name */
+  | { kind: 'queue'; limit: number; pageNumber: number; pageName?: string }
+  | { kind: 'show'; sessionId: number }
+  /** `pass <id> [notes]`, `issue <id> <notes>`, `fixed <id> <feedback>`; text absent = ask for it */
+  | { kind: 'change'; to: QaTarget; sessionId: number; text?: string }
+  | { kind: 'stats'; periodText?: string };
+
+const VERBS: Record<string, QaTarget> = { pass: 'passed', passed: 'passed', issue: 'issue', fixed: 'fixed', fix: 'fixed' };
+
+const USAGE: Record<QaTarget, string> = {
+  passed: '`/qa pass <session id> [notes]`',
+  issue: '`/qa issue <session id> [notes]`',
+  fixed: '`/qa fixed <session id> [feedback]`',
+};
+
+/** "42" or "#42" → 42; anything else undefined. */
+export function parseSessionId(word: string | undefined): number | undefined {
+  const m = /^#?(\d{1,9})$/.exec(word ?? '');
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  return n > 0 ? n : undefined;
+}
+
+function parseQueue(words: string[]): QaCommand {
+  let limit = QUEUE_DEFAULT;
+  let pageNumber = 1;
+  const rest = [...words];
+  if (rest[0] !== undefined && /^\d+$/.test(rest[0])) {
+    const n = Number(rest.shift());
+    if (n < 1) return { kind: 'help', problem: 'The queue needs at least 1 session: `/qa queue [n] [page]`.' };
+    limit = Math.min(n, QUEUE_MAX);
+  }
+  if (rest[0] !== undefined && /^\d+$/.test(rest[0])) {
+    const p = Number(rest.shift());
+    if (p < 1) return { kind: 'help', problem: 'Pages start at 1: `/qa queue [n] [page]`.' };
+    pageNumber = p;
+  }
+  const pageName = rest.join(' ').trim();
+  return { kind: 'queue', limit, pageNumber, ...(pageName ? { pageName } : {}) };
+}
+
+/** Reads the text after `/qa`. Unknown or malformed input is `help` with what was wrong. */
+export function parseQaCommand(input: string): QaCommand {
+  const text = input.trim();
+  const m = /^(\S+)(?:\s+(\S+))?(?:\s+([\s\S]*))?$/.exec(text);
+  if (!m) return { kind: 'help' };
+  const sub = m[1]!.toLowerCase();
+  const second = m[2];
+  const rest = m[3]?.trim();
+  if (sub === 'help') return { kind: 'help' };
+  if (sub === 'queue') return parseQueue([second, ...(rest ? rest.split(/\s+/) : [])].filter((w): w is string => !!w));
+  if (sub === 'stats') {
+    const periodText = [second, rest].filter(Boolean).join(' ').trim();
+    return { kind: 'stats', ...(periodText ? { periodText } : {}) };
+  }
+  if (sub === 'show') {
+    const id = parseSessionId(second);
+    if (id === undefined || rest) return { kind: 'help', problem: 'Which session? `/qa show <session id>`, e.g. `/qa show 42`.' };
+    return { kind: 'show', sessionId: id };
+  }
+  const to = VERBS[sub];
+  if (to) {
+    const id = parseSessionId(second);
+    if (id === undefined) return { kind: 'help', problem: `Which session? ${USAGE[to]} — session ids are numbers, e.g. 42.` };
+    return { kind: 'change', to, sessionId: id, ...(rest ? { text: rest } : {}) };
+  }
+  return { kind: 'help', problem: `I don't know \`/qa ${sub.slice(0, 40)}\`. Here is what I can do.` };
+}
