@@ -11,6 +11,8 @@ import type { Config } from '../../config.ts';
 import { findSlackDelivery, insertSlackDelivery } from '../../db/slack-deliveries-repo.ts';
 import { slackCaller } from '../../db/users-repo.ts';
 import { mayAskAnalytics } from '../../domain/access.ts';
+import type { AfterQaChange } from '../../db/qa-repo.ts';
+import { qaNotificationHook } from '../../jobs/notifications/qa-notify.ts';
 import { inTransaction } from '../../jobs/queue.ts';
 import type { Logger } from '../../logger.ts';
 import { SHOW_SQL_ACTION, SLACK_ASK_QUEUE, SLACK_ASK_QUEUE_OPTIONS, startAskWorker } from './ask-worker.ts';
@@ -18,6 +20,7 @@ import { registerSlashCommands } from './commands.ts';
 import type { AskRequest, SlackDeps } from './deps.ts';
 import { escapeSlackText, splitText } from './format.ts';
 import { registerAppHome } from './home.ts';
+import { registerQa } from './qa.ts';
 import { FastifyReceiver } from './receiver.ts';
 
 /** WebClient retries: 429s wait for Retry-After (WebClient does that itself), other failures back off. */
@@ -64,10 +67,12 @@ export interface SlackAppOptions {
   deps: SlackDeps;
   /** HTTP mode: the Fastify receiver; absent with an app token = Socket Mode */
   receiver?: FastifyReceiver;
+  /** /qa: runs in each QA change's transaction (the notification hook) */
+  qaAfter?: AfterQaChange;
 }
 
 /** The Bolt App with every listener: mentions, DMs, "Show SQL", slash commands, App Home. */
-export function createSlackApp({ config, deps, receiver }: SlackAppOptions): { app: App; socketMode?: SocketModeReceiver } {
+export function createSlackApp({ config, deps, receiver, qaAfter }: SlackAppOptions): { app: App; socketMode?: SocketModeReceiver } {
   const { botToken, appToken, apiUrl } = config.slack;
   if (!botToken) throw new Error('Slack needs SLACK_BOT_TOKEN');
   const logger = boltLogger(deps.logger);
@@ -139,6 +144,7 @@ export function createSlackApp({ config, deps, receiver }: SlackAppOptions): { a
 
   registerSlashCommands(app, deps);
   registerAppHome(app, deps);
+  registerQa(app, deps, qaAfter ? { after: qaAfter } : {});
   return { app, ...(socketMode ? { socketMode } : {}) };
 }
 
@@ -216,7 +222,7 @@ export async function startSlack(opts: SlackServiceOptions): Promise<SlackServic
       },
     };
     const receiver = socket ? undefined : new FastifyReceiver({ signingSecret: config.slack.signingSecret!, now });
-    const { app, socketMode } = createSlackApp({ config, deps, ...(receiver ? { receiver } : {}) });
+    const { app, socketMode } = createSlackApp({ config, deps, ...(receiver ? { receiver } : {}), qaAfter: qaNotificationHook({ boss }) });
     const stopWorker = await startAskWorker({
       pool, boss, client: app.client, assistant: opts.assistant, config, logger, callerOf: deps.callerOf, concurrency: opts.concurrency ?? 4,
     });
