@@ -1,0 +1,54 @@
+import type pg from 'pg';
+
+// error_logs: automation and workflow errors (an n8n run that failed, a webhook that could
+// not be delivered, ...), written by those workflows through POST /api/errors and by our own
+// channels, read newest first.
+
+export interface ErrorLogEntry {
+  id: number;
+  source: string;
+  message: string;
+  context: unknown;
+  createdAt: string;
+}
+
+interface Row {
+  id: number;
+  source: string;
+  message: string;
+  context: unknown;
+  created_at: Date;
+}
+
+const toEntry = (r: Row): ErrorLogEntry => ({ id: r.id, source: r.source, message: r.message, context: r.context, createdAt: r.created_at.toISOString() });
+
+export async function insertErrorLog(db: pg.Pool | pg.ClientBase, e: { source: string; message: string; context?: unknown }): Promise<ErrorLogEntry> {
+  const { rows } = await db.query<Row>(
+    `INSERT INTO error_logs (source, message, context) VALUES ($1, $2, $3) RETURNING id, source, message, context, created_at`,
+    [e.source, e.message, e.context === undefined ? null : JSON.stringify(e.context)],
+  );
+  return toEntry(rows[0]!);
+}
+
+/** Newest first; `beforeId` continues after the last row of the previous page. */
+export async function listErrorLogs(
+  db: pg.Pool | pg.ClientBase,
+  f: { source?: string; since?: Date; beforeId?: number; limit: number },
+): Promise<{ errors: ErrorLogEntry[]; nextBeforeId: number | null }> {
+  const params: unknown[] = [];
+  const w: string[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  if (f.source) w.push(`source = ${p(f.source)}`);
+  if (f.since) w.push(`created_at >= ${p(f.since)}`);
+  if (f.beforeId) w.push(`id < ${p(f.beforeId)}`);
+  const { rows } = await db.query<Row>(
+    `SELECT id, source, message, context, created_at FROM error_logs ${w.length ? `WHERE ${w.join(' AND ')}` : ''}
+      ORDER BY id DESC LIMIT ${p(f.limit + 1)}`,
+    params,
+  );
+  const errors = rows.slice(0, f.limit).map(toEntry);
+  return { errors, nextBeforeId: rows.length > f.limit ? errors.at(-1)!.id : null };
+}

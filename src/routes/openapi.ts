@@ -1,0 +1,166 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { QA_STATUSES } from '../domain/qa.ts';
+import { ARCHIVE_STATUSES, COMPLETION_STATUSES } from '../domain/sessions.ts';
+
+// The OpenAPI document of the REST API (served at /docs/json, browsable at /docs), the shared
+// schemas routes refer to, and the field-level 400 answers.
+
+/** A 400 that names the field it is about. */
+export class FieldError extends Error {
+  readonly statusCode = 400;
+  readonly code = 'BAD_REQUEST';
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`${field}: ${problem}`);
+    this.name = 'FieldError';
+  }
+}
+
+export interface FieldProblem {
+  field: string;
+  problem: string;
+}
+
+/** Fastify's schema-validation errors (ajv) as field problems: `status`, `limit`, `body`, ... */
+export function validationProblems(err: FastifyError): FieldProblem[] {
+  return (err.validation ?? []).map((v) => {
+    const params = v.params as { missingProperty?: string; additionalProperty?: string };
+    const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
+    const field = [path, params.missingProperty ?? params.additionalProperty].filter(Boolean).join('.') || (err.validationContext ?? 'request');
+    const problem = params.additionalProperty ? 'is not a known field' : (v.message ?? 'is invalid');
+    return { field, problem };
+  });
+}
+
+export const ref = (id: string) => ({ $ref: `${id}#` });
+
+export const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } },
+} as const;
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'bad request: `fields` names each offending field',
+  401: 'no API token, or an unknown or revoked one',
+  403: "the token's role may not do this",
+  404: 'no such resource (soft-deleted sessions included)',
+  409: 'someone changed it first (QA version check)',
+  429: 'rate limited: see retry-after and x-ratelimit-* headers',
+};
+
+export function errorResponses(...codes: number[]): Record<number, object> {
+  return Object.fromEntries(codes.map((c) => [c, { description: DESCRIPTIONS[c], ...ref('Error') }]));
+}
+
+const nullable = (type: string, extra: object = {}) => ({ type: [type, 'null'], ...extra });
+
+const SESSION_PROPERTIES = {
+  id: { type: 'integer' },
+  conversationId: { type: 'integer' },
+  fbChatId: { type: 'string' },
+  page: { type: 'object', required: ['id', 'name'], properties: { id: { type: 'integer' }, name: { type: 'string' } } },
+  customerName: nullable('string', { description: 'null for roles that may not read customer data' }),
+  sequence: { type: 'integer', description: "the session's number within its conversation" },
+  startedAt: { type: 'string', format: 'date-time' },
+  endedAt: { type: 'string', format: 'date-time' },
+  messageCount: { type: 'integer' },
+  aiEngaged: { type: 'boolean' },
+  aiMessageCount: { type: 'integer' },
+  humanHandoff: { type: 'boolean' },
+  completionStatus: { type: 'string', enum: [...COMPLETION_STATUSES] },
+  archiveStatus: { type: 'string', enum: [...ARCHIVE_STATUSES] },
+  qaStatus: { type: 'string', enum: [...QA_STATUSES] },
+  qaVersion: { type: 'integer', description: 'send it back as `version` with a QA change' },
+  qaNotes: nullable('string'),
+  devFeedback: nullable('string'),
+  qaBy: nullable('string'),
+  qaAt: nullable('string', { format: 'date-time' }),
+};
+
+export const SHARED_SCHEMAS = [
+  {
+    $id: 'Error',
+    type: 'object',
+    required: ['error', 'message'],
+    properties: {
+      error: { type: 'string' },
+      message: { type: 'string' },
+      requestId: { type: 'string' },
+      fields: { type: 'array', items: { type: 'object', required: ['field', 'problem'], properties: { field: { type: 'string' }, problem: { type: 'string' } } } },
+    },
+  },
+  { $id: 'Session', type: 'object', required: Object.keys(SESSION_PROPERTIES), properties: SESSION_PROPERTIES },
+  {
+    $id: 'SessionDetail',
+    type: 'object',
+    required: [...Object.keys(SESSION_PROPERTIES), 'messages', 'messagesTruncated', 'qaHistory'],
+    properties: {
+      ...SESSION_PROPERTIES,
+      messages: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['id', 'at', 'direction', 'senderKind', 'text'],
+          properties: {
+            id: { type: 'integer' },
+            at: { type: 'string', format: 'date-time' },
+            direction: { type: 'string', enum: ['to_company', 'to_client'] },
+            senderKind: { type: 'string', enum: ['customer', 'bot', 'human_agent'] },
+            text: nullable('string', { description: 'emails and phone numbers masked for developers' }),
+            classification: nullable('string'),
+            classificationConfidence: nullable('number'),
+            processingTimeMs: nullable('integer'),
+          },
+        },
+      },
+      messagesTruncated: { type: 'boolean' },
+      qaHistory: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['id', 'from', 'to', 'at'],
+          properties: {
+            id: { type: 'integer' },
+            from: { type: 'string', enum: [...QA_STATUSES] },
+            to: { type: 'string', enum: [...QA_STATUSES] },
+            actor: nullable('string'),
+            notes: nullable('string'),
+            devFeedback: nullable('string'),
+            at: { type: 'string', format: 'date-time' },
+          },
+        },
+      },
+    },
+  },
+];
+
+/** Registers the shared schemas, the OpenAPI generator and the UI at /docs on `app` (before its routes). */
+export async function registerOpenApi(app: FastifyInstance, opts: { version: string }): Promise<void> {
+  for (const s of SHARED_SCHEMAS) app.addSchema(s);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'SupportPulse REST API',
+        version: opts.version,
+        description:
+          'Sessions, their QA workflow, workflow errors and counts. Every /api route takes a bearer token from `pulse token create`. ' +
+          'Rate limits per token (or per address without one): 100 requests a minute, 10 a minute for exports.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'a token from `pulse token create`' } } },
+      security: [{ bearerAuth: [] }],
+      tags: [
+        { name: 'sessions', description: 'conversation episodes, QA and archive' },
+        { name: 'errors', description: 'automation and workflow errors' },
+        { name: 'stats', description: 'counts' },
+      ],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+}

@@ -1,0 +1,339 @@
+import { Readable } from 'node:stream';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type pg from 'pg';
+import { maskPii } from '../agents/scoring/mask.ts';
+import { mayReadCustomerData, type Role } from '../domain/access.ts';
+import { periodBetween, periodBounds, parsePeriod } from '../domain/periods.ts';
+import { QA_STATUSES, type QaStatus } from '../domain/qa.ts';
+import { ARCHIVE_STATUSES, COMPLETION_STATUSES, type ArchiveStatus, type CompletionStatus } from '../domain/sessions.ts';
+import { changeQaStatus, type AfterQaChange } from '../db/qa-repo.ts';
+import {
+  findSession, findSessionDetail, listSessions, setArchiveStatus, settleOpenSessions, softDeleteSession, streamSessions,
+  type SessionCursor, type SessionFilters, type SessionSummary,
+} from '../db/sessions-repo.ts';
+import { auditTokenUse } from '../db/tokens-repo.ts';
+import { AppError } from '../errors.ts';
+import { FieldError, errorResponses, idParams, ref } from './openapi.ts';
+import { allowRoles, callerOf } from './auth.ts';
+
+// /api/sessions: list (filters, keyset cursor), one with messages and QA history, QA changes
+// through the domain's rules, archive, soft delete, and a streamed CSV/JSON export.
+
+export const READ_ROLES: readonly Role[] = ['admin', 'lead', 'qa', 'developer'];
+export const ARCHIVE_ROLES: readonly Role[] = ['admin', 'lead', 'qa'];
+
+export interface SessionRouteDeps {
+  pool: pg.Pool;
+  timezone: string;
+  now: () => Date;
+  /** runs inside each successful QA change's transaction (the notification hook) */
+  afterQaChange?: AfterQaChange;
+  /** requests per minute for the export, per token */
+  exportMax: number;
+}
+
+const filterProperties = {
+  qaStatus: { type: 'string', enum: [...QA_STATUSES], description: 'QA state' },
+  completion: { type: 'string', enum: [...COMPLETION_STATUSES], description: 'completion status' },
+  archive: { type: 'string', enum: [...ARCHIVE_STATUSES], description: 'archive status' },
+  aiEngaged: { type: 'boolean', description: 'only sessions the AI took part in (true) or not (false)' },
+  page: { type: 'string', minLength: 1, maxLength: 200, description: "a page's id, Facebook page id or name" },
+  period: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 100,
+    description: 'sessions started in this period, in the business timezone: YYYY-MM-DD..YYYY-MM-DD or words such as "last week", "October", "last 30 days"',
+  },
+  q: { type: 'string', minLength: 1, maxLength: 200, description: 'text that a message of the session contains (case-insensitive)' },
+} as const;
+
+const listQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...filterProperties,
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+    cursor: { type: 'string', minLength: 1, maxLength: 200, description: 'the `next` of the previous page' },
+  },
+} as const;
+
+const exportQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { ...filterProperties, format: { type: 'string', enum: ['csv', 'json'], default: 'csv' } },
+} as const;
+
+interface FilterQuery {
+  qaStatus?: QaStatus;
+  completion?: CompletionStatus;
+  archive?: ArchiveStatus;
+  aiEngaged?: boolean;
+  page?: string;
+  period?: string;
+  q?: string;
+}
+
+const DATE_RANGE = /^(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})$/;
+const isDate = (s: string) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
+
+/** The query's filters, with the period resolved to instants in the business timezone. */
+export function toFilters(q: FilterQuery, now: Date, timezone: string): SessionFilters {
+  const f: SessionFilters = {};
+  if (q.qaStatus) f.qaStatus = q.qaStatus;
+  if (q.completion) f.completion = q.completion;
+  if (q.archive) f.archive = q.archive;
+  if (q.aiEngaged !== undefined) f.aiEngaged = q.aiEngaged;
+  if (q.page) f.page = q.page;
+  if (q.q?.trim()) f.q = q.q.trim();
+  if (q.period) {
+    const range = DATE_RANGE.exec(q.period.trim());
+    let period;
+    if (range) {
+      const [, from, to] = range as unknown as [string, string, string];
+      if (!isDate(from) || !isDate(to)) throw new FieldError('period', `${q.period} is not two valid dates YYYY-MM-DD..YYYY-MM-DD`);
+      if (to < from) throw new FieldError('period', `the period ends (${to}) before it starts (${from})`);
+      period = periodBetween(from, to);
+    } else {
+      period = parsePeriod(q.period, now, timezone);
+    }
+    if (!period) throw new FieldError('period', `"${q.period}" is not a period: use YYYY-MM-DD..YYYY-MM-DD or words such as "last week"`);
+    const { start, end } = periodBounds(period, timezone);
+    f.from = start;
+    f.to = end;
+  }
+  return f;
+}
+
+export const encodeCursor = (c: SessionCursor): string => Buffer.from(JSON.stringify([c.startedAt, c.id])).toString('base64url');
+
+export function decodeCursor(s: string): SessionCursor {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && !Number.isNaN(Date.parse(v[0])) && Number.isInteger(v[1])) {
+      return { startedAt: v[0], id: v[1] as number };
+    }
+  } catch {
+    // falls through to the field error
+  }
+  throw new FieldError('cursor', 'not a cursor this API returned; pass the `next` of the previous page unchanged');
+}
+
+/** Customer names and message texts only for roles that may read customer data; others get them masked. */
+function forRole<T extends SessionSummary>(s: T, role: Role): T {
+  return mayReadCustomerData(role) ? s : { ...s, customerName: null };
+}
+
+const CSV_COLUMNS = [
+  'id', 'conversation_id', 'fb_chat_id', 'page_id', 'page_name', 'customer_name', 'sequence', 'started_at', 'ended_at',
+  'message_count', 'ai_engaged', 'ai_message_count', 'human_handoff', 'completion_status', 'archive_status',
+  'qa_status', 'qa_version', 'qa_notes', 'dev_feedback', 'qa_by', 'qa_at',
+] as const;
+
+const csvCell = (v: string | number | boolean | null): string => {
+  if (v === null) return '';
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+const csvLine = (s: SessionSummary): string =>
+  [
+    s.id, s.conversationId, s.fbChatId, s.page.id, s.page.name, s.customerName, s.sequence, s.startedAt, s.endedAt,
+    s.messageCount, s.aiEngaged, s.aiMessageCount, s.humanHandoff, s.completionStatus, s.archiveStatus,
+    s.qaStatus, s.qaVersion, s.qaNotes, s.devFeedback, s.qaBy, s.qaAt,
+  ].map(csvCell).join(',') + '\r\n';
+
+const QA_HTTP: Record<string, { status: number; code: string; field?: string }> = {
+  not_found: { status: 404, code: 'NOT_FOUND' },
+  conflict: { status: 409, code: 'CONFLICT' },
+  forbidden: { status: 403, code: 'FORBIDDEN' },
+  invalid_transition: { status: 400, code: 'BAD_REQUEST', field: 'status' },
+};
+
+export function sessionRoutes(deps: SessionRouteDeps): FastifyPluginAsync {
+  // Open sessions turn incomplete when their gap passes without a message; settled at most once a minute.
+  let settledAt = 0;
+  const settle = async () => {
+    const now = deps.now();
+    if (now.getTime() - settledAt < 60_000) return;
+    settledAt = now.getTime();
+    await settleOpenSessions(deps.pool, now);
+  };
+  const sessionParam = (req: FastifyRequest) => (req.params as { id: number }).id;
+  const audit = deps.pool;
+
+  return async (app) => {
+    app.get('/api/sessions', {
+      preHandler: allowRoles(READ_ROLES, 'reading sessions'),
+      schema: {
+        tags: ['sessions'],
+        summary: 'Sessions, newest first, filtered; cursor pagination',
+        querystring: listQuery,
+        response: { 200: { type: 'object', required: ['sessions', 'next'], properties: { sessions: { type: 'array', items: ref('Session') }, next: { type: ['string', 'null'] } } }, ...errorResponses(400, 401, 403) },
+      },
+    }, async (req) => {
+      const q = req.query as FilterQuery & { limit: number; cursor?: string };
+      const filters = toFilters(q, deps.now(), deps.timezone);
+      const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+      await settle();
+      const page = await listSessions(deps.pool, filters, { limit: q.limit, ...(after ? { after } : {}) });
+      const role = callerOf(req).role;
+      return { sessions: page.sessions.map((s) => forRole(s, role)), next: page.next ? encodeCursor(page.next) : null };
+    });
+
+    app.get('/api/sessions/export', {
+      preHandler: allowRoles(READ_ROLES, 'exporting sessions'),
+      config: { rateLimit: { max: deps.exportMax, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['sessions'],
+        summary: 'Every matching session as CSV or JSON, streamed',
+        description: `Same filters as the list. CSV columns: ${CSV_COLUMNS.join(', ')}. Rate limited to ${deps.exportMax} a minute.`,
+        querystring: exportQuery,
+        response: {
+          200: {
+            description: 'the sessions (CSV with a header row, or a JSON array)',
+            content: { 'text/csv': { schema: { type: 'string' } }, 'application/json': { schema: { type: 'array', items: ref('Session') } } },
+          },
+          ...errorResponses(400, 401, 403, 429),
+        },
+      },
+    }, async (req, reply) => {
+      const q = req.query as FilterQuery & { format: 'csv' | 'json' };
+      const filters = toFilters(q, deps.now(), deps.timezone);
+      const caller = callerOf(req);
+      await settle();
+      await auditTokenUse(audit, caller, 'api.export', 'sessions', { format: q.format, filters: q });
+      const rows = streamSessions(deps.pool, filters);
+      const role = caller.role;
+      async function* csv(): AsyncGenerator<string> {
+        yield `${CSV_COLUMNS.join(',')}\r\n`;
+        for await (const batch of rows) yield batch.map((s) => csvLine(forRole(s, role))).join('');
+      }
+      async function* json(): AsyncGenerator<string> {
+        let first = true;
+        yield '[';
+        for await (const batch of rows) {
+          let chunk = '';
+          for (const s of batch) {
+            chunk += `${first ? '\n' : ',\n'}${JSON.stringify(forRole(s, role))}`;
+            first = false;
+          }
+          yield chunk;
+        }
+        yield '\n]\n';
+      }
+      const stamp = deps.now().toISOString().slice(0, 10);
+      return reply
+        .header('content-type', q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
+        .header('content-disposition', `attachment; filename="sessions-${stamp}.${q.format}"`)
+        .send(Readable.from(q.format === 'csv' ? csv() : json()));
+    });
+
+    app.get('/api/sessions/:id', {
+      preHandler: allowRoles(READ_ROLES, 'reading sessions'),
+      schema: {
+        tags: ['sessions'],
+        summary: 'One session with its messages and QA history',
+        description: 'Developers get customer names left out and emails and phone numbers in messages masked.',
+        params: idParams,
+        response: { 200: ref('SessionDetail'), ...errorResponses(400, 401, 403, 404) },
+      },
+    }, async (req) => {
+      const id = sessionParam(req);
+      const detail = await findSessionDetail(deps.pool, id);
+      if (!detail) throw new AppError('NOT_FOUND', `there is no session ${id}`);
+      const role = callerOf(req).role;
+      if (mayReadCustomerData(role)) return detail;
+      return { ...forRole(detail, role), messages: detail.messages.map((m) => ({ ...m, text: m.text === null ? null : maskPii(m.text) })) };
+    });
+
+    app.patch('/api/sessions/:id/qa', {
+      schema: {
+        tags: ['sessions'],
+        summary: "Changes the session's QA state under the QA rules",
+        description:
+          'unchecked → passed | issue; issue → fixed; fixed → passed | issue; passed → issue. QA reviewers and admins set passed/issue (issue needs notes), ' +
+          'developers and admins set fixed (needs devFeedback). `version` is the qaVersion you saw: a newer one answers 409.',
+        params: idParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['status'],
+          properties: {
+            status: { type: 'string', enum: ['passed', 'issue', 'fixed'] },
+            notes: { type: 'string', maxLength: 4000 },
+            devFeedback: { type: 'string', maxLength: 4000 },
+            version: { type: 'integer', minimum: 0 },
+          },
+        },
+        response: {
+          200: { type: 'object', required: ['session', 'from', 'eventId'], properties: { session: ref('Session'), from: { type: 'string', enum: [...QA_STATUSES] }, eventId: { type: 'integer' } } },
+          ...errorResponses(400, 401, 403, 404, 409),
+        },
+      },
+    }, async (req) => {
+      const id = sessionParam(req);
+      const body = req.body as { status: QaStatus; notes?: string; devFeedback?: string; version?: number };
+      const caller = callerOf(req);
+      if (!(await findSession(deps.pool, id))) throw new AppError('NOT_FOUND', `there is no session ${id}`);
+      const result = await changeQaStatus(
+        deps.pool,
+        {
+          sessionId: id,
+          to: body.status,
+          actor: caller,
+          ...(body.notes !== undefined ? { notes: body.notes } : {}),
+          ...(body.devFeedback !== undefined ? { devFeedback: body.devFeedback } : {}),
+          ...(body.version !== undefined ? { expectedVersion: body.version } : {}),
+          source: 'api',
+        },
+        deps.afterQaChange,
+      );
+      if (!result.ok) {
+        if (result.kind === 'missing_notes' || result.kind === 'too_long') {
+          throw new FieldError(body.status === 'fixed' ? 'devFeedback' : 'notes', result.reason);
+        }
+        const m = QA_HTTP[result.kind]!;
+        if (m.field) throw new FieldError(m.field, result.reason);
+        throw Object.assign(new Error(result.reason), { statusCode: m.status, code: m.code });
+      }
+      await auditTokenUse(audit, caller, 'api.qa', `session:${id}`, { from: result.from, to: result.session.qaStatus, eventId: result.eventId });
+      const session = await findSession(deps.pool, id);
+      return { session: forRole(session!, caller.role), from: result.from, eventId: result.eventId };
+    });
+
+    for (const [action, status] of [['archive', 'archived'], ['unarchive', 'active']] as const) {
+      app.post(`/api/sessions/:id/${action}`, {
+        preHandler: allowRoles(ARCHIVE_ROLES, `${action === 'archive' ? 'archiving' : 'unarchiving'} sessions`, audit),
+        schema: {
+          tags: ['sessions'],
+          summary: action === 'archive' ? 'Archives the session (completion and QA unchanged)' : 'Makes an archived session active again',
+          params: idParams,
+          response: { 200: ref('Session'), ...errorResponses(400, 401, 403, 404) },
+        },
+      }, async (req) => {
+        const id = sessionParam(req);
+        const caller = callerOf(req);
+        const session = await setArchiveStatus(deps.pool, id, status);
+        if (!session) throw new AppError('NOT_FOUND', `there is no session ${id}`);
+        await auditTokenUse(audit, caller, `api.${action}`, `session:${id}`);
+        return forRole(session, caller.role);
+      });
+    }
+
+    app.delete('/api/sessions/:id', {
+      preHandler: allowRoles(['admin'], 'deleting sessions', audit),
+      schema: {
+        tags: ['sessions'],
+        summary: 'Deletes the session softly (admins): hidden from the API, kept with its QA history',
+        params: idParams,
+        response: { 204: { description: 'deleted', type: 'null' }, ...errorResponses(400, 401, 403, 404) },
+      },
+    }, async (req, reply) => {
+      const id = sessionParam(req);
+      const caller = callerOf(req);
+      if (!(await softDeleteSession(deps.pool, id))) throw new AppError('NOT_FOUND', `there is no session ${id}`);
+      await auditTokenUse(audit, caller, 'api.delete', `session:${id}`);
+      return reply.status(204).send();
+    });
+  };
+}
