@@ -1,0 +1,176 @@
+import PgBoss from 'pg-boss';
+import type pg from 'pg';
+import type { WebClient } from '@slack/web-api';
+import type { AfterQaChange } from '../../db/qa-repo.ts';
+import {
+  developerEmails, issueRaiser, notificationOutcome, qaNoticeEvent, qaNoticeSession, recordNotification, type NotificationChannel,
+} from '../../db/notifications-repo.ts';
+import type { Logger } from '../../logger.ts';
+import type { EmailProvider } from '../../notify/email.ts';
+import { fixedEmail, fixedSlackNotice, issueEmail, issueSlackNotice } from './qa-messages.ts';
+import { ensureNotifyQueue, NOTIFY_QUEUE, qaNotificationHook, type QaNotifyJob } from './qa-notify.ts';
+
+// The `notify` queue's worker. A job names one QA change (its qa_events row); the worker works
+// out who hears about it and sends each notification once:
+// - each notification has a key (`qa:<event>:<channel>:<recipient>`); a notification_logs row
+//   with that key settles it (sent, or failed for good), so a retried or repeated job skips it;
+// - a failed send is logged (`<key>#attempt-<n>`) and the job throws, so pg-boss retries it
+//   with backoff; on the last attempt the failure is logged under the key and the job ends.
+// The QA change committed long before any of this: nothing here can block or undo it.
+
+export interface NotifyWorkerDeps {
+  pool: pg.Pool;
+  boss: PgBoss;
+  /** Slack Web API (bot token); unset: no Slack notifications */
+  slack?: Pick<WebClient, 'chat'>;
+  /** unset: no emails */
+  email?: EmailProvider;
+  /** QA_CHANNEL: where issues are posted for the developers */
+  qaChannel?: string;
+  /** extra addresses that get every issue email, besides users with role developer and an email */
+  issueEmailTo?: readonly string[];
+  logger?: Logger;
+  /** pollers on the queue (default 2) */
+  concurrency?: number;
+}
+
+interface Delivery {
+  key: string;
+  channel: NotificationChannel;
+  recipient: string;
+  subject?: string;
+  send(): Promise<void>;
+}
+
+/** The notifications one QA change makes, each with its key. */
+async function plan(deps: NotifyWorkerDeps, job: QaNotifyJob): Promise<Delivery[]> {
+  const [session, event] = await Promise.all([qaNoticeSession(deps.pool, job.sessionId), qaNoticeEvent(deps.pool, job.eventId)]);
+  if (!session || !event) return [];
+  const base = `qa:${job.eventId}`;
+  const out: Delivery[] = [];
+  const slack = deps.slack;
+  const email = deps.email;
+  const mail = (to: string, m: { subject: string; html: string; text: string }): Delivery => {
+    const key = `${base}:email:${to}`;
+    return { key, channel: 'email', recipient: to, subject: m.subject, send: async () => void (await email!.send({ to: [to], ...m, idempotencyKey: key })) };
+  };
+  if (job.kind === 'qa_issue') {
+    const channel = job.qaChannel ?? deps.qaChannel;
+    if (slack && channel) {
+      const notice = issueSlackNotice(session, event, job.version);
+      out.push({
+        key: `${base}:slack:${channel}`, channel: 'slack', recipient: channel, subject: notice.text.slice(0, 200),
+        send: async () => void (await slack.chat.postMessage({ channel, text: notice.text, blocks: notice.blocks as never, unfurl_links: false, unfurl_media: false })),
+      });
+    }
+    if (email) {
+      const to = [...new Set([...(await developerEmails(deps.pool)), ...(deps.issueEmailTo ?? []).map((a) => a.trim().toLowerCase()).filter(Boolean)])];
+      const m = issueEmail(session, event);
+      for (const addr of to) out.push(mail(addr, m));
+    }
+  } else {
+    const raiser = await issueRaiser(deps.pool, job.sessionId, job.eventId);
+    const reviewer = raiser?.person;
+    if (!reviewer) return out;
+    if (slack && reviewer.slackId) {
+      const notice = fixedSlackNotice(session, event, raiser.notes, job.version);
+      const user = reviewer.slackId;
+      out.push({
+        key: `${base}:slack:${user}`, channel: 'slack', recipient: user, subject: notice.text.slice(0, 200),
+        // a DM: chat.postMessage to a user id posts in the app's DM with that user
+        send: async () => void (await slack.chat.postMessage({ channel: user, text: notice.text, blocks: notice.blocks as never, unfurl_links: false, unfurl_media: false })),
+      });
+    }
+    if (email && reviewer.email) out.push(mail(reviewer.email.toLowerCase(), fixedEmail(session, event, raiser.notes)));
+  }
+  return out;
+}
+
+const errorText = (err: unknown): string => {
+  const e = err as { message?: unknown; data?: { error?: unknown } };
+  const slackError = typeof e?.data?.error === 'string' ? ` (${e.data.error})` : '';
+  return `${typeof e?.message === 'string' ? e.message : String(err)}${slackError}`.slice(0, 1000);
+};
+
+/** One attempt at one job: sends what is not settled yet; throws when something should be retried. */
+export function createNotifyHandler(deps: NotifyWorkerDeps) {
+  const log = deps.logger?.child({ component: 'notify' });
+  return async function handle(job: QaNotifyJob, attempt: number, final: boolean): Promise<void> {
+    const deliveries = await plan(deps, job);
+    const failed: string[] = [];
+    for (const d of deliveries) {
+      if (await notificationOutcome(deps.pool, d.key)) continue;
+      const context = { kind: job.kind, sessionId: job.sessionId, eventId: job.eventId, attempt, ...(deps.email && d.channel === 'email' ? { provider: deps.email.kind } : {}) };
+      const entry = { channel: d.channel, recipient: d.recipient, ...(d.subject ? { subject: d.subject } : {}) };
+      try {
+        await d.send();
+      } catch (err) {
+        const error = errorText(err);
+        failed.push(`${d.channel} ${d.recipient}: ${error}`);
+        await recordNotification(deps.pool, { ...entry, status: 'failed', error, context: { ...context, final }, idempotencyKey: final ? d.key : `${d.key}#attempt-${attempt}` });
+        log?.[final ? 'error' : 'warn']({ key: d.key, attempt, err: error }, final ? 'notification failed for good' : 'notification failed, will retry');
+        continue;
+      }
+      await recordNotification(deps.pool, { ...entry, status: 'sent', context, idempotencyKey: d.key });
+      log?.info({ key: d.key, attempt }, 'notification sent');
+    }
+    if (failed.length && !final) throw new Error(`${failed.length} notification(s) failed: ${failed.join('; ')}`);
+  };
+}
+
+/** Starts pollers on the notify queue; returns a function that stops them. */
+export async function startNotifyWorker(deps: NotifyWorkerDeps): Promise<() => Promise<void>> {
+  const handle = createNotifyHandler(deps);
+  const ids: string[] = [];
+  for (let i = 0; i < (deps.concurrency ?? 2); i++) {
+    ids.push(
+      await deps.boss.work<QaNotifyJob>(NOTIFY_QUEUE, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 }, async ([job]) => {
+        if (!job) return;
+        await handle(job.data, job.retryCount + 1, job.retryCount >= job.retryLimit);
+      }),
+    );
+  }
+  return async () => {
+    for (const id of ids) await deps.boss.offWork({ id });
+  };
+}
+
+export interface NotificationsOptions extends Omit<NotifyWorkerDeps, 'boss'> {
+  databaseUrl: string;
+  /** the notify queue's retry policy (default 5 retries, 5 s apart, doubling) */
+  retry?: { retryLimit?: number; retryDelay?: number; retryBackoff?: boolean };
+}
+
+export interface Notifications {
+  boss: PgBoss;
+  /** pass to changeQaStatus: queues the change's notifications in its transaction */
+  hook: AfterQaChange;
+  stop(): Promise<void>;
+}
+
+/** The notify queue, its worker and the hook, on a pg-boss of their own (server.ts starts it). */
+export async function startNotifications(opts: NotificationsOptions): Promise<Notifications> {
+  const boss = new PgBoss({ connectionString: opts.databaseUrl, max: 2, maintenanceIntervalSeconds: 30, monitorStateIntervalSeconds: 60 });
+  boss.on('error', (err) => opts.logger?.warn({ err, component: 'notify' }, 'notify queue: connection problem (pg-boss retries)'));
+  await boss.start();
+  try {
+    await ensureNotifyQueue(boss, opts.retry);
+    const stopWorker = await startNotifyWorker({ ...opts, boss });
+    let stopped = false;
+    return {
+      boss,
+      // the worker knows QA_CHANNEL; jobs carry only the change
+      hook: qaNotificationHook({ boss }),
+      stop: async () => {
+        if (stopped) return;
+        stopped = true;
+        await stopWorker();
+        await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+        opts.email?.close?.();
+      },
+    };
+  } catch (err) {
+    await boss.stop({ graceful: false, wait: true }).catch(() => {});
+    throw err;
+  }
+}
