@@ -99,6 +99,7 @@ describe('filters', () => {
       ['period=2026-02-30..2026-03-01', 'period'],
       ['period=2026-11-10..2026-11-01', 'period'],
       ['cursor=not-a-cursor', 'cursor'],
+      ['qastatus=passed', 'qastatus'],
     ];
     for (const [query, field] of cases) {
       const res = await get(`/api/sessions?${query}`, 'lead');

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import type pg from 'pg';
 import type { AfterQaChange } from '../db/qa-repo.ts';
@@ -48,6 +50,12 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
         Object.assign(new Error(`rate limit exceeded (${ctx.max} requests a minute); retry in ${ctx.after}`), { statusCode: ctx.statusCode, code: 'RATE_LIMITED' }),
     });
 
+    // Fastify's validator drops unknown properties silently; here they are 400s, so a mistyped
+    // filter (?qastatus=passed) is not taken for "no filter".
+    const ajv = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false, strict: false });
+    addFormats.default(ajv);
+    app.setValidatorCompiler(({ schema }) => ajv.compile(schema));
+
     // Field-level 400s; everything else goes on to the service's error handler.
     app.setErrorHandler((err: FastifyError, req, reply) => {
       if (err.validation) {
@@ -61,7 +69,10 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
     });
 
     await app.register(async (api) => {
-      api.addHook('onRequest', bearerAuth(deps.pool));
+      // preValidation: after the rate limit (a route-level onRequest hook, which runs after
+      // instance hooks) so unauthenticated floods are limited too; before validation so that
+      // a request without a token is told 401, not 400.
+      api.addHook('preValidation', bearerAuth(deps.pool));
       await api.register(sessionRoutes({ pool: deps.pool, timezone: deps.timezone, now, afterQaChange: deps.afterQaChange, exportMax }));
       await api.register(errorRoutes({ pool: deps.pool }));
       await api.register(statsRoutes({ pool: deps.pool, timezone: deps.timezone, now }));

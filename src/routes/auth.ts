@@ -1,9 +1,9 @@
-import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, preValidationAsyncHookHandler } from 'fastify';
 import type pg from 'pg';
 import { ROLE_LABELS, type Role } from '../domain/access.ts';
 import { auditTokenUse, authenticateToken, type TokenCaller } from '../db/tokens-repo.ts';
 
-// Bearer tokens for the REST API (`pulse token create`): an onRequest hook resolves the token
+// Bearer tokens for the REST API (`pulse token create`): a preValidation hook resolves the token
 // to its caller (401 without one), and each route names the roles it admits (403 otherwise).
 
 declare module 'fastify' {
@@ -25,7 +25,7 @@ function unauthorized(req: FastifyRequest, reply: FastifyReply, message: string)
     .send({ error: 'UNAUTHORIZED', message, requestId: req.id });
 }
 
-export function bearerAuth(pool: pg.Pool): onRequestAsyncHookHandler {
+export function bearerAuth(pool: pg.Pool): preValidationAsyncHookHandler {
   return async (req, reply) => {
     const token = bearerToken(req);
     if (!token) return unauthorized(req, reply, 'send an API token as "Authorization: Bearer <token>" (create one with `pulse token create`)');
