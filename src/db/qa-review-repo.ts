@@ -5,6 +5,7 @@ import { isQaStatus, QA_STATUSES, type QaStatus } from '../domain/qa.ts';
 // Reads for QA reviewers in Slack (/qa): the queue page by page, a session's card and its
 // transcript with what the AI did per message, and review statistics. Read-only; changes go
 // through qa-repo's changeQaStatus. Message text leaves here with emails and phones masked.
+// Softly deleted sessions (deleted_at) are left out everywhere, as the REST API does.
 
 export interface QaCard {
   sessionId: number;
@@ -87,7 +88,7 @@ export interface QueuePage {
 
 /** The oldest unchecked sessions the AI took part in (the same set as the qa_queue tool), one page. */
 export async function qaQueuePage(pool: pg.Pool, opts: { limit: number; offset: number; pageId?: number }): Promise<QueuePage> {
-  const filter = `s.ai_engaged AND s.qa_status = 'unchecked' AND ($1::int IS NULL OR c.page_id = $1)`;
+  const filter = `s.ai_engaged AND s.qa_status = 'unchecked' AND s.deleted_at IS NULL AND ($1::int IS NULL OR c.page_id = $1)`;
   const [total, cards] = await Promise.all([
     pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM sessions s JOIN conversations c ON c.id = s.conversation_id WHERE ${filter}`, [opts.pageId ?? null]),
     pool.query<CardRow>(`${CARD} WHERE ${filter} ORDER BY s.started_at, s.id LIMIT $2 OFFSET $3`, [opts.pageId ?? null, opts.limit, opts.offset]),
@@ -98,7 +99,7 @@ export async function qaQueuePage(pool: pg.Pool, opts: { limit: number; offset: 
 /** The current cards of these sessions, in the order given (unknown ids left out). */
 export async function qaCards(pool: pg.Pool, ids: readonly number[]): Promise<QaCard[]> {
   if (ids.length === 0) return [];
-  const { rows } = await pool.query<CardRow>(`${CARD} WHERE s.id = ANY($1::int[])`, [ids]);
+  const { rows } = await pool.query<CardRow>(`${CARD} WHERE s.id = ANY($1::int[]) AND s.deleted_at IS NULL`, [ids]);
   const byId = new Map(rows.map((r) => [r.id, toCard(r)]));
   return ids.map((id) => byId.get(id)).filter((c): c is QaCard => c !== undefined);
 }
@@ -151,7 +152,7 @@ const kinds = (v: unknown): string[] =>
 
 /** `limit` messages of a session from `offset` (0-based), with the AI's part in each; undefined: no such session. */
 export async function sessionTranscript(pool: pg.Pool, sessionId: number, opts: { offset: number; limit: number }): Promise<SessionTranscript | undefined> {
-  const exists = await pool.query('SELECT 1 FROM sessions WHERE id = $1', [sessionId]);
+  const exists = await pool.query('SELECT 1 FROM sessions WHERE id = $1 AND deleted_at IS NULL', [sessionId]);
   if (exists.rowCount === 0) return undefined;
   const { rows } = await pool.query<{
     n: string; at: Date; kind: string; text: string | null; attachments: unknown; agent_info: Record<string, unknown> | null;
@@ -226,7 +227,7 @@ export async function qaStats(pool: pg.Pool, start: Date, end: Date): Promise<Qa
   const [states, reviewers, oldest] = await Promise.all([
     pool.query<{ status: string; n: number }>(
       `SELECT qa_status::text AS status, count(*)::int AS n FROM sessions
-        WHERE ai_engaged AND started_at >= $1 AND started_at < $2 GROUP BY 1`,
+        WHERE ai_engaged AND deleted_at IS NULL AND started_at >= $1 AND started_at < $2 GROUP BY 1`,
       [start, end],
     ),
     pool.query<{ actor_id: number | null; platform: string | null; external_id: string | null; name: string | null; status: string; n: number }>(
@@ -239,7 +240,7 @@ export async function qaStats(pool: pg.Pool, start: Date, end: Date): Promise<Qa
     pool.query<{ id: number; started_at: Date; page: string; waiting: number }>(
       `SELECT s.id, s.started_at, p.name AS page, count(*) OVER ()::int AS waiting
          FROM sessions s JOIN conversations c ON c.id = s.conversation_id JOIN pages p ON p.id = c.page_id
-        WHERE s.ai_engaged AND s.qa_status = 'unchecked'
+        WHERE s.ai_engaged AND s.qa_status = 'unchecked' AND s.deleted_at IS NULL
         ORDER BY s.started_at, s.id LIMIT 1`,
     ),
   ]);
