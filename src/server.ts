@@ -14,6 +14,7 @@ import { startAnalysisPipeline, type AnalysisPipeline } from './jobs/analysis/pi
 import { startSlack, type SlackService } from './bots/slack/app.js';
 import { createScorer } from './jobs/analysis/scorer.js';
 import { createLogger, type Logger } from './logger.js';
+import { apiRoutes } from './routes/api.js';
 import { uploadsRoutes } from './routes/uploads.js';
 
 // The service entry point: open the database (embedded unless DATABASE_URL), migrate, start
@@ -82,7 +83,9 @@ async function main(config: Config): Promise<void> {
     if (channelStatuses(config).some((s) => s.channel === 'slack' && s.enabled)) {
       slack = await startSlack({ config, databaseUrl: db.url, pool, assistant: assistant.assistant, logger });
     }
-    app = await build({ prisma, logger, readiness, pool, retryJob: pipeline.retry, plugins: [uploads, botFramework, ...(slack?.plugin ? [slack.plugin] : [])] });
+    // The token-protected REST API (/api/sessions, /api/errors, /api/stats) and its docs at /docs.
+    const api = apiRoutes({ pool, timezone: config.businessTimezone });
+    app = await build({ prisma, logger, readiness, pool, retryJob: pipeline.retry, plugins: [uploads, botFramework, api, ...(slack?.plugin ? [slack.plugin] : [])] });
     await app.listen({ port: config.port, host: config.host });
     const seeded = await prepareDemoData(config, db.url, readiness, logger);
     // The assistant opened on an empty database: let it learn the demo pages' and agents' names.
