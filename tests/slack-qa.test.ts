@@ -338,11 +338,12 @@ describe('/qa issue and fixed', () => {
 
 describe('/qa show and stats', () => {
   it('shows a session\'s transcript masked, with classification, confidence, processing and response times, paged with More', async () => {
-    const [{ id, conversation_id, n }] = await rows<{ id: number; conversation_id: number; n: number }>(
+    const [found] = await rows<{ id: number; conversation_id: number; n: number }>(
       `SELECT s.id, s.conversation_id, count(m.id)::int AS n FROM sessions s JOIN messages m ON m.conversation_id = s.conversation_id
           AND m.social_create_time BETWEEN s.started_at AND s.ended_at
         WHERE s.ai_engaged GROUP BY s.id HAVING count(m.id) > 17 ORDER BY count(m.id), s.id LIMIT 1`,
     );
+    const { id, conversation_id, n } = found!;
     const msgs = await rows<{ id: number; sender_kind: string; classification: string | null; classification_confidence: number | null; processing_time_ms: number | null }>(
       `SELECT m.id, m.sender_kind::text, m.classification, m.classification_confidence, m.processing_time_ms FROM sessions s JOIN messages m
           ON m.conversation_id = s.conversation_id AND m.social_create_time BETWEEN s.started_at AND s.ended_at WHERE s.id = $1 ORDER BY m.social_create_time, m.id`,
