@@ -354,7 +354,7 @@ export async function rebuildSessions(db: pg.ClientBase, conversationIds: number
        )
        SELECT conversation_id, seq::int AS seq, min(t) AS started, max(t) AS ended, count(*)::int AS n,
               count(*) FILTER (WHERE sender_kind = 'bot')::int AS ai,
-              bool_or(sender_kind = 'human_agent' OR classification = 'human_request') AS handoff,
+              coalesce(bool_or(sender_kind = 'human_agent' OR classification IS NOT DISTINCT FROM 'human_request'), false) AS handoff,
               (array_agg(text ORDER BY t DESC, id DESC) FILTER (WHERE sender_kind = 'customer'))[1] AS last_text,
               (array_agg(classification ORDER BY t DESC, id DESC) FILTER (WHERE sender_kind = 'customer'))[1] AS last_class,
               bool_or(sender_kind = 'customer') AS has_customer,
