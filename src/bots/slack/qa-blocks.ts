@@ -240,7 +240,8 @@ export function notesModal(card: { sessionId: number; qaStatus: QaStatus }, to: 
     type: 'modal',
     callback_id: QA_MODAL,
     private_metadata: metadata,
-    title: plain(issue ? `Issue: session ${card.sessionId}` : `Fixed: session ${card.sessionId}`),
+    // a modal title holds at most 24 characters: the session id goes in the text
+    title: plain(issue ? 'QA issue' : 'Mark fixed'),
     submit: plain(issue ? 'Flag issue' : 'Mark fixed'),
     close: plain('Cancel'),
     blocks: [
