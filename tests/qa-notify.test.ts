@@ -1,0 +1,264 @@
+import { webApi } from '@slack/bolt';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { changeQaStatus, type AfterQaChange } from '../src/db/qa-repo.ts';
+import { seedDemoData } from '../src/db/seed/load.ts';
+import type { Caller, Role } from '../src/domain/access.ts';
+import { startNotifications, type Notifications } from '../src/jobs/notifications/notify-worker.ts';
+import { NOTIFY_QUEUE, QA_ACTIONS } from '../src/jobs/notifications/qa-notify.ts';
+import { EmailError, emailProviderFromConfig, emailsEndpoint, httpEmailProvider } from '../src/notify/email.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
+import { startFakeEmail, type FakeEmailServer } from './helpers/fake-email.ts';
+import { startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
+
+// QA notifications end to end (issue 6, part 4): a change queues a job in its transaction; the
+// notify worker posts to QA_CHANNEL / DMs the reviewer through the fake Slack Web API and sends
+// email through the fake Resend-compatible API; failures are retried, then logged as failed,
+// and never touch the change.
+
+const NOW = new Date('2026-11-20T12:00:00Z');
+const QA_CHANNEL = 'C0QACHANNEL';
+const API_KEY = 're_test_key';
+let db: TestDatabase;
+let slack: FakeSlack;
+let mail: FakeEmailServer;
+let notifications: Notifications;
+let sessionIds: number[] = [];
+const callers: Partial<Record<Role, Caller>> = {};
+
+const q = async <T>(sql: string, params: unknown[] = []) => (await db.pool.query(sql, params)).rows as T[];
+const caller = (role: Role): Caller => callers[role]!;
+let next = 0;
+const fresh = async (): Promise<number> => {
+  const id = sessionIds[next++];
+  if (id === undefined) throw new Error('out of seeded sessions');
+  await q(`DELETE FROM qa_events WHERE session_id = $1`, [id]);
+  await q(`UPDATE sessions SET qa_status = 'unchecked', qa_version = 0, qa_notes = NULL, dev_feedback = NULL WHERE id = $1`, [id]);
+  return id;
+};
+interface LogRow { channel: string; recipient: string; status: string; error: string | null; idempotency_key: string; context: { attempt: number; final?: boolean } }
+const logs = (eventId: number) =>
+  q<LogRow>(`SELECT channel::text, recipient, status::text, error, idempotency_key, context FROM notification_logs WHERE context->>'eventId' = $1 ORDER BY id`, [String(eventId)]);
+
+async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+const jobState = async (eventId: number) =>
+  (await q<{ state: string }>(`SELECT state::text FROM pgboss.job WHERE name = $1 AND data->>'eventId' = $2`, [NOTIFY_QUEUE, String(eventId)]))[0]?.state;
+
+beforeAll(async () => {
+  db = await createTestDatabase('qanotify');
+  await seedDemoData(db.url, { conversations: 20, now: NOW, timezone: 'UTC' });
+  sessionIds = (await q<{ id: number }>(`SELECT id FROM sessions ORDER BY id LIMIT 20`)).map((r) => r.id);
+  // the demo team's developers have addresses: keep the recipients to the people made here
+  await q(`UPDATE users SET email = NULL`);
+  const users: [Role, string, string | null][] = [
+    ['qa', 'U0REVIEWER', 'Reviewer@Example.com'],
+    ['developer', 'U0DEV1', 'dev1@example.com'],
+    ['admin', 'U0ADMIN', null],
+  ];
+  for (const [role, slackId, email] of users) {
+    const [u] = await q<{ id: number }>(`INSERT INTO users (platform, external_id, name, email, role, updated_at) VALUES ('slack', $1, $2, $3, $4::"UserRole", now()) RETURNING id`, [
+      slackId, `${role} person`, email, role,
+    ]);
+    callers[role] = { role, userId: u!.id, name: slackId };
+  }
+  // a developer without an address gets no email; duplicate addresses get one
+  await q(`INSERT INTO users (platform, external_id, role, updated_at) VALUES ('slack', 'U0DEV2', 'developer', now())`);
+  await q(`INSERT INTO users (platform, external_id, email, role, updated_at) VALUES ('botframework', 'aad-dev', ' DEV1@example.com ', 'developer', now())`);
+  slack = await startFakeSlack();
+  mail = await startFakeEmail({ apiKey: API_KEY });
+  notifications = await startNotifications({
+    databaseUrl: db.url,
+    pool: db.pool,
+    slack: new webApi.WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } }),
+    email: httpEmailProvider({ apiUrl: mail.url, apiKey: API_KEY, from: 'SupportPulse <qa@example.com>' }),
+    qaChannel: QA_CHANNEL,
+    issueEmailTo: ['leads@example.com'],
+    // small delays: three attempts a second apart
+    retry: { retryLimit: 2, retryDelay: 1, retryBackoff: false },
+  });
+});
+afterAll(async () => {
+  await notifications?.stop();
+  await slack?.close();
+  await mail?.close();
+  await db?.drop();
+});
+beforeEach(() => {
+  slack.reset();
+  mail.reset();
+});
+
+describe('qa notifications', () => {
+  it('issue: a QA_CHANNEL post with summary, notes and buttons, and an email to each developer', async () => {
+    const id = await fresh();
+    const r = await changeQaStatus(db.pool, { sessionId: id, to: 'issue', actor: caller('qa'), notes: 'Promised a refund <@U0EVIL> we do not offer', source: 'test' }, notifications.hook);
+    if (!r.ok) throw new Error(r.reason);
+    const post = await slack.waitFor('chat.postMessage', (c) => c.args.channel === QA_CHANNEL, 10_000);
+    expect(post.token).toBe('xoxb-test');
+    const blocks = JSON.stringify(post.args.blocks);
+    expect(blocks).toContain(`QA issue on session ${id}`);
+    expect(blocks).toContain('<@U0REVIEWER>');
+    expect(blocks).toContain('Promised a refund &lt;@U0EVIL&gt; we do not offer');
+    expect(blocks).not.toContain('<@U0EVIL>');
+    const page = (await q<{ name: string }>(`SELECT p.name FROM sessions s JOIN conversations c ON c.id = s.conversation_id JOIN pages p ON p.id = c.page_id WHERE s.id = $1`, [id]))[0]!.name;
+    expect(blocks).toContain(page);
+    const actions = (post.args.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).find((b) => b.type === 'actions')!;
+    expect(actions.elements!.map((e) => e.action_id)).toEqual([QA_ACTIONS.fixed, QA_ACTIONS.show]);
+    expect(JSON.parse(actions.elements![0]!.value)).toEqual({ sessionId: id, version: r.session.qaVersion });
+
+    const rows = await until('three sent notifications', () => logs(r.eventId), (l) => l.length >= 3);
+    expect(rows.map((l) => [l.channel, l.recipient, l.status]).sort()).toEqual([
+      ['email', 'dev1@example.com', 'sent'],
+      ['email', 'leads@example.com', 'sent'],
+      ['slack', QA_CHANNEL, 'sent'],
+    ]);
+    expect(mail.emails.map((e) => e.to).sort()).toEqual([['dev1@example.com'], ['leads@example.com']]);
+    const email = mail.emails[0]!;
+    expect(email.from).toBe('SupportPulse <qa@example.com>');
+    expect(email.subject).toBe(`[SupportPulse] QA issue on session ${id} (${page})`);
+    expect(email.text).toContain('Promised a refund <@U0EVIL> we do not offer');
+    expect(email.html).toContain('Promised a refund &lt;@U0EVIL&gt; we do not offer');
+    expect(email.idempotencyKey).toBe(`qa:${r.eventId}:email:${email.to[0]}`);
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
+  });
+
+  it('email server down: the change succeeds at once; the email is retried, then logged as failed; Slack is posted once', async () => {
+    const id = await fresh();
+    mail.down();
+    const r = await changeQaStatus(db.pool, { sessionId: id, to: 'issue', actor: caller('qa'), notes: 'wrong opening hours', source: 'test' }, notifications.hook);
+    expect(r).toMatchObject({ ok: true, session: { qaStatus: 'issue' } });
+    expect((await q<{ qa_status: string }>(`SELECT qa_status::text FROM sessions WHERE id = $1`, [id]))[0]!.qa_status).toBe('issue');
+    if (!r.ok) return;
+
+    await until('the job to end', () => jobState(r.eventId), (s) => s === 'completed', 20_000);
+    const rows = await logs(r.eventId);
+    const emailRows = rows.filter((l) => l.channel === 'email' && l.recipient === 'dev1@example.com');
+    expect(emailRows.map((l) => [l.status, l.context.attempt, l.context.final, l.idempotency_key])).toEqual([
+      ['failed', 1, false, `qa:${r.eventId}:email:dev1@example.com#attempt-1`],
+      ['failed', 2, false, `qa:${r.eventId}:email:dev1@example.com#attempt-2`],
+      ['failed', 3, true, `qa:${r.eventId}:email:dev1@example.com`],
+    ]);
+    expect(emailRows[2]!.error).toMatch(/email API answered 503 service_unavailable/);
+    // 2 addresses × 3 attempts reached the server; none was sent
+    expect(mail.requests.filter((x) => x.status === 503)).toHaveLength(6);
+    expect(mail.emails).toEqual([]);
+    // the Slack post succeeded on the first attempt and was not repeated by the retries
+    expect(rows.filter((l) => l.channel === 'slack').map((l) => l.status)).toEqual(['sent']);
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
+    // the session is still issue, with one event
+    expect((await q(`SELECT 1 FROM qa_events WHERE session_id = $1`, [id])).length).toBe(1);
+  });
+
+  it('a retried job does not double-send: Slack fails once, the email went out on the first attempt and is not repeated', async () => {
+    const id = await fresh();
+    slack.failNext('chat.postMessage', { status: 200, error: 'internal_error' });
+    const r = await changeQaStatus(db.pool, { sessionId: id, to: 'issue', actor: caller('admin'), notes: 'loops on greeting', source: 'test' }, notifications.hook);
+    if (!r.ok) throw new Error(r.reason);
+    await until('the job to end', () => jobState(r.eventId), (s) => s === 'completed', 20_000);
+    const rows = await logs(r.eventId);
+    expect(rows.filter((l) => l.channel === 'slack').map((l) => [l.status, l.context.attempt])).toEqual([
+      ['failed', 1],
+      ['sent', 2],
+    ]);
+    expect(slack.callsTo('chat.postMessage').filter((c) => c.ok)).toHaveLength(1);
+    expect(mail.emails).toHaveLength(2);
+    expect(rows.filter((l) => l.channel === 'email').map((l) => l.status)).toEqual(['sent', 'sent']);
+
+    // the same job delivered again (a redelivery) sends nothing new
+    await notifications.boss.send(NOTIFY_QUEUE, { kind: 'qa_issue', sessionId: id, eventId: r.eventId, version: r.session.qaVersion });
+    await until('the repeat to end', () => q<{ n: number }>(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1 AND data->>'eventId' = $2 AND state = 'completed'`, [NOTIFY_QUEUE, String(r.eventId)]), (x) => x[0]!.n === 2);
+    expect(mail.emails).toHaveLength(2);
+    expect(slack.callsTo('chat.postMessage').filter((c) => c.ok)).toHaveLength(1);
+    expect(await logs(r.eventId)).toHaveLength(rows.length);
+  });
+
+  it('fixed: the reviewer who raised the issue gets a Slack DM and an email', async () => {
+    const id = await fresh();
+    const issue = await changeQaStatus(db.pool, { sessionId: id, to: 'issue', actor: caller('qa'), notes: 'quoted the wrong price', source: 'test' }, notifications.hook);
+    if (!issue.ok) throw new Error(issue.reason);
+    await until('the issue job', () => jobState(issue.eventId), (s) => s === 'completed');
+    slack.reset();
+    mail.reset();
+    const fixed = await changeQaStatus(db.pool, { sessionId: id, to: 'fixed', actor: caller('developer'), devFeedback: 'price list refreshed nightly', source: 'test' }, notifications.hook);
+    if (!fixed.ok) throw new Error(fixed.reason);
+    const dm = await slack.waitFor('chat.postMessage', (c) => c.args.channel === 'U0REVIEWER', 10_000);
+    expect(String(dm.args.text)).toContain(`Session ${id} you flagged was marked fixed`);
+    const blocks = JSON.stringify(dm.args.blocks);
+    expect(blocks).toContain('<@U0DEV1>');
+    expect(blocks).toContain('quoted the wrong price');
+    expect(blocks).toContain('price list refreshed nightly');
+    const email = await mail.waitForEmail((e) => e.to.includes('reviewer@example.com'));
+    expect(email.subject).toBe(`[SupportPulse] Session ${id} was marked fixed`);
+    const rows = await until('two sent', () => logs(fixed.eventId), (l) => l.length >= 2);
+    expect(rows.map((l) => [l.channel, l.recipient, l.status]).sort()).toEqual([
+      ['email', 'reviewer@example.com', 'sent'],
+      ['slack', 'U0REVIEWER', 'sent'],
+    ]);
+    // nobody else: no QA_CHANNEL post, no developer email for a fix
+    await until('the fixed job', () => jobState(fixed.eventId), (s) => s === 'completed');
+    expect(slack.callsTo('chat.postMessage').map((c) => c.args.channel)).toEqual(['U0REVIEWER']);
+    expect(mail.emails.map((e) => e.to)).toEqual([['reviewer@example.com']]);
+  });
+
+  it('passed notifies nobody; a change that rolls back queues nothing', async () => {
+    const id = await fresh();
+    const passed = await changeQaStatus(db.pool, { sessionId: id, to: 'passed', actor: caller('qa'), source: 'test' }, notifications.hook);
+    if (!passed.ok) throw new Error(passed.reason);
+    expect(await jobState(passed.eventId)).toBeUndefined();
+
+    const id2 = await fresh();
+    let eventId = 0;
+    const failing: AfterQaChange = async (client, change) => {
+      await notifications.hook(client, change);
+      eventId = change.eventId;
+      throw new Error('something after the hook failed');
+    };
+    await expect(changeQaStatus(db.pool, { sessionId: id2, to: 'issue', actor: caller('qa'), notes: 'x', source: 'test' }, failing)).rejects.toThrow('something after the hook failed');
+    expect(eventId).toBeGreaterThan(0);
+    expect(await jobState(eventId)).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(slack.callsTo('chat.postMessage')).toEqual([]);
+    expect(mail.requests).toEqual([]);
+  });
+});
+
+describe('email providers', () => {
+  it('chooses the HTTP API when EMAIL_API_URL is set, else SMTP_URL, else none', () => {
+    expect(emailProviderFromConfig({ apiUrl: 'https://api.resend.com', apiKey: 'k', smtpUrl: 'smtp://h:25' })?.kind).toBe('http');
+    const smtp = emailProviderFromConfig({ smtpUrl: 'smtp://user:pass@127.0.0.1:2525' });
+    expect(smtp?.kind).toBe('smtp');
+    smtp?.close?.();
+    expect(emailProviderFromConfig({})).toBeUndefined();
+    expect(emailsEndpoint('https://api.resend.com')).toBe('https://api.resend.com/emails');
+    expect(emailsEndpoint('https://mail.example.com/v1/emails/')).toBe('https://mail.example.com/v1/emails');
+  });
+
+  it('the HTTP provider sends the Resend wire format and reports refusals and outages as EmailError', async () => {
+    const ok = httpEmailProvider({ apiUrl: mail.url, apiKey: API_KEY, from: 'a@example.com' });
+    const sent = await ok.send({ to: ['x@example.com'], subject: 'hi', html: '<p>hi</p>', text: 'hi', idempotencyKey: 'k-1' });
+    expect(sent.id).toBe(mail.emails[0]!.id);
+    expect(mail.requests[0]!.headers.authorization).toBe(`Bearer ${API_KEY}`);
+    expect(mail.requests[0]!.body).toEqual({ from: 'a@example.com', to: ['x@example.com'], subject: 'hi', html: '<p>hi</p>', text: 'hi' });
+    // the same key again: the API answers the same id and sends nothing
+    expect((await ok.send({ to: ['x@example.com'], subject: 'hi', html: '<p>hi</p>', text: 'hi', idempotencyKey: 'k-1' })).id).toBe(sent.id);
+    expect(mail.emails).toHaveLength(1);
+
+    const wrongKey = httpEmailProvider({ apiUrl: mail.url, apiKey: 'nope', from: 'a@example.com' });
+    const refused = await wrongKey.send({ to: ['x@example.com'], subject: 'hi', html: 'h', text: 't' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(EmailError);
+    expect(refused).toMatchObject({ status: 403, message: 'email API answered 403 invalid_api_key: API key is invalid' });
+
+    mail.down('reset');
+    const dropped = await ok.send({ to: ['x@example.com'], subject: 'hi', html: 'h', text: 't' }).catch((e: unknown) => e);
+    expect(dropped).toBeInstanceOf(EmailError);
+    expect((dropped as EmailError).status).toBeUndefined();
+    expect((dropped as EmailError).message).toMatch(/^email API unreachable at http:\/\/127\.0\.0\.1:\d+\/emails: /);
+  });
+});
