@@ -72,10 +72,15 @@ async function postResponse(url: string, body: RespondArguments): Promise<void> 
 
 const slackError = (err: unknown): string | undefined => (err as { data?: { error?: string } } | undefined)?.data?.error;
 
-export function registerQa(app: App, deps: SlackDeps, opts: QaSlackOptions = {}): void {
-  const log = deps.logger.child({ component: 'slack', command: '/qa' });
-  const tz = deps.config.businessTimezone;
+interface QaContext {
+  deps: SlackDeps;
+  log: SlackDeps['logger'];
+  tz: string;
+  opts: QaSlackOptions;
+}
 
+/** The work behind the listeners: each step a function, the listeners only parse, ack and call. */
+function qaWork({ deps, log, tz, opts }: QaContext) {
   /** Tells the asker privately: through the response_url, else an ephemeral message in the channel. */
   async function tell(client: WebClient, user: string, origin: Origin, reply: QaReply): Promise<void> {
     try {
@@ -173,6 +178,11 @@ export function registerQa(app: App, deps: SlackDeps, opts: QaSlackOptions = {})
     await client.views.open({ trigger_id: triggerId, view: notesModal({ sessionId: probe.session.id, qaStatus: probe.session.qaStatus }, to, metadata) });
   }
 
+  return { tell, refreshOrigin, applyChange, askForText };
+}
+
+/** The reads behind queue, show and stats: nothing here changes anything. */
+function qaReads({ deps, log, tz }: QaContext) {
   async function show(user: string, sessionId: number, offset: number): Promise<QaReply> {
     const caller = await deps.callerOf(user);
     const [card] = await qaCards(deps.pool, [sessionId]);
@@ -228,6 +238,34 @@ export function registerQa(app: App, deps: SlackDeps, opts: QaSlackOptions = {})
     return statsBlocks(await qaStats(deps.pool, start, end), { period, timeZone: tz });
   }
 
+  return { show, queue, stats };
+}
+
+type QaWork = ReturnType<typeof qaWork> & ReturnType<typeof qaReads>;
+
+/** The origin of a button press: its message (or its ephemeral container) and response_url. */
+function originOf(body: BlockAction, value: QaButtonValue | undefined): Origin {
+  const container = body.container as { is_ephemeral?: boolean; channel_id?: string; message_ts?: string } | undefined;
+  const ephemeral = container?.is_ephemeral === true;
+  const channel = body.channel?.id ?? container?.channel_id;
+  const ts = body.message?.ts ?? container?.message_ts;
+  const blocks = (body.message as { blocks?: Block[] } | undefined)?.blocks;
+  return {
+    ephemeral,
+    ...(channel ? { channel } : {}),
+    ...(ts ? { ts } : {}),
+    ...(body.response_url ? { responseUrl: body.response_url } : {}),
+    ...(value?.list?.length ? { list: value.list.filter((n) => Number.isInteger(n)).slice(0, 50) } : {}),
+    ...(blocks ? { blocks } : {}),
+  };
+}
+
+const buttonValue = (action: unknown): QaButtonValue | undefined => {
+  const v = parseJson<unknown>((action as ButtonAction).value);
+  return isButtonValue(v) ? v : undefined;
+};
+
+function registerQaCommand(app: App, { log }: QaContext, work: QaWork): void {
   app.command('/qa', async ({ command, ack, respond, client }) => {
     const cmd = parseQaCommand(command.text ?? '');
     if (cmd.kind === 'help') return void (await ack(qaHelp(cmd.problem)));
@@ -237,43 +275,23 @@ export function registerQa(app: App, deps: SlackDeps, opts: QaSlackOptions = {})
     try {
       switch (cmd.kind) {
         case 'queue':
-          return await queue(client, cmd, user, command.channel_id, respond);
+          return await work.queue(client, cmd, user, command.channel_id, respond);
         case 'show':
-          return void (await respond(await show(user, cmd.sessionId, 0)));
+          return void (await respond(await work.show(user, cmd.sessionId, 0)));
         case 'stats':
-          return void (await respond(await stats(user, cmd.periodText)));
+          return void (await respond(await work.stats(user, cmd.periodText)));
         case 'change':
-          if (!cmd.text && cmd.to !== 'passed') return await askForText(client, user, command.trigger_id, cmd.sessionId, cmd.to, undefined, origin);
-          return await applyChange(client, user, cmd.sessionId, cmd.to, cmd.text, undefined, origin);
+          if (!cmd.text && cmd.to !== 'passed') return await work.askForText(client, user, command.trigger_id, cmd.sessionId, cmd.to, undefined, origin);
+          return await work.applyChange(client, user, cmd.sessionId, cmd.to, cmd.text, undefined, origin);
       }
     } catch (err) {
       log.error({ err, user, text: command.text }, 'slack: /qa failed');
       await respond(notice('Sorry, that did not work just now. Nothing was changed; please try again in a minute.')).catch(() => {});
     }
   });
+}
 
-  /** The origin of a button press: its message (or its ephemeral container) and response_url. */
-  function originOf(body: BlockAction, value: QaButtonValue | undefined): Origin {
-    const container = body.container as { is_ephemeral?: boolean; channel_id?: string; message_ts?: string } | undefined;
-    const ephemeral = container?.is_ephemeral === true;
-    const channel = body.channel?.id ?? container?.channel_id;
-    const ts = body.message?.ts ?? container?.message_ts;
-    const blocks = (body.message as { blocks?: Block[] } | undefined)?.blocks;
-    return {
-      ephemeral,
-      ...(channel ? { channel } : {}),
-      ...(ts ? { ts } : {}),
-      ...(body.response_url ? { responseUrl: body.response_url } : {}),
-      ...(value?.list?.length ? { list: value.list.filter((n) => Number.isInteger(n)).slice(0, 50) } : {}),
-      ...(blocks ? { blocks } : {}),
-    };
-  }
-
-  const buttonValue = (action: unknown): QaButtonValue | undefined => {
-    const v = parseJson<unknown>((action as ButtonAction).value);
-    return isButtonValue(v) ? v : undefined;
-  };
-
+function registerQaInteractions(app: App, { log }: QaContext, work: QaWork): void {
   const onButton = (to: QaTarget) =>
     app.action<BlockAction>(to === 'passed' ? QA_ACTION.pass : to === 'issue' ? QA_ACTION.issue : QA_ACTION.fixed, async ({ ack, body, action, client, respond }) => {
       await ack();
@@ -281,8 +299,8 @@ export function registerQa(app: App, deps: SlackDeps, opts: QaSlackOptions = {})
       if (!value) return void (await respond({ response_type: 'ephemeral', replace_original: false, text: 'That button is not one I can read. Nothing changed.' }));
       const origin = originOf(body, value);
       try {
-        if (to === 'passed') await applyChange(client, body.user.id, value.sessionId, to, undefined, value.version, origin);
-        else await askForText(client, body.user.id, body.trigger_id, value.sessionId, to, value.version, origin);
+        if (to === 'passed') await work.applyChange(client, body.user.id, value.sessionId, to, undefined, value.version, origin);
+        else await work.askForText(client, body.user.id, body.trigger_id, value.sessionId, to, value.version, origin);
       } catch (err) {
         log.error({ err, user: body.user.id, sessionId: value.sessionId }, 'slack: QA button failed');
         await respond({ response_type: 'ephemeral', replace_original: false, text: 'Sorry, that did not work just now. Nothing was changed.' }).catch(() => {});
@@ -297,7 +315,7 @@ export function registerQa(app: App, deps: SlackDeps, opts: QaSlackOptions = {})
     const value = parseJson<Partial<QaButtonValue>>((action as ButtonAction).value);
     if (!value || !Number.isInteger(value.sessionId)) return;
     try {
-      await respond({ ...(await show(body.user.id, value.sessionId!, 0)), replace_original: false });
+      await respond({ ...(await work.show(body.user.id, value.sessionId!, 0)), replace_original: false });
     } catch (err) {
       log.error({ err, user: body.user.id }, 'slack: QA show failed');
     }
@@ -309,7 +327,7 @@ export function registerQa(app: App, deps: SlackDeps, opts: QaSlackOptions = {})
     if (!value || !Number.isInteger(value.sessionId) || !Number.isInteger(value.offset) || value.offset < 0) return;
     try {
       // the transcript is ephemeral: its pages replace each other
-      await respond({ ...(await show(body.user.id, value.sessionId, value.offset)), replace_original: true });
+      await respond({ ...(await work.show(body.user.id, value.sessionId, value.offset)), replace_original: true });
     } catch (err) {
       log.error({ err, user: body.user.id }, 'slack: QA transcript page failed');
     }
@@ -327,10 +345,17 @@ export function registerQa(app: App, deps: SlackDeps, opts: QaSlackOptions = {})
       return;
     }
     try {
-      await applyChange(client, body.user.id, meta.sessionId, meta.to, text, meta.version, meta.origin ?? {});
+      await work.applyChange(client, body.user.id, meta.sessionId, meta.to, text, meta.version, meta.origin ?? {});
     } catch (err) {
       log.error({ err, user: body.user.id, sessionId: meta.sessionId }, 'slack: QA modal failed');
-      await tell(client, body.user.id, meta.origin ?? {}, notice('Sorry, that did not work just now. Nothing was changed.'));
+      await work.tell(client, body.user.id, meta.origin ?? {}, notice('Sorry, that did not work just now. Nothing was changed.'));
     }
   });
+}
+
+export function registerQa(app: App, deps: SlackDeps, opts: QaSlackOptions = {}): void {
+  const ctx: QaContext = { deps, log: deps.logger.child({ component: 'slack', command: '/qa' }), tz: deps.config.businessTimezone, opts };
+  const work = { ...qaWork(ctx), ...qaReads(ctx) };
+  registerQaCommand(app, ctx, work);
+  registerQaInteractions(app, ctx, work);
 }
