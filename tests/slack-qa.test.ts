@@ -5,7 +5,9 @@ import { QA_ACTION, QA_MODAL, NOTES_BLOCK, NOTES_INPUT } from '../src/bots/slack
 import { loadConfig, type Config } from '../src/config.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
 import { parsePeriod, periodBounds } from '../src/domain/periods.ts';
+import { startNotifications, type Notifications } from '../src/jobs/notifications/notify-worker.ts';
 import { QA_ACTIONS } from '../src/jobs/notifications/qa-notify.ts';
+import { WebClient } from '@slack/web-api';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { BOT, startFakeSlack, type FakeSlack, type RecordedCall } from './helpers/fake-slack.ts';
 import { BOT_TOKEN, SIGNING_SECRET, eventually, signed, startHarness, type Harness } from './helpers/slack-harness.ts';
@@ -23,6 +25,8 @@ let db: TestDatabase;
 let fake: FakeSlack;
 let config: Config;
 let h: Harness;
+/** the notify queue's worker, as server.ts runs it next to Slack */
+let notifications: Notifications;
 let responses: { path: string; body: Record<string, unknown> }[];
 let responseServer: Server;
 let responseBase: string;
@@ -126,9 +130,11 @@ beforeAll(async () => {
   responseBase = `http://127.0.0.1:${(responseServer.address() as AddressInfo).port}`;
   const assistant = { modelName: 'unused', ask: () => Promise.reject(new Error('/qa never asks the assistant')) };
   h = await startHarness({ config, databaseUrl: db.url, pool: db.pool, prisma: db.prisma, assistant });
+  notifications = await startNotifications({ databaseUrl: db.url, pool: db.pool, slack: new WebClient(BOT_TOKEN, { slackApiUrl: fake.apiUrl }), qaChannel: QA_CHANNEL });
 }, 120_000);
 
 afterAll(async () => {
+  await notifications?.stop();
   await h?.close();
   if (responseServer) await new Promise((r) => responseServer.close(r));
   await fake?.close();
@@ -248,6 +254,11 @@ describe('/qa issue and fixed', () => {
     // the notification hook ran in the change's transaction: one notify job for this issue
     const jobs = await rows<{ data: { kind: string; sessionId: number } }>(`SELECT data FROM pgboss.job WHERE name = 'notify' AND (data->>'sessionId')::int = $1`, [target]);
     expect(jobs.map((j) => j.data.kind)).toEqual(['qa_issue']);
+    // and the notify worker posted it to QA_CHANNEL for the developers, with the notes and a Mark fixed button
+    const devPost = await fake.waitFor('chat.postMessage', (c) => c.args.channel === QA_CHANNEL, 15_000);
+    expect(String(devPost.args.text)).toContain(`QA issue on session ${target}`);
+    expect(allText(devPost.args.blocks)).toContain('Quoted the wrong price for &lt;the blue one&gt; &amp; ignored');
+    expect(allText(devPost.args.blocks)).toContain(QA_ACTIONS.fixed);
 
     // the same modal submitted twice: the version it was opened at is gone, nothing changes
     await submit(USERS.qa, view, 'again');
