@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../src/app.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
+import { listSessions, streamSessions } from '../src/db/sessions-repo.ts';
 import { createApiToken } from '../src/db/tokens-repo.ts';
 import { createLogger } from '../src/logger.ts';
 import { apiRoutes } from '../src/routes/api.ts';
@@ -30,8 +31,6 @@ beforeAll(async () => {
     [TRICKY],
   );
   trickyId = rows[0]!.id;
-  // Export reads in keyset batches of 2,000: the small dataset still spans one batch only, so
-  // the batch boundary is exercised by the list's cursor test and the bench.
   app = await build({
     prisma: db.prisma,
     logger: createLogger('silent'),
@@ -83,6 +82,21 @@ describe('session export', () => {
     const bad = await get('/api/sessions/export?format=xml');
     expect(bad.statusCode).toBe(400);
     expect(bad.json().fields[0].field).toBe('format');
+  });
+
+  it('reads from one cursor in batches: every row once, in the list order, and the connection is returned', async () => {
+    const batches: number[][] = [];
+    for await (const b of streamSessions(db.pool, { archive: 'active' }, 7)) batches.push(b.map((s) => s.id));
+    expect(batches.length).toBeGreaterThan(3);
+    expect(batches.slice(0, -1).every((b) => b.length === 7)).toBe(true);
+    const listed = await listSessions(db.pool, { archive: 'active' }, { limit: 10_000 });
+    expect(batches.flat()).toEqual(listed.sessions.map((s) => s.id));
+    // Stopping early (a client that goes away) closes the cursor and releases the connection.
+    for await (const b of streamSessions(db.pool, {}, 5)) {
+      expect(b).toHaveLength(5);
+      break;
+    }
+    expect(db.pool.totalCount - db.pool.idleCount).toBe(0);
   });
 
   it('is audited with its filters', async () => {

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { maskPii } from '../agents/scoring/mask.ts';
 import { mayReadCustomerData, type Role } from '../domain/access.ts';
@@ -149,6 +149,13 @@ const QA_HTTP: Record<string, { status: number; code: string; field?: string }> 
   invalid_transition: { status: 400, code: 'BAD_REQUEST', field: 'status' },
 };
 
+interface RouteContext extends SessionRouteDeps {
+  /** settles open sessions whose gap has passed, at most once a minute */
+  settle: () => Promise<void>;
+}
+
+const sessionParam = (req: FastifyRequest) => (req.params as { id: number }).id;
+
 export function sessionRoutes(deps: SessionRouteDeps): FastifyPluginAsync {
   // Open sessions turn incomplete when their gap passes without a message; settled at most once a minute.
   let settledAt = 0;
@@ -158,182 +165,196 @@ export function sessionRoutes(deps: SessionRouteDeps): FastifyPluginAsync {
     settledAt = now.getTime();
     await settleOpenSessions(deps.pool, now);
   };
-  const sessionParam = (req: FastifyRequest) => (req.params as { id: number }).id;
-  const audit = deps.pool;
-
+  const ctx: RouteContext = { ...deps, settle };
   return async (app) => {
-    app.get('/api/sessions', {
-      preHandler: allowRoles(READ_ROLES, 'reading sessions'),
-      schema: {
-        tags: ['sessions'],
-        summary: 'Sessions, newest first, filtered; cursor pagination',
-        querystring: listQuery,
-        response: { 200: { type: 'object', required: ['sessions', 'next'], properties: { sessions: { type: 'array', items: ref('Session') }, next: { type: ['string', 'null'] } } }, ...errorResponses(400, 401, 403) },
-      },
-    }, async (req) => {
-      const q = req.query as FilterQuery & { limit: number; cursor?: string };
-      const filters = toFilters(q, deps.now(), deps.timezone);
-      const after = q.cursor ? decodeCursor(q.cursor) : undefined;
-      await settle();
-      const page = await listSessions(deps.pool, filters, { limit: q.limit, ...(after ? { after } : {}) });
-      const role = callerOf(req).role;
-      return { sessions: page.sessions.map((s) => forRole(s, role)), next: page.next ? encodeCursor(page.next) : null };
-    });
-
-    app.get('/api/sessions/export', {
-      preHandler: allowRoles(READ_ROLES, 'exporting sessions'),
-      config: { rateLimit: { max: deps.exportMax, timeWindow: '1 minute' } },
-      schema: {
-        tags: ['sessions'],
-        summary: 'Every matching session as CSV or JSON, streamed',
-        description: `Same filters as the list. CSV columns: ${CSV_COLUMNS.join(', ')}. Rate limited to ${deps.exportMax} a minute.`,
-        querystring: exportQuery,
-        response: {
-          200: {
-            description: 'the sessions (CSV with a header row, or a JSON array)',
-            content: { 'text/csv': { schema: { type: 'string' } }, 'application/json': { schema: { type: 'array', items: ref('Session') } } },
-          },
-          ...errorResponses(400, 401, 403, 429),
-        },
-      },
-    }, async (req, reply) => {
-      const q = req.query as FilterQuery & { format: 'csv' | 'json' };
-      const filters = toFilters(q, deps.now(), deps.timezone);
-      const caller = callerOf(req);
-      await settle();
-      await auditTokenUse(audit, caller, 'api.export', 'sessions', { format: q.format, filters: q });
-      const rows = streamSessions(deps.pool, filters);
-      const role = caller.role;
-      async function* csv(): AsyncGenerator<string> {
-        yield `${CSV_COLUMNS.join(',')}\r\n`;
-        for await (const batch of rows) yield batch.map((s) => csvLine(forRole(s, role))).join('');
-      }
-      async function* json(): AsyncGenerator<string> {
-        let first = true;
-        yield '[';
-        for await (const batch of rows) {
-          let chunk = '';
-          for (const s of batch) {
-            chunk += `${first ? '\n' : ',\n'}${JSON.stringify(forRole(s, role))}`;
-            first = false;
-          }
-          yield chunk;
-        }
-        yield '\n]\n';
-      }
-      const stamp = deps.now().toISOString().slice(0, 10);
-      return reply
-        .header('content-type', q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
-        .header('content-disposition', `attachment; filename="sessions-${stamp}.${q.format}"`)
-        .send(Readable.from(q.format === 'csv' ? csv() : json()));
-    });
-
-    app.get('/api/sessions/:id', {
-      preHandler: allowRoles(READ_ROLES, 'reading sessions'),
-      schema: {
-        tags: ['sessions'],
-        summary: 'One session with its messages and QA history',
-        description: 'Developers get customer names left out and emails and phone numbers in messages masked.',
-        params: idParams,
-        response: { 200: ref('SessionDetail'), ...errorResponses(400, 401, 403, 404) },
-      },
-    }, async (req) => {
-      const id = sessionParam(req);
-      const detail = await findSessionDetail(deps.pool, id);
-      if (!detail) throw new AppError('NOT_FOUND', `there is no session ${id}`);
-      const role = callerOf(req).role;
-      if (mayReadCustomerData(role)) return detail;
-      return { ...forRole(detail, role), messages: detail.messages.map((m) => ({ ...m, text: m.text === null ? null : maskPii(m.text) })) };
-    });
-
-    app.patch('/api/sessions/:id/qa', {
-      schema: {
-        tags: ['sessions'],
-        summary: "Changes the session's QA state under the QA rules",
-        description:
-          'unchecked → passed | issue; issue → fixed; fixed → passed | issue; passed → issue. QA reviewers and admins set passed/issue (issue needs notes), ' +
-          'developers and admins set fixed (needs devFeedback). `version` is the qaVersion you saw: a newer one answers 409.',
-        params: idParams,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['status'],
-          properties: {
-            status: { type: 'string', enum: ['passed', 'issue', 'fixed'] },
-            notes: { type: 'string', maxLength: 4000 },
-            devFeedback: { type: 'string', maxLength: 4000 },
-            version: { type: 'integer', minimum: 0 },
-          },
-        },
-        response: {
-          200: { type: 'object', required: ['session', 'from', 'eventId'], properties: { session: ref('Session'), from: { type: 'string', enum: [...QA_STATUSES] }, eventId: { type: 'integer' } } },
-          ...errorResponses(400, 401, 403, 404, 409),
-        },
-      },
-    }, async (req) => {
-      const id = sessionParam(req);
-      const body = req.body as { status: QaStatus; notes?: string; devFeedback?: string; version?: number };
-      const caller = callerOf(req);
-      if (!(await findSession(deps.pool, id))) throw new AppError('NOT_FOUND', `there is no session ${id}`);
-      const result = await changeQaStatus(
-        deps.pool,
-        {
-          sessionId: id,
-          to: body.status,
-          actor: caller,
-          ...(body.notes !== undefined ? { notes: body.notes } : {}),
-          ...(body.devFeedback !== undefined ? { devFeedback: body.devFeedback } : {}),
-          ...(body.version !== undefined ? { expectedVersion: body.version } : {}),
-          source: 'api',
-        },
-        deps.afterQaChange,
-      );
-      if (!result.ok) {
-        if (result.kind === 'missing_notes' || result.kind === 'too_long') {
-          throw new FieldError(body.status === 'fixed' ? 'devFeedback' : 'notes', result.reason);
-        }
-        const m = QA_HTTP[result.kind]!;
-        if (m.field) throw new FieldError(m.field, result.reason);
-        throw Object.assign(new Error(result.reason), { statusCode: m.status, code: m.code });
-      }
-      await auditTokenUse(audit, caller, 'api.qa', `session:${id}`, { from: result.from, to: result.session.qaStatus, eventId: result.eventId });
-      const session = await findSession(deps.pool, id);
-      return { session: forRole(session!, caller.role), from: result.from, eventId: result.eventId };
-    });
-
-    for (const [action, status] of [['archive', 'archived'], ['unarchive', 'active']] as const) {
-      app.post(`/api/sessions/:id/${action}`, {
-        preHandler: allowRoles(ARCHIVE_ROLES, `${action === 'archive' ? 'archiving' : 'unarchiving'} sessions`, audit),
-        schema: {
-          tags: ['sessions'],
-          summary: action === 'archive' ? 'Archives the session (completion and QA unchanged)' : 'Makes an archived session active again',
-          params: idParams,
-          response: { 200: ref('Session'), ...errorResponses(400, 401, 403, 404) },
-        },
-      }, async (req) => {
-        const id = sessionParam(req);
-        const caller = callerOf(req);
-        const session = await setArchiveStatus(deps.pool, id, status);
-        if (!session) throw new AppError('NOT_FOUND', `there is no session ${id}`);
-        await auditTokenUse(audit, caller, `api.${action}`, `session:${id}`);
-        return forRole(session, caller.role);
-      });
-    }
-
-    app.delete('/api/sessions/:id', {
-      preHandler: allowRoles(['admin'], 'deleting sessions', audit),
-      schema: {
-        tags: ['sessions'],
-        summary: 'Deletes the session softly (admins): hidden from the API, kept with its QA history',
-        params: idParams,
-        response: { 204: { description: 'deleted', type: 'null' }, ...errorResponses(400, 401, 403, 404) },
-      },
-    }, async (req, reply) => {
-      const id = sessionParam(req);
-      const caller = callerOf(req);
-      if (!(await softDeleteSession(deps.pool, id))) throw new AppError('NOT_FOUND', `there is no session ${id}`);
-      await auditTokenUse(audit, caller, 'api.delete', `session:${id}`);
-      return reply.status(204).send();
-    });
+    listRoute(app, ctx);
+    exportRoute(app, ctx);
+    detailRoute(app, ctx);
+    qaRoute(app, ctx);
+    archiveAndDeleteRoutes(app, ctx);
   };
+}
+
+function listRoute(app: FastifyInstance, ctx: RouteContext): void {
+  app.get('/api/sessions', {
+    preHandler: allowRoles(READ_ROLES, 'reading sessions'),
+    schema: {
+      tags: ['sessions'],
+      summary: 'Sessions, newest first, filtered; cursor pagination',
+      querystring: listQuery,
+      response: { 200: { type: 'object', required: ['sessions', 'next'], properties: { sessions: { type: 'array', items: ref('Session') }, next: { type: ['string', 'null'] } } }, ...errorResponses(400, 401, 403) },
+    },
+  }, async (req) => {
+    const q = req.query as FilterQuery & { limit: number; cursor?: string };
+    const filters = toFilters(q, ctx.now(), ctx.timezone);
+    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+    await ctx.settle();
+    const page = await listSessions(ctx.pool, filters, { limit: q.limit, ...(after ? { after } : {}) });
+    const role = callerOf(req).role;
+    return { sessions: page.sessions.map((s) => forRole(s, role)), next: page.next ? encodeCursor(page.next) : null };
+  });
+}
+
+function exportRoute(app: FastifyInstance, ctx: RouteContext): void {
+  app.get('/api/sessions/export', {
+    preHandler: allowRoles(READ_ROLES, 'exporting sessions'),
+    config: { rateLimit: { max: ctx.exportMax, timeWindow: '1 minute' } },
+    schema: {
+      tags: ['sessions'],
+      summary: 'Every matching session as CSV or JSON, streamed',
+      description: `Same filters as the list. CSV columns: ${CSV_COLUMNS.join(', ')}. Rate limited to ${ctx.exportMax} a minute.`,
+      querystring: exportQuery,
+      response: {
+        200: {
+          description: 'the sessions (CSV with a header row, or a JSON array)',
+          content: { 'text/csv': { schema: { type: 'string' } }, 'application/json': { schema: { type: 'array', items: ref('Session') } } },
+        },
+        ...errorResponses(400, 401, 403, 429),
+      },
+    },
+  }, async (req, reply) => {
+    const q = req.query as FilterQuery & { format: 'csv' | 'json' };
+    const filters = toFilters(q, ctx.now(), ctx.timezone);
+    const caller = callerOf(req);
+    await ctx.settle();
+    await auditTokenUse(ctx.pool, caller, 'api.export', 'sessions', { format: q.format, filters: q });
+    const rows = streamSessions(ctx.pool, filters);
+    const role = caller.role;
+    async function* csv(): AsyncGenerator<string> {
+      yield `${CSV_COLUMNS.join(',')}\r\n`;
+      for await (const batch of rows) yield batch.map((s) => csvLine(forRole(s, role))).join('');
+    }
+    async function* json(): AsyncGenerator<string> {
+      let first = true;
+      yield '[';
+      for await (const batch of rows) {
+        let chunk = '';
+        for (const s of batch) {
+          chunk += `${first ? '\n' : ',\n'}${JSON.stringify(forRole(s, role))}`;
+          first = false;
+        }
+        yield chunk;
+      }
+      yield '\n]\n';
+    }
+    const stamp = ctx.now().toISOString().slice(0, 10);
+    return reply
+      .header('content-type', q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
+      .header('content-disposition', `attachment; filename="sessions-${stamp}.${q.format}"`)
+      .send(Readable.from(q.format === 'csv' ? csv() : json()));
+  });
+}
+
+function detailRoute(app: FastifyInstance, ctx: RouteContext): void {
+  app.get('/api/sessions/:id', {
+    preHandler: allowRoles(READ_ROLES, 'reading sessions'),
+    schema: {
+      tags: ['sessions'],
+      summary: 'One session with its messages and QA history',
+      description: 'Developers get customer names left out and emails and phone numbers in messages masked.',
+      params: idParams,
+      response: { 200: ref('SessionDetail'), ...errorResponses(400, 401, 403, 404) },
+    },
+  }, async (req) => {
+    const id = sessionParam(req);
+    const detail = await findSessionDetail(ctx.pool, id);
+    if (!detail) throw new AppError('NOT_FOUND', `there is no session ${id}`);
+    const role = callerOf(req).role;
+    if (mayReadCustomerData(role)) return detail;
+    return { ...forRole(detail, role), messages: detail.messages.map((m) => ({ ...m, text: m.text === null ? null : maskPii(m.text) })) };
+  });
+}
+
+function qaRoute(app: FastifyInstance, ctx: RouteContext): void {
+  app.patch('/api/sessions/:id/qa', {
+    schema: {
+      tags: ['sessions'],
+      summary: "Changes the session's QA state under the QA rules",
+      description:
+        'unchecked → passed | issue; issue → fixed; fixed → passed | issue; passed → issue. QA reviewers and admins set passed/issue (issue needs notes), ' +
+        'developers and admins set fixed (needs devFeedback). `version` is the qaVersion you saw: a newer one answers 409.',
+      params: idParams,
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['status'],
+        properties: {
+          status: { type: 'string', enum: ['passed', 'issue', 'fixed'] },
+          notes: { type: 'string', maxLength: 4000 },
+          devFeedback: { type: 'string', maxLength: 4000 },
+          version: { type: 'integer', minimum: 0 },
+        },
+      },
+      response: {
+        200: { type: 'object', required: ['session', 'from', 'eventId'], properties: { session: ref('Session'), from: { type: 'string', enum: [...QA_STATUSES] }, eventId: { type: 'integer' } } },
+        ...errorResponses(400, 401, 403, 404, 409),
+      },
+    },
+  }, async (req) => {
+    const id = sessionParam(req);
+    const body = req.body as { status: QaStatus; notes?: string; devFeedback?: string; version?: number };
+    const caller = callerOf(req);
+    if (!(await findSession(ctx.pool, id))) throw new AppError('NOT_FOUND', `there is no session ${id}`);
+    const result = await changeQaStatus(
+      ctx.pool,
+      {
+        sessionId: id,
+        to: body.status,
+        actor: caller,
+        ...(body.notes !== undefined ? { notes: body.notes } : {}),
+        ...(body.devFeedback !== undefined ? { devFeedback: body.devFeedback } : {}),
+        ...(body.version !== undefined ? { expectedVersion: body.version } : {}),
+        source: 'api',
+      },
+      ctx.afterQaChange,
+    );
+    if (!result.ok) {
+      if (result.kind === 'missing_notes' || result.kind === 'too_long') {
+        throw new FieldError(body.status === 'fixed' ? 'devFeedback' : 'notes', result.reason);
+      }
+      const m = QA_HTTP[result.kind]!;
+      if (m.field) throw new FieldError(m.field, result.reason);
+      throw Object.assign(new Error(result.reason), { statusCode: m.status, code: m.code });
+    }
+    await auditTokenUse(ctx.pool, caller, 'api.qa', `session:${id}`, { from: result.from, to: result.session.qaStatus, eventId: result.eventId });
+    const session = await findSession(ctx.pool, id);
+    return { session: forRole(session!, caller.role), from: result.from, eventId: result.eventId };
+  });
+}
+
+function archiveAndDeleteRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  for (const [action, status] of [['archive', 'archived'], ['unarchive', 'active']] as const) {
+    app.post(`/api/sessions/:id/${action}`, {
+      preHandler: allowRoles(ARCHIVE_ROLES, `${action === 'archive' ? 'archiving' : 'unarchiving'} sessions`, ctx.pool),
+      schema: {
+        tags: ['sessions'],
+        summary: action === 'archive' ? 'Archives the session (completion and QA unchanged)' : 'Makes an archived session active again',
+        params: idParams,
+        response: { 200: ref('Session'), ...errorResponses(400, 401, 403, 404) },
+      },
+    }, async (req) => {
+      const id = sessionParam(req);
+      const caller = callerOf(req);
+      const session = await setArchiveStatus(ctx.pool, id, status);
+      if (!session) throw new AppError('NOT_FOUND', `there is no session ${id}`);
+      await auditTokenUse(ctx.pool, caller, `api.${action}`, `session:${id}`);
+      return forRole(session, caller.role);
+    });
+  }
+
+  app.delete('/api/sessions/:id', {
+    preHandler: allowRoles(['admin'], 'deleting sessions', ctx.pool),
+    schema: {
+      tags: ['sessions'],
+      summary: 'Deletes the session softly (admins): hidden from the API, kept with its QA history',
+      params: idParams,
+      response: { 204: { description: 'deleted', type: 'null' }, ...errorResponses(400, 401, 403, 404) },
+    },
+  }, async (req, reply) => {
+    const id = sessionParam(req);
+    const caller = callerOf(req);
+    if (!(await softDeleteSession(ctx.pool, id))) throw new AppError('NOT_FOUND', `there is no session ${id}`);
+    await auditTokenUse(ctx.pool, caller, 'api.delete', `session:${id}`);
+    return reply.status(204).send();
+  });
 }
