@@ -210,6 +210,35 @@ describe('/qa queue and its buttons', () => {
     expect((update.args.blocks as Block[]).find((b) => b.block_id === `qa_card:${target}`)!.text!.text).toContain(`*passed* by <@${USERS.qa2}>`);
   });
 
+  it('Issue on the queue message opens the notes modal; its submission redraws that message; Show answers the presser privately', async () => {
+    const [target] = await sessionsIn('unchecked', 1);
+    await qa('queue 1', USERS.qa);
+    const posted = await fake.waitFor('chat.postMessage', (c) => c.args.channel === CHANNEL, 5000);
+    const blocks = posted.args.blocks as Block[];
+    const message = { ts: (posted.response as { ts: string }).ts, blocks };
+    const buttons = blocks.find((b) => b.block_id === `qa_actions:${target}`)!.elements!;
+    const show = await press({ user: USERS.lead, actionId: QA_ACTION.show, value: buttons.find((e) => e.action_id === QA_ACTION.show)!.value, message });
+    const shown = (await waitResponse(show.responseUrl)).body;
+    expect(shown).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(allText(shown.blocks)).toContain(`*Session ${target}*`);
+    expect(allText(shown.blocks)).toMatch(/Messages 1–\d+ of \d+/);
+
+    const p = await press({ user: USERS.qa, actionId: QA_ACTION.issue, value: buttons.find((e) => e.action_id === QA_ACTION.issue)!.value, message });
+    const opened = await fake.waitFor('views.open', (c) => c.args.trigger_id === p.triggerId, 5000);
+    expect((await session(target!)).qa_status).toBe('unchecked');
+    await submit(USERS.qa, opened.args.view as { callback_id: string; private_metadata: string }, 'Promised a refund it cannot give');
+    const update = await fake.waitFor('chat.update', (c) => c.args.ts === message.ts, 5000);
+    expect(await session(target!)).toMatchObject({ qa_status: 'issue', qa_by: USERS.qa, qa_notes: 'Promised a refund it cannot give' });
+    const redrawn = update.args.blocks as Block[];
+    expect(redrawn[0]!.text!.text).toBe(blocks[0]!.text!.text);
+    const card = redrawn.find((b) => b.block_id === `qa_card:${target}`)!.text!.text;
+    expect(card).toContain(`*issue* by <@${USERS.qa}>`);
+    expect(card).toContain('_Notes:_ Promised a refund it cannot give');
+    expect(redrawn.find((b) => b.block_id === `qa_actions:${target}`)!.elements!.map((e) => e.action_id)).toEqual([QA_ACTION.fixed, QA_ACTION.show]);
+    // the developers hear of it (awaited here so the post cannot land in the next test)
+    await fake.waitFor('chat.postMessage', (c) => c.args.channel === QA_CHANNEL && String(c.args.text).startsWith(`QA issue on session ${target} `), 15_000);
+  });
+
   it('where the app cannot post, the queue goes to the asker only, and Pass replaces that ephemeral message through its response_url', async () => {
     fake.failNext('chat.postMessage', { status: 200, error: 'not_in_channel' });
     const [target] = await sessionsIn('unchecked', 1);
@@ -228,7 +257,7 @@ describe('/qa queue and its buttons', () => {
 });
 
 describe('/qa issue and fixed', () => {
-  it('`/qa issue <id>` without notes opens a modal; submitting it makes the session an issue and queues the developers\' notification', async () => {
+  it('`/qa issue <id>` without notes opens a modal; submitting it makes the session an issue, and the developers\' QA_CHANNEL post follows', async () => {
     const [target] = await sessionsIn('unchecked', 1);
     const r = await qa(`issue ${target}`, USERS.qa);
     expect(r.status).toBe(200);
@@ -255,7 +284,7 @@ describe('/qa issue and fixed', () => {
     const jobs = await rows<{ data: { kind: string; sessionId: number } }>(`SELECT data FROM pgboss.job WHERE name = 'notify' AND (data->>'sessionId')::int = $1`, [target]);
     expect(jobs.map((j) => j.data.kind)).toEqual(['qa_issue']);
     // and the notify worker posted it to QA_CHANNEL for the developers, with the notes and a Mark fixed button
-    const devPost = await fake.waitFor('chat.postMessage', (c) => c.args.channel === QA_CHANNEL, 15_000);
+    const devPost = await fake.waitFor('chat.postMessage', (c) => c.args.channel === QA_CHANNEL && String(c.args.text).startsWith(`QA issue on session ${target} `), 15_000);
     expect(String(devPost.args.text)).toContain(`QA issue on session ${target}`);
     expect(allText(devPost.args.blocks)).toContain('Quoted the wrong price for &lt;the blue one&gt; &amp; ignored');
     expect(allText(devPost.args.blocks)).toContain(QA_ACTIONS.fixed);
