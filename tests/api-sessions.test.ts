@@ -17,6 +17,9 @@ const TZ = 'UTC';
 let db: TestDatabase;
 let app: FastifyInstance;
 const tokens = {} as Record<Role, string>;
+/** what the QA hook (the notification queue in the service) saw, and whether it should fail */
+const hookCalls: { sessionId: number; to: string; eventId: number; inTransaction: boolean }[] = [];
+let hookFails = false;
 
 const get = (url: string, role?: Role) => app.inject({ method: 'GET', url, headers: role ? { authorization: `Bearer ${tokens[role]}` } : {} });
 const send = (method: 'POST' | 'PATCH' | 'DELETE', url: string, role: Role, body?: object) =>
@@ -36,7 +39,19 @@ beforeAll(async () => {
     prisma: db.prisma,
     logger: createLogger('silent'),
     pool: db.pool,
-    plugins: [apiRoutes({ pool: db.pool, timezone: TZ, now: () => NOW, rateLimit: { max: 10_000, exportMax: 10_000 } })],
+    plugins: [
+      apiRoutes({
+        pool: db.pool,
+        timezone: TZ,
+        now: () => NOW,
+        rateLimit: { max: 10_000, exportMax: 10_000 },
+        afterQaChange: async (client, change) => {
+          const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM qa_events WHERE id = $1', [change.eventId]);
+          hookCalls.push({ sessionId: change.session.id, to: change.session.qaStatus, eventId: change.eventId, inTransaction: rows[0]!.n === 1 });
+          if (hookFails) throw new Error('queue unavailable');
+        },
+      }),
+    ],
   });
 }, 60_000);
 
@@ -273,6 +288,25 @@ describe('QA changes', () => {
     expect(after).toEqual({ qa_status: 'unchecked', qa_version: s.qa_version });
 
     expect((await send('PATCH', '/api/sessions/99999999/qa', 'qa', { status: 'passed' })).statusCode).toBe(404);
+  });
+
+  it('runs the QA hook inside the change: once per change, never for a refusal, and a failing hook undoes the change', async () => {
+    const s = await unchecked();
+    hookCalls.length = 0;
+    expect((await send('PATCH', `/api/sessions/${s.id}/qa`, 'lead', { status: 'passed' })).statusCode).toBe(403);
+    expect(hookCalls).toEqual([]);
+    const ok = await send('PATCH', `/api/sessions/${s.id}/qa`, 'qa', { status: 'issue', notes: 'late reply' });
+    expect(hookCalls).toEqual([{ sessionId: s.id, to: 'issue', eventId: ok.json().eventId, inTransaction: true }]);
+    hookFails = true;
+    try {
+      const failed = await send('PATCH', `/api/sessions/${s.id}/qa`, 'developer', { status: 'fixed', devFeedback: 'v3' });
+      expect(failed.statusCode).toBe(500);
+    } finally {
+      hookFails = false;
+    }
+    const [after] = await sql<{ qa_status: string }>('SELECT qa_status::text FROM sessions WHERE id = $1', [s.id]);
+    expect(after!.qa_status).toBe('issue');
+    expect(await sql('SELECT 1 FROM qa_events WHERE session_id = $1', [s.id])).toHaveLength(1);
   });
 
   it('lets a developer mark an issue fixed with feedback', async () => {
