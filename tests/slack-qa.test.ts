@@ -239,6 +239,28 @@ describe('/qa queue and its buttons', () => {
     await fake.waitFor('chat.postMessage', (c) => c.args.channel === QA_CHANNEL && String(c.args.text).startsWith(`QA issue on session ${target} `), 15_000);
   });
 
+  it('a button press or modal submission that Slack did not sign is refused with 401 and changes nothing', async () => {
+    const [target] = await sessionsIn('unchecked', 1);
+    const before = await session(target!);
+    const payload = {
+      type: 'block_actions', team: { id: BOT.teamId, domain: 'fake' }, user: { id: USERS.qa, team_id: BOT.teamId }, api_app_id: 'A0FAKE', token: 'legacy',
+      trigger_id: '9.9.9', channel: { id: CHANNEL, name: 'review' }, container: { type: 'message', message_ts: '1764500000.000001', channel_id: CHANNEL, is_ephemeral: false },
+      response_url: `${responseBase}/forged`,
+      actions: [{ type: 'button', action_id: QA_ACTION.pass, block_id: 'b', value: JSON.stringify({ sessionId: target, version: before.qa_version }), action_ts: '1' }],
+    };
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    const forged = signed(body, { contentType: 'application/x-www-form-urlencoded', secret: 'not-the-secret' });
+    const res = await h.fastify.inject({ method: 'POST', url: '/slack/events', payload: body, headers: forged.headers });
+    expect(res.statusCode).toBe(401);
+    const modal = new URLSearchParams({ payload: JSON.stringify({ type: 'view_submission', user: { id: USERS.qa }, view: { callback_id: QA_MODAL, private_metadata: JSON.stringify({ sessionId: target, to: 'issue', version: before.qa_version, origin: {} }), state: { values: { [NOTES_BLOCK]: { [NOTES_INPUT]: { value: 'x' } } } } } }) }).toString();
+    const stale = signed(modal, { contentType: 'application/x-www-form-urlencoded', at: new Date(Date.now() - 10 * 60_000) });
+    expect((await h.fastify.inject({ method: 'POST', url: '/slack/events', payload: modal, headers: stale.headers })).statusCode).toBe(401);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await session(target!)).toEqual(before);
+    expect(await events(target!)).toHaveLength(0);
+    expect(responses).toHaveLength(0);
+  });
+
   it('where the app cannot post, the queue goes to the asker only, and Pass replaces that ephemeral message through its response_url', async () => {
     fake.failNext('chat.postMessage', { status: 200, error: 'not_in_channel' });
     const [target] = await sessionsIn('unchecked', 1);
