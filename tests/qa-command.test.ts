@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cardButtons, notesModal, QA_ACTION, queueBlocks, queueHead, showBlocks, stateLine } from '../src/bots/slack/qa-blocks.ts';
+import { cardButtons, formatMs, notesModal, QA_ACTION, queueBlocks, queueHead, showBlocks, stateLine } from '../src/bots/slack/qa-blocks.ts';
 import type { QaCard } from '../src/db/qa-review-repo.ts';
 import { parseQaCommand, parseSessionId, QUEUE_DEFAULT, QUEUE_MAX } from '../src/domain/qa-command.ts';
 import { qaTargets } from '../src/domain/qa.ts';
@@ -86,6 +86,12 @@ describe('qa blocks', () => {
     const denied = showBlocks(card(), { timeZone: 'UTC', transcript: { denied: 'only for leads' } });
     expect(JSON.stringify(denied.blocks)).toContain('Transcript not shown: only for leads');
     expect(denied.blocks.some((b) => b.type === 'actions')).toBe(false);
+  });
+
+  it('durations: a tenth of a second under a minute, minutes and seconds above', () => {
+    expect(formatMs(830)).toBe('0.8 s');
+    expect(formatMs(12_449)).toBe('12.4 s');
+    expect(formatMs(130_000)).toBe('2 min 10 s');
   });
 
   it('the notes modal is a modal with one required multiline input within the notes limit', () => {

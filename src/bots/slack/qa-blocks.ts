@@ -158,13 +158,18 @@ export function queueText(waiting: number): string {
   return `QA queue: ${waiting} session${waiting === 1 ? '' : 's'} waiting for review.`;
 }
 
+/** Milliseconds for a reader: "0.8 s" and "12.4 s" under a minute (bots answer in seconds), then "2 min 10 s". */
+export function formatMs(ms: number): string {
+  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : formatDuration(ms / 1000);
+}
+
 function describeMessage(m: SessionTranscript['messages'][number], timeZone: string): string {
   const details: string[] = [];
   if (m.from === 'customer') {
     if (m.classification) details.push(`classified *${escapeSlackText(m.classification)}*${m.confidence !== null ? ` (confidence ${m.confidence.toFixed(2)})` : ''}`);
   } else {
-    if (m.responseMs !== undefined) details.push(`replied after ${formatDuration(m.responseMs / 1000)}`);
-    if (m.from === 'bot' && m.processingMs !== null) details.push(`processed in ${formatDuration(m.processingMs / 1000)}`);
+    if (m.responseMs !== undefined) details.push(`replied after ${formatMs(m.responseMs)}`);
+    if (m.from === 'bot' && m.processingMs !== null) details.push(`processed in ${formatMs(m.processingMs)}`);
     if (m.answering?.classification) details.push(`answering ${escapeSlackText(m.answering.classification)}${m.answering.confidence !== null ? ` (${m.answering.confidence.toFixed(2)})` : ''}`);
     if (m.from === 'bot') details.push(m.producedBy ? escapeSlackText(m.producedBy) : 'template or LLM not recorded');
   }
