@@ -118,6 +118,7 @@ const schema = z.object({
   EMAIL_API_KEY: optionalString,
   SMTP_URL: optionalUrl('an smtp:// or smtps:// URL'),
   EMAIL_FROM: optionalString,
+  QA_EMAIL_TO: csv,
   ADMIN_SLACK_IDS: csv,
   QA_CHANNEL: optionalString,
   HANDOFF_CHANNEL: optionalString,
@@ -149,7 +150,8 @@ export interface Config {
   slack: { signingSecret?: string; botToken?: string; appToken?: string; apiUrl: string };
   messenger: { appSecret?: string; verifyToken?: string; pageTokens: Map<string, string>; apiUrl: string };
   botFramework: { appId?: string; appPassword?: string; appType?: 'MultiTenant' | 'SingleTenant'; tenantId?: string };
-  email: { apiUrl?: string; apiKey?: string; smtpUrl?: string; from?: string };
+  /** qaTo (QA_EMAIL_TO): addresses that get every QA issue email, besides the developers */
+  email: { apiUrl?: string; apiKey?: string; smtpUrl?: string; from?: string; qaTo: string[] };
   adminSlackIds: string[];
   channels: { qa?: string; handoff?: string; alerts?: string };
   analysis: { batchSize: number; concurrency: number; maxAttempts: number; jobTimeoutSeconds: number };
@@ -200,7 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       ...(e.MICROSOFT_APP_TYPE ? { appType: e.MICROSOFT_APP_TYPE } : {}),
       ...(e.MICROSOFT_APP_TENANT_ID ? { tenantId: e.MICROSOFT_APP_TENANT_ID } : {}),
     },
-    email: { apiUrl: e.EMAIL_API_URL, apiKey: e.EMAIL_API_KEY, smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM },
+    email: { apiUrl: e.EMAIL_API_URL, apiKey: e.EMAIL_API_KEY, smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM, qaTo: e.QA_EMAIL_TO },
     adminSlackIds: e.ADMIN_SLACK_IDS,
     channels: { qa: e.QA_CHANNEL, handoff: e.HANDOFF_CHANNEL, alerts: e.ALERTS_CHANNEL },
     analysis: {

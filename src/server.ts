@@ -1,4 +1,5 @@
 import exitHook from 'async-exit-hook';
+import { webApi } from '@slack/bolt';
 import { openAssistant, type OpenAssistant } from './agents/assistant/open.js';
 import { build, type Readiness } from './app.js';
 import { botFrameworkRoutes } from './bots/botframework/plugin.js';
@@ -11,7 +12,9 @@ import { createPool } from './db/pool.js';
 import { DEFAULT_DEMO_CONVERSATIONS, hasData, seedDemoData } from './db/seed/load.js';
 import { channelStatuses } from './domain/channels.js';
 import { startAnalysisPipeline, type AnalysisPipeline } from './jobs/analysis/pipeline.js';
-import { startSlack, type SlackService } from './bots/slack/app.js';
+import { SLACK_RETRY_CONFIG, startSlack, type SlackService } from './bots/slack/app.js';
+import { startNotifications, type Notifications } from './jobs/notifications/notify-worker.js';
+import { emailProviderFromConfig } from './notify/email.js';
 import { createScorer } from './jobs/analysis/scorer.js';
 import { createLogger, type Logger } from './logger.js';
 import { apiRoutes } from './routes/api.js';
@@ -33,6 +36,7 @@ async function main(config: Config): Promise<void> {
   let pipeline: AnalysisPipeline | undefined;
   let assistant: OpenAssistant | undefined;
   let slack: SlackService | undefined;
+  let notifications: Notifications | undefined;
 
   let stopping = false;
   const shutdown = async () => {
@@ -40,6 +44,7 @@ async function main(config: Config): Promise<void> {
     await app?.close().catch((err) => logger.error({ err }, 'closing HTTP server failed'));
     await slack?.stop().catch((err) => logger.error({ err }, 'stopping Slack failed'));
     await pipeline?.stop().catch((err) => logger.error({ err }, 'stopping workers failed'));
+    await notifications?.stop().catch((err) => logger.error({ err }, 'stopping notifications failed'));
     await assistant?.close().catch((err) => logger.error({ err }, 'closing the assistant failed'));
     await prisma.$disconnect().catch(() => {});
     await pool.end().catch(() => {});
@@ -66,6 +71,20 @@ async function main(config: Config): Promise<void> {
     const scorer = createScorer(config, (e) => jobLog.info(e));
     pipeline = await startAnalysisPipeline({ databaseUrl: db.url, config, scorer, log: (e) => jobLog.debug(e), autoRefreshMetrics: true });
     const analysis = pipeline;
+    // QA notifications (QA_CHANNEL post, developer and reviewer emails and DMs): the notify
+    // queue's worker; `notifications.hook` queues them in each QA change's transaction.
+    const email = emailProviderFromConfig(config.email);
+    notifications = await startNotifications({
+      databaseUrl: db.url,
+      pool,
+      logger,
+      ...(config.slack.botToken
+        ? { slack: new webApi.WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, retryConfig: SLACK_RETRY_CONFIG, rejectRateLimitedCalls: false }) }
+        : {}),
+      ...(email ? { email } : {}),
+      ...(config.channels.qa ? { qaChannel: config.channels.qa } : {}),
+      issueEmailTo: config.email.qaTo,
+    });
     const uploads = uploadsRoutes({
       databaseUrl: db.url,
       dataDir: config.dataDir,

@@ -230,12 +230,15 @@ describe('qa notifications', () => {
 });
 
 describe('email providers', () => {
-  it('chooses the HTTP API when EMAIL_API_URL is set, else SMTP_URL, else none', () => {
-    expect(emailProviderFromConfig({ apiUrl: 'https://api.resend.com', apiKey: 'k', smtpUrl: 'smtp://h:25' })?.kind).toBe('http');
-    const smtp = emailProviderFromConfig({ smtpUrl: 'smtp://user:pass@127.0.0.1:2525' });
+  it('chooses the HTTP API (URL + key) over SMTP_URL, needs EMAIL_FROM, as the startup status says', () => {
+    const from = 'pulse@example.com';
+    expect(emailProviderFromConfig({ apiUrl: 'https://api.resend.com', apiKey: 'k', smtpUrl: 'smtp://h:25', from })?.kind).toBe('http');
+    const smtp = emailProviderFromConfig({ smtpUrl: 'smtp://user:pass@127.0.0.1:2525', from });
     expect(smtp?.kind).toBe('smtp');
     smtp?.close?.();
-    expect(emailProviderFromConfig({})).toBeUndefined();
+    expect(emailProviderFromConfig({ smtpUrl: 'smtp://h:25' })).toBeUndefined();
+    expect(emailProviderFromConfig({ apiUrl: 'https://api.resend.com', smtpUrl: 'smtp://h:25', from })).toBeUndefined();
+    expect(emailProviderFromConfig({ from })).toBeUndefined();
     expect(emailsEndpoint('https://api.resend.com')).toBe('https://api.resend.com/emails');
     expect(emailsEndpoint('https://mail.example.com/v1/emails/')).toBe('https://mail.example.com/v1/emails');
   });

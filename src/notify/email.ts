@@ -38,8 +38,6 @@ export class EmailError extends Error {
   }
 }
 
-export const DEFAULT_EMAIL_FROM = 'SupportPulse <supportpulse@localhost>';
-
 export interface HttpEmailOptions {
   /** the API's base URL (`https://api.resend.com`); `/emails` is appended unless already there */
   apiUrl: string;
@@ -112,10 +110,14 @@ export function smtpEmailProvider(opts: { smtpUrl: string; from: string }): Emai
   };
 }
 
-/** The configured provider: the HTTP API when EMAIL_API_URL is set, else SMTP_URL, else none. */
+/**
+ * The configured provider, by the same rules as the startup log's email status
+ * (src/domain/channels.ts): EMAIL_FROM is required; EMAIL_API_URL with EMAIL_API_KEY wins over
+ * SMTP_URL; an API URL without its key is a misconfiguration, not a fallback to SMTP.
+ */
 export function emailProviderFromConfig(email: { apiUrl?: string; apiKey?: string; smtpUrl?: string; from?: string }): EmailProvider | undefined {
-  const from = email.from ?? DEFAULT_EMAIL_FROM;
-  if (email.apiUrl) return httpEmailProvider({ apiUrl: email.apiUrl, ...(email.apiKey ? { apiKey: email.apiKey } : {}), from });
-  if (email.smtpUrl) return smtpEmailProvider({ smtpUrl: email.smtpUrl, from });
+  if (!email.from) return undefined;
+  if (email.apiUrl) return email.apiKey ? httpEmailProvider({ apiUrl: email.apiUrl, apiKey: email.apiKey, from: email.from }) : undefined;
+  if (email.smtpUrl) return smtpEmailProvider({ smtpUrl: email.smtpUrl, from: email.from });
   return undefined;
 }
