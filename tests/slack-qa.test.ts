@@ -159,7 +159,7 @@ describe('/qa queue and its buttons', () => {
     const waiting = (await rows<{ n: number }>(`SELECT count(*)::int AS n FROM sessions WHERE ai_engaged AND qa_status = 'unchecked' AND deleted_at IS NULL`))[0]!.n;
     expect(blocks[0]!.text!.text).toContain(`*QA queue*: ${waiting} sessions`);
     const target = oldest[0]!;
-    const actions = blocks.find((b) => b.block_id === `qa_actions:${target}`)!.elements!;
+    const actions = blocks.find((b) => b.block_id?.startsWith(`qa_actions:${target}:`))!.elements!;
     expect(actions.map((e) => e.action_id)).toEqual([QA_ACTION.pass, QA_ACTION.issue, QA_ACTION.show]);
     const passValue = actions[0]!.value;
     expect(JSON.parse(passValue)).toMatchObject({ sessionId: target, version: (await session(target)).qa_version, list: oldest });
@@ -174,12 +174,15 @@ describe('/qa queue and its buttons', () => {
     expect(await events(target)).toEqual([{ from_status: 'unchecked', to_status: 'passed', actor: USERS.qa, notes: null, dev_feedback: null }]);
     // the message now shows the new state and who set it, and offers only what may follow "passed"
     const updated = update.args.blocks as Block[];
-    const card = updated.find((b) => b.block_id === `qa_card:${target}`)!;
+    const card = updated.find((b) => b.block_id?.startsWith(`qa_card:${target}:`))!;
+    // an updated message gets new block ids (Slack's advice): they carry the version
+    expect(card.block_id).toBe(`qa_card:${target}:${s.qa_version}`);
+    expect(card.block_id).not.toBe(blocks.find((b) => b.block_id?.startsWith(`qa_card:${target}:`))!.block_id);
     expect(card.text!.text).toContain(`*passed* by <@${USERS.qa}>`);
-    expect(updated.find((b) => b.block_id === `qa_actions:${target}`)!.elements!.map((e) => e.action_id)).toEqual([QA_ACTION.issue, QA_ACTION.show]);
+    expect(updated.find((b) => b.block_id?.startsWith(`qa_actions:${target}:`))!.elements!.map((e) => e.action_id)).toEqual([QA_ACTION.issue, QA_ACTION.show]);
     expect(updated[0]!.text!.text).toBe(blocks[0]!.text!.text);
     // the other sessions are untouched and still offer Pass
-    expect(updated.find((b) => b.block_id === `qa_actions:${oldest[1]}`)!.elements!.map((e) => e.action_id)).toEqual([QA_ACTION.pass, QA_ACTION.issue, QA_ACTION.show]);
+    expect(updated.find((b) => b.block_id?.startsWith(`qa_actions:${oldest[1]}:`))!.elements!.map((e) => e.action_id)).toEqual([QA_ACTION.pass, QA_ACTION.issue, QA_ACTION.show]);
 
     // the same button again (a double click, a retry): told, not applied twice
     const again = await press({ user: USERS.qa, actionId: QA_ACTION.pass, value: passValue, message: message as { ts: string; blocks: unknown[] } });
@@ -196,7 +199,7 @@ describe('/qa queue and its buttons', () => {
     expect(r.status).toBe(200);
     const posted = await fake.waitFor('chat.postMessage', (c) => c.args.channel === CHANNEL, 5000);
     const blocks = posted.args.blocks as Block[];
-    const value = blocks.find((b) => b.block_id === `qa_actions:${target}`)!.elements!.find((e) => e.action_id === QA_ACTION.pass)!.value;
+    const value = blocks.find((b) => b.block_id?.startsWith(`qa_actions:${target}:`))!.elements!.find((e) => e.action_id === QA_ACTION.pass)!.value;
     // another reviewer passes it first, by command
     const cmd = await qa(`pass ${target} looks right`, USERS.qa2);
     expect(String((await waitResponse(cmd.responseUrl)).body.text)).toBe(`Session ${target} is now passed (was unchecked), set by you.`);
@@ -207,7 +210,7 @@ describe('/qa queue and its buttons', () => {
     expect(s).toMatchObject({ qa_status: 'passed', qa_by: USERS.qa2, qa_notes: 'looks right' });
     expect(await events(target!)).toHaveLength(1);
     const update = await fake.waitFor('chat.update', undefined, 5000);
-    expect((update.args.blocks as Block[]).find((b) => b.block_id === `qa_card:${target}`)!.text!.text).toContain(`*passed* by <@${USERS.qa2}>`);
+    expect((update.args.blocks as Block[]).find((b) => b.block_id?.startsWith(`qa_card:${target}:`))!.text!.text).toContain(`*passed* by <@${USERS.qa2}>`);
   });
 
   it('Issue on the queue message opens the notes modal; its submission redraws that message; Show answers the presser privately', async () => {
@@ -216,7 +219,7 @@ describe('/qa queue and its buttons', () => {
     const posted = await fake.waitFor('chat.postMessage', (c) => c.args.channel === CHANNEL, 5000);
     const blocks = posted.args.blocks as Block[];
     const message = { ts: (posted.response as { ts: string }).ts, blocks };
-    const buttons = blocks.find((b) => b.block_id === `qa_actions:${target}`)!.elements!;
+    const buttons = blocks.find((b) => b.block_id?.startsWith(`qa_actions:${target}:`))!.elements!;
     const show = await press({ user: USERS.lead, actionId: QA_ACTION.show, value: buttons.find((e) => e.action_id === QA_ACTION.show)!.value, message });
     const shown = (await waitResponse(show.responseUrl)).body;
     expect(shown).toMatchObject({ response_type: 'ephemeral', replace_original: false });
@@ -231,10 +234,10 @@ describe('/qa queue and its buttons', () => {
     expect(await session(target!)).toMatchObject({ qa_status: 'issue', qa_by: USERS.qa, qa_notes: 'Promised a refund it cannot give' });
     const redrawn = update.args.blocks as Block[];
     expect(redrawn[0]!.text!.text).toBe(blocks[0]!.text!.text);
-    const card = redrawn.find((b) => b.block_id === `qa_card:${target}`)!.text!.text;
+    const card = redrawn.find((b) => b.block_id?.startsWith(`qa_card:${target}:`))!.text!.text;
     expect(card).toContain(`*issue* by <@${USERS.qa}>`);
     expect(card).toContain('_Notes:_ Promised a refund it cannot give');
-    expect(redrawn.find((b) => b.block_id === `qa_actions:${target}`)!.elements!.map((e) => e.action_id)).toEqual([QA_ACTION.fixed, QA_ACTION.show]);
+    expect(redrawn.find((b) => b.block_id?.startsWith(`qa_actions:${target}:`))!.elements!.map((e) => e.action_id)).toEqual([QA_ACTION.fixed, QA_ACTION.show]);
     // the developers hear of it (awaited here so the post cannot land in the next test)
     await fake.waitFor('chat.postMessage', (c) => c.args.channel === QA_CHANNEL && String(c.args.text).startsWith(`QA issue on session ${target} `), 15_000);
   });
@@ -268,7 +271,7 @@ describe('/qa queue and its buttons', () => {
     const reply = await waitResponse(r.responseUrl);
     expect(reply.body.response_type).toBe('ephemeral');
     const blocks = reply.body.blocks as Block[];
-    const value = blocks.find((b) => b.block_id === `qa_actions:${target}`)!.elements!.find((e) => e.action_id === QA_ACTION.pass)!.value;
+    const value = blocks.find((b) => b.block_id?.startsWith(`qa_actions:${target}:`))!.elements!.find((e) => e.action_id === QA_ACTION.pass)!.value;
     const p = await press({ user: USERS.qa, actionId: QA_ACTION.pass, value, ephemeral: true, message: { ts: '1764500000.999999', blocks: [], channel: 'C0NOTIN' } });
     const replaced = await waitResponse(p.responseUrl);
     expect(replaced.body.replace_original).toBe(true);

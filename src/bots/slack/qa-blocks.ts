@@ -104,7 +104,8 @@ export function cardButtons(c: QaCard, targets: readonly QaStatus[], list?: numb
       ...(t === 'passed' ? { style: 'primary' as const } : t === 'issue' ? { style: 'danger' as const } : {}),
     }));
   elements.push({ type: 'button', action_id: QA_ACTION.show, text: plain('Show'), value: JSON.stringify({ sessionId: c.sessionId, version: c.qaVersion }) });
-  return { type: 'actions', block_id: `qa_actions:${c.sessionId}`, elements };
+  // block ids change with the version: Slack asks for new ones when a message is updated
+  return { type: 'actions', block_id: `qa_actions:${c.sessionId}:${c.qaVersion}`, elements };
 }
 
 /** One session in a list: what it was, and its QA state with who set it. */
@@ -118,7 +119,7 @@ export function cardSection(c: QaCard, timeZone: string): types.SectionBlock {
   const lines = [`*Session ${c.sessionId}* · ${facts.join(' · ')}`, stateLine(c, timeZone)];
   if (c.qaNotes) lines.push(`_Notes:_ ${truncate(escapeSlackText(c.qaNotes), 600)}`);
   if (c.devFeedback) lines.push(`_Developer feedback:_ ${truncate(escapeSlackText(c.devFeedback), 600)}`);
-  return { type: 'section', block_id: `qa_card:${c.sessionId}`, text: mrkdwn(lines.join('\n')) };
+  return { type: 'section', block_id: `qa_card:${c.sessionId}:${c.qaVersion}`, text: mrkdwn(lines.join('\n')) };
 }
 
 export interface QueueHead {
@@ -286,5 +287,5 @@ export function notice(text: string): QaReply {
 
 /** A context line for a message that is not ours (the QA_CHANNEL post): the new state and who set it. */
 export function changedLine(c: QaCard, timeZone: string): types.ContextBlock {
-  return { type: 'context', block_id: `qa_state:${c.sessionId}`, elements: [mrkdwn(`Session ${c.sessionId} is now ${stateLine(c, timeZone)}`)] };
+  return { type: 'context', block_id: `qa_state:${c.sessionId}:${c.qaVersion}`, elements: [mrkdwn(`Session ${c.sessionId} is now ${stateLine(c, timeZone)}`)] };
 }

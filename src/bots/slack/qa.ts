@@ -106,7 +106,7 @@ function qaWork({ deps, log, tz, opts }: QaContext) {
       const [card] = await qaCards(deps.pool, [sessionId]);
       if (!card) return;
       const mine = (b: Block) => b.type === 'actions' && b.elements.some((e) => 'value' in e && isButtonValue(parseJson(e.value)) && parseJson<QaButtonValue>(e.value)!.sessionId === sessionId);
-      blocks = [...origin.blocks.filter((b) => !mine(b) && b.block_id !== `qa_state:${sessionId}`), changedLine(card, tz)];
+      blocks = [...origin.blocks.filter((b) => !mine(b) && !b.block_id?.startsWith(`qa_state:${sessionId}:`)), changedLine(card, tz)];
       // a developer may still act on the new state (e.g. fix a reopened issue)
       const targets = qaTargets(card.qaStatus, 'admin').filter((t) => t === 'fixed');
       if (targets.length) blocks.push(cardButtons(card, targets));
