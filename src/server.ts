@@ -102,8 +102,9 @@ async function main(config: Config): Promise<void> {
     if (channelStatuses(config).some((s) => s.channel === 'slack' && s.enabled)) {
       slack = await startSlack({ config, databaseUrl: db.url, pool, assistant: assistant.assistant, logger });
     }
-    // The token-protected REST API (/api/sessions, /api/errors, /api/stats) and its docs at /docs.
-    const api = apiRoutes({ pool, timezone: config.businessTimezone });
+    // The token-protected REST API (/api/sessions, /api/errors, /api/stats) and its docs at /docs;
+    // its QA changes queue the same notifications as Slack's.
+    const api = apiRoutes({ pool, timezone: config.businessTimezone, afterQaChange: notifications.hook });
     app = await build({ prisma, logger, readiness, pool, retryJob: pipeline.retry, plugins: [uploads, botFramework, api, ...(slack?.plugin ? [slack.plugin] : [])] });
     await app.listen({ port: config.port, host: config.host });
     const seeded = await prepareDemoData(config, db.url, readiness, logger);
