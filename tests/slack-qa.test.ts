@@ -392,6 +392,16 @@ describe('/qa issue and fixed', () => {
     expect(fake.callsTo('views.open')).toHaveLength(0);
     expect(await rows(`SELECT 1 FROM audit_logs WHERE target = $1 AND action = 'qa.refused'`, [`session:${unchecked}`])).toHaveLength(1);
 
+    // a session an admin deleted (soft delete) is left alone
+    const [gone] = await sessionsIn('unchecked', 1);
+    await db.pool.query('UPDATE sessions SET deleted_at = now() WHERE id = $1', [gone]);
+    const goneBefore = await session(gone!);
+    const deleted = await qa(`issue ${gone} too late`, USERS.qa);
+    expect(String((await waitResponse(deleted.responseUrl)).body.text)).toBe(`Session ${gone} was deleted. Nothing changed.`);
+    expect(await session(gone!)).toEqual(goneBefore);
+    const shown = await qa(`show ${gone}`, USERS.qa);
+    expect(String((await waitResponse(shown.responseUrl)).body.text)).toBe(`There is no session ${gone}.`);
+
     const bad = await qa('pass forty-two', USERS.qa);
     expect(bad.body.response_type).toBe('ephemeral');
     expect(String(bad.body.text)).toMatch(/^Which session\? `\/qa pass <session id> \[notes\]`/);

@@ -104,6 +104,12 @@ export async function qaCards(pool: pg.Pool, ids: readonly number[]): Promise<Qa
   return ids.map((id) => byId.get(id)).filter((c): c is QaCard => c !== undefined);
 }
 
+/** Whether a session was deleted (softly, by an admin through the API): QA leaves those alone. */
+export async function isDeletedSession(pool: pg.Pool, sessionId: number): Promise<boolean> {
+  const { rows } = await pool.query<{ deleted: boolean }>('SELECT deleted_at IS NOT NULL AS deleted FROM sessions WHERE id = $1', [sessionId]);
+  return rows[0]?.deleted === true;
+}
+
 export interface ReviewMessage {
   /** 1-based position in the session */
   n: number;

@@ -10,7 +10,7 @@ import type { WebClient } from '@slack/web-api';
 import { resolvePage, ToolInputError } from '../../agents/assistant/context.ts';
 import { conversationLookup } from '../../agents/tools/conversation-lookup.ts';
 import { changeQaStatus, type AfterQaChange, type QaChangeResult } from '../../db/qa-repo.ts';
-import { qaCards, qaQueuePage, qaStats, sessionTranscript } from '../../db/qa-review-repo.ts';
+import { isDeletedSession, qaCards, qaQueuePage, qaStats, sessionTranscript } from '../../db/qa-review-repo.ts';
 import { analyticsDenial, customerDataDenial, mayAskAnalytics, mayReadCustomerData, type Caller } from '../../domain/access.ts';
 import { parseQaCommand, type QaCommand, type QaTarget } from '../../domain/qa-command.ts';
 import { NOTES_MAX, qaTargets } from '../../domain/qa.ts';
@@ -120,8 +120,10 @@ function qaWork({ deps, log, tz, opts }: QaContext) {
     }
   }
 
-  const change = (caller: Caller, sessionId: number, to: QaTarget, text: string | undefined, version?: number): Promise<QaChangeResult> =>
-    changeQaStatus(
+  async function change(caller: Caller, sessionId: number, to: QaTarget, text: string | undefined, version?: number): Promise<QaChangeResult> {
+    // a session an admin deleted is gone for QA too, as for every API read
+    if (await isDeletedSession(deps.pool, sessionId)) return { ok: false, kind: 'not_found', reason: `session ${sessionId} was deleted` };
+    return changeQaStatus(
       deps.pool,
       {
         sessionId, to, actor: caller, source: 'slack',
@@ -130,6 +132,7 @@ function qaWork({ deps, log, tz, opts }: QaContext) {
       },
       opts.after,
     );
+  }
 
   /** The words for a refusal; a repeat of the caller's own change is said as such. */
   function refusal(result: Extract<QaChangeResult, { ok: false }>, caller: Caller, to: QaTarget, sessionId: number): string {
