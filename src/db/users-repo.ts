@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { isRole, type Caller, type Role } from '../domain/access.ts';
+import { isRole, ROLE_LABELS, type Caller, type Role } from '../domain/access.ts';
 
 export interface SlackUserOptions {
   /** ADMIN_SLACK_IDS: these users are admins from their first request on */
@@ -46,4 +46,64 @@ export async function botFrameworkCaller(pool: pg.Pool | pg.ClientBase, external
   const row = rows[0]!;
   const role: Role = isRole(row.role) ? row.role : 'agent';
   return { role, userId: row.id, name: externalId };
+}
+
+export type SetRoleResult =
+  | { ok: true; changed: boolean; userId: number; from: Role; to: Role }
+  | { ok: false; kind: 'forbidden' | 'bootstrap_admin'; reason: string };
+
+/**
+ * An admin sets a Slack user's role (the user is recorded if not seen yet). Anyone else is
+ * refused, changes nothing, and the attempt is written to audit_logs (`role.refused`); a change
+ * is written as `role.changed` with from/to. Users listed in ADMIN_SLACK_IDS stay admins (they
+ * are raised again on their next request), so lowering them is refused with that reason.
+ */
+export async function setUserRole(
+  pool: pg.Pool,
+  input: { actor: Caller; slackId: string; role: Role; adminIds: readonly string[]; source: string },
+): Promise<SetRoleResult> {
+  const target = `user:slack:${input.slackId}`;
+  const details = (extra: Record<string, unknown>) => JSON.stringify({ ...extra, source: input.source, actor: input.actor.name ?? null, role: input.actor.role });
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    if (input.actor.role !== 'admin') {
+      const reason = `only admins can change roles; you are ${ROLE_LABELS[input.actor.role]}`;
+      await client.query(`INSERT INTO audit_logs (actor_id, action, target, details) VALUES ($1, 'role.refused', $2, $3)`, [
+        input.actor.userId ?? null, target, details({ to: input.role, reason }),
+      ]);
+      await client.query('COMMIT');
+      return { ok: false, kind: 'forbidden', reason };
+    }
+    if (input.role !== 'admin' && input.adminIds.includes(input.slackId)) {
+      await client.query('ROLLBACK');
+      return { ok: false, kind: 'bootstrap_admin', reason: `<@${input.slackId}> is listed in ADMIN_SLACK_IDS and stays an admin; remove them there first` };
+    }
+    // the row locked, so two admins changing one user at once are recorded one after the other
+    await client.query(
+      `INSERT INTO users (platform, external_id, role, updated_at) VALUES ('slack', $1, 'agent', now()) ON CONFLICT (platform, external_id) DO NOTHING`,
+      [input.slackId],
+    );
+    const { rows } = await client.query<{ id: number; role: string }>(
+      `SELECT id, role::text AS role FROM users WHERE platform = 'slack' AND external_id = $1 FOR UPDATE`,
+      [input.slackId],
+    );
+    const row = rows[0]!;
+    const from: Role = isRole(row.role) ? row.role : 'agent';
+    if (from === input.role) {
+      await client.query('COMMIT');
+      return { ok: true, changed: false, userId: row.id, from, to: input.role };
+    }
+    await client.query(`UPDATE users SET role = $2::"UserRole", updated_at = now() WHERE id = $1`, [row.id, input.role]);
+    await client.query(`INSERT INTO audit_logs (actor_id, action, target, details) VALUES ($1, 'role.changed', $2, $3)`, [
+      input.actor.userId ?? null, target, details({ userId: row.id, from, to: input.role }),
+    ]);
+    await client.query('COMMIT');
+    return { ok: true, changed: true, userId: row.id, from, to: input.role };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
 }

@@ -1,4 +1,4 @@
-// Slash commands: `/pulse ask <question>`, `/pulse help` and `/csi [period] [page|agent] [public]`.
+// Slash commands: `/pulse ask <question>`, `/pulse help`, `/pulse role @user <role>` (admins) and `/csi [period] [page|agent] [public]`.
 // Slack waits 3 s for the ack (https://docs.slack.dev/interactivity/implementing-slash-commands),
 // so `/pulse ask` acks at once and queues the question (deps.ask, durable); `/csi` is a fast read
 // and acks with its answer, unless it takes longer than ACK_BUDGET_MS: then it acks "Working on
@@ -8,7 +8,9 @@ import { randomUUID } from 'node:crypto';
 import type { App, RespondFn, SlashCommand } from '@slack/bolt';
 import { resolvePage, ToolInputError } from '../../agents/assistant/context.ts';
 import { csiLookup } from '../../agents/tools/index.ts';
-import { analyticsDenial, mayAskAnalytics } from '../../domain/access.ts';
+import { setUserRole } from '../../db/users-repo.ts';
+import { analyticsDenial, mayAskAnalytics, ROLE_LABELS } from '../../domain/access.ts';
+import { parseRoleCommand } from '../../domain/role-command.ts';
 import { csiReply, helpReply, noticeReply, parseCsiArgs, type CommandReply } from './csi-blocks.ts';
 import type { SlackDeps } from './deps.ts';
 import { escapeSlackText, truncate } from './format.ts';
@@ -148,12 +150,47 @@ function registerPulse(app: App, deps: SlackDeps): void {
       }
       return;
     }
+    if (sub.toLowerCase() === 'role') {
+      await ack(await roleReply(deps, command.user_id, question, log));
+      return;
+    }
     const known = sub === '' || sub.toLowerCase() === 'help';
     const problem = sub.toLowerCase() === 'ask'
       ? 'Ask a question after `ask`, for example `/pulse ask What was the CSI last week?`.'
       : known ? undefined : `I don't know \`/pulse ${truncate(sub, 40)}\`. Here is what I can do.`;
     await ack(helpReply({ timeZone: tz, ...(problem ? { problem } : {}) }));
   });
+}
+
+/** A reply that may mention users: `text` is ours, ids are checked ([UW][A-Z0-9]+), nothing else is unescaped. */
+const mentionReply = (text: string): CommandReply => ({
+  response_type: 'ephemeral',
+  text: text.replace(/<@([A-Z0-9]+)>/g, '$1'),
+  blocks: [{ type: 'section', text: { type: 'mrkdwn', text, verbatim: true } }],
+});
+
+/**
+ * `/pulse role @user <role>`: admins set roles; anyone else is told why and the attempt is
+ * audited (setUserRole). Fast (two small queries), so it acks with the answer.
+ */
+async function roleReply(deps: SlackDeps, user: string, args: string, log: SlackDeps['logger']): Promise<CommandReply> {
+  const parsed = parseRoleCommand(args);
+  if (!parsed.ok) return noticeReply(parsed.problem);
+  try {
+    const caller = await deps.callerOf(user);
+    const r = await setUserRole(deps.pool, { actor: caller, slackId: parsed.slackId, role: parsed.role, adminIds: deps.config.adminSlackIds, source: 'slack' });
+    if (!r.ok) {
+      log.info({ user, target: parsed.slackId, role: parsed.role, kind: r.kind }, 'slack: role change refused');
+      return r.kind === 'forbidden' ? noticeReply(`Sorry, ${r.reason}. Ask an admin to change roles.`) : mentionReply(`Sorry, ${r.reason}.`);
+    }
+    log.info({ user, target: parsed.slackId, from: r.from, to: r.to }, 'slack: role changed');
+    return r.changed
+      ? mentionReply(`<@${parsed.slackId}> is now ${ROLE_LABELS[r.to]} (was ${ROLE_LABELS[r.from]}).`)
+      : mentionReply(`<@${parsed.slackId}> is already ${ROLE_LABELS[r.to]}; nothing changed.`);
+  } catch (err) {
+    log.error({ err, user }, 'slack: /pulse role failed');
+    return noticeReply('Sorry, I could not change the role just now. Please try again in a minute.');
+  }
 }
 
 /** Slash commands: /pulse (ask, help; anything else gets help) and /csi. */

@@ -144,6 +144,7 @@ export function helpReply(opts: { timeZone: string; problem?: string }): Command
           '*Commands*',
           '• `/pulse ask <question>`: ask the analytics assistant; the answer comes back here',
           '• `/pulse help`: this help',
+          '• `/pulse role @user <role>`: admins set a role (admin, lead, qa, developer, agent)',
           `• \`/csi [period] [page|agent] [${PUBLIC_WORD}]\`: the CSI at a glance, only to you (the ${CSI_DEFAULT_PERIOD} unless you name a period; add \`${PUBLIC_WORD}\` to post it to the channel)`,
           'You can also mention me in a channel or send me a direct message, and ask follow-ups in the thread.',
         ].join('\n'),
