@@ -11,6 +11,8 @@ export interface QaSessionState {
   devFeedback: string | null;
   qaById: number | null;
   qaAt: Date | null;
+  /** soft-deleted: no QA change applies */
+  deleted: boolean;
 }
 
 export interface QaChangeInput {
@@ -45,7 +47,7 @@ export type QaChangeResult = QaChanged | QaRefused;
 /** Runs inside the change's transaction: work that must commit with it (e.g. queuing notifications). */
 export type AfterQaChange = (client: pg.PoolClient, change: QaChanged & { input: QaChangeInput }) => Promise<void>;
 
-const COLUMNS = `id, conversation_id, qa_status::text AS qa_status, qa_version, qa_notes, dev_feedback, qa_by_id, qa_at`;
+const COLUMNS = `id, conversation_id, qa_status::text AS qa_status, qa_version, qa_notes, dev_feedback, qa_by_id, qa_at, deleted_at IS NOT NULL AS deleted`;
 
 interface Row {
   id: number;
@@ -56,6 +58,7 @@ interface Row {
   dev_feedback: string | null;
   qa_by_id: number | null;
   qa_at: Date | null;
+  deleted: boolean;
 }
 
 const toState = (r: Row): QaSessionState => ({
@@ -67,6 +70,7 @@ const toState = (r: Row): QaSessionState => ({
   devFeedback: r.dev_feedback,
   qaById: r.qa_by_id,
   qaAt: r.qa_at,
+  deleted: r.deleted,
 });
 
 export async function qaState(pool: pg.Pool | pg.ClientBase, sessionId: number): Promise<QaSessionState | undefined> {
@@ -85,7 +89,8 @@ export async function changeQaStatus(pool: pg.Pool, input: QaChangeInput, after?
   try {
     await client.query('BEGIN');
     const current = await qaState(client, input.sessionId);
-    if (!current) {
+    // A soft-deleted session (DELETE /api/sessions/:id) is gone for every channel.
+    if (!current || current.deleted) {
       await client.query('ROLLBACK');
       return { ok: false, kind: 'not_found', reason: `there is no session ${input.sessionId}` };
     }
