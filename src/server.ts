@@ -95,7 +95,7 @@ async function main(config: Config): Promise<void> {
       },
     });
     // One assistant for every channel (Slack, Bot Framework): same model, tools and memory.
-    assistant = await openAssistant(config, db.url, { pool });
+    assistant = await openAssistant(config, db.url, { pool, qaAfter: notifications.hook });
     if (assistant.sqlUnavailable) logger.warn(`assistant: sql_query unavailable (${assistant.sqlUnavailable})`);
     // Bot Framework /api/messages (Teams, Web Chat, the Emulator): local mode without MICROSOFT_APP_ID.
     const botFramework = botFrameworkRoutes({ assistant: assistant.assistant, pool, botFramework: config.botFramework, minRole: config.assistantMinRole });

@@ -360,7 +360,7 @@ describe('REPERTOIRE', () => {
   it('covers every kind but unknown', () => {
     const kinds: IntentKind[] = [
       'csi', 'csi_trend', 'csi_compare', 'topics', 'response_times', 'slowest_agents', 'worst_conversations',
-      'qa_backlog', 'volumes', 'containment', 'conversation', 'sql', 'help',
+      'qa_backlog', 'volumes', 'containment', 'conversation', 'sql', 'qa_update', 'help',
     ];
     expect(REPERTOIRE.map((r) => r.kind).sort()).toEqual([...kinds].sort());
   });

@@ -23,6 +23,7 @@ export type IntentKind =
   | 'containment' // bot containment / handoff rate
   | 'conversation' // summarise / show conversation #id
   | 'sql' // a raw SQL SELECT typed by the user
+  | 'qa_update' // mark session N passed / issue: notes / fixed: feedback (the one change the assistant makes)
   | 'help' // "help", "what can you do"
   | 'unknown';
 
@@ -44,6 +45,10 @@ export interface Intent {
   conversationId?: number;
   /** kind 'sql': the SQL text as typed, without a "sql:" prefix */
   sql?: string;
+  /** kind 'qa_update': which session, to which QA state, and the notes (issue, passed) or developer feedback (fixed) as typed */
+  sessionId?: number;
+  qaTo?: 'passed' | 'issue' | 'fixed';
+  qaText?: string;
   /** the user asked for a chart/graph/plot/trend visual */
   chart?: boolean;
   /** derived from ctx.previous */
@@ -83,6 +88,10 @@ export const REPERTOIRE: readonly { kind: IntentKind; examples: string[] }[] = [
   { kind: 'containment', examples: ['Bot containment rate this month', 'Handoff rate last week'] },
   { kind: 'conversation', examples: ['Summarise conversation 42', 'Show chat #42'] },
   { kind: 'sql', examples: ['sql: select count(*) from analytics.messages'] },
+  {
+    kind: 'qa_update',
+    examples: ['Mark session 123 passed', 'Mark session 42 as issue: the bot promised a refund we do not offer', 'Session 7 fixed: refund questions now go to a person'],
+  },
   { kind: 'help', examples: ['help', 'What can you do?'] },
 ];
 
@@ -346,10 +355,42 @@ function followUp(r: Reading): Intent | undefined {
 // ── entry point ──────────────────────────────────────────────────────────────────────────────
 
 /** Maps a team lead's question to an intent; see REPERTOIRE for what it understands. */
+// "mark session 123 passed", "mark session 42 as issue: <notes>", "set session 9 to fixed - <feedback>",
+// "session 7 fixed: <feedback>". Only a request that starts this way is one: a question that
+// merely mentions marking sessions is not, and nothing else (tool results, transcripts) is read.
+const QA_STATE = '(passed|pass|ok|okay|good|issue|an issue|problem|fixed|resolved)';
+const QA_UPDATE = [
+  new RegExp(`^(?:please\\s+)?(?:mark|set|flag)\\s+session\\s+#?(\\d{1,9})\\s+(?:as\\s+|to\\s+)?${QA_STATE}\\b(.*)$`, 'is'),
+  new RegExp(`^session\\s+#?(\\d{1,9})\\s+(?:is\\s+)?${QA_STATE}\\b(.*)$`, 'is'),
+];
+const QA_TO: Record<string, 'passed' | 'issue' | 'fixed'> = {
+  passed: 'passed', pass: 'passed', ok: 'passed', okay: 'passed', good: 'passed',
+  issue: 'issue', 'an issue': 'issue', problem: 'issue',
+  fixed: 'fixed', resolved: 'fixed',
+};
+
+function qaUpdateOf(question: string): Intent | undefined {
+  const text = question.replace(/[.!]+$/, '');
+  for (const re of QA_UPDATE) {
+    const m = re.exec(text);
+    if (!m) continue;
+    const qaTo = QA_TO[m[2]!.toLowerCase().replace(/\s+/g, ' ')];
+    // what follows the state: nothing, or notes after ":", "-", "with notes", "because"
+    const rest = m[3]!.trim();
+    const notes = /^(?:[:\-–—]|with\s+(?:notes?|feedback)\s*:?|because|notes?\s*:|feedback\s*:)\s*(.*)$/is.exec(rest);
+    if (rest && !notes) continue;
+    const qaText = notes?.[1]?.trim();
+    return { kind: 'qa_update', sessionId: Number(m[1]), qaTo: qaTo!, ...(qaText ? { qaText } : {}) };
+  }
+  return undefined;
+}
+
 export function understand(question: string, ctx: IntentContext): Intent {
   const trimmed = question.trim().replace(/\s+/g, ' ');
   const sql = sqlOf(question.trim());
   if (sql !== undefined) return { kind: 'sql', sql };
+  const qa = qaUpdateOf(question.trim());
+  if (qa) return qa;
   const r: Reading = { question: trimmed, lower: trimmed.toLowerCase(), plain: plainText(trimmed), ctx };
   if (HELP.test(r.plain)) return { kind: 'help' };
   const kind = kindOf(r.plain);

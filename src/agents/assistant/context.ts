@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { AfterQaChange } from '../../db/qa-repo.ts';
 import type { Role } from '../../domain/access.ts';
 import { parsePeriod, periodBetween, type Period } from '../../domain/periods.ts';
 
@@ -17,6 +18,8 @@ export interface ToolContext {
   timeoutMs?: number;
   /** the workspace's minimum role for analytics questions; unset = everyone (src/domain/access.ts) */
   analyticsMinRole?: Role;
+  /** qa_update: runs inside each QA change's transaction (the notification hook, src/jobs/notifications/qa-notify.ts) */
+  qaAfter?: AfterQaChange;
 }
 
 export interface RecordedQuery {

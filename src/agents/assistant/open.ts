@@ -3,6 +3,7 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import type pg from 'pg';
 import type { Config } from '../../config.ts';
 import { createPool } from '../../db/pool.ts';
+import type { AfterQaChange } from '../../db/qa-repo.ts';
 import { AGENT_ROLE, prepareAgentLogin } from '../sql/agent-role.ts';
 import { createAssistant, type Assistant } from './assistant.ts';
 import { OfflineChatModel, type Vocabulary } from './offline/model.ts';
@@ -78,7 +79,7 @@ function vocabularyCache(pool: pg.Pool, now: () => Date): { get: () => Vocabular
 export async function openAssistant(
   config: Config,
   adminUrl: string,
-  opts: { pool?: pg.Pool; now?: () => Date; model?: BaseChatModel } = {},
+  opts: { pool?: pg.Pool; now?: () => Date; model?: BaseChatModel; qaAfter?: AfterQaChange } = {},
 ): Promise<OpenAssistant> {
   const ownPool = opts.pool ? undefined : createPool(adminUrl, 4);
   const pool = opts.pool ?? ownPool!;
@@ -97,6 +98,7 @@ export async function openAssistant(
     ...(agentPool ? { agentPool } : {}),
     ...(sqlUnavailable ? { agentUnavailable: sqlUnavailable } : {}),
     ...(config.assistantMinRole ? { analyticsMinRole: config.assistantMinRole } : {}),
+    ...(opts.qaAfter ? { qaAfter: opts.qaAfter } : {}),
   });
   return {
     assistant,

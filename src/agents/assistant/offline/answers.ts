@@ -213,3 +213,14 @@ export function localTime(iso: string | null, tz: string): string {
 function capital(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
+
+/** qa_update's outcome in a sentence: what changed and who hears about it, or why nothing changed. */
+export function qaUpdateAnswer(i: Intent, d: Record<string, unknown>): string {
+  const id = i.sessionId ?? d.sessionId;
+  if (d.changed === true) {
+    const notified = typeof d.notified === 'string' ? ` I let ${d.notified} know.` : '';
+    return `Done: session ${id} is now ${String(d.to)} (it was ${String(d.from)}).${notified}`;
+  }
+  const why = typeof d.refused === 'string' ? d.refused : typeof d.error === 'string' ? d.error : 'the change was not accepted';
+  return `I did not change session ${id}: ${why}.`;
+}

@@ -50,6 +50,8 @@ function firstCall(i: Intent): Call | undefined {
       return { name: 'conversation_lookup', args: { conversation_id: i.conversationId } };
     case 'sql':
       return { name: 'sql_query', args: { sql: i.sql ?? '' } };
+    case 'qa_update':
+      return { name: 'qa_update', args: defined({ session_id: i.sessionId, to: i.qaTo, text: i.qaText }) };
     default:
       return undefined;
   }
@@ -142,6 +144,7 @@ export function nextStep(intent: Intent, outcomes: readonly ToolOutcome[], tz: s
     return call ? { call } : undefined;
   }
   const first = outcomes[0]!;
+  if (intent.kind === 'qa_update') return { answer: A.qaUpdateAnswer(intent, first.data) };
   if (typeof first.data.denied === 'string') return { answer: A.deniedAnswer(first.data.denied, first.data.instead) };
   const failed = failure(first);
   if (failed) return { answer: `I could not get that: ${failed}` };
