@@ -124,7 +124,9 @@ export function csiReply(r: CsiLookupResult, opts: CsiBlocksOptions): CommandRep
 function examples(): string[] {
   return REPERTOIRE.filter((r) => r.kind !== 'help' && r.kind !== 'unknown' && r.kind !== 'sql').map((r) =>
     // transcripts are not for everyone (src/domain/access.ts): say so before someone is refused
-    r.kind === 'conversation' ? `${r.examples[0]!} (team leads, QA reviewers and admins)` : r.examples[0]!,
+    r.kind === 'conversation' ? `${r.examples[0]!} (team leads, QA reviewers and admins)`
+      : r.kind === 'qa_update' ? `${r.examples[0]!} (QA reviewers and admins; developers mark sessions fixed)`
+      : r.examples[0]!,
   );
 }
 
