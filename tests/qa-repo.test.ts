@@ -95,6 +95,25 @@ describe('changeQaStatus', () => {
     }
   });
 
+  it('concurrent changes to the same state without a version: exactly one succeeds whatever the timing (10 attempts, 5 rounds)', async () => {
+    // a loser either raced the winner (conflict) or read after it (passed → passed is no move)
+    const wide = createPool(db.url, 10);
+    try {
+      for (let round = 0; round < 5; round++) {
+        const id = await fresh();
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => changeQaStatus(wide, { sessionId: id, to: 'passed', actor: caller('qa'), notes: `n${i}`, source: 'test' })),
+        );
+        expect(results.filter((r) => r.ok), `round ${round}`).toHaveLength(1);
+        for (const r of results.filter((x) => !x.ok)) expect(['conflict', 'invalid_transition']).toContain(r.ok ? '' : r.kind);
+        expect(await events(id)).toHaveLength(1);
+        expect(await qaState(db.pool, id)).toMatchObject({ qaStatus: 'passed', qaVersion: 1 });
+      }
+    } finally {
+      await wide.end();
+    }
+  });
+
   it('concurrent changes carrying the version they saw: one wins, the others get conflict', async () => {
     for (let round = 0; round < 3; round++) {
       const id = await fresh();
