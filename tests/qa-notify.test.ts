@@ -1,3 +1,4 @@
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { webApi } from '@slack/bolt';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { changeQaStatus, type AfterQaChange } from '../src/db/qa-repo.ts';
@@ -263,5 +264,85 @@ describe('email providers', () => {
     expect(dropped).toBeInstanceOf(EmailError);
     expect((dropped as EmailError).status).toBeUndefined();
     expect((dropped as EmailError).message).toMatch(/^email API unreachable at http:\/\/127\.0\.0\.1:\d+\/emails: /);
+  });
+});
+
+/** A minimal SMTP server (RFC 5321 happy path, no STARTTLS, no auth) keeping what it receives. */
+async function fakeSmtp(): Promise<{ url: string; mails: { from: string; to: string[]; data: string }[]; close(): Promise<void> }> {
+  const mails: { from: string; to: string[]; data: string }[] = [];
+  const server = createTcpServer((socket) => {
+    let buffer = '';
+    let inData = false;
+    let current = { from: '', to: [] as string[], data: '' };
+    const say = (line: string) => socket.write(`${line}\r\n`);
+    say('220 fake.smtp ESMTP');
+    socket.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('utf8');
+      for (;;) {
+        if (inData) {
+          const end = buffer.indexOf('\r\n.\r\n');
+          if (end < 0) return;
+          current.data = buffer.slice(0, end);
+          buffer = buffer.slice(end + 5);
+          inData = false;
+          mails.push(current);
+          current = { from: '', to: [], data: '' };
+          say('250 2.0.0 queued as fake');
+          continue;
+        }
+        const nl = buffer.indexOf('\r\n');
+        if (nl < 0) return;
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 2);
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === 'EHLO') say('250-fake.smtp\r\n250 8BITMIME');
+        else if (verb === 'HELO') say('250 fake.smtp');
+        else if (verb === 'MAIL') {
+          current.from = /<([^>]*)>/.exec(line)?.[1] ?? '';
+          say('250 2.1.0 ok');
+        } else if (verb === 'RCPT') {
+          current.to.push(/<([^>]*)>/.exec(line)?.[1] ?? '');
+          say('250 2.1.5 ok');
+        } else if (verb === 'DATA') {
+          inData = true;
+          say('354 end with <CRLF>.<CRLF>');
+        } else if (verb === 'QUIT') {
+          say('221 bye');
+          socket.end();
+        } else if (verb === 'RSET' || verb === 'NOOP') say('250 ok');
+        else say('502 5.5.1 not implemented');
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `smtp://127.0.0.1:${port}`, mails, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+describe('SMTP provider', () => {
+  it('sends through nodemailer to an SMTP server: envelope, subject, both bodies, the idempotency header', async () => {
+    const smtp = await fakeSmtp();
+    const provider = emailProviderFromConfig({ smtpUrl: smtp.url, from: 'SupportPulse <qa@example.com>' })!;
+    try {
+      const sent = await provider.send({ to: ['dev1@example.com'], subject: 'QA issue on session 5', html: '<p>wrong &amp; late</p>', text: 'wrong & late', idempotencyKey: 'qa:1:email:dev1@example.com' });
+      expect(sent.id).toMatch(/^<.+@.+>$/);
+      expect(smtp.mails).toHaveLength(1);
+      const m = smtp.mails[0]!;
+      expect(m.from).toBe('qa@example.com');
+      expect(m.to).toEqual(['dev1@example.com']);
+      expect(m.data).toMatch(/^Subject: QA issue on session 5\r?$/m);
+      expect(m.data).toMatch(/^Resend-Idempotency-Key: qa:1:email:dev1@example.com\r?$/m);
+      expect(m.data).toContain('text/plain');
+      expect(m.data).toContain('text/html');
+    } finally {
+      provider.close?.();
+      await smtp.close();
+    }
+    // a server that is gone: an EmailError, for the worker to retry
+    const gone = emailProviderFromConfig({ smtpUrl: smtp.url, from: 'qa@example.com' })!;
+    const err = await gone.send({ to: ['x@example.com'], subject: 's', html: 'h', text: 't' }).catch((e: unknown) => e);
+    gone.close?.();
+    expect(err).toBeInstanceOf(EmailError);
+    expect((err as Error).message).toMatch(/^SMTP send failed: /);
   });
 });
