@@ -33,12 +33,30 @@ export async function startQueue(databaseUrl: string, opts: QueueOptions): Promi
     retryBackoff: true,
     expireInSeconds: opts.jobTimeoutSeconds,
   };
-  if (await boss.getQueue(ANALYSIS_QUEUE)) await boss.updateQueue(ANALYSIS_QUEUE, queue);
-  else await boss.createQueue(ANALYSIS_QUEUE, queue).catch(async (err: Error) => {
-    // Another process created it between our check and create.
-    if (!(await boss.getQueue(ANALYSIS_QUEUE))) throw err;
+  await retryOnDeadlock(async () => {
+    if (await boss.getQueue(ANALYSIS_QUEUE)) await boss.updateQueue(ANALYSIS_QUEUE, queue);
+    else await boss.createQueue(ANALYSIS_QUEUE, queue).catch(async (err: Error) => {
+      // Another process created it between our check and create.
+      if (!(await boss.getQueue(ANALYSIS_QUEUE))) throw err;
+    });
   });
   return boss;
+}
+
+/**
+ * Services starting together on one database create or update pg-boss queues at once, and
+ * Postgres may pick one of them as a deadlock victim (40P01); its work was rolled back, so it
+ * simply tries again a moment later.
+ */
+export async function retryOnDeadlock<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if ((err as { code?: string }).code !== '40P01' || attempt >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 200 * attempt));
+    }
+  }
 }
 
 /** Lets pg-boss enqueue inside our own transaction: the job rows and the messages commit together. */

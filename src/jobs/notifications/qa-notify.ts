@@ -1,6 +1,6 @@
 import type PgBoss from 'pg-boss';
 import type { AfterQaChange } from '../../db/qa-repo.ts';
-import { inTransaction } from '../queue.ts';
+import { inTransaction, retryOnDeadlock } from '../queue.ts';
 
 // QA notifications: the change's transaction only queues a job (so a notification exists
 // exactly when the change committed); a pg-boss worker on the `notify` queue sends it, with
@@ -56,21 +56,14 @@ export async function ensureNotifyQueue(boss: PgBoss, policy: { retryLimit?: num
     retryBackoff: policy.retryBackoff ?? true,
     expireInSeconds: 120,
   };
-  // Services starting together on one database create or update the queue at once; Postgres
-  // may answer one of them with a deadlock (40P01). Take turns: try again shortly.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      if (await boss.getQueue(NOTIFY_QUEUE)) await boss.updateQueue(NOTIFY_QUEUE, queue);
-      else
-        await boss.createQueue(NOTIFY_QUEUE, queue).catch(async (err: Error) => {
-          if (!(await boss.getQueue(NOTIFY_QUEUE))) throw err;
-        });
-      return;
-    } catch (err) {
-      if ((err as { code?: string }).code !== '40P01' || attempt >= 5) throw err;
-      await new Promise((r) => setTimeout(r, 50 + Math.random() * 200 * attempt));
-    }
-  }
+  // several services starting on one database: see retryOnDeadlock
+  await retryOnDeadlock(async () => {
+    if (await boss.getQueue(NOTIFY_QUEUE)) await boss.updateQueue(NOTIFY_QUEUE, queue);
+    else
+      await boss.createQueue(NOTIFY_QUEUE, queue).catch(async (err: Error) => {
+        if (!(await boss.getQueue(NOTIFY_QUEUE))) throw err;
+      });
+  });
 }
 
 function ready(boss: PgBoss): Promise<void> {
