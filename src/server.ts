@@ -100,7 +100,7 @@ async function main(config: Config): Promise<void> {
     // Bot Framework /api/messages (Teams, Web Chat, the Emulator): local mode without MICROSOFT_APP_ID.
     const botFramework = botFrameworkRoutes({ assistant: assistant.assistant, pool, botFramework: config.botFramework, minRole: config.assistantMinRole });
     if (channelStatuses(config).some((s) => s.channel === 'slack' && s.enabled)) {
-      slack = await startSlack({ config, databaseUrl: db.url, pool, assistant: assistant.assistant, logger });
+      slack = await startSlack({ config, databaseUrl: db.url, pool, assistant: assistant.assistant, logger, qaAfter: notifications.hook });
     }
     // The token-protected REST API (/api/sessions, /api/errors, /api/stats) and its docs at /docs;
     // its QA changes queue the same notifications as Slack's.

@@ -157,6 +157,8 @@ export interface SlackServiceOptions {
   now?: () => Date;
   /** questions answered at once by this process */
   concurrency?: number;
+  /** the service's QA notification hook; default: one queuing on this channel's own pg-boss */
+  qaAfter?: AfterQaChange;
 }
 
 export interface SlackService {
@@ -222,7 +224,7 @@ export async function startSlack(opts: SlackServiceOptions): Promise<SlackServic
       },
     };
     const receiver = socket ? undefined : new FastifyReceiver({ signingSecret: config.slack.signingSecret!, now });
-    const { app, socketMode } = createSlackApp({ config, deps, ...(receiver ? { receiver } : {}), qaAfter: qaNotificationHook({ boss }) });
+    const { app, socketMode } = createSlackApp({ config, deps, ...(receiver ? { receiver } : {}), qaAfter: opts.qaAfter ?? qaNotificationHook({ boss }) });
     const stopWorker = await startAskWorker({
       pool, boss, client: app.client, assistant: opts.assistant, config, logger, callerOf: deps.callerOf, concurrency: opts.concurrency ?? 4,
     });
