@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { App } from '@slack/bolt';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -15,6 +13,7 @@ import { seedAndAnalyse } from './helpers/assistant.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { BOT, startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
 import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, signed, startHarness, type Harness } from './helpers/slack-harness.ts';
+import { startResponseRecorder, type RecordedResponse, type ResponseRecorder } from './helpers/response-url.ts';
 
 // Slash commands through the real path: signed form posts to POST /slack/events on Fastify, our
 // receiver, a real Bolt App with registerSlashCommands, a fake Slack Web API (Bolt's auth.test)
@@ -31,8 +30,8 @@ let db: TestDatabase;
 let fake: FakeSlack;
 let config: Config;
 /** what Slack's response_url received (slow /csi answers, failures after the ack) */
-let responses: { path: string; body: Record<string, unknown> }[];
-let responseServer: Server;
+let responses: RecordedResponse[] = [];
+let responseServer: ResponseRecorder;
 let responseBase: string;
 
 const ROLES: Record<string, Role> = { U0LEAD: 'lead', U0AGENT: 'agent', U0DEV: 'developer' };
@@ -151,22 +150,14 @@ beforeAll(async () => {
   await seedAndAnalyse(db.url, { conversations: 150, now: NOW, timeZone: TZ });
   fake = await startFakeSlack({ token: BOT_TOKEN });
   config = loadConfig({ SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: fake.apiUrl, BUSINESS_TIMEZONE: TZ });
-  responses = [];
-  responseServer = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      responses.push({ path: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    });
-  });
-  await new Promise<void>((r) => responseServer.listen(0, '127.0.0.1', r));
-  responseBase = `http://127.0.0.1:${(responseServer.address() as AddressInfo).port}`;
+  responseServer = await startResponseRecorder();
+  responses = responseServer.responses;
+  responseBase = responseServer.base;
 });
 
 afterAll(async () => {
   for (const a of apps) await a.close();
-  await new Promise((r) => responseServer?.close(r));
+  await responseServer?.close();
   await fake?.close();
   await db?.drop();
 });

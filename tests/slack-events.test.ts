@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openAssistant, type OpenAssistant } from '../src/agents/assistant/open.ts';
 import { WORKING_TEXT } from '../src/bots/slack/ask-worker.ts';
@@ -9,6 +7,7 @@ import { seedAndAnalyse } from './helpers/assistant.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { startFakeSlack, type FakeSlack, type RecordedCall } from './helpers/fake-slack.ts';
 import { BOT_TOKEN, SIGNING_SECRET, eventBody, eventually, signed, startHarness, type Harness } from './helpers/slack-harness.ts';
+import { startResponseRecorder, type RecordedResponse, type ResponseRecorder } from './helpers/response-url.ts';
 
 // The Slack channel end to end with the offline assistant: signed Events API requests to the
 // Fastify app (build() + the Slack plugin), the durable ask queue, the worker and a fake Slack
@@ -24,9 +23,9 @@ let opened: OpenAssistant;
 let config: Config;
 let h: Harness;
 // Slack's response_url endpoint for slash commands: records what the service POSTs there
-let responseServer: Server;
+let responseServer: ResponseRecorder;
 let responseBase: string;
-const responses: { path: string; body: Record<string, unknown> }[] = [];
+let responses: RecordedResponse[] = [];
 
 const rows = async <T>(sql: string, params: unknown[] = []) => (await db.pool.query(sql, params)).rows as T[];
 const delivery = async (key: string) =>
@@ -54,21 +53,14 @@ beforeAll(async () => {
   config = loadConfig({ SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: fake.apiUrl, BUSINESS_TIMEZONE: TZ });
   opened = await openAssistant(config, db.url, { pool: db.pool, now: () => NOW });
   h = await startHarness({ config, databaseUrl: db.url, pool: db.pool, prisma: db.prisma, assistant: opened.assistant });
-  responseServer = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      responses.push({ path: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    });
-  });
-  await new Promise<void>((r) => responseServer.listen(0, '127.0.0.1', r));
-  responseBase = `http://127.0.0.1:${(responseServer.address() as AddressInfo).port}`;
+  responseServer = await startResponseRecorder();
+  responses = responseServer.responses;
+  responseBase = responseServer.base;
 });
 
 afterAll(async () => {
   await h?.close();
-  await new Promise((r) => responseServer?.close(r));
+  await responseServer?.close();
   await opened?.close();
   await fake?.close();
   await db?.drop();

@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { QA_ACTION, QA_MODAL, NOTES_BLOCK, NOTES_INPUT } from '../src/bots/slack/qa-blocks.ts';
 import { loadConfig, type Config } from '../src/config.ts';
@@ -11,6 +9,7 @@ import { WebClient } from '@slack/web-api';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { BOT, startFakeSlack, type FakeSlack, type RecordedCall } from './helpers/fake-slack.ts';
 import { BOT_TOKEN, SIGNING_SECRET, eventually, signed, startHarness, type Harness } from './helpers/slack-harness.ts';
+import { startResponseRecorder, type RecordedResponse, type ResponseRecorder } from './helpers/response-url.ts';
 
 // `/qa` through the service's own Slack path (startSlack + build(), as server.ts composes them):
 // signed slash commands, button presses and modal submissions to POST /slack/events, a fake
@@ -27,8 +26,8 @@ let config: Config;
 let h: Harness;
 /** the notify queue's worker, as server.ts runs it next to Slack */
 let notifications: Notifications;
-let responses: { path: string; body: Record<string, unknown> }[];
-let responseServer: Server;
+let responses: RecordedResponse[] = [];
+let responseServer: ResponseRecorder;
 let responseBase: string;
 
 const USERS = { qa: 'U0QAREV', qa2: 'U0QAREV2', dev: 'U0DEVEL', agent: 'U0AGENT', lead: 'U0LEADR' } as const;
@@ -117,17 +116,9 @@ beforeAll(async () => {
   }
   fake = await startFakeSlack({ token: BOT_TOKEN });
   config = loadConfig({ SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: fake.apiUrl, BUSINESS_TIMEZONE: TZ, QA_CHANNEL });
-  responses = [];
-  responseServer = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      responses.push({ path: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    });
-  });
-  await new Promise<void>((r) => responseServer.listen(0, '127.0.0.1', r));
-  responseBase = `http://127.0.0.1:${(responseServer.address() as AddressInfo).port}`;
+  responseServer = await startResponseRecorder();
+  responses = responseServer.responses;
+  responseBase = responseServer.base;
   const assistant = { modelName: 'unused', ask: () => Promise.reject(new Error('/qa never asks the assistant')) };
   h = await startHarness({ config, databaseUrl: db.url, pool: db.pool, prisma: db.prisma, assistant });
   notifications = await startNotifications({ databaseUrl: db.url, pool: db.pool, slack: new WebClient(BOT_TOKEN, { slackApiUrl: fake.apiUrl }), qaChannel: QA_CHANNEL });
@@ -136,7 +127,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await notifications?.stop();
   await h?.close();
-  if (responseServer) await new Promise((r) => responseServer.close(r));
+  await responseServer?.close();
   await fake?.close();
   await db?.drop();
 });
