@@ -5,11 +5,13 @@ import { seedDemoData } from '../src/db/seed/load.ts';
 import { parsePeriod, periodBounds } from '../src/domain/periods.ts';
 import { startNotifications, type Notifications } from '../src/jobs/notifications/notify-worker.ts';
 import { QA_ACTIONS } from '../src/jobs/notifications/qa-notify.ts';
+import { httpEmailProvider } from '../src/notify/email.ts';
 import { WebClient } from '@slack/web-api';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { BOT, startFakeSlack, type FakeSlack, type RecordedCall } from './helpers/fake-slack.ts';
 import { BOT_TOKEN, SIGNING_SECRET, eventually, signed, startHarness, type Harness } from './helpers/slack-harness.ts';
 import { startResponseRecorder, type RecordedResponse, type ResponseRecorder } from './helpers/response-url.ts';
+import { startFakeEmail, type FakeEmailServer } from './helpers/fake-email.ts';
 
 // `/qa` through the service's own Slack path (startSlack + build(), as server.ts composes them):
 // signed slash commands, button presses and modal submissions to POST /slack/events, a fake
@@ -27,6 +29,7 @@ let h: Harness;
 /** the notify queue's worker, as server.ts runs it next to Slack */
 let notifications: Notifications;
 let responses: RecordedResponse[] = [];
+let mail: FakeEmailServer;
 let responseServer: ResponseRecorder;
 let responseBase: string;
 
@@ -111,8 +114,9 @@ beforeAll(async () => {
   db = await createTestDatabase('slackqa');
   await seedDemoData(db.url, { conversations: 60, now: new Date(), timezone: TZ });
   for (const [role, id] of Object.entries(USERS)) {
-    await db.pool.query(`INSERT INTO users (platform, external_id, name, role, updated_at) VALUES ('slack', $1, $2, $3::"UserRole", now())
-      ON CONFLICT (platform, external_id) DO UPDATE SET role = EXCLUDED.role`, [id, `${role} person`, ROLE_OF[role as keyof typeof USERS]]);
+    await db.pool.query(`INSERT INTO users (platform, external_id, name, email, role, updated_at) VALUES ('slack', $1, $2, $3, $4::"UserRole", now())
+      ON CONFLICT (platform, external_id) DO UPDATE SET role = EXCLUDED.role, email = EXCLUDED.email`,
+      [id, `${role} person`, `${role}@example.com`, ROLE_OF[role as keyof typeof USERS]]);
   }
   fake = await startFakeSlack({ token: BOT_TOKEN });
   config = loadConfig({ SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: fake.apiUrl, BUSINESS_TIMEZONE: TZ, QA_CHANNEL });
@@ -121,11 +125,19 @@ beforeAll(async () => {
   responseBase = responseServer.base;
   const assistant = { modelName: 'unused', ask: () => Promise.reject(new Error('/qa never asks the assistant')) };
   h = await startHarness({ config, databaseUrl: db.url, pool: db.pool, prisma: db.prisma, assistant });
-  notifications = await startNotifications({ databaseUrl: db.url, pool: db.pool, slack: new WebClient(BOT_TOKEN, { slackApiUrl: fake.apiUrl }), qaChannel: QA_CHANNEL });
+  mail = await startFakeEmail({ apiKey: 'test-email-key' });
+  notifications = await startNotifications({
+    databaseUrl: db.url,
+    pool: db.pool,
+    slack: new WebClient(BOT_TOKEN, { slackApiUrl: fake.apiUrl }),
+    qaChannel: QA_CHANNEL,
+    email: httpEmailProvider({ apiUrl: mail.url, apiKey: 'test-email-key', from: 'SupportPulse <qa@example.com>' }),
+  });
 }, 120_000);
 
 afterAll(async () => {
   await notifications?.stop();
+  await mail?.close();
   await h?.close();
   await responseServer?.close();
   await fake?.close();
@@ -304,6 +316,10 @@ describe('/qa issue and fixed', () => {
     expect(String(devPost.args.text)).toContain(`QA issue on session ${target}`);
     expect(allText(devPost.args.blocks)).toContain('Quoted the wrong price for &lt;the blue one&gt; &amp; ignored');
     expect(allText(devPost.args.blocks)).toContain(QA_ACTIONS.fixed);
+    // and an email to the developer on the local fake email server
+    const email = await mail.waitForEmail((e) => e.subject.includes(`session ${target}`), 15_000);
+    expect(email.to).toEqual(['dev@example.com']);
+    expect(email.text).toContain('Quoted the wrong price for <the blue one> & ignored @here');
 
     // the same modal submitted twice: the version it was opened at is gone, nothing changes
     await submit(USERS.qa, view, 'again');
