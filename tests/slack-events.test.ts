@@ -221,8 +221,9 @@ describe('Slack events through the Fastify app', () => {
     await post(body);
     const d = await finished(eventId);
     expect(d.state).toBe('failed');
-    const [update] = updatesOf(d.working_ts!);
-    expect(String(update!.args.text)).toMatch(/^Sorry, that question is too long for me/);
+    // the row is settled first (a retry must not ask again), the friendly message follows
+    const update = await eventually(async () => updatesOf(d.working_ts!)[0], 5000, 'the friendly message');
+    expect(String(update.args.text)).toMatch(/^Sorry, that question is too long for me/);
     const logs = await rows<{ message: string; context: { key: string } }>(`SELECT message, context FROM error_logs WHERE source = 'slack' AND context->>'key' = $1`, [eventId]);
     expect(logs).toHaveLength(1);
     expect(logs[0]!.message).toMatch(/^assistant: question too long/);
