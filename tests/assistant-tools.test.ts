@@ -289,6 +289,17 @@ describe('qaQueue', () => {
     );
     expect(r.oldest.map((o) => o.sessionId)).toEqual(oldest.map((o) => o.id));
     expect(typeof r.oldest[0]!.page).toBe('string');
+
+    // a soft-deleted session leaves the backlog (as in Slack's /qa)
+    const gone = oldest[0]!.id;
+    await q(`UPDATE sessions SET deleted_at = now() WHERE id = $1`, [gone]);
+    try {
+      const after = await qaQueue(db.pool, { limit: 5 });
+      expect(after.waiting).toBe(r.waiting - 1);
+      expect(after.oldest.map((o) => o.sessionId)).not.toContain(gone);
+    } finally {
+      await q(`UPDATE sessions SET deleted_at = NULL WHERE id = $1`, [gone]);
+    }
   });
 });
 

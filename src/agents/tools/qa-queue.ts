@@ -28,20 +28,23 @@ export interface QaQueueResult {
   display: { waiting: string };
 }
 
-/** The QA backlog. Read-only: changing a status goes through qa_update and its role checks. */
+/**
+ * The QA backlog. Read-only: changing a status goes through qa_update and its role checks.
+ * Soft-deleted sessions (DELETE /api/sessions/:id) are not part of it, as in Slack's /qa.
+ */
 export async function qaQueue(pool: pg.Pool, input: QaQueueInput = {}): Promise<QaQueueResult> {
   const limit = clampInt(input.limit, 10, 1, 100);
   const [counts, oldest] = await Promise.all([
     rows<{ status: QaStatus; n: unknown }>(
       pool,
-      'SELECT qa_status::text AS status, count(*) AS n FROM sessions WHERE ai_engaged GROUP BY qa_status',
+      'SELECT qa_status::text AS status, count(*) AS n FROM sessions WHERE ai_engaged AND deleted_at IS NULL GROUP BY qa_status',
       [],
     ),
     rows<{ session_id: number; conversation_id: number; started_at: Date; page: string }>(
       pool,
       `SELECT s.id AS session_id, s.conversation_id, s.started_at, p.name AS page
          FROM sessions s JOIN conversations c ON c.id = s.conversation_id JOIN pages p ON p.id = c.page_id
-        WHERE s.ai_engaged AND s.qa_status = 'unchecked'
+        WHERE s.ai_engaged AND s.qa_status = 'unchecked' AND s.deleted_at IS NULL
         ORDER BY s.started_at, s.id LIMIT $1`,
       [limit],
     ),
