@@ -420,12 +420,22 @@ describe('/qa issue and fixed', () => {
 
 describe('/qa show and stats', () => {
   it('shows a session\'s transcript masked, with classification, confidence, processing and response times, paged with More', async () => {
-    const [found] = await rows<{ id: number; conversation_id: number; n: number }>(
-      `SELECT s.id, s.conversation_id, count(m.id)::int AS n FROM sessions s JOIN messages m ON m.conversation_id = s.conversation_id
+    // The longest AI session of the (clock-dependent) demo data, made long enough to need a
+    // second page: customer messages added at its end, as an import would.
+    const [longest] = await rows<{ id: number; conversation_id: number; n: number; ended_at: Date }>(
+      `SELECT s.id, s.conversation_id, count(m.id)::int AS n, s.ended_at FROM sessions s JOIN messages m ON m.conversation_id = s.conversation_id
           AND m.social_create_time BETWEEN s.started_at AND s.ended_at
-        WHERE s.ai_engaged GROUP BY s.id HAVING count(m.id) > 17 ORDER BY count(m.id), s.id LIMIT 1`,
+        WHERE s.ai_engaged GROUP BY s.id ORDER BY count(m.id) DESC, s.id LIMIT 1`,
     );
-    const { id, conversation_id, n } = found!;
+    for (let k = longest!.n; k < 18; k++) {
+      await db.pool.query(
+        `INSERT INTO messages (conversation_id, mid, direction, sender_kind, text, social_create_time)
+         VALUES ($1, $2, 'to_company', 'customer', $3, $4)`,
+        [longest!.conversation_id, `mid-qa-show-${longest!.id}-${k}`, `follow-up ${k}`, longest!.ended_at],
+      );
+    }
+    const { id, conversation_id } = longest!;
+    const n = Math.max(longest!.n, 18);
     const msgs = await rows<{ id: number; sender_kind: string; classification: string | null; classification_confidence: number | null; processing_time_ms: number | null }>(
       `SELECT m.id, m.sender_kind::text, m.classification, m.classification_confidence, m.processing_time_ms FROM sessions s JOIN messages m
           ON m.conversation_id = s.conversation_id AND m.social_create_time BETWEEN s.started_at AND s.ended_at WHERE s.id = $1 ORDER BY m.social_create_time, m.id`,
