@@ -3,21 +3,16 @@ import pg from 'pg';
 import type { Config } from '../config.js';
 import { ROLES, isRole } from '../domain/access.js';
 import { migrate } from '../db/migrator.js';
+import { withClient } from '../db/pool.js';
 import { createApiToken, parseUserRef, revokeApiToken } from '../db/tokens-repo.js';
 import { withDatabase } from './db-commands.js';
 
 type Out = (line: string) => void;
 
-async function withClient<T>(config: Config, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+async function withMigratedClient<T>(config: Config, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   return withDatabase(config, async (url) => {
     await migrate(url);
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return await fn(client);
-    } finally {
-      await client.end();
-    }
+    return withClient(url, fn);
   });
 }
 
@@ -35,7 +30,7 @@ export function registerTokenCommand(program: Command, config: () => Config, out
       if (!isRole(opts.role)) throw new Error(`--role must be one of ${ROLES.join(', ')}, got "${opts.role}"`);
       const role = opts.role;
       const user = parseUserRef(opts.user);
-      return withClient(config(), async (client) => {
+      return withMigratedClient(config(), async (client) => {
         const created = await createApiToken(client, { user, role, label: opts.label });
         // Everything but the token goes to stderr: `pulse token create ... | tail -1` is the token.
         process.stderr.write(
@@ -53,7 +48,7 @@ export function registerTokenCommand(program: Command, config: () => Config, out
     .action((id: string) => {
       const n = Number(id);
       if (!Number.isInteger(n) || n < 1) throw new Error(`<id> must be a positive integer, got "${id}"`);
-      return withClient(config(), async (client) => {
+      return withMigratedClient(config(), async (client) => {
         if (!(await revokeApiToken(client, n))) throw new Error(`there is no live token ${n}`);
         out(`token ${n} revoked`);
       });

@@ -10,3 +10,19 @@ export function createPool(connectionString: string, max: number, onError?: (err
   pool.on('error', (err) => onError?.(err));
   return pool;
 }
+
+/**
+ * One short-lived connection for `fn`, closed afterwards whatever happens. A cut connection is
+ * also reported through the pending query, which fails `fn`; as an unheard 'error' event it
+ * would take the whole process down with it.
+ */
+export async function withClient<T>(connectionString: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}

@@ -3,7 +3,8 @@ import { rebuildSessions } from '../db/sessions-repo.js';
 import { AppError } from '../errors.js';
 import { detectSource, sizeOf } from './detect.js';
 import { emptyStats, loadRows, refreshCounters, type LoadStats } from './loader.js';
-import { finishUpload, insertUpload, setUploadFormat, setUploadProgress, startUpload, withClient } from './uploads.js';
+import { withClient } from '../db/pool.js';
+import { finishUpload, insertUpload, setUploadFormat, setUploadProgress, startUpload } from './uploads.js';
 
 // Bulk import of historical chats (CLI `pulse import`, API POST /api/uploads). Detects the
 // format from the content, streams it into the database in batches, deduplicates on `mid`,

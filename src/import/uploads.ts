@@ -17,19 +17,6 @@ export interface UploadView {
   finishedAt: string | null;
 }
 
-export async function withClient<T>(databaseUrl: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  // A cut connection is also reported through the pending query, which fails the import; as
-  // an unheard 'error' event it would take the whole service down with it.
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 export async function insertUpload(db: pg.ClientBase | pg.Pool, fileName: string, sizeBytes: number): Promise<number> {
   const res = await db.query<{ id: number }>(
     `INSERT INTO uploads (file_name, status, size_bytes) VALUES ($1, 'pending', $2) RETURNING id`,

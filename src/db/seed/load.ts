@@ -1,5 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import pg from 'pg';
+import { withClient } from '../pool.ts';
 import { Batch, WriterPool, type BatchCounts } from './batch.ts';
 import { SEEDED_TABLES, checkForeignKeys, enterBulkMode } from './bulk-mode.ts';
 import { PAGES, USERS } from './catalog.ts';
@@ -113,16 +114,6 @@ function checkOptions(opts: SeedOptions): void {
     if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new Error(`seed: \`${key}\` must be a non-negative integer`);
   }
   if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new Error('seed: `seed` must be an integer');
-}
-
-async function withClient<T>(databaseUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 async function pagesExist(client: pg.ClientBase): Promise<boolean> {

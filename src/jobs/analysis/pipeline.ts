@@ -1,11 +1,11 @@
 import type PgBoss from 'pg-boss';
-import pg from 'pg';
 import type { Config } from '../../config.js';
 import { DEFAULT_CSI_SETTINGS, type CsiSettings } from '../../domain/csi.js';
 import type { Scorer } from '../../domain/scoring/types.js';
 import { jobCounts, resetFailedJob } from '../../db/jobs-repo.js';
 import { LockKeys, withAdvisoryLock } from '../../db/locks.js';
 import { refreshMetrics } from '../../db/metrics-repo.js';
+import { withClient } from '../../db/pool.js';
 import { ANALYSIS_QUEUE, inTransaction, startQueue } from '../queue.js';
 import { planAnalysis, type PlanResult } from './plan.js';
 import { startAnalysisWorker } from './worker.js';
@@ -28,16 +28,6 @@ export interface AnalysisPipeline {
 
 export function csiSettings(config: Pick<Config, 'csiWeights'>): CsiSettings {
   return { ...DEFAULT_CSI_SETTINGS, weights: { ...DEFAULT_CSI_SETTINGS.weights, ...config.csiWeights } };
-}
-
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Puts a failed job back to pending and re-enqueues it, in one transaction; false if not failed. */
