@@ -90,6 +90,38 @@ const csiWeights = z
     return weights;
   });
 
+// "error_logs=90,messenger_events=30": days to keep per table; messages only when named.
+const RETAINABLE = ['error_logs', 'notification_logs', 'audit_logs', 'messenger_events', 'messenger_sends', 'scheduled_runs', 'validation_runs', 'alert_events', 'slack_deliveries', 'botframework_activities', 'messages'] as const;
+export type RetainableTable = (typeof RETAINABLE)[number];
+export const DEFAULT_RETENTION_DAYS: Partial<Record<RetainableTable, number>> = {
+  messenger_events: 30,
+  scheduled_runs: 30,
+  slack_deliveries: 30,
+  botframework_activities: 7,
+  error_logs: 90,
+  notification_logs: 90,
+  validation_runs: 90,
+};
+const retention = z
+  .preprocess(emptyToUndefined, z.string().optional())
+  .refine(
+    (v) =>
+      v === undefined ||
+      v.split(',').every((pair) => {
+        const [k, d] = pair.split('=').map((x) => x.trim());
+        return RETAINABLE.includes(k as RetainableTable) && d !== undefined && /^(\d+|never)$/.test(d) && (d === 'never' || Number(d) >= 1);
+      }),
+    { error: `expected table=days (or table=never) pairs separated by commas, tables: ${RETAINABLE.join(', ')}` },
+  )
+  .transform((v) => {
+    const days: Partial<Record<RetainableTable, number | null>> = { ...DEFAULT_RETENTION_DAYS };
+    for (const pair of v ? v.split(',') : []) {
+      const [k, d] = pair.split('=').map((x) => x.trim());
+      days[k as RetainableTable] = d === 'never' ? null : Number(d);
+    }
+    return days;
+  });
+
 const schema = z.object({
   PORT: port('PORT').default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -129,6 +161,15 @@ const schema = z.object({
   ANALYSIS_JOB_TIMEOUT_SECONDS: positiveInt('ANALYSIS_JOB_TIMEOUT_SECONDS', 86_400).default(300),
   CSI_WEIGHTS: csiWeights,
   UPLOAD_MAX_MB: positiveInt('UPLOAD_MAX_MB', 100_000).default(512),
+  CUSTOMER_AGENT_LLM: bool.default(false),
+  SCHEDULER_ENABLED: bool.default(true),
+  SCHEDULER_CATCH_UP: z.coerce
+    .number({ error: 'expected SCHEDULER_CATCH_UP: 0 or 1 missed runs to catch up after downtime' })
+    .int({ error: 'expected SCHEDULER_CATCH_UP: 0 or 1 missed runs to catch up after downtime' })
+    .min(0, { error: 'expected SCHEDULER_CATCH_UP: 0 or 1 missed runs to catch up after downtime' })
+    .max(1, { error: 'expected SCHEDULER_CATCH_UP: 0 or 1 missed runs to catch up after downtime' })
+    .default(1),
+  RETENTION_DAYS: retention,
   ASSISTANT_MIN_ROLE: z.preprocess(
     (v) => (typeof v === 'string' ? emptyToUndefined(v.trim().toLowerCase()) : v),
     z.enum(['admin', 'lead', 'qa', 'developer', 'agent'], { error: 'expected one of admin, lead, qa, developer, agent (unset: anyone may ask)' }).optional(),
@@ -159,6 +200,12 @@ export interface Config {
   uploadMaxBytes: number;
   /** ASSISTANT_MIN_ROLE: the lowest role that may ask aggregate analytics; undefined = anyone */
   assistantMinRole: 'admin' | 'lead' | 'qa' | 'developer' | 'agent' | undefined;
+  /** CUSTOMER_AGENT_LLM: customer replies written by the LLM (needs OPENAI_API_KEY); else templates */
+  customerAgentLlm: boolean;
+  /** SCHEDULER_ENABLED / SCHEDULER_CATCH_UP: cron digests, alerts, validation, retention */
+  scheduler: { enabled: boolean; catchUp: number };
+  /** RETENTION_DAYS: days kept per table; null or absent = kept forever (messages by default) */
+  retentionDays: Partial<Record<RetainableTable, number | null>>;
 }
 
 export class ConfigError extends Error {
@@ -214,5 +261,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     csiWeights: e.CSI_WEIGHTS,
     uploadMaxBytes: e.UPLOAD_MAX_MB * 1024 * 1024,
     assistantMinRole: e.ASSISTANT_MIN_ROLE,
+    customerAgentLlm: e.CUSTOMER_AGENT_LLM,
+    scheduler: { enabled: e.SCHEDULER_ENABLED, catchUp: e.SCHEDULER_CATCH_UP },
+    retentionDays: e.RETENTION_DAYS,
   };
 }

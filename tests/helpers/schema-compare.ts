@@ -329,8 +329,9 @@ function functionDefault(field: DmmfField, fn: { name: string; args: unknown[] }
 
 function expectedDefault(field: DmmfField, ctx: Context): string | null {
   const value = field.default;
-  // @updatedAt is set by the client on every write; Prisma gives the column no default.
-  if (value === undefined || field.isUpdatedAt) return null;
+  // @updatedAt alone gives the column no default (the client sets it on every write); with
+  // @default(now()) as well, Prisma creates DEFAULT CURRENT_TIMESTAMP, which raw SQL inserts rely on.
+  if (value === undefined) return null;
   if (Array.isArray(value)) return `ARRAY[${value.map((v) => literalDefault(field, v, ctx)).join(', ')}]`;
   if (typeof value === 'object') return functionDefault(field, value);
   return literalDefault(field, value, ctx);
