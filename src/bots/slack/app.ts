@@ -15,10 +15,12 @@ import type { AfterQaChange } from '../../db/qa-repo.ts';
 import { qaNotificationHook } from '../../jobs/notifications/qa-notify.ts';
 import { inTransaction } from '../../jobs/queue.ts';
 import type { Logger } from '../../logger.ts';
+import type { MessengerSender } from '../messenger/types.ts';
 import { SHOW_SQL_ACTION, SLACK_ASK_QUEUE, SLACK_ASK_QUEUE_OPTIONS, startAskWorker } from './ask-worker.ts';
 import { registerSlashCommands } from './commands.ts';
 import type { AskRequest, SlackDeps } from './deps.ts';
 import { escapeSlackText, splitText } from './format.ts';
+import { registerHandoff } from './handoff-listeners.ts';
 import { registerAppHome } from './home.ts';
 import { registerQa } from './qa.ts';
 import { FastifyReceiver } from './receiver.ts';
@@ -145,6 +147,7 @@ export function createSlackApp({ config, deps, receiver, qaAfter }: SlackAppOpti
   registerSlashCommands(app, deps);
   registerAppHome(app, deps);
   registerQa(app, deps, qaAfter ? { after: qaAfter } : {});
+  if (config.channels.handoff && deps.messenger) registerHandoff(app, deps, { channel: config.channels.handoff, sender: deps.messenger });
   return { app, ...(socketMode ? { socketMode } : {}) };
 }
 
@@ -159,6 +162,8 @@ export interface SlackServiceOptions {
   concurrency?: number;
   /** the service's QA notification hook; default: one queuing on this channel's own pg-boss */
   qaAfter?: AfterQaChange;
+  /** the Messenger Send API, for replies in HANDOFF_CHANNEL threads (handoff-listeners.ts) */
+  messenger?: MessengerSender;
 }
 
 export interface SlackService {
@@ -201,6 +206,7 @@ export async function startSlack(opts: SlackServiceOptions): Promise<SlackServic
       logger,
       now,
       callerOf: (user) => slackCaller(pool, user, { adminIds: config.adminSlackIds }),
+      ...(opts.messenger ? { messenger: opts.messenger } : {}),
       ask: async (req) => {
         const client = await pool.connect();
         try {

@@ -3,6 +3,7 @@ import type { Assistant } from '../../agents/assistant/assistant.ts';
 import type { Config } from '../../config.ts';
 import type { Caller } from '../../domain/access.ts';
 import type { Logger } from '../../logger.ts';
+import type { MessengerSender } from '../messenger/types.ts';
 
 /** A question for the assistant, answered later (after Slack's 3-second ack) in Slack. */
 export interface AskRequest {
@@ -32,4 +33,6 @@ export interface SlackDeps {
   callerOf(slackUserId: string): Promise<Caller>;
   /** durably queues a question; 'duplicate' when this key was queued before */
   ask(request: AskRequest): Promise<'queued' | 'duplicate'>;
+  /** the Send API: with HANDOFF_CHANNEL set, replies in handoff threads go to customers through it */
+  messenger?: MessengerSender;
 }

@@ -1,0 +1,79 @@
+// `/canned <name> [conversation id]`: sends a MessageTemplate, its {{variables}} filled, to the
+// customer of a handed-off conversation. Slash commands carry no thread, so the conversation is
+// the one given by id, or else the one conversation assigned to the caller; `/canned` alone
+// lists the templates. The sent text is shown in the conversation's thread.
+
+import type { App, RespondFn } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { assignedConversations, cannedTemplate, cannedTemplates, countTemplateUse, loadConversation, type HandoffConversation, type HandoffUser } from '../../db/handoff-repo.ts';
+import { mayAct, mayHandleHandoffs, parseCannedArgs, refusalText, renderTemplate, templateVars } from '../../domain/handoff.ts';
+import type { SlackDeps } from './deps.ts';
+import { escapeSlackText, truncate } from './format.ts';
+import { NEEDS_ROLE, customerLabel } from './handoff-blocks.ts';
+import type { HandoffWork } from './handoff-listeners.ts';
+
+const USAGE = 'Usage: `/canned <name> [conversation id]` sends a template to the customer of the conversation assigned to you (or of the one whose id you give, as shown in its handoff thread). `/canned` alone lists the templates.';
+
+async function listReply(deps: SlackDeps, pageDbId?: number): Promise<string> {
+  const all = await cannedTemplates(deps.pool, pageDbId);
+  if (!all.length) return 'There are no active templates yet (table message_templates).';
+  const lines = all.map((t) => `• \`${escapeSlackText(t.name)}\` — ${escapeSlackText(truncate(t.body.replace(/\s+/g, ' '), 80))}`);
+  return truncate(`${USAGE}\n*Templates:*\n${lines.join('\n')}`, 3000);
+}
+
+/** The conversation a /canned is for: by id, else the caller's one assigned conversation. */
+async function pickConversation(deps: SlackDeps, actor: HandoffUser, id: number | undefined): Promise<HandoffConversation | string> {
+  if (id !== undefined) return (await loadConversation(deps.pool, id)) ?? `There is no conversation ${id}.`;
+  const mine = await assignedConversations(deps.pool, actor.userId);
+  if (mine.length === 1) return mine[0]!;
+  if (!mine.length) return 'You have no handed-off conversation assigned to you. Press *Assign to me* in its thread first, or add its id: `/canned <name> <conversation id>`.';
+  const list = mine.map((c) => `• ${c.id} — ${escapeSlackText(customerLabel(c))}`).join('\n');
+  return `You have ${mine.length} conversations; say which one: \`/canned <name> <conversation id>\`\n${list}`;
+}
+
+async function agentName(client: WebClient, actor: HandoffUser): Promise<string | null> {
+  if (actor.name) return actor.name;
+  try {
+    const u = await client.users.info({ user: actor.slackId });
+    const p = u.user?.profile;
+    return p?.display_name || p?.real_name || u.user?.real_name || null;
+  } catch {
+    return null;
+  }
+}
+
+export function registerCanned(app: App, deps: SlackDeps, work: HandoffWork): void {
+  async function canned(client: WebClient, respond: RespondFn, o: { user: string; text: string; key: string }): Promise<void> {
+    const tell = (text: string) => respond({ response_type: 'ephemeral', text });
+    const args = parseCannedArgs(o.text);
+    if (args.kind === 'bad') return void (await tell(args.reason));
+    const actor = await work.actorOf(o.user);
+    if (!actor || !mayHandleHandoffs(actor.role)) return void (await tell(NEEDS_ROLE.replace('Your reply was', 'Nothing was')));
+    if (args.kind === 'list') return void (await tell(await listReply(deps)));
+    const c = await pickConversation(deps, actor, args.conversationId);
+    if (typeof c === 'string') return void (await tell(c));
+    const allowed = mayAct('canned', actor, c.assignedToId);
+    if (!allowed.ok) return void (await tell(`Nothing was sent: ${allowed.reason}.`));
+    const template = await cannedTemplate(deps.pool, args.name, c.pageDbId);
+    if (!template) return void (await tell(`There is no active template "${escapeSlackText(args.name)}" for this page.\n${await listReply(deps, c.pageDbId)}`));
+    const rendered = renderTemplate(template.body, templateVars({ customerName: c.customerName, pageName: c.pageName, agentName: await agentName(client, actor) }));
+    if (!rendered.ok) return void (await tell(`Nothing was sent: ${escapeSlackText(rendered.reason)}.`));
+    const result = await work.sendAsHuman(client, c, actor, 'canned', o.key, rendered.text, { template: template.name });
+    if (!result || result.status === 'duplicate') return;
+    await countTemplateUse(deps.pool, template.id, result.status === 'sent');
+    if (result.status !== 'sent') return void (await tell(escapeSlackText(refusalText(result))));
+    await work.note(client, c, `<@${o.user}> sent the *${escapeSlackText(template.name)}* template:\n>${escapeSlackText(rendered.text).replace(/\n/g, '\n>')}`);
+    await tell(`:white_check_mark: Sent *${escapeSlackText(template.name)}* to ${escapeSlackText(customerLabel(c))} (conversation ${c.id}).`);
+  }
+
+  app.command('/canned', async ({ command, ack, respond, client }) => {
+    await ack();
+    try {
+      // one invocation, one send: Slack gives each command its own trigger_id
+      await canned(client, respond, { user: command.user_id, text: command.text ?? '', key: `canned:${command.team_id || '-'}:${command.trigger_id}` });
+    } catch (err) {
+      work.log.error({ err, user: command.user_id }, 'handoff: /canned failed');
+      await respond({ response_type: 'ephemeral', text: 'Sorry, that did not work just now. Please try again in a minute.' }).catch(() => {});
+    }
+  });
+}

@@ -1,0 +1,189 @@
+// The handoff thread's listeners: people's replies in a handoff thread go to the customer
+// through the Send API; Assign to me / Transfer / Resume bot / Block customer change who has
+// the conversation. Every change is checked and audited by changeHandoff (handoff-repo.ts);
+// the thread says what happened. `/canned` lives in handoff-canned.ts.
+
+import type { App, BlockAction, ButtonAction, RespondFn, UsersSelectAction } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { audit, blockCustomer, changeHandoff, conversationByThread, handoffUser, type HandoffConversation, type HandoffUser } from '../../db/handoff-repo.ts';
+import { mayAct, mayHandleHandoffs, refusalText, threadReply, type HandoffAction } from '../../domain/handoff.ts';
+import type { MessengerSender, SendResult } from '../messenger/types.ts';
+import type { SlackDeps } from './deps.ts';
+import { escapeSlackText } from './format.ts';
+import { HANDOFF_ACTION, NEEDS_ROLE, conversationOfBlockId, mention } from './handoff-blocks.ts';
+import { registerCanned } from './handoff-canned.ts';
+import { refreshParent } from './handoff.ts';
+
+export interface HandoffSlackOptions {
+  /** HANDOFF_CHANNEL */
+  channel: string;
+  sender: MessengerSender;
+}
+
+interface ThreadMessage {
+  subtype?: string;
+  bot_id?: string;
+  edited?: unknown;
+  user?: string;
+  text?: string;
+  ts: string;
+  thread_ts?: string;
+  channel: string;
+}
+
+/** The work behind the listeners, shared with /canned. */
+export function handoffWork(deps: SlackDeps, opts: HandoffSlackOptions) {
+  const log = deps.logger.child({ component: 'handoff' });
+  const timeZone = deps.config.businessTimezone;
+  const actorOf = (slackId: string) => handoffUser(deps.pool, slackId, deps.config.adminSlackIds);
+
+  /** A note everyone in the thread sees. */
+  async function note(client: WebClient, c: Pick<HandoffConversation, 'channel' | 'threadTs'>, text: string): Promise<void> {
+    if (!c.channel || !c.threadTs) return;
+    await client.chat.postMessage({ channel: c.channel, thread_ts: c.threadTs, text }).catch((err: unknown) => log.error({ err }, 'handoff: thread note failed'));
+  }
+
+  async function whisper(client: WebClient, c: Pick<HandoffConversation, 'channel' | 'threadTs'>, user: string, text: string): Promise<void> {
+    if (!c.channel) return;
+    await client.chat
+      .postEphemeral({ channel: c.channel, user, text, ...(c.threadTs ? { thread_ts: c.threadTs } : {}) })
+      .catch((err: unknown) => log.error({ err, user }, 'handoff: ephemeral note failed'));
+  }
+
+  async function refresh(client: WebClient, c: HandoffConversation): Promise<void> {
+    await refreshParent({ pool: deps.pool, slack: client, now: deps.now(), timeZone }, c).catch((err: unknown) => log.error({ err, conversationId: c.id }, 'handoff: updating the thread parent failed'));
+  }
+
+  /**
+   * Sends a person's text to the customer under `key` (the same key is sent at most once), then
+   * records that a human has the conversation. A repeated delivery ('duplicate') does nothing more.
+   */
+  async function sendAsHuman(client: WebClient, c: HandoffConversation, actor: HandoffUser, action: 'reply' | 'canned', key: string, text: string, details: Record<string, unknown>): Promise<SendResult | undefined> {
+    if (!c.psid) {
+      await note(client, c, 'Not sent: this conversation has no Messenger customer to answer.');
+      return undefined;
+    }
+    let result: SendResult;
+    try {
+      result = await opts.sender.send({ key, pageId: c.fbPageId, psid: c.psid, conversationId: c.id, sender: 'human', text });
+    } catch (err) {
+      log.error({ err, conversationId: c.id, key }, 'handoff: send failed');
+      await note(client, c, `${mention(actor.slackId)}'s message could not be sent just now (Messenger did not answer). Please send it again.`);
+      return undefined;
+    }
+    if (result.status === 'duplicate') {
+      log.info({ conversationId: c.id, key }, 'handoff: repeated delivery, already sent');
+      return result;
+    }
+    const changed = await changeHandoff(deps.pool, { conversationId: c.id, actor, action, details: { ...details, key, result: result.status } });
+    if (changed.ok && (changed.before.state !== changed.after.state || changed.before.assignedToId !== changed.after.assignedToId)) await refresh(client, changed.conversation);
+    if (result.status === 'refused' || result.status === 'failed') await note(client, c, `${mention(actor.slackId)}: ${escapeSlackText(refusalText(result))}`);
+    return result;
+  }
+
+  /** A message in a handoff thread: a person's reply to the customer, a note, or nothing of ours. */
+  async function onThreadMessage(client: WebClient, m: ThreadMessage, eventId: string): Promise<void> {
+    // people's new messages only: not bots (our own notes included), edits, joins or file shares
+    if (m.channel !== opts.channel || !m.thread_ts || m.thread_ts === m.ts) return;
+    if (m.subtype !== undefined || m.bot_id !== undefined || m.edited !== undefined || typeof m.user !== 'string') return;
+    const c = await conversationByThread(deps.pool, m.channel, m.thread_ts);
+    if (!c) return;
+    const reply = threadReply(m.text ?? '');
+    if (reply.kind !== 'send') return;
+    const actor = await actorOf(m.user);
+    if (!actor || !mayHandleHandoffs(actor.role)) {
+      log.warn({ user: m.user, conversationId: c.id }, 'handoff: reply by a user without a role, not sent');
+      await audit(deps.pool, { actorId: actor?.userId ?? null, action: 'handoff.reply.refused', target: `conversation:${c.id}`, details: { slackId: m.user, role: actor?.role ?? null, ts: m.ts, eventId } });
+      return whisper(client, c, m.user, NEEDS_ROLE);
+    }
+    const allowed = mayAct('reply', actor, c.assignedToId);
+    if (!allowed.ok) return whisper(client, c, m.user, `Your reply was *not* sent: ${allowed.reason}.`);
+    const result = await sendAsHuman(client, c, actor, 'reply', `human:${m.channel}:${m.ts}`, reply.text, { ts: m.ts, eventId });
+    if (result?.status === 'sent') await whisper(client, c, m.user, ':white_check_mark: Sent to the customer.');
+  }
+
+  /** A button or the Transfer menu on a thread's parent message. */
+  async function onAction(client: WebClient, respond: RespondFn, user: string, action: HandoffAction, conversationId: number, transferTo?: string): Promise<void> {
+    const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+    const actor = await actorOf(user);
+    if (!actor || !mayHandleHandoffs(actor.role)) return void (await tell('Nothing changed: only support agents, team leads and admins act on handed-off conversations. Ask an admin: `/pulse role @you agent`.'));
+    let target: HandoffUser | undefined;
+    if (action === 'transfer') {
+      target = transferTo ? await actorOf(transferTo) : undefined;
+      if (!target || !mayHandleHandoffs(target.role)) return void (await tell(`Nothing changed: ${transferTo ? `<@${transferTo}>` : 'that person'} cannot take customer conversations (support agents, team leads and admins can).`));
+    }
+    const changed = await changeHandoff(deps.pool, { conversationId, actor, action, ...(target ? { transferTo: target.userId, details: { toSlackId: target.slackId } } : {}) });
+    if (!changed.ok) return void (await tell(`Nothing changed: ${changed.reason}.`));
+    const c = changed.conversation;
+    if (action === 'block' && c.customerId !== null) {
+      const blocked = await blockCustomer(deps.pool, c.customerId, `blocked in Slack by ${user}`);
+      if (!blocked) return void (await tell('This customer was already blocked.'));
+      c.blocked = true;
+    }
+    const same = changed.before.state === changed.after.state && changed.before.assignedToId === changed.after.assignedToId;
+    if (same && action !== 'block') return void (await tell('Nothing to change: it already is that way.'));
+    await refresh(client, c);
+    const who = mention(user);
+    const text: Record<HandoffAction, string> = {
+      assign_self: `${who} took this conversation. The bot stays silent.`,
+      transfer: `${who} transferred this conversation to ${mention(target?.slackId ?? null)}.`,
+      resume: `${who} gave this conversation back to the bot. It answers the customer's next message; reply here to take it back.`,
+      block: `${who} blocked this customer: the bot ignores their messages from now on (they are still stored and flagged).`,
+      reply: '',
+      canned: '',
+    };
+    await note(client, c, text[action]);
+    log.info({ conversationId, action, user }, 'handoff: action');
+  }
+
+  return { actorOf, note, whisper, sendAsHuman, onThreadMessage, onAction, log };
+}
+
+export type HandoffWork = ReturnType<typeof handoffWork>;
+
+const conversationOf = (body: BlockAction, action: { value?: string }): number | undefined => {
+  const fromValue = Number(action.value);
+  if (Number.isInteger(fromValue) && fromValue > 0) return fromValue;
+  const blockId = (body.actions[0] as { block_id?: string } | undefined)?.block_id;
+  return conversationOfBlockId(blockId);
+};
+
+/** Registers the thread listener, the parent message's buttons and `/canned`. */
+export function registerHandoff(app: App, deps: SlackDeps, opts: HandoffSlackOptions): void {
+  const work = handoffWork(deps, opts);
+
+  app.event('message', async ({ event, body, client }) => {
+    await work.onThreadMessage(client, event as ThreadMessage, String(body.event_id));
+  });
+
+  const button = (actionId: string, action: HandoffAction) =>
+    app.action<BlockAction>(actionId, async ({ ack, body, action: a, client, respond }) => {
+      await ack();
+      const id = conversationOf(body, a as ButtonAction);
+      if (!id) return;
+      try {
+        await work.onAction(client, respond, body.user.id, action, id);
+      } catch (err) {
+        work.log.error({ err, conversationId: id, action }, 'handoff: action failed');
+        await respond({ response_type: 'ephemeral', replace_original: false, text: 'Sorry, that did not work just now. Nothing was changed.' }).catch(() => {});
+      }
+    });
+  button(HANDOFF_ACTION.assign, 'assign_self');
+  button(HANDOFF_ACTION.resume, 'resume');
+  button(HANDOFF_ACTION.block, 'block');
+
+  app.action<BlockAction>(HANDOFF_ACTION.transfer, async ({ ack, body, action, client, respond }) => {
+    await ack();
+    const a = action as UsersSelectAction;
+    const id = conversationOfBlockId(a.block_id);
+    if (!id) return;
+    try {
+      await work.onAction(client, respond, body.user.id, 'transfer', id, a.selected_user);
+    } catch (err) {
+      work.log.error({ err, conversationId: id }, 'handoff: transfer failed');
+      await respond({ response_type: 'ephemeral', replace_original: false, text: 'Sorry, that did not work just now. Nothing was changed.' }).catch(() => {});
+    }
+  });
+
+  registerCanned(app, deps, work);
+}

@@ -1,0 +1,230 @@
+// Handed-off conversations in SQL: the conversation with its page, customer and assignee, its
+// recent history, state changes under a row lock (checked by the rules in domain/handoff.ts and
+// audited in the same transaction), blocking a customer, and the canned templates.
+
+import type pg from 'pg';
+import { isRole, type Role } from '../domain/access.ts';
+import { afterAction, mayAct, type HandoffAction, type HandoffState, type HandoffStatus, type HistoryLine } from '../domain/handoff.ts';
+import { slackCaller } from './users-repo.ts';
+
+type Db = pg.Pool | pg.ClientBase;
+
+export interface HandoffConversation {
+  id: number;
+  pageDbId: number;
+  /** Messenger page id (pages.fb_page_id), what the Send API is addressed with */
+  fbPageId: string;
+  pageName: string | null;
+  customerId: number | null;
+  psid: string | null;
+  customerName: string | null;
+  blocked: boolean;
+  customerLastMessageAt: Date | null;
+  state: HandoffState;
+  reason: string | null;
+  handoffAt: Date | null;
+  channel: string | null;
+  threadTs: string | null;
+  assignedToId: number | null;
+  assigneeSlackId: string | null;
+  assigneeName: string | null;
+}
+
+const SELECT = `
+  SELECT c.id, c.page_id AS "pageDbId", p.fb_page_id AS "fbPageId", p.name AS "pageName",
+         c.customer_id AS "customerId", cu.psid, cu.name AS "customerName", coalesce(cu.blocked, false) AS blocked,
+         cu.last_message_at AS "customerLastMessageAt", c.handoff_state::text AS state, c.handoff_reason AS reason,
+         c.handoff_at AS "handoffAt", c.handoff_channel AS channel, c.handoff_thread_ts AS "threadTs",
+         c.assigned_to_id AS "assignedToId", u.external_id AS "assigneeSlackId", u.name AS "assigneeName"
+    FROM conversations c
+    JOIN pages p ON p.id = c.page_id
+    LEFT JOIN customers cu ON cu.id = c.customer_id
+    LEFT JOIN users u ON u.id = c.assigned_to_id`;
+
+export async function loadConversation(db: Db, id: number): Promise<HandoffConversation | undefined> {
+  const { rows } = await db.query<HandoffConversation>(`${SELECT} WHERE c.id = $1`, [id]);
+  return rows[0];
+}
+
+/** The conversation a Slack thread mirrors, if any. */
+export async function conversationByThread(db: Db, channel: string, threadTs: string): Promise<HandoffConversation | undefined> {
+  const { rows } = await db.query<HandoffConversation>(`${SELECT} WHERE c.handoff_channel = $1 AND c.handoff_thread_ts = $2`, [channel, threadTs]);
+  return rows[0];
+}
+
+/** Conversations with humans (waiting or human) assigned to `userId`, most recent first. */
+export async function assignedConversations(db: Db, userId: number): Promise<HandoffConversation[]> {
+  const { rows } = await db.query<HandoffConversation>(
+    `${SELECT} WHERE c.assigned_to_id = $1 AND c.handoff_state <> 'bot' ORDER BY c.last_message_at DESC NULLS LAST, c.id DESC LIMIT 20`,
+    [userId],
+  );
+  return rows;
+}
+
+const FROM: Record<string, HistoryLine['from']> = { customer: 'customer', bot: 'bot', human_agent: 'human' };
+
+/** The last `limit` messages with text or attachments, oldest first. */
+export async function recentHistory(db: Db, conversationId: number, limit = 10): Promise<HistoryLine[]> {
+  const { rows } = await db.query<{ kind: string; text: string | null; attachments: unknown; at: Date }>(
+    `SELECT sender_kind::text AS kind, text, attachments, social_create_time AS at
+       FROM messages WHERE conversation_id = $1 ORDER BY social_create_time DESC, id DESC LIMIT $2`,
+    [conversationId, limit],
+  );
+  return rows.reverse().map((r) => ({
+    from: FROM[r.kind] ?? 'customer',
+    text: r.text ?? (r.attachments ? '(attachment)' : ''),
+    at: r.at,
+  }));
+}
+
+/**
+ * Runs `fn` in a transaction holding this conversation's handoff lock: two open() calls for one
+ * conversation (a retried job, two workers) run one after the other, so only one posts a
+ * thread. An advisory lock, not a row lock, so the Messenger worker's own updates of the row
+ * are not held up while Slack answers.
+ */
+export async function withHandoffLock<T>(pool: pg.Pool, conversationId: number, fn: (c: pg.ClientBase) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('handoff'), $1)`, [conversationId]);
+    const out = await fn(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** Hands the conversation to humans (waiting, nobody assigned) when it is with the bot; records the thread. */
+export async function markHandedOff(db: Db, id: number, o: { reason: string; at: Date; channel: string; threadTs: string }): Promise<void> {
+  await db.query(
+    `UPDATE conversations SET handoff_channel = $2, handoff_thread_ts = $3,
+            handoff_reason = CASE WHEN handoff_state = 'bot' THEN $4 ELSE handoff_reason END,
+            handoff_at = CASE WHEN handoff_state = 'bot' THEN $5 ELSE handoff_at END,
+            assigned_to_id = CASE WHEN handoff_state = 'bot' THEN NULL ELSE assigned_to_id END,
+            handoff_state = CASE WHEN handoff_state = 'bot' THEN 'waiting'::"HandoffState" ELSE handoff_state END,
+            updated_at = now()
+      WHERE id = $1`,
+    [id, o.channel, o.threadTs, o.reason, o.at],
+  );
+}
+
+export async function audit(db: Db, e: { actorId: number | null; action: string; target: string; details: Record<string, unknown> }): Promise<void> {
+  await db.query(`INSERT INTO audit_logs (actor_id, action, target, details) VALUES ($1, $2, $3, $4)`, [e.actorId, e.action, e.target, JSON.stringify(e.details)]);
+}
+
+export interface HandoffUser {
+  userId: number;
+  role: Role;
+  slackId: string;
+  name: string | null;
+}
+
+/**
+ * The recorded user behind a Slack id, without recording a new one: someone the service has
+ * never seen has no role here. ADMIN_SLACK_IDS are admins from their first request on.
+ */
+export async function handoffUser(pool: pg.Pool, slackId: string, adminIds: readonly string[]): Promise<HandoffUser | undefined> {
+  if (adminIds.includes(slackId)) {
+    const c = await slackCaller(pool, slackId, { adminIds });
+    return { userId: c.userId!, role: c.role, slackId, name: null };
+  }
+  const { rows } = await pool.query<{ id: number; role: string; name: string | null }>(
+    `SELECT id, role::text AS role, name FROM users WHERE platform = 'slack' AND external_id = $1`,
+    [slackId],
+  );
+  const r = rows[0];
+  return r && isRole(r.role) ? { userId: r.id, role: r.role, slackId, name: r.name } : undefined;
+}
+
+export type ChangeResult =
+  | { ok: true; before: HandoffStatus; after: HandoffStatus; conversation: HandoffConversation }
+  | { ok: false; reason: string };
+
+/**
+ * One person's action on a conversation: the permission is checked against the row as it is
+ * now (locked), the new state written and the action audited, all in one transaction.
+ */
+export async function changeHandoff(
+  pool: pg.Pool,
+  input: { conversationId: number; actor: HandoffUser; action: HandoffAction; transferTo?: number; details?: Record<string, unknown> },
+): Promise<ChangeResult> {
+  const { conversationId: id, actor, action } = input;
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const { rows } = await client.query<{ state: HandoffState; assignedToId: number | null }>(
+      `SELECT handoff_state::text AS state, assigned_to_id AS "assignedToId" FROM conversations WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
+    const row = rows[0];
+    const target = `conversation:${id}`;
+    if (!row) {
+      await client.query('ROLLBACK');
+      return { ok: false, reason: `conversation ${id} does not exist` };
+    }
+    const allowed = mayAct(action, actor, row.assignedToId);
+    if (!allowed.ok) {
+      await audit(client, { actorId: actor.userId, action: `handoff.${action}.refused`, target, details: { slackId: actor.slackId, role: actor.role, reason: allowed.reason, ...input.details } });
+      await client.query('COMMIT');
+      return allowed;
+    }
+    const before: HandoffStatus = { state: row.state, assignedToId: row.assignedToId };
+    const after = afterAction(before, action, actor.userId, input.transferTo);
+    await client.query(
+      `UPDATE conversations SET handoff_state = $2::"HandoffState", assigned_to_id = $3,
+              unsure_streak = CASE WHEN $2 = 'bot' THEN 0 ELSE unsure_streak END, updated_at = now()
+        WHERE id = $1`,
+      [id, after.state, after.assignedToId],
+    );
+    await audit(client, { actorId: actor.userId, action: `handoff.${action}`, target, details: { slackId: actor.slackId, from: before, to: after, ...input.details } });
+    const conversation = (await loadConversation(client, id))!;
+    await client.query('COMMIT');
+    return { ok: true, before, after, conversation };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** Blocks the conversation's customer (the bot then ignores and flags their messages). False when already blocked. */
+export async function blockCustomer(db: Db, customerId: number, reason: string): Promise<boolean> {
+  const { rowCount } = await db.query(`UPDATE customers SET blocked = true, blocked_reason = $2 WHERE id = $1 AND NOT blocked`, [customerId, reason]);
+  return (rowCount ?? 0) > 0;
+}
+
+export interface CannedTemplate {
+  id: number;
+  name: string;
+  body: string;
+  messageType: string;
+}
+
+/** Active templates usable on a page (the page's own and the shared ones), by name. */
+export async function cannedTemplates(db: Db, pageDbId?: number): Promise<CannedTemplate[]> {
+  const { rows } = await db.query<CannedTemplate>(
+    `SELECT id, name, body, message_type AS "messageType" FROM message_templates
+      WHERE active AND (page_id IS NULL OR $1::int IS NULL OR page_id = $1) ORDER BY name LIMIT 100`,
+    [pageDbId ?? null],
+  );
+  return rows;
+}
+
+export async function cannedTemplate(db: Db, name: string, pageDbId: number): Promise<CannedTemplate | undefined> {
+  const { rows } = await db.query<CannedTemplate>(
+    `SELECT id, name, body, message_type AS "messageType" FROM message_templates
+      WHERE active AND lower(name) = lower($1) AND (page_id IS NULL OR page_id = $2)`,
+    [name, pageDbId],
+  );
+  return rows[0];
+}
+
+export async function countTemplateUse(db: Db, id: number, sent: boolean): Promise<void> {
+  await db.query(`UPDATE message_templates SET usage_count = usage_count + 1, success_count = success_count + $2::int, updated_at = now() WHERE id = $1`, [id, sent ? 1 : 0]);
+}
