@@ -1,0 +1,180 @@
+import type pg from 'pg';
+import type { Config } from '../../config.ts';
+import { insertErrorLog } from '../../db/errors-repo.ts';
+import { claimSend, customerWindow, markFailed, markSent } from '../../db/messenger-sends-repo.ts';
+import {
+  backoffMs,
+  classifyGraphError,
+  describeGraphError,
+  mayAct,
+  ourMetadata,
+  planSend,
+  TokenBucket,
+  type GraphError,
+} from '../../domain/messenger/policy.ts';
+import type { Logger } from '../../logger.ts';
+import type { MessengerSender, QuickReply, SendRequest, SendResult } from './types.ts';
+
+// The Send API (POST {MESSENGER_API_URL}/me/messages with the page's token). Order of work:
+// window policy (refuse before calling Meta), the send-log row under the idempotency key
+// (a taken key is a duplicate: nothing is called), the page's rate limit, the call with
+// retries for transient errors, then the outcome in messenger_sends (and the message in
+// `messages`), or ErrorLog for a permanent failure. Sender actions (typing_on...) are not
+// logged: repeating one is harmless.
+
+/** Default per-page rate: well under what Meta throttles (code 613), bursts of a second's worth. */
+export const DEFAULT_RATE_PER_PAGE = 50;
+export const DEFAULT_MAX_ATTEMPTS = 4;
+const MAX_TEXT = 2000; // Meta's limit for message.text
+const MAX_QUICK_REPLIES = 13;
+const MAX_QUICK_TITLE = 20;
+const TIMEOUT_MS = 10_000;
+
+export interface SenderDeps {
+  pool: pg.Pool;
+  config: Pick<Config, 'messenger'>;
+  logger: Logger;
+  fetch?: typeof fetch;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  ratePerPage?: number;
+  maxAttempts?: number;
+}
+
+type CallOutcome = { ok: true; messageId?: string } | { ok: false; error: GraphError };
+
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+const quickReplies = (qs: QuickReply[]) =>
+  qs.slice(0, MAX_QUICK_REPLIES).map((q) => ({ content_type: 'text', title: clip(q.title, MAX_QUICK_TITLE), payload: q.payload }));
+
+export function createMessengerSender(deps: SenderDeps): MessengerSender {
+  const doFetch = deps.fetch ?? fetch;
+  const now = deps.now ?? (() => new Date());
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const random = deps.random ?? Math.random;
+  const rate = deps.ratePerPage ?? DEFAULT_RATE_PER_PAGE;
+  const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const buckets = new Map<string, TokenBucket>();
+  const log = deps.logger.child({ component: 'messenger-send' });
+  const apiUrl = deps.config.messenger.apiUrl.replace(/\/+$/, '');
+
+  async function call(token: string, body: Record<string, unknown>): Promise<CallOutcome> {
+    let bucket = buckets.get(token);
+    if (!bucket) buckets.set(token, (bucket = new TokenBucket(rate, rate, Date.now())));
+    const wait = bucket.take(Date.now());
+    if (wait > 0) await sleep(wait);
+    let res: Response;
+    try {
+      res = await doFetch(`${apiUrl}/me/messages?access_token=${encodeURIComponent(token)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+    } catch (err) {
+      return { ok: false, error: { status: 0, message: (err as Error).message } };
+    }
+    const json = (await res.json().catch(() => ({}))) as { message_id?: string; error?: { code?: number; error_subcode?: number; message?: string } };
+    if (res.ok && !json.error) return { ok: true, ...(json.message_id ? { messageId: json.message_id } : {}) };
+    const e = json.error ?? {};
+    return { ok: false, error: { status: res.status, ...(e.code !== undefined ? { code: e.code } : {}), ...(e.error_subcode !== undefined ? { subcode: e.error_subcode } : {}), message: e.message ?? res.statusText } };
+  }
+
+  /** Transient errors are retried with backoff; returns the last outcome and the attempts made. */
+  async function callWithRetries(token: string, body: Record<string, unknown>): Promise<{ outcome: CallOutcome; attempts: number }> {
+    let outcome: CallOutcome = { ok: false, error: { status: 0 } };
+    let attempt = 0;
+    while (attempt < maxAttempts) {
+      outcome = await call(token, body);
+      attempt++;
+      if (outcome.ok || classifyGraphError(outcome.error) === 'permanent') break;
+      if (attempt < maxAttempts) await sleep(backoffMs(attempt - 1, random()));
+    }
+    return { outcome, attempts: attempt };
+  }
+
+  async function senderAction(req: SendRequest, token: string, lastMessageAt: Date | null): Promise<SendResult> {
+    if (!mayAct(lastMessageAt, now())) return { status: 'refused', reason: 'outside the 24-hour window' };
+    const outcome = await call(token, { recipient: { id: req.psid }, sender_action: req.senderAction });
+    if (outcome.ok) return { status: 'sent' };
+    log.warn({ pageId: req.pageId, error: outcome.error }, `messenger: ${req.senderAction} failed`);
+    return { status: 'failed', ...codes(outcome.error), reason: describeGraphError(outcome.error) };
+  }
+
+  return {
+    async send(req: SendRequest): Promise<SendResult> {
+      const token = deps.config.messenger.pageTokens.get(req.pageId);
+      if (!token) return { status: 'refused', reason: `no page token for page ${req.pageId} in MESSENGER_PAGE_TOKENS` };
+      const window = await customerWindow(deps.pool, req.pageId, req.psid);
+      const lastMessageAt = window?.lastMessageAt ?? null;
+      if (req.senderAction) return senderAction(req, token, lastMessageAt);
+      if (!req.text && !req.quickReplies?.length) return { status: 'refused', reason: 'nothing to send (no text)' };
+
+      const plan = planSend(req.sender, lastMessageAt, now());
+      if (!plan.ok) return { status: 'refused', reason: plan.reason };
+      const text = clip(req.text ?? '', MAX_TEXT);
+      const message: Record<string, unknown> = { text, metadata: ourMetadata(req.sender, req.key) };
+      if (req.quickReplies?.length) message.quick_replies = quickReplies(req.quickReplies);
+      const body: Record<string, unknown> = { recipient: { id: req.psid }, messaging_type: plan.messagingType, message };
+      if (plan.tag) body.tag = plan.tag;
+
+      const id = await claimSend(deps.pool, {
+        key: req.key,
+        pageId: req.pageId,
+        psid: req.psid,
+        conversationId: req.conversationId ?? null,
+        sender: req.sender,
+        messagingType: plan.messagingType,
+        tag: plan.tag ?? null,
+        text,
+        payload: body,
+      });
+      if (id === undefined) return { status: 'duplicate' };
+
+      const { outcome, attempts } = await callWithRetries(token, body);
+      if (outcome.ok) {
+        await markSent(deps.pool, id, {
+          mid: outcome.messageId ?? null,
+          attempts,
+          conversationId: req.conversationId ?? null,
+          senderKind: req.sender === 'bot' ? 'bot' : 'human_agent',
+          text,
+          at: now(),
+        });
+        return { status: 'sent', ...(outcome.messageId ? { messageId: outcome.messageId } : {}) };
+      }
+      const reason = describeGraphError(outcome.error);
+      await markFailed(deps.pool, id, { attempts, ...codes(outcome.error), error: reason });
+      await insertErrorLog(deps.pool, {
+        source: 'messenger',
+        message: `Send API refused a ${req.sender} message to ${req.psid} on page ${req.pageId}: ${reason}`,
+        context: { key: req.key, pageId: req.pageId, psid: req.psid, conversationId: req.conversationId ?? null, attempts, error: outcome.error },
+      }).catch((err: unknown) => log.error({ err }, 'messenger: could not write ErrorLog'));
+      log.warn({ key: req.key, error: outcome.error, attempts }, `messenger: send failed (${reason})`);
+      return { status: 'failed', ...codes(outcome.error), reason };
+    },
+  };
+}
+
+const codes = (e: GraphError) => ({ ...(e.code !== undefined ? { code: e.code } : {}), ...(e.subcode !== undefined ? { subcode: e.subcode } : {}) });
+
+/** Best effort: the customer's name from the user profile API, or undefined. */
+export async function lookupProfileName(
+  deps: Pick<SenderDeps, 'config' | 'fetch'>,
+  pageId: string,
+  psid: string,
+): Promise<string | undefined> {
+  const token = deps.config.messenger.pageTokens.get(pageId);
+  if (!token) return undefined;
+  const url = `${deps.config.messenger.apiUrl.replace(/\/+$/, '')}/${encodeURIComponent(psid)}?fields=first_name,last_name,profile_pic&access_token=${encodeURIComponent(token)}`;
+  try {
+    const res = await (deps.fetch ?? fetch)(url, { signal: AbortSignal.timeout(5_000) });
+    if (!res.ok) return undefined;
+    const p = (await res.json()) as { first_name?: string; last_name?: string };
+    const name = [p.first_name, p.last_name].filter((s) => typeof s === 'string' && s.trim()).join(' ').trim();
+    return name || undefined;
+  } catch {
+    return undefined;
+  }
+}

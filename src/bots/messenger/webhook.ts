@@ -1,0 +1,65 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { parseWebhookBody } from '../../domain/messenger/events.ts';
+import type { MessengerStore } from '../../db/messenger-repo.ts';
+import { sameToken, verifySignature } from './signature.ts';
+
+// GET /webhooks/messenger: Meta's subscription check. POST: page events, verified over the
+// raw bytes, stored durably, then 200. Nothing is answered 200 before it is stored: when the
+// database is unreachable the answer is 503 and Meta delivers the batch again.
+//
+// The plugin swaps Fastify's JSON parser for a raw-Buffer one; register it encapsulated
+// (never with fastify-plugin), so every other route keeps its own parsers.
+
+export const MESSENGER_WEBHOOK_PATH = '/webhooks/messenger';
+const BODY_LIMIT = 1024 * 1024;
+
+export interface WebhookOptions {
+  appSecret: string;
+  verifyToken: string;
+  store: MessengerStore;
+  /** after a successful store (wakes the reply worker in this process) */
+  onStored?: () => void;
+}
+
+export function messengerWebhook(opts: WebhookOptions): FastifyPluginAsync {
+  return async (fastify) => {
+    fastify.removeAllContentTypeParsers();
+    fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
+
+    fastify.get(MESSENGER_WEBHOOK_PATH, async (req, reply) => {
+      const q = req.query as Record<string, unknown>;
+      if (q['hub.mode'] === 'subscribe' && sameToken(opts.verifyToken, q['hub.verify_token']) && typeof q['hub.challenge'] === 'string') {
+        return reply.code(200).type('text/plain; charset=utf-8').send(q['hub.challenge']);
+      }
+      req.log.warn({ component: 'messenger', mode: q['hub.mode'] }, 'messenger: webhook verification refused');
+      return reply.code(403).send({ error: 'FORBIDDEN', message: 'verification token mismatch', requestId: req.id });
+    });
+
+    fastify.post(MESSENGER_WEBHOOK_PATH, (req, reply) => handlePost(opts, req, reply));
+  };
+}
+
+async function handlePost(opts: WebhookOptions, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  const check = verifySignature(opts.appSecret, raw, req.headers['x-hub-signature-256']);
+  if (!check.ok) {
+    req.log.warn({ component: 'messenger', reason: check.reason }, `messenger: request refused (${check.reason} signature)`);
+    return reply.code(check.reason === 'missing' ? 401 : 403).send({ error: 'UNAUTHORIZED', message: 'invalid X-Hub-Signature-256', requestId: req.id });
+  }
+  let parsed;
+  try {
+    parsed = parseWebhookBody(JSON.parse(raw.toString('utf8')));
+  } catch (err) {
+    return reply.code(400).send({ error: 'BAD_REQUEST', message: `not a Messenger page webhook: ${(err as Error).message}`, requestId: req.id });
+  }
+  for (const i of parsed.ignored) req.log.debug({ component: 'messenger', reason: i.reason }, 'messenger: event ignored');
+  try {
+    const result = await opts.store.store(parsed.events);
+    if (result.duplicates > 0) req.log.debug({ component: 'messenger', duplicates: result.duplicates }, 'messenger: duplicate events ignored');
+  } catch (err) {
+    req.log.error({ err, component: 'messenger' }, 'messenger: storing events failed; answering 503 so Meta resends');
+    return reply.code(503).send({ error: 'UNAVAILABLE', message: 'events could not be stored, retry later', requestId: req.id });
+  }
+  if (parsed.events.length > 0) opts.onStored?.();
+  return reply.code(200).type('text/plain; charset=utf-8').send('EVENT_RECEIVED');
+}

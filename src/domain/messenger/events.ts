@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+
+// Meta's webhook body for pages, read into flat events. `entry[]` and `messaging[]` both batch:
+// one POST may carry several pages' entries, each with several events. Anything we do not
+// understand is returned as `ignored` (with why) instead of failing the whole delivery.
+
+export type EventKind = 'message' | 'quick_reply' | 'postback' | 'attachment' | 'echo' | 'delivery' | 'read';
+
+/** Kinds the reply worker reacts to (a customer wrote or tapped something). */
+export const REPLY_KINDS: readonly EventKind[] = ['message', 'quick_reply', 'postback', 'attachment'];
+
+export interface Attachment {
+  type: string;
+  url?: string;
+  title?: string;
+}
+
+export interface MessengerEvent {
+  /** unique per event: the mid for messages and echoes, a deterministic key otherwise */
+  key: string;
+  kind: EventKind;
+  pageId: string;
+  /** the customer (for echoes: the recipient) */
+  psid: string;
+  /** Meta's timestamp (ms): the order of events, never their arrival */
+  timestamp: number;
+  /** present for messages, quick replies, attachments, postbacks (when Meta gives one) and echoes */
+  mid?: string;
+  text?: string;
+  payload?: string;
+  attachments: Attachment[];
+  /** echoes only: the app that sent it and the metadata it attached */
+  appId?: string;
+  metadata?: string;
+  /** the event object as Meta sent it */
+  raw: Record<string, unknown>;
+}
+
+export interface ParsedBody {
+  events: MessengerEvent[];
+  ignored: { reason: string }[];
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+const shortHash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
+
+function attachmentsOf(v: unknown): Attachment[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter(isObject).map((a) => {
+    const payload = isObject(a.payload) ? a.payload : {};
+    const url = str(payload.url) ?? str(a.url);
+    const title = str(a.title);
+    return { type: str(a.type) ?? 'unknown', ...(url ? { url } : {}), ...(title ? { title } : {}) };
+  });
+}
+
+/** One `messaging[]` item of page `pageId`, or why it is ignored. */
+export function parseMessaging(pageId: string, m: Record<string, unknown>, entryTime: number | undefined): MessengerEvent | { reason: string } {
+  const sender = isObject(m.sender) ? str(m.sender.id) : undefined;
+  const recipient = isObject(m.recipient) ? str(m.recipient.id) : undefined;
+  const timestamp = num(m.timestamp);
+
+  if (isObject(m.message)) {
+    const msg = m.message;
+    const mid = str(msg.mid);
+    if (!mid) return { reason: 'message without mid' };
+    if (timestamp === undefined) return { reason: 'message without timestamp' };
+    const attachments = attachmentsOf(msg.attachments);
+    const text = str(msg.text);
+    if (msg.is_echo === true) {
+      // sent by the page: the customer is the recipient
+      if (!recipient) return { reason: 'echo without recipient' };
+      const appId = str(msg.app_id);
+      const metadata = str(msg.metadata);
+      return { key: mid, kind: 'echo', pageId, psid: recipient, timestamp, mid, ...(text ? { text } : {}), attachments, ...(appId ? { appId } : {}), ...(metadata ? { metadata } : {}), raw: m };
+    }
+    if (!sender) return { reason: 'message without sender' };
+    const quick = isObject(msg.quick_reply) ? str(msg.quick_reply.payload) : undefined;
+    const kind: EventKind = quick !== undefined ? 'quick_reply' : text === undefined && attachments.length > 0 ? 'attachment' : 'message';
+    return { key: mid, kind, pageId, psid: sender, timestamp, mid, ...(text ? { text } : {}), ...(quick !== undefined ? { payload: quick } : {}), attachments, raw: m };
+  }
+
+  if (isObject(m.postback)) {
+    if (!sender) return { reason: 'postback without sender' };
+    if (timestamp === undefined) return { reason: 'postback without timestamp' };
+    const pb = m.postback;
+    const payload = str(pb.payload) ?? '';
+    const title = str(pb.title);
+    const mid = str(pb.mid);
+    // Older API versions give postbacks no mid: the key is what identifies the tap.
+    const key = mid ?? `postback:${pageId}:${sender}:${timestamp}:${shortHash(payload)}`;
+    return { key, kind: 'postback', pageId, psid: sender, timestamp, ...(mid ? { mid } : {}), ...(title ? { text: title } : {}), payload, attachments: [], raw: m };
+  }
+
+  if (isObject(m.delivery)) {
+    if (!sender) return { reason: 'delivery without sender' };
+    const watermark = num(m.delivery.watermark) ?? timestamp ?? entryTime;
+    if (watermark === undefined) return { reason: 'delivery without watermark' };
+    return { key: `delivery:${pageId}:${sender}:${watermark}`, kind: 'delivery', pageId, psid: sender, timestamp: watermark, attachments: [], raw: m };
+  }
+
+  if (isObject(m.read)) {
+    if (!sender) return { reason: 'read without sender' };
+    const watermark = num(m.read.watermark) ?? timestamp ?? entryTime;
+    if (watermark === undefined) return { reason: 'read without watermark' };
+    return { key: `read:${pageId}:${sender}:${watermark}`, kind: 'read', pageId, psid: sender, timestamp: watermark, attachments: [], raw: m };
+  }
+
+  const fields = Object.keys(m).filter((k) => !['sender', 'recipient', 'timestamp'].includes(k));
+  return { reason: `unsupported messaging event (${fields.join(', ') || 'empty'})` };
+}
+
+/** The whole body; throws only when it is not a page webhook at all. */
+export function parseWebhookBody(body: unknown): ParsedBody {
+  if (!isObject(body)) throw new Error('expected a JSON object');
+  if (body.object !== 'page') throw new Error(`expected object "page", got ${JSON.stringify(body.object ?? null)}`);
+  const entries = Array.isArray(body.entry) ? body.entry : [];
+  const events: MessengerEvent[] = [];
+  const ignored: { reason: string }[] = [];
+  for (const entry of entries) {
+    if (!isObject(entry)) {
+      ignored.push({ reason: 'entry is not an object' });
+      continue;
+    }
+    const pageId = str(entry.id);
+    if (!pageId) {
+      ignored.push({ reason: 'entry without page id' });
+      continue;
+    }
+    if (!Array.isArray(entry.messaging)) {
+      // standby (another app owns the thread), changes (feed) ...: not ours to answer
+      const fields = Object.keys(entry).filter((k) => !['id', 'time'].includes(k));
+      ignored.push({ reason: `entry without messaging (${fields.join(', ') || 'empty'})` });
+      continue;
+    }
+    for (const m of entry.messaging) {
+      const parsed = isObject(m) ? parseMessaging(pageId, m, num(entry.time)) : { reason: 'messaging item is not an object' };
+      if ('key' in parsed) events.push(parsed);
+      else ignored.push(parsed);
+    }
+  }
+  return { events, ignored };
+}
+
+/** The text the bot reads: message text, quick-reply title (text), postback title, else the payload. */
+export function turnText(e: MessengerEvent): string {
+  if (e.text) return e.text;
+  if (e.payload) return e.payload;
+  if (e.attachments.length > 0) return `[${e.attachments.map((a) => a.type).join(', ')}]`;
+  return '';
+}

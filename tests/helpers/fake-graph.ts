@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+// A local stand-in for Meta's Graph API as the Messenger Platform uses it, speaking its wire
+// format so the real sender (fetch with MESSENGER_API_URL) is tested without the network:
+// - POST /me/messages?access_token=… with a JSON body {recipient:{id}, messaging_type, tag?,
+//   message:{text, quick_replies?, metadata?} | sender_action}; answers
+//   {recipient_id, message_id} (message_id only for messages), or Meta's error JSON
+//   {"error":{message,type,code,error_subcode?,fbtrace_id}} with its HTTP status;
+// - GET /<psid>?fields=first_name,last_name,profile_pic&access_token=… (user profile).
+// An unknown token is Meta's OAuthException 190. Failures can be queued: fail(kind, times).
+
+export interface GraphCall {
+  method: string;
+  path: string;
+  token?: string;
+  body: Record<string, unknown>;
+  status: number;
+  response: Record<string, unknown>;
+  /** ms since the fake started */
+  at: number;
+}
+
+export type FailureKind = 'outside_window' | 'user_unavailable' | 'rate_limit' | 'token' | 'server_error' | 'permission';
+
+const trace = () => randomBytes(8).toString('base64url');
+
+/** Meta's real error bodies (https://developers.facebook.com/docs/messenger-platform/error-codes). */
+export const GRAPH_ERRORS: Record<FailureKind, { status: number; error: Record<string, unknown> }> = {
+  outside_window: { status: 400, error: { message: '(#10) This message is sent outside of allowed window.', type: 'OAuthException', code: 10, error_subcode: 2018278 } },
+  user_unavailable: { status: 400, error: { message: '(#551) This person isn\'t available right now.', type: 'OAuthException', code: 551, error_subcode: 1545041 } },
+  rate_limit: { status: 400, error: { message: '(#613) Calls to this api have exceeded the rate limit.', type: 'OAuthException', code: 613 } },
+  token: { status: 400, error: { message: 'Error validating access token: Session has expired.', type: 'OAuthException', code: 190, error_subcode: 463 } },
+  permission: { status: 403, error: { message: '(#200) Requires pages_messaging permission to manage the object', type: 'OAuthException', code: 200 } },
+  server_error: { status: 500, error: { message: 'An unexpected error has occurred. Please retry your request later.', type: 'OAuthException', code: 2, is_transient: true } },
+};
+
+export interface FakeGraph {
+  apiUrl: string;
+  calls: GraphCall[];
+  /** successful message sends (not sender actions) */
+  messages(): GraphCall[];
+  /** the next `times` POST /me/messages fail this way (sender actions included) */
+  fail(kind: FailureKind, times?: number): void;
+  /** profiles served by GET /<psid> */
+  profiles: Map<string, { first_name: string; last_name: string; profile_pic?: string }>;
+  /** ms to wait before answering each request */
+  delayMs: number;
+  close(): Promise<void>;
+}
+
+export async function startFakeGraph(opts: { tokens: string[] }): Promise<FakeGraph> {
+  const tokens = new Set(opts.tokens);
+  const calls: GraphCall[] = [];
+  const failures: FailureKind[] = [];
+  const profiles = new Map<string, { first_name: string; last_name: string; profile_pic?: string }>();
+  const started = Date.now();
+  let seq = 0;
+  const state = { delayMs: 0 };
+
+  const answer = (res: ServerResponse, call: Omit<GraphCall, 'at'>) => {
+    calls.push({ ...call, at: Date.now() - started });
+    res.writeHead(call.status, { 'content-type': 'application/json; charset=UTF-8' });
+    res.end(JSON.stringify(call.response));
+  };
+  const oauth = (message: string, code: number, extra: Record<string, unknown> = {}) => ({ error: { message, type: 'OAuthException', code, ...extra, fbtrace_id: trace() } });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    if (state.delayMs > 0) await new Promise((r) => setTimeout(r, state.delayMs));
+    const url = new URL(req.url ?? '/', 'http://x');
+    const token = url.searchParams.get('access_token') ?? undefined;
+    const base = { method: req.method ?? 'GET', path: url.pathname, ...(token ? { token } : {}) };
+    let body: Record<string, unknown> = {};
+    if (chunks.length > 0) {
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+      } catch {
+        return answer(res, { ...base, body, status: 400, response: oauth('(#100) Unable to parse JSON body', 100) });
+      }
+    }
+    if (!token || !tokens.has(token)) {
+      return answer(res, { ...base, body, status: 400, response: oauth('Invalid OAuth access token - Cannot parse access token', 190) });
+    }
+    const path = url.pathname.replace(/^\/v\d+\.\d+/, '');
+    if (req.method === 'POST' && path === '/me/messages') {
+      const recipient = (body.recipient as { id?: string } | undefined)?.id;
+      if (!recipient) return answer(res, { ...base, body, status: 400, response: oauth('(#100) The parameter recipient is required', 100) });
+      const failure = failures.shift();
+      if (failure) {
+        const f = GRAPH_ERRORS[failure];
+        return answer(res, { ...base, body, status: f.status, response: { error: { ...f.error, fbtrace_id: trace() } } });
+      }
+      if (body.sender_action) return answer(res, { ...base, body, status: 200, response: { recipient_id: recipient } });
+      const message = body.message as { text?: string } | undefined;
+      if (!message || (typeof message.text !== 'string' && !('attachment' in message))) {
+        return answer(res, { ...base, body, status: 400, response: oauth('(#100) Param message must be non-empty', 100) });
+      }
+      if (body.messaging_type === 'MESSAGE_TAG' && typeof body.tag !== 'string') {
+        return answer(res, { ...base, body, status: 400, response: oauth('(#100) Param tag is required for MESSAGE_TAG', 100) });
+      }
+      seq++;
+      return answer(res, { ...base, body, status: 200, response: { recipient_id: recipient, message_id: `m_fake_${seq}_${trace()}` } });
+    }
+    const profile = req.method === 'GET' ? profiles.get(path.slice(1)) : undefined;
+    if (profile) return answer(res, { ...base, body, status: 200, response: { ...profile, id: path.slice(1) } });
+    return answer(res, { ...base, body, status: 400, response: oauth(`(#100) Unsupported ${req.method} request.`, 100, { error_subcode: 33 }) });
+  };
+
+  const sockets = new Set<Socket>();
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      res.writeHead(500);
+      res.end();
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    apiUrl: `http://127.0.0.1:${port}/v21.0`,
+    calls,
+    messages: () => calls.filter((c) => c.path.endsWith('/me/messages') && c.status === 200 && !c.body.sender_action),
+    fail: (kind, times = 1) => {
+      for (let i = 0; i < times; i++) failures.push(kind);
+    },
+    profiles,
+    get delayMs() {
+      return state.delayMs;
+    },
+    set delayMs(v: number) {
+      state.delayMs = v;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
