@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 // Meta's webhook body for pages, read into flat events. `entry[]` and `messaging[]` both batch:
 // one POST may carry several pages' entries, each with several events. Anything we do not
 // understand is returned as `ignored` (with why) instead of failing the whole delivery.
@@ -45,7 +43,17 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
-const shortHash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
+/** FNV-1a, 64 bits as two 32-bit halves: a short stable id for a payload (not security). */
+function shortHash(s: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193 ^ s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
+  }
+  return h1.toString(16).padStart(8, '0') + h2.toString(16).padStart(8, '0');
+}
 
 function attachmentsOf(v: unknown): Attachment[] {
   if (!Array.isArray(v)) return [];
