@@ -207,9 +207,9 @@ export function parseCannedArgs(text: string): CannedArgs {
 /** Why a human reply did not reach the customer, as a sentence for the thread. */
 export function refusalText(result: { status: 'refused' | 'failed'; reason: string; code?: number }): string {
   if (result.status === 'refused') {
-    return /7.?day|human_agent|window/i.test(result.reason)
-      ? `Not sent: Messenger only lets a person answer within 7 days of the customer's last message (HUMAN_AGENT tag), and that window has closed (${result.reason}). The customer has to write again first.`
-      : `Not sent: ${result.reason}.`;
+    return /7.?day|human.?agent/i.test(result.reason)
+      ? `Not sent to the customer: Messenger lets a person answer only within 7 days of the customer's last message (HUMAN_AGENT tag), and that has passed — ${result.reason}.`
+      : `Not sent to the customer: ${result.reason}.`;
   }
   return `Not sent: Messenger refused the message${result.code !== undefined ? ` (error ${result.code})` : ''}: ${result.reason}.`;
 }
