@@ -5,6 +5,7 @@ import { registerAssistantCommands } from './cli/assistant-commands.js';
 import { registerDbCommands } from './cli/db-commands.js';
 import { registerImportCommand } from './cli/import-command.js';
 import { registerTokenCommand } from './cli/token-command.js';
+import { registerValidateCommand } from './cli/validate-command.js';
 import type { ImportResult } from './import/index.js';
 
 // `pulse`: the command-line entry. Every command works against the same database as the
@@ -23,6 +24,7 @@ registerAnalysisCommands(program, config, out);
 registerImportCommand(program, config, out, queueAnalysis);
 registerAssistantCommands(program, config, out);
 registerTokenCommand(program, config, out);
+registerValidateCommand(program, config, out);
 
 /** After an import: queue the analysis of what changed; `pulse analyze` or the service works it. */
 async function queueAnalysis(url: string, result: ImportResult): Promise<void> {

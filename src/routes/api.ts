@@ -10,6 +10,7 @@ import { errorRoutes } from './errors.ts';
 import { FieldError, registerOpenApi, validationProblems } from './openapi.ts';
 import { sessionRoutes } from './sessions.ts';
 import { statsRoutes } from './stats.ts';
+import { validationRoutes, type ValidationRouteDeps } from './validation.ts';
 
 // The token-protected REST API (issue 6, part 7) as one plugin: OpenAPI at /docs, rate
 // limits, field-level 400s, the bearer hook, then the routes. Encapsulated, so none of this
@@ -25,6 +26,8 @@ export interface ApiDeps {
   /** requests a minute per token (or address): general, and for the heavy export */
   rateLimit?: { max?: number; exportMax?: number };
   version?: string;
+  /** /api/validation (system health, on-demand runs); without it those routes are absent */
+  validation?: Omit<ValidationRouteDeps, 'pool'>;
 }
 
 /** The seed system's limits: 100 requests a minute, 10 for heavy endpoints. */
@@ -76,6 +79,7 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
       await api.register(sessionRoutes({ pool: deps.pool, timezone: deps.timezone, now, afterQaChange: deps.afterQaChange, exportMax }));
       await api.register(errorRoutes({ pool: deps.pool }));
       await api.register(statsRoutes({ pool: deps.pool, timezone: deps.timezone, now }));
+      if (deps.validation) await api.register(validationRoutes({ ...deps.validation, pool: deps.pool }));
     });
   };
 }
