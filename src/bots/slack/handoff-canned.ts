@@ -9,7 +9,7 @@ import { assignedConversations, cannedTemplate, cannedTemplates, countTemplateUs
 import { mayAct, mayHandleHandoffs, parseCannedArgs, refusalText, renderTemplate, templateVars } from '../../domain/handoff.ts';
 import type { SlackDeps } from './deps.ts';
 import { escapeSlackText, truncate } from './format.ts';
-import { NEEDS_ROLE, customerLabel } from './handoff-blocks.ts';
+import { customerLabel } from './handoff-blocks.ts';
 import type { HandoffWork } from './handoff-listeners.ts';
 
 const USAGE = 'Usage: `/canned <name> [conversation id]` sends a template to the customer of the conversation assigned to you (or of the one whose id you give, as shown in its handoff thread). `/canned` alone lists the templates.';
@@ -48,7 +48,7 @@ export function registerCanned(app: App, deps: SlackDeps, work: HandoffWork): vo
     const args = parseCannedArgs(o.text);
     if (args.kind === 'bad') return void (await tell(args.reason));
     const actor = await work.actorOf(o.user);
-    if (!actor || !mayHandleHandoffs(actor.role)) return void (await tell(NEEDS_ROLE.replace('Your reply was', 'Nothing was')));
+    if (!actor || !mayHandleHandoffs(actor.role)) return void (await tell('Nothing was sent: only support agents, team leads and admins send to customers, and you have no such role yet. Ask an admin: `/pulse role @you agent`.'));
     if (args.kind === 'list') return void (await tell(await listReply(deps)));
     const c = await pickConversation(deps, actor, args.conversationId);
     if (typeof c === 'string') return void (await tell(c));

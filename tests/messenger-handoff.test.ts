@@ -1,0 +1,346 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { build } from '../src/app.ts';
+import { startSlack, type SlackService } from '../src/bots/slack/app.ts';
+import { createHandoffDesk } from '../src/bots/slack/handoff.ts';
+import { HANDOFF_ACTION, NEEDS_ROLE, actionsBlockId } from '../src/bots/slack/handoff-blocks.ts';
+import { createMessengerSender } from '../src/bots/messenger/send-api.ts';
+import type { HandoffDesk } from '../src/bots/messenger/types.ts';
+import { loadConfig, type Config } from '../src/config.ts';
+import type { FastifyInstance } from 'fastify';
+import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
+import { startFakeGraph, type FakeGraph } from './helpers/fake-graph.ts';
+import { BOT, startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
+import { startResponseRecorder, type ResponseRecorder } from './helpers/response-url.ts';
+import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, eventually, nextTs, signed } from './helpers/slack-harness.ts';
+
+// The human handoff end to end, as the service composes it: startSlack (with the real Messenger
+// sender against the fake Graph API) + build(), the desk on the same WebClient, signed Slack
+// events and interactions to POST /slack/events, and the fake Slack Web API. Outcomes are read
+// on the fakes (thread posts, Send API calls) and in the rows left behind.
+
+const CHANNEL = 'C0HANDOFF';
+const PAGE = 'PAGE100';
+const PAGE_TOKEN = 'EAAG-page-token-100';
+const USERS = { agent: 'U0AGENT1', agent2: 'U0AGENT2', lead: 'U0LEADR1', qa: 'U0QAREV1' } as const;
+const STRANGER = 'U0STRANGR';
+
+let db: TestDatabase;
+let fake: FakeSlack;
+let graph: FakeGraph;
+let config: Config;
+let slack: SlackService;
+let fastify: FastifyInstance;
+let desk: HandoffDesk;
+let responses: ResponseRecorder;
+let seq = 0;
+
+const q = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => (await db.pool.query(sql, params)).rows as T[];
+const HOUR = 3_600_000;
+
+/** A page's customer with a conversation and three messages; the customer last wrote `ago` ms ago. */
+async function conversation(name: string, ago = HOUR): Promise<{ id: number; psid: string; customerId: number }> {
+  const n = ++seq;
+  const psid = `PSID${n}00${n}`;
+  const last = new Date(Date.now() - ago);
+  const [page] = await q<{ id: number }>(`INSERT INTO pages (fb_page_id, name, updated_at) VALUES ($1, 'Acme Shoes', now()) ON CONFLICT (fb_page_id) DO UPDATE SET name = EXCLUDED.name RETURNING id`, [PAGE]);
+  const [cust] = await q<{ id: number }>(`INSERT INTO customers (page_id, psid, name, last_message_at) VALUES ($1, $2, $3, $4) RETURNING id`, [page!.id, psid, name, last]);
+  const [conv] = await q<{ id: number }>(
+    `INSERT INTO conversations (fb_chat_id, page_id, customer_id, first_message_at, last_message_at, updated_at) VALUES ($1, $2, $3, $4, $4, now()) RETURNING id`,
+    [`t_${psid}`, page!.id, cust!.id, last],
+  );
+  const msgs: [string, string, string, number][] = [
+    ['to_company', 'customer', 'Hi, my order #123 did not arrive, tracking at https://track.example/abc', 3 * 60_000],
+    ['to_client', 'bot', 'Sorry to hear that! Could you share your order number?', 2 * 60_000],
+    ['to_company', 'customer', 'can I talk to a person?', 0],
+  ];
+  for (const [dir, kind, text, before] of msgs) {
+    await q(`INSERT INTO messages (conversation_id, mid, direction, sender_kind, text, social_create_time) VALUES ($1, $2, $3::"MessageDirection", $4::"SenderKind", $5, $6)`, [
+      conv!.id, `m_${psid}_${before}`, dir, kind, text, new Date(last.getTime() - before),
+    ]);
+  }
+  return { id: conv!.id, psid, customerId: cust!.id };
+}
+
+const conv = async (id: number) =>
+  (await q<{ state: string; assignee: string | null; channel: string | null; thread: string | null; reason: string | null }>(
+    `SELECT c.handoff_state::text AS state, u.external_id AS assignee, c.handoff_channel AS channel, c.handoff_thread_ts AS thread, c.handoff_reason AS reason
+       FROM conversations c LEFT JOIN users u ON u.id = c.assigned_to_id WHERE c.id = $1`, [id]))[0]!;
+
+async function post(body: string, contentType = 'application/json', headers: Record<string, string> = {}) {
+  const req = signed(body, { contentType, headers });
+  const res = await fastify.inject({ method: 'POST', url: '/slack/events', payload: req.payload, headers: req.headers });
+  return res.statusCode;
+}
+
+/** A message in a channel thread, as the Events API delivers it (message.channels). */
+function threadMessage(o: { user: string; text: string; threadTs: string; extra?: Record<string, unknown> }) {
+  const ts = nextTs();
+  const eventId = `EvH${String(++seq).padStart(9, '0')}`;
+  const body = JSON.stringify({
+    token: 'legacy', team_id: BOT.teamId, api_app_id: 'A0FAKE', type: 'event_callback', event_id: eventId, event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: BOT.teamId, user_id: BOT.userId, is_bot: true, is_enterprise_install: false }],
+    event: { type: 'message', channel: CHANNEL, channel_type: 'channel', user: o.user, text: o.text, ts, thread_ts: o.threadTs, event_ts: ts, ...o.extra },
+  });
+  return { body, ts, eventId };
+}
+
+/** A block action on the thread's parent message (button, or the Transfer users_select). */
+async function press(user: string, conversationId: number, actionId: string, parentTs: string, selectedUser?: string) {
+  const n = ++seq;
+  const action = selectedUser
+    ? { type: 'users_select', action_id: actionId, block_id: actionsBlockId(conversationId), selected_user: selectedUser, action_ts: `1764500000.${n}` }
+    : { type: 'button', action_id: actionId, block_id: actionsBlockId(conversationId), value: String(conversationId), text: { type: 'plain_text', text: 'x' }, action_ts: `1764500000.${n}` };
+  const payload = {
+    type: 'block_actions', team: { id: BOT.teamId, domain: 'fake' }, user: { id: user, username: user.toLowerCase(), team_id: BOT.teamId },
+    api_app_id: 'A0FAKE', token: 'legacy', trigger_id: `${n}.1764500000.act${n}`, channel: { id: CHANNEL, name: 'handoff' },
+    container: { type: 'message', message_ts: parentTs, channel_id: CHANNEL, is_ephemeral: false },
+    message: { type: 'message', ts: parentTs, text: 'x', user: BOT.userId, bot_id: BOT.botId, blocks: [] },
+    response_url: `${responses.base}/actions/${n}`,
+    actions: [action],
+  };
+  const status = await post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
+  return { status, responseUrl: `/actions/${n}` };
+}
+
+async function canned(user: string, text: string) {
+  const n = ++seq;
+  const form = new URLSearchParams({
+    token: 'legacy', team_id: BOT.teamId, team_domain: 'fake', channel_id: CHANNEL, channel_name: 'handoff', user_id: user, user_name: user.toLowerCase(),
+    command: '/canned', text, api_app_id: 'A0FAKE', is_enterprise_install: 'false', response_url: `${responses.base}/commands/${n}`, trigger_id: `${n}.1764500000.cmd${n}`,
+  }).toString();
+  const status = await post(form, 'application/x-www-form-urlencoded');
+  return { status, responseUrl: `/commands/${n}` };
+}
+
+const responseTo = (path: string) => eventually(async () => responses.responses.find((r) => r.path === path)?.body, 5000, `a response to ${path}`);
+const threadPosts = (threadTs: string) => fake.messages.filter((m) => m.channel === CHANNEL && m.thread_ts === threadTs);
+const graphTexts = () => graph.messages().map((c) => (c.body.message as { text: string }).text);
+const audits = (action: string) => q<{ actor: string | null; target: string; details: Record<string, unknown> }>(
+  `SELECT u.external_id AS actor, a.target, a.details FROM audit_logs a LEFT JOIN users u ON u.id = a.actor_id WHERE a.action = $1 ORDER BY a.id`, [action]);
+
+/** open() and the parent message it posted. */
+async function openThread(id: number) {
+  await desk.open(id, 'human_request');
+  const c = await conv(id);
+  return { threadTs: c.thread! };
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('handoff');
+  for (const [key, id] of Object.entries(USERS)) {
+    const role = key.startsWith('agent') ? 'agent' : key;
+    await q(`INSERT INTO users (platform, external_id, name, role, updated_at) VALUES ('slack', $1, $2, $3::"UserRole", now())`, [id, `${key} person`, role]);
+  }
+  fake = await startFakeSlack({ token: BOT_TOKEN });
+  graph = await startFakeGraph({ tokens: [PAGE_TOKEN] });
+  responses = await startResponseRecorder();
+  config = loadConfig({
+    SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: fake.apiUrl, HANDOFF_CHANNEL: CHANNEL,
+    MESSENGER_PAGE_TOKENS: `${PAGE}:${PAGE_TOKEN}`, MESSENGER_API_URL: graph.apiUrl, BUSINESS_TIMEZONE: 'UTC',
+  });
+  const { logger } = capturingLogger();
+  const sender = createMessengerSender({ pool: db.pool, config, logger, sleep: () => Promise.resolve() });
+  const assistant = { modelName: 'unused', ask: () => Promise.reject(new Error('the handoff never asks the assistant')) };
+  slack = await startSlack({ config, databaseUrl: db.url, pool: db.pool, assistant, logger, concurrency: 1, messenger: sender });
+  fastify = await build({ prisma: db.prisma, logger, pool: db.pool, plugins: slack.plugin ? [slack.plugin] : [] });
+  desk = createHandoffDesk({ pool: db.pool, slack: slack.app.client, channel: CHANNEL, logger });
+}, 120_000);
+
+afterAll(async () => {
+  await fastify?.close();
+  await slack?.stop();
+  await graph?.close();
+  await responses?.close();
+  await fake?.close();
+  await db?.drop();
+});
+
+beforeEach(() => {
+  fake.reset();
+  responses.responses.length = 0;
+});
+
+describe('handoff round trip', () => {
+  it('open posts a thread with the summary and buttons; a second open posts nothing; customer messages are appended', async () => {
+    const { id } = await conversation('Jane Doe');
+    await desk.open(id, 'human_request');
+    const parents = fake.callsTo('chat.postMessage');
+    expect(parents).toHaveLength(1);
+    const args = parents[0]!.args as { channel: string; text: string; blocks: { type: string; block_id?: string; text?: { text: string }; elements?: { action_id?: string }[] }[] };
+    expect(args.channel).toBe(CHANNEL);
+    expect(args.text).toContain('Jane Doe');
+    const history = args.blocks.find((b) => b.block_id === 'handoff_history')!.text!.text;
+    expect(history).toContain('Customer: can I talk to a person?');
+    expect(history).toContain('[link]');
+    expect(history).not.toContain('track.example');
+    const actions = args.blocks.find((b) => b.type === 'actions')!.elements!.map((e) => e.action_id);
+    expect(actions).toEqual([HANDOFF_ACTION.assign, HANDOFF_ACTION.transfer, HANDOFF_ACTION.resume, HANDOFF_ACTION.block]);
+    const c = await conv(id);
+    expect(c).toMatchObject({ state: 'waiting', channel: CHANNEL, reason: 'human_request', assignee: null });
+    expect(c.thread).toBe((parents[0]!.response as { ts: string }).ts);
+
+    await Promise.all([desk.open(id, 'human_request'), desk.open(id, 'angry')]);
+    expect(fake.callsTo('chat.postMessage')).toHaveLength(1);
+
+    await desk.append(id, 'Hello?? <b>anyone</b> @channel', new Date());
+    const appended = threadPosts(c.thread!);
+    expect(appended).toHaveLength(1);
+    expect(appended[0]!.text).toContain('Jane Doe:* Hello?? &lt;b&gt;anyone&lt;/b&gt;');
+    expect(appended[0]!.text).not.toContain('@channel');
+  });
+
+  it('a permitted reply goes to the customer (RESPONSE inside 24 h), the conversation becomes human, and a repeated event sends once', async () => {
+    const { id, psid } = await conversation('Ana Lima', 2 * HOUR);
+    const { threadTs } = await openThread(id);
+    const before = graph.messages().length;
+    const m = threadMessage({ user: USERS.agent, text: 'Hi Ana, I am on it &amp; checking <https://shop.example/o/123|your order>', threadTs });
+    expect(await post(m.body)).toBe(200);
+    const sent = graph.messages().slice(before);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.body).toMatchObject({ recipient: { id: psid }, messaging_type: 'RESPONSE', message: { text: 'Hi Ana, I am on it & checking your order (https://shop.example/o/123)' } });
+    expect(sent[0]!.body.tag).toBeUndefined();
+    expect(sent[0]!.token).toBe(PAGE_TOKEN);
+    expect(await conv(id)).toMatchObject({ state: 'human', assignee: USERS.agent });
+    const ok = await fake.waitFor('chat.postEphemeral', (c) => c.args.user === USERS.agent);
+    expect(ok.args.text).toContain('Sent to the customer');
+    // the parent now says who has it
+    const update = await fake.waitFor('chat.update', (c) => c.args.ts === threadTs);
+    expect(JSON.stringify(update.args.blocks)).toContain(`Assigned to <@${USERS.agent}>`);
+
+    // Slack delivers the same event again (a retry), and once more concurrently
+    const retried = await Promise.all([
+      post(m.body, 'application/json', { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' }),
+      post(m.body, 'application/json', { 'x-slack-retry-num': '2', 'x-slack-retry-reason': 'http_timeout' }),
+    ]);
+    expect(retried).toEqual([200, 200]);
+    expect(graph.messages().length).toBe(before + 1);
+    expect((await audits('handoff.reply')).filter((a) => a.target === `conversation:${id}`)).toHaveLength(1);
+    const [row] = await q<{ sender: string; status: string }>(`SELECT sender, status::text FROM messenger_sends WHERE idempotency_key = $1`, [`human:${CHANNEL}:${m.ts}`]);
+    expect(row).toEqual({ sender: 'human', status: 'sent' });
+  });
+
+  it('uses the HUMAN_AGENT tag after 24 h and refuses with an explanation after 7 days', async () => {
+    const late = await conversation('Bo Late', 50 * HOUR);
+    const t1 = await openThread(late.id);
+    const before = graph.messages().length;
+    await post(threadMessage({ user: USERS.agent, text: 'Sorry for the wait!', threadTs: t1.threadTs }).body);
+    const tagged = graph.messages().slice(before);
+    expect(tagged).toHaveLength(1);
+    expect(tagged[0]!.body).toMatchObject({ messaging_type: 'MESSAGE_TAG', tag: 'HUMAN_AGENT', message: { text: 'Sorry for the wait!' } });
+
+    const gone = await conversation('Cy Gone', 8 * 24 * HOUR);
+    const t2 = await openThread(gone.id);
+    const n = graph.calls.length;
+    await post(threadMessage({ user: USERS.agent, text: 'Are you still there?', threadTs: t2.threadTs }).body);
+    expect(graph.calls.length).toBe(n);
+    const note = await eventually(async () => threadPosts(t2.threadTs).find((p) => /7 days/.test(p.text ?? '')), 5000, 'the refusal note');
+    expect(note.text).toMatch(/Not sent to the customer: .*only within 7 days/);
+  });
+
+  it("an unpermitted user's reply, a bot's post, an edit and a // note are not sent", async () => {
+    const { id } = await conversation('Di Quiet');
+    const { threadTs } = await openThread(id);
+    const n = graph.calls.length;
+    for (const user of [STRANGER, USERS.qa]) {
+      expect(await post(threadMessage({ user, text: 'I will answer this one', threadTs }).body)).toBe(200);
+      const told = await fake.waitFor('chat.postEphemeral', (c) => c.args.user === user);
+      expect(told.args.text).toBe(NEEDS_ROLE);
+      expect(told.args.thread_ts).toBe(threadTs);
+    }
+    await post(threadMessage({ user: USERS.agent, text: 'from a bot', threadTs, extra: { bot_id: 'B0OTHER' } }).body);
+    await post(threadMessage({ user: USERS.agent, text: 'edited', threadTs, extra: { subtype: 'message_changed' } }).body);
+    await post(threadMessage({ user: USERS.agent, text: '// checking with the warehouse first', threadTs }).body);
+    expect(graph.calls.length).toBe(n);
+    expect(await conv(id)).toMatchObject({ state: 'waiting', assignee: null });
+    expect((await audits('handoff.reply.refused')).filter((a) => a.target === `conversation:${id}`).map((a) => a.details.slackId)).toEqual([STRANGER, USERS.qa]);
+    // the stranger was not recorded as a user by writing in the thread
+    expect(await q(`SELECT 1 FROM users WHERE external_id = $1`, [STRANGER])).toHaveLength(0);
+  });
+});
+
+describe('buttons', () => {
+  it('Assign to me, Transfer, Resume bot: state, assignee, notes, audit; the bot gets it back', async () => {
+    const { id } = await conversation('Ed Buttons');
+    const { threadTs } = await openThread(id);
+    expect((await press(USERS.agent, id, HANDOFF_ACTION.assign, threadTs)).status).toBe(200);
+    await eventually(async () => (await conv(id)).assignee === USERS.agent, 5000, 'the assignment');
+    expect(await conv(id)).toMatchObject({ state: 'human' });
+    await eventually(async () => threadPosts(threadTs).some((p) => p.text?.includes('took this conversation')), 5000, 'the assign note');
+
+    // another agent may not take it, nor reply
+    const taken = await press(USERS.agent2, id, HANDOFF_ACTION.assign, threadTs);
+    expect(String((await responseTo(taken.responseUrl)).text)).toMatch(/assigned to someone else/);
+    const n = graph.calls.length;
+    await post(threadMessage({ user: USERS.agent2, text: 'me too', threadTs }).body);
+    expect((await fake.waitFor('chat.postEphemeral', (c) => c.args.user === USERS.agent2)).args.text).toMatch(/not\* sent: this conversation is assigned to someone else/);
+    expect(graph.calls.length).toBe(n);
+
+    // a lead transfers it to agent2; a transfer to a QA reviewer is refused
+    const toQa = await press(USERS.lead, id, HANDOFF_ACTION.transfer, threadTs, USERS.qa);
+    expect(String((await responseTo(toQa.responseUrl)).text)).toMatch(/cannot take customer conversations/);
+    await press(USERS.lead, id, HANDOFF_ACTION.transfer, threadTs, USERS.agent2);
+    await eventually(async () => (await conv(id)).assignee === USERS.agent2, 5000, 'the transfer');
+    await eventually(async () => threadPosts(threadTs).some((p) => p.text?.includes(`transferred this conversation to <@${USERS.agent2}>`)), 5000, 'the transfer note');
+
+    await press(USERS.agent2, id, HANDOFF_ACTION.resume, threadTs);
+    await eventually(async () => (await conv(id)).state === 'bot', 5000, 'resume');
+    expect(await conv(id)).toMatchObject({ assignee: null });
+    const [unsure] = await q<{ unsure_streak: number }>(`SELECT unsure_streak FROM conversations WHERE id = $1`, [id]);
+    expect(unsure!.unsure_streak).toBe(0);
+    await eventually(async () => threadPosts(threadTs).some((p) => p.text?.includes('gave this conversation back to the bot')), 5000, 'the resume note');
+    const parent = fake.callsTo('chat.update').filter((c) => c.args.ts === threadTs).at(-1)!;
+    expect(JSON.stringify(parent.args.blocks)).toContain('Back with the bot');
+    const trail = (await q<{ action: string; actor: string }>(`SELECT a.action, u.external_id AS actor FROM audit_logs a JOIN users u ON u.id = a.actor_id WHERE a.target = $1 ORDER BY a.id`, [`conversation:${id}`]));
+    expect(trail.map((t) => `${t.action}:${t.actor}`)).toEqual([
+      `handoff.assign_self:${USERS.agent}`, `handoff.assign_self.refused:${USERS.agent2}`, `handoff.transfer:${USERS.lead}`, `handoff.resume:${USERS.agent2}`,
+    ]);
+
+    // handed off again later: the same thread carries on, no new parent
+    const parentsBefore = fake.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === undefined).length;
+    await desk.open(id, 'angry');
+    expect(fake.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === undefined)).toHaveLength(parentsBefore);
+    expect(threadPosts(threadTs).some((p) => p.text?.includes('Handed off again'))).toBe(true);
+    expect(await conv(id)).toMatchObject({ state: 'waiting', reason: 'angry', thread: threadTs });
+  });
+
+  it('Block customer: refused for an agent, done by a lead', async () => {
+    const { id, customerId } = await conversation('Fa Spam');
+    const { threadTs } = await openThread(id);
+    const refused = await press(USERS.agent, id, HANDOFF_ACTION.block, threadTs);
+    expect(String((await responseTo(refused.responseUrl)).text)).toMatch(/only team leads and admins may block/);
+    expect((await q<{ blocked: boolean }>(`SELECT blocked FROM customers WHERE id = $1`, [customerId]))[0]!.blocked).toBe(false);
+    await press(USERS.lead, id, HANDOFF_ACTION.block, threadTs);
+    await eventually(async () => (await q<{ blocked: boolean }>(`SELECT blocked FROM customers WHERE id = $1`, [customerId]))[0]!.blocked, 5000, 'the block');
+    expect((await audits('handoff.block')).map((a) => a.actor)).toContain(USERS.lead);
+  });
+});
+
+describe('/canned', () => {
+  it('sends a rendered template to the caller’s assigned conversation and shows it in the thread', async () => {
+    await q(`INSERT INTO message_templates (name, message_type, body, variables, updated_at) VALUES
+      ('greeting', 'greeting', 'Hi {{first_name}}, this is {{agent_name}} from {{page_name}}.', '{first_name,agent_name,page_name}', now()),
+      ('order', 'shipping', 'Your order {{order_id}} is on its way.', '{order_id}', now())`);
+    const { id, psid } = await conversation('Gil Canned');
+    const { threadTs } = await openThread(id);
+    await press(USERS.lead, id, HANDOFF_ACTION.assign, threadTs);
+    await eventually(async () => (await conv(id)).assignee === USERS.lead, 5000, 'the assignment');
+
+    const before = graph.messages().length;
+    const r = await canned(USERS.lead, 'greeting');
+    expect(r.status).toBe(200);
+    expect(String((await responseTo(r.responseUrl)).text)).toContain('Sent *greeting*');
+    const sent = graph.messages().slice(before);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.body).toMatchObject({ recipient: { id: psid }, message: { text: 'Hi Gil, this is lead person from Acme Shoes.' } });
+    expect(threadPosts(threadTs).some((p) => p.text?.includes('sent the *greeting* template'))).toBe(true);
+    expect((await q<{ usage_count: number }>(`SELECT usage_count FROM message_templates WHERE name = 'greeting'`))[0]!.usage_count).toBe(1);
+
+    const missing = await canned(USERS.lead, 'order');
+    expect(String((await responseTo(missing.responseUrl)).text)).toMatch(/needs \{\{order_id\}\}/);
+    const unknown = await canned(USERS.lead, `nope ${id}`);
+    expect(String((await responseTo(unknown.responseUrl)).text)).toMatch(/no active template "nope"[\s\S]*greeting/);
+    const stranger = await canned(STRANGER, 'greeting');
+    expect(String((await responseTo(stranger.responseUrl)).text)).toMatch(/Nothing was sent/);
+    expect(graph.messages().length).toBe(before + 1);
+  });
+});
