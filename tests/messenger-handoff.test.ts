@@ -114,7 +114,6 @@ async function canned(user: string, text: string) {
 
 const responseTo = (path: string) => eventually(async () => responses.responses.find((r) => r.path === path)?.body, 5000, `a response to ${path}`);
 const threadPosts = (threadTs: string) => fake.messages.filter((m) => m.channel === CHANNEL && m.thread_ts === threadTs);
-const graphTexts = () => graph.messages().map((c) => (c.body.message as { text: string }).text);
 const audits = (action: string) => q<{ actor: string | null; target: string; details: Record<string, unknown> }>(
   `SELECT u.external_id AS actor, a.target, a.details FROM audit_logs a LEFT JOIN users u ON u.id = a.actor_id WHERE a.action = $1 ORDER BY a.id`, [action]);
 
