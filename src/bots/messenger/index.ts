@@ -1,0 +1,87 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type pg from 'pg';
+import type { Config } from '../../config.ts';
+import { MessengerStore } from '../../db/messenger-repo.ts';
+import { createPool } from '../../db/pool.ts';
+import { startAnalysisPlanner } from '../../jobs/messenger/plan-closed-days.ts';
+import { startReplyWorker } from '../../jobs/messenger/reply-worker.ts';
+import type { Logger } from '../../logger.ts';
+import { createMessengerSender, lookupProfileName } from './send-api.ts';
+import type { CustomerAgent, HandoffDesk, MessengerSender } from './types.ts';
+import { messengerWebhook } from './webhook.ts';
+
+// The Messenger channel composed: the webhook plugin (GET verification, POST store-then-200),
+// the Send API sender, the reply worker and the planner that hands closed days to the
+// analysis pipeline. server.ts registers `plugin` (encapsulated) and calls stop() on shutdown.
+
+export interface MessengerOptions {
+  config: Config;
+  /** the app's pool: webhook store and Send API log */
+  pool: pg.Pool;
+  /** the worker's own connections (claim transactions, LISTEN) */
+  databaseUrl: string;
+  logger: Logger;
+  agent: CustomerAgent;
+  desk?: HandoffDesk;
+  sender?: MessengerSender;
+  /** the analysis pipeline's plan({ conversationIds }) */
+  planAnalysis?: (conversationIds: number[]) => Promise<unknown>;
+  /** reply workers in this process (each holds one connection of its own while answering) */
+  concurrency?: number;
+  fetch?: typeof fetch;
+  now?: () => Date;
+  /** Send API messages per second per page */
+  ratePerPage?: number;
+}
+
+export interface MessengerService {
+  plugin: FastifyPluginAsync;
+  sender: MessengerSender;
+  stop(): Promise<void>;
+}
+
+export async function startMessenger(opts: MessengerOptions): Promise<MessengerService> {
+  const { appSecret, verifyToken } = opts.config.messenger;
+  if (!appSecret || !verifyToken) {
+    throw new Error('Messenger needs MESSENGER_APP_SECRET and MESSENGER_VERIFY_TOKEN (and MESSENGER_PAGE_TOKENS to answer)');
+  }
+  const log = opts.logger.child({ component: 'messenger' });
+  const sender =
+    opts.sender ??
+    createMessengerSender({
+      pool: opts.pool, config: opts.config, logger: opts.logger,
+      ...(opts.fetch ? { fetch: opts.fetch } : {}), ...(opts.now ? { now: opts.now } : {}),
+      ...(opts.ratePerPage ? { ratePerPage: opts.ratePerPage } : {}),
+    });
+  if (!opts.desk) log.warn('messenger: no handoff desk (Slack or HANDOFF_CHANNEL missing): handed-off conversations wait in SupportPulse, logged in ErrorLog');
+  if (opts.config.messenger.pageTokens.size === 0) log.warn('messenger: MESSENGER_PAGE_TOKENS is empty: events are stored but no reply can be sent');
+
+  const concurrency = opts.concurrency ?? 2;
+  const workerPool = createPool(opts.databaseUrl, concurrency, (err) => log.debug({ err }, 'messenger: worker connection lost'));
+  const worker = startReplyWorker({
+    pool: workerPool,
+    databaseUrl: opts.databaseUrl,
+    agent: opts.agent,
+    ...(opts.desk ? { desk: opts.desk } : {}),
+    sender,
+    logger: opts.logger,
+    concurrency,
+    lookupName: (pageId, psid) => lookupProfileName({ config: opts.config, ...(opts.fetch ? { fetch: opts.fetch } : {}) }, pageId, psid),
+    ...(opts.now ? { now: opts.now } : {}),
+  });
+  const planner = opts.planAnalysis
+    ? startAnalysisPlanner({ pool: opts.pool, timeZone: opts.config.businessTimezone, plan: opts.planAnalysis, logger: opts.logger, ...(opts.now ? { now: opts.now } : {}) })
+    : undefined;
+  const store = new MessengerStore(opts.pool);
+  const plugin = messengerWebhook({ appSecret, verifyToken, store, onStored: worker.wake });
+
+  return {
+    plugin,
+    sender,
+    stop: async () => {
+      await planner?.stop();
+      await worker.stop();
+      await workerPool.end();
+    },
+  };
+}

@@ -1,0 +1,261 @@
+import pg from 'pg';
+import type { MessengerSender, CustomerAgent, HandoffDesk, CustomerTurn } from '../../bots/messenger/types.ts';
+import { insertErrorLog } from '../../db/errors-repo.ts';
+import { EVENTS_CHANNEL } from '../../db/messenger-repo.ts';
+import {
+  claimNext, markWaiting, recordAttempt, recordClassification, setUnsureStreak, settleEvent, turnContext, type InboxEvent,
+} from '../../db/messenger-inbox-repo.ts';
+import { setCustomerName } from '../../db/messenger-sends-repo.ts';
+import { rebuildSessions } from '../../db/sessions-repo.ts';
+import { REPLY_KINDS, type EventKind } from '../../domain/messenger/events.ts';
+import type { Logger } from '../../logger.ts';
+
+// The reply worker: takes stored webhook events from messenger_events (polling with
+// FOR UPDATE SKIP LOCKED, woken early by LISTEN/NOTIFY), one conversation's events in
+// Meta-timestamp order, and answers each customer message at most once: the reply's
+// idempotency key `reply:<event key>` is in messenger_sends before Meta is called, so an
+// event handled again after a crash finds it and sends nothing. Survives restarts: the inbox
+// is the queue. Several workers (and several processes) can run side by side.
+
+export interface ReplyWorkerDeps {
+  pool: pg.Pool;
+  /** for the LISTEN connection (a pooled client cannot hold a LISTEN) */
+  databaseUrl: string;
+  agent: CustomerAgent;
+  desk?: HandoffDesk;
+  sender: MessengerSender;
+  logger: Logger;
+  /** best effort: the customer's name for a customer without one */
+  lookupName?: (pageId: string, psid: string) => Promise<string | undefined>;
+  now?: () => Date;
+  concurrency?: number;
+  pollMs?: number;
+  maxAttempts?: number;
+}
+
+export interface ReplyWorker {
+  /** handle pending events now instead of at the next poll */
+  wake(): void;
+  stop(): Promise<void>;
+}
+
+const HANDLED: readonly string[] = [...REPLY_KINDS, 'echo'] satisfies readonly (EventKind | 'echo')[];
+
+export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
+  const log = deps.logger.child({ component: 'messenger-worker' });
+  const now = deps.now ?? (() => new Date());
+  const pollMs = deps.pollMs ?? 1000;
+  const maxAttempts = deps.maxAttempts ?? 3;
+  const named = new Set<string>();
+  let stopping = false;
+  let wakers: (() => void)[] = [];
+  const wake = () => {
+    const w = wakers;
+    wakers = [];
+    for (const f of w) f();
+  };
+  const idle = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      wakers.push(done);
+    });
+
+  async function handle(client: pg.ClientBase, ev: InboxEvent): Promise<'done' | 'skipped'> {
+    if (!HANDLED.includes(ev.kind)) return 'done';
+    const ctx = await turnContext(client, ev.conversationId, ev.at, ev.messageId);
+    if (!ctx) return 'skipped';
+    if (ev.kind === 'echo') {
+      await rebuildSessions(client, [ev.conversationId], now());
+      return 'done';
+    }
+    const text = turnTextOf(ev);
+    if (ctx.blocked) {
+      await insertErrorLog(client, {
+        source: 'messenger',
+        message: `message from blocked customer ${ev.psid} on page ${ev.pageId} not answered by the bot`,
+        context: { eventKey: ev.key, conversationId: ev.conversationId, reason: ctx.blockedReason },
+      });
+      await rebuildSessions(client, [ev.conversationId], now());
+      return 'skipped';
+    }
+    if (ctx.handoffState !== 'bot') {
+      // humans own it: the bot stays silent, the thread shows what the customer wrote
+      if (deps.desk) await deps.desk.append(ev.conversationId, text, ev.at);
+      await rebuildSessions(client, [ev.conversationId], now());
+      return 'done';
+    }
+
+    const started = performance.now();
+    const base = { pageId: ev.pageId, psid: ev.psid, conversationId: ev.conversationId };
+    await deps.sender.send({ ...base, key: `typing:${ev.key}`, sender: 'bot', senderAction: 'typing_on' });
+    let customerName = ctx.customerName ?? undefined;
+    if (!customerName && deps.lookupName && !named.has(`${ev.pageId}:${ev.psid}`)) {
+      named.add(`${ev.pageId}:${ev.psid}`);
+      customerName = await deps.lookupName(ev.pageId, ev.psid);
+      if (customerName) await setCustomerName(client, ev.pageId, ev.psid, customerName);
+    }
+    const payload = payloadOf(ev);
+    const turn: CustomerTurn = {
+      ...base,
+      text,
+      ...(payload !== undefined ? { payload } : {}),
+      attachments: attachmentsOf(ev),
+      isFirstMessage: ctx.isFirstMessage,
+      unsureStreak: ctx.unsureStreak,
+      ...(customerName ? { customerName } : {}),
+      history: ctx.history,
+    };
+    const decision = await deps.agent.respond(turn);
+    const sent = await deps.sender.send({
+      ...base,
+      key: `reply:${ev.key}`,
+      sender: 'bot',
+      text: decision.text,
+      ...(decision.kind === 'reply' && decision.quickReplies?.length ? { quickReplies: decision.quickReplies } : {}),
+    });
+    if (sent.status === 'refused' || sent.status === 'failed') log.warn({ eventKey: ev.key, sent }, 'messenger: bot reply not delivered');
+    if (ev.messageId !== null) {
+      await recordClassification(client, ev.messageId, {
+        intent: decision.classification.intent,
+        confidence: decision.classification.confidence,
+        processingMs: performance.now() - started,
+      });
+    }
+    if (decision.kind === 'reply') {
+      await setUnsureStreak(client, ev.conversationId, decision.unsure ? ctx.unsureStreak + 1 : 0);
+    } else {
+      await markWaiting(client, ev.conversationId, decision.reason, now());
+      if (deps.desk) {
+        await deps.desk.open(ev.conversationId, decision.reason);
+      } else {
+        await insertErrorLog(client, {
+          source: 'messenger',
+          message: 'handoff requested but HANDOFF_CHANNEL/Slack not configured: the conversation waits for a human in SupportPulse',
+          context: { conversationId: ev.conversationId, reason: decision.reason, eventKey: ev.key },
+        });
+      }
+    }
+    await rebuildSessions(client, [ev.conversationId], now());
+    return 'done';
+  }
+
+  /** Claims and handles one event in one transaction; false when there was nothing to do. */
+  async function step(): Promise<boolean> {
+    const client = await deps.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const ev = await claimNext(client);
+      if (!ev) {
+        await client.query('COMMIT');
+        return false;
+      }
+      await client.query('SAVEPOINT handling');
+      try {
+        const state = await handle(client, ev);
+        await settleEvent(client, ev.id, state);
+      } catch (err) {
+        await client.query('ROLLBACK TO SAVEPOINT handling');
+        const state = await recordAttempt(client, ev.id, (err as Error).message, maxAttempts);
+        log.error({ err, eventKey: ev.key, state }, 'messenger: handling an event failed');
+        if (state === 'failed') {
+          await insertErrorLog(client, { source: 'messenger', message: `event ${ev.key} could not be handled: ${(err as Error).message}`, context: { eventKey: ev.key, conversationId: ev.conversationId } });
+        }
+      }
+      await client.query('COMMIT');
+      return true;
+    } catch (err) {
+      broken = err as Error;
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async function loop(): Promise<void> {
+    let failures = 0;
+    while (!stopping) {
+      try {
+        const worked = await step();
+        failures = 0;
+        if (!worked) await idle(pollMs);
+      } catch (err) {
+        failures++;
+        if (failures === 1 || failures % 20 === 0) log.warn({ err }, 'messenger: worker cannot reach the database, retrying');
+        await idle(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)));
+      }
+    }
+  }
+
+  const listener = listen(deps.databaseUrl, wake, log, () => stopping);
+  const loops = Array.from({ length: deps.concurrency ?? 4 }, () => loop());
+  return {
+    wake,
+    stop: async () => {
+      stopping = true;
+      wake();
+      await Promise.all(loops);
+      await listener.stop();
+    },
+  };
+}
+
+/** LISTEN on its own connection, reconnected after a failure; polling covers the gaps. */
+function listen(url: string, onNotify: () => void, log: Logger, stopped: () => boolean): { stop(): Promise<void> } {
+  let client: pg.Client | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const connect = async () => {
+    if (stopped()) return;
+    const c = new pg.Client({ connectionString: url });
+    c.on('error', () => {});
+    c.on('end', () => {
+      if (client === c && !stopped()) timer = setTimeout(() => void connect(), 1000);
+    });
+    c.on('notification', onNotify);
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${EVENTS_CHANNEL}`);
+      client = c;
+    } catch (err) {
+      log.debug({ err }, 'messenger: LISTEN connection failed, retrying');
+      await c.end().catch(() => {});
+      if (!stopped()) timer = setTimeout(() => void connect(), 1000);
+    }
+  };
+  void connect();
+  return {
+    stop: async () => {
+      clearTimeout(timer);
+      const c = client;
+      client = undefined;
+      await c?.end().catch(() => {});
+    },
+  };
+}
+
+type Raw = { message?: { text?: string; quick_reply?: { payload?: string }; attachments?: unknown[] }; postback?: { title?: string; payload?: string } };
+
+function turnTextOf(ev: InboxEvent): string {
+  const raw = ev.payload as Raw;
+  const text = raw.message?.text ?? raw.postback?.title;
+  if (text) return text;
+  const payload = payloadOf(ev);
+  if (payload) return payload;
+  const n = attachmentsOf(ev);
+  return n > 0 ? `[${n} attachment${n > 1 ? 's' : ''}]` : '';
+}
+
+function payloadOf(ev: InboxEvent): string | undefined {
+  const raw = ev.payload as Raw;
+  return raw.message?.quick_reply?.payload ?? raw.postback?.payload;
+}
+
+const attachmentsOf = (ev: InboxEvent) => {
+  const a = (ev.payload as Raw).message?.attachments;
+  return Array.isArray(a) ? a.length : 0;
+};
