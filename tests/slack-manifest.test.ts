@@ -30,10 +30,11 @@ interface Manifest {
 describe('slack/manifest.yaml', () => {
   it('names the same request URL for events, commands and interactivity (line check, no parser)', () => {
     const urls = [...text.matchAll(/^\s*(?:url|request_url):\s*(\S+)\s*$/gm)].map((m) => m[1]);
-    expect(urls).toEqual([EVENTS_URL, EVENTS_URL, EVENTS_URL, EVENTS_URL, EVENTS_URL]);
+    expect(urls).toEqual([EVENTS_URL, EVENTS_URL, EVENTS_URL, EVENTS_URL, EVENTS_URL, EVENTS_URL]);
     expect(text).toMatch(/^\s*- command: \/pulse$/m);
     expect(text).toMatch(/^\s*- command: \/csi$/m);
     expect(text).toMatch(/^\s*- command: \/qa$/m);
+    expect(text).toMatch(/^\s*- command: \/canned$/m);
     for (const e of ['app_mention', 'message.im', 'app_home_opened']) expect(text).toMatch(new RegExp(`^\\s*- ${e.replace('.', '\\.')}$`, 'm'));
     expect(text).toMatch(/^\s*socket_mode_enabled: false$/m);
     expect(text).toMatch(/^\s*home_tab_enabled: true$/m);
@@ -55,7 +56,7 @@ describe('slack/manifest.yaml', () => {
     expect(m.features.app_home).toMatchObject({ home_tab_enabled: true, messages_tab_enabled: true });
 
     const commands = m.features.slash_commands ?? [];
-    expect(commands.map((c) => c.command)).toEqual(['/pulse', '/csi', '/qa']);
+    expect(commands.map((c) => c.command)).toEqual(['/pulse', '/csi', '/qa', '/canned']);
     for (const c of commands) {
       expect(c.command).toMatch(/^\/[a-z0-9_-]{1,31}$/);
       expect(c.url).toBe(EVENTS_URL);
@@ -66,7 +67,7 @@ describe('slack/manifest.yaml', () => {
 
     const s = m.settings;
     expect(s.event_subscriptions?.request_url).toBe(EVENTS_URL);
-    expect([...(s.event_subscriptions?.bot_events ?? [])].sort()).toEqual(['app_home_opened', 'app_mention', 'message.im']);
+    expect([...(s.event_subscriptions?.bot_events ?? [])].sort()).toEqual(['app_home_opened', 'app_mention', 'message.channels', 'message.groups', 'message.im']);
     expect(s.interactivity).toEqual({ is_enabled: true, request_url: EVENTS_URL });
     expect(s.socket_mode_enabled).toBe(false);
     for (const url of [s.event_subscriptions?.request_url, s.interactivity?.request_url, ...commands.map((c) => c.url)]) {
@@ -80,8 +81,9 @@ describe('slack/manifest.yaml', () => {
     for (const s of scopes) expect(s.length).toBeLessThanOrEqual(50);
     // app_mention → app_mentions:read, message.im → im:history, slash commands → commands,
     // chat.* → chat:write, chart uploads → files:write, users.info → users:read,
-    // conversations.info → channels:read / groups:read / im:read
-    for (const needed of ['app_mentions:read', 'im:history', 'commands', 'chat:write', 'files:write', 'users:read', 'channels:read', 'groups:read', 'im:read', 'im:write']) {
+    // conversations.info → channels:read / groups:read / im:read, handoff threads (message.channels /
+    // message.groups) → channels:history / groups:history
+    for (const needed of ['channels:history', 'groups:history', 'app_mentions:read', 'im:history', 'commands', 'chat:write', 'files:write', 'users:read', 'channels:read', 'groups:read', 'im:read', 'im:write']) {
       expect(scopes, needed).toContain(needed);
     }
   });
