@@ -1,0 +1,86 @@
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import type pg from 'pg';
+import type { AgentDecision, CustomerAgent, CustomerTurn } from '../../bots/messenger/types.ts';
+import type { Config } from '../../config.ts';
+import { activeFaq, activeProducts } from '../../db/catalogue-repo.ts';
+import { activeTemplates, countTemplateUse } from '../../db/templates-repo.ts';
+import { matchFaq, matchProducts } from '../../domain/customer/catalogue.ts';
+import { classifyTurn, decide, renderPlan, type Plan } from '../../domain/customer/decide.ts';
+import type { Logger } from '../../logger.ts';
+import { createCustomerLlm, type CustomerLlm } from './llm.ts';
+
+// The customer agent: what the bot answers a Messenger customer, or that a human takes over.
+// Offline it classifies with the rules in src/domain/customer, looks the catalogue and FAQ up,
+// and answers from MessageTemplates. With CUSTOMER_AGENT_LLM and an OpenAI key, the LLM
+// classifies and words the reply (llm.ts), but the decision to hand off, the facts (prices,
+// stock, FAQ answers) and the fallback stay the rules' and the catalogue's.
+
+export interface CustomerAgentDeps {
+  pool: pg.Pool;
+  config: Config;
+  logger: Logger;
+  /** the LLM to use when CUSTOMER_AGENT_LLM is on (tests inject one); default ChatOpenAI from config */
+  chatModel?: BaseChatModel;
+}
+
+/** Messenger rejects texts over 2,000 characters. */
+const MAX_TEXT = 2000;
+
+function toDecision(plan: Plan, text: string): AgentDecision {
+  const body = text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
+  if (plan.kind === 'handoff') return { kind: 'handoff', reason: plan.reason, text: body, classification: plan.classification };
+  return {
+    kind: 'reply',
+    text: body,
+    ...(plan.quickReplies ? { quickReplies: plan.quickReplies } : {}),
+    classification: plan.classification,
+    unsure: plan.unsure,
+    templateName: plan.template,
+  };
+}
+
+export function createCustomerAgent(deps: CustomerAgentDeps): CustomerAgent {
+  const { pool, logger } = deps;
+  const llm: CustomerLlm | undefined = createCustomerLlm(deps);
+  const log = logger.child({ component: 'customer-agent' });
+  if (deps.config.customerAgentLlm && !llm) log.warn('CUSTOMER_AGENT_LLM is set but OPENAI_API_KEY is not: customer replies come from templates');
+
+  return {
+    async respond(turn: CustomerTurn): Promise<AgentDecision> {
+      const [products, faq] = await Promise.all([activeProducts(pool), activeFaq(pool)]);
+      const rules = classifyTurn(turn);
+      // A payload the bot sent itself is certain; the LLM only reads free text.
+      const classification = llm && !turn.payload ? await llm.classify(turn, rules) : rules;
+      const plan = decide({ turn, classification, products: matchProducts(turn.text, products), faq: matchFaq(turn.text, faq) });
+      const stored = (await activeTemplates(pool, [plan.template])).get(plan.template);
+      const rendered = renderPlan(plan, stored?.body);
+      let text = rendered.text;
+      let fromTemplate = true;
+      if (llm && plan.kind === 'reply') {
+        const written = await llm.reply(turn, plan, text, { products, faq });
+        if (written) {
+          text = written;
+          fromTemplate = false;
+        }
+      }
+      if (fromTemplate && rendered.fromStored) await countTemplateUse(pool, plan.template);
+      const decision = toDecision(plan, text);
+      log.debug(
+        { conversationId: turn.conversationId, intent: plan.classification.intent, kind: plan.kind, template: plan.template, llm: !fromTemplate },
+        'customer turn decided',
+      );
+      if (!fromTemplate && decision.kind === 'reply') delete decision.templateName;
+      return decision;
+    },
+  };
+}
+
+// The rules' own types (src/domain/customer/types.ts) must stay assignable to the Messenger
+// contract and back; a drift between the two fails the type check here.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const contractsAgree: [
+  Same<import('../../domain/customer/types.ts').CustomerIntent, import('../../bots/messenger/types.ts').CustomerIntent>,
+  Same<import('../../domain/customer/types.ts').HandoffReason, import('../../bots/messenger/types.ts').HandoffReason>,
+  Same<import('../../domain/customer/types.ts').Classification, import('../../bots/messenger/types.ts').Classification>,
+] = [true, true, true];
+void contractsAgree;

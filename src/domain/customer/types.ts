@@ -1,0 +1,38 @@
+// The shapes the customer rules work on. They mirror the Messenger contracts in
+// src/bots/messenger/types.ts (which src/domain may not import: it is adapter code); TypeScript's
+// structural typing keeps the two interchangeable, and the agent passes one for the other.
+
+export type CustomerIntent =
+  | 'price_inquiry'
+  | 'availability_check'
+  | 'shipping'
+  | 'returns'
+  | 'complaint'
+  | 'human_request'
+  | 'general_inquiry'
+  | 'first_contact';
+
+export interface Classification {
+  intent: CustomerIntent;
+  /** 0–1 */
+  confidence: number;
+  /** −1 … +1 */
+  sentiment: number;
+}
+
+export interface QuickReply {
+  title: string;
+  payload: string;
+}
+
+export type HandoffReason = 'human_request' | 'angry' | 'unsure_twice' | 'cannot_answer';
+
+/** What the rules read of a customer turn. */
+export interface TurnInput {
+  text: string;
+  payload?: string;
+  attachments: number;
+  isFirstMessage: boolean;
+  unsureStreak: number;
+  customerName?: string;
+}
