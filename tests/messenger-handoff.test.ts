@@ -188,6 +188,29 @@ describe('handoff round trip', () => {
     expect(appended[0]!.text).not.toContain('@channel');
   });
 
+  it('open() called inside the caller’s transaction on the conversation (as the reply worker does) returns, and the thread is recorded once it commits', async () => {
+    const { id } = await conversation('Hal Worker');
+    const worker = await db.pool.connect();
+    try {
+      await worker.query('BEGIN');
+      await worker.query(`UPDATE conversations SET handoff_state = 'waiting', handoff_reason = 'angry', handoff_at = now() WHERE id = $1 AND handoff_state = 'bot'`, [id]);
+      const opened = desk.open(id, 'angry');
+      const outcome = await Promise.race([opened.then(() => 'returned'), new Promise((r) => setTimeout(() => r('stuck'), 5000))]);
+      expect(outcome).toBe('returned');
+      expect(fake.callsTo('chat.postMessage')).toHaveLength(1);
+      // a second open while the first is still being recorded posts nothing
+      const second = desk.open(id, 'angry');
+      await worker.query('COMMIT');
+      await second;
+    } finally {
+      worker.release();
+    }
+    const c = await eventually(async () => ((await conv(id)).thread ? conv(id) : undefined), 5000, 'the thread recorded');
+    expect(c).toMatchObject({ state: 'waiting', reason: 'angry', channel: CHANNEL });
+    expect(c.thread).toBe((fake.callsTo('chat.postMessage')[0]!.response as { ts: string }).ts);
+    expect(fake.callsTo('chat.postMessage')).toHaveLength(1);
+  });
+
   it('a permitted reply goes to the customer (RESPONSE inside 24 h), the conversation becomes human, and a repeated event sends once', async () => {
     const { id, psid } = await conversation('Ana Lima', 2 * HOUR);
     const { threadTs } = await openThread(id);

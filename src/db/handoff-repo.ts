@@ -78,25 +78,36 @@ export async function recentHistory(db: Db, conversationId: number, limit = 10):
 }
 
 /**
- * Runs `fn` in a transaction holding this conversation's handoff lock: two open() calls for one
+ * This conversation's handoff lock, held until the transaction ends: two open() calls for one
  * conversation (a retried job, two workers) run one after the other, so only one posts a
  * thread. An advisory lock, not a row lock, so the Messenger worker's own updates of the row
  * are not held up while Slack answers.
  */
-export async function withHandoffLock<T>(pool: pg.Pool, conversationId: number, fn: (c: pg.ClientBase) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+export async function lockHandoff(client: pg.ClientBase, conversationId: number): Promise<void> {
+  await client.query(`SELECT pg_advisory_xact_lock(hashtext('handoff'), $1)`, [conversationId]);
+}
+
+/**
+ * Locks the conversation's row if nobody else holds it; false when someone does (the caller
+ * of open() may be in the middle of its own transaction on that row). Needs a transaction.
+ */
+export async function tryLockRow(client: pg.ClientBase, conversationId: number): Promise<boolean> {
+  await client.query('SAVEPOINT handoff_row');
   try {
-    await client.query('BEGIN');
-    await client.query(`SELECT pg_advisory_xact_lock(hashtext('handoff'), $1)`, [conversationId]);
-    const out = await fn(client);
-    await client.query('COMMIT');
-    return out;
+    await client.query(`SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE NOWAIT`, [conversationId]);
+    await client.query('RELEASE SAVEPOINT handoff_row');
+    return true;
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
+    if ((err as { code?: string }).code !== '55P03') throw err; // lock_not_available
+    await client.query('ROLLBACK TO SAVEPOINT handoff_row');
+    return false;
   }
+}
+
+/** Waits (up to `timeoutMs`) for the conversation's row and locks it. Needs a transaction. */
+export async function waitLockRow(client: pg.ClientBase, conversationId: number, timeoutMs: number): Promise<void> {
+  await client.query(`SELECT set_config('lock_timeout', $1, true)`, [`${Math.max(1, Math.round(timeoutMs))}ms`]);
+  await client.query(`SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE`, [conversationId]);
 }
 
 /** Hands the conversation to humans (waiting, nobody assigned) when it is with the bot; records the thread. */

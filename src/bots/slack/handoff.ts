@@ -6,7 +6,7 @@
 import type { WebClient } from '@slack/web-api';
 import type pg from 'pg';
 import type { HandoffDesk, HandoffReason } from '../messenger/types.ts';
-import { loadConversation, markHandedOff, recentHistory, withHandoffLock, type HandoffConversation } from '../../db/handoff-repo.ts';
+import { loadConversation, lockHandoff, markHandedOff, recentHistory, tryLockRow, waitLockRow, type HandoffConversation } from '../../db/handoff-repo.ts';
 import { historySummary, reasonLabel } from '../../domain/handoff.ts';
 import type { Logger } from '../../logger.ts';
 import { escapeSlackText } from './format.ts';
@@ -22,6 +22,8 @@ export interface HandoffDeskOptions {
   now?: () => Date;
   /** times in summaries (BUSINESS_TIMEZONE); default UTC */
   timeZone?: string;
+  /** how long a thread posted during the caller's transaction waits to be recorded (default 2 min) */
+  recordTimeoutMs?: number;
 }
 
 /** Re-renders a thread's parent message from the conversation as it is now. */
@@ -35,37 +37,86 @@ export function createHandoffDesk(opts: HandoffDeskOptions): HandoffDesk {
   const { pool, slack, channel } = opts;
   const now = opts.now ?? (() => new Date());
   const timeZone = opts.timeZone ?? 'UTC';
+  const recordTimeoutMs = opts.recordTimeoutMs ?? 120_000;
   const log = opts.logger.child({ component: 'handoff' });
 
+  /**
+   * Under the handoff lock: posts what a handoff needs in Slack and returns how to record it on
+   * the conversation, or undefined when there is nothing to do.
+   */
+  async function post(client: pg.ClientBase, conversationId: number, reason: HandoffReason): Promise<(() => Promise<void>) | undefined> {
+    const c = await loadConversation(client, conversationId);
+    if (!c) throw new Error(`handoff: conversation ${conversationId} does not exist`);
+    const at = now();
+    if (c.channel && c.threadTs) {
+      if (c.state !== 'bot') {
+        // a retried job or a second trigger: people already have it, the thread is there
+        log.info({ conversationId, reason, state: c.state }, 'handoff: already with humans, nothing to open');
+        return undefined;
+      }
+      // given back to the bot earlier and handed off again: the same thread carries on
+      const { channel: ch, threadTs } = c;
+      const lines = historySummary(await recentHistory(client, conversationId, 5), { now: at, timeZone, max: 5 }).map(escapeSlackText);
+      await slack.chat.postMessage({
+        channel: ch, thread_ts: threadTs, reply_broadcast: true,
+        text: [`:arrow_right_hook: Handed off again — ${escapeSlackText(reasonLabel(reason))}. Latest messages:`, ...lines].join('\n'),
+      });
+      await refreshParent({ pool: client, slack, now: at, timeZone }, { ...c, state: 'waiting', reason, assignedToId: null, assigneeSlackId: null, assigneeName: null });
+      log.info({ conversationId, reason }, 'handoff: reopened in its thread');
+      return () => markHandedOff(client, conversationId, { reason, at, channel: ch, threadTs });
+    }
+    const shown: HandoffConversation = { ...c, state: 'waiting', reason, handoffAt: at, assignedToId: null, assigneeSlackId: null, assigneeName: null };
+    const history = await recentHistory(client, conversationId);
+    const posted = await slack.chat.postMessage({ channel, text: parentText(shown), blocks: parentBlocks(shown, { history, now: at, timeZone }), unfurl_links: false, unfurl_media: false });
+    if (!posted.ts) throw new Error('handoff: Slack answered chat.postMessage without a ts');
+    log.info({ conversationId, reason, threadTs: posted.ts }, 'handoff: thread opened');
+    const threadTs = posted.ts;
+    return () => markHandedOff(client, conversationId, { reason, at, channel: posted.channel ?? channel, threadTs });
+  }
+
+  /**
+   * The Messenger worker calls open() inside its own transaction, after marking the
+   * conversation waiting: that transaction holds the conversation's row until open() returns.
+   * Waiting for the row here would wait forever, so when the row is taken the thread is
+   * recorded on it in the background, as soon as the caller commits; the handoff lock is held
+   * until then, so a second open() still finds the thread.
+   */
   async function open(conversationId: number, reason: HandoffReason): Promise<void> {
-    await withHandoffLock(pool, conversationId, async (client) => {
-      const c = await loadConversation(client, conversationId);
-      if (!c) throw new Error(`handoff: conversation ${conversationId} does not exist`);
-      const at = now();
-      if (c.channel && c.threadTs) {
-        if (c.state !== 'bot') {
-          // a retried job or a second trigger: people already have it, the thread is there
-          log.info({ conversationId, reason, state: c.state }, 'handoff: already with humans, nothing to open');
-          return;
-        }
-        // given back to the bot earlier and handed off again: the same thread carries on
-        await markHandedOff(client, conversationId, { reason, at, channel: c.channel, threadTs: c.threadTs });
-        const lines = historySummary(await recentHistory(client, conversationId, 5), { now: at, timeZone, max: 5 }).map(escapeSlackText);
-        await slack.chat.postMessage({
-          channel: c.channel, thread_ts: c.threadTs, reply_broadcast: true,
-          text: [`:arrow_right_hook: Handed off again — ${escapeSlackText(reasonLabel(reason))}. Latest messages:`, ...lines].join('\n'),
-        });
-        await refreshParent({ pool: client, slack, now: at, timeZone }, { ...c, state: 'waiting', reason, assignedToId: null, assigneeSlackId: null, assigneeName: null });
-        log.info({ conversationId, reason }, 'handoff: reopened in its thread');
+    const client = await pool.connect();
+    let background = false;
+    try {
+      await client.query('BEGIN');
+      await lockHandoff(client, conversationId);
+      const record = await post(client, conversationId, reason);
+      if (record && !(await tryLockRow(client, conversationId))) {
+        background = true;
+        void finishLater(client, conversationId, record);
         return;
       }
-      const shown: HandoffConversation = { ...c, state: 'waiting', reason, handoffAt: at, assignedToId: null, assigneeSlackId: null, assigneeName: null };
-      const history = await recentHistory(client, conversationId);
-      const posted = await slack.chat.postMessage({ channel, text: parentText(shown), blocks: parentBlocks(shown, { history, now: at, timeZone }), unfurl_links: false, unfurl_media: false });
-      if (!posted.ts) throw new Error('handoff: Slack answered chat.postMessage without a ts');
-      await markHandedOff(client, conversationId, { reason, at, channel: posted.channel ?? channel, threadTs: posted.ts });
-      log.info({ conversationId, reason, threadTs: posted.ts }, 'handoff: thread opened');
-    });
+      if (record) await record();
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      if (!background) client.release();
+    }
+  }
+
+  async function finishLater(client: pg.PoolClient, conversationId: number, record: () => Promise<void>): Promise<void> {
+    let broken: Error | undefined;
+    try {
+      await waitLockRow(client, conversationId, recordTimeoutMs);
+      await record();
+      await client.query('COMMIT');
+      log.debug({ conversationId }, 'handoff: thread recorded after the caller committed');
+    } catch (err) {
+      broken = err as Error;
+      await client.query('ROLLBACK').catch(() => {});
+      log.error({ err, conversationId }, 'handoff: the thread was posted but could not be recorded on the conversation');
+    } finally {
+      client.release(broken);
+    }
   }
 
   async function append(conversationId: number, text: string, at: Date): Promise<void> {
