@@ -3,6 +3,7 @@ import { loadConfig, type Config } from './config.js';
 import { registerAnalysisCommands } from './cli/analysis-commands.js';
 import { registerAssistantCommands } from './cli/assistant-commands.js';
 import { registerDbCommands } from './cli/db-commands.js';
+import { registerDigestCommand } from './cli/digest-command.js';
 import { registerImportCommand } from './cli/import-command.js';
 import { registerTokenCommand } from './cli/token-command.js';
 import { registerValidateCommand } from './cli/validate-command.js';
@@ -24,6 +25,7 @@ registerAnalysisCommands(program, config, out);
 registerImportCommand(program, config, out, queueAnalysis);
 registerAssistantCommands(program, config, out);
 registerTokenCommand(program, config, out);
+registerDigestCommand(program, config, out);
 registerValidateCommand(program, config, out);
 
 /** After an import: queue the analysis of what changed; `pulse analyze` or the service works it. */

@@ -1,0 +1,57 @@
+import type pg from 'pg';
+import { csiLookup } from '../../agents/tools/csi-lookup.ts';
+import { qaQueue } from '../../agents/tools/qa-queue.ts';
+import { supportStats } from '../../agents/tools/support-stats.ts';
+import { firstResponseTimes, handoffsNow, lastAnalysisRun, sampleSessions } from '../../db/digest-repo.ts';
+import { qaStats } from '../../db/qa-review-repo.ts';
+import { coverage, issueRate, type DigestData } from '../../domain/digest.ts';
+import { formatCount, formatPercent } from '../../agents/tools/format.ts';
+import type { DigestFrequency } from '../../domain/digest-schedule.ts';
+import { periodBounds, previousPeriod, type Period } from '../../domain/periods.ts';
+
+// The figures of one digest, read through the same functions the assistant's tools call
+// (csi_lookup, support_stats, qa_queue, /qa stats), with the same inputs, so "CSI last week"
+// asked in Slack and last week's digest give the same numbers.
+
+export interface GatherInput {
+  frequency: DigestFrequency;
+  period: Period;
+  timezone: string;
+  /** sample sessions cited, default 3 */
+  samples?: number;
+}
+
+export async function gatherDigestData(pool: pg.Pool, input: GatherInput): Promise<DigestData> {
+  const { period, timezone } = input;
+  const previous = previousPeriod(period);
+  const { start, end } = periodBounds(period, timezone);
+  const [csi, prevDays, byPage, stats, frts, handoff, backlog, qaPeriod, lastRunAt, samples] = await Promise.all([
+    csiLookup(pool, { period, previous, groupBy: 'day', timezone }),
+    csiLookup(pool, { period: previous, groupBy: 'day', timezone }),
+    csiLookup(pool, { period, previous, groupBy: 'page', timezone }),
+    supportStats(pool, { period, timezone, sections: ['volumes', 'responseTimes', 'topics', 'sessions'] }),
+    firstResponseTimes(pool, period.from, period.to),
+    handoffsNow(pool),
+    qaQueue(pool, { limit: 1 }),
+    qaStats(pool, start, end),
+    lastAnalysisRun(pool),
+    sampleSessions(pool, { start, end, timezone, limit: input.samples ?? 3 }),
+  ]);
+  const pipeline = { scoredDays: csi.current.days, conversationDays: stats.volumes?.conversationDays ?? 0, lastRunAt };
+  return {
+    frequency: input.frequency,
+    period,
+    timezone,
+    csi,
+    previousDays: (prevDays.groups ?? []).map((g) => ({ key: g.key, csi: g.csi })),
+    byPage: (byPage.groups ?? []).map((g) => ({ label: g.label, csi: g.csi, days: g.days })),
+    stats,
+    firstResponseTimes: frts,
+    handoff,
+    qaBacklog: { waiting: backlog.waiting, byStatus: backlog.byStatus, oldestStartedAt: backlog.oldest[0] ? new Date(backlog.oldest[0].startedAt) : null },
+    qaPeriod: qaPeriod.byStatus,
+    pipeline,
+    samples,
+    display: { qaWaiting: formatCount(backlog.waiting), issueRate: formatPercent(issueRate(qaPeriod.byStatus)), coverage: formatPercent(coverage(pipeline)) },
+  };
+}
