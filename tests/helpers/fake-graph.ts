@@ -43,6 +43,8 @@ export interface FakeGraph {
   messages(): GraphCall[];
   /** the next `times` POST /me/messages fail this way (sender actions included) */
   fail(kind: FailureKind, times?: number): void;
+  /** forgets queued failures */
+  clearFailures(): void;
   /** profiles served by GET /<psid> */
   profiles: Map<string, { first_name: string; last_name: string; profile_pic?: string }>;
   /** ms to wait before answering each request */
@@ -129,6 +131,9 @@ export async function startFakeGraph(opts: { tokens: string[] }): Promise<FakeGr
     messages: () => calls.filter((c) => c.path.endsWith('/me/messages') && c.status === 200 && !c.body.sender_action),
     fail: (kind, times = 1) => {
       for (let i = 0; i < times; i++) failures.push(kind);
+    },
+    clearFailures: () => {
+      failures.length = 0;
     },
     profiles,
     get delayMs() {

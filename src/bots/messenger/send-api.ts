@@ -40,6 +40,8 @@ export interface SenderDeps {
   random?: () => number;
   ratePerPage?: number;
   maxAttempts?: number;
+  /** monotonic ms for the rate limit (tests advance it with their sleep) */
+  clock?: () => number;
 }
 
 type CallOutcome = { ok: true; messageId?: string } | { ok: false; error: GraphError };
@@ -55,14 +57,15 @@ export function createMessengerSender(deps: SenderDeps): MessengerSender {
   const random = deps.random ?? Math.random;
   const rate = deps.ratePerPage ?? DEFAULT_RATE_PER_PAGE;
   const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const clock = deps.clock ?? (() => performance.now());
   const buckets = new Map<string, TokenBucket>();
   const log = deps.logger.child({ component: 'messenger-send' });
   const apiUrl = deps.config.messenger.apiUrl.replace(/\/+$/, '');
 
   async function call(token: string, body: Record<string, unknown>): Promise<CallOutcome> {
     let bucket = buckets.get(token);
-    if (!bucket) buckets.set(token, (bucket = new TokenBucket(rate, rate, Date.now())));
-    const wait = bucket.take(Date.now());
+    if (!bucket) buckets.set(token, (bucket = new TokenBucket(rate, rate, clock())));
+    const wait = bucket.take(clock());
     if (wait > 0) await sleep(wait);
     let res: Response;
     try {
