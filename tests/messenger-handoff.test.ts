@@ -272,6 +272,9 @@ describe('handoff round trip', () => {
     await post(threadMessage({ user: USERS.agent, text: 'from a bot', threadTs, extra: { bot_id: 'B0OTHER' } }).body);
     await post(threadMessage({ user: USERS.agent, text: 'edited', threadTs, extra: { subtype: 'message_changed' } }).body);
     await post(threadMessage({ user: USERS.agent, text: '// checking with the warehouse first', threadTs }).body);
+    await post(threadMessage({ user: USERS.agent, text: `<@${BOT.userId}> what is our CSI this week?`, threadTs }).body);
+    await post(threadMessage({ user: USERS.agent, text: 'label.png', threadTs, extra: { subtype: 'file_share', files: [{ id: 'F1' }] } }).body);
+    expect((await fake.waitFor('chat.postEphemeral', (c) => c.args.user === USERS.agent)).args.text).toMatch(/Files are \*not\* sent/);
     expect(graph.calls.length).toBe(n);
     expect(await conv(id)).toMatchObject({ state: 'waiting', assignee: null });
     expect((await audits('handoff.reply.refused')).filter((a) => a.target === `conversation:${id}`).map((a) => a.details.slackId)).toEqual([STRANGER, USERS.qa]);

@@ -82,10 +82,17 @@ export function handoffWork(deps: SlackDeps, opts: HandoffSlackOptions) {
   }
 
   /** A message in a handoff thread: a person's reply to the customer, a note, or nothing of ours. */
-  async function onThreadMessage(client: WebClient, m: ThreadMessage, eventId: string): Promise<void> {
-    // people's new messages only: not bots (our own notes included), edits, joins or file shares
+  async function onThreadMessage(client: WebClient, m: ThreadMessage, eventId: string, botUserId?: string): Promise<void> {
     if (m.channel !== opts.channel || !m.thread_ts || m.thread_ts === m.ts) return;
+    if (m.subtype === 'file_share' && typeof m.user === 'string' && m.bot_id === undefined) {
+      const c = await conversationByThread(deps.pool, m.channel, m.thread_ts);
+      if (c) await whisper(client, c, m.user, 'Files are *not* sent to the customer: only text replies are. Nothing was sent.');
+      return;
+    }
+    // people's new messages only: not bots (our own notes included), edits or joins
     if (m.subtype !== undefined || m.bot_id !== undefined || m.edited !== undefined || typeof m.user !== 'string') return;
+    // a question to SupportPulse in the thread is the assistant's (app_mention), not the customer's
+    if (botUserId && m.text?.includes(`<@${botUserId}>`)) return;
     const c = await conversationByThread(deps.pool, m.channel, m.thread_ts);
     if (!c) return;
     const reply = threadReply(m.text ?? '');
@@ -152,8 +159,8 @@ const conversationOf = (body: BlockAction, action: { value?: string }): number |
 export function registerHandoff(app: App, deps: SlackDeps, opts: HandoffSlackOptions): void {
   const work = handoffWork(deps, opts);
 
-  app.event('message', async ({ event, body, client }) => {
-    await work.onThreadMessage(client, event as ThreadMessage, String(body.event_id));
+  app.event('message', async ({ event, body, client, context }) => {
+    await work.onThreadMessage(client, event as ThreadMessage, String(body.event_id), context.botUserId);
   });
 
   const button = (actionId: string, action: HandoffAction) =>
