@@ -1,0 +1,215 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { WebClient } from '@slack/web-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AssistantReply } from '../src/agents/assistant/assistant.ts';
+import { openAssistant, type OpenAssistant } from '../src/agents/assistant/open.ts';
+import { createSubscription, findSubscription } from '../src/db/digest-repo.ts';
+import { cronFor, digestPeriod } from '../src/domain/digest-schedule.ts';
+import { buildDigest, type BuiltDigest } from '../src/jobs/digest/build.ts';
+import { ChannelPacer, deliveryKey } from '../src/jobs/digest/deliver.ts';
+import { digestTaskProvider, runDigestTick } from '../src/jobs/digest/tasks.ts';
+import { createLogger } from '../src/logger.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
+import { decodePng, isPng, offlineConfig, seedAndAnalyse } from './helpers/assistant.ts';
+import { startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
+import { BOT_TOKEN } from './helpers/slack-harness.ts';
+
+// Digests end to end on a seeded, analysed database: the figures equal the offline assistant's
+// answers for the same period, `pulse digest --preview` writes the Block Kit and the PNGs, and a
+// scheduled tick delivered twice (one after the other, or at once) posts once.
+
+// Mon 23 Nov 2026 09:00 in Berlin: a weekly digest posted then covers Mon 16 – Sun 22 Nov, which
+// is "last week" for an assistant asked at that moment.
+const AT = new Date('2026-11-23T08:00:00Z');
+const TZ = 'Europe/Berlin';
+const LAST_WEEK = { from: '2026-11-16', to: '2026-11-22' };
+const CHANNEL = 'C0DIGEST1';
+
+let db: TestDatabase;
+let opened: OpenAssistant;
+let fake: FakeSlack;
+let weekly: BuiltDigest;
+const config = offlineConfig(TZ);
+const logger = createLogger('silent');
+
+const ask = (key: string, q: string) => opened.assistant.ask({ channel: 'test', threadKey: key }, q);
+function result(reply: AssistantReply, tool: string): Record<string, unknown> {
+  const c = reply.toolCalls.find((x) => x.name === tool);
+  expect(c, `${tool} in ${reply.toolCalls.map((x) => x.name).join(',')}`).toBeDefined();
+  expect(c!.error).toBeUndefined();
+  return c!.result as Record<string, unknown>;
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('digest');
+  await seedAndAnalyse(db.url, { conversations: 250, now: AT, timeZone: TZ });
+  opened = await openAssistant(config, db.url, { now: () => AT, pool: db.pool });
+  fake = await startFakeSlack({ token: BOT_TOKEN });
+  weekly = await buildDigest({ pool: db.pool, config, logger }, { frequency: 'weekly', period: digestPeriod('weekly', AT, TZ), timezone: TZ });
+}, 240_000);
+afterAll(async () => {
+  await opened?.close();
+  await fake?.close();
+  await db?.drop();
+});
+
+describe('the digest says what the assistant says', () => {
+  it('covers last week', () => {
+    expect(weekly.data.period).toMatchObject(LAST_WEEK);
+    expect(weekly.data.csi.previous).toMatchObject({ from: '2026-11-09', to: '2026-11-15' });
+  });
+
+  it('CSI and its change equal the answer to "CSI last week"', async () => {
+    const reply = await ask('csi', 'What was the CSI last week?');
+    const r = result(reply, 'csi_lookup') as { period: { from: string; to: string }; current: { csi: number; days: number; display: { csi: string } }; change: { display: string } };
+    expect(r.period).toMatchObject(LAST_WEEK);
+    expect(r.current.days).toBeGreaterThan(20);
+    expect(weekly.data.csi.current.csi).toBe(r.current.csi);
+    expect(weekly.data.csi.current.days).toBe(r.current.days);
+    expect(weekly.digest.headline.csi).toBe(r.current.display.csi);
+    expect(weekly.digest.headline.csiChange).toBe(r.change.display);
+    expect(reply.text).toContain(weekly.digest.headline.csi);
+  });
+
+  it('volumes, response times and bot containment equal the support_stats answers', async () => {
+    const volume = result(await ask('vol', 'Message volume last week'), 'support_stats') as { period: object; volumes: { display: { conversations: string; messages: string } } };
+    expect(volume.period).toMatchObject(LAST_WEEK);
+    expect(weekly.digest.headline.conversations).toBe(volume.volumes.display.conversations);
+    expect(weekly.digest.headline.messages).toBe(volume.volumes.display.messages);
+
+    const rt = result(await ask('rt', 'What is the first response time last week?'), 'support_stats') as { responseTimes: { display: { firstResponseP50: string; firstResponseP90: string } } };
+    expect(weekly.digest.headline.firstResponseP50).toBe(rt.responseTimes.display.firstResponseP50);
+    expect(weekly.digest.headline.firstResponseP90).toBe(rt.responseTimes.display.firstResponseP90);
+
+    // the same tool function with the same input, read directly: containment and handoff rate
+    expect(weekly.data.stats.sessions?.display.botContainmentRate).toMatch(/^\d+\.\d%$/);
+    expect(weekly.digest.headline.botContainment).toBe(weekly.data.stats.sessions!.display.botContainmentRate);
+  });
+
+  it('the QA backlog equals the answer to "How many sessions are waiting for QA?"', async () => {
+    const r = result(await ask('qa', 'How many sessions are waiting for QA?'), 'qa_queue') as { waiting: number; display: { waiting: string } };
+    expect(r.waiting).toBeGreaterThan(0);
+    expect(weekly.digest.headline.qaWaiting).toBe(r.display.waiting);
+  });
+
+  it('the first-response histogram counts the same conversation-days the percentiles are over', () => {
+    const n = weekly.data.firstResponseTimes.length;
+    const days = (weekly.data.stats as { responseTimes?: { days: number } }).responseTimes!.days;
+    expect(n).toBe(days);
+  });
+
+  it('has one to three charts, rendered, and buttons opening sample sessions in QA', () => {
+    expect(weekly.digest.charts.length).toBeGreaterThanOrEqual(1);
+    expect(weekly.digest.charts.length).toBeLessThanOrEqual(3);
+    expect(weekly.pngs).toHaveLength(weekly.digest.charts.length);
+    for (const p of weekly.pngs) expect(decodePng(p).width).toBeGreaterThan(1000);
+    const buttons = weekly.digest.blocks.flatMap((b) => (b.type === 'actions' ? b.elements : []));
+    expect(buttons.length).toBeGreaterThanOrEqual(1);
+    for (const b of buttons) {
+      expect(b.action_id).toBe('qa_show');
+      const v = JSON.parse(b.value) as { sessionId: number; version: number };
+      expect(weekly.data.samples.map((s) => s.sessionId)).toContain(v.sessionId);
+      expect(weekly.digest.explanation).toContain(`session ${v.sessionId}`);
+    }
+    expect(weekly.digest.text).toContain(`CSI ${weekly.digest.headline.csi}`);
+  });
+});
+
+describe('pulse digest --preview', () => {
+  it('writes Block Kit JSON and PNGs and prints the same headline numbers', async () => {
+    const out = await mkdtemp(path.join(tmpdir(), 'digest-'));
+    const root = path.resolve(import.meta.dirname, '..');
+    const proc = spawn(process.execPath, ['bin/pulse.js', 'digest', '--preview', '--period', 'weekly', '--at', AT.toISOString(), '--out', out], {
+      cwd: root, env: { PATH: process.env.PATH ?? '', HOME: '/tmp', DATABASE_URL: db.url, BUSINESS_TIMEZONE: TZ, LOG_LEVEL: 'silent' }, timeout: 120_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((r) => proc.on('close', r));
+    expect(code, stderr).toBe(0);
+    const json = JSON.parse(await readFile(path.join(out, 'digest-weekly.json'), 'utf8')) as { blocks: { type: string }[]; text: string };
+    expect(json.blocks[0]!.type).toBe('header');
+    expect(json.blocks).toEqual(JSON.parse(JSON.stringify(weekly.digest.blocks)));
+    const pngs = (await readdir(out)).filter((f) => f.endsWith('.png'));
+    expect(pngs.sort()).toEqual(weekly.digest.charts.map((c) => c.filename).sort());
+    for (const f of pngs) expect(isPng(await readFile(path.join(out, f)))).toBe(true);
+    expect(stdout).toContain(`CSI: ${weekly.digest.headline.csi} `);
+    expect(stdout).toContain(`conversations: ${weekly.digest.headline.conversations}; messages: ${weekly.digest.headline.messages}`);
+    expect(stdout).toContain(path.join(out, 'digest-weekly.json'));
+  }, 150_000);
+});
+
+describe('scheduled delivery', () => {
+  const slack = () => new WebClient(BOT_TOKEN, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 2, minTimeout: 50, maxTimeout: 200 } });
+
+  it('posts once per (subscription, scheduled time): retried and concurrent ticks do not repeat it', async () => {
+    fake.reset();
+    const sub = await createSubscription(db.pool, { channel: CHANNEL, cron: cronFor('daily', 9, 0), timezone: TZ, frequency: 'daily', sections: ['csi', 'pillars', 'volumes', 'qa'] });
+    const opts = { pool: db.pool, slack: slack(), logger, config, pacer: new ChannelPacer(0) };
+    // Slack rate-limits the first post: WebClient waits the Retry-After second and posts again
+    fake.failNext('chat.postMessage', { retryAfter: 1 });
+    expect(await runDigestTick(opts, sub, AT)).toBe('sent');
+    expect(await runDigestTick(opts, sub, AT)).toBe('duplicate');
+    const attempts = fake.calls.filter((c) => c.method === 'chat.postMessage');
+    expect(attempts.map((c) => c.status)).toEqual([429, 200]);
+    expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(950);
+    const posts = attempts.filter((c) => c.ok);
+    expect(posts).toHaveLength(1);
+    expect(posts[0]!.args.channel).toBe(CHANNEL);
+    const shared = fake.calls.filter((c) => c.method === 'files.completeUploadExternal');
+    expect(shared).toHaveLength(1);
+    // the charts went into the digest's thread
+    expect(shared[0]!.args.thread_ts).toBe((posts[0]!.response as { ts: string }).ts);
+    expect(fake.uploadedFiles.filter((f) => f.bytes).length).toBeGreaterThanOrEqual(1);
+
+    const later = new Date(AT.getTime() + 86_400_000);
+    const outcomes = await Promise.all([runDigestTick(opts, sub, later), runDigestTick(opts, sub, later), runDigestTick(opts, sub, later)]);
+    expect(outcomes.sort()).toEqual(['duplicate', 'duplicate', 'sent']);
+    expect(fake.calls.filter((c) => c.method === 'chat.postMessage' && c.ok)).toHaveLength(2);
+
+    const logs = await db.pool.query<{ idempotency_key: string; status: string }>(
+      `SELECT idempotency_key, status::text FROM notification_logs WHERE idempotency_key LIKE $1 ORDER BY id`, [`digest:${sub.id}:%`]);
+    expect(logs.rows.map((r) => r.idempotency_key)).toContain(deliveryKey(sub.id, AT));
+    expect(logs.rows.every((r) => r.status === 'sent')).toBe(true);
+    const after = await findSubscription(db.pool, sub.id);
+    expect(after).toMatchObject({ lastStatus: 'sent', lastError: null });
+  });
+
+  it('a Slack failure after the message is retried without posting the message again', async () => {
+    fake.reset();
+    const sub = await createSubscription(db.pool, { channel: CHANNEL, cron: cronFor('weekly', 9, 0), timezone: TZ, frequency: 'weekly', sections: ['csi', 'qa'] });
+    const opts = { pool: db.pool, slack: new WebClient(BOT_TOKEN, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 } }), logger, config, pacer: new ChannelPacer(0) };
+    fake.failNext('files.completeUploadExternal', { error: 'internal_error', status: 200 });
+    await expect(runDigestTick(opts, sub, AT)).rejects.toThrow();
+    expect(await findSubscription(db.pool, sub.id)).toMatchObject({ lastStatus: 'failed' });
+    expect(await runDigestTick(opts, sub, AT)).toBe('sent');
+    expect(fake.calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(1);
+    const shared = fake.calls.filter((c) => c.method === 'files.completeUploadExternal' && c.ok);
+    expect(shared).toHaveLength(1);
+  });
+
+  it('the task provider gives one task per active subscription, versioned by updated_at', async () => {
+    const provider = digestTaskProvider({ pool: db.pool, slack: slack(), logger, config });
+    const tasks = await provider.tasks();
+    const subs = await db.pool.query<{ id: number; cron_expression: string; updated_at: Date }>('SELECT id, cron_expression, updated_at FROM digest_subscriptions WHERE active ORDER BY id');
+    expect(tasks.map((t) => t.key)).toEqual(subs.rows.map((s) => `digest:${s.id}`));
+    expect(tasks[0]).toMatchObject({ cron: subs.rows[0]!.cron_expression, timezone: TZ, version: subs.rows[0]!.updated_at.toISOString() });
+  });
+});
+
+describe('pacing', () => {
+  it('spaces messages to one channel by the interval, other channels not', async () => {
+    let t = 0;
+    const slept: number[] = [];
+    const pacer = new ChannelPacer(1000, () => t, async (ms) => void slept.push(ms));
+    await Promise.all([pacer.wait('C1'), pacer.wait('C1'), pacer.wait('C2'), pacer.wait('C1')]);
+    expect(slept).toEqual([1000, 2000]);
+    t = 5000;
+    await pacer.wait('C1');
+    expect(slept).toEqual([1000, 2000]);
+  });
+});
