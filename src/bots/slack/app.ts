@@ -21,6 +21,7 @@ import { registerSlashCommands } from './commands.ts';
 import type { AskRequest, SlackDeps } from './deps.ts';
 import { escapeSlackText, splitText } from './format.ts';
 import { registerHandoff } from './handoff-listeners.ts';
+import { registerAlerts } from './alerts.ts';
 import { registerAppHome } from './home.ts';
 import { registerQa } from './qa.ts';
 import { FastifyReceiver } from './receiver.ts';
@@ -147,6 +148,7 @@ export function createSlackApp({ config, deps, receiver, qaAfter }: SlackAppOpti
   registerSlashCommands(app, deps);
   registerAppHome(app, deps);
   registerQa(app, deps, qaAfter ? { after: qaAfter } : {});
+  registerAlerts(app, deps);
   if (config.channels.handoff && deps.messenger) registerHandoff(app, deps, { channel: config.channels.handoff, sender: deps.messenger });
   return { app, ...(socketMode ? { socketMode } : {}) };
 }
