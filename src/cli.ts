@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { loadConfig, type Config } from './config.js';
 import { registerAnalysisCommands } from './cli/analysis-commands.js';
 import { registerAssistantCommands } from './cli/assistant-commands.js';
+import { registerCatalogueCommand } from './cli/catalogue-command.js';
 import { registerDbCommands } from './cli/db-commands.js';
 import { registerDigestCommand } from './cli/digest-command.js';
 import { registerImportCommand } from './cli/import-command.js';
@@ -25,6 +26,7 @@ registerAnalysisCommands(program, config, out);
 registerImportCommand(program, config, out, queueAnalysis);
 registerAssistantCommands(program, config, out);
 registerTokenCommand(program, config, out);
+registerCatalogueCommand(program, config, out);
 registerDigestCommand(program, config, out);
 registerValidateCommand(program, config, out);
 
