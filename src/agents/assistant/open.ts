@@ -3,6 +3,7 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import type pg from 'pg';
 import type { Config } from '../../config.ts';
 import { createPool } from '../../db/pool.ts';
+import { llmMetrics } from '../../observability/llm.ts';
 import type { AfterQaChange } from '../../db/qa-repo.ts';
 import { AGENT_ROLE, prepareAgentLogin } from '../sql/agent-role.ts';
 import { createAssistant, type Assistant } from './assistant.ts';
@@ -41,6 +42,7 @@ export async function chatModel(config: Config, offline: ConstructorParameters<t
     temperature: 0,
     maxRetries: 2,
     timeout: 60_000,
+    callbacks: [llmMetrics('assistant', config.llm.model ?? 'gpt-4o-mini')],
     ...(config.llm.baseUrl ? { configuration: { baseURL: config.llm.baseUrl } } : {}),
   });
 }

@@ -1,6 +1,7 @@
 import { HumanMessage, SystemMessage, isAIMessage, type BaseMessage } from '@langchain/core/messages';
 import { ChatOpenAI } from '@langchain/openai';
 import type { ConversationDay, JudgementScores, ScoreResult, Scorer } from '../../domain/scoring/types.ts';
+import { llmMetrics } from '../../observability/llm.ts';
 import { BATCH_OUTPUT_JSON_SCHEMA, parseBatchOutput } from './output.ts';
 import { PROMPT_VERSION, SYSTEM_PROMPT, renderUserPrompt } from './prompt.ts';
 import { classifyFailure, nextDelayMs, type RetryPolicy } from './retry.ts';
@@ -66,6 +67,7 @@ export function createLlmScorer(opts: LlmScorerOptions): Scorer {
     // Our loop below is the only retry loop: it honours Retry-After and caps the total wait.
     maxRetries: 0,
     useResponsesApi: false,
+    callbacks: [llmMetrics('scorer', model)],
     ...(acceptsTemperature(model) ? { temperature: 0 } : {}),
     configuration: opts.baseUrl ? { baseURL: opts.baseUrl } : undefined,
   });

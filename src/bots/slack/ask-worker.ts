@@ -23,6 +23,7 @@ import {
 } from '../../db/slack-deliveries-repo.ts';
 import { analyticsDenial, mayAskAnalytics, type Caller, type Role } from '../../domain/access.ts';
 import type { Logger } from '../../logger.ts';
+import { countSlackError } from '../../observability/metrics.ts';
 import { escapeSlackText, replyBlocks, replyFallbackText } from './format.ts';
 
 export const SLACK_ASK_QUEUE = 'slack-ask';
@@ -167,6 +168,7 @@ function slackOutput(deps: Omit<AskWorkerDeps, 'boss' | 'concurrency'>, log: Log
       if (!viaResponseUrl(d) || !platform) throw err;
       // e.g. not_in_channel: the bot was never invited where the command was typed
       const why = (err as { data?: { error?: string } }).data?.error ?? 'error';
+      countSlackError('ask', err);
       log.warn({ key: d.key, channel: d.channel, error: why }, 'slack: chart for a command could not be shared');
       await respond(d, {
         response_type: 'ephemeral', replace_original: false,
@@ -246,6 +248,7 @@ export function createAskHandler(deps: Omit<AskWorkerDeps, 'boss' | 'concurrency
       await finishSlackDelivery(pool, key, 'answered');
       log.info({ key, channel: d.channel, attempts: d.attempts }, 'slack: question answered');
     } catch (err) {
+      countSlackError('ask', err);
       if (err instanceof FinalError) return fail(d, workingTs, err.cause, err.message);
       if (final) return fail(d, workingTs, err, 'slack delivery');
       log.warn({ err, key, attempt: d.attempts }, 'slack: answering failed, will retry');

@@ -6,6 +6,7 @@ import type { Scorer } from '../../domain/scoring/types.js';
 import { loadJobDays, saveDayResults } from '../../db/analysis-repo.js';
 import { completeJob, recordJobError, startJob } from '../../db/jobs-repo.js';
 import { ANALYSIS_QUEUE } from '../queue.js';
+import { analysisJobDuration } from '../../observability/metrics.js';
 import { scoreDays } from './score-days.js';
 
 export interface WorkerDeps {
@@ -62,8 +63,10 @@ export async function startAnalysisWorker(deps: WorkerDeps): Promise<() => Promi
     try {
       const summary = await handleAnalysisJob(deps, pool, jobId);
       if (summary) log({ msg: 'analysis job completed', jobId, ...summary, ms: Math.round(performance.now() - started) });
+      if (summary) analysisJobDuration.observe({ outcome: 'completed' }, (performance.now() - started) / 1000);
     } catch (err) {
       const final = job.retryCount >= job.retryLimit;
+      analysisJobDuration.observe({ outcome: final ? 'failed' : 'retried' }, (performance.now() - started) / 1000);
       const error = err instanceof Error ? err : new Error(String(err));
       error.message = `${error.message} (analysis job ${jobId}, attempt ${job.retryCount + 1} of ${job.retryLimit + 1})`;
       await pool

@@ -6,6 +6,7 @@ import {
   developerEmails, issueRaiser, notificationOutcome, qaNoticeEvent, qaNoticeSession, recordNotification, type NotificationChannel,
 } from '../../db/notifications-repo.ts';
 import type { Logger } from '../../logger.ts';
+import { countSlackError } from '../../observability/metrics.ts';
 import type { EmailProvider } from '../../notify/email.ts';
 import { fixedEmail, fixedSlackNotice, issueEmail, issueSlackNotice } from './qa-messages.ts';
 import { ensureNotifyQueue, NOTIFY_QUEUE, qaNotificationHook, type QaNotifyJob } from './qa-notify.ts';
@@ -106,6 +107,7 @@ export function createNotifyHandler(deps: NotifyWorkerDeps) {
         await d.send();
       } catch (err) {
         const error = errorText(err);
+        if (d.channel === 'slack') countSlackError('notify', err);
         failed.push(`${d.channel} ${d.recipient}: ${error}`);
         await recordNotification(deps.pool, { ...entry, status: 'failed', error, context: { ...context, final }, idempotencyKey: final ? d.key : `${d.key}#attempt-${attempt}` });
         log?.[final ? 'error' : 'warn']({ key: d.key, attempt, err: error }, final ? 'notification failed for good' : 'notification failed, will retry');
