@@ -2,6 +2,7 @@
 // `/digest list`, `/digest unsubscribe <id>`, `/digest preview [daily|weekly|monthly]`.
 // Pure: the command text in, a command or a clear problem out. Slack sends a picked channel
 // escaped (`<#C123|name>`, the manifest sets should_escape); raw ids (`C123`) work too.
+import type { Role } from './access.ts';
 import { cronFor, isFrequency, FREQUENCIES, type DigestFrequency } from './digest-schedule.ts';
 
 export const DIGEST_SECTIONS = ['csi', 'pillars', 'volumes', 'response_times', 'bot', 'qa', 'topics', 'pipeline', 'explanation'] as const;
@@ -137,3 +138,6 @@ export function sectionsOf(content: unknown): DigestSection[] {
   const known = DIGEST_SECTIONS.filter((s) => list.includes(s));
   return known.length ? known : [...DIGEST_SECTIONS];
 }
+
+/** Subscriptions are managed by team leads and admins. */
+export const mayManageDigests = (role: Role): boolean => role === 'lead' || role === 'admin';

@@ -22,6 +22,7 @@ import type { AskRequest, SlackDeps } from './deps.ts';
 import { escapeSlackText, splitText } from './format.ts';
 import { registerHandoff } from './handoff-listeners.ts';
 import { registerAlerts } from './alerts.ts';
+import { registerDigest } from './digest.ts';
 import { registerAppHome } from './home.ts';
 import { registerQa } from './qa.ts';
 import { FastifyReceiver } from './receiver.ts';
@@ -149,6 +150,7 @@ export function createSlackApp({ config, deps, receiver, qaAfter }: SlackAppOpti
   registerAppHome(app, deps);
   registerQa(app, deps, qaAfter ? { after: qaAfter } : {});
   registerAlerts(app, deps);
+  registerDigest(app, deps);
   if (config.channels.handoff && deps.messenger) registerHandoff(app, deps, { channel: config.channels.handoff, sender: deps.messenger });
   return { app, ...(socketMode ? { socketMode } : {}) };
 }
