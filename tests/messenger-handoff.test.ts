@@ -239,6 +239,10 @@ describe('handoff round trip', () => {
     expect((await audits('handoff.reply')).filter((a) => a.target === `conversation:${id}`)).toHaveLength(1);
     const [row] = await q<{ sender: string; status: string }>(`SELECT sender, status::text FROM messenger_sends WHERE idempotency_key = $1`, [`human:${CHANNEL}:${m.ts}`]);
     expect(row).toEqual({ sender: 'human', status: 'sent' });
+    // the reply is in the conversation's messages, with who wrote it (per-agent analytics)
+    const stored = await q<{ sender_kind: string; agent: { id: string; name: string } }>(
+      `SELECT sender_kind::text, agent_info AS agent FROM messages WHERE conversation_id = $1 AND direction = 'to_client' AND sender_kind = 'human_agent'`, [id]);
+    expect(stored).toEqual([{ sender_kind: 'human_agent', agent: { id: USERS.agent, name: 'agent person', via: 'slack' } }]);
   });
 
   it('uses the HUMAN_AGENT tag after 24 h and refuses with an explanation after 7 days', async () => {

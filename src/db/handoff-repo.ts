@@ -239,3 +239,11 @@ export async function cannedTemplate(db: Db, name: string, pageDbId: number): Pr
 export async function countTemplateUse(db: Db, id: number, sent: boolean): Promise<void> {
   await db.query(`UPDATE message_templates SET usage_count = usage_count + 1, success_count = success_count + $2::int, updated_at = now() WHERE id = $1`, [id, sent ? 1 : 0]);
 }
+
+/**
+ * Says who wrote a human reply the sender stored (messages.agent_info, as imported chats carry
+ * it), so per-agent analytics count Slack replies too.
+ */
+export async function tagAgentMessage(db: Db, mid: string, agent: { id: string; name: string }): Promise<void> {
+  await db.query(`UPDATE messages SET agent_info = $2 WHERE mid = $1 AND agent_info IS NULL`, [mid, JSON.stringify({ id: agent.id, name: agent.name, via: 'slack' })]);
+}

@@ -31,17 +31,6 @@ async function pickConversation(deps: SlackDeps, actor: HandoffUser, id: number 
   return `You have ${mine.length} conversations; say which one: \`/canned <name> <conversation id>\`\n${list}`;
 }
 
-async function agentName(client: WebClient, actor: HandoffUser): Promise<string | null> {
-  if (actor.name) return actor.name;
-  try {
-    const u = await client.users.info({ user: actor.slackId });
-    const p = u.user?.profile;
-    return p?.display_name || p?.real_name || u.user?.real_name || null;
-  } catch {
-    return null;
-  }
-}
-
 export function registerCanned(app: App, deps: SlackDeps, work: HandoffWork): void {
   async function canned(client: WebClient, respond: RespondFn, o: { user: string; text: string; key: string }): Promise<void> {
     const tell = (text: string) => respond({ response_type: 'ephemeral', text });
@@ -56,7 +45,7 @@ export function registerCanned(app: App, deps: SlackDeps, work: HandoffWork): vo
     if (!allowed.ok) return void (await tell(`Nothing was sent: ${allowed.reason}.`));
     const template = await cannedTemplate(deps.pool, args.name, c.pageDbId);
     if (!template) return void (await tell(`There is no active template "${escapeSlackText(args.name)}" for this page.\n${await listReply(deps, c.pageDbId)}`));
-    const rendered = renderTemplate(template.body, templateVars({ customerName: c.customerName, pageName: c.pageName, agentName: await agentName(client, actor) }));
+    const rendered = renderTemplate(template.body, templateVars({ customerName: c.customerName, pageName: c.pageName, agentName: await work.displayName(client, actor) }));
     if (!rendered.ok) return void (await tell(`Nothing was sent: ${escapeSlackText(rendered.reason)}.`));
     const result = await work.sendAsHuman(client, c, actor, 'canned', o.key, rendered.text, { template: template.name });
     if (!result || result.status === 'duplicate') return;

@@ -5,7 +5,7 @@
 
 import type { App, BlockAction, ButtonAction, RespondFn, UsersSelectAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { audit, blockCustomer, changeHandoff, conversationByThread, handoffUser, type HandoffConversation, type HandoffUser } from '../../db/handoff-repo.ts';
+import { audit, blockCustomer, changeHandoff, conversationByThread, handoffUser, tagAgentMessage, type HandoffConversation, type HandoffUser } from '../../db/handoff-repo.ts';
 import { mayAct, mayHandleHandoffs, refusalText, threadReply, type HandoffAction } from '../../domain/handoff.ts';
 import type { MessengerSender, SendResult } from '../messenger/types.ts';
 import type { SlackDeps } from './deps.ts';
@@ -50,6 +50,18 @@ export function handoffWork(deps: SlackDeps, opts: HandoffSlackOptions) {
       .catch((err: unknown) => log.error({ err, user }, 'handoff: ephemeral note failed'));
   }
 
+  /** The person's name as the customer-facing records show it: users.name, else their Slack profile. */
+  async function displayName(client: WebClient, actor: HandoffUser): Promise<string | null> {
+    if (actor.name) return actor.name;
+    try {
+      const u = await client.users.info({ user: actor.slackId });
+      const p = u.user?.profile;
+      return p?.display_name || p?.real_name || u.user?.real_name || null;
+    } catch {
+      return null;
+    }
+  }
+
   async function refresh(client: WebClient, c: HandoffConversation): Promise<void> {
     await refreshParent({ pool: deps.pool, slack: client, now: deps.now(), timeZone }, c).catch((err: unknown) => log.error({ err, conversationId: c.id }, 'handoff: updating the thread parent failed'));
   }
@@ -75,78 +87,85 @@ export function handoffWork(deps: SlackDeps, opts: HandoffSlackOptions) {
       log.info({ conversationId: c.id, key }, 'handoff: repeated delivery, already sent');
       return result;
     }
+    if (result.status === 'sent' && result.messageId) {
+      const name = (await displayName(client, actor)) ?? actor.slackId;
+      await tagAgentMessage(deps.pool, result.messageId, { id: actor.slackId, name }).catch((err: unknown) => log.warn({ err, key }, 'handoff: naming the agent on the message failed'));
+    }
     const changed = await changeHandoff(deps.pool, { conversationId: c.id, actor, action, details: { ...details, key, result: result.status } });
     if (changed.ok && (changed.before.state !== changed.after.state || changed.before.assignedToId !== changed.after.assignedToId)) await refresh(client, changed.conversation);
     if (result.status === 'refused' || result.status === 'failed') await note(client, c, `${mention(actor.slackId)}: ${escapeSlackText(refusalText(result))}`);
     return result;
   }
 
-  /** A message in a handoff thread: a person's reply to the customer, a note, or nothing of ours. */
-  async function onThreadMessage(client: WebClient, m: ThreadMessage, eventId: string, botUserId?: string): Promise<void> {
-    if (m.channel !== opts.channel || !m.thread_ts || m.thread_ts === m.ts) return;
-    if (m.subtype === 'file_share' && typeof m.user === 'string' && m.bot_id === undefined) {
-      const c = await conversationByThread(deps.pool, m.channel, m.thread_ts);
-      if (c) await whisper(client, c, m.user, 'Files are *not* sent to the customer: only text replies are. Nothing was sent.');
-      return;
-    }
-    // people's new messages only: not bots (our own notes included), edits or joins
-    if (m.subtype !== undefined || m.bot_id !== undefined || m.edited !== undefined || typeof m.user !== 'string') return;
-    // a question to SupportPulse in the thread is the assistant's (app_mention), not the customer's
-    if (botUserId && m.text?.includes(`<@${botUserId}>`)) return;
-    const c = await conversationByThread(deps.pool, m.channel, m.thread_ts);
-    if (!c) return;
-    const reply = threadReply(m.text ?? '');
-    if (reply.kind !== 'send') return;
-    const actor = await actorOf(m.user);
-    if (!actor || !mayHandleHandoffs(actor.role)) {
-      log.warn({ user: m.user, conversationId: c.id }, 'handoff: reply by a user without a role, not sent');
-      await audit(deps.pool, { actorId: actor?.userId ?? null, action: 'handoff.reply.refused', target: `conversation:${c.id}`, details: { slackId: m.user, role: actor?.role ?? null, ts: m.ts, eventId } });
-      return whisper(client, c, m.user, NEEDS_ROLE);
-    }
-    const allowed = mayAct('reply', actor, c.assignedToId);
-    if (!allowed.ok) return whisper(client, c, m.user, `Your reply was *not* sent: ${allowed.reason}.`);
-    const result = await sendAsHuman(client, c, actor, 'reply', `human:${m.channel}:${m.ts}`, reply.text, { ts: m.ts, eventId });
-    if (result?.status === 'sent') await whisper(client, c, m.user, ':white_check_mark: Sent to the customer.');
-  }
-
-  /** A button or the Transfer menu on a thread's parent message. */
-  async function onAction(client: WebClient, respond: RespondFn, user: string, action: HandoffAction, conversationId: number, transferTo?: string): Promise<void> {
-    const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
-    const actor = await actorOf(user);
-    if (!actor || !mayHandleHandoffs(actor.role)) return void (await tell('Nothing changed: only support agents, team leads and admins act on handed-off conversations. Ask an admin: `/pulse role @you agent`.'));
-    let target: HandoffUser | undefined;
-    if (action === 'transfer') {
-      target = transferTo ? await actorOf(transferTo) : undefined;
-      if (!target || !mayHandleHandoffs(target.role)) return void (await tell(`Nothing changed: ${transferTo ? `<@${transferTo}>` : 'that person'} cannot take customer conversations (support agents, team leads and admins can).`));
-    }
-    const changed = await changeHandoff(deps.pool, { conversationId, actor, action, ...(target ? { transferTo: target.userId, details: { toSlackId: target.slackId } } : {}) });
-    if (!changed.ok) return void (await tell(`Nothing changed: ${changed.reason}.`));
-    const c = changed.conversation;
-    if (action === 'block' && c.customerId !== null) {
-      const blocked = await blockCustomer(deps.pool, c.customerId, `blocked in Slack by ${user}`);
-      if (!blocked) return void (await tell('This customer was already blocked.'));
-      c.blocked = true;
-    }
-    const same = changed.before.state === changed.after.state && changed.before.assignedToId === changed.after.assignedToId;
-    if (same && action !== 'block') return void (await tell('Nothing to change: it already is that way.'));
-    await refresh(client, c);
-    const who = mention(user);
-    const text: Record<HandoffAction, string> = {
-      assign_self: `${who} took this conversation. The bot stays silent.`,
-      transfer: `${who} transferred this conversation to ${mention(target?.slackId ?? null)}.`,
-      resume: `${who} gave this conversation back to the bot. It answers the customer's next message; reply here to take it back.`,
-      block: `${who} blocked this customer: the bot ignores their messages from now on (they are still stored and flagged).`,
-      reply: '',
-      canned: '',
-    };
-    await note(client, c, text[action]);
-    log.info({ conversationId, action, user }, 'handoff: action');
-  }
-
-  return { actorOf, note, whisper, sendAsHuman, onThreadMessage, onAction, log };
+  return { deps, opts, actorOf, displayName, note, whisper, refresh, sendAsHuman, log };
 }
 
 export type HandoffWork = ReturnType<typeof handoffWork>;
+
+/** A message in a handoff thread: a person's reply to the customer, a note, or nothing of ours. */
+async function onThreadMessage(work: HandoffWork, client: WebClient, m: ThreadMessage, eventId: string, botUserId?: string): Promise<void> {
+  const { deps, opts, whisper, sendAsHuman, actorOf, log } = work;
+  if (m.channel !== opts.channel || !m.thread_ts || m.thread_ts === m.ts) return;
+  if (m.subtype === 'file_share' && typeof m.user === 'string' && m.bot_id === undefined) {
+    const c = await conversationByThread(deps.pool, m.channel, m.thread_ts);
+    if (c) await whisper(client, c, m.user, 'Files are *not* sent to the customer: only text replies are. Nothing was sent.');
+    return;
+  }
+  // people's new messages only: not bots (our own notes included), edits or joins
+  if (m.subtype !== undefined || m.bot_id !== undefined || m.edited !== undefined || typeof m.user !== 'string') return;
+  // a question to SupportPulse in the thread is the assistant's (app_mention), not the customer's
+  if (botUserId && m.text?.includes(`<@${botUserId}>`)) return;
+  const c = await conversationByThread(deps.pool, m.channel, m.thread_ts);
+  if (!c) return;
+  const reply = threadReply(m.text ?? '');
+  if (reply.kind !== 'send') return;
+  const actor = await actorOf(m.user);
+  if (!actor || !mayHandleHandoffs(actor.role)) {
+    log.warn({ user: m.user, conversationId: c.id }, 'handoff: reply by a user without a role, not sent');
+    await audit(deps.pool, { actorId: actor?.userId ?? null, action: 'handoff.reply.refused', target: `conversation:${c.id}`, details: { slackId: m.user, role: actor?.role ?? null, ts: m.ts, eventId } });
+    return whisper(client, c, m.user, NEEDS_ROLE);
+  }
+  const allowed = mayAct('reply', actor, c.assignedToId);
+  if (!allowed.ok) return whisper(client, c, m.user, `Your reply was *not* sent: ${allowed.reason}.`);
+  const result = await sendAsHuman(client, c, actor, 'reply', `human:${m.channel}:${m.ts}`, reply.text, { ts: m.ts, eventId });
+  if (result?.status === 'sent') await whisper(client, c, m.user, ':white_check_mark: Sent to the customer.');
+}
+
+/** A button or the Transfer menu on a thread's parent message. */
+async function onAction(work: HandoffWork, client: WebClient, respond: RespondFn, user: string, action: HandoffAction, conversationId: number, transferTo?: string): Promise<void> {
+  const { deps, note, refresh, actorOf, log } = work;
+  const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+  const actor = await actorOf(user);
+  if (!actor || !mayHandleHandoffs(actor.role)) return void (await tell('Nothing changed: only support agents, team leads and admins act on handed-off conversations. Ask an admin: `/pulse role @you agent`.'));
+  let target: HandoffUser | undefined;
+  if (action === 'transfer') {
+    target = transferTo ? await actorOf(transferTo) : undefined;
+    if (!target || !mayHandleHandoffs(target.role)) return void (await tell(`Nothing changed: ${transferTo ? `<@${transferTo}>` : 'that person'} cannot take customer conversations (support agents, team leads and admins can).`));
+  }
+  const changed = await changeHandoff(deps.pool, { conversationId, actor, action, ...(target ? { transferTo: target.userId, details: { toSlackId: target.slackId } } : {}) });
+  if (!changed.ok) return void (await tell(`Nothing changed: ${changed.reason}.`));
+  const c = changed.conversation;
+  if (action === 'block' && c.customerId !== null) {
+    const blocked = await blockCustomer(deps.pool, c.customerId, `blocked in Slack by ${user}`);
+    if (!blocked) return void (await tell('This customer was already blocked.'));
+    c.blocked = true;
+  }
+  const same = changed.before.state === changed.after.state && changed.before.assignedToId === changed.after.assignedToId;
+  if (same && action !== 'block') return void (await tell('Nothing to change: it already is that way.'));
+  await refresh(client, c);
+  const who = mention(user);
+  const text: Record<HandoffAction, string> = {
+    assign_self: `${who} took this conversation. The bot stays silent.`,
+    transfer: `${who} transferred this conversation to ${mention(target?.slackId ?? null)}.`,
+    resume: `${who} gave this conversation back to the bot. It answers the customer's next message; reply here to take it back.`,
+    block: `${who} blocked this customer: the bot ignores their messages from now on (they are still stored and flagged).`,
+    reply: '',
+    canned: '',
+  };
+  await note(client, c, text[action]);
+  log.info({ conversationId, action, user }, 'handoff: action');
+}
+
 
 const conversationOf = (body: BlockAction, action: { value?: string }): number | undefined => {
   const fromValue = Number(action.value);
@@ -160,7 +179,7 @@ export function registerHandoff(app: App, deps: SlackDeps, opts: HandoffSlackOpt
   const work = handoffWork(deps, opts);
 
   app.event('message', async ({ event, body, client, context }) => {
-    await work.onThreadMessage(client, event as ThreadMessage, String(body.event_id), context.botUserId);
+    await onThreadMessage(work, client, event as ThreadMessage, String(body.event_id), context.botUserId);
   });
 
   const button = (actionId: string, action: HandoffAction) =>
@@ -169,7 +188,7 @@ export function registerHandoff(app: App, deps: SlackDeps, opts: HandoffSlackOpt
       const id = conversationOf(body, a as ButtonAction);
       if (!id) return;
       try {
-        await work.onAction(client, respond, body.user.id, action, id);
+        await onAction(work, client, respond, body.user.id, action, id);
       } catch (err) {
         work.log.error({ err, conversationId: id, action }, 'handoff: action failed');
         await respond({ response_type: 'ephemeral', replace_original: false, text: 'Sorry, that did not work just now. Nothing was changed.' }).catch(() => {});
@@ -185,7 +204,7 @@ export function registerHandoff(app: App, deps: SlackDeps, opts: HandoffSlackOpt
     const id = conversationOfBlockId(a.block_id);
     if (!id) return;
     try {
-      await work.onAction(client, respond, body.user.id, 'transfer', id, a.selected_user);
+      await onAction(work, client, respond, body.user.id, 'transfer', id, a.selected_user);
     } catch (err) {
       work.log.error({ err, conversationId: id }, 'handoff: transfer failed');
       await respond({ response_type: 'ephemeral', replace_original: false, text: 'Sorry, that did not work just now. Nothing was changed.' }).catch(() => {});
