@@ -33,7 +33,7 @@ export const INTENT_CUES: Readonly<Record<Exclude<CustomerIntent, 'first_contact
   ],
   shipping: [
     /\b(?:ship(?:s|ping|ped|ment)?|deliver(?:y|ies|ed)?|courier|tracking|track(?: my)? order|dispatch(?:ed)?|arriv(?:e|al)|postage|pick ?up|where is my (?:order|package|parcel)|my (?:order|package|parcel))\b/,
-    /\b(?:envio|enviar|entrega|livraison|livrer|expedition|colis|versand|lieferung|liefern|paket|entrega|spedizione|consegna)\b/,
+    /\b(?:envios?|enviar|entregas?|livraison|livrer|expedition|colis|versand|lieferung|liefern|paket|entrega|spedizione|consegna)\b/,
   ],
   availability_check: [
     /\b(?:in stock|out of stock|stock|available|availability|sold out|back in stock|restock|do you (?:still )?(?:have|carry|sell)|have (?:it|any|them) in|in size|size \d+)\b/,
@@ -48,6 +48,11 @@ export const INTENT_CUES: Readonly<Record<Exclude<CustomerIntent, 'first_contact
     /\b(?:horario|tienda|garantia|horaires|magasin|garantie|offnungszeiten|geschaft|loja|negozio)\b/,
   ],
 };
+
+/** The same cues, global: every distinct phrase that fires is one point ("return it for a refund" = 2). */
+const GLOBAL_CUES = Object.fromEntries(
+  Object.entries(INTENT_CUES).map(([k, res]) => [k, res.map((re) => new RegExp(re.source, 'g'))]),
+) as Record<keyof typeof INTENT_CUES, RegExp[]>;
 
 /** The order ties are broken in: the intent that needs a human, or a more specific answer, first. */
 const PRIORITY: readonly Exclude<CustomerIntent, 'first_contact'>[] = [
@@ -71,13 +76,27 @@ export interface TextClassification extends Classification {
 }
 
 /**
- * Sentiment −1…+1 from the same lexicon (AFINN, the `sentiment` package) and frustration cues
- * the offline scorer uses, squashed like VADER's compound score.
+ * Words of anger rather than of a problem: each one pulls the sentiment down by as much as one
+ * clearly negative word, so "this is unacceptable" reads as angry while "the wrong item came"
+ * (a problem, calmly reported) does not.
+ */
+const ANGER =
+  /\b(?:unacceptable|ridiculous|outrageous|disgusting|pathetic|furious|angry|livid|fed up|sick of|scam|fraud|rip ?off|worst|terrible|horrible|awful|useless|joke|incompetent|never again|inaceptable|verguenza|estafa|inadmissible|honteux|unverschamt|frechheit)\b|!{2,}/g;
+const ANGER_VALENCE = -2;
+
+/**
+ * Sentiment −1…+1: the lexicon (AFINN, the `sentiment` package) and frustration cues the offline
+ * scorer uses, plus the anger cues above, squashed like VADER's compound score.
  */
 export function sentimentOf(text: string): number {
   const s = customerSignals(text, null);
-  return s.hasText ? Math.round(compound(s.valence) * 100) / 100 : 0;
+  if (!s.hasText) return 0;
+  const anger = new Set(normalizeForAnger(text).match(ANGER) ?? []).size;
+  return Math.round(compound(s.valence + ANGER_VALENCE * anger) * 100) / 100;
 }
+
+/** normalize() drops "!", which counts as anger when repeated. */
+const normalizeForAnger = (text: string) => `${normalize(text)} ${text.includes('!!') ? '!!' : ''}`;
 
 export function isGreetingOnly(text: string): boolean {
   const n = normalize(text);
@@ -88,7 +107,7 @@ export function isGreetingOnly(text: string): boolean {
 /**
  * Classifies one customer message. `isFirstMessage`: a greeting-only first message is
  * first_contact; the same greeting later is general_inquiry (the customer came back).
- * Confidence: 0.55 + 0.15 per cue of the winning intent (max 0.95), minus 0.1 per cue of the
+ * Confidence: 0.55 + 0.15 per distinct cue phrase of the winning intent (max 0.95), minus 0.1 per cue of the
  * runner-up, never below 0.35; no cue at all → general_inquiry at 0.3 (the bot is unsure).
  */
 export function classifyText(text: string, isFirstMessage: boolean): TextClassification {
@@ -99,7 +118,7 @@ export function classifyText(text: string, isFirstMessage: boolean): TextClassif
   }
   const scores: Partial<Record<CustomerIntent, number>> = {};
   for (const intent of PRIORITY) {
-    const hits = INTENT_CUES[intent].filter((re) => re.test(n)).length;
+    const hits = new Set(GLOBAL_CUES[intent].flatMap((re) => n.match(re) ?? [])).size;
     if (hits > 0) scores[intent] = hits;
   }
   const ranked = PRIORITY.filter((i) => scores[i]).sort((a, b) => (scores[b] ?? 0) - (scores[a] ?? 0));

@@ -8,8 +8,8 @@ import { STOPWORDS, tokens } from './text.ts';
 // Pure: the classification, the products the text names and the best FAQ entry come in as
 // data; the result names a template and its variables, which the agent renders.
 //
-// Handoff when (in this order): the customer asks for a person; a complaint with negative
-// sentiment (angry); the answer would be the bot's second unsure one in a row (unsure_twice);
+// Handoff when (in this order): the customer asks for a person; a complaint with clearly negative
+// sentiment (angry, ANGRY_SENTIMENT); the answer would be the bot's second unsure one in a row (unsure_twice);
 // the bot understood the question but has nothing true to say (cannot_answer: a shipping or
 // returns question no FAQ entry answers, a product whose stock is unknown).
 
@@ -139,13 +139,19 @@ const HANDOFF_TEMPLATE: Readonly<Record<HandoffReason, TemplateName>> = {
   cannot_answer: 'handoff_cannot',
 };
 
+/**
+ * Clearly negative: one mildly negative word ("the wrong item came", −0.46) is a problem to solve;
+ * a strongly negative word or an anger cue ("terrible", "unacceptable", "!!") is an angry customer.
+ */
+export const ANGRY_SENTIMENT = -0.5;
+
 export function decide(facts: TurnFacts): Plan {
   const c = facts.classification;
   const classification: Classification = { intent: c.intent, confidence: c.confidence, sentiment: c.sentiment };
   const vars = { first_name: firstName(facts.turn.customerName) };
   const handoff = (reason: HandoffReason): PlannedHandoff => ({ kind: 'handoff', reason, template: HANDOFF_TEMPLATE[reason], vars, classification });
   if (c.intent === 'human_request') return handoff('human_request');
-  if (c.intent === 'complaint' && c.sentiment < 0) return handoff('angry');
+  if (c.intent === 'complaint' && c.sentiment <= ANGRY_SENTIMENT) return handoff('angry');
   const a = answer(facts);
   if ('cannot' in a) return handoff('cannot_answer');
   if (a.unsure && facts.turn.unsureStreak >= 1) return handoff('unsure_twice');
