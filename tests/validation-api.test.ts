@@ -1,3 +1,4 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../src/app.ts';
@@ -90,5 +91,14 @@ describe('/api/validation', () => {
     expect(body.weights).toMatchObject({ database_integrity: 0.25 });
     const audit = await db.pool.query(`SELECT target, details FROM audit_logs WHERE action = 'validation.run' ORDER BY id`);
     expect(audit.rows.map((r) => r.target)).toEqual([`validation_run:${run.id}`, `validation_run:${second.json().id}`]);
+  });
+
+  it('documents both routes in the OpenAPI document, which still validates', async () => {
+    const res = await app.inject('/docs/json');
+    expect(res.statusCode).toBe(200);
+    const doc = res.json();
+    await expect(SwaggerParser.validate(structuredClone(doc))).resolves.toBeTruthy();
+    expect(doc.paths['/api/validation/system-health'].get.responses['200']).toBeDefined();
+    expect(doc.paths['/api/validation/run'].post.responses['403']).toBeDefined();
   });
 });

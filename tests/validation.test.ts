@@ -102,6 +102,13 @@ describe('validation with injected problems', () => {
     const r = await runValidation(deps(broken), { fix: false, trigger: 'manual' });
     expect(r.report.issues.find((i) => i.check === 'unanswered_messages')).toBeUndefined();
     await broken.pool.query(`UPDATE conversations SET handoff_state = 'bot' WHERE id = $1`, [unansweredConversation]);
+    const blocked = await broken.pool.query<{ id: number }>(`INSERT INTO customers (page_id, psid, blocked) VALUES ($1, 'PSID-blocked', true) RETURNING id`, [data.pageId]);
+    await broken.pool.query(`UPDATE conversations SET customer_id = $2 WHERE id = $1`, [unansweredConversation, blocked.rows[0]!.id]);
+    const r2 = await runValidation(deps(broken), { fix: false, trigger: 'manual' });
+    expect(r2.report.issues.find((i) => i.check === 'unanswered_messages')).toBeUndefined();
+    await broken.pool.query(`UPDATE conversations SET customer_id = NULL WHERE id = $1`, [unansweredConversation]);
+    const r3 = await runValidation(deps(broken), { fix: false, trigger: 'manual' });
+    expect(r3.report.issues.find((i) => i.check === 'unanswered_messages')?.count).toBe(1);
   });
 
   it('fix re-queues the stuck job on the analysis queue, logs it, and a second fix finds nothing to do', async () => {
@@ -157,5 +164,20 @@ describe('validationTaskProvider', () => {
     await tasks[0]!.run(new Date());
     const runs = await clean.pool.query(`SELECT trigger FROM validation_runs ORDER BY id DESC LIMIT 1`);
     expect(runs.rows[0].trigger).toBe('schedule');
+  });
+});
+
+describe('validation on an empty database', () => {
+  it('runs, stores a run and finds nothing to complain about', async () => {
+    const empty = await createTestDatabase('validation_empty');
+    try {
+      const r = await runValidation(deps(empty), { fix: true, trigger: 'manual' });
+      expect(r.report.issues.filter((i) => i.component !== 'performance')).toEqual([]);
+      expect(r.fixes).toEqual([]);
+      expect(r.lastAnalysisAt).toBeNull();
+      expect(r.metricsAt).toBeNull();
+    } finally {
+      await empty.drop();
+    }
   });
 });
