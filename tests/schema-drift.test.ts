@@ -73,16 +73,16 @@ interface DriftCase {
 const DRIFT_CASES: DriftCase[] = [
   {
     what: 'a dropped index',
-    sql: 'DROP INDEX messages_conversation_id_social_create_time_idx',
-    differences: ['missing index messages_conversation_id_social_create_time_idx'],
+    sql: 'DROP INDEX conversations_page_id_last_message_at_idx',
+    differences: ['missing index conversations_page_id_last_message_at_idx'],
   },
   {
     what: 'index columns in another order',
-    sql: `DROP INDEX messages_conversation_id_social_create_time_idx;
-          CREATE INDEX messages_conversation_id_social_create_time_idx ON messages (social_create_time, conversation_id)`,
+    sql: `DROP INDEX conversations_page_id_last_message_at_idx;
+          CREATE INDEX conversations_page_id_last_message_at_idx ON conversations (last_message_at, page_id)`,
     differences: [
-      'index messages_conversation_id_social_create_time_idx: expected columns (conversation_id, social_create_time), ' +
-        'database has (social_create_time, conversation_id)',
+      'index conversations_page_id_last_message_at_idx: expected columns (page_id, last_message_at), ' +
+        'database has (last_message_at, page_id)',
     ],
   },
   {
