@@ -243,6 +243,8 @@ describe('handoff round trip', () => {
     const stored = await q<{ sender_kind: string; agent: { id: string; name: string } }>(
       `SELECT sender_kind::text, agent_info AS agent FROM messages WHERE conversation_id = $1 AND direction = 'to_client' AND sender_kind = 'human_agent'`, [id]);
     expect(stored).toEqual([{ sender_kind: 'human_agent', agent: { id: USERS.agent, name: 'agent person', via: 'slack' } }]);
+    const sessions = await q<{ human_handoff: boolean; message_count: number }>(`SELECT human_handoff, message_count FROM sessions WHERE conversation_id = $1`, [id]);
+    expect(sessions).toEqual([{ human_handoff: true, message_count: 4 }]);
   });
 
   it('uses the HUMAN_AGENT tag after 24 h and refuses with an explanation after 7 days', async () => {

@@ -6,6 +6,7 @@
 import type { App, BlockAction, ButtonAction, RespondFn, UsersSelectAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { audit, blockCustomer, changeHandoff, conversationByThread, handoffUser, tagAgentMessage, type HandoffConversation, type HandoffUser } from '../../db/handoff-repo.ts';
+import { rebuildSessions } from '../../db/sessions-repo.ts';
 import { mayAct, mayHandleHandoffs, refusalText, threadReply, type HandoffAction } from '../../domain/handoff.ts';
 import type { MessengerSender, SendResult } from '../messenger/types.ts';
 import type { SlackDeps } from './deps.ts';
@@ -62,6 +63,18 @@ export function handoffWork(deps: SlackDeps, opts: HandoffSlackOptions) {
     }
   }
 
+  /** The conversation's sessions after a human reply (counts, human_handoff), as the worker does after a customer message. */
+  async function rebuild(conversationId: number): Promise<void> {
+    const db = await deps.pool.connect();
+    try {
+      await rebuildSessions(db, [conversationId], deps.now());
+    } catch (err) {
+      log.warn({ err, conversationId }, 'handoff: rebuilding the sessions failed (the next customer message does it)');
+    } finally {
+      db.release();
+    }
+  }
+
   async function refresh(client: WebClient, c: HandoffConversation): Promise<void> {
     await refreshParent({ pool: deps.pool, slack: client, now: deps.now(), timeZone }, c).catch((err: unknown) => log.error({ err, conversationId: c.id }, 'handoff: updating the thread parent failed'));
   }
@@ -90,6 +103,7 @@ export function handoffWork(deps: SlackDeps, opts: HandoffSlackOptions) {
     if (result.status === 'sent' && result.messageId) {
       const name = (await displayName(client, actor)) ?? actor.slackId;
       await tagAgentMessage(deps.pool, result.messageId, { id: actor.slackId, name }).catch((err: unknown) => log.warn({ err, key }, 'handoff: naming the agent on the message failed'));
+      await rebuild(c.id);
     }
     const changed = await changeHandoff(deps.pool, { conversationId: c.id, actor, action, details: { ...details, key, result: result.status } });
     if (changed.ok && (changed.before.state !== changed.after.state || changed.before.assignedToId !== changed.after.assignedToId)) await refresh(client, changed.conversation);
