@@ -70,9 +70,9 @@ export function decideAlert(rule: RuleState, value: number | null, now: Date): A
 }
 
 export function formatMetricValue(metric: AlertMetric, value: number): string {
-  const unit = METRIC_INFO[metric].unit;
-  const n = Math.abs(value) >= 100 || Number.isInteger(value) ? String(Math.round(value * 10) / 10) : value.toFixed(2);
-  return unit === 's' || unit === 'h' ? `${n} ${unit}` : `${n} ${unit}`;
+  // two decimals for small values (0.25 errors/h), one above; no trailing zeros
+  const n = String(Number(value.toFixed(Math.abs(value) < 10 ? 2 : 1)));
+  return `${n} ${METRIC_INFO[metric].unit}`;
 }
 
 export interface AlertRuleLike {

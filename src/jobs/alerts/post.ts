@@ -1,7 +1,7 @@
 // Posting an alert event to Slack, at most once: the message's ts is stored as soon as Slack
 // returns it and the chart is marked once shared, so a retried post (crash, 5xx, another
 // instance's evaluation) resumes where it stopped instead of repeating. One event is posted by
-// one process at a time (row lock).
+// one process at a time (advisory lock).
 import type { types } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type pg from 'pg';
@@ -43,50 +43,51 @@ export async function alertChartPng(pool: pg.Pool, rule: AlertRule, at: Date, ti
   return renderPng(alertChart({ ruleName: rule.name, metric: rule.metric, threshold: rule.threshold, points, timezone: timeZone }));
 }
 
-/** Posts one event (and, for a firing, its chart in the thread); 'already' when it was posted before. */
-export async function postEvent(deps: PostDeps, eventId: number): Promise<'posted' | 'already' | 'gone'> {
+/**
+ * Posts one event (and, for a firing, its chart in the thread); 'already' when it was posted
+ * before, 'busy' when another process is posting it right now (it will finish the job).
+ */
+export async function postEvent(deps: PostDeps, eventId: number): Promise<'posted' | 'already' | 'busy' | 'gone'> {
   const client = await deps.pool.connect();
+  // a session-level advisory lock, not a row lock: progress (slack_ts) is written as it happens,
+  // from any connection, and must survive a failure later in the post
+  const key = `alert_event:${eventId}`;
   try {
-    await client.query('BEGIN');
-    const e = await findEvent(client, eventId, true);
-    if (!e) {
-      await client.query('ROLLBACK');
-      return 'gone';
+    const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [key]);
+    if (!rows[0]?.ok) return 'busy';
+    try {
+      return await postLocked(deps, eventId);
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch(() => {});
     }
-    if (e.delivered) {
-      await client.query('ROLLBACK');
-      return 'already';
-    }
-    const rule = await findRule(deps.pool, { id: e.ruleId });
-    if (!rule) {
-      await client.query('ROLLBACK');
-      return 'gone';
-    }
-    let ts = e.slackTs;
-    if (!ts) {
-      const res = await deps.slack.chat.postMessage({ channel: rule.channel, text: e.message.replace(/\*/g, ''), blocks: eventBlocks(e), unfurl_links: false });
-      ts = res.ts ?? null;
-      if (!ts) throw new Error('chat.postMessage returned no ts');
-      // outside this transaction: the ts must survive a rollback caused by the chart upload
-      await markEventPosted(deps.pool, e.id, { slackTs: ts });
-    }
-    if (e.kind === 'fired' && e.details.chartPosted !== true) {
-      const png = await alertChartPng(deps.pool, rule, e.firedAt, deps.timeZone);
-      await deps.slack.filesUploadV2({
-        channel_id: rule.channel,
-        thread_ts: ts,
-        file_uploads: [{ file: png, filename: `alert-${rule.name}-${e.id}.png`, title: `${rule.name}: ${rule.metric} over time`, alt_text: `${rule.metric} over time` }],
-      });
-      await markEventPosted(deps.pool, e.id, { details: { chartPosted: true } });
-    }
-    await client.query(`UPDATE alert_events SET delivered = true WHERE id = $1`, [e.id]);
-    await client.query('COMMIT');
-    deps.logger.info({ component: 'alerts', event: e.id, rule: rule.name, kind: e.kind }, 'alert posted');
-    return 'posted';
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
   } finally {
     client.release();
   }
+}
+
+async function postLocked(deps: PostDeps, eventId: number): Promise<'posted' | 'already' | 'gone'> {
+  const e = await findEvent(deps.pool, eventId);
+  if (!e) return 'gone';
+  if (e.delivered) return 'already';
+  const rule = await findRule(deps.pool, { id: e.ruleId });
+  if (!rule) return 'gone';
+  let ts = e.slackTs;
+  if (!ts) {
+    const res = await deps.slack.chat.postMessage({ channel: rule.channel, text: e.message.replace(/\*/g, ''), blocks: eventBlocks(e), unfurl_links: false });
+    ts = res.ts ?? null;
+    if (!ts) throw new Error('chat.postMessage returned no ts');
+    await markEventPosted(deps.pool, e.id, { slackTs: ts });
+  }
+  if (e.kind === 'fired' && e.details.chartPosted !== true) {
+    const png = await alertChartPng(deps.pool, rule, e.firedAt, deps.timeZone);
+    await deps.slack.filesUploadV2({
+      channel_id: rule.channel,
+      thread_ts: ts,
+      file_uploads: [{ file: png, filename: `alert-${rule.name}-${e.id}.png`, title: `${rule.name}: ${rule.metric} over time`, alt_text: `${rule.metric} over time` }],
+    });
+    await markEventPosted(deps.pool, e.id, { details: { chartPosted: true } });
+  }
+  await markEventPosted(deps.pool, e.id, { delivered: true });
+  deps.logger.info({ component: 'alerts', event: e.id, rule: rule.name, kind: e.kind }, 'alert posted');
+  return 'posted';
 }
