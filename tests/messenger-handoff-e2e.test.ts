@@ -1,0 +1,140 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCustomerAgent } from '../src/agents/customer/agent.ts';
+import { build } from '../src/app.ts';
+import { startMessenger, type MessengerService } from '../src/bots/messenger/index.ts';
+import { createMessengerSender } from '../src/bots/messenger/send-api.ts';
+import { signatureOf } from '../src/bots/messenger/signature.ts';
+import { startSlack, type SlackService } from '../src/bots/slack/app.ts';
+import { createHandoffDesk } from '../src/bots/slack/handoff.ts';
+import { HANDOFF_ACTION, actionsBlockId } from '../src/bots/slack/handoff-blocks.ts';
+import { loadConfig } from '../src/config.ts';
+import { seedCatalogue } from '../src/db/seed/catalogue.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
+import { startFakeGraph, type FakeGraph } from './helpers/fake-graph.ts';
+import { BOT, startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
+import { startResponseRecorder, type ResponseRecorder } from './helpers/response-url.ts';
+import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, eventually, nextTs, signed } from './helpers/slack-harness.ts';
+
+// Issue 7's handoff acceptance with every real part composed as the service does: a signed
+// Messenger webhook post → the reply worker and the offline customer agent → the handoff desk
+// opens a thread on the fake Slack; a reply in that thread → the Send API on the fake Graph
+// API; the bot stays silent (customer messages are appended to the thread) until "Resume bot".
+
+const SECRET = 'e2e-app-secret-91f';
+const VERIFY = 'e2e-verify-22';
+const PAGE = '1090000000777';
+const PAGE_TOKEN = 'EAAG-page-777';
+const CHANNEL = 'C0HANDOFF';
+const AGENT = 'U0AGENTE2E';
+const CUSTOMER = 'PSIDE2E0001';
+
+let db: TestDatabase;
+let graph: FakeGraph;
+let fake: FakeSlack;
+let responses: ResponseRecorder;
+let slack: SlackService;
+let messenger: MessengerService;
+let app: FastifyInstance;
+let n = 0;
+
+const q = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => (await db.pool.query(sql, params)).rows as T[];
+
+async function customerWrites(text: string): Promise<void> {
+  const raw = JSON.stringify({
+    object: 'page',
+    entry: [{ id: PAGE, time: Date.now(), messaging: [{ sender: { id: CUSTOMER }, recipient: { id: PAGE }, timestamp: Date.now(), message: { mid: `m_e2e_${++n}_${Date.now()}`, text } }] }],
+  });
+  const res = await app.inject({ method: 'POST', url: '/webhooks/messenger', payload: raw, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signatureOf(SECRET, raw) } });
+  expect(res.statusCode).toBe(200);
+}
+
+async function slackPost(body: string, contentType: string) {
+  const req = signed(body, { contentType });
+  return (await app.inject({ method: 'POST', url: '/slack/events', payload: req.payload, headers: req.headers })).statusCode;
+}
+
+const toCustomer = () => graph.messages().filter((c) => (c.body.recipient as { id: string }).id === CUSTOMER).map((c) => (c.body.message as { text: string }).text);
+const conversation = async () =>
+  (await q<{ id: number; state: string; thread: string | null }>(
+    `SELECT c.id, c.handoff_state::text AS state, c.handoff_thread_ts AS thread FROM conversations c JOIN customers cu ON cu.id = c.customer_id WHERE cu.psid = $1`, [CUSTOMER]))[0];
+const thread = (ts: string) => fake.messages.filter((m) => m.channel === CHANNEL && m.thread_ts === ts).map((m) => m.text ?? '');
+
+beforeAll(async () => {
+  db = await createTestDatabase('handoff_e2e');
+  await seedCatalogue(db.pool);
+  await q(`INSERT INTO users (platform, external_id, name, role, updated_at) VALUES ('slack', $1, 'Noah Agent', 'agent', now())`, [AGENT]);
+  graph = await startFakeGraph({ tokens: [PAGE_TOKEN] });
+  fake = await startFakeSlack({ token: BOT_TOKEN });
+  responses = await startResponseRecorder();
+  const config = loadConfig({
+    SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: fake.apiUrl, HANDOFF_CHANNEL: CHANNEL,
+    MESSENGER_APP_SECRET: SECRET, MESSENGER_VERIFY_TOKEN: VERIFY, MESSENGER_API_URL: graph.apiUrl, MESSENGER_PAGE_TOKENS: `${PAGE}:${PAGE_TOKEN}`, LOG_LEVEL: 'warn',
+  });
+  const { logger } = capturingLogger('warn');
+  // the composition the lead wires in server.ts: one sender, Slack with it, the desk on Slack's client, Messenger with both
+  const sender = createMessengerSender({ pool: db.pool, config, logger });
+  const assistant = { modelName: 'unused', ask: () => Promise.reject(new Error('not asked')) };
+  slack = await startSlack({ config, databaseUrl: db.url, pool: db.pool, assistant, logger, concurrency: 1, messenger: sender });
+  const desk = createHandoffDesk({ pool: db.pool, slack: slack.app.client, channel: CHANNEL, logger, timeZone: config.businessTimezone });
+  const agent = createCustomerAgent({ pool: db.pool, config, logger });
+  messenger = await startMessenger({ config, pool: db.pool, databaseUrl: db.url, logger, agent, desk, sender, concurrency: 1 });
+  app = await build({ prisma: db.prisma, logger, pool: db.pool, plugins: [messenger.plugin, ...(slack.plugin ? [slack.plugin] : [])] });
+}, 120_000);
+
+afterAll(async () => {
+  await app?.close();
+  await messenger?.stop();
+  await slack?.stop();
+  await responses?.close();
+  await fake?.close();
+  await graph?.close();
+  await db?.drop();
+});
+
+describe('handoff round trip through the webhook, the worker and Slack', () => {
+  it('"can I talk to a person?" → thread; reply → customer; bot silent until Resume bot', async () => {
+    await customerWrites('can I talk to a person?');
+    const opened = await eventually(async () => {
+      const c = await conversation();
+      return c?.thread && c.state === 'waiting' ? c : undefined;
+    }, 15_000, 'the handoff thread recorded');
+    const parent = fake.messages.find((m) => m.channel === CHANNEL && m.ts === opened.thread)!;
+    expect(JSON.stringify(parent.blocks)).toContain('can I talk to a person?');
+    expect(toCustomer()).toHaveLength(1); // the bot's "a person will answer" and nothing else
+
+    // while waiting, a customer message is appended, not answered
+    await customerWrites('hello? anyone there?');
+    await eventually(async () => thread(opened.thread!).some((t) => t.includes('hello? anyone there?')), 15_000, 'the message appended');
+
+    // a person answers in the thread
+    const ts = nextTs();
+    const event = {
+      token: 'legacy', team_id: BOT.teamId, api_app_id: 'A0FAKE', type: 'event_callback', event_id: `EvE2E${++n}`, event_time: Math.floor(Date.now() / 1000),
+      event: { type: 'message', channel: CHANNEL, channel_type: 'channel', user: AGENT, text: 'Hi! Noah here, how can I help?', ts, thread_ts: opened.thread, event_ts: ts },
+    };
+    expect(await slackPost(JSON.stringify(event), 'application/json')).toBe(200);
+    expect(toCustomer().at(-1)).toBe('Hi! Noah here, how can I help?');
+    expect(graph.messages().at(-1)!.body).toMatchObject({ messaging_type: 'RESPONSE' });
+    expect((await conversation())!.state).toBe('human');
+
+    await customerWrites('what is the price of the trail runner?');
+    await eventually(async () => thread(opened.thread!).some((t) => t.includes('price of the trail runner')), 15_000, 'the second message appended');
+    expect(toCustomer()).toHaveLength(2);
+
+    // Resume bot: the next customer message is the bot's again
+    const payload = {
+      type: 'block_actions', team: { id: BOT.teamId, domain: 'fake' }, user: { id: AGENT, username: 'noah', team_id: BOT.teamId }, api_app_id: 'A0FAKE', token: 'legacy',
+      trigger_id: '1.1764500000.e2e', channel: { id: CHANNEL, name: 'handoff' }, container: { type: 'message', message_ts: opened.thread, channel_id: CHANNEL, is_ephemeral: false },
+      message: { type: 'message', ts: opened.thread, text: 'x', user: BOT.userId, bot_id: BOT.botId, blocks: [] }, response_url: `${responses.base}/actions/e2e`,
+      actions: [{ type: 'button', action_id: HANDOFF_ACTION.resume, block_id: actionsBlockId(opened.id), value: String(opened.id), text: { type: 'plain_text', text: 'Resume bot' }, action_ts: '1764500000.1' }],
+    };
+    expect(await slackPost(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded')).toBe(200);
+    await eventually(async () => (await conversation())!.state === 'bot', 5000, 'resume');
+    const appended = thread(opened.thread!).length;
+    await customerWrites('do you ship to Austria?');
+    await eventually(async () => toCustomer().length === 3, 15_000, 'the bot answering again');
+    expect(thread(opened.thread!).some((t) => t.includes('ship to Austria'))).toBe(false);
+    expect(thread(opened.thread!).length).toBe(appended);
+  });
+});
