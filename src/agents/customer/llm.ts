@@ -25,6 +25,16 @@ export const LlmClassification = z.object({
   sentiment: z.number().min(-1).max(1),
 });
 
+/**
+ * Sent as JSON Schema rather than as the zod object: given zod, LangChain and the OpenAI SDK
+ * validate the reply themselves and throw on a bad one, which the client then retries like a
+ * network error. We validate once, here, and fall back to the rules.
+ */
+const CLASSIFICATION_JSON_SCHEMA: Record<string, unknown> = (() => {
+  const { $schema: _ignored, ...schema } = z.toJSONSchema(LlmClassification);
+  return schema;
+})();
+
 const ReplyText = z.string().trim().min(1).max(1000);
 
 /** Model turns per reply: a tool-happy model is cut off and the template answer is sent. */
@@ -71,9 +81,9 @@ export function createCustomerLlm(deps: LlmDeps): CustomerLlm | undefined {
     // The rules are certain about these two; no need to pay for a second opinion.
     if (rules.greetingOnly || rules.intent === 'human_request' || turn.text.trim() === '') return rules;
     try {
-      const structured = (await getModel()).withStructuredOutput(LlmClassification, { name: 'customer_intent' });
-      const raw: unknown = await structured.invoke([new SystemMessage(CLASSIFY_PROMPT), new HumanMessage(`<<<\n${turn.text}\n>>>`)]);
-      const parsed = LlmClassification.safeParse(raw);
+      const structured = (await getModel()).withStructuredOutput(CLASSIFICATION_JSON_SCHEMA, { name: 'customer_intent', includeRaw: true, strict: true });
+      const out = await structured.invoke([new SystemMessage(CLASSIFY_PROMPT), new HumanMessage(`<<<\n${turn.text}\n>>>`)]);
+      const parsed = LlmClassification.safeParse(out.parsed);
       if (!parsed.success) {
         log.warn({ issues: parsed.error.issues.slice(0, 3) }, 'llm classification invalid; using the rules');
         return rules;
