@@ -16,6 +16,9 @@ import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { decodePng, isPng, offlineConfig, seedAndAnalyse } from './helpers/assistant.ts';
 import { startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
 import { BOT_TOKEN } from './helpers/slack-harness.ts';
+import { startFakeEmail } from './helpers/fake-email.ts';
+import { httpEmailProvider } from '../src/notify/email.ts';
+import { digestCsv, digestEmail } from '../src/jobs/digest/email.ts';
 
 // Digests end to end on a seeded, analysed database: the figures equal the offline assistant's
 // answers for the same period, `pulse digest --preview` writes the Block Kit and the PNGs, and a
@@ -190,6 +193,32 @@ describe('scheduled delivery', () => {
     expect(fake.calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(1);
     const shared = fake.calls.filter((c) => c.method === 'files.completeUploadExternal' && c.ok);
     expect(shared).toHaveLength(1);
+  });
+
+  it('emails the same digest once to email_to, with the charts inline and the CSV attached', async () => {
+    fake.reset();
+    const mail = await startFakeEmail({ apiKey: 'k' });
+    try {
+      const sub = await createSubscription(db.pool, { channel: CHANNEL, cron: cronFor('monthly', 7, 0), timezone: TZ, frequency: 'monthly', sections: ['csi', 'volumes'], emailTo: ['lead@example.com'] });
+      const email = httpEmailProvider({ apiUrl: mail.url, apiKey: 'k', from: 'pulse@example.com' });
+      const opts = { pool: db.pool, slack: slack(), email, logger, config, pacer: new ChannelPacer(0) };
+      expect(await runDigestTick(opts, sub, AT)).toBe('sent');
+      expect(await runDigestTick(opts, sub, AT)).toBe('duplicate');
+      expect(mail.emails).toHaveLength(1);
+      expect(mail.emails[0]).toMatchObject({ to: ['lead@example.com'], subject: 'Monthly support digest · October 2026' });
+      expect(mail.requests[0]!.headers['idempotency-key']).toBe(`${deliveryKey(sub.id, AT)}:email`);
+      const log = await db.pool.query(`SELECT channel::text, recipient FROM notification_logs WHERE idempotency_key = $1`, [`${deliveryKey(sub.id, AT)}:email`]);
+      expect(log.rows).toEqual([{ channel: 'email', recipient: 'lead@example.com' }]);
+    } finally {
+      await mail.close();
+    }
+    // the message itself: inline images referenced by cid, and the figures as CSV
+    const m = digestEmail(weekly.digest, weekly.pngs, { to: ['x@example.com'] });
+    const cids = [...m.html.matchAll(/src="cid:([^"]+)"/g)].map((x) => x[1]);
+    expect(cids).toHaveLength(weekly.pngs.length);
+    expect(m.attachments.filter((a) => a.contentId).map((a) => a.contentId)).toEqual(cids);
+    expect(m.attachments.at(-1)).toMatchObject({ filename: 'digest.csv', contentType: 'text/csv' });
+    expect(digestCsv(weekly.digest)).toContain(`CSI,${weekly.digest.headline.csi}\r\n`);
   });
 
   it('the task provider gives one task per active subscription, versioned by updated_at', async () => {
