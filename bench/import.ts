@@ -63,7 +63,7 @@ function* generate(n: number): Generator<Msg> {
 
 const csvCell = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
-async function writeCsv(file: string, n: number): Promise<void> {
+export async function writeCsv(file: string, n: number): Promise<void> {
   async function* chunks() {
     let chunk = 'fb_chat_id,message_id,direction,message_content,social_create_time,agent_info,page_id,page_name\n';
     for (const m of generate(n)) {
@@ -117,8 +117,13 @@ export async function run(args: string[]): Promise<void> {
     log(`import: ${csv}`);
     const started = performance.now();
     let last = started;
+    const phases: Record<string, number> = {};
     const result = await importPath(url, csv, {
       timezone: 'UTC',
+      onPhase: (name, ms) => {
+        phases[name] = round(ms / 1000);
+        log(`import: phase ${name} ${(ms / 1000).toFixed(2)} s`);
+      },
       onProgress: (rows) => {
         if (performance.now() - last < 5_000) return;
         last = performance.now();
@@ -141,6 +146,7 @@ export async function run(args: string[]): Promise<void> {
         baselineSeconds: round(base.seconds),
         baselineRowsPerSecond: Math.round(baselineRowsPerSecond),
         ratio: round(messagesPerSecond / baselineRowsPerSecond),
+        phaseSeconds: phases,
         peakRssMb: peakRssMb(),
       }),
     );

@@ -1,8 +1,7 @@
 import path from 'node:path';
-import { rebuildSessions } from '../db/sessions-repo.js';
 import { AppError } from '../errors.js';
 import { detectSource, sizeOf } from './detect.js';
-import { emptyStats, loadRows, refreshCounters, type LoadStats } from './loader.js';
+import { emptyStats, loadRows, refreshAfterLoad, type LoadStats } from './loader.js';
 import { withClient } from '../db/pool.js';
 import { finishUpload, insertUpload, setUploadFormat, setUploadProgress, startUpload } from './uploads.js';
 
@@ -25,6 +24,8 @@ export interface ImportOptions {
   onProgress?: (rows: number) => void;
   /** business timezone: times without an offset are wall-clock times there */
   timezone: string;
+  /** called after each phase (load, counters, sessions) with its duration: for the bench */
+  onPhase?: (phase: string, ms: number) => void;
 }
 
 export interface ImportResult {
@@ -52,7 +53,8 @@ export async function importPath(databaseUrl: string, filePath: string, opts: Im
   const stats = emptyStats();
   let fileName = path.basename(filePath);
   try {
-    return await withClient(databaseUrl, async (client) => {
+    // A second connection: the recount after the load runs on both, side by side.
+    return await withClient(databaseUrl, (second) => withClient(databaseUrl, async (client) => {
       const name = await startUpload(client, uploadId);
       if (name === null) throw new AppError('NOT_FOUND', `upload ${uploadId} does not exist`);
       fileName = name;
@@ -64,6 +66,12 @@ export async function importPath(databaseUrl: string, filePath: string, opts: Im
       await setUploadFormat(client, uploadId, source.format);
 
       let lastProgress = performance.now();
+      let phaseStart = performance.now();
+      const phase = (name: string) => {
+        const t = performance.now();
+        opts.onPhase?.(name, t - phaseStart);
+        phaseStart = t;
+      };
       await loadRows(client, source.rows(), stats, {
         onBatch: async (s) => {
           opts.onProgress?.(s.accepted + s.rejected);
@@ -74,10 +82,11 @@ export async function importPath(databaseUrl: string, filePath: string, opts: Im
           }
         },
       });
+      phase('load');
       const conversationIds = [...stats.conversationIds].sort((a, b) => a - b);
-      await refreshCounters(client, conversationIds);
-      // New messages move session boundaries, AI flags and completion (issue 6, part 6).
-      await rebuildSessions(client, conversationIds, new Date());
+      // New messages move counters, session boundaries, AI flags and completion (issue 6, part 6).
+      await refreshAfterLoad([client, second], conversationIds, new Date());
+      phase('sessions');
       await finishUpload(client, uploadId, { status: 'completed', accepted: stats.accepted, rejected: stats.rejected, errors: stats.errors });
       return {
         uploadId,
@@ -89,7 +98,7 @@ export async function importPath(databaseUrl: string, filePath: string, opts: Im
         errors: stats.errors,
         conversationIds,
       };
-    });
+    }));
   } catch (err) {
     await markFailed(databaseUrl, uploadId, fileName, stats, err);
     throw err;

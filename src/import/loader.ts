@@ -1,5 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type pg from 'pg';
+import { rebuildSessions } from '../db/sessions-repo.js';
+import { SESSION_GAP_MS } from '../domain/sessions.js';
 import type { ImportRow, Parsed, RowError } from './types.js';
 import { CREATE_STAGES, mayBypassRowTriggers, writeBatch } from './write-batch.js';
 
@@ -70,24 +72,18 @@ export async function loadRows(
 }
 
 /**
- * Recomputes the counters of the conversations that got messages, and of their pages,
- * from the messages themselves: correct however many imports or webhooks ran meanwhile.
+ * After the load: the sessions and message counters of the conversations that got messages,
+ * recomputed from the messages themselves (correct however many imports or webhooks ran
+ * meanwhile), then their pages' counters. The conversations are split into contiguous
+ * ranges, one per connection, so the passes run side by side.
  */
-export async function refreshCounters(client: pg.ClientBase, conversationIds: number[]): Promise<void> {
+export async function refreshAfterLoad(clients: pg.ClientBase[], conversationIds: number[], now: Date): Promise<void> {
   if (conversationIds.length === 0) return;
-  const CHUNK = 5_000;
-  for (let i = 0; i < conversationIds.length; i += CHUNK) {
-    await client.query(
-      `UPDATE conversations c SET total_messages = s.total, customer_messages = s.customer, agent_messages = s.total - s.customer,
-         first_message_at = s.first, last_message_at = s.last, updated_at = now()
-       FROM (SELECT conversation_id, count(*)::int AS total, (count(*) FILTER (WHERE sender_kind = 'customer'))::int AS customer,
-               min(social_create_time) AS first, max(social_create_time) AS last
-             FROM messages WHERE conversation_id = ANY($1::int[]) GROUP BY conversation_id) s
-       WHERE c.id = s.conversation_id`,
-      [conversationIds.slice(i, i + CHUNK)],
-    );
-  }
-  await client.query(
+  const share = Math.ceil(conversationIds.length / clients.length);
+  await Promise.all(
+    clients.map((c, i) => rebuildSessions(c, conversationIds.slice(i * share, (i + 1) * share), now, SESSION_GAP_MS, { counters: true })),
+  );
+  await clients[0]!.query(
     `UPDATE pages p SET conversation_count = s.conversations, message_count = s.messages, updated_at = now()
      FROM (SELECT page_id, count(*)::int AS conversations, coalesce(sum(total_messages), 0)::int AS messages
            FROM conversations WHERE page_id IN (SELECT DISTINCT page_id FROM conversations WHERE id = ANY($1::int[]))
