@@ -125,8 +125,10 @@ async function onThreadMessage(work: HandoffWork, client: WebClient, m: ThreadMe
     if (c) await whisper(client, c, m.user, 'Files are *not* sent to the customer: only text replies are. Nothing was sent.');
     return;
   }
-  // people's new messages only: not bots (our own notes included), edits or joins
-  if (m.subtype !== undefined || m.bot_id !== undefined || m.edited !== undefined || typeof m.user !== 'string') return;
+  // people's new messages only: not bots (our own notes included), edits or joins; a reply
+  // also sent to the channel ("thread_broadcast") is a reply all the same
+  const plain = m.subtype === undefined || m.subtype === 'thread_broadcast';
+  if (!plain || m.bot_id !== undefined || m.edited !== undefined || typeof m.user !== 'string') return;
   // a question to SupportPulse in the thread is the assistant's (app_mention), not the customer's
   if (botUserId && m.text?.includes(`<@${botUserId}>`)) return;
   const c = await conversationByThread(deps.pool, m.channel, m.thread_ts);

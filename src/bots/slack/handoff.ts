@@ -119,7 +119,27 @@ export function createHandoffDesk(opts: HandoffDeskOptions): HandoffDesk {
     }
   }
 
+  // Customer messages appended lately, so that an event the worker handles again (its
+  // transaction failed after the post) is not posted twice. In memory: a retry after a
+  // restart may repeat one line in the thread, which is harmless.
+  const appended = new Map<string, number>();
+  const APPEND_MEMORY_MS = 15 * 60_000;
+  const seen = (key: string, at: number): boolean => {
+    for (const [k, t] of appended) {
+      if (at - t <= APPEND_MEMORY_MS) break; // insertion order: the rest are newer
+      appended.delete(k);
+    }
+    if (appended.has(key)) return true;
+    appended.set(key, at);
+    return false;
+  };
+
   async function append(conversationId: number, text: string, at: Date): Promise<void> {
+    const key = `${conversationId}:${at.getTime()}:${text}`;
+    if (appended.has(key)) {
+      log.info({ conversationId }, 'handoff: customer message already appended');
+      return;
+    }
     const c = await loadConversation(pool, conversationId);
     if (!c) throw new Error(`handoff: conversation ${conversationId} does not exist`);
     if (!c.channel || !c.threadTs) {
@@ -129,6 +149,7 @@ export function createHandoffDesk(opts: HandoffDeskOptions): HandoffDesk {
       return;
     }
     await slack.chat.postMessage({ channel: c.channel, thread_ts: c.threadTs, text: customerLine(c, text), unfurl_links: false, unfurl_media: false });
+    seen(key, now().getTime());
     log.debug({ conversationId, at }, 'handoff: customer message appended');
   }
 
