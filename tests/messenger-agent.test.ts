@@ -179,3 +179,18 @@ describe('templates', () => {
     expect(d.text).toMatch(/^Hi there!/);
   });
 });
+
+describe('default templates', () => {
+  it('a new agent puts missing default templates in the table on its first turn, leaving edited ones alone', async () => {
+    await db.pool.query(`DELETE FROM message_templates WHERE name IN ('greeting', 'stock_in')`);
+    await db.pool.query(`UPDATE message_templates SET body = 'Edited: {{product}} {{price}}' WHERE name = 'product_info'`);
+    const fresh = createCustomerAgent({ pool: db.pool, config: loadConfig({}), logger: createLogger('silent') });
+    await fresh.respond(turn('hello', { isFirstMessage: true }));
+    const { rows } = await db.pool.query<{ name: string; body: string; message_type: string; variables: string[] }>(
+      `SELECT name, body, message_type, variables FROM message_templates WHERE name IN ('greeting', 'stock_in', 'product_info') ORDER BY name`,
+    );
+    expect(rows.map((r) => [r.name, r.message_type])).toEqual([['greeting', 'first_contact'], ['product_info', 'general_inquiry'], ['stock_in', 'availability_check']]);
+    expect(rows.find((r) => r.name === 'product_info')!.body).toBe('Edited: {{product}} {{price}}');
+    expect(rows.find((r) => r.name === 'stock_in')!.variables).toEqual(['product', 'stock', 'price', 'link']);
+  });
+});

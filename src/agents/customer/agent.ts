@@ -3,9 +3,10 @@ import type pg from 'pg';
 import type { AgentDecision, CustomerAgent, CustomerTurn } from '../../bots/messenger/types.ts';
 import type { Config } from '../../config.ts';
 import { activeFaq, activeProducts } from '../../db/catalogue-repo.ts';
-import { activeTemplates, countTemplateUse } from '../../db/templates-repo.ts';
+import { activeTemplates, countTemplateUse, seedTemplates } from '../../db/templates-repo.ts';
 import { matchFaq, matchProducts } from '../../domain/customer/catalogue.ts';
 import { classifyTurn, decide, renderPlan, type Plan } from '../../domain/customer/decide.ts';
+import { DEFAULT_TEMPLATES } from '../../domain/customer/templates.ts';
 import type { Logger } from '../../logger.ts';
 import { createCustomerLlm, type CustomerLlm } from './llm.ts';
 
@@ -45,8 +46,21 @@ export function createCustomerAgent(deps: CustomerAgentDeps): CustomerAgent {
   const log = logger.child({ component: 'customer-agent' });
   if (deps.config.customerAgentLlm && !llm) log.warn('CUSTOMER_AGENT_LLM is set but OPENAI_API_KEY is not: customer replies come from templates');
 
+  // The default templates are put in the table on first use (missing names only), so a team
+  // finds them there to reword on any deployment, demo data or not.
+  let templatesReady: Promise<void> | undefined;
+  const ensureTemplates = () =>
+    (templatesReady ??= seedTemplates(pool, DEFAULT_TEMPLATES).then(
+      (n) => void (n > 0 && log.info({ inserted: n }, 'default customer templates added')),
+      (err: unknown) => {
+        templatesReady = undefined; // try again next turn; the built-in texts answer meanwhile
+        log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not add the default customer templates');
+      },
+    ));
+
   return {
     async respond(turn: CustomerTurn): Promise<AgentDecision> {
+      await ensureTemplates();
       const [products, faq] = await Promise.all([activeProducts(pool), activeFaq(pool)]);
       const rules = classifyTurn(turn);
       // A payload the bot sent itself is certain; the LLM only reads free text.
