@@ -50,6 +50,11 @@ describe('OpenAPI', () => {
       ['/api/errors', 'get'],
       ['/api/errors', 'post'],
       ['/api/stats', 'get'],
+      ['/api/alert-rules', 'get'],
+      ['/api/alert-rules', 'post'],
+      ['/api/alert-rules/{id}', 'patch'],
+      ['/api/alert-rules/{id}', 'delete'],
+      ['/api/alert-events', 'get'],
     ];
     for (const [path, method] of expected) {
       const op = doc.paths[path]?.[method];

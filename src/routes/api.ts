@@ -5,6 +5,7 @@ import addFormats from 'ajv-formats';
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import type pg from 'pg';
 import type { AfterQaChange } from '../db/qa-repo.ts';
+import { alertRoutes } from './alerts.ts';
 import { bearerAuth, bearerToken } from './auth.ts';
 import { errorRoutes } from './errors.ts';
 import { FieldError, registerOpenApi, validationProblems } from './openapi.ts';
@@ -28,6 +29,8 @@ export interface ApiDeps {
   version?: string;
   /** /api/validation (system health, on-demand runs); without it those routes are absent */
   validation?: Omit<ValidationRouteDeps, 'pool'>;
+  /** ALERTS_CHANNEL: where rules created through /api/alert-rules without a channel post */
+  alertsChannel?: string;
 }
 
 /** The seed system's limits: 100 requests a minute, 10 for heavy endpoints. */
@@ -80,6 +83,7 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
       await api.register(errorRoutes({ pool: deps.pool }));
       await api.register(statsRoutes({ pool: deps.pool, timezone: deps.timezone, now }));
       if (deps.validation) await api.register(validationRoutes({ ...deps.validation, pool: deps.pool }));
+      await api.register(alertRoutes({ pool: deps.pool, ...(deps.alertsChannel ? { defaultChannel: deps.alertsChannel } : {}) }));
     });
   };
 }
