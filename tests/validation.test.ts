@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOfflineScorer } from '../src/domain/scoring/offline-scorer.ts';
+import { startAnalysisPipeline } from '../src/jobs/analysis/pipeline.ts';
 import { startQueue, ANALYSIS_QUEUE } from '../src/jobs/queue.ts';
 import { runValidation, stuckAfterSeconds, type ValidationDeps } from '../src/jobs/validation/run.ts';
 import { validationTaskProvider } from '../src/jobs/validation/tasks.ts';
@@ -127,13 +129,26 @@ describe('validation with injected problems', () => {
     const stored = await broken.pool.query('SELECT fixes FROM validation_runs WHERE id = $1', [r.run.id]);
     expect(stored.rows[0].fixes).toEqual(r.fixes);
 
+    // the real analysis worker takes the re-queued message and completes the job
+    const pipeline = await startAnalysisPipeline({ databaseUrl: broken.url, config, scorer: createOfflineScorer() });
+    try {
+      await pipeline.waitForIdle();
+    } finally {
+      await pipeline.stop();
+    }
+    expect((await broken.pool.query('SELECT status FROM jobs WHERE id = $1', [stuckJobId])).rows[0].status).toBe('completed');
+
     const again = await runValidation(deps(broken), { fix: true, trigger: 'cli' });
     expect(again.report.issues.find((i) => i.check === 'stuck_jobs')).toBeUndefined();
     expect(again.fixes).toEqual([]);
     expect((await broken.pool.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1`, [ANALYSIS_QUEUE])).rows[0].n).toBe(1);
+    // the job re-scored its day: the injected out-of-range CSI was on another day, so it stays
+    expect(again.report.issues.find((i) => i.check === 'out_of_range_scores')?.count).toBe(1);
   });
 
   it('a stale metric cache is found and refreshed by fix', async () => {
+    // (the job the worker just completed finished moments ago: inside the refresh grace period)
+    await broken.pool.query(`UPDATE jobs SET completed_at = $1 WHERE status = 'completed'`, [new Date(NOW.getTime() - 3 * HOUR)]);
     await broken.pool.query(`UPDATE metrics SET calculated_at = $1`, [new Date(NOW.getTime() - 10 * HOUR)]);
     const r = await runValidation(deps(broken), { fix: true, trigger: 'cli' });
     expect(r.report.issues.find((i) => i.check === 'stale_metrics')).toMatchObject({ fix: 'refresh_metrics' });
