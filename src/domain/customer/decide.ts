@@ -127,7 +127,7 @@ function answer(facts: TurnFacts): Answer {
     default:
       return (
         faqAnswer(c.intent, facts) ??
-        productAnswer(c.intent, facts) ?? { template: 'not_understood', vars: {}, quickReplies: [QUICK.prices, QUICK.shipping, QUICK.human], unsure: true }
+        productAnswer(c.intent, facts) ?? { template: 'not_understood', vars: {}, quickReplies: [QUICK.prices, QUICK.shipping, QUICK.returns, QUICK.human], unsure: true }
       );
   }
 }
