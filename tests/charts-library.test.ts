@@ -75,8 +75,8 @@ describe('report chart specs', () => {
   it.each(Object.keys(CHARTS))('%s compiles cleanly and names the period and the timezone', (name) => {
     const spec = CHARTS[name]!;
     compileStrict(spec);
-    const title = (spec as { title: { text: string; subtitle: string } }).title;
-    expect(title.subtitle).toBe('Mon 9 Nov – Sun 15 Nov 2026 · Europe/Berlin');
+    const title = (spec as { title: { text: string; subtitle: string | string[] } }).title;
+    expect([title.subtitle].flat()[0]).toBe('Mon 9 Nov – Sun 15 Nov 2026 · Europe/Berlin');
     expect(title.text.length).toBeGreaterThan(5);
   });
 
@@ -86,6 +86,10 @@ describe('report chart specs', () => {
     expect(values.find((v) => v.day === '2026-11-09' && v.series === 'Previous period')!.csi).toBe(65);
     expect(values.find((v) => v.day === '2026-11-12' && v.series === 'This period')!.csi).toBeNull();
     expect(JSON.stringify(CHARTS.csi_trend)).toContain('strokeDash');
+  });
+
+  it('puts the percentiles on a second subtitle line', () => {
+    expect((CHARTS.response_times as { title: unknown }).title).toEqual({ text: 'First response time', subtitle: ['Mon 9 Nov – Sun 15 Nov 2026 · Europe/Berlin', 'median 6 min 40 s · p90 3 h 20 min'] });
   });
 
   it('buckets first response times at the bucket bounds', () => {

@@ -138,5 +138,9 @@ describe('composeDigest', () => {
     expect(direction(-0.04)).toBe('■');
     expect(direction(-1)).toBe('▼');
     expect(issueRate({ unchecked: 9, passed: 0, issue: 0, fixed: 0 })).toBeNull();
+    // a pipeline that last ran before the period ended says on which day
+    const stale = composeDigest(data({ pipeline: { scoredDays: 10, conversationDays: 52, lastRunAt: new Date('2026-11-21T05:02:00Z') } }));
+    expect(stale.headline.lastRun).toBe('Sat 21 Nov 06:02');
+    expect(composeDigest(data({ pipeline: { scoredDays: 0, conversationDays: 0, lastRunAt: null } })).headline.lastRun).toBe('never');
   });
 });

@@ -10,6 +10,8 @@ import { DIGEST_SECTIONS, type DigestSection } from './digest-command.ts';
 import type { DigestFrequency } from './digest-schedule.ts';
 import { daysOf } from './digest-schedule.ts';
 import type { Period } from './periods.ts';
+import { dayOf } from './days.ts';
+import { addDays } from './period-words.ts';
 import { digestBlocks, type DigestBlock } from './digest-blocks.ts';
 
 export type QaCounts = Record<'unchecked' | 'passed' | 'issue' | 'fixed', number>;
@@ -135,9 +137,18 @@ export function coverage(p: DigestData['pipeline']): number | null {
   return p.conversationDays === 0 ? null : Math.min(1, p.scoredDays / p.conversationDays);
 }
 
-/** "06:02", or "Tue 1 Dec 06:02" when not on the day after the period. */
-function clock(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
+/**
+ * "06:02" when the run was on the posting day (the day after the period), else with its day,
+ * "Sat 21 Nov 06:02", so a stale pipeline does not read as a fresh one.
+ */
+function lastRunText(at: Date, periodEnd: string, timeZone: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .formatToParts(at)
+      .map((p) => [p.type, p.value]),
+  );
+  const time = `${parts.hour}:${parts.minute}`;
+  return dayOf(at, timeZone) === addDays(periodEnd, 1) ? time : `${parts.weekday} ${parts.day} ${parts.month} ${time}`;
 }
 
 export function direction(change: number | null): DigestHeadline['direction'] {
@@ -163,7 +174,7 @@ export function headlineOf(d: DigestData): DigestHeadline {
     qaWaiting: d.display.qaWaiting,
     issueRate: d.display.issueRate,
     coverage: d.display.coverage,
-    lastRun: d.pipeline.lastRunAt ? clock(d.pipeline.lastRunAt, d.timezone) : 'never',
+    lastRun: d.pipeline.lastRunAt ? lastRunText(d.pipeline.lastRunAt, d.period.to, d.timezone) : 'never',
   };
 }
 

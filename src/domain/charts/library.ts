@@ -146,11 +146,12 @@ export function bucketResponseTimes(seconds: readonly number[]): Bucket[] {
 
 /** How long customers waited for the first answer of a day: a histogram over fixed buckets. */
 export function responseTimeChart(input: ChartScope & { buckets: Bucket[]; p50?: string; p90?: string }): ChartSpec {
-  const marks = [input.p50 && `median ${input.p50}`, input.p90 && `p90 ${input.p90}`].filter(Boolean).join(', ');
+  const marks = [input.p50 && `median ${input.p50}`, input.p90 && `p90 ${input.p90}`].filter(Boolean).join(' · ');
   const spec = base('First response time', input);
   return {
     ...spec,
-    title: { text: marks ? `First response time (${marks})` : 'First response time', subtitle: spec.title.subtitle },
+    // the percentiles on a second subtitle line: in the title they would widen the image
+    title: marks ? { text: spec.title.text, subtitle: [spec.title.subtitle, marks] } : spec.title,
     data: { values: input.buckets.map((b) => ({ label: b.label, value: b.count })) },
     encoding: {
       x: { field: 'label', type: 'nominal', sort: null, title: null, axis: { labelAngle: 0 } },
@@ -214,7 +215,7 @@ export function comparisonChart(input: ChartScope & { by: 'page' | 'agent'; grou
   const values = input.groups
     .filter((g) => g.csi !== null)
     .sort((a, b) => b.csi! - a.csi! || a.label.localeCompare(b.label))
-    .map((g) => ({ label: g.label, value: g.csi, note: `${g.csi!.toFixed(1)} (${g.days} d)` }));
+    .map((g) => ({ label: g.label, value: g.csi, note: `${g.csi!.toFixed(1)} · ${g.days} day${g.days === 1 ? '' : 's'}` }));
   return {
     ...base(`CSI by ${input.by}`, input, barsHeight(values.length)),
     data: { values },
