@@ -373,6 +373,9 @@ describe('/canned', () => {
     expect(String((await responseTo(missing.responseUrl)).text)).toMatch(/needs \{\{order_id\}\}/);
     const unknown = await canned(USERS.lead, `nope ${id}`);
     expect(String((await responseTo(unknown.responseUrl)).text)).toMatch(/no active template "nope"[\s\S]*greeting/);
+    const botOnly = await conversation('Ivy Bot');
+    const notHanded = await canned(USERS.lead, `greeting ${botOnly.id}`);
+    expect(String((await responseTo(notHanded.responseUrl)).text)).toMatch(/never handed off/);
     const stranger = await canned(STRANGER, 'greeting');
     expect(String((await responseTo(stranger.responseUrl)).text)).toMatch(/Nothing was sent/);
     expect(graph.messages().length).toBe(before + 1);

@@ -41,6 +41,8 @@ export function registerCanned(app: App, deps: SlackDeps, work: HandoffWork): vo
     if (args.kind === 'list') return void (await tell(await listReply(deps)));
     const c = await pickConversation(deps, actor, args.conversationId);
     if (typeof c === 'string') return void (await tell(c));
+    // the thread is where people follow the conversation: no thread, no human answers
+    if (!c.threadTs) return void (await tell(`Conversation ${c.id} was never handed off to people (it has no handoff thread); nothing was sent.`));
     const allowed = mayAct('canned', actor, c.assignedToId);
     if (!allowed.ok) return void (await tell(`Nothing was sent: ${allowed.reason}.`));
     const template = await cannedTemplate(deps.pool, args.name, c.pageDbId);
