@@ -150,3 +150,26 @@ describe('fonts: only the bundled DejaVu Sans is ever used', () => {
     }
   });
 });
+
+describe('the renderer keeps compiled runtimes per spec shape', () => {
+  it('draws exactly what a fresh compile draws, for new data in a known shape, and leaves the spec untouched', async () => {
+    const { parse, View } = await import('vega');
+    const fresh = async (spec: ChartSpec) => {
+      const view = new View(parse(compile({ ...spec, config: { ...(spec as { config: object }).config, font: 'DejaVu Sans' } } as TopLevelSpec).spec), { renderer: 'none' });
+      try {
+        return await view.toSVG();
+      } finally {
+        view.finalize();
+      }
+    };
+    const a = CHARTS.csi_trend!;
+    const b = csiTrendChart({ ...scope, days, current: days.map((day, i) => ({ day, csi: 50 + 3 * i })), previous: prevDays.map((day) => ({ day, csi: 60 })) });
+    const before = JSON.stringify(b);
+    expect(await renderSvg(a)).toBe(await fresh(a));
+    // same shape, other numbers: served by the cached runtime, still drawn from its own data
+    const svgB = await renderSvg(b);
+    expect(svgB).toBe(await fresh(b));
+    expect(svgB).not.toBe(await renderSvg(a));
+    expect(JSON.stringify(b)).toBe(before);
+  });
+});

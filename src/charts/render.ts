@@ -38,10 +38,33 @@ function withFont(spec: object): TopLevelSpec {
   return { ...s, config: { ...s.config, font: FONT_FAMILY } } as TopLevelSpec;
 }
 
+// Compiling Vega-Lite and parsing the Vega runtime are about half of the SVG's cost, and report
+// charts repeat the same spec with new numbers: the runtime is kept per spec-without-its-data,
+// and the data is inserted into each View under a name. Bounded: oldest entries go first.
+const DATA_NAME = 'pulse_data';
+const RUNTIME_CACHE_MAX = 64;
+const runtimes = new Map<string, ReturnType<typeof parse>>();
+
+function runtimeFor(spec: TopLevelSpec): { runtime: ReturnType<typeof parse>; values?: unknown[] } {
+  const data = (spec as { data?: { values?: unknown } }).data;
+  if (!data || !Array.isArray(data.values)) return { runtime: parse(compile(spec).spec) };
+  const named = { ...spec, data: { name: DATA_NAME } } as TopLevelSpec;
+  const key = JSON.stringify(named);
+  let runtime = runtimes.get(key);
+  if (!runtime) {
+    runtime = parse(compile(named).spec);
+    runtimes.set(key, runtime);
+    if (runtimes.size > RUNTIME_CACHE_MAX) runtimes.delete(runtimes.keys().next().value!);
+  }
+  return { runtime, values: data.values };
+}
+
 export async function renderSvg(spec: object): Promise<string> {
-  const vgSpec = compile(withFont(spec)).spec;
+  const { runtime, values } = runtimeFor(withFont(spec));
   // renderer 'none': we only want the scenegraph serialised, there is no DOM or canvas.
-  const view = new View(parse(vgSpec), { renderer: 'none' });
+  const view = new View(runtime, { renderer: 'none' });
+  // copies: vega's transforms write onto the tuples, and the caller's spec must stay as it was
+  if (values) view.insert(DATA_NAME, values.map((v) => (typeof v === 'object' && v !== null ? { ...v } : v)));
   try {
     return await view.toSVG();
   } finally {
