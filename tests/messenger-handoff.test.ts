@@ -326,7 +326,8 @@ describe('buttons', () => {
     expect(JSON.stringify(parent.args.blocks)).toContain('Back with the bot');
     const trail = (await q<{ action: string; actor: string }>(`SELECT a.action, u.external_id AS actor FROM audit_logs a JOIN users u ON u.id = a.actor_id WHERE a.target = $1 ORDER BY a.id`, [`conversation:${id}`]));
     expect(trail.map((t) => `${t.action}:${t.actor}`)).toEqual([
-      `handoff.assign_self:${USERS.agent}`, `handoff.assign_self.refused:${USERS.agent2}`, `handoff.transfer:${USERS.lead}`, `handoff.resume:${USERS.agent2}`,
+      `handoff.assign_self:${USERS.agent}`, `handoff.assign_self.refused:${USERS.agent2}`, `handoff.reply.refused:${USERS.agent2}`,
+      `handoff.transfer:${USERS.lead}`, `handoff.resume:${USERS.agent2}`,
     ]);
 
     // handed off again later: the same thread carries on, no new parent

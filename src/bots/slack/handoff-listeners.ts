@@ -142,7 +142,10 @@ async function onThreadMessage(work: HandoffWork, client: WebClient, m: ThreadMe
     return whisper(client, c, m.user, NEEDS_ROLE);
   }
   const allowed = mayAct('reply', actor, c.assignedToId);
-  if (!allowed.ok) return whisper(client, c, m.user, `Your reply was *not* sent: ${allowed.reason}.`);
+  if (!allowed.ok) {
+    await audit(deps.pool, { actorId: actor.userId, action: 'handoff.reply.refused', target: `conversation:${c.id}`, details: { slackId: m.user, role: actor.role, reason: allowed.reason, ts: m.ts, eventId } });
+    return whisper(client, c, m.user, `Your reply was *not* sent: ${allowed.reason}.`);
+  }
   const result = await sendAsHuman(client, c, actor, 'reply', `human:${m.channel}:${m.ts}`, reply.text, { ts: m.ts, eventId });
   if (result?.status === 'sent') await whisper(client, c, m.user, ':white_check_mark: Sent to the customer.');
 }
