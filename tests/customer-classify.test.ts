@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CatalogueProduct, FaqItem } from '../src/domain/customer/catalogue.ts';
-import { matchFaq, matchProducts } from '../src/domain/customer/catalogue.ts';
+import { matchFaq, matchProducts, productsInContext } from '../src/domain/customer/catalogue.ts';
 import { classifyText, isGreetingOnly, sentimentOf } from '../src/domain/customer/classify.ts';
 import { ANGRY_SENTIMENT, classifyTurn, decide, renderPlan, type TurnFacts } from '../src/domain/customer/decide.ts';
 import { DEFAULT_TEMPLATES, renderTemplate, templateVariables } from '../src/domain/customer/templates.ts';
@@ -98,7 +98,9 @@ const PRODUCTS: CatalogueProduct[] = [
   { sku: 'A-2', name: 'Boom Mini Speaker', aliases: [], price: '49.90', currency: 'EUR', stock: null, url: null },
 ];
 const FAQ: FaqItem[] = [{ id: 1, question: 'Do you ship internationally?', answer: 'We ship to 30 countries.', keywords: ['international', 'abroad'] }];
-const facts = (t: TurnInput): TurnFacts => ({ turn: t, classification: classifyTurn(t), products: matchProducts(t.text, PRODUCTS), faq: matchFaq(t.text, FAQ) });
+const facts = (t: TurnInput, history: { text: string }[] = []): TurnFacts => ({
+  turn: t, classification: classifyTurn(t), products: matchProducts(t.text, PRODUCTS), contextProducts: productsInContext(history, PRODUCTS), faq: matchFaq(t.text, FAQ),
+});
 const textOf = (t: TurnInput) => {
   const plan = decide(facts(t));
   return { plan, text: renderPlan(plan, undefined).text };
@@ -148,6 +150,22 @@ describe('decide', () => {
     expect(plan).toMatchObject({ kind: 'reply', template: 'product_not_found', unsure: true, quickReplies: [{ title: 'Talk to a person', payload: 'SP_HUMAN' }] });
   });
 
+  it('a follow-up that names no product is about the product just discussed', () => {
+    const history = [{ text: 'do you have the aurora earbuds?' }, { text: 'Good news: the Aurora X2 Earbuds is in stock (4 available) at $79.00.' }];
+    const plan = decide(facts(turn('and how much are they?'), history));
+    expect(plan).toMatchObject({ kind: 'reply', template: 'price_known', vars: { product: 'Aurora X2 Earbuds', price: '$79.00' } });
+    // naming an unknown product is not a follow-up: no price of the earlier one
+    expect(decide(facts(turn('how much is the Quantum Blender?'), history))).toMatchObject({ kind: 'reply', template: 'product_not_found' });
+    // nothing in the last messages: ask which product
+    expect(decide(facts(turn('how much is it?'), [{ text: 'hello' }]))).toMatchObject({ kind: 'reply', template: 'price_ask_product' });
+  });
+
+  it('several products in one price question: each with its price', () => {
+    const { plan, text } = textOf(turn('how much are the aurora earbuds and the boom mini speaker?'));
+    expect(plan).toMatchObject({ kind: 'reply', template: 'price_list', unsure: false });
+    expect(text).toBe('Here are the prices: Aurora X2 Earbuds $79.00, Boom Mini Speaker €49.90.');
+  });
+
   it('an attachment without text: asked to describe it, unsure', () => {
     expect(decide(facts(turn('', { attachments: 1 })))).toMatchObject({ kind: 'reply', template: 'attachment_only', unsure: true });
   });
@@ -171,7 +189,7 @@ describe('templates', () => {
     for (const i of ['price_inquiry', 'availability_check', 'shipping', 'returns', 'complaint', 'human_request', 'general_inquiry', 'first_contact']) {
       expect(intents.has(i as never), i).toBe(true);
     }
-    const vars = { first_name: 'Ava', product: 'P', price: '€1.00', stock: '3', stock_line: '', link: '', faq_answer: 'A', sku: 'S' };
+    const vars = { first_name: 'Ava', product: 'P', price: '€1.00', stock: '3', stock_line: '', link: '', faq_answer: 'A', sku: 'S', price_list: 'P €1.00, Q €2.00' };
     for (const t of DEFAULT_TEMPLATES) expect(renderTemplate(t.body, vars), t.name).toHaveProperty('text');
   });
 

@@ -4,7 +4,7 @@ import type { AgentDecision, CustomerAgent, CustomerTurn } from '../../bots/mess
 import type { Config } from '../../config.ts';
 import { activeFaq, activeProducts } from '../../db/catalogue-repo.ts';
 import { activeTemplates, countTemplateUse, seedTemplates } from '../../db/templates-repo.ts';
-import { matchFaq, matchProducts } from '../../domain/customer/catalogue.ts';
+import { matchFaq, matchProducts, productsInContext } from '../../domain/customer/catalogue.ts';
 import { classifyTurn, decide, renderPlan, type Plan } from '../../domain/customer/decide.ts';
 import { DEFAULT_TEMPLATES } from '../../domain/customer/templates.ts';
 import type { Logger } from '../../logger.ts';
@@ -65,7 +65,13 @@ export function createCustomerAgent(deps: CustomerAgentDeps): CustomerAgent {
       const rules = classifyTurn(turn);
       // A payload the bot sent itself is certain; the LLM only reads free text.
       const classification = llm && !turn.payload ? await llm.classify(turn, rules) : rules;
-      const plan = decide({ turn, classification, products: matchProducts(turn.text, products), faq: matchFaq(turn.text, faq) });
+      const plan = decide({
+        turn,
+        classification,
+        products: matchProducts(turn.text, products),
+        contextProducts: productsInContext(turn.history, products),
+        faq: matchFaq(turn.text, faq),
+      });
       const stored = (await activeTemplates(pool, [plan.template])).get(plan.template);
       const rendered = renderPlan(plan, stored?.body);
       let text = rendered.text;

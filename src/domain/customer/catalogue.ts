@@ -27,6 +27,8 @@ export interface ProductMatch {
   product: CatalogueProduct;
   /** 3 per full name, alias or SKU found in the text; 1 per distinctive name word */
   score: number;
+  /** where in the (normalised) text it is first named: lists follow the customer's order */
+  at: number;
 }
 
 const SYMBOLS: Readonly<Record<string, string>> = { EUR: '€', USD: '$', GBP: '£' };
@@ -41,9 +43,9 @@ export function formatPrice(price: string, currency: string): string {
   return symbol ? `${symbol}${price}` : `${price} ${code}`;
 }
 
-/** `phrase` occurs in `text` as whole words (both already normalised). */
-const containsPhrase = (text: string, phrase: string): boolean =>
-  phrase !== '' && ` ${text} `.includes(` ${phrase} `);
+/** Where `phrase` occurs in `text` as whole words (both already normalised), or -1. */
+const phraseAt = (text: string, phrase: string): number => (phrase === '' ? -1 : ` ${text} `.indexOf(` ${phrase} `));
+const containsPhrase = (text: string, phrase: string): boolean => phraseAt(text, phrase) >= 0;
 
 /**
  * Words of product names that name exactly one product ("nimbus", "loafer"): a customer who
@@ -70,18 +72,24 @@ function distinctiveWords(products: readonly CatalogueProduct[]): Map<string, Ca
 export function matchProducts(text: string, products: readonly CatalogueProduct[]): ProductMatch[] {
   const n = normalize(text);
   if (n === '') return [];
-  const words = new Set(n.split(' ').map(stem));
-  const scores = new Map<string, number>();
-  const add = (sku: string, s: number) => scores.set(sku, (scores.get(sku) ?? 0) + s);
+  const words = n.split(' ').map(stem);
+  const found = new Map<string, { score: number; at: number }>();
+  const add = (sku: string, score: number, at: number) => {
+    const f = found.get(sku);
+    found.set(sku, f ? { score: f.score + score, at: Math.min(f.at, at) } : { score, at });
+  };
   for (const p of products) {
-    const phrases = [p.name, ...p.aliases].map(normalize);
-    if (phrases.some((ph) => containsPhrase(n, ph)) || containsPhrase(n, normalize(p.sku))) add(p.sku, 3);
+    const at = [p.name, ...p.aliases, p.sku].map((ph) => phraseAt(n, normalize(ph))).filter((i) => i >= 0);
+    if (at.length > 0) add(p.sku, 3, Math.min(...at));
   }
-  for (const [w, p] of distinctiveWords(products)) if (words.has(w)) add(p.sku, 1);
+  for (const [w, p] of distinctiveWords(products)) {
+    const i = words.indexOf(w);
+    if (i >= 0) add(p.sku, 1, words.slice(0, i).join(' ').length);
+  }
   const bySku = new Map(products.map((p) => [p.sku, p]));
-  return [...scores]
-    .map(([sku, score]) => ({ product: bySku.get(sku)!, score }))
-    .sort((a, b) => b.score - a.score || a.product.name.localeCompare(b.product.name));
+  return [...found]
+    .map(([sku, f]) => ({ product: bySku.get(sku)!, ...f }))
+    .sort((a, b) => b.score - a.score || a.at - b.at);
 }
 
 /**
@@ -106,4 +114,19 @@ export function matchFaq(text: string, entries: readonly FaqItem[]): { entry: Fa
     if (!best || score > best.score) best = { entry: e, score };
   }
   return best;
+}
+
+/** How far back a follow-up ("and how much is it?") looks for the product the conversation is about. */
+export const CONTEXT_MESSAGES = 4;
+
+/**
+ * The products the recent conversation is about: those named by the latest of the last
+ * CONTEXT_MESSAGES messages (customer's or the bot's own) that names any. Empty when none does.
+ */
+export function productsInContext(history: readonly { text: string }[], products: readonly CatalogueProduct[]): ProductMatch[] {
+  for (const h of history.slice(-CONTEXT_MESSAGES).reverse()) {
+    const found = matchProducts(h.text, products);
+    if (found.length > 0) return found;
+  }
+  return [];
 }

@@ -28,6 +28,8 @@ export interface TurnFacts {
   turn: TurnInput;
   classification: TextClassification;
   products: readonly ProductMatch[];
+  /** products the last few messages named (productsInContext), for "how much is it?" */
+  contextProducts?: readonly ProductMatch[];
   faq?: { entry: FaqItem; score: number };
 }
 
@@ -81,10 +83,23 @@ function productVars(p: CatalogueProduct): Record<string, string> {
 
 type Answer = Omit<PlannedReply, 'kind' | 'classification'> | { cannot: true };
 
+/** Up to this many products in one price answer ("how much are the X and the Y?"). */
+const MAX_LISTED = 3;
+
 function productAnswer(intent: CustomerIntent, facts: TurnFacts): Answer | undefined {
-  const best = facts.products[0]?.product;
+  // A follow-up that names nothing ("and is it in stock?") is about the product just discussed;
+  // one that names something we do not know is not (that is an unknown product).
+  const matches = facts.products.length > 0 ? facts.products : !namesSomething(facts.turn.text) ? (facts.contextProducts ?? []) : [];
+  const best = matches[0]?.product;
   if (!best) return undefined;
   const vars = productVars(best);
+  if (intent === 'price_inquiry' && matches.length > 1) {
+    const list = matches
+      .slice(0, MAX_LISTED)
+      .sort((a, b) => a.at - b.at)
+      .map(({ product: p }) => `${p.name} ${formatPrice(p.price, p.currency)}`);
+    return { template: 'price_list', vars: { ...vars, price_list: list.join(', ') }, unsure: false };
+  }
   if (intent === 'availability_check') {
     if (best.stock === null) return { cannot: true };
     return best.stock > 0
