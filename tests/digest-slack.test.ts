@@ -135,6 +135,27 @@ describe('/digest', () => {
     expect(fake.calls.filter((c) => c.method === 'chat.postMessage' || c.method === 'files.completeUploadExternal')).toHaveLength(0);
   });
 
+  it("a digest's \"Open session N in QA\" button shows that session to the one who pressed it", async () => {
+    const [session] = (await db.pool.query<{ id: number; qa_version: number }>(`SELECT id, qa_version FROM sessions WHERE ai_engaged AND deleted_at IS NULL ORDER BY id LIMIT 1`)).rows;
+    const n = ++seq;
+    const responseUrl = `${recorder.base}/actions/digest-${n}`;
+    const payload = {
+      type: 'block_actions', team: { id: BOT.teamId, domain: 'fake' }, user: { id: USERS.lead, username: 'lead', team_id: BOT.teamId },
+      api_app_id: 'A0FAKE', token: 'legacy', trigger_id: `${n}.1764500000.act`, channel: { id: CHANNEL, name: 'leads' },
+      container: { type: 'message', message_ts: '1764500000.000100', channel_id: CHANNEL, is_ephemeral: false },
+      message: { type: 'message', ts: '1764500000.000100', text: 'Weekly support digest', user: BOT.userId, bot_id: BOT.botId, blocks: [] },
+      response_url: responseUrl,
+      // exactly the button composeDigest puts on a sample session
+      actions: [{ type: 'button', action_id: 'qa_show', block_id: `digest_open_qa:${session!.id}`, value: JSON.stringify({ sessionId: session!.id, version: session!.qa_version }), text: { type: 'plain_text', text: 'Open' }, action_ts: '1764500000.1' }],
+    };
+    const req = signed(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), { contentType: 'application/x-www-form-urlencoded' });
+    const res = await h.fastify.inject({ method: 'POST', url: '/slack/events', payload: req.payload, headers: req.headers });
+    expect(res.statusCode).toBe(200);
+    const shown = await eventually(async () => recorder.responses.find((x) => `${recorder.base}${x.path}` === responseUrl), 10_000, 'the session');
+    expect(shown.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(JSON.stringify(shown.body.blocks)).toContain(`*Session ${session!.id}*`);
+  });
+
   it('help lists the commands', async () => {
     const r = await digest('', USERS.agent);
     expect(r.text).toContain('/digest subscribe [#channel] daily|weekly|monthly');
