@@ -5,8 +5,10 @@ import { SESSION_GAP_MS } from '../domain/sessions.js';
 import type { ImportRow, Parsed, RowError } from './types.js';
 import { CREATE_STAGES, mayBypassRowTriggers, writeBatch } from './write-batch.js';
 
-// Loads rows in batches, one transaction per batch (see write-batch.ts). While PostgreSQL
-// works on one batch the next one is parsed, so at most two are in memory.
+// Loads rows in batches, one transaction per batch (see write-batch.ts), on several
+// connections: while PostgreSQL maintains the indexes for one batch on one connection it
+// does the same for the next on another, and the batch after that is parsed meanwhile. At
+// most writers + 1 batches are in memory.
 
 export const BATCH_ROWS = 20_000;
 /** Errors kept for the report; the counts stay exact beyond it. */
@@ -22,15 +24,22 @@ export interface LoadStats {
 
 export const emptyStats = (): LoadStats => ({ accepted: 0, inserted: 0, rejected: 0, errors: [], conversationIds: new Set() });
 
-/** Fills `stats` as it goes, so a caller still has the counts of what was committed when a batch fails. */
+/**
+ * Fills `stats` as it goes, so a caller still has the counts of what was committed when a
+ * batch fails. On a failure no further batch starts, and the call returns (throws) only once
+ * every batch already started has finished: no transaction is left running behind its back.
+ */
 export async function loadRows(
-  client: pg.ClientBase,
+  writers: pg.ClientBase[],
   rows: AsyncIterable<Parsed>,
   stats: LoadStats,
   hooks: { onBatch?: (stats: LoadStats) => Promise<void> | void } = {},
 ): Promise<LoadStats> {
-  await client.query(CREATE_STAGES);
-  const bypass = await mayBypassRowTriggers(client);
+  const bypass = new Map<pg.ClientBase, boolean>();
+  for (const w of writers) {
+    await w.query(CREATE_STAGES);
+    bypass.set(w, await mayBypassRowTriggers(w));
+  }
   const chatIds = new Map<string, number>();
   const it = rows[Symbol.asyncIterator]();
   let exhausted = false;
@@ -40,7 +49,7 @@ export async function loadRows(
     const batch: ImportRow[] = [];
     for (let read = 1; batch.length < BATCH_ROWS; read++) {
       // Parsing a buffered file never waits on I/O; without a pause now and then the
-      // replies to the batch being written would sit unread until this one is built.
+      // replies to the batches being written would sit unread until this one is built.
       if ((read & 63) === 0) await yieldToEventLoop();
       const next = await it.next();
       if (next.done) {
@@ -57,17 +66,38 @@ export async function loadRows(
     return batch.length > 0 ? batch : undefined;
   };
 
-  let batch = await nextBatch();
-  while (batch) {
-    const current = batch;
-    // allSettled: a failing read must not leave the batch's transaction running behind our back.
-    const [written, following] = await Promise.allSettled([writeBatch(client, current, chatIds, stats, bypass), nextBatch()]);
-    if (written.status === 'rejected') throw written.reason;
-    if (following.status === 'rejected') throw following.reason;
-    stats.accepted += current.length;
-    await hooks.onBatch?.(stats);
-    batch = following.value;
+  const idle = [...writers];
+  const running = new Set<Promise<void>>();
+  let failure: { err: unknown } | undefined;
+  const start = (writer: pg.ClientBase, batch: ImportRow[]) => {
+    const job: Promise<void> = writeBatch(writer, batch, chatIds, stats, bypass.get(writer)!)
+      .then(async () => {
+        stats.accepted += batch.length;
+        await hooks.onBatch?.(stats);
+      })
+      .catch((err: unknown) => {
+        failure ??= { err };
+      })
+      .finally(() => {
+        running.delete(job);
+        idle.push(writer);
+      });
+    running.add(job);
+  };
+
+  try {
+    let batch = await nextBatch();
+    while (batch && !failure) {
+      while (idle.length === 0) await Promise.race(running);
+      if (failure) break;
+      start(idle.shift()!, batch);
+      batch = await nextBatch();
+    }
+  } catch (err) {
+    failure ??= { err };
   }
+  await Promise.all(running);
+  if (failure) throw failure.err;
   return stats;
 }
 

@@ -96,6 +96,12 @@ async function checkConversationsLocked(client: pg.ClientBase, ids: number[]): P
   if (res.rows[0]?.n !== ids.length) throw new Error('a conversation of this batch was deleted while importing; import again');
 }
 
+/**
+ * Writes one batch in its own transaction. `chatIds` is shared by the writers of one import:
+ * it holds only ids of committed conversations (a batch's own are added after its COMMIT),
+ * so another writer never takes an id it cannot see yet; it upserts the chat itself instead,
+ * waiting on the other's row lock.
+ */
 export async function writeBatch(
   client: pg.ClientBase,
   rows: ImportRow[],
@@ -104,10 +110,10 @@ export async function writeBatch(
   bypassRowTriggers: boolean,
 ): Promise<void> {
   try {
-    await inTransaction(client, rows, chatIds, bypassRowTriggers, () => copyNewMessages(client, rows, chatIds, stats));
+    await inTransaction(client, rows, chatIds, bypassRowTriggers, (ids) => copyNewMessages(client, rows, ids, stats));
   } catch (err) {
     if ((err as { code?: string }).code !== '23505') throw err; // unique_violation: a concurrent writer
-    await inTransaction(client, rows, chatIds, bypassRowTriggers, () => insertViaStaging(client, rows, chatIds, stats));
+    await inTransaction(client, rows, chatIds, bypassRowTriggers, (ids) => insertViaStaging(client, rows, ids, stats));
   }
 }
 
@@ -116,19 +122,25 @@ async function inTransaction(
   rows: ImportRow[],
   chatIds: Map<string, number>,
   bypassRowTriggers: boolean,
-  write: () => Promise<void>,
+  write: (ids: Map<string, number>) => Promise<void>,
 ): Promise<void> {
+  const ids = new Map<string, number>();
+  for (const r of rows) {
+    const id = chatIds.get(r.chatKey);
+    if (id !== undefined) ids.set(r.chatKey, id);
+  }
   await client.query('BEGIN');
   try {
-    await ensureChats(client, rows, chatIds);
-    if (bypassRowTriggers) await checkConversationsLocked(client, [...new Set(rows.map((r) => chatIds.get(r.chatKey)!))]);
-    await write();
+    await ensureChats(client, rows, ids);
+    if (bypassRowTriggers) await checkConversationsLocked(client, [...new Set(ids.values())]);
+    await write(ids);
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
-    // Ids learnt in the failed transaction may not exist.
-    chatIds.clear();
     throw err;
   }
+  // Committed: the ids are safe for the other writers.
+  if (chatIds.size + ids.size > MAX_CACHED_CHATS) chatIds.clear();
+  for (const [key, id] of ids) chatIds.set(key, id);
 }
 
 const messageLine = (r: ImportRow, conversationId: number) =>
@@ -163,7 +175,7 @@ async function insertViaStaging(client: pg.ClientBase, rows: ImportRow[], chatId
   }
 }
 
-/** Upserts the pages, customers and conversations of chats not seen yet in this import. */
+/** Upserts the pages, customers and conversations of the batch's chats whose ids are not known yet. */
 async function ensureChats(client: pg.ClientBase, rows: ImportRow[], chatIds: Map<string, number>): Promise<void> {
   const fresh = new Map<string, ImportRow>();
   for (const r of rows) {
@@ -173,7 +185,6 @@ async function ensureChats(client: pg.ClientBase, rows: ImportRow[], chatIds: Ma
     if (!seen || (seen.customerPsid === null && r.customerPsid !== null)) fresh.set(r.chatKey, r);
   }
   if (fresh.size === 0) return;
-  if (chatIds.size + fresh.size > MAX_CACHED_CHATS) chatIds.clear();
   const counts = new Map<string, { total: number; customer: number; first: number; last: number }>();
   for (const r of rows) {
     if (!fresh.has(r.chatKey)) continue;
