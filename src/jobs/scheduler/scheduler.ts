@@ -47,183 +47,211 @@ interface Entry {
 
 const sameDefinition = (a: ScheduledTask, b: ScheduledTask) => a.version === b.version && a.cron === b.cron && a.timezone === b.timezone;
 
-export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler> {
-  const clock = opts.clock ?? systemClock;
-  const instanceId = opts.instanceId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const leaseMs = opts.leaseMs ?? 15 * 60_000;
-  const reloadIntervalMs = opts.reloadIntervalMs ?? 30_000;
-  const log = opts.logger.child({ component: 'scheduler', instance: instanceId });
-  const coordinator = new PgRunCoordinator({ pool: opts.pool, instanceId, now: () => clock.now(), leaseMs });
-  const entries = new Map<string, Entry>();
-  const inFlight = new Set<Promise<void>>();
-  let stopped = false;
-  let pollTimer: Timer | undefined;
+/** One instance's engine: its armed tasks, their timers, the runs in progress. */
+class Engine {
+  readonly instanceId: string;
+  private readonly clock: Clock;
+  private readonly leaseMs: number;
+  private readonly reloadIntervalMs: number;
+  private readonly log: Logger;
+  private readonly coordinator: PgRunCoordinator;
+  private readonly entries = new Map<string, Entry>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopped = false;
+  private pollTimer: Timer | undefined;
+
+  constructor(private readonly opts: SchedulerOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.instanceId = opts.instanceId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.leaseMs = opts.leaseMs ?? 15 * 60_000;
+    this.reloadIntervalMs = opts.reloadIntervalMs ?? 30_000;
+    this.log = opts.logger.child({ component: 'scheduler', instance: this.instanceId });
+    this.coordinator = new PgRunCoordinator({ pool: opts.pool, instanceId: this.instanceId, now: () => this.clock.now(), leaseMs: this.leaseMs });
+  }
+
+  async start(): Promise<void> {
+    await this.reload(true);
+    this.armPoll();
+    this.log.info({ tasks: this.entries.size, catchUp: this.opts.catchUp }, 'scheduler: started');
+  }
+
+  taskKeys(): string[] {
+    return [...this.entries.keys()].sort();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.pollTimer?.cancel();
+    for (const e of this.entries.values()) e.timer?.cancel();
+    await Promise.allSettled([...this.inFlight]);
+    this.entries.clear();
+  }
 
   /** Claims and runs one tick; never throws (a failure is recorded and logged). */
-  async function runTick(entry: Entry, scheduledFor: Date, why: 'tick' | 'catch-up' | 'lease-expired'): Promise<void> {
+  private async runTick(entry: Entry, scheduledFor: Date, why: 'tick' | 'catch-up' | 'lease-expired'): Promise<void> {
     const { task } = entry;
     const at = scheduledFor.toISOString();
     if (entry.running) {
       // noOverlap: this instance is still busy with the task; another instance may take the tick
-      log.warn({ task: task.key, scheduledFor: at }, 'scheduler: previous run still in progress here; tick left to other instances');
+      this.log.warn({ task: task.key, scheduledFor: at }, 'scheduler: previous run still in progress here; tick left to other instances');
       return;
     }
     let claimed: boolean;
     try {
-      claimed = await coordinator.claim(task.key, scheduledFor);
+      claimed = await this.coordinator.claim(task.key, scheduledFor);
     } catch (err) {
       // fail closed, as node-cron does: better another instance runs it than two
-      log.error({ err, task: task.key, scheduledFor: at }, 'scheduler: could not claim the tick');
+      this.log.error({ err, task: task.key, scheduledFor: at }, 'scheduler: could not claim the tick');
       return;
     }
     if (!claimed) return;
-    if (why !== 'tick') log.info({ task: task.key, scheduledFor: at, why }, 'scheduler: running a missed tick');
-    const run = (async () => {
-      let failure: unknown;
-      try {
-        await task.run(scheduledFor);
-      } catch (err) {
-        failure = err ?? new Error('task failed');
-        log.error({ err, task: task.key, scheduledFor: at }, 'scheduler: task failed');
-      }
-      await coordinator.finish(task.key, scheduledFor, failure).catch((err: unknown) =>
-        log.error({ err, task: task.key, scheduledFor: at }, 'scheduler: could not record the run'),
-      );
-    })();
+    if (why !== 'tick') this.log.info({ task: task.key, scheduledFor: at, why }, 'scheduler: running a missed tick');
+    const run = this.execute(task, scheduledFor);
     entry.running = run;
-    inFlight.add(run);
+    this.inFlight.add(run);
     try {
       await run;
     } finally {
       entry.running = undefined;
-      inFlight.delete(run);
+      this.inFlight.delete(run);
     }
   }
 
-  function arm(entry: Entry, after: Date): void {
-    if (stopped) return;
+  private async execute(task: ScheduledTask, scheduledFor: Date): Promise<void> {
+    const at = scheduledFor.toISOString();
+    let failure: unknown;
+    try {
+      await task.run(scheduledFor);
+    } catch (err) {
+      failure = err ?? new Error('task failed');
+      this.log.error({ err, task: task.key, scheduledFor: at }, 'scheduler: task failed');
+    }
+    await this.coordinator.finish(task.key, scheduledFor, failure).catch((err: unknown) =>
+      this.log.error({ err, task: task.key, scheduledFor: at }, 'scheduler: could not record the run'),
+    );
+  }
+
+  private arm(entry: Entry, after: Date): void {
+    if (this.stopped) return;
     let tick: Date;
     try {
       tick = nextTick(entry.fields, entry.task.timezone, after);
     } catch (err) {
-      log.error({ err, task: entry.task.key }, 'scheduler: task has no next tick');
+      this.log.error({ err, task: entry.task.key }, 'scheduler: task has no next tick');
       return;
     }
-    entry.timer = clock.at(tick, () => fire(entry, tick));
+    entry.timer = this.clock.at(tick, () => this.fire(entry, tick));
   }
 
-  async function fire(entry: Entry, tick: Date): Promise<void> {
-    if (stopped || entries.get(entry.task.key) !== entry) return;
+  private async fire(entry: Entry, tick: Date): Promise<void> {
+    if (this.stopped || this.entries.get(entry.task.key) !== entry) return;
     // Woken late (suspended host, blocked loop): run the latest due tick, say which were skipped.
-    const now = clock.now();
-    const latest = latestTick(entry.fields, entry.task.timezone, tick, now);
-    if (latest) log.warn({ task: entry.task.key, from: tick.toISOString(), ran: latest.toISOString() }, 'scheduler: woke late; earlier ticks skipped');
+    const latest = latestTick(entry.fields, entry.task.timezone, tick, this.clock.now());
+    if (latest) this.log.warn({ task: entry.task.key, from: tick.toISOString(), ran: latest.toISOString() }, 'scheduler: woke late; earlier ticks skipped');
     const due = latest ?? tick;
-    arm(entry, due);
-    await runTick(entry, due, 'tick');
+    this.arm(entry, due);
+    await this.runTick(entry, due, 'tick');
   }
 
-  async function catchUp(entry: Entry): Promise<void> {
+  private async catchUp(entry: Entry): Promise<void> {
     const { task } = entry;
-    const now = clock.now();
-    const lastRecorded = await lastRecordedRun(opts.pool, task.key);
+    const now = this.clock.now();
+    const lastRecorded = await lastRecordedRun(this.opts.pool, task.key);
     if (!lastRecorded) return;
     const latestBefore = latestTick(entry.fields, task.timezone, lastRecorded, new Date(now.getTime() - 1));
-    const tick = catchUpTick({ catchUp: opts.catchUp, lastRecorded, latestBefore });
-    if (tick) await runTick(entry, tick, 'catch-up');
-    else if (latestBefore) log.info({ task: task.key, missed: latestBefore.toISOString() }, 'scheduler: missed tick not caught up (SCHEDULER_CATCH_UP=0)');
+    const tick = catchUpTick({ catchUp: this.opts.catchUp, lastRecorded, latestBefore });
+    if (tick) await this.runTick(entry, tick, 'catch-up');
+    else if (latestBefore) this.log.info({ task: task.key, missed: latestBefore.toISOString() }, 'scheduler: missed tick not caught up (SCHEDULER_CATCH_UP=0)');
   }
 
-  async function readTasks(): Promise<Map<string, ScheduledTask> | undefined> {
+  private async readTasks(): Promise<Map<string, ScheduledTask> | undefined> {
     const found = new Map<string, ScheduledTask>();
-    for (const p of opts.providers) {
+    for (const p of this.opts.providers) {
       try {
         for (const t of await p.tasks()) {
-          if (found.has(t.key)) log.error({ task: t.key, provider: p.name }, 'scheduler: duplicate task key ignored');
+          if (found.has(t.key)) this.log.error({ task: t.key, provider: p.name }, 'scheduler: duplicate task key ignored');
           else found.set(t.key, t);
         }
       } catch (err) {
         // keep what we have rather than dropping a provider's tasks because of one bad read
-        log.error({ err, provider: p.name }, 'scheduler: provider failed; keeping the current tasks');
+        this.log.error({ err, provider: p.name }, 'scheduler: provider failed; keeping the current tasks');
         return undefined;
       }
     }
     return found;
   }
 
-  async function reload(initial = false): Promise<void> {
-    const found = await readTasks();
-    if (!found || stopped) return;
-    const now = clock.now();
+  async reload(initial = false): Promise<void> {
+    const found = await this.readTasks();
+    if (!found || this.stopped) return;
+    for (const [key, entry] of this.entries) {
+      if (found.has(key)) continue;
+      entry.timer?.cancel();
+      this.entries.delete(key);
+      this.log.info({ task: key }, 'scheduler: task removed');
+    }
     const added: Entry[] = [];
-    for (const [key, entry] of entries) {
-      if (!found.has(key)) {
-        entry.timer?.cancel();
-        entries.delete(key);
-        log.info({ task: key }, 'scheduler: task removed');
-      }
+    for (const task of found.values()) {
+      const entry = this.upsert(task);
+      if (entry) added.push(entry);
     }
-    for (const [key, task] of found) {
-      const old = entries.get(key);
-      if (old && sameDefinition(old.task, task)) {
-        old.task = task;
-        continue;
-      }
-      let fields: CronFields;
-      try {
-        fields = parseCron(task.cron);
-        assertTimezone(task.timezone);
-      } catch (err) {
-        log.error({ err, task: key, cron: task.cron, timezone: task.timezone }, 'scheduler: invalid schedule ignored');
-        continue;
-      }
-      old?.timer?.cancel();
-      const entry: Entry = { task, fields, ...(old?.running ? { running: old.running } : {}) };
-      entries.set(key, entry);
-      // a tick exactly at `now` is still ahead of us
-      arm(entry, new Date(now.getTime() - 1));
-      if (!old) added.push(entry);
-      log.info({ task: key, cron: task.cron, timezone: task.timezone, version: task.version }, old ? 'scheduler: task changed' : 'scheduler: task armed');
+    if (initial) await Promise.all(added.map((e) => this.catchUp(e).catch((err: unknown) => this.log.error({ err, task: e.task.key }, 'scheduler: catch-up failed'))));
+  }
+
+  /** Arms a new or changed task; returns the entry when the task is new. */
+  private upsert(task: ScheduledTask): Entry | undefined {
+    const old = this.entries.get(task.key);
+    if (old && sameDefinition(old.task, task)) {
+      old.task = task;
+      return undefined;
     }
-    if (initial) await Promise.all(added.map((e) => catchUp(e).catch((err: unknown) => log.error({ err, task: e.task.key }, 'scheduler: catch-up failed'))));
+    let fields: CronFields;
+    try {
+      fields = parseCron(task.cron);
+      assertTimezone(task.timezone);
+    } catch (err) {
+      this.log.error({ err, task: task.key, cron: task.cron, timezone: task.timezone }, 'scheduler: invalid schedule ignored');
+      return undefined;
+    }
+    old?.timer?.cancel();
+    const entry: Entry = { task, fields, ...(old?.running ? { running: old.running } : {}) };
+    this.entries.set(task.key, entry);
+    // a tick exactly at `now` is still ahead of us
+    this.arm(entry, new Date(this.clock.now().getTime() - 1));
+    this.log.info({ task: task.key, cron: task.cron, timezone: task.timezone, version: task.version }, old ? 'scheduler: task changed' : 'scheduler: task armed');
+    return old ? undefined : entry;
   }
 
   /** Ticks claimed by an instance that then vanished: run them again (each once). */
-  async function sweepAbandoned(): Promise<void> {
-    const lost = await abandonedRuns(opts.pool, [...entries.keys()], clock.now(), leaseMs);
+  private async sweepAbandoned(): Promise<void> {
+    const lost = await abandonedRuns(this.opts.pool, [...this.entries.keys()], this.clock.now(), this.leaseMs);
     for (const l of lost) {
-      const entry = entries.get(l.taskKey);
-      if (entry) await runTick(entry, l.scheduledFor, 'lease-expired');
+      const entry = this.entries.get(l.taskKey);
+      if (entry) await this.runTick(entry, l.scheduledFor, 'lease-expired');
     }
   }
 
-  function armPoll(): void {
-    if (stopped) return;
-    pollTimer = clock.at(new Date(clock.now().getTime() + reloadIntervalMs), async () => {
+  private armPoll(): void {
+    if (this.stopped) return;
+    this.pollTimer = this.clock.at(new Date(this.clock.now().getTime() + this.reloadIntervalMs), async () => {
       try {
-        await reload();
-        await sweepAbandoned();
+        await this.reload();
+        await this.sweepAbandoned();
       } catch (err) {
-        log.error({ err }, 'scheduler: reload failed');
+        this.log.error({ err }, 'scheduler: reload failed');
       }
-      armPoll();
+      this.armPoll();
     });
   }
+}
 
-  await reload(true);
-  armPoll();
-  log.info({ tasks: entries.size, catchUp: opts.catchUp }, 'scheduler: started');
-
+export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler> {
+  const engine = new Engine(opts);
+  await engine.start();
   return {
-    instanceId,
-    reload: () => reload(),
-    taskKeys: () => [...entries.keys()].sort(),
-    stop: async () => {
-      stopped = true;
-      pollTimer?.cancel();
-      for (const e of entries.values()) e.timer?.cancel();
-      await Promise.allSettled([...inFlight]);
-      entries.clear();
-    },
+    instanceId: engine.instanceId,
+    reload: () => engine.reload(),
+    taskKeys: () => engine.taskKeys(),
+    stop: () => engine.stop(),
   };
 }
