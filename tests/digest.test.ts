@@ -19,6 +19,10 @@ import { BOT_TOKEN } from './helpers/slack-harness.ts';
 import { startFakeEmail } from './helpers/fake-email.ts';
 import { httpEmailProvider } from '../src/notify/email.ts';
 import { digestCsv, digestEmail } from '../src/jobs/digest/email.ts';
+import { explainDigest } from '../src/jobs/digest/explain.ts';
+import { loadConfig } from '../src/config.ts';
+import { templateExplanation } from '../src/domain/digest.ts';
+import { reply, startFakeOpenAI } from './helpers/fake-openai.ts';
 
 // Digests end to end on a seeded, analysed database: the figures equal the offline assistant's
 // answers for the same period, `pulse digest --preview` writes the Block Kit and the PNGs, and a
@@ -119,6 +123,28 @@ describe('the digest says what the assistant says', () => {
     }
     expect(weekly.digest.text).toContain(`CSI ${weekly.digest.headline.csi}`);
   });
+});
+
+describe('the written explanation', () => {
+  it('is the LLM\'s when a key is configured (figures only in the prompt), the template when the model fails', async () => {
+    const llm = await startFakeOpenAI();
+    try {
+      const cfg = loadConfig({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: llm.baseUrl, BUSINESS_TIMEZONE: TZ });
+      const written = `CSI moved to ${weekly.digest.headline.csi} last week; look at session ${weekly.data.samples[0]!.sessionId} first.`;
+      llm.enqueue(reply.content(written));
+      expect(await explainDigest(weekly.data, cfg, logger)).toEqual({ text: written, source: 'llm' });
+      const prompt = JSON.stringify(llm.requests[0]!.body.messages);
+      expect(prompt).toContain(weekly.digest.headline.csi);
+      expect(prompt).toContain(`session ${weekly.data.samples[0]!.sessionId}`);
+
+      llm.reset();
+      llm.setFallback(reply.serverError(500));
+      expect(await explainDigest(weekly.data, cfg, logger)).toEqual({ text: templateExplanation(weekly.data), source: 'template' });
+      expect(llm.requests.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await llm.close();
+    }
+  }, 60_000);
 });
 
 describe('pulse digest --preview', () => {
