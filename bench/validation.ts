@@ -28,7 +28,7 @@ export async function run(args: string[]): Promise<void> {
     const config = loadConfig({});
     try {
       await pool.query('ANALYZE');
-      const window = { now: NOW, lookbackDays: 7, businessHours: 24, stuckAfterSeconds: stuckAfterSeconds(config), unscoredAfterHours: 6 };
+      const window = { now: NOW, lookbackDays: 7, businessHours: 24, stuckAfterSeconds: stuckAfterSeconds(config), unscoredAfterHours: 6, timezone: 'UTC' };
       const checks: number[] = [];
       const baseline: number[] = [];
       for (let i = 0; i < runs; i++) {

@@ -44,7 +44,7 @@ describe('pulse validate', () => {
     expect(res.stdout).toContain('Database integrity');
     expect(res.stdout).toMatch(/CRITICAL +1 analysis job\(s\) in progress for longer than their timeout — e\.g\. \d+ \[fixable with --fix\]/);
     expect(res.stdout).toContain('Recommendations:');
-  }, 60_000);
+  }, 180_000);
 
   it('--fix --json re-queues the stuck job and prints the run as JSON', async () => {
     const res = await pulse(['validate', '--fix', '--json'], { DATABASE_URL: db.url, ANALYSIS_JOB_TIMEOUT_SECONDS: '300' });
@@ -53,7 +53,7 @@ describe('pulse validate', () => {
     expect(run).toMatchObject({ trigger: 'cli', fixes: [{ fix: 'requeue_stuck_jobs', ok: true, affected: [stuckJob] }] });
     expect(typeof run.healthScore).toBe('number');
     expect((await db.pool.query('SELECT status FROM jobs WHERE id = $1', [stuckJob])).rows[0].status).toBe('pending');
-  }, 60_000);
+  }, 180_000);
 
   it('exits 1 when the score is below --min-score, and refuses a bad --min-score', async () => {
     const res = await pulse(['validate', '--min-score', '100.1'], { DATABASE_URL: db.url });
@@ -67,5 +67,5 @@ describe('pulse validate', () => {
     expect(low.stdout).toMatch(/3 daily analysis row\(s\) hold a metric outside its range/);
     const lenient = await pulse(['validate', '--min-score', '0'], { DATABASE_URL: db.url });
     expect(lenient.code).toBe(0);
-  }, 60_000);
+  }, 180_000);
 });

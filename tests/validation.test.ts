@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOfflineScorer } from '../src/domain/scoring/offline-scorer.ts';
 import { startAnalysisPipeline } from '../src/jobs/analysis/pipeline.ts';
 import { startQueue, ANALYSIS_QUEUE } from '../src/jobs/queue.ts';
+import { runChecks } from '../src/db/validation-repo.ts';
 import { runValidation, stuckAfterSeconds, type ValidationDeps } from '../src/jobs/validation/run.ts';
 import { validationTaskProvider } from '../src/jobs/validation/tasks.ts';
 import { COMPONENT_WEIGHTS } from '../src/domain/validation.ts';
@@ -130,7 +131,7 @@ describe('validation with injected problems', () => {
     expect(stored.rows[0].fixes).toEqual(r.fixes);
 
     // the real analysis worker takes the re-queued message and completes the job
-    const pipeline = await startAnalysisPipeline({ databaseUrl: broken.url, config, scorer: createOfflineScorer() });
+    const pipeline = await startAnalysisPipeline({ databaseUrl: broken.url, config: { ...config, csiWeights: {} }, scorer: createOfflineScorer() });
     try {
       await pipeline.waitForIdle();
     } finally {
@@ -183,7 +184,7 @@ describe('validationTaskProvider', () => {
 });
 
 describe('validation on an empty database', () => {
-  it('runs, stores a run and finds nothing to complain about', async () => {
+  it('runs, stores a run and finds nothing to complain about; then: days left unscored count once their business day closed', async () => {
     const empty = await createTestDatabase('validation_empty');
     try {
       const r = await runValidation(deps(empty), { fix: true, trigger: 'manual' });
@@ -191,6 +192,26 @@ describe('validation on an empty database', () => {
       expect(r.fixes).toEqual([]);
       expect(r.lastAnalysisAt).toBeNull();
       expect(r.metricsAt).toBeNull();
+
+      // changed conversations never planned: today's (02:00Z), late yesterday UTC but today in
+      // Berlin (23:30Z), and yesterday's (20:00Z)
+      const page = await empty.pool.query<{ id: number }>(`INSERT INTO pages (fb_page_id, name, updated_at) VALUES ('P', 'P', now()) RETURNING id`);
+      const ids: Record<string, number> = {};
+      for (const [name, last] of [['today', '2026-12-01T02:00:00Z'], ['lateYesterdayUtc', '2026-11-30T23:30:00Z'], ['yesterday', '2026-11-30T20:00:00Z']] as const) {
+        const c = await empty.pool.query<{ id: number }>(
+          `INSERT INTO conversations (fb_chat_id, page_id, total_messages, last_message_at, updated_at) VALUES ($1, $2, 1, $3, now()) RETURNING id`,
+          [name, page.rows[0]!.id, new Date(last)],
+        );
+        ids[name] = c.rows[0]!.id;
+      }
+      const unscored = async (now: string, timezone: string) => {
+        const findings = await runChecks(empty.pool, { now: new Date(now), lookbackDays: 7, businessHours: 24, stuckAfterSeconds: 600, unscoredAfterHours: 6, timezone });
+        return findings.find((f) => f.check === 'unscored_days')!.samples.sort();
+      };
+      expect(await unscored('2026-12-01T10:00:00Z', 'UTC')).toEqual([`conversation:${ids.lateYesterdayUtc}`, `conversation:${ids.yesterday}`].sort());
+      expect(await unscored('2026-12-01T10:00:00Z', 'Europe/Berlin')).toEqual([`conversation:${ids.yesterday}`]);
+      // yesterday closed only 5 hours ago: not yet overdue
+      expect(await unscored('2026-12-01T05:00:00Z', 'UTC')).toEqual([]);
     } finally {
       await empty.drop();
     }

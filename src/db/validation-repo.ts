@@ -18,6 +18,8 @@ export interface CheckWindow {
   stuckAfterSeconds: number;
   /** planned or changed but unscored for longer than this = left unscored */
   unscoredAfterHours: number;
+  /** business timezone: a conversation-day is closed when its day has ended there */
+  timezone: string;
 }
 
 const HOUR = 3_600_000;
@@ -76,7 +78,9 @@ export async function runChecks(db: pg.Pool | pg.ClientBase, w: CheckWindow): Pr
     countAndSample(db, 'future_timestamps', `SELECT ${AGG('what')} FROM (
          (SELECT 'message:' || id AS what FROM messages WHERE ${ALL_SENDERS} AND social_create_time > $1)
          UNION ALL (SELECT 'conversation:' || id FROM conversations WHERE last_message_at > $1)) f`, [future]),
-    // business rules
+    // business rules. unscored_days: realtime conversations are planned once their business
+    // day has ended, so a change counts only when its day closed more than unscoredAfterHours
+    // ago (it is older than the start of the day that held now − unscoredAfterHours).
     countAndSample(db, 'unclassified_messages', `SELECT ${AGG('m.id')} FROM messages m
        WHERE m.id IN (SELECT e.message_id FROM messenger_events e WHERE e.message_id IS NOT NULL AND e.received_at >= $1)
          AND m.sender_kind = 'customer' AND m.classification IS NULL AND m.social_create_time < $2`, [businessSince, ago(w.now, HOUR)]),
@@ -90,8 +94,9 @@ export async function runChecks(db: pg.Pool | pg.ClientBase, w: CheckWindow): Pr
          AND last.sender_kind = 'customer' AND last.social_create_time < $2`, [businessSince, ago(w.now, 2 * HOUR)]),
     countAndSample(db, 'unscored_days', `SELECT ${AGG('what')} FROM (
          (SELECT 'conversation:' || c.id AS what FROM conversations c LEFT JOIN processed_chats p ON p.fb_chat_id = c.fb_chat_id
-           WHERE (p.id IS NULL OR p.message_count <> c.total_messages) AND c.total_messages > 0 AND c.last_message_at < $1)
-         UNION ALL (SELECT 'day:' || id FROM daily_analyses WHERE analyzed_at IS NULL AND updated_at < $1)) u`, [unscoredBefore]),
+           WHERE (p.id IS NULL OR p.message_count <> c.total_messages) AND c.total_messages > 0
+             AND c.last_message_at < (date_trunc('day', $1::timestamptz AT TIME ZONE $2) AT TIME ZONE $2))
+         UNION ALL (SELECT 'day:' || id FROM daily_analyses WHERE analyzed_at IS NULL AND updated_at < $1)) u`, [unscoredBefore, w.timezone]),
     // freshness
     countAndSample(db, 'stuck_jobs', `SELECT ${AGG('id')} FROM jobs WHERE status = 'in_progress' AND started_at < $1`, [ago(w.now, w.stuckAfterSeconds * 1000)]),
     countAndSample(db, 'analysis_backlog', `SELECT ${AGG('id')} FROM jobs WHERE status = 'pending' AND created_at < $1`, [unscoredBefore]),

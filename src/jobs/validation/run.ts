@@ -106,6 +106,7 @@ function windowsOf(deps: ValidationDeps) {
     businessHours: 24,
     stuckAfterSeconds: stuckAfterSeconds(deps.config),
     unscoredAfterHours: 6,
+    timezone: deps.config.businessTimezone,
     ...deps.windows,
   };
 }
