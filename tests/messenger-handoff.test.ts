@@ -188,6 +188,7 @@ describe('handoff round trip', () => {
     expect(appended).toHaveLength(1);
     expect(appended[0]!.text).toContain('Jane Doe:* Hello?? &lt;b&gt;anyone&lt;/b&gt;');
     expect(appended[0]!.text).not.toContain('@channel');
+    expect(appended[0]!.blocks).toEqual([{ type: 'section', block_id: 'handoff_customer', text: { type: 'mrkdwn', text: appended[0]!.text, verbatim: true } }]);
   });
 
   it('open() called inside the caller’s transaction on the conversation (as the reply worker does) returns, and the thread is recorded once it commits', async () => {

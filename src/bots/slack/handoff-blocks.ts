@@ -81,3 +81,6 @@ export function customerLine(c: Pick<HandoffConversation, 'customerName' | 'psid
   const body = text.trim() ? escapeSlackText(truncate(text.trim(), 2800)) : '_(no text: an attachment or a sticker)_';
   return `${c.blocked ? ':no_entry: (blocked) ' : ''}*${escapeSlackText(customerLabel(c))}:* ${body}`;
 }
+
+/** The customer's line as a verbatim block: a link they wrote is shown, never made clickable. */
+export const customerBlocks = (line: string): Block[] => [{ type: 'section', block_id: 'handoff_customer', text: mrkdwn(line) }];

@@ -10,7 +10,7 @@ import { loadConversation, lockHandoff, markHandedOff, recentHistory, tryLockRow
 import { historySummary, reasonLabel } from '../../domain/handoff.ts';
 import type { Logger } from '../../logger.ts';
 import { escapeSlackText } from './format.ts';
-import { customerLine, parentBlocks, parentText } from './handoff-blocks.ts';
+import { customerBlocks, customerLine, parentBlocks, parentText } from './handoff-blocks.ts';
 
 export interface HandoffDeskOptions {
   pool: pg.Pool;
@@ -148,7 +148,8 @@ export function createHandoffDesk(opts: HandoffDeskOptions): HandoffDesk {
       await open(conversationId, (c.reason as HandoffReason | null) ?? 'human_request');
       return;
     }
-    await slack.chat.postMessage({ channel: c.channel, thread_ts: c.threadTs, text: customerLine(c, text), unfurl_links: false, unfurl_media: false });
+    const line = customerLine(c, text);
+    await slack.chat.postMessage({ channel: c.channel, thread_ts: c.threadTs, text: line, blocks: customerBlocks(line), unfurl_links: false, unfurl_media: false });
     seen(key, now().getTime());
     log.debug({ conversationId, at }, 'handoff: customer message appended');
   }
