@@ -2,6 +2,7 @@ import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../src/config.ts';
 import { evaluateAlerts } from '../src/jobs/alerts/evaluate.ts';
+import { ChannelPacer } from '../src/jobs/digest/deliver.ts';
 import { SHOW_SESSIONS_ACTION } from '../src/jobs/alerts/post.ts';
 import { alertsTaskProvider } from '../src/jobs/alerts/tasks.ts';
 import { ManualClock } from '../src/jobs/scheduler/clock.ts';
@@ -132,7 +133,7 @@ describe('alerts', () => {
       ['a', 'b', 'c'].map((id) =>
         startScheduler({
           pool: db.pool, instanceId: id, logger, catchUp: 0, clock, reloadIntervalMs: 600_000,
-          providers: [alertsTaskProvider({ pool: db.pool, slack: new WebClient(BOT_TOKEN, { slackApiUrl: fake.apiUrl }), logger, timeZone: TZ })],
+          providers: [alertsTaskProvider({ pool: db.pool, slack: new WebClient(BOT_TOKEN, { slackApiUrl: fake.apiUrl }), logger, timeZone: TZ, pacer: new ChannelPacer(0) })],
         }),
       ),
     );

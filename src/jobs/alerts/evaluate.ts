@@ -9,6 +9,7 @@ import { findRule, listRules, recordEvaluation, recordTransition, undeliveredEve
 import { readMetric } from '../../db/alerts-metrics-repo.ts';
 import { decideAlert, firedText, recoveredText } from '../../domain/alerts.ts';
 import type { Logger } from '../../logger.ts';
+import type { ChannelPacer } from '../digest/deliver.ts';
 import { postEvent } from './post.ts';
 
 export interface AlertDeps {
@@ -18,6 +19,7 @@ export interface AlertDeps {
   logger: Logger;
   /** business timezone: the days of day-based metrics, the chart's axis */
   timeZone: string;
+  pacer?: ChannelPacer;
 }
 
 export interface EvaluationSummary {
@@ -83,7 +85,7 @@ export async function evaluateAlerts(deps: AlertDeps, at: Date): Promise<Evaluat
   if (deps.slack) {
     for (const e of await undeliveredEvents(deps.pool)) {
       try {
-        if ((await postEvent({ pool: deps.pool, slack: deps.slack, logger: deps.logger, timeZone: deps.timeZone }, e.id)) === 'posted') summary.posted++;
+        if ((await postEvent({ pool: deps.pool, slack: deps.slack, logger: deps.logger, timeZone: deps.timeZone, ...(deps.pacer ? { pacer: deps.pacer } : {}) }, e.id)) === 'posted') summary.posted++;
       } catch (err) {
         failures++;
         log.error({ err, event: e.id, rule: e.ruleName }, 'alert could not be posted (retried at the next evaluation)');

@@ -11,6 +11,7 @@ import { alertChart } from '../../domain/alerts-chart.ts';
 import { chartSampleTimes } from '../../domain/alerts.ts';
 import { renderPng } from '../../charts/render.ts';
 import type { Logger } from '../../logger.ts';
+import { ChannelPacer } from '../digest/deliver.ts';
 
 export const SHOW_SESSIONS_ACTION = 'alert_show_sessions';
 
@@ -19,7 +20,11 @@ export interface PostDeps {
   slack: WebClient;
   logger: Logger;
   timeZone: string;
+  /** one message per second per channel, as Slack asks (429 Retry-After is WebClient's job) */
+  pacer?: ChannelPacer;
 }
+
+const alertPacer = new ChannelPacer();
 
 /** The event's message: what happened and, for a firing with sessions, the button listing them. */
 export function eventBlocks(e: AlertEvent): types.KnownBlock[] {
@@ -72,7 +77,9 @@ async function postLocked(deps: PostDeps, eventId: number): Promise<'posted' | '
   const rule = await findRule(deps.pool, { id: e.ruleId });
   if (!rule) return 'gone';
   let ts = e.slackTs;
+  const pacer = deps.pacer ?? alertPacer;
   if (!ts) {
+    await pacer.wait(rule.channel);
     const res = await deps.slack.chat.postMessage({ channel: rule.channel, text: e.message.replace(/\*/g, ''), blocks: eventBlocks(e), unfurl_links: false });
     ts = res.ts ?? null;
     if (!ts) throw new Error('chat.postMessage returned no ts');
@@ -80,6 +87,7 @@ async function postLocked(deps: PostDeps, eventId: number): Promise<'posted' | '
   }
   if (e.kind === 'fired' && e.details.chartPosted !== true) {
     const png = await alertChartPng(deps.pool, rule, e.firedAt, deps.timeZone);
+    await pacer.wait(rule.channel);
     await deps.slack.filesUploadV2({
       channel_id: rule.channel,
       thread_ts: ts,
