@@ -9,7 +9,7 @@ import { openAssistant, type OpenAssistant } from '../src/agents/assistant/open.
 import { createSubscription, findSubscription } from '../src/db/digest-repo.ts';
 import { cronFor, digestPeriod } from '../src/domain/digest-schedule.ts';
 import { buildDigest, type BuiltDigest } from '../src/jobs/digest/build.ts';
-import { ChannelPacer, deliveryKey } from '../src/jobs/digest/deliver.ts';
+import { ChannelPacer, deliveryKey, partKey } from '../src/jobs/digest/deliver.ts';
 import { digestTaskProvider, runDigestTick } from '../src/jobs/digest/tasks.ts';
 import { createLogger } from '../src/logger.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
@@ -202,8 +202,10 @@ describe('scheduled delivery', () => {
 
     const logs = await db.pool.query<{ idempotency_key: string; status: string }>(
       `SELECT idempotency_key, status::text FROM notification_logs WHERE idempotency_key LIKE $1 ORDER BY id`, [`digest:${sub.id}:%`]);
-    expect(logs.rows.map((r) => r.idempotency_key)).toContain(deliveryKey(sub.id, AT));
-    expect(logs.rows.every((r) => r.status === 'sent')).toBe(true);
+    // one row per delivery under digest:% (what /metrics counts); the steps under their own prefix
+    expect(logs.rows).toEqual([{ idempotency_key: deliveryKey(sub.id, AT), status: 'sent' }, { idempotency_key: deliveryKey(sub.id, later), status: 'sent' }]);
+    const parts = await db.pool.query(`SELECT idempotency_key FROM notification_logs WHERE idempotency_key LIKE $1 ORDER BY id`, [`digest-part:${sub.id}:%`]);
+    expect(parts.rows.map((r) => r.idempotency_key)).toEqual([partKey(sub.id, AT, 'message'), partKey(sub.id, AT, 'files'), partKey(sub.id, later, 'message'), partKey(sub.id, later, 'files')]);
     const after = await findSubscription(db.pool, sub.id);
     expect(after).toMatchObject({ lastStatus: 'sent', lastError: null });
   });
@@ -215,6 +217,8 @@ describe('scheduled delivery', () => {
     fake.failNext('files.completeUploadExternal', { error: 'internal_error', status: 200 });
     await expect(runDigestTick(opts, sub, AT)).rejects.toThrow();
     expect(await findSubscription(db.pool, sub.id)).toMatchObject({ lastStatus: 'failed' });
+    const failed = await db.pool.query(`SELECT status::text, error FROM notification_logs WHERE idempotency_key LIKE $1`, [`${deliveryKey(sub.id, AT)}#failed-%`]);
+    expect(failed.rows).toEqual([{ status: 'failed', error: expect.stringContaining('internal_error') }]);
     expect(await runDigestTick(opts, sub, AT)).toBe('sent');
     expect(fake.calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(1);
     const shared = fake.calls.filter((c) => c.method === 'files.completeUploadExternal' && c.ok);
@@ -232,8 +236,8 @@ describe('scheduled delivery', () => {
       expect(await runDigestTick(opts, sub, AT)).toBe('duplicate');
       expect(mail.emails).toHaveLength(1);
       expect(mail.emails[0]).toMatchObject({ to: ['lead@example.com'], subject: 'Monthly support digest · October 2026' });
-      expect(mail.requests[0]!.headers['idempotency-key']).toBe(`${deliveryKey(sub.id, AT)}:email`);
-      const log = await db.pool.query(`SELECT channel::text, recipient FROM notification_logs WHERE idempotency_key = $1`, [`${deliveryKey(sub.id, AT)}:email`]);
+      expect(mail.requests[0]!.headers['idempotency-key']).toBe(partKey(sub.id, AT, 'email'));
+      const log = await db.pool.query(`SELECT channel::text, recipient FROM notification_logs WHERE idempotency_key = $1`, [partKey(sub.id, AT, 'email')]);
       expect(log.rows).toEqual([{ channel: 'email', recipient: 'lead@example.com' }]);
     } finally {
       await mail.close();

@@ -8,10 +8,12 @@ import { digestEmail } from './email.ts';
 
 // Delivering one digest: the message (chat.postMessage with blocks), its charts as files in the
 // message's thread (files upload v2: one completeUploadExternal shares them all), and the
-// email. Each step is recorded in notification_logs under the delivery's key
-// `digest:<subscriptionId>:<scheduledFor ISO>` (`:message`, `:files`, `:email`, and the key
-// itself when all are done), and the steps run under an advisory lock on that key: a retried or
-// concurrent run skips what is done and picks up the message's ts, so nothing is posted twice.
+// email. The delivery is recorded in notification_logs under its key
+// `digest:<subscriptionId>:<scheduledFor ISO>` once all is done, and each step under
+// `digest-part:<subscriptionId>:<scheduledFor ISO>:message|files|email` (a prefix of its own, so
+// `digest:%` counts deliveries, as /metrics does). The steps run under an advisory lock on the
+// key: a retried or concurrent run skips what is done and picks up the message's ts, so nothing
+// is posted twice.
 
 export interface DeliveryTarget {
   subscriptionId: number;
@@ -29,6 +31,8 @@ export interface DeliveryDeps {
 }
 
 export const deliveryKey = (subscriptionId: number, scheduledFor: Date) => `digest:${subscriptionId}:${scheduledFor.toISOString()}`;
+export const partKey = (subscriptionId: number, scheduledFor: Date, part: 'message' | 'files' | 'email') =>
+  `digest-part:${subscriptionId}:${scheduledFor.toISOString()}:${part}`;
 
 /**
  * At most one message per second per channel, as Slack asks of chat.postMessage (files shared
@@ -79,35 +83,36 @@ export async function deliverDigest(deps: DeliveryDeps, t: DeliveryTarget, diges
   const key = deliveryKey(t.subscriptionId, t.scheduledFor);
   const pacer = deps.pacer ?? sharedPacer;
   const log = deps.logger.child({ component: 'digest', key });
+  const part = (p: 'message' | 'files' | 'email') => partKey(t.subscriptionId, t.scheduledFor, p);
   return withKeyLock(deps.pool, key, async () => {
     if ((await notificationOutcome(deps.pool, key)) === 'sent') return 'duplicate';
     const context = { subscriptionId: t.subscriptionId, scheduledFor: t.scheduledFor.toISOString() };
 
     if (deps.slack) {
-      let ts = await messageTsOf(deps.pool, `${key}:message`);
+      let ts = await messageTsOf(deps.pool, part('message'));
       if (!ts) {
         await pacer.wait(t.channel);
         const res = await deps.slack.chat.postMessage({ channel: t.channel, text: digest.text, blocks: digest.blocks, unfurl_links: false });
         ts = res.ts;
         if (!ts) throw new Error('chat.postMessage returned no ts');
-        await recordNotification(deps.pool, { channel: 'slack', recipient: t.channel, subject: digest.title, status: 'sent', context: { ...context, ts }, idempotencyKey: `${key}:message` });
+        await recordNotification(deps.pool, { channel: 'slack', recipient: t.channel, subject: digest.title, status: 'sent', context: { ...context, ts }, idempotencyKey: part('message') });
       }
-      if (pngs.length && (await notificationOutcome(deps.pool, `${key}:files`)) !== 'sent') {
+      if (pngs.length && (await notificationOutcome(deps.pool, part('files'))) !== 'sent') {
         await pacer.wait(t.channel);
         await deps.slack.filesUploadV2({
           channel_id: t.channel,
           thread_ts: ts,
           file_uploads: digest.charts.slice(0, pngs.length).map((c, i) => ({ file: pngs[i]!, filename: c.filename, title: c.title, alt_text: c.title })),
         });
-        await recordNotification(deps.pool, { channel: 'slack', recipient: t.channel, subject: `${digest.title} (charts)`, status: 'sent', context: { ...context, ts, files: pngs.length }, idempotencyKey: `${key}:files` });
+        await recordNotification(deps.pool, { channel: 'slack', recipient: t.channel, subject: `${digest.title} (charts)`, status: 'sent', context: { ...context, ts, files: pngs.length }, idempotencyKey: part('files') });
       }
     }
 
-    if (deps.email && t.emailTo.length && (await notificationOutcome(deps.pool, `${key}:email`)) !== 'sent') {
-      const message = digestEmail(digest, pngs, { to: [...t.emailTo], idempotencyKey: `${key}:email` });
+    if (deps.email && t.emailTo.length && (await notificationOutcome(deps.pool, part('email'))) !== 'sent') {
+      const message = digestEmail(digest, pngs, { to: [...t.emailTo], idempotencyKey: part('email') });
       const sent = await deps.email.send(message);
       await recordNotification(deps.pool, {
-        channel: 'email', recipient: t.emailTo.join(', '), subject: message.subject, status: 'sent', context: { ...context, ...(sent.id ? { id: sent.id } : {}) }, idempotencyKey: `${key}:email`,
+        channel: 'email', recipient: t.emailTo.join(', '), subject: message.subject, status: 'sent', context: { ...context, ...(sent.id ? { id: sent.id } : {}) }, idempotencyKey: part('email'),
       });
     }
 

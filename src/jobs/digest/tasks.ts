@@ -9,7 +9,7 @@ import type { EmailProvider } from '../../notify/email.ts';
 import type { ScheduledTask, TaskProvider } from '../scheduler/types.ts';
 import { buildDigest } from './build.ts';
 import { deliverDigest, deliveryKey, type ChannelPacer } from './deliver.ts';
-import { notificationOutcome } from '../../db/notifications-repo.ts';
+import { notificationOutcome, recordNotification } from '../../db/notifications-repo.ts';
 
 // The scheduler's view of digests: one task per active subscription, keyed `digest:<id>`,
 // versioned by updated_at so an edited or cancelled subscription is reloaded. A tick reports
@@ -50,7 +50,13 @@ export async function runDigestTick(o: DigestTaskOptions, sub: DigestSubscriptio
     if (outcome === 'sent') await recordSubscriptionRun(o.pool, sub.id, { at: now(), status: 'sent' });
     return outcome;
   } catch (err) {
-    await recordSubscriptionRun(o.pool, sub.id, { at: now(), status: 'failed', error: (err as Error).message }).catch(() => {});
+    const at = now();
+    await recordSubscriptionRun(o.pool, sub.id, { at, status: 'failed', error: (err as Error).message }).catch(() => {});
+    // one row per failed attempt; the key's own row is written only by a delivery that completes
+    await recordNotification(o.pool, {
+      channel: o.slack ? 'slack' : 'email', recipient: o.slack ? sub.channel : sub.emailTo.join(', '), status: 'failed', error: (err as Error).message.slice(0, 2000),
+      context: { subscriptionId: sub.id, scheduledFor: scheduledFor.toISOString() }, idempotencyKey: `${deliveryKey(sub.id, scheduledFor)}#failed-${at.toISOString()}`,
+    }).catch(() => {});
     log.error({ err }, 'digest failed');
     throw err;
   }
