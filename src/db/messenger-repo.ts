@@ -24,6 +24,46 @@ export interface StoreResult {
 /** The conversation a thread opened on the webhook gets when no import named it first. */
 export const chatKeyOf = (pageId: string, psid: string) => `${pageId}:${psid}`;
 
+const INSERT_EVENTS = `
+WITH ev AS (
+  INSERT INTO messenger_events (event_key, page_id, psid, kind, timestamp, payload, state, processed_at)
+  SELECT k, p, s, kind, to_timestamp(t / 1000.0), payload::jsonb, st::"MessengerEventState", CASE WHEN st = 'done' THEN now() END
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::text[], $7::text[]) AS x(k, p, s, kind, t, payload, st)
+  ON CONFLICT (event_key) DO NOTHING RETURNING event_key
+)`;
+
+// Links only inbox rows not linked yet: a resent event leaves its first link alone.
+const INSERT_MESSAGES = `
+WITH x AS (
+  SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[])
+         AS x(conversation_id, mid, sender_kind, text, attachments, t, event_key)
+), ins AS (
+  INSERT INTO messages (conversation_id, mid, direction, sender_kind, text, attachments, social_create_time)
+  SELECT conversation_id, mid, CASE WHEN sender_kind = 'customer' THEN 'to_company' ELSE 'to_client' END::"MessageDirection",
+         sender_kind::"SenderKind", text, attachments::jsonb, to_timestamp(t / 1000.0)
+    FROM x ORDER BY conversation_id, t
+  ON CONFLICT (mid) DO NOTHING
+  RETURNING id, mid, conversation_id, sender_kind, social_create_time
+), counts AS (
+  UPDATE conversations c
+     SET total_messages = c.total_messages + s.n, customer_messages = c.customer_messages + s.nc,
+         agent_messages = c.agent_messages + s.n - s.nc,
+         first_message_at = LEAST(c.first_message_at, s.first), last_message_at = GREATEST(c.last_message_at, s.last),
+         updated_at = now()
+    FROM (SELECT conversation_id, count(*)::int AS n, (count(*) FILTER (WHERE sender_kind = 'customer'))::int AS nc,
+                 min(social_create_time) AS first, max(social_create_time) AS last
+            FROM ins GROUP BY conversation_id) s
+   WHERE c.id = s.conversation_id
+   RETURNING c.id
+), links AS (
+  UPDATE messenger_events e SET conversation_id = x.conversation_id, message_id = ins.id
+    FROM x LEFT JOIN ins ON ins.mid = x.mid
+   WHERE e.event_key = x.event_key AND e.conversation_id IS NULL
+   RETURNING e.id
+)
+SELECT (SELECT count(*) FROM ins)::int AS n, (SELECT count(*) FROM counts) AS c, (SELECT count(*) FROM links) AS l,
+       pg_notify('${EVENTS_CHANNEL}', '')`;
+
 interface MessageRow {
   event: MessengerEvent;
   senderKind: 'customer' | 'bot' | 'human_agent';
@@ -48,41 +88,43 @@ export class MessengerStore {
   }
 
   private async storeOnce(all: MessengerEvent[]): Promise<StoreResult> {
-    // one event per key even if Meta repeats one inside a body
-    const events = [...new Map(all.map((e) => [e.key, e])).values()];
+    // one event per key even if Meta repeats one inside a body; key order = lock order
+    const events = [...new Map(all.map((e) => [e.key, e])).values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const eventParams = [
+      events.map((e) => e.key),
+      events.map((e) => e.pageId),
+      events.map((e) => e.psid),
+      events.map((e) => e.kind),
+      events.map((e) => e.timestamp),
+      events.map((e) => JSON.stringify(e.raw)),
+      events.map((e) => (MESSAGE_KINDS.has(e.kind) ? 'pending' : 'done')),
+    ];
+    const withMessage = events.filter((e) => MESSAGE_KINDS.has(e.kind));
+    if (withMessage.length === 0) {
+      // receipts only: one statement is its own transaction
+      const { rows } = await this.pool.query<{ n: number }>(`${INSERT_EVENTS} SELECT count(*)::int AS n FROM ev`, eventParams);
+      const fresh = rows[0]?.n ?? 0;
+      return { stored: fresh, duplicates: all.length - fresh, messages: 0 };
+    }
     const client = await this.pool.connect();
-    let released = false;
+    // a connection cut while checked out is an 'error' event (uncaught without a listener);
+    // the failing query reports it too, and the client is discarded on release
+    const onError = () => {};
+    client.on('error', onError);
+    let failed: Error | undefined;
     try {
       await client.query('BEGIN');
-      const inserted = await client.query<{ event_key: string }>(
-        `INSERT INTO messenger_events (event_key, page_id, psid, kind, timestamp, payload, state, processed_at)
-         SELECT k, p, s, kind, to_timestamp(t / 1000.0), payload::jsonb, st::"MessengerEventState", CASE WHEN st = 'done' THEN now() END
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::text[], $7::text[]) AS x(k, p, s, kind, t, payload, st)
-         ON CONFLICT (event_key) DO NOTHING RETURNING event_key`,
-        [
-          events.map((e) => e.key),
-          events.map((e) => e.pageId),
-          events.map((e) => e.psid),
-          events.map((e) => e.kind),
-          events.map((e) => e.timestamp),
-          events.map((e) => JSON.stringify(e.raw)),
-          events.map((e) => (MESSAGE_KINDS.has(e.kind) ? 'pending' : 'done')),
-        ],
-      );
-      const fresh = new Set(inserted.rows.map((r) => r.event_key));
-      const withMessage = events.filter((e) => fresh.has(e.key) && MESSAGE_KINDS.has(e.kind));
-      let messages = 0;
-      if (withMessage.length > 0) messages = await this.storeMessages(client, withMessage);
+      const result = await this.storeMessages(client, withMessage, eventParams);
       await client.query('COMMIT');
-      return { stored: fresh.size, duplicates: all.length - fresh.size, messages };
+      return { stored: result.fresh, duplicates: all.length - result.fresh, messages: result.messages };
     } catch (err) {
+      failed = err as Error;
       await client.query('ROLLBACK').catch(() => {});
-      // a connection that failed mid-transaction is not given back to the pool
-      client.release(err as Error);
-      released = true;
       throw err;
     } finally {
-      if (!released) client.release();
+      client.off('error', onError);
+      // a connection that failed mid-transaction is not given back to the pool
+      client.release(failed);
     }
   }
 
@@ -101,72 +143,82 @@ export class MessengerStore {
     return this.pages;
   }
 
-  private async storeMessages(client: pg.ClientBase, events: MessengerEvent[]): Promise<number> {
+  /**
+   * Two statements: (1) the inbox rows, the customers and their conversations; (2) the
+   * messages, the conversations' counters, the inbox rows' links, the worker's NOTIFY.
+   * Everything but the inbox insert is idempotent (upserts, ON CONFLICT (mid) DO NOTHING,
+   * counters from the rows actually inserted), so resent events need no special path.
+   */
+  private async storeMessages(client: pg.ClientBase, events: MessengerEvent[], eventParams: unknown[][]): Promise<{ fresh: number; messages: number }> {
     const rows = await this.senderKinds(client, events);
     const pages = await this.pageIds(client, [...new Set(events.map((e) => e.pageId))]);
 
     // customers: one row per (page, psid); their latest own message opens the reply windows
-    const customers = new Map<string, { pageId: number; psid: string; last: number | null }>();
+    const customers = new Map<string, { pageId: number; fbPageId: string; psid: string; last: number | null }>();
     for (const r of rows) {
       const k = `${r.event.pageId}\u0000${r.event.psid}`;
       const own = r.senderKind === 'customer' ? r.event.timestamp : null;
       const c = customers.get(k);
-      if (!c) customers.set(k, { pageId: pages.get(r.event.pageId)!, psid: r.event.psid, last: own });
+      if (!c) customers.set(k, { pageId: pages.get(r.event.pageId)!, fbPageId: r.event.pageId, psid: r.event.psid, last: own });
       else if (own !== null && (c.last === null || own > c.last)) c.last = own;
     }
-    const list = [...customers.values()].sort((a, b) => a.pageId - b.pageId || a.psid.localeCompare(b.psid));
-    const cust = await client.query<{ id: number; page_id: number; psid: string }>(
-      `INSERT INTO customers (page_id, psid, last_message_at)
-       SELECT p, s, to_timestamp(t / 1000.0) FROM unnest($1::int[], $2::text[], $3::float8[]) AS x(p, s, t)
-       ON CONFLICT (page_id, psid) DO UPDATE SET last_message_at = GREATEST(customers.last_message_at, EXCLUDED.last_message_at)
-       RETURNING id, page_id, psid`,
-      [list.map((c) => c.pageId), list.map((c) => c.psid), list.map((c) => c.last)],
-    );
-    const customerId = new Map(cust.rows.map((r) => [`${r.page_id}\u0000${r.psid}`, r.id]));
-    const conversations = await this.conversationIds(client, list.map((c) => ({ pageId: c.pageId, customerId: customerId.get(`${c.pageId}\u0000${c.psid}`)! })));
-    const convOf = (e: MessengerEvent) => conversations.get(customerId.get(`${pages.get(e.pageId)}\u0000${e.psid}`)!)!;
-
-    const res = await client.query<{ n: number }>(
-      `WITH x AS (
-         SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[])
-                AS x(conversation_id, mid, sender_kind, text, attachments, t, event_key)
+    const list = [...customers.values()].sort((a, b) => a.pageId - b.pageId || (a.psid < b.psid ? -1 : a.psid > b.psid ? 1 : 0));
+    const first = await client.query<{ customer_id: number; page_id: number; psid: string; conversation_id: number | null; fresh: number }>(
+      `${INSERT_EVENTS}, want AS (
+         SELECT * FROM unnest($8::int[], $9::text[], $10::float8[], $11::text[]) AS w(page_id, psid, t, fb_page_id)
+       ), cu AS (
+         INSERT INTO customers (page_id, psid, last_message_at)
+         SELECT page_id, psid, to_timestamp(t / 1000.0) FROM want ORDER BY page_id, psid
+         ON CONFLICT (page_id, psid) DO UPDATE SET last_message_at = GREATEST(customers.last_message_at, EXCLUDED.last_message_at)
+         RETURNING id, page_id, psid
+       ), existing AS (
+         SELECT DISTINCT ON (c.customer_id) c.customer_id, c.id FROM conversations c JOIN cu ON cu.id = c.customer_id
+          ORDER BY c.customer_id, c.last_message_at DESC NULLS LAST, c.id DESC
        ), ins AS (
-         INSERT INTO messages (conversation_id, mid, direction, sender_kind, text, attachments, social_create_time)
-         SELECT conversation_id, mid, CASE WHEN sender_kind = 'customer' THEN 'to_company' ELSE 'to_client' END::"MessageDirection",
-                sender_kind::"SenderKind", text, attachments::jsonb, to_timestamp(t / 1000.0)
-           FROM x ORDER BY conversation_id, t
-         ON CONFLICT (mid) DO NOTHING
-         RETURNING id, mid, conversation_id, sender_kind, social_create_time
-       ), counts AS (
-         UPDATE conversations c
-            SET total_messages = c.total_messages + s.n, customer_messages = c.customer_messages + s.nc,
-                agent_messages = c.agent_messages + s.n - s.nc,
-                first_message_at = LEAST(c.first_message_at, s.first), last_message_at = GREATEST(c.last_message_at, s.last),
-                updated_at = now()
-           FROM (SELECT conversation_id, count(*)::int AS n, (count(*) FILTER (WHERE sender_kind = 'customer'))::int AS nc,
-                        min(social_create_time) AS first, max(social_create_time) AS last
-                   FROM ins GROUP BY conversation_id) s
-          WHERE c.id = s.conversation_id
-          RETURNING c.id
-       ), links AS (
-         UPDATE messenger_events e SET conversation_id = x.conversation_id, message_id = ins.id
-           FROM x LEFT JOIN ins ON ins.mid = x.mid
-          WHERE e.event_key = x.event_key
-          RETURNING e.id
+         INSERT INTO conversations (fb_chat_id, page_id, customer_id, updated_at)
+         SELECT w.fb_page_id || ':' || w.psid, cu.page_id, cu.id, now()
+           FROM cu JOIN want w ON w.page_id = cu.page_id AND w.psid = cu.psid
+          WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.customer_id = cu.id)
+          ORDER BY 1
+         ON CONFLICT (fb_chat_id) DO NOTHING
+         RETURNING customer_id, id
        )
-       SELECT (SELECT count(*) FROM ins)::int AS n, (SELECT count(*) FROM counts) AS c, (SELECT count(*) FROM links) AS l,
-              pg_notify('${EVENTS_CHANNEL}', '')`,
-      [
-        rows.map((r) => convOf(r.event)),
-        rows.map((r) => r.event.mid ?? r.event.key),
-        rows.map((r) => r.senderKind),
-        rows.map((r) => r.event.text ?? null),
-        rows.map((r) => (r.event.attachments.length > 0 ? JSON.stringify(r.event.attachments) : null)),
-        rows.map((r) => r.event.timestamp),
-        rows.map((r) => r.event.key),
-      ],
+       SELECT cu.id AS customer_id, cu.page_id, cu.psid, coalesce(e.id, i.id) AS conversation_id, (SELECT count(*) FROM ev)::int AS fresh
+         FROM cu LEFT JOIN existing e ON e.customer_id = cu.id LEFT JOIN ins i ON i.customer_id = cu.id`,
+      [...eventParams, list.map((c) => c.pageId), list.map((c) => c.psid), list.map((c) => c.last), list.map((c) => c.fbPageId)],
     );
-    return res.rows[0]!.n;
+    const conversationOf = new Map<string, number>();
+    const missing: number[] = [];
+    for (const r of first.rows) {
+      if (r.conversation_id === null) missing.push(r.customer_id);
+      else conversationOf.set(`${r.page_id}\u0000${r.psid}`, r.conversation_id);
+    }
+    if (missing.length > 0) {
+      // created meanwhile by a concurrent delivery (or named so without the customer): look it up by name
+      const found = await client.query<{ page_id: number; psid: string; id: number }>(
+        `SELECT cu.page_id, cu.psid, c.id FROM customers cu JOIN pages p ON p.id = cu.page_id
+           JOIN conversations c ON c.fb_chat_id = p.fb_page_id || ':' || cu.psid
+          WHERE cu.id = ANY($1::int[])`,
+        [missing],
+      );
+      for (const r of found.rows) conversationOf.set(`${r.page_id}\u0000${r.psid}`, r.id);
+    }
+    const convOf = (e: MessengerEvent) => {
+      const id = conversationOf.get(`${pages.get(e.pageId)}\u0000${e.psid}`);
+      if (id === undefined) throw new Error(`messenger: no conversation for ${e.pageId}/${e.psid}`);
+      return id;
+    };
+
+    const res = await client.query<{ n: number }>(INSERT_MESSAGES, [
+      rows.map((r) => convOf(r.event)),
+      rows.map((r) => r.event.mid ?? r.event.key),
+      rows.map((r) => r.senderKind),
+      rows.map((r) => r.event.text ?? null),
+      rows.map((r) => (r.event.attachments.length > 0 ? JSON.stringify(r.event.attachments) : null)),
+      rows.map((r) => r.event.timestamp),
+      rows.map((r) => r.event.key),
+    ]);
+    return { fresh: first.rows[0]?.fresh ?? 0, messages: res.rows[0]!.n };
   }
 
   /**
@@ -189,43 +241,5 @@ export class MessengerStore {
       const ours = ourSender(event.metadata) ?? logged.get(event.key);
       return { event, senderKind: ours === 'bot' ? 'bot' : 'human_agent' };
     });
-  }
-
-  /**
-   * A customer's conversation: the latest one already linked to them (an import may have
-   * created it under its own chat id), else a new one named `<page>:<psid>`.
-   */
-  private async conversationIds(client: pg.ClientBase, want: { pageId: number; customerId: number }[]): Promise<Map<number, number>> {
-    const { rows } = await client.query<{ customer_id: number; id: number }>(
-      `WITH w AS (
-         SELECT * FROM unnest($1::int[], $2::int[]) AS w(page_id, customer_id)
-       ), existing AS (
-         SELECT DISTINCT ON (c.customer_id) c.customer_id, c.id FROM conversations c JOIN w ON w.customer_id = c.customer_id
-          ORDER BY c.customer_id, c.last_message_at DESC NULLS LAST, c.id DESC
-       ), ins AS (
-         INSERT INTO conversations (fb_chat_id, page_id, customer_id, updated_at)
-         SELECT p.fb_page_id || ':' || cu.psid, w.page_id, w.customer_id, now()
-           FROM w JOIN customers cu ON cu.id = w.customer_id JOIN pages p ON p.id = w.page_id
-          WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.customer_id = w.customer_id)
-          ORDER BY 1
-         ON CONFLICT (fb_chat_id) DO NOTHING
-         RETURNING customer_id, id
-       )
-       SELECT customer_id, id FROM existing UNION ALL SELECT customer_id, id FROM ins`,
-      [want.map((w) => w.pageId), want.map((w) => w.customerId)],
-    );
-    const ids = new Map(rows.map((r) => [r.customer_id, r.id]));
-    const missing = want.filter((w) => !ids.has(w.customerId));
-    if (missing.length > 0) {
-      // created meanwhile by a concurrent delivery (or named so without the customer): look it up by name
-      const found = await client.query<{ customer_id: number; id: number }>(
-        `SELECT cu.id AS customer_id, c.id FROM customers cu JOIN pages p ON p.id = cu.page_id
-           JOIN conversations c ON c.fb_chat_id = p.fb_page_id || ':' || cu.psid
-          WHERE cu.id = ANY($1::int[])`,
-        [missing.map((w) => w.customerId)],
-      );
-      for (const r of found.rows) ids.set(r.customer_id, r.id);
-    }
-    return ids;
   }
 }

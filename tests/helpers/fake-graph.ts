@@ -149,3 +149,93 @@ export async function startFakeGraph(opts: { tokens: string[] }): Promise<FakeGr
       }),
   };
 }
+
+// Meta's other half: webhook deliveries to the service. The sender runs in a worker thread so
+// its timing does not depend on the service's event loop (which shares this process).
+
+export interface DeliveryResult {
+  /** status of the first attempt (0 = network error) */
+  firstStatus: number;
+  /** ms to the first attempt's answer */
+  firstMs: number;
+  /** attempts until a 200 (or the limit) */
+  attempts: number;
+  ok: boolean;
+}
+
+const DELIVERY_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { url, requests, rate, concurrency, retryDelayMs, maxAttempts } = workerData;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function one(req) {
+  const r = { firstStatus: 0, firstMs: 0, attempts: 0, ok: false };
+  while (r.attempts < maxAttempts) {
+    const t = performance.now();
+    let status = 0;
+    try {
+      const res = await fetch(url, { method: 'POST', body: req.body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': req.signature } });
+      await res.arrayBuffer();
+      status = res.status;
+    } catch {}
+    if (r.attempts === 0) { r.firstStatus = status; r.firstMs = performance.now() - t; }
+    r.attempts++;
+    if (status === 200) { r.ok = true; return r; }
+    await sleep(retryDelayMs);
+  }
+  return r;
+}
+(async () => {
+  const started = performance.now();
+  if (concurrency > 0) {
+    // closed loop: \`concurrency\` requests in flight, each sends the next when answered
+    const results = new Array(requests.length);
+    let next = 0;
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next < requests.length) { const i = next++; results[i] = await one(requests[i]); }
+    }));
+    const s = (performance.now() - started) / 1000;
+    parentPort.postMessage({ results, sentS: s, doneS: s });
+    return;
+  }
+  const all = [];
+  for (let i = 0; i < requests.length; i++) {
+    const at = started + (i * 1000) / rate;
+    const wait = at - performance.now();
+    if (wait > 1) await sleep(wait);
+    all.push(one(requests[i]));
+  }
+  const sentS = (performance.now() - started) / 1000;
+  const results = await Promise.all(all);
+  parentPort.postMessage({ results, sentS, doneS: (performance.now() - started) / 1000 });
+})();
+`;
+
+/**
+ * POSTs `requests` (body + X-Hub-Signature-256) to `url` at `rate`/s, open loop (on schedule
+ * whether or not earlier ones were answered); a non-200 is resent after `retryDelayMs`, as Meta
+ * resends failed deliveries.
+ */
+export async function deliverWebhooks(o: {
+  url: string;
+  requests: { body: string; signature: string }[];
+  /** per second, open loop; 0 with `concurrency` for a closed loop (throughput) */
+  rate: number;
+  concurrency?: number;
+  retryDelayMs?: number;
+  maxAttempts?: number;
+}): Promise<{ results: DeliveryResult[]; sentS: number; doneS: number }> {
+  const { Worker } = await import('node:worker_threads');
+  const worker = new Worker(DELIVERY_WORKER, {
+    eval: true,
+    workerData: { url: o.url, requests: o.requests, rate: o.rate, concurrency: o.concurrency ?? 0, retryDelayMs: o.retryDelayMs ?? 250, maxAttempts: o.maxAttempts ?? 400 },
+  });
+  try {
+    return await new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`delivery worker exited (${code})`)));
+    });
+  } finally {
+    await worker.terminate();
+  }
+}

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type pg from 'pg';
 import type { Config } from '../../config.ts';
+import { GroupCommitStore } from '../../db/messenger-group-commit.ts';
 import { MessengerStore } from '../../db/messenger-repo.ts';
 import { createPool } from '../../db/pool.ts';
 import { startAnalysisPlanner } from '../../jobs/messenger/plan-closed-days.ts';
@@ -72,7 +73,7 @@ export async function startMessenger(opts: MessengerOptions): Promise<MessengerS
   const planner = opts.planAnalysis
     ? startAnalysisPlanner({ pool: opts.pool, timeZone: opts.config.businessTimezone, plan: opts.planAnalysis, logger: opts.logger, ...(opts.now ? { now: opts.now } : {}) })
     : undefined;
-  const store = new MessengerStore(opts.pool);
+  const store = new GroupCommitStore(new MessengerStore(opts.pool));
   const plugin = messengerWebhook({ appSecret, verifyToken, store, onStored: worker.wake });
 
   return {

@@ -5,6 +5,7 @@ import { claimSend, customerWindow, markFailed, markSent } from '../../db/messen
 import {
   backoffMs,
   classifyGraphError,
+  clipText as clip,
   describeGraphError,
   mayAct,
   ourMetadata,
@@ -46,7 +47,6 @@ export interface SenderDeps {
 
 type CallOutcome = { ok: true; messageId?: string } | { ok: false; error: GraphError };
 
-const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 const quickReplies = (qs: QuickReply[]) =>
   qs.slice(0, MAX_QUICK_REPLIES).map((q) => ({ content_type: 'text', title: clip(q.title, MAX_QUICK_TITLE), payload: q.payload }));
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { parseWebhookBody } from '../../domain/messenger/events.ts';
-import type { MessengerStore } from '../../db/messenger-repo.ts';
+import { parseWebhookBody, type MessengerEvent } from '../../domain/messenger/events.ts';
+import type { StoreResult } from '../../db/messenger-repo.ts';
 import { sameToken, verifySignature } from './signature.ts';
 
 // GET /webhooks/messenger: Meta's subscription check. POST: page events, verified over the
@@ -16,7 +16,7 @@ const BODY_LIMIT = 1024 * 1024;
 export interface WebhookOptions {
   appSecret: string;
   verifyToken: string;
-  store: MessengerStore;
+  store: { save(events: MessengerEvent[]): Promise<StoreResult> };
   /** after a successful store (wakes the reply worker in this process) */
   onStored?: () => void;
 }
@@ -54,8 +54,7 @@ async function handlePost(opts: WebhookOptions, req: FastifyRequest, reply: Fast
   }
   for (const i of parsed.ignored) req.log.debug({ component: 'messenger', reason: i.reason }, 'messenger: event ignored');
   try {
-    const result = await opts.store.store(parsed.events);
-    if (result.duplicates > 0) req.log.debug({ component: 'messenger', duplicates: result.duplicates }, 'messenger: duplicate events ignored');
+    await opts.store.save(parsed.events);
   } catch (err) {
     req.log.error({ err, component: 'messenger' }, 'messenger: storing events failed; answering 503 so Meta resends');
     return reply.code(503).send({ error: 'UNAVAILABLE', message: 'events could not be stored, retry later', requestId: req.id });

@@ -75,9 +75,18 @@ export function backoffMs(attempt: number, random: number, baseMs = 200, maxMs =
   return Math.round(Math.min(maxMs, baseMs * 2 ** attempt) * (0.5 + random / 2));
 }
 
+/** At most `max` UTF-16 units, never splitting a surrogate pair (an emoji cut in half is invalid JSON). */
+export function clipText(s: string, max: number): string {
+  if (s.length <= max) return s;
+  let end = max - 1;
+  const c = s.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--;
+  return `${s.slice(0, end)}…`;
+}
+
 /** The metadata our own sends carry: their echoes come back with it and are recognised. */
 export const OUR_METADATA_PREFIX = 'supportpulse:';
-export const ourMetadata = (sender: SenderRole, key: string) => `${OUR_METADATA_PREFIX}${sender}:${key}`.slice(0, 1000);
+export const ourMetadata = (sender: SenderRole, key: string) => clipText(`${OUR_METADATA_PREFIX}${sender}:${key}`, 1000);
 export function ourSender(metadata: string | undefined): SenderRole | undefined {
   if (!metadata?.startsWith(OUR_METADATA_PREFIX)) return undefined;
   const rest = metadata.slice(OUR_METADATA_PREFIX.length);

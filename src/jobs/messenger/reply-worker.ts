@@ -147,6 +147,11 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
   async function step(): Promise<boolean> {
     const client = await deps.pool.connect();
     let broken: Error | undefined;
+    // a connection cut while checked out is an 'error' event: heard here, reported by the query
+    const onError = (err: Error) => {
+      broken = err;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const ev = await claimNext(client);
@@ -173,6 +178,7 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
       await client.query('ROLLBACK').catch(() => {});
       throw err;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

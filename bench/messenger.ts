@@ -1,0 +1,118 @@
+import type { AddressInfo } from 'node:net';
+import { build } from '../src/app.ts';
+import { startMessenger } from '../src/bots/messenger/index.ts';
+import { signatureOf } from '../src/bots/messenger/signature.ts';
+import type { AgentDecision, CustomerAgent, CustomerTurn } from '../src/bots/messenger/types.ts';
+import { loadConfig } from '../src/config.ts';
+import { createPrisma } from '../src/db/client.ts';
+import { createPool } from '../src/db/pool.ts';
+import { createLogger } from '../src/logger.ts';
+import { deliverWebhooks, startFakeGraph, type DeliveryResult } from '../tests/helpers/fake-graph.ts';
+import { intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts';
+
+// Messenger's webhook under load: signed message deliveries POSTed to /webhooks/messenger of
+// the service's own HTTP app (build() + the Messenger plugin, the server's pool of 5, the
+// reply worker answering on the fake Graph API meanwhile), from a worker thread, open loop at a
+// fixed rate. Figures: ack latency p50/p99 (target p99 < 50 ms), non-200 acks (must be 0).
+// Baseline, same run, same server: a bare Fastify POST route that answers at once, measured
+// closed loop for throughput next to the webhook's own closed-loop throughput, and the ratio.
+//   npm run bench -- messenger [--events N] [--rate R] [--customers C] [--throughput-requests T] [--concurrency K]
+
+const log = (msg: string) => process.stderr.write(`[bench:messenger] ${msg}\n`);
+const SECRET = 'bench-app-secret';
+const PAGE = '4090000000001';
+const TOKEN = 'EAAG-bench';
+const TARGET_P99_MS = 50;
+
+/** The reply worker's agent here: a fixed reply, so the figures are the channel's, not an LLM's. */
+const agent: CustomerAgent = {
+  async respond(turn: CustomerTurn): Promise<AgentDecision> {
+    return { kind: 'reply', text: `Thanks! About "${turn.text}": a colleague will confirm shortly.`, classification: { intent: 'general_inquiry', confidence: 0.5, sentiment: 0 }, unsure: false };
+  },
+};
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
+};
+
+export async function run(args: string[]): Promise<void> {
+  const events = intArg(args, '--events', 5000);
+  const rate = intArg(args, '--rate', 1000);
+  const customers = intArg(args, '--customers', 500);
+  const throughputRequests = intArg(args, '--throughput-requests', 3000);
+  const concurrency = intArg(args, '--concurrency', 32);
+
+  await withThrowawayPostgres(log, async (url) => {
+    const graph = await startFakeGraph({ tokens: [TOKEN] });
+    const config = loadConfig({ MESSENGER_APP_SECRET: SECRET, MESSENGER_VERIFY_TOKEN: 'v', MESSENGER_API_URL: graph.apiUrl, MESSENGER_PAGE_TOKENS: `${PAGE}:${TOKEN}`, LOG_LEVEL: 'warn' });
+    const logger = createLogger('warn', process.stderr);
+    const prisma = createPrisma(url);
+    const pool = createPool(url, 5); // the server's pool size
+    const messenger = await startMessenger({ config, pool, databaseUrl: url, logger, agent, ratePerPage: 100_000 });
+    const bare = async (f: import('fastify').FastifyInstance) => {
+      f.post('/bench/bare', async (_req, reply) => reply.code(200).type('text/plain').send('EVENT_RECEIVED'));
+    };
+    const app = await build({ prisma, logger, pool, plugins: [messenger.plugin, bare] });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    let n = 0;
+    const t0 = Date.now();
+    const delivery = () => {
+      const i = n++;
+      const body = JSON.stringify({
+        object: 'page',
+        entry: [{ id: PAGE, time: t0 + i, messaging: [{ sender: { id: `PSIDBENCH${i % customers}` }, recipient: { id: PAGE }, timestamp: t0 + i, message: { mid: `m_bench_${i}`, text: `Is the blue jacket in stock in size ${i % 50}? 🙂` } }] }],
+      });
+      return { body, signature: signatureOf(SECRET, body) };
+    };
+    try {
+      // warm-up: connections, JIT, first pages/customers
+      await deliverWebhooks({ url: `${base}/webhooks/messenger`, requests: Array.from({ length: 200 }, delivery), rate: 200 });
+
+      log(`${events} signed message deliveries at ${rate}/s (${customers} customers), reply worker running`);
+      const measured = await deliverWebhooks({ url: `${base}/webhooks/messenger`, requests: Array.from({ length: events }, delivery), rate, maxAttempts: 1 });
+      const ack = measured.results.map((r: DeliveryResult) => r.firstMs);
+      const non200 = measured.results.filter((r) => r.firstStatus !== 200).length;
+
+      log(`throughput, closed loop (${concurrency} in flight): ${throughputRequests} webhook deliveries, then ${throughputRequests} bare POSTs`);
+      const hook = await deliverWebhooks({ url: `${base}/webhooks/messenger`, requests: Array.from({ length: throughputRequests }, delivery), rate: 0, concurrency, maxAttempts: 1 });
+      const bareRun = await deliverWebhooks({ url: `${base}/bench/bare`, requests: Array.from({ length: throughputRequests }, delivery), rate: 0, concurrency, maxAttempts: 1 });
+      const hookRps = throughputRequests / hook.doneS;
+      const bareRps = throughputRequests / bareRun.doneS;
+
+      const [stored] = (await pool.query<{ events: number; messages: number }>(
+        `SELECT (SELECT count(*) FROM messenger_events)::int AS events, (SELECT count(*) FROM messages WHERE sender_kind = 'customer')::int AS messages`,
+      )).rows;
+      log(`stored ${stored!.events} events, ${stored!.messages} customer messages; replies sent so far ${graph.messages().length}`);
+      console.log(
+        JSON.stringify({
+          bench: 'messenger',
+          events,
+          rate_per_s: rate,
+          achieved_rate_per_s: round(events / measured.sentS),
+          customers,
+          ack_p50_ms: round(quantile(ack, 0.5)),
+          ack_p99_ms: round(quantile(ack, 0.99)),
+          ack_max_ms: round(quantile(ack, 1)),
+          target_p99_ms: TARGET_P99_MS,
+          non_200_acks: non200,
+          webhook_throughput_per_s: round(hookRps),
+          webhook_throughput_non_200: hook.results.filter((r) => r.firstStatus !== 200).length,
+          baseline: `bare Fastify POST route, same server, closed loop, ${concurrency} in flight`,
+          baseline_throughput_per_s: round(bareRps),
+          ratio_throughput: round(hookRps / bareRps),
+          replies_sent: graph.messages().length,
+          peakRssMb: peakRssMb(),
+        }),
+      );
+    } finally {
+      await app.close();
+      await messenger.stop();
+      await graph.close();
+      await prisma.$disconnect();
+      await pool.end();
+    }
+  });
+}
