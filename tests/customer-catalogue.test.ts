@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importCatalogueFile } from '../src/cli/catalogue-command.ts';
-import { formatPrice, matchFaq, matchProducts, type CatalogueProduct, type FaqItem } from '../src/domain/customer/catalogue.ts';
+import { formatPrice, indexProducts, matchFaq, matchProducts, type CatalogueProduct, type FaqItem } from '../src/domain/customer/catalogue.ts';
 import { parsePrice } from '../src/domain/customer/catalogue-csv.ts';
 import { seedCatalogue } from '../src/db/seed/catalogue.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
@@ -36,6 +36,16 @@ describe('matchProducts', () => {
     ['HARBOR oak dining table price', 'OAK-002'],
   ])('%s → %s', (text, sku) => {
     expect(matchProducts(text, CATALOGUE)[0]?.product.sku).toBe(sku);
+  });
+
+  it('a prepared index of a large catalogue finds the same products as the plain list', () => {
+    const big = [...CATALOGUE, ...Array.from({ length: 3000 }, (_, i) => product(`GEN-${i}`, `Generic Widget ${i} Mk${i % 7}`, [`gw${i}`]))];
+    const index = indexProducts(big);
+    for (const text of ['How much is the Trailrunner GTX?', 'gw2999 in stock?', 'price of generic widget 1234 mk2', 'how much is the willow?']) {
+      expect(matchProducts(text, index)).toEqual(matchProducts(text, big));
+    }
+    expect(matchProducts('gw2999 in stock?', index)[0]?.product.sku).toBe('GEN-2999');
+    expect(matchProducts('price of generic widget 1234 mk2', index)[0]?.product.sku).toBe('GEN-1234');
   });
 
   it('a word several names share ("table") names none of them; unknown names match nothing', () => {

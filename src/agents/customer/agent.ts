@@ -2,12 +2,12 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import type pg from 'pg';
 import type { AgentDecision, CustomerAgent, CustomerTurn } from '../../bots/messenger/types.ts';
 import type { Config } from '../../config.ts';
-import { activeFaq, activeProducts } from '../../db/catalogue-repo.ts';
 import { activeTemplates, countTemplateUse, seedTemplates } from '../../db/templates-repo.ts';
 import { matchFaq, matchProducts, productsInContext } from '../../domain/customer/catalogue.ts';
 import { classifyTurn, decide, renderPlan, type Plan } from '../../domain/customer/decide.ts';
 import { DEFAULT_TEMPLATES } from '../../domain/customer/templates.ts';
 import type { Logger } from '../../logger.ts';
+import { catalogueCache } from './catalogue-cache.ts';
 import { createCustomerLlm, type CustomerLlm } from './llm.ts';
 
 // The customer agent: what the bot answers a Messenger customer, or that a human takes over.
@@ -48,6 +48,7 @@ export function createCustomerAgent(deps: CustomerAgentDeps): CustomerAgent {
 
   // The default templates are put in the table on first use (missing names only), so a team
   // finds them there to reword on any deployment, demo data or not.
+  const catalogue = catalogueCache(pool);
   let templatesReady: Promise<void> | undefined;
   const ensureTemplates = () =>
     (templatesReady ??= seedTemplates(pool, DEFAULT_TEMPLATES).then(
@@ -61,15 +62,15 @@ export function createCustomerAgent(deps: CustomerAgentDeps): CustomerAgent {
   return {
     async respond(turn: CustomerTurn): Promise<AgentDecision> {
       await ensureTemplates();
-      const [products, faq] = await Promise.all([activeProducts(pool), activeFaq(pool)]);
+      const { products, index, faq } = await catalogue();
       const rules = classifyTurn(turn);
       // A payload the bot sent itself is certain; the LLM only reads free text.
       const classification = llm && !turn.payload ? await llm.classify(turn, rules) : rules;
       const plan = decide({
         turn,
         classification,
-        products: matchProducts(turn.text, products),
-        contextProducts: productsInContext(turn.history, products),
+        products: matchProducts(turn.text, index),
+        contextProducts: productsInContext(turn.history, index),
         faq: matchFaq(turn.text, faq),
       });
       const stored = (await activeTemplates(pool, [plan.template])).get(plan.template);
@@ -77,7 +78,7 @@ export function createCustomerAgent(deps: CustomerAgentDeps): CustomerAgent {
       let text = rendered.text;
       let fromTemplate = true;
       if (llm && plan.kind === 'reply') {
-        const written = await llm.reply(turn, plan, text, { products, faq });
+        const written = await llm.reply(turn, plan, text, { products, index, faq });
         if (written) {
           text = written;
           fromTemplate = false;

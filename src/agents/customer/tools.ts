@@ -1,6 +1,6 @@
 import { tool, type StructuredToolInterface } from '@langchain/core/tools';
 import { z } from 'zod';
-import { formatPrice, matchFaq, matchProducts, type CatalogueProduct, type FaqItem } from '../../domain/customer/catalogue.ts';
+import { formatPrice, matchFaq, matchProducts, type CatalogueProduct, type FaqItem, type ProductIndex } from '../../domain/customer/catalogue.ts';
 
 // The only tools the customer-facing LLM gets: read-only lookups in the public catalogue and
 // FAQ that were already loaded for this turn. No SQL, no CSI, no other customers, no internal
@@ -10,6 +10,8 @@ import { formatPrice, matchFaq, matchProducts, type CatalogueProduct, type FaqIt
 
 export interface CustomerToolData {
   products: readonly CatalogueProduct[];
+  /** the products prepared for matching (indexProducts); built from `products` when absent */
+  index?: ProductIndex;
   faq: readonly FaqItem[];
 }
 
@@ -24,7 +26,7 @@ function stockText(stock: number | null): string {
 }
 
 export function productLookup(query: string, data: CustomerToolData): unknown {
-  const found = matchProducts(query, data.products).slice(0, 3);
+  const found = matchProducts(query, data.index ?? data.products).slice(0, 3);
   if (found.length === 0) return { found: false, note: 'No product in our catalogue matches this. Do not guess a price; offer a person from the team.' };
   return {
     found: true,

@@ -43,9 +43,8 @@ export function formatPrice(price: string, currency: string): string {
   return symbol ? `${symbol}${price}` : `${price} ${code}`;
 }
 
-/** Where `phrase` occurs in `text` as whole words (both already normalised), or -1. */
-const phraseAt = (text: string, phrase: string): number => (phrase === '' ? -1 : ` ${text} `.indexOf(` ${phrase} `));
-const containsPhrase = (text: string, phrase: string): boolean => phraseAt(text, phrase) >= 0;
+/** `phrase` occurs in `text` as whole words (both already normalised). */
+const containsPhrase = (text: string, phrase: string): boolean => phrase !== '' && ` ${text} `.includes(` ${phrase} `);
 
 /**
  * Words of product names that name exactly one product ("nimbus", "loafer"): a customer who
@@ -53,42 +52,85 @@ const containsPhrase = (text: string, phrase: string): boolean => phraseAt(text,
  * common ("kids", numbers) identify nothing on their own.
  */
 function distinctiveWords(products: readonly CatalogueProduct[]): Map<string, CatalogueProduct> {
-  const owners = new Map<string, Set<string>>();
+  const owners = new Map<string, Set<CatalogueProduct>>();
   for (const p of products) {
     for (const w of new Set(tokens(p.name).map(stem))) {
       if (w.length < 4 || STOPWORDS.has(w) || /^\d+$/.test(w)) continue;
-      const set = owners.get(w) ?? new Set<string>();
-      set.add(p.sku);
+      const set = owners.get(w) ?? new Set<CatalogueProduct>();
+      set.add(p);
       owners.set(w, set);
     }
   }
-  const bySku = new Map(products.map((p) => [p.sku, p]));
   const out = new Map<string, CatalogueProduct>();
-  for (const [w, skus] of owners) if (skus.size === 1) out.set(w, bySku.get([...skus][0]!)!);
+  for (const [w, set] of owners) if (set.size === 1) out.set(w, [...set][0]!);
   return out;
 }
 
-/** Products the text names, best first; empty when it names none. */
-export function matchProducts(text: string, products: readonly CatalogueProduct[]): ProductMatch[] {
+/** A catalogue prepared for matching: built once per catalogue version, not per message. */
+export interface ProductIndex {
+  /** normalised name, alias or SKU → the products it names */
+  byPhrase: Map<string, CatalogueProduct[]>;
+  /** the longest phrase, in words */
+  maxWords: number;
+  distinctive: Map<string, CatalogueProduct>;
+}
+
+/** Longer phrases than this are not product names; it bounds the work per message. */
+const MAX_PHRASE_WORDS = 8;
+
+export function indexProducts(products: readonly CatalogueProduct[]): ProductIndex {
+  const byPhrase = new Map<string, CatalogueProduct[]>();
+  let maxWords = 1;
+  for (const p of products) {
+    for (const phrase of new Set([p.name, ...p.aliases, p.sku].map(normalize))) {
+      const words = phrase === '' ? 0 : phrase.split(' ').length;
+      if (words === 0 || words > MAX_PHRASE_WORDS) continue;
+      maxWords = Math.max(maxWords, words);
+      const list = byPhrase.get(phrase) ?? [];
+      list.push(p);
+      byPhrase.set(phrase, list);
+    }
+  }
+  return { byPhrase, maxWords, distinctive: distinctiveWords(products) };
+}
+
+const isIndex = (c: readonly CatalogueProduct[] | ProductIndex): c is ProductIndex => !Array.isArray(c);
+
+/** Products the text names, best first (ties: named earlier first); empty when it names none. */
+export function matchProducts(text: string, catalogue: readonly CatalogueProduct[] | ProductIndex): ProductMatch[] {
+  const index = isIndex(catalogue) ? catalogue : indexProducts(catalogue);
   const n = normalize(text);
   if (n === '') return [];
-  const words = n.split(' ').map(stem);
-  const found = new Map<string, { score: number; at: number }>();
-  const add = (sku: string, score: number, at: number) => {
-    const f = found.get(sku);
-    found.set(sku, f ? { score: f.score + score, at: Math.min(f.at, at) } : { score, at });
+  const words = n.split(' ');
+  const offsets: number[] = [];
+  words.reduce((at, w) => (offsets.push(at), at + w.length + 1), 0);
+  const found = new Map<CatalogueProduct, { score: number; at: number; named: boolean }>();
+  const add = (p: CatalogueProduct, score: number, at: number, named: boolean) => {
+    const f = found.get(p);
+    if (!f) found.set(p, { score, at, named });
+    else if (!(named && f.named)) found.set(p, { score: f.score + score, at: Math.min(f.at, at), named: f.named || named });
+    else f.at = Math.min(f.at, at);
   };
-  for (const p of products) {
-    const at = [p.name, ...p.aliases, p.sku].map((ph) => phraseAt(n, normalize(ph))).filter((i) => i >= 0);
-    if (at.length > 0) add(p.sku, 3, Math.min(...at));
+  // every run of up to maxWords words is looked up as a phrase: a name, alias or SKU
+  for (let i = 0; i < words.length; i++) {
+    let phrase = '';
+    for (let len = 1; len <= index.maxWords && i + len <= words.length; len++) {
+      phrase = len === 1 ? words[i]! : `${phrase} ${words[i + len - 1]!}`;
+      const hit = index.byPhrase.get(phrase);
+      if (hit) for (const p of hit) add(p, 3, offsets[i]!, true);
+    }
   }
-  for (const [w, p] of distinctiveWords(products)) {
-    const i = words.indexOf(w);
-    if (i >= 0) add(p.sku, 1, words.slice(0, i).join(' ').length);
-  }
-  const bySku = new Map(products.map((p) => [p.sku, p]));
+  const seen = new Set<string>();
+  words.forEach((w, i) => {
+    const s = stem(w);
+    const p = index.distinctive.get(s);
+    if (p && !seen.has(s)) {
+      seen.add(s);
+      add(p, 1, offsets[i]!, false);
+    }
+  });
   return [...found]
-    .map(([sku, f]) => ({ product: bySku.get(sku)!, ...f }))
+    .map(([product, f]) => ({ product, score: f.score, at: f.at }))
     .sort((a, b) => b.score - a.score || a.at - b.at);
 }
 
@@ -123,7 +165,7 @@ export const CONTEXT_MESSAGES = 4;
  * The products the recent conversation is about: those named by the latest of the last
  * CONTEXT_MESSAGES messages (customer's or the bot's own) that names any. Empty when none does.
  */
-export function productsInContext(history: readonly { text: string }[], products: readonly CatalogueProduct[]): ProductMatch[] {
+export function productsInContext(history: readonly { text: string }[], products: readonly CatalogueProduct[] | ProductIndex): ProductMatch[] {
   for (const h of history.slice(-CONTEXT_MESSAGES).reverse()) {
     const found = matchProducts(h.text, products);
     if (found.length > 0) return found;
