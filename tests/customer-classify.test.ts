@@ -115,6 +115,8 @@ describe('decide', () => {
     expect(sentimentOf('This is unacceptable')).toBeLessThanOrEqual(ANGRY_SENTIMENT);
     expect(sentimentOf('my order arrived broken!!')).toBeLessThanOrEqual(ANGRY_SENTIMENT);
     expect(decide(facts(turn('This is unacceptable, the zipper broke after one day')))).toMatchObject({ kind: 'handoff', reason: 'angry' });
+    // complaining about customer service is not asking for it
+    expect(decide(facts(turn('your customer service is a joke, worst shop ever')))).toMatchObject({ kind: 'handoff', reason: 'angry' });
   });
 
   it('a complaint with angry words → handoff angry; a calm one gets an apology and the offer of a person', () => {

@@ -13,7 +13,8 @@ export const INTENT_CUES: Readonly<Record<Exclude<CustomerIntent, 'first_contact
   human_request: [
     /\b(?:talk|speak|chat|connect me|put me through)(?: to| with)? (?:a |an |some |the )?(?:real |actual |live )?(?:person|human|someone|somebody|agent|representative|rep|manager|supervisor|operator|staff)\b/,
     /\b(?:real|actual|live) (?:person|human|agent)\b|\bhuman (?:being|agent|please)\b|\bagent please\b|\b(?:a|any) human\b/,
-    /\b(?:customer service|representative|operator|supervisor)\b/,
+    // "customer service" alone is often what they complain about ("your customer service is a joke")
+    /\b(?:talk|speak|chat|connect me|put me through|get me)(?: to| with)? (?:your |the |a )?customer (?:service|support|care)\b|\b(?:representative|operator|supervisor)\b/,
     /\bis (?:there )?(?:a |any )?(?:person|human|one) (?:there|here)\b|\bnot (?:a |an )?(?:bot|robot)\b/,
     // es / fr / de / pt / it
     /\b(?:hablar con (?:una persona|alguien|un agente|un humano)|persona real)\b/,
