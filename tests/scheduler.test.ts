@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listRuns } from '../src/db/scheduled-runs-repo.ts';
+import cron from 'node-cron';
 import { createLogger } from '../src/logger.ts';
 import { ManualClock } from '../src/jobs/scheduler/clock.ts';
 import { PgRunCoordinator, tickKey } from '../src/jobs/scheduler/coordinator.ts';
@@ -165,6 +166,24 @@ describe('scheduler', () => {
     await ghost.onComplete(tickKey('lost', new Date('2026-06-10T07:00:00Z')));
     expect((await listRuns(db.pool, { taskKey: 'lost' }))[0]!.instance).toBe('survivor');
     await s.stop();
+  });
+
+  it('node-cron itself, distributed with our coordinator: three tasks on one schedule, each second run once (real time)', async () => {
+    const seen: string[] = [];
+    const tasks = ['x', 'y', 'z'].map((id) =>
+      cron.schedule('* * * * * *', (ctx) => void seen.push(ctx.date.toISOString()), {
+        name: 'node-cron-every-second', distributed: true, noOverlap: true, suppressMissedWarning: true,
+        runCoordinator: new PgRunCoordinator({ pool: db.pool, instanceId: id, now: () => new Date(), leaseMs: 60_000 }),
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 3500));
+    await Promise.all(tasks.map((t) => t.destroy()));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(seen).size).toBe(seen.length);
+    const rows = await listRuns(db.pool, { taskKey: 'node-cron-every-second' });
+    expect(rows.map((r) => r.scheduledFor.toISOString()).sort()).toEqual([...seen].sort());
+    expect(rows.every((r) => r.status === 'finished')).toBe(true);
   });
 
   it("node-cron's coordinator contract: one claim per tick key, whoever asks", async () => {
