@@ -31,7 +31,7 @@ export const emptyStats = (): LoadStats => ({ accepted: 0, inserted: 0, rejected
  */
 export async function loadRows(
   writers: pg.ClientBase[],
-  rows: AsyncIterable<Parsed>,
+  rows: AsyncIterable<Parsed | Parsed[]>,
   stats: LoadStats,
   hooks: { onBatch?: (stats: LoadStats) => Promise<void> | void } = {},
 ): Promise<LoadStats> {
@@ -47,20 +47,26 @@ export async function loadRows(
   const nextBatch = async (): Promise<ImportRow[] | undefined> => {
     if (exhausted) return undefined;
     const batch: ImportRow[] = [];
-    for (let read = 1; batch.length < BATCH_ROWS; read++) {
+    for (let read = 0; batch.length < BATCH_ROWS; ) {
       // Parsing a buffered file never waits on I/O; without a pause now and then the
       // replies to the batches being written would sit unread until this one is built.
-      if ((read & 63) === 0) await yieldToEventLoop();
+      if (read >= 64) {
+        read = 0;
+        await yieldToEventLoop();
+      }
       const next = await it.next();
       if (next.done) {
         exhausted = true;
         break;
       }
-      const p = next.value;
-      if (p.row) batch.push(p.row);
-      else {
-        stats.rejected++;
-        if (stats.errors.length < MAX_REPORTED_ERRORS) stats.errors.push(p.error);
+      const group = Array.isArray(next.value) ? next.value : [next.value];
+      read += group.length;
+      for (const p of group) {
+        if (p.row) batch.push(p.row);
+        else {
+          stats.rejected++;
+          if (stats.errors.length < MAX_REPORTED_ERRORS) stats.errors.push(p.error);
+        }
       }
     }
     return batch.length > 0 ? batch : undefined;

@@ -33,7 +33,8 @@ export type Parsed = { row: ImportRow; error?: undefined } | { row?: undefined; 
 /** What detection hands the loader: a format name and a one-shot stream of rows. */
 export interface Source {
   format: string;
-  rows(): AsyncIterable<Parsed>;
+  /** single rows, or the rows of one chunk of the file together (a million steps through an async iterator cost seconds) */
+  rows(): AsyncIterable<Parsed | Parsed[]>;
 }
 
 export interface ReaderContext {

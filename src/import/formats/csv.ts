@@ -50,42 +50,47 @@ export function csvSource(file: string, layout: CsvLayout, ctx: ReaderContext): 
   return { format: 'csv', rows: () => csvRows(file, layout, ctx) };
 }
 
-async function* csvRows(file: string, layout: CsvLayout, ctx: ReaderContext): AsyncGenerator<Parsed> {
+async function* csvRows(file: string, layout: CsvLayout, ctx: ReaderContext): AsyncGenerator<Parsed[]> {
   const converter = new TabularConverter(ctx);
   const width = layout.headers.length;
   const columns = layout.columns;
-  // Small reads: a chunk is parsed before anything else runs, and replies to the batch being
+  // Small reads: a chunk is parsed before anything else runs, and replies to the batches being
   // written should not wait behind a megabyte of parsing. The decoder keeps characters split
   // across chunks whole; invalid UTF-8 becomes U+FFFD, which the converter rejects.
   const input = createReadStream(file, { highWaterMark: 64 * 1024, encoding: 'utf8' });
+  let record: string[] = [];
+  const get = (f: Field): string | undefined => {
+    const i = columns[f];
+    return i === undefined ? undefined : record[i];
+  };
   try {
     let header = true;
     for await (const records of readCsvRecords(input as AsyncIterable<string>, layout.delimiter)) {
+      const out: Parsed[] = [];
       for (const r of records) {
         if ('error' in r) {
-          yield { error: { line: r.line, reason: r.error } };
+          out.push({ error: { line: r.line, reason: r.error } });
           continue;
         }
         if (header) {
           header = false;
           continue;
         }
-        const row = toRow(r.fields, r.line);
-        if (row) yield row;
+        record = r.fields;
+        const row = toRow(r.line);
+        if (row) out.push(row);
       }
+      if (out.length > 0) yield out;
     }
   } finally {
     input.destroy(); // the consumer may stop early
   }
 
-  function toRow(record: string[], line: number): Parsed | undefined {
+  function toRow(line: number): Parsed | undefined {
     if (record.every((v) => v.trim() === '')) return undefined; // blank lines and the ",,,," rows spreadsheets leave
     if (record.length !== width && !(record.length > width && record.slice(width).every((v) => v === ''))) {
       return { error: { line, reason: `expected ${width} fields, found ${record.length}` } };
     }
-    return converter.convert((f) => {
-      const i = columns[f];
-      return i === undefined ? undefined : record[i];
-    }, line);
+    return converter.convert(get, line);
   }
 }

@@ -21,6 +21,8 @@ const SENDER_KINDS = new Map<string, SenderKind>(Object.entries({
 
 type Get = (field: Field) => unknown;
 
+const reject = (reason: string, line: number): Parsed => ({ error: { line, reason } });
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function str(v: unknown): string | null {
@@ -85,20 +87,19 @@ export class TabularConverter {
   }
 
   convert(get: Get, line: number): Parsed {
-    const reject = (reason: string): Parsed => ({ error: { line, reason } });
     const chatKey = str(get('fb_chat_id'));
-    if (chatKey === null) return reject('missing fb_chat_id');
+    if (chatKey === null) return reject('missing fb_chat_id', line);
     const rawTime = get('social_create_time');
-    if (str(rawTime) === null) return reject('missing social_create_time');
+    if (str(rawTime) === null) return reject('missing social_create_time', line);
     const at = this.time.parse(rawTime);
-    if ('error' in at) return reject(`social_create_time: ${at.error}`);
+    if ('error' in at) return reject(`social_create_time: ${at.error}`, line);
 
     const agent = parseAgentInfo(get('agent_info'));
-    if ('error' in agent) return reject(agent.error);
+    if ('error' in agent) return reject(agent.error, line);
     const attachments = parseAttachments(get('attachments'));
-    if ('error' in attachments) return reject(attachments.error);
+    if ('error' in attachments) return reject(attachments.error, line);
     const who = this.sender(get, agent.value);
-    if ('error' in who) return reject(who.error);
+    if ('error' in who) return reject(who.error, line);
 
     const pageId = str(get('page_id'));
     const pageName = str(get('page_name'));
