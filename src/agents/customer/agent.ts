@@ -27,7 +27,8 @@ export interface CustomerAgentDeps {
 /** Messenger rejects texts over 2,000 characters. */
 const MAX_TEXT = 2000;
 
-function toDecision(plan: Plan, text: string): AgentDecision {
+/** `templateName`: the template the text came from; none when the LLM wrote it. */
+function toDecision(plan: Plan, text: string, templateName: string | undefined): AgentDecision {
   const body = text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
   if (plan.kind === 'handoff') return { kind: 'handoff', reason: plan.reason, text: body, classification: plan.classification };
   return {
@@ -36,7 +37,7 @@ function toDecision(plan: Plan, text: string): AgentDecision {
     ...(plan.quickReplies ? { quickReplies: plan.quickReplies } : {}),
     classification: plan.classification,
     unsure: plan.unsure,
-    templateName: plan.template,
+    ...(templateName ? { templateName } : {}),
   };
 }
 
@@ -46,9 +47,9 @@ export function createCustomerAgent(deps: CustomerAgentDeps): CustomerAgent {
   const log = logger.child({ component: 'customer-agent' });
   if (deps.config.customerAgentLlm && !llm) log.warn('CUSTOMER_AGENT_LLM is set but OPENAI_API_KEY is not: customer replies come from templates');
 
+  const catalogue = catalogueCache(pool);
   // The default templates are put in the table on first use (missing names only), so a team
   // finds them there to reword on any deployment, demo data or not.
-  const catalogue = catalogueCache(pool);
   let templatesReady: Promise<void> | undefined;
   const ensureTemplates = () =>
     (templatesReady ??= seedTemplates(pool, DEFAULT_TEMPLATES).then(
@@ -85,12 +86,11 @@ export function createCustomerAgent(deps: CustomerAgentDeps): CustomerAgent {
         }
       }
       if (fromTemplate && rendered.fromStored) await countTemplateUse(pool, plan.template);
-      const decision = toDecision(plan, text);
+      const decision = toDecision(plan, text, fromTemplate ? plan.template : undefined);
       log.debug(
         { conversationId: turn.conversationId, intent: plan.classification.intent, kind: plan.kind, template: plan.template, llm: !fromTemplate },
         'customer turn decided',
       );
-      if (!fromTemplate && decision.kind === 'reply') delete decision.templateName;
       return decision;
     },
   };
