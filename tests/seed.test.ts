@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateConversations } from '../src/db/seed/generate.ts';
 import { hasData, seedDemoData, type SeedOptions, type SeedSummary } from '../src/db/seed/load.ts';
 import { ts } from '../src/db/seed/rows.ts';
+import { DEFAULT_TEMPLATES } from '../src/domain/customer/templates.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 
 // The demo dataset on real PostgreSQL: deterministic, internally consistent, and shaped like
@@ -305,10 +306,13 @@ describe('surrounding tables', () => {
   it('has users of every role, templates and error logs', async () => {
     const roles = await rows<{ role: string }>(a, `SELECT DISTINCT role::text AS role FROM users WHERE platform = 'slack' AND external_id ~ '^U0' ORDER BY 1`);
     expect(roles.map((r) => r.role)).toEqual(['admin', 'agent', 'developer', 'lead', 'qa']);
+    // The demo's own templates all use variables; the customer agent's defaults (some plain) come on top.
     const t = await one<Record<string, string>>(a, `
       SELECT count(*) AS n, count(*) FILTER (WHERE cardinality(variables) > 0) AS with_vars,
              count(*) FILTER (WHERE success_count > usage_count) AS impossible, count(DISTINCT message_type) AS types
-        FROM message_templates`);
+        FROM message_templates WHERE name <> ALL($1::text[])`, [DEFAULT_TEMPLATES.map((x) => x.name)]);
+    const defaults = await one<{ n: string }>(a, 'SELECT count(*) AS n FROM message_templates WHERE name = ANY($1::text[])', [DEFAULT_TEMPLATES.map((x) => x.name)]);
+    expect(Number(defaults.n)).toBe(DEFAULT_TEMPLATES.length);
     expect(Number(t.n)).toBeGreaterThan(0);
     expect(t.with_vars).toBe(t.n);
     expect(t.impossible).toBe('0');

