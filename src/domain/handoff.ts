@@ -211,5 +211,5 @@ export function refusalText(result: { status: 'refused' | 'failed'; reason: stri
       ? `Not sent to the customer: Messenger lets a person answer only within 7 days of the customer's last message (HUMAN_AGENT tag), and that has passed — ${result.reason}.`
       : `Not sent to the customer: ${result.reason}.`;
   }
-  return `Not sent: Messenger refused the message${result.code !== undefined ? ` (error ${result.code})` : ''}: ${result.reason}.`;
+  return `Not sent: Messenger did not take the message${result.code !== undefined ? ` (error ${result.code})` : ''}: ${result.reason}. Send it again as a new reply once that is solved.`;
 }
