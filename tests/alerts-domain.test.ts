@@ -90,6 +90,6 @@ describe('alert chart', () => {
     expect(json).toContain('"threshold":10');
     const svg = await renderSvg(spec);
     expect(svg).toContain('CSI drop: csi-drop');
-    expect(svg).toContain('Europe/Berlin');
+    expect(svg).toContain('4 samples to Fri 20 Nov 13:00 · Europe/Berlin');
   });
 });

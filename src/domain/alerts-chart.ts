@@ -23,12 +23,24 @@ function wallAsUtc(at: Date, timeZone: string): string {
   return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:00Z`;
 }
 
+/** "Fri 20 Nov 13:00": the latest sample, in the chart's timezone. */
+function lastLabel(input: AlertChartInput): string {
+  const last = input.points.at(-1)?.at;
+  if (!last) return 'now';
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone: input.timezone, weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .formatToParts(last)
+      .map((x) => [x.type, x.value]),
+  );
+  return `${p.weekday} ${p.day} ${p.month} ${p.hour}:${p.minute}`;
+}
+
 export function alertChart(input: AlertChartInput): ChartSpec {
   const info = METRIC_INFO[input.metric];
   const values = input.points.map((p) => ({ at: wallAsUtc(p.at, input.timezone), value: p.value }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: `${info.label}: ${input.ruleName}`, subtitle: `last ${input.points.length} samples · ${input.timezone}` },
+    title: { text: `${info.label}: ${input.ruleName}`, subtitle: `${input.points.length} samples to ${lastLabel(input)} · ${input.timezone}` },
     width: REPORT_WIDTH,
     height: REPORT_HEIGHT,
     config: THEME,
