@@ -237,6 +237,11 @@ describe('scheduled delivery', () => {
       expect(mail.emails).toHaveLength(1);
       expect(mail.emails[0]).toMatchObject({ to: ['lead@example.com'], subject: 'Monthly support digest · October 2026' });
       expect(mail.requests[0]!.headers['idempotency-key']).toBe(partKey(sub.id, AT, 'email'));
+      // on the wire (Resend's shape): base64 content, content_id for the inline charts
+      const sent = (mail.requests[0]!.body as { attachments?: { filename: string; content: string; content_type: string; content_id?: string }[] }).attachments ?? [];
+      expect(sent.filter((a) => a.content_id).length).toBeGreaterThan(0);
+      expect(sent.at(-1)).toMatchObject({ filename: 'digest.csv', content_type: 'text/csv' });
+      expect(Buffer.from(sent.at(-1)!.content, 'base64').toString('utf8')).toContain('CSI,');
       const log = await db.pool.query(`SELECT channel::text, recipient FROM notification_logs WHERE idempotency_key = $1`, [partKey(sub.id, AT, 'email')]);
       expect(log.rows).toEqual([{ channel: 'email', recipient: 'lead@example.com' }]);
     } finally {

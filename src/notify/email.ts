@@ -5,6 +5,14 @@ import nodemailer from 'nodemailer';
 // Idempotency-Key header so a retried request is sent once) or SMTP (SMTP_URL, nodemailer).
 // Callers retry: a provider throws EmailError on any failure and never retries itself.
 
+export interface EmailAttachment {
+  filename: string;
+  content: Buffer;
+  contentType: string;
+  /** set for inline images: the HTML refers to them as cid:<contentId> */
+  contentId?: string;
+}
+
 export interface EmailMessage {
   to: string[];
   subject: string;
@@ -12,7 +20,16 @@ export interface EmailMessage {
   text: string;
   /** the same key for every attempt at one email; the HTTP API sends it at most once per key */
   idempotencyKey?: string;
+  attachments?: EmailAttachment[];
 }
+
+/** Resend's attachment shape: base64 content; content_id makes an inline (cid:) image. */
+const apiAttachment = (a: EmailAttachment) => ({
+  filename: a.filename,
+  content: a.content.toString('base64'),
+  content_type: a.contentType,
+  ...(a.contentId ? { content_id: a.contentId } : {}),
+});
 
 export interface EmailSent {
   /** the provider's id for the email (Resend's `id`, SMTP's Message-ID) */
@@ -69,7 +86,10 @@ export function httpEmailProvider(opts: HttpEmailOptions): EmailProvider {
             ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}),
             ...(m.idempotencyKey ? { 'idempotency-key': m.idempotencyKey } : {}),
           },
-          body: JSON.stringify({ from: opts.from, to: m.to, subject: m.subject, html: m.html, text: m.text }),
+          body: JSON.stringify({
+            from: opts.from, to: m.to, subject: m.subject, html: m.html, text: m.text,
+            ...(m.attachments?.length ? { attachments: m.attachments.map(apiAttachment) } : {}),
+          }),
           signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
         });
       } catch (err) {
@@ -98,6 +118,9 @@ export function smtpEmailProvider(opts: { smtpUrl: string; from: string }): Emai
           subject: m.subject,
           html: m.html,
           text: m.text,
+          ...(m.attachments?.length
+            ? { attachments: m.attachments.map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType, ...(a.contentId ? { cid: a.contentId } : {}) })) }
+            : {}),
           // Resend's SMTP relay honours this header like the API's Idempotency-Key
           ...(m.idempotencyKey ? { headers: { 'Resend-Idempotency-Key': m.idempotencyKey } } : {}),
         });

@@ -1,16 +1,8 @@
 import type { ComposedDigest } from '../../domain/digest.ts';
-import type { EmailMessage } from '../../notify/email.ts';
+import type { EmailAttachment, EmailMessage } from '../../notify/email.ts';
 
 // The email form of a digest: HTML with the charts inline (cid: references to attachments),
 // a plain-text part, and the headline figures as a CSV attachment.
-
-export interface EmailAttachment {
-  filename: string;
-  content: Buffer;
-  contentType: string;
-  /** set for inline images: the HTML refers to them as cid:<contentId> */
-  contentId?: string;
-}
 
 /** An EmailMessage with attachments (inline chart images and the CSV). */
 export interface DigestEmailMessage extends EmailMessage {
