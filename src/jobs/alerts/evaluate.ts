@@ -9,6 +9,7 @@ import { findRule, listRules, recordEvaluation, recordTransition, undeliveredEve
 import { readMetric } from '../../db/alerts-metrics-repo.ts';
 import { decideAlert, firedText, recoveredText } from '../../domain/alerts.ts';
 import type { Logger } from '../../logger.ts';
+import { countSlackError } from '../../observability/metrics.ts';
 import type { ChannelPacer } from '../digest/deliver.ts';
 import { postEvent } from './post.ts';
 
@@ -88,6 +89,7 @@ export async function evaluateAlerts(deps: AlertDeps, at: Date): Promise<Evaluat
         if ((await postEvent({ pool: deps.pool, slack: deps.slack, logger: deps.logger, timeZone: deps.timeZone, ...(deps.pacer ? { pacer: deps.pacer } : {}) }, e.id)) === 'posted') summary.posted++;
       } catch (err) {
         failures++;
+        countSlackError('alerts', err);
         log.error({ err, event: e.id, rule: e.ruleName }, 'alert could not be posted (retried at the next evaluation)');
       }
     }
