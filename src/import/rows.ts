@@ -40,16 +40,24 @@ export const TABULAR_LABELS: Labels = {
 
 const STRING_KEYS: StringKey[] = ['chatKey', 'mid', 'text', 'sender', 'pageFbId', 'pageName', 'customerPsid', 'customerName'];
 
+/** Readers share one parsed agent_info between the rows that carry the same text: checked and serialised once. */
+const checked = new WeakMap<object, { problem: string | null; json: string }>();
+function checkedJson(v: Record<string, unknown>): { problem: string | null; json: string } {
+  let hit = checked.get(v);
+  if (!hit) checked.set(v, (hit = { problem: valueProblem(v), json: JSON.stringify(v) }));
+  return hit;
+}
+
 export function buildRow(input: RowInput, line: string | number, labels: Labels = TABULAR_LABELS): Parsed {
   for (const key of STRING_KEYS) {
     const v = input[key];
     const problem = v === null ? null : stringProblem(v);
     if (problem) return { error: { line, reason: `${problem} in ${labels[key]}` } };
   }
-  for (const key of ['attachments', 'agentInfo'] as const) {
-    const problem = valueProblem(input[key]);
-    if (problem) return { error: { line, reason: `${problem} in ${labels[key]}` } };
-  }
+  const attachmentsProblem = valueProblem(input.attachments);
+  if (attachmentsProblem) return { error: { line, reason: `${attachmentsProblem} in ${labels.attachments}` } };
+  const agent = input.agentInfo ? checkedJson(input.agentInfo) : null;
+  if (agent?.problem) return { error: { line, reason: `${agent.problem} in ${labels.agentInfo}` } };
   const attachments = input.attachments && input.attachments.length > 0 ? JSON.stringify(input.attachments) : null;
   const row: ImportRow = {
     chatKey: input.chatKey,
@@ -59,7 +67,7 @@ export function buildRow(input: RowInput, line: string | number, labels: Labels 
     text: input.text,
     attachments,
     atMs: input.atMs,
-    agentInfo: input.agentInfo ? JSON.stringify(input.agentInfo) : null,
+    agentInfo: agent ? agent.json : null,
     pageFbId: input.pageFbId,
     pageName: input.pageName,
     customerPsid: input.customerPsid,

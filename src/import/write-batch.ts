@@ -82,13 +82,15 @@ async function copyIn(client: pg.ClientBase, target: string, text: string): Prom
  * row by row (each check locks its conversation row again). When the role may, a batch skips
  * the per-row triggers (session_replication_role = replica, for this transaction only) and
  * does their job once, set-based: it takes the same KEY SHARE locks on the batch's
- * conversations and fails if any is gone. Only when messages has no triggers of its own,
+ * conversations known from earlier batches and fails if any is gone (the others were just
+ * upserted, which locks them). Only when messages has no triggers of its own,
  * which replica mode would silence too.
  */
 export const mayBypassRowTriggers = (client: pg.ClientBase) => mayDisableRowTriggers(client, ['messages']);
 
 async function checkConversationsLocked(client: pg.ClientBase, ids: number[]): Promise<void> {
   await client.query('SET LOCAL session_replication_role = replica');
+  if (ids.length === 0) return;
   const res = await client.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM (SELECT 1 FROM conversations WHERE id = ANY($1::int[]) FOR KEY SHARE) x`,
     [ids],
@@ -129,10 +131,14 @@ async function inTransaction(
     const id = chatIds.get(r.chatKey);
     if (id !== undefined) ids.set(r.chatKey, id);
   }
+  // The chats upserted below are locked by the upsert itself (ON CONFLICT DO UPDATE locks the
+  // row even when its WHERE leaves it unchanged); only those known from earlier batches need
+  // the foreign key's check.
+  const known = [...new Set(ids.values())];
   await client.query('BEGIN');
   try {
     await ensureChats(client, rows, ids);
-    if (bypassRowTriggers) await checkConversationsLocked(client, [...new Set(ids.values())]);
+    if (bypassRowTriggers) await checkConversationsLocked(client, known);
     await write(ids);
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});

@@ -40,6 +40,8 @@ function textOf(v: unknown): string | null {
 
 type Json<T> = { value: T } | { error: string };
 
+const MAX_CACHED_AGENTS = 1_000;
+
 function parseAgentInfo(v: unknown): Json<Record<string, unknown> | null> {
   if (isObject(v)) return { value: v };
   const s = str(v);
@@ -79,6 +81,7 @@ const saysBot = (info: Record<string, unknown> | null): boolean =>
 export class TabularConverter {
   private readonly time: TimeParser;
   private readonly defaultPage: { fbPageId: string; name: string };
+  private readonly agents = new Map<string, Json<Record<string, unknown> | null>>();
 
   constructor(ctx: ReaderContext) {
     this.time = new TimeParser(ctx.timezone);
@@ -94,7 +97,7 @@ export class TabularConverter {
     const at = this.time.parse(rawTime);
     if ('error' in at) return reject(`social_create_time: ${at.error}`, line);
 
-    const agent = parseAgentInfo(get('agent_info'));
+    const agent = this.agentInfo(get('agent_info'));
     if ('error' in agent) return reject(agent.error, line);
     const attachments = parseAttachments(get('attachments'));
     if ('error' in attachments) return reject(attachments.error, line);
@@ -126,6 +129,20 @@ export class TabularConverter {
       },
       line,
     );
+  }
+
+  /**
+   * A file names the same few agents on most of its rows: each distinct text is parsed once.
+   * The parsed object is shared by those rows, which only read it.
+   */
+  private agentInfo(v: unknown): Json<Record<string, unknown> | null> {
+    if (typeof v !== 'string') return parseAgentInfo(v);
+    let hit = this.agents.get(v);
+    if (hit === undefined) {
+      hit = parseAgentInfo(v);
+      if (this.agents.size < MAX_CACHED_AGENTS) this.agents.set(v, hit);
+    }
+    return hit;
   }
 
   /** Direction and sender kind, from whichever of direction / sender_type the record has; they must agree. */
