@@ -1,3 +1,4 @@
+import { ChatOpenAI } from '@langchain/openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCustomerAgent } from '../src/agents/customer/agent.ts';
 import { unsupportedFacts } from '../src/agents/customer/guard.ts';
@@ -130,6 +131,17 @@ describe('LLM classification', () => {
     expect(d.classification.intent).toBe('price_inquiry');
     expect(d.text).toMatch(/^The Breeze Sandal costs \$39\.00\./);
     expect(d.templateName).toBe('price_known');
+  });
+
+  it('a hung LLM: the customer gets the rules and the template answer once the client gives up', async () => {
+    const chatModel = new ChatOpenAI({ apiKey: 'sk-test', model: 'gpt-4o-mini', timeout: 300, maxRetries: 0, configuration: { baseURL: fake.baseUrl } });
+    const quick = createCustomerAgent({ pool: db.pool, config: loadConfig({ CUSTOMER_AGENT_LLM: 'true' }), logger: createLogger('silent'), chatModel });
+    fake.setFallback(reply.hang());
+    const started = performance.now();
+    const d = replyOf(await quick.respond(turn('price of the breeze sandal?')));
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(d.text).toMatch(/^The Breeze Sandal costs \$39\.00\./);
+    expect(fake.requests).toHaveLength(2); // classification, then the reply: each timed out
   });
 
   it('asking for a person needs no LLM: handed off straight away', async () => {
