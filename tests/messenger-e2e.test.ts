@@ -1,0 +1,106 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCustomerAgent } from '../src/agents/customer/agent.ts';
+import { build } from '../src/app.ts';
+import { startMessenger, type MessengerService } from '../src/bots/messenger/index.ts';
+import { signatureOf } from '../src/bots/messenger/signature.ts';
+import { loadConfig } from '../src/config.ts';
+import { seedCatalogue } from '../src/db/seed/catalogue.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
+import { startFakeGraph, type FakeGraph } from './helpers/fake-graph.ts';
+import { capturingLogger, eventually } from './helpers/slack-harness.ts';
+
+// Acceptance with the real customer agent (offline templates, the demo catalogue): Meta-shaped
+// signed posts → replies on the fake Graph API with the right recipient, messaging_type and
+// text; the catalogue's price for a known product, no invented price for an unknown one.
+
+const SECRET = 'e2e-app-secret';
+const PAGE = '5090000000001';
+const TOKEN = 'EAAG-e2e';
+
+let db: TestDatabase;
+let graph: FakeGraph;
+let app: FastifyInstance;
+let messenger: MessengerService;
+let n = 0;
+const psid = () => `PSIDE2E${++n}`;
+const mid = () => `m_e2e_${Date.now()}_${++n}`;
+const q = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => (await db.pool.query(sql, params)).rows as T[];
+const sendsTo = (user: string) => graph.messages().filter((c) => (c.body.recipient as { id: string }).id === user);
+
+async function post(messaging: unknown[]) {
+  const raw = JSON.stringify({ object: 'page', entry: [{ id: PAGE, time: Date.now(), messaging }] });
+  const res = await app.inject({ method: 'POST', url: '/webhooks/messenger', payload: raw, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signatureOf(SECRET, raw) } });
+  expect(res.statusCode).toBe(200);
+}
+const text = (user: string, t: string) => ({ sender: { id: user }, recipient: { id: PAGE }, timestamp: Date.now(), message: { mid: mid(), text: t } });
+
+beforeAll(async () => {
+  db = await createTestDatabase('messenger_e2e');
+  await seedCatalogue(db.pool);
+  await db.pool.query(`UPDATE products SET price = 49.90, currency = 'EUR' WHERE name = 'Boom Mini Speaker'`);
+  graph = await startFakeGraph({ tokens: [TOKEN] });
+  const config = loadConfig({ MESSENGER_APP_SECRET: SECRET, MESSENGER_VERIFY_TOKEN: 'v', MESSENGER_API_URL: graph.apiUrl, MESSENGER_PAGE_TOKENS: `${PAGE}:${TOKEN}` });
+  const { logger } = capturingLogger('warn');
+  const agent = createCustomerAgent({ pool: db.pool, config, logger });
+  messenger = await startMessenger({ config, pool: db.pool, databaseUrl: db.url, logger, agent });
+  app = await build({ prisma: db.prisma, logger, pool: db.pool, plugins: [messenger.plugin] });
+});
+afterAll(async () => {
+  await messenger?.stop();
+  await app?.close();
+  await graph?.close();
+  await db?.drop();
+});
+
+describe('Messenger with the real customer agent', () => {
+  it('a price question for a catalogue product: the catalogue\'s price, as a RESPONSE to that customer', async () => {
+    const user = psid();
+    await post([text(user, 'How much is the Boom Mini Speaker?')]);
+    const [sent] = await eventually(async () => sendsTo(user).length > 0 && sendsTo(user));
+    expect(sent!.body).toMatchObject({ recipient: { id: user }, messaging_type: 'RESPONSE' });
+    expect(sent!.body.tag).toBeUndefined();
+    expect((sent!.body.message as { text: string }).text).toContain('€49.90');
+    const [m] = await eventually(async () => {
+      const r = await q<{ classification: string | null; processing_time_ms: number | null }>(
+        `SELECT classification, processing_time_ms FROM messages WHERE sender_kind = 'customer' AND text = 'How much is the Boom Mini Speaker?'`);
+      return r[0]?.classification ? r : false;
+    });
+    expect(m).toMatchObject({ classification: 'price_inquiry' });
+    expect(m!.processing_time_ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it('an unknown product: no invented price, an offer of a human (quick reply)', async () => {
+    const user = psid();
+    await post([text(user, 'How much is the Zephyr Hoverboard 3000 Pro?')]);
+    const [sent] = await eventually(async () => sendsTo(user).length > 0 && sendsTo(user));
+    const message = sent!.body.message as { text: string; quick_replies?: { title: string; payload: string }[] };
+    expect(message.text).not.toMatch(/\d/);
+    expect(message.quick_replies).toContainEqual({ content_type: 'text', title: 'Talk to a person', payload: 'SP_HUMAN' });
+    // the customer taps it: the quick reply is answered (handed off), once
+    await post([{ sender: { id: user }, recipient: { id: PAGE }, timestamp: Date.now(), message: { mid: mid(), text: 'Talk to a person', quick_reply: { payload: 'SP_HUMAN' } } }]);
+    await eventually(async () => sendsTo(user).length === 2);
+    const [conv] = await eventually(async () => {
+      const r = await q<{ handoff_state: string }>(`SELECT handoff_state::text FROM conversations WHERE fb_chat_id = $1`, [`${PAGE}:${user}`]);
+      return r[0]?.handoff_state === 'waiting' && r;
+    });
+    expect(conv).toEqual({ handoff_state: 'waiting' });
+  });
+
+  it('a batch (postback, attachment, echo of another tool): each customer event answered once, the echo never', async () => {
+    const [a, b] = [psid(), psid()];
+    const t = Date.now();
+    await post([
+      { sender: { id: a }, recipient: { id: PAGE }, timestamp: t, postback: { title: 'Get Started', payload: 'GET_STARTED', mid: mid() } },
+      { sender: { id: b }, recipient: { id: PAGE }, timestamp: t + 1, message: { mid: mid(), attachments: [{ type: 'image', payload: { url: 'https://scontent.example/p.jpg' } }] } },
+      { sender: { id: PAGE }, recipient: { id: a }, timestamp: t + 2, message: { is_echo: true, app_id: 263902037430900, mid: mid(), text: 'Welcome! (sent from Business Suite)' } },
+    ]);
+    await eventually(async () => sendsTo(a).length === 1 && sendsTo(b).length === 1);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sendsTo(a)).toHaveLength(1);
+    expect(sendsTo(a)[0]!.body).toMatchObject({ messaging_type: 'RESPONSE', recipient: { id: a } });
+    expect((sendsTo(a)[0]!.body.message as { text: string }).text.length).toBeGreaterThan(0);
+    const kinds = await q<{ sender_kind: string }>(`SELECT m.sender_kind::text FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.fb_chat_id = $1 ORDER BY m.social_create_time, m.id`, [`${PAGE}:${a}`]);
+    expect(kinds.map((k) => k.sender_kind)).toEqual(['customer', 'human_agent', 'bot']);
+  });
+});
