@@ -21,8 +21,10 @@ const TZ = 'Europe/Berlin';
 const ALERTS = 'C0ALERTS';
 const ADMIN = 'U0ADMIN1';
 const QA = 'U0QAUSER';
-const T0 = new Date('2026-11-20T11:00:00Z');
-const TODAY = '2026-11-20';
+// The simulated day is yesterday (UTC), so `/alert mute`, which counts from the real clock of
+// the Slack handlers, covers the simulated hours whatever the date the tests run on.
+const TODAY = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+const T0 = new Date(`${TODAY}T11:00:00Z`);
 
 let db: TestDatabase;
 let fake: FakeSlack;
