@@ -260,8 +260,13 @@ describe('POST /webhooks/messenger', () => {
   it('fills the customer\'s name once from the user profile API', async () => {
     expect((await post(body([entry([textEvent('PSIDPROFILE', 'hello')])]))).statusCode).toBe(200);
     await eventually(async () => sendsTo('PSIDPROFILE').length === 1);
-    const [c] = await q<{ name: string }>(`SELECT name FROM customers WHERE psid = 'PSIDPROFILE'`);
+    // set in the worker's transaction, which commits just after the reply went out
+    const [c] = await eventually(async () => {
+      const r = await q<{ name: string | null }>(`SELECT name FROM customers WHERE psid = 'PSIDPROFILE'`);
+      return r[0]?.name ? r : false;
+    });
     expect(c!.name).toBe('Ada Lovelace');
+    expect(graph.calls.filter((call) => call.path.endsWith('/PSIDPROFILE'))).toHaveLength(1);
     expect(agent.turns.find((t) => t.psid === 'PSIDPROFILE')?.customerName).toBe('Ada Lovelace');
   });
 });

@@ -3,7 +3,7 @@ import type { MessengerSender, CustomerAgent, HandoffDesk, CustomerTurn } from '
 import { insertErrorLog } from '../../db/errors-repo.ts';
 import { EVENTS_CHANNEL } from '../../db/messenger-repo.ts';
 import {
-  claimNext, markWaiting, recordAttempt, recordClassification, setUnsureStreak, settleEvent, turnContext, type InboxEvent,
+  claimNext, markWaiting, recordAttempt, recordClassification, setUnsureStreak, settleEvent, turnContext, type InboxEvent, type TurnContext,
 } from '../../db/messenger-inbox-repo.ts';
 import { setCustomerName } from '../../db/messenger-sends-repo.ts';
 import { rebuildSessions } from '../../db/sessions-repo.ts';
@@ -89,57 +89,7 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
       return 'done';
     }
 
-    const started = performance.now();
-    const base = { pageId: ev.pageId, psid: ev.psid, conversationId: ev.conversationId };
-    await deps.sender.send({ ...base, key: `typing:${ev.key}`, sender: 'bot', senderAction: 'typing_on' });
-    let customerName = ctx.customerName ?? undefined;
-    if (!customerName && deps.lookupName && !named.has(`${ev.pageId}:${ev.psid}`)) {
-      named.add(`${ev.pageId}:${ev.psid}`);
-      customerName = await deps.lookupName(ev.pageId, ev.psid);
-      if (customerName) await setCustomerName(client, ev.pageId, ev.psid, customerName);
-    }
-    const payload = payloadOf(ev);
-    const turn: CustomerTurn = {
-      ...base,
-      text,
-      ...(payload !== undefined ? { payload } : {}),
-      attachments: attachmentsOf(ev),
-      isFirstMessage: ctx.isFirstMessage,
-      unsureStreak: ctx.unsureStreak,
-      ...(customerName ? { customerName } : {}),
-      history: ctx.history,
-    };
-    const decision = await deps.agent.respond(turn);
-    const sent = await deps.sender.send({
-      ...base,
-      key: `reply:${ev.key}`,
-      sender: 'bot',
-      text: decision.text,
-      ...(decision.kind === 'reply' && decision.quickReplies?.length ? { quickReplies: decision.quickReplies } : {}),
-    });
-    if (sent.status === 'refused' || sent.status === 'failed') log.warn({ eventKey: ev.key, sent }, 'messenger: bot reply not delivered');
-    if (ev.messageId !== null) {
-      await recordClassification(client, ev.messageId, {
-        intent: decision.classification.intent,
-        confidence: decision.classification.confidence,
-        processingMs: performance.now() - started,
-      });
-    }
-    if (decision.kind === 'reply') {
-      await setUnsureStreak(client, ev.conversationId, decision.unsure ? ctx.unsureStreak + 1 : 0);
-    } else {
-      await markWaiting(client, ev.conversationId, decision.reason, now());
-      if (deps.desk) {
-        await deps.desk.open(ev.conversationId, decision.reason);
-      } else {
-        await insertErrorLog(client, {
-          source: 'messenger',
-          message: 'handoff requested but HANDOFF_CHANNEL/Slack not configured: the conversation waits for a human in SupportPulse',
-          context: { conversationId: ev.conversationId, reason: decision.reason, eventKey: ev.key },
-        });
-      }
-    }
-    await rebuildSessions(client, [ev.conversationId], now());
+    await answer(deps, client, ev, ctx, text, named, now);
     return 'done';
   }
 
@@ -209,6 +159,70 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
       await listener.stop();
     },
   };
+}
+
+/** The bot's turn: typing, the agent's decision, the reply, what it learnt, a handoff. */
+async function answer(
+  deps: ReplyWorkerDeps,
+  client: pg.ClientBase,
+  ev: InboxEvent,
+  ctx: TurnContext,
+  text: string,
+  named: Set<string>,
+  now: () => Date,
+): Promise<void> {
+  const log = deps.logger.child({ component: 'messenger-worker' });
+  const started = performance.now();
+  const base = { pageId: ev.pageId, psid: ev.psid, conversationId: ev.conversationId };
+  await deps.sender.send({ ...base, key: `typing:${ev.key}`, sender: 'bot', senderAction: 'typing_on' });
+  let customerName = ctx.customerName ?? undefined;
+  if (!customerName && deps.lookupName && !named.has(`${ev.pageId}:${ev.psid}`)) {
+    named.add(`${ev.pageId}:${ev.psid}`);
+    customerName = await deps.lookupName(ev.pageId, ev.psid);
+    if (customerName) await setCustomerName(client, ev.pageId, ev.psid, customerName);
+  }
+  const payload = payloadOf(ev);
+  const turn: CustomerTurn = {
+    ...base,
+    text,
+    ...(payload !== undefined ? { payload } : {}),
+    attachments: attachmentsOf(ev),
+    isFirstMessage: ctx.isFirstMessage,
+    unsureStreak: ctx.unsureStreak,
+    ...(customerName ? { customerName } : {}),
+    history: ctx.history,
+  };
+  const decision = await deps.agent.respond(turn);
+  const sent = await deps.sender.send({
+    ...base,
+    key: `reply:${ev.key}`,
+    sender: 'bot',
+    text: decision.text,
+    ...(decision.kind === 'reply' && decision.quickReplies?.length ? { quickReplies: decision.quickReplies } : {}),
+  });
+  if (sent.status === 'refused' || sent.status === 'failed') log.warn({ eventKey: ev.key, sent }, 'messenger: bot reply not delivered');
+  if (ev.messageId !== null) {
+    await recordClassification(client, ev.messageId, {
+      intent: decision.classification.intent,
+      confidence: decision.classification.confidence,
+      processingMs: performance.now() - started,
+    });
+  }
+  if (decision.kind === 'reply') {
+    await setUnsureStreak(client, ev.conversationId, decision.unsure ? ctx.unsureStreak + 1 : 0);
+  } else {
+    await markWaiting(client, ev.conversationId, decision.reason, now());
+    if (deps.desk) {
+      await deps.desk.open(ev.conversationId, decision.reason);
+    } else {
+      await insertErrorLog(client, {
+        source: 'messenger',
+        message: 'handoff requested but HANDOFF_CHANNEL/Slack not configured: the conversation waits for a human in SupportPulse',
+        context: { conversationId: ev.conversationId, reason: decision.reason, eventKey: ev.key },
+      });
+    }
+  }
+  await rebuildSessions(client, [ev.conversationId], now());
 }
 
 /** LISTEN on its own connection, reconnected after a failure; polling covers the gaps. */
