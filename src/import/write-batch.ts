@@ -62,6 +62,7 @@ const INSERT_MESSAGES = `
 WITH ins AS (
   INSERT INTO messages (${MESSAGE_COLUMNS})
   SELECT conversation_id, mid, direction, sender_kind, text, attachments, at, agent_info FROM pulse_import_messages
+  ORDER BY mid -- the key order of the other writers: no deadlock over a duplicate
   ON CONFLICT (mid) DO NOTHING
   RETURNING conversation_id
 )
@@ -114,7 +115,10 @@ export async function writeBatch(
   try {
     await inTransaction(client, rows, chatIds, bypassRowTriggers, (ids) => copyNewMessages(client, rows, ids, stats));
   } catch (err) {
-    if ((err as { code?: string }).code !== '23505') throw err; // unique_violation: a concurrent writer
+    // unique_violation: a message is stored already; deadlock_detected: two writers COPYing
+    // the same duplicate messages in opposite orders. Either way, again in key order.
+    const code = (err as { code?: string }).code;
+    if (code !== '23505' && code !== '40P01') throw err;
     await inTransaction(client, rows, chatIds, bypassRowTriggers, (ids) => insertViaStaging(client, rows, ids, stats));
   }
 }
