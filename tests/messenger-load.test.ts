@@ -68,8 +68,10 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await messenger?.stop();
-  await app?.close();
+  // never leave this file's PostgreSQL running, even when stopping the worker hangs
+  const bounded = (p: Promise<unknown> | undefined) => Promise.race([p, new Promise((r) => setTimeout(r, 15_000))]).catch(() => {});
+  await bounded(messenger?.stop());
+  await bounded(app?.close());
   await prisma?.$disconnect();
   await pool?.end();
   await graph?.close();
