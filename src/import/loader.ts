@@ -44,10 +44,12 @@ export async function loadRows(
   const it = rows[Symbol.asyncIterator]();
   let exhausted = false;
 
+  // Rows of a chat cut off at the end of a batch, to start the next one.
+  let carry: ImportRow[] = [];
   const nextBatch = async (): Promise<ImportRow[] | undefined> => {
-    if (exhausted) return undefined;
-    const batch: ImportRow[] = [];
-    for (let read = 0; batch.length < BATCH_ROWS; ) {
+    const batch = carry;
+    carry = [];
+    for (let read = 0; batch.length < BATCH_ROWS && !exhausted; ) {
       // Parsing a buffered file never waits on I/O; without a pause now and then the
       // replies to the batches being written would sit unread until this one is built.
       if (read >= 64) {
@@ -68,6 +70,15 @@ export async function loadRows(
           if (stats.errors.length < MAX_REPORTED_ERRORS) stats.errors.push(p.error);
         }
       }
+    }
+    // A chat split over two batches makes the second writer wait for the first one's COMMIT
+    // (it upserts the same conversation): exports usually list a chat's messages together, so
+    // the batch ends where its last chat starts, unless that would halve it (interleaved chats).
+    if (!exhausted && batch.length > 0) {
+      const last = batch[batch.length - 1]!.chatKey;
+      let cut = batch.length - 1;
+      while (cut > 0 && batch[cut - 1]!.chatKey === last) cut--;
+      if (cut >= BATCH_ROWS / 2) carry = batch.splice(cut);
     }
     return batch.length > 0 ? batch : undefined;
   };
