@@ -136,14 +136,15 @@ export async function main(config: Config): Promise<void> {
     // The assistant opened on an empty database: let it learn the demo pages' and agents' names.
     if (seeded) await assistant.refreshVocabulary();
     await analyse(pipeline, seeded, readiness, logger);
+    readiness.ready = true;
+    readiness.phase = 'ready';
+    logger.info(`ready on http://${config.host}:${config.port}`);
+    // After ready: the scheduler's start runs missed ticks (catch-up), which may take a while.
     scheduler = await startSchedules({ config, pool, databaseUrl: db.url, logger, slackClient, email });
   } catch (err) {
     if (!stopping) await shutdown();
     throw err;
   }
-  readiness.ready = true;
-  readiness.phase = 'ready';
-  logger.info(`ready on http://${config.host}:${config.port}`);
 }
 
 /** One Slack Web API client for everything posted outside Bolt's listeners (QA notifications, handoff threads, digests, alerts). */
