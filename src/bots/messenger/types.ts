@@ -2,28 +2,9 @@
 // (src/bots/messenger/*, src/jobs/messenger/*), the customer agent (src/agents/customer/*,
 // rules in src/domain/customer/*) and the human handoff desk in Slack (src/bots/slack/handoff*).
 
-export type CustomerIntent =
-  | 'price_inquiry'
-  | 'availability_check'
-  | 'shipping'
-  | 'returns'
-  | 'complaint'
-  | 'human_request'
-  | 'general_inquiry'
-  | 'first_contact';
-
-export interface Classification {
-  intent: CustomerIntent;
-  /** 0–1 */
-  confidence: number;
-  /** −1 (very negative) … +1 (very positive) */
-  sentiment: number;
-}
-
-export interface QuickReply {
-  title: string;
-  payload: string;
-}
+// The customer rules' own shapes (src/domain may not import adapter code, so they live there).
+import type { Classification, HandoffReason, QuickReply } from '../../domain/customer/types.ts';
+export type { Classification, CustomerIntent, HandoffReason, QuickReply } from '../../domain/customer/types.ts';
 
 /** One customer message (or postback / quick reply) the bot must react to. */
 export interface CustomerTurn {
@@ -45,8 +26,6 @@ export interface CustomerTurn {
   /** recent history, oldest first, for the LLM and for summaries */
   history: { from: 'customer' | 'bot' | 'human'; text: string; at: Date }[];
 }
-
-export type HandoffReason = 'human_request' | 'angry' | 'unsure_twice' | 'cannot_answer';
 
 export type AgentDecision =
   | {

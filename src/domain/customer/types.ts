@@ -1,6 +1,5 @@
-// The shapes the customer rules work on. They mirror the Messenger contracts in
-// src/bots/messenger/types.ts (which src/domain may not import: it is adapter code); TypeScript's
-// structural typing keeps the two interchangeable, and the agent passes one for the other.
+// The shapes the customer rules work on. src/bots/messenger/types.ts (the Messenger contracts)
+// re-exports them: src/domain may not import adapter code, so they are defined here.
 
 export type CustomerIntent =
   | 'price_inquiry'
