@@ -8,16 +8,8 @@ import type { CatalogueProduct, FaqItem } from '../domain/customer/catalogue.ts'
 
 type Db = pg.Pool | pg.ClientBase;
 
-export interface ProductInput {
-  sku: string;
-  name: string;
-  aliases: string[];
-  /** decimal text with at most two decimals, e.g. "49.90" */
-  price: string;
-  currency: string;
-  stock: number | null;
-  url: string | null;
-}
+/** A product to upsert: the catalogue's own shape (price as decimal text, e.g. "49.90"). */
+export type ProductInput = CatalogueProduct;
 
 export interface FaqInput {
   question: string;

@@ -50,7 +50,8 @@ export function boltLogger(logger: Logger): BoltLogger {
 export const stripMention = (text: string, botUserId: string | undefined): string =>
   (botUserId ? text.split(`<@${botUserId}>`).join(' ') : text.replace(/^\s*<@[A-Z0-9]+>/, '')).replace(/\s+/g, ' ').trim();
 
-interface MessageLike {
+/** The fields of a Slack message event the listeners read. */
+export interface MessageLike {
   subtype?: string;
   bot_id?: string;
   edited?: unknown;

@@ -10,6 +10,7 @@ import { rebuildSessions } from '../../db/sessions-repo.ts';
 import { mayAct, mayHandleHandoffs, refusalText, threadReply, type HandoffAction } from '../../domain/handoff.ts';
 import type { MessengerSender, SendResult } from '../messenger/types.ts';
 import type { SlackDeps } from './deps.ts';
+import type { MessageLike } from './app.ts';
 import { escapeSlackText } from './format.ts';
 import { HANDOFF_ACTION, NEEDS_ROLE, conversationOfBlockId, mention } from './handoff-blocks.ts';
 import { registerCanned } from './handoff-canned.ts';
@@ -21,16 +22,7 @@ export interface HandoffSlackOptions {
   sender: MessengerSender;
 }
 
-interface ThreadMessage {
-  subtype?: string;
-  bot_id?: string;
-  edited?: unknown;
-  user?: string;
-  text?: string;
-  ts: string;
-  thread_ts?: string;
-  channel: string;
-}
+type ThreadMessage = MessageLike;
 
 /** The work behind the listeners, shared with /canned. */
 export function handoffWork(deps: SlackDeps, opts: HandoffSlackOptions) {

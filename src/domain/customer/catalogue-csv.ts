@@ -1,3 +1,4 @@
+import type { CatalogueProduct } from './catalogue.ts';
 // Rows of a catalogue or FAQ CSV file → validated records, with every bad row reported by its
 // line number and reason (the good rows are still imported). Pure: the CSV reader hands over
 // the records; src/cli/catalogue-command.ts reads the file and writes the rows.
@@ -13,15 +14,8 @@ export interface RowError {
   reason: string;
 }
 
-export interface ProductRowOut {
+export interface ProductRowOut extends CatalogueProduct {
   line: number;
-  sku: string;
-  name: string;
-  aliases: string[];
-  price: string;
-  currency: string;
-  stock: number | null;
-  url: string | null;
 }
 
 export interface FaqRowOut {
