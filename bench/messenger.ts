@@ -7,16 +7,20 @@ import { loadConfig } from '../src/config.ts';
 import { createPrisma } from '../src/db/client.ts';
 import { createPool } from '../src/db/pool.ts';
 import { createLogger } from '../src/logger.ts';
-import { deliverWebhooks, startFakeGraph, type DeliveryResult } from '../tests/helpers/fake-graph.ts';
+import { startFakeGraph } from '../tests/helpers/fake-graph.ts';
+import { startWebhookLoad, type DeliveryResult } from '../tests/helpers/webhook-load.ts';
 import { intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts';
 
 // Messenger's webhook under load: signed message deliveries POSTed to /webhooks/messenger of
 // the service's own HTTP app (build() + the Messenger plugin, the server's pool of 5, the
-// reply worker answering on the fake Graph API meanwhile), from a worker thread, open loop at a
-// fixed rate. Figures: ack latency p50/p99 (target p99 < 50 ms), non-200 acks (must be 0).
-// Baseline, same run, same server: a bare Fastify POST route that answers at once, measured
-// closed loop for throughput next to the webhook's own closed-loop throughput, and the ratio.
-//   npm run bench -- messenger [--events N] [--rate R] [--customers C] [--throughput-requests T] [--concurrency K]
+// materializer's thread turning the inbox into message rows and the reply worker answering on
+// the fake Graph API meanwhile), from a load generator thread on keep-alive sockets, open loop
+// at a fixed rate, after one second of warm-up at that rate. Figures: ack latency p50/p99
+// (target p99 < 50 ms), non-200 acks (must be 0). Baseline, same run, same server: a bare
+// Fastify POST route that answers at once, measured closed loop for throughput next to the
+// webhook's own closed-loop throughput, and the ratio.
+//   npm run bench -- messenger [--events N] [--rate R] [--customers C] [--throughput-requests T]
+//                              [--concurrency K] [--reply-workers W (0: none)] [--trace]
 
 const log = (msg: string) => process.stderr.write(`[bench:messenger] ${msg}\n`);
 const SECRET = 'bench-app-secret';
@@ -43,6 +47,9 @@ export async function run(args: string[]): Promise<void> {
   const customers = intArg(args, '--customers', 500);
   const throughputRequests = intArg(args, '--throughput-requests', 3000);
   const concurrency = intArg(args, '--concurrency', 32);
+  // 0 is allowed: the webhook and the materializer alone
+  const replyWorkers = args.includes('--reply-workers') ? Number(args[args.indexOf('--reply-workers') + 1]) : 2;
+  if (!Number.isInteger(replyWorkers) || replyWorkers < 0) throw new Error('--reply-workers expects an integer ≥ 0');
 
   await withThrowawayPostgres(log, async (url) => {
     const graph = await startFakeGraph({ tokens: [TOKEN] });
@@ -50,7 +57,7 @@ export async function run(args: string[]): Promise<void> {
     const logger = createLogger('warn', process.stderr);
     const prisma = createPrisma(url);
     const pool = createPool(url, 5); // the server's pool size
-    const messenger = await startMessenger({ config, pool, databaseUrl: url, logger, agent, ratePerPage: 100_000 });
+    const messenger = await startMessenger({ config, pool, databaseUrl: url, logger, agent, ratePerPage: 100_000, concurrency: replyWorkers });
     const bare = async (f: import('fastify').FastifyInstance) => {
       f.post('/bench/bare', async (_req, reply) => reply.code(200).type('text/plain').send('EVENT_RECEIVED'));
     };
@@ -67,18 +74,28 @@ export async function run(args: string[]): Promise<void> {
       });
       return { body, signature: signatureOf(SECRET, body) };
     };
+    const load = await startWebhookLoad({ url: base });
     try {
-      // warm-up: connections, JIT, first pages/customers
-      await deliverWebhooks({ url: `${base}/webhooks/messenger`, requests: Array.from({ length: 200 }, delivery), rate: 200 });
+      // warm-up: connections, JIT, the materializer's thread, first pages/customers; one second
+      // at the measured rate, then until the inbox backlog became message rows
+      log(`warm-up: ${rate} deliveries at ${rate}/s`);
+      await load.run({ path: '/webhooks/messenger', requests: Array.from({ length: rate }, delivery), rate });
+      for (const until = Date.now() + 60_000; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
+        const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM messenger_events WHERE state = 'pending' AND conversation_id IS NULL`);
+        if (rows[0]!.n === 0) break;
+      }
 
       log(`${events} signed message deliveries at ${rate}/s (${customers} customers), reply worker running`);
-      const measured = await deliverWebhooks({ url: `${base}/webhooks/messenger`, requests: Array.from({ length: events }, delivery), rate, maxAttempts: 1 });
+      const measured = await load.run({ path: '/webhooks/messenger', requests: Array.from({ length: events }, delivery), rate, maxAttempts: 1 });
       const ack = measured.results.map((r: DeliveryResult) => r.firstMs);
+      if (args.includes('--trace')) {
+        for (let w = 0; w < events; w += rate / 4) log(`t=${(w / rate).toFixed(2)}s p50 ${round(quantile(ack.slice(w, w + rate / 4), 0.5))} ms, max ${round(quantile(ack.slice(w, w + rate / 4), 1))} ms`);
+      }
       const non200 = measured.results.filter((r) => r.firstStatus !== 200).length;
 
       log(`throughput, closed loop (${concurrency} in flight): ${throughputRequests} webhook deliveries, then ${throughputRequests} bare POSTs`);
-      const hook = await deliverWebhooks({ url: `${base}/webhooks/messenger`, requests: Array.from({ length: throughputRequests }, delivery), rate: 0, concurrency, maxAttempts: 1 });
-      const bareRun = await deliverWebhooks({ url: `${base}/bench/bare`, requests: Array.from({ length: throughputRequests }, delivery), rate: 0, concurrency, maxAttempts: 1 });
+      const hook = await load.run({ path: '/webhooks/messenger', requests: Array.from({ length: throughputRequests }, delivery), rate: 0, concurrency, maxAttempts: 1 });
+      const bareRun = await load.run({ path: '/bench/bare', requests: Array.from({ length: throughputRequests }, delivery), rate: 0, concurrency, maxAttempts: 1 });
       const hookRps = throughputRequests / hook.doneS;
       const bareRps = throughputRequests / bareRun.doneS;
 
@@ -103,11 +120,13 @@ export async function run(args: string[]): Promise<void> {
           baseline: `bare Fastify POST route, same server, closed loop, ${concurrency} in flight`,
           baseline_throughput_per_s: round(bareRps),
           ratio_throughput: round(hookRps / bareRps),
+          reply_workers: replyWorkers,
           replies_sent: graph.messages().length,
           peakRssMb: peakRssMb(),
         }),
       );
     } finally {
+      await load.close();
       await app.close();
       await messenger.stop();
       await graph.close();

@@ -1,12 +1,12 @@
 import type { MessengerEvent } from '../domain/messenger/events.ts';
 import type { MessengerStore, StoreResult } from './messenger-repo.ts';
 
-// Group commit for the webhook: deliveries that arrive while a transaction is running wait
-// for it and are then stored together in the next one. Each delivery is still answered only
-// after the transaction holding its events committed, but one commit (one WAL flush, one set
-// of statements) serves many deliveries: at 1,000 deliveries/s the per-request cost of a
-// transaction would otherwise be the bottleneck. No artificial delay: a lone delivery is
-// stored at once. A failed transaction fails every delivery in it (503: Meta resends).
+// Group commit for the webhook: deliveries that arrive while the inbox inserts in flight run
+// wait for one to finish and are then stored together in the next. Each delivery is still
+// answered only after the statement holding its events committed, but one commit (one WAL
+// flush, one round trip) serves many deliveries: at 1,000 deliveries/s a statement per request
+// would be the bottleneck. No artificial delay: a lone delivery is stored at once. A failed
+// statement fails every delivery in it (503: Meta resends).
 
 interface Waiting {
   events: MessengerEvent[];
@@ -21,16 +21,15 @@ export class GroupCommitStore {
   constructor(
     private readonly store: MessengerStore,
     /**
-     * transactions at once. One: the next batch forms while this one commits, and batches of
-     * one process never wait on each other's row locks (overlapping customers would serialise
-     * them anyway). Other processes' batches take rows in the same (sorted) order.
+     * statements at once. Concurrent ones only wait on each other for a key both carry (a
+     * resent delivery); every batch takes its keys in sorted order, so none deadlock.
      */
     private readonly maxInFlight = 1,
     private readonly maxEvents = 1000,
   ) {}
 
   save(events: MessengerEvent[]): Promise<StoreResult> {
-    if (events.length === 0) return Promise.resolve({ stored: 0, duplicates: 0, messages: 0 });
+    if (events.length === 0) return Promise.resolve({ stored: 0, duplicates: 0 });
     return new Promise((resolve, reject) => {
       this.queue.push({ events, resolve, reject });
       this.kick();

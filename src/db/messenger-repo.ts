@@ -1,12 +1,14 @@
 import type pg from 'pg';
-import { REPLY_KINDS, type MessengerEvent } from '../domain/messenger/events.ts';
+import { parseMessaging, REPLY_KINDS, type MessengerEvent } from '../domain/messenger/events.ts';
 import { ourSender } from '../domain/messenger/policy.ts';
 
-// The webhook's durable store: every event of one POST in ONE transaction, in few round trips
-// (BEGIN, events, customers, conversations, messages + counters + links + NOTIFY, COMMIT),
-// so the 200 that follows means "stored". The inbox (messenger_events) dedupes by event key,
-// messages by mid: a resent delivery changes nothing. Conversation counters and first/last
-// times are folded in with LEAST/GREATEST, so the order events arrive in does not matter.
+// The webhook's durable store, in two halves. store(): the webhook writes the raw events into
+// the inbox (messenger_events, deduped by event key) in one autocommitted statement, so the
+// 200 that follows means "stored" and costs one round trip. materialize(): a worker turns
+// inbox events into customers, conversations and message rows (deduped by mid) in large
+// batches, off the acknowledgement's path; until then an event is not claimable for a reply.
+// Conversation counters and first/last times are folded in with LEAST/GREATEST, so the
+// order events arrive in does not matter.
 
 export const EVENTS_CHANNEL = 'messenger_events';
 
@@ -17,8 +19,6 @@ export interface StoreResult {
   /** events new to the inbox */
   stored: number;
   duplicates: number;
-  /** message rows created */
-  messages: number;
 }
 
 /** The conversation a thread opened on the webhook gets when no import named it first. */
@@ -61,8 +61,7 @@ WITH x AS (
    WHERE e.event_key = x.event_key AND e.conversation_id IS NULL
    RETURNING e.id
 )
-SELECT (SELECT count(*) FROM ins)::int AS n, (SELECT count(*) FROM counts) AS c, (SELECT count(*) FROM links) AS l,
-       pg_notify('${EVENTS_CHANNEL}', '')`;
+SELECT (SELECT count(*) FROM ins)::int AS n, (SELECT count(*) FROM counts) AS c, (SELECT count(*) FROM links) AS l`;
 
 interface MessageRow {
   event: MessengerEvent;
@@ -75,22 +74,15 @@ export class MessengerStore {
 
   constructor(private readonly pool: pg.Pool) {}
 
-  async store(events: MessengerEvent[]): Promise<StoreResult> {
-    if (events.length === 0) return { stored: 0, duplicates: 0, messages: 0 };
-    try {
-      return await this.storeOnce(events);
-    } catch (err) {
-      // a page deleted behind our cache: forget it and try once more
-      if ((err as { code?: string }).code !== '23503') throw err;
-      this.pages.clear();
-      return this.storeOnce(events);
-    }
-  }
-
-  private async storeOnce(all: MessengerEvent[]): Promise<StoreResult> {
+  /**
+   * The webhook's half: the events into the inbox, one autocommitted statement that also
+   * wakes the workers. Message rows, customers and conversations come from materialize().
+   */
+  async store(all: MessengerEvent[]): Promise<StoreResult> {
+    if (all.length === 0) return { stored: 0, duplicates: 0 };
     // one event per key even if Meta repeats one inside a body; key order = lock order
     const events = [...new Map(all.map((e) => [e.key, e])).values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const eventParams = [
+    const { rows } = await this.pool.query<{ n: number }>(`${INSERT_EVENTS} SELECT count(*)::int AS n, pg_notify('${EVENTS_CHANNEL}', '') FROM ev`, [
       events.map((e) => e.key),
       events.map((e) => e.pageId),
       events.map((e) => e.psid),
@@ -98,33 +90,90 @@ export class MessengerStore {
       events.map((e) => e.timestamp),
       events.map((e) => JSON.stringify(e.raw)),
       events.map((e) => (MESSAGE_KINDS.has(e.kind) ? 'pending' : 'done')),
-    ];
-    const withMessage = events.filter((e) => MESSAGE_KINDS.has(e.kind));
-    if (withMessage.length === 0) {
-      // receipts only: one statement is its own transaction
-      const { rows } = await this.pool.query<{ n: number }>(`${INSERT_EVENTS} SELECT count(*)::int AS n FROM ev`, eventParams);
-      const fresh = rows[0]?.n ?? 0;
-      return { stored: fresh, duplicates: all.length - fresh, messages: 0 };
+    ]);
+    const fresh = rows[0]?.n ?? 0;
+    return { stored: fresh, duplicates: all.length - fresh };
+  }
+
+  /**
+   * The worker's half: up to `limit` inbox events that carry a message become message rows
+   * (with their customers, conversations and counters) in one transaction, and are linked to
+   * them, which makes them claimable by the reply worker. Returns how many were taken.
+   * An event that cannot be materialised on its own is failed with its reason, so one bad
+   * row never blocks the ones behind it.
+   */
+  async materialize(limit = 1000): Promise<{ taken: number; failed: { key: string; error: string }[] }> {
+    const run = async (ids: string[] | null): Promise<number> =>
+      this.inTransaction(async (client) => {
+        const { rows } = await client.query<{ id: string; page_id: string; payload: Record<string, unknown> }>(
+          `SELECT id, page_id, payload FROM messenger_events
+            WHERE state = 'pending' AND conversation_id IS NULL AND kind = ANY($1::text[]) AND ($3::bigint[] IS NULL OR id = ANY($3::bigint[]))
+            ORDER BY timestamp, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+          [[...MESSAGE_KINDS], limit, ids],
+        );
+        const events = rows.map((r) => {
+          const ev = parseMessaging(r.page_id, r.payload, undefined);
+          if ('reason' in ev || !MESSAGE_KINDS.has(ev.kind)) throw Object.assign(new Error(`stored event ${r.id} no longer parses as a message`), { code: '22000' });
+          return ev;
+        });
+        if (events.length > 0) await this.storeMessages(client, events);
+        return events.length;
+      });
+    try {
+      return { taken: await run(null), failed: [] };
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+      if ((err as { code?: string }).code === '23503') {
+        // a page deleted behind our cache: forget it and try once more
+        this.pages.clear();
+        try {
+          return { taken: await run(null), failed: [] };
+        } catch (again) {
+          if (!isDataError(again)) throw again;
+        }
+      }
     }
+    // one of them is bad: each on its own, the bad ones failed with their reason
+    const { rows } = await this.pool.query<{ id: string; event_key: string }>(
+      `SELECT id, event_key FROM messenger_events WHERE state = 'pending' AND conversation_id IS NULL AND kind = ANY($1::text[]) ORDER BY timestamp, id LIMIT $2`,
+      [[...MESSAGE_KINDS], limit],
+    );
+    const failed: { key: string; error: string }[] = [];
+    let taken = 0;
+    for (const r of rows) {
+      try {
+        taken += await run([r.id]);
+      } catch (err) {
+        if (!isDataError(err)) throw err;
+        failed.push({ key: r.event_key, error: (err as Error).message });
+        await this.pool.query(`UPDATE messenger_events SET state = 'failed', error = $2, processed_at = now() WHERE id = $1`, [r.id, (err as Error).message]);
+        taken++;
+      }
+    }
+    return { taken, failed };
+  }
+
+  private async inTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     // a connection cut while checked out is an 'error' event (uncaught without a listener);
     // the failing query reports it too, and the client is discarded on release
     const onError = () => {};
     client.on('error', onError);
-    let failed: Error | undefined;
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      const result = await this.storeMessages(client, withMessage, eventParams);
+      const result = await fn(client);
       await client.query('COMMIT');
-      return { stored: result.fresh, duplicates: all.length - result.fresh, messages: result.messages };
+      return result;
     } catch (err) {
-      failed = err as Error;
-      await client.query('ROLLBACK').catch(() => {});
+      await client.query('ROLLBACK').catch((e: Error) => {
+        broken = e;
+      });
+      if (!isDataError(err)) broken = err as Error;
       throw err;
     } finally {
       client.off('error', onError);
-      // a connection that failed mid-transaction is not given back to the pool
-      client.release(failed);
+      client.release(broken);
     }
   }
 
@@ -144,12 +193,12 @@ export class MessengerStore {
   }
 
   /**
-   * Two statements: (1) the inbox rows, the customers and their conversations; (2) the
-   * messages, the conversations' counters, the inbox rows' links, the worker's NOTIFY.
-   * Everything but the inbox insert is idempotent (upserts, ON CONFLICT (mid) DO NOTHING,
-   * counters from the rows actually inserted), so resent events need no special path.
+   * Two statements: (1) the customers and their conversations; (2) the messages, the
+   * conversations' counters, the inbox rows' links. Both are idempotent (upserts, ON CONFLICT
+   * (mid) DO NOTHING, counters from the rows actually inserted), so a batch run again after a
+   * crash, or an event resent by Meta, needs no special path.
    */
-  private async storeMessages(client: pg.ClientBase, events: MessengerEvent[], eventParams: unknown[][]): Promise<{ fresh: number; messages: number }> {
+  private async storeMessages(client: pg.ClientBase, events: MessengerEvent[]): Promise<number> {
     const rows = await this.senderKinds(client, events);
     const pages = await this.pageIds(client, [...new Set(events.map((e) => e.pageId))]);
 
@@ -163,9 +212,9 @@ export class MessengerStore {
       else if (own !== null && (c.last === null || own > c.last)) c.last = own;
     }
     const list = [...customers.values()].sort((a, b) => a.pageId - b.pageId || (a.psid < b.psid ? -1 : a.psid > b.psid ? 1 : 0));
-    const first = await client.query<{ customer_id: number; page_id: number; psid: string; conversation_id: number | null; fresh: number }>(
-      `${INSERT_EVENTS}, want AS (
-         SELECT * FROM unnest($8::int[], $9::text[], $10::float8[], $11::text[]) AS w(page_id, psid, t, fb_page_id)
+    const first = await client.query<{ customer_id: number; page_id: number; psid: string; conversation_id: number | null }>(
+      `WITH want AS (
+         SELECT * FROM unnest($1::int[], $2::text[], $3::float8[], $4::text[]) AS w(page_id, psid, t, fb_page_id)
        ), cu AS (
          INSERT INTO customers (page_id, psid, last_message_at)
          SELECT page_id, psid, to_timestamp(t / 1000.0) FROM want ORDER BY page_id, psid
@@ -183,9 +232,9 @@ export class MessengerStore {
          ON CONFLICT (fb_chat_id) DO NOTHING
          RETURNING customer_id, id
        )
-       SELECT cu.id AS customer_id, cu.page_id, cu.psid, coalesce(e.id, i.id) AS conversation_id, (SELECT count(*) FROM ev)::int AS fresh
+       SELECT cu.id AS customer_id, cu.page_id, cu.psid, coalesce(e.id, i.id) AS conversation_id
          FROM cu LEFT JOIN existing e ON e.customer_id = cu.id LEFT JOIN ins i ON i.customer_id = cu.id`,
-      [...eventParams, list.map((c) => c.pageId), list.map((c) => c.psid), list.map((c) => c.last), list.map((c) => c.fbPageId)],
+      [list.map((c) => c.pageId), list.map((c) => c.psid), list.map((c) => c.last), list.map((c) => c.fbPageId)],
     );
     const conversationOf = new Map<string, number>();
     const missing: number[] = [];
@@ -218,7 +267,7 @@ export class MessengerStore {
       rows.map((r) => r.event.timestamp),
       rows.map((r) => r.event.key),
     ]);
-    return { fresh: first.rows[0]?.fresh ?? 0, messages: res.rows[0]!.n };
+    return res.rows[0]!.n;
   }
 
   /**
@@ -243,3 +292,6 @@ export class MessengerStore {
     });
   }
 }
+
+/** Bad data (SQLSTATE classes 22 and 23), as opposed to a database that cannot be reached. */
+const isDataError = (err: unknown) => /^2[23]/.test(String((err as { code?: unknown }).code ?? ''));

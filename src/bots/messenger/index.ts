@@ -4,6 +4,8 @@ import type { Config } from '../../config.ts';
 import { GroupCommitStore } from '../../db/messenger-group-commit.ts';
 import { MessengerStore } from '../../db/messenger-repo.ts';
 import { createPool } from '../../db/pool.ts';
+import { IntakeGauge } from '../../jobs/messenger/intake.ts';
+import { startMaterializerThread } from '../../jobs/messenger/materializer-host.ts';
 import { startAnalysisPlanner } from '../../jobs/messenger/plan-closed-days.ts';
 import { startReplyWorker } from '../../jobs/messenger/reply-worker.ts';
 import type { Logger } from '../../logger.ts';
@@ -12,8 +14,15 @@ import type { CustomerAgent, HandoffDesk, MessengerSender } from './types.ts';
 import { messengerWebhook } from './webhook.ts';
 
 // The Messenger channel composed: the webhook plugin (GET verification, POST store-then-200),
-// the Send API sender, the reply worker and the planner that hands closed days to the
+// the Send API sender, the materializer (inbox events → message rows), the reply worker and
+// the planner that hands closed days to the
 // analysis pipeline. server.ts registers `plugin` (encapsulated) and calls stop() on shutdown.
+
+/**
+ * While the webhook takes ≥ 100 deliveries/s, each reply loop waits this long before its next
+ * event: acknowledgements first, replies at a trickle (the inbox keeps them) until it calms.
+ */
+const REPLY_PAUSE_DURING_FLOOD_MS = 1000;
 
 export interface MessengerOptions {
   config: Config;
@@ -58,8 +67,16 @@ export async function startMessenger(opts: MessengerOptions): Promise<MessengerS
   if (opts.config.messenger.pageTokens.size === 0) log.warn('messenger: MESSENGER_PAGE_TOKENS is empty: events are stored but no reply can be sent');
 
   const concurrency = opts.concurrency ?? 2;
-  const workerPool = createPool(opts.databaseUrl, concurrency, (err) => log.debug({ err }, 'messenger: worker connection lost'));
+  // the reply loops' connections, plus one for the materializer should its thread fail
+  const workerPool = createPool(opts.databaseUrl, concurrency + 1, (err) => log.debug({ err }, 'messenger: worker connection lost'));
+  const intake = new IntakeGauge();
+  const materializer = startMaterializerThread({
+    databaseUrl: opts.databaseUrl, logLevel: opts.config.logLevel, logger: opts.logger, pool: workerPool,
+    onMaterialized: () => worker.wake(),
+  });
   const worker = startReplyWorker({
+    onNotify: materializer.wake,
+    yieldToIntake: () => intake.yieldDuringFlood(REPLY_PAUSE_DURING_FLOOD_MS),
     pool: workerPool,
     databaseUrl: opts.databaseUrl,
     agent: opts.agent,
@@ -73,14 +90,19 @@ export async function startMessenger(opts: MessengerOptions): Promise<MessengerS
   const planner = opts.planAnalysis
     ? startAnalysisPlanner({ pool: opts.pool, timeZone: opts.config.businessTimezone, plan: opts.planAnalysis, logger: opts.logger, ...(opts.now ? { now: opts.now } : {}) })
     : undefined;
-  const store = new GroupCommitStore(new MessengerStore(opts.pool));
-  const plugin = messengerWebhook({ appSecret, verifyToken, store, onStored: worker.wake });
+  // two statements in flight: the next group forms and starts while one waits for its commit
+  const store = new GroupCommitStore(new MessengerStore(opts.pool), 2);
+  const plugin = messengerWebhook({ appSecret, verifyToken, store, onStored: () => {
+    intake.hit();
+    materializer.wake();
+  } });
 
   return {
     plugin,
     sender,
     stop: async () => {
       await planner?.stop();
+      await materializer.stop();
       await worker.stop();
       await workerPool.end();
     },

@@ -9,6 +9,7 @@ import { setCustomerName } from '../../db/messenger-sends-repo.ts';
 import { rebuildSessions } from '../../db/sessions-repo.ts';
 import { REPLY_KINDS, type EventKind } from '../../domain/messenger/events.ts';
 import type { Logger } from '../../logger.ts';
+import { createWaker } from '../wake.ts';
 
 // The reply worker: takes stored webhook events from messenger_events (polling with
 // FOR UPDATE SKIP LOCKED, woken early by LISTEN/NOTIFY), one conversation's events in
@@ -31,6 +32,10 @@ export interface ReplyWorkerDeps {
   concurrency?: number;
   pollMs?: number;
   maxAttempts?: number;
+  /** also called on every NOTIFY of new inbox events (the materializer's wake-up) */
+  onNotify?: () => void;
+  /** awaited before each event: lets the webhook's acknowledgements go first during a flood */
+  yieldToIntake?: () => Promise<void>;
 }
 
 export interface ReplyWorker {
@@ -48,22 +53,7 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
   const maxAttempts = deps.maxAttempts ?? 3;
   const named = new Set<string>();
   let stopping = false;
-  let wakers: (() => void)[] = [];
-  const wake = () => {
-    const w = wakers;
-    wakers = [];
-    for (const f of w) f();
-  };
-  const idle = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        resolve();
-      }
-      wakers.push(done);
-    });
-
+  const { wake, idle } = createWaker();
   async function handle(client: pg.ClientBase, ev: InboxEvent): Promise<'done' | 'skipped'> {
     if (!HANDLED.includes(ev.kind)) return 'done';
     const ctx = await turnContext(client, ev.conversationId, ev.at, ev.messageId);
@@ -137,6 +127,7 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
     let failures = 0;
     while (!stopping) {
       try {
+        await deps.yieldToIntake?.();
         const worked = await step();
         failures = 0;
         if (!worked) await idle(pollMs);
@@ -148,7 +139,10 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
     }
   }
 
-  const listener = listen(deps.databaseUrl, wake, log, () => stopping);
+  const listener = listen(deps.databaseUrl, () => {
+    deps.onNotify?.();
+    wake();
+  }, log, () => stopping);
   const loops = Array.from({ length: deps.concurrency ?? 4 }, () => loop());
   return {
     wake,

@@ -1,0 +1,69 @@
+import { Worker } from 'node:worker_threads';
+import type pg from 'pg';
+import { MessengerStore } from '../../db/messenger-repo.ts';
+import type { Logger } from '../../logger.ts';
+import { startMaterializer, type Materializer } from './materializer.ts';
+
+// Runs the materializer in a worker thread: turning inbox events into message rows is steady
+// JSON and array work that would otherwise share the event loop with the webhook, whose
+// acknowledgements must stay fast during a flood. Should the thread fail to start or die, the
+// materializer carries on in this thread (slower acks, nothing lost: the inbox is the queue).
+
+const WAKE_COALESCE_MS = 5;
+
+export interface MaterializerHostOptions {
+  databaseUrl: string;
+  logLevel: string;
+  logger: Logger;
+  /** this thread's fallback pool */
+  pool: pg.Pool;
+  onMaterialized: () => void;
+}
+
+export function startMaterializerThread(opts: MaterializerHostOptions): Materializer {
+  const log = opts.logger.child({ component: 'messenger-materializer' });
+  let stopping = false;
+  let fallback: Materializer | undefined;
+  let stopped: (() => void) | undefined;
+  let wakeQueued = false;
+  const worker = new Worker(new URL('../ts-thread.mjs', import.meta.url), {
+    workerData: { module: new URL('./materializer-thread.ts', import.meta.url).href, databaseUrl: opts.databaseUrl, logLevel: opts.logLevel },
+  });
+  worker.on('message', (m: unknown) => {
+    if (m === 'materialized') opts.onMaterialized();
+    if (m === 'stopped') stopped?.();
+  });
+  const takeOver = (why: string, err?: unknown) => {
+    if (stopping || fallback) return;
+    log.error({ err }, `messenger: materializer thread ${why}; materializing in the main thread instead`);
+    fallback = startMaterializer({ store: new MessengerStore(opts.pool), pool: opts.pool, logger: opts.logger, onMaterialized: opts.onMaterialized });
+  };
+  worker.on('error', (err) => takeOver('failed', err));
+  worker.on('exit', (code) => {
+    stopped?.();
+    if (code !== 0) takeOver(`exited with code ${code}`);
+  });
+
+  return {
+    wake: () => {
+      if (fallback) return fallback.wake();
+      // one message per burst: posting one per delivery cost the webhook's thread ~5% at 1,000/s
+      if (wakeQueued) return;
+      wakeQueued = true;
+      setTimeout(() => {
+        wakeQueued = false;
+        worker.postMessage('wake');
+      }, WAKE_COALESCE_MS);
+    },
+    stop: async () => {
+      stopping = true;
+      await fallback?.stop();
+      const done = new Promise<void>((resolve) => {
+        stopped = resolve;
+      });
+      worker.postMessage('stop');
+      await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
+      await worker.terminate();
+    },
+  };
+}
