@@ -15,12 +15,12 @@ import { intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts
 // the service's own HTTP app (build() + the Messenger plugin, the server's pool of 5, the
 // materializer's thread turning the inbox into message rows and the reply worker answering on
 // the fake Graph API meanwhile), from a load generator thread on keep-alive sockets, open loop
-// at a fixed rate, after one second of warm-up at that rate. Figures: ack latency p50/p99
+// at a fixed rate, after three seconds of warm-up at that rate. Figures: ack latency p50/p99
 // (target p99 < 50 ms), non-200 acks (must be 0). Baseline, same run, same server: a bare
 // Fastify POST route that answers at once, measured closed loop for throughput next to the
 // webhook's own closed-loop throughput, and the ratio.
 //   npm run bench -- messenger [--events N] [--rate R] [--customers C] [--throughput-requests T]
-//                              [--concurrency K] [--reply-workers W (0: none)] [--trace]
+//                              [--concurrency K] [--reply-workers W (0: none)] [--warmup-s S] [--trace]
 
 const log = (msg: string) => process.stderr.write(`[bench:messenger] ${msg}\n`);
 const SECRET = 'bench-app-secret';
@@ -47,6 +47,7 @@ export async function run(args: string[]): Promise<void> {
   const customers = intArg(args, '--customers', 500);
   const throughputRequests = intArg(args, '--throughput-requests', 3000);
   const concurrency = intArg(args, '--concurrency', 32);
+  const warmupS = intArg(args, '--warmup-s', 3);
   // 0 is allowed: the webhook and the materializer alone
   const replyWorkers = args.includes('--reply-workers') ? Number(args[args.indexOf('--reply-workers') + 1]) : 2;
   if (!Number.isInteger(replyWorkers) || replyWorkers < 0) throw new Error('--reply-workers expects an integer ≥ 0');
@@ -76,10 +77,11 @@ export async function run(args: string[]): Promise<void> {
     };
     const load = await startWebhookLoad({ url: base });
     try {
-      // warm-up: connections, JIT, the materializer's thread, first pages/customers; one second
-      // at the measured rate, then until the inbox backlog became message rows
-      log(`warm-up: ${rate} deliveries at ${rate}/s`);
-      await load.run({ path: '/webhooks/messenger', requests: Array.from({ length: rate }, delivery), rate });
+      // warm-up: connections, JIT, the materializer's thread, plan caches, first customers;
+      // `warmupS` seconds at the measured rate (one was too few: the first measured second ran
+      // at several times the steady latency), then until the inbox backlog became message rows
+      log(`warm-up: ${rate * warmupS} deliveries at ${rate}/s`);
+      await load.run({ path: '/webhooks/messenger', requests: Array.from({ length: rate * warmupS }, delivery), rate });
       for (const until = Date.now() + 60_000; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
         const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM messenger_events WHERE state = 'pending' AND conversation_id IS NULL`);
         if (rows[0]!.n === 0) break;

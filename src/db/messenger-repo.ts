@@ -32,6 +32,8 @@ WITH ev AS (
   ON CONFLICT (event_key) DO NOTHING RETURNING event_key
 )`;
 
+const INBOX_INSERT = `${INSERT_EVENTS} SELECT count(*)::int AS n, pg_notify('${EVENTS_CHANNEL}', '') FROM ev`;
+
 // Links only inbox rows not linked yet: a resent event leaves its first link alone.
 const INSERT_MESSAGES = `
 WITH x AS (
@@ -82,7 +84,8 @@ export class MessengerStore {
     if (all.length === 0) return { stored: 0, duplicates: 0 };
     // one event per key even if Meta repeats one inside a body; key order = lock order
     const events = [...new Map(all.map((e) => [e.key, e])).values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const { rows } = await this.pool.query<{ n: number }>(`${INSERT_EVENTS} SELECT count(*)::int AS n, pg_notify('${EVENTS_CHANNEL}', '') FROM ev`, [
+    // named: each connection parses and plans it once, not once per delivery
+    const { rows } = await this.pool.query<{ n: number }>({ name: 'messenger-inbox-insert', text: INBOX_INSERT, values: [
       events.map((e) => e.key),
       events.map((e) => e.pageId),
       events.map((e) => e.psid),
@@ -90,7 +93,7 @@ export class MessengerStore {
       events.map((e) => e.timestamp),
       events.map((e) => JSON.stringify(e.raw)),
       events.map((e) => (MESSAGE_KINDS.has(e.kind) ? 'pending' : 'done')),
-    ]);
+    ] });
     const fresh = rows[0]?.n ?? 0;
     return { stored: fresh, duplicates: all.length - fresh };
   }

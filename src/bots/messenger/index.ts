@@ -56,17 +56,19 @@ export async function startMessenger(opts: MessengerOptions): Promise<MessengerS
     throw new Error('Messenger needs MESSENGER_APP_SECRET and MESSENGER_VERIFY_TOKEN (and MESSENGER_PAGE_TOKENS to answer)');
   }
   const log = opts.logger.child({ component: 'messenger' });
+  const concurrency = opts.concurrency ?? 2;
+  // the send log's own connections: replies never wait for (or hold) the webhook's
+  const sendPool = createPool(opts.databaseUrl, concurrency + 1, (err) => log.debug({ err }, 'messenger: send-log connection lost'));
   const sender =
     opts.sender ??
     createMessengerSender({
-      pool: opts.pool, config: opts.config, logger: opts.logger,
+      pool: sendPool, config: opts.config, logger: opts.logger,
       ...(opts.fetch ? { fetch: opts.fetch } : {}), ...(opts.now ? { now: opts.now } : {}),
       ...(opts.ratePerPage ? { ratePerPage: opts.ratePerPage } : {}),
     });
   if (!opts.desk) log.warn('messenger: no handoff desk (Slack or HANDOFF_CHANNEL missing): handed-off conversations wait in SupportPulse, logged in ErrorLog');
   if (opts.config.messenger.pageTokens.size === 0) log.warn('messenger: MESSENGER_PAGE_TOKENS is empty: events are stored but no reply can be sent');
 
-  const concurrency = opts.concurrency ?? 2;
   // the reply loops' connections, plus one for the materializer should its thread fail
   const workerPool = createPool(opts.databaseUrl, concurrency + 1, (err) => log.debug({ err }, 'messenger: worker connection lost'));
   const intake = new IntakeGauge();
@@ -105,6 +107,7 @@ export async function startMessenger(opts: MessengerOptions): Promise<MessengerS
       await materializer.stop();
       await worker.stop();
       await workerPool.end();
+      await sendPool.end();
     },
   };
 }
