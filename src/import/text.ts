@@ -28,12 +28,12 @@ export function repairMojibake(s: string): string {
 }
 
 // One scan finds every suspect; only strings with one (emoji are surrogate pairs) look closer.
-const SUSPECT = /[\uD800-\uDFFF\uFFFD]/;
+const SUSPECT = /[\0\uD800-\uDFFF\uFFFD]/;
 
 /** Why a string cannot be stored, or null when it can. */
 export function stringProblem(s: string): string | null {
-  if (s.includes('\0')) return 'NUL byte';
   if (!SUSPECT.test(s)) return null;
+  if (s.includes('\0')) return 'NUL byte';
   if (s.includes('\uFFFD')) return 'invalid UTF-8 (U+FFFD replacement character)';
   if (LONE_SURROGATE.test(s)) return 'invalid encoding (lone UTF-16 surrogate)';
   return null;
@@ -63,7 +63,16 @@ export function contentMid(chatKey: string, atMs: number, sender: string, text: 
 }
 
 /** Header/key comparison that ignores case, spaces and punctuation: "Chat ID" = chat_id = chatId. */
-export const normalizeName = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]/g, '');
+export function normalizeName(s: string): string {
+  // asked for the same few values (directions, sender types) on every row of a file
+  let n = normalized.get(s);
+  if (n === undefined) {
+    n = s.toLowerCase().replace(/[^a-z0-9]/g, '');
+    if (normalized.size < 1_000) normalized.set(s, n);
+  }
+  return n;
+}
+const normalized = new Map<string, string>();
 
 export const describeValue = (v: unknown): string => {
   const s = typeof v === 'string' ? v : JSON.stringify(v);

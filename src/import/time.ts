@@ -26,6 +26,8 @@ export class TimeParser {
   parse(value: unknown): TimeResult {
     if (typeof value === 'number') return this.fromEpoch(value);
     if (typeof value !== 'string') return { error: `unparseable time ${JSON.stringify(value)}` };
+    const fast = canonicalUtc(value);
+    if (fast !== undefined) return inRange(fast, value);
     const s = value.trim();
     if (NUMERIC.test(s)) return this.fromEpoch(Number(s));
     const m = ISO.exec(s);
@@ -64,4 +66,32 @@ export class TimeParser {
 function inRange(ms: number, source: string): TimeResult {
   if (ms < MIN_MS || ms >= MAX_MS) return { error: `time "${source}" is outside 2000-2099` };
   return { ms };
+}
+
+const digit = (s: string, i: number): number => {
+  const c = s.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : NaN;
+};
+const two = (s: string, i: number): number => digit(s, i) * 10 + digit(s, i + 1);
+
+/**
+ * The shape most exports use, "2026-08-01T09:30:00Z" or "…:00.123Z", read at fixed positions:
+ * a million rows spent a fifth of their parsing in the general regex. Undefined for any other
+ * shape (and for a date that does not exist), which the general parser then handles or rejects.
+ */
+function canonicalUtc(s: string): number | undefined {
+  const n = s.length;
+  if ((n !== 20 && n !== 24) || s.charCodeAt(n - 1) !== 90 /* Z */) return undefined;
+  if (s[4] !== '-' || s[7] !== '-' || s[10] !== 'T' || s[13] !== ':' || s[16] !== ':' || (n === 24 && s[19] !== '.')) return undefined;
+  const y = two(s, 0) * 100 + two(s, 2);
+  const mo = two(s, 5);
+  const d = two(s, 8);
+  const h = two(s, 11);
+  const mi = two(s, 14);
+  const sec = two(s, 17);
+  const ms = n === 24 ? digit(s, 20) * 100 + two(s, 21) : 0;
+  if (Number.isNaN(y + mo + d + h + mi + sec + ms) || h > 23 || mi > 59 || sec > 59) return undefined;
+  const t = Date.UTC(y, mo - 1, d, h, mi, sec, ms);
+  const check = new Date(t);
+  return check.getUTCMonth() === mo - 1 && check.getUTCDate() === d ? t : undefined;
 }
