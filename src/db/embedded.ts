@@ -68,6 +68,11 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedHand
       password: creds.password,
       persistent: true,
       createPostgresUser: isRoot(),
+      // The same collation on every machine (initdb would take en_US.UTF-8 where installed):
+      // PostgreSQL's builtin C.UTF-8, code-point order with Unicode case mapping for lower()
+      // and ILIKE, compared with memcmp. Under a libc locale every text key comparison went
+      // through strcoll, which made the message id and chat key indexes the import's main cost.
+      initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8', '--locale=C.UTF-8'],
       // Unix sockets off: several clusters (tests, service) must not fight over /tmp/.s.PGSQL.*.
       // shared_buffers up to 1GB (default 128MB): 1M messages with their indexes and analyses
       // take ~500MB, which then stays in PostgreSQL's cache instead of being copied in from the
