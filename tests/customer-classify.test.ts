@@ -129,6 +129,19 @@ describe('decide', () => {
     expect(decide(facts(calm))).toMatchObject({ kind: 'reply', template: 'complaint_ack', unsure: false });
   });
 
+  it('thanks or an acknowledgement is gratitude, answered with "you are welcome" and never counted as unsure', () => {
+    for (const t of ['thanks!', 'Thank you so much for your help! 👍', 'ok perfect, got it', 'gracias!', 'merci beaucoup', 'danke schön', 'obrigada', 'grazie mille']) {
+      expect(classifyText(t, false), t).toMatchObject({ intent: 'gratitude', confidence: 0.95 });
+    }
+    // thanks with a question is the question; a bare "ok" may answer one
+    expect(classifyText('thanks, but where is my order?', false).intent).toBe('shipping');
+    expect(classifyText('thanks, can I talk to a person?', false).intent).toBe('human_request');
+    expect(classifyText('ok', false).intent).toBe('general_inquiry');
+    // two thanks in a row do not hand the customer to a person
+    expect(decide(facts(turn('thanks!', { unsureStreak: 1 })))).toMatchObject({ kind: 'reply', template: 'welcome', unsure: false, classification: { intent: 'gratitude' } });
+    expect(textOf(turn('thank you')).text).toBe('You are welcome! If there is anything else, just write here.');
+  });
+
   it('unsure twice in a row → handoff unsure_twice; once → an unsure reply', () => {
     expect(decide(facts(turn('qwerty asdf')))).toMatchObject({ kind: 'reply', unsure: true });
     expect(decide(facts(turn('qwerty asdf', { unsureStreak: 1 })))).toMatchObject({ kind: 'handoff', reason: 'unsure_twice' });
@@ -188,7 +201,7 @@ describe('decide', () => {
 describe('templates', () => {
   it('every intent has a default template and every default renders with the variables the agent provides', () => {
     const intents = new Set(DEFAULT_TEMPLATES.map((t) => t.messageType));
-    for (const i of ['price_inquiry', 'availability_check', 'shipping', 'returns', 'complaint', 'human_request', 'general_inquiry', 'first_contact']) {
+    for (const i of ['price_inquiry', 'availability_check', 'shipping', 'returns', 'complaint', 'human_request', 'general_inquiry', 'first_contact', 'gratitude']) {
       expect(intents.has(i as never), i).toBe(true);
     }
     const vars = { first_name: 'Ava', product: 'P', price: '€1.00', stock: '3', stock_line: '', link: '', faq_answer: 'A', sku: 'S', price_list: 'P €1.00, Q €2.00' };

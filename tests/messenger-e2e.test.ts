@@ -70,6 +70,28 @@ describe('Messenger with the real customer agent', () => {
     expect(m!.processing_time_ms).toBeGreaterThanOrEqual(0);
   });
 
+  it('a question answered, then "thanks!": welcomed (no handoff), and the session completes', async () => {
+    const user = psid();
+    await post([text(user, 'How much is the Boom Mini Speaker?')]);
+    await eventually(async () => sendsTo(user).length === 1);
+    const [session] = await eventually(async () => {
+      const r = await q<{ completion_status: string }>(`SELECT s.completion_status::text FROM sessions s JOIN conversations c ON c.id = s.conversation_id WHERE c.fb_chat_id = $1`, [`${PAGE}:${user}`]);
+      return r.length === 1 && r;
+    });
+    expect(session).toEqual({ completion_status: 'in_progress' });
+    await post([text(user, 'Perfect, thanks a lot!')]);
+    await eventually(async () => sendsTo(user).length === 2);
+    expect((sendsTo(user)[1]!.body.message as { text: string }).text).toMatch(/^You are welcome/);
+    const [done] = await eventually(async () => {
+      const r = await q<{ completion_status: string; message_count: number }>(
+        `SELECT s.completion_status::text, s.message_count FROM sessions s JOIN conversations c ON c.id = s.conversation_id WHERE c.fb_chat_id = $1`, [`${PAGE}:${user}`]);
+      return r[0]?.message_count === 4 && r;
+    });
+    expect(done).toEqual({ completion_status: 'complete', message_count: 4 });
+    const [conv] = await q<{ handoff_state: string }>(`SELECT handoff_state::text FROM conversations WHERE fb_chat_id = $1`, [`${PAGE}:${user}`]);
+    expect(conv).toEqual({ handoff_state: 'bot' });
+  });
+
   it('an unknown product: no invented price, an offer of a human (quick reply)', async () => {
     const user = psid();
     await post([text(user, 'How much is the Zephyr Hoverboard 3000 Pro?')]);

@@ -16,7 +16,7 @@ import { customerTools, type CustomerToolData, type ToolLog } from './tools.ts';
 // back to the template answer. Each returns undefined/the rules' result instead of throwing.
 
 export const INTENTS = [
-  'price_inquiry', 'availability_check', 'shipping', 'returns', 'complaint', 'human_request', 'general_inquiry', 'first_contact',
+  'price_inquiry', 'availability_check', 'shipping', 'returns', 'complaint', 'human_request', 'general_inquiry', 'first_contact', 'gratitude',
 ] as const;
 
 export const LlmClassification = z.object({

@@ -9,7 +9,7 @@ import { normalize } from './text.ts';
 // docs/CUSTOMER_AGENT.md lists the rules in prose.
 
 /** Cues per intent; each distinct cue that fires adds one point to its intent. */
-export const INTENT_CUES: Readonly<Record<Exclude<CustomerIntent, 'first_contact'>, readonly RegExp[]>> = {
+export const INTENT_CUES: Readonly<Record<Exclude<CustomerIntent, 'first_contact' | 'gratitude'>, readonly RegExp[]>> = {
   human_request: [
     /\b(?:talk|speak|chat|connect me|put me through)(?: to| with)? (?:a |an |some |the )?(?:real |actual |live )?(?:person|human|someone|somebody|agent|representative|rep|manager|supervisor|operator|staff)\b/,
     /\b(?:real|actual|live) (?:person|human|agent)\b|\bhuman (?:being|agent|please)\b|\bagent please\b|\b(?:a|any) human\b/,
@@ -56,7 +56,7 @@ const GLOBAL_CUES = Object.fromEntries(
 ) as Record<keyof typeof INTENT_CUES, RegExp[]>;
 
 /** The order ties are broken in: the intent that needs a human, or a more specific answer, first. */
-const PRIORITY: readonly Exclude<CustomerIntent, 'first_contact'>[] = [
+const PRIORITY: readonly Exclude<CustomerIntent, 'first_contact' | 'gratitude'>[] = [
   'human_request', 'complaint', 'returns', 'shipping', 'availability_check', 'price_inquiry', 'general_inquiry',
 ];
 
@@ -68,6 +68,23 @@ const GREETING_WORDS = new Set([
 ]);
 /** The only words a greeting-only message needs at least one of. */
 const GREETING_CORE = /\b(?:hi+|hello|hey|heya|hiya|yo|howdy|greetings|good (?:morning|afternoon|evening)|hola|buenas|buenos dias|bonjour|salut|bonsoir|hallo|moin|guten (?:tag|morgen)|ola|oi|bom dia|ciao|buongiorno)\b/;
+
+const THANKS_WORDS = new Set([
+  'thanks', 'thank', 'thx', 'thanx', 'ty', 'tyvm', 'you', 'u', 'so', 'very', 'much', 'many', 'a', 'lot', 'again', 'for', 'the', 'help',
+  'your', 'that', 'thats', 'this', 'is', 'it', 'all', 'ok', 'okay', 'k', 'kk', 'great', 'perfect', 'awesome', 'cool', 'super',
+  'nice', 'excellent', 'wonderful', 'fine', 'good', 'got', 'understood', 'noted', 'cheers', 'brilliant', 'lovely', 'and', 'oh',
+  'gracias', 'muchas', 'mil', 'vale', 'perfecto', 'genial', 'merci', 'beaucoup', 'parfait', 'super', 'danke', 'vielen', 'dank',
+  'schon', 'perfekt', 'obrigado', 'obrigada', 'muito', 'grazie', 'mille', 'perfetto', 'have', 'day', 'nice', 'bye', 'goodbye',
+]);
+/** The words a thanks-only message needs at least one of ("ok" alone may be an answer to a question). */
+const THANKS_CORE = /\b(?:thanks|thank you|thank u|thx|thanx|ty|tyvm|cheers|perfect|got it|gracias|perfecto|merci|parfait|danke|vielen dank|perfekt|obrigad[oa]|grazie|perfetto)\b/;
+
+/** Only thanks or an acknowledgement: "thanks!", "ok perfect, thank you so much". */
+export function isThanksOnly(text: string): boolean {
+  const n = normalize(text);
+  if (!THANKS_CORE.test(n)) return false;
+  return n.split(' ').every((w) => w === '' || THANKS_WORDS.has(w));
+}
 
 export interface TextClassification extends Classification {
   /** the text is only a greeting ("hi there!"), whatever the turn */
@@ -117,6 +134,7 @@ export function classifyText(text: string, isFirstMessage: boolean): TextClassif
   if (isGreetingOnly(text)) {
     return { intent: isFirstMessage ? 'first_contact' : 'general_inquiry', confidence: 0.95, sentiment, greetingOnly: true, scores: {} };
   }
+  if (isThanksOnly(text)) return { intent: 'gratitude', confidence: 0.95, sentiment, greetingOnly: false, scores: {} };
   const scores: Partial<Record<CustomerIntent, number>> = {};
   for (const intent of PRIORITY) {
     const hits = new Set(GLOBAL_CUES[intent].flatMap((re) => n.match(re) ?? [])).size;

@@ -120,6 +120,7 @@ function answer(facts: TurnFacts): Answer {
   if (c.greetingOnly || c.intent === 'first_contact') {
     return { template: 'greeting', vars: {}, quickReplies: [QUICK.prices, QUICK.shipping, QUICK.human], unsure: false };
   }
+  if (c.intent === 'gratitude') return { template: 'welcome', vars: {}, unsure: false };
   if (turn.text.trim() === '' && turn.attachments > 0 && !turn.payload) {
     return { template: 'attachment_only', vars: {}, quickReplies: [QUICK.human], unsure: true };
   }

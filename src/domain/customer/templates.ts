@@ -7,6 +7,7 @@ import type { CustomerIntent, QuickReply } from './types.ts';
 
 export type TemplateName =
   | 'greeting'
+  | 'welcome'
   | 'price_known'
   | 'price_list'
   | 'price_ask_product'
@@ -34,6 +35,7 @@ export interface TemplateSpec {
 
 export const DEFAULT_TEMPLATES: readonly TemplateSpec[] = [
   { name: 'greeting', messageType: 'first_contact', body: 'Hi {{first_name}}! Thanks for getting in touch. I can help with prices, stock, shipping and returns, or put you through to a person from our team.' },
+  { name: 'welcome', messageType: 'gratitude', body: 'You are welcome! If there is anything else, just write here.' },
   { name: 'price_known', messageType: 'price_inquiry', body: 'The {{product}} costs {{price}}.{{link}}' },
   { name: 'price_list', messageType: 'price_inquiry', body: 'Here are the prices: {{price_list}}.' },
   { name: 'price_ask_product', messageType: 'price_inquiry', body: 'Happy to help with prices! Which product are you interested in? Tell me its name and I will look it up.' },

@@ -9,7 +9,9 @@ export type CustomerIntent =
   | 'complaint'
   | 'human_request'
   | 'general_inquiry'
-  | 'first_contact';
+  | 'first_contact'
+  /** only thanks or an acknowledgement ("thanks!", "perfect, got it"): the customer is done */
+  | 'gratitude';
 
 export interface Classification {
   intent: CustomerIntent;
