@@ -46,4 +46,16 @@ describe('planning closed days', () => {
     expect(calls[1]).toEqual([yesterday, today, lateEvening].sort((a, b) => a - b));
     await planner.stop();
   });
+
+  it('recounts the counters of pages whose conversations changed', async () => {
+    await q(`INSERT INTO pages (fb_page_id, name, updated_at, conversation_count, message_count) VALUES ('PLAN2', 'Counted', now(), 0, 0)`);
+    await q(`INSERT INTO conversations (fb_chat_id, page_id, total_messages, updated_at)
+             SELECT 'count-' || n, (SELECT id FROM pages WHERE fb_page_id = 'PLAN2'), n, now() FROM generate_series(1, 3) n`);
+    const planner = startAnalysisPlanner({
+      pool: db.pool, timeZone: 'UTC', logger: capturingLogger('fatal').logger, now: () => new Date(), everyMs: 3_600_000, plan: async () => {},
+    });
+    await planner.tick();
+    await planner.stop();
+    expect(await q(`SELECT conversation_count, message_count FROM pages WHERE fb_page_id = 'PLAN2'`)).toEqual([{ conversation_count: 3, message_count: 6 }]);
+  });
 });

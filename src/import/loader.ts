@@ -1,5 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type pg from 'pg';
+import { recountPages } from '../db/pages-repo.js';
 import { rebuildSessions } from '../db/sessions-repo.js';
 import { SESSION_GAP_MS } from '../domain/sessions.js';
 import type { ImportRow, Parsed, RowError } from './types.js';
@@ -130,12 +131,5 @@ export async function refreshAfterLoad(clients: pg.ClientBase[], conversationIds
   await Promise.all(
     clients.map((c, i) => rebuildSessions(c, conversationIds.slice(i * share, (i + 1) * share), now, SESSION_GAP_MS, { counters: true })),
   );
-  await clients[0]!.query(
-    `UPDATE pages p SET conversation_count = s.conversations, message_count = s.messages, updated_at = now()
-     FROM (SELECT page_id, count(*)::int AS conversations, coalesce(sum(total_messages), 0)::int AS messages
-           FROM conversations WHERE page_id IN (SELECT DISTINCT page_id FROM conversations WHERE id = ANY($1::int[]))
-           GROUP BY page_id) s
-     WHERE p.id = s.page_id`,
-    [conversationIds],
-  );
+  await recountPages(clients[0]!, { conversationIds });
 }

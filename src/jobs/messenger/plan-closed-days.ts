@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { conversationsWithClosedDays } from '../../db/messenger-inbox-repo.ts';
+import { recountPages } from '../../db/pages-repo.ts';
 import { settleOpenSessions } from '../../db/sessions-repo.ts';
 import { dayOf } from '../../domain/days.ts';
 import type { Logger } from '../../logger.ts';
@@ -8,7 +9,8 @@ import type { Logger } from '../../logger.ts';
 // ended, the conversations that had webhook traffic on it are handed to plan() (which only
 // plans days that are new or changed, so asking again is harmless). Checked every minute,
 // planned once per business day and once at start (catching up after downtime). Sessions
-// whose customer went quiet beyond the gap are settled (incomplete) on the same tick.
+// whose customer went quiet beyond the gap are settled (incomplete) on the same tick, and the
+// pages' counters recounted.
 
 export interface PlannerDeps {
   pool: pg.Pool;
@@ -25,9 +27,13 @@ export function startAnalysisPlanner(deps: PlannerDeps): { tick(): Promise<void>
   let plannedDay: string | undefined;
   let running: Promise<void> | undefined;
 
+  let countedAt: Date | undefined;
   const tick = async () => {
     const at = now();
     await settleOpenSessions(deps.pool, at);
+    // the webhook's conversations and messages, in the pages' counters (a minute late at most)
+    await recountPages(deps.pool, { updatedSince: countedAt ?? new Date(at.getTime() - 24 * 3600_000) });
+    countedAt = at;
     const today = dayOf(at, deps.timeZone);
     if (plannedDay === today) return;
     const ids = await conversationsWithClosedDays(deps.pool, at, deps.timeZone);
