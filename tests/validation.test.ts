@@ -59,6 +59,13 @@ beforeAll(async () => {
   const started = new Date(NOW.getTime() - (stuckAfterSeconds(config) + 60) * 1000);
   const job = await broken.pool.query<{ id: number }>(`INSERT INTO jobs (status, attempts, created_at, started_at) VALUES ('in_progress', 1, $1, $1) RETURNING id`, [started]);
   stuckJobId = job.rows[0]!.id;
+  // 5. a webhook event acknowledged ten minutes ago and never turned into a message (the
+  //    materializer is down); receipts (state done) never count
+  await broken.pool.query(
+    `INSERT INTO messenger_events (event_key, page_id, psid, kind, timestamp, payload, state, received_at)
+     VALUES ('m-unstored', 'P1', 'PSID1', 'message', $1, '{}', 'pending', $1), ('read:P1:PSID1:1', 'P1', 'PSID1', 'read', $1, '{}', 'done', $1)`,
+    [new Date(NOW.getTime() - 10 * 60_000)],
+  );
   await broken.pool.query(`INSERT INTO job_daily_analyses (job_id, daily_analysis_id) SELECT $1, id FROM daily_analyses WHERE conversation_id = $2`, [stuckJobId, data.conversationIds[1]]);
 }, 60_000);
 
@@ -89,12 +96,13 @@ describe('validation with injected problems', () => {
     expect(byCheck.get('out_of_range_scores')).toMatchObject({ count: 1, samples: [badDay] });
     expect(byCheck.get('unanswered_messages')).toMatchObject({ count: 1, samples: [unansweredConversation] });
     expect(byCheck.get('stuck_jobs')).toMatchObject({ count: 1, samples: [stuckJobId], fix: 'requeue_stuck_jobs' });
-    expect([...byCheck.keys()].filter((k) => !k.startsWith('slow_query:')).sort()).toEqual(['orphan_messages', 'out_of_range_scores', 'stuck_jobs', 'unanswered_messages']);
-    // penalties: orphan 20, out-of-range 15, unanswered 10, stuck job 15
-    expect(r.report.componentScores).toMatchObject({ database_integrity: 80, data_quality: 85, business_rules: 90, freshness: 85 });
-    const expected = 0.25 * 80 + 0.2 * 85 + 0.25 * 90 + 0.15 * r.report.componentScores.performance + 0.15 * 85;
+    expect(byCheck.get('unstored_events')).toMatchObject({ count: 1, samples: ['m-unstored'], severity: 'critical', component: 'freshness' });
+    expect([...byCheck.keys()].filter((k) => !k.startsWith('slow_query:')).sort()).toEqual(['orphan_messages', 'out_of_range_scores', 'stuck_jobs', 'unanswered_messages', 'unstored_events']);
+    // penalties: orphan 20, out-of-range 15, unanswered 10, stuck job 15, unstored event 10
+    expect(r.report.componentScores).toMatchObject({ database_integrity: 80, data_quality: 85, business_rules: 90, freshness: 75 });
+    const expected = 0.25 * 80 + 0.2 * 85 + 0.25 * 90 + 0.15 * r.report.componentScores.performance + 0.15 * 75;
     expect(r.report.healthScore).toBeCloseTo(expected, 0);
-    expect(r.report.recommendations.length).toBe(4);
+    expect(r.report.recommendations.length).toBe(5);
     expect(r.fixes).toEqual([]);
     const job = await broken.pool.query('SELECT status FROM jobs WHERE id = $1', [stuckJobId]);
     expect(job.rows[0].status).toBe('in_progress');
