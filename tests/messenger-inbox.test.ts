@@ -3,6 +3,7 @@ import { parseWebhookBody } from '../src/domain/messenger/events.ts';
 import { MessengerStore } from '../src/db/messenger-repo.ts';
 import { IntakeGauge } from '../src/jobs/messenger/intake.ts';
 import { startMaterializer } from '../src/jobs/messenger/materializer.ts';
+import { startSessionRefresher } from '../src/jobs/messenger/session-refresher.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { capturingLogger, eventually } from './helpers/slack-harness.ts';
 
@@ -86,5 +87,34 @@ describe('IntakeGauge', () => {
     const t = performance.now();
     await gauge.yieldDuringFlood(500);
     expect(performance.now() - t).toBeLessThan(100); // no flood: no wait
+  });
+});
+
+describe('session refresher', () => {
+  it('rebuilds the sessions of touched conversations together, and keeps them for later when the database fails', async () => {
+    await store.store(events('PSIDSR1', ['sr_a', 'sr_b']));
+    await store.store(events('PSIDSR2', ['sr_c']));
+    await store.materialize();
+    const convs = await q<{ id: number }>(`SELECT id FROM conversations WHERE fb_chat_id IN ($1, $2) ORDER BY id`, [`${PAGE}:PSIDSR1`, `${PAGE}:PSIDSR2`]);
+    const { logger } = capturingLogger('fatal');
+
+    // a pool that cannot connect: the flush fails without throwing (the ids wait for the next one)
+    const { default: pg } = await import('pg');
+    const dead = new pg.Pool({ connectionString: 'postgresql://nobody@127.0.0.1:1/none', connectionTimeoutMillis: 200 });
+    const failing = startSessionRefresher({ pool: dead, logger, now: () => new Date(), everyMs: 60_000 });
+    failing.touch(convs[0]!.id);
+    await failing.stop();
+    await dead.end();
+
+    const refresher = startSessionRefresher({ pool: db.pool, logger, now: () => new Date(), everyMs: 60_000 });
+    for (const c of convs) refresher.touch(c.id);
+    expect(await q(`SELECT 1 FROM sessions WHERE conversation_id = ANY($1)`, [convs.map((c) => c.id)])).toHaveLength(0);
+    await refresher.stop(); // flushes what is pending
+    const sessions = await q<{ conversation_id: number; message_count: number; completion_status: string }>(
+      `SELECT conversation_id, message_count, completion_status::text FROM sessions WHERE conversation_id = ANY($1) ORDER BY conversation_id`, [convs.map((c) => c.id)]);
+    expect(sessions).toEqual([
+      { conversation_id: convs[0]!.id, message_count: 2, completion_status: 'in_progress' },
+      { conversation_id: convs[1]!.id, message_count: 1, completion_status: 'in_progress' },
+    ]);
   });
 });

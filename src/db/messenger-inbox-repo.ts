@@ -69,22 +69,23 @@ export interface TurnContext {
 }
 
 export async function turnContext(db: pg.ClientBase, conversationId: number, at: Date, messageId: number | null, historyLimit = 20): Promise<TurnContext | undefined> {
-  const [conv, hist] = await Promise.all([
-    db.query<{ handoff_state: TurnContext['handoffState']; unsure_streak: number; name: string | null; blocked: boolean | null; blocked_reason: string | null; earlier: boolean }>(
-      `SELECT c.handoff_state::text AS handoff_state, c.unsure_streak, cu.name, cu.blocked, cu.blocked_reason,
-              EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.sender_kind = 'customer'
-                         AND m.social_create_time < $2 AND m.id IS DISTINCT FROM $3) AS earlier
-         FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.id = $1`,
-      [conversationId, at, messageId],
-    ),
-    db.query<{ sender_kind: string; text: string | null; social_create_time: Date }>(
-      `SELECT sender_kind::text AS sender_kind, text, social_create_time FROM messages
-        WHERE conversation_id = $1 AND social_create_time <= $2 AND id IS DISTINCT FROM $3 AND text IS NOT NULL
-        ORDER BY social_create_time DESC, id DESC LIMIT $4`,
-      [conversationId, at, messageId, historyLimit],
-    ),
-  ]);
-  const c = conv.rows[0];
+  // one round trip: the conversation's state and its recent history (as JSON, oldest first)
+  const { rows } = await db.query<{
+    handoff_state: TurnContext['handoffState']; unsure_streak: number; name: string | null; blocked: boolean | null; blocked_reason: string | null;
+    earlier: boolean; history: { sender_kind: string; text: string; at: string }[];
+  }>(
+    `SELECT c.handoff_state::text AS handoff_state, c.unsure_streak, cu.name, cu.blocked, cu.blocked_reason,
+            EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.sender_kind = 'customer'
+                       AND m.social_create_time < $2 AND m.id IS DISTINCT FROM $3) AS earlier,
+            (SELECT coalesce(json_agg(json_build_object('sender_kind', h.sender_kind, 'text', h.text, 'at', h.social_create_time)
+                                      ORDER BY h.social_create_time, h.id), '[]'::json)
+               FROM (SELECT id, sender_kind::text AS sender_kind, text, social_create_time FROM messages
+                      WHERE conversation_id = c.id AND social_create_time <= $2 AND id IS DISTINCT FROM $3 AND text IS NOT NULL
+                      ORDER BY social_create_time DESC, id DESC LIMIT $4) h) AS history
+       FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.id = $1`,
+    [conversationId, at, messageId, historyLimit],
+  );
+  const c = rows[0];
   if (!c) return undefined;
   return {
     handoffState: c.handoff_state,
@@ -93,23 +94,29 @@ export async function turnContext(db: pg.ClientBase, conversationId: number, at:
     blocked: c.blocked === true,
     blockedReason: c.blocked_reason,
     isFirstMessage: !c.earlier,
-    history: hist.rows.reverse().map((m) => ({
+    history: c.history.map((m) => ({
       from: m.sender_kind === 'customer' ? 'customer' : m.sender_kind === 'bot' ? 'bot' : 'human',
-      text: m.text ?? '',
-      at: m.social_create_time,
+      text: m.text,
+      at: new Date(m.at),
     })),
   };
 }
 
-/** What the agent made of the customer's message, on that message. */
-export async function recordClassification(db: pg.ClientBase, messageId: number, c: { intent: string; confidence: number; processingMs: number }): Promise<void> {
-  await db.query(`UPDATE messages SET classification = $2, classification_confidence = $3, processing_time_ms = $4 WHERE id = $1`, [
-    messageId, c.intent, c.confidence, Math.round(c.processingMs),
-  ]);
-}
-
-export async function setUnsureStreak(db: pg.ClientBase, conversationId: number, streak: number): Promise<void> {
-  await db.query(`UPDATE conversations SET unsure_streak = $2, updated_at = now() WHERE id = $1 AND unsure_streak <> $2`, [conversationId, streak]);
+/**
+ * What the agent made of the customer's message (on that message, when there is one) and the
+ * conversation's unsure streak (when given), in one statement.
+ */
+export async function recordTurn(
+  db: pg.ClientBase,
+  t: { messageId: number | null; intent: string; confidence: number; processingMs: number; conversationId: number; unsureStreak: number | null },
+): Promise<void> {
+  await db.query(
+    `WITH m AS (
+       UPDATE messages SET classification = $2, classification_confidence = $3, processing_time_ms = $4 WHERE id = $1 RETURNING id
+     )
+     UPDATE conversations SET unsure_streak = $6, updated_at = now() WHERE id = $5 AND $6::int IS NOT NULL AND unsure_streak <> $6`,
+    [t.messageId, t.intent, t.confidence, Math.round(t.processingMs), t.conversationId, t.unsureStreak],
+  );
 }
 
 /** Handed off: humans (once someone takes it) answer from now on; the bot stays silent. */

@@ -3,13 +3,13 @@ import type { MessengerSender, CustomerAgent, HandoffDesk, CustomerTurn } from '
 import { insertErrorLog } from '../../db/errors-repo.ts';
 import { EVENTS_CHANNEL } from '../../db/messenger-repo.ts';
 import {
-  claimNext, markWaiting, recordAttempt, recordClassification, setUnsureStreak, settleEvent, turnContext, type InboxEvent, type TurnContext,
+  claimNext, markWaiting, recordAttempt, recordTurn, settleEvent, turnContext, type InboxEvent, type TurnContext,
 } from '../../db/messenger-inbox-repo.ts';
 import { setCustomerName } from '../../db/messenger-sends-repo.ts';
-import { rebuildSessions } from '../../db/sessions-repo.ts';
 import { REPLY_KINDS, type EventKind } from '../../domain/messenger/events.ts';
 import type { Logger } from '../../logger.ts';
 import { createWaker } from '../wake.ts';
+import { startSessionRefresher } from './session-refresher.ts';
 
 // The reply worker: takes stored webhook events from messenger_events (polling with
 // FOR UPDATE SKIP LOCKED, woken early by LISTEN/NOTIFY), one conversation's events in
@@ -58,10 +58,7 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
     if (!HANDLED.includes(ev.kind)) return 'done';
     const ctx = await turnContext(client, ev.conversationId, ev.at, ev.messageId);
     if (!ctx) return 'skipped';
-    if (ev.kind === 'echo') {
-      await rebuildSessions(client, [ev.conversationId], now());
-      return 'done';
-    }
+    if (ev.kind === 'echo') return 'done';
     const text = turnTextOf(ev);
     if (ctx.blocked) {
       await insertErrorLog(client, {
@@ -69,13 +66,11 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
         message: `message from blocked customer ${ev.psid} on page ${ev.pageId} not answered by the bot`,
         context: { eventKey: ev.key, conversationId: ev.conversationId, reason: ctx.blockedReason },
       });
-      await rebuildSessions(client, [ev.conversationId], now());
       return 'skipped';
     }
     if (ctx.handoffState !== 'bot') {
       // humans own it: the bot stays silent, the thread shows what the customer wrote
       if (deps.desk) await deps.desk.append(ev.conversationId, text, ev.at);
-      await rebuildSessions(client, [ev.conversationId], now());
       return 'done';
     }
 
@@ -112,6 +107,8 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
         }
       }
       await client.query('COMMIT');
+      // after the commit: the rebuild must see what handling the event wrote
+      if (HANDLED.includes(ev.kind)) sessions.touch(ev.conversationId);
       return true;
     } catch (err) {
       broken = err as Error;
@@ -143,6 +140,7 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
     deps.onNotify?.();
     wake();
   }, log, () => stopping);
+  const sessions = startSessionRefresher({ pool: deps.pool, logger: deps.logger, now });
   const loops = Array.from({ length: deps.concurrency ?? 4 }, () => loop());
   return {
     wake,
@@ -150,6 +148,7 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
       stopping = true;
       wake();
       await Promise.all(loops);
+      await sessions.stop();
       await listener.stop();
     },
   };
@@ -195,16 +194,15 @@ async function answer(
     ...(decision.kind === 'reply' && decision.quickReplies?.length ? { quickReplies: decision.quickReplies } : {}),
   });
   if (sent.status === 'refused' || sent.status === 'failed') log.warn({ eventKey: ev.key, sent }, 'messenger: bot reply not delivered');
-  if (ev.messageId !== null) {
-    await recordClassification(client, ev.messageId, {
-      intent: decision.classification.intent,
-      confidence: decision.classification.confidence,
-      processingMs: performance.now() - started,
-    });
-  }
-  if (decision.kind === 'reply') {
-    await setUnsureStreak(client, ev.conversationId, decision.unsure ? ctx.unsureStreak + 1 : 0);
-  } else {
+  await recordTurn(client, {
+    messageId: ev.messageId,
+    intent: decision.classification.intent,
+    confidence: decision.classification.confidence,
+    processingMs: performance.now() - started,
+    conversationId: ev.conversationId,
+    unsureStreak: decision.kind === 'reply' ? (decision.unsure ? ctx.unsureStreak + 1 : 0) : null,
+  });
+  if (decision.kind === 'handoff') {
     await markWaiting(client, ev.conversationId, decision.reason, now());
     if (deps.desk) {
       await deps.desk.open(ev.conversationId, decision.reason);
@@ -216,7 +214,6 @@ async function answer(
       });
     }
   }
-  await rebuildSessions(client, [ev.conversationId], now());
 }
 
 /** LISTEN on its own connection, reconnected after a failure; polling covers the gaps. */
