@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CatalogueProduct, FaqItem } from '../src/domain/customer/catalogue.ts';
 import { matchFaq, matchProducts, productsInContext } from '../src/domain/customer/catalogue.ts';
 import { classifyText, isGreetingOnly, sentimentOf } from '../src/domain/customer/classify.ts';
-import { ANGRY_SENTIMENT, classifyTurn, decide, renderPlan, type TurnFacts } from '../src/domain/customer/decide.ts';
+import { ANGRY_SENTIMENT, classifyTurn, decide, renderPlan, unsureStreakAfter, type TurnFacts } from '../src/domain/customer/decide.ts';
 import { DEFAULT_TEMPLATES, renderTemplate, templateVariables } from '../src/domain/customer/templates.ts';
 import type { TurnInput } from '../src/domain/customer/types.ts';
 
@@ -140,6 +140,13 @@ describe('decide', () => {
     // two thanks in a row do not hand the customer to a person
     expect(decide(facts(turn('thanks!', { unsureStreak: 1 })))).toMatchObject({ kind: 'reply', template: 'welcome', unsure: false, classification: { intent: 'gratitude' } });
     expect(textOf(turn('thank you')).text).toBe('You are welcome! If there is anything else, just write here.');
+  });
+
+  it('the unsure streak: +1 after an unsure reply, 0 after a sure one, left to the handoff otherwise', () => {
+    expect(unsureStreakAfter({ kind: 'reply', unsure: true }, 0)).toBe(1);
+    expect(unsureStreakAfter({ kind: 'reply', unsure: true }, 1)).toBe(2);
+    expect(unsureStreakAfter({ kind: 'reply', unsure: false }, 1)).toBe(0);
+    expect(unsureStreakAfter({ kind: 'handoff' }, 1)).toBeNull();
   });
 
   it('unsure twice in a row → handoff unsure_twice; once → an unsure reply', () => {

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { parseMessaging, REPLY_KINDS, type MessengerEvent } from '../domain/messenger/events.ts';
+import { MESSAGE_KINDS, parseMessaging, type MessengerEvent } from '../domain/messenger/events.ts';
 import { ourSender } from '../domain/messenger/policy.ts';
 
 // The webhook's durable store, in two halves. store(): the webhook writes the raw events into
@@ -12,8 +12,10 @@ import { ourSender } from '../domain/messenger/policy.ts';
 
 export const EVENTS_CHANNEL = 'messenger_events';
 
-/** Kinds that store a message row (customer messages and the page's own messages). */
-const MESSAGE_KINDS = new Set([...REPLY_KINDS, 'echo']);
+const isMessageKind = (kind: string) => (MESSAGE_KINDS as readonly string[]).includes(kind);
+
+/** Inbox events that carry a message and are not stored as one yet ($1: the message kinds). */
+const UNSTORED = `state = 'pending' AND conversation_id IS NULL AND kind = ANY($1::text[])`;
 
 export interface StoreResult {
   /** events new to the inbox */
@@ -92,7 +94,7 @@ export class MessengerStore {
       events.map((e) => e.kind),
       events.map((e) => e.timestamp),
       events.map((e) => JSON.stringify(e.raw)),
-      events.map((e) => (MESSAGE_KINDS.has(e.kind) ? 'pending' : 'done')),
+      events.map((e) => (isMessageKind(e.kind) ? 'pending' : 'done')),
     ] });
     const fresh = rows[0]?.n ?? 0;
     return { stored: fresh, duplicates: all.length - fresh };
@@ -110,13 +112,13 @@ export class MessengerStore {
       this.inTransaction(async (client) => {
         const { rows } = await client.query<{ id: string; page_id: string; payload: Record<string, unknown> }>(
           `SELECT id, page_id, payload FROM messenger_events
-            WHERE state = 'pending' AND conversation_id IS NULL AND kind = ANY($1::text[]) AND ($3::bigint[] IS NULL OR id = ANY($3::bigint[]))
+            WHERE ${UNSTORED} AND ($3::bigint[] IS NULL OR id = ANY($3::bigint[]))
             ORDER BY timestamp, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-          [[...MESSAGE_KINDS], limit, ids],
+          [MESSAGE_KINDS, limit, ids],
         );
         const events = rows.map((r) => {
           const ev = parseMessaging(r.page_id, r.payload, undefined);
-          if ('reason' in ev || !MESSAGE_KINDS.has(ev.kind)) throw Object.assign(new Error(`stored event ${r.id} no longer parses as a message`), { code: '22000' });
+          if ('reason' in ev || !isMessageKind(ev.kind)) throw Object.assign(new Error(`stored event ${r.id} no longer parses as a message`), { code: '22000' });
           return ev;
         });
         if (events.length > 0) await this.storeMessages(client, events);
@@ -138,8 +140,8 @@ export class MessengerStore {
     }
     // one of them is bad: each on its own, the bad ones failed with their reason
     const { rows } = await this.pool.query<{ id: string; event_key: string }>(
-      `SELECT id, event_key FROM messenger_events WHERE state = 'pending' AND conversation_id IS NULL AND kind = ANY($1::text[]) ORDER BY timestamp, id LIMIT $2`,
-      [[...MESSAGE_KINDS], limit],
+      `SELECT id, event_key FROM messenger_events WHERE ${UNSTORED} ORDER BY timestamp, id LIMIT $2`,
+      [MESSAGE_KINDS, limit],
     );
     const failed: { key: string; error: string }[] = [];
     let taken = 0;

@@ -161,6 +161,16 @@ const HANDOFF_TEMPLATE: Readonly<Record<HandoffReason, TemplateName>> = {
  */
 export const ANGRY_SENTIMENT = -0.5;
 
+/**
+ * The conversation's unsure streak after the bot's turn: one more after an unsure answer, back
+ * to 0 after a sure one; a handoff leaves it to the handoff (which clears it). decide() hands
+ * off on the second unsure answer in a row.
+ */
+export function unsureStreakAfter(turn: { kind: 'reply'; unsure: boolean } | { kind: 'handoff' }, streak: number): number | null {
+  if (turn.kind === 'handoff') return null;
+  return turn.unsure ? streak + 1 : 0;
+}
+
 export function decide(facts: TurnFacts): Plan {
   const c = facts.classification;
   const classification: Classification = { intent: c.intent, confidence: c.confidence, sentiment: c.sentiment };

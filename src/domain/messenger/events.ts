@@ -7,6 +7,9 @@ export type EventKind = 'message' | 'quick_reply' | 'postback' | 'attachment' | 
 /** Kinds the reply worker reacts to (a customer wrote or tapped something). */
 export const REPLY_KINDS: readonly EventKind[] = ['message', 'quick_reply', 'postback', 'attachment'];
 
+/** Kinds stored as message rows: what customers wrote, and the page's own messages (echoes). */
+export const MESSAGE_KINDS: readonly EventKind[] = [...REPLY_KINDS, 'echo'];
+
 export interface Attachment {
   type: string;
   url?: string;

@@ -6,7 +6,8 @@ import {
   claimNext, markWaiting, recordAttempt, recordTurn, settleEvent, turnContext, type InboxEvent, type TurnContext,
 } from '../../db/messenger-inbox-repo.ts';
 import { setCustomerName } from '../../db/messenger-sends-repo.ts';
-import { REPLY_KINDS, type EventKind } from '../../domain/messenger/events.ts';
+import { unsureStreakAfter } from '../../domain/customer/decide.ts';
+import { MESSAGE_KINDS } from '../../domain/messenger/events.ts';
 import type { Logger } from '../../logger.ts';
 import { createWaker } from '../wake.ts';
 import { startSessionRefresher } from './session-refresher.ts';
@@ -44,7 +45,8 @@ export interface ReplyWorker {
   stop(): Promise<void>;
 }
 
-const HANDLED: readonly string[] = [...REPLY_KINDS, 'echo'] satisfies readonly (EventKind | 'echo')[];
+/** the kinds stored as messages: customers' turns are answered, echoes only recorded */
+const HANDLED: readonly string[] = MESSAGE_KINDS;
 
 export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
   const log = deps.logger.child({ component: 'messenger-worker' });
@@ -200,7 +202,7 @@ async function answer(
     confidence: decision.classification.confidence,
     processingMs: performance.now() - started,
     conversationId: ev.conversationId,
-    unsureStreak: decision.kind === 'reply' ? (decision.unsure ? ctx.unsureStreak + 1 : 0) : null,
+    unsureStreak: unsureStreakAfter(decision, ctx.unsureStreak),
   });
   if (decision.kind === 'handoff') {
     await markWaiting(client, ev.conversationId, decision.reason, now());
