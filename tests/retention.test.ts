@@ -112,6 +112,33 @@ describe('runRetention', () => {
     // not re-planned for scoring: deleting history is not new data
     expect(await count(`SELECT message_count AS n FROM processed_chats WHERE fb_chat_id = 'chat-r'`)).toBe(2);
   });
+
+  it('finds old messages through their conversations, over several batches, including a conversation with no first time recorded', async () => {
+    const page = (await db.pool.query<{ id: number }>(`SELECT id FROM pages WHERE fb_page_id = 'P1'`)).rows[0]!.id;
+    const chats: [string, number[], boolean][] = [['chat-all-old', [500, 450, 420], true], ['chat-mixed', [700, 380, 10], true], ['chat-no-first', [600, 5], false]];
+    for (const [chat, ages, recordFirst] of chats) {
+      const c = await db.pool.query<{ id: number }>(
+        `INSERT INTO conversations (fb_chat_id, page_id, total_messages, customer_messages, agent_messages, first_message_at, last_message_at, updated_at)
+         VALUES ($1, $2, $3, $3, 0, $4, $5, now()) RETURNING id`,
+        [chat, page, ages.length, recordFirst ? daysAgo(Math.max(...ages)) : null, daysAgo(Math.min(...ages))],
+      );
+      for (const [i, age] of ages.entries()) {
+        await db.pool.query(
+          `INSERT INTO messages (conversation_id, mid, direction, sender_kind, text, social_create_time) VALUES ($1, $2, 'to_company', 'customer', 'hi', $3)`,
+          [c.rows[0]!.id, `${chat}-${i}`, daysAgo(age)],
+        );
+      }
+    }
+    const results = await runRetention({ pool: db.pool, config: loadConfig({ RETENTION_DAYS: 'messages=365' }), now: () => NOW, batchSize: 2 });
+    expect(results.find((r) => r.table === 'messages')?.deleted).toBe(6);
+    expect((await db.pool.query(`SELECT mid FROM messages ORDER BY mid`)).rows.map((r) => r.mid)).toEqual(['chat-mixed-2', 'chat-no-first-1', 'm-r-3', 'm-r-4']);
+    const firsts = await db.pool.query(`SELECT fb_chat_id, total_messages, first_message_at FROM conversations WHERE fb_chat_id IN ('chat-all-old', 'chat-mixed', 'chat-no-first') ORDER BY fb_chat_id`);
+    expect(firsts.rows).toEqual([
+      { fb_chat_id: 'chat-all-old', total_messages: 0, first_message_at: null },
+      { fb_chat_id: 'chat-mixed', total_messages: 1, first_message_at: daysAgo(10) },
+      { fb_chat_id: 'chat-no-first', total_messages: 1, first_message_at: daysAgo(5) },
+    ]);
+  });
 });
 
 describe('retentionTaskProvider', () => {

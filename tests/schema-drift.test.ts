@@ -86,6 +86,26 @@ const DRIFT_CASES: DriftCase[] = [
     ],
   },
   {
+    what: 'a partial index with another WHERE',
+    sql: `DROP INDEX messages_human_reply_time_idx;
+          CREATE INDEX messages_human_reply_time_idx ON messages (social_create_time, conversation_id, id) WHERE sender_kind = 'bot'`,
+    differences: [
+      `index messages_human_reply_time_idx: expected WHERE sender_kind = 'human_agent', database has WHERE (sender_kind = 'bot'::"SenderKind")`,
+    ],
+  },
+  {
+    what: 'a partial index made whole',
+    sql: `DROP INDEX messages_human_reply_time_idx;
+          CREATE INDEX messages_human_reply_time_idx ON messages (social_create_time, conversation_id, id)`,
+    differences: [`index messages_human_reply_time_idx: expected WHERE sender_kind = 'human_agent', database has no WHERE clause`],
+  },
+  {
+    what: 'a WHERE on an index the schema has whole',
+    sql: `DROP INDEX conversations_page_id_last_message_at_idx;
+          CREATE INDEX conversations_page_id_last_message_at_idx ON conversations (page_id, last_message_at) WHERE page_id > 0`,
+    differences: ['index conversations_page_id_last_message_at_idx: expected no WHERE clause, database has WHERE (page_id > 0)'],
+  },
+  {
     what: 'a unique index that is no longer unique',
     sql: 'DROP INDEX messages_mid_key; CREATE INDEX messages_mid_key ON messages (mid)',
     differences: ['unique index messages_mid_key: expected a unique index, database has a non-unique index'],

@@ -118,6 +118,8 @@ export interface DmmfIndex {
   dbName?: string | null;
   algorithm?: string;
   fields: { name: string; sortOrder?: 'asc' | 'desc'; operatorClass?: string }[];
+  /** a partial index's `where: raw("...")`, read from the schema text (the DMMF leaves it out) */
+  where?: string;
 }
 
 export interface Dmmf {
@@ -126,8 +128,30 @@ export interface Dmmf {
 
 export function readDmmf(prismaSchema: string): Dmmf {
   // The wasm returns untyped JSON; the interfaces above describe the subset we rely on.
-  return JSON.parse(get_dmmf(JSON.stringify({ prismaSchema }))) as Dmmf;
+  const dmmf = JSON.parse(get_dmmf(JSON.stringify({ prismaSchema }))) as Dmmf;
+  const where = partialIndexPredicates(prismaSchema);
+  for (const index of dmmf.datamodel.indexes) {
+    const predicate = index.dbName ? where.get(index.dbName) : undefined;
+    if (predicate !== undefined) index.where = predicate;
+  }
+  return dmmf;
 }
+
+/** `@@index([...], map: "name", where: raw("predicate"))` → name → predicate (partialIndexes preview). */
+function partialIndexPredicates(prismaSchema: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of prismaSchema.split('\n')) {
+    if (!/^\s*@@(index|unique)\(/.test(line) || !/\bwhere:/.test(line)) continue;
+    const map = /\bmap:\s*"([^"]+)"/.exec(line)?.[1];
+    const raw = /\bwhere:\s*raw\("((?:[^"\\]|\\.)*)"\)/.exec(line)?.[1];
+    if (!map || raw === undefined) unsupported(`a partial index without map: or with a where: other than raw("..."): ${line.trim()}`);
+    out.set(map, raw.replace(/\\(.)/g, '$1'));
+  }
+  return out;
+}
+
+/** A predicate as comparable text: PostgreSQL prints `(sender_kind = 'x'::"SenderKind")` for `sender_kind = 'x'`. */
+const canonicalPredicate = (sql: string): string => sql.replace(/::"?[A-Za-z_][A-Za-z0-9_]*"?(\[\])?/g, '').replace(/[()\s"]/g, '');
 
 export function readSchemaFile(file = SCHEMA_PATH): string {
   return readFileSync(file, 'utf8');
@@ -393,7 +417,7 @@ function expectedIndex(index: DmmfIndex, ctx: Context): IndexShape {
   const [kind, suffix] = INDEX_KIND[index.type];
   const name = index.dbName ?? defaultConstraintName(table, columns.map((c) => c.name), suffix);
   const method = (index.algorithm ?? 'btree').toLowerCase();
-  return { name, table, kind, method, columns, predicate: null };
+  return { name, table, kind, method, columns, predicate: index.where ?? null };
 }
 
 function expectedForeignKey(model: DmmfModel, field: DmmfField, ctx: Context): ForeignKeyShape {
@@ -685,7 +709,11 @@ function indexDifferences(e: IndexShape, a: IndexShape): string[] {
   if (e.method !== a.method) out.push(`${at}: expected method ${e.method}, database has ${a.method}`);
   const [ec, ac] = [e.columns.map(indexColumnSql), a.columns.map(indexColumnSql)];
   if (ec.join('\0') !== ac.join('\0')) out.push(`${at}: expected columns ${list(ec)}, database has ${list(ac)}`);
-  if (a.predicate !== e.predicate) out.push(`${at}: expected no WHERE clause, database has WHERE ${a.predicate}`);
+  if (e.predicate === null && a.predicate !== null) out.push(`${at}: expected no WHERE clause, database has WHERE ${a.predicate}`);
+  else if (e.predicate !== null && a.predicate === null) out.push(`${at}: expected WHERE ${e.predicate}, database has no WHERE clause`);
+  else if (e.predicate !== null && a.predicate !== null && canonicalPredicate(e.predicate) !== canonicalPredicate(a.predicate)) {
+    out.push(`${at}: expected WHERE ${e.predicate}, database has WHERE ${a.predicate}`);
+  }
   return out;
 }
 

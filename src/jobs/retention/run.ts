@@ -15,8 +15,6 @@ const KEEP: Readonly<Record<string, string>> = {
   messenger_sends: `AND status <> 'pending'`,
   slack_deliveries: `AND state NOT IN ('queued', 'working')`,
   scheduled_runs: `AND EXISTS (SELECT 1 FROM scheduled_runs n WHERE n.task_key = t.task_key AND n.scheduled_for > t.scheduled_for)`,
-  // through messages_sender_kind_time_idx, whose first column is the sender kind
-  messages: `AND sender_kind = ANY('{customer,bot,human_agent}'::"SenderKind"[])`,
 };
 
 export interface RetentionResult {
@@ -57,8 +55,18 @@ async function refreshAfterMessages(client: pg.ClientBase, conversationIds: numb
   );
 }
 
+// Messages have no index by time alone (see the messages_human_reply_time_idx migration): old
+// ones are found through the conversations that start before the cutoff, each read by
+// messages_conversation_time_id_kind_idx. first_message_at is recomputed after every batch,
+// so a conversation drops out once its old messages are gone.
+const OLD_MESSAGES = (batch: number) => `
+SELECT m.ctid FROM conversations c
+  JOIN messages m ON m.conversation_id = c.id AND m.social_create_time < $1
+ WHERE c.first_message_at < $1 OR c.first_message_at IS NULL
+ LIMIT ${batch}`;
+
 async function deleteBatch(client: pg.ClientBase, t: RetentionTarget, batch: number): Promise<number> {
-  const select = `SELECT t.ctid FROM ${t.table} t WHERE t.${t.column} < $1 ${KEEP[t.table] ?? ''} LIMIT ${batch}`;
+  const select = t.table === 'messages' ? OLD_MESSAGES(batch) : `SELECT t.ctid FROM ${t.table} t WHERE t.${t.column} < $1 ${KEEP[t.table] ?? ''} LIMIT ${batch}`;
   if (t.table !== 'messages') {
     const res = await client.query(`DELETE FROM ${t.table} WHERE ctid = ANY(ARRAY(${select}))`, [t.cutoff]);
     return res.rowCount ?? 0;
