@@ -158,12 +158,13 @@ describe('greetings, FAQ and handoffs', () => {
 });
 
 describe('templates', () => {
-  it('an edited template is used and its usage counted', async () => {
+  it('an edited template is used; deciding alone does not count it (the reply worker counts the send, once)', async () => {
     await db.pool.query(`UPDATE message_templates SET body = 'Yes! {{product}}: {{price}}.', usage_count = 0 WHERE name = 'price_known'`);
     const d = reply(await agent.respond(turn('price of the Breeze Sandal')));
     expect(d.text).toBe('Yes! Breeze Sandal: $39.00.');
+    expect(d.templateName).toBe('price_known');
     const { rows } = await db.pool.query<{ usage_count: number }>(`SELECT usage_count FROM message_templates WHERE name = 'price_known'`);
-    expect(rows[0]!.usage_count).toBe(1);
+    expect(rows[0]!.usage_count).toBe(0);
   });
 
   it('a template with a variable the answer lacks falls back to the default text', async () => {

@@ -70,6 +70,24 @@ describe('Messenger with the real customer agent', () => {
     expect(m!.processing_time_ms).toBeGreaterThanOrEqual(0);
   });
 
+  it('an event handled again after a crash (back to pending): not answered twice, its template counted once', async () => {
+    const user = psid();
+    const usage = async () => (await q<{ usage_count: number; success_count: number }>(`SELECT usage_count, success_count FROM message_templates WHERE name = 'price_known'`))[0]!;
+    const before = await usage();
+    const m = text(user, 'How much is the Boom Mini Speaker?');
+    await post([m]);
+    await eventually(async () => sendsTo(user).length > 0);
+    const key = m.message.mid;
+    await eventually(async () => (await q(`SELECT 1 FROM messenger_events WHERE event_key = $1 AND state = 'done'`, [key])).length > 0);
+    expect(await usage()).toEqual({ usage_count: before.usage_count + 1, success_count: before.success_count + 1 });
+
+    // the worker died after sending, before its transaction marked the event done
+    await q(`UPDATE messenger_events SET state = 'pending', processed_at = NULL WHERE event_key = $1`, [key]);
+    await eventually(async () => (await q(`SELECT 1 FROM messenger_events WHERE event_key = $1 AND state = 'done'`, [key])).length > 0);
+    expect(sendsTo(user)).toHaveLength(1);
+    expect(await usage()).toEqual({ usage_count: before.usage_count + 1, success_count: before.success_count + 1 });
+  });
+
   it('a question answered, then "thanks!": welcomed (no handoff), and the session completes', async () => {
     const user = psid();
     await post([text(user, 'How much is the Boom Mini Speaker?')]);

@@ -22,9 +22,17 @@ export async function activeTemplates(db: Db, names: readonly string[]): Promise
   return new Map(rows.map((r) => [r.name, r]));
 }
 
-/** One more use of a template (the reply that used it was handed to the sender). */
-export async function countTemplateUse(db: Db, name: string): Promise<void> {
-  await db.query(`UPDATE message_templates SET usage_count = usage_count + 1, updated_at = now() WHERE name = $1`, [name]);
+/**
+ * One more use of a template, and one more success when Meta accepted the message. Called
+ * once per reply the sender claimed (not for a duplicate of one), so a retried event does
+ * not count its template twice.
+ */
+export async function countTemplateUse(db: Db, name: string, sent: boolean): Promise<void> {
+  await db.query(
+    `UPDATE message_templates SET usage_count = usage_count + 1, success_count = success_count + $2::int, updated_at = now()
+      WHERE name = $1 AND page_id IS NULL`,
+    [name, sent ? 1 : 0],
+  );
 }
 
 /** Inserts the templates that do not exist yet; returns how many were inserted. Idempotent. */

@@ -2,7 +2,7 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import type pg from 'pg';
 import type { AgentDecision, CustomerAgent, CustomerTurn } from '../../bots/messenger/types.ts';
 import type { Config } from '../../config.ts';
-import { activeTemplates, countTemplateUse, seedTemplates } from '../../db/templates-repo.ts';
+import { activeTemplates, seedTemplates } from '../../db/templates-repo.ts';
 import { matchFaq, matchProducts, productsInContext } from '../../domain/customer/catalogue.ts';
 import { classifyTurn, decide, renderPlan, type Plan } from '../../domain/customer/decide.ts';
 import { DEFAULT_TEMPLATES } from '../../domain/customer/templates.ts';
@@ -85,7 +85,6 @@ export function createCustomerAgent(deps: CustomerAgentDeps): CustomerAgent {
           fromTemplate = false;
         }
       }
-      if (fromTemplate && rendered.fromStored) await countTemplateUse(pool, plan.template);
       const decision = toDecision(plan, text, fromTemplate ? plan.template : undefined);
       log.debug(
         { conversationId: turn.conversationId, intent: plan.classification.intent, kind: plan.kind, template: plan.template, llm: !fromTemplate },

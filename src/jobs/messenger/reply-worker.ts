@@ -6,6 +6,7 @@ import {
   claimNext, markWaiting, recordAttempt, recordTurn, settleEvent, turnContext, type InboxEvent, type TurnContext,
 } from '../../db/messenger-inbox-repo.ts';
 import { setCustomerName } from '../../db/messenger-sends-repo.ts';
+import { countTemplateUse } from '../../db/templates-repo.ts';
 import { unsureStreakAfter } from '../../domain/customer/decide.ts';
 import { MESSAGE_KINDS } from '../../domain/messenger/events.ts';
 import type { Logger } from '../../logger.ts';
@@ -196,6 +197,10 @@ async function answer(
     ...(decision.kind === 'reply' && decision.quickReplies?.length ? { quickReplies: decision.quickReplies } : {}),
   });
   if (sent.status === 'refused' || sent.status === 'failed') log.warn({ eventKey: ev.key, sent }, 'messenger: bot reply not delivered');
+  // counted with the send it belongs to: 'duplicate' means an earlier attempt of this event claimed it
+  if (decision.kind === 'reply' && decision.templateName && (sent.status === 'sent' || sent.status === 'failed')) {
+    await countTemplateUse(client, decision.templateName, sent.status === 'sent');
+  }
   await recordTurn(client, {
     messageId: ev.messageId,
     intent: decision.classification.intent,
