@@ -50,6 +50,25 @@ type CallOutcome = { ok: true; messageId?: string } | { ok: false; error: GraphE
 const quickReplies = (qs: QuickReply[]) =>
   qs.slice(0, MAX_QUICK_REPLIES).map((q) => ({ content_type: 'text', title: clip(q.title, MAX_QUICK_TITLE), payload: q.payload }));
 
+/** One POST /me/messages: Meta's message_id, or its error (status 0: no HTTP answer at all). */
+async function postMessage(doFetch: typeof fetch, apiUrl: string, token: string, body: Record<string, unknown>): Promise<CallOutcome> {
+  let res: Response;
+  try {
+    res = await doFetch(`${apiUrl}/me/messages?access_token=${encodeURIComponent(token)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+  } catch (err) {
+    return { ok: false, error: { status: 0, message: (err as Error).message } };
+  }
+  const json = (await res.json().catch(() => ({}))) as { message_id?: string; error?: { code?: number; error_subcode?: number; message?: string } };
+  if (res.ok && !json.error) return { ok: true, ...(json.message_id ? { messageId: json.message_id } : {}) };
+  const e = json.error ?? {};
+  return { ok: false, error: { status: res.status, ...(e.code !== undefined ? { code: e.code } : {}), ...(e.error_subcode !== undefined ? { subcode: e.error_subcode } : {}), message: e.message ?? res.statusText } };
+}
+
 export function createMessengerSender(deps: SenderDeps): MessengerSender {
   const doFetch = deps.fetch ?? fetch;
   const now = deps.now ?? (() => new Date());
@@ -67,21 +86,7 @@ export function createMessengerSender(deps: SenderDeps): MessengerSender {
     if (!bucket) buckets.set(token, (bucket = new TokenBucket(rate, rate, clock())));
     const wait = bucket.take(clock());
     if (wait > 0) await sleep(wait);
-    let res: Response;
-    try {
-      res = await doFetch(`${apiUrl}/me/messages?access_token=${encodeURIComponent(token)}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      });
-    } catch (err) {
-      return { ok: false, error: { status: 0, message: (err as Error).message } };
-    }
-    const json = (await res.json().catch(() => ({}))) as { message_id?: string; error?: { code?: number; error_subcode?: number; message?: string } };
-    if (res.ok && !json.error) return { ok: true, ...(json.message_id ? { messageId: json.message_id } : {}) };
-    const e = json.error ?? {};
-    return { ok: false, error: { status: res.status, ...(e.code !== undefined ? { code: e.code } : {}), ...(e.error_subcode !== undefined ? { subcode: e.error_subcode } : {}), message: e.message ?? res.statusText } };
+    return postMessage(doFetch, apiUrl, token, body);
   }
 
   /** Transient errors are retried with backoff; returns the last outcome and the attempts made. */
@@ -103,6 +108,30 @@ export function createMessengerSender(deps: SenderDeps): MessengerSender {
     if (outcome.ok) return { status: 'sent' };
     log.warn({ pageId: req.pageId, error: outcome.error }, `messenger: ${req.senderAction} failed`);
     return { status: 'failed', ...codes(outcome.error), reason: describeGraphError(outcome.error) };
+  }
+
+  /** The send log (and the stored message) after Meta answered; a refusal also goes to ErrorLog. */
+  async function record(req: SendRequest, id: number, text: string, outcome: CallOutcome, attempts: number): Promise<SendResult> {
+    if (outcome.ok) {
+      await markSent(deps.pool, id, {
+        mid: outcome.messageId ?? null,
+        attempts,
+        conversationId: req.conversationId ?? null,
+        senderKind: req.sender === 'bot' ? 'bot' : 'human_agent',
+        text,
+        at: now(),
+      });
+      return { status: 'sent', ...(outcome.messageId ? { messageId: outcome.messageId } : {}) };
+    }
+    const reason = describeGraphError(outcome.error);
+    await markFailed(deps.pool, id, { attempts, ...codes(outcome.error), error: reason });
+    await insertErrorLog(deps.pool, {
+      source: 'messenger',
+      message: `Send API refused a ${req.sender} message to ${req.psid} on page ${req.pageId}: ${reason}`,
+      context: { key: req.key, pageId: req.pageId, psid: req.psid, conversationId: req.conversationId ?? null, attempts, error: outcome.error },
+    }).catch((err: unknown) => log.error({ err }, 'messenger: could not write ErrorLog'));
+    log.warn({ key: req.key, error: outcome.error, attempts }, `messenger: send failed (${reason})`);
+    return { status: 'failed', ...codes(outcome.error), reason };
   }
 
   return {
@@ -136,26 +165,7 @@ export function createMessengerSender(deps: SenderDeps): MessengerSender {
       if (id === undefined) return { status: 'duplicate' };
 
       const { outcome, attempts } = await callWithRetries(token, body);
-      if (outcome.ok) {
-        await markSent(deps.pool, id, {
-          mid: outcome.messageId ?? null,
-          attempts,
-          conversationId: req.conversationId ?? null,
-          senderKind: req.sender === 'bot' ? 'bot' : 'human_agent',
-          text,
-          at: now(),
-        });
-        return { status: 'sent', ...(outcome.messageId ? { messageId: outcome.messageId } : {}) };
-      }
-      const reason = describeGraphError(outcome.error);
-      await markFailed(deps.pool, id, { attempts, ...codes(outcome.error), error: reason });
-      await insertErrorLog(deps.pool, {
-        source: 'messenger',
-        message: `Send API refused a ${req.sender} message to ${req.psid} on page ${req.pageId}: ${reason}`,
-        context: { key: req.key, pageId: req.pageId, psid: req.psid, conversationId: req.conversationId ?? null, attempts, error: outcome.error },
-      }).catch((err: unknown) => log.error({ err }, 'messenger: could not write ErrorLog'));
-      log.warn({ key: req.key, error: outcome.error, attempts }, `messenger: send failed (${reason})`);
-      return { status: 'failed', ...codes(outcome.error), reason };
+      return record(req, id, text, outcome, attempts);
     },
   };
 }
