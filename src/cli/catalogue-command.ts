@@ -4,7 +4,7 @@ import type pg from 'pg';
 import type { Config } from '../config.js';
 import { listFaq, listProducts, upsertFaq, upsertProducts, type UpsertCounts } from '../db/catalogue-repo.js';
 import { migrate } from '../db/migrator.js';
-import { withClient } from '../db/pool.js';
+import { transaction, withClient } from '../db/pool.js';
 import { formatPrice } from '../domain/customer/catalogue.js';
 import { parseFaqRecords, parseProductRecords, type CsvRecordIn, type RowError } from '../domain/customer/catalogue-csv.js';
 import { readCsvRecords } from '../import/formats/csv-reader.js';
@@ -52,17 +52,10 @@ export async function importCatalogueFile(db: pg.ClientBase, file: string, kind:
   const products = kind === 'products' ? parseProductRecords(recs) : undefined;
   const parsed = faq ?? products!;
   if (parsed.fileError) throw new Error(`${file}: ${parsed.fileError}`);
-  await db.query('BEGIN');
-  try {
-    const counts = faq
-      ? await upsertFaq(db, faq.rows.map(({ line: _line, ...f }) => f))
-      : await upsertProducts(db, products!.rows.map(({ line: _line, ...p }) => p));
-    await db.query('COMMIT');
-    return { kind, rows: parsed.rows.length + parsed.errors.length, counts, errors: parsed.errors };
-  } catch (err) {
-    await db.query('ROLLBACK');
-    throw err;
-  }
+  const counts = await transaction(db, () =>
+    faq ? upsertFaq(db, faq.rows.map(({ line: _line, ...f }) => f)) : upsertProducts(db, products!.rows.map(({ line: _line, ...p }) => p)),
+  );
+  return { kind, rows: parsed.rows.length + parsed.errors.length, counts, errors: parsed.errors };
 }
 
 export function registerCatalogueCommand(program: Command, config: () => Config, out: Out): void {

@@ -26,3 +26,19 @@ export async function withClient<T>(connectionString: string, fn: (c: pg.Client)
     await client.end();
   }
 }
+
+/**
+ * `fn` inside BEGIN … COMMIT on a connection the caller holds; ROLLBACK and rethrow when it
+ * fails (a failed ROLLBACK, on a connection that is gone, is not the error worth reporting).
+ */
+export async function transaction<T>(client: pg.ClientBase, fn: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    const result = await fn();
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+}

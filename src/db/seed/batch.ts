@@ -7,6 +7,7 @@ import {
   conversationRow, customerRow, messageRow, qaEventRow, sessionRow,
 } from './rows.ts';
 import type { GenConversation } from './types.ts';
+import { transaction } from '../pool.ts';
 
 // A batch is a self-contained slice of the dataset (its conversations with their customers,
 // messages, sessions and QA events) held as COPY text and written in one transaction.
@@ -83,18 +84,13 @@ export class Batch {
 
   /** Parents before children: foreign keys are checked row by row as the rows arrive. */
   async write(client: pg.ClientBase): Promise<void> {
-    await client.query('BEGIN');
-    try {
+    await transaction(client, async () => {
       await copyInto(client, `customers (${CUSTOMER_COLUMNS})`, this.customers);
       await copyInto(client, `conversations (${CONVERSATION_COLUMNS})`, this.conversations);
       await copyInto(client, `messages (${MESSAGE_COLUMNS})`, this.messages);
       await copyInto(client, `sessions (${SESSION_COLUMNS})`, this.sessions);
       await copyInto(client, `qa_events (${QA_EVENT_COLUMNS})`, this.qaEvents);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    }
+    });
   }
 }
 

@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import pg from 'pg';
-import { withClient } from '../pool.ts';
+import { transaction, withClient } from '../pool.ts';
 import { Batch, WriterPool, type BatchCounts } from './batch.ts';
 import { SEEDED_TABLES, checkForeignKeys, enterBulkMode } from './bulk-mode.ts';
 import { PAGES, USERS } from './catalog.ts';
@@ -130,22 +130,10 @@ async function pagesExist(client: pg.ClientBase): Promise<boolean> {
   return res.rows[0]?.found === true;
 }
 
-async function inTransaction<T>(client: pg.ClientBase, fn: () => Promise<T>): Promise<T> {
-  await client.query('BEGIN');
-  try {
-    const result = await fn();
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  }
-}
-
 /** Returns Slack external id → users.id; users that already exist (e.g. admins) are kept. */
 async function insertPagesAndUsers(client: pg.ClientBase, now: Date): Promise<Map<string, number>> {
   const since = new Date(now.getTime() - 120 * DAY);
-  return inTransaction(client, async () => {
+  return transaction(client, async () => {
     // The lock makes a concurrent seeder wait here and then see our pages, instead of racing us.
     await client.query('LOCK TABLE pages IN SHARE ROW EXCLUSIVE MODE');
     if (await pagesExist(client)) throw new Error(REFUSAL);
@@ -231,7 +219,7 @@ function addBatch(totals: Totals, batch: Batch): void {
 }
 
 async function finish(client: pg.ClientBase, seed: number, now: Date, totals: Totals): Promise<{ templates: number; errorLogs: number }> {
-  return inTransaction(client, async () => {
+  return transaction(client, async () => {
     for (const [pageId, counts] of totals.perPage) {
       await client.query('UPDATE pages SET conversation_count = $2, message_count = $3, updated_at = $4 WHERE id = $1', [pageId, counts.conversations, counts.messages, now]);
     }

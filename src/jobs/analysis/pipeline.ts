@@ -5,7 +5,7 @@ import type { Scorer } from '../../domain/scoring/types.js';
 import { jobCounts, resetFailedJob } from '../../db/jobs-repo.js';
 import { LockKeys, withAdvisoryLock } from '../../db/locks.js';
 import { refreshMetrics } from '../../db/metrics-repo.js';
-import { withClient } from '../../db/pool.js';
+import { transaction, withClient } from '../../db/pool.js';
 import { ANALYSIS_QUEUE, inTransaction, startQueue } from '../queue.js';
 import { planAnalysis, type PlanResult } from './plan.js';
 import { startAnalysisWorker } from './worker.js';
@@ -33,16 +33,11 @@ export function csiSettings(config: Pick<Config, 'csiWeights'>): CsiSettings {
 /** Puts a failed job back to pending and re-enqueues it, in one transaction; false if not failed. */
 export function retryJob(databaseUrl: string, boss: PgBoss, jobId: number): Promise<boolean> {
   return withClient(databaseUrl, async (client) => {
-    await client.query('BEGIN');
-    try {
+    return transaction(client, async () => {
       const ok = await resetFailedJob(client, jobId);
       if (ok) await boss.send(ANALYSIS_QUEUE, { jobId }, { db: inTransaction(client) });
-      await client.query('COMMIT');
       return ok;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    }
+    });
   });
 }
 

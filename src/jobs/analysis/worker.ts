@@ -1,6 +1,6 @@
 import type PgBoss from 'pg-boss';
 import type pg from 'pg';
-import { createPool } from '../../db/pool.js';
+import { createPool, transaction } from '../../db/pool.js';
 import type { CsiSettings } from '../../domain/csi.js';
 import type { Scorer } from '../../domain/scoring/types.js';
 import { loadJobDays, saveDayResults } from '../../db/analysis-repo.js';
@@ -37,15 +37,10 @@ export async function handleAnalysisJob(
     const days = await loadJobDays(client, jobId, deps.timezone);
     const results = await scoreDays(days, deps.scorer, deps.settings);
     const summary = { scored: results.length, missing: results.filter((r) => r.csi.missing.length > 0).length };
-    await client.query('BEGIN');
-    try {
+    await transaction(client, async () => {
       await saveDayResults(client, results, deps.scorer);
       await completeJob(client, jobId, { ...summary, scorer: `${deps.scorer.name}@${deps.scorer.version}` });
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    }
+    });
     return summary;
   } finally {
     client.release();

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Config } from '../../config.ts';
 import { retentionPlan, type RetentionTarget } from '../../domain/retention.ts';
+import { transaction } from '../../db/pool.ts';
 
 // The retention cleanup: for each configured table, delete rows older than its cutoff in
 // batches (one short statement each, so no long lock and no huge transaction), then record
@@ -71,16 +72,11 @@ async function deleteBatch(client: pg.ClientBase, t: RetentionTarget, batch: num
     const res = await client.query(`DELETE FROM ${t.table} WHERE ctid = ANY(ARRAY(${select}))`, [t.cutoff]);
     return res.rowCount ?? 0;
   }
-  await client.query('BEGIN');
-  try {
+  return transaction(client, async () => {
     const res = await client.query<{ conversation_id: number }>(`DELETE FROM messages WHERE ctid = ANY(ARRAY(${select})) RETURNING conversation_id`, [t.cutoff]);
     if (res.rows.length > 0) await refreshAfterMessages(client, res.rows.map((r) => r.conversation_id));
-    await client.query('COMMIT');
     return res.rows.length;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  }
+  });
 }
 
 export async function runRetention(

@@ -4,7 +4,7 @@ import { csiLookup } from '../../agents/tools/csi-lookup.ts';
 import type { Config } from '../../config.ts';
 import { LockKeys, withAdvisoryLock } from '../../db/locks.ts';
 import { refreshMetrics } from '../../db/metrics-repo.ts';
-import { withClient } from '../../db/pool.ts';
+import { transaction, withClient } from '../../db/pool.ts';
 import { listSessions } from '../../db/sessions-repo.ts';
 import {
   auditFix,
@@ -76,17 +76,11 @@ async function requeueStuckJobs(deps: ValidationDeps, stuckBefore: Date): Promis
   // An unstarted PgBoss only builds the queue's INSERT; it runs on our transaction's client.
   const boss = new PgBoss({ connectionString: deps.databaseUrl });
   return withClient(deps.databaseUrl, async (client) => {
-    await client.query('BEGIN');
-    try {
+    return transaction(client, async (): Promise<FixOutcome> => {
       const ids = await resetStuckJobs(client, stuckBefore);
       if (ids.length > 0) await boss.insert(ids.map((jobId) => ({ name: ANALYSIS_QUEUE, data: { jobId } })), { db: inTransaction(client) });
-      const outcome: FixOutcome = { fix: 'requeue_stuck_jobs', ok: true, affected: ids };
-      await client.query('COMMIT');
-      return outcome;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    }
+      return { fix: 'requeue_stuck_jobs', ok: true, affected: ids };
+    });
   });
 }
 
