@@ -56,7 +56,8 @@ describe('session export', () => {
     expect(new Set(records.map((r) => r.id)).size).toBe(records.length);
     const tricky = records.find((r) => Number(r.id) === trickyId)!;
     expect(tricky.qa_notes).toBe(TRICKY);
-    expect(tricky.dev_feedback).toBe('=SUM(A1)');
+    // a formula is neutralised for spreadsheets (OWASP CSV injection); the JSON export keeps it as written
+    expect(tricky.dev_feedback).toBe("'=SUM(A1)");
     expect(Object.keys(tricky)).toEqual(expect.arrayContaining(['ai_engaged', 'ai_message_count', 'human_handoff', 'completion_status', 'archive_status', 'qa_status']));
     const [db0] = (await db.pool.query(`SELECT s.started_at, s.message_count, s.ai_engaged FROM sessions s WHERE s.id = $1`, [trickyId])).rows;
     expect(tricky.started_at).toBe(db0.started_at.toISOString());
@@ -68,8 +69,9 @@ describe('session export', () => {
     const res = await get('/api/sessions/export?format=json');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
-    const all = JSON.parse(res.body) as { id: number; qaNotes: string | null; qaStatus: string }[];
+    const all = JSON.parse(res.body) as { id: number; qaNotes: string | null; devFeedback: string | null; qaStatus: string }[];
     expect(all.find((s) => s.id === trickyId)!.qaNotes).toBe(TRICKY);
+    expect(all.find((s) => s.id === trickyId)!.devFeedback).toBe('=SUM(A1)');
     const csv = parse((await get('/api/sessions/export')).body, { columns: true }) as { id: string }[];
     expect(all.map((s) => s.id)).toEqual(csv.map((r) => Number(r.id)));
 

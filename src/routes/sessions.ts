@@ -12,6 +12,7 @@ import {
   type SessionCursor, type SessionFilters, type SessionSummary,
 } from '../db/sessions-repo.ts';
 import { auditTokenUse } from '../db/tokens-repo.ts';
+import { csvRecord } from '../domain/csv.ts';
 import { AppError } from '../errors.ts';
 import { FieldError, errorResponses, idParams, ref } from './openapi.ts';
 import { allowRoles, callerOf } from './auth.ts';
@@ -129,18 +130,12 @@ const CSV_COLUMNS = [
   'qa_status', 'qa_version', 'qa_notes', 'dev_feedback', 'qa_by', 'qa_at',
 ] as const;
 
-const csvCell = (v: string | number | boolean | null): string => {
-  if (v === null) return '';
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-
 const csvLine = (s: SessionSummary): string =>
-  [
+  csvRecord([
     s.id, s.conversationId, s.fbChatId, s.page.id, s.page.name, s.customerName, s.sequence, s.startedAt, s.endedAt,
     s.messageCount, s.aiEngaged, s.aiMessageCount, s.humanHandoff, s.completionStatus, s.archiveStatus,
     s.qaStatus, s.qaVersion, s.qaNotes, s.devFeedback, s.qaBy, s.qaAt,
-  ].map(csvCell).join(',') + '\r\n';
+  ]);
 
 const QA_HTTP: Record<string, { status: number; code: string; field?: string }> = {
   not_found: { status: 404, code: 'NOT_FOUND' },
