@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completionOf } from '../src/domain/sessions.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
-import { rebuildSessions, settleOpenSessions } from '../src/db/sessions-repo.ts';
+import { rebuildSessions, settleOpenSessions } from '../src/db/sessions-rebuild.ts';
 import { importPath, toPulseJsonl, type PulseMessage } from '../src/import/index.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 

@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type pg from 'pg';
 import { recountPages } from '../db/pages-repo.js';
-import { rebuildSessions } from '../db/sessions-repo.js';
+import { rebuildSessions } from '../db/sessions-rebuild.js';
 import { SESSION_GAP_MS } from '../domain/sessions.js';
 import type { ImportRow, Parsed, RowError } from './types.js';
 import { CREATE_STAGES, mayBypassRowTriggers, writeBatch } from './write-batch.js';

@@ -7,8 +7,9 @@ import { periodBetween, periodBounds, parsePeriod } from '../domain/periods.ts';
 import { QA_STATUSES, type QaStatus } from '../domain/qa.ts';
 import { ARCHIVE_STATUSES, COMPLETION_STATUSES, type ArchiveStatus, type CompletionStatus } from '../domain/sessions.ts';
 import { changeQaStatus, type AfterQaChange } from '../db/qa-repo.ts';
+import { settleOpenSessions } from '../db/sessions-rebuild.ts';
 import {
-  findSession, findSessionDetail, listSessions, setArchiveStatus, settleOpenSessions, softDeleteSession, streamSessions,
+  findSession, findSessionDetail, listSessions, setArchiveStatus, softDeleteSession, streamSessions,
   type SessionCursor, type SessionFilters, type SessionSummary,
 } from '../db/sessions-repo.ts';
 import { auditTokenUse } from '../db/tokens-repo.ts';

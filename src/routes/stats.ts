@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type pg from 'pg';
-import { sessionStats, settleOpenSessions } from '../db/sessions-repo.ts';
+import { settleOpenSessions } from '../db/sessions-rebuild.ts';
+import { sessionStats } from '../db/sessions-repo.ts';
 import { allowRoles } from './auth.ts';
 import { errorResponses } from './openapi.ts';
 import { READ_ROLES, toFilters } from './sessions.ts';

@@ -6,7 +6,7 @@
 import type { App, BlockAction, ButtonAction, RespondFn, UsersSelectAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { audit, blockCustomer, changeHandoff, conversationByThread, handoffUser, tagAgentMessage, type HandoffConversation, type HandoffUser } from '../../db/handoff-repo.ts';
-import { rebuildSessions } from '../../db/sessions-repo.ts';
+import { rebuildSessions } from '../../db/sessions-rebuild.ts';
 import { mayAct, mayHandleHandoffs, refusalText, threadReply, type HandoffAction } from '../../domain/handoff.ts';
 import type { MessengerSender, SendResult } from '../messenger/types.ts';
 import type { SlackDeps } from './deps.ts';

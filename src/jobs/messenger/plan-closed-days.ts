@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { conversationsWithClosedDays } from '../../db/messenger-inbox-repo.ts';
 import { recountPages } from '../../db/pages-repo.ts';
-import { settleOpenSessions } from '../../db/sessions-repo.ts';
+import { settleOpenSessions } from '../../db/sessions-rebuild.ts';
 import { dayOf } from '../../domain/days.ts';
 import type { Logger } from '../../logger.ts';
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { rebuildSessions } from '../../db/sessions-repo.ts';
+import { rebuildSessions } from '../../db/sessions-rebuild.ts';
 import type { Logger } from '../../logger.ts';
 
 // The reply worker's conversations get their sessions rebuilt here, all that changed in the
