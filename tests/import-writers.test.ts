@@ -11,7 +11,8 @@ import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 // arrive from both. Counters and sessions must come out as if one writer had loaded the file.
 
 const CHATS = 40;
-const ROWS = Math.ceil(BATCH_ROWS * 2.5);
+/** two and a half batches, rounded so that every chat has an even number of messages */
+const ROWS = CHATS * 2 * Math.ceil((BATCH_ROWS * 2.5) / (CHATS * 2));
 const START = Date.UTC(2026, 9, 1);
 
 let db: TestDatabase;
