@@ -19,7 +19,7 @@ import { escapeSlackText, truncate } from './format.ts';
 export const ACK_BUDGET_MS = 2000;
 
 export interface SlashCommandOptions {
-  /** how long `/csi` may compute before it acks "Working on it…" and answers via response_url */
+  /** how long `/csi` may compute before it acks "Working on it…" and answers via response_url (0: always) */
   ackBudgetMs?: number;
 }
 
@@ -106,7 +106,8 @@ function registerCsi(app: App, deps: SlackDeps, budgetMs: number): void {
       log.error({ err, user: command.user_id }, 'slack: /csi failed');
       return failed;
     });
-    const quick = await Promise.race([work, sleep(budgetMs)]);
+    // a budget of 0 always defers: racing a 0 ms timer, a fast lookup could still win
+    const quick = budgetMs > 0 ? await Promise.race([work, sleep(budgetMs)]) : undefined;
     if (quick) {
       await ack(quick);
       return;
