@@ -75,6 +75,23 @@ describe('JSON Lines', () => {
   });
 });
 
+describe('a message twice in one file', () => {
+  it('a first import stores it once and counts the repeat as a duplicate', async () => {
+    const file = path.join(scratch, 'repeated.csv');
+    await writeFile(file, [
+      'fb_chat_id,message_id,direction,message_content,social_create_time',
+      'rep_1,rep_m1,to_company,Hello,2026-10-01T09:00:00Z',
+      'rep_1,rep_m2,to_client,Hi! How can I help?,2026-10-01T09:01:00Z',
+      'rep_1,rep_m1,to_company,Hello,2026-10-01T09:00:00Z',
+      'rep_1,rep_m3,to_company,Where is my order?,2026-10-01T09:02:00Z',
+    ].join('\n') + '\n');
+    const r = await importPath(db.url, file, { timezone: TZ });
+    expect(r).toMatchObject({ accepted: 4, inserted: 3, duplicates: 1, rejected: 0 });
+    expect((await messagesOf('rep_1')).map((m) => m.mid)).toEqual(['rep_m1', 'rep_m2', 'rep_m3']);
+    expect(await q(`SELECT total_messages, customer_messages FROM conversations WHERE fb_chat_id = 'rep_1'`)).toEqual([{ total_messages: 3, customer_messages: 2 }]);
+  });
+});
+
 describe('bad input', () => {
   it('names what it found and what is supported when the format is unknown', async () => {
     const json = await importPath(db.url, fixture('unknown.json'), { timezone: TZ }).catch((e: Error) => e);

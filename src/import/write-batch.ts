@@ -10,9 +10,9 @@ import type { ImportRow } from './types.js';
 // through a small staging table into set-based upserts of pages, customers and
 // conversations. Messages take the fast path first: COPY straight into messages, betting
 // that none of them is stored yet (true for a first import, the big one). If one is (a
-// re-import, an overlapping export, a concurrent writer) the COPY fails on the unique key,
-// and the batch is written again through a staging table and INSERT ... ON CONFLICT (mid)
-// DO NOTHING. Looking the ids up first instead cost a quarter of a first import's time.
+// re-import, an overlapping export, a concurrent writer, a mid twice in the batch) the COPY
+// fails on the unique key, and the batch is written again through a staging table and
+// INSERT ... ON CONFLICT (mid) DO NOTHING. Looking the ids up first instead cost a quarter of a first import's time.
 
 /** chat key → conversation id of chats this import has upserted; cleared when it grows past this. */
 const MAX_CACHED_CHATS = 200_000;
@@ -133,7 +133,11 @@ async function inTransaction(
   write: (ids: Map<string, number>) => Promise<void>,
 ): Promise<void> {
   const ids = new Map<string, number>();
+  let last: string | undefined;
   for (const r of rows) {
+    // a chat's rows are usually adjacent: one lookup per chat, not per row
+    if (r.chatKey === last) continue;
+    last = r.chatKey;
     const id = chatIds.get(r.chatKey);
     if (id !== undefined) ids.set(r.chatKey, id);
   }
@@ -161,21 +165,27 @@ async function inTransaction(
 const messageLine = (r: ImportRow, conversationId: number) =>
   `${conversationId}\t${cell(r.mid)}\t${r.direction}\t${r.senderKind}\t${cell(r.text)}\t${cell(r.attachments)}\t${new Date(r.atMs).toISOString()}\t${cell(r.agentInfo)}\n`;
 
-/** Counts are added only after COMMIT: a failed attempt must not count twice. */
+/**
+ * Counts are added only after COMMIT: a failed attempt must not count twice. A mid repeated
+ * inside the batch fails the COPY like a stored one does, and the batch takes the staging path.
+ */
 async function copyNewMessages(client: pg.ClientBase, rows: ImportRow[], chatIds: Map<string, number>, stats: LoadStats): Promise<void> {
-  const unique = new Map<string, ImportRow>();
-  for (const r of rows) if (!unique.has(r.mid)) unique.set(r.mid, r);
   let text = '';
   const conversations = new Set<number>();
-  for (const r of unique.values()) {
-    const id = chatIds.get(r.chatKey)!;
-    conversations.add(id);
+  let last: string | undefined;
+  let id = 0;
+  for (const r of rows) {
+    if (r.chatKey !== last) {
+      last = r.chatKey;
+      id = chatIds.get(r.chatKey)!;
+      conversations.add(id);
+    }
     text += messageLine(r, id);
   }
   if (text) await copyIn(client, `messages (${MESSAGE_COLUMNS})`, text);
   await client.query('COMMIT');
-  stats.inserted += unique.size;
-  for (const id of conversations) stats.conversationIds.add(id);
+  stats.inserted += rows.length;
+  for (const c of conversations) stats.conversationIds.add(c);
 }
 
 async function insertViaStaging(client: pg.ClientBase, rows: ImportRow[], chatIds: Map<string, number>, stats: LoadStats): Promise<void> {
@@ -192,29 +202,30 @@ async function insertViaStaging(client: pg.ClientBase, rows: ImportRow[], chatId
 
 /** Upserts the pages, customers and conversations of the batch's chats whose ids are not known yet. */
 async function ensureChats(client: pg.ClientBase, rows: ImportRow[], chatIds: Map<string, number>): Promise<void> {
-  const fresh = new Map<string, ImportRow>();
+  // per new chat: the row that names it (a later row may know the customer when the first one
+  // did not: an agent spoke first) and its counters; looked up once per run of adjacent rows
+  const fresh = new Map<string, { row: ImportRow; total: number; customer: number; first: number; last: number }>();
+  let last: string | undefined;
+  let chat: { row: ImportRow; total: number; customer: number; first: number; last: number } | undefined;
   for (const r of rows) {
-    if (chatIds.has(r.chatKey)) continue;
-    const seen = fresh.get(r.chatKey);
-    // A later row may know the customer when the first one did not (an agent spoke first).
-    if (!seen || (seen.customerPsid === null && r.customerPsid !== null)) fresh.set(r.chatKey, r);
+    if (r.chatKey !== last) {
+      last = r.chatKey;
+      if (chatIds.has(r.chatKey)) chat = undefined;
+      else {
+        chat = fresh.get(r.chatKey);
+        if (!chat) fresh.set(r.chatKey, (chat = { row: r, total: 0, customer: 0, first: r.atMs, last: r.atMs }));
+      }
+    }
+    if (!chat) continue;
+    if (chat.row.customerPsid === null && r.customerPsid !== null) chat.row = r;
+    chat.total++;
+    if (r.senderKind === 'customer') chat.customer++;
+    if (r.atMs < chat.first) chat.first = r.atMs;
+    if (r.atMs > chat.last) chat.last = r.atMs;
   }
   if (fresh.size === 0) return;
-  const counts = new Map<string, { total: number; customer: number; first: number; last: number }>();
-  for (const r of rows) {
-    if (!fresh.has(r.chatKey)) continue;
-    const c = counts.get(r.chatKey);
-    if (!c) counts.set(r.chatKey, { total: 1, customer: r.senderKind === 'customer' ? 1 : 0, first: r.atMs, last: r.atMs });
-    else {
-      c.total++;
-      if (r.senderKind === 'customer') c.customer++;
-      if (r.atMs < c.first) c.first = r.atMs;
-      if (r.atMs > c.last) c.last = r.atMs;
-    }
-  }
   let text = '';
-  for (const r of fresh.values()) {
-    const c = counts.get(r.chatKey)!;
+  for (const { row: r, ...c } of fresh.values()) {
     text += `${cell(r.chatKey)}\t${cell(r.pageFbId)}\t${cell(r.pageName)}\t${cell(r.customerPsid)}\t${cell(r.customerName)}\t${c.total}\t${c.customer}\t${new Date(c.first).toISOString()}\t${new Date(c.last).toISOString()}\n`;
   }
   await copyIn(client, 'pulse_import_chats (chat_key, page_fb_id, page_name, psid, customer_name, total, customer, first_at, last_at)', text);
