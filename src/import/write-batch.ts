@@ -12,7 +12,8 @@ import type { ImportRow } from './types.js';
 // that none of them is stored yet (true for a first import, the big one). If one is (a
 // re-import, an overlapping export, a concurrent writer, a mid twice in the batch) the COPY
 // fails on the unique key, and the batch is written again through a staging table and
-// INSERT ... ON CONFLICT (mid) DO NOTHING. Looking the ids up first instead cost a quarter of a first import's time.
+// INSERT ... ON CONFLICT (mid) DO NOTHING. Looking the ids up first instead cost a quarter
+// of a first import's time.
 
 /** chat key → conversation id of chats this import has upserted; cleared when it grows past this. */
 const MAX_CACHED_CHATS = 200_000;
@@ -200,13 +201,22 @@ async function insertViaStaging(client: pg.ClientBase, rows: ImportRow[], chatId
   }
 }
 
+/** A chat first seen in this batch: the row that names it and its messages' counters. */
+interface NewChat {
+  row: ImportRow;
+  total: number;
+  customer: number;
+  first: number;
+  last: number;
+}
+
 /** Upserts the pages, customers and conversations of the batch's chats whose ids are not known yet. */
 async function ensureChats(client: pg.ClientBase, rows: ImportRow[], chatIds: Map<string, number>): Promise<void> {
   // per new chat: the row that names it (a later row may know the customer when the first one
   // did not: an agent spoke first) and its counters; looked up once per run of adjacent rows
-  const fresh = new Map<string, { row: ImportRow; total: number; customer: number; first: number; last: number }>();
+  const fresh = new Map<string, NewChat>();
   let last: string | undefined;
-  let chat: { row: ImportRow; total: number; customer: number; first: number; last: number } | undefined;
+  let chat: NewChat | undefined;
   for (const r of rows) {
     if (r.chatKey !== last) {
       last = r.chatKey;
