@@ -8,6 +8,7 @@ import { alertsTaskProvider } from '../src/jobs/alerts/tasks.ts';
 import { ManualClock } from '../src/jobs/scheduler/clock.ts';
 import { startScheduler, type Scheduler } from '../src/jobs/scheduler/scheduler.ts';
 import { createLogger } from '../src/logger.ts';
+import { TEST_NOW } from './helpers/clock.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { BOT, startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
 import { startResponseRecorder, type ResponseRecorder } from './helpers/response-url.ts';
@@ -21,9 +22,9 @@ const TZ = 'Europe/Berlin';
 const ALERTS = 'C0ALERTS';
 const ADMIN = 'U0ADMIN1';
 const QA = 'U0QAUSER';
-// The simulated day is yesterday (UTC), so `/alert mute`, which counts from the real clock of
-// the Slack handlers, covers the simulated hours whatever the date the tests run on.
-const TODAY = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+// The simulated day is the day before the suite's clock (UTC), so `/alert mute`, which counts
+// from the Slack handlers' clock (TEST_NOW), covers the simulated hours.
+const TODAY = new Date(TEST_NOW.getTime() - 86_400_000).toISOString().slice(0, 10);
 const T0 = new Date(`${TODAY}T11:00:00Z`);
 
 let db: TestDatabase;

@@ -4,6 +4,7 @@ import { seedDemoData } from '../src/db/seed/load.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { BOT, startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
 import { startResponseRecorder, type ResponseRecorder } from './helpers/response-url.ts';
+import { TEST_NOW } from './helpers/clock.ts';
 import { BOT_TOKEN, SIGNING_SECRET, eventually, signed, startHarness, type Harness } from './helpers/slack-harness.ts';
 
 // `/digest` through the service's own Slack path (startSlack + build(), as server.ts composes
@@ -42,7 +43,7 @@ const subs = async () =>
 
 beforeAll(async () => {
   db = await createTestDatabase('digestslack');
-  await seedDemoData(db.url, { conversations: 40, now: new Date(), timezone: TZ });
+  await seedDemoData(db.url, { conversations: 40, now: TEST_NOW, timezone: TZ });
   for (const [role, id] of Object.entries(USERS)) {
     await db.pool.query(`INSERT INTO users (platform, external_id, name, role, updated_at) VALUES ('slack', $1, $2, $3::"UserRole", now())
       ON CONFLICT (platform, external_id) DO UPDATE SET role = EXCLUDED.role`, [id, `${role} person`, role]);

@@ -14,7 +14,7 @@ import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { startFakeGraph, type FakeGraph } from './helpers/fake-graph.ts';
 import { BOT, startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
 import { startResponseRecorder, type ResponseRecorder } from './helpers/response-url.ts';
-import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, eventually, nextTs, signed } from './helpers/slack-harness.ts';
+import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, eventually, nextTs, signed, slackClock } from './helpers/slack-harness.ts';
 
 // Issue 7's handoff acceptance with every real part composed as the service does: a signed
 // Messenger webhook post → the reply worker and the offline customer agent → the handoff desk
@@ -75,7 +75,7 @@ beforeAll(async () => {
   // the composition the lead wires in server.ts: one sender, Slack with it, the desk on Slack's client, Messenger with both
   const sender = createMessengerSender({ pool: db.pool, config, logger });
   const assistant = { modelName: 'unused', ask: () => Promise.reject(new Error('not asked')) };
-  slack = await startSlack({ config, databaseUrl: db.url, pool: db.pool, assistant, logger, concurrency: 1, messenger: sender });
+  slack = await startSlack({ config, databaseUrl: db.url, pool: db.pool, assistant, logger, concurrency: 1, messenger: sender, now: slackClock });
   const desk = createHandoffDesk({ pool: db.pool, slack: slack.app.client, channel: CHANNEL, logger, timeZone: config.businessTimezone });
   const agent = createCustomerAgent({ pool: db.pool, config, logger });
   messenger = await startMessenger({ config, pool: db.pool, databaseUrl: db.url, logger, agent, desk, sender, concurrency: 1 });
@@ -110,7 +110,7 @@ describe('handoff round trip through the webhook, the worker and Slack', () => {
     // a person answers in the thread
     const ts = nextTs();
     const event = {
-      token: 'legacy', team_id: BOT.teamId, api_app_id: 'A0FAKE', type: 'event_callback', event_id: `EvE2E${++n}`, event_time: Math.floor(Date.now() / 1000),
+      token: 'legacy', team_id: BOT.teamId, api_app_id: 'A0FAKE', type: 'event_callback', event_id: `EvE2E${++n}`, event_time: Math.floor(slackClock().getTime() / 1000),
       event: { type: 'message', channel: CHANNEL, channel_type: 'channel', user: AGENT, text: 'Hi! Noah here, how can I help?', ts, thread_ts: opened.thread, event_ts: ts },
     };
     expect(await slackPost(JSON.stringify(event), 'application/json')).toBe(200);

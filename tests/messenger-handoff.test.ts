@@ -11,7 +11,7 @@ import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { startFakeGraph, type FakeGraph } from './helpers/fake-graph.ts';
 import { BOT, startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
 import { startResponseRecorder, type ResponseRecorder } from './helpers/response-url.ts';
-import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, eventually, nextTs, signed } from './helpers/slack-harness.ts';
+import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, eventually, nextTs, signed, slackClock } from './helpers/slack-harness.ts';
 
 // The human handoff end to end, as the service composes it: startSlack (with the real Messenger
 // sender against the fake Graph API) + build(), the desk on the same WebClient, signed Slack
@@ -77,7 +77,7 @@ function threadMessage(o: { user: string; text: string; threadTs: string; extra?
   const ts = nextTs();
   const eventId = `EvH${String(++seq).padStart(9, '0')}`;
   const body = JSON.stringify({
-    token: 'legacy', team_id: BOT.teamId, api_app_id: 'A0FAKE', type: 'event_callback', event_id: eventId, event_time: Math.floor(Date.now() / 1000),
+    token: 'legacy', team_id: BOT.teamId, api_app_id: 'A0FAKE', type: 'event_callback', event_id: eventId, event_time: Math.floor(slackClock().getTime() / 1000),
     authorizations: [{ team_id: BOT.teamId, user_id: BOT.userId, is_bot: true, is_enterprise_install: false }],
     event: { type: 'message', channel: CHANNEL, channel_type: 'channel', user: o.user, text: o.text, ts, thread_ts: o.threadTs, event_ts: ts, ...o.extra },
   });
@@ -140,7 +140,7 @@ beforeAll(async () => {
   const { logger } = capturingLogger();
   const sender = createMessengerSender({ pool: db.pool, config, logger, sleep: () => Promise.resolve() });
   const assistant = { modelName: 'unused', ask: () => Promise.reject(new Error('the handoff never asks the assistant')) };
-  slack = await startSlack({ config, databaseUrl: db.url, pool: db.pool, assistant, logger, concurrency: 1, messenger: sender });
+  slack = await startSlack({ config, databaseUrl: db.url, pool: db.pool, assistant, logger, concurrency: 1, messenger: sender, now: slackClock });
   fastify = await build({ prisma: db.prisma, logger, pool: db.pool, plugins: slack.plugin ? [slack.plugin] : [] });
   desk = createHandoffDesk({ pool: db.pool, slack: slack.app.client, channel: CHANNEL, logger });
 }, 120_000);

@@ -12,7 +12,7 @@ import type { Caller, Role } from '../src/domain/access.ts';
 import { seedAndAnalyse } from './helpers/assistant.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { BOT, startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
-import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, signed, startHarness, type Harness } from './helpers/slack-harness.ts';
+import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, signed, slackClock, startHarness, type Harness } from './helpers/slack-harness.ts';
 import { startResponseRecorder, type RecordedResponse, type ResponseRecorder } from './helpers/response-url.ts';
 
 // Slash commands through the real path: signed form posts to POST /slack/events on Fastify, our
@@ -67,7 +67,7 @@ async function slashApp(opts: { config?: Partial<Config>; ask?: (r: AskRequest) 
         return Promise.resolve(dup ? 'duplicate' : 'queued');
       }),
   };
-  const receiver = new FastifyReceiver({ signingSecret: SIGNING_SECRET });
+  const receiver = new FastifyReceiver({ signingSecret: SIGNING_SECRET, now: slackClock });
   const app = new App({ token: BOT_TOKEN, receiver, logger: boltLogger(logger), clientOptions: { slackApiUrl: fake.apiUrl } });
   registerSlashCommands(app, deps, opts.ackBudgetMs === undefined ? {} : { ackBudgetMs: opts.ackBudgetMs });
   const fastify = Fastify();
@@ -386,11 +386,11 @@ describe('as the service composes it', () => {
   };
 
   it('`/csi last week` through build() and startSlack answers with the right number', async () => {
-    // The service runs on the real clock, while the data was seeded around NOW: the answer must
-    // match SQL for the period the real clock calls "last week" (no data is a valid answer there)…
+    // The service runs on the suite's clock (TEST_NOW), the data was seeded around NOW: the answer
+    // must match SQL for the period that clock calls "last week"…
     const body = await viaService('last week');
     expect(body.response_type).toBe('ephemeral');
-    const period = parseCsiArgs('last week', new Date(), TZ).period;
+    const period = parseCsiArgs('last week', slackClock(), TZ).period;
     const e = await csiSql(period);
     if (e.n === 0) expect(body.text).toMatch(/^No data for last week/);
     else expect(fields(body.blocks).get('CSI')).toBe(e.csi!.toFixed(1));

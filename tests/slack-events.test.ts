@@ -6,7 +6,7 @@ import { analyticsDenial } from '../src/domain/access.ts';
 import { seedAndAnalyse } from './helpers/assistant.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { startFakeSlack, type FakeSlack, type RecordedCall } from './helpers/fake-slack.ts';
-import { BOT_TOKEN, SIGNING_SECRET, eventBody, eventually, signed, startHarness, type Harness } from './helpers/slack-harness.ts';
+import { BOT_TOKEN, SIGNING_SECRET, eventBody, eventually, signed, slackClock, startHarness, type Harness } from './helpers/slack-harness.ts';
 import { startResponseRecorder, type RecordedResponse, type ResponseRecorder } from './helpers/response-url.ts';
 
 // The Slack channel end to end with the offline assistant: signed Events API requests to the
@@ -158,7 +158,7 @@ describe('Slack events through the Fastify app', () => {
     const r2 = await h.fastify.inject({ method: 'POST', url: '/slack/events', payload: bad.body.replace('CSI', 'CSJ'), headers: good.headers });
     expect(r2.statusCode).toBe(401);
     const stale = eventBody({ text: 'What was the CSI last week?' });
-    const r3 = await post(stale.body, { at: new Date(Date.now() - 6 * 60_000) });
+    const r3 = await post(stale.body, { at: new Date(slackClock().getTime() - 6 * 60_000) });
     expect(r3.statusCode).toBe(401);
     await new Promise((r) => setTimeout(r, 1500)); // a worker would have posted by now
     expect((await rows<{ n: number }>('SELECT count(*)::int AS n FROM slack_deliveries'))[0]!.n).toBe(before);

@@ -15,7 +15,7 @@ import { openAssistant, type OpenAssistant } from '../src/agents/assistant/open.
 import { seedAndAnalyse } from './helpers/assistant.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { BOT, startFakeSlack, type FakeSlack, type RecordedCall } from './helpers/fake-slack.ts';
-import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, signed, startHarness } from './helpers/slack-harness.ts';
+import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, signed, slackClock, startHarness } from './helpers/slack-harness.ts';
 
 // App Home: app_home_opened (signed, through our receiver into a real Bolt App) → views.publish
 // on the fake Slack with the KPI summary; numbers checked against SQL. The block builder is
@@ -175,7 +175,7 @@ async function homeApp(opts: { config?: Partial<Config>; pool?: pg.Pool } = {}) 
     callerOf: (user): Promise<Caller> => Promise.resolve({ role: ROLES[user] ?? 'agent', name: user }),
     ask: () => Promise.reject(new Error('App Home queues no questions')),
   };
-  const receiver = new FastifyReceiver({ signingSecret: SIGNING_SECRET });
+  const receiver = new FastifyReceiver({ signingSecret: SIGNING_SECRET, now: slackClock });
   const app = new App({ token: BOT_TOKEN, receiver, logger: boltLogger(logger), clientOptions: { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 } } });
   registerAppHome(app, deps);
   const fastify = Fastify();
@@ -194,7 +194,7 @@ function homeOpened(o: { user?: string; tab?: string } = {}): string {
     api_app_id: 'A0FAKE',
     type: 'event_callback',
     event_id: `EvHOME${String(seq).padStart(6, '0')}`,
-    event_time: Math.floor(Date.now() / 1000),
+    event_time: Math.floor(slackClock().getTime() / 1000),
     authorizations: [{ team_id: BOT.teamId, user_id: BOT.userId, is_bot: true, is_enterprise_install: false }],
     event: { type: 'app_home_opened', user: o.user ?? 'U0LEAD', channel: 'D0HOME', tab: o.tab ?? 'home', event_ts: eventTs },
   });

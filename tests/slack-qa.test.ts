@@ -9,7 +9,8 @@ import { httpEmailProvider } from '../src/notify/email.ts';
 import { WebClient } from '@slack/web-api';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { BOT, startFakeSlack, type FakeSlack, type RecordedCall } from './helpers/fake-slack.ts';
-import { BOT_TOKEN, SIGNING_SECRET, eventually, signed, startHarness, type Harness } from './helpers/slack-harness.ts';
+import { TEST_NOW } from './helpers/clock.ts';
+import { BOT_TOKEN, SIGNING_SECRET, eventually, signed, slackClock, startHarness, type Harness } from './helpers/slack-harness.ts';
 import { startResponseRecorder, type RecordedResponse, type ResponseRecorder } from './helpers/response-url.ts';
 import { startFakeEmail, type FakeEmailServer } from './helpers/fake-email.ts';
 
@@ -112,7 +113,7 @@ const allText = (x: unknown) => JSON.stringify(x);
 
 beforeAll(async () => {
   db = await createTestDatabase('slackqa');
-  await seedDemoData(db.url, { conversations: 60, now: new Date(), timezone: TZ });
+  await seedDemoData(db.url, { conversations: 60, now: TEST_NOW, timezone: TZ });
   for (const [role, id] of Object.entries(USERS)) {
     await db.pool.query(`INSERT INTO users (platform, external_id, name, email, role, updated_at) VALUES ('slack', $1, $2, $3, $4::"UserRole", now())
       ON CONFLICT (platform, external_id) DO UPDATE SET role = EXCLUDED.role, email = EXCLUDED.email`,
@@ -259,7 +260,7 @@ describe('/qa queue and its buttons', () => {
     const res = await h.fastify.inject({ method: 'POST', url: '/slack/events', payload: body, headers: forged.headers });
     expect(res.statusCode).toBe(401);
     const modal = new URLSearchParams({ payload: JSON.stringify({ type: 'view_submission', user: { id: USERS.qa }, view: { callback_id: QA_MODAL, private_metadata: JSON.stringify({ sessionId: target, to: 'issue', version: before.qa_version, origin: {} }), state: { values: { [NOTES_BLOCK]: { [NOTES_INPUT]: { value: 'x' } } } } } }) }).toString();
-    const stale = signed(modal, { contentType: 'application/x-www-form-urlencoded', at: new Date(Date.now() - 10 * 60_000) });
+    const stale = signed(modal, { contentType: 'application/x-www-form-urlencoded', at: new Date(slackClock().getTime() - 10 * 60_000) });
     expect((await h.fastify.inject({ method: 'POST', url: '/slack/events', payload: modal, headers: stale.headers })).statusCode).toBe(401);
     await new Promise((r) => setTimeout(r, 300));
     expect(await session(target!)).toEqual(before);
@@ -474,7 +475,7 @@ describe('/qa show and stats', () => {
   });
 
   it('`/qa stats` counts by state, the issue rate, changes per reviewer and the oldest waiting, for the last 7 days by default', async () => {
-    const period = parsePeriod('last 7 days', new Date(), TZ)!;
+    const period = parsePeriod('last 7 days', slackClock(), TZ)!;
     const { start, end } = periodBounds(period, TZ);
     const r = await qa('stats', USERS.lead);
     const reply = (await waitResponse(r.responseUrl)).body;
@@ -486,7 +487,7 @@ describe('/qa show and stats', () => {
     const text = allText(reply.blocks);
     for (const st of ['unchecked', 'passed', 'issue', 'fixed']) expect(text).toContain(`*${st[0]!.toUpperCase()}${st.slice(1)}*\\n${by[st] ?? 0}`);
     const reviewed = (by.passed ?? 0) + (by.issue ?? 0) + (by.fixed ?? 0);
-    expect(text).toContain(`(${(by.issue ?? 0) + (by.fixed ?? 0)} of ${reviewed} reviewed)`);
+    expect(text).toContain(reviewed ? `(${(by.issue ?? 0) + (by.fixed ?? 0)} of ${reviewed} reviewed)` : '*Issue rate*\\nn/a (nothing reviewed)');
     // this file's own reviewer made changes today
     const mine = (await rows<{ n: number }>(
       `SELECT count(*)::int AS n FROM qa_events e JOIN users u ON u.id = e.actor_id WHERE u.external_id = $1 AND e.created_at >= $2 AND e.created_at < $3`,
@@ -496,6 +497,17 @@ describe('/qa show and stats', () => {
     expect(text).toMatch(new RegExp(`<@${USERS.qa}>: [^"]*`));
     const [oldest] = await sessionsIn('unchecked', 1);
     expect(text).toContain(`session ${oldest},`);
+    // over a longer period the seeded reviews give an issue rate (the other branch of the answer)
+    const q90 = parsePeriod('last 90 days', slackClock(), TZ)!;
+    const b90 = periodBounds(q90, TZ);
+    const [r90] = await rows<{ flagged: number; reviewed: number }>(
+      `SELECT count(*) FILTER (WHERE qa_status IN ('issue', 'fixed'))::int AS flagged, count(*) FILTER (WHERE qa_status <> 'unchecked')::int AS reviewed
+         FROM sessions WHERE ai_engaged AND deleted_at IS NULL AND started_at >= $1 AND started_at < $2`,
+      [b90.start, b90.end],
+    );
+    expect(r90!.reviewed).toBeGreaterThan(0);
+    const long = await qa('stats last 90 days', USERS.lead);
+    expect(allText((await waitResponse(long.responseUrl)).body.blocks)).toContain(`(${r90!.flagged} of ${r90!.reviewed} reviewed)`);
     const bad = await qa('stats in the year of the dragon', USERS.lead);
     expect(String((await waitResponse(bad.responseUrl)).body.text)).toMatch(/^I could not read "in the year of the dragon" as a period/);
   });

@@ -8,7 +8,7 @@ import { build } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import type { Db } from '../src/db/client.ts';
 import { startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
-import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, eventBody, signed } from './helpers/slack-harness.ts';
+import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, eventBody, signed, slackClock } from './helpers/slack-harness.ts';
 
 // The Fastify receiver on its own: a Bolt App with test listeners behind it, no database.
 // (build() only needs a Prisma client for /readyz, which these tests never call.)
@@ -23,7 +23,7 @@ beforeAll(async () => {
   fake = await startFakeSlack({ token: BOT_TOKEN });
   const captured = capturingLogger();
   lines = captured.lines;
-  const receiver = new FastifyReceiver({ signingSecret: SIGNING_SECRET, ackTimeoutMs: 400 });
+  const receiver = new FastifyReceiver({ signingSecret: SIGNING_SECRET, ackTimeoutMs: 400, now: slackClock });
   const app = new App({ token: BOT_TOKEN, receiver, logger: boltLogger(captured.logger), clientOptions: { slackApiUrl: fake.apiUrl } });
   app.command('/slow', async ({ ack }) => {
     await ack({ response_type: 'ephemeral', text: 'on it' });
@@ -139,7 +139,7 @@ describe('Socket Mode', () => {
     const asked: AskRequest[] = [];
     const { logger } = capturingLogger();
     const deps: SlackDeps = {
-      pool: {} as SlackDeps['pool'], assistant: {} as SlackDeps['assistant'], config, logger, now: () => new Date(),
+      pool: {} as SlackDeps['pool'], assistant: {} as SlackDeps['assistant'], config, logger, now: slackClock,
       callerOf: async () => ({ role: 'lead' }),
       ask: async (r) => {
         asked.push(r);

@@ -5,13 +5,14 @@ import { build } from '../src/app.ts';
 import { createApiToken } from '../src/db/tokens-repo.ts';
 import { createLogger } from '../src/logger.ts';
 import { apiRoutes } from '../src/routes/api.ts';
+import { TEST_NOW } from './helpers/clock.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { insertCleanData } from './helpers/validation-data.ts';
 
 // GET /api/validation/system-health and POST /api/validation/run through the real API plugin:
 // 401 without a token, 403 for a non-admin on POST, runs stored and trended.
 
-const NOW = new Date();
+const NOW = TEST_NOW;
 const config = { analysis: { batchSize: 100, concurrency: 1, maxAttempts: 2, jobTimeoutSeconds: 300 }, businessTimezone: 'UTC' };
 
 let db: TestDatabase;

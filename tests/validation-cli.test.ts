@@ -23,6 +23,7 @@ let db: TestDatabase;
 let stuckJob: number;
 beforeAll(async () => {
   db = await createTestDatabase('validation_cli');
+  // `pulse validate` runs in its own process on the system clock: the data is made fresh for it
   await insertCleanData(db.pool, new Date());
   // the service has run once (pg-boss schema exists), then its worker died mid-job
   const boss = await startQueue(db.url, { maxAttempts: 2, jobTimeoutSeconds: 300 });

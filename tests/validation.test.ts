@@ -6,6 +6,7 @@ import { runChecks } from '../src/db/validation-repo.ts';
 import { runValidation, stuckAfterSeconds, type ValidationDeps } from '../src/jobs/validation/run.ts';
 import { validationTaskProvider } from '../src/jobs/validation/tasks.ts';
 import { COMPONENT_WEIGHTS } from '../src/domain/validation.ts';
+import { TEST_NOW } from './helpers/clock.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { insertCleanData, type CleanData } from './helpers/validation-data.ts';
 
@@ -14,7 +15,7 @@ import { insertCleanData, type CleanData } from './helpers/validation-data.ts';
 // loses the documented points, and `fix` re-queues the stuck job on the analysis queue and
 // audits it.
 
-const NOW = new Date();
+const NOW = TEST_NOW;
 const HOUR = 3_600_000;
 const config = { analysis: { batchSize: 100, concurrency: 1, maxAttempts: 2, jobTimeoutSeconds: 300 }, businessTimezone: 'UTC' };
 
@@ -185,7 +186,7 @@ describe('validationTaskProvider', () => {
     const provider = validationTaskProvider({ pool: clean.pool, databaseUrl: clean.url, config: { ...config, businessTimezone: 'Europe/Berlin' } });
     const tasks = await provider.tasks();
     expect(tasks.map((t) => [t.key, t.cron, t.timezone])).toEqual([['validation', '5 * * * *', 'Europe/Berlin']]);
-    await tasks[0]!.run(new Date());
+    await tasks[0]!.run(NOW);
     const runs = await clean.pool.query(`SELECT trigger FROM validation_runs ORDER BY id DESC LIMIT 1`);
     expect(runs.rows[0].trigger).toBe('schedule');
   });

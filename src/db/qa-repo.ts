@@ -25,6 +25,8 @@ export interface QaChangeInput {
   expectedVersion?: number;
   /** where the change came from, for the audit trail: 'slack', 'api', 'assistant', 'cli' */
   source: string;
+  /** when it happened on the caller's clock (the injected one); default the database's now() */
+  at?: Date;
 }
 
 export interface QaChanged {
@@ -106,12 +108,12 @@ export async function changeQaStatus(pool: pg.Pool, input: QaChangeInput, after?
     }
     const updated = await client.query<Row>(
       `UPDATE sessions
-          SET qa_status = $2::"QaStatus", qa_version = qa_version + 1, qa_by_id = $3, qa_at = now(), updated_at = now(),
+          SET qa_status = $2::"QaStatus", qa_version = qa_version + 1, qa_by_id = $3, qa_at = COALESCE($7::timestamptz, now()), updated_at = now(),
               qa_notes = CASE WHEN $4::text IS NOT NULL THEN $4 ELSE qa_notes END,
               dev_feedback = CASE WHEN $5::text IS NOT NULL THEN $5 ELSE dev_feedback END
         WHERE id = $1 AND qa_version = $6
         RETURNING ${COLUMNS}`,
-      [input.sessionId, input.to, input.actor.userId ?? null, decision.notes ?? null, decision.devFeedback ?? null, current.qaVersion],
+      [input.sessionId, input.to, input.actor.userId ?? null, decision.notes ?? null, decision.devFeedback ?? null, current.qaVersion, input.at ?? null],
     );
     if (updated.rowCount !== 1) {
       await client.query('ROLLBACK');
@@ -119,9 +121,9 @@ export async function changeQaStatus(pool: pg.Pool, input: QaChangeInput, after?
       return { ok: false, kind: 'conflict', reason: conflictReason(now ?? current), ...(now ? { session: now } : {}) };
     }
     const event = await client.query<{ id: number }>(
-      `INSERT INTO qa_events (session_id, actor_id, from_status, to_status, notes, dev_feedback)
-       VALUES ($1, $2, $3::"QaStatus", $4::"QaStatus", $5, $6) RETURNING id`,
-      [input.sessionId, input.actor.userId ?? null, current.qaStatus, input.to, decision.notes ?? null, decision.devFeedback ?? null],
+      `INSERT INTO qa_events (session_id, actor_id, from_status, to_status, notes, dev_feedback, created_at)
+       VALUES ($1, $2, $3::"QaStatus", $4::"QaStatus", $5, $6, COALESCE($7::timestamptz, now())) RETURNING id`,
+      [input.sessionId, input.actor.userId ?? null, current.qaStatus, input.to, decision.notes ?? null, decision.devFeedback ?? null, input.at ?? null],
     );
     const changed: QaChanged = { ok: true, from: current.qaStatus, session: toState(updated.rows[0]!), eventId: event.rows[0]!.id };
     if (after) await after(client, { ...changed, input });

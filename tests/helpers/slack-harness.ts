@@ -10,6 +10,7 @@ import { slackSignatureHeaders } from '../../src/bots/slack/signature.ts';
 import type { Config } from '../../src/config.ts';
 import type { Db } from '../../src/db/client.ts';
 import { createLogger } from '../../src/logger.ts';
+import { testClock } from './clock.ts';
 import { BOT } from './fake-slack.ts';
 
 export const SIGNING_SECRET = 'test-signing-secret-8f1d2c';
@@ -32,9 +33,15 @@ export interface SignedRequest {
   headers: Record<string, string>;
 }
 
-/** A request as Slack would send it: signed over exactly these bytes, at `at` (default now). */
+/**
+ * The clock of every Slack service these helpers build (its replay window, periods, QA times):
+ * pinned to TEST_NOW, so requests are signed on the same clock the receiver checks.
+ */
+export const slackClock = testClock();
+
+/** A request as Slack would send it: signed over exactly these bytes, at `at` (default slackClock's now). */
 export function signed(body: string, opts: { contentType?: string; at?: Date; secret?: string; headers?: Record<string, string> } = {}): SignedRequest {
-  const timestamp = Math.floor((opts.at ?? new Date()).getTime() / 1000);
+  const timestamp = Math.floor((opts.at ?? slackClock()).getTime() / 1000);
   return {
     payload: body,
     headers: {
@@ -74,7 +81,7 @@ export function eventBody(o: MentionOptions): { body: string; eventId: string; t
     api_app_id: 'A0FAKE',
     type: 'event_callback',
     event_id: eventId,
-    event_time: Math.floor(Date.now() / 1000),
+    event_time: Math.floor(slackClock().getTime() / 1000),
     authorizations: [{ team_id: BOT.teamId, user_id: BOT.userId, is_bot: true, is_enterprise_install: false }],
     event,
   };
@@ -92,7 +99,7 @@ export interface Harness {
 export async function startHarness(opts: { config: Config; databaseUrl: string; pool: pg.Pool; prisma: Db; assistant: Assistant; concurrency?: number }): Promise<Harness> {
   const { logger, lines } = capturingLogger();
   const slack = await startSlack({
-    config: opts.config, databaseUrl: opts.databaseUrl, pool: opts.pool, assistant: opts.assistant, logger, concurrency: opts.concurrency ?? 2,
+    config: opts.config, databaseUrl: opts.databaseUrl, pool: opts.pool, assistant: opts.assistant, logger, concurrency: opts.concurrency ?? 2, now: slackClock,
   });
   const fastify = await build({ prisma: opts.prisma, logger, pool: opts.pool, plugins: slack.plugin ? [slack.plugin] : [] });
   return {

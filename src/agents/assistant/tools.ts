@@ -316,6 +316,7 @@ function qaUpdateTool(ctx: ToolContext) {
             ...(text && a.to !== 'fixed' ? { notes: text } : {}),
             ...(text && a.to === 'fixed' ? { devFeedback: text } : {}),
             source: 'assistant',
+            at: ctx.now(),
           },
           ctx.qaAfter,
         );

@@ -126,7 +126,7 @@ function qaWork({ deps, log, tz, opts }: QaContext) {
     return changeQaStatus(
       deps.pool,
       {
-        sessionId, to, actor: caller, source: 'slack',
+        sessionId, to, actor: caller, source: 'slack', at: deps.now(),
         ...(text ? (to === 'fixed' ? { devFeedback: text } : { notes: text }) : {}),
         ...(version !== undefined ? { expectedVersion: version } : {}),
       },
