@@ -1,0 +1,101 @@
+// The query compiler: a checked catalogue query → one SQL statement over the analytics views.
+// Values are inlined as quoted literals (not bind parameters) so that the statement shown to a
+// lead is complete: pasted into `sql:` it returns the same rows. Everything inlined is either
+// catalogue text or a value quoted by `literal`, which doubles quotes and drops NUL.
+import { SOURCES, WEEKDAY_NAMES, type Dimension, type Measure, type Statistic } from '../../domain/semantic/catalogue.ts';
+import type { CheckedQuery, DayRange } from '../../domain/semantic/query.ts';
+
+export const literal = (s: string): string => `'${s.replace(/\0/g, '').replace(/'/g, "''")}'`;
+
+const TIME_DIMENSIONS: ReadonlySet<Dimension> = new Set(['day', 'week', 'month', 'hour', 'weekday']);
+
+function aggregate(statistic: Statistic, value: string, periodExpr: string | undefined): string {
+  switch (statistic) {
+    case 'mean':
+    case 'rate':
+      return `avg(${value})`;
+    case 'median':
+      return `percentile_cont(0.5) WITHIN GROUP (ORDER BY ${value})`;
+    case 'p90':
+      return `percentile_cont(0.9) WITHIN GROUP (ORDER BY ${value})`;
+    case 'min':
+    case 'max':
+    case 'sum':
+      return `${statistic}(${value})`;
+    case 'count':
+      return 'count(*)';
+    case 'share':
+      return `count(*)::float8 / sum(count(*)) OVER (${periodExpr ? `PARTITION BY ${periodExpr}` : ''})`;
+  }
+}
+
+function inPeriod(time: { expr: string; kind: 'date' | 'instant' }, p: DayRange, tz: string): string {
+  if (time.kind === 'date') return `${time.expr} BETWEEN DATE ${literal(p.from)} AND DATE ${literal(p.to)}`;
+  const next = new Date(Date.parse(`${p.to}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  // local midnights written with the zone, so the index on the instant column can be used
+  return `${time.expr} >= ${literal(`${p.from} 00:00:00 ${tz}`)}::timestamptz AND ${time.expr} < ${literal(`${next} 00:00:00 ${tz}`)}::timestamptz`;
+}
+
+function filterValue(dimension: Dimension, value: string): string {
+  if (dimension === 'weekday') {
+    const i = WEEKDAY_NAMES.findIndex((w) => w.toLowerCase() === value.toLowerCase());
+    return String(i >= 0 ? i + 1 : Number(value));
+  }
+  if (dimension === 'hour') return String(Number(value));
+  return `lower(${literal(value)})`;
+}
+
+function filterSql(measure: Measure, dimension: Dimension, values: string[], tz: string): string {
+  const source = SOURCES[measure.source];
+  const list = values.map((v) => filterValue(dimension, v)).join(', ');
+  // a conversation-day has several agents: it matches when any of them is named
+  if (measure.source === 'conversation_days' && dimension === 'agent') {
+    return `EXISTS (SELECT 1 FROM analytics.messages a WHERE a.conversation_id = d.conversation_id AND a.sender_kind = 'human_agent'
+      AND (a.social_create_time AT TIME ZONE ${literal(tz)})::date = d.day AND lower(a.agent_name) IN (${list}))`;
+  }
+  const expr = source.dimensions[dimension]!;
+  return TIME_DIMENSIONS.has(dimension) ? `${expr} IN (${list})` : `lower(${expr}) IN (${list})`;
+}
+
+export interface CompiledQuery {
+  sql: string;
+  /** the result columns: key (when grouped), period (when compared), value, base */
+  grouped: boolean;
+  compared: boolean;
+}
+
+/** One SQL statement answering `q` exactly; `tz` is the business timezone. */
+export function compileQuery(q: CheckedQuery, measure: Measure, tz: string): CompiledQuery {
+  const source = SOURCES[measure.source];
+  const sub = (s: string) => s.replaceAll('{tz}', literal(tz));
+  const compared = q.compareTo !== undefined;
+  const grouped = q.groupBy !== undefined;
+  const select: string[] = [];
+  if (grouped) select.push(`${sub(source.dimensions[q.groupBy!]!)} AS key`);
+  const current = sub(inPeriod(source.time, q.period, tz));
+  const periodExpr = compared ? `CASE WHEN ${current} THEN 'current' ELSE 'previous' END` : undefined;
+  if (periodExpr) select.push(`${periodExpr} AS period`);
+  const value = sub(measure.value);
+  select.push(`${aggregate(q.statistic, value, periodExpr)} AS value`);
+  select.push(`${q.statistic === 'count' || q.statistic === 'share' ? 'count(*)' : `count(${value})`} AS base`);
+
+  const where = [source.where, measure.where].filter((w): w is string => Boolean(w)).map((w) => `(${sub(w)})`);
+  where.push(compared ? `((${current}) OR (${sub(inPeriod(source.time, q.compareTo!, tz))}))` : `(${current})`);
+  for (const f of q.filters) where.push(`(${sub(filterSql(measure, f.dimension, f.values, tz))})`);
+
+  const groupBy = [grouped ? '1' : '', compared ? String(grouped ? 2 : 1) : ''].filter(Boolean);
+  const order = grouped && TIME_DIMENSIONS.has(q.groupBy!) && !q.order
+    ? 'key'
+    : grouped
+      ? `value ${q.order === 'asc' ? 'ASC' : 'DESC'} NULLS LAST, key`
+      : compared ? 'period' : '';
+  const lines = [
+    `SELECT ${select.join(',\n       ')}`,
+    `FROM ${sub(source.from)}`,
+    `WHERE ${where.join('\n  AND ')}`,
+    groupBy.length ? `GROUP BY ${groupBy.join(', ')}` : '',
+    order ? `ORDER BY ${order}${compared && grouped ? ', period' : ''}` : '',
+    q.limit && grouped && !compared ? `LIMIT ${q.limit}` : '',
+  ];
+  return { sql: lines.filter(Boolean).join('\n'), grouped, compared };
+}

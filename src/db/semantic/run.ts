@@ -1,0 +1,53 @@
+// Runs a catalogue query: check, compile, execute the one statement read-only, and return rows
+// with display strings. Every figure in the result is a column of that statement.
+import type pg from 'pg';
+import type { Measure } from '../../domain/semantic/catalogue.ts';
+import { describeFigure, formatKey, formatValue } from '../../domain/semantic/format.ts';
+import { checkQuery, type CheckedQuery, type MetricQuery } from '../../domain/semantic/query.ts';
+import { compileQuery } from './compile.ts';
+
+export interface MetricRow {
+  key?: string;
+  period?: 'current' | 'previous';
+  value: number | null;
+  base: number;
+  display: string;
+}
+
+export type MetricResult =
+  | { ok: true; query: CheckedQuery; measure: Measure; figure: string; sql: string; rows: MetricRow[] }
+  | { ok: false; reason: string };
+
+export async function runMetricQuery(pool: pg.Pool, q: MetricQuery, timeZone: string): Promise<MetricResult> {
+  const checked = checkQuery(q);
+  if (!checked.ok) return checked;
+  const { query, measure } = checked;
+  const compiled = compileQuery(query, measure, timeZone);
+  const client = await pool.connect();
+  let raw: { key?: unknown; period?: 'current' | 'previous'; value: number | string | null; base: number | string }[];
+  try {
+    await client.query('BEGIN READ ONLY');
+    // date keys come back as text: a Date object would shift a business day into UTC
+    raw = (await client.query({ text: compiled.sql, types: { getTypeParser: (oid: number) => (v: string) => (oid === 1082 ? v : parseScalar(oid, v)) } })).rows;
+  } finally {
+    await client.query('ROLLBACK').catch(() => {});
+    client.release();
+  }
+  const rows = raw.map((r): MetricRow => {
+    const value = r.value === null ? null : Number(r.value);
+    return {
+      ...(compiled.grouped ? { key: formatKey(query.groupBy, r.key) } : {}),
+      ...(compiled.compared ? { period: r.period } : {}),
+      value,
+      base: Number(r.base),
+      display: formatValue(value, measure.unit, query.statistic),
+    };
+  });
+  return { ok: true, query, measure, figure: describeFigure(measure, query.statistic), sql: compiled.sql, rows };
+}
+
+// int2/int4/int8/numeric/float4/float8 as numbers, everything else as text
+const NUMERIC = new Set([20, 21, 23, 700, 701, 1700]);
+function parseScalar(oid: number, v: string): unknown {
+  return NUMERIC.has(oid) ? Number(v) : v;
+}

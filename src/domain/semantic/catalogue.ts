@@ -1,0 +1,159 @@
+// The metrics catalogue: the one definition of every number the product shows (DESIGN §7).
+// Pure data. A measure names its source (the grain and the FROM over the analytics views), the
+// SQL of one row's value, its unit, and which statistics and dimensions it allows; the compiler
+// (src/db/semantic) turns a query over it into one SQL statement. Nothing else computes figures.
+
+export const STATISTICS = ['mean', 'median', 'p90', 'min', 'max', 'sum', 'count', 'rate', 'share'] as const;
+export type Statistic = (typeof STATISTICS)[number];
+
+export const DIMENSIONS = ['page', 'agent', 'reviewer', 'day', 'week', 'month', 'hour', 'weekday', 'topic', 'qa_state', 'sender'] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+
+export type Unit = 'csi' | 'score' | 'ces' | 'shift' | 'seconds' | 'minutes' | 'count' | 'share';
+
+export type SourceName = 'conversation_days' | 'messages' | 'replies' | 'sessions' | 'qa_events';
+
+export interface Source {
+  name: SourceName;
+  /** what one row is, said to the user as the base of a figure */
+  grain: string;
+  /** FROM clause over analytics views; `{tz}` is the business timezone literal */
+  from: string;
+  /** the row's time: a date column (`kind: 'date'`) or a timestamptz (`kind: 'instant'`) */
+  time: { expr: string; kind: 'date' | 'instant' };
+  /** fixed conditions of the source (e.g. only customer messages) */
+  where?: string;
+  /** dimension → SQL expression of its value for one row */
+  dimensions: Partial<Record<Dimension, string>>;
+}
+
+export interface Measure {
+  name: string;
+  label: string;
+  /** one sentence: what the number means */
+  definition: string;
+  unit: Unit;
+  source: SourceName;
+  /** the value of one row; for rates a 0/1 expression, for counts `1` */
+  value: string;
+  /** extra condition on the source's rows for this measure */
+  where?: string;
+  statistics: readonly Statistic[];
+  defaultStatistic: Statistic;
+  /** ranking words: "best" is the highest value when true, the lowest when false */
+  higherIsBetter: boolean;
+}
+
+const TIME_DIMS = (t: string, kind: 'date' | 'instant'): Partial<Record<Dimension, string>> => {
+  const local = kind === 'date' ? t : `(${t} AT TIME ZONE {tz})`;
+  return {
+    day: `(${local})::date`,
+    week: `date_trunc('week', ${local})::date`,
+    month: `to_char(${local}, 'YYYY-MM')`,
+    weekday: `extract(isodow FROM ${local})::int`,
+    ...(kind === 'instant' ? { hour: `extract(hour FROM ${local})::int` } : {}),
+  };
+};
+
+const PAGE_JOIN = 'JOIN analytics.conversations c ON c.id = {alias}.conversation_id JOIN analytics.pages p ON p.id = c.page_id';
+
+export const SOURCES: Record<SourceName, Source> = {
+  conversation_days: {
+    name: 'conversation_days',
+    grain: 'conversation-days',
+    from: `analytics.daily_analyses d ${PAGE_JOIN.replace('{alias}', 'd')}`,
+    time: { expr: 'd.day', kind: 'date' },
+    dimensions: {
+      page: 'p.name',
+      ...TIME_DIMS('d.day', 'date'),
+      // the human agents who replied in that conversation on that day
+      agent: `(SELECT string_agg(DISTINCT a.agent_name, ', ' ORDER BY a.agent_name) FROM analytics.messages a
+        WHERE a.conversation_id = d.conversation_id AND a.sender_kind = 'human_agent' AND (a.social_create_time AT TIME ZONE {tz})::date = d.day)`,
+    },
+  },
+  messages: {
+    name: 'messages',
+    grain: 'messages',
+    from: `analytics.messages m ${PAGE_JOIN.replace('{alias}', 'm')}`,
+    time: { expr: 'm.social_create_time', kind: 'instant' },
+    dimensions: { page: 'p.name', ...TIME_DIMS('m.social_create_time', 'instant'), topic: 'm.classification', agent: 'm.agent_name', sender: 'm.sender_kind' },
+  },
+  replies: {
+    name: 'replies',
+    grain: 'answered customer messages',
+    // each customer message with the first reply after it in its conversation
+    from: `analytics.messages m ${PAGE_JOIN.replace('{alias}', 'm')}
+      JOIN LATERAL (SELECT r.social_create_time, r.sender_kind, r.agent_name FROM analytics.messages r
+        WHERE r.conversation_id = m.conversation_id AND r.direction = 'to_client' AND r.social_create_time >= m.social_create_time
+        ORDER BY r.social_create_time, r.id LIMIT 1) r ON true`,
+    time: { expr: 'm.social_create_time', kind: 'instant' },
+    where: `m.sender_kind = 'customer'`,
+    dimensions: { page: 'p.name', ...TIME_DIMS('m.social_create_time', 'instant'), topic: 'm.classification', agent: 'r.agent_name', sender: 'r.sender_kind' },
+  },
+  sessions: {
+    name: 'sessions',
+    grain: 'sessions',
+    from: `analytics.sessions s ${PAGE_JOIN.replace('{alias}', 's')} LEFT JOIN analytics.users u ON u.id = s.qa_by_id`,
+    time: { expr: 's.started_at', kind: 'instant' },
+    dimensions: { page: 'p.name', ...TIME_DIMS('s.started_at', 'instant'), qa_state: 's.qa_status', reviewer: 'u.name' },
+  },
+  qa_events: {
+    name: 'qa_events',
+    grain: 'QA changes',
+    from: `analytics.qa_events e JOIN analytics.sessions s ON s.id = e.session_id ${PAGE_JOIN.replace('{alias}', 's')} LEFT JOIN analytics.users u ON u.id = e.actor_id`,
+    time: { expr: 'e.created_at', kind: 'instant' },
+    dimensions: { page: 'p.name', ...TIME_DIMS('e.created_at', 'instant'), reviewer: 'u.name', qa_state: 'e.to_status' },
+  },
+};
+
+const SPREAD: readonly Statistic[] = ['mean', 'median', 'p90', 'min', 'max'];
+const COUNTED: readonly Statistic[] = ['count', 'share'];
+const score = (name: string, label: string, definition: string, unit: Unit = 'score', higherIsBetter = true): Measure => ({
+  name, label, definition, unit, source: 'conversation_days', value: `d.${name === 'csi' ? 'csi' : snake(name)}`,
+  statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter,
+});
+const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** First reply of a kind in a session, in seconds from the session's first message. */
+const firstReply = (kind?: 'human_agent' | 'bot') =>
+  `(SELECT extract(epoch FROM min(r.social_create_time) - s.started_at) FROM analytics.messages r
+     WHERE r.conversation_id = s.conversation_id AND r.direction = 'to_client'${kind ? ` AND r.sender_kind = '${kind}'` : ''}
+       AND r.social_create_time BETWEEN s.started_at AND s.ended_at)`;
+
+export const MEASURES: readonly Measure[] = [
+  score('csi', 'CSI', 'Customer Satisfaction Index of a conversation-day, 0–100 (four pillars weighted)', 'csi'),
+  score('effectiveness', 'effectiveness', 'pillar: 0.6 × resolution + 0.4 × first-contact resolution, 0–10'),
+  score('effort', 'effort', 'pillar: (7 − customer effort score) / 6 × 10, 0–10 (higher = less effort)'),
+  score('efficiency', 'efficiency', 'pillar: mean of the response and handling time scores, 0–10'),
+  score('empathy', 'empathy', 'pillar: 0.7 × sentiment + 0.3 × (sentiment shift + 5), 0–10'),
+  score('sentimentScore', 'sentiment', 'customer sentiment that day, 0 very negative – 10 very positive'),
+  score('sentimentShift', 'sentiment shift', 'sentiment at the end of the day minus at the start, −5 to +5', 'shift'),
+  score('resolutionAchieved', 'resolution', 'how resolved the customer\'s issue is by the end of the day, 0–10'),
+  score('fcrScore', 'first-contact resolution', 'resolved on first contact without the customer coming back, 0–10'),
+  score('ces', 'customer effort score', 'customer effort score, 1–7, lower is better', 'ces', false),
+  score('firstResponseTime', 'first response time (CSI metric)', 'first customer message of the day → first reply (bot or human), per conversation-day', 'seconds', false),
+  score('avgResponseTime', 'average response time (CSI metric)', 'mean gap customer message → next reply, per conversation-day', 'seconds', false),
+  { ...score('totalHandlingTime', 'handling time', 'agent and bot active time in a conversation-day, each reply gap capped at 10 min', 'minutes', false), statistics: [...SPREAD, 'sum'] },
+  { name: 'conversationDays', label: 'conversation-days', definition: 'conversations scored on a day (one per conversation and day)', unit: 'count', source: 'conversation_days', value: '1', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
+  { name: 'responseTime', label: 'response time', definition: 'customer message → the next reply (bot or human) in its conversation, per answered customer message', unit: 'seconds', source: 'replies', value: 'extract(epoch FROM r.social_create_time - m.social_create_time)', statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: false },
+  { name: 'humanResponseTime', label: 'human response time', definition: 'customer message → the next reply when a human agent wrote it', unit: 'seconds', source: 'replies', value: 'extract(epoch FROM r.social_create_time - m.social_create_time)', where: `r.sender_kind = 'human_agent'`, statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: false },
+  { name: 'firstResponse', label: 'first response time', definition: 'a session\'s first message → its first reply (bot or human)', unit: 'seconds', source: 'sessions', value: firstReply(), statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: false },
+  { name: 'humanFirstResponse', label: 'human first response time', definition: 'a session\'s first message → its first reply by a human agent (sessions a human answered)', unit: 'seconds', source: 'sessions', value: firstReply('human_agent'), statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: false },
+  { name: 'botFirstResponse', label: 'bot first response time', definition: 'a session\'s first message → its first bot reply (sessions the bot answered)', unit: 'seconds', source: 'sessions', value: firstReply('bot'), statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: false },
+  { name: 'resolutionTime', label: 'resolution time', definition: 'a completed session\'s first message → its last message', unit: 'seconds', source: 'sessions', value: 'extract(epoch FROM s.ended_at - s.started_at)', where: `s.completion_status = 'complete'`, statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: false },
+  { name: 'messages', label: 'messages', definition: 'messages stored (customer, bot and human)', unit: 'count', source: 'messages', value: '1', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
+  { name: 'customerMessages', label: 'customer messages', definition: 'messages customers wrote', unit: 'count', source: 'messages', value: '1', where: `m.sender_kind = 'customer'`, statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
+  { name: 'sessions', label: 'sessions', definition: 'conversation episodes (a new one after 12 h of silence), by start time', unit: 'count', source: 'sessions', value: '1', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
+  { name: 'handoffRate', label: 'handoff rate', definition: 'share of sessions handed to a human', unit: 'share', source: 'sessions', value: `CASE WHEN s.human_handoff THEN 1.0 ELSE 0.0 END`, statistics: ['rate'], defaultStatistic: 'rate', higherIsBetter: false },
+  { name: 'containment', label: 'bot containment', definition: 'share of sessions the bot engaged in that ended without a human handoff', unit: 'share', source: 'sessions', value: `CASE WHEN s.human_handoff THEN 0.0 ELSE 1.0 END`, where: 's.ai_engaged', statistics: ['rate'], defaultStatistic: 'rate', higherIsBetter: true },
+  { name: 'qaSessions', label: 'QA sessions', definition: 'sessions with AI involvement, by their QA state now, counted by start time', unit: 'count', source: 'sessions', value: '1', where: 's.ai_engaged', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
+  { name: 'issueRate', label: 'QA issue rate', definition: 'share of reviewed AI sessions that are now issue or fixed', unit: 'share', source: 'sessions', value: `CASE WHEN s.qa_status IN ('issue', 'fixed') THEN 1.0 ELSE 0.0 END`, where: `s.ai_engaged AND s.qa_status <> 'unchecked'`, statistics: ['rate'], defaultStatistic: 'rate', higherIsBetter: false },
+  { name: 'reviews', label: 'QA changes', definition: 'QA state changes made (reviews, issues, fixes), by when they were made', unit: 'count', source: 'qa_events', value: '1', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
+];
+
+export const measureByName = (name: string): Measure | undefined => MEASURES.find((m) => m.name === name);
+
+/** The dimensions a measure can be grouped or filtered by. */
+export const dimensionsOf = (m: Measure): Dimension[] => DIMENSIONS.filter((d) => SOURCES[m.source].dimensions[d] !== undefined);
+
+export const WEEKDAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;

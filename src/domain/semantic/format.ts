@@ -1,0 +1,51 @@
+// Display strings for catalogue figures: the unit decides how a number is written.
+import type { Measure, Statistic, Unit } from './catalogue.ts';
+import { WEEKDAY_NAMES } from './catalogue.ts';
+
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  const h = Math.floor(s / 3600);
+  const m = Math.round((s % 3600) / 60);
+  return m ? `${h} h ${m} min` : `${h} h`;
+}
+
+export function formatValue(value: number | null, unit: Unit, statistic: Statistic): string {
+  if (value === null || !Number.isFinite(value)) return 'no data';
+  if (statistic === 'share' || statistic === 'rate' || unit === 'share') return `${(value * 100).toFixed(1)}%`;
+  if (statistic === 'count') return Math.round(value).toLocaleString('en-US');
+  switch (unit) {
+    case 'seconds':
+      return formatDuration(value);
+    case 'minutes':
+      return `${value.toFixed(1)} min`;
+    case 'count':
+      return Math.round(value).toLocaleString('en-US');
+    case 'shift':
+      return `${value >= 0 ? '+' : ''}${value.toFixed(2)}`;
+    case 'ces':
+      return value.toFixed(2);
+    default:
+      return value.toFixed(1);
+  }
+}
+
+const STAT_WORDS: Record<Statistic, string> = {
+  mean: 'average', median: 'median', p90: '90th percentile', min: 'minimum', max: 'maximum', sum: 'total', count: 'number of', rate: '', share: 'share of',
+};
+
+/** "median first response time", "average CSI", "number of messages", "handoff rate". */
+export function describeFigure(m: Measure, statistic: Statistic): string {
+  const word = STAT_WORDS[statistic];
+  return word ? `${word} ${m.label}` : m.label;
+}
+
+/** A group key as people read it: weekday numbers become names, hours a clock range. */
+export function formatKey(dimension: string | undefined, key: unknown): string {
+  if (key === null || key === undefined) return dimension === 'agent' ? 'no human agent' : dimension === 'reviewer' ? 'nobody' : 'unknown';
+  if (dimension === 'weekday') return WEEKDAY_NAMES[Number(key) - 1] ?? String(key);
+  if (dimension === 'hour') return `${String(key).padStart(2, '0')}:00–${String(key).padStart(2, '0')}:59`;
+  if (key instanceof Date) return key.toISOString().slice(0, 10);
+  return String(key);
+}

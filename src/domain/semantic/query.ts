@@ -1,0 +1,64 @@
+// A question for the catalogue, as slots: {measure, statistic, group by, filters, period,
+// compare to, order, top N}. The offline parser and the LLM's metric_query tool both fill this
+// shape; checkQuery says whether the catalogue can answer it, and why not when it cannot.
+import { DIMENSIONS, STATISTICS, dimensionsOf, measureByName, type Dimension, type Measure, type Statistic } from './catalogue.ts';
+
+/** Inclusive business-day range, YYYY-MM-DD, with its words for the answer. */
+export interface DayRange {
+  from: string;
+  to: string;
+  label: string;
+}
+
+export interface Filter {
+  dimension: Dimension;
+  values: string[];
+}
+
+export interface MetricQuery {
+  measure: string;
+  statistic?: Statistic;
+  groupBy?: Dimension;
+  filters?: Filter[];
+  period: DayRange;
+  compareTo?: DayRange;
+  order?: 'asc' | 'desc';
+  limit?: number;
+}
+
+export interface CheckedQuery extends MetricQuery {
+  statistic: Statistic;
+  filters: Filter[];
+}
+
+export type QueryCheck = { ok: true; query: CheckedQuery; measure: Measure } | { ok: false; reason: string };
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+export const MAX_LIMIT = 100;
+
+/** Whether the catalogue can answer `q` exactly as asked; never adjusts a slot silently. */
+export function checkQuery(q: MetricQuery): QueryCheck {
+  const measure = measureByName(q.measure);
+  if (!measure) return { ok: false, reason: `"${q.measure}" is not a measure I have` };
+  const statistic = q.statistic ?? measure.defaultStatistic;
+  if (!STATISTICS.includes(statistic)) return { ok: false, reason: `"${String(statistic)}" is not a statistic I know` };
+  if (!measure.statistics.includes(statistic)) {
+    return { ok: false, reason: `${measure.label} has no ${statistic}; it can be given as ${measure.statistics.join(', ')}` };
+  }
+  const dims = dimensionsOf(measure);
+  const badDim = (d: Dimension) => !DIMENSIONS.includes(d) || !dims.includes(d);
+  if (q.groupBy && badDim(q.groupBy)) return { ok: false, reason: `${measure.label} cannot be broken down by ${q.groupBy}; it can by ${dims.join(', ')}` };
+  if (statistic === 'share' && !q.groupBy) return { ok: false, reason: 'a share needs a breakdown (by page, topic, …)' };
+  const filters = q.filters ?? [];
+  for (const f of filters) {
+    if (badDim(f.dimension)) return { ok: false, reason: `${measure.label} cannot be filtered by ${f.dimension}; it can by ${dims.join(', ')}` };
+    if (f.values.length === 0) return { ok: false, reason: `the ${f.dimension} filter names nothing` };
+  }
+  for (const p of [q.period, q.compareTo]) {
+    if (p && (!DAY.test(p.from) || !DAY.test(p.to) || p.from > p.to)) return { ok: false, reason: `"${p.from} to ${p.to}" is not a period` };
+  }
+  if (q.limit !== undefined && (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > MAX_LIMIT)) {
+    return { ok: false, reason: `top N must be 1–${MAX_LIMIT}` };
+  }
+  return { ok: true, measure, query: { ...q, statistic, filters } };
+}

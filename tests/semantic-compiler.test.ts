@@ -1,0 +1,158 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepareAgentLogin } from '../src/agents/sql/agent-role.ts';
+import { runReadOnlyQuery } from '../src/agents/sql/run-query.ts';
+import { runMetricQuery, type MetricResult } from '../src/db/semantic/run.ts';
+import { MEASURES } from '../src/domain/semantic/catalogue.ts';
+import { checkQuery, type MetricQuery } from '../src/domain/semantic/query.ts';
+import { seedAndAnalyse } from './helpers/assistant.ts';
+import { TEST_NOW } from './helpers/clock.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
+
+// The compiler against SQL written by hand over the base tables (not produced by the compiler):
+// each catalogue answer must equal the independent figure, and the statement it shows must give
+// the same rows when a lead pastes it into `sql:` (run as pulse_agent through the guard).
+
+const TZ = 'Europe/Berlin';
+const WEEK = { from: '2026-11-16', to: '2026-11-22', label: 'last week' };
+const PREV = { from: '2026-11-09', to: '2026-11-15', label: 'the week before' };
+const START = `'2026-11-16 00:00:00 ${TZ}'::timestamptz`;
+const END = `'2026-11-23 00:00:00 ${TZ}'::timestamptz`;
+
+let db: TestDatabase;
+let agentPool: pg.Pool;
+
+beforeAll(async () => {
+  db = await createTestDatabase('semantic');
+  await seedAndAnalyse(db.url, { conversations: 150, now: TEST_NOW, timeZone: TZ });
+  const login = await prepareAgentLogin(db.url);
+  if (!('url' in login)) throw new Error(`pulse_agent unavailable: ${login.unavailable}`);
+  agentPool = new pg.Pool({ connectionString: login.url, max: 2 });
+}, 180_000);
+
+afterAll(async () => {
+  await agentPool?.end();
+  await db?.drop();
+});
+
+const one = async <T>(sql: string): Promise<T> => (await db.pool.query(sql)).rows[0] as T;
+const all = async <T>(sql: string): Promise<T[]> => (await db.pool.query(sql)).rows as T[];
+const ok = (r: MetricResult) => {
+  if (!r.ok) throw new Error(r.reason);
+  return r;
+};
+const ask = async (q: Omit<MetricQuery, 'period'> & { period?: MetricQuery['period'] }) => ok(await runMetricQuery(db.pool, { period: WEEK, ...q }, TZ));
+const close = (a: number | null, b: number | null) => expect(Number(a)).toBeCloseTo(Number(b), 6);
+
+describe('metric queries equal independent SQL', () => {
+  it('mean CSI and each pillar over conversation-days of the period', async () => {
+    for (const [measure, col] of [['csi', 'csi'], ['empathy', 'empathy'], ['effort', 'effort'], ['efficiency', 'efficiency'], ['effectiveness', 'effectiveness']] as const) {
+      const r = await ask({ measure });
+      const e = await one<{ v: number; n: string }>(`SELECT avg(${col}) AS v, count(${col}) AS n FROM daily_analyses WHERE day BETWEEN '2026-11-16' AND '2026-11-22'`);
+      close(r.rows[0]!.value, e.v);
+      expect(r.rows[0]!.base).toBe(Number(e.n));
+    }
+  });
+
+  it('median and p90 are percentiles, not means', async () => {
+    const med = await ask({ measure: 'csi', statistic: 'median' });
+    const p90 = await ask({ measure: 'csi', statistic: 'p90' });
+    const e = await one<{ med: number; p90: number; mean: number }>(
+      `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY csi) AS med, percentile_cont(0.9) WITHIN GROUP (ORDER BY csi) AS p90, avg(csi) AS mean
+         FROM daily_analyses WHERE day BETWEEN '2026-11-16' AND '2026-11-22'`,
+    );
+    close(med.rows[0]!.value, e.med);
+    close(p90.rows[0]!.value, e.p90);
+    expect(med.rows[0]!.value).not.toBeCloseTo(e.mean, 6);
+  });
+
+  it('CSI by page, best first, top 2', async () => {
+    const r = await ask({ measure: 'csi', groupBy: 'page', order: 'desc', limit: 2 });
+    const e = await all<{ name: string; v: number }>(
+      `SELECT p.name, avg(d.csi) AS v FROM daily_analyses d JOIN conversations c ON c.id = d.conversation_id JOIN pages p ON p.id = c.page_id
+        WHERE d.day BETWEEN '2026-11-16' AND '2026-11-22' GROUP BY p.name ORDER BY v DESC NULLS LAST, p.name LIMIT 2`,
+    );
+    expect(r.rows.map((x) => x.key)).toEqual(e.map((x) => x.name));
+    r.rows.forEach((x, i) => close(x.value, e[i]!.v));
+  });
+
+  it('customer messages per hour of day in the business timezone, and topic shares', async () => {
+    const r = await ask({ measure: 'customerMessages', groupBy: 'hour' });
+    const e = await all<{ h: number; n: string }>(
+      `SELECT extract(hour FROM social_create_time AT TIME ZONE '${TZ}')::int AS h, count(*) AS n FROM messages
+        WHERE sender_kind = 'customer' AND social_create_time >= ${START} AND social_create_time < ${END} GROUP BY 1 ORDER BY 1`,
+    );
+    expect(r.rows.map((x) => [x.key, x.value])).toEqual(e.map((x) => [`${String(x.h).padStart(2, '0')}:00–${String(x.h).padStart(2, '0')}:59`, Number(x.n)]));
+    const shares = await ask({ measure: 'customerMessages', statistic: 'share', groupBy: 'topic', limit: 3 });
+    const t = await all<{ topic: string; s: number }>(
+      `SELECT classification AS topic, count(*)::float8 / sum(count(*)) OVER () AS s FROM messages
+        WHERE sender_kind = 'customer' AND social_create_time >= ${START} AND social_create_time < ${END}
+        GROUP BY 1 ORDER BY s DESC NULLS LAST, 1 LIMIT 3`,
+    );
+    expect(shares.rows.map((x) => x.key)).toEqual(t.map((x) => x.topic ?? 'unknown'));
+    shares.rows.forEach((x, i) => close(x.value, t[i]!.s));
+  });
+
+  it('human first response time per session, and a filter by page that is applied, not dropped', async () => {
+    const [page] = await all<{ name: string }>(`SELECT name FROM pages ORDER BY id LIMIT 1`);
+    const r = await ask({ measure: 'humanFirstResponse', statistic: 'median', filters: [{ dimension: 'page', values: [page!.name.toUpperCase()] }] });
+    const e = await one<{ v: number; n: string }>(
+      `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY fr) AS v, count(fr) AS n FROM (
+         SELECT (SELECT extract(epoch FROM min(m.social_create_time) - s.started_at) FROM messages m
+                  WHERE m.conversation_id = s.conversation_id AND m.direction = 'to_client' AND m.sender_kind = 'human_agent'
+                    AND m.social_create_time BETWEEN s.started_at AND s.ended_at) AS fr
+           FROM sessions s JOIN conversations c ON c.id = s.conversation_id JOIN pages p ON p.id = c.page_id
+          WHERE p.name = '${page!.name.replace(/'/g, "''")}' AND s.started_at >= ${START} AND s.started_at < ${END}) x`,
+    );
+    close(r.rows[0]!.value, e.v);
+    expect(r.rows[0]!.base).toBe(Number(e.n));
+  });
+
+  it('this week against the week before, in one statement', async () => {
+    const r = await ask({ measure: 'handoffRate', compareTo: PREV });
+    const e = await all<{ w: string; v: number }>(
+      `SELECT CASE WHEN started_at >= ${START} THEN 'current' ELSE 'previous' END AS w, avg(CASE WHEN human_handoff THEN 1.0 ELSE 0.0 END) AS v
+         FROM sessions WHERE started_at >= '2026-11-09 00:00:00 ${TZ}'::timestamptz AND started_at < ${END} GROUP BY 1 ORDER BY 1`,
+    );
+    expect(r.rows.map((x) => x.period)).toEqual(e.map((x) => x.w));
+    r.rows.forEach((x, i) => close(x.value, e[i]!.v));
+  });
+
+  it('QA changes per reviewer', async () => {
+    const r = await ask({ measure: 'reviews', groupBy: 'reviewer', period: { from: '2026-09-01', to: '2026-11-25', label: 'since September' } });
+    const e = await all<{ name: string | null; n: string }>(
+      `SELECT u.name, count(*) AS n FROM qa_events e LEFT JOIN users u ON u.id = e.actor_id
+        WHERE e.created_at >= '2026-09-01 00:00:00 ${TZ}'::timestamptz AND e.created_at < '2026-11-26 00:00:00 ${TZ}'::timestamptz
+        GROUP BY 1 ORDER BY n DESC, 1`,
+    );
+    expect(r.rows.length).toBeGreaterThan(0);
+    expect(r.rows.map((x) => [x.key, x.value])).toEqual(e.map((x) => [x.name ?? 'nobody', Number(x.n)]));
+  });
+});
+
+describe('the SQL shown reproduces the answer', () => {
+  it('every measure compiles to a statement the sql: guard accepts and pulse_agent gets the same rows from', async () => {
+    for (const m of MEASURES) {
+      const r = await ask({ measure: m.name, groupBy: 'page' });
+      const pasted = await runReadOnlyQuery(agentPool, r.sql);
+      if (!('rows' in pasted)) throw new Error(`${m.name}: ${pasted.refused}\n${r.sql}`);
+      expect(pasted.rows.map((x) => [x.key, x.value === null ? null : Number(x.value)]), m.name)
+        .toEqual(r.rows.map((x) => [x.key, x.value]));
+    }
+  });
+});
+
+describe('checkQuery refuses what the catalogue cannot answer, never adjusting it', () => {
+  it.each([
+    [{ measure: 'refunds' }, /not a measure/],
+    [{ measure: 'csi', statistic: 'sum' as const }, /CSI has no sum/],
+    [{ measure: 'csi', groupBy: 'reviewer' as const }, /cannot be broken down by reviewer/],
+    [{ measure: 'handoffRate', filters: [{ dimension: 'topic' as const, values: ['complaint'] }] }, /cannot be filtered by topic/],
+    [{ measure: 'messages', statistic: 'share' as const }, /needs a breakdown/],
+    [{ measure: 'csi', groupBy: 'page' as const, limit: 0 }, /top N/],
+  ])('%j', (q, reason) => {
+    const r = checkQuery({ period: WEEK, ...q });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(reason);
+  });
+});
