@@ -2,17 +2,12 @@
 // with display strings. Every figure in the result is a column of that statement.
 import type pg from 'pg';
 import type { Measure } from '../../domain/semantic/catalogue.ts';
+import type { MetricRow } from '../../domain/semantic/answer.ts';
 import { describeFigure, formatKey, formatValue } from '../../domain/semantic/format.ts';
 import { checkQuery, type CheckedQuery, type MetricQuery } from '../../domain/semantic/query.ts';
 import { compileQuery } from './compile.ts';
 
-export interface MetricRow {
-  key?: string;
-  period?: 'current' | 'previous';
-  value: number | null;
-  base: number;
-  display: string;
-}
+export type { MetricRow };
 
 export type MetricResult =
   | { ok: true; query: CheckedQuery; measure: Measure; figure: string; sql: string; rows: MetricRow[] }
