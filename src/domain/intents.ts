@@ -10,6 +10,7 @@ import {
 } from './intent-words.ts';
 import { HELP, conversationIdOf, kindOf, sqlOf } from './intent-kinds.ts';
 import { parsePeriod, previousPeriod, shiftBack, type Period } from './periods.ts';
+import { understandMetric, type MetricIntent } from './semantic/understand.ts';
 
 export type IntentKind =
   | 'csi' // CSI (and pillars) for a period, optional page/agent filter or grouping
@@ -25,6 +26,8 @@ export type IntentKind =
   | 'conversation' // summarise / show conversation #id
   | 'sql' // a raw SQL SELECT typed by the user
   | 'qa_update' // mark session N passed / issue: notes / fixed: feedback (the one change the assistant makes)
+  | 'metric' // a catalogue question (src/domain/semantic): measure, statistic, breakdown, filters, period
+  | 'refuse' // a figure the product cannot give as asked: the reason and what can be asked
   | 'help' // "help", "what can you do"
   | 'unknown';
 
@@ -56,6 +59,10 @@ export interface Intent {
   followUp?: boolean;
   /** no period phrase was found and the kind's default was used */
   periodDefaulted?: boolean;
+  /** kind 'metric': the catalogue query and how to word its answer */
+  metric?: MetricIntent;
+  /** kind 'refuse': the whole answer */
+  refusal?: string;
 }
 
 export interface IntentContext {
@@ -67,6 +74,9 @@ export interface IntentContext {
   pages?: readonly string[];
   /** known human agent names */
   agents?: readonly string[];
+  /** QA reviewers' and topic names, for catalogue filters */
+  reviewers?: readonly string[];
+  topics?: readonly string[];
 }
 
 /** Example questions per kind, for 'help' answers and the README. Each understands as its kind. */
@@ -311,6 +321,9 @@ function qaUpdateOf(question: string): Intent | undefined {
   return undefined;
 }
 
+/** Kinds that are not figures: a transcript, the QA queue now, the worst conversation-days list. */
+const NOT_CATALOGUE: ReadonlySet<IntentKind> = new Set(['conversation', 'qa_backlog', 'worst_conversations']);
+
 export function understand(question: string, ctx: IntentContext): Intent {
   const trimmed = question.trim().replace(/\s+/g, ' ');
   const sql = sqlOf(question.trim());
@@ -320,8 +333,13 @@ export function understand(question: string, ctx: IntentContext): Intent {
   const r: Reading = { question: trimmed, lower: trimmed.toLowerCase(), plain: plainText(trimmed), ctx };
   if (HELP.test(r.plain)) return { kind: 'help' };
   const kind = kindOf(r.plain);
-  if (kind) return fresh(kind, r);
-  const derived = followUp(r);
+  if (kind && NOT_CATALOGUE.has(kind)) return fresh(kind, r);
+  // every figure comes from the catalogue: the older fixed kinds no longer answer
+  const vocab = { pages: ctx.pages ?? [], agents: ctx.agents ?? [], reviewers: ctx.reviewers ?? [], topics: ctx.topics ?? [] };
+  const reading = understandMetric(question, { now: ctx.now, timeZone: ctx.timeZone, vocab, ...(ctx.previous?.metric ? { previous: ctx.previous.metric } : {}) });
+  if (reading?.kind === 'metric') return { kind: 'metric', metric: reading.metric, ...(reading.metric.chart ? { chart: true } : {}) };
+  if (reading?.kind === 'refuse') return { kind: 'refuse', refusal: reading.text };
+  const derived = ctx.previous && NOT_CATALOGUE.has(ctx.previous.kind) ? followUp(r) : undefined;
   if (derived) return derived;
   return { kind: /\bhelp\b|\bwhat can you\b/.test(r.plain) ? 'help' : 'unknown' };
 }

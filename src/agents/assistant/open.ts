@@ -54,14 +54,19 @@ function vocabularyCache(pool: pg.Pool, now: () => Date): { get: () => Vocabular
   let current: Vocabulary = { pages: [], agents: [] };
   let loadedAt = -Infinity;
   const refresh = async () => {
-    const [pages, agents] = await Promise.all([
+    const [pages, agents, reviewers, topics] = await Promise.all([
       pool.query<{ name: string }>('SELECT name FROM pages ORDER BY name'),
       pool.query<{ name: string }>(
         `SELECT DISTINCT agent_info->>'name' AS name FROM messages
           WHERE sender_kind = 'human_agent' AND agent_info->>'name' IS NOT NULL ORDER BY 1 LIMIT 500`,
       ),
+      pool.query<{ name: string }>(`SELECT DISTINCT u.name FROM users u WHERE EXISTS (SELECT 1 FROM qa_events e WHERE e.actor_id = u.id) ORDER BY 1 LIMIT 500`),
+      pool.query<{ name: string }>(`SELECT DISTINCT classification AS name FROM messages WHERE classification IS NOT NULL ORDER BY 1 LIMIT 200`),
     ]);
-    current = { pages: pages.rows.map((r) => r.name), agents: agents.rows.map((r) => r.name) };
+    current = {
+      pages: pages.rows.map((r) => r.name), agents: agents.rows.map((r) => r.name),
+      reviewers: reviewers.rows.map((r) => r.name), topics: topics.rows.map((r) => r.name),
+    };
     loadedAt = now().getTime();
   };
   const get = () => {

@@ -8,6 +8,7 @@ import { changeQaStatus } from '../../db/qa-repo.ts';
 import { runReadOnlyQuery } from '../sql/run-query.ts';
 import { ANALYTICS_VIEWS } from '../sql/guard.ts';
 import { conversationLookup, csiLookup, qaQueue, supportStats, worstConversations, SUPPORT_SECTIONS } from '../tools/index.ts';
+import { metricQueryTool } from './metric-tool.ts';
 import { recordingPool, resolvePage, resolvePeriod, ToolInputError, type RecordedQuery, type ToolContext } from './context.ts';
 
 /** What a tool hands to the channel next to the text the model reads. */
@@ -351,6 +352,7 @@ function qaUpdateTool(ctx: ToolContext) {
 /** The assistant's tools: the only way it reaches data. */
 export function assistantTools(ctx: ToolContext): StructuredToolInterface[] {
   return [
+    metricQueryTool(ctx, (config) => analyticsGate(ctx, config)),
     sqlQueryTool(ctx),
     csiLookupTool(ctx),
     supportStatsTool(ctx),

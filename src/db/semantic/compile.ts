@@ -9,7 +9,8 @@ export const literal = (s: string): string => `'${s.replace(/\0/g, '').replace(/
 
 const TIME_DIMENSIONS: ReadonlySet<Dimension> = new Set(['day', 'week', 'month', 'hour', 'weekday']);
 
-function aggregate(statistic: Statistic, value: string, periodExpr: string | undefined): string {
+function aggregate(statistic: Statistic, value: string, periodExpr: string | undefined, distinct: boolean): string {
+  if (distinct) return `count(DISTINCT ${value})`;
   switch (statistic) {
     case 'mean':
     case 'rate':
@@ -76,7 +77,7 @@ export function compileQuery(q: CheckedQuery, measure: Measure, tz: string): Com
   const periodExpr = compared ? `CASE WHEN ${current} THEN 'current' ELSE 'previous' END` : undefined;
   if (periodExpr) select.push(`${periodExpr} AS period`);
   const value = sub(measure.value);
-  select.push(`${aggregate(q.statistic, value, periodExpr)} AS value`);
+  select.push(`${aggregate(q.statistic, value, periodExpr, measure.distinct === true)} AS value`);
   select.push(`${q.statistic === 'count' || q.statistic === 'share' ? 'count(*)' : `count(${value})`} AS base`);
 
   const where = [source.where, measure.where].filter((w): w is string => Boolean(w)).map((w) => `(${sub(w)})`);

@@ -25,14 +25,19 @@ export interface MetricAnswerInput {
   today: string;
   /** recognised words the query could not use, each with why */
   notApplied?: string[];
-  /** the question asked for the single best/worst group ("which page …") */
-  winner?: 'best' | 'worst';
+  /** the ranking word of a "which …" question ("best", "slowest"): the winner goes first */
+  winner?: string;
+  /** said after the figure, e.g. that no period was named and which one was used */
+  notes?: string[];
 }
 
 const DIM_WORDS: Record<Dimension, string> = {
   page: 'page', agent: 'agent', reviewer: 'reviewer', day: 'day', week: 'week', month: 'month', hour: 'hour of day',
   weekday: 'weekday', topic: 'topic', qa_state: 'QA state', sender: 'sender',
 };
+
+// groups of rows without that dimension (bot replies have no agent) never win a ranking
+const UNKNOWN_KEYS = new Set(['no human agent', 'nobody', 'unknown']);
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
@@ -49,6 +54,7 @@ function footer(i: MetricAnswerInput): string[] {
   const { measure, query } = i;
   const lines = [`${cap(measure.label)}: ${measure.definition}. Based on ${baseWords(measure, i.rows)}; days in ${i.timeZone}.`];
   if (query.period.to >= i.today && query.period.from <= i.today) lines.push(`The period includes today, so it is partial.`);
+  for (const n of i.notes ?? []) lines.push(n);
   for (const w of i.notApplied ?? []) lines.push(`Not applied: ${w}.`);
   return lines;
 }
@@ -65,7 +71,7 @@ function headline(i: MetricAnswerInput): string {
   }
   const dim = DIM_WORDS[query.groupBy];
   if (i.winner) {
-    const top = rows.find((r) => r.value !== null && r.period !== 'previous');
+    const top = rows.find((r) => r.value !== null && r.period !== 'previous' && !UNKNOWN_KEYS.has(r.key ?? ''));
     return top ? `${cap(i.winner)} ${dim} by ${i.figure}${filterWords(query)}, ${query.period.label}: ${top.key}, ${top.display}` : `${scope}: no data`;
   }
   return `${scope}, by ${dim}:`;

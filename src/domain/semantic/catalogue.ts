@@ -42,6 +42,8 @@ export interface Measure {
   defaultStatistic: Statistic;
   /** ranking words: "best" is the highest value when true, the lowest when false */
   higherIsBetter: boolean;
+  /** counts distinct values of `value` (e.g. conversations among messages) instead of rows */
+  distinct?: boolean;
 }
 
 const TIME_DIMS = (t: string, kind: 'date' | 'instant'): Partial<Record<Dimension, string>> => {
@@ -143,6 +145,8 @@ export const MEASURES: readonly Measure[] = [
   { name: 'resolutionTime', label: 'resolution time', definition: 'a completed session\'s first message → its last message', unit: 'seconds', source: 'sessions', value: 'extract(epoch FROM s.ended_at - s.started_at)', where: `s.completion_status = 'complete'`, statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: false },
   { name: 'messages', label: 'messages', definition: 'messages stored (customer, bot and human)', unit: 'count', source: 'messages', value: '1', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
   { name: 'customerMessages', label: 'customer messages', definition: 'messages customers wrote', unit: 'count', source: 'messages', value: '1', where: `m.sender_kind = 'customer'`, statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
+  { name: 'conversations', label: 'conversations', definition: 'conversations with at least one message in the period', unit: 'count', source: 'messages', value: 'm.conversation_id', distinct: true, statistics: ['count'], defaultStatistic: 'count', higherIsBetter: true },
+  { name: 'handoffs', label: 'handoffs', definition: 'sessions handed to a human, by session start', unit: 'count', source: 'sessions', value: '1', where: 's.human_handoff', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: false },
   { name: 'sessions', label: 'sessions', definition: 'conversation episodes (a new one after 12 h of silence), by start time', unit: 'count', source: 'sessions', value: '1', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
   { name: 'handoffRate', label: 'handoff rate', definition: 'share of sessions handed to a human', unit: 'share', source: 'sessions', value: `CASE WHEN s.human_handoff THEN 1.0 ELSE 0.0 END`, statistics: ['rate'], defaultStatistic: 'rate', higherIsBetter: false },
   { name: 'containment', label: 'bot containment', definition: 'share of sessions the bot engaged in that ended without a human handoff', unit: 'share', source: 'sessions', value: `CASE WHEN s.human_handoff THEN 0.0 ELSE 1.0 END`, where: 's.ai_engaged', statistics: ['rate'], defaultStatistic: 'rate', higherIsBetter: true },

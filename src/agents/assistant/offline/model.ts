@@ -11,6 +11,8 @@ import { nextStep } from './plan.ts';
 export interface Vocabulary {
   pages: readonly string[];
   agents: readonly string[];
+  reviewers?: readonly string[];
+  topics?: readonly string[];
 }
 
 export interface OfflineModelOptions extends BaseChatModelParams {
@@ -78,7 +80,9 @@ export class OfflineChatModel extends BaseChatModel {
     }
     const vocab = this.opts.vocabulary?.() ?? { pages: [], agents: [] };
     const now = this.opts.now();
-    const intent = canonicalAgent(understand(question, { now, timeZone: this.opts.timeZone, previous, pages: vocab.pages, agents: vocab.agents }), vocab);
+    const intent = canonicalAgent(understand(question, {
+      now, timeZone: this.opts.timeZone, previous, pages: vocab.pages, agents: vocab.agents, reviewers: vocab.reviewers ?? [], topics: vocab.topics ?? [],
+    }), vocab);
     const turn = messages.slice(h + 1);
     const outcomes: ToolOutcome[] = turn.filter((m) => ToolMessage.isInstance(m)).map((m) => ({ name: m.name ?? '', data: parse(m.content) }));
     const step = nextStep(intent, outcomes, this.opts.timeZone, dayOf(now, this.opts.timeZone));

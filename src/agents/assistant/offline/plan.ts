@@ -6,6 +6,8 @@ import { addDays } from '../../../domain/period-words.ts';
 import type { Period } from '../../../domain/periods.ts';
 import type { CsiLookupResult, QaQueueResult, SupportStatsResult, WorstConversationDay, ConversationLookupResult } from '../../tools/index.ts';
 import * as A from './answers.ts';
+import { metricChart, metricText, type MetricToolData } from './metric-answer.ts';
+import type { MetricIntent } from '../../../domain/semantic/understand.ts';
 import type { ToolOutcome } from './answers.ts';
 
 export interface Call {
@@ -26,6 +28,8 @@ function firstCall(i: Intent): Call | undefined {
   const period = range(i.period);
   const scope = { period, page: i.page };
   switch (i.kind) {
+    case 'metric':
+      return { name: 'metric_query', args: metricArgs(i.metric!) };
     case 'csi':
       return { name: 'csi_lookup', args: defined({ ...scope, agent: i.agent, group_by: i.groupBy, conversation_id: i.conversationId }) };
     case 'csi_trend':
@@ -57,6 +61,14 @@ function firstCall(i: Intent): Call | undefined {
   }
 }
 
+function metricArgs(m: MetricIntent): Record<string, unknown> {
+  const q = m.query;
+  return defined({
+    measure: q.measure, statistic: q.statistic, group_by: q.groupBy, filters: q.filters?.length ? q.filters : undefined,
+    period: q.period, compare_to: q.compareTo, order: q.order, top_n: q.limit,
+  });
+}
+
 /** One point per day of the period up to `today`; days without data stay null (a gap, not a zero). */
 export function trendPoints(p: Period, r: CsiLookupResult, today: string): { x: string; y: number | null }[] {
   const byDay = new Map((r.groups ?? []).map((g) => [g.key, g.csi]));
@@ -71,6 +83,7 @@ export function trendPoints(p: Period, r: CsiLookupResult, today: string): { x: 
 
 /** A chart to draw after the data arrived, when the question asked for one. */
 function chartCall(i: Intent, first: ToolOutcome, today: string): Call | undefined {
+  if (i.kind === 'metric') return metricChart(i.metric!, first.data as unknown as MetricToolData);
   if (i.kind === 'csi_trend' && i.period) {
     const r = first.data as unknown as CsiLookupResult;
     if (!r.groups?.some((g) => g.csi !== null)) return undefined;
@@ -104,9 +117,11 @@ function failure(o: ToolOutcome): string | undefined {
   return typeof e === 'string' ? e : undefined;
 }
 
-function answer(i: Intent, o: ToolOutcome, tz: string): string {
+function answer(i: Intent, o: ToolOutcome, tz: string, today: string): string {
   const d = o.data as unknown;
   switch (i.kind) {
+    case 'metric':
+      return metricText(i.metric!, d as MetricToolData, tz, today);
     case 'csi':
       return A.csiAnswer(i, d as CsiLookupResult, tz);
     case 'csi_trend':
@@ -140,6 +155,7 @@ function answer(i: Intent, o: ToolOutcome, tz: string): string {
  */
 export function nextStep(intent: Intent, outcomes: readonly ToolOutcome[], tz: string, today: string): Step | undefined {
   if (outcomes.length === 0) {
+    if (intent.kind === 'refuse') return { answer: intent.refusal ?? '' };
     const call = firstCall(intent);
     return call ? { call } : undefined;
   }
@@ -148,7 +164,7 @@ export function nextStep(intent: Intent, outcomes: readonly ToolOutcome[], tz: s
   if (typeof first.data.denied === 'string') return { answer: A.deniedAnswer(first.data.denied, first.data.instead) };
   const failed = failure(first);
   if (failed) return { answer: `I could not get that: ${failed}` };
-  let text = answer(intent, first, tz);
+  let text = answer(intent, first, tz, today);
   if (outcomes.length === 1) {
     const chart = chartCall(intent, first, today);
     if (chart) return { call: chart };

@@ -1,0 +1,42 @@
+// The offline model's words and chart for a metric_query result (the catalogue's answer shape,
+// src/domain/semantic/answer.ts), and the chart it draws when asked or for a trend.
+import { measureByName, type Dimension } from '../../../domain/semantic/catalogue.ts';
+import { metricAnswer, type MetricRow } from '../../../domain/semantic/answer.ts';
+import type { CheckedQuery } from '../../../domain/semantic/query.ts';
+import type { MetricIntent } from '../../../domain/semantic/understand.ts';
+
+export interface MetricToolData {
+  figure: string;
+  measure: string;
+  query: CheckedQuery;
+  rows: MetricRow[];
+  timeZone: string;
+}
+
+const TIME: ReadonlySet<Dimension> = new Set(['day', 'week']);
+
+export function metricText(i: MetricIntent, d: MetricToolData, tz: string, today: string): string {
+  const measure = measureByName(d.measure)!;
+  const notes = i.periodDefaulted ? [`No period was named, so this is ${d.query.period.label}.`] : [];
+  return metricAnswer({
+    measure, query: d.query, figure: d.figure, rows: d.rows, timeZone: tz, today, notApplied: i.notApplied, notes,
+    ...(i.winner ? { winner: i.winner } : {}),
+  });
+}
+
+/** A line over time or bars per group, titled with the figure and the timezone. */
+export function metricChart(i: MetricIntent, d: MetricToolData): { name: string; args: Record<string, unknown> } | undefined {
+  const dim = d.query.groupBy;
+  if (!dim || d.query.compareTo || !d.rows.some((r) => r.value !== null)) return undefined;
+  const trend = TIME.has(dim);
+  if (!i.chart && !trend) return undefined;
+  const percent = d.query.statistic === 'share' || d.query.statistic === 'rate';
+  const value = (v: number) => Math.round((percent ? v * 100 : v) * 100) / 100;
+  const title = `${d.figure.charAt(0).toUpperCase()}${d.figure.slice(1)} by ${dim} (${d.timeZone})`;
+  const valueTitle = percent ? `${d.figure} (%)` : d.figure;
+  if (trend) {
+    return { name: 'chart', args: { kind: 'line', title, subtitle: d.query.period.label, value_title: valueTitle, points: d.rows.map((r) => ({ x: r.key, y: r.value === null ? null : value(r.value) })) } };
+  }
+  const bars = d.rows.filter((r) => r.value !== null).map((r) => ({ label: r.key ?? '', value: value(r.value!) }));
+  return { name: 'chart', args: { kind: 'bar', title, subtitle: d.query.period.label, value_title: valueTitle, bars } };
+}

@@ -1,0 +1,100 @@
+// The words of catalogue questions: measures (with synonyms), statistics, breakdowns, ranking
+// directions, and the nouns of data the product does not hold. understand.ts combines them;
+// each table is read in order and the first (most specific) phrase that matches wins its words.
+import type { Dimension, Statistic } from './catalogue.ts';
+
+/** Measure phrases, most specific first. `human`/`bot` variants are chosen by modifiers later. */
+export const MEASURE_WORDS: readonly [RegExp, string][] = [
+  [/\b(?:customer satisfaction index|satisfaction index|csi(?: score)?)\b/, 'csi'],
+  [/\bcustomer effort(?: scores?)?\b|\bces\b|\beffort scores?\b/, 'ces'],
+  [/\beffort(?: pillar)?\b/, 'effort'],
+  [/\bempathy(?: pillar)?\b/, 'empathy'],
+  [/\befficiency(?: pillar)?\b/, 'efficiency'],
+  [/\beffectiveness(?: pillar)?\b/, 'effectiveness'],
+  [/\b(?:sentiment|mood) (?:shifts?|changes?|swings?)\b/, 'sentimentShift'],
+  [/\bsentiment(?: scores?)?\b|\bmood\b/, 'sentimentScore'],
+  [/\bfirst[- ]contact resolution\b|\bfcr(?: scores?)?\b|\bresolved on first contact\b/, 'fcrScore'],
+  [/\b(?:resolution|resolve|resolving) times?\b|\btime to (?:resolve|resolution)\b|\bhow long (?:does|did) it take to resolve\b/, 'resolutionTime'],
+  [/\bresolution(?: scores?| achieved)?\b/, 'resolutionAchieved'],
+  [/\b(?:total |average )?(?:handling|handle) times?\b|\baht\b|\btime spent handling\b/, 'totalHandlingTime'],
+  [/\bfirst[- ](?:response|reply)(?: times?)?\b|\btime to first (?:response|reply)\b|\bfirst answers?\b/, 'firstResponse'],
+  [/\b(?:human )?wait(?:ing)? for (?:a )?(?:human|person|agent)\b|\bhuman wait(?:ing)?(?: times?)?\b/, 'humanResponseTime'],
+  [/(?<=\b(?:slow|slowest|slower|fast|fastest|faster|quick|quickest|quicker)(?:ly)? (?:to|at|in) )(?:respond|reply|answer)(?:ing|s)?\b|\b(?:response|reply|wait(?:ing)?) times?\b|\btime to (?:respond|reply|answer)\b|\bhow (?:fast|quickly|long)\b[^.?]*\b(?:reply|replies|respond|answer)\b/, 'responseTime'],
+  [/\bconversation[- ]days\b/, 'conversationDays'],
+  [/\bcustomer messages\b|\bmessages from customers\b|\b(?:inbound|incoming) messages\b/, 'customerMessages'],
+  [/\bmessages\b|\bmessage (?:volume|count)\b/, 'messages'],
+  [/\bconversations\b|\bchats\b|\bthreads\b|\bconversation (?:volume|count)\b/, 'conversations'],
+  [/\bhand[- ]?off rates?\b|\bescalation rates?\b/, 'handoffRate'],
+  [/\bcontainment(?: rates?)?\b|\bcontained\b|\bdeflection(?: rates?)?\b/, 'containment'],
+  [/\bhand[- ]?offs?\b|\bescalations?\b|\bhanded (?:over|off) to (?:a )?(?:human|person)s?\b/, 'handoffs'],
+  [/\b(?:qa )?issue rates?\b/, 'issueRate'],
+  [/\bqa (?:changes|work|reviews|activity)\b|\breviews?\b(?! queue)|\bchanges? made\b/, 'reviews'],
+  [/\bsessions\b|\bepisodes\b/, 'sessions'],
+  [/\btopics?\b|\breasons? (?:for|of) contact\b|\bwhat (?:do |did )?customers (?:ask|write|message) (?:us )?about\b|\bclassifications?\b/, 'topics'],
+];
+
+/** Data the product does not hold: any of these makes the question a refusal, never a nearby figure. */
+export const NOT_HELD =
+  /\b(refunds?|revenue|money|sales|orders|purchases|profits?|margins?|costs?|spend(?:ing)?|churn(?:ed)?|customers? (?:leaving|lost|who left)|cancell?ations?|nps|net promoter|csat|conversion(?: rates?)?|baskets?|carts?|invoices?|payments?|discounts?|lifetime value|ltv|stock levels?|inventory|deliveries|shipping costs?|tickets? closed|emails? sent|phone calls?|calls)\b/;
+
+export const STATISTIC_WORDS: readonly [RegExp, Statistic][] = [
+  [/\bmedian\b|\btypical(?:ly)?\b/, 'median'],
+  [/\bp90\b|\b90(?:th)? ?(?:%|percent)?(?:ile| percentile)\b/, 'p90'],
+  [/\baverage\b|\bavg\b|\bmean\b/, 'mean'],
+  [/\bminimum\b|\bmin\b/, 'min'],
+  [/\bmaximum\b|\bmax\b|\bpeak\b/, 'max'],
+  [/\bshare\b|\bpercentage\b|\bpercent\b|\bproportion\b|%/, 'share'],
+  [/\bin total\b|\btotal\b|\bsum\b/, 'sum'],
+  [/\bhow many\b|\bnumber of\b|\bcount\b|\bvolume\b/, 'count'],
+];
+
+/** Percentiles the catalogue does not offer: named so the answer can refuse rather than substitute. */
+export const OTHER_PERCENTILE = /\bp(?!90\b)(\d{2})\b|\b(?!90)(\d{2})(?:th)? percentile\b/;
+
+export const DIMENSION_WORDS: readonly [RegExp, Dimension][] = [
+  [/\bqa (?:state|status)(?:es)?\b|\bstate\b|\bstatus\b/, 'qa_state'],
+  [/\bpages?\b|\bbrands?\b|\bshops?\b|\bstores?\b/, 'page'],
+  [/\breviewers?\b/, 'reviewer'],
+  [/\bagents?\b|\bpeople\b|\bstaff\b/, 'agent'],
+  [/\btopics?\b|\bcategor(?:y|ies)\b|\bclassifications?\b/, 'topic'],
+  [/\bhours?(?: of (?:the )?day)?\b|\btimes? of (?:the )?day\b/, 'hour'],
+  [/\bweekdays?\b|\bdays? of (?:the )?week\b/, 'weekday'],
+  [/\bdays?\b|\bdates?\b/, 'day'],
+  [/\bweeks?\b/, 'week'],
+  [/\bmonths?\b/, 'month'],
+  [/\bsenders?\b/, 'sender'],
+];
+
+export const ADVERB_GROUPS: readonly [RegExp, Dimension][] = [
+  [/\bdaily\b|\bday by day\b|\bper day\b|\beach day\b|\bevery day\b/, 'day'],
+  [/\bweekly\b|\bweek by week\b|\bper week\b|\beach week\b/, 'week'],
+  [/\bmonthly\b|\bmonth by month\b|\bper month\b|\beach month\b/, 'month'],
+  [/\bhourly\b|\bper hour\b|\bhour by hour\b|\btime of (?:the )?day\b/, 'hour'],
+];
+
+export type Direction = 'desc' | 'asc' | 'best' | 'worst';
+
+export const DIRECTION_WORDS: readonly [RegExp, Direction][] = [
+  [/\bbest\b|\bstrongest\b/, 'best'],
+  [/\bworst\b|\bweakest\b/, 'worst'],
+  [/\bhighest\b|\bmost\b|\bbiggest\b|\blargest\b|\bgreatest\b|\blongest\b|\bslowest\b|\bbusiest\b|\btop\b|\bmore\b/, 'desc'],
+  [/\blowest\b|\bleast\b|\bfewest\b|\bsmallest\b|\bshortest\b|\bfastest\b|\bquickest\b|\bquietest\b/, 'asc'],
+];
+
+export const QA_STATE_WORDS: readonly [RegExp, string][] = [
+  [/\bunchecked\b|\bunreviewed\b|\bnot (?:yet )?reviewed\b|\bwaiting for (?:qa|review)\b/, 'unchecked'],
+  [/\bpassed\b|\bpass(?:es)?\b/, 'passed'],
+  [/\bfixed\b|\bfixes\b/, 'fixed'],
+  [/\bissues?\b|\bflagged\b/, 'issue'],
+];
+
+export const HUMAN_WORDS = /\bhumans?\b|\bagents?\b|\bstaff\b|\bpeople\b|\bpersons?\b|\bteam\b/;
+export const BOT_WORDS = /\bbots?\b|\bai\b|\bautomated\b|\bassistant\b/;
+
+export const CHART_WORDS = /\b(?:chart|graph|plot|visuali[sz]e|draw)\b/;
+export const TREND_WORDS = /\btrend(?:s|ing)?\b|\bover time\b|\bevolution\b|\bdevelop(?:ed|ment)\b/;
+
+/** "and", "now", "what about": a follow-up that changes slots of the previous question. */
+export const FOLLOW_UP = /^(?:and|now|what about|how about|same (?:for|but)|then|ok,? (?:and|now)|also)\b|^(?:by|per|for|only|just|in|on|the)\b/;
+
+export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
