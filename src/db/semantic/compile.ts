@@ -92,7 +92,7 @@ export function compileQuery(q: CheckedQuery, measure: Measure, tz: string): Com
       : compared ? 'period' : '';
   const lines = [
     `SELECT ${select.join(',\n       ')}`,
-    `FROM ${sub(source.from)}`,
+    `FROM ${sub(source.from)}${grouped && source.groupJoins?.[q.groupBy!] ? `\n${sub(source.groupJoins[q.groupBy!]!)}` : ''}`,
     `WHERE ${where.join('\n  AND ')}`,
     groupBy.length ? `GROUP BY ${groupBy.join(', ')}` : '',
     order ? `ORDER BY ${order}${compared && grouped ? ', period' : ''}` : '',

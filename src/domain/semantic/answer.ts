@@ -88,7 +88,11 @@ export function metricAnswer(i: MetricAnswerInput): string {
   const lines = [headline(i)];
   if (i.query.groupBy !== undefined) {
     const compared = i.query.compareTo !== undefined;
-    for (const r of i.rows) lines.push(`• ${r.key}${compared ? ` (${r.period === 'current' ? i.query.period.label : i.query.compareTo!.label})` : ''}: ${r.display}`);
+    const grain = SOURCES[i.measure.source].grain;
+    for (const r of i.rows) {
+      const when = compared ? ` (${r.period === 'current' ? i.query.period.label : i.query.compareTo!.label})` : '';
+      lines.push(`• ${r.key}${when}: ${r.display} (${r.base.toLocaleString('en-US')} ${grain})`);
+    }
     if (i.rows.length === 0) lines.push('No data in that period.');
   }
   return [...lines, ...footer(i)].join('\n');

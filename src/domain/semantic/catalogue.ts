@@ -25,6 +25,8 @@ export interface Source {
   where?: string;
   /** dimension → SQL expression of its value for one row */
   dimensions: Partial<Record<Dimension, string>>;
+  /** joins added to FROM only when grouping by that dimension (one row may then count in several groups) */
+  groupJoins?: Partial<Record<Dimension, string>>;
 }
 
 export interface Measure {
@@ -68,9 +70,12 @@ export const SOURCES: Record<SourceName, Source> = {
     dimensions: {
       page: 'p.name',
       ...TIME_DIMS('d.day', 'date'),
-      // the human agents who replied in that conversation on that day
-      agent: `(SELECT string_agg(DISTINCT a.agent_name, ', ' ORDER BY a.agent_name) FROM analytics.messages a
-        WHERE a.conversation_id = d.conversation_id AND a.sender_kind = 'human_agent' AND (a.social_create_time AT TIME ZONE {tz})::date = d.day)`,
+      agent: 'ag.agent_name',
+    },
+    // a conversation-day counts for every human agent who replied in it that day
+    groupJoins: {
+      agent: `LEFT JOIN LATERAL (SELECT DISTINCT a.agent_name FROM analytics.messages a WHERE a.conversation_id = d.conversation_id
+        AND a.sender_kind = 'human_agent' AND (a.social_create_time AT TIME ZONE {tz})::date = d.day) ag ON true`,
     },
   },
   messages: {
@@ -97,7 +102,12 @@ export const SOURCES: Record<SourceName, Source> = {
     grain: 'sessions',
     from: `analytics.sessions s ${PAGE_JOIN.replace('{alias}', 's')} LEFT JOIN analytics.users u ON u.id = s.qa_by_id`,
     time: { expr: 's.started_at', kind: 'instant' },
-    dimensions: { page: 'p.name', ...TIME_DIMS('s.started_at', 'instant'), qa_state: 's.qa_status', reviewer: 'u.name' },
+    dimensions: {
+      page: 'p.name', ...TIME_DIMS('s.started_at', 'instant'), qa_state: 's.qa_status', reviewer: 'u.name',
+      // the first human agent who replied in the session
+      agent: `(SELECT a.agent_name FROM analytics.messages a WHERE a.conversation_id = s.conversation_id AND a.sender_kind = 'human_agent'
+        AND a.social_create_time BETWEEN s.started_at AND s.ended_at ORDER BY a.social_create_time, a.id LIMIT 1)`,
+    },
   },
   qa_events: {
     name: 'qa_events',

@@ -1,5 +1,6 @@
 // The offline model's words and chart for a metric_query result (the catalogue's answer shape,
 // src/domain/semantic/answer.ts), and the chart it draws when asked or for a trend.
+import { addDays } from '../../../domain/period-words.ts';
 import { measureByName, type Dimension } from '../../../domain/semantic/catalogue.ts';
 import { metricAnswer, type MetricRow } from '../../../domain/semantic/answer.ts';
 import type { CheckedQuery } from '../../../domain/semantic/query.ts';
@@ -15,6 +16,18 @@ export interface MetricToolData {
 
 const TIME: ReadonlySet<Dimension> = new Set(['day', 'week']);
 
+/** One point per day of the period up to today: a day without data is a gap (null), not zero. */
+function everyDay(d: MetricToolData, today: string, value: (v: number) => number): { x: string; y: number | null }[] {
+  const byDay = new Map(d.rows.map((r) => [r.key, r.value]));
+  const last = d.query.period.to < today ? d.query.period.to : today;
+  const points: { x: string; y: number | null }[] = [];
+  for (let day = d.query.period.from; day <= last && points.length < 1000; day = addDays(day, 1)) {
+    const v = byDay.get(day);
+    points.push({ x: day, y: v === undefined || v === null ? null : value(v) });
+  }
+  return points;
+}
+
 export function metricText(i: MetricIntent, d: MetricToolData, tz: string, today: string): string {
   const measure = measureByName(d.measure)!;
   const notes = i.periodDefaulted ? [`No period was named, so this is ${d.query.period.label}.`] : [];
@@ -25,7 +38,7 @@ export function metricText(i: MetricIntent, d: MetricToolData, tz: string, today
 }
 
 /** A line over time or bars per group, titled with the figure and the timezone. */
-export function metricChart(i: MetricIntent, d: MetricToolData): { name: string; args: Record<string, unknown> } | undefined {
+export function metricChart(i: MetricIntent, d: MetricToolData, today: string): { name: string; args: Record<string, unknown> } | undefined {
   const dim = d.query.groupBy;
   if (!dim || d.query.compareTo || !d.rows.some((r) => r.value !== null)) return undefined;
   const trend = TIME.has(dim);
@@ -35,7 +48,8 @@ export function metricChart(i: MetricIntent, d: MetricToolData): { name: string;
   const title = `${d.figure.charAt(0).toUpperCase()}${d.figure.slice(1)} by ${dim} (${d.timeZone})`;
   const valueTitle = percent ? `${d.figure} (%)` : d.figure;
   if (trend) {
-    return { name: 'chart', args: { kind: 'line', title, subtitle: d.query.period.label, value_title: valueTitle, points: d.rows.map((r) => ({ x: r.key, y: r.value === null ? null : value(r.value) })) } };
+    const points = dim === 'day' ? everyDay(d, today, value) : d.rows.map((r) => ({ x: r.key, y: r.value === null ? null : value(r.value) }));
+    return { name: 'chart', args: { kind: 'line', title, subtitle: d.query.period.label, value_title: valueTitle, points } };
   }
   const bars = d.rows.filter((r) => r.value !== null).map((r) => ({ label: r.key ?? '', value: value(r.value!) }));
   return { name: 'chart', args: { kind: 'bar', title, subtitle: d.query.period.label, value_title: valueTitle, bars } };

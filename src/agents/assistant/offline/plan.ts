@@ -83,7 +83,7 @@ export function trendPoints(p: Period, r: CsiLookupResult, today: string): { x: 
 
 /** A chart to draw after the data arrived, when the question asked for one. */
 function chartCall(i: Intent, first: ToolOutcome, today: string): Call | undefined {
-  if (i.kind === 'metric') return metricChart(i.metric!, first.data as unknown as MetricToolData);
+  if (i.kind === 'metric') return metricChart(i.metric!, first.data as unknown as MetricToolData, today);
   if (i.kind === 'csi_trend' && i.period) {
     const r = first.data as unknown as CsiLookupResult;
     if (!r.groups?.some((g) => g.csi !== null)) return undefined;
