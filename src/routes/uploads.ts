@@ -134,9 +134,9 @@ export function uploadsRoutes(deps: UploadsDeps): FastifyPluginAsync {
     /** Imports in the background; the file is removed whatever the outcome (a failed import's too). */
     const startImport = (req: FastifyRequest, uploadId: number, r: Extract<Received, { ok: true }>) => {
       const job = (async () => {
+        let result: ImportResult | undefined;
         try {
-          const result = await importPath(deps.databaseUrl, r.file, { uploadId, owner: r.owner, map: r.map, timezone: deps.timezone });
-          await deps.afterImport(deps.databaseUrl, result).catch((err: unknown) => req.log.error({ err, uploadId }, 'after-import step failed'));
+          result = await importPath(deps.databaseUrl, r.file, { uploadId, owner: r.owner, map: r.map, timezone: deps.timezone });
         } catch (err) {
           // importPath records its own failures; this covers a failure to even reach the database.
           req.log.warn({ err, uploadId }, 'import failed');
@@ -148,6 +148,7 @@ export function uploadsRoutes(deps: UploadsDeps): FastifyPluginAsync {
           // The data is in the database now (or never will be): keeping customers' chats on disk as well serves no one.
           await rm(r.file, { force: true }).catch((err: unknown) => req.log.warn({ err, uploadId }, 'could not remove the uploaded file'));
         }
+        if (result) await deps.afterImport(deps.databaseUrl, result).catch((err: unknown) => req.log.error({ err, uploadId }, 'after-import step failed'));
       })();
       running.add(job);
       void job.finally(() => {
