@@ -170,6 +170,7 @@ describe('analysis pipeline', () => {
     expect((await app.inject({ method: 'POST', url: '/api/jobs/999999/retry', headers })).statusCode).toBe(404);
     const retried = await app.inject({ method: 'POST', url: `/api/jobs/${jobId}/retry`, headers });
     expect(retried.statusCode).toBe(202);
+    expect(await q('SELECT action, target FROM audit_logs WHERE action = $1', ['job.retry'])).toEqual([{ action: 'job.retry', target: `job:${jobId}` }]);
     await pipeline.waitForIdle();
     const [job] = await q<{ status: string; attempts: number }>('SELECT status, attempts FROM jobs WHERE id = $1', [jobId]);
     expect(job).toEqual({ status: 'completed', attempts: 3 });
