@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type pg from 'pg';
 import type { Db } from './db/client.js';
@@ -22,6 +24,8 @@ export interface AppDeps {
   retryJob?: (jobId: number) => Promise<boolean>;
   /** Feature plugins (uploads, channels) registered by the caller's composition. */
   plugins?: FastifyPluginAsync[];
+  /** CORS_ORIGINS: browser origins that may call the API; none (the default) = no CORS headers at all */
+  corsOrigins?: string[];
 }
 
 /** The composition root for HTTP: tests call build() and inject(); server.ts only listens. */
@@ -33,6 +37,21 @@ export async function build(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
   });
   const expectedMigrations = (await readMigrations()).map((m) => m.name);
+
+  // Security headers on every response (nosniff, frame and referrer policy, HSTS, a CSP under
+  // which the /docs UI still loads: it serves its scripts and styles itself).
+  await app.register(helmet, { global: true });
+  // Cross-origin browser calls only from origins named in CORS_ORIGINS; without it browsers
+  // keep their same-origin rule (API tokens are bearer headers, so no credentials mode).
+  if (deps.corsOrigins && deps.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: deps.corsOrigins,
+      methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'x-request-id'],
+      exposedHeaders: ['x-request-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
+      maxAge: 600,
+    });
+  }
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const statusCode = err.statusCode;

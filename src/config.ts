@@ -22,6 +22,18 @@ const csv = z.preprocess(emptyToUndefined, z.string().optional()).transform((v) 
   v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [],
 );
 
+/** CORS_ORIGINS: exact browser origins (scheme://host[:port]), as the Origin header carries them. */
+const isOrigin = (o: string) => {
+  try {
+    return /^https?:$/.test(new URL(o).protocol) && new URL(o).origin === o;
+  } catch {
+    return false;
+  }
+};
+const corsOrigins = csv
+  .transform((list) => list.map((o) => o.replace(/\/$/, '')))
+  .refine((list) => list.every(isOrigin), { error: 'expected CORS_ORIGINS: comma-separated origins such as https://ops.example.com (scheme, host and port only)' });
+
 const postgresUrl = z.preprocess(
   emptyToUndefined,
   z
@@ -161,6 +173,9 @@ const schema = z.object({
   ANALYSIS_JOB_TIMEOUT_SECONDS: positiveInt('ANALYSIS_JOB_TIMEOUT_SECONDS', 86_400).default(300),
   CSI_WEIGHTS: csiWeights,
   UPLOAD_MAX_MB: positiveInt('UPLOAD_MAX_MB', 100_000).default(512),
+  UPLOADS_PER_MINUTE: positiveInt('UPLOADS_PER_MINUTE', 10_000).default(10),
+  UPLOAD_CONCURRENCY: positiveInt('UPLOAD_CONCURRENCY', 64).default(2),
+  CORS_ORIGINS: corsOrigins,
   CUSTOMER_AGENT_LLM: bool.default(false),
   SCHEDULER_ENABLED: bool.default(true),
   SCHEDULER_CATCH_UP: z.coerce
@@ -198,6 +213,10 @@ export interface Config {
   analysis: { batchSize: number; concurrency: number; maxAttempts: number; jobTimeoutSeconds: number };
   csiWeights: Partial<Record<'effectiveness' | 'effort' | 'efficiency' | 'empathy', number>>;
   uploadMaxBytes: number;
+  /** UPLOADS_PER_MINUTE (per API token) and UPLOAD_CONCURRENCY (received or imported at once) */
+  uploads: { perMinute: number; concurrency: number };
+  /** CORS_ORIGINS: browser origins allowed to call the API; empty = no CORS headers */
+  corsOrigins: string[];
   /** ASSISTANT_MIN_ROLE: the lowest role that may ask aggregate analytics; undefined = anyone */
   assistantMinRole: 'admin' | 'lead' | 'qa' | 'developer' | 'agent' | undefined;
   /** CUSTOMER_AGENT_LLM: customer replies written by the LLM (needs OPENAI_API_KEY); else templates */
@@ -260,6 +279,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     csiWeights: e.CSI_WEIGHTS,
     uploadMaxBytes: e.UPLOAD_MAX_MB * 1024 * 1024,
+    uploads: { perMinute: e.UPLOADS_PER_MINUTE, concurrency: e.UPLOAD_CONCURRENCY },
+    corsOrigins: e.CORS_ORIGINS,
     assistantMinRole: e.ASSISTANT_MIN_ROLE,
     customerAgentLlm: e.CUSTOMER_AGENT_LLM,
     scheduler: { enabled: e.SCHEDULER_ENABLED, catchUp: e.SCHEDULER_CATCH_UP },

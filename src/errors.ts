@@ -9,9 +9,25 @@ export const ErrorCodes = {
   EMBEDDED_PG: 500,
   DB_NOT_READY: 503,
   BAD_REQUEST: 400,
+  /** no API token, or an unknown or revoked one */
+  UNAUTHORIZED: 401,
+  /** the token's role may not do this */
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  /** uploads: over UPLOAD_MAX_MB */
+  FILE_TOO_LARGE: 413,
+  /** uploads: not multipart/form-data */
+  NOT_MULTIPART: 415,
+  /** uploads: no part named "file" */
+  NO_FILE: 400,
+  /** uploads: an unusable `map` field */
+  BAD_MAP: 400,
+  /** too many requests a minute from one token (or one address before a token is verified) */
+  RATE_LIMITED: 429,
+  /** uploads: UPLOAD_CONCURRENCY uploads are being received or imported already */
+  UPLOADS_BUSY: 429,
   INTERNAL: 500,
 } as const;
 

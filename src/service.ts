@@ -102,6 +102,7 @@ export async function main(config: Config): Promise<void> {
     });
     const uploads = uploadsRoutes({
       databaseUrl: db.url, dataDir: config.dataDir, maxBytes: config.uploadMaxBytes, timezone: config.businessTimezone,
+      uploadsPerMinute: config.uploads.perMinute, concurrency: config.uploads.concurrency,
       afterImport: async (_url, r) => {
         if (r.conversationIds.length > 0) await analysis.plan({ conversationIds: r.conversationIds, uploadId: r.uploadId });
       },
@@ -127,7 +128,7 @@ export async function main(config: Config): Promise<void> {
       ...(config.channels.alerts ? { alertsChannel: config.channels.alerts } : {}),
     });
     app = await build({
-      prisma, logger, readiness, pool, retryJob: pipeline.retry,
+      prisma, logger, readiness, pool, retryJob: pipeline.retry, corsOrigins: config.corsOrigins,
       // metrics first: its HTTP latency hook then covers every route registered after it
       plugins: [metricsPlugin({ pool }), uploads, botFramework, api, ...(slack?.plugin ? [slack.plugin] : []), ...(messenger ? [messenger.plugin] : [])],
     });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
+import { createApiToken } from '../src/db/tokens-repo.ts';
 import { computeCsi, type MicroMetrics } from '../src/domain/csi.ts';
 import { createOfflineScorer } from '../src/domain/scoring/offline-scorer.ts';
 import type { Scorer } from '../src/domain/scoring/types.ts';
@@ -41,6 +42,10 @@ afterAll(async () => {
 });
 
 const q = async <T>(sql: string, params: unknown[] = []) => (await db.pool.query(sql, params)).rows as T[];
+/** The HTTP routes need an API token: reads take a lead's, the job retry an admin's. */
+const bearer = async (role: 'lead' | 'admin') => ({
+  authorization: `Bearer ${(await createApiToken(db.pool, { user: { kind: 'api', externalId: `analysis-${role}` }, role })).token}`,
+});
 
 async function analysedAt(): Promise<Map<number, number>> {
   const rows = await q<{ id: number; at: Date }>('SELECT id, analyzed_at AS at FROM daily_analyses');
@@ -125,7 +130,8 @@ describe('analysis pipeline', () => {
   it('serves the metric cache and analyses over HTTP', async () => {
     await pipeline.refreshMetrics();
     const app = await build({ prisma: db.prisma, logger: createLogger('silent'), pool: db.pool, retryJob: pipeline.retry });
-    const metrics = (await app.inject('/api/metrics')).json() as { metrics: { name: string; value: number | null }[] };
+    const headers = await bearer('lead');
+    const metrics = (await app.inject({ url: '/api/metrics', headers })).json() as { metrics: { name: string; value: number | null }[] };
     const byName = new Map(metrics.metrics.map((m) => [m.name, m.value]));
     const [avg] = await q<{ csi: number }>('SELECT avg(csi) AS csi FROM daily_analyses');
     expect(byName.get('csi.overall')).toBeCloseTo(avg!.csi, 9);
@@ -135,11 +141,11 @@ describe('analysis pipeline', () => {
     expect([...byName.keys()].filter((n) => n.startsWith('csi.page.')).length).toBeGreaterThanOrEqual(2);
 
     const [conv] = await q<{ id: number; n: number }>('SELECT conversation_id AS id, count(*)::int AS n FROM daily_analyses GROUP BY 1 ORDER BY 1 LIMIT 1');
-    const res = await app.inject(`/api/conversations/${conv!.id}/analysis`);
+    const res = await app.inject({ url: `/api/conversations/${conv!.id}/analysis`, headers });
     expect(res.statusCode).toBe(200);
     expect(res.json().days).toHaveLength(conv!.n);
-    expect((await app.inject('/api/conversations/999999/analysis')).statusCode).toBe(404);
-    expect((await app.inject('/api/conversations/abc/analysis')).json()).toMatchObject({ error: 'BAD_REQUEST' });
+    expect((await app.inject({ url: '/api/conversations/999999/analysis', headers })).statusCode).toBe(404);
+    expect((await app.inject({ url: '/api/conversations/abc/analysis', headers })).json()).toMatchObject({ error: 'BAD_REQUEST' });
     await app.close();
   });
 
@@ -154,19 +160,21 @@ describe('analysis pipeline', () => {
     const jobId = planned.jobIds[0]!;
 
     const app = await build({ prisma: db.prisma, logger: createLogger('silent'), pool: db.pool, retryJob: pipeline.retry });
-    const failed = (await app.inject('/api/jobs?status=failed')).json() as { jobs: { id: number; attempts: number; error: string; result: { stack: string } }[] };
+    const headers = await bearer('admin');
+    const failed = (await app.inject({ url: '/api/jobs?status=failed', headers })).json() as { jobs: { id: number; attempts: number; error: string; result: { stack: string } }[] };
     expect(failed.jobs).toHaveLength(1);
     expect(failed.jobs[0]).toMatchObject({ id: jobId, attempts: 2 });
     expect(failed.jobs[0]!.error).toMatch(/scorer unavailable \(analysis job \d+, attempt 2 of 2\)/);
     expect(failed.jobs[0]!.result.stack).toContain('scorer unavailable');
 
-    expect((await app.inject({ method: 'POST', url: '/api/jobs/999999/retry' })).statusCode).toBe(404);
-    const retried = await app.inject({ method: 'POST', url: `/api/jobs/${jobId}/retry` });
+    expect((await app.inject({ method: 'POST', url: '/api/jobs/999999/retry', headers })).statusCode).toBe(404);
+    const retried = await app.inject({ method: 'POST', url: `/api/jobs/${jobId}/retry`, headers });
     expect(retried.statusCode).toBe(202);
+    expect(await q('SELECT action, target FROM audit_logs WHERE action = $1', ['job.retry'])).toEqual([{ action: 'job.retry', target: `job:${jobId}` }]);
     await pipeline.waitForIdle();
     const [job] = await q<{ status: string; attempts: number }>('SELECT status, attempts FROM jobs WHERE id = $1', [jobId]);
     expect(job).toEqual({ status: 'completed', attempts: 3 });
-    expect((await app.inject({ method: 'POST', url: `/api/jobs/${jobId}/retry` })).statusCode).toBe(409);
+    expect((await app.inject({ method: 'POST', url: `/api/jobs/${jobId}/retry`, headers })).statusCode).toBe(409);
     await app.close();
   });
 });

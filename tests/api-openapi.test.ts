@@ -78,14 +78,15 @@ describe('OpenAPI', () => {
     expect(res.body).toContain('swagger');
   });
 
-  it('leaves routes outside the API plugin alone: open, and not in the document', async () => {
+  it('leaves routes outside the API plugin out of the document; they take tokens of their own, health stays open', async () => {
     const other = await build({
       prisma: db.prisma,
       logger: createLogger('silent'),
       pool: db.pool,
       plugins: [apiRoutes({ pool: db.pool, timezone: 'UTC' })],
     });
-    expect((await other.inject('/api/metrics')).statusCode).toBe(200);
+    expect((await other.inject('/api/metrics')).statusCode).toBe(401);
+    expect((await other.inject({ url: '/api/metrics', headers: auth('developer') })).statusCode).toBe(200);
     expect((await other.inject('/healthz')).statusCode).toBe(200);
     expect(Object.keys((await other.inject('/docs/json')).json().paths)).not.toContain('/api/metrics');
     await other.close();

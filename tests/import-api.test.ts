@@ -2,10 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build } from '../src/app.ts';
+import { createApiToken } from '../src/db/tokens-repo.ts';
 import type { ImportResult } from '../src/import/index.ts';
+import { createLogger } from '../src/logger.ts';
 import { uploadsRoutes } from '../src/routes/uploads.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 
@@ -14,27 +17,35 @@ const FIXTURES = path.resolve(import.meta.dirname, 'fixtures/import');
 let db: TestDatabase;
 let dataDir: string;
 let app: FastifyInstance;
+/** Uploads are for admins and team leads with an API token (tests/api-hardening.test.ts checks the refusals). */
+let auth: { authorization: string };
 const finished: ImportResult[] = [];
 
 async function buildApp(maxBytes: number): Promise<FastifyInstance> {
-  const instance = Fastify();
-  await instance.register(
-    uploadsRoutes({
-      databaseUrl: db.url,
-      dataDir,
-      maxBytes,
-      timezone: 'UTC',
-      afterImport: async (_url, r) => {
-        finished.push(r);
-      },
-    }),
-  );
-  return instance;
+  return build({
+    prisma: db.prisma,
+    logger: createLogger('silent'),
+    plugins: [
+      uploadsRoutes({
+        databaseUrl: db.url,
+        dataDir,
+        maxBytes,
+        timezone: 'UTC',
+        // these tests poll the status and upload more than the default limits allow a minute
+        rateLimitMax: 10_000,
+        uploadsPerMinute: 10_000,
+        afterImport: async (_url, r) => {
+          finished.push(r);
+        },
+      }),
+    ],
+  });
 }
 
 beforeAll(async () => {
   db = await createTestDatabase('import_api');
   dataDir = await mkdtemp(path.join(tmpdir(), 'pulse-upload-test-'));
+  auth = { authorization: `Bearer ${(await createApiToken(db.pool, { user: { kind: 'api', externalId: 'import-api' }, role: 'lead' })).token}` };
   app = await buildApp(1024 * 1024);
 });
 afterAll(async () => {
@@ -56,12 +67,13 @@ function multipart(parts: { name: string; filename?: string; content: string | B
 }
 
 async function post(instance: FastifyInstance, parts: Parameters<typeof multipart>[0]) {
-  return instance.inject({ method: 'POST', url: '/api/uploads', ...multipart(parts) });
+  const form = multipart(parts);
+  return instance.inject({ method: 'POST', url: '/api/uploads', payload: form.payload, headers: { ...form.headers, ...auth } });
 }
 
 async function waitFor(id: number, statuses: string[]): Promise<Record<string, unknown>> {
   for (let i = 0; i < 300; i++) {
-    const res = await app.inject(`/api/uploads/${id}`);
+    const res = await app.inject({ url: `/api/uploads/${id}`, headers: auth });
     const body = res.json<Record<string, unknown>>();
     if (statuses.includes(body.status as string)) return body;
     await new Promise((r) => setTimeout(r, 50));
@@ -149,18 +161,19 @@ describe('POST /api/uploads', () => {
     const noFile = await post(app, [{ name: 'owner', content: 'x' }]);
     expect(noFile.statusCode).toBe(400);
     expect(noFile.json()).toMatchObject({ error: 'NO_FILE' });
-    const json = await app.inject({ method: 'POST', url: '/api/uploads', payload: { file: 'x' } });
+    const json = await app.inject({ method: 'POST', url: '/api/uploads', payload: { file: 'x' }, headers: auth });
     expect(json.statusCode).toBe(415);
+    expect(json.json()).toMatchObject({ error: 'NOT_MULTIPART', requestId: expect.any(String) });
   });
 });
 
 describe('GET /api/uploads/:id', () => {
   it('answers 404 for an unknown id and 400 for a non-numeric one', async () => {
-    const missing = await app.inject('/api/uploads/987654');
+    const missing = await app.inject({ url: '/api/uploads/987654', headers: auth });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ error: 'NOT_FOUND' });
     for (const bad of ['abc', '-1', '1.5', '99999999999']) {
-      const res = await app.inject(`/api/uploads/${bad}`);
+      const res = await app.inject({ url: `/api/uploads/${bad}`, headers: auth });
       expect(res.statusCode).toBe(400);
       expect(res.json()).toMatchObject({ error: 'BAD_REQUEST' });
     }

@@ -3,12 +3,22 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { findJob, listJobs } from '../db/jobs-repo.js';
 import { readMetrics } from '../db/metrics-repo.js';
+import { auditTokenUse } from '../db/tokens-repo.js';
 import { AppError } from '../errors.js';
+import { allowRoles, callerOf } from './auth.js';
+import { RATE_LIMIT, guardApi } from './guard.js';
+import { READ_ROLES } from './sessions.js';
+
+// /api/jobs, /api/metrics and /api/conversations/:id/analysis (readers: admin, lead, qa,
+// developer, as every REST read) and /api/jobs/:id/retry (admins, audited), behind the same
+// bearer tokens, rate limit and input checks as the REST API.
 
 export interface AnalysisRouteDeps {
   pool: pg.Pool;
   /** Re-enqueues a failed job; absent when this process runs no queue. */
   retryJob?: (jobId: number) => Promise<boolean>;
+  /** requests a minute per verified token (or address); default RATE_LIMIT.max */
+  rateLimitMax?: number;
 }
 
 const idParam = z.object({ id: z.coerce.number({ error: 'id must be a positive integer' }).int().positive({ error: 'id must be a positive integer' }) });
@@ -25,7 +35,10 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
 
 export function analysisRoutes(deps: AnalysisRouteDeps): FastifyPluginAsync {
   return async (app) => {
-    app.get('/api/jobs', async (req) => {
+    await guardApi(app, { pool: deps.pool, max: deps.rateLimitMax ?? RATE_LIMIT.max });
+    const readers = allowRoles(READ_ROLES, 'reading analysis jobs, metrics and conversation analyses');
+
+    app.get('/api/jobs', { preHandler: readers }, async (req) => {
       const q = parse(jobsQuery, req.query);
       const client = await deps.pool.connect();
       try {
@@ -35,7 +48,7 @@ export function analysisRoutes(deps: AnalysisRouteDeps): FastifyPluginAsync {
       }
     });
 
-    app.post('/api/jobs/:id/retry', async (req, reply) => {
+    app.post('/api/jobs/:id/retry', { preHandler: allowRoles(['admin'], 'retrying an analysis job', deps.pool) }, async (req, reply) => {
       const { id } = parse(idParam, req.params);
       if (!deps.retryJob) throw new AppError('DB_NOT_READY', 'the analysis queue is not running in this process');
       const client = await deps.pool.connect();
@@ -48,10 +61,11 @@ export function analysisRoutes(deps: AnalysisRouteDeps): FastifyPluginAsync {
       if (!job) throw new AppError('NOT_FOUND', `no job ${id}`);
       if (job.status !== 'failed') throw new AppError('CONFLICT', `job ${id} is ${job.status}; only failed jobs can be retried`);
       await deps.retryJob(id);
+      await auditTokenUse(deps.pool, callerOf(req), 'job.retry', `job:${id}`);
       return reply.status(202).send({ id, status: 'pending' });
     });
 
-    app.get('/api/conversations/:id/analysis', async (req) => {
+    app.get('/api/conversations/:id/analysis', { preHandler: readers }, async (req) => {
       const { id } = parse(idParam, req.params);
       const { rows: conv } = await deps.pool.query(
         `SELECT c.id, c.fb_chat_id AS "fbChatId", p.name AS page, c.total_messages AS "totalMessages",
@@ -74,7 +88,7 @@ export function analysisRoutes(deps: AnalysisRouteDeps): FastifyPluginAsync {
       return { conversation: conv[0], days };
     });
 
-    app.get('/api/metrics', async () => {
+    app.get('/api/metrics', { preHandler: readers }, async () => {
       const client = await deps.pool.connect();
       try {
         const metrics = await readMetrics(client);

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -6,16 +5,19 @@ import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import type pg from 'pg';
 import type { AfterQaChange } from '../db/qa-repo.ts';
 import { alertRoutes } from './alerts.ts';
-import { bearerAuth, bearerToken } from './auth.ts';
+import { identifyCaller, requireCaller } from './auth.ts';
 import { errorRoutes } from './errors.ts';
+import { RATE_LIMIT, checkInput, rateLimitOptions } from './guard.ts';
 import { FieldError, registerOpenApi, validationProblems } from './openapi.ts';
+import { sendError } from './send-error.ts';
 import { sessionRoutes } from './sessions.ts';
 import { statsRoutes } from './stats.ts';
 import { validationRoutes, type ValidationRouteDeps } from './validation.ts';
 
 // The token-protected REST API (issue 6, part 7) as one plugin: OpenAPI at /docs, rate
 // limits, field-level 400s, the bearer hook, then the routes. Encapsulated, so none of this
-// touches the service's other routes (/api/uploads, /api/jobs, /api/metrics, channels).
+// touches the service's other routes (channels; /api/uploads and the analysis routes guard
+// themselves the same way, see guard.ts).
 
 export interface ApiDeps {
   pool: pg.Pool;
@@ -24,7 +26,7 @@ export interface ApiDeps {
   now?: () => Date;
   /** runs inside each QA change's transaction (queues the QA notifications) */
   afterQaChange?: AfterQaChange;
-  /** requests a minute per token (or address): general, and for the heavy export */
+  /** requests a minute per verified token (or address): general, and for the heavy export */
   rateLimit?: { max?: number; exportMax?: number };
   version?: string;
   /** /api/validation (system health, on-demand runs); without it those routes are absent */
@@ -33,14 +35,7 @@ export interface ApiDeps {
   alertsChannel?: string;
 }
 
-/** The seed system's limits: 100 requests a minute, 10 for heavy endpoints. */
-export const RATE_LIMIT = { max: 100, exportMax: 10 } as const;
-
-/** Rate-limit key: the token (hashed, so keys in memory are not credentials), else the address. */
-const rateKey = (req: Parameters<typeof bearerToken>[0]): string => {
-  const token = bearerToken(req);
-  return token ? `t:${createHash('sha256').update(token).digest('hex').slice(0, 32)}` : `ip:${req.ip}`;
-};
+export { RATE_LIMIT } from './guard.ts';
 
 export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
   const now = deps.now ?? (() => new Date());
@@ -48,13 +43,10 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
   const exportMax = deps.rateLimit?.exportMax ?? RATE_LIMIT.exportMax;
   return async (app) => {
     await registerOpenApi(app, { version: deps.version ?? '1.0.0' });
-    await app.register(rateLimit, {
-      max,
-      timeWindow: '1 minute',
-      keyGenerator: rateKey,
-      errorResponseBuilder: (_req, ctx) =>
-        Object.assign(new Error(`rate limit exceeded (${ctx.max} requests a minute); retry in ${ctx.after}`), { statusCode: ctx.statusCode, code: 'RATE_LIMITED' }),
-    });
+    // The token is verified before the rate limit so that the limit keys on its id; a made-up
+    // bearer string counts against the address (a new random token per request is limited too).
+    app.addHook('onRequest', identifyCaller(deps.pool));
+    await app.register(rateLimit, rateLimitOptions(max));
 
     // Fastify's validator drops unknown properties silently; here they are 400s, so a mistyped
     // filter (?qastatus=passed) is not taken for "no filter".
@@ -66,10 +58,10 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
     app.setErrorHandler((err: FastifyError, req, reply) => {
       if (err.validation) {
         const fields = validationProblems(err);
-        return reply.status(400).send({ error: 'BAD_REQUEST', message: fields.map((f) => `${f.field} ${f.problem}`).join('; '), fields, requestId: req.id });
+        return sendError(req, reply, 'BAD_REQUEST', fields.map((f) => `${f.field} ${f.problem}`).join('; '), { fields });
       }
       if (err instanceof FieldError) {
-        return reply.status(400).send({ error: 'BAD_REQUEST', message: err.message, fields: [{ field: err.field, problem: err.problem }], requestId: req.id });
+        return sendError(req, reply, 'BAD_REQUEST', err.message, { fields: [{ field: err.field, problem: err.problem }] });
       }
       throw err;
     });
@@ -77,8 +69,10 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
     await app.register(async (api) => {
       // preValidation: after the rate limit (a route-level onRequest hook, which runs after
       // instance hooks) so unauthenticated floods are limited too; before validation so that
-      // a request without a token is told 401, not 400.
-      api.addHook('preValidation', bearerAuth(deps.pool));
+      // a request without a token is told 401, not 400. Then NUL characters and deep nesting,
+      // which no schema here expresses.
+      api.addHook('preValidation', requireCaller);
+      api.addHook('preValidation', checkInput);
       await api.register(sessionRoutes({ pool: deps.pool, timezone: deps.timezone, now, afterQaChange: deps.afterQaChange, exportMax }));
       await api.register(errorRoutes({ pool: deps.pool }));
       await api.register(statsRoutes({ pool: deps.pool, timezone: deps.timezone, now }));

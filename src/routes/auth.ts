@@ -1,14 +1,19 @@
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, preValidationAsyncHookHandler } from 'fastify';
+import type { FastifyRequest, onRequestAsyncHookHandler, preHandlerAsyncHookHandler, preValidationAsyncHookHandler } from 'fastify';
 import type pg from 'pg';
 import { ROLE_LABELS, type Role } from '../domain/access.ts';
 import { auditTokenUse, authenticateToken, type TokenCaller } from '../db/tokens-repo.ts';
+import { redactQuery } from '../logger.ts';
+import { sendError } from './send-error.ts';
 
-// Bearer tokens for the REST API (`pulse token create`): a preValidation hook resolves the token
-// to its caller (401 without one), and each route names the roles it admits (403 otherwise).
+// Bearer tokens for the REST API (`pulse token create`). Two steps, so that the rate limit
+// between them can key on a verified token's id and on the client's address otherwise:
+// identifyCaller (onRequest) resolves a presented token to its caller, requireCaller
+// (preValidation) answers 401 when there is none. Each route then names the roles it admits
+// (allowRoles, 403 otherwise).
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** the token's caller, set by the bearer hook on every /api route that needs one */
+    /** the token's caller, set by identifyCaller when the presented token is valid */
     caller?: TokenCaller;
   }
 }
@@ -18,24 +23,30 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 /** The presented token, if the Authorization header carries one. */
 export const bearerToken = (req: FastifyRequest): string | undefined => BEARER.exec(req.headers.authorization ?? '')?.[1];
 
-function unauthorized(req: FastifyRequest, reply: FastifyReply, message: string) {
-  return reply
-    .status(401)
-    .header('www-authenticate', 'Bearer realm="supportpulse"')
-    .send({ error: 'UNAUTHORIZED', message, requestId: req.id });
-}
-
-export function bearerAuth(pool: pg.Pool): preValidationAsyncHookHandler {
-  return async (req, reply) => {
+/** Resolves a presented token to its caller; refuses nothing (requireCaller does, after the rate limit). */
+export function identifyCaller(pool: pg.Pool): onRequestAsyncHookHandler {
+  return async (req) => {
     const token = bearerToken(req);
-    if (!token) return unauthorized(req, reply, 'send an API token as "Authorization: Bearer <token>" (create one with `pulse token create`)');
+    if (!token || req.caller) return;
     const caller = await authenticateToken(pool, token);
-    if (!caller) return unauthorized(req, reply, 'this API token is unknown or revoked');
-    req.caller = caller;
+    if (caller) req.caller = caller;
   };
 }
 
-/** The authenticated caller; only call after bearerAuth ran. */
+/** 401 unless identifyCaller found a valid token. */
+export const requireCaller: preValidationAsyncHookHandler = async (req, reply) => {
+  if (req.caller) return;
+  const message = bearerToken(req)
+    ? 'this API token is unknown or revoked'
+    : 'send an API token as "Authorization: Bearer <token>" (create one with `pulse token create`)';
+  reply.header('www-authenticate', 'Bearer realm="supportpulse"');
+  return sendError(req, reply, 'UNAUTHORIZED', message);
+};
+
+/** The rate-limit key: the verified token's id, else the client's address (any bearer string is not a key). */
+export const rateLimitKey = (req: FastifyRequest): string => (req.caller ? `token:${req.caller.tokenId}` : `ip:${req.ip}`);
+
+/** The authenticated caller; only call after requireCaller ran. */
 export function callerOf(req: FastifyRequest): TokenCaller {
   if (!req.caller) throw new Error('no API caller on this request (bearer hook missing)');
   return req.caller;
@@ -49,13 +60,9 @@ export function allowRoles(roles: readonly Role[], what: string, audit?: pg.Pool
     const caller = callerOf(req);
     if (!roles.includes(caller.role)) {
       if (audit && req.method !== 'GET') {
-        await auditTokenUse(audit, caller, 'api.refused', `${req.method} ${req.routeOptions.url ?? req.url}`, { url: req.url, allowed: roles });
+        await auditTokenUse(audit, caller, 'api.refused', `${req.method} ${req.routeOptions.url ?? req.url}`, { url: redactQuery(req.url), allowed: roles });
       }
-      return reply.status(403).send({
-        error: 'FORBIDDEN',
-        message: `${what} is for ${list(roles)}; this token acts as ${ROLE_LABELS[caller.role]}`,
-        requestId: req.id,
-      });
+      return sendError(req, reply, 'FORBIDDEN', `${what} is for ${list(roles)}; this token acts as ${ROLE_LABELS[caller.role]}`);
     }
   };
 }

@@ -150,7 +150,8 @@ export async function registerOpenApi(app: FastifyInstance, opts: { version: str
         version: opts.version,
         description:
           'Sessions, their QA workflow, workflow errors and counts. Every /api route takes a bearer token from `pulse token create`. ' +
-          'Rate limits per token (or per address without one): 100 requests a minute, 10 a minute for exports.',
+          'Rate limits per verified token (per address for requests without a valid one): 100 requests a minute, 10 a minute for exports. ' +
+          'A NUL character in any value, or a body nested deeper than 32 levels, is a 400 naming the field.',
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'a token from `pulse token create`' } } },
       security: [{ bearerAuth: [] }],

@@ -4,14 +4,25 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import multipart from '@fastify/multipart';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { createPool } from '../db/pool.js';
+import { auditTokenUse } from '../db/tokens-repo.js';
+import type { Role } from '../domain/access.js';
+import type { ErrorCode } from '../errors.js';
 import { importPath, parseMapOptions, readUpload, type ImportResult } from '../import/index.js';
 import { insertUpload, finishUpload } from '../import/uploads.js';
+import { allowRoles, callerOf } from './auth.js';
+import { RATE_LIMIT, guardApi } from './guard.js';
+import { inputProblem } from './input-check.js';
+import type { FieldProblem } from './openapi.js';
+import { sendError } from './send-error.js';
 
 // POST /api/uploads takes a chat export as multipart (field `file`, optional `owner` and
 // `map`), streams it to disk, answers 202 with the upload id at once and imports in the
-// background; GET /api/uploads/:id reports progress and the outcome.
+// background; GET /api/uploads/:id reports progress and the outcome. Both for admins and team
+// leads with an API token. An upload writes messages into existing conversations and creates
+// pages, and each holds a file of up to UPLOAD_MAX_MB on disk while it runs: so uploads are
+// rate-limited per token and only UPLOAD_CONCURRENCY run at once, and no file outlives its import.
 
 export interface UploadsDeps {
   databaseUrl: string;
@@ -19,11 +30,20 @@ export interface UploadsDeps {
   maxBytes: number;
   afterImport: (url: string, r: ImportResult) => Promise<void>;
   timezone: string;
+  /** UPLOADS_PER_MINUTE: uploads a minute per token (or address before a token is verified) */
+  uploadsPerMinute?: number;
+  /** UPLOAD_CONCURRENCY: uploads received or imported at once; more answer 429 UPLOADS_BUSY */
+  concurrency?: number;
+  /** requests a minute per token for the status reads; default RATE_LIMIT.max */
+  rateLimitMax?: number;
 }
 
-const MAX_ID = 2 ** 31 - 1;
+export const UPLOAD_ROLES: readonly Role[] = ['admin', 'lead'];
+export const UPLOAD_DEFAULTS = { uploadsPerMinute: 10, concurrency: 2 } as const;
 
-const fail = (reply: FastifyReply, status: number, error: string, message: string) => reply.status(status).send({ error, message });
+const MAX_ID = 2 ** 31 - 1;
+/** What a refused upload is told to wait: imports of a few MB take seconds. */
+const BUSY_RETRY_SECONDS = 10;
 
 /** Safe on disk whatever the client sent as a name: no separators, no dot files, bounded length. */
 const diskName = (name: string) => name.replace(/[^\w.-]+/g, '_').replace(/^\.+/, '').slice(-100) || 'upload';
@@ -41,11 +61,67 @@ function parseMapField(values: string[]): Record<string, string> {
   return parseMapOptions(entries);
 }
 
+type Received =
+  | { ok: true; file: string; name: string; size: number; owner: string | undefined; map: Record<string, string> }
+  | { ok: false; code: ErrorCode; message: string; fields?: FieldProblem[] };
+
+/** Streams the request's parts to disk; on any refusal or error the file written so far is removed. */
+async function receive(req: FastifyRequest, uploadDir: string, maxBytes: number): Promise<Received> {
+  await mkdir(uploadDir, { recursive: true });
+  let saved: { file: string; name: string; size: number } | undefined;
+  const fields: Record<'owner' | 'map', string[]> = { owner: [], map: [] };
+  const refuse = async (code: ErrorCode, message: string, fieldProblems?: FieldProblem[]): Promise<Received> => {
+    if (saved) await rm(saved.file, { force: true });
+    return { ok: false, code, message, ...(fieldProblems ? { fields: fieldProblems } : {}) };
+  };
+  try {
+    for await (const part of req.parts({ limits: { fileSize: maxBytes, files: 1, fields: 20 } })) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'file' || saved) {
+          part.file.resume();
+          continue;
+        }
+        const file = path.join(uploadDir, `${Date.now()}-${randomBytes(4).toString('hex')}-${diskName(part.filename)}`);
+        // Some browsers send a client-side path (C:\fakepath\x.csv): keep the name a person would recognise.
+        saved = { file, name: part.filename.split(/[\\/]/).pop() || 'upload', size: 0 };
+        await pipeline(part.file, createWriteStream(file));
+        saved.size = (await stat(file)).size;
+      } else if (part.fieldname === 'owner' || part.fieldname === 'map') {
+        fields[part.fieldname].push(String(part.value));
+      }
+    }
+  } catch (err) {
+    if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+      return refuse('FILE_TOO_LARGE', `the file is larger than the upload limit of ${maxBytes.toLocaleString('en-US')} bytes; split it, or import it with \`pulse import\``);
+    }
+    await refuse('INTERNAL', 'upload interrupted');
+    throw err;
+  }
+  // The owner becomes a page name: PostgreSQL stores no NUL character (a 500 with database text otherwise).
+  for (const name of ['owner', 'map'] as const) {
+    for (const value of fields[name]) {
+      const problem = inputProblem(value, name);
+      if (problem) return refuse('BAD_REQUEST', `${problem.field} ${problem.problem}`, [problem]);
+    }
+  }
+  if (!saved) return refuse('NO_FILE', 'no file: send it in the multipart field "file"');
+  try {
+    return { ok: true, ...saved, owner: fields.owner[0]?.trim() || undefined, map: parseMapField(fields.map) };
+  } catch (err) {
+    return refuse('BAD_MAP', `map: ${(err as Error).message}`);
+  }
+}
+
 export function uploadsRoutes(deps: UploadsDeps): FastifyPluginAsync {
+  const concurrency = deps.concurrency ?? UPLOAD_DEFAULTS.concurrency;
+  const perMinute = deps.uploadsPerMinute ?? UPLOAD_DEFAULTS.uploadsPerMinute;
   return async (app) => {
     const uploadDir = path.join(deps.dataDir, 'uploads');
     const pool = createPool(deps.databaseUrl, 2, (err) => app.log.warn({ err }, 'uploads: idle database connection lost'));
     const running = new Set<Promise<void>>();
+    // Uploads being received or imported: a slot is taken before the body is read and given
+    // back when the request is refused or its import has ended.
+    let busy = 0;
     // Shutdown waits for imports in flight: each batch is a transaction, but the upload row
     // should not be left saying "processing" by a clean stop.
     app.addHook('onClose', async () => {
@@ -53,53 +129,14 @@ export function uploadsRoutes(deps: UploadsDeps): FastifyPluginAsync {
       await pool.end();
     });
     if (!app.hasRequestDecorator('parts')) await app.register(multipart);
+    await guardApi(app, { pool, max: deps.rateLimitMax ?? RATE_LIMIT.max });
 
-    app.post('/api/uploads', async (req, reply) => {
-      if (!req.isMultipart()) return fail(reply, 415, 'NOT_MULTIPART', 'send the file as multipart/form-data with the file in the "file" field');
-      await mkdir(uploadDir, { recursive: true });
-      let saved: { file: string; name: string; size: number } | undefined;
-      const fields: Record<'owner' | 'map', string[]> = { owner: [], map: [] };
-      try {
-        for await (const part of req.parts({ limits: { fileSize: deps.maxBytes, files: 1, fields: 20 } })) {
-          if (part.type === 'file') {
-            if (part.fieldname !== 'file' || saved) {
-              part.file.resume();
-              continue;
-            }
-            const file = path.join(uploadDir, `${Date.now()}-${randomBytes(4).toString('hex')}-${diskName(part.filename)}`);
-            // Some browsers send a client-side path (C:\fakepath\x.csv): keep the name a person would recognise.
-            saved = { file, name: part.filename.split(/[\\/]/).pop() || 'upload', size: 0 };
-            await pipeline(part.file, createWriteStream(file));
-            saved.size = (await stat(file)).size;
-          } else if (part.fieldname === 'owner' || part.fieldname === 'map') {
-            fields[part.fieldname].push(String(part.value));
-          }
-        }
-      } catch (err) {
-        if (saved) await rm(saved.file, { force: true });
-        if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-          return fail(reply, 413, 'FILE_TOO_LARGE', `the file is larger than the upload limit of ${deps.maxBytes.toLocaleString('en-US')} bytes; split it, or import it with \`pulse import\``);
-        }
-        throw err;
-      }
-      if (!saved) return fail(reply, 400, 'NO_FILE', 'no file: send it in the multipart field "file"');
-      let map: Record<string, string>;
-      try {
-        map = parseMapField(fields.map);
-      } catch (err) {
-        await rm(saved.file, { force: true });
-        return fail(reply, 400, 'BAD_MAP', `map: ${(err as Error).message}`);
-      }
-
-      const uploadId = await insertUpload(pool, saved.name, saved.size);
-      const { file } = saved;
-      const owner = fields.owner[0]?.trim() || undefined;
+    /** Imports in the background; the file is removed whatever the outcome (a failed import's too). */
+    const startImport = (req: FastifyRequest, uploadId: number, r: Extract<Received, { ok: true }>) => {
       const job = (async () => {
+        let result: ImportResult | undefined;
         try {
-          const result = await importPath(deps.databaseUrl, file, { uploadId, owner, map, timezone: deps.timezone });
-          // The data is in the database now; keeping customers' chats on disk as well serves no one.
-          await rm(file, { force: true });
-          await deps.afterImport(deps.databaseUrl, result).catch((err: unknown) => req.log.error({ err, uploadId }, 'after-import step failed'));
+          result = await importPath(deps.databaseUrl, r.file, { uploadId, owner: r.owner, map: r.map, timezone: deps.timezone });
         } catch (err) {
           // importPath records its own failures; this covers a failure to even reach the database.
           req.log.warn({ err, uploadId }, 'import failed');
@@ -107,18 +144,51 @@ export function uploadsRoutes(deps: UploadsDeps): FastifyPluginAsync {
           if (row && row.status !== 'failed') {
             await finishUpload(pool, uploadId, { status: 'failed', accepted: row.rowsAccepted, rejected: row.rowsRejected, errors: [...row.errors, { line: row.fileName, reason: `import failed: ${(err as Error).message}` }] }).catch(() => {});
           }
+        } finally {
+          // The data is in the database now (or never will be): keeping customers' chats on disk as well serves no one.
+          await rm(r.file, { force: true }).catch((err: unknown) => req.log.warn({ err, uploadId }, 'could not remove the uploaded file'));
         }
+        if (result) await deps.afterImport(deps.databaseUrl, result).catch((err: unknown) => req.log.error({ err, uploadId }, 'after-import step failed'));
       })();
       running.add(job);
-      void job.finally(() => running.delete(job));
-      return reply.status(202).send({ uploadId, status: 'pending' });
+      void job.finally(() => {
+        running.delete(job);
+        busy--;
+      });
+    };
+
+    app.post('/api/uploads', {
+      preHandler: allowRoles(UPLOAD_ROLES, 'uploading chat logs', pool),
+      config: { rateLimit: { max: perMinute, timeWindow: '1 minute' } },
+    }, async (req, reply) => {
+      if (!req.isMultipart()) return sendError(req, reply, 'NOT_MULTIPART', 'send the file as multipart/form-data with the file in the "file" field');
+      if (busy >= concurrency) {
+        reply.header('retry-after', String(BUSY_RETRY_SECONDS));
+        return sendError(req, reply, 'UPLOADS_BUSY', `${concurrency} uploads are being received or imported already (UPLOAD_CONCURRENCY); try again when one has finished`);
+      }
+      busy++;
+      let started = false;
+      try {
+        const received = await receive(req, uploadDir, deps.maxBytes);
+        if (!received.ok) return sendError(req, reply, received.code, received.message, received.fields ? { fields: received.fields } : {});
+        const uploadId = await insertUpload(pool, received.name, received.size).catch(async (err: unknown) => {
+          await rm(received.file, { force: true });
+          throw err;
+        });
+        startImport(req, uploadId, received);
+        started = true;
+        await auditTokenUse(pool, callerOf(req), 'upload.create', `upload:${uploadId}`, { fileName: received.name, sizeBytes: received.size });
+        return reply.status(202).send({ uploadId, status: 'pending' });
+      } finally {
+        if (!started) busy--;
+      }
     });
 
-    app.get<{ Params: { id: string } }>('/api/uploads/:id', async (req, reply) => {
+    app.get<{ Params: { id: string } }>('/api/uploads/:id', { preHandler: allowRoles(UPLOAD_ROLES, 'reading uploads') }, async (req, reply) => {
       const { id } = req.params;
-      if (!/^\d{1,10}$/.test(id) || Number(id) > MAX_ID) return fail(reply, 400, 'BAD_REQUEST', `upload id must be a positive integer, got "${id}"`);
+      if (!/^\d{1,10}$/.test(id) || Number(id) > MAX_ID) return sendError(req, reply, 'BAD_REQUEST', `upload id must be a positive integer, got "${id}"`);
       const upload = await readUpload(pool, Number(id));
-      if (!upload) return fail(reply, 404, 'NOT_FOUND', `no upload ${id}`);
+      if (!upload) return sendError(req, reply, 'NOT_FOUND', `no upload ${id}`);
       return upload;
     });
   };
