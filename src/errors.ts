@@ -12,6 +12,8 @@ export const ErrorCodes = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  /** Slack's auth.test has not passed yet (Slack down or the token refused): Slack retries the request */
+  SLACK_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const;
 

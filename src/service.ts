@@ -128,6 +128,7 @@ export async function main(config: Config): Promise<void> {
     });
     app = await build({
       prisma, logger, readiness, pool, retryJob: pipeline.retry,
+      channelChecks: (): Record<string, string> => (slack ? { slack: slack.status() } : {}),
       // metrics first: its HTTP latency hook then covers every route registered after it
       plugins: [metricsPlugin({ pool }), uploads, botFramework, api, ...(slack?.plugin ? [slack.plugin] : []), ...(messenger ? [messenger.plugin] : [])],
     });
