@@ -110,7 +110,7 @@ export async function main(config: Config): Promise<void> {
     assistant = await openAssistant(config, db.url, { pool, qaAfter: notifications.hook });
     if (assistant.sqlUnavailable) logger.warn(`assistant: sql_query unavailable (${assistant.sqlUnavailable})`);
     // Bot Framework /api/messages (Teams, Web Chat, the Emulator): local mode without MICROSOFT_APP_ID.
-    const botFramework = botFrameworkRoutes({ assistant: assistant.assistant, pool, botFramework: config.botFramework, minRole: config.assistantMinRole });
+    const botFramework = botFrameworkRoutes({ assistant: assistant.assistant, pool, botFramework: config.botFramework, minRole: config.assistantMinRole, host: config.host });
     const enabled = (channel: string) => channelStatuses(config).some((s) => s.channel === channel && s.enabled);
     // Messenger: the Send API sender is shared with Slack, whose handoff threads reply through it.
     const sender: MessengerSender | undefined = enabled('messenger') ? createMessengerSender({ pool, config, logger }) : undefined;
