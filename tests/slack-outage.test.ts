@@ -9,6 +9,7 @@ import { createApiToken } from '../src/db/tokens-repo.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { startFakeGraph, type FakeGraph } from './helpers/fake-graph.ts';
 import { startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
+import { startFakeSocketMode } from './helpers/fake-socket-mode.ts';
 import { freePort } from './helpers/net.ts';
 import { killAllServices, startService, type RunningService } from './helpers/service.ts';
 import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, eventBody, eventually, signed } from './helpers/slack-harness.ts';
@@ -38,8 +39,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function fakeSlack(): Promise<FakeSlack> {
-  const f = await startFakeSlack({ token: BOT_TOKEN });
+async function fakeSlack(opts: Parameters<typeof startFakeSlack>[0] = {}): Promise<FakeSlack> {
+  const f = await startFakeSlack({ token: BOT_TOKEN, ...opts });
   fakes.push(f);
   return f;
 }
@@ -137,6 +138,26 @@ describe('startSlack while SLACK_API_URL is unreachable', () => {
     } finally {
       await fastify.close();
       await slack.stop();
+    }
+  });
+
+  it('in Socket Mode: connects the socket only once auth.test passes, after the token was refused', async () => {
+    const ws = await startFakeSocketMode();
+    const appToken = 'xapp-1-A0FAKE-outage';
+    const fake = await fakeSlack({ appToken, socketModeUrl: ws.url });
+    fake.setTokenRevoked(true);
+    const config = loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_APP_TOKEN: appToken, SLACK_API_URL: fake.apiUrl });
+    opened ??= await openAssistant(config, db.url, { pool: db.pool });
+    const slack = await startSlack({ config, databaseUrl: db.url, pool: db.pool, assistant: opened.assistant, logger: capturingLogger().logger, authRetry: { minMs: 50, maxMs: 200 } });
+    try {
+      expect(slack.status()).toMatch(/^unavailable: token refused \(invalid_auth\)/);
+      expect(fake.callsTo('apps.connections.open')).toHaveLength(0);
+      fake.setTokenRevoked(false);
+      await ws.connected();
+      expect(slack.status()).toBe('ok');
+    } finally {
+      await slack.stop();
+      await ws.close();
     }
   });
 });
