@@ -22,6 +22,8 @@ export interface AppDeps {
   /** Plain SQL access for the read APIs; without it only the health endpoints exist. */
   pool?: pg.Pool;
   retryJob?: (jobId: number) => Promise<boolean>;
+  /** Channel health shown in /readyz checks without making it 503 (Slack down must not take the service out of rotation). */
+  channelChecks?: () => Record<string, string>;
   /** Feature plugins (uploads, channels) registered by the caller's composition. */
   plugins?: FastifyPluginAsync[];
   /** CORS_ORIGINS: browser origins that may call the API; none (the default) = no CORS headers at all */
@@ -88,7 +90,7 @@ export async function build(deps: AppDeps): Promise<FastifyInstance> {
     }
     checks.startup = readiness.ready ? 'ok' : readiness.phase;
     const ok = Object.values(checks).every((v) => v === 'ok');
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready', checks });
+    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready', checks: { ...checks, ...deps.channelChecks?.() } });
   });
 
   if (deps.pool) await app.register(analysisRoutes({ pool: deps.pool, retryJob: deps.retryJob }));

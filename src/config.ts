@@ -150,6 +150,7 @@ const schema = z.object({
   SLACK_BOT_TOKEN: optionalString,
   SLACK_APP_TOKEN: optionalString,
   SLACK_API_URL: z.url({ error: 'expected an http(s) URL' }).default('https://slack.com/api/'),
+  SLACK_AUTH_RETRY_MAX_SECONDS: positiveInt('SLACK_AUTH_RETRY_MAX_SECONDS', 3600).default(300),
   MESSENGER_APP_SECRET: optionalString,
   MESSENGER_VERIFY_TOKEN: optionalString,
   MESSENGER_PAGE_TOKENS: pageTokens,
@@ -158,6 +159,8 @@ const schema = z.object({
   MICROSOFT_APP_PASSWORD: optionalString,
   MICROSOFT_APP_TYPE: z.preprocess(emptyToUndefined, z.enum(['MultiTenant', 'SingleTenant'], { error: 'expected MultiTenant or SingleTenant' }).optional()),
   MICROSOFT_APP_TENANT_ID: optionalString,
+  BOTFRAMEWORK_ALLOW_ANONYMOUS: bool.default(false),
+  BOTFRAMEWORK_RATE_LIMIT_PER_MINUTE: positiveInt('BOTFRAMEWORK_RATE_LIMIT_PER_MINUTE', 100_000).default(60),
   EMAIL_API_URL: optionalUrl('an http(s) URL of a Resend-compatible email API'),
   EMAIL_API_KEY: optionalString,
   SMTP_URL: optionalUrl('an smtp:// or smtps:// URL'),
@@ -203,9 +206,14 @@ export interface Config {
   businessTimezone: string;
   logLevel: Env['LOG_LEVEL'];
   llm: { apiKey?: string; baseUrl?: string; model?: string };
-  slack: { signingSecret?: string; botToken?: string; appToken?: string; apiUrl: string };
+  /** authRetryMaxSeconds: the longest wait between start-up auth.test retries while Slack is unavailable */
+  slack: { signingSecret?: string; botToken?: string; appToken?: string; apiUrl: string; authRetryMaxSeconds: number };
   messenger: { appSecret?: string; verifyToken?: string; pageTokens: Map<string, string>; apiUrl: string };
-  botFramework: { appId?: string; appPassword?: string; appType?: 'MultiTenant' | 'SingleTenant'; tenantId?: string };
+  /**
+   * allowAnonymous: local (unauthenticated) mode on a HOST that is not loopback;
+   * ratePerMinute: activities accepted per caller per minute on /api/messages
+   */
+  botFramework: { appId?: string; appPassword?: string; appType?: 'MultiTenant' | 'SingleTenant'; tenantId?: string; allowAnonymous: boolean; ratePerMinute: number };
   /** qaTo (QA_EMAIL_TO): addresses that get every QA issue email, besides the developers */
   email: { apiUrl?: string; apiKey?: string; smtpUrl?: string; from?: string; qaTo: string[] };
   adminSlackIds: string[];
@@ -260,13 +268,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     businessTimezone: e.BUSINESS_TIMEZONE,
     logLevel: e.LOG_LEVEL,
     llm: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.LLM_MODEL },
-    slack: { signingSecret: e.SLACK_SIGNING_SECRET, botToken: e.SLACK_BOT_TOKEN, appToken: e.SLACK_APP_TOKEN, apiUrl: e.SLACK_API_URL },
+    slack: { signingSecret: e.SLACK_SIGNING_SECRET, botToken: e.SLACK_BOT_TOKEN, appToken: e.SLACK_APP_TOKEN, apiUrl: e.SLACK_API_URL, authRetryMaxSeconds: e.SLACK_AUTH_RETRY_MAX_SECONDS },
     messenger: { appSecret: e.MESSENGER_APP_SECRET, verifyToken: e.MESSENGER_VERIFY_TOKEN, pageTokens: e.MESSENGER_PAGE_TOKENS, apiUrl: e.MESSENGER_API_URL },
     botFramework: {
       appId: e.MICROSOFT_APP_ID,
       appPassword: e.MICROSOFT_APP_PASSWORD,
       ...(e.MICROSOFT_APP_TYPE ? { appType: e.MICROSOFT_APP_TYPE } : {}),
       ...(e.MICROSOFT_APP_TENANT_ID ? { tenantId: e.MICROSOFT_APP_TENANT_ID } : {}),
+      allowAnonymous: e.BOTFRAMEWORK_ALLOW_ANONYMOUS,
+      ratePerMinute: e.BOTFRAMEWORK_RATE_LIMIT_PER_MINUTE,
     },
     email: { apiUrl: e.EMAIL_API_URL, apiKey: e.EMAIL_API_KEY, smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM, qaTo: e.QA_EMAIL_TO },
     adminSlackIds: e.ADMIN_SLACK_IDS,

@@ -28,6 +28,14 @@ export const ErrorCodes = {
   RATE_LIMITED: 429,
   /** uploads: UPLOAD_CONCURRENCY uploads are being received or imported already */
   UPLOADS_BUSY: 429,
+  /** Slack's auth.test has not passed yet (Slack down or the token refused): Slack retries the request */
+  SLACK_UNAVAILABLE: 503,
+  /** MICROSOFT_APP_ID/PASSWORD half set */
+  BOTFRAMEWORK_DISABLED: 503,
+  /** no MICROSOFT_APP_ID on a HOST that is not loopback, without BOTFRAMEWORK_ALLOW_ANONYMOUS */
+  BOTFRAMEWORK_LOCAL_MODE_REFUSED: 403,
+  /** unauthenticated mode: an activity whose serviceUrl is not on this machine */
+  BOTFRAMEWORK_SERVICE_URL_REFUSED: 403,
   INTERNAL: 500,
 } as const;
 

@@ -111,7 +111,7 @@ export async function main(config: Config): Promise<void> {
     assistant = await openAssistant(config, db.url, { pool, qaAfter: notifications.hook });
     if (assistant.sqlUnavailable) logger.warn(`assistant: sql_query unavailable (${assistant.sqlUnavailable})`);
     // Bot Framework /api/messages (Teams, Web Chat, the Emulator): local mode without MICROSOFT_APP_ID.
-    const botFramework = botFrameworkRoutes({ assistant: assistant.assistant, pool, botFramework: config.botFramework, minRole: config.assistantMinRole });
+    const botFramework = botFrameworkRoutes({ assistant: assistant.assistant, pool, botFramework: config.botFramework, minRole: config.assistantMinRole, host: config.host });
     const enabled = (channel: string) => channelStatuses(config).some((s) => s.channel === channel && s.enabled);
     // Messenger: the Send API sender is shared with Slack, whose handoff threads reply through it.
     const sender: MessengerSender | undefined = enabled('messenger') ? createMessengerSender({ pool, config, logger }) : undefined;
@@ -129,6 +129,7 @@ export async function main(config: Config): Promise<void> {
     });
     app = await build({
       prisma, logger, readiness, pool, retryJob: pipeline.retry, corsOrigins: config.corsOrigins,
+      channelChecks: (): Record<string, string> => (slack ? { slack: slack.status() } : {}),
       // metrics first: its HTTP latency hook then covers every route registered after it
       plugins: [metricsPlugin({ pool }), uploads, botFramework, api, ...(slack?.plugin ? [slack.plugin] : []), ...(messenger ? [messenger.plugin] : [])],
     });

@@ -13,6 +13,7 @@ import { createLogger } from '../src/logger.ts';
 import { decodePng, isPng, offlineConfig, seedAndAnalyse } from './helpers/assistant.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { startFakeConnector, type ConnectorCall, type FakeConnector } from './helpers/fake-connector.ts';
+import { capturingLogger } from './helpers/slack-harness.ts';
 
 // The Bot Framework channel end to end: Emulator-style activities are POSTed to /api/messages
 // on the app that build() composes, botbuilder's CloudAdapter runs the turn, and the replies
@@ -58,12 +59,12 @@ function assistantDouble(opts: { delayMs?: number; fail?: string } = {}): Assist
   };
 }
 
-async function botApp(assistant: Assistant, opts: Partial<BotFrameworkDeps> = {}): Promise<FastifyInstance> {
+async function botApp(assistant: Assistant, opts: Partial<BotFrameworkDeps> = {}, log = logger): Promise<FastifyInstance> {
   const app = await build({
     prisma: db.prisma,
-    logger,
+    logger: log,
     pool: db.pool,
-    plugins: [botFrameworkRoutes({ assistant, pool: db.pool, botFramework: {}, replyWithinMs: 30_000, ...opts })],
+    plugins: [botFrameworkRoutes({ assistant, pool: db.pool, botFramework: {}, host: '127.0.0.1', replyWithinMs: 30_000, ...opts })],
   });
   apps.push(app);
   return app;
@@ -355,5 +356,72 @@ describe('Bot Framework /api/messages with MICROSOFT_APP_ID and MICROSOFT_APP_PA
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ error: 'BOTFRAMEWORK_DISABLED' });
     expect(counting.asked).toEqual([]);
+  });
+});
+
+describe('Bot Framework without MICROSOFT_APP_ID, reachable from other machines', () => {
+  const botUsers = async (ids: string[]) =>
+    (await db.pool.query<{ external_id: string }>(`SELECT external_id FROM users WHERE platform = 'botframework' AND external_id = ANY($1)`, [ids])).rows;
+
+  it('refuses every request on a HOST that is not loopback (403, coded), says why at start, asks nothing and stores nobody', async () => {
+    const counting = assistantDouble();
+    const { logger: log, lines } = capturingLogger();
+    const app = await botApp(counting, { host: '0.0.0.0' }, log);
+    const res = await post(app, emulatorActivity('conv-open', 'What was the CSI last week?', { from: { id: 'stranger-1', name: 'Mallory', aadObjectId: 'aad-stranger-1' } }));
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toMatchObject({ error: 'BOTFRAMEWORK_LOCAL_MODE_REFUSED', message: expect.stringMatching(/loopback HOST.*BOTFRAMEWORK_ALLOW_ANONYMOUS/) });
+    expect(lines.some((l) => l.level === 50 && /refuses every request.*HOST is 0\.0\.0\.0/.test(String(l.msg)))).toBe(true);
+    expect(counting.asked).toEqual([]);
+    expect(connector.callsIn('conv-open')).toHaveLength(0);
+    expect(await botUsers(['stranger-1', 'aad-stranger-1'])).toEqual([]);
+  });
+
+  it('with BOTFRAMEWORK_ALLOW_ANONYMOUS: a loud warning, answers, but no identity (no lead role from a claimed aadObjectId, no users row per sender)', async () => {
+    await db.pool.query(`INSERT INTO users (platform, external_id, name, role, updated_at) VALUES ('botframework', 'aad-lead-anon', 'Real Lead', 'lead', now())`);
+    const counting = assistantDouble();
+    const { logger: log, lines } = capturingLogger();
+    const app = await botApp(counting, { host: '0.0.0.0', botFramework: { allowAnonymous: true }, minRole: 'lead' }, log);
+
+    // claiming the lead's Entra id gets the anonymous default, which is below ASSISTANT_MIN_ROLE
+    expect((await post(app, emulatorActivity('conv-anon-claim', 'What was the CSI last week?', { from: { id: '29:fake', name: 'Mallory', aadObjectId: 'aad-lead-anon' } }))).statusCode).toBe(200);
+    expect(messages('conv-anon-claim')[0]!.activity.text).toMatch(/needs the \*\*lead\*\* role or higher, and yours is \*\*agent\*\*/);
+    expect(counting.asked).toEqual([]);
+
+    // without a minimum role an anonymous caller is answered, and leaves no users row behind
+    const open = await botApp(counting, { host: '0.0.0.0', botFramework: { allowAnonymous: true } });
+    for (const id of ['invented-1', 'invented-2']) {
+      expect((await post(open, emulatorActivity(`conv-anon-${id}`, 'What was the CSI last week?', { from: { id, name: id } }))).statusCode).toBe(200);
+      expect(messages(`conv-anon-${id}`)).toHaveLength(1);
+    }
+    expect(counting.asked).toHaveLength(2);
+    expect(await botUsers(['invented-1', 'invented-2', '29:fake'])).toEqual([]);
+    expect(lines.some((l) => l.level === 40 && /WARNING: \/api\/messages is OPEN TO ANONYMOUS CALLERS on HOST 0\.0\.0\.0/.test(String(l.msg)))).toBe(true);
+  });
+
+  it('sends replies only to a loopback serviceUrl without authentication (no request forgery), in local and anonymous mode', async () => {
+    const counting = assistantDouble();
+    for (const opts of [{}, { host: '0.0.0.0', botFramework: { allowAnonymous: true } }] as Partial<BotFrameworkDeps>[]) {
+      const app = await botApp(counting, opts);
+      for (const serviceUrl of ['http://169.254.169.254/latest/', 'https://attacker.example/', 'http://localhost.attacker.example/', 'file:///etc/passwd']) {
+        const res = await post(app, emulatorActivity('conv-ssrf', 'What was the CSI last week?', { serviceUrl }));
+        expect(res.statusCode, serviceUrl).toBe(403);
+        expect(res.json()).toMatchObject({ error: 'BOTFRAMEWORK_SERVICE_URL_REFUSED' });
+      }
+      // the Emulator's own addresses are fine
+      expect((await post(app, emulatorActivity('conv-ssrf-ok', 'What was the CSI last week?', { serviceUrl: connector.url.replace('127.0.0.1', 'localhost') }))).statusCode).toBe(200);
+    }
+    expect(counting.asked).toEqual(['What was the CSI last week?', 'What was the CSI last week?']);
+  });
+
+  it('rate-limits /api/messages per client (429 RATE_LIMITED)', async () => {
+    const app = await botApp(opened.assistant, { botFramework: { ratePerMinute: 3 } });
+    // conversationUpdate naming only the bot: a turn with nothing to send
+    const quiet = () => post(app, emulatorActivity('conv-rate', '', { type: 'conversationUpdate', text: undefined, membersAdded: [{ id: 'bot-pulse' }] }));
+    const codes: number[] = [];
+    for (let i = 0; i < 4; i++) codes.push((await quiet()).statusCode);
+    expect(codes).toEqual([200, 200, 200, 429]);
+    const limited = await quiet();
+    expect(limited.json()).toMatchObject({ error: 'RATE_LIMITED' });
+    expect(limited.headers['retry-after']).toBeDefined();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { channelStatuses, type ChannelSettings } from '../src/domain/channels.ts';
+import { botFrameworkMode, channelStatuses, isLoopbackHost, type ChannelSettings } from '../src/domain/channels.ts';
 
 const none: ChannelSettings = {
   slack: {},
@@ -39,5 +39,27 @@ describe('channelStatuses', () => {
     expect(byChannel({ ...none, botFramework: { appId: 'id' } }).botframework!.enabled).toBe(false);
     expect(byChannel({ ...none, email: { smtpUrl: 'smtp://x' } }).email!.reason).toBe('missing EMAIL_FROM');
     expect(byChannel({ ...none, email: { apiUrl: 'http://x', from: 'a@b' } }).email!.reason).toContain('EMAIL_API_KEY');
+  });
+
+  it('runs Bot Framework unauthenticated only on a loopback HOST, or anonymously when allowed', () => {
+    expect(byChannel({ ...none, host: '0.0.0.0' }).botframework).toMatchObject({ enabled: false, reason: expect.stringMatching(/refuses every request.*HOST 0\.0\.0\.0 is not loopback/) });
+    expect(byChannel({ ...none, host: '0.0.0.0', botFramework: { allowAnonymous: true } }).botframework).toMatchObject({ enabled: true, reason: expect.stringContaining('ANONYMOUS') });
+    expect(byChannel({ ...none, host: '::1' }).botframework!.reason).toContain('Emulator');
+  });
+});
+
+describe('botFrameworkMode and isLoopbackHost', () => {
+  it('knows loopback addresses from the ones other machines reach', () => {
+    for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', '::1', '[::1]', '::ffff:127.0.0.1']) expect(isLoopbackHost(h), h).toBe(true);
+    for (const h of ['0.0.0.0', '::', '192.168.1.10', '10.0.0.1', 'localhost.example.com', '127.0.0.1.nip.io', 'example.com', '']) expect(isLoopbackHost(h), h).toBe(false);
+  });
+
+  it('decides the mode from the credentials, HOST and BOTFRAMEWORK_ALLOW_ANONYMOUS', () => {
+    expect(botFrameworkMode({ appId: 'a', appPassword: 'p' }, '0.0.0.0')).toBe('authenticated');
+    expect(botFrameworkMode({ appId: 'a' }, '127.0.0.1')).toBe('disabled');
+    expect(botFrameworkMode({}, '127.0.0.1')).toBe('local');
+    expect(botFrameworkMode({ allowAnonymous: true }, '127.0.0.1')).toBe('local');
+    expect(botFrameworkMode({}, '0.0.0.0')).toBe('refused');
+    expect(botFrameworkMode({ allowAnonymous: true }, '0.0.0.0')).toBe('anonymous');
   });
 });

@@ -22,7 +22,10 @@ describe('loadConfig', () => {
 
   it('reads the Bot Framework app type and tenant, and rejects an unknown type', () => {
     const c = loadConfig({ MICROSOFT_APP_ID: 'id', MICROSOFT_APP_PASSWORD: 'pw', MICROSOFT_APP_TYPE: 'SingleTenant', MICROSOFT_APP_TENANT_ID: 'tenant-1' });
-    expect(c.botFramework).toEqual({ appId: 'id', appPassword: 'pw', appType: 'SingleTenant', tenantId: 'tenant-1' });
+    expect(c.botFramework).toEqual({ appId: 'id', appPassword: 'pw', appType: 'SingleTenant', tenantId: 'tenant-1', allowAnonymous: false, ratePerMinute: 60 });
+    expect(loadConfig({ BOTFRAMEWORK_ALLOW_ANONYMOUS: 'true', BOTFRAMEWORK_RATE_LIMIT_PER_MINUTE: '5' }).botFramework).toMatchObject({ allowAnonymous: true, ratePerMinute: 5 });
+    expect(loadConfig({}).slack.authRetryMaxSeconds).toBe(300);
+    expect(() => loadConfig({ SLACK_AUTH_RETRY_MAX_SECONDS: '0' })).toThrow(/SLACK_AUTH_RETRY_MAX_SECONDS/);
     expect(loadConfig({}).botFramework.appType).toBeUndefined();
     expect(() => loadConfig({ MICROSOFT_APP_TYPE: 'UserAssignedMSI' })).toThrow(/MICROSOFT_APP_TYPE: expected MultiTenant or SingleTenant/);
   });

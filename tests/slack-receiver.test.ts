@@ -148,6 +148,7 @@ describe('Socket Mode', () => {
     };
     const { app, socketMode } = createSlackApp({ config, deps });
     expect(socketMode).toBeDefined();
+    await app.init(); // the App is deferred: startSlack's connection runs this once auth.test passes
     // what the SocketModeClient emits for an events_api envelope (it is an EventEmitter)
     const e = eventBody({ text: 'What was the CSI last week?', eventId: 'EvSOCKET1' });
     let acked = false;

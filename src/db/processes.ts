@@ -35,11 +35,12 @@ export async function isPostgresProcess(pid: number, pgDir: string): Promise<boo
   }
 }
 
-export function parentPid(pid: number): number | undefined {
+/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); undefined off Linux. */
+export function processStartTime(pid: number): string | undefined {
   try {
-    // Field 4 of /proc/<pid>/stat, after the parenthesised command name.
+    // fields after the parenthesised command name start at field 3
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
   } catch {
     return undefined;
   }

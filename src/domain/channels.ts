@@ -4,7 +4,10 @@
 export interface ChannelSettings {
   slack: { signingSecret?: string; botToken?: string; appToken?: string };
   messenger: { appSecret?: string; verifyToken?: string; pageTokens: ReadonlyMap<string, string> };
-  botFramework: { appId?: string; appPassword?: string };
+  /** allowAnonymous: BOTFRAMEWORK_ALLOW_ANONYMOUS */
+  botFramework: { appId?: string; appPassword?: string; allowAnonymous?: boolean };
+  /** the HTTP listen address (HOST): Bot Framework's local mode is only for a loopback one */
+  host?: string;
   llm: { apiKey?: string; baseUrl?: string; model?: string };
   email: { apiUrl?: string; apiKey?: string; smtpUrl?: string; from?: string };
 }
@@ -36,12 +39,41 @@ function messenger(m: ChannelSettings['messenger']): ChannelStatus {
     : { channel: 'messenger', enabled: false, reason: `missing ${lacking.join(', ')}` };
 }
 
-function botFramework(b: ChannelSettings['botFramework']): ChannelStatus {
-  if (b.appId && b.appPassword) return { channel: 'botframework', enabled: true, reason: 'authenticated (MICROSOFT_APP_ID set)' };
-  if (b.appId || b.appPassword) {
-    return { channel: 'botframework', enabled: false, reason: 'MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD must be set together' };
+/** 127.0.0.0/8, ::1 and localhost: addresses only this machine can reach. 0.0.0.0 and :: are every address. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h);
+}
+
+/**
+ * How /api/messages treats callers. Without MICROSOFT_APP_ID nothing is authenticated, which is
+ * only safe where nobody else can reach the service: 'local' on a loopback HOST, 'anonymous'
+ * elsewhere when BOTFRAMEWORK_ALLOW_ANONYMOUS says so (callers get no identity), else 'refused'.
+ */
+export type BotFrameworkMode = 'authenticated' | 'local' | 'anonymous' | 'refused' | 'disabled';
+
+export function botFrameworkMode(b: ChannelSettings['botFramework'], host: string): BotFrameworkMode {
+  if (b.appId && b.appPassword) return 'authenticated';
+  if (b.appId || b.appPassword) return 'disabled';
+  if (isLoopbackHost(host)) return 'local';
+  return b.allowAnonymous ? 'anonymous' : 'refused';
+}
+
+function botFramework(b: ChannelSettings['botFramework'], host: string): ChannelStatus {
+  const enabled = (reason: string): ChannelStatus => ({ channel: 'botframework', enabled: true, reason });
+  const disabled = (reason: string): ChannelStatus => ({ channel: 'botframework', enabled: false, reason });
+  switch (botFrameworkMode(b, host)) {
+    case 'authenticated':
+      return enabled('authenticated (MICROSOFT_APP_ID set)');
+    case 'disabled':
+      return disabled('MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD must be set together');
+    case 'local':
+      return enabled(`local/Emulator mode, unauthenticated (no MICROSOFT_APP_ID), only on the loopback HOST ${host}`);
+    case 'anonymous':
+      return enabled(`ANONYMOUS on HOST ${host} (BOTFRAMEWORK_ALLOW_ANONYMOUS=true, no MICROSOFT_APP_ID): anyone who reaches /api/messages may ask, with no role`);
+    case 'refused':
+      return disabled(`/api/messages refuses every request: no MICROSOFT_APP_ID and HOST ${host} is not loopback (set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD, or BOTFRAMEWORK_ALLOW_ANONYMOUS=true)`);
   }
-  return { channel: 'botframework', enabled: true, reason: 'local/Emulator mode, unauthenticated (no MICROSOFT_APP_ID)' };
 }
 
 function llm(l: ChannelSettings['llm']): ChannelStatus {
@@ -59,5 +91,5 @@ function email(e: ChannelSettings['email']): ChannelStatus {
 }
 
 export function channelStatuses(s: ChannelSettings): ChannelStatus[] {
-  return [slack(s.slack), messenger(s.messenger), botFramework(s.botFramework), llm(s.llm), email(s.email)];
+  return [slack(s.slack), messenger(s.messenger), botFramework(s.botFramework, s.host ?? '127.0.0.1'), llm(s.llm), email(s.email)];
 }

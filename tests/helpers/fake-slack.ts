@@ -14,6 +14,8 @@ import type { AddressInfo, Socket } from 'node:net';
 //   same server, which takes raw bytes or a multipart form, and files.completeUploadExternal
 //   shares the file (https://docs.slack.dev/reference/methods/files.getUploadURLExternal).
 // Every call is recorded, including failed and rate-limited ones.
+// Outages: `setDown(true)` drops every connection (an unreachable SLACK_API_URL) and
+// `setTokenRevoked(true)` answers every bot-token call `invalid_auth` (a revoked token).
 
 export interface RecordedCall {
   /** the Web API method (`chat.postMessage`), or `upload` for a POST to an upload_url */
@@ -113,6 +115,10 @@ export interface FakeSlack {
    * answered ok); rejects after `timeoutMs` (default 2000) listing the calls seen.
    */
   waitFor(method: string, predicate?: (c: RecordedCall) => boolean, timeoutMs?: number): Promise<RecordedCall>;
+  /** while true, every connection is dropped unanswered (Slack unreachable); nothing is recorded */
+  setDown(down: boolean): void;
+  /** while true, every call with a bot token answers `invalid_auth` (the token was revoked) */
+  setTokenRevoked(revoked: boolean): void;
   /** forget calls, messages, files and pending failures (between tests) */
   reset(): void;
   close(): Promise<void>;
@@ -209,6 +215,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const tsBase = Math.floor(Date.now() / 1000);
   let seq = 0;
   let origin = '';
+  let down = false;
+  let revoked = false;
   const nextTs = () => `${tsBase}.${String(++seq).padStart(6, '0')}`;
   const nextId = (prefix: string) => `${prefix}0FAKE${String(++seq).padStart(6, '0')}`;
 
@@ -367,7 +375,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     if (!token) return { error: 'not_authed' };
     // apps.connections.open takes the app-level token only; every other method a bot token
     if (method === 'apps.connections.open') return options.appToken && token === options.appToken ? { token } : { token, error: 'invalid_auth' };
-    const valid = options.token ? token === options.token : token.startsWith('xox');
+    const valid = !revoked && (options.token ? token === options.token : token.startsWith('xox'));
     return valid ? { token } : { token, error: 'invalid_auth' };
   }
 
@@ -443,6 +451,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   }
 
   const server = createServer((req, res) => {
+    if (down) {
+      req.socket.destroy();
+      return;
+    }
     void (async () => {
       const raw = await readBody(req);
       const url = new URL(req.url ?? '/', origin);
@@ -456,6 +468,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     });
   });
   server.on('connection', (s) => {
+    if (down) {
+      s.destroy();
+      return;
+    }
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -486,6 +502,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         waiters.add(w);
       });
     },
+    setDown: (d) => {
+      down = d;
+      if (d) for (const s of sockets) s.destroy();
+    },
+    setTokenRevoked: (r) => void (revoked = r),
     reset: () => {
       calls.length = 0;
       messages.length = 0;

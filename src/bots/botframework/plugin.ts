@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type Request as BotRequest, type Response as BotResponse } from 'botbuilder';
-import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
+import type { FastifyBaseLogger, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import type { Assistant } from '../../agents/assistant/assistant.ts';
 import type { Config } from '../../config.ts';
 import { botFrameworkCaller } from '../../db/users-repo.ts';
-import type { Role } from '../../domain/access.ts';
+import type { Caller, Role } from '../../domain/access.ts';
+import { botFrameworkMode, isLoopbackHost, type BotFrameworkMode } from '../../domain/channels.ts';
+import { ErrorCodes } from '../../errors.ts';
 import { PulseBot } from './bot.ts';
 import { DurableActivities } from './recent-activities.ts';
 import { errorActivity } from './render.ts';
@@ -24,21 +27,46 @@ export interface BotFrameworkDeps {
    * for a single-tenant Azure Bot, which is what Azure creates since multi-tenant bot creation
    * was deprecated (July 2025). Unset = MultiTenant, the SDK's default.
    */
-  botFramework: Config['botFramework'] & { appType?: 'MultiTenant' | 'SingleTenant'; tenantId?: string };
+  botFramework: Omit<Config['botFramework'], 'allowAnonymous' | 'ratePerMinute'> & {
+    appType?: 'MultiTenant' | 'SingleTenant';
+    tenantId?: string;
+    /** BOTFRAMEWORK_ALLOW_ANONYMOUS; default false */
+    allowAnonymous?: boolean;
+    /** BOTFRAMEWORK_RATE_LIMIT_PER_MINUTE; default 60 */
+    ratePerMinute?: number;
+  };
   /** an answer ready within this is sent inside the turn, a slower one proactively; default 4 s */
   replyWithinMs?: number;
   /** ASSISTANT_MIN_ROLE: the lowest role that may ask; undefined = anyone */
   minRole?: Role;
+  /** HOST, the listen address: unauthenticated (local) mode only on a loopback one (src/domain/channels.ts) */
+  host: string;
 }
 
-export type BotFrameworkMode = 'authenticated' | 'local' | 'disabled';
+export { botFrameworkMode, type BotFrameworkMode };
 
-/** The same rule as the start-up status line (src/domain/channels.ts): both or neither. */
-export function botFrameworkMode(b: Config['botFramework']): BotFrameworkMode {
-  if (b.appId && b.appPassword) return 'authenticated';
-  if (!b.appId && !b.appPassword) return 'local';
-  return 'disabled';
+/** Who an unauthenticated caller is in anonymous mode: nobody in particular, the lowest role, no users row. */
+export const ANONYMOUS_CALLER: Caller = { role: 'agent', name: 'anonymous' };
+
+/** The reply address an activity names, when it is not on this machine (request forgery otherwise). */
+export function foreignServiceUrl(body: unknown): string | undefined {
+  const url = (body as { serviceUrl?: unknown } | null)?.serviceUrl;
+  if (url === undefined) return undefined;
+  if (typeof url !== 'string') return String(url);
+  try {
+    const u = new URL(url);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && isLoopbackHost(u.hostname) ? undefined : url;
+  } catch {
+    return url;
+  }
 }
+
+const conversationOf = (req: FastifyRequest): string | undefined => {
+  const id = (req.body as { conversation?: { id?: unknown } } | null)?.conversation?.id;
+  return typeof id === 'string' ? id : undefined;
+};
+
+const refusal = (req: FastifyRequest, code: keyof typeof ErrorCodes, message: string) => ({ error: code, message, requestId: req.id });
 
 /**
  * Fastify's request and reply in the shapes CloudAdapter.process expects (Express-like). The
@@ -75,20 +103,32 @@ async function recordError(pool: pg.Pool, log: FastifyBaseLogger, err: unknown, 
 export function botFrameworkRoutes(deps: BotFrameworkDeps): FastifyPluginAsync {
   return async (app) => {
     const log = app.log.child({ component: 'botframework' });
-    const mode = botFrameworkMode(deps.botFramework);
+    const mode = botFrameworkMode(deps.botFramework, deps.host);
     if (mode === 'disabled') {
       log.warn('botframework: /api/messages disabled: MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD must be set together');
       app.post('/api/messages', async (req, reply) =>
-        reply.status(503).send({ error: 'BOTFRAMEWORK_DISABLED', message: 'MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD must be set together', requestId: req.id }),
+        reply.status(ErrorCodes.BOTFRAMEWORK_DISABLED).send(refusal(req, 'BOTFRAMEWORK_DISABLED', 'MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD must be set together')),
       );
       return;
     }
+    if (mode === 'refused') {
+      const why = `Bot Framework local mode (no MICROSOFT_APP_ID) authenticates nobody, so it only runs on a loopback HOST, and HOST is ${deps.host}. ` +
+        'Set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD, or HOST=127.0.0.1 for the Emulator, or BOTFRAMEWORK_ALLOW_ANONYMOUS=true to accept anonymous callers.';
+      log.error(`botframework: /api/messages refuses every request: ${why}`);
+      app.post('/api/messages', async (req, reply) => reply.status(ErrorCodes.BOTFRAMEWORK_LOCAL_MODE_REFUSED).send(refusal(req, 'BOTFRAMEWORK_LOCAL_MODE_REFUSED', why)));
+      return;
+    }
     const { appId, appPassword, appType, tenantId } = deps.botFramework;
-    log.info(
-      mode === 'authenticated'
-        ? `botframework: /api/messages authenticates Bot Framework tokens for app ${appId}`
-        : 'botframework: /api/messages in local mode for the Bot Framework Emulator (no MICROSOFT_APP_ID: requests are not authenticated)',
-    );
+    if (mode === 'authenticated') log.info(`botframework: /api/messages authenticates Bot Framework tokens for app ${appId}`);
+    else if (mode === 'local') log.info(`botframework: /api/messages in local mode for the Bot Framework Emulator on loopback HOST ${deps.host} (no MICROSOFT_APP_ID: requests are not authenticated)`);
+    else {
+      log.warn(
+        `botframework: WARNING: /api/messages is OPEN TO ANONYMOUS CALLERS on HOST ${deps.host} (BOTFRAMEWORK_ALLOW_ANONYMOUS=true, no MICROSOFT_APP_ID). ` +
+          'Anyone who reaches it can ask the assistant aggregate questions; callers get no identity or role beyond the lowest, replies go only to loopback serviceUrls. ' +
+          'Set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD for real channels.',
+      );
+    }
+    const unauthenticated = mode !== 'authenticated';
     // Without an app id the SDK disables authentication both ways (inbound tokens, outbound credentials).
     const auth = new ConfigurationBotFrameworkAuthentication(
       mode === 'authenticated'
@@ -103,7 +143,9 @@ export function botFrameworkRoutes(deps: BotFrameworkDeps): FastifyPluginAsync {
     };
     const bot = new PulseBot({
       assistant: deps.assistant,
-      callerOf: (from) => botFrameworkCaller(deps.pool, from.aadObjectId ?? from.id, { name: from.name }),
+      // Identities (and so roles) only from an authenticated channel, or from the loopback Emulator;
+      // an anonymous caller's from.id / aadObjectId is whatever it typed.
+      callerOf: mode === 'anonymous' ? async () => ANONYMOUS_CALLER : (from) => botFrameworkCaller(deps.pool, from.aadObjectId ?? from.id, { name: from.name }),
       sendLater: (reference, activity) =>
         adapter.continueConversationAsync(appId ?? '', reference, async (context) => {
           await context.sendActivity(activity);
@@ -117,7 +159,27 @@ export function botFrameworkRoutes(deps: BotFrameworkDeps): FastifyPluginAsync {
     // Shutdown lets answers still on their way (proactive replies) go out before the pool closes.
     app.addHook('onClose', () => bot.idle());
 
+    // Per client address while nobody is authenticated; per conversation behind a channel, whose
+    // requests all come from the channel's few servers. Counted after the body is parsed.
+    await app.register(rateLimit, {
+      max: deps.botFramework.ratePerMinute ?? 60,
+      timeWindow: '1 minute',
+      hook: 'preHandler',
+      keyGenerator: (req) => (unauthenticated ? `ip:${req.ip}` : `conversation:${conversationOf(req) ?? req.ip}`),
+      errorResponseBuilder: (_req, ctx) =>
+        Object.assign(new Error(`rate limit exceeded (${ctx.max} activities a minute); retry in ${ctx.after}`), { statusCode: ctx.statusCode, code: 'RATE_LIMITED' }),
+    });
+
     app.post('/api/messages', async (req, reply) => {
+      // Without authentication the activity's serviceUrl is the caller's word: replies (server-side
+      // POSTs) go only to this machine, as the Emulator's do.
+      const foreign = unauthenticated ? foreignServiceUrl(req.body) : undefined;
+      if (foreign !== undefined) {
+        log.warn({ serviceUrl: foreign.slice(0, 200) }, 'botframework: activity refused: serviceUrl is not a loopback address (unauthenticated mode)');
+        return reply
+          .status(ErrorCodes.BOTFRAMEWORK_SERVICE_URL_REFUSED)
+          .send(refusal(req, 'BOTFRAMEWORK_SERVICE_URL_REFUSED', 'without MICROSOFT_APP_ID replies go only to a loopback serviceUrl (http://localhost:…, http://127.0.0.1:…)'));
+      }
       const { res, out } = shim(req.raw);
       const request: BotRequest = { method: req.method, headers: req.headers, body: req.body as Record<string, unknown> };
       await adapter.process(request, res, (context) => bot.run(context));

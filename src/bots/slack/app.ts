@@ -25,6 +25,7 @@ import { registerAlerts } from './alerts.ts';
 import { registerDigest } from './digest.ts';
 import { registerAppHome } from './home.ts';
 import { registerQa } from './qa.ts';
+import { connectSlack, type SlackConnection } from './connection.ts';
 import { FastifyReceiver } from './receiver.ts';
 
 /** WebClient retries: 429s wait for Retry-After (WebClient does that itself), other failures back off. */
@@ -76,7 +77,10 @@ export interface SlackAppOptions {
   qaAfter?: AfterQaChange;
 }
 
-/** The Bolt App with every listener: mentions, DMs, "Show SQL", slash commands, App Home. */
+/**
+ * The Bolt App with every listener: mentions, DMs, "Show SQL", slash commands, App Home.
+ * Deferred: it handles requests only after `app.init()` (startSlack's connection does that).
+ */
 export function createSlackApp({ config, deps, receiver, qaAfter }: SlackAppOptions): { app: App; socketMode?: SocketModeReceiver } {
   const { botToken, appToken, apiUrl } = config.slack;
   if (!botToken) throw new Error('Slack needs SLACK_BOT_TOKEN');
@@ -87,7 +91,9 @@ export function createSlackApp({ config, deps, receiver, qaAfter }: SlackAppOpti
     if (!appToken) throw new Error('Slack needs SLACK_APP_TOKEN (Socket Mode) or a signing secret (HTTP mode)');
     socketMode = new SocketModeReceiver({ appToken, logger, installerOptions: { clientOptions: { slackApiUrl: apiUrl } } });
   }
-  const app = new App({ token: botToken, receiver: receiver ?? socketMode, logger, clientOptions });
+  // deferInitialization: Bolt would otherwise run auth.test here and leave its failure unobserved
+  // (an unhandled rejection that ends the process); connection.ts calls app.init() instead.
+  const app = new App({ token: botToken, receiver: receiver ?? socketMode, logger, clientOptions, deferInitialization: true });
   const log = deps.logger.child({ component: 'slack' });
 
   const ask = async (req: AskRequest) => {
@@ -169,6 +175,8 @@ export interface SlackServiceOptions {
   qaAfter?: AfterQaChange;
   /** the Messenger Send API, for replies in HANDOFF_CHANNEL threads (handoff-listeners.ts) */
   messenger?: MessengerSender;
+  /** backoff of the start-up auth.test retries (connection.ts); default 1 s doubling to SLACK_AUTH_RETRY_MAX_SECONDS */
+  authRetry?: { minMs?: number; maxMs?: number };
 }
 
 export interface SlackService {
@@ -178,6 +186,8 @@ export interface SlackService {
   plugin?: FastifyPluginAsync;
   mode: 'http' | 'socket';
   socketMode?: SocketModeReceiver;
+  /** 'ok', or why Slack is unavailable (auth.test refused or unreachable; retried in the background) */
+  status(): string;
   stop(): Promise<void>;
 }
 
@@ -234,14 +244,32 @@ export async function startSlack(opts: SlackServiceOptions): Promise<SlackServic
         }
       },
     };
-    const receiver = socket ? undefined : new FastifyReceiver({ signingSecret: config.slack.signingSecret!, now });
+    // the receiver exists before the App and its connection; it asks through this holder
+    const link: { connection?: SlackConnection } = {};
+    const unavailable = () => (link.connection?.connected() ? undefined : `Slack is not connected yet: ${link.connection?.status() ?? 'connecting'}`);
+    const receiver = socket ? undefined : new FastifyReceiver({ signingSecret: config.slack.signingSecret!, now, unavailable });
     const { app, socketMode } = createSlackApp({ config, deps, ...(receiver ? { receiver } : {}), qaAfter: opts.qaAfter ?? qaNotificationHook({ boss }) });
     const stopWorker = await startAskWorker({
       pool, boss, client: app.client, assistant: opts.assistant, config, logger, callerOf: deps.callerOf, concurrency: opts.concurrency ?? 4,
     });
-    // A Socket Mode connection that fails (revoked token, no network) must not stop the service:
-    // the rest keeps working and the log says why Slack does not.
-    if (socket) await app.start().catch((err: unknown) => logger.error({ err, component: 'slack' }, 'slack: Socket Mode could not connect'));
+    // Slack down or the token refused must not stop the service: the rest keeps working, /readyz
+    // and the log say why Slack does not, and the check is retried in the background. The first
+    // attempt is awaited so a healthy Slack is connected before the service says it is ready.
+    let socketStarted = false;
+    const conn = connectSlack({
+      app, token: config.slack.botToken!, apiUrl: config.slack.apiUrl, logger,
+      minMs: opts.authRetry?.minMs ?? 1000, maxMs: opts.authRetry?.maxMs ?? config.slack.authRetryMaxSeconds * 1000,
+      onConnected: async () => {
+        if (!socket) return;
+        // a Socket Mode connection that fails (bad app token, no network) is logged, not fatal
+        await app.start().then(
+          () => void (socketStarted = true),
+          (err: unknown) => logger.error({ err, component: 'slack' }, 'slack: Socket Mode could not connect'),
+        );
+      },
+    });
+    link.connection = conn;
+    await conn.firstAttempt;
     let stopped = false;
     return {
       app,
@@ -249,10 +277,12 @@ export async function startSlack(opts: SlackServiceOptions): Promise<SlackServic
       mode: socket ? 'socket' : 'http',
       ...(receiver ? { plugin: receiver.plugin } : {}),
       ...(socketMode ? { socketMode } : {}),
+      status: () => conn.status(),
       stop: async () => {
         if (stopped) return;
         stopped = true;
-        if (socket) await app.stop().catch((err: unknown) => logger.warn({ err }, 'slack: closing the socket failed'));
+        await conn.stop();
+        if (socketStarted) await app.stop().catch((err: unknown) => logger.warn({ err }, 'slack: closing the socket failed'));
         await stopWorker();
         // lets a question being answered finish (up to the timeout) before the pool closes
         await boss.stop({ graceful: true, wait: true, timeout: 15_000 });

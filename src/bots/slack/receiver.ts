@@ -11,6 +11,7 @@
 import { parse as parseQuery } from 'node:querystring';
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorCodes } from '../../errors.ts';
 import { verifySlackSignature } from './signature.ts';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -25,6 +26,8 @@ export interface FastifyReceiverOptions {
   path?: string;
   /** answer 200 after this long when no listener acked */
   ackTimeoutMs?: number;
+  /** why requests cannot be handled now (Slack's auth.test has not passed yet), or undefined */
+  unavailable?: () => string | undefined;
 }
 
 type Body = Record<string, unknown>;
@@ -112,6 +115,9 @@ export class FastifyReceiver implements Receiver {
     }
     if (body.type === 'url_verification') return reply.code(200).send({ challenge: body.challenge });
     if (!this.app) throw new Error('slack receiver: init(app) was not called');
+    // Before the bot token is verified Bolt cannot authorize a request: 503, and Slack retries it.
+    const down = this.opts.unavailable?.();
+    if (down) return reply.code(ErrorCodes.SLACK_UNAVAILABLE).send({ error: 'SLACK_UNAVAILABLE', message: down, requestId: req.id });
 
     const retryNum = Number(header(req, 'x-slack-retry-num'));
     const retryReason = header(req, 'x-slack-retry-reason');
