@@ -106,7 +106,7 @@ async function csiOf(d: { from: string; to: string }): Promise<{ csi: number; n:
 
 /** "CSI last week (…): 72.4 over 123 scored conversation-days" → 72.4 and 123. */
 function headline(text: string): { label: string; csi: string; days: number } {
-  const m = /^CSI (.+?): (\S+) over ([\d,]+) scored conversation-days?/.exec(text);
+  const m = /^Average CSI, (.+?): (\S+)\n[^]*?Based on ([\d,]+) conversation-days/.exec(text);
   expect(m, text).not.toBeNull();
   return { label: m![1]!, csi: m![2]!, days: Number(m![3]!.replace(/,/g, '')) };
 }
