@@ -20,6 +20,7 @@ import { createScorer } from './jobs/analysis/scorer.js';
 import { createLogger, type Logger } from './logger.js';
 import { apiRoutes } from './routes/api.js';
 import { uploadsRoutes } from './routes/uploads.js';
+import { describeRecovery, recoverImports } from './import/recover.js';
 import { createCustomerAgent } from './agents/customer/agent.js';
 import { startMessenger, type MessengerService } from './bots/messenger/index.js';
 import { createMessengerSender } from './bots/messenger/send-api.js';
@@ -80,6 +81,11 @@ export async function main(config: Config): Promise<void> {
 
   try {
     await migrate(db.url, { log: (m) => logger.info(m) });
+    // Imports a dead process left `processing` (kill -9, OOM): finished as failed, sessions rebuilt.
+    await recoverImports(db.url, new Date()).then(
+      (r) => describeRecovery(r).forEach((line) => logger.warn({ component: 'import' }, line)),
+      (err: unknown) => logger.error({ err }, 'recovering interrupted imports failed'),
+    );
     for (const s of channelStatuses(config)) {
       logger.info({ channel: s.channel, enabled: s.enabled }, `${s.channel}: ${s.enabled ? 'enabled' : 'disabled'} (${s.reason})`);
     }

@@ -15,6 +15,7 @@ import {
   type StoredRun,
 } from '../../db/validation-repo.ts';
 import { periodBetween } from '../../domain/periods.ts';
+import { recoverImports } from '../../import/recover.ts';
 import { fixesFor, scoreHealth, type FixKind, type FixOutcome, type HealthReport, type Timing } from '../../domain/validation.ts';
 import { ANALYSIS_QUEUE, inTransaction } from '../queue.ts';
 
@@ -29,7 +30,7 @@ export interface ValidationDeps {
   now?: () => Date;
   log?: (event: { msg: string; [k: string]: unknown }) => void;
   /** override the check windows (tests, operators with unusual loads) */
-  windows?: Partial<{ lookbackDays: number; businessHours: number; stuckAfterSeconds: number; unscoredAfterHours: number }>;
+  windows?: Partial<{ lookbackDays: number; businessHours: number; stuckAfterSeconds: number; unscoredAfterHours: number; missingSessionsAfterMinutes: number }>;
 }
 
 export type ValidationTrigger = 'cli' | 'api' | 'schedule' | 'manual';
@@ -87,6 +88,10 @@ async function requeueStuckJobs(deps: ValidationDeps, stuckBefore: Date): Promis
 async function applyFix(deps: ValidationDeps, fix: FixKind, now: Date): Promise<FixOutcome> {
   try {
     if (fix === 'requeue_stuck_jobs') return await requeueStuckJobs(deps, new Date(now.getTime() - windowsOf(deps).stuckAfterSeconds * 1000));
+    if (fix === 'recover_imports') {
+      const r = await recoverImports(deps.databaseUrl, now);
+      return { fix, ok: true, affected: [...r.failed.map((u) => `upload:${u.id}`), `conversations:${r.sessionsRepaired}`] };
+    }
     await withAdvisoryLock(deps.databaseUrl, LockKeys.metricsRefresh, () => withClient(deps.databaseUrl, refreshMetrics));
     return { fix, ok: true, affected: ['metrics'] };
   } catch (err) {
@@ -100,6 +105,7 @@ function windowsOf(deps: ValidationDeps) {
     businessHours: 24,
     stuckAfterSeconds: stuckAfterSeconds(deps.config),
     unscoredAfterHours: 6,
+    missingSessionsAfterMinutes: 5,
     timezone: deps.config.businessTimezone,
     ...deps.windows,
   };
