@@ -1,3 +1,4 @@
+import path from 'node:path';
 import exitHook from 'async-exit-hook';
 import { webApi, type webApi as WebApi } from '@slack/bolt';
 import type pg from 'pg';
@@ -82,7 +83,7 @@ export async function main(config: Config): Promise<void> {
   try {
     await migrate(db.url, { log: (m) => logger.info(m) });
     // Imports a dead process left `processing` (kill -9, OOM): finished as failed, sessions rebuilt.
-    await recoverImports(db.url, new Date()).then(
+    await recoverImports(db.url, new Date(), { uploadDir: path.join(config.dataDir, 'uploads') }).then(
       (r) => describeRecovery(r).forEach((line) => logger.warn({ component: 'import' }, line)),
       (err: unknown) => logger.error({ err }, 'recovering interrupted imports failed'),
     );

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -34,6 +34,7 @@ const config = { analysis: { batchSize: 100, concurrency: 1, maxAttempts: 2, job
 let db: TestDatabase;
 let scratch: string;
 const big = () => path.join(scratch, 'chats.csv');
+const uploadDir = () => path.join(scratch, 'data', 'uploads');
 const HEADER = 'fb_chat_id,message_id,direction,message_content,social_create_time,agent_info,page_id,page_name\n';
 const line = (chat: number, mid: string, k: number, at: number) =>
   `t_kill_${chat},${mid},${k % 2 === 0 ? 'to_company' : 'to_client'},${k % 2 === 0 ? 'where is my order?' : 'on its way'},${new Date(at).toISOString()},${k % 2 === 0 ? '' : '"{""id"":""U01"",""name"":""Ann""}"'},104882371956210,Sunny Shop\n`;
@@ -130,7 +131,7 @@ describe('an import killed mid-way (SIGKILL)', () => {
     expect(before.report.componentScores.database_integrity).toBeLessThan(100);
 
     // Start-up recovery: the lease is free (its connection died with the process).
-    const recovered = await recoverImports(db.url, new Date('2026-12-01T00:00:00Z'));
+    const recovered = await recoverImports(db.url, new Date('2026-12-01T00:00:00Z'), { uploadDir: uploadDir() });
     expect(recovered.running).toEqual([]);
     expect(recovered.failed).toEqual([
       expect.objectContaining({ id: uploadId, accepted: stored.n, inserted: stored.n, rejected: 0, journaled: true }),
@@ -151,7 +152,8 @@ describe('an import killed mid-way (SIGKILL)', () => {
     expect(after.report.issues.map((i) => i.check)).not.toContain('conversations_without_sessions');
     expect(after.report.issues.map((i) => i.check)).not.toContain('abandoned_uploads');
 
-    // Importing the same file again finishes it: the stored rows are skipped by mid.
+    // Importing the same file again finishes it (the user's own file, outside DATA_DIR/uploads,
+    // is still there): the stored rows are skipped by mid.
     const again = pulseImport(db.url, big());
     const done = await again.done;
     expect(done.code, done.output).toBe(0);
@@ -162,23 +164,30 @@ describe('an import killed mid-way (SIGKILL)', () => {
   });
 
   it('leaves an upload alone while its importer holds the lease, and recovers it once the importer is gone', async () => {
-    const uploadId = await createUpload(db.url, 'live.csv', 10);
+    // An API upload: the service's copy of the file lives in DATA_DIR/uploads.
+    await mkdir(uploadDir(), { recursive: true });
+    const copy = path.join(uploadDir(), '1764590400000-ab12cd34-live.csv');
+    await writeFile(copy, HEADER);
+    const uploadId = await createUpload(db.url, 'live.csv', HEADER.length);
     // A stand-in importer: its own connection takes the lease and starts the upload.
     const importer = new pg.Client({ connectionString: db.url });
     await importer.connect();
     await takeImportLease(importer, uploadId);
-    await startUpload(importer, uploadId);
+    await startUpload(importer, uploadId, copy);
 
-    const live = await recoverImports(db.url, new Date('2026-12-01T00:00:00Z'));
+    const live = await recoverImports(db.url, new Date('2026-12-01T00:00:00Z'), { uploadDir: uploadDir() });
     expect(live.running).toEqual([uploadId]);
     expect(live.failed).toEqual([]);
     expect((await readUpload(db.pool, uploadId))!.status).toBe('processing');
     expect((await validate()).report.issues.map((i) => i.check)).not.toContain('abandoned_uploads');
 
+    expect(existsSync(copy)).toBe(true);
+
     await importer.end(); // the importer's process is gone: PostgreSQL frees its lease
-    const dead = await recoverImports(db.url, new Date('2026-12-01T00:00:00Z'));
+    const dead = await recoverImports(db.url, new Date('2026-12-01T00:00:00Z'), { uploadDir: uploadDir() });
     expect(dead.failed).toEqual([expect.objectContaining({ id: uploadId, accepted: 0, journaled: true })]);
     expect((await readUpload(db.pool, uploadId))!.status).toBe('failed');
+    expect(existsSync(copy)).toBe(false); // its copy does not outlive it
   });
 
   it('a re-import of the same file rebuilds sessions missing from conversations it names, though every message is a duplicate', async () => {

@@ -48,7 +48,7 @@ export function registerImportCommand(
       await withDatabase(config(), async (url) => {
         await migrate(url, { log: out });
         // An import a dead process left behind is finished first (and reported), whatever this one imports.
-        for (const line of describeRecovery(await recoverImports(url, new Date()))) out(line);
+        for (const line of describeRecovery(await recoverImports(url, new Date(), { uploadDir: path.join(config().dataDir, 'uploads') }))) out(line);
         const progress = createProgress('importing', { unit: 'rows' });
         let result: ImportResult;
         try {

@@ -68,7 +68,7 @@ export async function importPath(databaseUrl: string, filePath: string, opts: Im
     return await withClient(databaseUrl, async (client) => {
       // The lease first: recovery treats a `processing` upload without one as abandoned.
       await takeImportLease(client, uploadId);
-      const name = await startUpload(client, uploadId);
+      const name = await startUpload(client, uploadId, path.resolve(filePath));
       if (name === null) throw new AppError('NOT_FOUND', `upload ${uploadId} does not exist`);
       fileName = name;
       const ctx = { timezone: opts.timezone, owner: opts.owner?.trim() || undefined, map: opts.map ?? {}, displayName: fileName };

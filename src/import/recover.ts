@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import type pg from 'pg';
 import { LockKeys, releaseImportLease, tryImportLease } from '../db/locks.js';
 import { withClient } from '../db/pool.js';
@@ -44,7 +46,15 @@ export interface RecoveryReport {
 
 const n = (x: number) => x.toLocaleString('en-US');
 
-export async function recoverImports(databaseUrl: string, now: Date): Promise<RecoveryReport> {
+export interface RecoveryOptions {
+  /**
+   * DATA_DIR/uploads: a recovered upload whose file lies in it (an API upload's copy) has the
+   * file deleted, as a finished upload's is; a file anywhere else is the user's and stays
+   */
+  uploadDir?: string;
+}
+
+export async function recoverImports(databaseUrl: string, now: Date, opts: RecoveryOptions = {}): Promise<RecoveryReport> {
   return withClient(databaseUrl, async (client) => {
     const report: RecoveryReport = { failed: [], running: [], sessionsRepaired: 0 };
     const { rows } = await client.query<{ id: number }>(`SELECT id FROM uploads WHERE status = 'processing' ORDER BY id`);
@@ -56,7 +66,7 @@ export async function recoverImports(databaseUrl: string, now: Date): Promise<Re
       try {
         // Read under the lease: the importer may have finished between the list and the lock.
         const upload = await readUpload(client, id);
-        if (upload?.status === 'processing') report.failed.push(await failAbandoned(client, upload, now));
+        if (upload?.status === 'processing') report.failed.push(await failAbandoned(client, upload, now, opts));
       } finally {
         await releaseImportLease(client, id);
       }
@@ -66,7 +76,7 @@ export async function recoverImports(databaseUrl: string, now: Date): Promise<Re
   });
 }
 
-async function failAbandoned(client: pg.ClientBase, upload: UploadView, now: Date): Promise<RecoveredUpload> {
+async function failAbandoned(client: pg.ClientBase, upload: UploadView, now: Date, opts: RecoveryOptions): Promise<RecoveredUpload> {
   const journal = await readJournal(client, upload.id);
   await rebuildConversations([client], journal.conversationIds, now);
   // Journaled batches are the truth. None: either the importer died before its first commit
@@ -82,7 +92,19 @@ async function failAbandoned(client: pg.ClientBase, upload: UploadView, now: Dat
     `import interrupted: the process importing it stopped before it finished (killed, crashed or shut down hard); ${stored}. ` +
     'Rows after the last committed batch were not read. Import the same file again to finish: messages already stored are skipped.';
   await finishUpload(client, upload.id, { status: 'failed', accepted, rejected, errors: [...journal.errors, { line: upload.fileName, reason }] });
+  await removeUploadedCopy(client, upload.id, opts.uploadDir);
   return { id: upload.id, fileName: upload.fileName, accepted, rejected, inserted: journal.inserted, conversations: journal.conversationIds.length, journaled };
+}
+
+/** Deletes the upload's file if it is the service's own copy (inside uploadDir). */
+async function removeUploadedCopy(client: pg.ClientBase, uploadId: number, uploadDir: string | undefined): Promise<void> {
+  if (!uploadDir) return;
+  const res = await client.query<{ source_path: string | null }>('SELECT source_path FROM uploads WHERE id = $1', [uploadId]);
+  const file = res.rows[0]?.source_path;
+  if (!file) return;
+  const inside = path.relative(path.resolve(uploadDir), path.resolve(file));
+  if (inside === '' || inside.startsWith('..') || path.isAbsolute(inside)) return;
+  await rm(file, { force: true });
 }
 
 /** The sweep for conversations without sessions, by one process at a time (the others skip it). */

@@ -25,11 +25,14 @@ export async function insertUpload(db: pg.ClientBase | pg.Pool, fileName: string
   return res.rows[0]!.id;
 }
 
-/** Moves a pending upload to processing; returns its file name, or null when there is no such upload. */
-export async function startUpload(db: pg.ClientBase, id: number): Promise<string | null> {
+/**
+ * Moves a pending upload to processing, recording the absolute path it reads; returns its file
+ * name, or null when there is no such upload.
+ */
+export async function startUpload(db: pg.ClientBase, id: number, sourcePath: string): Promise<string | null> {
   const res = await db.query<{ file_name: string }>(
-    `UPDATE uploads SET status = 'processing', started_at = now(), finished_at = NULL WHERE id = $1 RETURNING file_name`,
-    [id],
+    `UPDATE uploads SET status = 'processing', started_at = now(), finished_at = NULL, source_path = $2 WHERE id = $1 RETURNING file_name`,
+    [id, sourcePath],
   );
   return res.rows[0]?.file_name ?? null;
 }

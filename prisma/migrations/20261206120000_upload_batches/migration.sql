@@ -3,6 +3,13 @@
 -- start-up recovery can give the upload true counts and rebuild the sessions of every
 -- conversation those batches wrote to (docs/IMPORT.md, "A killed import"). The rows of an
 -- upload are deleted when it finishes.
+--
+-- uploads.source_path: the file an import reads, so that recovery can delete a killed API
+-- upload's copy in DATA_DIR/uploads (a file elsewhere, a CLI import's, is the user's and stays).
+-- Not in analytics.uploads (its columns are listed).
+
+-- AlterTable
+ALTER TABLE "uploads" ADD COLUMN "source_path" TEXT;
 
 -- CreateTable
 CREATE TABLE "upload_batches" (

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import PgBoss from 'pg-boss';
 import type pg from 'pg';
 import { csiLookup } from '../../agents/tools/csi-lookup.ts';
@@ -26,7 +27,8 @@ export interface ValidationDeps {
   pool: pg.Pool;
   /** for the fixes: re-queueing jobs and the metric refresh use their own connections */
   databaseUrl: string;
-  config: Pick<Config, 'analysis' | 'businessTimezone'>;
+  /** dataDir, when given: recover_imports deletes a killed API upload's copy in DATA_DIR/uploads */
+  config: Pick<Config, 'analysis' | 'businessTimezone'> & Partial<Pick<Config, 'dataDir'>>;
   now?: () => Date;
   log?: (event: { msg: string; [k: string]: unknown }) => void;
   /** override the check windows (tests, operators with unusual loads) */
@@ -89,7 +91,7 @@ async function applyFix(deps: ValidationDeps, fix: FixKind, now: Date): Promise<
   try {
     if (fix === 'requeue_stuck_jobs') return await requeueStuckJobs(deps, new Date(now.getTime() - windowsOf(deps).stuckAfterSeconds * 1000));
     if (fix === 'recover_imports') {
-      const r = await recoverImports(deps.databaseUrl, now);
+      const r = await recoverImports(deps.databaseUrl, now, deps.config.dataDir ? { uploadDir: path.join(deps.config.dataDir, 'uploads') } : {});
       return { fix, ok: true, affected: [...r.failed.map((u) => `upload:${u.id}`), `conversations:${r.sessionsRepaired}`] };
     }
     await withAdvisoryLock(deps.databaseUrl, LockKeys.metricsRefresh, () => withClient(deps.databaseUrl, refreshMetrics));
