@@ -184,9 +184,16 @@ describe('an import killed mid-way (SIGKILL)', () => {
     expect(existsSync(copy)).toBe(true);
 
     await importer.end(); // the importer's process is gone: PostgreSQL frees its lease
-    const dead = await recoverImports(db.url, new Date('2026-12-01T00:00:00Z'), { uploadDir: uploadDir() });
-    expect(dead.failed).toEqual([expect.objectContaining({ id: uploadId, accepted: 0, journaled: true })]);
-    expect((await readUpload(db.pool, uploadId))!.status).toBe('failed');
+    // This time through `pulse validate --fix` (also the hourly run's): the same recovery.
+    const fixed = await runValidation(
+      { pool: db.pool, databaseUrl: db.url, config: { ...config, dataDir: path.join(scratch, 'data') } },
+      { fix: true, trigger: 'manual' },
+    );
+    expect(fixed.report.issues.find((i) => i.check === 'abandoned_uploads')).toMatchObject({ count: 1, samples: [uploadId] });
+    expect(fixed.fixes).toEqual([{ fix: 'recover_imports', ok: true, affected: [`upload:${uploadId}`, 'conversations:0'] }]);
+    const upload = (await readUpload(db.pool, uploadId))!;
+    expect(upload).toMatchObject({ status: 'failed', rowsAccepted: 0 });
+    expect(upload.errors.at(-1)!.reason).toMatch(/^import interrupted: .* 0 row\(s\) of its 0 committed batch\(es\) are stored/);
     expect(existsSync(copy)).toBe(false); // its copy does not outlive it
   });
 

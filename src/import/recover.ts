@@ -90,7 +90,7 @@ async function failAbandoned(client: pg.ClientBase, upload: UploadView, now: Dat
     : `at least ${n(accepted)} row(s) were stored (the last progress it recorded; the exact count is unknown)`;
   const reason =
     `import interrupted: the process importing it stopped before it finished (killed, crashed or shut down hard); ${stored}. ` +
-    'Rows after the last committed batch were not read. Import the same file again to finish: messages already stored are skipped.';
+    'Rows after those batches were not stored. Import the same file again to finish: messages already stored are skipped.';
   await finishUpload(client, upload.id, { status: 'failed', accepted, rejected, errors: [...journal.errors, { line: upload.fileName, reason }] });
   await removeUploadedCopy(client, upload.id, opts.uploadDir);
   return { id: upload.id, fileName: upload.fileName, accepted, rejected, inserted: journal.inserted, conversations: journal.conversationIds.length, journaled };
