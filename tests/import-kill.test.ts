@@ -15,6 +15,8 @@ import { recoverImports } from '../src/import/recover.ts';
 import { startUpload } from '../src/import/uploads.ts';
 import { runValidation } from '../src/jobs/validation/run.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
+import { freePort } from './helpers/net.ts';
+import { killAllServices, startService } from './helpers/service.ts';
 
 // Issue 17, finding 6: an import killed with SIGKILL mid-way left its upload `processing`
 // forever, wrong counts, and conversations with messages but no sessions (invisible to
@@ -63,6 +65,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  killAllServices();
   await db?.drop();
   await rm(scratch, { recursive: true, force: true });
 });
@@ -206,5 +209,38 @@ describe('an import killed mid-way (SIGKILL)', () => {
     expect(r).toMatchObject({ inserted: 0, duplicates: 2 * EARLIER });
     expect(await conversationsWithoutSessions(db.pool)).toEqual([]);
     expect(await staleConversations()).toBe(0);
+  });
+});
+
+describe('the service at start', () => {
+  it('finishes an upload a dead importer left processing, deletes its copy, and builds missing sessions', { timeout: 180_000 }, async () => {
+    const own = await createTestDatabase('import_kill_service');
+    try {
+      await importPath(own.url, path.join(scratch, 'earlier.csv'), { timezone: 'UTC' });
+      // What a killed run leaves: conversations without sessions, and an upload whose importer is gone.
+      await own.pool.query(`DELETE FROM sessions WHERE conversation_id IN (SELECT id FROM conversations WHERE fb_chat_id IN ('t_kill_3', 't_kill_4'))`);
+      const dataDir = path.join(scratch, 'service-data');
+      await mkdir(path.join(dataDir, 'uploads'), { recursive: true });
+      const copy = path.join(dataDir, 'uploads', '1764590400000-0badc0de-chats.csv');
+      await writeFile(copy, HEADER);
+      const uploadId = await createUpload(own.url, 'chats.csv', HEADER.length);
+      const importer = new pg.Client({ connectionString: own.url });
+      await importer.connect();
+      await takeImportLease(importer, uploadId);
+      await startUpload(importer, uploadId, copy);
+      await importer.end();
+
+      const svc = startService({ DATABASE_URL: own.url, DATA_DIR: dataDir, DEMO_DATA: 'false', SCHEDULER_ENABLED: 'false' }, await freePort());
+      await svc.waitReady();
+      expect(svc.output()).toContain(`upload #${uploadId} (chats.csv) was left processing by a process that died: marked failed`);
+      expect(svc.output()).toContain('built the missing sessions of 2 conversation(s)');
+      expect((await readUpload(own.pool, uploadId))!.status).toBe('failed');
+      expect(existsSync(copy)).toBe(false);
+      expect(await conversationsWithoutSessions(own.pool)).toEqual([]);
+      svc.proc.kill('SIGTERM');
+      await svc.waitExit();
+    } finally {
+      await own.drop();
+    }
   });
 });
