@@ -1,3 +1,4 @@
+import path from 'node:path';
 import exitHook from 'async-exit-hook';
 import { webApi, type webApi as WebApi } from '@slack/bolt';
 import type pg from 'pg';
@@ -20,6 +21,7 @@ import { createScorer } from './jobs/analysis/scorer.js';
 import { createLogger, type Logger } from './logger.js';
 import { apiRoutes } from './routes/api.js';
 import { uploadsRoutes } from './routes/uploads.js';
+import { describeRecovery, recoverImports } from './import/recover.js';
 import { createCustomerAgent } from './agents/customer/agent.js';
 import { startMessenger, type MessengerService } from './bots/messenger/index.js';
 import { createMessengerSender } from './bots/messenger/send-api.js';
@@ -80,6 +82,11 @@ export async function main(config: Config): Promise<void> {
 
   try {
     await migrate(db.url, { log: (m) => logger.info(m) });
+    // Imports a dead process left `processing` (kill -9, OOM): finished as failed, sessions rebuilt.
+    await recoverImports(db.url, new Date(), { uploadDir: path.join(config.dataDir, 'uploads') }).then(
+      (r) => describeRecovery(r).forEach((line) => logger.warn({ component: 'import' }, line)),
+      (err: unknown) => logger.error({ err }, 'recovering interrupted imports failed'),
+    );
     for (const s of channelStatuses(config)) {
       logger.info({ channel: s.channel, enabled: s.enabled }, `${s.channel}: ${s.enabled ? 'enabled' : 'disabled'} (${s.reason})`);
     }

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { Config } from '../config.js';
 import { migrate } from '../db/migrator.js';
 import { FIELDS, importPath, parseMapOptions, type ImportResult } from '../import/index.js';
+import { describeRecovery, recoverImports } from '../import/recover.js';
 import { withDatabase } from './db-commands.js';
 import { createProgress } from './progress.js';
 
@@ -46,6 +47,8 @@ export function registerImportCommand(
       });
       await withDatabase(config(), async (url) => {
         await migrate(url, { log: out });
+        // An import a dead process left behind is finished first (and reported), whatever this one imports.
+        for (const line of describeRecovery(await recoverImports(url, new Date(), { uploadDir: path.join(config().dataDir, 'uploads') }))) out(line);
         const progress = createProgress('importing', { unit: 'rows' });
         let result: ImportResult;
         try {

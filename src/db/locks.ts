@@ -4,7 +4,39 @@ import pg from 'pg';
 export const LockKeys = {
   demoSeed: 72707370,
   metricsRefresh: 72707371,
+  /** the class of the per-upload import leases (two-key locks: this, upload id) */
+  importLease: 72707372,
+  /** one start-up sweep for sessions missing after a crash at a time */
+  sessionsRepair: 72707373,
 } as const;
+
+/**
+ * The lease of an import: held on the importing process's own connection from before the
+ * upload turns `processing` until it is finished. PostgreSQL releases it when that connection
+ * ends, however the process ended (kill -9 closes its sockets), so a `processing` upload whose
+ * lease is free has no live importer, whichever process or machine ran it.
+ */
+export async function takeImportLease(client: pg.ClientBase, uploadId: number): Promise<void> {
+  await client.query('SELECT pg_advisory_lock($1, $2)', [LockKeys.importLease, uploadId]);
+}
+
+/** The lease if nobody holds it (then the caller owns the upload until it unlocks or disconnects). */
+export async function tryImportLease(client: pg.ClientBase, uploadId: number): Promise<boolean> {
+  const res = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [LockKeys.importLease, uploadId]);
+  return res.rows[0]?.ok === true;
+}
+
+export async function releaseImportLease(client: pg.ClientBase, uploadId: number): Promise<void> {
+  await client.query('SELECT pg_advisory_unlock($1, $2)', [LockKeys.importLease, uploadId]);
+}
+
+/**
+ * SQL true when upload `idExpr` has a live importer: a granted two-key advisory lock of the
+ * lease class in this database (pg_locks is readable by every role; reading it takes nothing).
+ */
+export const importLeaseHeld = (idExpr: string) => `EXISTS (SELECT 1 FROM pg_locks l
+   WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND l.classid = ${LockKeys.importLease}::oid
+     AND l.objid = (${idExpr})::oid AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))`;
 
 /** Runs fn while holding a Postgres advisory lock, so concurrent starters take turns. */
 export async function withAdvisoryLock<T>(databaseUrl: string, key: number, fn: () => Promise<T>): Promise<T> {

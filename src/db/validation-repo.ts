@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Finding, FixOutcome, HealthReport } from '../domain/validation.ts';
 import { MESSAGE_KINDS } from '../domain/messenger/events.ts';
+import { importLeaseHeld } from './locks.ts';
 import { METRIC_RANGES } from '../domain/validation.ts';
 
 // The validation checks' SQL. Each one counts and samples (up to 10 ids) in one statement,
@@ -22,6 +23,12 @@ export interface CheckWindow {
   unscoredAfterHours: number;
   /** business timezone: a conversation-day is closed when its day has ended there */
   timezone: string;
+  /**
+   * a conversation without sessions counts once a message of it is older than this (the
+   * Messenger worker builds sessions within a second; a running import builds them at its end
+   * and is excluded anyway); default 5
+   */
+  missingSessionsAfterMinutes?: number;
 }
 
 const HOUR = 3_600_000;
@@ -86,6 +93,16 @@ export async function runChecks(db: pg.Pool | pg.ClientBase, w: CheckWindow): Pr
     countAndSample(db, 'orphan_messages', `SELECT ${AGG('m.id')} FROM messages m WHERE NOT EXISTS (SELECT 1 FROM conversations c WHERE c.id = m.conversation_id)`),
     countAndSample(db, 'orphan_sessions', `SELECT ${AGG('s.id')} FROM sessions s WHERE NOT EXISTS (SELECT 1 FROM conversations c WHERE c.id = s.conversation_id)`),
     countAndSample(db, 'orphan_daily_analyses', `SELECT ${AGG('d.id')} FROM daily_analyses d WHERE NOT EXISTS (SELECT 1 FROM conversations c WHERE c.id = d.conversation_id)`),
+    // A running import's conversations get their sessions when it finishes: not counted while
+    // its lease is held. A dead import's are, and so is its upload.
+    countAndSample(db, 'conversations_without_sessions', `WITH live AS MATERIALIZED (
+         SELECT DISTINCT unnest(b.conversation_ids) AS id FROM upload_batches b JOIN uploads u ON u.id = b.upload_id
+          WHERE u.status = 'processing' AND ${importLeaseHeld('u.id')})
+       SELECT ${AGG('c.id')} FROM conversations c
+        WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s.conversation_id = c.id)
+          AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.created_at <= $1)
+          AND NOT EXISTS (SELECT 1 FROM live WHERE live.id = c.id)`, [ago(w.now, (w.missingSessionsAfterMinutes ?? 5) * 60_000)]),
+    countAndSample(db, 'abandoned_uploads', `SELECT ${AGG('u.id')} FROM uploads u WHERE u.status = 'processing' AND NOT ${importLeaseHeld('u.id')}`),
     countAndSample(db, 'orphan_job_links', `SELECT ${AGG('x.job_id')} FROM job_daily_analyses x
        WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = x.job_id) OR NOT EXISTS (SELECT 1 FROM daily_analyses d WHERE d.id = x.daily_analysis_id)`),
     countAndSample(db, 'fk_constraints', `WITH expected(child, parent) AS (SELECT * FROM unnest($1::text[], $2::text[])),

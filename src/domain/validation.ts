@@ -19,8 +19,11 @@ export const COMPONENT_WEIGHTS: Record<Component, number> = {
   freshness: 0.15,
 };
 
-/** Safe automatic fixes `--fix` may apply (the seed's restart stuck tasks / refresh stale data). */
-export type FixKind = 'requeue_stuck_jobs' | 'refresh_metrics';
+/**
+ * Safe automatic fixes `--fix` may apply (the seed's restart stuck tasks / refresh stale data;
+ * recover_imports is what the service does at start after a killed import).
+ */
+export type FixKind = 'requeue_stuck_jobs' | 'refresh_metrics' | 'recover_imports';
 
 export type Severity = 'critical' | 'warning' | 'info';
 
@@ -40,6 +43,8 @@ export const CHECKS = {
   orphan_messages: { component: 'database_integrity', severity: 'critical', perItem: 20, cap: 60, title: '{n} message(s) point to no conversation', recommendation: 'Foreign keys were bypassed (restore, replica mode or disabled triggers): inspect the sample ids and delete or re-attach them; check fk_constraints.' },
   orphan_sessions: { component: 'database_integrity', severity: 'critical', perItem: 20, cap: 60, title: '{n} session(s) point to no conversation', recommendation: 'Rebuild the sessions of the affected conversations (POST /api/sessions/rebuild) or delete the orphans.' },
   orphan_daily_analyses: { component: 'database_integrity', severity: 'critical', perItem: 20, cap: 60, title: '{n} daily analysis row(s) belong to a deleted conversation', recommendation: 'Delete the orphaned daily_analyses rows; their conversation is gone, so nobody can read them.' },
+  conversations_without_sessions: { component: 'database_integrity', severity: 'critical', perItem: 5, cap: 60, title: '{n} conversation(s) have messages but no session (invisible to /api/sessions and QA)', recommendation: 'Their writer died before rebuilding sessions (a killed import): `pulse validate --fix` or a service restart builds them, and so does importing the same file again.', fix: 'recover_imports' },
+  abandoned_uploads: { component: 'database_integrity', severity: 'warning', perItem: 10, cap: 30, title: '{n} upload(s) left processing by an import whose process died', recommendation: '`pulse validate --fix` (or a service restart) marks them failed with the counts of what was stored and rebuilds their conversations; then import the file again.', fix: 'recover_imports' },
   orphan_job_links: { component: 'database_integrity', severity: 'warning', perItem: 10, cap: 40, title: '{n} job link(s) point to a missing job or conversation-day', recommendation: 'Delete the dangling job_daily_analyses rows; re-plan the analysis (pulse analyze) if days are missing.' },
   fk_constraints: { component: 'database_integrity', severity: 'critical', perItem: 25, cap: 75, title: '{n} foreign key(s) missing, not validated or with disabled triggers', recommendation: 'Re-apply migrations (pulse db migrate) and re-enable triggers (ALTER TABLE ... ENABLE TRIGGER ALL); orphans may have crept in meanwhile.' },
   empty_texts: { component: 'data_quality', severity: 'warning', perItem: 2, cap: 30, title: '{n} recent message(s) have neither text nor attachments', recommendation: 'Look at the importer or webhook that stored them (sample ids); empty messages skew counts and scoring.' },

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { AppError } from '../errors.js';
 import { detectSource, sizeOf } from './detect.js';
 import { emptyStats, loadRows, refreshAfterLoad, type LoadStats } from './loader.js';
+import { takeImportLease } from '../db/locks.js';
 import { withClient } from '../db/pool.js';
 import { finishUpload, insertUpload, setUploadFormat, setUploadProgress, startUpload } from './uploads.js';
 
@@ -65,7 +66,9 @@ export async function importPath(databaseUrl: string, filePath: string, opts: Im
   let fileName = path.basename(filePath);
   try {
     return await withClient(databaseUrl, async (client) => {
-      const name = await startUpload(client, uploadId);
+      // The lease first: recovery treats a `processing` upload without one as abandoned.
+      await takeImportLease(client, uploadId);
+      const name = await startUpload(client, uploadId, path.resolve(filePath));
       if (name === null) throw new AppError('NOT_FOUND', `upload ${uploadId} does not exist`);
       fileName = name;
       const ctx = { timezone: opts.timezone, owner: opts.owner?.trim() || undefined, map: opts.map ?? {}, displayName: fileName };
@@ -84,22 +87,29 @@ export async function importPath(databaseUrl: string, filePath: string, opts: Im
       };
       // The writers have connections of their own: `client` records progress between their batches.
       const conversationIds = await withClients(databaseUrl, WRITERS, async (writers) => {
-        await loadRows(writers, source.rows(), stats, {
-          onBatch: async (s) => {
-            opts.onProgress?.(s.accepted + s.rejected);
-            // Inside the loop so that GET /api/uploads/:id shows a long import moving.
-            if (performance.now() - lastProgress >= PROGRESS_EVERY_MS) {
-              lastProgress = performance.now();
-              await setUploadProgress(client, uploadId, s.accepted, s.rejected);
-            }
+        await loadRows(
+          writers,
+          source.rows(),
+          stats,
+          {
+            onBatch: async (s) => {
+              opts.onProgress?.(s.accepted + s.rejected);
+              // Inside the loop so that GET /api/uploads/:id shows a long import moving.
+              if (performance.now() - lastProgress >= PROGRESS_EVERY_MS) {
+                lastProgress = performance.now();
+                await setUploadProgress(client, uploadId, s.accepted, s.rejected);
+              }
+            },
           },
-        });
+          uploadId,
+        );
         phase('load');
-        const ids = [...stats.conversationIds].sort((a, b) => a - b);
         // New messages move counters, session boundaries, AI flags and completion (issue 6, part 6).
-        await refreshAfterLoad(writers, ids, new Date());
+        // Every conversation the file names, not only those with new messages: importing a file
+        // again then repairs what a killed run of it left (issue 17, finding 6).
+        await refreshAfterLoad(writers, ascending(stats.touched), new Date());
         phase('sessions');
-        return ids;
+        return ascending(stats.conversationIds);
       });
       await finishUpload(client, uploadId, { status: 'completed', accepted: stats.accepted, rejected: stats.rejected, errors: stats.errors });
       return {
@@ -119,15 +129,23 @@ export async function importPath(databaseUrl: string, filePath: string, opts: Im
   }
 }
 
-/** On a fresh connection: the import's own may be what broke. Batches committed before stay. */
+const ascending = (ids: Set<number>) => [...ids].sort((a, b) => a - b);
+
+/**
+ * On a fresh connection: the import's own may be what broke. Batches committed before stay,
+ * so their conversations get their sessions and counters first. If even this fails (the
+ * database is gone), the upload stays `processing` with its lease free and its batch journal
+ * kept, and start-up recovery (recover.ts) finishes the job.
+ */
 async function markFailed(databaseUrl: string, uploadId: number, fileName: string, stats: LoadStats, err: unknown): Promise<void> {
   const reason = `import failed: ${err instanceof Error ? err.message : String(err)}`;
-  await withClient(databaseUrl, (c) =>
-    finishUpload(c, uploadId, {
+  await withClient(databaseUrl, async (c) => {
+    await refreshAfterLoad([c], ascending(stats.touched), new Date());
+    await finishUpload(c, uploadId, {
       status: 'failed',
       accepted: stats.accepted,
       rejected: stats.rejected,
       errors: [...stats.errors, { line: fileName, reason }],
-    }),
-  ).catch(() => {});
+    });
+  }).catch(() => {});
 }

@@ -1,8 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type pg from 'pg';
-import { recountPages } from '../db/pages-repo.js';
-import { rebuildSessions } from '../db/sessions-rebuild.js';
-import { SESSION_GAP_MS } from '../domain/sessions.js';
+import { rebuildConversations } from '../db/sessions-repair.js';
 import type { ImportRow, Parsed, RowError } from './types.js';
 import { CREATE_STAGES, mayBypassRowTriggers, writeBatch } from './write-batch.js';
 
@@ -25,10 +23,23 @@ export interface LoadStats {
   inserted: number;
   rejected: number;
   errors: RowError[];
+  /** conversations that got new messages */
   conversationIds: Set<number>;
+  /**
+   * every conversation a committed batch named, new messages or not: their sessions are
+   * rebuilt after the load, so importing a file again repairs what a killed run of it left
+   */
+  touched: Set<number>;
 }
 
-export const emptyStats = (): LoadStats => ({ accepted: 0, inserted: 0, rejected: 0, errors: [], conversationIds: new Set() });
+export const emptyStats = (): LoadStats => ({ accepted: 0, inserted: 0, rejected: 0, errors: [], conversationIds: new Set(), touched: new Set() });
+
+/** A batch of rows and the rejections read with it. */
+interface Batch {
+  rows: ImportRow[];
+  rejected: number;
+  errors: RowError[];
+}
 
 /**
  * Fills `stats` as it goes, so a caller still has the counts of what was committed when a
@@ -40,6 +51,8 @@ export async function loadRows(
   rows: AsyncIterable<Parsed | Parsed[]>,
   stats: LoadStats,
   hooks: { onBatch?: (stats: LoadStats) => Promise<void> | void } = {},
+  /** record each committed batch in upload_batches under this upload (see write-batch.ts) */
+  uploadId?: number,
 ): Promise<LoadStats> {
   const bypass = new Map<pg.ClientBase, boolean>();
   for (const w of writers) {
@@ -52,9 +65,11 @@ export async function loadRows(
 
   // Rows of a chat cut off at the end of a batch, to start the next one.
   let carry: ImportRow[] = [];
-  const nextBatch = async (): Promise<ImportRow[] | undefined> => {
+  const nextBatch = async (): Promise<Batch | undefined> => {
     const batch = carry;
     carry = [];
+    const rejectedBefore = stats.rejected;
+    const errorsBefore = stats.errors.length;
     for (let read = 0; batch.length < BATCH_ROWS && !exhausted; ) {
       // Parsing a buffered file never waits on I/O; without a pause now and then the
       // replies to the batches being written would sit unread until this one is built.
@@ -86,16 +101,18 @@ export async function loadRows(
       while (cut > 0 && batch[cut - 1]!.chatKey === last) cut--;
       if (cut >= BATCH_ROWS / 2) carry = batch.splice(cut);
     }
-    return batch.length > 0 ? batch : undefined;
+    if (batch.length === 0) return undefined;
+    return { rows: batch, rejected: stats.rejected - rejectedBefore, errors: stats.errors.slice(errorsBefore) };
   };
 
   const idle = [...writers];
   const running = new Set<Promise<void>>();
   let failure: { err: unknown } | undefined;
-  const start = (writer: pg.ClientBase, batch: ImportRow[]) => {
-    const job: Promise<void> = writeBatch(writer, batch, chatIds, stats, bypass.get(writer)!)
+  const start = (writer: pg.ClientBase, batch: Batch) => {
+    const journal = uploadId === undefined ? undefined : { uploadId, rejected: batch.rejected, errors: batch.errors };
+    const job: Promise<void> = writeBatch(writer, batch.rows, chatIds, stats, bypass.get(writer)!, journal)
       .then(async () => {
-        stats.accepted += batch.length;
+        stats.accepted += batch.rows.length;
         await hooks.onBatch?.(stats);
       })
       .catch((err: unknown) => {
@@ -125,16 +142,10 @@ export async function loadRows(
 }
 
 /**
- * After the load: the sessions and message counters of the conversations that got messages,
+ * After the load: the sessions and message counters of the conversations the import wrote to,
  * recomputed from the messages themselves (correct however many imports or webhooks ran
  * meanwhile), then their pages' counters. The conversations are split into contiguous
  * ranges, one per connection, so the passes run side by side.
  */
-export async function refreshAfterLoad(clients: pg.ClientBase[], conversationIds: number[], now: Date): Promise<void> {
-  if (conversationIds.length === 0) return;
-  const share = Math.ceil(conversationIds.length / clients.length);
-  await Promise.all(
-    clients.map((c, i) => rebuildSessions(c, conversationIds.slice(i * share, (i + 1) * share), now, SESSION_GAP_MS, { counters: true })),
-  );
-  await recountPages(clients[0]!, { conversationIds });
-}
+export const refreshAfterLoad = (clients: pg.ClientBase[], conversationIds: number[], now: Date): Promise<void> =>
+  rebuildConversations(clients, conversationIds, now);

@@ -25,11 +25,14 @@ export async function insertUpload(db: pg.ClientBase | pg.Pool, fileName: string
   return res.rows[0]!.id;
 }
 
-/** Moves a pending upload to processing; returns its file name, or null when there is no such upload. */
-export async function startUpload(db: pg.ClientBase, id: number): Promise<string | null> {
+/**
+ * Moves a pending upload to processing, recording the absolute path it reads; returns its file
+ * name, or null when there is no such upload.
+ */
+export async function startUpload(db: pg.ClientBase, id: number, sourcePath: string): Promise<string | null> {
   const res = await db.query<{ file_name: string }>(
-    `UPDATE uploads SET status = 'processing', started_at = now(), finished_at = NULL WHERE id = $1 RETURNING file_name`,
-    [id],
+    `UPDATE uploads SET status = 'processing', started_at = now(), finished_at = NULL, source_path = $2 WHERE id = $1 RETURNING file_name`,
+    [id, sourcePath],
   );
   return res.rows[0]?.file_name ?? null;
 }
@@ -47,10 +50,37 @@ export async function finishUpload(
   id: number,
   outcome: { status: 'completed' | 'failed'; accepted: number; rejected: number; errors: RowError[] },
 ): Promise<void> {
+  // The batch journal served while the upload was running; one statement, so both or neither.
   await db.query(
-    `UPDATE uploads SET status = $2, rows_accepted = $3, rows_rejected = $4, error_report = $5::jsonb, finished_at = now() WHERE id = $1`,
+    `WITH journal AS (DELETE FROM upload_batches WHERE upload_id = $1)
+     UPDATE uploads SET status = $2, rows_accepted = $3, rows_rejected = $4, error_report = $5::jsonb, finished_at = now() WHERE id = $1`,
     [id, outcome.status, outcome.accepted, outcome.rejected, JSON.stringify(outcome.errors)],
   );
+}
+
+/** What the committed batches of an upload stored (upload_batches, see write-batch.ts). */
+export interface JournalTotals {
+  batches: number;
+  accepted: number;
+  rejected: number;
+  inserted: number;
+  errors: RowError[];
+  /** every conversation a batch wrote to or named, ascending */
+  conversationIds: number[];
+}
+
+export async function readJournal(db: pg.ClientBase | pg.Pool, uploadId: number): Promise<JournalTotals> {
+  const res = await db.query<{ batches: number; accepted: number; rejected: number; inserted: number; errors: RowError[] | null; ids: number[] | null }>(
+    `SELECT count(*)::int AS batches, coalesce(sum(rows_accepted), 0)::int AS accepted, coalesce(sum(rows_rejected), 0)::int AS rejected,
+            coalesce(sum(messages_inserted), 0)::int AS inserted,
+            (SELECT jsonb_agg(e.value ORDER BY b.id, e.ord) FROM upload_batches b, jsonb_array_elements(b.errors) WITH ORDINALITY AS e(value, ord)
+              WHERE b.upload_id = $1) AS errors,
+            (SELECT array_agg(DISTINCT c ORDER BY c) FROM upload_batches, unnest(conversation_ids) AS c WHERE upload_id = $1) AS ids
+       FROM upload_batches WHERE upload_id = $1`,
+    [uploadId],
+  );
+  const r = res.rows[0]!;
+  return { batches: r.batches, accepted: r.accepted, rejected: r.rejected, inserted: r.inserted, errors: r.errors ?? [], conversationIds: r.ids ?? [] };
 }
 
 interface UploadRow {

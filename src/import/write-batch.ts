@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { mayDisableRowTriggers } from '../db/row-triggers.js';
 import type { LoadStats } from './loader.js';
-import type { ImportRow } from './types.js';
+import type { ImportRow, RowError } from './types.js';
 
 // Writes one batch in one transaction. The chats a batch mentions for the first time go
 // through a small staging table into set-based upserts of pages, customers and
@@ -71,6 +71,26 @@ WITH ins AS (
 )
 SELECT conversation_id, count(*)::int AS n FROM ins GROUP BY conversation_id`;
 
+/**
+ * What a batch of an upload stored, recorded in the batch's transaction: if the importing
+ * process dies, the committed batches are exactly what recovery finds here (src/import/recover.ts).
+ */
+export interface BatchJournal {
+  uploadId: number;
+  /** rows rejected while this batch was read */
+  rejected: number;
+  /** their reported errors (the first MAX_REPORTED_ERRORS of the import) */
+  errors: RowError[];
+}
+
+async function journalBatch(client: pg.ClientBase, j: BatchJournal, accepted: number, inserted: number, conversationIds: number[]): Promise<void> {
+  await client.query(
+    `INSERT INTO upload_batches (upload_id, rows_accepted, rows_rejected, messages_inserted, conversation_ids, errors)
+     VALUES ($1, $2, $3, $4, $5::int[], $6::jsonb)`,
+    [j.uploadId, accepted, j.rejected, inserted, conversationIds, j.errors.length > 0 ? JSON.stringify(j.errors) : null],
+  );
+}
+
 const SPECIAL = /[\\\t\n\r]/;
 const SPECIAL_ALL = /[\\\t\n\r]/g;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
@@ -91,7 +111,8 @@ async function copyIn(client: pg.ClientBase, target: string, text: string): Prom
  * known from earlier batches, failing if any is gone. Only when none of the tables written
  * has triggers of its own, which replica mode would silence too.
  */
-export const mayBypassRowTriggers = (client: pg.ClientBase) => mayDisableRowTriggers(client, ['messages', 'conversations', 'customers', 'pages']);
+export const mayBypassRowTriggers = (client: pg.ClientBase) =>
+  mayDisableRowTriggers(client, ['messages', 'conversations', 'customers', 'pages', 'upload_batches']);
 
 async function checkConversationsLocked(client: pg.ClientBase, ids: number[]): Promise<void> {
   if (ids.length === 0) return;
@@ -114,15 +135,16 @@ export async function writeBatch(
   chatIds: Map<string, number>,
   stats: LoadStats,
   bypassRowTriggers: boolean,
+  journal?: BatchJournal,
 ): Promise<void> {
   try {
-    await inTransaction(client, rows, chatIds, bypassRowTriggers, (ids) => copyNewMessages(client, rows, ids, stats));
+    await inTransaction(client, rows, chatIds, bypassRowTriggers, (ids) => copyNewMessages(client, rows, ids, stats, journal));
   } catch (err) {
     // unique_violation: a message is stored already; deadlock_detected: two writers COPYing
     // the same duplicate messages in opposite orders. Either way, again in key order.
     const code = (err as { code?: string }).code;
     if (code !== '23505' && code !== '40P01') throw err;
-    await inTransaction(client, rows, chatIds, bypassRowTriggers, (ids) => insertViaStaging(client, rows, ids, stats));
+    await inTransaction(client, rows, chatIds, bypassRowTriggers, (ids) => insertViaStaging(client, rows, ids, stats, journal));
   }
 }
 
@@ -170,7 +192,7 @@ const messageLine = (r: ImportRow, conversationId: number) =>
  * Counts are added only after COMMIT: a failed attempt must not count twice. A mid repeated
  * inside the batch fails the COPY like a stored one does, and the batch takes the staging path.
  */
-async function copyNewMessages(client: pg.ClientBase, rows: ImportRow[], chatIds: Map<string, number>, stats: LoadStats): Promise<void> {
+async function copyNewMessages(client: pg.ClientBase, rows: ImportRow[], chatIds: Map<string, number>, stats: LoadStats, journal?: BatchJournal): Promise<void> {
   let text = '';
   const conversations = new Set<number>();
   let last: string | undefined;
@@ -184,21 +206,42 @@ async function copyNewMessages(client: pg.ClientBase, rows: ImportRow[], chatIds
     text += messageLine(r, id);
   }
   if (text) await copyIn(client, `messages (${MESSAGE_COLUMNS})`, text);
+  if (journal) await journalBatch(client, journal, rows.length, rows.length, [...conversations]);
   await client.query('COMMIT');
   stats.inserted += rows.length;
-  for (const c of conversations) stats.conversationIds.add(c);
+  for (const c of conversations) {
+    stats.conversationIds.add(c);
+    stats.touched.add(c);
+  }
 }
 
-async function insertViaStaging(client: pg.ClientBase, rows: ImportRow[], chatIds: Map<string, number>, stats: LoadStats): Promise<void> {
+async function insertViaStaging(
+  client: pg.ClientBase,
+  rows: ImportRow[],
+  chatIds: Map<string, number>,
+  stats: LoadStats,
+  journal?: BatchJournal,
+): Promise<void> {
   let text = '';
   for (const r of rows) text += messageLine(r, chatIds.get(r.chatKey)!);
   await copyIn(client, 'pulse_import_messages (conversation_id, mid, direction, sender_kind, text, attachments, at, agent_info)', text);
-  // One round trip for the insert and the commit; a multi-statement string yields one result per statement.
-  const results = (await client.query(`${INSERT_MESSAGES};\nCOMMIT`)) as unknown as pg.QueryResult<{ conversation_id: number; n: number }>[];
-  for (const r of results[0]!.rows) {
+  let inserted: { conversation_id: number; n: number }[];
+  if (journal) {
+    inserted = (await client.query<{ conversation_id: number; n: number }>(INSERT_MESSAGES)).rows;
+    // Every chat of the batch, not only those that got new messages: a re-import of the same
+    // file then repairs what an earlier, killed run of it left without sessions.
+    await journalBatch(client, journal, rows.length, inserted.reduce((s, r) => s + r.n, 0), [...new Set(chatIds.values())]);
+    await client.query('COMMIT');
+  } else {
+    // One round trip for the insert and the commit; a multi-statement string yields one result per statement.
+    const results = (await client.query(`${INSERT_MESSAGES};\nCOMMIT`)) as unknown as pg.QueryResult<{ conversation_id: number; n: number }>[];
+    inserted = results[0]!.rows;
+  }
+  for (const r of inserted) {
     stats.inserted += r.n;
     stats.conversationIds.add(r.conversation_id);
   }
+  for (const id of chatIds.values()) stats.touched.add(id);
 }
 
 /** A chat first seen in this batch: the row that names it and its messages' counters. */

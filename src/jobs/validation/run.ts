@@ -1,3 +1,4 @@
+import path from 'node:path';
 import PgBoss from 'pg-boss';
 import type pg from 'pg';
 import { csiLookup } from '../../agents/tools/csi-lookup.ts';
@@ -15,6 +16,7 @@ import {
   type StoredRun,
 } from '../../db/validation-repo.ts';
 import { periodBetween } from '../../domain/periods.ts';
+import { recoverImports } from '../../import/recover.ts';
 import { fixesFor, scoreHealth, type FixKind, type FixOutcome, type HealthReport, type Timing } from '../../domain/validation.ts';
 import { ANALYSIS_QUEUE, inTransaction } from '../queue.ts';
 
@@ -25,11 +27,12 @@ export interface ValidationDeps {
   pool: pg.Pool;
   /** for the fixes: re-queueing jobs and the metric refresh use their own connections */
   databaseUrl: string;
-  config: Pick<Config, 'analysis' | 'businessTimezone'>;
+  /** dataDir, when given: recover_imports deletes a killed API upload's copy in DATA_DIR/uploads */
+  config: Pick<Config, 'analysis' | 'businessTimezone'> & Partial<Pick<Config, 'dataDir'>>;
   now?: () => Date;
   log?: (event: { msg: string; [k: string]: unknown }) => void;
   /** override the check windows (tests, operators with unusual loads) */
-  windows?: Partial<{ lookbackDays: number; businessHours: number; stuckAfterSeconds: number; unscoredAfterHours: number }>;
+  windows?: Partial<{ lookbackDays: number; businessHours: number; stuckAfterSeconds: number; unscoredAfterHours: number; missingSessionsAfterMinutes: number }>;
 }
 
 export type ValidationTrigger = 'cli' | 'api' | 'schedule' | 'manual';
@@ -87,6 +90,10 @@ async function requeueStuckJobs(deps: ValidationDeps, stuckBefore: Date): Promis
 async function applyFix(deps: ValidationDeps, fix: FixKind, now: Date): Promise<FixOutcome> {
   try {
     if (fix === 'requeue_stuck_jobs') return await requeueStuckJobs(deps, new Date(now.getTime() - windowsOf(deps).stuckAfterSeconds * 1000));
+    if (fix === 'recover_imports') {
+      const r = await recoverImports(deps.databaseUrl, now, deps.config.dataDir ? { uploadDir: path.join(deps.config.dataDir, 'uploads') } : {});
+      return { fix, ok: true, affected: [...r.failed.map((u) => `upload:${u.id}`), `conversations:${r.sessionsRepaired}`] };
+    }
     await withAdvisoryLock(deps.databaseUrl, LockKeys.metricsRefresh, () => withClient(deps.databaseUrl, refreshMetrics));
     return { fix, ok: true, affected: ['metrics'] };
   } catch (err) {
@@ -100,6 +107,7 @@ function windowsOf(deps: ValidationDeps) {
     businessHours: 24,
     stuckAfterSeconds: stuckAfterSeconds(deps.config),
     unscoredAfterHours: 6,
+    missingSessionsAfterMinutes: 5,
     timezone: deps.config.businessTimezone,
     ...deps.windows,
   };
