@@ -126,7 +126,7 @@ describe('aggregate questions', () => {
     expect(rows[0]!.n).toBeGreaterThan(0);
     const r = await ask('What was the CSI last week?', as(role));
     expect(r.toolCalls.map((c) => [c.name, c.error])).toEqual([['metric_query', undefined]]);
-    expect(r.text).toMatch(new RegExp(`^CSI last week .*: ${rows[0]!.csi.toFixed(1)} over ${rows[0]!.n} scored`));
+    expect(r.text).toMatch(new RegExp(`^Average CSI, last week .*: ${rows[0]!.csi.toFixed(1)}\\n[^]*Based on ${rows[0]!.n} conversation-days`));
   });
 
   it('QA backlog, volumes and response times are open to an agent', async () => {

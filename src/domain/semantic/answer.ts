@@ -47,7 +47,7 @@ function filterWords(q: CheckedQuery): string {
 
 function baseWords(m: Measure, rows: MetricRow[]): string {
   const n = rows.filter((r) => r.period !== 'previous').reduce((a, r) => a + r.base, 0);
-  return `${n.toLocaleString('en-US')} ${SOURCES[m.source].grain}`;
+  return n === 0 ? `no ${SOURCES[m.source].grain}` : `${n.toLocaleString('en-US')} ${SOURCES[m.source].grain}`;
 }
 
 function footer(i: MetricAnswerInput): string[] {

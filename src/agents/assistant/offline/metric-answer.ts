@@ -44,7 +44,8 @@ export function metricChart(i: MetricIntent, d: MetricToolData, today: string): 
   const trend = TIME.has(dim);
   if (!i.chart && !trend) return undefined;
   const percent = d.query.statistic === 'share' || d.query.statistic === 'rate';
-  const value = (v: number) => Math.round((percent ? v * 100 : v) * 100) / 100;
+  // one decimal, as the answer's text shows it
+  const value = (v: number) => Math.round((percent ? v * 100 : v) * 10) / 10;
   const title = `${d.figure.charAt(0).toUpperCase()}${d.figure.slice(1)} by ${dim} (${d.timeZone})`;
   const valueTitle = percent ? `${d.figure} (%)` : d.figure;
   if (trend) {
