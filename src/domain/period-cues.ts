@@ -23,9 +23,15 @@ export interface Span {
   end: number;
 }
 
+export interface UnreadSpan extends Span {
+  /** introduced by "vs", "than"…: what the question compares with */
+  comparison: boolean;
+}
+
 // Words that introduce a period. "since" and "ago" always do; the others only when a
 // time word follows within three words ("in Voltix" is a page, "in the year of…" is not).
-const CUE = /^(?:in|during|since|last|this|past|previous|between|from|on|next|until|till|before|after)$/;
+const CUE = /^(?:in|during|since|last|this|past|previous|between|from|on|next|until|till|before|after|vs|versus|than|against)$/;
+const COMPARING = /^(?:vs|versus|than|against)$/;
 const STOP = new Set([
   'by', 'per', 'and', 'or', 'with', 'vs', 'versus', 'compared', 'compare', 'than', 'at', 'to', 'which', 'what', 'who', 'how',
   'is', 'was', 'were', 'are', 'did', 'do', 'does', 'show', 'me', 'please', 'split', 'broken', 'across', 'where', 'when',
@@ -57,19 +63,19 @@ function wordsOf(lower: string): Word[] {
  * followed (or, for "ago", preceded) by words that speak of time. Each span runs from the cue to
  * the last word before punctuation, a read phrase, a stop word or the window's end.
  */
-export function unreadPhrases(lower: string, read: Span[]): Span[] {
+export function unreadPhrases(lower: string, read: Span[]): UnreadSpan[] {
   const words = wordsOf(lower);
   const inRead = (w: Word) => read.some((s) => w.start < s.end && w.end > s.start);
   const broken = (a: Word, b: Word) => /[?!,;:()]/.test(lower.slice(a.end, b.start)) || read.some((s) => s.start >= a.end && s.start < b.end);
-  const found: Span[] = [];
+  const found: UnreadSpan[] = [];
   const taken = (i: number) => found.some((s) => words[i]!.start >= s.start && words[i]!.start < s.end);
   for (let i = 0; i < words.length; i++) {
     const cue = words[i]!;
     if (inRead(cue) || taken(i)) continue;
     if (cue.text === 'ago') {
       let j = i;
-      while (j > 0 && i - j < 3 && !inRead(words[j - 1]!) && !STOP.has(words[j - 1]!.text) && !broken(words[j - 1]!, words[j]!)) j--;
-      if (j < i) found.push({ start: words[j]!.start, end: cue.end });
+      while (j > 0 && i - j < 2 && !inRead(words[j - 1]!) && !STOP.has(words[j - 1]!.text) && !broken(words[j - 1]!, words[j]!)) j--;
+      if (j < i) found.push({ start: words[j]!.start, end: cue.end, comparison: false });
       continue;
     }
     if (!CUE.test(cue.text)) continue;
@@ -77,7 +83,7 @@ export function unreadPhrases(lower: string, read: Span[]): Span[] {
     while (j + 1 < words.length && j - i < WINDOW && !broken(words[j]!, words[j + 1]!) && !inRead(words[j + 1]!) && !STOP.has(words[j + 1]!.text)) j++;
     if (j === i) continue;
     const timely = words.slice(i + 1, Math.min(j, i + EVIDENCE_WITHIN) + 1).some((w) => TIME_WORD.test(w.text));
-    if (timely || cue.text === 'since') found.push({ start: cue.start, end: words[j]!.end });
+    if (timely || cue.text === 'since') found.push({ start: cue.start, end: words[j]!.end, comparison: COMPARING.test(cue.text) });
   }
   return found;
 }

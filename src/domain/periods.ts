@@ -229,7 +229,7 @@ export function findPeriods(text: string, now: Date, timeZone: string, previous?
   });
   for (const s of unreadPhrases(lower, placed)) {
     const at = span(s);
-    out.push({ kind: 'unreadable', ...at, role: 'main', unreadable: at.text });
+    out.push({ kind: 'unreadable', ...at, role: s.comparison ? 'comparison' : 'main', unreadable: at.text });
   }
   return out.sort((a, b) => a.start - b.start);
 }
