@@ -273,6 +273,8 @@ describe('findPeriods: phrases (Wed 18 Nov 2026, UTC)', () => {
     ['2025 Q4', '2025-10-01', '2025-12-31', 'Q4 2025 (1 Oct – 31 Dec 2025)'],
     ['the third quarter', '2026-07-01', '2026-09-30', 'Q3 2026 (1 Jul – 30 Sep 2026)'],
     ['the fourth quarter of 2025', '2025-10-01', '2025-12-31', 'Q4 2025 (1 Oct – 31 Dec 2025)'],
+    ['first half of 2026', '2026-01-01', '2026-06-30', 'H1 2026 (Thu 1 Jan – Tue 30 Jun 2026)'],
+    ['the second half of last year', '2025-07-01', '2025-12-31', 'H2 2025 (Tue 1 Jul – Wed 31 Dec 2025)'],
     // explicit dates and ranges
     ['2026-10-01 to 2026-10-31', '2026-10-01', '2026-10-31', 'Thu 1 Oct – Sat 31 Oct 2026'],
     ['1–15 Oct', '2026-10-01', '2026-10-15', 'Thu 1 Oct – Thu 15 Oct 2026'],
@@ -316,6 +318,8 @@ describe('findPeriods: phrases it cannot read are reported', () => {
     ['since next week', 'since next week', 'it starts after today'],
     ['between 9 and 3 November', 'between 9 and 3 November', 'the range ends before it starts'],
     ['CSI on the last day of the month', 'on the last day of the month', undefined],
+    // A named day is not the weekday in its name.
+    ['what happened on Black Friday', 'on Black Friday', undefined],
   ])('%s', (text, words, reason) => {
     const found = find(text);
     expect(found).toHaveLength(1);
@@ -332,6 +336,8 @@ describe('findPeriods: phrases it cannot read are reported', () => {
   it.each([
     'CSI on Mondays', 'CSI in Voltix', 'show the last message', 'may I see the worst conversations?', 'CSI above 4.5',
     'how long do customers wait during handoff', 'difference between Voltix and Acme', 'what is the response time',
+    // hour-of-day questions are a breakdown, not a period
+    'busiest hour of the day', 'CSI in the morning',
   ])('finds nothing in "%s"', (text) => {
     expect(find(text)).toEqual([]);
   });

@@ -39,7 +39,8 @@ const STOP = new Set([
 ]);
 const MONTHS = MONTH_NAMES.filter((m) => m !== 'May').map((m) => m.toLowerCase());
 const TIME_WORD = new RegExp(
-  '^(?:days?|weeks?|weekend|fortnights?|months?|years?|quarters?|half|hours?|minutes?|morning|afternoon|evening|night|' +
+  // "in the morning" is an hour-of-day filter, not a period, so parts of a day are not listed.
+  '^(?:days?|weeks?|weekend|fortnights?|months?|years?|quarters?|half|hours?|minutes?|' +
     'tonight|moon|seasons?|summer|winter|spring|autumn|holidays?|christmas|xmas|easter|decade|century|period|while|ages|' +
     'monday|tuesday|wednesday|thursday|friday|saturday|sunday|q[1-4]|h[12]|[wmqy]td|' +
     `${MONTHS.join('|')}|` +

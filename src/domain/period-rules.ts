@@ -111,6 +111,14 @@ function quarter(q: number, yearText: string | undefined, today: string, prefix?
   return unitContaining('quarter', ymd(y, q * 3, 1), prefix);
 }
 
+/** H1 or H2: a half that has not started this year means last year's. */
+function half(h: 1 | 2, yearText: string | undefined, today: string): Period {
+  const explicit = yearRef(yearText, today);
+  const first = h === 1 ? 1 : 7;
+  const year = explicit ?? (ymd(yearOf(today), first, 1) > today ? yearOf(today) - 1 : yearOf(today));
+  return make('range', ymd(year, first, 1), ymd(year, first + 5, h === 1 ? 30 : 31), `H${h} ${year}`);
+}
+
 /**
  * A weekday: bare ("Monday", "on Monday") is the latest on or before today; "last Monday" the
  * latest strictly before today; "next Monday" the first after today; "this Monday" and
@@ -226,7 +234,7 @@ export const RULES: Rule[] = [
     build: (m, { today }) => dayNumberRange(m[2] ?? '', m[3] ?? '', m[1] ?? '', m[4], today),
   },
   {
-    re: new RegExp(`\\b(?:(?:the )?(?:last|past|previous|prior|next) (?:${COUNT}|few|several) )?(?:hours?|minutes?)\\b|\\b(?:this|yesterday|tomorrow) (?:morning|afternoon|evening|night)\\b|\\btonight\\b|\\blast night\\b|\\b(?:this|the last|the past) hour\\b`, 'g'),
+    re: new RegExp(`\\b(?:the )?(?:last|past|previous|prior|next) (?:${COUNT}|few|several|couple of) (?:hours?|minutes?)\\b|\\b(?:this|yesterday|tomorrow) (?:morning|afternoon|evening|night)\\b|\\btonight\\b|\\blast night\\b|\\b(?:this|the last|the past) hour\\b`, 'g'),
     build: (m) => ({ refused: WHOLE_DAYS, hint: /yesterday|last night/.test(m[0]) ? 'yesterday' : /tomorrow/.test(m[0]) ? 'tomorrow' : 'today' }),
   },
   {
@@ -267,7 +275,8 @@ export const RULES: Rule[] = [
     build: (m, { today }) => weekend(m[1] === 'the' ? undefined : m[1], today),
   },
   {
-    re: new RegExp(`\\b(?:(this|last|past|previous|next|the coming) )?(${WEEKDAY_WORD})\\b(?:,? (?:of )?(this|last|previous|next) week)?`, 'g'),
+    // Named days ("Black Friday", "Easter Monday") are not weekdays; the cue scan reports them.
+    re: new RegExp(`(?<!\\b(?:black|good|cyber|easter|ash|holy|palm|maundy|super bowl) )\\b(?:(this|last|past|previous|next|the coming) )?(${WEEKDAY_WORD})\\b(?:,? (?:of )?(this|last|previous|next) week)?`, 'g'),
     build: (m, { today }) => weekday(m[1], m[2] ?? 'monday', m[3], today),
   },
   {
@@ -277,6 +286,10 @@ export const RULES: Rule[] = [
   {
     re: new RegExp(`\\b(?:the )?${ORDINAL_QUARTER} quarter(?:,? (?:of )?(?:the year )?${YEAR_REF})?\\b`, 'g'),
     build: (m, { today }) => quarter(ordinalNumber(m[1] ?? ''), m[2], today),
+  },
+  {
+    re: new RegExp(`\\b(?:the )?(first|second|1st|2nd) half(?: of)?(?: the year)?(?:,? ${YEAR_REF})?|\\bh([12])(?:,? ${YEAR_REF})?\\b`, 'g'),
+    build: (m, { today }) => half(/^(?:first|1st|1)$/.test(m[1] ?? m[3] ?? '') ? 1 : 2, m[2] ?? m[4], today),
   },
   {
     // Numeric dates only after a word that introduces a date, or with a year: "4.5" is a score.
