@@ -258,6 +258,12 @@ describe('findPeriods: phrases (Wed 18 Nov 2026, UTC)', () => {
     ['3 days ago', '2026-11-15', '2026-11-15', '3 days ago (Sun 15 Nov 2026)'],
     ['two weeks ago', '2026-11-02', '2026-11-08', '2 weeks ago (Mon 2 Nov – Sun 8 Nov 2026)'],
     ['a month ago', '2026-10-01', '2026-10-31', 'a month ago (October 2026)'],
+    ['the previous 7 days', '2026-11-12', '2026-11-18', 'last 7 days (Thu 12 Nov – Wed 18 Nov 2026)'],
+    // ISO weeks
+    ['in week 46', '2026-11-09', '2026-11-15', 'week 46 of 2026 (Mon 9 Nov – Sun 15 Nov 2026)'],
+    ['week 50', '2025-12-08', '2025-12-14', 'week 50 of 2025 (Mon 8 Dec – Sun 14 Dec 2025)'],
+    ['week 53 of 2020', '2020-12-28', '2021-01-03', 'week 53 of 2020 (Mon 28 Dec 2020 – Sun 3 Jan 2021)'],
+    ['for the week of 9 November', '2026-11-09', '2026-11-15', 'Mon 9 Nov – Sun 15 Nov 2026'],
     // weekends
     ['over the weekend', '2026-11-14', '2026-11-15', 'the weekend (Sat 14 Nov – Sun 15 Nov 2026)'],
     ['last weekend', '2026-11-14', '2026-11-15', 'last weekend (Sat 14 Nov – Sun 15 Nov 2026)'],
@@ -317,6 +323,7 @@ describe('findPeriods: phrases it cannot read are reported', () => {
     ['and the week before?', 'the week before', 'there is no earlier period to count back from'],
     ['since next week', 'since next week', 'it starts after today'],
     ['between 9 and 3 November', 'between 9 and 3 November', 'the range ends before it starts'],
+    ['week 53 of 2025', 'week 53 of 2025', '2025 has no week 53'],
     ['CSI on the last day of the month', 'on the last day of the month', undefined],
     // A named day is not the weekday in its name.
     ['what happened on Black Friday', 'on Black Friday', undefined],
@@ -358,6 +365,12 @@ describe('findPeriods: roles and spans', () => {
     ['how did CSI change from last week to this week', [['comparison', 'from last week', '2026-11-09'], ['main', 'to this week', '2026-11-16']]],
     ['CSI on Monday vs the same day last week', [['main', 'on Monday', '2026-11-16'], ['comparison', 'vs the same day last week', '2026-11-09']]],
     ['the same day last week', [['main', 'the same day last week', '2026-11-11']]],
+    // "previous" counts from the main period in a comparison, from today otherwise.
+    ['last week vs the previous week', [['main', 'last week', '2026-11-09'], ['comparison', 'vs the previous week', '2026-11-02']]],
+    ['October vs the previous month', [['main', 'October', '2026-10-01'], ['comparison', 'vs the previous month', '2026-09-01']]],
+    ['last 7 days vs previous 7 days', [['main', 'last 7 days', '2026-11-12'], ['comparison', 'vs previous 7 days', '2026-11-05']]],
+    ['CSI last week and the previous week', [['main', 'last week', '2026-11-09'], ['comparison', 'the previous week', '2026-11-02']]],
+    ['yesterday vs the day before', [['main', 'yesterday', '2026-11-17'], ['comparison', 'vs the day before', '2026-11-16']]],
   ])('%s', (text, expected) => {
     expect(roles(text)).toEqual(expected);
   });

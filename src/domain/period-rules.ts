@@ -25,6 +25,8 @@ export interface RuleContext {
   today: string;
   /** the period a relative phrase ("the week before") counts from */
   anchor?: Period;
+  /** the phrase is what the question compares with, and `anchor` is its main period */
+  comparing?: boolean;
 }
 
 export interface Rule {
@@ -111,6 +113,19 @@ function quarter(q: number, yearText: string | undefined, today: string, prefix?
   return unitContaining('quarter', ymd(y, q * 3, 1), prefix);
 }
 
+function isoWeek(n: number, yearText: string | undefined, today: string): Reading {
+  const explicit = yearRef(yearText, today);
+  const mondayOfWeek = (year: number) => {
+    const jan4 = ymd(year, 1, 4);
+    const monday = addDays(addDays(jan4, 1 - isoWeekday(jan4)), 7 * (n - 1));
+    return n >= 1 && unitContaining('week', addDays(monday, 3)).from === monday && yearOf(addDays(monday, 3)) === year ? monday : undefined;
+  };
+  let year = explicit ?? yearOf(today);
+  let monday = mondayOfWeek(year);
+  if (explicit === undefined && (!monday || monday > today)) monday = mondayOfWeek((year -= 1));
+  return monday ? make('week', monday, addDays(monday, 6), `week ${n} of ${year}`) : { refused: `${year} has no week ${n}` };
+}
+
 /** H1 or H2: a half that has not started this year means last year's. */
 function half(h: 1 | 2, yearText: string | undefined, today: string): Period {
   const explicit = yearRef(yearText, today);
@@ -188,6 +203,27 @@ export const RULES: Rule[] = [
   {
     re: /\b(?:the )?(week|month|quarter|year) before last\b/g,
     build: (m, { today }) => unitFromToday(m[1] as Unit, today, -2, `the ${m[1]} before last`),
+  },
+  {
+    // "previous" counts from today, except in a comparison: "October vs the previous month".
+    re: new RegExp(`\\b(?:the )?(?:previous|prior|preceding) (?:(${COUNT}) )?${UNITS}\\b(?! of\\b)`, 'g'),
+    relative: true,
+    build: (m, { anchor, comparing, today }) => {
+      const unit = unitOf(m[2] ?? 'day');
+      const n = m[1] === undefined ? undefined : countOf(m[1]);
+      if (m[1] !== undefined && (!n || n > 3660)) return undefined;
+      if (comparing && anchor) {
+        if (n === undefined) return unit === 'fortnight' ? rolling(1, unit, addDays(anchor.from, -1), 'the fortnight before') : shiftBack(anchor, unit);
+        return rolling(n, unit, addDays(anchor.from, -1), `the ${n} ${unit}${n === 1 ? '' : 's'} before`);
+      }
+      if (n !== undefined) return rolling(n, unit, today);
+      return unit === 'fortnight' ? rolling(1, unit, today, 'past fortnight') : unitFromToday(unit, today, -1, `last ${unit}`);
+    },
+  },
+  {
+    // ISO week numbers: "week 46", "week 46 of 2025"; a week not yet begun this year is last year's.
+    re: new RegExp(`\\b(?:iso |calendar )?week (\\d{1,2})(?:,? (?:of )?${YEAR_REF})?\\b`, 'g'),
+    build: (m, { today }) => isoWeek(Number(m[1]), m[2], today),
   },
   {
     re: new RegExp(`\\b(?:the |a |one )?${UNIT} (?:before|earlier|prior)\\b`, 'g'),

@@ -6,7 +6,7 @@
 
 import { dayOf } from './days.ts';
 import { RULES, type Reading, type Refusal, type Rule } from './period-rules.ts';
-import { make, periodBetween, periodTense, sameLast, stepDay, type Period } from './period-build.ts';
+import { make, periodBetween, periodTense, sameLast, stepDay, unitContaining, type Period, type Unit } from './period-build.ts';
 import { CHANGE_FROM, COMPARE_CONNECTOR, COMPARE_CUE, COMPARE_WORD, LEAD_IN, unreadPhrases, type Span } from './period-cues.ts';
 
 export { periodBetween, previousPeriod, shiftBack, periodTense } from './period-build.ts';
@@ -126,6 +126,8 @@ function compounds(lower: string, atoms: Candidate[], today: string): Candidate[
         reading: px.from > today ? { refused: 'it starts after today' } : make('range', px.from, today, head && `since ${head}`),
       });
     }
+    const weekOf = px.granularity === 'day' ? /\b(?:the )?(week|month) (?:of|starting|beginning|commencing) (?:the )?$/.exec(lower.slice(0, x.start)) : null;
+    if (weekOf) out.push({ start: weekOf.index, end: x.end, order: RULES.length, reading: unitContaining(weekOf[1] as Unit, px.from) });
     const opener = /\b(from|between) (?:the )?$/.exec(lower.slice(0, x.start));
     if (opener && CHANGE_FROM.test(lower.slice(0, x.start))) continue;
     for (const y of atoms) {
@@ -195,8 +197,9 @@ function resolveRelative(placed: Placed[], today: string, previous?: Period): vo
   const main = placed.map((p) => (p.role === 'main' && !p.relative ? periodOf(p) : undefined)).find(Boolean);
   for (const p of placed) {
     if (!p.relative) continue;
-    const anchor = p.role === 'comparison' ? (main ?? previous) : previous;
-    p.reading = p.relative.rule.build(p.relative.m, { today, anchor }) ?? { refused: 'there is no period to count from' };
+    const comparing = p.role === 'comparison' && main !== undefined;
+    const anchor = comparing ? main : previous;
+    p.reading = p.relative.rule.build(p.relative.m, { today, anchor, comparing }) ?? { refused: 'there is no period to count from' };
   }
 }
 
