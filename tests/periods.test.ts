@@ -298,6 +298,12 @@ describe('findPeriods: phrases (Wed 18 Nov 2026, UTC)', () => {
     ['on 13/11', '2026-11-13', '2026-11-13', 'Fri 13 Nov 2026'],
     ['25.11.2025', '2025-11-25', '2025-11-25', 'Tue 25 Nov 2025'],
     ['on 5/5', '2026-05-05', '2026-05-05', 'Tue 5 May 2026'],
+    // a day of the month alone: this month's, or last month's while it is still ahead
+    ['CSI on the 5th', '2026-11-05', '2026-11-05', 'Thu 5 Nov 2026'],
+    ['on the 25th', '2026-10-25', '2026-10-25', 'Sun 25 Oct 2026'],
+    ['since the 10th', '2026-11-10', '2026-11-18', 'Tue 10 Nov – Wed 18 Nov 2026'],
+    ['in 11/2026', '2026-11-01', '2026-11-30', 'November 2026'],
+    ['trailing 30 days', '2026-10-20', '2026-11-18', 'last 30 days (Tue 20 Oct – Wed 18 Nov 2026)'],
     // future periods are read (the caller says they have no data yet)
     ['next week', '2026-11-23', '2026-11-29', 'next week (Mon 23 Nov – Sun 29 Nov 2026)'],
     ['tomorrow', '2026-11-19', '2026-11-19', 'tomorrow (Thu 19 Nov 2026)'],

@@ -274,7 +274,7 @@ export const RULES: Rule[] = [
     build: (m) => ({ refused: WHOLE_DAYS, hint: /yesterday|last night/.test(m[0]) ? 'yesterday' : /tomorrow/.test(m[0]) ? 'tomorrow' : 'today' }),
   },
   {
-    re: new RegExp(`\\b(?:the )?(last|past|previous|prior|next) (${COUNT}) ${UNITS}\\b`, 'gi'),
+    re: new RegExp(`\\b(?:the )?(last|past|previous|prior|next|trailing|rolling) (${COUNT}) ${UNITS}\\b`, 'gi'),
     build: (m, { today }) => {
       const n = countOf(m[2] ?? '');
       return n && n <= 3660 ? rolling(n, unitOf(m[3] ?? 'day'), today, undefined, m[1] === 'next') : undefined;
@@ -326,6 +326,24 @@ export const RULES: Rule[] = [
   {
     re: new RegExp(`\\b(?:the )?(first|second|1st|2nd) half(?: of)?(?: the year)?(?:,? ${YEAR_REF})?|\\bh([12])(?:,? ${YEAR_REF})?\\b`, 'g'),
     build: (m, { today }) => half(/^(?:first|1st|1)$/.test(m[1] ?? m[3] ?? '') ? 1 : 2, m[2] ?? m[4], today),
+  },
+  {
+    // "on the 5th": that day of this month, or of last month while it is still ahead.
+    re: new RegExp(`(?<=\\b(?:on|since|from) )(?:the )?(\\d{1,2})(?:st|nd|rd|th)\\b(?!\\s*(?:of )?(?:${MONTH_WORD}|[–—-]|to |and |until |through ))`, 'g'),
+    build: (m, { today }) => {
+      const day = Number(m[1]);
+      for (const month of [today, addDays(today.slice(0, 8) + '01', -1)]) {
+        const parts = { year: yearOf(month), month: monthOf(month), day };
+        const d = resolveDay(parts, today, yearOf(month));
+        if (d && d <= today) return make('day', d, d);
+      }
+      return { refused: 'no such date' };
+    },
+  },
+  {
+    // "11/2026": a month; four digits cannot be a day or a month, so this is never ambiguous.
+    re: /(?<![\d/.])(\d{1,2})[/.](\d{4})(?![\d/.])/g,
+    build: (m) => (Number(m[1]) >= 1 && Number(m[1]) <= 12 ? unitContaining('month', ymd(Number(m[2]), Number(m[1]), 1)) : { refused: 'no such month' }),
   },
   {
     // Numeric dates only after a word that introduces a date, or with a year: "4.5" is a score.
