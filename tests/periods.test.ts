@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parsePeriod, periodBounds, previousPeriod, shiftBack, type Period } from '../src/domain/periods.ts';
+import {
+  findPeriods, isPartial, parsePeriod, periodBounds, previousPeriod, shiftBack, type FoundPeriod, type Period, type PeriodMatch,
+} from '../src/domain/periods.ts';
 
 // A Wednesday. In Auckland (UTC+13 in November) 13:00Z is already Thursday the 19th.
 const NOW = new Date('2026-11-18T10:00:00Z');
@@ -203,5 +205,260 @@ describe('periodBounds', () => {
     const b = periodBounds(day('2026-09-06'), 'America/Santiago');
     expect(b.start).toEqual(new Date('2026-09-06T04:00:00Z'));
     expect(hours(b)).toBe(23);
+  });
+});
+
+// ── findPeriods ─────────────────────────────────────────────────────────────────────────────
+
+const find = (text: string, now = NOW, timeZone = 'UTC', previous?: Period) => findPeriods(text, now, timeZone, previous);
+const periodsIn = (matches: PeriodMatch[]) => matches.filter((f): f is FoundPeriod => f.kind === 'period');
+/** [from, to, label] of the only phrase found, which must be a readable period. */
+function only(text: string, now = NOW, timeZone = 'UTC'): [string, string, string] {
+  const found = find(text, now, timeZone);
+  expect(found).toHaveLength(1);
+  const f = found[0]!;
+  if (f.kind !== 'period') throw new Error(`unreadable: ${f.unreadable} (${f.reason})`);
+  return [f.period.from, f.period.to, f.period.label];
+}
+
+describe('findPeriods: phrases (Wed 18 Nov 2026, UTC)', () => {
+  it.each([
+    // weekdays: bare = latest on or before today, last = strictly before, this = in this week
+    ['CSI on Monday', '2026-11-16', '2026-11-16', 'Monday (Mon 16 Nov 2026)'],
+    ['Monday', '2026-11-16', '2026-11-16', 'Monday (Mon 16 Nov 2026)'],
+    ['on Wednesday', '2026-11-18', '2026-11-18', 'Wednesday (Wed 18 Nov 2026)'],
+    ['Sunday', '2026-11-15', '2026-11-15', 'Sunday (Sun 15 Nov 2026)'],
+    ['last Tuesday', '2026-11-17', '2026-11-17', 'last Tuesday (Tue 17 Nov 2026)'],
+    ['last Wednesday', '2026-11-11', '2026-11-11', 'last Wednesday (Wed 11 Nov 2026)'],
+    ['this Friday', '2026-11-20', '2026-11-20', 'this Friday (Fri 20 Nov 2026)'],
+    ['next Monday', '2026-11-23', '2026-11-23', 'next Monday (Mon 23 Nov 2026)'],
+    ['Friday last week', '2026-11-13', '2026-11-13', 'Friday last week (Fri 13 Nov 2026)'],
+    // since <anything>: up to and including today
+    ['how was CSI since Monday?', '2026-11-16', '2026-11-18', 'since Monday (Mon 16 Nov – Wed 18 Nov 2026)'],
+    ['since 3 November', '2026-11-03', '2026-11-18', 'Tue 3 Nov – Wed 18 Nov 2026'],
+    ['since October', '2026-10-01', '2026-11-18', 'Thu 1 Oct – Wed 18 Nov 2026'],
+    ['since last week', '2026-11-09', '2026-11-18', 'since last week (Mon 9 Nov – Wed 18 Nov 2026)'],
+    ['since the start of the month', '2026-11-01', '2026-11-18', 'month to date (Sun 1 Nov – Wed 18 Nov 2026)'],
+    ['since the beginning of the year', '2026-01-01', '2026-11-18', 'year to date (Thu 1 Jan – Wed 18 Nov 2026)'],
+    // to date
+    ['year to date', '2026-01-01', '2026-11-18', 'year to date (Thu 1 Jan – Wed 18 Nov 2026)'],
+    ['CSI YTD', '2026-01-01', '2026-11-18', 'year to date (Thu 1 Jan – Wed 18 Nov 2026)'],
+    ['month to date', '2026-11-01', '2026-11-18', 'month to date (Sun 1 Nov – Wed 18 Nov 2026)'],
+    ['MTD', '2026-11-01', '2026-11-18', 'month to date (Sun 1 Nov – Wed 18 Nov 2026)'],
+    ['week to date', '2026-11-16', '2026-11-18', 'week to date (Mon 16 Nov – Wed 18 Nov 2026)'],
+    ['quarter to date', '2026-10-01', '2026-11-18', 'quarter to date (Thu 1 Oct – Wed 18 Nov 2026)'],
+    ['this month so far', '2026-11-01', '2026-11-18', 'month to date (Sun 1 Nov – Wed 18 Nov 2026)'],
+    // rolling windows
+    ['last 3 days', '2026-11-16', '2026-11-18', 'last 3 days (Mon 16 Nov – Wed 18 Nov 2026)'],
+    ['past 4 weeks', '2026-10-22', '2026-11-18', 'last 4 weeks (Thu 22 Oct – Wed 18 Nov 2026)'],
+    ['the last 2 months', '2026-09-19', '2026-11-18', 'last 2 months (Sat 19 Sep – Wed 18 Nov 2026)'],
+    ['the last couple of weeks', '2026-11-05', '2026-11-18', 'last 2 weeks (Thu 5 Nov – Wed 18 Nov 2026)'],
+    ['the past fortnight', '2026-11-05', '2026-11-18', 'past fortnight (Thu 5 Nov – Wed 18 Nov 2026)'],
+    ['last fortnight', '2026-11-05', '2026-11-18', 'past fortnight (Thu 5 Nov – Wed 18 Nov 2026)'],
+    ['3 days ago', '2026-11-15', '2026-11-15', '3 days ago (Sun 15 Nov 2026)'],
+    ['two weeks ago', '2026-11-02', '2026-11-08', '2 weeks ago (Mon 2 Nov – Sun 8 Nov 2026)'],
+    ['a month ago', '2026-10-01', '2026-10-31', 'a month ago (October 2026)'],
+    ['the previous 7 days', '2026-11-12', '2026-11-18', 'last 7 days (Thu 12 Nov – Wed 18 Nov 2026)'],
+    // ISO weeks
+    ['in week 46', '2026-11-09', '2026-11-15', 'week 46 of 2026 (Mon 9 Nov – Sun 15 Nov 2026)'],
+    ['week 50', '2025-12-08', '2025-12-14', 'week 50 of 2025 (Mon 8 Dec – Sun 14 Dec 2025)'],
+    ['week 53 of 2020', '2020-12-28', '2021-01-03', 'week 53 of 2020 (Mon 28 Dec 2020 – Sun 3 Jan 2021)'],
+    ['for the week of 9 November', '2026-11-09', '2026-11-15', 'Mon 9 Nov – Sun 15 Nov 2026'],
+    // weekends
+    ['over the weekend', '2026-11-14', '2026-11-15', 'the weekend (Sat 14 Nov – Sun 15 Nov 2026)'],
+    ['last weekend', '2026-11-14', '2026-11-15', 'last weekend (Sat 14 Nov – Sun 15 Nov 2026)'],
+    // months: bare = latest that has begun; "last" = latest before this month
+    ['in October', '2026-10-01', '2026-10-31', 'October 2026'],
+    ['October 2025', '2025-10-01', '2025-10-31', 'October 2025'],
+    ['last October', '2026-10-01', '2026-10-31', 'October 2026'],
+    ['last November', '2025-11-01', '2025-11-30', 'November 2025'],
+    ['this December', '2026-12-01', '2026-12-31', 'December 2026'],
+    // quarters
+    ['Q3', '2026-07-01', '2026-09-30', 'Q3 2026 (1 Jul – 30 Sep 2026)'],
+    ['Q3 2025', '2025-07-01', '2025-09-30', 'Q3 2025 (1 Jul – 30 Sep 2025)'],
+    ['2025 Q4', '2025-10-01', '2025-12-31', 'Q4 2025 (1 Oct – 31 Dec 2025)'],
+    ['the third quarter', '2026-07-01', '2026-09-30', 'Q3 2026 (1 Jul – 30 Sep 2026)'],
+    ['the fourth quarter of 2025', '2025-10-01', '2025-12-31', 'Q4 2025 (1 Oct – 31 Dec 2025)'],
+    ['first half of 2026', '2026-01-01', '2026-06-30', 'H1 2026 (Thu 1 Jan – Tue 30 Jun 2026)'],
+    ['the second half of last year', '2025-07-01', '2025-12-31', 'H2 2025 (Tue 1 Jul – Wed 31 Dec 2025)'],
+    // explicit dates and ranges
+    ['2026-10-01 to 2026-10-31', '2026-10-01', '2026-10-31', 'Thu 1 Oct – Sat 31 Oct 2026'],
+    ['1–15 Oct', '2026-10-01', '2026-10-15', 'Thu 1 Oct – Thu 15 Oct 2026'],
+    ['1-15 October 2025', '2025-10-01', '2025-10-15', 'Wed 1 Oct – Wed 15 Oct 2025'],
+    ['Oct 1-15', '2026-10-01', '2026-10-15', 'Thu 1 Oct – Thu 15 Oct 2026'],
+    ['between 3 and 9 November', '2026-11-03', '2026-11-09', 'Tue 3 Nov – Mon 9 Nov 2026'],
+    ['from the 3rd to the 9th of November', '2026-11-03', '2026-11-09', 'Tue 3 Nov – Mon 9 Nov 2026'],
+    ['between Monday and Wednesday', '2026-11-16', '2026-11-18', 'Mon 16 Nov – Wed 18 Nov 2026'],
+    ['from October to December', '2026-10-01', '2026-12-31', 'Q4 2026 (1 Oct – 31 Dec 2026)'],
+    ['from December to February', '2025-12-01', '2026-02-28', 'Mon 1 Dec 2025 – Sat 28 Feb 2026'],
+    ['Mon 9 Nov – Sun 15 Nov 2026', '2026-11-09', '2026-11-15', 'Mon 9 Nov – Sun 15 Nov 2026'],
+    // numeric dates: whichever of day/month order is a real date; 25 Nov 2026 is still ahead
+    ['on 25/11', '2025-11-25', '2025-11-25', 'Tue 25 Nov 2025'],
+    ['on 11/25', '2025-11-25', '2025-11-25', 'Tue 25 Nov 2025'],
+    ['on 13/11', '2026-11-13', '2026-11-13', 'Fri 13 Nov 2026'],
+    ['25.11.2025', '2025-11-25', '2025-11-25', 'Tue 25 Nov 2025'],
+    ['on 5/5', '2026-05-05', '2026-05-05', 'Tue 5 May 2026'],
+    // a day of the month alone: this month's, or last month's while it is still ahead
+    ['CSI on the 5th', '2026-11-05', '2026-11-05', 'Thu 5 Nov 2026'],
+    ['on the 25th', '2026-10-25', '2026-10-25', 'Sun 25 Oct 2026'],
+    ['since the 10th', '2026-11-10', '2026-11-18', 'Tue 10 Nov – Wed 18 Nov 2026'],
+    ['in 11/2026', '2026-11-01', '2026-11-30', 'November 2026'],
+    ['trailing 30 days', '2026-10-20', '2026-11-18', 'last 30 days (Tue 20 Oct – Wed 18 Nov 2026)'],
+    // future periods are read (the caller says they have no data yet)
+    ['next week', '2026-11-23', '2026-11-29', 'next week (Mon 23 Nov – Sun 29 Nov 2026)'],
+    ['tomorrow', '2026-11-19', '2026-11-19', 'tomorrow (Thu 19 Nov 2026)'],
+    ['next 7 days', '2026-11-19', '2026-11-25', 'next 7 days (Thu 19 Nov – Wed 25 Nov 2026)'],
+  ])('%s', (text, from, to, label) => {
+    expect(only(text)).toEqual([from, to, label]);
+  });
+});
+
+describe('findPeriods: phrases it cannot read are reported', () => {
+  it.each([
+    ['CSI in the year of the dragon', 'in the year of the dragon', undefined],
+    ['CSI since the last blue moon', 'since the last blue moon', undefined],
+    ['response time this morning', 'this morning', 'periods are whole days in the business timezone'],
+    ['chats in the last 24 hours', 'in the last 24 hours', 'periods are whole days in the business timezone'],
+    ['CSI on 05/06', 'on 05/06', 'day and month order is ambiguous'],
+    ['CSI on 12/11', 'on 12/11', 'day and month order is ambiguous'],
+    ['on 2026-02-30', 'on 2026-02-30', 'no such date'],
+    ['on Tue 9 Nov 2026', 'on Tue 9 Nov 2026', '9 Nov 2026 is a Monday'],
+    ['CSI over the last few days', 'last few days', undefined],
+    ['volumes a while ago', 'a while ago', undefined],
+    ['CSI during the holidays', 'during the holidays', undefined],
+    ['and the week before?', 'the week before', 'there is no earlier period to count back from'],
+    ['since next week', 'since next week', 'it starts after today'],
+    ['between 9 and 3 November', 'between 9 and 3 November', 'the range ends before it starts'],
+    ['week 53 of 2025', 'week 53 of 2025', '2025 has no week 53'],
+    ['CSI on the last day of the month', 'on the last day of the month', undefined],
+    // A named day is not the weekday in its name.
+    ['what happened on Black Friday', 'on Black Friday', undefined],
+  ])('%s', (text, words, reason) => {
+    const found = find(text);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ kind: 'unreadable', unreadable: words, text: words });
+    if (found[0]?.kind === 'unreadable') expect(found[0].reason).toBe(reason);
+    expect(parsePeriod(text, NOW, 'UTC')).toBeUndefined();
+  });
+
+  it('suggests a whole-day period for parts of a day', () => {
+    expect(find('CSI this morning')[0]).toMatchObject({ kind: 'unreadable', hint: 'today' });
+    expect(find('chats last night')[0]).toMatchObject({ kind: 'unreadable', hint: 'yesterday' });
+  });
+
+  it.each([
+    'CSI on Mondays', 'CSI in Voltix', 'show the last message', 'may I see the worst conversations?', 'CSI above 4.5',
+    'how long do customers wait during handoff', 'difference between Voltix and Acme', 'what is the response time',
+    // hour-of-day questions are a breakdown, not a period
+    'busiest hour of the day', 'CSI in the morning',
+  ])('finds nothing in "%s"', (text) => {
+    expect(find(text)).toEqual([]);
+  });
+});
+
+describe('findPeriods: roles and spans', () => {
+  const roles = (text: string, previous?: Period) =>
+    find(text, NOW, 'UTC', previous).map((f) => [f.role, f.text, f.kind === 'period' ? f.period.from : f.unreadable]);
+
+  it.each([
+    ['CSI this week vs last week', [['main', 'this week', '2026-11-16'], ['comparison', 'vs last week', '2026-11-09']]],
+    ['CSI yesterday compared to the same day last week', [['main', 'yesterday', '2026-11-17'], ['comparison', 'compared to the same day last week', '2026-11-10']]],
+    ['was CSI higher today than the same day last week?', [['main', 'today', '2026-11-18'], ['comparison', 'than the same day last week', '2026-11-11']]],
+    ['CSI last week compared to the week before', [['main', 'last week', '2026-11-09'], ['comparison', 'compared to the week before', '2026-11-02']]],
+    ['CSI this month versus October', [['main', 'this month', '2026-11-01'], ['comparison', 'versus October', '2026-10-01']]],
+    ['compare yesterday with last week', [['main', 'yesterday', '2026-11-17'], ['comparison', 'with last week', '2026-11-09']]],
+    ['compared to last week, how was this week?', [['comparison', 'compared to last week', '2026-11-09'], ['main', 'this week', '2026-11-16']]],
+    ['how did CSI change from last week to this week', [['comparison', 'from last week', '2026-11-09'], ['main', 'to this week', '2026-11-16']]],
+    ['CSI on Monday vs the same day last week', [['main', 'on Monday', '2026-11-16'], ['comparison', 'vs the same day last week', '2026-11-09']]],
+    ['the same day last week', [['main', 'the same day last week', '2026-11-11']]],
+    // "previous" counts from the main period in a comparison, from today otherwise.
+    ['last week vs the previous week', [['main', 'last week', '2026-11-09'], ['comparison', 'vs the previous week', '2026-11-02']]],
+    ['October vs the previous month', [['main', 'October', '2026-10-01'], ['comparison', 'vs the previous month', '2026-09-01']]],
+    ['last 7 days vs previous 7 days', [['main', 'last 7 days', '2026-11-12'], ['comparison', 'vs previous 7 days', '2026-11-05']]],
+    ['CSI last week and the previous week', [['main', 'last week', '2026-11-09'], ['comparison', 'the previous week', '2026-11-02']]],
+    ['yesterday vs the day before', [['main', 'yesterday', '2026-11-17'], ['comparison', 'vs the day before', '2026-11-16']]],
+  ])('%s', (text, expected) => {
+    expect(roles(text)).toEqual(expected);
+  });
+
+  it('reads a follow-up relative to the conversation’s period', () => {
+    const lastWeek = utc('last week')!;
+    expect(roles('and the week before?', lastWeek)).toEqual([['main', 'the week before', '2026-11-02']]);
+    // A comparison in the same question counts from that question's main period instead.
+    expect(roles('October vs the month before', lastWeek)).toEqual([['main', 'October', '2026-10-01'], ['comparison', 'vs the month before', '2026-09-01']]);
+  });
+
+  it('gives spans in the original text, whatever its case and spacing', () => {
+    const q = 'İstanbul page: CSI  ON  Monday,\tVS.  the Same Day LAST week?';
+    const found = find(q);
+    expect(found.map((f) => q.slice(f.start, f.end))).toEqual(['ON  Monday', 'VS.  the Same Day LAST week']);
+    expect(found.map((f) => f.text)).toEqual(['ON  Monday', 'VS.  the Same Day LAST week']);
+  });
+
+  it('returns readable and unreadable phrases together, in text order', () => {
+    const found = find('CSI last week vs the year of the dragon');
+    expect(found.map((f) => [f.kind, f.role, f.text])).toEqual([['period', 'main', 'last week'], ['unreadable', 'comparison', 'vs the year of the dragon']]);
+  });
+});
+
+describe('findPeriods: partial and future periods', () => {
+  it.each([
+    ['today', true, false],
+    ['this week', true, false],
+    ['year to date', true, false],
+    ['since Monday', true, false],
+    ['last week', false, false],
+    ['in October', false, false],
+    ['this Friday', false, true],
+    ['next month', false, true],
+  ])('%s: partial %s, future %s', (text, partial, future) => {
+    expect(periodsIn(find(text))[0]).toMatchObject({ partial, future });
+  });
+
+  it('isPartial takes today from the zone', () => {
+    const wednesday = utc('2026-11-18')!;
+    expect(isPartial(wednesday, NOW_LATE, 'UTC')).toBe(true);
+    // 13:00Z is already Thursday in Auckland: Wednesday is over there.
+    expect(isPartial(wednesday, NOW_LATE, 'Pacific/Auckland')).toBe(false);
+  });
+});
+
+describe('findPeriods: business timezone around boundaries', () => {
+  const read = (text: string, now: Date, timeZone: string) => {
+    const p = periodsIn(find(text, now, timeZone))[0]?.period;
+    return p && [p.from, p.to];
+  };
+  // 23:30Z on Sunday 25 Oct 2026, the night the clocks went back: 00:30 Monday in Berlin (CET).
+  const afterFallBack = new Date('2026-10-25T23:30:00Z');
+  // 23:30Z on Saturday 31 Oct: already Sunday 1 Nov in Berlin, a new month.
+  const monthEnd = new Date('2026-10-31T23:30:00Z');
+  // 23:30Z on Saturday 28 Mar 2026: 00:30 Sunday 29 Mar in Berlin, the night the clocks go forward.
+  const springForward = new Date('2026-03-28T23:30:00Z');
+  // 23:30Z on New Year's Eve: 2027 in Berlin.
+  const newYear = new Date('2026-12-31T23:30:00Z');
+
+  it.each([
+    [afterFallBack, 'today', ['2026-10-25', '2026-10-25'], ['2026-10-26', '2026-10-26']],
+    [afterFallBack, 'Monday', ['2026-10-19', '2026-10-19'], ['2026-10-26', '2026-10-26']],
+    [afterFallBack, 'last Sunday', ['2026-10-18', '2026-10-18'], ['2026-10-25', '2026-10-25']],
+    [afterFallBack, 'this week', ['2026-10-19', '2026-10-25'], ['2026-10-26', '2026-11-01']],
+    [afterFallBack, 'week to date', ['2026-10-19', '2026-10-25'], ['2026-10-26', '2026-10-26']],
+    [afterFallBack, 'since Monday', ['2026-10-19', '2026-10-25'], ['2026-10-26', '2026-10-26']],
+    [afterFallBack, 'the same day last week', ['2026-10-18', '2026-10-18'], ['2026-10-19', '2026-10-19']],
+    [monthEnd, 'month to date', ['2026-10-01', '2026-10-31'], ['2026-11-01', '2026-11-01']],
+    [monthEnd, 'last month', ['2026-09-01', '2026-09-30'], ['2026-10-01', '2026-10-31']],
+    [monthEnd, 'last 7 days', ['2026-10-25', '2026-10-31'], ['2026-10-26', '2026-11-01']],
+    // Still October in UTC, so "1 November" is last year's.
+    [monthEnd, 'since 1 November', ['2025-11-01', '2026-10-31'], ['2026-11-01', '2026-11-01']],
+    [springForward, 'yesterday', ['2026-03-27', '2026-03-27'], ['2026-03-28', '2026-03-28']],
+    [springForward, 'the weekend', ['2026-03-28', '2026-03-29'], ['2026-03-28', '2026-03-29']],
+    [springForward, 'Sunday', ['2026-03-22', '2026-03-22'], ['2026-03-29', '2026-03-29']],
+    [newYear, 'year to date', ['2026-01-01', '2026-12-31'], ['2027-01-01', '2027-01-01']],
+    [newYear, 'this quarter', ['2026-10-01', '2026-12-31'], ['2027-01-01', '2027-03-31']],
+    [newYear, 'Q4', ['2026-10-01', '2026-12-31'], ['2026-10-01', '2026-12-31']],
+    [newYear, 'in December', ['2026-12-01', '2026-12-31'], ['2026-12-01', '2026-12-31']],
+  ])('%s: %s', (now, text, inUtc, inBerlin) => {
+    expect(read(text, now, 'UTC')).toEqual(inUtc);
+    expect(read(text, now, 'Europe/Berlin')).toEqual(inBerlin);
   });
 });

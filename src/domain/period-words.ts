@@ -44,9 +44,20 @@ const WEEKDAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const
 export const MONTH_WORD =
   '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
 
+/** Full weekday names only: "sat", "sun" and "wed" are words too, and "Mondays" is a filter. */
+export const WEEKDAY_WORD = '(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)';
+// Abbreviations are read only in front of a date ("Mon 9 Nov"), as labels write them.
+const WEEKDAY_PREFIX = '(?:\\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?,?\\s+)';
+
+/** 1 = Monday … 7 = Sunday for a weekday word or abbreviation. */
+export function weekdayNumber(word: string): number | undefined {
+  const i = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].indexOf(word.toLowerCase().slice(0, 3));
+  return i < 0 ? undefined : i + 1;
+}
+
 const NUMBER_WORDS: Record<string, number> = {
   one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
-  eleven: 11, twelve: 12, fourteen: 14, thirty: 30, sixty: 60, ninety: 90,
+  eleven: 11, twelve: 12, fourteen: 14, thirty: 30, sixty: 60, ninety: 90, 'couple of': 2, couple: 2,
 };
 
 /** Regex source for a count: digits or one of the number words people actually type. */
@@ -56,6 +67,10 @@ export function countOf(word: string): number | undefined {
   const n = /^\d+$/.test(word) ? Number(word) : NUMBER_WORDS[word.toLowerCase()];
   return n !== undefined && n > 0 ? n : undefined;
 }
+
+/** "first" … "fourth", "1st" … "4th" → 1–4, for quarters. */
+export const ORDINAL_QUARTER = '(first|second|third|fourth|1st|2nd|3rd|4th)';
+export const ordinalNumber = (word: string) => ['first', 'second', 'third', 'fourth'].indexOf(word) + 1 || Number(word.slice(0, 1));
 
 /** 1–12 for a month word, undefined otherwise. */
 export function monthNumber(word: string): number | undefined {
@@ -71,9 +86,9 @@ const YEAR_TAIL = '(?:,?\\s+\\d{4}(?![\\d-]))?';
 
 /** Regex source for one calendar day: "2026-11-02", "1 Nov", "1st of November 2026", "Nov 1, 2026". */
 export const DATE_TOKEN =
-  `(?:\\d{4}-\\d{2}-\\d{2}(?!\\d)` +
-  `|${DAY_NUM}\\s+(?:of\\s+)?${MONTH_WORD}\\b\\.?${YEAR_TAIL}` +
-  `|${MONTH_WORD}\\b\\.?\\s+${DAY_NUM}${YEAR_TAIL})`;
+  `(?:${WEEKDAY_PREFIX}?\\d{4}-\\d{2}-\\d{2}(?!\\d)` +
+  `|${WEEKDAY_PREFIX}?(?:the\\s+)?${DAY_NUM}\\s+(?:of\\s+)?${MONTH_WORD}\\b\\.?${YEAR_TAIL}` +
+  `|${WEEKDAY_PREFIX}?${MONTH_WORD}\\b\\.?\\s+(?:the\\s+)?${DAY_NUM}${YEAR_TAIL})`;
 
 // ── dates written in text ────────────────────────────────────────────────────────────────────
 
@@ -81,18 +96,23 @@ export interface DateParts {
   year?: number;
   month: number;
   day: number;
+  /** 1–7 when the text names the weekday too ("Mon 9 Nov"), to be checked against the date */
+  weekday?: number;
 }
 
 /** Splits a string matched by DATE_TOKEN; the year stays unknown when the text leaves it out. */
 export function dateParts(token: string): DateParts | undefined {
-  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(token);
-  if (iso) return { year: Number(iso[1]), month: Number(iso[2]), day: Number(iso[3]) };
-  const monthWord = new RegExp(MONTH_WORD, 'i').exec(token);
-  const day = /(?<!\d)(\d{1,2})(?!\d)/.exec(token);
-  const year = /(\d{4})/.exec(token);
+  const named = new RegExp(`^${WEEKDAY_PREFIX}`, 'i').exec(token);
+  const weekday = named ? weekdayNumber(named[0]) : undefined;
+  const rest = named ? token.slice(named[0].length) : token;
+  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(rest);
+  if (iso) return { year: Number(iso[1]), month: Number(iso[2]), day: Number(iso[3]), weekday };
+  const monthWord = new RegExp(MONTH_WORD, 'i').exec(rest);
+  const day = /(?<!\d)(\d{1,2})(?!\d)/.exec(rest);
+  const year = /(\d{4})/.exec(rest);
   const month = monthWord ? monthNumber(monthWord[0]) : undefined;
   if (!month || !day) return undefined;
-  return { year: year ? Number(year[1]) : undefined, month, day: Number(day[1]) };
+  return { year: year ? Number(year[1]) : undefined, month, day: Number(day[1]), weekday };
 }
 
 /** Resolves "2025", "last year", "this year" or nothing to a year number. */
@@ -101,6 +121,27 @@ export function yearRef(ref: string | undefined, today: string): number | undefi
   if (ref === 'last year') return yearOf(today) - 1;
   if (ref === 'this year') return yearOf(today);
   return Number(ref);
+}
+
+/**
+ * Reads a numeric date: "25/11", "11/25", "25.11.2026", "2026/11/25". Day and month order is
+ * whichever reading is a real date; when both are ("05/06", "12/11") and differ, the text is
+ * ambiguous and the result says so rather than guessing a convention.
+ */
+export function numericDate(text: string): DateParts | 'ambiguous' | undefined {
+  const m = /^(\d{1,4})[/.](\d{1,2})(?:[/.](\d{1,4}))?\.?$/.exec(text);
+  if (!m) return undefined;
+  const [a, b, c] = [Number(m[1]), Number(m[2]), m[3] === undefined ? undefined : Number(m[3])];
+  if ((m[1] ?? '').length === 4) return c !== undefined ? { year: a, month: b, day: c } : undefined;
+  const year = c === undefined ? undefined : c < 100 ? 2000 + c : c;
+  if (year !== undefined && year < 1000) return undefined;
+  const fits = (month: number, day: number) => isValidDay(year ?? 2000, month, day);
+  const dayFirst = fits(b, a);
+  const monthFirst = fits(a, b);
+  if (dayFirst && monthFirst && a !== b) return 'ambiguous';
+  if (dayFirst) return { year, month: b, day: a };
+  if (monthFirst) return { year, month: a, day: b };
+  return undefined;
 }
 
 /** A day written without a year is the latest such day not after today. */

@@ -1,348 +1,252 @@
-// Natural-language reporting periods in the business timezone.
-// Days are YYYY-MM-DD strings and all calendar arithmetic is UTC date math on them (see
-// period-words.ts), so a DST change or the host's zone can never shift a day. The timezone
-// decides only which day "today" is and, in periodBounds, which instants a day starts and ends at.
+// Natural-language reporting periods in the business timezone: finding every period phrase in
+// a question (findPeriods), with its role and the words it covers, and the older one-period
+// reader (parsePeriod). The grammar is in period-rules.ts, building periods in period-build.ts;
+// the timezone decides only which day "today" is and, in periodBounds, which instants a day
+// starts and ends at.
 
-import { dayOf, daysBetween } from './days.ts';
-import {
-  COUNT, DATE_TOKEN, MONTH_WORD, addDays, addMonths, countOf, dateParts, formatDay, formatMonth, formatRange,
-  isMonthEnd, isoWeekday, lastDayOfMonth, monthNumber, monthOf, resolveDay, yearOf, yearRef, ymd,
-} from './period-words.ts';
+import { dayOf } from './days.ts';
+import { RULES, type Reading, type Refusal, type Rule } from './period-rules.ts';
+import { make, periodBetween, periodTense, sameLast, stepDay, unitContaining, type Period, type Unit } from './period-build.ts';
+import { CHANGE_FROM, COMPARE_CONNECTOR, COMPARE_CUE, COMPARE_WORD, LEAD_IN, unreadPhrases, type Span } from './period-cues.ts';
 
-export type Granularity = 'day' | 'week' | 'month' | 'quarter' | 'year' | 'range';
-export type Unit = Exclude<Granularity, 'range'>;
+export { periodBetween, previousPeriod, shiftBack, periodTense } from './period-build.ts';
+export type { Granularity, Period, Unit } from './period-build.ts';
+export { periodBounds } from './period-bounds.ts';
 
-export interface Period {
-  /** Human text, e.g. "last week (Mon 9 Nov – Sun 15 Nov 2026)". */
-  label: string;
-  /** First day, YYYY-MM-DD, inclusive, in the business timezone. */
-  from: string;
-  /** Last day, YYYY-MM-DD, inclusive. */
-  to: string;
-  granularity: Granularity;
+/** The main period of a question, or one it is compared with ("vs last week"). */
+export type PeriodRole = 'main' | 'comparison';
+
+interface Found {
+  /** [start, end) in the ORIGINAL text, covering the phrase and its lead-in ("on", "vs") */
+  start: number;
+  end: number;
+  /** the original words of that span */
+  text: string;
+  role: PeriodRole;
 }
 
-// ── building periods ─────────────────────────────────────────────────────────────────────────
-
-function describe(g: Granularity, from: string, to: string): string {
-  switch (g) {
-    case 'day':
-      return formatDay(from);
-    case 'month':
-      return formatMonth(yearOf(from), monthOf(from));
-    case 'quarter':
-      return `Q${Math.ceil(monthOf(from) / 3)} ${yearOf(from)}, ${formatRange(from, to, false)}`;
-    case 'year':
-      return String(yearOf(from));
-    default:
-      return formatRange(from, to);
-  }
+export interface FoundPeriod extends Found {
+  kind: 'period';
+  period: Period;
+  /** the period includes today, so its figures are not final */
+  partial: boolean;
+  /** the period starts after today: it can have no data yet */
+  future: boolean;
 }
 
-function make(g: Granularity, from: string, to: string, prefix?: string): Period {
-  const text = describe(g, from, to);
-  // "Q3 2025 (1 Jul – 30 Sep 2025)" reads better than a bare "Q3 2025, 1 Jul – 30 Sep 2025".
-  const label = prefix ? `${prefix} (${text})` : g === 'quarter' ? text.replace(', ', ' (') + ')' : text;
-  return { label, from, to, granularity: g };
+/** A phrase that looks like a period but could not be read: say so, never use a default. */
+export interface UnreadablePeriod extends Found {
+  kind: 'unreadable';
+  /** the words that could not be read, as written */
+  unreadable: string;
+  /** why, when known ("day and month order is ambiguous") */
+  reason?: string;
+  /** a phrase that would work instead, when there is an obvious one */
+  hint?: string;
 }
 
-/** The calendar unit of that kind containing `day`. */
-function unitContaining(unit: Unit, day: string, prefix?: string): Period {
-  const y = yearOf(day);
-  switch (unit) {
-    case 'day':
-      return make('day', day, day, prefix);
-    case 'week': {
-      const monday = addDays(day, 1 - isoWeekday(day));
-      return make('week', monday, addDays(monday, 6), prefix);
-    }
-    case 'month':
-      return make('month', ymd(y, monthOf(day), 1), ymd(y, monthOf(day), lastDayOfMonth(y, monthOf(day))), prefix);
-    case 'quarter': {
-      const first = Math.floor((monthOf(day) - 1) / 3) * 3 + 1;
-      return make('quarter', ymd(y, first, 1), ymd(y, first + 2, lastDayOfMonth(y, first + 2)), prefix);
-    }
-    case 'year':
-      return make('year', ymd(y, 1, 1), ymd(y, 12, 31), prefix);
-  }
+export type PeriodMatch = FoundPeriod | UnreadablePeriod;
+
+// ── text positions ───────────────────────────────────────────────────────────────────────────
+
+interface Normalized {
+  lower: string;
+  /** original index of each normalized character's start, and of the end after it */
+  startAt: number[];
+  endAt: number[];
 }
 
-const UNIT_MONTHS: Record<Unit, number> = { day: 0, week: 0, month: 1, quarter: 3, year: 12 };
-
-/** Moves a whole window back by one unit. Month-based moves keep month ends on month ends. */
-function moveBack(from: string, to: string, unit: Unit): [string, string] {
-  if (unit === 'day' || unit === 'week') {
-    const n = unit === 'day' ? 1 : 7;
-    return [addDays(from, -n), addDays(to, -n)];
-  }
-  const months = -UNIT_MONTHS[unit];
-  const newTo = isMonthEnd(to) ? addDays(addMonths(ymd(yearOf(to), monthOf(to), 1), months + 1), -1) : addMonths(to, months);
-  return [addMonths(from, months), newTo];
-}
-
-/**
- * The period from `from` to `to` (YYYY-MM-DD, inclusive), labelled by `label` when given. It keeps
- * the calendar unit it spans exactly (a Mon–Sun week, a whole month...) so that "the period
- * before" of a week handed over as two dates is still the previous week.
- */
-export function periodBetween(from: string, to: string, label?: string): Period {
-  if (to < from) throw new RangeError(`period ends (${to}) before it starts (${from})`);
-  const units: Unit[] = ['day', 'week', 'month', 'quarter', 'year'];
-  const g = units.find((u) => realign(u, from, to) === u) ?? 'range';
-  const p = make(g, from, to);
-  return label ? { ...p, label } : p;
-}
-
-/** The period of the same length immediately before `p`. */
-export function previousPeriod(p: Period): Period {
-  if (p.granularity === 'range') {
-    const length = daysBetween(p.from, p.to) + 1;
-    return make('range', addDays(p.from, -length), addDays(p.from, -1), `the ${length} days before`);
-  }
-  return unitContaining(p.granularity, addDays(p.from, -1), `the ${p.granularity} before`);
-}
-
-const UNIT_DAYS: Record<Unit, number> = { day: 1, week: 7, month: 30, quarter: 91, year: 365 };
-
-/** The granularity a window keeps after moving: its own if still calendar-aligned, else range. */
-function realign(g: Granularity, from: string, to: string): Granularity {
-  if (g === 'range') return 'range';
-  const unit = unitContaining(g, from);
-  return unit.from === from && unit.to === to ? g : 'range';
-}
-
-/**
- * Answers follow-ups such as "and the week before?". Without a unit, or with the period's own
- * unit, that is previousPeriod. A unit shorter than the period means the unit just before it
- * ("October … and the week before?" is the 7 days before 1 Oct); a longer unit moves the whole
- * window back ("yesterday … and the week before?" is the same weekday a week earlier).
- */
-export function shiftBack(p: Period, unit?: Unit): Period {
-  if (!unit || unit === p.granularity) return previousPeriod(p);
-  const before = addDays(p.from, -1);
-  if (daysBetween(p.from, p.to) + 1 > UNIT_DAYS[unit]) {
-    // Weeks are taken as the 7 days before, since the ISO week of that day may overlap p.
-    if (unit === 'week') {
-      const from = addDays(p.from, -7);
-      return make(realign('week', from, before), from, before, 'the week before');
-    }
-    return unitContaining(unit, before, `the ${unit} before`);
-  }
-  const [from, to] = moveBack(p.from, p.to, unit);
-  return make(realign(p.granularity, from, to), from, to, to === before ? `the ${unit} before` : `a ${unit} earlier`);
-}
-
-// ── instants ─────────────────────────────────────────────────────────────────────────────────
-
-const wallClocks = new Map<string, Intl.DateTimeFormat>();
-
-/** Milliseconds the zone's wall clock is ahead of UTC at `ms`. */
-function offsetAt(ms: number, timeZone: string): number {
-  let f = wallClocks.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric',
-      hour: 'numeric', minute: 'numeric', second: 'numeric',
-    });
-    wallClocks.set(timeZone, f);
-  }
-  const part = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, Number(x.value)]));
-  const wall = Date.UTC(part.year ?? 0, (part.month ?? 1) - 1, part.day ?? 1, part.hour ?? 0, part.minute ?? 0, part.second ?? 0);
-  return wall - (ms - (((ms % 1000) + 1000) % 1000));
-}
-
-/** The first instant of `day` in `timeZone`. */
-function startOfDay(day: string, timeZone: string): number {
-  const wallMidnight = Date.parse(`${day}T00:00:00Z`);
-  // Two rounds settle the offset unless a transition lies between the guesses.
-  const a = wallMidnight - offsetAt(wallMidnight, timeZone);
-  const b = wallMidnight - offsetAt(a, timeZone);
-  const exact = [a, b].filter((t) => t + offsetAt(t, timeZone) === wallMidnight);
-  if (exact.length > 0) return Math.min(...exact); // a repeated midnight: the day begins at the first
-  // Midnight was skipped (clocks jumped forward at 00:00): the day begins at the jump.
-  let lo = Math.min(a, b);
-  let hi = Math.max(a, b);
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (dayOf(new Date(mid), timeZone) >= day) hi = mid;
-    else lo = mid;
-  }
-  return hi;
-}
-
-/** [start, end) instants of the period: local midnight of `from` to local midnight after `to`. */
-export function periodBounds(p: Period, timeZone: string): { start: Date; end: Date } {
-  return {
-    start: new Date(startOfDay(p.from, timeZone)),
-    end: new Date(startOfDay(addDays(p.to, 1), timeZone)),
-  };
-}
-
-// ── parsing ──────────────────────────────────────────────────────────────────────────────────
-
-interface Context {
-  today: string;
-  previous?: Period;
-}
-
-interface Rule {
-  re: RegExp;
-  build(m: RegExpExecArray, ctx: Context): Period | undefined;
-}
-
-const UNIT = '(day|week|month|quarter|year)';
-const YEAR_REF = '(\\d{4}(?![\\d-])|last year|this year)';
-
-function range(fromText: string, toText: string, today: string): Period | undefined {
-  const a = dateParts(fromText);
-  const b = dateParts(toText);
-  if (!a || !b) return undefined;
-  let from: string | undefined;
-  let to: string | undefined;
-  if (a.year === undefined && b.year !== undefined) {
-    // "1 Nov to 15 Nov 2025": the end's year applies to the start too, unless that would invert it.
-    to = resolveDay(b, today);
-    from = to && resolveDay(a, today, b.year);
-    if (from && to && from > to) from = resolveDay(a, today, b.year - 1);
-  } else {
-    from = resolveDay(a, today);
-    const startYear = from ? yearOf(from) : undefined;
-    to = b.year !== undefined ? resolveDay(b, today) : resolveDay(b, today, startYear);
-    // "20 Dec to 5 Jan" crosses New Year.
-    if (from && to && to < from && b.year === undefined && startYear !== undefined) to = resolveDay(b, today, startYear + 1);
-  }
-  if (!from || !to) return undefined;
-  return from <= to ? make('range', from, to) : make('range', to, from);
-}
-
-function rolling(n: number, unit: string, today: string, label?: string): Period {
-  const u = unit.replace(/s$/, '');
-  let from: string;
-  if (u === 'day') from = addDays(today, 1 - n);
-  else if (u === 'week') from = addDays(today, 1 - 7 * n);
-  else from = addDays(addMonths(today, -n * (u === 'year' ? 12 : u === 'quarter' ? 3 : 1)), 1);
-  return make('range', from, today, label ?? `last ${n} ${u}${n === 1 ? '' : 's'}`);
-}
-
-function quarter(q: number, year: number): Period {
-  return unitContaining('quarter', ymd(year, q * 3, 1));
-}
-
-// The earliest phrase in the text wins; at the same position, the rule listed first wins.
-const RULES: Rule[] = [
-  {
-    re: /\b(?:the )?day before yesterday\b/g,
-    build: (_m, { today }) => make('day', addDays(today, -2), addDays(today, -2), 'the day before yesterday'),
-  },
-  {
-    re: /\b(?:the )?(week|month|quarter|year) before last\b/g,
-    build: (m, { today }) => {
-      const unit = m[1] as Unit;
-      const last = unitContaining(unit, addDays(unitContaining(unit, today).from, -1));
-      return unitContaining(unit, addDays(last.from, -1), `the ${unit} before last`);
-    },
-  },
-  {
-    re: new RegExp(`\\b(?:the )?${UNIT} (?:before|earlier|prior)\\b`, 'g'),
-    build: (m, { previous }) => previous && shiftBack(previous, m[1] as Unit),
-  },
-  {
-    re: /\b(?:before that|the (?:one|period) before)\b/g,
-    build: (_m, { previous }) => previous && previousPeriod(previous),
-  },
-  {
-    re: new RegExp(`\\bbetween (${DATE_TOKEN}) and (${DATE_TOKEN})`, 'gi'),
-    build: (m, { today }) => range(m[1] ?? '', m[2] ?? '', today),
-  },
-  {
-    re: new RegExp(`(?:\\bfrom )?(${DATE_TOKEN})(?: (?:to|until|till|through|thru) |\\s*[–—]\\s*| - )(${DATE_TOKEN})`, 'gi'),
-    build: (m, { today }) => range(m[1] ?? '', m[2] ?? '', today),
-  },
-  {
-    re: new RegExp(`\\bsince (${DATE_TOKEN})`, 'gi'),
-    build: (m, { today }) => {
-      const parts = dateParts(m[1] ?? '');
-      const from = parts && resolveDay(parts, today);
-      return from && from <= today ? make('range', from, today) : undefined;
-    },
-  },
-  {
-    re: new RegExp(`\\b(?:last|past|previous|prior) (${COUNT}) (days?|weeks?|months?|quarters?|years?)\\b`, 'gi'),
-    build: (m, { today }) => {
-      const n = countOf(m[1] ?? '');
-      return n && n <= 3660 ? rolling(n, m[2] ?? 'day', today) : undefined;
-    },
-  },
-  {
-    // "the past week" is the trailing seven days, not the previous calendar week.
-    re: /\b(?:the )?(?:this )?past (week|month|quarter|year)\b/g,
-    build: (m, { today }) => rolling(1, m[1] ?? 'week', today, `past ${m[1] ?? 'week'}`),
-  },
-  { re: /\btoday\b/g, build: (_m, { today }) => make('day', today, today, 'today') },
-  { re: /\byesterday\b/g, build: (_m, { today }) => make('day', addDays(today, -1), addDays(today, -1), 'yesterday') },
-  {
-    re: /\b(this|current|last|previous|prior) (week|month|quarter|year)\b/g,
-    build: (m, { today }) => {
-      const unit = m[2] as Unit;
-      const current = m[1] === 'this' || m[1] === 'current';
-      const label = `${current ? 'this' : 'last'} ${unit}`;
-      return unitContaining(unit, current ? today : addDays(unitContaining(unit, today).from, -1), label);
-    },
-  },
-  {
-    re: new RegExp(`\\bq([1-4])(?:,? (?:of )?${YEAR_REF})?\\b`, 'g'),
-    build: (m, { today }) => {
-      const q = Number(m[1]);
-      const year = yearRef(m[2], today) ?? yearOf(today);
-      // A quarter that has not started this year means last year's.
-      return quarter(q, m[2] === undefined && ymd(year, q * 3 - 2, 1) > today ? year - 1 : year);
-    },
-  },
-  {
-    re: new RegExp(`(${DATE_TOKEN})`, 'gi'),
-    build: (m, { today }) => {
-      const parts = dateParts(m[1] ?? '');
-      const day = parts && resolveDay(parts, today);
-      return day ? make('day', day, day) : undefined;
-    },
-  },
-  {
-    re: new RegExp(`\\b(${MONTH_WORD})\\b\\.?(?:,? (?:of )?${YEAR_REF})?`, 'g'),
-    build: (m, { today }) => {
-      const month = monthNumber(m[1] ?? '');
-      const explicit = yearRef(m[2], today);
-      // "may" is usually the verb; take it as the month only with a year or a preposition.
-      if (!month || (m[1] === 'may' && explicit === undefined && !/\b(?:in|during|for|of|since|last|this) $/.test(m.input.slice(0, m.index)))) {
-        return undefined;
+/** Lower case with runs of whitespace as one space, remembering where each character came from. */
+function normalize(text: string): Normalized {
+  let lower = '';
+  const startAt: number[] = [];
+  const endAt: number[] = [];
+  let i = 0;
+  for (const ch of text) {
+    const isSpace = /\s/.test(ch);
+    if (!(isSpace && lower.endsWith(' '))) {
+      const out = isSpace ? ' ' : ch.replace(/[’‘`]/, "'").toLowerCase();
+      for (let k = 0; k < out.length; k++) {
+        startAt.push(i);
+        endAt.push(i + ch.length);
       }
-      const year = explicit ?? (month > monthOf(today) ? yearOf(today) - 1 : yearOf(today));
-      return unitContaining('month', ymd(year, month, 1));
-    },
-  },
-  {
-    re: /(?<=\b(?:in|during|for|year) )(\d{4})(?![\d-])/g,
-    build: (m) => unitContaining('year', ymd(Number(m[1]), 1, 1)),
-  },
-];
+      lower += out;
+    } else if (endAt.length) {
+      endAt[endAt.length - 1] = i + ch.length;
+    }
+    i += ch.length;
+  }
+  return { lower, startAt, endAt };
+}
+
+// ── candidates ───────────────────────────────────────────────────────────────────────────────
+
+interface Candidate extends Span {
+  order: number;
+  reading?: Reading;
+  relative?: { rule: Rule; m: RegExpExecArray };
+}
+
+const isRefusal = (r: Reading | undefined): r is Refusal => r !== undefined && 'refused' in r;
+const periodOf = (c: Candidate) => (c.reading && !isRefusal(c.reading) ? c.reading : undefined);
+const hasYear = (text: string) => /\b\d{4}\b|\b(?:last|this|next) year\b/.test(text);
+
+function atomic(lower: string, today: string): Candidate[] {
+  const out: Candidate[] = [];
+  RULES.forEach((rule, order) => {
+    for (const m of lower.matchAll(rule.re)) {
+      const span = { start: m.index, end: m.index + m[0].length, order };
+      if (rule.relative) out.push({ ...span, relative: { rule, m: m as RegExpExecArray } });
+      else {
+        const reading = rule.build(m as RegExpExecArray, { today });
+        if (reading) out.push({ ...span, reading });
+      }
+    }
+  });
+  return out;
+}
+
+/** The prefix of a label before its dates: "last week (…)" → "last week". */
+const labelHead = (p: Period) => (p.label.includes(' (') ? p.label.slice(0, p.label.indexOf(' (')) : undefined);
 
 /**
- * Finds a period phrase anywhere in `text` ("how was CSI last week?"); undefined if none.
- * `previous` is the period of the conversation so far, needed only for follow-ups such as
- * "and the week before?".
+ * Phrases made of other phrases: "since <period>" runs from its start to today; "from <period>
+ * to <period>" and "between … and …" from the first's start to the second's end.
+ */
+function compounds(lower: string, atoms: Candidate[], today: string): Candidate[] {
+  const out: Candidate[] = [];
+  for (const x of atoms) {
+    const px = periodOf(x);
+    if (!px) continue;
+    const since = /\bsince (?:the )?$/.exec(lower.slice(0, x.start));
+    if (since) {
+      const head = labelHead(px);
+      out.push({
+        start: since.index, end: x.end, order: RULES.length,
+        reading: px.from > today ? { refused: 'it starts after today' } : make('range', px.from, today, head && `since ${head}`),
+      });
+    }
+    const weekOf = px.granularity === 'day' ? /\b(?:the )?(week|month) (?:of|starting|beginning|commencing) (?:the )?$/.exec(lower.slice(0, x.start)) : null;
+    if (weekOf) out.push({ start: weekOf.index, end: x.end, order: RULES.length, reading: unitContaining(weekOf[1] as Unit, px.from) });
+    const opener = /\b(from|between) (?:the )?$/.exec(lower.slice(0, x.start));
+    if (opener && CHANGE_FROM.test(lower.slice(0, x.start))) continue;
+    for (const y of atoms) {
+      const py = periodOf(y);
+      const gap = py && y.start > x.end ? lower.slice(x.end, y.start) : undefined;
+      if (!py || gap === undefined) continue;
+      const joined = opener?.[1] === 'between' ? /^ and (?:the )?$/.test(gap) : opener ? /^ (?:to|until|till|through|thru) (?:the )?$|^\s*[–—-]\s*$/.test(gap) : /^\s*[–—]\s*$/.test(gap);
+      if (!joined) continue;
+      let [from, to] = [px.from, py.to];
+      // Named without years, "from October to January" is the latest such range that has begun.
+      if (to < from && !hasYear(lower.slice(x.start, y.end))) {
+        if (stepDay(to, 'year', 1) >= from && from <= today) to = stepDay(to, 'year', 1);
+        else from = sameLast(px, 'year', '').from;
+      }
+      out.push({
+        start: opener ? opener.index : x.start, end: y.end, order: RULES.length,
+        reading: to < from ? { refused: 'the range ends before it starts' } : periodBetween(from, to),
+      });
+    }
+  }
+  return out;
+}
+
+/** Leftmost, then longest, then the rule listed first; overlapping candidates are dropped. */
+function select(cands: Candidate[]): Candidate[] {
+  const sorted = [...cands].sort((a, b) => a.start - b.start || b.end - b.start - (a.end - a.start) || a.order - b.order);
+  const chosen: Candidate[] = [];
+  for (const c of sorted) if (!chosen.some((k) => c.start < k.end && c.end > k.start)) chosen.push(c);
+  return chosen;
+}
+
+// ── roles ────────────────────────────────────────────────────────────────────────────────────
+
+interface Placed extends Candidate {
+  role: PeriodRole;
+}
+
+/** Decides each phrase's role, and widens its span over its cue or lead-in words. */
+function place(lower: string, chosen: Candidate[]): Placed[] {
+  const placed: Placed[] = [];
+  chosen.forEach((c, i) => {
+    const before = lower.slice(0, c.start);
+    const cue = COMPARE_CUE.exec(before);
+    const mainBefore = placed.some((p) => p.role === 'main' && !p.relative && periodOf(p));
+    const connector = mainBefore && COMPARE_WORD.test(before) ? COMPARE_CONNECTOR.exec(before) : null;
+    const next = chosen[i + 1];
+    const changeFrom = next && CHANGE_FROM.test(before) && /^ (?:to|until) (?:the )?$/.test(lower.slice(c.end, next.start));
+    let role: PeriodRole = cue || connector || changeFrom || (c.relative && mainBefore) ? 'comparison' : 'main';
+    let start = cue ? cue.index : connector ? connector.index : c.start;
+    if (!cue && !connector) {
+      const lead = LEAD_IN.exec(before);
+      if (lead) start = lead.index;
+    }
+    if (placed.some((p) => p.end > start)) start = c.start;
+    if (role === 'main' && placed.at(-1)?.role === 'main' && CHANGE_FROM.test(lower.slice(0, placed.at(-1)!.start))) {
+      // "from last week to this week": the first is the baseline.
+      placed.at(-1)!.role = 'comparison';
+      role = 'main';
+    }
+    placed.push({ ...c, start, role });
+  });
+  return placed;
+}
+
+/** Reads the relative phrases ("the week before"), counting from the main period or `previous`. */
+function resolveRelative(placed: Placed[], today: string, previous?: Period): void {
+  const main = placed.map((p) => (p.role === 'main' && !p.relative ? periodOf(p) : undefined)).find(Boolean);
+  for (const p of placed) {
+    if (!p.relative) continue;
+    const comparing = p.role === 'comparison' && main !== undefined;
+    const anchor = comparing ? main : previous;
+    p.reading = p.relative.rule.build(p.relative.m, { today, anchor, comparing }) ?? { refused: 'there is no period to count from' };
+  }
+}
+
+// ── public ───────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Every period phrase in `text`, in text order, each with its span in the original text, its
+ * role (the main period, or a comparison: "vs last week", "than the same day last week") and
+ * whether it is partial or in the future. Phrases that look like periods but cannot be read
+ * come back as `kind: 'unreadable'`, so the caller can say so instead of using a default.
+ * `previous` is the period of the conversation so far, for follow-ups ("and the week before?").
+ */
+export function findPeriods(text: string, now: Date, timeZone: string, previous?: Period): PeriodMatch[] {
+  const { lower, startAt, endAt } = normalize(text);
+  const today = dayOf(now, timeZone);
+  const atoms = atomic(lower, today);
+  const placed = place(lower, select([...atoms, ...compounds(lower, atoms, today)]));
+  resolveRelative(placed, today, previous);
+  const span = (s: Span) => {
+    const start = startAt[s.start] ?? text.length;
+    const end = s.end > 0 ? (endAt[s.end - 1] ?? text.length) : start;
+    return { start, end, text: text.slice(start, end) };
+  };
+  const out: PeriodMatch[] = placed.map((p) => {
+    const at = span(p);
+    const r = p.reading!;
+    if (isRefusal(r)) return { kind: 'unreadable', ...at, role: p.role, unreadable: at.text, reason: r.refused, ...(r.hint ? { hint: r.hint } : {}) };
+    const tense = periodTense(r, today);
+    return { kind: 'period', ...at, role: p.role, period: r, partial: tense === 'partial', future: tense === 'future' };
+  });
+  for (const s of unreadPhrases(lower, placed)) {
+    const at = span(s);
+    out.push({ kind: 'unreadable', ...at, role: s.comparison ? 'comparison' : 'main', unreadable: at.text });
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * The first period phrase in `text` ("how was CSI last week?"); undefined if none. Unreadable
+ * phrases are skipped here: callers that must report them use findPeriods.
  */
 export function parsePeriod(text: string, now: Date, timeZone: string, previous?: Period): Period | undefined {
-  const normalized = text.toLowerCase().replace(/\s+/g, ' ');
-  const ctx: Context = { today: dayOf(now, timeZone), previous };
-  let best: { index: number; period: Period } | undefined;
-  for (const rule of RULES) {
-    for (const m of normalized.matchAll(rule.re)) {
-      if (best && m.index >= best.index) break;
-      const period = rule.build(m as RegExpExecArray, ctx);
-      if (period) {
-        best = { index: m.index, period };
-        break;
-      }
-    }
-  }
-  return best?.period;
+  const first = findPeriods(text, now, timeZone, previous).find((f) => f.kind === 'period');
+  return first?.kind === 'period' ? first.period : undefined;
+}
+
+/** Whether `p` includes the current day in `timeZone`, so its figures are still moving. */
+export function isPartial(p: Period, now: Date, timeZone: string): boolean {
+  return periodTense(p, dayOf(now, timeZone)) === 'partial';
 }

@@ -1,0 +1,203 @@
+// The period grammar: each rule reads one phrase into a Period, or into a reason it cannot be
+// read. Phrases are built from a few parts — units (day … year, fortnight), counts ("7",
+// "two", "a couple of"), directions (this / last / next) and anchors (today, a named day,
+// month or quarter, the period already under discussion) — so the rules are combinations of
+// those parts rather than a list of fixed phrases. periods.ts runs them over a question.
+
+import { COUNT, DATE_TOKEN, MONTH_WORD, ORDINAL_QUARTER, WEEKDAY_WORD, addDays, countOf, dateParts, monthOf, ordinalNumber, resolveDay, yearOf, ymd } from './period-words.ts';
+import {
+  make, previousPeriod, rolling, sameLast, shiftBack, toDate, unitContaining, unitFromToday, type RollingUnit, type Unit,
+} from './period-build.ts';
+import {
+  dayFrom, dayNumberRange, direction, half, isoWeek, monthNamed, numericDay, quarter, range, unitOf, weekday, weekend, type Rule,
+} from './period-readers.ts';
+
+export type { Reading, Refusal, Rule, RuleContext } from './period-readers.ts';
+
+const UNIT = '(day|week|month|quarter|year)';
+const UNITS = '(days?|weeks?|fortnights?|months?|quarters?|years?)';
+const YEAR_REF = '(\\d{4}(?![\\d-])|last year|this year|next year)';
+const THIS = '(?:this|current|the current)';
+const LAST = '(?:last|previous|prior|the previous|the prior)';
+const NEXT = '(?:next|coming|the coming|the next)';
+const WHOLE_DAYS = 'periods are whole days in the business timezone';
+
+// Rules are tried everywhere in the text; where matches overlap the longest wins, and at equal
+// length the rule listed first.
+export const RULES: Rule[] = [
+  {
+    re: /\b(?:the )?day before yesterday\b/g,
+    build: (_m, { today }) => make('day', addDays(today, -2), addDays(today, -2), 'the day before yesterday'),
+  },
+  {
+    re: /\b(?:the )?day after tomorrow\b/g,
+    build: (_m, { today }) => make('day', addDays(today, 2), addDays(today, 2), 'the day after tomorrow'),
+  },
+  {
+    re: /\b(?:the )?(week|month|quarter|year) before last\b/g,
+    build: (m, { today }) => unitFromToday(m[1] as Unit, today, -2, `the ${m[1]} before last`),
+  },
+  {
+    // "previous" counts from today, except in a comparison: "October vs the previous month".
+    re: new RegExp(`\\b(?:the )?(?:previous|prior|preceding) (?:(${COUNT}) )?${UNITS}\\b(?! of\\b)`, 'g'),
+    relative: true,
+    build: (m, { anchor, comparing, today }) => {
+      const unit = unitOf(m[2] ?? 'day');
+      const n = m[1] === undefined ? undefined : countOf(m[1]);
+      if (m[1] !== undefined && (!n || n > 3660)) return undefined;
+      if (comparing && anchor) {
+        if (n === undefined) return unit === 'fortnight' ? rolling(1, unit, addDays(anchor.from, -1), 'the fortnight before') : shiftBack(anchor, unit);
+        return rolling(n, unit, addDays(anchor.from, -1), `the ${n} ${unit}${n === 1 ? '' : 's'} before`);
+      }
+      if (n !== undefined) return rolling(n, unit, today);
+      return unit === 'fortnight' ? rolling(1, unit, today, 'past fortnight') : unitFromToday(unit, today, -1, `last ${unit}`);
+    },
+  },
+  {
+    // ISO week numbers: "week 46", "week 46 of 2025"; a week not yet begun this year is last year's.
+    re: new RegExp(`\\b(?:iso |calendar )?week (\\d{1,2})(?:,? (?:of )?${YEAR_REF})?\\b`, 'g'),
+    build: (m, { today }) => isoWeek(Number(m[1]), m[2], today),
+  },
+  {
+    re: new RegExp(`\\b(?:the |a |one )?${UNIT} (?:before|earlier|prior)\\b`, 'g'),
+    relative: true,
+    build: (m, { anchor }) => (anchor ? shiftBack(anchor, m[1] as Unit) : { refused: 'there is no earlier period to count back from' }),
+  },
+  {
+    re: /\b(?:before that|the (?:one|period) before|the previous (?:one|period)|the prior period)\b/g,
+    relative: true,
+    build: (_m, { anchor }) => (anchor ? previousPeriod(anchor) : { refused: 'there is no earlier period to count back from' }),
+  },
+  {
+    // "the same day last week", "same period a year earlier", "the same week the year before"
+    re: new RegExp(`\\b(?:the )?same (day|weekday|week|month|quarter|year|period|time) (?:(?:last|a|one|the|the previous) )?${UNIT}(?: before| earlier| ago)?\\b`, 'g'),
+    relative: true,
+    build: (m, { anchor, today }) => {
+      const base = anchor ?? (m[1] === 'day' || m[1] === 'weekday' ? make('day', today, today) : undefined);
+      if (!base) return { refused: 'there is no period to compare with' };
+      return sameLast(base, m[2] as Unit, `the same ${m[1] === 'weekday' ? 'day' : m[1]} a ${m[2]} earlier`);
+    },
+  },
+  {
+    re: /\b(?:(week|month|quarter|year)[ -]to[ -]date|([wmqy])td|since the (?:start|beginning) of (?:the |this )?(week|month|quarter|year)|(?:so far )?this (week|month|quarter|year) so far|so far this (week|month|quarter|year))\b/g,
+    build: (m, { today }) => {
+      const letter: Record<string, Unit> = { w: 'week', m: 'month', q: 'quarter', y: 'year' };
+      const unit = (m[1] ?? (m[2] ? letter[m[2]] : undefined) ?? m[3] ?? m[4] ?? m[5]) as Unit;
+      return toDate(unit, today);
+    },
+  },
+  {
+    re: new RegExp(`\\bbetween (${DATE_TOKEN}) and (${DATE_TOKEN})`, 'gi'),
+    build: (m, { today }) => range(m[1] ?? '', m[2] ?? '', today),
+  },
+  {
+    re: new RegExp(`(?:\\bfrom )?(${DATE_TOKEN})(?: (?:to|until|till|through|thru) |\\s*[–—]\\s*| - )(${DATE_TOKEN})`, 'gi'),
+    build: (m, { today }) => range(m[1] ?? '', m[2] ?? '', today),
+  },
+  {
+    re: new RegExp(`(?:\\b(?:between|from) (?:the )?)?(?<![\\d-])(\\d{1,2})(?:st|nd|rd|th)?(?:\\s*[–—-]\\s*| (?:to|until|till|through|and) (?:the )?)(\\d{1,2})(?:st|nd|rd|th)?(?: of)? (${MONTH_WORD})\\b\\.?(?:,? (\\d{4})(?![\\d-]))?`, 'g'),
+    build: (m, { today }) => (/ and /.test(m[0]) && !m[0].startsWith('between') ? undefined : dayNumberRange(m[1] ?? '', m[2] ?? '', m[3] ?? '', m[4], today)),
+  },
+  {
+    re: new RegExp(`\\b(${MONTH_WORD})\\.? (\\d{1,2})(?:st|nd|rd|th)?\\s*(?:[–—-]|to|until|through)\\s*(\\d{1,2})(?:st|nd|rd|th)?\\b(?:,? (\\d{4})(?![\\d-]))?`, 'g'),
+    build: (m, { today }) => dayNumberRange(m[2] ?? '', m[3] ?? '', m[1] ?? '', m[4], today),
+  },
+  {
+    re: new RegExp(`\\b(?:the )?(?:last|past|previous|prior|next) (?:${COUNT}|few|several|couple of) (?:hours?|minutes?)\\b|\\b(?:this|yesterday|tomorrow) (?:morning|afternoon|evening|night)\\b|\\btonight\\b|\\blast night\\b|\\b(?:this|the last|the past) hour\\b`, 'g'),
+    build: (m) => ({ refused: WHOLE_DAYS, hint: /yesterday|last night/.test(m[0]) ? 'yesterday' : /tomorrow/.test(m[0]) ? 'tomorrow' : 'today' }),
+  },
+  {
+    re: new RegExp(`\\b(?:the )?(last|past|previous|prior|next|trailing|rolling) (${COUNT}) ${UNITS}\\b`, 'gi'),
+    build: (m, { today }) => {
+      const n = countOf(m[2] ?? '');
+      return n && n <= 3660 ? rolling(n, unitOf(m[3] ?? 'day'), today, undefined, m[1] === 'next') : undefined;
+    },
+  },
+  {
+    // "the past week" is the trailing seven days, not the previous calendar week.
+    re: /\b(?:the )?(?:this )?past (week|fortnight|month|quarter|year)\b|\b(?:the )?last (fortnight)\b/g,
+    build: (m, { today }) => rolling(1, (m[1] ?? m[2] ?? 'week') as RollingUnit, today, `past ${m[1] ?? m[2]}`),
+  },
+  {
+    re: new RegExp(`\\b(${COUNT}|an?) ${UNITS} ago\\b`, 'g'),
+    build: (m, { today }) => {
+      const n = /^an?$/.test(m[1] ?? '') ? 1 : countOf(m[1] ?? '');
+      const unit = unitOf(m[2] ?? 'day');
+      if (!n || n > 3660) return undefined;
+      const [u, k] = unit === 'fortnight' ? (['week', 2 * n] as const) : ([unit, n] as const);
+      return unitFromToday(u, today, -k, `${n === 1 ? 'a' : n} ${unit}${n === 1 ? '' : 's'} ago`);
+    },
+  },
+  { re: /\btoday\b/g, build: (_m, { today }) => make('day', today, today, 'today') },
+  { re: /\byesterday\b/g, build: (_m, { today }) => make('day', addDays(today, -1), addDays(today, -1), 'yesterday') },
+  { re: /\btomorrow\b/g, build: (_m, { today }) => make('day', addDays(today, 1), addDays(today, 1), 'tomorrow') },
+  {
+    re: new RegExp(`\\b(${THIS}|${LAST}|${NEXT}) ${UNIT}\\b(?! of\\b)`, 'g'),
+    build: (m, { today }) => {
+      const n = direction(m[1]) ?? 0;
+      const unit = m[2] as Unit;
+      return unitFromToday(unit, today, n, `${n === 0 ? 'this' : n === 1 ? 'next' : 'last'} ${unit}`);
+    },
+  },
+  {
+    re: /\b(?:(this|last|past|previous|next|the coming|the) )?weekend\b/g,
+    build: (m, { today }) => weekend(m[1] === 'the' ? undefined : m[1], today),
+  },
+  {
+    // Named days ("Black Friday", "Easter Monday") are not weekdays; the cue scan reports them.
+    re: new RegExp(`(?<!\\b(?:black|good|cyber|easter|ash|holy|palm|maundy|super bowl) )\\b(?:(this|last|past|previous|next|the coming) )?(${WEEKDAY_WORD})\\b(?:,? (?:of )?(this|last|previous|next) week)?`, 'g'),
+    build: (m, { today }) => weekday(m[1], m[2] ?? 'monday', m[3], today),
+  },
+  {
+    re: new RegExp(`\\bq([1-4])(?:,? (?:of )?${YEAR_REF})?\\b|\\b(\\d{4})[ -]q([1-4])\\b`, 'g'),
+    build: (m, { today }) => (m[1] ? quarter(Number(m[1]), m[2], today) : quarter(Number(m[4]), m[3], today)),
+  },
+  {
+    re: new RegExp(`\\b(?:the )?${ORDINAL_QUARTER} quarter(?:,? (?:of )?(?:the year )?${YEAR_REF})?\\b`, 'g'),
+    build: (m, { today }) => quarter(ordinalNumber(m[1] ?? ''), m[2], today),
+  },
+  {
+    re: new RegExp(`\\b(?:the )?(first|second|1st|2nd) half(?: of)?(?: the year)?(?:,? ${YEAR_REF})?|\\bh([12])(?:,? ${YEAR_REF})?\\b`, 'g'),
+    build: (m, { today }) => half(/^(?:first|1st|1)$/.test(m[1] ?? m[3] ?? '') ? 1 : 2, m[2] ?? m[4], today),
+  },
+  {
+    // "on the 5th": that day of this month, or of last month while it is still ahead.
+    re: new RegExp(`(?<=\\b(?:on|since|from) )(?:the )?(\\d{1,2})(?:st|nd|rd|th)\\b(?!\\s*(?:of )?(?:${MONTH_WORD}|[–—-]|to |and |until |through ))`, 'g'),
+    build: (m, { today }) => {
+      const day = Number(m[1]);
+      for (const month of [today, addDays(today.slice(0, 8) + '01', -1)]) {
+        const parts = { year: yearOf(month), month: monthOf(month), day };
+        const d = resolveDay(parts, today, yearOf(month));
+        if (d && d <= today) return make('day', d, d);
+      }
+      return { refused: 'no such date' };
+    },
+  },
+  {
+    // "11/2026": a month; four digits cannot be a day or a month, so this is never ambiguous.
+    re: /(?<![\d/.])(\d{1,2})[/.](\d{4})(?![\d/.])/g,
+    build: (m) => (Number(m[1]) >= 1 && Number(m[1]) <= 12 ? unitContaining('month', ymd(Number(m[2]), Number(m[1]), 1)) : { refused: 'no such month' }),
+  },
+  {
+    // Numeric dates only after a word that introduces a date, or with a year: "4.5" is a score.
+    re: /(?<=\b(?:on|since|from|between|until|till|to|through|and|for) )(?:the )?(\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?\.?)(?![\d/.])|(?<![\d/.])(\d{1,4}[/.]\d{1,2}[/.]\d{2,4})(?![\d/.])/g,
+    build: (m, { today }) => numericDay(m[1] ?? m[2] ?? '', today),
+  },
+  {
+    re: new RegExp(`(${DATE_TOKEN})`, 'gi'),
+    build: (m, { today }) => {
+      const parts = dateParts(m[1] ?? '');
+      const day = parts && dayFrom(parts, today);
+      if (day === undefined) return undefined;
+      return typeof day === 'string' ? make('day', day, day) : day;
+    },
+  },
+  {
+    re: new RegExp(`\\b(?:(this|last|previous|next) )?(${MONTH_WORD})\\b\\.?(?:,? (?:of )?${YEAR_REF})?`, 'g'),
+    build: (m, { today }) => monthNamed(m[1], m[2] ?? '', m[3], m.input, m.index, today),
+  },
+  {
+    re: /(?<=\b(?:in|during|for|year|since|from|between|to|and|until|through) )(\d{4})(?![\d-])/g,
+    build: (m) => unitContaining('year', ymd(Number(m[1]), 1, 1)),
+  },
+];
