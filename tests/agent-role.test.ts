@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAgentPool } from '../src/agents/sql/agent-pool.ts';
 import { AGENT_ROLE, prepareAgentLogin } from '../src/agents/sql/agent-role.ts';
 import { ANALYTICS_VIEWS } from '../src/agents/sql/guard.ts';
 import { runReadOnlyQuery } from '../src/agents/sql/run-query.ts';
@@ -73,6 +74,48 @@ describe('prepareAgentLogin', () => {
     } finally {
       await c.end();
     }
+  });
+});
+
+describe('createAgentPool: dates and timestamps as text in the business timezone', () => {
+  // Kolkata is +05:30 all year: no DST edge, and a half-hour offset no shift could fake.
+  const TZ = 'Asia/Kolkata';
+  let local: pg.Pool;
+  beforeAll(() => {
+    local = createAgentPool(agentUrl, TZ, 1);
+  });
+  afterAll(async () => {
+    await local?.end();
+  });
+
+  it('returns a date as YYYY-MM-DD and a timestamptz as local wall time with its offset', async () => {
+    const r = await runReadOnlyQuery(
+      local,
+      `SELECT DATE '2026-11-25' AS d, TIMESTAMPTZ '2026-11-25 20:00:00+00' AS t, TIMESTAMP '2026-11-25 08:15:00' AS ts`,
+    );
+    if (!('rows' in r)) throw new Error(r.refused);
+    expect(r.rows).toEqual([{ d: '2026-11-25', t: '2026-11-26 01:30:00+05:30', ts: '2026-11-25 08:15:00' }]);
+  });
+
+  it('reads view columns the same way: the message times as the business clock shows them', async () => {
+    const r = await runReadOnlyQuery(local, 'SELECT id, social_create_time AS at, social_create_time::date AS day FROM analytics.messages ORDER BY id LIMIT 3');
+    if (!('rows' in r)) throw new Error(r.refused);
+    // What psql in that zone would print, read as the app user.
+    const c = await db.pool.connect();
+    try {
+      await c.query(`SET TimeZone TO '${TZ}'`);
+      const expected = await c.query(`SELECT id, social_create_time::text AS at, social_create_time::date::text AS day FROM messages ORDER BY id LIMIT 3`);
+      expect(r.rows).toEqual(expected.rows);
+    } finally {
+      await c.query('RESET TimeZone');
+      c.release();
+    }
+    expect(r.rows[0]).toMatchObject({ at: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?\+05:30$/) });
+  });
+
+  it('leaves every other pool parsing timestamps as Dates', async () => {
+    const { rows } = await db.pool.query<{ t: unknown }>(`SELECT TIMESTAMPTZ '2026-11-25 20:00:00+00' AS t`);
+    expect(rows[0]!.t).toEqual(new Date('2026-11-25T20:00:00Z'));
   });
 });
 
