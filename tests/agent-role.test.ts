@@ -91,10 +91,10 @@ describe('createAgentPool: dates and timestamps as text in the business timezone
   it('returns a date as YYYY-MM-DD and a timestamptz as local wall time with its offset', async () => {
     const r = await runReadOnlyQuery(
       local,
-      `SELECT DATE '2026-11-25' AS d, TIMESTAMPTZ '2026-11-25 20:00:00+00' AS t, TIMESTAMP '2026-11-25 08:15:00' AS ts`,
+      `SELECT DATE '2026-11-25' AS d, TIMESTAMPTZ '2026-11-25 20:00:00+00' AS t, TIMESTAMP '2026-11-25 08:15:00' AS ts, ARRAY[DATE '2026-11-25'] AS ds`,
     );
     if (!('rows' in r)) throw new Error(r.refused);
-    expect(r.rows).toEqual([{ d: '2026-11-25', t: '2026-11-26 01:30:00+05:30', ts: '2026-11-25 08:15:00' }]);
+    expect(r.rows).toEqual([{ d: '2026-11-25', t: '2026-11-26 01:30:00+05:30', ts: '2026-11-25 08:15:00', ds: ['2026-11-25'] }]);
   });
 
   it('reads view columns the same way: the message times as the business clock shows them', async () => {
@@ -116,6 +116,52 @@ describe('createAgentPool: dates and timestamps as text in the business timezone
   it('leaves every other pool parsing timestamps as Dates', async () => {
     const { rows } = await db.pool.query<{ t: unknown }>(`SELECT TIMESTAMPTZ '2026-11-25 20:00:00+00' AS t`);
     expect(rows[0]!.t).toEqual(new Date('2026-11-25T20:00:00Z'));
+  });
+});
+
+describe('the analytics views as plain views', () => {
+  /** EXPLAIN (FORMAT JSON) of `sql` as pulse_agent: the node types of the plan, flattened. */
+  async function planNodes(sql: string, settings = ''): Promise<{ types: string[]; relations: string[] }> {
+    const c = new pg.Client({ connectionString: agentUrl });
+    await c.connect();
+    try {
+      await c.query('BEGIN');
+      if (settings) await c.query(settings);
+      const { rows } = await c.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (VERBOSE, FORMAT JSON) ${sql}`);
+      const types: string[] = [];
+      const relations: string[] = [];
+      const walk = (n: PlanNode) => {
+        types.push(n['Node Type']);
+        if (n['Relation Name']) relations.push(`${n.Schema ?? ''}.${n['Relation Name']}`);
+        for (const child of n.Plans ?? []) walk(child);
+      };
+      walk(rows[0]!['QUERY PLAN'][0].Plan);
+      return { types, relations };
+    } finally {
+      await c.query('ROLLBACK');
+      await c.end();
+    }
+  }
+  interface PlanNode {
+    'Node Type': string;
+    'Relation Name'?: string;
+    Schema?: string;
+    Plans?: PlanNode[];
+  }
+
+  it('pushes a WHERE on analytics.messages down to an index of public.messages', async () => {
+    // The seeded table is small enough that a sequential scan would be cheapest: turning it off
+    // asks whether an index path exists at all, which a function-backed view never offers.
+    const plan = await planNodes('SELECT id, text FROM analytics.messages WHERE conversation_id = 3', 'SET LOCAL enable_seqscan = off');
+    expect(plan.types).not.toContain('Function Scan');
+    expect(plan.types.some((t) => /Index/.test(t))).toBe(true);
+    expect(plan.relations).toEqual(['public.messages']);
+  });
+
+  it('counts analytics.messages from the table, not through a function', async () => {
+    const plan = await planNodes('SELECT count(*) FROM analytics.messages');
+    expect(plan.types).not.toContain('Function Scan');
+    expect(plan.relations).toEqual(['public.messages']);
   });
 });
 
@@ -222,9 +268,10 @@ describe('pulse_agent with the guard bypassed', () => {
     await agent?.end();
   });
 
-  // The views read through functions, so PostgreSQL refuses writes to them before it even
-  // looks at privileges (55000, "cannot delete from view"); pulse_agent lacks those too.
-  const NOT_UPDATABLE = '42501|55000';
+  // Simple plain views are auto-updatable: only privileges stop a write through them (42501,
+  // pulse_agent holds SELECT alone); a computed column (qa_status::text) cannot be updated
+  // through the view at all (0A000), a view PostgreSQL cannot update answers 55000 first.
+  const NOT_UPDATABLE = '42501|55000|0A000';
   // Collected before beforeAll runs: APP_USER is filled in by the test.
   const DENIED: Array<[string, string]> = [
     ['DELETE FROM public.sessions', '42501'],

@@ -90,3 +90,54 @@ describe('migrator', () => {
     expect(await rows(url)).toHaveLength(files.length);
   });
 });
+
+// The analytics views are plain views (they pin the columns they select); the migrator sets
+// them aside around each migration so later migrations can still change those columns.
+describe('migrator and the analytics views', () => {
+  async function withMigration(sql: string) {
+    const url = await emptyDb();
+    const dir = await mkdtemp(path.join(tmpdir(), 'pulse-mig-'));
+    await cp(MIGRATIONS_DIR, dir, { recursive: true });
+    await migrate(url, { dir });
+    const next = path.join(dir, '29990101000000_next');
+    await cp(path.join(dir, (await readMigrations(dir))[0]!.name), next, { recursive: true });
+    await writeFile(path.join(next, 'migration.sql'), sql);
+    return { url, dir };
+  }
+  async function one<T>(url: string, sql: string): Promise<T> {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      return (await c.query(sql)).rows[0] as T;
+    } finally {
+      await c.end();
+    }
+  }
+  const messageColumns = (url: string) =>
+    one<{ cols: string }>(url, `SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum) AS cols
+      FROM pg_attribute WHERE attrelid = 'analytics.messages'::regclass AND attnum > 0 AND NOT attisdropped`);
+
+  it('lets a migration change the type of a column a view selects, and puts the view back with its grants', async () => {
+    const { url, dir } = await withMigration('ALTER TABLE messages ALTER COLUMN processing_time_ms TYPE bigint;\n');
+    expect((await messageColumns(url)).cols).toContain('processing_time_ms integer');
+    expect(await migrate(url, { dir })).toEqual({ applied: ['29990101000000_next'] });
+    expect((await messageColumns(url)).cols).toContain('processing_time_ms bigint');
+    expect(await one(url, `SELECT has_table_privilege('pulse_agent', 'analytics.messages', 'SELECT') AS can,
+                                  has_table_privilege('pulse_agent', 'public.messages', 'SELECT') AS table_can`)).toEqual({ can: true, table_can: false });
+  });
+
+  it('fails a migration that drops a selected column, naming the view, and leaves the old view in place', async () => {
+    const { url, dir } = await withMigration('ALTER TABLE messages DROP COLUMN classification_confidence;\n');
+    const before = await messageColumns(url);
+    await expect(migrate(url, { dir })).rejects.toThrow(/29990101000000_next failed: view analytics\.messages no longer fits the tables/);
+    expect(await messageColumns(url)).toEqual(before);
+  });
+
+  it('keeps the view a migration defines itself', async () => {
+    const { url, dir } = await withMigration(`ALTER TABLE messages DROP COLUMN classification_confidence;
+      CREATE VIEW analytics.messages AS SELECT m.id, m.classification FROM public.messages m;
+      GRANT SELECT ON analytics.messages TO pulse_agent;\n`);
+    await migrate(url, { dir });
+    expect(await messageColumns(url)).toEqual({ cols: 'id integer, classification text' });
+  });
+});
