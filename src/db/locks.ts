@@ -4,6 +4,8 @@ import pg from 'pg';
 export const LockKeys = {
   demoSeed: 72707370,
   metricsRefresh: 72707371,
+  /** with a conversation id as second key, transaction-level: see db/topics-repo.ts */
+  conversationTopics: 72707372,
 } as const;
 
 /** Runs fn while holding a Postgres advisory lock, so concurrent starters take turns. */

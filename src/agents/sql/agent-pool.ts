@@ -22,7 +22,8 @@ const AS_TEXT_ARRAY = new Set([DATE_ARRAY, TIMESTAMP_ARRAY, TIMESTAMPTZ_ARRAY]);
 export const textDateTypes: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
     if (AS_TEXT.has(oid)) return (value: string) => value;
-    if (AS_TEXT_ARRAY.has(oid)) return pg.types.getTypeParser(TEXT_ARRAY, format);
+    // @types/pg types the oid as its builtins enum, which lists no array types.
+    if (AS_TEXT_ARRAY.has(oid)) return pg.types.getTypeParser(TEXT_ARRAY as unknown as Parameters<typeof pg.types.getTypeParser>[0], format);
     return pg.types.getTypeParser(oid, format);
   }) as pg.CustomTypesConfig['getTypeParser'],
 };
