@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -139,5 +139,45 @@ describe('migrator and the analytics views', () => {
       GRANT SELECT ON analytics.messages TO pulse_agent;\n`);
     await migrate(url, { dir });
     expect(await messageColumns(url)).toEqual({ cols: 'id integer, classification text' });
+  });
+});
+
+describe('migration 20261206100000_one_topic_label_set', () => {
+  it('maps the demo-era labels and topics onto the customer agent\'s labels', async () => {
+    const url = await emptyDb();
+    const dir = await mkdtemp(path.join(tmpdir(), 'pulse-mig-'));
+    await cp(MIGRATIONS_DIR, dir, { recursive: true });
+    const later = (await readMigrations(dir)).filter((m) => m.name >= '20261206100000');
+    for (const m of later) await rm(path.join(dir, m.name), { recursive: true });
+    await migrate(url, { dir });
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await c.query(`INSERT INTO pages (id, fb_page_id, name, updated_at) VALUES (1, 'p1', 'Shop', now())`);
+      await c.query(`INSERT INTO conversations (id, fb_chat_id, page_id, common_topics, updated_at) VALUES
+        (1, 't1', 1, '["shipping", "complaints"]', now()), (2, 't2', 1, '["account"]', now()), (3, 't3', 1, NULL, now())`);
+      await c.query(`INSERT INTO messages (conversation_id, mid, direction, sender_kind, text, social_create_time, classification, classification_confidence) VALUES
+        (1, 'a', 'to_company', 'customer', 'hi', '2026-11-01T10:00Z', 'first_contact', 0.9),
+        (1, 'b', 'to_company', 'customer', 'where is it', '2026-11-01T10:01Z', 'shipping_question', 0.9),
+        (1, 'c', 'to_company', 'customer', 'still nothing', '2026-11-01T10:02Z', 'complaint', 0.9),
+        (1, 'd', 'to_company', 'customer', 'and now?', '2026-11-01T10:03Z', 'shipping_question', 0.9),
+        (2, 'e', 'to_company', 'customer', 'thanks', '2026-11-01T10:00Z', 'gratitude', 0.9),
+        (3, 'f', 'to_company', 'customer', 'my login', '2026-11-01T10:00Z', 'account_issue', 0.9),
+        (3, 'g', 'to_company', 'customer', 'refund', '2026-11-01T10:01Z', 'return_request', 0.9)`);
+      await cp(MIGRATIONS_DIR, dir, { recursive: true });
+      await migrate(url, { dir });
+      const labels = await c.query(`SELECT mid, classification FROM messages ORDER BY mid`);
+      expect(labels.rows.map((r) => r.classification)).toEqual([
+        'first_contact', 'shipping', 'complaint', 'shipping', 'gratitude', 'general_inquiry', 'returns',
+      ]);
+      const topics = await c.query(`SELECT id, common_topics FROM conversations ORDER BY id`);
+      expect(topics.rows).toEqual([
+        { id: 1, common_topics: ['shipping', 'complaint'] },
+        { id: 2, common_topics: [] },
+        { id: 3, common_topics: ['general_inquiry', 'returns'] },
+      ]);
+    } finally {
+      await c.end();
+    }
   });
 });
