@@ -33,7 +33,8 @@ export async function saveLabels(client: pg.ClientBase, labels: readonly NewLabe
 export async function refreshTopics(client: pg.ClientBase, conversationIds: readonly number[]): Promise<void> {
   const ids = [...new Set(conversationIds)].sort((a, b) => a - b);
   if (ids.length === 0) return;
-  await client.query(`SELECT pg_advisory_xact_lock($1::int, id) FROM unnest($2::int[]) WITH ORDINALITY AS t(id, n) ORDER BY n`, [
+  // unnest yields the sorted ids in order, and the locks are taken as the rows are produced.
+  await client.query(`SELECT pg_advisory_xact_lock($1::int, id) FROM unnest($2::int[]) AS t(id)`, [
     LockKeys.conversationTopics,
     ids,
   ]);
