@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAgentPool } from '../src/agents/sql/agent-pool.ts';
 import { AGENT_ROLE, prepareAgentLogin } from '../src/agents/sql/agent-role.ts';
 import { ANALYTICS_VIEWS } from '../src/agents/sql/guard.ts';
 import { runReadOnlyQuery } from '../src/agents/sql/run-query.ts';
@@ -73,6 +74,94 @@ describe('prepareAgentLogin', () => {
     } finally {
       await c.end();
     }
+  });
+});
+
+describe('createAgentPool: dates and timestamps as text in the business timezone', () => {
+  // Kolkata is +05:30 all year: no DST edge, and a half-hour offset no shift could fake.
+  const TZ = 'Asia/Kolkata';
+  let local: pg.Pool;
+  beforeAll(() => {
+    local = createAgentPool(agentUrl, TZ, 1);
+  });
+  afterAll(async () => {
+    await local?.end();
+  });
+
+  it('returns a date as YYYY-MM-DD and a timestamptz as local wall time with its offset', async () => {
+    const r = await runReadOnlyQuery(
+      local,
+      `SELECT DATE '2026-11-25' AS d, TIMESTAMPTZ '2026-11-25 20:00:00+00' AS t, TIMESTAMP '2026-11-25 08:15:00' AS ts, ARRAY[DATE '2026-11-25'] AS ds`,
+    );
+    if (!('rows' in r)) throw new Error(r.refused);
+    expect(r.rows).toEqual([{ d: '2026-11-25', t: '2026-11-26 01:30:00+05:30', ts: '2026-11-25 08:15:00', ds: ['2026-11-25'] }]);
+  });
+
+  it('reads view columns the same way: the message times as the business clock shows them', async () => {
+    const r = await runReadOnlyQuery(local, 'SELECT id, social_create_time AS at, social_create_time::date AS day FROM analytics.messages ORDER BY id LIMIT 3');
+    if (!('rows' in r)) throw new Error(r.refused);
+    // What psql in that zone would print, read as the app user.
+    const c = await db.pool.connect();
+    try {
+      await c.query(`SET TimeZone TO '${TZ}'`);
+      const expected = await c.query(`SELECT id, social_create_time::text AS at, social_create_time::date::text AS day FROM messages ORDER BY id LIMIT 3`);
+      expect(r.rows).toEqual(expected.rows);
+    } finally {
+      await c.query('RESET TimeZone');
+      c.release();
+    }
+    expect(r.rows[0]).toMatchObject({ at: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?\+05:30$/) });
+  });
+
+  it('leaves every other pool parsing timestamps as Dates', async () => {
+    const { rows } = await db.pool.query<{ t: unknown }>(`SELECT TIMESTAMPTZ '2026-11-25 20:00:00+00' AS t`);
+    expect(rows[0]!.t).toEqual(new Date('2026-11-25T20:00:00Z'));
+  });
+});
+
+describe('the analytics views as plain views', () => {
+  /** EXPLAIN (FORMAT JSON) of `sql` as pulse_agent: the node types of the plan, flattened. */
+  async function planNodes(sql: string, settings = ''): Promise<{ types: string[]; relations: string[] }> {
+    const c = new pg.Client({ connectionString: agentUrl });
+    await c.connect();
+    try {
+      await c.query('BEGIN');
+      if (settings) await c.query(settings);
+      const { rows } = await c.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (VERBOSE, FORMAT JSON) ${sql}`);
+      const types: string[] = [];
+      const relations: string[] = [];
+      const walk = (n: PlanNode) => {
+        types.push(n['Node Type']);
+        if (n['Relation Name']) relations.push(`${n.Schema ?? ''}.${n['Relation Name']}`);
+        for (const child of n.Plans ?? []) walk(child);
+      };
+      walk(rows[0]!['QUERY PLAN'][0].Plan);
+      return { types, relations };
+    } finally {
+      await c.query('ROLLBACK');
+      await c.end();
+    }
+  }
+  interface PlanNode {
+    'Node Type': string;
+    'Relation Name'?: string;
+    Schema?: string;
+    Plans?: PlanNode[];
+  }
+
+  it('pushes a WHERE on analytics.messages down to an index of public.messages', async () => {
+    // The seeded table is small enough that a sequential scan would be cheapest: turning it off
+    // asks whether an index path exists at all, which a function-backed view never offers.
+    const plan = await planNodes('SELECT id, text FROM analytics.messages WHERE conversation_id = 3', 'SET LOCAL enable_seqscan = off');
+    expect(plan.types).not.toContain('Function Scan');
+    expect(plan.types.some((t) => /Index/.test(t))).toBe(true);
+    expect(plan.relations).toEqual(['public.messages']);
+  });
+
+  it('counts analytics.messages from the table, not through a function', async () => {
+    const plan = await planNodes('SELECT count(*) FROM analytics.messages');
+    expect(plan.types).not.toContain('Function Scan');
+    expect(plan.relations).toEqual(['public.messages']);
   });
 });
 
@@ -179,9 +268,10 @@ describe('pulse_agent with the guard bypassed', () => {
     await agent?.end();
   });
 
-  // The views read through functions, so PostgreSQL refuses writes to them before it even
-  // looks at privileges (55000, "cannot delete from view"); pulse_agent lacks those too.
-  const NOT_UPDATABLE = '42501|55000';
+  // Simple plain views are auto-updatable: only privileges stop a write through them (42501,
+  // pulse_agent holds SELECT alone); a computed column (qa_status::text) cannot be updated
+  // through the view at all (0A000), a view PostgreSQL cannot update answers 55000 first.
+  const NOT_UPDATABLE = '42501|55000|0A000';
   // Collected before beforeAll runs: APP_USER is filled in by the test.
   const DENIED: Array<[string, string]> = [
     ['DELETE FROM public.sessions', '42501'],

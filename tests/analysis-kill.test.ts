@@ -38,18 +38,31 @@ const SNAPSHOT = `SELECT conversation_id, to_char(day, 'YYYY-MM-DD') AS day, mes
   effectiveness, effort, efficiency, empathy, csi, missing_metrics, scorer_name, scorer_version, analyzed_at IS NOT NULL AS analyzed
   FROM daily_analyses ORDER BY conversation_id, day`;
 
+const LABELS = `SELECT
+  (SELECT md5(string_agg(id || ':' || coalesce(classification, '-') || ':' || coalesce(classification_confidence::text, '-'), ',' ORDER BY id))
+     FROM messages) AS labels,
+  (SELECT count(*)::int FROM messages WHERE sender_kind = 'customer' AND classification IS NULL AND text ~ '[[:alnum:]]') AS unlabelled,
+  (SELECT md5(string_agg(id || ':' || coalesce(common_topics::text, '-'), ',' ORDER BY id)) FROM conversations) AS topics`;
+
 describe('analysis worker killed mid-run', () => {
   it('yields exactly the rows of an uninterrupted run', { timeout: 300_000 }, async () => {
     const killed = await createEmptyDatabase('kill');
     cleanups.push(() => killed.drop());
     await migrate(killed.url);
     const seeded = await seedDemoData(killed.url, { conversations: 6800, seed: 11, now: new Date('2026-11-20T12:00:00Z'), timezone: 'UTC' });
+    // A third of the customer messages unlabelled and half the topics unset, as an import
+    // leaves them: the jobs label and fill them, and must do so exactly once too.
+    await query(killed.url, `UPDATE messages SET classification = NULL, classification_confidence = NULL
+                             WHERE sender_kind = 'customer' AND id % 3 = 0`);
+    await query(killed.url, 'UPDATE conversations SET common_topics = NULL WHERE id % 2 = 0');
     const reference = await cloneDatabase(killed.url, 'reference');
     cleanups.push(() => reference.drop());
 
     const uninterrupted = await analyze(reference.url).done;
     expect(uninterrupted.code, uninterrupted.output).toBe(0);
     const expected = await query(reference.url, SNAPSHOT);
+    const expectedLabels = await query<{ unlabelled: number }>(reference.url, LABELS);
+    expect(expectedLabels[0]!.unlabelled).toBe(0); // only messages without words stay unlabelled
     expect(expected.length).toBeGreaterThan(9_500); // ~10,000 conversation-days
     expect(seeded.conversations).toBe(6800);
 
@@ -80,6 +93,7 @@ describe('analysis worker killed mid-run', () => {
     expect(second.output).toContain('planned 0 conversation-day(s)'); // nothing planned twice
 
     expect(await query(killed.url, SNAPSHOT)).toEqual(expected);
+    expect(await query(killed.url, LABELS)).toEqual(expectedLabels);
     const [jobs] = await query<{ completed: number; total: number; links: number; days: number }>(
       killed.url,
       `SELECT (SELECT count(*)::int FROM jobs WHERE status = 'completed') AS completed, (SELECT count(*)::int FROM jobs) AS total,

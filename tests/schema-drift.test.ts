@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setAsideViews } from '../src/db/analytics-views.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import {
   canonicalDefault,
@@ -28,11 +29,16 @@ afterAll(async () => {
   await db?.drop();
 });
 
-/** Runs `sql` in a transaction that is always rolled back, so cases cannot leak into each other. */
+/**
+ * Runs `sql` in a transaction that is always rolled back, so cases cannot leak into each other.
+ * Like the migrator, it sets the (plain) analytics views aside first: they pin the columns they
+ * select, and a case changes such columns the way a migration would.
+ */
 async function inRollback<T>(sql: string, fn: (client: Queryable) => Promise<T>): Promise<T> {
   const client = await db.pool.connect();
   try {
     await client.query('BEGIN');
+    await setAsideViews(client);
     await client.query(sql);
     return await fn(client);
   } finally {

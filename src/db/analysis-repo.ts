@@ -78,6 +78,8 @@ interface MessageRow {
   text: string | null;
   at: Date;
   classification: string | null;
+  id: number;
+  first_of_conversation: boolean | null;
 }
 
 /** The conversation-days of a job with their messages and the context the scorers need. */
@@ -97,7 +99,11 @@ export async function loadJobDays(client: pg.ClientBase, jobId: number, tz: stri
     [jobId, tz],
   );
   const messages = await client.query<MessageRow>(
-    `SELECT da.id AS daily_analysis_id, m.direction, m.sender_kind, m.text, m.social_create_time AS at, m.classification
+    `SELECT da.id AS daily_analysis_id, m.direction, m.sender_kind, m.text, m.social_create_time AS at, m.classification, m.id,
+       -- only asked where the answer is used: an unlabelled customer message (see domain/topics.ts)
+       CASE WHEN m.sender_kind = 'customer' AND m.classification IS NULL THEN NOT EXISTS (
+         SELECT 1 FROM messages e WHERE e.conversation_id = m.conversation_id AND e.sender_kind = 'customer'
+           AND (e.social_create_time, e.id) < (m.social_create_time, m.id)) END AS first_of_conversation
      FROM job_daily_analyses j JOIN daily_analyses da ON da.id = j.daily_analysis_id
      JOIN messages m ON m.conversation_id = da.conversation_id
        AND m.social_create_time >= (da.day::timestamp AT TIME ZONE $2)
@@ -109,7 +115,15 @@ export async function loadJobDays(client: pg.ClientBase, jobId: number, tz: stri
   for (const m of messages.rows) {
     let list = byDay.get(m.daily_analysis_id);
     if (!list) byDay.set(m.daily_analysis_id, (list = []));
-    list.push({ direction: m.direction, senderKind: m.sender_kind, text: m.text, at: m.at, classification: m.classification });
+    list.push({
+      direction: m.direction,
+      senderKind: m.sender_kind,
+      text: m.text,
+      at: m.at,
+      classification: m.classification,
+      id: m.id,
+      ...(m.first_of_conversation === null ? {} : { firstOfConversation: m.first_of_conversation }),
+    });
   }
   return days.rows.map((d) => ({
     key: String(d.id),

@@ -8,6 +8,8 @@ export const LockKeys = {
   importLease: 72707372,
   /** one start-up sweep for sessions missing after a crash at a time */
   sessionsRepair: 72707373,
+  /** with a conversation id as second key, transaction-level: see db/topics-repo.ts */
+  conversationTopics: 72707374,
 } as const;
 
 /**

@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { AppError } from '../errors.js';
+import { restoreViews, setAsideViews } from './analytics-views.js';
 
 // Applies prisma/migrations/*/migration.sql the way `prisma migrate deploy` does and records
 // them in `_prisma_migrations` with Prisma's own table layout and checksums, so that
@@ -134,7 +135,11 @@ export async function migrate(
            VALUES ($1, $2, $3, now(), 0)`,
           [id, file.checksum, file.name],
         );
+        // Plain analytics views pin the columns they select: set them aside so the migration
+        // may change those columns, then put back each one it did not redefine (analytics-views.ts).
+        const views = await setAsideViews(client);
         await client.query(file.sql);
+        await restoreViews(client, views);
         await client.query(
           `UPDATE "_prisma_migrations" SET finished_at = clock_timestamp(), applied_steps_count = 1 WHERE id = $1`,
           [id],

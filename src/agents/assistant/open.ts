@@ -5,6 +5,7 @@ import type { Config } from '../../config.ts';
 import { createPool } from '../../db/pool.ts';
 import { llmMetrics } from '../../observability/llm.ts';
 import type { AfterQaChange } from '../../db/qa-repo.ts';
+import { createAgentPool } from '../sql/agent-pool.ts';
 import { AGENT_ROLE, prepareAgentLogin } from '../sql/agent-role.ts';
 import { createAssistant, type Assistant } from './assistant.ts';
 import { OfflineChatModel, type Vocabulary } from './offline/model.ts';
@@ -92,7 +93,7 @@ export async function openAssistant(
   const pool = opts.pool ?? ownPool!;
   const now = opts.now ?? (() => new Date());
   const login = await prepareAgentLogin(adminUrl, { password: agentPassword(adminUrl) });
-  const agentPool = 'url' in login ? createPool(login.url, 2) : undefined;
+  const agentPool = 'url' in login ? createAgentPool(login.url, config.businessTimezone, 2) : undefined;
   const vocabulary = vocabularyCache(pool, now);
   await vocabulary.refresh();
   const model = opts.model ?? (await chatModel(config, { timeZone: config.businessTimezone, now, vocabulary: vocabulary.get }));

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { periodBounds, type Period } from '../../domain/periods.ts';
+import { canonicalLabel } from '../../domain/topics.ts';
 import { formatCount, formatDuration, formatPercent } from './format.ts';
 import { Params, clampInt, count, num, rows } from './sql.ts';
 
@@ -10,10 +11,10 @@ export interface SupportStatsInput {
   pageId?: number;
   /**
    * Restricts the topic mix (only the mix) to conversations "about" this: those whose
-   * conversations.common_topics contains it (demo topics: price, availability, shipping,
-   * returns, complaints, account) or that have a customer message in the period classified
-   * as it (e.g. complaint, human_request). "complaints" therefore shows what complaining
-   * customers write about.
+   * conversations.common_topics contains it or that have a customer message in the period
+   * classified as it (one label set, domain/topics.ts: e.g. complaint, human_request; an earlier
+   * name such as "complaints" is mapped). "complaint" therefore shows what complaining customers
+   * write about.
    */
   topicsIn?: string;
   /** topics listed, default 5 */
@@ -88,17 +89,6 @@ const DEFINITIONS = {
   handoffRate: 'Sessions started in the period with a human handoff, divided by all sessions started in the period.',
   slowestAgents:
     'For every human-agent reply in the period whose previous non-bot message is from the customer: reply time minus that customer message time; median per agent.',
-};
-
-// Conversations carry topics ("complaints") while messages carry classifications ("complaint"):
-// a filter named either way must find both.
-const CONVERSATION_TOPIC: Record<string, string> = {
-  price_inquiry: 'price',
-  availability_check: 'availability',
-  shipping_question: 'shipping',
-  return_request: 'returns',
-  complaint: 'complaints',
-  account_issue: 'account',
 };
 
 type Scope = {
@@ -190,15 +180,15 @@ async function topics(pool: pg.Pool, input: SupportStatsInput): Promise<SupportS
         AND m.social_create_time >= ${s.start} AND m.social_create_time < ${s.end}`;
   let about = 'TRUE';
   if (input.topicsIn !== undefined) {
-    const t = s.params.add(input.topicsIn);
-    const topic = s.params.add(CONVERSATION_TOPIC[input.topicsIn] ?? input.topicsIn);
+    // Conversations and messages share one label set (domain/topics.ts); an earlier name
+    // ("complaints", "shipping_question") still finds them.
+    const t = s.params.add(canonicalLabel(input.topicsIn));
     // The conversations "about" it, collected once: from the GIN index on common_topics, and
     // from the period's classified messages themselves, which are read once (the classification
     // is only in the table) and kept for the count. Every message has exactly one conversation,
     // so IN on its conversation_id keeps the same messages as the join it replaces.
     about = `m.conversation_id IN (
       SELECT c1.id FROM conversations c1 WHERE c1.common_topics @> jsonb_build_array(${t}::text)
-      UNION SELECT c2.id FROM conversations c2 WHERE c2.common_topics @> jsonb_build_array(${topic}::text)
       UNION SELECT x.conversation_id FROM m x WHERE x.classification = ${t}::text)`;
   }
   // Without a topic filter, a plain scan (which may run in parallel) is cheapest.

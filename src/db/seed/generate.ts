@@ -4,6 +4,7 @@ import { playEpisode, type EpisodeContext, type Outcome } from './dialogue.ts';
 import { Rng, clamp, deriveSeed } from './random.ts';
 import { buildSessions, type IdCounters } from './sessions.ts';
 import type { GenConversation, GenMessage } from './types.ts';
+import { topicsOf } from '../../domain/topics.ts';
 
 // The demo dataset as a deterministic stream: conversation i depends only on (seed, i, now,
 // timezone) plus the running id counters, so any prefix is the same whatever the total size,
@@ -68,7 +69,6 @@ function pickPage(rng: Rng): PageSpec {
 function plan(rng: Rng, clock: LocalClock, page: PageSpec, start: number, now: number, vars: Record<string, string>) {
   const ctx: EpisodeContext = { rng, clock, page, vars };
   const turns: GenMessage[] = [];
-  const topics: Topic[] = [];
   let topic: Topic = rng.weighted(page.topicWeights);
   let comeback = false;
   let t = start;
@@ -76,8 +76,6 @@ function plan(rng: Rng, clock: LocalClock, page: PageSpec, start: number, now: n
     const outcome = rng.weighted(comeback ? COMEBACK_OUTCOMES : OUTCOMES[topic]);
     const played = playEpisode(ctx, { topic, start: t, outcome, greet: episode === 0 && rng.chance(0.35), comeback, agent: rng.pick(page.agents) });
     for (const turn of played.turns) turns.push(turn);
-    if (!topics.includes(topic)) topics.push(topic);
-    if (comeback && !topics.includes('complaints')) topics.push('complaints');
     const last = played.turns[played.turns.length - 1]!.at;
     const again = played.resolved ? 0.22 : outcome === 'bot_abandoned' ? 0.35 : 0.65;
     if (last >= now || !rng.chance(again)) break;
@@ -89,7 +87,7 @@ function plan(rng: Rng, clock: LocalClock, page: PageSpec, start: number, now: n
     comeback = !played.resolved;
     if (!comeback) topic = rng.weighted(page.topicWeights);
   }
-  return { turns, topics };
+  return turns;
 }
 
 function conversation(index: number, opts: GenerateOptions, clock: LocalClock, ids: IdCounters): GenConversation {
@@ -114,7 +112,7 @@ function conversation(index: number, opts: GenerateOptions, clock: LocalClock, i
   };
   const spanMs = (opts.spanDays ?? DEFAULT_SPAN_DAYS) * DAY;
   const start = sampleStart(rng, clock, now - spanMs, now);
-  const { turns, topics } = plan(rng, clock, page, start, now, vars);
+  const turns = plan(rng, clock, page, start, now, vars);
 
   const messages: GenMessage[] = [];
   let customerMessages = 0;
@@ -135,7 +133,8 @@ function conversation(index: number, opts: GenerateOptions, clock: LocalClock, i
     // Real PSIDs are 16-17 digit numbers; the index suffix keeps them unique.
     psid: `7${String(deriveSeed(opts.seed ^ page.id, index)).padStart(10, '0')}${String(index).padStart(6, '0')}`,
     customerName,
-    topics,
+    // The same rule the analysis pipeline applies to live and imported chats.
+    topics: topicsOf(messages.filter((m) => m.sender === 'customer').map((m) => m.classification)),
     messages,
     sessions,
     qaEvents,

@@ -1,3 +1,4 @@
+import type { CustomerIntent } from '../../domain/customer/types.ts';
 import type { Topic } from './catalog.ts';
 
 // What customers, the bot and human agents say, per topic. Placeholders in braces are filled
@@ -7,8 +8,8 @@ import type { Topic } from './catalog.ts';
 export type Exchange = readonly [question: string, answer: string];
 
 export interface TopicPhrases {
-  /** classification of a customer message opening this topic */
-  classification: string;
+  /** classification of a customer message opening this topic: one of the customer agent's intents */
+  classification: CustomerIntent;
   /** the customer's opening question and the bot's answer to it */
   open: readonly Exchange[];
   /** later questions in the same thread and the bot's answers */
@@ -65,7 +66,7 @@ export const TOPIC_PHRASES: Readonly<Record<Topic, TopicPhrases>> = {
     humanPending: ['Hi {name}, {agent} here. I am checking with the warehouse and will get back to you here.'],
   },
   shipping: {
-    classification: 'shipping_question',
+    classification: 'shipping',
     open: [
       ['Where is my order {order}?', 'Order {order} shipped yesterday and should arrive in {days} days. Tracking: https://track.example/{order}'],
       ['How long does shipping to {city} take?', 'Standard delivery to {city} takes 3-5 business days, express takes 1-2.'],
@@ -86,7 +87,7 @@ export const TOPIC_PHRASES: Readonly<Record<Topic, TopicPhrases>> = {
     humanPending: ['Hi {name}, {agent} here. I have opened a trace with the carrier; it usually takes 1-2 business days.'],
   },
   returns: {
-    classification: 'return_request',
+    classification: 'returns',
     open: [
       ['I want to return the {product}', 'You can return items within 30 days. Start here: https://shop.example/{page}/returns/{order}'],
       ['How do I return order {order}?', 'No problem! I have created a return label for order {order}; it is in your email.'],
@@ -128,7 +129,7 @@ export const TOPIC_PHRASES: Readonly<Record<Topic, TopicPhrases>> = {
     humanPending: ['Hi {name}, {agent} here. I have passed this to our quality team and will update you as soon as I can.'],
   },
   account: {
-    classification: 'account_issue',
+    classification: 'general_inquiry',
     open: [
       ['I cannot log in to my account.', 'You can reset your password at https://shop.example/{page}/reset. The link is valid for 1 hour.'],
       ['How do I reset my password?', 'Use https://shop.example/{page}/reset and we will email you a link.'],

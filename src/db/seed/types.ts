@@ -1,4 +1,4 @@
-import type { PageSpec, Topic } from './catalog.ts';
+import type { PageSpec } from './catalog.ts';
 
 export type SenderKind = 'customer' | 'bot' | 'human_agent';
 export type QaStatus = 'unchecked' | 'passed' | 'issue' | 'fixed';
@@ -58,7 +58,8 @@ export interface GenConversation {
   fbChatId: string;
   psid: string;
   customerName: string | null;
-  topics: Topic[];
+  /** labels of the customer messages, as domain/topics.ts topicsOf makes them */
+  topics: string[];
   messages: GenMessage[];
   sessions: GenSession[];
   qaEvents: GenQaEvent[];

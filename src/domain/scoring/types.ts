@@ -8,6 +8,10 @@ export interface DayMessage {
   text: string | null;
   at: Date;
   classification?: string | null;
+  /** the stored message's id, when it came from the database (to save a label on it) */
+  id?: number;
+  /** the conversation's first customer message ever (a greeting then is first_contact) */
+  firstOfConversation?: boolean;
 }
 
 export interface ConversationDay {

@@ -5,6 +5,8 @@ import type { CsiSettings } from '../../domain/csi.js';
 import type { Scorer } from '../../domain/scoring/types.js';
 import { loadJobDays, saveDayResults } from '../../db/analysis-repo.js';
 import { completeJob, recordJobError, startJob } from '../../db/jobs-repo.js';
+import { refreshTopics, saveLabels } from '../../db/topics-repo.js';
+import { labelCustomerMessages } from '../../domain/topics.js';
 import { ANALYSIS_QUEUE } from '../queue.js';
 import { analysisJobDuration } from '../../observability/metrics.js';
 import { scoreDays } from './score-days.js';
@@ -24,7 +26,8 @@ export interface WorkerDeps {
 /**
  * Handles one analysis job. Delivery is at-least-once, so the handler is idempotent: it
  * recomputes the job's days from the messages and overwrites them; a repeat writes the same
- * values, and a job already completed is acknowledged without work.
+ * values, and a job already completed is acknowledged without work. New message labels and
+ * topics commit with the scores, in the transaction that completes the job.
  */
 export async function handleAnalysisJob(
   deps: Pick<WorkerDeps, 'scorer' | 'settings' | 'timezone'>,
@@ -34,10 +37,14 @@ export async function handleAnalysisJob(
   const client = await pool.connect();
   try {
     if (!(await startJob(client, jobId))) return undefined;
-    const days = await loadJobDays(client, jobId, deps.timezone);
+    // Customer messages nobody labelled (imports, a reply the agent never made) get the offline
+    // classifier's label first, so the scorer and the conversation's topics both see it.
+    const { days, labels } = labelCustomerMessages(await loadJobDays(client, jobId, deps.timezone));
     const results = await scoreDays(days, deps.scorer, deps.settings);
     const summary = { scored: results.length, missing: results.filter((r) => r.csi.missing.length > 0).length };
     await transaction(client, async () => {
+      await saveLabels(client, labels);
+      await refreshTopics(client, days.map((d) => d.conversationId));
       await saveDayResults(client, results, deps.scorer);
       await completeJob(client, jobId, { ...summary, scorer: `${deps.scorer.name}@${deps.scorer.version}` });
     });

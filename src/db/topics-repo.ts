@@ -1,0 +1,54 @@
+import type pg from 'pg';
+import { NOT_TOPICS, type NewLabel } from '../domain/topics.js';
+import { LockKeys } from './locks.js';
+
+// Labels and topics written by an analysis job, inside the job's own transaction (so a killed
+// worker leaves either all of a job's writes or none, and a repeat writes the same values).
+
+/**
+ * Stores the offline classifier's labels on messages that still have none: a label the
+ * customer agent wrote meanwhile (it answers live, and may use the LLM) wins.
+ */
+export async function saveLabels(client: pg.ClientBase, labels: readonly NewLabel[]): Promise<void> {
+  if (labels.length === 0) return;
+  await client.query(
+    `UPDATE messages m SET classification = v.intent, classification_confidence = v.confidence
+     FROM unnest($1::int[], $2::text[], $3::float8[]) AS v(id, intent, confidence)
+     WHERE m.id = v.id AND m.classification IS NULL`,
+    [labels.map((l) => l.messageId), labels.map((l) => l.intent), labels.map((l) => l.confidence)],
+  );
+}
+
+/**
+ * Recomputes `common_topics` of the given conversations from all their labelled customer
+ * messages (domain/topics.ts topicsOf, in SQL): each label once, most frequent first, ties by
+ * label; '[]' when none.
+ *
+ * Two jobs may hold days of one conversation. Each first takes a transaction-level advisory lock
+ * per conversation (in id order, so two jobs cannot deadlock): the second one's statements then
+ * start after the first committed and count its labels too. Row locks on conversations would do
+ * the same but could deadlock with the customer agent, which updates a message, then its
+ * conversation.
+ */
+export async function refreshTopics(client: pg.ClientBase, conversationIds: readonly number[]): Promise<void> {
+  const ids = [...new Set(conversationIds)].sort((a, b) => a - b);
+  if (ids.length === 0) return;
+  // unnest yields the sorted ids in order, and the locks are taken as the rows are produced.
+  await client.query(`SELECT pg_advisory_xact_lock($1::int, id) FROM unnest($2::int[]) AS t(id)`, [
+    LockKeys.conversationTopics,
+    ids,
+  ]);
+  await client.query(
+    `UPDATE conversations c SET common_topics = t.topics
+     FROM (
+       SELECT x.id, coalesce((
+         SELECT jsonb_agg(l.label ORDER BY l.n DESC, l.label COLLATE "C")
+         FROM (SELECT m.classification AS label, count(*) AS n FROM messages m
+               WHERE m.conversation_id = x.id AND m.sender_kind = 'customer' AND m.classification IS NOT NULL
+                 AND m.classification <> ALL ($2::text[])
+               GROUP BY 1) l), '[]'::jsonb) AS topics
+       FROM unnest($1::int[]) AS x(id)) t
+     WHERE c.id = t.id AND c.common_topics IS DISTINCT FROM t.topics`,
+    [ids, NOT_TOPICS],
+  );
+}
