@@ -50,11 +50,14 @@ CREATE VIEW analytics.messages AS
          m.classification, m.classification_confidence, m.processing_time_ms, m.created_at
   FROM public.messages m;
 
+-- A session an admin soft-deleted (DELETE /api/sessions/:id) is gone for every channel, the
+-- analytics and the metrics catalogue included.
 CREATE VIEW analytics.sessions AS
   SELECT s.id, s.conversation_id, s.sequence, s.started_at, s.ended_at, s.message_count, s.ai_engaged, s.ai_message_count,
          s.human_handoff, s.completion_status::text AS completion_status, s.archive_status::text AS archive_status,
          s.qa_status::text AS qa_status, s.qa_notes, s.dev_feedback, s.qa_by_id, s.qa_at, s.created_at, s.updated_at
-  FROM public.sessions s;
+  FROM public.sessions s
+  WHERE s.deleted_at IS NULL;
 
 CREATE VIEW analytics.qa_events AS
   SELECT e.id, e.session_id, e.actor_id, e.from_status::text AS from_status, e.to_status::text AS to_status, e.notes,
