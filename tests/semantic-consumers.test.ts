@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { csiLookup } from '../src/agents/tools/csi-lookup.ts';
+import { supportStats } from '../src/agents/tools/support-stats.ts';
+import { loadHomeKpis } from '../src/bots/slack/home.ts';
+import { runMetricQuery } from '../src/db/semantic/run.ts';
+import { sessionStats } from '../src/db/sessions-repo.ts';
+import { parsePeriod, periodBounds, type Period } from '../src/domain/periods.ts';
+import type { MetricQuery } from '../src/domain/semantic/query.ts';
+import { gatherDigestData } from '../src/jobs/digest/gather.ts';
+import { seedAndAnalyse } from './helpers/assistant.ts';
+import { TEST_NOW } from './helpers/clock.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
+
+// One definition per number: the figures /csi, App Home, digests and /api/stats show equal what
+// metric_query answers for the same measure and period (DESIGN §7, issue 16).
+
+const TZ = 'Europe/Berlin';
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await createTestDatabase('consumers');
+  await seedAndAnalyse(db.url, { conversations: 200, now: TEST_NOW, timeZone: TZ });
+}, 180_000);
+afterAll(async () => {
+  await db?.drop();
+});
+
+const period = (text: string): Period => parsePeriod(text, TEST_NOW, TZ)!;
+async function metric(q: Omit<MetricQuery, 'period'>, p: Period) {
+  const r = await runMetricQuery(db.pool, { ...q, period: { from: p.from, to: p.to, label: p.label } }, TZ);
+  if (!r.ok) throw new Error(r.reason);
+  return r.rows;
+}
+const PILLARS = ['csi', 'effectiveness', 'effort', 'efficiency', 'empathy'] as const;
+
+describe('figures elsewhere equal metric_query', () => {
+  it('/csi (csi_lookup): the CSI and each pillar of last week, and CSI by page', async () => {
+    const p = period('last week');
+    const r = await csiLookup(db.pool, { period: p, timezone: TZ, groupBy: 'page' });
+    for (const k of PILLARS) expect(r.current[k], k).toBeCloseTo((await metric({ measure: k }, p))[0]!.value!, 9);
+    const byPage = await metric({ measure: 'csi', groupBy: 'page' }, p);
+    expect(byPage.length).toBeGreaterThan(1);
+    for (const g of r.groups!) expect(g.csi).toBeCloseTo(byPage.find((x) => x.key === g.label)!.value!, 9);
+  });
+
+  it('App Home: this week\'s CSI and last week\'s', async () => {
+    const k = await loadHomeKpis(db.pool, { now: TEST_NOW, timeZone: TZ });
+    expect(k.csi.current.csi).toBeCloseTo((await metric({ measure: 'csi' }, k.csi.period))[0]!.value!, 9);
+    expect(k.csi.previousValues.csi).toBeCloseTo((await metric({ measure: 'csi' }, k.csi.previous))[0]!.value!, 9);
+  });
+
+  it('the weekly digest: CSI, CSI per day and per page, messages', async () => {
+    const p = period('last week');
+    const d = await gatherDigestData(db.pool, { frequency: 'weekly', period: p, timezone: TZ });
+    expect(d.csi.current.csi).toBeCloseTo((await metric({ measure: 'csi' }, p))[0]!.value!, 9);
+    const perDay = await metric({ measure: 'csi', groupBy: 'day' }, p);
+    for (const g of d.csi.groups!) expect(g.csi, g.key).toBeCloseTo(perDay.find((x) => x.key === g.key)!.value!, 9);
+    const perPage = await metric({ measure: 'csi', groupBy: 'page' }, p);
+    for (const g of d.byPage) expect(g.csi, g.label).toBeCloseTo(perPage.find((x) => x.key === g.label)!.value!, 9);
+    const s = await supportStats(db.pool, { period: p, timezone: TZ, sections: ['volumes'] });
+    expect(s.volumes!.messages).toBe((await metric({ measure: 'messages' }, p))[0]!.value);
+    expect(s.volumes!.customerMessages).toBe((await metric({ measure: 'customerMessages' }, p))[0]!.value);
+    expect(s.volumes!.conversations).toBe((await metric({ measure: 'conversations' }, p))[0]!.value);
+  });
+
+  it('/api/stats: sessions, handoffs and sessions by QA state in a period', async () => {
+    const p = period('last 30 days');
+    const { start, end } = periodBounds(p, TZ);
+    const s = await sessionStats(db.pool, { from: start, to: end });
+    expect(s.total).toBeGreaterThan(0);
+    expect(s.total).toBe((await metric({ measure: 'sessions' }, p))[0]!.value);
+    expect(s.humanHandoff).toBe((await metric({ measure: 'handoffs' }, p))[0]!.value);
+    const byState = await metric({ measure: 'sessions', groupBy: 'qa_state' }, p);
+    for (const [state, n] of Object.entries(s.byQaStatus)) expect(byState.find((x) => x.key === state)?.value ?? 0, state).toBe(n);
+  });
+});
