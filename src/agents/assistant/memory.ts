@@ -11,6 +11,22 @@ export interface ThreadRef {
 /** How many stored messages a turn sees: enough for follow-ups, bounded for the model's context. */
 export const HISTORY_LIMIT = 40;
 
+/**
+ * The most characters one stored message keeps. Every follow-up reloads the thread, so what is
+ * stored must be bounded whatever a tool returned; sql_query's results are bounded below this
+ * already (src/agents/sql/run-query.ts DEFAULT_RESULT_BYTES), this is the backstop for all.
+ */
+export const STORED_MESSAGE_CHARS = 80_000;
+const CUT_NOTE = '\n…[cut for the thread memory: the rest was not stored]';
+
+function bounded(content: string): string {
+  if (content.length <= STORED_MESSAGE_CHARS) return content;
+  let end = STORED_MESSAGE_CHARS - CUT_NOTE.length;
+  const code = content.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end -= 1; // keep a surrogate pair whole
+  return content.slice(0, end) + CUT_NOTE;
+}
+
 interface Row {
   role: string;
   content: string;
@@ -65,7 +81,7 @@ export async function loadHistory(pool: pg.Pool, thread: number, limit = HISTORY
 }
 
 function text(m: BaseMessage): string {
-  return typeof m.content === 'string' ? m.content : JSON.stringify(m.content);
+  return bounded(typeof m.content === 'string' ? m.content : JSON.stringify(m.content));
 }
 
 function toRow(m: BaseMessage): Row | undefined {

@@ -88,7 +88,7 @@ function sqlQueryTool(ctx: ToolContext) {
       }
       const res = await runReadOnlyQuery(ctx.agentPool, sql, { rowCap: ctx.rowCap, timeoutMs: ctx.timeoutMs });
       if ('refused' in res) return [JSON.stringify({ refused: res.refused }), { sql: [], error: res.refused }];
-      const data = { sql: res.sql, columns: res.columns, rows: res.rows, rowCount: res.rows.length, truncated: res.truncated };
+      const data = { sql: res.sql, columns: res.columns, rows: res.rows, rowCount: res.rows.length, truncated: res.truncated, ...(res.note ? { note: res.note } : {}) };
       return [JSON.stringify(data), { sql: [{ text: res.sql, values: [] }], data, rows: res.rows }];
     },
     {
