@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { WebClient } from '@slack/web-api';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { replyBlocks } from '../src/bots/slack/format.ts';
 import { customerBlocks, customerLine, parentBlocks } from '../src/bots/slack/handoff-blocks.ts';
 import { notice, qaHelp, showBlocks } from '../src/bots/slack/qa-blocks.ts';
@@ -10,7 +11,8 @@ import type { HandoffConversation } from '../src/db/handoff-repo.ts';
 import type { QaCard, ReviewMessage } from '../src/db/qa-review-repo.ts';
 import { escapeSlackText, fitBlocks, plainFallback, quoteEscaped, SLACK_LIMITS, truncate, type BlockData } from '../src/domain/block-kit.ts';
 import { fixedSlackNotice, issueSlackNotice } from '../src/jobs/notifications/qa-messages.ts';
-import { blockTextChars, MESSAGE_BLOCKS_CHARS, slackBlockProblems } from './helpers/fake-slack.ts';
+import { postMessage, updateMessage } from '../src/notify/slack.ts';
+import { blockTextChars, MESSAGE_BLOCKS_CHARS, slackBlockProblems, startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
 
 // Issue 17, finding 5: every Slack message goes through one Block Kit layer that escapes first,
 // then measures and cuts (Slack counts `&amp;`, not `&`), so no text a customer, a reviewer or
@@ -211,5 +213,38 @@ describe('one layer', () => {
     expect(direct).toEqual([]);
     // the check itself finds a direct call
     expect(/\.chat\s*\.\s*(postMessage|postEphemeral|update)\s*\(/.test('await client.chat\n  .postEphemeral({')).toBe(true);
+  });
+});
+
+describe('sending through the layer, against the fake Slack server', () => {
+  let fake: FakeSlack;
+  let client: WebClient;
+  beforeAll(async () => {
+    fake = await startFakeSlack({ token: 'xoxb-test' });
+    client = new WebClient('xoxb-test', { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 } });
+  });
+  afterAll(async () => fake?.close());
+  beforeEach(() => fake.reset());
+
+  it('blocks over the limits are fitted before they leave: Slack says ok', async () => {
+    const text = escapeSlackText('&'.repeat(2000));
+    const blocks = [{ type: 'section', text: { type: 'mrkdwn', text } }, { type: 'header', text: { type: 'plain_text', text: 'h'.repeat(400) } }];
+    // unfitted, the fake refuses them as Slack does
+    await expect(client.chat.postMessage({ channel: 'C1', text: 'x', blocks: blocks as never })).rejects.toMatchObject({ data: { error: 'invalid_blocks' } });
+    const res = await postMessage(client.chat, { channel: 'C1', text: 'x', blocks: blocks as never });
+    expect(res.ok).toBe(true);
+    expectAcceptable(fake.messages[0]!.blocks!);
+  });
+
+  it('a refused update becomes plain text with the old blocks cleared; other errors are not swallowed', async () => {
+    const posted = await postMessage(client.chat, { channel: 'C1', text: 'first', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'first' } }] });
+    fake.failNext('chat.update', { status: 200, error: 'msg_blocks_too_long' });
+    await updateMessage(client.chat, { channel: 'C1', ts: posted.ts!, text: 'fallback', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'the *new* text' } }] });
+    expect(fake.messages[0]).toMatchObject({ text: 'the *new* text', blocks: [] });
+    fake.failNext('chat.postMessage', { status: 200, error: 'channel_not_found' });
+    await expect(postMessage(client.chat, { channel: 'C1', text: 'x', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'x' } }] })).rejects.toMatchObject({
+      data: { error: 'channel_not_found' },
+    });
+    expect(fake.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C1')).toHaveLength(2);
   });
 });
