@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentPassword, openAssistant, type OpenAssistant } from '../src/agents/assistant/open.ts';
-import { STORED_MESSAGE_CHARS } from '../src/agents/assistant/memory.ts';
+import { loadHistory, STORED_MESSAGE_CHARS, threadId } from '../src/agents/assistant/memory.ts';
 import { prepareAgentLogin } from '../src/agents/sql/agent-role.ts';
 import { CUT_MARK, cutToBytes, DEFAULT_CELL_BYTES, DEFAULT_RESULT_BYTES, runReadOnlyQuery } from '../src/agents/sql/run-query.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
@@ -107,5 +107,15 @@ describe('the assistant with a huge cell', () => {
     );
     expect(rows.map((x) => x.role)).toContain('tool');
     for (const row of rows) expect(row.chars).toBeLessThanOrEqual(Math.min(STORED_MESSAGE_CHARS, DEFAULT_RESULT_BYTES + 1_000));
+  });
+});
+
+describe('thread memory', () => {
+  it('a message stored unbounded before is cut in the database when the thread is reloaded', async () => {
+    const thread = await threadId(db.pool, { channel: 'sqlsize', threadKey: 'old-row' });
+    await db.pool.query(`INSERT INTO agent_messages (thread_id, role, content) VALUES ($1, 'human', 'show me everything'), ($1, 'ai', repeat('x', 5000000))`, [thread]);
+    const history = await loadHistory(db.pool, thread);
+    expect(history.map((m) => String(m.content).length)).toEqual([18, STORED_MESSAGE_CHARS]);
+    expect(String(history[1]!.content)).toMatch(/…\[cut for the thread memory: the rest was not stored\]$/);
   });
 });

@@ -70,10 +70,11 @@ function toMessage(r: Row): BaseMessage | undefined {
  */
 export async function loadHistory(pool: pg.Pool, thread: number, limit = HISTORY_LIMIT): Promise<BaseMessage[]> {
   const { rows } = await pool.query<Row>(
-    `SELECT role, content, tool_calls FROM (
+    // rows stored before messages were bounded are cut in the database, never loaded whole
+    `SELECT role, CASE WHEN length(content) > $3 THEN left(content, $3 - length($4::text)) || $4::text ELSE content END AS content, tool_calls FROM (
        SELECT id, role, content, tool_calls FROM agent_messages WHERE thread_id = $1 ORDER BY id DESC LIMIT $2) t
      ORDER BY id`,
-    [thread, limit],
+    [thread, limit, STORED_MESSAGE_CHARS, CUT_NOTE],
   );
   const first = rows.findIndex((r) => r.role === 'human');
   if (first < 0) return [];
