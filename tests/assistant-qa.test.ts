@@ -189,4 +189,32 @@ describe('qa_update with an LLM', () => {
     expect(await state(id)).toMatchObject({ qa_status: 'issue', qa_notes: 'greets twice', qa_by_id: caller('qa').userId });
     expect(hooked).toEqual([{ sessionId: id, to: 'issue', source: 'assistant', inTransaction: true }]);
   });
+
+  it("stores the asker's words as notes, never the notes the model wrote into its call (issue 17, finding 11)", async () => {
+    const id = await fresh();
+    fake.enqueue(
+      reply.toolCalls([{ id: 'c1', name: 'qa_update', args: { session_id: id, to: 'issue', text: 'Reviewer confirms the bot was perfect; close this.' } }]),
+      reply.content(`Session ${id} is now marked as an issue.`),
+    );
+    await ask(llm, `mark session ${id} as issue: the bot quoted a price from 2024`, caller('qa'));
+    expect(await state(id)).toMatchObject({ qa_status: 'issue', qa_notes: 'the bot quoted a price from 2024' });
+    expect(await q(`SELECT notes FROM qa_events WHERE session_id = $1`, [id])).toEqual([{ notes: 'the bot quoted a price from 2024' }]);
+
+    // a developer's fix: the feedback is theirs too
+    fake.enqueue(
+      reply.toolCalls([{ id: 'c2', name: 'qa_update', args: { session_id: id, to: 'fixed', text: 'All good, nothing needed changing.' } }]),
+      reply.content('Done.'),
+    );
+    await ask(llm, `session ${id} fixed: prices now come from the catalogue`, caller('developer'));
+    expect(await state(id)).toMatchObject({ qa_status: 'fixed', dev_feedback: 'prices now come from the catalogue' });
+  });
+
+  it('an issue the asker gave no notes for is not filled in with the notes the model wrote', async () => {
+    const id = await fresh();
+    fake.enqueue(reply.toolCalls([{ id: 'c1', name: 'qa_update', args: { session_id: id, to: 'issue', text: 'invented by the model' } }]), reply.content('ok'));
+    const r = await ask(llm, `mark session ${id} as issue`, caller('qa'));
+    expect(r.toolCalls[0]!.result).toMatchObject({ changed: false });
+    expect(await state(id)).toMatchObject({ qa_status: 'unchecked', qa_notes: null });
+    expect(await events(id)).toEqual([]);
+  });
 });

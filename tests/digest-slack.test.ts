@@ -112,7 +112,7 @@ describe('/digest', () => {
     ['subscribe daily 09:00 Mars/Olympus', /`Mars\/Olympus` is not a timezone I know/],
     ['subscribe #leads daily', /I can't tell which channel `#leads` is/],
     ['subscribe daily 09:00 Europe/Berlin weather', /`weather` is not a digest section; choose from csi, pillars/],
-    ['unsubscribe seven', /Say which subscription: `\/digest unsubscribe <id>`/],
+    ['unsubscribe seven', /Say which subscription: `\/digest unsubscribe &lt;id&gt;`/],
     ['frobnicate', /I don't know `frobnicate`/],
   ])('bad input "%s" gets a clear error and changes nothing', async (text, problem) => {
     const before = await subs();

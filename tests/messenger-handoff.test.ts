@@ -191,6 +191,34 @@ describe('handoff round trip', () => {
     expect(appended[0]!.blocks).toEqual([{ type: 'section', block_id: 'handoff_customer', text: { type: 'mrkdwn', text: appended[0]!.text, verbatim: true } }]);
   });
 
+  it("a customer's long, symbol-heavy message reaches the thread: escaped first, then cut to what Slack takes (issue 17, finding 5)", async () => {
+    const { id } = await conversation('Sym & <Bol>');
+    const { threadTs } = await openThread(id);
+    // 2,900 characters that escaping makes 12,000: cut before escaping, the section was refused
+    const text = `${'<&>'.repeat(900)} 😀 and the end of it`;
+    await desk.append(id, text, new Date());
+    const [posted] = threadPosts(threadTs);
+    expect(posted).toBeDefined();
+    const section = (posted!.blocks as { text: { text: string } }[])[0]!.text.text;
+    expect(section.length).toBeLessThanOrEqual(3000);
+    expect(section).toMatch(/^\*Sym &amp; &lt;Bol&gt;:\* &lt;&amp;&gt;&lt;&amp;&gt;/);
+    expect(section).toMatch(/(&lt;|&amp;|&gt;)…$/);
+    expect(fake.callsTo('chat.postMessage').filter((c) => !c.ok)).toEqual([]);
+  });
+
+  it('when Slack refuses the blocks anyway, the customer message arrives as plain text (issue 17, finding 5)', async () => {
+    const { id } = await conversation('Refused Blocks');
+    const { threadTs } = await openThread(id);
+    fake.failNext('chat.postMessage', { status: 200, error: 'invalid_blocks' });
+    await desk.append(id, 'Is anyone there? <3', new Date());
+    const calls = fake.callsTo('chat.postMessage');
+    expect(calls.map((c) => [c.ok, Array.isArray(c.args.blocks)])).toEqual([[true, true], [false, true], [true, false]]);
+    const posts = threadPosts(threadTs);
+    expect(posts).toHaveLength(1);
+    expect(posts[0]!.text).toBe('*Refused Blocks:* Is anyone there? &lt;3');
+    expect(posts[0]!.blocks).toBeUndefined();
+  });
+
   it('open() called inside the caller’s transaction on the conversation (as the reply worker does) returns, and the thread is recorded once it commits', async () => {
     const { id } = await conversation('Hal Worker');
     const worker = await db.pool.connect();

@@ -315,12 +315,12 @@ describe('/pulse', () => {
     expect(r.status).toBe(200);
     expect(r.body.response_type).toBe('ephemeral');
     const all = allText(r.body.blocks);
-    expect(all).toContain('/pulse ask <question>');
+    expect(all).toContain('/pulse ask &lt;question&gt;');
     expect(all).toContain('/pulse help');
     expect(all).toContain('/csi [period] [page|agent] [public]');
     expect(all).toContain('What was the CSI last week?');
     // role administration (issue 6): offered; its own tests are in slack-role.test.ts
-    expect(all).toContain('/pulse role @user <role>');
+    expect(all).toContain('/pulse role @user &lt;role&gt;');
     const head = r.body.blocks![0]!;
     if (text === 'help' || text === '') expect(head.type).toBe('header');
     else if (text === 'ask') expect(head.text!.text).toContain('Ask a question after `ask`');

@@ -412,7 +412,7 @@ describe('/qa issue and fixed', () => {
 
     const bad = await qa('pass forty-two', USERS.qa);
     expect(bad.body.response_type).toBe('ephemeral');
-    expect(String(bad.body.text)).toMatch(/^Which session\? `\/qa pass <session id> \[notes\]`/);
+    expect(String(bad.body.text)).toMatch(/^Which session\? `\/qa pass &lt;session id&gt; \[notes\]`/);
     const help = await qa('frobnicate 3', USERS.qa);
     expect(String(help.body.text)).toMatch(/^I don't know `\/qa frobnicate`/);
     expect(allText(help.body.blocks)).toContain('/qa queue [n] [page]');
@@ -472,6 +472,36 @@ describe('/qa show and stats', () => {
     expect(devText).toContain(`*Session ${id}*`);
     expect(devText).toContain('Transcript not shown');
     expect(devText).not.toContain('[email]');
+  });
+
+  it('a transcript of long, symbol-heavy messages is paged so Slack takes every page, and no message is skipped (issue 17, finding 5)', async () => {
+    const [s] = await rows<{ id: number; conversation_id: number; ended_at: Date }>(
+      `SELECT s.id, s.conversation_id, s.ended_at FROM sessions s WHERE s.ai_engaged AND s.deleted_at IS NULL ORDER BY s.id DESC LIMIT 1`,
+    );
+    // 20 messages of 1,500 characters that escaping and quoting make ~5,000 each: 35 kB and more on one page before
+    for (let k = 0; k < 20; k++) {
+      await db.pool.query(
+        `INSERT INTO messages (conversation_id, mid, direction, sender_kind, text, social_create_time) VALUES ($1, $2, 'to_company', 'customer', $3, $4)`,
+        [s!.conversation_id, `mid-qa-hostile-${s!.id}-${k}`, `${k}: ${'<&>\n'.repeat(375)}`, s!.ended_at],
+      );
+    }
+    const seen: number[] = [];
+    let reply = (await waitResponse((await qa(`show ${s!.id}`, USERS.lead)).responseUrl));
+    for (let page = 0; page < 40; page++) {
+      expect(reply.error).toBeUndefined();
+      const blocks = reply.body.blocks as Block[];
+      for (const b of blocks) {
+        const m = /^\*(\d+)\.\* `/.exec(b.text?.text ?? '');
+        if (m) seen.push(Number(m[1]));
+      }
+      const more = blocks.find((b) => b.block_id === `qa_nav:${s!.id}`)?.elements?.find((e) => e.text.text.startsWith('More'));
+      if (!more) break;
+      const p = await press({ user: USERS.lead, actionId: more.action_id, value: more.value, ephemeral: true });
+      reply = await waitResponse(p.responseUrl);
+    }
+    const total = Number(/of (\d+)/.exec(allText(reply.body.blocks))![1]);
+    expect(total).toBeGreaterThanOrEqual(20);
+    expect(seen).toEqual(Array.from({ length: total }, (_, i) => i + 1));
   });
 
   it('`/qa stats` counts by state, the issue rate, changes per reviewer and the oldest waiting, for the last 7 days by default', async () => {

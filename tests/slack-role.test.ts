@@ -135,6 +135,6 @@ describe('/pulse role', () => {
 
   it('the help lists /pulse role', async () => {
     const r = await pulse('U0ANYONE', 'help');
-    expect(r.blocksText).toContain('/pulse role @user <role>');
+    expect(r.blocksText).toContain('/pulse role @user &lt;role&gt;');
   });
 });

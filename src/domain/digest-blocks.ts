@@ -2,6 +2,7 @@
 // the explanation, and "Open in QA" buttons on the sample sessions. The buttons reuse /qa's
 // `qa_show` action (value {sessionId, version}), so the QA listener that shows a session from
 // the queue also shows it from a digest. Pure; page names are escaped, never parsed as markup.
+import { escapeSlackText, truncate } from './block-kit.ts';
 import type { DigestSection } from './digest-command.ts';
 import type { DigestData, DigestHeadline } from './digest.ts';
 
@@ -28,7 +29,7 @@ export type DigestBlock =
 /** /qa's "show this session" action id (src/bots/slack/qa-blocks.ts QA_ACTION.show). */
 export const OPEN_IN_QA_ACTION = 'qa_show';
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const esc = escapeSlackText;
 const mrkdwn = (text: string): TextObject => ({ type: 'mrkdwn', text, verbatim: true });
 const plain = (text: string): TextObject => ({ type: 'plain_text', text, emoji: true });
 const field = (label: string, value: string) => mrkdwn(`*${label}*\n${value}`);
@@ -44,7 +45,7 @@ export interface BlocksInput {
 export function digestBlocks(d: DigestData, o: BlocksInput): DigestBlock[] {
   const h = o.headline;
   const blocks: DigestBlock[] = [
-    { type: 'header', text: plain(o.title.slice(0, 150)) },
+    { type: 'header', text: plain(truncate(o.title, 150)) },
     { type: 'context', elements: [mrkdwn(`Days in ${esc(d.timezone)} · compared with ${esc(d.csi.previous.label)}`)] },
   ];
   const fields: TextObject[] = [];
@@ -82,12 +83,12 @@ export function digestBlocks(d: DigestData, o: BlocksInput): DigestBlock[] {
     });
   }
   if (has('explanation') && o.explanation) {
-    blocks.push({ type: 'section', block_id: 'digest_explanation', text: mrkdwn(esc(o.explanation).slice(0, 2900)) });
+    blocks.push({ type: 'section', block_id: 'digest_explanation', text: mrkdwn(truncate(esc(o.explanation), 2900)) });
   }
   if (d.samples.length) {
     blocks.push({
       type: 'section', block_id: 'digest_samples',
-      text: mrkdwn(d.samples.map((s) => `• *Session ${s.sessionId}* · ${esc(s.page)}${s.csi !== null ? ` · CSI ${s.csi.toFixed(1)}` : ''} · ${esc(s.why)}`).join('\n')),
+      text: mrkdwn(truncate(d.samples.map((s) => `• *Session ${s.sessionId}* · ${esc(s.page)}${s.csi !== null ? ` · CSI ${s.csi.toFixed(1)}` : ''} · ${esc(s.why)}`).join('\n'), 3000)),
     });
     // one actions block per session: Slack wants action ids unique within a block
     for (const s of d.samples.slice(0, 3)) {

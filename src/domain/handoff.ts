@@ -4,6 +4,7 @@
 // No I/O and no clock: callers pass `now`.
 
 import type { Role } from './access.ts';
+import { truncate } from './block-kit.ts';
 
 export type HandoffState = 'bot' | 'waiting' | 'human';
 /** Why the bot handed off (the same union as HandoffReason in bots/messenger/types.ts). */
@@ -121,7 +122,8 @@ export function historySummary(history: readonly HistoryLine[], opts: { now: Dat
   const perLine = opts.perLine ?? 240;
   return history.slice(-max).map((h) => {
     const text = withoutLinks(h.text.replace(/\s+/g, ' ').trim()) || '(no text)';
-    const cut = text.length > perLine ? `${text.slice(0, perLine - 1)}…` : text;
+    // never half a surrogate pair (an emoji): Slack refuses text that is not valid UTF-16
+    const cut = truncate(text, perLine);
     return `${shortTime(h.at, opts.now, opts.timeZone)} ${SPEAKER[h.from]}: ${cut}`;
   });
 }

@@ -154,29 +154,79 @@ function decodeJsonFields(body: Record<string, unknown>): Record<string, unknown
   return args;
 }
 
-/** Slack's own Block Kit checks, the ones a formatter is most likely to trip (documented limits). */
-function blockProblems(blocks: unknown, max: number): string[] | undefined {
+/**
+ * Slack's own Block Kit checks, the documented limits (src/domain/block-kit.ts lists the sources),
+ * answered as Slack does: `invalid_blocks` with one `[ERROR] … [json-pointer:…]` line per problem.
+ * Slack counts the text as sent, entities included (`&amp;` is five characters).
+ */
+export function slackBlockProblems(blocks: unknown, max: number): string[] | undefined {
   if (blocks === undefined) return undefined;
   if (!Array.isArray(blocks)) return ['[ERROR] must be an array [json-pointer:/blocks]'];
   const p: string[] = [];
+  const len = (v: unknown, min: number, most: number, at: string) => {
+    if (typeof v !== 'string' || v.length < min || v.length > most) p.push(`[ERROR] must be between ${min} and ${most} characters ${at}]`);
+  };
+  const textObject = (t: unknown, most: number, at: string) => len((t as { text?: unknown } | undefined)?.text, 1, most, `${at}/text`);
   if (blocks.length > max) p.push(`[ERROR] no more than ${max} items allowed [json-pointer:/blocks]`);
   blocks.forEach((raw: unknown, i) => {
-    const b = (raw ?? {}) as { type?: unknown; text?: { text?: unknown }; fields?: { text?: unknown }[]; elements?: unknown[] };
+    const b = (raw ?? {}) as { type?: unknown; block_id?: unknown; text?: { text?: unknown }; fields?: { text?: unknown }[]; elements?: Record<string, unknown>[] };
     const at = `[json-pointer:/blocks/${i}`;
     if (typeof b.type !== 'string') p.push(`[ERROR] missing required field: type ${at}]`);
-    const text = b.text?.text;
-    if (typeof text === 'string' && (text.length < 1 || text.length > 3000)) p.push(`[ERROR] must be between 1 and 3000 characters ${at}/text/text]`);
+    if (b.block_id !== undefined) len(b.block_id, 1, 255, `${at}/block_id`);
+    if (b.text !== undefined) textObject(b.text, b.type === 'header' ? 150 : 3000, at);
     if (b.type === 'section' && b.text === undefined && b.fields === undefined) p.push(`[ERROR] must provide text or fields ${at}]`);
     if (Array.isArray(b.fields)) {
       if (b.fields.length > 10) p.push(`[ERROR] no more than 10 items allowed ${at}/fields]`);
-      b.fields.forEach((f, j) => {
-        if (typeof f.text !== 'string' || f.text.length < 1 || f.text.length > 2000) p.push(`[ERROR] must be between 1 and 2000 characters ${at}/fields/${j}/text]`);
+      b.fields.forEach((f, j) => textObject(f, 2000, `${at}/fields/${j}`));
+    }
+    const elements = Array.isArray(b.elements) ? b.elements : [];
+    if (b.type === 'context') {
+      if (elements.length > 10) p.push(`[ERROR] no more than 10 items allowed ${at}/elements]`);
+      elements.forEach((e, j) => {
+        if (e.type !== 'image') textObject(e, 3000, `${at}/elements/${j}`);
       });
     }
-    if (b.type === 'context' && Array.isArray(b.elements) && b.elements.length > 10) p.push(`[ERROR] no more than 10 items allowed ${at}/elements]`);
+    if (b.type === 'actions') {
+      if (elements.length > 25) p.push(`[ERROR] no more than 25 items allowed ${at}/elements]`);
+      elements.forEach((e, j) => {
+        const el = `${at}/elements/${j}`;
+        if (e.action_id !== undefined) len(e.action_id, 1, 255, `${el}/action_id`);
+        if (e.type === 'button') {
+          textObject(e.text, 75, el);
+          if (e.value !== undefined) len(e.value, 1, 2000, `${el}/value`);
+        }
+      });
+    }
   });
   return p.length > 0 ? p : undefined;
 }
+
+/** Characters of text in all blocks (text objects, fields and elements' text). */
+export function blockTextChars(blocks: unknown[]): number {
+  let n = 0;
+  const add = (t: unknown) => {
+    const text = (t as { text?: unknown } | undefined)?.text;
+    if (typeof text === 'string') n += text.length;
+  };
+  for (const raw of blocks) {
+    const b = (raw ?? {}) as { text?: unknown; fields?: unknown[]; elements?: { text?: unknown }[] };
+    add(b.text);
+    b.fields?.forEach(add);
+    b.elements?.forEach((e) => {
+      add(e);
+      add(e.text);
+    });
+  }
+  return n;
+}
+
+/**
+ * Above this much block text Slack has refused messages with `msg_blocks_too_long` although every
+ * element was within its limit (slackapi/bolt-js#2509); the fake draws the line here.
+ */
+export const MESSAGE_BLOCKS_CHARS = 13_000;
+/** chat.postMessage: `msg_too_long` above 40,000 characters of `text`. */
+export const MESSAGE_TEXT_CHARS = 40_000;
 
 const MIME: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', svg: 'image/svg+xml', csv: 'text/csv', txt: 'text/plain', sql: 'text/plain' };
 
@@ -251,8 +301,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   });
 
   function checkMessage(args: Record<string, unknown>, needContent: boolean): Answer | undefined {
-    const problems = blockProblems(args.blocks, 50);
+    const problems = slackBlockProblems(args.blocks, 50);
     if (problems) return fail(Array.isArray(args.blocks) ? 'invalid_blocks' : 'invalid_blocks_format', problems);
+    if (Array.isArray(args.blocks) && blockTextChars(args.blocks) > MESSAGE_BLOCKS_CHARS) return fail('msg_blocks_too_long');
+    if (typeof args.text === 'string' && args.text.length > MESSAGE_TEXT_CHARS) return fail('msg_too_long');
     if (needContent && str(args.text) === undefined && !Array.isArray(args.blocks) && args.attachments === undefined) return fail('no_text');
     return undefined;
   }
@@ -261,7 +313,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const v = args.view as { type?: unknown; blocks?: unknown } | string | undefined;
     if (typeof v !== 'object' || v === null) return fail('invalid_arguments', ['[ERROR] missing required field: view']);
     if (v.type !== type) return fail('invalid_arguments', [`[ERROR] view.type must be ${type}`]);
-    const problems = blockProblems(v.blocks ?? [], 100);
+    const problems = slackBlockProblems(v.blocks ?? [], 100);
     if (problems) return fail('invalid_blocks', problems);
     return { ok: true, view: { id: nextId('V'), team_id: BOT.teamId, app_id: 'A0FAKE', bot_id: BOT.botId, hash: nextTs(), ...v } };
   }

@@ -11,6 +11,22 @@ export interface ThreadRef {
 /** How many stored messages a turn sees: enough for follow-ups, bounded for the model's context. */
 export const HISTORY_LIMIT = 40;
 
+/**
+ * The most characters one stored message keeps. Every follow-up reloads the thread, so what is
+ * stored must be bounded whatever a tool returned; sql_query's results are bounded below this
+ * already (src/agents/sql/run-query.ts DEFAULT_RESULT_BYTES), this is the backstop for all.
+ */
+export const STORED_MESSAGE_CHARS = 80_000;
+const CUT_NOTE = '\n…[cut for the thread memory: the rest was not stored]';
+
+function bounded(content: string): string {
+  if (content.length <= STORED_MESSAGE_CHARS) return content;
+  let end = STORED_MESSAGE_CHARS - CUT_NOTE.length;
+  const code = content.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end -= 1; // keep a surrogate pair whole
+  return content.slice(0, end) + CUT_NOTE;
+}
+
 interface Row {
   role: string;
   content: string;
@@ -54,10 +70,11 @@ function toMessage(r: Row): BaseMessage | undefined {
  */
 export async function loadHistory(pool: pg.Pool, thread: number, limit = HISTORY_LIMIT): Promise<BaseMessage[]> {
   const { rows } = await pool.query<Row>(
-    `SELECT role, content, tool_calls FROM (
+    // rows stored before messages were bounded are cut in the database, never loaded whole
+    `SELECT role, CASE WHEN length(content) > $3 THEN left(content, $3 - length($4::text)) || $4::text ELSE content END AS content, tool_calls FROM (
        SELECT id, role, content, tool_calls FROM agent_messages WHERE thread_id = $1 ORDER BY id DESC LIMIT $2) t
      ORDER BY id`,
-    [thread, limit],
+    [thread, limit, STORED_MESSAGE_CHARS, CUT_NOTE],
   );
   const first = rows.findIndex((r) => r.role === 'human');
   if (first < 0) return [];
@@ -65,7 +82,7 @@ export async function loadHistory(pool: pg.Pool, thread: number, limit = HISTORY
 }
 
 function text(m: BaseMessage): string {
-  return typeof m.content === 'string' ? m.content : JSON.stringify(m.content);
+  return bounded(typeof m.content === 'string' ? m.content : JSON.stringify(m.content));
 }
 
 function toRow(m: BaseMessage): Row | undefined {

@@ -89,7 +89,7 @@ function sqlQueryTool(ctx: ToolContext) {
       }
       const res = await runReadOnlyQuery(ctx.agentPool, sql, { rowCap: ctx.rowCap, timeoutMs: ctx.timeoutMs });
       if ('refused' in res) return [JSON.stringify({ refused: res.refused }), { sql: [], error: res.refused }];
-      const data = { sql: res.sql, columns: res.columns, rows: res.rows, rowCount: res.rows.length, truncated: res.truncated };
+      const data = { sql: res.sql, columns: res.columns, rows: res.rows, rowCount: res.rows.length, truncated: res.truncated, ...(res.note ? { note: res.note } : {}) };
       return [JSON.stringify(data), { sql: [{ text: res.sql, values: [] }], data, rows: res.rows }];
     },
     {
@@ -306,7 +306,9 @@ function qaUpdateTool(ctx: ToolContext) {
         const refused = `the question this turn does not ask to mark session ${a.session_id} ${a.to}; QA changes are only made when the person asking requests them in their own words, for example "mark session ${a.session_id} ${a.to}${a.to === 'passed' ? '' : ': <notes>'}"`;
         return [JSON.stringify({ refused, changed: false }), { sql: [], error: `refused: ${refused}` }];
       }
-      const text = a.text?.trim() || asked.qaText;
+      // the notes are the asker's words as they typed them, never the model's paraphrase: an
+      // LLM can rewrite or invent them (a.text is only a hint the model gives and is not stored)
+      const text = asked.qaText;
       return run(async () => {
         const r = await changeQaStatus(
           ctx.pool,
@@ -342,7 +344,7 @@ function qaUpdateTool(ctx: ToolContext) {
       schema: z.object({
         session_id: z.number().int().positive(),
         to: z.enum(['passed', 'issue', 'fixed']),
-        text: z.string().max(4000).optional().describe('notes for passed/issue, developer feedback for fixed'),
+        text: z.string().max(4000).optional().describe("notes for passed/issue, developer feedback for fixed; what is stored is the asker's own words after the state"),
       }),
       responseFormat: 'content_and_artifact',
     },

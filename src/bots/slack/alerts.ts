@@ -11,6 +11,7 @@ import type { Caller } from '../../domain/access.ts';
 import { qaTargets } from '../../domain/qa.ts';
 import { SHOW_SESSIONS_ACTION } from '../../jobs/alerts/post.ts';
 import type { SlackDeps } from './deps.ts';
+import { fitMessage } from '../../domain/block-kit.ts';
 import { escapeSlackText } from './format.ts';
 import { formatWhen, queueBlocks, type Block } from './qa-blocks.ts';
 
@@ -20,7 +21,9 @@ interface Reply {
   blocks: Block[];
 }
 
-const reply = (text: string): Reply => ({ response_type: 'ephemeral', text: text.replace(/[*`]/g, ''), blocks: [{ type: 'section', text: { type: 'mrkdwn', text, verbatim: true } }] });
+const reply = (text: string): Reply => fitMessage<Reply>({ response_type: 'ephemeral', text: text.replace(/[*`]/g, ''), blocks: [{ type: 'section', text: { type: 'mrkdwn', text, verbatim: true } }] });
+/** The usage, escaped: `<name>` and `>` are Slack markup otherwise. */
+const USAGE = escapeSlackText(ALERT_USAGE);
 
 function ruleLine(r: AlertRule, now: Date, timeZone: string): string {
   const muted = r.mutedUntil && r.mutedUntil > now ? ` · muted until ${formatWhen(r.mutedUntil, timeZone)}` : '';
@@ -33,8 +36,8 @@ function ruleLine(r: AlertRule, now: Date, timeZone: string): string {
 export async function alertReply(deps: SlackDeps, caller: Caller, cmd: AlertCommand): Promise<Reply> {
   const tz = deps.config.businessTimezone;
   const now = deps.now();
-  if (cmd.kind === 'help') return reply(`*Alerts*\n${ALERT_USAGE}`);
-  if (cmd.kind === 'error') return reply(`${escapeSlackText(cmd.message)}\n${ALERT_USAGE}`);
+  if (cmd.kind === 'help') return reply(`*Alerts*\n${USAGE}`);
+  if (cmd.kind === 'error') return reply(`${escapeSlackText(cmd.message)}\n${USAGE}`);
   if (cmd.kind === 'list') {
     if (caller.role !== 'admin' && caller.role !== 'lead') return reply('Sorry, only admins and leads may see alert rules.');
     const rules = await listRules(deps.pool);
@@ -70,7 +73,7 @@ export async function showSessionsReply(deps: SlackDeps, caller: Caller, eventId
   const head: Block[] = [
     { type: 'section', block_id: 'alert_sessions_head', text: { type: 'mrkdwn', verbatim: true, text: `*${escapeSlackText(e.ruleName)}*: ${cards.length} session${cards.length === 1 ? '' : 's'} behind this alert` } },
   ];
-  return { response_type: 'ephemeral', text: `${e.ruleName}: ${cards.length} sessions`, blocks: queueBlocks(head, cards, { timeZone: deps.config.businessTimezone, targets: (c) => qaTargets(c.qaStatus, caller.role) }) };
+  return fitMessage<Reply>({ response_type: 'ephemeral', text: `${escapeSlackText(e.ruleName)}: ${cards.length} sessions`, blocks: queueBlocks(head, cards, { timeZone: deps.config.businessTimezone, targets: (c) => qaTargets(c.qaStatus, caller.role) }) });
 }
 
 export function registerAlerts(app: App, deps: SlackDeps): void {

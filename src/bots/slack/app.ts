@@ -24,6 +24,7 @@ import { registerHandoff } from './handoff-listeners.ts';
 import { registerAlerts } from './alerts.ts';
 import { registerDigest } from './digest.ts';
 import { registerAppHome } from './home.ts';
+import { postEphemeral } from '../../notify/slack.ts';
 import { registerQa } from './qa.ts';
 import { connectSlack, type SlackConnection } from './connection.ts';
 import { FastifyReceiver } from './receiver.ts';
@@ -150,7 +151,7 @@ export function createSlackApp({ config, deps, receiver, qaAfter }: SlackAppOpti
       return;
     }
     const threadTs = d?.threadTs ?? d?.messageTs;
-    await client.chat.postEphemeral({ channel, user: body.user.id, text, ...(threadTs && !channel.startsWith('D') ? { thread_ts: threadTs } : {}) });
+    await postEphemeral(client.chat, { channel, user: body.user.id, text, ...(threadTs && !channel.startsWith('D') ? { thread_ts: threadTs } : {}) }, log);
   });
 
   registerSlashCommands(app, deps);

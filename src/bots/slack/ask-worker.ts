@@ -6,6 +6,7 @@
 // charts are uploaded from files_uploaded on, and a delivery in a final state is left alone.
 // chat.update of the working message is idempotent by nature (same ts, same content).
 
+import { fitReply, postMessage, updateMessage } from '../../notify/slack.ts';
 import type { App } from '@slack/bolt';
 import type PgBoss from 'pg-boss';
 import type pg from 'pg';
@@ -133,7 +134,7 @@ function slackOutput(deps: Omit<AskWorkerDeps, 'boss' | 'concurrency'>, log: Log
 
   /** POSTs to a command's response_url (Slack takes JSON there, no token). */
   async function respond(d: SlackDelivery, message: Record<string, unknown>): Promise<void> {
-    const res = await fetch(d.responseUrl!, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(message) });
+    const res = await fetch(d.responseUrl!, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(fitReply(message)) });
     await res.arrayBuffer();
     if (!res.ok) throw new Error(`response_url answered HTTP ${res.status}`);
   }
@@ -142,8 +143,8 @@ function slackOutput(deps: Omit<AskWorkerDeps, 'boss' | 'concurrency'>, log: Log
     const { threadTs } = answerTarget(d);
     const blocks = [{ type: 'section', text: { type: 'mrkdwn', text, verbatim: true } }];
     if (viaResponseUrl(d)) await respond(d, { response_type: 'ephemeral', replace_original: true, text, blocks });
-    else if (workingTs) await client.chat.update({ channel: d.channel, ts: workingTs, text, blocks });
-    else await client.chat.postMessage({ channel: d.channel, text, blocks, ...(threadTs ? { thread_ts: threadTs } : {}) });
+    else if (workingTs) await updateMessage(client.chat, { channel: d.channel, ts: workingTs, text, blocks }, log);
+    else await postMessage(client.chat, { channel: d.channel, text, blocks, ...(threadTs ? { thread_ts: threadTs } : {}) }, log);
   }
 
   async function fail(d: SlackDelivery, workingTs: string | undefined, err: unknown, stage: string): Promise<void> {
@@ -189,7 +190,7 @@ function slackOutput(deps: Omit<AskWorkerDeps, 'boss' | 'concurrency'>, log: Log
     });
     const text = replyFallbackText(reply);
     if (viaResponseUrl(d)) await respond(d, { response_type: 'ephemeral', replace_original: true, text, blocks });
-    else await client.chat.update({ channel: d.channel, ts: workingTs!, text, blocks });
+    else await updateMessage(client.chat, { channel: d.channel, ts: workingTs!, text, blocks }, log);
     const charts = answer.charts ?? [];
     for (let i = d.filesUploaded; i < charts.length; i++) {
       await uploadChart(d, charts[i]!, i, threadTs ?? workingTs);
@@ -222,7 +223,7 @@ export function createAskHandler(deps: Omit<AskWorkerDeps, 'boss' | 'concurrency
       }
       if (!workingTs && !viaResponseUrl(d)) {
         const { threadTs } = answerTarget(d);
-        const res = await client.chat.postMessage({ channel: d.channel, text: WORKING_TEXT, ...(threadTs ? { thread_ts: threadTs } : {}) });
+        const res = await postMessage(client.chat, { channel: d.channel, text: WORKING_TEXT, ...(threadTs ? { thread_ts: threadTs } : {}) });
         if (!res.ts) throw new Error('chat.postMessage returned no ts');
         workingTs = res.ts;
         await setWorkingTs(pool, key, workingTs);

@@ -4,6 +4,7 @@
 // and acks with its answer, unless it takes longer than ACK_BUDGET_MS: then it acks "Working on
 // it…" and sends the answer through the command's response_url (Bolt's `respond`).
 
+import { fitReply } from '../../notify/slack.ts';
 import { randomUUID } from 'node:crypto';
 import type { App, RespondFn, SlashCommand } from '@slack/bolt';
 import { resolvePage, ToolInputError } from '../../agents/assistant/context.ts';
@@ -164,7 +165,7 @@ function registerPulse(app: App, deps: SlackDeps): void {
 }
 
 /** A reply that may mention users: `text` is ours, ids are checked ([UW][A-Z0-9]+), nothing else is unescaped. */
-const mentionReply = (text: string): CommandReply => ({
+const mentionReply = (text: string): CommandReply => fitReply({
   response_type: 'ephemeral',
   text: text.replace(/<@([A-Z0-9]+)>/g, '$1'),
   blocks: [{ type: 'section', text: { type: 'mrkdwn', text, verbatim: true } }],

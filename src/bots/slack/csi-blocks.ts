@@ -7,6 +7,7 @@ import type { types } from '@slack/bolt';
 import { REPERTOIRE } from '../../domain/intents.ts';
 import { parsePeriod, type Period } from '../../domain/periods.ts';
 import type { CsiLookupResult } from '../../agents/tools/index.ts';
+import { fitMessage } from '../../domain/block-kit.ts';
 import { escapeSlackText, truncate } from './format.ts';
 
 export type Block = types.KnownBlock;
@@ -94,7 +95,7 @@ export function csiReply(r: CsiLookupResult, opts: CsiBlocksOptions): CommandRep
   const responseType = opts.public ? 'in_channel' : 'ephemeral';
   if (r.current.days === 0) {
     const text = `No data for ${r.period.label}${opts.scope ? ` for ${opts.scope}` : ''}: nothing was recorded or scored in that period.`;
-    return { response_type: responseType, text, blocks: [{ type: 'section', text: mrkdwn(`*${title}*\n${escapeSlackText(text)}`) }, context] };
+    return fitMessage({ response_type: responseType, text, blocks: [{ type: 'section', text: mrkdwn(`*${title}*\n${escapeSlackText(text)}`) }, context] });
   }
   const c = r.current;
   const prev = r.previousValues;
@@ -117,7 +118,7 @@ export function csiReply(r: CsiLookupResult, opts: CsiBlocksOptions): CommandRep
     context,
   ];
   const text = `CSI ${r.period.label}${opts.scope ? ` for ${opts.scope}` : ''}: ${c.display.csi} (previous period ${previous}, change ${r.change.display}).`;
-  return { response_type: responseType, text, blocks };
+  return fitMessage({ response_type: responseType, text, blocks });
 }
 
 /** Example questions, one per kind the assistant understands (src/domain/intents.ts). */
@@ -144,9 +145,9 @@ export function helpReply(opts: { timeZone: string; problem?: string }): Command
       text: mrkdwn(
         [
           '*Commands*',
-          '• `/pulse ask <question>`: ask the analytics assistant; the answer comes back here',
+          '• `/pulse ask &lt;question&gt;`: ask the analytics assistant; the answer comes back here',
           '• `/pulse help`: this help',
-          '• `/pulse role @user <role>`: admins set a role (admin, lead, qa, developer, agent)',
+          '• `/pulse role @user &lt;role&gt;`: admins set a role (admin, lead, qa, developer, agent)',
           `• \`/csi [period] [page|agent] [${PUBLIC_WORD}]\`: the CSI at a glance, only to you (the ${CSI_DEFAULT_PERIOD} unless you name a period; add \`${PUBLIC_WORD}\` to post it to the channel)`,
           'You can also mention me in a channel or send me a direct message, and ask follow-ups in the thread.',
         ].join('\n'),
@@ -160,11 +161,11 @@ export function helpReply(opts: { timeZone: string; problem?: string }): Command
       ],
     },
   );
-  const text = opts.problem ? `${opts.problem} Try /pulse help.` : 'SupportPulse: /pulse ask <question>, /pulse help, /csi [period] [page|agent] [public].';
-  return { response_type: 'ephemeral', text, blocks };
+  const text = opts.problem ? `${escapeSlackText(opts.problem)} Try /pulse help.` : 'SupportPulse: /pulse ask &lt;question&gt;, /pulse help, /csi [period] [page|agent] [public].';
+  return fitMessage({ response_type: 'ephemeral', text, blocks });
 }
 
 /** A short ephemeral sentence (refusals, failures). */
 export function noticeReply(text: string): CommandReply {
-  return { response_type: 'ephemeral', text, blocks: [{ type: 'section', text: mrkdwn(escapeSlackText(text)) }] };
+  return fitMessage({ response_type: 'ephemeral', text: escapeSlackText(text), blocks: [{ type: 'section', text: mrkdwn(escapeSlackText(text)) }] });
 }

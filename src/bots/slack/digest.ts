@@ -10,6 +10,7 @@ import { DIGEST_SECTIONS, DIGEST_USAGE, mayManageDigests, parseDigestCommand, se
 import { digestPeriod, timeOfCron, type DigestFrequency } from '../../domain/digest-schedule.ts';
 import { buildDigest } from '../../jobs/digest/build.ts';
 import type { SlackDeps } from './deps.ts';
+import { fitReply } from '../../notify/slack.ts';
 import { escapeSlackText } from './format.ts';
 
 const WHEN: Record<string, string> = { daily: 'every day', weekly: 'every Monday', monthly: 'on the 1st of every month' };
@@ -20,7 +21,8 @@ export function describeSubscription(s: Pick<DigestSubscription, 'id' | 'channel
   return `*#${s.id}* ${s.frequency} digest in <#${s.channel}>, ${WHEN[s.frequency] ?? s.cronExpression} at ${timeOfCron(s.cronExpression) ?? s.cronExpression} ${escapeSlackText(s.timezone)} (${which})`;
 }
 
-const HELP = `Scheduled support digests, managed by team leads and admins:\n${DIGEST_USAGE}.\nSections: ${DIGEST_SECTIONS.join(', ')} (default: all). Example: \`/digest subscribe #support-leads weekly 09:00 Europe/Berlin csi qa topics\``;
+// usage and problems carry `<id>` and what the user typed: escaped, or Slack reads them as markup
+const HELP = `Scheduled support digests, managed by team leads and admins:\n${escapeSlackText(DIGEST_USAGE)}.\nSections: ${DIGEST_SECTIONS.join(', ')} (default: all). Example: \`/digest subscribe #support-leads weekly 09:00 Europe/Berlin csi qa topics\``;
 
 const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, text });
 
@@ -31,10 +33,10 @@ async function preview(deps: SlackDeps, frequency: DigestFrequency, respond: Res
     const built = await buildDigest({ pool: deps.pool, config: deps.config, logger: deps.logger }, { frequency, period, timezone: tz, render: false });
     const charts = built.digest.charts.map((c) => c.title);
     const note = charts.length ? `Preview only. The posted digest also has its charts in the thread: ${charts.join(' · ')}.` : 'Preview only.';
-    await respond({
-      response_type: 'ephemeral', replace_original: true, text: built.digest.text,
-      blocks: [...built.digest.blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: escapeSlackText(note) }] }],
-    });
+    await respond(fitReply({
+      response_type: 'ephemeral' as const, replace_original: true, text: built.digest.text,
+      blocks: [...built.digest.blocks, { type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: escapeSlackText(note) }] }],
+    }));
   } catch (err) {
     deps.logger.error({ err, component: 'slack', command: '/digest' }, 'digest preview failed');
     await respond({ response_type: 'ephemeral', replace_original: true, text: 'Sorry, the preview could not be built just now.' }).catch(() => {});
@@ -43,7 +45,7 @@ async function preview(deps: SlackDeps, frequency: DigestFrequency, respond: Res
 
 async function handle(deps: SlackDeps, command: SlashCommand, respond: RespondFn): Promise<{ text: string; later?: () => Promise<void> }> {
   const parsed = parseDigestCommand(command.text ?? '', deps.config.businessTimezone);
-  if (!parsed.ok) return { text: parsed.problem };
+  if (!parsed.ok) return { text: escapeSlackText(parsed.problem) };
   const cmd = parsed.command;
   if (cmd.kind === 'help') return { text: HELP };
   const caller = await deps.callerOf(command.user_id);

@@ -1,5 +1,5 @@
 // Turning an assistant reply into Slack Block Kit, within Slack's documented limits. Pure: no
-// Slack SDK, no I/O. Sources for every limit are in SLACK_LIMITS below.
+// Slack SDK, no I/O. The limits, with their sources, are in src/domain/block-kit.ts.
 //
 // Safety: the answer is model output that may quote customers, so it is treated as untrusted
 // text. `&`, `<` and `>` are Slack's control characters (https://docs.slack.dev/messaging/formatting-message-text#escaping):
@@ -20,30 +20,10 @@ export interface SlackReply {
   model: string;
 }
 
-/**
- * Block Kit limits this module keeps to.
- * - blocks per message 50 (modals / Home tab 100): https://docs.slack.dev/reference/block-kit/blocks
- * - section text 3000, fields ≤ 10 of ≤ 2000 each: https://docs.slack.dev/reference/block-kit/blocks/section-block
- * - text object 1..3000: https://docs.slack.dev/reference/block-kit/composition-objects/text-object
- * - context ≤ 10 elements: https://docs.slack.dev/reference/block-kit/blocks/context-block
- * - button text 75, action_id 255, value 2000: https://docs.slack.dev/reference/block-kit/block-elements/button-element
- * - message `text` is truncated by Slack above 40,000 characters: https://docs.slack.dev/reference/methods/chat.postMessage
- * - answerChars is ours, not Slack's: messages whose blocks total ~13k characters have been
- *   refused with `msg_blocks_too_long` below every documented limit (slackapi/bolt-js#2509).
- */
-export const SLACK_LIMITS = {
-  blocksPerMessage: 50,
-  blocksPerView: 100,
-  sectionText: 3000,
-  sectionFields: 10,
-  fieldText: 2000,
-  contextElements: 10,
-  buttonText: 75,
-  buttonValue: 2000,
-  actionId: 255,
-  messageText: 40_000,
-  answerChars: 12_000,
-} as const;
+// The limits, escaping and cutting are the one Block Kit layer's (src/domain/block-kit.ts);
+// re-exported so the Slack adapter has one place to import them from.
+export { escapeSlackText, MENTION_BREAK, SLACK_LIMITS, truncate } from '../../domain/block-kit.ts';
+import { escapeSlackText, safeCut, SLACK_LIMITS, truncate } from '../../domain/block-kit.ts';
 
 export interface MrkdwnText {
   type: 'mrkdwn';
@@ -77,32 +57,6 @@ export interface ActionsBlock {
   elements: ButtonElement[];
 }
 export type Block = SectionBlock | ContextBlock | ActionsBlock;
-
-/** Invisible, and it stops `@channel` being read as the word `@channel`. */
-export const MENTION_BREAK = '\u2060';
-// not after a word character, so e-mail addresses such as ops@here.example stay intact
-const BROADCAST = /(?<!\w)@(channel|here|everyone|group)\b/gi;
-
-/** Makes untrusted text safe to put in a Slack message or mrkdwn text object. */
-export function escapeSlackText(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(BROADCAST, (_m, word: string) => `@${MENTION_BREAK}${word}`);
-}
-
-const ENTITY_TAIL = /&(?:a(?:m(?:p)?)?|l(?:t)?|g(?:t)?)?$/;
-
-/** Where to cut `s` at or before `max` without splitting an entity (`&amp;`) or a surrogate pair. */
-function safeCut(s: string, max: number): number {
-  let cut = max;
-  const tail = ENTITY_TAIL.exec(s.slice(Math.max(0, cut - 4), cut));
-  if (tail) cut -= tail[0].length;
-  const code = s.charCodeAt(cut - 1);
-  if (code >= 0xd800 && code <= 0xdbff) cut -= 1; // high surrogate: keep the pair together
-  return cut > 0 ? cut : max;
-}
 
 /** Splits one line longer than `max` at spaces where possible. */
 function breakLine(line: string, max: number): string[] {
@@ -150,12 +104,6 @@ export function splitText(s: string, limit: number): string[] {
   }
   if (cur !== undefined) chunks.push(cur);
   return chunks.filter((c) => c.split(FENCE).join('').trim() !== '');
-}
-
-/** Cuts to `max` characters, ending with an ellipsis, without splitting an entity or surrogate pair. */
-export function truncate(s: string, max: number): string {
-  if (s.length <= max) return s;
-  return `${s.slice(0, safeCut(s, max - 1))}…`;
 }
 
 const mrkdwn = (text: string): MrkdwnText => ({ type: 'mrkdwn', text, verbatim: true });
@@ -206,8 +154,9 @@ export interface ReplyBlocksOptions {
 const TRUNCATED = '\n_… answer shortened for Slack._';
 
 function answerBlocks(text: string, budget: number, maxChars: number): SectionBlock[] {
-  const clipped = text.length > maxChars ? truncate(text, maxChars - TRUNCATED.length) + TRUNCATED : text;
-  const figures = simpleFigures(clipped);
+  // a short list of figures is read from the text as written; everything else is escaped first
+  // and only then measured and cut, since Slack counts `&amp;` as five characters
+  const figures = text.length <= maxChars ? simpleFigures(text) : undefined;
   if (figures && budget >= 2) {
     const blocks: SectionBlock[] = [];
     if (figures.intro) blocks.push({ type: 'section', text: mrkdwn(truncate(escapeSlackText(figures.intro), SLACK_LIMITS.sectionText)) });
@@ -217,7 +166,9 @@ function answerBlocks(text: string, budget: number, maxChars: number): SectionBl
     blocks.push({ type: 'section', fields });
     return blocks;
   }
-  const chunks = splitText(escapeSlackText(clipped), SLACK_LIMITS.sectionText);
+  const escaped = escapeSlackText(text);
+  const clipped = escaped.length > maxChars ? truncate(escaped, maxChars - TRUNCATED.length) + TRUNCATED : escaped;
+  const chunks = splitText(clipped, SLACK_LIMITS.sectionText);
   if (chunks.length === 0) chunks.push('_No answer._');
   if (chunks.length > budget) {
     chunks.length = budget;

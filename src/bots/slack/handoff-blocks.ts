@@ -4,6 +4,7 @@
 import type { types } from '@slack/bolt';
 import type { HandoffConversation } from '../../db/handoff-repo.ts';
 import { historySummary, reasonLabel, type HistoryLine } from '../../domain/handoff.ts';
+import { SLACK_LIMITS } from '../../domain/block-kit.ts';
 import { escapeSlackText, truncate } from './format.ts';
 
 export type Block = types.KnownBlock;
@@ -52,7 +53,7 @@ export interface ParentOptions {
 }
 
 export function parentBlocks(c: HandoffConversation, o: ParentOptions): Block[] {
-  const head = `*${escapeSlackText(customerLabel(c))}* on *${escapeSlackText(c.pageName ?? 'Messenger')}* needs a person — ${escapeSlackText(reasonLabel(c.reason))}`;
+  const head = truncate(`*${escapeSlackText(customerLabel(c))}* on *${escapeSlackText(c.pageName ?? 'Messenger')}* needs a person — ${escapeSlackText(reasonLabel(c.reason))}`, SLACK_LIMITS.sectionText);
   const lines = historySummary(o.history, { now: o.now, timeZone: o.timeZone }).map(escapeSlackText);
   const summary = lines.length ? truncate(lines.join('\n'), 2900) : '_No messages stored yet._';
   const flags = [stateText(c), `conversation ${c.id}`, ...(c.blocked ? [':no_entry: customer blocked'] : [])];
@@ -72,14 +73,16 @@ export function parentBlocks(c: HandoffConversation, o: ParentOptions): Block[] 
     { type: 'section', block_id: 'handoff_history', text: mrkdwn(summary) },
     { type: 'context', block_id: 'handoff_state', elements: [mrkdwn(flags.join('  ·  '))] },
     { type: 'actions', block_id: actionsBlockId(c.id), elements: buttons },
-    { type: 'context', block_id: 'handoff_help', elements: [mrkdwn('Reply in this thread to answer the customer. Start a reply with `//` for a note the customer does not see. `/canned <name>` sends a template.')] },
+    { type: 'context', block_id: 'handoff_help', elements: [mrkdwn('Reply in this thread to answer the customer. Start a reply with `//` for a note the customer does not see. `/canned &lt;name&gt;` sends a template.')] },
   ];
 }
 
 /** A customer's new message in the thread. */
 export function customerLine(c: Pick<HandoffConversation, 'customerName' | 'psid' | 'blocked'>, text: string): string {
-  const body = text.trim() ? escapeSlackText(truncate(text.trim(), 2800)) : '_(no text: an attachment or a sticker)_';
-  return `${c.blocked ? ':no_entry: (blocked) ' : ''}*${escapeSlackText(customerLabel(c))}:* ${body}`;
+  // escaped first, then cut as a whole: Slack counts `&amp;`, not `&`, against the section's 3,000
+  const who = `${c.blocked ? ':no_entry: (blocked) ' : ''}*${truncate(escapeSlackText(customerLabel(c)), 200)}:* `;
+  const body = text.trim() ? escapeSlackText(text.trim()) : '_(no text: an attachment or a sticker)_';
+  return truncate(`${who}${body}`, SLACK_LIMITS.sectionText);
 }
 
 /** The customer's line as a verbatim block: a link they wrote is shown, never made clickable. */

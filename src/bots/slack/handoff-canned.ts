@@ -12,12 +12,12 @@ import { escapeSlackText, truncate } from './format.ts';
 import { customerLabel } from './handoff-blocks.ts';
 import type { HandoffWork } from './handoff-listeners.ts';
 
-const USAGE = 'Usage: `/canned <name> [conversation id]` sends a template to the customer of the conversation assigned to you (or of the one whose id you give, as shown in its handoff thread). `/canned` alone lists the templates.';
+const USAGE = 'Usage: `/canned &lt;name&gt; [conversation id]` sends a template to the customer of the conversation assigned to you (or of the one whose id you give, as shown in its handoff thread). `/canned` alone lists the templates.';
 
 async function listReply(deps: SlackDeps, pageDbId?: number): Promise<string> {
   const all = await cannedTemplates(deps.pool, pageDbId);
   if (!all.length) return 'There are no active templates yet (table message_templates).';
-  const lines = all.map((t) => `• \`${escapeSlackText(t.name)}\` — ${escapeSlackText(truncate(t.body.replace(/\s+/g, ' '), 80))}`);
+  const lines = all.map((t) => `• \`${escapeSlackText(t.name)}\` — ${truncate(escapeSlackText(t.body.replace(/\s+/g, ' ')), 80)}`);
   return truncate(`${USAGE}\n*Templates:*\n${lines.join('\n')}`, 3000);
 }
 
@@ -26,16 +26,16 @@ async function pickConversation(deps: SlackDeps, actor: HandoffUser, id: number 
   if (id !== undefined) return (await loadConversation(deps.pool, id)) ?? `There is no conversation ${id}.`;
   const mine = await assignedConversations(deps.pool, actor.userId);
   if (mine.length === 1) return mine[0]!;
-  if (!mine.length) return 'You have no handed-off conversation assigned to you. Press *Assign to me* in its thread first, or add its id: `/canned <name> <conversation id>`.';
+  if (!mine.length) return 'You have no handed-off conversation assigned to you. Press *Assign to me* in its thread first, or add its id: `/canned &lt;name&gt; &lt;conversation id&gt;`.';
   const list = mine.map((c) => `• ${c.id} — ${escapeSlackText(customerLabel(c))}`).join('\n');
-  return `You have ${mine.length} conversations; say which one: \`/canned <name> <conversation id>\`\n${list}`;
+  return `You have ${mine.length} conversations; say which one: \`/canned &lt;name&gt; &lt;conversation id&gt;\`\n${list}`;
 }
 
 export function registerCanned(app: App, deps: SlackDeps, work: HandoffWork): void {
   async function canned(client: WebClient, respond: RespondFn, o: { user: string; text: string; key: string }): Promise<void> {
     const tell = (text: string) => respond({ response_type: 'ephemeral', text });
     const args = parseCannedArgs(o.text);
-    if (args.kind === 'bad') return void (await tell(args.reason));
+    if (args.kind === 'bad') return void (await tell(escapeSlackText(args.reason)));
     const actor = await work.actorOf(o.user);
     if (!actor || !mayHandleHandoffs(actor.role)) return void (await tell('Nothing was sent: only support agents, team leads and admins send to customers, and you have no such role yet. Ask an admin: `/pulse role @you agent`.'));
     if (args.kind === 'list') return void (await tell(await listReply(deps)));

@@ -14,6 +14,7 @@ import type { MessageLike } from './app.ts';
 import { escapeSlackText } from './format.ts';
 import { HANDOFF_ACTION, NEEDS_ROLE, conversationOfBlockId, mention } from './handoff-blocks.ts';
 import { registerCanned } from './handoff-canned.ts';
+import { postEphemeral, postMessage } from '../../notify/slack.ts';
 import { refreshParent } from './handoff.ts';
 
 export interface HandoffSlackOptions {
@@ -33,13 +34,12 @@ export function handoffWork(deps: SlackDeps, opts: HandoffSlackOptions) {
   /** A note everyone in the thread sees. */
   async function note(client: WebClient, c: Pick<HandoffConversation, 'channel' | 'threadTs'>, text: string): Promise<void> {
     if (!c.channel || !c.threadTs) return;
-    await client.chat.postMessage({ channel: c.channel, thread_ts: c.threadTs, text }).catch((err: unknown) => log.error({ err }, 'handoff: thread note failed'));
+    await postMessage(client.chat, { channel: c.channel, thread_ts: c.threadTs, text }, log).catch((err: unknown) => log.error({ err }, 'handoff: thread note failed'));
   }
 
   async function whisper(client: WebClient, c: Pick<HandoffConversation, 'channel' | 'threadTs'>, user: string, text: string): Promise<void> {
     if (!c.channel) return;
-    await client.chat
-      .postEphemeral({ channel: c.channel, user, text, ...(c.threadTs ? { thread_ts: c.threadTs } : {}) })
+    await postEphemeral(client.chat, { channel: c.channel, user, text, ...(c.threadTs ? { thread_ts: c.threadTs } : {}) }, log)
       .catch((err: unknown) => log.error({ err, user }, 'handoff: ephemeral note failed'));
   }
 
@@ -68,7 +68,7 @@ export function handoffWork(deps: SlackDeps, opts: HandoffSlackOptions) {
   }
 
   async function refresh(client: WebClient, c: HandoffConversation): Promise<void> {
-    await refreshParent({ pool: deps.pool, slack: client, now: deps.now(), timeZone }, c).catch((err: unknown) => log.error({ err, conversationId: c.id }, 'handoff: updating the thread parent failed'));
+    await refreshParent({ pool: deps.pool, slack: client, now: deps.now(), timeZone, log }, c).catch((err: unknown) => log.error({ err, conversationId: c.id }, 'handoff: updating the thread parent failed'));
   }
 
   /**

@@ -9,6 +9,7 @@ import type { HandoffDesk, HandoffReason } from '../messenger/types.ts';
 import { loadConversation, lockHandoff, markHandedOff, recentHistory, tryLockRow, waitLockRow, type HandoffConversation } from '../../db/handoff-repo.ts';
 import { historySummary, reasonLabel } from '../../domain/handoff.ts';
 import type { Logger } from '../../logger.ts';
+import { postMessage, updateMessage } from '../../notify/slack.ts';
 import { escapeSlackText } from './format.ts';
 import { customerBlocks, customerLine, parentBlocks, parentText } from './handoff-blocks.ts';
 
@@ -27,10 +28,10 @@ export interface HandoffDeskOptions {
 }
 
 /** Re-renders a thread's parent message from the conversation as it is now. */
-export async function refreshParent(o: { pool: pg.Pool | pg.ClientBase; slack: WebClient; now: Date; timeZone: string }, c: HandoffConversation): Promise<void> {
+export async function refreshParent(o: { pool: pg.Pool | pg.ClientBase; slack: WebClient; now: Date; timeZone: string; log?: Logger }, c: HandoffConversation): Promise<void> {
   if (!c.channel || !c.threadTs) return;
   const history = await recentHistory(o.pool, c.id);
-  await o.slack.chat.update({ channel: c.channel, ts: c.threadTs, text: parentText(c), blocks: parentBlocks(c, { history, now: o.now, timeZone: o.timeZone }) });
+  await updateMessage(o.slack.chat, { channel: c.channel, ts: c.threadTs, text: parentText(c), blocks: parentBlocks(c, { history, now: o.now, timeZone: o.timeZone }) }, o.log);
 }
 
 export function createHandoffDesk(opts: HandoffDeskOptions): HandoffDesk {
@@ -57,17 +58,17 @@ export function createHandoffDesk(opts: HandoffDeskOptions): HandoffDesk {
       // given back to the bot earlier and handed off again: the same thread carries on
       const { channel: ch, threadTs } = c;
       const lines = historySummary(await recentHistory(client, conversationId, 5), { now: at, timeZone, max: 5 }).map(escapeSlackText);
-      await slack.chat.postMessage({
+      await postMessage(slack.chat, {
         channel: ch, thread_ts: threadTs, reply_broadcast: true,
         text: [`:arrow_right_hook: Handed off again — ${escapeSlackText(reasonLabel(reason))}. Latest messages:`, ...lines].join('\n'),
-      });
-      await refreshParent({ pool: client, slack, now: at, timeZone }, { ...c, state: 'waiting', reason, assignedToId: null, assigneeSlackId: null, assigneeName: null });
+      }, log);
+      await refreshParent({ pool: client, slack, now: at, timeZone, log }, { ...c, state: 'waiting', reason, assignedToId: null, assigneeSlackId: null, assigneeName: null });
       log.info({ conversationId, reason }, 'handoff: reopened in its thread');
       return () => markHandedOff(client, conversationId, { reason, at, channel: ch, threadTs });
     }
     const shown: HandoffConversation = { ...c, state: 'waiting', reason, handoffAt: at, assignedToId: null, assigneeSlackId: null, assigneeName: null };
     const history = await recentHistory(client, conversationId);
-    const posted = await slack.chat.postMessage({ channel, text: parentText(shown), blocks: parentBlocks(shown, { history, now: at, timeZone }), unfurl_links: false, unfurl_media: false });
+    const posted = await postMessage(slack.chat, { channel, text: parentText(shown), blocks: parentBlocks(shown, { history, now: at, timeZone }), unfurl_links: false, unfurl_media: false }, log);
     if (!posted.ts) throw new Error('handoff: Slack answered chat.postMessage without a ts');
     log.info({ conversationId, reason, threadTs: posted.ts }, 'handoff: thread opened');
     const threadTs = posted.ts;
@@ -149,7 +150,7 @@ export function createHandoffDesk(opts: HandoffDeskOptions): HandoffDesk {
       return;
     }
     const line = customerLine(c, text);
-    await slack.chat.postMessage({ channel: c.channel, thread_ts: c.threadTs, text: line, blocks: customerBlocks(line), unfurl_links: false, unfurl_media: false });
+    await postMessage(slack.chat, { channel: c.channel, thread_ts: c.threadTs, text: line, blocks: customerBlocks(line), unfurl_links: false, unfurl_media: false }, log);
     seen(key, now().getTime());
     log.debug({ conversationId, at }, 'handoff: customer message appended');
   }

@@ -3,6 +3,7 @@
 // Bolt acks Events API requests itself before the listener runs, so the reads here never
 // delay the ack. A failure is logged and shown on the tab; it never throws out of the listener.
 
+import { publishView } from '../../notify/slack.ts';
 import type pg from 'pg';
 import type { App } from '@slack/bolt';
 import { csiLookup, qaQueue, supportStats } from '../../agents/tools/index.ts';
@@ -47,7 +48,7 @@ export function registerAppHome(app: App, deps: SlackDeps): void {
       view = homeErrorView(deps.config.businessTimezone, deps.now());
     }
     try {
-      await client.views.publish({ user_id: event.user, view });
+      await publishView(client.views, { user_id: event.user, view });
     } catch (err) {
       log.error({ err, user: event.user }, 'slack: views.publish failed');
     }

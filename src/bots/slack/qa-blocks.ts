@@ -8,6 +8,7 @@ import type { QaCard, QaStats, SessionTranscript } from '../../db/qa-review-repo
 import { QUEUE_DEFAULT, QUEUE_MAX, type QaTarget } from '../../domain/qa-command.ts';
 import { NOTES_MAX, QA_STATUSES, type QaStatus } from '../../domain/qa.ts';
 import type { Period } from '../../domain/periods.ts';
+import { fitMessage, quoteEscaped, SLACK_LIMITS } from '../../domain/block-kit.ts';
 import { escapeSlackText, truncate } from './format.ts';
 
 export type Block = types.KnownBlock;
@@ -49,7 +50,12 @@ export interface QaPageValue {
   offset: number;
 }
 
+/** Messages fetched for one transcript page; a page shows fewer when their text would not fit one message. */
 export const TRANSCRIPT_PAGE = 15;
+/** Characters of transcript one page carries, within the whole-message budget with room for the card, footer and buttons. */
+export const TRANSCRIPT_PAGE_CHARS = SLACK_LIMITS.messageChars - 3_000;
+/** One message's quoted text at most (escaped and quoted, as Slack counts it). */
+const MESSAGE_TEXT_CHARS = 2_200;
 
 const mrkdwn = (text: string): types.MrkdwnElement => ({ type: 'mrkdwn', text, verbatim: true });
 const plain = (text: string): types.PlainTextElement => ({ type: 'plain_text', text, emoji: true });
@@ -176,11 +182,11 @@ function describeMessage(m: SessionTranscript['messages'][number], timeZone: str
   }
   const name = m.from === 'customer' ? 'Customer' : m.from === 'bot' ? `Bot${m.senderName ? ` (${escapeSlackText(m.senderName)})` : ''}` : `Agent${m.senderName ? ` ${escapeSlackText(m.senderName)}` : ''}`;
   const head = `*${m.n}.* \`${timeOfDay(m.at, timeZone)}\` *${name}*${details.length ? ` — _${details.join(' · ')}_` : ''}`;
-  const text = m.text ? truncate(escapeSlackText(m.text), 2200) : '';
-  const body = [text ? text.split('\n').map((l) => `> ${l}`).join('\n') : '', m.attachments.length ? `_[${m.attachments.map(escapeSlackText).join(', ')}]_` : '']
-    .filter(Boolean)
-    .join('\n');
-  return body ? `${head}\n${body}` : head;
+  // escaped, then quoted, then cut: `&` is five characters and each line gains `> ` once quoted
+  const quoted = m.text ? quoteEscaped(escapeSlackText(m.text), MESSAGE_TEXT_CHARS) : '';
+  const files = m.attachments.length ? truncate(`_[${m.attachments.map(escapeSlackText).join(', ')}]_`, 300) : '';
+  const body = [quoted, files].filter(Boolean).join('\n');
+  return truncate(body ? `${head}\n${body}` : head, SLACK_LIMITS.sectionText);
 }
 
 export interface ShowOptions {
@@ -196,11 +202,21 @@ export function showBlocks(card: QaCard, opts: ShowOptions): QaReply {
   const t = opts.transcript;
   if ('denied' in t) {
     blocks.push({ type: 'context', elements: [mrkdwn(`Transcript not shown: ${escapeSlackText(t.denied)}`)] });
-    return { response_type: 'ephemeral', text: `Session ${card.sessionId}: ${card.qaStatus}`, blocks };
+    return fitMessage({ response_type: 'ephemeral', text: `Session ${card.sessionId}: ${card.qaStatus}`, blocks });
   }
-  for (const m of t.messages) blocks.push({ type: 'section', text: mrkdwn(describeMessage(m, opts.timeZone)) });
-  const from = t.messages.length ? t.offset + 1 : 0;
-  const to = t.offset + t.messages.length;
+  // a page ends where its text would pass the message budget (the first message always shows),
+  // and "More" starts after the last one shown, so no message is ever skipped
+  let chars = 0;
+  let shown = 0;
+  for (const m of t.messages) {
+    const text = describeMessage(m, opts.timeZone);
+    if (shown > 0 && chars + text.length > TRANSCRIPT_PAGE_CHARS) break;
+    blocks.push({ type: 'section', text: mrkdwn(text) });
+    chars += text.length;
+    shown += 1;
+  }
+  const from = shown ? t.offset + 1 : 0;
+  const to = t.offset + shown;
   const who = opts.customerInitials ? ` · customer ${escapeSlackText(opts.customerInitials)}` : '';
   blocks.push({
     type: 'context',
@@ -210,7 +226,7 @@ export function showBlocks(card: QaCard, opts: ShowOptions): QaReply {
   if (t.offset > 0) nav.push({ type: 'button', action_id: `${QA_ACTION.page}:prev`, text: plain('Previous'), value: JSON.stringify({ sessionId: card.sessionId, offset: Math.max(0, t.offset - TRANSCRIPT_PAGE) } satisfies QaPageValue) });
   if (to < t.total) nav.push({ type: 'button', action_id: `${QA_ACTION.page}:more`, text: plain(`More (${to + 1}–${Math.min(to + TRANSCRIPT_PAGE, t.total)})`), value: JSON.stringify({ sessionId: card.sessionId, offset: to } satisfies QaPageValue) });
   if (nav.length) blocks.push({ type: 'actions', block_id: `qa_nav:${card.sessionId}`, elements: nav });
-  return { response_type: 'ephemeral', text: `Session ${card.sessionId}: messages ${from}–${to} of ${t.total}`, blocks };
+  return fitMessage({ response_type: 'ephemeral', text: `Session ${card.sessionId}: messages ${from}–${to} of ${t.total}`, blocks });
 }
 
 export function statsBlocks(s: QaStats, opts: { period: Period; timeZone: string }): QaReply {
@@ -236,7 +252,7 @@ export function statsBlocks(s: QaStats, opts: { period: Period; timeZone: string
     { type: 'section', text: mrkdwn(`*Changes per reviewer in the period*\n${people.length ? people.join('\n') : 'none'}${s.reviewers.length > 15 ? `\n…and ${s.reviewers.length - 15} more` : ''}`) },
     { type: 'context', elements: [mrkdwn(`Issue rate = sessions now issue or fixed / sessions reviewed · times in ${escapeSlackText(opts.timeZone)}`)] },
   ];
-  return { response_type: 'ephemeral', text: `QA ${opts.period.label}: ${s.byStatus.passed} passed, ${s.byStatus.issue} issue, ${s.byStatus.fixed} fixed, ${s.byStatus.unchecked} unchecked`, blocks };
+  return fitMessage({ response_type: 'ephemeral', text: `QA ${opts.period.label}: ${s.byStatus.passed} passed, ${s.byStatus.issue} issue, ${s.byStatus.fixed} fixed, ${s.byStatus.unchecked} unchecked`, blocks });
 }
 
 /** The modal asking for an issue's notes or a fix's feedback; `metadata` comes back on submission. */
@@ -271,18 +287,18 @@ export function qaHelp(problem?: string): QaReply {
       [
         '*QA review*',
         `• \`/qa queue [n] [page]\`: the oldest unchecked sessions the AI took part in (${QUEUE_DEFAULT} by default, at most ${QUEUE_MAX}), with Pass / Issue / Show buttons; \`page\` is a page number or a Messenger page name`,
-        '• `/qa show <id>`: the transcript, with what the AI decided for each message',
-        '• `/qa pass <id> [notes]`, `/qa issue <id> [notes]`: QA reviewers and admins (without notes, `issue` asks for them)',
-        '• `/qa fixed <id> [feedback]`: developers and admins (without feedback, it asks for it)',
+        '• `/qa show &lt;id&gt;`: the transcript, with what the AI decided for each message',
+        '• `/qa pass &lt;id&gt; [notes]`, `/qa issue &lt;id&gt; [notes]`: QA reviewers and admins (without notes, `issue` asks for them)',
+        '• `/qa fixed &lt;id&gt; [feedback]`: developers and admins (without feedback, it asks for it)',
         '• `/qa stats [period]`: counts by state, issue rate, changes per reviewer, the oldest waiting (default: last 7 days)',
       ].join('\n'),
     ),
   });
-  return { response_type: 'ephemeral', text: problem ? `${problem} Try /qa help.` : 'QA review: /qa queue, show, pass, issue, fixed, stats.', blocks };
+  return fitMessage({ response_type: 'ephemeral', text: problem ? `${escapeSlackText(problem)} Try /qa help.` : 'QA review: /qa queue, show, pass, issue, fixed, stats.', blocks });
 }
 
 export function notice(text: string): QaReply {
-  return { response_type: 'ephemeral', text, blocks: [{ type: 'section', text: mrkdwn(escapeSlackText(text)) }] };
+  return fitMessage({ response_type: 'ephemeral', text: escapeSlackText(text), blocks: [{ type: 'section', text: mrkdwn(escapeSlackText(text)) }] });
 }
 
 /** A context line for a message that is not ours (the QA_CHANNEL post): the new state and who set it. */

@@ -15,6 +15,7 @@ import { analyticsDenial, customerDataDenial, mayAskAnalytics, mayReadCustomerDa
 import { parseQaCommand, type QaCommand, type QaTarget } from '../../domain/qa-command.ts';
 import { NOTES_MAX, qaTargets } from '../../domain/qa.ts';
 import { parsePeriod, periodBounds } from '../../domain/periods.ts';
+import { fitReply, openView, postEphemeral, postMessage, updateMessage } from '../../notify/slack.ts';
 import type { SlackDeps } from './deps.ts';
 import {
   NOTES_BLOCK, NOTES_INPUT, QA_ACTION, QA_MODAL, TRANSCRIPT_PAGE, cardButtons, changedLine, notesModal, notice, qaHelp, queueBlocks, queueHead,
@@ -66,7 +67,7 @@ const isButtonValue = (v: unknown): v is QaButtonValue =>
 
 /** POSTs to a response_url (valid 30 minutes, 5 times) outside a Bolt listener that has `respond`. */
 async function postResponse(url: string, body: RespondArguments): Promise<void> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) });
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(fitReply(body)) });
   if (!res.ok) throw new Error(`response_url answered ${res.status}`);
 }
 
@@ -85,7 +86,7 @@ function qaWork({ deps, log, tz, opts }: QaContext) {
   async function tell(client: WebClient, user: string, origin: Origin, reply: QaReply): Promise<void> {
     try {
       if (origin.responseUrl) await postResponse(origin.responseUrl, { ...reply, response_type: 'ephemeral', replace_original: false });
-      else if (origin.channel) await client.chat.postEphemeral({ channel: origin.channel, user, text: reply.text, blocks: reply.blocks });
+      else if (origin.channel) await postEphemeral(client.chat, { channel: origin.channel, user, text: reply.text, blocks: reply.blocks }, log);
     } catch (err) {
       log.error({ err, user }, 'slack: telling the user failed');
     }
@@ -113,7 +114,7 @@ function qaWork({ deps, log, tz, opts }: QaContext) {
     }
     if (!blocks) return;
     try {
-      if (!origin.ephemeral && origin.channel && origin.ts) await client.chat.update({ channel: origin.channel, ts: origin.ts, text, blocks });
+      if (!origin.ephemeral && origin.channel && origin.ts) await updateMessage(client.chat, { channel: origin.channel, ts: origin.ts, text, blocks }, log);
       else if (origin.responseUrl) await postResponse(origin.responseUrl, { replace_original: true, text, blocks });
     } catch (err) {
       log.error({ err, sessionId }, 'slack: updating the QA message failed');
@@ -178,7 +179,7 @@ function qaWork({ deps, log, tz, opts }: QaContext) {
     const meta: ModalMeta = { sessionId, to, version: probe.session.qaVersion, origin: { ...rest, ...(keep?.length ? { blocks: keep } : {}) } };
     let metadata = JSON.stringify(meta);
     if (metadata.length > METADATA_MAX) metadata = JSON.stringify({ ...meta, origin: rest });
-    await client.views.open({ trigger_id: triggerId, view: notesModal({ sessionId: probe.session.id, qaStatus: probe.session.qaStatus }, to, metadata) });
+    await openView(client.views, { trigger_id: triggerId, view: notesModal({ sessionId: probe.session.id, qaStatus: probe.session.qaStatus }, to, metadata) });
   }
 
   return { tell, refreshOrigin, applyChange, askForText };
@@ -223,12 +224,12 @@ function qaReads({ deps, log, tz }: QaContext) {
     const head = queueHead({ waiting: found.waiting, limit: cmd.limit, pageNumber: cmd.pageNumber, ...(page ? { pageName: page.name } : {}) }, tz);
     const text = queueText(found.waiting);
     try {
-      await client.chat.postMessage({ channel, text, blocks: queueBlocks(head, found.cards, { timeZone: tz, targets: (c) => qaTargets(c.qaStatus, 'admin') }) });
+      await postMessage(client.chat, { channel, text, blocks: queueBlocks(head, found.cards, { timeZone: tz, targets: (c) => qaTargets(c.qaStatus, 'admin') }) }, log);
     } catch (err) {
       // the app is not in this channel (or it is someone else's DM): the list goes to the asker only
       log.info({ channel, error: slackError(err) }, 'slack: /qa queue posted privately');
       const caller = await deps.callerOf(user);
-      await respond({ response_type: 'ephemeral', text, blocks: queueBlocks(head, found.cards, { timeZone: tz, targets: (c) => qaTargets(c.qaStatus, caller.role) }) });
+      await respond(fitReply({ response_type: 'ephemeral', text, blocks: queueBlocks(head, found.cards, { timeZone: tz, targets: (c) => qaTargets(c.qaStatus, caller.role) }) }));
     }
   }
 

@@ -11,6 +11,7 @@ import { alertChart } from '../../domain/alerts-chart.ts';
 import { chartSampleTimes } from '../../domain/alerts.ts';
 import { renderPng } from '../../charts/render.ts';
 import type { Logger } from '../../logger.ts';
+import { postMessage } from '../../notify/slack.ts';
 import { ChannelPacer } from '../digest/deliver.ts';
 
 export const SHOW_SESSIONS_ACTION = 'alert_show_sessions';
@@ -80,7 +81,7 @@ async function postLocked(deps: PostDeps, eventId: number): Promise<'posted' | '
   const pacer = deps.pacer ?? alertPacer;
   if (!ts) {
     await pacer.wait(rule.channel);
-    const res = await deps.slack.chat.postMessage({ channel: rule.channel, text: e.message.replace(/\*/g, ''), blocks: eventBlocks(e), unfurl_links: false });
+    const res = await postMessage(deps.slack.chat, { channel: rule.channel, text: e.message.replace(/\*/g, ''), blocks: eventBlocks(e), unfurl_links: false }, deps.logger);
     ts = res.ts ?? null;
     if (!ts) throw new Error('chat.postMessage returned no ts');
     await markEventPosted(deps.pool, e.id, { slackTs: ts });

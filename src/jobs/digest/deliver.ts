@@ -4,6 +4,7 @@ import { notificationOutcome, recordNotification } from '../../db/notifications-
 import type { ComposedDigest } from '../../domain/digest.ts';
 import type { Logger } from '../../logger.ts';
 import type { EmailProvider } from '../../notify/email.ts';
+import { postMessage } from '../../notify/slack.ts';
 import { digestEmail } from './email.ts';
 
 // Delivering one digest: the message (chat.postMessage with blocks), its charts as files in the
@@ -92,7 +93,7 @@ export async function deliverDigest(deps: DeliveryDeps, t: DeliveryTarget, diges
       let ts = await messageTsOf(deps.pool, part('message'));
       if (!ts) {
         await pacer.wait(t.channel);
-        const res = await deps.slack.chat.postMessage({ channel: t.channel, text: digest.text, blocks: digest.blocks, unfurl_links: false });
+        const res = await postMessage(deps.slack.chat, { channel: t.channel, text: digest.text, blocks: digest.blocks, unfurl_links: false }, log);
         ts = res.ts;
         if (!ts) throw new Error('chat.postMessage returned no ts');
         await recordNotification(deps.pool, { channel: 'slack', recipient: t.channel, subject: digest.title, status: 'sent', context: { ...context, ts }, idempotencyKey: part('message') });

@@ -8,6 +8,7 @@ import {
 import type { Logger } from '../../logger.ts';
 import { countSlackError } from '../../observability/metrics.ts';
 import type { EmailProvider } from '../../notify/email.ts';
+import { postMessage } from '../../notify/slack.ts';
 import { fixedEmail, fixedSlackNotice, issueEmail, issueSlackNotice } from './qa-messages.ts';
 import { ensureNotifyQueue, NOTIFY_QUEUE, qaNotificationHook, type QaNotifyJob } from './qa-notify.ts';
 
@@ -61,7 +62,7 @@ async function plan(deps: NotifyWorkerDeps, job: QaNotifyJob): Promise<Delivery[
       const notice = issueSlackNotice(session, event, job.version);
       out.push({
         key: `${base}:slack:${channel}`, channel: 'slack', recipient: channel, subject: notice.text.slice(0, 200),
-        send: async () => void (await slack.chat.postMessage({ channel, text: notice.text, blocks: notice.blocks as never, unfurl_links: false, unfurl_media: false })),
+        send: async () => void (await postMessage(slack.chat, { channel, text: notice.text, blocks: notice.blocks as never, unfurl_links: false, unfurl_media: false }, deps.logger)),
       });
     }
     if (email) {
@@ -79,7 +80,7 @@ async function plan(deps: NotifyWorkerDeps, job: QaNotifyJob): Promise<Delivery[
       out.push({
         key: `${base}:slack:${user}`, channel: 'slack', recipient: user, subject: notice.text.slice(0, 200),
         // a DM: chat.postMessage to a user id posts in the app's DM with that user
-        send: async () => void (await slack.chat.postMessage({ channel: user, text: notice.text, blocks: notice.blocks as never, unfurl_links: false, unfurl_media: false })),
+        send: async () => void (await postMessage(slack.chat, { channel: user, text: notice.text, blocks: notice.blocks as never, unfurl_links: false, unfurl_media: false }, deps.logger)),
       });
     }
     if (email && reviewer.email) out.push(mail(reviewer.email.toLowerCase(), fixedEmail(session, event, raiser.notes)));

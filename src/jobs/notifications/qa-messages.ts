@@ -1,5 +1,5 @@
 import type { QaNoticeEvent, QaNoticeSession, QaPerson } from '../../db/notifications-repo.ts';
-import { escapeSlackText, truncate } from '../../bots/slack/format.ts';
+import { escapeSlackText, quoteEscaped, SLACK_LIMITS, truncate } from '../../domain/block-kit.ts';
 import { QA_ACTIONS, type QaButtonValue } from './qa-notify.ts';
 
 // What QA notifications say, in Slack Block Kit and in email (HTML and plain text). Pure.
@@ -17,8 +17,9 @@ export interface EmailNotice {
   text: string;
 }
 
-const mrkdwn = (text: string) => ({ type: 'mrkdwn', text: truncate(text, 3000), verbatim: true });
-const quote = (s: string) => s.split('\n').map((l) => `>${l}`).join('\n');
+const mrkdwn = (text: string) => ({ type: 'mrkdwn', text: truncate(text, SLACK_LIMITS.sectionText), verbatim: true });
+/** A titled quote of escaped text, cut after quoting (what Slack counts) so the title always shows. */
+const quoted = (title: string, escaped: string) => mrkdwn(`${title}\n${quoteEscaped(escaped, SLACK_LIMITS.sectionText - title.length - 1)}`);
 const who = (p: QaPerson | null | undefined): string => (p?.slackId ? `<@${p.slackId}>` : p?.name ? escapeSlackText(p.name) : 'someone');
 const whoPlain = (p: QaPerson | null | undefined): string => p?.name ?? p?.slackId ?? 'someone';
 const html = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -51,12 +52,13 @@ function summaryFields(s: QaNoticeSession) {
 export function issueSlackNotice(s: QaNoticeSession, e: QaNoticeEvent, version: number): SlackNotice {
   const notes = e.notes ?? '';
   return {
-    text: `QA issue on session ${s.sessionId} (${s.page}) by ${whoPlain(e.actor)}: ${truncate(notes, 200)}`,
+    // the notification text is parsed by Slack as well: escaped like the blocks
+    text: `QA issue on session ${s.sessionId} (${escapeSlackText(s.page)}) by ${escapeSlackText(whoPlain(e.actor))}: ${truncate(escapeSlackText(notes), 200)}`,
     blocks: [
       { type: 'section', text: mrkdwn(`:warning: *QA issue on session ${s.sessionId}*, raised by ${who(e.actor)}`) },
       summaryFields(s),
-      ...(s.excerpt ? [{ type: 'section', text: mrkdwn(`*Customer wrote*\n${quote(escapeSlackText(s.excerpt))}`) }] : []),
-      { type: 'section', text: mrkdwn(`*Notes*\n${quote(escapeSlackText(notes))}`) },
+      ...(s.excerpt ? [{ type: 'section', text: quoted('*Customer wrote*', escapeSlackText(s.excerpt)) }] : []),
+      { type: 'section', text: quoted('*Notes*', escapeSlackText(notes)) },
       buttons(s, version, true),
     ],
   };
@@ -66,12 +68,12 @@ export function issueSlackNotice(s: QaNoticeSession, e: QaNoticeEvent, version: 
 export function fixedSlackNotice(s: QaNoticeSession, e: QaNoticeEvent, issueNotes: string | null, version: number): SlackNotice {
   const feedback = e.devFeedback ?? '';
   return {
-    text: `Session ${s.sessionId} you flagged was marked fixed by ${whoPlain(e.actor)}: ${truncate(feedback, 200)}`,
+    text: `Session ${s.sessionId} you flagged was marked fixed by ${escapeSlackText(whoPlain(e.actor))}: ${truncate(escapeSlackText(feedback), 200)}`,
     blocks: [
       { type: 'section', text: mrkdwn(`:wrench: *Session ${s.sessionId}*, which you flagged, was marked fixed by ${who(e.actor)}. Please check it again.`) },
       summaryFields(s),
-      ...(issueNotes ? [{ type: 'section', text: mrkdwn(`*Your notes*\n${quote(escapeSlackText(issueNotes))}`) }] : []),
-      { type: 'section', text: mrkdwn(`*Developer feedback*\n${quote(escapeSlackText(feedback))}`) },
+      ...(issueNotes ? [{ type: 'section', text: quoted('*Your notes*', escapeSlackText(issueNotes)) }] : []),
+      { type: 'section', text: quoted('*Developer feedback*', escapeSlackText(feedback)) },
       buttons(s, version, false),
     ],
   };

@@ -186,15 +186,16 @@ export function conversationAnswer(r: ConversationLookupResult, tz: string): str
   return lines.join('\n');
 }
 
-export function sqlAnswer(data: { sql: string; columns: string[]; rows: Record<string, unknown>[]; truncated: boolean }): string {
-  if (data.rows.length === 0) return `The query returned no rows.\nSQL: ${data.sql}`;
+export function sqlAnswer(data: { sql: string; columns: string[]; rows: Record<string, unknown>[]; truncated: boolean; note?: string }): string {
+  if (data.rows.length === 0) return `${data.note ? `No rows shown: ${data.note}` : 'The query returned no rows.'}\nSQL: ${data.sql}`;
   const shown = data.rows.slice(0, 20);
   const cell = (v: unknown) => (v === null || v === undefined ? '' : v instanceof Object ? JSON.stringify(v) : String(v));
   const widths = data.columns.map((c) => Math.min(40, Math.max(c.length, ...shown.map((r) => cell(r[c]).length))));
   const line = (vals: string[]) => vals.map((v, i) => v.slice(0, widths[i]).padEnd(widths[i]!)).join('  ').trimEnd();
   const table = [line(data.columns), line(widths.map((w) => '-'.repeat(w))), ...shown.map((r) => line(data.columns.map((c) => cell(r[c]))))];
   const more = data.rows.length > shown.length || data.truncated ? `\n(${data.rows.length}${data.truncated ? '+' : ''} rows; first ${shown.length} shown)` : '';
-  return `${table.join('\n')}${more}\nSQL: ${data.sql}`;
+  const bounded = data.note ? `\nResult bounded: ${data.note}` : '';
+  return `${table.join('\n')}${more}${bounded}\nSQL: ${data.sql}`;
 }
 
 const clocks = new Map<string, Intl.DateTimeFormat>();
