@@ -1,0 +1,217 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIMENSIONS, MEASURES, STATISTICS } from '../src/domain/semantic/catalogue.ts';
+import { formatValue } from '../src/domain/semantic/format.ts';
+import { calendarAt } from '../src/eval/calendar.ts';
+import { CATEGORIES, EVAL_NOW, EVAL_TIMEZONE, evalQuestions, type EvalQuestion } from '../src/eval/questions.ts';
+import { runEval, type EvalAssistant } from '../src/eval/run.ts';
+import { MEASURE_SQL } from '../src/eval/sql.ts';
+import { seedAndAnalyse } from './helpers/assistant.ts';
+import { TEST_NOW } from './helpers/clock.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
+
+// The evaluation set itself (src/eval): its coverage, its dates, that every expected figure's SQL
+// runs on the demo data, a few figures recomputed another way, and the runner's judging, checked
+// with scripted assistants whose answers are known to be right or wrong. The set run over the
+// real assistant is tests/assistant-eval.test.ts.
+
+const TZ = 'Europe/Berlin';
+const questions = evalQuestions(TEST_NOW, TZ);
+
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await createTestDatabase('evalset');
+  await seedAndAnalyse(db.url, { conversations: 300, now: TEST_NOW, timeZone: TZ });
+}, 180_000);
+
+afterAll(async () => {
+  await db?.drop();
+});
+
+const sqlOf = (q: EvalQuestion) => (q.expect.kind === 'refusal' ? q.expect.forbid.map((f) => f.sql) : [q.expect.sql]);
+const figuresOf = (q: EvalQuestion) => (q.expect.kind === 'refusal' ? q.expect.forbid : [q.expect]);
+
+describe('the set', () => {
+  it('is built for the suite clock', () => {
+    expect(new Date(EVAL_NOW).getTime()).toBe(TEST_NOW.getTime());
+    expect(EVAL_TIMEZONE).toBe(TZ);
+  });
+
+  it('has at least 150 questions with unique ids, in every category', () => {
+    expect(questions.length).toBeGreaterThanOrEqual(150);
+    expect(new Set(questions.map((q) => q.id)).size).toBe(questions.length);
+    for (const c of CATEGORIES) expect(questions.filter((q) => q.category === c).length, c).toBeGreaterThanOrEqual(5);
+  });
+
+  it('asks for every measure, statistic and dimension of the catalogue', () => {
+    const numeric = questions.filter((q) => q.expect.kind !== 'refusal');
+    const asked = new Set(numeric.flatMap(figuresOf).map((f) => f.measure));
+    expect(MEASURES.map((m) => m.name).filter((m) => !asked.has(m))).toEqual([]);
+    expect(Object.keys(MEASURE_SQL).sort()).toEqual(MEASURES.map((m) => m.name).sort());
+    const stats = new Set(numeric.flatMap(figuresOf).map((f) => f.stat));
+    expect(STATISTICS.filter((s) => !stats.has(s))).toEqual([]);
+    // a dimension is asked for when some expected SQL groups or filters by it
+    const sql = numeric.flatMap(sqlOf).join('\n');
+    const used: Record<string, RegExp> = {
+      page: /key|lower\(page\)/, agent: /lower\(agent\)/, reviewer: /lower\(reviewer\)/, day: /SELECT day::text AS key/,
+      week: /date_trunc\('week', day\)::date::text AS key/, month: /to_char\(day, 'YYYY-MM'\) AS key/, hour: /extract\(hour FROM lt\)/,
+      weekday: /to_char\(day, 'Day'\)|isodow/, topic: /SELECT topic AS key|lower\(topic\)/, qa_state: /SELECT qa_state AS key|lower\(qa_state\)/,
+      sender: /SELECT sender AS key/,
+    };
+    expect(DIMENSIONS.filter((d) => !used[d]?.test(sql))).toEqual([]);
+  });
+
+  it('has follow-ups with their threads and refusals with the nearby figures they must not show', () => {
+    for (const q of questions.filter((x) => x.category === 'follow-up')) expect(q.thread?.length, q.id).toBeGreaterThan(0);
+    for (const q of questions.filter((x) => x.category.startsWith('refusal') || x.category === 'unreadable-period')) {
+      expect(q.expect.kind, q.id).toBe('refusal');
+      if (q.expect.kind === 'refusal') expect(q.expect.forbid.length, q.id).toBeGreaterThan(0);
+    }
+  });
+
+  it('works its periods out as written by hand for Wed 25 Nov 2026 in Berlin', () => {
+    const cal = calendarAt(TEST_NOW, TZ);
+    expect(cal.today).toBe('2026-11-25');
+    expect(cal.week(1)).toEqual({ from: '2026-11-16', to: '2026-11-22' });
+    expect(cal.week(0)).toEqual({ from: '2026-11-23', to: '2026-11-29' });
+    expect(cal.month(1)).toEqual({ from: '2026-10-01', to: '2026-10-31' });
+    expect(cal.month(2)).toEqual({ from: '2026-09-01', to: '2026-09-30' });
+    expect(cal.day(1)).toEqual({ from: '2026-11-24', to: '2026-11-24' });
+    expect(cal.lastWeekday(1)).toEqual({ from: '2026-11-23', to: '2026-11-23' });
+    expect(cal.lastWeekday(5)).toEqual({ from: '2026-11-20', to: '2026-11-20' });
+    expect(cal.lastWeekday(3)).toEqual({ from: '2026-11-18', to: '2026-11-18' });
+    expect(cal.lastDays(7)).toEqual({ from: '2026-11-19', to: '2026-11-25' });
+    expect(cal.lastMonths(3)).toEqual({ from: '2026-08-26', to: '2026-11-25' });
+    expect(cal.quarter(3)).toEqual({ from: '2026-07-01', to: '2026-09-30' });
+    expect(cal.thisQuarter()).toEqual({ from: '2026-10-01', to: '2026-12-31' });
+    expect(cal.namedMonth(12)).toEqual({ from: '2025-12-01', to: '2025-12-31' });
+    expect(cal.yearToDate()).toEqual({ from: '2026-01-01', to: '2026-11-25' });
+    // a minute before midnight UTC on Sunday is already Monday in Berlin
+    expect(calendarAt(new Date('2026-11-22T23:30:00Z'), TZ).week(1)).toEqual({ from: '2026-11-16', to: '2026-11-22' });
+  });
+});
+
+describe('the expected figures', () => {
+  it('every expectation runs on the demo data', async () => {
+    const failures: string[] = [];
+    for (const q of questions) {
+      for (const sql of sqlOf(q)) {
+        await db.pool.query(sql).catch((err: Error) => failures.push(`${q.id}: ${err.message}`));
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('most numeric expectations have data at the suite clock (the set is not testing empty periods)', async () => {
+    const empty: string[] = [];
+    for (const q of questions) {
+      if (q.expect.kind === 'refusal') continue;
+      const rows = (await db.pool.query(q.expect.sql)).rows as Record<string, unknown>[];
+      const v = rows[0]?.value ?? rows[0]?.current;
+      if (v === null || v === undefined) empty.push(q.id);
+    }
+    expect(empty).toEqual([]);
+  });
+
+  const value = async (id: string) => {
+    const q = questions.find((x) => x.id === id)!;
+    if (q.expect.kind === 'refusal') throw new Error(`${id} is a refusal`);
+    return Number((await db.pool.query(q.expect.sql)).rows[0].value);
+  };
+
+  it('sessions and CSI last week agree with a plain count and mean over explicit instants', async () => {
+    const [s] = (await db.pool.query(
+      `SELECT count(*)::int AS n FROM sessions WHERE started_at >= '2026-11-15T23:00:00Z' AND started_at < '2026-11-22T23:00:00Z'`,
+    )).rows;
+    expect(await value('m23')).toBe(s.n);
+    const [c] = (await db.pool.query(`SELECT sum(csi) / count(csi) AS v FROM daily_analyses WHERE day >= '2026-11-16' AND day <= '2026-11-22'`)).rows;
+    expect(await value('m01')).toBeCloseTo(Number(c.v), 9);
+  });
+
+  it('response time last week agrees with the definition worked out in JavaScript from the raw messages', async () => {
+    const { rows } = await db.pool.query<{ conversation_id: number; id: number; direction: string; sender_kind: string; at: Date }>(
+      `SELECT conversation_id, id, direction::text, sender_kind::text, social_create_time AS at FROM messages ORDER BY conversation_id, social_create_time, id`,
+    );
+    const start = Date.parse('2026-11-15T23:00:00Z');
+    const end = Date.parse('2026-11-22T23:00:00Z');
+    const all: number[] = [];
+    const human: number[] = [];
+    rows.forEach((m, i) => {
+      if (m.sender_kind !== 'customer' || m.at.getTime() < start || m.at.getTime() >= end) return;
+      const reply = rows.slice(i + 1).find((r) => r.conversation_id === m.conversation_id && r.direction === 'to_client');
+      if (!reply) return;
+      const wait = (reply.at.getTime() - m.at.getTime()) / 1000;
+      all.push(wait);
+      if (reply.sender_kind === 'human_agent') human.push(wait);
+    });
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(all.length).toBeGreaterThan(20);
+    expect(await value('m15')).toBeCloseTo(mean(all), 6);
+    expect(await value('m16')).toBeCloseTo(mean(human), 6);
+  });
+});
+
+/** Answers each question as the product's answer shape would, from the expectation's own SQL. */
+function scriptedAssistant(mode: 'right' | 'off-by-one' | 'nearby'): EvalAssistant {
+  const byQuestion = new Map(questions.map((q) => [q.question, q]));
+  const asked = new Map<string, string[]>();
+  return {
+    async ask(thread, question) {
+      const earlier = asked.get(thread.threadKey) ?? [];
+      asked.set(thread.threadKey, [...earlier, question]);
+      const q = [...byQuestion.values()].find((x) => x.question === question && (x.thread ?? []).join('|') === earlier.join('|'));
+      if (!q) return { text: 'noted' };
+      const e = q.expect;
+      const words = [...earlier, question].join(' / ');
+      const fmt = (v: unknown, f: { measure: string; stat: (typeof STATISTICS)[number] }) => {
+        const unit = MEASURES.find((m) => m.name === f.measure)!.unit;
+        return formatValue(v === null ? null : (mode === 'off-by-one' ? Number(v) * 1.1 + 1 : Number(v)), unit, f.stat);
+      };
+      if (e.kind === 'refusal') {
+        if (mode !== 'nearby') return { text: `I don't have that data; this could not read a period; it has no such statistic (${words}).` };
+        const v = (await db.pool.query(e.forbid[0]!.sql)).rows[0].value;
+        return { text: `${words}: ${fmt(v, e.forbid[0]!)}` };
+      }
+      const rows = (await db.pool.query(e.sql)).rows as Record<string, unknown>[];
+      switch (e.kind) {
+        case 'value':
+          return { text: `${words}: ${fmt(rows[0]?.value ?? null, e)}\nDefinition and base.` };
+        case 'compare':
+          return { text: `${words}: ${fmt(rows[0]!.current, e)}, against ${fmt(rows[0]!.previous, e)} before` };
+        case 'winner': {
+          // the last of a tie, to show any tied key is accepted
+          const top = rows.filter((r) => fmt(r.value, e) === fmt(rows[0]!.value, e)).at(-1)!;
+          return { text: `${words}: ${String(top.key)}, ${fmt(top.value, e)}` };
+        }
+        case 'rows':
+          return { text: [`${words}:`, ...rows.map((r) => `• ${String(r.key)}: ${fmt(r.value, e)}`)].join('\n') };
+      }
+    },
+  };
+}
+
+describe('the runner', () => {
+  it('passes every question answered right', async () => {
+    const report = await runEval(scriptedAssistant('right'), db.pool, questions, { runId: 'right' });
+    const failed = report.results.filter((r) => !r.pass).map((r) => `${r.id}: ${r.reason} | ${r.answer}`);
+    expect(failed).toEqual([]);
+    expect(report.accuracy).toBe(1);
+    expect(Object.keys(report.byCategory).sort()).toEqual([...CATEGORIES].sort());
+  });
+
+  it('fails every figure that is off, and every refusal that shows the nearby figure instead', async () => {
+    const off = await runEval(scriptedAssistant('off-by-one'), db.pool, questions, { runId: 'off' });
+    const numeric = off.results.filter((r) => !r.category.startsWith('refusal') && r.category !== 'unreadable-period');
+    expect(numeric.filter((r) => r.pass).map((r) => r.id)).toEqual([]);
+    const nearby = await runEval(scriptedAssistant('nearby'), db.pool, questions.filter((q) => q.expect.kind === 'refusal'), { runId: 'nearby' });
+    expect(nearby.passed).toBe(0);
+    // the first forbidden figure is always big enough to be told from plain words
+    expect(nearby.results.filter((r) => r.forbiddenShown.length === 0 && !/expected a refusal/.test(r.reason)).map((r) => r.id)).toEqual([]);
+  });
+
+  it('counts a thrown question as a failure with its reason, and goes on', async () => {
+    const report = await runEval({ ask: async () => { throw new Error('model down'); } }, db.pool, questions.slice(0, 3), { runId: 'err' });
+    expect(report.passed).toBe(0);
+    expect(report.results.map((r) => r.reason)).toEqual(['error: model down', 'error: model down', 'error: model down']);
+  });
+});
