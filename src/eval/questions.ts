@@ -23,8 +23,8 @@ const DONT_HAVE = /don'?t have|do not have/i;
 const UNSUPPORTED = /has no|cannot be|can't be|needs a/i;
 const UNREADABLE = /could not read|couldn'?t read/i;
 
-/** Builds the set for a clock and timezone; the SQL carries the resulting dates as literals. */
-export function evalQuestions(now: Date = new Date(EVAL_NOW), tz: string = EVAL_TIMEZONE): EvalQuestion[] {
+/** The periods of the set and the builders of its expectations, for one clock and timezone. */
+function kit(now: Date, tz: string) {
   const cal = calendarAt(now, tz);
   const lastWeek = cal.week(1);
   const weekBefore = cal.week(2);
@@ -57,7 +57,18 @@ export function evalQuestions(now: Date = new Date(EVAL_NOW), tz: string = EVAL_
   });
   const refuse = (match: RegExp, ...forbid: (Figure & { sql: string })[]): Expectation => ({ kind: 'refusal', match, forbid });
 
-  const q: [string, Category, string, Expectation, string[]?][] = [
+  return {
+    cal, lastWeek, weekBefore, thisWeek, lastMonth, monthBefore, thisMonth, october, september, yesterday, last7, last3Months,
+    value, winner, rows, compare, near, refuse,
+  };
+}
+
+type Kit = ReturnType<typeof kit>;
+type Row = [string, Category, string, Expectation, string[]?];
+
+/** Every measure, and the statistics. */
+function figures({ lastWeek, lastMonth, october, yesterday, value, rows }: Kit): Row[] {
+  return [
     // ---- every measure, with its default statistic
     ['m01', 'measure', 'What was our CSI last week?', value('csi', 'mean', lastWeek, undefined, [/CSI/])],
     ['m02', 'measure', 'How did we do on empathy last week?', value('empathy', 'mean', lastWeek, undefined, [/empathy/i])],
@@ -107,7 +118,12 @@ export function evalQuestions(now: Date = new Date(EVAL_NOW), tz: string = EVAL_
     ['s14', 'statistic', 'What was the 90th percentile of the first human response last month?', value('humanFirstResponse', 'p90', lastMonth, undefined, [/90/])],
     ['s15', 'statistic', 'What was the average CSI in October?', value('csi', 'mean', october, undefined, [/average|mean/i])],
     ['s16', 'statistic', "What's the median handling time last month?", value('totalHandlingTime', 'median', lastMonth, undefined, [/median/i])],
+  ];
+}
 
+/** Breakdowns and rankings. */
+function shapes({ cal, lastWeek, lastMonth, thisMonth, october, september, last3Months, winner, rows }: Kit): Row[] {
+  return [
     // ---- breakdowns
     ['b01', 'breakdown', 'Show me CSI by page for last week', rows('csi', 'mean', 'page', lastWeek)],
     ['b02', 'breakdown', 'Break down customer messages by topic for last month', rows('customerMessages', 'count', 'topic', lastMonth)],
@@ -149,7 +165,12 @@ export function evalQuestions(now: Date = new Date(EVAL_NOW), tz: string = EVAL_
     ['r19', 'ranking', 'Which agent sent the most messages last month?', winner('messages', 'count', 'agent', 'desc', lastMonth, { sender: ['human_agent'] })],
     ['r20', 'ranking', 'Bottom 2 pages by effectiveness last month', rows('effectiveness', 'mean', 'page', lastMonth, { order: 'asc', limit: 2 })],
     ['r21', 'ranking', 'Which weekday has had the worst CSI over the last 3 months?', winner('csi', 'mean', 'weekday', 'asc', last3Months)],
+  ];
+}
 
+/** Filters and period phrases. */
+function scopes({ cal, lastWeek, thisWeek, lastMonth, thisMonth, october, september, yesterday, last7, last3Months, value }: Kit): Row[] {
+  return [
     // ---- filters by page, agent, topic, reviewer, weekday
     ['f01', 'filter', 'What was the CSI for Voltix last week?', value('csi', 'mean', lastWeek, { page: [VOLTIX] }, [/Voltix/])],
     ['f02', 'filter', 'Average response time for Stride Shoes last month', value('responseTime', 'mean', lastMonth, { page: [STRIDE] }, [/Stride/])],
@@ -193,7 +214,12 @@ export function evalQuestions(now: Date = new Date(EVAL_NOW), tz: string = EVAL_
     ['p22', 'period', 'How many sessions have we had this month?', value('sessions', 'count', thisMonth)],
     ['p23', 'period', 'Average handling time on Sunday', value('totalHandlingTime', 'mean', cal.lastWeekday(7))],
     ['p24', 'period', 'Average first response time in the past week', value('firstResponse', 'mean', last7)],
+  ];
+}
 
+/** Comparisons and follow-ups in a thread. */
+function contexts({ cal, lastWeek, weekBefore, thisWeek, lastMonth, monthBefore, thisMonth, october, september, yesterday, last7, value, winner, rows, compare }: Kit): Row[] {
+  return [
     // ---- comparisons: with the previous period, the same day last week, a named period, two pages
     ['c01', 'comparison', 'How did CSI last week compare with the week before?', compare('csi', 'mean', lastWeek, weekBefore)],
     ['c02', 'comparison', 'CSI this month vs last month', compare('csi', 'mean', thisMonth, lastMonth)],
@@ -225,7 +251,12 @@ export function evalQuestions(now: Date = new Date(EVAL_NOW), tz: string = EVAL_
     ['u12', 'follow-up', 'compared with the week before?', compare('csi', 'mean', lastWeek, weekBefore, { page: [STRIDE] }), ['What was the CSI for Stride Shoes last week?']],
     ['u13', 'follow-up', 'and the slowest?', winner('humanResponseTime', 'mean', 'agent', 'desc', lastMonth), ['Which agent replied fastest last month?']],
     ['u14', 'follow-up', 'by reviewer?', rows('reviews', 'count', 'reviewer', lastMonth), ['How many QA reviews were done last month?']],
+  ];
+}
 
+/** What must be refused: data not held, a statistic, breakdown or filter not allowed, an unreadable period. */
+function refusals({ cal, lastWeek, thisWeek, lastMonth, thisMonth, october, last7, near, refuse }: Kit): Row[] {
+  return [
     // ---- data the product does not hold: "I don't have", never a nearby figure
     ['o01', 'refusal-out-of-catalogue', 'How much revenue did we make last week?', refuse(DONT_HAVE, near('sessions', 'count', lastWeek), near('conversationDays', 'count', lastWeek))],
     ['o02', 'refusal-out-of-catalogue', 'How many refunds did we issue last month?', refuse(DONT_HAVE, near('customerMessages', 'count', lastMonth, { topic: ['return_request'] }), near('sessions', 'count', lastMonth))],
@@ -266,5 +297,11 @@ export function evalQuestions(now: Date = new Date(EVAL_NOW), tz: string = EVAL_
     ['y05', 'unreadable-period', 'How many sessions were there between 40 November and 45 November?', refuse(UNREADABLE, near('sessions', 'count', last7), near('sessions', 'count', thisMonth), near('sessions', 'count', cal.lastDays(30)))],
     ['y06', 'unreadable-period', 'Handoff rate on 29 February 2026', refuse(UNREADABLE, near('handoffRate', 'rate', last7), near('handoffRate', 'rate', thisWeek), near('handoffRate', 'rate', cal.lastDays(30)))],
   ];
+}
+
+/** Builds the set for a clock and timezone; the SQL carries the resulting dates as literals. */
+export function evalQuestions(now: Date = new Date(EVAL_NOW), tz: string = EVAL_TIMEZONE): EvalQuestion[] {
+  const k = kit(now, tz);
+  const q = [...figures(k), ...shapes(k), ...scopes(k), ...contexts(k), ...refusals(k)];
   return q.map(([id, category, question, expect, thread]) => ({ id, category, question, expect, ...(thread ? { thread } : {}) }));
 }
