@@ -152,7 +152,7 @@ describe('the expected figures', () => {
 });
 
 /** Answers each question as the product's answer shape would, from the expectation's own SQL. */
-function scriptedAssistant(mode: 'right' | 'off-by-one' | 'nearby'): EvalAssistant {
+function scriptedAssistant(mode: 'right' | 'off-by-one' | 'nearby' | 'refuse-and-show'): EvalAssistant {
   const byQuestion = new Map(questions.map((q) => [q.question, q]));
   const asked = new Map<string, string[]>();
   return {
@@ -168,9 +168,10 @@ function scriptedAssistant(mode: 'right' | 'off-by-one' | 'nearby'): EvalAssista
         return formatValue(v === null ? null : (mode === 'off-by-one' ? Number(v) * 1.1 + 1 : Number(v)), unit, f.stat);
       };
       if (e.kind === 'refusal') {
-        if (mode !== 'nearby') return { text: `I don't have that data; this could not read a period; it has no such statistic (${words}).` };
+        const refusal = `I don't have that data; this could not read a period; it has no such statistic (${words}).`;
+        if (mode !== 'nearby' && mode !== 'refuse-and-show') return { text: refusal };
         const v = (await db.pool.query(e.forbid[0]!.sql)).rows[0].value;
-        return { text: `${words}: ${fmt(v, e.forbid[0]!)}` };
+        return { text: `${mode === 'nearby' ? words : refusal}\n${fmt(v, e.forbid[0]!)}` };
       }
       const rows = (await db.pool.query(e.sql)).rows as Record<string, unknown>[];
       switch (e.kind) {
@@ -206,7 +207,11 @@ describe('the runner', () => {
     const nearby = await runEval(scriptedAssistant('nearby'), db.pool, questions.filter((q) => q.expect.kind === 'refusal'), { runId: 'nearby' });
     expect(nearby.passed).toBe(0);
     // the first forbidden figure is always big enough to be told from plain words
-    expect(nearby.results.filter((r) => r.forbiddenShown.length === 0 && !/expected a refusal/.test(r.reason)).map((r) => r.id)).toEqual([]);
+    expect(nearby.results.filter((r) => r.forbiddenShown.length === 0).map((r) => r.id)).toEqual([]);
+    expect(nearby.results.every((r) => /not refused; shows a nearby figure/.test(r.reason))).toBe(true);
+    const both = await runEval(scriptedAssistant('refuse-and-show'), db.pool, questions.filter((q) => q.expect.kind === 'refusal'), { runId: 'both' });
+    expect(both.passed).toBe(0);
+    expect(both.results.every((r) => /^refused but shows a nearby figure/.test(r.reason) && r.forbiddenShown.length > 0)).toBe(true);
   });
 
   it('counts a thrown question as a failure with its reason, and goes on', async () => {

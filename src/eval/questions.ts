@@ -269,7 +269,7 @@ function refusals({ cal, lastWeek, thisWeek, lastMonth, thisMonth, october, last
     ['o09', 'refusal-out-of-catalogue', 'How many customers did we lose last month?', refuse(DONT_HAVE, near('sessions', 'count', lastMonth), near('conversationDays', 'count', lastMonth))],
     ['o10', 'refusal-out-of-catalogue', "What's our website conversion rate this month?", refuse(DONT_HAVE, near('handoffRate', 'rate', thisMonth), near('containment', 'rate', thisMonth))],
     ['o11', 'refusal-out-of-catalogue', 'How much did we spend on ads last week?', refuse(DONT_HAVE, near('sessions', 'count', lastWeek))],
-    ['o12', 'refusal-out-of-catalogue', 'How many items are out of stock on Voltix last week?', refuse(DONT_HAVE, near('customerMessages', 'count', lastWeek, { page: [VOLTIX], topic: ['availability_check'] }), near('sessions', 'count', lastWeek, { page: [VOLTIX] }))],
+    ['o12', 'refusal-out-of-catalogue', 'How many items are out of stock on Voltix last week?', refuse(DONT_HAVE, near('sessions', 'count', lastWeek, { page: [VOLTIX] }), near('customerMessages', 'count', lastWeek, { page: [VOLTIX], topic: ['availability_check'] }))],
     ['o13', 'refusal-out-of-catalogue', 'What were our total sales in Q3?', refuse(DONT_HAVE, near('sessions', 'count', cal.quarter(3)), near('conversationDays', 'count', cal.quarter(3)))],
     ['o14', 'refusal-out-of-catalogue', "What's our customer lifetime value this year?", refuse(DONT_HAVE, near('sessions', 'count', cal.yearToDate()))],
     ['o15', 'refusal-out-of-catalogue', 'How many sick days did the agents take last month?', refuse(DONT_HAVE, near('messages', 'count', lastMonth, { sender: ['human_agent'] }))],
@@ -278,16 +278,16 @@ function refusals({ cal, lastWeek, thisWeek, lastMonth, thisMonth, october, last
 
     // ---- a statistic, breakdown or filter the measure cannot take: refused, never dropped
     ['x01', 'refusal-unsupported', 'What was the sum of all CSI scores last week?', refuse(UNSUPPORTED, near('csi', 'mean', lastWeek))],
-    ['x02', 'refusal-unsupported', "What's the median handoff rate last month?", refuse(UNSUPPORTED, near('handoffRate', 'rate', lastMonth))],
+    ['x02', 'refusal-unsupported', "What's the median handoff rate last month?", refuse(UNSUPPORTED, near('handoffRate', 'rate', lastMonth), near('sessions', 'count', lastMonth))],
     ['x03', 'refusal-unsupported', 'Show CSI by QA reviewer for last month', refuse(UNSUPPORTED, near('csi', 'mean', lastMonth))],
-    ['x04', 'refusal-unsupported', 'What was the handoff rate for complaints last month?', refuse(UNSUPPORTED, near('handoffRate', 'rate', lastMonth))],
-    ['x05', 'refusal-unsupported', 'What was the 90th percentile of the handoff rate last week?', refuse(UNSUPPORTED, near('handoffRate', 'rate', lastWeek))],
+    ['x04', 'refusal-unsupported', 'What was the handoff rate for complaints last month?', refuse(UNSUPPORTED, near('handoffRate', 'rate', lastMonth), near('sessions', 'count', lastMonth))],
+    ['x05', 'refusal-unsupported', 'What was the 90th percentile of the handoff rate last week?', refuse(UNSUPPORTED, near('handoffRate', 'rate', lastWeek), near('sessions', 'count', lastWeek))],
     ['x06', 'refusal-unsupported', 'Average response time by QA state last month', refuse(UNSUPPORTED, near('responseTime', 'mean', lastMonth))],
     ['x07', 'refusal-unsupported', 'QA changes by topic last month', refuse(UNSUPPORTED, near('reviews', 'count', lastMonth))],
     ['x08', 'refusal-unsupported', 'What was the median number of messages last week?', refuse(UNSUPPORTED, near('messages', 'count', lastWeek))],
     ['x09', 'refusal-unsupported', 'Show CSI by hour of day for last week', refuse(UNSUPPORTED, near('csi', 'mean', lastWeek))],
-    ['x10', 'refusal-unsupported', 'What was the handoff rate for Maria Lopez last month?', refuse(UNSUPPORTED, near('handoffRate', 'rate', lastMonth))],
-    ['x11', 'refusal-unsupported', 'What was the maximum bot containment last month?', refuse(UNSUPPORTED, near('containment', 'rate', lastMonth))],
+    ['x10', 'refusal-unsupported', 'What was the handoff rate for Maria Lopez last month?', refuse(UNSUPPORTED, near('handoffRate', 'rate', lastMonth), near('sessions', 'count', lastMonth))],
+    ['x11', 'refusal-unsupported', 'What was the maximum bot containment last month?', refuse(UNSUPPORTED, near('containment', 'rate', lastMonth), near('sessions', 'count', lastMonth))],
 
     // ---- a period that cannot be read is said so, never replaced by a default
     ['y01', 'unreadable-period', 'What was the CSI on 31 February?', refuse(UNREADABLE, near('csi', 'mean', last7), near('csi', 'mean', thisWeek), near('csi', 'mean', lastWeek), near('csi', 'mean', cal.lastDays(30)))],

@@ -74,7 +74,6 @@ async function judge(pool: pg.Pool, q: EvalQuestion, text: string): Promise<Verd
   const first = answer.split('\n')[0] ?? '';
   const rowsOf = async (sql: string) => (await pool.query(sql)).rows as Record<string, Num>[];
   if (e.kind === 'refusal') {
-    if (!e.match.test(answer)) return { pass: false, reason: `expected a refusal matching ${e.match}` };
     const shown: string[] = [];
     for (const f of e.forbid) {
       const v = (await rowsOf(f.sql))[0]?.value ?? null;
@@ -83,7 +82,9 @@ async function judge(pool: pg.Pool, q: EvalQuestion, text: string): Promise<Verd
       const ways = displays(v, f);
       if (showsAny(answer, ways)) shown.push(`${ways[0]} (${f.stat} ${f.measure})`);
     }
-    return shown.length ? { pass: false, reason: `refused but shows a nearby figure: ${shown.join(', ')}`, forbiddenShown: shown } : { pass: true, reason: 'refused' };
+    const refused = e.match.test(answer);
+    if (shown.length) return { pass: false, reason: `${refused ? 'refused but shows' : 'not refused; shows'} a nearby figure: ${shown.join(', ')}`, forbiddenShown: shown };
+    return refused ? { pass: true, reason: 'refused' } : { pass: false, reason: `expected a refusal matching ${e.match}` };
   }
   const says = e.says?.filter((re) => !re.test(first)) ?? [];
   const missingWords = says.length ? `; first line lacks ${says.join(', ')}` : '';
