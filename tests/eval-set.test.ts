@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIMENSIONS, MEASURES, STATISTICS } from '../src/domain/semantic/catalogue.ts';
 import { formatValue } from '../src/domain/semantic/format.ts';
@@ -219,4 +221,54 @@ describe('the runner', () => {
     expect(report.passed).toBe(0);
     expect(report.results.map((r) => r.reason)).toEqual(['error: model down', 'error: model down', 'error: model down']);
   });
+});
+
+function pulse(args: string[], env: Record<string, string>) {
+  const proc = spawn(process.execPath, ['bin/pulse.js', ...args], {
+    cwd: path.resolve(import.meta.dirname, '..'),
+    env: { PATH: process.env.PATH ?? '', HOME: '/tmp', ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => proc.on('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+describe('pulse eval', () => {
+  // OPENAI_API_KEY is set on purpose: the command uses the offline model whatever is configured
+  const env = () => ({ DATABASE_URL: db.url, BUSINESS_TIMEZONE: 'UTC', OPENAI_API_KEY: 'sk-not-used', OPENAI_BASE_URL: 'http://127.0.0.1:9' });
+
+  it('prints one JSON object with accuracy by category and each question judged, at the suite clock by default', async () => {
+    const res = await pulse(['eval', '--json', '--timezone', TZ, '--only', 'm01,o01,period'], env());
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    const report = JSON.parse(res.stdout) as { now: string; timeZone: string; total: number; passed: number; accuracy: number; byCategory: Record<string, { total: number }>; results: { id: string; pass: boolean; reason: string; answer: string }[] };
+    expect(report.now).toBe(TEST_NOW.toISOString());
+    expect(report.timeZone).toBe(TZ);
+    const periods = questions.filter((q) => q.category === 'period').length;
+    expect(report.total).toBe(2 + periods);
+    expect(report.byCategory).toMatchObject({ measure: { total: 1 }, period: { total: periods }, 'refusal-out-of-catalogue': { total: 1 } });
+    expect(report.accuracy).toBeCloseTo(report.passed / report.total, 9);
+    for (const r of report.results) expect(r.answer.length, r.id).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('prints accuracy and the failures as text, and --fail-under decides the exit code', async () => {
+    const res = await pulse(['eval', '--only', 'o01', '--now', '2026-11-25T14:30:00Z', '--timezone', TZ, '--fail-under', '100'], env());
+    expect(res.stdout).toContain(`evaluation set at ${TEST_NOW.toISOString()} (${TZ}), offline model`);
+    expect(res.stdout).toMatch(/accuracy \d+\.\d% \([01]\/1\)/);
+    expect(res.stdout).toMatch(/refusal-out-of-catalogue +\d+\.\d%/);
+    const passed = /\(1\/1\)/.test(res.stdout);
+    expect(res.code).toBe(passed ? 0 : 1);
+    if (!passed) expect(res.stdout).toContain('- o01 [refusal-out-of-catalogue] "How much revenue did we make last week?"');
+    if (!passed) expect(res.stderr).toMatch(/below --fail-under 100%/);
+  }, 120_000);
+
+  it('refuses an unreadable --now, timezone or selection', async () => {
+    for (const args of [['--now', 'yesterday'], ['--timezone', 'Mars/Olympus'], ['--only', 'nope']]) {
+      const res = await pulse(['eval', ...args], env());
+      expect(res.code, args.join(' ')).toBe(1);
+      expect(res.stderr, args.join(' ')).toMatch(/--now|--timezone|--only/);
+    }
+  }, 120_000);
 });
