@@ -9,7 +9,7 @@ import { runEval, type EvalAssistant } from '../src/eval/run.ts';
 import { MEASURE_SQL } from '../src/eval/sql.ts';
 import { seedAndAnalyse } from './helpers/assistant.ts';
 import { TEST_NOW } from './helpers/clock.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
+import { createEmptyDatabase, createTestDatabase, query, type TestDatabase } from './helpers/db.ts';
 
 // The evaluation set itself (src/eval): its coverage, its dates, that every expected figure's SQL
 // runs on the demo data, a few figures recomputed another way, and the runner's judging, checked
@@ -262,6 +262,22 @@ describe('pulse eval', () => {
     expect(res.code).toBe(passed ? 0 : 1);
     if (!passed) expect(res.stdout).toContain('- o01 [refusal-out-of-catalogue] "How much revenue did we make last week?"');
     if (!passed) expect(res.stderr).toMatch(/below --fail-under 100%/);
+  }, 120_000);
+
+  it('pulse db seed --now seeds demo data that ends at that clock, so the set can be run on it', async () => {
+    const empty = await createEmptyDatabase('evalseed');
+    try {
+      const res = await pulse(['db', 'seed', '--conversations', '20', '--now', '2026-11-25T14:30:00Z'], { DATABASE_URL: empty.url, BUSINESS_TIMEZONE: TZ });
+      expect(res.code, res.stderr).toBe(0);
+      const [last] = await query<{ at: Date }>(empty.url, 'SELECT max(social_create_time) AS at FROM messages');
+      expect(last!.at.getTime()).toBeLessThanOrEqual(TEST_NOW.getTime());
+      expect(TEST_NOW.getTime() - last!.at.getTime()).toBeLessThan(7 * 86_400_000);
+      const bad = await pulse(['db', 'seed', '--now', 'soon'], { DATABASE_URL: empty.url });
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/--now must be an ISO date and time/);
+    } finally {
+      await empty.drop();
+    }
   }, 120_000);
 
   it('refuses an unreadable --now, timezone or selection', async () => {
