@@ -216,6 +216,24 @@ describe('the runner', () => {
     expect(both.results.every((r) => /^refused but shows a nearby figure/.test(r.reason) && r.forbiddenShown.length > 0)).toBe(true);
   });
 
+  it('reads figures as whole tokens, and not out of the dates of a period label', async () => {
+    const one = (sql: string, measure: string, stat: 'count' | 'sum' | 'mean'): EvalQuestion[] => [
+      { id: 't1', category: 'measure', question: 'q', expect: { kind: 'value', measure, stat, sql } },
+    ];
+    const judged = async (questionSet: EvalQuestion[], answer: string) =>
+      (await runEval({ ask: async () => ({ text: answer }) }, db.pool, questionSet, { runId: 'tok' })).results[0]!;
+    const label = 'last week (Mon 16 Nov – Sun 22 Nov 2026)';
+    expect((await judged(one('SELECT 16 AS value', 'sessions', 'count'), `Number of sessions, ${label}: 15`)).pass).toBe(false);
+    expect((await judged(one('SELECT 16 AS value', 'sessions', 'count'), `Number of sessions, ${label}: 16`)).pass).toBe(true);
+    expect((await judged(one('SELECT 22 AS value', 'sessions', 'count'), `Number of sessions, last 22 days (Tue 3 Nov – 2026-11-24): 21`)).pass).toBe(false);
+    expect((await judged(one('SELECT 2034.5 AS value', 'totalHandlingTime', 'sum'), 'Total handling time, October 2026: 2034.5 min')).pass).toBe(true);
+    expect((await judged(one('SELECT 71.3 AS value', 'csi', 'mean'), `Average CSI, ${label}: 171.3`)).pass).toBe(false);
+    expect((await judged(one('SELECT 71.3 AS value', 'csi', 'mean'), `Average CSI, ${label}: 71.35`)).pass).toBe(false);
+    expect((await judged(one('SELECT 71.3 AS value', 'csi', 'mean'), `*Average CSI*, ${label}: *71.3*`)).pass).toBe(true);
+    // the figure belongs in the first line; the same number further down does not count
+    expect((await judged(one('SELECT 71.3 AS value', 'csi', 'mean'), `Average CSI, ${label}: 70.0\nLast month it was 71.3`)).pass).toBe(false);
+  });
+
   it('counts a thrown question as a failure with its reason, and goes on', async () => {
     const report = await runEval({ ask: async () => { throw new Error('model down'); } }, db.pool, questions.slice(0, 3), { runId: 'err' });
     expect(report.passed).toBe(0);

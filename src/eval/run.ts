@@ -57,7 +57,13 @@ const tokenRe = (s: string) => new RegExp(`(?<![\\d.,])${escape(s)}(?!\\d)(?![.,
 // chat markup (bold, italics, code) is taken off both the answer and the keys looked for in it
 // chat markup (bold, italics, code) is taken off the answer and off the keys looked for in it
 const normalise = (text: string) => text.replace(/\u2212/g, '-').replace(/\u00a0/g, ' ').replace(/[*_`]/g, '');
-const showsAny = (text: string, ways: string[]) => ways.some((w) => tokenRe(w).test(text));
+const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*';
+/** Dates and period words of a label ("Mon 16 Nov – Sun 22 Nov 2026", "last 7 days"): their numbers are not figures. */
+const PERIOD_WORDS = new RegExp(`\\d{4}-\\d{2}-\\d{2}|\\b\\d{1,2} ${MONTH}(?: \\d{4})?|\\b${MONTH} \\d{4}|\\bQ[1-4](?: \\d{4})?|\\b(?:last|past|previous) \\d+ \\w+|\\b20\\d{2}\\b(?![.,]\\d)`, 'gi');
+const showsAny = (text: string, ways: string[]) => {
+  const figures = text.replace(PERIOD_WORDS, ' ');
+  return ways.some((w) => tokenRe(w).test(figures));
+};
 
 const NULL_KEY = /unknown|nobody|no human agent|none/i;
 const hasKey = (line: string, key: unknown) => (key === null || key === undefined ? NULL_KEY.test(line) : line.toLowerCase().includes(normalise(String(key)).toLowerCase()));
