@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIMENSIONS, MEASURES, STATISTICS } from '../src/domain/semantic/catalogue.ts';
-import { formatValue } from '../src/domain/semantic/format.ts';
+import { describeFigure, formatValue } from '../src/domain/semantic/format.ts';
 import { calendarAt } from '../src/eval/calendar.ts';
-import { CATEGORIES, EVAL_NOW, EVAL_TIMEZONE, evalQuestions, type EvalQuestion } from '../src/eval/questions.ts';
+import { CATEGORIES, EVAL_NOW, EVAL_TIMEZONE, MEASURE_WORDS, evalQuestions, type EvalQuestion } from '../src/eval/questions.ts';
 import { runEval, type EvalAssistant } from '../src/eval/run.ts';
 import { MEASURE_SQL } from '../src/eval/sql.ts';
 import { seedAndAnalyse } from './helpers/assistant.ts';
@@ -61,6 +61,10 @@ describe('the set', () => {
       sender: /SELECT sender AS key/,
     };
     expect(DIMENSIONS.filter((d) => !used[d]?.test(sql))).toEqual([]);
+  });
+
+  it('expects each answer to name its measure by a word of the catalogue label', () => {
+    expect(MEASURES.filter((m) => !MEASURE_WORDS[m.name]?.test(m.label)).map((m) => m.name)).toEqual([]);
   });
 
   it('has follow-ups with their threads and refusals with the nearby figures they must not show', () => {
@@ -165,6 +169,7 @@ function scriptedAssistant(mode: 'right' | 'off-by-one' | 'nearby' | 'refuse-and
       if (!q) return { text: 'noted' };
       const e = q.expect;
       const words = [...earlier, question].join(' / ');
+      const figure = e.kind === 'refusal' ? '' : `${describeFigure(MEASURES.find((m) => m.name === e.measure)!, e.stat)} — `;
       const fmt = (v: unknown, f: { measure: string; stat: (typeof STATISTICS)[number] }) => {
         const unit = MEASURES.find((m) => m.name === f.measure)!.unit;
         return formatValue(v === null ? null : (mode === 'off-by-one' ? Number(v) * 1.1 + 1 : Number(v)), unit, f.stat);
@@ -178,16 +183,16 @@ function scriptedAssistant(mode: 'right' | 'off-by-one' | 'nearby' | 'refuse-and
       const rows = (await db.pool.query(e.sql)).rows as Record<string, unknown>[];
       switch (e.kind) {
         case 'value':
-          return { text: `${words}: ${fmt(rows[0]?.value ?? null, e)}\nDefinition and base.` };
+          return { text: `${figure}${words}: ${fmt(rows[0]?.value ?? null, e)}\nDefinition and base.` };
         case 'compare':
-          return { text: `${words}: ${fmt(rows[0]!.current, e)}, against ${fmt(rows[0]!.previous, e)} before` };
+          return { text: `${figure}${words}: ${fmt(rows[0]!.current, e)}, against ${fmt(rows[0]!.previous, e)} before` };
         case 'winner': {
           // the last of a tie, to show any tied key is accepted
           const top = rows.filter((r) => fmt(r.value, e) === fmt(rows[0]!.value, e)).at(-1)!;
-          return { text: `${words}: ${String(top.key)}, ${fmt(top.value, e)}` };
+          return { text: `${figure}${words}: ${String(top.key)}, ${fmt(top.value, e)}` };
         }
         case 'rows':
-          return { text: [`${words}:`, ...rows.map((r) => `• ${String(r.key)}: ${fmt(r.value, e)}`)].join('\n') };
+          return { text: [`${figure}${words}:`, ...rows.map((r) => `• ${String(r.key)}: ${fmt(r.value, e)}`)].join('\n') };
       }
     },
   };
@@ -230,6 +235,9 @@ describe('the runner', () => {
     expect((await judged(one('SELECT 71.3 AS value', 'csi', 'mean'), `Average CSI, ${label}: 171.3`)).pass).toBe(false);
     expect((await judged(one('SELECT 71.3 AS value', 'csi', 'mean'), `Average CSI, ${label}: 71.35`)).pass).toBe(false);
     expect((await judged(one('SELECT 71.3 AS value', 'csi', 'mean'), `*Average CSI*, ${label}: *71.3*`)).pass).toBe(true);
+    // a number that merely coincides, in an answer about something else, does not count
+    expect((await judged([{ id: 't2', category: 'measure', question: 'q', expect: { kind: 'value', measure: 'sessions', stat: 'count', sql: 'SELECT 4 AS value', says: [/session/i] } }],
+      'Wed 18 Nov 2026: 4 conversations with messages, 35 messages, 4 conversation-days')).pass).toBe(false);
     // the figure belongs in the first line; the same number further down does not count
     expect((await judged(one('SELECT 71.3 AS value', 'csi', 'mean'), `Average CSI, ${label}: 70.0\nLast month it was 71.3`)).pass).toBe(false);
   });

@@ -39,18 +39,18 @@ function kit(now: Date, tz: string) {
   const last3Months = cal.lastMonths(3);
 
   const value = (measure: string, stat: Statistic, period: Days, where?: Filters, says?: RegExp[]): Expectation => ({
-    kind: 'value', measure, stat, sql: figureSql({ measure, stat, period, ...(where ? { where } : {}) }, tz), ...(says ? { says } : {}),
+    kind: 'value', measure, stat, sql: figureSql({ measure, stat, period, ...(where ? { where } : {}) }, tz), says: named(measure, says),
   });
   const winner = (measure: string, stat: Statistic, by: EvalDimension, order: 'asc' | 'desc', period: Days, where?: Filters): Expectation => ({
-    kind: 'winner', measure, stat, sql: figureSql({ measure, stat, period, by, order, ...(where ? { where } : {}) }, tz),
+    kind: 'winner', measure, stat, sql: figureSql({ measure, stat, period, by, order, ...(where ? { where } : {}) }, tz), says: named(measure),
   });
   const rows = (measure: string, stat: Statistic, by: EvalDimension, period: Days, o: { where?: Filters; order?: 'asc' | 'desc'; limit?: number; only?: string } = {}): Expectation => {
     const sql = figureSql({ measure, stat, period, by, ...(o.where ? { where: o.where } : {}), ...(o.order ? { order: o.order } : {}), ...(o.limit ? { limit: o.limit } : {}) }, tz);
     // `only`: one row of a breakdown whose values depend on all rows (a share)
-    return { kind: 'rows', measure, stat, sql: o.only ? `SELECT * FROM (${sql}) t WHERE key = '${o.only}'` : sql };
+    return { kind: 'rows', measure, stat, sql: o.only ? `SELECT * FROM (${sql}) t WHERE key = '${o.only}'` : sql, says: named(measure) };
   };
   const compare = (measure: string, stat: Statistic, period: Days, previous: Days, where?: Filters): Expectation => ({
-    kind: 'compare', measure, stat, sql: compareSql({ measure, stat, period, ...(where ? { where } : {}) }, previous, tz),
+    kind: 'compare', measure, stat, sql: compareSql({ measure, stat, period, ...(where ? { where } : {}) }, previous, tz), says: named(measure),
   });
   const near = (measure: string, stat: Statistic, period: Days, where?: Filters): Figure & { sql: string } => ({
     measure, stat, sql: figureSql({ measure, stat, period, ...(where ? { where } : {}) }, tz),
@@ -297,6 +297,26 @@ function refusals({ cal, lastWeek, thisWeek, lastMonth, thisMonth, october, last
     ['y05', 'unreadable-period', 'How many sessions were there between 40 November and 45 November?', refuse(UNREADABLE, near('sessions', 'count', last7), near('sessions', 'count', thisMonth), near('sessions', 'count', cal.lastDays(30)))],
     ['y06', 'unreadable-period', 'Handoff rate on 29 February 2026', refuse(UNREADABLE, near('handoffRate', 'rate', last7), near('handoffRate', 'rate', thisWeek), near('handoffRate', 'rate', cal.lastDays(30)))],
   ];
+}
+
+/**
+ * A word the first line of an answer about a measure must carry: the answer names its figure,
+ * so a number that merely coincides ("10 conversations" for 10 sessions) does not pass.
+ */
+export const MEASURE_WORDS: Record<string, RegExp> = {
+  csi: /CSI/, effectiveness: /effective/i, effort: /effort/i, efficiency: /efficien/i, empathy: /empath/i,
+  sentimentScore: /sentiment/i, sentimentShift: /shift/i, resolutionAchieved: /resol/i, fcrScore: /first.contact|FCR/i,
+  ces: /effort/i, firstResponseTime: /first (?:response|reply)/i, avgResponseTime: /respon|repl/i, totalHandlingTime: /handling/i,
+  conversationDays: /conversation/i, responseTime: /respon|repl/i, humanResponseTime: /respon|repl/i,
+  firstResponse: /first (?:response|reply)/i, humanFirstResponse: /first (?:response|reply)/i, botFirstResponse: /first (?:response|reply)/i,
+  resolutionTime: /resol/i, messages: /message/i, customerMessages: /message/i, sessions: /session/i, handoffRate: /hand.?off/i,
+  containment: /contain/i, qaSessions: /session/i, issueRate: /issue/i, reviews: /QA|review|change/i,
+};
+
+function named(measure: string, more: RegExp[] = []): RegExp[] {
+  const word = MEASURE_WORDS[measure];
+  if (!word) throw new Error(`no answer word for measure ${measure}`);
+  return [word, ...more.filter((re) => re.source !== word.source)];
 }
 
 /** Builds the set for a clock and timezone; the SQL carries the resulting dates as literals. */

@@ -9,7 +9,7 @@ export const CATEGORIES = [
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
-/** How an expected figure is written: the catalogue measure's unit and the statistic. */
+/** How an expected figure is written: the catalogue measure's unit and the statistic. `says`, below: words the answer's first line must carry (the measure's name, a filter or statistic asked). */
 export interface Figure {
   measure: string;
   stat: Statistic;
