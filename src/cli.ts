@@ -5,6 +5,7 @@ import { registerAssistantCommands } from './cli/assistant-commands.js';
 import { registerCatalogueCommand } from './cli/catalogue-command.js';
 import { registerDbCommands } from './cli/db-commands.js';
 import { registerDigestCommand } from './cli/digest-command.js';
+import { registerEvalCommand } from './cli/eval-command.js';
 import { registerImportCommand } from './cli/import-command.js';
 import { registerTokenCommand } from './cli/token-command.js';
 import { registerValidateCommand } from './cli/validate-command.js';
@@ -29,6 +30,7 @@ registerTokenCommand(program, config, out);
 registerCatalogueCommand(program, config, out);
 registerDigestCommand(program, config, out);
 registerValidateCommand(program, config, out);
+registerEvalCommand(program, config, out);
 
 /** After an import: queue the analysis of what changed; `pulse analyze` or the service works it. */
 async function queueAnalysis(url: string, result: ImportResult): Promise<void> {

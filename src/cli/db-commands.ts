@@ -24,6 +24,12 @@ const positiveInt = (name: string) => (v: string) => {
   return n;
 };
 
+const isoInstant = (name: string) => (v: string) => {
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime())) throw new Error(`${name} must be an ISO date and time, got "${v}"`);
+  return d;
+};
+
 export function registerDbCommands(program: Command, config: () => Config, out: Out): void {
   const db = program.command('db').description('database: migrations, demo data, status');
 
@@ -40,14 +46,15 @@ export function registerDbCommands(program: Command, config: () => Config, out: 
     .description('generate the deterministic demo dataset into an empty database')
     .option('--conversations <n>', `conversations to generate (default ${DEFAULT_DEMO_CONVERSATIONS})`, positiveInt('--conversations'))
     .option('--seed <s>', 'random seed: the same seed gives the same data', positiveInt('--seed'), 1)
-    .action((opts: { conversations?: number; seed: number }) =>
+    .option('--now <iso>', 'the clock the data ends at (default: now); `pulse eval` expects 2026-11-25T14:30:00Z', isoInstant('--now'))
+    .action((opts: { conversations?: number; seed: number; now?: Date }) =>
       withDatabase(config(), async (url) => {
         await migrate(url, { log: out });
         const progress = createProgress('seeding', { unit: 'conversations' });
         const summary = await seedDemoData(url, {
           conversations: opts.conversations ?? DEFAULT_DEMO_CONVERSATIONS,
           seed: opts.seed,
-          now: new Date(),
+          now: opts.now ?? new Date(),
           timezone: config().businessTimezone,
           onProgress: (p) => progress.update(p.conversations, p.totalConversations),
         });

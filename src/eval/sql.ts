@@ -1,0 +1,183 @@
+// The expected figures of the evaluation set, as SQL over the base tables (public schema), written
+// from the measures' definition sentences and NOT produced by the query compiler (src/db/semantic)
+// nor read through the analytics views: an answer that agrees with these was computed right, not
+// merely computed the way the compiler happens to compute it.
+import type { Statistic } from '../domain/semantic/catalogue.ts';
+import type { Days } from './calendar.ts';
+
+export type EvalDimension = 'page' | 'agent' | 'reviewer' | 'topic' | 'qa_state' | 'sender' | 'day' | 'week' | 'month' | 'hour' | 'weekday';
+
+type Source = 'days' | 'messages' | 'replies' | 'sessions' | 'qa';
+
+interface MeasureSql {
+  source: Source;
+  /** the value of one row */
+  value: string;
+  /** which rows count */
+  where?: string;
+}
+
+const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** First reply of a session (of a sender kind, if given), seconds after the session started. */
+const firstReply = (kind?: string) =>
+  `(SELECT extract(epoch FROM min(r.social_create_time) - s.started_at) FROM messages r
+     WHERE r.conversation_id = s.conversation_id AND r.direction = 'to_client'${kind ? ` AND r.sender_kind = '${kind}'` : ''}
+       AND r.social_create_time >= s.started_at AND r.social_create_time <= s.ended_at)`;
+
+/** Every measure of the catalogue, by name, as the definitions say it. */
+export const MEASURE_SQL: Record<string, MeasureSql> = {
+  csi: { source: 'days', value: 'd.csi' },
+  effectiveness: { source: 'days', value: 'd.effectiveness' },
+  effort: { source: 'days', value: 'd.effort' },
+  efficiency: { source: 'days', value: 'd.efficiency' },
+  empathy: { source: 'days', value: 'd.empathy' },
+  sentimentScore: { source: 'days', value: 'd.sentiment_score' },
+  sentimentShift: { source: 'days', value: 'd.sentiment_shift' },
+  resolutionAchieved: { source: 'days', value: 'd.resolution_achieved' },
+  fcrScore: { source: 'days', value: 'd.fcr_score' },
+  ces: { source: 'days', value: 'd.ces' },
+  firstResponseTime: { source: 'days', value: 'd.first_response_time' },
+  avgResponseTime: { source: 'days', value: 'd.avg_response_time' },
+  totalHandlingTime: { source: 'days', value: 'd.total_handling_time' },
+  conversationDays: { source: 'days', value: '1' },
+  responseTime: { source: 'replies', value: 'extract(epoch FROM nr.at - m.social_create_time)' },
+  humanResponseTime: { source: 'replies', value: 'extract(epoch FROM nr.at - m.social_create_time)', where: `nr.sender = 'human_agent'` },
+  firstResponse: { source: 'sessions', value: firstReply() },
+  humanFirstResponse: { source: 'sessions', value: firstReply('human_agent') },
+  botFirstResponse: { source: 'sessions', value: firstReply('bot') },
+  resolutionTime: { source: 'sessions', value: 'extract(epoch FROM s.ended_at - s.started_at)', where: `s.completion_status = 'complete'` },
+  messages: { source: 'messages', value: '1' },
+  customerMessages: { source: 'messages', value: '1', where: `m.sender_kind = 'customer'` },
+  sessions: { source: 'sessions', value: '1' },
+  handoffRate: { source: 'sessions', value: 'CASE WHEN s.human_handoff THEN 1 ELSE 0 END' },
+  containment: { source: 'sessions', value: 'CASE WHEN s.human_handoff THEN 0 ELSE 1 END', where: 's.ai_engaged' },
+  qaSessions: { source: 'sessions', value: '1', where: 's.ai_engaged' },
+  issueRate: { source: 'sessions', value: `CASE WHEN s.qa_status IN ('issue', 'fixed') THEN 1 ELSE 0 END`, where: `s.ai_engaged AND s.qa_status <> 'unchecked'` },
+  reviews: { source: 'qa', value: '1' },
+};
+
+/**
+ * One row per counted thing, with the columns every question may filter or group by:
+ * day (business date), lt (local timestamp, for hours), page, agent, reviewer, topic, qa_state,
+ * sender and v (the value).
+ */
+function rowsOf(m: MeasureSql, tz: string, byAgent: boolean): string {
+  const local = (col: string) => `(${col} AT TIME ZONE ${q(tz)})`;
+  const pageJoin = (alias: string) => `JOIN conversations c ON c.id = ${alias}.conversation_id JOIN pages p ON p.id = c.page_id`;
+  const where = m.where ? `WHERE ${m.where}` : '';
+  switch (m.source) {
+    case 'days':
+      // a conversation-day belongs to every human agent who replied in it that day
+      return `SELECT d.day, NULL::timestamp AS lt, p.name AS page, ${byAgent ? 'ag.agent' : 'NULL::text'} AS agent, NULL::text AS reviewer,
+          NULL::text AS topic, NULL::text AS qa_state, NULL::text AS sender, ${m.value} AS v
+        FROM daily_analyses d ${pageJoin('d')}
+        ${byAgent ? `JOIN (SELECT DISTINCT a.conversation_id, ${local('a.social_create_time')}::date AS day, a.agent_info->>'name' AS agent
+                     FROM messages a WHERE a.sender_kind = 'human_agent') ag ON ag.conversation_id = d.conversation_id AND ag.day = d.day` : ''}
+        ${where}`;
+    case 'messages':
+      return `SELECT ${local('m.social_create_time')}::date AS day, ${local('m.social_create_time')} AS lt, p.name AS page, m.agent_info->>'name' AS agent,
+          NULL::text AS reviewer, m.classification AS topic, NULL::text AS qa_state, m.sender_kind::text AS sender, ${m.value} AS v
+        FROM messages m ${pageJoin('m')} ${where}`;
+    case 'replies':
+      // each customer message and the first reply after it in its conversation
+      return `SELECT ${local('m.social_create_time')}::date AS day, ${local('m.social_create_time')} AS lt, p.name AS page, nr.agent,
+          NULL::text AS reviewer, m.classification AS topic, NULL::text AS qa_state, nr.sender, ${m.value} AS v
+        FROM messages m ${pageJoin('m')}
+        JOIN LATERAL (SELECT x.social_create_time AS at, x.sender_kind::text AS sender, x.agent_info->>'name' AS agent FROM messages x
+                       WHERE x.conversation_id = m.conversation_id AND x.direction = 'to_client' AND x.social_create_time >= m.social_create_time
+                       ORDER BY x.social_create_time, x.id LIMIT 1) nr ON true
+        WHERE m.sender_kind = 'customer'${m.where ? ` AND ${m.where}` : ''}`;
+    case 'sessions':
+      return `SELECT ${local('s.started_at')}::date AS day, ${local('s.started_at')} AS lt, p.name AS page, NULL::text AS agent, u.name AS reviewer,
+          NULL::text AS topic, s.qa_status::text AS qa_state, NULL::text AS sender, ${m.value} AS v
+        FROM sessions s ${pageJoin('s')} LEFT JOIN users u ON u.id = s.qa_by_id ${where}`;
+    case 'qa':
+      return `SELECT ${local('e.created_at')}::date AS day, ${local('e.created_at')} AS lt, p.name AS page, NULL::text AS agent, u.name AS reviewer,
+          NULL::text AS topic, e.to_status::text AS qa_state, NULL::text AS sender, ${m.value} AS v
+        FROM qa_events e JOIN sessions s ON s.id = e.session_id ${pageJoin('s')} LEFT JOIN users u ON u.id = e.actor_id ${where}`;
+  }
+}
+
+function aggregate(stat: Statistic): string {
+  switch (stat) {
+    case 'mean':
+    case 'rate':
+      return 'avg(v)::float8';
+    case 'median':
+      return 'percentile_cont(0.5) WITHIN GROUP (ORDER BY v)';
+    case 'p90':
+      return 'percentile_cont(0.9) WITHIN GROUP (ORDER BY v)';
+    case 'min':
+      return 'min(v)::float8';
+    case 'max':
+      return 'max(v)::float8';
+    case 'sum':
+      return 'sum(v)::float8';
+    case 'count':
+      return 'count(*)';
+    case 'share':
+      return 'count(*)::float8 / sum(count(*)) OVER ()';
+  }
+}
+
+/** A group key as it is read in an answer: names as they are, days as dates, hours as "09:00", weekdays by name. */
+const KEYS: Record<EvalDimension, string> = {
+  page: 'page', agent: 'agent', reviewer: 'reviewer', topic: 'topic', qa_state: 'qa_state', sender: 'sender',
+  day: 'day::text', week: `date_trunc('week', day)::date::text`, month: `to_char(day, 'YYYY-MM')`,
+  hour: `lpad(extract(hour FROM lt)::int::text, 2, '0') || ':00'`, weekday: `trim(to_char(day, 'Day'))`,
+};
+
+export interface Filters {
+  page?: string[];
+  agent?: string[];
+  reviewer?: string[];
+  topic?: string[];
+  qa_state?: string[];
+  sender?: string[];
+  /** ISO weekday numbers, 1 = Monday */
+  weekday?: number[];
+}
+
+export interface FigureSpec {
+  measure: string;
+  stat: Statistic;
+  period: Days;
+  where?: Filters;
+  by?: EvalDimension;
+  order?: 'asc' | 'desc';
+  limit?: number;
+}
+
+function conditions(period: Days, where: Filters = {}): string[] {
+  const out = [`day BETWEEN DATE ${q(period.from)} AND DATE ${q(period.to)}`];
+  for (const [dim, values] of Object.entries(where) as [keyof Filters, (string | number)[]][]) {
+    if (dim === 'weekday') out.push(`extract(isodow FROM day) IN (${values.join(', ')})`);
+    else out.push(`lower(${dim}) IN (${values.map((v) => `lower(${q(String(v))})`).join(', ')})`);
+  }
+  return out;
+}
+
+function measureSql(name: string): MeasureSql {
+  const m = MEASURE_SQL[name];
+  if (!m) throw new Error(`no evaluation SQL for measure ${name}`);
+  return m;
+}
+
+/**
+ * The figure (one row, column `value`) or the ranking/breakdown (rows `key`, `value`, best
+ * first by `order`, or in key order for time dimensions without one).
+ */
+export function figureSql(s: FigureSpec, tz: string): string {
+  const m = measureSql(s.measure);
+  const byAgent = m.source === 'days' && (s.by === 'agent' || s.where?.agent !== undefined);
+  const from = `FROM (${rowsOf(m, tz, byAgent)}) x\nWHERE ${conditions(s.period, s.where).join(' AND ')}`;
+  if (!s.by) return `SELECT ${aggregate(s.stat)} AS value\n${from}`;
+  const order = s.order ? `value ${s.order === 'asc' ? 'ASC' : 'DESC'} NULLS LAST, key` : 'key';
+  return `SELECT ${KEYS[s.by]} AS key, ${aggregate(s.stat)} AS value\n${from}\nGROUP BY 1\nORDER BY ${order}${s.limit ? `\nLIMIT ${s.limit}` : ''}`;
+}
+
+/** Two figures of one measure: `current` for the period asked, `previous` for the one compared to. */
+export function compareSql(s: FigureSpec, previous: Days, tz: string): string {
+  return `SELECT (${figureSql(s, tz)}) AS current,\n       (${figureSql({ ...s, period: previous }, tz)}) AS previous`;
+}
