@@ -177,7 +177,7 @@ function scopes({ cal, lastWeek, thisWeek, lastMonth, thisMonth, october, septem
     ['f03', 'filter', 'How fast did Maria Lopez respond to customers last month?', value('humanResponseTime', 'mean', lastMonth, { agent: ['Maria Lopez'] }, [/Maria Lopez/])],
     ['f04', 'filter', 'Median first response time for Oakhaven Furniture last month', value('firstResponse', 'median', lastMonth, { page: [OAK] }, [/Oakhaven/, /median/i])],
     ['f05', 'filter', 'How many complaints did customers send last month?', value('customerMessages', 'count', lastMonth, { topic: ['complaint'] }, [/complaint/i])],
-    ['f06', 'filter', 'How many shipping questions did we get on Voltix in October?', value('customerMessages', 'count', october, { topic: ['shipping_question'], page: [VOLTIX] }, [/shipping/i, /Voltix/])],
+    ['f06', 'filter', 'How many shipping questions did we get on Voltix in October?', value('customerMessages', 'count', october, { topic: ['shipping'], page: [VOLTIX] }, [/shipping/i, /Voltix/])],
     ['f07', 'filter', 'What was the CSI of the conversations James Carter worked on last month?', value('csi', 'mean', lastMonth, { agent: ['James Carter'] }, [/James Carter/])],
     ['f08', 'filter', 'How many QA changes did Hannah Becker make last month?', value('reviews', 'count', lastMonth, { reviewer: ['Hannah Becker'] }, [/Hannah Becker/])],
     ['f09', 'filter', 'Handoff rate on Oakhaven Furniture last month', value('handoffRate', 'rate', lastMonth, { page: [OAK] }, [/Oakhaven/])],
@@ -259,7 +259,7 @@ function refusals({ cal, lastWeek, thisWeek, lastMonth, thisMonth, october, last
   return [
     // ---- data the product does not hold: "I don't have", never a nearby figure
     ['o01', 'refusal-out-of-catalogue', 'How much revenue did we make last week?', refuse(DONT_HAVE, near('sessions', 'count', lastWeek), near('conversationDays', 'count', lastWeek))],
-    ['o02', 'refusal-out-of-catalogue', 'How many refunds did we issue last month?', refuse(DONT_HAVE, near('customerMessages', 'count', lastMonth, { topic: ['return_request'] }), near('sessions', 'count', lastMonth))],
+    ['o02', 'refusal-out-of-catalogue', 'How many refunds did we issue last month?', refuse(DONT_HAVE, near('customerMessages', 'count', lastMonth, { topic: ['returns'] }), near('sessions', 'count', lastMonth))],
     ['o03', 'refusal-out-of-catalogue', 'How many orders did Voltix get last week?', refuse(DONT_HAVE, near('sessions', 'count', lastWeek, { page: [VOLTIX] }), near('conversationDays', 'count', lastWeek, { page: [VOLTIX] }))],
     ['o04', 'refusal-out-of-catalogue', "What's our churn rate this quarter?", refuse(DONT_HAVE, near('handoffRate', 'rate', cal.thisQuarter()), near('sessions', 'count', cal.thisQuarter()))],
     ['o05', 'refusal-out-of-catalogue', 'What was our NPS last month?', refuse(DONT_HAVE, near('csi', 'mean', lastMonth))],

@@ -83,7 +83,11 @@ export const SOURCES: Record<SourceName, Source> = {
     grain: 'messages',
     from: `analytics.messages m ${PAGE_JOIN.replace('{alias}', 'm')}`,
     time: { expr: 'm.social_create_time', kind: 'instant' },
-    dimensions: { page: 'p.name', ...TIME_DIMS('m.social_create_time', 'instant'), topic: 'm.classification', agent: 'm.agent_name', sender: 'm.sender_kind' },
+    // agents are people: the bot's replies carry its name in agent_info too, but are no agent's
+    dimensions: {
+      page: 'p.name', ...TIME_DIMS('m.social_create_time', 'instant'), topic: 'm.classification', sender: 'm.sender_kind',
+      agent: `CASE WHEN m.sender_kind = 'human_agent' THEN m.agent_name END`,
+    },
   },
   replies: {
     name: 'replies',
@@ -95,7 +99,10 @@ export const SOURCES: Record<SourceName, Source> = {
         ORDER BY r.social_create_time, r.id LIMIT 1) r ON true`,
     time: { expr: 'm.social_create_time', kind: 'instant' },
     where: `m.sender_kind = 'customer'`,
-    dimensions: { page: 'p.name', ...TIME_DIMS('m.social_create_time', 'instant'), topic: 'm.classification', agent: 'r.agent_name', sender: 'r.sender_kind' },
+    dimensions: {
+      page: 'p.name', ...TIME_DIMS('m.social_create_time', 'instant'), topic: 'm.classification', sender: 'r.sender_kind',
+      agent: `CASE WHEN r.sender_kind = 'human_agent' THEN r.agent_name END`,
+    },
   },
   sessions: {
     name: 'sessions',
