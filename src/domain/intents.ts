@@ -9,7 +9,7 @@ import {
   type GroupBy,
 } from './intent-words.ts';
 import { HELP, conversationIdOf, kindOf, sqlOf } from './intent-kinds.ts';
-import { parsePeriod, previousPeriod, shiftBack, type Period } from './periods.ts';
+import { findPeriods, parsePeriod, previousPeriod, shiftBack, type Period } from './periods.ts';
 import { understandMetric, type MetricIntent } from './semantic/understand.ts';
 
 export type IntentKind =
@@ -333,7 +333,9 @@ export function understand(question: string, ctx: IntentContext): Intent {
   const r: Reading = { question: trimmed, lower: trimmed.toLowerCase(), plain: plainText(trimmed), ctx };
   if (HELP.test(r.plain)) return { kind: 'help' };
   const kind = kindOf(r.plain);
-  if (kind && NOT_CATALOGUE.has(kind)) return fresh(kind, r);
+  // the QA backlog is what stands now: a question that names a period asks for a figure of it
+  const now = kind === 'qa_backlog' && findPeriods(question, ctx.now, ctx.timeZone).length > 0 ? undefined : kind;
+  if (now && NOT_CATALOGUE.has(now)) return fresh(now, r);
   // every figure comes from the catalogue: the older fixed kinds no longer answer
   const vocab = { pages: ctx.pages ?? [], agents: ctx.agents ?? [], reviewers: ctx.reviewers ?? [], topics: ctx.topics ?? [] };
   const reading = understandMetric(question, { now: ctx.now, timeZone: ctx.timeZone, vocab, ...(ctx.previous?.metric ? { previous: ctx.previous.metric } : {}) });

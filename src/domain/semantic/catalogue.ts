@@ -46,6 +46,8 @@ export interface Measure {
   higherIsBetter: boolean;
   /** counts distinct values of `value` (e.g. conversations among messages) instead of rows */
   distinct?: boolean;
+  /** dimensions of its source that would mislead (an agent's "handoff rate" is 100%: replying is the handoff) */
+  without?: readonly Dimension[];
 }
 
 const TIME_DIMS = (t: string, kind: 'date' | 'instant'): Partial<Record<Dimension, string>> => {
@@ -163,10 +165,10 @@ export const MEASURES: readonly Measure[] = [
   { name: 'messages', label: 'messages', definition: 'messages stored (customer, bot and human)', unit: 'count', source: 'messages', value: '1', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
   { name: 'customerMessages', label: 'customer messages', definition: 'messages customers wrote', unit: 'count', source: 'messages', value: '1', where: `m.sender_kind = 'customer'`, statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
   { name: 'conversations', label: 'conversations', definition: 'conversations with at least one message in the period', unit: 'count', source: 'messages', value: 'm.conversation_id', distinct: true, statistics: ['count'], defaultStatistic: 'count', higherIsBetter: true },
-  { name: 'handoffs', label: 'handoffs', definition: 'sessions handed to a human, by session start', unit: 'count', source: 'sessions', value: '1', where: 's.human_handoff', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: false },
+  { name: 'handoffs', label: 'handoffs', definition: 'sessions handed to a human, by session start', unit: 'count', source: 'sessions', value: '1', where: 's.human_handoff', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: false, without: ['agent'] },
   { name: 'sessions', label: 'sessions', definition: 'conversation episodes (a new one after 12 h of silence), by start time', unit: 'count', source: 'sessions', value: '1', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
-  { name: 'handoffRate', label: 'handoff rate', definition: 'share of sessions handed to a human', unit: 'share', source: 'sessions', value: `CASE WHEN s.human_handoff THEN 1.0 ELSE 0.0 END`, statistics: ['rate'], defaultStatistic: 'rate', higherIsBetter: false },
-  { name: 'containment', label: 'bot containment', definition: 'share of sessions the bot engaged in that ended without a human handoff', unit: 'share', source: 'sessions', value: `CASE WHEN s.human_handoff THEN 0.0 ELSE 1.0 END`, where: 's.ai_engaged', statistics: ['rate'], defaultStatistic: 'rate', higherIsBetter: true },
+  { name: 'handoffRate', label: 'handoff rate', definition: 'share of sessions handed to a human', unit: 'share', source: 'sessions', value: `CASE WHEN s.human_handoff THEN 1.0 ELSE 0.0 END`, statistics: ['rate'], defaultStatistic: 'rate', higherIsBetter: false, without: ['agent'] },
+  { name: 'containment', label: 'bot containment', definition: 'share of sessions the bot engaged in that ended without a human handoff', unit: 'share', source: 'sessions', value: `CASE WHEN s.human_handoff THEN 0.0 ELSE 1.0 END`, where: 's.ai_engaged', statistics: ['rate'], defaultStatistic: 'rate', higherIsBetter: true, without: ['agent'] },
   { name: 'qaSessions', label: 'QA sessions', definition: 'sessions with AI involvement, by their QA state now, counted by start time', unit: 'count', source: 'sessions', value: '1', where: 's.ai_engaged', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
   { name: 'issueRate', label: 'QA issue rate', definition: 'share of reviewed AI sessions that are now issue or fixed', unit: 'share', source: 'sessions', value: `CASE WHEN s.qa_status IN ('issue', 'fixed') THEN 1.0 ELSE 0.0 END`, where: `s.ai_engaged AND s.qa_status <> 'unchecked'`, statistics: ['rate'], defaultStatistic: 'rate', higherIsBetter: false },
   { name: 'reviews', label: 'QA changes', definition: 'QA state changes made (reviews, issues, fixes), by when they were made', unit: 'count', source: 'qa_events', value: '1', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
@@ -175,6 +177,7 @@ export const MEASURES: readonly Measure[] = [
 export const measureByName = (name: string): Measure | undefined => MEASURES.find((m) => m.name === name);
 
 /** The dimensions a measure can be grouped or filtered by. */
-export const dimensionsOf = (m: Measure): Dimension[] => DIMENSIONS.filter((d) => SOURCES[m.source].dimensions[d] !== undefined);
+export const dimensionsOf = (m: Measure): Dimension[] =>
+  DIMENSIONS.filter((d) => SOURCES[m.source].dimensions[d] !== undefined && !m.without?.includes(d));
 
 export const WEEKDAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;

@@ -2,7 +2,7 @@
 // MetricQuery (measure, statistic, breakdown, filters, period, comparison, order, top N). Each
 // slot is read on its own, so phrasings combine freely; a word that names something the query
 // cannot honour is refused or named, never dropped, and data the product does not hold is refused.
-import { previousPeriod, parsePeriod, type Period } from '../periods.ts';
+import { findPeriods, previousPeriod, parsePeriod, type Period, type PeriodMatch } from '../periods.ts';
 import { measureByName, type Dimension, type Statistic } from './catalogue.ts';
 import { checkQuery, type DayRange, type Filter, type MetricQuery } from './query.ts';
 import {
@@ -39,6 +39,8 @@ export interface UnderstandContext {
 }
 
 const DEFAULT_PERIOD = 'last 7 days';
+/** Counted things that name what a time or score is about ("time to resolve conversations"), not a second figure. */
+const COUNT_NOUNS: ReadonlySet<string> = new Set(['conversations', 'sessions', 'messages', 'customerMessages', 'conversationDays']);
 export const CAN_ASK =
   'I can answer about CSI and its pillars, sentiment, resolution, effort, response and handling times, conversations, messages, sessions, handoffs, bot containment, topics and QA reviews — by page, agent, reviewer, topic, day, week, month, hour or weekday.';
 
@@ -60,7 +62,11 @@ class Words {
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const phrase = (s: string) => new RegExp(`\\b${escape(s.toLowerCase()).replace(/[_\s]+/g, '[_\\s-]+')}s?\\b`);
+/** A name as a phrase: any spacing or underscores, a plural ("inquiry" → "inquiries") allowed. */
+const phrase = (s: string) => {
+  const body = escape(s.toLowerCase()).replace(/[_\s]+/g, '[_\\s-]+');
+  return new RegExp(`\\b${body.endsWith('y') ? `${body.slice(0, -1)}(?:y|ies)` : `${body}(?:s|es)?`}\\b`);
+};
 
 /** Names from a vocabulary mentioned in the text: full names first, then a unique distinctive word. */
 function namesIn(w: Words, names: readonly string[]): string[] {
@@ -97,10 +103,13 @@ function groupOf(w: Words): { dim?: Dimension; which: boolean } {
   }
   const by = /\b(?:by|per|for each|for every|each|across|across all|split by|broken down by|between)\s+(?:the\s+)?((?:qa\s+)?[a-z]+(?:\s+of\s+(?:the\s+)?[a-z]+)?)/g;
   for (const m of w.rest.matchAll(by)) {
+    // "by QA reviewer" is by reviewer; "by QA state" keeps its own words
+    const qa = /^qa\s+(?!state|status)/.exec(m[1]!);
+    const words = qa ? m[1]!.slice(qa[0].length) : m[1]!;
     for (const [re, dim] of DIMENSION_WORDS) {
-      const d = re.exec(m[1]!);
+      const d = re.exec(words);
       if (d && d.index === 0) {
-        w.take(new RegExp(escape(m[0].slice(0, m[0].indexOf(m[1]!) + d[0].length))));
+        w.take(new RegExp(escape(m[0].slice(0, m[0].indexOf(m[1]!) + (qa?.[0].length ?? 0) + d[0].length))));
         return { dim, which: false };
       }
     }
@@ -109,9 +118,13 @@ function groupOf(w: Words): { dim?: Dimension; which: boolean } {
   return { which: false };
 }
 
-function topNOf(w: Words): number | undefined {
-  const m = w.take(/\btop\s+(\d{1,3})\b|\b(\d{1,3})\s+(?:best|worst|highest|lowest|slowest|fastest|busiest|most|least)\b/);
-  return m ? Number(m[1] ?? m[2]) : undefined;
+/** "top 3", "bottom 2", "5 worst": the count, its direction, and the dimension named right after. */
+function topNOf(w: Words): { n: number; bottom: boolean; dim?: Dimension } | undefined {
+  const m = w.take(/\b(top|bottom)\s+(\d{1,3})\b|\b(\d{1,3})\s+(best|worst|highest|lowest|slowest|fastest|busiest|most|least)\b/);
+  if (!m) return undefined;
+  const after = w.rest.slice(m.index + m[0].length).trimStart();
+  const dim = DIMENSION_WORDS.find(([re]) => re.exec(after)?.index === 0)?.[1];
+  return { n: Number(m[2] ?? m[3]), bottom: m[1] === 'bottom', ...(dim ? { dim } : {}) };
 }
 
 function directionOf(w: Words): { dir: Direction; word: string } | undefined {
@@ -129,21 +142,55 @@ function order(dir: Direction, higherIsBetter: boolean): 'asc' | 'desc' {
 }
 
 /** The period (and a comparison period) named in the text; `unreadable` when a compare target is not a period. */
-function periodsOf(text: string, ctx: UnderstandContext, previous?: Period): { period?: Period; compare?: Period; compareWords?: string } {
-  const cmp = /\b(?:vs\.?|versus|compared (?:to|with)|against|than)\b/.exec(text);
-  const whole = parsePeriod(text, ctx.now, ctx.timeZone, previous);
-  if (!cmp) {
-    const compare = /\bcompare|\bchange\b|\bdifference\b/.test(text) && whole ? previousPeriod(whole) : undefined;
-    return { period: whole, ...(compare ? { compare } : {}) };
+const BACK_WORDS = /\b(?:before|previous|prior|preceding|earlier)\b/;
+
+interface PeriodsRead {
+  period?: Period;
+  compare?: Period;
+  compareWords?: string;
+  /** a main period phrase that could not be read */
+  unreadable?: string;
+  reason?: string;
+}
+
+/**
+ * The main period and the one compared with, as findPeriods reads them. "Compare" or "change"
+ * with one period compares it with the one before; a comparison that could not be read but says
+ * "before" or "previous" is the period before, anything else is named, never guessed.
+ */
+function periodsOf(question: string, text: string, ctx: UnderstandContext, base?: Period): PeriodsRead {
+  const found = findPeriods(question, ctx.now, ctx.timeZone, base);
+  const main = found.find((p) => p.kind === 'period' && p.role === 'main');
+  const period = main?.kind === 'period' ? main.period : undefined;
+  // "… than in the 7 days before": words that count back from the period read are its comparison
+  const back = (p: PeriodMatch) => p.kind === 'unreadable' && (period ?? base) !== undefined && BACK_WORDS.test(p.text.toLowerCase());
+  const bad = found.find((p) => p.kind === 'unreadable' && p.role === 'main' && !back(p));
+  if (bad && bad.kind === 'unreadable') return { unreadable: bad.unreadable, ...(bad.reason ? { reason: bad.reason } : {}) };
+  const cmp = found.find((p) => p.role === 'comparison' || back(p));
+  const anchor = period ?? base;
+  if (cmp?.kind === 'period') return { ...(period ? { period } : {}), compare: cmp.period };
+  if (cmp?.kind === 'unreadable') {
+    if (anchor && BACK_WORDS.test(cmp.text.toLowerCase())) return { ...(period ? { period } : {}), compare: previousPeriod(anchor) };
+    return { ...(period ? { period } : {}), compareWords: cmp.unreadable };
   }
-  const left = parsePeriod(text.slice(0, cmp.index), ctx.now, ctx.timeZone, previous) ?? whole;
-  const right = text.slice(cmp.index + cmp[0].length);
-  if (/\b(?:the )?(?:previous|prior|preceding) (?:period|one)\b|\bbefore\b/.test(right) && left && !parsePeriod(right, ctx.now, ctx.timeZone, left)) {
-    return { period: left, compare: previousPeriod(left) };
-  }
-  const r = parsePeriod(right, ctx.now, ctx.timeZone, left);
-  if (r && left && (r.from !== left.from || r.to !== left.to)) return { period: left, compare: r };
-  return { period: left, compareWords: right.trim() };
+  const asked = /\bcompare|\bchange[sd]?\b|\bdifference\b|\bbetter or worse\b|\bvs\.?|\bversus\b/.test(text);
+  if (asked && anchor && !/\b(?:vs\.?|versus|against|than|compared (?:to|with))\s+[a-z]/.test(text)) return { ...(period ? { period } : {}), compare: previousPeriod(anchor) };
+  return period ? { period } : {};
+}
+
+const FIGURE_WORDS = /\bhow many\b|\bnumber of\b|\bhow much\b|\b(?:average|total|median|rate|percentage|share)\b/;
+
+/**
+ * A question that asks for a figure the catalogue has no measure for ("how many customers did we
+ * lose last month") is refused as data the product does not hold, naming what was asked.
+ */
+function figureNotHeld(question: string, text: string): MetricReading | undefined {
+  const wantsFigure = FIGURE_WORDS.test(text) || (/^(?:what|how)\b/.test(text) && /\b(?:last|this|in|since|during|past)\b/.test(text) && /\b(?:was|were|is|are|did|do)\b/.test(text));
+  if (!wantsFigure) return undefined;
+  const asked = /\bhow (?:many|much) ([a-z' -]+?)(?= (?:did|do|does|were|was|are|is|have|has|had|came|come|got|get|in|on|last|this|for|during|since)\b|[?.]|$)/.exec(text)
+    ?? /\bwhat (?:was|is|were|are) (?:the |our )?([a-z' -]+?)(?= (?:in|on|for|last|this|during|since|over|of)\b|[?.]|$)/.exec(text);
+  const what = asked?.[1]?.trim() || question.trim();
+  return { kind: 'refuse', text: `I don't have data about "${what}": SupportPulse holds conversations, messages, sessions, CSI scores and QA reviews. ${CAN_ASK}` };
 }
 
 function refusal(reason: string): MetricReading {
@@ -161,18 +208,38 @@ export function understandMetric(question: string, ctx: UnderstandContext): Metr
     return { kind: 'refuse', text: `I don't have ${asTyped} data: SupportPulse holds conversations, messages, sessions, CSI scores and QA reviews, not ${asTyped}. ${CAN_ASK}` };
   }
 
+  const periods = periodsOf(question, text, ctx, ctx.previous?.period);
+  if (periods.unreadable) {
+    return { kind: 'refuse', text: `I could not read "${periods.unreadable}" as a period${periods.reason ? ` (${periods.reason})` : ''}, so I have not answered with another one. Try "last week", "October", "since Monday" or "2026-10-01 to 2026-10-31".` };
+  }
+  // names first: a measure phrase must not swallow a page, agent or reviewer name
+  const pages = namesIn(w, ctx.vocab.pages);
+  const agents = namesIn(w, ctx.vocab.agents);
+  const reviewers = namesIn(w, ctx.vocab.reviewers ?? []);
+  // who replied: human or bot, read before a measure phrase takes the words
+  // both named ("customers, the bot and agents") is everyone: no side is chosen
+  const humanWords = HUMAN_WORDS.test(text) && !/\b(?:which|each|per|by|every)\s+(?:human\s+)?agents?\b/.test(text);
+  const botWords = BOT_WORDS.test(text);
+  const human = humanWords && !botWords;
+  const bot = botWords && !humanWords;
+
   // measure
   let measure: string | undefined;
+  let topicGroup = false;
   const extra: string[] = [];
   for (const [re, name] of MEASURE_WORDS) {
     const m = w.take(re);
     if (!m) continue;
     if (!measure) measure = name;
-    else if (name !== measure) extra.push(m[0]);
+    else if (name === 'topics') topicGroup = true;
+    else if (name !== measure && !(COUNT_NOUNS.has(name) && !COUNT_NOUNS.has(measure))) extra.push(m[0]);
   }
+  const topicHits = namesIn(w, topics);
+  // "how many complaints": a topic named as the thing counted
+  if (!measure && topicHits.length && (/\bhow many\b|\bnumber of\b|\bcount\b|\bshare\b|\bpercent/.test(text))) measure = 'customerMessages';
   const previous = ctx.previous;
   const followUp = !measure && previous !== undefined && (FOLLOW_UP.test(text) || text.split(' ').length <= 7);
-  if (!measure && !followUp) return undefined;
+  if (!measure && !followUp) return figureNotHeld(question, text);
 
   const filters: Filter[] = [];
   const addFilter = (dimension: Dimension, values: string[]) => {
@@ -186,27 +253,25 @@ export function understandMetric(question: string, ctx: UnderstandContext): Metr
   if (measure === 'topics') {
     measure = 'customerMessages';
     groupBy = 'topic';
+  } else if (topicGroup) {
+    // asked by topic: the check refuses a measure that has no topics rather than dropping the words
+    groupBy = 'topic';
   }
-  // who replied: human or bot variants of the time measures
-  const human = HUMAN_WORDS.test(w.rest) && !/\b(?:which|each|per|by|every)\s+(?:human\s+)?agents?\b/.test(w.rest);
-  const bot = BOT_WORDS.test(w.rest);
   if (measure === 'firstResponse' && bot) measure = 'botFirstResponse';
   else if (measure === 'firstResponse' && human) measure = 'humanFirstResponse';
   else if (measure === 'responseTime' && bot) addFilter('sender', ['bot']);
   else if (measure === 'responseTime' && human) measure = 'humanResponseTime';
   else if (measure === 'messages' && (bot || human)) addFilter('sender', [bot ? 'bot' : 'human_agent']);
 
-  const pages = namesIn(w, ctx.vocab.pages);
-  const agents = namesIn(w, ctx.vocab.agents);
-  const reviewers = namesIn(w, ctx.vocab.reviewers ?? []);
-  const topicHits = namesIn(w, topics);
   const chart = CHART_WORDS.test(text);
-  const { period: named, compare, compareWords } = periodsOf(text, ctx, previous?.period);
+  const { period: named, compare, compareWords } = periods;
 
   const group = groupOf(w);
   groupBy ??= group.dim;
-  limit = topNOf(w);
-  const direction = directionOf(w);
+  const top = topNOf(w);
+  limit = top?.n;
+  groupBy ??= top?.dim;
+  const direction = directionOf(w) ?? (top?.bottom ? { dir: 'worst' as const, word: 'bottom' } : undefined);
   if (!groupBy && TREND_WORDS.test(text)) groupBy = 'day';
 
   for (const [re, s] of STATISTIC_WORDS) {
@@ -234,6 +299,11 @@ export function understandMetric(question: string, ctx: UnderstandContext): Metr
   if (extra.length) notApplied.push(`${extra.join(', ')} (one figure per question: ask for it separately)`);
 
   if (pages.length > 1 && !groupBy) groupBy = 'page';
+  // "what share of customer messages were complaints": the share among all topics, that one shown
+  if (statistic === 'share' && !groupBy && topicHits.length) {
+    groupBy = 'topic';
+    topicHits.length = 0;
+  }
   addFilter('page', pages);
   addFilter('agent', agents);
   addFilter('reviewer', reviewers);
@@ -258,8 +328,10 @@ export function understandMetric(question: string, ctx: UnderstandContext): Metr
 
   let ord: 'asc' | 'desc' | undefined;
   let winner: string | undefined;
+  // a follow-up ranks by the breakdown it inherits ("and the worst?")
+  const ranked = groupBy ?? base?.groupBy;
   if (direction) {
-    if (groupBy) {
+    if (ranked) {
       ord = order(direction.dir, m.higherIsBetter);
       if (group.which || (!limit && !pages.length)) winner = direction.word;
     } else if (m.defaultStatistic !== 'count' && m.statistics.includes('max') && (direction.dir === 'desc' || direction.dir === 'asc')) {

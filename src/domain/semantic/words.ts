@@ -14,14 +14,16 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\b(?:sentiment|mood) (?:shifts?|changes?|swings?)\b/, 'sentimentShift'],
   [/\bsentiment(?: scores?)?\b|\bmood\b/, 'sentimentScore'],
   [/\bfirst[- ]contact resolution\b|\bfcr(?: scores?)?\b|\bresolved on first contact\b/, 'fcrScore'],
-  [/\b(?:resolution|resolve|resolving) times?\b|\btime to (?:resolve|resolution)\b|\bhow long (?:does|did) it take to resolve\b/, 'resolutionTime'],
+  [/\b(?:resolution|resolve|resolving) times?\b|\btime to (?:resolve|resolution)\b|\b(?:take|took|takes|taking)\b[^.?]*\bto resolve\b|(?<=\b(?:longest|shortest|fastest|slowest|quickest|long|quick|fast|slow)(?:er)? to )resolve\b/, 'resolutionTime'],
   [/\bresolution(?: scores?| achieved)?\b/, 'resolutionAchieved'],
-  [/\b(?:total |average )?(?:handling|handle) times?\b|\baht\b|\btime spent handling\b/, 'totalHandlingTime'],
-  [/\bfirst[- ](?:response|reply)(?: times?)?\b|\btime to first (?:response|reply)\b|\bfirst answers?\b/, 'firstResponse'],
+  [/\b(?:average )?(?:handling|handle) times?\b|\baht\b|\btime spent handling\b/, 'totalHandlingTime'],
+  [/\bfirst[- ](?:response|reply)(?: times?)? per conversation[- ]days?\b/, 'firstResponseTime'],
+  [/\b(?:response|reply) times? per conversation[- ]days?\b|\baverage response time metric\b/, 'avgResponseTime'],
+  [/\bfirst[- ](?:(?:human|agent|bot) )?(?:response|reply)(?: times?)?\b|\btime to first (?:response|reply)\b|\bfirst answers?\b/, 'firstResponse'],
   [/\b(?:human )?wait(?:ing)? for (?:a )?(?:human|person|agent)\b|\bhuman wait(?:ing)?(?: times?)?\b/, 'humanResponseTime'],
-  [/(?<=\b(?:slow|slowest|slower|fast|fastest|faster|quick|quickest|quicker)(?:ly)? (?:to|at|in) )(?:respond|reply|answer)(?:ing|s)?\b|\b(?:response|reply|wait(?:ing)?) times?\b|\btime to (?:respond|reply|answer)\b|\bhow (?:fast|quickly|long)\b[^.?]*\b(?:reply|replies|respond|answer)\b/, 'responseTime'],
+  [/(?<=\b(?:slow|slowest|slower|fast|fastest|faster|quick|quickest|quicker)(?:ly)? (?:to|at|in) )(?:respond|reply|answer)(?:ing|s)?\b|\b(?:replied|responded|answered|replies|responds|answers)\b(?=[^.?]*\b(?:fastest|slowest|quickest|fast|slow|quickly|slowly)\b)|\b(?:response|reply|wait(?:ing)?) times?\b|\btime to (?:respond|reply|answer)\b|\bhow (?:fast|quickly|long)\b[^.?]*\b(?:reply|replies|respond|answer)\b/, 'responseTime'],
   [/\bconversation[- ]days\b/, 'conversationDays'],
-  [/\bcustomer messages\b|\bmessages from customers\b|\b(?:inbound|incoming) messages\b/, 'customerMessages'],
+  [/\bcustomer messages\b|\bmessages from customers\b|\b(?:inbound|incoming) messages\b|\bmessages (?:did |do |have )?(?:the )?customers (?:send|sent|write|wrote)\b|(?<=\bcustomers (?:did |do )?)(?:write|wrote|message|messaged|contact(?:ed)?|reach(?:ed)? out|send|sent)\b/, 'customerMessages'],
   [/\bmessages\b|\bmessage (?:volume|count)\b/, 'messages'],
   [/\bconversations\b|\bchats\b|\bthreads\b|\bconversation (?:volume|count)\b/, 'conversations'],
   [/\bhand[- ]?off rates?\b|\bescalation rates?\b/, 'handoffRate'],
@@ -29,13 +31,14 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\bhand[- ]?offs?\b|\bescalations?\b|\bhanded (?:over|off) to (?:a )?(?:human|person)s?\b/, 'handoffs'],
   [/\b(?:qa )?issue rates?\b/, 'issueRate'],
   [/\bqa (?:changes|work|reviews|activity)\b|\breviews?\b(?! queue)|\bchanges? made\b/, 'reviews'],
+  [/\bqa sessions\b|\bsessions? (?:in|for|under|awaiting) (?:qa|review)\b/, 'qaSessions'],
   [/\bsessions\b|\bepisodes\b/, 'sessions'],
   [/\btopics?\b|\breasons? (?:for|of) contact\b|\bwhat (?:do |did )?customers (?:ask|write|message) (?:us )?about\b|\bclassifications?\b/, 'topics'],
 ];
 
 /** Data the product does not hold: any of these makes the question a refusal, never a nearby figure. */
 export const NOT_HELD =
-  /\b(refunds?|revenue|money|sales|orders|purchases|profits?|margins?|costs?|spend(?:ing)?|churn(?:ed)?|customers? (?:leaving|lost|who left)|cancell?ations?|nps|net promoter|csat|conversion(?: rates?)?|baskets?|carts?|invoices?|payments?|discounts?|lifetime value|ltv|stock levels?|inventory|deliveries|shipping costs?|tickets? closed|emails? sent|phone calls?|calls)\b/;
+  /\b(order values?|out of stock|sick (?:days|leave)|sign(?:ed)?[- ]?ups?|signed up|customers? (?:did we |we )?(?:lose|lost)|refunds?|revenue|money|sales|orders|purchases|profits?|margins?|costs?|spend(?:ing)?|churn(?:ed)?|customers? (?:leaving|lost|who left)|cancell?ations?|nps|net promoter|csat|conversion(?: rates?)?|baskets?|carts?|invoices?|payments?|discounts?|lifetime value|ltv|stock levels?|inventory|deliveries|shipping costs?|tickets? closed|emails? sent|phone calls?|calls)\b/;
 
 export const STATISTIC_WORDS: readonly [RegExp, Statistic][] = [
   [/\bmedian\b|\btypical(?:ly)?\b/, 'median'],
@@ -62,7 +65,7 @@ export const DIMENSION_WORDS: readonly [RegExp, Dimension][] = [
   [/\bdays?\b|\bdates?\b/, 'day'],
   [/\bweeks?\b/, 'week'],
   [/\bmonths?\b/, 'month'],
-  [/\bsenders?\b/, 'sender'],
+  [/\bsenders?\b|\bkinds? of senders?\b|\bsender (?:kinds?|types?)\b|\bwho (?:sent|wrote)\b/, 'sender'],
 ];
 
 export const ADVERB_GROUPS: readonly [RegExp, Dimension][] = [
