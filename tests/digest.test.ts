@@ -69,27 +69,25 @@ describe('the digest says what the assistant says', () => {
     expect(weekly.data.csi.previous).toMatchObject({ from: '2026-11-09', to: '2026-11-15' });
   });
 
-  it('CSI and its change equal the answer to "CSI last week"', async () => {
+  it('CSI and the CSI of the week before equal the assistant\'s metric_query answers', async () => {
     const reply = await ask('csi', 'What was the CSI last week?');
-    const r = result(reply, 'csi_lookup') as { period: { from: string; to: string }; current: { csi: number; days: number; display: { csi: string } }; change: { display: string } };
-    expect(r.period).toMatchObject(LAST_WEEK);
-    expect(r.current.days).toBeGreaterThan(20);
-    expect(weekly.data.csi.current.csi).toBe(r.current.csi);
-    expect(weekly.data.csi.current.days).toBe(r.current.days);
-    expect(weekly.digest.headline.csi).toBe(r.current.display.csi);
-    expect(weekly.digest.headline.csiChange).toBe(r.change.display);
+    const r = result(reply, 'metric_query') as { query: { period: { from: string; to: string } }; rows: { value: number; base: number; display: string }[] };
+    expect(r.query.period).toMatchObject(LAST_WEEK);
+    expect(r.rows[0]!.base).toBeGreaterThan(20);
+    expect(weekly.data.csi.current.csi).toBeCloseTo(r.rows[0]!.value, 9);
+    expect(weekly.digest.headline.csi).toBe(r.rows[0]!.display);
     expect(reply.text).toContain(weekly.digest.headline.csi);
+    const cmp = result(await ask('csi-cmp', 'CSI last week compared with the week before'), 'metric_query') as { rows: { period: string; value: number }[] };
+    expect(weekly.data.csi.previousValues.csi).toBeCloseTo(cmp.rows.find((x) => x.period === 'previous')!.value, 9);
   });
 
-  it('volumes, response times and bot containment equal the support_stats answers', async () => {
-    const volume = result(await ask('vol', 'Message volume last week'), 'support_stats') as { period: object; volumes: { display: { conversations: string; messages: string } } };
-    expect(volume.period).toMatchObject(LAST_WEEK);
-    expect(weekly.digest.headline.conversations).toBe(volume.volumes.display.conversations);
-    expect(weekly.digest.headline.messages).toBe(volume.volumes.display.messages);
-
-    const rt = result(await ask('rt', 'What is the first response time last week?'), 'support_stats') as { responseTimes: { display: { firstResponseP50: string; firstResponseP90: string } } };
-    expect(weekly.digest.headline.firstResponseP50).toBe(rt.responseTimes.display.firstResponseP50);
-    expect(weekly.digest.headline.firstResponseP90).toBe(rt.responseTimes.display.firstResponseP90);
+  it('volumes and first response percentiles equal the assistant\'s metric_query answers', async () => {
+    const figure = async (q: string) => (result(await ask(q, q), 'metric_query') as { rows: { value: number; display: string }[] }).rows[0]!;
+    expect(weekly.digest.headline.conversations).toBe((await figure('How many conversations did we have last week?')).display);
+    expect(weekly.digest.headline.messages).toBe((await figure('How many messages last week?')).display);
+    const rt = weekly.data.stats.responseTimes!;
+    expect(rt.display.firstResponseP50).toBe((await figure('Median first response time per conversation-day last week')).display);
+    expect(rt.display.firstResponseP90).toBe((await figure('p90 first response time per conversation-day last week')).display);
 
     // the same tool function with the same input, read directly: containment and handoff rate
     expect(weekly.data.stats.sessions?.display.botContainmentRate).toMatch(/^\d+\.\d%$/);

@@ -12,7 +12,7 @@ import { startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
 import { startFakeSocketMode } from './helpers/fake-socket-mode.ts';
 import { freePort } from './helpers/net.ts';
 import { killAllServices, startService, type RunningService } from './helpers/service.ts';
-import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, eventBody, eventually, signed } from './helpers/slack-harness.ts';
+import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, eventBody, eventually, signed, slackClock } from './helpers/slack-harness.ts';
 
 // Slack down or the bot token refused at start-up: the service still starts and serves
 // everything else, /readyz names Slack as unavailable (without turning 503), the check is
@@ -66,7 +66,8 @@ describe('the service while Slack refuses the bot token', () => {
     // Slack's own requests: 503 with a code, so Slack retries them later
     const { body, ts } = eventBody({ text: 'How many sessions are waiting for QA?' });
     const postSlack = () => {
-      const req = signed(body);
+      // the spawned service runs on the system clock
+      const req = signed(body, { at: new Date() });
       return fetch(`http://127.0.0.1:${svc.port}/slack/events`, { method: 'POST', body: req.payload, headers: req.headers });
     };
     const refused = await postSlack();
@@ -88,7 +89,8 @@ describe('the service while Slack refuses the bot token', () => {
     // The token is accepted again: the background retry connects, and Slack works
     fake.setTokenRevoked(false);
     await eventually(async () => (await readyz(svc)).checks.slack === 'ok', 20_000, '/readyz slack ok');
-    expect(svc.output()).toMatch(/slack: connected as/);
+    // the log line may follow the status flip by a moment
+    await eventually(async () => /slack: connected as/.test(svc.output()), 10_000, 'the connected log line');
     expect((await postSlack()).status).toBe(200);
     await fake.waitFor('chat.postMessage', (c) => c.ok && c.args.text === WORKING_TEXT && c.args.thread_ts === ts, 15_000);
 
@@ -112,7 +114,7 @@ describe('startSlack while SLACK_API_URL is unreachable', () => {
     const config = loadConfig({ SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: fake.apiUrl });
     opened = await openAssistant(config, db.url, { pool: db.pool });
     const { logger, lines } = capturingLogger();
-    const slack = await startSlack({ config, databaseUrl: db.url, pool: db.pool, assistant: opened.assistant, logger, concurrency: 1, authRetry: { minMs: 50, maxMs: 200 } });
+    const slack = await startSlack({ config, databaseUrl: db.url, pool: db.pool, assistant: opened.assistant, logger, concurrency: 1, authRetry: { minMs: 50, maxMs: 200 }, now: slackClock });
     const fastify = await build({ prisma: db.prisma, logger, pool: db.pool, channelChecks: () => ({ slack: slack.status() }), plugins: [slack.plugin!] });
     try {
       expect(slack.status()).toMatch(/^unavailable: unreachable \(/);
@@ -148,7 +150,7 @@ describe('startSlack while SLACK_API_URL is unreachable', () => {
     fake.setTokenRevoked(true);
     const config = loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_APP_TOKEN: appToken, SLACK_API_URL: fake.apiUrl });
     opened ??= await openAssistant(config, db.url, { pool: db.pool });
-    const slack = await startSlack({ config, databaseUrl: db.url, pool: db.pool, assistant: opened.assistant, logger: capturingLogger().logger, authRetry: { minMs: 50, maxMs: 200 } });
+    const slack = await startSlack({ config, databaseUrl: db.url, pool: db.pool, assistant: opened.assistant, logger: capturingLogger().logger, authRetry: { minMs: 50, maxMs: 200 }, now: slackClock });
     try {
       expect(slack.status()).toMatch(/^unavailable: token refused \(invalid_auth\)/);
       expect(fake.callsTo('apps.connections.open')).toHaveLength(0);
