@@ -324,6 +324,11 @@ function qaUpdateOf(question: string): Intent | undefined {
 /** Kinds that are not figures: a transcript, the QA queue now, the worst conversation-days list. */
 const NOT_CATALOGUE: ReadonlySet<IntentKind> = new Set(['conversation', 'qa_backlog', 'worst_conversations']);
 
+/** The QA queue as it stands: QA words about what waits, with no period (a period asks the catalogue). */
+const isBacklog = (r: Reading): boolean =>
+  /\b(?:backlog|queue|waiting|awaiting|pending|unchecked|unreviewed|not (?:yet )?reviewed|to (?:be )?review(?:ed)?)\b/.test(r.plain) &&
+  !parsePeriod(r.lower, r.ctx.now, r.ctx.timeZone);
+
 export function understand(question: string, ctx: IntentContext): Intent {
   const trimmed = question.trim().replace(/\s+/g, ' ');
   const sql = sqlOf(question.trim());
@@ -333,7 +338,7 @@ export function understand(question: string, ctx: IntentContext): Intent {
   const r: Reading = { question: trimmed, lower: trimmed.toLowerCase(), plain: plainText(trimmed), ctx };
   if (HELP.test(r.plain)) return { kind: 'help' };
   const kind = kindOf(r.plain);
-  if (kind && NOT_CATALOGUE.has(kind)) return fresh(kind, r);
+  if (kind && NOT_CATALOGUE.has(kind) && (kind !== 'qa_backlog' || isBacklog(r))) return fresh(kind, r);
   // every figure comes from the catalogue: the older fixed kinds no longer answer
   const vocab = { pages: ctx.pages ?? [], agents: ctx.agents ?? [], reviewers: ctx.reviewers ?? [], topics: ctx.topics ?? [] };
   const reading = understandMetric(question, { now: ctx.now, timeZone: ctx.timeZone, vocab, ...(ctx.previous?.metric ? { previous: ctx.previous.metric } : {}) });

@@ -2,12 +2,15 @@
 // MetricQuery (measure, statistic, breakdown, filters, period, comparison, order, top N). Each
 // slot is read on its own, so phrasings combine freely; a word that names something the query
 // cannot honour is refused or named, never dropped, and data the product does not hold is refused.
-import { previousPeriod, parsePeriod, type Period } from '../periods.ts';
-import { measureByName, type Dimension, type Statistic } from './catalogue.ts';
+import { TOPIC_WORDS } from '../intent-words.ts';
+import { COUNT, countOf } from '../period-words.ts';
+import { parsePeriod, periodBetween, previousPeriod, shiftBack, type Period, type Unit } from '../periods.ts';
+import { dimensionsOf, measureByName, type Dimension, type Measure, type Statistic } from './catalogue.ts';
 import { checkQuery, type DayRange, type Filter, type MetricQuery } from './query.ts';
 import {
-  ADVERB_GROUPS, BOT_WORDS, CHART_WORDS, DIMENSION_WORDS, DIRECTION_WORDS, FOLLOW_UP, HUMAN_WORDS, MEASURE_WORDS, NOT_HELD,
-  OTHER_PERCENTILE, QA_STATE_WORDS, STATISTIC_WORDS, TREND_WORDS, WEEKDAYS, type Direction,
+  ADVERB_GROUPS, BOT_WORDS, CHART_WORDS, DIMENSION_WORDS, DIRECTION_WORDS, FOLLOW_ON, FOLLOW_UP, HUMAN_WORDS, MEASURE_WORDS, NOT_HELD,
+  NO_DIMENSION, NOW_CUES, NUMBER_ONE, OTHER_PERCENTILE, PERIOD_CUES, QA_STATE_WORDS, SPEED_WORDS, STATISTIC_WORDS, TREND_WORDS,
+  USUAL, WEEKDAYS, WHO, type Direction,
 } from './words.ts';
 
 export interface Vocabulary {
@@ -38,7 +41,12 @@ export interface UnderstandContext {
   previous?: MetricIntent;
 }
 
-const DEFAULT_PERIOD = 'last 7 days';
+/** Used when no period is named: a series over time needs more than a week to show anything. */
+const DEFAULT_PERIOD: Partial<Record<Dimension, string>> = { day: 'last 30 days', week: 'last 12 weeks', month: 'last 12 months' };
+const FALLBACK_PERIOD = 'last 7 days';
+/** How many rows a ranking without a number shows ("the slowest agents"; a winner and the next ones). */
+const DEFAULT_TOP = 5;
+
 export const CAN_ASK =
   'I can answer about CSI and its pillars, sentiment, resolution, effort, response and handling times, conversations, messages, sessions, handoffs, bot containment, topics and QA reviews — by page, agent, reviewer, topic, day, week, month, hour or weekday.';
 
@@ -61,30 +69,87 @@ class Words {
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const phrase = (s: string) => new RegExp(`\\b${escape(s.toLowerCase()).replace(/[_\s]+/g, '[_\\s-]+')}s?\\b`);
+const range = (p: Period): DayRange => ({ from: p.from, to: p.to, label: p.label });
+
+// ── names ────────────────────────────────────────────────────────────────────────────────────
+
+interface Names {
+  found: string[];
+  /** a word several names share ("Acme", "Maria"): named back, never guessed */
+  ambiguous: string[];
+}
 
 /** Names from a vocabulary mentioned in the text: full names first, then a unique distinctive word. */
-function namesIn(w: Words, names: readonly string[]): string[] {
+function namesIn(w: Words, names: readonly string[], kind: string): Names {
   const found: string[] = [];
+  const ambiguous: string[] = [];
   for (const n of [...names].sort((a, b) => b.length - a.length)) if (w.take(phrase(n))) found.push(n);
+  const shared = new Map<string, string[]>();
   for (const n of names) {
     if (found.includes(n)) continue;
-    const tokens = n.toLowerCase().split(/\s+/).filter((t) => t.length >= 4);
-    for (const t of tokens) {
+    for (const t of n.toLowerCase().split(/\s+/).filter((x) => x.length >= 4)) {
       const others = names.filter((o) => o !== n && o.toLowerCase().split(/\s+/).includes(t));
       if (others.length === 0 && w.take(phrase(t))) {
         found.push(n);
         break;
       }
+      if (others.length > 0 && w.has(phrase(t))) shared.set(t, [n, ...others]);
     }
+  }
+  for (const [t, ns] of shared) {
+    if (ns.some((n) => found.includes(n)) || !w.take(phrase(t))) continue;
+    ambiguous.push(`"${t}" (several ${kind}s are called that: ${[...new Set(ns)].sort().join(', ')} — name one)`);
+  }
+  return { found, ambiguous };
+}
+
+/** Topics named by label ("human_request") or by the everyday words for them ("delivery", "refunds"). */
+function topicsIn(w: Words, topics: readonly string[]): string[] {
+  const found = namesIn(w, topics, 'topic').found;
+  for (const [re] of TOPIC_WORDS) {
+    const labels = topics.filter((t) => re.test(t.toLowerCase().replace(/_/g, ' ')) && !found.includes(t));
+    if (labels.length === 1 && w.take(re)) found.push(labels[0]!);
   }
   return found;
 }
 
-function range(p: Period): DayRange {
-  return { from: p.from, to: p.to, label: p.label };
+/** Whether a word of data not held is used as a topic ("topics among refunds", "refund requests"). */
+function asTopic(text: string, m: RegExpExecArray, topics: readonly string[]): boolean {
+  const word = m[0];
+  const named = topics.some((t) => phrase(t).test(word)) || TOPIC_WORDS.some(([re]) => re.test(word) && topics.some((t) => re.test(t.toLowerCase().replace(/_/g, ' '))));
+  if (!named) return false;
+  const before = text.slice(0, m.index);
+  const after = text.slice(m.index + word.length);
+  return /\b(?:topics?|messages?|questions?|ask(?:s|ed|ing)?|complain(?:s|ed|ing)?|requests?)\s+(?:\w+\s+)?(?:in|among|about|for|on|of)\s+$/.test(before) ||
+    /^\s+(?:requests?|questions?|inquir(?:y|ies)|topics?|messages?)\b/.test(after);
 }
 
-function groupOf(w: Words): { dim?: Dimension; which: boolean } {
+function notHeldRefusal(question: string, text: string, topics: readonly string[]): MetricReading | undefined {
+  const m = NOT_HELD.exec(text);
+  if (!m || asTopic(text, m, topics)) return undefined;
+  const asTyped = question.replace(/\s+/g, ' ').trim().slice(m.index, m.index + m[0].length);
+  return { kind: 'refuse', text: `I don't have ${asTyped} data: SupportPulse holds conversations, messages, sessions, CSI scores and QA reviews, not ${asTyped}. ${CAN_ASK}` };
+}
+
+// ── slots as said ────────────────────────────────────────────────────────────────────────────
+
+interface Group {
+  dim?: Dimension;
+  /** "which page", "the best agent": the answer leads with the winner */
+  which: boolean;
+}
+
+function dimensionAt(words: string): Dimension | undefined {
+  for (const [re, dim] of DIMENSION_WORDS) {
+    const m = re.exec(words);
+    if (m && m.index === 0) return dim;
+  }
+  return undefined;
+}
+
+const RANK_BEFORE = new RegExp(`\\b(?:top|best|worst|highest|lowest|most|least|slowest|fastest|quickest|busiest|quietest|strongest|weakest|${COUNT})\\s+(?:(?:best|worst|highest|lowest|slowest|fastest|busiest|quietest|busy)\\s+)?((?:qa\\s+)?[a-z]+)\\b`, 'g');
+
+function groupOf(w: Words, text: string): Group {
   const which = /\b(?:which|what)\s+((?:[a-z]+\s+){0,3}?[a-z]+)\b/.exec(w.rest);
   if (which) {
     for (const [re, dim] of DIMENSION_WORDS) {
@@ -106,12 +171,21 @@ function groupOf(w: Words): { dim?: Dimension; which: boolean } {
     }
   }
   for (const [re, dim] of ADVERB_GROUPS) if (w.take(re)) return { dim, which: false };
+  // "the slowest agents", "top 3 pages", "best reviewer": a ranking of that dimension; one named = the winner
+  for (const m of w.rest.matchAll(RANK_BEFORE)) {
+    const dim = dimensionAt(m[1]!);
+    if (dim && !['day', 'week', 'month'].includes(dim)) {
+      w.take(new RegExp(`(?<=${escape(m[0].slice(0, m[0].length - m[1]!.length))})${escape(m[1]!)}`));
+      return { dim, which: !/s$/.test(m[1]!) };
+    }
+  }
+  if (w.take(WHO)) return { dim: /\breview|\bqa\b/.test(text) ? 'reviewer' : 'agent', which: true };
   return { which: false };
 }
 
 function topNOf(w: Words): number | undefined {
-  const m = w.take(/\btop\s+(\d{1,3})\b|\b(\d{1,3})\s+(?:best|worst|highest|lowest|slowest|fastest|busiest|most|least)\b/);
-  return m ? Number(m[1] ?? m[2]) : undefined;
+  const m = w.take(new RegExp(`\\btop\\s+(${COUNT})\\b|\\b(${COUNT})(?=\\s+(?:best|worst|highest|lowest|slowest|fastest|busiest|quietest|most|least)\\b)`));
+  return m ? countOf(m[1] ?? m[2] ?? '') : undefined;
 }
 
 function directionOf(w: Words): { dir: Direction; word: string } | undefined {
@@ -122,46 +196,61 @@ function directionOf(w: Words): { dir: Direction; word: string } | undefined {
   return undefined;
 }
 
-function order(dir: Direction, higherIsBetter: boolean): 'asc' | 'desc' {
-  if (dir === 'best') return higherIsBetter ? 'desc' : 'asc';
-  if (dir === 'worst') return higherIsBetter ? 'asc' : 'desc';
-  return dir;
+function statisticOf(w: Words): Statistic | undefined {
+  for (const [re, s] of STATISTIC_WORDS) if (w.take(re)) return s;
+  return undefined;
 }
 
-/** The period (and a comparison period) named in the text; `unreadable` when a compare target is not a period. */
-function periodsOf(text: string, ctx: UnderstandContext, previous?: Period): { period?: Period; compare?: Period; compareWords?: string } {
+interface Periods {
+  period?: Period;
+  compare?: Period;
+  /** a compare target that is neither a period nor the period before */
+  compareWords?: string;
+  /** "compare" with no period named: compare the default period with the one before */
+  compareDefault?: boolean;
+}
+
+/** The period (and a comparison period) named in the text. */
+function periodsOf(text: string, ctx: UnderstandContext, previous?: Period): Periods {
   const cmp = /\b(?:vs\.?|versus|compared (?:to|with)|against|than)\b/.exec(text);
   const whole = parsePeriod(text, ctx.now, ctx.timeZone, previous);
   if (!cmp) {
-    const compare = /\bcompare|\bchange\b|\bdifference\b/.test(text) && whole ? previousPeriod(whole) : undefined;
-    return { period: whole, ...(compare ? { compare } : {}) };
+    const asked = /\bcompar(?:e|ed|ing|ison)\b|\bchange\b|\bdifference\b/.test(text);
+    if (asked && whole) return { period: whole, compare: previousPeriod(whole) };
+    return { ...(whole ? { period: whole } : {}), ...(asked ? { compareDefault: true } : {}) };
   }
   const left = parsePeriod(text.slice(0, cmp.index), ctx.now, ctx.timeZone, previous) ?? whole;
   const right = text.slice(cmp.index + cmp[0].length);
-  if (/\b(?:the )?(?:previous|prior|preceding) (?:period|one)\b|\bbefore\b/.test(right) && left && !parsePeriod(right, ctx.now, ctx.timeZone, left)) {
-    return { period: left, compare: previousPeriod(left) };
-  }
   const r = parsePeriod(right, ctx.now, ctx.timeZone, left);
   if (r && left && (r.from !== left.from || r.to !== left.to)) return { period: left, compare: r };
-  return { period: left, compareWords: right.trim() };
-}
-
-function refusal(reason: string): MetricReading {
-  return { kind: 'refuse', text: `I can't answer that as asked: ${reason}. ${CAN_ASK}` };
-}
-
-/** Reads a question as a catalogue query, a refusal, or undefined when it is not about a figure. */
-export function understandMetric(question: string, ctx: UnderstandContext): MetricReading | undefined {
-  const text = question.toLowerCase().replace(/[’']/g, "'").replace(/\s+/g, ' ').trim();
-  const w = new Words(text);
-  const topics = ctx.vocab.topics ?? [];
-  const notHeld = NOT_HELD.exec(text);
-  if (notHeld && !topics.some((t) => phrase(t).test(notHeld[0]))) {
-    const asTyped = question.replace(/\s+/g, ' ').trim().slice(notHeld.index, notHeld.index + notHeld[0].length);
-    return { kind: 'refuse', text: `I don't have ${asTyped} data: SupportPulse holds conversations, messages, sessions, CSI scores and QA reviews, not ${asTyped}. ${CAN_ASK}` };
+  if (/\b(?:the )?(?:previous|prior|preceding) (?:period|one)\b/.test(right) || USUAL.test(right)) {
+    return left ? { period: left, compare: previousPeriod(left) } : { compareDefault: true };
   }
+  return { ...(left ? { period: left } : {}), compareWords: right.replace(/[?.!]+$/, '').trim() };
+}
 
-  // measure
+/** Everything the question said, slot by slot, before it is combined with a previous question. */
+interface Said {
+  measure?: string;
+  extraMeasures: string[];
+  filters: Filter[];
+  notes: string[];
+  group: Group;
+  limit?: number;
+  direction?: { dir: Direction; word: string };
+  statistic?: Statistic;
+  otherPercentile?: string;
+  chart: boolean;
+  periods: Periods;
+  pageCount: number;
+  /** words that ask for a period although none could be read */
+  unreadPeriod?: string;
+  replier?: 'human' | 'bot';
+  now?: string;
+  noDimension?: string;
+}
+
+function measureOf(w: Words): { measure?: string; extra: string[] } {
   let measure: string | undefined;
   const extra: string[] = [];
   for (const [re, name] of MEASURE_WORDS) {
@@ -170,144 +259,274 @@ export function understandMetric(question: string, ctx: UnderstandContext): Metr
     if (!measure) measure = name;
     else if (name !== measure) extra.push(m[0]);
   }
-  const previous = ctx.previous;
-  const followUp = !measure && previous !== undefined && (FOLLOW_UP.test(text) || text.split(' ').length <= 7);
-  if (!measure && !followUp) return undefined;
+  if (!measure && SPEED_WORDS.test(w.rest)) measure = 'responseTime';
+  return { measure, extra };
+}
 
-  const filters: Filter[] = [];
-  const addFilter = (dimension: Dimension, values: string[]) => {
-    if (values.length) filters.push({ dimension, values });
-  };
-  const notApplied: string[] = [];
-  let groupBy: Dimension | undefined;
-  let statistic: Statistic | undefined;
-  let limit: number | undefined;
+/** Who replied, when the question says: a human or the bot. */
+function replierOf(w: Words): 'human' | 'bot' | undefined {
+  if (BOT_WORDS.test(w.rest)) return 'bot';
+  const ranksAgents = /\b(?:which|each|per|by|every)\s+(?:human\s+)?agents?\b|\b(?:slowest|fastest|quickest|best|worst)\s+agents?\b/;
+  return HUMAN_WORDS.test(w.rest) && !ranksAgents.test(w.rest) ? 'human' : undefined;
+}
 
-  if (measure === 'topics') {
-    measure = 'customerMessages';
-    groupBy = 'topic';
-  }
-  // who replied: human or bot variants of the time measures
-  const human = HUMAN_WORDS.test(w.rest) && !/\b(?:which|each|per|by|every)\s+(?:human\s+)?agents?\b/.test(w.rest);
-  const bot = BOT_WORDS.test(w.rest);
-  if (measure === 'firstResponse' && bot) measure = 'botFirstResponse';
-  else if (measure === 'firstResponse' && human) measure = 'humanFirstResponse';
-  else if (measure === 'responseTime' && bot) addFilter('sender', ['bot']);
-  else if (measure === 'responseTime' && human) measure = 'humanResponseTime';
-  else if (measure === 'messages' && (bot || human)) addFilter('sender', [bot ? 'bot' : 'human_agent']);
+/** The human or bot variant of a time measure, or a sender filter on messages. */
+function byReplier(measure: string, replier: 'human' | 'bot' | undefined, filters: Filter[]): string {
+  if (!replier) return measure;
+  const bot = replier === 'bot';
+  if (measure === 'firstResponse') return bot ? 'botFirstResponse' : 'humanFirstResponse';
+  if (measure === 'responseTime' && !bot) return 'humanResponseTime';
+  if (measure === 'responseTime' || measure === 'messages') filters.push({ dimension: 'sender', values: [bot ? 'bot' : 'human_agent'] });
+  return measure;
+}
 
-  const pages = namesIn(w, ctx.vocab.pages);
-  const agents = namesIn(w, ctx.vocab.agents);
-  const reviewers = namesIn(w, ctx.vocab.reviewers ?? []);
-  const topicHits = namesIn(w, topics);
-  const chart = CHART_WORDS.test(text);
-  const { period: named, compare, compareWords } = periodsOf(text, ctx, previous?.period);
-
-  const group = groupOf(w);
-  groupBy ??= group.dim;
-  limit = topNOf(w);
-  const direction = directionOf(w);
-  if (!groupBy && TREND_WORDS.test(text)) groupBy = 'day';
-
-  for (const [re, s] of STATISTIC_WORDS) {
-    if (w.take(re)) {
-      statistic = s;
-      break;
-    }
-  }
-  const otherPct = OTHER_PERCENTILE.exec(w.rest);
-
-  // QA states: a filter on QA sessions and changes
+function qaStateFilter(w: Words, text: string, measure: string | undefined, byState: boolean): { measure?: string; filter?: Filter } {
   const states = QA_STATE_WORDS.filter(([re]) => re.test(w.rest)).map(([, s]) => s);
-  if (measure === 'sessions' && (states.length || /\breviewed\b/.test(text))) measure = 'qaSessions';
-  if (measure === 'qaSessions' || measure === 'reviews') {
-    if (states.length) addFilter('qa_state', states);
-    else if (measure === 'qaSessions' && /\breviewed\b/.test(text)) addFilter('qa_state', ['passed', 'issue', 'fixed']);
-  }
-  const weekdays = WEEKDAYS.filter((d) => new RegExp(`\\b${d}s\\b`).test(text)).map((d) => d[0]!.toUpperCase() + d.slice(1));
-  if (/\bweekends?\b/.test(text)) weekdays.push('Saturday', 'Sunday');
+  const reviewed = /\breviewed\b/.test(text);
+  const m = measure === 'sessions' && (states.length || reviewed || byState) ? 'qaSessions' : measure;
+  if (m !== 'qaSessions' && m !== 'reviews') return { measure: m };
+  if (states.length) return { measure: m, filter: { dimension: 'qa_state', values: states } };
+  if (m === 'qaSessions' && reviewed) return { measure: m, filter: { dimension: 'qa_state', values: ['passed', 'issue', 'fixed'] } };
+  return { measure: m };
+}
 
-  // start from the previous question on a follow-up
-  const base: MetricQuery | undefined = followUp ? previous!.query : undefined;
-  measure ??= base!.measure;
-  const m = measureByName(measure)!;
-  if (extra.length) notApplied.push(`${extra.join(', ')} (one figure per question: ask for it separately)`);
+function weekdaysOf(text: string): string[] {
+  const days: string[] = WEEKDAYS.filter((d) => new RegExp(`\\b${d}s\\b`).test(text)).map((d) => d[0]!.toUpperCase() + d.slice(1));
+  if (/\bweekends?\b/.test(text)) days.push('Saturday', 'Sunday');
+  return days;
+}
 
-  if (pages.length > 1 && !groupBy) groupBy = 'page';
-  addFilter('page', pages);
-  addFilter('agent', agents);
-  addFilter('reviewer', reviewers);
-  addFilter('topic', topicHits);
-  addFilter('weekday', weekdays);
-  if (groupBy === 'agent' && (measure === 'responseTime' || measure === 'firstResponse')) {
-    measure = measure === 'responseTime' ? 'humanResponseTime' : 'humanFirstResponse';
-  }
-
-  // statistic words read against the measure: a share of a rate is the rate, a total of a count the count
-  if (statistic && m.statistics.length === 1) {
-    const only = m.statistics[0]!;
-    if ((only === 'rate' && ['share', 'mean'].includes(statistic)) || (only === 'count' && ['sum', 'count'].includes(statistic))) statistic = only;
-  }
-  if (statistic && m.defaultStatistic === 'count' && (statistic === 'sum' || statistic === 'count')) statistic = 'count';
-  if (statistic && m.defaultStatistic === 'count' && (statistic === 'max' || statistic === 'min') && groupBy) {
-    limit ??= 1;
-    statistic = 'count';
-  }
-  if (otherPct) return refusal(`${m.label} is available as ${m.statistics.join(', ')}, not the ${otherPct[1] ?? otherPct[2]}th percentile`);
-  if (compareWords && pages.length < 2) notApplied.push(`"${compareWords}" (not a period or page I could compare with)`);
-
-  let ord: 'asc' | 'desc' | undefined;
-  let winner: string | undefined;
-  if (direction) {
-    if (groupBy) {
-      ord = order(direction.dir, m.higherIsBetter);
-      if (group.which || (!limit && !pages.length)) winner = direction.word;
-    } else if (m.defaultStatistic !== 'count' && m.statistics.includes('max') && (direction.dir === 'desc' || direction.dir === 'asc')) {
-      statistic ??= direction.dir === 'desc' ? 'max' : 'min';
-    } else {
-      notApplied.push(`"${direction.word}" (name what to rank: page, agent, reviewer, topic, hour or weekday)`);
-    }
-  } else if (group.which && groupBy) {
-    ord = 'desc';
-    winner = 'top';
-  }
-  if (limit && !groupBy) notApplied.push(`top ${limit} (name what to rank)`);
-
-  const fresh = named ? range(named) : undefined;
-  const periodRead = named ?? previous?.period ?? parsePeriod(DEFAULT_PERIOD, ctx.now, ctx.timeZone)!;
-  const period = range(periodRead);
-  const query: MetricQuery = {
-    ...(base ?? {}),
-    measure,
-    period,
-    ...(statistic ? { statistic } : base?.statistic && measureByName(base.measure) === m ? { statistic: base.statistic } : {}),
-    ...(groupBy ? { groupBy } : base?.groupBy && !/\b(?:overall|in total|altogether)\b/.test(text) ? { groupBy: base.groupBy } : {}),
-    filters: mergeFilters(base?.filters ?? [], filters, /\b(?:all|every|any) (?:pages?|brands?)\b/.test(text)),
-    ...(compare ? { compareTo: range(compare) } : {}),
-    ...(ord ? { order: ord } : {}),
-    ...(limit ?? (winner ? 1 : undefined) ? { limit: limit ?? 1 } : {}),
+function readSaid(text: string, ctx: UnderstandContext): Said {
+  const w = new Words(text.replace(NUMBER_ONE, 'top'));
+  const { measure: word, extra } = measureOf(w);
+  const filters: Filter[] = [];
+  const replier = replierOf(w);
+  let measure = word;
+  const notes: string[] = [];
+  const add = (dimension: Dimension, n: Names) => {
+    if (n.found.length) filters.push({ dimension, values: n.found });
+    notes.push(...n.ambiguous);
+    return n.found.length;
   };
-  if (!statistic && base?.statistic && measure !== base.measure) delete query.statistic;
-  if (!groupBy && base && /\b(?:overall|in total|altogether)\b/.test(text)) delete query.groupBy;
-  if (!compare && base?.compareTo && fresh) delete query.compareTo;
-  // "now for Voltix" after "by page": one page asked for, so no breakdown by page
-  if (base && !groupBy && query.groupBy && filters.some((f) => f.dimension === query.groupBy && f.values.length === 1)) delete query.groupBy;
-  if (!ord && !winner && base) {
-    if (query.groupBy !== base.groupBy) {
-      delete query.order;
-      delete query.limit;
-    }
+  const pageCount = add('page', namesIn(w, ctx.vocab.pages, 'page'));
+  add('agent', namesIn(w, ctx.vocab.agents, 'agent'));
+  add('reviewer', namesIn(w, ctx.vocab.reviewers ?? [], 'reviewer'));
+  // a topic alone ("complaints by page", "how many shipping questions") counts customer messages
+  if (add('topic', { found: topicsIn(w, ctx.vocab.topics ?? []), ambiguous: [] }) && !measure && !FOLLOW_UP.test(text)) measure = 'customerMessages';
+  const noDimension = NO_DIMENSION.exec(w.rest)?.[0];
+  const periods = periodsOf(text, ctx, ctx.previous?.period);
+  const group = groupOf(w, text);
+  const limit = topNOf(w);
+  const direction = directionOf(w);
+  const statistic = statisticOf(w);
+  const otherPct = OTHER_PERCENTILE.exec(w.rest);
+  const qa = qaStateFilter(w, text, measure, group.dim === 'qa_state');
+  measure = qa.measure;
+  if (qa.filter) filters.push(qa.filter);
+  const weekdays = weekdaysOf(text);
+  if (weekdays.length) filters.push({ dimension: 'weekday', values: weekdays });
+  if (!group.dim && TREND_WORDS.test(text)) group.dim = 'day';
+  const cue = periods.period || periods.compare ? undefined : PERIOD_CUES.exec(w.rest)?.[0];
+  const now = periods.period ? undefined : NOW_CUES.exec(text)?.[0];
+  return {
+    ...(measure ? { measure } : {}), extraMeasures: extra, filters, notes, group, pageCount, periods,
+    ...(limit ? { limit } : {}), ...(direction ? { direction } : {}), ...(statistic ? { statistic } : {}),
+    ...(otherPct ? { otherPercentile: otherPct[1] ?? otherPct[2]! } : {}), chart: CHART_WORDS.test(text),
+    ...(cue ? { unreadPeriod: cue } : {}), ...(replier ? { replier } : {}), ...(now ? { now } : {}), ...(noDimension ? { noDimension } : {}),
+  };
+}
+
+// ── combining ────────────────────────────────────────────────────────────────────────────────
+
+/** A short question that only changes slots of the previous one ("now by page", "and for Voltix?"). */
+function isFollowUp(said: Said, text: string, previous: MetricIntent | undefined): boolean {
+  if (!previous) return false;
+  if (said.measure) return FOLLOW_ON.test(text);
+  if (FOLLOW_UP.test(text)) return true;
+  if (text.split(' ').length > 7) return false;
+  return Boolean(said.periods.period || said.group.dim || said.filters.length || said.chart || said.statistic || said.direction || said.limit || said.periods.compare);
+}
+
+function order(dir: Direction, higherIsBetter: boolean): 'asc' | 'desc' {
+  if (dir === 'best') return higherIsBetter ? 'desc' : 'asc';
+  if (dir === 'worst') return higherIsBetter ? 'asc' : 'desc';
+  return dir;
+}
+
+/** A statistic word read against the measure: a share of a rate is the rate, a total of a count the count. */
+function statisticFor(m: Measure, said: Said, groupBy: Dimension | undefined): { statistic?: Statistic; limit?: number } {
+  let s = said.statistic;
+  if (!s) return {};
+  if (m.statistics.length === 1) {
+    const only = m.statistics[0]!;
+    if ((only === 'rate' && (s === 'share' || s === 'mean')) || (only === 'count' && (s === 'sum' || s === 'count'))) s = only;
   }
-  if (winner && query.limit === 1 && !limit) {
-    // a winner is read from the full ranking's first row; the rest are shown as detail
-    query.limit = 5;
+  if (m.defaultStatistic === 'count' && (s === 'sum' || s === 'count')) return { statistic: 'count' };
+  // "the max conversations by page": the page with the most
+  if (m.defaultStatistic === 'count' && (s === 'max' || s === 'min') && groupBy) return { statistic: 'count', limit: 1 };
+  return { statistic: s };
+}
+
+interface Ranking {
+  order?: 'asc' | 'desc';
+  winner?: string;
+  limit?: number;
+  statistic?: Statistic;
+  notes: string[];
+}
+
+function rankingOf(said: Said, m: Measure, groupBy: Dimension | undefined, measureName: string): Ranking {
+  const notes: string[] = [];
+  const d = said.direction;
+  let limit = said.limit;
+  if (d && groupBy) {
+    const winner = said.group.which && (limit ?? 1) === 1 ? d.word : undefined;
+    // a ranking shows its first rows; two named pages are compared whole
+    if (!limit && said.pageCount < 2) limit = DEFAULT_TOP;
+    return { order: order(d.dir, m.higherIsBetter), ...(winner ? { winner } : {}), ...(limit ? { limit } : {}), notes };
   }
-  const checked = checkQuery(query);
-  if (!checked.ok) return refusal(checked.reason);
-  return { kind: 'metric', metric: { query, period: periodRead, ...(winner ? { winner } : {}), notApplied, periodDefaulted: !fresh && !base, chart } };
+  if (d && m.defaultStatistic !== 'count' && m.statistics.includes('max') && (d.dir === 'desc' || d.dir === 'asc')) {
+    return { statistic: d.dir === 'desc' ? 'max' : 'min', notes };
+  }
+  if (d) notes.push(`"${d.word}" (name what to rank: page, agent, reviewer, topic, hour or weekday)`);
+  if (said.group.which && groupBy) return { order: 'desc', winner: 'top', limit: limit ?? DEFAULT_TOP, notes };
+  if (limit && !groupBy) notes.push(`top ${limit} (name what to rank)`);
+  // topics are listed most frequent first
+  if (measureName === 'topics' && groupBy === 'topic') return { order: 'desc', ...(limit ? { limit } : {}), notes };
+  return { ...(limit && groupBy ? { order: 'desc' as const, limit } : {}), notes };
 }
 
 function mergeFilters(old: Filter[], fresh: Filter[], clearPages: boolean): Filter[] {
   const dims = new Set(fresh.map((f) => f.dimension));
   return [...old.filter((f) => !dims.has(f.dimension) && !(clearPages && f.dimension === 'page')), ...fresh];
+}
+
+/** The comparison of a follow-up: a new period keeps comparing, moved the same way or with the one before it. */
+function followUpCompare(text: string, base: MetricQuery, prevPeriod: Period, period: Period): Period | undefined {
+  if (!base.compareTo) return undefined;
+  const shift = /\b(?:the )?(day|week|month|quarter|year) (?:before|earlier|prior)\b/.exec(text);
+  const old = periodBetween(base.compareTo.from, base.compareTo.to, base.compareTo.label);
+  if (shift && period.from < prevPeriod.from) return shiftBack(old, shift[1] as Unit);
+  if (/\bbefore that\b|\bthe (?:one|period) before\b/.test(text)) return previousPeriod(old);
+  return previousPeriod(period);
+}
+
+interface Built {
+  query: MetricQuery;
+  period: Period;
+  winner?: string;
+  notes: string[];
+  periodDefaulted: boolean;
+}
+
+/** The period slots: named, carried from the question followed, or the default (said so). */
+function periodSlots(said: Said, ctx: UnderstandContext, base: MetricQuery | undefined, groupBy: Dimension | undefined, text: string) {
+  const p = said.periods;
+  const fallback = (groupBy && DEFAULT_PERIOD[groupBy]) ?? FALLBACK_PERIOD;
+  const period = p.period ?? (base ? ctx.previous!.period : parsePeriod(fallback, ctx.now, ctx.timeZone)!);
+  let compare = p.compare ?? (p.compareDefault ? previousPeriod(period) : undefined);
+  if (!compare && base && p.period) compare = followUpCompare(text, base, ctx.previous!.period, period);
+  if (!compare && base?.compareTo && !p.period) compare = periodBetween(base.compareTo.from, base.compareTo.to, base.compareTo.label);
+  return { period, compare, defaulted: !p.period && !base };
+}
+
+function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQuery | undefined): Built | MetricReading {
+  const notes = [...said.notes];
+  const asked = said.measure ?? base!.measure;
+  const measureName = asked === 'topics' ? 'customerMessages' : asked;
+  let groupBy = said.group.dim ?? (asked === 'topics' ? 'topic' : undefined);
+  if (!groupBy && said.pageCount > 1) groupBy = 'page';
+  if (!groupBy && said.chart && !said.periods.compare && !said.periods.compareDefault && !base?.groupBy) groupBy = 'day';
+  const slots = periodSlots(said, ctx, base, groupBy, text);
+  const filters = [...said.filters];
+  const replied = base && !said.measure && !said.replier ? measureName : byReplier(measureName, said.replier, filters);
+  const measure = groupBy === 'agent' && replied === 'responseTime' ? 'humanResponseTime' : replied;
+  const m = measureByName(measure)!;
+  if (said.otherPercentile) return refusal(`${m.label} is available as ${m.statistics.join(', ')}, not the ${said.otherPercentile}th percentile`);
+  if (said.extraMeasures.length) notes.push(`${said.extraMeasures.join(', ')} (one figure per question: ask for it separately)`);
+  if (said.periods.compareWords && said.pageCount < 2) notes.push(`"${said.periods.compareWords}" (not a period or page I could compare with)`);
+  if (said.chart && slots.compare) notes.push('the chart (a comparison is given as figures)');
+  const stat = statisticFor(m, said, groupBy);
+  const rank = rankingOf(said, m, groupBy, asked);
+  notes.push(...rank.notes);
+  const statistic = stat.statistic ?? rank.statistic;
+  const limit = stat.limit ?? rank.limit;
+  const carried = base ? carriedSlots(base, m, said, text, notes) : {};
+  const query: MetricQuery = {
+    measure,
+    period: range(slots.period),
+    ...(statistic ? { statistic } : carried.statistic ? { statistic: carried.statistic } : {}),
+    ...(groupBy ? { groupBy } : carried.groupBy ? { groupBy: carried.groupBy } : {}),
+    filters: mergeFilters(carried.filters ?? [], filters, /\b(?:all|every|any) (?:pages?|brands?)\b/.test(text)),
+    ...(slots.compare ? { compareTo: range(slots.compare) } : {}),
+    ...(rank.order ? { order: rank.order } : !groupBy && carried.order ? { order: carried.order } : {}),
+    ...(limit ? { limit } : !groupBy && carried.limit ? { limit: carried.limit } : {}),
+  };
+  // "now for Voltix" after "by page": one page asked for, so no breakdown by page
+  if (base && !groupBy && query.groupBy && said.filters.some((f) => f.dimension === query.groupBy && f.values.length === 1)) {
+    delete query.groupBy;
+    delete query.order;
+    delete query.limit;
+  }
+  return { query, period: slots.period, ...(rank.winner ? { winner: rank.winner } : {}), notes, periodDefaulted: slots.defaulted };
+}
+
+/** What a follow-up keeps from the question before: slots the new measure can take, the rest named. */
+function carriedSlots(base: MetricQuery, m: Measure, said: Said, text: string, notes: string[]): Partial<MetricQuery> {
+  const dims = dimensionsOf(m);
+  const same = base.measure === m.name;
+  const out: Partial<MetricQuery> = {};
+  if (base.statistic && same) out.statistic = base.statistic;
+  const overall = /\b(?:overall|in total|altogether)\b/.test(text);
+  if (base.groupBy && !overall && !said.group.dim) {
+    if (dims.includes(base.groupBy)) {
+      out.groupBy = base.groupBy;
+      if (base.order) out.order = base.order;
+      if (base.limit) out.limit = base.limit;
+    } else if (!(said.measure && !same && base.groupBy === 'topic')) notes.push(`by ${base.groupBy} (from the question before: ${m.label} cannot be broken down by it)`);
+  }
+  out.filters = (base.filters ?? []).filter((f) => {
+    if (dims.includes(f.dimension)) return true;
+    if (f.dimension !== 'sender') notes.push(`${f.dimension} ${f.values.join(', ')} (from the question before: ${m.label} cannot be filtered by it)`);
+    return false;
+  });
+  return out;
+}
+
+function refusal(reason: string): MetricReading {
+  return { kind: 'refuse', text: `I can't answer that as asked: ${reason}. ${CAN_ASK}` };
+}
+
+/** Questions whose words ask for something no query can honour: refused with the reason. */
+function unanswerable(said: Said, base: MetricQuery | undefined): MetricReading | undefined {
+  if (said.unreadPeriod) return refusal(`I could not read the period ("${said.unreadPeriod}"); name it like "last week", "in October", "since 1 November" or "last 30 days"`);
+  if (said.noDimension) return refusal(`"${said.noDimension}" is not a breakdown I have`);
+  const m = measureByName(said.measure === 'topics' ? 'customerMessages' : said.measure ?? base!.measure)!;
+  if (said.now && m.defaultStatistic === 'count') {
+    return refusal(`${m.label} are counted over a period, not as they stand ${said.now}; ask for a period such as "today", or "QA backlog" for the sessions waiting for review`);
+  }
+  return undefined;
+}
+
+/** Reads a question as a catalogue query, a refusal, or undefined when it is not about a figure. */
+export function understandMetric(question: string, ctx: UnderstandContext): MetricReading | undefined {
+  const text = question.toLowerCase().replace(/[’']/g, "'").replace(/\s+/g, ' ').trim();
+  const notHeld = notHeldRefusal(question, text, ctx.vocab.topics ?? []);
+  if (notHeld) return notHeld;
+  const said = readSaid(text, ctx);
+  const followUp = isFollowUp(said, text, ctx.previous);
+  if (!said.measure && !followUp) return undefined;
+  const base = followUp ? ctx.previous!.query : undefined;
+  const refused = unanswerable(said, base);
+  if (refused) return refused;
+  const built = build(said, text, ctx, base);
+  if ('kind' in built) return built;
+  if (said.now && !said.periods.period) built.notes.push(`"${said.now}" (figures are over a period: this is ${built.period.label})`);
+  const checked = checkQuery(built.query);
+  if (!checked.ok) return refusal(checked.reason);
+  const chart = said.chart || (followUp && ctx.previous!.chart && !said.group.dim);
+  return {
+    kind: 'metric',
+    metric: { query: built.query, period: built.period, ...(built.winner ? { winner: built.winner } : {}), notApplied: built.notes, periodDefaulted: built.periodDefaulted, chart },
+  };
 }

@@ -16,7 +16,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\bfirst[- ]contact resolution\b|\bfcr(?: scores?)?\b|\bresolved on first contact\b/, 'fcrScore'],
   [/\b(?:resolution|resolve|resolving) times?\b|\btime to (?:resolve|resolution)\b|\bhow long (?:does|did) it take to resolve\b/, 'resolutionTime'],
   [/\bresolution(?: scores?| achieved)?\b/, 'resolutionAchieved'],
-  [/\b(?:total |average )?(?:handling|handle) times?\b|\baht\b|\btime spent handling\b/, 'totalHandlingTime'],
+  [/\b(?:handling|handle) times?\b|\baht\b|\btime spent handling\b/, 'totalHandlingTime'],
   [/\bfirst[- ](?:response|reply)(?: times?)?\b|\btime to first (?:response|reply)\b|\bfirst answers?\b/, 'firstResponse'],
   [/\b(?:human )?wait(?:ing)? for (?:a )?(?:human|person|agent)\b|\bhuman wait(?:ing)?(?: times?)?\b/, 'humanResponseTime'],
   [/(?<=\b(?:slow|slowest|slower|fast|fastest|faster|quick|quickest|quicker)(?:ly)? (?:to|at|in) )(?:respond|reply|answer)(?:ing|s)?\b|\b(?:response|reply|wait(?:ing)?) times?\b|\btime to (?:respond|reply|answer)\b|\bhow (?:fast|quickly|long)\b[^.?]*\b(?:reply|replies|respond|answer)\b/, 'responseTime'],
@@ -30,12 +30,12 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\b(?:qa )?issue rates?\b/, 'issueRate'],
   [/\bqa (?:changes|work|reviews|activity)\b|\breviews?\b(?! queue)|\bchanges? made\b/, 'reviews'],
   [/\bsessions\b|\bepisodes\b/, 'sessions'],
-  [/\btopics?\b|\breasons? (?:for|of) contact\b|\bwhat (?:do |did )?customers (?:ask|write|message) (?:us )?about\b|\bclassifications?\b/, 'topics'],
+  [/(?<!\b(?:by|per|each|every|across) )\btopics?\b|\breasons? (?:for|of) contact\b|\bwhat (?:do |did )?customers(?= (?:ask|write|message|complain|talk)(?:s|ed|ing)? (?:to )?(?:us )?about\b)|\bclassifications?\b/, 'topics'],
 ];
 
 /** Data the product does not hold: any of these makes the question a refusal, never a nearby figure. */
 export const NOT_HELD =
-  /\b(refunds?|revenue|money|sales|orders|purchases|profits?|margins?|costs?|spend(?:ing)?|churn(?:ed)?|customers? (?:leaving|lost|who left)|cancell?ations?|nps|net promoter|csat|conversion(?: rates?)?|baskets?|carts?|invoices?|payments?|discounts?|lifetime value|ltv|stock levels?|inventory|deliveries|shipping costs?|tickets? closed|emails? sent|phone calls?|calls)\b/;
+  /\b(refunds?|revenue|money|sales|orders|purchases|profits?|margins?|costs?|spend(?:ing)?|churn(?:ed)?|customers? (?:leaving|lost|who left|left|we lost|that left)|lost customers|cancell?ations?|nps|net promoter|csat|conversion(?: rates?)?|baskets?|carts?|invoices?|payments?|discounts?|lifetime value|ltv|stock levels?|inventory|deliveries|shipping costs?|tickets? closed|emails? sent|phone calls?|calls)\b/;
 
 export const STATISTIC_WORDS: readonly [RegExp, Statistic][] = [
   [/\bmedian\b|\btypical(?:ly)?\b/, 'median'],
@@ -77,8 +77,8 @@ export type Direction = 'desc' | 'asc' | 'best' | 'worst';
 export const DIRECTION_WORDS: readonly [RegExp, Direction][] = [
   [/\bbest\b|\bstrongest\b/, 'best'],
   [/\bworst\b|\bweakest\b/, 'worst'],
-  [/\bhighest\b|\bmost\b|\bbiggest\b|\blargest\b|\bgreatest\b|\blongest\b|\bslowest\b|\bbusiest\b|\btop\b|\bmore\b/, 'desc'],
-  [/\blowest\b|\bleast\b|\bfewest\b|\bsmallest\b|\bshortest\b|\bfastest\b|\bquickest\b|\bquietest\b/, 'asc'],
+  [/\bmost busy\b|\bhighest\b|\bmost\b|\bbiggest\b|\blargest\b|\bgreatest\b|\blongest\b|\bslowest\b|\bbusiest\b|\btop\b|\bmore\b/, 'desc'],
+  [/\bleast busy\b|\blowest\b|\bleast\b|\bfewest\b|\bsmallest\b|\bshortest\b|\bfastest\b|\bquickest\b|\bquietest\b/, 'asc'],
 ];
 
 export const QA_STATE_WORDS: readonly [RegExp, string][] = [
@@ -96,5 +96,31 @@ export const TREND_WORDS = /\btrend(?:s|ing)?\b|\bover time\b|\bevolution\b|\bde
 
 /** "and", "now", "what about": a follow-up that changes slots of the previous question. */
 export const FOLLOW_UP = /^(?:and|now|what about|how about|same (?:for|but)|then|ok,? (?:and|now)|also)\b|^(?:by|per|for|only|just|in|on|the)\b/;
+
+/** Speed words without a measure ("the 3 slowest agents", "who is fastest") ask about response time. */
+export const SPEED_WORDS = /\b(?:slow|fast|quick)(?:est|er|ly)?\b/;
+
+/** "who": the people behind a figure — QA reviewers when the question is about reviews, else agents. */
+export const WHO = /\bwho\b/;
+
+/** Words that say a period was meant; when no period could be read from them, the question is refused. */
+export const PERIOD_CUES =
+  /\b(?:years?|months?|weeks?|quarters?|fortnights?|seasons?|summer|winter|spring|autumn|holidays?|christmas|easter|black friday|new year|since|until|till|during)\b/;
+
+/** "right now": what stands at this moment, which a count over a period is not. */
+export const NOW_CUES = /\b(?:right now|at the moment|currently|as of now|at present|as it stands|still (?:open|waiting|pending))\b/;
+
+/** Breakdowns people ask for that the catalogue has no dimension for (ratios per unit included). */
+export const NO_DIMENSION =
+  /\b(?:per|by|for each|for every|each|which|across)\s+(customers?|conversations?|chats?|sessions?|messages?|users?|tickets?|channels?|countr(?:y|ies)|languages?|products?|regions?|cit(?:y|ies)|devices?|orders?|visitors?)\b/;
+
+/** "compared to usual": the period before, said as such in the answer. */
+export const USUAL = /^\s*(?:the )?(?:usual|normal|normally|usually|before)\b/;
+
+/** "the #1 topic", "number one page": a which-question for the winner. */
+export const NUMBER_ONE = /#1\b|\bnumber one\b|\bno\.? ?1\b/g;
+
+/** A lead-in that carries the previous question's slots over to a new measure ("and the response times?"). */
+export const FOLLOW_ON = /^(?:and|now|what about|how about|same (?:for|but)|ok,? (?:and|now)|also)\b/;
 
 export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
