@@ -210,12 +210,28 @@ interface Periods {
   compareDefault?: boolean;
 }
 
+/**
+ * "compare this week with last week": the period after a plain "with", "to" or "and", when the text
+ * before it reads as the whole period by itself (so "between 1 Oct and 15 Oct" stays one range).
+ */
+function secondPeriod(text: string, whole: Period, ctx: UnderstandContext, previous?: Period): Period | undefined {
+  for (const m of text.matchAll(/\b(?:with|to|and)\b/g)) {
+    const left = parsePeriod(text.slice(0, m.index), ctx.now, ctx.timeZone, previous);
+    if (!left || left.from !== whole.from || left.to !== whole.to) continue;
+    const right = parsePeriod(text.slice(m.index + m[0].length), ctx.now, ctx.timeZone, left);
+    if (right && (right.from !== left.from || right.to !== left.to)) return right;
+  }
+  return undefined;
+}
+
 /** The period (and a comparison period) named in the text. */
 function periodsOf(text: string, ctx: UnderstandContext, previous?: Period): Periods {
   const cmp = /\b(?:vs\.?|versus|compared (?:to|with)|against|than)\b/.exec(text);
   const whole = parsePeriod(text, ctx.now, ctx.timeZone, previous);
   if (!cmp) {
     const asked = /\bcompar(?:e|ed|ing|ison)\b|\bchange\b|\bdifference\b/.test(text);
+    const named = asked && whole ? secondPeriod(text, whole, ctx, previous) : undefined;
+    if (named) return { period: whole!, compare: named };
     if (asked && whole) return { period: whole, compare: previousPeriod(whole) };
     return { ...(whole ? { period: whole } : {}), ...(asked ? { compareDefault: true } : {}) };
   }
@@ -316,6 +332,8 @@ function readSaid(text: string, ctx: UnderstandContext): Said {
   const noDimension = NO_DIMENSION.exec(w.rest)?.[0];
   const periods = periodsOf(text, ctx, ctx.previous?.period);
   const group = groupOf(w, text);
+  // "which topic", "the #1 topic": the topic measure is a breakdown by topic already; one asked for = the winner
+  if (measure === 'topics' && /\b(?:which|what|top)\s+(?:[a-z]+\s+)?topic\b(?!s)/.test(w.text.replace(NUMBER_ONE, 'top'))) group.which = true;
   const limit = topNOf(w);
   const direction = directionOf(w);
   const statistic = statisticOf(w);
