@@ -330,7 +330,7 @@ describe('understand: pages and agents', () => {
 
   it('filters by an agent named in full or by a unique first name', () => {
     const w = period('this week');
-    const agent = (name: string) => [{ dimension: 'agent', values: [name] }];
+    const agent = (name: string) => [{ dimension: 'agent' as const, values: [name] }];
     expect(ask('CSI for Maria Lopez this week')).toEqual(metric(query('csi', w, { filters: agent('Maria Lopez') }), w));
     expect(ask('CSI for emma this week')).toEqual(metric(query('csi', w, { filters: agent('Emma Novak') }), w));
     expect(ask('CSI for Maria this week')).toEqual(

@@ -362,7 +362,7 @@ function isFollowUp(said: Said, text: string, previous: MetricIntent | undefined
   if (said.measure) return FOLLOW_ON.test(text);
   if (FOLLOW_UP.test(text)) return true;
   if (text.split(' ').length > 7) return false;
-  return Boolean(said.periods.period || said.group.dim || said.filters.length || said.chart || said.statistic || said.direction || said.limit || said.periods.compare);
+  return Boolean(/\b(?:overall|in total|altogether)\b/.test(text) || said.periods.period || said.group.dim || said.filters.length || said.chart || said.statistic || said.direction || said.limit || said.periods.compare);
 }
 
 function order(dir: Direction, higherIsBetter: boolean): 'asc' | 'desc' {
@@ -458,14 +458,18 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   const slots = periodSlots(said, ctx, base, groupBy, text);
   const filters = [...said.filters];
   const replied = base && !said.measure && !said.replier ? measureName : byReplier(measureName, said.replier, filters);
-  const measure = groupBy === 'agent' && replied === 'responseTime' ? 'humanResponseTime' : replied;
+  // a follow-up ranks what the question before broke down ("which page is best" → "and the worst?")
+  const overall = /\b(?:overall|in total|altogether)\b/.test(text);
+  const ranked = groupBy ?? (base && !overall ? base.groupBy : undefined);
+  const measure = ranked === 'agent' && replied === 'responseTime' ? 'humanResponseTime' : replied;
   const m = measureByName(measure)!;
   if (said.otherPercentile) return refusal(`${m.label} is available as ${m.statistics.join(', ')}, not the ${said.otherPercentile}th percentile`);
   if (said.extraMeasures.length) notes.push(`${said.extraMeasures.join(', ')} (one figure per question: ask for it separately)`);
   if (said.periods.compareWords && said.pageCount < 2) notes.push(`"${said.periods.compareWords}" (not a period or page I could compare with)`);
   if (said.chart && slots.compare) notes.push('the chart (a comparison is given as figures)');
   const stat = statisticFor(m, said, groupBy);
-  const rank = rankingOf(said, m, groupBy, asked);
+  const which = said.group.which || (!said.group.dim && ctx.previous?.winner !== undefined && base !== undefined);
+  const rank = rankingOf({ ...said, group: { ...said.group, which } }, m, ranked, asked);
   notes.push(...rank.notes);
   const statistic = stat.statistic ?? rank.statistic;
   const limit = stat.limit ?? rank.limit;
