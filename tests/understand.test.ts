@@ -240,6 +240,15 @@ describe('refusals', () => {
     expect(refused(q)).toContain(`I could not read the period ("${cue}")`);
   });
 
+  it.each([
+    'CSI on Monday', 'CSI since Monday', 'messages 3 days ago', 'handoffs two weeks ago', 'CSI this morning', 'CSI next week',
+    'CSI on the weekend before Christmas', 'how many sessions since the relaunch', 'CSI in spring',
+  ])('reads "%s" with its period or refuses it, never with the default period', (q) => {
+    const i = ask(q);
+    if (i.kind === 'refuse') expect(i.refusal).toContain('I could not read the period');
+    else expect(i.metric?.periodDefaulted).toBe(false);
+  });
+
   it('does not count what stands right now as a count over the last 7 days', () => {
     expect(ask('how many sessions are waiting for review right now')).toEqual({ kind: 'qa_backlog' });
     expect(refused('how many handoffs are waiting right now')).toContain('handoffs are counted over a period, not as they stand right now');

@@ -105,7 +105,7 @@ export const WHO = /\bwho\b/;
 
 /** Words that say a period was meant; when no period could be read from them, the question is refused. */
 export const PERIOD_CUES =
-  /\b(?:years?|months?|weeks?|quarters?|fortnights?|seasons?|summer|winter|spring|autumn|holidays?|christmas|easter|black friday|new year|since|until|till|during)\b/;
+  /\b(?:years?|months?|weeks?|quarters?|fortnights?|seasons?|summer|winter|spring|autumn|holidays?|christmas|easter|black friday|new year|since|until|till|during|ago|tomorrow|tonight|morning|afternoon|evening|overnight|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b/;
 
 /** "right now": what stands at this moment, which a count over a period is not. */
 export const NOW_CUES = /\b(?:right now|at the moment|currently|as of now|at present|as it stands|still (?:open|waiting|pending))\b/;
