@@ -3,7 +3,7 @@
 // Pure: a fixed clock, names passed in as the vocabulary the assistant loads.
 import { describe, expect, it } from 'vitest';
 import { understand, type Intent, type IntentContext } from '../src/domain/intents.ts';
-import { parsePeriod, previousPeriod, type Period } from '../src/domain/periods.ts';
+import { parsePeriod, previousPeriod, shiftBack, type Period } from '../src/domain/periods.ts';
 import type { Filter, MetricQuery } from '../src/domain/semantic/query.ts';
 import type { MetricIntent } from '../src/domain/semantic/understand.ts';
 
@@ -87,6 +87,7 @@ describe('measures and their synonyms', () => {
     ['sessions by QA state last week', { measure: 'qaSessions', groupBy: 'qa_state', period: 'last week' }],
     ['how many shipping questions yesterday', { measure: 'customerMessages', statistic: 'count', filters: f('topic', 'shipping_question'), period: 'yesterday' }],
     ['complaints by page last week', { measure: 'customerMessages', groupBy: 'page', filters: f('topic', 'complaint'), period: 'last week' }],
+    ['how many fixes last month', { measure: 'reviews', statistic: 'count', filters: f('qa_state', 'fixed'), period: 'last month' }],
   ];
   it.each(rows)('%s', (...row) => check(row));
 });
@@ -156,6 +157,7 @@ describe('filters and comparisons', () => {
     ['CSI for Voltix last week', { measure: 'csi', filters: f('page', 'Voltix'), period: 'last week' }],
     ['response time for Emma Novak last week', { measure: 'responseTime', filters: f('agent', 'Emma Novak'), period: 'last week' }],
     ['how many reviews did Sam Quinn do last week', { measure: 'reviews', statistic: 'count', filters: f('reviewer', 'Sam Quinn'), period: 'last week' }],
+    ['how many messages about human requests last week', { measure: 'messages', statistic: 'count', filters: f('topic', 'human_request'), period: 'last week' }],
     ['how many messages about shipping last week', { measure: 'messages', statistic: 'count', filters: f('topic', 'shipping_question'), period: 'last week' }],
     ['how many conversations did Voltix have yesterday', { measure: 'conversations', statistic: 'count', filters: f('page', 'Voltix'), period: 'yesterday' }],
     ['resolution time for Voltix last month', { measure: 'resolutionTime', filters: f('page', 'Voltix'), period: 'last month' }],
@@ -169,6 +171,15 @@ describe('filters and comparisons', () => {
     ['CSI last 3 months by month', { measure: 'csi', groupBy: 'month', period: 'last 3 months' }],
   ];
   it.each(rows)('%s', (...row) => check(row));
+
+  it.each([
+    ['CSI today vs the same day last week', 'today', 'week'],
+    ['messages yesterday compared to the same day last week', 'yesterday', 'week'],
+    ['handoffs this month compared to the same period last year', 'this month', 'year'],
+  ] as const)('%s: the same period one %s back', (q, words, unit) => {
+    const p = period(words);
+    expect(ask(q).metric?.query.compareTo).toEqual(days(shiftBack(p, unit)));
+  });
 });
 
 describe('charts and words not applied', () => {
@@ -179,6 +190,7 @@ describe('charts and words not applied', () => {
     ['CSI and handoffs last week', { measure: 'csi', period: 'last week' }, { notApplied: ['handoffs (one figure per question: ask for it separately)'] }],
     ['best CSI last week', { measure: 'csi', period: 'last week' }, { notApplied: ['"best" (name what to rank: page, agent, reviewer, topic, hour or weekday)'] }],
     ['CSI for Acme last week', { measure: 'csi', period: 'last week' }, { notApplied: ['"acme" (several pages are called that: Acme Home, Acme Outlet — name one)'] }],
+    ['With the new bot live, how is CSI?', { measure: 'csi' }, { notApplied: ['"bot" (CSI is not split by who replied)'] }],
     ['what is CSI currently', { measure: 'csi' }, { notApplied: ['"currently" (figures are over a period: this is last 7 days (Thu 12 Nov – Wed 18 Nov 2026))'] }],
   ];
   it.each(rows)('%s', (...row) => check(row));

@@ -10,7 +10,7 @@ import { checkQuery, type DayRange, type Filter, type MetricQuery } from './quer
 import {
   ADVERB_GROUPS, BOT_WORDS, CHART_WORDS, DIMENSION_WORDS, DIRECTION_WORDS, FOLLOW_ON, FOLLOW_UP, HUMAN_WORDS, MEASURE_WORDS, NOT_HELD,
   NO_DIMENSION, NOW_CUES, NUMBER_ONE, OTHER_PERCENTILE, PERIOD_CUES, QA_STATE_WORDS, SPEED_WORDS, STATISTIC_WORDS, TREND_WORDS,
-  USUAL, WEEKDAYS, WHO, type Direction,
+  QA_CHANGE_WORDS, REPLIER_NAMED, USUAL, WEEKDAYS, WHO, type Direction,
 } from './words.ts';
 
 export interface Vocabulary {
@@ -46,6 +46,8 @@ const DEFAULT_PERIOD: Partial<Record<Dimension, string>> = { day: 'last 30 days'
 const FALLBACK_PERIOD = 'last 7 days';
 /** How many rows a ranking without a number shows ("the slowest agents"; a winner and the next ones). */
 const DEFAULT_TOP = 5;
+/** Measures about the bot's work already: "bot" in them is no filter that went missing. */
+const BOT_MEASURES: ReadonlySet<string> = new Set(['containment', 'handoffRate', 'handoffs', 'qaSessions', 'issueRate', 'reviews', 'botFirstResponse']);
 
 export const CAN_ASK =
   'I can answer about CSI and its pillars, sentiment, resolution, effort, response and handling times, conversations, messages, sessions, handoffs, bot containment, topics and QA reviews — by page, agent, reviewer, topic, day, week, month, hour or weekday.';
@@ -237,6 +239,9 @@ function periodsOf(text: string, ctx: UnderstandContext, previous?: Period): Per
   }
   const left = parsePeriod(text.slice(0, cmp.index), ctx.now, ctx.timeZone, previous) ?? whole;
   const right = text.slice(cmp.index + cmp[0].length);
+  // "today vs the same day last week": the first period moved back by that unit, weekday kept
+  const same = /\bsame (?:day|weekday|week|month|period|time) (?:last|the previous|a|one) (week|month|year)\b/.exec(right);
+  if (same && left) return { period: left, compare: shiftBack(left, same[1] as Unit) };
   const r = parsePeriod(right, ctx.now, ctx.timeZone, left);
   if (r && left && (r.from !== left.from || r.to !== left.to)) return { period: left, compare: r };
   if (/\b(?:the )?(?:previous|prior|preceding) (?:period|one)\b/.test(right) || USUAL.test(right)) {
@@ -262,6 +267,8 @@ interface Said {
   /** words that ask for a period although none could be read */
   unreadPeriod?: string;
   replier?: 'human' | 'bot';
+  /** "bot" or "human" as typed and not part of another phrase (a topic, a measure) */
+  replierWord?: string;
   now?: string;
   noDimension?: string;
 }
@@ -276,6 +283,8 @@ function measureOf(w: Words): { measure?: string; extra: string[] } {
     else if (name !== measure) extra.push(m[0]);
   }
   if (!measure && SPEED_WORDS.test(w.rest)) measure = 'responseTime';
+  // "how many fixes", "sessions passed": QA changes to that state
+  if (!measure && QA_CHANGE_WORDS.test(w.rest)) measure = 'reviews';
   return { measure, extra };
 }
 
@@ -316,7 +325,6 @@ function readSaid(text: string, ctx: UnderstandContext): Said {
   const w = new Words(text.replace(NUMBER_ONE, 'top'));
   const { measure: word, extra } = measureOf(w);
   const filters: Filter[] = [];
-  const replier = replierOf(w);
   let measure = word;
   const notes: string[] = [];
   const add = (dimension: Dimension, n: Names) => {
@@ -329,6 +337,7 @@ function readSaid(text: string, ctx: UnderstandContext): Said {
   add('reviewer', namesIn(w, ctx.vocab.reviewers ?? [], 'reviewer'));
   // a topic alone ("complaints by page", "how many shipping questions") counts customer messages
   if (add('topic', { found: topicsIn(w, ctx.vocab.topics ?? []), ambiguous: [] }) && !measure && !FOLLOW_UP.test(text)) measure = 'customerMessages';
+  const replier = replierOf(w);
   const noDimension = NO_DIMENSION.exec(w.rest)?.[0];
   const periods = periodsOf(text, ctx, ctx.previous?.period);
   const group = groupOf(w, text);
@@ -346,11 +355,12 @@ function readSaid(text: string, ctx: UnderstandContext): Said {
   if (!group.dim && TREND_WORDS.test(text)) group.dim = 'day';
   const cue = periods.period || periods.compare ? undefined : PERIOD_CUES.exec(w.rest)?.[0];
   const now = periods.period ? undefined : NOW_CUES.exec(text)?.[0];
+  const replierWord = replier ? REPLIER_NAMED.exec(w.rest)?.[0] : undefined;
   return {
     ...(measure ? { measure } : {}), extraMeasures: extra, filters, notes, group, pageCount, periods,
     ...(limit ? { limit } : {}), ...(direction ? { direction } : {}), ...(statistic ? { statistic } : {}),
     ...(otherPct ? { otherPercentile: otherPct[1] ?? otherPct[2]! } : {}), chart: CHART_WORDS.test(text),
-    ...(cue ? { unreadPeriod: cue } : {}), ...(replier ? { replier } : {}), ...(now ? { now } : {}), ...(noDimension ? { noDimension } : {}),
+    ...(cue ? { unreadPeriod: cue } : {}), ...(replier ? { replier } : {}), ...(replierWord ? { replierWord } : {}), ...(now ? { now } : {}), ...(noDimension ? { noDimension } : {}),
   };
 }
 
@@ -458,6 +468,10 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   const slots = periodSlots(said, ctx, base, groupBy, text);
   const filters = [...said.filters];
   const replied = base && !said.measure && !said.replier ? measureName : byReplier(measureName, said.replier, filters);
+  const who = said.replierWord;
+  if (who && replied === measureName && filters.length === said.filters.length && !BOT_MEASURES.has(measureName)) {
+    notes.push(`"${who}" (${measureByName(measureName)!.label} is not split by who replied)`);
+  }
   // a follow-up ranks what the question before broke down ("which page is best" → "and the worst?")
   const overall = /\b(?:overall|in total|altogether)\b/.test(text);
   const ranked = groupBy ?? (base && !overall ? base.groupBy : undefined);

@@ -91,6 +91,12 @@ export const QA_STATE_WORDS: readonly [RegExp, string][] = [
 export const HUMAN_WORDS = /\bhumans?\b|\bagents?\b|\bstaff\b|\bpeople\b|\bpersons?\b|\bteam\b/;
 export const BOT_WORDS = /\bbots?\b|\bai\b|\bautomated\b|\bassistant\b/;
 
+/** "human" or "bot" said outright: named back when the measure is not split by who replied. */
+export const REPLIER_NAMED = /\bhumans?\b|\bbots?\b|\bai\b|\bautomated\b/;
+
+/** QA states said as changes ("how many fixes", "sessions passed"): QA changes when no other measure is named. */
+export const QA_CHANGE_WORDS = /\b(?:fixes|fixed|passed|flagged)\b/;
+
 export const CHART_WORDS = /\b(?:chart|graph|plot|visuali[sz]e|draw)\b/;
 export const TREND_WORDS = /\btrend(?:s|ing)?\b|\bover time\b|\bevolution\b|\bdevelop(?:ed|ment)\b/;
 
