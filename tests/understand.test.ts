@@ -87,6 +87,8 @@ describe('measures and their synonyms', () => {
     ['sessions by QA state last week', { measure: 'qaSessions', groupBy: 'qa_state', period: 'last week' }],
     ['how many shipping questions yesterday', { measure: 'customerMessages', statistic: 'count', filters: f('topic', 'shipping_question'), period: 'yesterday' }],
     ['complaints by page last week', { measure: 'customerMessages', groupBy: 'page', filters: f('topic', 'complaint'), period: 'last week' }],
+    ['How quickly does the bot answer?', { measure: 'responseTime', filters: f('sender', 'bot') }],
+    ['What percentage of sessions were handed to a human last week?', { measure: 'handoffRate', statistic: 'rate', period: 'last week' }],
     ['how many fixes last month', { measure: 'reviews', statistic: 'count', filters: f('qa_state', 'fixed'), period: 'last month' }],
   ];
   it.each(rows)('%s', (...row) => check(row));
@@ -147,6 +149,8 @@ describe('rankings: best, worst, most, top N, which', () => {
     ['which weekday had the most handoffs last month', { measure: 'handoffs', groupBy: 'weekday', order: 'desc', limit: 5, period: 'last month' }, { winner: 'most' }],
     ['least busy weekday for messages last month', { measure: 'messages', groupBy: 'weekday', order: 'asc', limit: 5, period: 'last month' }, { winner: 'least busy' }],
     ['which day had the most conversations last week', { measure: 'conversations', groupBy: 'day', order: 'desc', limit: 5, period: 'last week' }, { winner: 'most' }],
+    ['What time of day do we get the most messages?', { measure: 'messages', groupBy: 'hour', order: 'desc', limit: 5 }, { winner: 'most' }],
+    ['Which reviewer flagged the most issues last month?', { measure: 'reviews', groupBy: 'reviewer', order: 'desc', limit: 5, filters: f('qa_state', 'issue'), period: 'last month' }, { winner: 'most' }],
     ['top topics for Voltix this month', { measure: 'customerMessages', groupBy: 'topic', order: 'desc', limit: 5, filters: f('page', 'Voltix'), period: 'this month' }],
   ];
   it.each(rows)('%s', (...row) => check(row));
@@ -163,6 +167,8 @@ describe('filters and comparisons', () => {
     ['resolution time for Voltix last month', { measure: 'resolutionTime', filters: f('page', 'Voltix'), period: 'last month' }],
     ['Voltix vs Stride Shoes CSI last month', { measure: 'csi', groupBy: 'page', filters: f('page', 'Stride Shoes', 'Voltix'), period: 'last month' }],
     ['handoff rate for Voltix versus Acme Home last week', { measure: 'handoffRate', groupBy: 'page', filters: f('page', 'Acme Home', 'Voltix'), period: 'last week' }],
+    ['CSI for James Carter vs Emma Novak last month', { measure: 'csi', groupBy: 'agent', filters: f('agent', 'James Carter', 'Emma Novak'), period: 'last month' }],
+    ['Is CSI better on Voltix or Stride Shoes?', { measure: 'csi', groupBy: 'page', filters: f('page', 'Stride Shoes', 'Voltix') }],
     ['CSI this week vs last week', { measure: 'csi', period: 'this week', compareTo: 'last week' }],
     ['handoff rate this month compared to last month', { measure: 'handoffRate', period: 'this month', compareTo: 'last month' }],
     ['messages in October vs September', { measure: 'messages', period: 'October', compareTo: 'September' }],

@@ -47,6 +47,7 @@ const FALLBACK_PERIOD = 'last 7 days';
 /** How many rows a ranking without a number shows ("the slowest agents"; a winner and the next ones). */
 const DEFAULT_TOP = 5;
 /** Measures about the bot's work already: "bot" in them is no filter that went missing. */
+const SESSION_RATES: ReadonlySet<string> = new Set(['handoffs', 'handoffRate', 'containment', 'issueRate', 'resolutionTime', 'firstResponse']);
 const BOT_MEASURES: ReadonlySet<string> = new Set(['containment', 'handoffRate', 'handoffs', 'qaSessions', 'issueRate', 'reviews', 'botFirstResponse']);
 
 export const CAN_ASK =
@@ -152,7 +153,7 @@ function dimensionAt(words: string): Dimension | undefined {
 const RANK_BEFORE = new RegExp(`\\b(?:top|best|worst|highest|lowest|most|least|slowest|fastest|quickest|busiest|quietest|strongest|weakest|${COUNT})\\s+(?:(?:best|worst|highest|lowest|slowest|fastest|busiest|quietest|busy)\\s+)?((?:qa\\s+)?[a-z]+)\\b`, 'g');
 
 function groupOf(w: Words, text: string): Group {
-  const which = /\b(?:which|what)\s+((?:[a-z]+\s+){0,3}?[a-z]+)\b/.exec(w.rest);
+  const which = /\b(?:which|what)\s+((?:[a-z]+\s+){0,3}[a-z]+)\b/.exec(w.rest);
   if (which) {
     for (const [re, dim] of DIMENSION_WORDS) {
       const m = re.exec(which[1]!);
@@ -263,7 +264,8 @@ interface Said {
   otherPercentile?: string;
   chart: boolean;
   periods: Periods;
-  pageCount: number;
+  /** two or more pages (agents, reviewers, topics) named: a comparison between them */
+  between?: Dimension;
   /** words that ask for a period although none could be read */
   unreadPeriod?: string;
   replier?: 'human' | 'bot';
@@ -280,7 +282,8 @@ function measureOf(w: Words): { measure?: string; extra: string[] } {
     const m = w.take(re);
     if (!m) continue;
     if (!measure) measure = name;
-    else if (name !== measure) extra.push(m[0]);
+    // "the percentage of sessions handed over": sessions are the base of the handoff figure, not a second figure
+    else if (name !== measure && !(name === 'sessions' && SESSION_RATES.has(measure))) extra.push(m[0]);
   }
   if (!measure && SPEED_WORDS.test(w.rest)) measure = 'responseTime';
   // "how many fixes", "sessions passed": QA changes to that state
@@ -332,7 +335,7 @@ function readSaid(text: string, ctx: UnderstandContext): Said {
     notes.push(...n.ambiguous);
     return n.found.length;
   };
-  const pageCount = add('page', namesIn(w, ctx.vocab.pages, 'page'));
+  add('page', namesIn(w, ctx.vocab.pages, 'page'));
   add('agent', namesIn(w, ctx.vocab.agents, 'agent'));
   add('reviewer', namesIn(w, ctx.vocab.reviewers ?? [], 'reviewer'));
   // a topic alone ("complaints by page", "how many shipping questions") counts customer messages
@@ -355,9 +358,11 @@ function readSaid(text: string, ctx: UnderstandContext): Said {
   if (!group.dim && TREND_WORDS.test(text)) group.dim = 'day';
   const cue = periods.period || periods.compare ? undefined : PERIOD_CUES.exec(w.rest)?.[0];
   const now = periods.period ? undefined : NOW_CUES.exec(text)?.[0];
+  const between = filters.find((f) => f.values.length > 1 && ['page', 'agent', 'reviewer', 'topic'].includes(f.dimension))?.dimension;
   const replierWord = replier ? REPLIER_NAMED.exec(w.rest)?.[0] : undefined;
   return {
-    ...(measure ? { measure } : {}), extraMeasures: extra, filters, notes, group, pageCount, periods,
+    ...(measure ? { measure } : {}), extraMeasures: extra, filters, notes, group, periods,
+    ...(between ? { between } : {}),
     ...(limit ? { limit } : {}), ...(direction ? { direction } : {}), ...(statistic ? { statistic } : {}),
     ...(otherPct ? { otherPercentile: otherPct[1] ?? otherPct[2]! } : {}), chart: CHART_WORDS.test(text),
     ...(cue ? { unreadPeriod: cue } : {}), ...(replier ? { replier } : {}), ...(replierWord ? { replierWord } : {}), ...(now ? { now } : {}), ...(noDimension ? { noDimension } : {}),
@@ -410,7 +415,7 @@ function rankingOf(said: Said, m: Measure, groupBy: Dimension | undefined, measu
   if (d && groupBy) {
     const winner = said.group.which && (limit ?? 1) === 1 ? d.word : undefined;
     // a ranking shows its first rows; two named pages are compared whole
-    if (!limit && said.pageCount < 2) limit = DEFAULT_TOP;
+    if (!limit && !said.between) limit = DEFAULT_TOP;
     return { order: order(d.dir, m.higherIsBetter), ...(winner ? { winner } : {}), ...(limit ? { limit } : {}), notes };
   }
   if (d && m.defaultStatistic !== 'count' && m.statistics.includes('max') && (d.dir === 'desc' || d.dir === 'asc')) {
@@ -463,7 +468,7 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   const asked = said.measure ?? base!.measure;
   const measureName = asked === 'topics' ? 'customerMessages' : asked;
   let groupBy = said.group.dim ?? (asked === 'topics' ? 'topic' : undefined);
-  if (!groupBy && said.pageCount > 1) groupBy = 'page';
+  groupBy ??= said.between;
   if (!groupBy && said.chart && !said.periods.compare && !said.periods.compareDefault && !base?.groupBy) groupBy = 'day';
   const slots = periodSlots(said, ctx, base, groupBy, text);
   const filters = [...said.filters];
@@ -475,11 +480,13 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   // a follow-up ranks what the question before broke down ("which page is best" → "and the worst?")
   const overall = /\b(?:overall|in total|altogether)\b/.test(text);
   const ranked = groupBy ?? (base && !overall ? base.groupBy : undefined);
-  const measure = ranked === 'agent' && replied === 'responseTime' ? 'humanResponseTime' : replied;
+  const asRanked = ranked === 'agent' && replied === 'responseTime' ? 'humanResponseTime' : replied;
+  // "what percentage of sessions were handed over" is the handoff rate; a share by page stays a share of handoffs
+  const measure = asRanked === 'handoffs' && said.statistic === 'share' && !ranked ? 'handoffRate' : asRanked;
   const m = measureByName(measure)!;
   if (said.otherPercentile) return refusal(`${m.label} is available as ${m.statistics.join(', ')}, not the ${said.otherPercentile}th percentile`);
   if (said.extraMeasures.length) notes.push(`${said.extraMeasures.join(', ')} (one figure per question: ask for it separately)`);
-  if (said.periods.compareWords && said.pageCount < 2) notes.push(`"${said.periods.compareWords}" (not a period or page I could compare with)`);
+  if (said.periods.compareWords && !said.between) notes.push(`"${said.periods.compareWords}" (not a period or page I could compare with)`);
   if (said.chart && slots.compare) notes.push('the chart (a comparison is given as figures)');
   const stat = statisticFor(m, said, groupBy);
   const which = said.group.which || (!said.group.dim && ctx.previous?.winner !== undefined && base !== undefined);
