@@ -546,7 +546,7 @@ function unanswerable(said: Said, base: MetricQuery | undefined): MetricReading 
   if (said.noDimension) return refusal(`"${said.noDimension}" is not a breakdown I have`);
   const m = measureByName(said.measure === 'topics' ? 'customerMessages' : said.measure ?? base!.measure)!;
   if (said.now && m.defaultStatistic === 'count') {
-    return refusal(`${m.label} are counted over a period, not as they stand ${said.now}; ask for a period such as "today", or "QA backlog" for the sessions waiting for review`);
+    return refusal(`${m.label} are counted over a period, not as they stand now ("${said.now}"); ask for a period such as "today", or "QA backlog" for the sessions waiting for review`);
   }
   return undefined;
 }

@@ -114,7 +114,8 @@ export const PERIOD_CUES =
   /\b(?:years?|months?|weeks?|quarters?|fortnights?|seasons?|summer|winter|spring|autumn|holidays?|christmas|easter|black friday|new year|since|until|till|during|ago|tomorrow|tonight|morning|afternoon|evening|overnight|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b/;
 
 /** "right now": what stands at this moment, which a count over a period is not. */
-export const NOW_CUES = /\b(?:right now|at the moment|currently|as of now|at present|as it stands|still (?:open|waiting|pending))\b/;
+export const NOW_CUES =
+  /\b(?:right now|at the moment|currently|as of now|at present|as it stands|still (?:open|waiting|pending)|(?:are|is) (?:still )?(?:waiting|open|pending|queued|unassigned|assigned))\b/;
 
 /** Breakdowns people ask for that the catalogue has no dimension for (ratios per unit included). */
 export const NO_DIMENSION =
