@@ -270,7 +270,7 @@ describe('refusals', () => {
   it('does not count what stands right now as a count over the last 7 days', () => {
     expect(ask('how many sessions are waiting for review right now')).toEqual({ kind: 'qa_backlog' });
     expect(refused('how many handoffs are waiting right now')).toContain('handoffs are counted over a period, not as they stand now');
-    expect(refused('how many conversations are open right now')).toContain('not as they stand now ("right now")');
+    expect(refused('how many conversations are open right now')).toContain('not as they stand now ("are open")');
     expect(refused('how many handoffs are waiting?')).toContain('handoffs are counted over a period, not as they stand now ("are waiting")');
   });
 
