@@ -293,6 +293,10 @@ describe('follow-ups change one slot', () => {
     ['CSI last month', 'and last week?', { measure: 'csi', period: 'last week' }],
     ['top 3 topics last week', 'by page', { measure: 'customerMessages', groupBy: 'page', period: 'last week' }],
     ['CSI by page last week', 'and the handoff rate?', { measure: 'handoffRate', groupBy: 'page', period: 'last week' }],
+    ['CSI by page last week', 'which is best?', { measure: 'csi', groupBy: 'page', order: 'desc', limit: 5, period: 'last week' }, { winner: 'best' }],
+    ['CSI by page last week', 'top 2', { measure: 'csi', groupBy: 'page', order: 'desc', limit: 2, period: 'last week' }],
+    ['CSI for Voltix last week', 'for all pages', { measure: 'csi', period: 'last week' }],
+    ['handoffs by page last week', 'same for containment', { measure: 'containment', groupBy: 'page', period: 'last week' }],
     ['which page has the best CSI this month', 'and the worst?', { measure: 'csi', groupBy: 'page', order: 'asc', limit: 5, period: 'this month' }, { winner: 'worst' }],
     [
       'complaints by page last week', 'and CSI?', { measure: 'csi', groupBy: 'page', period: 'last week' },
@@ -300,4 +304,11 @@ describe('follow-ups change one slot', () => {
     ],
   ];
   it.each(thread)('%s → %s', (first, ...row) => check(row, ask(first)));
+
+  it('refuses in a follow-up what it would refuse in a fresh question', () => {
+    const previous = ask('CSI last week');
+    expect(ask('p95', previous).refusal).toContain('not the 95th percentile');
+    expect(ask('and refunds?', previous).refusal).toContain("I don't have refunds data");
+    expect(ask('in the year of the dragon', previous).refusal).toContain('I could not read the period');
+  });
 });

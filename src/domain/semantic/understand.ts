@@ -377,7 +377,7 @@ function isFollowUp(said: Said, text: string, previous: MetricIntent | undefined
   if (said.measure) return FOLLOW_ON.test(text);
   if (FOLLOW_UP.test(text)) return true;
   if (text.split(' ').length > 7) return false;
-  return Boolean(/\b(?:overall|in total|altogether)\b/.test(text) || said.periods.period || said.group.dim || said.filters.length || said.chart || said.statistic || said.direction || said.limit || said.periods.compare);
+  return Boolean(/\b(?:overall|in total|altogether)\b/.test(text) || said.periods.period || said.group.dim || said.filters.length || said.chart || said.statistic || said.otherPercentile || said.direction || said.limit || said.periods.compare);
 }
 
 function order(dir: Direction, higherIsBetter: boolean): 'asc' | 'desc' {
@@ -489,7 +489,8 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   if (said.periods.compareWords && !said.between) notes.push(`"${said.periods.compareWords}" (not a period or page I could compare with)`);
   if (said.chart && slots.compare) notes.push('the chart (a comparison is given as figures)');
   const stat = statisticFor(m, said, groupBy);
-  const which = said.group.which || (!said.group.dim && ctx.previous?.winner !== undefined && base !== undefined);
+  // "which is best?" after a breakdown, or "and the worst?" after a winner: the winner of the carried breakdown
+  const which = said.group.which || (!said.group.dim && base !== undefined && (ctx.previous?.winner !== undefined || /\b(?:which|who)\b/.test(text)));
   const rank = rankingOf({ ...said, group: { ...said.group, which } }, m, ranked, asked);
   notes.push(...rank.notes);
   const statistic = stat.statistic ?? rank.statistic;
