@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { understand, type Intent, type IntentContext } from '../src/domain/intents.ts';
 import { parsePeriod, previousPeriod, shiftBack, type Period } from '../src/domain/periods.ts';
 import type { Filter, MetricQuery } from '../src/domain/semantic/query.ts';
+import { MEASURES } from '../src/domain/semantic/catalogue.ts';
 import type { MetricIntent } from '../src/domain/semantic/understand.ts';
 
 // A Wednesday; 11:00 in Berlin.
@@ -92,6 +93,49 @@ describe('measures and their synonyms', () => {
     ['how many fixes last month', { measure: 'reviews', statistic: 'count', filters: f('qa_state', 'fixed'), period: 'last month' }],
   ];
   it.each(rows)('%s', (...row) => check(row));
+});
+
+describe('every measure in the catalogue can be asked for', () => {
+  const EXAMPLES: Record<string, string> = {
+    csi: 'CSI last week',
+    effectiveness: 'effectiveness last week',
+    effort: 'effort last week',
+    efficiency: 'efficiency last week',
+    empathy: 'empathy last week',
+    sentimentScore: 'customer sentiment last week',
+    sentimentShift: 'sentiment shift last week',
+    resolutionAchieved: 'resolution last week',
+    fcrScore: 'FCR last week',
+    ces: 'CES last week',
+    firstResponseTime: 'CSI first response time last week',
+    avgResponseTime: 'average response time per conversation-day last week',
+    totalHandlingTime: 'handling time last week',
+    conversationDays: 'conversation-days last week',
+    responseTime: 'response time last week',
+    humanResponseTime: 'human response time last week',
+    firstResponse: 'first response time last week',
+    humanFirstResponse: 'first response time of agents last week',
+    botFirstResponse: 'first reply by the bot last week',
+    resolutionTime: 'time to resolve last week',
+    messages: 'messages last week',
+    customerMessages: 'inbound messages last week',
+    conversations: 'chats last week',
+    handoffs: 'escalations last week',
+    sessions: 'sessions last week',
+    handoffRate: 'escalation rate last week',
+    containment: 'containment last week',
+    qaSessions: 'sessions that passed QA last week',
+    issueRate: 'issue rate last week',
+    reviews: 'QA work last week',
+  };
+
+  it('has an example for each measure', () => {
+    expect(Object.keys(EXAMPLES).sort()).toEqual(MEASURES.map((m) => m.name).sort());
+  });
+
+  it.each(Object.entries(EXAMPLES))('%s ← "%s"', (measure, question) => {
+    expect(ask(question).metric?.query.measure).toBe(measure);
+  });
 });
 
 describe('statistics', () => {

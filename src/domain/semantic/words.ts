@@ -5,6 +5,9 @@ import type { Dimension, Statistic } from './catalogue.ts';
 
 /** Measure phrases, most specific first. `human`/`bot` variants are chosen by modifiers later. */
 export const MEASURE_WORDS: readonly [RegExp, string][] = [
+  // the CSI's own time inputs, one value per conversation-day (before "csi" takes the word)
+  [/\b(?:csi|scored) first[- ](?:response|reply)(?: times?)?\b|\bfirst[- ](?:response|reply) times? (?:per|of each) conversation[- ]days?\b/, 'firstResponseTime'],
+  [/\b(?:csi|scored) (?:average |avg )?(?:response|reply) times?\b|\b(?:average )?(?:response|reply) times? (?:per|of each) conversation[- ]days?\b/, 'avgResponseTime'],
   [/\b(?:customer satisfaction index|satisfaction index|csi(?: score)?)\b/, 'csi'],
   [/\bcustomer effort(?: scores?)?\b|\bces\b|\beffort scores?\b/, 'ces'],
   [/\beffort(?: pillar)?\b/, 'effort'],
