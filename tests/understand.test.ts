@@ -237,6 +237,8 @@ describe('charts and words not applied', () => {
     ['chart of handoffs by page last week', { measure: 'handoffs', groupBy: 'page', period: 'last week' }, { chart: true }],
     ['plot response times last week', { measure: 'responseTime', groupBy: 'day', period: 'last week' }, { chart: true }],
     ['CSI this week vs last week as a chart', { measure: 'csi', period: 'this week', compareTo: 'last week' }, { chart: true, notApplied: ['the chart (a comparison is given as figures)'] }],
+    ['CSI by shift last week', { measure: 'csi', period: 'last week' }, { notApplied: ['"by shift" (not a breakdown I have: page, agent, reviewer, topic, QA state, day, week, month, hour or weekday)'] }],
+    ['handoffs handled by the bot last week', { measure: 'handoffs', period: 'last week' }],
     ['CSI and handoffs last week', { measure: 'csi', period: 'last week' }, { notApplied: ['handoffs (one figure per question: ask for it separately)'] }],
     ['best CSI last week', { measure: 'csi', period: 'last week' }, { notApplied: ['"best" (name what to rank: page, agent, reviewer, topic, hour or weekday)'] }],
     ['CSI for Acme last week', { measure: 'csi', period: 'last week' }, { notApplied: ['"acme" (several pages are called that: Acme Home, Acme Outlet — name one)'] }],
