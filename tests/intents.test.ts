@@ -217,6 +217,7 @@ describe('understand: other kinds', () => {
     expect(ask('QA backlog')).toEqual({ kind: 'qa_backlog' });
     expect(ask('oldest 20 sessions waiting for QA')).toEqual({ kind: 'qa_backlog', topN: 20 });
     expect(ask('how many sessions are waiting for review right now')).toEqual({ kind: 'qa_backlog' });
+    expect(ask('how is QA going?')).toEqual({ kind: 'qa_backlog' });
   });
 
   it('reads a QA question with a period as a catalogue query, not the backlog', () => {

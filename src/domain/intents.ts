@@ -338,10 +338,12 @@ export function understand(question: string, ctx: IntentContext): Intent {
   const r: Reading = { question: trimmed, lower: trimmed.toLowerCase(), plain: plainText(trimmed), ctx };
   if (HELP.test(r.plain)) return { kind: 'help' };
   const kind = kindOf(r.plain);
-  if (kind && NOT_CATALOGUE.has(kind) && (kind !== 'qa_backlog' || isBacklog(r))) return fresh(kind, r);
+  if (kind && NOT_CATALOGUE.has(kind) && kind !== 'qa_backlog') return fresh(kind, r);
   // every figure comes from the catalogue: the older fixed kinds no longer answer
   const vocab = { pages: ctx.pages ?? [], agents: ctx.agents ?? [], reviewers: ctx.reviewers ?? [], topics: ctx.topics ?? [] };
   const reading = understandMetric(question, { now: ctx.now, timeZone: ctx.timeZone, vocab, ...(ctx.previous?.metric ? { previous: ctx.previous.metric } : {}) });
+  // QA words: the queue as it stands, unless the question is a catalogue figure about QA ("issue rate last month")
+  if (kind === 'qa_backlog' && (isBacklog(r) || !reading)) return fresh(kind, r);
   if (reading?.kind === 'metric') return { kind: 'metric', metric: reading.metric, ...(reading.metric.chart ? { chart: true } : {}) };
   if (reading?.kind === 'refuse') return { kind: 'refuse', refusal: reading.text };
   const derived = ctx.previous && NOT_CATALOGUE.has(ctx.previous.kind) ? followUp(r) : undefined;
