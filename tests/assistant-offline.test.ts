@@ -346,7 +346,7 @@ describe('offline assistant on seeded, analysed data', () => {
     expect(a.n).toBeGreaterThan(10);
     expect(b.n).toBeGreaterThan(10);
     expect(firstLine(reply.text)).toBe(
-      `Average CSI, this week (Mon 16 Nov – Sun 22 Nov 2026): ${csiText(a.csi!)}, against ${csiText(b.csi!)} the week before (Mon 9 Nov – Sun 15 Nov 2026) (${changeText(a.csi! - b.csi!).replace(/^(?!-)(?=\d)/, '+').replace('-', '−')})`,
+      `Average CSI, this week (Mon 16 Nov – Sun 22 Nov 2026): ${csiText(a.csi!)}, against ${csiText(b.csi!)} last week (Mon 9 Nov – Sun 15 Nov 2026) (${changeText(a.csi! - b.csi!).replace(/^(?!-)(?=\d)/, '+').replace('-', '−')})`,
     );
     expect(reply.text).toContain(`Based on ${a.n} conversation-days; days in ${TZ}.`);
     const metric = call(reply, 'metric_query');

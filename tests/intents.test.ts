@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { REPERTOIRE, understand, type Intent, type IntentContext, type IntentKind } from '../src/domain/intents.ts';
 import { TOPIC_WORDS } from '../src/domain/intent-words.ts';
 import { parsePeriod, previousPeriod, shiftBack, type Period } from '../src/domain/periods.ts';
+import type { MetricIntent } from '../src/domain/semantic/understand.ts';
+import type { MetricQuery } from '../src/domain/semantic/query.ts';
 
 // A Wednesday; 11:00 in Berlin.
 const NOW = new Date('2026-11-18T10:00:00Z');
@@ -9,7 +11,10 @@ const TZ = 'Europe/Berlin';
 const PAGES = ['Acme Home', 'Acme Outlet', 'Stride Shoes'];
 const AGENTS = ['Maria Lopez', 'James Carter', 'Maria Chen', 'Emma Novak'];
 
-const base: IntentContext = { now: NOW, timeZone: TZ, pages: PAGES, agents: AGENTS };
+// topic names as the classifier writes them (messages.classification)
+const TOPICS = ['complaint', 'shipping_question', 'return_request', 'price_inquiry', 'availability_check', 'account_issue', 'human_request', 'general_inquiry'];
+
+const base: IntentContext = { now: NOW, timeZone: TZ, pages: PAGES, agents: AGENTS, topics: TOPICS };
 const ask = (question: string, extra: Partial<IntentContext> = {}) => understand(question, { ...base, ...extra });
 const period = (text: string, now = NOW, timeZone = TZ): Period => {
   const p = parsePeriod(text, now, timeZone);
@@ -18,9 +23,24 @@ const period = (text: string, now = NOW, timeZone = TZ): Period => {
 };
 const after = (previousQuestion: string, question: string) => ask(question, { previous: ask(previousQuestion) });
 
+const days = (p: Period) => ({ from: p.from, to: p.to, label: p.label });
+
+/** The catalogue query a question must read as: measure and period, then the other slots. */
+const query = (measure: string, p: Period, slots: Omit<Partial<MetricQuery>, 'measure' | 'period'> = {}): MetricQuery => ({
+  measure, period: days(p), filters: [], ...slots,
+});
+
+/** The whole intent of a catalogue question; `more` for winner, notApplied, a default period or a chart. */
+const metric = (q: MetricQuery, p: Period, more: Partial<MetricIntent> = {}): Intent => ({
+  kind: 'metric',
+  metric: { query: q, period: p, notApplied: [], periodDefaulted: false, chart: false, ...more },
+  ...(more.chart ? { chart: true } : {}),
+});
+
+
 describe('understand: CSI', () => {
   it('reads the CSI for a named period', () => {
-    expect(ask('What was the CSI last week?')).toEqual({ kind: 'csi', period: period('last week') });
+    expect(ask('What was the CSI last week?')).toEqual(metric(query('csi', period('last week')), period('last week')));
   });
 
   it.each([
@@ -29,30 +49,35 @@ describe('understand: CSI', () => {
     ['CSI per day this month', 'day'],
     ['daily CSI this month', 'day'],
     ['csi broken down by pages this month', 'page'],
-  ])('%s → groupBy %s', (question, groupBy) => {
-    expect(ask(question)).toEqual({ kind: 'csi', groupBy, period: period('this month') });
+  ] as const)('%s → groupBy %s', (question, groupBy) => {
+    expect(ask(question)).toEqual(metric(query('csi', period('this month'), { groupBy }), period('this month')));
   });
 
   it('defaults to the last 7 days and says so', () => {
-    expect(ask('how is our CSI?')).toEqual({ kind: 'csi', period: period('last 7 days'), periodDefaulted: true });
+    const p = period('last 7 days');
+    expect(ask('how is our CSI?')).toEqual(metric(query('csi', p), p, { periodDefaulted: true }));
   });
 
   it('marks a chart request on a grouped CSI without turning it into a trend', () => {
-    expect(ask('CSI by page as a chart last week')).toMatchObject({ kind: 'csi', groupBy: 'page', chart: true });
+    const p = period('last week');
+    expect(ask('CSI by page as a chart last week')).toEqual(metric(query('csi', p, { groupBy: 'page' }), p, { chart: true }));
   });
 });
 
 describe('understand: CSI trend', () => {
-  it('reads the trend over a period as a chart', () => {
-    expect(ask('Show the CSI trend for the last 30 days')).toEqual({ kind: 'csi_trend', chart: true, period: period('last 30 days') });
+  it('reads the trend over a period as CSI per day', () => {
+    const p = period('last 30 days');
+    expect(ask('Show the CSI trend for the last 30 days')).toEqual(metric(query('csi', p, { groupBy: 'day' }), p));
   });
 
-  it('defaults the trend to the last 30 days', () => {
-    expect(ask('CSI trend')).toEqual({ kind: 'csi_trend', chart: true, period: period('last 30 days'), periodDefaulted: true });
+  it('defaults a trend to the last 30 days, since a week shows too little', () => {
+    const p = period('last 30 days');
+    expect(ask('CSI trend')).toEqual(metric(query('csi', p, { groupBy: 'day' }), p, { periodDefaulted: true }));
   });
 
-  it('takes a chart of CSI without grouping as a trend', () => {
-    expect(ask('plot CSI since 1 October')).toMatchObject({ kind: 'csi_trend', chart: true, period: period('since 1 October') });
+  it('takes a chart of CSI without grouping as CSI per day', () => {
+    const p = period('since 1 October');
+    expect(ask('plot CSI since 1 October')).toEqual(metric(query('csi', p, { groupBy: 'day' }), p, { chart: true }));
   });
 });
 
@@ -64,55 +89,72 @@ describe('understand: CSI comparisons', () => {
     ['CSI this month versus last month', 'this month', 'last month'],
     ['How does CSI this week compare to last week?', 'this week', 'last week'],
   ])('%s', (question, first, second) => {
-    expect(ask(question)).toEqual({ kind: 'csi_compare', period: period(first), comparePeriod: period(second) });
+    expect(ask(question)).toEqual(metric(query('csi', period(first), { compareTo: days(period(second)) }), period(first)));
   });
 
-  it('compares one named period with the one before it', () => {
+  it('compares one named period with the one before it, also against "usual"', () => {
     const lastMonth = period('last month');
-    expect(ask('compare CSI last month')).toEqual({ kind: 'csi_compare', period: lastMonth, comparePeriod: previousPeriod(lastMonth) });
-    expect(ask('What was our CSI last week compared to usual?').comparePeriod).toEqual(previousPeriod(period('last week')));
+    expect(ask('compare CSI last month')).toEqual(metric(query('csi', lastMonth, { compareTo: days(previousPeriod(lastMonth)) }), lastMonth));
+    const lastWeek = period('last week');
+    expect(ask('What was our CSI last week compared to usual?')).toEqual(
+      metric(query('csi', lastWeek, { compareTo: days(previousPeriod(lastWeek)) }), lastWeek),
+    );
   });
 
   it('reads a relative second period against the first', () => {
     const i = ask('CSI last week compared to the week before');
-    expect(i.comparePeriod).toEqual(shiftBack(period('last week'), 'week'));
+    expect(i.metric?.query.compareTo).toEqual(days(shiftBack(period('last week'), 'week')));
   });
 
   it('keeps a range written with "and" whole', () => {
-    const i = ask('compare CSI between 1 Oct and 15 Oct vs the period before');
-    expect([i.period?.from, i.period?.to]).toEqual(['2026-10-01', '2026-10-15']);
-    expect([i.comparePeriod?.from, i.comparePeriod?.to]).toEqual(['2026-09-16', '2026-09-30']);
+    const q = ask('compare CSI between 1 Oct and 15 Oct vs the period before').metric?.query;
+    expect([q?.period.from, q?.period.to]).toEqual(['2026-10-01', '2026-10-15']);
+    expect([q?.compareTo?.from, q?.compareTo?.to]).toEqual(['2026-09-16', '2026-09-30']);
   });
 
   it('defaults to the last 7 days against the 7 days before', () => {
     const p = period('last 7 days');
-    expect(ask('compare CSI')).toEqual({ kind: 'csi_compare', period: p, comparePeriod: previousPeriod(p), periodDefaulted: true });
+    expect(ask('compare CSI')).toEqual(metric(query('csi', p, { compareTo: days(previousPeriod(p)) }), p, { periodDefaulted: true }));
+  });
+
+  it('names a compare target it cannot read instead of dropping it', () => {
+    expect(ask('CSI last week compared to our competitors').metric?.notApplied).toEqual(['"our competitors" (not a period or page I could compare with)']);
   });
 });
 
 describe('understand: topics', () => {
-  it('reads top N topics in complaints', () => {
-    expect(ask('Top 5 topics in complaints this month')).toEqual({ kind: 'topics', topN: 5, topicsIn: 'complaint', period: period('this month') });
+  const topics = (p: Period, slots: Omit<Partial<MetricQuery>, 'measure' | 'period'> = {}) =>
+    query('customerMessages', p, { groupBy: 'topic', order: 'desc', ...slots });
+
+  it('reads top N topics in complaints as customer messages by topic, filtered to complaints', () => {
+    const p = period('this month');
+    expect(ask('Top 5 topics in complaints this month')).toEqual(
+      metric(topics(p, { filters: [{ dimension: 'topic', values: ['complaint'] }], limit: 5 }), p),
+    );
   });
 
   it('defaults to the top 5 of the last 7 days', () => {
-    expect(ask('top topics')).toEqual({ kind: 'topics', topN: 5, period: period('last 7 days'), periodDefaulted: true });
+    const p = period('last 7 days');
+    expect(ask('top topics')).toEqual(metric(topics(p, { limit: 5 }), p, { periodDefaulted: true }));
   });
 
   it.each([
     ['top 3 topics in complaints', 'complaint', 3],
     ['top ten topics about shipping', 'shipping_question', 10],
-    ['topics in delivery questions', 'shipping_question', 5],
-    ['topics in returns', 'return_request', 5],
-    ['topics among refunds', 'return_request', 5],
-    ['topics about prices', 'price_inquiry', 5],
-    ['topics about stock', 'availability_check', 5],
-    ['topics for account problems', 'account_issue', 5],
-    ['topics in human requests', 'human_request', 5],
-    ['topics in human_request', 'human_request', 5],
-    ['what do customers complain about?', 'complaint', 5],
-  ])('%s → topicsIn %s', (question, topicsIn, topN) => {
-    expect(ask(question)).toMatchObject({ kind: 'topics', topicsIn, topN });
+    ['topics in delivery questions', 'shipping_question', undefined],
+    ['topics in returns', 'return_request', undefined],
+    ['topics among refunds', 'return_request', undefined],
+    ['topics about prices', 'price_inquiry', undefined],
+    ['topics about stock', 'availability_check', undefined],
+    ['topics for account problems', 'account_issue', undefined],
+    ['topics in human requests', 'human_request', undefined],
+    ['topics in human_request', 'human_request', undefined],
+    ['what do customers complain about?', 'complaint', undefined],
+  ])('%s → topic filter %s', (question, topic, limit) => {
+    const p = period('last 7 days');
+    expect(ask(question)).toEqual(
+      metric(topics(p, { filters: [{ dimension: 'topic', values: [topic] }], ...(limit ? { limit } : {}) }), p, { periodDefaulted: true }),
+    );
   });
 
   it('maps words only to classifications the seed writes', () => {
@@ -123,27 +165,46 @@ describe('understand: topics', () => {
     ];
     expect(TOPIC_WORDS.every(([, c]) => seeded.includes(c))).toBe(true);
   });
+
+  it('reads a topic word as a filter only on topics the data has', () => {
+    const p = period('last 7 days');
+    expect(ask('topics about shipping', { topics: ['complaint'] })).toEqual(metric(topics(p), p, { periodDefaulted: true }));
+  });
 });
 
 describe('understand: response times and agents', () => {
   it.each([
-    'What is the average response time this week?',
-    'What is the first response time this week?',
-    'first-response time this week',
-  ])('%s', (q) => {
-    expect(ask(q)).toEqual({ kind: 'response_times', period: period('this week') });
+    ['What is the average response time this week?', 'responseTime', 'mean'],
+    ['What is the first response time this week?', 'firstResponse', undefined],
+    ['first-response time this week', 'firstResponse', undefined],
+  ] as const)('%s → %s', (q, measure, statistic) => {
+    const p = period('this week');
+    expect(ask(q)).toEqual(metric(query(measure, p, statistic ? { statistic } : {}), p));
   });
 
   it('reads "how fast do we reply" with the default period', () => {
-    expect(ask('how fast do we reply')).toEqual({ kind: 'response_times', period: period('last 7 days'), periodDefaulted: true });
+    const p = period('last 7 days');
+    expect(ask('how fast do we reply')).toEqual(metric(query('responseTime', p), p, { periodDefaulted: true }));
   });
 
-  it('ranks the slowest agents, 5 by default', () => {
-    expect(ask('Which agent had the slowest first response time last month?')).toEqual({
-      kind: 'slowest_agents', topN: 5, period: period('last month'),
+  it('ranks the slowest agents by their own replies, 5 unless a number is asked', () => {
+    const p = period('last 7 days');
+    expect(ask('top 3 slowest agents')).toEqual(
+      metric(query('humanResponseTime', p, { groupBy: 'agent', order: 'desc', limit: 3 }), p, { periodDefaulted: true }),
+    );
+    expect(ask('slowest agents')).toEqual(
+      metric(query('humanResponseTime', p, { groupBy: 'agent', order: 'desc', limit: 5 }), p, { periodDefaulted: true }),
+    );
+    const y = period('yesterday');
+    expect(ask('who were the 2 slowest to reply yesterday')).toEqual(
+      metric(query('humanResponseTime', y, { groupBy: 'agent', order: 'desc', limit: 2 }), y),
+    );
+  });
+
+  it('ranks agents by human first response: a session counts for the first human who replied in it', () => {
+    expect(ask('Which agent had the slowest first response time last month?')).toMatchObject({
+      kind: 'metric', metric: { query: { measure: 'humanFirstResponse', groupBy: 'agent', order: 'desc', period: days(period('last month')) }, winner: 'slowest' },
     });
-    expect(ask('top 3 slowest agents')).toMatchObject({ kind: 'slowest_agents', topN: 3, periodDefaulted: true });
-    expect(ask('who were the 2 slowest to reply yesterday')).toMatchObject({ kind: 'slowest_agents', topN: 2, period: period('yesterday') });
   });
 });
 
@@ -152,16 +213,30 @@ describe('understand: other kinds', () => {
     expect(ask('How many sessions are waiting for QA?')).toEqual({ kind: 'qa_backlog' });
     expect(ask('QA backlog')).toEqual({ kind: 'qa_backlog' });
     expect(ask('oldest 20 sessions waiting for QA')).toEqual({ kind: 'qa_backlog', topN: 20 });
+    expect(ask('how many sessions are waiting for review right now')).toEqual({ kind: 'qa_backlog' });
+    expect(ask('how is QA going?')).toEqual({ kind: 'qa_backlog' });
+  });
+
+  it('reads a QA question with a period as a catalogue query, not the backlog', () => {
+    const p = period('this month');
+    expect(ask('how many unchecked sessions this month')).toEqual(
+      metric(query('qaSessions', p, { statistic: 'count', filters: [{ dimension: 'qa_state', values: ['unchecked'] }] }), p),
+    );
+    expect(ask('QA issue rate last month')).toEqual(metric(query('issueRate', period('last month')), period('last month')));
   });
 
   it('reads volumes', () => {
-    expect(ask('How many conversations did we have yesterday?')).toEqual({ kind: 'volumes', period: period('yesterday') });
-    expect(ask('message volume last week')).toEqual({ kind: 'volumes', period: period('last week') });
+    const y = period('yesterday');
+    expect(ask('How many conversations did we have yesterday?')).toEqual(metric(query('conversations', y, { statistic: 'count' }), y));
+    const w = period('last week');
+    expect(ask('message volume last week')).toEqual(metric(query('messages', w), w));
   });
 
-  it('reads containment', () => {
-    expect(ask('bot containment rate this month')).toEqual({ kind: 'containment', period: period('this month') });
-    expect(ask('handoff rate')).toEqual({ kind: 'containment', period: period('last 7 days'), periodDefaulted: true });
+  it('reads containment and the handoff rate', () => {
+    const m = period('this month');
+    expect(ask('bot containment rate this month')).toEqual(metric(query('containment', m), m));
+    const d = period('last 7 days');
+    expect(ask('handoff rate')).toEqual(metric(query('handoffRate', d), d, { periodDefaulted: true }));
   });
 
   it('reads the worst conversations, 10 by default', () => {
@@ -179,8 +254,11 @@ describe('understand: other kinds', () => {
     expect(ask(question)).toEqual({ kind: 'conversation', conversationId });
   });
 
-  it('does not take any "#n" for a conversation', () => {
-    expect(ask('what is the #1 topic this week?').kind).toBe('topics');
+  it('does not take any "#n" for a conversation: "the #1 topic" is the winning topic', () => {
+    const p = period('this week');
+    expect(ask('what is the #1 topic this week?')).toEqual(
+      metric(query('customerMessages', p, { groupBy: 'topic', order: 'desc', limit: 5 }), p, { winner: 'top' }),
+    );
   });
 });
 
@@ -200,7 +278,7 @@ describe('understand: SQL', () => {
   });
 
   it('does not take an English sentence beginning with "with" for SQL', () => {
-    expect(ask('With the new bot live, how is CSI?').kind).toBe('csi');
+    expect(ask('With the new bot live, how is CSI?').metric?.query.measure).toBe('csi');
   });
 });
 
@@ -217,37 +295,55 @@ describe('understand: help and unknown', () => {
 });
 
 describe('understand: pages and agents', () => {
-  it('filters by a page named in full, as typed', () => {
-    expect(ask('CSI for acme outlet last week')).toMatchObject({ kind: 'csi', page: 'acme outlet' });
+  const lastWeek = period('last week');
+  const page = (name: string) => [{ dimension: 'page' as const, values: [name] }];
+
+  it('filters by a page named in full, in its own spelling', () => {
+    expect(ask('CSI for acme outlet last week')).toEqual(metric(query('csi', lastWeek, { filters: page('Acme Outlet') }), lastWeek));
   });
 
   it('filters by a word only one page has', () => {
-    expect(ask('How many conversations on Outlet yesterday?')).toMatchObject({ kind: 'volumes', page: 'Outlet' });
-    expect(ask('CSI for stride last week')).toMatchObject({ page: 'stride' });
+    const y = period('yesterday');
+    expect(ask('How many conversations on Outlet yesterday?')).toEqual(
+      metric(query('conversations', y, { statistic: 'count', filters: page('Acme Outlet') }), y),
+    );
+    expect(ask('CSI for stride last week').metric?.query.filters).toEqual(page('Stride Shoes'));
   });
 
-  it('does not filter on a word several pages share, or on two pages', () => {
-    expect(ask('CSI for Acme last week').page).toBeUndefined();
-    expect(ask('CSI for Acme Home and Acme Outlet last week').page).toBeUndefined();
+  it('names back a word several pages share instead of guessing', () => {
+    expect(ask('CSI for Acme last week')).toEqual(
+      metric(query('csi', lastWeek), lastWeek, { notApplied: ['"acme" (several pages are called that: Acme Home, Acme Outlet — name one)'] }),
+    );
+  });
+
+  it('reads two pages as a comparison between them', () => {
+    expect(ask('CSI for Acme Home and Acme Outlet last week')).toEqual(
+      metric(query('csi', lastWeek, { groupBy: 'page', filters: [{ dimension: 'page', values: ['Acme Outlet', 'Acme Home'] }] }), lastWeek),
+    );
   });
 
   it('prefers the longer of two names that contain each other', () => {
-    expect(ask('CSI for Acme Home Outlet', { pages: ['Acme Home', 'Acme Home Outlet'] }).page).toBe('Acme Home Outlet');
+    expect(ask('CSI for Acme Home Outlet', { pages: ['Acme Home', 'Acme Home Outlet'] }).metric?.query.filters).toEqual(page('Acme Home Outlet'));
   });
 
   it('filters by an agent named in full or by a unique first name', () => {
-    expect(ask('CSI for Maria Lopez this week')).toMatchObject({ kind: 'csi', agent: 'Maria Lopez' });
-    expect(ask('CSI for emma this week')).toMatchObject({ kind: 'csi', agent: 'emma' });
-    expect(ask('CSI for Maria this week').agent).toBeUndefined();
+    const w = period('this week');
+    const agent = (name: string) => [{ dimension: 'agent' as const, values: [name] }];
+    expect(ask('CSI for Maria Lopez this week')).toEqual(metric(query('csi', w, { filters: agent('Maria Lopez') }), w));
+    expect(ask('CSI for emma this week')).toEqual(metric(query('csi', w, { filters: agent('Emma Novak') }), w));
+    expect(ask('CSI for Maria this week')).toEqual(
+      metric(query('csi', w), w, { notApplied: ['"maria" (several agents are called that: Maria Chen, Maria Lopez — name one)'] }),
+    );
   });
 
   it('needs the known names to filter', () => {
-    expect(ask('CSI for Acme Outlet', { pages: undefined }).page).toBeUndefined();
+    expect(ask('CSI for Acme Outlet', { pages: undefined }).metric?.query.filters).toEqual([]);
   });
 });
 
 describe('understand: follow-ups', () => {
   const lastWeek = period('last week');
+  const csiByPage = (p: Period) => metric(query('csi', p, { groupBy: 'page' }), p);
 
   it.each([
     ['and the week before?', 'week'],
@@ -255,69 +351,69 @@ describe('understand: follow-ups', () => {
     ['and the month before', 'month'],
     ['before that?', undefined],
   ] as const)('%s steps back from the previous period', (question, unit) => {
-    expect(after('What was the CSI by page last week?', question)).toEqual({
-      kind: 'csi', groupBy: 'page', period: shiftBack(lastWeek, unit), followUp: true,
-    });
+    expect(after('What was the CSI by page last week?', question)).toEqual(csiByPage(shiftBack(lastWeek, unit)));
   });
 
   it('takes a new period phrase', () => {
-    expect(after('CSI by agent last week', 'and last month?')).toEqual({
-      kind: 'csi', groupBy: 'agent', period: period('last month'), followUp: true,
-    });
-    expect(after('top 3 topics in complaints last week', 'how about this month?')).toEqual({
-      kind: 'topics', topN: 3, topicsIn: 'complaint', period: period('this month'), followUp: true,
-    });
+    const m = period('last month');
+    expect(after('CSI by agent last week', 'and last month?')).toEqual(metric(query('csi', m, { groupBy: 'agent' }), m));
+    const t = period('this month');
+    expect(after('top 3 topics in complaints last week', 'how about this month?')).toEqual(
+      metric(query('customerMessages', t, { groupBy: 'topic', order: 'desc', limit: 3, filters: [{ dimension: 'topic', values: ['complaint'] }] }), t),
+    );
     expect(after('worst conversations last week', 'and the week before last?').period).toEqual(period('the week before last'));
   });
 
   it('regroups', () => {
-    expect(after('CSI last week', 'now by page')).toEqual({ kind: 'csi', groupBy: 'page', period: lastWeek, followUp: true });
-    expect(after('CSI by page last week', 'by agent instead')).toEqual({ kind: 'csi', groupBy: 'agent', period: lastWeek, followUp: true });
+    expect(after('CSI last week', 'now by page')).toEqual(csiByPage(lastWeek));
+    expect(after('CSI by page last week', 'by agent instead')).toEqual(metric(query('csi', lastWeek, { groupBy: 'agent' }), lastWeek));
   });
 
-  it('turns a trend into a grouped CSI', () => {
-    expect(after('Show the CSI trend for the last 30 days', 'now by page')).toMatchObject({
-      kind: 'csi', groupBy: 'page', period: period('last 30 days'), followUp: true,
-    });
+  it('turns a trend into a breakdown', () => {
+    const p = period('last 30 days');
+    expect(after('Show the CSI trend for the last 30 days', 'now by page')).toEqual(csiByPage(p));
   });
 
   it('shows the previous answer as a chart', () => {
     for (const q of ['as a chart', 'show that as a chart', 'Can you plot it?']) {
-      expect(after('CSI by page last week', q)).toEqual({ kind: 'csi', groupBy: 'page', period: lastWeek, chart: true, followUp: true });
+      expect(after('CSI by page last week', q)).toEqual(metric(query('csi', lastWeek, { groupBy: 'page' }), lastWeek, { chart: true }));
     }
   });
 
   it('narrows to a page or an agent', () => {
-    expect(after('CSI last week', 'what about Acme Outlet?')).toEqual({ kind: 'csi', page: 'Acme Outlet', period: lastWeek, followUp: true });
-    expect(after('response times last week', 'and for James?')).toMatchObject({ kind: 'response_times', agent: 'James', followUp: true });
+    expect(after('CSI last week', 'what about Acme Outlet?')).toEqual(
+      metric(query('csi', lastWeek, { filters: [{ dimension: 'page', values: ['Acme Outlet'] }] }), lastWeek),
+    );
+    expect(after('response times last week', 'and for James?')).toEqual(
+      metric(query('responseTime', lastWeek, { filters: [{ dimension: 'agent', values: ['James Carter'] }] }), lastWeek),
+    );
   });
 
   it('steps a comparison back as a whole', () => {
-    expect(after("Compare this week's CSI with last week's", 'and the week before?')).toEqual({
-      kind: 'csi_compare',
-      period: shiftBack(period('this week'), 'week'),
-      comparePeriod: shiftBack(lastWeek, 'week'),
-      followUp: true,
-    });
-    expect(after('CSI this week vs last week', 'and last month?')).toEqual({
-      kind: 'csi_compare', period: period('last month'), comparePeriod: previousPeriod(period('last month')), followUp: true,
-    });
+    const thisWeek = period('this week');
+    expect(after("Compare this week's CSI with last week's", 'and the week before?')).toEqual(
+      metric(query('csi', shiftBack(thisWeek, 'week'), { compareTo: days(shiftBack(lastWeek, 'week')) }), shiftBack(thisWeek, 'week')),
+    );
+    const m = period('last month');
+    expect(after('CSI this week vs last week', 'and last month?')).toEqual(
+      metric(query('csi', m, { compareTo: days(previousPeriod(m)) }), m),
+    );
   });
 
   it('drops periodDefaulted once a period is given', () => {
-    expect(after('CSI trend', 'and the month before?')).toEqual({
-      kind: 'csi_trend', chart: true, period: shiftBack(period('last 30 days'), 'month'), followUp: true,
-    });
+    const p = shiftBack(period('last 30 days'), 'month');
+    expect(after('CSI trend', 'and the month before?')).toEqual(metric(query('csi', p, { groupBy: 'day' }), p));
   });
 
-  it('keeps the previous period and filters for a new metric asked as a follow-up', () => {
-    expect(after('CSI for Acme Outlet last week', 'and the response times?')).toEqual({
-      kind: 'response_times', page: 'Acme Outlet', period: lastWeek, followUp: true,
-    });
+  it('keeps the previous period and filters for a new measure asked as a follow-up', () => {
+    expect(after('CSI for Acme Outlet last week', 'and the response times?')).toEqual(
+      metric(query('responseTime', lastWeek, { filters: [{ dimension: 'page', values: ['Acme Outlet'] }] }), lastWeek),
+    );
   });
 
   it('does not carry the period over to a new question that does not continue the last', () => {
-    expect(after('CSI last week', 'response times')).toMatchObject({ period: period('last 7 days'), periodDefaulted: true });
+    const p = period('last 7 days');
+    expect(after('CSI last week', 'response times')).toEqual(metric(query('responseTime', p), p, { periodDefaulted: true }));
   });
 
   it('is unknown without a previous question to follow', () => {
@@ -338,9 +434,9 @@ describe('understand: robustness', () => {
   it('reads periods in the business timezone', () => {
     // 23:30 UTC on 30 Nov is already 1 December in Berlin.
     const late = new Date('2026-11-30T23:30:00Z');
-    expect(ask('CSI this month', { now: late }).period?.from).toBe('2026-12-01');
-    expect(ask('CSI this month', { now: late, timeZone: 'UTC' }).period).toEqual(period('this month', late, 'UTC'));
-    expect(ask('CSI this month', { now: late, timeZone: 'UTC' }).period?.from).toBe('2026-11-01');
+    expect(ask('CSI this month', { now: late }).metric?.query.period.from).toBe('2026-12-01');
+    expect(ask('CSI this month', { now: late, timeZone: 'UTC' }).metric?.period).toEqual(period('this month', late, 'UTC'));
+    expect(ask('CSI this month', { now: late, timeZone: 'UTC' }).metric?.query.period.from).toBe('2026-11-01');
   });
 
   it('is deterministic', () => {
@@ -365,7 +461,10 @@ describe('REPERTOIRE', () => {
     expect(REPERTOIRE.map((r) => r.kind).sort()).toEqual([...kinds].sort());
   });
 
+  // The older figure kinds are now answered by the catalogue: their examples read as catalogue queries
+  const FIGURES: ReadonlySet<IntentKind> = new Set(['csi', 'csi_trend', 'csi_compare', 'topics', 'response_times', 'slowest_agents', 'volumes', 'containment']);
   it.each(REPERTOIRE.flatMap((r) => r.examples.map((e) => [e, r.kind] as const)))('%s → %s', (example, kind) => {
-    expect(ask(example).kind).toBe(kind);
+    const expected = FIGURES.has(kind) ? 'metric' : kind;
+    expect(ask(example).kind).toBe(expected);
   });
 });

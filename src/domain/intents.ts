@@ -9,7 +9,7 @@ import {
   type GroupBy,
 } from './intent-words.ts';
 import { HELP, conversationIdOf, kindOf, sqlOf } from './intent-kinds.ts';
-import { findPeriods, parsePeriod, previousPeriod, shiftBack, type Period } from './periods.ts';
+import { parsePeriod, previousPeriod, shiftBack, type Period } from './periods.ts';
 import { understandMetric, type MetricIntent } from './semantic/understand.ts';
 
 export type IntentKind =
@@ -324,6 +324,11 @@ function qaUpdateOf(question: string): Intent | undefined {
 /** Kinds that are not figures: a transcript, the QA queue now, the worst conversation-days list. */
 const NOT_CATALOGUE: ReadonlySet<IntentKind> = new Set(['conversation', 'qa_backlog', 'worst_conversations']);
 
+/** The QA queue as it stands: QA words about what waits, with no period (a period asks the catalogue). */
+const isBacklog = (r: Reading): boolean =>
+  /\b(?:backlog|queue|waiting|awaiting|pending|unchecked|unreviewed|not (?:yet )?reviewed|to (?:be )?review(?:ed)?)\b/.test(r.plain) &&
+  !parsePeriod(r.lower, r.ctx.now, r.ctx.timeZone);
+
 export function understand(question: string, ctx: IntentContext): Intent {
   const trimmed = question.trim().replace(/\s+/g, ' ');
   const sql = sqlOf(question.trim());
@@ -333,12 +338,12 @@ export function understand(question: string, ctx: IntentContext): Intent {
   const r: Reading = { question: trimmed, lower: trimmed.toLowerCase(), plain: plainText(trimmed), ctx };
   if (HELP.test(r.plain)) return { kind: 'help' };
   const kind = kindOf(r.plain);
-  // the QA backlog is what stands now: a question that names a period asks for a figure of it
-  const now = kind === 'qa_backlog' && findPeriods(question, ctx.now, ctx.timeZone).length > 0 ? undefined : kind;
-  if (now && NOT_CATALOGUE.has(now)) return fresh(now, r);
+  if (kind && NOT_CATALOGUE.has(kind) && kind !== 'qa_backlog') return fresh(kind, r);
   // every figure comes from the catalogue: the older fixed kinds no longer answer
   const vocab = { pages: ctx.pages ?? [], agents: ctx.agents ?? [], reviewers: ctx.reviewers ?? [], topics: ctx.topics ?? [] };
   const reading = understandMetric(question, { now: ctx.now, timeZone: ctx.timeZone, vocab, ...(ctx.previous?.metric ? { previous: ctx.previous.metric } : {}) });
+  // QA words: the queue as it stands, unless the question is a catalogue figure about QA ("issue rate last month")
+  if (kind === 'qa_backlog' && (isBacklog(r) || !reading)) return fresh(kind, r);
   if (reading?.kind === 'metric') return { kind: 'metric', metric: reading.metric, ...(reading.metric.chart ? { chart: true } : {}) };
   if (reading?.kind === 'refuse') return { kind: 'refuse', refusal: reading.text };
   const derived = ctx.previous && NOT_CATALOGUE.has(ctx.previous.kind) ? followUp(r) : undefined;

@@ -5,6 +5,9 @@ import type { Dimension, Statistic } from './catalogue.ts';
 
 /** Measure phrases, most specific first. `human`/`bot` variants are chosen by modifiers later. */
 export const MEASURE_WORDS: readonly [RegExp, string][] = [
+  // the CSI's own time inputs, one value per conversation-day (before "csi" takes the word)
+  [/\b(?:csi|scored) first[- ](?:response|reply)(?: times?)?\b|\bfirst[- ](?:response|reply) times? (?:per|of each) conversation[- ]days?\b/, 'firstResponseTime'],
+  [/\b(?:csi|scored) (?:average |avg )?(?:response|reply) times?\b|\b(?:average )?(?:response|reply) times? (?:per|of each) conversation[- ]days?\b/, 'avgResponseTime'],
   [/\b(?:customer satisfaction index|satisfaction index|csi(?: score)?)\b/, 'csi'],
   [/\bcustomer effort(?: scores?)?\b|\bces\b|\beffort scores?\b/, 'ces'],
   [/\beffort(?: pillar)?\b/, 'effort'],
@@ -16,29 +19,28 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\bfirst[- ]contact resolution\b|\bfcr(?: scores?)?\b|\bresolved on first contact\b/, 'fcrScore'],
   [/\b(?:resolution|resolve|resolving) times?\b|\btime to (?:resolve|resolution)\b|\b(?:take|took|takes|taking)\b[^.?]*\bto resolve\b|(?<=\b(?:longest|shortest|fastest|slowest|quickest|long|quick|fast|slow)(?:er)? to )resolve\b/, 'resolutionTime'],
   [/\bresolution(?: scores?| achieved)?\b/, 'resolutionAchieved'],
-  [/\b(?:average )?(?:handling|handle) times?\b|\baht\b|\btime spent handling\b/, 'totalHandlingTime'],
-  [/\bfirst[- ](?:response|reply)(?: times?)? per conversation[- ]days?\b/, 'firstResponseTime'],
-  [/\b(?:response|reply) times? per conversation[- ]days?\b|\baverage response time metric\b/, 'avgResponseTime'],
-  [/\bfirst[- ](?:(?:human|agent|bot) )?(?:response|reply)(?: times?)?\b|\btime to first (?:response|reply)\b|\bfirst answers?\b/, 'firstResponse'],
+  [/\b(?:handling|handle) times?\b|\baht\b|\btime spent handling\b/, 'totalHandlingTime'],
+  // "first human response": the reply word is the measure, "human" is left for who replied
+  [/\bfirst[- ](?:response|reply)(?: times?)?\b|(?<=\bfirst[- ](?:human|agent|bot) )(?:response|reply)(?: times?)?\b|\btime to first (?:response|reply)\b|\bfirst answers?\b/, 'firstResponse'],
   [/\b(?:human )?wait(?:ing)? for (?:a )?(?:human|person|agent)\b|\bhuman wait(?:ing)?(?: times?)?\b/, 'humanResponseTime'],
-  [/(?<=\b(?:slow|slowest|slower|fast|fastest|faster|quick|quickest|quicker)(?:ly)? (?:to|at|in) )(?:respond|reply|answer)(?:ing|s)?\b|\b(?:replied|responded|answered|replies|responds|answers)\b(?=[^.?]*\b(?:fastest|slowest|quickest|fast|slow|quickly|slowly)\b)|\b(?:response|reply|wait(?:ing)?) times?\b|\btime to (?:respond|reply|answer)\b|\bhow (?:fast|quickly|long)\b[^.?]*\b(?:reply|replies|respond|answer)\b/, 'responseTime'],
+  [/(?<=\b(?:slow|slowest|slower|fast|fastest|faster|quick|quickest|quicker)(?:ly)? (?:to|at|in) )(?:respond|reply|answer)(?:ing|s)?\b|\b(?:response|reply|wait(?:ing)?) times?\b|\btime to (?:respond|reply|answer)\b|\bhow (?:fast|quickly|long)\b(?=[^.?]*\b(?:reply|replies|respond|answer)\b)/, 'responseTime'],
   [/\bconversation[- ]days\b/, 'conversationDays'],
-  [/\bcustomer messages\b|\bmessages from customers\b|\b(?:inbound|incoming) messages\b|\bmessages (?:did |do |have )?(?:the )?customers (?:send|sent|write|wrote)\b|(?<=\bcustomers (?:did |do )?)(?:write|wrote|message|messaged|contact(?:ed)?|reach(?:ed)? out|send|sent)\b/, 'customerMessages'],
+  [/\bcustomer messages\b|\bmessages from customers\b|\b(?:inbound|incoming) messages\b|\bmessages (?:did |do |have )?(?:the )?customers (?:send|sent|write|wrote)\b|(?<=\bcustomers (?:did |do )?)(?:write|wrote|message|messaged|contact(?:ed)?|reach(?:ed)? out|send|sent)\b(?! (?:to )?(?:us )?about\b)/, 'customerMessages'],
   [/\bmessages\b|\bmessage (?:volume|count)\b/, 'messages'],
   [/\bconversations\b|\bchats\b|\bthreads\b|\bconversation (?:volume|count)\b/, 'conversations'],
   [/\bhand[- ]?off rates?\b|\bescalation rates?\b/, 'handoffRate'],
   [/\bcontainment(?: rates?)?\b|\bcontained\b|\bdeflection(?: rates?)?\b/, 'containment'],
-  [/\bhand[- ]?offs?\b|\bescalations?\b|\bhanded (?:over|off) to (?:a )?(?:human|person)s?\b/, 'handoffs'],
+  [/\bhand[- ]?offs?\b|\bescalations?\b|\bhanded (?:over |off )?to (?:a )?(?:human|person|agent)s?\b/, 'handoffs'],
   [/\b(?:qa )?issue rates?\b/, 'issueRate'],
   [/\bqa (?:changes|work|reviews|activity)\b|\breviews?\b(?! queue)|\bchanges? made\b/, 'reviews'],
   [/\bqa sessions\b|\bsessions? (?:in|for|under|awaiting) (?:qa|review)\b/, 'qaSessions'],
   [/\bsessions\b|\bepisodes\b/, 'sessions'],
-  [/\btopics?\b|\breasons? (?:for|of) contact\b|\bwhat (?:do |did )?customers (?:ask|write|message) (?:us )?about\b|\bclassifications?\b/, 'topics'],
+  [/(?<!\b(?:by|per|each|every|across) )\btopics?\b|\breasons? (?:for|of) contact\b|\bwhat (?:do |did )?customers(?= (?:ask|write|message|complain|talk)(?:s|ed|ing)? (?:to )?(?:us )?about\b)|\bclassifications?\b/, 'topics'],
 ];
 
 /** Data the product does not hold: any of these makes the question a refusal, never a nearby figure. */
 export const NOT_HELD =
-  /\b(order values?|out of stock|sick (?:days|leave)|sign(?:ed)?[- ]?ups?|signed up|customers? (?:did we |we )?(?:lose|lost)|refunds?|revenue|money|sales|orders|purchases|profits?|margins?|costs?|spend(?:ing)?|churn(?:ed)?|customers? (?:leaving|lost|who left)|cancell?ations?|nps|net promoter|csat|conversion(?: rates?)?|baskets?|carts?|invoices?|payments?|discounts?|lifetime value|ltv|stock levels?|inventory|deliveries|shipping costs?|tickets? closed|emails? sent|phone calls?|calls)\b/;
+  /\b(order values?|out of stock|sick (?:days|leave)|sign(?:ed)?[- ]?ups?|signed up|customers? (?:did we |we )?(?:lose|lost)|refunds?|revenue|money|sales|orders|purchases|profits?|margins?|costs?|spend(?:ing)?|churn(?:ed)?|customers? (?:leaving|lost|who left|left|we lost|that left)|lost customers|cancell?ations?|nps|net promoter|csat|conversion(?: rates?)?|baskets?|carts?|invoices?|payments?|discounts?|lifetime value|ltv|stock levels?|inventory|deliveries|shipping costs?|tickets? closed|emails? sent|phone calls?|calls)\b/;
 
 export const STATISTIC_WORDS: readonly [RegExp, Statistic][] = [
   [/\bmedian\b|\btypical(?:ly)?\b/, 'median'],
@@ -80,8 +82,8 @@ export type Direction = 'desc' | 'asc' | 'best' | 'worst';
 export const DIRECTION_WORDS: readonly [RegExp, Direction][] = [
   [/\bbest\b|\bstrongest\b/, 'best'],
   [/\bworst\b|\bweakest\b/, 'worst'],
-  [/\bhighest\b|\bmost\b|\bbiggest\b|\blargest\b|\bgreatest\b|\blongest\b|\bslowest\b|\bbusiest\b|\btop\b|\bmore\b/, 'desc'],
-  [/\blowest\b|\bleast\b|\bfewest\b|\bsmallest\b|\bshortest\b|\bfastest\b|\bquickest\b|\bquietest\b/, 'asc'],
+  [/\bmost busy\b|\bhighest\b|\bmost\b|\bbiggest\b|\blargest\b|\bgreatest\b|\blongest\b|\bslowest\b|\bbusiest\b|\btop\b|\bmore\b/, 'desc'],
+  [/\bleast busy\b|\blowest\b|\bleast\b|\bfewest\b|\bsmallest\b|\bshortest\b|\bfastest\b|\bquickest\b|\bquietest\b/, 'asc'],
 ];
 
 export const QA_STATE_WORDS: readonly [RegExp, string][] = [
@@ -94,10 +96,43 @@ export const QA_STATE_WORDS: readonly [RegExp, string][] = [
 export const HUMAN_WORDS = /\bhumans?\b|\bagents?\b|\bstaff\b|\bpeople\b|\bpersons?\b|\bteam\b/;
 export const BOT_WORDS = /\bbots?\b|\bai\b|\bautomated\b|\bassistant\b/;
 
+/** "human" or "bot" said outright: named back when the measure is not split by who replied. */
+export const REPLIER_NAMED = /\bhumans?\b|\bbots?\b|\bai\b|\bautomated\b/;
+
+/** QA states said as changes ("how many fixes", "sessions passed"): QA changes when no other measure is named. */
+export const QA_CHANGE_WORDS = /\b(?:fixes|fixed|passed|flagged)\b/;
+
 export const CHART_WORDS = /\b(?:chart|graph|plot|visuali[sz]e|draw)\b/;
 export const TREND_WORDS = /\btrend(?:s|ing)?\b|\bover time\b|\bevolution\b|\bdevelop(?:ed|ment)\b/;
 
 /** "and", "now", "what about": a follow-up that changes slots of the previous question. */
 export const FOLLOW_UP = /^(?:and|now|what about|how about|same (?:for|but)|then|ok,? (?:and|now)|also)\b|^(?:by|per|for|only|just|in|on|the)\b/;
+
+/** Speed words without a measure ("the 3 slowest agents", "who is fastest") ask about response time. */
+export const SPEED_WORDS = /\b(?:slow|fast|quick)(?:est|er|ly)?\b/;
+
+/** "who": the people behind a figure — QA reviewers when the question is about reviews, else agents. */
+export const WHO = /\bwho\b/;
+
+/** Words that say a period was meant; when no period could be read from them, the question is refused. */
+export const PERIOD_CUES =
+  /\b(?:years?|months?|weeks?|quarters?|fortnights?|seasons?|summer|winter|spring|autumn|holidays?|christmas|easter|black friday|new year|since|until|till|during|ago|tomorrow|tonight|morning|afternoon|evening|overnight|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b/;
+
+/** "right now": what stands at this moment, which a count over a period is not. */
+export const NOW_CUES =
+  /\b(?:right now|at the moment|currently|as of now|at present|as it stands|still (?:open|waiting|pending)|(?:are|is) (?:still )?(?:waiting|open|pending|queued|unassigned|assigned))\b/;
+
+/** Breakdowns people ask for that the catalogue has no dimension for (ratios per unit included). */
+export const NO_DIMENSION =
+  /\b(?:per|by|for each|for every|each|which|across)\s+(customers?|conversations?|chats?|sessions?|messages?|users?|tickets?|channels?|countr(?:y|ies)|languages?|products?|regions?|cit(?:y|ies)|devices?|orders?|visitors?)\b/;
+
+/** "compared to usual": the period before, said as such in the answer. */
+export const USUAL = /^\s*(?:the )?(?:usual|normal|normally|usually|before)\b/;
+
+/** "the #1 topic", "number one page": a which-question for the winner. */
+export const NUMBER_ONE = /#1\b|\bnumber one\b|\bno\.? ?1\b/g;
+
+/** A lead-in that carries the previous question's slots over to a new measure ("and the response times?"). */
+export const FOLLOW_ON = /^(?:and|now|what about|how about|same (?:for|but)|ok,? (?:and|now)|also)\b/;
 
 export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;

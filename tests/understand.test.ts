@@ -1,0 +1,360 @@
+// Offline understanding of catalogue questions (src/domain/semantic/understand.ts through
+// understand()): each question must read as exactly these MetricQuery slots, or be refused.
+// Pure: a fixed clock, names passed in as the vocabulary the assistant loads.
+import { describe, expect, it } from 'vitest';
+import { understand, type Intent, type IntentContext } from '../src/domain/intents.ts';
+import { parsePeriod, previousPeriod, shiftBack, type Period } from '../src/domain/periods.ts';
+import type { Filter, MetricQuery } from '../src/domain/semantic/query.ts';
+import { MEASURES } from '../src/domain/semantic/catalogue.ts';
+import type { MetricIntent } from '../src/domain/semantic/understand.ts';
+
+// A Wednesday; 11:00 in Berlin.
+const NOW = new Date('2026-11-18T10:00:00Z');
+const TZ = 'Europe/Berlin';
+const ctx: IntentContext = {
+  now: NOW,
+  timeZone: TZ,
+  pages: ['Acme Home', 'Acme Outlet', 'Stride Shoes', 'Voltix'],
+  agents: ['Maria Lopez', 'James Carter', 'Maria Chen', 'Emma Novak'],
+  reviewers: ['Olga Berg', 'Sam Quinn'],
+  topics: ['complaint', 'shipping_question', 'return_request', 'price_inquiry', 'availability_check', 'account_issue', 'human_request', 'general_inquiry'],
+};
+const ask = (q: string, previous?: Intent) => understand(q, { ...ctx, ...(previous ? { previous } : {}) });
+
+const period = (text: string, previous?: Period): Period => {
+  const p = parsePeriod(text, NOW, TZ, previous);
+  if (!p) throw new Error(`no period in "${text}"`);
+  return p;
+};
+const days = (p: Period) => ({ from: p.from, to: p.to, label: p.label });
+
+/** Slots as written in the table: the period as words (none = the default, said so), the rest as in MetricQuery. */
+interface Slots extends Omit<Partial<MetricQuery>, 'period' | 'compareTo'> {
+  measure: string;
+  period?: string;
+  /** a period phrase, or 'before' for the period before */
+  compareTo?: string;
+}
+
+function expected(s: Slots, more: Partial<MetricIntent> = {}): MetricIntent {
+  const { measure, period: words, compareTo, filters, ...rest } = s;
+  const p = period(words ?? 'last 7 days');
+  const c = compareTo === 'before' ? previousPeriod(p) : compareTo ? period(compareTo, p) : undefined;
+  const query: MetricQuery = { measure, period: days(p), filters: filters ?? [], ...rest, ...(c ? { compareTo: days(c) } : {}) };
+  return { query, period: p, notApplied: [], periodDefaulted: words === undefined, chart: false, ...more };
+}
+
+const f = (dimension: Filter['dimension'], ...values: string[]): Filter[] => [{ dimension, values }];
+
+type Row = [question: string, slots: Slots, more?: Partial<MetricIntent>];
+
+function check([question, slots, more]: Row, previous?: Intent): void {
+  const i = ask(question, previous);
+  expect(i.refusal).toBeUndefined();
+  expect(i.metric).toEqual(expected(slots, more));
+}
+
+describe('measures and their synonyms', () => {
+  const rows: Row[] = [
+    ['average empathy last month', { measure: 'empathy', statistic: 'mean', period: 'last month' }],
+    ['effort pillar this week', { measure: 'effort', period: 'this week' }],
+    ['efficiency by page last week', { measure: 'efficiency', groupBy: 'page', period: 'last week' }],
+    ['effectiveness trend this month', { measure: 'effectiveness', groupBy: 'day', period: 'this month' }],
+    ['median sentiment last week', { measure: 'sentimentScore', statistic: 'median', period: 'last week' }],
+    ['mood swings last week', { measure: 'sentimentShift', period: 'last week' }],
+    ['first contact resolution this month', { measure: 'fcrScore', period: 'this month' }],
+    ['customer effort score last week', { measure: 'ces', period: 'last week' }],
+    ['resolution score by page last month', { measure: 'resolutionAchieved', groupBy: 'page', period: 'last month' }],
+    ['how long did it take to resolve issues last month', { measure: 'resolutionTime', period: 'last month' }],
+    ['median resolution time last week', { measure: 'resolutionTime', statistic: 'median', period: 'last week' }],
+    ['average handling time last week', { measure: 'totalHandlingTime', statistic: 'mean', period: 'last week' }],
+    ['total handling time by agent last week', { measure: 'totalHandlingTime', statistic: 'sum', groupBy: 'agent', period: 'last week' }],
+    ['human first response time last week', { measure: 'humanFirstResponse', period: 'last week' }],
+    ['bot first response time this month', { measure: 'botFirstResponse', period: 'this month' }],
+    ['how long do customers wait for a human last week', { measure: 'humanResponseTime', period: 'last week' }],
+    ['response time of the bot last week', { measure: 'responseTime', filters: f('sender', 'bot'), period: 'last week' }],
+    ['how many customer messages last week', { measure: 'customerMessages', statistic: 'count', period: 'last week' }],
+    ['how many messages did the bot send last week', { measure: 'messages', statistic: 'count', filters: f('sender', 'bot'), period: 'last week' }],
+    ['how many human messages last week', { measure: 'messages', statistic: 'count', filters: f('sender', 'human_agent'), period: 'last week' }],
+    ['conversation-days last month', { measure: 'conversationDays', period: 'last month' }],
+    ['how many sessions last week', { measure: 'sessions', statistic: 'count', period: 'last week' }],
+    ['how many escalations yesterday', { measure: 'handoffs', statistic: 'count', period: 'yesterday' }],
+    ['deflection rate last month', { measure: 'containment', period: 'last month' }],
+    ['QA issue rate last month', { measure: 'issueRate', period: 'last month' }],
+    ['QA changes by reviewer this month', { measure: 'reviews', groupBy: 'reviewer', period: 'this month' }],
+    ['how many sessions passed QA last week', { measure: 'qaSessions', statistic: 'count', filters: f('qa_state', 'passed'), period: 'last week' }],
+    ['how many sessions were reviewed last week', { measure: 'qaSessions', statistic: 'count', filters: f('qa_state', 'passed', 'issue', 'fixed'), period: 'last week' }],
+    ['sessions flagged as issue last month', { measure: 'qaSessions', filters: f('qa_state', 'issue'), period: 'last month' }],
+    ['sessions by QA state last week', { measure: 'qaSessions', groupBy: 'qa_state', period: 'last week' }],
+    ['how many shipping questions yesterday', { measure: 'customerMessages', statistic: 'count', filters: f('topic', 'shipping_question'), period: 'yesterday' }],
+    ['complaints by page last week', { measure: 'customerMessages', groupBy: 'page', filters: f('topic', 'complaint'), period: 'last week' }],
+    ['How quickly does the bot answer?', { measure: 'responseTime', filters: f('sender', 'bot') }],
+    ['What percentage of sessions were handed to a human last week?', { measure: 'handoffRate', statistic: 'rate', period: 'last week' }],
+    ['how many fixes last month', { measure: 'reviews', statistic: 'count', filters: f('qa_state', 'fixed'), period: 'last month' }],
+  ];
+  it.each(rows)('%s', (...row) => check(row));
+});
+
+describe('every measure in the catalogue can be asked for', () => {
+  const EXAMPLES: Record<string, string> = {
+    csi: 'CSI last week',
+    effectiveness: 'effectiveness last week',
+    effort: 'effort last week',
+    efficiency: 'efficiency last week',
+    empathy: 'empathy last week',
+    sentimentScore: 'customer sentiment last week',
+    sentimentShift: 'sentiment shift last week',
+    resolutionAchieved: 'resolution last week',
+    fcrScore: 'FCR last week',
+    ces: 'CES last week',
+    firstResponseTime: 'CSI first response time last week',
+    avgResponseTime: 'average response time per conversation-day last week',
+    totalHandlingTime: 'handling time last week',
+    conversationDays: 'conversation-days last week',
+    responseTime: 'response time last week',
+    humanResponseTime: 'human response time last week',
+    firstResponse: 'first response time last week',
+    humanFirstResponse: 'first response time of agents last week',
+    botFirstResponse: 'first reply by the bot last week',
+    resolutionTime: 'time to resolve last week',
+    messages: 'messages last week',
+    customerMessages: 'inbound messages last week',
+    conversations: 'chats last week',
+    handoffs: 'escalations last week',
+    sessions: 'sessions last week',
+    handoffRate: 'escalation rate last week',
+    containment: 'containment last week',
+    qaSessions: 'sessions that passed QA last week',
+    issueRate: 'issue rate last week',
+    reviews: 'QA work last week',
+  };
+
+  it('has an example for each measure', () => {
+    expect(Object.keys(EXAMPLES).sort()).toEqual(MEASURES.map((m) => m.name).sort());
+  });
+
+  it.each(Object.entries(EXAMPLES))('%s ← "%s"', (measure, question) => {
+    expect(ask(question).metric?.query.measure).toBe(measure);
+  });
+});
+
+describe('statistics', () => {
+  const rows: Row[] = [
+    ['mean CSI last week', { measure: 'csi', statistic: 'mean', period: 'last week' }],
+    ['median CSI by page last month', { measure: 'csi', statistic: 'median', groupBy: 'page', period: 'last month' }],
+    ['typical response time this week', { measure: 'responseTime', statistic: 'median', period: 'this week' }],
+    ['p90 response time this week', { measure: 'responseTime', statistic: 'p90', period: 'this week' }],
+    ['90th percentile first response time last week', { measure: 'firstResponse', statistic: 'p90', period: 'last week' }],
+    ['minimum response time yesterday', { measure: 'responseTime', statistic: 'min', period: 'yesterday' }],
+    ['max response time yesterday', { measure: 'responseTime', statistic: 'max', period: 'yesterday' }],
+    ['highest CSI last week', { measure: 'csi', statistic: 'max', period: 'last week' }],
+    ['lowest sentiment yesterday', { measure: 'sentimentScore', statistic: 'min', period: 'yesterday' }],
+    ['total messages last week', { measure: 'messages', statistic: 'count', period: 'last week' }],
+    ['number of sessions this month', { measure: 'sessions', statistic: 'count', period: 'this month' }],
+    ['share of messages by page last week', { measure: 'messages', statistic: 'share', groupBy: 'page', period: 'last week' }],
+    ['percentage of customer messages by topic last week', { measure: 'customerMessages', statistic: 'share', groupBy: 'topic', period: 'last week' }],
+    ['share of handoffs by page last week', { measure: 'handoffs', statistic: 'share', groupBy: 'page', period: 'last week' }],
+  ];
+  it.each(rows)('%s', (...row) => check(row));
+});
+
+describe('dimensions', () => {
+  const rows: Row[] = [
+    ['handoffs by hour of day last week', { measure: 'handoffs', groupBy: 'hour', period: 'last week' }],
+    ['messages by day of the week last month', { measure: 'messages', groupBy: 'weekday', period: 'last month' }],
+    ['conversations per weekday last month', { measure: 'conversations', groupBy: 'weekday', period: 'last month' }],
+    ['customer messages per topic this month', { measure: 'customerMessages', groupBy: 'topic', period: 'this month' }],
+    ['empathy by agent last month', { measure: 'empathy', groupBy: 'agent', period: 'last month' }],
+    ['issue rate by reviewer last month', { measure: 'issueRate', groupBy: 'reviewer', period: 'last month' }],
+    ['reviews per reviewer last week', { measure: 'reviews', groupBy: 'reviewer', period: 'last week' }],
+    ['sessions by hour of day this week', { measure: 'sessions', groupBy: 'hour', period: 'this week' }],
+    ['containment by page last month', { measure: 'containment', groupBy: 'page', period: 'last month' }],
+    ['weekly CSI this quarter', { measure: 'csi', groupBy: 'week', period: 'this quarter' }],
+    ['monthly messages this year', { measure: 'messages', groupBy: 'month', period: 'this year' }],
+    ['conversations by page in Q3', { measure: 'conversations', groupBy: 'page', period: 'Q3' }],
+    ['customer messages on weekends last month', { measure: 'customerMessages', filters: f('weekday', 'Saturday', 'Sunday'), period: 'last month' }],
+  ];
+  it.each(rows)('%s', (...row) => check(row));
+});
+
+describe('rankings: best, worst, most, top N, which', () => {
+  const rows: Row[] = [
+    ['which page has the best CSI this month', { measure: 'csi', groupBy: 'page', order: 'desc', limit: 5, period: 'this month' }, { winner: 'best' }],
+    ['which page had the worst CSI last month', { measure: 'csi', groupBy: 'page', order: 'asc', limit: 5, period: 'last month' }, { winner: 'worst' }],
+    ['best pages by CSI this month', { measure: 'csi', groupBy: 'page', order: 'desc', limit: 5, period: 'this month' }],
+    ['worst agent by CSI last month', { measure: 'csi', groupBy: 'agent', order: 'asc', limit: 5, period: 'last month' }, { winner: 'worst' }],
+    ['fastest agents last week', { measure: 'humanResponseTime', groupBy: 'agent', order: 'asc', limit: 5, period: 'last week' }],
+    ['top 3 agents by CSI this month', { measure: 'csi', groupBy: 'agent', order: 'desc', limit: 3, period: 'this month' }],
+    ['2 best agents by empathy this month', { measure: 'empathy', groupBy: 'agent', order: 'desc', limit: 2, period: 'this month' }],
+    ['3 worst pages by resolution last month', { measure: 'resolutionAchieved', groupBy: 'page', order: 'asc', limit: 3, period: 'last month' }],
+    ['which agent handled the most conversations last week', { measure: 'conversations', groupBy: 'agent', order: 'desc', limit: 5, period: 'last week' }, { winner: 'most' }],
+    ['which reviewer did the most reviews last month', { measure: 'reviews', groupBy: 'reviewer', order: 'desc', limit: 5, period: 'last month' }, { winner: 'most' }],
+    ['which hour is busiest for messages last week', { measure: 'messages', groupBy: 'hour', order: 'desc', limit: 5, period: 'last week' }, { winner: 'busiest' }],
+    ['which weekday had the most handoffs last month', { measure: 'handoffs', groupBy: 'weekday', order: 'desc', limit: 5, period: 'last month' }, { winner: 'most' }],
+    ['least busy weekday for messages last month', { measure: 'messages', groupBy: 'weekday', order: 'asc', limit: 5, period: 'last month' }, { winner: 'least busy' }],
+    ['which day had the most conversations last week', { measure: 'conversations', groupBy: 'day', order: 'desc', limit: 5, period: 'last week' }, { winner: 'most' }],
+    ['What time of day do we get the most messages?', { measure: 'messages', groupBy: 'hour', order: 'desc', limit: 5 }, { winner: 'most' }],
+    ['Which reviewer flagged the most issues last month?', { measure: 'reviews', groupBy: 'reviewer', order: 'desc', limit: 5, filters: f('qa_state', 'issue'), period: 'last month' }, { winner: 'most' }],
+    ['top topics for Voltix this month', { measure: 'customerMessages', groupBy: 'topic', order: 'desc', limit: 5, filters: f('page', 'Voltix'), period: 'this month' }],
+  ];
+  it.each(rows)('%s', (...row) => check(row));
+});
+
+describe('filters and comparisons', () => {
+  const rows: Row[] = [
+    ['CSI for Voltix last week', { measure: 'csi', filters: f('page', 'Voltix'), period: 'last week' }],
+    ['response time for Emma Novak last week', { measure: 'responseTime', filters: f('agent', 'Emma Novak'), period: 'last week' }],
+    ['how many reviews did Sam Quinn do last week', { measure: 'reviews', statistic: 'count', filters: f('reviewer', 'Sam Quinn'), period: 'last week' }],
+    ['how many messages about human requests last week', { measure: 'messages', statistic: 'count', filters: f('topic', 'human_request'), period: 'last week' }],
+    ['how many messages about shipping last week', { measure: 'messages', statistic: 'count', filters: f('topic', 'shipping_question'), period: 'last week' }],
+    ['how many conversations did Voltix have yesterday', { measure: 'conversations', statistic: 'count', filters: f('page', 'Voltix'), period: 'yesterday' }],
+    ['resolution time for Voltix last month', { measure: 'resolutionTime', filters: f('page', 'Voltix'), period: 'last month' }],
+    ['Voltix vs Stride Shoes CSI last month', { measure: 'csi', groupBy: 'page', filters: f('page', 'Stride Shoes', 'Voltix'), period: 'last month' }],
+    ['handoff rate for Voltix versus Acme Home last week', { measure: 'handoffRate', groupBy: 'page', filters: f('page', 'Acme Home', 'Voltix'), period: 'last week' }],
+    ['CSI for James Carter vs Emma Novak last month', { measure: 'csi', groupBy: 'agent', filters: f('agent', 'James Carter', 'Emma Novak'), period: 'last month' }],
+    ['Is CSI better on Voltix or Stride Shoes?', { measure: 'csi', groupBy: 'page', filters: f('page', 'Stride Shoes', 'Voltix') }],
+    ['CSI this week vs last week', { measure: 'csi', period: 'this week', compareTo: 'last week' }],
+    ['handoff rate this month compared to last month', { measure: 'handoffRate', period: 'this month', compareTo: 'last month' }],
+    ['messages in October vs September', { measure: 'messages', period: 'October', compareTo: 'September' }],
+    ['what was the CSI on 3 November', { measure: 'csi', period: '3 November' }],
+    ['CSI between 1 Nov and 10 Nov', { measure: 'csi', period: 'between 1 Nov and 10 Nov' }],
+    ['CSI last 3 months by month', { measure: 'csi', groupBy: 'month', period: 'last 3 months' }],
+  ];
+  it.each(rows)('%s', (...row) => check(row));
+
+  it.each([
+    ['CSI today vs the same day last week', 'today', 'week'],
+    ['messages yesterday compared to the same day last week', 'yesterday', 'week'],
+    ['handoffs this month compared to the same period last year', 'this month', 'year'],
+  ] as const)('%s: the same period one %s back', (q, words, unit) => {
+    const p = period(words);
+    expect(ask(q).metric?.query.compareTo).toEqual(days(shiftBack(p, unit)));
+  });
+});
+
+describe('charts and words not applied', () => {
+  const rows: Row[] = [
+    ['chart of handoffs by page last week', { measure: 'handoffs', groupBy: 'page', period: 'last week' }, { chart: true }],
+    ['plot response times last week', { measure: 'responseTime', groupBy: 'day', period: 'last week' }, { chart: true }],
+    ['CSI this week vs last week as a chart', { measure: 'csi', period: 'this week', compareTo: 'last week' }, { chart: true, notApplied: ['the chart (a comparison is given as figures)'] }],
+    ['CSI by shift last week', { measure: 'csi', period: 'last week' }, { notApplied: ['"by shift" (not a breakdown I have: page, agent, reviewer, topic, QA state, day, week, month, hour or weekday)'] }],
+    ['handoffs handled by the bot last week', { measure: 'handoffs', period: 'last week' }],
+    ['CSI and handoffs last week', { measure: 'csi', period: 'last week' }, { notApplied: ['handoffs (one figure per question: ask for it separately)'] }],
+    ['best CSI last week', { measure: 'csi', period: 'last week' }, { notApplied: ['"best" (name what to rank: page, agent, reviewer, topic, hour or weekday)'] }],
+    ['CSI for Acme last week', { measure: 'csi', period: 'last week' }, { notApplied: ['"acme" (several pages are called that: Acme Home, Acme Outlet — name one)'] }],
+    ['With the new bot live, how is CSI?', { measure: 'csi' }, { notApplied: ['"bot" (CSI is not split by who replied)'] }],
+    ['what is CSI currently', { measure: 'csi' }, { notApplied: ['"currently" (figures are over a period: this is last 7 days (Thu 12 Nov – Wed 18 Nov 2026))'] }],
+  ];
+  it.each(rows)('%s', (...row) => check(row));
+
+  it('does not claim a chart was drawn when it cannot be', () => {
+    for (const q of ['CSI this week vs last week as a chart']) {
+      const i = ask(q);
+      expect(i.metric?.notApplied.join(' ')).toContain('chart');
+    }
+  });
+});
+
+describe('refusals', () => {
+  const refused = (q: string) => {
+    const i = ask(q);
+    expect(i.kind).toBe('refuse');
+    return i.refusal ?? '';
+  };
+
+  it.each([
+    ['how many refunds did we process last month', 'refunds'],
+    ['revenue by page last month', 'revenue'],
+    ['how many orders last week', 'orders'],
+    ['churn this month', 'churn'],
+    ['NPS last quarter', 'NPS'],
+    ['CSAT by agent', 'CSAT'],
+    ['money lost to slow replies', 'money'],
+    ['how many customers left us last month', 'customers left'],
+  ])('data not held: %s', (q, word) => {
+    expect(refused(q)).toContain(`I don't have ${word} data`);
+  });
+
+  it.each([
+    ['p95 response time last week', 'not the 95th percentile'],
+    ['p99 first response time', 'not the 99th percentile'],
+    ['median containment last week', 'bot containment has no median'],
+    ['average handoffs last week', 'handoffs has no mean'],
+  ])('statistic not offered: %s', (q, reason) => {
+    expect(refused(q)).toContain(reason);
+  });
+
+  it.each([
+    ['CSI by hour last week', 'CSI cannot be broken down by hour'],
+    ['CSI by topic last week', 'CSI cannot be broken down by topic'],
+    ['handoffs by agent last week', 'handoffs cannot be broken down by agent'],
+    ['handoffs by topic last week', 'handoffs cannot be broken down by topic'],
+    ['CSI for complaints last week', 'CSI cannot be filtered by topic'],
+    ['average messages per conversation last week', '"per conversation" is not a breakdown I have'],
+    ['CSI per customer last month', '"per customer" is not a breakdown I have'],
+  ])('breakdown or filter the measure cannot take: %s', (q, reason) => {
+    expect(refused(q)).toContain(reason);
+  });
+
+  it.each([
+    ['CSI in the year of the dragon', 'in the year of the dragon'],
+    ['how many conversations since the launch', 'since the launch'],
+    ['CSI during black friday', 'during black friday'],
+  ])('a period it cannot read is never replaced by the default: %s', (q, cue) => {
+    expect(refused(q)).toContain(`I could not read the period ("${cue}")`);
+  });
+
+  it.each([
+    'CSI on Monday', 'CSI since Monday', 'messages 3 days ago', 'handoffs two weeks ago', 'CSI this morning', 'CSI next week',
+    'CSI on the weekend before Christmas', 'how many sessions since the relaunch', 'CSI in spring',
+  ])('reads "%s" with its period or refuses it, never with the default period', (q) => {
+    const i = ask(q);
+    if (i.kind === 'refuse') expect(i.refusal).toContain('I could not read the period');
+    else expect(i.metric?.periodDefaulted).toBe(false);
+  });
+
+  it('does not count what stands right now as a count over the last 7 days', () => {
+    expect(ask('how many sessions are waiting for review right now')).toEqual({ kind: 'qa_backlog' });
+    expect(refused('how many handoffs are waiting right now')).toContain('handoffs are counted over a period, not as they stand now');
+    expect(refused('how many conversations are open right now')).toContain('not as they stand now ("are open")');
+    expect(refused('how many handoffs are waiting?')).toContain('handoffs are counted over a period, not as they stand now ("are waiting")');
+  });
+
+  it('reads a word of data not held as a topic only where it names customer messages', () => {
+    expect(ask('topics among refunds').metric?.query.filters).toEqual(f('topic', 'return_request'));
+    expect(ask('how many refund requests last week').metric?.query).toMatchObject({ measure: 'customerMessages', filters: f('topic', 'return_request') });
+    expect(refused('how many refunds last week')).toContain("I don't have refunds data");
+  });
+});
+
+describe('follow-ups change one slot', () => {
+  const thread: [first: string, ...Row][] = [
+    ['CSI by page last week', 'and for Voltix?', { measure: 'csi', filters: f('page', 'Voltix'), period: 'last week' }],
+    ['CSI last week', 'median', { measure: 'csi', statistic: 'median', period: 'last week' }],
+    ['CSI last week', 'and the median?', { measure: 'csi', statistic: 'median', period: 'last week' }],
+    ['handoffs last week', 'by page', { measure: 'handoffs', groupBy: 'page', period: 'last week' }],
+    ['handoffs by page last week', 'overall', { measure: 'handoffs', period: 'last week' }],
+    ['CSI for Voltix last week', 'now for Stride Shoes', { measure: 'csi', filters: f('page', 'Stride Shoes'), period: 'last week' }],
+    ['response time last week', 'what about the bot?', { measure: 'responseTime', filters: f('sender', 'bot'), period: 'last week' }],
+    ['CSI last month', 'and last week?', { measure: 'csi', period: 'last week' }],
+    ['top 3 topics last week', 'by page', { measure: 'customerMessages', groupBy: 'page', period: 'last week' }],
+    ['CSI by page last week', 'and the handoff rate?', { measure: 'handoffRate', groupBy: 'page', period: 'last week' }],
+    ['CSI by page last week', 'which is best?', { measure: 'csi', groupBy: 'page', order: 'desc', limit: 5, period: 'last week' }, { winner: 'best' }],
+    ['CSI by page last week', 'top 2', { measure: 'csi', groupBy: 'page', order: 'desc', limit: 2, period: 'last week' }],
+    ['CSI for Voltix last week', 'for all pages', { measure: 'csi', period: 'last week' }],
+    ['handoffs by page last week', 'same for containment', { measure: 'containment', groupBy: 'page', period: 'last week' }],
+    ['which page has the best CSI this month', 'and the worst?', { measure: 'csi', groupBy: 'page', order: 'asc', limit: 5, period: 'this month' }, { winner: 'worst' }],
+    [
+      'complaints by page last week', 'and CSI?', { measure: 'csi', groupBy: 'page', period: 'last week' },
+      { notApplied: ['topic complaint (from the question before: CSI cannot be filtered by it)'] },
+    ],
+  ];
+  it.each(thread)('%s → %s', (first, ...row) => check(row, ask(first)));
+
+  it('refuses in a follow-up what it would refuse in a fresh question', () => {
+    const previous = ask('CSI last week');
+    expect(ask('p95', previous).refusal).toContain('not the 95th percentile');
+    expect(ask('and refunds?', previous).refusal).toContain("I don't have refunds data");
+    expect(ask('in the year of the dragon', previous).refusal).toContain('I could not read the period');
+  });
+});
