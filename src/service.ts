@@ -125,9 +125,7 @@ export async function main(config: Config): Promise<void> {
     if (enabled('slack')) {
       slack = await startSlack({ config, databaseUrl: db.url, pool, assistant: assistant.assistant, logger, qaAfter: notifications.hook, ...(sender ? { messenger: sender } : {}) });
     }
-    if (sender) {
-      messenger = await startCustomerChannel({ config, pool, databaseUrl: db.url, logger, slackClient, sender, withSlack: Boolean(slack), plan: (ids) => analysis.plan({ conversationIds: ids }) });
-    }
+    if (sender) messenger = await startCustomerChannel({ config, pool, databaseUrl: db.url, logger, slackClient, sender, withSlack: Boolean(slack), plan: (ids) => analysis.plan({ conversationIds: ids }) });
     // The token-protected REST API (/api/sessions, /api/errors, /api/stats) and its docs at /docs;
     // its QA changes queue the same notifications as Slack's.
     const api = apiRoutes({
