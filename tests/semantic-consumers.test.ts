@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csiLookup } from '../src/agents/tools/csi-lookup.ts';
 import { supportStats } from '../src/agents/tools/support-stats.ts';
 import { loadHomeKpis } from '../src/bots/slack/home.ts';
+import { readMetric } from '../src/db/alerts-metrics-repo.ts';
 import { runMetricQuery } from '../src/db/semantic/run.ts';
 import { sessionStats } from '../src/db/sessions-repo.ts';
-import { parsePeriod, periodBounds, type Period } from '../src/domain/periods.ts';
+import { periodBetween, parsePeriod, periodBounds, type Period } from '../src/domain/periods.ts';
 import type { MetricQuery } from '../src/domain/semantic/query.ts';
 import { gatherDigestData } from '../src/jobs/digest/gather.ts';
 import { seedAndAnalyse } from './helpers/assistant.ts';
@@ -61,6 +62,18 @@ describe('figures elsewhere equal metric_query', () => {
     expect(s.volumes!.messages).toBe((await metric({ measure: 'messages' }, p))[0]!.value);
     expect(s.volumes!.customerMessages).toBe((await metric({ measure: 'customerMessages' }, p))[0]!.value);
     expect(s.volumes!.conversations).toBe((await metric({ measure: 'conversations' }, p))[0]!.value);
+  });
+
+  it('alerts: the CSI drop (baseline week minus this window) and the first response p90', async () => {
+    const at = TEST_NOW;
+    const window = periodBetween('2026-11-19', '2026-11-25'); // the 7 days up to TEST_NOW's day
+    const baseline = periodBetween('2026-11-12', '2026-11-18');
+    const drop = await readMetric(db.pool, { metric: 'csi_drop', windowMinutes: 7 * 1440, params: { baselineDays: 7 } }, at, TZ);
+    const current = (await metric({ measure: 'csi' }, window))[0]!.value!;
+    const before = (await metric({ measure: 'csi' }, baseline))[0]!.value!;
+    expect(drop.value).toBeCloseTo(before - current, 9);
+    const p90 = await readMetric(db.pool, { metric: 'first_response_p90', windowMinutes: 7 * 1440, params: {} }, at, TZ);
+    expect(p90.value).toBeCloseTo((await metric({ measure: 'firstResponseTime', statistic: 'p90' }, window))[0]!.value!, 9);
   });
 
   it('/api/stats: sessions, handoffs and sessions by QA state in a period', async () => {
