@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openAssistant } from '../src/agents/assistant/open.ts';
 import { createAgentPool } from '../src/agents/sql/agent-pool.ts';
 import { prepareAgentLogin } from '../src/agents/sql/agent-role.ts';
 import { runReadOnlyQuery } from '../src/agents/sql/run-query.ts';
@@ -125,6 +126,29 @@ describe('topics for imported chats', () => {
     expect(expected.length).toBeGreaterThan(0);
     expect(r.rows).toEqual(expected.map((e) => ({ topic: e.topic, n: e.n })));
     expect(r.rows).toContainEqual({ topic: 'shipping', n: '2' });
+  });
+
+  it('the assistant answers "top topics" on the imported chats\' page, counting the labels analysis gave them', async () => {
+    // the log's page id is the demo's Stride Shoes: its November topics mix demo and imported messages
+    const [page] = await q<{ name: string }>(`SELECT DISTINCT p.name FROM conversations c JOIN pages p ON p.id = c.page_id WHERE c.id = ANY ($1)`, [imported]);
+    const topTopics = (alsoImported: boolean) => q<{ topic: string; n: number }>(
+      `SELECT m.classification AS topic, count(*)::int AS n FROM messages m JOIN conversations c ON c.id = m.conversation_id
+         JOIN pages p ON p.id = c.page_id
+        WHERE p.name = $1 AND m.sender_kind = 'customer' AND ($2 OR c.id <> ALL ($3::int[]))
+          AND m.social_create_time >= '2026-11-01 00:00 ${TZ}'::timestamptz AND m.social_create_time < '2026-12-01 00:00 ${TZ}'::timestamptz
+        GROUP BY 1 ORDER BY 2 DESC, 1 NULLS LAST LIMIT 5`,
+      [page!.name, alsoImported, imported],
+    );
+    const expected = await topTopics(true);
+    expect(expected).not.toEqual(await topTopics(false));
+    const opened = await openAssistant(loadConfig({ BUSINESS_TIMEZONE: TZ }), db.url, { pool: db.pool, now: () => TEST_NOW });
+    try {
+      const reply = await opened.assistant.ask({ channel: 'test', threadKey: 'imported-topics' }, `Top topics on ${page!.name} in November 2026`);
+      expect(reply.text.split('\n')[0]).toBe(`Number of customer messages for page ${page!.name}, November 2026, by topic:`);
+      for (const e of expected) expect(reply.text).toContain(`• ${e.topic ?? 'unknown'}: ${e.n} (`);
+    } finally {
+      await opened.close();
+    }
   });
 
   it('leaves the demo data as seeded: its labels kept, its topics the same rule computes', async () => {
