@@ -61,6 +61,15 @@ const TIME_DIMS = (t: string, kind: 'date' | 'instant'): Partial<Record<Dimensio
   };
 };
 
+/**
+ * A customer message's dimensions; sender and agent are those of message `who` (the message
+ * itself, or the reply to it). Agents are people: the bot's replies carry its name too.
+ */
+const messageDims = (who: 'm' | 'r'): Partial<Record<Dimension, string>> => ({
+  page: 'p.name', ...TIME_DIMS('m.social_create_time', 'instant'), topic: 'm.classification', sender: `${who}.sender_kind`,
+  agent: `CASE WHEN ${who}.sender_kind = 'human_agent' THEN ${who}.agent_name END`,
+});
+
 const PAGE_JOIN = 'JOIN analytics.conversations c ON c.id = {alias}.conversation_id JOIN analytics.pages p ON p.id = c.page_id';
 
 export const SOURCES: Record<SourceName, Source> = {
@@ -85,11 +94,7 @@ export const SOURCES: Record<SourceName, Source> = {
     grain: 'messages',
     from: `analytics.messages m ${PAGE_JOIN.replace('{alias}', 'm')}`,
     time: { expr: 'm.social_create_time', kind: 'instant' },
-    // agents are people: the bot's replies carry its name in agent_info too, but are no agent's
-    dimensions: {
-      page: 'p.name', ...TIME_DIMS('m.social_create_time', 'instant'), topic: 'm.classification', sender: 'm.sender_kind',
-      agent: `CASE WHEN m.sender_kind = 'human_agent' THEN m.agent_name END`,
-    },
+    dimensions: messageDims('m'),
   },
   replies: {
     name: 'replies',
@@ -101,10 +106,7 @@ export const SOURCES: Record<SourceName, Source> = {
         ORDER BY r.social_create_time, r.id LIMIT 1) r ON true`,
     time: { expr: 'm.social_create_time', kind: 'instant' },
     where: `m.sender_kind = 'customer'`,
-    dimensions: {
-      page: 'p.name', ...TIME_DIMS('m.social_create_time', 'instant'), topic: 'm.classification', sender: 'r.sender_kind',
-      agent: `CASE WHEN r.sender_kind = 'human_agent' THEN r.agent_name END`,
-    },
+    dimensions: messageDims('r'),
   },
   sessions: {
     name: 'sessions',
