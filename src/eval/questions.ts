@@ -100,6 +100,8 @@ function figures({ lastWeek, lastMonth, october, yesterday, value, rows }: Kit):
     ['m28', 'measure', 'How many QA reviews were done last month?', value('reviews', 'count', lastMonth)],
     ['m29', 'measure', "What's the average handling time in October?", value('totalHandlingTime', 'mean', october, undefined, [/handling/i])],
     ['m30', 'measure', 'How many conversations did we score yesterday?', value('conversationDays', 'count', yesterday)],
+    ['m31', 'measure', 'How many conversations did we have last week?', value('conversations', 'count', lastWeek)],
+    ['m32', 'measure', 'How many sessions were handed over to a human last week?', value('handoffs', 'count', lastWeek)],
 
     // ---- statistics
     ['s01', 'statistic', 'What was the median CSI last week?', value('csi', 'median', lastWeek, undefined, [/median/i])],
@@ -311,6 +313,7 @@ export const MEASURE_WORDS: Record<string, RegExp> = {
   firstResponse: /first (?:response|reply)/i, humanFirstResponse: /first (?:response|reply)/i, botFirstResponse: /first (?:response|reply)/i,
   resolutionTime: /resol/i, messages: /message/i, customerMessages: /message/i, sessions: /session/i, handoffRate: /hand.?off/i,
   containment: /contain/i, qaSessions: /session/i, issueRate: /issue/i, reviews: /QA|review|change/i,
+  conversations: /conversation/i, handoffs: /hand.?off/i,
 };
 
 function named(measure: string, more: RegExp[] = []): RegExp[] {

@@ -15,6 +15,8 @@ interface MeasureSql {
   value: string;
   /** which rows count */
   where?: string;
+  /** a count of distinct values (conversations among their messages) */
+  distinct?: boolean;
 }
 
 const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -49,6 +51,8 @@ export const MEASURE_SQL: Record<string, MeasureSql> = {
   resolutionTime: { source: 'sessions', value: 'extract(epoch FROM s.ended_at - s.started_at)', where: `s.completion_status = 'complete'` },
   messages: { source: 'messages', value: '1' },
   customerMessages: { source: 'messages', value: '1', where: `m.sender_kind = 'customer'` },
+  conversations: { source: 'messages', value: 'm.conversation_id', distinct: true },
+  handoffs: { source: 'sessions', value: '1', where: 's.human_handoff' },
   sessions: { source: 'sessions', value: '1' },
   handoffRate: { source: 'sessions', value: 'CASE WHEN s.human_handoff THEN 1 ELSE 0 END' },
   containment: { source: 'sessions', value: 'CASE WHEN s.human_handoff THEN 0 ELSE 1 END', where: 's.ai_engaged' },
@@ -99,7 +103,8 @@ function rowsOf(m: MeasureSql, tz: string, byAgent: boolean): string {
   }
 }
 
-function aggregate(stat: Statistic): string {
+function aggregate(stat: Statistic, distinct = false): string {
+  if (distinct) return 'count(DISTINCT v)';
   switch (stat) {
     case 'mean':
     case 'rate':
@@ -172,9 +177,9 @@ export function figureSql(s: FigureSpec, tz: string): string {
   const m = measureSql(s.measure);
   const byAgent = m.source === 'days' && (s.by === 'agent' || s.where?.agent !== undefined);
   const from = `FROM (${rowsOf(m, tz, byAgent)}) x\nWHERE ${conditions(s.period, s.where).join(' AND ')}`;
-  if (!s.by) return `SELECT ${aggregate(s.stat)} AS value\n${from}`;
+  if (!s.by) return `SELECT ${aggregate(s.stat, m.distinct)} AS value\n${from}`;
   const order = s.order ? `value ${s.order === 'asc' ? 'ASC' : 'DESC'} NULLS LAST, key` : 'key';
-  return `SELECT ${KEYS[s.by]} AS key, ${aggregate(s.stat)} AS value\n${from}\nGROUP BY 1\nORDER BY ${order}${s.limit ? `\nLIMIT ${s.limit}` : ''}`;
+  return `SELECT ${KEYS[s.by]} AS key, ${aggregate(s.stat, m.distinct)} AS value\n${from}\nGROUP BY 1\nORDER BY ${order}${s.limit ? `\nLIMIT ${s.limit}` : ''}`;
 }
 
 /** Two figures of one measure: `current` for the period asked, `previous` for the one compared to. */

@@ -78,7 +78,7 @@ export async function runReadOnlyQuery(
     // a prefix and a length, so a 100 MB cell is cut in the database and never reaches node.
     const probe = await client.query(extended(`SELECT * FROM (${checked.normalized}\n) AS pulse_p LIMIT 0`));
     const fields = probe.fields.map((f) => ({ name: f.name, type: f.dataTypeID }));
-    const plan = cellPlan(fields, cellBytes);
+    const plan = cellPlan(fields, cellBytes, parserOf(agentPool));
     await client.query(extended(`DECLARE pulse_q NO SCROLL CURSOR FOR ${plan.wrap(checked.normalized)}`));
     const columns = uniqueNames(fields.map((f) => f.name));
     const out: Record<string, unknown>[] = [];
@@ -162,14 +162,23 @@ interface CellPlan {
  * table's column list (`AS pulse_r(c1, c2…)`) renames by position, so repeated or odd column
  * names need no quoting, and a subquery scan keeps the query's ORDER BY.
  */
-function cellPlan(fields: { name: string; type: number }[], cellBytes: number): CellPlan {
+type Parser = (value: string) => unknown;
+
+/** The pool's own type parsers (createAgentPool keeps dates as text), else node-postgres's. */
+function parserOf(pool: pg.Pool): (oid: number) => Parser {
+  const types = (pool as unknown as { options?: { types?: pg.CustomTypesConfig } }).options?.types;
+  const get = (types?.getTypeParser ?? pg.types.getTypeParser) as (oid: number, format: 'text') => Parser;
+  return (oid) => get(oid, 'text');
+}
+
+function cellPlan(fields: { name: string; type: number }[], cellBytes: number, parser: (oid: number) => Parser): CellPlan {
   const variable = fields.map((f) => !FIXED_SIZE_TYPES.has(f.type));
   // a character is at most 4 bytes in UTF-8, plus JSON escaping of the worst kind (\uXXXX)
   const maxRowBytes = variable.reduce((n, v) => n + (v ? cellBytes * 6 + 64 : FIXED_ROW_BYTES), 2);
   if (!variable.some(Boolean)) return { wrap: (sql) => sql, read: (raw) => ({ values: raw, cut: 0 }), maxRowBytes };
   const names = fields.map((_, i) => `c${i + 1}`);
   const select = names.flatMap((c, i) => (variable[i] ? [`left(${c}::text, ${cellBytes})`, `octet_length(${c}::text)`] : [c]));
-  const parsers = fields.map((f) => pg.types.getTypeParser(f.type, 'text') as (s: string) => unknown);
+  const parsers = fields.map((f) => parser(f.type));
   return {
     maxRowBytes,
     wrap: (sql) => `SELECT ${select.join(', ')} FROM (${sql}\n) AS pulse_r(${names.join(', ')})`,
