@@ -1,0 +1,389 @@
+// What a question said, slot by slot: the measure, statistic, breakdown, ranking, filters,
+// periods and cues, each read from the words on its own (understand.ts combines them with the
+// question before and checks the result against the catalogue).
+import { TOPIC_WORDS } from '../intent-words.ts';
+import { COUNT, countOf } from '../period-words.ts';
+import { findPeriods, parsePeriod, previousPeriod, shiftBack, type Period, type PeriodMatch, type Unit } from '../periods.ts';
+import type { Dimension, Statistic } from './catalogue.ts';
+import type { DayRange, Filter, MetricQuery } from './query.ts';
+import {
+  ADVERB_GROUPS, BOT_WORDS, CHART_WORDS, DIMENSION_WORDS, DIRECTION_WORDS, FOLLOW_UP, HUMAN_WORDS, MEASURE_WORDS, NOT_HELD,
+  NO_DIMENSION, NOW_CUES, NUMBER_ONE, OTHER_PERCENTILE, PERIOD_CUES, QA_STATE_WORDS, SPEED_WORDS, STATISTIC_WORDS, TREND_WORDS,
+  QA_CHANGE_WORDS, REPLIER_NAMED, USUAL, WEEKDAYS, WHO, type Direction,
+} from './words.ts';
+
+export interface Vocabulary {
+  pages: readonly string[];
+  agents: readonly string[];
+  reviewers?: readonly string[];
+  topics?: readonly string[];
+}
+
+export interface MetricIntent {
+  query: MetricQuery;
+  /** the query's period as read, so a follow-up ("the week before") can move it by its unit */
+  period: Period;
+  /** the ranking word of a "which …" question ("best", "slowest"): answer with the winner first */
+  winner?: string;
+  notApplied: string[];
+  periodDefaulted: boolean;
+  chart: boolean;
+}
+
+export type MetricReading = { kind: 'metric'; metric: MetricIntent } | { kind: 'refuse'; text: string };
+
+export interface UnderstandContext {
+  now: Date;
+  timeZone: string;
+  vocab: Vocabulary;
+  /** the previous catalogue question of this thread, for follow-ups */
+  previous?: MetricIntent;
+}
+
+
+/** Figures over sessions: "sessions" in the question is their base, not a second figure. */
+const SESSION_RATES: ReadonlySet<string> = new Set(['handoffs', 'handoffRate', 'containment', 'issueRate', 'resolutionTime', 'firstResponse']);
+
+export const CAN_ASK =
+  'I can answer about CSI and its pillars, sentiment, resolution, effort, response and handling times, conversations, messages, sessions, handoffs, bot containment, topics and QA reviews — by page, agent, reviewer, topic, day, week, month, hour or weekday.';
+
+/** Blanks the matched words so later tables cannot read them again. */
+class Words {
+  rest: string;
+  constructor(readonly text: string) {
+    this.rest = text;
+  }
+  take(re: RegExp): RegExpExecArray | undefined {
+    const m = re.exec(this.rest);
+    if (!m) return undefined;
+    this.rest = this.rest.slice(0, m.index) + ' '.repeat(m[0].length) + this.rest.slice(m.index + m[0].length);
+    return m;
+  }
+  has(re: RegExp): boolean {
+    return re.test(this.rest);
+  }
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const phrase = (s: string) => new RegExp(`\\b${escape(s.toLowerCase()).replace(/[_\s]+/g, '[_\\s-]+')}s?\\b`);
+export const range = (p: Period): DayRange => ({ from: p.from, to: p.to, label: p.label });
+
+// ── names ────────────────────────────────────────────────────────────────────────────────────
+
+interface Names {
+  found: string[];
+  /** a word several names share ("Acme", "Maria"): named back, never guessed */
+  ambiguous: string[];
+}
+
+/** Names from a vocabulary mentioned in the text: full names first, then a unique distinctive word. */
+function namesIn(w: Words, names: readonly string[], kind: string): Names {
+  const found: string[] = [];
+  const ambiguous: string[] = [];
+  for (const n of [...names].sort((a, b) => b.length - a.length)) if (w.take(phrase(n))) found.push(n);
+  const shared = new Map<string, string[]>();
+  for (const n of names) {
+    if (found.includes(n)) continue;
+    for (const t of n.toLowerCase().split(/\s+/).filter((x) => x.length >= 4)) {
+      const others = names.filter((o) => o !== n && o.toLowerCase().split(/\s+/).includes(t));
+      if (others.length === 0 && w.take(phrase(t))) {
+        found.push(n);
+        break;
+      }
+      if (others.length > 0 && w.has(phrase(t))) shared.set(t, [n, ...others]);
+    }
+  }
+  for (const [t, ns] of shared) {
+    if (ns.some((n) => found.includes(n)) || !w.take(phrase(t))) continue;
+    ambiguous.push(`"${t}" (several ${kind}s are called that: ${[...new Set(ns)].sort().join(', ')} — name one)`);
+  }
+  return { found, ambiguous };
+}
+
+/** Topics named by label ("human_request") or by the everyday words for them ("delivery", "refunds"). */
+function topicsIn(w: Words, topics: readonly string[]): string[] {
+  const found = namesIn(w, topics, 'topic').found;
+  for (const [re] of TOPIC_WORDS) {
+    const labels = topics.filter((t) => re.test(t.toLowerCase().replace(/_/g, ' ')) && !found.includes(t));
+    if (labels.length === 1 && w.take(re)) found.push(labels[0]!);
+  }
+  return found;
+}
+
+/** Whether a word of data not held is used as a topic ("topics among refunds", "refund requests"). */
+function asTopic(text: string, m: RegExpExecArray, topics: readonly string[]): boolean {
+  const word = m[0];
+  const named = topics.some((t) => phrase(t).test(word)) || TOPIC_WORDS.some(([re]) => re.test(word) && topics.some((t) => re.test(t.toLowerCase().replace(/_/g, ' '))));
+  if (!named) return false;
+  const before = text.slice(0, m.index);
+  const after = text.slice(m.index + word.length);
+  return /\b(?:topics?|messages?|questions?|ask(?:s|ed|ing)?|complain(?:s|ed|ing)?|requests?)\s+(?:\w+\s+)?(?:in|among|about|for|on|of)\s+$/.test(before) ||
+    /^\s+(?:requests?|questions?|inquir(?:y|ies)|topics?|messages?)\b/.test(after);
+}
+
+export function notHeldRefusal(question: string, text: string, topics: readonly string[]): MetricReading | undefined {
+  const m = NOT_HELD.exec(text);
+  if (!m || asTopic(text, m, topics)) return undefined;
+  const asTyped = question.replace(/\s+/g, ' ').trim().slice(m.index, m.index + m[0].length);
+  return { kind: 'refuse', text: `I don't have ${asTyped} data: SupportPulse holds conversations, messages, sessions, CSI scores and QA reviews, not ${asTyped}. ${CAN_ASK}` };
+}
+
+// ── slots as said ────────────────────────────────────────────────────────────────────────────
+
+interface Group {
+  dim?: Dimension;
+  /** "which page", "the best agent": the answer leads with the winner */
+  which: boolean;
+}
+
+function dimensionAt(words: string): Dimension | undefined {
+  for (const [re, dim] of DIMENSION_WORDS) {
+    const m = re.exec(words);
+    if (m && m.index === 0) return dim;
+  }
+  return undefined;
+}
+
+const RANK_BEFORE = new RegExp(`\\b(?:top|best|worst|highest|lowest|most|least|slowest|fastest|quickest|busiest|quietest|strongest|weakest|${COUNT})\\s+(?:(?:best|worst|highest|lowest|slowest|fastest|busiest|quietest|busy)\\s+)?((?:qa\\s+)?[a-z]+)\\b`, 'g');
+
+function groupOf(w: Words, text: string): Group {
+  const which = /\b(?:which|what)\s+((?:[a-z]+\s+){0,3}[a-z]+)\b/.exec(w.rest);
+  if (which) {
+    for (const [re, dim] of DIMENSION_WORDS) {
+      const m = re.exec(which[1]!);
+      if (m && m.index === 0) {
+        w.take(new RegExp(`\\b(?:which|what)\\s+${escape(m[0])}`));
+        return { dim, which: true };
+      }
+    }
+  }
+  const by = /\b(?:by|per|for each|for every|each|across|across all|split by|broken down by|between)\s+(?:the\s+)?((?:qa\s+)?[a-z]+(?:\s+of\s+(?:the\s+)?[a-z]+)?)/g;
+  for (const m of w.rest.matchAll(by)) {
+    // "by QA reviewer" is by reviewer; "by QA state" keeps its own words
+    const qa = /^qa\s+(?!state|status)/.exec(m[1]!);
+    const words = qa ? m[1]!.slice(qa[0].length) : m[1]!;
+    for (const [re, dim] of DIMENSION_WORDS) {
+      const d = re.exec(words);
+      if (d && d.index === 0) {
+        w.take(new RegExp(escape(m[0].slice(0, m[0].indexOf(m[1]!) + (qa?.[0].length ?? 0) + d[0].length))));
+        return { dim, which: false };
+      }
+    }
+  }
+  for (const [re, dim] of ADVERB_GROUPS) if (w.take(re)) return { dim, which: false };
+  // "the slowest agents", "top 3 pages", "best reviewer": a ranking of that dimension; one named = the winner
+  for (const m of w.rest.matchAll(RANK_BEFORE)) {
+    const dim = dimensionAt(m[1]!);
+    if (dim && !['day', 'week', 'month'].includes(dim)) {
+      w.take(new RegExp(`(?<=${escape(m[0].slice(0, m[0].length - m[1]!.length))})${escape(m[1]!)}`));
+      return { dim, which: !/s$/.test(m[1]!) };
+    }
+  }
+  if (w.take(WHO)) return { dim: /\breview|\bqa\b/.test(text) ? 'reviewer' : 'agent', which: true };
+  return { which: false };
+}
+
+function topNOf(w: Words): number | undefined {
+  const m = w.take(new RegExp(`\\btop\\s+(${COUNT})\\b|\\b(${COUNT})(?=\\s+(?:best|worst|highest|lowest|slowest|fastest|busiest|quietest|most|least)\\b)`));
+  return m ? countOf(m[1] ?? m[2] ?? '') : undefined;
+}
+
+function directionOf(w: Words): { dir: Direction; word: string } | undefined {
+  for (const [re, dir] of DIRECTION_WORDS) {
+    const m = w.take(re);
+    if (m) return { dir, word: m[0] };
+  }
+  return undefined;
+}
+
+function statisticOf(w: Words): Statistic | undefined {
+  for (const [re, s] of STATISTIC_WORDS) if (w.take(re)) return s;
+  return undefined;
+}
+
+const BACK_WORDS = /\b(?:before|previous|prior|preceding|earlier)\b/;
+
+interface Periods {
+  /** a main period phrase that could not be read (findPeriods): refused, never replaced */
+  unreadable?: string;
+  period?: Period;
+  compare?: Period;
+  /** a compare target that is neither a period nor the period before */
+  compareWords?: string;
+  /** "compare" with no period named: compare the default period with the one before */
+  compareDefault?: boolean;
+}
+
+/**
+ * "compare this week with last week": the period after a plain "with", "to" or "and", when the text
+ * before it reads as the whole period by itself (so "between 1 Oct and 15 Oct" stays one range).
+ */
+function secondPeriod(text: string, whole: Period, ctx: UnderstandContext, previous?: Period): Period | undefined {
+  for (const m of text.matchAll(/\b(?:with|to|and)\b/g)) {
+    const left = parsePeriod(text.slice(0, m.index), ctx.now, ctx.timeZone, previous);
+    if (!left || left.from !== whole.from || left.to !== whole.to) continue;
+    const right = parsePeriod(text.slice(m.index + m[0].length), ctx.now, ctx.timeZone, left);
+    if (right && (right.from !== left.from || right.to !== left.to)) return right;
+  }
+  return undefined;
+}
+
+/** The period (and a comparison period) named in the text. */
+function periodsOf(text: string, ctx: UnderstandContext, previous?: Period): Periods {
+  const found = findPeriods(text, ctx.now, ctx.timeZone, previous);
+  const mainFound = found.find((p) => p.kind === 'period' && p.role === 'main');
+  const main = mainFound?.kind === 'period' ? mainFound.period : undefined;
+  // "… than in the 7 days before": words that count back from the period read are its comparison
+  const back = (p: PeriodMatch) => p.kind === 'unreadable' && (main ?? previous) !== undefined && BACK_WORDS.test(p.text.toLowerCase());
+  const bad = found.find((p) => p.kind === 'unreadable' && p.role === 'main' && !back(p));
+  if (bad?.kind === 'unreadable') return { unreadable: bad.unreadable };
+  if (found.some(back)) return { ...(main ? { period: main } : {}), compare: previousPeriod((main ?? previous)!) };
+  // a follow-up's "compared with the week before?": counted from the question before
+  const cmpFound = found.find((p) => p.kind === 'period' && p.role === 'comparison');
+  if (!main && previous && cmpFound?.kind === 'period') return { compare: cmpFound.period };
+  const cmp = /\b(?:vs\.?|versus|compared (?:to|with)|against|than)\b/.exec(text);
+  const whole = parsePeriod(text, ctx.now, ctx.timeZone, previous);
+  if (!cmp) {
+    const asked = /\bcompar(?:e|ed|ing|ison)\b|\bchange\b|\bdifference\b/.test(text);
+    const named = asked && whole ? secondPeriod(text, whole, ctx, previous) : undefined;
+    if (named) return { period: whole!, compare: named };
+    if (asked && whole) return { period: whole, compare: previousPeriod(whole) };
+    return { ...(whole ? { period: whole } : {}), ...(asked ? { compareDefault: true } : {}) };
+  }
+  const left = parsePeriod(text.slice(0, cmp.index), ctx.now, ctx.timeZone, previous) ?? whole;
+  const right = text.slice(cmp.index + cmp[0].length);
+  // "today vs the same day last week": the first period moved back by that unit, weekday kept
+  const same = /\bsame (?:day|weekday|week|month|period|time) (?:last|the previous|a|one) (week|month|year)\b/.exec(right);
+  if (same && left) return { period: left, compare: shiftBack(left, same[1] as Unit) };
+  const r = parsePeriod(right, ctx.now, ctx.timeZone, left);
+  if (r && left && (r.from !== left.from || r.to !== left.to)) return { period: left, compare: r };
+  if (/\b(?:the )?(?:previous|prior|preceding) (?:period|one)\b/.test(right) || USUAL.test(right)) {
+    return left ? { period: left, compare: previousPeriod(left) } : { compareDefault: true };
+  }
+  return { ...(left ? { period: left } : {}), compareWords: right.replace(/[?.!]+$/, '').trim() };
+}
+
+/** Everything the question said, slot by slot, before it is combined with a previous question. */
+export interface Said {
+  measure?: string;
+  extraMeasures: string[];
+  filters: Filter[];
+  notes: string[];
+  group: Group;
+  limit?: number;
+  direction?: { dir: Direction; word: string };
+  statistic?: Statistic;
+  otherPercentile?: string;
+  chart: boolean;
+  periods: Periods;
+  /** two or more pages (agents, reviewers, topics) named: a comparison between them */
+  between?: Dimension;
+  /** words that ask for a period although none could be read */
+  unreadPeriod?: string;
+  replier?: 'human' | 'bot';
+  /** "bot" or "human" as typed and not part of another phrase (a topic, a measure) */
+  replierWord?: string;
+  now?: string;
+  noDimension?: string;
+}
+
+function measureOf(w: Words): { measure?: string; extra: string[] } {
+  let measure: string | undefined;
+  const extra: string[] = [];
+  for (const [re, name] of MEASURE_WORDS) {
+    const m = w.take(re);
+    if (!m) continue;
+    if (!measure) measure = name;
+    // "the percentage of sessions handed over": sessions are the base of the handoff figure, not a second figure
+    else if (name !== measure && !(name === 'sessions' && SESSION_RATES.has(measure))) extra.push(m[0]);
+  }
+  if (!measure && SPEED_WORDS.test(w.rest)) measure = 'responseTime';
+  // "how many fixes", "sessions passed": QA changes to that state
+  if (!measure && QA_CHANGE_WORDS.test(w.rest)) measure = 'reviews';
+  return { measure, extra };
+}
+
+/** Who replied, when the question says: a human or the bot. */
+function replierOf(w: Words): 'human' | 'bot' | undefined {
+  // both named ("customers, the bot and agents") is everyone: no side is chosen
+  if (BOT_WORDS.test(w.rest) && HUMAN_WORDS.test(w.rest)) return undefined;
+  if (BOT_WORDS.test(w.rest)) return 'bot';
+  const ranksAgents = /\b(?:which|each|per|by|every)\s+(?:human\s+)?agents?\b|\b(?:slowest|fastest|quickest|best|worst)\s+agents?\b/;
+  return HUMAN_WORDS.test(w.rest) && !ranksAgents.test(w.rest) ? 'human' : undefined;
+}
+
+/** The human or bot variant of a time measure, or a sender filter on messages. */
+export function byReplier(measure: string, replier: 'human' | 'bot' | undefined, filters: Filter[]): string {
+  if (!replier) return measure;
+  const bot = replier === 'bot';
+  if (measure === 'firstResponse') return bot ? 'botFirstResponse' : 'humanFirstResponse';
+  if (measure === 'responseTime' && !bot) return 'humanResponseTime';
+  if (measure === 'responseTime' || measure === 'messages') filters.push({ dimension: 'sender', values: [bot ? 'bot' : 'human_agent'] });
+  return measure;
+}
+
+function qaStateFilter(w: Words, text: string, measure: string | undefined, byState: boolean): { measure?: string; filter?: Filter } {
+  const states = QA_STATE_WORDS.filter(([re]) => re.test(w.rest)).map(([, s]) => s);
+  const reviewed = /\breviewed\b/.test(text);
+  const m = measure === 'sessions' && (states.length || reviewed || byState) ? 'qaSessions' : measure;
+  if (m !== 'qaSessions' && m !== 'reviews') return { measure: m };
+  if (states.length) return { measure: m, filter: { dimension: 'qa_state', values: states } };
+  if (m === 'qaSessions' && reviewed) return { measure: m, filter: { dimension: 'qa_state', values: ['passed', 'issue', 'fixed'] } };
+  return { measure: m };
+}
+
+function weekdaysOf(text: string): string[] {
+  const days: string[] = WEEKDAYS.filter((d) => new RegExp(`\\b${d}s\\b`).test(text)).map((d) => d[0]!.toUpperCase() + d.slice(1));
+  if (/\bweekends?\b/.test(text)) days.push('Saturday', 'Sunday');
+  return days;
+}
+
+export function readSaid(text: string, ctx: UnderstandContext): Said {
+  const w = new Words(text.replace(NUMBER_ONE, 'top'));
+  const { measure: word, extra } = measureOf(w);
+  const filters: Filter[] = [];
+  let measure = word;
+  const notes: string[] = [];
+  const add = (dimension: Dimension, n: Names) => {
+    if (n.found.length) filters.push({ dimension, values: n.found });
+    notes.push(...n.ambiguous);
+    return n.found.length;
+  };
+  add('page', namesIn(w, ctx.vocab.pages, 'page'));
+  add('agent', namesIn(w, ctx.vocab.agents, 'agent'));
+  add('reviewer', namesIn(w, ctx.vocab.reviewers ?? [], 'reviewer'));
+  // a topic alone ("complaints by page", "how many shipping questions") counts customer messages
+  if (add('topic', { found: topicsIn(w, ctx.vocab.topics ?? []), ambiguous: [] }) && !measure && !FOLLOW_UP.test(text)) measure = 'customerMessages';
+  const replier = replierOf(w);
+  const noDimension = NO_DIMENSION.exec(w.rest)?.[0];
+  const periods = periodsOf(text, ctx, ctx.previous?.period);
+  const group = groupOf(w, text);
+  // "which topic", "the #1 topic": the topic measure is a breakdown by topic already; one asked for = the winner
+  if (measure === 'topics' && /\b(?:which|what|top)\s+(?:[a-z]+\s+)?topic\b(?!s)/.test(w.text.replace(NUMBER_ONE, 'top'))) group.which = true;
+  const unknownBy = /\b(?:by|per|for each|for every|broken down by|split by) (?!the\b|a\b|an\b|our\b)([a-z]+)\b/.exec(w.rest);
+  if (unknownBy && !REPLIER_NAMED.test(unknownBy[1]!) && !HUMAN_WORDS.test(unknownBy[1]!) && !PERIOD_CUES.test(unknownBy[1]!)) {
+    notes.push(`"${unknownBy[0]}" (not a breakdown I have: page, agent, reviewer, topic, QA state, day, week, month, hour or weekday)`);
+  }
+  const limit = topNOf(w);
+  const direction = directionOf(w);
+  const statistic = statisticOf(w);
+  const otherPct = OTHER_PERCENTILE.exec(w.rest);
+  const qa = qaStateFilter(w, text, measure, group.dim === 'qa_state');
+  measure = qa.measure;
+  if (qa.filter) filters.push(qa.filter);
+  const weekdays = weekdaysOf(text);
+  if (weekdays.length) filters.push({ dimension: 'weekday', values: weekdays });
+  if (!group.dim && TREND_WORDS.test(text)) group.dim = 'day';
+  const cue = periods.unreadable ?? (periods.period || periods.compare ? undefined : PERIOD_CUES.exec(w.rest)?.[0]);
+  const now = periods.period ? undefined : NOW_CUES.exec(text)?.[0];
+  const between = filters.find((f) => f.values.length > 1 && ['page', 'agent', 'reviewer', 'topic'].includes(f.dimension))?.dimension;
+  const replierWord = replier ? REPLIER_NAMED.exec(w.rest)?.[0] : undefined;
+  return {
+    ...(measure ? { measure } : {}), extraMeasures: extra, filters, notes, group, periods,
+    ...(between ? { between } : {}),
+    ...(limit ? { limit } : {}), ...(direction ? { direction } : {}), ...(statistic ? { statistic } : {}),
+    ...(otherPct ? { otherPercentile: otherPct[1] ?? otherPct[2]! } : {}), chart: CHART_WORDS.test(text),
+    ...(cue ? { unreadPeriod: cue } : {}), ...(replier ? { replier } : {}), ...(replierWord ? { replierWord } : {}), ...(now ? { now } : {}), ...(noDimension ? { noDimension } : {}),
+  };
+}
+
