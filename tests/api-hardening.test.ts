@@ -12,6 +12,7 @@ import { createLogger } from '../src/logger.ts';
 import { apiRoutes } from '../src/routes/api.ts';
 import { uploadsRoutes } from '../src/routes/uploads.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
+import { multipart } from './helpers/multipart.ts';
 
 // Issue 17 as an outsider tries it against the service's HTTP surface: every /api route needs a
 // token with the right role, uploads are rate- and concurrency-limited and leave no file behind
@@ -32,17 +33,6 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 /** A fresh token, so that one test's requests do not count against another's rate limit. */
 const newToken = async (role: Role) => (await createApiToken(db.pool, { user: { kind: 'api', externalId: `hardening-${role}-${randomBytes(3).toString('hex')}` }, role })).token;
 
-function multipart(parts: { name: string; filename?: string; content: string | Buffer }[]) {
-  const boundary = `----pulse${randomBytes(8).toString('hex')}`;
-  const chunks: Buffer[] = [];
-  for (const p of parts) {
-    const disposition = `form-data; name="${p.name}"${p.filename ? `; filename="${p.filename}"` : ''}`;
-    const type = p.filename ? 'Content-Type: application/octet-stream\r\n' : '';
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\n${type}\r\n`), Buffer.from(p.content), Buffer.from('\r\n'));
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
 
 const uploadCsv = async (instance: FastifyInstance, headers: Record<string, string>, remoteAddress?: string) => {
   const form = multipart([{ name: 'file', filename: 'inbox.csv', content: await readFile(path.join(FIXTURES, 'inbox.csv')) }]);

@@ -71,16 +71,21 @@ function pulse(dataDir: string, port: number, ...args: string[]): Promise<{ code
   return new Promise((resolve) => proc.once('exit', (code) => resolve({ code, out })));
 }
 
+/** A throwaway DATA_DIR and port; its postmaster (if any is left) and files go after the test. */
+async function freshDataDir(): Promise<{ dataDir: string; pgDir: string; port: number }> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'pulse-lease-'));
+  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  const pgDir = path.join(dataDir, 'pg');
+  cleanups.push(async () => {
+    const pid = await pidOfPostmaster(pgDir);
+    if (pid && isAlive(pid)) process.kill(pid, 'SIGINT');
+  });
+  return { dataDir, pgDir, port: await freePort() };
+}
+
 describe('embedded PostgreSQL ownership', () => {
   it('after a crash, a short-lived command does not stop the server a running process adopted; the last user does', async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'pulse-lease-'));
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    const pgDir = path.join(dataDir, 'pg');
-    cleanups.push(async () => {
-      const pid = await pidOfPostmaster(pgDir);
-      if (pid && isAlive(pid)) process.kill(pid, 'SIGINT');
-    });
-    const port = await freePort();
+    const { dataDir, pgDir, port } = await freshDataDir();
 
     // A service starts the server, then crashes: the postmaster lives on with no user.
     const crashed = await startUser(dataDir, port);
@@ -109,14 +114,7 @@ describe('embedded PostgreSQL ownership', () => {
   });
 
   it('a starter that exits while another process shares the server leaves it running', async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'pulse-lease-'));
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    const pgDir = path.join(dataDir, 'pg');
-    cleanups.push(async () => {
-      const pid = await pidOfPostmaster(pgDir);
-      if (pid && isAlive(pid)) process.kill(pid, 'SIGINT');
-    });
-    const port = await freePort();
+    const { dataDir, pgDir, port } = await freshDataDir();
 
     const starter = await startUser(dataDir, port);
     expect(starter.mode).toBe('started');

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +10,7 @@ import type { ImportResult } from '../src/import/index.ts';
 import { createLogger } from '../src/logger.ts';
 import { uploadsRoutes } from '../src/routes/uploads.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
+import { multipart } from './helpers/multipart.ts';
 
 const FIXTURES = path.resolve(import.meta.dirname, 'fixtures/import');
 
@@ -54,17 +54,6 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-function multipart(parts: { name: string; filename?: string; content: string | Buffer }[]) {
-  const boundary = `----pulse${randomBytes(8).toString('hex')}`;
-  const chunks: Buffer[] = [];
-  for (const p of parts) {
-    const disposition = `form-data; name="${p.name}"${p.filename ? `; filename="${p.filename}"` : ''}`;
-    const type = p.filename ? 'Content-Type: application/octet-stream\r\n' : '';
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\n${type}\r\n`), Buffer.from(p.content), Buffer.from('\r\n'));
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
 
 async function post(instance: FastifyInstance, parts: Parameters<typeof multipart>[0]) {
   const form = multipart(parts);
