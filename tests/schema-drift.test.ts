@@ -177,8 +177,8 @@ const DRIFT_CASES: DriftCase[] = [
   },
   {
     what: 'a dropped column',
-    sql: 'ALTER TABLE messages DROP COLUMN classification',
-    differences: ['missing column messages.classification'],
+    sql: 'ALTER TABLE messages DROP COLUMN processing_time_ms',
+    differences: ['missing column messages.processing_time_ms'],
   },
   {
     what: 'an extra enum value',

@@ -21,13 +21,16 @@ export async function planChangedDays(client: pg.ClientBase, tz: string, convers
   );
   const res = await client.query<{ id: number }>(
     `WITH days AS (
-       SELECT m.conversation_id, (m.social_create_time AT TIME ZONE $1)::date AS day, count(*)::int AS n
+       SELECT m.conversation_id, (m.social_create_time AT TIME ZONE $1)::date AS day, count(*)::int AS n,
+              -- the day's human agents (the catalogue's "by agent" for conversation-days; see reply-facts.ts)
+              coalesce(array_agg(DISTINCT m.agent_info ->> 'name' ORDER BY m.agent_info ->> 'name')
+                FILTER (WHERE m.sender_kind = 'human_agent' AND m.agent_info ->> 'name' IS NOT NULL), '{}') AS agents
        FROM messages m JOIN plan_changed ch ON ch.id = m.conversation_id
        GROUP BY 1, 2)
-     INSERT INTO daily_analyses (conversation_id, day, message_count, updated_at)
-     SELECT conversation_id, day, n, now() FROM days
+     INSERT INTO daily_analyses (conversation_id, day, message_count, human_agents, updated_at)
+     SELECT conversation_id, day, n, agents, now() FROM days
      ON CONFLICT (conversation_id, day) DO UPDATE
-       SET message_count = EXCLUDED.message_count, analyzed_at = NULL, updated_at = now()
+       SET message_count = EXCLUDED.message_count, human_agents = EXCLUDED.human_agents, analyzed_at = NULL, updated_at = now()
        WHERE daily_analyses.message_count <> EXCLUDED.message_count
      RETURNING id`,
     [tz],

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { SESSION_GAP_MS, completionOf } from '../domain/sessions.ts';
+import { refreshReplyFacts } from './reply-facts.ts';
 
 // Sessions recomputed from the messages themselves (after an import, a webhook's messages, a
 // human reply), and open sessions settled once their gap has passed.
@@ -87,7 +88,8 @@ SELECT conversation_id, seq::int AS seq, min(t) AS started, max(t) AS ended, cou
  * no longer exists (new messages joined two episodes) is removed only if nobody reviewed it.
  * With `counters`, the conversations' message counters and first/last times are recomputed in
  * the same pass (rows whose values did not change are not rewritten). Returns how many
- * sessions were inserted or changed.
+ * sessions were inserted or changed. The conversations' reply facts (reply-facts.ts) are
+ * refreshed with them.
  */
 export async function rebuildSessions(
   db: pg.ClientBase,
@@ -106,6 +108,7 @@ export async function rebuildSessions(
     if (several.length > 0) rows.push(...(await db.query<RebuiltSession>(WINDOW_PASS, [several, gapMs])).rows);
     if (rows.length === 0) continue;
     changed += await upsertSessions(db, rows, now, gapMs);
+    await refreshReplyFacts(db, ids);
   }
   return changed;
 }

@@ -1,6 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import pg from 'pg';
 import { transaction, withClient } from '../pool.ts';
+import { refreshReplyFacts } from '../reply-facts.ts';
 import { Batch, WriterPool, type BatchCounts } from './batch.ts';
 import { SEEDED_TABLES, checkForeignKeys, enterBulkMode } from './bulk-mode.ts';
 import { PAGES, USERS } from './catalog.ts';
@@ -82,10 +83,11 @@ export async function seedDemoData(databaseUrl: string, opts: SeedOptions): Prom
         skipsTriggers = (await enterBulkMode(writer)) || skipsTriggers;
       }
       totals = await loadConversations(writers, { ...opts, seed }, userIds);
+      await refreshAllReplyFacts(client, writers);
       // Fresh statistics let the first analytics queries plan well; the two jobs overlap.
       await Promise.all([
         skipsTriggers ? checkForeignKeys(client) : undefined,
-        writers[writers.length - 1]!.query(`ANALYZE ${SEEDED_TABLES.join(', ')}`),
+        writers[writers.length - 1]!.query(`ANALYZE ${SEEDED_TABLES.join(', ')}, message_replies`),
       ]);
       extras = await finish(client, seed, opts.now, totals);
       // The customer agent's demo catalogue, FAQ and default reply templates.
@@ -112,6 +114,21 @@ export async function seedDemoData(databaseUrl: string, opts: SeedOptions): Prom
       seconds: Math.round((performance.now() - started) / 10) / 100,
     };
   });
+}
+
+/** The seeded conversations' reply facts (db/reply-facts.ts), shared out among the writers. */
+async function refreshAllReplyFacts(client: pg.ClientBase, writers: pg.Client[]): Promise<void> {
+  const ids = (await client.query<{ id: number }>('SELECT id FROM conversations ORDER BY id')).rows.map((r) => r.id);
+  const CHUNK = 5_000;
+  let next = 0;
+  await Promise.all(
+    writers.map(async (w) => {
+      for (let i = next; i < ids.length; i = next) {
+        next = i + CHUNK;
+        await refreshReplyFacts(w, ids.slice(i, i + CHUNK));
+      }
+    }),
+  );
 }
 
 /** Bad options fail here, before anything is written. */

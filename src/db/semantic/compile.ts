@@ -46,13 +46,12 @@ function filterValue(dimension: Dimension, value: string): string {
   return `lower(${literal(value)})`;
 }
 
-function filterSql(measure: Measure, dimension: Dimension, values: string[], tz: string): string {
+function filterSql(measure: Measure, dimension: Dimension, values: string[]): string {
   const source = SOURCES[measure.source];
   const list = values.map((v) => filterValue(dimension, v)).join(', ');
   // a conversation-day has several agents: it matches when any of them is named
   if (measure.source === 'conversation_days' && dimension === 'agent') {
-    return `EXISTS (SELECT 1 FROM analytics.messages a WHERE a.conversation_id = d.conversation_id AND a.sender_kind = 'human_agent'
-      AND (a.social_create_time AT TIME ZONE ${literal(tz)})::date = d.day AND lower(a.agent_name) IN (${list}))`;
+    return `EXISTS (SELECT 1 FROM unnest(d.human_agents) a WHERE lower(a) IN (${list}))`;
   }
   const expr = source.dimensions[dimension]!;
   return TIME_DIMENSIONS.has(dimension) ? `${expr} IN (${list})` : `lower(${expr}) IN (${list})`;
@@ -82,7 +81,12 @@ export function compileQuery(q: CheckedQuery, measure: Measure, tz: string): Com
 
   const where = [source.where, measure.where].filter((w): w is string => Boolean(w)).map((w) => `(${sub(w)})`);
   where.push(compared ? `((${current}) OR (${sub(inPeriod(source.time, q.compareTo!, tz))}))` : `(${current})`);
-  for (const f of q.filters) where.push(`(${sub(filterSql(measure, f.dimension, f.values, tz))})`);
+  for (const f of q.filters) where.push(`(${sub(filterSql(measure, f.dimension, f.values))})`);
+
+  // joins only for the dimensions used, so a count stays a scan of one view
+  const used = new Set<Dimension>([...(grouped ? [q.groupBy!] : []), ...q.filters.map((f) => f.dimension)]);
+  const joins = [...used].map((d) => source.joins?.[d]).filter((j): j is string => j !== undefined);
+  if (grouped && source.groupJoins?.[q.groupBy!]) joins.push(source.groupJoins[q.groupBy!]!);
 
   const groupBy = [grouped ? '1' : '', compared ? String(grouped ? 2 : 1) : ''].filter(Boolean);
   const order = grouped && TIME_DIMENSIONS.has(q.groupBy!) && !q.order
@@ -92,7 +96,7 @@ export function compileQuery(q: CheckedQuery, measure: Measure, tz: string): Com
       : compared ? 'period' : '';
   const lines = [
     `SELECT ${select.join(',\n       ')}`,
-    `FROM ${sub(source.from)}${grouped && source.groupJoins?.[q.groupBy!] ? `\n${sub(source.groupJoins[q.groupBy!]!)}` : ''}`,
+    `FROM ${[source.from, ...new Set(joins)].map(sub).join('\n')}`,
     `WHERE ${where.join('\n  AND ')}`,
     groupBy.length ? `GROUP BY ${groupBy.join(', ')}` : '',
     order ? `ORDER BY ${order}${compared && grouped ? ', period' : ''}` : '',

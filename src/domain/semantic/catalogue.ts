@@ -19,6 +19,11 @@ export interface Source {
   grain: string;
   /** FROM clause over analytics views; `{tz}` is the business timezone literal */
   from: string;
+  /**
+   * joins a dimension's expression needs, added to FROM only when the query groups or filters by
+   * it (each adds at most one row per row: a key lookup the planner would not drop on its own)
+   */
+  joins?: Partial<Record<Dimension, string>>;
   /** the row's time: a date column (`kind: 'date'`) or a timestamptz (`kind: 'instant'`) */
   time: { expr: string; kind: 'date' | 'instant' };
   /** fixed conditions of the source (e.g. only customer messages) */
@@ -61,69 +66,66 @@ const TIME_DIMS = (t: string, kind: 'date' | 'instant'): Partial<Record<Dimensio
   };
 };
 
-/**
- * A customer message's dimensions; sender and agent are those of message `who` (the message
- * itself, or the reply to it). Agents are people: the bot's replies carry its name too.
- */
-const messageDims = (who: 'm' | 'r'): Partial<Record<Dimension, string>> => ({
-  page: 'p.name', ...TIME_DIMS('m.social_create_time', 'instant'), topic: 'm.classification', sender: `${who}.sender_kind`,
-  agent: `CASE WHEN ${who}.sender_kind = 'human_agent' THEN ${who}.agent_name END`,
-});
-
 const PAGE_JOIN = 'JOIN analytics.conversations c ON c.id = {alias}.conversation_id JOIN analytics.pages p ON p.id = c.page_id';
+const pageJoin = (alias: string) => ({ page: PAGE_JOIN.replace('{alias}', alias) });
 
 export const SOURCES: Record<SourceName, Source> = {
   conversation_days: {
     name: 'conversation_days',
     grain: 'conversation-days',
-    from: `analytics.daily_analyses d ${PAGE_JOIN.replace('{alias}', 'd')}`,
+    from: 'analytics.daily_analyses d',
+    joins: pageJoin('d'),
     time: { expr: 'd.day', kind: 'date' },
     dimensions: {
       page: 'p.name',
       ...TIME_DIMS('d.day', 'date'),
       agent: 'ag.agent_name',
     },
-    // a conversation-day counts for every human agent who replied in it that day
-    groupJoins: {
-      agent: `LEFT JOIN LATERAL (SELECT DISTINCT a.agent_name FROM analytics.messages a WHERE a.conversation_id = d.conversation_id
-        AND a.sender_kind = 'human_agent' AND (a.social_create_time AT TIME ZONE {tz})::date = d.day) ag ON true`,
-    },
+    // a conversation-day counts for every human agent who wrote in it that day (human_agents)
+    groupJoins: { agent: 'LEFT JOIN LATERAL unnest(d.human_agents) ag(agent_name) ON true' },
   },
   messages: {
     name: 'messages',
     grain: 'messages',
-    from: `analytics.messages m ${PAGE_JOIN.replace('{alias}', 'm')}`,
+    from: 'analytics.messages m',
+    joins: pageJoin('m'),
     time: { expr: 'm.social_create_time', kind: 'instant' },
-    dimensions: messageDims('m'),
+    // agents are people: the bot's messages carry its name too
+    dimensions: {
+      page: 'p.name', ...TIME_DIMS('m.social_create_time', 'instant'), topic: 'm.classification', sender: 'm.sender_kind',
+      agent: `CASE WHEN m.sender_kind = 'human_agent' THEN m.agent_name END`,
+    },
   },
   replies: {
     name: 'replies',
     grain: 'answered customer messages',
-    // each customer message with the first reply after it in its conversation
-    from: `analytics.messages m ${PAGE_JOIN.replace('{alias}', 'm')}
-      JOIN LATERAL (SELECT r.social_create_time, r.sender_kind, r.agent_name FROM analytics.messages r
-        WHERE r.conversation_id = m.conversation_id AND r.direction = 'to_client' AND r.social_create_time >= m.social_create_time
-        ORDER BY r.social_create_time, r.id LIMIT 1) r ON true`,
-    time: { expr: 'm.social_create_time', kind: 'instant' },
-    where: `m.sender_kind = 'customer'`,
-    dimensions: messageDims('r'),
+    // each customer message with the first reply at or after it in its conversation (kept by
+    // src/db/reply-facts.ts); sender and agent are the reply's, the topic the customer message's
+    from: 'analytics.message_replies r',
+    joins: { ...pageJoin('r'), topic: 'JOIN analytics.messages m ON m.id = r.message_id' },
+    time: { expr: 'r.asked_at', kind: 'instant' },
+    dimensions: {
+      page: 'p.name', ...TIME_DIMS('r.asked_at', 'instant'), topic: 'm.classification', sender: 'r.reply_kind',
+      agent: `CASE WHEN r.reply_kind = 'human_agent' THEN r.reply_agent END`,
+    },
   },
   sessions: {
     name: 'sessions',
     grain: 'sessions',
-    from: `analytics.sessions s ${PAGE_JOIN.replace('{alias}', 's')} LEFT JOIN analytics.users u ON u.id = s.qa_by_id`,
+    from: 'analytics.sessions s',
+    joins: { ...pageJoin('s'), reviewer: 'LEFT JOIN analytics.users u ON u.id = s.qa_by_id' },
     time: { expr: 's.started_at', kind: 'instant' },
     dimensions: {
-      page: 'p.name', ...TIME_DIMS('s.started_at', 'instant'), qa_state: 's.qa_status', reviewer: 'u.name',
-      // the first human agent who replied in the session
-      agent: `(SELECT a.agent_name FROM analytics.messages a WHERE a.conversation_id = s.conversation_id AND a.sender_kind = 'human_agent'
-        AND a.social_create_time BETWEEN s.started_at AND s.ended_at ORDER BY a.social_create_time, a.id LIMIT 1)`,
+      // agent: the first human agent who replied in the session
+      page: 'p.name', ...TIME_DIMS('s.started_at', 'instant'), qa_state: 's.qa_status', reviewer: 'u.name', agent: 's.first_human_agent',
     },
   },
   qa_events: {
     name: 'qa_events',
     grain: 'QA changes',
-    from: `analytics.qa_events e JOIN analytics.sessions s ON s.id = e.session_id ${PAGE_JOIN.replace('{alias}', 's')} LEFT JOIN analytics.users u ON u.id = e.actor_id`,
+    // through sessions: a deleted session's changes are gone with it
+    from: 'analytics.qa_events e JOIN analytics.sessions s ON s.id = e.session_id',
+    joins: { ...pageJoin('s'), reviewer: 'LEFT JOIN analytics.users u ON u.id = e.actor_id' },
     time: { expr: 'e.created_at', kind: 'instant' },
     dimensions: { page: 'p.name', ...TIME_DIMS('e.created_at', 'instant'), reviewer: 'u.name', qa_state: 'e.to_status' },
   },
@@ -137,11 +139,8 @@ const score = (name: string, label: string, definition: string, unit: Unit = 'sc
 });
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-/** First reply of a kind in a session, in seconds from the session's first message. */
-const firstReply = (kind?: 'human_agent' | 'bot') =>
-  `(SELECT extract(epoch FROM min(r.social_create_time) - s.started_at) FROM analytics.messages r
-     WHERE r.conversation_id = s.conversation_id AND r.direction = 'to_client'${kind ? ` AND r.sender_kind = '${kind}'` : ''}
-       AND r.social_create_time BETWEEN s.started_at AND s.ended_at)`;
+/** First reply of a kind in a session (kept by src/db/reply-facts.ts), in seconds from the session's first message. */
+const firstReply = (kind?: 'human' | 'bot') => `extract(epoch FROM s.first${kind ? `_${kind}` : ''}_reply_at - s.started_at)`;
 
 export const MEASURES: readonly Measure[] = [
   score('csi', 'CSI', 'Customer Satisfaction Index of a conversation-day, 0–100 (four pillars weighted)', 'csi'),
@@ -158,10 +157,10 @@ export const MEASURES: readonly Measure[] = [
   score('avgResponseTime', 'average response time (CSI metric)', 'mean gap customer message → next reply, per conversation-day', 'seconds', false),
   { ...score('totalHandlingTime', 'handling time', 'agent and bot active time in a conversation-day, each reply gap capped at 10 min', 'minutes', false), statistics: [...SPREAD, 'sum'] },
   { name: 'conversationDays', label: 'conversation-days', definition: 'conversations scored on a day (one per conversation and day)', unit: 'count', source: 'conversation_days', value: '1', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
-  { name: 'responseTime', label: 'response time', definition: 'customer message → the next reply (bot or human) in its conversation, per answered customer message', unit: 'seconds', source: 'replies', value: 'extract(epoch FROM r.social_create_time - m.social_create_time)', statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: false },
-  { name: 'humanResponseTime', label: 'human response time', definition: 'customer message → the next reply when a human agent wrote it', unit: 'seconds', source: 'replies', value: 'extract(epoch FROM r.social_create_time - m.social_create_time)', where: `r.sender_kind = 'human_agent'`, statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: false },
+  { name: 'responseTime', label: 'response time', definition: 'customer message → the next reply (bot or human) in its conversation, per answered customer message', unit: 'seconds', source: 'replies', value: 'extract(epoch FROM r.replied_at - r.asked_at)', statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: false },
+  { name: 'humanResponseTime', label: 'human response time', definition: 'customer message → the next reply when a human agent wrote it', unit: 'seconds', source: 'replies', value: 'extract(epoch FROM r.replied_at - r.asked_at)', where: `r.reply_kind = 'human_agent'`, statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: false },
   { name: 'firstResponse', label: 'first response time', definition: 'a session\'s first message → its first reply (bot or human)', unit: 'seconds', source: 'sessions', value: firstReply(), statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: false },
-  { name: 'humanFirstResponse', label: 'human first response time', definition: 'a session\'s first message → its first reply by a human agent (sessions a human answered)', unit: 'seconds', source: 'sessions', value: firstReply('human_agent'), statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: false },
+  { name: 'humanFirstResponse', label: 'human first response time', definition: 'a session\'s first message → its first reply by a human agent (sessions a human answered)', unit: 'seconds', source: 'sessions', value: firstReply('human'), statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: false },
   { name: 'botFirstResponse', label: 'bot first response time', definition: 'a session\'s first message → its first bot reply (sessions the bot answered)', unit: 'seconds', source: 'sessions', value: firstReply('bot'), statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: false },
   { name: 'resolutionTime', label: 'resolution time', definition: 'a completed session\'s first message → its last message', unit: 'seconds', source: 'sessions', value: 'extract(epoch FROM s.ended_at - s.started_at)', where: `s.completion_status = 'complete'`, statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: false },
   { name: 'messages', label: 'messages', definition: 'messages stored (customer, bot and human)', unit: 'count', source: 'messages', value: '1', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },

@@ -1,6 +1,7 @@
 import type PgBoss from 'pg-boss';
 import pg from 'pg';
 import { createJobs, planChangedDays } from '../../db/analysis-repo.js';
+import { fillDayAgents } from '../../db/reply-facts.js';
 import { ANALYSIS_QUEUE, inTransaction } from '../queue.js';
 
 export interface PlanResult {
@@ -23,6 +24,8 @@ export async function planAnalysis(
   try {
     await client.query('BEGIN');
     const days = await planChangedDays(client, opts.timezone, opts.conversationIds);
+    // days planned before their human agents were recorded (an upgraded database)
+    await fillDayAgents(client, opts.timezone);
     const batches: number[][] = [];
     for (let i = 0; i < days.length; i += opts.batchSize) batches.push(days.slice(i, i + opts.batchSize));
     const jobIds = await createJobs(client, batches, opts.uploadId);
