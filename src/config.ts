@@ -154,7 +154,7 @@ const schema = z.object({
   MESSENGER_APP_SECRET: optionalString,
   MESSENGER_VERIFY_TOKEN: optionalString,
   MESSENGER_PAGE_TOKENS: pageTokens,
-  MESSENGER_API_URL: z.url({ error: 'expected an http(s) URL' }).default('https://graph.facebook.com/v21.0'),
+  MESSENGER_API_URL: z.url({ error: 'expected an http(s) URL' }).default('https://graph.facebook.com/v26.0'),
   MICROSOFT_APP_ID: optionalString,
   MICROSOFT_APP_PASSWORD: optionalString,
   MICROSOFT_APP_TYPE: z.preprocess(emptyToUndefined, z.enum(['MultiTenant', 'SingleTenant'], { error: 'expected MultiTenant or SingleTenant' }).optional()),

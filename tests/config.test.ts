@@ -14,7 +14,7 @@ describe('loadConfig', () => {
       businessTimezone: 'UTC',
       logLevel: 'info',
       slack: { apiUrl: 'https://slack.com/api/' },
-      messenger: { apiUrl: 'https://graph.facebook.com/v21.0' },
+      messenger: { apiUrl: 'https://graph.facebook.com/v26.0' },
     });
     expect(c.messenger.pageTokens.size).toBe(0);
     expect(c.adminSlackIds).toEqual([]);

@@ -1,6 +1,7 @@
 // System validation (the seed's "validation and health" feature): what each check found,
 // turned into component scores, one weighted health score and recommendations. Pure: the
 // findings come from src/db/validation-repo.ts, the clock never enters here.
+import { GRAPH_EXPIRY_WARNING_DAYS, graphVersionStatus } from './graph-api.ts';
 
 export const COMPONENTS = ['database_integrity', 'data_quality', 'business_rules', 'performance', 'freshness'] as const;
 export type Component = (typeof COMPONENTS)[number];
@@ -58,6 +59,8 @@ export const CHECKS = {
   stuck_jobs: { component: 'freshness', severity: 'critical', perItem: 15, cap: 45, title: '{n} analysis job(s) in progress for longer than their timeout', recommendation: 'Their worker probably died: `pulse validate --fix` puts them back to pending and re-queues them.', fix: 'requeue_stuck_jobs' },
   unstored_events: { component: 'freshness', severity: 'critical', perItem: 10, cap: 40, title: '{n} Messenger event(s) acknowledged but not stored as messages after 5 min', recommendation: 'The materializer is stopped or failing: check the service log (component messenger-materializer); the events wait safely in messenger_events and are stored once it runs.' },
   stale_metrics: { component: 'freshness', severity: 'warning', perItem: 30, cap: 30, title: 'the metric cache is older than the last analysis run', recommendation: 'Refresh it: `pulse validate --fix` (or it refreshes after the next analysis run).', fix: 'refresh_metrics' },
+  graph_api_expiring: { component: 'business_rules', severity: 'warning', perItem: 10, cap: 10, title: `the Graph API version in MESSENGER_API_URL expires within ${GRAPH_EXPIRY_WARNING_DAYS} days`, recommendation: 'Move MESSENGER_API_URL to a current version (see docs/MESSENGER.md) after reading Meta\'s changelog for Send API changes; after the expiry Meta answers with the oldest version still available.' },
+  graph_api_expired: { component: 'business_rules', severity: 'critical', perItem: 30, cap: 30, title: 'the Graph API version in MESSENGER_API_URL has expired', recommendation: 'Meta now answers with another version than the one the product was tested with: move MESSENGER_API_URL to a current version (see docs/MESSENGER.md).' },
   analysis_backlog: { component: 'freshness', severity: 'warning', perItem: 1, cap: 40, title: '{n} analysis job(s) pending for longer than expected', recommendation: 'No worker is taking jobs: start the service (or `pulse analyze`); check ANALYSIS_CONCURRENCY and the log.' },
 } as const satisfies Record<string, CheckRule>;
 
@@ -202,4 +205,12 @@ export function healthTrend(scores: number[]): 'up' | 'down' | 'flat' | 'unknown
   if (scores.length < 2) return 'unknown';
   const delta = scores[scores.length - 1]! - scores[0]!;
   return Math.abs(delta) < 1 ? 'flat' : delta > 0 ? 'up' : 'down';
+}
+
+/** The configured Graph API version's expiry as a finding (none while it is current or not versioned). */
+export function graphApiFindings(apiUrl: string | undefined, now: Date): Finding[] {
+  if (!apiUrl) return [];
+  const status = graphVersionStatus(apiUrl, now);
+  if (status.state !== 'expiring' && status.state !== 'expired') return [];
+  return [{ check: status.state === 'expired' ? 'graph_api_expired' : 'graph_api_expiring', count: 1, samples: [`${status.version} expires ${status.expires}`] }];
 }

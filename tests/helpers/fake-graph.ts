@@ -126,7 +126,7 @@ export async function startFakeGraph(opts: { tokens: string[] }): Promise<FakeGr
   const port = (server.address() as AddressInfo).port;
 
   return {
-    apiUrl: `http://127.0.0.1:${port}/v21.0`,
+    apiUrl: `http://127.0.0.1:${port}/v26.0`,
     calls,
     messages: () => calls.filter((c) => c.path.endsWith('/me/messages') && c.status === 200 && !c.body.sender_action),
     fail: (kind, times = 1) => {

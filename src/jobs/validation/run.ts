@@ -17,7 +17,7 @@ import {
 } from '../../db/validation-repo.ts';
 import { periodBetween } from '../../domain/periods.ts';
 import { recoverImports } from '../../import/recover.ts';
-import { fixesFor, scoreHealth, type FixKind, type FixOutcome, type HealthReport, type Timing } from '../../domain/validation.ts';
+import { fixesFor, graphApiFindings, scoreHealth, type FixKind, type FixOutcome, type HealthReport, type Timing } from '../../domain/validation.ts';
 import { ANALYSIS_QUEUE, inTransaction } from '../queue.ts';
 
 // One validation run: checks → score → (optionally) safe fixes → stored in validation_runs.
@@ -28,7 +28,7 @@ export interface ValidationDeps {
   /** for the fixes: re-queueing jobs and the metric refresh use their own connections */
   databaseUrl: string;
   /** dataDir, when given: recover_imports deletes a killed API upload's copy in DATA_DIR/uploads */
-  config: Pick<Config, 'analysis' | 'businessTimezone'> & Partial<Pick<Config, 'dataDir'>>;
+  config: Pick<Config, 'analysis' | 'businessTimezone'> & Partial<Pick<Config, 'dataDir' | 'messenger'>>;
   now?: () => Date;
   log?: (event: { msg: string; [k: string]: unknown }) => void;
   /** override the check windows (tests, operators with unusual loads) */
@@ -116,7 +116,7 @@ function windowsOf(deps: ValidationDeps) {
 /** Runs every check, applies the safe fixes when asked (each audited), and stores the run. */
 export async function runValidation(deps: ValidationDeps, opts: { fix: boolean; trigger: ValidationTrigger }): Promise<ValidationResult> {
   const now = (deps.now ?? (() => new Date()))();
-  const findings = await runChecks(deps.pool, { now, ...windowsOf(deps) });
+  const findings = [...(await runChecks(deps.pool, { now, ...windowsOf(deps) })), ...graphApiFindings(deps.config.messenger?.apiUrl, now)];
   const timings = await timeKeyQueries(deps.pool, now, deps.config.businessTimezone);
   const report = scoreHealth(findings, timings);
   const fixes: FixOutcome[] = [];
