@@ -199,9 +199,26 @@ describe('decide', () => {
     expect(classifyTurn(turn('how much are the earbuds', { payload: 'SOMETHING_ELSE' })).intent).toBe('price_inquiry');
   });
 
-  it('the customer\'s first name is used, "there" without one', () => {
+  it('the customer\'s first name is used, and left out (never "there") without one', () => {
     expect(textOf(turn('hello', { isFirstMessage: true })).text).toMatch(/^Hi Ava!/);
-    expect(textOf(turn('hello', { isFirstMessage: true, customerName: undefined })).text).toMatch(/^Hi there!/);
+    expect(textOf(turn('hello', { isFirstMessage: true, customerName: undefined })).text).toMatch(/^Hi! Thanks/);
+    expect(textOf(turn('I want to talk to a human', { customerName: undefined })).text).toMatch(/^Of course\. I am getting a person/);
+  });
+
+  it('every default template reads as a sentence without the customer\'s name', () => {
+    const vars = { product: 'P', price: '€1.00', stock: '3', stock_line: '', link: '', faq_answer: 'A', sku: 'S', price_list: 'P €1.00' };
+    for (const t of DEFAULT_TEMPLATES) {
+      const r = renderTemplate(t.body, vars);
+      expect(r, t.name).toHaveProperty('text');
+      const text = (r as { text: string }).text;
+      expect(text, t.name).not.toMatch(/\{\{|\bthere\b[.!,]|, *[.!?]| [.!?,]|^[a-z]/);
+    }
+    expect(renderTemplate('Sorry {{first_name}}, I could not find it.', {})).toEqual({ text: 'Sorry, I could not find it.' });
+    expect(renderTemplate('I am sorry to hear that, {{first_name}}. Would you…', {})).toEqual({ text: 'I am sorry to hear that. Would you…' });
+    expect(renderTemplate('{{first_name}}, your order {{sku}} shipped', { sku: 'A1' })).toEqual({ text: 'Your order A1 shipped' });
+    expect(renderTemplate('Hi {{first_name}}!', { first_name: '  ' })).toEqual({ text: 'Hi!' });
+    // any other missing variable still fails the render (the agent then uses the default text)
+    expect(renderTemplate('The {{product}} costs {{price}}, {{first_name}}.', { price: '€1' })).toEqual({ missing: ['product'] });
   });
 });
 

@@ -177,7 +177,7 @@ describe('templates', () => {
   it('an inactive template falls back to the default text', async () => {
     await db.pool.query(`UPDATE message_templates SET active = false WHERE name = 'greeting'`);
     const d = reply(await agent.respond(turn('hello', { isFirstMessage: true, customerName: undefined })));
-    expect(d.text).toMatch(/^Hi there!/);
+    expect(d.text).toMatch(/^Hi! Thanks for getting in touch/);
   });
 });
 

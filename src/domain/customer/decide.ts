@@ -65,9 +65,10 @@ function namesSomething(text: string): boolean {
   return tokens(text).some((w) => !STOPWORDS.has(w) && !QUESTION_WORDS.has(w) && w.length > 1);
 }
 
-export function firstName(name: string | undefined): string {
+/** The customer's first name, when the profile gave one (templates then leave it out). */
+export function firstName(name: string | undefined): string | undefined {
   const first = name?.trim().split(/\s+/)[0];
-  return first && first.length > 0 ? first : 'there';
+  return first && first.length > 0 ? first : undefined;
 }
 
 function productVars(p: CatalogueProduct): Record<string, string> {
@@ -174,7 +175,8 @@ export function unsureStreakAfter(turn: { kind: 'reply'; unsure: boolean } | { k
 export function decide(facts: TurnFacts): Plan {
   const c = facts.classification;
   const classification: Classification = { intent: c.intent, confidence: c.confidence, sentiment: c.sentiment };
-  const vars = { first_name: firstName(facts.turn.customerName) };
+  const first = firstName(facts.turn.customerName);
+  const vars: Record<string, string> = first ? { first_name: first } : {};
   const handoff = (reason: HandoffReason): PlannedHandoff => ({ kind: 'handoff', reason, template: HANDOFF_TEMPLATE[reason], vars, classification });
   if (c.intent === 'human_request') return handoff('human_request');
   if (c.intent === 'complaint' && c.sentiment <= ANGRY_SENTIMENT) return handoff('angry');

@@ -63,13 +63,31 @@ export function templateVariables(body: string): string[] {
 }
 
 /**
+ * Variables that only address the customer: when the name is unknown (no profile, a failed
+ * lookup) the sentence is said without it ("Of course. I am…", "Hi!"), never "Of course, there."
+ */
+export const NAME_VARIABLES: ReadonlySet<string> = new Set(['first_name', 'name', 'customer_name']);
+
+/** Removes a name placeholder with the comma or space that only served it. */
+function withoutName(body: string, v: string): string {
+  const p = `\\{\\{\\s*${v}\\s*\\}\\}`;
+  return body
+    .replace(new RegExp(`^\\s*${p}\\s*,?\\s*(\\S)`), (_, c: string) => c.toUpperCase()) // "{{name}}, your order" → "Your order"
+    .replace(new RegExp(`,\\s*${p}(?=\\s*[.!?,]|\\s*$)`, 'g'), '') // "Of course, {{name}}." → "Of course."
+    .replace(new RegExp(`\\s*${p}`, 'g'), ''); // "Hi {{name}}!", "Sorry {{name}}, I…"
+}
+
+/**
  * Fills `{{variable}}`s. A variable the answer has no value for makes the whole render fail
- * (`missing`), instead of sending "The {{product}} costs ." to a customer.
+ * (`missing`), instead of sending "The {{product}} costs ." to a customer; only the customer's
+ * name may be absent (NAME_VARIABLES), and then the sentence is written without it.
  */
 export function renderTemplate(body: string, vars: Readonly<Record<string, string>>): { text: string } | { missing: string[] } {
-  const missing = templateVariables(body).filter((v) => vars[v] === undefined);
+  const used = templateVariables(body);
+  const missing = used.filter((v) => vars[v] === undefined && !NAME_VARIABLES.has(v));
   if (missing.length > 0) return { missing };
-  const text = body.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (_, v: string) => vars[v]!);
+  const nameless = used.filter((v) => vars[v] === undefined || vars[v]!.trim() === '').reduce(withoutName, body);
+  const text = nameless.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (_, v: string) => vars[v]!);
   return { text: text.replace(/[ \t]+/g, ' ').replace(/ +([.,!?])/g, '$1').trim() };
 }
 
