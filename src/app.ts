@@ -5,7 +5,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type pg from 'pg';
 import type { Db } from './db/client.js';
 import { readMigrations } from './db/migrator.js';
-import { asAppError } from './errors.js';
+import { asAppError, codeForStatus, isErrorCode } from './errors.js';
+import { redactQuery } from './logger.js';
+import { sendError } from './routes/send-error.js';
 import type { Logger } from './logger.js';
 import { analysisRoutes } from './routes/analysis.js';
 
@@ -58,16 +60,16 @@ export async function build(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const statusCode = err.statusCode;
     if (statusCode && statusCode < 500) {
-      return reply.status(statusCode).send({ error: err.code ?? 'BAD_REQUEST', message: err.message, requestId: req.id });
+      // Fastify's own errors carry codes like FST_ERR_CTP_INVALID_MEDIA_TYPE: callers get the catalogue's
+      const code = isErrorCode(err.code) ? err.code : codeForStatus(statusCode);
+      return sendError(req, reply, code, err.message, {}, statusCode);
     }
     const appErr = asAppError(err);
     if (appErr.status >= 500) req.log.error({ err }, 'request failed');
-    return reply.status(appErr.status).send({ error: appErr.code, message: appErr.message, requestId: req.id });
+    return sendError(req, reply, appErr.code, appErr.message);
   });
 
-  app.setNotFoundHandler((req, reply) =>
-    reply.status(404).send({ error: 'NOT_FOUND', message: `no route ${req.method} ${req.url}`, requestId: req.id }),
-  );
+  app.setNotFoundHandler((req, reply) => sendError(req, reply, 'NOT_FOUND', `no route ${req.method} ${redactQuery(req.url)}`));
   // Callers (and Slack/Messenger retries we log) can correlate their request with our logs.
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);

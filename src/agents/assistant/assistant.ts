@@ -3,6 +3,7 @@ import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage }
 import { createAgent, createMiddleware, ToolInvocationError } from 'langchain';
 import type pg from 'pg';
 import type { Caller } from '../../domain/access.ts';
+import { AppError } from '../../errors.ts';
 import { dayOf } from '../../domain/days.ts';
 import type { ToolContext } from './context.ts';
 import { appendMessages, loadHistory, threadId, type ThreadRef } from './memory.ts';
@@ -162,8 +163,8 @@ export function createAssistant(ctx: ToolContext & { model: BaseChatModel; memor
     modelName,
     async ask(ref, question, opts = {}) {
       const q = question.trim();
-      if (!q) throw new Error('empty question');
-      if (q.length > MAX_QUESTION_CHARS) throw new Error(`question too long (${q.length} characters; at most ${MAX_QUESTION_CHARS})`);
+      if (!q) throw new AppError('EMPTY_QUESTION', 'empty question');
+      if (q.length > MAX_QUESTION_CHARS) throw new AppError('QUESTION_TOO_LONG', `question too long (${q.length} characters; at most ${MAX_QUESTION_CHARS})`, { detail: `${q.length} characters; at most ${MAX_QUESTION_CHARS}` });
       const thread = await threadId(memory, ref);
       const history = await loadHistory(memory, thread);
       // The prompt is rebuilt per question because it carries today's date.

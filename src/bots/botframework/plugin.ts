@@ -8,7 +8,8 @@ import type { Config } from '../../config.ts';
 import { botFrameworkCaller } from '../../db/users-repo.ts';
 import type { Caller, Role } from '../../domain/access.ts';
 import { botFrameworkMode, isLoopbackHost, type BotFrameworkMode } from '../../domain/channels.ts';
-import { ErrorCodes } from '../../errors.ts';
+import type { ErrorCode } from '../../errors.ts';
+import { sendError } from '../../routes/send-error.ts';
 import { PulseBot } from './bot.ts';
 import { DurableActivities } from './recent-activities.ts';
 import { errorActivity } from './render.ts';
@@ -66,7 +67,6 @@ const conversationOf = (req: FastifyRequest): string | undefined => {
   return typeof id === 'string' ? id : undefined;
 };
 
-const refusal = (req: FastifyRequest, code: keyof typeof ErrorCodes, message: string) => ({ error: code, message, requestId: req.id });
 
 /**
  * Fastify's request and reply in the shapes CloudAdapter.process expects (Express-like). The
@@ -107,7 +107,7 @@ export function botFrameworkRoutes(deps: BotFrameworkDeps): FastifyPluginAsync {
     if (mode === 'disabled') {
       log.warn('botframework: /api/messages disabled: MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD must be set together');
       app.post('/api/messages', async (req, reply) =>
-        reply.status(ErrorCodes.BOTFRAMEWORK_DISABLED).send(refusal(req, 'BOTFRAMEWORK_DISABLED', 'MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD must be set together')),
+        sendError(req, reply, 'BOTFRAMEWORK_DISABLED', 'MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD must be set together'),
       );
       return;
     }
@@ -115,7 +115,7 @@ export function botFrameworkRoutes(deps: BotFrameworkDeps): FastifyPluginAsync {
       const why = `Bot Framework local mode (no MICROSOFT_APP_ID) authenticates nobody, so it only runs on a loopback HOST, and HOST is ${deps.host}. ` +
         'Set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD, or HOST=127.0.0.1 for the Emulator, or BOTFRAMEWORK_ALLOW_ANONYMOUS=true to accept anonymous callers.';
       log.error(`botframework: /api/messages refuses every request: ${why}`);
-      app.post('/api/messages', async (req, reply) => reply.status(ErrorCodes.BOTFRAMEWORK_LOCAL_MODE_REFUSED).send(refusal(req, 'BOTFRAMEWORK_LOCAL_MODE_REFUSED', why)));
+      app.post('/api/messages', async (req, reply) => sendError(req, reply, 'BOTFRAMEWORK_LOCAL_MODE_REFUSED', why));
       return;
     }
     const { appId, appPassword, appType, tenantId } = deps.botFramework;
@@ -167,7 +167,7 @@ export function botFrameworkRoutes(deps: BotFrameworkDeps): FastifyPluginAsync {
       hook: 'preHandler',
       keyGenerator: (req) => (unauthenticated ? `ip:${req.ip}` : `conversation:${conversationOf(req) ?? req.ip}`),
       errorResponseBuilder: (_req, ctx) =>
-        Object.assign(new Error(`rate limit exceeded (${ctx.max} activities a minute); retry in ${ctx.after}`), { statusCode: ctx.statusCode, code: 'RATE_LIMITED' }),
+        Object.assign(new Error(`rate limit exceeded (${ctx.max} activities a minute); retry in ${ctx.after}`), { statusCode: ctx.statusCode, code: 'RATE_LIMITED' satisfies ErrorCode }),
     });
 
     app.post('/api/messages', async (req, reply) => {
@@ -176,9 +176,7 @@ export function botFrameworkRoutes(deps: BotFrameworkDeps): FastifyPluginAsync {
       const foreign = unauthenticated ? foreignServiceUrl(req.body) : undefined;
       if (foreign !== undefined) {
         log.warn({ serviceUrl: foreign.slice(0, 200) }, 'botframework: activity refused: serviceUrl is not a loopback address (unauthenticated mode)');
-        return reply
-          .status(ErrorCodes.BOTFRAMEWORK_SERVICE_URL_REFUSED)
-          .send(refusal(req, 'BOTFRAMEWORK_SERVICE_URL_REFUSED', 'without MICROSOFT_APP_ID replies go only to a loopback serviceUrl (http://localhost:…, http://127.0.0.1:…)'));
+        return sendError(req, reply, 'BOTFRAMEWORK_SERVICE_URL_REFUSED', 'without MICROSOFT_APP_ID replies go only to a loopback serviceUrl (http://localhost:…, http://127.0.0.1:…)');
       }
       const { res, out } = shim(req.raw);
       const request: BotRequest = { method: req.method, headers: req.headers, body: req.body as Record<string, unknown> };

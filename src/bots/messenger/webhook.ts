@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { parseWebhookBody, type MessengerEvent } from '../../domain/messenger/events.ts';
 import type { StoreResult } from '../../db/messenger-repo.ts';
+import { sendError } from '../../routes/send-error.ts';
 import { sameToken, verifySignature } from './signature.ts';
 
 // GET /webhooks/messenger: Meta's subscription check. POST: page events, verified over the
@@ -32,7 +33,7 @@ export function messengerWebhook(opts: WebhookOptions): FastifyPluginAsync {
         return reply.code(200).type('text/plain; charset=utf-8').send(q['hub.challenge']);
       }
       req.log.warn({ component: 'messenger', mode: q['hub.mode'] }, 'messenger: webhook verification refused');
-      return reply.code(403).send({ error: 'FORBIDDEN', message: 'verification token mismatch', requestId: req.id });
+      return sendError(req, reply, 'FORBIDDEN', 'verification token mismatch');
     });
 
     fastify.post(MESSENGER_WEBHOOK_PATH, (req, reply) => handlePost(opts, req, reply));
@@ -44,20 +45,20 @@ async function handlePost(opts: WebhookOptions, req: FastifyRequest, reply: Fast
   const check = verifySignature(opts.appSecret, raw, req.headers['x-hub-signature-256']);
   if (!check.ok) {
     req.log.warn({ component: 'messenger', reason: check.reason }, `messenger: request refused (${check.reason} signature)`);
-    return reply.code(check.reason === 'missing' ? 401 : 403).send({ error: 'UNAUTHORIZED', message: 'invalid X-Hub-Signature-256', requestId: req.id });
+    return sendError(req, reply, check.reason === 'missing' ? 'UNAUTHORIZED' : 'FORBIDDEN', 'invalid X-Hub-Signature-256');
   }
   let parsed;
   try {
     parsed = parseWebhookBody(JSON.parse(raw.toString('utf8')));
   } catch (err) {
-    return reply.code(400).send({ error: 'BAD_REQUEST', message: `not a Messenger page webhook: ${(err as Error).message}`, requestId: req.id });
+    return sendError(req, reply, 'BAD_REQUEST', `not a Messenger page webhook: ${(err as Error).message}`);
   }
   for (const i of parsed.ignored) req.log.debug({ component: 'messenger', reason: i.reason }, 'messenger: event ignored');
   try {
     await opts.store.save(parsed.events);
   } catch (err) {
     req.log.error({ err, component: 'messenger' }, 'messenger: storing events failed; answering 503 so Meta resends');
-    return reply.code(503).send({ error: 'UNAVAILABLE', message: 'events could not be stored, retry later', requestId: req.id });
+    return sendError(req, reply, 'UNAVAILABLE', 'events could not be stored, retry later');
   }
   if (parsed.events.length > 0) opts.onStored?.();
   return reply.code(200).type('text/plain; charset=utf-8').send('EVENT_RECEIVED');

@@ -12,6 +12,7 @@ import type PgBoss from 'pg-boss';
 import type pg from 'pg';
 import type { Assistant, AssistantReply } from '../../agents/assistant/assistant.ts';
 import type { Config } from '../../config.ts';
+import { AppError } from '../../errors.ts';
 import {
   finishSlackDelivery,
   recordSlackError,
@@ -85,8 +86,7 @@ export function threadKey(d: Pick<SlackDelivery, 'key' | 'team' | 'channel' | 't
 
 /** What the user reads when something broke; the details go to the log and error_logs. */
 export function friendlyError(err: unknown, key: string): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  if (/^question too long/.test(msg)) return `Sorry, that question is too long for me (${escapeSlackText(msg.replace(/^question too long\s*/, ''))}). Could you shorten it?`;
+  if (err instanceof AppError && err.code === 'QUESTION_TOO_LONG') return `Sorry, that question is too long for me (${escapeSlackText(err.detail ?? '')}). Could you shorten it?`;
   return `Sorry, I could not answer that: something went wrong on my side. It has been logged (reference \`${escapeSlackText(key)}\`); please try again in a minute.`;
 }
 

@@ -11,7 +11,7 @@
 import { parse as parseQuery } from 'node:querystring';
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { ErrorCodes } from '../../errors.ts';
+import { sendError } from '../../routes/send-error.ts';
 import { verifySlackSignature } from './signature.ts';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -104,20 +104,20 @@ export class FastifyReceiver implements Receiver {
     if (!check.ok) {
       // Same opaque answer for every failure; the reason is for our logs only.
       req.log.warn({ reason: check.reason, component: 'slack' }, `slack: request refused (${check.reason})`);
-      return reply.code(401).send({ error: 'UNAUTHORIZED', message: 'invalid Slack signature', requestId: req.id });
+      return sendError(req, reply, 'UNAUTHORIZED', 'invalid Slack signature');
     }
 
     let body: Body;
     try {
       body = parseSlackBody(raw, contentType);
     } catch {
-      return reply.code(400).send({ error: 'BAD_REQUEST', message: 'unreadable Slack body', requestId: req.id });
+      return sendError(req, reply, 'BAD_REQUEST', 'unreadable Slack body');
     }
     if (body.type === 'url_verification') return reply.code(200).send({ challenge: body.challenge });
     if (!this.app) throw new Error('slack receiver: init(app) was not called');
     // Before the bot token is verified Bolt cannot authorize a request: 503, and Slack retries it.
     const down = this.opts.unavailable?.();
-    if (down) return reply.code(ErrorCodes.SLACK_UNAVAILABLE).send({ error: 'SLACK_UNAVAILABLE', message: down, requestId: req.id });
+    if (down) return sendError(req, reply, 'SLACK_UNAVAILABLE', down);
 
     const retryNum = Number(header(req, 'x-slack-retry-num'));
     const retryReason = header(req, 'x-slack-retry-reason');
@@ -128,7 +128,7 @@ export class FastifyReceiver implements Receiver {
       ...(Number.isFinite(retryNum) ? { retryNum } : {}),
       ...(retryReason ? { retryReason } : {}),
     }, req);
-    if (answer.status !== 200) return reply.code(answer.status).send({ error: 'SLACK_HANDLER_FAILED', message: 'the request could not be handled', requestId: req.id });
+    if (answer.status !== 200) return sendError(req, reply, 'SLACK_HANDLER_FAILED', 'the request could not be handled', {}, answer.status);
     if (answer.body === undefined || answer.body === '') return reply.code(200).send('');
     if (typeof answer.body === 'string') return reply.code(200).type('text/plain; charset=utf-8').send(answer.body);
     return reply.code(200).send(answer.body);
