@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { maskPii } from '../agents/scoring/mask.ts';
 import { isQaStatus, QA_STATUSES, type QaStatus } from '../domain/qa.ts';
+import { CAME_BACK_HOURS, LOW_CONFIDENCE, LOW_CSI, RISK_RULES, SENTIMENT_DROP, VERY_LOW_CSI, riskOf, type RiskRule, type RiskSignals } from '../domain/qa-risk.ts';
 
 // Reads for QA reviewers in Slack (/qa): the queue page by page, a session's card and its
 // transcript with what the AI did per message, and review statistics. Read-only; changes go
@@ -24,6 +25,8 @@ export interface QaCard {
   qaAt: Date | null;
   /** who set the current state: a Slack user id when the user is a Slack user, else a name */
   qaBy: { slackId?: string; name?: string } | null;
+  /** in the risk-ranked queue: the session's risk score, why, and the signals it came from (domain/qa-risk.ts) */
+  risk?: { score: number; reasons: string[]; signals: RiskSignals };
 }
 
 interface CardRow {
@@ -94,6 +97,75 @@ export async function qaQueuePage(pool: pg.Pool, opts: { limit: number; offset: 
     pool.query<CardRow>(`${CARD} WHERE ${filter} ORDER BY s.started_at, s.id LIMIT $2 OFFSET $3`, [opts.pageId ?? null, opts.limit, opts.offset]),
   ]);
   return { waiting: total.rows[0]?.n ?? 0, cards: cards.rows.map(toCard) };
+}
+
+// The conditions of domain/qa-risk.ts's rules over the signal columns below, with its thresholds.
+const RULE_SQL: Record<RiskRule['name'], string> = {
+  low_csi: `min_csi < ${LOW_CSI}`,
+  very_low_csi: `min_csi < ${VERY_LOW_CSI}`,
+  unsure_bot: `min_confidence < ${LOW_CONFIDENCE}`,
+  handoff: 'human_handoff',
+  sentiment_drop: `min_shift <= ${SENTIMENT_DROP}`,
+  complaint: 'complaint',
+  came_back: 'came_back',
+};
+const RISK_SQL = RISK_RULES.map((r) => `CASE WHEN ${RULE_SQL[r.name]} THEN ${r.weight} ELSE 0 END`).join(' + ');
+
+interface RiskRow extends CardRow {
+  min_csi: number | null;
+  min_confidence: number | null;
+  min_shift: number | null;
+  complaint: boolean;
+  came_back: boolean;
+  risk: number;
+}
+
+/**
+ * The unchecked AI sessions, riskiest first (domain/qa-risk.ts; ties oldest first), one page,
+ * each with its score and reasons. The signals: the lowest CSI and sentiment shift of the
+ * session's conversation-days (business days in `tz`), the lowest classification confidence and
+ * any complaint among its customer messages, its handoff, and a next session within 48 h.
+ */
+export async function qaRiskPage(pool: pg.Pool, opts: { limit: number; offset: number; pageId?: number; tz: string }): Promise<QueuePage> {
+  const filter = `s.ai_engaged AND s.qa_status = 'unchecked' AND s.deleted_at IS NULL AND ($1::int IS NULL OR c.page_id = $1)`;
+  const [total, rows] = await Promise.all([
+    pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM sessions s JOIN conversations c ON c.id = s.conversation_id WHERE ${filter}`, [opts.pageId ?? null]),
+    pool.query<RiskRow>(
+      `WITH sig AS (
+         SELECT s.id,
+                (SELECT min(d.csi) FROM daily_analyses d WHERE d.conversation_id = s.conversation_id
+                   AND d.day BETWEEN (s.started_at AT TIME ZONE $4)::date AND (s.ended_at AT TIME ZONE $4)::date) AS min_csi,
+                (SELECT min(d.sentiment_shift) FROM daily_analyses d WHERE d.conversation_id = s.conversation_id
+                   AND d.day BETWEEN (s.started_at AT TIME ZONE $4)::date AND (s.ended_at AT TIME ZONE $4)::date) AS min_shift,
+                m.min_confidence, m.complaint, s.human_handoff,
+                EXISTS (SELECT 1 FROM sessions n WHERE n.conversation_id = s.conversation_id AND n.sequence = s.sequence + 1
+                          AND n.deleted_at IS NULL AND n.started_at <= s.ended_at + make_interval(hours => ${CAME_BACK_HOURS})) AS came_back
+           FROM sessions s JOIN conversations c ON c.id = s.conversation_id
+           CROSS JOIN LATERAL (
+             SELECT min(x.classification_confidence) AS min_confidence, coalesce(bool_or(x.classification = 'complaint'), false) AS complaint
+               FROM messages x WHERE x.conversation_id = s.conversation_id AND x.sender_kind = 'customer'
+                AND x.social_create_time BETWEEN s.started_at AND s.ended_at) m
+          WHERE ${filter}
+       ), ranked AS (
+         SELECT sig.*, ${RISK_SQL} AS risk FROM sig
+       )
+       ${CARD.replace('FROM sessions s', 'FROM ranked k JOIN sessions s ON s.id = k.id').replace('SELECT s.id,', 'SELECT s.id, k.min_csi, k.min_confidence, k.min_shift, k.complaint, k.came_back, k.risk,')}
+       ORDER BY k.risk DESC, s.started_at, s.id LIMIT $2 OFFSET $3`,
+      [opts.pageId ?? null, opts.limit, opts.offset, opts.tz],
+    ),
+  ]);
+  const cards = rows.rows.map((r) => {
+    const signals: RiskSignals = {
+      minCsi: r.min_csi,
+      minConfidence: r.min_confidence,
+      humanHandoff: r.human_handoff,
+      minSentimentShift: r.min_shift,
+      complaint: r.complaint,
+      cameBack: r.came_back,
+    };
+    return { ...toCard(r), risk: { score: r.risk, reasons: riskOf(signals).reasons, signals } };
+  });
+  return { waiting: total.rows[0]?.n ?? 0, cards };
 }
 
 /** The current cards of these sessions, in the order given (unknown ids left out). */

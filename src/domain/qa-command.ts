@@ -12,8 +12,11 @@ export type QaTarget = Extract<QaStatus, 'passed' | 'issue' | 'fixed'>;
 
 export type QaCommand =
   | { kind: 'help'; problem?: string }
-  /** `queue [n] [page]`: `page` is a page number when it is a number, else a Messenger page name */
-  | { kind: 'queue'; limit: number; pageNumber: number; pageName?: string }
+  /**
+   * `queue [risky] [n] [page]`: `page` is a page number when it is a number, else a Messenger page
+   * name; `risky` ranks by risk (domain/qa-risk.ts) instead of oldest first
+   */
+  | { kind: 'queue'; limit: number; pageNumber: number; pageName?: string; order?: 'risk' }
   | { kind: 'show'; sessionId: number }
   /** `pass <id> [notes]`, `issue <id> <notes>`, `fixed <id> <feedback>`; text absent = ask for it */
   | { kind: 'change'; to: QaTarget; sessionId: number; text?: string }
@@ -39,6 +42,8 @@ function parseQueue(words: string[]): QaCommand {
   let limit = QUEUE_DEFAULT;
   let pageNumber = 1;
   const rest = [...words];
+  const risky = rest[0] !== undefined && /^risk(y|iest)?$/i.test(rest[0]);
+  if (risky) rest.shift();
   if (rest[0] !== undefined && /^\d+$/.test(rest[0])) {
     const n = Number(rest.shift());
     if (n < 1) return { kind: 'help', problem: 'The queue needs at least 1 session: `/qa queue [n] [page]`.' };
@@ -50,7 +55,7 @@ function parseQueue(words: string[]): QaCommand {
     pageNumber = p;
   }
   const pageName = rest.join(' ').trim();
-  return { kind: 'queue', limit, pageNumber, ...(pageName ? { pageName } : {}) };
+  return { kind: 'queue', limit, pageNumber, ...(pageName ? { pageName } : {}), ...(risky ? { order: 'risk' as const } : {}) };
 }
 
 /** Reads the text after `/qa`. Unknown or malformed input is `help` with what was wrong. */

@@ -123,6 +123,7 @@ export function cardSection(c: QaCard, timeZone: string): types.SectionBlock {
     c.completionStatus.replace('_', ' '),
   ];
   const lines = [`*Session ${c.sessionId}* · ${facts.join(' · ')}`, stateLine(c, timeZone)];
+  if (c.risk) lines.push(c.risk.score > 0 ? `_Risk ${c.risk.score}:_ ${escapeSlackText(c.risk.reasons.join('; '))}` : '_Risk 0:_ nothing points at a problem');
   if (c.qaNotes) lines.push(`_Notes:_ ${truncate(escapeSlackText(c.qaNotes), 600)}`);
   if (c.devFeedback) lines.push(`_Developer feedback:_ ${truncate(escapeSlackText(c.devFeedback), 600)}`);
   return { type: 'section', block_id: `qa_card:${c.sessionId}:${c.qaVersion}`, text: mrkdwn(lines.join('\n')) };
@@ -133,17 +134,21 @@ export interface QueueHead {
   pageName?: string;
   limit: number;
   pageNumber: number;
+  /** ranked by risk instead of oldest first */
+  order?: 'risk';
 }
 
 export function queueHead(h: QueueHead, timeZone: string): Block[] {
   const first = (h.pageNumber - 1) * h.limit + 1;
   const where = h.pageName ? ` on ${escapeSlackText(h.pageName)}` : '';
-  const next = h.pageNumber * h.limit < h.waiting ? ` · next: \`/qa queue ${h.limit} ${h.pageNumber + 1}${h.pageName ? ` ${escapeSlackText(h.pageName)}` : ''}\`` : '';
+  const risky = h.order === 'risk' ? 'risky ' : '';
+  const next = h.pageNumber * h.limit < h.waiting ? ` · next: \`/qa queue ${risky}${h.limit} ${h.pageNumber + 1}${h.pageName ? ` ${escapeSlackText(h.pageName)}` : ''}\`` : '';
+  const order = h.order === 'risk' ? 'riskiest first (low CSI, an unsure bot, a handoff, falling sentiment, a complaint, a customer who came back)' : 'oldest first';
   return [
     {
       type: 'section',
       block_id: 'qa_head',
-      text: mrkdwn(`*QA queue*: ${h.waiting} session${h.waiting === 1 ? '' : 's'} with AI involvement waiting for review${where}; oldest first, ${first}–${Math.min(first + h.limit - 1, h.waiting)} shown.`),
+      text: mrkdwn(`*QA queue*: ${h.waiting} session${h.waiting === 1 ? '' : 's'} with AI involvement waiting for review${where}; ${order}, ${first}–${Math.min(first + h.limit - 1, h.waiting)} shown.`),
     },
     { type: 'context', block_id: 'qa_head_note', elements: [mrkdwn(`Times in ${escapeSlackText(timeZone)}${next}`)] },
   ];
@@ -287,6 +292,7 @@ export function qaHelp(problem?: string): QaReply {
       [
         '*QA review*',
         `• \`/qa queue [n] [page]\`: the oldest unchecked sessions the AI took part in (${QUEUE_DEFAULT} by default, at most ${QUEUE_MAX}), with Pass / Issue / Show buttons; \`page\` is a page number or a Messenger page name`,
+        '• `/qa queue risky [n] [page]`: the same sessions, riskiest first, each with why',
         '• `/qa show &lt;id&gt;`: the transcript, with what the AI decided for each message',
         '• `/qa pass &lt;id&gt; [notes]`, `/qa issue &lt;id&gt; [notes]`: QA reviewers and admins (without notes, `issue` asks for them)',
         '• `/qa fixed &lt;id&gt; [feedback]`: developers and admins (without feedback, it asks for it)',

@@ -10,7 +10,8 @@ import type { WebClient } from '@slack/web-api';
 import { resolvePage, ToolInputError } from '../../agents/assistant/context.ts';
 import { conversationLookup } from '../../agents/tools/conversation-lookup.ts';
 import { changeQaStatus, type AfterQaChange, type QaChangeResult } from '../../db/qa-repo.ts';
-import { isDeletedSession, qaCards, qaQueuePage, qaStats, sessionTranscript } from '../../db/qa-review-repo.ts';
+import { isDeletedSession, qaCards, qaQueuePage,
+  qaRiskPage, qaStats, sessionTranscript } from '../../db/qa-review-repo.ts';
 import { analyticsDenial, customerDataDenial, mayAskAnalytics, mayReadCustomerData, type Caller } from '../../domain/access.ts';
 import { parseQaCommand, type QaCommand, type QaTarget } from '../../domain/qa-command.ts';
 import { NOTES_MAX, qaTargets } from '../../domain/qa.ts';
@@ -216,12 +217,13 @@ function qaReads({ deps, log, tz }: QaContext) {
       if (!(err instanceof ToolInputError)) throw err;
       return void (await respond(qaHelp(`${err.message}.`)));
     }
-    const found = await qaQueuePage(deps.pool, { limit: cmd.limit, offset: (cmd.pageNumber - 1) * cmd.limit, ...(page ? { pageId: page.id } : {}) });
+    const pageOpts = { limit: cmd.limit, offset: (cmd.pageNumber - 1) * cmd.limit, ...(page ? { pageId: page.id } : {}) };
+    const found = cmd.order === 'risk' ? await qaRiskPage(deps.pool, { ...pageOpts, tz }) : await qaQueuePage(deps.pool, pageOpts);
     if (found.cards.length === 0) {
       const what = found.waiting === 0 ? `Nothing is waiting for review${page ? ` on ${page.name}` : ''}.` : `Page ${cmd.pageNumber} is past the end: ${found.waiting} waiting.`;
       return void (await respond(notice(what)));
     }
-    const head = queueHead({ waiting: found.waiting, limit: cmd.limit, pageNumber: cmd.pageNumber, ...(page ? { pageName: page.name } : {}) }, tz);
+    const head = queueHead({ waiting: found.waiting, limit: cmd.limit, pageNumber: cmd.pageNumber, ...(page ? { pageName: page.name } : {}), ...(cmd.order ? { order: cmd.order } : {}) }, tz);
     const text = queueText(found.waiting);
     try {
       await postMessage(client.chat, { channel, text, blocks: queueBlocks(head, found.cards, { timeZone: tz, targets: (c) => qaTargets(c.qaStatus, 'admin') }) }, log);
