@@ -10,5 +10,8 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // expect.poll waits for a positive signal; its deadline (default 1 s) only bounds a failing
+    // test, so it is as generous as WAIT_MS in tests/helpers/wait.ts: a loaded machine must pass.
+    expect: { poll: { timeout: 30_000 } },
   },
 });

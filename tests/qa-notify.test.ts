@@ -101,7 +101,7 @@ describe('qa notifications', () => {
     const id = await fresh();
     const r = await changeQaStatus(db.pool, { sessionId: id, to: 'issue', actor: caller('qa'), notes: 'Promised a refund <@U0EVIL> we do not offer', source: 'test' }, notifications.hook);
     if (!r.ok) throw new Error(r.reason);
-    const post = await slack.waitFor('chat.postMessage', (c) => c.args.channel === QA_CHANNEL, 10_000);
+    const post = await slack.waitFor('chat.postMessage', (c) => c.args.channel === QA_CHANNEL);
     expect(post.token).toBe('xoxb-test');
     const blocks = JSON.stringify(post.args.blocks);
     expect(blocks).toContain(`QA issue on session ${id}`);
@@ -189,7 +189,7 @@ describe('qa notifications', () => {
     mail.reset();
     const fixed = await changeQaStatus(db.pool, { sessionId: id, to: 'fixed', actor: caller('developer'), devFeedback: 'price list refreshed nightly', source: 'test' }, notifications.hook);
     if (!fixed.ok) throw new Error(fixed.reason);
-    const dm = await slack.waitFor('chat.postMessage', (c) => c.args.channel === 'U0REVIEWER', 10_000);
+    const dm = await slack.waitFor('chat.postMessage', (c) => c.args.channel === 'U0REVIEWER');
     expect(String(dm.args.text)).toContain(`Session ${id} you flagged was marked fixed`);
     const blocks = JSON.stringify(dm.args.blocks);
     expect(blocks).toContain('<@U0DEV1>');

@@ -279,7 +279,7 @@ describe('/csi', () => {
     const s = await slashApp({ ackBudgetMs: 0 });
     const r = await slash(s, '/csi', 'last week public');
     expect(r.body).toMatchObject({ response_type: 'ephemeral', text: 'Working on it…' });
-    await expect.poll(() => responses.length, { timeout: 5000 }).toBe(1);
+    await expect.poll(() => responses.length).toBe(1);
     expect(responses[0]!.path).toBe(new URL(r.responseUrl).pathname);
     const late = responses[0]!.body as Ack['body'];
     expect(late.response_type).toBe('in_channel');
@@ -359,7 +359,7 @@ describe('/pulse', () => {
     const s = await slashApp({ ask: () => Promise.reject(new Error('database is down')) });
     const r = await slash(s, '/pulse', 'ask How fast do we reply?');
     expect(r.body.text).toMatch(/^Working on it…/);
-    await expect.poll(() => responses.length, { timeout: 5000 }).toBe(1);
+    await expect.poll(() => responses.length).toBe(1);
     expect(responses[0]!.body).toMatchObject({ response_type: 'ephemeral', text: 'Sorry, I could not take your question just now. Please ask again in a minute.' });
     expect(s.lines.some((l) => l.msg === 'slack: queueing /pulse ask failed' && l.level === 50)).toBe(true);
   });

@@ -87,10 +87,10 @@ describe('Slack with a slow model', () => {
     expect(ack.status).toBe(200);
     expect(ack.ms).toBeLessThan(3000);
 
-    const working = await slackApi.waitFor('chat.postMessage', (c) => c.ok && c.args.text === WORKING_TEXT, 5000);
+    const working = await slackApi.waitFor('chat.postMessage', (c) => c.ok && c.args.text === WORKING_TEXT);
     expect(working.args).toMatchObject({ channel: 'C0ANALYTICS', thread_ts: ts });
     const workingTs = (working.response as { ts: string }).ts;
-    const update = await slackApi.waitFor('chat.update', (c) => c.ok && c.args.ts === workingTs, 30_000);
+    const update = await slackApi.waitFor('chat.update', (c) => c.ok && c.args.ts === workingTs);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(10_000); // the answer really waited for the model
 
     const expected = await csiLookup(db.pool, { period: parsePeriod('last 30 days', NOW, TZ)!, groupBy: 'day', timezone: TZ });
@@ -98,7 +98,7 @@ describe('Slack with a slow model', () => {
     expect(String(update.args.text)).toContain(`: ${expected.current.csi!.toFixed(1)} (${TZ})`);
 
     // files upload v2: reserve an upload URL, POST the bytes to it, complete into the thread
-    const complete = await slackApi.waitFor('files.completeUploadExternal', (c) => c.ok, 10_000);
+    const complete = await slackApi.waitFor('files.completeUploadExternal', (c) => c.ok);
     expect(complete.args).toMatchObject({ channel_id: 'C0ANALYTICS', thread_ts: ts });
     const order = slackApi.calls.map((c) => c.method).filter((m) => ['files.getUploadURLExternal', 'upload', 'files.completeUploadExternal'].includes(m));
     expect(order).toEqual(['files.getUploadURLExternal', 'upload', 'files.completeUploadExternal']);
@@ -111,7 +111,7 @@ describe('Slack with a slow model', () => {
     const d = await eventually(async () => {
       const r = (await db.pool.query<{ state: string; files_uploaded: number; answer: Record<string, unknown> }>('SELECT state::text, files_uploaded, answer FROM slack_deliveries WHERE key = $1', [eventId])).rows[0];
       return r?.state === 'answered' ? r : undefined;
-    }, 5000);
+    }, 'the delivery answered');
     expect(d.files_uploaded).toBe(1);
     expect(d.answer.charts).toBeUndefined(); // chart bytes are not kept once uploaded
     expect(llm.requests).toHaveLength(3);
@@ -121,15 +121,15 @@ describe('Slack with a slow model', () => {
     llm.enqueue({ kind: 'status', status: 400, message: 'This model does not exist' });
     const { body, eventId } = eventBody({ text: 'What was the CSI last week?' });
     expect((await postEvent(body)).status).toBe(200);
-    const working = await slackApi.waitFor('chat.postMessage', (c) => c.ok && c.args.text === WORKING_TEXT, 5000);
+    const working = await slackApi.waitFor('chat.postMessage', (c) => c.ok && c.args.text === WORKING_TEXT);
     const workingTs = (working.response as { ts: string }).ts;
-    const update = await slackApi.waitFor('chat.update', (c) => c.ok && c.args.ts === workingTs, 20_000);
+    const update = await slackApi.waitFor('chat.update', (c) => c.ok && c.args.ts === workingTs);
     expect(String(update.args.text)).toMatch(/^Sorry, I could not answer that: something went wrong on my side/);
     expect(String(update.args.text)).not.toContain('does not exist');
     const logs = await eventually(async () => {
       const r = (await db.pool.query<{ message: string }>(`SELECT message FROM error_logs WHERE source = 'slack' AND context->>'key' = $1`, [eventId])).rows;
       return r.length > 0 ? r : undefined;
-    }, 5000);
+    }, 'the error_logs row');
     expect(logs).toHaveLength(1);
     expect(logs[0]!.message).toMatch(/^assistant: .*does not exist/);
   });

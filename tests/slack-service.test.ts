@@ -51,9 +51,9 @@ describe('the service with Slack configured', () => {
     const res = await post(first, body);
     expect(res.status).toBe(200);
     expect(performance.now() - t0).toBeLessThan(3000);
-    const working = await fake.waitFor('chat.postMessage', (c) => c.ok && c.args.text === WORKING_TEXT && c.args.thread_ts === ts, 15_000);
+    const working = await fake.waitFor('chat.postMessage', (c) => c.ok && c.args.text === WORKING_TEXT && c.args.thread_ts === ts);
     const workingTs = (working.response as { ts: string }).ts;
-    await fake.waitFor('chat.update', (c) => c.ok && c.args.ts === workingTs, 15_000);
+    await fake.waitFor('chat.update', (c) => c.ok && c.args.ts === workingTs);
     await stop(first);
 
     const second = startService(env(), await freePort());
