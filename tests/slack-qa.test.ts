@@ -44,10 +44,12 @@ async function rows<T>(sql: string, params: unknown[] = []): Promise<T[]> {
 let seq = 0;
 async function post(body: string) {
   const req = signed(body, { contentType: 'application/x-www-form-urlencoded' });
-  const started = performance.now();
   const res = await h.fastify.inject({ method: 'POST', url: '/slack/events', payload: req.payload, headers: req.headers });
-  return { status: res.statusCode, ms: performance.now() - started, body: res.body ? (JSON.parse(res.body) as Record<string, unknown>) : {} };
+  return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as Record<string, unknown>) : {} };
 }
+
+/** Requests the receiver had to answer itself because no listener acked in time (it logs each). */
+const unacked = () => h.lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('slack: no ack within'));
 
 /** A slash command as Slack posts it; its response_url points at the local response server. */
 async function qa(text: string, user: string, channel = CHANNEL) {
@@ -155,7 +157,7 @@ describe('/qa queue and its buttons', () => {
     const oldest = await sessionsIn('unchecked', 3);
     const r = await qa('queue 3', USERS.qa);
     expect(r.status).toBe(200);
-    expect(r.ms).toBeLessThan(2500);
+    expect(unacked()).toEqual([]); // the listener acked before doing the work
     const posted = await fake.waitFor('chat.postMessage', (c) => c.args.channel === CHANNEL);
     const blocks = posted.args.blocks as Block[];
     const cards = blocks.filter((b) => b.block_id?.startsWith('qa_card:')).map((b) => Number(b.block_id!.split(':')[1]));
@@ -171,7 +173,7 @@ describe('/qa queue and its buttons', () => {
     const message = { ts: posted.response && (posted.response as { ts: string }).ts, blocks };
     const p = await press({ user: USERS.qa, actionId: QA_ACTION.pass, value: passValue, message: message as { ts: string; blocks: unknown[] } });
     expect(p.status).toBe(200);
-    expect(p.ms).toBeLessThan(2500);
+    expect(unacked()).toEqual([]);
     const update = await fake.waitFor('chat.update', (c) => c.args.ts === message.ts);
     const s = await session(target);
     expect(s).toMatchObject({ qa_status: 'passed', qa_by: USERS.qa });
@@ -262,10 +264,12 @@ describe('/qa queue and its buttons', () => {
     const modal = new URLSearchParams({ payload: JSON.stringify({ type: 'view_submission', user: { id: USERS.qa }, view: { callback_id: QA_MODAL, private_metadata: JSON.stringify({ sessionId: target, to: 'issue', version: before.qa_version, origin: {} }), state: { values: { [NOTES_BLOCK]: { [NOTES_INPUT]: { value: 'x' } } } } } }) }).toString();
     const stale = signed(modal, { contentType: 'application/x-www-form-urlencoded', at: new Date(slackClock().getTime() - 10 * 60_000) });
     expect((await h.fastify.inject({ method: 'POST', url: '/slack/events', payload: modal, headers: stale.headers })).statusCode).toBe(401);
-    await new Promise((r) => setTimeout(r, 300));
+    // A valid command sent after them is answered; the refused ones left nothing before it.
+    const shown = await qa(`show ${target}`, USERS.qa);
+    await waitResponse(shown.responseUrl);
     expect(await session(target!)).toEqual(before);
     expect(await events(target!)).toHaveLength(0);
-    expect(responses).toHaveLength(0);
+    expect(responses.map((x) => `${responseBase}${x.path}`)).toEqual([shown.responseUrl]);
   });
 
   it('where the app cannot post, the queue goes to the asker only, and Pass replaces that ephemeral message through its response_url', async () => {
@@ -304,7 +308,7 @@ describe('/qa issue and fixed', () => {
 
     const s1 = await submit(USERS.qa, view, 'Quoted the wrong price for <the blue one> & ignored @here');
     expect(s1.status).toBe(200);
-    expect(s1.ms).toBeLessThan(2500);
+    expect(unacked()).toEqual([]);
     const told = await waitResponse(r.responseUrl);
     expect(String(told.body.text)).toBe(`Session ${target} is now issue (was unchecked), set by you.`);
     expect(await session(target!)).toMatchObject({ qa_status: 'issue', qa_by: USERS.qa, qa_notes: 'Quoted the wrong price for <the blue one> & ignored @here' });
