@@ -10,7 +10,7 @@ import { WebClient } from '@slack/web-api';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { BOT, startFakeSlack, type FakeSlack, type RecordedCall } from './helpers/fake-slack.ts';
 import { TEST_NOW } from './helpers/clock.ts';
-import { BOT_TOKEN, SIGNING_SECRET, eventually, signed, slackClock, startHarness, type Harness } from './helpers/slack-harness.ts';
+import { BOT_TOKEN, SIGNING_SECRET, eventually, signed, slackClock, startHarness, unacked, type Harness } from './helpers/slack-harness.ts';
 import { startResponseRecorder, type RecordedResponse, type ResponseRecorder } from './helpers/response-url.ts';
 import { startFakeEmail, type FakeEmailServer } from './helpers/fake-email.ts';
 
@@ -47,9 +47,6 @@ async function post(body: string) {
   const res = await h.fastify.inject({ method: 'POST', url: '/slack/events', payload: req.payload, headers: req.headers });
   return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as Record<string, unknown>) : {} };
 }
-
-/** Requests the receiver had to answer itself because no listener acked in time (it logs each). */
-const unacked = () => h.lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('slack: no ack within'));
 
 /** A slash command as Slack posts it; its response_url points at the local response server. */
 async function qa(text: string, user: string, channel = CHANNEL) {
@@ -157,7 +154,7 @@ describe('/qa queue and its buttons', () => {
     const oldest = await sessionsIn('unchecked', 3);
     const r = await qa('queue 3', USERS.qa);
     expect(r.status).toBe(200);
-    expect(unacked()).toEqual([]); // the listener acked before doing the work
+    expect(unacked(h.lines)).toEqual([]); // the listener acked before doing the work
     const posted = await fake.waitFor('chat.postMessage', (c) => c.args.channel === CHANNEL);
     const blocks = posted.args.blocks as Block[];
     const cards = blocks.filter((b) => b.block_id?.startsWith('qa_card:')).map((b) => Number(b.block_id!.split(':')[1]));
@@ -173,7 +170,7 @@ describe('/qa queue and its buttons', () => {
     const message = { ts: posted.response && (posted.response as { ts: string }).ts, blocks };
     const p = await press({ user: USERS.qa, actionId: QA_ACTION.pass, value: passValue, message: message as { ts: string; blocks: unknown[] } });
     expect(p.status).toBe(200);
-    expect(unacked()).toEqual([]);
+    expect(unacked(h.lines)).toEqual([]);
     const update = await fake.waitFor('chat.update', (c) => c.args.ts === message.ts);
     const s = await session(target);
     expect(s).toMatchObject({ qa_status: 'passed', qa_by: USERS.qa });
@@ -308,7 +305,7 @@ describe('/qa issue and fixed', () => {
 
     const s1 = await submit(USERS.qa, view, 'Quoted the wrong price for <the blue one> & ignored @here');
     expect(s1.status).toBe(200);
-    expect(unacked()).toEqual([]);
+    expect(unacked(h.lines)).toEqual([]);
     const told = await waitResponse(r.responseUrl);
     expect(String(told.body.text)).toBe(`Session ${target} is now issue (was unchecked), set by you.`);
     expect(await session(target!)).toMatchObject({ qa_status: 'issue', qa_by: USERS.qa, qa_notes: 'Quoted the wrong price for <the blue one> & ignored @here' });

@@ -114,6 +114,10 @@ export async function startHarness(opts: { config: Config; databaseUrl: string; 
   };
 }
 
+/** Requests the receiver answered itself because no listener acked within its timeout (it logs each). */
+export const unacked = (lines: Record<string, unknown>[]): Record<string, unknown>[] =>
+  lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('slack: no ack within'));
+
 /** Polls `fn` until it returns a value that is not undefined/false (see waitFor in wait.ts). */
 export async function eventually<T>(fn: () => Promise<T | undefined | false>, what = 'condition'): Promise<T> {
   return (await waitFor(fn, { what })) as T;
