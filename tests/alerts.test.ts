@@ -105,7 +105,7 @@ beforeAll(async () => {
   const assistant = { modelName: 'unused', ask: () => Promise.reject(new Error('alerts never ask the assistant')) };
   h = await startHarness({ config, databaseUrl: db.url, pool: db.pool, prisma: db.prisma, assistant });
   clock = new ManualClock(T0);
-}, 120_000);
+});
 
 afterAll(async () => {
   await Promise.all(schedulers.map((s) => s.stop()));

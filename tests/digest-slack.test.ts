@@ -53,7 +53,7 @@ beforeAll(async () => {
   config = loadConfig({ SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: fake.apiUrl, BUSINESS_TIMEZONE: TZ });
   const assistant = { modelName: 'unused', ask: () => Promise.reject(new Error('/digest never asks the assistant')) };
   h = await startHarness({ config, databaseUrl: db.url, pool: db.pool, prisma: db.prisma, assistant });
-}, 120_000);
+});
 afterAll(async () => {
   await h?.close();
   await recorder?.close();

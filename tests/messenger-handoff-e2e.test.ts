@@ -80,7 +80,7 @@ beforeAll(async () => {
   const agent = createCustomerAgent({ pool: db.pool, config, logger });
   messenger = await startMessenger({ config, pool: db.pool, databaseUrl: db.url, logger, agent, desk, sender, concurrency: 1 });
   app = await build({ prisma: db.prisma, logger, pool: db.pool, plugins: [messenger.plugin, ...(slack.plugin ? [slack.plugin] : [])] });
-}, 120_000);
+});
 
 afterAll(async () => {
   await app?.close();

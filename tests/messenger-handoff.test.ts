@@ -143,7 +143,7 @@ beforeAll(async () => {
   slack = await startSlack({ config, databaseUrl: db.url, pool: db.pool, assistant, logger, concurrency: 1, messenger: sender, now: slackClock });
   fastify = await build({ prisma: db.prisma, logger, pool: db.pool, plugins: slack.plugin ? [slack.plugin] : [] });
   desk = createHandoffDesk({ pool: db.pool, slack: slack.app.client, channel: CHANNEL, logger });
-}, 120_000);
+});
 
 afterAll(async () => {
   await fastify?.close();

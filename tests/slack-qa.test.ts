@@ -133,7 +133,7 @@ beforeAll(async () => {
     qaChannel: QA_CHANNEL,
     email: httpEmailProvider({ apiUrl: mail.url, apiKey: 'test-email-key', from: 'SupportPulse <qa@example.com>' }),
   });
-}, 120_000);
+});
 
 afterAll(async () => {
   await notifications?.stop();
