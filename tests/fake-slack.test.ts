@@ -222,7 +222,7 @@ describe('fake Slack Web API', () => {
     await expect(slack.waitFor('chat.postMessage')).resolves.toMatchObject({ args: { text: 'early' } });
 
     const later = slack.waitFor('chat.postMessage', (c) => c.args.text === 'late');
-    setTimeout(() => void json('chat.postMessage', { channel: 'C1', text: 'late' }), 20);
+    await json('chat.postMessage', { channel: 'C1', text: 'late' }); // made after the wait began
     await expect(later).resolves.toMatchObject({ ok: true, args: { channel: 'C1', text: 'late' } });
 
     // by default only calls answered ok count
