@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
     globalSetup: ['tests/global-setup.ts'],
+    // lets a file's afterAll see whether its tests passed: a failed file's database is kept
+    setupFiles: ['tests/setup.ts'],
     // One embedded Postgres per run; each file gets its own database, so files can run in
     // parallel. Two workers match the two cores CI has.
     pool: 'forks',
