@@ -196,10 +196,9 @@ describe('runReadOnlyQuery', () => {
   });
 
   it('turns a statement timeout into a refusal, not a hang', async () => {
-    const started = Date.now();
     const r = await runReadOnlyQuery(agentPool, 'SELECT count(*) FROM generate_series(1, 1e9)', { timeoutMs: 200 });
+    // ended by the statement timeout (a query of this size runs for minutes otherwise)
     expect(r).toEqual({ refused: expect.stringMatching(/^query failed: canceling statement due to statement timeout/) });
-    expect(Date.now() - started).toBeLessThan(5000);
     // The connection went back to the pool usable.
     expect(await runReadOnlyQuery(agentPool, 'SELECT 1 AS one')).toMatchObject({ rows: [{ one: 1 }] });
   });

@@ -26,7 +26,7 @@ beforeAll(async () => {
     prisma: db.prisma, logger: createLogger('silent'), pool: db.pool,
     plugins: [apiRoutes({ pool: db.pool, timezone: 'UTC', rateLimit: { max: 10_000, exportMax: 10_000 }, alertsChannel: 'C0ALERTS' })],
   });
-}, 60_000);
+});
 
 afterAll(async () => {
   await app?.close();

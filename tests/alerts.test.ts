@@ -55,7 +55,7 @@ async function alert(text: string, user: string): Promise<string> {
     command: '/alert', text, api_app_id: 'A0FAKE', is_enterprise_install: 'false', response_url: `${responses.base}${path}`, trigger_id: `${n}.1764500000.t`,
   }).toString();
   expect(await post(form)).toBe(200);
-  const r = await eventually(async () => responses.responses.find((x) => x.path === path), 5000, `the answer to /alert ${text}`);
+  const r = await eventually(async () => responses.responses.find((x) => x.path === path), `the answer to /alert ${text}`);
   return String(r.body.text);
 }
 
@@ -71,7 +71,7 @@ async function press(user: string, actionId: string, value: string, messageTs: s
     actions: [{ type: 'button', action_id: actionId, block_id: 'b', value, text: { type: 'plain_text', text: 'x' }, action_ts: `1764500000.${n}` }],
   };
   expect(await post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString())).toBe(200);
-  return (await eventually(async () => responses.responses.find((x) => x.path === path), 5000, 'the button answer')).body;
+  return (await eventually(async () => responses.responses.find((x) => x.path === path), 'the button answer')).body;
 }
 
 const alertPosts = () => fake.messages.filter((m) => m.channel === ALERTS && !m.thread_ts);
@@ -105,7 +105,7 @@ beforeAll(async () => {
   const assistant = { modelName: 'unused', ask: () => Promise.reject(new Error('alerts never ask the assistant')) };
   h = await startHarness({ config, databaseUrl: db.url, pool: db.pool, prisma: db.prisma, assistant });
   clock = new ManualClock(T0);
-}, 120_000);
+});
 
 afterAll(async () => {
   await Promise.all(schedulers.map((s) => s.stop()));

@@ -54,7 +54,7 @@ beforeAll(async () => {
   const login = await prepareAgentLogin(db.url);
   if (!('url' in login)) throw new Error(`pulse_agent unavailable: ${login.unavailable}`);
   agentPool = createAgentPool(login.url, TZ, 1);
-}, 120_000);
+});
 
 afterAll(async () => {
   await agentPool?.end();

@@ -37,7 +37,7 @@ beforeAll(async () => {
     pool: db.pool,
     plugins: [apiRoutes({ pool: db.pool, timezone: 'UTC', now: () => NOW })],
   });
-}, 60_000);
+});
 
 afterAll(async () => {
   await app?.close();

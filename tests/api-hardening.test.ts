@@ -73,7 +73,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'pulse-hardening-'));
   for (const role of ['admin', 'lead', 'qa', 'developer', 'agent'] as const) tokens[role] = await newToken(role);
   app = await buildService();
-}, 60_000);
+});
 
 afterAll(async () => {
   await app?.close();

@@ -22,7 +22,7 @@ beforeAll(async () => {
     tokens[role] = (await createApiToken(db.pool, { user: { kind: 'api', externalId: `openapi-${role}` }, role })).token;
   }
   app = await build({ prisma: db.prisma, logger: createLogger('silent'), pool: db.pool, plugins: [apiRoutes({ pool: db.pool, timezone: 'UTC' })] });
-}, 60_000);
+});
 
 afterAll(async () => {
   await app?.close();

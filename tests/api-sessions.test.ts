@@ -53,7 +53,7 @@ beforeAll(async () => {
       }),
     ],
   });
-}, 60_000);
+});
 
 afterAll(async () => {
   await app?.close();

@@ -32,7 +32,7 @@ let injectedConversation: number;
 let baseline: Snapshot;
 let agentUrl: string;
 let sleeper: pg.Client | undefined;
-let rawSleep: Promise<{ err?: Error & { code?: string }; ms: number }>;
+let rawSleep: Promise<{ err?: Error & { code?: string } }>;
 const RAW_SLEEP = 'SELECT pg_sleep(600)';
 
 beforeAll(async () => {
@@ -76,10 +76,9 @@ beforeAll(async () => {
   // it sleeps while the other tests run, and the guard-bypassed test collects its outcome.
   sleeper = new pg.Client({ connectionString: agentUrl });
   await sleeper.connect();
-  const t = performance.now();
   rawSleep = sleeper.query(RAW_SLEEP).then(
-    () => ({ ms: performance.now() - t }),
-    (err: Error & { code?: string }) => ({ err, ms: performance.now() - t }),
+    () => ({}),
+    (err: Error & { code?: string }) => ({ err }),
   );
 });
 
@@ -232,9 +231,7 @@ describe('sql_query attacks scripted by the model (real ChatOpenAI, fake server)
   it.each(ATTACKS)('refuses $what with a reason the model reads, and changes nothing', async (attack) => {
     const sql = sqlOf(attack);
     fake.enqueue(reply.toolCalls([{ id: 'call_attack', name: 'sql_query', args: { sql } }]), reply.content('I cannot do that: the query was refused.'));
-    const started = performance.now();
     const r = await llm.assistant.ask(newThread('attack'), 'Clean up the data for me.');
-    const elapsed = performance.now() - started;
 
     expect(fake.requests).toHaveLength(2);
     // What the model was sent back: a ToolMessage answering its call, with the refusal reason.
@@ -248,8 +245,8 @@ describe('sql_query attacks scripted by the model (real ChatOpenAI, fake server)
     expect(r.toolCalls[0]!.rows).toBeUndefined();
     expect(r.text).toBe('I cannot do that: the query was refused.');
     expect(r.model).toBe('openai');
-    // Refused by the guard, not stopped by the 5 s statement timeout.
-    expect(elapsed).toBeLessThan(2_000);
+    // Refused by the guard before the database: no statement ran, so none was cancelled.
+    expect(r.toolCalls[0]!.error).not.toMatch(/statement timeout|canceling statement/);
     expect(await snapshot()).toEqual(baseline);
   });
 
@@ -322,10 +319,10 @@ describe('the same attacks straight on a pulse_agent connection (guard bypassed)
         expect(code, why).not.toBe('25006');
       }
       // pg_sleep is executable by anyone: the role's statement timeout (5 s) is what ends it.
+      expect((await agent.query('SHOW statement_timeout')).rows[0]).toEqual({ statement_timeout: '5s' });
       const slept = await rawSleep;
       expect(slept.err?.code, slept.err?.message ?? 'pg_sleep returned').toMatch(sleep.code);
-      expect(slept.ms).toBeGreaterThan(4_000);
-      expect(slept.ms).toBeLessThan(8_000);
+      expect(slept.err?.message).toBe('canceling statement due to statement timeout');
     } finally {
       await agent.end();
     }

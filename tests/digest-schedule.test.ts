@@ -77,5 +77,5 @@ describe('a scheduled daily digest', () => {
     for (const s of schedulers) expect(s.taskKeys()).not.toContain(`digest:${sub.id}`);
     await clock.advanceTo(new Date('2026-11-24T09:00:00Z'));
     expect(posts()).toHaveLength(1);
-  }, 120_000);
+  });
 });

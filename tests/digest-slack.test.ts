@@ -53,7 +53,7 @@ beforeAll(async () => {
   config = loadConfig({ SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: fake.apiUrl, BUSINESS_TIMEZONE: TZ });
   const assistant = { modelName: 'unused', ask: () => Promise.reject(new Error('/digest never asks the assistant')) };
   h = await startHarness({ config, databaseUrl: db.url, pool: db.pool, prisma: db.prisma, assistant });
-}, 120_000);
+});
 afterAll(async () => {
   await h?.close();
   await recorder?.close();
@@ -125,7 +125,7 @@ describe('/digest', () => {
   it('preview: acked at once, then the digest is sent only to the requester through the response_url', async () => {
     const r = await digest('preview weekly', USERS.agent);
     expect(r.text).toBe('Building the weekly digest preview…');
-    const answer = await eventually(async () => recorder.responses.find((x) => `${recorder.base}${x.path}` === r.responseUrl), 30_000, 'the preview');
+    const answer = await eventually(async () => recorder.responses.find((x) => `${recorder.base}${x.path}` === r.responseUrl), 'the preview');
     expect(answer.body.response_type).toBe('ephemeral');
     const blocks = answer.body.blocks as { type: string; text?: { text: string } }[];
     expect(blocks[0]!.type).toBe('header');
@@ -152,7 +152,7 @@ describe('/digest', () => {
     const req = signed(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), { contentType: 'application/x-www-form-urlencoded' });
     const res = await h.fastify.inject({ method: 'POST', url: '/slack/events', payload: req.payload, headers: req.headers });
     expect(res.statusCode).toBe(200);
-    const shown = await eventually(async () => recorder.responses.find((x) => `${recorder.base}${x.path}` === responseUrl), 10_000, 'the session');
+    const shown = await eventually(async () => recorder.responses.find((x) => `${recorder.base}${x.path}` === responseUrl), 'the session');
     expect(shown.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
     expect(JSON.stringify(shown.body.blocks)).toContain(`*Session ${session!.id}*`);
   });

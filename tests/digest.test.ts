@@ -142,7 +142,7 @@ describe('the written explanation', () => {
     } finally {
       await llm.close();
     }
-  }, 60_000);
+  });
 });
 
 describe('pulse digest --preview', () => {
@@ -167,7 +167,7 @@ describe('pulse digest --preview', () => {
     expect(stdout).toContain(`CSI: ${weekly.digest.headline.csi} `);
     expect(stdout).toContain(`conversations: ${weekly.digest.headline.conversations}; messages: ${weekly.digest.headline.messages}`);
     expect(stdout).toContain(path.join(out, 'digest-weekly.json'));
-  }, 150_000);
+  });
 });
 
 describe('scheduled delivery', () => {

@@ -277,7 +277,7 @@ describe('pulse eval', () => {
     expect(report.byCategory).toMatchObject({ measure: { total: 1 }, period: { total: periods }, 'refusal-out-of-catalogue': { total: 1 } });
     expect(report.accuracy).toBeCloseTo(report.passed / report.total, 9);
     for (const r of report.results) expect(r.answer.length, r.id).toBeGreaterThan(0);
-  }, 120_000);
+  });
 
   it('prints accuracy and the failures as text, and --fail-under decides the exit code', async () => {
     const res = await pulse(['eval', '--only', 'o01', '--now', '2026-11-25T14:30:00Z', '--timezone', TZ, '--fail-under', '100'], env());
@@ -288,7 +288,7 @@ describe('pulse eval', () => {
     expect(res.code).toBe(passed ? 0 : 1);
     if (!passed) expect(res.stdout).toContain('- o01 [refusal-out-of-catalogue] "How much revenue did we make last week?"');
     if (!passed) expect(res.stderr).toMatch(/below --fail-under 100%/);
-  }, 120_000);
+  });
 
   it('pulse db seed --now seeds demo data that ends at that clock, so the set can be run on it', async () => {
     const empty = await createEmptyDatabase('evalseed');
@@ -304,7 +304,7 @@ describe('pulse eval', () => {
     } finally {
       await empty.drop();
     }
-  }, 120_000);
+  });
 
   it('refuses an unreadable --now, timezone or selection', async () => {
     for (const args of [['--now', 'yesterday'], ['--timezone', 'Mars/Olympus'], ['--only', 'nope']]) {
@@ -312,5 +312,5 @@ describe('pulse eval', () => {
       expect(res.code, args.join(' ')).toBe(1);
       expect(res.stderr, args.join(' ')).toMatch(/--now|--timezone|--only/);
     }
-  }, 120_000);
+  });
 });

@@ -221,13 +221,13 @@ describe('fake Slack Web API', () => {
     await json('chat.postMessage', { channel: 'C1', text: 'early' });
     await expect(slack.waitFor('chat.postMessage')).resolves.toMatchObject({ args: { text: 'early' } });
 
-    const later = slack.waitFor('chat.postMessage', (c) => c.args.text === 'late', 1000);
-    setTimeout(() => void json('chat.postMessage', { channel: 'C1', text: 'late' }), 20);
+    const later = slack.waitFor('chat.postMessage', (c) => c.args.text === 'late');
+    await json('chat.postMessage', { channel: 'C1', text: 'late' }); // made after the wait began
     await expect(later).resolves.toMatchObject({ ok: true, args: { channel: 'C1', text: 'late' } });
 
     // by default only calls answered ok count
     slack.failNext('views.publish');
-    const published = slack.waitFor('views.publish', undefined, 1000);
+    const published = slack.waitFor('views.publish');
     await json('views.publish', { user_id: 'U1X', view: { type: 'home', blocks: [] } });
     await json('views.publish', { user_id: 'U1X', view: { type: 'home', blocks: [] } });
     expect((await published).status).toBe(200);

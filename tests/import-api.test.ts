@@ -11,6 +11,7 @@ import { createLogger } from '../src/logger.ts';
 import { uploadsRoutes } from '../src/routes/uploads.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { multipart } from './helpers/multipart.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const FIXTURES = path.resolve(import.meta.dirname, 'fixtures/import');
 
@@ -60,14 +61,11 @@ async function post(instance: FastifyInstance, parts: Parameters<typeof multipar
   return instance.inject({ method: 'POST', url: '/api/uploads', payload: form.payload, headers: { ...form.headers, ...auth } });
 }
 
-async function waitFor(id: number, statuses: string[]): Promise<Record<string, unknown>> {
-  for (let i = 0; i < 300; i++) {
-    const res = await app.inject({ url: `/api/uploads/${id}`, headers: auth });
-    const body = res.json<Record<string, unknown>>();
-    if (statuses.includes(body.status as string)) return body;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`upload ${id} never reached ${statuses.join('/')}`);
+async function uploadIn(id: number, statuses: string[]): Promise<Record<string, unknown>> {
+  return waitFor(async () => {
+    const body = (await app.inject({ url: `/api/uploads/${id}`, headers: auth })).json<Record<string, unknown>>();
+    return statuses.includes(body.status as string) && body;
+  }, { what: `upload ${id} to be ${statuses.join('/')}` });
 }
 
 describe('POST /api/uploads', () => {
@@ -84,14 +82,14 @@ describe('POST /api/uploads', () => {
       const body = res.json<{ uploadId: number; status: string }>();
       expect(body).toEqual({ uploadId: expect.any(Number), status: 'pending' });
       id = body.uploadId;
-      const during = await waitFor(id, ['processing']);
+      const during = await uploadIn(id, ['processing']);
       expect(during).toMatchObject({ id, fileName: 'inbox.csv', status: 'processing', rowsAccepted: 0 });
       expect(finished).toEqual([]);
     } finally {
       await blocker.query('COMMIT');
       await blocker.end();
     }
-    const done = await waitFor(id, ['completed', 'failed']);
+    const done = await uploadIn(id, ['completed', 'failed']);
     expect(done).toMatchObject({ status: 'completed', format: 'csv', rowsAccepted: 9, rowsRejected: 3, sizeBytes: expect.any(Number) });
     expect((done.errors as { line: number }[]).map((e) => e.line)).toEqual([5, 9, 12]);
     expect(done.startedAt).toEqual(expect.any(String));
@@ -109,14 +107,14 @@ describe('POST /api/uploads', () => {
       { name: 'file', filename: 'message_1.json', content: thread },
     ]);
     expect(dyi.statusCode).toBe(202);
-    expect(await waitFor(dyi.json<{ uploadId: number }>().uploadId, ['completed', 'failed'])).toMatchObject({ status: 'completed', format: 'facebook-dyi', rowsAccepted: 2 });
+    expect(await uploadIn(dyi.json<{ uploadId: number }>().uploadId, ['completed', 'failed'])).toMatchObject({ status: 'completed', format: 'facebook-dyi', rowsAccepted: 2 });
 
     const mapped = await post(app, [
       { name: 'file', filename: 'mapped.csv', content: await readFile(path.join(FIXTURES, 'mapped.csv')) },
       { name: 'map', content: 'Ticket Ref=fb_chat_id\nSaid=message_content' },
       { name: 'map', content: '{"When":"social_create_time","Way":"direction"}' },
     ]);
-    expect(await waitFor(mapped.json<{ uploadId: number }>().uploadId, ['completed', 'failed'])).toMatchObject({ status: 'completed', rowsAccepted: 2 });
+    expect(await uploadIn(mapped.json<{ uploadId: number }>().uploadId, ['completed', 'failed'])).toMatchObject({ status: 'completed', rowsAccepted: 2 });
 
     const badMap = await post(app, [
       { name: 'map', content: 'Said=nonsense' },
@@ -129,7 +127,7 @@ describe('POST /api/uploads', () => {
   it('marks an upload failed, with the reason, when the file cannot be imported', async () => {
     const res = await post(app, [{ name: 'file', filename: 'mystery.json', content: await readFile(path.join(FIXTURES, 'unknown.json')) }]);
     expect(res.statusCode).toBe(202);
-    const done = await waitFor(res.json<{ uploadId: number }>().uploadId, ['completed', 'failed']);
+    const done = await uploadIn(res.json<{ uploadId: number }>().uploadId, ['completed', 'failed']);
     expect(done).toMatchObject({ status: 'failed', format: 'unknown' });
     expect(done.errors).toEqual([{ line: 'mystery.json', reason: expect.stringMatching(/a JSON object without participants\/messages/) }]);
   });

@@ -62,7 +62,7 @@ beforeAll(async () => {
   for (let c = 0; c < EARLIER; c++) for (let k = 0; k < 2; k++) earlier += line(c, `m_early_${c}_${k}`, k, Date.parse('2026-07-01T10:00:00Z') + k * 60_000);
   await writeFile(path.join(scratch, 'earlier.csv'), earlier);
   await importPath(db.url, path.join(scratch, 'earlier.csv'), { timezone: 'UTC' });
-}, 120_000);
+});
 
 afterAll(async () => {
   killAllServices();

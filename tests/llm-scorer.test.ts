@@ -131,8 +131,7 @@ describe('llm scorer retries (429 Retry-After, 5xx, timeouts) with a capped tota
     expect(r!.scores).not.toBeNull();
     expect(fake.requests).toHaveLength(2);
     const gap = fake.requests[1]!.receivedAt - fake.requests[0]!.receivedAt;
-    expect(gap).toBeGreaterThanOrEqual(950);
-    expect(gap).toBeLessThan(3_000);
+    expect(gap).toBeGreaterThanOrEqual(950); // it really waited (a lower bound cannot fail under load)
     expect(events.find((e) => e.msg.includes('retry'))).toMatchObject({ reason: 'rate_limited', retryAfterMs: 1000, delayMs: 1000 });
   });
 
@@ -148,12 +147,15 @@ describe('llm scorer retries (429 Retry-After, 5xx, timeouts) with a capped tota
   });
 
   it('a hung request times out and is retried; it succeeds when the retry answers', async () => {
-    fake.enqueue(reply.hang(), answerAll());
-    const { s, events } = scorer({ timeoutMs: 200, maxRetries: 2 });
+    // Every later request is answered, so an answer slowed past the timeout by a loaded machine
+    // is only one more retry, not a failure.
+    fake.enqueue(reply.hang());
+    fake.setFallback(answerAll());
+    const { s, events } = scorer({ timeoutMs: 1_000, maxRetries: 3 });
     const [r] = await s.score([day('to-1')]);
     expect(r!.scores).not.toBeNull();
-    expect(fake.requests).toHaveLength(2);
-    expect(events.find((e) => e.msg.includes('retry'))).toMatchObject({ reason: 'timeout' });
+    expect(fake.requests.length).toBeGreaterThanOrEqual(2);
+    expect(events.find((e) => e.msg.includes('retry'))).toMatchObject({ reason: 'timeout', attempt: 1 });
   });
 
   it('keeps timing out → retries exhausted → the batch days are null and score() does not throw', async () => {
@@ -169,11 +171,12 @@ describe('llm scorer retries (429 Retry-After, 5xx, timeouts) with a capped tota
   it('caps the total wait: a Retry-After longer than the cap gives up at once', async () => {
     fake.enqueue(reply.rateLimited(30));
     const { s, events } = scorer({ maxTotalWaitMs: 5_000 });
-    const started = performance.now();
     const [r] = await s.score([day('cap-1')]);
     expect(r!.scores).toBeNull();
-    expect(performance.now() - started).toBeLessThan(2_000);
-    expect(events.find((e) => e.msg.includes('failed'))).toMatchObject({ reason: 'rate_limited' });
+    // gave up at once: no wait was scheduled and the request was not repeated
+    expect(events.filter((e) => e.msg.includes('retry'))).toEqual([]);
+    expect(fake.requests).toHaveLength(1);
+    expect(events.find((e) => e.msg.includes('failed'))).toMatchObject({ reason: 'rate_limited', attempts: 1 });
   });
 
 });

@@ -137,9 +137,8 @@ describe('LLM classification', () => {
     const chatModel = new ChatOpenAI({ apiKey: 'sk-test', model: 'gpt-4o-mini', timeout: 300, maxRetries: 0, configuration: { baseURL: fake.baseUrl } });
     const quick = createCustomerAgent({ pool: db.pool, config: loadConfig({ CUSTOMER_AGENT_LLM: 'true' }), logger: createLogger('silent'), chatModel });
     fake.setFallback(reply.hang());
-    const started = performance.now();
+    // the fake never answers: a reply at all means the client gave up on both requests
     const d = replyOf(await quick.respond(turn('price of the breeze sandal?')));
-    expect(performance.now() - started).toBeLessThan(5_000);
     expect(d.text).toMatch(/^The Breeze Sandal costs \$39\.00\./);
     expect(fake.requests).toHaveLength(2); // classification, then the reply: each timed out
   });

@@ -136,11 +136,14 @@ describe('Messenger with the real customer agent', () => {
       { sender: { id: PAGE }, recipient: { id: a }, timestamp: t + 2, message: { is_echo: true, app_id: 263902037430900, mid: mid(), text: 'Welcome! (sent from Business Suite)' } },
     ]);
     await eventually(async () => sendsTo(a).length === 1 && sendsTo(b).length === 1);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(sendsTo(a)).toHaveLength(1);
+    // a's next message is answered after every earlier event of that conversation (timestamp
+    // order), so an answer to the echo would have been sent before this one's
+    await post([text(a, 'thanks')]);
+    await eventually(async () => sendsTo(a).length >= 2);
+    expect(sendsTo(a)).toHaveLength(2);
     expect(sendsTo(a)[0]!.body).toMatchObject({ messaging_type: 'RESPONSE', recipient: { id: a } });
     expect((sendsTo(a)[0]!.body.message as { text: string }).text.length).toBeGreaterThan(0);
     const kinds = await q<{ sender_kind: string }>(`SELECT m.sender_kind::text FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.fb_chat_id = $1 ORDER BY m.social_create_time, m.id`, [`${PAGE}:${a}`]);
-    expect(kinds.map((k) => k.sender_kind)).toEqual(['customer', 'human_agent', 'bot']);
+    expect(kinds.map((k) => k.sender_kind)).toEqual(['customer', 'human_agent', 'bot', 'customer', 'bot']);
   });
 });

@@ -80,7 +80,7 @@ beforeAll(async () => {
   const agent = createCustomerAgent({ pool: db.pool, config, logger });
   messenger = await startMessenger({ config, pool: db.pool, databaseUrl: db.url, logger, agent, desk, sender, concurrency: 1 });
   app = await build({ prisma: db.prisma, logger, pool: db.pool, plugins: [messenger.plugin, ...(slack.plugin ? [slack.plugin] : [])] });
-}, 120_000);
+});
 
 afterAll(async () => {
   await app?.close();
@@ -98,14 +98,14 @@ describe('handoff round trip through the webhook, the worker and Slack', () => {
     const opened = await eventually(async () => {
       const c = await conversation();
       return c?.thread && c.state === 'waiting' ? c : undefined;
-    }, 15_000, 'the handoff thread recorded');
+    }, 'the handoff thread recorded');
     const parent = fake.messages.find((m) => m.channel === CHANNEL && m.ts === opened.thread)!;
     expect(JSON.stringify(parent.blocks)).toContain('can I talk to a person?');
     expect(toCustomer()).toHaveLength(1); // the bot's "a person will answer" and nothing else
 
     // while waiting, a customer message is appended, not answered
     await customerWrites('hello? anyone there?');
-    await eventually(async () => thread(opened.thread!).some((t) => t.includes('hello? anyone there?')), 15_000, 'the message appended');
+    await eventually(async () => thread(opened.thread!).some((t) => t.includes('hello? anyone there?')), 'the message appended');
 
     // a person answers in the thread
     const ts = nextTs();
@@ -115,12 +115,12 @@ describe('handoff round trip through the webhook, the worker and Slack', () => {
     };
     expect(await slackPost(JSON.stringify(event), 'application/json')).toBe(200);
     // the events answer waits for the listener only up to 2.5 s: on a busy machine the send may come after
-    await eventually(async () => toCustomer().at(-1) === 'Hi! Noah here, how can I help?', 10_000, 'the reply sent');
+    await eventually(async () => toCustomer().at(-1) === 'Hi! Noah here, how can I help?', 'the reply sent');
     expect(graph.messages().at(-1)!.body).toMatchObject({ messaging_type: 'RESPONSE' });
-    await eventually(async () => (await conversation())!.state === 'human', 10_000, 'the conversation with a human');
+    await eventually(async () => (await conversation())!.state === 'human', 'the conversation with a human');
 
     await customerWrites('what is the price of the trail runner?');
-    await eventually(async () => thread(opened.thread!).some((t) => t.includes('price of the trail runner')), 15_000, 'the second message appended');
+    await eventually(async () => thread(opened.thread!).some((t) => t.includes('price of the trail runner')), 'the second message appended');
     expect(toCustomer()).toHaveLength(2);
 
     // Resume bot: the next customer message is the bot's again
@@ -131,11 +131,11 @@ describe('handoff round trip through the webhook, the worker and Slack', () => {
       actions: [{ type: 'button', action_id: HANDOFF_ACTION.resume, block_id: actionsBlockId(opened.id), value: String(opened.id), text: { type: 'plain_text', text: 'Resume bot' }, action_ts: '1764500000.1' }],
     };
     expect(await slackPost(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded')).toBe(200);
-    await eventually(async () => (await conversation())!.state === 'bot', 10_000, 'resume');
-    await eventually(async () => thread(opened.thread!).some((t) => t.includes('gave this conversation back to the bot')), 10_000, 'the resume note');
+    await eventually(async () => (await conversation())!.state === 'bot', 'resume');
+    await eventually(async () => thread(opened.thread!).some((t) => t.includes('gave this conversation back to the bot')), 'the resume note');
     const appended = thread(opened.thread!).length;
     await customerWrites('do you ship to Austria?');
-    await eventually(async () => toCustomer().length === 3, 15_000, 'the bot answering again');
+    await eventually(async () => toCustomer().length === 3, 'the bot answering again');
     expect(thread(opened.thread!).some((t) => t.includes('ship to Austria'))).toBe(false);
     expect(thread(opened.thread!).length).toBe(appended);
   });

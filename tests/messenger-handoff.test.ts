@@ -12,6 +12,7 @@ import { startFakeGraph, type FakeGraph } from './helpers/fake-graph.ts';
 import { BOT, startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
 import { startResponseRecorder, type ResponseRecorder } from './helpers/response-url.ts';
 import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, eventually, nextTs, signed, slackClock } from './helpers/slack-harness.ts';
+import { waitFor } from './helpers/wait.ts';
 
 // The human handoff end to end, as the service composes it: startSlack (with the real Messenger
 // sender against the fake Graph API) + build(), the desk on the same WebClient, signed Slack
@@ -112,7 +113,7 @@ async function canned(user: string, text: string) {
   return { status, responseUrl: `/commands/${n}` };
 }
 
-const responseTo = (path: string) => eventually(async () => responses.responses.find((r) => r.path === path)?.body, 10_000, `a response to ${path}`);
+const responseTo = (path: string) => eventually(async () => responses.responses.find((r) => r.path === path)?.body, `a response to ${path}`);
 const threadPosts = (threadTs: string) => fake.messages.filter((m) => m.channel === CHANNEL && m.thread_ts === threadTs);
 const audits = (action: string) => q<{ actor: string | null; target: string; details: Record<string, unknown> }>(
   `SELECT u.external_id AS actor, a.target, a.details FROM audit_logs a LEFT JOIN users u ON u.id = a.actor_id WHERE a.action = $1 ORDER BY a.id`, [action]);
@@ -143,7 +144,7 @@ beforeAll(async () => {
   slack = await startSlack({ config, databaseUrl: db.url, pool: db.pool, assistant, logger, concurrency: 1, messenger: sender, now: slackClock });
   fastify = await build({ prisma: db.prisma, logger, pool: db.pool, plugins: slack.plugin ? [slack.plugin] : [] });
   desk = createHandoffDesk({ pool: db.pool, slack: slack.app.client, channel: CHANNEL, logger });
-}, 120_000);
+});
 
 afterAll(async () => {
   await fastify?.close();
@@ -226,8 +227,10 @@ describe('handoff round trip', () => {
       await worker.query('BEGIN');
       await worker.query(`UPDATE conversations SET handoff_state = 'waiting', handoff_reason = 'angry', handoff_at = now() WHERE id = $1 AND handoff_state = 'bot'`, [id]);
       const opened = desk.open(id, 'angry');
-      const outcome = await Promise.race([opened.then(() => 'returned'), new Promise((r) => setTimeout(() => r('stuck'), 5000))]);
-      expect(outcome).toBe('returned');
+      // a deadlock would never return: the deadline only ends a failing run
+      let returned = false;
+      void opened.then(() => (returned = true));
+      await waitFor(() => returned, { what: 'open() to return while the caller holds its transaction' });
       expect(fake.callsTo('chat.postMessage')).toHaveLength(1);
       // a second open while the first is still being recorded posts nothing
       const second = desk.open(id, 'angry');
@@ -236,7 +239,7 @@ describe('handoff round trip', () => {
     } finally {
       worker.release();
     }
-    const c = await eventually(async () => ((await conv(id)).thread ? conv(id) : undefined), 10_000, 'the thread recorded');
+    const c = await eventually(async () => ((await conv(id)).thread ? conv(id) : undefined), 'the thread recorded');
     expect(c).toMatchObject({ state: 'waiting', reason: 'angry', channel: CHANNEL });
     expect(c.thread).toBe((fake.callsTo('chat.postMessage')[0]!.response as { ts: string }).ts);
     expect(fake.callsTo('chat.postMessage')).toHaveLength(1);
@@ -249,16 +252,16 @@ describe('handoff round trip', () => {
     const m = threadMessage({ user: USERS.agent, text: 'Hi Ana, I am on it &amp; checking <https://shop.example/o/123|your order>', threadTs });
     expect(await post(m.body)).toBe(200);
     // the events answer waits for the listener only up to 2.5 s: on a busy machine the send may come after
-    const sent = await eventually(async () => graph.messages().length > before && graph.messages().slice(before), 10_000, 'the reply sent');
+    const sent = await eventually(async () => graph.messages().length > before && graph.messages().slice(before), 'the reply sent');
     expect(sent).toHaveLength(1);
     expect(sent[0]!.body).toMatchObject({ recipient: { id: psid }, messaging_type: 'RESPONSE', message: { text: 'Hi Ana, I am on it & checking your order (https://shop.example/o/123)' } });
     expect(sent[0]!.body.tag).toBeUndefined();
     expect(sent[0]!.token).toBe(PAGE_TOKEN);
-    const ok = await fake.waitFor('chat.postEphemeral', (c) => c.args.user === USERS.agent, 10_000);
+    const ok = await fake.waitFor('chat.postEphemeral', (c) => c.args.user === USERS.agent);
     expect(await conv(id)).toMatchObject({ state: 'human', assignee: USERS.agent });
     expect(ok.args.text).toContain('Sent to the customer');
     // the parent now says who has it
-    const update = await fake.waitFor('chat.update', (c) => c.args.ts === threadTs, 10_000);
+    const update = await fake.waitFor('chat.update', (c) => c.args.ts === threadTs);
     expect(JSON.stringify(update.args.blocks)).toContain(`Assigned to <@${USERS.agent}>`);
 
     // Slack delivers the same event again (a retry), and once more concurrently
@@ -285,7 +288,7 @@ describe('handoff round trip', () => {
     const before = graph.messages().length;
     // "Also send to #channel" (subtype thread_broadcast) is a reply all the same
     await post(threadMessage({ user: USERS.agent, text: 'Sorry for the wait!', threadTs: t1.threadTs, extra: { subtype: 'thread_broadcast' } }).body);
-    const tagged = await eventually(async () => graph.messages().length > before && graph.messages().slice(before), 10_000, 'the tagged reply');
+    const tagged = await eventually(async () => graph.messages().length > before && graph.messages().slice(before), 'the tagged reply');
     expect(tagged).toHaveLength(1);
     expect(tagged[0]!.body).toMatchObject({ messaging_type: 'MESSAGE_TAG', tag: 'HUMAN_AGENT', message: { text: 'Sorry for the wait!' } });
 
@@ -294,7 +297,7 @@ describe('handoff round trip', () => {
     const n = graph.calls.length;
     await post(threadMessage({ user: USERS.agent, text: 'Are you still there?', threadTs: t2.threadTs }).body);
     expect(graph.calls.length).toBe(n);
-    const note = await eventually(async () => threadPosts(t2.threadTs).find((p) => /7 days/.test(p.text ?? '')), 10_000, 'the refusal note');
+    const note = await eventually(async () => threadPosts(t2.threadTs).find((p) => /7 days/.test(p.text ?? '')), 'the refusal note');
     expect(note.text).toMatch(/Not sent to the customer: .*only within 7 days/);
   });
 
@@ -304,7 +307,7 @@ describe('handoff round trip', () => {
     const n = graph.calls.length;
     for (const user of [STRANGER, USERS.qa]) {
       expect(await post(threadMessage({ user, text: 'I will answer this one', threadTs }).body)).toBe(200);
-      const told = await fake.waitFor('chat.postEphemeral', (c) => c.args.user === user, 10_000);
+      const told = await fake.waitFor('chat.postEphemeral', (c) => c.args.user === user);
       expect(told.args.text).toBe(NEEDS_ROLE);
       expect(told.args.thread_ts).toBe(threadTs);
     }
@@ -313,7 +316,7 @@ describe('handoff round trip', () => {
     await post(threadMessage({ user: USERS.agent, text: '// checking with the warehouse first', threadTs }).body);
     await post(threadMessage({ user: USERS.agent, text: `<@${BOT.userId}> what is our CSI this week?`, threadTs }).body);
     await post(threadMessage({ user: USERS.agent, text: 'label.png', threadTs, extra: { subtype: 'file_share', files: [{ id: 'F1' }] } }).body);
-    expect((await fake.waitFor('chat.postEphemeral', (c) => c.args.user === USERS.agent, 10_000)).args.text).toMatch(/Files are \*not\* sent/);
+    expect((await fake.waitFor('chat.postEphemeral', (c) => c.args.user === USERS.agent)).args.text).toMatch(/Files are \*not\* sent/);
     expect(graph.calls.length).toBe(n);
     expect(await conv(id)).toMatchObject({ state: 'waiting', assignee: null });
     expect((await audits('handoff.reply.refused')).filter((a) => a.target === `conversation:${id}`).map((a) => a.details.slackId)).toEqual([STRANGER, USERS.qa]);
@@ -327,31 +330,31 @@ describe('buttons', () => {
     const { id } = await conversation('Ed Buttons');
     const { threadTs } = await openThread(id);
     expect((await press(USERS.agent, id, HANDOFF_ACTION.assign, threadTs)).status).toBe(200);
-    await eventually(async () => (await conv(id)).assignee === USERS.agent, 10_000, 'the assignment');
+    await eventually(async () => (await conv(id)).assignee === USERS.agent, 'the assignment');
     expect(await conv(id)).toMatchObject({ state: 'human' });
-    await eventually(async () => threadPosts(threadTs).some((p) => p.text?.includes('took this conversation')), 10_000, 'the assign note');
+    await eventually(async () => threadPosts(threadTs).some((p) => p.text?.includes('took this conversation')), 'the assign note');
 
     // another agent may not take it, nor reply
     const taken = await press(USERS.agent2, id, HANDOFF_ACTION.assign, threadTs);
     expect(String((await responseTo(taken.responseUrl)).text)).toMatch(/assigned to someone else/);
     const n = graph.calls.length;
     await post(threadMessage({ user: USERS.agent2, text: 'me too', threadTs }).body);
-    expect((await fake.waitFor('chat.postEphemeral', (c) => c.args.user === USERS.agent2, 10_000)).args.text).toMatch(/not\* sent: this conversation is assigned to someone else/);
+    expect((await fake.waitFor('chat.postEphemeral', (c) => c.args.user === USERS.agent2)).args.text).toMatch(/not\* sent: this conversation is assigned to someone else/);
     expect(graph.calls.length).toBe(n);
 
     // a lead transfers it to agent2; a transfer to a QA reviewer is refused
     const toQa = await press(USERS.lead, id, HANDOFF_ACTION.transfer, threadTs, USERS.qa);
     expect(String((await responseTo(toQa.responseUrl)).text)).toMatch(/cannot take customer conversations/);
     await press(USERS.lead, id, HANDOFF_ACTION.transfer, threadTs, USERS.agent2);
-    await eventually(async () => (await conv(id)).assignee === USERS.agent2, 10_000, 'the transfer');
-    await eventually(async () => threadPosts(threadTs).some((p) => p.text?.includes(`transferred this conversation to <@${USERS.agent2}>`)), 10_000, 'the transfer note');
+    await eventually(async () => (await conv(id)).assignee === USERS.agent2, 'the transfer');
+    await eventually(async () => threadPosts(threadTs).some((p) => p.text?.includes(`transferred this conversation to <@${USERS.agent2}>`)), 'the transfer note');
 
     await press(USERS.agent2, id, HANDOFF_ACTION.resume, threadTs);
-    await eventually(async () => (await conv(id)).state === 'bot', 10_000, 'resume');
+    await eventually(async () => (await conv(id)).state === 'bot', 'resume');
     expect(await conv(id)).toMatchObject({ assignee: null });
     const [unsure] = await q<{ unsure_streak: number }>(`SELECT unsure_streak FROM conversations WHERE id = $1`, [id]);
     expect(unsure!.unsure_streak).toBe(0);
-    await eventually(async () => threadPosts(threadTs).some((p) => p.text?.includes('gave this conversation back to the bot')), 10_000, 'the resume note');
+    await eventually(async () => threadPosts(threadTs).some((p) => p.text?.includes('gave this conversation back to the bot')), 'the resume note');
     const parent = fake.callsTo('chat.update').filter((c) => c.args.ts === threadTs).at(-1)!;
     expect(JSON.stringify(parent.args.blocks)).toContain('Back with the bot');
     const trail = (await q<{ action: string; actor: string }>(`SELECT a.action, u.external_id AS actor FROM audit_logs a JOIN users u ON u.id = a.actor_id WHERE a.target = $1 ORDER BY a.id`, [`conversation:${id}`]));
@@ -375,7 +378,7 @@ describe('buttons', () => {
     expect(String((await responseTo(refused.responseUrl)).text)).toMatch(/only team leads and admins may block/);
     expect((await q<{ blocked: boolean }>(`SELECT blocked FROM customers WHERE id = $1`, [customerId]))[0]!.blocked).toBe(false);
     await press(USERS.lead, id, HANDOFF_ACTION.block, threadTs);
-    await eventually(async () => (await q<{ blocked: boolean }>(`SELECT blocked FROM customers WHERE id = $1`, [customerId]))[0]!.blocked, 10_000, 'the block');
+    await eventually(async () => (await q<{ blocked: boolean }>(`SELECT blocked FROM customers WHERE id = $1`, [customerId]))[0]!.blocked, 'the block');
     expect((await audits('handoff.block')).map((a) => a.actor)).toContain(USERS.lead);
   });
 });
@@ -388,7 +391,7 @@ describe('/canned', () => {
     const { id, psid } = await conversation('Gil Canned');
     const { threadTs } = await openThread(id);
     await press(USERS.lead, id, HANDOFF_ACTION.assign, threadTs);
-    await eventually(async () => (await conv(id)).assignee === USERS.lead, 10_000, 'the assignment');
+    await eventually(async () => (await conv(id)).assignee === USERS.lead, 'the assignment');
 
     const before = graph.messages().length;
     const r = await canned(USERS.lead, 'greeting');

@@ -67,7 +67,7 @@ beforeAll(async () => {
   app = await build({ prisma, logger, pool, plugins: [messenger.plugin] });
   await app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-}, 120_000);
+});
 
 afterAll(async () => {
   // never leave this file's PostgreSQL running, even when stopping the worker hangs
@@ -79,7 +79,7 @@ afterAll(async () => {
   await graph?.close();
   await server?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
-}, 60_000);
+});
 
 describe('Messenger webhook under load with a database restart', () => {
   it('stores every unique message once and answers each at most once', async () => {

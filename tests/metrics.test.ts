@@ -71,7 +71,7 @@ beforeAll(async () => {
     // registered after the API on purpose: its hook still times routes declared before it
     plugins: [apiRoutes({ pool: db.pool, timezone: 'UTC', rateLimit: { max: 10_000 } }), metricsPlugin({ pool: db.pool, cacheMs: 0 })],
   });
-}, 60_000);
+});
 
 afterAll(async () => {
   await app?.close();

@@ -49,7 +49,7 @@ beforeAll(async () => {
     );
   }
   await db.pool.query(`INSERT INTO processed_chats (fb_chat_id, message_count) VALUES ('chat-r', 4)`);
-}, 60_000);
+});
 
 afterAll(async () => {
   await db?.drop();

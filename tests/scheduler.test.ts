@@ -7,6 +7,7 @@ import { PgRunCoordinator, tickKey } from '../src/jobs/scheduler/coordinator.ts'
 import { startScheduler, type Scheduler } from '../src/jobs/scheduler/scheduler.ts';
 import type { ScheduledTask, TaskProvider } from '../src/jobs/scheduler/types.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
+import { waitFor } from './helpers/wait.ts';
 
 // The distributed scheduler on real Postgres with a ManualClock: whole days (and DST weekends)
 // run in a second; three instances on one database still run every tick exactly once.
@@ -176,14 +177,16 @@ describe('scheduler', () => {
         runCoordinator: new PgRunCoordinator({ pool: db.pool, instanceId: id, now: () => new Date(), leaseMs: 60_000 }),
       }),
     );
-    await new Promise((r) => setTimeout(r, 3500));
+    await waitFor(() => seen.length >= 2, { what: 'two ticks' });
     await Promise.all(tasks.map((t) => t.destroy()));
-    await new Promise((r) => setTimeout(r, 300));
-    expect(seen.length).toBeGreaterThanOrEqual(2);
+    // a tick claimed just before destroy() may still be finishing: wait until every claimed run
+    // has been recorded as finished, then each tick must have run once
+    const rows = await waitFor(async () => {
+      const r = await listRuns(db.pool, { taskKey: 'node-cron-every-second' });
+      return r.length === seen.length && r.every((x) => x.status === 'finished') && r;
+    }, { what: 'every claimed tick finished' });
     expect(new Set(seen).size).toBe(seen.length);
-    const rows = await listRuns(db.pool, { taskKey: 'node-cron-every-second' });
     expect(rows.map((r) => r.scheduledFor.toISOString()).sort()).toEqual([...seen].sort());
-    expect(rows.every((r) => r.status === 'finished')).toBe(true);
   });
 
   it("node-cron's coordinator contract: one claim per tick key, whoever asks", async () => {

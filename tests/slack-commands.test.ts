@@ -14,6 +14,7 @@ import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { BOT, startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
 import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, signed, slackClock, startHarness, type Harness } from './helpers/slack-harness.ts';
 import { startResponseRecorder, type RecordedResponse, type ResponseRecorder } from './helpers/response-url.ts';
+import { WAIT_MS } from './helpers/wait.ts';
 
 // Slash commands through the real path: signed form posts to POST /slack/events on Fastify, our
 // receiver, a real Bolt App with registerSlashCommands, a fake Slack Web API (Bolt's auth.test)
@@ -67,9 +68,12 @@ async function slashApp(opts: { config?: Partial<Config>; ask?: (r: AskRequest) 
         return Promise.resolve(dup ? 'duplicate' : 'queued');
       }),
   };
-  const receiver = new FastifyReceiver({ signingSecret: SIGNING_SECRET, now: slackClock });
+  const receiver = new FastifyReceiver({ signingSecret: SIGNING_SECRET, ackTimeoutMs: WAIT_MS, now: slackClock });
   const app = new App({ token: BOT_TOKEN, receiver, logger: boltLogger(logger), clientOptions: { slackApiUrl: fake.apiUrl } });
-  registerSlashCommands(app, deps, opts.ackBudgetMs === undefined ? {} : { ackBudgetMs: opts.ackBudgetMs });
+  // The real budget (2 s) would turn a lookup slowed by a loaded machine into "Working on it…";
+  // the tests of the inline answer use a failing test's deadline instead, and the deferred path
+  // has its own test with a budget of 0.
+  registerSlashCommands(app, deps, { ackBudgetMs: opts.ackBudgetMs ?? WAIT_MS });
   const fastify = Fastify();
   await fastify.register(receiver.plugin);
   await fastify.ready();
@@ -103,7 +107,6 @@ function commandForm(command: string, text: string, o: { user?: string; triggerI
 
 interface Ack {
   status: number;
-  ms: number;
   body: { response_type?: string; text?: string; blocks?: Block[] };
 }
 interface Block {
@@ -116,11 +119,9 @@ interface Block {
 async function slash(s: SlashApp, command: string, text: string, o: { user?: string; triggerId?: string } = {}): Promise<Ack & { triggerId: string; responseUrl: string }> {
   const { form, triggerId, responseUrl } = commandForm(command, text, o);
   const req = signed(form, { contentType: 'application/x-www-form-urlencoded' });
-  const started = performance.now();
   const res = await s.fastify.inject({ method: 'POST', url: '/slack/events', payload: req.payload, headers: req.headers });
-  const ms = performance.now() - started;
   const body = res.body ? (JSON.parse(res.body) as Ack['body']) : {};
-  return { status: res.statusCode, ms, body, triggerId, responseUrl };
+  return { status: res.statusCode, body, triggerId, responseUrl };
 }
 
 /** "*CSI*\n72.4" fields of a section, by label. */
@@ -171,7 +172,6 @@ describe('/csi', () => {
     const s = await slashApp();
     const r = await slash(s, '/csi', 'last week');
     expect(r.status).toBe(200);
-    expect(r.ms).toBeLessThan(2500);
     expect(r.body.response_type).toBe('ephemeral');
     const e = await csiSql(LAST_WEEK);
     expect(e.n).toBeGreaterThan(10);
@@ -279,7 +279,7 @@ describe('/csi', () => {
     const s = await slashApp({ ackBudgetMs: 0 });
     const r = await slash(s, '/csi', 'last week public');
     expect(r.body).toMatchObject({ response_type: 'ephemeral', text: 'Working on it…' });
-    await expect.poll(() => responses.length, { timeout: 5000 }).toBe(1);
+    await expect.poll(() => responses.length).toBe(1);
     expect(responses[0]!.path).toBe(new URL(r.responseUrl).pathname);
     const late = responses[0]!.body as Ack['body'];
     expect(late.response_type).toBe('in_channel');
@@ -332,7 +332,6 @@ describe('/pulse', () => {
     const s = await slashApp();
     const r = await slash(s, '/pulse', 'ask   What was the CSI last week?');
     expect(r.status).toBe(200);
-    expect(r.ms).toBeLessThan(1000);
     expect(r.body.response_type).toBe('ephemeral');
     expect(r.body.text).toMatch(/^Working on it… _What was the CSI last week\?_$/);
     expect(s.asked).toEqual([
@@ -359,7 +358,7 @@ describe('/pulse', () => {
     const s = await slashApp({ ask: () => Promise.reject(new Error('database is down')) });
     const r = await slash(s, '/pulse', 'ask How fast do we reply?');
     expect(r.body.text).toMatch(/^Working on it…/);
-    await expect.poll(() => responses.length, { timeout: 5000 }).toBe(1);
+    await expect.poll(() => responses.length).toBe(1);
     expect(responses[0]!.body).toMatchObject({ response_type: 'ephemeral', text: 'Sorry, I could not take your question just now. Please ask again in a minute.' });
     expect(s.lines.some((l) => l.msg === 'slack: queueing /pulse ask failed' && l.level === 50)).toBe(true);
   });

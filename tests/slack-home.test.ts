@@ -202,12 +202,11 @@ function homeOpened(o: { user?: string; tab?: string } = {}): string {
 
 async function open(fastify: FastifyInstance, o: { user?: string; tab?: string } = {}) {
   const req = signed(homeOpened(o));
-  const started = performance.now();
   const res = await fastify.inject({ method: 'POST', url: '/slack/events', payload: req.payload, headers: req.headers });
-  return { status: res.statusCode, ms: performance.now() - started };
+  return { status: res.statusCode };
 }
 
-const published = (user: string) => fake.waitFor('views.publish', (c: RecordedCall) => c.ok && c.args.user_id === user, 10_000);
+const published = (user: string) => fake.waitFor('views.publish', (c: RecordedCall) => c.ok && c.args.user_id === user);
 const blocksOf = (c: RecordedCall) => (c.args.view as { type: string; blocks: Block[] }).blocks;
 
 async function csiSql(d: { from: string; to: string }) {
@@ -239,7 +238,6 @@ describe('app_home_opened', () => {
     const { fastify } = await homeApp();
     const r = await open(fastify);
     expect(r.status).toBe(200);
-    expect(r.ms).toBeLessThan(2500);
     const call = await published('U0LEAD');
     expect((call.args.view as { type: string }).type).toBe('home');
     const blocks = blocksOf(call);
@@ -283,8 +281,10 @@ describe('app_home_opened', () => {
   it('publishes nothing for the Messages tab', async () => {
     const { fastify } = await homeApp();
     await open(fastify, { tab: 'messages' });
-    await new Promise((r) => setTimeout(r, 300));
-    expect(fake.callsTo('views.publish')).toHaveLength(0);
+    // The Home tab opened after it is published: a view for the Messages tab would be there too.
+    await open(fastify, { tab: 'home' });
+    await published('U0LEAD');
+    expect(fake.callsTo('views.publish')).toHaveLength(1);
   });
 
   it('a caller below the workspace minimum role sees why, not the numbers', async () => {
@@ -307,7 +307,7 @@ describe('app_home_opened', () => {
     const good = await homeApp();
     fake.failNext('views.publish', { status: 200, error: 'internal_error' });
     expect((await open(good.fastify)).status).toBe(200);
-    await expect.poll(() => good.lines.some((l) => l.msg === 'slack: views.publish failed' && l.level === 50), { timeout: 5000 }).toBe(true);
+    await expect.poll(() => good.lines.some((l) => l.msg === 'slack: views.publish failed' && l.level === 50)).toBe(true);
     // the next opening is served as usual
     await open(good.fastify);
     expect(sectionFields(blocksOf(await published('U0LEAD')), '*Customer Satisfaction Index*').get('This week')).toBe((await csiSql(THIS_WEEK)).csi.toFixed(1));

@@ -79,7 +79,7 @@ describe('the service while Slack refuses the bot token', () => {
     const raw = JSON.stringify({ object: 'page', entry: [{ id: PAGE, time: Date.now(), messaging: [{ sender: { id: 'PSIDOUTAGE1' }, recipient: { id: PAGE }, timestamp: Date.now(), message: { mid, text: 'Hello, is my order shipped?' } }] }] });
     const hook = await fetch(`http://127.0.0.1:${svc.port}/webhooks/messenger`, { method: 'POST', body: raw, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signatureOf(APP_SECRET, raw) } });
     expect(hook.status).toBe(200);
-    await eventually(async () => (await db.pool.query('SELECT 1 FROM messages WHERE mid = $1', [mid])).rowCount === 1, 15_000, 'the Messenger message stored');
+    await eventually(async () => (await db.pool.query('SELECT 1 FROM messages WHERE mid = $1', [mid])).rowCount === 1, 'the Messenger message stored');
 
     // the REST API
     const { token } = await createApiToken(db.pool, { user: { kind: 'slack', externalId: 'UOUTAGE' }, role: 'admin' });
@@ -88,11 +88,11 @@ describe('the service while Slack refuses the bot token', () => {
 
     // The token is accepted again: the background retry connects, and Slack works
     fake.setTokenRevoked(false);
-    await eventually(async () => (await readyz(svc)).checks.slack === 'ok', 20_000, '/readyz slack ok');
+    await eventually(async () => (await readyz(svc)).checks.slack === 'ok', '/readyz slack ok');
     // the log line may follow the status flip by a moment
-    await eventually(async () => /slack: connected as/.test(svc.output()), 10_000, 'the connected log line');
+    await eventually(async () => /slack: connected as/.test(svc.output()), 'the connected log line');
     expect((await postSlack()).status).toBe(200);
-    await fake.waitFor('chat.postMessage', (c) => c.ok && c.args.text === WORKING_TEXT && c.args.thread_ts === ts, 15_000);
+    await fake.waitFor('chat.postMessage', (c) => c.ok && c.args.text === WORKING_TEXT && c.args.thread_ts === ts);
 
     expect(svc.proc.exitCode).toBeNull();
     expect(svc.output()).not.toMatch(/Unhandled|unhandledRejection/i);
@@ -133,10 +133,10 @@ describe('startSlack while SLACK_API_URL is unreachable', () => {
       expect(refused.json().error).toBe('SLACK_UNAVAILABLE');
 
       fake.setDown(false);
-      await eventually(async () => slack.status() === 'ok', 10_000, 'slack connected');
+      await eventually(async () => slack.status() === 'ok', 'slack connected');
       expect((await fastify.inject('/readyz')).json().checks.slack).toBe('ok');
       expect((await inject()).statusCode).toBe(200);
-      await fake.waitFor('chat.postMessage', (c) => c.ok && c.args.text === WORKING_TEXT && c.args.thread_ts === ts, 15_000);
+      await fake.waitFor('chat.postMessage', (c) => c.ok && c.args.text === WORKING_TEXT && c.args.thread_ts === ts);
     } finally {
       await fastify.close();
       await slack.stop();

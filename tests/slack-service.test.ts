@@ -47,19 +47,25 @@ describe('the service with Slack configured', () => {
     expect(await challenge.json()).toEqual({ challenge: 'svc-challenge' });
 
     const { body, ts } = eventBody({ text: 'How many sessions are waiting for QA?' });
-    const t0 = performance.now();
     const res = await post(first, body);
     expect(res.status).toBe(200);
-    expect(performance.now() - t0).toBeLessThan(3000);
-    const working = await fake.waitFor('chat.postMessage', (c) => c.ok && c.args.text === WORKING_TEXT && c.args.thread_ts === ts, 15_000);
+    // answered by the listener that stored it, not by the receiver's fallback after its timeout
+    expect(first.output()).not.toMatch(/slack: no ack within/);
+    const working = await fake.waitFor('chat.postMessage', (c) => c.ok && c.args.text === WORKING_TEXT && c.args.thread_ts === ts);
     const workingTs = (working.response as { ts: string }).ts;
-    await fake.waitFor('chat.update', (c) => c.ok && c.args.ts === workingTs, 15_000);
+    await fake.waitFor('chat.update', (c) => c.ok && c.args.ts === workingTs);
     await stop(first);
 
     const second = startService(env(), await freePort());
     await second.waitReady();
     expect((await post(second, body, { 'x-slack-retry-num': '3', 'x-slack-retry-reason': 'http_error' })).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 2500));
+    // A new mention after the repeat is answered by the restarted service; the repeat was
+    // recognised when it arrived (no job is enqueued for it), so nothing more comes for it.
+    const later = eventBody({ text: 'What was the CSI last week?' });
+    expect((await post(second, later.body)).status).toBe(200);
+    const laterWorking = await fake.waitFor('chat.postMessage', (c) => c.ok && c.args.text === WORKING_TEXT && c.args.thread_ts === later.ts);
+    await fake.waitFor('chat.update', (c) => c.ok && c.args.ts === (laterWorking.response as { ts: string }).ts);
+    expect(second.output()).toMatch(/slack: retried delivery/);
     expect(fake.callsTo('chat.postMessage').filter((c) => c.ok && c.args.thread_ts === ts)).toHaveLength(1);
     expect(fake.callsTo('chat.update').filter((c) => c.ok && c.args.ts === workingTs)).toHaveLength(1);
     await stop(second);

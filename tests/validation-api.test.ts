@@ -35,7 +35,7 @@ beforeAll(async () => {
     pool: db.pool,
     plugins: [apiRoutes({ pool: db.pool, timezone: 'UTC', rateLimit: { max: 10_000 }, validation: { databaseUrl: db.url, config, now: () => NOW } })],
   });
-}, 60_000);
+});
 
 afterAll(async () => {
   await app?.close();

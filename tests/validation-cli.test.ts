@@ -30,7 +30,7 @@ beforeAll(async () => {
   await boss.stop({ graceful: false, wait: true });
   const job = await db.pool.query<{ id: number }>(`INSERT INTO jobs (status, attempts, started_at) VALUES ('in_progress', 1, now() - interval '2 hours') RETURNING id`);
   stuckJob = job.rows[0]!.id;
-}, 60_000);
+});
 
 afterAll(async () => {
   await db?.drop();

@@ -68,7 +68,7 @@ beforeAll(async () => {
     [new Date(NOW.getTime() - 10 * 60_000)],
   );
   await broken.pool.query(`INSERT INTO job_daily_analyses (job_id, daily_analysis_id) SELECT $1, id FROM daily_analyses WHERE conversation_id = $2`, [stuckJobId, data.conversationIds[1]]);
-}, 60_000);
+});
 
 afterAll(async () => {
   await clean?.drop();

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { createPrisma, type Db } from '../../src/db/client.ts';
 import { createPool } from '../../src/db/pool.ts';
+import { KEPT_PREFIX, failedFile } from './keep.ts';
 
 export interface TestDatabase {
   /** URL of this file's own database, already migrated (a copy of the template). */
@@ -29,14 +30,26 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Drops a test database, unless a test of the running file failed: then it stays, with a
+ * comment saying why (global-setup keeps the server's data for it), and stderr says how to look.
+ */
+async function dropOrKeep(name: string, url: string): Promise<void> {
+  const failed = failedFile();
+  if (!failed) {
+    await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    return;
+  }
+  await admin((c) => c.query(`COMMENT ON DATABASE ${name} IS ${pg.escapeLiteral(KEPT_PREFIX + failed)}`));
+  process.stderr.write(`[test db] a test failed in ${failed}: its database ${name} is kept for inspection, psql '${url}' (while the run's server is up; see README, Tests)\n`);
+}
+
 /** An empty database with nothing in it (not even migrations). */
 export async function createEmptyDatabase(prefix = 'empty'): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `${prefix}_${randomBytes(5).toString('hex')}`;
   await admin((c) => c.query(`CREATE DATABASE ${name}`));
-  return {
-    url: withDatabase(inject('pgAdminUrl'), name),
-    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
-  };
+  const url = withDatabase(inject('pgAdminUrl'), name);
+  return { url, drop: () => dropOrKeep(name, url) };
 }
 
 /** A migrated database of this test file's own, copied from the run's template. */
@@ -54,7 +67,7 @@ export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase>
     drop: async () => {
       await prisma.$disconnect();
       await pool.end();
-      await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      await dropOrKeep(name, url);
     },
   };
 }
@@ -64,10 +77,8 @@ export async function cloneDatabase(sourceUrl: string, prefix = 'clone'): Promis
   const source = new URL(sourceUrl).pathname.slice(1);
   const name = `${prefix}_${randomBytes(5).toString('hex')}`;
   await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${source}`));
-  return {
-    url: withDatabase(inject('pgAdminUrl'), name),
-    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
-  };
+  const url = withDatabase(inject('pgAdminUrl'), name);
+  return { url, drop: () => dropOrKeep(name, url) };
 }
 
 /** One query on a short-lived connection, for tests that look into a database they do not own. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { WAIT_MS } from './wait.ts';
 
 // A local stand-in for the Bot Framework Connector service that a channel (Teams, Web Chat, the
 // Emulator) exposes at an activity's `serviceUrl`, for the two calls a bot makes to reply
@@ -106,7 +107,7 @@ export async function startFakeConnector(): Promise<FakeConnector> {
     calls,
     refuse: (conversationId, status) => void refused.set(conversationId, status),
     callsIn: (conversationId, type) => calls.filter((c) => c.conversationId === conversationId && (type === undefined || c.activity.type === type)),
-    waitFor(predicate, timeoutMs = 20_000) {
+    waitFor(predicate, timeoutMs = WAIT_MS) {
       if (predicate(calls)) return Promise.resolve();
       return new Promise((resolve, reject) => {
         const check = () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { WAIT_MS } from './wait.ts';
 
 // A local stand-in for a Resend-compatible email API (https://resend.com/docs/api-reference/emails/send-email):
 // POST /emails with a JSON body {from, to, subject, html?, text?}, `Authorization: Bearer <key>`;
@@ -122,7 +123,7 @@ export async function startFakeEmail(opts: { apiKey?: string } = {}): Promise<Fa
     requests,
     down: (how = 'status') => void (outage = how),
     up: () => void (outage = undefined),
-    waitForEmail: (predicate, timeoutMs = 5000) => {
+    waitForEmail: (predicate, timeoutMs = WAIT_MS) => {
       const found = emails.find(predicate);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {

@@ -62,10 +62,13 @@ export interface ScriptedToolCall {
  *   null unless given), finish_reason `tool_calls`, as the real API answers with tools bound;
  * - status: an HTTP error such as 429 (with Retry-After) or 500, with OpenAI's error body;
  * - hang: never answer, as a stuck upstream would; the client's timeout has to fire;
- * - delayed: answer `then` after `ms` milliseconds, as a slow model would.
+ * - delayed: answer `then` after `ms` milliseconds, as a slow model would;
+ * - held: answer `then` once `until` resolves: a slow model whose answer the test releases after
+ *   it has seen what must happen first (no guess of how long "slow" is on a loaded machine).
  */
 export type FakeReply =
   | { kind: 'delayed'; ms: number; then: FakeReply }
+  | { kind: 'held'; until: Promise<unknown>; then: FakeReply }
   | { kind: 'content'; content: string; usage?: Usage; finishReason?: string }
   | { kind: 'toolCalls'; calls: ScriptedToolCall[]; content?: string; usage?: Usage }
   | { kind: 'status'; status: number; headers?: Record<string, string>; message?: string }
@@ -85,6 +88,7 @@ export const reply = {
   serverError: (status = 500): FakeReply => ({ kind: 'status', status, message: 'The server had an error while processing your request.' }),
   hang: (): FakeReply => ({ kind: 'hang' }),
   delayed: (ms: number, then: FakeReply): FakeReply => ({ kind: 'delayed', ms, then }),
+  held: (until: Promise<unknown>, then: FakeReply): FakeReply => ({ kind: 'held', until, then }),
 };
 
 export interface FakeOpenAI {
@@ -173,6 +177,10 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       function answer(r: FakeReply): void {
         if (r.kind === 'delayed') {
           setTimeout(() => answer(r.then), r.ms);
+          return;
+        }
+        if (r.kind === 'held') {
+          void r.until.then(() => answer(r.then));
           return;
         }
         if (r.kind === 'hang') return; // the socket stays open until the client gives up or close()

@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { WAIT_MS } from './wait.ts';
 
 // A local stand-in for the Slack Web API (https://docs.slack.dev/apis/web-api), speaking its wire
 // format so a real client (fetch, @slack/web-api's WebClient with `slackApiUrl`) can be tested
@@ -112,7 +113,7 @@ export interface FakeSlack {
   failNext(method: string, opts?: FailOptions): void;
   /**
    * The first call of `method` (already made or still to come) matching `predicate` (default:
-   * answered ok); rejects after `timeoutMs` (default 2000) listing the calls seen.
+   * answered ok); rejects after `timeoutMs` (default WAIT_MS) listing the calls seen.
    */
   waitFor(method: string, predicate?: (c: RecordedCall) => boolean, timeoutMs?: number): Promise<RecordedCall>;
   /** while true, every connection is dropped unanswered (Slack unreachable); nothing is recorded */
@@ -541,7 +542,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       queue.push({ ...opts, times: opts.times ?? 1 });
       failures.set(method, queue);
     },
-    waitFor: (method, predicate = (c) => c.ok, timeoutMs = 2000) => {
+    waitFor: (method, predicate = (c) => c.ok, timeoutMs = WAIT_MS) => {
       const seen = calls.find((c) => c.method === method && predicate(c));
       if (seen) return Promise.resolve(seen);
       return new Promise<RecordedCall>((resolve, reject) => {

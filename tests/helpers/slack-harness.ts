@@ -12,6 +12,7 @@ import type { Db } from '../../src/db/client.ts';
 import { createLogger } from '../../src/logger.ts';
 import { testClock } from './clock.ts';
 import { BOT } from './fake-slack.ts';
+import { waitFor } from './wait.ts';
 
 export const SIGNING_SECRET = 'test-signing-secret-8f1d2c';
 export const BOT_TOKEN = 'xoxb-test-token';
@@ -113,13 +114,11 @@ export async function startHarness(opts: { config: Config; databaseUrl: string; 
   };
 }
 
-/** Polls `fn` until it returns a value that is not undefined/false, or throws after `timeoutMs`. */
-export async function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Requests the receiver answered itself because no listener acked within its timeout (it logs each). */
+export const unacked = (lines: Record<string, unknown>[]): Record<string, unknown>[] =>
+  lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('slack: no ack within'));
+
+/** Polls `fn` until it returns a value that is not undefined/false (see waitFor in wait.ts). */
+export async function eventually<T>(fn: () => Promise<T | undefined | false>, what = 'condition'): Promise<T> {
+  return (await waitFor(fn, { what })) as T;
 }
