@@ -217,6 +217,13 @@ describe('understand: other kinds', () => {
     expect(ask('how is QA going?')).toEqual({ kind: 'qa_backlog' });
   });
 
+  it('reads "which sessions should we review first" as the risk-ranked queue, not a count of sessions', () => {
+    expect(ask('Which sessions should we review first?')).toEqual({ kind: 'qa_backlog', qaOrder: 'risk' });
+    expect(ask('show me the riskiest sessions in the QA queue')).toEqual({ kind: 'qa_backlog', qaOrder: 'risk' });
+    expect(ask('what should I review next?')).toEqual({ kind: 'qa_backlog', qaOrder: 'risk' });
+    expect(ask('top 3 risky sessions')).toEqual({ kind: 'qa_backlog', qaOrder: 'risk', topN: 3 });
+  });
+
   it('reads a QA question with a period as a catalogue query, not the backlog', () => {
     const p = period('this month');
     expect(ask('how many unchecked sessions this month')).toEqual(

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openAssistant } from '../src/agents/assistant/open.ts';
 import { queueHead } from '../src/bots/slack/qa-blocks.ts';
 import { loadConfig } from '../src/config.ts';
 import { qaQueuePage, qaRiskPage } from '../src/db/qa-review-repo.ts';
@@ -7,6 +8,7 @@ import { parseQaCommand } from '../src/domain/qa-command.ts';
 import { RISK_RULES, riskOf, type RiskSignals } from '../src/domain/qa-risk.ts';
 import { createOfflineScorer } from '../src/domain/scoring/offline-scorer.ts';
 import { startAnalysisPipeline } from '../src/jobs/analysis/pipeline.ts';
+import { offlineConfig } from './helpers/assistant.ts';
 import { TEST_NOW } from './helpers/clock.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 
@@ -80,6 +82,20 @@ describe('the risk-ranked queue', () => {
     // every rule fires somewhere in the demo data except, possibly, the rarest
     const fired = new Set(risky.cards.flatMap((c) => RISK_RULES.filter((r) => r.applies(c.risk!.signals)).map((r) => r.name)));
     expect(fired.size).toBeGreaterThanOrEqual(5);
+  });
+
+  it('is what the assistant answers to "which sessions should we review first", with the reasons', async () => {
+    const opened = await openAssistant(offlineConfig('UTC'), db.url, { pool: db.pool, now: () => TEST_NOW });
+    try {
+      const reply = await opened.assistant.ask({ channel: 'test', threadKey: 'risk' }, 'Which sessions should we review first?');
+      const call = reply.toolCalls.find((c) => c.name === 'qa_queue');
+      expect(call?.args).toMatchObject({ order: 'risk' });
+      const top = (await qaRiskPage(db.pool, { limit: 5, offset: 0, tz: 'UTC' })).cards;
+      expect(reply.text).toContain('Review these first, riskiest first');
+      for (const c of top) expect(reply.text).toContain(`session ${c.sessionId} (conversation ${c.conversationId}, ${c.page}), risk ${c.risk!.score}: ${c.risk!.reasons.join('; ') || 'nothing points at a problem'}`);
+    } finally {
+      await opened.close();
+    }
   });
 
   it('pages through the same order', async () => {

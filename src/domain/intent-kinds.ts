@@ -13,7 +13,10 @@ const CSI_WORD = anyOf(
 const COMPARE_WORD = anyOf('compar(?:e|ed|ing|ison)', 'vs', 'versus', 'against', 'relative to');
 const QA_WORD = anyOf(
   'qa', 'quality (?:check|assurance|review)s?', '(?:waiting for|awaiting|pending) reviews?', 'unchecked', 'review (?:queue|backlog)',
+  'review (?:first|next)', 'should (?:we|i) review', '(?:riskiest|risky|risk(?:-| )ranked) (?:sessions?|conversations?|queue)',
 );
+/** the QA queue ranked by risk (domain/qa-risk.ts) rather than oldest first */
+export const QA_RISK_WORD = anyOf('review (?:first|next)', 'should (?:we|i) review', 'riskiest', 'risky', 'risk(?:-| )ranked', 'most at risk');
 const TOPIC_WORD = anyOf(
   'topics?', 'classifications?', 'themes?', 'contact reasons?',
   'what (?:do|did|are) (?:our )?customers (?:ask|asking|write|writing|talk|talking|complain|complaining)',

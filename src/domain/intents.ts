@@ -8,7 +8,7 @@ import {
   LEAD_IN, groupByOf, nameIn, onlyFollowUpWords, plainText, shiftOf, topNOf, topicIn, wantsChart, wantsTrend,
   type GroupBy,
 } from './intent-words.ts';
-import { HELP, conversationIdOf, kindOf, sqlOf } from './intent-kinds.ts';
+import { HELP, QA_RISK_WORD, conversationIdOf, kindOf, sqlOf } from './intent-kinds.ts';
 import { parsePeriod, previousPeriod, shiftBack, type Period } from './periods.ts';
 import { understandMetric, type MetricIntent } from './semantic/understand.ts';
 
@@ -53,6 +53,8 @@ export interface Intent {
   sessionId?: number;
   qaTo?: 'passed' | 'issue' | 'fixed';
   qaText?: string;
+  /** kind 'qa_backlog': the sessions to review first, by risk, instead of the oldest */
+  qaOrder?: 'risk';
   /** the user asked for a chart/graph/plot/trend visual */
   chart?: boolean;
   /** derived from ctx.previous */
@@ -326,7 +328,7 @@ const NOT_CATALOGUE: ReadonlySet<IntentKind> = new Set(['conversation', 'qa_back
 
 /** The QA queue as it stands: QA words about what waits, with no period (a period asks the catalogue). */
 const isBacklog = (r: Reading): boolean =>
-  /\b(?:backlog|queue|waiting|awaiting|pending|unchecked|unreviewed|not (?:yet )?reviewed|to (?:be )?review(?:ed)?)\b/.test(r.plain) &&
+  (/\b(?:backlog|queue|waiting|awaiting|pending|unchecked|unreviewed|not (?:yet )?reviewed|to (?:be )?review(?:ed)?)\b/.test(r.plain) || QA_RISK_WORD.test(r.plain)) &&
   !parsePeriod(r.lower, r.ctx.now, r.ctx.timeZone);
 
 export function understand(question: string, ctx: IntentContext): Intent {
@@ -343,7 +345,10 @@ export function understand(question: string, ctx: IntentContext): Intent {
   const vocab = { pages: ctx.pages ?? [], agents: ctx.agents ?? [], reviewers: ctx.reviewers ?? [], topics: ctx.topics ?? [] };
   const reading = understandMetric(question, { now: ctx.now, timeZone: ctx.timeZone, vocab, ...(ctx.previous?.metric ? { previous: ctx.previous.metric } : {}) });
   // QA words: the queue as it stands, unless the question is a catalogue figure about QA ("issue rate last month")
-  if (kind === 'qa_backlog' && (isBacklog(r) || !reading)) return fresh(kind, r);
+  if (kind === 'qa_backlog' && (isBacklog(r) || !reading)) {
+    const queue = fresh(kind, r);
+    return QA_RISK_WORD.test(r.plain) ? { ...queue, qaOrder: 'risk' } : queue;
+  }
   if (reading?.kind === 'metric') return { kind: 'metric', metric: reading.metric, ...(reading.metric.chart ? { chart: true } : {}) };
   if (reading?.kind === 'refuse') return { kind: 'refuse', refusal: reading.text };
   const derived = ctx.previous && NOT_CATALOGUE.has(ctx.previous.kind) ? followUp(r) : undefined;

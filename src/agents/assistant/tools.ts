@@ -185,11 +185,17 @@ function supportStatsTool(ctx: ToolContext) {
 function qaQueueTool(ctx: ToolContext) {
   return tool(
     async (a, config): Promise<Output> =>
-      analyticsGate(ctx, config) ?? run(async (log) => ({ data: await qaQueue(recordingPool(ctx.pool, log), { limit: a.limit }) })),
+      analyticsGate(ctx, config) ??
+      run(async (log) => ({ data: await qaQueue(recordingPool(ctx.pool, log), { limit: a.limit, ...(a.order ? { order: a.order } : {}), timezone: ctx.timeZone }) })),
     {
       name: 'qa_queue',
-      description: 'The QA backlog: AI sessions by QA status (unchecked, passed, issue, fixed) and the oldest unchecked ones. Read-only.',
-      schema: z.object({ limit: z.number().int().min(1).max(100).optional().describe('oldest sessions listed, default 10') }),
+      description:
+        'The QA backlog: AI sessions by QA status (unchecked, passed, issue, fixed) and the oldest unchecked ones, or with order "risk" ' +
+        'the ones to review first (low CSI, unsure bot, handoff, falling sentiment, complaint, customer back within 48 h), each with why. Read-only.',
+      schema: z.object({
+        limit: z.number().int().min(1).max(100).optional().describe('sessions listed, default 10'),
+        order: z.enum(['oldest', 'risk']).optional().describe('"risk": which sessions to review first; default oldest first'),
+      }),
       responseFormat: 'content_and_artifact',
     },
   );

@@ -142,7 +142,13 @@ export function qaAnswer(r: QaQueueResult, tz: string): string {
   const lines = [
     `${r.display.waiting} AI sessions are waiting for QA (unchecked). Reviewed: ${b.passed.toLocaleString('en-US')} passed, ${b.issue.toLocaleString('en-US')} with an issue, ${b.fixed.toLocaleString('en-US')} fixed.`,
   ];
-  if (r.oldest.length) {
+  if (r.riskiest) {
+    lines.push(r.riskiest.length ? `Review these first, riskiest first (${tzNote(tz)}):` : 'Nothing is waiting, so nothing to review first.');
+    for (const s of r.riskiest.slice(0, 5)) {
+      const why = s.reasons.length ? s.reasons.join('; ') : 'nothing points at a problem';
+      lines.push(`• session ${s.sessionId} (conversation ${s.conversationId}, ${s.page}), risk ${s.risk}: ${why}; started ${localTime(s.startedAt, tz)}`);
+    }
+  } else if (r.oldest.length) {
     lines.push(`Oldest waiting (${tzNote(tz)}):`);
     for (const s of r.oldest.slice(0, 5)) lines.push(`• session ${s.sessionId} (conversation ${s.conversationId}, ${s.page}) started ${localTime(s.startedAt, tz)}`);
   }

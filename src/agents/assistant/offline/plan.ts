@@ -49,7 +49,7 @@ function firstCall(i: Intent): Call | undefined {
     case 'worst_conversations':
       return { name: 'worst_conversations', args: defined({ ...scope, limit: i.topN }) };
     case 'qa_backlog':
-      return { name: 'qa_queue', args: {} };
+      return { name: 'qa_queue', args: i.qaOrder ? { order: i.qaOrder } : {} };
     case 'conversation':
       return { name: 'conversation_lookup', args: { conversation_id: i.conversationId } };
     case 'sql':
