@@ -25,7 +25,7 @@ import { describeRecovery, recoverImports } from './import/recover.js';
 import { createCustomerAgent } from './agents/customer/agent.js';
 import { startMessenger, type MessengerService } from './bots/messenger/index.js';
 import { createMessengerSender } from './bots/messenger/send-api.js';
-import type { HandoffDesk, MessengerSender } from './bots/messenger/types.js';
+import type { HandoffDesk, MessengerSender } from './domain/messenger/contracts.ts';
 import { createHandoffDesk } from './bots/slack/handoff.js';
 import { alertsTaskProvider } from './jobs/alerts/tasks.js';
 import { digestTaskProvider } from './jobs/digest/tasks.js';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { maskPii } from '../agents/scoring/mask.ts';
+import { maskPii } from '../domain/mask.ts';
 import { isQaStatus, QA_STATUSES, type QaStatus } from '../domain/qa.ts';
 
 // Reads for QA reviewers in Slack (/qa): the queue page by page, a session's card and its
