@@ -3,7 +3,6 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import type pg from 'pg';
 import type { Config } from '../../config.ts';
 import { createPool } from '../../db/pool.ts';
-import { llmMetrics } from '../../observability/llm.ts';
 import type { AfterQaChange } from '../../db/qa-repo.ts';
 import { createAgentPool } from '../sql/agent-pool.ts';
 import { AGENT_ROLE, prepareAgentLogin } from '../sql/agent-role.ts';
@@ -37,6 +36,7 @@ export function agentPassword(adminUrl: string): string {
 export async function chatModel(config: Config, offline: ConstructorParameters<typeof OfflineChatModel>[0]): Promise<BaseChatModel> {
   if (!config.llm.apiKey) return new OfflineChatModel(offline);
   const { ChatOpenAI } = await import('@langchain/openai');
+  const { llmMetrics } = await import('../../observability/llm.ts');
   return new ChatOpenAI({
     apiKey: config.llm.apiKey,
     model: config.llm.model ?? 'gpt-4o-mini',
