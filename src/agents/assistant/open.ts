@@ -92,10 +92,10 @@ export async function openAssistant(
   const ownPool = opts.pool ? undefined : createPool(adminUrl, 4);
   const pool = opts.pool ?? ownPool!;
   const now = opts.now ?? (() => new Date());
-  const login = await prepareAgentLogin(adminUrl, { password: agentPassword(adminUrl) });
-  const agentPool = 'url' in login ? createAgentPool(login.url, config.businessTimezone, 2) : undefined;
   const vocabulary = vocabularyCache(pool, now);
-  await vocabulary.refresh();
+  // independent round trips: together they are a good part of a one-question `pulse ask`
+  const [login] = await Promise.all([prepareAgentLogin(adminUrl, { password: agentPassword(adminUrl) }), vocabulary.refresh()]);
+  const agentPool = 'url' in login ? createAgentPool(login.url, config.businessTimezone, 2) : undefined;
   const model = opts.model ?? (await chatModel(config, { timeZone: config.businessTimezone, now, vocabulary: vocabulary.get }));
   const sqlUnavailable = 'unavailable' in login ? login.unavailable : undefined;
   const assistant = createAssistant({
