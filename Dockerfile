@@ -3,7 +3,8 @@
 # DATABASE_URL (see docker-compose.yml); with DATABASE_URL set the embedded PostgreSQL is never
 # started. Not built or run in the project's CI (no Docker there): see docs/DEPLOY.md.
 
-# ---- build: full install (no lifecycle scripts), Prisma client generated, dev deps pruned ----
+# ---- build: full install (no lifecycle scripts), Prisma client generated, TypeScript compiled
+# to dist/, dev deps (tsx, typescript, eslint, vitest) and the sources pruned ----
 FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -14,11 +15,12 @@ COPY prisma ./prisma
 COPY prisma.config.ts ./
 COPY scripts ./scripts
 RUN node scripts/prisma-generate.mjs
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY slack ./slack
 COPY src ./src
-RUN npm prune --omit=dev --no-audit --no-fund
+# dist/ only from here on: without src/, bin/pulse.js runs the build and never needs tsx
+RUN node scripts/build.mjs && rm -rf src && npm prune --omit=dev --no-audit --no-fund
 
 # ---- runtime ----
 FROM node:20-slim
@@ -35,6 +37,6 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=4 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# tsx runs the TypeScript sources as `npm start` does; exec form so SIGTERM reaches Node and the
+# the compiled service, as `npm start` runs it; exec form so SIGTERM reaches Node and the
 # service drains (stops taking requests, lets running jobs finish) before exiting.
-CMD ["node", "--import", "tsx", "src/server.ts"]
+CMD ["node", "dist/server.js"]

@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'src/generated/', '.data/', 'scratch/', 'coverage/'] },
+  { ignores: ['node_modules/', 'dist/', 'src/generated/', '.data/', 'scratch/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -15,6 +15,29 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts'],
     rules: { 'max-lines-per-function': ['warn', { max: 100, skipBlankLines: true, skipComments: true }] },
+  },
+  {
+    // Lower layers never reach up into the channel adapters: they depend on contracts in
+    // src/domain (e.g. domain/messenger/contracts.ts) that the adapters implement.
+    files: ['src/jobs/**/*.ts', 'src/agents/**/*.ts', 'src/routes/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/bots/**'], message: 'src/jobs, src/agents and src/routes never import src/bots: put the contract in src/domain.' }] }],
+    },
+  },
+  {
+    // Repositories sit below the agents as well as below the adapters.
+    files: ['src/db/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/bots/**'], message: 'src/db never imports src/bots: put the contract in src/domain.' },
+            { group: ['**/agents/**'], message: 'src/db never imports src/agents: move what both need into src/domain.' },
+          ],
+        },
+      ],
+    },
   },
   {
     // The domain stays pure: rules only, no I/O, no frameworks (DESIGN.md §2).

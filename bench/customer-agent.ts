@@ -1,5 +1,5 @@
 import { createCustomerAgent } from '../src/agents/customer/agent.ts';
-import type { CustomerTurn } from '../src/bots/messenger/types.ts';
+import type { CustomerTurn } from '../src/domain/messenger/contracts.ts';
 import { loadConfig } from '../src/config.ts';
 import { upsertProducts } from '../src/db/catalogue-repo.ts';
 import { createPool } from '../src/db/pool.ts';

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { build } from '../src/app.ts';
 import { startMessenger } from '../src/bots/messenger/index.ts';
 import { signatureOf } from '../src/bots/messenger/signature.ts';
-import type { AgentDecision, CustomerAgent, CustomerTurn } from '../src/bots/messenger/types.ts';
+import type { AgentDecision, CustomerAgent, CustomerTurn } from '../src/domain/messenger/contracts.ts';
 import { loadConfig } from '../src/config.ts';
 import { createPrisma } from '../src/db/client.ts';
 import { createPool } from '../src/db/pool.ts';

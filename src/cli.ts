@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { loadConfig, type Config } from './config.js';
+import type { Config } from './config.js';
 import { registerAnalysisCommands } from './cli/analysis-commands.js';
 import { registerAssistantCommands } from './cli/assistant-commands.js';
 import { registerCatalogueCommand } from './cli/catalogue-command.js';
@@ -13,15 +13,25 @@ import type { ImportResult } from './import/index.js';
 
 // `pulse`: the command-line entry. Every command works against the same database as the
 // service (embedded unless DATABASE_URL).
+// Start-up is kept small: the command modules import only commander and pure code at the top and
+// load the database, queue, LangChain and chart code inside their actions, and the
+// configuration (zod) is read just before an action runs. So `pulse --help` and
+// `pulse <cmd> --help` load no database code.
 
 let cached: Config | undefined;
-const config = () => (cached ??= loadConfig());
+const config = (): Config => {
+  if (!cached) throw new Error('configuration read before the command ran (preAction hook)');
+  return cached;
+};
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 const program = new Command('pulse')
   .description('SupportPulse command line')
   .showHelpAfterError()
-  .exitOverride();
+  .exitOverride()
+  .hook('preAction', async () => {
+    cached ??= (await import('./config.js')).loadConfig();
+  });
 registerDbCommands(program, config, out);
 registerAnalysisCommands(program, config, out);
 registerImportCommand(program, config, out, queueAnalysis);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import exitHook from 'async-exit-hook';
-import { webApi, type webApi as WebApi } from '@slack/bolt';
+import type { webApi as WebApi } from '@slack/bolt';
 import type pg from 'pg';
 import { openAssistant, type OpenAssistant } from './agents/assistant/open.js';
 import { build, type Readiness } from './app.js';
@@ -14,7 +14,7 @@ import { createPool } from './db/pool.js';
 import { DEFAULT_DEMO_CONVERSATIONS, hasData, seedDemoData } from './db/seed/load.js';
 import { channelStatuses } from './domain/channels.js';
 import { startAnalysisPipeline, type AnalysisPipeline } from './jobs/analysis/pipeline.js';
-import { SLACK_RETRY_CONFIG, startSlack, type SlackService } from './bots/slack/app.js';
+import type { SlackService } from './bots/slack/app.js';
 import { startNotifications, type Notifications } from './jobs/notifications/notify-worker.js';
 import { emailProviderFromConfig, type EmailProvider } from './notify/email.js';
 import { createScorer } from './jobs/analysis/scorer.js';
@@ -22,11 +22,8 @@ import { createLogger, type Logger } from './logger.js';
 import { apiRoutes } from './routes/api.js';
 import { uploadsRoutes } from './routes/uploads.js';
 import { describeRecovery, recoverImports } from './import/recover.js';
-import { createCustomerAgent } from './agents/customer/agent.js';
-import { startMessenger, type MessengerService } from './bots/messenger/index.js';
-import { createMessengerSender } from './bots/messenger/send-api.js';
-import type { HandoffDesk, MessengerSender } from './bots/messenger/types.js';
-import { createHandoffDesk } from './bots/slack/handoff.js';
+import type { MessengerService } from './bots/messenger/index.js';
+import type { HandoffDesk, MessengerSender } from './domain/messenger/contracts.ts';
 import { alertsTaskProvider } from './jobs/alerts/tasks.js';
 import { digestTaskProvider } from './jobs/digest/tasks.js';
 import { retentionTaskProvider } from './jobs/retention/tasks.js';
@@ -94,7 +91,7 @@ export async function main(config: Config): Promise<void> {
     const scorer = createScorer(config, (e) => jobLog.info(e));
     pipeline = await startAnalysisPipeline({ databaseUrl: db.url, config, scorer, log: (e) => jobLog.debug(e), autoRefreshMetrics: true });
     const analysis = pipeline;
-    const slackClient = slackWebClient(config);
+    const slackClient = await slackWebClient(config);
     // QA notifications (QA_CHANNEL post, developer and reviewer emails and DMs): the notify
     // queue's worker; `notifications.hook` queues them in each QA change's transaction.
     const email = emailProviderFromConfig(config.email);
@@ -121,9 +118,10 @@ export async function main(config: Config): Promise<void> {
     const botFramework = botFrameworkRoutes({ assistant: assistant.assistant, pool, botFramework: config.botFramework, minRole: config.assistantMinRole, host: config.host });
     const enabled = (channel: string) => channelStatuses(config).some((s) => s.channel === channel && s.enabled);
     // Messenger: the Send API sender is shared with Slack, whose handoff threads reply through it.
-    const sender: MessengerSender | undefined = enabled('messenger') ? createMessengerSender({ pool, config, logger }) : undefined;
+    // A disabled channel's code (Bolt, the Messenger agent) is never loaded.
+    const sender: MessengerSender | undefined = enabled('messenger') ? (await import('./bots/messenger/send-api.js')).createMessengerSender({ pool, config, logger }) : undefined;
     if (enabled('slack')) {
-      slack = await startSlack({ config, databaseUrl: db.url, pool, assistant: assistant.assistant, logger, qaAfter: notifications.hook, ...(sender ? { messenger: sender } : {}) });
+      slack = await (await import('./bots/slack/app.js')).startSlack({ config, databaseUrl: db.url, pool, assistant: assistant.assistant, logger, qaAfter: notifications.hook, ...(sender ? { messenger: sender } : {}) });
     }
     if (sender) messenger = await startCustomerChannel({ config, pool, databaseUrl: db.url, logger, slackClient, sender, withSlack: Boolean(slack), plan: (ids) => analysis.plan({ conversationIds: ids }) });
     // The token-protected REST API (/api/sessions, /api/errors, /api/stats) and its docs at /docs;
@@ -155,8 +153,10 @@ export async function main(config: Config): Promise<void> {
 }
 
 /** One Slack Web API client for everything posted outside Bolt's listeners (QA notifications, handoff threads, digests, alerts). */
-function slackWebClient(config: Config): WebApi.WebClient | undefined {
+async function slackWebClient(config: Config): Promise<WebApi.WebClient | undefined> {
   if (!config.slack.botToken) return undefined;
+  const { webApi } = await import('@slack/bolt');
+  const { SLACK_RETRY_CONFIG } = await import('./bots/slack/app.js');
   return new webApi.WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, retryConfig: SLACK_RETRY_CONFIG, rejectRateLimitedCalls: false });
 }
 
@@ -174,9 +174,11 @@ interface Shared {
  */
 async function startCustomerChannel(s: Shared & { sender: MessengerSender; withSlack: boolean; plan: (ids: number[]) => Promise<unknown> }): Promise<MessengerService> {
   const { config, pool, logger, slackClient } = s;
+  const { startMessenger } = await import('./bots/messenger/index.js');
+  const { createCustomerAgent } = await import('./agents/customer/agent.js');
   const desk: HandoffDesk | undefined =
     slackClient && s.withSlack && config.channels.handoff
-      ? createHandoffDesk({ pool, slack: slackClient, channel: config.channels.handoff, logger, timeZone: config.businessTimezone })
+      ? (await import('./bots/slack/handoff.js')).createHandoffDesk({ pool, slack: slackClient, channel: config.channels.handoff, logger, timeZone: config.businessTimezone })
       : undefined;
   return startMessenger({
     config,

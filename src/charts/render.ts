@@ -1,9 +1,9 @@
 // Vega-Lite spec → SVG → PNG, entirely in-process and with fonts we ship. No system fonts,
 // no canvas: the same spec yields the same picture on a laptop, in CI and in a slim container.
 import { createRequire } from 'node:module';
-import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
-import { parse, View } from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { ResvgRenderOptions } from '@resvg/resvg-js';
+import type { parse } from 'vega';
+import type { TopLevelSpec } from 'vega-lite';
 
 export const FONT_FAMILY = 'DejaVu Sans';
 
@@ -29,6 +29,18 @@ export interface RgbaImage {
 
 const DEFAULT_SCALE = 2;
 
+// Vega, Vega-Lite and resvg are over a thousand modules; they are loaded on the first chart, so
+// a process that never draws one (`pulse ask` with a text answer, the webhook) does not pay for them.
+type Libraries = { parse: typeof parse; View: typeof import('vega').View; compile: typeof import('vega-lite').compile; Resvg: typeof import('@resvg/resvg-js').Resvg };
+let libraries: Promise<Libraries> | undefined;
+const load = (): Promise<Libraries> =>
+  (libraries ??= Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js')]).then(([vega, vegaLite, resvg]) => ({
+    parse: vega.parse,
+    View: vega.View,
+    compile: vegaLite.compile,
+    Resvg: resvg.Resvg,
+  })));
+
 /**
  * The font is forced here rather than in the domain builders: this renderer can only draw the
  * faces it loaded, so any other family in a spec would silently fall back or vanish.
@@ -45,7 +57,7 @@ const DATA_NAME = 'pulse_data';
 const RUNTIME_CACHE_MAX = 64;
 const runtimes = new Map<string, ReturnType<typeof parse>>();
 
-function runtimeFor(spec: TopLevelSpec): { runtime: ReturnType<typeof parse>; values?: unknown[] } {
+function runtimeFor({ parse, compile }: Libraries, spec: TopLevelSpec): { runtime: ReturnType<typeof parse>; values?: unknown[] } {
   const data = (spec as { data?: { values?: unknown } }).data;
   if (!data || !Array.isArray(data.values)) return { runtime: parse(compile(spec).spec) };
   const named = { ...spec, data: { name: DATA_NAME } } as TopLevelSpec;
@@ -60,9 +72,10 @@ function runtimeFor(spec: TopLevelSpec): { runtime: ReturnType<typeof parse>; va
 }
 
 export async function renderSvg(spec: object): Promise<string> {
-  const { runtime, values } = runtimeFor(withFont(spec));
+  const libs = await load();
+  const { runtime, values } = runtimeFor(libs, withFont(spec));
   // renderer 'none': we only want the scenegraph serialised, there is no DOM or canvas.
-  const view = new View(runtime, { renderer: 'none' });
+  const view = new libs.View(runtime, { renderer: 'none' });
   // copies: vega's transforms write onto the tuples, and the caller's spec must stay as it was
   if (values) view.insert(DATA_NAME, values.map((v) => (typeof v === 'object' && v !== null ? { ...v } : v)));
   try {
@@ -91,6 +104,7 @@ export function resvgOptions(opts: RenderOptions = {}): ResvgRenderOptions {
 
 async function rasterise(spec: object, opts: RenderOptions | undefined) {
   const svg = await renderSvg(spec);
+  const { Resvg } = await load();
   return new Resvg(svg, resvgOptions(opts)).render();
 }
 

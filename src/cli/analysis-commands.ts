@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import pg from 'pg';
 import type { Config } from '../config.js';
-import { listJobs, type JobStatus } from '../db/jobs-repo.js';
-import { migrate } from '../db/migrator.js';
+import type { JobStatus } from '../db/jobs-repo.js';
 import type { AnalysisPipeline } from '../jobs/analysis/pipeline.js';
 import { withDatabase } from './db-commands.js';
 import { createProgress } from './progress.js';
@@ -16,6 +14,7 @@ export async function withPipeline<T>(config: Config, fn: (p: AnalysisPipeline, 
   // Loaded on use: the queue and the LLM client are heavy, and `pulse --help` needs neither.
   const { startAnalysisPipeline } = await import('../jobs/analysis/pipeline.js');
   const { createScorer } = await import('../jobs/analysis/scorer.js');
+  const { migrate } = await import('../db/migrator.js');
   return withDatabase(config, async (url) => {
     await migrate(url);
     const pipeline = await startAnalysisPipeline({ databaseUrl: url, config, scorer: createScorer(config) });
@@ -57,6 +56,8 @@ export function registerAnalysisCommands(program: Command, config: () => Config,
         throw new Error(`--status must be one of ${STATUSES.join(', ')}, got "${opts.status}"`);
       }
       return withDatabase(config(), async (url) => {
+        const { default: pg } = await import('pg');
+        const { listJobs } = await import('../db/jobs-repo.js');
         const client = new pg.Client({ connectionString: url });
         await client.connect();
         try {

@@ -2,12 +2,9 @@ import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type pg from 'pg';
 import type { Config } from '../config.js';
-import { listFaq, listProducts, upsertFaq, upsertProducts, type UpsertCounts } from '../db/catalogue-repo.js';
-import { migrate } from '../db/migrator.js';
-import { transaction, withClient } from '../db/pool.js';
+import type { UpsertCounts } from '../db/catalogue-repo.js';
 import { formatPrice } from '../domain/customer/catalogue.js';
 import { parseFaqRecords, parseProductRecords, type CsvRecordIn, type RowError } from '../domain/customer/catalogue-csv.js';
-import { readCsvRecords } from '../import/formats/csv-reader.js';
 import { withDatabase } from './db-commands.js';
 
 // `pulse catalogue import <file.csv> [--faq]` and `pulse catalogue list [--faq]`: the product
@@ -35,6 +32,7 @@ function delimiterOf(text: string): string {
 }
 
 async function records(text: string): Promise<CsvRecordIn[]> {
+  const { readCsvRecords } = await import('../import/formats/csv-reader.js');
   const out: CsvRecordIn[] = [];
   async function* whole() {
     yield text;
@@ -52,6 +50,8 @@ export async function importCatalogueFile(db: pg.ClientBase, file: string, kind:
   const products = kind === 'products' ? parseProductRecords(recs) : undefined;
   const parsed = faq ?? products!;
   if (parsed.fileError) throw new Error(`${file}: ${parsed.fileError}`);
+  const { transaction } = await import('../db/pool.js');
+  const { upsertFaq, upsertProducts } = await import('../db/catalogue-repo.js');
   const counts = await transaction(db, () =>
     faq ? upsertFaq(db, faq.rows.map(({ line: _line, ...f }) => f)) : upsertProducts(db, products!.rows.map(({ line: _line, ...p }) => p)),
   );
@@ -68,6 +68,8 @@ export function registerCatalogueCommand(program: Command, config: () => Config,
     .option('--faq', 'the file holds FAQ entries instead of products')
     .action((file: string, opts: { faq?: boolean }) =>
       withDatabase(config(), async (url) => {
+        const { migrate } = await import('../db/migrator.js');
+        const { withClient } = await import('../db/pool.js');
         await migrate(url);
         const report = await withClient(url, (c) => importCatalogueFile(c, file, opts.faq ? 'faq' : 'products'));
         for (const e of report.errors) out(`line ${e.line}: ${e.reason}`);
@@ -85,6 +87,9 @@ export function registerCatalogueCommand(program: Command, config: () => Config,
     .option('--faq', 'list FAQ entries instead of products')
     .action((opts: { faq?: boolean }) =>
       withDatabase(config(), async (url) => {
+        const { migrate } = await import('../db/migrator.js');
+        const { withClient } = await import('../db/pool.js');
+        const { listFaq, listProducts } = await import('../db/catalogue-repo.js');
         await migrate(url);
         await withClient(url, async (c) => {
           if (opts.faq) {

@@ -1,15 +1,18 @@
 import type { Command } from 'commander';
-import pg from 'pg';
 import type { Config } from '../config.js';
-import { openDatabase, redactUrl } from '../db/database.js';
-import { migrate, migrationStatus } from '../db/migrator.js';
-import { DEFAULT_DEMO_CONVERSATIONS, seedDemoData } from '../db/seed/load.js';
+import { DEFAULT_DEMO_CONVERSATIONS } from '../db/seed/defaults.js';
 import { createProgress } from './progress.js';
+
+// Database code is imported inside the actions, so that `pulse --help` and `pulse <cmd> --help`
+// load none of it (node-postgres, the migrator, the embedded server).
+const migrator = () => import('../db/migrator.js');
+const pgClient = async (url: string) => new (await import('pg')).default.Client({ connectionString: url });
 
 type Out = (line: string) => void;
 
 /** Opens the configured database for one command and releases it afterwards. */
 export async function withDatabase<T>(config: Config, fn: (url: string) => Promise<T>): Promise<T> {
+  const { openDatabase } = await import('../db/database.js');
   const db = await openDatabase(config, () => {});
   try {
     return await fn(db.url);
@@ -37,6 +40,7 @@ export function registerDbCommands(program: Command, config: () => Config, out: 
     .description('apply pending migrations from prisma/migrations (recorded as Prisma does)')
     .action(() =>
       withDatabase(config(), async (url) => {
+        const { migrate } = await migrator();
         const { applied } = await migrate(url, { log: out });
         out(applied.length ? `applied ${applied.length} migration(s)` : 'database is up to date');
       }),
@@ -49,6 +53,8 @@ export function registerDbCommands(program: Command, config: () => Config, out: 
     .option('--now <iso>', 'the clock the data ends at (default: now); `pulse eval` expects 2026-11-25T14:30:00Z', isoInstant('--now'))
     .action((opts: { conversations?: number; seed: number; now?: Date }) =>
       withDatabase(config(), async (url) => {
+        const { migrate } = await migrator();
+        const { seedDemoData } = await import('../db/seed/load.js');
         await migrate(url, { log: out });
         const progress = createProgress('seeding', { unit: 'conversations' });
         const summary = await seedDemoData(url, {
@@ -72,7 +78,8 @@ export function registerDbCommands(program: Command, config: () => Config, out: 
     .action((opts: { yes?: boolean }) => {
       if (!opts.yes) throw new Error('refusing to destroy data without --yes (pulse db reset --yes)');
       return withDatabase(config(), async (url) => {
-        const client = new pg.Client({ connectionString: url });
+        const { migrate } = await migrator();
+        const client = await pgClient(url);
         await client.connect();
         try {
           // pgboss holds queue messages that point at jobs in public: drop both.
@@ -89,6 +96,8 @@ export function registerDbCommands(program: Command, config: () => Config, out: 
     .description('show which database is used, its migrations and row counts')
     .action(() =>
       withDatabase(config(), async (url) => {
+        const { redactUrl } = await import('../db/database.js');
+        const { migrationStatus } = await migrator();
         out(`database: ${redactUrl(url)} (${config().databaseUrl ? 'DATABASE_URL' : 'embedded'})`);
         const s = await migrationStatus(url);
         out(`migrations: ${s.applied.length} applied, ${s.pending.length} pending`);
@@ -96,7 +105,7 @@ export function registerDbCommands(program: Command, config: () => Config, out: 
           for (const n of names) out(`  ${label}: ${n}`);
         }
         if (s.applied.length === 0) return;
-        const client = new pg.Client({ connectionString: url });
+        const client = await pgClient(url);
         await client.connect();
         try {
           const counts = await client.query<{ t: string; n: string }>(

@@ -2,10 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
-import { migrate } from '../db/migrator.js';
-import { createPool } from '../db/pool.js';
 import { digestPeriod, isFrequency, FREQUENCIES } from '../domain/digest-schedule.js';
-import { createLogger } from '../logger.js';
 import { withDatabase } from './db-commands.js';
 
 type Out = (line: string) => void;
@@ -34,6 +31,9 @@ export function registerDigestCommand(program: Command, config: () => Config, ou
       const period = digestPeriod(frequency, at, timezone);
       // loaded on use: rendering pulls in vega, and the LLM path LangChain
       const { buildDigest } = await import('../jobs/digest/build.js');
+      const { migrate } = await import('../db/migrator.js');
+      const { createPool } = await import('../db/pool.js');
+      const { createLogger } = await import('../logger.js');
       await withDatabase(cfg, async (url) => {
         await migrate(url);
         const pool = createPool(url, 8);

@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
-import { migrate } from '../db/migrator.js';
-import { createPool } from '../db/pool.js';
 import { EVAL_NOW, evalQuestions } from '../eval/questions.js';
-import { reportLines, runEval } from '../eval/run.js';
 import { withDatabase } from './db-commands.js';
 
 // `pulse eval`: the assistant's evaluation set (src/eval) against the configured database with
@@ -58,6 +55,9 @@ export function registerEvalCommand(program: Command, config: () => Config, out:
       const { apiKey: _ignored, ...llm } = base.llm;
       const cfg: Config = { ...base, businessTimezone: timeZone, llm };
       const { openAssistant } = await import('../agents/assistant/open.js');
+      const { reportLines, runEval } = await import('../eval/run.js');
+      const { migrate } = await import('../db/migrator.js');
+      const { createPool } = await import('../db/pool.js');
       const report = await withDatabase(cfg, async (url) => {
         await migrate(url);
         const pool = createPool(url, 4);

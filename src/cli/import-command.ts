@@ -2,9 +2,8 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
-import { migrate } from '../db/migrator.js';
-import { FIELDS, importPath, parseMapOptions, type ImportResult } from '../import/index.js';
-import { describeRecovery, recoverImports } from '../import/recover.js';
+import { FIELDS, parseMapOptions } from '../import/fields.js';
+import type { ImportResult } from '../import/index.js';
 import { withDatabase } from './db-commands.js';
 import { createProgress } from './progress.js';
 
@@ -45,6 +44,9 @@ export function registerImportCommand(
       await stat(target).catch(() => {
         throw new Error(`no such file or folder: ${target}`);
       });
+      const { migrate } = await import('../db/migrator.js');
+      const { importPath } = await import('../import/index.js');
+      const { describeRecovery, recoverImports } = await import('../import/recover.js');
       await withDatabase(config(), async (url) => {
         await migrate(url, { log: out });
         // An import a dead process left behind is finished first (and reported), whatever this one imports.

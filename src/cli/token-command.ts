@@ -1,15 +1,14 @@
 import type { Command } from 'commander';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Config } from '../config.js';
 import { ROLES, isRole } from '../domain/access.js';
-import { migrate } from '../db/migrator.js';
-import { withClient } from '../db/pool.js';
-import { createApiToken, parseUserRef, revokeApiToken } from '../db/tokens-repo.js';
 import { withDatabase } from './db-commands.js';
 
 type Out = (line: string) => void;
 
 async function withMigratedClient<T>(config: Config, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const { migrate } = await import('../db/migrator.js');
+  const { withClient } = await import('../db/pool.js');
   return withDatabase(config, async (url) => {
     await migrate(url);
     return withClient(url, fn);
@@ -26,7 +25,8 @@ export function registerTokenCommand(program: Command, config: () => Config, out
     .requiredOption('--user <user>', 'a Slack user id (U…), a users.id, or another external id')
     .requiredOption('--role <role>', `the role the token acts with (${ROLES.join(', ')})`)
     .option('--label <label>', 'what the token is for')
-    .action((opts: { user: string; role: string; label?: string }) => {
+    .action(async (opts: { user: string; role: string; label?: string }) => {
+      const { createApiToken, parseUserRef } = await import('../db/tokens-repo.js');
       if (!isRole(opts.role)) throw new Error(`--role must be one of ${ROLES.join(', ')}, got "${opts.role}"`);
       const role = opts.role;
       const user = parseUserRef(opts.user);
@@ -45,9 +45,10 @@ export function registerTokenCommand(program: Command, config: () => Config, out
     .command('revoke')
     .description('revoke an API token by its id')
     .argument('<id>', 'the token id printed by `pulse token create`')
-    .action((id: string) => {
+    .action(async (id: string) => {
       const n = Number(id);
       if (!Number.isInteger(n) || n < 1) throw new Error(`<id> must be a positive integer, got "${id}"`);
+      const { revokeApiToken } = await import('../db/tokens-repo.js');
       return withMigratedClient(config(), async (client) => {
         if (!(await revokeApiToken(client, n))) throw new Error(`there is no live token ${n}`);
         out(`token ${n} revoked`);

@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
-import { migrate } from '../db/migrator.js';
-import { createPool } from '../db/pool.js';
 import { formatHealthReport } from '../domain/validation-report.js';
-import { runValidation } from '../jobs/validation/run.js';
 import { withDatabase } from './db-commands.js';
 
 type Out = (line: string) => void;
@@ -24,8 +21,11 @@ export function registerValidateCommand(program: Command, config: () => Config, 
     .option('--fix', 'apply the safe fixes: re-queue stuck analysis jobs, refresh a stale metric cache (each audited)')
     .option('--json', 'print the run as JSON instead of the readable report')
     .option('--min-score <n>', `exit with code 1 when the health score is below n (default ${DEFAULT_MIN_SCORE})`, score, DEFAULT_MIN_SCORE)
-    .action((opts: { fix?: boolean; json?: boolean; minScore: number }) =>
-      withDatabase(config(), async (url) => {
+    .action(async (opts: { fix?: boolean; json?: boolean; minScore: number }) => {
+      const { migrate } = await import('../db/migrator.js');
+      const { createPool } = await import('../db/pool.js');
+      const { runValidation } = await import('../jobs/validation/run.js');
+      await withDatabase(config(), async (url) => {
         await migrate(url, { log: () => {} });
         const pool = createPool(url, 2);
         try {
@@ -43,6 +43,6 @@ export function registerValidateCommand(program: Command, config: () => Config, 
         } finally {
           await pool.end();
         }
-      }),
-    );
+      });
+    });
 }

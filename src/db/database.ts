@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { startEmbedded, type EmbeddedHandle } from './embedded.js';
+import type { EmbeddedHandle } from './embedded.js';
 
 export interface DatabaseHandle {
   url: string;
@@ -14,6 +14,8 @@ export async function openDatabase(config: Config, log: (msg: string) => void): 
   if (config.databaseUrl) {
     return { url: config.databaseUrl, kind: 'external', stop: async () => {} };
   }
+  // loaded only here: with DATABASE_URL the embedded server's package is never needed
+  const { startEmbedded } = await import('./embedded.js');
   const embedded = await startEmbedded({ dataDir: config.dataDir, port: config.embeddedPgPort, log });
   return { url: embedded.url, kind: embedded.mode, stop: embedded.stop };
 }

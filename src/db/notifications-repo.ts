@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { maskPii } from '../agents/scoring/mask.ts';
+import { maskPii } from '../domain/mask.ts';
 
 // notification_logs (one row per attempt; the row carrying a notification's idempotency key
 // settles it: sent, or failed for good) and what a QA notification says: the session's summary,

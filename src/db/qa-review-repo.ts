@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { maskPii } from '../agents/scoring/mask.ts';
+import { maskPii } from '../domain/mask.ts';
 import { isQaStatus, QA_STATUSES, type QaStatus } from '../domain/qa.ts';
 import { CAME_BACK_HOURS, LOW_CONFIDENCE, LOW_CSI, RISK_RULES, SENTIMENT_DROP, VERY_LOW_CSI, riskOf, type RiskRule, type RiskSignals } from '../domain/qa-risk.ts';
 

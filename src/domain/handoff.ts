@@ -7,7 +7,7 @@ import type { Role } from './access.ts';
 import { truncate } from './block-kit.ts';
 
 export type HandoffState = 'bot' | 'waiting' | 'human';
-/** Why the bot handed off (the same union as HandoffReason in bots/messenger/types.ts). */
+/** Why the bot handed off (the same union as HandoffReason in domain/messenger/contracts.ts). */
 export type HandoffReason = 'human_request' | 'angry' | 'unsure_twice' | 'cannot_answer';
 export type HandoffAction = 'reply' | 'assign_self' | 'transfer' | 'resume' | 'block' | 'canned';
 

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type pg from 'pg';
-import { maskPii } from '../agents/scoring/mask.ts';
+import { maskPii } from '../domain/mask.ts';
 import { mayReadCustomerData, type Role } from '../domain/access.ts';
 import { periodBetween, periodBounds, parsePeriod } from '../domain/periods.ts';
 import { QA_STATUSES, type QaStatus } from '../domain/qa.ts';

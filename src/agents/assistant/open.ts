@@ -3,7 +3,6 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import type pg from 'pg';
 import type { Config } from '../../config.ts';
 import { createPool } from '../../db/pool.ts';
-import { llmMetrics } from '../../observability/llm.ts';
 import type { AfterQaChange } from '../../db/qa-repo.ts';
 import { createAgentPool } from '../sql/agent-pool.ts';
 import { AGENT_ROLE, prepareAgentLogin } from '../sql/agent-role.ts';
@@ -37,6 +36,7 @@ export function agentPassword(adminUrl: string): string {
 export async function chatModel(config: Config, offline: ConstructorParameters<typeof OfflineChatModel>[0]): Promise<BaseChatModel> {
   if (!config.llm.apiKey) return new OfflineChatModel(offline);
   const { ChatOpenAI } = await import('@langchain/openai');
+  const { llmMetrics } = await import('../../observability/llm.ts');
   return new ChatOpenAI({
     apiKey: config.llm.apiKey,
     model: config.llm.model ?? 'gpt-4o-mini',
@@ -92,10 +92,10 @@ export async function openAssistant(
   const ownPool = opts.pool ? undefined : createPool(adminUrl, 4);
   const pool = opts.pool ?? ownPool!;
   const now = opts.now ?? (() => new Date());
-  const login = await prepareAgentLogin(adminUrl, { password: agentPassword(adminUrl) });
-  const agentPool = 'url' in login ? createAgentPool(login.url, config.businessTimezone, 2) : undefined;
   const vocabulary = vocabularyCache(pool, now);
-  await vocabulary.refresh();
+  // independent round trips: together they are a good part of a one-question `pulse ask`
+  const [login] = await Promise.all([prepareAgentLogin(adminUrl, { password: agentPassword(adminUrl) }), vocabulary.refresh()]);
+  const agentPool = 'url' in login ? createAgentPool(login.url, config.businessTimezone, 2) : undefined;
   const model = opts.model ?? (await chatModel(config, { timeZone: config.businessTimezone, now, vocabulary: vocabulary.get }));
   const sqlUnavailable = 'unavailable' in login ? login.unavailable : undefined;
   const assistant = createAssistant({

@@ -1,6 +1,6 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type pg from 'pg';
-import type { AgentDecision, CustomerAgent, CustomerTurn } from '../../bots/messenger/types.ts';
+import type { AgentDecision, CustomerAgent, CustomerTurn } from '../../domain/messenger/contracts.ts';
 import type { Config } from '../../config.ts';
 import { activeTemplates, seedTemplates } from '../../db/templates-repo.ts';
 import { matchFaq, matchProducts, productsInContext } from '../../domain/customer/catalogue.ts';
@@ -94,13 +94,3 @@ export function createCustomerAgent(deps: CustomerAgentDeps): CustomerAgent {
     },
   };
 }
-
-// The rules' own types (src/domain/customer/types.ts) must stay assignable to the Messenger
-// contract and back; a drift between the two fails the type check here.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const contractsAgree: [
-  Same<import('../../domain/customer/types.ts').CustomerIntent, import('../../bots/messenger/types.ts').CustomerIntent>,
-  Same<import('../../domain/customer/types.ts').HandoffReason, import('../../bots/messenger/types.ts').HandoffReason>,
-  Same<import('../../domain/customer/types.ts').Classification, import('../../bots/messenger/types.ts').Classification>,
-] = [true, true, true];
-void contractsAgree;

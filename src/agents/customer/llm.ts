@@ -1,7 +1,7 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import { z } from 'zod';
-import type { CustomerTurn } from '../../bots/messenger/types.ts';
+import type { CustomerTurn } from '../../domain/messenger/contracts.ts';
 import type { Config } from '../../config.ts';
 import type { TextClassification } from '../../domain/customer/classify.ts';
 import type { PlannedReply, Plan } from '../../domain/customer/decide.ts';

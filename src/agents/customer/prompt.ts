@@ -1,4 +1,4 @@
-import type { CustomerTurn } from '../../bots/messenger/types.ts';
+import type { CustomerTurn } from '../../domain/messenger/contracts.ts';
 
 // The customer-facing prompts. The customer's words are data: they are quoted inside markers
 // and the model is told that nothing in them changes its rules. The tools cannot reach

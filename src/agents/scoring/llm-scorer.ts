@@ -1,7 +1,6 @@
 import { HumanMessage, SystemMessage, isAIMessage, type BaseMessage } from '@langchain/core/messages';
-import { ChatOpenAI } from '@langchain/openai';
+import type { ChatOpenAI } from '@langchain/openai';
 import type { ConversationDay, JudgementScores, ScoreResult, Scorer } from '../../domain/scoring/types.ts';
-import { llmMetrics } from '../../observability/llm.ts';
 import { BATCH_OUTPUT_JSON_SCHEMA, parseBatchOutput } from './output.ts';
 import { PROMPT_VERSION, SYSTEM_PROMPT, renderUserPrompt } from './prompt.ts';
 import { classifyFailure, nextDelayMs, type RetryPolicy } from './retry.ts';
@@ -60,27 +59,34 @@ export function createLlmScorer(opts: LlmScorerOptions): Scorer {
   };
   const log: ScorerLog = opts.log ?? (() => {});
 
-  const chat = new ChatOpenAI({
+  const chatOptions: ConstructorParameters<typeof ChatOpenAI>[0] = {
     apiKey: opts.apiKey,
     model,
     timeout: opts.timeoutMs ?? 60_000,
     // Our loop below is the only retry loop: it honours Retry-After and caps the total wait.
     maxRetries: 0,
     useResponsesApi: false,
-    callbacks: [llmMetrics('scorer', model)],
     ...(acceptsTemperature(model) ? { temperature: 0 } : {}),
     configuration: opts.baseUrl ? { baseURL: opts.baseUrl } : undefined,
-  });
+  };
   // LangChain picks JSON-Schema response_format where the model supports it and function
   // calling where it does not; either way `parsed` is plain JSON we validate per item.
-  const structured = chat.withStructuredOutput(BATCH_OUTPUT_JSON_SCHEMA, { name: 'conversation_day_scores', includeRaw: true, strict: true });
+  // The OpenAI client (hundreds of modules) and the metrics registry are loaded on the first
+  // batch: a process that builds the scorer but scores nothing does not pay for them.
+  const structuredModel = async () => {
+    const { ChatOpenAI } = await import('@langchain/openai');
+    const { llmMetrics } = await import('../../observability/llm.ts');
+    return new ChatOpenAI({ ...chatOptions, callbacks: [llmMetrics('scorer', model)] }).withStructuredOutput(BATCH_OUTPUT_JSON_SCHEMA, { name: 'conversation_day_scores', includeRaw: true, strict: true });
+  };
+  let structured: ReturnType<typeof structuredModel> | undefined;
 
   async function call(days: ConversationDay[], batch: number): Promise<StructuredReply | null> {
     const messages = [new SystemMessage(SYSTEM_PROMPT), new HumanMessage(renderUserPrompt(days))];
+    const model = await (structured ??= structuredModel());
     let waited = 0;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await structured.invoke(messages);
+        return await model.invoke(messages);
       } catch (err) {
         const failure = classifyFailure(err, Date.now());
         const delay = nextDelayMs(policy, attempt, failure, waited, Math.random);

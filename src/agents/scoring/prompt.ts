@@ -1,5 +1,5 @@
 import type { ConversationDay, DayMessage } from '../../domain/scoring/types.ts';
-import { maskPii } from './mask.ts';
+import { maskPii } from '../../domain/mask.ts';
 
 // Bump PROMPT_VERSION with every change to the wording or the rendering: it is part of the
 // scorer version stored on each DailyAnalysis row, so scores from different prompts are

@@ -1,5 +1,3 @@
-import { parse } from 'libpg-query';
-
 // First gate of the sql_query tool (DESIGN.md §7): the real PostgreSQL parser decides what the
 // statement is, so no regex can be fooled by comments, quoting or unusual spellings. It is not
 // the security boundary (the pulse_agent role is, see the analytics_views migration); it turns
@@ -95,6 +93,9 @@ export async function checkSql(sql: string): Promise<GuardResult> {
   if (sql.trim() === '') return { ok: false, reason: 'refused: empty query' };
   let tree: { stmts?: Array<{ stmt?: Record<string, unknown>; stmt_location?: number; stmt_len?: number }> };
   try {
+    // loaded on the first statement: the parser is a WebAssembly build of PostgreSQL's, which
+    // every process that never runs sql_query would otherwise load for nothing
+    const { parse } = await import('libpg-query');
     tree = await parse(sql);
   } catch (err) {
     return { ok: false, reason: `refused: syntax error: ${(err as Error).message}` };

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { maskPii } from '../scoring/mask.ts';
+import { maskPii } from '../../domain/mask.ts';
 import { formatCsi } from './format.ts';
 import { clampInt, count, num, rows } from './sql.ts';
 

@@ -10,7 +10,7 @@ import { startAnalysisPlanner } from '../../jobs/messenger/plan-closed-days.ts';
 import { startReplyWorker } from '../../jobs/messenger/reply-worker.ts';
 import type { Logger } from '../../logger.ts';
 import { createMessengerSender, lookupProfileName } from './send-api.ts';
-import type { CustomerAgent, HandoffDesk, MessengerSender } from './types.ts';
+import type { CustomerAgent, HandoffDesk, MessengerSender } from '../../domain/messenger/contracts.ts';
 import { messengerWebhook } from './webhook.ts';
 
 // The Messenger channel composed: the webhook plugin (GET verification, POST store-then-200),

@@ -14,7 +14,7 @@ import {
   type GraphError,
 } from '../../domain/messenger/policy.ts';
 import type { Logger } from '../../logger.ts';
-import type { MessengerSender, QuickReply, SendRequest, SendResult } from './types.ts';
+import type { MessengerSender, QuickReply, SendRequest, SendResult } from '../../domain/messenger/contracts.ts';
 
 // The Send API (POST {MESSENGER_API_URL}/me/messages with the page's token). Order of work:
 // window policy (refuse before calling Meta), the send-log row under the idempotency key

@@ -15,7 +15,7 @@ import type { AfterQaChange } from '../../db/qa-repo.ts';
 import { qaNotificationHook } from '../../jobs/notifications/qa-notify.ts';
 import { inTransaction } from '../../jobs/queue.ts';
 import type { Logger } from '../../logger.ts';
-import type { MessengerSender } from '../messenger/types.ts';
+import type { MessengerSender } from '../../domain/messenger/contracts.ts';
 import { SHOW_SQL_ACTION, SLACK_ASK_QUEUE, SLACK_ASK_QUEUE_OPTIONS, startAskWorker } from './ask-worker.ts';
 import { registerSlashCommands } from './commands.ts';
 import type { AskRequest, SlackDeps } from './deps.ts';

@@ -3,7 +3,7 @@ import type { Assistant } from '../../agents/assistant/assistant.ts';
 import type { Config } from '../../config.ts';
 import type { Caller } from '../../domain/access.ts';
 import type { Logger } from '../../logger.ts';
-import type { MessengerSender } from '../messenger/types.ts';
+import type { MessengerSender } from '../../domain/messenger/contracts.ts';
 
 /** A question for the assistant, answered later (after Slack's 3-second ack) in Slack. */
 export interface AskRequest {

@@ -8,7 +8,7 @@ import type { WebClient } from '@slack/web-api';
 import { audit, blockCustomer, changeHandoff, conversationByThread, handoffUser, tagAgentMessage, type HandoffConversation, type HandoffUser } from '../../db/handoff-repo.ts';
 import { rebuildSessions } from '../../db/sessions-rebuild.ts';
 import { mayAct, mayHandleHandoffs, refusalText, threadReply, type HandoffAction } from '../../domain/handoff.ts';
-import type { MessengerSender, SendResult } from '../messenger/types.ts';
+import type { MessengerSender, SendResult } from '../../domain/messenger/contracts.ts';
 import type { SlackDeps } from './deps.ts';
 import type { MessageLike } from './app.ts';
 import { escapeSlackText } from './format.ts';

@@ -5,7 +5,7 @@
 
 import type { WebClient } from '@slack/web-api';
 import type pg from 'pg';
-import type { HandoffDesk, HandoffReason } from '../messenger/types.ts';
+import type { HandoffDesk, HandoffReason } from '../../domain/messenger/contracts.ts';
 import { loadConversation, lockHandoff, markHandedOff, recentHistory, tryLockRow, waitLockRow, type HandoffConversation } from '../../db/handoff-repo.ts';
 import { historySummary, reasonLabel } from '../../domain/handoff.ts';
 import type { Logger } from '../../logger.ts';

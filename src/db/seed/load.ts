@@ -9,13 +9,13 @@ import { seedCatalogue, type CatalogueSeedSummary } from './catalogue.ts';
 import { DAY } from './clock.ts';
 import { generateErrorLogs, generateTemplates } from './extras.ts';
 import { DEFAULT_SPAN_DAYS, generateConversations } from './generate.ts';
+import { DEFAULT_DEMO_CONVERSATIONS } from './defaults.ts';
 
 // Loads the demo dataset with COPY, in batches of about BATCH_MESSAGES messages, one
 // transaction per batch. Batches are self-contained, so WRITERS connections load them side by
 // side while the next one is generated; at most WRITERS + 1 batches are held in memory.
 
-/** About 25k messages: seeds in a few seconds on first start. */
-export const DEFAULT_DEMO_CONVERSATIONS = 2400;
+export { DEFAULT_DEMO_CONVERSATIONS };
 export const DEFAULT_SEED = 20261122;
 const BATCH_MESSAGES = 50_000;
 /**

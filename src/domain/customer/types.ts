@@ -1,5 +1,5 @@
-// The shapes the customer rules work on. src/bots/messenger/types.ts (the Messenger contracts)
-// re-exports them: src/domain may not import adapter code, so they are defined here.
+// The shapes the customer rules work on; the Messenger contracts (domain/messenger/contracts.ts)
+// re-export them.
 
 export type CustomerIntent =
   | 'price_inquiry'

@@ -20,15 +20,25 @@ export interface MaterializerHostOptions {
   onMaterialized: () => void;
 }
 
+/**
+ * The thread runs the compiled materializer-thread.js next to this file when this file is
+ * compiled (dist/), and the TypeScript through tsx's hooks otherwise (tests, `npm run dev`):
+ * a worker thread does not inherit the main thread's loader hooks.
+ */
+function materializerWorker(workerData: { databaseUrl: string; logLevel: string }): Worker {
+  if (import.meta.url.endsWith('.js')) return new Worker(new URL('./materializer-thread.js', import.meta.url), { workerData });
+  return new Worker(new URL('../ts-thread.mjs', import.meta.url), {
+    workerData: { ...workerData, module: new URL('./materializer-thread.ts', import.meta.url).href },
+  });
+}
+
 export function startMaterializerThread(opts: MaterializerHostOptions): Materializer {
   const log = opts.logger.child({ component: 'messenger-materializer' });
   let stopping = false;
   let fallback: Materializer | undefined;
   let stopped: (() => void) | undefined;
   let wakeQueued = false;
-  const worker = new Worker(new URL('../ts-thread.mjs', import.meta.url), {
-    workerData: { module: new URL('./materializer-thread.ts', import.meta.url).href, databaseUrl: opts.databaseUrl, logLevel: opts.logLevel },
-  });
+  const worker = materializerWorker({ databaseUrl: opts.databaseUrl, logLevel: opts.logLevel });
   worker.on('message', (m: unknown) => {
     if (m === 'materialized') opts.onMaterialized();
     if (m === 'stopped') stopped?.();

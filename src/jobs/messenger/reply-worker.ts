@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { MessengerSender, CustomerAgent, HandoffDesk, CustomerTurn } from '../../bots/messenger/types.ts';
+import type { MessengerSender, CustomerAgent, HandoffDesk, CustomerTurn } from '../../domain/messenger/contracts.ts';
 import { insertErrorLog } from '../../db/errors-repo.ts';
 import { EVENTS_CHANNEL } from '../../db/messenger-repo.ts';
 import {

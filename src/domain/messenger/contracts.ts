@@ -1,0 +1,87 @@
+// The contracts between the Messenger channel's parts: the webhook and reply worker
+// (src/bots/messenger/*, src/jobs/messenger/*), the customer agent (src/agents/customer/*,
+// rules in src/domain/customer/*) and the human handoff desk in Slack (src/bots/slack/handoff*).
+// They live in the domain because the reply worker and the agent (lower layers) depend on them
+// and the adapters implement them, never the other way round.
+
+import type { Classification, HandoffReason, QuickReply } from '../customer/types.ts';
+export type { Classification, CustomerIntent, HandoffReason, QuickReply } from '../customer/types.ts';
+
+/** One customer message (or postback / quick reply) the bot must react to. */
+export interface CustomerTurn {
+  /** Messenger page id (entry.id) */
+  pageId: string;
+  psid: string;
+  conversationId: number;
+  /** message text, quick-reply title, or postback title */
+  text: string;
+  /** quick_reply.payload or postback.payload */
+  payload?: string;
+  /** number of attachments on the message (images, files...) */
+  attachments: number;
+  /** the customer's first message ever in this conversation */
+  isFirstMessage: boolean;
+  /** consecutive unsure bot answers before this turn (conversations.unsure_streak) */
+  unsureStreak: number;
+  customerName?: string;
+  /** recent history, oldest first, for the LLM and for summaries */
+  history: { from: 'customer' | 'bot' | 'human'; text: string; at: Date }[];
+}
+
+export type AgentDecision =
+  | {
+      kind: 'reply';
+      text: string;
+      quickReplies?: QuickReply[];
+      classification: Classification;
+      /** the bot was not sure of this answer (counts towards the unsure streak) */
+      unsure: boolean;
+      /** the MessageTemplate used, when the reply came from one */
+      templateName?: string;
+    }
+  | {
+      kind: 'handoff';
+      reason: HandoffReason;
+      /** what the customer is told while a human is found */
+      text: string;
+      classification: Classification;
+    };
+
+export interface CustomerAgent {
+  respond(turn: CustomerTurn): Promise<AgentDecision>;
+}
+
+/** A message to a customer through the Send API. */
+export interface SendRequest {
+  /** idempotency key: the same key is sent at most once (e.g. `reply:<inbound mid>`, `human:<slack ts>`) */
+  key: string;
+  pageId: string;
+  psid: string;
+  conversationId?: number;
+  /** bot replies use RESPONSE inside 24 h and are never tagged; human replies outside 24 h use HUMAN_AGENT */
+  sender: 'bot' | 'human';
+  text?: string;
+  quickReplies?: QuickReply[];
+  /** sender_action instead of a message ('typing_on' | 'typing_off' | 'mark_seen') */
+  senderAction?: 'typing_on' | 'typing_off' | 'mark_seen';
+}
+
+export type SendResult =
+  | { status: 'sent'; messageId?: string }
+  | { status: 'duplicate' }
+  /** refused before calling Meta: outside the 24 h window (bot) or the 7-day HUMAN_AGENT window (human), unknown page token */
+  | { status: 'refused'; reason: string }
+  /** Meta refused it for good (user unavailable, policy, token); logged in ErrorLog, not retried */
+  | { status: 'failed'; code?: number; subcode?: number; reason: string };
+
+export interface MessengerSender {
+  send(req: SendRequest): Promise<SendResult>;
+}
+
+/** The human side: a Slack thread per handed-off conversation in HANDOFF_CHANNEL. */
+export interface HandoffDesk {
+  /** mirrors the conversation into a new thread (summary + buttons) and marks it waiting */
+  open(conversationId: number, reason: HandoffReason): Promise<void>;
+  /** appends a customer message to the conversation's thread (conversation not with the bot) */
+  append(conversationId: number, text: string, at: Date): Promise<void>;
+}
