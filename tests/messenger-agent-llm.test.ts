@@ -60,6 +60,8 @@ describe('LLM replies', () => {
     const d = replyOf(await agent.respond(turn('do you have the aurora earbuds in stock?')));
     expect(d.text).toBe('Yes, Mia! The Aurora X2 Earbuds are in stock (45 available) and cost $79.00.');
     expect(d.templateName).toBeUndefined();
+    // recorded on the stored message: the LLM wrote it, from the stock_in template's draft
+    expect(d.writtenBy).toMatchObject({ kind: 'llm', draft: 'stock_in', model: expect.any(String) });
     expect(d.classification).toEqual({ intent: 'availability_check', confidence: 0.9, sentiment: 0 });
     expect(fake.requests).toHaveLength(3);
     // the classification request asked for structured output

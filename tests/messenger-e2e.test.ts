@@ -6,6 +6,7 @@ import { startMessenger, type MessengerService } from '../src/bots/messenger/ind
 import { signatureOf } from '../src/bots/messenger/signature.ts';
 import { loadConfig } from '../src/config.ts';
 import { seedCatalogue } from '../src/db/seed/catalogue.ts';
+import { sessionTranscript } from '../src/db/qa-review-repo.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { startFakeGraph, type FakeGraph } from './helpers/fake-graph.ts';
 import { capturingLogger, eventually } from './helpers/slack-harness.ts';
@@ -68,6 +69,18 @@ describe('Messenger with the real customer agent', () => {
     });
     expect(m).toMatchObject({ classification: 'price_inquiry' });
     expect(m!.processing_time_ms).toBeGreaterThanOrEqual(0);
+    // the stored reply says who wrote it and what it answered (issue 20: transcript truth)
+    const [bot] = await eventually(async () => {
+      const r = await q<{ agent_info: Record<string, unknown> | null; id: number; conversation_id: number }>(
+        `SELECT m.agent_info, m.id, m.conversation_id FROM messages m JOIN conversations c ON c.id = m.conversation_id
+          WHERE c.fb_chat_id = $1 AND m.sender_kind = 'bot'`, [`${PAGE}:${user}`]);
+      return r.length > 0 && r;
+    });
+    expect(bot!.agent_info).toEqual({ response_type: 'template', template: 'price_known', intent: 'price_inquiry', confidence: expect.any(Number) });
+    await eventually(async () => (await q(`SELECT 1 FROM sessions WHERE conversation_id = $1`, [bot!.conversation_id])).length > 0);
+    const session = (await q<{ id: number }>(`SELECT id FROM sessions WHERE conversation_id = $1`, [bot!.conversation_id]))[0]!;
+    const transcript = await sessionTranscript(db.pool, session.id, { offset: 0, limit: 10 });
+    expect(transcript!.messages.find((x) => x.from === 'bot')).toMatchObject({ producedBy: 'template price_known', answering: { classification: 'price_inquiry' } });
   });
 
   it('an event handled again after a crash (back to pending): not answered twice, its template counted once', async () => {

@@ -34,21 +34,21 @@ export async function claimSend(db: pg.Pool | pg.ClientBase, s: NewSend): Promis
 export async function markSent(
   db: pg.Pool | pg.ClientBase,
   id: number,
-  r: { mid: string | null; attempts: number; conversationId: number | null; senderKind: 'bot' | 'human_agent'; text: string | null; at: Date },
+  r: { mid: string | null; attempts: number; conversationId: number | null; senderKind: 'bot' | 'human_agent'; text: string | null; at: Date; agentInfo?: Record<string, unknown> },
 ): Promise<void> {
   await db.query(
     `WITH s AS (
        UPDATE messenger_sends SET status = 'sent', response_mid = $2, attempts = $3, sent_at = $7, error = NULL WHERE id = $1 RETURNING id
      ), ins AS (
-       INSERT INTO messages (conversation_id, mid, direction, sender_kind, text, social_create_time)
-       SELECT $4, $2, 'to_client', $5::"SenderKind", $6, $7 WHERE $4::int IS NOT NULL AND $2::text IS NOT NULL
+       INSERT INTO messages (conversation_id, mid, direction, sender_kind, text, social_create_time, agent_info)
+       SELECT $4, $2, 'to_client', $5::"SenderKind", $6, $7, $8::jsonb WHERE $4::int IS NOT NULL AND $2::text IS NOT NULL
        ON CONFLICT (mid) DO NOTHING RETURNING conversation_id, social_create_time
      )
      UPDATE conversations c SET total_messages = c.total_messages + 1, agent_messages = c.agent_messages + 1,
             first_message_at = LEAST(c.first_message_at, ins.social_create_time),
             last_message_at = GREATEST(c.last_message_at, ins.social_create_time), updated_at = now()
        FROM ins WHERE c.id = ins.conversation_id`,
-    [id, r.mid, r.attempts, r.conversationId, r.senderKind, r.text, r.at],
+    [id, r.mid, r.attempts, r.conversationId, r.senderKind, r.text, r.at, r.agentInfo ? JSON.stringify(r.agentInfo) : null],
   );
 }
 

@@ -216,6 +216,11 @@ const FROM: Record<string, ReviewMessage['from']> = { customer: 'customer', bot:
 /** What agent_info says about how a reply was produced: the first of these keys it has. */
 function producedBy(info: Record<string, unknown> | null): string | undefined {
   if (!info) return undefined;
+  // our own bot's replies (domain/messenger/contracts.ts botAgentInfo)
+  if (info.response_type === 'template' && typeof info.template === 'string') return `template ${info.template}`;
+  if (info.response_type === 'llm' && typeof info.model === 'string') {
+    return `LLM (${info.model})${typeof info.draft_template === 'string' ? ` from the ${info.draft_template} template` : ''}`;
+  }
   for (const k of ['response_type', 'responseType', 'source', 'mode', 'generator', 'template', 'template_id', 'templateId', 'model']) {
     const v = info[k];
     if (typeof v === 'string' && v) return k.startsWith('template') && !/template/i.test(v) ? `template ${v}` : k === 'model' ? `LLM (${v})` : v;

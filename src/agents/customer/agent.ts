@@ -1,6 +1,6 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type pg from 'pg';
-import type { AgentDecision, CustomerAgent, CustomerTurn } from '../../domain/messenger/contracts.ts';
+import type { AgentDecision, CustomerAgent, CustomerTurn, WrittenBy } from '../../domain/messenger/contracts.ts';
 import type { Config } from '../../config.ts';
 import { activeTemplates, seedTemplates } from '../../db/templates-repo.ts';
 import { matchFaq, matchProducts, productsInContext } from '../../domain/customer/catalogue.ts';
@@ -27,17 +27,18 @@ export interface CustomerAgentDeps {
 /** Messenger rejects texts over 2,000 characters. */
 const MAX_TEXT = 2000;
 
-/** `templateName`: the template the text came from; none when the LLM wrote it. */
-function toDecision(plan: Plan, text: string, templateName: string | undefined): AgentDecision {
+/** `writtenBy`: the template the text came from, or the LLM that rewrote the template's draft. */
+function toDecision(plan: Plan, text: string, writtenBy: WrittenBy): AgentDecision {
   const body = text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
-  if (plan.kind === 'handoff') return { kind: 'handoff', reason: plan.reason, text: body, classification: plan.classification };
+  if (plan.kind === 'handoff') return { kind: 'handoff', reason: plan.reason, text: body, classification: plan.classification, writtenBy };
   return {
     kind: 'reply',
     text: body,
     ...(plan.quickReplies ? { quickReplies: plan.quickReplies } : {}),
     classification: plan.classification,
     unsure: plan.unsure,
-    ...(templateName ? { templateName } : {}),
+    ...(writtenBy.kind === 'template' ? { templateName: writtenBy.template } : {}),
+    writtenBy,
   };
 }
 
@@ -77,15 +78,16 @@ export function createCustomerAgent(deps: CustomerAgentDeps): CustomerAgent {
       const stored = (await activeTemplates(pool, [plan.template])).get(plan.template);
       const rendered = renderPlan(plan, stored?.body);
       let text = rendered.text;
-      let fromTemplate = true;
+      let writtenBy: WrittenBy = { kind: 'template', template: plan.template };
       if (llm && plan.kind === 'reply') {
         const written = await llm.reply(turn, plan, text, { products, index, faq });
         if (written) {
           text = written;
-          fromTemplate = false;
+          writtenBy = { kind: 'llm', model: llm.modelName, draft: plan.template };
         }
       }
-      const decision = toDecision(plan, text, fromTemplate ? plan.template : undefined);
+      const fromTemplate = writtenBy.kind === 'template';
+      const decision = toDecision(plan, text, writtenBy);
       log.debug(
         { conversationId: turn.conversationId, intent: plan.classification.intent, kind: plan.kind, template: plan.template, llm: !fromTemplate },
         'customer turn decided',

@@ -41,6 +41,8 @@ const ReplyText = z.string().trim().min(1).max(1000);
 const MAX_STEPS = 4;
 
 export interface CustomerLlm {
+  /** the model's name, recorded on the messages it writes */
+  readonly modelName: string;
   classify(turn: CustomerTurn, rules: TextClassification): Promise<TextClassification>;
   /** the reply text the LLM wrote, or undefined when the template answer must be used */
   reply(turn: CustomerTurn, plan: PlannedReply, draft: string, data: CustomerToolData): Promise<string | undefined>;
@@ -145,5 +147,7 @@ export function createCustomerLlm(deps: LlmDeps): CustomerLlm | undefined {
     }
   }
 
-  return { classify, reply };
+  // an injected model (tests) names itself; ChatOpenAI is named by the configured model
+  const modelName = deps.chatModel ? deps.chatModel._llmType() : (config.llm.model ?? 'gpt-4o-mini');
+  return { modelName, classify, reply };
 }

@@ -120,6 +120,7 @@ export function createMessengerSender(deps: SenderDeps): MessengerSender {
         senderKind: req.sender === 'bot' ? 'bot' : 'human_agent',
         text,
         at: now(),
+        ...(req.agentInfo ? { agentInfo: req.agentInfo } : {}),
       });
       return { status: 'sent', ...(outcome.messageId ? { messageId: outcome.messageId } : {}) };
     }

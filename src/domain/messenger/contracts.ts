@@ -28,6 +28,9 @@ export interface CustomerTurn {
   history: { from: 'customer' | 'bot' | 'human'; text: string; at: Date }[];
 }
 
+/** Who wrote a bot message: a MessageTemplate (which), or the LLM (which model) from a template's draft. */
+export type WrittenBy = { kind: 'template'; template: string } | { kind: 'llm'; model: string; draft: string };
+
 export type AgentDecision =
   | {
       kind: 'reply';
@@ -38,6 +41,7 @@ export type AgentDecision =
       unsure: boolean;
       /** the MessageTemplate used, when the reply came from one */
       templateName?: string;
+      writtenBy?: WrittenBy;
     }
   | {
       kind: 'handoff';
@@ -45,7 +49,17 @@ export type AgentDecision =
       /** what the customer is told while a human is found */
       text: string;
       classification: Classification;
+      writtenBy?: WrittenBy;
     };
+
+/**
+ * What a stored bot message records about itself (messages.agent_info): who wrote it and the
+ * classification of the customer message it answers. QA transcripts and exports read it.
+ */
+export function botAgentInfo(writtenBy: WrittenBy, classification: Pick<Classification, 'intent' | 'confidence'>): Record<string, unknown> {
+  const who = writtenBy.kind === 'template' ? { response_type: 'template', template: writtenBy.template } : { response_type: 'llm', model: writtenBy.model, draft_template: writtenBy.draft };
+  return { ...who, intent: classification.intent, confidence: classification.confidence };
+}
 
 export interface CustomerAgent {
   respond(turn: CustomerTurn): Promise<AgentDecision>;
@@ -64,6 +78,8 @@ export interface SendRequest {
   quickReplies?: QuickReply[];
   /** sender_action instead of a message ('typing_on' | 'typing_off' | 'mark_seen') */
   senderAction?: 'typing_on' | 'typing_off' | 'mark_seen';
+  /** stored with the sent message as its agent_info (botAgentInfo: who wrote a bot reply) */
+  agentInfo?: Record<string, unknown>;
 }
 
 export type SendResult =

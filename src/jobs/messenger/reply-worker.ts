@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { MessengerSender, CustomerAgent, HandoffDesk, CustomerTurn } from '../../domain/messenger/contracts.ts';
+import { botAgentInfo, type MessengerSender, type CustomerAgent, type HandoffDesk, type CustomerTurn } from '../../domain/messenger/contracts.ts';
 import { insertErrorLog } from '../../db/errors-repo.ts';
 import { EVENTS_CHANNEL } from '../../db/messenger-repo.ts';
 import {
@@ -195,6 +195,7 @@ async function answer(
     sender: 'bot',
     text: decision.text,
     ...(decision.kind === 'reply' && decision.quickReplies?.length ? { quickReplies: decision.quickReplies } : {}),
+    ...(decision.writtenBy ? { agentInfo: botAgentInfo(decision.writtenBy, decision.classification) } : {}),
   });
   if (sent.status === 'refused' || sent.status === 'failed') log.warn({ eventKey: ev.key, sent }, 'messenger: bot reply not delivered');
   // counted with the send it belongs to: 'duplicate' means an earlier attempt of this event claimed it
