@@ -83,6 +83,19 @@ describe('Messenger with the real customer agent', () => {
     expect(transcript!.messages.find((x) => x.from === 'bot')).toMatchObject({ producedBy: 'template price_known', answering: { classification: 'price_inquiry' } });
   });
 
+  it('a page\'s own disclosure text replaces the default in a new conversation\'s first reply', async () => {
+    await db.pool.query(`UPDATE pages SET bot_disclosure = 'Automated assistant of {{page_name}} here; write "talk to a person" for our team.' WHERE fb_page_id = $1`, [PAGE]);
+    try {
+      const user = psid();
+      await post([text(user, 'How much is the Boom Mini Speaker?')]);
+      const [sent] = await eventually(async () => sendsTo(user).length > 0 && sendsTo(user));
+      const name = (await q<{ name: string }>(`SELECT name FROM pages WHERE fb_page_id = $1`, [PAGE]))[0]!.name;
+      expect((sent!.body.message as { text: string }).text).toMatch(new RegExp(`^Automated assistant of ${name} here; write "talk to a person" for our team\\.\\n\\nThe Boom Mini Speaker costs €49\\.90`));
+    } finally {
+      await db.pool.query(`UPDATE pages SET bot_disclosure = NULL WHERE fb_page_id = $1`, [PAGE]);
+    }
+  });
+
   it('an event handled again after a crash (back to pending): not answered twice, its template counted once', async () => {
     const user = psid();
     const usage = async () => (await q<{ usage_count: number; success_count: number }>(`SELECT usage_count, success_count FROM message_templates WHERE name = 'price_known'`))[0]!;
@@ -112,6 +125,7 @@ describe('Messenger with the real customer agent', () => {
     expect(session).toEqual({ completion_status: 'in_progress' });
     await post([text(user, 'Perfect, thanks a lot!')]);
     await eventually(async () => sendsTo(user).length === 2);
+    expect((sendsTo(user)[1]!.body.message as { text: string }).text).not.toContain('automated assistant');
     expect((sendsTo(user)[1]!.body.message as { text: string }).text).toMatch(/^You are welcome/);
     const [done] = await eventually(async () => {
       const r = await q<{ completion_status: string; message_count: number }>(
@@ -128,7 +142,10 @@ describe('Messenger with the real customer agent', () => {
     await post([text(user, 'How much is the Zephyr Hoverboard 3000 Pro?')]);
     const [sent] = await eventually(async () => sendsTo(user).length > 0 && sendsTo(user));
     const message = sent!.body.message as { text: string; quick_replies?: { title: string; payload: string }[] };
-    expect(message.text).not.toMatch(/\d/);
+    // the bot's first message in the conversation: the disclosure, then the answer
+    const [disclosure, answer] = message.text.split('\n\n');
+    expect(disclosure).toMatch(/^You are chatting with the automated assistant of .+\. To reach a person from our team at any time, write "talk to a person"\.$/);
+    expect(answer).not.toMatch(/\d/);
     expect(message.quick_replies).toContainEqual({ content_type: 'text', title: 'Talk to a person', payload: 'SP_HUMAN' });
     // the customer taps it: the quick reply is answered (handed off), once
     await post([{ sender: { id: user }, recipient: { id: PAGE }, timestamp: Date.now(), message: { mid: mid(), text: 'Talk to a person', quick_reply: { payload: 'SP_HUMAN' } } }]);

@@ -65,6 +65,11 @@ export interface TurnContext {
   blockedReason: string | null;
   /** no earlier customer message in the conversation */
   isFirstMessage: boolean;
+  /** the bot has written in this conversation before */
+  botSpoke: boolean;
+  pageName: string | null;
+  /** pages.bot_disclosure */
+  pageDisclosure: string | null;
   history: { from: 'customer' | 'bot' | 'human'; text: string; at: Date }[];
 }
 
@@ -72,17 +77,19 @@ export async function turnContext(db: pg.ClientBase, conversationId: number, at:
   // one round trip: the conversation's state and its recent history (as JSON, oldest first)
   const { rows } = await db.query<{
     handoff_state: TurnContext['handoffState']; unsure_streak: number; name: string | null; blocked: boolean | null; blocked_reason: string | null;
-    earlier: boolean; history: { sender_kind: string; text: string; at: string }[];
+    earlier: boolean; bot_spoke: boolean; page_name: string | null; bot_disclosure: string | null; history: { sender_kind: string; text: string; at: string }[];
   }>(
     `SELECT c.handoff_state::text AS handoff_state, c.unsure_streak, cu.name, cu.blocked, cu.blocked_reason,
             EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.sender_kind = 'customer'
                        AND m.social_create_time < $2 AND m.id IS DISTINCT FROM $3) AS earlier,
+            EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.sender_kind = 'bot') AS bot_spoke,
+            p.name AS page_name, p.bot_disclosure,
             (SELECT coalesce(json_agg(json_build_object('sender_kind', h.sender_kind, 'text', h.text, 'at', h.social_create_time)
                                       ORDER BY h.social_create_time, h.id), '[]'::json)
                FROM (SELECT id, sender_kind::text AS sender_kind, text, social_create_time FROM messages
                       WHERE conversation_id = c.id AND social_create_time <= $2 AND id IS DISTINCT FROM $3 AND text IS NOT NULL
                       ORDER BY social_create_time DESC, id DESC LIMIT $4) h) AS history
-       FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.id = $1`,
+       FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id LEFT JOIN pages p ON p.id = c.page_id WHERE c.id = $1`,
     [conversationId, at, messageId, historyLimit],
   );
   const c = rows[0];
@@ -94,6 +101,9 @@ export async function turnContext(db: pg.ClientBase, conversationId: number, at:
     blocked: c.blocked === true,
     blockedReason: c.blocked_reason,
     isFirstMessage: !c.earlier,
+    botSpoke: c.bot_spoke,
+    pageName: c.page_name,
+    pageDisclosure: c.bot_disclosure,
     history: c.history.map((m) => ({
       from: m.sender_kind === 'customer' ? 'customer' : m.sender_kind === 'bot' ? 'bot' : 'human',
       text: m.text,

@@ -5,6 +5,7 @@ import type { Config } from '../../config.ts';
 import { activeTemplates, seedTemplates } from '../../db/templates-repo.ts';
 import { matchFaq, matchProducts, productsInContext } from '../../domain/customer/catalogue.ts';
 import { classifyTurn, decide, renderPlan, type Plan } from '../../domain/customer/decide.ts';
+import { withDisclosure } from '../../domain/customer/disclosure.ts';
 import { DEFAULT_TEMPLATES } from '../../domain/customer/templates.ts';
 import type { Logger } from '../../logger.ts';
 import { catalogueCache } from './catalogue-cache.ts';
@@ -87,6 +88,7 @@ export function createCustomerAgent(deps: CustomerAgentDeps): CustomerAgent {
         }
       }
       const fromTemplate = writtenBy.kind === 'template';
+      if (turn.disclosure) text = withDisclosure(turn.disclosure, text);
       const decision = toDecision(plan, text, writtenBy);
       log.debug(
         { conversationId: turn.conversationId, intent: plan.classification.intent, kind: plan.kind, template: plan.template, llm: !fromTemplate },

@@ -24,6 +24,8 @@ export interface CustomerTurn {
   /** consecutive unsure bot answers before this turn (conversations.unsure_streak) */
   unsureStreak: number;
   customerName?: string;
+  /** present when the bot has not written in this conversation yet: said before its first reply */
+  disclosure?: string;
   /** recent history, oldest first, for the LLM and for summaries */
   history: { from: 'customer' | 'bot' | 'human'; text: string; at: Date }[];
 }

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { disclosureFor } from '../../domain/customer/disclosure.ts';
 import { botAgentInfo, type MessengerSender, type CustomerAgent, type HandoffDesk, type CustomerTurn } from '../../domain/messenger/contracts.ts';
 import { insertErrorLog } from '../../db/errors-repo.ts';
 import { EVENTS_CHANNEL } from '../../db/messenger-repo.ts';
@@ -186,6 +187,7 @@ async function answer(
     isFirstMessage: ctx.isFirstMessage,
     unsureStreak: ctx.unsureStreak,
     ...(customerName ? { customerName } : {}),
+    ...(ctx.botSpoke ? {} : { disclosure: disclosureFor({ name: ctx.pageName, custom: ctx.pageDisclosure }) }),
     history: ctx.history,
   };
   const decision = await deps.agent.respond(turn);
