@@ -155,6 +155,13 @@ const schema = z.object({
   MESSENGER_VERIFY_TOKEN: optionalString,
   MESSENGER_PAGE_TOKENS: pageTokens,
   MESSENGER_API_URL: z.url({ error: 'expected an http(s) URL' }).default('https://graph.facebook.com/v26.0'),
+  /** after a person writes to the customer from another inbox (Meta Business Suite, a CRM) the bot stays quiet this long */
+  MESSENGER_HUMAN_PAUSE_MINUTES: z.coerce
+    .number({ error: 'expected MESSENGER_HUMAN_PAUSE_MINUTES: an integer 0-10080' })
+    .int({ error: 'expected MESSENGER_HUMAN_PAUSE_MINUTES: an integer 0-10080' })
+    .min(0, { error: 'expected MESSENGER_HUMAN_PAUSE_MINUTES: an integer 0-10080' })
+    .max(10_080, { error: 'expected MESSENGER_HUMAN_PAUSE_MINUTES: an integer 0-10080' })
+    .default(30),
   MICROSOFT_APP_ID: optionalString,
   MICROSOFT_APP_PASSWORD: optionalString,
   MICROSOFT_APP_TYPE: z.preprocess(emptyToUndefined, z.enum(['MultiTenant', 'SingleTenant'], { error: 'expected MultiTenant or SingleTenant' }).optional()),
@@ -208,7 +215,7 @@ export interface Config {
   llm: { apiKey?: string; baseUrl?: string; model?: string };
   /** authRetryMaxSeconds: the longest wait between start-up auth.test retries while Slack is unavailable */
   slack: { signingSecret?: string; botToken?: string; appToken?: string; apiUrl: string; authRetryMaxSeconds: number };
-  messenger: { appSecret?: string; verifyToken?: string; pageTokens: Map<string, string>; apiUrl: string };
+  messenger: { appSecret?: string; verifyToken?: string; pageTokens: Map<string, string>; apiUrl: string; humanPauseMinutes: number };
   /**
    * allowAnonymous: local (unauthenticated) mode on a HOST that is not loopback;
    * ratePerMinute: activities accepted per caller per minute on /api/messages
@@ -269,7 +276,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logLevel: e.LOG_LEVEL,
     llm: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.LLM_MODEL },
     slack: { signingSecret: e.SLACK_SIGNING_SECRET, botToken: e.SLACK_BOT_TOKEN, appToken: e.SLACK_APP_TOKEN, apiUrl: e.SLACK_API_URL, authRetryMaxSeconds: e.SLACK_AUTH_RETRY_MAX_SECONDS },
-    messenger: { appSecret: e.MESSENGER_APP_SECRET, verifyToken: e.MESSENGER_VERIFY_TOKEN, pageTokens: e.MESSENGER_PAGE_TOKENS, apiUrl: e.MESSENGER_API_URL },
+    messenger: { appSecret: e.MESSENGER_APP_SECRET, verifyToken: e.MESSENGER_VERIFY_TOKEN, pageTokens: e.MESSENGER_PAGE_TOKENS, apiUrl: e.MESSENGER_API_URL, humanPauseMinutes: e.MESSENGER_HUMAN_PAUSE_MINUTES },
     botFramework: {
       appId: e.MICROSOFT_APP_ID,
       appPassword: e.MICROSOFT_APP_PASSWORD,

@@ -31,3 +31,19 @@ describe('disclosure', () => {
     expect(long.endsWith('…')).toBe(true);
   });
 });
+
+describe('humans first', () => {
+  it('the bot stays quiet for MESSENGER_HUMAN_PAUSE_MINUTES after a person wrote, then answers again', async () => {
+    const { humanIsTalking } = await import('../src/domain/messenger/human-pause.ts');
+    const { loadConfig } = await import('../src/config.ts');
+    const wrote = new Date('2026-11-25T14:00:00Z');
+    const later = (min: number) => new Date(wrote.getTime() + min * 60_000);
+    expect(loadConfig({}).messenger.humanPauseMinutes).toBe(30);
+    expect(humanIsTalking(wrote, later(1), 30)).toBe(true);
+    expect(humanIsTalking(wrote, later(29.9), 30)).toBe(true);
+    expect(humanIsTalking(wrote, later(30), 30)).toBe(false);
+    expect(humanIsTalking(null, later(1), 30)).toBe(false);
+    expect(humanIsTalking(wrote, later(1), 0)).toBe(false);
+    expect(() => loadConfig({ MESSENGER_HUMAN_PAUSE_MINUTES: '-1' })).toThrow(/MESSENGER_HUMAN_PAUSE_MINUTES/);
+  });
+});

@@ -178,7 +178,7 @@ describe('POST /webhooks/messenger', () => {
     expect(row!.n).toBe(2);
   });
 
-  it('never answers echoes: ours add nothing, other tools\' are stored as human agent replies', async () => {
+  it('never answers echoes: ours add nothing, other tools\' are stored as human agent replies and pause the bot', async () => {
     const user = psid();
     expect((await post(body([entry([textEvent(user, 'hi there')])]))).statusCode).toBe(200);
     const [reply] = await eventually(async () => sendsTo(user).length === 1 && sendsTo(user));
@@ -188,23 +188,32 @@ describe('POST /webhooks/messenger', () => {
     const echoTool = { sender: { id: PAGE }, recipient: { id: user }, timestamp: at + 1, message: { is_echo: true, app_id: 263902037430900, mid: mid(), text: 'Hi, Maria from the shop here' } };
     expect((await post(body([entry([echoOurs, echoTool])]))).statusCode).toBe(200);
     await eventually(async () => (await q(`SELECT 1 FROM messenger_events WHERE psid = $1 AND kind = 'echo' AND state = 'done'`, [user])).length === 2);
-    // The customer writes again; once that is answered (events in order), an answer to an echo
+    // The customer answers Maria: a person is talking, so the bot stays quiet (humans first);
+    // 31 minutes later (MESSENGER_HUMAN_PAUSE_MINUTES=30) it answers again. Events run in
+    // timestamp order, so once the later one is answered an answer to an echo or to "thanks"
     // would have been sent before it.
-    expect((await post(body([entry([textEvent(user, 'thanks')])]))).statusCode).toBe(200);
+    expect((await post(body([entry([{ ...textEvent(user, 'thanks'), timestamp: at + 2 }])]))).statusCode).toBe(200);
+    expect((await post(body([entry([{ ...textEvent(user, 'still there?'), timestamp: at + 31 * 60_000 }])]))).statusCode).toBe(200);
     await eventually(async () => sendsTo(user).length >= 2);
-    expect(sendsTo(user).map((x) => (x.body.message as { text: string }).text)).toEqual(['You said: hi there', 'You said: thanks']);
-    await eventually(async () => (await q(`SELECT 1 FROM messenger_events WHERE psid = $1 AND state = 'done'`, [user])).length === 4);
+    expect(sendsTo(user).map((x) => (x.body.message as { text: string }).text)).toEqual(['You said: hi there', 'You said: still there?']);
+    await eventually(async () => (await q(`SELECT 1 FROM messenger_events WHERE psid = $1 AND state = 'done'`, [user])).length === 5);
     const msgs = await q<{ sender_kind: string; direction: string; text: string }>(
       `SELECT m.sender_kind::text, m.direction::text, m.text FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.fb_chat_id = $1 ORDER BY m.social_create_time, m.id`,
       [`${PAGE}:${user}`],
     );
-    expect(msgs).toEqual([
-      { sender_kind: 'customer', direction: 'to_company', text: 'hi there' },
-      { sender_kind: 'bot', direction: 'to_client', text: 'You said: hi there' },
-      { sender_kind: 'human_agent', direction: 'to_client', text: 'Hi, Maria from the shop here' },
-      { sender_kind: 'customer', direction: 'to_company', text: 'thanks' },
-      { sender_kind: 'bot', direction: 'to_client', text: 'You said: thanks' },
-    ]);
+    // (the test dates "still there?" 31 minutes ahead, while the bot's reply is stored at the
+    // real send time, so stored order is not the point here: what is stored is)
+    expect(msgs).toHaveLength(6);
+    expect(msgs).toEqual(
+      expect.arrayContaining([
+        { sender_kind: 'customer', direction: 'to_company', text: 'hi there' },
+        { sender_kind: 'bot', direction: 'to_client', text: 'You said: hi there' },
+        { sender_kind: 'human_agent', direction: 'to_client', text: 'Hi, Maria from the shop here' },
+        { sender_kind: 'customer', direction: 'to_company', text: 'thanks' },
+        { sender_kind: 'customer', direction: 'to_company', text: 'still there?' },
+        { sender_kind: 'bot', direction: 'to_client', text: 'You said: still there?' },
+      ]),
+    );
   });
 
   it('stores delivery and read receipts without answering; ignores unknown entries; refuses non-page bodies', async () => {

@@ -67,6 +67,8 @@ export interface TurnContext {
   isFirstMessage: boolean;
   /** the bot has written in this conversation before */
   botSpoke: boolean;
+  /** when a person in another inbox (not our Slack desk) last wrote to the customer before this message */
+  lastHumanAt: Date | null;
   pageName: string | null;
   /** pages.bot_disclosure */
   pageDisclosure: string | null;
@@ -77,12 +79,17 @@ export async function turnContext(db: pg.ClientBase, conversationId: number, at:
   // one round trip: the conversation's state and its recent history (as JSON, oldest first)
   const { rows } = await db.query<{
     handoff_state: TurnContext['handoffState']; unsure_streak: number; name: string | null; blocked: boolean | null; blocked_reason: string | null;
-    earlier: boolean; bot_spoke: boolean; page_name: string | null; bot_disclosure: string | null; history: { sender_kind: string; text: string; at: string }[];
+    earlier: boolean; bot_spoke: boolean; last_human_at: Date | null; page_name: string | null; bot_disclosure: string | null; history: { sender_kind: string; text: string; at: string }[];
   }>(
     `SELECT c.handoff_state::text AS handoff_state, c.unsure_streak, cu.name, cu.blocked, cu.blocked_reason,
             EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.sender_kind = 'customer'
                        AND m.social_create_time < $2 AND m.id IS DISTINCT FROM $3) AS earlier,
             EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.sender_kind = 'bot') AS bot_spoke,
+            -- a person in another inbox (Business Suite, another app): not our Slack desk's replies, which
+            -- the handoff state governs (Resume bot hands the conversation back at once)
+            (SELECT max(m.social_create_time) FROM messages m WHERE m.conversation_id = c.id AND m.sender_kind = 'human_agent'
+               AND m.social_create_time <= $2
+               AND NOT EXISTS (SELECT 1 FROM messenger_sends s WHERE s.conversation_id = c.id AND s.response_mid = m.mid)) AS last_human_at,
             p.name AS page_name, p.bot_disclosure,
             (SELECT coalesce(json_agg(json_build_object('sender_kind', h.sender_kind, 'text', h.text, 'at', h.social_create_time)
                                       ORDER BY h.social_create_time, h.id), '[]'::json)
@@ -102,6 +109,7 @@ export async function turnContext(db: pg.ClientBase, conversationId: number, at:
     blockedReason: c.blocked_reason,
     isFirstMessage: !c.earlier,
     botSpoke: c.bot_spoke,
+    lastHumanAt: c.last_human_at,
     pageName: c.page_name,
     pageDisclosure: c.bot_disclosure,
     history: c.history.map((m) => ({

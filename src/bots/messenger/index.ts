@@ -87,6 +87,7 @@ export async function startMessenger(opts: MessengerOptions): Promise<MessengerS
     logger: opts.logger,
     concurrency,
     lookupName: (pageId, psid) => lookupProfileName({ config: opts.config, ...(opts.fetch ? { fetch: opts.fetch } : {}) }, pageId, psid),
+    humanPauseMinutes: opts.config.messenger.humanPauseMinutes,
     ...(opts.now ? { now: opts.now } : {}),
   });
   const planner = opts.planAnalysis

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { disclosureFor } from '../../domain/customer/disclosure.ts';
+import { humanIsTalking } from '../../domain/messenger/human-pause.ts';
 import { botAgentInfo, type MessengerSender, type CustomerAgent, type HandoffDesk, type CustomerTurn } from '../../domain/messenger/contracts.ts';
 import { insertErrorLog } from '../../db/errors-repo.ts';
 import { EVENTS_CHANNEL } from '../../db/messenger-repo.ts';
@@ -39,6 +40,8 @@ export interface ReplyWorkerDeps {
   onNotify?: () => void;
   /** awaited before each event: lets the webhook's acknowledgements go first during a flood */
   yieldToIntake?: () => Promise<void>;
+  /** MESSENGER_HUMAN_PAUSE_MINUTES: the bot stays quiet this long after a person wrote (0: never) */
+  humanPauseMinutes?: number;
 }
 
 export interface ReplyWorker {
@@ -75,6 +78,11 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
     if (ctx.handoffState !== 'bot') {
       // humans own it: the bot stays silent, the thread shows what the customer wrote
       if (deps.desk) await deps.desk.append(ev.conversationId, text, ev.at);
+      return 'done';
+    }
+    if (humanIsTalking(ctx.lastHumanAt, ev.at, deps.humanPauseMinutes ?? 30)) {
+      // a person answered in another inbox (Meta Business Suite, a CRM): the bot does not talk over them
+      deps.logger.info({ conversationId: ev.conversationId, eventKey: ev.key, lastHumanAt: ctx.lastHumanAt }, 'messenger: bot paused, a person wrote recently');
       return 'done';
     }
 
