@@ -11,7 +11,7 @@ export type Dimension = (typeof DIMENSIONS)[number];
 
 export type Unit = 'csi' | 'score' | 'ces' | 'shift' | 'seconds' | 'minutes' | 'count' | 'share';
 
-export type SourceName = 'conversation_days' | 'messages' | 'replies' | 'sessions' | 'qa_events';
+export type SourceName = 'conversation_days' | 'messages' | 'replies' | 'sessions' | 'qa_events' | 'handoffs_now';
 
 export interface Source {
   name: SourceName;
@@ -19,8 +19,13 @@ export interface Source {
   grain: string;
   /** FROM clause over analytics views; `{tz}` is the business timezone literal */
   from: string;
-  /** the row's time: a date column (`kind: 'date'`) or a timestamptz (`kind: 'instant'`) */
-  time: { expr: string; kind: 'date' | 'instant' };
+  /** the row's time: a date column (`kind: 'date'`) or a timestamptz (`kind: 'instant'`); none for a current source */
+  time?: { expr: string; kind: 'date' | 'instant' };
+  /**
+   * Rows as things stand now (the handoff queue), not events in a period: its measures take no
+   * period, a period asked for is refused, and answers say "now".
+   */
+  current?: true;
   /** fixed conditions of the source (e.g. only customer messages) */
   where?: string;
   /** dimension → SQL expression of its value for one row */
@@ -127,6 +132,14 @@ export const SOURCES: Record<SourceName, Source> = {
     time: { expr: 'e.created_at', kind: 'instant' },
     dimensions: { page: 'p.name', ...TIME_DIMS('e.created_at', 'instant'), reviewer: 'u.name', qa_state: 'e.to_status' },
   },
+  handoffs_now: {
+    name: 'handoffs_now',
+    grain: 'handed-off conversations',
+    // the conversation's handoff state as it stands; the agent is the person it is assigned to
+    from: 'analytics.handoffs h JOIN analytics.pages p ON p.id = h.page_id LEFT JOIN analytics.users u ON u.id = h.assigned_to_id',
+    current: true,
+    dimensions: { page: 'p.name', agent: 'u.name' },
+  },
 };
 
 const SPREAD: readonly Statistic[] = ['mean', 'median', 'p90', 'min', 'max'];
@@ -174,6 +187,7 @@ export const MEASURES: readonly Measure[] = [
   { name: 'qaSessions', label: 'QA sessions', definition: 'sessions with AI involvement, by their QA state now, counted by start time', unit: 'count', source: 'sessions', value: '1', where: 's.ai_engaged', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
   { name: 'issueRate', label: 'QA issue rate', definition: 'share of reviewed AI sessions that are now issue or fixed', unit: 'share', source: 'sessions', value: `CASE WHEN s.qa_status IN ('issue', 'fixed') THEN 1.0 ELSE 0.0 END`, where: `s.ai_engaged AND s.qa_status <> 'unchecked'`, statistics: ['rate'], defaultStatistic: 'rate', higherIsBetter: false },
   { name: 'reviews', label: 'QA changes', definition: 'QA state changes made (reviews, issues, fixes), by when they were made', unit: 'count', source: 'qa_events', value: '1', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
+  ...handoffMeasures(),
 ];
 
 export const measureByName = (name: string): Measure | undefined => MEASURES.find((m) => m.name === name);
@@ -183,3 +197,40 @@ export const dimensionsOf = (m: Measure): Dimension[] =>
   DIMENSIONS.filter((d) => SOURCES[m.source].dimensions[d] !== undefined && !m.without?.includes(d));
 
 export const WEEKDAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
+
+/**
+ * When a handed-off session was handed over: the customer's first request for a human in it or
+ * the handoff the service recorded in it (analytics.handoffs), whichever came first. Sessions a
+ * human took over without either (imported chats, a human who simply replied) have none.
+ */
+function handedOverAt(): string {
+  return `least(
+    (SELECT min(q.social_create_time) FROM analytics.messages q WHERE q.conversation_id = s.conversation_id AND q.sender_kind = 'customer'
+       AND q.classification = 'human_request' AND q.social_create_time BETWEEN s.started_at AND s.ended_at),
+    (SELECT h.handed_off_at FROM analytics.handoffs h WHERE h.conversation_id = s.conversation_id AND h.handed_off_at BETWEEN s.started_at AND s.ended_at))`;
+}
+
+/** The handoff queue now and the wait for a human (a function: declared here, spread into MEASURES above). */
+function handoffMeasures(): Measure[] {
+  return [
+    {
+      name: 'handoffWait', label: 'human wait after handoff',
+      definition: 'a session\'s handoff (the customer\'s first request for a human, or the recorded handoff, whichever came first) → the first human agent reply after it; handed-off sessions with neither are not counted',
+      unit: 'seconds', source: 'sessions',
+      value: `(SELECT extract(epoch FROM min(r.social_create_time) - ho.at) FROM (SELECT ${handedOverAt()} AS at) ho
+         JOIN analytics.messages r ON r.conversation_id = s.conversation_id AND r.sender_kind = 'human_agent'
+          AND r.social_create_time >= ho.at AND r.social_create_time <= s.ended_at GROUP BY ho.at)`,
+      where: 's.human_handoff', statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: false,
+    },
+    {
+      name: 'handoffsWaiting', label: 'handoffs waiting', definition: 'conversations handed to a human that nobody has taken yet, as they stand now',
+      unit: 'count', source: 'handoffs_now', value: '1', where: `h.state = 'waiting'`, statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: false,
+      // nobody is assigned to a waiting conversation
+      without: ['agent'],
+    },
+    {
+      name: 'handoffsAssigned', label: 'handoffs assigned', definition: 'handed-off conversations a human agent has taken and still holds, as they stand now',
+      unit: 'count', source: 'handoffs_now', value: '1', where: `h.state = 'human'`, statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true,
+    },
+  ];
+}
