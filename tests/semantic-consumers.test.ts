@@ -4,6 +4,7 @@ import { supportStats } from '../src/agents/tools/support-stats.ts';
 import { loadHomeKpis } from '../src/bots/slack/home.ts';
 import { readMetric } from '../src/db/alerts-metrics-repo.ts';
 import { runMetricQuery } from '../src/db/semantic/run.ts';
+import { catalogueSessionStats } from '../src/db/semantic/session-stats.ts';
 import { sessionStats } from '../src/db/sessions-repo.ts';
 import { periodBetween, parsePeriod, periodBounds, type Period } from '../src/domain/periods.ts';
 import type { MetricQuery } from '../src/domain/semantic/query.ts';
@@ -76,14 +77,26 @@ describe('figures elsewhere equal metric_query', () => {
     expect(p90.value).toBeCloseTo((await metric({ measure: 'firstResponseTime', statistic: 'p90' }, window))[0]!.value!, 9);
   });
 
-  it('/api/stats: sessions, handoffs and sessions by QA state in a period', async () => {
+  it('/api/stats: sessions, handoffs and sessions by QA state in a period, as the old count gave them too', async () => {
     const p = period('last 30 days');
     const { start, end } = periodBounds(p, TZ);
-    const s = await sessionStats(db.pool, { from: start, to: end });
+    const s = await catalogueSessionStats(db.pool, { filters: { from: start, to: end }, period: p }, TZ);
+    expect(s).toEqual(await sessionStats(db.pool, { from: start, to: end }));
     expect(s.total).toBeGreaterThan(0);
     expect(s.total).toBe((await metric({ measure: 'sessions' }, p))[0]!.value);
     expect(s.humanHandoff).toBe((await metric({ measure: 'handoffs' }, p))[0]!.value);
     const byState = await metric({ measure: 'sessions', groupBy: 'qa_state' }, p);
     for (const [state, n] of Object.entries(s.byQaStatus)) expect(byState.find((x) => x.key === state)?.value ?? 0, state).toBe(n);
+  });
+
+  it('/api/stats: with no period (all time) and for a page named by id, Facebook id or name', async () => {
+    expect(await catalogueSessionStats(db.pool, { filters: {} }, TZ)).toEqual(await sessionStats(db.pool, {}));
+    const [page] = (await db.pool.query<{ id: number; fb_page_id: string; name: string }>(`SELECT id, fb_page_id, name FROM pages ORDER BY id LIMIT 1`)).rows;
+    for (const ref of [String(page!.id), page!.fb_page_id, page!.name.toUpperCase(), 'no such page']) {
+      const s = await catalogueSessionStats(db.pool, { filters: { page: ref } }, TZ);
+      expect(s, ref).toEqual(await sessionStats(db.pool, { page: ref }));
+    }
+    const all = await metric({ measure: 'sessions', filters: [{ dimension: 'page', values: [page!.name] }] }, { from: '0001-01-01', to: '9999-12-30', label: 'all time' } as Period);
+    expect((await catalogueSessionStats(db.pool, { filters: { page: page!.fb_page_id } }, TZ)).total).toBe(all[0]!.value);
   });
 });
