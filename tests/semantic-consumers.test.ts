@@ -45,6 +45,19 @@ describe('figures elsewhere equal metric_query', () => {
     for (const g of r.groups!) expect(g.csi).toBeCloseTo(byPage.find((x) => x.key === g.label)!.value!, 9);
   });
 
+  it('/csi for one page (by id, as /csi names it, or a piece of its name): CSI, pillars and the days they are over', async () => {
+    const p = period('last week');
+    const [page] = (await db.pool.query<{ id: number; name: string }>(`SELECT id, name FROM pages ORDER BY id LIMIT 1`)).rows;
+    const only = [{ dimension: 'page' as const, values: [page!.name] }];
+    for (const scope of [{ pageId: page!.id }, { pageName: page!.name.slice(1, 6).toLowerCase() }]) {
+      const r = await csiLookup(db.pool, { period: p, timezone: TZ, ...scope, groupBy: 'day' });
+      for (const k of PILLARS) expect(r.current[k], k).toBeCloseTo((await metric({ measure: k, filters: only }, p))[0]!.value!, 9);
+      expect(r.current.days).toBe((await metric({ measure: 'csi', filters: only }, p))[0]!.base);
+      const perDay = await metric({ measure: 'csi', filters: only, groupBy: 'day' }, p);
+      expect(r.groups!.map((g) => [g.key, g.days])).toEqual(perDay.filter((x) => x.base > 0).map((x) => [x.key, x.base]));
+    }
+  });
+
   it('App Home: this week\'s CSI and last week\'s', async () => {
     const k = await loadHomeKpis(db.pool, { now: TEST_NOW, timeZone: TZ });
     expect(k.csi.current.csi).toBeCloseTo((await metric({ measure: 'csi' }, k.csi.period))[0]!.value!, 9);

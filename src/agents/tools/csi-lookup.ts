@@ -1,5 +1,7 @@
 import type pg from 'pg';
+import { csiBy, csiMeans } from '../../db/semantic/csi-figures.ts';
 import { previousPeriod, type Period } from '../../domain/periods.ts';
+import type { Filter as MetricFilter } from '../../domain/semantic/query.ts';
 import { formatChange, formatCount, formatCsi, formatScore } from './format.ts';
 import { Params, containsPattern, count, num, rows } from './sql.ts';
 
@@ -171,14 +173,68 @@ async function groups(pool: pg.Pool, input: CsiLookupInput, by: 'page' | 'agent'
   });
 }
 
+function csiValues(values: Record<'csi' | 'effectiveness' | 'effort' | 'efficiency' | 'empathy', number | null>, days: number): CsiValues {
+  // With no days every mean is null already; this keeps "no data" from ever reading as 0.
+  const v = (x: number | null) => (days === 0 ? null : x);
+  const out = { csi: v(values.csi), effectiveness: v(values.effectiveness), effort: v(values.effort), efficiency: v(values.efficiency), empathy: v(values.empathy) };
+  return {
+    ...out,
+    days,
+    display: {
+      csi: formatCsi(out.csi), effectiveness: formatScore(out.effectiveness), effort: formatScore(out.effort),
+      efficiency: formatScore(out.efficiency), empathy: formatScore(out.empathy), days: formatCount(days),
+    },
+  };
+}
+
+/**
+ * The scope as catalogue filters (page names), or undefined when the catalogue cannot say it:
+ * a conversation, an agent, or a page name shared by several pages (whose groups are keyed by id).
+ */
+async function catalogueScope(pool: pg.Pool, input: CsiLookupInput): Promise<{ filters: MetricFilter[]; pageIds: Map<string, number> } | undefined> {
+  if (input.conversationId !== undefined || input.agent !== undefined || (input.groupBy !== undefined && input.groupBy !== 'page' && input.groupBy !== 'day')) return undefined;
+  const p = new Params();
+  const where = [
+    ...(input.pageId !== undefined ? [`id = ${p.add(input.pageId)}`] : []),
+    ...(input.pageName !== undefined ? [`name ILIKE ${p.add(containsPattern(input.pageName))}`] : []),
+  ];
+  const pages = await rows<{ id: number; name: string }>(pool, `SELECT id, name FROM pages${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`, p);
+  const pageIds = new Map(pages.map((x) => [x.name, x.id]));
+  if (pageIds.size !== pages.length || (where.length > 0 && pages.length === 0)) return undefined;
+  return { filters: where.length ? [{ dimension: 'page', values: pages.map((x) => x.name) }] : [], pageIds };
+}
+
+/** The headline figures through the metrics catalogue's compiler (the figures metric_query gives). */
+async function viaCatalogue(pool: pg.Pool, input: CsiLookupInput, previous: Period, scope: { filters: MetricFilter[]; pageIds: Map<string, number> }) {
+  const tz = input.timezone ?? 'UTC';
+  const range = (x: Period) => ({ from: x.from, to: x.to, label: x.label });
+  const by = input.groupBy === 'page' || input.groupBy === 'day' ? input.groupBy : undefined;
+  const [cur, prev, grouped] = await Promise.all([
+    csiMeans(pool, range(input.period), scope.filters, tz),
+    csiMeans(pool, range(previous), scope.filters, tz),
+    by ? csiBy(pool, by, range(input.period), scope.filters, tz) : Promise.resolve(undefined),
+  ]);
+  const groupsOut = grouped?.map((g): CsiGroup => {
+    const key = by === 'page' ? String(scope.pageIds.get(g.key)) : g.key;
+    return { key, label: g.key, csi: g.csi, days: g.days, display: { csi: formatCsi(g.csi), days: formatCount(g.days) } };
+  });
+  // pages by name then id, days in order: as the SQL path sorts them
+  groupsOut?.sort((a, b) => (by === 'day' ? a.key.localeCompare(b.key) : a.label.localeCompare(b.label) || Number(a.key) - Number(b.key)));
+  return [csiValues(cur.values, cur.days), csiValues(prev.values, prev.days), groupsOut] as const;
+}
+
 /** CSI and its pillars for a period and scope, compared with the previous period. Read-only. */
 export async function csiLookup(pool: pg.Pool, input: CsiLookupInput): Promise<CsiLookupResult> {
   const previous = input.previous ?? previousPeriod(input.period);
-  const [current, previousValues, grouped] = await Promise.all([
-    means(pool, input, input.period),
-    means(pool, input, previous),
-    input.groupBy ? groups(pool, input, input.groupBy) : Promise.resolve(undefined),
-  ]);
+  const scope = await catalogueScope(pool, input);
+  // an agent or a conversation is a scope the catalogue's CSI does not take: those stay on the SQL below
+  const [current, previousValues, grouped] = scope
+    ? await viaCatalogue(pool, input, previous, scope)
+    : await Promise.all([
+      means(pool, input, input.period),
+      means(pool, input, previous),
+      input.groupBy ? groups(pool, input, input.groupBy) : Promise.resolve(undefined),
+    ]);
   const change = current.csi !== null && previousValues.csi !== null ? current.csi - previousValues.csi : null;
   const filters: CsiLookupResult['filters'] = {};
   if (input.pageId !== undefined) filters.pageId = input.pageId;

@@ -4,14 +4,14 @@
 import type pg from 'pg';
 import type { MetricRow } from '../../domain/semantic/answer.ts';
 import type { DayRange, MetricQuery } from '../../domain/semantic/query.ts';
-import { runMetricQuery } from './run.ts';
+import { runCatalogueQuery } from './run.ts';
 
 /** Every day there is: for readers whose figures have no period unless one is asked for. */
 export const ALL_TIME: DayRange = { from: '0001-01-01', to: '9999-12-30', label: 'all time' };
 
 /** A catalogue query a reader asks in code: a refusal is a programming error, not an answer. */
 export async function metricRows(pool: pg.Pool, q: MetricQuery, timeZone: string): Promise<MetricRow[]> {
-  const r = await runMetricQuery(pool, q, timeZone);
+  const r = await runCatalogueQuery(pool, q, timeZone);
   if (!r.ok) throw new Error(`catalogue query ${JSON.stringify(q)} refused: ${r.reason}`);
   return r.rows;
 }
