@@ -64,6 +64,22 @@ describe('figures elsewhere equal metric_query', () => {
     expect(k.csi.previousValues.csi).toBeCloseTo((await metric({ measure: 'csi' }, k.csi.previous))[0]!.value!, 9);
   });
 
+  it('App Home: the week\'s volumes, first response median and p90, sessions and handoff rate', async () => {
+    const k = await loadHomeKpis(db.pool, { now: TEST_NOW, timeZone: TZ });
+    const p = k.csi.period;
+    const one = async (q: Omit<MetricQuery, 'period'>) => (await metric(q, p))[0]!;
+    expect(k.stats.volumes!.messages).toBe((await one({ measure: 'messages' })).value);
+    expect(k.stats.volumes!.customerMessages).toBe((await one({ measure: 'customerMessages' })).value);
+    expect(k.stats.volumes!.conversations).toBe((await one({ measure: 'conversations' })).value);
+    const p50 = await one({ measure: 'firstResponseTime', statistic: 'median' });
+    expect(k.stats.responseTimes!.firstResponseP50).toBe(p50.value);
+    expect(k.stats.responseTimes!.days).toBe(p50.base);
+    expect(k.stats.responseTimes!.display.firstResponseP90).toBe((await one({ measure: 'firstResponseTime', statistic: 'p90' })).display);
+    expect(k.stats.sessions!.total).toBe((await one({ measure: 'sessions' })).value);
+    expect(k.stats.sessions!.handoff).toBe((await one({ measure: 'handoffs' })).value);
+    expect(k.stats.sessions!.display.handoffRate).toBe((await one({ measure: 'handoffRate' })).display);
+  });
+
   it('the weekly digest: CSI, CSI per day and per page, messages', async () => {
     const p = period('last week');
     const d = await gatherDigestData(db.pool, { frequency: 'weekly', period: p, timezone: TZ });
