@@ -94,6 +94,23 @@ describe('figures elsewhere equal metric_query', () => {
     expect(s.volumes!.conversations).toBe((await metric({ measure: 'conversations' }, p))[0]!.value);
   });
 
+  it('the weekly digest: the handoffs now and the period\'s QA sessions by state', async () => {
+    const p = period('last week');
+    const picked = (await db.pool.query<{ id: number }>(`SELECT id FROM conversations WHERE handoff_state = 'bot' AND handoff_at IS NULL ORDER BY id LIMIT 2`)).rows.map((r) => r.id);
+    await db.pool.query(`UPDATE conversations SET handoff_state = 'waiting', handoff_at = now() WHERE id = ANY($1)`, [picked]);
+    try {
+      const d = await gatherDigestData(db.pool, { frequency: 'weekly', period: p, timezone: TZ });
+      const now = async (measure: string) => (await runMetricQuery(db.pool, { measure }, TZ) as { rows: { value: number }[] }).rows[0]!.value;
+      expect(d.handoff).toEqual({ waiting: await now('handoffsWaiting'), human: await now('handoffsAssigned') });
+      expect(d.handoff.waiting).toBeGreaterThanOrEqual(2);
+      const byState = await metric({ measure: 'qaSessions', groupBy: 'qa_state' }, p);
+      for (const [state, n] of Object.entries(d.qaPeriod)) expect(byState.find((x) => x.key === state)?.value ?? 0, state).toBe(n);
+      expect(d.display.issueRate).toBe((await metric({ measure: 'issueRate' }, p))[0]!.display);
+    } finally {
+      await db.pool.query(`UPDATE conversations SET handoff_state = 'bot', handoff_at = NULL WHERE id = ANY($1)`, [picked]);
+    }
+  });
+
   it('alerts: the CSI drop (baseline week minus this window) and the first response p90', async () => {
     const at = TEST_NOW;
     const window = periodBetween('2026-11-19', '2026-11-25'); // the 7 days up to TEST_NOW's day
