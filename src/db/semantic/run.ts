@@ -35,7 +35,7 @@ export async function runMetricQuery(pool: pg.Pool, q: MetricQuery, timeZone: st
  * pool that records the statements it runs (the assistant's tools) records this one too. The
  * statement is the compiler's, so it needs no read-only transaction around it.
  */
-export async function runCatalogueQuery(pool: Pick<pg.Pool, 'query'>, q: MetricQuery, timeZone: string): Promise<MetricResult> {
+export async function runCatalogueQuery(pool: pg.Pool | pg.ClientBase, q: MetricQuery, timeZone: string): Promise<MetricResult> {
   const checked = checkQuery(q);
   if (!checked.ok) return checked;
   const { query, measure } = checked;
