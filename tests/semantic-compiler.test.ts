@@ -181,6 +181,23 @@ describe('the handoff measures', () => {
   });
 });
 
+describe('the message template measures', () => {
+  it('template uses are the templates\' use counts summed; the success rate is successes over uses of all of them, not a mean of rates', async () => {
+    const e = await one<{ uses: string; rate: number; mean: number }>(
+      `SELECT sum(usage_count) AS uses, sum(success_count)::float8 / sum(usage_count) AS rate, avg(success_count::float8 / nullif(usage_count, 0)) AS mean FROM message_templates`,
+    );
+    expect(Number(e.uses)).toBeGreaterThan(0);
+    const uses = ok(await runMetricQuery(db.pool, { measure: 'templateUses' }, TZ));
+    expect(uses.rows[0]!.value).toBe(Number(e.uses));
+    const rate = ok(await runMetricQuery(db.pool, { measure: 'templateSuccess' }, TZ));
+    close(rate.rows[0]!.value, e.rate);
+    expect(rate.rows[0]!.value).not.toBeCloseTo(e.mean, 6);
+    const byPage = ok(await runMetricQuery(db.pool, { measure: 'templateUses', groupBy: 'page' }, TZ));
+    expect(byPage.rows.map((r) => r.key)).toContain('all pages');
+    expect(await runMetricQuery(db.pool, { measure: 'templateUses', period: WEEK }, TZ)).toMatchObject({ ok: false });
+  });
+});
+
 describe('the SQL shown reproduces the answer', () => {
   it('every measure compiles to a statement the sql: guard accepts and pulse_agent gets the same rows from', async () => {
     for (const m of MEASURES) {

@@ -131,6 +131,8 @@ describe('every measure in the catalogue can be asked for', () => {
     handoffWait: 'human wait after handoff last week',
     handoffsWaiting: 'handoffs waiting right now',
     handoffsAssigned: 'how many handoffs are assigned',
+    templateUses: 'how many times were templates used',
+    templateSuccess: 'template success rate',
   };
 
   it('has an example for each measure', () => {

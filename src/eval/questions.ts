@@ -105,6 +105,8 @@ function figures({ lastWeek, lastMonth, october, yesterday, value, rows }: Kit):
     ['m33', 'measure', 'How long did customers wait for a human after the handoff last month?', value('handoffWait', 'mean', lastMonth)],
     ['m34', 'measure', 'How many handoffs are waiting right now?', value('handoffsWaiting', 'count', lastWeek, undefined, [/now/])],
     ['m35', 'measure', 'How many handoffs are assigned at the moment?', value('handoffsAssigned', 'count', lastWeek, undefined, [/now|moment/])],
+    ['m36', 'measure', 'How many times were message templates used?', value('templateUses', 'sum', lastWeek)],
+    ['m37', 'measure', 'What is the template success rate?', value('templateSuccess', 'rate', lastWeek)],
 
     // ---- statistics
     ['s01', 'statistic', 'What was the median CSI last week?', value('csi', 'median', lastWeek, undefined, [/median/i])],
@@ -149,6 +151,7 @@ function shapes({ cal, lastWeek, lastMonth, thisMonth, october, september, last3
     ['b16', 'breakdown', 'Bot containment per week in October', rows('containment', 'rate', 'week', october)],
     ['b17', 'breakdown', 'QA issue rate by page over the last 3 months', rows('issueRate', 'rate', 'page', last3Months)],
     ['b18', 'breakdown', 'Handoffs assigned right now by page', rows('handoffsAssigned', 'count', 'page', lastWeek)],
+    ['b19', 'breakdown', 'Template uses by page', rows('templateUses', 'sum', 'page', lastWeek)],
 
     // ---- rankings
     ['r01', 'ranking', 'Which page had the best CSI last week?', winner('csi', 'mean', 'page', 'desc', lastWeek)],
@@ -323,6 +326,7 @@ export const MEASURE_WORDS: Record<string, RegExp> = {
   resolutionTime: /resol/i, messages: /message/i, customerMessages: /message/i, sessions: /session/i, handoffRate: /hand.?off/i,
   containment: /contain/i, qaSessions: /session/i, issueRate: /issue/i, reviews: /QA|review|change/i,
   conversations: /conversation/i, handoffs: /hand.?off/i, handoffWait: /wait/i, handoffsWaiting: /waiting/i, handoffsAssigned: /assigned/i,
+  templateUses: /template/i, templateSuccess: /template/i,
 };
 
 function named(measure: string, more: RegExp[] = []): RegExp[] {

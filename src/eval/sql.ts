@@ -7,7 +7,7 @@ import type { Days } from './calendar.ts';
 
 export type EvalDimension = 'page' | 'agent' | 'reviewer' | 'topic' | 'qa_state' | 'sender' | 'day' | 'week' | 'month' | 'hour' | 'weekday';
 
-type Source = 'days' | 'messages' | 'replies' | 'sessions' | 'qa' | 'now';
+type Source = 'days' | 'messages' | 'replies' | 'sessions' | 'qa' | 'now' | 'templates';
 
 interface MeasureSql {
   source: Source;
@@ -17,6 +17,8 @@ interface MeasureSql {
   where?: string;
   /** a count of distinct values (conversations among their messages) */
   distinct?: boolean;
+  /** a rate of totals: sum(value) / sum(this) */
+  per?: string;
 }
 
 const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -75,6 +77,9 @@ export const MEASURE_SQL: Record<string, MeasureSql> = {
   // as the conversations stand now: no period
   handoffsWaiting: { source: 'now', value: '1', where: `c.handoff_state = 'waiting'` },
   handoffsAssigned: { source: 'now', value: '1', where: `c.handoff_state = 'human'` },
+  // totals kept on each template since it was created: no period
+  templateUses: { source: 'templates', value: 't.usage_count' },
+  templateSuccess: { source: 'templates', value: 't.success_count', per: 't.usage_count' },
 };
 
 /**
@@ -117,6 +122,10 @@ function rowsOf(m: MeasureSql, tz: string, byAgent: boolean): string {
       return `SELECT NULL::date AS day, NULL::timestamp AS lt, p.name AS page, u.name AS agent, NULL::text AS reviewer,
           NULL::text AS topic, NULL::text AS qa_state, NULL::text AS sender, ${m.value} AS v
         FROM conversations c JOIN pages p ON p.id = c.page_id LEFT JOIN users u ON u.id = c.assigned_to_id ${where}`;
+    case 'templates':
+      return `SELECT NULL::date AS day, NULL::timestamp AS lt, CASE WHEN t.page_id IS NULL THEN 'all pages' ELSE p.name END AS page, NULL::text AS agent, NULL::text AS reviewer,
+          t.message_type AS topic, NULL::text AS qa_state, NULL::text AS sender, ${m.value} AS v, ${m.per ?? 'NULL::int'} AS per
+        FROM message_templates t LEFT JOIN pages p ON p.id = t.page_id ${where}`;
     case 'qa':
       return `SELECT ${local('e.created_at')}::date AS day, ${local('e.created_at')} AS lt, p.name AS page, NULL::text AS agent, u.name AS reviewer,
           NULL::text AS topic, e.to_status::text AS qa_state, NULL::text AS sender, ${m.value} AS v
@@ -198,10 +207,11 @@ function measureSql(name: string): MeasureSql {
 export function figureSql(s: FigureSpec, tz: string): string {
   const m = measureSql(s.measure);
   const byAgent = m.source === 'days' && (s.by === 'agent' || s.where?.agent !== undefined);
-  const from = `FROM (${rowsOf(m, tz, byAgent)}) x\nWHERE ${conditions(m.source === 'now' ? undefined : s.period, s.where).join(' AND ')}`;
-  if (!s.by) return `SELECT ${aggregate(s.stat, m.distinct)} AS value\n${from}`;
+  const from = `FROM (${rowsOf(m, tz, byAgent)}) x\nWHERE ${conditions(m.source === 'now' || m.source === 'templates' ? undefined : s.period, s.where).join(' AND ')}`;
+  const agg = m.per ? 'sum(v)::float8 / sum(per)' : aggregate(s.stat, m.distinct);
+  if (!s.by) return `SELECT ${agg} AS value\n${from}`;
   const order = s.order ? `value ${s.order === 'asc' ? 'ASC' : 'DESC'} NULLS LAST, key` : 'key';
-  return `SELECT ${KEYS[s.by]} AS key, ${aggregate(s.stat, m.distinct)} AS value\n${from}\nGROUP BY 1\nORDER BY ${order}${s.limit ? `\nLIMIT ${s.limit}` : ''}`;
+  return `SELECT ${KEYS[s.by]} AS key, ${agg} AS value\n${from}\nGROUP BY 1\nORDER BY ${order}${s.limit ? `\nLIMIT ${s.limit}` : ''}`;
 }
 
 /** Two figures of one measure: `current` for the period asked, `previous` for the one compared to. */

@@ -6,12 +6,13 @@ import { parse } from 'libpg-query';
 // what the role would refuse anyway into a reason the model can act on, and refuses what the
 // role would allow but we do not want (pg_sleep, catalog introspection, locks).
 
-/** Views of the migration 20261122100000_analytics_views (and handoffs, 20261206140000); the only relations a query may read. */
+/** Views of the migration 20261122100000_analytics_views (and handoffs, message_templates: 2026120614xxxx); the only relations a query may read. */
 export const ANALYTICS_VIEWS: readonly string[] = [
   'agents',
   'conversations',
   'daily_analyses',
   'handoffs',
+  'message_templates',
   'jobs',
   'messages',
   'metrics',

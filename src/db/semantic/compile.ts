@@ -78,7 +78,9 @@ export function compileQuery(q: CheckedQuery, measure: Measure, tz: string): Com
   const periodExpr = compared ? `CASE WHEN ${current} THEN 'current' ELSE 'previous' END` : undefined;
   if (periodExpr) select.push(`${periodExpr} AS period`);
   const value = sub(measure.value);
-  select.push(`${aggregate(q.statistic, value, periodExpr, measure.distinct === true)} AS value`);
+  // a rate of totals (template success): one division of sums, not a mean of per-row rates
+  const ratio = measure.denominator && q.statistic === 'rate' ? `sum(${value})::float8 / nullif(sum(${sub(measure.denominator)}), 0)` : undefined;
+  select.push(`${ratio ?? aggregate(q.statistic, value, periodExpr, measure.distinct === true)} AS value`);
   select.push(`${q.statistic === 'count' || q.statistic === 'share' ? 'count(*)' : `count(${value})`} AS base`);
 
   const where = [source.where, measure.where].filter((w): w is string => Boolean(w)).map((w) => `(${sub(w)})`);

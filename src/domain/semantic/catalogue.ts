@@ -11,7 +11,7 @@ export type Dimension = (typeof DIMENSIONS)[number];
 
 export type Unit = 'csi' | 'score' | 'ces' | 'shift' | 'seconds' | 'minutes' | 'count' | 'share';
 
-export type SourceName = 'conversation_days' | 'messages' | 'replies' | 'sessions' | 'qa_events' | 'handoffs_now';
+export type SourceName = 'conversation_days' | 'messages' | 'replies' | 'sessions' | 'qa_events' | 'handoffs_now' | 'templates';
 
 export interface Source {
   name: SourceName;
@@ -51,6 +51,8 @@ export interface Measure {
   higherIsBetter: boolean;
   /** counts distinct values of `value` (e.g. conversations among messages) instead of rows */
   distinct?: boolean;
+  /** for a rate of totals: its rate is sum(value) / sum(denominator), not a mean over rows */
+  denominator?: string;
   /** dimensions of its source that would mislead (an agent's "handoff rate" is 100%: replying is the handoff) */
   without?: readonly Dimension[];
 }
@@ -139,6 +141,16 @@ export const SOURCES: Record<SourceName, Source> = {
     from: 'analytics.handoffs h JOIN analytics.pages p ON p.id = h.page_id LEFT JOIN analytics.users u ON u.id = h.assigned_to_id',
     current: true,
     dimensions: { page: 'p.name', agent: 'u.name' },
+  },
+  templates: {
+    name: 'templates',
+    grain: 'message templates',
+    // totals kept on each template since it was created: no date per use, so no period
+    from: 'analytics.message_templates t LEFT JOIN analytics.pages p ON p.id = t.page_id',
+    current: true,
+    // a template answers one kind of customer message: its message type is a topic label; a
+    // template without a page is shared by all pages
+    dimensions: { page: `coalesce(p.name, 'all pages')`, topic: 't.message_type' },
   },
 };
 
@@ -231,6 +243,16 @@ function handoffMeasures(): Measure[] {
     {
       name: 'handoffsAssigned', label: 'handoffs assigned', definition: 'handed-off conversations a human agent has taken and still holds, as they stand now',
       unit: 'count', source: 'handoffs_now', value: '1', where: `h.state = 'human'`, statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true,
+    },
+    {
+      name: 'templateUses', label: 'template uses',
+      definition: 'bot replies sent from a message template, as each template has counted them since it was created (no date is recorded per use, nor which bot replies the LLM wrote, so no period and no share of LLM replies)',
+      unit: 'count', source: 'templates', value: 't.usage_count', statistics: ['sum'], defaultStatistic: 'sum', higherIsBetter: true,
+    },
+    {
+      name: 'templateSuccess', label: 'template success rate',
+      definition: 'share of template sends Meta accepted (success count over use count of the templates, since each was created; the data records no other success)',
+      unit: 'share', source: 'templates', value: 't.success_count', denominator: 't.usage_count', statistics: ['rate'], defaultStatistic: 'rate', higherIsBetter: true,
     },
   ];
 }

@@ -42,7 +42,7 @@ function statisticFor(m: Measure, said: Said, groupBy: Dimension | undefined): {
   if (!s) return {};
   if (m.statistics.length === 1) {
     const only = m.statistics[0]!;
-    if ((only === 'rate' && (s === 'share' || s === 'mean')) || (only === 'count' && (s === 'sum' || s === 'count'))) s = only;
+    if ((only === 'rate' && (s === 'share' || s === 'mean')) || ((only === 'count' || only === 'sum') && (s === 'sum' || s === 'count'))) s = only;
   }
   if (m.defaultStatistic === 'count' && (s === 'sum' || s === 'count')) return { statistic: 'count' };
   // "the max conversations by page": the page with the most
