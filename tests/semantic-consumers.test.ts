@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordingPool, type RecordedQuery } from '../src/agents/assistant/context.ts';
 import { csiLookup } from '../src/agents/tools/csi-lookup.ts';
 import { supportStats } from '../src/agents/tools/support-stats.ts';
 import { loadHomeKpis } from '../src/bots/slack/home.ts';
@@ -50,11 +51,31 @@ describe('figures elsewhere equal metric_query', () => {
     const [page] = (await db.pool.query<{ id: number; name: string }>(`SELECT id, name FROM pages ORDER BY id LIMIT 1`)).rows;
     const only = [{ dimension: 'page' as const, values: [page!.name] }];
     for (const scope of [{ pageId: page!.id }, { pageName: page!.name.slice(1, 6).toLowerCase() }]) {
-      const r = await csiLookup(db.pool, { period: p, timezone: TZ, ...scope, groupBy: 'day' });
+      const ran: RecordedQuery[] = [];
+      const r = await csiLookup(recordingPool(db.pool, ran), { period: p, timezone: TZ, ...scope, groupBy: 'day' });
+      expect(ran.some((q) => /FROM daily_analyses da/.test(q.text))).toBe(false);
       for (const k of PILLARS) expect(r.current[k], k).toBeCloseTo((await metric({ measure: k, filters: only }, p))[0]!.value!, 9);
       expect(r.current.days).toBe((await metric({ measure: 'csi', filters: only }, p))[0]!.base);
       const perDay = await metric({ measure: 'csi', filters: only, groupBy: 'day' }, p);
       expect(r.groups!.map((g) => [g.key, g.days])).toEqual(perDay.filter((x) => x.base > 0).map((x) => [x.key, x.base]));
+    }
+  });
+
+  it('/csi for one agent (by id or name): CSI and pillars over the conversation-days that agent replied in', async () => {
+    const p = period('last 30 days');
+    const [a] = (await db.pool.query<{ id: string; name: string }>(
+      `SELECT agent_info->>'id' AS id, agent_info->>'name' AS name FROM messages WHERE sender_kind = 'human_agent' GROUP BY 1, 2 ORDER BY count(*) DESC LIMIT 1`,
+    )).rows;
+    const only = [{ dimension: 'agent' as const, values: [a!.name] }];
+    for (const agent of [a!.id, a!.name.toLowerCase()]) {
+      const ran: RecordedQuery[] = [];
+      const r = await csiLookup(recordingPool(db.pool, ran), { period: p, timezone: TZ, agent });
+      // read through the compiler (its statements are over the analytics views), not csi_lookup's own SQL
+      expect(ran.some((q) => q.text.includes('FROM analytics.daily_analyses d')), agent).toBe(true);
+      expect(ran.some((q) => /FROM daily_analyses da/.test(q.text)), agent).toBe(false);
+      expect(r.current.days, agent).toBeGreaterThan(0);
+      for (const k of PILLARS) expect(r.current[k], `${agent} ${k}`).toBeCloseTo((await metric({ measure: k, filters: only }, p))[0]!.value!, 9);
+      expect(r.current.days).toBe((await metric({ measure: 'csi', filters: only }, p))[0]!.base);
     }
   });
 

@@ -188,11 +188,13 @@ function csiValues(values: Record<'csi' | 'effectiveness' | 'effort' | 'efficien
 }
 
 /**
- * The scope as catalogue filters (page names), or undefined when the catalogue cannot say it:
- * a conversation, an agent, or a page name shared by several pages (whose groups are keyed by id).
+ * The scope as catalogue filters (page and agent names), or undefined when the catalogue cannot
+ * say it: a conversation, a breakdown by agent, or a name shared by several pages or agents.
  */
 async function catalogueScope(pool: pg.Pool, input: CsiLookupInput): Promise<{ filters: MetricFilter[]; pageIds: Map<string, number> } | undefined> {
-  if (input.conversationId !== undefined || input.agent !== undefined || (input.groupBy !== undefined && input.groupBy !== 'page' && input.groupBy !== 'day')) return undefined;
+  if (input.conversationId !== undefined || (input.groupBy !== undefined && input.groupBy !== 'page' && input.groupBy !== 'day')) return undefined;
+  const agent = input.agent === undefined ? [] : await agentNames(pool, input.agent);
+  if (agent === undefined) return undefined;
   const p = new Params();
   const where = [
     ...(input.pageId !== undefined ? [`id = ${p.add(input.pageId)}`] : []),
@@ -201,7 +203,26 @@ async function catalogueScope(pool: pg.Pool, input: CsiLookupInput): Promise<{ f
   const pages = await rows<{ id: number; name: string }>(pool, `SELECT id, name FROM pages${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`, p);
   const pageIds = new Map(pages.map((x) => [x.name, x.id]));
   if (pageIds.size !== pages.length || (where.length > 0 && pages.length === 0)) return undefined;
-  return { filters: where.length ? [{ dimension: 'page', values: pages.map((x) => x.name) }] : [], pageIds };
+  const filters: MetricFilter[] = where.length ? [{ dimension: 'page', values: pages.map((x) => x.name) }] : [];
+  return { filters: agent.length ? [...filters, { dimension: 'agent', values: agent }] : filters, pageIds };
+}
+
+/**
+ * The catalogue filters agents by name; csi_lookup takes an id or a name. The names of the agent
+ * so named, or undefined when a name is shared with another id (the catalogue could not tell
+ * them apart) or nobody is called that (the SQL path says no data as before).
+ */
+async function agentNames(pool: pg.Pool, agent: string): Promise<string[] | undefined> {
+  const found = await rows<{ name: string; shared: boolean }>(
+    pool,
+    `SELECT n.name, EXISTS (SELECT 1 FROM messages o WHERE o.sender_kind = 'human_agent' AND lower(o.agent_info->>'name') = lower(n.name)
+                              AND coalesce(o.agent_info->>'id', '') <> ALL (n.ids)) AS shared
+       FROM (SELECT m.agent_info->>'name' AS name, array_agg(DISTINCT coalesce(m.agent_info->>'id', '')) AS ids FROM messages m
+              WHERE m.sender_kind = 'human_agent' AND (m.agent_info->>'id' = $1 OR lower(m.agent_info->>'name') = lower($1))
+                AND m.agent_info->>'name' IS NOT NULL GROUP BY 1) n`,
+    [agent],
+  );
+  return found.length === 0 || found.some((f) => f.shared) ? undefined : found.map((f) => f.name);
 }
 
 /** The headline figures through the metrics catalogue's compiler (the figures metric_query gives). */
@@ -227,7 +248,7 @@ async function viaCatalogue(pool: pg.Pool, input: CsiLookupInput, previous: Peri
 export async function csiLookup(pool: pg.Pool, input: CsiLookupInput): Promise<CsiLookupResult> {
   const previous = input.previous ?? previousPeriod(input.period);
   const scope = await catalogueScope(pool, input);
-  // an agent or a conversation is a scope the catalogue's CSI does not take: those stay on the SQL below
+  // a conversation (or an agent the catalogue cannot name) is a scope its CSI does not take: those stay on the SQL below
   const [current, previousValues, grouped] = scope
     ? await viaCatalogue(pool, input, previous, scope)
     : await Promise.all([
