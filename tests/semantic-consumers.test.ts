@@ -88,6 +88,9 @@ describe('figures elsewhere equal metric_query', () => {
   it('App Home: the week\'s volumes, first response median and p90, sessions and handoff rate', async () => {
     const k = await loadHomeKpis(db.pool, { now: TEST_NOW, timeZone: TZ });
     const p = k.csi.period;
+    const ran: RecordedQuery[] = [];
+    await supportStats(recordingPool(db.pool, ran), { period: p, timezone: TZ, sections: ['volumes', 'responseTimes', 'sessions'] });
+    for (const view of ['analytics.messages m', 'analytics.daily_analyses d', 'analytics.sessions s']) expect(ran.some((q) => q.text.includes(`FROM ${view}`)), view).toBe(true);
     const one = async (q: Omit<MetricQuery, 'period'>) => (await metric(q, p))[0]!;
     expect(k.stats.volumes!.messages).toBe((await one({ measure: 'messages' })).value);
     expect(k.stats.volumes!.customerMessages).toBe((await one({ measure: 'customerMessages' })).value);
@@ -136,7 +139,9 @@ describe('figures elsewhere equal metric_query', () => {
     const at = TEST_NOW;
     const window = periodBetween('2026-11-19', '2026-11-25'); // the 7 days up to TEST_NOW's day
     const baseline = periodBetween('2026-11-12', '2026-11-18');
-    const drop = await readMetric(db.pool, { metric: 'csi_drop', windowMinutes: 7 * 1440, params: { baselineDays: 7 } }, at, TZ);
+    const ran: RecordedQuery[] = [];
+    const drop = await readMetric(recordingPool(db.pool, ran), { metric: 'csi_drop', windowMinutes: 7 * 1440, params: { baselineDays: 7 } }, at, TZ);
+    expect(ran.filter((q) => q.text.includes('FROM analytics.daily_analyses d')).length).toBe(2);
     const current = (await metric({ measure: 'csi' }, window))[0]!.value!;
     const before = (await metric({ measure: 'csi' }, baseline))[0]!.value!;
     expect(drop.value).toBeCloseTo(before - current, 9);
@@ -147,7 +152,9 @@ describe('figures elsewhere equal metric_query', () => {
   it('/api/stats: sessions, handoffs and sessions by QA state in a period, as the old count gave them too', async () => {
     const p = period('last 30 days');
     const { start, end } = periodBounds(p, TZ);
-    const s = await catalogueSessionStats(db.pool, { filters: { from: start, to: end }, period: p }, TZ);
+    const ran: RecordedQuery[] = [];
+    const s = await catalogueSessionStats(recordingPool(db.pool, ran), { filters: { from: start, to: end }, period: p }, TZ);
+    expect(ran.filter((q) => q.text.includes('FROM analytics.sessions s')).length).toBe(4);
     expect(s).toEqual(await sessionStats(db.pool, { from: start, to: end }));
     expect(s.total).toBeGreaterThan(0);
     expect(s.total).toBe((await metric({ measure: 'sessions' }, p))[0]!.value);
