@@ -246,7 +246,7 @@ describe('runReadOnlyQuery', () => {
     const cols = await db.pool.query<{ c: string }>(
       `SELECT table_name || '.' || column_name AS c FROM information_schema.columns WHERE table_schema = 'analytics'`,
     );
-    const forbidden = /\.(email|external_id|access_token_cipher|token_hash|agent_info|attachments|error|error_report|result)$/;
+    const forbidden = /\.(email|external_id|access_token_cipher|token_hash|agent_info|attachments|error|error_report|result|handoff_channel|handoff_thread_ts)$/;
     expect(cols.rows.map((r) => r.c).filter((c) => forbidden.test(c))).toEqual([]);
   });
 });

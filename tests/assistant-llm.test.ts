@@ -446,6 +446,22 @@ describe('a normal LLM flow', () => {
     await llm.assistant.ask(newThread('metric-bad'), 'Total CSI last week?');
     expect(parsed(toolMessage(fake.requests.length - 1, 'call_bad'))).toEqual({ refused: expect.stringMatching(/^CSI has no sum; it can be given as mean, median/) });
   });
+
+  it('metric_query: the handoffs assigned now take no period; one given is refused, not dropped', async () => {
+    fake.enqueue(reply.toolCalls([{ id: 'call_now', name: 'metric_query', args: { measure: 'handoffsAssigned', group_by: 'page' } }]), reply.content('ok'));
+    await llm.assistant.ask(newThread('now'), 'Handoffs assigned right now by page?');
+    const now = parsed(toolMessage(fake.requests.length - 1, 'call_now')) as { query: Record<string, unknown>; rows: { key: string; value: number }[] };
+    expect(now.query).not.toHaveProperty('period');
+    const expected = (await db.pool.query<{ name: string; n: string }>(
+      `SELECT p.name, count(*) AS n FROM conversations c JOIN pages p ON p.id = c.page_id WHERE c.handoff_state = 'human' GROUP BY 1 ORDER BY n DESC, 1`,
+    )).rows;
+    expect(expected.length).toBeGreaterThan(0);
+    expect(now.rows.map((r) => [r.key, r.value])).toEqual(expected.map((e) => [e.name, Number(e.n)]));
+
+    fake.enqueue(reply.toolCalls([{ id: 'call_then', name: 'metric_query', args: { measure: 'handoffsWaiting', period: 'last week' } }]), reply.content('ok'));
+    await llm.assistant.ask(newThread('then'), 'Handoffs waiting last week?');
+    expect(parsed(toolMessage(fake.requests.length - 1, 'call_then'))).toEqual({ refused: expect.stringMatching(/^handoffs waiting is how things stand now and cannot be counted over a period/) });
+  });
 });
 
 describe('memory with the LLM', () => {

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareAgentLogin } from '../src/agents/sql/agent-role.ts';
 import { runReadOnlyQuery } from '../src/agents/sql/run-query.ts';
 import { runMetricQuery, type MetricResult } from '../src/db/semantic/run.ts';
-import { MEASURES } from '../src/domain/semantic/catalogue.ts';
+import { MEASURES, SOURCES, measureByName } from '../src/domain/semantic/catalogue.ts';
+import { metricAnswer } from '../src/domain/semantic/answer.ts';
 import { checkQuery, type MetricQuery } from '../src/domain/semantic/query.ts';
 import { seedAndAnalyse } from './helpers/assistant.ts';
 import { TEST_NOW } from './helpers/clock.ts';
@@ -130,10 +131,77 @@ describe('metric queries equal independent SQL', () => {
   });
 });
 
+describe('the handoff measures', () => {
+  it('human wait after handoff: from the request for a human or the recorded handoff, whichever came first, to the first human reply', async () => {
+    const e = await one<{ v: number; n: string }>(
+      `SELECT avg(w) AS v, count(w) AS n FROM (
+         SELECT (SELECT extract(epoch FROM min(h.social_create_time)) - extract(epoch FROM least(
+                   (SELECT min(q.social_create_time) FROM messages q WHERE q.conversation_id = s.conversation_id AND q.sender_kind = 'customer'
+                      AND q.classification = 'human_request' AND q.social_create_time BETWEEN s.started_at AND s.ended_at),
+                   (SELECT c.handoff_at FROM conversations c WHERE c.id = s.conversation_id AND c.handoff_at BETWEEN s.started_at AND s.ended_at)))
+                   FROM messages h WHERE h.conversation_id = s.conversation_id AND h.sender_kind = 'human_agent' AND h.social_create_time <= s.ended_at
+                    AND h.social_create_time >= least(
+                   (SELECT min(q.social_create_time) FROM messages q WHERE q.conversation_id = s.conversation_id AND q.sender_kind = 'customer'
+                      AND q.classification = 'human_request' AND q.social_create_time BETWEEN s.started_at AND s.ended_at),
+                   (SELECT c.handoff_at FROM conversations c WHERE c.id = s.conversation_id AND c.handoff_at BETWEEN s.started_at AND s.ended_at))) AS w
+           FROM sessions s WHERE s.human_handoff AND s.started_at >= '2026-10-01 00:00:00 ${TZ}'::timestamptz AND s.started_at < ${END}) x`,
+    );
+    const r = await ask({ measure: 'handoffWait', period: { from: '2026-10-01', to: '2026-11-22', label: 'since October' } });
+    expect(Number(e.n)).toBeGreaterThan(0);
+    close(r.rows[0]!.value, e.v);
+    expect(r.rows[0]!.base).toBe(Number(e.n));
+  });
+
+  it('handoffs waiting and assigned are counted as the conversations stand now, with no period, and a period is refused', async () => {
+    const picked = await all<{ id: number }>(`SELECT id FROM conversations WHERE handoff_state = 'bot' AND handoff_at IS NULL ORDER BY id LIMIT 3`);
+    await db.pool.query(`UPDATE conversations SET handoff_state = 'waiting', handoff_at = now() WHERE id = ANY($1)`, [picked.map((p) => p.id)]);
+    try {
+      for (const [measure, state] of [['handoffsWaiting', 'waiting'], ['handoffsAssigned', 'human']] as const) {
+        const e = await all<{ name: string; n: string }>(
+          `SELECT p.name, count(*) AS n FROM conversations c JOIN pages p ON p.id = c.page_id WHERE c.handoff_state = '${state}' GROUP BY 1 ORDER BY n DESC, 1`,
+        );
+        const total = ok(await runMetricQuery(db.pool, { measure }, TZ));
+        expect(total.rows[0]!.value, measure).toBe(e.reduce((a, x) => a + Number(x.n), 0));
+        expect(total.rows[0]!.value, measure).toBeGreaterThan(0);
+        const byPage = ok(await runMetricQuery(db.pool, { measure, groupBy: 'page' }, TZ));
+        expect(byPage.rows.map((x) => [x.key, x.value])).toEqual(e.map((x) => [x.name, Number(x.n)]));
+        expect(total.sql).not.toMatch(/2026/);
+      }
+      const waiting = ok(await runMetricQuery(db.pool, { measure: 'handoffsWaiting' }, TZ));
+      const text = metricAnswer({ measure: measureByName('handoffsWaiting')!, query: waiting.query, figure: waiting.figure, rows: waiting.rows, timeZone: TZ, today: '2026-11-25' });
+      expect(text.split('\n')[0]).toBe(`Number of handoffs waiting, now: ${waiting.rows[0]!.display}`);
+      expect(text).toContain('as they stand now');
+      expect(text).not.toContain('partial');
+    } finally {
+      await db.pool.query(`UPDATE conversations SET handoff_state = 'bot', handoff_at = NULL WHERE id = ANY($1)`, [picked.map((p) => p.id)]);
+    }
+    const refused = await runMetricQuery(db.pool, { measure: 'handoffsWaiting', period: WEEK }, TZ);
+    expect(refused).toEqual({ ok: false, reason: expect.stringMatching(/handoffs waiting is how things stand now and cannot be counted over a period/) });
+    expect(await runMetricQuery(db.pool, { measure: 'csi' }, TZ)).toEqual({ ok: false, reason: 'CSI needs a period' });
+  });
+});
+
+describe('the message template measures', () => {
+  it('template uses are the templates\' use counts summed; the success rate is successes over uses of all of them, not a mean of rates', async () => {
+    const e = await one<{ uses: string; rate: number; mean: number }>(
+      `SELECT sum(usage_count) AS uses, sum(success_count)::float8 / sum(usage_count) AS rate, avg(success_count::float8 / nullif(usage_count, 0)) AS mean FROM message_templates`,
+    );
+    expect(Number(e.uses)).toBeGreaterThan(0);
+    const uses = ok(await runMetricQuery(db.pool, { measure: 'templateUses' }, TZ));
+    expect(uses.rows[0]!.value).toBe(Number(e.uses));
+    const rate = ok(await runMetricQuery(db.pool, { measure: 'templateSuccess' }, TZ));
+    close(rate.rows[0]!.value, e.rate);
+    expect(rate.rows[0]!.value).not.toBeCloseTo(e.mean, 6);
+    const byPage = ok(await runMetricQuery(db.pool, { measure: 'templateUses', groupBy: 'page' }, TZ));
+    expect(byPage.rows.map((r) => r.key)).toContain('all pages');
+    expect(await runMetricQuery(db.pool, { measure: 'templateUses', period: WEEK }, TZ)).toMatchObject({ ok: false });
+  });
+});
+
 describe('the SQL shown reproduces the answer', () => {
   it('every measure compiles to a statement the sql: guard accepts and pulse_agent gets the same rows from', async () => {
     for (const m of MEASURES) {
-      const r = await ask({ measure: m.name, groupBy: 'page' });
+      const r = SOURCES[m.source].current ? ok(await runMetricQuery(db.pool, { measure: m.name, groupBy: 'page' }, TZ)) : await ask({ measure: m.name, groupBy: 'page' });
       const pasted = await runReadOnlyQuery(agentPool, r.sql);
       if (!('rows' in pasted)) throw new Error(`${m.name}: ${pasted.refused}\n${r.sql}`);
       expect(pasted.rows.map((x) => [x.key, x.value === null ? null : Number(x.value)]), m.name)

@@ -71,7 +71,8 @@ describe('measures and their synonyms', () => {
     ['total handling time by agent last week', { measure: 'totalHandlingTime', statistic: 'sum', groupBy: 'agent', period: 'last week' }],
     ['human first response time last week', { measure: 'humanFirstResponse', period: 'last week' }],
     ['bot first response time this month', { measure: 'botFirstResponse', period: 'this month' }],
-    ['how long do customers wait for a human last week', { measure: 'humanResponseTime', period: 'last week' }],
+    ['how long do customers wait for a human last week', { measure: 'handoffWait', period: 'last week' }],
+    ['how long did customers wait for a human reply last week', { measure: 'humanResponseTime', period: 'last week' }],
     ['response time of the bot last week', { measure: 'responseTime', filters: f('sender', 'bot'), period: 'last week' }],
     ['how many customer messages last week', { measure: 'customerMessages', statistic: 'count', period: 'last week' }],
     ['how many messages did the bot send last week', { measure: 'messages', statistic: 'count', filters: f('sender', 'bot'), period: 'last week' }],
@@ -127,6 +128,11 @@ describe('every measure in the catalogue can be asked for', () => {
     qaSessions: 'sessions that passed QA last week',
     issueRate: 'issue rate last week',
     reviews: 'QA work last week',
+    handoffWait: 'human wait after handoff last week',
+    handoffsWaiting: 'handoffs waiting right now',
+    handoffsAssigned: 'how many handoffs are assigned',
+    templateUses: 'how many times were templates used',
+    templateSuccess: 'template success rate',
   };
 
   it('has an example for each measure', () => {
@@ -315,9 +321,24 @@ describe('refusals', () => {
 
   it('does not count what stands right now as a count over the last 7 days', () => {
     expect(ask('how many sessions are waiting for review right now')).toEqual({ kind: 'qa_backlog' });
-    expect(refused('how many handoffs are waiting right now')).toContain('handoffs are counted over a period, not as they stand now');
+    expect(refused('how many handoffs right now')).toContain('handoffs are counted over a period, not as they stand now');
     expect(refused('how many conversations are open right now')).toContain('not as they stand now ("are open")');
-    expect(refused('how many handoffs are waiting?')).toContain('handoffs are counted over a period, not as they stand now ("are waiting")');
+  });
+
+  it('reads the handoff queue as it stands now, with no period, and refuses a period for it', () => {
+    const now = (q: string) => ask(q).metric;
+    for (const q of ['how many handoffs are waiting right now', 'how many handoffs are waiting?', 'how many customers are waiting for an agent at the moment']) {
+      expect(now(q)?.query, q).toMatchObject({ measure: 'handoffsWaiting', filters: [] });
+      expect(now(q)?.query, q).not.toHaveProperty('period');
+      expect(now(q)?.notApplied, q).toEqual([]);
+      expect(now(q)?.periodDefaulted, q).toBe(false);
+    }
+    expect(now('handoffs assigned now by agent')?.query).toEqual({ measure: 'handoffsAssigned', groupBy: 'agent', filters: [] });
+    expect(now('how many handoffs are assigned to James Carter')?.query).toEqual({ measure: 'handoffsAssigned', statistic: 'count', filters: f('agent', 'James Carter') });
+    expect(refused('how many handoffs were waiting last week')).toContain('handoffs waiting is how things stand now and cannot be counted over a period');
+    expect(refused('handoffs waiting by day')).toContain('handoffs waiting cannot be broken down by day');
+    // the follow-up keeps the question's slots, not a period the queue cannot have
+    expect(ask('and by page?', ask('how many handoffs are assigned right now')).metric?.query).toEqual({ measure: 'handoffsAssigned', statistic: 'count', groupBy: 'page', filters: [] });
   });
 
   it('reads a word of data not held as a topic only where it names customer messages', () => {

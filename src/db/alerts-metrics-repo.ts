@@ -1,10 +1,12 @@
 import type pg from 'pg';
 import type { AlertMetric } from '../domain/alerts.ts';
 import { dayOf } from '../domain/days.ts';
+import { metricValue } from './semantic/value.ts';
 
 // The value behind each alert metric at an instant, and the sessions behind it (listed by the
-// "Show conversations" button). Day-based metrics (CSI, first response) read daily_analyses in
-// the business timezone; the others read their tables over [at − window, at].
+// "Show conversations" button). Day-based metrics (CSI, first response) are the metrics
+// catalogue's figures over the window's business days, read through its compiler; the others
+// (no catalogue measure) read their tables over [at − window, at].
 
 type Db = pg.Pool | pg.ClientBase;
 
@@ -39,12 +41,10 @@ const SESSIONS_ON_DAYS = `
 async function csiDrop(db: Db, m: MetricInput, at: Date, timeZone: string): Promise<MetricReading> {
   const { from, to } = windowDays(at, m.windowMinutes, timeZone);
   const baselineDays = Math.round(num(m.params.baselineDays, 7));
-  const { rows } = await db.query<{ current: number | null; baseline: number | null }>(
-    `SELECT (SELECT avg(csi) FROM daily_analyses WHERE day BETWEEN $1::date AND $2::date AND csi IS NOT NULL) AS current,
-            (SELECT avg(csi) FROM daily_analyses WHERE day BETWEEN $1::date - $3::int AND $1::date - 1 AND csi IS NOT NULL) AS baseline`,
-    [from, to, baselineDays],
-  );
-  const { current, baseline } = rows[0]!;
+  // no baseline day to compare with: nothing to judge by, as an empty baseline mean
+  if (baselineDays < 1) return { value: null, sessionIds: [] };
+  const csi = (period: { from: string; to: string }) => metricValue(db, { measure: 'csi', period: { ...period, label: `${period.from} to ${period.to}` } }, timeZone);
+  const [current, baseline] = await Promise.all([csi({ from, to }), csi({ from: addDays(from, -baselineDays), to: addDays(from, -1) })]);
   if (current === null || baseline === null) return { value: null, sessionIds: [] };
   // the conversations that pulled the window down: their days below the baseline, worst first
   const sessions = await db.query<{ id: number }>(
@@ -59,12 +59,7 @@ async function csiDrop(db: Db, m: MetricInput, at: Date, timeZone: string): Prom
 
 async function firstResponseP90(db: Db, m: MetricInput, at: Date, timeZone: string): Promise<MetricReading> {
   const { from, to } = windowDays(at, m.windowMinutes, timeZone);
-  const { rows } = await db.query<{ p90: number | null }>(
-    `SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY first_response_time) AS p90 FROM daily_analyses
-      WHERE day BETWEEN $1::date AND $2::date AND first_response_time IS NOT NULL`,
-    [from, to],
-  );
-  const p90 = rows[0]?.p90 ?? null;
+  const p90 = await metricValue(db, { measure: 'firstResponseTime', statistic: 'p90', period: { from, to, label: `${from} to ${to}` } }, timeZone);
   if (p90 === null) return { value: null, sessionIds: [] };
   const sessions = await db.query<{ id: number }>(
     `WITH picked AS (

@@ -82,15 +82,6 @@ export async function firstResponseTimes(db: Db, from: string, to: string): Prom
   return rows.map((r) => r.t);
 }
 
-/** Conversations handed over to a human and waiting, or being handled, right now. */
-export async function handoffsNow(db: Db): Promise<{ waiting: number; human: number }> {
-  const { rows } = await db.query<{ waiting: number; human: number }>(
-    `SELECT count(*) FILTER (WHERE handoff_state = 'waiting')::int AS waiting, count(*) FILTER (WHERE handoff_state = 'human')::int AS human
-       FROM conversations WHERE handoff_state <> 'bot'`,
-  );
-  return rows[0] ?? { waiting: 0, human: 0 };
-}
-
 /** When the analysis last finished a job, if ever. */
 export async function lastAnalysisRun(db: Db): Promise<Date | null> {
   const { rows } = await db.query<{ at: Date | null }>(`SELECT max(completed_at) AS at FROM jobs WHERE status = 'completed'`);

@@ -102,6 +102,11 @@ function figures({ lastWeek, lastMonth, october, yesterday, value, rows }: Kit):
     ['m30', 'measure', 'How many conversations did we score yesterday?', value('conversationDays', 'count', yesterday)],
     ['m31', 'measure', 'How many conversations did we have last week?', value('conversations', 'count', lastWeek)],
     ['m32', 'measure', 'How many sessions were handed over to a human last week?', value('handoffs', 'count', lastWeek)],
+    ['m33', 'measure', 'How long did customers wait for a human after the handoff last month?', value('handoffWait', 'mean', lastMonth)],
+    ['m34', 'measure', 'How many handoffs are waiting right now?', value('handoffsWaiting', 'count', lastWeek, undefined, [/now/])],
+    ['m35', 'measure', 'How many handoffs are assigned at the moment?', value('handoffsAssigned', 'count', lastWeek, undefined, [/now|moment/])],
+    ['m36', 'measure', 'How many times were message templates used?', value('templateUses', 'sum', lastWeek)],
+    ['m37', 'measure', 'What is the template success rate?', value('templateSuccess', 'rate', lastWeek)],
 
     // ---- statistics
     ['s01', 'statistic', 'What was the median CSI last week?', value('csi', 'median', lastWeek, undefined, [/median/i])],
@@ -120,6 +125,7 @@ function figures({ lastWeek, lastMonth, october, yesterday, value, rows }: Kit):
     ['s14', 'statistic', 'What was the 90th percentile of the first human response last month?', value('humanFirstResponse', 'p90', lastMonth, undefined, [/90/])],
     ['s15', 'statistic', 'What was the average CSI in October?', value('csi', 'mean', october, undefined, [/average|mean/i])],
     ['s16', 'statistic', "What's the median handling time last month?", value('totalHandlingTime', 'median', lastMonth, undefined, [/median/i])],
+    ['s17', 'statistic', 'What was the median human wait after handoff last month?', value('handoffWait', 'median', lastMonth, undefined, [/median/i])],
   ];
 }
 
@@ -144,6 +150,8 @@ function shapes({ cal, lastWeek, lastMonth, thisMonth, october, september, last3
     ['b15', 'breakdown', 'Human first response time by page last month', rows('humanFirstResponse', 'mean', 'page', lastMonth)],
     ['b16', 'breakdown', 'Bot containment per week in October', rows('containment', 'rate', 'week', october)],
     ['b17', 'breakdown', 'QA issue rate by page over the last 3 months', rows('issueRate', 'rate', 'page', last3Months)],
+    ['b18', 'breakdown', 'Handoffs assigned right now by page', rows('handoffsAssigned', 'count', 'page', lastWeek)],
+    ['b19', 'breakdown', 'Template uses by page', rows('templateUses', 'sum', 'page', lastWeek)],
 
     // ---- rankings
     ['r01', 'ranking', 'Which page had the best CSI last week?', winner('csi', 'mean', 'page', 'desc', lastWeek)],
@@ -167,6 +175,7 @@ function shapes({ cal, lastWeek, lastMonth, thisMonth, october, september, last3
     ['r19', 'ranking', 'Which agent sent the most messages last month?', winner('messages', 'count', 'agent', 'desc', lastMonth, { sender: ['human_agent'] })],
     ['r20', 'ranking', 'Bottom 2 pages by effectiveness last month', rows('effectiveness', 'mean', 'page', lastMonth, { order: 'asc', limit: 2 })],
     ['r21', 'ranking', 'Which weekday has had the worst CSI over the last 3 months?', winner('csi', 'mean', 'weekday', 'asc', last3Months)],
+    ['r22', 'ranking', 'Which agent holds the most assigned handoffs right now?', winner('handoffsAssigned', 'count', 'agent', 'desc', lastWeek)],
   ];
 }
 
@@ -190,6 +199,7 @@ function scopes({ cal, lastWeek, thisWeek, lastMonth, thisMonth, october, septem
     ['f14', 'filter', 'How many messages did Emma Novak send last month?', value('messages', 'count', lastMonth, { agent: ['Emma Novak'] }, [/Emma Novak/])],
     ['f15', 'filter', 'What was the average CSI on Mondays last month?', value('csi', 'mean', lastMonth, { weekday: [1] }, [/Monday/])],
     ['f16', 'filter', 'Bot containment for Stride Shoes last week', value('containment', 'rate', lastWeek, { page: [STRIDE] }, [/Stride/])],
+    ['f17', 'filter', 'How many handoffs are assigned to James Carter right now?', value('handoffsAssigned', 'count', lastWeek, { agent: ['James Carter'] }, [/James Carter/])],
 
     // ---- period phrases
     ['p01', 'period', 'What was the CSI yesterday?', value('csi', 'mean', yesterday)],
@@ -253,6 +263,7 @@ function contexts({ cal, lastWeek, weekBefore, thisWeek, lastMonth, monthBefore,
     ['u12', 'follow-up', 'compared with the week before?', compare('csi', 'mean', lastWeek, weekBefore, { page: [STRIDE] }), ['What was the CSI for Stride Shoes last week?']],
     ['u13', 'follow-up', 'and the slowest?', winner('humanResponseTime', 'mean', 'agent', 'desc', lastMonth), ['Which agent replied fastest last month?']],
     ['u14', 'follow-up', 'by reviewer?', rows('reviews', 'count', 'reviewer', lastMonth), ['How many QA reviews were done last month?']],
+    ['u15', 'follow-up', 'and per page?', rows('handoffsAssigned', 'count', 'page', lastWeek), ['How many handoffs are assigned right now?']],
   ];
 }
 
@@ -290,6 +301,7 @@ function refusals({ cal, lastWeek, thisWeek, lastMonth, thisMonth, october, last
     ['x09', 'refusal-unsupported', 'Show CSI by hour of day for last week', refuse(UNSUPPORTED, near('csi', 'mean', lastWeek))],
     ['x10', 'refusal-unsupported', 'What was the handoff rate for Maria Lopez last month?', refuse(UNSUPPORTED, near('handoffRate', 'rate', lastMonth), near('sessions', 'count', lastMonth))],
     ['x11', 'refusal-unsupported', 'What was the maximum bot containment last month?', refuse(UNSUPPORTED, near('containment', 'rate', lastMonth), near('sessions', 'count', lastMonth))],
+    ['x12', 'refusal-unsupported', 'How many handoffs were waiting last week?', refuse(UNSUPPORTED, near('handoffs', 'count', lastWeek), near('handoffRate', 'rate', lastWeek))],
 
     // ---- a period that cannot be read is said so, never replaced by a default
     ['y01', 'unreadable-period', 'What was the CSI on 31 February?', refuse(UNREADABLE, near('csi', 'mean', last7), near('csi', 'mean', thisWeek), near('csi', 'mean', lastWeek), near('csi', 'mean', cal.lastDays(30)))],
@@ -313,7 +325,8 @@ export const MEASURE_WORDS: Record<string, RegExp> = {
   firstResponse: /first (?:response|reply)/i, humanFirstResponse: /first (?:response|reply)/i, botFirstResponse: /first (?:response|reply)/i,
   resolutionTime: /resol/i, messages: /message/i, customerMessages: /message/i, sessions: /session/i, handoffRate: /hand.?off/i,
   containment: /contain/i, qaSessions: /session/i, issueRate: /issue/i, reviews: /QA|review|change/i,
-  conversations: /conversation/i, handoffs: /hand.?off/i,
+  conversations: /conversation/i, handoffs: /hand.?off/i, handoffWait: /wait/i, handoffsWaiting: /waiting/i, handoffsAssigned: /assigned/i,
+  templateUses: /template/i, templateSuccess: /template/i,
 };
 
 function named(measure: string, more: RegExp[] = []): RegExp[] {

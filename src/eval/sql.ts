@@ -7,7 +7,7 @@ import type { Days } from './calendar.ts';
 
 export type EvalDimension = 'page' | 'agent' | 'reviewer' | 'topic' | 'qa_state' | 'sender' | 'day' | 'week' | 'month' | 'hour' | 'weekday';
 
-type Source = 'days' | 'messages' | 'replies' | 'sessions' | 'qa';
+type Source = 'days' | 'messages' | 'replies' | 'sessions' | 'qa' | 'now' | 'templates';
 
 interface MeasureSql {
   source: Source;
@@ -17,6 +17,8 @@ interface MeasureSql {
   where?: string;
   /** a count of distinct values (conversations among their messages) */
   distinct?: boolean;
+  /** a rate of totals: sum(value) / sum(this) */
+  per?: string;
 }
 
 const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -26,6 +28,18 @@ const firstReply = (kind?: string) =>
   `(SELECT extract(epoch FROM min(r.social_create_time) - s.started_at) FROM messages r
      WHERE r.conversation_id = s.conversation_id AND r.direction = 'to_client'${kind ? ` AND r.sender_kind = '${kind}'` : ''}
        AND r.social_create_time >= s.started_at AND r.social_create_time <= s.ended_at)`;
+
+/**
+ * Human wait after handoff: from the first of the session's requests for a human and the
+ * conversation's recorded handoff (when inside the session) to the first human reply after it.
+ */
+const handoffWait = `(SELECT extract(epoch FROM min(x.social_create_time - hm.at)) FROM messages x,
+     (SELECT min(t) AS at FROM (
+        SELECT y.social_create_time AS t FROM messages y WHERE y.conversation_id = s.conversation_id AND y.sender_kind = 'customer'
+           AND y.classification = 'human_request' AND y.social_create_time >= s.started_at AND y.social_create_time <= s.ended_at
+        UNION ALL
+        SELECT c2.handoff_at FROM conversations c2 WHERE c2.id = s.conversation_id AND c2.handoff_at >= s.started_at AND c2.handoff_at <= s.ended_at) z) hm
+   WHERE x.conversation_id = s.conversation_id AND x.sender_kind = 'human_agent' AND x.social_create_time >= hm.at AND x.social_create_time <= s.ended_at)`;
 
 /** Every measure of the catalogue, by name, as the definitions say it. */
 export const MEASURE_SQL: Record<string, MeasureSql> = {
@@ -59,6 +73,13 @@ export const MEASURE_SQL: Record<string, MeasureSql> = {
   qaSessions: { source: 'sessions', value: '1', where: 's.ai_engaged' },
   issueRate: { source: 'sessions', value: `CASE WHEN s.qa_status IN ('issue', 'fixed') THEN 1 ELSE 0 END`, where: `s.ai_engaged AND s.qa_status <> 'unchecked'` },
   reviews: { source: 'qa', value: '1' },
+  handoffWait: { source: 'sessions', value: handoffWait, where: 's.human_handoff' },
+  // as the conversations stand now: no period
+  handoffsWaiting: { source: 'now', value: '1', where: `c.handoff_state = 'waiting'` },
+  handoffsAssigned: { source: 'now', value: '1', where: `c.handoff_state = 'human'` },
+  // totals kept on each template since it was created: no period
+  templateUses: { source: 'templates', value: 't.usage_count' },
+  templateSuccess: { source: 'templates', value: 't.success_count', per: 't.usage_count' },
 };
 
 /**
@@ -96,6 +117,15 @@ function rowsOf(m: MeasureSql, tz: string, byAgent: boolean): string {
       return `SELECT ${local('s.started_at')}::date AS day, ${local('s.started_at')} AS lt, p.name AS page, NULL::text AS agent, u.name AS reviewer,
           NULL::text AS topic, s.qa_status::text AS qa_state, NULL::text AS sender, ${m.value} AS v
         FROM sessions s ${pageJoin('s')} LEFT JOIN users u ON u.id = s.qa_by_id ${where}`;
+    case 'now':
+      // the agent of a conversation with humans is the person it is assigned to
+      return `SELECT NULL::date AS day, NULL::timestamp AS lt, p.name AS page, u.name AS agent, NULL::text AS reviewer,
+          NULL::text AS topic, NULL::text AS qa_state, NULL::text AS sender, ${m.value} AS v
+        FROM conversations c JOIN pages p ON p.id = c.page_id LEFT JOIN users u ON u.id = c.assigned_to_id ${where}`;
+    case 'templates':
+      return `SELECT NULL::date AS day, NULL::timestamp AS lt, CASE WHEN t.page_id IS NULL THEN 'all pages' ELSE p.name END AS page, NULL::text AS agent, NULL::text AS reviewer,
+          t.message_type AS topic, NULL::text AS qa_state, NULL::text AS sender, ${m.value} AS v, ${m.per ?? 'NULL::int'} AS per
+        FROM message_templates t LEFT JOIN pages p ON p.id = t.page_id ${where}`;
     case 'qa':
       return `SELECT ${local('e.created_at')}::date AS day, ${local('e.created_at')} AS lt, p.name AS page, NULL::text AS agent, u.name AS reviewer,
           NULL::text AS topic, e.to_status::text AS qa_state, NULL::text AS sender, ${m.value} AS v
@@ -154,8 +184,9 @@ export interface FigureSpec {
   limit?: number;
 }
 
-function conditions(period: Days, where: Filters = {}): string[] {
-  const out = [`day BETWEEN DATE ${q(period.from)} AND DATE ${q(period.to)}`];
+/** `period` undefined: how things stand now, every row. */
+function conditions(period: Days | undefined, where: Filters = {}): string[] {
+  const out = [period ? `day BETWEEN DATE ${q(period.from)} AND DATE ${q(period.to)}` : 'true'];
   for (const [dim, values] of Object.entries(where) as [keyof Filters, (string | number)[]][]) {
     if (dim === 'weekday') out.push(`extract(isodow FROM day) IN (${values.join(', ')})`);
     else out.push(`lower(${dim}) IN (${values.map((v) => `lower(${q(String(v))})`).join(', ')})`);
@@ -176,10 +207,11 @@ function measureSql(name: string): MeasureSql {
 export function figureSql(s: FigureSpec, tz: string): string {
   const m = measureSql(s.measure);
   const byAgent = m.source === 'days' && (s.by === 'agent' || s.where?.agent !== undefined);
-  const from = `FROM (${rowsOf(m, tz, byAgent)}) x\nWHERE ${conditions(s.period, s.where).join(' AND ')}`;
-  if (!s.by) return `SELECT ${aggregate(s.stat, m.distinct)} AS value\n${from}`;
+  const from = `FROM (${rowsOf(m, tz, byAgent)}) x\nWHERE ${conditions(m.source === 'now' || m.source === 'templates' ? undefined : s.period, s.where).join(' AND ')}`;
+  const agg = m.per ? 'sum(v)::float8 / sum(per)' : aggregate(s.stat, m.distinct);
+  if (!s.by) return `SELECT ${agg} AS value\n${from}`;
   const order = s.order ? `value ${s.order === 'asc' ? 'ASC' : 'DESC'} NULLS LAST, key` : 'key';
-  return `SELECT ${KEYS[s.by]} AS key, ${aggregate(s.stat, m.distinct)} AS value\n${from}\nGROUP BY 1\nORDER BY ${order}${s.limit ? `\nLIMIT ${s.limit}` : ''}`;
+  return `SELECT ${KEYS[s.by]} AS key, ${agg} AS value\n${from}\nGROUP BY 1\nORDER BY ${order}${s.limit ? `\nLIMIT ${s.limit}` : ''}`;
 }
 
 /** Two figures of one measure: `current` for the period asked, `previous` for the one compared to. */

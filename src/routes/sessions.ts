@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import type pg from 'pg';
 import { maskPii } from '../domain/mask.ts';
 import { mayReadCustomerData, type Role } from '../domain/access.ts';
-import { periodBetween, periodBounds, parsePeriod } from '../domain/periods.ts';
+import { periodBetween, periodBounds, parsePeriod, type Period } from '../domain/periods.ts';
 import { QA_STATUSES, type QaStatus } from '../domain/qa.ts';
 import { ARCHIVE_STATUSES, COMPLETION_STATUSES, type ArchiveStatus, type CompletionStatus } from '../domain/sessions.ts';
 import { changeQaStatus, type AfterQaChange } from '../db/qa-repo.ts';
@@ -88,22 +88,27 @@ export function toFilters(q: FilterQuery, now: Date, timezone: string): SessionF
   if (q.page) f.page = q.page;
   if (q.q?.trim()) f.q = q.q.trim();
   if (q.period) {
-    const range = DATE_RANGE.exec(q.period.trim());
-    let period;
-    if (range) {
-      const [, from, to] = range as unknown as [string, string, string];
-      if (!isDate(from) || !isDate(to)) throw new FieldError('period', `${q.period} is not two valid dates YYYY-MM-DD..YYYY-MM-DD`);
-      if (to < from) throw new FieldError('period', `the period ends (${to}) before it starts (${from})`);
-      period = periodBetween(from, to);
-    } else {
-      period = parsePeriod(q.period, now, timezone);
-    }
-    if (!period) throw new FieldError('period', `"${q.period}" is not a period: use YYYY-MM-DD..YYYY-MM-DD or words such as "last week"`);
-    const { start, end } = periodBounds(period, timezone);
+    const { start, end } = periodBounds(periodOfQuery(q.period, now, timezone), timezone);
     f.from = start;
     f.to = end;
   }
   return f;
+}
+
+/** The `period` parameter as business days: YYYY-MM-DD..YYYY-MM-DD or words; a FieldError when unreadable. */
+export function periodOfQuery(text: string, now: Date, timezone: string): Period {
+  const range = DATE_RANGE.exec(text.trim());
+  let period;
+  if (range) {
+    const [, from, to] = range as unknown as [string, string, string];
+    if (!isDate(from) || !isDate(to)) throw new FieldError('period', `${text} is not two valid dates YYYY-MM-DD..YYYY-MM-DD`);
+    if (to < from) throw new FieldError('period', `the period ends (${to}) before it starts (${from})`);
+    period = periodBetween(from, to);
+  } else {
+    period = parsePeriod(text, now, timezone);
+  }
+  if (!period) throw new FieldError('period', `"${text}" is not a period: use YYYY-MM-DD..YYYY-MM-DD or words such as "last week"`);
+  return period;
 }
 
 export const encodeCursor = (c: SessionCursor): string => Buffer.from(JSON.stringify([c.startedAt, c.id])).toString('base64url');

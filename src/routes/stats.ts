@@ -1,14 +1,15 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type pg from 'pg';
 import { settleOpenSessions } from '../db/sessions-rebuild.ts';
-import { sessionStats } from '../db/sessions-repo.ts';
+import { catalogueSessionStats } from '../db/semantic/session-stats.ts';
 import { allowRoles } from './auth.ts';
 import { errorResponses } from './openapi.ts';
-import { READ_ROLES, toFilters } from './sessions.ts';
+import { READ_ROLES, periodOfQuery, toFilters } from './sessions.ts';
 
 // /api/stats: session counts by QA state, completion and archive status (soft-deleted ones
 // left out), optionally for a period or a page. Counted live: an indexed count over
 // sessions takes milliseconds, and the metric cache is only refreshed after analysis runs.
+// The counts the metrics catalogue defines go through its compiler (db/semantic/session-stats.ts).
 
 const counts = (keys: readonly string[]) => ({ type: 'object', required: [...keys], properties: Object.fromEntries(keys.map((k) => [k, { type: 'integer' }])) });
 
@@ -47,8 +48,9 @@ export function statsRoutes(deps: { pool: pg.Pool; timezone: string; now: () => 
       const q = req.query as { period?: string; page?: string };
       const now = deps.now();
       const filters = toFilters(q, now, deps.timezone);
+      const period = q.period ? periodOfQuery(q.period, now, deps.timezone) : undefined;
       await settleOpenSessions(deps.pool, now);
-      return sessionStats(deps.pool, filters);
+      return catalogueSessionStats(deps.pool, { filters, ...(period ? { period: { from: period.from, to: period.to, label: period.label } } : {}) }, deps.timezone);
     });
   };
 }

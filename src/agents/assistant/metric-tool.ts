@@ -4,7 +4,7 @@
 import { tool } from '@langchain/core/tools';
 import { z } from 'zod';
 import { runMetricQuery } from '../../db/semantic/run.ts';
-import { DIMENSIONS, MEASURES, STATISTICS } from '../../domain/semantic/catalogue.ts';
+import { DIMENSIONS, MEASURES, SOURCES, STATISTICS, measureByName } from '../../domain/semantic/catalogue.ts';
 import type { DayRange, MetricQuery } from '../../domain/semantic/query.ts';
 import { resolvePeriod, type ToolContext } from './context.ts';
 import type { ToolArtifact } from './tools.ts';
@@ -21,7 +21,7 @@ const schema = z.object({
   statistic: z.enum(STATISTICS).optional().describe('default: the measure\'s own (mean for scores and times, count for counts, rate for rates)'),
   group_by: z.enum(DIMENSIONS).optional(),
   filters: z.array(z.object({ dimension: z.enum(DIMENSIONS), values: z.array(z.string()).min(1) })).optional(),
-  period: periodArg.optional(),
+  period: periodArg.optional().describe('leave out for the measures of how things stand now (handoffsWaiting, handoffsAssigned)'),
   compare_to: periodArg.optional(),
   order: z.enum(['asc', 'desc']).optional(),
   top_n: z.number().int().min(1).max(100).optional(),
@@ -38,9 +38,12 @@ export function metricQueryTool(ctx: ToolContext, gate: (config: unknown) => Out
       const denied = gate(config);
       if (denied) return denied;
       try {
+        const m = measureByName(a.measure);
+        // a measure of how things stand now takes no period; one given is refused by checkQuery, not dropped
+        const asOfNow = m !== undefined && SOURCES[m.source].current === true && a.period === undefined;
         const q: MetricQuery = {
           measure: a.measure,
-          period: range(a.period),
+          ...(asOfNow ? {} : { period: range(a.period) }),
           ...(a.statistic ? { statistic: a.statistic } : {}),
           ...(a.group_by ? { groupBy: a.group_by } : {}),
           ...(a.filters ? { filters: a.filters } : {}),

@@ -9,6 +9,8 @@ export const ANALYTICS_VIEWS: readonly string[] = [
   'agents',
   'conversations',
   'daily_analyses',
+  'handoffs',
+  'message_templates',
   'jobs',
   'message_replies',
   'messages',

@@ -1,5 +1,7 @@
 import type pg from 'pg';
+import { csiBy, csiMeans } from '../../db/semantic/csi-figures.ts';
 import { previousPeriod, type Period } from '../../domain/periods.ts';
+import type { Filter as MetricFilter } from '../../domain/semantic/query.ts';
 import { formatChange, formatCount, formatCsi, formatScore } from './format.ts';
 import { Params, containsPattern, count, num, rows } from './sql.ts';
 
@@ -171,14 +173,89 @@ async function groups(pool: pg.Pool, input: CsiLookupInput, by: 'page' | 'agent'
   });
 }
 
+function csiValues(values: Record<'csi' | 'effectiveness' | 'effort' | 'efficiency' | 'empathy', number | null>, days: number): CsiValues {
+  // With no days every mean is null already; this keeps "no data" from ever reading as 0.
+  const v = (x: number | null) => (days === 0 ? null : x);
+  const out = { csi: v(values.csi), effectiveness: v(values.effectiveness), effort: v(values.effort), efficiency: v(values.efficiency), empathy: v(values.empathy) };
+  return {
+    ...out,
+    days,
+    display: {
+      csi: formatCsi(out.csi), effectiveness: formatScore(out.effectiveness), effort: formatScore(out.effort),
+      efficiency: formatScore(out.efficiency), empathy: formatScore(out.empathy), days: formatCount(days),
+    },
+  };
+}
+
+/**
+ * The scope as catalogue filters (page and agent names), or undefined when the catalogue cannot
+ * say it: a conversation, a breakdown by agent, or a name shared by several pages or agents.
+ */
+async function catalogueScope(pool: pg.Pool, input: CsiLookupInput): Promise<{ filters: MetricFilter[]; pageIds: Map<string, number> } | undefined> {
+  if (input.conversationId !== undefined || (input.groupBy !== undefined && input.groupBy !== 'page' && input.groupBy !== 'day')) return undefined;
+  const agent = input.agent === undefined ? [] : await agentNames(pool, input.agent);
+  if (agent === undefined) return undefined;
+  const p = new Params();
+  const where = [
+    ...(input.pageId !== undefined ? [`id = ${p.add(input.pageId)}`] : []),
+    ...(input.pageName !== undefined ? [`name ILIKE ${p.add(containsPattern(input.pageName))}`] : []),
+  ];
+  const pages = await rows<{ id: number; name: string }>(pool, `SELECT id, name FROM pages${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`, p);
+  const pageIds = new Map(pages.map((x) => [x.name, x.id]));
+  if (pageIds.size !== pages.length || (where.length > 0 && pages.length === 0)) return undefined;
+  const filters: MetricFilter[] = where.length ? [{ dimension: 'page', values: pages.map((x) => x.name) }] : [];
+  return { filters: agent.length ? [...filters, { dimension: 'agent', values: agent }] : filters, pageIds };
+}
+
+/**
+ * The catalogue filters agents by name; csi_lookup takes an id or a name. The names of the agent
+ * so named, or undefined when a name is shared with another id (the catalogue could not tell
+ * them apart) or nobody is called that (the SQL path says no data as before).
+ */
+async function agentNames(pool: pg.Pool, agent: string): Promise<string[] | undefined> {
+  const found = await rows<{ name: string; shared: boolean }>(
+    pool,
+    `SELECT n.name, EXISTS (SELECT 1 FROM messages o WHERE o.sender_kind = 'human_agent' AND lower(o.agent_info->>'name') = lower(n.name)
+                              AND coalesce(o.agent_info->>'id', '') <> ALL (n.ids)) AS shared
+       FROM (SELECT m.agent_info->>'name' AS name, array_agg(DISTINCT coalesce(m.agent_info->>'id', '')) AS ids FROM messages m
+              WHERE m.sender_kind = 'human_agent' AND (m.agent_info->>'id' = $1 OR lower(m.agent_info->>'name') = lower($1))
+                AND m.agent_info->>'name' IS NOT NULL GROUP BY 1) n`,
+    [agent],
+  );
+  return found.length === 0 || found.some((f) => f.shared) ? undefined : found.map((f) => f.name);
+}
+
+/** The headline figures through the metrics catalogue's compiler (the figures metric_query gives). */
+async function viaCatalogue(pool: pg.Pool, input: CsiLookupInput, previous: Period, scope: { filters: MetricFilter[]; pageIds: Map<string, number> }) {
+  const tz = input.timezone ?? 'UTC';
+  const range = (x: Period) => ({ from: x.from, to: x.to, label: x.label });
+  const by = input.groupBy === 'page' || input.groupBy === 'day' ? input.groupBy : undefined;
+  const [cur, prev, grouped] = await Promise.all([
+    csiMeans(pool, range(input.period), scope.filters, tz),
+    csiMeans(pool, range(previous), scope.filters, tz),
+    by ? csiBy(pool, by, range(input.period), scope.filters, tz) : Promise.resolve(undefined),
+  ]);
+  const groupsOut = grouped?.map((g): CsiGroup => {
+    const key = by === 'page' ? String(scope.pageIds.get(g.key)) : g.key;
+    return { key, label: g.key, csi: g.csi, days: g.days, display: { csi: formatCsi(g.csi), days: formatCount(g.days) } };
+  });
+  // pages by name then id, days in order: as the SQL path sorts them
+  groupsOut?.sort((a, b) => (by === 'day' ? a.key.localeCompare(b.key) : a.label.localeCompare(b.label) || Number(a.key) - Number(b.key)));
+  return [csiValues(cur.values, cur.days), csiValues(prev.values, prev.days), groupsOut] as const;
+}
+
 /** CSI and its pillars for a period and scope, compared with the previous period. Read-only. */
 export async function csiLookup(pool: pg.Pool, input: CsiLookupInput): Promise<CsiLookupResult> {
   const previous = input.previous ?? previousPeriod(input.period);
-  const [current, previousValues, grouped] = await Promise.all([
-    means(pool, input, input.period),
-    means(pool, input, previous),
-    input.groupBy ? groups(pool, input, input.groupBy) : Promise.resolve(undefined),
-  ]);
+  const scope = await catalogueScope(pool, input);
+  // a conversation (or an agent the catalogue cannot name) is a scope its CSI does not take: those stay on the SQL below
+  const [current, previousValues, grouped] = scope
+    ? await viaCatalogue(pool, input, previous, scope)
+    : await Promise.all([
+      means(pool, input, input.period),
+      means(pool, input, previous),
+      input.groupBy ? groups(pool, input, input.groupBy) : Promise.resolve(undefined),
+    ]);
   const change = current.csi !== null && previousValues.csi !== null ? current.csi - previousValues.csi : null;
   const filters: CsiLookupResult['filters'] = {};
   if (input.pageId !== undefined) filters.pageId = input.pageId;

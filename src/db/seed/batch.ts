@@ -72,7 +72,7 @@ export class Batch {
 
   add(c: GenConversation): void {
     this.customers.add(customerRow(c));
-    this.conversations.add(conversationRow(c));
+    this.conversations.add(conversationRow(c, this.userIds));
     for (const m of c.messages) this.messages.add(messageRow(c.id, m, c.page.botName));
     for (const s of c.sessions) this.sessions.add(sessionRow(c.id, s, this.userIds));
     for (const e of c.qaEvents) this.qaEvents.add(qaEventRow(e, this.userIds));

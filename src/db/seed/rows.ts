@@ -60,11 +60,30 @@ export function customerRow(c: GenConversation): string {
 }
 
 export const CONVERSATION_COLUMNS =
-  'id, fb_chat_id, page_id, customer_id, total_messages, customer_messages, agent_messages, first_message_at, last_message_at, common_topics, created_at, updated_at';
-export function conversationRow(c: GenConversation): string {
+  'id, fb_chat_id, page_id, customer_id, total_messages, customer_messages, agent_messages, first_message_at, last_message_at, common_topics, handoff_state, handoff_reason, handoff_at, assigned_to_id, created_at, updated_at';
+export function conversationRow(c: GenConversation, userIds: ReadonlyMap<string, number>): string {
   const first = ts(c.messages[0]!.at);
   const last = ts(c.messages[c.messages.length - 1]!.at);
-  return `${c.id}\t${c.fbChatId}\t${c.page.id}\t${c.id}\t${c.messages.length}\t${c.customerMessages}\t${c.agentMessages}\t${first}\t${last}\t${json(c.topics)}\t${first}\t${last}\n`;
+  const h = handoffOf(c, userIds);
+  return `${c.id}\t${c.fbChatId}\t${c.page.id}\t${c.id}\t${c.messages.length}\t${c.customerMessages}\t${c.agentMessages}\t${first}\t${last}\t${json(c.topics)}\t${h.state}\t${text(h.reason)}\t${ts(h.at)}\t${num(h.assignedTo)}\t${first}\t${last}\n`;
+}
+
+/**
+ * The handoff state a live conversation would be in: its latest request for a human is its
+ * handoff; nobody has answered yet → waiting; a human answered and the customer has not
+ * thanked them since (the last session is not complete) → still with that human; otherwise
+ * given back to the bot.
+ */
+function handoffOf(c: GenConversation, userIds: ReadonlyMap<string, number>): { state: string; reason: string | null; at: number | null; assignedTo: number | null } {
+  let i = c.messages.length - 1;
+  while (i >= 0 && c.messages[i]!.classification !== 'human_request') i--;
+  if (i < 0) return { state: 'bot', reason: null, at: null, assignedTo: null };
+  const at = c.messages[i]!.at;
+  const human = c.messages.slice(i + 1).find((m) => m.sender === 'human_agent');
+  if (!human) return { state: 'waiting', reason: 'human_request', at, assignedTo: null };
+  const open = c.sessions[c.sessions.length - 1]!;
+  if (open.completion !== 'complete' && open.startedAt <= at) return { state: 'human', reason: 'human_request', at, assignedTo: userIds.get(human.agentId ?? '') ?? null };
+  return { state: 'bot', reason: 'human_request', at, assignedTo: null };
 }
 
 export const MESSAGE_COLUMNS =

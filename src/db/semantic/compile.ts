@@ -72,15 +72,18 @@ export function compileQuery(q: CheckedQuery, measure: Measure, tz: string): Com
   const grouped = q.groupBy !== undefined;
   const select: string[] = [];
   if (grouped) select.push(`${sub(source.dimensions[q.groupBy!]!)} AS key`);
-  const current = sub(inPeriod(source.time, q.period, tz));
+  // a source of how things stand now has no time, and its queries no period (checkQuery)
+  const current = source.time && q.period ? sub(inPeriod(source.time, q.period, tz)) : 'true';
   const periodExpr = compared ? `CASE WHEN ${current} THEN 'current' ELSE 'previous' END` : undefined;
   if (periodExpr) select.push(`${periodExpr} AS period`);
   const value = sub(measure.value);
-  select.push(`${aggregate(q.statistic, value, periodExpr, measure.distinct === true)} AS value`);
+  // a rate of totals (template success): one division of sums, not a mean of per-row rates
+  const ratio = measure.denominator && q.statistic === 'rate' ? `sum(${value})::float8 / nullif(sum(${sub(measure.denominator)}), 0)` : undefined;
+  select.push(`${ratio ?? aggregate(q.statistic, value, periodExpr, measure.distinct === true)} AS value`);
   select.push(`${q.statistic === 'count' || q.statistic === 'share' ? 'count(*)' : `count(${value})`} AS base`);
 
   const where = [source.where, measure.where].filter((w): w is string => Boolean(w)).map((w) => `(${sub(w)})`);
-  where.push(compared ? `((${current}) OR (${sub(inPeriod(source.time, q.compareTo!, tz))}))` : `(${current})`);
+  where.push(compared ? `((${current}) OR (${sub(inPeriod(source.time!, q.compareTo!, tz))}))` : `(${current})`);
   for (const f of q.filters) where.push(`(${sub(filterSql(measure, f.dimension, f.values))})`);
 
   // joins only for the dimensions used, so a count stays a scan of one view

@@ -19,16 +19,38 @@ export async function runMetricQuery(pool: pg.Pool, q: MetricQuery, timeZone: st
   const { query, measure } = checked;
   const compiled = compileQuery(query, measure, timeZone);
   const client = await pool.connect();
-  let raw: { key?: unknown; period?: 'current' | 'previous'; value: number | string | null; base: number | string }[];
+  let raw: RawRow[];
   try {
     await client.query('BEGIN READ ONLY');
-    // date keys come back as text: a Date object would shift a business day into UTC
-    raw = (await client.query({ text: compiled.sql, types: { getTypeParser: (oid: number) => (v: string) => (oid === 1082 ? v : parseScalar(oid, v)) } })).rows;
+    raw = (await client.query<RawRow>({ text: compiled.sql, types: TYPES })).rows;
   } finally {
     await client.query('ROLLBACK').catch(() => {});
     client.release();
   }
-  const rows = raw.map((r): MetricRow => {
+  return { ok: true, query, measure, figure: describeFigure(measure, query.statistic), sql: compiled.sql, rows: toRows(raw, query, measure, compiled) };
+}
+
+/**
+ * The same, for the product's own readers (db/semantic/value.ts): one plain `pool.query`, so a
+ * pool that records the statements it runs (the assistant's tools) records this one too. The
+ * statement is the compiler's, so it needs no read-only transaction around it.
+ */
+export async function runCatalogueQuery(pool: pg.Pool | pg.ClientBase, q: MetricQuery, timeZone: string): Promise<MetricResult> {
+  const checked = checkQuery(q);
+  if (!checked.ok) return checked;
+  const { query, measure } = checked;
+  const compiled = compileQuery(query, measure, timeZone);
+  const raw = (await pool.query<RawRow>({ text: compiled.sql, types: TYPES })).rows;
+  return { ok: true, query, measure, figure: describeFigure(measure, query.statistic), sql: compiled.sql, rows: toRows(raw, query, measure, compiled) };
+}
+
+type RawRow = { key?: unknown; period?: 'current' | 'previous'; value: number | string | null; base: number | string };
+
+// date keys come back as text: a Date object would shift a business day into UTC
+const TYPES = { getTypeParser: (oid: number) => (v: string) => (oid === 1082 ? v : parseScalar(oid, v)) };
+
+function toRows(raw: RawRow[], query: CheckedQuery, measure: Measure, compiled: { grouped: boolean; compared: boolean }): MetricRow[] {
+  return raw.map((r): MetricRow => {
     const value = r.value === null ? null : Number(r.value);
     return {
       ...(compiled.grouped ? { key: formatKey(query.groupBy, r.key) } : {}),
@@ -38,7 +60,6 @@ export async function runMetricQuery(pool: pg.Pool, q: MetricQuery, timeZone: st
       display: formatValue(value, measure.unit, query.statistic),
     };
   });
-  return { ok: true, query, measure, figure: describeFigure(measure, query.statistic), sql: compiled.sql, rows };
 }
 
 // int2/int4/int8/numeric/float4/float8 as numbers, everything else as text

@@ -52,16 +52,21 @@ function baseWords(m: Measure, rows: MetricRow[]): string {
 
 function footer(i: MetricAnswerInput): string[] {
   const { measure, query } = i;
-  const lines = [`${cap(measure.label)}: ${measure.definition}. Based on ${baseWords(measure, i.rows)}; days in ${i.timeZone}.`];
-  if (query.period.to >= i.today && query.period.from <= i.today) lines.push(`The period includes today, so it is partial.`);
+  const lines = query.period
+    ? [`${cap(measure.label)}: ${measure.definition}. Based on ${baseWords(measure, i.rows)}; days in ${i.timeZone}.`]
+    : [`${cap(measure.label)}: ${measure.definition}. Based on ${baseWords(measure, i.rows)} as they stand now.`];
+  if (query.period && query.period.to >= i.today && query.period.from <= i.today) lines.push(`The period includes today, so it is partial.`);
   for (const n of i.notes ?? []) lines.push(n);
   for (const w of i.notApplied ?? []) lines.push(`Not applied: ${w}.`);
   return lines;
 }
 
+/** "last week (Mon 16 – Sun 22 Nov 2026)", or "now" for a measure of how things stand. */
+const when = (q: CheckedQuery): string => q.period?.label ?? 'now';
+
 function headline(i: MetricAnswerInput): string {
   const { query, rows } = i;
-  const scope = `${cap(i.figure)}${filterWords(query)}, ${query.period.label}`;
+  const scope = `${cap(i.figure)}${filterWords(query)}, ${when(query)}`;
   if (query.groupBy === undefined && query.compareTo === undefined) return `${scope}: ${rows[0]?.display ?? 'no data'}`;
   if (query.groupBy === undefined) {
     const cur = rows.find((r) => r.period === 'current');
@@ -72,7 +77,7 @@ function headline(i: MetricAnswerInput): string {
   const dim = DIM_WORDS[query.groupBy];
   if (i.winner) {
     const top = rows.find((r) => r.value !== null && r.period !== 'previous' && !UNKNOWN_KEYS.has(r.key ?? ''));
-    return top ? `${cap(i.winner)} ${dim} by ${i.figure}${filterWords(query)}, ${query.period.label}: ${top.key}, ${top.display}` : `${scope}: no data`;
+    return top ? `${cap(i.winner)} ${dim} by ${i.figure}${filterWords(query)}, ${when(query)}: ${top.key}, ${top.display}` : `${scope}: no data`;
   }
   return `${scope}, by ${dim}:`;
 }
@@ -90,8 +95,8 @@ export function metricAnswer(i: MetricAnswerInput): string {
     const compared = i.query.compareTo !== undefined;
     const grain = SOURCES[i.measure.source].grain;
     for (const r of i.rows) {
-      const when = compared ? ` (${r.period === 'current' ? i.query.period.label : i.query.compareTo!.label})` : '';
-      lines.push(`• ${r.key}${when}: ${r.display} (${r.base.toLocaleString('en-US')} ${grain})`);
+      const at = compared ? ` (${r.period === 'current' ? when(i.query) : i.query.compareTo!.label})` : '';
+      lines.push(`• ${r.key}${at}: ${r.display} (${r.base.toLocaleString('en-US')} ${grain})`);
     }
     if (i.rows.length === 0) lines.push('No data in that period.');
   }

@@ -11,7 +11,7 @@ export type Dimension = (typeof DIMENSIONS)[number];
 
 export type Unit = 'csi' | 'score' | 'ces' | 'shift' | 'seconds' | 'minutes' | 'count' | 'share';
 
-export type SourceName = 'conversation_days' | 'messages' | 'replies' | 'sessions' | 'qa_events';
+export type SourceName = 'conversation_days' | 'messages' | 'replies' | 'sessions' | 'qa_events' | 'handoffs_now' | 'templates';
 
 export interface Source {
   name: SourceName;
@@ -24,8 +24,13 @@ export interface Source {
    * it (each adds at most one row per row: a key lookup the planner would not drop on its own)
    */
   joins?: Partial<Record<Dimension, string>>;
-  /** the row's time: a date column (`kind: 'date'`) or a timestamptz (`kind: 'instant'`) */
-  time: { expr: string; kind: 'date' | 'instant' };
+  /** the row's time: a date column (`kind: 'date'`) or a timestamptz (`kind: 'instant'`); none for a current source */
+  time?: { expr: string; kind: 'date' | 'instant' };
+  /**
+   * Rows as things stand now (the handoff queue), not events in a period: its measures take no
+   * period, a period asked for is refused, and answers say "now".
+   */
+  current?: true;
   /** fixed conditions of the source (e.g. only customer messages) */
   where?: string;
   /** dimension → SQL expression of its value for one row */
@@ -51,6 +56,8 @@ export interface Measure {
   higherIsBetter: boolean;
   /** counts distinct values of `value` (e.g. conversations among messages) instead of rows */
   distinct?: boolean;
+  /** for a rate of totals: its rate is sum(value) / sum(denominator), not a mean over rows */
+  denominator?: string;
   /** dimensions of its source that would mislead (an agent's "handoff rate" is 100%: replying is the handoff) */
   without?: readonly Dimension[];
 }
@@ -129,6 +136,24 @@ export const SOURCES: Record<SourceName, Source> = {
     time: { expr: 'e.created_at', kind: 'instant' },
     dimensions: { page: 'p.name', ...TIME_DIMS('e.created_at', 'instant'), reviewer: 'u.name', qa_state: 'e.to_status' },
   },
+  handoffs_now: {
+    name: 'handoffs_now',
+    grain: 'handed-off conversations',
+    // the conversation's handoff state as it stands; the agent is the person it is assigned to
+    from: 'analytics.handoffs h JOIN analytics.pages p ON p.id = h.page_id LEFT JOIN analytics.users u ON u.id = h.assigned_to_id',
+    current: true,
+    dimensions: { page: 'p.name', agent: 'u.name' },
+  },
+  templates: {
+    name: 'templates',
+    grain: 'message templates',
+    // totals kept on each template since it was created: no date per use, so no period
+    from: 'analytics.message_templates t LEFT JOIN analytics.pages p ON p.id = t.page_id',
+    current: true,
+    // a template answers one kind of customer message: its message type is a topic label; a
+    // template without a page is shared by all pages
+    dimensions: { page: `coalesce(p.name, 'all pages')`, topic: 't.message_type' },
+  },
 };
 
 const SPREAD: readonly Statistic[] = ['mean', 'median', 'p90', 'min', 'max'];
@@ -173,6 +198,7 @@ export const MEASURES: readonly Measure[] = [
   { name: 'qaSessions', label: 'QA sessions', definition: 'sessions with AI involvement, by their QA state now, counted by start time', unit: 'count', source: 'sessions', value: '1', where: 's.ai_engaged', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
   { name: 'issueRate', label: 'QA issue rate', definition: 'share of reviewed AI sessions that are now issue or fixed', unit: 'share', source: 'sessions', value: `CASE WHEN s.qa_status IN ('issue', 'fixed') THEN 1.0 ELSE 0.0 END`, where: `s.ai_engaged AND s.qa_status <> 'unchecked'`, statistics: ['rate'], defaultStatistic: 'rate', higherIsBetter: false },
   { name: 'reviews', label: 'QA changes', definition: 'QA state changes made (reviews, issues, fixes), by when they were made', unit: 'count', source: 'qa_events', value: '1', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
+  ...handoffMeasures(),
 ];
 
 export const measureByName = (name: string): Measure | undefined => MEASURES.find((m) => m.name === name);
@@ -182,3 +208,50 @@ export const dimensionsOf = (m: Measure): Dimension[] =>
   DIMENSIONS.filter((d) => SOURCES[m.source].dimensions[d] !== undefined && !m.without?.includes(d));
 
 export const WEEKDAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
+
+/**
+ * When a handed-off session was handed over: the customer's first request for a human in it or
+ * the handoff the service recorded in it (analytics.handoffs), whichever came first. Sessions a
+ * human took over without either (imported chats, a human who simply replied) have none.
+ */
+function handedOverAt(): string {
+  return `least(
+    (SELECT min(q.social_create_time) FROM analytics.messages q WHERE q.conversation_id = s.conversation_id AND q.sender_kind = 'customer'
+       AND q.classification = 'human_request' AND q.social_create_time BETWEEN s.started_at AND s.ended_at),
+    (SELECT h.handed_off_at FROM analytics.handoffs h WHERE h.conversation_id = s.conversation_id AND h.handed_off_at BETWEEN s.started_at AND s.ended_at))`;
+}
+
+/** The handoff queue now and the wait for a human (a function: declared here, spread into MEASURES above). */
+function handoffMeasures(): Measure[] {
+  return [
+    {
+      name: 'handoffWait', label: 'human wait after handoff',
+      definition: 'a session\'s handoff (the customer\'s first request for a human, or the recorded handoff, whichever came first) → the first human agent reply after it; handed-off sessions with neither are not counted',
+      unit: 'seconds', source: 'sessions',
+      value: `(SELECT extract(epoch FROM min(r.social_create_time) - ho.at) FROM (SELECT ${handedOverAt()} AS at) ho
+         JOIN analytics.messages r ON r.conversation_id = s.conversation_id AND r.sender_kind = 'human_agent'
+          AND r.social_create_time >= ho.at AND r.social_create_time <= s.ended_at GROUP BY ho.at)`,
+      where: 's.human_handoff', statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: false,
+    },
+    {
+      name: 'handoffsWaiting', label: 'handoffs waiting', definition: 'conversations handed to a human that nobody has taken yet, as they stand now',
+      unit: 'count', source: 'handoffs_now', value: '1', where: `h.state = 'waiting'`, statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: false,
+      // nobody is assigned to a waiting conversation
+      without: ['agent'],
+    },
+    {
+      name: 'handoffsAssigned', label: 'handoffs assigned', definition: 'handed-off conversations a human agent has taken and still holds, as they stand now',
+      unit: 'count', source: 'handoffs_now', value: '1', where: `h.state = 'human'`, statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true,
+    },
+    {
+      name: 'templateUses', label: 'template uses',
+      definition: 'bot replies sent from a message template, as each template has counted them since it was created (no date is recorded per use, nor which bot replies the LLM wrote, so no period and no share of LLM replies)',
+      unit: 'count', source: 'templates', value: 't.usage_count', statistics: ['sum'], defaultStatistic: 'sum', higherIsBetter: true,
+    },
+    {
+      name: 'templateSuccess', label: 'template success rate',
+      definition: 'share of template sends Meta accepted (success count over use count of the templates, since each was created; the data records no other success)',
+      unit: 'share', source: 'templates', value: 't.success_count', denominator: 't.usage_count', statistics: ['rate'], defaultStatistic: 'rate', higherIsBetter: true,
+    },
+  ];
+}

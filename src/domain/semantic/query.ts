@@ -1,7 +1,7 @@
 // A question for the catalogue, as slots: {measure, statistic, group by, filters, period,
 // compare to, order, top N}. The offline parser and the LLM's metric_query tool both fill this
 // shape; checkQuery says whether the catalogue can answer it, and why not when it cannot.
-import { DIMENSIONS, STATISTICS, dimensionsOf, measureByName, type Dimension, type Measure, type Statistic } from './catalogue.ts';
+import { DIMENSIONS, SOURCES, STATISTICS, dimensionsOf, measureByName, type Dimension, type Measure, type Statistic } from './catalogue.ts';
 
 /** Inclusive business-day range, YYYY-MM-DD, with its words for the answer. */
 export interface DayRange {
@@ -20,7 +20,8 @@ export interface MetricQuery {
   statistic?: Statistic;
   groupBy?: Dimension;
   filters?: Filter[];
-  period: DayRange;
+  /** required, except for a measure of how things stand now, which takes none */
+  period?: DayRange;
   compareTo?: DayRange;
   order?: 'asc' | 'desc';
   limit?: number;
@@ -53,6 +54,12 @@ export function checkQuery(q: MetricQuery): QueryCheck {
   for (const f of filters) {
     if (badDim(f.dimension)) return { ok: false, reason: `${measure.label} cannot be filtered by ${f.dimension}; it can by ${dims.join(', ')}` };
     if (f.values.length === 0) return { ok: false, reason: `the ${f.dimension} filter names nothing` };
+  }
+  if (SOURCES[measure.source].current) {
+    // a count of the queue as it stands is not a count over a period: never quietly the one or the other
+    if (q.period || q.compareTo) return { ok: false, reason: `${measure.label} is how things stand now and cannot be counted over a period; ask without a period ("how many … now")` };
+  } else if (!q.period) {
+    return { ok: false, reason: `${measure.label} needs a period` };
   }
   for (const p of [q.period, q.compareTo]) {
     if (p && (!DAY.test(p.from) || !DAY.test(p.to) || p.from > p.to)) return { ok: false, reason: `"${p.from} to ${p.to}" is not a period` };

@@ -3,7 +3,7 @@
 // slot is read on its own, so phrasings combine freely; a word that names something the query
 // cannot honour is refused or named, never dropped, and data the product does not hold is refused.
 import { parsePeriod, periodBetween, previousPeriod, shiftBack, type Period, type Unit } from '../periods.ts';
-import { dimensionsOf, measureByName, type Dimension, type Measure, type Statistic } from './catalogue.ts';
+import { SOURCES, dimensionsOf, measureByName, type Dimension, type Measure, type Statistic } from './catalogue.ts';
 import { checkQuery, type Filter, type MetricQuery } from './query.ts';
 import { CAN_ASK, byReplier, notHeldRefusal, range, readSaid, type MetricIntent, type MetricReading, type Said, type UnderstandContext } from './said.ts';
 import { FOLLOW_ON, FOLLOW_UP, type Direction } from './words.ts';
@@ -42,7 +42,7 @@ function statisticFor(m: Measure, said: Said, groupBy: Dimension | undefined): {
   if (!s) return {};
   if (m.statistics.length === 1) {
     const only = m.statistics[0]!;
-    if ((only === 'rate' && (s === 'share' || s === 'mean')) || (only === 'count' && (s === 'sum' || s === 'count'))) s = only;
+    if ((only === 'rate' && (s === 'share' || s === 'mean')) || ((only === 'count' || only === 'sum') && (s === 'sum' || s === 'count'))) s = only;
   }
   if (m.defaultStatistic === 'count' && (s === 'sum' || s === 'count')) return { statistic: 'count' };
   // "the max conversations by page": the page with the most
@@ -150,13 +150,18 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   const statistic = stat.statistic ?? rank.statistic;
   const limit = stat.limit ?? rank.limit;
   const carried = base ? carriedSlots(base, m, said, text, notes) : {};
+  // the handoff queue as it stands takes no period: a period named is kept, and refused by checkQuery
+  const asOfNow = SOURCES[m.source].current === true && !said.periods.period;
+  const named = said.periods.compare ?? (said.periods.compareDefault ? slots.compare : undefined);
+  if (asOfNow && slots.compare && !named) notes.push(`the comparison with ${slots.compare.label} (${m.label} is how things stand now)`);
+  const compare = asOfNow ? named : slots.compare;
   const query: MetricQuery = {
     measure,
-    period: range(slots.period),
+    ...(asOfNow ? {} : { period: range(slots.period) }),
     ...(statistic ? { statistic } : carried.statistic ? { statistic: carried.statistic } : {}),
     ...(groupBy ? { groupBy } : carried.groupBy ? { groupBy: carried.groupBy } : {}),
     filters: mergeFilters(carried.filters ?? [], filters, /\b(?:all|every|any) (?:pages?|brands?)\b/.test(text)),
-    ...(slots.compare ? { compareTo: range(slots.compare) } : {}),
+    ...(compare ? { compareTo: range(compare) } : {}),
     ...(rank.order ? { order: rank.order } : !groupBy && carried.order ? { order: carried.order } : {}),
     ...(limit ? { limit } : !groupBy && carried.limit ? { limit: carried.limit } : {}),
   };
@@ -166,7 +171,7 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
     delete query.order;
     delete query.limit;
   }
-  return { query, period: slots.period, ...(rank.winner ? { winner: rank.winner } : {}), notes, periodDefaulted: slots.defaulted };
+  return { query, period: slots.period, ...(rank.winner ? { winner: rank.winner } : {}), notes, periodDefaulted: slots.defaulted && !asOfNow };
 }
 
 /** What a follow-up keeps from the question before: slots the new measure can take, the rest named. */
@@ -215,8 +220,8 @@ function unanswerable(said: Said, base: MetricQuery | undefined): MetricReading 
   if (said.unreadPeriod) return refusal(`I could not read the period ("${said.unreadPeriod}"); name it like "last week", "in October", "since 1 November" or "last 30 days"`);
   if (said.noDimension) return refusal(`"${said.noDimension}" is not a breakdown I have`);
   const m = measureByName(said.measure === 'topics' ? 'customerMessages' : said.measure ?? base!.measure)!;
-  if (said.now && m.defaultStatistic === 'count') {
-    return refusal(`${m.label} are counted over a period, not as they stand now ("${said.now}"); ask for a period such as "today", or "QA backlog" for the sessions waiting for review`);
+  if (said.now && m.defaultStatistic === 'count' && !SOURCES[m.source].current) {
+    return refusal(`${m.label} are counted over a period, not as they stand now ("${said.now}"); ask for a period such as "today", "QA backlog" for the sessions waiting for review, or handoffs waiting or assigned now`);
   }
   return undefined;
 }
@@ -234,7 +239,7 @@ export function understandMetric(question: string, ctx: UnderstandContext): Metr
   if (refused) return refused;
   const built = build(said, text, ctx, base);
   if ('kind' in built) return built;
-  if (said.now && !said.periods.period) built.notes.push(`"${said.now}" (figures are over a period: this is ${built.period.label})`);
+  if (said.now && !said.periods.period && built.query.period) built.notes.push(`"${said.now}" (figures are over a period: this is ${built.period.label})`);
   const checked = checkQuery(built.query);
   if (!checked.ok) return refusal(checked.reason);
   const chart = said.chart || (followUp && ctx.previous!.chart && !said.group.dim);

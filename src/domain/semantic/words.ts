@@ -22,7 +22,15 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\b(?:handling|handle) times?\b|\baht\b|\btime spent handling\b/, 'totalHandlingTime'],
   // "first human response": the reply word is the measure, "human" is left for who replied
   [/\bfirst[- ](?:response|reply)(?: times?)?\b|(?<=\bfirst[- ](?:human|agent|bot) )(?:response|reply)(?: times?)?\b|\btime to first (?:response|reply)\b|\bfirst answers?\b/, 'firstResponse'],
-  [/\b(?:human )?wait(?:ing)? for (?:a )?(?:human|person|agent)\b|\bhuman wait(?:ing)?(?: times?)?\b/, 'humanResponseTime'],
+  // the handoff queue as it stands ("how many handoffs are waiting", "customers waiting for an agent right now")
+  [/\b(?:waiting|pending|queued|unassigned|untaken) hand[- ]?offs?\b|\bhand[- ]?offs? (?:are |is |were |was )?(?:still )?(?:waiting|pending|queued|unassigned|untaken|in the queue)\b|\bhand[- ]?off (?:queue|backlog)\b|\b(?:customers?|conversations?|chats?|people|who) (?:are |is )?(?:still )?waiting for (?:a |an )?(?:human|person|agent)s?\b(?! (?:repl|respon|answer))/, 'handoffsWaiting'],
+  [/\bassigned hand[- ]?offs?\b|\bhand[- ]?offs? (?:are |is )?(?:currently |now )?(?:assigned|taken|being handled)\b|\b(?:conversations?|chats?|handoffs?) (?:are |is )?(?:currently |now )?assigned\b|\bassigned (?:conversations?|chats?)\b/, 'handoffsAssigned'],
+  // the wait from the handoff to a human's first reply; "a human reply" is the human response time
+  [/\b(?:human )?wait(?:ing)?(?: times?)? (?:after|since|following) (?:the |a )?hand[- ]?offs?\b|\bhand[- ]?off wait(?:ing)?(?: times?)?\b|\bwait(?:ing)? (?:time )?for (?:a |an )?(?:human|person|agent)\b(?! (?:repl|respon|answer))|\bhuman wait(?:ing)?(?: times?)?\b|\b(?:time|how long) (?:to|until|before) (?:a )?human (?:picks? up|takes? over|answers?|repl(?:y|ies))\b/, 'handoffWait'],
+  [/\bwait(?:ing)? for (?:a |an )?(?:human|person|agent)(?:'s)? (?:repl(?:y|ies)|responses?|answers?)\b/, 'humanResponseTime'],
+  // message templates: totals kept per template (no period)
+  [/\btemplate success(?: rates?)?\b|\bsuccess rate of (?:the |our )?(?:message )?templates?\b|\btemplates? (?:succeed(?:ed)?|accepted)\b/, 'templateSuccess'],
+  [/\btemplate (?:uses?|usage)\b|\b(?:uses?|usage) of (?:the |our )?(?:message )?templates?\b|\btemplates? (?:were |was |are |is |got |have been )?used\b|\b(?:canned|templated) (?:replies|answers|responses)\b/, 'templateUses'],
   [/(?<=\b(?:slow|slowest|slower|fast|fastest|faster|quick|quickest|quicker)(?:ly)? (?:to|at|in) )(?:respond|reply|answer)(?:ing|s)?\b|\b(?:response|reply|wait(?:ing)?) times?\b|\btime to (?:respond|reply|answer)\b|\bhow (?:fast|quickly|long)\b(?=[^.?]*\b(?:reply|replies|respond|answer)\b)/, 'responseTime'],
   [/\bconversation[- ]days\b/, 'conversationDays'],
   [/\bcustomer messages\b|\bmessages from customers\b|\b(?:inbound|incoming) messages\b|\bmessages (?:did |do |have )?(?:the )?customers (?:send|sent|write|wrote)\b|(?<=\bcustomers (?:did |do )?)(?:write|wrote|message|messaged|contact(?:ed)?|reach(?:ed)? out|send|sent)\b(?! (?:to )?(?:us )?about\b)/, 'customerMessages'],

@@ -2,16 +2,18 @@ import type pg from 'pg';
 import { csiLookup } from '../../agents/tools/csi-lookup.ts';
 import { qaQueue } from '../../agents/tools/qa-queue.ts';
 import { supportStats } from '../../agents/tools/support-stats.ts';
-import { firstResponseTimes, handoffsNow, lastAnalysisRun, sampleSessions } from '../../db/digest-repo.ts';
-import { qaStats } from '../../db/qa-review-repo.ts';
+import { firstResponseTimes, lastAnalysisRun, sampleSessions } from '../../db/digest-repo.ts';
+import { metricByKey, metricValue } from '../../db/semantic/value.ts';
+import { QA_STATUSES, type QaStatus } from '../../domain/qa.ts';
 import { coverage, issueRate, type DigestData } from '../../domain/digest.ts';
 import { formatCount, formatPercent } from '../../agents/tools/format.ts';
 import type { DigestFrequency } from '../../domain/digest-schedule.ts';
 import { periodBounds, previousPeriod, type Period } from '../../domain/periods.ts';
 
 // The figures of one digest, read through the same functions the assistant's tools call
-// (csi_lookup, support_stats, qa_queue, /qa stats), with the same inputs, so "CSI last week"
-// asked in Slack and last week's digest give the same numbers.
+// (csi_lookup, support_stats, qa_queue) and the metrics catalogue's compiler (the handoffs now,
+// the period's QA sessions by state), with the same inputs, so "CSI last week" asked in Slack
+// and last week's digest give the same numbers.
 
 export interface GatherInput {
   frequency: DigestFrequency;
@@ -31,9 +33,9 @@ export async function gatherDigestData(pool: pg.Pool, input: GatherInput): Promi
     csiLookup(pool, { period, previous, groupBy: 'page', timezone }),
     supportStats(pool, { period, timezone, sections: ['volumes', 'responseTimes', 'topics', 'sessions'] }),
     firstResponseTimes(pool, period.from, period.to),
-    handoffsNow(pool),
+    handoffsNow(pool, timezone),
     qaQueue(pool, { limit: 1 }),
-    qaStats(pool, start, end),
+    qaSessionsByState(pool, period, timezone),
     lastAnalysisRun(pool),
     sampleSessions(pool, { start, end, timezone, limit: input.samples ?? 3 }),
   ]);
@@ -49,9 +51,24 @@ export async function gatherDigestData(pool: pg.Pool, input: GatherInput): Promi
     firstResponseTimes: frts,
     handoff,
     qaBacklog: { waiting: backlog.waiting, byStatus: backlog.byStatus, oldestStartedAt: backlog.oldest[0] ? new Date(backlog.oldest[0].startedAt) : null },
-    qaPeriod: qaPeriod.byStatus,
+    qaPeriod,
     pipeline,
     samples,
-    display: { qaWaiting: formatCount(backlog.waiting), issueRate: formatPercent(issueRate(qaPeriod.byStatus)), coverage: formatPercent(coverage(pipeline)) },
+    display: { qaWaiting: formatCount(backlog.waiting), issueRate: formatPercent(issueRate(qaPeriod)), coverage: formatPercent(coverage(pipeline)) },
   };
+}
+
+/** The handoff queue as it stands: the catalogue's handoffs waiting and assigned now. */
+async function handoffsNow(pool: pg.Pool, timeZone: string): Promise<{ waiting: number; human: number }> {
+  const [waiting, human] = await Promise.all([
+    metricValue(pool, { measure: 'handoffsWaiting' }, timeZone),
+    metricValue(pool, { measure: 'handoffsAssigned' }, timeZone),
+  ]);
+  return { waiting: waiting ?? 0, human: human ?? 0 };
+}
+
+/** AI sessions started in the period by their QA state now: the catalogue's QA sessions. */
+async function qaSessionsByState(pool: pg.Pool, period: Period, timeZone: string): Promise<Record<QaStatus, number>> {
+  const byKey = await metricByKey(pool, { measure: 'qaSessions', groupBy: 'qa_state', period: { from: period.from, to: period.to, label: period.label } }, timeZone);
+  return Object.fromEntries(QA_STATUSES.map((s) => [s, byKey.get(s) ?? 0])) as Record<QaStatus, number>;
 }

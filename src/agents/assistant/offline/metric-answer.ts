@@ -19,9 +19,10 @@ const TIME: ReadonlySet<Dimension> = new Set(['day', 'week']);
 /** One point per day of the period up to today: a day without data is a gap (null), not zero. */
 function everyDay(d: MetricToolData, today: string, value: (v: number) => number): { x: string; y: number | null }[] {
   const byDay = new Map(d.rows.map((r) => [r.key, r.value]));
-  const last = d.query.period.to < today ? d.query.period.to : today;
+  const period = d.query.period ?? { from: today, to: today };
+  const last = period.to < today ? period.to : today;
   const points: { x: string; y: number | null }[] = [];
-  for (let day = d.query.period.from; day <= last && points.length < 1000; day = addDays(day, 1)) {
+  for (let day = period.from; day <= last && points.length < 1000; day = addDays(day, 1)) {
     const v = byDay.get(day);
     points.push({ x: day, y: v === undefined || v === null ? null : value(v) });
   }
@@ -30,7 +31,7 @@ function everyDay(d: MetricToolData, today: string, value: (v: number) => number
 
 export function metricText(i: MetricIntent, d: MetricToolData, tz: string, today: string): string {
   const measure = measureByName(d.measure)!;
-  const notes = i.periodDefaulted ? [`No period was named, so this is ${d.query.period.label}.`] : [];
+  const notes = i.periodDefaulted && d.query.period ? [`No period was named, so this is ${d.query.period.label}.`] : [];
   return metricAnswer({
     measure, query: d.query, figure: d.figure, rows: d.rows, timeZone: tz, today, notApplied: i.notApplied, notes,
     ...(i.winner ? { winner: i.winner } : {}),
@@ -50,8 +51,8 @@ export function metricChart(i: MetricIntent, d: MetricToolData, today: string): 
   const valueTitle = percent ? `${d.figure} (%)` : d.figure;
   if (trend) {
     const points = dim === 'day' ? everyDay(d, today, value) : d.rows.map((r) => ({ x: r.key, y: r.value === null ? null : value(r.value) }));
-    return { name: 'chart', args: { kind: 'line', title, subtitle: d.query.period.label, value_title: valueTitle, points } };
+    return { name: 'chart', args: { kind: 'line', title, subtitle: d.query.period?.label ?? 'now', value_title: valueTitle, points } };
   }
   const bars = d.rows.filter((r) => r.value !== null).map((r) => ({ label: r.key ?? '', value: value(r.value!) }));
-  return { name: 'chart', args: { kind: 'bar', title, subtitle: d.query.period.label, value_title: valueTitle, bars } };
+  return { name: 'chart', args: { kind: 'bar', title, subtitle: d.query.period?.label ?? 'now', value_title: valueTitle, bars } };
 }
