@@ -80,11 +80,7 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
       if (deps.desk) await deps.desk.append(ev.conversationId, text, ev.at);
       return 'done';
     }
-    if (humanIsTalking(ctx.lastHumanAt, ev.at, deps.humanPauseMinutes ?? 30)) {
-      // a person answered in another inbox (Meta Business Suite, a CRM): the bot does not talk over them
-      deps.logger.info({ conversationId: ev.conversationId, eventKey: ev.key, lastHumanAt: ctx.lastHumanAt }, 'messenger: bot paused, a person wrote recently');
-      return 'done';
-    }
+    if (pausedForPerson(deps, ev, ctx)) return 'done';
 
     await answer(deps, client, ev, ctx, text, named, now);
     return 'done';
@@ -164,6 +160,13 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
       await listener.stop();
     },
   };
+}
+
+/** A person answered in another inbox (Meta Business Suite, a CRM) lately: the bot does not talk over them. */
+function pausedForPerson(deps: ReplyWorkerDeps, ev: InboxEvent, ctx: TurnContext): boolean {
+  if (!humanIsTalking(ctx.lastHumanAt, ev.at, deps.humanPauseMinutes ?? 30)) return false;
+  deps.logger.info({ conversationId: ev.conversationId, eventKey: ev.key, lastHumanAt: ctx.lastHumanAt }, 'messenger: bot paused, a person wrote recently');
+  return true;
 }
 
 /** The bot's turn: typing, the agent's decision, the reply, what it learnt, a handoff. */
