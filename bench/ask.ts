@@ -200,7 +200,7 @@ export async function run(args: string[]): Promise<void> {
           target_p95_ms: TARGET_P95_MS,
           sql_target_ms: TARGET_SQL_MS,
           eval_questions: evalTotal,
-          eval_accuracy: round(evalAccuracy),
+          eval_accuracy: Math.round(evalAccuracy * 1000) / 1000,
           baseline: 'csiLookup(last week) data call alone, p50',
           baseline_ms: round(baselineMs),
           ratio: round(p95 / baselineMs),

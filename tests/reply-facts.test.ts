@@ -61,7 +61,7 @@ const keptReplies = async () =>
       `SELECT m.mid, r.mid AS reply_mid, f.reply_kind::text AS kind, f.reply_agent AS agent
          FROM message_replies f JOIN messages m ON m.id = f.message_id
          JOIN messages r ON r.conversation_id = f.conversation_id AND r.social_create_time = f.replied_at AND r.direction = 'to_client'
-                        AND r.sender_kind = f.reply_kind
+                        AND r.sender_kind::text = f.reply_kind
         WHERE f.asked_at = m.social_create_time ORDER BY m.mid`,
     )
   ).rows;

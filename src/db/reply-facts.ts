@@ -20,7 +20,7 @@ WITH x AS (
            ROWS UNBOUNDED PRECEDING) AS reply_no
     FROM messages WHERE conversation_id = ANY($1::int[])
 ), facts AS (
-  SELECT q.id, q.conversation_id, q.t AS asked, r.t AS replied, r.sender_kind, r.agent
+  SELECT q.id, q.conversation_id, q.t AS asked, r.t AS replied, r.sender_kind::text AS sender_kind, r.agent
     FROM x q JOIN x r ON r.conversation_id = q.conversation_id AND r.direction = 'to_client' AND r.reply_no = q.replies_before + 1
    WHERE q.sender_kind = 'customer'
 ), upserted AS (
