@@ -1,7 +1,8 @@
 // App Home: the KPI summary, read afresh and published with views.publish each time a user opens
 // the Home tab (app_home_opened, https://docs.slack.dev/reference/events/app_home_opened).
-// Bolt acks Events API requests itself before the listener runs, so the reads here never
-// delay the ack. A failure is logged and shown on the tab; it never throws out of the listener.
+// Our receiver answers Slack when the request is acked, or after its ack timeout (2.5 s, under
+// Slack's 3 s) at the latest, so these reads may delay that answer but never past Slack's limit.
+// A failure is logged and shown on the tab; it never throws out of the listener.
 
 import { publishView } from '../../notify/slack.ts';
 import type pg from 'pg';
