@@ -73,12 +73,14 @@ const pageTokens = z
     return map;
   });
 
-const positiveInt = (what: string, max: number) =>
+/** An integer setting in [min, max]; `expected` says what it is when the value is not. */
+const intIn = (min: number, max: number, expected: string) =>
   z.coerce
-    .number({ error: `expected ${what}: an integer 1-${max}` })
-    .int({ error: `expected ${what}: an integer 1-${max}` })
-    .min(1, { error: `expected ${what}: an integer 1-${max}` })
-    .max(max, { error: `expected ${what}: an integer 1-${max}` });
+    .number({ error: expected })
+    .int({ error: expected })
+    .min(min, { error: expected })
+    .max(max, { error: expected });
+const positiveInt = (what: string, max: number) => intIn(1, max, `expected ${what}: an integer 1-${max}`);
 
 // "effectiveness=0.35,effort=0.2,efficiency=0.2,empathy=0.25"; unnamed pillars keep defaults.
 const PILLARS = ['effectiveness', 'effort', 'efficiency', 'empathy'] as const;
@@ -156,12 +158,7 @@ const schema = z.object({
   MESSENGER_PAGE_TOKENS: pageTokens,
   MESSENGER_API_URL: z.url({ error: 'expected an http(s) URL' }).default('https://graph.facebook.com/v26.0'),
   /** after a person writes to the customer from another inbox (Meta Business Suite, a CRM) the bot stays quiet this long */
-  MESSENGER_HUMAN_PAUSE_MINUTES: z.coerce
-    .number({ error: 'expected MESSENGER_HUMAN_PAUSE_MINUTES: an integer 0-10080' })
-    .int({ error: 'expected MESSENGER_HUMAN_PAUSE_MINUTES: an integer 0-10080' })
-    .min(0, { error: 'expected MESSENGER_HUMAN_PAUSE_MINUTES: an integer 0-10080' })
-    .max(10_080, { error: 'expected MESSENGER_HUMAN_PAUSE_MINUTES: an integer 0-10080' })
-    .default(30),
+  MESSENGER_HUMAN_PAUSE_MINUTES: intIn(0, 10_080, 'expected MESSENGER_HUMAN_PAUSE_MINUTES: an integer 0-10080').default(30),
   MICROSOFT_APP_ID: optionalString,
   MICROSOFT_APP_PASSWORD: optionalString,
   MICROSOFT_APP_TYPE: z.preprocess(emptyToUndefined, z.enum(['MultiTenant', 'SingleTenant'], { error: 'expected MultiTenant or SingleTenant' }).optional()),
@@ -188,12 +185,7 @@ const schema = z.object({
   CORS_ORIGINS: corsOrigins,
   CUSTOMER_AGENT_LLM: bool.default(false),
   SCHEDULER_ENABLED: bool.default(true),
-  SCHEDULER_CATCH_UP: z.coerce
-    .number({ error: 'expected SCHEDULER_CATCH_UP: 0 or 1 missed runs to catch up after downtime' })
-    .int({ error: 'expected SCHEDULER_CATCH_UP: 0 or 1 missed runs to catch up after downtime' })
-    .min(0, { error: 'expected SCHEDULER_CATCH_UP: 0 or 1 missed runs to catch up after downtime' })
-    .max(1, { error: 'expected SCHEDULER_CATCH_UP: 0 or 1 missed runs to catch up after downtime' })
-    .default(1),
+  SCHEDULER_CATCH_UP: intIn(0, 1, 'expected SCHEDULER_CATCH_UP: 0 or 1 missed runs to catch up after downtime').default(1),
   RETENTION_DAYS: retention,
   ASSISTANT_MIN_ROLE: z.preprocess(
     (v) => (typeof v === 'string' ? emptyToUndefined(v.trim().toLowerCase()) : v),

@@ -30,10 +30,15 @@ export type HandoffReason = 'human_request' | 'angry' | 'unsure_twice' | 'cannot
 
 /** What the rules read of a customer turn. */
 export interface TurnInput {
+  /** message text, quick-reply title, or postback title */
   text: string;
+  /** quick_reply.payload or postback.payload */
   payload?: string;
+  /** number of attachments on the message (images, files...) */
   attachments: number;
+  /** the customer's first message ever in this conversation */
   isFirstMessage: boolean;
+  /** consecutive unsure bot answers before this turn (conversations.unsure_streak) */
   unsureStreak: number;
   customerName?: string;
 }

@@ -4,26 +4,15 @@
 // They live in the domain because the reply worker and the agent (lower layers) depend on them
 // and the adapters implement them, never the other way round.
 
-import type { Classification, HandoffReason, QuickReply } from '../customer/types.ts';
+import type { Classification, HandoffReason, QuickReply, TurnInput } from '../customer/types.ts';
 export type { Classification, CustomerIntent, HandoffReason, QuickReply } from '../customer/types.ts';
 
 /** One customer message (or postback / quick reply) the bot must react to. */
-export interface CustomerTurn {
+export interface CustomerTurn extends TurnInput {
   /** Messenger page id (entry.id) */
   pageId: string;
   psid: string;
   conversationId: number;
-  /** message text, quick-reply title, or postback title */
-  text: string;
-  /** quick_reply.payload or postback.payload */
-  payload?: string;
-  /** number of attachments on the message (images, files...) */
-  attachments: number;
-  /** the customer's first message ever in this conversation */
-  isFirstMessage: boolean;
-  /** consecutive unsure bot answers before this turn (conversations.unsure_streak) */
-  unsureStreak: number;
-  customerName?: string;
   /** present when the bot has not written in this conversation yet: said before its first reply */
   disclosure?: string;
   /** recent history, oldest first, for the LLM and for summaries */
