@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgentPool } from '../src/agents/sql/agent-pool.ts';
-import { AGENT_ROLE, prepareAgentLogin } from '../src/agents/sql/agent-role.ts';
+import { agentPassword } from '../src/agents/assistant/open.ts';
+import { AGENT_ROLE, prepareAgentLogin, randomAgentPassword } from '../src/agents/sql/agent-role.ts';
 import { ANALYTICS_VIEWS } from '../src/agents/sql/guard.ts';
 import { runReadOnlyQuery } from '../src/agents/sql/run-query.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
@@ -30,7 +31,7 @@ beforeAll(async () => {
     [SECRET_TOKEN_HASH],
   );
   await db.pool.query(`INSERT INTO audit_logs (action, target) VALUES ('test', 'audit-secret')`);
-  const login = await prepareAgentLogin(db.url);
+  const login = await prepareAgentLogin(db.url, { password: agentPassword(db.url) }); // the password every file on this cluster uses: the role is cluster-wide
   if (!('url' in login)) throw new Error(`pulse_agent unavailable: ${login.unavailable}`);
   agentUrl = login.url;
   agentPool = new pg.Pool({ connectionString: agentUrl, max: 2 });
@@ -61,7 +62,11 @@ describe('prepareAgentLogin', () => {
     const a = new URL(agentUrl);
     const b = new URL(db.url);
     expect(a.username).toBe(AGENT_ROLE);
-    expect(a.password).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(a.password).toBe(agentPassword(db.url));
+    // without a configured password each call would make a fresh one (here only generated: setting
+    // it would change the cluster-wide role under the other test files' connections)
+    expect(randomAgentPassword()).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(randomAgentPassword()).not.toBe(randomAgentPassword());
     expect([a.host, a.pathname]).toEqual([b.host, b.pathname]);
   });
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openAssistant } from '../src/agents/assistant/open.ts';
+import { agentPassword, openAssistant } from '../src/agents/assistant/open.ts';
 import { createAgentPool } from '../src/agents/sql/agent-pool.ts';
 import { prepareAgentLogin } from '../src/agents/sql/agent-role.ts';
 import { runReadOnlyQuery } from '../src/agents/sql/run-query.ts';
@@ -51,7 +51,7 @@ beforeAll(async () => {
     config: loadConfig({ BUSINESS_TIMEZONE: TZ, ANALYSIS_BATCH_SIZE: '7' }),
     scorer: createOfflineScorer(),
   });
-  const login = await prepareAgentLogin(db.url);
+  const login = await prepareAgentLogin(db.url, { password: agentPassword(db.url) }); // the password every file on this cluster uses: the role is cluster-wide
   if (!('url' in login)) throw new Error(`pulse_agent unavailable: ${login.unavailable}`);
   agentPool = createAgentPool(login.url, TZ, 1);
 });

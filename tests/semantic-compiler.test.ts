@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentPassword } from '../src/agents/assistant/open.ts';
 import { prepareAgentLogin } from '../src/agents/sql/agent-role.ts';
 import { runReadOnlyQuery } from '../src/agents/sql/run-query.ts';
 import { runMetricQuery, type MetricResult } from '../src/db/semantic/run.ts';
@@ -26,7 +27,7 @@ let agentPool: pg.Pool;
 beforeAll(async () => {
   db = await createTestDatabase('semantic');
   await seedAndAnalyse(db.url, { conversations: 150, now: TEST_NOW, timeZone: TZ });
-  const login = await prepareAgentLogin(db.url);
+  const login = await prepareAgentLogin(db.url, { password: agentPassword(db.url) }); // the password every file on this cluster uses: the role is cluster-wide
   if (!('url' in login)) throw new Error(`pulse_agent unavailable: ${login.unavailable}`);
   agentPool = new pg.Pool({ connectionString: login.url, max: 2 });
 }, 180_000);
