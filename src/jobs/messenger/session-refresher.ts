@@ -25,14 +25,23 @@ export function startSessionRefresher(deps: { pool: pg.Pool; logger: Logger; now
     const ids = [...dirty].sort((a, b) => a - b);
     dirty.clear();
     let client: pg.PoolClient | undefined;
+    // a connection cut while checked out (a database restart) is an 'error' event, uncaught
+    // without a listener: heard here, reported by the failing query, and the client discarded
+    let broken: Error | undefined;
+    const onError = (err: Error) => {
+      broken = err;
+    };
     try {
       client = await deps.pool.connect();
+      client.on('error', onError);
       await rebuildSessions(client, ids, deps.now());
     } catch (err) {
       for (const id of ids) dirty.add(id);
+      broken ??= err as Error;
       log.warn({ err, conversations: ids.length }, 'messenger: rebuilding sessions failed, trying again shortly');
     } finally {
-      client?.release();
+      client?.off('error', onError);
+      client?.release(broken);
     }
   };
   const guarded = () => (running ??= flush().finally(() => (running = undefined)));
