@@ -48,14 +48,17 @@ export async function qaQueue(pool: pg.Pool, input: QaQueueInput = {}): Promise<
       'SELECT qa_status::text AS status, count(*) AS n FROM sessions WHERE ai_engaged AND deleted_at IS NULL GROUP BY qa_status',
       [],
     ),
-    rows<{ session_id: number; conversation_id: number; started_at: Date; page: string }>(
-      pool,
-      `SELECT s.id AS session_id, s.conversation_id, s.started_at, p.name AS page
-         FROM sessions s JOIN conversations c ON c.id = s.conversation_id JOIN pages p ON p.id = c.page_id
-        WHERE s.ai_engaged AND s.qa_status = 'unchecked' AND s.deleted_at IS NULL
-        ORDER BY s.started_at, s.id LIMIT $1`,
-      [risky ? 0 : limit],
-    ),
+    // ordered by risk, the oldest are not listed: no query for them
+    risky
+      ? []
+      : rows<{ session_id: number; conversation_id: number; started_at: Date; page: string }>(
+          pool,
+          `SELECT s.id AS session_id, s.conversation_id, s.started_at, p.name AS page
+             FROM sessions s JOIN conversations c ON c.id = s.conversation_id JOIN pages p ON p.id = c.page_id
+            WHERE s.ai_engaged AND s.qa_status = 'unchecked' AND s.deleted_at IS NULL
+            ORDER BY s.started_at, s.id LIMIT $1`,
+          [limit],
+        ),
   ]);
   const ranked = risky ? (await risky).cards : undefined;
   const byStatus = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<QaStatus, number>;
