@@ -3,7 +3,8 @@ import { loadConfig } from '../src/config.ts';
 import { loadJobDays } from '../src/db/analysis-repo.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
 import { createOfflineScorer } from '../src/domain/scoring/offline-scorer.ts';
-import { csiSettings, startAnalysisPipeline } from '../src/jobs/analysis/pipeline.ts';
+import { csiSettings } from '../src/jobs/analysis/pipeline.ts';
+import { openAnalysisPipeline } from '../src/root/analysis.ts';
 import { scoreDays } from '../src/jobs/analysis/score-days.ts';
 import { intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts';
 
@@ -29,7 +30,7 @@ export async function run(args: string[]): Promise<void> {
 
     const config = { ...loadConfig({ ANALYSIS_BATCH_SIZE: String(batchSize), ANALYSIS_CONCURRENCY: String(concurrency) }) };
     const scorer = createOfflineScorer();
-    const pipeline = await startAnalysisPipeline({ databaseUrl: url, config, scorer });
+    const pipeline = await openAnalysisPipeline(url, { config, scorer });
     const started = performance.now();
     const planned = await pipeline.plan();
     log(`planned ${planned.days} days in ${planned.jobIds.length} jobs (${((performance.now() - started) / 1000).toFixed(2)} s)`);

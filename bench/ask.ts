@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AssistantReply } from '../src/agents/assistant/assistant.ts';
-import { openAssistant } from '../src/agents/assistant/open.ts';
+import { openAssistant } from '../src/root/assistant.ts';
 import { csiLookup } from '../src/agents/tools/csi-lookup.ts';
 import { loadConfig } from '../src/config.ts';
 import { createPool } from '../src/db/pool.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
 import { parsePeriod } from '../src/domain/periods.ts';
 import { createOfflineScorer } from '../src/domain/scoring/offline-scorer.ts';
-import { startAnalysisPipeline } from '../src/jobs/analysis/pipeline.ts';
+import { openAnalysisPipeline } from '../src/root/analysis.ts';
 import { evalQuestions } from '../src/eval/questions.ts';
 import { reportLines, runEval } from '../src/eval/run.ts';
 import { intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts';
@@ -101,7 +101,7 @@ export async function run(args: string[]): Promise<void> {
     log(`seeded ${seeded.messages} messages in ${seeded.conversations} conversations (${seeded.seconds} s)`);
 
     const config = loadConfig({ BUSINESS_TIMEZONE: TIMEZONE });
-    const pipeline = await startAnalysisPipeline({ databaseUrl: url, config, scorer: createOfflineScorer() });
+    const pipeline = await openAnalysisPipeline(url, { config, scorer: createOfflineScorer() });
     const analysisStarted = performance.now();
     try {
       const planned = await pipeline.plan();
@@ -131,7 +131,7 @@ export async function run(args: string[]): Promise<void> {
       ).rows[0]!;
       log(`dataset: ${stats.messages} messages, ${stats.conversations} conversations, ${stats.days} conversation-days`);
 
-      const [opened, openMs] = await timed(() => openAssistant(config, url, { now: () => NOW }));
+      const [opened, openMs] = await timed(() => openAssistant(config, url, { pool, now: () => NOW }));
       log(`assistant open (${opened.assistant.modelName}) in ${openMs.toFixed(0)} ms${opened.sqlUnavailable ? `; sql_query off: ${opened.sqlUnavailable}` : ''}`);
       const list = questions(stats.mid);
       let evalAccuracy = NaN;

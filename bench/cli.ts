@@ -5,7 +5,7 @@ import path from 'node:path';
 import { loadConfig } from '../src/config.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
 import { createOfflineScorer } from '../src/domain/scoring/offline-scorer.ts';
-import { startAnalysisPipeline } from '../src/jobs/analysis/pipeline.ts';
+import { openAnalysisPipeline } from '../src/root/analysis.ts';
 import { intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts';
 
 // Start-up of the `pulse` command line as a user types it: `pulse --help`, and an offline
@@ -79,7 +79,7 @@ export async function run(args: string[]): Promise<void> {
     // "last week" is read from the clock when `pulse ask` runs, so the data ends now
     log(`seeding ${conversations} conversations ending now`);
     const seeded = await seedDemoData(url, { conversations, seed: SEED, now: new Date(), timezone: 'UTC' });
-    const pipeline = await startAnalysisPipeline({ databaseUrl: url, config: loadConfig({ BUSINESS_TIMEZONE: 'UTC' }), scorer: createOfflineScorer() });
+    const pipeline = await openAnalysisPipeline(url, { config: loadConfig({ BUSINESS_TIMEZONE: 'UTC' }), scorer: createOfflineScorer() });
     try {
       await pipeline.plan();
       const done = await pipeline.waitForIdle();

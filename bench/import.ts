@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { importPath } from '../src/import/index.ts';
+import { importPool } from '../tests/helpers/root.ts';
 import { baselineCopy, intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts';
 
 // Imports an N-message social-inbox CSV (default 1,000,000), generated into a temp file, and
@@ -118,7 +119,8 @@ export async function run(args: string[]): Promise<void> {
     const started = performance.now();
     let last = started;
     const phases: Record<string, number> = {};
-    const result = await importPath(url, csv, {
+    const imports = importPool(url, 1);
+    const result = await importPath(imports, csv, {
       timezone: 'UTC',
       onPhase: (name, ms) => {
         phases[name] = round(ms / 1000);
@@ -131,6 +133,7 @@ export async function run(args: string[]): Promise<void> {
       },
     });
     const seconds = (performance.now() - started) / 1000;
+    await imports.end();
     if (result.inserted !== messages) throw new Error(`expected ${messages} new messages, got ${JSON.stringify({ ...result, errors: result.errors.slice(0, 5), conversationIds: result.conversationIds.length })}`);
     const messagesPerSecond = result.inserted / seconds;
     log(`import: ${result.inserted} messages in ${result.conversationIds.length} conversations, ${seconds.toFixed(2)} s`);

@@ -9,6 +9,7 @@ import { createPool } from '../src/db/pool.ts';
 import { createLogger } from '../src/logger.ts';
 import { startFakeGraph } from '../tests/helpers/fake-graph.ts';
 import { startWebhookLoad, type DeliveryResult } from '../tests/helpers/webhook-load.ts';
+import { messengerPools } from '../tests/helpers/root.ts';
 import { intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts';
 
 // Messenger's webhook under load: signed message deliveries POSTed to /webhooks/messenger of
@@ -58,7 +59,8 @@ export async function run(args: string[]): Promise<void> {
     const logger = createLogger('warn', process.stderr);
     const prisma = createPrisma(url);
     const pool = createPool(url, 5); // the server's pool size
-    const messenger = await startMessenger({ config, pool, databaseUrl: url, logger, agent, ratePerPage: 100_000, concurrency: replyWorkers });
+    const pools = messengerPools(url, replyWorkers);
+    const messenger = await startMessenger({ config, pool, pools, materializerDatabaseUrl: url, logger, agent, ratePerPage: 100_000, concurrency: replyWorkers });
     const bare = async (f: import('fastify').FastifyInstance) => {
       f.post('/bench/bare', async (_req, reply) => reply.code(200).type('text/plain').send('EVENT_RECEIVED'));
     };
@@ -131,6 +133,7 @@ export async function run(args: string[]): Promise<void> {
       await load.close();
       await app.close();
       await messenger.stop();
+      await pools.end();
       await graph.close();
       await prisma.$disconnect();
       await pool.end();

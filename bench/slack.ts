@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { openAssistant } from '../src/agents/assistant/open.ts';
+import { openAssistant } from '../src/root/assistant.ts';
 import { build } from '../src/app.ts';
 import { startSlack } from '../src/bots/slack/app.ts';
 import { WORKING_TEXT } from '../src/bots/slack/ask-worker.ts';
@@ -10,6 +10,7 @@ import { createPool } from '../src/db/pool.ts';
 import { createLogger } from '../src/logger.ts';
 import { seedAndAnalyse } from '../tests/helpers/assistant.ts';
 import { BOT, startFakeSlack } from '../tests/helpers/fake-slack.ts';
+import { startTestQueue } from '../tests/helpers/root.ts';
 import { intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts';
 
 // Slack's side of the service under load: signed app_mention events POSTed to /slack/events of
@@ -80,7 +81,8 @@ export async function run(args: string[]): Promise<void> {
     const prisma = createPrisma(url);
     const pool = createPool(url, 5); // the server's pool size
     const opened = await openAssistant(config, url, { pool, now: () => NOW });
-    const slack = await startSlack({ config, databaseUrl: url, pool, assistant: opened.assistant, logger });
+    const boss = await startTestQueue(url); // the one pg-boss service.ts would pass in
+    const slack = await startSlack({ config, boss, pool, assistant: opened.assistant, logger });
     const app = await build({ prisma, logger, pool, plugins: slack.plugin ? [slack.plugin] : [] });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -200,6 +202,7 @@ export async function run(args: string[]): Promise<void> {
     } finally {
       await app.close();
       await slack.stop();
+      await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
       await opened.close();
       await fake.close();
       await prisma.$disconnect();

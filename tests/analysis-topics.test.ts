@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentPassword, openAssistant } from '../src/agents/assistant/open.ts';
+import { agentPassword } from '../src/agents/assistant/open.ts';
+import { openAssistant } from '../src/root/assistant.ts';
 import { createAgentPool } from '../src/agents/sql/agent-pool.ts';
 import { prepareAgentLogin } from '../src/agents/sql/agent-role.ts';
 import { runReadOnlyQuery } from '../src/agents/sql/run-query.ts';
@@ -10,7 +11,8 @@ import { seedDemoData } from '../src/db/seed/load.ts';
 import { createOfflineScorer } from '../src/domain/scoring/offline-scorer.ts';
 import { TOPIC_LABELS, topicsOf } from '../src/domain/topics.ts';
 import { importPath } from '../src/import/index.ts';
-import { startAnalysisPipeline, type AnalysisPipeline } from '../src/jobs/analysis/pipeline.ts';
+import type { AnalysisPipeline } from '../src/jobs/analysis/pipeline.ts';
+import { openAnalysisPipeline } from '../src/root/analysis.ts';
 import { TEST_NOW } from './helpers/clock.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 
@@ -43,12 +45,10 @@ async function demoFingerprint(): Promise<{ labels: string; topics: string }> {
 beforeAll(async () => {
   db = await createTestDatabase('topics');
   await seedDemoData(db.url, { conversations: 40, seed: 5, now: TEST_NOW, timezone: TZ });
-  const result = await importPath(db.url, fixture('inbox.csv'), { timezone: 'UTC' });
+  const result = await importPath(db.pool, fixture('inbox.csv'), { timezone: 'UTC' });
   imported = result.conversationIds;
   demoBefore = await demoFingerprint();
-  pipeline = await startAnalysisPipeline({
-    databaseUrl: db.url,
-    config: loadConfig({ BUSINESS_TIMEZONE: TZ, ANALYSIS_BATCH_SIZE: '7' }),
+  pipeline = await openAnalysisPipeline(db.url, { config: loadConfig({ BUSINESS_TIMEZONE: TZ, ANALYSIS_BATCH_SIZE: '7' }),
     scorer: createOfflineScorer(),
   });
   const login = await prepareAgentLogin(db.url, { password: agentPassword(db.url) }); // the password every file on this cluster uses: the role is cluster-wide

@@ -6,7 +6,8 @@ import { createApiToken } from '../src/db/tokens-repo.ts';
 import { computeCsi, type MicroMetrics } from '../src/domain/csi.ts';
 import { createOfflineScorer } from '../src/domain/scoring/offline-scorer.ts';
 import type { Scorer } from '../src/domain/scoring/types.ts';
-import { startAnalysisPipeline, type AnalysisPipeline } from '../src/jobs/analysis/pipeline.ts';
+import type { AnalysisPipeline } from '../src/jobs/analysis/pipeline.ts';
+import { openAnalysisPipeline } from '../src/root/analysis.ts';
 import { createLogger } from '../src/logger.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 
@@ -34,7 +35,7 @@ const config = loadConfig({ BUSINESS_TIMEZONE: TZ, ANALYSIS_BATCH_SIZE: '25', AN
 beforeAll(async () => {
   db = await createTestDatabase('analysis');
   await seedDemoData(db.url, { conversations: 120, seed: 3, now: new Date('2026-11-20T12:00:00Z'), timezone: TZ });
-  pipeline = await startAnalysisPipeline({ databaseUrl: db.url, config, scorer });
+  pipeline = await openAnalysisPipeline(db.url, { config, scorer });
 });
 afterAll(async () => {
   await pipeline?.stop();

@@ -13,6 +13,7 @@ import { apiRoutes } from '../src/routes/api.ts';
 import { uploadsRoutes } from '../src/routes/uploads.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { multipart } from './helpers/multipart.ts';
+import { importPool } from './helpers/root.ts';
 
 // Issue 17 as an outsider tries it against the service's HTTP surface: every /api route needs a
 // token with the right role, uploads are rate- and concurrency-limited and leave no file behind
@@ -25,6 +26,7 @@ const FIXTURES = path.resolve(import.meta.dirname, 'fixtures/import');
 let db: TestDatabase;
 let dataDir: string;
 let app: FastifyInstance;
+let imports: pg.Pool;
 const logLines: string[] = [];
 const tokens = {} as Record<Role, string>;
 const retried: number[] = [];
@@ -62,7 +64,7 @@ async function buildService(opts: { corsOrigins?: string[]; uploads?: { uploadsP
     },
     ...(opts.corsOrigins ? { corsOrigins: opts.corsOrigins } : {}),
     plugins: [
-      uploadsRoutes({ databaseUrl: db.url, dataDir, maxBytes: 1024 * 1024, timezone: 'UTC', afterImport: async () => {}, ...opts.uploads }),
+      uploadsRoutes({ pool: db.pool, importPool: imports, dataDir, maxBytes: 1024 * 1024, timezone: 'UTC', afterImport: async () => {}, ...opts.uploads }),
       apiRoutes({ pool: db.pool, timezone: 'UTC', now: () => new Date('2026-11-25T14:30:00Z') }),
     ],
   });
@@ -70,6 +72,7 @@ async function buildService(opts: { corsOrigins?: string[]; uploads?: { uploadsP
 
 beforeAll(async () => {
   db = await createTestDatabase('api_hardening');
+  imports = importPool(db.url);
   dataDir = await mkdtemp(path.join(tmpdir(), 'pulse-hardening-'));
   for (const role of ['admin', 'lead', 'qa', 'developer', 'agent'] as const) tokens[role] = await newToken(role);
   app = await buildService();
@@ -77,6 +80,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
+  await imports?.end();
   await db?.drop();
   await rm(dataDir, { recursive: true, force: true });
 });

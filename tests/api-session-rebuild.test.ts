@@ -57,7 +57,7 @@ describe('sessions kept current', () => {
   async function importMessages(name: string, messages: PulseMessage[]) {
     const file = path.join(dir, name);
     await writeFile(file, messages.map(toPulseJsonl).join(''));
-    return importPath(db.url, file, { timezone: 'UTC' });
+    return importPath(db.pool, file, { timezone: 'UTC' });
   }
 
   const sessions = async () =>

@@ -1,7 +1,8 @@
 import { ToolMessage } from '@langchain/core/messages';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssistantReply } from '../src/agents/assistant/assistant.ts';
-import { openAssistant, type OpenAssistant } from '../src/agents/assistant/open.ts';
+import type { OpenAssistant } from '../src/agents/assistant/open.ts';
+import { openAssistant } from '../src/root/assistant.ts';
 import { assistantTools, type ToolArtifact } from '../src/agents/assistant/tools.ts';
 import type { Caller, Role } from '../src/domain/access.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';

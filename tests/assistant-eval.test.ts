@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openAssistant, type OpenAssistant } from '../src/agents/assistant/open.ts';
+import type { OpenAssistant } from '../src/agents/assistant/open.ts';
+import { openAssistant } from '../src/root/assistant.ts';
 import { evalQuestions } from '../src/eval/questions.ts';
 import { reportLines, runEval, type EvalReport } from '../src/eval/run.ts';
 import { offlineConfig, seedAndAnalyse } from './helpers/assistant.ts';

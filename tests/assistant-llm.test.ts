@@ -1,14 +1,15 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AssistantReply } from '../src/agents/assistant/assistant.ts';
-import { agentPassword, openAssistant, type OpenAssistant } from '../src/agents/assistant/open.ts';
+import { agentPassword, type OpenAssistant } from '../src/agents/assistant/open.ts';
+import { openAssistant } from '../src/root/assistant.ts';
 import { AGENT_ROLE, prepareAgentLogin } from '../src/agents/sql/agent-role.ts';
 import { csiLookup } from '../src/agents/tools/csi-lookup.ts';
 import { loadConfig } from '../src/config.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
 import { parsePeriod } from '../src/domain/periods.ts';
 import { createOfflineScorer } from '../src/domain/scoring/offline-scorer.ts';
-import { startAnalysisPipeline } from '../src/jobs/analysis/pipeline.ts';
+import { openAnalysisPipeline } from '../src/root/analysis.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { reply, startFakeOpenAI, type ChatMessage, type FakeOpenAI } from './helpers/fake-openai.ts';
 
@@ -39,7 +40,7 @@ beforeAll(async () => {
   db = await createTestDatabase('assistllm');
   adminUser = decodeURIComponent(new URL(db.url).username);
   await seedDemoData(db.url, { conversations: 200, now: NOW, timezone: TZ });
-  const pipeline = await startAnalysisPipeline({ databaseUrl: db.url, config: loadConfig({}), scorer: createOfflineScorer() });
+  const pipeline = await openAnalysisPipeline(db.url, { config: loadConfig({}), scorer: createOfflineScorer() });
   try {
     await pipeline.plan();
     await pipeline.waitForIdle();

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssistantReply, ToolCallRecord } from '../src/agents/assistant/assistant.ts';
-import { openAssistant, type OpenAssistant } from '../src/agents/assistant/open.ts';
+import type { OpenAssistant } from '../src/agents/assistant/open.ts';
+import { openAssistant } from '../src/root/assistant.ts';
 import { renderRgba, renderSvg, resvgOptions } from '../src/charts/render.ts';
 import { lineChart } from '../src/domain/charts.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
@@ -426,7 +427,7 @@ describe('offline assistant on seeded, analysed data', () => {
     expect(stored[1]!.tool_calls?.calls?.map((c) => c.name)).toEqual(['metric_query']);
     expect(stored[3]!.content).toMatch(/^Average CSI, last week/);
 
-    const second = await openAssistant(offlineConfig(TZ), db.url, { now: () => NOW });
+    const second = await openAssistant(offlineConfig(TZ), db.url, { now: () => NOW, pool: db.pool });
     try {
       const reply = await ask(threadKey, 'and the week before?', second.assistant);
       await expectCsiHeadline(reply, WEEK_BEFORE, /\(Mon 2 Nov – Sun 8 Nov 2026\)$/);

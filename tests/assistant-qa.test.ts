@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openAssistant, type OpenAssistant } from '../src/agents/assistant/open.ts';
+import type { OpenAssistant } from '../src/agents/assistant/open.ts';
+import { openAssistant } from '../src/root/assistant.ts';
 import { loadConfig } from '../src/config.ts';
 import type { AfterQaChange } from '../src/db/qa-repo.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';

@@ -9,7 +9,7 @@ import { loadConfig } from '../src/config.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
 import { parsePeriod, periodBounds, type Period } from '../src/domain/periods.ts';
 import { createOfflineScorer } from '../src/domain/scoring/offline-scorer.ts';
-import { startAnalysisPipeline } from '../src/jobs/analysis/pipeline.ts';
+import { openAnalysisPipeline } from '../src/root/analysis.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 
 // Every expectation is recomputed here with its own SQL (or in plain JS from raw rows), so a
@@ -35,7 +35,7 @@ const one = async <T>(sql: string, params: unknown[] = []) => (await q<T>(sql, p
 beforeAll(async () => {
   db = await createTestDatabase('tools');
   await seedDemoData(db.url, { conversations: 300, now: NOW, timezone: TZ });
-  const p = await startAnalysisPipeline({ databaseUrl: db.url, config: loadConfig({}), scorer: createOfflineScorer() });
+  const p = await openAnalysisPipeline(db.url, { config: loadConfig({}), scorer: createOfflineScorer() });
   try {
     await p.plan();
     await p.waitForIdle();

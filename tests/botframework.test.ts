@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Assistant } from '../src/agents/assistant/assistant.ts';
-import { openAssistant, type OpenAssistant } from '../src/agents/assistant/open.ts';
+import type { OpenAssistant } from '../src/agents/assistant/open.ts';
+import { openAssistant } from '../src/root/assistant.ts';
 import { build } from '../src/app.ts';
 import { TestAdapter, type ConversationAccount } from 'botbuilder';
 import { PulseBot } from '../src/bots/botframework/bot.ts';

@@ -85,7 +85,7 @@ describe('every route', () => {
       retryJob: async () => true,
       plugins: [
         collect,
-        uploadsRoutes({ databaseUrl: db.url, dataDir, maxBytes: 1024 * 1024, timezone: 'UTC', afterImport: async () => {} }),
+        uploadsRoutes({ pool: db.pool, importPool: db.pool, dataDir, maxBytes: 1024 * 1024, timezone: 'UTC', afterImport: async () => {} }),
         apiRoutes({ pool: db.pool, timezone: 'UTC', now: () => TEST_NOW }),
         messengerWebhook({ appSecret: 'meta-secret', verifyToken: 'verify', store: { save: async () => ({ stored: 0, duplicates: 0 }) as never } }),
         receiver.plugin,

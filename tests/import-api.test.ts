@@ -12,6 +12,7 @@ import { uploadsRoutes } from '../src/routes/uploads.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { multipart } from './helpers/multipart.ts';
 import { waitFor } from './helpers/wait.ts';
+import { importPool } from './helpers/root.ts';
 
 const FIXTURES = path.resolve(import.meta.dirname, 'fixtures/import');
 
@@ -28,14 +29,15 @@ async function buildApp(maxBytes: number): Promise<FastifyInstance> {
     logger: createLogger('silent'),
     plugins: [
       uploadsRoutes({
-        databaseUrl: db.url,
+        pool: db.pool,
+        importPool: imports,
         dataDir,
         maxBytes,
         timezone: 'UTC',
         // these tests poll the status and upload more than the default limits allow a minute
         rateLimitMax: 10_000,
         uploadsPerMinute: 10_000,
-        afterImport: async (_url, r) => {
+        afterImport: async (r) => {
           finished.push(r);
         },
       }),
@@ -43,14 +45,18 @@ async function buildApp(maxBytes: number): Promise<FastifyInstance> {
   });
 }
 
+let imports: pg.Pool;
+
 beforeAll(async () => {
   db = await createTestDatabase('import_api');
+  imports = importPool(db.url);
   dataDir = await mkdtemp(path.join(tmpdir(), 'pulse-upload-test-'));
   auth = { authorization: `Bearer ${(await createApiToken(db.pool, { user: { kind: 'api', externalId: 'import-api' }, role: 'lead' })).token}` };
   app = await buildApp(1024 * 1024);
 });
 afterAll(async () => {
   await app.close();
+  await imports.end();
   await db.drop();
   await rm(dataDir, { recursive: true, force: true });
 });

@@ -36,7 +36,7 @@ const messagesOf = (fbChatId: string) =>
 
 describe('JSON Lines', () => {
   it('imports the SupportPulse export format and rejects a record without mid', async () => {
-    const r = await importPath(db.url, fixture('pulse-export.jsonl'), { timezone: TZ });
+    const r = await importPath(db.pool, fixture('pulse-export.jsonl'), { timezone: TZ });
     expect(r).toMatchObject({ format: 'pulse-jsonl', accepted: 2, inserted: 2, rejected: 1 });
     expect(r.errors).toEqual([{ line: 3, reason: 'missing mid' }]);
     const msgs = await messagesOf('t_pulse_1');
@@ -59,12 +59,12 @@ describe('JSON Lines', () => {
     });
     expect(line.endsWith('\n')).toBe(true);
     await writeFile(file, line);
-    expect(await importPath(db.url, file, { timezone: TZ })).toMatchObject({ format: 'pulse-jsonl', inserted: 1 });
+    expect(await importPath(db.pool, file, { timezone: TZ })).toMatchObject({ format: 'pulse-jsonl', inserted: 1 });
     expect((await messagesOf('t_rt'))[0]).toMatchObject({ text: 'tab\there, newline\nthere', agent_info: { id: 'U9' } });
   });
 
   it('imports social-inbox JSONL by key aliases and reports a broken line', async () => {
-    const r = await importPath(db.url, fixture('social-inbox.jsonl'), { timezone: TZ });
+    const r = await importPath(db.pool, fixture('social-inbox.jsonl'), { timezone: TZ });
     expect(r).toMatchObject({ format: 'jsonl', accepted: 2, inserted: 2, rejected: 1 });
     expect(r.errors[0]).toMatchObject({ line: 3, reason: expect.stringMatching(/^invalid JSON/) });
     const msgs = await messagesOf('jl_1');
@@ -85,7 +85,7 @@ describe('a message twice in one file', () => {
       'rep_1,rep_m1,to_company,Hello,2026-10-01T09:00:00Z',
       'rep_1,rep_m3,to_company,Where is my order?,2026-10-01T09:02:00Z',
     ].join('\n') + '\n');
-    const r = await importPath(db.url, file, { timezone: TZ });
+    const r = await importPath(db.pool, file, { timezone: TZ });
     expect(r).toMatchObject({ accepted: 4, inserted: 3, duplicates: 1, rejected: 0 });
     expect((await messagesOf('rep_1')).map((m) => m.mid)).toEqual(['rep_m1', 'rep_m2', 'rep_m3']);
     expect(await q(`SELECT total_messages, customer_messages FROM conversations WHERE fb_chat_id = 'rep_1'`)).toEqual([{ total_messages: 3, customer_messages: 2 }]);
@@ -94,10 +94,10 @@ describe('a message twice in one file', () => {
 
 describe('bad input', () => {
   it('names what it found and what is supported when the format is unknown', async () => {
-    const json = await importPath(db.url, fixture('unknown.json'), { timezone: TZ }).catch((e: Error) => e);
+    const json = await importPath(db.pool, fixture('unknown.json'), { timezone: TZ }).catch((e: Error) => e);
     expect((json as Error).message).toMatch(/found a JSON object without participants\/messages \(its keys: foo, bar\)/);
     expect((json as Error).message).toMatch(/Supported: a Facebook "Download Your Information" Messenger export/);
-    const csv = await importPath(db.url, fixture('unknown.csv'), { timezone: TZ }).catch((e: Error) => e);
+    const csv = await importPath(db.pool, fixture('unknown.csv'), { timezone: TZ }).catch((e: Error) => e);
     expect((csv as Error).message).toMatch(/found a CSV whose headers are a, b, c/);
     const upload = await q<{ status: string; format: string; error_report: unknown }>(`SELECT status, format, error_report FROM uploads ORDER BY id DESC LIMIT 1`);
     expect(upload[0]).toMatchObject({ status: 'failed', format: 'unknown' });
@@ -109,7 +109,7 @@ describe('bad input', () => {
     const good = Buffer.from('chat_id,text,time,direction\nenc_1,fine,2026-11-09T10:00:00Z,to_company\n');
     const badUtf8 = Buffer.concat([Buffer.from('enc_1,caf'), Buffer.from([0xe9]), Buffer.from(',2026-11-09T10:01:00Z,to_company\n')]);
     await writeFile(file, Buffer.concat([good, badUtf8, Buffer.from('enc_1,"multi-line\nis fine",2026-11-09T10:02:00Z,to_client\nenc_1,short row\n')]));
-    const r = await importPath(db.url, file, { timezone: TZ });
+    const r = await importPath(db.pool, file, { timezone: TZ });
     expect(r.errors).toEqual([
       { line: 3, reason: 'invalid UTF-8 (U+FFFD replacement character) in message_content' },
       { line: 6, reason: 'expected 4 fields, found 2' },
@@ -118,7 +118,7 @@ describe('bad input', () => {
 
     const jsonl = path.join(scratch, 'surrogate.jsonl');
     await writeFile(jsonl, '{"chat_id":"enc_2","text":"half \\ud83d emoji","time":"2026-11-09T10:00:00Z","direction":"to_company"}\n');
-    const s = await importPath(db.url, jsonl, { timezone: TZ });
+    const s = await importPath(db.pool, jsonl, { timezone: TZ });
     expect(s.errors).toEqual([{ line: 1, reason: 'invalid encoding (lone UTF-16 surrogate) in message_content' }]);
   });
 
@@ -135,7 +135,7 @@ describe('bad input', () => {
       'q_1,swallowed by the quote,2026-11-09T10:02:00Z,to_company', // 9
     ];
     await writeFile(file, `${lines.join('\r\n')}\r\n`);
-    const r = await importPath(db.url, file, { timezone: TZ });
+    const r = await importPath(db.pool, file, { timezone: TZ });
     expect(r.errors).toEqual([
       { line: 5, reason: 'missing social_create_time' },
       { line: 7, reason: expect.stringMatching(/^social_create_time: unparseable time "nope"/) },
@@ -151,7 +151,7 @@ describe('bad input', () => {
     for (let i = 0; i < 1_205; i++) lines.push(`cap_1,row ${i},not a time,to_company`);
     lines.push('cap_1,the only good row,2026-11-09T10:00:00Z,to_company');
     await writeFile(file, `${lines.join('\n')}\n`);
-    const r = await importPath(db.url, file, { timezone: TZ });
+    const r = await importPath(db.pool, file, { timezone: TZ });
     expect(r).toMatchObject({ accepted: 1, rejected: 1_205 });
     expect(r.errors).toHaveLength(1_000);
     const upload = await readUpload(db.pool, r.uploadId);

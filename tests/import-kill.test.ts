@@ -17,6 +17,7 @@ import { runValidation } from '../src/jobs/validation/run.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { freePort } from './helpers/net.ts';
 import { killAllServices, startService } from './helpers/service.ts';
+import { unstartedQueue } from './helpers/root.ts';
 
 // Issue 17, finding 6: an import killed with SIGKILL mid-way left its upload `processing`
 // forever, wrong counts, and conversations with messages but no sessions (invisible to
@@ -61,7 +62,7 @@ beforeAll(async () => {
   let earlier = HEADER;
   for (let c = 0; c < EARLIER; c++) for (let k = 0; k < 2; k++) earlier += line(c, `m_early_${c}_${k}`, k, Date.parse('2026-07-01T10:00:00Z') + k * 60_000);
   await writeFile(path.join(scratch, 'earlier.csv'), earlier);
-  await importPath(db.url, path.join(scratch, 'earlier.csv'), { timezone: 'UTC' });
+  await importPath(db.pool, path.join(scratch, 'earlier.csv'), { timezone: 'UTC' });
 });
 
 afterAll(async () => {
@@ -86,7 +87,7 @@ async function one<T extends pg.QueryResultRow>(sql: string, params: unknown[] =
 }
 
 const validate = () =>
-  runValidation({ pool: db.pool, databaseUrl: db.url, config, windows: { missingSessionsAfterMinutes: 0 } }, { fix: false, trigger: 'manual' });
+  runValidation({ pool: db.pool, boss: unstartedQueue(db.url), config, windows: { missingSessionsAfterMinutes: 0 } }, { fix: false, trigger: 'manual' });
 
 /** Conversations whose counters or sessions disagree with their messages (0 when all is rebuilt). */
 async function staleConversations(): Promise<number> {
@@ -140,7 +141,7 @@ describe('an import killed mid-way (SIGKILL)', () => {
     expect(before.report.componentScores.database_integrity).toBeLessThan(100);
 
     // Start-up recovery: the lease is free (its connection died with the process).
-    const recovered = await recoverImports(db.url, new Date('2026-12-01T00:00:00Z'), { uploadDir: uploadDir() });
+    const recovered = await recoverImports(db.pool, new Date('2026-12-01T00:00:00Z'), { uploadDir: uploadDir() });
     expect(recovered.running).toEqual([]);
     expect(recovered.failed).toEqual([
       expect.objectContaining({ id: uploadId, accepted: stored.n, inserted: stored.n, rejected: 0, journaled: true }),
@@ -177,14 +178,14 @@ describe('an import killed mid-way (SIGKILL)', () => {
     await mkdir(uploadDir(), { recursive: true });
     const copy = path.join(uploadDir(), '1764590400000-ab12cd34-live.csv');
     await writeFile(copy, HEADER);
-    const uploadId = await createUpload(db.url, 'live.csv', HEADER.length);
+    const uploadId = await createUpload(db.pool, 'live.csv', HEADER.length);
     // A stand-in importer: its own connection takes the lease and starts the upload.
     const importer = new pg.Client({ connectionString: db.url });
     await importer.connect();
     await takeImportLease(importer, uploadId);
     await startUpload(importer, uploadId, copy);
 
-    const live = await recoverImports(db.url, new Date('2026-12-01T00:00:00Z'), { uploadDir: uploadDir() });
+    const live = await recoverImports(db.pool, new Date('2026-12-01T00:00:00Z'), { uploadDir: uploadDir() });
     expect(live.running).toEqual([uploadId]);
     expect(live.failed).toEqual([]);
     expect((await readUpload(db.pool, uploadId))!.status).toBe('processing');
@@ -195,7 +196,7 @@ describe('an import killed mid-way (SIGKILL)', () => {
     await importer.end(); // the importer's process is gone: PostgreSQL frees its lease
     // This time through `pulse validate --fix` (also the hourly run's): the same recovery.
     const fixed = await runValidation(
-      { pool: db.pool, databaseUrl: db.url, config: { ...config, dataDir: path.join(scratch, 'data') } },
+      { pool: db.pool, boss: unstartedQueue(db.url), config: { ...config, dataDir: path.join(scratch, 'data') } },
       { fix: true, trigger: 'manual' },
     );
     expect(fixed.report.issues.find((i) => i.check === 'abandoned_uploads')).toMatchObject({ count: 1, samples: [uploadId] });
@@ -211,7 +212,7 @@ describe('an import killed mid-way (SIGKILL)', () => {
     // What an import killed before its recount leaves behind, with no journal to go by.
     await db.pool.query(`DELETE FROM sessions WHERE conversation_id IN (SELECT id FROM conversations WHERE fb_chat_id IN ('t_kill_1', 't_kill_2'))`);
     expect(await conversationsWithoutSessions(db.pool)).toHaveLength(2);
-    const r = await importPath(db.url, earlier, { timezone: 'UTC' });
+    const r = await importPath(db.pool, earlier, { timezone: 'UTC' });
     expect(r).toMatchObject({ inserted: 0, duplicates: 2 * EARLIER });
     expect(await conversationsWithoutSessions(db.pool)).toEqual([]);
     expect(await staleConversations()).toBe(0);
@@ -222,14 +223,14 @@ describe('the service at start', () => {
   it('finishes an upload a dead importer left processing, deletes its copy, and builds missing sessions', { timeout: 180_000 }, async () => {
     const own = await createTestDatabase('import_kill_service');
     try {
-      await importPath(own.url, path.join(scratch, 'earlier.csv'), { timezone: 'UTC' });
+      await importPath(own.pool, path.join(scratch, 'earlier.csv'), { timezone: 'UTC' });
       // What a killed run leaves: conversations without sessions, and an upload whose importer is gone.
       await own.pool.query(`DELETE FROM sessions WHERE conversation_id IN (SELECT id FROM conversations WHERE fb_chat_id IN ('t_kill_3', 't_kill_4'))`);
       const dataDir = path.join(scratch, 'service-data');
       await mkdir(path.join(dataDir, 'uploads'), { recursive: true });
       const copy = path.join(dataDir, 'uploads', '1764590400000-0badc0de-chats.csv');
       await writeFile(copy, HEADER);
-      const uploadId = await createUpload(own.url, 'chats.csv', HEADER.length);
+      const uploadId = await createUpload(own.pool, 'chats.csv', HEADER.length);
       const importer = new pg.Client({ connectionString: own.url });
       await importer.connect();
       await takeImportLease(importer, uploadId);

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { createOfflineScorer } from '../src/domain/scoring/offline-scorer.ts';
 import { importPath } from '../src/import/index.ts';
-import { startAnalysisPipeline, type AnalysisPipeline } from '../src/jobs/analysis/pipeline.ts';
+import type { AnalysisPipeline } from '../src/jobs/analysis/pipeline.ts';
+import { openAnalysisPipeline } from '../src/root/analysis.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 
 // Import and analysis together: an overlapping export adds only its new messages, and only
@@ -15,7 +16,7 @@ let pipeline: AnalysisPipeline;
 
 beforeAll(async () => {
   db = await createTestDatabase('rescore');
-  pipeline = await startAnalysisPipeline({ databaseUrl: db.url, config: loadConfig({}), scorer: createOfflineScorer() });
+  pipeline = await openAnalysisPipeline(db.url, { config: loadConfig({}), scorer: createOfflineScorer() });
 });
 afterAll(async () => {
   await pipeline?.stop();
@@ -31,17 +32,17 @@ async function analysedAt(): Promise<Map<string, number>> {
 
 describe('overlapping import', () => {
   it('re-scores exactly the days that got new messages', async () => {
-    const first = await importPath(db.url, fixture('inbox.csv'), { timezone: 'UTC' });
+    const first = await importPath(db.pool, fixture('inbox.csv'), { timezone: 'UTC' });
     await pipeline.plan({ conversationIds: first.conversationIds, uploadId: first.uploadId });
     await pipeline.waitForIdle();
     const before = await analysedAt();
     const importedAt = new Date();
 
-    const again = await importPath(db.url, fixture('inbox.csv'), { timezone: 'UTC' });
+    const again = await importPath(db.pool, fixture('inbox.csv'), { timezone: 'UTC' });
     expect(again.inserted).toBe(0);
     expect((await pipeline.plan({ conversationIds: again.conversationIds })).days).toBe(0);
 
-    const overlap = await importPath(db.url, fixture('inbox-overlap.csv'), { timezone: 'UTC' });
+    const overlap = await importPath(db.pool, fixture('inbox-overlap.csv'), { timezone: 'UTC' });
     expect(overlap.inserted).toBeGreaterThan(0);
     expect(overlap.duplicates).toBeGreaterThan(0);
     await pipeline.plan({ conversationIds: overlap.conversationIds, uploadId: overlap.uploadId });

@@ -41,7 +41,7 @@ describe('two writers', () => {
   it('load interleaved chats over several batches with exact counters and sessions, and a re-import adds nothing', async () => {
     const file = path.join(dir, 'interleaved.csv');
     await writeFile(file, csv(ROWS));
-    const first = await importPath(db.url, file, { timezone: 'UTC' });
+    const first = await importPath(db.pool, file, { timezone: 'UTC' });
     expect(first).toMatchObject({ accepted: ROWS, inserted: ROWS, duplicates: 0, rejected: 0 });
     expect(first.conversationIds).toHaveLength(CHATS);
 
@@ -72,7 +72,7 @@ describe('two writers', () => {
     ]);
 
     // Both writers' COPYs now fail on the unique key and fall back to ON CONFLICT DO NOTHING.
-    const again = await importPath(db.url, file, { timezone: 'UTC' });
+    const again = await importPath(db.pool, file, { timezone: 'UTC' });
     expect(again).toMatchObject({ accepted: ROWS, inserted: 0, duplicates: ROWS, conversationIds: [] });
     expect((await db.pool.query(`SELECT count(*)::int AS n FROM messages WHERE mid LIKE 'wm\\_%'`)).rows[0].n).toBe(ROWS);
   });

@@ -45,7 +45,7 @@ describe('mojibake repair', () => {
 describe('Facebook "Download Your Information" export', () => {
   let result: ImportResult;
   beforeAll(async () => {
-    result = await importPath(db.url, fixture('dyi'), { timezone: TZ });
+    result = await importPath(db.pool, fixture('dyi'), { timezone: TZ });
   });
 
   it('infers the page as the participant in every thread and repairs the text exactly', async () => {
@@ -98,13 +98,13 @@ describe('Facebook "Download Your Information" export', () => {
   });
 
   it('adds nothing when the same export is imported again', async () => {
-    const again = await importPath(db.url, fixture('dyi'), { timezone: TZ });
+    const again = await importPath(db.pool, fixture('dyi'), { timezone: TZ });
     expect(again).toMatchObject({ accepted: 7, inserted: 0, duplicates: 7, rejected: 1, conversationIds: [] });
   });
 
   it('cannot infer the page from a single thread, says so and names the candidates', async () => {
     const single = fixture('dyi/messages/inbox/markmuller_def456/message_1.json');
-    const err = await importPath(db.url, single, { timezone: TZ }).catch((e: Error) => e);
+    const err = await importPath(db.pool, single, { timezone: TZ }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/cannot infer the page \(owner\)/);
     expect((err as Error).message).toContain('"Mark Müller", "Sunny Café"');
@@ -113,9 +113,9 @@ describe('Facebook "Download Your Information" export', () => {
     expect(failed).toEqual([{ status: 'failed', format: 'facebook-dyi' }]);
 
     // With --owner it imports; the thread is keyed on thread_path, so it is the same conversation.
-    const ok = await importPath(db.url, single, { timezone: TZ, owner: 'sunny café' });
+    const ok = await importPath(db.pool, single, { timezone: TZ, owner: 'sunny café' });
     expect(ok).toMatchObject({ format: 'facebook-dyi', accepted: 2, inserted: 0, duplicates: 2 });
-    const wrong = await importPath(db.url, single, { timezone: TZ, owner: 'Nobody' }).catch((e: Error) => e);
+    const wrong = await importPath(db.pool, single, { timezone: TZ, owner: 'Nobody' }).catch((e: Error) => e);
     expect((wrong as Error).message).toMatch(/--owner "Nobody" is not a participant.*"Mark Müller"/);
   });
 });
@@ -123,7 +123,7 @@ describe('Facebook "Download Your Information" export', () => {
 describe('CSV from a social-inbox tool', () => {
   let first: ImportResult;
   beforeAll(async () => {
-    first = await importPath(db.url, fixture('inbox.csv'), { timezone: TZ });
+    first = await importPath(db.pool, fixture('inbox.csv'), { timezone: TZ });
   });
 
   it('rejects exactly the three malformed rows, by line number and reason', () => {
@@ -170,13 +170,13 @@ describe('CSV from a social-inbox tool', () => {
   });
 
   it('adds nothing when the same file is imported twice', async () => {
-    const again = await importPath(db.url, fixture('inbox.csv'), { timezone: TZ });
+    const again = await importPath(db.pool, fixture('inbox.csv'), { timezone: TZ });
     expect(again).toMatchObject({ accepted: 9, inserted: 0, duplicates: 9, rejected: 3, conversationIds: [] });
     expect((await q<{ n: number }>(`SELECT count(*)::int n FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.fb_chat_id LIKE 't_100%'`))[0]!.n).toBe(9);
   });
 
   it('adds only the new messages of an overlapping export, and names their conversations', async () => {
-    const overlap = await importPath(db.url, fixture('inbox-overlap.csv'), { timezone: TZ });
+    const overlap = await importPath(db.pool, fixture('inbox-overlap.csv'), { timezone: TZ });
     expect(overlap).toMatchObject({ accepted: 6, inserted: 3, duplicates: 3, rejected: 0 });
     const ids = await q<{ id: number; fb_chat_id: string }>(`SELECT id, fb_chat_id FROM conversations WHERE fb_chat_id IN ('t_1003', 't_1004') ORDER BY id`);
     expect(overlap.conversationIds).toEqual(ids.map((r) => r.id));
@@ -194,7 +194,7 @@ describe('CSV from a social-inbox tool', () => {
   });
 
   it('recognises common header aliases, another delimiter and a BOM', async () => {
-    const r = await importPath(db.url, fixture('aliases.csv'), { timezone: TZ });
+    const r = await importPath(db.pool, fixture('aliases.csv'), { timezone: TZ });
     expect(r).toMatchObject({ format: 'csv', accepted: 2, inserted: 2, rejected: 0 });
     const msgs = await messagesOf('c_alias_1');
     expect(msgs.map((m) => [m.text, m.direction, m.agent_info])).toEqual([
@@ -206,10 +206,10 @@ describe('CSV from a social-inbox tool', () => {
   });
 
   it('needs --map for headers it does not know, and then imports them', async () => {
-    const err = await importPath(db.url, fixture('mapped.csv'), { timezone: TZ }).catch((e: Error) => e);
+    const err = await importPath(db.pool, fixture('mapped.csv'), { timezone: TZ }).catch((e: Error) => e);
     expect((err as Error).message).toMatch(/a CSV whose headers are Ticket Ref, Said, When, Way, Handled By \(no column for fb_chat_id/);
     const map = parseMapOptions(['Ticket Ref=fb_chat_id', 'said=message_content', 'WHEN=social_create_time', 'Way=direction', 'Handled By=agentInfo']);
-    const r = await importPath(db.url, fixture('mapped.csv'), { timezone: TZ, map, owner: 'Sunny Returns' });
+    const r = await importPath(db.pool, fixture('mapped.csv'), { timezone: TZ, map, owner: 'Sunny Returns' });
     expect(r).toMatchObject({ accepted: 2, inserted: 2, rejected: 0 });
     const msgs = await messagesOf('tk_9');
     expect(msgs.map((m) => [m.text, m.direction, m.agent_info])).toEqual([
@@ -225,7 +225,7 @@ describe('Facebook export folder', () => {
   it('imports a copy of the export folder wherever it lives (keyed on thread_path, not on paths)', async () => {
     const copy = path.join(scratch, 'my export');
     await cp(fixture('dyi'), copy, { recursive: true });
-    const r = await importPath(db.url, copy, { timezone: TZ });
+    const r = await importPath(db.pool, copy, { timezone: TZ });
     expect(r).toMatchObject({ inserted: 0, duplicates: 7 });
   });
 });

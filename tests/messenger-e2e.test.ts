@@ -10,6 +10,7 @@ import { sessionTranscript } from '../src/db/qa-review-repo.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { startFakeGraph, type FakeGraph } from './helpers/fake-graph.ts';
 import { capturingLogger, eventually } from './helpers/slack-harness.ts';
+import { messengerPools, type TestMessengerPools } from './helpers/root.ts';
 
 // Acceptance with the real customer agent (offline templates, the demo catalogue): Meta-shaped
 // signed posts → replies on the fake Graph API with the right recipient, messaging_type and
@@ -36,6 +37,7 @@ async function post(messaging: unknown[]) {
 }
 const text = (user: string, t: string) => ({ sender: { id: user }, recipient: { id: PAGE }, timestamp: Date.now(), message: { mid: mid(), text: t } });
 
+let mpools: TestMessengerPools | undefined;
 beforeAll(async () => {
   db = await createTestDatabase('messenger_e2e');
   await seedCatalogue(db.pool);
@@ -44,13 +46,14 @@ beforeAll(async () => {
   const config = loadConfig({ MESSENGER_APP_SECRET: SECRET, MESSENGER_VERIFY_TOKEN: 'v', MESSENGER_API_URL: graph.apiUrl, MESSENGER_PAGE_TOKENS: `${PAGE}:${TOKEN}` });
   const { logger } = capturingLogger('warn');
   const agent = createCustomerAgent({ pool: db.pool, config, logger });
-  messenger = await startMessenger({ config, pool: db.pool, databaseUrl: db.url, logger, agent });
+  messenger = await startMessenger({ config, pool: db.pool, pools: (mpools = messengerPools(db.url)), materializerDatabaseUrl: db.url, logger, agent });
   app = await build({ prisma: db.prisma, logger, pool: db.pool, plugins: [messenger.plugin] });
 });
 afterAll(async () => {
   await messenger?.stop();
   await app?.close();
   await graph?.close();
+  await mpools?.end();
   await db?.drop();
 });
 

@@ -15,6 +15,8 @@ import { startFakeGraph, type FakeGraph } from './helpers/fake-graph.ts';
 import { BOT, startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
 import { startResponseRecorder, type ResponseRecorder } from './helpers/response-url.ts';
 import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, eventually, nextTs, signed, slackClock } from './helpers/slack-harness.ts';
+import { startTestQueue, messengerPools, type TestMessengerPools } from './helpers/root.ts';
+import type PgBoss from 'pg-boss';
 
 // Issue 7's handoff acceptance with every real part composed as the service does: a signed
 // Messenger webhook post → the reply worker and the offline customer agent → the handoff desk
@@ -60,6 +62,8 @@ const conversation = async () =>
     `SELECT c.id, c.handoff_state::text AS state, c.handoff_thread_ts AS thread FROM conversations c JOIN customers cu ON cu.id = c.customer_id WHERE cu.psid = $1`, [CUSTOMER]))[0];
 const thread = (ts: string) => fake.messages.filter((m) => m.channel === CHANNEL && m.thread_ts === ts).map((m) => m.text ?? '');
 
+let boss: PgBoss | undefined;
+let mpools: TestMessengerPools | undefined;
 beforeAll(async () => {
   db = await createTestDatabase('handoff_e2e');
   await seedCatalogue(db.pool);
@@ -75,10 +79,10 @@ beforeAll(async () => {
   // the composition the lead wires in server.ts: one sender, Slack with it, the desk on Slack's client, Messenger with both
   const sender = createMessengerSender({ pool: db.pool, config, logger });
   const assistant = { modelName: 'unused', ask: () => Promise.reject(new Error('not asked')) };
-  slack = await startSlack({ config, databaseUrl: db.url, pool: db.pool, assistant, logger, concurrency: 1, messenger: sender, now: slackClock });
+  slack = await startSlack({ config, boss: (boss ??= await startTestQueue(db.url)), pool: db.pool, assistant, logger, concurrency: 1, messenger: sender, now: slackClock });
   const desk = createHandoffDesk({ pool: db.pool, slack: slack.app.client, channel: CHANNEL, logger, timeZone: config.businessTimezone });
   const agent = createCustomerAgent({ pool: db.pool, config, logger });
-  messenger = await startMessenger({ config, pool: db.pool, databaseUrl: db.url, logger, agent, desk, sender, concurrency: 1 });
+  messenger = await startMessenger({ config, pool: db.pool, pools: (mpools = messengerPools(db.url, 1)), materializerDatabaseUrl: db.url, logger, agent, desk, sender, concurrency: 1 });
   app = await build({ prisma: db.prisma, logger, pool: db.pool, plugins: [messenger.plugin, ...(slack.plugin ? [slack.plugin] : [])] });
 });
 
@@ -87,6 +91,8 @@ afterAll(async () => {
   await messenger?.stop();
   await slack?.stop();
   await responses?.close();
+  await mpools?.end();
+  await boss?.stop({ graceful: true, wait: true, timeout: 10_000 });
   await fake?.close();
   await graph?.close();
   await db?.drop();

@@ -13,6 +13,8 @@ import { BOT, startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
 import { startResponseRecorder, type ResponseRecorder } from './helpers/response-url.ts';
 import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, eventually, nextTs, signed, slackClock } from './helpers/slack-harness.ts';
 import { waitFor } from './helpers/wait.ts';
+import { startTestQueue } from './helpers/root.ts';
+import type PgBoss from 'pg-boss';
 
 // The human handoff end to end, as the service composes it: startSlack (with the real Messenger
 // sender against the fake Graph API) + build(), the desk on the same WebClient, signed Slack
@@ -125,6 +127,7 @@ async function openThread(id: number) {
   return { threadTs: c.thread! };
 }
 
+let boss: PgBoss | undefined;
 beforeAll(async () => {
   db = await createTestDatabase('handoff');
   for (const [key, id] of Object.entries(USERS)) {
@@ -141,7 +144,7 @@ beforeAll(async () => {
   const { logger } = capturingLogger();
   const sender = createMessengerSender({ pool: db.pool, config, logger, sleep: () => Promise.resolve() });
   const assistant = { modelName: 'unused', ask: () => Promise.reject(new Error('the handoff never asks the assistant')) };
-  slack = await startSlack({ config, databaseUrl: db.url, pool: db.pool, assistant, logger, concurrency: 1, messenger: sender, now: slackClock });
+  slack = await startSlack({ config, boss: (boss ??= await startTestQueue(db.url)), pool: db.pool, assistant, logger, concurrency: 1, messenger: sender, now: slackClock });
   fastify = await build({ prisma: db.prisma, logger, pool: db.pool, plugins: slack.plugin ? [slack.plugin] : [] });
   desk = createHandoffDesk({ pool: db.pool, slack: slack.app.client, channel: CHANNEL, logger });
 });
@@ -151,6 +154,7 @@ afterAll(async () => {
   await slack?.stop();
   await graph?.close();
   await responses?.close();
+  await boss?.stop({ graceful: true, wait: true, timeout: 10_000 });
   await fake?.close();
   await db?.drop();
 });

@@ -18,6 +18,7 @@ import { startFakeGraph, type FakeGraph } from './helpers/fake-graph.ts';
 import { deliverWebhooks } from './helpers/webhook-load.ts';
 import { freePort } from './helpers/net.ts';
 import { capturingLogger } from './helpers/slack-harness.ts';
+import { messengerPools, type TestMessengerPools } from './helpers/root.ts';
 
 // Load and fault: 10,000 signed message deliveries at 500/s (10% of them resends of earlier
 // ones), with the database stopped and started again mid-flood. A delivery answered non-2xx is
@@ -52,6 +53,7 @@ let app: FastifyInstance;
 let messenger: MessengerService;
 let base: string;
 
+let mpools: TestMessengerPools | undefined;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'pulse-msgload-'));
   port = await freePort();
@@ -63,7 +65,7 @@ beforeAll(async () => {
   const { logger } = capturingLogger('fatal');
   pool = createPool(url, 8);
   prisma = createPrisma(url, { max: 1 });
-  messenger = await startMessenger({ config, pool, databaseUrl: url, logger, agent, concurrency: 6, ratePerPage: 10_000 });
+  messenger = await startMessenger({ config, pool, pools: (mpools = messengerPools(url, 6)), materializerDatabaseUrl: url, logger, agent, concurrency: 6, ratePerPage: 10_000 });
   app = await build({ prisma, logger, pool, plugins: [messenger.plugin] });
   await app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -79,6 +81,7 @@ afterAll(async () => {
   await graph?.close();
   await server?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
+  await mpools?.end();
 });
 
 describe('Messenger webhook under load with a database restart', () => {

@@ -8,6 +8,7 @@ import { loadConfig } from '../src/config.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { startFakeGraph, type FakeGraph } from './helpers/fake-graph.ts';
 import { capturingLogger, eventually } from './helpers/slack-harness.ts';
+import { messengerPools, type TestMessengerPools } from './helpers/root.ts';
 
 // The webhook end to end as the service composes it: build() + startMessenger's plugin, signed
 // POSTs shaped like Meta's documented samples, the reply worker, the real Send API client
@@ -55,6 +56,7 @@ async function post(raw: string, signature: string | null = signatureOf(SECRET, 
 }
 const sendsTo = (user: string) => graph.messages().filter((c) => (c.body.recipient as { id: string }).id === user);
 
+let mpools: TestMessengerPools | undefined;
 beforeAll(async () => {
   db = await createTestDatabase('messenger_webhook');
   graph = await startFakeGraph({ tokens: Object.values(TOKENS) });
@@ -64,7 +66,7 @@ beforeAll(async () => {
     MESSENGER_PAGE_TOKENS: Object.entries(TOKENS).map(([p, t]) => `${p}:${t}`).join(','), LOG_LEVEL: 'warn',
   });
   const { logger } = capturingLogger('warn');
-  messenger = await startMessenger({ config, pool: db.pool, databaseUrl: db.url, logger, agent });
+  messenger = await startMessenger({ config, pool: db.pool, pools: (mpools = messengerPools(db.url)), materializerDatabaseUrl: db.url, logger, agent });
   app = await build({ prisma: db.prisma, logger, pool: db.pool, plugins: [messenger.plugin] });
 });
 
@@ -72,6 +74,7 @@ afterAll(async () => {
   await messenger?.stop();
   await app?.close();
   await graph?.close();
+  await mpools?.end();
   await db?.drop();
 });
 

@@ -11,6 +11,8 @@ import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { startFakeEmail, type FakeEmailServer } from './helpers/fake-email.ts';
 import { startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
 import { WAIT_MS } from './helpers/wait.ts';
+import { startTestQueue } from './helpers/root.ts';
+import type PgBoss from 'pg-boss';
 
 // QA notifications end to end (issue 6, part 4): a change queues a job in its transaction; the
 // notify worker posts to QA_CHANNEL / DMs the reviewer through the fake Slack Web API and sends
@@ -53,6 +55,7 @@ async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolea
 const jobState = async (eventId: number) =>
   (await q<{ state: string }>(`SELECT state::text FROM pgboss.job WHERE name = $1 AND data->>'eventId' = $2`, [NOTIFY_QUEUE, String(eventId)]))[0]?.state;
 
+let boss: PgBoss | undefined;
 beforeAll(async () => {
   db = await createTestDatabase('qanotify');
   await seedDemoData(db.url, { conversations: 20, now: NOW, timezone: 'UTC' });
@@ -76,7 +79,7 @@ beforeAll(async () => {
   slack = await startFakeSlack();
   mail = await startFakeEmail({ apiKey: API_KEY });
   notifications = await startNotifications({
-    databaseUrl: db.url,
+    boss: (boss ??= await startTestQueue(db.url)),
     pool: db.pool,
     slack: new webApi.WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } }),
     email: httpEmailProvider({ apiUrl: mail.url, apiKey: API_KEY, from: 'SupportPulse <qa@example.com>' }),
@@ -90,6 +93,7 @@ afterAll(async () => {
   await notifications?.stop();
   await slack?.close();
   await mail?.close();
+  await boss?.stop({ graceful: true, wait: true, timeout: 10_000 });
   await db?.drop();
 });
 beforeEach(() => {

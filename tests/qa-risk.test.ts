@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openAssistant } from '../src/agents/assistant/open.ts';
+import { openAssistant } from '../src/root/assistant.ts';
 import { queueHead } from '../src/bots/slack/qa-blocks.ts';
 import { loadConfig } from '../src/config.ts';
 import { qaQueuePage, qaRiskPage } from '../src/db/qa-review-repo.ts';
@@ -7,7 +7,7 @@ import { seedDemoData } from '../src/db/seed/load.ts';
 import { parseQaCommand } from '../src/domain/qa-command.ts';
 import { RISK_RULES, riskOf, type RiskSignals } from '../src/domain/qa-risk.ts';
 import { createOfflineScorer } from '../src/domain/scoring/offline-scorer.ts';
-import { startAnalysisPipeline } from '../src/jobs/analysis/pipeline.ts';
+import { openAnalysisPipeline } from '../src/root/analysis.ts';
 import { offlineConfig } from './helpers/assistant.ts';
 import { TEST_NOW } from './helpers/clock.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
@@ -48,7 +48,7 @@ describe('the risk-ranked queue', () => {
   beforeAll(async () => {
     db = await createTestDatabase('qa_risk');
     await seedDemoData(db.url, { conversations: 150, seed: 11, now: TEST_NOW, timezone: 'UTC' });
-    const pipeline = await startAnalysisPipeline({ databaseUrl: db.url, config: loadConfig({ BUSINESS_TIMEZONE: 'UTC' }), scorer: createOfflineScorer() });
+    const pipeline = await openAnalysisPipeline(db.url, { config: loadConfig({ BUSINESS_TIMEZONE: 'UTC' }), scorer: createOfflineScorer() });
     try {
       await pipeline.plan();
       const done = await pipeline.waitForIdle();

@@ -42,7 +42,7 @@ const msg = (mid: string, at: number, senderKind: PulseMessage['senderKind'], ag
 async function importMessages(name: string, messages: PulseMessage[]) {
   const file = path.join(dir, name);
   await writeFile(file, messages.map(toPulseJsonl).join(''));
-  return importPath(db.url, file, { timezone: 'UTC' });
+  return importPath(db.pool, file, { timezone: 'UTC' });
 }
 
 /** The definitions, evaluated message by message and session by session. */

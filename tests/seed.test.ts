@@ -340,10 +340,10 @@ describe('hasData and refusal', () => {
   it('reports an empty database, seeds it, then refuses to seed again', async () => {
     const db = await createTestDatabase('seed_d');
     try {
-      expect(await hasData(db.url)).toBe(false);
+      expect(await hasData(db.pool)).toBe(false);
       const s = await seedDemoData(db.url, { conversations: 5, now: NOW, timezone: 'UTC' });
       expect(s.conversations).toBe(5);
-      expect(await hasData(db.url)).toBe(true);
+      expect(await hasData(db.pool)).toBe(true);
       await expect(seedDemoData(db.url, { conversations: 5, now: NOW, timezone: 'UTC' })).rejects.toThrow(
         'the database already holds data; run `pulse db reset --yes` first',
       );
@@ -358,7 +358,7 @@ describe('hasData and refusal', () => {
     try {
       await db.pool.query('ALTER TABLE messages ADD CONSTRAINT seed_test_limit CHECK (id < 500)');
       await expect(seedDemoData(db.url, { conversations: 100, now: NOW, timezone: 'UTC' })).rejects.toThrow(/seed_test_limit/);
-      expect(await hasData(db.url)).toBe(false);
+      expect(await hasData(db.pool)).toBe(false);
       for (const table of ['customers', 'conversations', 'messages', 'sessions', 'qa_events', 'message_templates', 'error_logs']) {
         expect(await count(db, `SELECT count(*) AS n FROM ${table}`), table).toBe(0);
       }

@@ -1,7 +1,8 @@
 import { App } from '@slack/bolt';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openAssistant, type OpenAssistant } from '../src/agents/assistant/open.ts';
+import type { OpenAssistant } from '../src/agents/assistant/open.ts';
+import { openAssistant } from '../src/root/assistant.ts';
 import { boltLogger } from '../src/bots/slack/app.ts';
 import { commandKey, registerSlashCommands } from '../src/bots/slack/commands.ts';
 import { parseCsiArgs } from '../src/bots/slack/csi-blocks.ts';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openAssistant, type OpenAssistant } from '../src/agents/assistant/open.ts';
+import type { OpenAssistant } from '../src/agents/assistant/open.ts';
+import { openAssistant } from '../src/root/assistant.ts';
 import { WORKING_TEXT } from '../src/bots/slack/ask-worker.ts';
 import { loadConfig, type Config } from '../src/config.ts';
 import { analyticsDenial } from '../src/domain/access.ts';

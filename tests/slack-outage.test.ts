@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openAssistant, type OpenAssistant } from '../src/agents/assistant/open.ts';
+import type { OpenAssistant } from '../src/agents/assistant/open.ts';
+import { openAssistant } from '../src/root/assistant.ts';
 import { build } from '../src/app.ts';
 import { startSlack } from '../src/bots/slack/app.ts';
 import { WORKING_TEXT } from '../src/bots/slack/ask-worker.ts';
@@ -13,6 +14,8 @@ import { startFakeSocketMode } from './helpers/fake-socket-mode.ts';
 import { freePort } from './helpers/net.ts';
 import { killAllServices, startService, type RunningService } from './helpers/service.ts';
 import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, eventBody, eventually, signed, slackClock } from './helpers/slack-harness.ts';
+import { startTestQueue } from './helpers/root.ts';
+import type PgBoss from 'pg-boss';
 
 // Slack down or the bot token refused at start-up: the service still starts and serves
 // everything else, /readyz names Slack as unavailable (without turning 503), the check is
@@ -104,8 +107,10 @@ describe('the service while Slack refuses the bot token', () => {
 
 describe('startSlack while SLACK_API_URL is unreachable', () => {
   let opened: OpenAssistant;
+  let boss: PgBoss | undefined;
   afterAll(async () => {
     await opened?.close();
+    await boss?.stop({ graceful: true, wait: true, timeout: 10_000 });
   });
 
   it('returns, reports why in status() and /readyz (still 200), answers Slack 503, then connects when Slack is back', async () => {
@@ -114,7 +119,7 @@ describe('startSlack while SLACK_API_URL is unreachable', () => {
     const config = loadConfig({ SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: fake.apiUrl });
     opened = await openAssistant(config, db.url, { pool: db.pool });
     const { logger, lines } = capturingLogger();
-    const slack = await startSlack({ config, databaseUrl: db.url, pool: db.pool, assistant: opened.assistant, logger, concurrency: 1, authRetry: { minMs: 50, maxMs: 200 }, now: slackClock });
+    const slack = await startSlack({ config, boss: (boss ??= await startTestQueue(db.url)), pool: db.pool, assistant: opened.assistant, logger, concurrency: 1, authRetry: { minMs: 50, maxMs: 200 }, now: slackClock });
     const fastify = await build({ prisma: db.prisma, logger, pool: db.pool, channelChecks: () => ({ slack: slack.status() }), plugins: [slack.plugin!] });
     try {
       expect(slack.status()).toMatch(/^unavailable: unreachable \(/);
@@ -150,7 +155,7 @@ describe('startSlack while SLACK_API_URL is unreachable', () => {
     fake.setTokenRevoked(true);
     const config = loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_APP_TOKEN: appToken, SLACK_API_URL: fake.apiUrl });
     opened ??= await openAssistant(config, db.url, { pool: db.pool });
-    const slack = await startSlack({ config, databaseUrl: db.url, pool: db.pool, assistant: opened.assistant, logger: capturingLogger().logger, authRetry: { minMs: 50, maxMs: 200 }, now: slackClock });
+    const slack = await startSlack({ config, boss: (boss ??= await startTestQueue(db.url)), pool: db.pool, assistant: opened.assistant, logger: capturingLogger().logger, authRetry: { minMs: 50, maxMs: 200 }, now: slackClock });
     try {
       expect(slack.status()).toMatch(/^unavailable: token refused \(invalid_auth\)/);
       expect(fake.callsTo('apps.connections.open')).toHaveLength(0);

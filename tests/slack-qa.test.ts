@@ -13,6 +13,8 @@ import { TEST_NOW } from './helpers/clock.ts';
 import { BOT_TOKEN, SIGNING_SECRET, eventually, signed, slackClock, startHarness, unacked, type Harness } from './helpers/slack-harness.ts';
 import { startResponseRecorder, type RecordedResponse, type ResponseRecorder } from './helpers/response-url.ts';
 import { startFakeEmail, type FakeEmailServer } from './helpers/fake-email.ts';
+import { startTestQueue } from './helpers/root.ts';
+import type PgBoss from 'pg-boss';
 
 // `/qa` through the service's own Slack path (startSlack + build(), as server.ts composes them):
 // signed slash commands, button presses and modal submissions to POST /slack/events, a fake
@@ -110,6 +112,7 @@ const responsesTo = (url: string) => responses.filter((r) => `${responseBase}${r
 const waitResponse = (url: string) => eventually(async () => responsesTo(url)[0], `a POST to ${url}`);
 const allText = (x: unknown) => JSON.stringify(x);
 
+let boss: PgBoss | undefined;
 beforeAll(async () => {
   db = await createTestDatabase('slackqa');
   await seedDemoData(db.url, { conversations: 60, now: TEST_NOW, timezone: TZ });
@@ -127,7 +130,7 @@ beforeAll(async () => {
   h = await startHarness({ config, databaseUrl: db.url, pool: db.pool, prisma: db.prisma, assistant });
   mail = await startFakeEmail({ apiKey: 'test-email-key' });
   notifications = await startNotifications({
-    databaseUrl: db.url,
+    boss: (boss ??= await startTestQueue(db.url)),
     pool: db.pool,
     slack: new WebClient(BOT_TOKEN, { slackApiUrl: fake.apiUrl }),
     qaChannel: QA_CHANNEL,
@@ -140,6 +143,7 @@ afterAll(async () => {
   await mail?.close();
   await h?.close();
   await responseServer?.close();
+  await boss?.stop({ graceful: true, wait: true, timeout: 10_000 });
   await fake?.close();
   await db?.drop();
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openAssistant, type OpenAssistant } from '../src/agents/assistant/open.ts';
+import type { OpenAssistant } from '../src/agents/assistant/open.ts';
+import { openAssistant } from '../src/root/assistant.ts';
 import { startSlack, type SlackService } from '../src/bots/slack/app.ts';
 import { WORKING_TEXT } from '../src/bots/slack/ask-worker.ts';
 import { loadConfig } from '../src/config.ts';
@@ -7,6 +8,8 @@ import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
 import { startFakeSocketMode, type FakeSocketMode } from './helpers/fake-socket-mode.ts';
 import { BOT_TOKEN, capturingLogger, eventBody, eventually } from './helpers/slack-harness.ts';
+import { startTestQueue } from './helpers/root.ts';
+import type PgBoss from 'pg-boss';
 
 // Socket Mode end to end without Slack: SLACK_APP_TOKEN set, apps.connections.open on the fake
 // Web API hands out a local WebSocket, whose envelopes reach the same listeners, queue and worker
@@ -20,18 +23,20 @@ let fake: FakeSlack;
 let opened: OpenAssistant;
 let slack: SlackService;
 
+let boss: PgBoss | undefined;
 beforeAll(async () => {
   db = await createTestDatabase('slacksock');
   ws = await startFakeSocketMode();
   fake = await startFakeSlack({ token: BOT_TOKEN, appToken: APP_TOKEN, socketModeUrl: ws.url });
   const config = loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_APP_TOKEN: APP_TOKEN, SLACK_API_URL: fake.apiUrl });
   opened = await openAssistant(config, db.url, { pool: db.pool });
-  slack = await startSlack({ config, databaseUrl: db.url, pool: db.pool, assistant: opened.assistant, logger: capturingLogger().logger });
+  slack = await startSlack({ config, boss: (boss ??= await startTestQueue(db.url)), pool: db.pool, assistant: opened.assistant, logger: capturingLogger().logger });
 });
 
 afterAll(async () => {
   await slack?.stop();
   await opened?.close();
+  await boss?.stop({ graceful: true, wait: true, timeout: 10_000 });
   await fake?.close();
   await ws?.close();
   await db?.drop();

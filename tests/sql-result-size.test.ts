@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentPassword, openAssistant, type OpenAssistant } from '../src/agents/assistant/open.ts';
+import { agentPassword, type OpenAssistant } from '../src/agents/assistant/open.ts';
+import { openAssistant } from '../src/root/assistant.ts';
 import { loadHistory, STORED_MESSAGE_CHARS, threadId } from '../src/agents/assistant/memory.ts';
 import { prepareAgentLogin } from '../src/agents/sql/agent-role.ts';
 import { CUT_MARK, cutToBytes, DEFAULT_CELL_BYTES, DEFAULT_RESULT_BYTES, runReadOnlyQuery } from '../src/agents/sql/run-query.ts';

@@ -8,6 +8,7 @@ import { apiRoutes } from '../src/routes/api.ts';
 import { TEST_NOW } from './helpers/clock.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { insertCleanData } from './helpers/validation-data.ts';
+import { unstartedQueue } from './helpers/root.ts';
 
 // GET /api/validation/system-health and POST /api/validation/run through the real API plugin:
 // 401 without a token, 403 for a non-admin on POST, runs stored and trended.
@@ -33,7 +34,7 @@ beforeAll(async () => {
     prisma: db.prisma,
     logger: createLogger('silent'),
     pool: db.pool,
-    plugins: [apiRoutes({ pool: db.pool, timezone: 'UTC', rateLimit: { max: 10_000 }, validation: { databaseUrl: db.url, config, now: () => NOW } })],
+    plugins: [apiRoutes({ pool: db.pool, timezone: 'UTC', rateLimit: { max: 10_000 }, validation: { boss: unstartedQueue(db.url), config, now: () => NOW } })],
   });
 });
 

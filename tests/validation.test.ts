@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOfflineScorer } from '../src/domain/scoring/offline-scorer.ts';
-import { startAnalysisPipeline } from '../src/jobs/analysis/pipeline.ts';
+import { openAnalysisPipeline } from '../src/root/analysis.ts';
 import { startQueue, ANALYSIS_QUEUE } from '../src/jobs/queue.ts';
 import { runChecks } from '../src/db/validation-repo.ts';
 import { runValidation, stuckAfterSeconds, type ValidationDeps } from '../src/jobs/validation/run.ts';
@@ -9,6 +9,7 @@ import { COMPONENT_WEIGHTS } from '../src/domain/validation.ts';
 import { TEST_NOW } from './helpers/clock.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { insertCleanData, type CleanData } from './helpers/validation-data.ts';
+import { unstartedQueue } from './helpers/root.ts';
 
 // Validation against real databases: a clean one scores high; one with injected problems (an
 // orphan message, an out-of-range CSI, an unanswered customer, a stuck job) has each found,
@@ -26,7 +27,7 @@ let stuckJobId: number;
 let unansweredConversation: number;
 let badDay: number;
 
-const deps = (db: TestDatabase): ValidationDeps => ({ pool: db.pool, databaseUrl: db.url, config, now: () => NOW });
+const deps = (db: TestDatabase): ValidationDeps => ({ pool: db.pool, boss: unstartedQueue(db.url), config, now: () => NOW });
 
 beforeAll(async () => {
   [clean, broken] = await Promise.all([createTestDatabase('validation_clean'), createTestDatabase('validation_broken')]);
@@ -140,7 +141,7 @@ describe('validation with injected problems', () => {
     expect(stored.rows[0].fixes).toEqual(r.fixes);
 
     // the real analysis worker takes the re-queued message and completes the job
-    const pipeline = await startAnalysisPipeline({ databaseUrl: broken.url, config: { ...config, csiWeights: {} }, scorer: createOfflineScorer() });
+    const pipeline = await openAnalysisPipeline(broken.url, { config: { ...config, csiWeights: {} }, scorer: createOfflineScorer() });
     try {
       await pipeline.waitForIdle();
     } finally {
@@ -183,7 +184,7 @@ describe('validation with injected problems', () => {
 
 describe('validationTaskProvider', () => {
   it('offers one hourly task in the business timezone that stores a scheduled run', async () => {
-    const provider = validationTaskProvider({ pool: clean.pool, databaseUrl: clean.url, config: { ...config, businessTimezone: 'Europe/Berlin' } });
+    const provider = validationTaskProvider({ pool: clean.pool, boss: unstartedQueue(clean.url), config: { ...config, businessTimezone: 'Europe/Berlin' } });
     const tasks = await provider.tasks();
     expect(tasks.map((t) => [t.key, t.cron, t.timezone])).toEqual([['validation', '5 * * * *', 'Europe/Berlin']]);
     await tasks[0]!.run(NOW);

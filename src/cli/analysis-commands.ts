@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { JobStatus } from '../db/jobs-repo.js';
 import type { AnalysisPipeline } from '../jobs/analysis/pipeline.js';
 import { withDatabase } from './db-commands.js';
+import { withRoot } from './root.js';
 import { createProgress } from './progress.js';
 
 type Out = (line: string) => void;
@@ -12,12 +13,12 @@ const STATUSES: JobStatus[] = ['pending', 'in_progress', 'completed', 'failed'];
 /** Opens the database and the queue for one command. */
 export async function withPipeline<T>(config: Config, fn: (p: AnalysisPipeline, url: string) => Promise<T>): Promise<T> {
   // Loaded on use: the queue and the LLM client are heavy, and `pulse --help` needs neither.
-  const { startAnalysisPipeline } = await import('../jobs/analysis/pipeline.js');
+  const { openAnalysisPipeline } = await import('../root/analysis.js');
   const { createScorer } = await import('../jobs/analysis/scorer.js');
   const { migrate } = await import('../db/migrator.js');
   return withDatabase(config, async (url) => {
     await migrate(url);
-    const pipeline = await startAnalysisPipeline({ databaseUrl: url, config, scorer: createScorer(config) });
+    const pipeline = await openAnalysisPipeline(url, { config, scorer: createScorer(config) });
     try {
       return await fn(pipeline, url);
     } finally {
@@ -76,18 +77,12 @@ export function registerAnalysisCommands(program: Command, config: () => Config,
     .description('put a failed job back in the queue (the running service or `pulse analyze` works it)')
     .argument('<id>', 'job id')
     .action((id: string) =>
-      withDatabase(config(), async (url) => {
+      withRoot(config(), async (root) => {
         const jobId = Number(id);
         if (!Number.isInteger(jobId) || jobId < 1) throw new Error(`job id must be a positive integer, got "${id}"`);
-        const { startQueue } = await import('../jobs/queue.js');
         const { retryJob } = await import('../jobs/analysis/pipeline.js');
-        const boss = await startQueue(url, config().analysis);
-        try {
-          if (!(await retryJob(url, boss, jobId))) throw new Error(`job ${jobId} is not a failed job`);
-        } finally {
-          await boss.stop({ graceful: false, wait: true });
-        }
+        if (!(await retryJob(root.pools.analysis, await root.queue(), jobId))) throw new Error(`job ${jobId} is not a failed job`);
         out(`job ${jobId} queued again`);
-      }),
+      }, { migrate: false }),
     );
 }

@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
 import type { AssistantReply } from '../agents/assistant/assistant.js';
-import { withDatabase } from './db-commands.js';
+import { withRoot } from './root.js';
 
 type Out = (line: string) => void;
 
@@ -49,13 +49,11 @@ function asJson(question: string, reply: AssistantReply, charts: string[]): stri
 async function withAssistant<T>(config: Config, fn: (a: import('../agents/assistant/assistant.js').Assistant, note?: string) => Promise<T>): Promise<T> {
   // Loaded on use: LangChain is heavy and `pulse --help` needs none of it. Its loading (CPU)
   // starts first and overlaps the database's start and the migrations check (I/O).
-  const loading = import('../agents/assistant/open.js');
+  const loading = import('../root/assistant.js');
   loading.catch(() => {}); // awaited below; a failure before then must not be "unhandled"
-  const { migrate } = await import('../db/migrator.js');
-  return withDatabase(config, async (url) => {
-    await migrate(url);
+  return withRoot(config, async (root) => {
     const { openAssistant } = await loading;
-    const opened = await openAssistant(config, url);
+    const opened = await openAssistant(config, root.url, { pool: root.pools.api });
     try {
       return await fn(opened.assistant, opened.sqlUnavailable);
     } finally {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
 import { digestPeriod, isFrequency, FREQUENCIES } from '../domain/digest-schedule.js';
-import { withDatabase } from './db-commands.js';
+import { withRoot } from './root.js';
 
 type Out = (line: string) => void;
 
@@ -31,36 +31,29 @@ export function registerDigestCommand(program: Command, config: () => Config, ou
       const period = digestPeriod(frequency, at, timezone);
       // loaded on use: rendering pulls in vega, and the LLM path LangChain
       const { buildDigest } = await import('../jobs/digest/build.js');
-      const { migrate } = await import('../db/migrator.js');
-      const { createPool } = await import('../db/pool.js');
       const { createLogger } = await import('../logger.js');
-      await withDatabase(cfg, async (url) => {
-        await migrate(url);
-        const pool = createPool(url, 8);
-        try {
-          const logger = createLogger(cfg.logLevel === 'silent' ? 'silent' : 'warn', process.stderr);
-          const built = await buildDigest({ pool, config: cfg, logger }, { frequency, period, timezone });
-          await mkdir(opts.out, { recursive: true });
-          const json = path.join(opts.out, `digest-${frequency}.json`);
-          await writeFile(json, `${JSON.stringify({ text: built.digest.text, blocks: built.digest.blocks }, null, 2)}\n`);
-          out(`blocks: ${json}`);
-          for (const [i, c] of built.digest.charts.entries()) {
-            const file = path.join(opts.out, c.filename);
-            await writeFile(file, built.pngs[i]!);
-            out(`chart: ${file}`);
-          }
-          const h = built.digest.headline;
-          out(built.digest.title);
-          out(`CSI: ${h.csi} ${h.direction} ${h.csiChange}`);
-          out(`conversations: ${h.conversations}; messages: ${h.messages}`);
-          out(`first response: median ${h.firstResponseP50}, p90 ${h.firstResponseP90}`);
-          out(`bot containment: ${h.botContainment}; handoff rate: ${h.handoffRate}`);
-          out(`QA waiting: ${h.qaWaiting}; issue rate: ${h.issueRate}`);
-          out(`scored: ${h.coverage}; last analysis run: ${h.lastRun}`);
-          out(`explanation (${built.explanationSource}): ${built.digest.explanation}`);
-        } finally {
-          await pool.end();
+      await withRoot(cfg, async (root) => {
+        const { api: pool } = root.pools;
+        const logger = createLogger(cfg.logLevel === 'silent' ? 'silent' : 'warn', process.stderr);
+        const built = await buildDigest({ pool, config: cfg, logger }, { frequency, period, timezone });
+        await mkdir(opts.out, { recursive: true });
+        const json = path.join(opts.out, `digest-${frequency}.json`);
+        await writeFile(json, `${JSON.stringify({ text: built.digest.text, blocks: built.digest.blocks }, null, 2)}\n`);
+        out(`blocks: ${json}`);
+        for (const [i, c] of built.digest.charts.entries()) {
+          const file = path.join(opts.out, c.filename);
+          await writeFile(file, built.pngs[i]!);
+          out(`chart: ${file}`);
         }
+        const h = built.digest.headline;
+        out(built.digest.title);
+        out(`CSI: ${h.csi} ${h.direction} ${h.csiChange}`);
+        out(`conversations: ${h.conversations}; messages: ${h.messages}`);
+        out(`first response: median ${h.firstResponseP50}, p90 ${h.firstResponseP90}`);
+        out(`bot containment: ${h.botContainment}; handoff rate: ${h.handoffRate}`);
+        out(`QA waiting: ${h.qaWaiting}; issue rate: ${h.issueRate}`);
+        out(`scored: ${h.coverage}; last analysis run: ${h.lastRun}`);
+        out(`explanation (${built.explanationSource}): ${built.digest.explanation}`);
       });
     });
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
 import { EVAL_NOW, evalQuestions } from '../eval/questions.js';
-import { withDatabase } from './db-commands.js';
+import { withRoot } from './root.js';
 
 // `pulse eval`: the assistant's evaluation set (src/eval) against the configured database with
 // the offline model: accuracy by category and every failure with its reason. The questions'
@@ -54,19 +54,15 @@ export function registerEvalCommand(program: Command, config: () => Config, out:
       // the offline model whatever is configured: the set measures the rule-based understanding
       const { apiKey: _ignored, ...llm } = base.llm;
       const cfg: Config = { ...base, businessTimezone: timeZone, llm };
-      const { openAssistant } = await import('../agents/assistant/open.js');
+      const { openAssistant } = await import('../root/assistant.js');
       const { reportLines, runEval } = await import('../eval/run.js');
-      const { migrate } = await import('../db/migrator.js');
-      const { createPool } = await import('../db/pool.js');
-      const report = await withDatabase(cfg, async (url) => {
-        await migrate(url);
-        const pool = createPool(url, 4);
-        const opened = await openAssistant(cfg, url, { pool, now: () => now });
+      const report = await withRoot(cfg, async (root) => {
+        const pool = root.pools.api;
+        const opened = await openAssistant(cfg, root.url, { pool, now: () => now });
         try {
           return await runEval(opened.assistant, pool, questions);
         } finally {
           await opened.close();
-          await pool.end();
         }
       });
       if (opts.json) {

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { Config } from '../config.js';
 import { FIELDS, parseMapOptions } from '../import/fields.js';
 import type { ImportResult } from '../import/index.js';
-import { withDatabase } from './db-commands.js';
+import { withRoot, type CliRoot } from './root.js';
 import { createProgress } from './progress.js';
 
 type Out = (line: string) => void;
@@ -30,7 +30,7 @@ export function registerImportCommand(
   program: Command,
   config: () => Config,
   out: Out,
-  afterImport: (url: string, result: ImportResult) => Promise<void>,
+  afterImport: (root: CliRoot, result: ImportResult) => Promise<void>,
 ): void {
   program
     .command('import')
@@ -47,14 +47,14 @@ export function registerImportCommand(
       const { migrate } = await import('../db/migrator.js');
       const { importPath } = await import('../import/index.js');
       const { describeRecovery, recoverImports } = await import('../import/recover.js');
-      await withDatabase(config(), async (url) => {
-        await migrate(url, { log: out });
+      await withRoot(config(), async (root) => {
+        await migrate(root.url, { log: out });
         // An import a dead process left behind is finished first (and reported), whatever this one imports.
-        for (const line of describeRecovery(await recoverImports(url, new Date(), { uploadDir: path.join(config().dataDir, 'uploads') }))) out(line);
+        for (const line of describeRecovery(await recoverImports(root.pools.api, new Date(), { uploadDir: path.join(config().dataDir, 'uploads') }))) out(line);
         const progress = createProgress('importing', { unit: 'rows' });
         let result: ImportResult;
         try {
-          result = await importPath(url, target, {
+          result = await importPath(root.pools.imports, target, {
             owner: opts.owner,
             map,
             timezone: config().businessTimezone,
@@ -64,7 +64,7 @@ export function registerImportCommand(
           progress.finish();
         }
         for (const line of summarize(target, result)) out(line);
-        await afterImport(url, result);
-      });
+        await afterImport(root, result);
+      }, { migrate: false });
     });
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
 import { formatHealthReport } from '../domain/validation-report.js';
-import { withDatabase } from './db-commands.js';
+import { withRoot } from './root.js';
 
 type Out = (line: string) => void;
 
@@ -22,26 +22,19 @@ export function registerValidateCommand(program: Command, config: () => Config, 
     .option('--json', 'print the run as JSON instead of the readable report')
     .option('--min-score <n>', `exit with code 1 when the health score is below n (default ${DEFAULT_MIN_SCORE})`, score, DEFAULT_MIN_SCORE)
     .action(async (opts: { fix?: boolean; json?: boolean; minScore: number }) => {
-      const { migrate } = await import('../db/migrator.js');
-      const { createPool } = await import('../db/pool.js');
       const { runValidation } = await import('../jobs/validation/run.js');
-      await withDatabase(config(), async (url) => {
-        await migrate(url, { log: () => {} });
-        const pool = createPool(url, 2);
-        try {
-          const tz = config().businessTimezone;
-          const r = await runValidation({ pool, databaseUrl: url, config: config() }, { fix: opts.fix === true, trigger: 'cli' });
-          if (opts.json) {
-            out(JSON.stringify({ ...r.run, status: r.report.status, timings: r.report.timings, lastAnalysisAt: r.lastAnalysisAt, metricsAt: r.metricsAt }, null, 2));
-          } else {
-            const fmt = (d: Date) => `${d.toLocaleString('en-GB', { timeZone: tz, dateStyle: 'medium', timeStyle: 'short' })} (${tz})`;
-            for (const line of formatHealthReport({ ...r, runId: r.run.id }, fmt)) out(line);
-          }
-          if (r.report.healthScore < opts.minScore) {
-            throw new Error(`health score ${r.report.healthScore.toFixed(1)} is below ${opts.minScore} (--min-score)`);
-          }
-        } finally {
-          await pool.end();
+      await withRoot(config(), async (root) => {
+        const { api: pool } = root.pools;
+        const tz = config().businessTimezone;
+        const r = await runValidation({ pool, boss: await root.queue(), config: config() }, { fix: opts.fix === true, trigger: 'cli' });
+        if (opts.json) {
+          out(JSON.stringify({ ...r.run, status: r.report.status, timings: r.report.timings, lastAnalysisAt: r.lastAnalysisAt, metricsAt: r.metricsAt }, null, 2));
+        } else {
+          const fmt = (d: Date) => `${d.toLocaleString('en-GB', { timeZone: tz, dateStyle: 'medium', timeStyle: 'short' })} (${tz})`;
+          for (const line of formatHealthReport({ ...r, runId: r.run.id }, fmt)) out(line);
+        }
+        if (r.report.healthScore < opts.minScore) {
+          throw new Error(`health score ${r.report.healthScore.toFixed(1)} is below ${opts.minScore} (--min-score)`);
         }
       });
     });

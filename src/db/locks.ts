@@ -40,15 +40,19 @@ export const importLeaseHeld = (idExpr: string) => `EXISTS (SELECT 1 FROM pg_loc
    WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND l.classid = ${LockKeys.importLease}::oid
      AND l.objid = (${idExpr})::oid AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))`;
 
-/** Runs fn while holding a Postgres advisory lock, so concurrent starters take turns. */
-export async function withAdvisoryLock<T>(databaseUrl: string, key: number, fn: () => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
+/**
+ * Runs fn while holding a Postgres advisory lock, so concurrent starters take turns. The lock is
+ * held by one connection of `pool` for the whole of fn (fn's own queries use others).
+ */
+export async function withAdvisoryLock<T>(pool: pg.Pool, key: number, fn: () => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let unlocked = false;
   try {
     await client.query('SELECT pg_advisory_lock($1)', [key]);
     return await fn();
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => {});
-    await client.end();
+    unlocked = await client.query('SELECT pg_advisory_unlock($1)', [key]).then(() => true, () => false);
+    // a connection that could not unlock (it broke) is closed, which frees the lock with it
+    client.release(!unlocked);
   }
 }

@@ -4,11 +4,30 @@ import pg from 'pg';
  * A node-postgres pool that survives its idle connections being cut (server restart,
  * pg_terminate_backend, a dropped test database): pg emits those as 'error' events, which
  * would crash the process without a listener. The pool discards such clients by itself.
+ * `applicationName` shows in pg_stat_activity (and `pulse db status`): who holds which connection.
  */
-export function createPool(connectionString: string, max: number, onError?: (err: Error) => void): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max });
+export function createPool(connectionString: string, max: number, onError?: (err: Error) => void, applicationName?: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, ...(applicationName ? { application_name: applicationName } : {}) });
   pool.on('error', (err) => onError?.(err));
   return pool;
+}
+
+/**
+ * One pooled connection for `fn`, given back afterwards. `discard` closes it instead: for work
+ * that takes session-level advisory locks, which must never outlive `fn` on a reused connection.
+ * A connection whose `fn` failed is discarded too (it may be the connection that broke).
+ */
+export async function withPooledClient<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>, opts: { discard?: boolean } = {}): Promise<T> {
+  const client = await pool.connect();
+  let failed = false;
+  try {
+    return await fn(client);
+  } catch (err) {
+    failed = true;
+    throw err;
+  } finally {
+    client.release(failed || opts.discard === true);
+  }
 }
 
 /**

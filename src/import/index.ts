@@ -4,7 +4,7 @@ import { AppError } from '../errors.js';
 import { detectSource, sizeOf } from './detect.js';
 import { emptyStats, loadRows, refreshAfterLoad, type LoadStats } from './loader.js';
 import { takeImportLease } from '../db/locks.js';
-import { withClient } from '../db/pool.js';
+import { withPooledClient } from '../db/pool.js';
 import { finishUpload, insertUpload, setUploadFormat, setUploadProgress, startUpload } from './uploads.js';
 
 // Bulk import of historical chats (CLI `pulse import`, API POST /api/uploads). Detects the
@@ -52,20 +52,28 @@ const PROGRESS_EVERY_MS = 1_000;
  */
 const WRITERS = 2;
 
-/** `n` connections of their own for `fn`, all closed afterwards. */
-const withClients = <T>(url: string, n: number, fn: (clients: pg.Client[]) => Promise<T>, open: pg.Client[] = []): Promise<T> =>
-  open.length === n ? fn(open) : withClient(url, (c) => withClients(url, n, fn, [...open, c]));
+/** Connections an import holds at once: its own (progress, the lease) and the writers. */
+export const IMPORT_CONNECTIONS = 1 + WRITERS;
 
-export async function createUpload(databaseUrl: string, fileName: string, sizeBytes: number): Promise<number> {
-  return withClient(databaseUrl, (c) => insertUpload(c, fileName, sizeBytes));
+/** `n` connections of `pool` for `fn`, all given back afterwards. */
+const withClients = <T>(pool: pg.Pool, n: number, fn: (clients: pg.PoolClient[]) => Promise<T>, open: pg.PoolClient[] = []): Promise<T> =>
+  open.length === n ? fn(open) : withPooledClient(pool, (c) => withClients(pool, n, fn, [...open, c]));
+
+export async function createUpload(pool: pg.Pool, fileName: string, sizeBytes: number): Promise<number> {
+  return withPooledClient(pool, (c) => insertUpload(c, fileName, sizeBytes));
 }
 
-export async function importPath(databaseUrl: string, filePath: string, opts: ImportOptions): Promise<ImportResult> {
-  const uploadId = opts.uploadId ?? (await createUpload(databaseUrl, path.basename(path.resolve(filePath)), await sizeOf(filePath)));
+/**
+ * Imports one file. `pool` needs IMPORT_CONNECTIONS free for each import running at once on
+ * it: with fewer in all, an import would wait forever for a writer connection it holds itself.
+ */
+export async function importPath(pool: pg.Pool, filePath: string, opts: ImportOptions): Promise<ImportResult> {
+  const uploadId = opts.uploadId ?? (await createUpload(pool, path.basename(path.resolve(filePath)), await sizeOf(filePath)));
   const stats = emptyStats();
   let fileName = path.basename(filePath);
   try {
-    return await withClient(databaseUrl, async (client) => {
+    // discarded afterwards: the lease is a session-level lock that must end with the import
+    return await withPooledClient(pool, async (client) => {
       // The lease first: recovery treats a `processing` upload without one as abandoned.
       await takeImportLease(client, uploadId);
       const name = await startUpload(client, uploadId, path.resolve(filePath));
@@ -86,7 +94,7 @@ export async function importPath(databaseUrl: string, filePath: string, opts: Im
         phaseStart = t;
       };
       // The writers have connections of their own: `client` records progress between their batches.
-      const conversationIds = await withClients(databaseUrl, WRITERS, async (writers) => {
+      const conversationIds = await withClients(pool, WRITERS, async (writers) => {
         await loadRows(
           writers,
           source.rows(),
@@ -122,9 +130,9 @@ export async function importPath(databaseUrl: string, filePath: string, opts: Im
         errors: stats.errors,
         conversationIds,
       };
-    });
+    }, { discard: true });
   } catch (err) {
-    await markFailed(databaseUrl, uploadId, fileName, stats, err);
+    await markFailed(pool, uploadId, fileName, stats, err);
     throw err;
   }
 }
@@ -137,9 +145,9 @@ const ascending = (ids: Set<number>) => [...ids].sort((a, b) => a - b);
  * database is gone), the upload stays `processing` with its lease free and its batch journal
  * kept, and start-up recovery (recover.ts) finishes the job.
  */
-async function markFailed(databaseUrl: string, uploadId: number, fileName: string, stats: LoadStats, err: unknown): Promise<void> {
+async function markFailed(pool: pg.Pool, uploadId: number, fileName: string, stats: LoadStats, err: unknown): Promise<void> {
   const reason = `import failed: ${err instanceof Error ? err.message : String(err)}`;
-  await withClient(databaseUrl, async (c) => {
+  await withPooledClient(pool, async (c) => {
     await refreshAfterLoad([c], ascending(stats.touched), new Date());
     await finishUpload(c, uploadId, {
       status: 'failed',

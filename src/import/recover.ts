@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
 import { LockKeys, releaseImportLease, tryImportLease } from '../db/locks.js';
-import { withClient } from '../db/pool.js';
+import { withPooledClient } from '../db/pool.js';
 import { rebuildConversations, repairMissingSessions } from '../db/sessions-repair.js';
 import { finishUpload, readJournal, readUpload, type UploadView } from './uploads.js';
 
@@ -54,8 +54,9 @@ export interface RecoveryOptions {
   uploadDir?: string;
 }
 
-export async function recoverImports(databaseUrl: string, now: Date, opts: RecoveryOptions = {}): Promise<RecoveryReport> {
-  return withClient(databaseUrl, async (client) => {
+export async function recoverImports(pool: pg.Pool, now: Date, opts: RecoveryOptions = {}): Promise<RecoveryReport> {
+  // discarded afterwards: the import leases it takes are session-level locks
+  return withPooledClient(pool, async (client) => {
     const report: RecoveryReport = { failed: [], running: [], sessionsRepaired: 0 };
     const { rows } = await client.query<{ id: number }>(`SELECT id FROM uploads WHERE status = 'processing' ORDER BY id`);
     for (const { id } of rows) {
@@ -73,7 +74,7 @@ export async function recoverImports(databaseUrl: string, now: Date, opts: Recov
     }
     report.sessionsRepaired = await repairOnce(client, now);
     return report;
-  });
+  }, { discard: true });
 }
 
 async function failAbandoned(client: pg.ClientBase, upload: UploadView, now: Date, opts: RecoveryOptions): Promise<RecoveredUpload> {

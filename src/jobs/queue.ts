@@ -13,34 +13,62 @@ export interface QueueOptions {
   jobTimeoutSeconds: number;
 }
 
-export async function startQueue(databaseUrl: string, opts: QueueOptions): Promise<PgBoss> {
+/** The connections pg-boss itself holds (its pollers, maintenance, sends outside our transactions). */
+export const QUEUE_CONNECTIONS = 3;
+
+/** How every queue's policy is given: the same fields for the analysis, notify and slack-ask queues. */
+export interface QueuePolicy {
+  retryLimit: number;
+  retryDelay: number;
+  retryBackoff: boolean;
+  expireInSeconds: number;
+}
+
+export function analysisQueuePolicy(opts: QueueOptions): QueuePolicy {
+  return { retryLimit: opts.maxAttempts - 1, retryDelay: 1, retryBackoff: true, expireInSeconds: opts.jobTimeoutSeconds };
+}
+
+/**
+ * The process's one pg-boss, started, with the analysis queue: every other queue is created on
+ * it through ensureQueue. Only the composition roots (service.ts, the CLI's) call this.
+ */
+export async function startQueue(
+  databaseUrl: string,
+  opts: QueueOptions,
+  onError: (err: Error) => void = () => {
+    // Connection blips are retried by pg-boss itself; callers log job failures, not these.
+  },
+): Promise<PgBoss> {
   const boss = new PgBoss({
     connectionString: databaseUrl,
-    max: 4,
+    max: QUEUE_CONNECTIONS,
+    application_name: 'pulse:queue',
     // Expired (abandoned) jobs are found by maintenance: run it often enough that a killed
-    // worker's job is picked up again soon after its timeout.
-    maintenanceIntervalSeconds: Math.max(1, Math.min(60, Math.floor(opts.jobTimeoutSeconds / 2))),
+    // worker's job is picked up again soon after its timeout (and a notify job's, 120 s).
+    maintenanceIntervalSeconds: Math.max(1, Math.min(30, Math.floor(opts.jobTimeoutSeconds / 2))),
     monitorStateIntervalSeconds: 60,
   });
-  boss.on('error', () => {
-    // Connection blips are retried by pg-boss itself; callers log job failures, not these.
-  });
+  boss.on('error', onError);
   await boss.start();
-  const queue = {
-    name: ANALYSIS_QUEUE,
-    retryLimit: opts.maxAttempts - 1,
-    retryDelay: 1,
-    retryBackoff: true,
-    expireInSeconds: opts.jobTimeoutSeconds,
-  };
+  try {
+    await ensureQueue(boss, ANALYSIS_QUEUE, analysisQueuePolicy(opts));
+  } catch (err) {
+    await boss.stop({ graceful: false, wait: true }).catch(() => {});
+    throw err;
+  }
+  return boss;
+}
+
+/** Creates queue `name` with `policy`, or brings an existing one's policy up to date. */
+export async function ensureQueue(boss: PgBoss, name: string, policy: QueuePolicy): Promise<void> {
+  const queue = { name, ...policy };
   await retryOnDeadlock(async () => {
-    if (await boss.getQueue(ANALYSIS_QUEUE)) await boss.updateQueue(ANALYSIS_QUEUE, queue);
-    else await boss.createQueue(ANALYSIS_QUEUE, queue).catch(async (err: Error) => {
+    if (await boss.getQueue(name)) await boss.updateQueue(name, queue);
+    else await boss.createQueue(name, queue).catch(async (err: Error) => {
       // Another process created it between our check and create.
-      if (!(await boss.getQueue(ANALYSIS_QUEUE))) throw err;
+      if (!(await boss.getQueue(name))) throw err;
     });
   });
-  return boss;
 }
 
 /**

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { createPool } from '../db/pool.js';
+import type pg from 'pg';
 import { auditTokenUse } from '../db/tokens-repo.js';
 import type { Role } from '../domain/access.js';
 import type { ErrorCode } from '../errors.js';
@@ -25,10 +25,13 @@ import { sendError } from './send-error.js';
 // rate-limited per token and only UPLOAD_CONCURRENCY run at once, and no file outlives its import.
 
 export interface UploadsDeps {
-  databaseUrl: string;
+  /** the requests' pool: token checks, upload rows, status reads */
+  pool: pg.Pool;
+  /** the imports' pool: IMPORT_CONNECTIONS for each of `concurrency` imports (its owner closes it) */
+  importPool: pg.Pool;
   dataDir: string;
   maxBytes: number;
-  afterImport: (url: string, r: ImportResult) => Promise<void>;
+  afterImport: (r: ImportResult) => Promise<void>;
   timezone: string;
   /** UPLOADS_PER_MINUTE: uploads a minute per token (or address before a token is verified) */
   uploadsPerMinute?: number;
@@ -117,7 +120,7 @@ export function uploadsRoutes(deps: UploadsDeps): FastifyPluginAsync {
   const perMinute = deps.uploadsPerMinute ?? UPLOAD_DEFAULTS.uploadsPerMinute;
   return async (app) => {
     const uploadDir = path.join(deps.dataDir, 'uploads');
-    const pool = createPool(deps.databaseUrl, 2, (err) => app.log.warn({ err }, 'uploads: idle database connection lost'));
+    const { pool } = deps;
     const running = new Set<Promise<void>>();
     // Uploads being received or imported: a slot is taken before the body is read and given
     // back when the request is refused or its import has ended.
@@ -126,7 +129,6 @@ export function uploadsRoutes(deps: UploadsDeps): FastifyPluginAsync {
     // should not be left saying "processing" by a clean stop.
     app.addHook('onClose', async () => {
       await Promise.allSettled([...running]);
-      await pool.end();
     });
     if (!app.hasRequestDecorator('parts')) await app.register(multipart);
     await guardApi(app, { pool, max: deps.rateLimitMax ?? RATE_LIMIT.max });
@@ -136,7 +138,7 @@ export function uploadsRoutes(deps: UploadsDeps): FastifyPluginAsync {
       const job = (async () => {
         let result: ImportResult | undefined;
         try {
-          result = await importPath(deps.databaseUrl, r.file, { uploadId, owner: r.owner, map: r.map, timezone: deps.timezone });
+          result = await importPath(deps.importPool, r.file, { uploadId, owner: r.owner, map: r.map, timezone: deps.timezone });
         } catch (err) {
           // importPath records its own failures; this covers a failure to even reach the database.
           req.log.warn({ err, uploadId }, 'import failed');
@@ -148,7 +150,7 @@ export function uploadsRoutes(deps: UploadsDeps): FastifyPluginAsync {
           // The data is in the database now (or never will be): keeping customers' chats on disk as well serves no one.
           await rm(r.file, { force: true }).catch((err: unknown) => req.log.warn({ err, uploadId }, 'could not remove the uploaded file'));
         }
-        if (result) await deps.afterImport(deps.databaseUrl, result).catch((err: unknown) => req.log.error({ err, uploadId }, 'after-import step failed'));
+        if (result) await deps.afterImport(result).catch((err: unknown) => req.log.error({ err, uploadId }, 'after-import step failed'));
       })();
       running.add(job);
       void job.finally(() => {

@@ -4,7 +4,7 @@ import { inflateSync } from 'node:zlib';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { seedDemoData } from '../../src/db/seed/load.ts';
 import { createOfflineScorer } from '../../src/domain/scoring/offline-scorer.ts';
-import { startAnalysisPipeline } from '../../src/jobs/analysis/pipeline.ts';
+import { openAnalysisPipeline } from '../../src/root/analysis.ts';
 
 /** The configuration of an offline assistant in `timeZone` (no API key, whatever the host has). */
 export function offlineConfig(timeZone: string): Config {
@@ -16,7 +16,7 @@ export function offlineConfig(timeZone: string): Config {
 /** Seeds the demo data as of `now` and runs the analysis to the end, so daily_analyses is filled. */
 export async function seedAndAnalyse(url: string, opts: { conversations: number; now: Date; timeZone: string }): Promise<void> {
   await seedDemoData(url, { conversations: opts.conversations, now: opts.now, timezone: opts.timeZone });
-  const p = await startAnalysisPipeline({ databaseUrl: url, config: offlineConfig(opts.timeZone), scorer: createOfflineScorer() });
+  const p = await openAnalysisPipeline(url, { config: offlineConfig(opts.timeZone), scorer: createOfflineScorer() });
   try {
     await p.plan();
     await p.waitForIdle();

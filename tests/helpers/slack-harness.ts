@@ -13,6 +13,7 @@ import { createLogger } from '../../src/logger.ts';
 import { testClock } from './clock.ts';
 import { BOT } from './fake-slack.ts';
 import { waitFor } from './wait.ts';
+import { startTestQueue } from './root.ts';
 
 export const SIGNING_SECRET = 'test-signing-secret-8f1d2c';
 export const BOT_TOKEN = 'xoxb-test-token';
@@ -99,8 +100,10 @@ export interface Harness {
 /** build() with the Slack plugin, as server.ts composes it. */
 export async function startHarness(opts: { config: Config; databaseUrl: string; pool: pg.Pool; prisma: Db; assistant: Assistant; concurrency?: number }): Promise<Harness> {
   const { logger, lines } = capturingLogger();
+  // the one pg-boss service.ts would pass in
+  const boss = await startTestQueue(opts.databaseUrl);
   const slack = await startSlack({
-    config: opts.config, databaseUrl: opts.databaseUrl, pool: opts.pool, assistant: opts.assistant, logger, concurrency: opts.concurrency ?? 2, now: slackClock,
+    config: opts.config, boss, pool: opts.pool, assistant: opts.assistant, logger, concurrency: opts.concurrency ?? 2, now: slackClock,
   });
   const fastify = await build({ prisma: opts.prisma, logger, pool: opts.pool, plugins: slack.plugin ? [slack.plugin] : [] });
   return {
@@ -110,6 +113,7 @@ export async function startHarness(opts: { config: Config; databaseUrl: string; 
     close: async () => {
       await fastify.close();
       await slack.stop();
+      await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
     },
   };
 }

@@ -2,10 +2,8 @@ import { createHmac } from 'node:crypto';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type pg from 'pg';
 import type { Config } from '../../config.ts';
-import { createPool } from '../../db/pool.ts';
 import type { AfterQaChange } from '../../db/qa-repo.ts';
-import { createAgentPool } from '../sql/agent-pool.ts';
-import { AGENT_ROLE, prepareAgentLogin } from '../sql/agent-role.ts';
+import { AGENT_ROLE } from '../sql/agent-role.ts';
 import { createAssistant, type Assistant } from './assistant.ts';
 import { OfflineChatModel, type Vocabulary } from './offline/model.ts';
 
@@ -80,24 +78,26 @@ function vocabularyCache(pool: pg.Pool, now: () => Date): { get: () => Vocabular
   return { get, refresh };
 }
 
+/** The sql_query tool's connections (the read-only pulse_agent role), or why it is off. */
+export type AgentSql = { pool: pg.Pool } | { unavailable: string };
+
 /**
- * Wires the assistant for a database: the restricted login for sql_query (or the reason it is
- * off), the model from configuration and the memory in the same database.
+ * Wires the assistant from what the composition root made: the app's pool, the sql_query
+ * tool's read-only pool (or the reason it is off), the model from configuration. `sql` may
+ * still be on its way: the login and the vocabulary's first read overlap, a good part of a
+ * one-question `pulse ask`.
  */
-export async function openAssistant(
+export async function assembleAssistant(
   config: Config,
-  adminUrl: string,
-  opts: { pool?: pg.Pool; now?: () => Date; model?: BaseChatModel; qaAfter?: AfterQaChange } = {},
-): Promise<OpenAssistant> {
-  const ownPool = opts.pool ? undefined : createPool(adminUrl, 4);
-  const pool = opts.pool ?? ownPool!;
-  const now = opts.now ?? (() => new Date());
+  deps: { pool: pg.Pool; sql: AgentSql | Promise<AgentSql>; now?: () => Date; model?: BaseChatModel; qaAfter?: AfterQaChange },
+): Promise<Omit<OpenAssistant, 'close'>> {
+  const { pool } = deps;
+  const now = deps.now ?? (() => new Date());
   const vocabulary = vocabularyCache(pool, now);
-  // independent round trips: together they are a good part of a one-question `pulse ask`
-  const [login] = await Promise.all([prepareAgentLogin(adminUrl, { password: agentPassword(adminUrl) }), vocabulary.refresh()]);
-  const agentPool = 'url' in login ? createAgentPool(login.url, config.businessTimezone, 2) : undefined;
-  const model = opts.model ?? (await chatModel(config, { timeZone: config.businessTimezone, now, vocabulary: vocabulary.get }));
-  const sqlUnavailable = 'unavailable' in login ? login.unavailable : undefined;
+  const [sql] = await Promise.all([deps.sql, vocabulary.refresh()]);
+  const agentPool = 'pool' in sql ? sql.pool : undefined;
+  const model = deps.model ?? (await chatModel(config, { timeZone: config.businessTimezone, now, vocabulary: vocabulary.get }));
+  const sqlUnavailable = 'unavailable' in sql ? sql.unavailable : undefined;
   const assistant = createAssistant({
     pool,
     model,
@@ -106,15 +106,11 @@ export async function openAssistant(
     ...(agentPool ? { agentPool } : {}),
     ...(sqlUnavailable ? { agentUnavailable: sqlUnavailable } : {}),
     ...(config.assistantMinRole ? { analyticsMinRole: config.assistantMinRole } : {}),
-    ...(opts.qaAfter ? { qaAfter: opts.qaAfter } : {}),
+    ...(deps.qaAfter ? { qaAfter: deps.qaAfter } : {}),
   });
   return {
     assistant,
     ...(sqlUnavailable ? { sqlUnavailable } : {}),
     refreshVocabulary: vocabulary.refresh,
-    async close() {
-      await agentPool?.end();
-      await ownPool?.end();
-    },
   };
 }

@@ -3,10 +3,10 @@ import type pg from 'pg';
 import type { Config } from '../../config.ts';
 import { GroupCommitStore } from '../../db/messenger-group-commit.ts';
 import { MessengerStore } from '../../db/messenger-repo.ts';
-import { createPool } from '../../db/pool.ts';
 import { IntakeGauge } from '../../jobs/messenger/intake.ts';
 import { startMaterializerThread } from '../../jobs/messenger/materializer-host.ts';
 import { startAnalysisPlanner } from '../../jobs/messenger/plan-closed-days.ts';
+import { MESSENGER_CONCURRENCY } from '../../jobs/messenger/pool-sizes.ts';
 import { startReplyWorker } from '../../jobs/messenger/reply-worker.ts';
 import type { Logger } from '../../logger.ts';
 import { createMessengerSender, lookupProfileName } from './send-api.ts';
@@ -26,17 +26,23 @@ const REPLY_PAUSE_DURING_FLOOD_MS = 1000;
 
 export interface MessengerOptions {
   config: Config;
-  /** the app's pool: webhook store and Send API log */
+  /** the app's pool: webhook store and the analysis planner */
   pool: pg.Pool;
-  /** the worker's own connections (claim transactions, LISTEN) */
-  databaseUrl: string;
+  /**
+   * The channel's own pools, made by the composition root (sizes: jobs/messenger/pool-sizes.ts): `send` for the Send
+   * API log (replies never wait for, or hold, the webhook's connections), `worker` for the reply
+   * loops, the LISTEN and the materializer's fallback. The root closes them after stop().
+   */
+  pools: { send: pg.Pool; worker: pg.Pool };
+  /** the materializer thread's own pool only: a worker thread cannot borrow this thread's connections */
+  materializerDatabaseUrl: string;
   logger: Logger;
   agent: CustomerAgent;
   desk?: HandoffDesk;
   sender?: MessengerSender;
   /** the analysis pipeline's plan({ conversationIds }) */
   planAnalysis?: (conversationIds: number[]) => Promise<unknown>;
-  /** reply workers in this process (each holds one connection of its own while answering) */
+  /** reply workers in this process (each holds one connection of `pools.worker` while answering) */
   concurrency?: number;
   fetch?: typeof fetch;
   now?: () => Date;
@@ -56,9 +62,8 @@ export async function startMessenger(opts: MessengerOptions): Promise<MessengerS
     throw new Error('Messenger needs MESSENGER_APP_SECRET and MESSENGER_VERIFY_TOKEN (and MESSENGER_PAGE_TOKENS to answer)');
   }
   const log = opts.logger.child({ component: 'messenger' });
-  const concurrency = opts.concurrency ?? 2;
-  // the send log's own connections: replies never wait for (or hold) the webhook's
-  const sendPool = createPool(opts.databaseUrl, concurrency + 1, (err) => log.debug({ err }, 'messenger: send-log connection lost'));
+  const concurrency = opts.concurrency ?? MESSENGER_CONCURRENCY;
+  const { send: sendPool, worker: workerPool } = opts.pools;
   const sender =
     opts.sender ??
     createMessengerSender({
@@ -69,18 +74,15 @@ export async function startMessenger(opts: MessengerOptions): Promise<MessengerS
   if (!opts.desk) log.warn('messenger: no handoff desk (Slack or HANDOFF_CHANNEL missing): handed-off conversations wait in SupportPulse, logged in ErrorLog');
   if (opts.config.messenger.pageTokens.size === 0) log.warn('messenger: MESSENGER_PAGE_TOKENS is empty: events are stored but no reply can be sent');
 
-  // the reply loops' connections, plus one for the materializer should its thread fail
-  const workerPool = createPool(opts.databaseUrl, concurrency + 1, (err) => log.debug({ err }, 'messenger: worker connection lost'));
   const intake = new IntakeGauge();
   const materializer = startMaterializerThread({
-    databaseUrl: opts.databaseUrl, logLevel: opts.config.logLevel, logger: opts.logger, pool: workerPool,
+    databaseUrl: opts.materializerDatabaseUrl, logLevel: opts.config.logLevel, logger: opts.logger, pool: workerPool,
     onMaterialized: () => worker.wake(),
   });
   const worker = startReplyWorker({
     onNotify: materializer.wake,
     yieldToIntake: () => intake.yieldDuringFlood(REPLY_PAUSE_DURING_FLOOD_MS),
     pool: workerPool,
-    databaseUrl: opts.databaseUrl,
     agent: opts.agent,
     ...(opts.desk ? { desk: opts.desk } : {}),
     sender,
@@ -107,8 +109,6 @@ export async function startMessenger(opts: MessengerOptions): Promise<MessengerS
       await planner?.stop();
       await materializer.stop();
       await worker.stop();
-      await workerPool.end();
-      await sendPool.end();
     },
   };
 }

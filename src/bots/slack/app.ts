@@ -4,7 +4,7 @@
 
 import { App, LogLevel, SocketModeReceiver, type Logger as BoltLogger } from '@slack/bolt';
 import type { FastifyPluginAsync } from 'fastify';
-import PgBoss from 'pg-boss';
+import type PgBoss from 'pg-boss';
 import type pg from 'pg';
 import type { Assistant } from '../../agents/assistant/assistant.ts';
 import type { Config } from '../../config.ts';
@@ -13,7 +13,7 @@ import { slackCaller } from '../../db/users-repo.ts';
 import { mayAskAnalytics } from '../../domain/access.ts';
 import type { AfterQaChange } from '../../db/qa-repo.ts';
 import { qaNotificationHook } from '../../jobs/notifications/qa-notify.ts';
-import { inTransaction } from '../../jobs/queue.ts';
+import { ensureQueue, inTransaction } from '../../jobs/queue.ts';
 import type { Logger } from '../../logger.ts';
 import type { MessengerSender } from '../../domain/messenger/contracts.ts';
 import { SHOW_SQL_ACTION, SLACK_ASK_QUEUE, SLACK_ASK_QUEUE_OPTIONS, startAskWorker } from './ask-worker.ts';
@@ -165,8 +165,9 @@ export function createSlackApp({ config, deps, receiver, qaAfter }: SlackAppOpti
 
 export interface SlackServiceOptions {
   config: Config;
-  databaseUrl: string;
   pool: pg.Pool;
+  /** the process's one pg-boss (started): the slack-ask queue and its workers go on it; its owner stops it */
+  boss: PgBoss;
   assistant: Assistant;
   logger: Logger;
   now?: () => Date;
@@ -192,14 +193,6 @@ export interface SlackService {
   stop(): Promise<void>;
 }
 
-async function ensureQueue(boss: PgBoss): Promise<void> {
-  if (await boss.getQueue(SLACK_ASK_QUEUE)) await boss.updateQueue(SLACK_ASK_QUEUE, SLACK_ASK_QUEUE_OPTIONS);
-  else await boss.createQueue(SLACK_ASK_QUEUE, SLACK_ASK_QUEUE_OPTIONS).catch(async (err: Error) => {
-    // another process created it between our check and create
-    if (!(await boss.getQueue(SLACK_ASK_QUEUE))) throw err;
-  });
-}
-
 /**
  * Starts the Slack channel: the queue and its worker, the Bolt App and, in Socket Mode, its
  * connection. HTTP mode needs SLACK_SIGNING_SECRET; Socket Mode is used when SLACK_APP_TOKEN is set.
@@ -210,87 +203,79 @@ export async function startSlack(opts: SlackServiceOptions): Promise<SlackServic
   const socket = Boolean(config.slack.appToken);
   if (!socket && !config.slack.signingSecret) throw new Error('Slack HTTP mode needs SLACK_SIGNING_SECRET');
 
-  const boss = new PgBoss({ connectionString: opts.databaseUrl, max: 3, maintenanceIntervalSeconds: 60, monitorStateIntervalSeconds: 60 });
-  boss.on('error', (err) => logger.warn({ err, component: 'slack' }, 'slack queue: connection problem (pg-boss retries)'));
-  await boss.start();
-  try {
-    await ensureQueue(boss);
-    const deps: SlackDeps = {
-      pool,
-      assistant: opts.assistant,
-      config,
-      logger,
-      now,
-      callerOf: (user) => slackCaller(pool, user, { adminIds: config.adminSlackIds }),
-      ...(opts.messenger ? { messenger: opts.messenger } : {}),
-      ask: async (req) => {
-        const client = await pool.connect();
-        try {
-          await client.query('BEGIN');
-          const inserted = await insertSlackDelivery(client, {
-            key: req.key, channel: req.channel, user: req.user, text: req.text,
-            ...(req.team ? { team: req.team } : {}),
-            ...(req.threadTs ? { threadTs: req.threadTs } : {}),
-            ...(req.ts ? { messageTs: req.ts } : {}),
-            ...(req.responseUrl ? { responseUrl: req.responseUrl } : {}),
-          });
-          if (inserted) await boss.send(SLACK_ASK_QUEUE, { key: req.key }, { db: inTransaction(client) });
-          await client.query('COMMIT');
-          return inserted ? 'queued' : 'duplicate';
-        } catch (err) {
-          await client.query('ROLLBACK').catch(() => {});
-          throw err;
-        } finally {
-          client.release();
-        }
-      },
-    };
-    // the receiver exists before the App and its connection; it asks through this holder
-    const link: { connection?: SlackConnection } = {};
-    const unavailable = () => (link.connection?.connected() ? undefined : `Slack is not connected yet: ${link.connection?.status() ?? 'connecting'}`);
-    const receiver = socket ? undefined : new FastifyReceiver({ signingSecret: config.slack.signingSecret!, now, unavailable });
-    const { app, socketMode } = createSlackApp({ config, deps, ...(receiver ? { receiver } : {}), qaAfter: opts.qaAfter ?? qaNotificationHook({ boss }) });
-    const stopWorker = await startAskWorker({
-      pool, boss, client: app.client, assistant: opts.assistant, config, logger, callerOf: deps.callerOf, concurrency: opts.concurrency ?? 4,
-    });
-    // Slack down or the token refused must not stop the service: the rest keeps working, /readyz
-    // and the log say why Slack does not, and the check is retried in the background. The first
-    // attempt is awaited so a healthy Slack is connected before the service says it is ready.
-    let socketStarted = false;
-    const conn = connectSlack({
-      app, token: config.slack.botToken!, apiUrl: config.slack.apiUrl, logger,
-      minMs: opts.authRetry?.minMs ?? 1000, maxMs: opts.authRetry?.maxMs ?? config.slack.authRetryMaxSeconds * 1000,
-      onConnected: async () => {
-        if (!socket) return;
-        // a Socket Mode connection that fails (bad app token, no network) is logged, not fatal
-        await app.start().then(
-          () => void (socketStarted = true),
-          (err: unknown) => logger.error({ err, component: 'slack' }, 'slack: Socket Mode could not connect'),
-        );
-      },
-    });
-    link.connection = conn;
-    await conn.firstAttempt;
-    let stopped = false;
-    return {
-      app,
-      deps,
-      mode: socket ? 'socket' : 'http',
-      ...(receiver ? { plugin: receiver.plugin } : {}),
-      ...(socketMode ? { socketMode } : {}),
-      status: () => conn.status(),
-      stop: async () => {
-        if (stopped) return;
-        stopped = true;
-        await conn.stop();
-        if (socketStarted) await app.stop().catch((err: unknown) => logger.warn({ err }, 'slack: closing the socket failed'));
-        await stopWorker();
-        // lets a question being answered finish (up to the timeout) before the pool closes
-        await boss.stop({ graceful: true, wait: true, timeout: 15_000 });
-      },
-    };
-  } catch (err) {
-    await boss.stop({ graceful: false, wait: true }).catch(() => {});
-    throw err;
-  }
+  const { boss } = opts;
+  await ensureQueue(boss, SLACK_ASK_QUEUE, SLACK_ASK_QUEUE_OPTIONS);
+  const deps: SlackDeps = {
+    pool,
+    assistant: opts.assistant,
+    config,
+    logger,
+    now,
+    callerOf: (user) => slackCaller(pool, user, { adminIds: config.adminSlackIds }),
+    ...(opts.messenger ? { messenger: opts.messenger } : {}),
+    ask: async (req) => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const inserted = await insertSlackDelivery(client, {
+          key: req.key, channel: req.channel, user: req.user, text: req.text,
+          ...(req.team ? { team: req.team } : {}),
+          ...(req.threadTs ? { threadTs: req.threadTs } : {}),
+          ...(req.ts ? { messageTs: req.ts } : {}),
+          ...(req.responseUrl ? { responseUrl: req.responseUrl } : {}),
+        });
+        if (inserted) await boss.send(SLACK_ASK_QUEUE, { key: req.key }, { db: inTransaction(client) });
+        await client.query('COMMIT');
+        return inserted ? 'queued' : 'duplicate';
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+  };
+  // the receiver exists before the App and its connection; it asks through this holder
+  const link: { connection?: SlackConnection } = {};
+  const unavailable = () => (link.connection?.connected() ? undefined : `Slack is not connected yet: ${link.connection?.status() ?? 'connecting'}`);
+  const receiver = socket ? undefined : new FastifyReceiver({ signingSecret: config.slack.signingSecret!, now, unavailable });
+  const { app, socketMode } = createSlackApp({ config, deps, ...(receiver ? { receiver } : {}), qaAfter: opts.qaAfter ?? qaNotificationHook({ boss }) });
+  const stopWorker = await startAskWorker({
+    pool, boss, client: app.client, assistant: opts.assistant, config, logger, callerOf: deps.callerOf, concurrency: opts.concurrency ?? 4,
+  });
+  // Slack down or the token refused must not stop the service: the rest keeps working, /readyz
+  // and the log say why Slack does not, and the check is retried in the background. The first
+  // attempt is awaited so a healthy Slack is connected before the service says it is ready.
+  let socketStarted = false;
+  const conn = connectSlack({
+    app, token: config.slack.botToken!, apiUrl: config.slack.apiUrl, logger,
+    minMs: opts.authRetry?.minMs ?? 1000, maxMs: opts.authRetry?.maxMs ?? config.slack.authRetryMaxSeconds * 1000,
+    onConnected: async () => {
+      if (!socket) return;
+      // a Socket Mode connection that fails (bad app token, no network) is logged, not fatal
+      await app.start().then(
+        () => void (socketStarted = true),
+        (err: unknown) => logger.error({ err, component: 'slack' }, 'slack: Socket Mode could not connect'),
+      );
+    },
+  });
+  link.connection = conn;
+  await conn.firstAttempt;
+  let stopped = false;
+  return {
+    app,
+    deps,
+    mode: socket ? 'socket' : 'http',
+    ...(receiver ? { plugin: receiver.plugin } : {}),
+    ...(socketMode ? { socketMode } : {}),
+    status: () => conn.status(),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await conn.stop();
+      if (socketStarted) await app.stop().catch((err: unknown) => logger.warn({ err }, 'slack: closing the socket failed'));
+      // a question being answered finishes before the pools close: the boss's owner stops it gracefully
+      await stopWorker();
+    },
+  };
 }

@@ -59,8 +59,8 @@ interface Totals extends BatchCounts {
   perPage: Map<number, { conversations: number; messages: number }>;
 }
 
-export async function hasData(databaseUrl: string): Promise<boolean> {
-  return withClient(databaseUrl, async (client) => pagesExist(client));
+export async function hasData(db: pg.Pool | pg.ClientBase): Promise<boolean> {
+  return pagesExist(db);
 }
 
 export async function seedDemoData(databaseUrl: string, opts: SeedOptions): Promise<SeedSummary> {
@@ -142,7 +142,7 @@ function checkOptions(opts: SeedOptions): void {
   if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new Error('seed: `seed` must be an integer');
 }
 
-async function pagesExist(client: pg.ClientBase): Promise<boolean> {
+async function pagesExist(client: pg.Pool | pg.ClientBase): Promise<boolean> {
   const res = await client.query<{ found: boolean }>('SELECT EXISTS (SELECT 1 FROM pages) AS found');
   return res.rows[0]?.found === true;
 }

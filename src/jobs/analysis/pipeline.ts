@@ -5,8 +5,9 @@ import type { Scorer } from '../../domain/scoring/types.js';
 import { jobCounts, resetFailedJob } from '../../db/jobs-repo.js';
 import { LockKeys, withAdvisoryLock } from '../../db/locks.js';
 import { refreshMetrics } from '../../db/metrics-repo.js';
-import { transaction, withClient } from '../../db/pool.js';
-import { ANALYSIS_QUEUE, inTransaction, startQueue } from '../queue.js';
+import type pg from 'pg';
+import { transaction, withPooledClient } from '../../db/pool.js';
+import { ANALYSIS_QUEUE, inTransaction } from '../queue.js';
 import { planAnalysis, type PlanResult } from './plan.js';
 import { startAnalysisWorker } from './worker.js';
 
@@ -31,8 +32,8 @@ export function csiSettings(config: Pick<Config, 'csiWeights'>): CsiSettings {
 }
 
 /** Puts a failed job back to pending and re-enqueues it, in one transaction; false if not failed. */
-export function retryJob(databaseUrl: string, boss: PgBoss, jobId: number): Promise<boolean> {
-  return withClient(databaseUrl, async (client) => {
+export function retryJob(pool: pg.Pool, boss: PgBoss, jobId: number): Promise<boolean> {
+  return withPooledClient(pool, async (client) => {
     return transaction(client, async () => {
       const ok = await resetFailedJob(client, jobId);
       if (ok) await boss.send(ANALYSIS_QUEUE, { jobId }, { db: inTransaction(client) });
@@ -41,22 +42,25 @@ export function retryJob(databaseUrl: string, boss: PgBoss, jobId: number): Prom
   });
 }
 
-/** Starts the queue and `config.analysis.concurrency` workers in this process. */
+/**
+ * Starts `config.analysis.concurrency` workers in this process on the given pg-boss (started,
+ * with the analysis queue: jobs/queue.ts startQueue). `pool` is the analysis pool: at least
+ * concurrency + 2 connections (the workers, planning, the metric refresh and its lock).
+ */
 export async function startAnalysisPipeline(deps: {
-  databaseUrl: string;
+  pool: pg.Pool;
+  boss: PgBoss;
   config: Pick<Config, 'analysis' | 'businessTimezone' | 'csiWeights'>;
   scorer: Scorer;
   log?: (event: { msg: string; [k: string]: unknown }) => void;
   /** Refresh the metric cache by itself a moment after work settles (the service does). */
   autoRefreshMetrics?: boolean;
 }): Promise<AnalysisPipeline> {
-  const { databaseUrl, config, scorer } = deps;
-  const boss: PgBoss = await startQueue(databaseUrl, config.analysis);
+  const { pool, boss, config, scorer } = deps;
   let refreshTimer: NodeJS.Timeout | undefined;
-  const refresh = () =>
-    withAdvisoryLock(databaseUrl, LockKeys.metricsRefresh, () => withClient(databaseUrl, refreshMetrics));
+  const refresh = () => withAdvisoryLock(pool, LockKeys.metricsRefresh, () => withPooledClient(pool, refreshMetrics));
   const stopWorker = await startAnalysisWorker({
-    databaseUrl,
+    pool,
     boss,
     scorer,
     settings: csiSettings(config),
@@ -75,22 +79,22 @@ export async function startAnalysisPipeline(deps: {
   return {
     scorer,
     plan: (opts = {}) =>
-      planAnalysis(databaseUrl, boss, { timezone: config.businessTimezone, batchSize: config.analysis.batchSize, ...opts }),
+      planAnalysis(pool, boss, { timezone: config.businessTimezone, batchSize: config.analysis.batchSize, ...opts }),
     async waitForIdle(onProgress) {
       for (;;) {
-        const c = await withClient(databaseUrl, (client) => jobCounts(client));
+        const c = await withPooledClient(pool, (client) => jobCounts(client));
         const p = { daysDone: c.daysDone, daysTotal: c.daysTotal, failedJobs: c.failed };
         onProgress?.(p);
         if (c.pending + c.in_progress === 0) return p;
         await new Promise((r) => setTimeout(r, 250));
       }
     },
-    retry: (jobId) => retryJob(databaseUrl, boss, jobId),
+    retry: (jobId) => retryJob(pool, boss, jobId),
     refreshMetrics: refresh,
     async stop() {
       clearTimeout(refreshTimer);
+      // a job being scored finishes before the pool closes: the boss's owner stops it gracefully
       await stopWorker();
-      await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
     },
   };
 }

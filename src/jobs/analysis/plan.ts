@@ -1,5 +1,5 @@
 import type PgBoss from 'pg-boss';
-import pg from 'pg';
+import type pg from 'pg';
 import { createJobs, planChangedDays } from '../../db/analysis-repo.js';
 import { fillDayAgents } from '../../db/reply-facts.js';
 import { ANALYSIS_QUEUE, inTransaction } from '../queue.js';
@@ -15,12 +15,12 @@ export interface PlanResult {
  * memory commit in one transaction, so a crash never leaves days planned but not enqueued.
  */
 export async function planAnalysis(
-  databaseUrl: string,
+  pool: pg.Pool,
   boss: PgBoss,
   opts: { timezone: string; batchSize: number; conversationIds?: number[]; uploadId?: number },
 ): Promise<PlanResult> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
+  const client = await pool.connect();
+  let failed = false;
   try {
     await client.query('BEGIN');
     const days = await planChangedDays(client, opts.timezone, opts.conversationIds);
@@ -35,9 +35,10 @@ export async function planAnalysis(
     await client.query('COMMIT');
     return { days: days.length, jobIds };
   } catch (err) {
+    failed = true;
     await client.query('ROLLBACK').catch(() => {});
     throw err;
   } finally {
-    await client.end();
+    client.release(failed);
   }
 }

@@ -1,6 +1,6 @@
 import type PgBoss from 'pg-boss';
 import type pg from 'pg';
-import { createPool, transaction } from '../../db/pool.js';
+import { transaction } from '../../db/pool.js';
 import type { CsiSettings } from '../../domain/csi.js';
 import type { Scorer } from '../../domain/scoring/types.js';
 import { loadJobDays, saveDayResults } from '../../db/analysis-repo.js';
@@ -12,7 +12,8 @@ import { analysisJobDuration } from '../../observability/metrics.js';
 import { scoreDays } from './score-days.js';
 
 export interface WorkerDeps {
-  databaseUrl: string;
+  /** the analysis pool: each running job holds one of its connections */
+  pool: pg.Pool;
   boss: PgBoss;
   scorer: Scorer;
   settings: CsiSettings;
@@ -57,7 +58,7 @@ export async function handleAnalysisJob(
 /** Registers `concurrency` pollers on the analysis queue; returns a function that stops them. */
 export async function startAnalysisWorker(deps: WorkerDeps): Promise<() => Promise<void>> {
   const log = deps.log ?? (() => {});
-  const pool = createPool(deps.databaseUrl, deps.concurrency + 1, (err) => log({ msg: 'idle database connection lost', error: err.message }));
+  const { pool } = deps;
   const handler = (self: { id?: string }) => async ([job]: PgBoss.JobWithMetadata<{ jobId: number }>[]) => {
     if (!job) return;
     const jobId = job.data.jobId;

@@ -11,7 +11,11 @@ import { startMaterializer, type Materializer } from './materializer.ts';
 
 const WAKE_COALESCE_MS = 5;
 
+/** The thread's own pool (it cannot share the main thread's): counted in the service's connection budget. */
+export const MATERIALIZER_THREAD_CONNECTIONS = 2;
+
 export interface MaterializerHostOptions {
+  /** for the thread's own pool only: a worker thread cannot borrow the main thread's connections */
   databaseUrl: string;
   logLevel: string;
   logger: Logger;
@@ -25,7 +29,7 @@ export interface MaterializerHostOptions {
  * compiled (dist/), and the TypeScript through tsx's hooks otherwise (tests, `npm run dev`):
  * a worker thread does not inherit the main thread's loader hooks.
  */
-function materializerWorker(workerData: { databaseUrl: string; logLevel: string }): Worker {
+function materializerWorker(workerData: { databaseUrl: string; logLevel: string; connections: number }): Worker {
   if (import.meta.url.endsWith('.js')) return new Worker(new URL('./materializer-thread.js', import.meta.url), { workerData });
   return new Worker(new URL('../ts-thread.mjs', import.meta.url), {
     workerData: { ...workerData, module: new URL('./materializer-thread.ts', import.meta.url).href },
@@ -38,7 +42,7 @@ export function startMaterializerThread(opts: MaterializerHostOptions): Material
   let fallback: Materializer | undefined;
   let stopped: (() => void) | undefined;
   let wakeQueued = false;
-  const worker = materializerWorker({ databaseUrl: opts.databaseUrl, logLevel: opts.logLevel });
+  const worker = materializerWorker({ databaseUrl: opts.databaseUrl, logLevel: opts.logLevel, connections: MATERIALIZER_THREAD_CONNECTIONS });
   worker.on('message', (m: unknown) => {
     if (m === 'materialized') opts.onMaterialized();
     if (m === 'stopped') stopped?.();

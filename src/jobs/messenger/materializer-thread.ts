@@ -11,9 +11,9 @@ import { startMaterializer } from './materializer.ts';
 // leave the cores to the webhook in between; a reply waits at most this much longer.
 const COALESCE_MS = 500;
 
-const { databaseUrl, logLevel, batch } = workerData as { databaseUrl: string; logLevel: string; batch?: number };
+const { databaseUrl, logLevel, batch, connections } = workerData as { databaseUrl: string; logLevel: string; batch?: number; connections?: number };
 const logger = createLogger(logLevel, process.stderr);
-const pool = createPool(databaseUrl, 2, (err) => logger.debug({ err }, 'messenger: materializer connection lost'));
+const pool = createPool(databaseUrl, connections ?? 2, (err) => logger.debug({ err }, 'messenger: materializer connection lost'), 'pulse:materializer');
 const materializer = startMaterializer({
   store: new MessengerStore(pool),
   pool,

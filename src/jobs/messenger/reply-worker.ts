@@ -23,9 +23,8 @@ import { startSessionRefresher } from './session-refresher.ts';
 // is the queue. Several workers (and several processes) can run side by side.
 
 export interface ReplyWorkerDeps {
+  /** the reply loops' connections, plus one held for good by the LISTEN (see listen) */
   pool: pg.Pool;
-  /** for the LISTEN connection (a pooled client cannot hold a LISTEN) */
-  databaseUrl: string;
   agent: CustomerAgent;
   desk?: HandoffDesk;
   sender: MessengerSender;
@@ -144,7 +143,7 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
     }
   }
 
-  const listener = listen(deps.databaseUrl, () => {
+  const listener = listen(deps.pool, () => {
     deps.onNotify?.();
     wake();
   }, log, () => stopping);
@@ -238,24 +237,33 @@ async function answer(
 }
 
 /** LISTEN on its own connection, reconnected after a failure; polling covers the gaps. */
-function listen(url: string, onNotify: () => void, log: Logger, stopped: () => boolean): { stop(): Promise<void> } {
-  let client: pg.Client | undefined;
+/**
+ * LISTEN on one connection of `pool`, checked out for good (a LISTEN ends with its session, so
+ * the connection is never given back to serve a query; it is closed when lost or on stop).
+ */
+function listen(pool: pg.Pool, onNotify: () => void, log: Logger, stopped: () => boolean): { stop(): Promise<void> } {
+  let client: pg.PoolClient | undefined;
   let timer: NodeJS.Timeout | undefined;
   const connect = async () => {
     if (stopped()) return;
-    const c = new pg.Client({ connectionString: url });
-    c.on('error', () => {});
-    c.on('end', () => {
-      if (client === c && !stopped()) timer = setTimeout(() => void connect(), 1000);
-    });
-    c.on('notification', onNotify);
+    let c: pg.PoolClient | undefined;
     try {
-      await c.connect();
-      await c.query(`LISTEN ${EVENTS_CHANNEL}`);
-      client = c;
+      c = await pool.connect();
+      const held = c;
+      held.on('error', () => {});
+      held.on('end', () => {
+        if (client === held && !stopped()) {
+          client = undefined;
+          held.release(true);
+          timer = setTimeout(() => void connect(), 1000);
+        }
+      });
+      held.on('notification', onNotify);
+      await held.query(`LISTEN ${EVENTS_CHANNEL}`);
+      client = held;
     } catch (err) {
       log.debug({ err }, 'messenger: LISTEN connection failed, retrying');
-      await c.end().catch(() => {});
+      c?.release(true);
       if (!stopped()) timer = setTimeout(() => void connect(), 1000);
     }
   };
@@ -265,7 +273,7 @@ function listen(url: string, onNotify: () => void, log: Logger, stopped: () => b
       clearTimeout(timer);
       const c = client;
       client = undefined;
-      await c?.end().catch(() => {});
+      c?.release(true);
     },
   };
 }

@@ -1,4 +1,4 @@
-import PgBoss from 'pg-boss';
+import type PgBoss from 'pg-boss';
 import type pg from 'pg';
 import type { WebClient } from '@slack/web-api';
 import type { AfterQaChange } from '../../db/qa-repo.ts';
@@ -138,8 +138,7 @@ export async function startNotifyWorker(deps: NotifyWorkerDeps): Promise<() => P
   };
 }
 
-export interface NotificationsOptions extends Omit<NotifyWorkerDeps, 'boss'> {
-  databaseUrl: string;
+export interface NotificationsOptions extends NotifyWorkerDeps {
   /** the notify queue's retry policy (default 5 retries, 5 s apart, doubling) */
   retry?: { retryLimit?: number; retryDelay?: number; retryBackoff?: boolean };
 }
@@ -151,29 +150,23 @@ export interface Notifications {
   stop(): Promise<void>;
 }
 
-/** The notify queue, its worker and the hook, on a pg-boss of their own (server.ts starts it). */
+/**
+ * The notify queue, its worker and the hook, on the process's one pg-boss (started; its owner,
+ * the composition root, stops it gracefully after this, so a notification being sent finishes).
+ */
 export async function startNotifications(opts: NotificationsOptions): Promise<Notifications> {
-  const boss = new PgBoss({ connectionString: opts.databaseUrl, max: 2, maintenanceIntervalSeconds: 30, monitorStateIntervalSeconds: 60 });
-  boss.on('error', (err) => opts.logger?.warn({ err, component: 'notify' }, 'notify queue: connection problem (pg-boss retries)'));
-  await boss.start();
-  try {
-    await ensureNotifyQueue(boss, opts.retry);
-    const stopWorker = await startNotifyWorker({ ...opts, boss });
-    let stopped = false;
-    return {
-      boss,
-      // the worker knows QA_CHANNEL; jobs carry only the change
-      hook: qaNotificationHook({ boss }),
-      stop: async () => {
-        if (stopped) return;
-        stopped = true;
-        await stopWorker();
-        await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
-        opts.email?.close?.();
-      },
-    };
-  } catch (err) {
-    await boss.stop({ graceful: false, wait: true }).catch(() => {});
-    throw err;
-  }
+  const { boss } = opts;
+  await ensureNotifyQueue(boss, opts.retry);
+  const stopWorker = await startNotifyWorker(opts);
+  let stopped = false;
+  return {
+    boss,
+    // the worker knows QA_CHANNEL; jobs carry only the change
+    hook: qaNotificationHook({ boss }),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await stopWorker();
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import type PgBoss from 'pg-boss';
 import type { AfterQaChange } from '../../db/qa-repo.ts';
-import { inTransaction, retryOnDeadlock } from '../queue.ts';
+import { ensureQueue, inTransaction } from '../queue.ts';
 
 // QA notifications: the change's transaction only queues a job (so a notification exists
 // exactly when the change committed); a pg-boss worker on the `notify` queue sends it, with
@@ -49,20 +49,11 @@ let queueReady: WeakMap<PgBoss, Promise<void>> = new WeakMap();
 
 /** Creates the `notify` queue (retries with exponential backoff) or updates its policy. */
 export async function ensureNotifyQueue(boss: PgBoss, policy: { retryLimit?: number; retryDelay?: number; retryBackoff?: boolean } = {}): Promise<void> {
-  const queue = {
-    name: NOTIFY_QUEUE,
+  await ensureQueue(boss, NOTIFY_QUEUE, {
     retryLimit: policy.retryLimit ?? 5,
     retryDelay: policy.retryDelay ?? 5,
     retryBackoff: policy.retryBackoff ?? true,
     expireInSeconds: 120,
-  };
-  // several services starting on one database: see retryOnDeadlock
-  await retryOnDeadlock(async () => {
-    if (await boss.getQueue(NOTIFY_QUEUE)) await boss.updateQueue(NOTIFY_QUEUE, queue);
-    else
-      await boss.createQueue(NOTIFY_QUEUE, queue).catch(async (err: Error) => {
-        if (!(await boss.getQueue(NOTIFY_QUEUE))) throw err;
-      });
   });
 }
 

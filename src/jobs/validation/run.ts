@@ -1,11 +1,11 @@
 import path from 'node:path';
-import PgBoss from 'pg-boss';
+import type PgBoss from 'pg-boss';
 import type pg from 'pg';
 import { csiLookup } from '../../agents/tools/csi-lookup.ts';
 import type { Config } from '../../config.ts';
 import { LockKeys, withAdvisoryLock } from '../../db/locks.ts';
 import { refreshMetrics } from '../../db/metrics-repo.ts';
-import { transaction, withClient } from '../../db/pool.ts';
+import { transaction, withPooledClient } from '../../db/pool.ts';
 import { listSessions } from '../../db/sessions-repo.ts';
 import {
   auditFix,
@@ -25,8 +25,8 @@ import { ANALYSIS_QUEUE, inTransaction } from '../queue.ts';
 
 export interface ValidationDeps {
   pool: pg.Pool;
-  /** for the fixes: re-queueing jobs and the metric refresh use their own connections */
-  databaseUrl: string;
+  /** the process's pg-boss (started or not): re-queued jobs are inserted in the fix's transaction */
+  boss: PgBoss;
   /** dataDir, when given: recover_imports deletes a killed API upload's copy in DATA_DIR/uploads */
   config: Pick<Config, 'analysis' | 'businessTimezone'> & Partial<Pick<Config, 'dataDir' | 'messenger'>>;
   now?: () => Date;
@@ -76,9 +76,9 @@ export async function timeKeyQueries(pool: pg.Pool, now: Date, timezone: string)
 }
 
 async function requeueStuckJobs(deps: ValidationDeps, stuckBefore: Date): Promise<FixOutcome> {
-  // An unstarted PgBoss only builds the queue's INSERT; it runs on our transaction's client.
-  const boss = new PgBoss({ connectionString: deps.databaseUrl });
-  return withClient(deps.databaseUrl, async (client) => {
+  const { boss } = deps;
+  // pg-boss only builds the queue's INSERT; it runs on our transaction's client
+  return withPooledClient(deps.pool, async (client) => {
     return transaction(client, async (): Promise<FixOutcome> => {
       const ids = await resetStuckJobs(client, stuckBefore);
       if (ids.length > 0) await boss.insert(ids.map((jobId) => ({ name: ANALYSIS_QUEUE, data: { jobId } })), { db: inTransaction(client) });
@@ -91,10 +91,10 @@ async function applyFix(deps: ValidationDeps, fix: FixKind, now: Date): Promise<
   try {
     if (fix === 'requeue_stuck_jobs') return await requeueStuckJobs(deps, new Date(now.getTime() - windowsOf(deps).stuckAfterSeconds * 1000));
     if (fix === 'recover_imports') {
-      const r = await recoverImports(deps.databaseUrl, now, deps.config.dataDir ? { uploadDir: path.join(deps.config.dataDir, 'uploads') } : {});
+      const r = await recoverImports(deps.pool, now, deps.config.dataDir ? { uploadDir: path.join(deps.config.dataDir, 'uploads') } : {});
       return { fix, ok: true, affected: [...r.failed.map((u) => `upload:${u.id}`), `conversations:${r.sessionsRepaired}`] };
     }
-    await withAdvisoryLock(deps.databaseUrl, LockKeys.metricsRefresh, () => withClient(deps.databaseUrl, refreshMetrics));
+    await withAdvisoryLock(deps.pool, LockKeys.metricsRefresh, () => withPooledClient(deps.pool, refreshMetrics));
     return { fix, ok: true, affected: ['metrics'] };
   } catch (err) {
     return { fix, ok: false, affected: [], error: err instanceof Error ? err.message : String(err) };

@@ -8,7 +8,7 @@ import { runValidation, type ValidationDeps } from './run.ts';
 
 export interface ValidationTaskOptions {
   pool: pg.Pool;
-  databaseUrl: string;
+  boss: ValidationDeps['boss'];
   config: Pick<Config, 'analysis' | 'businessTimezone'>;
   log?: ValidationDeps['log'];
   /** node-cron expression, read in the business timezone; default minute 5 of every hour */
@@ -28,7 +28,7 @@ export function validationTaskProvider(opts: ValidationTaskOptions): TaskProvide
     timezone: opts.config.businessTimezone,
     version: `${cron}|${opts.config.businessTimezone}|fix=${autoFix}`,
     run: async () => {
-      await runValidation({ pool: opts.pool, databaseUrl: opts.databaseUrl, config: opts.config, log: opts.log }, { fix: autoFix, trigger: 'schedule' });
+      await runValidation({ pool: opts.pool, boss: opts.boss, config: opts.config, log: opts.log }, { fix: autoFix, trigger: 'schedule' });
     },
   };
   return { name: 'validation', tasks: async () => [task] };

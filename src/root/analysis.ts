@@ -1,0 +1,41 @@
+import type PgBoss from 'pg-boss';
+import type { Config } from '../config.js';
+import { createPool } from '../db/pool.js';
+import type { Scorer } from '../domain/scoring/types.js';
+import { startAnalysisPipeline, type AnalysisPipeline } from '../jobs/analysis/pipeline.js';
+import { startQueue } from '../jobs/queue.js';
+import { analysisConnections, applicationName } from './infrastructure.js';
+
+// The analysis pipeline for a process that runs nothing else on the queue (`pulse analyze`, the
+// benches, tests): its own pool and pg-boss, made here as service.ts makes them, closed by stop().
+
+export async function openAnalysisPipeline(
+  url: string,
+  deps: {
+    config: Pick<Config, 'analysis' | 'businessTimezone' | 'csiWeights'>;
+    scorer: Scorer;
+    log?: (event: { msg: string; [k: string]: unknown }) => void;
+    autoRefreshMetrics?: boolean;
+  },
+): Promise<AnalysisPipeline & { boss: PgBoss }> {
+  const pool = createPool(url, analysisConnections(deps.config.analysis.concurrency), undefined, applicationName('analysis'));
+  let boss: PgBoss | undefined;
+  try {
+    boss = await startQueue(url, deps.config.analysis);
+    const pipeline = await startAnalysisPipeline({ ...deps, pool, boss });
+    const started = boss;
+    return {
+      ...pipeline,
+      boss: started,
+      async stop() {
+        await pipeline.stop();
+        await started.stop({ graceful: true, wait: true, timeout: 10_000 });
+        await pool.end();
+      },
+    };
+  } catch (err) {
+    await boss?.stop({ graceful: false, wait: true }).catch(() => {});
+    await pool.end().catch(() => {});
+    throw err;
+  }
+}
