@@ -6,6 +6,7 @@ import { loadConfig } from '../src/config.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
 import { createOfflineScorer } from '../src/domain/scoring/offline-scorer.ts';
 import { openAnalysisPipeline } from '../src/root/analysis.ts';
+import { ensureBuild } from './lib/build.ts';
 import { intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts';
 
 // Start-up of the `pulse` command line as a user types it: `pulse --help`, and an offline
@@ -60,21 +61,10 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-/** Builds dist/ when it is not a build of today's sources; true when it had to. */
-async function ensureBuild(): Promise<boolean> {
-  const { buildIsCurrent } = await import('../scripts/build-state.mjs');
-  if (buildIsCurrent()) return false;
-  log('dist/ is missing or older than src/: npm run build');
-  const proc = spawn(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  const code = await new Promise<number | null>((resolve) => proc.on('exit', resolve));
-  if (code !== 0) throw new Error('npm run build failed');
-  return true;
-}
-
 export async function run(args: string[]): Promise<void> {
   const runs = intArg(args, '--runs', 10);
   const conversations = intArg(args, '--conversations', 300);
-  const built = await ensureBuild();
+  const built = await ensureBuild(log);
   await withThrowawayPostgres(log, async (url, dir) => {
     // "last week" is read from the clock when `pulse ask` runs, so the data ends now
     log(`seeding ${conversations} conversations ending now`);

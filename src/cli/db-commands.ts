@@ -93,7 +93,7 @@ export function registerDbCommands(program: Command, config: () => Config, out: 
     });
 
   db.command('status')
-    .description('show which database is used, its migrations and row counts')
+    .description('show which database is used, its migrations, row counts and who holds connections to it')
     .action(() =>
       withDatabase(config(), async (url) => {
         const { redactUrl } = await import('../db/database.js');
@@ -114,6 +114,9 @@ export function registerDbCommands(program: Command, config: () => Config, out: 
              UNION ALL SELECT 'daily_analyses', count(*) FROM daily_analyses UNION ALL SELECT 'users', count(*) FROM users`,
           );
           out(`rows: ${counts.rows.map((r) => `${r.t} ${Number(r.n).toLocaleString('en-US')}`).join(', ')}`);
+          // the running service's (or anyone's) connections, by who holds them; this one's excluded
+          const { connectionsByApplication, describeConnections } = await import('../db/connections.js');
+          out(`connections: ${describeConnections(await connectionsByApplication(client))}`);
         } finally {
           await client.end();
         }

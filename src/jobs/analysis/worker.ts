@@ -98,7 +98,7 @@ export async function startAnalysisWorker(deps: WorkerDeps): Promise<() => Promi
     ids.push(self.id);
   }
   return async () => {
+    // the pool is the root's: it closes it once the pg-boss has let running jobs finish
     for (const id of ids) await deps.boss.offWork({ id });
-    await pool.end();
   };
 }
