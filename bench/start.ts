@@ -18,7 +18,7 @@ import { intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts
 // of GET /readyz (polled every 25 ms), then the PostgreSQL connections the service holds once
 // its scheduler has started. Baseline, same run and interleaved: a bare node:http server's spawn
 // to first answer. Median of N runs.
-//   npm run bench -- start [--runs N] [--conversations N]
+//   npm run bench -- start [--runs N] [--conversations N] [--trace (the last start's log lines, timed)]
 // Targets (issue 18): start to ready ≤ 5,000 ms; connections with every channel on ≤ 15.
 
 const log = (msg: string) => process.stderr.write(`[bench:start] ${msg}\n`);
@@ -32,6 +32,20 @@ const BARE_SERVER = "require('node:http').createServer((q, s) => s.end('ok')).li
 interface Run {
   readyMs: number;
   connections?: number;
+  /** the process's log lines as ms after spawn, for --trace */
+  trace: string[];
+}
+
+/** Each JSON log line as `<ms after spawn> <msg>`: where start-up spends its time. */
+function traceOf(output: string, spawnedAt: number): string[] {
+  return output.split('\n').flatMap((line) => {
+    try {
+      const l = JSON.parse(line) as { time?: number; msg?: string };
+      return l.time && l.msg ? [`${String(Math.round(l.time - spawnedAt)).padStart(6)} ms  ${l.msg.slice(0, 120)}`] : [];
+    } catch {
+      return [];
+    }
+  });
 }
 
 async function untilAnswered(port: number, pathname: string, proc: ChildProcess, output: () => string): Promise<void> {
@@ -67,6 +81,7 @@ async function connectionCount(url: string): Promise<number> {
 
 async function once(argv: string[], env: Record<string, string>, pathname: string, after?: (output: () => string) => Promise<number>): Promise<Run> {
   const port = await freePort();
+  const spawnedAt = Date.now();
   const started = performance.now();
   const proc = spawn(process.execPath, argv, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), ...env } });
   let out = '';
@@ -76,7 +91,7 @@ async function once(argv: string[], env: Record<string, string>, pathname: strin
     await untilAnswered(port, pathname, proc, () => out);
     const readyMs = performance.now() - started;
     const connections = after ? await after(() => out) : undefined;
-    return { readyMs, ...(connections === undefined ? {} : { connections }) };
+    return { readyMs, ...(connections === undefined ? {} : { connections }), trace: traceOf(out, spawnedAt) };
   } finally {
     await stop(proc);
   }
@@ -91,6 +106,7 @@ const median = (xs: number[]) => {
 export async function run(args: string[]): Promise<void> {
   const runs = intArg(args, '--runs', 5);
   const conversations = intArg(args, '--conversations', 300);
+  const trace = args.includes('--trace');
   const built = await ensureBuild(log);
   const [slack, graph, email] = await Promise.all([startFakeSlack({ token: 'xoxb-bench' }), startFakeGraph({ tokens: ['page-token'] }), startFakeEmail({ apiKey: 'mail-key' })]);
   try {
@@ -126,6 +142,7 @@ export async function run(args: string[]): Promise<void> {
         samples.service.push(await service());
         log(`run ${r + 1}/${runs}: bare server ${samples.bare[r]!.readyMs.toFixed(0)} ms, service ready ${samples.service[r]!.readyMs.toFixed(0)} ms, ${samples.service[r]!.connections} connections`);
       }
+      if (trace) for (const line of samples.service.at(-1)!.trace) log(`trace ${line}`);
       const readyMs = round(median(samples.service.map((s) => s.readyMs)));
       const baselineMs = round(median(samples.bare.map((s) => s.readyMs)));
       const connections = Math.max(...samples.service.map((s) => s.connections!));

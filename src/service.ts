@@ -147,9 +147,10 @@ export async function main(config: Config): Promise<void> {
     // The assistant opened on an empty database: let it learn the demo pages' and agents' names.
     if (seeded) await assistant.refreshVocabulary();
     await analyse(pipeline, seeded, readiness, logger);
-    readiness.ready = true;
-    readiness.phase = 'ready';
+    Object.assign(readiness, { ready: true, phase: 'ready' });
     logger.info(`ready on http://${config.host}:${config.port}`);
+    // the Bot Framework SDK loads now, not before ready (a first activity would load it too)
+    void botFramework.warm().catch((err: unknown) => logger.error({ err }, 'botframework: loading the SDK failed'));
     // After ready: the scheduler's start runs missed ticks (catch-up), which may take a while.
     scheduler = await startSchedules({ config, pool, boss: queue, logger, slackClient, email });
   } catch (err) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type Request as BotRequest, type Response as BotResponse } from 'botbuilder';
+import type { CloudAdapter, Request as BotRequest, Response as BotResponse } from 'botbuilder';
 import type { FastifyBaseLogger, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import type { Assistant } from '../../agents/assistant/assistant.ts';
@@ -10,9 +10,8 @@ import type { Caller, Role } from '../../domain/access.ts';
 import { botFrameworkMode, isLoopbackHost, type BotFrameworkMode } from '../../domain/channels.ts';
 import type { ErrorCode } from '../../errors.ts';
 import { sendError } from '../../routes/send-error.ts';
-import { PulseBot } from './bot.ts';
+import type { PulseBot } from './bot.ts';
 import { DurableActivities } from './recent-activities.ts';
-import { errorActivity } from './render.ts';
 
 // POST /api/messages: the Bot Framework channel (Teams, Web Chat, the Emulator) on the one
 // Fastify server. botbuilder's CloudAdapter authenticates and parses; PulseBot answers. The SDK
@@ -100,8 +99,10 @@ async function recordError(pool: pg.Pool, log: FastifyBaseLogger, err: unknown, 
   }
 }
 
-export function botFrameworkRoutes(deps: BotFrameworkDeps): FastifyPluginAsync {
-  return async (app) => {
+/** The plugin, and warm(): loads the SDK now (the service calls it once ready; a no-op when the route is off). */
+export function botFrameworkRoutes(deps: BotFrameworkDeps): FastifyPluginAsync & { warm(): Promise<void> } {
+  let warm: (() => Promise<unknown>) | undefined;
+  const plugin: FastifyPluginAsync = async (app) => {
     const log = app.log.child({ component: 'botframework' });
     const mode = botFrameworkMode(deps.botFramework, deps.host);
     if (mode === 'disabled') {
@@ -129,35 +130,48 @@ export function botFrameworkRoutes(deps: BotFrameworkDeps): FastifyPluginAsync {
       );
     }
     const unauthenticated = mode !== 'authenticated';
-    // Without an app id the SDK disables authentication both ways (inbound tokens, outbound credentials).
-    const auth = new ConfigurationBotFrameworkAuthentication(
-      mode === 'authenticated'
-        ? { MicrosoftAppId: appId, MicrosoftAppPassword: appPassword, ...(appType ? { MicrosoftAppType: appType } : {}), ...(tenantId ? { MicrosoftAppTenantId: tenantId } : {}) }
-        : {},
-    );
-    const adapter = new CloudAdapter(auth);
-    const reportError = (err: unknown, context: Record<string, unknown>) => recordError(deps.pool, log, err, context);
-    adapter.onTurnError = async (context, err) => {
-      const reference = await reportError(err, { stage: 'turn', conversation: context.activity.conversation?.id, activityId: context.activity.id });
-      await context.sendActivity(errorActivity(reference)).catch((sendErr: unknown) => log.error({ err: sendErr }, 'botframework: error message not delivered'));
+    // botbuilder (a few hundred modules, about a second of start-up on the target) loads on the
+    // first activity, or when the service calls warm() once it is ready: /readyz waits for none of it.
+    let sdk: Promise<{ adapter: CloudAdapter; bot: PulseBot }> | undefined;
+    const load = async () => {
+      const [{ CloudAdapter, ConfigurationBotFrameworkAuthentication }, { PulseBot }, { errorActivity }] = await Promise.all([
+        import('botbuilder'), import('./bot.ts'), import('./render.ts'),
+      ]);
+      // Without an app id the SDK disables authentication both ways (inbound tokens, outbound credentials).
+      const auth = new ConfigurationBotFrameworkAuthentication(
+        mode === 'authenticated'
+          ? { MicrosoftAppId: appId, MicrosoftAppPassword: appPassword, ...(appType ? { MicrosoftAppType: appType } : {}), ...(tenantId ? { MicrosoftAppTenantId: tenantId } : {}) }
+          : {},
+      );
+      const adapter = new CloudAdapter(auth);
+      const reportError = (err: unknown, context: Record<string, unknown>) => recordError(deps.pool, log, err, context);
+      adapter.onTurnError = async (context, err) => {
+        const reference = await reportError(err, { stage: 'turn', conversation: context.activity.conversation?.id, activityId: context.activity.id });
+        await context.sendActivity(errorActivity(reference)).catch((sendErr: unknown) => log.error({ err: sendErr }, 'botframework: error message not delivered'));
+      };
+      const bot = new PulseBot({
+        assistant: deps.assistant,
+        // Identities (and so roles) only from an authenticated channel, or from the loopback Emulator;
+        // an anonymous caller's from.id / aadObjectId is whatever it typed.
+        callerOf: mode === 'anonymous' ? async () => ANONYMOUS_CALLER : (from) => botFrameworkCaller(deps.pool, from.aadObjectId ?? from.id, { name: from.name }),
+        sendLater: (reference, activity) =>
+          adapter.continueConversationAsync(appId ?? '', reference, async (context) => {
+            await context.sendActivity(activity);
+          }),
+        reportError,
+        log,
+        replyWithinMs: deps.replyWithinMs ?? 4000,
+        ...(deps.minRole ? { minRole: deps.minRole } : {}),
+        claims: new DurableActivities(deps.pool),
+      });
+      return { adapter, bot };
     };
-    const bot = new PulseBot({
-      assistant: deps.assistant,
-      // Identities (and so roles) only from an authenticated channel, or from the loopback Emulator;
-      // an anonymous caller's from.id / aadObjectId is whatever it typed.
-      callerOf: mode === 'anonymous' ? async () => ANONYMOUS_CALLER : (from) => botFrameworkCaller(deps.pool, from.aadObjectId ?? from.id, { name: from.name }),
-      sendLater: (reference, activity) =>
-        adapter.continueConversationAsync(appId ?? '', reference, async (context) => {
-          await context.sendActivity(activity);
-        }),
-      reportError,
-      log,
-      replyWithinMs: deps.replyWithinMs ?? 4000,
-      ...(deps.minRole ? { minRole: deps.minRole } : {}),
-      claims: new DurableActivities(deps.pool),
-    });
+    const sdkNow = () => (sdk ??= load());
     // Shutdown lets answers still on their way (proactive replies) go out before the pool closes.
-    app.addHook('onClose', () => bot.idle());
+    app.addHook('onClose', async () => {
+      if (sdk) await (await sdk).bot.idle();
+    });
+    warm = sdkNow;
 
     // Per client address while nobody is authenticated; per conversation behind a channel, whose
     // requests all come from the channel's few servers. Counted after the body is parsed.
@@ -180,8 +194,10 @@ export function botFrameworkRoutes(deps: BotFrameworkDeps): FastifyPluginAsync {
       }
       const { res, out } = shim(req.raw);
       const request: BotRequest = { method: req.method, headers: req.headers, body: req.body as Record<string, unknown> };
+      const { adapter, bot } = await sdkNow();
       await adapter.process(request, res, (context) => bot.run(context));
       return reply.status(out.status).send(out.body ?? '');
     });
   };
+  return Object.assign(plugin, { warm: async () => void (await warm?.()) });
 }
