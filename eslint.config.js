@@ -40,6 +40,25 @@ export default tseslint.config(
     },
   },
   {
+    // One composition root (docs/ARCHITECTURE.md): only service.ts, src/root, the CLI's root and
+    // the factories themselves make pools or a pg-boss; everything else is given them. (Before the
+    // domain's block: the domain's own no-restricted-syntax replaces this one there.)
+    files: ['src/**/*.ts'],
+    ignores: [
+      'src/service.ts', 'src/root/**', 'src/cli.ts', 'src/cli/**', 'src/db/pool.ts', 'src/jobs/queue.ts', 'src/agents/sql/agent-pool.ts',
+      // a worker thread cannot borrow the main thread's pool: its own, bounded, counted in the budget
+      'src/jobs/messenger/materializer-thread.ts',
+    ],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "NewExpression[callee.name='PgBoss']", message: 'one pg-boss per process, made by the composition root (jobs/queue.ts startQueue): take it as a parameter.' },
+        { selector: "CallExpression[callee.name=/^create(Agent)?Pool$/]", message: 'pools are made by the composition root (root/infrastructure.ts): take a pg.Pool as a parameter.' },
+        { selector: "NewExpression[callee.property.name='Pool'], NewExpression[callee.name='Pool']", message: 'pools are made by the composition root (root/infrastructure.ts): take a pg.Pool as a parameter.' },
+      ],
+    },
+  },
+  {
     // The domain stays pure: rules only, no I/O, no frameworks (DESIGN.md §2).
     files: ['src/domain/**/*.ts'],
     rules: {
