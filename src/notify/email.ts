@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 
 // Email out, behind one small interface: a Resend-compatible HTTP API (EMAIL_API_URL +
 // EMAIL_API_KEY; POST /emails with {from, to, subject, html, text}, Bearer auth, the
@@ -105,14 +105,18 @@ export function httpEmailProvider(opts: HttpEmailOptions): EmailProvider {
   };
 }
 
-/** SMTP through nodemailer (`smtp://user:pass@host:587`, `smtps://…:465`). */
+/**
+ * SMTP through nodemailer (`smtp://user:pass@host:587`, `smtps://…:465`), loaded with the first
+ * email: the service's start-up does not pay for its modules.
+ */
 export function smtpEmailProvider(opts: { smtpUrl: string; from: string }): EmailProvider {
-  const transport = nodemailer.createTransport(opts.smtpUrl);
+  let transport: Promise<Transporter> | undefined;
+  const open = () => (transport ??= import('nodemailer').then((m) => m.default.createTransport(opts.smtpUrl)));
   return {
     kind: 'smtp',
     async send(m) {
       try {
-        const info = await transport.sendMail({
+        const info = await (await open()).sendMail({
           from: opts.from,
           to: m.to,
           subject: m.subject,
@@ -129,7 +133,7 @@ export function smtpEmailProvider(opts: { smtpUrl: string; from: string }): Emai
         throw new EmailError(`SMTP send failed: ${(err as Error).message}`, undefined, { cause: err });
       }
     },
-    close: () => transport.close(),
+    close: () => void transport?.then((t) => t.close(), () => {}),
   };
 }
 
