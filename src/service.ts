@@ -21,7 +21,7 @@ import { createScorer } from './jobs/analysis/scorer.js';
 import { createLogger, type Logger } from './logger.js';
 import { apiRoutes } from './routes/api.js';
 import { uploadsRoutes } from './routes/uploads.js';
-import { describeRecovery, recoverImports } from './import/recover.js';
+import { describeRecovery, recoverImports, refreshStaleSessions } from './import/recover.js';
 import type { MessengerService } from './bots/messenger/index.js';
 import type { HandoffDesk, MessengerSender } from './domain/messenger/contracts.ts';
 import { alertsTaskProvider } from './jobs/alerts/tasks.js';
@@ -50,6 +50,7 @@ export async function main(config: Config): Promise<void> {
   let notifications: Notifications | undefined;
   let messenger: MessengerService | undefined;
   let scheduler: Scheduler | undefined;
+  let staleSweep: Promise<void> | undefined;
 
   let stopping = false;
   const shutdown = async () => {
@@ -60,6 +61,7 @@ export async function main(config: Config): Promise<void> {
     await slack?.stop().catch((err) => logger.error({ err }, 'stopping Slack failed'));
     await pipeline?.stop().catch((err) => logger.error({ err }, 'stopping workers failed'));
     await notifications?.stop().catch((err) => logger.error({ err }, 'stopping notifications failed'));
+    await staleSweep;
     await assistant?.close().catch((err) => logger.error({ err }, 'closing the assistant failed'));
     await prisma.$disconnect().catch(() => {});
     await pool.end().catch(() => {});
@@ -80,7 +82,7 @@ export async function main(config: Config): Promise<void> {
   try {
     await migrate(db.url, { log: (m) => logger.info(m) });
     // Imports a dead process left `processing` (kill -9, OOM): finished as failed, sessions rebuilt.
-    await recoverImports(db.url, new Date(), { uploadDir: path.join(config.dataDir, 'uploads') }).then(
+    await recoverImports(db.url, new Date(), { uploadDir: path.join(config.dataDir, 'uploads'), staleSessions: false }).then(
       (r) => describeRecovery(r).forEach((line) => logger.warn({ component: 'import' }, line)),
       (err: unknown) => logger.error({ err }, 'recovering interrupted imports failed'),
     );
@@ -144,6 +146,11 @@ export async function main(config: Config): Promise<void> {
     readiness.ready = true;
     readiness.phase = 'ready';
     logger.info(`ready on http://${config.host}:${config.port}`);
+    // Sessions a stopped process never rebuilt (its refresher batches in memory): a full pass, after ready.
+    staleSweep = refreshStaleSessions(db.url, new Date()).then(
+      (r) => describeRecovery(r).forEach((line) => logger.warn({ component: 'sessions' }, line)),
+      (err: unknown) => logger.error({ err }, 'rebuilding stale sessions failed'),
+    );
     // After ready: the scheduler's start runs missed ticks (catch-up), which may take a while.
     scheduler = await startSchedules({ config, pool, databaseUrl: db.url, logger, slackClient, email });
   } catch (err) {
