@@ -3,9 +3,16 @@
 # DATABASE_URL (see docker-compose.yml); with DATABASE_URL set the embedded PostgreSQL is never
 # started. Not built or run in the project's CI (no Docker there): see docs/DEPLOY.md.
 
+# Node.js 24 (the current LTS line; Node 20 reached end of life in April 2026), Debian bookworm
+# slim, pinned by the digest of its multi-platform index so a rebuild gets the same bytes. The
+# digest is the one published for node:24-bookworm-slim at Node 24.18.0; this machine has no
+# Docker to re-check it: `docker buildx imagetools inspect node:24-bookworm-slim` shows the newest,
+# and bumping it (with Dependabot or Renovate) is the way to take security updates.
+ARG NODE_IMAGE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
+
 # ---- build: full install (no lifecycle scripts), Prisma client generated, TypeScript compiled
 # to dist/, dev deps (tsx, typescript, eslint, vitest) and the sources pruned ----
-FROM node:20-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: nothing needs its install script here (Prisma's engine download and
@@ -20,10 +27,13 @@ COPY bin ./bin
 COPY slack ./slack
 COPY src ./src
 # dist/ only from here on: without src/, bin/pulse.js runs the build and never needs tsx
-RUN node scripts/build.mjs && rm -rf src && npm prune --omit=dev --no-audit --no-fund
+# Pruning removes the dev tooling, the Prisma CLI included: the generated client needs only
+# @prisma/client and the pg adapter at run time.
+RUN node scripts/build.mjs && rm -rf src && npm prune --omit=dev --no-audit --no-fund && npm cache clean --force
 
-# ---- runtime ----
-FROM node:20-slim
+# ---- runtime: compiled JavaScript and production dependencies only (no tsx, TypeScript,
+# eslint or vitest; no npm cache) ----
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \
