@@ -27,9 +27,14 @@ COPY bin ./bin
 COPY slack ./slack
 COPY src ./src
 # dist/ only from here on: without src/, bin/pulse.js runs the build and never needs tsx
-# Pruning removes the dev tooling, the Prisma CLI included: the generated client needs only
-# @prisma/client and the pg adapter at run time.
-RUN node scripts/build.mjs && rm -rf src && npm prune --omit=dev --no-audit --no-fund && npm cache clean --force
+# No dev tooling at run time: pruning removes the dev dependencies, but npm keeps the Prisma CLI
+# and TypeScript (optional peers of @prisma/client, "devOptional" in the lock), so they go by
+# name; the generated client needs only @prisma/client and the pg adapter.
+RUN node scripts/build.mjs && rm -rf src \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && npm uninstall --no-save --omit=dev --ignore-scripts --no-audit --no-fund prisma typescript \
+ && rm -rf node_modules/typescript node_modules/.bin/tsc node_modules/.bin/tsserver \
+ && npm cache clean --force
 
 # ---- runtime: compiled JavaScript and production dependencies only (no tsx, TypeScript,
 # eslint or vitest; no npm cache) ----
