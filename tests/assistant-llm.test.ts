@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AssistantReply } from '../src/agents/assistant/assistant.ts';
 import { agentPassword, openAssistant, type OpenAssistant } from '../src/agents/assistant/open.ts';
 import { AGENT_ROLE, prepareAgentLogin } from '../src/agents/sql/agent-role.ts';
-import { csiLookup } from '../src/agents/tools/csi-lookup.ts';
+import { csiLookup } from '../src/db/read/csi-lookup.ts';
 import { loadConfig } from '../src/config.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
 import { parsePeriod } from '../src/domain/periods.ts';

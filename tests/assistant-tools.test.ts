@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conversationLookup } from '../src/agents/tools/conversation-lookup.ts';
-import { csiLookup } from '../src/agents/tools/csi-lookup.ts';
-import { formatChange, formatCount, formatCsi, formatDuration, formatPercent } from '../src/agents/tools/format.ts';
-import { qaQueue } from '../src/agents/tools/qa-queue.ts';
-import { supportStats } from '../src/agents/tools/support-stats.ts';
-import { worstConversations } from '../src/agents/tools/worst-conversations.ts';
+import { conversationLookup } from '../src/db/read/conversation-lookup.ts';
+import { csiLookup } from '../src/db/read/csi-lookup.ts';
+import { formatChange, formatCount, formatCsi, formatDuration, formatPercent } from '../src/domain/format.ts';
+import { qaQueue } from '../src/db/read/qa-queue.ts';
+import { supportStats } from '../src/db/read/support-stats.ts';
+import { worstConversations } from '../src/db/read/worst-conversations.ts';
 import { loadConfig } from '../src/config.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
 import { parsePeriod, periodBounds, type Period } from '../src/domain/periods.ts';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import PgBoss from 'pg-boss';
 import type pg from 'pg';
-import { csiLookup } from '../../agents/tools/csi-lookup.ts';
+import { csiLookup } from '../../db/read/csi-lookup.ts';
 import type { Config } from '../../config.ts';
 import { LockKeys, withAdvisoryLock } from '../../db/locks.ts';
 import { refreshMetrics } from '../../db/metrics-repo.ts';

@@ -3,7 +3,7 @@ import { metricRows } from '../../db/semantic/value.ts';
 import { periodBounds, type Period } from '../../domain/periods.ts';
 import type { Filter as MetricFilter, MetricQuery } from '../../domain/semantic/query.ts';
 import { canonicalLabel } from '../../domain/topics.ts';
-import { formatCount, formatDuration, formatPercent } from './format.ts';
+import { formatCount, formatDuration, formatPercent } from '../../domain/format.ts';
 import { Params, clampInt, count, num, rows } from './sql.ts';
 
 export interface SupportStatsInput {
