@@ -25,6 +25,7 @@ RUN node scripts/prisma-generate.mjs
 COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY slack ./slack
+COPY messenger ./messenger
 COPY src ./src
 # dist/ only from here on: without src/, bin/pulse.js runs the build and never needs tsx
 # No dev tooling at run time: pruning removes the dev dependencies, but npm keeps the Prisma CLI
