@@ -1,5 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import type pg from 'pg';
+import pg from 'pg';
 import { Prisma, PrismaClient } from '../generated/prisma/client.js';
 
 export type Db = PrismaClient;
@@ -37,6 +37,8 @@ const overPool = new WeakMap<pg.Pool, Db>();
  */
 export function prismaOf(pool: pg.Pool | Db): Db {
   if ('$transaction' in pool) return pool;
+  // PrismaPg takes anything else for a pool config and would open a pool of its own
+  if (!(pool instanceof pg.Pool)) throw new TypeError('prismaOf needs a pg.Pool (or a Prisma client)');
   let prisma = overPool.get(pool);
   if (!prisma) {
     prisma = createPrisma(pool);
