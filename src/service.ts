@@ -6,7 +6,7 @@ import { openAssistant, type OpenAssistant } from './agents/assistant/open.js';
 import { build, type Readiness } from './app.js';
 import { botFrameworkRoutes } from './bots/botframework/plugin.js';
 import type { Config } from './config.js';
-import { createPrisma } from './db/client.js';
+import { prismaOf } from './db/client.js';
 import { openDatabase, redactUrl } from './db/database.js';
 import { LockKeys, withAdvisoryLock } from './db/locks.js';
 import { migrate } from './db/migrator.js';
@@ -40,8 +40,10 @@ export async function main(config: Config): Promise<void> {
   const db = await openDatabase(config, (m) => pgLog.debug(m));
   logger.info({ database: redactUrl(db.url), kind: db.kind }, 'database opened');
 
-  const prisma = createPrisma(db.url);
   const pool = createPool(db.url, 5, (err) => logger.warn({ err }, 'idle database connection lost'));
+  // the one Prisma client, on the pool's connections (no pool of its own); repositories given
+  // this pool reach the same client through prismaOf
+  const prisma = prismaOf(pool);
   const readiness: Readiness = { ready: false, phase: 'migrating' };
   let app: Awaited<ReturnType<typeof build>> | undefined;
   let pipeline: AnalysisPipeline | undefined;
