@@ -19,6 +19,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY slack ./slack
 COPY src ./src
+# the cut-down chart fonts (src/charts/render.ts reads them from ../../assets/fonts at run time)
+COPY assets ./assets
 # dist/ only from here on: without src/, bin/pulse.js runs the build and never needs tsx
 RUN node scripts/build.mjs && rm -rf src && npm prune --omit=dev --no-audit --no-fund
 
