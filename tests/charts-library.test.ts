@@ -186,4 +186,35 @@ describe('the renderer keeps compiled runtimes per spec shape', () => {
     expect(svgB).not.toBe(await renderSvg(a));
     expect(JSON.stringify(b)).toBe(before);
   });
+
+  it('leaves nothing of one chart in the next: fewer days after more, and back, match fresh Views', async () => {
+    const { parse, View } = await import('vega');
+    const fresh = async (spec: ChartSpec) => {
+      const view = new View(parse(compile({ ...spec, config: { ...(spec as { config: object }).config, font: 'DejaVu Sans' } } as TopLevelSpec).spec), { renderer: 'none' });
+      try {
+        return await view.toSVG();
+      } finally {
+        view.finalize();
+      }
+    };
+    const shape = { periodLabel: 'Shape test', timezone: 'UTC' };
+    const month = Array.from({ length: 30 }, (_, i) => `2026-10-${String(i + 1).padStart(2, '0')}`);
+    const long = csiTrendChart({ ...shape, days: month, current: month.map((day, i) => ({ day, csi: 40 + i })), previous: [] });
+    const short = csiTrendChart({ ...shape, days: month.slice(0, 3), current: [{ day: month[0]!, csi: 90 }], previous: [{ day: month[5]!, csi: 10 }] });
+    const first = await renderSvg(long);
+    expect(first).toBe(await fresh(long));
+    expect(await renderSvg(short)).toBe(await fresh(short));
+    expect(await renderSvg(long)).toBe(first);
+  });
+
+  it('charts of one shape drawn at the same time each get their own data', async () => {
+    const specs = [60, 70, 80].map((base) =>
+      pillarChart({ ...scope, current: { effectiveness: base / 10, effort: 6, efficiency: 7, empathy: 8 }, previous: { effectiveness: 5, effort: 5, efficiency: 5, empathy: null } }),
+    );
+    const together = await Promise.all(specs.map((s) => renderSvg(s)));
+    const oneByOne: string[] = [];
+    for (const s of specs) oneByOne.push(await renderSvg(s));
+    expect(together).toEqual(oneByOne);
+    expect(new Set(together).size).toBe(3);
+  });
 });
