@@ -252,4 +252,15 @@ describe('renderer: event loop, memory and PNG encoding', () => {
     }
     expect(types).toEqual(['IHDR', 'IDAT', 'IEND']);
   });
+
+  it('charts encoded at the same time each keep their own pixels (the row buffers are reused)', async () => {
+    const trend = lineChart({ title: TITLE, points: csiPoints(false), yTitle: 'CSI' });
+    const specs = [bars, trend, barChart({ title: 'Three', bars: [{ label: 'a', value: 1 }, { label: 'b', value: 2 }, { label: 'c', value: 3 }], xTitle: 'n' })];
+    // twice as many at once as buffers are kept, so some are fresh and some reused
+    const all = [...specs, ...specs];
+    const pngs = await Promise.all(all.map((s) => renderPng(s, { scale: 1 })));
+    for (let i = 0; i < all.length; i++) {
+      expect(decodePng(pngs[i]!).pixels.equals((await renderRgba(all[i]!, { scale: 1 })).pixels)).toBe(true);
+    }
+  });
 });
