@@ -27,6 +27,8 @@ COPY bin ./bin
 COPY slack ./slack
 COPY messenger ./messenger
 COPY src ./src
+# the cut-down chart fonts (src/charts/render.ts reads them from ../../assets/fonts at run time)
+COPY assets ./assets
 # dist/ only from here on: without src/, bin/pulse.js runs the build and never needs tsx
 # No dev tooling at run time: pruning removes the dev dependencies, but npm keeps the Prisma CLI
 # and TypeScript (optional peers of @prisma/client, "devOptional" in the lock), so they go by

@@ -6,7 +6,9 @@ import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssistantReply } from '../src/agents/assistant/assistant.ts';
 import { openAssistant, type OpenAssistant } from '../src/agents/assistant/open.ts';
+import { DEFAULT_SCALE } from '../src/charts/render.ts';
 import { createSubscription, findSubscription } from '../src/db/digest-repo.ts';
+import { REPORT_WIDTH } from '../src/domain/charts/library.ts';
 import { cronFor, digestPeriod } from '../src/domain/digest-schedule.ts';
 import { buildDigest, type BuiltDigest } from '../src/jobs/digest/build.ts';
 import { ChannelPacer, deliveryKey, partKey } from '../src/jobs/digest/deliver.ts';
@@ -111,7 +113,8 @@ describe('the digest says what the assistant says', () => {
     expect(weekly.digest.charts.length).toBeGreaterThanOrEqual(1);
     expect(weekly.digest.charts.length).toBeLessThanOrEqual(3);
     expect(weekly.pngs).toHaveLength(weekly.digest.charts.length);
-    for (const p of weekly.pngs) expect(decodePng(p).width).toBeGreaterThan(1000);
+    // drawn at the renderer's high-DPI scale: wider than the report plot alone at that scale
+    for (const p of weekly.pngs) expect(decodePng(p).width).toBeGreaterThan(REPORT_WIDTH * DEFAULT_SCALE);
     const buttons = weekly.digest.blocks.flatMap((b) => (b.type === 'actions' ? b.elements : []));
     expect(buttons.length).toBeGreaterThanOrEqual(1);
     for (const b of buttons) {
