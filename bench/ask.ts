@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AssistantReply } from '../src/agents/assistant/assistant.ts';
 import { openAssistant } from '../src/root/assistant.ts';
-import { csiLookup } from '../src/agents/tools/csi-lookup.ts';
+import { csiLookup } from '../src/db/read/csi-lookup.ts';
 import { loadConfig } from '../src/config.ts';
 import { createPool } from '../src/db/pool.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';

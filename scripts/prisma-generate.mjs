@@ -5,7 +5,15 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const cli = require.resolve('prisma/build/index.js');
+let cli;
+try {
+  cli = require.resolve('prisma/build/index.js');
+} catch {
+  // `npm ci --omit=dev` (a production install): the Prisma CLI is a dev dependency, so the client
+  // must have been generated already (the Docker build stage generates it before pruning).
+  console.error('prisma-generate: the Prisma CLI is not installed (an install without dev dependencies); not generating the client');
+  process.exit(0);
+}
 const env = {
   ...process.env,
   PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? process.execPath,

@@ -7,6 +7,7 @@ import { registerDbCommands } from './cli/db-commands.js';
 import { registerDigestCommand } from './cli/digest-command.js';
 import { registerEvalCommand } from './cli/eval-command.js';
 import { registerImportCommand } from './cli/import-command.js';
+import { registerMessengerCommand } from './cli/messenger-command.js';
 import { registerTokenCommand } from './cli/token-command.js';
 import { registerValidateCommand } from './cli/validate-command.js';
 import type { ImportResult } from './import/index.js';
@@ -42,6 +43,7 @@ registerCatalogueCommand(program, config, out);
 registerDigestCommand(program, config, out);
 registerValidateCommand(program, config, out);
 registerEvalCommand(program, config, out);
+registerMessengerCommand(program, config, out);
 
 /** After an import: queue the analysis of what changed; `pulse analyze` or the service works it. */
 async function queueAnalysis(root: CliRoot, result: ImportResult): Promise<void> {

@@ -6,7 +6,7 @@ import type { OpenAssistant } from './agents/assistant/open.js';
 import { build, type Readiness } from './app.js';
 import { botFrameworkRoutes } from './bots/botframework/plugin.js';
 import type { Config } from './config.js';
-import { createPrisma } from './db/client.js';
+import { prismaOf } from './db/client.js';
 import { openDatabase, redactUrl } from './db/database.js';
 import { LockKeys, withAdvisoryLock } from './db/locks.js';
 import { migrate } from './db/migrator.js';
@@ -20,7 +20,7 @@ import { createScorer } from './jobs/analysis/scorer.js';
 import { createLogger, type Logger } from './logger.js';
 import { apiRoutes } from './routes/api.js';
 import { uploadsRoutes } from './routes/uploads.js';
-import { describeRecovery, recoverImports } from './import/recover.js';
+import { describeRecovery, recoverImports, refreshStaleSessions } from './import/recover.js';
 import type { MessengerService } from './bots/messenger/index.js';
 import type { HandoffDesk, MessengerSender } from './domain/messenger/contracts.ts';
 import { alertsTaskProvider } from './jobs/alerts/tasks.js';
@@ -43,11 +43,10 @@ export async function main(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel);
   const db = await openDatabase(config, (m) => logger.debug({ component: 'postgres' }, m));
   logger.info({ database: redactUrl(db.url), kind: db.kind }, 'database opened');
-
   const enabled = (channel: string) => channelStatuses(config).some((s) => s.channel === channel && s.enabled);
   const pools = createPools(db.url, config, { messenger: enabled('messenger'), onError: (purpose, err) => logger.warn({ err, pool: purpose }, 'idle database connection lost') });
   const { api: pool } = pools;
-  const prisma = createPrisma(pool); // on the requests' pool: its queries are requests' queries
+  const prisma = prismaOf(pool); // the one Prisma client, on this pool's connections: repositories reach it through prismaOf
   let boss: PgBoss | undefined;
   let email: EmailProvider | undefined;
   const readiness: Readiness = { ready: false, phase: 'migrating' };
@@ -58,6 +57,7 @@ export async function main(config: Config): Promise<void> {
   let notifications: Notifications | undefined;
   let messenger: MessengerService | undefined;
   let scheduler: Scheduler | undefined;
+  let staleSweep: Promise<void> | undefined;
   let stopping = false;
   const shutdown = async () => {
     stopping = true;
@@ -67,6 +67,7 @@ export async function main(config: Config): Promise<void> {
     await slack?.stop().catch((err) => logger.error({ err }, 'stopping Slack failed'));
     await pipeline?.stop().catch((err) => logger.error({ err }, 'stopping workers failed'));
     await notifications?.stop().catch((err) => logger.error({ err }, 'stopping notifications failed'));
+    await staleSweep;
     // jobs still running (an answer, a notification, a scoring) finish before the pools close
     await boss?.stop({ graceful: true, wait: true, timeout: 15_000 }).catch((err) => logger.error({ err }, 'stopping the queue failed'));
     email?.close?.();
@@ -100,13 +101,8 @@ export async function main(config: Config): Promise<void> {
     // queue's worker; `notifications.hook` queues them in each QA change's transaction.
     email = emailProviderFromConfig(config.email);
     notifications = await startNotifications({
-      boss: queue,
-      pool,
-      logger,
-      ...(slackClient ? { slack: slackClient } : {}),
-      ...(email ? { email } : {}),
-      ...(config.channels.qa ? { qaChannel: config.channels.qa } : {}),
-      issueEmailTo: config.email.qaTo,
+      boss: queue, pool, logger, issueEmailTo: config.email.qaTo,
+      ...(slackClient ? { slack: slackClient } : {}), ...(email ? { email } : {}), ...(config.channels.qa ? { qaChannel: config.channels.qa } : {}),
     });
     const uploads = uploadsRoutes({
       pool, importPool: pools.imports, dataDir: config.dataDir, maxBytes: config.uploadMaxBytes, timezone: config.businessTimezone,
@@ -149,8 +145,7 @@ export async function main(config: Config): Promise<void> {
     await analyse(pipeline, seeded, readiness, logger);
     Object.assign(readiness, { ready: true, phase: 'ready' });
     logger.info(`ready on http://${config.host}:${config.port}`);
-    // the Bot Framework SDK loads now, not before ready (a first activity would load it too)
-    void botFramework.warm().catch((err: unknown) => logger.error({ err }, 'botframework: loading the SDK failed'));
+    staleSweep = afterReady(botFramework, pool, logger);
     // After ready: the scheduler's start runs missed ticks (catch-up), which may take a while.
     scheduler = await startSchedules({ config, pool, boss: queue, logger, slackClient, email });
   } catch (err) {
@@ -160,13 +155,26 @@ export async function main(config: Config): Promise<void> {
 }
 
 /**
+ * The work that waits for ready: the Bot Framework SDK loads (a first activity would load it
+ * too), and sessions a stopped process never rebuilt (its refresher batches in memory) get a
+ * full pass. Resolves when the sweep is done (shutdown waits for it).
+ */
+function afterReady(botFramework: { warm(): Promise<void> }, pool: pg.Pool, logger: Logger): Promise<void> {
+  void botFramework.warm().catch((err: unknown) => logger.error({ err }, 'botframework: loading the SDK failed'));
+  return refreshStaleSessions(pool, new Date()).then(
+    (r) => describeRecovery(r).forEach((line) => logger.warn({ component: 'sessions' }, line)),
+    (err: unknown) => logger.error({ err }, 'rebuilding stale sessions failed'),
+  );
+}
+
+/**
  * Migrations, then what a dead process left behind; and the log lines an operator looks for
  * first: which channels are on and how many connections the service may hold.
  */
 async function prepareDatabase(config: Config, url: string, pool: pg.Pool, logger: Logger): Promise<void> {
   await migrate(url, { log: (m) => logger.info(m) });
   // Imports a dead process left `processing` (kill -9, OOM): finished as failed, sessions rebuilt.
-  await recoverImports(pool, new Date(), { uploadDir: path.join(config.dataDir, 'uploads') }).then(
+  await recoverImports(pool, new Date(), { uploadDir: path.join(config.dataDir, 'uploads'), staleSessions: false }).then(
     (r) => describeRecovery(r).forEach((line) => logger.warn({ component: 'import' }, line)),
     (err: unknown) => logger.error({ err }, 'recovering interrupted imports failed'),
   );

@@ -6,6 +6,7 @@ import { completionOf } from '../src/domain/sessions.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
 import { rebuildSessions, settleOpenSessions } from '../src/db/sessions-rebuild.ts';
 import { importPath, toPulseJsonl, type PulseMessage } from '../src/import/index.ts';
+import { describeRecovery, recoverImports } from '../src/import/recover.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 
 // Sessions (issue 6, part 6): completion is kept current as messages arrive (an import
@@ -98,6 +99,32 @@ describe('sessions kept current', () => {
     expect(await settleOpenSessions(db.pool, new Date())).toBe(0);
     expect(await settleOpenSessions(db.pool, new Date(Date.now() + 12 * HOUR))).toBeGreaterThanOrEqual(1);
     expect((await sessions()).map((x) => x.completion)).toEqual(['complete', 'incomplete']);
+  });
+
+  it('start-up recovery rebuilds the sessions of a message stored whose rebuild never ran (a process killed before its session refresher flushed)', async () => {
+    const before = await sessions();
+    expect(before.length).toBeGreaterThan(0);
+    const last = before[before.length - 1]!;
+    // what the Messenger materializer commits for a customer message (src/db/messenger-repo.ts):
+    // the row and the conversation's counters and last_message_at; the rebuild comes later
+    const at = new Date(Date.now() - 30 * 60_000);
+    await db.pool.query(
+      `WITH ins AS (
+         INSERT INTO messages (conversation_id, mid, direction, sender_kind, text, social_create_time)
+         SELECT id, 'r-late', 'to_company', 'customer', 'Are you still there?', $1 FROM conversations WHERE fb_chat_id = 't_rebuild' RETURNING conversation_id
+       )
+       UPDATE conversations c SET total_messages = total_messages + 1, customer_messages = customer_messages + 1, last_message_at = GREATEST(last_message_at, $1)
+         FROM ins WHERE c.id = ins.conversation_id`,
+      [at],
+    );
+    expect(await sessions()).toEqual(before);
+    const report = await recoverImports(db.pool, new Date());
+    expect(report).toMatchObject({ sessionsRepaired: 0, sessionsRefreshed: 1 });
+    expect(describeRecovery(report)).toEqual([expect.stringMatching(/rebuilt the sessions of 1 conversation\(s\) whose newest messages no session covered/)]);
+    const after = await sessions();
+    expect(after[after.length - 1]).toMatchObject({ id: last.id, message_count: last.message_count + 1 });
+    // nothing left to do: a second start finds everything covered
+    expect(await recoverImports(db.pool, new Date())).toMatchObject({ sessionsRepaired: 0, sessionsRefreshed: 0 });
   });
 
   it('agrees with the demo data: recomputing seeded sessions changes nothing', async () => {

@@ -4,7 +4,7 @@ import type { AssistantReply } from '../src/agents/assistant/assistant.ts';
 import { agentPassword, type OpenAssistant } from '../src/agents/assistant/open.ts';
 import { openAssistant } from '../src/root/assistant.ts';
 import { AGENT_ROLE, prepareAgentLogin } from '../src/agents/sql/agent-role.ts';
-import { csiLookup } from '../src/agents/tools/csi-lookup.ts';
+import { csiLookup } from '../src/db/read/csi-lookup.ts';
 import { loadConfig } from '../src/config.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
 import { parsePeriod } from '../src/domain/periods.ts';

@@ -418,6 +418,21 @@ describe('Bot Framework without MICROSOFT_APP_ID, reachable from other machines'
     expect(counting.asked).toEqual(['What was the CSI last week?', 'What was the CSI last week?']);
   });
 
+  it('answers a body that is not an activity (empty, no type, no conversation, no serviceUrl, an array) with 400 BAD_REQUEST, asks nothing and logs no error', async () => {
+    const counting = assistantDouble();
+    const app = await botApp(counting);
+    const before = await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM error_logs');
+    for (const body of [{}, { text: 'hi' }, { type: 'message', text: 'What was the CSI last week?' }, { type: 7, conversation: { id: 'c' } }, { type: 'message', conversation: { id: 'c' }, text: 'hi' }]) {
+      const res = await post(app, body);
+      expect(res.statusCode, JSON.stringify(body)).toBe(400);
+      expect(res.json(), JSON.stringify(body)).toMatchObject({ error: 'BAD_REQUEST', requestId: expect.any(String) });
+    }
+    const arr = await app.inject({ method: 'POST', url: '/api/messages', payload: '[1]', headers: { 'content-type': 'application/json' } });
+    expect(arr.statusCode).toBe(400);
+    expect(counting.asked).toEqual([]);
+    expect((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM error_logs')).rows[0]!.n).toBe(before.rows[0]!.n);
+  });
+
   it('rate-limits /api/messages per client (429 RATE_LIMITED)', async () => {
     const app = await botApp(opened.assistant, { botFramework: { ratePerMinute: 3 } });
     // conversationUpdate naming only the bot: a turn with nothing to send

@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Resvg } from '@resvg/resvg-js';
 import type { LoggerInterface } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
-import { FONT_FILES, renderPng, renderRgba, renderSvg, resvgOptions, type RgbaImage } from '../src/charts/render.ts';
+import { DEFAULT_SCALE, FONT_FILES, renderPng, renderRgba, renderSvg, resvgOptions, type RgbaImage } from '../src/charts/render.ts';
 import {
   bucketResponseTimes, comparisonChart, csiTrendChart, pillarChart, qaFunnelChart, responseTimeChart, topicMixChart, REPORT_WIDTH,
 } from '../src/domain/charts/library.ts';
@@ -106,11 +106,11 @@ describe('report charts rendered', () => {
   it.each(Object.keys(CHARTS))('%s renders a PNG of plausible size, with text', async (name) => {
     const png = await renderPng(CHARTS[name]!);
     const img = decodePng(png);
-    // 560 px plot plus axes and padding, at scale 2
-    expect(img.width).toBeGreaterThan(REPORT_WIDTH * 2);
-    expect(img.width).toBeLessThan(1000 * 2);
-    expect(img.height).toBeGreaterThan(150 * 2);
-    expect(img.height).toBeLessThan(700 * 2);
+    // 560 px plot plus axes and padding, at the default scale
+    expect(img.width).toBeGreaterThan(REPORT_WIDTH * DEFAULT_SCALE);
+    expect(img.width).toBeLessThan(1000 * DEFAULT_SCALE);
+    expect(img.height).toBeGreaterThan(150 * DEFAULT_SCALE);
+    expect(img.height).toBeLessThan(700 * DEFAULT_SCALE);
     expect(png.length).toBeGreaterThan(10_000);
     expect(darkPixels(img)).toBeGreaterThan(3000);
   });
@@ -129,6 +129,20 @@ describe('fonts: only the bundled DejaVu Sans is ever used', () => {
     expect(differing(normal, bundledOnly)).toBe(0);
     // without the bundled files the text vanishes: the glyphs above came from them
     expect(darkPixels(noFont)).toBeLessThan(darkPixels(normal) / 4);
+  });
+
+  it('the cut-down DejaVu Sans files come first and lose nothing: same pixels as the full files, characters outside the cut included', async () => {
+    const full = [require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'), require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf')];
+    // small files first (resvg reads a face's file once per glyph), the package's full files after
+    expect(FONT_FILES.slice(2)).toEqual(full);
+    for (const f of FONT_FILES.slice(0, 2)) expect(statSync(f).size).toBeLessThan(statSync(full[0]!).size / 5);
+    // Armenian, a heart and a Devanagari letter are not in the cut; Cyrillic, Greek and Latin are.
+    const spec = comparisonChart({ ...scope, by: 'agent', groups: [{ label: 'Արամ ♥ Ñandú', csi: 71, days: 9 }, { label: 'Жанна Ωmega देव', csi: 64, days: 7 }] });
+    const svg = await renderSvg(spec);
+    const ours = rasterise(svg, { fontFiles: [...FONT_FILES], loadSystemFonts: false });
+    expect(differing(ours, rasterise(svg, { fontFiles: full, loadSystemFonts: false }))).toBe(0);
+    // and the full files are needed for those characters: the cut alone draws them differently
+    expect(differing(ours, rasterise(svg, { fontFiles: FONT_FILES.slice(0, 2), loadSystemFonts: false }))).toBeGreaterThan(100);
   });
 
   it('a spec asking for another family (installed on many hosts) still gets DejaVu Sans', async () => {
@@ -171,5 +185,36 @@ describe('the renderer keeps compiled runtimes per spec shape', () => {
     expect(svgB).toBe(await fresh(b));
     expect(svgB).not.toBe(await renderSvg(a));
     expect(JSON.stringify(b)).toBe(before);
+  });
+
+  it('leaves nothing of one chart in the next: fewer days after more, and back, match fresh Views', async () => {
+    const { parse, View } = await import('vega');
+    const fresh = async (spec: ChartSpec) => {
+      const view = new View(parse(compile({ ...spec, config: { ...(spec as { config: object }).config, font: 'DejaVu Sans' } } as TopLevelSpec).spec), { renderer: 'none' });
+      try {
+        return await view.toSVG();
+      } finally {
+        view.finalize();
+      }
+    };
+    const shape = { periodLabel: 'Shape test', timezone: 'UTC' };
+    const month = Array.from({ length: 30 }, (_, i) => `2026-10-${String(i + 1).padStart(2, '0')}`);
+    const long = csiTrendChart({ ...shape, days: month, current: month.map((day, i) => ({ day, csi: 40 + i })), previous: [] });
+    const short = csiTrendChart({ ...shape, days: month.slice(0, 3), current: [{ day: month[0]!, csi: 90 }], previous: [{ day: month[5]!, csi: 10 }] });
+    const first = await renderSvg(long);
+    expect(first).toBe(await fresh(long));
+    expect(await renderSvg(short)).toBe(await fresh(short));
+    expect(await renderSvg(long)).toBe(first);
+  });
+
+  it('charts of one shape drawn at the same time each get their own data', async () => {
+    const specs = [60, 70, 80].map((base) =>
+      pillarChart({ ...scope, current: { effectiveness: base / 10, effort: 6, efficiency: 7, empathy: 8 }, previous: { effectiveness: 5, effort: 5, efficiency: 5, empathy: null } }),
+    );
+    const together = await Promise.all(specs.map((s) => renderSvg(s)));
+    const oneByOne: string[] = [];
+    for (const s of specs) oneByOne.push(await renderSvg(s));
+    expect(together).toEqual(oneByOne);
+    expect(new Set(together).size).toBe(3);
   });
 });

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssistantReply } from '../src/agents/assistant/assistant.ts';
 import type { OpenAssistant } from '../src/agents/assistant/open.ts';
 import { openAssistant } from '../src/root/assistant.ts';
+import { DEFAULT_SCALE } from '../src/charts/render.ts';
 import { createSubscription, findSubscription } from '../src/db/digest-repo.ts';
+import { REPORT_WIDTH } from '../src/domain/charts/library.ts';
 import { cronFor, digestPeriod } from '../src/domain/digest-schedule.ts';
 import { buildDigest, type BuiltDigest } from '../src/jobs/digest/build.ts';
 import { ChannelPacer, deliveryKey, partKey } from '../src/jobs/digest/deliver.ts';
@@ -90,9 +92,10 @@ describe('the digest says what the assistant says', () => {
     expect(rt.display.firstResponseP50).toBe((await figure('Median first response time per conversation-day last week')).display);
     expect(rt.display.firstResponseP90).toBe((await figure('p90 first response time per conversation-day last week')).display);
 
-    // the same tool function with the same input, read directly: containment and handoff rate
+    // containment and the handoff rate are the catalogue's: the assistant's answers to the same question
     expect(weekly.data.stats.sessions?.display.botContainmentRate).toMatch(/^\d+\.\d%$/);
-    expect(weekly.digest.headline.botContainment).toBe(weekly.data.stats.sessions!.display.botContainmentRate);
+    expect(weekly.digest.headline.botContainment).toBe((await figure('What was the bot containment rate last week?')).display);
+    expect(weekly.digest.headline.handoffRate).toBe((await figure('What was the handoff rate last week?')).display);
   });
 
   it('the QA backlog equals the answer to "How many sessions are waiting for QA?"', async () => {
@@ -111,7 +114,8 @@ describe('the digest says what the assistant says', () => {
     expect(weekly.digest.charts.length).toBeGreaterThanOrEqual(1);
     expect(weekly.digest.charts.length).toBeLessThanOrEqual(3);
     expect(weekly.pngs).toHaveLength(weekly.digest.charts.length);
-    for (const p of weekly.pngs) expect(decodePng(p).width).toBeGreaterThan(1000);
+    // drawn at the renderer's high-DPI scale: wider than the report plot alone at that scale
+    for (const p of weekly.pngs) expect(decodePng(p).width).toBeGreaterThan(REPORT_WIDTH * DEFAULT_SCALE);
     const buttons = weekly.digest.blocks.flatMap((b) => (b.type === 'actions' ? b.elements : []));
     expect(buttons.length).toBeGreaterThanOrEqual(1);
     for (const b of buttons) {

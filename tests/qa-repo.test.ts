@@ -197,4 +197,23 @@ describe('changeQaStatus', () => {
     expect(r.ok).toBe(true);
     expect((await audits(id)).map((a) => a.action)).toEqual(['hook.ran']);
   });
+
+  it('atomic: when the QaEvent insert fails, the session keeps its QA fields and version', async () => {
+    const id = await fresh();
+    // a constraint only this note breaks: the update succeeds, the audit row after it fails
+    await q(`ALTER TABLE qa_events ADD CONSTRAINT qa_events_refuse_test CHECK (notes IS DISTINCT FROM 'refused by the test') NOT VALID`);
+    try {
+      await expect(changeQaStatus(db.pool, { sessionId: id, to: 'issue', actor: caller('qa'), notes: 'refused by the test', source: 'test' })).rejects.toThrow(
+        /qa_events_refuse_test/,
+      );
+    } finally {
+      await q(`ALTER TABLE qa_events DROP CONSTRAINT qa_events_refuse_test`);
+    }
+    expect(await qaState(db.pool, id)).toMatchObject({ qaStatus: 'unchecked', qaVersion: 0, qaNotes: null, qaById: null, qaAt: null });
+    expect(await events(id)).toEqual([]);
+    // and the session is free for the next change (no lock or version left behind)
+    expect(await changeQaStatus(db.pool, { sessionId: id, to: 'issue', actor: caller('qa'), notes: 'accepted', source: 'test', expectedVersion: 0 })).toMatchObject({
+      ok: true, session: { qaVersion: 1, qaNotes: 'accepted' },
+    });
+  });
 });

@@ -133,6 +133,22 @@ describe('metric queries equal independent SQL', () => {
 });
 
 describe('the handoff measures', () => {
+  it('handoffs per agent: each handed-off session counts for the human agent who first replied in it', async () => {
+    const r = await ask({ measure: 'handoffs', groupBy: 'agent' });
+    const e = await all<{ name: string | null; n: string }>(
+      `SELECT first.name, count(*) AS n FROM sessions s
+         LEFT JOIN LATERAL (
+           SELECT m.agent_info ->> 'name' AS name FROM messages m
+            WHERE m.conversation_id = s.conversation_id AND m.sender_kind = 'human_agent'
+              AND m.social_create_time >= s.started_at AND m.social_create_time <= s.ended_at
+            ORDER BY m.social_create_time, m.id LIMIT 1) first ON true
+        WHERE s.human_handoff AND s.deleted_at IS NULL AND s.started_at >= ${START} AND s.started_at < ${END}
+        GROUP BY 1 ORDER BY n DESC, 1`,
+    );
+    expect(e.filter((x) => x.name !== null).length).toBeGreaterThan(1);
+    expect(r.rows.map((x) => [x.key, x.value])).toEqual(e.map((x) => [x.name ?? 'nobody', Number(x.n)]));
+  });
+
   it('human wait after handoff: from the request for a human or the recorded handoff, whichever came first, to the first human reply', async () => {
     const e = await one<{ v: number; n: string }>(
       `SELECT avg(w) AS v, count(w) AS n FROM (

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordingPool, type RecordedQuery } from '../src/agents/assistant/context.ts';
-import { csiLookup } from '../src/agents/tools/csi-lookup.ts';
-import { supportStats } from '../src/agents/tools/support-stats.ts';
+import { csiLookup } from '../src/db/read/csi-lookup.ts';
+import { supportStats } from '../src/db/read/support-stats.ts';
 import { loadHomeKpis } from '../src/bots/slack/home.ts';
 import { readMetric } from '../src/db/alerts-metrics-repo.ts';
 import { runMetricQuery } from '../src/db/semantic/run.ts';

@@ -2,7 +2,7 @@ import { App } from '@slack/bolt';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { CsiLookupResult, QaQueueResult, SupportStatsResult } from '../src/agents/tools/index.ts';
+import type { CsiLookupResult, QaQueueResult, SupportStatsResult } from '../src/db/read/index.ts';
 import { boltLogger } from '../src/bots/slack/app.ts';
 import type { SlackDeps } from '../src/bots/slack/deps.ts';
 import { clockTime, homeView, waited, type HomeKpis } from '../src/bots/slack/home-blocks.ts';

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OpenAssistant } from '../src/agents/assistant/open.ts';
 import { openAssistant } from '../src/root/assistant.ts';
-import { csiLookup } from '../src/agents/tools/csi-lookup.ts';
+import { csiLookup } from '../src/db/read/csi-lookup.ts';
 import { WORKING_TEXT } from '../src/bots/slack/ask-worker.ts';
 import { loadConfig } from '../src/config.ts';
 import { parsePeriod } from '../src/domain/periods.ts';

@@ -167,6 +167,7 @@ describe('statistics', () => {
 describe('dimensions', () => {
   const rows: Row[] = [
     ['handoffs by hour of day last week', { measure: 'handoffs', groupBy: 'hour', period: 'last week' }],
+    ['handoffs by agent last week', { measure: 'handoffs', groupBy: 'agent', period: 'last week' }],
     ['messages by day of the week last month', { measure: 'messages', groupBy: 'weekday', period: 'last month' }],
     ['conversations per weekday last month', { measure: 'conversations', groupBy: 'weekday', period: 'last month' }],
     ['customer messages per topic this month', { measure: 'customerMessages', groupBy: 'topic', period: 'this month' }],
@@ -293,7 +294,7 @@ describe('refusals', () => {
   it.each([
     ['CSI by hour last week', 'CSI cannot be broken down by hour'],
     ['CSI by topic last week', 'CSI cannot be broken down by topic'],
-    ['handoffs by agent last week', 'handoffs cannot be broken down by agent'],
+    ['handoff rate by agent last week', 'handoff rate cannot be broken down by agent'],
     ['handoffs by topic last week', 'handoffs cannot be broken down by topic'],
     ['CSI for complaints last week', 'CSI cannot be filtered by topic'],
     ['average messages per conversation last week', '"per conversation" is not a breakdown I have'],

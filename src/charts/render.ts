@@ -1,22 +1,41 @@
 // Vega-Lite spec → SVG → PNG, entirely in-process and with fonts we ship. No system fonts,
 // no canvas: the same spec yields the same picture on a laptop, in CI and in a slim container.
+// Only the SVG is drawn on the calling thread; resvg's parse and raster and the PNG's deflate run
+// on libuv's thread pool, so a chart does not hold up the event loop for most of its time.
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { ResvgRenderOptions } from '@resvg/resvg-js';
 import type { parse } from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
+import { encodePng } from './png.ts';
 
 export const FONT_FAMILY = 'DejaVu Sans';
 
 const require = createRequire(import.meta.url);
-// The package has no "exports" map, so its files resolve as plain subpaths. Bold is loaded
-// too because Vega draws titles bold; without it resvg would fake bold from the regular face.
+const asset = (name: string) => fileURLToPath(new URL(`../../assets/fonts/${name}`, import.meta.url));
+// resvg 2.6 reads the whole font file again for every glyph it outlines (its font database keeps
+// paths, not bytes, and takes no buffers), so a chart's ~500 glyphs cost ~500 reads of the file:
+// with the 740 KB DejaVu Sans that was most of the text's cost. The first two files are DejaVu
+// Sans cut to Latin, Greek, Cyrillic and common punctuation (90 KB each, glyphs and kerning
+// unchanged; scripts/subset-chart-fonts.sh remakes them); they are loaded first, so they are the
+// faces "DejaVu Sans" resolves to. The full files of the dejavu-fonts-ttf package follow, and
+// resvg's per-character fallback takes any other character from them, so nothing drawable before
+// is lost. Bold is loaded because Vega draws titles bold; without it resvg would fake bold.
 export const FONT_FILES: readonly string[] = [
+  asset('DejaVuSans-charts.ttf'),
+  asset('DejaVuSans-Bold-charts.ttf'),
+  // The package has no "exports" map, so its files resolve as plain subpaths.
   require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'),
   require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'),
 ];
 
 export interface RenderOptions {
-  /** Pixel density; 2 keeps text crisp on high-DPI screens, where chat images usually land. */
+  /**
+   * Pixel density. 1.5 keeps text crisp where chat images land: Slack previews a shared image at
+   * most ~360 px wide (720 device px on a high-DPI screen) and its largest thumbnail is 1024 px,
+   * and the charts are 650-850 px wide, so 1.5 gives ~1000-1300 px. Scale 2 drew 78% more pixels,
+   * which cost as much again to raster and compress and to hold in memory.
+   */
   scale?: number;
 }
 
@@ -27,18 +46,23 @@ export interface RgbaImage {
   pixels: Buffer;
 }
 
-const DEFAULT_SCALE = 2;
+export const DEFAULT_SCALE = 1.5;
 
 // Vega, Vega-Lite and resvg are over a thousand modules; they are loaded on the first chart, so
 // a process that never draws one (`pulse ask` with a text answer, the webhook) does not pay for them.
-type Libraries = { parse: typeof parse; View: typeof import('vega').View; compile: typeof import('vega-lite').compile; Resvg: typeof import('@resvg/resvg-js').Resvg };
+type Libraries = {
+  parse: typeof parse;
+  View: typeof import('vega').View;
+  compile: typeof import('vega-lite').compile;
+  renderAsync: typeof import('@resvg/resvg-js').renderAsync;
+};
 let libraries: Promise<Libraries> | undefined;
 const load = (): Promise<Libraries> =>
   (libraries ??= Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js')]).then(([vega, vegaLite, resvg]) => ({
     parse: vega.parse,
     View: vega.View,
     compile: vegaLite.compile,
-    Resvg: resvg.Resvg,
+    renderAsync: resvg.renderAsync,
   })));
 
 /**
@@ -102,18 +126,34 @@ export function resvgOptions(opts: RenderOptions = {}): ResvgRenderOptions {
   };
 }
 
-async function rasterise(spec: object, opts: RenderOptions | undefined) {
+/**
+ * resvg's parse and raster on the thread pool. The pixels come back as a copy in a JS Buffer; that
+ * allocation is what tells V8 the memory is there: the native image behind the returned handle is
+ * invisible to V8, so a process drawing charts in a loop (a digest run) and making little other
+ * garbage held every image until an unrelated full GC, 1.1 GB for 250 charts. Copied pixels
+ * (1-5 MB each) are counted as external memory, and V8 collects, handles included, long before that.
+ * (resvg-js 2.7, in alpha, reports its images to V8 itself.)
+ */
+async function rasterise(spec: object, opts: RenderOptions | undefined): Promise<RgbaImage> {
   const svg = await renderSvg(spec);
-  const { Resvg } = await load();
-  return new Resvg(svg, resvgOptions(opts)).render();
+  const { renderAsync } = await load();
+  const img = await renderAsync(svg, resvgOptions(opts));
+  const pixels = img.pixels;
+  // The copy above tells V8 of itself; this stands in for the native image, which resvg 2.6 does
+  // not report: an allocation of its size, never written (so no page of it is ever mapped in),
+  // that V8 counts as external memory like the image, making it collect twice as soon.
+  Buffer.allocUnsafeSlow(pixels.length);
+  return { width: img.width, height: img.height, pixels };
 }
 
+// The background is always painted (resvgOptions), so every pixel is opaque and resvg's
+// premultiplied RGBA equals the straight RGBA that PNG stores.
 export async function renderPng(spec: object, opts?: RenderOptions): Promise<Buffer> {
-  return (await rasterise(spec, opts)).asPng();
+  const img = await rasterise(spec, opts);
+  return encodePng(img.width, img.height, img.pixels);
 }
 
 /** Same pixels renderPng encodes, undecoded; lets tests inspect the image without a PNG decoder. */
-export async function renderRgba(spec: object, opts?: RenderOptions): Promise<RgbaImage> {
-  const img = await rasterise(spec, opts);
-  return { width: img.width, height: img.height, pixels: img.pixels };
+export function renderRgba(spec: object, opts?: RenderOptions): Promise<RgbaImage> {
+  return rasterise(spec, opts);
 }

@@ -6,12 +6,18 @@ import { withDatabase } from './db-commands.js';
 
 type Out = (line: string) => void;
 
-async function withMigratedClient<T>(config: Config, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+async function withMigratedPool<T>(config: Config, fn: (pool: pg.Pool) => Promise<T>): Promise<T> {
   const { migrate } = await import('../db/migrator.js');
-  const { withClient } = await import('../db/pool.js');
+  const { createPool } = await import('../db/pool.js');
   return withDatabase(config, async (url) => {
     await migrate(url);
-    return withClient(url, fn);
+    // one connection: the token repository's Prisma client runs on this pool
+    const pool = createPool(url, 1);
+    try {
+      return await fn(pool);
+    } finally {
+      await pool.end();
+    }
   });
 }
 
@@ -30,8 +36,8 @@ export function registerTokenCommand(program: Command, config: () => Config, out
       if (!isRole(opts.role)) throw new Error(`--role must be one of ${ROLES.join(', ')}, got "${opts.role}"`);
       const role = opts.role;
       const user = parseUserRef(opts.user);
-      return withMigratedClient(config(), async (client) => {
-        const created = await createApiToken(client, { user, role, label: opts.label });
+      return withMigratedPool(config(), async (pool) => {
+        const created = await createApiToken(pool, { user, role, label: opts.label });
         // Everything but the token goes to stderr: `pulse token create ... | tail -1` is the token.
         process.stderr.write(
           `token ${created.tokenId} for user ${created.userId}${created.userCreated ? ' (new user)' : ''}, role ${created.role}; ` +
@@ -49,8 +55,8 @@ export function registerTokenCommand(program: Command, config: () => Config, out
       const n = Number(id);
       if (!Number.isInteger(n) || n < 1) throw new Error(`<id> must be a positive integer, got "${id}"`);
       const { revokeApiToken } = await import('../db/tokens-repo.js');
-      return withMigratedClient(config(), async (client) => {
-        if (!(await revokeApiToken(client, n))) throw new Error(`there is no live token ${n}`);
+      return withMigratedPool(config(), async (pool) => {
+        if (!(await revokeApiToken(pool, n))) throw new Error(`there is no live token ${n}`);
         out(`token ${n} revoked`);
       });
     });

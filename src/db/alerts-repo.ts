@@ -1,11 +1,19 @@
 import type pg from 'pg';
 import { isAlertMetric, type AlertMetric, type AlertState, type Comparison } from '../domain/alerts.ts';
+import type { AlertEvent as EventModel, AlertRule as RuleModel, Prisma } from '../generated/prisma/client.ts';
+import { prismaCode, prismaOf, type Db } from './client.ts';
 
 // alert_rules and alert_events. A rule's state (ok | firing), last value and last firing live
 // on the rule row; every firing and recovery is an event row, posted to Slack once
 // (delivered, slack_ts). Muting is params.mutedUntil (ISO), so it needs no column of its own.
+//
+// Rules and events are read and edited through Prisma. Four writes stay single SQL statements
+// on pg: the evaluator's locked read and its two writes run in the evaluator's own transaction
+// and must not move updated_at (it versions the rule set for the scheduler; Prisma's
+// @updatedAt would bump it on every evaluation), and muteRule / markEventPosted merge into
+// jsonb in one statement, where Prisma would need a read and a lock first.
 
-type Db = pg.Pool | pg.ClientBase;
+type Store = pg.Pool | Db;
 
 export interface AlertRule {
   id: number;
@@ -26,47 +34,44 @@ export interface AlertRule {
   updatedAt: Date;
 }
 
-interface RuleRow {
-  id: number;
-  name: string;
-  metric: string;
-  comparison: Comparison;
-  threshold: number;
-  window_minutes: number;
-  cooldown_minutes: number;
-  channel: string;
-  active: boolean;
-  params: Record<string, unknown> | null;
-  state: string;
-  last_value: number | null;
-  last_fired_at: Date | null;
-  last_evaluated_at: Date | null;
-  updated_at: Date;
-}
 
-const RULE_COLS = `id, name, metric, comparison::text AS comparison, threshold, window_minutes, cooldown_minutes, channel, active, params, state, last_value, last_fired_at, last_evaluated_at, updated_at`;
+/** The columns of RuleModel under its field names, for the statements that stay on pg. */
+const RULE_COLS = `id, name, metric, comparison::text AS comparison, threshold, window_minutes AS "windowMinutes", cooldown_minutes AS "cooldownMinutes", channel, active,
+  params, state, last_value AS "lastValue", last_fired_at AS "lastFiredAt", last_evaluated_at AS "lastEvaluatedAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
-function toRule(r: RuleRow): AlertRule {
-  const params = r.params ?? {};
+const asObject = (v: Prisma.JsonValue | null): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? v : {});
+
+function toRule(r: RuleModel): AlertRule {
+  const params = asObject(r.params);
   const muted = typeof params.mutedUntil === 'string' ? new Date(params.mutedUntil) : null;
   return {
     id: r.id, name: r.name, metric: isAlertMetric(r.metric) ? r.metric : (r.metric as AlertMetric), comparison: r.comparison, threshold: r.threshold,
-    windowMinutes: r.window_minutes, cooldownMinutes: r.cooldown_minutes, channel: r.channel, active: r.active, params,
-    state: r.state === 'firing' ? 'firing' : 'ok', lastValue: r.last_value, lastFiredAt: r.last_fired_at, lastEvaluatedAt: r.last_evaluated_at,
-    mutedUntil: muted && !Number.isNaN(muted.getTime()) ? muted : null, updatedAt: r.updated_at,
+    windowMinutes: r.windowMinutes, cooldownMinutes: r.cooldownMinutes, channel: r.channel, active: r.active, params,
+    state: r.state === 'firing' ? 'firing' : 'ok', lastValue: r.lastValue, lastFiredAt: r.lastFiredAt, lastEvaluatedAt: r.lastEvaluatedAt,
+    mutedUntil: muted && !Number.isNaN(muted.getTime()) ? muted : null, updatedAt: r.updatedAt,
   };
 }
 
-export async function listRules(db: Db, f: { activeOnly?: boolean } = {}): Promise<AlertRule[]> {
-  const { rows } = await db.query<RuleRow>(`SELECT ${RULE_COLS} FROM alert_rules ${f.activeOnly ? 'WHERE active' : ''} ORDER BY name`);
+/** id or name, as findRule and deleteRule take them; undefined when neither is given. */
+function byIdOrName(by: { id?: number; name?: string }): Prisma.AlertRuleWhereInput | undefined {
+  const or: Prisma.AlertRuleWhereInput[] = [...(by.id !== undefined ? [{ id: by.id }] : []), ...(by.name !== undefined ? [{ name: by.name }] : [])];
+  return or.length ? { OR: or } : undefined;
+}
+
+export async function listRules(db: Store, f: { activeOnly?: boolean } = {}): Promise<AlertRule[]> {
+  const rows = await prismaOf(db).alertRule.findMany({ ...(f.activeOnly ? { where: { active: true } } : {}), orderBy: { name: 'asc' } });
   return rows.map(toRule);
 }
 
-export async function findRule(db: Db, by: { id?: number; name?: string }, lock = false): Promise<AlertRule | undefined> {
-  const { rows } = await db.query<RuleRow>(
-    `SELECT ${RULE_COLS} FROM alert_rules WHERE ($1::int IS NOT NULL AND id = $1) OR ($2::text IS NOT NULL AND name = $2) ${lock ? 'FOR UPDATE' : ''}`,
-    [by.id ?? null, by.name ?? null],
-  );
+export async function findRule(db: Store, by: { id?: number; name?: string }): Promise<AlertRule | undefined> {
+  const where = byIdOrName(by);
+  const row = where && (await prismaOf(db).alertRule.findFirst({ where }));
+  return row ? toRule(row) : undefined;
+}
+
+/** The rule, locked FOR UPDATE in the caller's transaction (the evaluator's). */
+export async function lockRule(c: pg.ClientBase, id: number): Promise<AlertRule | undefined> {
+  const { rows } = await c.query<RuleModel>(`SELECT ${RULE_COLS} FROM alert_rules WHERE id = $1 FOR UPDATE`, [id]);
   return rows[0] ? toRule(rows[0]) : undefined;
 }
 
@@ -83,46 +88,48 @@ export interface NewRule {
 }
 
 /** undefined when the name is taken. */
-export async function createRule(db: Db, r: NewRule): Promise<AlertRule | undefined> {
-  const { rows } = await db.query<RuleRow>(
-    `INSERT INTO alert_rules (name, metric, comparison, threshold, window_minutes, cooldown_minutes, channel, params, active, updated_at)
-     VALUES ($1, $2, $3::"AlertComparison", $4, $5, $6, $7, $8, $9, now())
-     ON CONFLICT (name) DO NOTHING RETURNING ${RULE_COLS}`,
-    [r.name, r.metric, r.comparison, r.threshold, r.windowMinutes, r.cooldownMinutes, r.channel, JSON.stringify(r.params ?? {}), r.active ?? true],
-  );
-  return rows[0] ? toRule(rows[0]) : undefined;
+export async function createRule(db: Store, r: NewRule): Promise<AlertRule | undefined> {
+  try {
+    const row = await prismaOf(db).alertRule.create({
+      data: {
+        name: r.name, metric: r.metric, comparison: r.comparison, threshold: r.threshold, windowMinutes: r.windowMinutes, cooldownMinutes: r.cooldownMinutes,
+        channel: r.channel, params: (r.params ?? {}) as Prisma.InputJsonObject, active: r.active ?? true,
+      },
+    });
+    return toRule(row);
+  } catch (err) {
+    if (prismaCode(err) === 'P2002') return undefined;
+    throw err;
+  }
 }
 
 export type RulePatch = Partial<Omit<NewRule, 'name'>> & { name?: string };
 
-/** undefined when there is no such rule; throws a unique violation (23505) for a taken name. */
-export async function updateRule(db: Db, id: number, p: RulePatch): Promise<AlertRule | undefined> {
-  const sets: string[] = [];
-  const params: unknown[] = [id];
-  const set = (col: string, v: unknown, cast = '') => {
-    params.push(v);
-    sets.push(`${col} = $${params.length}${cast}`);
-  };
-  if (p.name !== undefined) set('name', p.name);
-  if (p.metric !== undefined) set('metric', p.metric);
-  if (p.comparison !== undefined) set('comparison', p.comparison, '::"AlertComparison"');
-  if (p.threshold !== undefined) set('threshold', p.threshold);
-  if (p.windowMinutes !== undefined) set('window_minutes', p.windowMinutes);
-  if (p.cooldownMinutes !== undefined) set('cooldown_minutes', p.cooldownMinutes);
-  if (p.channel !== undefined) set('channel', p.channel);
-  if (p.params !== undefined) set('params', JSON.stringify(p.params));
-  if (p.active !== undefined) set('active', p.active);
-  const { rows } = await db.query<RuleRow>(`UPDATE alert_rules SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $1 RETURNING ${RULE_COLS}`, params);
-  return rows[0] ? toRule(rows[0]) : undefined;
+/** undefined when there is no such rule; throws Prisma's unique violation (P2002, see isUniqueViolation) for a taken name. */
+export async function updateRule(db: Store, id: number, p: RulePatch): Promise<AlertRule | undefined> {
+  const { params, ...fields } = p;
+  try {
+    const row = await prismaOf(db).alertRule.update({
+      where: { id },
+      data: { ...fields, ...(params !== undefined ? { params: params as Prisma.InputJsonObject } : {}) },
+    });
+    return toRule(row);
+  } catch (err) {
+    if (prismaCode(err) === 'P2025') return undefined;
+    throw err;
+  }
 }
 
-export async function deleteRule(db: Db, by: { id?: number; name?: string }): Promise<boolean> {
-  const { rowCount } = await db.query(`DELETE FROM alert_rules WHERE ($1::int IS NOT NULL AND id = $1) OR ($2::text IS NOT NULL AND name = $2)`, [by.id ?? null, by.name ?? null]);
-  return (rowCount ?? 0) > 0;
+/** A taken rule name, from updateRule (Prisma) or SQL. */
+export const isUniqueViolation = (err: unknown): boolean => prismaCode(err) === 'P2002' || (err as { code?: string }).code === '23505';
+
+export async function deleteRule(db: Store, by: { id?: number; name?: string }): Promise<boolean> {
+  const where = byIdOrName(by);
+  return where ? (await prismaOf(db).alertRule.deleteMany({ where })).count > 0 : false;
 }
 
-export async function muteRule(db: Db, name: string, until: Date | null): Promise<AlertRule | undefined> {
-  const { rows } = await db.query<RuleRow>(
+export async function muteRule(db: pg.Pool, name: string, until: Date | null): Promise<AlertRule | undefined> {
+  const { rows } = await db.query<RuleModel>(
     `UPDATE alert_rules SET params = CASE WHEN $2::text IS NULL THEN params - 'mutedUntil' ELSE params || jsonb_build_object('mutedUntil', $2::text) END, updated_at = now()
       WHERE name = $1 RETURNING ${RULE_COLS}`,
     [name, until?.toISOString() ?? null],
@@ -131,7 +138,7 @@ export async function muteRule(db: Db, name: string, until: Date | null): Promis
 }
 
 /** Records an evaluation that changed nothing. */
-export async function recordEvaluation(db: Db, id: number, value: number | null, at: Date): Promise<void> {
+export async function recordEvaluation(db: pg.Pool | pg.ClientBase, id: number, value: number | null, at: Date): Promise<void> {
   await db.query(`UPDATE alert_rules SET last_value = $2, last_evaluated_at = $3 WHERE id = $1`, [id, value, at]);
 }
 
@@ -165,48 +172,38 @@ export interface AlertEvent {
   firedAt: Date;
 }
 
-interface EventRow {
-  id: number;
-  rule_id: number;
-  rule_name: string;
-  kind: string;
-  value: number;
-  message: string;
-  delivered: boolean;
-  session_ids: number[];
-  details: Record<string, unknown> | null;
-  slack_ts: string | null;
-  fired_at: Date;
-}
+const withRuleName = { rule: { select: { name: true } } } satisfies Prisma.AlertEventInclude;
 
-const EVENT_SELECT = `SELECT e.id, e.rule_id, r.name AS rule_name, e.kind, e.value, e.message, e.delivered, e.session_ids, e.details, e.slack_ts, e.fired_at
-  FROM alert_events e JOIN alert_rules r ON r.id = e.rule_id`;
-const toEvent = (r: EventRow): AlertEvent => ({
-  id: r.id, ruleId: r.rule_id, ruleName: r.rule_name, kind: r.kind === 'recovered' ? 'recovered' : 'fired', value: r.value, message: r.message,
-  delivered: r.delivered, sessionIds: r.session_ids, details: r.details ?? {}, slackTs: r.slack_ts, firedAt: r.fired_at,
+const toEvent = (r: EventModel & { rule: { name: string } }): AlertEvent => ({
+  id: r.id, ruleId: r.ruleId, ruleName: r.rule.name, kind: r.kind === 'recovered' ? 'recovered' : 'fired', value: r.value, message: r.message,
+  delivered: r.delivered, sessionIds: r.sessionIds, details: asObject(r.details), slackTs: r.slackTs, firedAt: r.firedAt,
 });
 
-export async function findEvent(db: Db, id: number, lock = false): Promise<AlertEvent | undefined> {
-  const { rows } = await db.query<EventRow>(`${EVENT_SELECT} WHERE e.id = $1 ${lock ? 'FOR UPDATE OF e' : ''}`, [id]);
-  return rows[0] ? toEvent(rows[0]) : undefined;
+export async function findEvent(db: Store, id: number): Promise<AlertEvent | undefined> {
+  const row = await prismaOf(db).alertEvent.findUnique({ where: { id }, include: withRuleName });
+  return row ? toEvent(row) : undefined;
 }
 
-export async function undeliveredEvents(db: Db): Promise<AlertEvent[]> {
-  const { rows } = await db.query<EventRow>(`${EVENT_SELECT} WHERE NOT e.delivered ORDER BY e.id`);
-  return rows.map(toEvent);
+export async function undeliveredEvents(db: Store): Promise<AlertEvent[]> {
+  return (await prismaOf(db).alertEvent.findMany({ where: { delivered: false }, include: withRuleName, orderBy: { id: 'asc' } })).map(toEvent);
 }
 
-export async function listEvents(db: Db, f: { ruleId?: number; since?: Date; beforeId?: number; limit: number }): Promise<AlertEvent[]> {
-  const { rows } = await db.query<EventRow>(
-    `${EVENT_SELECT} WHERE ($1::int IS NULL OR e.rule_id = $1) AND ($2::timestamptz IS NULL OR e.fired_at >= $2) AND ($3::int IS NULL OR e.id < $3)
-     ORDER BY e.id DESC LIMIT $4`,
-    [f.ruleId ?? null, f.since ?? null, f.beforeId ?? null, f.limit],
-  );
+export async function listEvents(db: Store, f: { ruleId?: number; since?: Date; beforeId?: number; limit: number }): Promise<AlertEvent[]> {
+  const rows = await prismaOf(db).alertEvent.findMany({
+    where: {
+      ...(f.ruleId !== undefined ? { ruleId: f.ruleId } : {}),
+      ...(f.since !== undefined ? { firedAt: { gte: f.since } } : {}),
+      ...(f.beforeId !== undefined ? { id: { lt: f.beforeId } } : {}),
+    },
+    include: withRuleName,
+    orderBy: { id: 'desc' },
+    take: f.limit,
+  });
   return rows.map(toEvent);
 }
 
 /** Posting progress: the message's ts as soon as it exists (so a retry does not post it again), then delivered. */
-export async function markEventPosted(db: Db, id: number, p: { slackTs?: string; delivered?: boolean; details?: Record<string, unknown> }): Promise<void> {
+export async function markEventPosted(db: pg.Pool | pg.ClientBase, id: number, p: { slackTs?: string; delivered?: boolean; details?: Record<string, unknown> }): Promise<void> {
   await db.query(
     `UPDATE alert_events SET slack_ts = COALESCE($2, slack_ts), delivered = delivered OR $3, details = COALESCE(details, '{}'::jsonb) || $4::jsonb WHERE id = $1`,
     [id, p.slackTs ?? null, p.delivered ?? false, JSON.stringify(p.details ?? {})],

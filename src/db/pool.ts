@@ -3,12 +3,17 @@ import pg from 'pg';
 /**
  * A node-postgres pool that survives its idle connections being cut (server restart,
  * pg_terminate_backend, a dropped test database): pg emits those as 'error' events, which
- * would crash the process without a listener. The pool discards such clients by itself.
+ * would crash the process without a listener. The pool discards such clients by itself, and so
+ * does every caller that holds one when it is cut (no 'error' listener of their own needed).
  * `applicationName` shows in pg_stat_activity (and `pulse db status`): who holds which connection.
  */
 export function createPool(connectionString: string, max: number, onError?: (err: Error) => void, applicationName?: string): pg.Pool {
   const pool = new pg.Pool({ connectionString, max, ...(applicationName ? { application_name: applicationName } : {}) });
   pool.on('error', (err) => onError?.(err));
+  // The pool listens only while a client is idle: one checked out and cut between two queries
+  // (a restart, shutdown while a transaction waits on other work) would emit an unheard 'error'.
+  // Heard here and dropped: the next query on it fails, and the pool discards it on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 

@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import type { Caller } from '../domain/access.ts';
-import { decideQaChange, isQaStatus, type QaStatus } from '../domain/qa.ts';
+import { decideQaChange, type QaStatus } from '../domain/qa.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import { prismaOf, txSql, TX_OPTIONS, type Db, type Tx, type TxSql } from './client.ts';
 
 export interface QaSessionState {
   id: number;
@@ -46,38 +48,25 @@ export interface QaRefused {
 
 export type QaChangeResult = QaChanged | QaRefused;
 
-/** Runs inside the change's transaction: work that must commit with it (e.g. queuing notifications). */
-export type AfterQaChange = (client: pg.PoolClient, change: QaChanged & { input: QaChangeInput }) => Promise<void>;
+/**
+ * Runs inside the change's transaction: work that must commit with it (e.g. queuing
+ * notifications). `sql` runs raw SQL in that transaction, shaped like pg's `client.query` so
+ * pg-boss's `{ db }` option (jobs/queue.ts inTransaction) enqueues with the change.
+ */
+export type AfterQaChange = (sql: TxSql, change: QaChanged & { input: QaChangeInput }) => Promise<void>;
 
-const COLUMNS = `id, conversation_id, qa_status::text AS qa_status, qa_version, qa_notes, dev_feedback, qa_by_id, qa_at, deleted_at IS NOT NULL AS deleted`;
+const SELECT = {
+  id: true, conversationId: true, qaStatus: true, qaVersion: true, qaNotes: true, devFeedback: true, qaById: true, qaAt: true, deletedAt: true,
+} satisfies Prisma.SessionSelect;
 
-interface Row {
-  id: number;
-  conversation_id: number;
-  qa_status: string;
-  qa_version: number;
-  qa_notes: string | null;
-  dev_feedback: string | null;
-  qa_by_id: number | null;
-  qa_at: Date | null;
-  deleted: boolean;
-}
+type Row = Prisma.SessionGetPayload<{ select: typeof SELECT }>;
 
-const toState = (r: Row): QaSessionState => ({
-  id: r.id,
-  conversationId: r.conversation_id,
-  qaStatus: isQaStatus(r.qa_status) ? r.qa_status : 'unchecked',
-  qaVersion: r.qa_version,
-  qaNotes: r.qa_notes,
-  devFeedback: r.dev_feedback,
-  qaById: r.qa_by_id,
-  qaAt: r.qa_at,
-  deleted: r.deleted,
-});
+const toState = ({ deletedAt, ...r }: Row): QaSessionState => ({ ...r, deleted: deletedAt !== null });
 
-export async function qaState(pool: pg.Pool | pg.ClientBase, sessionId: number): Promise<QaSessionState | undefined> {
-  const { rows } = await pool.query<Row>(`SELECT ${COLUMNS} FROM sessions WHERE id = $1`, [sessionId]);
-  return rows[0] ? toState(rows[0]) : undefined;
+export async function qaState(pool: pg.Pool | Db | Tx, sessionId: number): Promise<QaSessionState | undefined> {
+  const db = '$queryRawUnsafe' in pool ? pool : prismaOf(pool);
+  const row = await db.session.findUnique({ where: { id: sessionId }, select: SELECT });
+  return row ? toState(row) : undefined;
 }
 
 /**
@@ -86,66 +75,65 @@ export async function qaState(pool: pg.Pool | pg.ClientBase, sessionId: number):
  * changes exactly one wins and the other is told. A change the actor's role does not allow is
  * written to the audit log and changes nothing else.
  */
-export async function changeQaStatus(pool: pg.Pool, input: QaChangeInput, after?: AfterQaChange): Promise<QaChangeResult> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const current = await qaState(client, input.sessionId);
+export async function changeQaStatus(pool: pg.Pool | Db, input: QaChangeInput, after?: AfterQaChange): Promise<QaChangeResult> {
+  const prisma = prismaOf(pool);
+  let lostRace: QaSessionState | undefined;
+  const result = await prisma.$transaction(async (tx): Promise<QaChangeResult> => {
+    const current = await qaState(tx, input.sessionId);
     // A soft-deleted session (DELETE /api/sessions/:id) is gone for every channel.
-    if (!current || current.deleted) {
-      await client.query('ROLLBACK');
-      return { ok: false, kind: 'not_found', reason: `there is no session ${input.sessionId}` };
-    }
+    if (!current || current.deleted) return { ok: false, kind: 'not_found', reason: `there is no session ${input.sessionId}` };
     if (input.expectedVersion !== undefined && input.expectedVersion !== current.qaVersion) {
-      await client.query('ROLLBACK');
       return { ok: false, kind: 'conflict', reason: conflictReason(current), session: current };
     }
     const decision = decideQaChange({ from: current.qaStatus, to: input.to, role: input.actor.role, notes: input.notes, devFeedback: input.devFeedback });
     if (!decision.ok) {
-      if (decision.kind === 'forbidden') await audit(client, input, 'qa.refused', { from: current.qaStatus, to: input.to, reason: decision.reason });
-      await client.query('COMMIT');
+      if (decision.kind === 'forbidden') await audit(tx, input, 'qa.refused', { from: current.qaStatus, to: input.to, reason: decision.reason });
       return { ok: false, kind: decision.kind, reason: decision.reason, session: current };
     }
-    const updated = await client.query<Row>(
-      `UPDATE sessions
-          SET qa_status = $2::"QaStatus", qa_version = qa_version + 1, qa_by_id = $3, qa_at = COALESCE($7::timestamptz, now()), updated_at = now(),
-              qa_notes = CASE WHEN $4::text IS NOT NULL THEN $4 ELSE qa_notes END,
-              dev_feedback = CASE WHEN $5::text IS NOT NULL THEN $5 ELSE dev_feedback END
-        WHERE id = $1 AND qa_version = $6
-        RETURNING ${COLUMNS}`,
-      [input.sessionId, input.to, input.actor.userId ?? null, decision.notes ?? null, decision.devFeedback ?? null, current.qaVersion, input.at ?? null],
-    );
-    if (updated.rowCount !== 1) {
-      await client.query('ROLLBACK');
-      const now = await qaState(pool, input.sessionId);
-      return { ok: false, kind: 'conflict', reason: conflictReason(now ?? current), ...(now ? { session: now } : {}) };
+    // the version check: a change committed since our read leaves nothing to update here
+    const { count } = await tx.session.updateMany({
+      where: { id: input.sessionId, qaVersion: current.qaVersion },
+      data: {
+        qaStatus: input.to, qaVersion: { increment: 1 }, qaById: input.actor.userId ?? null, qaAt: input.at ?? new Date(),
+        ...(decision.notes !== undefined ? { qaNotes: decision.notes } : {}),
+        ...(decision.devFeedback !== undefined ? { devFeedback: decision.devFeedback } : {}),
+      },
+    });
+    if (count !== 1) {
+      lostRace = current;
+      return { ok: false, kind: 'conflict', reason: conflictReason(current), session: current };
     }
-    const event = await client.query<{ id: number }>(
-      `INSERT INTO qa_events (session_id, actor_id, from_status, to_status, notes, dev_feedback, created_at)
-       VALUES ($1, $2, $3::"QaStatus", $4::"QaStatus", $5, $6, COALESCE($7::timestamptz, now())) RETURNING id`,
-      [input.sessionId, input.actor.userId ?? null, current.qaStatus, input.to, decision.notes ?? null, decision.devFeedback ?? null, input.at ?? null],
-    );
-    const changed: QaChanged = { ok: true, from: current.qaStatus, session: toState(updated.rows[0]!), eventId: event.rows[0]!.id };
-    if (after) await after(client, { ...changed, input });
-    await client.query('COMMIT');
+    const session = (await qaState(tx, input.sessionId))!;
+    const event = await tx.qaEvent.create({
+      data: {
+        sessionId: input.sessionId, actorId: input.actor.userId ?? null, fromStatus: current.qaStatus, toStatus: input.to,
+        notes: decision.notes ?? null, devFeedback: decision.devFeedback ?? null, ...(input.at ? { createdAt: input.at } : {}),
+      },
+      select: { id: true },
+    });
+    const changed: QaChanged = { ok: true, from: current.qaStatus, session, eventId: event.id };
+    if (after) await after(txSql(tx), { ...changed, input });
     return changed;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
+  }, TX_OPTIONS);
+  if (lostRace) {
+    // another change committed between our read and our update: say what the session is now
+    const now = await qaState(prisma, input.sessionId);
+    return { ok: false, kind: 'conflict', reason: conflictReason(now ?? lostRace), ...(now ? { session: now } : {}) };
   }
+  return result;
 }
 
 function conflictReason(now: QaSessionState): string {
   return `someone else changed session ${now.id} first; it is now ${now.qaStatus}. Look at it again before changing it`;
 }
 
-async function audit(client: pg.ClientBase, input: QaChangeInput, action: string, details: Record<string, unknown>): Promise<void> {
-  await client.query(`INSERT INTO audit_logs (actor_id, action, target, details) VALUES ($1, $2, $3, $4)`, [
-    input.actor.userId ?? null,
-    action,
-    `session:${input.sessionId}`,
-    JSON.stringify({ ...details, source: input.source, actor: input.actor.name ?? null, role: input.actor.role }),
-  ]);
+async function audit(tx: Tx, input: QaChangeInput, action: string, details: Record<string, unknown>): Promise<void> {
+  await tx.auditLog.create({
+    data: {
+      actorId: input.actor.userId ?? null,
+      action,
+      target: `session:${input.sessionId}`,
+      details: { ...details, source: input.source, actor: input.actor.name ?? null, role: input.actor.role } as Prisma.InputJsonObject,
+    },
+  });
 }

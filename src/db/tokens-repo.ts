@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { isRole, type Caller, type Role } from '../domain/access.ts';
+import type { Caller, Role } from '../domain/access.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import { prismaOf, TX_OPTIONS, type Db, type Tx } from './client.ts';
 
 // API tokens: only their SHA-256 is stored, so a leaked database does not leak working
 // tokens. A token acts with its own role (set when it was created) for its user.
@@ -37,50 +39,42 @@ export interface CreatedToken {
 /**
  * Creates a token for the user (created when missing: platform slack for a Slack id, `api`
  * otherwise; a numeric id must exist). A new user gets the token's role; an existing user's
- * role is left alone, the token carries its own.
+ * role is left alone, the token carries its own. The user, the token and its audit row commit
+ * together.
  */
-export async function createApiToken(pool: pg.Pool | pg.ClientBase, opts: { user: UserRef; role: Role; label?: string }): Promise<CreatedToken> {
-  let userId: number;
-  let userCreated = false;
-  if (opts.user.kind === 'id') {
-    const { rows } = await pool.query<{ id: number }>('SELECT id FROM users WHERE id = $1', [opts.user.id]);
-    if (!rows[0]) throw new Error(`there is no user ${opts.user.id}; pass a Slack user id to create one`);
-    userId = rows[0].id;
-  } else {
-    const platform = opts.user.kind === 'slack' ? 'slack' : 'api';
-    const { rows } = await pool.query<{ id: number; created: boolean }>(
-      `INSERT INTO users (platform, external_id, role, updated_at) VALUES ($1, $2, $3::"UserRole", now())
-       ON CONFLICT (platform, external_id) DO UPDATE SET external_id = EXCLUDED.external_id
-       RETURNING id, (xmax = 0) AS created`,
-      [platform, opts.user.externalId, opts.role],
-    );
-    userId = rows[0]!.id;
-    userCreated = rows[0]!.created;
-  }
+export async function createApiToken(pool: pg.Pool | Db, opts: { user: UserRef; role: Role; label?: string }): Promise<CreatedToken> {
   const token = newToken();
   const label = opts.label ?? `cli ${new Date().toISOString().slice(0, 10)}`;
-  const { rows } = await pool.query<{ id: number }>(
-    `INSERT INTO api_tokens (user_id, label, token_hash, role) VALUES ($1, $2, $3, $4::"UserRole") RETURNING id`,
-    [userId, label, hashToken(token), opts.role],
-  );
-  await pool.query(`INSERT INTO audit_logs (actor_id, action, target, details) VALUES ($1, 'token.created', $2, $3)`, [
-    userId,
-    `api_token:${rows[0]!.id}`,
-    JSON.stringify({ role: opts.role, label, source: 'cli' }),
-  ]);
-  return { token, tokenId: rows[0]!.id, userId, userCreated, role: opts.role };
+  return prismaOf(pool).$transaction(async (tx) => {
+    const { userId, userCreated } = await tokenUser(tx, opts.user, opts.role);
+    const { id } = await tx.apiToken.create({ data: { userId, label, tokenHash: hashToken(token), role: opts.role }, select: { id: true } });
+    await tx.auditLog.create({ data: { actorId: userId, action: 'token.created', target: `api_token:${id}`, details: { role: opts.role, label, source: 'cli' } } });
+    return { token, tokenId: id, userId, userCreated, role: opts.role };
+  }, TX_OPTIONS);
+}
+
+async function tokenUser(tx: Tx, user: UserRef, role: Role): Promise<{ userId: number; userCreated: boolean }> {
+  if (user.kind === 'id') {
+    const found = await tx.user.findUnique({ where: { id: user.id }, select: { id: true } });
+    if (!found) throw new Error(`there is no user ${user.id}; pass a Slack user id to create one`);
+    return { userId: found.id, userCreated: false };
+  }
+  const key = { platform: user.kind === 'slack' ? 'slack' : 'api', externalId: user.externalId };
+  // ON CONFLICT DO NOTHING: a concurrent creation of the same user waits and is then found,
+  // where a failed INSERT would abort the whole transaction
+  const { count } = await tx.user.createMany({ data: [{ ...key, role }], skipDuplicates: true });
+  const found = await tx.user.findUniqueOrThrow({ where: { platform_externalId: key }, select: { id: true } });
+  return { userId: found.id, userCreated: count === 1 };
 }
 
 /** Revokes a token by id; false when there is no such live token. */
-export async function revokeApiToken(pool: pg.Pool | pg.ClientBase, tokenId: number): Promise<boolean> {
-  const res = await pool.query(`UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING user_id`, [tokenId]);
-  if (res.rowCount !== 1) return false;
-  await pool.query(`INSERT INTO audit_logs (actor_id, action, target, details) VALUES ($1, 'token.revoked', $2, $3)`, [
-    (res.rows[0] as { user_id: number }).user_id,
-    `api_token:${tokenId}`,
-    JSON.stringify({ source: 'cli' }),
-  ]);
-  return true;
+export async function revokeApiToken(pool: pg.Pool | Db, tokenId: number): Promise<boolean> {
+  return prismaOf(pool).$transaction(async (tx) => {
+    const [revoked] = await tx.apiToken.updateManyAndReturn({ where: { id: tokenId, revokedAt: null }, data: { revokedAt: new Date() }, select: { userId: true } });
+    if (!revoked) return false;
+    await tx.auditLog.create({ data: { actorId: revoked.userId, action: 'token.revoked', target: `api_token:${tokenId}`, details: { source: 'cli' } } });
+    return true;
+  }, TX_OPTIONS);
 }
 
 export interface TokenCaller extends Caller {
@@ -88,36 +82,43 @@ export interface TokenCaller extends Caller {
   tokenId: number;
 }
 
+/** A token's last_used_at is written at most this often, so reads do not each write. */
+const USE_MARK_MS = 60_000;
+
 /**
  * The caller behind a presented token, or undefined when it is unknown or revoked. Marks the
- * token used (at most once a minute, so reads do not each write).
+ * token used (at most once a minute).
  */
-export async function authenticateToken(pool: pg.Pool, token: string): Promise<TokenCaller | undefined> {
-  const { rows } = await pool.query<{ id: number; user_id: number; role: string; external_id: string; stale: boolean }>(
-    `SELECT t.id, t.user_id, coalesce(t.role, u.role)::text AS role, u.external_id,
-            (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute') AS stale
-       FROM api_tokens t JOIN users u ON u.id = t.user_id
-      WHERE t.token_hash = $1 AND t.revoked_at IS NULL`,
-    [hashToken(token)],
-  );
-  const row = rows[0];
-  if (!row || !isRole(row.role)) return undefined;
-  if (row.stale) await pool.query('UPDATE api_tokens SET last_used_at = now() WHERE id = $1', [row.id]);
-  return { role: row.role, userId: row.user_id, tokenId: row.id, name: `token:${row.id}` };
+export async function authenticateToken(pool: pg.Pool | Db, token: string): Promise<TokenCaller | undefined> {
+  const prisma = prismaOf(pool);
+  const row = await prisma.apiToken.findUnique({
+    where: { tokenHash: hashToken(token) },
+    select: { id: true, userId: true, role: true, lastUsedAt: true, revokedAt: true, user: { select: { role: true } } },
+  });
+  if (!row || row.revokedAt) return undefined;
+  const role = row.role ?? row.user.role;
+  const now = new Date();
+  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > USE_MARK_MS) {
+    await prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: now }, select: { id: true } });
+  }
+  return { role, userId: row.userId, tokenId: row.id, name: `token:${row.id}` };
 }
 
 /** An audit entry for a privileged action taken with a token. */
 export async function auditTokenUse(
-  db: pg.Pool | pg.ClientBase,
+  db: pg.Pool | Db,
   caller: TokenCaller,
   action: string,
   target: string | null,
   details: Record<string, unknown> = {},
 ): Promise<void> {
-  await db.query(`INSERT INTO audit_logs (actor_id, action, target, details) VALUES ($1, $2, $3, $4)`, [
-    caller.userId,
-    action,
-    target,
-    JSON.stringify({ ...details, source: 'api', tokenId: caller.tokenId, role: caller.role }),
-  ]);
+  await prismaOf(db).auditLog.create({
+    data: {
+      actorId: caller.userId,
+      action,
+      target,
+      details: { ...details, source: 'api', tokenId: caller.tokenId, role: caller.role } as Prisma.InputJsonObject,
+    },
+    select: { id: true },
+  });
 }

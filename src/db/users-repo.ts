@@ -1,5 +1,13 @@
 import type pg from 'pg';
 import { isRole, ROLE_LABELS, type Caller, type Role } from '../domain/access.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import { prismaOf, TX_OPTIONS, type Db } from './client.ts';
+
+// Roles change through Prisma (setUserRole). slackCaller and botFrameworkCaller stay one SQL
+// statement each: they run on every Slack / Bot Framework request, and their ON CONFLICT
+// update is conditional (raise to admin only when listed, keep the first name known, leave
+// updated_at alone) — Prisma's upsert would always write updated_at (@updatedAt) and needs a
+// read to keep the name, which is a second round trip and a race.
 
 export interface SlackUserOptions {
   /** ADMIN_SLACK_IDS: these users are admins from their first request on */
@@ -59,51 +67,31 @@ export type SetRoleResult =
  * are raised again on their next request), so lowering them is refused with that reason.
  */
 export async function setUserRole(
-  pool: pg.Pool,
+  pool: pg.Pool | Db,
   input: { actor: Caller; slackId: string; role: Role; adminIds: readonly string[]; source: string },
 ): Promise<SetRoleResult> {
   const target = `user:slack:${input.slackId}`;
-  const details = (extra: Record<string, unknown>) => JSON.stringify({ ...extra, source: input.source, actor: input.actor.name ?? null, role: input.actor.role });
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  const details = (extra: Record<string, unknown>): Prisma.InputJsonObject => ({ ...extra, source: input.source, actor: input.actor.name ?? null, role: input.actor.role });
+  const actorId = input.actor.userId ?? null;
+  return prismaOf(pool).$transaction(async (tx): Promise<SetRoleResult> => {
     if (input.actor.role !== 'admin') {
       const reason = `only admins can change roles; you are ${ROLE_LABELS[input.actor.role]}`;
-      await client.query(`INSERT INTO audit_logs (actor_id, action, target, details) VALUES ($1, 'role.refused', $2, $3)`, [
-        input.actor.userId ?? null, target, details({ to: input.role, reason }),
-      ]);
-      await client.query('COMMIT');
+      await tx.auditLog.create({ data: { actorId, action: 'role.refused', target, details: details({ to: input.role, reason }) } });
       return { ok: false, kind: 'forbidden', reason };
     }
     if (input.role !== 'admin' && input.adminIds.includes(input.slackId)) {
-      await client.query('ROLLBACK');
       return { ok: false, kind: 'bootstrap_admin', reason: `<@${input.slackId}> is listed in ADMIN_SLACK_IDS and stays an admin; remove them there first` };
     }
-    // the row locked, so two admins changing one user at once are recorded one after the other
-    await client.query(
-      `INSERT INTO users (platform, external_id, role, updated_at) VALUES ('slack', $1, 'agent', now()) ON CONFLICT (platform, external_id) DO NOTHING`,
-      [input.slackId],
-    );
-    const { rows } = await client.query<{ id: number; role: string }>(
-      `SELECT id, role::text AS role FROM users WHERE platform = 'slack' AND external_id = $1 FOR UPDATE`,
-      [input.slackId],
-    );
-    const row = rows[0]!;
-    const from: Role = isRole(row.role) ? row.role : 'agent';
-    if (from === input.role) {
-      await client.query('COMMIT');
-      return { ok: true, changed: false, userId: row.id, from, to: input.role };
-    }
-    await client.query(`UPDATE users SET role = $2::"UserRole", updated_at = now() WHERE id = $1`, [row.id, input.role]);
-    await client.query(`INSERT INTO audit_logs (actor_id, action, target, details) VALUES ($1, 'role.changed', $2, $3)`, [
-      input.actor.userId ?? null, target, details({ userId: row.id, from, to: input.role }),
-    ]);
-    await client.query('COMMIT');
-    return { ok: true, changed: true, userId: row.id, from, to: input.role };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+    const key = { platform: 'slack', externalId: input.slackId };
+    await tx.user.createMany({ data: [{ ...key, role: 'agent' }], skipDuplicates: true });
+    const { id } = await tx.user.findUniqueOrThrow({ where: { platform_externalId: key }, select: { id: true } });
+    // the row locked (Prisma has no FOR UPDATE), so two admins changing one user at once are
+    // recorded one after the other, each with the role the other left
+    await tx.$executeRaw`SELECT 1 FROM users WHERE id = ${id} FOR UPDATE`;
+    const { role: from } = await tx.user.findUniqueOrThrow({ where: { id }, select: { role: true } });
+    if (from === input.role) return { ok: true, changed: false, userId: id, from, to: input.role };
+    await tx.user.update({ where: { id }, data: { role: input.role }, select: { id: true } });
+    await tx.auditLog.create({ data: { actorId, action: 'role.changed', target, details: details({ userId: id, from, to: input.role }) } });
+    return { ok: true, changed: true, userId: id, from, to: input.role };
+  }, TX_OPTIONS);
 }

@@ -16,7 +16,7 @@ import { digestBlocks, type DigestBlock } from './digest-blocks.ts';
 
 export type QaCounts = Record<'unchecked' | 'passed' | 'issue' | 'fixed', number>;
 
-/** What the tools write for a missing figure (src/agents/tools/format.ts NO_DATA). */
+/** What the tools write for a missing figure (src/domain/format.ts NO_DATA). */
 export const NO_DATA = 'no data';
 
 // The parts of the assistant tools' results a digest reads (csi_lookup, support_stats). Their

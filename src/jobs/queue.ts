@@ -1,5 +1,6 @@
 import PgBoss from 'pg-boss';
 import type pg from 'pg';
+import type { TxSql } from '../db/client.ts';
 
 // The Postgres-backed queue (pg-boss, in its own `pgboss` schema). Our `jobs` table is the
 // record people see; pg-boss only carries `{ jobId }` messages and their retries.
@@ -88,6 +89,6 @@ export async function retryOnDeadlock<T>(fn: () => Promise<T>, attempts = 5): Pr
 }
 
 /** Lets pg-boss enqueue inside our own transaction: the job rows and the messages commit together. */
-export function inTransaction(client: pg.ClientBase): { executeSql(text: string, values: unknown[]): Promise<{ rows: unknown[] }> } {
-  return { executeSql: (text, values) => client.query(text, values) };
+export function inTransaction(client: pg.ClientBase | TxSql): { executeSql(text: string, values: unknown[]): Promise<{ rows: unknown[] }> } {
+  return { executeSql: (text, values) => (client as TxSql).query(text, values) };
 }

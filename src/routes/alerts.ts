@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type pg from 'pg';
-import { createRule, deleteRule, findRule, listEvents, listRules, updateRule, type AlertEvent, type AlertRule, type RulePatch } from '../db/alerts-repo.ts';
+import { createRule, deleteRule, findRule, isUniqueViolation, listEvents, listRules, updateRule, type AlertEvent, type AlertRule, type RulePatch } from '../db/alerts-repo.ts';
 import { auditTokenUse } from '../db/tokens-repo.ts';
 import { ALERT_METRICS, COMPARISONS, type AlertMetric, type Comparison } from '../domain/alerts.ts';
 import { allowRoles, callerOf } from './auth.ts';
@@ -60,8 +60,6 @@ const eventJson = (e: AlertEvent) => ({
   id: e.id, ruleId: e.ruleId, ruleName: e.ruleName, kind: e.kind, value: e.value, message: e.message, delivered: e.delivered, sessionIds: e.sessionIds, slackTs: e.slackTs,
   firedAt: e.firedAt.toISOString(),
 });
-
-const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
 
 export function alertRoutes(deps: AlertRouteDeps): FastifyPluginAsync {
   return async (app) => {

@@ -8,7 +8,8 @@ import type { AddressInfo, Socket } from 'node:net';
 //   message:{text, quick_replies?, metadata?} | sender_action}; answers
 //   {recipient_id, message_id} (message_id only for messages), or Meta's error JSON
 //   {"error":{message,type,code,error_subcode?,fbtrace_id}} with its HTTP status;
-// - GET /<psid>?fields=first_name,last_name,profile_pic&access_token=… (user profile).
+// - GET /<psid>?fields=first_name,last_name,profile_pic&access_token=… (user profile);
+// - POST / GET / DELETE /me/messenger_profile (the page's Messenger profile).
 // An unknown token is Meta's OAuthException 190. Failures can be queued: fail(kind, times).
 
 export interface GraphCall {
@@ -45,6 +46,8 @@ export interface FakeGraph {
   fail(kind: FailureKind, times?: number): void;
   /** forgets queued failures */
   clearFailures(): void;
+  /** each page token's Messenger profile as set through /me/messenger_profile */
+  pageProfiles: Map<string, Record<string, unknown>>;
   /** profiles served by GET /<psid> */
   profiles: Map<string, { first_name: string; last_name: string; profile_pic?: string }>;
   /** ms to wait before answering each request */
@@ -106,9 +109,38 @@ export async function startFakeGraph(opts: { tokens: string[] }): Promise<FakeGr
       seq++;
       return answer(res, { ...base, body, status: 200, response: { recipient_id: recipient, message_id: `m_fake_${seq}_${trace()}` } });
     }
+    if (path === '/me/messenger_profile') return messengerProfile(req.method ?? 'GET', token, url, body, (status, response) => answer(res, { ...base, body, status, response }));
     const profile = req.method === 'GET' ? profiles.get(path.slice(1)) : undefined;
     if (profile) return answer(res, { ...base, body, status: 200, response: { ...profile, id: path.slice(1) } });
     return answer(res, { ...base, body, status: 400, response: oauth(`(#100) Unsupported ${req.method} request.`, 100, { error_subcode: 33 }) });
+  };
+
+  // The Messenger Profile API: POST sets fields, DELETE {fields} removes them, GET ?fields= reads
+  // them as {data:[{…}]}; Meta's own checks for a menu without Get Started and a long greeting.
+  const pageProfiles = new Map<string, Record<string, unknown>>();
+  const messengerProfile = (method: string, token: string, url: URL, body: Record<string, unknown>, reply: (status: number, r: Record<string, unknown>) => void) => {
+    const current = pageProfiles.get(token) ?? {};
+    if (method === 'GET') {
+      const fields = (url.searchParams.get('fields') ?? '').split(',').filter(Boolean);
+      if (fields.length === 0) return reply(400, oauth('(#100) The parameter fields is required', 100));
+      const data = Object.fromEntries(fields.filter((f) => f in current).map((f) => [f, current[f]]));
+      return reply(200, { data: Object.keys(data).length ? [data] : [] });
+    }
+    if (method === 'DELETE') {
+      const fields = body.fields;
+      if (!Array.isArray(fields) || fields.length === 0) return reply(400, oauth('(#100) The parameter fields is required', 100));
+      for (const f of fields) delete current[f as string];
+      pageProfiles.set(token, current);
+      return reply(200, { result: 'success' });
+    }
+    if (method !== 'POST' || Object.keys(body).length === 0) return reply(400, oauth('(#100) Requires one of the params: get_started, greeting, persistent_menu, ice_breakers', 100));
+    if (body.persistent_menu && !body.get_started && !current.get_started) {
+      return reply(400, oauth('(#100) You must set a Get Started button if you also wish to use persistent menu.', 100));
+    }
+    const long = ((body.greeting as { text?: string }[] | undefined) ?? []).find((g) => (g.text ?? '').length > 160);
+    if (long) return reply(400, oauth('(#100) Param greeting[0][text] must be at most 160 characters long.', 100));
+    pageProfiles.set(token, { ...current, ...body });
+    return reply(200, { result: 'success' });
   };
 
   const sockets = new Set<Socket>();
@@ -136,6 +168,7 @@ export async function startFakeGraph(opts: { tokens: string[] }): Promise<FakeGr
       failures.length = 0;
     },
     profiles,
+    pageProfiles,
     get delayMs() {
       return state.delayMs;
     },

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type pg from 'pg';
 import type { Config } from '../../config.ts';
+import { TOPIC_LABELS } from '../../domain/topics.ts';
 import type { AfterQaChange } from '../../db/qa-repo.ts';
 import { AGENT_ROLE } from '../sql/agent-role.ts';
 import { createAssistant, type Assistant } from './assistant.ts';
@@ -53,18 +54,19 @@ function vocabularyCache(pool: pg.Pool, now: () => Date): { get: () => Vocabular
   let current: Vocabulary = { pages: [], agents: [] };
   let loadedAt = -Infinity;
   const refresh = async () => {
-    const [pages, agents, reviewers, topics] = await Promise.all([
+    const [pages, agents, reviewers] = await Promise.all([
       pool.query<{ name: string }>('SELECT name FROM pages ORDER BY name'),
       pool.query<{ name: string }>(
         `SELECT DISTINCT agent_info->>'name' AS name FROM messages
           WHERE sender_kind = 'human_agent' AND agent_info->>'name' IS NOT NULL ORDER BY 1 LIMIT 500`,
       ),
       pool.query<{ name: string }>(`SELECT DISTINCT u.name FROM users u WHERE EXISTS (SELECT 1 FROM qa_events e WHERE e.actor_id = u.id) ORDER BY 1 LIMIT 500`),
-      pool.query<{ name: string }>(`SELECT DISTINCT classification AS name FROM messages WHERE classification IS NOT NULL ORDER BY 1 LIMIT 200`),
     ]);
     current = {
       pages: pages.rows.map((r) => r.name), agents: agents.rows.map((r) => r.name),
-      reviewers: reviewers.rows.map((r) => r.name), topics: topics.rows.map((r) => r.name),
+      // every stored label is one of these (both classifiers write them; migration
+      // 20261206100000_one_topic_label_set rewrote older ones): no scan of the messages for them
+      reviewers: reviewers.rows.map((r) => r.name), topics: [...TOPIC_LABELS],
     };
     loadedAt = now().getTime();
   };

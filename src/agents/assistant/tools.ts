@@ -7,7 +7,7 @@ import { understand } from '../../domain/intents.ts';
 import { changeQaStatus } from '../../db/qa-repo.ts';
 import { runReadOnlyQuery } from '../sql/run-query.ts';
 import { ANALYTICS_VIEWS } from '../sql/guard.ts';
-import { conversationLookup, csiLookup, qaQueue, supportStats, worstConversations, SUPPORT_SECTIONS } from '../tools/index.ts';
+import { conversationLookup, csiLookup, qaQueue, supportStats, worstConversations, SUPPORT_SECTIONS } from '../../db/read/index.ts';
 import { metricQueryTool } from './metric-tool.ts';
 import { recordingPool, resolvePage, resolvePeriod, ToolInputError, type RecordedQuery, type ToolContext } from './context.ts';
 

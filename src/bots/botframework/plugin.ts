@@ -187,6 +187,8 @@ export function botFrameworkRoutes(deps: BotFrameworkDeps): FastifyPluginAsync &
     app.post('/api/messages', async (req, reply) => {
       // Without authentication the activity's serviceUrl is the caller's word: replies (server-side
       // POSTs) go only to this machine, as the Emulator's do.
+      const problem = activityProblem(req.body);
+      if (problem) return sendError(req, reply, 'BAD_REQUEST', `not a Bot Framework activity: ${problem}`);
       const foreign = unauthenticated ? foreignServiceUrl(req.body) : undefined;
       if (foreign !== undefined) {
         log.warn({ serviceUrl: foreign.slice(0, 200) }, 'botframework: activity refused: serviceUrl is not a loopback address (unauthenticated mode)');
@@ -200,4 +202,15 @@ export function botFrameworkRoutes(deps: BotFrameworkDeps): FastifyPluginAsync &
     });
   };
   return Object.assign(plugin, { warm: async () => void (await warm?.()) });
+}
+
+/** What the SDK needs of every activity before it can run (or refuse) a turn; without it, it throws a 500. */
+function activityProblem(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'the body must be a JSON object';
+  const a = body as { type?: unknown; conversation?: { id?: unknown } | null };
+  if (typeof a.type !== 'string' || a.type === '') return '`type` must be a string';
+  if (typeof a.conversation !== 'object' || a.conversation === null || typeof a.conversation.id !== 'string') return '`conversation.id` must be a string';
+  // every channel sends it (replies go there); the protocol makes it required
+  if (typeof (body as { serviceUrl?: unknown }).serviceUrl !== 'string') return '`serviceUrl` must be a string';
+  return undefined;
 }

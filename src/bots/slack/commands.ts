@@ -8,7 +8,7 @@ import { fitReply } from '../../notify/slack.ts';
 import { randomUUID } from 'node:crypto';
 import type { App, RespondFn, SlashCommand } from '@slack/bolt';
 import { resolvePage, ToolInputError } from '../../agents/assistant/context.ts';
-import { csiLookup } from '../../agents/tools/index.ts';
+import { csiLookup } from '../../db/read/index.ts';
 import { setUserRole } from '../../db/users-repo.ts';
 import { analyticsDenial, mayAskAnalytics, ROLE_LABELS } from '../../domain/access.ts';
 import { parseRoleCommand } from '../../domain/role-command.ts';

@@ -6,7 +6,7 @@
 import type { types } from '@slack/bolt';
 import { REPERTOIRE } from '../../domain/intents.ts';
 import { parsePeriod, type Period } from '../../domain/periods.ts';
-import type { CsiLookupResult } from '../../agents/tools/index.ts';
+import type { CsiLookupResult } from '../../db/read/index.ts';
 import { fitMessage } from '../../domain/block-kit.ts';
 import { escapeSlackText, truncate } from './format.ts';
 

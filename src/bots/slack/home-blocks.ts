@@ -5,7 +5,7 @@
 
 import type { types } from '@slack/bolt';
 import { localTime } from '../../agents/assistant/offline/answers.ts';
-import type { CsiLookupResult, QaQueueResult, SupportStatsResult } from '../../agents/tools/index.ts';
+import type { CsiLookupResult, QaQueueResult, SupportStatsResult } from '../../db/read/index.ts';
 import { direction, type Block } from './csi-blocks.ts';
 import { escapeSlackText } from './format.ts';
 

@@ -7,7 +7,7 @@
 import { publishView } from '../../notify/slack.ts';
 import type pg from 'pg';
 import type { App } from '@slack/bolt';
-import { csiLookup, qaQueue, supportStats } from '../../agents/tools/index.ts';
+import { csiLookup, qaQueue, supportStats } from '../../db/read/index.ts';
 import { analyticsDenial, mayAskAnalytics } from '../../domain/access.ts';
 import { parsePeriod } from '../../domain/periods.ts';
 import type { SlackDeps } from './deps.ts';

@@ -3,7 +3,7 @@
 // the timezone); customer text is escaped and quoted, never parsed as Slack markup.
 
 import type { types } from '@slack/bolt';
-import { formatDuration, formatPercent } from '../../agents/tools/format.ts';
+import { formatDuration, formatPercent } from '../../domain/format.ts';
 import type { QaCard, QaStats, SessionTranscript } from '../../db/qa-review-repo.ts';
 import { QUEUE_DEFAULT, QUEUE_MAX, type QaTarget } from '../../domain/qa-command.ts';
 import { NOTES_MAX, QA_STATUSES, type QaStatus } from '../../domain/qa.ts';

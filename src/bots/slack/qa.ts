@@ -8,7 +8,7 @@
 import type { App, BlockAction, ButtonAction, RespondArguments } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { resolvePage, ToolInputError } from '../../agents/assistant/context.ts';
-import { conversationLookup } from '../../agents/tools/conversation-lookup.ts';
+import { conversationLookup } from '../../db/read/conversation-lookup.ts';
 import { changeQaStatus, type AfterQaChange, type QaChangeResult } from '../../db/qa-repo.ts';
 import { isDeletedSession, qaCards, qaQueuePage,
   qaRiskPage, qaStats, sessionTranscript } from '../../db/qa-review-repo.ts';

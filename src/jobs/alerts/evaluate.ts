@@ -5,7 +5,7 @@
 // tick it judged.
 import type { WebClient } from '@slack/web-api';
 import type pg from 'pg';
-import { findRule, listRules, recordEvaluation, recordTransition, undeliveredEvents, type AlertRule } from '../../db/alerts-repo.ts';
+import { listRules, lockRule, recordEvaluation, recordTransition, undeliveredEvents, type AlertRule } from '../../db/alerts-repo.ts';
 import { readMetric } from '../../db/alerts-metrics-repo.ts';
 import { decideAlert, firedText, recoveredText } from '../../domain/alerts.ts';
 import type { Logger } from '../../logger.ts';
@@ -35,7 +35,7 @@ async function judge(deps: AlertDeps, rule: AlertRule, at: Date): Promise<'fired
   const client = await deps.pool.connect();
   try {
     await client.query('BEGIN');
-    const locked = await findRule(client, { id: rule.id }, true);
+    const locked = await lockRule(client, rule.id);
     // gone, switched off, or this tick (or a later one) already judged
     if (!locked || !locked.active || (locked.lastEvaluatedAt && locked.lastEvaluatedAt.getTime() >= at.getTime())) {
       await client.query('ROLLBACK');

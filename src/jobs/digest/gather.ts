@@ -1,12 +1,12 @@
 import type pg from 'pg';
-import { csiLookup } from '../../agents/tools/csi-lookup.ts';
-import { qaQueue } from '../../agents/tools/qa-queue.ts';
-import { supportStats } from '../../agents/tools/support-stats.ts';
+import { csiLookup } from '../../db/read/csi-lookup.ts';
+import { qaQueue } from '../../db/read/qa-queue.ts';
+import { supportStats } from '../../db/read/support-stats.ts';
 import { firstResponseTimes, lastAnalysisRun, sampleSessions } from '../../db/digest-repo.ts';
 import { metricByKey, metricValue } from '../../db/semantic/value.ts';
 import { QA_STATUSES, type QaStatus } from '../../domain/qa.ts';
 import { coverage, issueRate, type DigestData } from '../../domain/digest.ts';
-import { formatCount, formatPercent } from '../../agents/tools/format.ts';
+import { formatCount, formatPercent } from '../../domain/format.ts';
 import type { DigestFrequency } from '../../domain/digest-schedule.ts';
 import { periodBounds, previousPeriod, type Period } from '../../domain/periods.ts';
 

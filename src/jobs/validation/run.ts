@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type PgBoss from 'pg-boss';
 import type pg from 'pg';
-import { csiLookup } from '../../agents/tools/csi-lookup.ts';
+import { csiLookup } from '../../db/read/csi-lookup.ts';
 import type { Config } from '../../config.ts';
 import { LockKeys, withAdvisoryLock } from '../../db/locks.ts';
 import { refreshMetrics } from '../../db/metrics-repo.ts';
@@ -92,7 +92,7 @@ async function applyFix(deps: ValidationDeps, fix: FixKind, now: Date): Promise<
     if (fix === 'requeue_stuck_jobs') return await requeueStuckJobs(deps, new Date(now.getTime() - windowsOf(deps).stuckAfterSeconds * 1000));
     if (fix === 'recover_imports') {
       const r = await recoverImports(deps.pool, now, deps.config.dataDir ? { uploadDir: path.join(deps.config.dataDir, 'uploads') } : {});
-      return { fix, ok: true, affected: [...r.failed.map((u) => `upload:${u.id}`), `conversations:${r.sessionsRepaired}`] };
+      return { fix, ok: true, affected: [...r.failed.map((u) => `upload:${u.id}`), `conversations:${r.sessionsRepaired + r.sessionsRefreshed}`] };
     }
     await withAdvisoryLock(deps.pool, LockKeys.metricsRefresh, () => withPooledClient(deps.pool, refreshMetrics));
     return { fix, ok: true, affected: ['metrics'] };

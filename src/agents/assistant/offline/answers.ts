@@ -4,7 +4,7 @@ import { REPERTOIRE, type Intent } from '../../../domain/intents.ts';
 import type { Period } from '../../../domain/periods.ts';
 import type {
   ConversationLookupResult, CsiLookupResult, CsiValues, QaQueueResult, SupportStatsResult, WorstConversationDay,
-} from '../../tools/index.ts';
+} from '../../../db/read/index.ts';
 
 export interface ToolOutcome {
   name: string;

@@ -4,7 +4,7 @@
 import type { Intent } from '../../../domain/intents.ts';
 import { addDays } from '../../../domain/period-words.ts';
 import type { Period } from '../../../domain/periods.ts';
-import type { CsiLookupResult, QaQueueResult, SupportStatsResult, WorstConversationDay, ConversationLookupResult } from '../../tools/index.ts';
+import type { CsiLookupResult, QaQueueResult, SupportStatsResult, WorstConversationDay, ConversationLookupResult } from '../../../db/read/index.ts';
 import * as A from './answers.ts';
 import { metricChart, metricText, type MetricToolData } from './metric-answer.ts';
 import type { MetricIntent } from '../../../domain/semantic/understand.ts';

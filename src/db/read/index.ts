@@ -3,4 +3,4 @@ export { supportStats, SUPPORT_SECTIONS, type SupportSection, type SupportStatsI
 export { qaQueue, type QaQueueInput, type QaQueueResult, type QaQueueItem, type QaStatus } from './qa-queue.ts';
 export { conversationLookup, type ConversationLookupInput, type ConversationLookupResult, type TranscriptMessage } from './conversation-lookup.ts';
 export { worstConversations, type WorstConversationsInput, type WorstConversationDay } from './worst-conversations.ts';
-export { NO_DATA, formatChange, formatCount, formatCsi, formatDuration, formatPercent, formatScore } from './format.ts';
+export { NO_DATA, formatChange, formatCount, formatCsi, formatDuration, formatPercent, formatScore } from '../../domain/format.ts';

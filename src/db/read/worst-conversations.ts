@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Period } from '../../domain/periods.ts';
-import { formatCsi } from './format.ts';
+import { formatCsi } from '../../domain/format.ts';
 import { clampInt, num, rows } from './sql.ts';
 
 export interface WorstConversationsInput {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { maskPii } from '../../domain/mask.ts';
-import { formatCsi } from './format.ts';
+import { formatCsi } from '../../domain/format.ts';
 import { clampInt, count, num, rows } from './sql.ts';
 
 export interface ConversationLookupInput {

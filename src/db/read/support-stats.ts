@@ -3,7 +3,7 @@ import { metricRows } from '../../db/semantic/value.ts';
 import { periodBounds, type Period } from '../../domain/periods.ts';
 import type { Filter as MetricFilter, MetricQuery } from '../../domain/semantic/query.ts';
 import { canonicalLabel } from '../../domain/topics.ts';
-import { formatCount, formatDuration, formatPercent } from './format.ts';
+import { formatCount, formatDuration, formatPercent } from '../../domain/format.ts';
 import { Params, clampInt, count, num, rows } from './sql.ts';
 
 export interface SupportStatsInput {
@@ -87,7 +87,7 @@ const DEFINITIONS = {
     'Conversations and messages with a message timestamp in the period; conversation-days are distinct (conversation, business day) pairs with messages.',
   responseTimes: 'Percentiles over analysed conversation-days (daily_analyses) whose day is in the period; seconds.',
   topics: 'Classification of customer messages in the period; shares are of classified customer messages in scope.',
-  botContainmentRate: 'Sessions started in the period with AI engaged and no human handoff, divided by all sessions started in the period.',
+  botContainmentRate: 'Sessions started in the period with AI engaged and no human handoff, divided by the sessions started in the period that the bot engaged in (the catalogue\'s containment).',
   handoffRate: 'Sessions started in the period with a human handoff, divided by all sessions started in the period.',
   slowestAgents:
     'For every human-agent reply in the period whose previous non-bot message is from the customer: reply time minus that customer message time; median per agent.',
@@ -228,11 +228,12 @@ async function sessions(pool: pg.Pool, input: SupportStatsInput): Promise<Suppor
   const total = count(r?.total);
   const contained = count(r?.contained);
   const handoff = count(r?.handoff);
-  const botContainmentRate = total === 0 ? null : contained / total;
+  const ai = count(r?.ai);
+  const botContainmentRate = ai === 0 ? null : contained / ai;
   const handoffRate = total === 0 ? null : handoff / total;
   return {
     total,
-    aiEngaged: count(r?.ai),
+    aiEngaged: ai,
     contained,
     handoff,
     botContainmentRate,
@@ -330,8 +331,8 @@ async function catalogueFilters(pool: pg.Pool, pageId: number | undefined): Prom
  * The figures the metrics catalogue defines, read through its compiler (the numbers metric_query
  * gives): messages, customer messages and conversations; the CSI's first response time (median,
  * p90) and average response time (median); sessions, AI sessions, handoffs and the handoff rate.
- * The distinct conversation-days with messages, the containment over all sessions (the
- * catalogue's is over AI sessions), the topic mix and the slowest agents stay on their SQL.
+ * sessions, AI sessions, handoffs, the handoff rate and bot containment. The distinct
+ * conversation-days with messages, the topic mix and the slowest agents stay on their SQL.
  */
 async function fromCatalogue(
   pool: pg.Pool,
@@ -344,11 +345,12 @@ async function fromCatalogue(
   const q = (measure: string, more: Partial<MetricQuery> = {}) =>
     metricRows(pool, { measure, period: { from: input.period.from, to: input.period.to, label: input.period.label }, filters, ...more }, input.timezone).then((r) => r[0]);
   const none = Promise.resolve(undefined);
-  const [messages, customerMessages, conversations, frt50, frt90, art50, total, ai, handoff, handoffRate] = await Promise.all([
+  const [messages, customerMessages, conversations, frt50, frt90, art50, total, ai, handoff, handoffRate, containment] = await Promise.all([
     v ? q('messages') : none, v ? q('customerMessages') : none, v ? q('conversations') : none,
     rt ? q('firstResponseTime', { statistic: 'median' }) : none, rt ? q('firstResponseTime', { statistic: 'p90' }) : none,
     rt ? q('avgResponseTime', { statistic: 'median' }) : none,
     s ? q('sessions') : none, s ? q('qaSessions') : none, s ? q('handoffs') : none, s ? q('handoffRate') : none,
+    s ? q('containment') : none,
   ]);
   const n = (r: { value: number | null } | undefined) => r?.value ?? 0;
   const volumesOut = v && {
@@ -361,9 +363,10 @@ async function fromCatalogue(
     display: { firstResponseP50: formatDuration(times.firstResponseP50), firstResponseP90: formatDuration(times.firstResponseP90), avgResponseP50: formatDuration(times.avgResponseP50) },
   };
   const rate = n(total) === 0 ? null : handoffRate?.value ?? null;
+  const contained = n(ai) === 0 ? null : containment?.value ?? null;
   const sessionsOut = s && {
-    ...s, total: n(total), aiEngaged: n(ai), handoff: n(handoff), handoffRate: rate,
-    display: { ...s.display, total: formatCount(n(total)), handoffRate: formatPercent(rate) },
+    ...s, total: n(total), aiEngaged: n(ai), handoff: n(handoff), handoffRate: rate, botContainmentRate: contained,
+    display: { ...s.display, total: formatCount(n(total)), handoffRate: formatPercent(rate), botContainmentRate: formatPercent(contained) },
   };
   return [volumesOut, timesOut, sessionsOut];
 }

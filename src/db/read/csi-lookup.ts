@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { csiBy, csiMeans } from '../../db/semantic/csi-figures.ts';
 import { previousPeriod, type Period } from '../../domain/periods.ts';
 import type { Filter as MetricFilter } from '../../domain/semantic/query.ts';
-import { formatChange, formatCount, formatCsi, formatScore } from './format.ts';
+import { formatChange, formatCount, formatCsi, formatScore } from '../../domain/format.ts';
 import { Params, containsPattern, count, num, rows } from './sql.ts';
 
 export interface CsiLookupInput {

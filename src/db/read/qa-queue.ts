@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { qaRiskPage } from '../../db/qa-review-repo.ts';
-import { formatCount } from './format.ts';
+import { formatCount } from '../../domain/format.ts';
 import { clampInt, count, rows } from './sql.ts';
 
 export type QaStatus = 'unchecked' | 'passed' | 'issue' | 'fixed';
