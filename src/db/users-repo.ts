@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { isRole, ROLE_LABELS, type Caller, type Role } from '../domain/access.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
-import { prismaOf, TX_OPTIONS, type Db } from './client.ts';
+import { prismaOf, TX_OPTIONS, type Db, type Tx } from './client.ts';
 
 // Roles change through Prisma (setUserRole). slackCaller and botFrameworkCaller stay one SQL
 // statement each: they run on every Slack / Bot Framework request, and their ON CONFLICT
@@ -58,40 +58,99 @@ export async function botFrameworkCaller(pool: pg.Pool | pg.ClientBase, external
 
 export type SetRoleResult =
   | { ok: true; changed: boolean; userId: number; from: Role; to: Role }
-  | { ok: false; kind: 'forbidden' | 'bootstrap_admin'; reason: string };
+  | { ok: false; kind: 'forbidden' | 'bootstrap_admin' | 'not_found'; reason: string };
+
+/** Whose role or email: a Slack user id (recorded if not seen yet), or a users.id that must exist. */
+export type UserTarget = { slackId: string; userId?: never } | { userId: number; slackId?: never };
+
+/** How audit rows name a user: Slack users by their Slack id (as `/pulse role` always has), others by users.id. */
+const auditTarget = (u: { id: number; platform: string; externalId: string }): string =>
+  u.platform === 'slack' ? `user:slack:${u.externalId}` : `user:${u.id}`;
+
+/** The target's row in the transaction, a Slack user recorded (as an agent) when missing; locked. */
+async function lockTarget(tx: Tx, target: UserTarget): Promise<{ id: number; platform: string; externalId: string; role: Role; email: string | null } | undefined> {
+  let id = target.userId;
+  if (target.slackId !== undefined) {
+    const key = { platform: 'slack', externalId: target.slackId };
+    await tx.user.createMany({ data: [{ ...key, role: 'agent' }], skipDuplicates: true });
+    ({ id } = await tx.user.findUniqueOrThrow({ where: { platform_externalId: key }, select: { id: true } }));
+  }
+  // the row locked (Prisma has no FOR UPDATE), so two admins changing one user at once are
+  // recorded one after the other, each with the value the other left
+  await tx.$executeRaw`SELECT 1 FROM users WHERE id = ${id} FOR UPDATE`;
+  return (await tx.user.findUnique({ where: { id: id! }, select: { id: true, platform: true, externalId: true, role: true, email: true } })) ?? undefined;
+}
 
 /**
- * An admin sets a Slack user's role (the user is recorded if not seen yet). Anyone else is
- * refused, changes nothing, and the attempt is written to audit_logs (`role.refused`); a change
- * is written as `role.changed` with from/to. Users listed in ADMIN_SLACK_IDS stay admins (they
- * are raised again on their next request), so lowering them is refused with that reason.
+ * An admin sets a user's role (a Slack user is recorded if not seen yet; a users.id must exist).
+ * Anyone else is refused, changes nothing, and the attempt is written to audit_logs
+ * (`role.refused`); a change is written as `role.changed` with from/to. Users listed in
+ * ADMIN_SLACK_IDS stay admins (they are raised again on their next request), so lowering them
+ * is refused with that reason.
  */
 export async function setUserRole(
   pool: pg.Pool | Db,
-  input: { actor: Caller; slackId: string; role: Role; adminIds: readonly string[]; source: string },
+  input: UserTarget & { actor: Caller; role: Role; adminIds: readonly string[]; source: string },
 ): Promise<SetRoleResult> {
-  const target = `user:slack:${input.slackId}`;
   const details = (extra: Record<string, unknown>): Prisma.InputJsonObject => ({ ...extra, source: input.source, actor: input.actor.name ?? null, role: input.actor.role });
   const actorId = input.actor.userId ?? null;
   return prismaOf(pool).$transaction(async (tx): Promise<SetRoleResult> => {
     if (input.actor.role !== 'admin') {
       const reason = `only admins can change roles; you are ${ROLE_LABELS[input.actor.role]}`;
+      const target = input.slackId !== undefined ? `user:slack:${input.slackId}` : `user:${input.userId}`;
       await tx.auditLog.create({ data: { actorId, action: 'role.refused', target, details: details({ to: input.role, reason }) } });
       return { ok: false, kind: 'forbidden', reason };
     }
-    if (input.role !== 'admin' && input.adminIds.includes(input.slackId)) {
+    if (input.slackId !== undefined && input.role !== 'admin' && input.adminIds.includes(input.slackId)) {
       return { ok: false, kind: 'bootstrap_admin', reason: `<@${input.slackId}> is listed in ADMIN_SLACK_IDS and stays an admin; remove them there first` };
     }
-    const key = { platform: 'slack', externalId: input.slackId };
-    await tx.user.createMany({ data: [{ ...key, role: 'agent' }], skipDuplicates: true });
-    const { id } = await tx.user.findUniqueOrThrow({ where: { platform_externalId: key }, select: { id: true } });
-    // the row locked (Prisma has no FOR UPDATE), so two admins changing one user at once are
-    // recorded one after the other, each with the role the other left
-    await tx.$executeRaw`SELECT 1 FROM users WHERE id = ${id} FOR UPDATE`;
-    const { role: from } = await tx.user.findUniqueOrThrow({ where: { id }, select: { role: true } });
+    const user = await lockTarget(tx, input);
+    if (!user) return { ok: false, kind: 'not_found', reason: `there is no user ${input.userId}` };
+    if (user.platform === 'slack' && input.role !== 'admin' && input.adminIds.includes(user.externalId)) {
+      return { ok: false, kind: 'bootstrap_admin', reason: `<@${user.externalId}> is listed in ADMIN_SLACK_IDS and stays an admin; remove them there first` };
+    }
+    const { id, role: from } = user;
     if (from === input.role) return { ok: true, changed: false, userId: id, from, to: input.role };
     await tx.user.update({ where: { id }, data: { role: input.role }, select: { id: true } });
-    await tx.auditLog.create({ data: { actorId, action: 'role.changed', target, details: details({ userId: id, from, to: input.role }) } });
+    await tx.auditLog.create({ data: { actorId, action: 'role.changed', target: auditTarget(user), details: details({ userId: id, from, to: input.role }) } });
     return { ok: true, changed: true, userId: id, from, to: input.role };
   }, TX_OPTIONS);
+}
+
+export type SetEmailResult =
+  | { ok: true; changed: boolean; userId: number; from: string | null; to: string | null }
+  | { ok: false; kind: 'forbidden' | 'not_found'; reason: string };
+
+/**
+ * Sets or clears (`email: null`) a user's email address: the user themself or an admin. The
+ * address must already be validated (domain/email-address.ts). A change is written to
+ * audit_logs as `user.email_changed` with from/to in the same transaction; a refusal as
+ * `user.email_refused`. The QA notify worker reads the address when it sends.
+ */
+export async function setUserEmail(
+  pool: pg.Pool | Db,
+  input: UserTarget & { actor: Caller; email: string | null; source: string },
+): Promise<SetEmailResult> {
+  const details = (extra: Record<string, unknown>): Prisma.InputJsonObject => ({ ...extra, source: input.source, actor: input.actor.name ?? null, role: input.actor.role });
+  const actorId = input.actor.userId ?? null;
+  return prismaOf(pool).$transaction(async (tx): Promise<SetEmailResult> => {
+    const user = await lockTarget(tx, input);
+    if (!user) return { ok: false, kind: 'not_found', reason: `there is no user ${input.userId}` };
+    if (input.actor.role !== 'admin' && input.actor.userId !== user.id) {
+      const reason = `only admins can set someone else's email; you are ${ROLE_LABELS[input.actor.role]}`;
+      await tx.auditLog.create({ data: { actorId, action: 'user.email_refused', target: auditTarget(user), details: details({ userId: user.id, reason }) } });
+      return { ok: false, kind: 'forbidden', reason };
+    }
+    const from = user.email;
+    if (from === input.email) return { ok: true, changed: false, userId: user.id, from, to: input.email };
+    await tx.user.update({ where: { id: user.id }, data: { email: input.email }, select: { id: true } });
+    await tx.auditLog.create({ data: { actorId, action: 'user.email_changed', target: auditTarget(user), details: details({ userId: user.id, from, to: input.email }) } });
+    return { ok: true, changed: true, userId: user.id, from, to: input.email };
+  }, TX_OPTIONS);
+}
+
+/** A user's email address (null when none is set or there is no such user). */
+export async function userEmail(pool: pg.Pool | Db, userId: number): Promise<string | null> {
+  const u = await prismaOf(pool).user.findUnique({ where: { id: userId }, select: { email: true } });
+  return u?.email?.trim() ? u.email : null;
 }
