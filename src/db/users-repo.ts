@@ -154,3 +154,9 @@ export async function userEmail(pool: pg.Pool | Db, userId: number): Promise<str
   const u = await prismaOf(pool).user.findUnique({ where: { id: userId }, select: { email: true } });
   return u?.email?.trim() ? u.email : null;
 }
+
+/** The users.id of a user known by platform and external id (an API user made by `pulse token create`), if any. */
+export async function userIdOf(pool: pg.Pool | Db, platform: string, externalId: string): Promise<number | undefined> {
+  const u = await prismaOf(pool).user.findUnique({ where: { platform_externalId: { platform, externalId } }, select: { id: true } });
+  return u?.id;
+}
