@@ -51,10 +51,16 @@ describe('pulse user set', () => {
     expect(again.stdout).toBe(`user ${u.id}: role already developer\nuser ${u.id}: email already New.Dev@example.com\n`);
     expect(await audits()).toHaveLength(2);
 
-    const off = await pulse(['user', 'set', String(u.id), '--email', 'off'], env);
+    const off = await pulse(['user', 'set', String(u.id), '--email', 'off', '--notify', 'slack'], env);
     expect(off.code, off.stderr).toBe(0);
+    expect(off.stdout).toBe(`user ${u.id}: email New.Dev@example.com → none\nuser ${u.id}: notify all → slack\n`);
+    expect((await userRow('id = $1', [u.id]))!).toMatchObject({ email: null });
+    expect((await q<{ v: string }>(`SELECT notify_via::text AS v FROM users WHERE id = $1`, [u.id]))[0]!.v).toBe('slack');
     expect((await userRow('id = $1', [u.id]))!.email).toBeNull();
-    expect((await audits()).at(-1)).toMatchObject({ action: 'user.email_changed', details: { from: 'New.Dev@example.com', to: null } });
+    expect((await audits()).slice(-2)).toMatchObject([
+      { action: 'user.email_changed', details: { from: 'New.Dev@example.com', to: null } },
+      { action: 'user.notify_changed', details: { from: 'all', to: 'slack', source: 'cli' } },
+    ]);
   });
 
   it('refuses an invalid address or role, an unknown user, and lowering an ADMIN_SLACK_IDS admin, writing nothing', async () => {
@@ -65,6 +71,7 @@ describe('pulse user set', () => {
       [['user', 'set', 'U0KEEP', '--email', 'kim@example', '--role', 'lead'], /is not a domain like "example.com"/],
       [['user', 'set', 'U0KEEP', '--role', 'owner', '--email', 'k@example.com'], /--role must be one of admin, lead, qa, developer, agent, got "owner"/],
       [['user', 'set', 'U0KEEP'], /say what to set/],
+      [['user', 'set', 'U0KEEP', '--notify', 'sms', '--role', 'lead'], /--notify must be slack, email, both or none, got "sms"/],
       [['user', 'set', '999999', '--role', 'qa'], /there is no user 999999/],
       [['user', 'set', 'some-api-client', '--email', 'a@example.com'], /there is no user "some-api-client"/],
       [['user', 'set', 'U0BOOT', '--role', 'qa', '--email', 'boot@example.com'], /U0BOOT is listed in ADMIN_SLACK_IDS and stays an admin/],

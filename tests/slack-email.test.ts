@@ -140,6 +140,28 @@ describe('/pulse email', () => {
     const help = await pulse('U0HELPER', 'help');
     expect(help.status).toBe(200);
     expect(help.blocksText).toContain('`/pulse email [address|off]`');
+    expect(help.blocksText).toContain('`/pulse notify [slack|email|both|none]`');
+  });
+});
+
+describe('/pulse notify', () => {
+  it('shows the default (all), sets a choice (audited), warns when email is chosen without an address, refuses an unknown word', async () => {
+    const U = 'U0PREFS';
+    const shown = await pulse(U, 'notify');
+    expect(shown.responseType).toBe('ephemeral');
+    expect(shown.text).toContain('QA notifications meant for you come as a Slack DM and an email (when your address is set). You have no email set yet');
+
+    const email = await pulse(U, 'notify Email');
+    expect(email.text).toBe('From now on QA notifications meant for you come as an email only (when your address is set). You have no email set yet: `/pulse email you@example.com`.');
+    const slack = await pulse(U, 'notify slack');
+    expect(slack.text).toBe('From now on QA notifications meant for you come as a Slack DM only.');
+    expect((await pulse(U, 'notify slack')).text).toBe('Already a Slack DM only; nothing changed.');
+
+    const bad = await pulse(U, 'notify carrier-pigeon');
+    expect(bad.text).toContain('`carrier-pigeon` is not a choice. Nothing changed.');
+    expect((await q<{ v: string }>(`SELECT notify_via::text AS v FROM users WHERE external_id = $1`, [U]))[0]!.v).toBe('slack');
+    const rows = (await audits('user.notify_changed')).filter((r) => r.target === `user:slack:${U}`);
+    expect(rows.map((r) => [r.actor, r.details.from, r.details.to])).toEqual([[U, 'all', 'email'], [U, 'email', 'slack']]);
   });
 });
 

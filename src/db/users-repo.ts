@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { isRole, ROLE_LABELS, type Caller, type Role } from '../domain/access.ts';
+import type { NotifyVia } from '../domain/notify-via.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { prismaOf, TX_OPTIONS, type Db, type Tx } from './client.ts';
 
@@ -68,7 +69,7 @@ const auditTarget = (u: { id: number; platform: string; externalId: string }): s
   u.platform === 'slack' ? `user:slack:${u.externalId}` : `user:${u.id}`;
 
 /** The target's row in the transaction, a Slack user recorded (as an agent) when missing; locked. */
-async function lockTarget(tx: Tx, target: UserTarget): Promise<{ id: number; platform: string; externalId: string; role: Role; email: string | null } | undefined> {
+async function lockTarget(tx: Tx, target: UserTarget): Promise<{ id: number; platform: string; externalId: string; role: Role; email: string | null; notifyVia: NotifyVia } | undefined> {
   let id = target.userId;
   if (target.slackId !== undefined) {
     const key = { platform: 'slack', externalId: target.slackId };
@@ -78,7 +79,7 @@ async function lockTarget(tx: Tx, target: UserTarget): Promise<{ id: number; pla
   // the row locked (Prisma has no FOR UPDATE), so two admins changing one user at once are
   // recorded one after the other, each with the value the other left
   await tx.$executeRaw`SELECT 1 FROM users WHERE id = ${id} FOR UPDATE`;
-  return (await tx.user.findUnique({ where: { id: id! }, select: { id: true, platform: true, externalId: true, role: true, email: true } })) ?? undefined;
+  return (await tx.user.findUnique({ where: { id: id! }, select: { id: true, platform: true, externalId: true, role: true, email: true, notifyVia: true } })) ?? undefined;
 }
 
 /**
@@ -117,36 +118,58 @@ export async function setUserRole(
   }, TX_OPTIONS);
 }
 
-export type SetEmailResult =
-  | { ok: true; changed: boolean; userId: number; from: string | null; to: string | null }
+export type SetSettingResult<T> =
+  | { ok: true; changed: boolean; userId: number; from: T; to: T }
   | { ok: false; kind: 'forbidden' | 'not_found'; reason: string };
+export type SetEmailResult = SetSettingResult<string | null>;
+
+type Setting = { field: 'email'; value: string | null } | { field: 'notifyVia'; value: NotifyVia };
+const SETTING_ACTION: Record<Setting['field'], string> = { email: 'user.email_changed', notifyVia: 'user.notify_changed' };
+const SETTING_NAME: Record<Setting['field'], string> = { email: 'email', notifyVia: 'notification preference' };
+
+/** A personal setting, changed by the user themself or an admin; a change audited with from/to, a refusal as `user.setting_refused`. */
+async function setSetting<T extends Setting>(
+  pool: pg.Pool | Db,
+  input: UserTarget & { actor: Caller; source: string },
+  setting: T,
+): Promise<SetSettingResult<T['value']>> {
+  const details = (extra: Record<string, unknown>): Prisma.InputJsonObject => ({ ...extra, source: input.source, actor: input.actor.name ?? null, role: input.actor.role });
+  const actorId = input.actor.userId ?? null;
+  return prismaOf(pool).$transaction(async (tx): Promise<SetSettingResult<T['value']>> => {
+    const user = await lockTarget(tx, input);
+    if (!user) return { ok: false, kind: 'not_found', reason: `there is no user ${input.userId}` };
+    if (input.actor.role !== 'admin' && input.actor.userId !== user.id) {
+      const reason = `only admins can set someone else's ${SETTING_NAME[setting.field]}; you are ${ROLE_LABELS[input.actor.role]}`;
+      await tx.auditLog.create({ data: { actorId, action: 'user.setting_refused', target: auditTarget(user), details: details({ userId: user.id, field: setting.field, reason }) } });
+      return { ok: false, kind: 'forbidden', reason };
+    }
+    const from = user[setting.field] as T['value'];
+    if (from === setting.value) return { ok: true, changed: false, userId: user.id, from, to: setting.value };
+    await tx.user.update({ where: { id: user.id }, data: { [setting.field]: setting.value }, select: { id: true } });
+    await tx.auditLog.create({ data: { actorId, action: SETTING_ACTION[setting.field], target: auditTarget(user), details: details({ userId: user.id, from, to: setting.value }) } });
+    return { ok: true, changed: true, userId: user.id, from, to: setting.value };
+  }, TX_OPTIONS);
+}
 
 /**
  * Sets or clears (`email: null`) a user's email address: the user themself or an admin. The
  * address must already be validated (domain/email-address.ts). A change is written to
- * audit_logs as `user.email_changed` with from/to in the same transaction; a refusal as
- * `user.email_refused`. The QA notify worker reads the address when it sends.
+ * audit_logs as `user.email_changed` with from/to in the same transaction. The QA notify
+ * worker reads the address when it sends.
  */
-export async function setUserEmail(
-  pool: pg.Pool | Db,
-  input: UserTarget & { actor: Caller; email: string | null; source: string },
-): Promise<SetEmailResult> {
-  const details = (extra: Record<string, unknown>): Prisma.InputJsonObject => ({ ...extra, source: input.source, actor: input.actor.name ?? null, role: input.actor.role });
-  const actorId = input.actor.userId ?? null;
-  return prismaOf(pool).$transaction(async (tx): Promise<SetEmailResult> => {
-    const user = await lockTarget(tx, input);
-    if (!user) return { ok: false, kind: 'not_found', reason: `there is no user ${input.userId}` };
-    if (input.actor.role !== 'admin' && input.actor.userId !== user.id) {
-      const reason = `only admins can set someone else's email; you are ${ROLE_LABELS[input.actor.role]}`;
-      await tx.auditLog.create({ data: { actorId, action: 'user.email_refused', target: auditTarget(user), details: details({ userId: user.id, reason }) } });
-      return { ok: false, kind: 'forbidden', reason };
-    }
-    const from = user.email;
-    if (from === input.email) return { ok: true, changed: false, userId: user.id, from, to: input.email };
-    await tx.user.update({ where: { id: user.id }, data: { email: input.email }, select: { id: true } });
-    await tx.auditLog.create({ data: { actorId, action: 'user.email_changed', target: auditTarget(user), details: details({ userId: user.id, from, to: input.email }) } });
-    return { ok: true, changed: true, userId: user.id, from, to: input.email };
-  }, TX_OPTIONS);
+export function setUserEmail(pool: pg.Pool | Db, input: UserTarget & { actor: Caller; email: string | null; source: string }): Promise<SetEmailResult> {
+  return setSetting(pool, input, { field: 'email', value: input.email });
+}
+
+/** Sets how personal QA notifications reach a user (domain/notify-via.ts); audited as `user.notify_changed`. */
+export function setUserNotifyVia(pool: pg.Pool | Db, input: UserTarget & { actor: Caller; via: NotifyVia; source: string }): Promise<SetSettingResult<NotifyVia>> {
+  return setSetting(pool, input, { field: 'notifyVia', value: input.via });
+}
+
+/** A user's notification preference (`all` for an unknown user: the default). */
+export async function userNotifyVia(pool: pg.Pool | Db, userId: number): Promise<NotifyVia> {
+  const u = await prismaOf(pool).user.findUnique({ where: { id: userId }, select: { notifyVia: true } });
+  return u?.notifyVia ?? 'all';
 }
 
 /** A user's email address (null when none is set or there is no such user). */

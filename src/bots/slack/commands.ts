@@ -1,4 +1,4 @@
-// Slash commands: `/pulse ask <question>`, `/pulse help`, `/pulse role @user <role>` (admins), `/pulse email [address|off]` and `/csi [period] [page|agent] [public]`.
+// Slash commands: `/pulse ask <question>`, `/pulse help`, `/pulse role @user <role>` (admins), `/pulse email [address|off]`, `/pulse notify [slack|email|both|none]` and `/csi [period] [page|agent] [public]`.
 // Slack waits 3 s for the ack (https://docs.slack.dev/interactivity/implementing-slash-commands),
 // so `/pulse ask` acks at once and queues the question (deps.ask, durable); `/csi` is a fast read
 // and acks with its answer, unless it takes longer than ACK_BUDGET_MS: then it acks "Working on
@@ -13,6 +13,7 @@ import { setUserRole } from '../../db/users-repo.ts';
 import { analyticsDenial, mayAskAnalytics, ROLE_LABELS } from '../../domain/access.ts';
 import { parseRoleCommand } from '../../domain/role-command.ts';
 import { emailReply } from './email-command.ts';
+import { notifyReply } from './notify-command.ts';
 import { csiReply, helpReply, noticeReply, parseCsiArgs, type CommandReply } from './csi-blocks.ts';
 import type { SlackDeps } from './deps.ts';
 import { escapeSlackText, truncate } from './format.ts';
@@ -155,6 +156,10 @@ function registerPulse(app: App, deps: SlackDeps): void {
     }
     if (sub.toLowerCase() === 'email') {
       await ack(await emailReply(deps, command.user_id, question, log));
+      return;
+    }
+    if (sub.toLowerCase() === 'notify') {
+      await ack(await notifyReply(deps, command.user_id, question, log));
       return;
     }
     if (sub.toLowerCase() === 'role') {
