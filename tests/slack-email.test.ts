@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
+import { setUserEmail } from '../src/db/users-repo.ts';
 import { parseEmailAddress } from '../src/domain/email-address.ts';
 import { startNotifications, type Notifications } from '../src/jobs/notifications/notify-worker.ts';
 import { httpEmailProvider } from '../src/notify/email.ts';
@@ -134,6 +135,15 @@ describe('/pulse email', () => {
     }
     expect(await emailOf(U)).toBe('kept@example.com');
     expect((await audits('user.email_changed')).filter((r) => r.target === `user:slack:${U}`)).toHaveLength(1);
+  });
+
+  it('setUserEmail: someone who is not an admin cannot set another user\'s address (refusal audited, nothing changed)', async () => {
+    const [victim] = await q<{ id: number }>(`INSERT INTO users (platform, external_id, role, email, updated_at) VALUES ('slack', 'U0VICTIM', 'developer', 'mine@example.com', now()) RETURNING id`);
+    const [other] = await q<{ id: number }>(`INSERT INTO users (platform, external_id, role, updated_at) VALUES ('slack', 'U0OTHER', 'lead', now()) RETURNING id`);
+    const r = await setUserEmail(db.pool, { actor: { role: 'lead', userId: other!.id, name: 'U0OTHER' }, userId: victim!.id, email: 'attacker@example.com', source: 'test' });
+    expect(r).toEqual({ ok: false, kind: 'forbidden', reason: "only admins can set someone else's email; you are a team lead" });
+    expect(await emailOf('U0VICTIM')).toBe('mine@example.com');
+    expect((await audits('user.setting_refused')).map((a) => [a.actor, a.target, a.details.field])).toEqual([['U0OTHER', 'user:slack:U0VICTIM', 'email']]);
   });
 
   it('is listed in /pulse help', async () => {
