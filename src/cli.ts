@@ -9,6 +9,7 @@ import { registerEvalCommand } from './cli/eval-command.js';
 import { registerImportCommand } from './cli/import-command.js';
 import { registerMessengerCommand } from './cli/messenger-command.js';
 import { registerTokenCommand } from './cli/token-command.js';
+import { registerUserCommand } from './cli/user-command.js';
 import { registerValidateCommand } from './cli/validate-command.js';
 import type { ImportResult } from './import/index.js';
 
@@ -38,6 +39,7 @@ registerAnalysisCommands(program, config, out);
 registerImportCommand(program, config, out, queueAnalysis);
 registerAssistantCommands(program, config, out);
 registerTokenCommand(program, config, out);
+registerUserCommand(program, config, out);
 registerCatalogueCommand(program, config, out);
 registerDigestCommand(program, config, out);
 registerValidateCommand(program, config, out);
