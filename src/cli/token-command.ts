@@ -6,7 +6,7 @@ import { withDatabase } from './db-commands.js';
 
 type Out = (line: string) => void;
 
-async function withMigratedPool<T>(config: Config, fn: (pool: pg.Pool) => Promise<T>): Promise<T> {
+export async function withMigratedPool<T>(config: Config, fn: (pool: pg.Pool) => Promise<T>): Promise<T> {
   const { migrate } = await import('../db/migrator.js');
   const { createPool } = await import('../db/pool.js');
   return withDatabase(config, async (url) => {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { maskPii } from '../domain/mask.ts';
+import { isNotifyVia, type NotifyVia } from '../domain/notify-via.ts';
 
 // notification_logs (one row per attempt; the row carrying a notification's idempotency key
 // settles it: sent, or failed for good) and what a QA notification says: the session's summary,
@@ -63,6 +64,8 @@ export interface QaPerson {
   slackId?: string;
   name?: string;
   email?: string;
+  /** how personal notifications reach them (users.notify_via); unset: all */
+  notifyVia?: NotifyVia;
 }
 
 const EXCERPT_MAX = 300;
@@ -106,7 +109,7 @@ export async function qaNoticeSession(db: pg.Pool | pg.ClientBase, sessionId: nu
   };
 }
 
-interface PersonRow { user_id: number | null; platform: string | null; external_id: string | null; name: string | null; email: string | null }
+interface PersonRow { user_id: number | null; platform: string | null; external_id: string | null; name: string | null; email: string | null; notify_via?: string | null }
 const person = (r: PersonRow): QaPerson | null =>
   r.user_id === null
     ? null
@@ -115,12 +118,13 @@ const person = (r: PersonRow): QaPerson | null =>
         ...(r.platform === 'slack' && r.external_id ? { slackId: r.external_id } : {}),
         ...(r.name ? { name: r.name } : {}),
         ...(r.email?.trim() ? { email: r.email.trim() } : {}),
+        ...(isNotifyVia(r.notify_via) ? { notifyVia: r.notify_via } : {}),
       };
 
 export async function qaNoticeEvent(db: pg.Pool | pg.ClientBase, eventId: number): Promise<QaNoticeEvent | undefined> {
   const { rows } = await db.query<PersonRow & { id: number; session_id: number; to_status: string; notes: string | null; dev_feedback: string | null }>(
     `SELECT e.id, e.session_id, e.to_status::text AS to_status, e.notes, e.dev_feedback,
-            u.id AS user_id, u.platform, u.external_id, u.name, u.email
+            u.id AS user_id, u.platform, u.external_id, u.name, u.email, u.notify_via::text AS notify_via
        FROM qa_events e LEFT JOIN users u ON u.id = e.actor_id
       WHERE e.id = $1`,
     [eventId],
@@ -132,7 +136,7 @@ export async function qaNoticeEvent(db: pg.Pool | pg.ClientBase, eventId: number
 /** The reviewer who raised the issue a `fixed` event answers: the actor of the last `issue` event before it. */
 export async function issueRaiser(db: pg.Pool | pg.ClientBase, sessionId: number, beforeEventId: number): Promise<{ person: QaPerson | null; notes: string | null } | undefined> {
   const { rows } = await db.query<PersonRow & { notes: string | null }>(
-    `SELECT e.notes, u.id AS user_id, u.platform, u.external_id, u.name, u.email
+    `SELECT e.notes, u.id AS user_id, u.platform, u.external_id, u.name, u.email, u.notify_via::text AS notify_via
        FROM qa_events e LEFT JOIN users u ON u.id = e.actor_id
       WHERE e.session_id = $1 AND e.id < $2 AND e.to_status = 'issue'
       ORDER BY e.id DESC LIMIT 1`,
@@ -141,10 +145,10 @@ export async function issueRaiser(db: pg.Pool | pg.ClientBase, sessionId: number
   return rows[0] ? { person: person(rows[0]), notes: rows[0].notes } : undefined;
 }
 
-/** Developers' email addresses (users with role developer and an email), lower-cased, distinct. */
+/** Developers' email addresses (users with role developer and an email who take QA email: notify_via all or email), lower-cased, distinct. */
 export async function developerEmails(db: pg.Pool | pg.ClientBase): Promise<string[]> {
   const { rows } = await db.query<{ email: string }>(
-    `SELECT DISTINCT lower(trim(email)) AS email FROM users WHERE role = 'developer' AND email IS NOT NULL AND trim(email) <> '' ORDER BY 1`,
+    `SELECT DISTINCT lower(trim(email)) AS email FROM users WHERE role = 'developer' AND notify_via IN ('all', 'email') AND email IS NOT NULL AND trim(email) <> '' ORDER BY 1`,
   );
   return rows.map((r) => r.email);
 }

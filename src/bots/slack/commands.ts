@@ -1,4 +1,4 @@
-// Slash commands: `/pulse ask <question>`, `/pulse help`, `/pulse role @user <role>` (admins) and `/csi [period] [page|agent] [public]`.
+// Slash commands: `/pulse ask <question>`, `/pulse help`, `/pulse role @user <role>` (admins), `/pulse email [address|off]`, `/pulse notify [slack|email|both|none]` and `/csi [period] [page|agent] [public]`.
 // Slack waits 3 s for the ack (https://docs.slack.dev/interactivity/implementing-slash-commands),
 // so `/pulse ask` acks at once and queues the question (deps.ask, durable); `/csi` is a fast read
 // and acks with its answer, unless it takes longer than ACK_BUDGET_MS: then it acks "Working on
@@ -12,6 +12,8 @@ import { csiLookup } from '../../db/read/index.ts';
 import { setUserRole } from '../../db/users-repo.ts';
 import { analyticsDenial, mayAskAnalytics, ROLE_LABELS } from '../../domain/access.ts';
 import { parseRoleCommand } from '../../domain/role-command.ts';
+import { emailReply } from './email-command.ts';
+import { notifyReply } from './notify-command.ts';
 import { csiReply, helpReply, noticeReply, parseCsiArgs, type CommandReply } from './csi-blocks.ts';
 import type { SlackDeps } from './deps.ts';
 import { escapeSlackText, truncate } from './format.ts';
@@ -150,6 +152,14 @@ function registerPulse(app: App, deps: SlackDeps): void {
         log.error({ err, user: command.user_id }, 'slack: queueing /pulse ask failed');
         await sendLate(respond, noticeReply('Sorry, I could not take your question just now. Please ask again in a minute.'), log);
       }
+      return;
+    }
+    if (sub.toLowerCase() === 'email') {
+      await ack(await emailReply(deps, command.user_id, question, log));
+      return;
+    }
+    if (sub.toLowerCase() === 'notify') {
+      await ack(await notifyReply(deps, command.user_id, question, log));
       return;
     }
     if (sub.toLowerCase() === 'role') {

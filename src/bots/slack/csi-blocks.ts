@@ -148,6 +148,8 @@ export function helpReply(opts: { timeZone: string; problem?: string }): Command
           '• `/pulse ask &lt;question&gt;`: ask the analytics assistant; the answer comes back here',
           '• `/pulse help`: this help',
           '• `/pulse role @user &lt;role&gt;`: admins set a role (admin, lead, qa, developer, agent)',
+          '• `/pulse email [address|off]`: your own email for QA notifications (alone: shows it; `off` removes it)',
+          '• `/pulse notify [slack|email|both|none]`: how QA notifications meant for you reach you (alone: shows it)',
           `• \`/csi [period] [page|agent] [${PUBLIC_WORD}]\`: the CSI at a glance, only to you (the ${CSI_DEFAULT_PERIOD} unless you name a period; add \`${PUBLIC_WORD}\` to post it to the channel)`,
           'You can also mention me in a channel or send me a direct message, and ask follow-ups in the thread.',
         ].join('\n'),

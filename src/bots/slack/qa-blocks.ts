@@ -296,6 +296,7 @@ export function qaHelp(problem?: string): QaReply {
         '• `/qa show &lt;id&gt;`: the transcript, with what the AI decided for each message',
         '• `/qa pass &lt;id&gt; [notes]`, `/qa issue &lt;id&gt; [notes]`: QA reviewers and admins (without notes, `issue` asks for them)',
         '• `/qa fixed &lt;id&gt; [feedback]`: developers and admins (without feedback, it asks for it)',
+        '• `/qa mine`: open issues that are yours: a reviewer\'s are the ones they raised; issues are not assigned, so developers see all of them, those that came back after their fix first',
         '• `/qa stats [period]`: counts by state, issue rate, changes per reviewer, the oldest waiting (default: last 7 days)',
       ].join('\n'),
     ),

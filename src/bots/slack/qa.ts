@@ -18,6 +18,7 @@ import { NOTES_MAX, qaTargets } from '../../domain/qa.ts';
 import { parsePeriod, periodBounds } from '../../domain/periods.ts';
 import { fitReply, openView, postEphemeral, postMessage, updateMessage } from '../../notify/slack.ts';
 import type { SlackDeps } from './deps.ts';
+import { isQaMine, respondMine } from './qa-mine.ts';
 import {
   NOTES_BLOCK, NOTES_INPUT, QA_ACTION, QA_MODAL, TRANSCRIPT_PAGE, cardButtons, changedLine, notesModal, notice, qaHelp, queueBlocks, queueHead,
   queueText, showBlocks, statsBlocks, type Block, type QaButtonValue, type QaPageValue, type QaReply,
@@ -271,8 +272,12 @@ const buttonValue = (action: unknown): QaButtonValue | undefined => {
   return isButtonValue(v) ? v : undefined;
 };
 
-function registerQaCommand(app: App, { log }: QaContext, work: QaWork): void {
+function registerQaCommand(app: App, { log, deps }: QaContext, work: QaWork): void {
   app.command('/qa', async ({ command, ack, respond, client }) => {
+    if (isQaMine(command.text)) {
+      await ack();
+      return respondMine(deps, command.user_id, respond, log);
+    }
     const cmd = parseQaCommand(command.text ?? '');
     if (cmd.kind === 'help') return void (await ack(qaHelp(cmd.problem)));
     await ack();

@@ -5,6 +5,7 @@ import type { AfterQaChange } from '../../db/qa-repo.ts';
 import {
   developerEmails, issueRaiser, notificationOutcome, qaNoticeEvent, qaNoticeSession, recordNotification, type NotificationChannel,
 } from '../../db/notifications-repo.ts';
+import { wantsEmail, wantsSlack } from '../../domain/notify-via.ts';
 import type { Logger } from '../../logger.ts';
 import { countSlackError } from '../../observability/metrics.ts';
 import type { EmailProvider } from '../../notify/email.ts';
@@ -74,7 +75,8 @@ async function plan(deps: NotifyWorkerDeps, job: QaNotifyJob): Promise<Delivery[
     const raiser = await issueRaiser(deps.pool, job.sessionId, job.eventId);
     const reviewer = raiser?.person;
     if (!reviewer) return out;
-    if (slack && reviewer.slackId) {
+    // the reviewer's own preference (users.notify_via) decides the DM and the email
+    if (slack && reviewer.slackId && wantsSlack(reviewer.notifyVia ?? 'all')) {
       const notice = fixedSlackNotice(session, event, raiser.notes, job.version);
       const user = reviewer.slackId;
       out.push({
@@ -83,7 +85,7 @@ async function plan(deps: NotifyWorkerDeps, job: QaNotifyJob): Promise<Delivery[
         send: async () => void (await postMessage(slack.chat, { channel: user, text: notice.text, blocks: notice.blocks as never, unfurl_links: false, unfurl_media: false }, deps.logger)),
       });
     }
-    if (email && reviewer.email) out.push(mail(reviewer.email.toLowerCase(), fixedEmail(session, event, raiser.notes)));
+    if (email && reviewer.email && wantsEmail(reviewer.notifyVia ?? 'all')) out.push(mail(reviewer.email.toLowerCase(), fixedEmail(session, event, raiser.notes)));
   }
   return out;
 }
