@@ -20,7 +20,9 @@ export type QaCommand =
   | { kind: 'show'; sessionId: number }
   /** `pass <id> [notes]`, `issue <id> <notes>`, `fixed <id> <feedback>`; text absent = ask for it */
   | { kind: 'change'; to: QaTarget; sessionId: number; text?: string }
-  | { kind: 'stats'; periodText?: string };
+  | { kind: 'stats'; periodText?: string }
+  /** `review <id>`: the scorecard modal for the session (domain/qa-scorecard.ts) */
+  | { kind: 'review'; sessionId: number };
 
 const VERBS: Record<string, QaTarget> = { pass: 'passed', passed: 'passed', issue: 'issue', fixed: 'fixed', fix: 'fixed' };
 
@@ -76,6 +78,11 @@ export function parseQaCommand(input: string): QaCommand {
     const id = parseSessionId(second);
     if (id === undefined || rest) return { kind: 'help', problem: 'Which session? `/qa show <session id>`, e.g. `/qa show 42`.' };
     return { kind: 'show', sessionId: id };
+  }
+  if (sub === 'review' || sub === 'score') {
+    const id = parseSessionId(second);
+    if (id === undefined || rest) return { kind: 'help', problem: 'Which session? `/qa review <session id>`, e.g. `/qa review 42`.' };
+    return { kind: 'review', sessionId: id };
   }
   const to = VERBS[sub];
   if (to) {

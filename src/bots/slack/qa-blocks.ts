@@ -10,6 +10,8 @@ import { NOTES_MAX, QA_STATUSES, type QaStatus } from '../../domain/qa.ts';
 import type { Period } from '../../domain/periods.ts';
 import { fitMessage, quoteEscaped, SLACK_LIMITS } from '../../domain/block-kit.ts';
 import { escapeSlackText, truncate } from './format.ts';
+import type { QaReviewDto } from '../../db/qa-scorecards-repo.ts';
+import { reviewLine } from './qa-review-blocks.ts';
 
 export type Block = types.KnownBlock;
 
@@ -199,6 +201,8 @@ export interface ShowOptions {
   customerInitials?: string | null;
   /** the transcript, or why it is not shown to this caller */
   transcript: SessionTranscript | { denied: string };
+  /** the session's scorecard reviews (shown above the transcript's first page) */
+  reviews?: readonly QaReviewDto[];
 }
 
 /** A session for `/qa show` and the Show button: its card, then (for those allowed) one page of messages. */
@@ -208,6 +212,9 @@ export function showBlocks(card: QaCard, opts: ShowOptions): QaReply {
   if ('denied' in t) {
     blocks.push({ type: 'context', elements: [mrkdwn(`Transcript not shown: ${escapeSlackText(t.denied)}`)] });
     return fitMessage({ response_type: 'ephemeral', text: `Session ${card.sessionId}: ${card.qaStatus}`, blocks });
+  }
+  if (opts.reviews?.length && t.offset === 0) {
+    blocks.push({ type: 'section', block_id: `qa_reviews:${card.sessionId}`, text: mrkdwn(truncate(`*Scorecard reviews*\n${opts.reviews.map(reviewLine).join('\n')}`, SLACK_LIMITS.sectionText)) });
   }
   // a page ends where its text would pass the message budget (the first message always shows),
   // and "More" starts after the last one shown, so no message is ever skipped
@@ -296,6 +303,7 @@ export function qaHelp(problem?: string): QaReply {
         '• `/qa show &lt;id&gt;`: the transcript, with what the AI decided for each message',
         '• `/qa pass &lt;id&gt; [notes]`, `/qa issue &lt;id&gt; [notes]`: QA reviewers and admins (without notes, `issue` asks for them)',
         '• `/qa fixed &lt;id&gt; [feedback]`: developers and admins (without feedback, it asks for it)',
+        '• `/qa review &lt;id&gt;`: score the session on the scorecard (QA reviewers, leads and admins); scoring it again replaces your answers',
         '• `/qa stats [period]`: counts by state, issue rate, changes per reviewer, the oldest waiting (default: last 7 days)',
       ].join('\n'),
     ),

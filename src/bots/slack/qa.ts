@@ -18,6 +18,8 @@ import { NOTES_MAX, qaTargets } from '../../domain/qa.ts';
 import { parsePeriod, periodBounds } from '../../domain/periods.ts';
 import { fitReply, openView, postEphemeral, postMessage, updateMessage } from '../../notify/slack.ts';
 import type { SlackDeps } from './deps.ts';
+import { openReview, registerQaReview } from './qa-review.ts';
+import { sessionReviews } from '../../db/qa-scorecards-repo.ts';
 import {
   NOTES_BLOCK, NOTES_INPUT, QA_ACTION, QA_MODAL, TRANSCRIPT_PAGE, cardButtons, changedLine, notesModal, notice, qaHelp, queueBlocks, queueHead,
   queueText, showBlocks, statsBlocks, type Block, type QaButtonValue, type QaPageValue, type QaReply,
@@ -193,12 +195,13 @@ function qaReads({ deps, log, tz }: QaContext) {
     const [card] = await qaCards(deps.pool, [sessionId]);
     if (!card) return notice(`There is no session ${sessionId}.`);
     if (!mayReadCustomerData(caller.role)) return showBlocks(card, { timeZone: tz, transcript: { denied: customerDataDenial(caller.role) } });
-    const [transcript, conv] = await Promise.all([
+    const [transcript, conv, reviews] = await Promise.all([
       sessionTranscript(deps.pool, sessionId, { offset, limit: TRANSCRIPT_PAGE }),
       conversationLookup(deps.pool, { conversationId: card.conversationId, maxMessages: 1 }),
+      sessionReviews(deps.pool, sessionId),
     ]);
     if (!transcript) return notice(`There is no session ${sessionId}.`);
-    return showBlocks(card, { timeZone: tz, customerInitials: conv?.customerInitials ?? null, transcript });
+    return showBlocks(card, { timeZone: tz, customerInitials: conv?.customerInitials ?? null, transcript, reviews });
   }
 
   async function analyticsRefusal(user: string): Promise<QaReply | undefined> {
@@ -271,7 +274,7 @@ const buttonValue = (action: unknown): QaButtonValue | undefined => {
   return isButtonValue(v) ? v : undefined;
 };
 
-function registerQaCommand(app: App, { log }: QaContext, work: QaWork): void {
+function registerQaCommand(app: App, { log, deps }: QaContext, work: QaWork): void {
   app.command('/qa', async ({ command, ack, respond, client }) => {
     const cmd = parseQaCommand(command.text ?? '');
     if (cmd.kind === 'help') return void (await ack(qaHelp(cmd.problem)));
@@ -286,6 +289,8 @@ function registerQaCommand(app: App, { log }: QaContext, work: QaWork): void {
           return void (await respond(await work.show(user, cmd.sessionId, 0)));
         case 'stats':
           return void (await respond(await work.stats(user, cmd.periodText)));
+        case 'review':
+          return await openReview(deps, client, { user, sessionId: cmd.sessionId, triggerId: command.trigger_id, responseUrl: command.response_url, channel: command.channel_id }, respond);
         case 'change':
           if (!cmd.text && cmd.to !== 'passed') return await work.askForText(client, user, command.trigger_id, cmd.sessionId, cmd.to, undefined, origin);
           return await work.applyChange(client, user, cmd.sessionId, cmd.to, cmd.text, undefined, origin);
@@ -364,4 +369,5 @@ export function registerQa(app: App, deps: SlackDeps, opts: QaSlackOptions = {})
   const work = { ...qaWork(ctx), ...qaReads(ctx) };
   registerQaCommand(app, ctx, work);
   registerQaInteractions(app, ctx, work);
+  registerQaReview(app, deps);
 }

@@ -1,0 +1,123 @@
+// Block Kit for scorecard reviews (issue 20): the `/qa review` modal with one select per
+// category, the review lines `/qa show` adds under a session, and reading a submitted modal back
+// into answers. Pure: data in, blocks out.
+
+import type { types } from '@slack/bolt';
+import type { QaReviewDto } from '../../db/qa-scorecards-repo.ts';
+import { formatQaScore, type Answers, type Scorecard } from '../../domain/qa-scorecard.ts';
+import { escapeSlackText, truncate } from './format.ts';
+
+/** callback_id of the scorecard modal */
+export const REVIEW_MODAL = 'qa_review_modal';
+/** block ids: one per category (`qa_cat:<key>`), the root causes and the notes */
+export const CATEGORY_BLOCK = 'qa_cat:';
+export const ROOT_BLOCK = 'qa_root';
+export const REVIEW_NOTES_BLOCK = 'qa_review_notes';
+/** action id of every input in the modal (the block id tells them apart) */
+export const FIELD = 'v';
+/** the N/A option's value */
+export const NA = 'na';
+
+/** What the modal carries from its opening to its submission. */
+export interface ReviewModalMeta {
+  sessionId: number;
+  /** the caller's review's version when the modal opened (null: they had none) */
+  version: number | null;
+  /** where the outcome is told */
+  responseUrl?: string;
+  channel?: string;
+}
+
+const plain = (text: string): types.PlainTextElement => ({ type: 'plain_text', text, emoji: true });
+const mrkdwn = (text: string): types.MrkdwnElement => ({ type: 'mrkdwn', text, verbatim: true });
+
+/** Slack's option text holds 75 characters, a label 2000, a hint 2000, a modal 100 blocks. */
+const optionText = (s: string) => plain(truncate(s, 75));
+
+function pointLabel(value: number, scaleMax: number): string {
+  if (scaleMax === 1) return value === 1 ? 'Pass (1)' : 'Fail (0)';
+  return `${value} of ${scaleMax}`;
+}
+
+/** The scorecard modal for a session; `review` (the caller's own) fills in its answers. */
+export function reviewModal(card: Scorecard, session: { sessionId: number; page: string }, metadata: string, review?: QaReviewDto): types.ModalView {
+  const previous = new Map(review?.answers.map((a) => [a.key, a.value]) ?? []);
+  const blocks: types.KnownBlock[] = [
+    {
+      type: 'section',
+      text: mrkdwn(
+        `Session ${session.sessionId} · ${escapeSlackText(session.page)}${review ? ` · your review from before (QA score ${formatQaScore(review)})` : ''}\n` +
+          'Score each category; N/A leaves it out of the QA score. An autofail category answered 0 makes the QA score 0.',
+      ),
+    },
+  ];
+  for (const c of card.categories) {
+    const options: types.PlainTextOption[] = [];
+    for (let v = c.scaleMax; v >= 0; v--) options.push({ text: optionText(pointLabel(v, c.scaleMax)), value: String(v) });
+    if (c.allowNa) options.push({ text: plain('N/A'), value: NA });
+    const before = previous.get(c.key);
+    const initial = before === undefined ? undefined : options.find((o) => o.value === (before === null ? NA : String(before)));
+    const hint = [c.description ?? '', `weight ${c.weight}`, c.autofail ? 'autofail: 0 fails the whole review' : ''].filter(Boolean).join(' · ');
+    blocks.push({
+      type: 'input',
+      block_id: `${CATEGORY_BLOCK}${c.key}`,
+      label: plain(truncate(c.label, 200)),
+      hint: plain(truncate(hint, 1900)),
+      element: { type: 'static_select', action_id: FIELD, placeholder: plain('Choose'), options, ...(initial ? { initial_option: initial } : {}) },
+    });
+  }
+  if (card.rootCauses.length) {
+    const options = card.rootCauses.map((r) => ({ text: optionText(r.label), value: r.key }));
+    const initial = options.filter((o) => review?.rootCauses.includes(o.value));
+    blocks.push({
+      type: 'input',
+      block_id: ROOT_BLOCK,
+      optional: true,
+      label: plain('Root causes'),
+      element: { type: 'multi_static_select', action_id: FIELD, placeholder: plain('What went wrong'), options, ...(initial.length ? { initial_options: initial } : {}) },
+    });
+  }
+  blocks.push({
+    type: 'input',
+    block_id: REVIEW_NOTES_BLOCK,
+    optional: true,
+    label: plain('Notes'),
+    element: { type: 'plain_text_input', action_id: FIELD, multiline: true, max_length: 4000, ...(review?.notes ? { initial_value: review.notes } : {}) },
+  });
+  return {
+    type: 'modal',
+    callback_id: REVIEW_MODAL,
+    private_metadata: metadata,
+    title: plain('QA scorecard'),
+    submit: plain(review ? 'Save review' : 'Submit review'),
+    close: plain('Cancel'),
+    blocks,
+  };
+}
+
+type StateValues = Record<string, Record<string, { selected_option?: { value: string } | null; selected_options?: { value: string }[]; value?: string | null }>>;
+
+/** The answers, root causes and notes of a submitted modal; a category left empty is absent (answerProblems names it). */
+export function readReviewModal(values: StateValues): { answers: Answers; rootCauses: string[]; notes?: string } {
+  const answers: Answers = {};
+  for (const [block, fields] of Object.entries(values)) {
+    if (!block.startsWith(CATEGORY_BLOCK)) continue;
+    const chosen = fields[FIELD]?.selected_option?.value;
+    if (chosen === undefined) continue;
+    answers[block.slice(CATEGORY_BLOCK.length)] = chosen === NA ? null : Number(chosen);
+  }
+  const rootCauses = values[ROOT_BLOCK]?.[FIELD]?.selected_options?.map((o) => o.value) ?? [];
+  const notes = values[REVIEW_NOTES_BLOCK]?.[FIELD]?.value?.trim();
+  return { answers, rootCauses, ...(notes ? { notes } : {}) };
+}
+
+const who = (r: QaReviewDto) =>
+  r.reviewer?.slackId && /^[UW][A-Z0-9]+$/.test(r.reviewer.slackId) ? `<@${r.reviewer.slackId}>` : escapeSlackText(r.reviewer?.name ?? 'someone');
+
+/** One review as a line: score, category answers, root causes, notes. */
+export function reviewLine(r: QaReviewDto): string {
+  const answers = r.answers.map((a) => `${escapeSlackText(a.label)} ${a.value === null ? 'N/A' : `${a.value}/${a.scaleMax}`}`).join(', ');
+  const causes = r.rootCauses.length ? ` · root causes: ${escapeSlackText(r.rootCauses.join(', '))}` : '';
+  const notes = r.notes ? `\n> ${truncate(escapeSlackText(r.notes).replace(/\n/g, ' '), 300)}` : '';
+  return `• ${who(r)}: *QA score ${formatQaScore(r)}* (${answers})${causes}${notes}`;
+}
