@@ -238,7 +238,7 @@ describe('REST', () => {
 
   it('PUT /api/sessions/:id/review saves, names a bad answer, and answers 409 for a stale version; GET lists the reviews', async () => {
     const [target] = await unreviewed(1);
-    const url = `/api/sessions/${target}/review`;
+    const url = `/api/sessions/${target}/reviews/mine`;
     const invalid = await api.inject({ method: 'PUT', url, headers: auth('lead'), payload: { answers: { accuracy: 9, tone: 1, policy: 1, resolution: 1 } } });
     expect(invalid.statusCode).toBe(400);
     expect(invalid.json()).toMatchObject({ error: 'BAD_REQUEST', fields: [{ field: 'answers.accuracy', problem: 'must be a whole number from 0 to 4' }] });

@@ -22,7 +22,11 @@ export type QaCommand =
   | { kind: 'change'; to: QaTarget; sessionId: number; text?: string }
   | { kind: 'stats'; periodText?: string }
   /** `review <id>`: the scorecard modal for the session (domain/qa-scorecard.ts) */
-  | { kind: 'review'; sessionId: number };
+  | { kind: 'review'; sessionId: number }
+  /** `dispute <id> [reason]`: disputes the session's most recently changed scorecard review; the reason is required */
+  | { kind: 'dispute'; sessionId: number; reason?: string }
+  /** `disputes`: the open disputes, for leads to accept or reject */
+  | { kind: 'disputes' };
 
 const VERBS: Record<string, QaTarget> = { pass: 'passed', passed: 'passed', issue: 'issue', fixed: 'fixed', fix: 'fixed' };
 
@@ -84,6 +88,12 @@ export function parseQaCommand(input: string): QaCommand {
     if (id === undefined || rest) return { kind: 'help', problem: 'Which session? `/qa review <session id>`, e.g. `/qa review 42`.' };
     return { kind: 'review', sessionId: id };
   }
+  if (sub === 'dispute') {
+    const id = parseSessionId(second);
+    if (id === undefined) return { kind: 'help', problem: 'Which session? `/qa dispute <session id> [reason]`, e.g. `/qa dispute 42 the price was right`.' };
+    return { kind: 'dispute', sessionId: id, ...(rest ? { reason: rest } : {}) };
+  }
+  if (sub === 'disputes' && !second) return { kind: 'disputes' };
   const to = VERBS[sub];
   if (to) {
     const id = parseSessionId(second);

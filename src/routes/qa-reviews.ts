@@ -119,7 +119,7 @@ function reviewRoutes(app: FastifyInstance, deps: QaReviewRouteDeps): void {
     return { reviews: await sessionReviews(deps.pool, id) };
   });
 
-  app.put('/api/sessions/:id/review', {
+  app.put('/api/sessions/:id/reviews/mine', {
     preHandler: allowRoles(REVIEW_ROLES, 'scoring sessions', deps.pool),
     schema: {
       tags: ['qa'],

@@ -3,7 +3,9 @@
 // into answers. Pure: data in, blocks out.
 
 import type { types } from '@slack/bolt';
+import type { QaDisputeDto } from '../../db/qa-disputes-repo.ts';
 import type { QaReviewDto } from '../../db/qa-scorecards-repo.ts';
+import { REASON_MAX } from '../../domain/qa-dispute.ts';
 import { formatQaScore, type Answers, type Scorecard } from '../../domain/qa-scorecard.ts';
 import { escapeSlackText, truncate } from './format.ts';
 
@@ -26,6 +28,20 @@ export interface ReviewModalMeta {
   /** where the outcome is told */
   responseUrl?: string;
   channel?: string;
+  /** a lead accepting this dispute: the answers are the review's corrected ones, the notes the lead's note */
+  disputeId?: number;
+  disputeVersion?: number;
+}
+
+/** Action ids of the dispute buttons (`/qa disputes`) and the rejection modal. */
+export const DISPUTE_ACTION = { accept: 'qa_dispute_accept', reject: 'qa_dispute_reject' } as const;
+export const REJECT_MODAL = 'qa_dispute_reject_modal';
+export const REJECT_BLOCK = 'qa_reject_reason';
+
+/** A dispute button's value. */
+export interface DisputeButtonValue {
+  disputeId: number;
+  version: number;
 }
 
 const plain = (text: string): types.PlainTextElement => ({ type: 'plain_text', text, emoji: true });
@@ -39,17 +55,17 @@ function pointLabel(value: number, scaleMax: number): string {
   return `${value} of ${scaleMax}`;
 }
 
-/** The scorecard modal for a session; `review` (the caller's own) fills in its answers. */
-export function reviewModal(card: Scorecard, session: { sessionId: number; page: string }, metadata: string, review?: QaReviewDto): types.ModalView {
+/**
+ * The scorecard modal for a session; `review` (the caller's own, or the disputed one) fills in
+ * its answers. With `dispute`, the modal accepts that dispute with the corrected answers.
+ */
+export function reviewModal(card: Scorecard, session: { sessionId: number; page: string }, metadata: string, review?: QaReviewDto, dispute?: QaDisputeDto): types.ModalView {
   const previous = new Map(review?.answers.map((a) => [a.key, a.value]) ?? []);
+  const intro = dispute
+    ? `Dispute ${dispute.id} of ${escapeSlackText(review?.reviewer?.name ?? 'a reviewer')}'s review of session ${session.sessionId} (QA score ${review ? formatQaScore(review) : 'n/a'}):\n> ${truncate(escapeSlackText(dispute.reason).replace(/\n/g, ' '), 1500)}\nCorrect the answers and accept.`
+    : `Session ${session.sessionId} · ${escapeSlackText(session.page)}${review ? ` · your review from before (QA score ${formatQaScore(review)})` : ''}`;
   const blocks: types.KnownBlock[] = [
-    {
-      type: 'section',
-      text: mrkdwn(
-        `Session ${session.sessionId} · ${escapeSlackText(session.page)}${review ? ` · your review from before (QA score ${formatQaScore(review)})` : ''}\n` +
-          'Score each category; N/A leaves it out of the QA score. An autofail category answered 0 makes the QA score 0.',
-      ),
-    },
+    { type: 'section', text: mrkdwn(`${intro}\nScore each category; N/A leaves it out of the QA score. An autofail category answered 0 makes the QA score 0.`) },
   ];
   for (const c of card.categories) {
     const options: types.PlainTextOption[] = [];
@@ -81,15 +97,15 @@ export function reviewModal(card: Scorecard, session: { sessionId: number; page:
     type: 'input',
     block_id: REVIEW_NOTES_BLOCK,
     optional: true,
-    label: plain('Notes'),
-    element: { type: 'plain_text_input', action_id: FIELD, multiline: true, max_length: 4000, ...(review?.notes ? { initial_value: review.notes } : {}) },
+    label: plain(dispute ? 'Note for the dispute' : 'Notes'),
+    element: { type: 'plain_text_input', action_id: FIELD, multiline: true, max_length: dispute ? REASON_MAX : 4000, ...(review?.notes && !dispute ? { initial_value: review.notes } : {}) },
   });
   return {
     type: 'modal',
     callback_id: REVIEW_MODAL,
     private_metadata: metadata,
-    title: plain('QA scorecard'),
-    submit: plain(review ? 'Save review' : 'Submit review'),
+    title: plain(dispute ? 'Accept dispute' : 'QA scorecard'),
+    submit: plain(dispute ? 'Accept' : review ? 'Save review' : 'Submit review'),
     close: plain('Cancel'),
     blocks,
   };
@@ -120,4 +136,51 @@ export function reviewLine(r: QaReviewDto): string {
   const causes = r.rootCauses.length ? ` · root causes: ${escapeSlackText(r.rootCauses.join(', '))}` : '';
   const notes = r.notes ? `\n> ${truncate(escapeSlackText(r.notes).replace(/\n/g, ' '), 300)}` : '';
   return `• ${who(r)}: *QA score ${formatQaScore(r)}* (${answers})${causes}${notes}`;
+}
+
+const someone = (p: { name: string | null; slackId?: string } | null) =>
+  p?.slackId && /^[UW][A-Z0-9]+$/.test(p.slackId) ? `<@${p.slackId}>` : escapeSlackText(p?.name ?? 'someone');
+
+/** A dispute as a line: who, why, and how it was settled. */
+export function disputeLine(d: QaDisputeDto): string {
+  const reason = truncate(escapeSlackText(d.reason).replace(/\n/g, ' '), 300);
+  const settled = d.status === 'open' ? '_open_' : `*${d.status}* by ${someone(d.resolvedBy)}${d.resolution ? `: ${truncate(escapeSlackText(d.resolution).replace(/\n/g, ' '), 300)}` : ''}`;
+  return `↳ dispute ${d.id} by ${someone(d.raisedBy)}: ${reason} — ${settled}`;
+}
+
+/** `/qa disputes`: the open disputes, each with Accept / Reject for those who settle them. */
+export function disputeListBlocks(disputes: readonly QaDisputeDto[], withButtons: boolean): { response_type: 'ephemeral'; text: string; blocks: types.KnownBlock[] } {
+  const text = disputes.length ? `${disputes.length} open dispute${disputes.length === 1 ? '' : 's'}` : 'No open disputes.';
+  const blocks: types.KnownBlock[] = [{ type: 'section', text: mrkdwn(`*QA disputes*: ${text}`) }];
+  for (const d of disputes.slice(0, 20)) {
+    const reviewer = d.review.reviewerSlackId ? someone({ name: d.review.reviewer, slackId: d.review.reviewerSlackId }) : escapeSlackText(d.review.reviewer ?? 'someone');
+    blocks.push({ type: 'section', block_id: `qa_dispute:${d.id}:${d.version}`, text: mrkdwn(`*Session ${d.sessionId}* · ${reviewer}'s review, QA score ${formatQaScore(d.review)}\n${disputeLine(d)}`) });
+    if (withButtons) {
+      const value = JSON.stringify({ disputeId: d.id, version: d.version } satisfies DisputeButtonValue);
+      blocks.push({
+        type: 'actions', block_id: `qa_dispute_actions:${d.id}:${d.version}`,
+        elements: [
+          { type: 'button', action_id: DISPUTE_ACTION.accept, text: plain('Accept (rescore)'), style: 'primary', value },
+          { type: 'button', action_id: DISPUTE_ACTION.reject, text: plain('Reject'), style: 'danger', value },
+        ],
+      });
+    }
+  }
+  return { response_type: 'ephemeral', text, blocks };
+}
+
+/** The modal asking a lead why a dispute is rejected. */
+export function rejectModal(d: QaDisputeDto, metadata: string): types.ModalView {
+  return {
+    type: 'modal',
+    callback_id: REJECT_MODAL,
+    private_metadata: metadata,
+    title: plain('Reject dispute'),
+    submit: plain('Reject'),
+    close: plain('Cancel'),
+    blocks: [
+      { type: 'section', text: mrkdwn(`Dispute ${d.id} of the review of session ${d.sessionId}:\n> ${truncate(escapeSlackText(d.reason).replace(/\n/g, ' '), 1500)}`) },
+      { type: 'input', block_id: REJECT_BLOCK, label: plain('Why the review stands'), element: { type: 'plain_text_input', action_id: FIELD, multiline: true, min_length: 1, max_length: REASON_MAX } },
+    ],
+  };
 }

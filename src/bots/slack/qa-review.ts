@@ -7,6 +7,7 @@
 import type { App, RespondArguments } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { qaCards } from '../../db/qa-review-repo.ts';
+import { resolveDispute } from '../../db/qa-disputes-repo.ts';
 import { findReviewBy, loadScorecard, saveReview, type SaveReviewResult } from '../../db/qa-scorecards-repo.ts';
 import { answerProblems, formatQaScore, mayReview, REVIEW_ROLES } from '../../domain/qa-scorecard.ts';
 import { fitReply, openView, postEphemeral } from '../../notify/slack.ts';
@@ -67,6 +68,27 @@ export async function openReview(
 
 export function registerQaReview(app: App, deps: SlackDeps): void {
   const log = deps.logger.child({ component: 'slack', command: '/qa review' });
+
+  /** The scorecard modal opened by a dispute's Accept button: the corrected answers settle it. */
+  async function acceptDispute(client: WebClient, user: string, meta: ReviewModalMeta, read: ReturnType<typeof readReviewModal>): Promise<void> {
+    try {
+      const caller = await deps.callerOf(user);
+      const result = await resolveDispute(deps.pool, {
+        disputeId: meta.disputeId!, actor: caller, accept: true, answers: read.answers, rootCauses: read.rootCauses, source: 'slack', at: deps.now(),
+        ...(read.notes ? { note: read.notes } : {}),
+        ...(meta.disputeVersion !== undefined ? { expectedVersion: meta.disputeVersion } : {}),
+      });
+      log.info({ disputeId: meta.disputeId, user, ok: result.ok }, 'slack: dispute accepted');
+      const text = result.ok
+        ? `Dispute ${meta.disputeId} accepted: the review of session ${meta.sessionId} now scores ${formatQaScore(result.review)}.`
+        : `${result.reason.charAt(0).toUpperCase()}${result.reason.slice(1)}. Nothing changed.`;
+      await tellPrivately(client, deps, user, meta, text);
+    } catch (err) {
+      log.error({ err, user, disputeId: meta.disputeId }, 'slack: accepting the dispute failed');
+      await tellPrivately(client, deps, user, meta, 'Sorry, that did not work just now. Nothing changed.');
+    }
+  }
+
   app.view(REVIEW_MODAL, async ({ ack, view, body, client }) => {
     const meta = parseMeta(view.private_metadata);
     const read = readReviewModal(view.state.values as Parameters<typeof readReviewModal>[0]);
@@ -83,6 +105,7 @@ export function registerQaReview(app: App, deps: SlackDeps): void {
       return void (await ack({ response_action: 'errors', errors }));
     }
     await ack();
+    if (meta.disputeId !== undefined) return acceptDispute(client, body.user.id, meta, read);
     try {
       const caller = await deps.callerOf(body.user.id);
       const result = await saveReview(deps.pool, {
