@@ -17,6 +17,8 @@ export const ANALYTICS_VIEWS: readonly string[] = [
   'metrics',
   'pages',
   'qa_events',
+  'qa_review_answers',
+  'qa_reviews',
   'sessions',
   'uploads',
   'users',
