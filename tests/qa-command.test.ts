@@ -36,6 +36,10 @@ describe('parseQaCommand', () => {
     expect(parseQaCommand('dispute 9')).toEqual({ kind: 'dispute', sessionId: 9 });
     expect(parseQaCommand('dispute x')).toMatchObject({ kind: 'help', problem: expect.stringContaining('/qa dispute <session id> [reason]') });
     expect(parseQaCommand('disputes')).toEqual({ kind: 'disputes' });
+    expect(parseQaCommand('calibrate 12')).toEqual({ kind: 'calibrate', sessionId: 12 });
+    expect(parseQaCommand('calibration 3')).toEqual({ kind: 'calibration', calibrationId: 3 });
+    expect(parseQaCommand('calibration 3 CLOSE')).toEqual({ kind: 'calibration', calibrationId: 3, close: true });
+    expect(parseQaCommand('calibration 3 open')).toMatchObject({ kind: 'help', problem: expect.stringContaining('/qa calibration <calibration id> [close]') });
   });
 
   it('reads show <id> and stats [period]; anything else is help, with what was wrong', () => {

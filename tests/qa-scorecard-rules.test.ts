@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { calibrationReport } from '../src/domain/qa-calibration.ts';
 import { answerProblems, formatQaScore, scorecardProblems, scoreReview, type Scorecard } from '../src/domain/qa-scorecard.ts';
 
 // The scoring rule of src/domain/qa-scorecard.ts, without a database.
@@ -74,5 +75,20 @@ describe('scorecardProblems', () => {
       rootCauses: [],
     });
     expect(bad.map((p) => p.field)).toEqual(['categories.0.weight', 'categories.1.key', 'categories.1.scaleMax', 'categories.1.label', 'categories.2.key']);
+  });
+});
+
+describe('calibrationReport', () => {
+  it('agreement per category is the share of reviewer pairs answering alike (N/A included); alignment is 100 minus the distance to the consensus', () => {
+    const sheets = [
+      { reviewer: 'A', answers: { accuracy: 4, tone: 3, policy: 1, resolution: 4 } },
+      { reviewer: 'B', answers: { accuracy: 4, tone: 2, policy: 1, resolution: null } },
+      { reviewer: 'C', answers: { accuracy: 2, tone: 3, policy: 1, resolution: 4 } },
+    ];
+    const r = calibrationReport(CARD.categories, sheets)!;
+    expect(r.categories.map((c) => [c.key, Number(c.agreement.toFixed(2))])).toEqual([['accuracy', 33.33], ['tone', 33.33], ['policy', 100], ['resolution', 33.33]]);
+    expect(r.agreement).toBeCloseTo(50, 10);
+    expect(r.alignment.map((a) => Number(a.alignment!.toFixed(2)))).toEqual([93.75, 88.89, 89.58]);
+    expect(calibrationReport(CARD.categories, sheets.slice(0, 1))).toBeUndefined();
   });
 });

@@ -26,7 +26,11 @@ export type QaCommand =
   /** `dispute <id> [reason]`: disputes the session's most recently changed scorecard review; the reason is required */
   | { kind: 'dispute'; sessionId: number; reason?: string }
   /** `disputes`: the open disputes, for leads to accept or reject */
-  | { kind: 'disputes' };
+  | { kind: 'disputes' }
+  /** `calibrate <session>`: a lead starts a calibration on the session */
+  | { kind: 'calibrate'; sessionId: number }
+  /** `calibration <id>`: score it (open) or read its agreement (closed); `calibration <id> close`: a lead closes it */
+  | { kind: 'calibration'; calibrationId: number; close?: true };
 
 const VERBS: Record<string, QaTarget> = { pass: 'passed', passed: 'passed', issue: 'issue', fixed: 'fixed', fix: 'fixed' };
 
@@ -94,6 +98,16 @@ export function parseQaCommand(input: string): QaCommand {
     return { kind: 'dispute', sessionId: id, ...(rest ? { reason: rest } : {}) };
   }
   if (sub === 'disputes' && !second) return { kind: 'disputes' };
+  if (sub === 'calibrate') {
+    const id = parseSessionId(second);
+    if (id === undefined || rest) return { kind: 'help', problem: 'Which session? `/qa calibrate <session id>`, e.g. `/qa calibrate 42`.' };
+    return { kind: 'calibrate', sessionId: id };
+  }
+  if (sub === 'calibration') {
+    const id = parseSessionId(second);
+    if (id === undefined || (rest && rest.toLowerCase() !== 'close')) return { kind: 'help', problem: 'Which calibration? `/qa calibration <calibration id> [close]`.' };
+    return { kind: 'calibration', calibrationId: id, ...(rest ? { close: true as const } : {}) };
+  }
   const to = VERBS[sub];
   if (to) {
     const id = parseSessionId(second);

@@ -331,6 +331,7 @@ export function qaHelp(problem?: string): QaReply {
         '• `/qa review &lt;id&gt;`: score the session on the scorecard (QA reviewers, leads and admins); scoring it again replaces your answers',
         '• `/qa dispute &lt;id&gt; &lt;reason&gt;`: dispute the session\'s latest scorecard review (developers, admins, the agent who replied in it)',
         '• `/qa disputes`: the open disputes; team leads and admins accept (rescore) or reject them',
+        '• `/qa calibrate &lt;id&gt;` (leads): several reviewers score the session blind with `/qa calibration &lt;n&gt;`; `/qa calibration &lt;n&gt; close` reports their agreement',
         '• `/qa stats [period]`: counts by state, issue rate, changes per reviewer, the oldest waiting (default: last 7 days)',
       ].join('\n'),
     ),

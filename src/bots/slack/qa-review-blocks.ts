@@ -7,6 +7,7 @@ import type { QaDisputeDto } from '../../db/qa-disputes-repo.ts';
 import type { QaReviewDto } from '../../db/qa-scorecards-repo.ts';
 import { REASON_MAX } from '../../domain/qa-dispute.ts';
 import { formatQaScore, type Answers, type Scorecard } from '../../domain/qa-scorecard.ts';
+import type { CalibrationReport } from '../../domain/qa-calibration.ts';
 import { escapeSlackText, truncate } from './format.ts';
 
 /** callback_id of the scorecard modal */
@@ -31,6 +32,8 @@ export interface ReviewModalMeta {
   /** a lead accepting this dispute: the answers are the review's corrected ones, the notes the lead's note */
   disputeId?: number;
   disputeVersion?: number;
+  /** a reviewer's blind sheet in this calibration */
+  calibrationId?: number;
 }
 
 /** Action ids of the dispute buttons (`/qa disputes`) and the rejection modal. */
@@ -59,11 +62,16 @@ function pointLabel(value: number, scaleMax: number): string {
  * The scorecard modal for a session; `review` (the caller's own, or the disputed one) fills in
  * its answers. With `dispute`, the modal accepts that dispute with the corrected answers.
  */
-export function reviewModal(card: Scorecard, session: { sessionId: number; page: string }, metadata: string, review?: QaReviewDto, dispute?: QaDisputeDto): types.ModalView {
-  const previous = new Map(review?.answers.map((a) => [a.key, a.value]) ?? []);
+export function reviewModal(
+  card: Scorecard, session: { sessionId: number; page: string }, metadata: string, review?: QaReviewDto, dispute?: QaDisputeDto,
+  calibration?: { id: number; mine?: Answers },
+): types.ModalView {
+  const previous = new Map<string, number | null>(review?.answers.map((a) => [a.key, a.value]) ?? Object.entries(calibration?.mine ?? {}));
   const intro = dispute
     ? `Dispute ${dispute.id} of ${escapeSlackText(review?.reviewer?.name ?? 'a reviewer')}'s review of session ${session.sessionId} (QA score ${review ? formatQaScore(review) : 'n/a'}):\n> ${truncate(escapeSlackText(dispute.reason).replace(/\n/g, ' '), 1500)}\nCorrect the answers and accept.`
-    : `Session ${session.sessionId} · ${escapeSlackText(session.page)}${review ? ` · your review from before (QA score ${formatQaScore(review)})` : ''}`;
+    : calibration
+      ? `Calibration ${calibration.id} of session ${session.sessionId} · ${escapeSlackText(session.page)}: score it on your own; nobody sees the answers until a lead closes it.`
+      : `Session ${session.sessionId} · ${escapeSlackText(session.page)}${review ? ` · your review from before (QA score ${formatQaScore(review)})` : ''}`;
   const blocks: types.KnownBlock[] = [
     { type: 'section', text: mrkdwn(`${intro}\nScore each category; N/A leaves it out of the QA score. An autofail category answered 0 makes the QA score 0.`) },
   ];
@@ -104,7 +112,7 @@ export function reviewModal(card: Scorecard, session: { sessionId: number; page:
     type: 'modal',
     callback_id: REVIEW_MODAL,
     private_metadata: metadata,
-    title: plain(dispute ? 'Accept dispute' : 'QA scorecard'),
+    title: plain(dispute ? 'Accept dispute' : calibration ? 'QA calibration' : 'QA scorecard'),
     submit: plain(dispute ? 'Accept' : review ? 'Save review' : 'Submit review'),
     close: plain('Cancel'),
     blocks,
@@ -183,4 +191,16 @@ export function rejectModal(d: QaDisputeDto, metadata: string): types.ModalView 
       { type: 'input', block_id: REJECT_BLOCK, label: plain('Why the review stands'), element: { type: 'plain_text_input', action_id: FIELD, multiline: true, min_length: 1, max_length: REASON_MAX } },
     ],
   };
+}
+
+/** A closed calibration's report: agreement per category and each reviewer's alignment. */
+export function calibrationText(id: number, sessionId: number, r: CalibrationReport): string {
+  const cats = r.categories.map((c) => `• ${escapeSlackText(c.label)}: ${c.agreement.toFixed(0)}% agreement (${c.answers.map((a) => (a === null ? 'N/A' : String(a))).join(', ')})`);
+  const people = r.alignment.map((a) => `• ${escapeSlackText(a.reviewer)}: ${a.alignment === null ? 'n/a' : a.alignment.toFixed(1)}`);
+  return [
+    `*Calibration ${id}* of session ${sessionId}: ${r.reviewers} reviewers, *${r.agreement.toFixed(1)}% agreement*`,
+    ...cats,
+    '_Reviewer alignment (100 = on the consensus):_',
+    ...people,
+  ].join('\n');
 }

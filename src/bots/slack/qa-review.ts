@@ -8,6 +8,7 @@ import type { App, RespondArguments } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { qaCards } from '../../db/qa-review-repo.ts';
 import { resolveDispute } from '../../db/qa-disputes-repo.ts';
+import { submitCalibration } from '../../db/qa-calibrations-repo.ts';
 import { findReviewBy, loadScorecard, saveReview, type SaveReviewResult } from '../../db/qa-scorecards-repo.ts';
 import { answerProblems, formatQaScore, mayReview, REVIEW_ROLES } from '../../domain/qa-scorecard.ts';
 import { fitReply, openView, postEphemeral } from '../../notify/slack.ts';
@@ -69,6 +70,21 @@ export async function openReview(
 export function registerQaReview(app: App, deps: SlackDeps): void {
   const log = deps.logger.child({ component: 'slack', command: '/qa review' });
 
+  /** A reviewer's blind sheet in a calibration: saved, and only its own score told. */
+  async function calibrationSheet(client: WebClient, user: string, meta: ReviewModalMeta, read: ReturnType<typeof readReviewModal>): Promise<void> {
+    try {
+      const caller = await deps.callerOf(user);
+      const r = await submitCalibration(deps.pool, { calibrationId: meta.calibrationId!, actor: caller, answers: read.answers, source: 'slack', at: deps.now() });
+      const text = r.ok
+        ? `Your calibration sheet for calibration ${meta.calibrationId} is saved (your QA score ${formatQaScore(r)}). The others' answers show when a lead closes it.`
+        : `${r.reason.charAt(0).toUpperCase()}${r.reason.slice(1)}. Nothing was saved.`;
+      await tellPrivately(client, deps, user, meta, text);
+    } catch (err) {
+      log.error({ err, user, calibrationId: meta.calibrationId }, 'slack: calibration sheet failed');
+      await tellPrivately(client, deps, user, meta, 'Sorry, that did not work just now. Nothing was saved.');
+    }
+  }
+
   /** The scorecard modal opened by a dispute's Accept button: the corrected answers settle it. */
   async function acceptDispute(client: WebClient, user: string, meta: ReviewModalMeta, read: ReturnType<typeof readReviewModal>): Promise<void> {
     try {
@@ -106,6 +122,7 @@ export function registerQaReview(app: App, deps: SlackDeps): void {
     }
     await ack();
     if (meta.disputeId !== undefined) return acceptDispute(client, body.user.id, meta, read);
+    if (meta.calibrationId !== undefined) return calibrationSheet(client, body.user.id, meta, read);
     try {
       const caller = await deps.callerOf(body.user.id);
       const result = await saveReview(deps.pool, {

@@ -20,6 +20,7 @@ import { fitReply, openView, postEphemeral, postMessage, updateMessage } from '.
 import type { SlackDeps } from './deps.ts';
 import { openReview, registerQaReview } from './qa-review.ts';
 import { disputeCommand, disputesCommand, registerQaDisputes } from './qa-disputes.ts';
+import { calibrateCommand, calibrationCommand } from './qa-calibration.ts';
 import { sessionReviews } from '../../db/qa-scorecards-repo.ts';
 import { disputeCounts, listDisputes } from '../../db/qa-disputes-repo.ts';
 import { metricRows } from '../../db/semantic/value.ts';
@@ -305,6 +306,12 @@ function registerQaCommand(app: App, { log, deps }: QaContext, work: QaWork): vo
           return await disputeCommand(deps, user, cmd.sessionId, cmd.reason, respond);
         case 'disputes':
           return await disputesCommand(deps, user, respond);
+        case 'calibrate':
+          return await calibrateCommand(deps, user, cmd.sessionId, respond);
+        case 'calibration':
+          return await calibrationCommand(deps, client, {
+            user, calibrationId: cmd.calibrationId, ...(cmd.close ? { close: true as const } : {}), triggerId: command.trigger_id, responseUrl: command.response_url, channel: command.channel_id,
+          }, respond);
         case 'change':
           if (!cmd.text && cmd.to !== 'passed') return await work.askForText(client, user, command.trigger_id, cmd.sessionId, cmd.to, undefined, origin);
           return await work.applyChange(client, user, cmd.sessionId, cmd.to, cmd.text, undefined, origin);
