@@ -100,7 +100,7 @@ beforeEach(() => {
 
 describe('a calibration with three reviewers', () => {
   it('is scored blind and closed with its agreement per category and each reviewer\'s alignment', async () => {
-    const [{ id: target }] = await rows<{ id: number }>(`SELECT id FROM sessions WHERE ai_engaged AND deleted_at IS NULL ORDER BY id LIMIT 1`);
+    const target = (await rows<{ id: number }>(`SELECT id FROM sessions WHERE ai_engaged AND deleted_at IS NULL ORDER BY id LIMIT 1`))[0]!.id;
     const reviewsBefore = await rows(`SELECT id, score, version FROM qa_reviews ORDER BY id`);
     expect(await textOf((await qa(`calibrate ${target}`, USERS.qa)).responseUrl)).toBe('Only team leads and admins start a calibration. Nothing changed.');
     const started = await textOf((await qa(`calibrate ${target}`, USERS.lead)).responseUrl);
