@@ -6,6 +6,8 @@ import { loadConfig } from '../src/config.ts';
 import { loadScorecard } from '../src/db/qa-scorecards-repo.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
 import { metricByKey, metricValue } from '../src/db/semantic/value.ts';
+import { rebuildSessions } from '../src/db/sessions-rebuild.ts';
+import { saveReview } from '../src/db/qa-scorecards-repo.ts';
 import { createApiToken } from '../src/db/tokens-repo.ts';
 import { scoreReview } from '../src/domain/qa-scorecard.ts';
 import { createLogger } from '../src/logger.ts';
@@ -209,6 +211,34 @@ describe('/qa review', () => {
     const r = await qa(`review ${target}`, USERS.agent);
     expect(String((await waitResponse(r.responseUrl)).body.text)).toMatch(/^Only qa, lead, admin can score a session/);
     expect(fake.calls.filter((c) => c.method === 'views.open')).toEqual([]);
+  });
+});
+
+describe('sessions rebuilt from their messages', () => {
+  it('keep a trailing session that only has a scorecard review (no QA state change): the review is not lost', async () => {
+    // the last session of a conversation with two, unchecked and without QA events
+    const [c] = await rows<{ conversation_id: number; last_id: number; prev_end: Date }>(
+      `SELECT s.conversation_id, s.id AS last_id, p.ended_at AS prev_end FROM sessions s
+         JOIN sessions p ON p.conversation_id = s.conversation_id AND p.sequence = s.sequence - 1
+        WHERE s.qa_status = 'unchecked' AND s.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM sessions n WHERE n.conversation_id = s.conversation_id AND n.sequence > s.sequence)
+          AND NOT EXISTS (SELECT 1 FROM qa_events e WHERE e.session_id = s.id) AND NOT EXISTS (SELECT 1 FROM qa_reviews r WHERE r.session_id = s.id)
+        ORDER BY s.id LIMIT 1`);
+    const [qaUser] = await rows<{ id: number }>(`SELECT id FROM users WHERE external_id = $1`, [USERS.qa]);
+    const saved = await saveReview(db.pool, { sessionId: c!.last_id, actor: { role: 'qa', userId: qaUser!.id }, answers: { accuracy: 3, tone: 3, policy: 1, resolution: 3 }, source: 'test' });
+    expect(saved.ok).toBe(true);
+    // its messages move to right after the session before: the rebuild now finds one session fewer
+    await db.pool.query(
+      `UPDATE messages m SET social_create_time = $2::timestamptz + (m.social_create_time - s.started_at) / 1000 + interval '1 second'
+         FROM sessions s WHERE s.id = $1 AND m.conversation_id = s.conversation_id AND m.social_create_time BETWEEN s.started_at AND s.ended_at`,
+      [c!.last_id, c!.prev_end],
+    );
+    const client = await db.pool.connect();
+    try {
+      await rebuildSessions(client, [c!.conversation_id], TEST_NOW);
+    } finally {
+      client.release();
+    }
+    expect(await rows(`SELECT r.score FROM qa_reviews r WHERE r.session_id = $1`, [c!.last_id])).toEqual([{ score: (3 * 75 + 75 + 2 * 100 + 2 * 75) / 8 }]);
   });
 });
 
