@@ -6,6 +6,7 @@ import { loadConfig } from '../src/config.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
 import { createApiToken } from '../src/db/tokens-repo.ts';
 import { createLogger } from '../src/logger.ts';
+import { metricByKey } from '../src/db/semantic/value.ts';
 import { apiRoutes } from '../src/routes/api.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { BOT, startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
@@ -139,6 +140,17 @@ describe('a calibration with three reviewers', () => {
     expect(audited!.details.agreement).toBeCloseTo(50, 9);
     // closed: no more sheets, and the report is what anyone reading it gets
     expect(await textOf((await qa(`calibration ${id}`, USERS.qa)).responseUrl)).toContain('*50.0% agreement*');
+    // the reviewer alignment measure: each sheet's alignment, written at closing, equal to SQL over the base tables
+    const day = { from: '2026-11-25', to: '2026-11-25', label: '25 Nov 2026' };
+    const byReviewer = await metricByKey(db.pool, { measure: 'reviewerAlignment', groupBy: 'reviewer', period: day }, TZ);
+    expect(byReviewer.get('qa person')).toBeCloseTo(93.75, 9);
+    expect(byReviewer.get('qa3 person')).toBeCloseTo(100 - (100 / 3 + 25 / 3) / 4, 9);
+    const independent = await rows<{ k: string; v: number }>(
+      `SELECT u.name AS k, avg(k.alignment)::float8 AS v FROM qa_calibration_sheets k JOIN qa_calibrations c ON c.id = k.calibration_id
+         JOIN sessions s ON s.id = c.session_id JOIN users u ON u.id = k.reviewer_id
+        WHERE c.status = 'closed' AND s.deleted_at IS NULL AND (c.closed_at AT TIME ZONE $1)::date = DATE '2026-11-25' GROUP BY 1`, [TZ]);
+    expect(byReviewer.size).toBe(independent.length);
+    for (const e of independent) expect(byReviewer.get(e.k)).toBeCloseTo(e.v, 9);
     // calibration sheets are not reviews: the QA score measures do not see them
     expect(await rows(`SELECT id, score, version FROM qa_reviews ORDER BY id`)).toEqual(reviewsBefore);
   });

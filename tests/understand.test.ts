@@ -130,6 +130,7 @@ describe('every measure in the catalogue can be asked for', () => {
     reviews: 'QA work last week',
     qaScore: 'average QA score last week',
     qaCategoryScore: 'QA category scores by QA category last week',
+    reviewerAlignment: 'reviewer alignment by reviewer last month',
     handoffWait: 'human wait after handoff last week',
     handoffsWaiting: 'handoffs waiting right now',
     handoffsAssigned: 'how many handoffs are assigned',

@@ -88,6 +88,20 @@ export async function viewCalibration(db: pg.Pool | pg.ClientBase, id: number, v
   return view;
 }
 
+/** Each sheet's alignment (domain/qa-calibration.ts), kept for the reviewerAlignment measure. */
+export async function writeAlignment(client: pg.ClientBase, calibrationId: number): Promise<void> {
+  const card = await loadScorecard(client);
+  const { rows } = await client.query<{ reviewer_id: number; answers: Answers }>(
+    `SELECT reviewer_id, answers FROM qa_calibration_sheets WHERE calibration_id = $1 ORDER BY created_at, reviewer_id`, [calibrationId]);
+  const report = calibrationReport(card.categories, rows.map((r) => ({ reviewer: String(r.reviewer_id), answers: r.answers })));
+  if (!report) return;
+  await client.query(
+    `UPDATE qa_calibration_sheets k SET alignment = x.alignment FROM unnest($2::int[], $3::float8[]) AS x(reviewer_id, alignment)
+      WHERE k.calibration_id = $1 AND k.reviewer_id = x.reviewer_id`,
+    [calibrationId, report.alignment.map((a) => Number(a.reviewer)), report.alignment.map((a) => a.alignment)],
+  );
+}
+
 export async function closeCalibration(pool: pg.Pool, input: { id: number; actor: Caller; source: string; at?: Date }): Promise<{ ok: true; view: CalibrationView } | Refusal<'forbidden' | 'not_found' | 'closed' | 'too_few'>> {
   if (!RESOLVERS.includes(input.actor.role)) {
     await audit(pool, input.actor, 'qa.calibration.refused', `calibration:${input.id}`, { source: input.source });
@@ -104,6 +118,7 @@ export async function closeCalibration(pool: pg.Pool, input: { id: number; actor
     if (c.status !== 'open') return { ok: false as const, kind: 'closed' as const, reason: `calibration ${input.id} is closed already` };
     if (c.n < MIN_SHEETS) return { ok: false as const, kind: 'too_few' as const, reason: `calibration ${input.id} has ${c.n} sheet${c.n === 1 ? '' : 's'}; agreement needs at least ${MIN_SHEETS}` };
     await client.query(`UPDATE qa_calibrations SET status = 'closed', closed_at = COALESCE($2::timestamptz, now()) WHERE id = $1`, [input.id, input.at ?? null]);
+    await writeAlignment(client, input.id);
     const view = (await viewCalibration(client, input.id, input.actor))!;
     await audit(client, input.actor, 'qa.calibration.closed', `session:${c.session_id}`, { source: input.source, calibrationId: input.id, agreement: view.report?.agreement ?? null });
     return { ok: true as const, view };

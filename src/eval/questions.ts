@@ -67,7 +67,7 @@ type Kit = ReturnType<typeof kit>;
 type Row = [string, Category, string, Expectation, string[]?];
 
 /** Every measure, and the statistics. */
-function figures({ lastWeek, lastMonth, october, yesterday, value, rows }: Kit): Row[] {
+function figures({ lastWeek, lastMonth, last3Months, october, yesterday, value, rows }: Kit): Row[] {
   return [
     // ---- every measure, with its default statistic
     ['m01', 'measure', 'What was our CSI last week?', value('csi', 'mean', lastWeek, undefined, [/CSI/])],
@@ -109,6 +109,7 @@ function figures({ lastWeek, lastMonth, october, yesterday, value, rows }: Kit):
     ['m37', 'measure', 'What is the template success rate?', value('templateSuccess', 'rate', lastWeek)],
     ['m38', 'measure', 'What was the average QA score last month?', value('qaScore', 'mean', lastMonth)],
     ['m39', 'measure', 'What was the QA category score last month?', value('qaCategoryScore', 'mean', lastMonth)],
+    ['m40', 'measure', 'What was the average reviewer alignment over the last 3 months?', value('reviewerAlignment', 'mean', last3Months)],
 
     // ---- statistics
     ['s01', 'statistic', 'What was the median CSI last week?', value('csi', 'median', lastWeek, undefined, [/median/i])],
@@ -330,7 +331,7 @@ export const MEASURE_WORDS: Record<string, RegExp> = {
   resolutionTime: /resol/i, messages: /message/i, customerMessages: /message/i, sessions: /session/i, handoffRate: /hand.?off/i,
   containment: /contain/i, qaSessions: /session/i, issueRate: /issue/i, reviews: /QA|review|change/i,
   conversations: /conversation/i, handoffs: /hand.?off/i, handoffWait: /wait/i, handoffsWaiting: /waiting/i, handoffsAssigned: /assigned/i,
-  templateUses: /template/i, templateSuccess: /template/i, qaScore: /QA score/i, qaCategoryScore: /category score/i,
+  templateUses: /template/i, templateSuccess: /template/i, qaScore: /QA score/i, qaCategoryScore: /category score/i, reviewerAlignment: /alignment/i,
 };
 
 function named(measure: string, more: RegExp[] = []): RegExp[] {

@@ -7,7 +7,7 @@ import type { Days } from './calendar.ts';
 
 export type EvalDimension = 'page' | 'agent' | 'reviewer' | 'topic' | 'qa_state' | 'sender' | 'day' | 'week' | 'month' | 'hour' | 'weekday' | 'qa_category';
 
-type Source = 'days' | 'messages' | 'replies' | 'sessions' | 'qa' | 'now' | 'templates' | 'reviews' | 'answers';
+type Source = 'days' | 'messages' | 'replies' | 'sessions' | 'qa' | 'now' | 'templates' | 'reviews' | 'answers' | 'calibrations';
 
 interface MeasureSql {
   source: Source;
@@ -83,6 +83,8 @@ export const MEASURE_SQL: Record<string, MeasureSql> = {
   // scorecard reviews of sessions not deleted, by when each review was first saved
   qaScore: { source: 'reviews', value: 'r.score' },
   qaCategoryScore: { source: 'answers', value: 'a.score' },
+  // sheets of closed calibrations, by when the calibration closed
+  reviewerAlignment: { source: 'calibrations', value: 'k.alignment' },
 };
 
 /** The session's first human agent (by their first message in it), from the messages themselves. */
@@ -142,6 +144,12 @@ function rowsOf(m: MeasureSql, tz: string, byAgent: boolean): string {
         FROM qa_reviews r JOIN sessions s ON s.id = r.session_id ${pageJoin('s')} LEFT JOIN users u ON u.id = r.reviewer_id
         ${m.source === 'answers' ? 'JOIN qa_review_answers a ON a.review_id = r.id JOIN qa_categories qc ON qc.id = a.category_id' : ''}
         WHERE s.deleted_at IS NULL${m.where ? ` AND ${m.where}` : ''}`;
+    case 'calibrations':
+      return `SELECT ${local('cb.closed_at')}::date AS day, ${local('cb.closed_at')} AS lt, p.name AS page, NULL::text AS agent, u.name AS reviewer,
+          NULL::text AS topic, NULL::text AS qa_state, NULL::text AS sender, ${m.value} AS v
+        FROM qa_calibration_sheets k JOIN qa_calibrations cb ON cb.id = k.calibration_id JOIN sessions s ON s.id = cb.session_id ${pageJoin('s')}
+        LEFT JOIN users u ON u.id = k.reviewer_id
+        WHERE cb.status = 'closed' AND s.deleted_at IS NULL${m.where ? ` AND ${m.where}` : ''}`;
     case 'qa':
       return `SELECT ${local('e.created_at')}::date AS day, ${local('e.created_at')} AS lt, p.name AS page, NULL::text AS agent, u.name AS reviewer,
           NULL::text AS topic, e.to_status::text AS qa_state, NULL::text AS sender, ${m.value} AS v

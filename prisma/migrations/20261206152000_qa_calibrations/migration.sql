@@ -1,7 +1,8 @@
 -- Calibration sessions (issue 20, point 5): a lead picks a session, several reviewers score it
 -- on the scorecard without seeing each other's answers, and when the lead closes it the agreement
 -- per category is reported (src/domain/qa-calibration.ts). A calibration sheet is not a review:
--- it never counts in the QA score measures.
+-- it never counts in the QA score measures. Closing writes each sheet's alignment (how close
+-- its reviewer was to the consensus), which the catalogue's reviewerAlignment measure averages.
 
 -- CreateEnum
 CREATE TYPE "QaCalibrationStatus" AS ENUM ('open', 'closed');
@@ -24,6 +25,7 @@ CREATE TABLE "qa_calibration_sheets" (
     "answers" JSONB NOT NULL,
     "score" DOUBLE PRECISION,
     "autofailed" BOOLEAN NOT NULL DEFAULT false,
+    "alignment" DOUBLE PRECISION,
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updated_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT "qa_calibration_sheets_pkey" PRIMARY KEY ("calibration_id","reviewer_id")
@@ -46,3 +48,19 @@ ALTER TABLE "qa_calibration_sheets" ADD CONSTRAINT "qa_calibration_sheets_calibr
 
 -- AddForeignKey
 ALTER TABLE "qa_calibration_sheets" ADD CONSTRAINT "qa_calibration_sheets_reviewer_id_fkey" FOREIGN KEY ("reviewer_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- For the metrics catalogue: the sheets of closed calibrations of sessions that still exist.
+CREATE VIEW analytics.qa_calibration_sheets AS
+  SELECT k.calibration_id, k.reviewer_id, k.score, k.alignment, c.session_id, c.closed_at
+  FROM public.qa_calibration_sheets k JOIN public.qa_calibrations c ON c.id = k.calibration_id
+  JOIN public.sessions s ON s.id = c.session_id
+  WHERE c.status = 'closed' AND s.deleted_at IS NULL;
+
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pulse_agent') THEN
+    RETURN;
+  END IF;
+  GRANT SELECT ON analytics.qa_calibration_sheets TO pulse_agent;
+END
+$$;

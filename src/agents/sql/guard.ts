@@ -16,6 +16,7 @@ export const ANALYTICS_VIEWS: readonly string[] = [
   'messages',
   'metrics',
   'pages',
+  'qa_calibration_sheets',
   'qa_events',
   'qa_review_answers',
   'qa_reviews',

@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import { scoreReview, type Answers } from '../../domain/qa-scorecard.ts';
+import { writeAlignment } from '../qa-calibrations-repo.ts';
 import { loadScorecard } from '../qa-scorecards-repo.ts';
+import { usersWithRole } from './catalog.ts';
 
 // Demo scorecard reviews (issue 20): each session the demo reviewers passed or flagged gets the
 // scorecard of the reviewer who made that first verdict, dated with it, so the QA score measures
@@ -18,8 +20,11 @@ function unit(seed: number, a: number, b: string): number {
   return (h >>> 0) / 2 ** 32;
 }
 
-/** Inserts the demo reviews; returns how many. Runs in the seed's closing transaction. */
-export async function seedQaReviews(client: pg.ClientBase, seed: number): Promise<number> {
+/** One calibration per CALIBRATE_EVERY reviewed sessions, scored by the demo QA reviewers. */
+const CALIBRATE_EVERY = 15;
+
+/** Inserts the demo reviews (and a few closed calibrations); returns how many reviews. Runs in the seed's closing transaction. */
+export async function seedQaReviews(client: pg.ClientBase, seed: number, now: Date): Promise<number> {
   const card = await loadScorecard(client);
   if (card.categories.length === 0) return 0;
   const { rows } = await client.query<{ session_id: number; actor_id: number; to_status: string; created_at: Date }>(
@@ -64,5 +69,38 @@ export async function seedQaReviews(client: pg.ClientBase, seed: number): Promis
      SELECT * FROM unnest($1::int[], $2::int[], $3::int[], $4::float8[])`,
     [answerRows.map((a) => a.reviewId), answerRows.map((a) => a.categoryId), answerRows.map((a) => a.value), answerRows.map((a) => a.score)],
   );
+  await seedCalibrations(client, seed, now, card, reviews.filter((_, i) => i % CALIBRATE_EVERY === 0));
   return reviews.length;
+}
+
+/**
+ * Closed calibrations of some reviewed sessions: each demo QA reviewer's sheet is the review's
+ * answers with a point off here and there (deterministic), closed an hour after the review.
+ */
+async function seedCalibrations(
+  client: pg.ClientBase, seed: number, now: Date, card: Awaited<ReturnType<typeof loadScorecard>>,
+  picked: readonly { sessionId: number; at: Date; answers: Answers }[],
+): Promise<void> {
+  const { rows: reviewers } = await client.query<{ id: number }>(`SELECT id FROM users WHERE platform = 'slack' AND external_id = ANY($1) ORDER BY id`, [usersWithRole('qa')]);
+  if (reviewers.length < 2) return;
+  for (const p of picked) {
+    const closed = new Date(Math.min(p.at.getTime() + 3_600_000, now.getTime()));
+    const { rows } = await client.query<{ id: number }>(
+      `INSERT INTO qa_calibrations (session_id, status, created_at, closed_at) VALUES ($1, 'closed', $2, $3) RETURNING id`, [p.sessionId, p.at, closed]);
+    const id = rows[0]!.id;
+    for (const r of reviewers) {
+      const answers: Answers = {};
+      for (const c of card.categories) {
+        const v = p.answers[c.key] ?? null;
+        const u = unit(seed, p.sessionId * 31 + r.id, c.key);
+        answers[c.key] = v === null || c.autofail || u > 0.3 ? v : Math.max(0, v - 1);
+      }
+      const scored = scoreReview(card.categories, answers);
+      await client.query(
+        `INSERT INTO qa_calibration_sheets (calibration_id, reviewer_id, answers, score, autofailed, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)`,
+        [id, r.id, JSON.stringify(answers), scored.score, scored.autofailed, p.at],
+      );
+    }
+    await writeAlignment(client, id);
+  }
 }

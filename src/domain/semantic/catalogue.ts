@@ -11,7 +11,7 @@ export type Dimension = (typeof DIMENSIONS)[number];
 
 export type Unit = 'csi' | 'score' | 'ces' | 'shift' | 'seconds' | 'minutes' | 'count' | 'share';
 
-export type SourceName = 'conversation_days' | 'messages' | 'replies' | 'sessions' | 'qa_events' | 'handoffs_now' | 'templates' | 'qa_reviews' | 'qa_answers';
+export type SourceName = 'conversation_days' | 'messages' | 'replies' | 'sessions' | 'qa_events' | 'handoffs_now' | 'templates' | 'qa_reviews' | 'qa_answers' | 'calibration_sheets';
 
 export interface Source {
   name: SourceName;
@@ -161,6 +161,15 @@ export const SOURCES: Record<SourceName, Source> = {
       qa_category: 'a.category_label',
     },
   },
+  // reviewers' sheets in closed calibrations, dated when the calibration closed
+  calibration_sheets: {
+    name: 'calibration_sheets',
+    grain: 'calibration sheets',
+    from: 'analytics.qa_calibration_sheets k JOIN analytics.sessions s ON s.id = k.session_id',
+    joins: { ...pageJoin('s'), reviewer: 'LEFT JOIN analytics.users u ON u.id = k.reviewer_id' },
+    time: { expr: 'k.closed_at', kind: 'instant' },
+    dimensions: { page: 'p.name', ...TIME_DIMS('k.closed_at', 'instant'), reviewer: 'u.name' },
+  },
   handoffs_now: {
     name: 'handoffs_now',
     grain: 'handed-off conversations',
@@ -231,6 +240,11 @@ export const MEASURES: readonly Measure[] = [
     name: 'qaCategoryScore', label: 'QA category score',
     definition: 'a scorecard answer\'s score, 0–100 (points / the category\'s scale × 100), N/A answers not counted; by when the review was first saved',
     unit: 'csi', source: 'qa_answers', value: 'a.score', statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: true,
+  },
+  {
+    name: 'reviewerAlignment', label: 'reviewer alignment',
+    definition: 'how close a reviewer\'s calibration sheet was to the consensus, 0–100: 100 minus the mean distance between their category scores and the mean of all reviewers\' in that calibration; by when the calibration closed',
+    unit: 'csi', source: 'calibration_sheets', value: 'k.alignment', statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: true,
   },
   { name: 'reviews', label: 'QA changes', definition: 'QA state changes made (reviews, issues, fixes), by when they were made', unit: 'count', source: 'qa_events', value: '1', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
   ...handoffMeasures(),

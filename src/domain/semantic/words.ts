@@ -42,6 +42,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\b(?:qa )?issue rates?\b/, 'issueRate'],
   [/\b(?:qa|scorecard) categor(?:y|ies) scores?\b|\bcategory scores?\b|\bscores? (?:per|by|for each) (?:qa |scorecard )?categor(?:y|ies)\b/, 'qaCategoryScore'],
   [/\bqa scores?\b|\bscorecard scores?\b|\breview scores?\b|\bquality scores?\b/, 'qaScore'],
+  [/\b(?:reviewer )?alignment\b|\bcalibration (?:agreement|scores?)\b/, 'reviewerAlignment'],
   [/\bqa (?:changes|work|reviews|activity)\b|\breviews?\b(?! queue)|\bchanges? made\b/, 'reviews'],
   [/\bqa sessions\b|\bsessions? (?:in|for|under|awaiting) (?:qa|review)\b/, 'qaSessions'],
   [/\bsessions\b|\bepisodes\b/, 'sessions'],
