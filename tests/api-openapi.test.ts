@@ -55,6 +55,14 @@ describe('OpenAPI', () => {
       ['/api/alert-rules/{id}', 'patch'],
       ['/api/alert-rules/{id}', 'delete'],
       ['/api/alert-events', 'get'],
+      ['/api/qa/scorecard', 'get'],
+      ['/api/qa/scorecard', 'put'],
+      ['/api/sessions/{id}/reviews', 'get'],
+      ['/api/sessions/{id}/reviews/mine', 'put'],
+      ['/api/sessions/{id}/disputes', 'post'],
+      ['/api/qa/disputes', 'get'],
+      ['/api/qa/disputes/{id}/accept', 'post'],
+      ['/api/qa/disputes/{id}/reject', 'post'],
     ];
     for (const [path, method] of expected) {
       const op = doc.paths[path]?.[method];

@@ -58,7 +58,7 @@ describe('the set', () => {
       page: /key|lower\(page\)/, agent: /lower\(agent\)/, reviewer: /lower\(reviewer\)/, day: /SELECT day::text AS key/,
       week: /date_trunc\('week', day\)::date::text AS key/, month: /to_char\(day, 'YYYY-MM'\) AS key/, hour: /extract\(hour FROM lt\)/,
       weekday: /to_char\(day, 'Day'\)|isodow/, topic: /SELECT topic AS key|lower\(topic\)/, qa_state: /SELECT qa_state AS key|lower\(qa_state\)/,
-      sender: /SELECT sender AS key/,
+      sender: /SELECT sender AS key/, qa_category: /SELECT qa_category AS key/,
     };
     expect(DIMENSIONS.filter((d) => !used[d]?.test(sql))).toEqual([]);
   });

@@ -28,6 +28,20 @@ describe('parseQaCommand', () => {
     expect(parseQaCommand('fixed')).toMatchObject({ kind: 'help', problem: expect.stringContaining('`/qa fixed <session id> [feedback]`') });
   });
 
+  it('reads review <id>, dispute <id> <reason> (reason kept as written) and disputes', () => {
+    expect(parseQaCommand('review 42')).toEqual({ kind: 'review', sessionId: 42 });
+    expect(parseQaCommand('score #7')).toEqual({ kind: 'review', sessionId: 7 });
+    expect(parseQaCommand('review 42 extra')).toMatchObject({ kind: 'help', problem: expect.stringContaining('/qa review <session id>') });
+    expect(parseQaCommand('dispute 9 the price\nwas right')).toEqual({ kind: 'dispute', sessionId: 9, reason: 'the price\nwas right' });
+    expect(parseQaCommand('dispute 9')).toEqual({ kind: 'dispute', sessionId: 9 });
+    expect(parseQaCommand('dispute x')).toMatchObject({ kind: 'help', problem: expect.stringContaining('/qa dispute <session id> [reason]') });
+    expect(parseQaCommand('disputes')).toEqual({ kind: 'disputes' });
+    expect(parseQaCommand('calibrate 12')).toEqual({ kind: 'calibrate', sessionId: 12 });
+    expect(parseQaCommand('calibration 3')).toEqual({ kind: 'calibration', calibrationId: 3 });
+    expect(parseQaCommand('calibration 3 CLOSE')).toEqual({ kind: 'calibration', calibrationId: 3, close: true });
+    expect(parseQaCommand('calibration 3 open')).toMatchObject({ kind: 'help', problem: expect.stringContaining('/qa calibration <calibration id> [close]') });
+  });
+
   it('reads show <id> and stats [period]; anything else is help, with what was wrong', () => {
     expect(parseQaCommand('show 12')).toEqual({ kind: 'show', sessionId: 12 });
     expect(parseQaCommand('show twelve')).toMatchObject({ kind: 'help', problem: expect.stringContaining('/qa show <session id>') });

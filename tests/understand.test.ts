@@ -128,6 +128,9 @@ describe('every measure in the catalogue can be asked for', () => {
     qaSessions: 'sessions that passed QA last week',
     issueRate: 'issue rate last week',
     reviews: 'QA work last week',
+    qaScore: 'average QA score last week',
+    qaCategoryScore: 'QA category scores by QA category last week',
+    reviewerAlignment: 'reviewer alignment by reviewer last month',
     handoffWait: 'human wait after handoff last week',
     handoffsWaiting: 'handoffs waiting right now',
     handoffsAssigned: 'how many handoffs are assigned',
@@ -378,5 +381,13 @@ describe('follow-ups change one slot', () => {
     expect(ask('p95', previous).refusal).toContain('not the 95th percentile');
     expect(ask('and refunds?', previous).refusal).toContain("I don't have refunds data");
     expect(ask('in the year of the dragon', previous).refusal).toContain('I could not read the period');
+  });
+});
+
+describe('QA scorecard words', () => {
+  it('"by QA category" groups the category score by the scorecard category, while "by category" stays the topic', () => {
+    expect(ask('QA category score by QA category last week').metric?.query).toMatchObject({ measure: 'qaCategoryScore', groupBy: 'qa_category' });
+    expect(ask('QA score by reviewer last week').metric?.query).toMatchObject({ measure: 'qaScore', groupBy: 'reviewer' });
+    expect(ask('customer messages by category last week').metric?.query).toMatchObject({ measure: 'customerMessages', groupBy: 'topic' });
   });
 });

@@ -85,7 +85,8 @@ SELECT conversation_id, seq::int AS seq, min(t) AS started, max(t) AS ended, cou
  * Recomputes the sessions of these conversations from their messages (after an import added
  * some): boundaries, counts, AI engagement and completion. A session keeps its id, QA fields
  * and archive status (matched by its sequence in the conversation). A trailing session that
- * no longer exists (new messages joined two episodes) is removed only if nobody reviewed it.
+ * no longer exists (new messages joined two episodes) is removed only if nobody reviewed it
+ * (no QA change, scorecard review or calibration: those would go with it).
  * With `counters`, the conversations' message counters and first/last times are recomputed in
  * the same pass (rows whose values did not change are not rewritten). Returns how many
  * sessions were inserted or changed. The conversations' reply facts (reply-facts.ts) are
@@ -149,7 +150,9 @@ async function upsertSessions(db: pg.ClientBase, rows: RebuiltSession[], now: Da
        SELECT conversation_id, max(seq) AS last FROM unnest($1::int[], $2::int[]) AS x(conversation_id, seq) GROUP BY conversation_id
      ) k
      WHERE s.conversation_id = k.conversation_id AND s.sequence > k.last AND s.qa_status = 'unchecked'
-       AND NOT EXISTS (SELECT 1 FROM qa_events e WHERE e.session_id = s.id)`,
+       AND NOT EXISTS (SELECT 1 FROM qa_events e WHERE e.session_id = s.id)
+       AND NOT EXISTS (SELECT 1 FROM qa_reviews r WHERE r.session_id = s.id)
+       AND NOT EXISTS (SELECT 1 FROM qa_calibrations c WHERE c.session_id = s.id)`,
     [rows.map((r) => r.conversation_id), rows.map((r) => r.seq)],
   );
   return res.rowCount ?? 0;

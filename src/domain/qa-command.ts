@@ -20,7 +20,17 @@ export type QaCommand =
   | { kind: 'show'; sessionId: number }
   /** `pass <id> [notes]`, `issue <id> <notes>`, `fixed <id> <feedback>`; text absent = ask for it */
   | { kind: 'change'; to: QaTarget; sessionId: number; text?: string }
-  | { kind: 'stats'; periodText?: string };
+  | { kind: 'stats'; periodText?: string }
+  /** `review <id>`: the scorecard modal for the session (domain/qa-scorecard.ts) */
+  | { kind: 'review'; sessionId: number }
+  /** `dispute <id> [reason]`: disputes the session's most recently changed scorecard review; the reason is required */
+  | { kind: 'dispute'; sessionId: number; reason?: string }
+  /** `disputes`: the open disputes, for leads to accept or reject */
+  | { kind: 'disputes' }
+  /** `calibrate <session>`: a lead starts a calibration on the session */
+  | { kind: 'calibrate'; sessionId: number }
+  /** `calibration <id>`: score it (open) or read its agreement (closed); `calibration <id> close`: a lead closes it */
+  | { kind: 'calibration'; calibrationId: number; close?: true };
 
 const VERBS: Record<string, QaTarget> = { pass: 'passed', passed: 'passed', issue: 'issue', fixed: 'fixed', fix: 'fixed' };
 
@@ -76,6 +86,27 @@ export function parseQaCommand(input: string): QaCommand {
     const id = parseSessionId(second);
     if (id === undefined || rest) return { kind: 'help', problem: 'Which session? `/qa show <session id>`, e.g. `/qa show 42`.' };
     return { kind: 'show', sessionId: id };
+  }
+  if (sub === 'review' || sub === 'score') {
+    const id = parseSessionId(second);
+    if (id === undefined || rest) return { kind: 'help', problem: 'Which session? `/qa review <session id>`, e.g. `/qa review 42`.' };
+    return { kind: 'review', sessionId: id };
+  }
+  if (sub === 'dispute') {
+    const id = parseSessionId(second);
+    if (id === undefined) return { kind: 'help', problem: 'Which session? `/qa dispute <session id> [reason]`, e.g. `/qa dispute 42 the price was right`.' };
+    return { kind: 'dispute', sessionId: id, ...(rest ? { reason: rest } : {}) };
+  }
+  if (sub === 'disputes' && !second) return { kind: 'disputes' };
+  if (sub === 'calibrate') {
+    const id = parseSessionId(second);
+    if (id === undefined || rest) return { kind: 'help', problem: 'Which session? `/qa calibrate <session id>`, e.g. `/qa calibrate 42`.' };
+    return { kind: 'calibrate', sessionId: id };
+  }
+  if (sub === 'calibration') {
+    const id = parseSessionId(second);
+    if (id === undefined || (rest && rest.toLowerCase() !== 'close')) return { kind: 'help', problem: 'Which calibration? `/qa calibration <calibration id> [close]`.' };
+    return { kind: 'calibration', calibrationId: id, ...(rest ? { close: true as const } : {}) };
   }
   const to = VERBS[sub];
   if (to) {

@@ -67,7 +67,7 @@ type Kit = ReturnType<typeof kit>;
 type Row = [string, Category, string, Expectation, string[]?];
 
 /** Every measure, and the statistics. */
-function figures({ lastWeek, lastMonth, october, yesterday, value, rows }: Kit): Row[] {
+function figures({ lastWeek, lastMonth, last3Months, october, yesterday, value, rows }: Kit): Row[] {
   return [
     // ---- every measure, with its default statistic
     ['m01', 'measure', 'What was our CSI last week?', value('csi', 'mean', lastWeek, undefined, [/CSI/])],
@@ -107,6 +107,9 @@ function figures({ lastWeek, lastMonth, october, yesterday, value, rows }: Kit):
     ['m35', 'measure', 'How many handoffs are assigned at the moment?', value('handoffsAssigned', 'count', lastWeek, undefined, [/now|moment/])],
     ['m36', 'measure', 'How many times were message templates used?', value('templateUses', 'sum', lastWeek)],
     ['m37', 'measure', 'What is the template success rate?', value('templateSuccess', 'rate', lastWeek)],
+    ['m38', 'measure', 'What was the average QA score last month?', value('qaScore', 'mean', lastMonth)],
+    ['m39', 'measure', 'What was the QA category score last month?', value('qaCategoryScore', 'mean', lastMonth)],
+    ['m40', 'measure', 'What was the average reviewer alignment over the last 3 months?', value('reviewerAlignment', 'mean', last3Months)],
 
     // ---- statistics
     ['s01', 'statistic', 'What was the median CSI last week?', value('csi', 'median', lastWeek, undefined, [/median/i])],
@@ -152,6 +155,8 @@ function shapes({ cal, lastWeek, lastMonth, thisMonth, october, september, last3
     ['b17', 'breakdown', 'QA issue rate by page over the last 3 months', rows('issueRate', 'rate', 'page', last3Months)],
     ['b18', 'breakdown', 'Handoffs assigned right now by page', rows('handoffsAssigned', 'count', 'page', lastWeek)],
     ['b19', 'breakdown', 'Template uses by page', rows('templateUses', 'sum', 'page', lastWeek)],
+    ['b20', 'breakdown', 'QA category scores by QA category last month', rows('qaCategoryScore', 'mean', 'qa_category', lastMonth)],
+    ['b21', 'breakdown', 'QA score by reviewer over the last 3 months', rows('qaScore', 'mean', 'reviewer', last3Months)],
 
     // ---- rankings
     ['r01', 'ranking', 'Which page had the best CSI last week?', winner('csi', 'mean', 'page', 'desc', lastWeek)],
@@ -326,7 +331,7 @@ export const MEASURE_WORDS: Record<string, RegExp> = {
   resolutionTime: /resol/i, messages: /message/i, customerMessages: /message/i, sessions: /session/i, handoffRate: /hand.?off/i,
   containment: /contain/i, qaSessions: /session/i, issueRate: /issue/i, reviews: /QA|review|change/i,
   conversations: /conversation/i, handoffs: /hand.?off/i, handoffWait: /wait/i, handoffsWaiting: /waiting/i, handoffsAssigned: /assigned/i,
-  templateUses: /template/i, templateSuccess: /template/i,
+  templateUses: /template/i, templateSuccess: /template/i, qaScore: /QA score/i, qaCategoryScore: /category score/i, reviewerAlignment: /alignment/i,
 };
 
 function named(measure: string, more: RegExp[] = []): RegExp[] {

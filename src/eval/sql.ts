@@ -5,9 +5,9 @@
 import type { Statistic } from '../domain/semantic/catalogue.ts';
 import type { Days } from './calendar.ts';
 
-export type EvalDimension = 'page' | 'agent' | 'reviewer' | 'topic' | 'qa_state' | 'sender' | 'day' | 'week' | 'month' | 'hour' | 'weekday';
+export type EvalDimension = 'page' | 'agent' | 'reviewer' | 'topic' | 'qa_state' | 'sender' | 'day' | 'week' | 'month' | 'hour' | 'weekday' | 'qa_category';
 
-type Source = 'days' | 'messages' | 'replies' | 'sessions' | 'qa' | 'now' | 'templates';
+type Source = 'days' | 'messages' | 'replies' | 'sessions' | 'qa' | 'now' | 'templates' | 'reviews' | 'answers' | 'calibrations';
 
 interface MeasureSql {
   source: Source;
@@ -80,7 +80,16 @@ export const MEASURE_SQL: Record<string, MeasureSql> = {
   // totals kept on each template since it was created: no period
   templateUses: { source: 'templates', value: 't.usage_count' },
   templateSuccess: { source: 'templates', value: 't.success_count', per: 't.usage_count' },
+  // scorecard reviews of sessions not deleted, by when each review was first saved
+  qaScore: { source: 'reviews', value: 'r.score' },
+  qaCategoryScore: { source: 'answers', value: 'a.score' },
+  // sheets of closed calibrations, by when the calibration closed
+  reviewerAlignment: { source: 'calibrations', value: 'k.alignment' },
 };
+
+/** The session's first human agent (by their first message in it), from the messages themselves. */
+const firstHumanAgent = `(SELECT x.agent_info->>'name' FROM messages x WHERE x.conversation_id = s.conversation_id AND x.sender_kind = 'human_agent'
+     AND x.social_create_time >= s.started_at AND x.social_create_time <= s.ended_at ORDER BY x.social_create_time, x.id LIMIT 1)`;
 
 /**
  * One row per counted thing, with the columns every question may filter or group by:
@@ -126,6 +135,21 @@ function rowsOf(m: MeasureSql, tz: string, byAgent: boolean): string {
       return `SELECT NULL::date AS day, NULL::timestamp AS lt, CASE WHEN t.page_id IS NULL THEN 'all pages' ELSE p.name END AS page, NULL::text AS agent, NULL::text AS reviewer,
           t.message_type AS topic, NULL::text AS qa_state, NULL::text AS sender, ${m.value} AS v, ${m.per ?? 'NULL::int'} AS per
         FROM message_templates t LEFT JOIN pages p ON p.id = t.page_id ${where}`;
+    case 'reviews':
+    case 'answers':
+      // sender: who handled the reviewed session, a human agent if one wrote in it, else the bot
+      return `SELECT ${local('r.created_at')}::date AS day, ${local('r.created_at')} AS lt, p.name AS page, ${firstHumanAgent} AS agent, u.name AS reviewer,
+          NULL::text AS topic, s.qa_status::text AS qa_state, CASE WHEN ${firstHumanAgent} IS NULL THEN 'bot' ELSE 'human_agent' END AS sender,
+          ${m.source === 'answers' ? 'qc.label' : 'NULL::text'} AS qa_category, ${m.value} AS v
+        FROM qa_reviews r JOIN sessions s ON s.id = r.session_id ${pageJoin('s')} LEFT JOIN users u ON u.id = r.reviewer_id
+        ${m.source === 'answers' ? 'JOIN qa_review_answers a ON a.review_id = r.id JOIN qa_categories qc ON qc.id = a.category_id' : ''}
+        WHERE s.deleted_at IS NULL${m.where ? ` AND ${m.where}` : ''}`;
+    case 'calibrations':
+      return `SELECT ${local('cb.closed_at')}::date AS day, ${local('cb.closed_at')} AS lt, p.name AS page, NULL::text AS agent, u.name AS reviewer,
+          NULL::text AS topic, NULL::text AS qa_state, NULL::text AS sender, ${m.value} AS v
+        FROM qa_calibration_sheets k JOIN qa_calibrations cb ON cb.id = k.calibration_id JOIN sessions s ON s.id = cb.session_id ${pageJoin('s')}
+        LEFT JOIN users u ON u.id = k.reviewer_id
+        WHERE cb.status = 'closed' AND s.deleted_at IS NULL${m.where ? ` AND ${m.where}` : ''}`;
     case 'qa':
       return `SELECT ${local('e.created_at')}::date AS day, ${local('e.created_at')} AS lt, p.name AS page, NULL::text AS agent, u.name AS reviewer,
           NULL::text AS topic, e.to_status::text AS qa_state, NULL::text AS sender, ${m.value} AS v
@@ -160,7 +184,7 @@ function aggregate(stat: Statistic, distinct = false): string {
 const KEYS: Record<EvalDimension, string> = {
   page: 'page', agent: 'agent', reviewer: 'reviewer', topic: 'topic', qa_state: 'qa_state', sender: 'sender',
   day: 'day::text', week: `date_trunc('week', day)::date::text`, month: `to_char(day, 'YYYY-MM')`,
-  hour: `lpad(extract(hour FROM lt)::int::text, 2, '0') || ':00'`, weekday: `trim(to_char(day, 'Day'))`,
+  hour: `lpad(extract(hour FROM lt)::int::text, 2, '0') || ':00'`, weekday: `trim(to_char(day, 'Day'))`, qa_category: 'qa_category',
 };
 
 export interface Filters {

@@ -11,6 +11,8 @@ import { RATE_LIMIT, checkInput, rateLimitOptions } from './guard.ts';
 import { FieldError, registerOpenApi, validationProblems } from './openapi.ts';
 import { sendError } from './send-error.ts';
 import { sessionRoutes } from './sessions.ts';
+import { qaReviewRoutes } from './qa-reviews.ts';
+import { qaDisputeRoutes } from './qa-disputes.ts';
 import { statsRoutes } from './stats.ts';
 import { validationRoutes, type ValidationRouteDeps } from './validation.ts';
 
@@ -74,6 +76,8 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
       api.addHook('preValidation', requireCaller);
       api.addHook('preValidation', checkInput);
       await api.register(sessionRoutes({ pool: deps.pool, timezone: deps.timezone, now, afterQaChange: deps.afterQaChange, exportMax }));
+      await api.register(qaReviewRoutes({ pool: deps.pool, now }));
+      await api.register(qaDisputeRoutes({ pool: deps.pool, now }));
       await api.register(errorRoutes({ pool: deps.pool }));
       await api.register(statsRoutes({ pool: deps.pool, timezone: deps.timezone, now }));
       if (deps.validation) await api.register(validationRoutes({ ...deps.validation, pool: deps.pool }));

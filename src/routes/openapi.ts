@@ -159,6 +159,7 @@ export async function registerOpenApi(app: FastifyInstance, opts: { version: str
         { name: 'sessions', description: 'conversation episodes, QA and archive' },
         { name: 'errors', description: 'automation and workflow errors' },
         { name: 'stats', description: 'counts' },
+        { name: 'qa', description: 'QA scorecards, scorecard reviews and disputes' },
       ],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },

@@ -10,6 +10,10 @@ import { NOTES_MAX, QA_STATUSES, type QaStatus } from '../../domain/qa.ts';
 import type { Period } from '../../domain/periods.ts';
 import { fitMessage, quoteEscaped, SLACK_LIMITS } from '../../domain/block-kit.ts';
 import { escapeSlackText, truncate } from './format.ts';
+import type { QaReviewDto } from '../../db/qa-scorecards-repo.ts';
+import type { QaDisputeDto } from '../../db/qa-disputes-repo.ts';
+import type { DisputeStatus } from '../../domain/qa-dispute.ts';
+import { disputeLine, reviewLine } from './qa-review-blocks.ts';
 
 export type Block = types.KnownBlock;
 
@@ -199,6 +203,9 @@ export interface ShowOptions {
   customerInitials?: string | null;
   /** the transcript, or why it is not shown to this caller */
   transcript: SessionTranscript | { denied: string };
+  /** the session's scorecard reviews (shown above the transcript's first page), and their disputes */
+  reviews?: readonly QaReviewDto[];
+  disputes?: readonly QaDisputeDto[];
 }
 
 /** A session for `/qa show` and the Show button: its card, then (for those allowed) one page of messages. */
@@ -208,6 +215,10 @@ export function showBlocks(card: QaCard, opts: ShowOptions): QaReply {
   if ('denied' in t) {
     blocks.push({ type: 'context', elements: [mrkdwn(`Transcript not shown: ${escapeSlackText(t.denied)}`)] });
     return fitMessage({ response_type: 'ephemeral', text: `Session ${card.sessionId}: ${card.qaStatus}`, blocks });
+  }
+  if (opts.reviews?.length && t.offset === 0) {
+    const lines = opts.reviews.flatMap((r) => [reviewLine(r), ...(opts.disputes ?? []).filter((d) => d.reviewId === r.id).reverse().map(disputeLine)]);
+    blocks.push({ type: 'section', block_id: `qa_reviews:${card.sessionId}`, text: mrkdwn(truncate(`*Scorecard reviews*\n${lines.join('\n')}`, SLACK_LIMITS.sectionText)) });
   }
   // a page ends where its text would pass the message budget (the first message always shows),
   // and "More" starts after the last one shown, so no message is ever skipped
@@ -234,7 +245,15 @@ export function showBlocks(card: QaCard, opts: ShowOptions): QaReply {
   return fitMessage({ response_type: 'ephemeral', text: `Session ${card.sessionId}: messages ${from}–${to} of ${t.total}`, blocks });
 }
 
-export function statsBlocks(s: QaStats, opts: { period: Period; timeZone: string }): QaReply {
+export interface ScorecardStats {
+  /** mean QA score of the scorecard reviews saved in the period (the catalogue's qaScore) */
+  qaScore: number | null;
+  reviews: number;
+  /** disputes raised in the period, by their state now */
+  disputes: Record<DisputeStatus, number>;
+}
+
+export function statsBlocks(s: QaStats, opts: { period: Period; timeZone: string; scorecards?: ScorecardStats }): QaReply {
   const reviewed = s.byStatus.passed + s.byStatus.issue + s.byStatus.fixed;
   const total = reviewed + s.byStatus.unchecked;
   const flagged = s.byStatus.issue + s.byStatus.fixed;
@@ -254,10 +273,23 @@ export function statsBlocks(s: QaStats, opts: { period: Period; timeZone: string
   const blocks: Block[] = [
     { type: 'section', text: mrkdwn(`*QA ${label}*: ${total} session${total === 1 ? '' : 's'} with AI involvement started in the period, by QA state now`) },
     { type: 'section', fields },
+    ...(opts.scorecards ? [scorecardSection(opts.scorecards)] : []),
     { type: 'section', text: mrkdwn(`*Changes per reviewer in the period*\n${people.length ? people.join('\n') : 'none'}${s.reviewers.length > 15 ? `\n…and ${s.reviewers.length - 15} more` : ''}`) },
     { type: 'context', elements: [mrkdwn(`Issue rate = sessions now issue or fixed / sessions reviewed · times in ${escapeSlackText(opts.timeZone)}`)] },
   ];
   return fitMessage({ response_type: 'ephemeral', text: `QA ${opts.period.label}: ${s.byStatus.passed} passed, ${s.byStatus.issue} issue, ${s.byStatus.fixed} fixed, ${s.byStatus.unchecked} unchecked`, blocks });
+}
+
+function scorecardSection(c: ScorecardStats): Block {
+  const d = c.disputes;
+  const score = c.qaScore === null ? 'no scorecard reviews' : `${c.qaScore.toFixed(1)} average over ${c.reviews} scorecard review${c.reviews === 1 ? '' : 's'}`;
+  return {
+    type: 'section',
+    fields: [
+      mrkdwn(`*QA score*\n${score}`),
+      mrkdwn(`*Disputes raised*\n${d.open + d.accepted + d.rejected} (${d.open} open, ${d.accepted} accepted, ${d.rejected} rejected)`),
+    ],
+  };
 }
 
 /** The modal asking for an issue's notes or a fix's feedback; `metadata` comes back on submission. */
@@ -297,6 +329,10 @@ export function qaHelp(problem?: string): QaReply {
         '• `/qa pass &lt;id&gt; [notes]`, `/qa issue &lt;id&gt; [notes]`: QA reviewers and admins (without notes, `issue` asks for them)',
         '• `/qa fixed &lt;id&gt; [feedback]`: developers and admins (without feedback, it asks for it)',
         '• `/qa mine`: open issues that are yours: a reviewer\'s are the ones they raised; issues are not assigned, so developers see all of them, those that came back after their fix first',
+        '• `/qa review &lt;id&gt;`: score the session on the scorecard (QA reviewers, leads and admins); scoring it again replaces your answers',
+        '• `/qa dispute &lt;id&gt; &lt;reason&gt;`: dispute the session\'s latest scorecard review (developers, admins, the agent who replied in it)',
+        '• `/qa disputes`: the open disputes; team leads and admins accept (rescore) or reject them',
+        '• `/qa calibrate &lt;id&gt;` (leads): several reviewers score the session blind with `/qa calibration &lt;n&gt;`; `/qa calibration &lt;n&gt; close` reports their agreement',
         '• `/qa stats [period]`: counts by state, issue rate, changes per reviewer, the oldest waiting (default: last 7 days)',
       ].join('\n'),
     ),

@@ -19,6 +19,12 @@ import { parsePeriod, periodBounds } from '../../domain/periods.ts';
 import { fitReply, openView, postEphemeral, postMessage, updateMessage } from '../../notify/slack.ts';
 import type { SlackDeps } from './deps.ts';
 import { isQaMine, respondMine } from './qa-mine.ts';
+import { openReview, registerQaReview } from './qa-review.ts';
+import { disputeCommand, disputesCommand, registerQaDisputes } from './qa-disputes.ts';
+import { calibrateCommand, calibrationCommand } from './qa-calibration.ts';
+import { sessionReviews } from '../../db/qa-scorecards-repo.ts';
+import { disputeCounts, listDisputes } from '../../db/qa-disputes-repo.ts';
+import { metricRows } from '../../db/semantic/value.ts';
 import {
   NOTES_BLOCK, NOTES_INPUT, QA_ACTION, QA_MODAL, TRANSCRIPT_PAGE, cardButtons, changedLine, notesModal, notice, qaHelp, queueBlocks, queueHead,
   queueText, showBlocks, statsBlocks, type Block, type QaButtonValue, type QaPageValue, type QaReply,
@@ -194,12 +200,14 @@ function qaReads({ deps, log, tz }: QaContext) {
     const [card] = await qaCards(deps.pool, [sessionId]);
     if (!card) return notice(`There is no session ${sessionId}.`);
     if (!mayReadCustomerData(caller.role)) return showBlocks(card, { timeZone: tz, transcript: { denied: customerDataDenial(caller.role) } });
-    const [transcript, conv] = await Promise.all([
+    const [transcript, conv, reviews, disputes] = await Promise.all([
       sessionTranscript(deps.pool, sessionId, { offset, limit: TRANSCRIPT_PAGE }),
       conversationLookup(deps.pool, { conversationId: card.conversationId, maxMessages: 1 }),
+      sessionReviews(deps.pool, sessionId),
+      listDisputes(deps.pool, { sessionId }),
     ]);
     if (!transcript) return notice(`There is no session ${sessionId}.`);
-    return showBlocks(card, { timeZone: tz, customerInitials: conv?.customerInitials ?? null, transcript });
+    return showBlocks(card, { timeZone: tz, customerInitials: conv?.customerInitials ?? null, transcript, reviews, disputes });
   }
 
   async function analyticsRefusal(user: string): Promise<QaReply | undefined> {
@@ -242,7 +250,13 @@ function qaReads({ deps, log, tz }: QaContext) {
     const period = parsePeriod(periodText ?? DEFAULT_PERIOD, deps.now(), tz);
     if (!period) return qaHelp(`I could not read "${periodText}" as a period (try last week, this month, 2026-10-01 to 2026-10-31).`);
     const { start, end } = periodBounds(period, tz);
-    return statsBlocks(await qaStats(deps.pool, start, end), { period, timeZone: tz });
+    // the QA score through the catalogue, so /qa stats and the assistant give the same figure
+    const [stats, score, disputes] = await Promise.all([
+      qaStats(deps.pool, start, end),
+      metricRows(deps.pool, { measure: 'qaScore', statistic: 'mean', period }, tz),
+      disputeCounts(deps.pool, start, end),
+    ]);
+    return statsBlocks(stats, { period, timeZone: tz, scorecards: { qaScore: score[0]?.value ?? null, reviews: score[0]?.base ?? 0, disputes } });
   }
 
   return { show, queue, stats };
@@ -291,6 +305,18 @@ function registerQaCommand(app: App, { log, deps }: QaContext, work: QaWork): vo
           return void (await respond(await work.show(user, cmd.sessionId, 0)));
         case 'stats':
           return void (await respond(await work.stats(user, cmd.periodText)));
+        case 'review':
+          return await openReview(deps, client, { user, sessionId: cmd.sessionId, triggerId: command.trigger_id, responseUrl: command.response_url, channel: command.channel_id }, respond);
+        case 'dispute':
+          return await disputeCommand(deps, user, cmd.sessionId, cmd.reason, respond);
+        case 'disputes':
+          return await disputesCommand(deps, user, respond);
+        case 'calibrate':
+          return await calibrateCommand(deps, user, cmd.sessionId, respond);
+        case 'calibration':
+          return await calibrationCommand(deps, client, {
+            user, calibrationId: cmd.calibrationId, ...(cmd.close ? { close: true as const } : {}), triggerId: command.trigger_id, responseUrl: command.response_url, channel: command.channel_id,
+          }, respond);
         case 'change':
           if (!cmd.text && cmd.to !== 'passed') return await work.askForText(client, user, command.trigger_id, cmd.sessionId, cmd.to, undefined, origin);
           return await work.applyChange(client, user, cmd.sessionId, cmd.to, cmd.text, undefined, origin);
@@ -369,4 +395,6 @@ export function registerQa(app: App, deps: SlackDeps, opts: QaSlackOptions = {})
   const work = { ...qaWork(ctx), ...qaReads(ctx) };
   registerQaCommand(app, ctx, work);
   registerQaInteractions(app, ctx, work);
+  registerQaReview(app, deps);
+  registerQaDisputes(app, deps);
 }

@@ -33,7 +33,7 @@ export interface MetricAnswerInput {
 
 const DIM_WORDS: Record<Dimension, string> = {
   page: 'page', agent: 'agent', reviewer: 'reviewer', day: 'day', week: 'week', month: 'month', hour: 'hour of day',
-  weekday: 'weekday', topic: 'topic', qa_state: 'QA state', sender: 'sender',
+  weekday: 'weekday', topic: 'topic', qa_state: 'QA state', sender: 'sender', qa_category: 'QA category',
 };
 
 // groups of rows without that dimension (bot replies have no agent) never win a ranking

@@ -6,12 +6,12 @@
 export const STATISTICS = ['mean', 'median', 'p90', 'min', 'max', 'sum', 'count', 'rate', 'share'] as const;
 export type Statistic = (typeof STATISTICS)[number];
 
-export const DIMENSIONS = ['page', 'agent', 'reviewer', 'day', 'week', 'month', 'hour', 'weekday', 'topic', 'qa_state', 'sender'] as const;
+export const DIMENSIONS = ['page', 'agent', 'reviewer', 'day', 'week', 'month', 'hour', 'weekday', 'topic', 'qa_state', 'sender', 'qa_category'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
 export type Unit = 'csi' | 'score' | 'ces' | 'shift' | 'seconds' | 'minutes' | 'count' | 'share';
 
-export type SourceName = 'conversation_days' | 'messages' | 'replies' | 'sessions' | 'qa_events' | 'handoffs_now' | 'templates';
+export type SourceName = 'conversation_days' | 'messages' | 'replies' | 'sessions' | 'qa_events' | 'handoffs_now' | 'templates' | 'qa_reviews' | 'qa_answers' | 'calibration_sheets';
 
 export interface Source {
   name: SourceName;
@@ -72,6 +72,9 @@ const TIME_DIMS = (t: string, kind: 'date' | 'instant'): Partial<Record<Dimensio
     ...(kind === 'instant' ? { hour: `extract(hour FROM ${local})::int` } : {}),
   };
 };
+
+/** Who handled a reviewed session: a human agent when one replied in it, else the bot. */
+const REVIEWED_SENDER = `CASE WHEN s.first_human_agent IS NOT NULL THEN 'human_agent' ELSE 'bot' END`;
 
 const PAGE_JOIN = 'JOIN analytics.conversations c ON c.id = {alias}.conversation_id JOIN analytics.pages p ON p.id = c.page_id';
 const pageJoin = (alias: string) => ({ page: PAGE_JOIN.replace('{alias}', alias) });
@@ -136,6 +139,37 @@ export const SOURCES: Record<SourceName, Source> = {
     time: { expr: 'e.created_at', kind: 'instant' },
     dimensions: { page: 'p.name', ...TIME_DIMS('e.created_at', 'instant'), reviewer: 'u.name', qa_state: 'e.to_status' },
   },
+  // scorecard reviews (issue 20): dated when the review was first saved; the session gives the page,
+  // the agent (its first human agent), its QA state and who handled it (sender: a human agent
+  // replied in it, else the bot)
+  qa_reviews: {
+    name: 'qa_reviews',
+    grain: 'scorecard reviews',
+    from: 'analytics.qa_reviews r JOIN analytics.sessions s ON s.id = r.session_id',
+    joins: { ...pageJoin('s'), reviewer: 'LEFT JOIN analytics.users u ON u.id = r.reviewer_id' },
+    time: { expr: 'r.created_at', kind: 'instant' },
+    dimensions: { page: 'p.name', ...TIME_DIMS('r.created_at', 'instant'), reviewer: 'u.name', agent: 's.first_human_agent', qa_state: 's.qa_status', sender: REVIEWED_SENDER },
+  },
+  qa_answers: {
+    name: 'qa_answers',
+    grain: 'scorecard answers',
+    from: 'analytics.qa_review_answers a JOIN analytics.qa_reviews r ON r.id = a.review_id JOIN analytics.sessions s ON s.id = r.session_id',
+    joins: { ...pageJoin('s'), reviewer: 'LEFT JOIN analytics.users u ON u.id = r.reviewer_id' },
+    time: { expr: 'r.created_at', kind: 'instant' },
+    dimensions: {
+      page: 'p.name', ...TIME_DIMS('r.created_at', 'instant'), reviewer: 'u.name', agent: 's.first_human_agent', qa_state: 's.qa_status', sender: REVIEWED_SENDER,
+      qa_category: 'a.category_label',
+    },
+  },
+  // reviewers' sheets in closed calibrations, dated when the calibration closed
+  calibration_sheets: {
+    name: 'calibration_sheets',
+    grain: 'calibration sheets',
+    from: 'analytics.qa_calibration_sheets k JOIN analytics.sessions s ON s.id = k.session_id',
+    joins: { ...pageJoin('s'), reviewer: 'LEFT JOIN analytics.users u ON u.id = k.reviewer_id' },
+    time: { expr: 'k.closed_at', kind: 'instant' },
+    dimensions: { page: 'p.name', ...TIME_DIMS('k.closed_at', 'instant'), reviewer: 'u.name' },
+  },
   handoffs_now: {
     name: 'handoffs_now',
     grain: 'handed-off conversations',
@@ -198,6 +232,21 @@ export const MEASURES: readonly Measure[] = [
   { name: 'containment', label: 'bot containment', definition: 'share of sessions the bot engaged in that ended without a human handoff', unit: 'share', source: 'sessions', value: `CASE WHEN s.human_handoff THEN 0.0 ELSE 1.0 END`, where: 's.ai_engaged', statistics: ['rate'], defaultStatistic: 'rate', higherIsBetter: true, without: ['agent'] },
   { name: 'qaSessions', label: 'QA sessions', definition: 'sessions with AI involvement, by their QA state now, counted by start time', unit: 'count', source: 'sessions', value: '1', where: 's.ai_engaged', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
   { name: 'issueRate', label: 'QA issue rate', definition: 'share of reviewed AI sessions that are now issue or fixed', unit: 'share', source: 'sessions', value: `CASE WHEN s.qa_status IN ('issue', 'fixed') THEN 1.0 ELSE 0.0 END`, where: `s.ai_engaged AND s.qa_status <> 'unchecked'`, statistics: ['rate'], defaultStatistic: 'rate', higherIsBetter: false },
+  {
+    name: 'qaScore', label: 'QA score',
+    definition: 'a scorecard review\'s QA score, 0–100: the weighted mean of its category scores (points / scale × 100), N/A categories left out, 0 when an autofail category failed; by when the review was first saved',
+    unit: 'csi', source: 'qa_reviews', value: 'r.score', statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: true,
+  },
+  {
+    name: 'qaCategoryScore', label: 'QA category score',
+    definition: 'a scorecard answer\'s score, 0–100 (points / the category\'s scale × 100), N/A answers not counted; by when the review was first saved',
+    unit: 'csi', source: 'qa_answers', value: 'a.score', statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: true,
+  },
+  {
+    name: 'reviewerAlignment', label: 'reviewer alignment',
+    definition: 'how close a reviewer\'s calibration sheet was to the consensus, 0–100: 100 minus the mean distance between their category scores and the mean of all reviewers\' in that calibration; by when the calibration closed',
+    unit: 'csi', source: 'calibration_sheets', value: 'k.alignment', statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: true,
+  },
   { name: 'reviews', label: 'QA changes', definition: 'QA state changes made (reviews, issues, fixes), by when they were made', unit: 'count', source: 'qa_events', value: '1', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
   ...handoffMeasures(),
 ];

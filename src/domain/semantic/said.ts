@@ -159,8 +159,8 @@ function groupOf(w: Words, text: string): Group {
   }
   const by = /\b(?:by|per|for each|for every|each|across|across all|split by|broken down by|between)\s+(?:the\s+)?((?:qa\s+)?[a-z]+(?:\s+of\s+(?:the\s+)?[a-z]+)?)/g;
   for (const m of w.rest.matchAll(by)) {
-    // "by QA reviewer" is by reviewer; "by QA state" keeps its own words
-    const qa = /^qa\s+(?!state|status)/.exec(m[1]!);
+    // "by QA reviewer" is by reviewer; "by QA state" and "by QA category" keep their own words
+    const qa = /^qa\s+(?!state|status|categor)/.exec(m[1]!);
     const words = qa ? m[1]!.slice(qa[0].length) : m[1]!;
     for (const [re, dim] of DIMENSION_WORDS) {
       const d = re.exec(words);
