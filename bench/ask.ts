@@ -88,7 +88,20 @@ export async function run(args: string[]): Promise<void> {
   const rounds = intArg(args, '--rounds', 5);
   const byConversations = args.includes('--conversations');
   const size = byConversations ? { conversations: intArg(args, '--conversations', 1) } : { messages: intArg(args, '--messages', 1_000_000) };
-  await withThrowawayPostgres(log, async (url) => {
+  // --url: an already seeded, analysed and migrated database (e.g. one kept from an earlier run),
+  // so a re-measurement skips the minutes of seeding and analysis (VACUUM and CHECKPOINT still run).
+  const at = args.indexOf('--url');
+  const given = at >= 0 ? args[at + 1] : undefined;
+  if (at >= 0 && !given) throw new Error('--url needs a postgresql:// URL');
+  const withDatabase = given ? (fn: (url: string) => Promise<void>) => fn(given) : (fn: (url: string) => Promise<void>) => withThrowawayPostgres(log, fn);
+  await withDatabase(async (url) => {
+    if (!given) await seedAndAnalyse(url, size);
+    await measure(url, rounds);
+  });
+}
+
+async function seedAndAnalyse(url: string, size: { conversations: number } | { messages: number }): Promise<void> {
+  {
     log(`seeding ${JSON.stringify(size)}`);
     const seedStarted = performance.now();
     const seeded = await seedDemoData(url, {
@@ -112,7 +125,12 @@ export async function run(args: string[]): Promise<void> {
       await pipeline.stop();
     }
     log(`analysis done in ${((performance.now() - analysisStarted) / 1000).toFixed(1)} s`);
+  }
+}
 
+async function measure(url: string, rounds: number): Promise<void> {
+  const config = loadConfig({ BUSINESS_TIMEZONE: TIMEZONE });
+  {
     // pool.end() resolves before its clients' connections have closed; the server stopped right
     // after cuts them, and an 'error' event without a listener would crash the finished run.
     const pool = createPool(url, 4);
@@ -211,5 +229,5 @@ export async function run(args: string[]): Promise<void> {
     } finally {
       await pool.end();
     }
-  });
+  }
 }
