@@ -213,7 +213,7 @@ async function answer(
   if (sent.status === 'refused' || sent.status === 'failed') log.warn({ eventKey: ev.key, sent }, 'messenger: bot reply not delivered');
   // counted with the send it belongs to: 'duplicate' means an earlier attempt of this event claimed it
   if (decision.kind === 'reply' && decision.templateName && (sent.status === 'sent' || sent.status === 'failed')) {
-    await countTemplateUse(client, decision.templateName, sent.status === 'sent');
+    await countTemplateUse(client, decision.templateName, sent.status === 'sent', ctx.pageDbId);
   }
   await recordTurn(client, {
     messageId: ev.messageId,
