@@ -15,6 +15,8 @@ export interface HandoffConversation {
   /** Messenger page id (pages.fb_page_id), what the Send API is addressed with */
   fbPageId: string;
   pageName: string | null;
+  /** pages.handoff_channel: where this page's new handoff threads go (NULL: HANDOFF_CHANNEL) */
+  pageHandoffChannel?: string | null;
   customerId: number | null;
   psid: string | null;
   customerName: string | null;
@@ -32,7 +34,7 @@ export interface HandoffConversation {
 
 const SELECT = `
   SELECT c.id, c.page_id AS "pageDbId", p.fb_page_id AS "fbPageId", p.name AS "pageName",
-         c.customer_id AS "customerId", cu.psid, cu.name AS "customerName", coalesce(cu.blocked, false) AS blocked,
+         p.handoff_channel AS "pageHandoffChannel", c.customer_id AS "customerId", cu.psid, cu.name AS "customerName", coalesce(cu.blocked, false) AS blocked,
          cu.last_message_at AS "customerLastMessageAt", c.handoff_state::text AS state, c.handoff_reason AS reason,
          c.handoff_at AS "handoffAt", c.handoff_channel AS channel, c.handoff_thread_ts AS "threadTs",
          c.assigned_to_id AS "assignedToId", u.external_id AS "assigneeSlackId", u.name AS "assigneeName"

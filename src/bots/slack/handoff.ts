@@ -1,11 +1,13 @@
-// The handoff desk: a handed-off Messenger conversation mirrored into a Slack thread in
-// HANDOFF_CHANNEL. The Messenger worker calls open() when the bot hands a conversation off and
+// The handoff desk: a handed-off Messenger conversation mirrored into a Slack thread in its
+// page's handoff channel (pages.handoff_channel), else HANDOFF_CHANNEL. The Messenger worker
+// calls open() when the bot hands a conversation off and
 // append() for each customer message while humans have it; the thread's listeners
 // (handoff-listeners.ts) send people's replies back to the customer.
 
 import type { WebClient } from '@slack/web-api';
 import type pg from 'pg';
 import type { HandoffDesk, HandoffReason } from '../../domain/messenger/contracts.ts';
+import { insertErrorLog } from '../../db/errors-repo.ts';
 import { loadConversation, lockHandoff, markHandedOff, recentHistory, tryLockRow, waitLockRow, type HandoffConversation } from '../../db/handoff-repo.ts';
 import { historySummary, reasonLabel } from '../../domain/handoff.ts';
 import type { Logger } from '../../logger.ts';
@@ -17,8 +19,8 @@ export interface HandoffDeskOptions {
   pool: pg.Pool;
   /** the Slack app's WebClient (slackApiUrl, retries) */
   slack: WebClient;
-  /** HANDOFF_CHANNEL */
-  channel: string;
+  /** HANDOFF_CHANNEL: the channel of pages without one of their own */
+  channel?: string;
   logger: Logger;
   now?: () => Date;
   /** times in summaries (BUSINESS_TIMEZONE); default UTC */
@@ -35,7 +37,7 @@ export async function refreshParent(o: { pool: pg.Pool | pg.ClientBase; slack: W
 }
 
 export function createHandoffDesk(opts: HandoffDeskOptions): HandoffDesk {
-  const { pool, slack, channel } = opts;
+  const { pool, slack, channel: defaultChannel } = opts;
   const now = opts.now ?? (() => new Date());
   const timeZone = opts.timeZone ?? 'UTC';
   const recordTimeoutMs = opts.recordTimeoutMs ?? 120_000;
@@ -65,6 +67,17 @@ export function createHandoffDesk(opts: HandoffDeskOptions): HandoffDesk {
       await refreshParent({ pool: client, slack, now: at, timeZone, log }, { ...c, state: 'waiting', reason, assignedToId: null, assigneeSlackId: null, assigneeName: null });
       log.info({ conversationId, reason }, 'handoff: reopened in its thread');
       return () => markHandedOff(client, conversationId, { reason, at, channel: ch, threadTs });
+    }
+    // brand per page: the page's own desk first
+    const channel = c.pageHandoffChannel ?? defaultChannel;
+    if (!channel) {
+      log.warn({ conversationId, reason, page: c.fbPageId }, 'handoff: neither the page nor HANDOFF_CHANNEL names a Slack channel; the conversation waits in SupportPulse');
+      await insertErrorLog(client, {
+        source: 'messenger',
+        message: `handoff requested but page ${c.pageName ?? c.fbPageId} has no handoff channel and HANDOFF_CHANNEL is not set: the conversation waits for a human in SupportPulse`,
+        context: { conversationId, reason, page: c.fbPageId },
+      });
+      return undefined;
     }
     const shown: HandoffConversation = { ...c, state: 'waiting', reason, handoffAt: at, assignedToId: null, assigneeSlackId: null, assigneeName: null };
     const history = await recentHistory(client, conversationId);
