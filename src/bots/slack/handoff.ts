@@ -6,14 +6,14 @@
 
 import type { WebClient } from '@slack/web-api';
 import type pg from 'pg';
-import type { HandoffDesk, HandoffReason } from '../../domain/messenger/contracts.ts';
+import type { HandoffDesk, HandoffReason, OutsideLine } from '../../domain/messenger/contracts.ts';
 import { insertErrorLog } from '../../db/errors-repo.ts';
 import { loadConversation, lockHandoff, markHandedOff, recentHistory, tryLockRow, waitLockRow, type HandoffConversation } from '../../db/handoff-repo.ts';
 import { historySummary, reasonLabel } from '../../domain/handoff.ts';
 import type { Logger } from '../../logger.ts';
 import { postMessage, updateMessage } from '../../notify/slack.ts';
 import { escapeSlackText } from './format.ts';
-import { customerBlocks, customerLine, parentBlocks, parentText } from './handoff-blocks.ts';
+import { customerBlocks, customerLine, outsideBlocks, outsideLine, parentBlocks, parentText } from './handoff-blocks.ts';
 
 export interface HandoffDeskOptions {
   pool: pg.Pool;
@@ -168,5 +168,17 @@ export function createHandoffDesk(opts: HandoffDeskOptions): HandoffDesk {
     log.debug({ conversationId, at }, 'handoff: customer message appended');
   }
 
-  return { open, append };
+  /** Humans first: what happened outside the bot and the desk, in the thread if there is one (never opens one). */
+  async function mirror(conversationId: number, line: OutsideLine): Promise<void> {
+    const key = `${conversationId}:${line.kind}:${line.at.getTime()}:${line.text}`;
+    if (appended.has(key)) return;
+    const c = await loadConversation(pool, conversationId);
+    if (!c?.channel || !c.threadTs) return;
+    const text = outsideLine(c, line);
+    await postMessage(slack.chat, { channel: c.channel, thread_ts: c.threadTs, text, blocks: outsideBlocks(text), unfurl_links: false, unfurl_media: false }, log);
+    seen(key, now().getTime());
+    log.debug({ conversationId, kind: line.kind }, 'handoff: outside line mirrored');
+  }
+
+  return { open, append, mirror };
 }

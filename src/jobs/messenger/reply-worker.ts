@@ -10,7 +10,8 @@ import {
 import { setCustomerName } from '../../db/messenger-sends-repo.ts';
 import { countTemplateUse } from '../../db/templates-repo.ts';
 import { unsureStreakAfter } from '../../domain/customer/decide.ts';
-import { MESSAGE_KINDS } from '../../domain/messenger/events.ts';
+import { INBOX_MESSAGE_KINDS, parseMessaging } from '../../domain/messenger/events.ts';
+import { ourSender } from '../../domain/messenger/policy.ts';
 import type { Logger } from '../../logger.ts';
 import { createWaker } from '../wake.ts';
 import { startSessionRefresher } from './session-refresher.ts';
@@ -50,8 +51,8 @@ export interface ReplyWorker {
   stop(): Promise<void>;
 }
 
-/** the kinds stored as messages: customers' turns are answered, echoes only recorded */
-const HANDLED: readonly string[] = MESSAGE_KINDS;
+/** the kinds stored as messages: customers' turns are answered, echoes and standby events only recorded (and shown) */
+const HANDLED: readonly string[] = INBOX_MESSAGE_KINDS;
 
 export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
   const log = deps.logger.child({ component: 'messenger-worker' });
@@ -65,7 +66,10 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
     if (!HANDLED.includes(ev.kind)) return 'done';
     const ctx = await turnContext(client, ev.conversationId, ev.at, ev.messageId);
     if (!ctx) return 'skipped';
-    if (ev.kind === 'echo') return 'done';
+    if (ev.kind === 'echo' || ev.kind === 'standby') {
+      await showOutside(deps, client, ev);
+      return 'done';
+    }
     const text = turnTextOf(ev);
     if (ctx.blocked) {
       await insertErrorLog(client, {
@@ -160,6 +164,30 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
       await listener.stop();
     },
   };
+}
+
+/**
+ * Humans first: a person's reply from another inbox (an echo our sender did not send) and what
+ * the customer wrote while another app owns the conversation (standby) appear in the
+ * conversation's Slack thread, when it has one. Our own echoes and standby receipts show nothing.
+ */
+async function showOutside(deps: ReplyWorkerDeps, client: pg.ClientBase, ev: InboxEvent): Promise<void> {
+  if (!deps.desk) return;
+  const inner = parseMessaging(ev.pageId, ev.payload, undefined);
+  if (!('key' in inner)) return;
+  const at = ev.at;
+  if (inner.kind === 'echo') {
+    if (ourSender(inner.metadata) !== undefined || (await sentByUs(client, inner.key))) return;
+    await deps.desk.mirror(ev.conversationId, { kind: 'other_inbox', text: turnTextOf(ev), at, ...(inner.appId ? { appId: inner.appId } : {}) });
+    return;
+  }
+  if (ev.kind === 'standby') await deps.desk.mirror(ev.conversationId, { kind: 'standby', text: turnTextOf(ev), at });
+}
+
+/** An echo without our metadata may still be ours (a send logged before metadata was added). */
+async function sentByUs(client: pg.ClientBase, mid: string): Promise<boolean> {
+  const { rows } = await client.query('SELECT 1 FROM messenger_sends WHERE response_mid = $1 LIMIT 1', [mid]);
+  return rows.length > 0;
 }
 
 /** A person answered in another inbox (Meta Business Suite, a CRM) lately: the bot does not talk over them. */
