@@ -129,7 +129,7 @@ describe('one brand per page', () => {
     const t0 = Date.now();
     for (let i = 0; i < CUSTOMERS; i++) {
       const question = QUESTIONS[i % QUESTIONS.length]!;
-      const entries = [SHOES, VOLT].map((page) => {
+      const entries = ([SHOES, VOLT] as const).map((page) => {
         const psid = `PSIDBR${page.slice(-1)}${String(i).padStart(3, '0')}`;
         asked.set(psid, { page, q: question });
         return message(page, psid, question.text, t0 + i);
