@@ -203,6 +203,17 @@ describe('one brand per page', () => {
     await eventually(async () => sendsTo(voltCustomer).some((c) => textOf(c) === 'Hi, Ava from Voltix here.'), 'the reply sent to the Voltix customer');
     expect(sendsTo(voltCustomer).at(-1)!.token).toBe(TOKENS[VOLT]);
   });
+
+  it('a page without a handoff channel and no HANDOFF_CHANNEL: nothing posted, ErrorLog says which page, the conversation waits', async () => {
+    const { logger } = capturingLogger('error');
+    const deskWithoutDefault = createHandoffDesk({ pool: db.pool, slack: slack.app.client, logger });
+    const [conv] = await q<{ id: number }>(`SELECT c.id FROM conversations c WHERE c.page_id = $1 AND c.handoff_thread_ts IS NULL LIMIT 1`, [pageIds[SHOES]]);
+    await deskWithoutDefault.open(conv!.id, 'human_request');
+    expect(fake.callsTo('chat.postMessage')).toEqual([]);
+    const logs = await q<{ message: string }>(`SELECT message FROM error_logs WHERE context->>'conversationId' = $1`, [String(conv!.id)]);
+    expect(logs.map((l) => l.message)).toEqual([expect.stringContaining('page Stride Shoes has no handoff channel and HANDOFF_CHANNEL is not set')]);
+    expect((await q<{ thread: string | null }>(`SELECT handoff_thread_ts AS thread FROM conversations WHERE id = $1`, [conv!.id]))[0]!.thread).toBeNull();
+  });
 });
 
 describe("the LLM's tools are the turn's page's", () => {

@@ -66,10 +66,7 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
     if (!HANDLED.includes(ev.kind)) return 'done';
     const ctx = await turnContext(client, ev.conversationId, ev.at, ev.messageId);
     if (!ctx) return 'skipped';
-    if (ev.kind === 'echo' || ev.kind === 'standby') {
-      await showOutside(deps, client, ev);
-      return 'done';
-    }
+    if (ev.kind === 'echo' || ev.kind === 'standby') return showOutside(deps, client, ev);
     const text = turnTextOf(ev);
     if (ctx.blocked) {
       await insertErrorLog(client, {
@@ -171,17 +168,17 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
  * the customer wrote while another app owns the conversation (standby) appear in the
  * conversation's Slack thread, when it has one. Our own echoes and standby receipts show nothing.
  */
-async function showOutside(deps: ReplyWorkerDeps, client: pg.ClientBase, ev: InboxEvent): Promise<void> {
-  if (!deps.desk) return;
+async function showOutside(deps: ReplyWorkerDeps, client: pg.ClientBase, ev: InboxEvent): Promise<'done'> {
   const inner = parseMessaging(ev.pageId, ev.payload, undefined);
-  if (!('key' in inner)) return;
+  if (!deps.desk || !('key' in inner)) return 'done';
   const at = ev.at;
   if (inner.kind === 'echo') {
-    if (ourSender(inner.metadata) !== undefined || (await sentByUs(client, inner.key))) return;
+    if (ourSender(inner.metadata) !== undefined || (await sentByUs(client, inner.key))) return 'done';
     await deps.desk.mirror(ev.conversationId, { kind: 'other_inbox', text: turnTextOf(ev), at, ...(inner.appId ? { appId: inner.appId } : {}) });
-    return;
+  } else if (ev.kind === 'standby') {
+    await deps.desk.mirror(ev.conversationId, { kind: 'standby', text: turnTextOf(ev), at });
   }
-  if (ev.kind === 'standby') await deps.desk.mirror(ev.conversationId, { kind: 'standby', text: turnTextOf(ev), at });
+  return 'done';
 }
 
 /** An echo without our metadata may still be ours (a send logged before metadata was added). */
