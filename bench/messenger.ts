@@ -6,6 +6,9 @@ import type { AgentDecision, CustomerAgent, CustomerTurn } from '../src/domain/m
 import { loadConfig } from '../src/config.ts';
 import { createPrisma } from '../src/db/client.ts';
 import { createPool } from '../src/db/pool.ts';
+import { createCustomerAgent } from '../src/agents/customer/agent.ts';
+import { upsertProducts } from '../src/db/catalogue-repo.ts';
+import type pg from 'pg';
 import { createLogger } from '../src/logger.ts';
 import { startFakeGraph } from '../tests/helpers/fake-graph.ts';
 import { startWebhookLoad, type DeliveryResult } from '../tests/helpers/webhook-load.ts';
@@ -27,10 +30,13 @@ const log = (msg: string) => process.stderr.write(`[bench:messenger] ${msg}\n`);
 const SECRET = 'bench-app-secret';
 const PAGE = '4090000000001';
 const TOKEN = 'EAAG-bench';
+/** the second brand's page: every other delivery is its customers' */
+const PAGE_2 = '4090000000002';
+const TOKEN_2 = 'EAAG-bench-2';
 const TARGET_P99_MS = 50;
 
-/** The reply worker's agent here: a fixed reply, so the figures are the channel's, not an LLM's. */
-const agent: CustomerAgent = {
+/** --fixed-agent: a fixed reply, so the figures are the channel's alone. */
+const fixedAgent: CustomerAgent = {
   async respond(turn: CustomerTurn): Promise<AgentDecision> {
     return { kind: 'reply', text: `Thanks! About "${turn.text}": a colleague will confirm shortly.`, classification: { intent: 'general_inquiry', confidence: 0.5, sentiment: 0 }, unsure: false };
   },
@@ -41,6 +47,17 @@ const quantile = (xs: number[], q: number) => {
   if (s.length === 0) return NaN;
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
 };
+
+/** Two pages, each with 200 products of its own (a blue jacket on both, at different prices), and 50 defaults. */
+async function seedBrands(pool: pg.Pool): Promise<void> {
+  const product = (sku: string, name: string, price: string) => ({ sku, name, aliases: [], price, currency: 'EUR', stock: 3, url: `https://shop.example/${sku.toLowerCase()}` });
+  for (const [fb, name, price] of [[PAGE, 'Bench Outdoor', '89.00'], [PAGE_2, 'Bench Urban', '119.00']] as const) {
+    const { rows } = await pool.query<{ id: number }>(`INSERT INTO pages (fb_page_id, name, updated_at) VALUES ($1, $2, now()) RETURNING id`, [fb, name]);
+    const id = rows[0]!.id;
+    await upsertProducts(pool, [product(`JKT-${fb}`, 'Blue Jacket', price), ...Array.from({ length: 199 }, (_, i) => product(`P${fb}-${i}`, `${name} Item ${i}`, `${i + 1}.00`))], id);
+  }
+  await upsertProducts(pool, Array.from({ length: 50 }, (_, i) => product(`DEF-${i}`, `Gift Card ${i * 10}`, `${i * 10}.00`)));
+}
 
 export async function run(args: string[]): Promise<void> {
   const events = intArg(args, '--events', 5000);
@@ -54,12 +71,15 @@ export async function run(args: string[]): Promise<void> {
   if (!Number.isInteger(replyWorkers) || replyWorkers < 0) throw new Error('--reply-workers expects an integer ≥ 0');
 
   await withThrowawayPostgres(log, async (url) => {
-    const graph = await startFakeGraph({ tokens: [TOKEN] });
-    const config = loadConfig({ MESSENGER_APP_SECRET: SECRET, MESSENGER_VERIFY_TOKEN: 'v', MESSENGER_API_URL: graph.apiUrl, MESSENGER_PAGE_TOKENS: `${PAGE}:${TOKEN}`, LOG_LEVEL: 'warn' });
+    const graph = await startFakeGraph({ tokens: [TOKEN, TOKEN_2] });
+    const config = loadConfig({ MESSENGER_APP_SECRET: SECRET, MESSENGER_VERIFY_TOKEN: 'v', MESSENGER_API_URL: graph.apiUrl, MESSENGER_PAGE_TOKENS: `${PAGE}:${TOKEN},${PAGE_2}:${TOKEN_2}`, LOG_LEVEL: 'warn' });
     const logger = createLogger('warn', process.stderr);
     const prisma = createPrisma(url);
     const pool = createPool(url, 5); // the server's pool size
     const pools = messengerPools(url, replyWorkers);
+    const brand = !args.includes('--fixed-agent');
+    if (brand) await seedBrands(pool);
+    const agent = brand ? createCustomerAgent({ pool, config, logger }) : fixedAgent;
     const messenger = await startMessenger({ config, pool, pools, materializerDatabaseUrl: url, logger, agent, ratePerPage: 100_000, concurrency: replyWorkers });
     const bare = async (f: import('fastify').FastifyInstance) => {
       f.post('/bench/bare', async (_req, reply) => reply.code(200).type('text/plain').send('EVENT_RECEIVED'));
@@ -71,9 +91,10 @@ export async function run(args: string[]): Promise<void> {
     const t0 = Date.now();
     const delivery = () => {
       const i = n++;
+      const page = i % 2 === 0 ? PAGE : PAGE_2;
       const body = JSON.stringify({
         object: 'page',
-        entry: [{ id: PAGE, time: t0 + i, messaging: [{ sender: { id: `PSIDBENCH${i % customers}` }, recipient: { id: PAGE }, timestamp: t0 + i, message: { mid: `m_bench_${i}`, text: `Is the blue jacket in stock in size ${i % 50}? 🙂` } }] }],
+        entry: [{ id: page, time: t0 + i, messaging: [{ sender: { id: `PSIDBENCH${i % customers}` }, recipient: { id: page }, timestamp: t0 + i, message: { mid: `m_bench_${i}`, text: `Is the blue jacket in stock in size ${i % 50}? 🙂` } }] }],
       });
       return { body, signature: signatureOf(SECRET, body) };
     };
@@ -125,6 +146,7 @@ export async function run(args: string[]): Promise<void> {
           baseline_throughput_per_s: round(bareRps),
           ratio_throughput: round(hookRps / bareRps),
           reply_workers: replyWorkers,
+          brand_scoping: brand,
           replies_sent: graph.messages().length,
           peakRssMb: peakRssMb(),
         }),

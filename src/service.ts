@@ -202,8 +202,8 @@ interface Shared {
 }
 
 /**
- * The Messenger customer agent: webhook, reply worker and, when Slack and HANDOFF_CHANNEL are
- * set, the handoff desk whose threads reply through the same Send API sender.
+ * The Messenger customer agent: webhook, reply worker and, with Slack, the handoff desk (threads
+ * in the page's handoff channel or HANDOFF_CHANNEL) whose threads reply through the same Send API sender.
  */
 async function startCustomerChannel(
   s: Shared & { pools: { send: pg.Pool; worker: pg.Pool }; databaseUrl: string; sender: MessengerSender; withSlack: boolean; plan: (ids: number[]) => Promise<unknown> },
@@ -212,8 +212,8 @@ async function startCustomerChannel(
   const { startMessenger } = await import('./bots/messenger/index.js');
   const { createCustomerAgent } = await import('./agents/customer/agent.js');
   const desk: HandoffDesk | undefined =
-    slackClient && s.withSlack && config.channels.handoff
-      ? (await import('./bots/slack/handoff.js')).createHandoffDesk({ pool, slack: slackClient, channel: config.channels.handoff, logger, timeZone: config.businessTimezone })
+    slackClient && s.withSlack
+      ? (await import('./bots/slack/handoff.js')).createHandoffDesk({ pool, slack: slackClient, ...(config.channels.handoff ? { channel: config.channels.handoff } : {}), logger, timeZone: config.businessTimezone })
       : undefined;
   return startMessenger({
     config,

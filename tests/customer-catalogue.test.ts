@@ -192,4 +192,36 @@ describe('CSV import', () => {
     expect(list.stdout).toMatch(/ACM-100\s+Acme Trail Jacket\s+€149\.90\s+12 in stock/);
     expect(list.stdout).toMatch(/ACM-102\s+Acme Thermo Flask\s+€24\.00\s+stock unknown/);
   });
+
+  it('`pulse catalogue import --page` imports a page\'s own rows beside the defaults; `pulse page set/list` keep its brand (issue 19)', async () => {
+    const env = { PATH: process.env.PATH ?? '', HOME: '/tmp', DATABASE_URL: db.url };
+    const run = (args: string[]) => {
+      const proc = spawn(process.execPath, ['bin/pulse.js', ...args], { cwd: root, env });
+      let stdout = '';
+      let stderr = '';
+      proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => proc.on('exit', (code) => resolve({ code, stdout, stderr })));
+    };
+    const { rows: [page] } = await db.pool.query<{ id: number }>(`INSERT INTO pages (fb_page_id, name, updated_at) VALUES ('7090000000001', 'Trail Outfitters', now()) RETURNING id`);
+    const defaults = async () => (await db.pool.query(`SELECT sku, price::text AS price FROM products WHERE page_id IS NULL ORDER BY sku`)).rows;
+    const before = await defaults();
+
+    const res = await run(['catalogue', 'import', fixture('products.csv'), '--page', 'trail outfitters']);
+    expect(res.stdout).toContain(`products of page Trail Outfitters (${page!.id}): 4 added, 0 updated, 0 unchanged, 7 rejected`);
+    expect(await defaults()).toEqual(before);
+    const own = await db.pool.query(`SELECT sku FROM products WHERE page_id = $1 ORDER BY sku`, [page!.id]);
+    expect(own.rows.map((r: { sku: string }) => r.sku)).toEqual(['ACM-100', 'ACM-101', 'ACM-102', 'ACM-107']);
+
+    const set = await run(['page', 'set', '7090000000001', '--handoff-channel', 'C0TRAIL', '--language', 'German', '--greeting', 'Servus {{first_name}}!']);
+    expect(set.code, set.stderr).toBe(0);
+    const list = await run(['page', 'list']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/Trail Outfitters \(7090000000001\)\n\s+handoff channel: C0TRAIL; language: German; own rows: 4 product\(s\), 0 FAQ, 0 template\(s\)\n\s+greeting: Servus \{\{first_name\}\}!/);
+
+    const bad = await run(['catalogue', 'import', fixture('products.csv'), '--page', 'No Such Shop']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/no page "No Such Shop".*Trail Outfitters \(7090000000001\)/);
+    expect(await defaults()).toEqual(before);
+  });
 });

@@ -9,6 +9,7 @@ import { startSlack, type SlackService } from '../src/bots/slack/app.ts';
 import { createHandoffDesk } from '../src/bots/slack/handoff.ts';
 import { HANDOFF_ACTION, actionsBlockId } from '../src/bots/slack/handoff-blocks.ts';
 import { loadConfig } from '../src/config.ts';
+import { ourMetadata } from '../src/domain/messenger/policy.ts';
 import { seedCatalogue } from '../src/db/seed/catalogue.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { startFakeGraph, type FakeGraph } from './helpers/fake-graph.ts';
@@ -144,5 +145,57 @@ describe('handoff round trip through the webhook, the worker and Slack', () => {
     await eventually(async () => toCustomer().length === 3, 'the bot answering again');
     expect(thread(opened.thread!).some((t) => t.includes('ship to Austria'))).toBe(false);
     expect(thread(opened.thread!).length).toBe(appended);
+  });
+
+  it('humans first: a Business Suite reply and standby messages appear in the thread; our own echoes and receipts do not; the bot stays silent', async () => {
+    const customer = 'PSIDE2E0002';
+    const entryOf = (items: unknown[], field: 'messaging' | 'standby' = 'messaging') => JSON.stringify({ object: 'page', entry: [{ id: PAGE, time: Date.now(), [field]: items }] });
+    const deliver = async (raw: string) => {
+      const res = await app.inject({ method: 'POST', url: '/webhooks/messenger', payload: raw, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signatureOf(SECRET, raw) } });
+      expect(res.statusCode).toBe(200);
+    };
+    const sentTo = () => graph.messages().filter((c) => (c.body.recipient as { id: string }).id === customer);
+    await deliver(entryOf([{ sender: { id: customer }, recipient: { id: PAGE }, timestamp: Date.now(), message: { mid: `m_hf_${++n}`, text: 'can I talk to a person?' } }]));
+    const opened = await eventually(async () => {
+      const r = (await q<{ id: number; thread: string | null }>(
+        `SELECT c.id, c.handoff_thread_ts AS thread FROM conversations c JOIN customers cu ON cu.id = c.customer_id WHERE cu.psid = $1`, [customer]))[0];
+      return r?.thread ? r : undefined;
+    }, 'the handoff thread');
+    const posts = () => thread(opened.thread!);
+    const before = posts().length;
+
+    // a person answers in Meta Business Suite: an echo from another app (Page Inbox's app id, no metadata of ours)
+    await deliver(entryOf([{ sender: { id: PAGE }, recipient: { id: customer }, timestamp: Date.now(), message: { mid: `m_hf_${++n}`, is_echo: true, app_id: 263902037430900, text: 'Hi, Lena from the shop here <3' } }]));
+    await eventually(async () => posts().some((t) => t.includes('Reply from another inbox') && t.includes('app 263902037430900') && t.includes('Lena from the shop here &lt;3')), 'the Business Suite reply in the thread');
+
+    // Page Inbox owns the conversation now: the customer's message and Lena's reply come on standby, with a read receipt
+    await deliver(entryOf([
+      { sender: { id: customer }, recipient: { id: PAGE }, timestamp: Date.now(), message: { mid: `m_hf_${++n}`, text: 'thanks Lena, it is order 555' } },
+      { sender: { id: PAGE }, recipient: { id: customer }, timestamp: Date.now() + 1, message: { mid: `m_hf_${++n}`, is_echo: true, app_id: 263902037430900, text: 'Found it, refund on its way.' } },
+      { sender: { id: customer }, recipient: { id: PAGE }, timestamp: Date.now() + 2, read: { watermark: Date.now() + 2 } },
+    ], 'standby'));
+    await eventually(async () => posts().some((t) => t.includes('on standby') && t.includes('thanks Lena, it is order 555')), 'the standby message in the thread');
+    await eventually(async () => posts().some((t) => t.includes('Reply from another inbox') && t.includes('refund on its way')), 'the standby echo in the thread');
+
+    // one of our own messages echoed back (our metadata): not mirrored
+    await deliver(entryOf([{ sender: { id: PAGE }, recipient: { id: customer }, timestamp: Date.now() + 3, message: { mid: `m_hf_${++n}`, is_echo: true, app_id: 42, metadata: ourMetadata('human', 'human:C0HANDOFF:1'), text: 'from our desk' } }]));
+    await eventually(async () => (await q(`SELECT 1 FROM messenger_events WHERE psid = $1 AND state <> 'done'`, [customer])).length === 0, 'every event handled');
+    expect(posts().filter((t) => t.includes('from our desk'))).toEqual([]);
+    expect(posts().length).toBe(before + 3);
+
+    // all of it stored: the customer's words and both replies from the other inbox; the bot said only its handoff line
+    const stored = await q<{ sender_kind: string; text: string }>(
+      `SELECT m.sender_kind::text, m.text FROM messages m JOIN customers cu ON cu.psid = $1 JOIN conversations c ON c.customer_id = cu.id AND c.id = m.conversation_id ORDER BY m.social_create_time, m.id`, [customer]);
+    expect(stored.map((m) => `${m.sender_kind}: ${m.text.split('\n').at(-1)}`)).toEqual([
+      'customer: can I talk to a person?',
+      'bot: Of course. I am getting a person from our team; they will reply here shortly.',
+      'human_agent: Hi, Lena from the shop here <3',
+      'customer: thanks Lena, it is order 555',
+      'human_agent: Found it, refund on its way.',
+      'human_agent: from our desk',
+    ]);
+    expect(sentTo()).toHaveLength(1);
+    const kinds = await q<{ kind: string; n: number }>(`SELECT kind, count(*)::int AS n FROM messenger_events WHERE psid = $1 GROUP BY kind ORDER BY kind`, [customer]);
+    expect(kinds).toEqual([{ kind: 'echo', n: 2 }, { kind: 'message', n: 1 }, { kind: 'standby', n: 3 }]);
   });
 });

@@ -418,4 +418,29 @@ describe('/canned', () => {
     expect(String((await responseTo(stranger.responseUrl)).text)).toMatch(/Nothing was sent/);
     expect(graph.messages().length).toBe(before + 1);
   });
+
+  it("brand per page: the page's own template of a name wins over the shared one; another page's never shows (issue 19)", async () => {
+    const [page] = await q<{ id: number }>(`SELECT id FROM pages WHERE fb_page_id = $1`, [PAGE]);
+    const [other] = await q<{ id: number }>(`INSERT INTO pages (fb_page_id, name, updated_at) VALUES ('PAGE999', 'Other Brand', now()) RETURNING id`);
+    await q(`INSERT INTO message_templates (page_id, name, message_type, body, variables, updated_at) VALUES
+      (NULL, 'welcome_back', 'greeting', 'Welcome back (shared).', '{}', now()),
+      ($1, 'welcome_back', 'greeting', 'Welcome back to Acme, {{first_name}}!', '{first_name}', now()),
+      ($2, 'welcome_back', 'greeting', 'Other Brand says hello.', '{}', now()),
+      ($2, 'other_only', 'greeting', 'Only for Other Brand.', '{}', now())`, [page!.id, other!.id]);
+    const { id, psid } = await conversation('Hal Own');
+    const { threadTs } = await openThread(id);
+    await press(USERS.lead, id, HANDOFF_ACTION.assign, threadTs);
+    await eventually(async () => (await conv(id)).assignee === USERS.lead, 'the assignment');
+    const before = graph.messages().length;
+    const r = await canned(USERS.lead, `welcome_back ${id}`);
+    expect(String((await responseTo(r.responseUrl)).text)).toContain('Sent *welcome_back*');
+    expect(graph.messages().slice(before).map((c) => c.body)).toEqual([expect.objectContaining({ recipient: { id: psid }, message: expect.objectContaining({ text: 'Welcome back to Acme, Hal!' }) })]);
+    const counts = await q<{ page_id: number | null; usage_count: number }>(`SELECT page_id, usage_count FROM message_templates WHERE name = 'welcome_back' ORDER BY page_id NULLS FIRST`);
+    expect(counts).toEqual([{ page_id: null, usage_count: 0 }, { page_id: page!.id, usage_count: 1 }, { page_id: other!.id, usage_count: 0 }]);
+    const foreign = await canned(USERS.lead, `other_only ${id}`);
+    const refusal = String((await responseTo(foreign.responseUrl)).text);
+    expect(refusal).toMatch(/no active template "other_only"/);
+    expect(refusal).not.toMatch(/Other Brand|Only for/);
+    expect(graph.messages().length).toBe(before + 1);
+  });
 });

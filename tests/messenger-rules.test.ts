@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseWebhookBody, turnText } from '../src/domain/messenger/events.ts';
+import { carriesMessage, parseWebhookBody, turnText } from '../src/domain/messenger/events.ts';
 import { backoffMs, classifyGraphError, clipText, ourSender, ourMetadata, planSend, TokenBucket } from '../src/domain/messenger/policy.ts';
 import { sameToken, signatureOf, verifySignature } from '../src/bots/messenger/signature.ts';
 
@@ -47,11 +47,57 @@ describe('parseWebhookBody', () => {
   });
 
   it('ignores what it does not understand, refuses what is not a page webhook', () => {
-    const { events, ignored } = parseWebhookBody({ object: 'page', entry: [{ id: 'P', standby: [] }, { id: 'P', messaging: [{ sender: { id: 'U' }, reaction: {} }, { sender: { id: 'U' }, message: { text: 'no mid' } }] }] });
+    const { events, ignored } = parseWebhookBody({ object: 'page', entry: [{ id: 'P', changes: [] }, { id: 'P', standby: [] }, { id: 'P', messaging: [{ sender: { id: 'U' }, reaction: {} }, { sender: { id: 'U' }, message: { text: 'no mid' } }] }] });
     expect(events).toEqual([]);
-    expect(ignored.map((i) => i.reason)).toEqual(['entry without messaging (standby)', 'unsupported messaging event (reaction)', 'message without mid']);
+    expect(ignored.map((i) => i.reason)).toEqual(['entry without messaging (changes)', 'unsupported messaging event (reaction)', 'message without mid']);
     expect(() => parseWebhookBody({ object: 'instagram' })).toThrow(/expected object "page"/);
     expect(() => parseWebhookBody([])).toThrow();
+  });
+});
+
+describe('standby and handover events (Conversation Routing, issue 19)', () => {
+  it('standby items are read like messaging items and marked standby: messages keep their mid, receipts get a key of their own', () => {
+    const { events, ignored } = parseWebhookBody({
+      object: 'page',
+      entry: [{ id: 'P', time: 5, standby: [
+        { sender: { id: 'U' }, recipient: { id: 'P' }, timestamp: 10, message: { mid: 'm_sb1', text: 'order 555?' } },
+        { sender: { id: 'P' }, recipient: { id: 'U' }, timestamp: 11, message: { mid: 'm_sb2', is_echo: true, app_id: 263902037430900, text: 'Lena here' } },
+        { sender: { id: 'U' }, recipient: { id: 'P' }, timestamp: 12, read: { watermark: 12 } },
+        { sender: { id: 'U' }, recipient: { id: 'P' }, timestamp: 13, postback: { title: 'Menu' } },
+        { sender: { id: 'U' } },
+      ] }],
+    });
+    expect(events.map((e) => [e.kind, e.standbyOf, e.key, e.psid, e.text])).toEqual([
+      ['standby', 'message', 'm_sb1', 'U', 'order 555?'],
+      ['standby', 'echo', 'm_sb2', 'U', 'Lena here'],
+      ['standby', 'read', 'standby:read:P:U:12', 'U', undefined],
+      ['standby', 'postback', expect.stringMatching(/^standby:postback:P:U:13:/), 'U', 'Menu'],
+    ]);
+    expect(events[1]!.appId).toBe('263902037430900');
+    expect(ignored.map((i) => i.reason)).toEqual(['standby: unsupported messaging event (empty)']);
+    expect(events.map(carriesMessage)).toEqual([true, true, false, true]);
+  });
+
+  it('thread control and app role notices are events (not dropped), keyed deterministically', () => {
+    const body = {
+      object: 'page',
+      entry: [{ id: 'P', time: 20, messaging: [
+        { sender: { id: 'U' }, recipient: { id: 'P' }, timestamp: 21, pass_thread_control: { previous_owner_app_id: '263902037430900', new_owner_app_id: '42', metadata: 'back to the bot' } },
+        { sender: { id: 'U' }, recipient: { id: 'P' }, timestamp: 22, take_thread_control: { previous_owner_app_id: '42', new_owner_app_id: '263902037430900' } },
+        { sender: { id: 'U' }, recipient: { id: 'P' }, timestamp: 23, request_thread_control: { requested_owner_app_id: '77', metadata: 'x' } },
+        { recipient: { id: 'P' }, timestamp: 24, app_roles: { 42: ['primary_receiver'] } },
+      ] }],
+    };
+    const { events, ignored } = parseWebhookBody(body);
+    expect(ignored).toEqual([]);
+    expect(events.map((e) => [e.kind, e.handover, e.psid, carriesMessage(e)])).toEqual([
+      ['handover', 'pass_thread_control', 'U', false],
+      ['handover', 'take_thread_control', 'U', false],
+      ['handover', 'request_thread_control', 'U', false],
+      ['handover', 'app_roles', 'P', false],
+    ]);
+    expect(parseWebhookBody(body).events.map((e) => e.key)).toEqual(events.map((e) => e.key));
+    expect(events[0]!.key).toMatch(/^handover:P:U:21:pass_thread_control:[0-9a-f]{16}$/);
   });
 });
 

@@ -219,7 +219,7 @@ describe('POST /webhooks/messenger', () => {
     );
   });
 
-  it('stores delivery and read receipts without answering; ignores unknown entries; refuses non-page bodies', async () => {
+  it('stores delivery and read receipts and standby messages without answering; ignores unknown entries; refuses non-page bodies', async () => {
     const user = psid();
     const raw = body([
       entry([
@@ -230,8 +230,14 @@ describe('POST /webhooks/messenger', () => {
       { id: PAGE, time: Date.now(), standby: [{ sender: { id: user }, recipient: { id: PAGE }, timestamp: Date.now(), message: { mid: mid(), text: 'to the other app' } }] },
     ]);
     expect((await post(raw)).statusCode).toBe(200);
-    const rows = await q<{ kind: string; state: string }>(`SELECT kind, state::text FROM messenger_events WHERE psid = $1 ORDER BY kind`, [user]);
+    const rows = await q<{ kind: string; state: string }>(`SELECT kind, state::text FROM messenger_events WHERE psid = $1 AND kind <> 'standby' ORDER BY kind`, [user]);
     expect(rows).toEqual([{ kind: 'delivery', state: 'done' }, { kind: 'read', state: 'done' }]);
+    // standby (another app owns the conversation, issue 19): stored as the customer's message, handled, never answered
+    await eventually(async () => (await q(`SELECT 1 FROM messenger_events WHERE psid = $1 AND kind = 'standby' AND state = 'done'`, [user])).length === 1);
+    const stored = await q<{ sender_kind: string; text: string }>(
+      `SELECT m.sender_kind::text, m.text FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.fb_chat_id = $1`, [`${PAGE}:${user}`]);
+    expect(stored).toEqual([{ sender_kind: 'customer', text: 'to the other app' }]);
+    expect(sendsTo(user)).toEqual([]);
     const other = JSON.stringify({ object: 'instagram', entry: [] });
     expect((await post(other)).statusCode).toBe(400);
     expect((await post('{not json')).statusCode).toBe(400);

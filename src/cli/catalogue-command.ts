@@ -7,9 +7,11 @@ import { formatPrice } from '../domain/customer/catalogue.js';
 import { parseFaqRecords, parseProductRecords, type CsvRecordIn, type RowError } from '../domain/customer/catalogue-csv.js';
 import { withDatabase } from './db-commands.js';
 
-// `pulse catalogue import <file.csv> [--faq]` and `pulse catalogue list [--faq]`: the product
-// catalogue and FAQ the Messenger customer agent answers from. Good rows are upserted in one
-// transaction, bad rows reported by line; importing the same file again changes nothing.
+// `pulse catalogue import <file.csv> [--faq] [--page <page>]` and `pulse catalogue list [--faq]
+// [--page <page>]`: the product catalogue and FAQ the Messenger customer agent answers from.
+// Good rows are upserted in one transaction, bad rows reported by line; importing the same file
+// again changes nothing. Without --page the rows are the defaults every page falls back to; with
+// it they are that page's own (brand per page, issue 19).
 
 type Out = (line: string) => void;
 
@@ -42,7 +44,7 @@ async function records(text: string): Promise<CsvRecordIn[]> {
 }
 
 /** Parses and upserts one CSV file; a file that cannot be read at all throws with the reason. */
-export async function importCatalogueFile(db: pg.ClientBase, file: string, kind: 'products' | 'faq'): Promise<CatalogueImportReport> {
+export async function importCatalogueFile(db: pg.ClientBase, file: string, kind: 'products' | 'faq', pageId: number | null = null): Promise<CatalogueImportReport> {
   const size = (await stat(file)).size;
   if (size > MAX_BYTES) throw new Error(`${file} is ${size} bytes; a catalogue file may be up to ${MAX_BYTES}`);
   const recs = await records(await readFile(file, 'utf8'));
@@ -53,7 +55,7 @@ export async function importCatalogueFile(db: pg.ClientBase, file: string, kind:
   const { transaction } = await import('../db/pool.js');
   const { upsertFaq, upsertProducts } = await import('../db/catalogue-repo.js');
   const counts = await transaction(db, () =>
-    faq ? upsertFaq(db, faq.rows.map(({ line: _line, ...f }) => f)) : upsertProducts(db, products!.rows.map(({ line: _line, ...p }) => p)),
+    faq ? upsertFaq(db, faq.rows.map(({ line: _line, ...f }) => f), pageId) : upsertProducts(db, products!.rows.map(({ line: _line, ...p }) => p), pageId),
   );
   return { kind, rows: parsed.rows.length + parsed.errors.length, counts, errors: parsed.errors };
 }
@@ -66,16 +68,21 @@ export function registerCatalogueCommand(program: Command, config: () => Config,
     .description('upsert products (sku,name,price,currency,stock,aliases,url) or, with --faq, FAQ entries (question,answer,keywords) from a CSV file')
     .argument('<file>', 'a CSV file with a header row; aliases and keywords are ;-separated')
     .option('--faq', 'the file holds FAQ entries instead of products')
-    .action((file: string, opts: { faq?: boolean }) =>
+    .option('--page <page>', "the page (id, Messenger page id or name) whose own rows these are; default: every page's defaults")
+    .action((file: string, opts: { faq?: boolean; page?: string }) =>
       withDatabase(config(), async (url) => {
         const { migrate } = await import('../db/migrator.js');
         const { withClient } = await import('../db/pool.js');
+        const { findPage } = await import('../db/pages-repo.js');
         await migrate(url);
-        const report = await withClient(url, (c) => importCatalogueFile(c, file, opts.faq ? 'faq' : 'products'));
+        const { report, scope } = await withClient(url, async (c) => {
+          const page = opts.page === undefined ? undefined : await findPage(c, opts.page);
+          return { report: await importCatalogueFile(c, file, opts.faq ? 'faq' : 'products', page?.id ?? null), scope: page ? ` of page ${page.name} (${page.id})` : '' };
+        });
         for (const e of report.errors) out(`line ${e.line}: ${e.reason}`);
         const { inserted, updated, unchanged } = report.counts;
         const what = report.kind === 'faq' ? 'FAQ entries' : 'products';
-        out(`${what}: ${inserted} added, ${updated} updated, ${unchanged} unchanged, ${report.errors.length} rejected`);
+        out(`${what}${scope}: ${inserted} added, ${updated} updated, ${unchanged} unchanged, ${report.errors.length} rejected`);
         // Scripts and CI notice a partly bad file; the good rows are imported all the same.
         if (report.errors.length > 0) throw new Error(`${report.errors.length} row(s) rejected (see the lines above); the others were imported`);
       }),
@@ -85,23 +92,27 @@ export function registerCatalogueCommand(program: Command, config: () => Config,
     .command('list')
     .description('print the catalogue (or, with --faq, the FAQ)')
     .option('--faq', 'list FAQ entries instead of products')
-    .action((opts: { faq?: boolean }) =>
+    .option('--page <page>', "only that page's own rows and the defaults (id, Messenger page id or name)")
+    .action((opts: { faq?: boolean; page?: string }) =>
       withDatabase(config(), async (url) => {
         const { migrate } = await import('../db/migrator.js');
         const { withClient } = await import('../db/pool.js');
         const { listFaq, listProducts } = await import('../db/catalogue-repo.js');
+        const { findPage } = await import('../db/pages-repo.js');
         await migrate(url);
         await withClient(url, async (c) => {
+          const pageId = opts.page === undefined ? undefined : (await findPage(c, opts.page)).id;
+          const scope = (page: string | null) => `[${page ?? 'default'}]`;
           if (opts.faq) {
-            const faq = await listFaq(c);
-            for (const f of faq) out(`${f.active ? ' ' : 'x'} ${f.question}  [${f.keywords.join('; ')}]`);
+            const faq = await listFaq(c, pageId);
+            for (const f of faq) out(`${f.active ? ' ' : 'x'} ${scope(f.page)} ${f.question}  [${f.keywords.join('; ')}]`);
             out(`${faq.length} FAQ entr${faq.length === 1 ? 'y' : 'ies'}`);
             return;
           }
-          const products = await listProducts(c);
+          const products = await listProducts(c, pageId);
           for (const p of products) {
             const stock = p.stock === null ? 'stock unknown' : p.stock === 0 ? 'out of stock' : `${p.stock} in stock`;
-            out(`${p.active ? ' ' : 'x'} ${p.sku.padEnd(12)} ${p.name.padEnd(32)} ${formatPrice(p.price, p.currency).padStart(12)}  ${stock}`);
+            out(`${p.active ? ' ' : 'x'} ${scope(p.page)} ${p.sku.padEnd(12)} ${p.name.padEnd(32)} ${formatPrice(p.price, p.currency).padStart(12)}  ${stock}`);
           }
           out(`${products.length} product(s)`);
         });

@@ -15,6 +15,8 @@ export interface HandoffConversation {
   /** Messenger page id (pages.fb_page_id), what the Send API is addressed with */
   fbPageId: string;
   pageName: string | null;
+  /** pages.handoff_channel: where this page's new handoff threads go (NULL: HANDOFF_CHANNEL) */
+  pageHandoffChannel?: string | null;
   customerId: number | null;
   psid: string | null;
   customerName: string | null;
@@ -32,7 +34,7 @@ export interface HandoffConversation {
 
 const SELECT = `
   SELECT c.id, c.page_id AS "pageDbId", p.fb_page_id AS "fbPageId", p.name AS "pageName",
-         c.customer_id AS "customerId", cu.psid, cu.name AS "customerName", coalesce(cu.blocked, false) AS blocked,
+         p.handoff_channel AS "pageHandoffChannel", c.customer_id AS "customerId", cu.psid, cu.name AS "customerName", coalesce(cu.blocked, false) AS blocked,
          cu.last_message_at AS "customerLastMessageAt", c.handoff_state::text AS state, c.handoff_reason AS reason,
          c.handoff_at AS "handoffAt", c.handoff_channel AS channel, c.handoff_thread_ts AS "threadTs",
          c.assigned_to_id AS "assignedToId", u.external_id AS "assigneeSlackId", u.name AS "assigneeName"
@@ -217,23 +219,31 @@ export interface CannedTemplate {
   messageType: string;
 }
 
-/** Active templates usable on a page (the page's own and the shared ones), by name. */
+/**
+ * Active templates usable on a page, by name: the page's own, else the shared one of that name
+ * (a page's row wins, as for the bot). Without a page: every active row.
+ */
 export async function cannedTemplates(db: Db, pageDbId?: number): Promise<CannedTemplate[]> {
   const { rows } = await db.query<CannedTemplate>(
-    `SELECT id, name, body, message_type AS "messageType" FROM message_templates
-      WHERE active AND (page_id IS NULL OR $1::int IS NULL OR page_id = $1) ORDER BY name LIMIT 100`,
-    [pageDbId ?? null],
+    pageDbId === undefined
+      ? `SELECT id, name, body, message_type AS "messageType" FROM message_templates WHERE active ORDER BY name, page_id NULLS FIRST LIMIT 100`
+      : `SELECT id, name, body, "messageType" FROM (
+           SELECT DISTINCT ON (name) id, name, body, message_type AS "messageType", active FROM message_templates
+            WHERE page_id IS NULL OR page_id = $1 ORDER BY name, page_id NULLS LAST) t
+          WHERE active ORDER BY name LIMIT 100`,
+    pageDbId === undefined ? [] : [pageDbId],
   );
   return rows;
 }
 
 export async function cannedTemplate(db: Db, name: string, pageDbId: number): Promise<CannedTemplate | undefined> {
-  const { rows } = await db.query<CannedTemplate>(
-    `SELECT id, name, body, message_type AS "messageType" FROM message_templates
-      WHERE active AND lower(name) = lower($1) AND (page_id IS NULL OR page_id = $2)`,
+  const { rows } = await db.query<CannedTemplate & { active: boolean }>(
+    `SELECT id, name, body, message_type AS "messageType", active FROM message_templates
+      WHERE lower(name) = lower($1) AND (page_id IS NULL OR page_id = $2) ORDER BY page_id NULLS LAST LIMIT 1`,
     [name, pageDbId],
   );
-  return rows[0];
+  const r = rows[0];
+  return r?.active ? { id: r.id, name: r.name, body: r.body, messageType: r.messageType } : undefined;
 }
 
 export async function countTemplateUse(db: Db, id: number, sent: boolean): Promise<void> {

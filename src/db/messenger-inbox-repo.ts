@@ -69,6 +69,8 @@ export interface TurnContext {
   botSpoke: boolean;
   /** when a person in another inbox (not our Slack desk) last wrote to the customer before this message */
   lastHumanAt: Date | null;
+  /** pages.id: the brand whose templates the bot used (their counters) */
+  pageDbId: number | null;
   pageName: string | null;
   /** pages.bot_disclosure */
   pageDisclosure: string | null;
@@ -79,7 +81,7 @@ export async function turnContext(db: pg.ClientBase, conversationId: number, at:
   // one round trip: the conversation's state and its recent history (as JSON, oldest first)
   const { rows } = await db.query<{
     handoff_state: TurnContext['handoffState']; unsure_streak: number; name: string | null; blocked: boolean | null; blocked_reason: string | null;
-    earlier: boolean; bot_spoke: boolean; last_human_at: Date | null; page_name: string | null; bot_disclosure: string | null; history: { sender_kind: string; text: string; at: string }[];
+    earlier: boolean; bot_spoke: boolean; last_human_at: Date | null; page_db_id: number | null; page_name: string | null; bot_disclosure: string | null; history: { sender_kind: string; text: string; at: string }[];
   }>(
     `SELECT c.handoff_state::text AS handoff_state, c.unsure_streak, cu.name, cu.blocked, cu.blocked_reason,
             EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.sender_kind = 'customer'
@@ -90,7 +92,7 @@ export async function turnContext(db: pg.ClientBase, conversationId: number, at:
             (SELECT max(m.social_create_time) FROM messages m WHERE m.conversation_id = c.id AND m.sender_kind = 'human_agent'
                AND m.social_create_time <= $2
                AND NOT EXISTS (SELECT 1 FROM messenger_sends s WHERE s.conversation_id = c.id AND s.response_mid = m.mid)) AS last_human_at,
-            p.name AS page_name, p.bot_disclosure,
+            p.id AS page_db_id, p.name AS page_name, p.bot_disclosure,
             (SELECT coalesce(json_agg(json_build_object('sender_kind', h.sender_kind, 'text', h.text, 'at', h.social_create_time)
                                       ORDER BY h.social_create_time, h.id), '[]'::json)
                FROM (SELECT id, sender_kind::text AS sender_kind, text, social_create_time FROM messages
@@ -110,6 +112,7 @@ export async function turnContext(db: pg.ClientBase, conversationId: number, at:
     isFirstMessage: !c.earlier,
     botSpoke: c.bot_spoke,
     lastHumanAt: c.last_human_at,
+    pageDbId: c.page_db_id,
     pageName: c.page_name,
     pageDisclosure: c.bot_disclosure,
     history: c.history.map((m) => ({

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { MESSAGE_KINDS, parseMessaging, type MessengerEvent } from '../domain/messenger/events.ts';
+import { INBOX_MESSAGE_KINDS, carriesMessage, parseMessaging, parseStandby, type MessengerEvent } from '../domain/messenger/events.ts';
 import { ourSender } from '../domain/messenger/policy.ts';
 
 // The webhook's durable store, in two halves. store(): the webhook writes the raw events into
@@ -12,9 +12,8 @@ import { ourSender } from '../domain/messenger/policy.ts';
 
 export const EVENTS_CHANNEL = 'messenger_events';
 
-const isMessageKind = (kind: string) => (MESSAGE_KINDS as readonly string[]).includes(kind);
 
-/** Inbox events that carry a message and are not stored as one yet ($1: the message kinds). */
+/** Inbox events that carry a message and are not stored as one yet ($1: INBOX_MESSAGE_KINDS; standby ones are pending only when they carry one). */
 const UNSTORED = `state = 'pending' AND conversation_id IS NULL AND kind = ANY($1::text[])`;
 
 export interface StoreResult {
@@ -94,7 +93,7 @@ export class MessengerStore {
       events.map((e) => e.kind),
       events.map((e) => e.timestamp),
       events.map((e) => JSON.stringify(e.raw)),
-      events.map((e) => (isMessageKind(e.kind) ? 'pending' : 'done')),
+      events.map((e) => (carriesMessage(e) ? 'pending' : 'done')),
     ] });
     const fresh = rows[0]?.n ?? 0;
     return { stored: fresh, duplicates: all.length - fresh };
@@ -110,15 +109,16 @@ export class MessengerStore {
   async materialize(limit = 1000): Promise<{ taken: number; failed: { key: string; error: string }[] }> {
     const run = async (ids: string[] | null): Promise<number> =>
       this.inTransaction(async (client) => {
-        const { rows } = await client.query<{ id: string; page_id: string; payload: Record<string, unknown> }>(
-          `SELECT id, page_id, payload FROM messenger_events
+        const { rows } = await client.query<{ id: string; page_id: string; kind: string; payload: Record<string, unknown> }>(
+          `SELECT id, page_id, kind, payload FROM messenger_events
             WHERE ${UNSTORED} AND ($3::bigint[] IS NULL OR id = ANY($3::bigint[]))
             ORDER BY timestamp, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-          [MESSAGE_KINDS, limit, ids],
+          [INBOX_MESSAGE_KINDS, limit, ids],
         );
         const events = rows.map((r) => {
-          const ev = parseMessaging(r.page_id, r.payload, undefined);
-          if ('reason' in ev || !isMessageKind(ev.kind)) throw Object.assign(new Error(`stored event ${r.id} no longer parses as a message`), { code: '22000' });
+          // a standby row's payload is the standby item itself, read again as one (same key)
+          const ev = r.kind === 'standby' ? parseStandby(r.page_id, r.payload, undefined) : parseMessaging(r.page_id, r.payload, undefined);
+          if ('reason' in ev || !carriesMessage(ev)) throw Object.assign(new Error(`stored event ${r.id} no longer parses as a message`), { code: '22000' });
           return ev;
         });
         if (events.length > 0) await this.storeMessages(client, events);
@@ -141,7 +141,7 @@ export class MessengerStore {
     // one of them is bad: each on its own, the bad ones failed with their reason
     const { rows } = await this.pool.query<{ id: string; event_key: string }>(
       `SELECT id, event_key FROM messenger_events WHERE ${UNSTORED} ORDER BY timestamp, id LIMIT $2`,
-      [MESSAGE_KINDS, limit],
+      [INBOX_MESSAGE_KINDS, limit],
     );
     const failed: { key: string; error: string }[] = [];
     let taken = 0;
@@ -281,7 +281,8 @@ export class MessengerStore {
    * Suite, a CRM) are human agents' replies.
    */
   private async senderKinds(client: pg.ClientBase, events: MessengerEvent[]): Promise<MessageRow[]> {
-    const unknownEchoes = events.filter((e) => e.kind === 'echo' && ourSender(e.metadata) === undefined).map((e) => e.key);
+    const isEcho = (e: MessengerEvent) => e.kind === 'echo' || e.standbyOf === 'echo';
+    const unknownEchoes = events.filter((e) => isEcho(e) && ourSender(e.metadata) === undefined).map((e) => e.key);
     const logged = new Map<string, string>();
     if (unknownEchoes.length > 0) {
       const { rows } = await client.query<{ response_mid: string; sender: string }>(
@@ -291,7 +292,7 @@ export class MessengerStore {
       for (const r of rows) logged.set(r.response_mid, r.sender);
     }
     return events.map((event) => {
-      if (event.kind !== 'echo') return { event, senderKind: 'customer' };
+      if (!isEcho(event)) return { event, senderKind: 'customer' };
       const ours = ourSender(event.metadata) ?? logged.get(event.key);
       return { event, senderKind: ours === 'bot' ? 'bot' : 'human_agent' };
     });

@@ -3,6 +3,8 @@ import { templateVariables, type TemplateSpec } from '../domain/customer/templat
 
 // MessageTemplates (table message_templates): the customer agent's reply texts. Seeding
 // inserts missing defaults by name and never overwrites a body a team has edited.
+// A page may word a template itself (a row with its page_id and the template's name): the bot
+// uses the page's row, else the default one (page_id NULL), never another page's.
 
 type Db = pg.Pool | pg.ClientBase;
 
@@ -12,12 +14,17 @@ export interface StoredTemplate {
   body: string;
 }
 
-/** Active templates by name (global ones: page_id null). */
-export async function activeTemplates(db: Db, names: readonly string[]): Promise<Map<string, StoredTemplate>> {
+/**
+ * Active templates by name as page `pageId` (pages.id) says them: its own row, else the default;
+ * a page's inactive row hides the default (the built-in text is used). null: the defaults alone.
+ */
+export async function activeTemplates(db: Db, names: readonly string[], pageId: number | null = null): Promise<Map<string, StoredTemplate>> {
   const { rows } = await db.query<StoredTemplate>(
-    `SELECT name, message_type AS "messageType", body FROM message_templates
-      WHERE active AND page_id IS NULL AND name = ANY($1::text[])`,
-    [names],
+    `SELECT name, "messageType", body FROM (
+       SELECT DISTINCT ON (name) name, message_type AS "messageType", body, active FROM message_templates
+        WHERE name = ANY($1::text[]) AND (page_id = $2 OR page_id IS NULL) ORDER BY name, page_id NULLS LAST) t
+      WHERE active`,
+    [names, pageId],
   );
   return new Map(rows.map((r) => [r.name, r]));
 }
@@ -27,11 +34,12 @@ export async function activeTemplates(db: Db, names: readonly string[]): Promise
  * once per reply the sender claimed (not for a duplicate of one), so a retried event does
  * not count its template twice.
  */
-export async function countTemplateUse(db: Db, name: string, sent: boolean): Promise<void> {
+export async function countTemplateUse(db: Db, name: string, sent: boolean, pageId: number | null = null): Promise<void> {
+  // the row the page used: its own, else the default (as activeTemplates chose it)
   await db.query(
     `UPDATE message_templates SET usage_count = usage_count + 1, success_count = success_count + $2::int, updated_at = now()
-      WHERE name = $1 AND page_id IS NULL`,
-    [name, sent ? 1 : 0],
+      WHERE id = (SELECT id FROM message_templates WHERE name = $1 AND (page_id = $3 OR page_id IS NULL) ORDER BY page_id NULLS LAST LIMIT 1)`,
+    [name, sent ? 1 : 0, pageId],
   );
 }
 
@@ -42,7 +50,7 @@ export async function seedTemplates(db: Db, specs: readonly TemplateSpec[]): Pro
     `INSERT INTO message_templates (name, message_type, body, variables, updated_at)
      SELECT x.name, x.message_type, x.body, x.variables, now()
        FROM jsonb_to_recordset($1::jsonb) AS x(name text, message_type text, body text, variables text[])
-     ON CONFLICT (name) DO NOTHING`,
+     ON CONFLICT (name) WHERE page_id IS NULL DO NOTHING`,
     [JSON.stringify(rows)],
   );
   return rowCount ?? 0;

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Finding, FixOutcome, HealthReport } from '../domain/validation.ts';
-import { MESSAGE_KINDS } from '../domain/messenger/events.ts';
+import { INBOX_MESSAGE_KINDS } from '../domain/messenger/events.ts';
 import { importLeaseHeld } from './locks.ts';
 import { METRIC_RANGES } from '../domain/validation.ts';
 
@@ -138,7 +138,7 @@ export async function runChecks(db: pg.Pool | pg.ClientBase, w: CheckWindow): Pr
          UNION ALL (SELECT 'day:' || id FROM daily_analyses WHERE analyzed_at IS NULL AND updated_at < $1)) u`, [unscoredBefore, w.timezone]),
     // freshness
     countAndSample(db, 'unstored_events', `SELECT ${AGG('event_key')} FROM messenger_events
-       WHERE state = 'pending' AND conversation_id IS NULL AND kind = ANY($1::text[]) AND received_at < $2`, [MESSAGE_KINDS, ago(w.now, 5 * 60_000)]),
+       WHERE state = 'pending' AND conversation_id IS NULL AND kind = ANY($1::text[]) AND received_at < $2`, [INBOX_MESSAGE_KINDS, ago(w.now, 5 * 60_000)]),
     countAndSample(db, 'stuck_jobs', `SELECT ${AGG('id')} FROM jobs WHERE status = 'in_progress' AND started_at < $1`, [ago(w.now, w.stuckAfterSeconds * 1000)]),
     countAndSample(db, 'analysis_backlog', `SELECT ${AGG('id')} FROM jobs WHERE status = 'pending' AND created_at < $1`, [unscoredBefore]),
     // Stale: some analysis finished more than 10 minutes ago (the service refreshes a moment

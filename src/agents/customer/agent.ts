@@ -65,7 +65,8 @@ export function createCustomerAgent(deps: CustomerAgentDeps): CustomerAgent {
   return {
     async respond(turn: CustomerTurn): Promise<AgentDecision> {
       await ensureTemplates();
-      const { products, index, faq } = await catalogue();
+      // brand per page: the catalogue, FAQ, templates and greeting of the turn's page (its own, then the defaults)
+      const { products, index, faq, page } = await catalogue(turn.pageId);
       const rules = classifyTurn(turn);
       // A payload the bot sent itself is certain; the LLM only reads free text.
       const classification = llm && !turn.payload ? await llm.classify(turn, rules) : rules;
@@ -76,12 +77,13 @@ export function createCustomerAgent(deps: CustomerAgentDeps): CustomerAgent {
         contextProducts: productsInContext(turn.history, index),
         faq: matchFaq(turn.text, faq),
       });
-      const stored = (await activeTemplates(pool, [plan.template])).get(plan.template);
-      const rendered = renderPlan(plan, stored?.body);
+      const stored = (await activeTemplates(pool, [plan.template], page.pageId)).get(plan.template);
+      const body = plan.template === 'greeting' && page.greeting ? page.greeting : stored?.body;
+      const rendered = renderPlan(plan, body);
       let text = rendered.text;
       let writtenBy: WrittenBy = { kind: 'template', template: plan.template };
       if (llm && plan.kind === 'reply') {
-        const written = await llm.reply(turn, plan, text, { products, index, faq });
+        const written = await llm.reply(turn, plan, text, { products, index, faq }, page.language);
         if (written) {
           text = written;
           writtenBy = { kind: 'llm', model: llm.modelName, draft: plan.template };

@@ -2,9 +2,11 @@ import type pg from 'pg';
 import { activeFaq, activeProducts, catalogueVersion } from '../../db/catalogue-repo.ts';
 import { indexProducts, type CatalogueProduct, type FaqItem, type ProductIndex } from '../../domain/customer/catalogue.ts';
 
-// The catalogue and FAQ as the agent reads them: loaded and indexed once per version (see
-// catalogueVersion), so each customer turn costs one cheap query however big the catalogue is,
-// and an import or an edit is seen on the very next turn.
+// The catalogue and FAQ as the agent reads them, per page (brand per page, issue 19): a page's
+// own rows and the defaults, loaded and indexed once per page and catalogue version (see
+// catalogueVersion), so each customer turn costs one cheap query however big the catalogue is
+// and however many pages there are, and an import or an edit is seen on the very next turn.
+// The same query reads the page's brand settings, so a page's scope costs no query of its own.
 
 export interface Catalogue {
   products: readonly CatalogueProduct[];
@@ -12,24 +14,57 @@ export interface Catalogue {
   faq: readonly FaqItem[];
 }
 
-export function catalogueCache(pool: pg.Pool): () => Promise<Catalogue> {
-  let current: { version: string; catalogue: Catalogue } | undefined;
-  let loading: { version: string; promise: Promise<Catalogue> } | undefined;
-  return async () => {
-    const version = await catalogueVersion(pool);
-    if (current?.version === version) return current.catalogue;
-    // turns arriving together while a new version loads share the one load
-    if (loading?.version !== version) {
-      const promise = Promise.all([activeProducts(pool), activeFaq(pool)]).then(([products, faq]) => {
+/** The page a turn is on, as the agent scopes it. */
+export interface PageScope {
+  /** pages.id; null when the page is not stored (yet): the defaults alone */
+  pageId: number | null;
+  language: string | null;
+  greeting: string | null;
+}
+
+export interface ScopedCatalogue extends Catalogue {
+  page: PageScope;
+}
+
+/** The catalogue version and the page's brand, in one round trip. */
+async function versionAndPage(pool: pg.Pool, fbPageId: string | undefined): Promise<{ version: string; page: PageScope }> {
+  if (fbPageId === undefined) return { version: await catalogueVersion(pool), page: { pageId: null, language: null, greeting: null } };
+  const { rows } = await pool.query<{ v: string; id: number | null; language: string | null; greeting: string | null }>({
+    name: 'customer-agent-scope',
+    text: `SELECT (SELECT count(*) || ':' || coalesce(max(xmin::text::bigint), 0) FROM products) || '/' ||
+                  (SELECT count(*) || ':' || coalesce(max(xmin::text::bigint), 0) FROM faq_entries) AS v,
+                  p.id, p.language, p.greeting
+             FROM (SELECT 1) one LEFT JOIN pages p ON p.fb_page_id = $1`,
+    values: [fbPageId],
+  });
+  const r = rows[0]!;
+  return { version: r.v, page: { pageId: r.id, language: r.language, greeting: r.greeting } };
+}
+
+export function catalogueCache(pool: pg.Pool): (fbPageId?: string) => Promise<ScopedCatalogue> {
+  // per page (pages.id, or 'defaults'): the loaded catalogue and the load in flight
+  const current = new Map<number | 'defaults', { version: string; catalogue: Catalogue }>();
+  const loading = new Map<number | 'defaults', { version: string; promise: Promise<Catalogue> }>();
+  return async (fbPageId) => {
+    const { version, page } = await versionAndPage(pool, fbPageId);
+    const key = page.pageId ?? 'defaults';
+    const have = current.get(key);
+    if (have?.version === version) return { ...have.catalogue, page };
+    // turns of one page arriving together while a new version loads share the one load
+    let load = loading.get(key);
+    if (load?.version !== version) {
+      const promise = Promise.all([activeProducts(pool, page.pageId), activeFaq(pool, page.pageId)]).then(([products, faq]) => {
         const catalogue = { products, index: indexProducts(products), faq };
-        current = { version, catalogue };
+        current.set(key, { version, catalogue });
         return catalogue;
       });
+      load = { version, promise };
+      const mine = load;
       promise.catch(() => {}).finally(() => {
-        if (loading?.promise === promise) loading = undefined;
+        if (loading.get(key) === mine) loading.delete(key);
       });
-      loading = { version, promise };
+      loading.set(key, load);
     }
-    return loading.promise;
+    return { ...(await load.promise), page };
   };
 }

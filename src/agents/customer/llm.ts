@@ -45,7 +45,8 @@ export interface CustomerLlm {
   readonly modelName: string;
   classify(turn: CustomerTurn, rules: TextClassification): Promise<TextClassification>;
   /** the reply text the LLM wrote, or undefined when the template answer must be used */
-  reply(turn: CustomerTurn, plan: PlannedReply, draft: string, data: CustomerToolData): Promise<string | undefined>;
+  /** `data` is the turn's page's catalogue and FAQ only: the tools cannot reach another page's */
+  reply(turn: CustomerTurn, plan: PlannedReply, draft: string, data: CustomerToolData, language?: string | null): Promise<string | undefined>;
 }
 
 interface LlmDeps {
@@ -99,7 +100,7 @@ export function createCustomerLlm(deps: LlmDeps): CustomerLlm | undefined {
     }
   }
 
-  async function reply(turn: CustomerTurn, plan: Plan, draft: string, data: CustomerToolData): Promise<string | undefined> {
+  async function reply(turn: CustomerTurn, plan: Plan, draft: string, data: CustomerToolData, language?: string | null): Promise<string | undefined> {
     const toolLog: ToolLog = { results: [] };
     const tools = customerTools(data, toolLog);
     const byName = new Map(tools.map((t) => [t.name, t]));
@@ -107,7 +108,7 @@ export function createCustomerLlm(deps: LlmDeps): CustomerLlm | undefined {
       const m = await getModel();
       if (!m.bindTools) throw new Error('the chat model cannot call tools');
       const bound = m.bindTools(tools);
-      const messages: BaseMessage[] = [new SystemMessage(REPLY_PROMPT), new HumanMessage(renderCustomerMessage(turn, draft))];
+      const messages: BaseMessage[] = [new SystemMessage(REPLY_PROMPT), new HumanMessage(renderCustomerMessage(turn, draft, language))];
       for (let step = 0; step < MAX_STEPS; step++) {
         const ai = await bound.invoke(messages);
         messages.push(ai);

@@ -28,7 +28,8 @@ export const REPLY_PROMPT = [
   '- Reply in the customer\'s language, in at most three short sentences, plain text, no markdown.',
 ].join('\n');
 
-export function renderCustomerMessage(turn: CustomerTurn, draft: string): string {
+/** `language`: the page's (pages.language), which the reply is written in unless the customer writes in another. */
+export function renderCustomerMessage(turn: CustomerTurn, draft: string, language?: string | null): string {
   const history = turn.history
     .slice(-6)
     .map((h) => `${h.from === 'customer' ? 'Customer' : h.from === 'bot' ? 'Assistant' : 'Team member'}: ${h.text}`)
@@ -37,6 +38,7 @@ export function renderCustomerMessage(turn: CustomerTurn, draft: string): string
     history ? `Earlier in this conversation:\n<<<\n${history}\n>>>` : '',
     `Customer${turn.customerName ? ` (${turn.customerName.split(/\s+/)[0]})` : ''} writes:\n<<<\n${turn.text}\n>>>`,
     `Verified draft answer (from our catalogue and templates):\n<<<\n${draft}\n>>>`,
+    language ? `This shop page writes in ${language.replace(/[\r\n<>]/g, ' ').slice(0, 40)}: reply in it unless the customer writes in another language.` : '',
     'Write the reply to send.',
   ]
     .filter(Boolean)

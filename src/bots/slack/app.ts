@@ -159,7 +159,8 @@ export function createSlackApp({ config, deps, receiver, qaAfter }: SlackAppOpti
   registerQa(app, deps, qaAfter ? { after: qaAfter } : {});
   registerAlerts(app, deps);
   registerDigest(app, deps);
-  if (config.channels.handoff && deps.messenger) registerHandoff(app, deps, { channel: config.channels.handoff, sender: deps.messenger });
+  // threads live in HANDOFF_CHANNEL or in a page's own channel (pages.handoff_channel)
+  if (deps.messenger) registerHandoff(app, deps, { ...(config.channels.handoff ? { channel: config.channels.handoff } : {}), sender: deps.messenger });
   return { app, ...(socketMode ? { socketMode } : {}) };
 }
 

@@ -4,6 +4,7 @@
 import type { types } from '@slack/bolt';
 import type { HandoffConversation } from '../../db/handoff-repo.ts';
 import { historySummary, reasonLabel, type HistoryLine } from '../../domain/handoff.ts';
+import type { OutsideLine } from '../../domain/messenger/contracts.ts';
 import { SLACK_LIMITS } from '../../domain/block-kit.ts';
 import { escapeSlackText, truncate } from './format.ts';
 
@@ -87,3 +88,20 @@ export function customerLine(c: Pick<HandoffConversation, 'customerName' | 'psid
 
 /** The customer's line as a verbatim block: a link they wrote is shown, never made clickable. */
 export const customerBlocks = (line: string): Block[] => [{ type: 'section', block_id: 'handoff_customer', text: mrkdwn(line) }];
+
+/**
+ * A line from outside our bot and desk (humans first): a person's reply from another inbox, or
+ * the customer's message seen on standby while another app owns the conversation.
+ */
+export function outsideLine(c: Pick<HandoffConversation, 'customerName' | 'psid' | 'blocked'>, line: OutsideLine): string {
+  const body = line.text.trim() ? escapeSlackText(line.text.trim()) : '_(no text: an attachment or a sticker)_';
+  if (line.kind === 'standby') {
+    const who = `*${truncate(escapeSlackText(customerLabel(c)), 200)}* _(on standby: another app has this conversation; the bot stays silent)_:`;
+    return truncate(`:hourglass: ${who} ${body}`, SLACK_LIMITS.sectionText);
+  }
+  const app = line.appId ? ` (app ${escapeSlackText(line.appId)})` : '';
+  return truncate(`:busts_in_silhouette: *Reply from another inbox*${app} _(Meta Business Suite or another app; the bot pauses)_: ${body}`, SLACK_LIMITS.sectionText);
+}
+
+/** The outside line as a verbatim block, like a customer's. */
+export const outsideBlocks = (line: string): Block[] => [{ type: 'section', block_id: 'handoff_outside', text: mrkdwn(line) }];

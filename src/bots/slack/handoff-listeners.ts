@@ -18,8 +18,8 @@ import { postEphemeral, postMessage } from '../../notify/slack.ts';
 import { refreshParent } from './handoff.ts';
 
 export interface HandoffSlackOptions {
-  /** HANDOFF_CHANNEL */
-  channel: string;
+  /** HANDOFF_CHANNEL (pages may have channels of their own: pages.handoff_channel) */
+  channel?: string;
   sender: MessengerSender;
 }
 
@@ -110,8 +110,10 @@ export type HandoffWork = ReturnType<typeof handoffWork>;
 
 /** A message in a handoff thread: a person's reply to the customer, a note, or nothing of ours. */
 async function onThreadMessage(work: HandoffWork, client: WebClient, m: ThreadMessage, eventId: string, botUserId?: string): Promise<void> {
-  const { deps, opts, whisper, sendAsHuman, actorOf, log } = work;
-  if (m.channel !== opts.channel || !m.thread_ts || m.thread_ts === m.ts) return;
+  const { deps, whisper, sendAsHuman, actorOf, log } = work;
+  // a handoff thread is in HANDOFF_CHANNEL or a page's own channel: the conversation lookup
+  // (unique on channel and thread) tells, whichever channel it is
+  if (!m.thread_ts || m.thread_ts === m.ts) return;
   if (m.subtype === 'file_share' && typeof m.user === 'string' && m.bot_id === undefined) {
     const c = await conversationByThread(deps.pool, m.channel, m.thread_ts);
     if (c) await whisper(client, c, m.user, 'Files are *not* sent to the customer: only text replies are. Nothing was sent.');

@@ -1,30 +1,42 @@
-// The handoff desk: a handed-off Messenger conversation mirrored into a Slack thread in
-// HANDOFF_CHANNEL. The Messenger worker calls open() when the bot hands a conversation off and
+// The handoff desk: a handed-off Messenger conversation mirrored into a Slack thread in its
+// page's handoff channel (pages.handoff_channel), else HANDOFF_CHANNEL. The Messenger worker
+// calls open() when the bot hands a conversation off and
 // append() for each customer message while humans have it; the thread's listeners
 // (handoff-listeners.ts) send people's replies back to the customer.
 
 import type { WebClient } from '@slack/web-api';
 import type pg from 'pg';
-import type { HandoffDesk, HandoffReason } from '../../domain/messenger/contracts.ts';
+import type { HandoffDesk, HandoffReason, OutsideLine } from '../../domain/messenger/contracts.ts';
+import { insertErrorLog } from '../../db/errors-repo.ts';
 import { loadConversation, lockHandoff, markHandedOff, recentHistory, tryLockRow, waitLockRow, type HandoffConversation } from '../../db/handoff-repo.ts';
 import { historySummary, reasonLabel } from '../../domain/handoff.ts';
 import type { Logger } from '../../logger.ts';
 import { postMessage, updateMessage } from '../../notify/slack.ts';
 import { escapeSlackText } from './format.ts';
-import { customerBlocks, customerLine, parentBlocks, parentText } from './handoff-blocks.ts';
+import { customerBlocks, customerLine, outsideBlocks, outsideLine, parentBlocks, parentText } from './handoff-blocks.ts';
 
 export interface HandoffDeskOptions {
   pool: pg.Pool;
   /** the Slack app's WebClient (slackApiUrl, retries) */
   slack: WebClient;
-  /** HANDOFF_CHANNEL */
-  channel: string;
+  /** HANDOFF_CHANNEL: the channel of pages without one of their own */
+  channel?: string;
   logger: Logger;
   now?: () => Date;
   /** times in summaries (BUSINESS_TIMEZONE); default UTC */
   timeZone?: string;
   /** how long a thread posted during the caller's transaction waits to be recorded (default 2 min) */
   recordTimeoutMs?: number;
+}
+
+/** Neither the page nor HANDOFF_CHANNEL names a channel: said in the log and in ErrorLog, the conversation waits. */
+async function noChannel(client: pg.ClientBase, log: Logger, c: HandoffConversation, reason: HandoffReason): Promise<void> {
+  log.warn({ conversationId: c.id, reason, page: c.fbPageId }, 'handoff: neither the page nor HANDOFF_CHANNEL names a Slack channel; the conversation waits in SupportPulse');
+  await insertErrorLog(client, {
+    source: 'messenger',
+    message: `handoff requested but page ${c.pageName ?? c.fbPageId} has no handoff channel and HANDOFF_CHANNEL is not set: the conversation waits for a human in SupportPulse`,
+    context: { conversationId: c.id, reason, page: c.fbPageId },
+  });
 }
 
 /** Re-renders a thread's parent message from the conversation as it is now. */
@@ -35,7 +47,7 @@ export async function refreshParent(o: { pool: pg.Pool | pg.ClientBase; slack: W
 }
 
 export function createHandoffDesk(opts: HandoffDeskOptions): HandoffDesk {
-  const { pool, slack, channel } = opts;
+  const { pool, slack, channel: defaultChannel } = opts;
   const now = opts.now ?? (() => new Date());
   const timeZone = opts.timeZone ?? 'UTC';
   const recordTimeoutMs = opts.recordTimeoutMs ?? 120_000;
@@ -66,6 +78,9 @@ export function createHandoffDesk(opts: HandoffDeskOptions): HandoffDesk {
       log.info({ conversationId, reason }, 'handoff: reopened in its thread');
       return () => markHandedOff(client, conversationId, { reason, at, channel: ch, threadTs });
     }
+    // brand per page: the page's own desk first
+    const channel = c.pageHandoffChannel ?? defaultChannel;
+    if (!channel) return void (await noChannel(client, log, c, reason));
     const shown: HandoffConversation = { ...c, state: 'waiting', reason, handoffAt: at, assignedToId: null, assigneeSlackId: null, assigneeName: null };
     const history = await recentHistory(client, conversationId);
     const posted = await postMessage(slack.chat, { channel, text: parentText(shown), blocks: parentBlocks(shown, { history, now: at, timeZone }), unfurl_links: false, unfurl_media: false }, log);
@@ -120,20 +135,10 @@ export function createHandoffDesk(opts: HandoffDeskOptions): HandoffDesk {
     }
   }
 
-  // Customer messages appended lately, so that an event the worker handles again (its
-  // transaction failed after the post) is not posted twice. In memory: a retry after a
-  // restart may repeat one line in the thread, which is harmless.
-  const appended = new Map<string, number>();
-  const APPEND_MEMORY_MS = 15 * 60_000;
-  const seen = (key: string, at: number): boolean => {
-    for (const [k, t] of appended) {
-      if (at - t <= APPEND_MEMORY_MS) break; // insertion order: the rest are newer
-      appended.delete(k);
-    }
-    if (appended.has(key)) return true;
-    appended.set(key, at);
-    return false;
-  };
+  // Lines appended lately, so that an event the worker handles again (its transaction failed
+  // after the post) is not posted twice. In memory: a retry after a restart may repeat one line
+  // in the thread, which is harmless.
+  const appended = recentKeys(15 * 60_000);
 
   async function append(conversationId: number, text: string, at: Date): Promise<void> {
     const key = `${conversationId}:${at.getTime()}:${text}`;
@@ -151,9 +156,38 @@ export function createHandoffDesk(opts: HandoffDeskOptions): HandoffDesk {
     }
     const line = customerLine(c, text);
     await postMessage(slack.chat, { channel: c.channel, thread_ts: c.threadTs, text: line, blocks: customerBlocks(line), unfurl_links: false, unfurl_media: false }, log);
-    seen(key, now().getTime());
+    appended.add(key, now().getTime());
     log.debug({ conversationId, at }, 'handoff: customer message appended');
   }
 
-  return { open, append };
+  return { open, append, mirror: mirrorInto({ pool, slack, log, now, appended }) };
+}
+
+/** Keys seen in the last `ms`, forgotten after. */
+function recentKeys(ms: number) {
+  const keys = new Map<string, number>();
+  return {
+    has: (key: string) => keys.has(key),
+    add(key: string, at: number): void {
+      for (const [k, t] of keys) {
+        if (at - t <= ms) break; // insertion order: the rest are newer
+        keys.delete(k);
+      }
+      keys.set(key, at);
+    },
+  };
+}
+
+/** Humans first: what happened outside the bot and the desk, in the thread if there is one (never opens one). */
+function mirrorInto(o: { pool: pg.Pool; slack: WebClient; log: Logger; now: () => Date; appended: ReturnType<typeof recentKeys> }): HandoffDesk['mirror'] {
+  return async (conversationId: number, line: OutsideLine) => {
+    const key = `${conversationId}:${line.kind}:${line.at.getTime()}:${line.text}`;
+    if (o.appended.has(key)) return;
+    const c = await loadConversation(o.pool, conversationId);
+    if (!c?.channel || !c.threadTs) return;
+    const text = outsideLine(c, line);
+    await postMessage(o.slack.chat, { channel: c.channel, thread_ts: c.threadTs, text, blocks: outsideBlocks(text), unfurl_links: false, unfurl_media: false }, o.log);
+    o.appended.add(key, o.now().getTime());
+    o.log.debug({ conversationId, kind: line.kind }, 'handoff: outside line mirrored');
+  };
 }

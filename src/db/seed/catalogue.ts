@@ -34,12 +34,14 @@ const ALIASES: Readonly<Record<string, string[]>> = {
 /** Stock per product in page order: mostly in stock, some sold out, one unknown (a supplier item). */
 const STOCK: readonly (number | null)[] = [34, 0, 12, 57, 8, 120, 45, 6, 0, 80, 3, 210, 2, null, 9, 4, 15, 0];
 
-export function demoProducts(): ProductInput[] {
+/** The demo products, each with the demo page (pages.id) that sells it. */
+export function demoProducts(): (ProductInput & { pageId: number })[] {
   let i = 0;
   return PAGES.flatMap((page) =>
     page.products.map((p, n) => {
       const sku = `${page.key.slice(0, 3).toUpperCase()}-${String(n + 1).padStart(3, '0')}`;
       return {
+        pageId: page.id,
         sku,
         name: p.name,
         aliases: ALIASES[p.name] ?? [],
@@ -73,9 +75,23 @@ export interface CatalogueSeedSummary {
   templates: number;
 }
 
-/** Seeds the demo catalogue, FAQ and the customer agent's default templates. Safe to run again. */
+/**
+ * Seeds the demo catalogue, FAQ and the customer agent's default templates. Safe to run again.
+ * Each demo page's products are its own when that page exists (the shoe shop never quotes the
+ * electronics brand's laptop), else defaults for every page; the FAQ is shared by all pages.
+ */
 export async function seedCatalogue(db: pg.Pool | pg.ClientBase): Promise<CatalogueSeedSummary> {
-  const products = await upsertProducts(db, demoProducts());
+  const { rows } = await db.query<{ id: number }>('SELECT id FROM pages WHERE id = ANY($1::int[])', [PAGES.map((p) => p.id)]);
+  const present = new Set(rows.map((r) => r.id));
+  const products: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
+  const all = demoProducts();
+  for (const scope of [...PAGES.map((p) => p.id), null]) {
+    const mine = all.filter((p) => (present.has(p.pageId) ? p.pageId === scope : scope === null)).map(({ pageId: _page, ...p }) => p);
+    const c = await upsertProducts(db, mine, scope);
+    products.inserted += c.inserted;
+    products.updated += c.updated;
+    products.unchanged += c.unchanged;
+  }
   const faq = await upsertFaq(db, DEMO_FAQ);
   const templates = await seedTemplates(db, DEFAULT_TEMPLATES);
   return { products, faq, templates };

@@ -245,7 +245,7 @@ async function finish(client: pg.ClientBase, seed: number, now: Date, totals: To
     for (const t of generateTemplates(seed, now)) {
       const res = await client.query(
         `INSERT INTO message_templates (page_id, name, message_type, body, variables, active, usage_count, success_count, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (name) DO NOTHING`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
         [t.pageId, t.name, t.messageType, t.body, t.variables, t.active, t.usageCount, t.successCount, new Date(t.createdAt), new Date(t.updatedAt)],
       );
       templates += res.rowCount ?? 0;

@@ -85,8 +85,23 @@ export interface MessengerSender {
   send(req: SendRequest): Promise<SendResult>;
 }
 
-/** The human side: a Slack thread per handed-off conversation in HANDOFF_CHANNEL. */
+/**
+ * What happened in a conversation outside our bot and our desk (issue 19, humans first):
+ * `other_inbox` a person (Meta Business Suite, another app of the page) wrote to the customer;
+ * `standby` the customer wrote while another app owns the conversation (Conversation Routing).
+ */
+export interface OutsideLine {
+  kind: 'other_inbox' | 'standby';
+  text: string;
+  at: Date;
+  /** the app that sent an other_inbox reply, when Meta says (echo app_id) */
+  appId?: string;
+}
+
+/** The human side: a Slack thread per handed-off conversation, in the page's channel or HANDOFF_CHANNEL. */
 export interface HandoffDesk {
+  /** shows the line in the conversation's thread when it has one; opens none */
+  mirror(conversationId: number, line: OutsideLine): Promise<void>;
   /** mirrors the conversation into a new thread (summary + buttons) and marks it waiting */
   open(conversationId: number, reason: HandoffReason): Promise<void>;
   /** appends a customer message to the conversation's thread (conversation not with the bot) */

@@ -2,13 +2,27 @@
 // one POST may carry several pages' entries, each with several events. Anything we do not
 // understand is returned as `ignored` (with why) instead of failing the whole delivery.
 
-export type EventKind = 'message' | 'quick_reply' | 'postback' | 'attachment' | 'echo' | 'delivery' | 'read';
+export type EventKind = 'message' | 'quick_reply' | 'postback' | 'attachment' | 'echo' | 'delivery' | 'read' | 'standby' | 'handover';
 
 /** Kinds the reply worker reacts to (a customer wrote or tapped something). */
 export const REPLY_KINDS: readonly EventKind[] = ['message', 'quick_reply', 'postback', 'attachment'];
 
 /** Kinds stored as message rows: what customers wrote, and the page's own messages (echoes). */
 export const MESSAGE_KINDS: readonly EventKind[] = [...REPLY_KINDS, 'echo'];
+
+/**
+ * Whether an event becomes a message row: the message kinds, and a standby event that carries
+ * one (a customer's message, or another app's reply, in a conversation another app owns).
+ */
+export const carriesMessage = (e: Pick<MessengerEvent, 'kind' | 'standbyOf'>): boolean =>
+  MESSAGE_KINDS.includes(e.kind) || (e.kind === 'standby' && e.standbyOf !== undefined && MESSAGE_KINDS.includes(e.standbyOf));
+
+/** Inbox kinds that may carry a message (the materializer's and the reply worker's): standby included. */
+export const INBOX_MESSAGE_KINDS: readonly EventKind[] = [...MESSAGE_KINDS, 'standby'];
+
+/** Handover Protocol / Conversation Routing notices in `messaging[]` (messaging_handovers field). */
+const HANDOVER_FIELDS = ['pass_thread_control', 'take_thread_control', 'request_thread_control', 'app_roles'] as const;
+export type HandoverKind = (typeof HANDOVER_FIELDS)[number];
 
 export interface Attachment {
   type: string;
@@ -33,6 +47,14 @@ export interface MessengerEvent {
   /** echoes only: the app that sent it and the metadata it attached */
   appId?: string;
   metadata?: string;
+  /**
+   * kind 'standby': what the event is (message, echo, read...). Meta delivers it in the entry's
+   * `standby[]` because another app (Page Inbox, another app of the page) owns the conversation:
+   * ours to store and show, never to answer.
+   */
+  standbyOf?: EventKind;
+  /** kind 'handover': which notice (thread control passed, taken, requested; app roles changed) */
+  handover?: HandoverKind;
   /** the event object as Meta sent it */
   raw: Record<string, unknown>;
 }
@@ -120,8 +142,31 @@ export function parseMessaging(pageId: string, m: Record<string, unknown>, entry
     return { key: `read:${pageId}:${sender}:${watermark}`, kind: 'read', pageId, psid: sender, timestamp: watermark, attachments: [], raw: m };
   }
 
+  const handover = HANDOVER_FIELDS.find((f) => isObject(m[f]));
+  if (handover) {
+    // app_roles names no person: the notice is the page's own
+    const psid = handover === 'app_roles' ? pageId : sender;
+    const at = timestamp ?? entryTime;
+    if (!psid) return { reason: `${handover} without sender` };
+    if (at === undefined) return { reason: `${handover} without timestamp` };
+    return { key: `handover:${pageId}:${psid}:${at}:${handover}:${shortHash(JSON.stringify(m[handover]))}`, kind: 'handover', pageId, psid, timestamp: at, handover, attachments: [], raw: m };
+  }
+
   const fields = Object.keys(m).filter((k) => !['sender', 'recipient', 'timestamp'].includes(k));
   return { reason: `unsupported messaging event (${fields.join(', ') || 'empty'})` };
+}
+
+/**
+ * One `standby[]` item: the same shapes as `messaging[]`, for a conversation another app owns.
+ * Its messages keep their mid as key (the same message is never also in messaging[]); receipts
+ * get a key of their own.
+ */
+export function parseStandby(pageId: string, m: Record<string, unknown>, entryTime: number | undefined): MessengerEvent | { reason: string } {
+  const inner = parseMessaging(pageId, m, entryTime);
+  if (!('key' in inner)) return { reason: `standby: ${inner.reason}` };
+  if (inner.kind === 'standby' || inner.kind === 'handover') return { reason: `standby: unexpected ${inner.kind}` };
+  const key = inner.mid ?? `standby:${inner.key}`;
+  return { ...inner, key, kind: 'standby', standbyOf: inner.kind };
 }
 
 /** The whole body; throws only when it is not a page webhook at all. */
@@ -141,14 +186,21 @@ export function parseWebhookBody(body: unknown): ParsedBody {
       ignored.push({ reason: 'entry without page id' });
       continue;
     }
-    if (!Array.isArray(entry.messaging)) {
-      // standby (another app owns the thread), changes (feed) ...: not ours to answer
+    const hasStandby = Array.isArray(entry.standby);
+    if (!Array.isArray(entry.messaging) && !hasStandby) {
+      // changes (feed) ...: not a conversation
       const fields = Object.keys(entry).filter((k) => !['id', 'time'].includes(k));
       ignored.push({ reason: `entry without messaging (${fields.join(', ') || 'empty'})` });
       continue;
     }
-    for (const m of entry.messaging) {
+    for (const m of Array.isArray(entry.messaging) ? entry.messaging : []) {
       const parsed = isObject(m) ? parseMessaging(pageId, m, num(entry.time)) : { reason: 'messaging item is not an object' };
+      if ('key' in parsed) events.push(parsed);
+      else ignored.push(parsed);
+    }
+    // standby: another app owns these conversations (Conversation Routing, Handover Protocol)
+    for (const m of hasStandby ? (entry.standby as unknown[]) : []) {
+      const parsed = isObject(m) ? parseStandby(pageId, m, num(entry.time)) : { reason: 'standby item is not an object' };
       if ('key' in parsed) events.push(parsed);
       else ignored.push(parsed);
     }

@@ -10,7 +10,8 @@ import {
 import { setCustomerName } from '../../db/messenger-sends-repo.ts';
 import { countTemplateUse } from '../../db/templates-repo.ts';
 import { unsureStreakAfter } from '../../domain/customer/decide.ts';
-import { MESSAGE_KINDS } from '../../domain/messenger/events.ts';
+import { INBOX_MESSAGE_KINDS, parseMessaging } from '../../domain/messenger/events.ts';
+import { ourSender } from '../../domain/messenger/policy.ts';
 import type { Logger } from '../../logger.ts';
 import { createWaker } from '../wake.ts';
 import { startSessionRefresher } from './session-refresher.ts';
@@ -49,8 +50,8 @@ export interface ReplyWorker {
   stop(): Promise<void>;
 }
 
-/** the kinds stored as messages: customers' turns are answered, echoes only recorded */
-const HANDLED: readonly string[] = MESSAGE_KINDS;
+/** the kinds stored as messages: customers' turns are answered, echoes and standby events only recorded (and shown) */
+const HANDLED: readonly string[] = INBOX_MESSAGE_KINDS;
 
 export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
   const log = deps.logger.child({ component: 'messenger-worker' });
@@ -64,7 +65,7 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
     if (!HANDLED.includes(ev.kind)) return 'done';
     const ctx = await turnContext(client, ev.conversationId, ev.at, ev.messageId);
     if (!ctx) return 'skipped';
-    if (ev.kind === 'echo') return 'done';
+    if (ev.kind === 'echo' || ev.kind === 'standby') return showOutside(deps, client, ev);
     const text = turnTextOf(ev);
     if (ctx.blocked) {
       await insertErrorLog(client, {
@@ -161,6 +162,30 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
   };
 }
 
+/**
+ * Humans first: a person's reply from another inbox (an echo our sender did not send) and what
+ * the customer wrote while another app owns the conversation (standby) appear in the
+ * conversation's Slack thread, when it has one. Our own echoes and standby receipts show nothing.
+ */
+async function showOutside(deps: ReplyWorkerDeps, client: pg.ClientBase, ev: InboxEvent): Promise<'done'> {
+  const inner = parseMessaging(ev.pageId, ev.payload, undefined);
+  if (!deps.desk || !('key' in inner)) return 'done';
+  const at = ev.at;
+  if (inner.kind === 'echo') {
+    if (ourSender(inner.metadata) !== undefined || (await sentByUs(client, inner.key))) return 'done';
+    await deps.desk.mirror(ev.conversationId, { kind: 'other_inbox', text: turnTextOf(ev), at, ...(inner.appId ? { appId: inner.appId } : {}) });
+  } else if (ev.kind === 'standby') {
+    await deps.desk.mirror(ev.conversationId, { kind: 'standby', text: turnTextOf(ev), at });
+  }
+  return 'done';
+}
+
+/** An echo without our metadata may still be ours (a send logged before metadata was added). */
+async function sentByUs(client: pg.ClientBase, mid: string): Promise<boolean> {
+  const { rows } = await client.query('SELECT 1 FROM messenger_sends WHERE response_mid = $1 LIMIT 1', [mid]);
+  return rows.length > 0;
+}
+
 /** A person answered in another inbox (Meta Business Suite, a CRM) lately: the bot does not talk over them. */
 function pausedForPerson(deps: ReplyWorkerDeps, ev: InboxEvent, ctx: TurnContext): boolean {
   if (!humanIsTalking(ctx.lastHumanAt, ev.at, deps.humanPauseMinutes ?? 30)) return false;
@@ -212,7 +237,7 @@ async function answer(
   if (sent.status === 'refused' || sent.status === 'failed') log.warn({ eventKey: ev.key, sent }, 'messenger: bot reply not delivered');
   // counted with the send it belongs to: 'duplicate' means an earlier attempt of this event claimed it
   if (decision.kind === 'reply' && decision.templateName && (sent.status === 'sent' || sent.status === 'failed')) {
-    await countTemplateUse(client, decision.templateName, sent.status === 'sent');
+    await countTemplateUse(client, decision.templateName, sent.status === 'sent', ctx.pageDbId);
   }
   await recordTurn(client, {
     messageId: ev.messageId,
