@@ -85,7 +85,8 @@ describe('the set', () => {
     expect(cal.day(1)).toEqual({ from: '2026-11-24', to: '2026-11-24' });
     expect(cal.lastWeekday(1)).toEqual({ from: '2026-11-23', to: '2026-11-23' });
     expect(cal.lastWeekday(5)).toEqual({ from: '2026-11-20', to: '2026-11-20' });
-    expect(cal.lastWeekday(3)).toEqual({ from: '2026-11-18', to: '2026-11-18' });
+    // a weekday name on that very weekday is today (docs/PERIODS.md: on or before today), as the assistant reads it
+    expect(cal.lastWeekday(3)).toEqual({ from: '2026-11-25', to: '2026-11-25' });
     expect(cal.lastDays(7)).toEqual({ from: '2026-11-19', to: '2026-11-25' });
     expect(cal.lastMonths(3)).toEqual({ from: '2026-08-26', to: '2026-11-25' });
     expect(cal.quarter(3)).toEqual({ from: '2026-07-01', to: '2026-09-30' });

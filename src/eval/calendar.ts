@@ -39,9 +39,9 @@ export function calendarAt(now: Date, timeZone: string) {
   return {
     today,
     day: (back: number): Days => ({ from: addDays(today, -back), to: addDays(today, -back) }),
-    /** the latest day with this ISO weekday before today (1 = Monday) */
+    /** the latest day with this ISO weekday on or before today (1 = Monday), as docs/PERIODS.md defines a weekday name */
     lastWeekday: (wd: number): Days => {
-      const back = ((isoWeekday(today) - wd + 6) % 7) + 1;
+      const back = (isoWeekday(today) - wd + 7) % 7;
       return { from: addDays(today, -back), to: addDays(today, -back) };
     },
     /** this week = 0, last week = 1, … (Monday to Sunday) */
