@@ -219,23 +219,6 @@ export interface CannedTemplate {
   messageType: string;
 }
 
-/**
- * Active templates usable on a page, by name: the page's own, else the shared one of that name
- * (a page's row wins, as for the bot). Without a page: every active row.
- */
-export async function cannedTemplates(db: Db, pageDbId?: number): Promise<CannedTemplate[]> {
-  const { rows } = await db.query<CannedTemplate>(
-    pageDbId === undefined
-      ? `SELECT id, name, body, message_type AS "messageType" FROM message_templates WHERE active ORDER BY name, page_id NULLS FIRST LIMIT 100`
-      : `SELECT id, name, body, "messageType" FROM (
-           SELECT DISTINCT ON (name) id, name, body, message_type AS "messageType", active FROM message_templates
-            WHERE page_id IS NULL OR page_id = $1 ORDER BY name, page_id NULLS LAST) t
-          WHERE active ORDER BY name LIMIT 100`,
-    pageDbId === undefined ? [] : [pageDbId],
-  );
-  return rows;
-}
-
 export async function cannedTemplate(db: Db, name: string, pageDbId: number): Promise<CannedTemplate | undefined> {
   const { rows } = await db.query<CannedTemplate & { active: boolean }>(
     `SELECT id, name, body, message_type AS "messageType", active FROM message_templates

@@ -47,8 +47,9 @@ export async function countTemplateUse(db: Db, name: string, sent: boolean, page
 export async function seedTemplates(db: Db, specs: readonly TemplateSpec[]): Promise<number> {
   const rows = specs.map((s) => ({ name: s.name, message_type: s.messageType, body: s.body, variables: templateVariables(s.body) }));
   const { rowCount } = await db.query(
-    `INSERT INTO message_templates (name, message_type, body, variables, updated_at)
-     SELECT x.name, x.message_type, x.body, x.variables, now()
+    // category 'bot': the customer agent's own replies, apart from the desk's canned responses
+    `INSERT INTO message_templates (name, message_type, body, variables, category, updated_at)
+     SELECT x.name, x.message_type, x.body, x.variables, 'bot', now()
        FROM jsonb_to_recordset($1::jsonb) AS x(name text, message_type text, body text, variables text[])
      ON CONFLICT (name) WHERE page_id IS NULL DO NOTHING`,
     [JSON.stringify(rows)],

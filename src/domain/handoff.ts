@@ -140,7 +140,13 @@ export type ThreadReply = { kind: 'send'; text: string } | { kind: 'note' } | { 
 export function threadReply(slackText: string): ThreadReply {
   const raw = slackText.trim();
   if (raw.startsWith(NOTE_PREFIX)) return { kind: 'note' };
-  const text = raw
+  const text = fromSlackMarkup(raw);
+  return text ? { kind: 'send', text } : { kind: 'empty' };
+}
+
+/** Slack's markup undone, as a customer should read it (also the text of a `/canned add`). */
+export function fromSlackMarkup(slackText: string): string {
+  return slackText
     .replace(/<(https?:\/\/[^|>]+)\|([^>]+)>/g, '$2 ($1)')
     .replace(/<(https?:\/\/[^|>]+)>/g, '$1')
     .replace(/<mailto:([^|>]+)\|([^>]+)>/g, '$2')
@@ -150,7 +156,6 @@ export function threadReply(slackText: string): ThreadReply {
     .replace(/&amp;/g, '&')
     .replace(/[ \t]+/g, ' ')
     .trim();
-  return text ? { kind: 'send', text } : { kind: 'empty' };
 }
 
 /** Messenger's text limit for one message (Send API: 2000 characters). */

@@ -1,25 +1,19 @@
 // `/canned <name> [conversation id]`: sends a MessageTemplate, its {{variables}} filled, to the
 // customer of a handed-off conversation. Slash commands carry no thread, so the conversation is
 // the one given by id, or else the one conversation assigned to the caller; `/canned` alone
-// lists the templates. The sent text is shown in the conversation's thread.
+// lists the templates. The sent text is shown in the conversation's thread. `/canned list
+// [category]`, `add`, `edit` and `remove` (leads and admins) are canned-manage.ts.
 
 import type { App, RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { assignedConversations, cannedTemplate, cannedTemplates, countTemplateUse, loadConversation, type HandoffConversation, type HandoffUser } from '../../db/handoff-repo.ts';
-import { mayAct, mayHandleHandoffs, parseCannedArgs, refusalText, renderTemplate, templateVars } from '../../domain/handoff.ts';
+import { assignedConversations, cannedTemplate, countTemplateUse, loadConversation, type HandoffConversation, type HandoffUser } from '../../db/handoff-repo.ts';
+import { parseCannedCommand } from '../../domain/canned.ts';
+import { mayAct, mayHandleHandoffs, refusalText, renderTemplate, templateVars } from '../../domain/handoff.ts';
+import { listAnswer, manageCanned } from './canned-manage.ts';
 import type { SlackDeps } from './deps.ts';
-import { escapeSlackText, truncate } from './format.ts';
+import { escapeSlackText } from './format.ts';
 import { customerLabel } from './handoff-blocks.ts';
 import type { HandoffWork } from './handoff-listeners.ts';
-
-const USAGE = 'Usage: `/canned &lt;name&gt; [conversation id]` sends a template to the customer of the conversation assigned to you (or of the one whose id you give, as shown in its handoff thread). `/canned` alone lists the templates.';
-
-async function listReply(deps: SlackDeps, pageDbId?: number): Promise<string> {
-  const all = await cannedTemplates(deps.pool, pageDbId);
-  if (!all.length) return 'There are no active templates yet (table message_templates).';
-  const lines = all.map((t) => `• \`${escapeSlackText(t.name)}\` — ${truncate(escapeSlackText(t.body.replace(/\s+/g, ' ')), 80)}`);
-  return truncate(`${USAGE}\n*Templates:*\n${lines.join('\n')}`, 3000);
-}
 
 /** The conversation a /canned is for: by id, else the caller's one assigned conversation. */
 async function pickConversation(deps: SlackDeps, actor: HandoffUser, id: number | undefined): Promise<HandoffConversation | string> {
@@ -32,13 +26,14 @@ async function pickConversation(deps: SlackDeps, actor: HandoffUser, id: number 
 }
 
 export function registerCanned(app: App, deps: SlackDeps, work: HandoffWork): void {
-  async function canned(client: WebClient, respond: RespondFn, o: { user: string; text: string; key: string }): Promise<void> {
+  async function canned(client: WebClient, respond: RespondFn, o: { user: string; channel: string; text: string; key: string }): Promise<void> {
     const tell = (text: string) => respond({ response_type: 'ephemeral', text });
-    const args = parseCannedArgs(o.text);
+    const args = parseCannedCommand(o.text);
     if (args.kind === 'bad') return void (await tell(escapeSlackText(args.reason)));
     const actor = await work.actorOf(o.user);
-    if (!actor || !mayHandleHandoffs(actor.role)) return void (await tell('Nothing was sent: only support agents, team leads and admins send to customers, and you have no such role yet. Ask an admin: `/pulse role @you agent`.'));
-    if (args.kind === 'list') return void (await tell(await listReply(deps)));
+    if (!actor || !mayHandleHandoffs(actor.role)) return void (await tell('Nothing was sent: only support agents, team leads and admins use canned responses, and you have no such role yet. Ask an admin: `/pulse role @you agent`.'));
+    if (args.kind === 'list') return void (await tell(await listAnswer(deps, { scope: args.scope, channel: o.channel, category: args.category })));
+    if (args.kind !== 'send') return void (await tell(await manageCanned(deps, actor, args, o.channel)));
     const c = await pickConversation(deps, actor, args.conversationId);
     if (typeof c === 'string') return void (await tell(c));
     // the thread is where people follow the conversation: no thread, no human answers
@@ -46,7 +41,10 @@ export function registerCanned(app: App, deps: SlackDeps, work: HandoffWork): vo
     const allowed = mayAct('canned', actor, c.assignedToId);
     if (!allowed.ok) return void (await tell(`Nothing was sent: ${allowed.reason}.`));
     const template = await cannedTemplate(deps.pool, args.name, c.pageDbId);
-    if (!template) return void (await tell(`There is no active template "${escapeSlackText(args.name)}" for this page.\n${await listReply(deps, c.pageDbId)}`));
+    if (!template) {
+      const list = await listAnswer(deps, { scope: { kind: 'channel' }, channel: o.channel, page: { id: c.pageDbId, fbPageId: c.fbPageId, name: c.pageName ?? 'this page' } });
+      return void (await tell(`There is no active template "${escapeSlackText(args.name)}" for this page.\n${list}`));
+    }
     const rendered = renderTemplate(template.body, templateVars({ customerName: c.customerName, pageName: c.pageName, agentName: await work.displayName(client, actor) }));
     if (!rendered.ok) return void (await tell(`Nothing was sent: ${escapeSlackText(rendered.reason)}.`));
     const result = await work.sendAsHuman(client, c, actor, 'canned', o.key, rendered.text, { template: template.name });
@@ -61,7 +59,7 @@ export function registerCanned(app: App, deps: SlackDeps, work: HandoffWork): vo
     await ack();
     try {
       // one invocation, one send: Slack gives each command its own trigger_id
-      await canned(client, respond, { user: command.user_id, text: command.text ?? '', key: `canned:${command.team_id || '-'}:${command.trigger_id}` });
+      await canned(client, respond, { user: command.user_id, channel: command.channel_id, text: command.text ?? '', key: `canned:${command.team_id || '-'}:${command.trigger_id}` });
     } catch (err) {
       work.log.error({ err, user: command.user_id }, 'handoff: /canned failed');
       await respond({ response_type: 'ephemeral', text: 'Sorry, that did not work just now. Please try again in a minute.' }).catch(() => {});
