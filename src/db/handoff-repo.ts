@@ -5,6 +5,7 @@
 import type pg from 'pg';
 import { isRole, type Role } from '../domain/access.ts';
 import { afterAction, mayAct, type HandoffAction, type HandoffState, type HandoffStatus, type HistoryLine } from '../domain/handoff.ts';
+import { markBotResumed } from './handoff-marks-repo.ts';
 import { slackCaller } from './users-repo.ts';
 
 type Db = pg.Pool | pg.ClientBase;
@@ -194,6 +195,8 @@ export async function changeHandoff(
         WHERE id = $1`,
       [id, after.state, after.assignedToId],
     );
+    // back with the bot: another inbox's earlier replies no longer pause it (handoff_marks)
+    if (after.state === 'bot') await markBotResumed(client, id);
     await audit(client, { actorId: actor.userId, action: `handoff.${action}`, target, details: { slackId: actor.slackId, from: before, to: after, ...input.details } });
     const conversation = (await loadConversation(client, id))!;
     await client.query('COMMIT');

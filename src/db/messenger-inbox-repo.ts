@@ -91,14 +91,17 @@ export async function turnContext(db: pg.ClientBase, conversationId: number, at:
             -- the handoff state governs (Resume bot hands the conversation back at once)
             (SELECT max(m.social_create_time) FROM messages m WHERE m.conversation_id = c.id AND m.sender_kind = 'human_agent'
                AND m.social_create_time <= $2
-               AND NOT EXISTS (SELECT 1 FROM messenger_sends s WHERE s.conversation_id = c.id AND s.response_mid = m.mid)) AS last_human_at,
+               AND NOT EXISTS (SELECT 1 FROM messenger_sends s WHERE s.conversation_id = c.id AND s.response_mid = m.mid)
+               -- Resume bot in Slack ends that pause too (handoff_marks.bot_resumed_at)
+               AND m.social_create_time > coalesce(hm.bot_resumed_at, '-infinity'::timestamptz)) AS last_human_at,
             p.id AS page_db_id, p.name AS page_name, p.bot_disclosure,
             (SELECT coalesce(json_agg(json_build_object('sender_kind', h.sender_kind, 'text', h.text, 'at', h.social_create_time)
                                       ORDER BY h.social_create_time, h.id), '[]'::json)
                FROM (SELECT id, sender_kind::text AS sender_kind, text, social_create_time FROM messages
                       WHERE conversation_id = c.id AND social_create_time <= $2 AND id IS DISTINCT FROM $3 AND text IS NOT NULL
                       ORDER BY social_create_time DESC, id DESC LIMIT $4) h) AS history
-       FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id LEFT JOIN pages p ON p.id = c.page_id WHERE c.id = $1`,
+       FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id LEFT JOIN pages p ON p.id = c.page_id
+       LEFT JOIN handoff_marks hm ON hm.conversation_id = c.id WHERE c.id = $1`,
     [conversationId, at, messageId, historyLimit],
   );
   const c = rows[0];

@@ -42,6 +42,8 @@ export interface FakeGraph {
   calls: GraphCall[];
   /** successful message sends (not sender actions) */
   messages(): GraphCall[];
+  /** successful sender actions (typing_on, typing_off, mark_seen), optionally of one kind */
+  senderActions(action?: string): GraphCall[];
   /** the next `times` POST /me/messages fail this way (sender actions included) */
   fail(kind: FailureKind, times?: number): void;
   /** forgets queued failures */
@@ -98,7 +100,13 @@ export async function startFakeGraph(opts: { tokens: string[] }): Promise<FakeGr
         const f = GRAPH_ERRORS[failure];
         return answer(res, { ...base, body, status: f.status, response: { error: { ...f.error, fbtrace_id: trace() } } });
       }
-      if (body.sender_action) return answer(res, { ...base, body, status: 200, response: { recipient_id: recipient } });
+      if (body.sender_action !== undefined) {
+        // Meta takes these three (lower case) and nothing else with a sender action
+        if (!['typing_on', 'typing_off', 'mark_seen'].includes(String(body.sender_action)) || body.message !== undefined) {
+          return answer(res, { ...base, body, status: 400, response: oauth('(#100) Param sender_action must be one of {TYPING_ON, TYPING_OFF, MARK_SEEN}', 100) });
+        }
+        return answer(res, { ...base, body, status: 200, response: { recipient_id: recipient } });
+      }
       const message = body.message as { text?: string } | undefined;
       if (!message || (typeof message.text !== 'string' && !('attachment' in message))) {
         return answer(res, { ...base, body, status: 400, response: oauth('(#100) Param message must be non-empty', 100) });
@@ -161,6 +169,7 @@ export async function startFakeGraph(opts: { tokens: string[] }): Promise<FakeGr
     apiUrl: `http://127.0.0.1:${port}/v26.0`,
     calls,
     messages: () => calls.filter((c) => c.path.endsWith('/me/messages') && c.status === 200 && !c.body.sender_action),
+    senderActions: (action) => calls.filter((c) => c.path.endsWith('/me/messages') && c.status === 200 && c.body.sender_action !== undefined && (action === undefined || c.body.sender_action === action)),
     fail: (kind, times = 1) => {
       for (let i = 0; i < times; i++) failures.push(kind);
     },

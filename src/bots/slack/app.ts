@@ -20,6 +20,7 @@ import { SHOW_SQL_ACTION, SLACK_ASK_QUEUE, SLACK_ASK_QUEUE_OPTIONS, startAskWork
 import { registerSlashCommands } from './commands.ts';
 import type { AskRequest, SlackDeps } from './deps.ts';
 import { escapeSlackText, splitText } from './format.ts';
+import { startSeenWatcher } from './handoff-seen.ts';
 import { registerHandoff } from './handoff-listeners.ts';
 import { registerAlerts } from './alerts.ts';
 import { registerDigest } from './digest.ts';
@@ -178,6 +179,8 @@ export interface SlackServiceOptions {
   qaAfter?: AfterQaChange;
   /** the Messenger Send API, for replies in HANDOFF_CHANNEL threads (handoff-listeners.ts) */
   messenger?: MessengerSender;
+  /** how often the handoff threads' "seen" lines are looked for (handoff-seen.ts; default 5 s, 0: never) */
+  seenPollMs?: number;
   /** backoff of the start-up auth.test retries (connection.ts); default 1 s doubling to SLACK_AUTH_RETRY_MAX_SECONDS */
   authRetry?: { minMs?: number; maxMs?: number };
 }
@@ -262,6 +265,10 @@ export async function startSlack(opts: SlackServiceOptions): Promise<SlackServic
   });
   link.connection = conn;
   await conn.firstAttempt;
+  // the customer's "seen" in handoff threads: only where replies reach customers
+  const seen = opts.messenger
+    ? startSeenWatcher({ pool, slack: app.client, logger, now, timeZone: config.businessTimezone, pollMs: opts.seenPollMs ?? 5_000 })
+    : undefined;
   let stopped = false;
   return {
     app,
@@ -274,6 +281,7 @@ export async function startSlack(opts: SlackServiceOptions): Promise<SlackServic
       if (stopped) return;
       stopped = true;
       await conn.stop();
+      await seen?.stop();
       if (socketStarted) await app.stop().catch((err: unknown) => logger.warn({ err }, 'slack: closing the socket failed'));
       // a question being answered finishes before the pools close: the boss's owner stops it gracefully
       await stopWorker();

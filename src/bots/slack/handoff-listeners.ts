@@ -14,6 +14,7 @@ import type { MessageLike } from './app.ts';
 import { escapeSlackText } from './format.ts';
 import { HANDOFF_ACTION, NEEDS_ROLE, conversationOfBlockId, mention } from './handoff-blocks.ts';
 import { registerCanned } from './handoff-canned.ts';
+import { markSeenOnce } from './handoff-seen.ts';
 import { postEphemeral, postMessage } from '../../notify/slack.ts';
 import { refreshParent } from './handoff.ts';
 
@@ -81,6 +82,7 @@ export function handoffWork(deps: SlackDeps, opts: HandoffSlackOptions) {
       return undefined;
     }
     let result: SendResult;
+    await markSeenOnce({ pool: deps.pool, sender: opts.sender, log }, c);
     try {
       result = await opts.sender.send({ key, pageId: c.fbPageId, psid: c.psid, conversationId: c.id, sender: 'human', text });
     } catch (err) {
@@ -158,6 +160,7 @@ async function onAction(work: HandoffWork, client: WebClient, respond: RespondFn
   const changed = await changeHandoff(deps.pool, { conversationId, actor, action, ...(target ? { transferTo: target.userId, details: { toSlackId: target.slackId } } : {}) });
   if (!changed.ok) return void (await tell(`Nothing changed: ${changed.reason}.`));
   const c = changed.conversation;
+  if (action === 'assign_self') await markSeenOnce({ pool: deps.pool, sender: work.opts.sender, log }, c);
   if (action === 'block' && c.customerId !== null) {
     const blocked = await blockCustomer(deps.pool, c.customerId, `blocked in Slack by ${user}`);
     if (!blocked) return void (await tell('This customer was already blocked.'));
