@@ -124,6 +124,9 @@ describe('/canned add, list, edit, remove', () => {
     expect(all.indexOf('*shipping* (1)')).toBeGreaterThan(all.indexOf('*general* (1)'));
     expect(all.indexOf(`*bot* (${DEFAULT_TEMPLATES.length})`)).toBeGreaterThan(all.indexOf('*shipping* (1)'));
     expect(all).toContain('late &amp; on its way');
+    // the usage is escaped: Slack would read a bare <name> as markup
+    expect(all).toContain('`/canned add &lt;category&gt; &lt;name&gt; &lt;text&gt;`');
+    expect(all).not.toMatch(/<(name|text|category)>/);
     const shipping = await canned(USERS.agent, 'list shipping');
     expect(shipping).toContain('`late_order`');
     expect(shipping).not.toContain('`thanks`');

@@ -33,7 +33,7 @@ const oneLine = (s: string) => s.replace(/\s+/g, ' ');
 export function cannedListText(rows: readonly CannedListRow[], o: { page: PageRef | null | undefined; category?: string | undefined }): string {
   const scope = o.page ? `for ${o.page.name} (its own and the shared ones)` : o.page === null ? 'shared by every page' : 'of every page';
   const head = `*Canned responses* ${escapeSlackText(scope)}${o.category ? `, category *${escapeSlackText(o.category)}*` : ''}:`;
-  if (!rows.length) return `${head} none${o.category ? ' in that category' : ' yet'}.\n${CANNED_USAGE}`;
+  if (!rows.length) return `${head} none${o.category ? ' in that category' : ' yet'}.\n${escapeSlackText(CANNED_USAGE)}`;
   const groups = byCategory(rows).map(([category, list]) => {
     const lines = list.map((r) => {
       const owner = o.page === undefined && r.pageName ? ` (${escapeSlackText(r.pageName)})` : '';
@@ -41,7 +41,7 @@ export function cannedListText(rows: readonly CannedListRow[], o: { page: PageRe
     });
     return `*${escapeSlackText(category)}* (${list.length})\n${lines.join('\n')}`;
   });
-  return truncate(`${head}\n${groups.join('\n')}\n\n${CANNED_USAGE}`, 3000);
+  return truncate(`${head}\n${groups.join('\n')}\n\n${escapeSlackText(CANNED_USAGE)}`, 3000);
 }
 
 /**
@@ -64,8 +64,9 @@ const VERB: Record<Manage['kind'], string> = { add: 'Added', edit: 'Changed', re
 /** `/canned add|edit|remove`: the answer for the person who typed it. */
 export async function manageCanned(deps: SlackDeps, actor: HandoffUser, cmd: Manage, channel: string): Promise<string> {
   if (!mayManageCanned(actor.role)) {
-    await audit(deps.pool, { actorId: actor.userId, action: `canned.${cmd.kind}.refused`, target: `message_template:${cmd.name}`, details: { slackId: actor.slackId, role: actor.role } });
-    return 'Nothing changed: only team leads and admins add, edit or remove canned responses. You can still send them: `/canned <name>`.';
+    // no row is looked up for a refusal: the target names the response by its name
+    await audit(deps.pool, { actorId: actor.userId, action: `canned.${cmd.kind}.refused`, target: `message_template:${cmd.name}`, details: { slackId: actor.slackId, role: actor.role, name: cmd.name } });
+    return 'Nothing changed: only team leads and admins add, edit or remove canned responses. You can still send them: `/canned &lt;name&gt;`.';
   }
   const page = await scopePage(deps, cmd.scope, channel);
   if (typeof page === 'string') return `Nothing changed: ${escapeSlackText(page)}.`;
