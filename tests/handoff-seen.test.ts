@@ -222,12 +222,28 @@ describe("the customer's seen in the thread", () => {
     await reply(USERS.agent, threadTs, 'On it');
     await eventually(async () => messagesTo(psid).length === 1, 'the reply sent');
     await customerReads(psid, new Date(NOW.getTime() + MIN));
-    fake.failNext('chat.postMessage', { status: 200, error: 'channel_not_found' });
+    fake.failNext('chat.postMessage', { status: 200, error: 'internal_error' });
     expect(await watcher.runOnce()).toBe(0);
     expect(seenPosts(threadTs)).toEqual([]);
     expect(await watcher.runOnce()).toBe(1);
     expect(await watcher.runOnce()).toBe(0);
     expect(seenPosts(threadTs)).toHaveLength(1);
+  });
+
+  it('a thread Slack says is gone is skipped, and the reads behind it are still shown', async () => {
+    const gone = await handedOff('Ria Archived');
+    const next = await handedOff('Sam Next');
+    for (const c of [gone, next]) {
+      await reply(USERS.agent, c.threadTs, 'Hello');
+      await eventually(async () => messagesTo(c.psid).length === 1, 'the reply sent');
+    }
+    await customerReads(gone.psid, new Date(NOW.getTime() + MIN));
+    await customerReads(next.psid, new Date(NOW.getTime() + MIN));
+    fake.failNext('chat.postMessage', { status: 200, error: 'is_archived' });
+    expect(await watcher.runOnce()).toBe(1);
+    expect(seenPosts(gone.threadTs)).toEqual([]);
+    expect(seenPosts(next.threadTs)).toHaveLength(1);
+    expect(await watcher.runOnce()).toBe(0);
   });
 });
 

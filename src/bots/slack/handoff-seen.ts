@@ -6,7 +6,8 @@
 // - the seen watcher: the customer's `read` events (stored by the webhook, state done) are
 //   read by id; when a watermark covers an agent's message not shown yet, the thread gets one
 //   ":eyes: Seen by the customer 14:32" line. The mark moves only in the transaction that
-//   posted it, so a Slack failure is tried again on the next pass and nothing is shown twice.
+//   posted it, so a Slack failure is tried again on the next pass and nothing is shown twice;
+//   a thread Slack says is gone (archived channel, app removed) is skipped, not retried.
 
 import type { WebClient } from '@slack/web-api';
 import type pg from 'pg';
@@ -16,7 +17,10 @@ import { transaction } from '../../db/pool.ts';
 import { shortTime } from '../../domain/handoff.ts';
 import type { MessengerSender } from '../../domain/messenger/contracts.ts';
 import type { Logger } from '../../logger.ts';
-import { postMessage } from '../../notify/slack.ts';
+import { postMessage, slackErrorCode } from '../../notify/slack.ts';
+
+/** Slack's answers meaning the thread cannot be written to any more (archived, app removed, deleted). */
+const THREAD_GONE: ReadonlySet<string> = new Set(['channel_not_found', 'is_archived', 'not_in_channel', 'thread_not_found']);
 
 /** Sends mark_seen for the conversation's latest customer message unless it was sent for it already. Best effort. */
 export async function markSeenOnce(o: { pool: pg.Pool; sender: MessengerSender; log: Logger }, c: Pick<HandoffConversation, 'id' | 'fbPageId' | 'psid'>): Promise<void> {
@@ -71,7 +75,15 @@ export function startSeenWatcher(opts: SeenWatcherOptions): SeenWatcher {
       return await transaction(client, async () => {
         if (!(await claimReadShown(client, c.conversationId, c.watermark))) return false;
         const text = seenLine(c.watermark, now(), timeZone);
-        await postMessage(opts.slack.chat, { channel: c.channel, thread_ts: c.threadTs, text, blocks: [{ type: 'context', block_id: 'handoff_seen', elements: [{ type: 'mrkdwn', text }] }] }, log);
+        try {
+          await postMessage(opts.slack.chat, { channel: c.channel, thread_ts: c.threadTs, text, blocks: [{ type: 'context', block_id: 'handoff_seen', elements: [{ type: 'mrkdwn', text }] }] }, log);
+        } catch (err) {
+          const code = slackErrorCode(err);
+          if (!code || !THREAD_GONE.has(code)) throw err;
+          // trying again cannot help, and must not hold up the other threads' reads: the mark stays moved
+          log.warn({ conversationId: c.conversationId, channel: c.channel, code }, 'handoff: the thread is gone; "seen" not shown');
+          return false;
+        }
         return true;
       });
     } finally {
