@@ -87,7 +87,7 @@ export function customerFileForwarder(o: CustomerFilesOptions): (c: Thread, file
     const d = await downloadCapped(f.url, { maxBytes: o.maxBytes, fetch: doFetch });
     if (!d.ok) {
       const reason = d.reason === 'too_large'
-        ? `it is ${d.bytes ? formatBytes(d.bytes) : 'larger than that'}, over the ${formatBytes(o.maxBytes)} limit (SLACK_FILE_MAX_MB)`
+        ? `it is ${d.bytes ? `${formatBytes(d.bytes)}, ` : ''}over the ${formatBytes(o.maxBytes)} limit (SLACK_FILE_MAX_MB)`
         : `it could not be downloaded from Meta (${d.detail})`;
       await link(c, f, reason);
       return finishHandoffFile(o.pool, f.key, 'linked', reason, d.reason === 'too_large' ? d.bytes : undefined);
@@ -117,6 +117,12 @@ export function customerFileForwarder(o: CustomerFilesOptions): (c: Thread, file
       if (row.state === 'completing' && row.slackFileId) {
         // the share may have happened before the last attempt stopped: Slack knows
         if (await sharedIn(row.slackFileId, c.channel)) return finishHandoffFile(o.pool, f.key, 'shared');
+        // not shared: the bytes are with Slack already, share them; a file Slack forgot is uploaded again
+        const again = await share(c, f, row.slackFileId, f.title ?? f.name).then(() => true, (err: unknown) => {
+          if (slackErrorCode(err) === 'file_not_found') return false;
+          throw err;
+        });
+        if (again) return;
       }
       if (f.kind === 'link') {
         await link(c, f);
