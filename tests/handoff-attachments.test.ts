@@ -270,5 +270,13 @@ describe("an agent's file in the thread reaches the customer", () => {
     expect(notes[0]!.text).toContain("*tour.mov* was not sent to the customer: it is 30 MB, over Messenger's 25 MB limit for a file.");
     expect(notes[1]!.text).toContain('*Specs* was not sent to the customer: it is a link to another service');
     expect(graph.calls.length).toBe(before.graph);
+
+    // Messenger refuses the send (the customer blocked the page): said in the thread, with Meta's reason
+    graph.fail('user_unavailable');
+    const manual = fake.addUserFile({ name: 'manual.pdf', mimetype: 'application/pdf', bytes: Buffer.from('%PDF-1.7 manual'), user: AGENT });
+    await agentShares(fresh.thread, '', [manual]);
+    const refused = await eventually(async () => thread(fresh.thread).find((m) => m.text?.includes('*manual.pdf* was not sent')), 'the Graph refusal');
+    expect(refused.text).toContain('Messenger did not take the message (error 551): the customer is unavailable');
+    expect(graph.attachments.at(-1)).toMatchObject({ type: 'file', filename: 'manual.pdf' });
   });
 });
