@@ -74,7 +74,7 @@ export function customerFileForwarder(o: CustomerFilesOptions): (c: Thread, file
       files: [{ id: fileId, title }],
       channel_id: c.channel,
       thread_ts: c.threadTs,
-      initial_comment: `:paperclip: ${customerLabel(c)} sent ${NOUN[f.kind]}`,
+      initial_comment: `:paperclip: ${escapeSlackText(customerLabel(c))} sent ${NOUN[f.kind]}`,
     });
     await finishHandoffFile(o.pool, f.key, 'shared');
   }
@@ -98,7 +98,7 @@ export function customerFileForwarder(o: CustomerFilesOptions): (c: Thread, file
       return finishHandoffFile(o.pool, f.key, 'linked', reason, d.bytes.length);
     }
     const name = withExtension(f.name, d.contentType);
-    const reserved = await o.slack.files.getUploadURLExternal({ filename: name, length: d.bytes.length, ...(f.kind === 'image' ? { alt_text: `${NOUN.image} from the customer` } : {}) });
+    const reserved = await o.slack.files.getUploadURLExternal({ filename: name, length: d.bytes.length });
     if (!reserved.upload_url || !reserved.file_id) throw new Error('slack: files.getUploadURLExternal answered without upload_url or file_id');
     await markUploading(o.pool, f.key, reserved.file_id, d.bytes.length);
     const res = await doFetch(reserved.upload_url, { method: 'POST', headers: { 'content-type': d.contentType || 'application/octet-stream' }, body: new Uint8Array(d.bytes), signal: AbortSignal.timeout(120_000) });
