@@ -206,8 +206,12 @@ describe("a customer's attachments in the handoff thread", () => {
     expect(links[1]!.text).toContain('sent a file');
     expect(links[1]!.text).toContain("Not uploaded here: it is over the 1 MB limit (SLACK_FILE_MAX_MB)");
     expect(links[2]!.text).toContain('it could not be downloaded from Meta (HTTP 404)');
+    await settled(psid);
     expect(sharedIn(ts).length).toBe(shared);
-    expect((await q<{ state: string }>(`SELECT state FROM handoff_files hf JOIN conversations c ON c.id = hf.conversation_id JOIN customers cu ON cu.id = c.customer_id WHERE cu.psid = $1`, [psid])).map((r) => r.state)).toEqual(['linked', 'linked', 'linked']);
+    const states = await q<{ state: string; reason: string | null }>(
+      `SELECT state, reason FROM handoff_files hf JOIN conversations c ON c.id = hf.conversation_id JOIN customers cu ON cu.id = c.customer_id WHERE cu.psid = $1 ORDER BY hf.key`, [psid]);
+    expect(states.map((r) => r.state)).toEqual(['linked', 'linked', 'linked']);
+    expect(states[0]!.reason).toContain('1.5 MB');
   });
 });
 
@@ -278,5 +282,28 @@ describe("an agent's file in the thread reaches the customer", () => {
     const refused = await eventually(async () => thread(fresh.thread).find((m) => m.text?.includes('*manual.pdf* was not sent')), 'the Graph refusal');
     expect(refused.text).toContain('Messenger did not take the message (error 551): the customer is unavailable');
     expect(graph.attachments.at(-1)).toMatchObject({ type: 'file', filename: 'manual.pdf' });
+  });
+});
+
+describe('the fake Graph API speaks the Attachment Upload API', () => {
+  it('multipart message + filedata → attachment_id; Meta errors for a missing file, a bad type, JSON, an unknown attachment_id', async () => {
+    const upload = (fields: Record<string, string | Blob>, token = PAGE_TOKEN) => {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(fields)) form.set(k, v);
+      return fetch(`${graph.apiUrl}/me/message_attachments?access_token=${token}`, { method: 'POST', body: form }).then(async (r) => [r.status, await r.json()] as const);
+    };
+    const ok = await upload({ message: JSON.stringify({ attachment: { type: 'file', payload: { is_reusable: true } } }), filedata: new Blob([Buffer.from('%PDF')], { type: 'application/pdf' }) });
+    expect(ok).toEqual([200, { attachment_id: expect.stringMatching(/^\d+$/) }]);
+    expect((await upload({ message: JSON.stringify({ attachment: { type: 'file', payload: {} } }) }))[1]).toMatchObject({ error: { code: 100, error_subcode: 2018047 } });
+    expect((await upload({ message: JSON.stringify({ attachment: { type: 'sticker', payload: {} } }), filedata: new Blob(['x']) }))[1]).toMatchObject({ error: { code: 100 } });
+    expect((await upload({ message: '{"attachment":', filedata: new Blob(['x']) }))[1]).toMatchObject({ error: { code: 100 } });
+    expect((await upload({ message: '{}' }, 'EAAG-wrong'))[1]).toMatchObject({ error: { code: 190 } });
+    const json = await fetch(`${graph.apiUrl}/me/message_attachments?access_token=${PAGE_TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(json.status).toBe(400);
+    const unknown = await fetch(`${graph.apiUrl}/me/messages?access_token=${PAGE_TOKEN}`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ recipient: { id: 'PSIDX' }, messaging_type: 'RESPONSE', message: { attachment: { type: 'image', payload: { attachment_id: '12345' } } } }),
+    });
+    expect([unknown.status, ((await unknown.json()) as { error: { message: string } }).error.message]).toEqual([400, '(#100) Invalid attachment_id']);
   });
 });

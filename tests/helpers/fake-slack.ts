@@ -630,6 +630,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       calls.length = 0;
       messages.length = 0;
       uploadedFiles.length = 0;
+      userFiles.clear();
       failures.clear();
     },
     close: () =>
