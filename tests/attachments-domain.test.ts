@@ -79,3 +79,12 @@ describe("an agent's Slack file to the customer", () => {
     expect(reason({ id: 'F5', name: 'x.png' })).toBe('Slack gave no download link for it');
   });
 });
+
+describe('SLACK_FILE_MAX_MB', () => {
+  it('defaults to 25 MB, takes whole megabytes 1-1024, and names itself when wrong', async () => {
+    const { loadConfig } = await import('../src/config.ts');
+    expect(loadConfig({}).handoffFiles.slackMaxBytes).toBe(25 * 1024 * 1024);
+    expect(loadConfig({ SLACK_FILE_MAX_MB: '100' }).handoffFiles.slackMaxBytes).toBe(100 * 1024 * 1024);
+    for (const bad of ['0', '2048', 'lots']) expect(() => loadConfig({ SLACK_FILE_MAX_MB: bad })).toThrow(/SLACK_FILE_MAX_MB/);
+  });
+});
