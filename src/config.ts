@@ -191,6 +191,8 @@ const schema = z.object({
     (v) => (typeof v === 'string' ? emptyToUndefined(v.trim().toLowerCase()) : v),
     z.enum(['admin', 'lead', 'qa', 'developer', 'agent'], { error: 'expected one of admin, lead, qa, developer, agent (unset: anyone may ask)' }).optional(),
   ),
+  /** a customer's attachment larger than this is linked in the handoff thread instead of uploaded to Slack */
+  SLACK_FILE_MAX_MB: positiveInt('SLACK_FILE_MAX_MB', 1024).default(25),
 });
 
 type Env = z.output<typeof schema>;
@@ -232,6 +234,8 @@ export interface Config {
   scheduler: { enabled: boolean; catchUp: number };
   /** RETENTION_DAYS: days kept per table; null or absent = kept forever (messages by default) */
   retentionDays: Partial<Record<RetainableTable, number | null>>;
+  /** SLACK_FILE_MAX_MB: customers' attachments up to this size are uploaded into handoff threads, larger ones linked */
+  handoffFiles: { slackMaxBytes: number };
 }
 
 export class ConfigError extends Error {
@@ -294,5 +298,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     customerAgentLlm: e.CUSTOMER_AGENT_LLM,
     scheduler: { enabled: e.SCHEDULER_ENABLED, catchUp: e.SCHEDULER_CATCH_UP },
     retentionDays: e.RETENTION_DAYS,
+    handoffFiles: { slackMaxBytes: e.SLACK_FILE_MAX_MB * 1024 * 1024 },
   };
 }

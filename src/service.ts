@@ -213,7 +213,11 @@ async function startCustomerChannel(
   const { createCustomerAgent } = await import('./agents/customer/agent.js');
   const desk: HandoffDesk | undefined =
     slackClient && s.withSlack
-      ? (await import('./bots/slack/handoff.js')).createHandoffDesk({ pool, slack: slackClient, ...(config.channels.handoff ? { channel: config.channels.handoff } : {}), logger, timeZone: config.businessTimezone })
+      ? (await import('./bots/slack/handoff.js')).createHandoffDesk({
+        pool, slack: slackClient, ...(config.channels.handoff ? { channel: config.channels.handoff } : {}), logger, timeZone: config.businessTimezone,
+        // customers' attachments: uploaded up to SLACK_FILE_MAX_MB; MESSENGER_API_URL's origin is trusted like Meta's CDN
+        files: { maxBytes: config.handoffFiles.slackMaxBytes, trustedOrigins: [config.messenger.apiUrl] },
+      })
       : undefined;
   return startMessenger({
     config,

@@ -135,6 +135,25 @@ describe('fake Slack Web API', () => {
     expect(slack.calls.map((c) => c.method)).toEqual(['files.getUploadURLExternal', 'upload', 'files.completeUploadExternal']);
   });
 
+  it("files.info shows where a completed upload is shared; a person's file downloads only with the bot token", async () => {
+    const reserved = await form('files.getUploadURLExternal', { filename: 'photo.png', length: String(PNG.length) });
+    const id = String(reserved.body.file_id);
+    await fetch(String(reserved.body.upload_url), { method: 'POST', body: PNG });
+    expect((await form('files.info', { file: id })).body).toMatchObject({ ok: true, file: { id, shares: {} } });
+    await form('files.completeUploadExternal', { files: [{ id }], channel_id: 'C0DESK', thread_ts: '1700000000.000200' });
+    expect((await form('files.info', { file: id })).body).toMatchObject({ ok: true, file: { id, shares: { public: { C0DESK: [{ thread_ts: '1700000000.000200' }] } } } });
+    expect((await form('files.info', { file: 'F0NOPE' })).body).toEqual({ ok: false, error: 'file_not_found' });
+
+    const shared = slack.addUserFile({ name: 'label.pdf', mimetype: 'application/pdf', bytes: Buffer.from('%PDF-1.7') });
+    expect(shared).toMatchObject({ name: 'label.pdf', mimetype: 'application/pdf', size: 8, mode: 'hosted', url_private_download: expect.stringContaining(`/files-pri/${BOT.teamId}-${shared.id}/download/label.pdf`) });
+    const anonymous = await fetch(shared.url_private_download);
+    expect([anonymous.status, anonymous.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    expect(await anonymous.text()).toContain('Sign in to Slack');
+    const authed = await fetch(shared.url_private_download, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect([authed.status, authed.headers.get('content-type'), Buffer.from(await authed.arrayBuffer()).toString()]).toEqual([200, 'application/pdf', '%PDF-1.7']);
+    expect(slack.callsTo('download').map((c) => [c.ok, c.token])).toEqual([[false, undefined], [true, TOKEN]]);
+  });
+
   it('takes a multipart upload too, and refuses to complete what was never uploaded', async () => {
     const reserved = await json('files.getUploadURLExternal', { filename: 'report.csv', length: 11 });
     const body = new FormData();

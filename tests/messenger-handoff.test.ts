@@ -319,8 +319,9 @@ describe('handoff round trip', () => {
     await post(threadMessage({ user: USERS.agent, text: 'edited', threadTs, extra: { subtype: 'message_changed' } }).body);
     await post(threadMessage({ user: USERS.agent, text: '// checking with the warehouse first', threadTs }).body);
     await post(threadMessage({ user: USERS.agent, text: `<@${BOT.userId}> what is our CSI this week?`, threadTs }).body);
-    await post(threadMessage({ user: USERS.agent, text: 'label.png', threadTs, extra: { subtype: 'file_share', files: [{ id: 'F1' }] } }).body);
-    expect((await fake.waitFor('chat.postEphemeral', (c) => c.args.user === USERS.agent)).args.text).toMatch(/Files are \*not\* sent/);
+    // a file Slack gives no download link for is refused in the thread, and nothing reaches Meta (handoff-attachments.test.ts: files that do)
+    await post(threadMessage({ user: USERS.agent, text: '', threadTs, extra: { subtype: 'file_share', files: [{ id: 'F1', name: 'label.png' }] } }).body);
+    await eventually(async () => threadPosts(threadTs).find((p) => p.text?.includes('*label.png* was not sent to the customer: Slack gave no download link for it')), 'the file refusal');
     expect(graph.calls.length).toBe(n);
     expect(await conv(id)).toMatchObject({ state: 'waiting', assignee: null });
     expect((await audits('handoff.reply.refused')).filter((a) => a.target === `conversation:${id}`).map((a) => a.details.slackId)).toEqual([STRANGER, USERS.qa]);

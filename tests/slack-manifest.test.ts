@@ -86,7 +86,7 @@ describe('slack/manifest.yaml', () => {
     // chat.* → chat:write, chart uploads → files:write, users.info → users:read,
     // conversations.info → channels:read / groups:read / im:read, handoff threads (message.channels /
     // message.groups) → channels:history / groups:history
-    for (const needed of ['channels:history', 'groups:history', 'app_mentions:read', 'im:history', 'commands', 'chat:write', 'files:write', 'users:read', 'channels:read', 'groups:read', 'im:read', 'im:write']) {
+    for (const needed of ['channels:history', 'groups:history', 'app_mentions:read', 'im:history', 'commands', 'chat:write', 'files:write', 'files:read', 'users:read', 'channels:read', 'groups:read', 'im:read', 'im:write']) {
       expect(scopes, needed).toContain(needed);
     }
   });

@@ -9,7 +9,13 @@ import type { AddressInfo, Socket } from 'node:net';
 //   {recipient_id, message_id} (message_id only for messages), or Meta's error JSON
 //   {"error":{message,type,code,error_subcode?,fbtrace_id}} with its HTTP status;
 // - GET /<psid>?fields=first_name,last_name,profile_pic&access_token=… (user profile);
-// - POST / GET / DELETE /me/messenger_profile (the page's Messenger profile).
+// - POST / GET / DELETE /me/messenger_profile (the page's Messenger profile);
+// - POST /me/message_attachments (or /<page-id>/message_attachments) as multipart/form-data with
+//   `message` = {"attachment":{"type","payload":{"is_reusable"}}} and the file in `filedata`;
+//   answers {attachment_id} (Attachment Upload API); a later /me/messages may send
+//   {attachment:{type, payload:{attachment_id}}};
+// - GET /cdn/<id>/<name>: files a customer "sent" (hostFile), as Meta's CDN serves message
+//   attachments (no token; a signed URL in real life).
 // An unknown token is Meta's OAuthException 190. Failures can be queued: fail(kind, times).
 
 export interface GraphCall {
@@ -54,8 +60,24 @@ export interface FakeGraph {
   profiles: Map<string, { first_name: string; last_name: string; profile_pic?: string }>;
   /** ms to wait before answering each request */
   delayMs: number;
+  /** files received by /message_attachments, with their bytes */
+  attachments: GraphAttachment[];
+  /** serves `bytes` at a CDN URL on this server (a customer's attachment); `chunked` sends no Content-Length */
+  hostFile(f: { name: string; contentType: string; bytes: Buffer; chunked?: boolean }): string;
   close(): Promise<void>;
 }
+
+export interface GraphAttachment {
+  id: string;
+  type: string;
+  filename: string;
+  contentType: string;
+  bytes: Buffer;
+  token: string;
+}
+
+/** Meta's limit for an uploaded attachment. */
+export const GRAPH_ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024;
 
 export async function startFakeGraph(opts: { tokens: string[] }): Promise<FakeGraph> {
   const tokens = new Set(opts.tokens);
@@ -80,6 +102,11 @@ export async function startFakeGraph(opts: { tokens: string[] }): Promise<FakeGr
     const url = new URL(req.url ?? '/', 'http://x');
     const token = url.searchParams.get('access_token') ?? undefined;
     const base = { method: req.method ?? 'GET', path: url.pathname, ...(token ? { token } : {}) };
+    const cdn = /^\/cdn\/(\w+)\//.exec(url.pathname)?.[1];
+    if (req.method === 'GET' && cdn) return serveHosted(res, cdn, base);
+    if (req.method === 'POST' && /^(\/v\d+\.\d+)?\/[^/]+\/message_attachments$/.test(url.pathname)) {
+      return attachmentUpload(req, Buffer.concat(chunks), token, (status, response, body) => answer(res, { ...base, body, status, response }));
+    }
     let body: Record<string, unknown> = {};
     if (chunks.length > 0) {
       try {
@@ -110,6 +137,10 @@ export async function startFakeGraph(opts: { tokens: string[] }): Promise<FakeGr
       const message = body.message as { text?: string } | undefined;
       if (!message || (typeof message.text !== 'string' && !('attachment' in message))) {
         return answer(res, { ...base, body, status: 400, response: oauth('(#100) Param message must be non-empty', 100) });
+      }
+      const attachmentId = (message as { attachment?: { payload?: { attachment_id?: string } } }).attachment?.payload?.attachment_id;
+      if (attachmentId !== undefined && !attachments.some((a) => a.id === attachmentId && a.token === token)) {
+        return answer(res, { ...base, body, status: 400, response: oauth('(#100) Invalid attachment_id', 100) });
       }
       if (body.messaging_type === 'MESSAGE_TAG' && typeof body.tag !== 'string') {
         return answer(res, { ...base, body, status: 400, response: oauth('(#100) Param tag is required for MESSAGE_TAG', 100) });
@@ -151,6 +182,46 @@ export async function startFakeGraph(opts: { tokens: string[] }): Promise<FakeGr
     return reply(200, { result: 'success' });
   };
 
+  // The Attachment Upload API: multipart `message` (JSON) + `filedata` (the file).
+  const attachments: GraphAttachment[] = [];
+  const attachmentUpload = async (req: IncomingMessage, raw: Buffer, token: string | undefined, reply: (status: number, r: Record<string, unknown>, body: Record<string, unknown>) => void) => {
+    if (!token || !tokens.has(token)) return reply(400, oauth('Invalid OAuth access token - Cannot parse access token', 190), {});
+    const type = req.headers['content-type'] ?? '';
+    if (!type.toLowerCase().startsWith('multipart/form-data')) return reply(400, oauth('(#100) Upload attachment failure.', 100), {});
+    const form = await new Request('http://fake.invalid/', { method: 'POST', headers: { 'content-type': type }, body: raw }).formData();
+    const messageField = form.get('message');
+    const file = form.get('filedata');
+    let message: { attachment?: { type?: string; payload?: Record<string, unknown> } } = {};
+    try {
+      message = JSON.parse(typeof messageField === 'string' ? messageField : '{}') as typeof message;
+    } catch {
+      return reply(400, oauth('(#100) Param message must be a JSON object', 100), {});
+    }
+    const kind = message.attachment?.type ?? '';
+    const body = { message, filedata: file && typeof file !== 'string' ? { name: file.name, type: file.type, size: file.size } : null };
+    if (!['image', 'video', 'audio', 'file'].includes(kind)) return reply(400, oauth('(#100) Param message[attachment][type] must be one of {image, audio, video, file, template}', 100), body);
+    if (!file || typeof file === 'string') return reply(400, oauth('(#100) Upload attachment failure.', 100, { error_subcode: 2018047 }), body);
+    if (file.size > GRAPH_ATTACHMENT_MAX_BYTES) return reply(400, oauth('(#100) Attachment size exceeds allowable limit', 100, { error_subcode: 2018294 }), body);
+    const id = `${900_000_000_000 + attachments.length + 1}`;
+    attachments.push({ id, type: kind, filename: file.name, contentType: file.type, bytes: Buffer.from(await file.arrayBuffer()), token });
+    return reply(200, { attachment_id: id }, body);
+  };
+
+  // Meta's CDN for the attachments customers send (lookaside.fbsbx.com / scontent.fbcdn.net in real life).
+  const hosted = new Map<string, { contentType: string; bytes: Buffer; chunked: boolean }>();
+  const serveHosted = (res: ServerResponse, id: string, base: { method: string; path: string }) => {
+    const f = hosted.get(id);
+    calls.push({ ...base, body: {}, status: f ? 200 : 404, response: {}, at: Date.now() - started });
+    if (!f) {
+      res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' });
+      return res.end('<html><body>URL signature expired</body></html>');
+    }
+    res.writeHead(200, { 'content-type': f.contentType, ...(f.chunked ? {} : { 'content-length': String(f.bytes.length) }) });
+    if (!f.chunked) return res.end(f.bytes);
+    for (let i = 0; i < f.bytes.length; i += 64 * 1024) res.write(f.bytes.subarray(i, i + 64 * 1024));
+    return res.end();
+  };
+
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {
@@ -178,6 +249,12 @@ export async function startFakeGraph(opts: { tokens: string[] }): Promise<FakeGr
     },
     profiles,
     pageProfiles,
+    attachments,
+    hostFile: (f) => {
+      const id = `a${hosted.size + 1}${randomBytes(3).toString('hex')}`;
+      hosted.set(id, { contentType: f.contentType, bytes: f.bytes, chunked: f.chunked ?? false });
+      return `http://127.0.0.1:${port}/cdn/${id}/${encodeURIComponent(f.name)}?_nc_cat=1&oh=${trace()}`;
+    },
     get delayMs() {
       return state.delayMs;
     },

@@ -13,7 +13,11 @@ import { WAIT_MS } from './wait.ts';
 //   `Retry-After: <seconds>` and `{ ok: false, error: 'ratelimited' }`;
 // - the external file upload flow: files.getUploadURLExternal hands out an `upload_url` on this
 //   same server, which takes raw bytes or a multipart form, and files.completeUploadExternal
-//   shares the file (https://docs.slack.dev/reference/methods/files.getUploadURLExternal).
+//   shares the file (https://docs.slack.dev/reference/methods/files.getUploadURLExternal);
+//   files.info answers a file with its `shares` ({public|private: {<channel>: [{ts, thread_ts}]}});
+// - files people share in Slack (addUserFile): `url_private_download` on this server answers the
+//   bytes only with `Authorization: Bearer <bot token>`, else Slack's sign-in page (HTML), as
+//   files.slack.com does; every download is recorded as method `download`.
 // Every call is recorded, including failed and rate-limited ones.
 // Outages: `setDown(true)` drops every connection (an unreachable SLACK_API_URL) and
 // `setTokenRevoked(true)` answers every bot-token call `invalid_auth` (a revoked token).
@@ -74,6 +78,21 @@ export interface FakeFile {
   initialComment?: string;
 }
 
+/** A file as a message event's `files[]` carries it (https://docs.slack.dev/reference/objects/file-object). */
+export interface UserFile {
+  id: string;
+  name: string;
+  title: string;
+  mimetype: string;
+  filetype: string;
+  size: number;
+  mode: 'hosted';
+  is_external: false;
+  user: string;
+  url_private: string;
+  url_private_download: string;
+}
+
 export interface FailOptions {
   /** HTTP status (default 429; 200 answers `{ ok: false, error }`) */
   status?: number;
@@ -111,6 +130,8 @@ export interface FakeSlack {
   uploadedFiles: FakeFile[];
   /** answer the next call(s) of `method` (or `upload`) with an error, by default one 429 */
   failNext(method: string, opts?: FailOptions): void;
+  /** a file a person shared in Slack: the `files[]` item of its message event, downloadable with the bot token */
+  addUserFile(f: { name: string; mimetype: string; bytes: Buffer; user?: string }): UserFile;
   /**
    * The first call of `method` (already made or still to come) matching `predicate` (default:
    * answered ok); rejects after `timeoutMs` (default WAIT_MS) listing the calls seen.
@@ -260,6 +281,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const calls: RecordedCall[] = [];
   const messages: FakeMessage[] = [];
   const uploadedFiles: FakeFile[] = [];
+  const userFiles = new Map<string, { file: UserFile; bytes: Buffer }>();
   const failures = new Map<string, FailOptions[]>();
   const waiters = new Set<Waiter>();
   const sockets = new Set<Socket>();
@@ -393,6 +415,19 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         }),
       };
     },
+    'files.info': (args) => {
+      const id = str(args.file);
+      const f = uploadedFiles.find((x) => x.id === id);
+      const u = userFiles.get(id ?? '');
+      if (u) return { ok: true, file: { ...u.file, shares: {} } };
+      if (!f || !id) return fail('file_not_found');
+      const shares: Record<string, Record<string, { ts: string; thread_ts?: string }[]>> = {};
+      for (const ch of f.completed ? [f.channelId, ...(f.channels ?? [])].filter((c): c is string => Boolean(c)) : []) {
+        const kind = ch.startsWith('C') ? 'public' : 'private';
+        (shares[kind] ??= {})[ch] = [{ ts: nextTs(), ...(f.threadTs ? { thread_ts: f.threadTs } : {}) }];
+      }
+      return { ok: true, file: { id, name: f.filename, title: f.title ?? f.filename, size: f.bytes?.length ?? 0, user: BOT.userId, shares } };
+    },
     'views.publish': (args) => (str(args.user_id) ? view(args, 'home') : fail('invalid_arguments', ['[ERROR] missing required field: user_id'])),
     'views.open': (args) => (str(args.trigger_id) ? view(args, 'modal') : fail('invalid_arguments', ['[ERROR] missing required field: trigger_id'])),
     'users.info': (args) => {
@@ -478,6 +513,24 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     respond(200, answer, args, body, auth.token);
   }
 
+  /** GET url_private_download: the bytes with the bot token, Slack's sign-in page without. */
+  function download(req: IncomingMessage, res: ServerResponse, id: string, url: URL): void {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const ok = bearer !== undefined && !revoked && (options.token ? bearer === options.token : bearer.startsWith('xox'));
+    const f = userFiles.get(id);
+    const status = f ? 200 : 404;
+    const base = { method: 'download', httpMethod: req.method ?? '', path: url.pathname, headers: req.headers, contentType: '', at: performance.now() - started, body: {}, args: { file_id: id }, ...(bearer ? { token: bearer } : {}) };
+    if (!f || !ok) {
+      const page = '<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to Slack</body></html>';
+      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(page) });
+      res.end(page);
+      return record({ ...base, status, response: 'sign-in page', ok: false });
+    }
+    res.writeHead(200, { 'content-type': f.file.mimetype, 'content-length': f.bytes.length, 'content-disposition': `attachment; filename="${f.file.name}"` });
+    res.end(f.bytes);
+    record({ ...base, status: 200, response: { bytes: f.bytes.length }, ok: true });
+  }
+
   async function upload(req: IncomingMessage, res: ServerResponse, id: string, url: URL, raw: Buffer): Promise<void> {
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     const base = { method: 'upload', httpMethod: req.method ?? '', path: url.pathname, headers: req.headers, contentType, at: performance.now() - started, body: { bytes: raw.length }, args: { file_id: id } };
@@ -513,6 +566,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       const url = new URL(req.url ?? '/', origin);
       const apiMethod = /^\/api\/([A-Za-z0-9_.]+)$/.exec(url.pathname)?.[1];
       const uploadId = /^\/upload\/v1\/([A-Z0-9]+)$/.exec(url.pathname)?.[1];
+      const fileId = /^\/files-pri\/[A-Z0-9]+-([A-Z0-9]+)\/download\//.exec(url.pathname)?.[1];
+      if (fileId && req.method === 'GET') return download(req, res, fileId, url);
       if (apiMethod) await api(req, res, apiMethod, url, raw);
       else if (uploadId) await upload(req, res, uploadId, url, raw);
       else sendJson(res, 404, { ok: false, error: 'not_found' });
@@ -537,6 +592,17 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     callsTo: (method) => calls.filter((c) => c.method === method),
     messages,
     uploadedFiles,
+    addUserFile: (f) => {
+      const id = nextId('F');
+      const ext = f.name.split('.').pop()?.toLowerCase() ?? '';
+      const path = `/files-pri/${BOT.teamId}-${id}`;
+      const file: UserFile = {
+        id, name: f.name, title: f.name, mimetype: f.mimetype, filetype: ext, size: f.bytes.length, mode: 'hosted', is_external: false, user: f.user ?? 'U0FAKEUSER',
+        url_private: `${origin}${path}/${encodeURIComponent(f.name)}`, url_private_download: `${origin}${path}/download/${encodeURIComponent(f.name)}`,
+      };
+      userFiles.set(id, { file, bytes: f.bytes });
+      return file;
+    },
     failNext: (method, opts = {}) => {
       const queue = failures.get(method) ?? [];
       queue.push({ ...opts, times: opts.times ?? 1 });
@@ -564,6 +630,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       calls.length = 0;
       messages.length = 0;
       uploadedFiles.length = 0;
+      userFiles.clear();
       failures.clear();
     },
     close: () =>

@@ -14,6 +14,7 @@ import {
   type GraphError,
 } from '../../domain/messenger/policy.ts';
 import type { Logger } from '../../logger.ts';
+import { createFileSender } from './attachments.ts';
 import type { MessengerSender, QuickReply, SendRequest, SendResult } from '../../domain/messenger/contracts.ts';
 
 // The Send API (POST {MESSENGER_API_URL}/me/messages with the page's token). Order of work:
@@ -136,6 +137,8 @@ export function createMessengerSender(deps: SenderDeps): MessengerSender {
   }
 
   return {
+    // a person's file from a handoff thread (attachments.ts): upload, then send the attachment_id
+    sendFile: createFileSender(deps),
     async send(req: SendRequest): Promise<SendResult> {
       const token = deps.config.messenger.pageTokens.get(req.pageId);
       if (!token) return { status: 'refused', reason: `no page token for page ${req.pageId} in MESSENGER_PAGE_TOKENS` };

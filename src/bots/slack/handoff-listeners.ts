@@ -15,6 +15,7 @@ import { escapeSlackText } from './format.ts';
 import { HANDOFF_ACTION, NEEDS_ROLE, conversationOfBlockId, mention } from './handoff-blocks.ts';
 import { registerCanned } from './handoff-canned.ts';
 import { markSeenOnce } from './handoff-seen.ts';
+import { hasAgentFiles, onAgentFiles } from './handoff-agent-files.ts';
 import { postEphemeral, postMessage } from '../../notify/slack.ts';
 import { refreshParent } from './handoff.ts';
 
@@ -116,11 +117,8 @@ async function onThreadMessage(work: HandoffWork, client: WebClient, m: ThreadMe
   // a handoff thread is in HANDOFF_CHANNEL or a page's own channel: the conversation lookup
   // (unique on channel and thread) tells, whichever channel it is
   if (!m.thread_ts || m.thread_ts === m.ts) return;
-  if (m.subtype === 'file_share' && typeof m.user === 'string' && m.bot_id === undefined) {
-    const c = await conversationByThread(deps.pool, m.channel, m.thread_ts);
-    if (c) await whisper(client, c, m.user, 'Files are *not* sent to the customer: only text replies are. Nothing was sent.');
-    return;
-  }
+  // a person's files, with or without words: handoff-agent-files.ts sends both, in order
+  if (hasAgentFiles(m)) return onAgentFiles(work, client, m, eventId, botUserId);
   // people's new messages only: not bots (our own notes included), edits or joins; a reply
   // also sent to the channel ("thread_broadcast") is a reply all the same
   const plain = m.subtype === undefined || m.subtype === 'thread_broadcast';

@@ -14,6 +14,8 @@ import type { Logger } from '../../logger.ts';
 import { postMessage, updateMessage } from '../../notify/slack.ts';
 import { escapeSlackText } from './format.ts';
 import { customerBlocks, customerLine, outsideBlocks, outsideLine, parentBlocks, parentText } from './handoff-blocks.ts';
+import { isAttachmentPlaceholder, type CustomerFile } from '../../domain/messenger/attachments.ts';
+import { customerFileForwarder } from './handoff-files.ts';
 
 export interface HandoffDeskOptions {
   pool: pg.Pool;
@@ -27,6 +29,8 @@ export interface HandoffDeskOptions {
   timeZone?: string;
   /** how long a thread posted during the caller's transaction waits to be recorded (default 2 min) */
   recordTimeoutMs?: number;
+  /** customers' attachments: SLACK_FILE_MAX_MB in bytes (default 25 MB), origins trusted besides Meta's CDN */
+  files?: { maxBytes: number; trustedOrigins?: string[]; fetch?: typeof fetch };
 }
 
 /** Neither the page nor HANDOFF_CHANNEL names a channel: said in the log and in ErrorLog, the conversation waits. */
@@ -139,12 +143,18 @@ export function createHandoffDesk(opts: HandoffDeskOptions): HandoffDesk {
   // after the post) is not posted twice. In memory: a retry after a restart may repeat one line
   // in the thread, which is harmless.
   const appended = recentKeys(15 * 60_000);
+  // attachments keep their own durable record (handoff_files): forwarded again, each is posted once
+  const forwardFiles = customerFileForwarder({ pool, slack, log, maxBytes: opts.files?.maxBytes ?? 25 * 1024 * 1024, trustedOrigins: opts.files?.trustedOrigins ?? [], ...(opts.files?.fetch ? { fetch: opts.files.fetch } : {}) });
+  const attach = async (conversationId: number, files: CustomerFile[]) => {
+    const c = files.length > 0 ? await loadConversation(pool, conversationId) : undefined;
+    if (c) await forwardFiles(c, files);
+  };
 
-  async function append(conversationId: number, text: string, at: Date): Promise<void> {
+  async function append(conversationId: number, text: string, at: Date, files: CustomerFile[] = []): Promise<void> {
     const key = `${conversationId}:${at.getTime()}:${text}`;
     if (appended.has(key)) {
       log.info({ conversationId }, 'handoff: customer message already appended');
-      return;
+      return attach(conversationId, files);
     }
     const c = await loadConversation(pool, conversationId);
     if (!c) throw new Error(`handoff: conversation ${conversationId} does not exist`);
@@ -152,11 +162,15 @@ export function createHandoffDesk(opts: HandoffDeskOptions): HandoffDesk {
       // no thread yet (its open failed): opening one now shows this message in its history
       log.warn({ conversationId }, 'handoff: append without a thread, opening one');
       await open(conversationId, (c.reason as HandoffReason | null) ?? 'human_request');
-      return;
+      return attach(conversationId, files);
     }
-    const line = customerLine(c, text);
-    await postMessage(slack.chat, { channel: c.channel, thread_ts: c.threadTs, text: line, blocks: customerBlocks(line), unfurl_links: false, unfurl_media: false }, log);
+    // only attachments: the files' own posts name the customer, "[1 attachment]" would add nothing
+    if (files.length === 0 || !isAttachmentPlaceholder(text)) {
+      const line = customerLine(c, text);
+      await postMessage(slack.chat, { channel: c.channel, thread_ts: c.threadTs, text: line, blocks: customerBlocks(line), unfurl_links: false, unfurl_media: false }, log);
+    }
     appended.add(key, now().getTime());
+    if (files.length > 0) await forwardFiles(c, files);
     log.debug({ conversationId, at }, 'handoff: customer message appended');
   }
 

@@ -5,6 +5,7 @@
 // and the adapters implement them, never the other way round.
 
 import type { Classification, HandoffReason, QuickReply, TurnInput } from '../customer/types.ts';
+import type { CustomerFile, MediaKind } from './attachments.ts';
 export type { Classification, CustomerIntent, HandoffReason, QuickReply } from '../customer/types.ts';
 
 /** One customer message (or postback / quick reply) the bot must react to. */
@@ -83,6 +84,27 @@ export type SendResult =
 
 export interface MessengerSender {
   send(req: SendRequest): Promise<SendResult>;
+  /** a person's file through the Send API's attachment upload; absent: files cannot be sent */
+  sendFile?(req: FileSendRequest): Promise<SendResult>;
+}
+
+/**
+ * A person's file to a customer (issue 19, point 5): the same windows as a human text reply
+ * (RESPONSE within 24 h, HUMAN_AGENT within 7 days). `load` fetches the bytes, called only once
+ * the window allows the send; an error string refuses it.
+ */
+export interface FileSendRequest {
+  /** idempotency key, as SendRequest's */
+  key: string;
+  pageId: string;
+  psid: string;
+  conversationId?: number;
+  sender: 'human';
+  type: MediaKind;
+  filename: string;
+  contentType: string;
+  load(): Promise<Uint8Array | { error: string }>;
+  agentInfo?: Record<string, unknown>;
 }
 
 /**
@@ -104,6 +126,9 @@ export interface HandoffDesk {
   mirror(conversationId: number, line: OutsideLine): Promise<void>;
   /** mirrors the conversation into a new thread (summary + buttons) and marks it waiting */
   open(conversationId: number, reason: HandoffReason): Promise<void>;
-  /** appends a customer message to the conversation's thread (conversation not with the bot) */
-  append(conversationId: number, text: string, at: Date): Promise<void>;
+  /**
+   * appends a customer message to the conversation's thread (conversation not with the bot);
+   * `files`, its attachments, are uploaded into the thread (or linked), each at most once
+   */
+  append(conversationId: number, text: string, at: Date, files?: CustomerFile[]): Promise<void>;
 }

@@ -12,6 +12,7 @@ import { countTemplateUse } from '../../db/templates-repo.ts';
 import { unsureStreakAfter } from '../../domain/customer/decide.ts';
 import { INBOX_MESSAGE_KINDS, parseMessaging } from '../../domain/messenger/events.ts';
 import { ourSender } from '../../domain/messenger/policy.ts';
+import { customerFiles } from '../../domain/messenger/attachments.ts';
 import type { Logger } from '../../logger.ts';
 import { createWaker } from '../wake.ts';
 import { startSessionRefresher } from './session-refresher.ts';
@@ -77,7 +78,7 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
     }
     if (ctx.handoffState !== 'bot') {
       // humans own it: the bot stays silent, the thread shows what the customer wrote
-      if (deps.desk) await deps.desk.append(ev.conversationId, text, ev.at);
+      if (deps.desk) await deps.desk.append(ev.conversationId, text, ev.at, customerFiles(ev.key, ev.payload));
       return 'done';
     }
     if (pausedForPerson(deps, ev, ctx)) return 'done';
