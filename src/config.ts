@@ -191,6 +191,8 @@ const schema = z.object({
     (v) => (typeof v === 'string' ? emptyToUndefined(v.trim().toLowerCase()) : v),
     z.enum(['admin', 'lead', 'qa', 'developer', 'agent'], { error: 'expected one of admin, lead, qa, developer, agent (unset: anyone may ask)' }).optional(),
   ),
+  CSAT_SURVEY: bool.default(true),
+  CSAT_DELAY_MINUTES: intIn(1, 1_380, 'expected CSAT_DELAY_MINUTES: an integer 1-1380 (minutes of customer silence after our last reply)').default(30),
 });
 
 type Env = z.output<typeof schema>;
@@ -232,6 +234,8 @@ export interface Config {
   scheduler: { enabled: boolean; catchUp: number };
   /** RETENTION_DAYS: days kept per table; null or absent = kept forever (messages by default) */
   retentionDays: Partial<Record<RetainableTable, number | null>>;
+  /** CSAT_SURVEY / CSAT_DELAY_MINUTES: the 1–5 survey after a resolved Messenger session (jobs/csat) */
+  csat: { survey: boolean; delayMinutes: number };
 }
 
 export class ConfigError extends Error {
@@ -294,5 +298,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     customerAgentLlm: e.CUSTOMER_AGENT_LLM,
     scheduler: { enabled: e.SCHEDULER_ENABLED, catchUp: e.SCHEDULER_CATCH_UP },
     retentionDays: e.RETENTION_DAYS,
+    csat: { survey: e.CSAT_SURVEY, delayMinutes: e.CSAT_DELAY_MINUTES },
   };
 }

@@ -14,6 +14,7 @@ import { INBOX_MESSAGE_KINDS, parseMessaging } from '../../domain/messenger/even
 import { ourSender } from '../../domain/messenger/policy.ts';
 import type { Logger } from '../../logger.ts';
 import { createWaker } from '../wake.ts';
+import { takeCsatAnswer } from './csat.ts';
 import { startSessionRefresher } from './session-refresher.ts';
 
 // The reply worker: takes stored webhook events from messenger_events (polling with
@@ -75,6 +76,7 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
       });
       return 'skipped';
     }
+    if (await takeCsatAnswer(client, deps.sender, ev, text)) return 'done';
     if (ctx.handoffState !== 'bot') {
       // humans own it: the bot stays silent, the thread shows what the customer wrote
       if (deps.desk) await deps.desk.append(ev.conversationId, text, ev.at);
