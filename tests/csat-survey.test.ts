@@ -9,6 +9,8 @@ import { seedCatalogue } from '../src/db/seed/catalogue.ts';
 import { rebuildSessions } from '../src/db/sessions-rebuild.ts';
 import { csatTaskProvider } from '../src/jobs/csat/tasks.ts';
 import { runCsatSurveys } from '../src/jobs/csat/survey.ts';
+import { openAssistant } from '../src/root/assistant.ts';
+import { offlineConfig } from './helpers/assistant.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { startFakeGraph, type FakeGraph, type GraphCall } from './helpers/fake-graph.ts';
 import { capturingLogger, eventually } from './helpers/slack-harness.ts';
@@ -201,6 +203,22 @@ describe('CSAT survey after a resolved session', () => {
     await say(user, at(2), '5 ⭐', `CSAT:${foreign}:5`);
     expect(await q(`SELECT 1 FROM csat_responses WHERE conversation_id = $1`, [await conversationOf(user)])).toEqual([]);
     expect(sendsTo(user)).toHaveLength(1);
+  });
+
+  it('the answers are what the assistant gives for "What was our CSAT last week by page?" (not the CSI)', async () => {
+    const page = (await q<{ name: string }>(`SELECT name FROM pages WHERE fb_page_id = $1`, [PAGE]))[0]!.name;
+    const scores = (await q<{ score: number }>(`SELECT score FROM csat_responses ORDER BY survey_id`)).map((r) => r.score);
+    expect(scores).toEqual([4, 5, 2]); // PSIDCSAT1 tapped 4, PSIDCSAT2 typed 5, PSIDCSAT5 (a human session) tapped 2
+    const opened = await openAssistant(offlineConfig('UTC'), db.url, { pool: db.pool, now: () => new Date('2026-12-02T10:00:00Z') });
+    try {
+      const reply = await opened.assistant.ask({ channel: 'test', threadKey: 'csat' }, 'What was our CSAT last week by page?');
+      expect(reply.text).toMatch(/CSAT/);
+      expect(reply.text).not.toMatch(/CSI|don't have/);
+      expect(reply.text).toContain(`${page}: 3.67 / 5`);
+      expect(reply.text).toMatch(/23 Nov/);
+    } finally {
+      await opened.close();
+    }
   });
 
   it('CSAT_SURVEY=false schedules no survey task', async () => {
