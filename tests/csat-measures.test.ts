@@ -92,7 +92,7 @@ describe('CSAT measures equal the figures worked out by hand', () => {
 
   it('by week: the week before is its own', async () => {
     const r = ok(await runMetricQuery(db.pool, { measure: 'csatScore', groupBy: 'week', period: { from: '2026-11-09', to: '2026-11-22', label: 'two weeks' } }, TZ));
-    expect(r.rows.map((x) => [String(x.key instanceof Date ? x.key.toISOString().slice(0, 10) : x.key), Number(x.value)])).toEqual([['2026-11-09', 1], ['2026-11-16', 3]]);
+    expect(r.rows.map((x) => [String(x.key).slice(0, 10), Number(x.value)])).toEqual([['2026-11-09', 1], ['2026-11-16', 3]]);
   });
 });
 

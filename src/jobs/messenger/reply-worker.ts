@@ -76,7 +76,6 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
       });
       return 'skipped';
     }
-    if (await takeCsatAnswer(client, deps.sender, ev, text)) return 'done';
     if (ctx.handoffState !== 'bot') {
       // humans own it: the bot stays silent, the thread shows what the customer wrote
       if (deps.desk) await deps.desk.append(ev.conversationId, text, ev.at);
@@ -205,6 +204,8 @@ async function answer(
   named: Set<string>,
   now: () => Date,
 ): Promise<void> {
+  // a CSAT survey's answer is stored and thanked (jobs/messenger/csat.ts), never answered as a question
+  if (await takeCsatAnswer(client, deps.sender, ev, text)) return;
   const log = deps.logger.child({ component: 'messenger-worker' });
   const started = performance.now();
   const base = { pageId: ev.pageId, psid: ev.psid, conversationId: ev.conversationId };
