@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMetricQuery, type MetricResult } from '../src/db/semantic/run.ts';
 import { calibrate, calibrationLines, parseCsatPayload, pearson, typedScore } from '../src/domain/csat.ts';
@@ -139,6 +141,33 @@ describe('CSI calibration', () => {
     expect(digest.text).toContain('CSI vs CSAT (last week): Pearson r =');
     expect(composeDigest(minimalDigest(lines), { sections: ['volumes'] }).blocks.some((b) => b.block_id === 'digest_csat')).toBe(false);
   });
+});
+
+describe('pulse csi calibrate', () => {
+  const pulse = (args: string[]) => {
+    const proc = spawn(process.execPath, ['bin/pulse.js', ...args], {
+      cwd: path.resolve(import.meta.dirname, '..'),
+      env: { PATH: process.env.PATH ?? '', HOME: '/tmp', DATABASE_URL: db.url, BUSINESS_TIMEZONE: TZ, LOG_LEVEL: 'silent' },
+    });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => proc.on('exit', (code) => resolve({ code, stdout, stderr })));
+  };
+
+  it('prints the report for the period, or JSON, and refuses a day it cannot read', async () => {
+    const text = await pulse(['csi', 'calibrate', '--since', '2026-11-16', '--until', '2026-11-22']);
+    expect(text.stderr).toBe('');
+    expect(text.code).toBe(0);
+    expect(text.stdout.split('\n')[0]).toBe('CSI vs CSAT (2026-11-16 – 2026-11-22): Pearson r = 0.87 (strong positive relation), n = 5; mean CSI 65.0, mean CSAT 3.00');
+    const json = await pulse(['csi', 'calibrate', '--since', '2026-11-09', '--until', '2026-11-22', '--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ since: '2026-11-09', until: '2026-11-22', n: 6 });
+    const bad = await pulse(['csi', 'calibrate', '--since', '16/11/2026']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--since must be a day as YYYY-MM-DD');
+  }, 60_000);
 });
 
 describe('survey answers as the customer gives them', () => {
