@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { registerAnalysisCommands } from './cli/analysis-commands.js';
 import { registerAssistantCommands } from './cli/assistant-commands.js';
 import { registerCatalogueCommand } from './cli/catalogue-command.js';
+import { registerCsiCommand } from './cli/csi-command.js';
 import { registerDbCommands } from './cli/db-commands.js';
 import { registerDigestCommand } from './cli/digest-command.js';
 import { registerEvalCommand } from './cli/eval-command.js';
@@ -48,6 +49,7 @@ registerDigestCommand(program, config, out);
 registerValidateCommand(program, config, out);
 registerEvalCommand(program, config, out);
 registerMessengerCommand(program, config, out);
+registerCsiCommand(program, config, out);
 
 /** After an import: queue the analysis of what changed; `pulse analyze` or the service works it. */
 async function queueAnalysis(root: CliRoot, result: ImportResult): Promise<void> {

@@ -193,6 +193,8 @@ const schema = z.object({
   ),
   /** a customer's attachment larger than this is linked in the handoff thread instead of uploaded to Slack */
   SLACK_FILE_MAX_MB: positiveInt('SLACK_FILE_MAX_MB', 1024).default(25),
+  CSAT_SURVEY: bool.default(true),
+  CSAT_DELAY_MINUTES: intIn(1, 1_380, 'expected CSAT_DELAY_MINUTES: an integer 1-1380 (minutes of customer silence after our last reply)').default(30),
 });
 
 type Env = z.output<typeof schema>;
@@ -236,6 +238,8 @@ export interface Config {
   retentionDays: Partial<Record<RetainableTable, number | null>>;
   /** SLACK_FILE_MAX_MB: customers' attachments up to this size are uploaded into handoff threads, larger ones linked */
   handoffFiles: { slackMaxBytes: number };
+  /** CSAT_SURVEY / CSAT_DELAY_MINUTES: the 1–5 survey after a resolved Messenger session (jobs/csat) */
+  csat: { survey: boolean; delayMinutes: number };
 }
 
 export class ConfigError extends Error {
@@ -299,5 +303,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     scheduler: { enabled: e.SCHEDULER_ENABLED, catchUp: e.SCHEDULER_CATCH_UP },
     retentionDays: e.RETENTION_DAYS,
     handoffFiles: { slackMaxBytes: e.SLACK_FILE_MAX_MB * 1024 * 1024 },
+    csat: { survey: e.CSAT_SURVEY, delayMinutes: e.CSAT_DELAY_MINUTES },
   };
 }

@@ -24,6 +24,7 @@ import { describeRecovery, recoverImports, refreshStaleSessions } from './import
 import type { MessengerService } from './bots/messenger/index.js';
 import type { HandoffDesk, MessengerSender } from './domain/messenger/contracts.ts';
 import { alertsTaskProvider } from './jobs/alerts/tasks.js';
+import { csatTaskProvider } from './jobs/csat/tasks.js';
 import { digestTaskProvider } from './jobs/digest/tasks.js';
 import { retentionTaskProvider } from './jobs/retention/tasks.js';
 import { startScheduler, type Scheduler } from './jobs/scheduler/scheduler.js';
@@ -147,7 +148,7 @@ export async function main(config: Config): Promise<void> {
     logger.info(`ready on http://${config.host}:${config.port}`);
     staleSweep = afterReady(botFramework, pool, logger);
     // After ready: the scheduler's start runs missed ticks (catch-up), which may take a while.
-    scheduler = await startSchedules({ config, pool, boss: queue, logger, slackClient, email });
+    scheduler = await startSchedules({ config, pool, boss: queue, logger, slackClient, email, ...(sender ? { sender } : {}) });
   } catch (err) {
     if (!stopping) await shutdown();
     throw err;
@@ -234,10 +235,10 @@ async function startCustomerChannel(
 }
 
 /**
- * Digests, alerts, validation and retention. Every instance runs the scheduler; the
+ * Digests, alerts, validation, retention and CSAT surveys. Every instance runs the scheduler; the
  * scheduled_runs table makes each tick run once across all of them.
  */
-async function startSchedules(s: Shared & { boss: PgBoss; email: EmailProvider | undefined }): Promise<Scheduler | undefined> {
+async function startSchedules(s: Shared & { boss: PgBoss; email: EmailProvider | undefined; sender?: MessengerSender }): Promise<Scheduler | undefined> {
   const { config, pool, logger, slackClient, email } = s;
   if (!config.scheduler.enabled) {
     logger.info('scheduler: disabled (SCHEDULER_ENABLED=false)');
@@ -253,6 +254,8 @@ async function startSchedules(s: Shared & { boss: PgBoss; email: EmailProvider |
       alertsTaskProvider({ pool, logger, timeZone: config.businessTimezone, ...slack }),
       validationTaskProvider({ pool, boss: s.boss, config, log: (e) => logger.info(e) }),
       retentionTaskProvider({ pool, config, logger }),
+      // CSAT surveys go out through Messenger's sender: none without the channel
+      ...(s.sender ? [csatTaskProvider({ pool, sender: s.sender, config, logger })] : []),
     ],
   });
   logger.info({ tasks: scheduler.taskKeys() }, 'scheduler started');

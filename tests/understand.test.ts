@@ -136,6 +136,10 @@ describe('every measure in the catalogue can be asked for', () => {
     handoffsAssigned: 'how many handoffs are assigned',
     templateUses: 'how many times were templates used',
     templateSuccess: 'template success rate',
+    csatScore: 'CSAT last week',
+    csatSatisfied: 'share of satisfied customers last week',
+    csatResponseRate: 'CSAT response rate last week',
+    csatResponses: 'how many CSAT responses last week',
   };
 
   it('has an example for each measure', () => {
@@ -265,6 +269,18 @@ describe('charts and words not applied', () => {
   });
 });
 
+describe('CSAT (issue 19): the survey answers, not the CSI', () => {
+  const rows: Row[] = [
+    ['What was our CSAT last week by page?', { measure: 'csatScore', groupBy: 'page', period: 'last week' }],
+    ['average CSAT score by agent last month', { measure: 'csatScore', statistic: 'mean', groupBy: 'agent', period: 'last month' }],
+    ['customer satisfaction by sender last week', { measure: 'csatScore', groupBy: 'sender', period: 'last week' }],
+    ['survey response rate by page last week', { measure: 'csatResponseRate', groupBy: 'page', period: 'last week' }],
+    ['CSAT share last month', { measure: 'csatSatisfied', period: 'last month' }],
+    ['customer satisfaction index last week', { measure: 'csi', period: 'last week' }],
+  ];
+  it.each(rows)('%s', (...row) => check(row));
+});
+
 describe('refusals', () => {
   const refused = (q: string) => {
     const i = ask(q);
@@ -278,7 +294,6 @@ describe('refusals', () => {
     ['how many orders last week', 'orders'],
     ['churn this month', 'churn'],
     ['NPS last quarter', 'NPS'],
-    ['CSAT by agent', 'CSAT'],
     ['money lost to slow replies', 'money'],
     ['how many customers left us last month', 'customers left'],
   ])('data not held: %s', (q, word) => {

@@ -86,7 +86,7 @@ SELECT conversation_id, seq::int AS seq, min(t) AS started, max(t) AS ended, cou
  * some): boundaries, counts, AI engagement and completion. A session keeps its id, QA fields
  * and archive status (matched by its sequence in the conversation). A trailing session that
  * no longer exists (new messages joined two episodes) is removed only if nobody reviewed it
- * (no QA change, scorecard review or calibration: those would go with it).
+ * (no QA change, scorecard review or calibration: those would go with it) and no CSAT survey was asked in it.
  * With `counters`, the conversations' message counters and first/last times are recomputed in
  * the same pass (rows whose values did not change are not rewritten). Returns how many
  * sessions were inserted or changed. The conversations' reply facts (reply-facts.ts) are
@@ -152,7 +152,8 @@ async function upsertSessions(db: pg.ClientBase, rows: RebuiltSession[], now: Da
      WHERE s.conversation_id = k.conversation_id AND s.sequence > k.last AND s.qa_status = 'unchecked'
        AND NOT EXISTS (SELECT 1 FROM qa_events e WHERE e.session_id = s.id)
        AND NOT EXISTS (SELECT 1 FROM qa_reviews r WHERE r.session_id = s.id)
-       AND NOT EXISTS (SELECT 1 FROM qa_calibrations c WHERE c.session_id = s.id)`,
+       AND NOT EXISTS (SELECT 1 FROM qa_calibrations c WHERE c.session_id = s.id)
+       AND NOT EXISTS (SELECT 1 FROM csat_surveys v WHERE v.session_id = s.id)`,
     [rows.map((r) => r.conversation_id), rows.map((r) => r.seq)],
   );
   return res.rowCount ?? 0;

@@ -65,6 +65,12 @@ export function digestBlocks(d: DigestData, o: BlocksInput): DigestBlock[] {
       text: mrkdwn(`*Pillars* (0–10, previous in brackets): effectiveness ${c.effectiveness} (${p.effectiveness}) · effort ${c.effort} (${p.effort}) · efficiency ${c.efficiency} (${p.efficiency}) · empathy ${c.empathy} (${p.empathy})`),
     });
   }
+  if (has('csi') && d.calibration && d.calibration.lines.length > 0) {
+    // is the CSI telling the truth? what customers answered to the CSAT survey, by CSI band
+    const [head, ...table] = d.calibration.lines;
+    const body = table.length ? `\n\`\`\`${table.map(esc).join('\n')}\`\`\`` : '';
+    blocks.push({ type: 'section', block_id: 'digest_csat', text: mrkdwn(truncate(`*${esc(head ?? '')}*${body}`, 3000)) });
+  }
   if (has('bot')) {
     blocks.push({
       type: 'section', block_id: 'digest_handoff',

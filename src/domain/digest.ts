@@ -83,6 +83,8 @@ export interface DigestData {
   samples: DigestSample[];
   /** figures formatted by the tools' formatters (format.ts), in the jobs layer */
   display: { qaWaiting: string; issueRate: string; coverage: string };
+  /** weekly digests: the CSI against the period's CSAT answers (csat.ts calibrationLines), shown with the CSI */
+  calibration?: { lines: string[] };
 }
 
 export interface DigestChart {
@@ -254,6 +256,7 @@ export function composeDigest(d: DigestData, opts: ComposeOptions = {}): Compose
     `CSI ${headline.csi} ${headline.direction}${headline.csiChange !== NO_DATA ? ` (${headline.csiChange} vs the ${PERIOD_NOUN[d.frequency]} before)` : ''}`,
     `${headline.conversations} conversations, ${headline.messages} messages; first response median ${headline.firstResponseP50}, p90 ${headline.firstResponseP90}`,
     `Bot containment ${headline.botContainment}, handoff rate ${headline.handoffRate}; QA waiting ${headline.qaWaiting}, issue rate ${headline.issueRate}`,
+    ...(sections.has('csi') && d.calibration ? d.calibration.lines : []),
   ].join('\n');
   return { title, headline, explanation, text, blocks, charts };
 }

@@ -110,6 +110,11 @@ function figures({ lastWeek, lastMonth, last3Months, october, yesterday, value, 
     ['m38', 'measure', 'What was the average QA score last month?', value('qaScore', 'mean', lastMonth)],
     ['m39', 'measure', 'What was the QA category score last month?', value('qaCategoryScore', 'mean', lastMonth)],
     ['m40', 'measure', 'What was the average reviewer alignment over the last 3 months?', value('reviewerAlignment', 'mean', last3Months)],
+    // CSAT (issue 19): the survey answers, never the CSI
+    ['m41', 'measure', 'What was the CSAT score last week?', value('csatScore', 'mean', lastWeek)],
+    ['m42', 'measure', 'What was the CSAT response rate last month?', value('csatResponseRate', 'rate', lastMonth)],
+    ['m43', 'measure', 'What was the share of satisfied customers last month?', value('csatSatisfied', 'rate', lastMonth)],
+    ['m44', 'measure', 'How many CSAT responses did we get last month?', value('csatResponses', 'count', lastMonth)],
 
     // ---- statistics
     ['s01', 'statistic', 'What was the median CSI last week?', value('csi', 'median', lastWeek, undefined, [/median/i])],
@@ -143,6 +148,9 @@ function shapes({ cal, lastWeek, lastMonth, thisMonth, october, september, last3
     ['b05', 'breakdown', 'Show messages by hour of day for last week', rows('messages', 'count', 'hour', lastWeek)],
     ['b06', 'breakdown', 'Customer messages by weekday last month', rows('customerMessages', 'count', 'weekday', lastMonth)],
     ['b07', 'breakdown', 'QA sessions by QA state for last month', rows('qaSessions', 'count', 'qa_state', lastMonth)],
+    ['b30', 'breakdown', 'What was our CSAT last week by page?', rows('csatScore', 'mean', 'page', lastWeek)],
+    ['b32', 'breakdown', 'CSAT by sender last month', rows('csatScore', 'mean', 'sender', lastMonth)],
+    ['b33', 'breakdown', 'Survey response rate by page last month', rows('csatResponseRate', 'rate', 'page', lastMonth)],
     ['b08', 'breakdown', 'QA changes per reviewer last month', rows('reviews', 'count', 'reviewer', lastMonth)],
     ['b09', 'breakdown', 'Average response time by page last week', rows('responseTime', 'mean', 'page', lastWeek)],
     ['b10', 'breakdown', 'Handoff rate by page last month', rows('handoffRate', 'rate', 'page', lastMonth)],
@@ -181,6 +189,7 @@ function shapes({ cal, lastWeek, lastMonth, thisMonth, october, september, last3
     ['r20', 'ranking', 'Bottom 2 pages by effectiveness last month', rows('effectiveness', 'mean', 'page', lastMonth, { order: 'asc', limit: 2 })],
     ['r21', 'ranking', 'Which weekday has had the worst CSI over the last 3 months?', winner('csi', 'mean', 'weekday', 'asc', last3Months)],
     ['r22', 'ranking', 'Which agent holds the most assigned handoffs right now?', winner('handoffsAssigned', 'count', 'agent', 'desc', lastWeek)],
+    ['r23', 'ranking', 'Which agent had the best CSAT last month?', winner('csatScore', 'mean', 'agent', 'desc', lastMonth)],
   ];
 }
 
@@ -281,7 +290,6 @@ function refusals({ cal, lastWeek, thisWeek, lastMonth, thisMonth, october, last
     ['o03', 'refusal-out-of-catalogue', 'How many orders did Voltix get last week?', refuse(DONT_HAVE, near('sessions', 'count', lastWeek, { page: [VOLTIX] }), near('conversationDays', 'count', lastWeek, { page: [VOLTIX] }))],
     ['o04', 'refusal-out-of-catalogue', "What's our churn rate this quarter?", refuse(DONT_HAVE, near('handoffRate', 'rate', cal.thisQuarter()), near('sessions', 'count', cal.thisQuarter()))],
     ['o05', 'refusal-out-of-catalogue', 'What was our NPS last month?', refuse(DONT_HAVE, near('csi', 'mean', lastMonth))],
-    ['o06', 'refusal-out-of-catalogue', 'What was the CSAT score last week?', refuse(DONT_HAVE, near('csi', 'mean', lastWeek))],
     ['o07', 'refusal-out-of-catalogue', 'How much profit did Stride Shoes make in October?', refuse(DONT_HAVE, near('sessions', 'count', october, { page: [STRIDE] }), near('conversationDays', 'count', october, { page: [STRIDE] }))],
     ['o08', 'refusal-out-of-catalogue', 'What was the average order value last month?', refuse(DONT_HAVE, near('sessions', 'count', lastMonth))],
     ['o09', 'refusal-out-of-catalogue', 'How many customers did we lose last month?', refuse(DONT_HAVE, near('sessions', 'count', lastMonth), near('conversationDays', 'count', lastMonth))],
@@ -332,6 +340,7 @@ export const MEASURE_WORDS: Record<string, RegExp> = {
   containment: /contain/i, qaSessions: /session/i, issueRate: /issue/i, reviews: /QA|review|change/i,
   conversations: /conversation/i, handoffs: /hand.?off/i, handoffWait: /wait/i, handoffsWaiting: /waiting/i, handoffsAssigned: /assigned/i,
   templateUses: /template/i, templateSuccess: /template/i, qaScore: /QA score/i, qaCategoryScore: /category score/i, reviewerAlignment: /alignment/i,
+  csatScore: /CSAT/, csatSatisfied: /CSAT|satisfied/i, csatResponseRate: /response rate/i, csatResponses: /CSAT|response/i,
 };
 
 function named(measure: string, more: RegExp[] = []): RegExp[] {

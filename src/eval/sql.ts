@@ -7,7 +7,7 @@ import type { Days } from './calendar.ts';
 
 export type EvalDimension = 'page' | 'agent' | 'reviewer' | 'topic' | 'qa_state' | 'sender' | 'day' | 'week' | 'month' | 'hour' | 'weekday' | 'qa_category';
 
-type Source = 'days' | 'messages' | 'replies' | 'sessions' | 'qa' | 'now' | 'templates' | 'reviews' | 'answers' | 'calibrations';
+type Source = 'days' | 'messages' | 'replies' | 'sessions' | 'qa' | 'now' | 'templates' | 'reviews' | 'answers' | 'calibrations' | 'csat';
 
 interface MeasureSql {
   source: Source;
@@ -85,6 +85,11 @@ export const MEASURE_SQL: Record<string, MeasureSql> = {
   qaCategoryScore: { source: 'answers', value: 'a.score' },
   // sheets of closed calibrations, by when the calibration closed
   reviewerAlignment: { source: 'calibrations', value: 'k.alignment' },
+  // CSAT surveys Meta accepted, by when they were asked; the answer's score when there is one
+  csatScore: { source: 'csat', value: 'r.score', where: 'r.score IS NOT NULL' },
+  csatSatisfied: { source: 'csat', value: 'CASE WHEN r.score IN (4, 5) THEN 1 ELSE 0 END', where: 'r.score IS NOT NULL' },
+  csatResponseRate: { source: 'csat', value: 'CASE WHEN r.survey_id IS NULL THEN 0 ELSE 1 END' },
+  csatResponses: { source: 'csat', value: '1', where: 'r.survey_id IS NOT NULL' },
 };
 
 /** The session's first human agent (by their first message in it), from the messages themselves. */
@@ -150,6 +155,12 @@ function rowsOf(m: MeasureSql, tz: string, byAgent: boolean): string {
         FROM qa_calibration_sheets k JOIN qa_calibrations cb ON cb.id = k.calibration_id JOIN sessions s ON s.id = cb.session_id ${pageJoin('s')}
         LEFT JOIN users u ON u.id = k.reviewer_id
         WHERE cb.status = 'closed' AND s.deleted_at IS NULL${m.where ? ` AND ${m.where}` : ''}`;
+    case 'csat':
+      return `SELECT ${local('v.asked_at')}::date AS day, ${local('v.asked_at')} AS lt, p.name AS page, v.agent, NULL::text AS reviewer,
+          NULL::text AS topic, NULL::text AS qa_state, v.handled_by AS sender, ${m.value} AS v
+        FROM csat_surveys v JOIN sessions s ON s.id = v.session_id JOIN conversations c ON c.id = s.conversation_id JOIN pages p ON p.id = c.page_id
+        LEFT JOIN csat_responses r ON r.survey_id = v.id
+        WHERE v.status = 'sent' AND s.deleted_at IS NULL${m.where ? ` AND ${m.where}` : ''}`;
     case 'qa':
       return `SELECT ${local('e.created_at')}::date AS day, ${local('e.created_at')} AS lt, p.name AS page, NULL::text AS agent, u.name AS reviewer,
           NULL::text AS topic, e.to_status::text AS qa_state, NULL::text AS sender, ${m.value} AS v

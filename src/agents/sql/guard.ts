@@ -8,6 +8,7 @@
 export const ANALYTICS_VIEWS: readonly string[] = [
   'agents',
   'conversations',
+  'csat_surveys',
   'daily_analyses',
   'handoffs',
   'message_templates',

@@ -9,9 +9,9 @@ export type Statistic = (typeof STATISTICS)[number];
 export const DIMENSIONS = ['page', 'agent', 'reviewer', 'day', 'week', 'month', 'hour', 'weekday', 'topic', 'qa_state', 'sender', 'qa_category'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
-export type Unit = 'csi' | 'score' | 'ces' | 'shift' | 'seconds' | 'minutes' | 'count' | 'share';
+export type Unit = 'csi' | 'score' | 'ces' | 'shift' | 'seconds' | 'minutes' | 'count' | 'share' | 'csat';
 
-export type SourceName = 'conversation_days' | 'messages' | 'replies' | 'sessions' | 'qa_events' | 'handoffs_now' | 'templates' | 'qa_reviews' | 'qa_answers' | 'calibration_sheets';
+export type SourceName = 'conversation_days' | 'messages' | 'replies' | 'sessions' | 'qa_events' | 'handoffs_now' | 'templates' | 'qa_reviews' | 'qa_answers' | 'calibration_sheets' | 'csat_surveys';
 
 export interface Source {
   name: SourceName;
@@ -170,6 +170,17 @@ export const SOURCES: Record<SourceName, Source> = {
     time: { expr: 'k.closed_at', kind: 'instant' },
     dimensions: { page: 'p.name', ...TIME_DIMS('k.closed_at', 'instant'), reviewer: 'u.name' },
   },
+  // CSAT surveys that reached the customer (issue 19), with the answer when there is one, dated
+  // when asked; who handled the session (sender: bot, or human_agent when a human replied in it)
+  // and its first human agent were recorded with the survey
+  csat_surveys: {
+    name: 'csat_surveys',
+    grain: 'CSAT surveys',
+    from: 'analytics.csat_surveys v',
+    joins: { page: 'JOIN analytics.pages p ON p.id = v.page_id' },
+    time: { expr: 'v.asked_at', kind: 'instant' },
+    dimensions: { page: 'p.name', ...TIME_DIMS('v.asked_at', 'instant'), agent: 'v.agent', sender: 'v.handled_by' },
+  },
   handoffs_now: {
     name: 'handoffs_now',
     grain: 'handed-off conversations',
@@ -249,6 +260,7 @@ export const MEASURES: readonly Measure[] = [
   },
   { name: 'reviews', label: 'QA changes', definition: 'QA state changes made (reviews, issues, fixes), by when they were made', unit: 'count', source: 'qa_events', value: '1', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
   ...handoffMeasures(),
+  ...csatMeasures(),
 ];
 
 export const measureByName = (name: string): Measure | undefined => MEASURES.find((m) => m.name === name);
@@ -302,6 +314,36 @@ function handoffMeasures(): Measure[] {
       name: 'templateSuccess', label: 'template success rate',
       definition: 'share of template sends Meta accepted (success count over use count of the templates, since each was created; the data records no other success)',
       unit: 'share', source: 'templates', value: 't.success_count', denominator: 't.usage_count', statistics: ['rate'], defaultStatistic: 'rate', higherIsBetter: true,
+    },
+  ];
+}
+
+/**
+ * CSAT, what customers said when asked after a resolved session (src/domain/csat.ts): the score
+ * is the mean of the 1–5 answers, the satisfied share the answers of 4 or 5, the response rate
+ * answered surveys over surveys that reached the customer. All dated when the survey was asked.
+ */
+function csatMeasures(): Measure[] {
+  return [
+    {
+      name: 'csatScore', label: 'CSAT score',
+      definition: 'the customer\'s own rating of a resolved Messenger session, 1 (poor) to 5 (excellent), from the survey sent after it; mean of the answers, by when the survey was asked',
+      unit: 'csat', source: 'csat_surveys', value: 'v.score', where: 'v.score IS NOT NULL', statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: true,
+    },
+    {
+      name: 'csatSatisfied', label: 'CSAT satisfied share',
+      definition: 'share of CSAT answers that are 4 or 5 (satisfied customers), by when the survey was asked',
+      unit: 'share', source: 'csat_surveys', value: 'CASE WHEN v.score >= 4 THEN 1.0 ELSE 0.0 END', where: 'v.score IS NOT NULL', statistics: ['rate'], defaultStatistic: 'rate', higherIsBetter: true,
+    },
+    {
+      name: 'csatResponseRate', label: 'CSAT response rate',
+      definition: 'share of CSAT surveys that reached the customer and were answered with a score, by when the survey was asked',
+      unit: 'share', source: 'csat_surveys', value: 'CASE WHEN v.score IS NOT NULL THEN 1.0 ELSE 0.0 END', statistics: ['rate'], defaultStatistic: 'rate', higherIsBetter: true,
+    },
+    {
+      name: 'csatResponses', label: 'CSAT responses',
+      definition: 'CSAT surveys answered with a score, by when the survey was asked',
+      unit: 'count', source: 'csat_surveys', value: '1', where: 'v.score IS NOT NULL', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true,
     },
   ];
 }

@@ -27,6 +27,8 @@ export function formatValue(value: number | null, unit: Unit, statistic: Statist
       return `${value >= 0 ? '+' : ''}${value.toFixed(2)}`;
     case 'ces':
       return value.toFixed(2);
+    case 'csat':
+      return `${value.toFixed(2)} / 5`;
     default:
       return value.toFixed(1);
   }

@@ -8,6 +8,11 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   // the CSI's own time inputs, one value per conversation-day (before "csi" takes the word)
   [/\b(?:csi|scored) first[- ](?:response|reply)(?: times?)?\b|\bfirst[- ](?:response|reply) times? (?:per|of each) conversation[- ]days?\b/, 'firstResponseTime'],
   [/\b(?:csi|scored) (?:average |avg )?(?:response|reply) times?\b|\b(?:average )?(?:response|reply) times? (?:per|of each) conversation[- ]days?\b/, 'avgResponseTime'],
+  // CSAT, what customers answered to the survey (before "csi": "customer satisfaction index" stays the CSI)
+  [/\b(?:csat|(?:customer )?satisfaction survey) response rates?\b|\bresponse rates? (?:of|to|for|on) (?:the |our )?(?:csat|(?:satisfaction )?surveys?)\b|\bsurvey (?:response|answer|completion) rates?\b/, 'csatResponseRate'],
+  [/\b(?:csat|survey) (?:responses|answers)\b|\bsurveys? answered\b|\banswered surveys?\b/, 'csatResponses'],
+  [/\bsatisfied (?:customers|share)\b|\b(?:share|percentage|percent) of satisfied\b|\bcsat (?:satisfied )?(?:share|percentage|%)|\bcsat 4[–-]5\b/, 'csatSatisfied'],
+  [/\bcsat(?: scores?| ratings?)?\b|\bcustomer satisfaction(?: scores?| ratings?)?\b(?! index)|\bsatisfaction (?:scores?|ratings?)\b(?! index)/, 'csatScore'],
   [/\b(?:customer satisfaction index|satisfaction index|csi(?: score)?)\b/, 'csi'],
   [/\bcustomer effort(?: scores?)?\b|\bces\b|\beffort scores?\b/, 'ces'],
   [/\beffort(?: pillar)?\b/, 'effort'],
@@ -51,7 +56,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
 
 /** Data the product does not hold: any of these makes the question a refusal, never a nearby figure. */
 export const NOT_HELD =
-  /\b(order values?|out of stock|sick (?:days|leave)|sign(?:ed)?[- ]?ups?|signed up|customers? (?:did we |we )?(?:lose|lost)|refunds?|revenue|money|sales|orders|purchases|profits?|margins?|costs?|spend(?:ing)?|churn(?:ed)?|customers? (?:leaving|lost|who left|left|we lost|that left)|lost customers|cancell?ations?|nps|net promoter|csat|conversion(?: rates?)?|baskets?|carts?|invoices?|payments?|discounts?|lifetime value|ltv|stock levels?|inventory|deliveries|shipping costs?|tickets? closed|emails? sent|phone calls?|calls)\b/;
+  /\b(order values?|out of stock|sick (?:days|leave)|sign(?:ed)?[- ]?ups?|signed up|customers? (?:did we |we )?(?:lose|lost)|refunds?|revenue|money|sales|orders|purchases|profits?|margins?|costs?|spend(?:ing)?|churn(?:ed)?|customers? (?:leaving|lost|who left|left|we lost|that left)|lost customers|cancell?ations?|nps|net promoter|conversion(?: rates?)?|baskets?|carts?|invoices?|payments?|discounts?|lifetime value|ltv|stock levels?|inventory|deliveries|shipping costs?|tickets? closed|emails? sent|phone calls?|calls)\b/;
 
 export const STATISTIC_WORDS: readonly [RegExp, Statistic][] = [
   [/\bmedian\b|\btypical(?:ly)?\b/, 'median'],

@@ -3,6 +3,7 @@ import { csiLookup } from '../../db/read/csi-lookup.ts';
 import { qaQueue } from '../../db/read/qa-queue.ts';
 import { supportStats } from '../../db/read/support-stats.ts';
 import { firstResponseTimes, lastAnalysisRun, sampleSessions } from '../../db/digest-repo.ts';
+import { calibrationReport } from '../csat/calibrate.ts';
 import { metricByKey, metricValue } from '../../db/semantic/value.ts';
 import { QA_STATUSES, type QaStatus } from '../../domain/qa.ts';
 import { coverage, issueRate, type DigestData } from '../../domain/digest.ts';
@@ -55,6 +56,8 @@ export async function gatherDigestData(pool: pg.Pool, input: GatherInput): Promi
     pipeline,
     samples,
     display: { qaWaiting: formatCount(backlog.waiting), issueRate: formatPercent(issueRate(qaPeriod)), coverage: formatPercent(coverage(pipeline)) },
+    // the weekly look at whether the CSI agrees with what customers say (`pulse csi calibrate`)
+    ...(input.frequency === 'weekly' ? { calibration: { lines: (await calibrationReport(pool, period, timezone)).lines } } : {}),
   };
 }
 

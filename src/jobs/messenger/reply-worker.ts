@@ -15,6 +15,7 @@ import { ourSender } from '../../domain/messenger/policy.ts';
 import { customerFiles } from '../../domain/messenger/attachments.ts';
 import type { Logger } from '../../logger.ts';
 import { createWaker } from '../wake.ts';
+import { takeCsatAnswer } from './csat.ts';
 import { startSessionRefresher } from './session-refresher.ts';
 
 // The reply worker: takes stored webhook events from messenger_events (polling with
@@ -204,6 +205,8 @@ async function answer(
   named: Set<string>,
   now: () => Date,
 ): Promise<void> {
+  // a CSAT survey's answer is stored and thanked (jobs/messenger/csat.ts), never answered as a question
+  if (await takeCsatAnswer(client, deps.sender, ev, text)) return;
   const log = deps.logger.child({ component: 'messenger-worker' });
   const started = performance.now();
   const base = { pageId: ev.pageId, psid: ev.psid, conversationId: ev.conversationId };
