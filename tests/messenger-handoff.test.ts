@@ -178,7 +178,7 @@ describe('handoff round trip', () => {
     expect(history).toContain('[link]');
     expect(history).not.toContain('track.example');
     const actions = args.blocks.find((b) => b.type === 'actions')!.elements!.map((e) => e.action_id);
-    expect(actions).toEqual([HANDOFF_ACTION.assign, HANDOFF_ACTION.transfer, HANDOFF_ACTION.resume, HANDOFF_ACTION.block]);
+    expect(actions).toEqual([HANDOFF_ACTION.assign, HANDOFF_ACTION.transfer, HANDOFF_ACTION.resume, HANDOFF_ACTION.resolve, HANDOFF_ACTION.block]);
     const c = await conv(id);
     expect(c).toMatchObject({ state: 'waiting', channel: CHANNEL, reason: 'human_request', assignee: null });
     expect(c.thread).toBe((parents[0]!.response as { ts: string }).ts);
