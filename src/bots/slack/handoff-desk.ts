@@ -102,7 +102,8 @@ export function registerDeskActions(app: App, work: HandoffWork): void {
         const caseId = await latestCaseId(deps.pool, c.id);
         return void (await tell(caseId !== undefined ? notesText(c.id, await caseNotes(deps.pool, caseId)) : `Conversation ${c.id} has never been handed off.`));
       }
-      await onAction(work, client, respond, command.user_id, args.kind, c.id);
+      const done = await onAction(work, client, respond, command.user_id, args.kind, c.id);
+      if (done) await tell(args.kind === 'resolve' ? `:white_check_mark: Conversation ${c.id} resolved: back with the bot, its case closed.` : `Conversation ${c.id}: the customer is unblocked.`);
     } catch (err) {
       log.error({ err, user: command.user_id }, 'handoff: /handoffs failed');
       await tell('Sorry, that did not work just now. Please try again in a minute.').catch(() => {});

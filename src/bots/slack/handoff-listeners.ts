@@ -147,37 +147,40 @@ async function onThreadMessage(work: HandoffWork, client: WebClient, m: ThreadMe
   if (result?.status === 'sent') await whisper(client, c, m.user, ':white_check_mark: Sent to the customer.');
 }
 
-/** A button on a thread's parent message, or a transfer (with its reason, from the modal). */
+/** A button on a thread's parent message, or a transfer (with its reason, from the modal); false when nothing changed. */
 export async function onAction(
   work: HandoffWork, client: WebClient, respond: RespondFn, user: string, action: HandoffAction, conversationId: number, transferTo?: string, reason?: string,
-): Promise<void> {
+): Promise<boolean> {
   const { deps, note, refresh, actorOf, log } = work;
-  const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+  const tell = async (text: string): Promise<false> => {
+    await respond({ response_type: 'ephemeral', replace_original: false, text });
+    return false;
+  };
   const actor = await actorOf(user);
-  if (!actor || !mayHandleHandoffs(actor.role)) return void (await tell('Nothing changed: only support agents, team leads and admins act on handed-off conversations. Ask an admin: `/pulse role @you agent`.'));
+  if (!actor || !mayHandleHandoffs(actor.role)) return tell('Nothing changed: only support agents, team leads and admins act on handed-off conversations. Ask an admin: `/pulse role @you agent`.');
   let target: HandoffUser | undefined;
   if (action === 'transfer') {
     target = transferTo ? await actorOf(transferTo) : undefined;
-    if (!target || !mayHandleHandoffs(target.role)) return void (await tell(`Nothing changed: ${transferTo ? `<@${transferTo}>` : 'that person'} cannot take customer conversations (support agents, team leads and admins can).`));
+    if (!target || !mayHandleHandoffs(target.role)) return tell(`Nothing changed: ${transferTo ? `<@${transferTo}>` : 'that person'} cannot take customer conversations (support agents, team leads and admins can).`);
   }
   const changed = await changeHandoff(deps.pool, {
     conversationId, actor, action, at: deps.now(), ...(reason ? { reason } : {}), ...(target ? { transferTo: target.userId, details: { toSlackId: target.slackId } } : {}),
   });
-  if (!changed.ok) return void (await tell(`Nothing changed: ${changed.reason}.`));
+  if (!changed.ok) return tell(`Nothing changed: ${changed.reason}.`);
   const c = changed.conversation;
   if (action === 'block' && c.customerId !== null) {
     const blocked = await blockCustomer(deps.pool, c.customerId, `blocked in Slack by ${user}`);
-    if (!blocked) return void (await tell('This customer was already blocked.'));
+    if (!blocked) return tell('This customer was already blocked.');
     c.blocked = true;
   }
   if (action === 'unblock' && c.customerId !== null) {
     const unblocked = await unblockCustomer(deps.pool, c.customerId);
-    if (!unblocked) return void (await tell('This customer is not blocked.'));
+    if (!unblocked) return tell('This customer is not blocked.');
     c.blocked = false;
   }
   const same = changed.before.state === changed.after.state && changed.before.assignedToId === changed.after.assignedToId;
   // a transfer to the person who has it is still a reason given; block and unblock change the customer, not the state
-  if (same && action !== 'block' && action !== 'unblock' && !(action === 'transfer' && reason)) return void (await tell('Nothing to change: it already is that way.'));
+  if (same && action !== 'block' && action !== 'unblock' && !(action === 'transfer' && reason)) return tell('Nothing to change: it already is that way.');
   if (action === 'resolve') await afterResolve(work, c.id);
   await refresh(client, c);
   const who = mention(user);
@@ -193,6 +196,7 @@ export async function onAction(
   };
   await note(client, c, text[action]);
   log.info({ conversationId, action, user }, 'handoff: action');
+  return true;
 }
 
 
