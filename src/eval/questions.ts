@@ -108,6 +108,7 @@ function figures({ lastWeek, lastMonth, last3Months, october, yesterday, value, 
     ['m36', 'measure', 'How many times were message templates used?', value('templateUses', 'sum', lastWeek)],
     ['m37', 'measure', 'What is the template success rate?', value('templateSuccess', 'rate', lastWeek)],
     ['m38', 'measure', 'What was the average QA score last month?', value('qaScore', 'mean', lastMonth)],
+    ['m41', 'measure', 'What was the average time to resolve a handoff last month?', value('handoffResolveTime', 'mean', lastMonth, undefined, [/resolve/i])],
     ['m39', 'measure', 'What was the QA category score last month?', value('qaCategoryScore', 'mean', lastMonth)],
     ['m40', 'measure', 'What was the average reviewer alignment over the last 3 months?', value('reviewerAlignment', 'mean', last3Months)],
 
@@ -331,6 +332,7 @@ export const MEASURE_WORDS: Record<string, RegExp> = {
   resolutionTime: /resol/i, messages: /message/i, customerMessages: /message/i, sessions: /session/i, handoffRate: /hand.?off/i,
   containment: /contain/i, qaSessions: /session/i, issueRate: /issue/i, reviews: /QA|review|change/i,
   conversations: /conversation/i, handoffs: /hand.?off/i, handoffWait: /wait/i, handoffsWaiting: /waiting/i, handoffsAssigned: /assigned/i,
+  handoffResolveTime: /resolve/i,
   templateUses: /template/i, templateSuccess: /template/i, qaScore: /QA score/i, qaCategoryScore: /category score/i, reviewerAlignment: /alignment/i,
 };
 

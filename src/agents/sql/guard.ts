@@ -9,6 +9,7 @@ export const ANALYTICS_VIEWS: readonly string[] = [
   'agents',
   'conversations',
   'daily_analyses',
+  'handoff_cases',
   'handoffs',
   'message_templates',
   'jobs',

@@ -10,6 +10,7 @@ import { DAY } from './clock.ts';
 import { generateErrorLogs, generateTemplates } from './extras.ts';
 import { DEFAULT_SPAN_DAYS, generateConversations } from './generate.ts';
 import { DEFAULT_DEMO_CONVERSATIONS } from './defaults.ts';
+import { seedHandoffCases } from './handoff-cases.ts';
 import { seedQaReviews } from './qa-reviews.ts';
 
 // Loads the demo dataset with COPY, in batches of about BATCH_MESSAGES messages, one
@@ -255,6 +256,7 @@ async function finish(client: pg.ClientBase, seed: number, now: Date, totals: To
       await client.query('INSERT INTO error_logs (source, message, context, created_at) VALUES ($1, $2, $3, $4)', [e.source, e.message, e.context, new Date(e.at)]);
     }
     await seedQaReviews(client, seed, now);
+    await seedHandoffCases(client);
     // We supplied the ids, so the serial sequences must be moved past them.
     for (const table of ['pages', 'customers', 'conversations', 'messages', 'sessions', 'qa_events']) {
       await client.query(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), GREATEST(MAX(id), 1), MAX(id) IS NOT NULL) FROM ${table}`);
