@@ -17,7 +17,7 @@ import { deskBlocks, deskText, notesText, transferModal, TRANSFER_MODAL, TRANSFE
 import { onAction, type HandoffWork } from './handoff-listeners.ts';
 
 /** A `//` message in a handoff thread: kept on the case, never sent to the customer. */
-export async function storeNote(work: HandoffWork, _client: WebClient, c: HandoffConversation, m: MessageLike, text: string): Promise<void> {
+export async function storeNote(work: HandoffWork, c: HandoffConversation, m: MessageLike, text: string): Promise<void> {
   if (!text || typeof m.user !== 'string') return;
   const actor = await work.actorOf(m.user);
   const stored = await addNote(work.deps.pool, { conversationId: c.id, authorId: actor?.userId ?? null, slackTs: m.ts, text, at: work.deps.now() });

@@ -1,7 +1,8 @@
 // The handoff thread's listeners: people's replies in a handoff thread go to the customer
-// through the Send API; Assign to me / Transfer / Resume bot / Block customer change who has
-// the conversation. Every change is checked and audited by changeHandoff (handoff-repo.ts);
-// the thread says what happened. `/canned` lives in handoff-canned.ts.
+// through the Send API; Assign to me / Transfer / Resume bot / Resolve / Block and Unblock
+// customer change who has the conversation. Every change is checked and audited by
+// changeHandoff (handoff-repo.ts); the thread says what happened. `/canned` lives in
+// handoff-canned.ts; `//` notes, the transfer reason modal and `/handoffs` in handoff-desk.ts.
 
 import type { App, BlockAction, ButtonAction, RespondFn, UsersSelectAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
@@ -130,7 +131,7 @@ async function onThreadMessage(work: HandoffWork, client: WebClient, m: ThreadMe
   const c = await conversationByThread(deps.pool, m.channel, m.thread_ts);
   if (!c) return;
   const reply = threadReply(m.text ?? '');
-  if (reply.kind === 'note') return storeNote(work, client, c, m, reply.text);
+  if (reply.kind === 'note') return storeNote(work, c, m, reply.text);
   if (reply.kind !== 'send') return;
   const actor = await actorOf(m.user);
   if (!actor || !mayHandleHandoffs(actor.role)) {
