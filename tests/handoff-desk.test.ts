@@ -176,8 +176,13 @@ describe('the desk', () => {
     const c = await handedOff('Rae Resolve', 10 * MIN);
     await press(USERS.lead, c.id, HANDOFF_ACTION.assign, c.threadTs);
     await eventually(async () => (await caseOf(c.id))[0]?.assignee === USERS.lead, 'the assignment');
+    expect((await caseOf(c.id))[0]!.first_human_reply_at).toBeNull();
+    // the lead answers in the thread: the case's first human reply
+    expect(await post(threadMessage(USERS.lead, 'We are on it, a new bike is on its way.', c.threadTs), 'application/json')).toBe(200);
+    const replied = await eventually(async () => (await caseOf(c.id))[0]?.first_human_reply_at, 'the first human reply on the case');
+    expect(replied.getTime()).toBeGreaterThanOrEqual(TEST_NOW.getTime());
     const [before] = await q<{ completion_status: string }>(`SELECT completion_status::text FROM sessions WHERE conversation_id = $1`, [c.id]);
-    expect(before?.completion_status ?? 'in_progress').toBe('in_progress');
+    expect(before!.completion_status).toBe('in_progress');
     const sends = graph.messages().length;
 
     await press(USERS.lead, c.id, HANDOFF_ACTION.resolve, c.threadTs);
