@@ -180,7 +180,7 @@ describe('the desk', () => {
     // the lead answers in the thread: the case's first human reply
     expect(await post(threadMessage(USERS.lead, 'We are on it, a new bike is on its way.', c.threadTs), 'application/json')).toBe(200);
     const replied = await eventually(async () => (await caseOf(c.id))[0]?.first_human_reply_at, 'the first human reply on the case');
-    expect(replied.getTime()).toBeGreaterThanOrEqual(TEST_NOW.getTime());
+    expect(replied!.getTime()).toBeGreaterThanOrEqual(TEST_NOW.getTime());
     const [before] = await q<{ completion_status: string }>(`SELECT completion_status::text FROM sessions WHERE conversation_id = $1`, [c.id]);
     expect(before!.completion_status).toBe('in_progress');
     const sends = graph.messages().length;
