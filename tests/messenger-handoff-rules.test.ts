@@ -67,7 +67,7 @@ describe('summary and texts', () => {
 
   it('turns Slack markup into customer text; // is an internal note', () => {
     expect(threadReply('Hi <@U123>, see <https://shop.example/a|our page> &amp; &lt;3')).toEqual({ kind: 'send', text: 'Hi , see our page (https://shop.example/a) & <3' });
-    expect(threadReply('// checking the order first')).toEqual({ kind: 'note' });
+    expect(threadReply('// checking the order first')).toEqual({ kind: 'note', text: 'checking the order first' });
     expect(threadReply('<@U123>')).toEqual({ kind: 'empty' });
   });
 

@@ -3,6 +3,7 @@ import { build } from '../src/app.ts';
 import { startSlack, type SlackService } from '../src/bots/slack/app.ts';
 import { createHandoffDesk } from '../src/bots/slack/handoff.ts';
 import { HANDOFF_ACTION, NEEDS_ROLE, actionsBlockId } from '../src/bots/slack/handoff-blocks.ts';
+import { TRANSFER_MODAL, TRANSFER_REASON_BLOCK, TRANSFER_REASON_FIELD } from '../src/bots/slack/handoff-desk-blocks.ts';
 import { createMessengerSender } from '../src/bots/messenger/send-api.ts';
 import type { HandoffDesk } from '../src/bots/messenger/types.ts';
 import { loadConfig, type Config } from '../src/config.ts';
@@ -105,6 +106,17 @@ async function press(user: string, conversationId: number, actionId: string, par
   return { status, responseUrl: `/actions/${n}` };
 }
 
+/** The Transfer modal submitted (view_submission), as Slack sends it after the person picked in the menu. */
+async function submitTransfer(user: string, view: { private_metadata: string }, reason: string) {
+  const payload = {
+    type: 'view_submission', team: { id: BOT.teamId, domain: 'fake' }, user: { id: user, username: user.toLowerCase(), team_id: BOT.teamId },
+    api_app_id: 'A0FAKE', token: 'legacy', trigger_id: `${++seq}.1764500000.sub`,
+    view: { id: 'V0TRANSF', team_id: BOT.teamId, type: 'modal', callback_id: TRANSFER_MODAL, private_metadata: view.private_metadata, hash: '1.abc', blocks: [],
+      state: { values: { [TRANSFER_REASON_BLOCK]: { [TRANSFER_REASON_FIELD]: { type: 'plain_text_input', value: reason } } } } },
+  };
+  return post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
+}
+
 async function canned(user: string, text: string) {
   const n = ++seq;
   const form = new URLSearchParams({
@@ -178,7 +190,7 @@ describe('handoff round trip', () => {
     expect(history).toContain('[link]');
     expect(history).not.toContain('track.example');
     const actions = args.blocks.find((b) => b.type === 'actions')!.elements!.map((e) => e.action_id);
-    expect(actions).toEqual([HANDOFF_ACTION.assign, HANDOFF_ACTION.transfer, HANDOFF_ACTION.resume, HANDOFF_ACTION.block]);
+    expect(actions).toEqual([HANDOFF_ACTION.assign, HANDOFF_ACTION.transfer, HANDOFF_ACTION.resume, HANDOFF_ACTION.resolve, HANDOFF_ACTION.block]);
     const c = await conv(id);
     expect(c).toMatchObject({ state: 'waiting', channel: CHANNEL, reason: 'human_request', assignee: null });
     expect(c.thread).toBe((parents[0]!.response as { ts: string }).ts);
@@ -350,9 +362,16 @@ describe('buttons', () => {
     // a lead transfers it to agent2; a transfer to a QA reviewer is refused
     const toQa = await press(USERS.lead, id, HANDOFF_ACTION.transfer, threadTs, USERS.qa);
     expect(String((await responseTo(toQa.responseUrl)).text)).toMatch(/cannot take customer conversations/);
+    // picking the person asks why (a modal); the transfer happens when the reason is given
     await press(USERS.lead, id, HANDOFF_ACTION.transfer, threadTs, USERS.agent2);
+    const modal = await fake.waitFor('views.open', (c) => String((c.args.view as { private_metadata?: string }).private_metadata).includes(`"conversationId":${id}`));
+    expect((await conv(id)).assignee).toBe(USERS.agent);
+    expect(await submitTransfer(USERS.lead, modal.args.view as { private_metadata: string }, 'Agent 2 speaks Portuguese')).toBe(200);
     await eventually(async () => (await conv(id)).assignee === USERS.agent2, 'the transfer');
-    await eventually(async () => threadPosts(threadTs).some((p) => p.text?.includes(`transferred this conversation to <@${USERS.agent2}>`)), 'the transfer note');
+    await eventually(async () => threadPosts(threadTs).some((p) => p.text?.includes(`transferred this conversation to <@${USERS.agent2}> — reason: Agent 2 speaks Portuguese`)), 'the transfer note');
+    expect((await audits('handoff.transfer')).at(-1)!.details).toMatchObject({ reason: 'Agent 2 speaks Portuguese', toSlackId: USERS.agent2 });
+    expect(await q(`SELECT t.reason, u.external_id AS "to" FROM handoff_transfers t JOIN handoff_cases h ON h.id = t.case_id JOIN users u ON u.id = t.to_id WHERE h.conversation_id = $1`, [id]))
+      .toEqual([{ reason: 'Agent 2 speaks Portuguese', to: USERS.agent2 }]);
 
     await press(USERS.agent2, id, HANDOFF_ACTION.resume, threadTs);
     await eventually(async () => (await conv(id)).state === 'bot', 'resume');

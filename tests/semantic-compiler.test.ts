@@ -4,7 +4,7 @@ import { agentPassword } from '../src/agents/assistant/open.ts';
 import { prepareAgentLogin } from '../src/agents/sql/agent-role.ts';
 import { runReadOnlyQuery } from '../src/agents/sql/run-query.ts';
 import { runMetricQuery, type MetricResult } from '../src/db/semantic/run.ts';
-import { MEASURES, SOURCES, measureByName } from '../src/domain/semantic/catalogue.ts';
+import { MEASURES, SOURCES, dimensionsOf, measureByName } from '../src/domain/semantic/catalogue.ts';
 import { metricAnswer } from '../src/domain/semantic/answer.ts';
 import { checkQuery, type MetricQuery } from '../src/domain/semantic/query.ts';
 import { seedAndAnalyse } from './helpers/assistant.ts';
@@ -212,6 +212,79 @@ describe('the message template measures', () => {
     const byPage = ok(await runMetricQuery(db.pool, { measure: 'templateUses', groupBy: 'page' }, TZ));
     expect(byPage.rows.map((r) => r.key)).toContain('all pages');
     expect(await runMetricQuery(db.pool, { measure: 'templateUses', period: WEEK }, TZ)).toMatchObject({ ok: false });
+  });
+});
+
+describe("the desk's measures (issue 19, point 8)", () => {
+  it('time to resolve a handoff: handoff → close of each case closed in the period, by page, by agent (who had it, else who closed it) and by day', async () => {
+    const [a, b] = await all<{ id: number; page_id: number }>(`SELECT DISTINCT ON (page_id) id, page_id FROM conversations ORDER BY page_id, id LIMIT 2`);
+    const users = await all<{ id: number }>(
+      `INSERT INTO users (platform, external_id, name, role, updated_at) VALUES ('slack', 'U0RESOLV1', 'Desk Ana', 'agent', now()), ('slack', 'U0RESOLV2', 'Desk Ben', 'lead', now()) RETURNING id`,
+    );
+    const [ana, ben] = users.map((u) => u.id);
+    // conversation, page, opened, closed (Berlin time), assignee, closer, how
+    const cases: [number, number, string, string | null, number | null, number | null, string | null][] = [
+      [a!.id, a!.page_id, '2026-11-17 09:00', '2026-11-17 09:45', ana!, ana!, 'resolved'],
+      [a!.id, a!.page_id, '2026-11-18 10:00', '2026-11-18 12:30', ana!, ben!, 'returned_to_bot'],
+      [b!.id, b!.page_id, '2026-11-19 23:30', '2026-11-20 00:20', null, ben!, 'resolved'],
+      [b!.id, b!.page_id, '2026-11-21 08:00', '2026-11-22 08:00', ben!, ben!, 'resolved'],
+      // closed before the week: not counted; still open: not counted
+      [a!.id, a!.page_id, '2026-11-15 20:00', '2026-11-15 23:59', ana!, ana!, 'resolved'],
+      [b!.id, b!.page_id, '2026-11-22 09:00', null, ana!, null, null],
+    ];
+    for (const [conv, page, opened, closed, assignee, closer, how] of cases) {
+      await db.pool.query(
+        `INSERT INTO handoff_cases (conversation_id, page_id, reason, opened_at, assigned_to_id, resolved_at, resolved_by_id, resolution)
+         VALUES ($1, $2, 'human_request', ($3 || ' ${TZ}')::timestamptz, $4, ($5 || ' ${TZ}')::timestamptz, $6, $7)`,
+        [conv, page, opened, assignee, closed, closer, how],
+      );
+    }
+    const inWeek = `h.resolved_at >= ${START} AND h.resolved_at < ${END}`;
+    const mean = await ask({ measure: 'handoffResolveTime' });
+    const e = await one<{ v: number; n: string }>(`SELECT avg(extract(epoch FROM h.resolved_at - h.opened_at)) AS v, count(*) AS n FROM handoff_cases h WHERE ${inWeek}`);
+    expect(Number(e.n)).toBeGreaterThan(4); // the demo's cases and these
+    close(mean.rows[0]!.value, e.v);
+    expect(mean.rows[0]!.base).toBe(Number(e.n));
+    // these four alone, by hand: 45 min, 2 h 30 min, 50 min (closed after midnight), 24 h
+    const ours = await ask({ measure: 'handoffResolveTime', filters: [{ dimension: 'agent', values: ['desk ana', 'DESK BEN'] }] });
+    expect(ours.rows[0]!.base).toBe(4);
+    close(ours.rows[0]!.value, (45 * 60 + 150 * 60 + 50 * 60 + 24 * 3600) / 4);
+
+    const byAgent = await ask({ measure: 'handoffResolveTime', statistic: 'median', groupBy: 'agent' });
+    const ea = await all<{ name: string | null; v: number }>(
+      `SELECT coalesce(ua.name, ur.name) AS name, percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM h.resolved_at - h.opened_at)) AS v
+         FROM handoff_cases h LEFT JOIN users ua ON ua.id = h.assigned_to_id LEFT JOIN users ur ON ur.id = h.resolved_by_id
+        WHERE ${inWeek} GROUP BY 1 ORDER BY v DESC NULLS LAST, 1`,
+    );
+    expect(byAgent.rows.map((x) => x.key)).toEqual(ea.map((x) => x.name ?? 'nobody'));
+    byAgent.rows.forEach((x, i) => close(x.value, ea[i]!.v));
+    // Ben: 50 min and 24 h; Ana: 45 min and 2 h 30 min
+    close(byAgent.rows.find((x) => x.key === 'Desk Ben')!.value, (50 * 60 + 24 * 3600) / 2);
+    close(byAgent.rows.find((x) => x.key === 'Desk Ana')!.value, (45 * 60 + 150 * 60) / 2);
+
+    const byPage = await ask({ measure: 'handoffResolveTime', statistic: 'max', groupBy: 'page' });
+    const ep = await all<{ name: string; v: number }>(
+      `SELECT p.name, max(extract(epoch FROM h.resolved_at - h.opened_at)) AS v FROM handoff_cases h JOIN pages p ON p.id = h.page_id
+        WHERE ${inWeek} GROUP BY 1 ORDER BY v DESC, 1`,
+    );
+    expect(byPage.rows.map((x) => [x.key, x.value])).toEqual(ep.map((x) => [x.name, Number(x.v)]));
+
+    // by the day it was closed, in the business timezone (the case opened on the 19th closed on the 20th)
+    const byDay = await ask({ measure: 'handoffResolveTime', groupBy: 'day', filters: [{ dimension: 'agent', values: ['Desk Ben'] }] });
+    const ed = await all<{ d: string; v: number }>(
+      `SELECT (h.resolved_at AT TIME ZONE '${TZ}')::date::text AS d, avg(extract(epoch FROM h.resolved_at - h.opened_at)) AS v
+         FROM handoff_cases h LEFT JOIN users ua ON ua.id = h.assigned_to_id LEFT JOIN users ur ON ur.id = h.resolved_by_id
+        WHERE ${inWeek} AND coalesce(ua.name, ur.name) = 'Desk Ben' GROUP BY 1 ORDER BY 1`,
+    );
+    expect(ed.map((x) => x.d)).toEqual(['2026-11-20', '2026-11-22']);
+    expect(byDay.rows.map((x) => x.key)).toEqual(ed.map((x) => x.d));
+    byDay.rows.forEach((x, i) => close(x.value, ed[i]!.v));
+  });
+
+  it('"human first response after handoff" and "handoffs per agent" are catalogue measures already', () => {
+    expect(measureByName('handoffWait')).toMatchObject({ unit: 'seconds', label: 'human wait after handoff' });
+    expect(dimensionsOf(measureByName('handoffs')!)).toContain('agent');
+    expect(dimensionsOf(measureByName('handoffResolveTime')!)).toEqual(['page', 'agent', 'day', 'week', 'month', 'hour', 'weekday']);
   });
 });
 

@@ -30,11 +30,12 @@ interface Manifest {
 describe('slack/manifest.yaml', () => {
   it('names the same request URL for events, commands and interactivity (line check, no parser)', () => {
     const urls = [...text.matchAll(/^\s*(?:url|request_url):\s*(\S+)\s*$/gm)].map((m) => m[1]);
-    expect(urls).toEqual([EVENTS_URL, EVENTS_URL, EVENTS_URL, EVENTS_URL, EVENTS_URL, EVENTS_URL, EVENTS_URL, EVENTS_URL]);
+    expect(urls).toEqual([EVENTS_URL, EVENTS_URL, EVENTS_URL, EVENTS_URL, EVENTS_URL, EVENTS_URL, EVENTS_URL, EVENTS_URL, EVENTS_URL]);
     expect(text).toMatch(/^\s*- command: \/pulse$/m);
     expect(text).toMatch(/^\s*- command: \/csi$/m);
     expect(text).toMatch(/^\s*- command: \/qa$/m);
     expect(text).toMatch(/^\s*- command: \/canned$/m);
+    expect(text).toMatch(/^\s*- command: \/handoffs$/m);
     expect(text).toMatch(/^\s*- command: \/alert$/m);
     expect(text).toMatch(/^\s*- command: \/digest$/m);
     for (const e of ['app_mention', 'message.im', 'app_home_opened']) expect(text).toMatch(new RegExp(`^\\s*- ${e.replace('.', '\\.')}$`, 'm'));
@@ -58,7 +59,7 @@ describe('slack/manifest.yaml', () => {
     expect(m.features.app_home).toMatchObject({ home_tab_enabled: true, messages_tab_enabled: true });
 
     const commands = m.features.slash_commands ?? [];
-    expect(commands.map((c) => c.command)).toEqual(['/pulse', '/csi', '/qa', '/canned', '/alert', '/digest']);
+    expect(commands.map((c) => c.command)).toEqual(['/pulse', '/csi', '/qa', '/canned', '/handoffs', '/alert', '/digest']);
     for (const c of commands) {
       expect(c.command).toMatch(/^\/[a-z0-9_-]{1,31}$/);
       expect(c.url).toBe(EVENTS_URL);

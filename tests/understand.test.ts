@@ -134,6 +134,7 @@ describe('every measure in the catalogue can be asked for', () => {
     handoffWait: 'human wait after handoff last week',
     handoffsWaiting: 'handoffs waiting right now',
     handoffsAssigned: 'how many handoffs are assigned',
+    handoffResolveTime: 'time to resolve a handoff by agent last month',
     templateUses: 'how many times were templates used',
     templateSuccess: 'template success rate',
     csatScore: 'CSAT last week',

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
 import type { PageBrandSettings } from '../db/pages-repo.js';
+import { parseBusinessHours } from '../domain/business-hours.js';
+import { assertTimezone } from '../domain/schedule.js';
 import { withDatabase } from './db-commands.js';
 
 // `pulse page list` and `pulse page set <page> [...]`: a page's brand (issue 19). The catalogue,
@@ -16,6 +18,9 @@ interface SetOptions {
   language?: string;
   greeting?: string;
   disclosure?: string;
+  hours?: string;
+  timezone?: string;
+  outOfHoursText?: string;
 }
 
 /** The options given, '' as null (cleared). */
@@ -35,11 +40,22 @@ export function brandSettings(opts: SetOptions): PageBrandSettings {
   if (greeting !== undefined) out.greeting = greeting;
   const disclosure = clear(opts.disclosure);
   if (disclosure !== undefined) out.botDisclosure = disclosure;
+  const hours = clear(opts.hours);
+  if (hours) {
+    const parsed = parseBusinessHours(hours);
+    if (!parsed.ok) throw new Error(`--hours: ${parsed.reason}`);
+  }
+  if (hours !== undefined) out.businessHours = hours;
+  const timeZone = clear(opts.timezone);
+  if (timeZone) assertTimezone(timeZone);
+  if (timeZone !== undefined) out.hoursTimezone = timeZone;
+  const away = clear(opts.outOfHoursText);
+  if (away !== undefined) out.outOfHoursText = away;
   return out;
 }
 
 export function registerPageCommand(program: Command, config: () => Config, out: Out): void {
-  const page = program.command('page').description("a Messenger page's brand: handoff channel, language, greeting, disclosure");
+  const page = program.command('page').description("a Messenger page's brand: handoff channel, language, greeting, disclosure, business hours");
 
   page
     .command('list')
@@ -56,6 +72,7 @@ export function registerPageCommand(program: Command, config: () => Config, out:
           out(`     handoff channel: ${p.handoffChannel ?? '(HANDOFF_CHANNEL)'}; language: ${p.language ?? '(as written)'}; own rows: ${p.products} product(s), ${p.faq} FAQ, ${p.templates} template(s)`);
           if (p.greeting) out(`     greeting: ${p.greeting}`);
           if (p.botDisclosure) out(`     disclosure: ${p.botDisclosure}`);
+          if (p.businessHours) out(`     hours: ${p.businessHours} (${p.hoursTimezone ?? 'BUSINESS_TIMEZONE'})${p.outOfHoursText ? `; out of hours: ${p.outOfHoursText}` : ''}`);
         }
         out(`${pages.length} page(s)`);
       }),
@@ -70,6 +87,9 @@ export function registerPageCommand(program: Command, config: () => Config, out:
     .option('--language <language>', 'the language the bot writes in on this page, e.g. "German"')
     .option('--greeting <text>', 'what the bot answers a first hello ({{first_name}} allowed)')
     .option('--disclosure <text>', 'the automated-assistant notice of its first bot message')
+    .option('--hours <hours>', 'business hours, e.g. "mon-fri 09:00-18:00; sat 10:00-14:00" (default: always open)')
+    .option('--timezone <zone>', 'the timezone of --hours, e.g. Europe/Paris (default BUSINESS_TIMEZONE)')
+    .option('--out-of-hours-text <text>', 'what a customer handed off outside the hours is told ({{when}}: when people are back)')
     .action((ref: string, opts: SetOptions) =>
       withDatabase(config(), async (url) => {
         const settings = brandSettings(opts);

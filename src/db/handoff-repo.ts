@@ -5,6 +5,7 @@
 import type pg from 'pg';
 import { isRole, type Role } from '../domain/access.ts';
 import { afterAction, mayAct, type HandoffAction, type HandoffState, type HandoffStatus, type HistoryLine } from '../domain/handoff.ts';
+import { recordTransfer, syncCase } from './handoff-cases-repo.ts';
 import { markBotResumed } from './handoff-marks-repo.ts';
 import { slackCaller } from './users-repo.ts';
 
@@ -125,6 +126,13 @@ export async function markHandedOff(db: Db, id: number, o: { reason: string; at:
       WHERE id = $1`,
     [id, o.channel, o.threadTs, o.reason, o.at],
   );
+  // the desk's case, from the handoff's own time (the Messenger worker marked it before the thread was posted)
+  await db.query(
+    `INSERT INTO handoff_cases (conversation_id, page_id, reason, opened_at)
+     SELECT id, page_id, coalesce(handoff_reason, $2), coalesce(handoff_at, $3) FROM conversations WHERE id = $1 AND handoff_state <> 'bot'
+     ON CONFLICT (conversation_id) WHERE resolved_at IS NULL DO NOTHING`,
+    [id, o.reason, o.at],
+  );
 }
 
 export async function audit(db: Db, e: { actorId: number | null; action: string; target: string; details: Record<string, unknown> }): Promise<void> {
@@ -156,16 +164,21 @@ export async function handoffUser(pool: pg.Pool, slackId: string, adminIds: read
 }
 
 export type ChangeResult =
-  | { ok: true; before: HandoffStatus; after: HandoffStatus; conversation: HandoffConversation }
+  | { ok: true; before: HandoffStatus; after: HandoffStatus; conversation: HandoffConversation; caseId?: number }
   | { ok: false; reason: string };
 
 /**
  * One person's action on a conversation: the permission is checked against the row as it is
- * now (locked), the new state written and the action audited, all in one transaction.
+ * now (locked), the new state written, the desk's case kept in step (handoff-cases-repo.ts) and
+ * the action audited, all in one transaction. `sent`: a reply reached the customer; `reason`:
+ * why a transfer was made (stored with it).
  */
 export async function changeHandoff(
   pool: pg.Pool,
-  input: { conversationId: number; actor: HandoffUser; action: HandoffAction; transferTo?: number; details?: Record<string, unknown> },
+  input: {
+    conversationId: number; actor: HandoffUser; action: HandoffAction; transferTo?: number; details?: Record<string, unknown>;
+    at?: Date; sent?: boolean; reason?: string;
+  },
 ): Promise<ChangeResult> {
   const { conversationId: id, actor, action } = input;
   const client = await pool.connect();
@@ -197,10 +210,14 @@ export async function changeHandoff(
     );
     // back with the bot: another inbox's earlier replies no longer pause it (handoff_marks)
     if (after.state === 'bot') await markBotResumed(client, id);
-    await audit(client, { actorId: actor.userId, action: `handoff.${action}`, target, details: { slackId: actor.slackId, from: before, to: after, ...input.details } });
+    const at = input.at ?? new Date();
+    const caseId = await syncCase(client, { conversationId: id, before, after, action, actorId: actor.userId, at, ...(input.sent !== undefined ? { sent: input.sent } : {}) });
+    if (action === 'transfer' && caseId !== undefined && input.reason) await recordTransfer(client, { caseId, byId: actor.userId, toId: after.assignedToId!, reason: input.reason, at });
+    const reason = input.reason ? { reason: input.reason } : {};
+    await audit(client, { actorId: actor.userId, action: `handoff.${action}`, target, details: { slackId: actor.slackId, from: before, to: after, ...reason, ...input.details } });
     const conversation = (await loadConversation(client, id))!;
     await client.query('COMMIT');
-    return { ok: true, before, after, conversation };
+    return { ok: true, before, after, conversation, ...(caseId !== undefined ? { caseId } : {}) };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
     throw err;

@@ -145,9 +145,13 @@ export async function recordTurn(
 
 /** Handed off: humans (once someone takes it) answer from now on; the bot stays silent. */
 export async function markWaiting(db: pg.ClientBase | pg.Pool, conversationId: number, reason: string, at: Date): Promise<void> {
+  // the desk's case opens with the handoff (handoff-cases-repo.ts), in the same statement
   await db.query(
-    `UPDATE conversations SET handoff_state = 'waiting', handoff_reason = $2, handoff_at = $3, unsure_streak = 0, updated_at = now()
-      WHERE id = $1 AND handoff_state = 'bot'`,
+    `WITH handed AS (
+       UPDATE conversations SET handoff_state = 'waiting', handoff_reason = $2, handoff_at = $3, unsure_streak = 0, updated_at = now()
+        WHERE id = $1 AND handoff_state = 'bot' RETURNING id, page_id)
+     INSERT INTO handoff_cases (conversation_id, page_id, reason, opened_at) SELECT id, page_id, $2, $3 FROM handed
+     ON CONFLICT (conversation_id) WHERE resolved_at IS NULL DO NOTHING`,
     [conversationId, reason, at],
   );
 }

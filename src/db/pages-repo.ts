@@ -53,10 +53,14 @@ export interface PageBrandSettings {
   language?: string | null;
   greeting?: string | null;
   botDisclosure?: string | null;
+  businessHours?: string | null;
+  hoursTimezone?: string | null;
+  outOfHoursText?: string | null;
 }
 
 const BRAND_COLUMNS: Record<keyof PageBrandSettings, string> = {
   name: 'name', handoffChannel: 'handoff_channel', language: 'language', greeting: 'greeting', botDisclosure: 'bot_disclosure',
+  businessHours: 'business_hours', hoursTimezone: 'hours_timezone', outOfHoursText: 'out_of_hours_text',
 };
 
 export async function updatePageBrand(db: pg.Pool | pg.ClientBase, pageId: number, settings: PageBrandSettings): Promise<void> {
@@ -71,6 +75,9 @@ export interface PageBrand extends PageRef {
   language: string | null;
   greeting: string | null;
   botDisclosure: string | null;
+  businessHours: string | null;
+  hoursTimezone: string | null;
+  outOfHoursText: string | null;
   products: number;
   faq: number;
   templates: number;
@@ -80,7 +87,7 @@ export interface PageBrand extends PageRef {
 export async function listPageBrands(db: pg.Pool | pg.ClientBase): Promise<PageBrand[]> {
   const { rows } = await db.query<PageBrand>(
     `SELECT p.id, p.fb_page_id AS "fbPageId", p.name, p.handoff_channel AS "handoffChannel", p.language, p.greeting,
-            p.bot_disclosure AS "botDisclosure",
+            p.bot_disclosure AS "botDisclosure", p.business_hours AS "businessHours", p.hours_timezone AS "hoursTimezone", p.out_of_hours_text AS "outOfHoursText",
             (SELECT count(*) FROM products x WHERE x.page_id = p.id)::int AS products,
             (SELECT count(*) FROM faq_entries f WHERE f.page_id = p.id)::int AS faq,
             (SELECT count(*) FROM message_templates t WHERE t.page_id = p.id)::int AS templates

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { SESSION_GAP_MS, completionOf } from '../domain/sessions.ts';
+import { completeResolvedSessions } from './handoff-cases-repo.ts';
 import { refreshReplyFacts } from './reply-facts.ts';
 
 // Sessions recomputed from the messages themselves (after an import, a webhook's messages, a
@@ -109,6 +110,8 @@ export async function rebuildSessions(
     if (several.length > 0) rows.push(...(await db.query<RebuiltSession>(WINDOW_PASS, [several, gapMs])).rows);
     if (rows.length === 0) continue;
     changed += await upsertSessions(db, rows, now, gapMs);
+    // a session people resolved on the desk stays complete whatever its last words
+    await completeResolvedSessions(db, ids, gapMs);
     await refreshReplyFacts(db, ids);
   }
   return changed;

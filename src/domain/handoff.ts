@@ -9,7 +9,7 @@ import { truncate } from './block-kit.ts';
 export type HandoffState = 'bot' | 'waiting' | 'human';
 /** Why the bot handed off (the same union as HandoffReason in domain/messenger/contracts.ts). */
 export type HandoffReason = 'human_request' | 'angry' | 'unsure_twice' | 'cannot_answer';
-export type HandoffAction = 'reply' | 'assign_self' | 'transfer' | 'resume' | 'block' | 'canned';
+export type HandoffAction = 'reply' | 'assign_self' | 'transfer' | 'resume' | 'block' | 'canned' | 'resolve' | 'unblock';
 
 /**
  * Who may speak to customers: support agents, team leads and admins. QA reviewers and
@@ -17,7 +17,7 @@ export type HandoffAction = 'reply' | 'assign_self' | 'transfer' | 'resume' | 'b
  * has never recorded has no role at all and may not act (callers decide "unknown").
  */
 export const HANDOFF_ROLES: readonly Role[] = ['agent', 'lead', 'admin'];
-/** Who may take a conversation from a colleague, and block a customer. */
+/** Who may take a conversation from a colleague, and block or unblock a customer. */
 const SUPERVISORS: readonly Role[] = ['lead', 'admin'];
 
 export const mayHandleHandoffs = (role: Role): boolean => HANDOFF_ROLES.includes(role);
@@ -40,6 +40,7 @@ export function mayAct(action: HandoffAction, actor: HandoffActor, assignedToId:
   }
   const supervisor = SUPERVISORS.includes(actor.role);
   if (action === 'block') return supervisor ? { ok: true } : { ok: false, reason: 'only team leads and admins may block a customer' };
+  if (action === 'unblock') return supervisor ? { ok: true } : { ok: false, reason: 'only team leads and admins may unblock a customer' };
   const owner = assignedToId === null || assignedToId === actor.userId;
   if (owner || supervisor) return { ok: true };
   return action === 'assign_self'
@@ -55,8 +56,9 @@ export interface HandoffStatus {
 /**
  * The state after an action. A reply or an assignment puts a human in charge (even on a
  * conversation that was given back to the bot: the human takes it back); a transfer keeps
- * the conversation with humans under its new assignee; resume gives it back to the bot and
- * clears the assignee. Blocking changes who answers nothing.
+ * the conversation with humans under its new assignee; resume (and resolve, which also closes
+ * the case and the session) gives it back to the bot and clears the assignee. Blocking and
+ * unblocking change who answers nothing.
  */
 export function afterAction(s: HandoffStatus, action: HandoffAction, actorId: number, transferTo?: number): HandoffStatus {
   switch (action) {
@@ -69,8 +71,10 @@ export function afterAction(s: HandoffStatus, action: HandoffAction, actorId: nu
       if (transferTo === undefined) throw new Error('transfer needs a target');
       return { state: 'human', assignedToId: transferTo };
     case 'resume':
+    case 'resolve':
       return { state: 'bot', assignedToId: null };
     case 'block':
+    case 'unblock':
       return s;
   }
 }
@@ -131,7 +135,8 @@ export function historySummary(history: readonly HistoryLine[], opts: { now: Dat
 /** An internal remark in the thread: never sent to the customer. */
 export const NOTE_PREFIX = '//';
 
-export type ThreadReply = { kind: 'send'; text: string } | { kind: 'note' } | { kind: 'empty' };
+/** A note's text is what follows `//`, as written (Slack's markup kept: people read it in Slack). */
+export type ThreadReply = { kind: 'send'; text: string } | { kind: 'note'; text: string } | { kind: 'empty' };
 
 /**
  * A Slack thread reply as the customer should read it: Slack's markup undone (`&lt;`,
@@ -139,7 +144,7 @@ export type ThreadReply = { kind: 'send'; text: string } | { kind: 'note' } | { 
  */
 export function threadReply(slackText: string): ThreadReply {
   const raw = slackText.trim();
-  if (raw.startsWith(NOTE_PREFIX)) return { kind: 'note' };
+  if (raw.startsWith(NOTE_PREFIX)) return { kind: 'note', text: raw.slice(NOTE_PREFIX.length).trim() };
   const text = fromSlackMarkup(raw);
   return text ? { kind: 'send', text } : { kind: 'empty' };
 }

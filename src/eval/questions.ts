@@ -115,6 +115,7 @@ function figures({ lastWeek, lastMonth, last3Months, october, yesterday, value, 
     ['m42', 'measure', 'What was the CSAT response rate last month?', value('csatResponseRate', 'rate', lastMonth)],
     ['m43', 'measure', 'What was the share of satisfied customers last month?', value('csatSatisfied', 'rate', lastMonth)],
     ['m44', 'measure', 'How many CSAT responses did we get last month?', value('csatResponses', 'count', lastMonth)],
+    ['m45', 'measure', 'What was the average time to resolve a handoff last month?', value('handoffResolveTime', 'mean', lastMonth, undefined, [/resolve/i])],
 
     // ---- statistics
     ['s01', 'statistic', 'What was the median CSI last week?', value('csi', 'median', lastWeek, undefined, [/median/i])],
@@ -339,6 +340,7 @@ export const MEASURE_WORDS: Record<string, RegExp> = {
   resolutionTime: /resol/i, messages: /message/i, customerMessages: /message/i, sessions: /session/i, handoffRate: /hand.?off/i,
   containment: /contain/i, qaSessions: /session/i, issueRate: /issue/i, reviews: /QA|review|change/i,
   conversations: /conversation/i, handoffs: /hand.?off/i, handoffWait: /wait/i, handoffsWaiting: /waiting/i, handoffsAssigned: /assigned/i,
+  handoffResolveTime: /resolve/i,
   templateUses: /template/i, templateSuccess: /template/i, qaScore: /QA score/i, qaCategoryScore: /category score/i, reviewerAlignment: /alignment/i,
   csatScore: /CSAT/, csatSatisfied: /CSAT|satisfied/i, csatResponseRate: /response rate/i, csatResponses: /CSAT|response/i,
 };

@@ -7,7 +7,7 @@ import type { Days } from './calendar.ts';
 
 export type EvalDimension = 'page' | 'agent' | 'reviewer' | 'topic' | 'qa_state' | 'sender' | 'day' | 'week' | 'month' | 'hour' | 'weekday' | 'qa_category';
 
-type Source = 'days' | 'messages' | 'replies' | 'sessions' | 'qa' | 'now' | 'templates' | 'reviews' | 'answers' | 'calibrations' | 'csat';
+type Source = 'days' | 'messages' | 'replies' | 'sessions' | 'qa' | 'now' | 'templates' | 'reviews' | 'answers' | 'calibrations' | 'csat' | 'cases';
 
 interface MeasureSql {
   source: Source;
@@ -78,6 +78,8 @@ export const MEASURE_SQL: Record<string, MeasureSql> = {
   handoffsWaiting: { source: 'now', value: '1', where: `c.handoff_state = 'waiting'` },
   handoffsAssigned: { source: 'now', value: '1', where: `c.handoff_state = 'human'` },
   // totals kept on each template since it was created: no period
+  // the desk's closed cases, by when they were closed
+  handoffResolveTime: { source: 'cases', value: 'extract(epoch FROM h.resolved_at - h.opened_at)', where: 'h.resolved_at IS NOT NULL' },
   templateUses: { source: 'templates', value: 't.usage_count' },
   templateSuccess: { source: 'templates', value: 't.success_count', per: 't.usage_count' },
   // scorecard reviews of sessions not deleted, by when each review was first saved
@@ -161,6 +163,11 @@ function rowsOf(m: MeasureSql, tz: string, byAgent: boolean): string {
         FROM csat_surveys v JOIN sessions s ON s.id = v.session_id JOIN conversations c ON c.id = s.conversation_id JOIN pages p ON p.id = c.page_id
         LEFT JOIN csat_responses r ON r.survey_id = v.id
         WHERE v.status = 'sent' AND s.deleted_at IS NULL${m.where ? ` AND ${m.where}` : ''}`;
+    case 'cases':
+      // the agent: who had the case when it closed, else who closed it
+      return `SELECT ${local('h.resolved_at')}::date AS day, ${local('h.resolved_at')} AS lt, p.name AS page, coalesce(ua.name, ur.name) AS agent, NULL::text AS reviewer,
+          NULL::text AS topic, NULL::text AS qa_state, NULL::text AS sender, ${m.value} AS v
+        FROM handoff_cases h JOIN pages p ON p.id = h.page_id LEFT JOIN users ua ON ua.id = h.assigned_to_id LEFT JOIN users ur ON ur.id = h.resolved_by_id ${where}`;
     case 'qa':
       return `SELECT ${local('e.created_at')}::date AS day, ${local('e.created_at')} AS lt, p.name AS page, NULL::text AS agent, u.name AS reviewer,
           NULL::text AS topic, e.to_status::text AS qa_state, NULL::text AS sender, ${m.value} AS v

@@ -6,6 +6,7 @@ import { activeTemplates, seedTemplates } from '../../db/templates-repo.ts';
 import { matchFaq, matchProducts, productsInContext } from '../../domain/customer/catalogue.ts';
 import { classifyTurn, decide, renderPlan, type Plan } from '../../domain/customer/decide.ts';
 import { withDisclosure } from '../../domain/customer/disclosure.ts';
+import { outOfHoursNotice } from '../../domain/business-hours.ts';
 import { DEFAULT_TEMPLATES } from '../../domain/customer/templates.ts';
 import type { Logger } from '../../logger.ts';
 import { catalogueCache } from './catalogue-cache.ts';
@@ -23,6 +24,8 @@ export interface CustomerAgentDeps {
   logger: Logger;
   /** the LLM to use when CUSTOMER_AGENT_LLM is on (tests inject one); default ChatOpenAI from config */
   chatModel?: BaseChatModel;
+  /** the clock the page's business hours are read against (tests pin it) */
+  now?: () => Date;
 }
 
 /** Messenger rejects texts over 2,000 characters. */
@@ -89,6 +92,11 @@ export function createCustomerAgent(deps: CustomerAgentDeps): CustomerAgent {
           writtenBy = { kind: 'llm', model: llm.modelName, draft: plan.template };
         }
       }
+      // handed off outside the page's hours: the customer is told when people are back
+      const away = plan.kind === 'handoff' && page.hours
+        ? outOfHoursNotice({ hours: page.hours.hours, timeZone: page.hours.timeZone ?? deps.config.businessTimezone, text: page.hours.text }, (deps.now ?? (() => new Date()))())
+        : undefined;
+      if (away) text = `${text}\n\n${away}`;
       const fromTemplate = writtenBy.kind === 'template';
       if (turn.disclosure) text = withDisclosure(turn.disclosure, text);
       const decision = toDecision(plan, text, writtenBy);

@@ -20,6 +20,8 @@ export interface PageScope {
   pageId: number | null;
   language: string | null;
   greeting: string | null;
+  /** business hours as written (pages.business_hours), their timezone and out-of-hours text; NULL = none set */
+  hours?: { hours: string | null; timeZone: string | null; text: string | null };
 }
 
 export interface ScopedCatalogue extends Catalogue {
@@ -29,16 +31,16 @@ export interface ScopedCatalogue extends Catalogue {
 /** The catalogue version and the page's brand, in one round trip. */
 async function versionAndPage(pool: pg.Pool, fbPageId: string | undefined): Promise<{ version: string; page: PageScope }> {
   if (fbPageId === undefined) return { version: await catalogueVersion(pool), page: { pageId: null, language: null, greeting: null } };
-  const { rows } = await pool.query<{ v: string; id: number | null; language: string | null; greeting: string | null }>({
+  const { rows } = await pool.query<{ v: string; id: number | null; language: string | null; greeting: string | null; hours: string | null; tz: string | null; ooh: string | null }>({
     name: 'customer-agent-scope',
     text: `SELECT (SELECT count(*) || ':' || coalesce(max(xmin::text::bigint), 0) FROM products) || '/' ||
                   (SELECT count(*) || ':' || coalesce(max(xmin::text::bigint), 0) FROM faq_entries) AS v,
-                  p.id, p.language, p.greeting
+                  p.id, p.language, p.greeting, p.business_hours AS hours, p.hours_timezone AS tz, p.out_of_hours_text AS ooh
              FROM (SELECT 1) one LEFT JOIN pages p ON p.fb_page_id = $1`,
     values: [fbPageId],
   });
   const r = rows[0]!;
-  return { version: r.v, page: { pageId: r.id, language: r.language, greeting: r.greeting } };
+  return { version: r.v, page: { pageId: r.id, language: r.language, greeting: r.greeting, hours: { hours: r.hours, timeZone: r.tz, text: r.ooh } } };
 }
 
 export function catalogueCache(pool: pg.Pool): (fbPageId?: string) => Promise<ScopedCatalogue> {

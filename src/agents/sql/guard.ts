@@ -10,6 +10,7 @@ export const ANALYTICS_VIEWS: readonly string[] = [
   'conversations',
   'csat_surveys',
   'daily_analyses',
+  'handoff_cases',
   'handoffs',
   'message_templates',
   'jobs',

@@ -15,6 +15,8 @@ export const HANDOFF_ACTION = {
   transfer: 'handoff_transfer',
   resume: 'handoff_resume',
   block: 'handoff_block',
+  resolve: 'handoff_resolve',
+  unblock: 'handoff_unblock',
 } as const;
 
 /** Told (ephemerally) to someone without a role who writes in a handoff thread. */
@@ -62,8 +64,11 @@ export function parentBlocks(c: HandoffConversation, o: ParentOptions): Block[] 
     { type: 'button', action_id: HANDOFF_ACTION.assign, text: plain('Assign to me'), value: String(c.id), ...(c.state === 'human' ? {} : { style: 'primary' as const }) },
     { type: 'users_select', action_id: HANDOFF_ACTION.transfer, placeholder: plain('Transfer to…') },
     { type: 'button', action_id: HANDOFF_ACTION.resume, text: plain('Resume bot'), value: String(c.id) },
+    { type: 'button', action_id: HANDOFF_ACTION.resolve, text: plain('Resolve'), value: String(c.id) },
   ];
-  if (!c.blocked) {
+  if (c.blocked) {
+    buttons.push({ type: 'button', action_id: HANDOFF_ACTION.unblock, text: plain('Unblock customer'), value: String(c.id) });
+  } else {
     buttons.push({
       type: 'button', action_id: HANDOFF_ACTION.block, text: plain('Block customer'), value: String(c.id), style: 'danger',
       confirm: { title: plain('Block this customer?'), text: plain('The bot will ignore their messages (they are still stored and flagged).'), confirm: plain('Block'), deny: plain('Cancel') },
@@ -74,7 +79,7 @@ export function parentBlocks(c: HandoffConversation, o: ParentOptions): Block[] 
     { type: 'section', block_id: 'handoff_history', text: mrkdwn(summary) },
     { type: 'context', block_id: 'handoff_state', elements: [mrkdwn(flags.join('  ·  '))] },
     { type: 'actions', block_id: actionsBlockId(c.id), elements: buttons },
-    { type: 'context', block_id: 'handoff_help', elements: [mrkdwn('Reply in this thread to answer the customer. Start a reply with `//` for a note the customer does not see. `/canned &lt;name&gt;` sends a template.')] },
+    { type: 'context', block_id: 'handoff_help', elements: [mrkdwn('Reply in this thread to answer the customer. Start a reply with `//` for a private note, kept on the case and never sent to the customer. *Resolve* closes the case and gives the conversation back to the bot. `/canned &lt;name&gt;` sends a template.')] },
   ];
 }
 

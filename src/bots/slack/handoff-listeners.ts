@@ -1,11 +1,13 @@
 // The handoff thread's listeners: people's replies in a handoff thread go to the customer
-// through the Send API; Assign to me / Transfer / Resume bot / Block customer change who has
-// the conversation. Every change is checked and audited by changeHandoff (handoff-repo.ts);
-// the thread says what happened. `/canned` lives in handoff-canned.ts.
+// through the Send API; Assign to me / Transfer / Resume bot / Resolve / Block and Unblock
+// customer change who has the conversation. Every change is checked and audited by
+// changeHandoff (handoff-repo.ts); the thread says what happened. `/canned` lives in
+// handoff-canned.ts; `//` notes, the transfer reason modal and `/handoffs` in handoff-desk.ts.
 
 import type { App, BlockAction, ButtonAction, RespondFn, UsersSelectAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { audit, blockCustomer, changeHandoff, conversationByThread, handoffUser, tagAgentMessage, type HandoffConversation, type HandoffUser } from '../../db/handoff-repo.ts';
+import { unblockCustomer } from '../../db/handoff-cases-repo.ts';
 import { rebuildSessions } from '../../db/sessions-rebuild.ts';
 import { mayAct, mayHandleHandoffs, refusalText, threadReply, type HandoffAction } from '../../domain/handoff.ts';
 import type { MessengerSender, SendResult } from '../../domain/messenger/contracts.ts';
@@ -16,6 +18,7 @@ import { HANDOFF_ACTION, NEEDS_ROLE, conversationOfBlockId, mention } from './ha
 import { registerCanned } from './handoff-canned.ts';
 import { markSeenOnce } from './handoff-seen.ts';
 import { hasAgentFiles, onAgentFiles } from './handoff-agent-files.ts';
+import { afterResolve, registerDeskActions, storeNote, transferReasonModal } from './handoff-desk.ts';
 import { postEphemeral, postMessage } from '../../notify/slack.ts';
 import { refreshParent } from './handoff.ts';
 
@@ -100,7 +103,7 @@ export function handoffWork(deps: SlackDeps, opts: HandoffSlackOptions) {
       await tagAgentMessage(deps.pool, result.messageId, { id: actor.slackId, name }).catch((err: unknown) => log.warn({ err, key }, 'handoff: naming the agent on the message failed'));
       await rebuild(c.id);
     }
-    const changed = await changeHandoff(deps.pool, { conversationId: c.id, actor, action, details: { ...details, key, result: result.status } });
+    const changed = await changeHandoff(deps.pool, { conversationId: c.id, actor, action, at: deps.now(), sent: result.status === 'sent', details: { ...details, key, result: result.status } });
     if (changed.ok && (changed.before.state !== changed.after.state || changed.before.assignedToId !== changed.after.assignedToId)) await refresh(client, changed.conversation);
     if (result.status === 'refused' || result.status === 'failed') await note(client, c, `${mention(actor.slackId)}: ${escapeSlackText(refusalText(result))}`);
     return result;
@@ -128,6 +131,7 @@ async function onThreadMessage(work: HandoffWork, client: WebClient, m: ThreadMe
   const c = await conversationByThread(deps.pool, m.channel, m.thread_ts);
   if (!c) return;
   const reply = threadReply(m.text ?? '');
+  if (reply.kind === 'note') return storeNote(work, c, m, reply.text);
   if (reply.kind !== 'send') return;
   const actor = await actorOf(m.user);
   if (!actor || !mayHandleHandoffs(actor.role)) {
@@ -144,40 +148,57 @@ async function onThreadMessage(work: HandoffWork, client: WebClient, m: ThreadMe
   if (result?.status === 'sent') await whisper(client, c, m.user, ':white_check_mark: Sent to the customer.');
 }
 
-/** A button or the Transfer menu on a thread's parent message. */
-async function onAction(work: HandoffWork, client: WebClient, respond: RespondFn, user: string, action: HandoffAction, conversationId: number, transferTo?: string): Promise<void> {
+/** A button on a thread's parent message, or a transfer (with its reason, from the modal); false when nothing changed. */
+export async function onAction(
+  work: HandoffWork, client: WebClient, respond: RespondFn, user: string, action: HandoffAction, conversationId: number, transferTo?: string, reason?: string,
+): Promise<boolean> {
   const { deps, note, refresh, actorOf, log } = work;
-  const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+  const tell = async (text: string): Promise<false> => {
+    await respond({ response_type: 'ephemeral', replace_original: false, text });
+    return false;
+  };
   const actor = await actorOf(user);
-  if (!actor || !mayHandleHandoffs(actor.role)) return void (await tell('Nothing changed: only support agents, team leads and admins act on handed-off conversations. Ask an admin: `/pulse role @you agent`.'));
+  if (!actor || !mayHandleHandoffs(actor.role)) return tell('Nothing changed: only support agents, team leads and admins act on handed-off conversations. Ask an admin: `/pulse role @you agent`.');
   let target: HandoffUser | undefined;
   if (action === 'transfer') {
     target = transferTo ? await actorOf(transferTo) : undefined;
-    if (!target || !mayHandleHandoffs(target.role)) return void (await tell(`Nothing changed: ${transferTo ? `<@${transferTo}>` : 'that person'} cannot take customer conversations (support agents, team leads and admins can).`));
+    if (!target || !mayHandleHandoffs(target.role)) return tell(`Nothing changed: ${transferTo ? `<@${transferTo}>` : 'that person'} cannot take customer conversations (support agents, team leads and admins can).`);
   }
-  const changed = await changeHandoff(deps.pool, { conversationId, actor, action, ...(target ? { transferTo: target.userId, details: { toSlackId: target.slackId } } : {}) });
-  if (!changed.ok) return void (await tell(`Nothing changed: ${changed.reason}.`));
+  const changed = await changeHandoff(deps.pool, {
+    conversationId, actor, action, at: deps.now(), ...(reason ? { reason } : {}), ...(target ? { transferTo: target.userId, details: { toSlackId: target.slackId } } : {}),
+  });
+  if (!changed.ok) return tell(`Nothing changed: ${changed.reason}.`);
   const c = changed.conversation;
   if (action === 'assign_self') await markSeenOnce({ pool: deps.pool, sender: work.opts.sender, log }, c);
   if (action === 'block' && c.customerId !== null) {
     const blocked = await blockCustomer(deps.pool, c.customerId, `blocked in Slack by ${user}`);
-    if (!blocked) return void (await tell('This customer was already blocked.'));
+    if (!blocked) return tell('This customer was already blocked.');
     c.blocked = true;
   }
+  if (action === 'unblock' && c.customerId !== null) {
+    const unblocked = await unblockCustomer(deps.pool, c.customerId);
+    if (!unblocked) return tell('This customer is not blocked.');
+    c.blocked = false;
+  }
   const same = changed.before.state === changed.after.state && changed.before.assignedToId === changed.after.assignedToId;
-  if (same && action !== 'block') return void (await tell('Nothing to change: it already is that way.'));
+  // a transfer to the person who has it is still a reason given; block and unblock change the customer, not the state
+  if (same && action !== 'block' && action !== 'unblock' && !(action === 'transfer' && reason)) return tell('Nothing to change: it already is that way.');
+  if (action === 'resolve') await afterResolve(work, c.id);
   await refresh(client, c);
   const who = mention(user);
   const text: Record<HandoffAction, string> = {
     assign_self: `${who} took this conversation. The bot stays silent.`,
-    transfer: `${who} transferred this conversation to ${mention(target?.slackId ?? null)}.`,
+    transfer: `${who} transferred this conversation to ${mention(target?.slackId ?? null)}${reason ? ` — reason: ${escapeSlackText(reason)}` : ''}.`,
     resume: `${who} gave this conversation back to the bot. It answers the customer's next message; reply here to take it back.`,
     block: `${who} blocked this customer: the bot ignores their messages from now on (they are still stored and flagged).`,
+    resolve: `:white_check_mark: ${who} resolved this conversation: the case is closed and the bot answers the customer's next message. Reply here to take it back.`,
+    unblock: `${who} unblocked this customer: the bot answers their messages again.`,
     reply: '',
     canned: '',
   };
   await note(client, c, text[action]);
   log.info({ conversationId, action, user }, 'handoff: action');
+  return true;
 }
 
 
@@ -212,13 +233,17 @@ export function registerHandoff(app: App, deps: SlackDeps, opts: HandoffSlackOpt
   button(HANDOFF_ACTION.resume, 'resume');
   button(HANDOFF_ACTION.block, 'block');
 
+  button(HANDOFF_ACTION.resolve, 'resolve');
+  button(HANDOFF_ACTION.unblock, 'unblock');
+
+  // the person picked, the reason is asked for in a modal (handoff-desk.ts) before anything changes
   app.action<BlockAction>(HANDOFF_ACTION.transfer, async ({ ack, body, action, client, respond }) => {
     await ack();
     const a = action as UsersSelectAction;
     const id = conversationOfBlockId(a.block_id);
     if (!id) return;
     try {
-      await onAction(work, client, respond, body.user.id, 'transfer', id, a.selected_user);
+      await transferReasonModal(work, client, respond, body.trigger_id, id, a.selected_user);
     } catch (err) {
       work.log.error({ err, conversationId: id }, 'handoff: transfer failed');
       await respond({ response_type: 'ephemeral', replace_original: false, text: 'Sorry, that did not work just now. Nothing was changed.' }).catch(() => {});
@@ -226,4 +251,5 @@ export function registerHandoff(app: App, deps: SlackDeps, opts: HandoffSlackOpt
   });
 
   registerCanned(app, deps, work);
+  registerDeskActions(app, work);
 }

@@ -12,6 +12,9 @@ import { analyticsDenial, mayAskAnalytics } from '../../domain/access.ts';
 import { parsePeriod } from '../../domain/periods.ts';
 import type { SlackDeps } from './deps.ts';
 import { homeDeniedView, homeErrorView, homeView, type HomeKpis, type HomeView } from './home-blocks.ts';
+import { openCases } from '../../db/handoff-cases-repo.ts';
+import { mayHandleHandoffs } from '../../domain/handoff.ts';
+import { withDesk } from './handoff-desk-blocks.ts';
 
 /** This week against last week, the week's volumes, response times and bot sessions, the QA backlog. */
 export async function loadHomeKpis(pool: pg.Pool, opts: { now: Date; timeZone: string }): Promise<HomeKpis> {
@@ -26,13 +29,20 @@ export async function loadHomeKpis(pool: pg.Pool, opts: { now: Date; timeZone: s
   return { csi, stats, qa, timeZone, updatedAt: now };
 }
 
-/** The Home tab for one user: the KPIs, or why they are not shown. */
+/**
+ * The Home tab for one user: the KPIs, or why they are not shown; for people who answer
+ * customers (with the Messenger channel on), the handoff desk's open cases below.
+ */
 export async function homeFor(deps: SlackDeps, slackUserId: string): Promise<HomeView> {
   const timeZone = deps.config.businessTimezone;
   const caller = await deps.callerOf(slackUserId);
   const minRole = deps.config.assistantMinRole;
-  if (minRole && !mayAskAnalytics(caller.role, minRole)) return homeDeniedView(analyticsDenial(caller.role, minRole));
-  return homeView(await loadHomeKpis(deps.pool, { now: deps.now(), timeZone }));
+  const now = deps.now();
+  const view = minRole && !mayAskAnalytics(caller.role, minRole)
+    ? homeDeniedView(analyticsDenial(caller.role, minRole))
+    : homeView(await loadHomeKpis(deps.pool, { now, timeZone }));
+  if (!deps.messenger || !mayHandleHandoffs(caller.role)) return view;
+  return withDesk(view, await openCases(deps.pool, 40), now);
 }
 
 /** App Home: the KPI summary, published when a user opens the Home tab. */

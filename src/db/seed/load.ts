@@ -10,6 +10,7 @@ import { DAY } from './clock.ts';
 import { generateErrorLogs, generateTemplates } from './extras.ts';
 import { DEFAULT_SPAN_DAYS, generateConversations } from './generate.ts';
 import { DEFAULT_DEMO_CONVERSATIONS } from './defaults.ts';
+import { seedHandoffCases } from './handoff-cases.ts';
 import { seedQaReviews } from './qa-reviews.ts';
 import { seedCsat } from './csat.ts';
 
@@ -257,6 +258,7 @@ async function finish(client: pg.ClientBase, seed: number, now: Date, totals: To
     }
     await seedQaReviews(client, seed, now);
     await seedCsat(client, seed, now);
+    await seedHandoffCases(client);
     // We supplied the ids, so the serial sequences must be moved past them.
     for (const table of ['pages', 'customers', 'conversations', 'messages', 'sessions', 'qa_events']) {
       await client.query(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), GREATEST(MAX(id), 1), MAX(id) IS NOT NULL) FROM ${table}`);

@@ -11,7 +11,8 @@ export type Dimension = (typeof DIMENSIONS)[number];
 
 export type Unit = 'csi' | 'score' | 'ces' | 'shift' | 'seconds' | 'minutes' | 'count' | 'share' | 'csat';
 
-export type SourceName = 'conversation_days' | 'messages' | 'replies' | 'sessions' | 'qa_events' | 'handoffs_now' | 'templates' | 'qa_reviews' | 'qa_answers' | 'calibration_sheets' | 'csat_surveys';
+export type SourceName = 'conversation_days' | 'messages' | 'replies' | 'sessions' | 'qa_events' | 'handoffs_now' | 'templates' | 'qa_reviews' | 'qa_answers' | 'calibration_sheets'
+  | 'csat_surveys' | 'handoff_cases';
 
 export interface Source {
   name: SourceName;
@@ -189,6 +190,20 @@ export const SOURCES: Record<SourceName, Source> = {
     current: true,
     dimensions: { page: 'p.name', agent: 'u.name' },
   },
+  // the desk's cases (issue 19), dated when the case was closed; the agent is the person who had
+  // it when it closed, else the one who closed it
+  handoff_cases: {
+    name: 'handoff_cases',
+    grain: 'closed handoff cases',
+    from: 'analytics.handoff_cases hc',
+    joins: {
+      page: 'JOIN analytics.pages p ON p.id = hc.page_id',
+      agent: 'LEFT JOIN analytics.users hu ON hu.id = coalesce(hc.assigned_to_id, hc.resolved_by_id)',
+    },
+    time: { expr: 'hc.resolved_at', kind: 'instant' },
+    where: 'hc.resolved_at IS NOT NULL',
+    dimensions: { page: 'p.name', ...TIME_DIMS('hc.resolved_at', 'instant'), agent: 'hu.name' },
+  },
   templates: {
     name: 'templates',
     grain: 'message templates',
@@ -304,6 +319,11 @@ function handoffMeasures(): Measure[] {
     {
       name: 'handoffsAssigned', label: 'handoffs assigned', definition: 'handed-off conversations a human agent has taken and still holds, as they stand now',
       unit: 'count', source: 'handoffs_now', value: '1', where: `h.state = 'human'`, statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true,
+    },
+    {
+      name: 'handoffResolveTime', label: 'time to resolve a handoff',
+      definition: 'a handoff case\'s handoff → its close on the desk (Resolve, or Resume bot), by when it was closed; by agent: the person who had it, else who closed it',
+      unit: 'seconds', source: 'handoff_cases', value: 'extract(epoch FROM hc.resolved_at - hc.opened_at)', statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: false,
     },
     {
       name: 'templateUses', label: 'template uses',

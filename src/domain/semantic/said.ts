@@ -45,7 +45,7 @@ export interface UnderstandContext {
 const SESSION_RATES: ReadonlySet<string> = new Set(['handoffs', 'handoffRate', 'containment', 'issueRate', 'resolutionTime', 'firstResponse']);
 
 export const CAN_ASK =
-  'I can answer about CSI and its pillars, sentiment, resolution, effort, response and handling times, conversations, messages, sessions, handoffs (and the human wait after them, and those waiting or assigned now), bot containment, topics, QA reviews and message template use and success — by page, agent, reviewer, topic, day, week, month, hour or weekday.';
+  'I can answer about CSI and its pillars, sentiment, resolution, effort, response and handling times, conversations, messages, sessions, handoffs (the human wait after them, the time to resolve them, and those waiting or assigned now), bot containment, topics, QA reviews and message template use and success — by page, agent, reviewer, topic, day, week, month, hour or weekday.';
 
 /** Blanks the matched words so later tables cannot read them again. */
 class Words {

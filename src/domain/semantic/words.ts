@@ -22,6 +22,8 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\b(?:sentiment|mood) (?:shifts?|changes?|swings?)\b/, 'sentimentShift'],
   [/\bsentiment(?: scores?)?\b|\bmood\b/, 'sentimentScore'],
   [/\bfirst[- ]contact resolution\b|\bfcr(?: scores?)?\b|\bresolved on first contact\b/, 'fcrScore'],
+  // the desk's cases: before "time to resolve" (sessions) takes the words
+  [/\btime to (?:resolve|close) (?:a |the )?hand[- ]?offs?\b|\bhand[- ]?off (?:resolution|resolve|close) times?\b|\b(?:resolution|resolve) times? of (?:the )?hand[- ]?offs?\b|\bhow long (?:does it take |did it take |it takes )?(?:to )?(?:resolve|close) (?:a |the )?hand[- ]?offs?\b/, 'handoffResolveTime'],
   [/\b(?:resolution|resolve|resolving) times?\b|\btime to (?:resolve|resolution)\b|\b(?:take|took|takes|taking)\b[^.?]*\bto resolve\b|(?<=\b(?:longest|shortest|fastest|slowest|quickest|long|quick|fast|slow)(?:er)? to )resolve\b/, 'resolutionTime'],
   [/\bresolution(?: scores?| achieved)?\b/, 'resolutionAchieved'],
   [/\b(?:handling|handle) times?\b|\baht\b|\btime spent handling\b/, 'totalHandlingTime'],
