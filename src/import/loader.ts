@@ -30,6 +30,8 @@ export interface LoadStats {
    * rebuilt after the load, so importing a file again repairs what a killed run of it left
    */
   touched: Set<number>;
+  /** when present, filled with the id of every message stored (the ingest API answers per message) */
+  insertedMids?: Set<string>;
 }
 
 export const emptyStats = (): LoadStats => ({ accepted: 0, inserted: 0, rejected: 0, errors: [], conversationIds: new Set(), touched: new Set() });

@@ -20,6 +20,10 @@ export interface ImportRow {
   pageName: string;
   customerPsid: string | null;
   customerName: string | null;
+  /** the AI's label and its confidence (0–1), and its processing time: only the ingest API sets them (imports arrive unlabelled) */
+  classification?: string | null;
+  confidence?: number | null;
+  processingMs?: number | null;
 }
 
 export interface RowError {

@@ -18,7 +18,9 @@ import type { ImportRow, RowError } from './types.js';
 /** chat key → conversation id of chats this import has upserted; cleared when it grows past this. */
 const MAX_CACHED_CHATS = 200_000;
 
-const MESSAGE_COLUMNS = 'conversation_id, mid, direction, sender_kind, text, attachments, social_create_time, agent_info';
+const MESSAGE_COLUMNS =
+  'conversation_id, mid, direction, sender_kind, text, attachments, social_create_time, agent_info, classification, classification_confidence, processing_time_ms';
+const STAGED_COLUMNS = 'conversation_id, mid, direction, sender_kind, text, attachments, at, agent_info, classification, confidence, processing_ms';
 
 export const CREATE_STAGES = `
 CREATE TEMP TABLE IF NOT EXISTS pulse_import_chats (
@@ -27,7 +29,8 @@ CREATE TEMP TABLE IF NOT EXISTS pulse_import_chats (
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS pulse_import_messages (
   conversation_id int NOT NULL, mid text NOT NULL, direction "MessageDirection" NOT NULL, sender_kind "SenderKind" NOT NULL,
-  text text, attachments jsonb, at timestamptz(3) NOT NULL, agent_info jsonb
+  text text, attachments jsonb, at timestamptz(3) NOT NULL, agent_info jsonb,
+  classification text, confidence double precision, processing_ms int
 ) ON COMMIT DELETE ROWS`;
 
 // Key order everywhere, so concurrent imports lock rows in the same order. The upserts fill
@@ -61,15 +64,18 @@ WHERE conversations.customer_id IS NULL AND EXCLUDED.customer_id IS NOT NULL;
 
 SELECT c.id, c.fb_chat_id FROM pulse_import_chats s JOIN conversations c ON c.fb_chat_id = s.chat_key`;
 
-const INSERT_MESSAGES = `
+const insertMessages = (select: string) => `
 WITH ins AS (
   INSERT INTO messages (${MESSAGE_COLUMNS})
-  SELECT conversation_id, mid, direction, sender_kind, text, attachments, at, agent_info FROM pulse_import_messages
+  SELECT ${STAGED_COLUMNS} FROM pulse_import_messages
   ORDER BY mid -- the key order of the other writers: no deadlock over a duplicate
   ON CONFLICT (mid) DO NOTHING
-  RETURNING conversation_id
+  RETURNING conversation_id, mid
 )
-SELECT conversation_id, count(*)::int AS n FROM ins GROUP BY conversation_id`;
+${select}`;
+const INSERT_MESSAGES = insertMessages('SELECT conversation_id, count(*)::int AS n FROM ins GROUP BY conversation_id');
+/** The same, naming every message stored (LoadStats.insertedMids): one row each, for the ingest API's small batches. */
+const INSERT_MESSAGES_NAMED = insertMessages('SELECT conversation_id, 1 AS n, mid FROM ins');
 
 /**
  * What a batch of an upload stored, recorded in the batch's transaction: if the importing
@@ -185,8 +191,10 @@ async function inTransaction(
   for (const [key, id] of ids) chatIds.set(key, id);
 }
 
+const num = (v: number | null | undefined) => (v === null || v === undefined ? '\\N' : String(v));
 const messageLine = (r: ImportRow, conversationId: number) =>
-  `${conversationId}\t${cell(r.mid)}\t${r.direction}\t${r.senderKind}\t${cell(r.text)}\t${cell(r.attachments)}\t${new Date(r.atMs).toISOString()}\t${cell(r.agentInfo)}\n`;
+  `${conversationId}\t${cell(r.mid)}\t${r.direction}\t${r.senderKind}\t${cell(r.text)}\t${cell(r.attachments)}\t${new Date(r.atMs).toISOString()}\t${cell(r.agentInfo)}` +
+  `\t${cell(r.classification ?? null)}\t${num(r.confidence)}\t${num(r.processingMs)}\n`;
 
 /**
  * Counts are added only after COMMIT: a failed attempt must not count twice. A mid repeated
@@ -209,6 +217,7 @@ async function copyNewMessages(client: pg.ClientBase, rows: ImportRow[], chatIds
   if (journal) await journalBatch(client, journal, rows.length, rows.length, [...conversations]);
   await client.query('COMMIT');
   stats.inserted += rows.length;
+  if (stats.insertedMids) for (const r of rows) stats.insertedMids.add(r.mid);
   for (const c of conversations) {
     stats.conversationIds.add(c);
     stats.touched.add(c);
@@ -224,22 +233,24 @@ async function insertViaStaging(
 ): Promise<void> {
   let text = '';
   for (const r of rows) text += messageLine(r, chatIds.get(r.chatKey)!);
-  await copyIn(client, 'pulse_import_messages (conversation_id, mid, direction, sender_kind, text, attachments, at, agent_info)', text);
-  let inserted: { conversation_id: number; n: number }[];
+  await copyIn(client, `pulse_import_messages (${STAGED_COLUMNS})`, text);
+  const insert = stats.insertedMids ? INSERT_MESSAGES_NAMED : INSERT_MESSAGES;
+  let inserted: { conversation_id: number; n: number; mid?: string }[];
   if (journal) {
-    inserted = (await client.query<{ conversation_id: number; n: number }>(INSERT_MESSAGES)).rows;
+    inserted = (await client.query<{ conversation_id: number; n: number; mid?: string }>(insert)).rows;
     // Every chat of the batch, not only those that got new messages: a re-import of the same
     // file then repairs what an earlier, killed run of it left without sessions.
     await journalBatch(client, journal, rows.length, inserted.reduce((s, r) => s + r.n, 0), [...new Set(chatIds.values())]);
     await client.query('COMMIT');
   } else {
     // One round trip for the insert and the commit; a multi-statement string yields one result per statement.
-    const results = (await client.query(`${INSERT_MESSAGES};\nCOMMIT`)) as unknown as pg.QueryResult<{ conversation_id: number; n: number }>[];
+    const results = (await client.query(`${insert};\nCOMMIT`)) as unknown as pg.QueryResult<{ conversation_id: number; n: number; mid?: string }>[];
     inserted = results[0]!.rows;
   }
   for (const r of inserted) {
     stats.inserted += r.n;
     stats.conversationIds.add(r.conversation_id);
+    if (r.mid !== undefined) stats.insertedMids?.add(r.mid);
   }
   for (const id of chatIds.values()) stats.touched.add(id);
 }
