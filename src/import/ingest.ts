@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { withPooledClient } from '../db/pool.js';
-import { emptyStats, loadRows, refreshAfterLoad } from './loader.js';
+import { emptyStats, loadedConversations, loadRows, refreshAfterLoad } from './loader.js';
 import { buildRow, type RowInput } from './rows.js';
 import type { ImportRow, Parsed, SenderKind } from './types.js';
 
@@ -160,7 +160,7 @@ export async function ingestMessages(pool: pg.Pool, items: IngestItem[], now: Da
       await loadRows([client], (async function* () {
         yield rows.map((row): Parsed => ({ row }));
       })(), stats);
-      await refreshAfterLoad([client], [...stats.touched].sort((a, b) => a - b), now);
+      await refreshAfterLoad([client], [...stats.touched].sort((a, b) => a - b), now, loadedConversations(stats));
     });
   }
   for (const r of results) {

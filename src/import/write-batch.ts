@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { mayDisableRowTriggers } from '../db/row-triggers.js';
+import { REPLY_COLUMNS, SESSION_COLUMNS, buildable, builtSessionsCopy, reserveMessageIds } from './built-sessions.js';
 import type { LoadStats } from './loader.js';
 import type { ImportRow, RowError } from './types.js';
 
@@ -60,7 +61,8 @@ FROM pulse_import_chats s JOIN pages p ON p.fb_page_id = s.page_fb_id
 LEFT JOIN customers c ON c.page_id = p.id AND c.psid = s.psid
 ORDER BY s.chat_key
 ON CONFLICT (fb_chat_id) DO UPDATE SET customer_id = EXCLUDED.customer_id, updated_at = now()
-WHERE conversations.customer_id IS NULL AND EXCLUDED.customer_id IS NOT NULL;
+WHERE conversations.customer_id IS NULL AND EXCLUDED.customer_id IS NOT NULL
+RETURNING fb_chat_id, xmax::text = '0' AS created;
 
 SELECT c.id, c.fb_chat_id FROM pulse_import_chats s JOIN conversations c ON c.fb_chat_id = s.chat_key`;
 
@@ -118,7 +120,7 @@ async function copyIn(client: pg.ClientBase, target: string, text: string): Prom
  * has triggers of its own, which replica mode would silence too.
  */
 export const mayBypassRowTriggers = (client: pg.ClientBase) =>
-  mayDisableRowTriggers(client, ['messages', 'conversations', 'customers', 'pages', 'upload_batches']);
+  mayDisableRowTriggers(client, ['messages', 'conversations', 'customers', 'pages', 'upload_batches', 'sessions', 'message_replies']);
 
 async function checkConversationsLocked(client: pg.ClientBase, ids: number[]): Promise<void> {
   if (ids.length === 0) return;
@@ -144,7 +146,7 @@ export async function writeBatch(
   journal?: BatchJournal,
 ): Promise<void> {
   try {
-    await inTransaction(client, rows, chatIds, bypassRowTriggers, (ids) => copyNewMessages(client, rows, ids, stats, journal));
+    await inTransaction(client, rows, chatIds, bypassRowTriggers, (ids, created) => copyNewMessages(client, rows, ids, created, stats, journal));
   } catch (err) {
     // unique_violation: a message is stored already; deadlock_detected: two writers COPYing
     // the same duplicate messages in opposite orders. Either way, again in key order.
@@ -159,7 +161,8 @@ async function inTransaction(
   rows: ImportRow[],
   chatIds: Map<string, number>,
   bypassRowTriggers: boolean,
-  write: (ids: Map<string, number>) => Promise<void>,
+  /** the batch's chat ids, and the keys of the chats this batch created */
+  write: (ids: Map<string, number>, created: Set<string>) => Promise<void>,
 ): Promise<void> {
   const ids = new Map<string, number>();
   let last: string | undefined;
@@ -179,9 +182,9 @@ async function inTransaction(
   // hashed the whole table for every batch instead (17 ms against 1 ms at 52,000 conversations).
   await client.query(`BEGIN; SET LOCAL random_page_cost = 1.1${bypassRowTriggers ? '; SET LOCAL session_replication_role = replica' : ''}`);
   try {
-    await ensureChats(client, rows, ids);
+    const created = await ensureChats(client, rows, ids);
     if (bypassRowTriggers) await checkConversationsLocked(client, known);
-    await write(ids);
+    await write(ids, created);
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
     throw err;
@@ -199,28 +202,60 @@ const messageLine = (r: ImportRow, conversationId: number) =>
 /**
  * Counts are added only after COMMIT: a failed attempt must not count twice. A mid repeated
  * inside the batch fails the COPY like a stored one does, and the batch takes the staging path.
+ * The conversations this batch created get their sessions and reply facts here too
+ * (built-sessions.ts); only the others are left for the rebuild after the load (`touched`).
  */
-async function copyNewMessages(client: pg.ClientBase, rows: ImportRow[], chatIds: Map<string, number>, stats: LoadStats, journal?: BatchJournal): Promise<void> {
+async function copyNewMessages(
+  client: pg.ClientBase,
+  rows: ImportRow[],
+  chatIds: Map<string, number>,
+  created: Set<string>,
+  stats: LoadStats,
+  journal?: BatchJournal,
+): Promise<void> {
   let text = '';
   const conversations = new Set<number>();
+  const built = new Map<number, { rows: ImportRow[]; ids: number[] }>();
+  const unbuildable = new Set<number>();
+  const messageIds = created.size > 0 ? await reserveMessageIds(client, rows.length) : undefined;
   let last: string | undefined;
   let id = 0;
-  for (const r of rows) {
+  let chat: { rows: ImportRow[]; ids: number[] } | undefined;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
     if (r.chatKey !== last) {
       last = r.chatKey;
       id = chatIds.get(r.chatKey)!;
       conversations.add(id);
+      chat = undefined;
+      if (messageIds && created.has(r.chatKey)) {
+        chat = built.get(id);
+        if (!chat) built.set(id, (chat = { rows: [], ids: [] }));
+      }
     }
-    text += messageLine(r, id);
+    if (messageIds) {
+      text += `${messageIds[i]}\t${messageLine(r, id)}`;
+      if (chat) {
+        chat.rows.push(r);
+        chat.ids.push(messageIds[i]!);
+        if (!buildable(r)) unbuildable.add(id);
+      }
+    } else text += messageLine(r, id);
   }
-  if (text) await copyIn(client, `messages (${MESSAGE_COLUMNS})`, text);
+  if (text) await copyIn(client, `messages (${messageIds ? 'id, ' : ''}${MESSAGE_COLUMNS})`, text);
+  for (const c of unbuildable) built.delete(c);
+  if (built.size > 0) {
+    const copy = builtSessionsCopy(built, Date.now());
+    if (copy.sessions) await copyIn(client, `sessions (${SESSION_COLUMNS})`, copy.sessions);
+    if (copy.replies) await copyIn(client, `message_replies (${REPLY_COLUMNS})`, copy.replies);
+  }
   if (journal) await journalBatch(client, journal, rows.length, rows.length, [...conversations]);
   await client.query('COMMIT');
   stats.inserted += rows.length;
   if (stats.insertedMids) for (const r of rows) stats.insertedMids.add(r.mid);
   for (const c of conversations) {
     stats.conversationIds.add(c);
-    stats.touched.add(c);
+    if (!built.has(c)) stats.touched.add(c);
   }
 }
 
@@ -264,8 +299,11 @@ interface NewChat {
   last: number;
 }
 
-/** Upserts the pages, customers and conversations of the batch's chats whose ids are not known yet. */
-async function ensureChats(client: pg.ClientBase, rows: ImportRow[], chatIds: Map<string, number>): Promise<void> {
+/**
+ * Upserts the pages, customers and conversations of the batch's chats whose ids are not known
+ * yet; returns the keys of the conversations it created (not found stored).
+ */
+async function ensureChats(client: pg.ClientBase, rows: ImportRow[], chatIds: Map<string, number>): Promise<Set<string>> {
   // per new chat: the row that names it (a later row may know the customer when the first one
   // did not: an agent spoke first) and its counters; looked up once per run of adjacent rows
   const fresh = new Map<string, NewChat>();
@@ -287,13 +325,15 @@ async function ensureChats(client: pg.ClientBase, rows: ImportRow[], chatIds: Ma
     if (r.atMs < chat.first) chat.first = r.atMs;
     if (r.atMs > chat.last) chat.last = r.atMs;
   }
-  if (fresh.size === 0) return;
+  if (fresh.size === 0) return new Set();
   let text = '';
   for (const { row: r, ...c } of fresh.values()) {
     text += `${cell(r.chatKey)}\t${cell(r.pageFbId)}\t${cell(r.pageName)}\t${cell(r.customerPsid)}\t${cell(r.customerName)}\t${c.total}\t${c.customer}\t${new Date(c.first).toISOString()}\t${new Date(c.last).toISOString()}\n`;
   }
   await copyIn(client, 'pulse_import_chats (chat_key, page_fb_id, page_name, psid, customer_name, total, customer, first_at, last_at)', text);
-  const results = (await client.query(UPSERT_CHATS)) as unknown as pg.QueryResult<{ id: number; fb_chat_id: string }>[];
+  const results = (await client.query(UPSERT_CHATS)) as unknown as pg.QueryResult<{ id: number; fb_chat_id: string; created?: boolean }>[];
   for (const r of results[results.length - 1]!.rows) chatIds.set(r.fb_chat_id, r.id);
+  // the conversations INSERT: new rows, and the ones it gave a customer (not created)
+  return new Set(results[results.length - 2]!.rows.filter((r) => r.created === true).map((r) => r.fb_chat_id));
 }
 
