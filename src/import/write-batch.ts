@@ -146,13 +146,13 @@ export async function writeBatch(
   journal?: BatchJournal,
 ): Promise<void> {
   try {
-    await inTransaction(client, rows, chatIds, bypassRowTriggers, (ids, created) => copyNewMessages(client, rows, ids, created, stats, journal));
+    await inTransaction(client, rows, chatIds, bypassRowTriggers, journal !== undefined, (ids, created) => copyNewMessages(client, rows, ids, created, stats, journal));
   } catch (err) {
     // unique_violation: a message is stored already; deadlock_detected: two writers COPYing
     // the same duplicate messages in opposite orders. Either way, again in key order.
     const code = (err as { code?: string }).code;
     if (code !== '23505' && code !== '40P01') throw err;
-    await inTransaction(client, rows, chatIds, bypassRowTriggers, (ids) => insertViaStaging(client, rows, ids, stats, journal));
+    await inTransaction(client, rows, chatIds, bypassRowTriggers, journal !== undefined, (ids) => insertViaStaging(client, rows, ids, stats, journal));
   }
 }
 
@@ -161,6 +161,7 @@ async function inTransaction(
   rows: ImportRow[],
   chatIds: Map<string, number>,
   bypassRowTriggers: boolean,
+  journaled: boolean,
   /** the batch's chat ids, and the keys of the chats this batch created */
   write: (ids: Map<string, number>, created: Set<string>) => Promise<void>,
 ): Promise<void> {
@@ -180,7 +181,14 @@ async function inTransaction(
   // random_page_cost 1.1 (default 4): the batch's few hundred chats are looked up by key in
   // conversations (and customers), whose index pages are in cache; at the default the planner
   // hashed the whole table for every batch instead (17 ms against 1 ms at 52,000 conversations).
-  await client.query(`BEGIN; SET LOCAL random_page_cost = 1.1${bypassRowTriggers ? '; SET LOCAL session_replication_role = replica' : ''}`);
+  // An upload's batches commit with synchronous_commit off: the writer goes on to its next batch
+  // while the WAL of this one is flushed in the background (tens of ms a batch). Only a crash of
+  // the server itself can lose the last such commits, each whole with its journal row, so
+  // recovery's counts stay true; and the upload's final status commits synchronously, which
+  // flushes every batch before it. Without a journal (the ingest API, which answers as soon as
+  // its batch is stored) the commit waits for the flush as usual.
+  const settings = ['random_page_cost = 1.1', ...(journaled ? ['synchronous_commit = off'] : []), ...(bypassRowTriggers ? ['session_replication_role = replica'] : [])];
+  await client.query(`BEGIN; ${settings.map((x) => `SET LOCAL ${x}`).join('; ')}`);
   try {
     const created = await ensureChats(client, rows, ids);
     if (bypassRowTriggers) await checkConversationsLocked(client, known);
