@@ -207,6 +207,18 @@ describe('POST /api/ingest/messages', () => {
     expect(mayAskAnalytics('bot')).toBe(false);
   });
 
+  it('appends a later batch to the conversation: its session, counters and reply facts follow', async () => {
+    const chat = conversation('ext-chat-5');
+    expect((await ingest({ messages: chat.slice(0, 2) })).json()).toMatchObject({ accepted: 2 });
+    expect((await ingest({ messages: chat.slice(2) })).json()).toMatchObject({ accepted: 3 });
+    const [row] = await sql<{ total: number; sessions: number; n: number; completion: string; facts: number }>(
+      `SELECT c.total_messages AS total, count(s.id)::int AS sessions, max(s.message_count) AS n, max(s.completion_status::text) AS completion,
+              (SELECT count(*)::int FROM message_replies r WHERE r.conversation_id = c.id) AS facts
+         FROM conversations c JOIN sessions s ON s.conversation_id = c.id WHERE c.fb_chat_id = 'ext-chat-5' GROUP BY c.id`,
+    );
+    expect(row).toEqual({ total: 5, sessions: 1, n: 5, completion: 'complete', facts: 2 });
+  });
+
   it('is documented in the OpenAPI document with its message schema', async () => {
     const doc = (await app.inject('/docs/json')).json();
     const op = doc.paths['/api/ingest/messages'].post;
