@@ -182,6 +182,7 @@ const schema = z.object({
   UPLOAD_MAX_MB: positiveInt('UPLOAD_MAX_MB', 100_000).default(512),
   UPLOADS_PER_MINUTE: positiveInt('UPLOADS_PER_MINUTE', 10_000).default(10),
   UPLOAD_CONCURRENCY: positiveInt('UPLOAD_CONCURRENCY', 64).default(2),
+  INGEST_MAX_MESSAGES: positiveInt('INGEST_MAX_MESSAGES', 10_000).default(1_000),
   CORS_ORIGINS: corsOrigins,
   CUSTOMER_AGENT_LLM: bool.default(false),
   SCHEDULER_ENABLED: bool.default(true),
@@ -226,6 +227,8 @@ export interface Config {
   uploadMaxBytes: number;
   /** UPLOADS_PER_MINUTE (per API token) and UPLOAD_CONCURRENCY (received or imported at once) */
   uploads: { perMinute: number; concurrency: number };
+  /** INGEST_MAX_MESSAGES: messages one POST /api/ingest/messages may carry */
+  ingestMaxMessages: number;
   /** CORS_ORIGINS: browser origins allowed to call the API; empty = no CORS headers */
   corsOrigins: string[];
   /** ASSISTANT_MIN_ROLE: the lowest role that may ask aggregate analytics; undefined = anyone */
@@ -297,6 +300,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     csiWeights: e.CSI_WEIGHTS,
     uploadMaxBytes: e.UPLOAD_MAX_MB * 1024 * 1024,
     uploads: { perMinute: e.UPLOADS_PER_MINUTE, concurrency: e.UPLOAD_CONCURRENCY },
+    ingestMaxMessages: e.INGEST_MAX_MESSAGES,
     corsOrigins: e.CORS_ORIGINS,
     assistantMinRole: e.ASSISTANT_MIN_ROLE,
     customerAgentLlm: e.CUSTOMER_AGENT_LLM,

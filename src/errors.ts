@@ -32,6 +32,8 @@ export const ErrorCodes = {
   RATE_LIMITED: 429,
   /** uploads: UPLOAD_CONCURRENCY uploads are being received or imported already */
   UPLOADS_BUSY: 429,
+  /** ingest: more messages in one request than INGEST_MAX_MESSAGES */
+  BATCH_TOO_LARGE: 413,
   /** the assistant: a question over its length limit */
   QUESTION_TOO_LONG: 400,
   /** the assistant: nothing was asked */

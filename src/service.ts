@@ -132,6 +132,8 @@ export async function main(config: Config): Promise<void> {
     const api = apiRoutes({
       pool, timezone: config.businessTimezone, afterQaChange: notifications.hook, validation: { boss: queue, config },
       ...(config.channels.alerts ? { alertsChannel: config.channels.alerts } : {}),
+      // an outside bot's messages: their changed days are scored like an import's
+      ingest: { maxMessages: config.ingestMaxMessages, afterIngest: async (ids) => void (await analysis.plan({ conversationIds: ids })) },
     });
     app = await build({
       prisma, logger, readiness, pool, retryJob: pipeline.retry, corsOrigins: config.corsOrigins,

@@ -7,8 +7,8 @@ import {
 // the workspace sets a minimum role; transcripts and single-customer data for lead, qa, admin.
 
 describe('roles', () => {
-  it('knows the five roles and nothing else', () => {
-    expect([...ROLES]).toEqual(['admin', 'lead', 'qa', 'developer', 'agent']);
+  it('knows the five roles of people, the ingest-only bot, and nothing else', () => {
+    expect([...ROLES]).toEqual(['admin', 'lead', 'qa', 'developer', 'agent', 'bot']);
     for (const r of ROLES) expect(isRole(r)).toBe(true);
     for (const v of ['Admin', 'owner', '', null, undefined, 3, {}]) expect(isRole(v)).toBe(false);
   });
@@ -32,13 +32,14 @@ describe('customer data (transcripts, anything about one customer)', () => {
 });
 
 describe('aggregate analytics', () => {
-  it('is open to every role without a workspace minimum', () => {
-    for (const r of ROLES) expect(mayAskAnalytics(r)).toBe(true);
+  it('is open to every role without a workspace minimum, but never to an outside bot (it may only ingest)', () => {
+    for (const r of ROLES) expect(mayAskAnalytics(r)).toBe(r !== 'bot');
+    expect(mayAskAnalytics('bot', 'agent')).toBe(false);
   });
 
   it('with a minimum role admits that role and the ones above it (agent < developer < qa < lead < admin)', () => {
     const allowed = (min: (typeof ROLES)[number]) => ROLES.filter((r) => mayAskAnalytics(r, min)).sort();
-    expect(allowed('agent')).toEqual([...ROLES].sort());
+    expect(allowed('agent')).toEqual(ROLES.filter((r) => r !== 'bot').sort());
     expect(allowed('developer')).toEqual(['admin', 'developer', 'lead', 'qa']);
     expect(allowed('qa')).toEqual(['admin', 'lead', 'qa']);
     expect(allowed('lead')).toEqual(['admin', 'lead']);

@@ -63,6 +63,7 @@ describe('OpenAPI', () => {
       ['/api/qa/disputes', 'get'],
       ['/api/qa/disputes/{id}/accept', 'post'],
       ['/api/qa/disputes/{id}/reject', 'post'],
+      ['/api/ingest/messages', 'post'],
     ];
     for (const [path, method] of expected) {
       const op = doc.paths[path]?.[method];

@@ -130,15 +130,17 @@ describe('an import killed mid-way (SIGKILL)', () => {
     expect(journal.batches).toBeGreaterThanOrEqual(3);
     expect(journal.accepted).toBe(stored.n);
     expect((await readUpload(db.pool, uploadId))!.status).toBe('processing');
-    const missing = await conversationsWithoutSessions(db.pool);
-    expect(missing.length).toBeGreaterThan(0);
+    // The conversations its batches created got their sessions with their batch, in the same
+    // transaction (issue 21); the earlier chats it appended to wait for recovery, which finds
+    // them in the journal: their counters and sessions still know only the older episode.
+    expect(await conversationsWithoutSessions(db.pool)).toEqual([]);
+    expect(await one(`SELECT total_messages AS n, (SELECT count(*)::int FROM sessions s WHERE s.conversation_id = c.id) AS sessions
+                        FROM conversations c WHERE fb_chat_id = 't_kill_0'`)).toEqual({ n: 2, sessions: 1 });
 
-    // Validation reports both: the conversations without sessions (with their count) and the upload.
+    // Validation reports the upload.
     const before = await validate();
     const issue = (check: string) => before.report.issues.find((i) => i.check === check);
-    expect(issue('conversations_without_sessions')).toMatchObject({ count: missing.length, component: 'database_integrity' });
     expect(issue('abandoned_uploads')).toMatchObject({ count: 1, samples: [uploadId] });
-    expect(before.report.componentScores.database_integrity).toBeLessThan(100);
 
     // Start-up recovery: the lease is free (its connection died with the process).
     const recovered = await recoverImports(db.pool, new Date('2026-12-01T00:00:00Z'), { uploadDir: uploadDir() });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
-import { ROLE_LABELS, ROLES, isRole, type Caller, type Role } from '../domain/access.js';
+import { ROLE_LABELS, PERSON_ROLES, isPersonRole, type Caller, type Role } from '../domain/access.js';
 import { parseEmailAddress } from '../domain/email-address.js';
 import { parseNotifyVia, type NotifyVia } from '../domain/notify-via.js';
 import { withMigratedPool } from './token-command.js';
@@ -27,7 +27,7 @@ function readOptions(opts: SetOptions): { email?: string | null; role?: Role; no
   }
   if (opts.role !== undefined) {
     const role = opts.role.trim().toLowerCase();
-    if (!isRole(role)) throw new Error(`--role must be one of ${ROLES.join(', ')}, got "${opts.role}"`);
+    if (!isPersonRole(role)) throw new Error(`--role must be one of ${PERSON_ROLES.join(', ')}, got "${opts.role}"`);
     out.role = role;
   }
   if (opts.email !== undefined) {
@@ -50,7 +50,7 @@ export function registerUserCommand(program: Command, config: () => Config, out:
     .description('set a user\'s email (for QA notifications) and/or role; each change is written to audit_logs')
     .argument('<user>', 'a Slack user id (U…, recorded when missing), a users.id, or the external id of an API user')
     .option('--email <address>', 'one plain address (the domain is lower-cased); "off" removes it')
-    .option('--role <role>', `one of ${ROLES.join(', ')}`)
+    .option('--role <role>', `one of ${PERSON_ROLES.join(', ')}`)
     .option('--notify <how>', 'how QA notifications meant for them arrive: slack (DM), email, both, none')
     .action(async (who: string, opts: SetOptions) => {
       const wanted = readOptions(opts);

@@ -1,7 +1,7 @@
 // Who may do what, as plain data. Channels resolve a caller's role (Slack user → users.role);
 // the rules here decide, so every channel answers the same question the same way.
 
-export const ROLES = ['admin', 'lead', 'qa', 'developer', 'agent'] as const;
+export const ROLES = ['admin', 'lead', 'qa', 'developer', 'agent', 'bot'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** The person behind a question: a Slack/Teams user, or the local operator at a terminal. */
@@ -15,18 +15,30 @@ export interface Caller {
 
 export const isRole = (v: unknown): v is Role => typeof v === 'string' && (ROLES as readonly string[]).includes(v);
 
+/** The roles a person can be given (Slack `/pulse role`, `pulse user set`): all but the ingest-only bot, a token's role. */
+export const PERSON_ROLES = ROLES.filter((r) => r !== 'bot');
+export const isPersonRole = (v: unknown): v is Role => isRole(v) && v !== 'bot';
+
 /** Transcripts and anything about a single customer. */
 export function mayReadCustomerData(role: Role): boolean {
   return role === 'admin' || role === 'lead' || role === 'qa';
 }
 
-const RANK: Record<Role, number> = { admin: 4, lead: 3, qa: 2, developer: 1, agent: 0 };
+const RANK: Record<Role, number> = { admin: 4, lead: 3, qa: 2, developer: 1, agent: 0, bot: -1 };
 
 /**
- * Aggregate analytics (CSI, volumes, response times): anyone by default; when the workspace
- * sets a minimum role, that role or a higher one. Order: agent < developer < qa < lead < admin.
+ * An outside AI agent's token (issue 20, point 9): it sends its conversations in and may do
+ * nothing else, whatever a route's own role list says (routes/auth.ts refuses it elsewhere).
+ */
+export const INGEST_ONLY_ROLE = 'bot' satisfies Role;
+
+/**
+ * Aggregate analytics (CSI, volumes, response times): anyone by default (but an ingest-only
+ * bot); when the workspace sets a minimum role, that role or a higher one. Order: agent <
+ * developer < qa < lead < admin.
  */
 export function mayAskAnalytics(role: Role, minRole?: Role): boolean {
+  if (role === INGEST_ONLY_ROLE) return false;
   return minRole === undefined || RANK[role] >= RANK[minRole];
 }
 
@@ -40,9 +52,10 @@ export const ROLE_LABELS: Record<Role, string> = {
   qa: 'a QA reviewer',
   developer: 'a developer',
   agent: 'a support agent',
+  bot: 'an outside bot (ingest only)',
 };
 
-const PLURALS: Record<Role, string> = { admin: 'admins', lead: 'team leads', qa: 'QA reviewers', developer: 'developers', agent: 'support agents' };
+const PLURALS: Record<Role, string> = { admin: 'admins', lead: 'team leads', qa: 'QA reviewers', developer: 'developers', agent: 'support agents', bot: 'outside bots' };
 
 // Sentences name the people a team lead thinks of first, admins last.
 const SPOKEN_ORDER: readonly Role[] = ['lead', 'qa', 'developer', 'agent', 'admin'];

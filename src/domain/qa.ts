@@ -41,7 +41,7 @@ export type QaDecision =
   | { ok: true; notes?: string; devFeedback?: string }
   | { ok: false; kind: 'forbidden' | 'invalid_transition' | 'missing_notes' | 'too_long'; reason: string };
 
-const ROLE_NAMES: Record<Role, string> = { admin: 'admins', lead: 'team leads', qa: 'QA reviewers', developer: 'developers', agent: 'support agents' };
+const ROLE_NAMES: Record<Role, string> = { admin: 'admins', lead: 'team leads', qa: 'QA reviewers', developer: 'developers', agent: 'support agents', bot: 'outside bots' };
 
 const list = (xs: readonly string[]) => (xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} or ${xs.at(-1)}`);
 

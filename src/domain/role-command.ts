@@ -1,4 +1,4 @@
-import { isRole, ROLES, type Role } from './access.ts';
+import { isPersonRole, PERSON_ROLES, type Role } from './access.ts';
 
 // `/pulse role @user <role>`: who and which role. Slack sends a picked user as an escaped
 // mention, `<@U123|name>` (or `<@U123>` in newer clients and without escaping); people also
@@ -21,8 +21,8 @@ export function parseRoleCommand(args: string): RoleCommand {
   const id = MENTION.exec(who)?.[1] ?? RAW_ID.exec(who.toUpperCase())?.[1];
   if (!id) return { ok: false, problem: `I can't tell who \`${who.slice(0, 40)}\` is: mention the person (@name) or give their Slack user id (U…). Usage: ${ROLE_USAGE}.` };
   const words = rest.trim().split(/\s+/).filter(Boolean);
-  if (words.length === 0) return { ok: false, problem: `Which role? One of ${ROLES.join(', ')}.` };
+  if (words.length === 0) return { ok: false, problem: `Which role? One of ${PERSON_ROLES.join(', ')}.` };
   const role = words[0]!.toLowerCase();
-  if (words.length > 1 || !isRole(role)) return { ok: false, problem: `\`${rest.trim().slice(0, 40)}\` is not a role; use one of ${ROLES.join(', ')}.` };
+  if (words.length > 1 || !isPersonRole(role)) return { ok: false, problem: `\`${rest.trim().slice(0, 40)}\` is not a role; use one of ${PERSON_ROLES.join(', ')}.` };
   return { ok: true, slackId: id, role };
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type pg from 'pg';
 import { AppError } from '../errors.js';
 import { detectSource, sizeOf } from './detect.js';
-import { emptyStats, loadRows, refreshAfterLoad, type LoadStats } from './loader.js';
+import { emptyStats, loadedConversations, loadRows, refreshAfterLoad, type LoadStats } from './loader.js';
 import { takeImportLease } from '../db/locks.js';
 import { withPooledClient } from '../db/pool.js';
 import { finishUpload, insertUpload, setUploadFormat, setUploadProgress, startUpload } from './uploads.js';
@@ -115,7 +115,7 @@ export async function importPath(pool: pg.Pool, filePath: string, opts: ImportOp
         // New messages move counters, session boundaries, AI flags and completion (issue 6, part 6).
         // Every conversation the file names, not only those with new messages: importing a file
         // again then repairs what a killed run of it left (issue 17, finding 6).
-        await refreshAfterLoad(writers, ascending(stats.touched), new Date());
+        await refreshAfterLoad(writers, ascending(stats.touched), new Date(), loadedConversations(stats));
         phase('sessions');
         return ascending(stats.conversationIds);
       });
@@ -148,7 +148,7 @@ const ascending = (ids: Set<number>) => [...ids].sort((a, b) => a - b);
 async function markFailed(pool: pg.Pool, uploadId: number, fileName: string, stats: LoadStats, err: unknown): Promise<void> {
   const reason = `import failed: ${err instanceof Error ? err.message : String(err)}`;
   await withPooledClient(pool, async (c) => {
-    await refreshAfterLoad([c], ascending(stats.touched), new Date());
+    await refreshAfterLoad([c], ascending(stats.touched), new Date(), loadedConversations(stats));
     await finishUpload(c, uploadId, {
       status: 'failed',
       accepted: stats.accepted,

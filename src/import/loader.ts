@@ -1,5 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type pg from 'pg';
+import { recountPages } from '../db/pages-repo.js';
 import { rebuildConversations } from '../db/sessions-repair.js';
 import type { ImportRow, Parsed, RowError } from './types.js';
 import { CREATE_STAGES, mayBypassRowTriggers, writeBatch } from './write-batch.js';
@@ -30,6 +31,8 @@ export interface LoadStats {
    * rebuilt after the load, so importing a file again repairs what a killed run of it left
    */
   touched: Set<number>;
+  /** when present, filled with the id of every message stored (the ingest API answers per message) */
+  insertedMids?: Set<string>;
 }
 
 export const emptyStats = (): LoadStats => ({ accepted: 0, inserted: 0, rejected: 0, errors: [], conversationIds: new Set(), touched: new Set() });
@@ -142,10 +145,19 @@ export async function loadRows(
 }
 
 /**
- * After the load: the sessions and message counters of the conversations the import wrote to,
- * recomputed from the messages themselves (correct however many imports or webhooks ran
- * meanwhile), then their pages' counters. The conversations are split into contiguous
- * ranges, one per connection, so the passes run side by side.
+ * After the load: the sessions and message counters of `rebuild` (the conversations the import
+ * wrote to but did not create in a batch, stats.touched), recomputed from the messages
+ * themselves (correct however many imports or webhooks ran meanwhile), then the counters of
+ * every page of `rebuild` and `counted` (those it created: their sessions were written with
+ * their batch). The conversations are split into contiguous ranges, one per connection, so the
+ * passes run side by side.
  */
-export const refreshAfterLoad = (clients: pg.ClientBase[], conversationIds: number[], now: Date): Promise<void> =>
-  rebuildConversations(clients, conversationIds, now);
+export async function refreshAfterLoad(clients: pg.ClientBase[], rebuild: number[], now: Date, counted: number[] = []): Promise<void> {
+  await rebuildConversations(clients, rebuild, now);
+  const rebuilt = new Set(rebuild);
+  const rest = counted.filter((id) => !rebuilt.has(id));
+  if (rest.length > 0) await recountPages(clients[0]!, { conversationIds: rest });
+}
+
+/** Every conversation a load stored messages in or named, ascending. */
+export const loadedConversations = (stats: LoadStats): number[] => [...new Set([...stats.conversationIds, ...stats.touched])].sort((a, b) => a - b);

@@ -41,11 +41,22 @@ export const TABULAR_LABELS: Labels = {
 const STRING_KEYS: StringKey[] = ['chatKey', 'mid', 'text', 'sender', 'pageFbId', 'pageName', 'customerPsid', 'customerName'];
 
 /** Readers share one parsed agent_info between the rows that carry the same text: checked and serialised once. */
-const checked = new WeakMap<object, { problem: string | null; json: string }>();
-function checkedJson(v: Record<string, unknown>): { problem: string | null; json: string } {
+const checked = new WeakMap<object, { problem: string | null; json: string; name: string | null | undefined }>();
+function checkedJson(v: Record<string, unknown>): { problem: string | null; json: string; name: string | null | undefined } {
   let hit = checked.get(v);
-  if (!hit) checked.set(v, (hit = { problem: valueProblem(v), json: JSON.stringify(v) }));
+  if (!hit) checked.set(v, (hit = { problem: valueProblem(v), json: JSON.stringify(v), name: nameOf(v) }));
   return hit;
+}
+
+/** `agent_info ->> 'name'`: a string or number as its text, null when absent; undefined for what only jsonb can print. */
+function nameOf(v: Record<string, unknown>): string | null | undefined {
+  if (Array.isArray(v)) return null;
+  const name = v.name;
+  if (name === undefined || name === null) return null;
+  if (typeof name === 'string') return name;
+  if (typeof name === 'boolean') return String(name);
+  if (typeof name === 'number' && Number.isSafeInteger(name)) return String(name);
+  return undefined;
 }
 
 export function buildRow(input: RowInput, line: string | number, labels: Labels = TABULAR_LABELS): Parsed {
@@ -68,6 +79,7 @@ export function buildRow(input: RowInput, line: string | number, labels: Labels 
     attachments,
     atMs: input.atMs,
     agentInfo: agent ? agent.json : null,
+    agentName: agent ? agent.name : null,
     pageFbId: input.pageFbId,
     pageName: input.pageName,
     customerPsid: input.customerPsid,

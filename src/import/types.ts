@@ -20,6 +20,16 @@ export interface ImportRow {
   pageName: string;
   customerPsid: string | null;
   customerName: string | null;
+  /**
+   * agent_info ->> 'name' as PostgreSQL reads it (null: none), for the sessions an import
+   * builds in memory; undefined when it cannot be told without PostgreSQL (a name that is an
+   * object): that chat's sessions are then rebuilt by SQL
+   */
+  agentName?: string | null;
+  /** the AI's label and its confidence (0–1), and its processing time: only the ingest API sets them (imports arrive unlabelled) */
+  classification?: string | null;
+  confidence?: number | null;
+  processingMs?: number | null;
 }
 
 export interface RowError {

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { mayDisableRowTriggers } from '../db/row-triggers.js';
+import { REPLY_COLUMNS, SESSION_COLUMNS, buildable, builtSessionsCopy, reserveMessageIds } from './built-sessions.js';
 import type { LoadStats } from './loader.js';
 import type { ImportRow, RowError } from './types.js';
 
@@ -18,7 +19,9 @@ import type { ImportRow, RowError } from './types.js';
 /** chat key → conversation id of chats this import has upserted; cleared when it grows past this. */
 const MAX_CACHED_CHATS = 200_000;
 
-const MESSAGE_COLUMNS = 'conversation_id, mid, direction, sender_kind, text, attachments, social_create_time, agent_info';
+const MESSAGE_COLUMNS =
+  'conversation_id, mid, direction, sender_kind, text, attachments, social_create_time, agent_info, classification, classification_confidence, processing_time_ms';
+const STAGED_COLUMNS = 'conversation_id, mid, direction, sender_kind, text, attachments, at, agent_info, classification, confidence, processing_ms';
 
 export const CREATE_STAGES = `
 CREATE TEMP TABLE IF NOT EXISTS pulse_import_chats (
@@ -27,7 +30,8 @@ CREATE TEMP TABLE IF NOT EXISTS pulse_import_chats (
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS pulse_import_messages (
   conversation_id int NOT NULL, mid text NOT NULL, direction "MessageDirection" NOT NULL, sender_kind "SenderKind" NOT NULL,
-  text text, attachments jsonb, at timestamptz(3) NOT NULL, agent_info jsonb
+  text text, attachments jsonb, at timestamptz(3) NOT NULL, agent_info jsonb,
+  classification text, confidence double precision, processing_ms int
 ) ON COMMIT DELETE ROWS`;
 
 // Key order everywhere, so concurrent imports lock rows in the same order. The upserts fill
@@ -57,19 +61,23 @@ FROM pulse_import_chats s JOIN pages p ON p.fb_page_id = s.page_fb_id
 LEFT JOIN customers c ON c.page_id = p.id AND c.psid = s.psid
 ORDER BY s.chat_key
 ON CONFLICT (fb_chat_id) DO UPDATE SET customer_id = EXCLUDED.customer_id, updated_at = now()
-WHERE conversations.customer_id IS NULL AND EXCLUDED.customer_id IS NOT NULL;
+WHERE conversations.customer_id IS NULL AND EXCLUDED.customer_id IS NOT NULL
+RETURNING fb_chat_id, xmax::text = '0' AS created;
 
 SELECT c.id, c.fb_chat_id FROM pulse_import_chats s JOIN conversations c ON c.fb_chat_id = s.chat_key`;
 
-const INSERT_MESSAGES = `
+const insertMessages = (select: string) => `
 WITH ins AS (
   INSERT INTO messages (${MESSAGE_COLUMNS})
-  SELECT conversation_id, mid, direction, sender_kind, text, attachments, at, agent_info FROM pulse_import_messages
+  SELECT ${STAGED_COLUMNS} FROM pulse_import_messages
   ORDER BY mid -- the key order of the other writers: no deadlock over a duplicate
   ON CONFLICT (mid) DO NOTHING
-  RETURNING conversation_id
+  RETURNING conversation_id, mid
 )
-SELECT conversation_id, count(*)::int AS n FROM ins GROUP BY conversation_id`;
+${select}`;
+const INSERT_MESSAGES = insertMessages('SELECT conversation_id, count(*)::int AS n FROM ins GROUP BY conversation_id');
+/** The same, naming every message stored (LoadStats.insertedMids): one row each, for the ingest API's small batches. */
+const INSERT_MESSAGES_NAMED = insertMessages('SELECT conversation_id, 1 AS n, mid FROM ins');
 
 /**
  * What a batch of an upload stored, recorded in the batch's transaction: if the importing
@@ -112,7 +120,7 @@ async function copyIn(client: pg.ClientBase, target: string, text: string): Prom
  * has triggers of its own, which replica mode would silence too.
  */
 export const mayBypassRowTriggers = (client: pg.ClientBase) =>
-  mayDisableRowTriggers(client, ['messages', 'conversations', 'customers', 'pages', 'upload_batches']);
+  mayDisableRowTriggers(client, ['messages', 'conversations', 'customers', 'pages', 'upload_batches', 'sessions', 'message_replies']);
 
 async function checkConversationsLocked(client: pg.ClientBase, ids: number[]): Promise<void> {
   if (ids.length === 0) return;
@@ -138,13 +146,13 @@ export async function writeBatch(
   journal?: BatchJournal,
 ): Promise<void> {
   try {
-    await inTransaction(client, rows, chatIds, bypassRowTriggers, (ids) => copyNewMessages(client, rows, ids, stats, journal));
+    await inTransaction(client, rows, chatIds, bypassRowTriggers, journal !== undefined, (ids, created) => copyNewMessages(client, rows, ids, created, stats, journal));
   } catch (err) {
     // unique_violation: a message is stored already; deadlock_detected: two writers COPYing
     // the same duplicate messages in opposite orders. Either way, again in key order.
     const code = (err as { code?: string }).code;
     if (code !== '23505' && code !== '40P01') throw err;
-    await inTransaction(client, rows, chatIds, bypassRowTriggers, (ids) => insertViaStaging(client, rows, ids, stats, journal));
+    await inTransaction(client, rows, chatIds, bypassRowTriggers, journal !== undefined, (ids) => insertViaStaging(client, rows, ids, stats, journal));
   }
 }
 
@@ -153,7 +161,9 @@ async function inTransaction(
   rows: ImportRow[],
   chatIds: Map<string, number>,
   bypassRowTriggers: boolean,
-  write: (ids: Map<string, number>) => Promise<void>,
+  journaled: boolean,
+  /** the batch's chat ids, and the keys of the chats this batch created */
+  write: (ids: Map<string, number>, created: Set<string>) => Promise<void>,
 ): Promise<void> {
   const ids = new Map<string, number>();
   let last: string | undefined;
@@ -171,11 +181,18 @@ async function inTransaction(
   // random_page_cost 1.1 (default 4): the batch's few hundred chats are looked up by key in
   // conversations (and customers), whose index pages are in cache; at the default the planner
   // hashed the whole table for every batch instead (17 ms against 1 ms at 52,000 conversations).
-  await client.query(`BEGIN; SET LOCAL random_page_cost = 1.1${bypassRowTriggers ? '; SET LOCAL session_replication_role = replica' : ''}`);
+  // An upload's batches commit with synchronous_commit off: the writer goes on to its next batch
+  // while the WAL of this one is flushed in the background (tens of ms a batch). Only a crash of
+  // the server itself can lose the last such commits, each whole with its journal row, so
+  // recovery's counts stay true; and the upload's final status commits synchronously, which
+  // flushes every batch before it. Without a journal (the ingest API, which answers as soon as
+  // its batch is stored) the commit waits for the flush as usual.
+  const settings = ['random_page_cost = 1.1', ...(journaled ? ['synchronous_commit = off'] : []), ...(bypassRowTriggers ? ['session_replication_role = replica'] : [])];
+  await client.query(`BEGIN; ${settings.map((x) => `SET LOCAL ${x}`).join('; ')}`);
   try {
-    await ensureChats(client, rows, ids);
+    const created = await ensureChats(client, rows, ids);
     if (bypassRowTriggers) await checkConversationsLocked(client, known);
-    await write(ids);
+    await write(ids, created);
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
     throw err;
@@ -185,33 +202,68 @@ async function inTransaction(
   for (const [key, id] of ids) chatIds.set(key, id);
 }
 
+const num = (v: number | null | undefined) => (v === null || v === undefined ? '\\N' : String(v));
 const messageLine = (r: ImportRow, conversationId: number) =>
-  `${conversationId}\t${cell(r.mid)}\t${r.direction}\t${r.senderKind}\t${cell(r.text)}\t${cell(r.attachments)}\t${new Date(r.atMs).toISOString()}\t${cell(r.agentInfo)}\n`;
+  `${conversationId}\t${cell(r.mid)}\t${r.direction}\t${r.senderKind}\t${cell(r.text)}\t${cell(r.attachments)}\t${new Date(r.atMs).toISOString()}\t${cell(r.agentInfo)}` +
+  `\t${cell(r.classification ?? null)}\t${num(r.confidence)}\t${num(r.processingMs)}\n`;
 
 /**
  * Counts are added only after COMMIT: a failed attempt must not count twice. A mid repeated
  * inside the batch fails the COPY like a stored one does, and the batch takes the staging path.
+ * The conversations this batch created get their sessions and reply facts here too
+ * (built-sessions.ts); only the others are left for the rebuild after the load (`touched`).
  */
-async function copyNewMessages(client: pg.ClientBase, rows: ImportRow[], chatIds: Map<string, number>, stats: LoadStats, journal?: BatchJournal): Promise<void> {
+async function copyNewMessages(
+  client: pg.ClientBase,
+  rows: ImportRow[],
+  chatIds: Map<string, number>,
+  created: Set<string>,
+  stats: LoadStats,
+  journal?: BatchJournal,
+): Promise<void> {
   let text = '';
   const conversations = new Set<number>();
+  const built = new Map<number, { rows: ImportRow[]; ids: number[] }>();
+  const unbuildable = new Set<number>();
+  const messageIds = created.size > 0 ? await reserveMessageIds(client, rows.length) : undefined;
   let last: string | undefined;
   let id = 0;
-  for (const r of rows) {
+  let chat: { rows: ImportRow[]; ids: number[] } | undefined;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
     if (r.chatKey !== last) {
       last = r.chatKey;
       id = chatIds.get(r.chatKey)!;
       conversations.add(id);
+      chat = undefined;
+      if (messageIds && created.has(r.chatKey)) {
+        chat = built.get(id);
+        if (!chat) built.set(id, (chat = { rows: [], ids: [] }));
+      }
     }
-    text += messageLine(r, id);
+    if (messageIds) {
+      text += `${messageIds[i]}\t${messageLine(r, id)}`;
+      if (chat) {
+        chat.rows.push(r);
+        chat.ids.push(messageIds[i]!);
+        if (!buildable(r)) unbuildable.add(id);
+      }
+    } else text += messageLine(r, id);
   }
-  if (text) await copyIn(client, `messages (${MESSAGE_COLUMNS})`, text);
+  if (text) await copyIn(client, `messages (${messageIds ? 'id, ' : ''}${MESSAGE_COLUMNS})`, text);
+  for (const c of unbuildable) built.delete(c);
+  if (built.size > 0) {
+    const copy = builtSessionsCopy(built, Date.now());
+    if (copy.sessions) await copyIn(client, `sessions (${SESSION_COLUMNS})`, copy.sessions);
+    if (copy.replies) await copyIn(client, `message_replies (${REPLY_COLUMNS})`, copy.replies);
+  }
   if (journal) await journalBatch(client, journal, rows.length, rows.length, [...conversations]);
   await client.query('COMMIT');
   stats.inserted += rows.length;
+  if (stats.insertedMids) for (const r of rows) stats.insertedMids.add(r.mid);
   for (const c of conversations) {
     stats.conversationIds.add(c);
-    stats.touched.add(c);
+    if (!built.has(c)) stats.touched.add(c);
   }
 }
 
@@ -224,22 +276,24 @@ async function insertViaStaging(
 ): Promise<void> {
   let text = '';
   for (const r of rows) text += messageLine(r, chatIds.get(r.chatKey)!);
-  await copyIn(client, 'pulse_import_messages (conversation_id, mid, direction, sender_kind, text, attachments, at, agent_info)', text);
-  let inserted: { conversation_id: number; n: number }[];
+  await copyIn(client, `pulse_import_messages (${STAGED_COLUMNS})`, text);
+  const insert = stats.insertedMids ? INSERT_MESSAGES_NAMED : INSERT_MESSAGES;
+  let inserted: { conversation_id: number; n: number; mid?: string }[];
   if (journal) {
-    inserted = (await client.query<{ conversation_id: number; n: number }>(INSERT_MESSAGES)).rows;
+    inserted = (await client.query<{ conversation_id: number; n: number; mid?: string }>(insert)).rows;
     // Every chat of the batch, not only those that got new messages: a re-import of the same
     // file then repairs what an earlier, killed run of it left without sessions.
     await journalBatch(client, journal, rows.length, inserted.reduce((s, r) => s + r.n, 0), [...new Set(chatIds.values())]);
     await client.query('COMMIT');
   } else {
     // One round trip for the insert and the commit; a multi-statement string yields one result per statement.
-    const results = (await client.query(`${INSERT_MESSAGES};\nCOMMIT`)) as unknown as pg.QueryResult<{ conversation_id: number; n: number }>[];
+    const results = (await client.query(`${insert};\nCOMMIT`)) as unknown as pg.QueryResult<{ conversation_id: number; n: number; mid?: string }>[];
     inserted = results[0]!.rows;
   }
   for (const r of inserted) {
     stats.inserted += r.n;
     stats.conversationIds.add(r.conversation_id);
+    if (r.mid !== undefined) stats.insertedMids?.add(r.mid);
   }
   for (const id of chatIds.values()) stats.touched.add(id);
 }
@@ -253,8 +307,11 @@ interface NewChat {
   last: number;
 }
 
-/** Upserts the pages, customers and conversations of the batch's chats whose ids are not known yet. */
-async function ensureChats(client: pg.ClientBase, rows: ImportRow[], chatIds: Map<string, number>): Promise<void> {
+/**
+ * Upserts the pages, customers and conversations of the batch's chats whose ids are not known
+ * yet; returns the keys of the conversations it created (not found stored).
+ */
+async function ensureChats(client: pg.ClientBase, rows: ImportRow[], chatIds: Map<string, number>): Promise<Set<string>> {
   // per new chat: the row that names it (a later row may know the customer when the first one
   // did not: an agent spoke first) and its counters; looked up once per run of adjacent rows
   const fresh = new Map<string, NewChat>();
@@ -276,13 +333,15 @@ async function ensureChats(client: pg.ClientBase, rows: ImportRow[], chatIds: Ma
     if (r.atMs < chat.first) chat.first = r.atMs;
     if (r.atMs > chat.last) chat.last = r.atMs;
   }
-  if (fresh.size === 0) return;
+  if (fresh.size === 0) return new Set();
   let text = '';
   for (const { row: r, ...c } of fresh.values()) {
     text += `${cell(r.chatKey)}\t${cell(r.pageFbId)}\t${cell(r.pageName)}\t${cell(r.customerPsid)}\t${cell(r.customerName)}\t${c.total}\t${c.customer}\t${new Date(c.first).toISOString()}\t${new Date(c.last).toISOString()}\n`;
   }
   await copyIn(client, 'pulse_import_chats (chat_key, page_fb_id, page_name, psid, customer_name, total, customer, first_at, last_at)', text);
-  const results = (await client.query(UPSERT_CHATS)) as unknown as pg.QueryResult<{ id: number; fb_chat_id: string }>[];
+  const results = (await client.query(UPSERT_CHATS)) as unknown as pg.QueryResult<{ id: number; fb_chat_id: string; created?: boolean }>[];
   for (const r of results[results.length - 1]!.rows) chatIds.set(r.fb_chat_id, r.id);
+  // the conversations INSERT: new rows, and the ones it gave a customer (not created)
+  return new Set(results[results.length - 2]!.rows.filter((r) => r.created === true).map((r) => r.fb_chat_id));
 }
 

@@ -7,6 +7,7 @@ import type { AfterQaChange } from '../db/qa-repo.ts';
 import { alertRoutes } from './alerts.ts';
 import { identifyCaller, requireCaller } from './auth.ts';
 import { errorRoutes } from './errors.ts';
+import { INGEST_DEFAULTS, ingestRoutes } from './ingest.ts';
 import { RATE_LIMIT, checkInput, rateLimitOptions } from './guard.ts';
 import { FieldError, registerOpenApi, validationProblems } from './openapi.ts';
 import { sendError } from './send-error.ts';
@@ -35,6 +36,8 @@ export interface ApiDeps {
   validation?: Omit<ValidationRouteDeps, 'pool'>;
   /** ALERTS_CHANNEL: where rules created through /api/alert-rules without a channel post */
   alertsChannel?: string;
+  /** POST /api/ingest/messages: INGEST_MAX_MESSAGES and the analysis of what changed */
+  ingest?: { maxMessages?: number; afterIngest?: (conversationIds: number[]) => Promise<void> };
 }
 
 export { RATE_LIMIT } from './guard.ts';
@@ -82,6 +85,10 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
       await api.register(statsRoutes({ pool: deps.pool, timezone: deps.timezone, now }));
       if (deps.validation) await api.register(validationRoutes({ ...deps.validation, pool: deps.pool }));
       await api.register(alertRoutes({ pool: deps.pool, ...(deps.alertsChannel ? { defaultChannel: deps.alertsChannel } : {}) }));
+      await api.register(ingestRoutes({
+        pool: deps.pool, now, maxMessages: deps.ingest?.maxMessages ?? INGEST_DEFAULTS.maxMessages,
+        ...(deps.ingest?.afterIngest ? { afterIngest: deps.ingest.afterIngest } : {}),
+      }));
     });
   };
 }

@@ -1,6 +1,6 @@
 import type { FastifyRequest, onRequestAsyncHookHandler, preHandlerAsyncHookHandler, preValidationAsyncHookHandler } from 'fastify';
 import type pg from 'pg';
-import { ROLE_LABELS, type Role } from '../domain/access.ts';
+import { INGEST_ONLY_ROLE, ROLE_LABELS, type Role } from '../domain/access.ts';
 import { auditTokenUse, authenticateToken, type TokenCaller } from '../db/tokens-repo.ts';
 import { redactQuery } from '../logger.ts';
 import { sendError } from './send-error.ts';
@@ -15,6 +15,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** the token's caller, set by identifyCaller when the presented token is valid */
     caller?: TokenCaller;
+  }
+  interface FastifyContextConfig {
+    /** the one kind of route an ingest-only `bot` token may call (POST /api/ingest/messages) */
+    botIngest?: boolean;
   }
 }
 
@@ -33,8 +37,15 @@ export function identifyCaller(pool: pg.Pool): onRequestAsyncHookHandler {
   };
 }
 
-/** 401 unless identifyCaller found a valid token. */
+/**
+ * 401 unless identifyCaller found a valid token; 403 for an outside bot's token anywhere but
+ * its ingest route. Checked here, where every /api route group passes, so that a route whose
+ * role list forgets the bot (or admits any token, as POST /api/errors does) cannot let it in.
+ */
 export const requireCaller: preValidationAsyncHookHandler = async (req, reply) => {
+  if (req.caller?.role === INGEST_ONLY_ROLE && req.routeOptions.config.botIngest !== true) {
+    return sendError(req, reply, 'FORBIDDEN', `this token acts as ${ROLE_LABELS[INGEST_ONLY_ROLE]}: it may only send messages to POST /api/ingest/messages`);
+  }
   if (req.caller) return;
   const message = bearerToken(req)
     ? 'this API token is unknown or revoked'

@@ -50,6 +50,7 @@ const DESCRIPTIONS: Record<number, string> = {
   403: "the token's role may not do this",
   404: 'no such resource (soft-deleted sessions included)',
   409: 'someone changed it first (QA version check)',
+  413: 'too large: more items than the route takes at once, or a body over its byte limit',
   429: 'rate limited: see retry-after and x-ratelimit-* headers',
 };
 
