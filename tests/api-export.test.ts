@@ -7,7 +7,7 @@ import { listSessions, streamSessions } from '../src/db/sessions-repo.ts';
 import { createApiToken } from '../src/db/tokens-repo.ts';
 import { createLogger } from '../src/logger.ts';
 import { apiRoutes } from '../src/routes/api.ts';
-import { isoUtc } from '../src/routes/session-export-format.ts';
+import { isoUtc } from '../src/routes/export-format.ts';
 import { topicsOf } from '../src/domain/topics.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 
@@ -203,6 +203,61 @@ describe('session export', () => {
     expect(json.every((r) => r.customerName === null)).toBe(true);
     const { rows: named } = await db.pool.query('SELECT 1 FROM customers WHERE name IS NOT NULL LIMIT 1');
     expect(named).toHaveLength(1); // there were names to leave out
+  });
+});
+
+describe('conversation export', () => {
+  it('streams every conversation with its CSI, pillars, response times, topics and QA figures, in CSV and JSON', async () => {
+    // the conversation with the most reviewed sessions, two of its days scored
+    const { rows: [conv] } = await db.pool.query<{ id: number; page_name: string; topics: string[] | null }>(
+      `SELECT c.id, p.name AS page_name, c.common_topics AS topics FROM conversations c JOIN pages p ON p.id = c.page_id
+        ORDER BY (SELECT count(*) FROM qa_reviews r JOIN sessions s ON s.id = r.session_id WHERE s.conversation_id = c.id) DESC, c.id LIMIT 1`,
+    );
+    await db.pool.query(
+      `INSERT INTO daily_analyses (conversation_id, day, message_count, csi, effectiveness, effort, efficiency, empathy, human_agents, updated_at)
+       VALUES ($1, '2020-03-01', 1, 50, 4, 5, 6, 7, '{}', now()), ($1, '2020-03-02', 1, 70, 6, 7, 8, 9, '{}', now()),
+              ($1, '2020-03-03', 1, NULL, NULL, NULL, NULL, NULL, '{}', now())`,
+      [conv!.id],
+    );
+    const one = async <T>(sql: string) => (await db.pool.query(sql, [conv!.id])).rows as T[];
+    const sessions = await one<{ fr: number | null }>(
+      `SELECT extract(epoch FROM first_reply_at - started_at)::float8 AS fr FROM sessions WHERE conversation_id = $1 AND deleted_at IS NULL`,
+    );
+    const replies = await one<{ s: number }>(`SELECT extract(epoch FROM replied_at - asked_at)::float8 AS s FROM message_replies WHERE conversation_id = $1`);
+    const reviews = await one<{ score: number }>(
+      `SELECT r.score FROM qa_reviews r JOIN sessions s ON s.id = r.session_id WHERE s.conversation_id = $1 AND s.deleted_at IS NULL`,
+    );
+    expect(reviews.length).toBeGreaterThan(0);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+    const csvRes = await get('/api/conversations/export?format=csv');
+    expect(csvRes.statusCode).toBe(200);
+    expect(csvRes.headers['content-disposition']).toBe('attachment; filename="conversations-2026-11-22.csv"');
+    const csv = parse(csvRes.body, { columns: true }) as Record<string, string>[];
+    const { rows: [count] } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM conversations');
+    expect(csv).toHaveLength(count!.n);
+    const all = JSON.parse((await get('/api/conversations/export?format=json')).body) as Record<string, unknown>[];
+    expect(all.map((r) => r.id)).toEqual(csv.map((r) => Number(r.id)));
+    const row = csv.find((r) => Number(r.id) === conv!.id)!;
+    const json = all.find((r) => r.id === conv!.id)!;
+    expect(json).toMatchObject({ csi: 60, effectiveness: 5, effort: 6, efficiency: 7, empathy: 8, scoredDays: 2, sessions: sessions.length });
+    expect(row).toMatchObject({ csi: '60', scored_days: '2', sessions: String(sessions.length) });
+    const firsts = sessions.map((s) => s.fr).filter((x): x is number => x !== null);
+    expect(json.firstResponseSeconds).toBeCloseTo(mean(firsts), 6);
+    expect(json.avgResponseSeconds).toBeCloseTo(mean(replies.map((r) => r.s)), 6);
+    expect(json.answeredMessages).toBe(replies.length);
+    expect(json.topics).toEqual(conv!.topics ?? []);
+    expect(row.topics).toBe((conv!.topics ?? []).join(';'));
+    expect(json.qaReviews).toBe(reviews.length);
+    expect(json.qaScore).toBeCloseTo(mean(reviews.map((r) => r.score)), 9);
+    expect(Object.keys(json.qaAnswers as object).length).toBeGreaterThan(0);
+
+    const page = JSON.parse((await get(`/api/conversations/export?format=json&page=${encodeURIComponent(conv!.page_name)}`)).body) as { page: { name: string } }[];
+    expect(page.length).toBeGreaterThan(0);
+    expect(page.length).toBeLessThan(all.length);
+    expect(page.every((r) => r.page.name === conv!.page_name)).toBe(true);
+    expect(JSON.parse((await get('/api/conversations/export?format=json&period=2020-01-01..2020-01-31')).body)).toEqual([]);
+    expect((await get('/api/conversations/export?format=xml')).statusCode).toBe(400);
   });
 });
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { NOT_TOPICS } from '../domain/topics.ts';
+import { qaFigures, sqlLiteral as literal, streamRawRows, topicsOfMessages, type ExportColumn, type RawRow } from './export-stream.ts';
 import { sessionsWhere, type SessionFilters } from './sessions-repo.ts';
 
 // The session export (GET /api/sessions/export): every matching session with its figures, in
@@ -16,16 +16,7 @@ import { sessionsWhere, type SessionFilters } from './sessions-repo.ts';
 //   `qaCategoryScore` answers, mean over the session's reviews (one per reviewer).
 //
 // Rows come back as arrays of the server's text (no per-value parsing): the writers in
-// routes/session-export-format.ts format each column by its kind, in one precomputed order.
-
-export type ColumnKind = 'int' | 'float' | 'bool' | 'time' | 'enum' | 'text' | 'list' | 'answers';
-
-export interface ExportColumn {
-  /** the CSV header */
-  name: string;
-  kind: ColumnKind;
-  sql: string;
-}
+// routes/export-format.ts write each column by its kind, in one precomputed order.
 
 export const SESSION_EXPORT_COLUMNS: readonly ExportColumn[] = [
   { name: 'id', kind: 'int', sql: 's.id' },
@@ -64,14 +55,6 @@ export const SESSION_EXPORT_COLUMNS: readonly ExportColumn[] = [
   { name: 'qa_answers', kind: 'answers', sql: 'qa.answers' },
 ];
 
-/** Index of a column by name, for the writers (a typo fails at start-up, not per row). */
-export function columnIndex(name: string): number {
-  const i = SESSION_EXPORT_COLUMNS.findIndex((c) => c.name === name);
-  if (i < 0) throw new Error(`no export column ${name}`);
-  return i;
-}
-
-const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /**
  * The export's SELECT for `filters`, with its parameters. The business timezone is written in
@@ -96,70 +79,15 @@ export function sessionExportSelect(filters: SessionFilters, timezone: string): 
       SELECT avg(extract(epoch FROM r.replied_at - r.asked_at))::float8 AS seconds, count(*) AS answered
         FROM message_replies r
        WHERE r.conversation_id = s.conversation_id AND r.asked_at BETWEEN s.started_at AND s.ended_at) rt ON true
-    LEFT JOIN LATERAL (
-      SELECT string_agg(l.label, ';' ORDER BY l.n DESC, l.label COLLATE "C") AS topics
-        FROM (SELECT m.classification AS label, count(*) AS n FROM messages m
-               WHERE m.conversation_id = s.conversation_id AND m.social_create_time BETWEEN s.started_at AND s.ended_at
-                 AND m.sender_kind = 'customer' AND m.classification IS NOT NULL
-                 AND m.classification <> ALL (ARRAY[${NOT_TOPICS.map(literal).join(', ')}]::text[])
-               GROUP BY 1) l) tp ON true
-    LEFT JOIN LATERAL (
-      SELECT count(*) AS reviews, avg(r.score) AS score FROM qa_reviews r WHERE r.session_id = s.id) qr ON true
-    LEFT JOIN LATERAL (
-      SELECT string_agg(x.key || '=' || coalesce(round(x.score::numeric, 1)::text, 'n/a'), ';' ORDER BY x.position, x.key) AS answers
-        -- the review ids as an array: a join was planned as a scan of every answer, per session
-        FROM (SELECT k.key, k.position, avg(a.score) AS score
-                FROM qa_review_answers a JOIN qa_categories k ON k.id = a.category_id
-               WHERE a.review_id = ANY (ARRAY(SELECT r.id FROM qa_reviews r WHERE r.session_id = s.id))
-               GROUP BY k.key, k.position) x) qa ON true
+    LEFT JOIN LATERAL (${topicsOfMessages('m.conversation_id = s.conversation_id AND m.social_create_time BETWEEN s.started_at AND s.ended_at')}) tp ON true
+    ${qaFigures('r.session_id = s.id')}
    WHERE ${sessionsWhere(filters, params)}
    ORDER BY s.started_at DESC, s.id DESC`;
   return { sql, params };
 }
 
-/** Every value as the server's text: the writers decide how each column is written. */
-const AS_TEXT = { getTypeParser: () => (v: string) => v };
-
-/**
- * The export's rows, `batch` at a time, from one server-side cursor in a READ ONLY transaction
- * (one plan and one sort for the whole export, a consistent snapshot, flat memory). Timestamps
- * are read in UTC, so their text is ISO 8601 up to two characters (see the writers). The next
- * batch is asked for while the consumer writes this one. The connection is held until the
- * consumer finishes or stops (return() on the generator closes the cursor).
- */
-export async function* streamSessionExport(
-  pool: pg.Pool,
-  filters: SessionFilters,
-  timezone: string,
-  batch = 2_000,
-): AsyncGenerator<(string | null)[][]> {
-  const client = await pool.connect();
-  let ok = false;
-  let pending: Promise<unknown> | undefined;
-  try {
-    await client.query('BEGIN READ ONLY');
-    await client.query(`SET LOCAL TimeZone = 'UTC'`);
-    const { sql, params } = sessionExportSelect(filters, timezone);
-    await client.query(`DECLARE pulse_session_export NO SCROLL CURSOR FOR ${sql}`, params);
-    const fetch = () => {
-      const p = client.query<(string | null)[]>({ text: `FETCH ${batch} FROM pulse_session_export`, rowMode: 'array', types: AS_TEXT });
-      pending = p.catch(() => {});
-      return p;
-    };
-    let next = fetch();
-    for (;;) {
-      const { rows } = await next;
-      const more = rows.length === batch;
-      if (more) next = fetch();
-      if (rows.length > 0) yield rows;
-      if (!more) break;
-    }
-    await client.query('COMMIT');
-    ok = true;
-  } finally {
-    // a consumer that stopped early may leave a FETCH in flight: let it land before the rollback
-    await pending;
-    if (!ok) await client.query('ROLLBACK').catch(() => {});
-    client.release();
-  }
+/** The session export's rows, `batch` at a time (db/export-stream.ts). */
+export function streamSessionExport(pool: pg.Pool, filters: SessionFilters, timezone: string, batch?: number): AsyncGenerator<RawRow[]> {
+  const { sql, params } = sessionExportSelect(filters, timezone);
+  return streamRawRows(pool, sql, params, batch);
 }

@@ -180,6 +180,7 @@ export async function registerOpenApi(app: FastifyInstance, opts: { version: str
       security: [{ bearerAuth: [] }],
       tags: [
         { name: 'sessions', description: 'conversation episodes, QA and archive' },
+        { name: 'conversations', description: 'conversations with their figures (export)' },
         { name: 'errors', description: 'automation and workflow errors' },
         { name: 'stats', description: 'counts' },
         { name: 'qa', description: 'QA scorecards, scorecard reviews and disputes' },

@@ -17,7 +17,8 @@ import { SESSION_EXPORT_COLUMNS, streamSessionExport } from '../db/session-expor
 import { AppError } from '../errors.ts';
 import { FieldError, errorResponses, idParams, ref } from './openapi.ts';
 import { allowRoles, callerOf } from './auth.ts';
-import { SESSION_CSV_HEADER, sessionCsvWriter, sessionJson } from './session-export-format.ts';
+import { csvStream, jsonArray } from './export-format.ts';
+import { sessionJson } from './session-export-format.ts';
 
 // /api/sessions: list (filters, keyset cursor), one with messages and QA history, QA changes
 // through the domain's rules, archive, soft delete, and a streamed CSV/JSON export.
@@ -217,29 +218,14 @@ function exportRoute(app: FastifyInstance, ctx: RouteContext): void {
     await auditTokenUse(ctx.pool, caller, 'api.export', 'sessions', { format: q.format, filters: q });
     const rows = streamSessionExport(ctx.pool, filters, ctx.timezone);
     const maskCustomer = !mayReadCustomerData(caller.role);
-    async function* csv(): AsyncGenerator<string> {
-      const write = sessionCsvWriter({ maskCustomer });
-      yield SESSION_CSV_HEADER;
-      for await (const batch of rows) yield write(batch);
-    }
-    async function* json(): AsyncGenerator<string> {
-      let first = true;
-      yield '[';
-      for await (const batch of rows) {
-        let chunk = '';
-        for (const r of batch) {
-          chunk += `${first ? '\n' : ',\n'}${JSON.stringify(sessionJson(r, maskCustomer))}`;
-          first = false;
-        }
-        yield chunk;
-      }
-      yield '\n]\n';
-    }
+    const body = q.format === 'csv'
+      ? csvStream(SESSION_EXPORT_COLUMNS, rows, maskCustomer ? ['customer_name'] : [])
+      : jsonArray(rows, (r) => sessionJson(r, maskCustomer));
     const stamp = ctx.now().toISOString().slice(0, 10);
     return reply
       .header('content-type', q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
       .header('content-disposition', `attachment; filename="sessions-${stamp}.${q.format}"`)
-      .send(Readable.from(q.format === 'csv' ? csv() : json()));
+      .send(Readable.from(body));
   });
 }
 
