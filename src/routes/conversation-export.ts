@@ -113,7 +113,7 @@ export function conversationExportRoutes(deps: ConversationExportDeps): FastifyP
       return reply
         .header('content-type', q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
         .header('content-disposition', `attachment; filename="conversations-${stamp}.${q.format}"`)
-        .send(Readable.from(body));
+        .send(Readable.from(body, { highWaterMark: 1 }));
     });
   };
 }

@@ -225,7 +225,7 @@ function exportRoute(app: FastifyInstance, ctx: RouteContext): void {
     return reply
       .header('content-type', q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
       .header('content-disposition', `attachment; filename="sessions-${stamp}.${q.format}"`)
-      .send(Readable.from(body));
+      .send(Readable.from(body, { highWaterMark: 1 }));
   });
 }
 
