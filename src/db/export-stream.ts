@@ -64,7 +64,9 @@ export async function* streamRawRows(pool: pg.Pool, sql: string, params: unknown
   let pending: Promise<unknown> | undefined;
   try {
     await client.query('BEGIN READ ONLY');
-    await client.query(`SET LOCAL TimeZone = 'UTC'`);
+    // the text formats the writers rely on, whatever the server's defaults: ISO dates in UTC,
+    // floats in their shortest exact form
+    await client.query(`SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, MDY'; SET LOCAL extra_float_digits = 1`);
     await client.query(`DECLARE pulse_export NO SCROLL CURSOR FOR ${sql}`, params);
     const fetch = () => {
       const p = client.query<RawRow>({ text: `FETCH ${batch} FROM pulse_export`, rowMode: 'array', types: AS_TEXT });
