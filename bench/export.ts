@@ -9,6 +9,7 @@ import { createPrisma } from '../src/db/client.ts';
 import { createPool } from '../src/db/pool.ts';
 import { generateConversations } from '../src/db/seed/generate.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
+import { sessionExportSelect } from '../src/db/session-export.ts';
 import { createApiToken } from '../src/db/tokens-repo.ts';
 import { createLogger } from '../src/logger.ts';
 import { apiRoutes } from '../src/routes/api.ts';
@@ -16,8 +17,8 @@ import { intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts
 
 // Streams GET /api/sessions/export?format=csv of N sessions (default 100,000) from the HTTP app
 // running in a process of its own, so its peak RSS is the server's alone (target < 300 MB).
-// Baseline, same run: PostgreSQL's own COPY (SELECT <same columns, same order>) TO STDOUT CSV,
-// read to nowhere.
+// Baseline, same run: PostgreSQL's own COPY (<the export's select: same columns and figures, same
+// order>) TO STDOUT CSV, read to nowhere.
 //   npm run bench -- export [--sessions N]
 
 const SEED = 20261122;
@@ -85,14 +86,8 @@ function download(port: number, path: string, token: string): Promise<{ status: 
   });
 }
 
-const EXPORT_SQL = `
-  SELECT s.id, s.conversation_id, c.fb_chat_id, p.id AS page_id, p.name AS page_name, cu.name AS customer_name,
-         s.sequence, s.started_at, s.ended_at, s.message_count, s.ai_engaged, s.ai_message_count, s.human_handoff,
-         s.completion_status, s.archive_status, s.qa_status, s.qa_version, s.qa_notes, s.dev_feedback,
-         coalesce(u.name, u.external_id) AS qa_by, s.qa_at
-    FROM sessions s JOIN conversations c ON c.id = s.conversation_id JOIN pages p ON p.id = c.page_id
-    LEFT JOIN customers cu ON cu.id = c.customer_id LEFT JOIN users u ON u.id = s.qa_by_id
-   WHERE s.deleted_at IS NULL ORDER BY s.started_at DESC, s.id DESC`;
+// The export's own select (no filters), so the baseline does the same database work, figures included.
+const EXPORT_SQL = sessionExportSelect({}, TIMEZONE).sql;
 
 async function baselineCopyOut(url: string): Promise<{ bytes: number; rows: number; seconds: number }> {
   const client = new pg.Client({ connectionString: url });

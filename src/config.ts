@@ -174,7 +174,7 @@ const schema = z.object({
   QA_CHANNEL: optionalString,
   HANDOFF_CHANNEL: optionalString,
   ALERTS_CHANNEL: optionalString,
-  ANALYSIS_BATCH_SIZE: positiveInt('ANALYSIS_BATCH_SIZE', 10_000).default(100),
+  ANALYSIS_BATCH_SIZE: positiveInt('ANALYSIS_BATCH_SIZE', 10_000).default(500),
   ANALYSIS_CONCURRENCY: positiveInt('ANALYSIS_CONCURRENCY', 64).default(4),
   ANALYSIS_MAX_ATTEMPTS: positiveInt('ANALYSIS_MAX_ATTEMPTS', 20).default(4),
   ANALYSIS_JOB_TIMEOUT_SECONDS: positiveInt('ANALYSIS_JOB_TIMEOUT_SECONDS', 86_400).default(300),

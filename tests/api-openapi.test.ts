@@ -42,6 +42,7 @@ describe('OpenAPI', () => {
     const expected: [string, string][] = [
       ['/api/sessions', 'get'],
       ['/api/sessions/export', 'get'],
+      ['/api/conversations/export', 'get'],
       ['/api/sessions/{id}', 'get'],
       ['/api/sessions/{id}', 'delete'],
       ['/api/sessions/{id}/qa', 'patch'],

@@ -137,6 +137,9 @@ function where(f: SessionFilters, params: unknown[]): string {
   return w.join(' AND ');
 }
 
+/** The list's filters as SQL, for the export's own select (db/session-export.ts). */
+export const sessionsWhere = where;
+
 export interface SessionPage {
   sessions: SessionSummary[];
   /** present when more rows may follow */

@@ -12,6 +12,7 @@ import { RATE_LIMIT, checkInput, rateLimitOptions } from './guard.ts';
 import { FieldError, registerOpenApi, validationProblems } from './openapi.ts';
 import { sendError } from './send-error.ts';
 import { sessionRoutes } from './sessions.ts';
+import { conversationExportRoutes } from './conversation-export.ts';
 import { qaReviewRoutes } from './qa-reviews.ts';
 import { qaDisputeRoutes } from './qa-disputes.ts';
 import { statsRoutes } from './stats.ts';
@@ -79,6 +80,7 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
       api.addHook('preValidation', requireCaller);
       api.addHook('preValidation', checkInput);
       await api.register(sessionRoutes({ pool: deps.pool, timezone: deps.timezone, now, afterQaChange: deps.afterQaChange, exportMax }));
+      await api.register(conversationExportRoutes({ pool: deps.pool, timezone: deps.timezone, now, exportMax }));
       await api.register(qaReviewRoutes({ pool: deps.pool, now }));
       await api.register(qaDisputeRoutes({ pool: deps.pool, now }));
       await api.register(errorRoutes({ pool: deps.pool }));

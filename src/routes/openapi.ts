@@ -83,6 +83,22 @@ const SESSION_PROPERTIES = {
   qaAt: nullable('string', { format: 'date-time' }),
 };
 
+const SESSION_FIGURES = {
+  csi: nullable('number', { description: 'mean CSI (0–100) of the conversation-days the session touches' }),
+  effectiveness: nullable('number', { description: 'mean pillar score, 0–10' }),
+  effort: nullable('number', { description: 'mean pillar score, 0–10' }),
+  efficiency: nullable('number', { description: 'mean pillar score, 0–10' }),
+  empathy: nullable('number', { description: 'mean pillar score, 0–10' }),
+  scoredDays: { type: 'integer', description: 'scored conversation-days the means are over' },
+  firstResponseSeconds: nullable('number', { description: "the session's first message → its first reply" }),
+  avgResponseSeconds: nullable('number', { description: 'mean of customer message → next reply' }),
+  answeredMessages: { type: 'integer', description: 'answered customer messages the mean is over' },
+  topics: { type: 'array', items: { type: 'string' }, description: "its customer messages' labels, most frequent first" },
+  qaReviews: { type: 'integer', description: 'scorecard reviews of the session' },
+  qaScore: nullable('number', { description: 'mean QA score of its reviews, 0–100' }),
+  qaAnswers: { type: 'object', additionalProperties: nullable('number'), description: "each category's mean score over its reviews, 0–100; null = N/A" },
+};
+
 export const SHARED_SCHEMAS = [
   {
     $id: 'Error',
@@ -96,6 +112,13 @@ export const SHARED_SCHEMAS = [
     },
   },
   { $id: 'Session', type: 'object', required: Object.keys(SESSION_PROPERTIES), properties: SESSION_PROPERTIES },
+  // a row of GET /api/sessions/export (db/session-export.ts defines each figure)
+  {
+    $id: 'SessionExportRow',
+    type: 'object',
+    required: [...Object.keys(SESSION_PROPERTIES), ...Object.keys(SESSION_FIGURES)],
+    properties: { ...SESSION_PROPERTIES, ...SESSION_FIGURES },
+  },
   {
     $id: 'SessionDetail',
     type: 'object',
@@ -158,6 +181,7 @@ export async function registerOpenApi(app: FastifyInstance, opts: { version: str
       security: [{ bearerAuth: [] }],
       tags: [
         { name: 'sessions', description: 'conversation episodes, QA and archive' },
+        { name: 'conversations', description: 'conversations with their figures (export)' },
         { name: 'errors', description: 'automation and workflow errors' },
         { name: 'stats', description: 'counts' },
         { name: 'qa', description: 'QA scorecards, scorecard reviews and disputes' },

@@ -9,14 +9,16 @@ import { ARCHIVE_STATUSES, COMPLETION_STATUSES, type ArchiveStatus, type Complet
 import { changeQaStatus, type AfterQaChange } from '../db/qa-repo.ts';
 import { settleOpenSessions } from '../db/sessions-rebuild.ts';
 import {
-  findSession, findSessionDetail, listSessions, setArchiveStatus, softDeleteSession, streamSessions,
+  findSession, findSessionDetail, listSessions, setArchiveStatus, softDeleteSession,
   type SessionCursor, type SessionFilters, type SessionSummary,
 } from '../db/sessions-repo.ts';
 import { auditTokenUse } from '../db/tokens-repo.ts';
-import { csvRecord } from '../domain/csv.ts';
+import { SESSION_EXPORT_COLUMNS, streamSessionExport } from '../db/session-export.ts';
 import { AppError } from '../errors.ts';
 import { FieldError, errorResponses, idParams, ref } from './openapi.ts';
 import { allowRoles, callerOf } from './auth.ts';
+import { csvStream, jsonArray } from './export-format.ts';
+import { sessionJson } from './session-export-format.ts';
 
 // /api/sessions: list (filters, keyset cursor), one with messages and QA history, QA changes
 // through the domain's rules, archive, soft delete, and a streamed CSV/JSON export.
@@ -130,18 +132,13 @@ function forRole<T extends SessionSummary>(s: T, role: Role): T {
   return mayReadCustomerData(role) ? s : { ...s, customerName: null };
 }
 
-const CSV_COLUMNS = [
-  'id', 'conversation_id', 'fb_chat_id', 'page_id', 'page_name', 'customer_name', 'sequence', 'started_at', 'ended_at',
-  'message_count', 'ai_engaged', 'ai_message_count', 'human_handoff', 'completion_status', 'archive_status',
-  'qa_status', 'qa_version', 'qa_notes', 'dev_feedback', 'qa_by', 'qa_at',
-] as const;
-
-const csvLine = (s: SessionSummary): string =>
-  csvRecord([
-    s.id, s.conversationId, s.fbChatId, s.page.id, s.page.name, s.customerName, s.sequence, s.startedAt, s.endedAt,
-    s.messageCount, s.aiEngaged, s.aiMessageCount, s.humanHandoff, s.completionStatus, s.archiveStatus,
-    s.qaStatus, s.qaVersion, s.qaNotes, s.devFeedback, s.qaBy, s.qaAt,
-  ]);
+/** What the export's figures mean (the OpenAPI description; db/session-export.ts has the definitions). */
+const EXPORT_FIGURES =
+  'Figures per session: csi and the four pillars are the means of the analysis\' conversation-day scores over the days the session touches ' +
+  '(scored_days of them); first_response_seconds is the session\'s first message → its first reply; avg_response_seconds the mean of ' +
+  'customer message → next reply over its answered_messages; topics its customer messages\' labels, most frequent first (";"-separated); ' +
+  'qa_score the mean QA score of its scorecard reviews (qa_reviews of them) and qa_answers each category\'s mean score, 0–100 or n/a ' +
+  '("key=score;…"). Empty when there is nothing to measure.'
 
 const QA_HTTP: Record<string, { status: number; code: string; field?: string }> = {
   not_found: { status: 404, code: 'NOT_FOUND' },
@@ -203,12 +200,12 @@ function exportRoute(app: FastifyInstance, ctx: RouteContext): void {
     schema: {
       tags: ['sessions'],
       summary: 'Every matching session as CSV or JSON, streamed',
-      description: `Same filters as the list. CSV columns: ${CSV_COLUMNS.join(', ')}. Rate limited to ${ctx.exportMax} a minute.`,
+      description: `Same filters as the list. CSV columns: ${SESSION_EXPORT_COLUMNS.map((c) => c.name).join(', ')}. ${EXPORT_FIGURES} Rate limited to ${ctx.exportMax} a minute.`,
       querystring: exportQuery,
       response: {
         200: {
           description: 'the sessions (CSV with a header row, or a JSON array)',
-          content: { 'text/csv': { schema: { type: 'string' } }, 'application/json': { schema: { type: 'array', items: ref('Session') } } },
+          content: { 'text/csv': { schema: { type: 'string' } }, 'application/json': { schema: { type: 'array', items: ref('SessionExportRow') } } },
         },
         ...errorResponses(400, 401, 403, 429),
       },
@@ -219,30 +216,16 @@ function exportRoute(app: FastifyInstance, ctx: RouteContext): void {
     const caller = callerOf(req);
     await ctx.settle();
     await auditTokenUse(ctx.pool, caller, 'api.export', 'sessions', { format: q.format, filters: q });
-    const rows = streamSessions(ctx.pool, filters);
-    const role = caller.role;
-    async function* csv(): AsyncGenerator<string> {
-      yield `${CSV_COLUMNS.join(',')}\r\n`;
-      for await (const batch of rows) yield batch.map((s) => csvLine(forRole(s, role))).join('');
-    }
-    async function* json(): AsyncGenerator<string> {
-      let first = true;
-      yield '[';
-      for await (const batch of rows) {
-        let chunk = '';
-        for (const s of batch) {
-          chunk += `${first ? '\n' : ',\n'}${JSON.stringify(forRole(s, role))}`;
-          first = false;
-        }
-        yield chunk;
-      }
-      yield '\n]\n';
-    }
+    const rows = streamSessionExport(ctx.pool, filters, ctx.timezone);
+    const maskCustomer = !mayReadCustomerData(caller.role);
+    const body = q.format === 'csv'
+      ? csvStream(SESSION_EXPORT_COLUMNS, rows, maskCustomer ? ['customer_name'] : [])
+      : jsonArray(rows, (r) => sessionJson(r, maskCustomer));
     const stamp = ctx.now().toISOString().slice(0, 10);
     return reply
       .header('content-type', q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
       .header('content-disposition', `attachment; filename="sessions-${stamp}.${q.format}"`)
-      .send(Readable.from(q.format === 'csv' ? csv() : json()));
+      .send(Readable.from(body, { highWaterMark: 1 }));
   });
 }
 

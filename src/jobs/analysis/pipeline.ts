@@ -58,6 +58,14 @@ export async function startAnalysisPipeline(deps: {
 }): Promise<AnalysisPipeline> {
   const { pool, boss, config, scorer } = deps;
   let refreshTimer: NodeJS.Timeout | undefined;
+  // waitForIdle looks again as soon as one of this process's jobs settles, not only every poll:
+  // a whole backfill now takes about a second, so a quarter-second poll was a large part of it.
+  let wake: (() => void)[] = [];
+  const settled = () => {
+    const waiting = wake;
+    wake = [];
+    for (const w of waiting) w();
+  };
   const refresh = () => withAdvisoryLock(pool, LockKeys.metricsRefresh, () => withPooledClient(pool, refreshMetrics));
   const stopWorker = await startAnalysisWorker({
     pool,
@@ -67,13 +75,13 @@ export async function startAnalysisPipeline(deps: {
     timezone: config.businessTimezone,
     concurrency: config.analysis.concurrency,
     log: deps.log,
-    onSettled: deps.autoRefreshMetrics
-      ? () => {
-          // Many jobs settle in a burst: refresh once, shortly after the last of them.
-          clearTimeout(refreshTimer);
-          refreshTimer = setTimeout(() => void refresh().catch(() => {}), 2000);
-        }
-      : undefined,
+    onSettled: () => {
+      settled();
+      if (!deps.autoRefreshMetrics) return;
+      // Many jobs settle in a burst: refresh once, shortly after the last of them.
+      clearTimeout(refreshTimer);
+      refreshTimer = setTimeout(() => void refresh().catch(() => {}), 2000);
+    },
   });
 
   return {
@@ -86,7 +94,14 @@ export async function startAnalysisPipeline(deps: {
         const p = { daysDone: c.daysDone, daysTotal: c.daysTotal, failedJobs: c.failed };
         onProgress?.(p);
         if (c.pending + c.in_progress === 0) return p;
-        await new Promise((r) => setTimeout(r, 250));
+        // other processes' workers settle jobs too: poll as well
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 250);
+          wake.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
       }
     },
     retry: (jobId) => retryJob(pool, boss, jobId),
