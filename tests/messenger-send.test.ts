@@ -153,7 +153,9 @@ describe('rate limit', () => {
   it('spaces a page\'s sends beyond its per-second budget', async () => {
     const config = loadConfig({ MESSENGER_API_URL: graph.apiUrl, MESSENGER_PAGE_TOKENS: `${PAGE}:${TOKEN}` });
     const waits: number[] = [];
-    let clock = 0;
+    // the page's bucket is shared state in the database: start it afresh on this test's clock
+    await q('DELETE FROM messenger_send_buckets');
+    let clock = NOW.getTime();
     const slow = createMessengerSender({
       pool: db.pool, config, logger: capturingLogger('fatal').logger, now: () => NOW, ratePerPage: 5, clock: () => clock,
       sleep: async (ms) => {

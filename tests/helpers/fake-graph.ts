@@ -52,6 +52,8 @@ export interface FakeGraph {
   profiles: Map<string, { first_name: string; last_name: string; profile_pic?: string }>;
   /** ms to wait before answering each request */
   delayMs: number;
+  /** Date.now() when the fake started: `at` of a call is ms after it */
+  startedAt: number;
   close(): Promise<void>;
 }
 
@@ -169,6 +171,7 @@ export async function startFakeGraph(opts: { tokens: string[] }): Promise<FakeGr
     },
     profiles,
     pageProfiles,
+    startedAt: started,
     get delayMs() {
       return state.delayMs;
     },

@@ -20,7 +20,7 @@ import { messengerWebhook } from './webhook.ts';
 
 /**
  * While the webhook takes ≥ 100 deliveries/s, each reply loop waits this long before its next
- * event: acknowledgements first, replies at a trickle (the inbox keeps them) until it calms.
+ * batch: acknowledgements first, replies at a trickle (the inbox keeps them) until it calms.
  */
 const REPLY_PAUSE_DURING_FLOOD_MS = 1000;
 
@@ -48,6 +48,8 @@ export interface MessengerOptions {
   now?: () => Date;
   /** Send API messages per second per page */
   ratePerPage?: number;
+  /** typing_on only for answers not ready this soon (0: before every answer); see the reply worker */
+  typingAfterMs?: number;
 }
 
 export interface MessengerService {
@@ -91,6 +93,7 @@ export async function startMessenger(opts: MessengerOptions): Promise<MessengerS
     lookupName: (pageId, psid) => lookupProfileName({ config: opts.config, ...(opts.fetch ? { fetch: opts.fetch } : {}) }, pageId, psid),
     humanPauseMinutes: opts.config.messenger.humanPauseMinutes,
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.typingAfterMs !== undefined ? { typingAfterMs: opts.typingAfterMs } : {}),
   });
   const planner = opts.planAnalysis
     ? startAnalysisPlanner({ pool: opts.pool, timeZone: opts.config.businessTimezone, plan: opts.planAnalysis, logger: opts.logger, ...(opts.now ? { now: opts.now } : {}) })

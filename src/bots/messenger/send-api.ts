@@ -10,21 +10,26 @@ import {
   mayAct,
   ourMetadata,
   planSend,
-  TokenBucket,
   type GraphError,
 } from '../../domain/messenger/policy.ts';
 import type { Logger } from '../../logger.ts';
 import type { MessengerSender, QuickReply, SendRequest, SendResult } from '../../domain/messenger/contracts.ts';
+import { createSendLimiter, type SendLimiter } from './send-limiter.ts';
 
 // The Send API (POST {MESSENGER_API_URL}/me/messages with the page's token). Order of work:
 // window policy (refuse before calling Meta), the send-log row under the idempotency key
-// (a taken key is a duplicate: nothing is called), the page's rate limit, the call with
+// (a taken key is a duplicate: nothing is called), the page's rate limit (a token bucket in
+// Postgres that every instance shares: send-limiter.ts), the call with
 // retries for transient errors, then the outcome in messenger_sends (and the message in
 // `messages`), or ErrorLog for a permanent failure. Sender actions (typing_on...) are not
 // logged: repeating one is harmless.
 
-/** Default per-page rate: well under what Meta throttles (code 613), bursts of a second's worth. */
-export const DEFAULT_RATE_PER_PAGE = 50;
+/**
+ * Default per-page rate and burst: at most rate + burst calls in any second, 275, under the 300
+ * a second Meta allows a page for text messages (META_SEND_CALLS_PER_PAGE_PER_S, code 613 past it).
+ */
+export const DEFAULT_RATE_PER_PAGE = 250;
+export const DEFAULT_BURST_PER_PAGE = 25;
 export const DEFAULT_MAX_ATTEMPTS = 4;
 const MAX_TEXT = 2000; // Meta's limit for message.text
 const MAX_QUICK_REPLIES = 13;
@@ -40,9 +45,13 @@ export interface SenderDeps {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   ratePerPage?: number;
+  /** calls a quiet page may make at once (default DEFAULT_BURST_PER_PAGE, never above ratePerPage) */
+  burstPerPage?: number;
   maxAttempts?: number;
-  /** monotonic ms for the rate limit (tests advance it with their sleep) */
+  /** epoch ms for the rate limit, the same in every instance (tests advance it with their sleep) */
   clock?: () => number;
+  /** the per-page limiter; default: the shared bucket in `pool`'s database */
+  limiter?: SendLimiter;
 }
 
 type CallOutcome = { ok: true; messageId?: string } | { ok: false; error: GraphError };
@@ -76,25 +85,23 @@ export function createMessengerSender(deps: SenderDeps): MessengerSender {
   const random = deps.random ?? Math.random;
   const rate = deps.ratePerPage ?? DEFAULT_RATE_PER_PAGE;
   const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  const clock = deps.clock ?? (() => performance.now());
-  const buckets = new Map<string, TokenBucket>();
+  const limiter =
+    deps.limiter ??
+    createSendLimiter({ pool: deps.pool, ratePerS: rate, burst: Math.min(rate, deps.burstPerPage ?? DEFAULT_BURST_PER_PAGE), clock: deps.clock ?? Date.now, sleep });
   const log = deps.logger.child({ component: 'messenger-send' });
   const apiUrl = deps.config.messenger.apiUrl.replace(/\/+$/, '');
 
-  async function call(token: string, body: Record<string, unknown>): Promise<CallOutcome> {
-    let bucket = buckets.get(token);
-    if (!bucket) buckets.set(token, (bucket = new TokenBucket(rate, rate, clock())));
-    const wait = bucket.take(clock());
-    if (wait > 0) await sleep(wait);
+  async function call(pageId: string, token: string, body: Record<string, unknown>): Promise<CallOutcome> {
+    await limiter.acquire(pageId);
     return postMessage(doFetch, apiUrl, token, body);
   }
 
   /** Transient errors are retried with backoff; returns the last outcome and the attempts made. */
-  async function callWithRetries(token: string, body: Record<string, unknown>): Promise<{ outcome: CallOutcome; attempts: number }> {
+  async function callWithRetries(pageId: string, token: string, body: Record<string, unknown>): Promise<{ outcome: CallOutcome; attempts: number }> {
     let outcome: CallOutcome = { ok: false, error: { status: 0 } };
     let attempt = 0;
     while (attempt < maxAttempts) {
-      outcome = await call(token, body);
+      outcome = await call(pageId, token, body);
       attempt++;
       if (outcome.ok || classifyGraphError(outcome.error) === 'permanent') break;
       if (attempt < maxAttempts) await sleep(backoffMs(attempt - 1, random()));
@@ -104,7 +111,7 @@ export function createMessengerSender(deps: SenderDeps): MessengerSender {
 
   async function senderAction(req: SendRequest, token: string, lastMessageAt: Date | null): Promise<SendResult> {
     if (!mayAct(lastMessageAt, now())) return { status: 'refused', reason: 'outside the 24-hour window' };
-    const outcome = await call(token, { recipient: { id: req.psid }, sender_action: req.senderAction });
+    const outcome = await call(req.pageId, token, { recipient: { id: req.psid }, sender_action: req.senderAction });
     if (outcome.ok) return { status: 'sent' };
     log.warn({ pageId: req.pageId, error: outcome.error }, `messenger: ${req.senderAction} failed`);
     return { status: 'failed', ...codes(outcome.error), reason: describeGraphError(outcome.error) };
@@ -139,8 +146,8 @@ export function createMessengerSender(deps: SenderDeps): MessengerSender {
     async send(req: SendRequest): Promise<SendResult> {
       const token = deps.config.messenger.pageTokens.get(req.pageId);
       if (!token) return { status: 'refused', reason: `no page token for page ${req.pageId} in MESSENGER_PAGE_TOKENS` };
-      const window = await customerWindow(deps.pool, req.pageId, req.psid);
-      const lastMessageAt = window?.lastMessageAt ?? null;
+      // the reply worker read the window with the turn; other callers have it read here
+      const lastMessageAt = req.customerLastMessageAt !== undefined ? req.customerLastMessageAt : ((await customerWindow(deps.pool, req.pageId, req.psid))?.lastMessageAt ?? null);
       if (req.senderAction) return senderAction(req, token, lastMessageAt);
       if (!req.text && !req.quickReplies?.length) return { status: 'refused', reason: 'nothing to send (no text)' };
 
@@ -165,7 +172,7 @@ export function createMessengerSender(deps: SenderDeps): MessengerSender {
       });
       if (id === undefined) return { status: 'duplicate' };
 
-      const { outcome, attempts } = await callWithRetries(token, body);
+      const { outcome, attempts } = await callWithRetries(req.pageId, token, body);
       return record(req, id, text, outcome, attempts);
     },
   };

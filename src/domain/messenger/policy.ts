@@ -93,24 +93,15 @@ export function ourSender(metadata: string | undefined): SenderRole | undefined 
   return rest.startsWith('bot:') ? 'bot' : rest.startsWith('human:') ? 'human' : undefined;
 }
 
-/** A simple per-page token bucket: `take` answers how long to wait (0 = go now). */
-export class TokenBucket {
-  private tokens: number;
-  private last: number;
-  constructor(private readonly ratePerS: number, private readonly burst: number, now: number) {
-    this.tokens = burst;
-    this.last = now;
-  }
+/** Meta's published Send API limit for messages with text, links, reactions or stickers. */
+export const META_SEND_CALLS_PER_PAGE_PER_S = 300;
 
-  take(now: number): number {
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerS);
-    this.last = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return 0;
-    }
-    const wait = ((1 - this.tokens) / this.ratePerS) * 1000;
-    this.tokens -= 1; // reserved: the caller sends after waiting
-    return Math.ceil(wait);
-  }
+/**
+ * The page's token bucket (messenger_send_buckets) after its refill, for `n` calls taken
+ * together: `before` tokens were there, so call k (0-based) waits until k + 1 tokens have
+ * accumulated — none while there were enough, then one every 1/rate s. A bucket in debt
+ * (before < 0: tokens reserved by calls still waiting) makes the first wait longer.
+ */
+export function tokenWaits(before: number, n: number, ratePerS: number): number[] {
+  return Array.from({ length: n }, (_, k) => Math.max(0, Math.ceil(((k + 1 - before) / ratePerS) * 1000)));
 }
