@@ -14,6 +14,7 @@ import { startFakeGraph } from '../tests/helpers/fake-graph.ts';
 import { startWebhookLoad, type DeliveryResult } from '../tests/helpers/webhook-load.ts';
 import { messengerPools } from '../tests/helpers/root.ts';
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts';
 import { answeredIndex, checkReplies, countQueries } from './lib/replies.ts';
 
@@ -113,7 +114,9 @@ export async function run(args: string[]): Promise<void> {
     if (brand) await seedBrands(pool);
     const agent = brand ? createCustomerAgent({ pool, config, logger }) : fixedAgent;
     // the sender's default per-page rate: the limits the replies figure must respect
-    const messenger = await startMessenger({ config, pool, pools, materializerDatabaseUrl: url, logger, agent, concurrency: replyWorkers });
+    const commits: { deliveries: number; queuedMs: number; statementMs: number }[] = [];
+    const trace = args.includes('--trace');
+    const messenger = await startMessenger({ config, pool, pools, materializerDatabaseUrl: url, logger, agent, concurrency: replyWorkers, ...(trace ? { onStoreCommit: (c: (typeof commits)[number]) => void commits.push(c) } : {}) });
     const bare = async (f: import('fastify').FastifyInstance) => {
       f.post('/bench/bare', async (_req, reply) => reply.code(200).type('text/plain').send('EVENT_RECEIVED'));
     };
@@ -173,11 +176,22 @@ export async function run(args: string[]): Promise<void> {
         const from = n;
         const requests = Array.from({ length: events }, delivery);
         if (r === 0) profile?.reset();
+        commits.length = 0;
+        const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+        loopDelay.enable();
         const startedAt = Date.now();
         const measured = await load.run({ path: '/webhooks/messenger', requests, rate, maxAttempts: 1 });
         const floodEnd = Date.now();
+        loopDelay.disable();
+        if (trace) {
+          // what an acknowledgement waited on: this thread's event loop, the group commit's queue and statement
+          const ms = (ns: number) => round(ns / 1e6);
+          log(`event loop delay during the flood: p50 ${ms(loopDelay.percentile(50))} ms, p99 ${ms(loopDelay.percentile(99))} ms, max ${ms(loopDelay.max)} ms`);
+          const q = (f: (c: (typeof commits)[number]) => number, p: number) => round(quantile(commits.map(f), p));
+          log(`group commits: ${commits.length}, deliveries each p50 ${q((c) => c.deliveries, 0.5)} max ${q((c) => c.deliveries, 1)}; queued p50 ${q((c) => c.queuedMs, 0.5)} p99 ${q((c) => c.queuedMs, 0.99)} ms; statement p50 ${q((c) => c.statementMs, 0.5)} p99 ${q((c) => c.statementMs, 0.99)} max ${q((c) => c.statementMs, 1)} ms`);
+        }
         const ack = measured.results.map((x: DeliveryResult) => x.firstMs);
-        if (args.includes('--trace')) {
+        if (trace) {
           for (let w = 0; w < events; w += rate / 4) log(`t=${(w / rate).toFixed(2)}s p50 ${round(quantile(ack.slice(w, w + rate / 4), 0.5))} ms, max ${round(quantile(ack.slice(w, w + rate / 4), 1))} ms`);
         }
         await drain(from, from + events);

@@ -117,8 +117,11 @@ describe('batched reply worker', () => {
         return r;
       },
     };
-    const workers = [worker(pools[0]!, dying), worker(pools[1]!, senders[1]!)];
+    // the dying worker first (until it died once), then the healthy one beside it
+    const workers = [worker(pools[0]!, dying)];
     try {
+      await eventually(async () => crashes > 0);
+      workers.push(worker(pools[1]!, senders[1]!));
       await eventually(async () => (await q(`SELECT 1 FROM messenger_events WHERE event_key LIKE 'crash\\_%' AND state <> 'done'`)).length === 0 && repliesTo('crash').length >= 36);
     } finally {
       await Promise.all(workers.map((w) => w.stop()));

@@ -50,6 +50,8 @@ export interface MessengerOptions {
   ratePerPage?: number;
   /** typing_on only for answers not ready this soon (0: before every answer); see the reply worker */
   typingAfterMs?: number;
+  /** each webhook group commit: deliveries, queue wait and statement time (the bench's --trace) */
+  onStoreCommit?: (c: { deliveries: number; queuedMs: number; statementMs: number }) => void;
 }
 
 export interface MessengerService {
@@ -99,7 +101,7 @@ export async function startMessenger(opts: MessengerOptions): Promise<MessengerS
     ? startAnalysisPlanner({ pool: opts.pool, timeZone: opts.config.businessTimezone, plan: opts.planAnalysis, logger: opts.logger, ...(opts.now ? { now: opts.now } : {}) })
     : undefined;
   // two statements in flight: the next group forms and starts while one waits for its commit
-  const store = new GroupCommitStore(new MessengerStore(opts.pool), 2);
+  const store = new GroupCommitStore(new MessengerStore(opts.pool), 2, undefined, opts.onStoreCommit);
   const plugin = messengerWebhook({ appSecret, verifyToken, store, onStored: () => {
     intake.hit();
     materializer.wake();

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import type { Config } from '../../config.ts';
 import { insertErrorLog } from '../../db/errors-repo.ts';
-import { claimSend, customerWindow, markFailed, markSent } from '../../db/messenger-sends-repo.ts';
+import { coalesced } from '../../db/coalesce.ts';
+import { claimSends, customerWindow, markFailed, markSentMany, type NewSend, type SentRecord } from '../../db/messenger-sends-repo.ts';
 import {
   backoffMs,
   classifyGraphError,
@@ -22,7 +23,8 @@ import { createSendLimiter, type SendLimiter } from './send-limiter.ts';
 // Postgres that every instance shares: send-limiter.ts), the call with
 // retries for transient errors, then the outcome in messenger_sends (and the message in
 // `messages`), or ErrorLog for a permanent failure. Sender actions (typing_on...) are not
-// logged: repeating one is harmless.
+// logged: repeating one is harmless. The send-log writes of concurrent sends (the reply
+// worker's batch) go together, a statement and a commit for many (db/coalesce.ts).
 
 /**
  * Default per-page rate and burst: at most rate + burst calls in any second, 275, under the 300
@@ -89,6 +91,19 @@ export function createMessengerSender(deps: SenderDeps): MessengerSender {
     deps.limiter ??
     createSendLimiter({ pool: deps.pool, ratePerS: rate, burst: Math.min(rate, deps.burstPerPage ?? DEFAULT_BURST_PER_PAGE), clock: deps.clock ?? Date.now, sleep });
   const log = deps.logger.child({ component: 'messenger-send' });
+  const claim = coalesced((sends: NewSend[]) => claimSends(deps.pool, sends));
+  // conversations' counters are updated in the statement: a deadlock with another writer of
+  // them (the materializer, another instance) is retried, the send itself is long done
+  const markSent = coalesced(async (sent: SentRecord[]) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await markSentMany(deps.pool, sent);
+        return sent.map(() => undefined);
+      } catch (err) {
+        if ((err as { code?: string }).code !== '40P01' || attempt >= 3) throw err;
+      }
+    }
+  });
   const apiUrl = deps.config.messenger.apiUrl.replace(/\/+$/, '');
 
   async function call(pageId: string, token: string, body: Record<string, unknown>): Promise<CallOutcome> {
@@ -120,7 +135,8 @@ export function createMessengerSender(deps: SenderDeps): MessengerSender {
   /** The send log (and the stored message) after Meta answered; a refusal also goes to ErrorLog. */
   async function record(req: SendRequest, id: number, text: string, outcome: CallOutcome, attempts: number): Promise<SendResult> {
     if (outcome.ok) {
-      await markSent(deps.pool, id, {
+      await markSent({
+        id,
         mid: outcome.messageId ?? null,
         attempts,
         conversationId: req.conversationId ?? null,
@@ -159,7 +175,7 @@ export function createMessengerSender(deps: SenderDeps): MessengerSender {
       const body: Record<string, unknown> = { recipient: { id: req.psid }, messaging_type: plan.messagingType, message };
       if (plan.tag) body.tag = plan.tag;
 
-      const id = await claimSend(deps.pool, {
+      const id = await claim({
         key: req.key,
         pageId: req.pageId,
         psid: req.psid,
