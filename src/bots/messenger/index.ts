@@ -2,7 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type pg from 'pg';
 import type { Config } from '../../config.ts';
 import { GroupCommitStore } from '../../db/messenger-group-commit.ts';
-import { MessengerStore } from '../../db/messenger-repo.ts';
+import { coalesced } from '../../db/coalesce.ts';
+import { MessengerStore, notifyInbox } from '../../db/messenger-repo.ts';
 import { IntakeGauge } from '../../jobs/messenger/intake.ts';
 import { startMaterializerThread } from '../../jobs/messenger/materializer-host.ts';
 import { startAnalysisPlanner } from '../../jobs/messenger/plan-closed-days.ts';
@@ -102,9 +103,17 @@ export async function startMessenger(opts: MessengerOptions): Promise<MessengerS
     : undefined;
   // two statements in flight: the next group forms and starts while one waits for its commit
   const store = new GroupCommitStore(new MessengerStore(opts.pool), 2, undefined, opts.onStoreCommit);
+  // other instances' workers hear of new events after the acknowledgement, not inside it (see
+  // messenger-repo's INBOX_INSERT); a burst of deliveries costs one NOTIFY per round trip, on
+  // the worker pool so it never takes a connection the webhook needs
+  const notifyOthers = coalesced(async (calls: null[]) => {
+    await notifyInbox(workerPool);
+    return calls;
+  });
   const plugin = messengerWebhook({ appSecret, verifyToken, store, onStored: () => {
     intake.hit();
     materializer.wake();
+    notifyOthers(null).catch((err: unknown) => log.debug({ err }, 'messenger: NOTIFY failed; other instances poll'));
   } });
 
   return {
