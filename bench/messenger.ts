@@ -112,7 +112,8 @@ export async function run(args: string[]): Promise<void> {
     const pools = messengerPools(url, replyWorkers);
     const brand = !args.includes('--fixed-agent');
     if (brand) await seedBrands(pool);
-    const agent = brand ? createCustomerAgent({ pool, config, logger }) : fixedAgent;
+    // as service.ts composes it: the agent reads on the worker pool, not the webhook's
+    const agent = brand ? createCustomerAgent({ pool: pools.worker, config, logger }) : fixedAgent;
     // the sender's default per-page rate: the limits the replies figure must respect
     const commits: { deliveries: number; queuedMs: number; statementMs: number }[] = [];
     const trace = args.includes('--trace');
