@@ -97,30 +97,6 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
   let isolate = 0;
   const { wake, idle } = createWaker();
 
-  async function handle(t: ClaimedTurn): Promise<Handled> {
-    const ev = t.event;
-    if (!HANDLED.includes(ev.kind)) return { state: 'done' };
-    const ctx = t.ctx;
-    if (!ctx) return { state: 'skipped' };
-    if (ev.kind === 'echo' || ev.kind === 'standby') return { state: await showOutside(deps, ev) };
-    const text = turnTextOf(ev);
-    if (ctx.blocked) {
-      await insertErrorLog(deps.pool, {
-        source: 'messenger',
-        message: `message from blocked customer ${ev.psid} on page ${ev.pageId} not answered by the bot`,
-        context: { eventKey: ev.key, conversationId: ev.conversationId, reason: ctx.blockedReason },
-      });
-      return { state: 'skipped' };
-    }
-    if (ctx.handoffState !== 'bot') {
-      // humans own it: the bot stays silent, the thread shows what the customer wrote
-      if (deps.desk) await deps.desk.append(ev.conversationId, text, ev.at);
-      return { state: 'done' };
-    }
-    if (pausedForPerson(deps, ev, ctx)) return { state: 'done' };
-    return answer(deps, t, ctx, text, named);
-  }
-
   /** Claims a batch and answers it in one transaction; how many events it claimed. */
   async function step(): Promise<number> {
     const client = await deps.pool.connect();
@@ -139,24 +115,8 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
         return 0;
       }
       if (isolate > 0) isolate--;
-      const outcomes = await mapLimited(claimed, parallel, (t) => handle(t).then((h) => ({ ok: true as const, h }), (err: unknown) => ({ ok: false as const, err: err as Error })));
-      await recordTurns(client, outcomes.flatMap((o) => (o.ok && o.h.turn ? [o.h.turn] : [])));
-      await countTemplateUses(client, templateCounts(outcomes.flatMap((o) => (o.ok && o.h.template ? [o.h.template] : []))));
-      const failed = new Map<number, Error>();
-      outcomes.forEach((o, i) => !o.ok && failed.set(i, o.err));
-      // handoffs one by one, each undone alone if its desk fails (its event is tried again)
-      for (const [i, o] of outcomes.entries()) {
-        if (!o.ok || !o.h.handoff) continue;
-        try {
-          await client.query('SAVEPOINT handoff');
-          await handOff(deps, client, claimed[i]!.event, o.h.handoff, now());
-          await client.query('RELEASE SAVEPOINT handoff');
-        } catch (err) {
-          await client.query('ROLLBACK TO SAVEPOINT handoff');
-          failed.set(i, err as Error);
-        }
-      }
-      await settleEvents(client, outcomes.flatMap((o, i) => (o.ok && !failed.has(i) ? [{ id: claimed[i]!.event.id, state: o.h.state }] : [])));
+      const outcomes = await mapLimited(claimed, parallel, (t): Promise<Outcome> => handle(deps, t, named).then((h) => ({ ok: true, h }), (err: unknown) => ({ ok: false, err: err as Error })));
+      const failed = await writeBatch(deps, client, claimed, outcomes, now());
       for (const [i, err] of failed) await attemptFailed(client, claimed[i]!.event, err);
       await client.query('COMMIT');
       // after the commit: the rebuild must see what handling the events wrote
@@ -219,6 +179,58 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
       await listener.stop();
     },
   };
+}
+
+type Outcome = { ok: true; h: Handled } | { ok: false; err: Error };
+
+/**
+ * A batch's writes, in its transaction: classifications and unsure streaks, template counters,
+ * handoffs (each under its own savepoint: a failing desk undoes only its own), and the states
+ * of the events that went through. Returns the events that failed, by their index.
+ */
+async function writeBatch(deps: ReplyWorkerDeps, client: pg.ClientBase, claimed: ClaimedTurn[], outcomes: Outcome[], at: Date): Promise<Map<number, Error>> {
+  await recordTurns(client, outcomes.flatMap((o) => (o.ok && o.h.turn ? [o.h.turn] : [])));
+  await countTemplateUses(client, templateCounts(outcomes.flatMap((o) => (o.ok && o.h.template ? [o.h.template] : []))));
+  const failed = new Map<number, Error>();
+  outcomes.forEach((o, i) => !o.ok && failed.set(i, o.err));
+  for (const [i, o] of outcomes.entries()) {
+    if (!o.ok || !o.h.handoff) continue;
+    try {
+      await client.query('SAVEPOINT handoff');
+      await handOff(deps, client, claimed[i]!.event, o.h.handoff, at);
+      await client.query('RELEASE SAVEPOINT handoff');
+    } catch (err) {
+      await client.query('ROLLBACK TO SAVEPOINT handoff');
+      failed.set(i, err as Error);
+    }
+  }
+  await settleEvents(client, outcomes.flatMap((o, i) => (o.ok && !failed.has(i) ? [{ id: claimed[i]!.event.id, state: o.h.state }] : [])));
+  return failed;
+}
+
+/** One claimed event: answered, shown in the desk's thread, or skipped; its writes are the batch's. */
+async function handle(deps: ReplyWorkerDeps, t: ClaimedTurn, named: Set<string>): Promise<Handled> {
+  const ev = t.event;
+  if (!HANDLED.includes(ev.kind)) return { state: 'done' };
+  const ctx = t.ctx;
+  if (!ctx) return { state: 'skipped' };
+  if (ev.kind === 'echo' || ev.kind === 'standby') return { state: await showOutside(deps, ev) };
+  const text = turnTextOf(ev);
+  if (ctx.blocked) {
+    await insertErrorLog(deps.pool, {
+      source: 'messenger',
+      message: `message from blocked customer ${ev.psid} on page ${ev.pageId} not answered by the bot`,
+      context: { eventKey: ev.key, conversationId: ev.conversationId, reason: ctx.blockedReason },
+    });
+    return { state: 'skipped' };
+  }
+  if (ctx.handoffState !== 'bot') {
+    // humans own it: the bot stays silent, the thread shows what the customer wrote
+    if (deps.desk) await deps.desk.append(ev.conversationId, text, ev.at);
+    return { state: 'done' };
+  }
+  if (pausedForPerson(deps, ev, ctx)) return { state: 'done' };
+  return answer(deps, t, ctx, text, named);
 }
 
 /** Runs fn over items, at most `limit` at once; results in the items' order. */
