@@ -37,6 +37,8 @@ const MAX_TEXT = 2000; // Meta's limit for message.text
 const MAX_QUICK_REPLIES = 13;
 const MAX_QUICK_TITLE = 20;
 const TIMEOUT_MS = 10_000;
+/** connection failures that mean the request never left: safe to send again */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 export interface SenderDeps {
   pool: pg.Pool;
@@ -54,6 +56,8 @@ export interface SenderDeps {
   clock?: () => number;
   /** the per-page limiter; default: the shared bucket in `pool`'s database */
   limiter?: SendLimiter;
+  /** ms before a Send API call is given up (not retried: it may have been delivered) */
+  timeoutMs?: number;
 }
 
 type CallOutcome = { ok: true; messageId?: string } | { ok: false; error: GraphError };
@@ -62,17 +66,20 @@ const quickReplies = (qs: QuickReply[]) =>
   qs.slice(0, MAX_QUICK_REPLIES).map((q) => ({ content_type: 'text', title: clip(q.title, MAX_QUICK_TITLE), payload: q.payload }));
 
 /** One POST /me/messages: Meta's message_id, or its error (status 0: no HTTP answer at all). */
-async function postMessage(doFetch: typeof fetch, apiUrl: string, token: string, body: Record<string, unknown>): Promise<CallOutcome> {
+async function postMessage(doFetch: typeof fetch, apiUrl: string, token: string, body: Record<string, unknown>, timeoutMs: number): Promise<CallOutcome> {
   let res: Response;
   try {
     res = await doFetch(`${apiUrl}/me/messages?access_token=${encodeURIComponent(token)}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
-    return { ok: false, error: { status: 0, message: (err as Error).message } };
+    // a timeout or a connection cut after the request went out may still have delivered it
+    const code = (err as { cause?: { code?: string } }).cause?.code;
+    const reason = code ? `${(err as Error).message} (${code})` : (err as Error).message;
+    return { ok: false, error: { status: 0, message: reason, ...(code !== undefined && NOT_SENT.has(code) ? {} : { maybeDelivered: true }) } };
   }
   const json = (await res.json().catch(() => ({}))) as { message_id?: string; error?: { code?: number; error_subcode?: number; message?: string } };
   if (res.ok && !json.error) return { ok: true, ...(json.message_id ? { messageId: json.message_id } : {}) };
@@ -108,7 +115,7 @@ export function createMessengerSender(deps: SenderDeps): MessengerSender {
 
   async function call(pageId: string, token: string, body: Record<string, unknown>): Promise<CallOutcome> {
     await limiter.acquire(pageId);
-    return postMessage(doFetch, apiUrl, token, body);
+    return postMessage(doFetch, apiUrl, token, body, deps.timeoutMs ?? TIMEOUT_MS);
   }
 
   /** Transient errors are retried with backoff; returns the last outcome and the attempts made. */
@@ -148,7 +155,8 @@ export function createMessengerSender(deps: SenderDeps): MessengerSender {
       return { status: 'sent', ...(outcome.messageId ? { messageId: outcome.messageId } : {}) };
     }
     const reason = describeGraphError(outcome.error);
-    await markFailed(deps.pool, id, { attempts, ...codes(outcome.error), error: reason });
+    // a call that may have been delivered stays pending in the log: unknown, and never sent again
+    if (!outcome.error.maybeDelivered) await markFailed(deps.pool, id, { attempts, ...codes(outcome.error), error: reason });
     await insertErrorLog(deps.pool, {
       source: 'messenger',
       message: `Send API refused a ${req.sender} message to ${req.psid} on page ${req.pageId}: ${reason}`,

@@ -41,6 +41,11 @@ export interface GraphError {
   code?: number;
   subcode?: number;
   message?: string;
+  /**
+   * a network failure after the request may have reached Meta (a timeout, a connection cut
+   * mid-call): Meta may have delivered it, and a retry could send the message twice
+   */
+  maybeDelivered?: boolean;
 }
 
 export type ErrorClass = 'transient' | 'permanent';
@@ -52,7 +57,8 @@ const PERMANENT_CODES = new Set([10, 100, 190, 200, 230, 551]);
 
 /** Transient errors are worth retrying; permanent ones never get better by resending. */
 export function classifyGraphError(e: GraphError): ErrorClass {
-  if (e.status === 0) return 'transient';
+  // at most once: only a call that never reached Meta is tried again
+  if (e.status === 0) return e.maybeDelivered ? 'permanent' : 'transient';
   if (e.code !== undefined && TRANSIENT_CODES.has(e.code)) return 'transient';
   if (e.code !== undefined && PERMANENT_CODES.has(e.code)) return 'permanent';
   // no code we know: Meta's side (5xx) or its throttling (429) pass; anything else is ours to fix
@@ -61,6 +67,7 @@ export function classifyGraphError(e: GraphError): ErrorClass {
 
 /** What an operator reads in ErrorLog for a permanent failure. */
 export function describeGraphError(e: GraphError): string {
+  if (e.status === 0 && e.maybeDelivered) return `no answer from Meta (${e.message ?? 'no response'}): not sent again, it may have been delivered`;
   if (e.status === 0) return `network error: ${e.message ?? 'no response'}`;
   if (e.code === 551 || e.subcode === 1545041) return 'the customer is unavailable (blocked the page or deleted the account)';
   if (e.code === 10 && e.subcode === 2018278) return 'outside the allowed messaging window';
