@@ -135,6 +135,35 @@ describe('batched reply worker', () => {
     expect(sends[0]!.n).toBe(36);
   });
 
+  it('a batch whose writes fail is retried one event at a time: the poisoned event fails alone, the others are answered once', async () => {
+    await inbox('poison', 6, 1);
+    // settling the poisoned event fails, and with it the whole batch's transaction
+    await q(`CREATE FUNCTION poison_settle() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'poisoned row'; END $$`);
+    await q(`CREATE TRIGGER poison_settle BEFORE UPDATE ON messenger_events FOR EACH ROW
+             WHEN (NEW.event_key = 'poison_3_0' AND NEW.state = 'done') EXECUTE FUNCTION poison_settle()`);
+    const pool = createPool(db.url, 4);
+    const w = startReplyWorker({
+      pool, agent: shuffledAgent, sender: createMessengerSender({ pool, config: config(), logger, now: () => NOW, ratePerPage: 10_000 }),
+      logger, now: () => NOW, concurrency: 1, batchSize: 8, pollMs: 50,
+    });
+    try {
+      await eventually(async () => (await q(`SELECT 1 FROM messenger_events WHERE event_key LIKE 'poison\\_%' AND state = 'pending'`)).length === 0);
+    } finally {
+      await w.stop();
+      await pool.end();
+      await q(`DROP TRIGGER poison_settle ON messenger_events`);
+    }
+    const states = await q<{ event_key: string; state: string; attempts: number }>(
+      `SELECT event_key, state::text, attempts FROM messenger_events WHERE event_key LIKE 'poison\\_%' ORDER BY event_key`);
+    expect(states.find((e) => e.event_key === 'poison_3_0')).toEqual({ event_key: 'poison_3_0', state: 'failed', attempts: 3 });
+    const others = states.filter((e) => e.event_key !== 'poison_3_0');
+    expect(others.map((e) => e.state)).toEqual(Array(5).fill('done'));
+    // each counted the batch's one failure at most
+    expect(others.every((e) => e.attempts <= 1)).toBe(true);
+    // every message was answered once, the poisoned one included (its reply's key stopped the retries from sending)
+    expect(repliesTo('poison').map(([, mid]) => mid).sort()).toEqual(['poison_0_0', 'poison_1_0', 'poison_2_0', 'poison_3_0', 'poison_4_0', 'poison_5_0']);
+  });
+
   it('typing_on goes out only for an answer not ready in time, and before it', async () => {
     await inbox('typing', 2, 1);
     const pool = createPool(db.url, 4);
