@@ -229,7 +229,8 @@ async function startCustomerChannel(
     // the materializer thread's own pool (a thread cannot borrow this one's connections)
     materializerDatabaseUrl: s.databaseUrl,
     logger,
-    agent: createCustomerAgent({ pool, config, logger }),
+    // the worker pool: the agent's reads never queue in front of the webhook's acknowledgements
+    agent: createCustomerAgent({ pool: s.pools.worker, config, logger }),
     sender: s.sender,
     ...(desk ? { desk } : {}),
     planAnalysis: s.plan,

@@ -180,7 +180,11 @@ describe('Messenger with the real customer agent', () => {
     expect(sendsTo(a)).toHaveLength(2);
     expect(sendsTo(a)[0]!.body).toMatchObject({ messaging_type: 'RESPONSE', recipient: { id: a } });
     expect((sendsTo(a)[0]!.body.message as { text: string }).text.length).toBeGreaterThan(0);
-    const kinds = await q<{ sender_kind: string }>(`SELECT m.sender_kind::text FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.fb_chat_id = $1 ORDER BY m.social_create_time, m.id`, [`${PAGE}:${a}`]);
+    // the bot's messages are stored once Meta answered (the send log's writes go in groups): wait for all six
+    const kinds = await eventually(async () => {
+      const r = await q<{ sender_kind: string }>(`SELECT m.sender_kind::text FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.fb_chat_id = $1 ORDER BY m.social_create_time, m.id`, [`${PAGE}:${a}`]);
+      return r.length >= 6 && r;
+    });
     // stored order depends on the real send times against the test's timestamps: the kinds are the point
     expect(kinds.map((k) => k.sender_kind).sort()).toEqual(['bot', 'bot', 'customer', 'customer', 'customer', 'human_agent']);
   });

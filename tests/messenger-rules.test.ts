@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { carriesMessage, parseWebhookBody, turnText } from '../src/domain/messenger/events.ts';
-import { backoffMs, classifyGraphError, clipText, ourSender, ourMetadata, planSend, TokenBucket } from '../src/domain/messenger/policy.ts';
+import { backoffMs, classifyGraphError, clipText, ourSender, ourMetadata, planSend, tokenWaits } from '../src/domain/messenger/policy.ts';
 import { sameToken, signatureOf, verifySignature } from '../src/bots/messenger/signature.ts';
 
 // The pure rules: reading Meta's webhook bodies, the messaging windows, Send API error
@@ -156,10 +156,12 @@ describe('small rules', () => {
     expect(ourSender('something else')).toBeUndefined();
     expect(ourSender(undefined)).toBeUndefined();
   });
-  it('the token bucket lets a burst through, then spaces sends at the rate', () => {
-    const b = new TokenBucket(10, 2, 0);
-    expect([b.take(0), b.take(0), b.take(0), b.take(0)]).toEqual([0, 0, 100, 200]);
-    expect(b.take(1000)).toBe(0);
+  it('the token bucket lets a burst through, then spaces sends at the rate; a bucket in debt waits longer', () => {
+    // 2 tokens there, 10/s: two go now, then one every 100 ms
+    expect(tokenWaits(2, 4, 10)).toEqual([0, 0, 100, 200]);
+    expect(tokenWaits(0.5, 1, 10)).toEqual([50]);
+    // 3 tokens reserved by calls still waiting
+    expect(tokenWaits(-3, 2, 10)).toEqual([400, 500]);
   });
   it('signature: over the raw bytes, constant-time, sha256= prefix', () => {
     const raw = Buffer.from('{"text":"Gr\\u00fc\\u00dfe"}');

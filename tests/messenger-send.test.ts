@@ -4,7 +4,7 @@ import type { MessengerSender } from '../src/bots/messenger/types.ts';
 import { loadConfig } from '../src/config.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { startFakeGraph, type FakeGraph } from './helpers/fake-graph.ts';
-import { capturingLogger } from './helpers/slack-harness.ts';
+import { capturingLogger, eventually } from './helpers/slack-harness.ts';
 
 // The Send API client against the fake Graph API: the messaging windows (bot: RESPONSE inside
 // 24 h only; human: HUMAN_AGENT tag up to 7 days), Meta's error classes (transient retried with
@@ -149,11 +149,39 @@ describe('Send API errors', () => {
   });
 });
 
+describe('at most once', () => {
+  it('a call that timed out after reaching Meta is not sent again: reported failed, its log row left pending, ErrorLog says it may have been delivered', async () => {
+    const config = loadConfig({ MESSENGER_API_URL: graph.apiUrl, MESSENGER_PAGE_TOKENS: `${PAGE}:${TOKEN}` });
+    const impatient = createMessengerSender({ pool: db.pool, config, logger: capturingLogger('fatal').logger, now: () => NOW, random: () => 0.5, sleep: async () => {}, timeoutMs: 50 });
+    const psid = await customer(HOUR);
+    const key = `slow${n}`;
+    graph.delayMs = 400; // Meta takes the message, answers after our timeout
+    try {
+      const r = await impatient.send({ key, pageId: PAGE, psid, sender: 'bot', text: 'once only' });
+      expect(r).toMatchObject({ status: 'failed' });
+      expect((r as { reason: string }).reason).toMatch(/may have been delivered/);
+      // Meta got it (the fake records it when it answers): once, never retried
+      await eventually(async () => calls(psid).length > 0);
+    } finally {
+      graph.delayMs = 0;
+    }
+    const [sendAgain] = await Promise.all([impatient.send({ key: `${key}-after`, pageId: PAGE, psid, sender: 'bot', text: 'later' })]);
+    expect(sendAgain.status).toBe('sent');
+    expect(calls(psid).map((c) => (c.body.message as { text: string }).text)).toEqual(['once only', 'later']);
+    const logs = await q(`SELECT 1 FROM error_logs WHERE source = 'messenger' AND context->>'key' = $1`, [key]);
+    expect(logs).toHaveLength(1);
+    const [row] = await q<{ status: string }>(`SELECT status::text FROM messenger_sends WHERE idempotency_key = $1`, [key]);
+    expect(row).toEqual({ status: 'pending' });
+  });
+});
+
 describe('rate limit', () => {
   it('spaces a page\'s sends beyond its per-second budget', async () => {
     const config = loadConfig({ MESSENGER_API_URL: graph.apiUrl, MESSENGER_PAGE_TOKENS: `${PAGE}:${TOKEN}` });
     const waits: number[] = [];
-    let clock = 0;
+    // the page's bucket is shared state in the database: start it afresh on this test's clock
+    await q('DELETE FROM messenger_send_buckets');
+    let clock = NOW.getTime();
     const slow = createMessengerSender({
       pool: db.pool, config, logger: capturingLogger('fatal').logger, now: () => NOW, ratePerPage: 5, clock: () => clock,
       sleep: async (ms) => {

@@ -66,7 +66,7 @@ beforeAll(async () => {
     MESSENGER_PAGE_TOKENS: Object.entries(TOKENS).map(([p, t]) => `${p}:${t}`).join(','), LOG_LEVEL: 'warn',
   });
   const { logger } = capturingLogger('warn');
-  messenger = await startMessenger({ config, pool: db.pool, pools: (mpools = messengerPools(db.url)), materializerDatabaseUrl: db.url, logger, agent });
+  messenger = await startMessenger({ config, pool: db.pool, pools: (mpools = messengerPools(db.url)), materializerDatabaseUrl: db.url, logger, agent, typingAfterMs: 0 });
   app = await build({ prisma: db.prisma, logger, pool: db.pool, plugins: [messenger.plugin] });
 });
 

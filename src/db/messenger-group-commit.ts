@@ -10,6 +10,8 @@ import type { MessengerStore, StoreResult } from './messenger-repo.ts';
 
 interface Waiting {
   events: MessengerEvent[];
+  /** performance.now() when it arrived */
+  at: number;
   resolve: (r: StoreResult) => void;
   reject: (err: unknown) => void;
 }
@@ -26,12 +28,14 @@ export class GroupCommitStore {
      */
     private readonly maxInFlight = 1,
     private readonly maxEvents = 1000,
+    /** after each statement: deliveries in it, ms queued (the oldest's wait before its statement began), ms the statement took */
+    private readonly onCommit?: (c: { deliveries: number; queuedMs: number; statementMs: number }) => void,
   ) {}
 
   save(events: MessengerEvent[]): Promise<StoreResult> {
     if (events.length === 0) return Promise.resolve({ stored: 0, duplicates: 0 });
     return new Promise((resolve, reject) => {
-      this.queue.push({ events, resolve, reject });
+      this.queue.push({ events, at: performance.now(), resolve, reject });
       this.kick();
     });
   }
@@ -46,8 +50,10 @@ export class GroupCommitStore {
         n += w.events.length;
       }
       this.running++;
+      const began = performance.now();
       this.store.store(batch.flatMap((w) => w.events)).then(
         (r) => {
+          this.onCommit?.({ deliveries: batch.length, queuedMs: began - batch[0]!.at, statementMs: performance.now() - began });
           for (const w of batch) w.resolve(r);
         },
         (err: unknown) => {

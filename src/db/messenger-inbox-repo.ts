@@ -1,9 +1,10 @@
 import type pg from 'pg';
 
-// The reply worker's side of messenger_events: claim the next event to handle, oldest first,
-// never two of one conversation at once (an event is only eligible while no earlier pending
-// event of its conversation exists, and the claimed row stays locked until its transaction
-// ends), and settle it.
+// The reply worker's side of messenger_events: claim events to handle, oldest first, many
+// conversations per round trip but never two events of one conversation at once (an event is
+// only eligible while no earlier pending event of its conversation exists, and the claimed
+// rows stay locked until their transaction ends), each with what answering it needs; and
+// settle them, a batch per statement.
 
 export interface InboxEvent {
   id: string;
@@ -18,27 +19,67 @@ export interface InboxEvent {
   attempts: number;
 }
 
-export async function claimNext(client: pg.ClientBase): Promise<InboxEvent | undefined> {
-  const { rows } = await client.query<{
-    id: string; event_key: string; kind: string; page_id: string; psid: string; timestamp: Date;
-    payload: Record<string, unknown>; conversation_id: number; message_id: number | null; attempts: number;
-  }>(
-    `SELECT e.id, e.event_key, e.kind, e.page_id, e.psid, e.timestamp, e.payload, e.conversation_id, e.message_id, e.attempts
-       FROM messenger_events e
-      WHERE e.state = 'pending' AND e.conversation_id IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM messenger_events p
-                         WHERE p.conversation_id = e.conversation_id AND p.state = 'pending'
-                           AND (p.timestamp, p.id) < (e.timestamp, e.id))
-      ORDER BY e.timestamp, e.id
-      LIMIT 1
-      FOR UPDATE SKIP LOCKED`,
+const EVENT_COLUMNS = `e.id, e.event_key, e.kind, e.page_id, e.psid, e.timestamp, e.payload, e.conversation_id, e.message_id, e.attempts`;
+
+/** The earliest pending event of up to `limit` conversations, locked, each with its turn's context. */
+export async function claimBatch(client: pg.ClientBase, limit: number, historyLimit = 20): Promise<ClaimedTurn[]> {
+  const { rows } = await client.query<EventRow & Partial<ContextRow> & { has_context: boolean; customer_last_message_at: Date | null }>({
+    name: 'messenger-claim-batch',
+    text: `WITH e AS (
+             SELECT ${EVENT_COLUMNS}
+               FROM messenger_events e
+              WHERE e.state = 'pending' AND e.conversation_id IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM messenger_events p
+                                 WHERE p.conversation_id = e.conversation_id AND p.state = 'pending'
+                                   AND (p.timestamp, p.id) < (e.timestamp, e.id))
+              ORDER BY e.timestamp, e.id
+              LIMIT $1
+              FOR UPDATE SKIP LOCKED
+           )
+           SELECT e.*, ctx.*, ctx.handoff_state IS NOT NULL AS has_context
+             FROM e LEFT JOIN LATERAL (${contextSelect('e.conversation_id', 'e.timestamp', 'e.message_id', '$2')}) ctx ON true
+            ORDER BY e.timestamp, e.id`,
+    values: [limit, historyLimit],
+  });
+  return rows.map((r) => ({
+    event: toEvent(r),
+    ...(r.has_context ? { ctx: toContext(r as ContextRow) } : {}),
+    customerLastMessageAt: r.customer_last_message_at ?? null,
+  }));
+}
+
+/** One conversation's turn context for its message `messageId` at `at`, outside a claim (what the worker would see). */
+export async function turnContext(db: pg.ClientBase | pg.Pool, conversationId: number, at: Date, messageId: number | null, historyLimit = 20): Promise<TurnContext | undefined> {
+  const { rows } = await db.query<ContextRow>(contextSelect('$1::int', '$2::timestamptz', '$3::int', '$4::int'), [conversationId, at, messageId, historyLimit]);
+  return rows[0] ? toContext(rows[0]) : undefined;
+}
+
+export interface ClaimedTurn {
+  event: InboxEvent;
+  /** absent when the conversation is gone */
+  ctx?: TurnContext;
+  /** the customer's latest own message: the messaging windows' start */
+  customerLastMessageAt: Date | null;
+}
+
+interface EventRow {
+  id: string; event_key: string; kind: string; page_id: string; psid: string; timestamp: Date;
+  payload: Record<string, unknown>; conversation_id: number; message_id: number | null; attempts: number;
+}
+
+const toEvent = (r: EventRow): InboxEvent => ({
+  id: r.id, key: r.event_key, kind: r.kind, pageId: r.page_id, psid: r.psid, at: r.timestamp, payload: r.payload,
+  conversationId: r.conversation_id, messageId: r.message_id, attempts: r.attempts,
+});
+
+/** Events handled in one batch, settled in one statement. */
+export async function settleEvents(db: pg.ClientBase | pg.Pool, settled: readonly { id: string; state: 'done' | 'skipped' }[]): Promise<void> {
+  if (settled.length === 0) return;
+  await db.query(
+    `UPDATE messenger_events e SET state = s.state::"MessengerEventState", error = NULL, processed_at = now()
+       FROM unnest($1::bigint[], $2::text[]) AS s(id, state) WHERE e.id = s.id`,
+    [settled.map((x) => x.id), settled.map((x) => x.state)],
   );
-  const r = rows[0];
-  if (!r) return undefined;
-  return {
-    id: r.id, key: r.event_key, kind: r.kind, pageId: r.page_id, psid: r.psid, at: r.timestamp, payload: r.payload,
-    conversationId: r.conversation_id, messageId: r.message_id, attempts: r.attempts,
-  };
 }
 
 export async function settleEvent(db: pg.ClientBase | pg.Pool, id: string, state: 'done' | 'skipped' | 'failed', error?: string): Promise<void> {
@@ -77,20 +118,23 @@ export interface TurnContext {
   history: { from: 'customer' | 'bot' | 'human'; text: string; at: Date }[];
 }
 
-export async function turnContext(db: pg.ClientBase, conversationId: number, at: Date, messageId: number | null, historyLimit = 20): Promise<TurnContext | undefined> {
-  // one round trip: the conversation's state and its recent history (as JSON, oldest first)
-  const { rows } = await db.query<{
-    handoff_state: TurnContext['handoffState']; unsure_streak: number; name: string | null; blocked: boolean | null; blocked_reason: string | null;
-    earlier: boolean; bot_spoke: boolean; last_human_at: Date | null; page_db_id: number | null; page_name: string | null; bot_disclosure: string | null; history: { sender_kind: string; text: string; at: string }[];
-  }>(
-    `SELECT c.handoff_state::text AS handoff_state, c.unsure_streak, cu.name, cu.blocked, cu.blocked_reason,
+interface ContextRow {
+  handoff_state: TurnContext['handoffState']; unsure_streak: number; name: string | null; blocked: boolean | null; blocked_reason: string | null;
+  earlier: boolean; bot_spoke: boolean; last_human_at: Date | null; page_db_id: number | null; page_name: string | null; bot_disclosure: string | null;
+  history: { sender_kind: string; text: string; at: string }[];
+}
+
+/** The turn context of conversation `conv` for its message `mid` at `at`: one row, one round trip with its event. */
+function contextSelect(conv: string, at: string, mid: string, historyLimit: string): string {
+  return `SELECT c.handoff_state::text AS handoff_state, c.unsure_streak, cu.name, cu.blocked, cu.blocked_reason,
+            cu.last_message_at AS customer_last_message_at,
             EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.sender_kind = 'customer'
-                       AND m.social_create_time < $2 AND m.id IS DISTINCT FROM $3) AS earlier,
+                       AND m.social_create_time < ${at} AND m.id IS DISTINCT FROM ${mid}) AS earlier,
             EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.sender_kind = 'bot') AS bot_spoke,
             -- a person in another inbox (Business Suite, another app): not our Slack desk's replies, which
             -- the handoff state governs (Resume bot hands the conversation back at once)
             (SELECT max(m.social_create_time) FROM messages m WHERE m.conversation_id = c.id AND m.sender_kind = 'human_agent'
-               AND m.social_create_time <= $2
+               AND m.social_create_time <= ${at}
                AND NOT EXISTS (SELECT 1 FROM messenger_sends s WHERE s.conversation_id = c.id AND s.response_mid = m.mid)
                -- Resume bot in Slack ends that pause too (handoff_marks.bot_resumed_at)
                AND m.social_create_time > coalesce(hm.bot_resumed_at, '-infinity'::timestamptz)) AS last_human_at,
@@ -98,14 +142,13 @@ export async function turnContext(db: pg.ClientBase, conversationId: number, at:
             (SELECT coalesce(json_agg(json_build_object('sender_kind', h.sender_kind, 'text', h.text, 'at', h.social_create_time)
                                       ORDER BY h.social_create_time, h.id), '[]'::json)
                FROM (SELECT id, sender_kind::text AS sender_kind, text, social_create_time FROM messages
-                      WHERE conversation_id = c.id AND social_create_time <= $2 AND id IS DISTINCT FROM $3 AND text IS NOT NULL
-                      ORDER BY social_create_time DESC, id DESC LIMIT $4) h) AS history
+                      WHERE conversation_id = c.id AND social_create_time <= ${at} AND id IS DISTINCT FROM ${mid} AND text IS NOT NULL
+                      ORDER BY social_create_time DESC, id DESC LIMIT ${historyLimit}) h) AS history
        FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id LEFT JOIN pages p ON p.id = c.page_id
-       LEFT JOIN handoff_marks hm ON hm.conversation_id = c.id WHERE c.id = $1`,
-    [conversationId, at, messageId, historyLimit],
-  );
-  const c = rows[0];
-  if (!c) return undefined;
+       LEFT JOIN handoff_marks hm ON hm.conversation_id = c.id WHERE c.id = ${conv}`;
+}
+
+function toContext(c: ContextRow): TurnContext {
   return {
     handoffState: c.handoff_state,
     unsureStreak: c.unsure_streak,
@@ -126,20 +169,36 @@ export async function turnContext(db: pg.ClientBase, conversationId: number, at:
   };
 }
 
+export interface TurnRecord {
+  messageId: number | null;
+  intent: string;
+  confidence: number;
+  processingMs: number;
+  conversationId: number;
+  /** the conversation's unsure streak after the turn; null leaves it */
+  unsureStreak: number | null;
+}
+
 /**
- * What the agent made of the customer's message (on that message, when there is one) and the
- * conversation's unsure streak (when given), in one statement.
+ * What the agent made of each customer message (on that message, when there is one) and each
+ * conversation's unsure streak, for a batch of turns (one per conversation) in one statement.
  */
-export async function recordTurn(
-  db: pg.ClientBase,
-  t: { messageId: number | null; intent: string; confidence: number; processingMs: number; conversationId: number; unsureStreak: number | null },
-): Promise<void> {
+export async function recordTurns(db: pg.ClientBase, turns: readonly TurnRecord[]): Promise<void> {
+  if (turns.length === 0) return;
   await db.query(
-    `WITH m AS (
-       UPDATE messages SET classification = $2, classification_confidence = $3, processing_time_ms = $4 WHERE id = $1 RETURNING id
+    `WITH t AS (
+       SELECT * FROM unnest($1::int[], $2::text[], $3::float8[], $4::int[], $5::int[], $6::int[])
+                AS t(message_id, intent, confidence, processing_ms, conversation_id, unsure_streak)
+     ), m AS (
+       UPDATE messages SET classification = t.intent, classification_confidence = t.confidence, processing_time_ms = t.processing_ms
+         FROM t WHERE messages.id = t.message_id RETURNING messages.id
      )
-     UPDATE conversations SET unsure_streak = $6, updated_at = now() WHERE id = $5 AND $6::int IS NOT NULL AND unsure_streak <> $6`,
-    [t.messageId, t.intent, t.confidence, Math.round(t.processingMs), t.conversationId, t.unsureStreak],
+     UPDATE conversations c SET unsure_streak = t.unsure_streak, updated_at = now()
+       FROM t WHERE c.id = t.conversation_id AND t.unsure_streak IS NOT NULL AND c.unsure_streak <> t.unsure_streak`,
+    [
+      turns.map((t) => t.messageId), turns.map((t) => t.intent), turns.map((t) => t.confidence),
+      turns.map((t) => Math.round(t.processingMs)), turns.map((t) => t.conversationId), turns.map((t) => t.unsureStreak),
+    ],
   );
 }
 

@@ -33,7 +33,15 @@ WITH ev AS (
   ON CONFLICT (event_key) DO NOTHING RETURNING event_key
 )`;
 
-const INBOX_INSERT = `${INSERT_EVENTS} SELECT count(*)::int AS n, pg_notify('${EVENTS_CHANNEL}', '') FROM ev`;
+// No NOTIFY here: PostgreSQL serialises the commits of notifying transactions (a global lock
+// held through the commit's WAL flush), so two acknowledgement statements in flight could never
+// flush together. Other instances are woken by notifyInbox() after the acknowledgement.
+const INBOX_INSERT = `${INSERT_EVENTS} SELECT count(*)::int AS n FROM ev`;
+
+/** Wakes the inbox's listeners in every instance (their reply workers and materializers). */
+export async function notifyInbox(db: pg.Pool | pg.ClientBase): Promise<void> {
+  await db.query(`SELECT pg_notify('${EVENTS_CHANNEL}', '')`);
+}
 
 // Links only inbox rows not linked yet: a resent event leaves its first link alone.
 const INSERT_MESSAGES = `
@@ -78,8 +86,8 @@ export class MessengerStore {
   constructor(private readonly pool: pg.Pool) {}
 
   /**
-   * The webhook's half: the events into the inbox, one autocommitted statement that also
-   * wakes the workers. Message rows, customers and conversations come from materialize().
+   * The webhook's half: the events into the inbox, one autocommitted statement (the caller
+   * wakes the workers: notifyInbox). Message rows, customers and conversations come from materialize().
    */
   async store(all: MessengerEvent[]): Promise<StoreResult> {
     if (all.length === 0) return { stored: 0, duplicates: 0 };

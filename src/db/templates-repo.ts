@@ -43,6 +43,25 @@ export async function countTemplateUse(db: Db, name: string, sent: boolean, page
   );
 }
 
+/**
+ * countTemplateUse for a batch of replies at once (the reply worker's): `used` more uses and
+ * `succeeded` more successes of each (name, page), one statement for them all.
+ */
+export async function countTemplateUses(db: Db, uses: readonly { name: string; pageId: number | null; used: number; succeeded: number }[]): Promise<void> {
+  if (uses.length === 0) return;
+  await db.query(
+    // two pages falling back to one default row add up on that row (an UPDATE … FROM would count one)
+    `WITH u AS (
+       SELECT (SELECT id FROM message_templates WHERE name = u.name AND (page_id = u.page_id OR page_id IS NULL) ORDER BY page_id NULLS LAST LIMIT 1) AS id,
+              u.used, u.succeeded
+         FROM unnest($1::text[], $2::int[], $3::int[], $4::int[]) AS u(name, page_id, used, succeeded)
+     ), g AS (SELECT id, sum(used)::int AS used, sum(succeeded)::int AS succeeded FROM u WHERE id IS NOT NULL GROUP BY id)
+     UPDATE message_templates t SET usage_count = t.usage_count + g.used, success_count = t.success_count + g.succeeded, updated_at = now()
+       FROM g WHERE t.id = g.id`,
+    [uses.map((u) => u.name), uses.map((u) => u.pageId), uses.map((u) => u.used), uses.map((u) => u.succeeded)],
+  );
+}
+
 /** Inserts the templates that do not exist yet; returns how many were inserted. Idempotent. */
 export async function seedTemplates(db: Db, specs: readonly TemplateSpec[]): Promise<number> {
   const rows = specs.map((s) => ({ name: s.name, message_type: s.messageType, body: s.body, variables: templateVariables(s.body) }));

@@ -64,6 +64,8 @@ export interface FakeGraph {
   attachments: GraphAttachment[];
   /** serves `bytes` at a CDN URL on this server (a customer's attachment); `chunked` sends no Content-Length */
   hostFile(f: { name: string; contentType: string; bytes: Buffer; chunked?: boolean }): string;
+  /** Date.now() when the fake started: `at` of a call is ms after it */
+  startedAt: number;
   close(): Promise<void>;
 }
 
@@ -255,6 +257,7 @@ export async function startFakeGraph(opts: { tokens: string[] }): Promise<FakeGr
       hosted.set(id, { contentType: f.contentType, bytes: f.bytes, chunked: f.chunked ?? false });
       return `http://127.0.0.1:${port}/cdn/${id}/${encodeURIComponent(f.name)}?_nc_cat=1&oh=${trace()}`;
     },
+    startedAt: started,
     get delayMs() {
       return state.delayMs;
     },

@@ -2,7 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type pg from 'pg';
 import type { Config } from '../../config.ts';
 import { GroupCommitStore } from '../../db/messenger-group-commit.ts';
-import { MessengerStore } from '../../db/messenger-repo.ts';
+import { coalesced } from '../../db/coalesce.ts';
+import { MessengerStore, notifyInbox } from '../../db/messenger-repo.ts';
 import { IntakeGauge } from '../../jobs/messenger/intake.ts';
 import { startMaterializerThread } from '../../jobs/messenger/materializer-host.ts';
 import { startAnalysisPlanner } from '../../jobs/messenger/plan-closed-days.ts';
@@ -20,7 +21,7 @@ import { messengerWebhook } from './webhook.ts';
 
 /**
  * While the webhook takes ≥ 100 deliveries/s, each reply loop waits this long before its next
- * event: acknowledgements first, replies at a trickle (the inbox keeps them) until it calms.
+ * batch: acknowledgements first, replies at a trickle (the inbox keeps them) until it calms.
  */
 const REPLY_PAUSE_DURING_FLOOD_MS = 1000;
 
@@ -48,6 +49,10 @@ export interface MessengerOptions {
   now?: () => Date;
   /** Send API messages per second per page */
   ratePerPage?: number;
+  /** typing_on only for answers not ready this soon (0: before every answer); see the reply worker */
+  typingAfterMs?: number;
+  /** each webhook group commit: deliveries, queue wait and statement time (the bench's --trace) */
+  onStoreCommit?: (c: { deliveries: number; queuedMs: number; statementMs: number }) => void;
 }
 
 export interface MessengerService {
@@ -91,15 +96,24 @@ export async function startMessenger(opts: MessengerOptions): Promise<MessengerS
     lookupName: (pageId, psid) => lookupProfileName({ config: opts.config, ...(opts.fetch ? { fetch: opts.fetch } : {}) }, pageId, psid),
     humanPauseMinutes: opts.config.messenger.humanPauseMinutes,
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.typingAfterMs !== undefined ? { typingAfterMs: opts.typingAfterMs } : {}),
   });
   const planner = opts.planAnalysis
     ? startAnalysisPlanner({ pool: opts.pool, timeZone: opts.config.businessTimezone, plan: opts.planAnalysis, logger: opts.logger, ...(opts.now ? { now: opts.now } : {}) })
     : undefined;
   // two statements in flight: the next group forms and starts while one waits for its commit
-  const store = new GroupCommitStore(new MessengerStore(opts.pool), 2);
+  const store = new GroupCommitStore(new MessengerStore(opts.pool), 2, undefined, opts.onStoreCommit);
+  // other instances' workers hear of new events after the acknowledgement, not inside it (see
+  // messenger-repo's INBOX_INSERT); a burst of deliveries costs one NOTIFY per round trip, on
+  // the worker pool so it never takes a connection the webhook needs
+  const notifyOthers = coalesced(async (calls: null[]) => {
+    await notifyInbox(workerPool);
+    return calls;
+  });
   const plugin = messengerWebhook({ appSecret, verifyToken, store, onStored: () => {
     intake.hit();
     materializer.wake();
+    notifyOthers(null).catch((err: unknown) => log.debug({ err }, 'messenger: NOTIFY failed; other instances poll'));
   } });
 
   return {

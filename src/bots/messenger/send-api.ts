@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import type { Config } from '../../config.ts';
 import { insertErrorLog } from '../../db/errors-repo.ts';
-import { claimSend, customerWindow, markFailed, markSent } from '../../db/messenger-sends-repo.ts';
+import { coalesced } from '../../db/coalesce.ts';
+import { claimSends, customerWindow, markFailed, markSentMany, type NewSend, type SentRecord } from '../../db/messenger-sends-repo.ts';
 import {
   backoffMs,
   classifyGraphError,
@@ -10,27 +11,35 @@ import {
   mayAct,
   ourMetadata,
   planSend,
-  TokenBucket,
   type GraphError,
 } from '../../domain/messenger/policy.ts';
 import type { Logger } from '../../logger.ts';
 import { createFileSender } from './attachments.ts';
 import type { MessengerSender, QuickReply, SendRequest, SendResult } from '../../domain/messenger/contracts.ts';
+import { createSendLimiter, type SendLimiter } from './send-limiter.ts';
 
 // The Send API (POST {MESSENGER_API_URL}/me/messages with the page's token). Order of work:
 // window policy (refuse before calling Meta), the send-log row under the idempotency key
-// (a taken key is a duplicate: nothing is called), the page's rate limit, the call with
+// (a taken key is a duplicate: nothing is called), the page's rate limit (a token bucket in
+// Postgres that every instance shares: send-limiter.ts), the call with
 // retries for transient errors, then the outcome in messenger_sends (and the message in
 // `messages`), or ErrorLog for a permanent failure. Sender actions (typing_on...) are not
-// logged: repeating one is harmless.
+// logged: repeating one is harmless. The send-log writes of concurrent sends (the reply
+// worker's batch) go together, a statement and a commit for many (db/coalesce.ts).
 
-/** Default per-page rate: well under what Meta throttles (code 613), bursts of a second's worth. */
-export const DEFAULT_RATE_PER_PAGE = 50;
+/**
+ * Default per-page rate and burst: at most rate + burst calls in any second, 275, under the 300
+ * a second Meta allows a page for text messages (META_SEND_CALLS_PER_PAGE_PER_S, code 613 past it).
+ */
+export const DEFAULT_RATE_PER_PAGE = 250;
+export const DEFAULT_BURST_PER_PAGE = 25;
 export const DEFAULT_MAX_ATTEMPTS = 4;
 const MAX_TEXT = 2000; // Meta's limit for message.text
 const MAX_QUICK_REPLIES = 13;
 const MAX_QUICK_TITLE = 20;
 const TIMEOUT_MS = 10_000;
+/** connection failures that mean the request never left: safe to send again */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 export interface SenderDeps {
   pool: pg.Pool;
@@ -41,9 +50,15 @@ export interface SenderDeps {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   ratePerPage?: number;
+  /** calls a quiet page may make at once (default DEFAULT_BURST_PER_PAGE, never above ratePerPage) */
+  burstPerPage?: number;
   maxAttempts?: number;
-  /** monotonic ms for the rate limit (tests advance it with their sleep) */
+  /** epoch ms for the rate limit, the same in every instance (tests advance it with their sleep) */
   clock?: () => number;
+  /** the per-page limiter; default: the shared bucket in `pool`'s database */
+  limiter?: SendLimiter;
+  /** ms before a Send API call is given up (not retried: it may have been delivered) */
+  timeoutMs?: number;
 }
 
 type CallOutcome = { ok: true; messageId?: string } | { ok: false; error: GraphError };
@@ -52,17 +67,20 @@ const quickReplies = (qs: QuickReply[]) =>
   qs.slice(0, MAX_QUICK_REPLIES).map((q) => ({ content_type: 'text', title: clip(q.title, MAX_QUICK_TITLE), payload: q.payload }));
 
 /** One POST /me/messages: Meta's message_id, or its error (status 0: no HTTP answer at all). */
-async function postMessage(doFetch: typeof fetch, apiUrl: string, token: string, body: Record<string, unknown>): Promise<CallOutcome> {
+async function postMessage(doFetch: typeof fetch, apiUrl: string, token: string, body: Record<string, unknown>, timeoutMs: number): Promise<CallOutcome> {
   let res: Response;
   try {
     res = await doFetch(`${apiUrl}/me/messages?access_token=${encodeURIComponent(token)}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
-    return { ok: false, error: { status: 0, message: (err as Error).message } };
+    // a timeout or a connection cut after the request went out may still have delivered it
+    const code = (err as { cause?: { code?: string } }).cause?.code;
+    const reason = code ? `${(err as Error).message} (${code})` : (err as Error).message;
+    return { ok: false, error: { status: 0, message: reason, ...(code !== undefined && NOT_SENT.has(code) ? {} : { maybeDelivered: true }) } };
   }
   const json = (await res.json().catch(() => ({}))) as { message_id?: string; error?: { code?: number; error_subcode?: number; message?: string } };
   if (res.ok && !json.error) return { ok: true, ...(json.message_id ? { messageId: json.message_id } : {}) };
@@ -77,25 +95,36 @@ export function createMessengerSender(deps: SenderDeps): MessengerSender {
   const random = deps.random ?? Math.random;
   const rate = deps.ratePerPage ?? DEFAULT_RATE_PER_PAGE;
   const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  const clock = deps.clock ?? (() => performance.now());
-  const buckets = new Map<string, TokenBucket>();
+  const limiter =
+    deps.limiter ??
+    createSendLimiter({ pool: deps.pool, ratePerS: rate, burst: Math.min(rate, deps.burstPerPage ?? DEFAULT_BURST_PER_PAGE), clock: deps.clock ?? Date.now, sleep });
   const log = deps.logger.child({ component: 'messenger-send' });
+  const claim = coalesced((sends: NewSend[]) => claimSends(deps.pool, sends));
+  // conversations' counters are updated in the statement: a deadlock with another writer of
+  // them (the materializer, another instance) is retried, the send itself is long done
+  const markSent = coalesced(async (sent: SentRecord[]) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await markSentMany(deps.pool, sent);
+        return sent.map(() => undefined);
+      } catch (err) {
+        if ((err as { code?: string }).code !== '40P01' || attempt >= 3) throw err;
+      }
+    }
+  });
   const apiUrl = deps.config.messenger.apiUrl.replace(/\/+$/, '');
 
-  async function call(token: string, body: Record<string, unknown>): Promise<CallOutcome> {
-    let bucket = buckets.get(token);
-    if (!bucket) buckets.set(token, (bucket = new TokenBucket(rate, rate, clock())));
-    const wait = bucket.take(clock());
-    if (wait > 0) await sleep(wait);
-    return postMessage(doFetch, apiUrl, token, body);
+  async function call(pageId: string, token: string, body: Record<string, unknown>): Promise<CallOutcome> {
+    await limiter.acquire(pageId);
+    return postMessage(doFetch, apiUrl, token, body, deps.timeoutMs ?? TIMEOUT_MS);
   }
 
   /** Transient errors are retried with backoff; returns the last outcome and the attempts made. */
-  async function callWithRetries(token: string, body: Record<string, unknown>): Promise<{ outcome: CallOutcome; attempts: number }> {
+  async function callWithRetries(pageId: string, token: string, body: Record<string, unknown>): Promise<{ outcome: CallOutcome; attempts: number }> {
     let outcome: CallOutcome = { ok: false, error: { status: 0 } };
     let attempt = 0;
     while (attempt < maxAttempts) {
-      outcome = await call(token, body);
+      outcome = await call(pageId, token, body);
       attempt++;
       if (outcome.ok || classifyGraphError(outcome.error) === 'permanent') break;
       if (attempt < maxAttempts) await sleep(backoffMs(attempt - 1, random()));
@@ -105,7 +134,7 @@ export function createMessengerSender(deps: SenderDeps): MessengerSender {
 
   async function senderAction(req: SendRequest, token: string, lastMessageAt: Date | null): Promise<SendResult> {
     if (!mayAct(lastMessageAt, now())) return { status: 'refused', reason: 'outside the 24-hour window' };
-    const outcome = await call(token, { recipient: { id: req.psid }, sender_action: req.senderAction });
+    const outcome = await call(req.pageId, token, { recipient: { id: req.psid }, sender_action: req.senderAction });
     if (outcome.ok) return { status: 'sent' };
     log.warn({ pageId: req.pageId, error: outcome.error }, `messenger: ${req.senderAction} failed`);
     return { status: 'failed', ...codes(outcome.error), reason: describeGraphError(outcome.error) };
@@ -114,7 +143,8 @@ export function createMessengerSender(deps: SenderDeps): MessengerSender {
   /** The send log (and the stored message) after Meta answered; a refusal also goes to ErrorLog. */
   async function record(req: SendRequest, id: number, text: string, outcome: CallOutcome, attempts: number): Promise<SendResult> {
     if (outcome.ok) {
-      await markSent(deps.pool, id, {
+      await markSent({
+        id,
         mid: outcome.messageId ?? null,
         attempts,
         conversationId: req.conversationId ?? null,
@@ -126,7 +156,8 @@ export function createMessengerSender(deps: SenderDeps): MessengerSender {
       return { status: 'sent', ...(outcome.messageId ? { messageId: outcome.messageId } : {}) };
     }
     const reason = describeGraphError(outcome.error);
-    await markFailed(deps.pool, id, { attempts, ...codes(outcome.error), error: reason });
+    // a call that may have been delivered stays pending in the log: unknown, and never sent again
+    if (!outcome.error.maybeDelivered) await markFailed(deps.pool, id, { attempts, ...codes(outcome.error), error: reason });
     await insertErrorLog(deps.pool, {
       source: 'messenger',
       message: `Send API refused a ${req.sender} message to ${req.psid} on page ${req.pageId}: ${reason}`,
@@ -142,8 +173,8 @@ export function createMessengerSender(deps: SenderDeps): MessengerSender {
     async send(req: SendRequest): Promise<SendResult> {
       const token = deps.config.messenger.pageTokens.get(req.pageId);
       if (!token) return { status: 'refused', reason: `no page token for page ${req.pageId} in MESSENGER_PAGE_TOKENS` };
-      const window = await customerWindow(deps.pool, req.pageId, req.psid);
-      const lastMessageAt = window?.lastMessageAt ?? null;
+      // the reply worker read the window with the turn; other callers have it read here
+      const lastMessageAt = req.customerLastMessageAt !== undefined ? req.customerLastMessageAt : ((await customerWindow(deps.pool, req.pageId, req.psid))?.lastMessageAt ?? null);
       if (req.senderAction) return senderAction(req, token, lastMessageAt);
       if (!req.text && !req.quickReplies?.length) return { status: 'refused', reason: 'nothing to send (no text)' };
 
@@ -155,7 +186,7 @@ export function createMessengerSender(deps: SenderDeps): MessengerSender {
       const body: Record<string, unknown> = { recipient: { id: req.psid }, messaging_type: plan.messagingType, message };
       if (plan.tag) body.tag = plan.tag;
 
-      const id = await claimSend(deps.pool, {
+      const id = await claim({
         key: req.key,
         pageId: req.pageId,
         psid: req.psid,
@@ -168,7 +199,7 @@ export function createMessengerSender(deps: SenderDeps): MessengerSender {
       });
       if (id === undefined) return { status: 'duplicate' };
 
-      const { outcome, attempts } = await callWithRetries(token, body);
+      const { outcome, attempts } = await callWithRetries(req.pageId, token, body);
       return record(req, id, text, outcome, attempts);
     },
   };

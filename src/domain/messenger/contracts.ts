@@ -72,6 +72,11 @@ export interface SendRequest {
   senderAction?: 'typing_on' | 'typing_off' | 'mark_seen';
   /** stored with the sent message as its agent_info (botAgentInfo: who wrote a bot reply) */
   agentInfo?: Record<string, unknown>;
+  /**
+   * the customer's latest own message (the windows' start) when the caller read it already
+   * (the reply worker, with the turn); absent: the sender reads it
+   */
+  customerLastMessageAt?: Date | null;
 }
 
 export type SendResult =

@@ -41,6 +41,11 @@ export interface GraphError {
   code?: number;
   subcode?: number;
   message?: string;
+  /**
+   * a network failure after the request may have reached Meta (a timeout, a connection cut
+   * mid-call): Meta may have delivered it, and a retry could send the message twice
+   */
+  maybeDelivered?: boolean;
 }
 
 export type ErrorClass = 'transient' | 'permanent';
@@ -52,7 +57,8 @@ const PERMANENT_CODES = new Set([10, 100, 190, 200, 230, 551]);
 
 /** Transient errors are worth retrying; permanent ones never get better by resending. */
 export function classifyGraphError(e: GraphError): ErrorClass {
-  if (e.status === 0) return 'transient';
+  // at most once: only a call that never reached Meta is tried again
+  if (e.status === 0) return e.maybeDelivered ? 'permanent' : 'transient';
   if (e.code !== undefined && TRANSIENT_CODES.has(e.code)) return 'transient';
   if (e.code !== undefined && PERMANENT_CODES.has(e.code)) return 'permanent';
   // no code we know: Meta's side (5xx) or its throttling (429) pass; anything else is ours to fix
@@ -61,6 +67,7 @@ export function classifyGraphError(e: GraphError): ErrorClass {
 
 /** What an operator reads in ErrorLog for a permanent failure. */
 export function describeGraphError(e: GraphError): string {
+  if (e.status === 0 && e.maybeDelivered) return `no answer from Meta (${e.message ?? 'no response'}): not sent again, it may have been delivered`;
   if (e.status === 0) return `network error: ${e.message ?? 'no response'}`;
   if (e.code === 551 || e.subcode === 1545041) return 'the customer is unavailable (blocked the page or deleted the account)';
   if (e.code === 10 && e.subcode === 2018278) return 'outside the allowed messaging window';
@@ -93,24 +100,15 @@ export function ourSender(metadata: string | undefined): SenderRole | undefined 
   return rest.startsWith('bot:') ? 'bot' : rest.startsWith('human:') ? 'human' : undefined;
 }
 
-/** A simple per-page token bucket: `take` answers how long to wait (0 = go now). */
-export class TokenBucket {
-  private tokens: number;
-  private last: number;
-  constructor(private readonly ratePerS: number, private readonly burst: number, now: number) {
-    this.tokens = burst;
-    this.last = now;
-  }
+/** Meta's published Send API limit for messages with text, links, reactions or stickers. */
+export const META_SEND_CALLS_PER_PAGE_PER_S = 300;
 
-  take(now: number): number {
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerS);
-    this.last = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return 0;
-    }
-    const wait = ((1 - this.tokens) / this.ratePerS) * 1000;
-    this.tokens -= 1; // reserved: the caller sends after waiting
-    return Math.ceil(wait);
-  }
+/**
+ * The page's token bucket (messenger_send_buckets) after its refill, for `n` calls taken
+ * together: `before` tokens were there, so call k (0-based) waits until k + 1 tokens have
+ * accumulated — none while there were enough, then one every 1/rate s. A bucket in debt
+ * (before < 0: tokens reserved by calls still waiting) makes the first wait longer.
+ */
+export function tokenWaits(before: number, n: number, ratePerS: number): number[] {
+  return Array.from({ length: n }, (_, k) => Math.max(0, Math.ceil(((k + 1 - before) / ratePerS) * 1000)));
 }

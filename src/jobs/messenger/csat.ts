@@ -6,14 +6,14 @@ import type { MessengerSender } from '../../domain/messenger/contracts.ts';
 
 // The reply worker's CSAT hook: a customer message that answers a survey (a button's payload,
 // a typed digit as the first message after the survey, or the optional comment after a score)
-// is stored in csat_responses and never reaches the customer agent as a question. Runs inside
-// the worker's transaction for the event: a replayed event finds its answer stored and its
-// thank-you already in the send log (keys csat-thanks:<survey>, csat-noted:<survey>).
+// is stored in csat_responses and never reaches the customer agent as a question. It writes on
+// its own (the worker's batch transaction only settles events): a replayed event finds its
+// answer stored and its thank-you already in the send log (keys csat-thanks:<survey>, csat-noted:<survey>).
 
 type Raw = { message?: { quick_reply?: { payload?: string }; attachments?: unknown[] }; postback?: { payload?: string } };
 
 /** True when the event was a survey answer (handled here: the bot must not answer it). */
-export async function takeCsatAnswer(client: pg.ClientBase, sender: MessengerSender, ev: InboxEvent, text: string): Promise<boolean> {
+export async function takeCsatAnswer(client: pg.ClientBase | pg.Pool, sender: MessengerSender, ev: InboxEvent, text: string): Promise<boolean> {
   const raw = ev.payload as Raw;
   const payload = raw.message?.quick_reply?.payload ?? raw.postback?.payload;
   const base = { pageId: ev.pageId, psid: ev.psid, conversationId: ev.conversationId, sender: 'bot' as const };

@@ -7,8 +7,11 @@ export const MESSENGER_CONCURRENCY = 2;
 
 /**
  * For `concurrency` reply loops: the send log one per loop and one for handoff replies; the
- * worker pool one per loop, the LISTEN (held for good) and the materializer's fallback.
+ * worker pool one per loop (held while its batch is answered), the LISTEN (held for good), the
+ * materializer's fallback and the session refresher, and two for the customer agent's reads
+ * (catalogue, templates), which stay off the webhook's pool: 32 turns of a batch at once would
+ * otherwise queue in front of acknowledgements.
  */
 export function messengerPoolSizes(concurrency = MESSENGER_CONCURRENCY): { send: number; worker: number } {
-  return { send: concurrency + 1, worker: concurrency + 2 };
+  return { send: concurrency + 1, worker: concurrency + 4 };
 }

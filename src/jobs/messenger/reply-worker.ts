@@ -1,14 +1,14 @@
 import pg from 'pg';
 import { disclosureFor } from '../../domain/customer/disclosure.ts';
 import { humanIsTalking } from '../../domain/messenger/human-pause.ts';
-import { botAgentInfo, type MessengerSender, type CustomerAgent, type HandoffDesk, type CustomerTurn } from '../../domain/messenger/contracts.ts';
+import { botAgentInfo, type MessengerSender, type CustomerAgent, type HandoffDesk, type CustomerTurn, type HandoffReason } from '../../domain/messenger/contracts.ts';
 import { insertErrorLog } from '../../db/errors-repo.ts';
 import { EVENTS_CHANNEL } from '../../db/messenger-repo.ts';
 import {
-  claimNext, markWaiting, recordAttempt, recordTurn, settleEvent, turnContext, type InboxEvent, type TurnContext,
+  claimBatch, markWaiting, recordAttempt, recordTurns, settleEvents, type ClaimedTurn, type InboxEvent, type TurnContext, type TurnRecord,
 } from '../../db/messenger-inbox-repo.ts';
 import { setCustomerName } from '../../db/messenger-sends-repo.ts';
-import { countTemplateUse } from '../../db/templates-repo.ts';
+import { countTemplateUses } from '../../db/templates-repo.ts';
 import { unsureStreakAfter } from '../../domain/customer/decide.ts';
 import { INBOX_MESSAGE_KINDS, parseMessaging } from '../../domain/messenger/events.ts';
 import { ourSender } from '../../domain/messenger/policy.ts';
@@ -19,11 +19,18 @@ import { takeCsatAnswer } from './csat.ts';
 import { startSessionRefresher } from './session-refresher.ts';
 
 // The reply worker: takes stored webhook events from messenger_events (polling with
-// FOR UPDATE SKIP LOCKED, woken early by LISTEN/NOTIFY), one conversation's events in
-// Meta-timestamp order, and answers each customer message at most once: the reply's
-// idempotency key `reply:<event key>` is in messenger_sends before Meta is called, so an
-// event handled again after a crash finds it and sends nothing. Survives restarts: the inbox
-// is the queue. Several workers (and several processes) can run side by side.
+// FOR UPDATE SKIP LOCKED, woken early by LISTEN/NOTIFY) and answers each customer message at
+// most once: the reply's idempotency key `reply:<event key>` is in messenger_sends before Meta
+// is called, so an event handled again after a crash finds it and sends nothing. Survives
+// restarts: the inbox is the queue. Several loops (and several processes) run side by side.
+//
+// A loop claims a batch: the earliest pending event of up to `batchSize` conversations, each
+// with its turn's context and the customer's window, in one round trip, and keeps the rows
+// locked until the batch commits, so a conversation's next event waits for this one (order per
+// customer). The batch's turns are answered concurrently (`parallel` at once; sends within the
+// page's rate, shared by every instance in Postgres), then what they learnt is written, the
+// template counters bumped and the events settled, a statement each for the whole batch.
+// Sessions are rebuilt after the commit, batched by the session refresher.
 
 export interface ReplyWorkerDeps {
   /** the reply loops' connections, plus one held for good by the LISTEN (see listen) */
@@ -35,15 +42,26 @@ export interface ReplyWorkerDeps {
   /** best effort: the customer's name for a customer without one */
   lookupName?: (pageId: string, psid: string) => Promise<string | undefined>;
   now?: () => Date;
+  /** reply loops, each holding one connection while its batch is answered */
   concurrency?: number;
+  /** conversations a loop claims at once */
+  batchSize?: number;
+  /** turns of a batch answered at once (each may query the agent's pool and calls Meta) */
+  parallel?: number;
   pollMs?: number;
   maxAttempts?: number;
   /** also called on every NOTIFY of new inbox events (the materializer's wake-up) */
   onNotify?: () => void;
-  /** awaited before each event: lets the webhook's acknowledgements go first during a flood */
+  /** awaited before each batch: lets the webhook's acknowledgements go first during a flood */
   yieldToIntake?: () => Promise<void>;
   /** MESSENGER_HUMAN_PAUSE_MINUTES: the bot stays quiet this long after a person wrote (0: never) */
   humanPauseMinutes?: number;
+  /**
+   * typing_on goes out when the answer is not ready this long after the turn started (0: always,
+   * before the agent runs). An instant answer needs no typing bubble, and each one is a Send API
+   * call against the page's rate.
+   */
+  typingAfterMs?: number;
 }
 
 export interface ReplyWorker {
@@ -55,41 +73,34 @@ export interface ReplyWorker {
 /** the kinds stored as messages: customers' turns are answered, echoes and standby events only recorded (and shown) */
 const HANDLED: readonly string[] = INBOX_MESSAGE_KINDS;
 
+export const DEFAULT_BATCH_SIZE = 64;
+export const DEFAULT_PARALLEL = 32;
+export const DEFAULT_TYPING_AFTER_MS = 400;
+
+/** What answering one event leaves for the batch's writes. */
+interface Handled {
+  state: 'done' | 'skipped';
+  turn?: TurnRecord;
+  template?: { name: string; pageId: number | null; sent: boolean };
+  handoff?: HandoffReason;
+}
+
 export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
   const log = deps.logger.child({ component: 'messenger-worker' });
   const now = deps.now ?? (() => new Date());
   const pollMs = deps.pollMs ?? 1000;
   const maxAttempts = deps.maxAttempts ?? 3;
+  const batchSize = deps.batchSize ?? DEFAULT_BATCH_SIZE;
+  const parallel = deps.parallel ?? DEFAULT_PARALLEL;
   const named = new Set<string>();
   let stopping = false;
+  // after a batch failed as a whole, its events are claimed one at a time (a poisoned event
+  // then fails alone instead of taking its batch-mates' attempts)
+  let isolate = 0;
   const { wake, idle } = createWaker();
-  async function handle(client: pg.ClientBase, ev: InboxEvent): Promise<'done' | 'skipped'> {
-    if (!HANDLED.includes(ev.kind)) return 'done';
-    const ctx = await turnContext(client, ev.conversationId, ev.at, ev.messageId);
-    if (!ctx) return 'skipped';
-    if (ev.kind === 'echo' || ev.kind === 'standby') return showOutside(deps, client, ev);
-    const text = turnTextOf(ev);
-    if (ctx.blocked) {
-      await insertErrorLog(client, {
-        source: 'messenger',
-        message: `message from blocked customer ${ev.psid} on page ${ev.pageId} not answered by the bot`,
-        context: { eventKey: ev.key, conversationId: ev.conversationId, reason: ctx.blockedReason },
-      });
-      return 'skipped';
-    }
-    if (ctx.handoffState !== 'bot') {
-      // humans own it: the bot stays silent, the thread shows what the customer wrote
-      if (deps.desk) await deps.desk.append(ev.conversationId, text, ev.at, customerFiles(ev.key, ev.payload));
-      return 'done';
-    }
-    if (pausedForPerson(deps, ev, ctx)) return 'done';
 
-    await answer(deps, client, ev, ctx, text, named, now);
-    return 'done';
-  }
-
-  /** Claims and handles one event in one transaction; false when there was nothing to do. */
-  async function step(): Promise<boolean> {
+  /** Claims a batch and answers it in one transaction; how many events it claimed. */
+  async function step(): Promise<number> {
     const client = await deps.pool.connect();
     let broken: Error | undefined;
     // a connection cut while checked out is an 'error' event: heard here, reported by the query
@@ -97,37 +108,45 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
       broken = err;
     };
     client.on('error', onError);
+    let claimed: ClaimedTurn[] = [];
     try {
       await client.query('BEGIN');
-      const ev = await claimNext(client);
-      if (!ev) {
+      claimed = await claimBatch(client, isolate > 0 ? 1 : batchSize);
+      if (claimed.length === 0) {
         await client.query('COMMIT');
-        return false;
+        return 0;
       }
-      await client.query('SAVEPOINT handling');
-      try {
-        const state = await handle(client, ev);
-        await settleEvent(client, ev.id, state);
-      } catch (err) {
-        await client.query('ROLLBACK TO SAVEPOINT handling');
-        const state = await recordAttempt(client, ev.id, (err as Error).message, maxAttempts);
-        log.error({ err, eventKey: ev.key, state }, 'messenger: handling an event failed');
-        if (state === 'failed') {
-          await insertErrorLog(client, { source: 'messenger', message: `event ${ev.key} could not be handled: ${(err as Error).message}`, context: { eventKey: ev.key, conversationId: ev.conversationId } });
-        }
-      }
+      if (isolate > 0) isolate--;
+      const outcomes = await mapLimited(claimed, parallel, (t): Promise<Outcome> => handle(deps, t, named).then((h) => ({ ok: true, h }), (err: unknown) => ({ ok: false, err: err as Error })));
+      const failed = await writeBatch(deps, client, claimed, outcomes, now());
+      for (const [i, err] of failed) await attemptFailed(client, claimed[i]!.event, err);
       await client.query('COMMIT');
-      // after the commit: the rebuild must see what handling the event wrote
-      if (HANDLED.includes(ev.kind)) sessions.touch(ev.conversationId);
-      return true;
+      // after the commit: the rebuild must see what handling the events wrote
+      for (const t of claimed) if (HANDLED.includes(t.event.kind)) sessions.touch(t.event.conversationId);
+      return claimed.length;
     } catch (err) {
       broken = err as Error;
       await client.query('ROLLBACK').catch(() => {});
+      if (claimed.length > 0) await batchFailed(claimed, err as Error);
       throw err;
     } finally {
       client.off('error', onError);
       client.release(broken);
     }
+  }
+
+  async function attemptFailed(db: pg.ClientBase | pg.Pool, ev: InboxEvent, err: Error): Promise<void> {
+    const state = await recordAttempt(db, ev.id, err.message, maxAttempts);
+    log.error({ err, eventKey: ev.key, state }, 'messenger: handling an event failed');
+    if (state === 'failed') {
+      await insertErrorLog(db, { source: 'messenger', message: `event ${ev.key} could not be handled: ${err.message}`, context: { eventKey: ev.key, conversationId: ev.conversationId } });
+    }
+  }
+
+  /** The batch's writes failed: each event counts an attempt, and they are tried again one at a time. */
+  async function batchFailed(claimed: ClaimedTurn[], err: Error): Promise<void> {
+    isolate = claimed.length;
+    for (const t of claimed) await attemptFailed(deps.pool, t.event, err).catch(() => {});
   }
 
   async function loop(): Promise<void> {
@@ -137,7 +156,7 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
         await deps.yieldToIntake?.();
         const worked = await step();
         failures = 0;
-        if (!worked) await idle(pollMs);
+        if (worked === 0) await idle(pollMs);
       } catch (err) {
         failures++;
         if (failures === 1 || failures % 20 === 0) log.warn({ err }, 'messenger: worker cannot reach the database, retrying');
@@ -164,17 +183,110 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
   };
 }
 
+type Outcome = { ok: true; h: Handled } | { ok: false; err: Error };
+
+/**
+ * A batch's writes, in its transaction: classifications and unsure streaks, template counters,
+ * handoffs (each under its own savepoint: a failing desk undoes only its own), and the states
+ * of the events that went through. Returns the events that failed, by their index.
+ */
+async function writeBatch(deps: ReplyWorkerDeps, client: pg.ClientBase, claimed: ClaimedTurn[], outcomes: Outcome[], at: Date): Promise<Map<number, Error>> {
+  await recordTurns(client, outcomes.flatMap((o) => (o.ok && o.h.turn ? [o.h.turn] : [])));
+  await countTemplateUses(client, templateCounts(outcomes.flatMap((o) => (o.ok && o.h.template ? [o.h.template] : []))));
+  const failed = new Map<number, Error>();
+  outcomes.forEach((o, i) => !o.ok && failed.set(i, o.err));
+  for (const [i, o] of outcomes.entries()) {
+    if (!o.ok || !o.h.handoff) continue;
+    try {
+      await client.query('SAVEPOINT handoff');
+      await handOff(deps, client, claimed[i]!.event, o.h.handoff, at);
+      await client.query('RELEASE SAVEPOINT handoff');
+    } catch (err) {
+      await client.query('ROLLBACK TO SAVEPOINT handoff');
+      failed.set(i, err as Error);
+    }
+  }
+  await settleEvents(client, outcomes.flatMap((o, i) => (o.ok && !failed.has(i) ? [{ id: claimed[i]!.event.id, state: o.h.state }] : [])));
+  return failed;
+}
+
+/** One claimed event: answered, shown in the desk's thread, or skipped; its writes are the batch's. */
+async function handle(deps: ReplyWorkerDeps, t: ClaimedTurn, named: Set<string>): Promise<Handled> {
+  const ev = t.event;
+  if (!HANDLED.includes(ev.kind)) return { state: 'done' };
+  const ctx = t.ctx;
+  if (!ctx) return { state: 'skipped' };
+  if (ev.kind === 'echo' || ev.kind === 'standby') return { state: await showOutside(deps, ev) };
+  const text = turnTextOf(ev);
+  if (ctx.blocked) {
+    await insertErrorLog(deps.pool, {
+      source: 'messenger',
+      message: `message from blocked customer ${ev.psid} on page ${ev.pageId} not answered by the bot`,
+      context: { eventKey: ev.key, conversationId: ev.conversationId, reason: ctx.blockedReason },
+    });
+    return { state: 'skipped' };
+  }
+  if (ctx.handoffState !== 'bot') {
+    // humans own it: the bot stays silent, the thread shows what the customer wrote
+    if (deps.desk) await deps.desk.append(ev.conversationId, text, ev.at, customerFiles(ev.key, ev.payload));
+    return { state: 'done' };
+  }
+  if (pausedForPerson(deps, ev, ctx)) return { state: 'done' };
+  return answer(deps, t, ctx, text, named);
+}
+
+/** Runs fn over items, at most `limit` at once; results in the items' order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const run = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
+  return out;
+}
+
+/** One row per (template, page): uses and successes (Meta accepted the message). */
+function templateCounts(uses: readonly { name: string; pageId: number | null; sent: boolean }[]) {
+  const byKey = new Map<string, { name: string; pageId: number | null; used: number; succeeded: number }>();
+  for (const u of uses) {
+    const k = `${u.name}\u0000${u.pageId ?? ''}`;
+    const c = byKey.get(k) ?? { name: u.name, pageId: u.pageId, used: 0, succeeded: 0 };
+    c.used++;
+    if (u.sent) c.succeeded++;
+    byKey.set(k, c);
+  }
+  return [...byKey.values()];
+}
+
+/** Handed off: the conversation waits for a human; the desk opens its thread (or ErrorLog says there is none). */
+async function handOff(deps: ReplyWorkerDeps, client: pg.ClientBase, ev: InboxEvent, reason: HandoffReason, at: Date): Promise<void> {
+  await markWaiting(client, ev.conversationId, reason, at);
+  if (deps.desk) {
+    await deps.desk.open(ev.conversationId, reason);
+  } else {
+    await insertErrorLog(client, {
+      source: 'messenger',
+      message: 'handoff requested but HANDOFF_CHANNEL/Slack not configured: the conversation waits for a human in SupportPulse',
+      context: { conversationId: ev.conversationId, reason, eventKey: ev.key },
+    });
+  }
+}
+
 /**
  * Humans first: a person's reply from another inbox (an echo our sender did not send) and what
  * the customer wrote while another app owns the conversation (standby) appear in the
  * conversation's Slack thread, when it has one. Our own echoes and standby receipts show nothing.
  */
-async function showOutside(deps: ReplyWorkerDeps, client: pg.ClientBase, ev: InboxEvent): Promise<'done'> {
+async function showOutside(deps: ReplyWorkerDeps, ev: InboxEvent): Promise<'done'> {
   const inner = parseMessaging(ev.pageId, ev.payload, undefined);
   if (!deps.desk || !('key' in inner)) return 'done';
   const at = ev.at;
   if (inner.kind === 'echo') {
-    if (ourSender(inner.metadata) !== undefined || (await sentByUs(client, inner.key))) return 'done';
+    if (ourSender(inner.metadata) !== undefined || (await sentByUs(deps.pool, inner.key))) return 'done';
     await deps.desk.mirror(ev.conversationId, { kind: 'other_inbox', text: turnTextOf(ev), at, ...(inner.appId ? { appId: inner.appId } : {}) });
   } else if (ev.kind === 'standby') {
     await deps.desk.mirror(ev.conversationId, { kind: 'standby', text: turnTextOf(ev), at });
@@ -183,8 +295,8 @@ async function showOutside(deps: ReplyWorkerDeps, client: pg.ClientBase, ev: Inb
 }
 
 /** An echo without our metadata may still be ours (a send logged before metadata was added). */
-async function sentByUs(client: pg.ClientBase, mid: string): Promise<boolean> {
-  const { rows } = await client.query('SELECT 1 FROM messenger_sends WHERE response_mid = $1 LIMIT 1', [mid]);
+async function sentByUs(db: pg.Pool, mid: string): Promise<boolean> {
+  const { rows } = await db.query('SELECT 1 FROM messenger_sends WHERE response_mid = $1 LIMIT 1', [mid]);
   return rows.length > 0;
 }
 
@@ -195,41 +307,42 @@ function pausedForPerson(deps: ReplyWorkerDeps, ev: InboxEvent, ctx: TurnContext
   return true;
 }
 
-/** The bot's turn: typing, the agent's decision, the reply, what it learnt, a handoff. */
-async function answer(
-  deps: ReplyWorkerDeps,
-  client: pg.ClientBase,
-  ev: InboxEvent,
-  ctx: TurnContext,
-  text: string,
-  named: Set<string>,
-  now: () => Date,
-): Promise<void> {
+/** The bot's turn: the agent's decision (typing shown when it takes a while), the reply, what it learnt. */
+async function answer(deps: ReplyWorkerDeps, t: ClaimedTurn, ctx: TurnContext, text: string, named: Set<string>): Promise<Handled> {
+  const ev = t.event;
   // a CSAT survey's answer is stored and thanked (jobs/messenger/csat.ts), never answered as a question
-  if (await takeCsatAnswer(client, deps.sender, ev, text)) return;
+  if (await takeCsatAnswer(deps.pool, deps.sender, ev, text)) return { state: 'done' };
   const log = deps.logger.child({ component: 'messenger-worker' });
   const started = performance.now();
-  const base = { pageId: ev.pageId, psid: ev.psid, conversationId: ev.conversationId };
-  await deps.sender.send({ ...base, key: `typing:${ev.key}`, sender: 'bot', senderAction: 'typing_on' });
-  let customerName = ctx.customerName ?? undefined;
-  if (!customerName && deps.lookupName && !named.has(`${ev.pageId}:${ev.psid}`)) {
-    named.add(`${ev.pageId}:${ev.psid}`);
-    customerName = await deps.lookupName(ev.pageId, ev.psid);
-    if (customerName) await setCustomerName(client, ev.pageId, ev.psid, customerName);
-  }
-  const payload = payloadOf(ev);
-  const turn: CustomerTurn = {
-    ...base,
-    text,
-    ...(payload !== undefined ? { payload } : {}),
-    attachments: attachmentsOf(ev),
-    isFirstMessage: ctx.isFirstMessage,
-    unsureStreak: ctx.unsureStreak,
-    ...(customerName ? { customerName } : {}),
-    ...(ctx.botSpoke ? {} : { disclosure: disclosureFor({ name: ctx.pageName, custom: ctx.pageDisclosure }) }),
-    history: ctx.history,
+  // the window read with the claim: the sender does not read it again for each call
+  const base = { pageId: ev.pageId, psid: ev.psid, conversationId: ev.conversationId, customerLastMessageAt: t.customerLastMessageAt };
+  const typing = () => deps.sender.send({ ...base, key: `typing:${ev.key}`, sender: 'bot', senderAction: 'typing_on' });
+  const typingAfterMs = deps.typingAfterMs ?? DEFAULT_TYPING_AFTER_MS;
+  if (typingAfterMs === 0) await typing();
+  const decide = async () => {
+    let customerName = ctx.customerName ?? undefined;
+    if (!customerName && deps.lookupName && !named.has(`${ev.pageId}:${ev.psid}`)) {
+      named.add(`${ev.pageId}:${ev.psid}`);
+      customerName = await deps.lookupName(ev.pageId, ev.psid);
+      if (customerName) await setCustomerName(deps.pool, ev.pageId, ev.psid, customerName);
+    }
+    const payload = payloadOf(ev);
+    const turn: CustomerTurn = {
+      pageId: ev.pageId, psid: ev.psid, conversationId: ev.conversationId,
+      text,
+      ...(payload !== undefined ? { payload } : {}),
+      attachments: attachmentsOf(ev),
+      isFirstMessage: ctx.isFirstMessage,
+      unsureStreak: ctx.unsureStreak,
+      ...(customerName ? { customerName } : {}),
+      ...(ctx.botSpoke ? {} : { disclosure: disclosureFor({ name: ctx.pageName, custom: ctx.pageDisclosure }) }),
+      history: ctx.history,
+    };
+    return deps.agent.respond(turn);
   };
-  const decision = await deps.agent.respond(turn);
+  const pending = decide();
+  // typing_on is sent (and awaited, so it reaches Meta before the reply) only when the answer is late
+  const decision = typingAfterMs === 0 ? await pending : await slowThen(pending, typingAfterMs, typing);
   const sent = await deps.sender.send({
     ...base,
     key: `reply:${ev.key}`,
@@ -239,30 +352,32 @@ async function answer(
     ...(decision.writtenBy ? { agentInfo: botAgentInfo(decision.writtenBy, decision.classification) } : {}),
   });
   if (sent.status === 'refused' || sent.status === 'failed') log.warn({ eventKey: ev.key, sent }, 'messenger: bot reply not delivered');
-  // counted with the send it belongs to: 'duplicate' means an earlier attempt of this event claimed it
-  if (decision.kind === 'reply' && decision.templateName && (sent.status === 'sent' || sent.status === 'failed')) {
-    await countTemplateUse(client, decision.templateName, sent.status === 'sent', ctx.pageDbId);
-  }
-  await recordTurn(client, {
-    messageId: ev.messageId,
-    intent: decision.classification.intent,
-    confidence: decision.classification.confidence,
-    processingMs: performance.now() - started,
-    conversationId: ev.conversationId,
-    unsureStreak: unsureStreakAfter(decision, ctx.unsureStreak),
-  });
-  if (decision.kind === 'handoff') {
-    await markWaiting(client, ev.conversationId, decision.reason, now());
-    if (deps.desk) {
-      await deps.desk.open(ev.conversationId, decision.reason);
-    } else {
-      await insertErrorLog(client, {
-        source: 'messenger',
-        message: 'handoff requested but HANDOFF_CHANNEL/Slack not configured: the conversation waits for a human in SupportPulse',
-        context: { conversationId: ev.conversationId, reason: decision.reason, eventKey: ev.key },
-      });
-    }
-  }
+  return {
+    state: 'done',
+    turn: {
+      messageId: ev.messageId,
+      intent: decision.classification.intent,
+      confidence: decision.classification.confidence,
+      processingMs: performance.now() - started,
+      conversationId: ev.conversationId,
+      unsureStreak: unsureStreakAfter(decision, ctx.unsureStreak),
+    },
+    // counted with the send it belongs to: 'duplicate' means an earlier attempt of this event claimed it
+    ...(decision.kind === 'reply' && decision.templateName && (sent.status === 'sent' || sent.status === 'failed')
+      ? { template: { name: decision.templateName, pageId: ctx.pageDbId, sent: sent.status === 'sent' } }
+      : {}),
+    ...(decision.kind === 'handoff' ? { handoff: decision.reason } : {}),
+  };
+}
+
+/** `work`'s result; when it is not there after `ms`, `meanwhile` runs (and is awaited) first. */
+async function slowThen<T>(work: Promise<T>, ms: number, meanwhile: () => Promise<unknown>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  const first = await Promise.race([work.then(() => 'ready' as const, () => 'ready' as const), late]);
+  clearTimeout(timer);
+  if (first === 'late') await meanwhile();
+  return work;
 }
 
 /** LISTEN on its own connection, reconnected after a failure; polling covers the gaps. */
