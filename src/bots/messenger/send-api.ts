@@ -88,6 +88,21 @@ async function postMessage(doFetch: typeof fetch, apiUrl: string, token: string,
   return { ok: false, error: { status: res.status, ...(e.code !== undefined ? { code: e.code } : {}), ...(e.error_subcode !== undefined ? { subcode: e.error_subcode } : {}), message: e.message ?? res.statusText } };
 }
 
+// conversations' counters are updated in the statement: a deadlock with another writer of
+// them (the materializer, another instance) is retried, the send itself is long done
+function sentMarker(pool: SenderDeps['pool']) {
+  return coalesced(async (sent: SentRecord[]) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await markSentMany(pool, sent);
+        return sent.map(() => undefined);
+      } catch (err) {
+        if ((err as { code?: string }).code !== '40P01' || attempt >= 3) throw err;
+      }
+    }
+  });
+}
+
 export function createMessengerSender(deps: SenderDeps): MessengerSender {
   const doFetch = deps.fetch ?? fetch;
   const now = deps.now ?? (() => new Date());
@@ -100,18 +115,7 @@ export function createMessengerSender(deps: SenderDeps): MessengerSender {
     createSendLimiter({ pool: deps.pool, ratePerS: rate, burst: Math.min(rate, deps.burstPerPage ?? DEFAULT_BURST_PER_PAGE), clock: deps.clock ?? Date.now, sleep });
   const log = deps.logger.child({ component: 'messenger-send' });
   const claim = coalesced((sends: NewSend[]) => claimSends(deps.pool, sends));
-  // conversations' counters are updated in the statement: a deadlock with another writer of
-  // them (the materializer, another instance) is retried, the send itself is long done
-  const markSent = coalesced(async (sent: SentRecord[]) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await markSentMany(deps.pool, sent);
-        return sent.map(() => undefined);
-      } catch (err) {
-        if ((err as { code?: string }).code !== '40P01' || attempt >= 3) throw err;
-      }
-    }
-  });
+  const markSent = sentMarker(deps.pool);
   const apiUrl = deps.config.messenger.apiUrl.replace(/\/+$/, '');
 
   async function call(pageId: string, token: string, body: Record<string, unknown>): Promise<CallOutcome> {
