@@ -26,6 +26,7 @@ import type { HandoffDesk, MessengerSender } from './domain/messenger/contracts.
 import { alertsTaskProvider } from './jobs/alerts/tasks.js';
 import { digestTaskProvider } from './jobs/digest/tasks.js';
 import { retentionTaskProvider } from './jobs/retention/tasks.js';
+import { qaSamplingTaskProvider } from './jobs/qa/sampling-task.js';
 import { startScheduler, type Scheduler } from './jobs/scheduler/scheduler.js';
 import { validationTaskProvider } from './jobs/validation/tasks.js';
 import { metricsPlugin } from './observability/index.js';
@@ -230,7 +231,7 @@ async function startCustomerChannel(
 }
 
 /**
- * Digests, alerts, validation and retention. Every instance runs the scheduler; the
+ * Digests, alerts, validation, retention and QA sampling. Every instance runs the scheduler; the
  * scheduled_runs table makes each tick run once across all of them.
  */
 async function startSchedules(s: Shared & { boss: PgBoss; email: EmailProvider | undefined }): Promise<Scheduler | undefined> {
@@ -249,6 +250,7 @@ async function startSchedules(s: Shared & { boss: PgBoss; email: EmailProvider |
       alertsTaskProvider({ pool, logger, timeZone: config.businessTimezone, ...slack }),
       validationTaskProvider({ pool, boss: s.boss, config, log: (e) => logger.info(e) }),
       retentionTaskProvider({ pool, config, logger }),
+      qaSamplingTaskProvider({ pool, config, logger }),
     ],
   });
   logger.info({ tasks: scheduler.taskKeys() }, 'scheduler started');

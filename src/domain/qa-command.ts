@@ -30,7 +30,15 @@ export type QaCommand =
   /** `calibrate <session>`: a lead starts a calibration on the session */
   | { kind: 'calibrate'; sessionId: number }
   /** `calibration <id>`: score it (open) or read its agreement (closed); `calibration <id> close`: a lead closes it */
-  | { kind: 'calibration'; calibrationId: number; close?: true };
+  | { kind: 'calibration'; calibrationId: number; close?: true }
+  /** `rules`, `rules add <rule>`, `rules remove <id>`: sampling rules (domain/qa-sampling.ts); leads change them */
+  | { kind: 'rules'; action: 'list' }
+  | { kind: 'rules'; action: 'add'; text: string }
+  | { kind: 'rules'; action: 'remove'; ruleId: number }
+  /** `queue mine`: the asker's open assignments, soonest due first */
+  | { kind: 'assigned' }
+  /** `workload`: per reviewer assigned / done / overdue (leads) */
+  | { kind: 'workload' };
 
 const VERBS: Record<string, QaTarget> = { pass: 'passed', passed: 'passed', issue: 'issue', fixed: 'fixed', fix: 'fixed' };
 
@@ -68,6 +76,21 @@ function parseQueue(words: string[]): QaCommand {
   return { kind: 'queue', limit, pageNumber, ...(pageName ? { pageName } : {}), ...(risky ? { order: 'risk' as const } : {}) };
 }
 
+function parseRules(second: string | undefined, rest: string | undefined): QaCommand {
+  const verb = second?.toLowerCase();
+  if (verb === undefined || verb === 'list') return { kind: 'rules', action: 'list' };
+  if (verb === 'add') {
+    if (!rest) return { kind: 'help', problem: 'Which rule? `/qa rules add <rule>`, e.g. `/qa rules add 5 per agent per week`.' };
+    return { kind: 'rules', action: 'add', text: rest };
+  }
+  if (verb === 'remove' || verb === 'delete') {
+    const m = /^#?(\d{1,9})$/.exec(rest ?? '');
+    if (!m) return { kind: 'help', problem: 'Which rule? `/qa rules remove <rule id>` (the ids are in `/qa rules`).' };
+    return { kind: 'rules', action: 'remove', ruleId: Number(m[1]) };
+  }
+  return { kind: 'help', problem: '`/qa rules` lists the sampling rules; `/qa rules add <rule>` and `/qa rules remove <id>` change them.' };
+}
+
 /** Reads the text after `/qa`. Unknown or malformed input is `help` with what was wrong. */
 export function parseQaCommand(input: string): QaCommand {
   const text = input.trim();
@@ -77,6 +100,9 @@ export function parseQaCommand(input: string): QaCommand {
   const second = m[2];
   const rest = m[3]?.trim();
   if (sub === 'help') return { kind: 'help' };
+  if (sub === 'queue' && second?.toLowerCase() === 'mine' && !rest) return { kind: 'assigned' };
+  if (sub === 'workload' && !second) return { kind: 'workload' };
+  if (sub === 'rules' || sub === 'rule') return parseRules(second, rest);
   if (sub === 'queue') return parseQueue([second, ...(rest ? rest.split(/\s+/) : [])].filter((w): w is string => !!w));
   if (sub === 'stats') {
     const periodText = [second, rest].filter(Boolean).join(' ').trim();

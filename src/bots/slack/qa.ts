@@ -22,6 +22,7 @@ import { isQaMine, respondMine } from './qa-mine.ts';
 import { openReview, registerQaReview } from './qa-review.ts';
 import { disputeCommand, disputesCommand, registerQaDisputes } from './qa-disputes.ts';
 import { calibrateCommand, calibrationCommand } from './qa-calibration.ts';
+import { assignedReply, rulesReply, workloadReply } from './qa-assignments.ts';
 import { sessionReviews } from '../../db/qa-scorecards-repo.ts';
 import { disputeCounts, listDisputes } from '../../db/qa-disputes-repo.ts';
 import { metricRows } from '../../db/semantic/value.ts';
@@ -317,6 +318,12 @@ function registerQaCommand(app: App, { log, deps }: QaContext, work: QaWork): vo
           return await calibrationCommand(deps, client, {
             user, calibrationId: cmd.calibrationId, ...(cmd.close ? { close: true as const } : {}), triggerId: command.trigger_id, responseUrl: command.response_url, channel: command.channel_id,
           }, respond);
+        case 'rules':
+          return void (await respond(await rulesReply(deps, user, cmd)));
+        case 'assigned':
+          return void (await respond(await assignedReply(deps, user)));
+        case 'workload':
+          return void (await respond(await workloadReply(deps, user)));
         case 'change':
           if (!cmd.text && cmd.to !== 'passed') return await work.askForText(client, user, command.trigger_id, cmd.sessionId, cmd.to, undefined, origin);
           return await work.applyChange(client, user, cmd.sessionId, cmd.to, cmd.text, undefined, origin);
