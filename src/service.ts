@@ -123,14 +123,14 @@ export async function main(config: Config): Promise<void> {
       ? (await import('./bots/messenger/send-api.js')).createMessengerSender({ pool: pools.messenger.send, config, logger })
       : undefined;
     if (enabled('slack')) {
-      slack = await (await import('./bots/slack/app.js')).startSlack({ config, boss: queue, pool, assistant: assistant.assistant, logger, qaAfter: notifications.hook, ...(sender ? { messenger: sender } : {}) });
+      slack = await (await import('./bots/slack/app.js')).startSlack({ config, boss: queue, pool, assistant: assistant.assistant, logger, qaAfter: notifications.hook, disputeAfter: notifications.disputeHook, ...(sender ? { messenger: sender } : {}) });
     }
     const plan = (ids: number[]) => analysis.plan({ conversationIds: ids });
     if (sender && pools.messenger) messenger = await startCustomerChannel({ config, pool, pools: pools.messenger, databaseUrl: db.url, logger, slackClient, sender, withSlack: Boolean(slack), plan });
     // The token-protected REST API (/api/sessions, /api/errors, /api/stats) and its docs at /docs;
     // its QA changes queue the same notifications as Slack's.
     const api = apiRoutes({
-      pool, timezone: config.businessTimezone, afterQaChange: notifications.hook, validation: { boss: queue, config },
+      pool, timezone: config.businessTimezone, afterQaChange: notifications.hook, afterDispute: notifications.disputeHook, validation: { boss: queue, config },
       ...(config.channels.alerts ? { alertsChannel: config.channels.alerts } : {}),
     });
     app = await build({

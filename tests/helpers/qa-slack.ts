@@ -23,6 +23,8 @@ export interface QaSlack {
   qa(text: string, user: string): Promise<{ status: number; body: Record<string, unknown>; responseUrl: string }>;
   /** a press of a button with `actionId` and `value` */
   press(user: string, actionId: string, value: string): Promise<{ status: number; responseUrl: string; triggerId: string }>;
+  /** a modal submitted (view_submission) with these state values */
+  submit(user: string, callbackId: string, privateMetadata: string, values: Record<string, Record<string, unknown>>): Promise<{ status: number; body: Record<string, unknown> }>;
   /** the first answer posted to a response_url */
   answer(url: string): Promise<RecordedResponse>;
   /** its text */
@@ -87,9 +89,17 @@ export async function startQaSlack(opts: QaSlackOptions): Promise<QaSlack> {
     };
     return { ...(await post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString())), responseUrl, triggerId: `${n}.1764500000.act${n}` };
   };
+  const submit = async (user: string, callbackId: string, privateMetadata: string, values: Record<string, Record<string, unknown>>) => {
+    const payload = {
+      type: 'view_submission', team: { id: BOT.teamId, domain: 'fake' }, user: { id: user, username: user.toLowerCase(), team_id: BOT.teamId },
+      api_app_id: 'A0FAKE', token: 'legacy', trigger_id: `${++seq}.1764500000.sub`,
+      view: { id: `V0QA${seq}`, team_id: BOT.teamId, type: 'modal', callback_id: callbackId, private_metadata: privateMetadata, hash: '1.abc', blocks: [], state: { values } },
+    };
+    return post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
+  };
   const answer = (url: string) => eventually(async () => responses.find((r) => `${recorder.base}${r.path}` === url), `a POST to ${url}`);
   return {
-    db, fake, h, responses, userIds, rows, qa, press, answer,
+    db, fake, h, responses, userIds, rows, qa, press, submit, answer,
     textOf: async (url) => String((await answer(url)).body.text),
     reset: () => {
       responses.length = 0;
