@@ -16,11 +16,13 @@ export interface QaSlack {
   fake: FakeSlack;
   h: Harness;
   responses: RecordedResponse[];
+  /** the response_url recorder's base URL (a response's URL is base + its path) */
+  base: string;
   /** users.id of each user made from `users` */
   userIds: Record<string, number>;
   rows<T>(sql: string, params?: unknown[]): Promise<T[]>;
   /** `/qa <text>` typed by `user`; resolves once acked, with the command's response_url */
-  qa(text: string, user: string): Promise<{ status: number; body: Record<string, unknown>; responseUrl: string }>;
+  qa(text: string, user: string): Promise<{ status: number; body: Record<string, unknown>; responseUrl: string; triggerId: string }>;
   /** a press of a button with `actionId` and `value` */
   press(user: string, actionId: string, value: string): Promise<{ status: number; responseUrl: string; triggerId: string }>;
   /** a modal submitted (view_submission) with these state values */
@@ -76,7 +78,7 @@ export async function startQaSlack(opts: QaSlackOptions): Promise<QaSlack> {
       token: 'legacy', team_id: BOT.teamId, team_domain: 'fake', channel_id: opts.channel, channel_name: 'qa', user_id: user, user_name: user.toLowerCase(),
       command: '/qa', text, api_app_id: 'A0FAKE', is_enterprise_install: 'false', response_url: responseUrl, trigger_id: `${n}.1764500000.trig${n}`,
     }).toString();
-    return { ...(await post(form)), responseUrl };
+    return { ...(await post(form)), responseUrl, triggerId: `${n}.1764500000.trig${n}` };
   };
   const press = async (user: string, actionId: string, value: string) => {
     const n = ++seq;
@@ -99,7 +101,7 @@ export async function startQaSlack(opts: QaSlackOptions): Promise<QaSlack> {
   };
   const answer = (url: string) => eventually(async () => responses.find((r) => `${recorder.base}${r.path}` === url), `a POST to ${url}`);
   return {
-    db, fake, h, responses, userIds, rows, qa, press, submit, answer,
+    db, fake, h, responses, base: recorder.base, userIds, rows, qa, press, submit, answer,
     textOf: async (url) => String((await answer(url)).body.text),
     reset: () => {
       responses.length = 0;
