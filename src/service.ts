@@ -27,6 +27,7 @@ import { alertsTaskProvider } from './jobs/alerts/tasks.js';
 import { csatTaskProvider } from './jobs/csat/tasks.js';
 import { digestTaskProvider } from './jobs/digest/tasks.js';
 import { retentionTaskProvider } from './jobs/retention/tasks.js';
+import { qaSamplingTaskProvider } from './jobs/qa/sampling-task.js';
 import { startScheduler, type Scheduler } from './jobs/scheduler/scheduler.js';
 import { validationTaskProvider } from './jobs/validation/tasks.js';
 import { metricsPlugin } from './observability/index.js';
@@ -123,14 +124,14 @@ export async function main(config: Config): Promise<void> {
       ? (await import('./bots/messenger/send-api.js')).createMessengerSender({ pool: pools.messenger.send, config, logger })
       : undefined;
     if (enabled('slack')) {
-      slack = await (await import('./bots/slack/app.js')).startSlack({ config, boss: queue, pool, assistant: assistant.assistant, logger, qaAfter: notifications.hook, ...(sender ? { messenger: sender } : {}) });
+      slack = await (await import('./bots/slack/app.js')).startSlack({ config, boss: queue, pool, assistant: assistant.assistant, logger, qaAfter: notifications.hook, disputeAfter: notifications.disputeHook, ...(sender ? { messenger: sender } : {}) });
     }
     const plan = (ids: number[]) => analysis.plan({ conversationIds: ids });
     if (sender && pools.messenger) messenger = await startCustomerChannel({ config, pool, pools: pools.messenger, databaseUrl: db.url, logger, slackClient, sender, withSlack: Boolean(slack), plan });
     // The token-protected REST API (/api/sessions, /api/errors, /api/stats) and its docs at /docs;
     // its QA changes queue the same notifications as Slack's.
     const api = apiRoutes({
-      pool, timezone: config.businessTimezone, afterQaChange: notifications.hook, validation: { boss: queue, config },
+      pool, timezone: config.businessTimezone, afterQaChange: notifications.hook, afterDispute: notifications.disputeHook, validation: { boss: queue, config },
       ...(config.channels.alerts ? { alertsChannel: config.channels.alerts } : {}),
       // an outside bot's messages: their changed days are scored like an import's
       ingest: { maxMessages: config.ingestMaxMessages, afterIngest: async (ids) => void (await analysis.plan({ conversationIds: ids })) },
@@ -238,7 +239,7 @@ async function startCustomerChannel(
 }
 
 /**
- * Digests, alerts, validation, retention and CSAT surveys. Every instance runs the scheduler; the
+ * Digests, alerts, validation, retention, CSAT surveys and QA sampling. Every instance runs the scheduler; the
  * scheduled_runs table makes each tick run once across all of them.
  */
 async function startSchedules(s: Shared & { boss: PgBoss; email: EmailProvider | undefined; sender?: MessengerSender }): Promise<Scheduler | undefined> {
@@ -259,6 +260,7 @@ async function startSchedules(s: Shared & { boss: PgBoss; email: EmailProvider |
       retentionTaskProvider({ pool, config, logger }),
       // CSAT surveys go out through Messenger's sender: none without the channel
       ...(s.sender ? [csatTaskProvider({ pool, sender: s.sender, config, logger })] : []),
+      qaSamplingTaskProvider({ pool, config, logger }),
     ],
   });
   logger.info({ tasks: scheduler.taskKeys() }, 'scheduler started');

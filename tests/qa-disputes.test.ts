@@ -2,16 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { build } from '../src/app.ts';
 import { CATEGORY_BLOCK, DISPUTE_ACTION, FIELD, NA, REVIEW_MODAL } from '../src/bots/slack/qa-review-blocks.ts';
-import { loadConfig } from '../src/config.ts';
-import { seedDemoData } from '../src/db/seed/load.ts';
 import { createApiToken } from '../src/db/tokens-repo.ts';
 import { createLogger } from '../src/logger.ts';
 import { apiRoutes } from '../src/routes/api.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
-import { BOT, startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
 import { TEST_NOW } from './helpers/clock.ts';
-import { startResponseRecorder, type RecordedResponse, type ResponseRecorder } from './helpers/response-url.ts';
-import { BOT_TOKEN, SIGNING_SECRET, eventually, signed, startHarness, unacked, type Harness } from './helpers/slack-harness.ts';
+import { startQaSlack, type QaSlack } from './helpers/qa-slack.ts';
+import { unacked } from './helpers/slack-harness.ts';
 
 // Disputes of scorecard reviews (issue 20, point 4): a developer disputes a review from Slack, a
 // team lead accepts it from `/qa disputes` by rescoring it in the scorecard modal; the review
@@ -24,61 +20,21 @@ const CHANNEL = 'C0DISPUT';
 const USERS = { dev: 'U0DPDEV', lead: 'U0DPLEAD', qa: 'U0DPQA', agent: 'U0DPAGNT' } as const;
 const ROLE_OF = { dev: 'developer', lead: 'lead', qa: 'qa', agent: 'agent' } as const;
 
-let db: TestDatabase;
-let fake: FakeSlack;
-let h: Harness;
+let t: QaSlack;
 let api: FastifyInstance;
-let responseServer: ResponseRecorder;
-let responses: RecordedResponse[] = [];
 const tokens = {} as Record<keyof typeof USERS, string>;
-
-async function rows<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-  return (await db.pool.query(sql, params)).rows as T[];
-}
-
-let seq = 0;
-async function post(body: string) {
-  const req = signed(body, { contentType: 'application/x-www-form-urlencoded' });
-  const res = await h.fastify.inject({ method: 'POST', url: '/slack/events', payload: req.payload, headers: req.headers });
-  return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as Record<string, unknown>) : {} };
-}
-
-async function qa(text: string, user: string) {
-  const n = ++seq;
-  const responseUrl = `${responseServer.base}/commands/${n}`;
-  const form = new URLSearchParams({
-    token: 'legacy', team_id: BOT.teamId, team_domain: 'fake', channel_id: CHANNEL, channel_name: 'qa', user_id: user, user_name: user.toLowerCase(),
-    command: '/qa', text, api_app_id: 'A0FAKE', is_enterprise_install: 'false', response_url: responseUrl, trigger_id: `${n}.1764500000.trig${n}`,
-  }).toString();
-  return { ...(await post(form)), responseUrl };
-}
-
-async function press(user: string, actionId: string, value: string) {
-  const n = ++seq;
-  const responseUrl = `${responseServer.base}/actions/${n}`;
-  const payload = {
-    type: 'block_actions', team: { id: BOT.teamId, domain: 'fake' }, user: { id: user, username: user.toLowerCase(), team_id: BOT.teamId },
-    api_app_id: 'A0FAKE', token: 'legacy', trigger_id: `${n}.1764500000.act${n}`, channel: { id: CHANNEL, name: 'qa' },
-    container: { type: 'message', message_ts: `1764500000.${n}`, channel_id: CHANNEL, is_ephemeral: true }, response_url: responseUrl,
-    actions: [{ type: 'button', action_id: actionId, block_id: 'b', value, text: { type: 'plain_text', text: 'x' }, action_ts: `1764500000.${n}` }],
-  };
-  return { ...(await post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString())), responseUrl, triggerId: `${n}.1764500000.act${n}` };
-}
+const rows = <T>(sql: string, params: unknown[] = []) => t.rows<T>(sql, params);
+const qa = (text: string, user: string) => t.qa(text, user);
+const press = (user: string, actionId: string, value: string) => t.press(user, actionId, value);
+const waitResponse = (url: string) => t.answer(url);
+const textOf = (url: string) => t.textOf(url);
 
 async function submitScorecard(user: string, view: { private_metadata: string }, answers: Record<string, number | null>, note: string) {
   const values: Record<string, Record<string, unknown>> = {};
   for (const [key, v] of Object.entries(answers)) values[`${CATEGORY_BLOCK}${key}`] = { [FIELD]: { type: 'static_select', selected_option: { value: v === null ? NA : String(v) } } };
   values.qa_review_notes = { [FIELD]: { type: 'plain_text_input', value: note } };
-  const payload = {
-    type: 'view_submission', team: { id: BOT.teamId, domain: 'fake' }, user: { id: user, username: user.toLowerCase(), team_id: BOT.teamId },
-    api_app_id: 'A0FAKE', token: 'legacy', trigger_id: `${++seq}.1764500000.sub`,
-    view: { id: 'V0DISP', team_id: BOT.teamId, type: 'modal', callback_id: REVIEW_MODAL, private_metadata: view.private_metadata, hash: '1.abc', blocks: [], state: { values } },
-  };
-  return post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
+  return t.submit(user, REVIEW_MODAL, view.private_metadata, values);
 }
-
-const waitResponse = (url: string) => eventually(async () => responses.find((r) => `${responseServer.base}${r.path}` === url), `a POST to ${url}`);
-const textOf = async (url: string) => String((await waitResponse(url)).body.text);
 
 /** Demo sessions with a scorecard review and no dispute yet, oldest review first */
 const reviewed = async (n: number) =>
@@ -87,36 +43,23 @@ const reviewed = async (n: number) =>
         AND NOT EXISTS (SELECT 1 FROM qa_disputes d WHERE d.session_id = r.session_id) ORDER BY r.id LIMIT $1`, [n])).map((r) => r.session_id);
 
 beforeAll(async () => {
-  db = await createTestDatabase('qadispute');
-  await seedDemoData(db.url, { conversations: 60, now: TEST_NOW, timezone: TZ });
-  for (const [k, id] of Object.entries(USERS) as [keyof typeof USERS, string][]) {
-    await db.pool.query(`INSERT INTO users (platform, external_id, name, role, updated_at) VALUES ('slack', $1, $2, $3::"UserRole", now())`, [id, `${k} person`, ROLE_OF[k]]);
-    tokens[k] = (await createApiToken(db.pool, { user: { kind: 'slack', externalId: id }, role: ROLE_OF[k] })).token;
+  const users = Object.fromEntries((Object.keys(USERS) as (keyof typeof USERS)[]).map((k) => [k, { slackId: USERS[k], role: ROLE_OF[k] }]));
+  t = await startQaSlack({ name: 'qadispute', timezone: TZ, channel: CHANNEL, users, conversations: 60 });
+  for (const k of Object.keys(USERS) as (keyof typeof USERS)[]) {
+    tokens[k] = (await createApiToken(t.db.pool, { user: { kind: 'slack', externalId: USERS[k] }, role: ROLE_OF[k] })).token;
   }
-  fake = await startFakeSlack({ token: BOT_TOKEN });
-  const config = loadConfig({ SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: fake.apiUrl, BUSINESS_TIMEZONE: TZ });
-  responseServer = await startResponseRecorder();
-  responses = responseServer.responses;
-  const assistant = { modelName: 'unused', ask: () => Promise.reject(new Error('/qa never asks the assistant')) };
-  h = await startHarness({ config, databaseUrl: db.url, pool: db.pool, prisma: db.prisma, assistant });
   api = await build({
-    prisma: db.prisma, logger: createLogger('silent'), pool: db.pool,
-    plugins: [apiRoutes({ pool: db.pool, timezone: TZ, now: () => TEST_NOW, rateLimit: { max: 10_000, exportMax: 10_000 } })],
+    prisma: t.db.prisma, logger: createLogger('silent'), pool: t.db.pool,
+    plugins: [apiRoutes({ pool: t.db.pool, timezone: TZ, now: () => TEST_NOW, rateLimit: { max: 10_000, exportMax: 10_000 } })],
   });
 });
 
 afterAll(async () => {
   await api?.close();
-  await h?.close();
-  await responseServer?.close();
-  await fake?.close();
-  await db?.drop();
+  await t?.close();
 });
 
-beforeEach(() => {
-  responses.length = 0;
-  fake.reset();
-});
+beforeEach(() => t.reset());
 
 describe('a dispute in Slack', () => {
   it('a developer disputes, a lead accepts by rescoring: the review changes, the change is audited and in the QA trail, /qa show and /qa stats show it', async () => {
@@ -146,8 +89,8 @@ describe('a dispute in Slack', () => {
 
     const accept = await press(USERS.lead, DISPUTE_ACTION.accept, buttons[0]!.value);
     expect(accept.status).toBe(200);
-    const modal = (await fake.waitFor('views.open', (c) => c.args.trigger_id === accept.triggerId)).args.view as { callback_id: string; private_metadata: string; title: { text: string } };
-    expect(unacked(h.lines)).toEqual([]);
+    const modal = (await t.fake.waitFor('views.open', (c) => c.args.trigger_id === accept.triggerId)).args.view as { callback_id: string; private_metadata: string; title: { text: string } };
+    expect(unacked(t.h.lines)).toEqual([]);
     expect(modal).toMatchObject({ callback_id: REVIEW_MODAL, title: { text: 'Accept dispute' } });
     await submitScorecard(USERS.lead, modal, { accuracy: 4, tone: 4, policy: 1, resolution: 4 }, 'Agreed, the price was right');
     expect(await textOf(accept.responseUrl)).toBe(`Dispute ${dispute!.id} accepted: the review of session ${target} now scores 100.0.`);

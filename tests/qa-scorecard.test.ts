@@ -2,9 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { build } from '../src/app.ts';
 import { CATEGORY_BLOCK, FIELD, NA, REVIEW_MODAL, ROOT_BLOCK } from '../src/bots/slack/qa-review-blocks.ts';
-import { loadConfig } from '../src/config.ts';
 import { loadScorecard } from '../src/db/qa-scorecards-repo.ts';
-import { seedDemoData } from '../src/db/seed/load.ts';
 import { metricByKey, metricValue } from '../src/db/semantic/value.ts';
 import { rebuildSessions } from '../src/db/sessions-rebuild.ts';
 import { saveReview } from '../src/db/qa-scorecards-repo.ts';
@@ -12,11 +10,9 @@ import { createApiToken } from '../src/db/tokens-repo.ts';
 import { scoreReview } from '../src/domain/qa-scorecard.ts';
 import { createLogger } from '../src/logger.ts';
 import { apiRoutes } from '../src/routes/api.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
-import { BOT, startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
 import { TEST_NOW } from './helpers/clock.ts';
-import { startResponseRecorder, type RecordedResponse, type ResponseRecorder } from './helpers/response-url.ts';
-import { BOT_TOKEN, SIGNING_SECRET, eventually, signed, startHarness, unacked, type Harness } from './helpers/slack-harness.ts';
+import { startQaSlack, type QaSlack } from './helpers/qa-slack.ts';
+import { eventually, unacked } from './helpers/slack-harness.ts';
 
 // Scorecard reviews (issue 20, point 1) end to end: `/qa review` opens the scorecard modal with
 // the command's trigger_id, a submission is checked inside the ack and saved with its computed
@@ -29,35 +25,12 @@ const USERS = { qa: 'U0SCQA1', lead: 'U0SCLEAD', agent: 'U0SCAGNT', admin: 'U0SC
 const ROLE_OF: Record<keyof typeof USERS, string> = { qa: 'qa', lead: 'lead', agent: 'agent', admin: 'admin' };
 const DAY = { from: '2026-11-25', to: '2026-11-25', label: '25 Nov 2026' };
 
-let db: TestDatabase;
-let fake: FakeSlack;
-let h: Harness;
+let t: QaSlack;
 let api: FastifyInstance;
-let responseServer: ResponseRecorder;
-let responses: RecordedResponse[] = [];
 const tokens = {} as Record<keyof typeof USERS, string>;
-
-async function rows<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-  return (await db.pool.query(sql, params)).rows as T[];
-}
-
-let seq = 0;
-async function post(body: string) {
-  const req = signed(body, { contentType: 'application/x-www-form-urlencoded' });
-  const res = await h.fastify.inject({ method: 'POST', url: '/slack/events', payload: req.payload, headers: req.headers });
-  return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as Record<string, unknown>) : {} };
-}
-
-async function qa(text: string, user: string) {
-  const n = ++seq;
-  const responseUrl = `${responseServer.base}/commands/${n}`;
-  const triggerId = `${n}.1764500000.trig${n}`;
-  const form = new URLSearchParams({
-    token: 'legacy', team_id: BOT.teamId, team_domain: 'fake', channel_id: CHANNEL, channel_name: 'review', user_id: user, user_name: user.toLowerCase(),
-    command: '/qa', text, api_app_id: 'A0FAKE', is_enterprise_install: 'false', response_url: responseUrl, trigger_id: triggerId,
-  }).toString();
-  return { ...(await post(form)), responseUrl, triggerId };
-}
+const rows = <T>(sql: string, params: unknown[] = []) => t.rows<T>(sql, params);
+const qa = (text: string, user: string) => t.qa(text, user);
+const waitResponse = (url: string) => t.answer(url);
 
 type Values = Record<string, Record<string, unknown>>;
 
@@ -66,15 +39,8 @@ async function submitReview(user: string, view: { private_metadata: string }, an
   const values: Values = {};
   for (const [key, v] of Object.entries(answers)) values[`${CATEGORY_BLOCK}${key}`] = { [FIELD]: { type: 'static_select', selected_option: { value: v === null ? NA : String(v) } } };
   values[ROOT_BLOCK] = { [FIELD]: { type: 'multi_static_select', selected_options: rootCauses.map((value) => ({ value })) } };
-  const payload = {
-    type: 'view_submission', team: { id: BOT.teamId, domain: 'fake' }, user: { id: user, username: user.toLowerCase(), team_id: BOT.teamId },
-    api_app_id: 'A0FAKE', token: 'legacy', trigger_id: `${++seq}.1764500000.sub`,
-    view: { id: 'V0SCORE', team_id: BOT.teamId, type: 'modal', callback_id: REVIEW_MODAL, private_metadata: view.private_metadata, hash: '1.abc', blocks: [], state: { values } },
-  };
-  return post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
+  return t.submit(user, REVIEW_MODAL, view.private_metadata, values);
 }
-
-const waitResponse = (url: string) => eventually(async () => responses.find((r) => `${responseServer.base}${r.path}` === url), `a POST to ${url}`);
 
 /** AI sessions no review touches yet, oldest first */
 const unreviewed = async (n: number) =>
@@ -89,40 +55,27 @@ const independentMean = async () =>
   ))[0]!.v;
 
 beforeAll(async () => {
-  db = await createTestDatabase('qascore');
-  await seedDemoData(db.url, { conversations: 60, now: TEST_NOW, timezone: TZ });
-  for (const [k, id] of Object.entries(USERS)) {
-    await db.pool.query(`INSERT INTO users (platform, external_id, name, role, updated_at) VALUES ('slack', $1, $2, $3::"UserRole", now())`, [id, `${k} person`, ROLE_OF[k as keyof typeof USERS]]);
-    tokens[k as keyof typeof USERS] = (await createApiToken(db.pool, { user: { kind: 'slack', externalId: id }, role: ROLE_OF[k as keyof typeof USERS] as 'qa' })).token;
+  const users = Object.fromEntries((Object.keys(USERS) as (keyof typeof USERS)[]).map((k) => [k, { slackId: USERS[k], role: ROLE_OF[k] }]));
+  t = await startQaSlack({ name: 'qascore', timezone: TZ, channel: CHANNEL, users, conversations: 60 });
+  for (const k of Object.keys(USERS) as (keyof typeof USERS)[]) {
+    tokens[k] = (await createApiToken(t.db.pool, { user: { kind: 'slack', externalId: USERS[k] }, role: ROLE_OF[k] as 'qa' })).token;
   }
-  fake = await startFakeSlack({ token: BOT_TOKEN });
-  const config = loadConfig({ SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: fake.apiUrl, BUSINESS_TIMEZONE: TZ });
-  responseServer = await startResponseRecorder();
-  responses = responseServer.responses;
-  const assistant = { modelName: 'unused', ask: () => Promise.reject(new Error('/qa never asks the assistant')) };
-  h = await startHarness({ config, databaseUrl: db.url, pool: db.pool, prisma: db.prisma, assistant });
   api = await build({
-    prisma: db.prisma, logger: createLogger('silent'), pool: db.pool,
-    plugins: [apiRoutes({ pool: db.pool, timezone: TZ, now: () => TEST_NOW, rateLimit: { max: 10_000, exportMax: 10_000 } })],
+    prisma: t.db.prisma, logger: createLogger('silent'), pool: t.db.pool,
+    plugins: [apiRoutes({ pool: t.db.pool, timezone: TZ, now: () => TEST_NOW, rateLimit: { max: 10_000, exportMax: 10_000 } })],
   });
 });
 
 afterAll(async () => {
   await api?.close();
-  await h?.close();
-  await responseServer?.close();
-  await fake?.close();
-  await db?.drop();
+  await t?.close();
 });
 
-beforeEach(() => {
-  responses.length = 0;
-  fake.reset();
-});
+beforeEach(() => t.reset());
 
 describe('the default scorecard and the demo data', () => {
   it('the migration seeds four categories (policy pass/fail and autofail) and root causes; the demo seed scores its reviewed sessions by the same rule', async () => {
-    const card = await loadScorecard(db.pool);
+    const card = await loadScorecard(t.db.pool);
     expect(card.categories.map((c) => [c.key, c.weight, c.scaleMax, c.allowNa, c.autofail])).toEqual([
       ['accuracy', 3, 4, false, false], ['tone', 1, 4, true, false], ['policy', 2, 1, true, true], ['resolution', 2, 4, true, false],
     ]);
@@ -139,13 +92,13 @@ describe('the default scorecard and the demo data', () => {
 describe('/qa review', () => {
   it('opens the scorecard with the trigger_id; an incomplete submission is answered under its fields; a complete one is saved with its QA score, audited, shown by /qa show and moves the QA score measure', async () => {
     const [target] = await unreviewed(1);
-    const before = await metricValue(db.pool, { measure: 'qaScore', period: DAY }, TZ);
+    const before = await metricValue(t.db.pool, { measure: 'qaScore', period: DAY }, TZ);
     expect(before).toBeCloseTo((await independentMean())!, 9);
 
     const r = await qa(`review ${target}`, USERS.qa);
     expect(r.status).toBe(200);
-    const opened = await fake.waitFor('views.open', (c) => c.args.trigger_id === r.triggerId);
-    expect(unacked(h.lines)).toEqual([]);
+    const opened = await t.fake.waitFor('views.open', (c) => c.args.trigger_id === r.triggerId);
+    expect(unacked(t.h.lines)).toEqual([]);
     const view = opened.args.view as { callback_id: string; private_metadata: string; blocks: { block_id?: string }[] };
     expect(view.callback_id).toBe(REVIEW_MODAL);
     expect(view.blocks.map((b) => b.block_id).filter((b) => b?.startsWith(CATEGORY_BLOCK))).toEqual(['accuracy', 'tone', 'policy', 'resolution'].map((k) => `${CATEGORY_BLOCK}${k}`));
@@ -174,7 +127,7 @@ describe('/qa review', () => {
     expect(await rows(`SELECT action FROM audit_logs WHERE target = $1 AND action LIKE 'qa.review%'`, [`session:${target}`])).toEqual([{ action: 'qa.review.created' }]);
 
     // the measure moved, and still equals the independent SQL
-    const after = await metricValue(db.pool, { measure: 'qaScore', period: DAY }, TZ);
+    const after = await metricValue(t.db.pool, { measure: 'qaScore', period: DAY }, TZ);
     expect(after).not.toBeCloseTo(before ?? -1, 6);
     expect(after).toBeCloseTo((await independentMean())!, 9);
 
@@ -187,18 +140,18 @@ describe('/qa review', () => {
   it('opening again carries the review version; a stale modal (the review changed since) is a conflict and saves nothing', async () => {
     const [target] = await unreviewed(1);
     const first = await qa(`review ${target}`, USERS.qa);
-    const v1 = (await fake.waitFor('views.open', (c) => c.args.trigger_id === first.triggerId)).args.view as { private_metadata: string };
+    const v1 = (await t.fake.waitFor('views.open', (c) => c.args.trigger_id === first.triggerId)).args.view as { private_metadata: string };
     await submitReview(USERS.qa, v1, { accuracy: 4, tone: 4, policy: 1, resolution: 4 });
     await waitResponse(first.responseUrl);
     // the same modal submitted again: it was opened when there was no review, and now there is one
-    responses.length = 0;
+    t.responses.length = 0;
     await submitReview(USERS.qa, v1, { accuracy: 0, tone: 0, policy: 0, resolution: 0 });
-    const told = await eventually(async () => responses.find((x) => String(x.body.text).includes('was changed since you opened it')), 'the conflict');
+    const told = await eventually(async () => t.responses.find((x) => String(x.body.text).includes('was changed since you opened it')), 'the conflict');
     expect(String(told.body.text)).toMatch(/Nothing was saved\.$/);
     expect((await rows<{ score: number }>(`SELECT score FROM qa_reviews WHERE session_id = $1`, [target]))[0]!.score).toBe(100);
     // reopened: the answers are filled in and the autofail rule applies to the update
     const again = await qa(`review ${target}`, USERS.qa);
-    const v2 = (await fake.waitFor('views.open', (c) => c.args.trigger_id === again.triggerId)).args.view as { private_metadata: string; blocks: { block_id?: string; element?: { initial_option?: { value: string } } }[] };
+    const v2 = (await t.fake.waitFor('views.open', (c) => c.args.trigger_id === again.triggerId)).args.view as { private_metadata: string; blocks: { block_id?: string; element?: { initial_option?: { value: string } } }[] };
     expect(JSON.parse(v2.private_metadata)).toMatchObject({ sessionId: target, version: 0 });
     expect(v2.blocks.find((b) => b.block_id === `${CATEGORY_BLOCK}policy`)!.element!.initial_option).toMatchObject({ value: '1' });
     await submitReview(USERS.qa, v2, { accuracy: 4, tone: 4, policy: 0, resolution: 4 });
@@ -210,7 +163,7 @@ describe('/qa review', () => {
     const [target] = await unreviewed(1);
     const r = await qa(`review ${target}`, USERS.agent);
     expect(String((await waitResponse(r.responseUrl)).body.text)).toMatch(/^Only qa, lead, admin can score a session/);
-    expect(fake.calls.filter((c) => c.method === 'views.open')).toEqual([]);
+    expect(t.fake.calls.filter((c) => c.method === 'views.open')).toEqual([]);
   });
 });
 
@@ -224,15 +177,15 @@ describe('sessions rebuilt from their messages', () => {
           AND NOT EXISTS (SELECT 1 FROM qa_events e WHERE e.session_id = s.id) AND NOT EXISTS (SELECT 1 FROM qa_reviews r WHERE r.session_id = s.id)
         ORDER BY s.id LIMIT 1`);
     const [qaUser] = await rows<{ id: number }>(`SELECT id FROM users WHERE external_id = $1`, [USERS.qa]);
-    const saved = await saveReview(db.pool, { sessionId: c!.last_id, actor: { role: 'qa', userId: qaUser!.id }, answers: { accuracy: 3, tone: 3, policy: 1, resolution: 3 }, source: 'test' });
+    const saved = await saveReview(t.db.pool, { sessionId: c!.last_id, actor: { role: 'qa', userId: qaUser!.id }, answers: { accuracy: 3, tone: 3, policy: 1, resolution: 3 }, source: 'test' });
     expect(saved.ok).toBe(true);
     // its messages move to right after the session before: the rebuild now finds one session fewer
-    await db.pool.query(
+    await t.db.pool.query(
       `UPDATE messages m SET social_create_time = $2::timestamptz + (m.social_create_time - s.started_at) / 1000 + interval '1 second'
          FROM sessions s WHERE s.id = $1 AND m.conversation_id = s.conversation_id AND m.social_create_time BETWEEN s.started_at AND s.ended_at`,
       [c!.last_id, c!.prev_end],
     );
-    const client = await db.pool.connect();
+    const client = await t.db.pool.connect();
     try {
       await rebuildSessions(client, [c!.conversation_id], TEST_NOW);
     } finally {
@@ -245,7 +198,7 @@ describe('sessions rebuilt from their messages', () => {
 describe('the QA score measures', () => {
   it('by reviewer and by QA category equal SQL over the base tables', async () => {
     const period = { from: '2026-08-01', to: '2026-11-25', label: 'Aug–Nov' };
-    const byReviewer = await metricByKey(db.pool, { measure: 'qaScore', groupBy: 'reviewer', period }, TZ);
+    const byReviewer = await metricByKey(t.db.pool, { measure: 'qaScore', groupBy: 'reviewer', period }, TZ);
     const expectedByReviewer = await rows<{ k: string; v: number }>(
       `SELECT u.name AS k, avg(r.score)::float8 AS v FROM qa_reviews r JOIN sessions s ON s.id = r.session_id LEFT JOIN users u ON u.id = r.reviewer_id
         WHERE s.deleted_at IS NULL AND (r.created_at AT TIME ZONE $1)::date BETWEEN DATE '2026-08-01' AND DATE '2026-11-25' GROUP BY 1`, [TZ]);
@@ -253,7 +206,7 @@ describe('the QA score measures', () => {
     expect(byReviewer.size).toBe(expectedByReviewer.length);
     for (const e of expectedByReviewer) expect(byReviewer.get(e.k)).toBeCloseTo(e.v, 9);
 
-    const byCategory = await metricByKey(db.pool, { measure: 'qaCategoryScore', groupBy: 'qa_category', period }, TZ);
+    const byCategory = await metricByKey(t.db.pool, { measure: 'qaCategoryScore', groupBy: 'qa_category', period }, TZ);
     const expectedByCategory = await rows<{ k: string; v: number }>(
       `SELECT c.label AS k, avg(a.value::float8 / c.scale_max * 100) AS v FROM qa_review_answers a JOIN qa_categories c ON c.id = a.category_id
          JOIN qa_reviews r ON r.id = a.review_id JOIN sessions s ON s.id = r.session_id

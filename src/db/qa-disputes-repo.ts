@@ -36,6 +36,13 @@ export type ResolveDisputeResult =
 
 type Db = pg.Pool | pg.ClientBase;
 
+/**
+ * Runs in the transaction of a dispute opened or settled, after its rows are written: the
+ * notification hook (jobs/notifications/qa-notify.ts disputeNotificationHook) queues there, so a
+ * notification exists exactly when the dispute step committed.
+ */
+export type AfterDispute = (client: pg.ClientBase, step: { disputeId: number; status: DisputeStatus }) => Promise<void>;
+
 interface Row {
   id: number; review_id: number; session_id: number; status: DisputeStatus; reason: string; resolution: string | null; resolved_at: Date | null;
   created_at: Date; version: number; raised_id: number | null; raised_name: string | null; raised_platform: string | null; raised_external: string | null;
@@ -110,7 +117,7 @@ export interface OpenDisputeInput {
   at?: Date;
 }
 
-export async function openDispute(pool: pg.Pool, input: OpenDisputeInput): Promise<OpenDisputeResult> {
+export async function openDispute(pool: pg.Pool, input: OpenDisputeInput, after?: AfterDispute): Promise<OpenDisputeResult> {
   return inTransaction(pool, async (client) => {
     // the review row lock: a second dispute of the same review waits here and then sees the first
     const { rows } = await client.query<{ id: number; session_id: number; version: number }>(
@@ -140,6 +147,7 @@ export async function openDispute(pool: pg.Pool, input: OpenDisputeInput): Promi
     );
     const id = ins.rows[0]!.id;
     await audit(client, input.actor, 'qa.dispute.opened', `session:${review.session_id}`, { source: input.source, disputeId: id, reviewId: review.id, reason: decision.text });
+    if (after) await after(client, { disputeId: id, status: 'open' });
     return { ok: true as const, dispute: (await findDispute(client, id))! };
   });
 }
@@ -171,7 +179,7 @@ export interface ResolveDisputeInput {
   at?: Date;
 }
 
-export async function resolveDispute(pool: pg.Pool, input: ResolveDisputeInput): Promise<ResolveDisputeResult> {
+export async function resolveDispute(pool: pg.Pool, input: ResolveDisputeInput, after?: AfterDispute): Promise<ResolveDisputeResult> {
   return inTransaction(pool, async (client) => {
     const { rows } = await client.query<{ id: number; review_id: number; session_id: number; status: DisputeStatus; version: number }>(
       `SELECT d.id, d.review_id, d.session_id, d.status::text AS status, d.version FROM qa_disputes d JOIN sessions s ON s.id = d.session_id
@@ -223,6 +231,7 @@ export async function resolveDispute(pool: pg.Pool, input: ResolveDisputeInput):
       source: input.source, disputeId: d.id, reviewId: d.review_id, note: decision.text || null,
       ...(input.accept ? { before: { score: before.score, autofailed: before.autofailed, answers: before.answers.map((a) => [a.key, a.value]) }, after: { score: review.score, autofailed: review.autofailed, answers: review.answers.map((a) => [a.key, a.value]) }, eventId } : {}),
     });
+    if (after) await after(client, { disputeId: d.id, status: input.accept ? 'accepted' : 'rejected' });
     return { ok: true as const, dispute: (await findDispute(client, d.id))!, review, ...(eventId !== undefined ? { eventId } : {}) };
   });
 }

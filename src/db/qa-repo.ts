@@ -3,6 +3,7 @@ import type { Caller } from '../domain/access.ts';
 import { decideQaChange, type QaStatus } from '../domain/qa.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { prismaOf, txSql, TX_OPTIONS, type Db, type Tx, type TxSql } from './client.ts';
+import { completeAssignments } from './qa-assignments-repo.ts';
 
 export interface QaSessionState {
   id: number;
@@ -111,6 +112,8 @@ export async function changeQaStatus(pool: pg.Pool | Db, input: QaChangeInput, a
       },
       select: { id: true },
     });
+    // a verdict by the session's assigned reviewer completes the assignment (db/qa-assignments-repo.ts)
+    if (input.to === 'passed' || input.to === 'issue') await completeAssignments(txSql(tx), input.sessionId, input.actor.userId ?? null, input.at);
     const changed: QaChanged = { ok: true, from: current.qaStatus, session, eventId: event.id };
     if (after) await after(txSql(tx), { ...changed, input });
     return changed;

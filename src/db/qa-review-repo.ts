@@ -111,6 +111,32 @@ const RULE_SQL: Record<RiskRule['name'], string> = {
 };
 const RISK_SQL = RISK_RULES.map((r) => `CASE WHEN ${RULE_SQL[r.name]} THEN ${r.weight} ELSE 0 END`).join(' + ');
 
+/**
+ * The CTEs `sig` (each session's risk signals) and `ranked` (sig with its `risk` score) over the
+ * sessions matching `filter` (aliases s and c), the business timezone in the parameter `tzParam`:
+ * the one SQL form of domain/qa-risk.ts's signals, for the risk queue and for sampling rules.
+ */
+export function riskCte(filter: string, tzParam: string): string {
+  return `sig AS (
+         SELECT s.id,
+                (SELECT min(d.csi) FROM daily_analyses d WHERE d.conversation_id = s.conversation_id
+                   AND d.day BETWEEN (s.started_at AT TIME ZONE ${tzParam})::date AND (s.ended_at AT TIME ZONE ${tzParam})::date) AS min_csi,
+                (SELECT min(d.sentiment_shift) FROM daily_analyses d WHERE d.conversation_id = s.conversation_id
+                   AND d.day BETWEEN (s.started_at AT TIME ZONE ${tzParam})::date AND (s.ended_at AT TIME ZONE ${tzParam})::date) AS min_shift,
+                m.min_confidence, m.complaint, s.human_handoff,
+                EXISTS (SELECT 1 FROM sessions n WHERE n.conversation_id = s.conversation_id AND n.sequence = s.sequence + 1
+                          AND n.deleted_at IS NULL AND n.started_at <= s.ended_at + make_interval(hours => ${CAME_BACK_HOURS})) AS came_back
+           FROM sessions s JOIN conversations c ON c.id = s.conversation_id
+           CROSS JOIN LATERAL (
+             SELECT min(x.classification_confidence) AS min_confidence, coalesce(bool_or(x.classification = 'complaint'), false) AS complaint
+               FROM messages x WHERE x.conversation_id = s.conversation_id AND x.sender_kind = 'customer'
+                AND x.social_create_time BETWEEN s.started_at AND s.ended_at) m
+          WHERE ${filter}
+       ), ranked AS (
+         SELECT sig.*, ${RISK_SQL} AS risk FROM sig
+       )`;
+}
+
 interface RiskRow extends CardRow {
   min_csi: number | null;
   min_confidence: number | null;
@@ -131,24 +157,7 @@ export async function qaRiskPage(pool: pg.Pool, opts: { limit: number; offset: n
   const [total, rows] = await Promise.all([
     pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM sessions s JOIN conversations c ON c.id = s.conversation_id WHERE ${filter}`, [opts.pageId ?? null]),
     pool.query<RiskRow>(
-      `WITH sig AS (
-         SELECT s.id,
-                (SELECT min(d.csi) FROM daily_analyses d WHERE d.conversation_id = s.conversation_id
-                   AND d.day BETWEEN (s.started_at AT TIME ZONE $4)::date AND (s.ended_at AT TIME ZONE $4)::date) AS min_csi,
-                (SELECT min(d.sentiment_shift) FROM daily_analyses d WHERE d.conversation_id = s.conversation_id
-                   AND d.day BETWEEN (s.started_at AT TIME ZONE $4)::date AND (s.ended_at AT TIME ZONE $4)::date) AS min_shift,
-                m.min_confidence, m.complaint, s.human_handoff,
-                EXISTS (SELECT 1 FROM sessions n WHERE n.conversation_id = s.conversation_id AND n.sequence = s.sequence + 1
-                          AND n.deleted_at IS NULL AND n.started_at <= s.ended_at + make_interval(hours => ${CAME_BACK_HOURS})) AS came_back
-           FROM sessions s JOIN conversations c ON c.id = s.conversation_id
-           CROSS JOIN LATERAL (
-             SELECT min(x.classification_confidence) AS min_confidence, coalesce(bool_or(x.classification = 'complaint'), false) AS complaint
-               FROM messages x WHERE x.conversation_id = s.conversation_id AND x.sender_kind = 'customer'
-                AND x.social_create_time BETWEEN s.started_at AND s.ended_at) m
-          WHERE ${filter}
-       ), ranked AS (
-         SELECT sig.*, ${RISK_SQL} AS risk FROM sig
-       )
+      `WITH ${riskCte(filter, '$4')}
        ${CARD.replace('FROM sessions s', 'FROM ranked k JOIN sessions s ON s.id = k.id').replace('SELECT s.id,', 'SELECT s.id, k.min_csi, k.min_confidence, k.min_shift, k.complaint, k.came_back, k.risk,')}
        ORDER BY k.risk DESC, s.started_at, s.id LIMIT $2 OFFSET $3`,
       [opts.pageId ?? null, opts.limit, opts.offset, opts.tz],

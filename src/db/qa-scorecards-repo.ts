@@ -3,6 +3,7 @@ import type { Caller } from '../domain/access.ts';
 import {
   answerProblems, mayReview, scoreReview, scorecardProblems, REVIEW_ROLES, type AnswerProblem, type Answers, type Scorecard, type ScorecardCategory,
 } from '../domain/qa-scorecard.ts';
+import { completeAssignments } from './qa-assignments-repo.ts';
 
 // Scorecards and scorecard reviews (issue 20): the configured categories and root causes, and a
 // reviewer's answers for a session with the QA score computed by domain/qa-scorecard.ts, written
@@ -217,6 +218,8 @@ export async function writeReview(
      SELECT $1, x.category_id, x.value, x.score FROM unnest($2::int[], $3::int[], $4::float8[]) AS x(category_id, value, score)`,
     [id, cats.map((c) => c.id), cats.map((c) => input.answers[c.key] ?? null), cats.map((c) => scored.categoryScores[c.key] ?? null)],
   );
+  // the reviewer's assignment of this session (if any) is done with the review
+  await completeAssignments(client, target.sessionId, target.reviewerId, input.at);
   return id;
 }
 

@@ -43,9 +43,11 @@ export async function refreshTopics(client: pg.ClientBase, conversationIds: read
      FROM (
        SELECT x.id, coalesce((
          SELECT jsonb_agg(l.label ORDER BY l.n DESC, l.label COLLATE "C")
-         FROM (SELECT m.classification AS label, count(*) AS n FROM messages m
-               WHERE m.conversation_id = x.id AND m.sender_kind = 'customer' AND m.classification IS NOT NULL
-                 AND m.classification <> ALL ($2::text[])
+         -- a reviewer's corrected label wins over the model's (message_label_corrections)
+         FROM (SELECT coalesce(lc.label, m.classification) AS label, count(*) AS n FROM messages m
+               LEFT JOIN message_label_corrections lc ON lc.message_id = m.id
+               WHERE m.conversation_id = x.id AND m.sender_kind = 'customer' AND coalesce(lc.label, m.classification) IS NOT NULL
+                 AND coalesce(lc.label, m.classification) <> ALL ($2::text[])
                GROUP BY 1) l), '[]'::jsonb) AS topics
        FROM unnest($1::int[]) AS x(id)) t
      WHERE c.id = t.id AND c.common_topics IS DISTINCT FROM t.topics`,

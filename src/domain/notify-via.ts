@@ -1,6 +1,7 @@
 // How QA notifications meant for one person reach them (users.notify_via). Pure.
 // Only personal notifications follow it: the reviewer's "fixed" DM and email, the developers'
-// issue emails. The QA_CHANNEL post and QA_EMAIL_TO are for a channel / a list, not a person.
+// issue emails, and dispute notifications (the leads' when one is opened; the disputer's and the
+// reviewer's when it is settled). The QA_CHANNEL post and QA_EMAIL_TO are for a channel / a list, not a person.
 
 export const NOTIFY_VIA = ['all', 'slack', 'email', 'none'] as const;
 export type NotifyVia = (typeof NOTIFY_VIA)[number];

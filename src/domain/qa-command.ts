@@ -2,6 +2,7 @@
 // caller resolves page names, periods and sessions. Notes and feedback keep the user's own
 // line breaks (everything after the session id).
 
+import { LOWCONF_DEFAULT } from './classification-review.ts';
 import type { QaStatus } from './qa.ts';
 
 /** Sessions listed by `/qa queue` when no number is given, and the most one message holds. */
@@ -30,7 +31,19 @@ export type QaCommand =
   /** `calibrate <session>`: a lead starts a calibration on the session */
   | { kind: 'calibrate'; sessionId: number }
   /** `calibration <id>`: score it (open) or read its agreement (closed); `calibration <id> close`: a lead closes it */
-  | { kind: 'calibration'; calibrationId: number; close?: true };
+  | { kind: 'calibration'; calibrationId: number; close?: true }
+  /** `rules`, `rules add <rule>`, `rules remove <id>`: sampling rules (domain/qa-sampling.ts); leads change them */
+  | { kind: 'rules'; action: 'list' }
+  | { kind: 'rules'; action: 'add'; text: string }
+  | { kind: 'rules'; action: 'remove'; ruleId: number }
+  /** `queue mine`: the asker's open assignments, soonest due first */
+  | { kind: 'assigned' }
+  /** `workload`: per reviewer assigned / done / overdue (leads) */
+  | { kind: 'workload' }
+  /** `queue lowconf [below <x>] [n]`: customer messages classified with confidence under x (domain/classification-review.ts) */
+  | { kind: 'lowconf'; below: number; limit: number }
+  /** `label <message id> <topic>`: a reviewer corrects a message's label */
+  | { kind: 'label'; messageId: number; label: string };
 
 const VERBS: Record<string, QaTarget> = { pass: 'passed', passed: 'passed', issue: 'issue', fixed: 'fixed', fix: 'fixed' };
 
@@ -68,6 +81,41 @@ function parseQueue(words: string[]): QaCommand {
   return { kind: 'queue', limit, pageNumber, ...(pageName ? { pageName } : {}), ...(risky ? { order: 'risk' as const } : {}) };
 }
 
+function parseLowConf(rest: string | undefined): QaCommand {
+  let words = (rest ?? '').split(/\s+/).filter(Boolean);
+  let below = LOWCONF_DEFAULT;
+  let limit = QUEUE_DEFAULT;
+  const usage = '`/qa queue lowconf [below 0.6] [n]`';
+  if (words[0] !== undefined && /^(below|under|<)$/i.test(words[0])) {
+    const x = Number(words[1]);
+    if (!(x > 0 && x <= 1)) return { kind: 'help', problem: `A confidence threshold is more than 0 and at most 1: ${usage}.` };
+    below = x;
+    words = words.slice(2);
+  }
+  if (words[0] !== undefined && /^\d+$/.test(words[0])) {
+    const n = Number(words.shift());
+    if (n < 1) return { kind: 'help', problem: `List at least 1 message: ${usage}.` };
+    limit = Math.min(n, QUEUE_MAX);
+  }
+  if (words.length) return { kind: 'help', problem: `I cannot read "${words.join(' ').slice(0, 40)}": ${usage}.` };
+  return { kind: 'lowconf', below, limit };
+}
+
+function parseRules(second: string | undefined, rest: string | undefined): QaCommand {
+  const verb = second?.toLowerCase();
+  if (verb === undefined || verb === 'list') return { kind: 'rules', action: 'list' };
+  if (verb === 'add') {
+    if (!rest) return { kind: 'help', problem: 'Which rule? `/qa rules add <rule>`, e.g. `/qa rules add 5 per agent per week`.' };
+    return { kind: 'rules', action: 'add', text: rest };
+  }
+  if (verb === 'remove' || verb === 'delete') {
+    const m = /^#?(\d{1,9})$/.exec(rest ?? '');
+    if (!m) return { kind: 'help', problem: 'Which rule? `/qa rules remove <rule id>` (the ids are in `/qa rules`).' };
+    return { kind: 'rules', action: 'remove', ruleId: Number(m[1]) };
+  }
+  return { kind: 'help', problem: '`/qa rules` lists the sampling rules; `/qa rules add <rule>` and `/qa rules remove <id>` change them.' };
+}
+
 /** Reads the text after `/qa`. Unknown or malformed input is `help` with what was wrong. */
 export function parseQaCommand(input: string): QaCommand {
   const text = input.trim();
@@ -77,6 +125,15 @@ export function parseQaCommand(input: string): QaCommand {
   const second = m[2];
   const rest = m[3]?.trim();
   if (sub === 'help') return { kind: 'help' };
+  if (sub === 'queue' && second?.toLowerCase() === 'mine' && !rest) return { kind: 'assigned' };
+  if (sub === 'workload' && !second) return { kind: 'workload' };
+  if (sub === 'queue' && /^(lowconf|low-confidence|unsure)$/i.test(second ?? '')) return parseLowConf(rest);
+  if (sub === 'label' || sub === 'relabel') {
+    const id = parseSessionId(second);
+    if (id === undefined || !rest || /\s/.test(rest)) return { kind: 'help', problem: 'Which message and label? `/qa label <message id> <label>`, e.g. `/qa label 1234 complaint`.' };
+    return { kind: 'label', messageId: id, label: rest };
+  }
+  if (sub === 'rules' || sub === 'rule') return parseRules(second, rest);
   if (sub === 'queue') return parseQueue([second, ...(rest ? rest.split(/\s+/) : [])].filter((w): w is string => !!w));
   if (sub === 'stats') {
     const periodText = [second, rest].filter(Boolean).join(' ').trim();

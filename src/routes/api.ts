@@ -4,6 +4,7 @@ import addFormats from 'ajv-formats';
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import type pg from 'pg';
 import type { AfterQaChange } from '../db/qa-repo.ts';
+import type { AfterDispute } from '../db/qa-disputes-repo.ts';
 import { alertRoutes } from './alerts.ts';
 import { identifyCaller, requireCaller } from './auth.ts';
 import { errorRoutes } from './errors.ts';
@@ -30,6 +31,8 @@ export interface ApiDeps {
   now?: () => Date;
   /** runs inside each QA change's transaction (queues the QA notifications) */
   afterQaChange?: AfterQaChange;
+  /** runs inside each dispute step's transaction (queues the dispute notifications) */
+  afterDispute?: AfterDispute;
   /** requests a minute per verified token (or address): general, and for the heavy export */
   rateLimit?: { max?: number; exportMax?: number };
   version?: string;
@@ -82,7 +85,7 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
       await api.register(sessionRoutes({ pool: deps.pool, timezone: deps.timezone, now, afterQaChange: deps.afterQaChange, exportMax }));
       await api.register(conversationExportRoutes({ pool: deps.pool, timezone: deps.timezone, now, exportMax }));
       await api.register(qaReviewRoutes({ pool: deps.pool, now }));
-      await api.register(qaDisputeRoutes({ pool: deps.pool, now }));
+      await api.register(qaDisputeRoutes({ pool: deps.pool, now, ...(deps.afterDispute ? { afterDispute: deps.afterDispute } : {}) }));
       await api.register(errorRoutes({ pool: deps.pool }));
       await api.register(statsRoutes({ pool: deps.pool, timezone: deps.timezone, now }));
       if (deps.validation) await api.register(validationRoutes({ ...deps.validation, pool: deps.pool }));

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type pg from 'pg';
-import { listDisputes, openDispute, resolveDispute, type QaDisputeDto, type ResolveDisputeResult } from '../db/qa-disputes-repo.ts';
+import { listDisputes, openDispute, resolveDispute, type AfterDispute, type QaDisputeDto, type ResolveDisputeResult } from '../db/qa-disputes-repo.ts';
 import { auditTokenUse } from '../db/tokens-repo.ts';
 import { DISPUTE_STATUSES, REASON_MAX, RESOLVER_ROLES, type DisputeStatus } from '../domain/qa-dispute.ts';
 import type { Answers } from '../domain/qa-scorecard.ts';
@@ -15,6 +15,8 @@ import { READ_ROLES } from './sessions.ts';
 export interface QaDisputeRouteDeps {
   pool: pg.Pool;
   now: () => Date;
+  /** runs in each dispute step's transaction (queues the dispute notifications) */
+  afterDispute?: AfterDispute;
 }
 
 const person = { type: ['object', 'null'], properties: { id: { type: 'integer' }, name: { type: ['string', 'null'] }, slackId: { type: 'string' } } } as const;
@@ -76,7 +78,7 @@ function raiseAndList(app: FastifyInstance, deps: QaDisputeRouteDeps): void {
     const id = (req.params as { id: number }).id;
     const body = req.body as { reason: string; reviewId?: number };
     const caller = callerOf(req);
-    const result = await openDispute(deps.pool, { sessionId: id, ...(body.reviewId ? { reviewId: body.reviewId } : {}), actor: caller, reason: body.reason, source: 'api', at: deps.now() });
+    const result = await openDispute(deps.pool, { sessionId: id, ...(body.reviewId ? { reviewId: body.reviewId } : {}), actor: caller, reason: body.reason, source: 'api', at: deps.now() }, deps.afterDispute);
     if (!result.ok) refused(result, 'reason');
     await auditTokenUse(deps.pool, caller, 'api.qa.dispute', `session:${id}`, { disputeId: result.dispute.id });
     return reply.status(201).send(result.dispute);
@@ -133,7 +135,7 @@ function settle(app: FastifyInstance, deps: QaDisputeRouteDeps): void {
       disputeId: (req.params as { id: number }).id, actor: callerOf(req), accept: true, answers: body.answers, source: 'api', at: deps.now(),
       ...(body.rootCauses ? { rootCauses: body.rootCauses } : {}), ...(body.note !== undefined ? { note: body.note } : {}),
       ...(body.version !== undefined ? { expectedVersion: body.version } : {}),
-    });
+    }, deps.afterDispute);
     return answer(req, result, 'note');
   });
 
@@ -152,7 +154,7 @@ function settle(app: FastifyInstance, deps: QaDisputeRouteDeps): void {
     const result = await resolveDispute(deps.pool, {
       disputeId: (req.params as { id: number }).id, actor: callerOf(req), accept: false, note: body.note, source: 'api', at: deps.now(),
       ...(body.version !== undefined ? { expectedVersion: body.version } : {}),
-    });
+    }, deps.afterDispute);
     return answer(req, result, 'note');
   });
 }

@@ -12,7 +12,8 @@ import { findSlackDelivery, insertSlackDelivery } from '../../db/slack-deliverie
 import { slackCaller } from '../../db/users-repo.ts';
 import { mayAskAnalytics } from '../../domain/access.ts';
 import type { AfterQaChange } from '../../db/qa-repo.ts';
-import { qaNotificationHook } from '../../jobs/notifications/qa-notify.ts';
+import { disputeNotificationHook, qaNotificationHook } from '../../jobs/notifications/qa-notify.ts';
+import type { AfterDispute } from '../../db/qa-disputes-repo.ts';
 import { ensureQueue, inTransaction } from '../../jobs/queue.ts';
 import type { Logger } from '../../logger.ts';
 import type { MessengerSender } from '../../domain/messenger/contracts.ts';
@@ -177,6 +178,8 @@ export interface SlackServiceOptions {
   concurrency?: number;
   /** the service's QA notification hook; default: one queuing on this channel's own pg-boss */
   qaAfter?: AfterQaChange;
+  /** the service's dispute notification hook; default: one queuing on this channel's own pg-boss */
+  disputeAfter?: AfterDispute;
   /** the Messenger Send API, for replies in HANDOFF_CHANNEL threads (handoff-listeners.ts) */
   messenger?: MessengerSender;
   /** how often the handoff threads' "seen" lines are looked for (handoff-seen.ts; default 5 s, 0: never) */
@@ -216,6 +219,7 @@ export async function startSlack(opts: SlackServiceOptions): Promise<SlackServic
     logger,
     now,
     callerOf: (user) => slackCaller(pool, user, { adminIds: config.adminSlackIds }),
+    afterDispute: opts.disputeAfter ?? disputeNotificationHook({ boss }),
     ...(opts.messenger ? { messenger: opts.messenger } : {}),
     ask: async (req) => {
       const client = await pool.connect();

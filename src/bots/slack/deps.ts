@@ -4,6 +4,7 @@ import type { Config } from '../../config.ts';
 import type { Caller } from '../../domain/access.ts';
 import type { Logger } from '../../logger.ts';
 import type { MessengerSender } from '../../domain/messenger/contracts.ts';
+import type { AfterDispute } from '../../db/qa-disputes-repo.ts';
 
 /** A question for the assistant, answered later (after Slack's 3-second ack) in Slack. */
 export interface AskRequest {
@@ -35,4 +36,6 @@ export interface SlackDeps {
   ask(request: AskRequest): Promise<'queued' | 'duplicate'>;
   /** the Send API: with HANDOFF_CHANNEL set, replies in handoff threads go to customers through it */
   messenger?: MessengerSender;
+  /** runs in each dispute step's transaction: the dispute notification hook (jobs/notifications/qa-notify.ts) */
+  afterDispute?: AfterDispute;
 }

@@ -14,6 +14,7 @@ import type { QaReviewDto } from '../../db/qa-scorecards-repo.ts';
 import type { QaDisputeDto } from '../../db/qa-disputes-repo.ts';
 import type { DisputeStatus } from '../../domain/qa-dispute.ts';
 import { disputeLine, reviewLine } from './qa-review-blocks.ts';
+import { histogramLines } from '../../domain/classification-review.ts';
 
 export type Block = types.KnownBlock;
 
@@ -253,7 +254,7 @@ export interface ScorecardStats {
   disputes: Record<DisputeStatus, number>;
 }
 
-export function statsBlocks(s: QaStats, opts: { period: Period; timeZone: string; scorecards?: ScorecardStats }): QaReply {
+export function statsBlocks(s: QaStats, opts: { period: Period; timeZone: string; scorecards?: ScorecardStats; confidence?: { counts: number[]; corrected: number } }): QaReply {
   const reviewed = s.byStatus.passed + s.byStatus.issue + s.byStatus.fixed;
   const total = reviewed + s.byStatus.unchecked;
   const flagged = s.byStatus.issue + s.byStatus.fixed;
@@ -274,10 +275,19 @@ export function statsBlocks(s: QaStats, opts: { period: Period; timeZone: string
     { type: 'section', text: mrkdwn(`*QA ${label}*: ${total} session${total === 1 ? '' : 's'} with AI involvement started in the period, by QA state now`) },
     { type: 'section', fields },
     ...(opts.scorecards ? [scorecardSection(opts.scorecards)] : []),
+    ...(opts.confidence ? [confidenceSection(opts.confidence)] : []),
     { type: 'section', text: mrkdwn(`*Changes per reviewer in the period*\n${people.length ? people.join('\n') : 'none'}${s.reviewers.length > 15 ? `\n…and ${s.reviewers.length - 15} more` : ''}`) },
     { type: 'context', elements: [mrkdwn(`Issue rate = sessions now issue or fixed / sessions reviewed · times in ${escapeSlackText(opts.timeZone)}`)] },
   ];
   return fitMessage({ response_type: 'ephemeral', text: `QA ${opts.period.label}: ${s.byStatus.passed} passed, ${s.byStatus.issue} issue, ${s.byStatus.fixed} fixed, ${s.byStatus.unchecked} unchecked`, blocks });
+}
+
+/** The classifier's confidence on the period's customer messages, as text bars (classification review). */
+function confidenceSection(c: { counts: number[]; corrected: number }): Block {
+  const total = c.counts.reduce((a, n) => a + n, 0);
+  const bars = histogramLines(c.counts).join('\n');
+  const head = `*Classification confidence* (customer messages: ${total}; labels corrected by reviewers: ${c.corrected})`;
+  return { type: 'section', text: mrkdwn(total ? `${head}\n\`\`\`${bars}\`\`\`\nUnsure ones: \`/qa queue lowconf\`` : `${head}\nnone classified`) };
 }
 
 function scorecardSection(c: ScorecardStats): Block {
@@ -333,6 +343,10 @@ export function qaHelp(problem?: string): QaReply {
         '• `/qa dispute &lt;id&gt; &lt;reason&gt;`: dispute the session\'s latest scorecard review (developers, admins, the agent who replied in it)',
         '• `/qa disputes`: the open disputes; team leads and admins accept (rescore) or reject them',
         '• `/qa calibrate &lt;id&gt;` (leads): several reviewers score the session blind with `/qa calibration &lt;n&gt;`; `/qa calibration &lt;n&gt; close` reports their agreement',
+        '• `/qa queue mine`: the sessions assigned to you by the sampling rules, soonest due first; your scorecard review or verdict completes each',
+        '• `/qa rules`: the sampling rules; leads and admins `/qa rules add 5 per agent per week` (or `risky bot 6 per day`, `10% bot per week due 2`) and `/qa rules remove &lt;id&gt;`',
+        '• `/qa workload` (leads): per reviewer assigned, done and overdue',
+        '• `/qa queue lowconf [below 0.6] [n]`: customer messages of the last 30 days the classifier was unsure of; `/qa label &lt;message id&gt; &lt;label&gt;` corrects one (QA reviewers, leads, admins); topic counts use the correction',
         '• `/qa stats [period]`: counts by state, issue rate, changes per reviewer, the oldest waiting (default: last 7 days)',
       ].join('\n'),
     ),

@@ -23,7 +23,7 @@ const sentence = (reason: string) => `${reason.charAt(0).toUpperCase()}${reason.
 /** `/qa dispute <session> <reason>` */
 export async function disputeCommand(deps: SlackDeps, user: string, sessionId: number, reason: string | undefined, respond: (r: RespondArguments) => Promise<unknown>): Promise<void> {
   const caller = await deps.callerOf(user);
-  const result = await openDispute(deps.pool, { sessionId, actor: caller, ...(reason !== undefined ? { reason } : {}), source: 'slack', at: deps.now() });
+  const result = await openDispute(deps.pool, { sessionId, actor: caller, ...(reason !== undefined ? { reason } : {}), source: 'slack', at: deps.now() }, deps.afterDispute);
   if (!result.ok) {
     const hint = result.kind === 'missing_reason' ? ' Write it after the session id: `/qa dispute <session id> <reason>`.' : '';
     return void (await respond(notice(`${sentence(result.reason)}.${hint} Nothing changed.`)));
@@ -115,7 +115,7 @@ export function registerQaDisputes(app: App, deps: SlackDeps): void {
       const result = await resolveDispute(deps.pool, {
         disputeId: meta.disputeId!, actor: caller, accept: false, note: text, source: 'slack', at: deps.now(),
         ...(meta.disputeVersion !== undefined ? { expectedVersion: meta.disputeVersion } : {}),
-      });
+      }, deps.afterDispute);
       await tellPrivately(client, deps, body.user.id, meta, result.ok ? `Dispute ${meta.disputeId} rejected: the review of session ${meta.sessionId} stands.` : `${sentence(result.reason)}. Nothing changed.`);
     } catch (err) {
       log.error({ err, user: body.user.id }, 'slack: dispute rejection failed');

@@ -93,7 +93,7 @@ export function registerQaReview(app: App, deps: SlackDeps): void {
         disputeId: meta.disputeId!, actor: caller, accept: true, answers: read.answers, rootCauses: read.rootCauses, source: 'slack', at: deps.now(),
         ...(read.notes ? { note: read.notes } : {}),
         ...(meta.disputeVersion !== undefined ? { expectedVersion: meta.disputeVersion } : {}),
-      });
+      }, deps.afterDispute);
       log.info({ disputeId: meta.disputeId, user, ok: result.ok }, 'slack: dispute accepted');
       const text = result.ok
         ? `Dispute ${meta.disputeId} accepted: the review of session ${meta.sessionId} now scores ${formatQaScore(result.review)}.`

@@ -22,6 +22,9 @@ import { isQaMine, respondMine } from './qa-mine.ts';
 import { openReview, registerQaReview } from './qa-review.ts';
 import { disputeCommand, disputesCommand, registerQaDisputes } from './qa-disputes.ts';
 import { calibrateCommand, calibrationCommand } from './qa-calibration.ts';
+import { assignedReply, rulesReply, workloadReply } from './qa-assignments.ts';
+import { labelReply, lowconfReply } from './qa-labels.ts';
+import { confidenceHistogram } from '../../db/message-labels-repo.ts';
 import { sessionReviews } from '../../db/qa-scorecards-repo.ts';
 import { disputeCounts, listDisputes } from '../../db/qa-disputes-repo.ts';
 import { metricRows } from '../../db/semantic/value.ts';
@@ -251,12 +254,13 @@ function qaReads({ deps, log, tz }: QaContext) {
     if (!period) return qaHelp(`I could not read "${periodText}" as a period (try last week, this month, 2026-10-01 to 2026-10-31).`);
     const { start, end } = periodBounds(period, tz);
     // the QA score through the catalogue, so /qa stats and the assistant give the same figure
-    const [stats, score, disputes] = await Promise.all([
+    const [stats, score, disputes, confidence] = await Promise.all([
       qaStats(deps.pool, start, end),
       metricRows(deps.pool, { measure: 'qaScore', statistic: 'mean', period }, tz),
       disputeCounts(deps.pool, start, end),
+      confidenceHistogram(deps.pool, start, end),
     ]);
-    return statsBlocks(stats, { period, timeZone: tz, scorecards: { qaScore: score[0]?.value ?? null, reviews: score[0]?.base ?? 0, disputes } });
+    return statsBlocks(stats, { period, timeZone: tz, scorecards: { qaScore: score[0]?.value ?? null, reviews: score[0]?.base ?? 0, disputes }, confidence });
   }
 
   return { show, queue, stats };
@@ -317,6 +321,16 @@ function registerQaCommand(app: App, { log, deps }: QaContext, work: QaWork): vo
           return await calibrationCommand(deps, client, {
             user, calibrationId: cmd.calibrationId, ...(cmd.close ? { close: true as const } : {}), triggerId: command.trigger_id, responseUrl: command.response_url, channel: command.channel_id,
           }, respond);
+        case 'rules':
+          return void (await respond(await rulesReply(deps, user, cmd)));
+        case 'assigned':
+          return void (await respond(await assignedReply(deps, user)));
+        case 'workload':
+          return void (await respond(await workloadReply(deps, user)));
+        case 'lowconf':
+          return void (await respond(await lowconfReply(deps, user, cmd)));
+        case 'label':
+          return void (await respond(await labelReply(deps, user, cmd)));
         case 'change':
           if (!cmd.text && cmd.to !== 'passed') return await work.askForText(client, user, command.trigger_id, cmd.sessionId, cmd.to, undefined, origin);
           return await work.applyChange(client, user, cmd.sessionId, cmd.to, cmd.text, undefined, origin);

@@ -103,7 +103,8 @@ export const SOURCES: Record<SourceName, Source> = {
     time: { expr: 'm.social_create_time', kind: 'instant' },
     // agents are people: the bot's messages carry its name too
     dimensions: {
-      page: 'p.name', ...TIME_DIMS('m.social_create_time', 'instant'), topic: 'm.classification', sender: 'm.sender_kind',
+      // topic: a reviewer's corrected label when there is one, else the model's (analytics.messages.topic)
+      page: 'p.name', ...TIME_DIMS('m.social_create_time', 'instant'), topic: 'm.topic', sender: 'm.sender_kind',
       agent: `CASE WHEN m.sender_kind = 'human_agent' THEN m.agent_name END`,
     },
   },
@@ -116,7 +117,7 @@ export const SOURCES: Record<SourceName, Source> = {
     joins: { ...pageJoin('r'), topic: 'JOIN analytics.messages m ON m.id = r.message_id' },
     time: { expr: 'r.asked_at', kind: 'instant' },
     dimensions: {
-      page: 'p.name', ...TIME_DIMS('r.asked_at', 'instant'), topic: 'm.classification', sender: 'r.reply_kind',
+      page: 'p.name', ...TIME_DIMS('r.asked_at', 'instant'), topic: 'm.topic', sender: 'r.reply_kind',
       agent: `CASE WHEN r.reply_kind = 'human_agent' THEN r.reply_agent END`,
     },
   },

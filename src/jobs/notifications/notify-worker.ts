@@ -11,11 +11,17 @@ import { countSlackError } from '../../observability/metrics.ts';
 import type { EmailProvider } from '../../notify/email.ts';
 import { postMessage } from '../../notify/slack.ts';
 import { fixedEmail, fixedSlackNotice, issueEmail, issueSlackNotice } from './qa-messages.ts';
-import { ensureNotifyQueue, NOTIFY_QUEUE, qaNotificationHook, type QaNotifyJob } from './qa-notify.ts';
+import { disputeNotificationHook, ensureNotifyQueue, NOTIFY_QUEUE, qaNotificationHook, type DisputeNotifyJob, type NotifyJob, type QaNotifyJob } from './qa-notify.ts';
+import { openedEmail, openedSlack, settledEmail, settledSlack } from './dispute-messages.ts';
+import { disputeNotice, disputeResolvers } from '../../db/dispute-notices-repo.ts';
+import type { AfterDispute } from '../../db/qa-disputes-repo.ts';
+import type { QaPerson } from '../../db/notifications-repo.ts';
 
-// The `notify` queue's worker. A job names one QA change (its qa_events row); the worker works
-// out who hears about it and sends each notification once:
-// - each notification has a key (`qa:<event>:<channel>:<recipient>`); a notification_logs row
+// The `notify` queue's worker. A job names one QA change (its qa_events row) or one step of a
+// dispute (opened, accepted, rejected); the worker works out who hears about it and sends each
+// notification once:
+// - each notification has a key (`qa:<event>:<channel>:<recipient>`,
+//   `qa-dispute:<dispute>:<step>:<channel>:<recipient>`); a notification_logs row
 //   with that key settles it (sent, or failed for good), so a retried or repeated job skips it;
 // - a failed send is logged (`<key>#attempt-<n>`) and the job throws, so pg-boss retries it
 //   with backoff; on the last attempt the failure is logged under the key and the job ends.
@@ -45,8 +51,55 @@ interface Delivery {
   send(): Promise<void>;
 }
 
+/** A person's DM and email by their own preference (users.notify_via), each keyed under `base`. */
+function personal(deps: NotifyWorkerDeps, base: string, p: QaPerson, slackNotice: { text: string; blocks: Record<string, unknown>[] }, mail: { subject: string; html: string; text: string }): Delivery[] {
+  const out: Delivery[] = [];
+  const via = p.notifyVia ?? 'all';
+  const { slack, email } = deps;
+  if (slack && p.slackId && wantsSlack(via)) {
+    const user = p.slackId;
+    out.push({
+      key: `${base}:slack:${user}`, channel: 'slack', recipient: user, subject: slackNotice.text.slice(0, 200),
+      // a DM: chat.postMessage to a user id posts in the app's DM with that user
+      send: async () => void (await postMessage(slack.chat, { channel: user, text: slackNotice.text, blocks: slackNotice.blocks as never, unfurl_links: false, unfurl_media: false }, deps.logger)),
+    });
+  }
+  if (email && p.email && wantsEmail(via)) {
+    const to = p.email.toLowerCase();
+    const key = `${base}:email:${to}`;
+    out.push({ key, channel: 'email', recipient: to, subject: mail.subject, send: async () => void (await email.send({ to: [to], ...mail, idempotencyKey: key })) });
+  }
+  return out;
+}
+
+/**
+ * A dispute's notifications: opened → the team leads (admins when there is none) but the one who
+ * raised it; settled → who raised it and the reviewer, but the one who settled it.
+ */
+async function planDispute(deps: NotifyWorkerDeps, job: DisputeNotifyJob): Promise<Delivery[]> {
+  const n = await disputeNotice(deps.pool, job.disputeId);
+  if (!n) return [];
+  const base = `qa-dispute:${job.disputeId}:${job.status}`;
+  const people: QaPerson[] = [];
+  const add = (p: QaPerson | null, except: QaPerson | null) => {
+    if (p && p.userId !== except?.userId && !people.some((q) => q.userId === p.userId)) people.push(p);
+  };
+  if (job.status === 'open') for (const p of await disputeResolvers(deps.pool)) add(p, n.raisedBy);
+  else for (const p of [n.raisedBy, n.reviewer]) add(p, n.resolvedBy);
+  // the notice as of this step: a later step (settled) must not change what "opened" said
+  const notice = { ...n, status: job.status };
+  const [slackNotice, mail] = job.status === 'open' ? [openedSlack(notice), openedEmail(notice)] : [settledSlack(notice), settledEmail(notice)];
+  return people.flatMap((p) => personal(deps, base, p, slackNotice, mail));
+}
+
+/** The notifications one QA change or dispute step makes, each with its key. */
+async function plan(deps: NotifyWorkerDeps, job: NotifyJob): Promise<Delivery[]> {
+  if (job.kind === 'qa_dispute') return planDispute(deps, job);
+  return planChange(deps, job);
+}
+
 /** The notifications one QA change makes, each with its key. */
-async function plan(deps: NotifyWorkerDeps, job: QaNotifyJob): Promise<Delivery[]> {
+async function planChange(deps: NotifyWorkerDeps, job: QaNotifyJob): Promise<Delivery[]> {
   const [session, event] = await Promise.all([qaNoticeSession(deps.pool, job.sessionId), qaNoticeEvent(deps.pool, job.eventId)]);
   if (!session || !event) return [];
   const base = `qa:${job.eventId}`;
@@ -99,12 +152,12 @@ const errorText = (err: unknown): string => {
 /** One attempt at one job: sends what is not settled yet; throws when something should be retried. */
 export function createNotifyHandler(deps: NotifyWorkerDeps) {
   const log = deps.logger?.child({ component: 'notify' });
-  return async function handle(job: QaNotifyJob, attempt: number, final: boolean): Promise<void> {
+  return async function handle(job: NotifyJob, attempt: number, final: boolean): Promise<void> {
     const deliveries = await plan(deps, job);
     const failed: string[] = [];
     for (const d of deliveries) {
       if (await notificationOutcome(deps.pool, d.key)) continue;
-      const context = { kind: job.kind, sessionId: job.sessionId, eventId: job.eventId, attempt, ...(deps.email && d.channel === 'email' ? { provider: deps.email.kind } : {}) };
+      const context = { kind: job.kind, sessionId: job.sessionId, ...(job.kind === 'qa_dispute' ? { disputeId: job.disputeId, status: job.status } : { eventId: job.eventId }), attempt, ...(deps.email && d.channel === 'email' ? { provider: deps.email.kind } : {}) };
       const entry = { channel: d.channel, recipient: d.recipient, ...(d.subject ? { subject: d.subject } : {}) };
       try {
         await d.send();
@@ -129,7 +182,7 @@ export async function startNotifyWorker(deps: NotifyWorkerDeps): Promise<() => P
   const ids: string[] = [];
   for (let i = 0; i < (deps.concurrency ?? 2); i++) {
     ids.push(
-      await deps.boss.work<QaNotifyJob>(NOTIFY_QUEUE, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 }, async ([job]) => {
+      await deps.boss.work<NotifyJob>(NOTIFY_QUEUE, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 }, async ([job]) => {
         if (!job) return;
         await handle(job.data, job.retryCount + 1, job.retryCount >= job.retryLimit);
       }),
@@ -149,6 +202,8 @@ export interface Notifications {
   boss: PgBoss;
   /** pass to changeQaStatus: queues the change's notifications in its transaction */
   hook: AfterQaChange;
+  /** pass to openDispute / resolveDispute: queues the dispute step's notifications in its transaction */
+  disputeHook: AfterDispute;
   stop(): Promise<void>;
 }
 
@@ -165,6 +220,7 @@ export async function startNotifications(opts: NotificationsOptions): Promise<No
     boss,
     // the worker knows QA_CHANNEL; jobs carry only the change
     hook: qaNotificationHook({ boss }),
+    disputeHook: disputeNotificationHook({ boss }),
     stop: async () => {
       if (stopped) return;
       stopped = true;

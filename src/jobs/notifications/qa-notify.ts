@@ -1,5 +1,7 @@
 import type PgBoss from 'pg-boss';
+import type { AfterDispute } from '../../db/qa-disputes-repo.ts';
 import type { AfterQaChange } from '../../db/qa-repo.ts';
+import type { DisputeStatus } from '../../domain/qa-dispute.ts';
 import { ensureQueue, inTransaction } from '../queue.ts';
 
 // QA notifications: the change's transaction only queues a job (so a notification exists
@@ -37,6 +39,20 @@ export interface QaNotifyJob {
   version: number;
   qaChannel?: string;
 }
+
+/**
+ * One queued dispute notification (issue 20, point 4): `open` tells the team leads (admins when
+ * there is none), `accepted` / `rejected` the person who disputed and the reviewer. Keyed on the
+ * dispute and its step, so a retried job does not send twice.
+ */
+export interface DisputeNotifyJob {
+  kind: 'qa_dispute';
+  disputeId: number;
+  sessionId: number;
+  status: DisputeStatus;
+}
+
+export type NotifyJob = QaNotifyJob | DisputeNotifyJob;
 
 export interface QaNotificationHookOptions {
   /** a started pg-boss (the same database); the job is inserted in the change's transaction */
@@ -90,6 +106,16 @@ export function qaNotificationHook(opts: QaNotificationHookOptions): AfterQaChan
       version: change.session.qaVersion,
       ...(opts.qaChannel ? { qaChannel: opts.qaChannel } : {}),
     };
+    await opts.boss.send(NOTIFY_QUEUE, job, { db: inTransaction(client) });
+  };
+}
+
+/** The `after` hook for openDispute / resolveDispute: queues the step's notifications in its transaction. */
+export function disputeNotificationHook(opts: { boss: PgBoss }): AfterDispute {
+  return async (client, step) => {
+    await ready(opts.boss);
+    const { rows } = await client.query<{ session_id: number }>(`SELECT session_id FROM qa_disputes WHERE id = $1`, [step.disputeId]);
+    const job: DisputeNotifyJob = { kind: 'qa_dispute', disputeId: step.disputeId, sessionId: rows[0]!.session_id, status: step.status };
     await opts.boss.send(NOTIFY_QUEUE, job, { db: inTransaction(client) });
   };
 }
