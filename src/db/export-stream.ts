@@ -25,9 +25,10 @@ export const sqlLiteral = (s: string) => `'${s.replace(/'/g, "''")}'`;
  */
 export const topicsOfMessages = (where: string) => `
       SELECT string_agg(l.label, ';' ORDER BY l.n DESC, l.label COLLATE "C") AS topics
-        FROM (SELECT m.classification AS label, count(*) AS n FROM messages m
-               WHERE ${where} AND m.sender_kind = 'customer' AND m.classification IS NOT NULL
-                 AND m.classification <> ALL (ARRAY[${NOT_TOPICS.map(sqlLiteral).join(', ')}]::text[])
+        FROM (SELECT coalesce(lc.label, m.classification) AS label, count(*) AS n
+                FROM messages m LEFT JOIN message_label_corrections lc ON lc.message_id = m.id -- a reviewer's label wins, as in the catalogue
+               WHERE ${where} AND m.sender_kind = 'customer' AND coalesce(lc.label, m.classification) IS NOT NULL
+                 AND coalesce(lc.label, m.classification) <> ALL (ARRAY[${NOT_TOPICS.map(sqlLiteral).join(', ')}]::text[])
                GROUP BY 1) l`;
 
 /**
