@@ -7,7 +7,7 @@ import type { RawRow } from '../db/export-stream.ts';
 import { auditTokenUse } from '../db/tokens-repo.ts';
 import { periodBounds } from '../domain/periods.ts';
 import { allowRoles, callerOf } from './auth.ts';
-import { csvStream, jsonArray, jsonReader } from './export-format.ts';
+import { csvStream, figuresJson, jsonArray, jsonReader } from './export-format.ts';
 import { errorResponses } from './openapi.ts';
 import { periodOfQuery, READ_ROLES } from './sessions.ts';
 
@@ -59,19 +59,7 @@ function conversationJson(r: RawRow, maskCustomer: boolean): Record<string, unkn
     agentMessages: v.num('agent_messages'),
     handoffState: v.text('handoff_state'),
     sessions: v.num('sessions'),
-    csi: v.num('csi'),
-    effectiveness: v.num('effectiveness'),
-    effort: v.num('effort'),
-    efficiency: v.num('efficiency'),
-    empathy: v.num('empathy'),
-    scoredDays: v.num('scored_days'),
-    firstResponseSeconds: v.num('first_response_seconds'),
-    avgResponseSeconds: v.num('avg_response_seconds'),
-    answeredMessages: v.num('answered_messages'),
-    topics: v.list('topics'),
-    qaReviews: v.num('qa_reviews'),
-    qaScore: v.num('qa_score'),
-    qaAnswers: v.answers('qa_answers'),
+    ...figuresJson(v),
   };
 }
 

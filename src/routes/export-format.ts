@@ -110,3 +110,24 @@ export async function* csvStream(columns: readonly ExportColumn[], batches: Asyn
   yield csvHeader(columns);
   for await (const batch of batches) yield write(batch);
 }
+
+type RowReader = ReturnType<ReturnType<typeof jsonReader>>;
+
+/** The figures both exports carry (CSI and pillars, response times, topics, QA), one shape for both. */
+export function figuresJson(v: RowReader): Record<string, unknown> {
+  return {
+    csi: v.num('csi'),
+    effectiveness: v.num('effectiveness'),
+    effort: v.num('effort'),
+    efficiency: v.num('efficiency'),
+    empathy: v.num('empathy'),
+    scoredDays: v.num('scored_days'),
+    firstResponseSeconds: v.num('first_response_seconds'),
+    avgResponseSeconds: v.num('avg_response_seconds'),
+    answeredMessages: v.num('answered_messages'),
+    topics: v.list('topics'),
+    qaReviews: v.num('qa_reviews'),
+    qaScore: v.num('qa_score'),
+    qaAnswers: v.answers('qa_answers'),
+  };
+}

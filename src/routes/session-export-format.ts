@@ -1,6 +1,6 @@
 import { SESSION_EXPORT_COLUMNS } from '../db/session-export.ts';
 import type { RawRow } from '../db/export-stream.ts';
-import { jsonReader } from './export-format.ts';
+import { figuresJson, jsonReader } from './export-format.ts';
 
 const read = jsonReader(SESSION_EXPORT_COLUMNS);
 
@@ -28,18 +28,6 @@ export function sessionJson(r: RawRow, maskCustomer: boolean): Record<string, un
     devFeedback: v.text('dev_feedback'),
     qaBy: v.text('qa_by'),
     qaAt: v.time('qa_at'),
-    csi: v.num('csi'),
-    effectiveness: v.num('effectiveness'),
-    effort: v.num('effort'),
-    efficiency: v.num('efficiency'),
-    empathy: v.num('empathy'),
-    scoredDays: v.num('scored_days'),
-    firstResponseSeconds: v.num('first_response_seconds'),
-    avgResponseSeconds: v.num('avg_response_seconds'),
-    answeredMessages: v.num('answered_messages'),
-    topics: v.list('topics'),
-    qaReviews: v.num('qa_reviews'),
-    qaScore: v.num('qa_score'),
-    qaAnswers: v.answers('qa_answers'),
+    ...figuresJson(v),
   };
 }
