@@ -36,9 +36,10 @@ export class IntakeGauge {
    * Resolves at once when there is no flood; during one, after `pauseMs` (so background work
    * still advances, at a trickle, under a flood that never ends).
    */
-  async yieldDuringFlood(pauseMs: number): Promise<void> {
-    if (!this.flooding()) return;
+  async yieldDuringFlood(pauseMs: number): Promise<boolean> {
+    if (!this.flooding()) return false;
     await new Promise((r) => setTimeout(r, pauseMs));
+    return true;
   }
 
   private roll(): void {

@@ -52,8 +52,8 @@ export interface ReplyWorkerDeps {
   maxAttempts?: number;
   /** also called on every NOTIFY of new inbox events (the materializer's wake-up) */
   onNotify?: () => void;
-  /** awaited before each batch: lets the webhook's acknowledgements go first during a flood */
-  yieldToIntake?: () => Promise<void>;
+  /** awaited before each batch: lets the webhook's acknowledgements go first during a flood (true: it is one) */
+  yieldToIntake?: () => Promise<boolean | void>;
   /** MESSENGER_HUMAN_PAUSE_MINUTES: the bot stays quiet this long after a person wrote (0: never) */
   humanPauseMinutes?: number;
   /**
@@ -75,6 +75,8 @@ const HANDLED: readonly string[] = INBOX_MESSAGE_KINDS;
 
 export const DEFAULT_BATCH_SIZE = 64;
 export const DEFAULT_PARALLEL = 32;
+/** the batch claimed while the webhook is flooded */
+export const FLOOD_BATCH_SIZE = 8;
 export const DEFAULT_TYPING_AFTER_MS = 400;
 
 /** What answering one event leaves for the batch's writes. */
@@ -100,7 +102,7 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
   const { wake, idle } = createWaker();
 
   /** Claims a batch and answers it in one transaction; how many events it claimed. */
-  async function step(): Promise<number> {
+  async function step(limit: number): Promise<number> {
     const client = await deps.pool.connect();
     let broken: Error | undefined;
     // a connection cut while checked out is an 'error' event: heard here, reported by the query
@@ -111,7 +113,7 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
     let claimed: ClaimedTurn[] = [];
     try {
       await client.query('BEGIN');
-      claimed = await claimBatch(client, isolate > 0 ? 1 : batchSize);
+      claimed = await claimBatch(client, isolate > 0 ? 1 : limit);
       if (claimed.length === 0) {
         await client.query('COMMIT');
         return 0;
@@ -153,8 +155,9 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
     let failures = 0;
     while (!stopping) {
       try {
-        await deps.yieldToIntake?.();
-        const worked = await step();
+        // during a flood a small batch: its answers' CPU would otherwise delay the acknowledgements
+        const flooding = (await deps.yieldToIntake?.()) === true;
+        const worked = await step(flooding ? Math.min(batchSize, FLOOD_BATCH_SIZE) : batchSize);
         failures = 0;
         if (worked === 0) await idle(pollMs);
       } catch (err) {
