@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { supportStats } from '../src/db/read/support-stats.ts';
 import { metricByKey } from '../src/db/semantic/value.ts';
 import { histogramLines } from '../src/domain/classification-review.ts';
 import type { DayRange } from '../src/domain/semantic/query.ts';
@@ -27,6 +28,11 @@ const topicCounts = async () =>
     )).map((r) => [r.topic ?? '', r.n]),
   );
 const measure = () => metricByKey(t.db.pool, { measure: 'customerMessages', statistic: 'count', groupBy: 'topic', period: PERIOD }, TZ);
+/** the topic mix App Home, digests and /api/stats show, for the same period */
+const statsMix = async () => {
+  const r = await supportStats(t.db.pool, { period: { label: PERIOD.label, from: PERIOD.from, to: PERIOD.to, granularity: 'range' }, timezone: TZ, sections: ['topics'], topN: 50 });
+  return new Map(r.topics!.top.map((x) => [x.topic, x.count]));
+};
 
 beforeAll(async () => {
   t = await startQaSlack({ name: 'qalabels', timezone: TZ, channel: 'C0LABELS', users: USERS, conversations: 40 });
@@ -64,6 +70,7 @@ describe('classification review', () => {
     );
     const before = await measure();
     expect(before).toEqual(await topicCounts());
+    const mixBefore = await statsMix();
 
     // refused: an agent (audited), an unknown label
     expect(await t.textOf((await t.qa(`label ${m!.id} complaint`, USERS.agent.slackId)).responseUrl)).toBe('Only QA reviewers, team leads and admins correct classifications. Nothing changed.');
@@ -86,6 +93,10 @@ describe('classification review', () => {
     expect(after).toEqual(await topicCounts());
     expect(after.get(m!.classification)).toBe((before.get(m!.classification) ?? 0) - 1);
     expect(after.get('complaint')).toBe((before.get('complaint') ?? 0) + 1);
+    // the topic mix of App Home, digests and /api/stats moves the same way (one definition)
+    const mixAfter = await statsMix();
+    expect(mixAfter.get(m!.classification)).toBe((mixBefore.get(m!.classification) ?? 0) - 1);
+    expect(mixAfter.get('complaint')).toBe((mixBefore.get('complaint') ?? 0) + 1);
     // and the conversation's topics
     const [conv] = await t.rows<{ common_topics: string[] }>(`SELECT common_topics FROM conversations WHERE id = $1`, [m!.conversation_id]);
     expect(conv!.common_topics).toContain('complaint');

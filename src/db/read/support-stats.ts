@@ -176,7 +176,9 @@ async function responseTimes(pool: pg.Pool, input: SupportStatsInput): Promise<S
 
 async function topics(pool: pg.Pool, input: SupportStatsInput): Promise<SupportStatsResult['topics']> {
   const s = scope(input);
-  const inPeriod = `SELECT m.conversation_id, m.classification FROM messages m
+  // a reviewer's corrected label wins over the model's, as in the catalogue's topic dimension
+  const inPeriod = `SELECT m.conversation_id, coalesce(lc.label, m.classification) AS classification
+       FROM messages m LEFT JOIN message_label_corrections lc ON lc.message_id = m.id
       WHERE m.sender_kind = 'customer' AND m.classification IS NOT NULL
         AND m.social_create_time >= ${s.start} AND m.social_create_time < ${s.end}`;
   let about = 'TRUE';
