@@ -4,6 +4,8 @@ import { csiLookup } from '../src/db/read/csi-lookup.ts';
 import { formatChange, formatCount, formatCsi, formatDuration, formatPercent } from '../src/domain/format.ts';
 import { qaQueue } from '../src/db/read/qa-queue.ts';
 import { supportStats } from '../src/db/read/support-stats.ts';
+import { metricRows } from '../src/db/semantic/value.ts';
+import { recordingPool, type RecordedQuery } from '../src/agents/assistant/context.ts';
 import { worstConversations } from '../src/db/read/worst-conversations.ts';
 import { loadConfig } from '../src/config.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
@@ -226,37 +228,60 @@ describe('supportStats', () => {
     expect(complaints.volumes).toEqual(all.volumes);
   });
 
-  it('ranks agents by the median wait of customer messages they answered', async () => {
+  it('ranks agents by the catalogue\'s human response time: the median wait of customer messages whose next reply they wrote', async () => {
     const r = await supportStats(db.pool, { period: LAST_30, timezone: TZ, agentLimit: 50 });
     expect(r.slowestAgents!.length).toBeGreaterThan(1);
     const medians = r.slowestAgents!.map((a) => a.medianWaitSeconds!);
     expect([...medians].sort((a, b) => b - a)).toEqual(medians);
 
-    // Independent recomputation in JS from the raw messages.
+    // Independent recomputation in JS from the raw messages: each customer message asked in the
+    // period is answered by the first reply (bot or human) at or after its time, in (time, id) order.
     const { start, end } = periodBounds(LAST_30, TZ);
-    const msgs = await q<{ conversation_id: number; sender_kind: string; at: Date; agent: string | null }>(
-      `SELECT conversation_id, sender_kind::text, social_create_time AS at, agent_info->>'id' AS agent
-         FROM messages WHERE sender_kind <> 'bot' AND social_create_time < $1 ORDER BY conversation_id, social_create_time, id`,
-      [end],
+    const msgs = await q<{ id: number; conversation_id: number; sender_kind: string; direction: string; at: Date; agent: string | null }>(
+      `SELECT id, conversation_id, sender_kind::text, direction::text, social_create_time AS at, agent_info->>'name' AS agent
+         FROM messages ORDER BY conversation_id, social_create_time, id`,
     );
     const waits = new Map<string, number[]>();
-    for (let i = 1; i < msgs.length; i++) {
-      const m = msgs[i]!;
-      const prev = msgs[i - 1]!;
-      if (m.sender_kind !== 'human_agent' || m.at < start || prev.conversation_id !== m.conversation_id || prev.sender_kind !== 'customer') continue;
-      const list = waits.get(m.agent!) ?? [];
-      list.push((m.at.getTime() - prev.at.getTime()) / 1000);
-      waits.set(m.agent!, list);
-    }
-    expect(r.slowestAgents!.map((a) => a.agentId).sort()).toEqual([...waits.keys()].sort());
+    msgs.forEach((m, i) => {
+      if (m.sender_kind !== 'customer' || m.at < start || m.at >= end) return;
+      let j = i;
+      while (j > 0 && msgs[j - 1]!.conversation_id === m.conversation_id && msgs[j - 1]!.at.getTime() === m.at.getTime()) j--;
+      while (j < msgs.length && msgs[j]!.conversation_id === m.conversation_id && msgs[j]!.direction !== 'to_client') j++;
+      const reply = msgs[j];
+      if (!reply || reply.conversation_id !== m.conversation_id || reply.sender_kind !== 'human_agent' || !reply.agent) return;
+      waits.set(reply.agent, [...(waits.get(reply.agent) ?? []), (reply.at.getTime() - m.at.getTime()) / 1000]);
+    });
+    expect(r.slowestAgents!.map((a) => a.name).sort()).toEqual([...waits.keys()].sort());
     for (const a of r.slowestAgents!) {
-      const w = waits.get(a.agentId)!.sort((x, y) => x - y);
+      const w = waits.get(a.name)!.sort((x, y) => x - y);
       const mid = (w.length - 1) / 2;
       expect(a.replies).toBe(w.length);
-      expect(a.medianWaitSeconds).toBeCloseTo((w[Math.floor(mid)]! + w[Math.ceil(mid)]!) / 2, 6);
+      expect(a.medianWaitSeconds).toBeCloseTo(w[Math.floor(mid)]! + (w[Math.ceil(mid)]! - w[Math.floor(mid)]!) * (mid - Math.floor(mid)), 6);
     }
+    // the same figures the catalogue gives metric_query
+    const viaCatalogue = await metricRows(db.pool, { measure: 'humanResponseTime', statistic: 'median', groupBy: 'agent', period: LAST_30 }, TZ);
+    expect(r.slowestAgents!.map((a) => [a.name, a.medianWaitSeconds])).toEqual(viaCatalogue.filter((x) => x.key).map((x) => [x.key, x.value]));
     const limited = await supportStats(db.pool, { period: LAST_30, timezone: TZ, agentLimit: 2 });
     expect(limited.slowestAgents).toEqual(r.slowestAgents!.slice(0, 2));
+  });
+
+  it('gives a page whose name another page shares the same topics and agents, read by its id', async () => {
+    const page = await one<{ id: number; name: string }>('SELECT id, name FROM pages ORDER BY id LIMIT 1');
+    const input = { period: LAST_30, timezone: TZ, pageId: page.id, sections: ['topics', 'slowestAgents'] as const, agentLimit: 50, topN: 50 };
+    const byName = await supportStats(db.pool, input);
+    expect(byName.slowestAgents!.length).toBeGreaterThan(0);
+    expect(byName.topics!.classifiedMessages).toBeGreaterThan(0);
+    const twin = await one<{ id: number }>(`INSERT INTO pages (fb_page_id, name, updated_at) VALUES ('twin-of-first', $1, now()) RETURNING id`, [page.name]);
+    try {
+      const ran: RecordedQuery[] = [];
+      const byId = await supportStats(recordingPool(db.pool, ran), input);
+      // the catalogue filters pages by name, which now means two pages: read by id instead
+      expect(ran.some((x) => x.text.includes('c.page_id ='))).toBe(true);
+      expect(byId.slowestAgents).toEqual(byName.slowestAgents);
+      expect(byId.topics).toEqual(byName.topics);
+    } finally {
+      await db.pool.query('DELETE FROM pages WHERE id = $1', [twin.id]);
+    }
   });
 
   it('filters by page and reports no data before the data starts', async () => {

@@ -166,7 +166,7 @@ function supportStatsTool(ctx: ToolContext) {
       name: 'support_stats',
       description:
         'Support operations for a period: volumes, response-time percentiles, topic/classification mix (optionally of ' +
-        'conversations about one topic, e.g. "complaint"), bot containment and handoff rates, slowest human agents.',
+        'conversations about one topic, e.g. "complaint"), bot containment and handoff rates, slowest human agents (median human response time, the catalogue measure humanResponseTime).',
       schema: z.object({
         period: z.string().optional().describe(PERIOD_DOC),
         page: z.string().optional().describe('page name or part of it'),

@@ -4,6 +4,9 @@ import { canonicalLabel } from '../../domain/topics.ts';
 import { formatCount, formatDuration, formatPercent } from '../../domain/format.ts';
 import { Params, clampInt, count, num, rows } from './sql.ts';
 import { catalogueFilters, fromCatalogue } from './support-stats-catalogue.ts';
+import { metricRows } from '../semantic/value.ts';
+import { measureByName } from '../../domain/semantic/catalogue.ts';
+import type { Filter as MetricFilter } from '../../domain/semantic/query.ts';
 
 export interface SupportStatsInput {
   period: Period;
@@ -89,7 +92,7 @@ const DEFINITIONS = {
   botContainmentRate: 'Sessions started in the period with AI engaged and no human handoff, divided by the sessions started in the period that the bot engaged in (the catalogue\'s containment).',
   handoffRate: 'Sessions started in the period with a human handoff, divided by all sessions started in the period.',
   slowestAgents:
-    'For every human-agent reply in the period whose previous non-bot message is from the customer: reply time minus that customer message time; median per agent.',
+    'The catalogue\'s human response time: each customer message in the period whose next reply (bot or human) a human agent wrote, that reply\'s time minus the message\'s; median per agent, with how many customer messages it is over.',
 };
 
 type Scope = {
@@ -174,7 +177,33 @@ async function responseTimes(pool: pg.Pool, input: SupportStatsInput): Promise<S
   };
 }
 
-async function topics(pool: pg.Pool, input: SupportStatsInput): Promise<SupportStatsResult['topics']> {
+/**
+ * Customer messages by topic (a reviewer's corrected label wins), read through the catalogue
+ * (customerMessages by topic) unless a topic restriction or a page name shared by two pages asks
+ * for a scope the catalogue cannot name.
+ */
+async function topicCounts(pool: pg.Pool, input: SupportStatsInput, filters: MetricFilter[] | undefined): Promise<{ topic: string; n: number }[]> {
+  if (filters && input.topicsIn === undefined) {
+    const period = { from: input.period.from, to: input.period.to, label: input.period.label };
+    const r = await metricRows(pool, { measure: 'customerMessages', groupBy: 'topic', period, filters }, input.timezone);
+    return r.filter((x) => x.key !== undefined && x.key !== null).map((x) => ({ topic: x.key!, n: x.value ?? 0 }));
+  }
+  return (await topicCountsSql(pool, input)).map((r) => ({ topic: r.topic, n: count(r.n) }));
+}
+
+async function topics(pool: pg.Pool, input: SupportStatsInput, filters: MetricFilter[] | undefined): Promise<SupportStatsResult['topics']> {
+  const all = await topicCounts(pool, input, filters);
+  const total = all.reduce((sum, r) => sum + r.n, 0);
+  const n = clampInt(input.topN, 5, 1, 50);
+  const top = all.slice(0, n).map((r) => {
+    const share = r.n / total;
+    return { topic: r.topic, count: r.n, share, display: { count: formatCount(r.n), share: formatPercent(share) } };
+  });
+  const other = total - top.reduce((sum, t) => sum + t.count, 0);
+  return { classifiedMessages: total, top, other, display: { classifiedMessages: formatCount(total), other: formatCount(other) } };
+}
+
+function topicCountsSql(pool: pg.Pool, input: SupportStatsInput) {
   const s = scope(input);
   // a reviewer's corrected label wins over the model's, as in the catalogue's topic dimension
   const inPeriod = `SELECT m.conversation_id, coalesce(lc.label, m.classification) AS classification
@@ -196,7 +225,7 @@ async function topics(pool: pg.Pool, input: SupportStatsInput): Promise<SupportS
   }
   // Without a topic filter, a plain scan (which may run in parallel) is cheapest.
   const source = input.topicsIn === undefined ? `(${inPeriod})` : 'm';
-  const all = await rows<{ topic: string; n: unknown }>(
+  return rows<{ topic: string; n: unknown }>(
     pool,
     `${input.topicsIn === undefined ? '' : `WITH m AS MATERIALIZED (${inPeriod}) `}SELECT m.classification AS topic, count(*) AS n
        FROM ${source} m${s.pageJoin('m.conversation_id')}
@@ -204,15 +233,6 @@ async function topics(pool: pg.Pool, input: SupportStatsInput): Promise<SupportS
       GROUP BY m.classification ORDER BY count(*) DESC, m.classification`,
     s.params,
   );
-  const total = all.reduce((sum, r) => sum + count(r.n), 0);
-  const n = clampInt(input.topN, 5, 1, 50);
-  const top = all.slice(0, n).map((r) => {
-    const c = count(r.n);
-    const share = c / total;
-    return { topic: r.topic, count: c, share, display: { count: formatCount(c), share: formatPercent(share) } };
-  });
-  const other = total - top.reduce((sum, t) => sum + t.count, 0);
-  return { classifiedMessages: total, top, other, display: { classifiedMessages: formatCount(total), other: formatCount(other) } };
 }
 
 async function sessions(pool: pg.Pool, input: SupportStatsInput): Promise<SupportStatsResult['sessions']> {
@@ -244,81 +264,39 @@ async function sessions(pool: pg.Pool, input: SupportStatsInput): Promise<Suppor
 }
 
 /**
- * Per agent, the waits (seconds) of their replies in [from, to) that answered a customer
- * message. Bot messages are skipped so a handoff ("a colleague will join") does not hide the
- * wait for the human; the reply is measured from the customer message it follows. Each reply
- * looks up its previous non-bot message (same order as a window over the conversation: time,
- * then id) instead of windowing over every message of every conversation with a reply.
+ * The catalogue's humanResponseTime (customer message → the next reply, when a human wrote it;
+ * message_replies) as a median per agent, slowest first. Read through the compiler when the
+ * page, if any, can be named to it; a page whose name another page shares is read by its id
+ * with the same value and filter (the catalogue filters pages by name).
  */
-async function replyWaits(pool: pg.Pool, input: SupportStatsInput, from: Date, to: Date) {
-  const p = new Params();
-  const page = input.pageId === undefined ? 'TRUE' : `c.page_id = ${p.add(input.pageId)}`;
-  const join = input.pageId === undefined ? '' : ' JOIN conversations c ON c.id = h.conversation_id';
-  return rows<{ agent_id: string; name: string | null; waits: number[] }>(
-    pool,
-    `SELECT h.agent_info->>'id' AS agent_id, max(h.agent_info->>'name') AS name,
-            array_agg(extract(epoch FROM h.social_create_time - prev.at)::float8) AS waits
-       FROM messages h${join}
-       JOIN LATERAL (
-         SELECT p.sender_kind, p.social_create_time AS at FROM messages p
-          WHERE p.conversation_id = h.conversation_id AND p.sender_kind <> 'bot'
-            AND (p.social_create_time, p.id) < (h.social_create_time, h.id)
-          ORDER BY p.social_create_time DESC, p.id DESC LIMIT 1) prev ON prev.sender_kind = 'customer'
-      WHERE h.sender_kind = 'human_agent' AND h.social_create_time >= ${p.add(from)}::timestamptz
-        AND h.social_create_time < ${p.add(to)}::timestamptz AND h.agent_info->>'id' IS NOT NULL AND ${page}
-      GROUP BY h.agent_info->>'id'`,
-    p,
-  );
-}
-
-/** percentile_cont(0.5) as PostgreSQL computes it for float8 (orderedsetaggs.c: float8_lerp). */
-function medianOf(values: number[]): number {
-  const sorted = Float64Array.from(values).sort();
-  const pos = 0.5 * (sorted.length - 1);
-  const lo = sorted[Math.floor(pos)]!;
-  const hi = sorted[Math.ceil(pos)]!;
-  return lo + (pos - Math.floor(pos)) * (hi - lo);
-}
-
-async function slowestAgents(pool: pg.Pool, input: SupportStatsInput): Promise<AgentResponse[]> {
-  const { start, end } = periodBounds(input.period, input.timezone);
-  // The per-reply lookups are the cost, and PostgreSQL runs no correlated lookup in a parallel
-  // worker: the two halves of the period are looked up on two connections at once. Counts and
-  // medians are then taken over both halves' waits (the median exactly as percentile_cont
-  // does); names and the order are left to PostgreSQL, so text compares by its collation.
-  const mid = new Date(Math.floor((start.getTime() + end.getTime()) / 2));
-  const byAgent = new Map<string, { names: (string | null)[]; waits: number[] }>();
-  for (const r of (await Promise.all([replyWaits(pool, input, start, mid), replyWaits(pool, input, mid, end)])).flat()) {
-    const a = byAgent.get(r.agent_id);
-    byAgent.set(r.agent_id, a ? { names: [...a.names, r.name], waits: a.waits.concat(r.waits) } : { names: [r.name], waits: r.waits });
+async function slowestAgents(pool: pg.Pool, input: SupportStatsInput, filters: MetricFilter[] | undefined): Promise<AgentResponse[]> {
+  const limit = clampInt(input.agentLimit, 5, 1, 50);
+  const measure = measureByName('humanResponseTime')!;
+  let ranked: { agent: string; replies: number; median: number | null }[];
+  if (filters) {
+    const period = { from: input.period.from, to: input.period.to, label: input.period.label };
+    const r = await metricRows(pool, { measure: measure.name, statistic: 'median', groupBy: 'agent', period, filters }, input.timezone);
+    ranked = r.filter((x) => x.key !== undefined && x.key !== null).map((x) => ({ agent: x.key!, replies: x.base, median: x.value }));
+  } else {
+    const s = scope(input);
+    const value = measure.value;
+    const got = await rows<{ agent: string; replies: unknown; median: unknown }>(
+      pool,
+      `SELECT r.reply_agent AS agent, count(${value}) AS replies, percentile_cont(0.5) WITHIN GROUP (ORDER BY ${value}) AS median
+         FROM analytics.message_replies r JOIN analytics.conversations c ON c.id = r.conversation_id
+        WHERE ${measure.where} AND r.reply_agent IS NOT NULL AND r.asked_at >= ${s.start} AND r.asked_at < ${s.end} AND ${s.page('c.page_id')}
+        GROUP BY 1 ORDER BY median DESC NULLS LAST, agent`,
+      s.params,
+    );
+    ranked = got.map((x) => ({ agent: x.agent, replies: count(x.replies), median: num(x.median) }));
   }
-  const agents = [...byAgent.entries()];
-  const result = await rows<{ agent_id: string; name: string | null; replies: unknown; median: unknown }>(
-    pool,
-    `SELECT u.agent_id, greatest(u.name1, u.name2) AS name, u.replies, u.median
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::float8[]) AS u(agent_id, name1, name2, replies, median)
-      ORDER BY u.median DESC, u.agent_id
-      LIMIT $6`,
-    [
-      agents.map(([id]) => id),
-      agents.map(([, a]) => a.names[0] ?? null),
-      agents.map(([, a]) => a.names[1] ?? null),
-      agents.map(([, a]) => a.waits.length),
-      agents.map(([, a]) => medianOf(a.waits)),
-      clampInt(input.agentLimit, 5, 1, 50),
-    ],
-  );
-  return result.map((r) => {
-    const replies = count(r.replies);
-    const median = num(r.median);
-    return {
-      agentId: r.agent_id,
-      name: r.name ?? r.agent_id,
-      replies,
-      medianWaitSeconds: median,
-      display: { replies: formatCount(replies), medianWait: formatDuration(median) },
-    };
-  });
+  return ranked.slice(0, limit).map((a) => ({
+    agentId: a.agent,
+    name: a.agent,
+    replies: a.replies,
+    medianWaitSeconds: a.median,
+    display: { replies: formatCount(a.replies), medianWait: formatDuration(a.median) },
+  }));
 }
 
 /** Volumes, response times, topic mix, bot containment and the slowest agents for a period. Read-only. */
@@ -330,9 +308,9 @@ export async function supportStats(pool: pg.Pool, input: SupportStatsInput): Pro
     part('volumes', () => volumes(pool, input)),
     // response times are all catalogue figures: no SQL of their own when the catalogue can say the scope
     catalogue ? Promise.resolve(undefined) : part('responseTimes', () => responseTimes(pool, input)),
-    part('topics', () => topics(pool, input)),
+    part('topics', () => topics(pool, input, catalogue)),
     part('sessions', () => sessions(pool, input)),
-    part('slowestAgents', () => slowestAgents(pool, input)),
+    part('slowestAgents', () => slowestAgents(pool, input, catalogue)),
   ]);
   const [v, rt, s] = catalogue ? await fromCatalogue(pool, input, catalogue, want.has('responseTimes'), v0, s0) : [v0, rt0, s0];
   const filters: SupportStatsResult['filters'] = {};

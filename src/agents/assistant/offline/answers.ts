@@ -105,11 +105,11 @@ export function slowestAgentsAnswer(intent: Intent, r: SupportStatsResult, tz: s
   if (list.length === 0) return noData(intent, tz);
   const top = list[0]!;
   const lines = [
-    `Slowest to respond ${label(intent.period)}${where(intent)}: ${top.name}, median wait ${top.display.medianWait} before replying to a customer (${counted(top.replies, top.display.replies, 'reply', 'replies')}; ${tzNote(tz)}).`,
+    `Slowest to respond ${label(intent.period)}${where(intent)}: ${top.name}, median wait ${top.display.medianWait} before replying to a customer (over ${counted(top.replies, top.display.replies, 'customer message', 'customer messages')} they answered; ${tzNote(tz)}).`,
   ];
   if (list.length > 1) {
-    lines.push('Ranking (median wait between a customer message and the agent reply to it):');
-    list.forEach((a, i) => lines.push(`${i + 1}. ${a.name}: ${a.display.medianWait} (${counted(a.replies, a.display.replies, 'reply', 'replies')})`));
+    lines.push('Ranking (median wait between a customer message and the next reply, when the agent wrote it):');
+    list.forEach((a, i) => lines.push(`${i + 1}. ${a.name}: ${a.display.medianWait} (${counted(a.replies, a.display.replies, 'customer message', 'customer messages')})`));
   }
   return lines.join('\n');
 }
