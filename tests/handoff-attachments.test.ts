@@ -1,21 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import type PgBoss from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCustomerAgent } from '../src/agents/customer/agent.ts';
-import { build } from '../src/app.ts';
-import { startMessenger, type MessengerService } from '../src/bots/messenger/index.ts';
-import { createMessengerSender } from '../src/bots/messenger/send-api.ts';
-import { signatureOf } from '../src/bots/messenger/signature.ts';
-import { startSlack, type SlackService } from '../src/bots/slack/app.ts';
 import { createHandoffDesk } from '../src/bots/slack/handoff.ts';
-import { loadConfig } from '../src/config.ts';
 import type { HandoffDesk, MessengerSender } from '../src/domain/messenger/contracts.ts';
-import { seedCatalogue } from '../src/db/seed/catalogue.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
-import { startFakeGraph, type FakeGraph } from './helpers/fake-graph.ts';
-import { BOT, startFakeSlack, type FakeSlack, type UserFile } from './helpers/fake-slack.ts';
-import { startTestQueue, messengerPools, type TestMessengerPools } from './helpers/root.ts';
-import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, eventually, nextTs, signed, slackClock } from './helpers/slack-harness.ts';
+import type { TestDatabase } from './helpers/db.ts';
+import type { FakeGraph } from './helpers/fake-graph.ts';
+import { BOT, type FakeSlack, type UserFile } from './helpers/fake-slack.ts';
+import { startHandoffStack, type HandoffStack } from './helpers/handoff-stack.ts';
+import { BOT_TOKEN, capturingLogger, eventually, nextTs, signed, slackClock } from './helpers/slack-harness.ts';
 
 // Issue 19, point 5 — attachments both ways, with every real part composed as the service does:
 // a signed Messenger webhook with attachments → the reply worker → the desk downloads them from
@@ -31,16 +22,13 @@ const CHANNEL = 'C0HANDFILE';
 const AGENT = 'U0AGENTFILE';
 const MB = 1024 * 1024;
 
+let stack: HandoffStack;
 let db: TestDatabase;
 let graph: FakeGraph;
 let fake: FakeSlack;
-let slack: SlackService;
-let messenger: MessengerService;
 let desk: HandoffDesk;
 let sender: MessengerSender;
 let app: FastifyInstance;
-let boss: PgBoss | undefined;
-let mpools: TestMessengerPools | undefined;
 let n = 0;
 
 const q = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => (await db.pool.query(sql, params)).rows as T[];
@@ -49,11 +37,7 @@ const sharedIn = (ts: string) => fake.uploadedFiles.filter((f) => f.completed &&
 /** bytes that look like what they are: a PNG signature, then filler */
 const png = (size: number) => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(size - 8, n++ % 251)]);
 
-async function webhook(psid: string, message: Record<string, unknown>): Promise<void> {
-  const raw = JSON.stringify({ object: 'page', entry: [{ id: PAGE, time: Date.now(), messaging: [{ sender: { id: psid }, recipient: { id: PAGE }, timestamp: Date.now(), message: { mid: `m_att_${++n}_${Date.now()}`, ...message } }] }] });
-  const res = await app.inject({ method: 'POST', url: '/webhooks/messenger', payload: raw, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signatureOf(SECRET, raw) } });
-  expect(res.statusCode).toBe(200);
-}
+const webhook = (psid: string, message: Record<string, unknown>): Promise<void> => stack.customerMessage(psid, message);
 
 /** A customer asks for a person through the webhook; resolves when the thread is recorded. */
 async function handedOff(psid: string): Promise<{ id: number; thread: string }> {
@@ -95,38 +79,15 @@ async function agentShares(threadTs: string, text: string, files: (UserFile | Re
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase('handoff_files');
-  await seedCatalogue(db.pool);
-  await q(`INSERT INTO users (platform, external_id, name, role, updated_at) VALUES ('slack', $1, 'Noah Agent', 'agent', now())`, [AGENT]);
-  graph = await startFakeGraph({ tokens: [PAGE_TOKEN] });
-  fake = await startFakeSlack({ token: BOT_TOKEN });
-  const config = loadConfig({
-    SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: fake.apiUrl, HANDOFF_CHANNEL: CHANNEL, SLACK_FILE_MAX_MB: '1',
-    MESSENGER_APP_SECRET: SECRET, MESSENGER_VERIFY_TOKEN: 'verify-att', MESSENGER_API_URL: graph.apiUrl, MESSENGER_PAGE_TOKENS: `${PAGE}:${PAGE_TOKEN}`, LOG_LEVEL: 'warn',
+  stack = await startHandoffStack({
+    name: 'handoff_files', appSecret: SECRET, page: PAGE, pageToken: PAGE_TOKEN, channel: CHANNEL, agent: AGENT,
+    env: { SLACK_FILE_MAX_MB: '1' }, files: true, noWaits: true,
   });
-  const { logger } = capturingLogger('warn');
-  sender = createMessengerSender({ pool: db.pool, config, logger, sleep: async () => {} });
-  const assistant = { modelName: 'unused', ask: () => Promise.reject(new Error('not asked')) };
-  slack = await startSlack({ config, boss: (boss ??= await startTestQueue(db.url)), pool: db.pool, assistant, logger, concurrency: 1, messenger: sender, now: slackClock });
-  // as service.ts composes it: SLACK_FILE_MAX_MB, MESSENGER_API_URL's origin trusted like Meta's CDN
-  desk = createHandoffDesk({
-    pool: db.pool, slack: slack.app.client, channel: CHANNEL, logger, timeZone: config.businessTimezone,
-    files: { maxBytes: config.handoffFiles.slackMaxBytes, trustedOrigins: [config.messenger.apiUrl] },
-  });
-  const agent = createCustomerAgent({ pool: db.pool, config, logger });
-  messenger = await startMessenger({ config, pool: db.pool, pools: (mpools = messengerPools(db.url, 1)), materializerDatabaseUrl: db.url, logger, agent, desk, sender, concurrency: 1 });
-  app = await build({ prisma: db.prisma, logger, pool: db.pool, plugins: [messenger.plugin, ...(slack.plugin ? [slack.plugin] : [])] });
+  ({ db, graph, fake, desk, sender, app } = stack);
 });
 
 afterAll(async () => {
-  await app?.close();
-  await messenger?.stop();
-  await slack?.stop();
-  await mpools?.end();
-  await boss?.stop({ graceful: true, wait: true, timeout: 10_000 });
-  await fake?.close();
-  await graph?.close();
-  await db?.drop();
+  await stack?.close();
 });
 
 describe("a customer's attachments in the handoff thread", () => {
@@ -180,7 +141,7 @@ describe("a customer's attachments in the handoff thread", () => {
     const key = (await q<{ key: string }>(`SELECT key FROM handoff_files WHERE slack_file_id = $1`, [shared[0]!.id]))[0]!.key;
     const [, mid] = /^in:(.+):\d+$/.exec(key)!;
     const [conv] = await q<{ id: number }>(`SELECT conversation_id AS id FROM handoff_files WHERE key = $1`, [key]);
-    const again = createHandoffDesk({ pool: db.pool, slack: slack.app.client, channel: CHANNEL, logger: capturingLogger('warn').logger, files: { maxBytes: MB, trustedOrigins: [graph.apiUrl] } });
+    const again = createHandoffDesk({ pool: db.pool, slack: stack.slack.app.client, channel: CHANNEL, logger: capturingLogger('warn').logger, files: { maxBytes: MB, trustedOrigins: [graph.apiUrl] } });
     const before = fake.calls.length;
     await again.append(conv!.id, '[2 attachments]', new Date(), [0, 1].map((i) => ({ key: `in:${mid}:${i}`, kind: 'image' as const, url: graph.hostFile({ name: 'x.png', contentType: 'image/png', bytes: first }), name: 'x.png' })));
     expect(fake.calls.slice(before).filter((c) => c.method.startsWith('files.') || c.method === 'upload' || c.method === 'chat.postMessage')).toEqual([]);

@@ -1,22 +1,10 @@
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCustomerAgent } from '../src/agents/customer/agent.ts';
-import { build } from '../src/app.ts';
-import { startMessenger, type MessengerService } from '../src/bots/messenger/index.ts';
-import { createMessengerSender } from '../src/bots/messenger/send-api.ts';
-import { signatureOf } from '../src/bots/messenger/signature.ts';
-import { startSlack, type SlackService } from '../src/bots/slack/app.ts';
-import { createHandoffDesk } from '../src/bots/slack/handoff.ts';
 import { HANDOFF_ACTION, actionsBlockId } from '../src/bots/slack/handoff-blocks.ts';
-import { loadConfig } from '../src/config.ts';
-import { seedCatalogue } from '../src/db/seed/catalogue.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
-import { startFakeGraph, type FakeGraph } from './helpers/fake-graph.ts';
-import { BOT, startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
-import { startResponseRecorder, type ResponseRecorder } from './helpers/response-url.ts';
-import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, eventually, signed, slackClock } from './helpers/slack-harness.ts';
-import { startTestQueue, messengerPools, type TestMessengerPools } from './helpers/root.ts';
-import type PgBoss from 'pg-boss';
+import type { FakeGraph } from './helpers/fake-graph.ts';
+import { BOT, type FakeSlack } from './helpers/fake-slack.ts';
+import { startHandoffStack, type HandoffStack } from './helpers/handoff-stack.ts';
+import type { ResponseRecorder } from './helpers/response-url.ts';
+import { eventually } from './helpers/slack-harness.ts';
 
 // Issue 19 (the desk): Resume bot in Slack also ends the pause a reply from another inbox (Meta
 // Business Suite) started, with every real part composed as the service does: signed Messenger
@@ -24,37 +12,21 @@ import type PgBoss from 'pg-boss';
 // Slack; the Resume bot button → the bot answers the customer's next message on the fake Graph API.
 
 const SECRET = 'e2e-app-secret-91f';
-const VERIFY = 'e2e-verify-22';
 const PAGE = '1090000000888';
 const PAGE_TOKEN = 'EAAG-page-777';
 const CHANNEL = 'C0HANDOFF';
 const AGENT = 'U0AGENTE2E';
 const CUSTOMER = 'PSIDRES0001';
 
-let db: TestDatabase;
+let stack: HandoffStack;
 let graph: FakeGraph;
 let fake: FakeSlack;
 let responses: ResponseRecorder;
-let slack: SlackService;
-let messenger: MessengerService;
-let app: FastifyInstance;
 let n = 0;
 
-const q = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => (await db.pool.query(sql, params)).rows as T[];
-
-async function customerWrites(text: string): Promise<void> {
-  const raw = JSON.stringify({
-    object: 'page',
-    entry: [{ id: PAGE, time: Date.now(), messaging: [{ sender: { id: CUSTOMER }, recipient: { id: PAGE }, timestamp: Date.now(), message: { mid: `m_e2e_${++n}_${Date.now()}`, text } }] }],
-  });
-  const res = await app.inject({ method: 'POST', url: '/webhooks/messenger', payload: raw, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signatureOf(SECRET, raw) } });
-  expect(res.statusCode).toBe(200);
-}
-
-async function slackPost(body: string, contentType: string) {
-  const req = signed(body, { contentType });
-  return (await app.inject({ method: 'POST', url: '/slack/events', payload: req.payload, headers: req.headers })).statusCode;
-}
+const q = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => stack.q<T>(sql, params);
+const customerWrites = (text: string): Promise<void> => stack.customerMessage(CUSTOMER, { text });
+const slackPost = (body: string, contentType: string) => stack.slackPost(body, contentType);
 
 const toCustomer = () => graph.messages().filter((c) => (c.body.recipient as { id: string }).id === CUSTOMER).map((c) => (c.body.message as { text: string }).text);
 const conversation = async () =>
@@ -62,40 +34,13 @@ const conversation = async () =>
     `SELECT c.id, c.handoff_state::text AS state, c.handoff_thread_ts AS thread FROM conversations c JOIN customers cu ON cu.id = c.customer_id WHERE cu.psid = $1`, [CUSTOMER]))[0];
 const thread = (ts: string) => fake.messages.filter((m) => m.channel === CHANNEL && m.thread_ts === ts).map((m) => m.text ?? '');
 
-let boss: PgBoss | undefined;
-let mpools: TestMessengerPools | undefined;
 beforeAll(async () => {
-  db = await createTestDatabase('resume_e2e');
-  await seedCatalogue(db.pool);
-  await q(`INSERT INTO users (platform, external_id, name, role, updated_at) VALUES ('slack', $1, 'Noah Agent', 'agent', now())`, [AGENT]);
-  graph = await startFakeGraph({ tokens: [PAGE_TOKEN] });
-  fake = await startFakeSlack({ token: BOT_TOKEN });
-  responses = await startResponseRecorder();
-  const config = loadConfig({
-    SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: fake.apiUrl, HANDOFF_CHANNEL: CHANNEL,
-    MESSENGER_APP_SECRET: SECRET, MESSENGER_VERIFY_TOKEN: VERIFY, MESSENGER_API_URL: graph.apiUrl, MESSENGER_PAGE_TOKENS: `${PAGE}:${PAGE_TOKEN}`, LOG_LEVEL: 'warn',
-  });
-  const { logger } = capturingLogger('warn');
-  // the composition the lead wires in server.ts: one sender, Slack with it, the desk on Slack's client, Messenger with both
-  const sender = createMessengerSender({ pool: db.pool, config, logger });
-  const assistant = { modelName: 'unused', ask: () => Promise.reject(new Error('not asked')) };
-  slack = await startSlack({ config, boss: (boss ??= await startTestQueue(db.url)), pool: db.pool, assistant, logger, concurrency: 1, messenger: sender, now: slackClock });
-  const desk = createHandoffDesk({ pool: db.pool, slack: slack.app.client, channel: CHANNEL, logger, timeZone: config.businessTimezone });
-  const agent = createCustomerAgent({ pool: db.pool, config, logger });
-  messenger = await startMessenger({ config, pool: db.pool, pools: (mpools = messengerPools(db.url, 1)), materializerDatabaseUrl: db.url, logger, agent, desk, sender, concurrency: 1 });
-  app = await build({ prisma: db.prisma, logger, pool: db.pool, plugins: [messenger.plugin, ...(slack.plugin ? [slack.plugin] : [])] });
+  stack = await startHandoffStack({ name: 'resume_e2e', appSecret: SECRET, page: PAGE, pageToken: PAGE_TOKEN, channel: CHANNEL, agent: AGENT });
+  ({ graph, fake, responses } = stack);
 });
 
 afterAll(async () => {
-  await app?.close();
-  await messenger?.stop();
-  await slack?.stop();
-  await responses?.close();
-  await mpools?.end();
-  await boss?.stop({ graceful: true, wait: true, timeout: 10_000 });
-  await fake?.close();
-  await graph?.close();
-  await db?.drop();
+  await stack?.close();
 });
 
 const entryOf = (items: unknown[]) => JSON.stringify({ object: 'page', entry: [{ id: PAGE, time: Date.now(), messaging: items }] });
@@ -103,8 +48,7 @@ const entryOf = (items: unknown[]) => JSON.stringify({ object: 'page', entry: [{
 /** A reply typed in Meta Business Suite: an echo from another app (Page Inbox), no metadata of ours. */
 async function suiteReplies(text: string): Promise<void> {
   const raw = entryOf([{ sender: { id: PAGE }, recipient: { id: CUSTOMER }, timestamp: Date.now(), message: { mid: `m_suite_${++n}`, is_echo: true, app_id: 263902037430900, text } }]);
-  const res = await app.inject({ method: 'POST', url: '/webhooks/messenger', payload: raw, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signatureOf(SECRET, raw) } });
-  expect(res.statusCode).toBe(200);
+  await stack.deliver(raw);
 }
 
 const everyEventHandled = () => eventually(async () => (await q(`SELECT 1 FROM messenger_events WHERE psid = $1 AND state <> 'done'`, [CUSTOMER])).length === 0, 'every event handled');
