@@ -1,20 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import type PgBoss from 'pg-boss';
-import { build } from '../src/app.ts';
-import { startSlack, type SlackService } from '../src/bots/slack/app.ts';
-import { createHandoffDesk } from '../src/bots/slack/handoff.ts';
 import { HANDOFF_ACTION, actionsBlockId } from '../src/bots/slack/handoff-blocks.ts';
-import { createMessengerSender } from '../src/bots/messenger/send-api.ts';
 import type { HandoffDesk } from '../src/domain/messenger/contracts.ts';
-import { loadConfig } from '../src/config.ts';
 import { markWaiting } from '../src/db/messenger-inbox-repo.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
-import { startFakeGraph, type FakeGraph } from './helpers/fake-graph.ts';
-import { BOT, startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
-import { startResponseRecorder, type ResponseRecorder } from './helpers/response-url.ts';
-import { startTestQueue } from './helpers/root.ts';
-import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, eventually, nextTs, signed, slackClock } from './helpers/slack-harness.ts';
+import type { TestDatabase } from './helpers/db.ts';
+import { startDeskHarness, type DeskHarness } from './helpers/desk-harness.ts';
+import type { FakeGraph } from './helpers/fake-graph.ts';
+import { BOT, type FakeSlack } from './helpers/fake-slack.ts';
+import type { ResponseRecorder } from './helpers/response-url.ts';
+import { eventually, nextTs, signed, slackClock } from './helpers/slack-harness.ts';
 import { TEST_NOW } from './helpers/clock.ts';
 
 // The desk (issue 19, point 6): /handoffs and the App Home list the open cases with their age,
@@ -29,14 +23,13 @@ const PAGE_TOKEN = 'EAAG-page-token-300';
 const USERS = { agent: 'U0DAGENT1', lead: 'U0DLEADR1' } as const;
 const MIN = 60_000;
 
+let h: DeskHarness;
 let db: TestDatabase;
 let fake: FakeSlack;
 let graph: FakeGraph;
-let slack: SlackService;
 let fastify: FastifyInstance;
 let desk: HandoffDesk;
 let responses: ResponseRecorder;
-let boss: PgBoss | undefined;
 let seq = 0;
 
 const q = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => (await db.pool.query(sql, params)).rows as T[];
@@ -108,38 +101,16 @@ const caseOf = async (conversationId: number) =>
       WHERE h.conversation_id = $1 ORDER BY h.id`, [conversationId]));
 
 beforeAll(async () => {
-  db = await createTestDatabase('handoffdesk');
-  for (const [key, id] of Object.entries(USERS)) {
-    await q(`INSERT INTO users (platform, external_id, name, role, updated_at) VALUES ('slack', $1, $2, $3::"UserRole", now())`, [id, `${key} person`, key]);
-  }
-  fake = await startFakeSlack({ token: BOT_TOKEN });
-  graph = await startFakeGraph({ tokens: [PAGE_TOKEN] });
-  responses = await startResponseRecorder();
-  const config = loadConfig({
-    SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: fake.apiUrl, HANDOFF_CHANNEL: CHANNEL,
-    MESSENGER_PAGE_TOKENS: `${PAGE}:${PAGE_TOKEN}`, MESSENGER_API_URL: graph.apiUrl, BUSINESS_TIMEZONE: 'UTC',
-  });
-  const { logger } = capturingLogger();
-  const sender = createMessengerSender({ pool: db.pool, config, logger, sleep: () => Promise.resolve(), now: slackClock });
-  const assistant = { modelName: 'unused', ask: () => Promise.reject(new Error('the desk never asks the assistant')) };
-  slack = await startSlack({ config, boss: (boss ??= await startTestQueue(db.url)), pool: db.pool, assistant, logger, concurrency: 1, messenger: sender, now: slackClock });
-  fastify = await build({ prisma: db.prisma, logger, pool: db.pool, plugins: slack.plugin ? [slack.plugin] : [] });
-  desk = createHandoffDesk({ pool: db.pool, slack: slack.app.client, channel: CHANNEL, logger, now: slackClock });
+  h = await startDeskHarness({ name: 'handoffdesk', channel: CHANNEL, page: PAGE, pageToken: PAGE_TOKEN, users: Object.entries(USERS).map(([key, id]) => [id, `${key} person`, key]), senderNow: slackClock, deskNow: slackClock });
+  ({ db, fake, graph, responses, fastify, desk } = h);
 });
 
 afterAll(async () => {
-  await fastify?.close();
-  await slack?.stop();
-  await graph?.close();
-  await responses?.close();
-  await boss?.stop({ graceful: true, wait: true, timeout: 10_000 });
-  await fake?.close();
-  await db?.drop();
+  await h?.close();
 });
 
 beforeEach(() => {
-  fake.reset();
-  responses.responses.length = 0;
+  h.reset();
 });
 
 describe('the desk', () => {

@@ -1,24 +1,19 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import type PgBoss from 'pg-boss';
-import { build } from '../src/app.ts';
-import { startSlack, type SlackService } from '../src/bots/slack/app.ts';
-import { createHandoffDesk } from '../src/bots/slack/handoff.ts';
+import type { SlackService } from '../src/bots/slack/app.ts';
 import { HANDOFF_ACTION, actionsBlockId } from '../src/bots/slack/handoff-blocks.ts';
 import { startSeenWatcher, type SeenWatcher } from '../src/bots/slack/handoff-seen.ts';
-import { createMessengerSender } from '../src/bots/messenger/send-api.ts';
 import type { HandoffDesk } from '../src/bots/messenger/types.ts';
-import { loadConfig } from '../src/config.ts';
 import { MessengerStore } from '../src/db/messenger-repo.ts';
 import { turnContext } from '../src/db/messenger-inbox-repo.ts';
 import { parseWebhookBody } from '../src/domain/messenger/events.ts';
 import { humanIsTalking } from '../src/domain/messenger/human-pause.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
-import { startFakeGraph, type FakeGraph } from './helpers/fake-graph.ts';
-import { BOT, startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
-import { startResponseRecorder, type ResponseRecorder } from './helpers/response-url.ts';
-import { startTestQueue } from './helpers/root.ts';
-import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, eventually, nextTs, signed, slackClock } from './helpers/slack-harness.ts';
+import type { TestDatabase } from './helpers/db.ts';
+import { startDeskHarness, type DeskHarness } from './helpers/desk-harness.ts';
+import type { FakeGraph } from './helpers/fake-graph.ts';
+import { BOT, type FakeSlack } from './helpers/fake-slack.ts';
+import type { ResponseRecorder } from './helpers/response-url.ts';
+import { capturingLogger, eventually, nextTs, signed, slackClock } from './helpers/slack-harness.ts';
 
 // "Seen" both ways in a handoff (issue 19, the desk) and Resume bot ending the other-inbox pause,
 // on the service's composition: signed Slack events and button presses, the real Send API sender
@@ -34,6 +29,7 @@ const NOW = new Date('2026-11-25T14:30:00Z');
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
+let h: DeskHarness;
 let db: TestDatabase;
 let fake: FakeSlack;
 let graph: FakeGraph;
@@ -41,7 +37,6 @@ let slack: SlackService;
 let fastify: FastifyInstance;
 let desk: HandoffDesk;
 let responses: ResponseRecorder;
-let boss: PgBoss | undefined;
 let watcher: SeenWatcher;
 let store: MessengerStore;
 let clock = NOW;
@@ -112,43 +107,21 @@ const markSeenTo = (psid: string) => graph.senderActions('mark_seen').filter((c)
 const messagesTo = (psid: string) => graph.messages().filter((c) => (c.body.recipient as { id: string }).id === psid);
 
 beforeAll(async () => {
-  db = await createTestDatabase('seen');
-  for (const [role, id] of Object.entries(USERS)) {
-    await q(`INSERT INTO users (platform, external_id, name, role, updated_at) VALUES ('slack', $1, $2, $3::"UserRole", now())`, [id, `${role} person`, role]);
-  }
-  fake = await startFakeSlack({ token: BOT_TOKEN });
-  graph = await startFakeGraph({ tokens: [PAGE_TOKEN] });
-  responses = await startResponseRecorder();
-  const config = loadConfig({
-    SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: fake.apiUrl, HANDOFF_CHANNEL: CHANNEL,
-    MESSENGER_PAGE_TOKENS: `${PAGE}:${PAGE_TOKEN}`, MESSENGER_API_URL: graph.apiUrl, BUSINESS_TIMEZONE: 'UTC',
-  });
-  const { logger } = capturingLogger();
-  const sender = createMessengerSender({ pool: db.pool, config, logger, sleep: () => Promise.resolve(), now: () => clock });
-  const assistant = { modelName: 'unused', ask: () => Promise.reject(new Error('the desk never asks the assistant')) };
   // the background watcher is off: each test runs a pass itself and reads what it did
-  slack = await startSlack({ config, boss: (boss ??= await startTestQueue(db.url)), pool: db.pool, assistant, logger, concurrency: 1, messenger: sender, now: slackClock, seenPollMs: 0 });
-  fastify = await build({ prisma: db.prisma, logger, pool: db.pool, plugins: slack.plugin ? [slack.plugin] : [] });
-  desk = createHandoffDesk({ pool: db.pool, slack: slack.app.client, channel: CHANNEL, logger });
-  watcher = startSeenWatcher({ pool: db.pool, slack: slack.app.client, logger, now: () => clock, timeZone: 'UTC', pollMs: 0 });
+  h = await startDeskHarness({ name: 'seen', channel: CHANNEL, page: PAGE, pageToken: PAGE_TOKEN, users: Object.entries(USERS).map(([role, id]) => [id, `${role} person`, role]), senderNow: () => clock, seenPollMs: 0 });
+  ({ db, fake, graph, responses, slack, fastify, desk } = h);
+  watcher = startSeenWatcher({ pool: db.pool, slack: slack.app.client, logger: capturingLogger().logger, now: () => clock, timeZone: 'UTC', pollMs: 0 });
   store = new MessengerStore(db.pool);
 });
 
 afterAll(async () => {
   await watcher?.stop();
-  await fastify?.close();
-  await slack?.stop();
-  await graph?.close();
-  await responses?.close();
-  await boss?.stop({ graceful: true, wait: true, timeout: 10_000 });
-  await fake?.close();
-  await db?.drop();
+  await h?.close();
 });
 
 beforeEach(() => {
   clock = NOW;
-  fake.reset();
-  responses.responses.length = 0;
+  h.reset();
 });
 
 describe('mark_seen when a person takes the conversation or writes in it', () => {

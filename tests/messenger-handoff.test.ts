@@ -1,21 +1,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { build } from '../src/app.ts';
-import { startSlack, type SlackService } from '../src/bots/slack/app.ts';
-import { createHandoffDesk } from '../src/bots/slack/handoff.ts';
 import { HANDOFF_ACTION, NEEDS_ROLE, actionsBlockId } from '../src/bots/slack/handoff-blocks.ts';
 import { TRANSFER_MODAL, TRANSFER_REASON_BLOCK, TRANSFER_REASON_FIELD } from '../src/bots/slack/handoff-desk-blocks.ts';
-import { createMessengerSender } from '../src/bots/messenger/send-api.ts';
 import type { HandoffDesk } from '../src/bots/messenger/types.ts';
-import { loadConfig, type Config } from '../src/config.ts';
 import type { FastifyInstance } from 'fastify';
-import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
-import { startFakeGraph, type FakeGraph } from './helpers/fake-graph.ts';
-import { BOT, startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
-import { startResponseRecorder, type ResponseRecorder } from './helpers/response-url.ts';
-import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, eventually, nextTs, signed, slackClock } from './helpers/slack-harness.ts';
+import type { TestDatabase } from './helpers/db.ts';
+import { startDeskHarness, type DeskHarness } from './helpers/desk-harness.ts';
+import type { FakeGraph } from './helpers/fake-graph.ts';
+import { BOT, type FakeSlack } from './helpers/fake-slack.ts';
+import type { ResponseRecorder } from './helpers/response-url.ts';
+import { eventually, nextTs, signed, slackClock } from './helpers/slack-harness.ts';
 import { waitFor } from './helpers/wait.ts';
-import { startTestQueue } from './helpers/root.ts';
-import type PgBoss from 'pg-boss';
 
 // The human handoff end to end, as the service composes it: startSlack (with the real Messenger
 // sender against the fake Graph API) + build(), the desk on the same WebClient, signed Slack
@@ -28,11 +22,10 @@ const PAGE_TOKEN = 'EAAG-page-token-100';
 const USERS = { agent: 'U0AGENT1', agent2: 'U0AGENT2', lead: 'U0LEADR1', qa: 'U0QAREV1' } as const;
 const STRANGER = 'U0STRANGR';
 
+let h: DeskHarness;
 let db: TestDatabase;
 let fake: FakeSlack;
 let graph: FakeGraph;
-let config: Config;
-let slack: SlackService;
 let fastify: FastifyInstance;
 let desk: HandoffDesk;
 let responses: ResponseRecorder;
@@ -139,41 +132,17 @@ async function openThread(id: number) {
   return { threadTs: c.thread! };
 }
 
-let boss: PgBoss | undefined;
 beforeAll(async () => {
-  db = await createTestDatabase('handoff');
-  for (const [key, id] of Object.entries(USERS)) {
-    const role = key.startsWith('agent') ? 'agent' : key;
-    await q(`INSERT INTO users (platform, external_id, name, role, updated_at) VALUES ('slack', $1, $2, $3::"UserRole", now())`, [id, `${key} person`, role]);
-  }
-  fake = await startFakeSlack({ token: BOT_TOKEN });
-  graph = await startFakeGraph({ tokens: [PAGE_TOKEN] });
-  responses = await startResponseRecorder();
-  config = loadConfig({
-    SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: fake.apiUrl, HANDOFF_CHANNEL: CHANNEL,
-    MESSENGER_PAGE_TOKENS: `${PAGE}:${PAGE_TOKEN}`, MESSENGER_API_URL: graph.apiUrl, BUSINESS_TIMEZONE: 'UTC',
-  });
-  const { logger } = capturingLogger();
-  const sender = createMessengerSender({ pool: db.pool, config, logger, sleep: () => Promise.resolve() });
-  const assistant = { modelName: 'unused', ask: () => Promise.reject(new Error('the handoff never asks the assistant')) };
-  slack = await startSlack({ config, boss: (boss ??= await startTestQueue(db.url)), pool: db.pool, assistant, logger, concurrency: 1, messenger: sender, now: slackClock });
-  fastify = await build({ prisma: db.prisma, logger, pool: db.pool, plugins: slack.plugin ? [slack.plugin] : [] });
-  desk = createHandoffDesk({ pool: db.pool, slack: slack.app.client, channel: CHANNEL, logger });
+  h = await startDeskHarness({ name: 'handoff', channel: CHANNEL, page: PAGE, pageToken: PAGE_TOKEN, users: Object.entries(USERS).map(([key, id]) => [id, `${key} person`, key.startsWith('agent') ? 'agent' : key]) });
+  ({ db, fake, graph, responses, fastify, desk } = h);
 });
 
 afterAll(async () => {
-  await fastify?.close();
-  await slack?.stop();
-  await graph?.close();
-  await responses?.close();
-  await boss?.stop({ graceful: true, wait: true, timeout: 10_000 });
-  await fake?.close();
-  await db?.drop();
+  await h?.close();
 });
 
 beforeEach(() => {
-  fake.reset();
-  responses.responses.length = 0;
+  h.reset();
 });
 
 describe('handoff round trip', () => {

@@ -1,20 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import type PgBoss from 'pg-boss';
-import { build } from '../src/app.ts';
-import { startSlack, type SlackService } from '../src/bots/slack/app.ts';
-import { createHandoffDesk } from '../src/bots/slack/handoff.ts';
-import { createMessengerSender } from '../src/bots/messenger/send-api.ts';
 import type { HandoffDesk } from '../src/bots/messenger/types.ts';
-import { loadConfig } from '../src/config.ts';
 import { seedTemplates } from '../src/db/templates-repo.ts';
 import { DEFAULT_TEMPLATES } from '../src/domain/customer/templates.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
-import { startFakeGraph, type FakeGraph } from './helpers/fake-graph.ts';
-import { BOT, startFakeSlack, type FakeSlack } from './helpers/fake-slack.ts';
-import { startResponseRecorder, type ResponseRecorder } from './helpers/response-url.ts';
-import { startTestQueue } from './helpers/root.ts';
-import { BOT_TOKEN, SIGNING_SECRET, capturingLogger, eventually, signed, slackClock } from './helpers/slack-harness.ts';
+import type { TestDatabase } from './helpers/db.ts';
+import { startDeskHarness, type DeskHarness } from './helpers/desk-harness.ts';
+import type { FakeGraph } from './helpers/fake-graph.ts';
+import { BOT } from './helpers/fake-slack.ts';
+import type { ResponseRecorder } from './helpers/response-url.ts';
+import { eventually, signed } from './helpers/slack-harness.ts';
 
 // `/canned list|add|edit|remove` (issue 19, the desk) end to end: signed slash commands to
 // POST /slack/events on the service's composition, answers read from the response URL, rows and
@@ -27,14 +21,12 @@ const OTHER = 'PAGE301';
 const PAGE_TOKEN = 'EAAG-page-token-300';
 const USERS = { agent: 'U0CAGENT1', lead: 'U0CLEAD01', admin: 'U0CADMIN1' } as const;
 
+let h: DeskHarness;
 let db: TestDatabase;
-let fake: FakeSlack;
 let graph: FakeGraph;
-let slack: SlackService;
 let fastify: FastifyInstance;
 let desk: HandoffDesk;
 let responses: ResponseRecorder;
-let boss: PgBoss | undefined;
 let pageId: number;
 let seq = 0;
 
@@ -63,42 +55,20 @@ const audits = (prefix: string) => q<{ action: string; actor: string | null; tar
   `SELECT a.action, u.external_id AS actor, a.target, a.details FROM audit_logs a LEFT JOIN users u ON u.id = a.actor_id WHERE a.action LIKE $1 ORDER BY a.id`, [`${prefix}%`]);
 
 beforeAll(async () => {
-  db = await createTestDatabase('canned');
-  for (const [role, id] of Object.entries(USERS)) {
-    await q(`INSERT INTO users (platform, external_id, name, role, updated_at) VALUES ('slack', $1, $2, $3::"UserRole", now())`, [id, `${role} person`, role]);
-  }
+  h = await startDeskHarness({ name: 'canned', channel: DESK, page: PAGE, pageToken: PAGE_TOKEN, users: Object.entries(USERS).map(([role, id]) => [id, `${role} person`, role]) });
+  ({ db, graph, responses, fastify, desk } = h);
   [{ id: pageId }] = await q<{ id: number }>(`INSERT INTO pages (fb_page_id, name, handoff_channel, updated_at) VALUES ($1, 'Acme Shoes', $2, now()) RETURNING id`, [PAGE, BRAND_DESK]) as [{ id: number }];
   await q(`INSERT INTO pages (fb_page_id, name, updated_at) VALUES ($1, 'Volt Electronics', now())`, [OTHER]);
   // the customer agent's own replies, as seeding leaves them: category 'bot'
   await seedTemplates(db.pool, DEFAULT_TEMPLATES);
-  fake = await startFakeSlack({ token: BOT_TOKEN });
-  graph = await startFakeGraph({ tokens: [PAGE_TOKEN] });
-  responses = await startResponseRecorder();
-  const config = loadConfig({
-    SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: fake.apiUrl, HANDOFF_CHANNEL: DESK,
-    MESSENGER_PAGE_TOKENS: `${PAGE}:${PAGE_TOKEN}`, MESSENGER_API_URL: graph.apiUrl, BUSINESS_TIMEZONE: 'UTC',
-  });
-  const { logger } = capturingLogger();
-  const sender = createMessengerSender({ pool: db.pool, config, logger, sleep: () => Promise.resolve() });
-  const assistant = { modelName: 'unused', ask: () => Promise.reject(new Error('/canned never asks the assistant')) };
-  slack = await startSlack({ config, boss: (boss ??= await startTestQueue(db.url)), pool: db.pool, assistant, logger, concurrency: 1, messenger: sender, now: slackClock });
-  fastify = await build({ prisma: db.prisma, logger, pool: db.pool, plugins: slack.plugin ? [slack.plugin] : [] });
-  desk = createHandoffDesk({ pool: db.pool, slack: slack.app.client, channel: DESK, logger });
 });
 
 afterAll(async () => {
-  await fastify?.close();
-  await slack?.stop();
-  await graph?.close();
-  await responses?.close();
-  await boss?.stop({ graceful: true, wait: true, timeout: 10_000 });
-  await fake?.close();
-  await db?.drop();
+  await h?.close();
 });
 
 beforeEach(() => {
-  fake.reset();
-  responses.responses.length = 0;
+  h.reset();
 });
 
 describe('/canned add, list, edit, remove', () => {
