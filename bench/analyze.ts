@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
-import { loadJobDays } from '../src/db/analysis-repo.ts';
+import { jobConversations, loadConversationDays } from '../src/db/analysis-repo.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
 import { createOfflineScorer } from '../src/domain/scoring/offline-scorer.ts';
 import { csiSettings } from '../src/jobs/analysis/pipeline.ts';
@@ -9,7 +9,7 @@ import { scoreDays } from '../src/jobs/analysis/score-days.ts';
 import { intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts';
 
 // Conversation-days per second through the whole pipeline (plan → pg-boss → workers →
-// offline scorer → one UPDATE per job) on a seeded database. Baseline, same run: scoring the same days
+// offline scorer → one upsert per job) on a seeded database. Baseline, same run: scoring the same days
 // in memory only (no queue, no writes), i.e. the pure compute the pipeline wraps.
 //   npm run bench -- analyze [--conversations N] [--batch N] [--concurrency N]  (defaults: ANALYSIS_* defaults)
 // Target (issue 21): ≥ 20,000 conversation-days/s, ≥ 0.2 of the in-memory baseline.
@@ -42,7 +42,8 @@ export async function run(args: string[]): Promise<void> {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     const days = [];
-    for (const jobId of planned.jobIds) days.push(...(await loadJobDays(client, jobId, 'UTC')));
+    // every day of the jobs' conversations: on this fresh database, exactly the days they scored
+    for (const jobId of planned.jobIds) days.push(...(await loadConversationDays(client, await jobConversations(client, jobId), 'UTC', { all: true })));
     await client.end();
     const baseStarted = performance.now();
     await scoreDays(days, scorer, csiSettings(config));

@@ -94,11 +94,12 @@ describe('analysis worker killed mid-run', () => {
 
     expect(await query(killed.url, SNAPSHOT)).toEqual(expected);
     expect(await query(killed.url, LABELS)).toEqual(expectedLabels);
-    const [jobs] = await query<{ completed: number; total: number; links: number; days: number }>(
+    // every day scored by exactly one completed job: the jobs' day counts add up to the rows
+    const [jobs] = await query<{ completed: number; total: number; scored: number; days: number }>(
       killed.url,
       `SELECT (SELECT count(*)::int FROM jobs WHERE status = 'completed') AS completed, (SELECT count(*)::int FROM jobs) AS total,
-              (SELECT count(*)::int FROM job_daily_analyses) AS links, (SELECT count(*)::int FROM daily_analyses) AS days`,
+              (SELECT sum(days)::int FROM jobs) AS scored, (SELECT count(*)::int FROM daily_analyses) AS days`,
     );
-    expect(jobs).toEqual({ completed: totalJobs, total: totalJobs, links: expected.length, days: expected.length });
+    expect(jobs).toEqual({ completed: totalJobs, total: totalJobs, scored: expected.length, days: expected.length });
   });
 });

@@ -15,13 +15,21 @@ const TZ = 'Europe/Berlin';
 let db: TestDatabase;
 let pipeline: AnalysisPipeline;
 let failNext = 0;
+/** While set, the scorer tells `holding` it was called, then waits for `release`. */
+let hold: { holding: () => void; release: Promise<void> } | undefined;
 
-// The offline scorer, made to throw on demand to exercise retries and failed jobs.
+// The offline scorer, made to throw or wait on demand to exercise retries, failed and running jobs.
 const offline = createOfflineScorer();
 const scorer: Scorer = {
   name: offline.name,
   version: offline.version,
   score: async (days) => {
+    if (hold) {
+      const h = hold;
+      hold = undefined;
+      h.holding();
+      await h.release;
+    }
     if (failNext > 0) {
       failNext--;
       throw new Error('scorer unavailable');
@@ -70,9 +78,19 @@ async function addCustomerMessage(conversationId: number, at: string, mid: strin
 describe('analysis pipeline', () => {
   it('scores every conversation-day of the business timezone exactly once', async () => {
     const planned = await pipeline.plan();
-    expect(planned.jobIds.length).toBe(Math.ceil(planned.days / 25));
+    // jobs of whole conversations, about 25 days each, each conversation in one job
+    const jobs = await q<{ ids: number[]; days: number }>('SELECT conversation_ids AS ids, days FROM jobs ORDER BY id');
+    expect(jobs.length).toBe(planned.jobIds.length);
+    expect(jobs.length).toBeGreaterThanOrEqual(Math.ceil(planned.days / 25));
+    for (const j of jobs) expect(j.days === 0 || j.days <= 25 || j.ids.length === 1).toBe(true);
+    const held = jobs.flatMap((j) => j.ids);
+    expect(new Set(held).size).toBe(held.length);
+    expect(jobs.reduce((n, j) => n + j.days, 0)).toBe(planned.days);
     const done = await pipeline.waitForIdle();
-    expect(done).toMatchObject({ daysDone: planned.days, failedJobs: 0 });
+    expect(done).toMatchObject({ daysDone: planned.days, daysTotal: planned.days, failedJobs: 0 });
+    // each row written once, by the job that scored it: created in the transaction of its scores
+    const [twice] = await q<{ n: number }>('SELECT count(*)::int AS n FROM daily_analyses WHERE created_at <> analyzed_at');
+    expect(twice!.n).toBe(0);
 
     const [expected] = await q<{ n: number }>(
       `SELECT count(DISTINCT (conversation_id, (social_create_time AT TIME ZONE $1)::date))::int AS n FROM messages`,
@@ -148,6 +166,34 @@ describe('analysis pipeline', () => {
     expect((await app.inject({ url: '/api/conversations/999999/analysis', headers })).statusCode).toBe(404);
     expect((await app.inject({ url: '/api/conversations/abc/analysis', headers })).json()).toMatchObject({ error: 'BAD_REQUEST' });
     await app.close();
+  });
+
+  it('leaves a conversation that a running job holds to a later plan, which scores what the job did not see', async () => {
+    const [c] = await q<{ id: number; last: Date }>('SELECT id, last_message_at AS last FROM conversations ORDER BY id LIMIT 1');
+    const day = (offset: number) => new Date(c!.last.getTime() + offset * 86_400_000).toISOString();
+    let holding!: () => void;
+    const running = new Promise<void>((resolve) => (holding = resolve));
+    let release!: () => void;
+    hold = { holding, release: new Promise<void>((resolve) => (release = resolve)) };
+    await addCustomerMessage(c!.id, day(2), 'test-held-1');
+    expect((await pipeline.plan()).days).toBe(1);
+    await running; // the job has read the conversation and is scoring it
+
+    await addCustomerMessage(c!.id, day(4), 'test-held-2');
+    const meanwhile = await pipeline.plan();
+    expect(meanwhile).toEqual({ days: 0, jobIds: [] }); // not a second job on the same conversation
+    release();
+    await pipeline.waitForIdle();
+
+    const later = await pipeline.plan();
+    expect(later.days).toBe(1); // the day the running job had not seen
+    expect((await pipeline.waitForIdle()).failedJobs).toBe(0);
+    const rows = await q<{ n: number; scored: number }>(
+      `SELECT count(*)::int AS n, count(analyzed_at)::int AS scored FROM daily_analyses WHERE conversation_id = $1 AND day > $2::timestamptz::date`,
+      [c!.id, c!.last],
+    );
+    expect(rows[0]).toEqual({ n: 2, scored: 2 });
+    expect((await pipeline.plan()).days).toBe(0);
   });
 
   it('retries a failing job with backoff, keeps it failed with its error, and retries it on request', async () => {

@@ -222,6 +222,13 @@ describe('validation on an empty database', () => {
       expect(await unscored('2026-12-01T10:00:00Z', 'Europe/Berlin')).toEqual([`conversation:${ids.yesterday}`]);
       // yesterday closed only 5 hours ago: not yet overdue
       expect(await unscored('2026-12-01T05:00:00Z', 'UTC')).toEqual([]);
+
+      // a job planned by conversation writes no day rows until it scores: when it failed, the job counts
+      const failed = await empty.pool.query<{ id: number }>(
+        `INSERT INTO jobs (status, conversation_ids, days, created_at) VALUES ('failed', $1, 2, '2026-12-01T01:00:00Z') RETURNING id`,
+        [[ids.today]],
+      );
+      expect(await unscored('2026-12-01T10:00:00Z', 'Europe/Berlin')).toEqual([`conversation:${ids.yesterday}`, `job:${failed.rows[0]!.id}`].sort());
     } finally {
       await empty.drop();
     }

@@ -1,53 +1,46 @@
 import type pg from 'pg';
 import type { CsiResult, MicroMetrics } from '../domain/csi.js';
-import { assembleDays, CONTEXT_DAYS } from '../domain/scoring/assemble-days.js';
-import type { ConversationDay, DayMessage } from '../domain/scoring/types.js';
+import { assembleConversationDays, type AssembledDay, type MessageColumns } from '../domain/scoring/assemble-days.js';
 
 // SQL for the analysis pipeline. Days are calendar days in the business timezone ($tz):
 // `day::timestamp AT TIME ZONE tz` is that day's local midnight as an instant.
 
-// Day numbers count from this date: `day - DAY_EPOCH` in SQL, compared as integers in assembleDays.
+// Day numbers count from this date: `day - DAY_EPOCH` in SQL, compared as integers in assemble-days.ts.
 const DAY_EPOCH = `DATE '2000-01-01'`;
 
+/** A conversation with new or changed days, and how many. */
+export interface ChangedConversation {
+  conversationId: number;
+  days: number;
+}
+
 /**
- * Upserts one daily_analyses row per conversation-day of the conversations whose message
- * count differs from what processed_chats remembers, and returns the ids of the rows that
- * are new or whose message count changed: exactly the days to (re)score, by conversation and day.
+ * The conversations whose message count differs from what processed_chats remembers, each with
+ * its days to (re)score: days without a row, whose message count changed, or never analysed.
+ * Records the new counts in processed_chats (the caller's transaction commits it with the jobs).
+ * A conversation already in an unfinished job is left for a later plan: that job reads its
+ * messages when it runs, and no two unfinished jobs then hold the same conversation.
  */
-export async function planChangedDays(client: pg.ClientBase, tz: string, conversationIds?: number[]): Promise<number[]> {
+export async function planChangedConversations(client: pg.ClientBase, tz: string, conversationIds?: number[]): Promise<ChangedConversation[]> {
   await client.query(
     `CREATE TEMP TABLE plan_changed ON COMMIT DROP AS
      SELECT c.id, c.fb_chat_id, c.total_messages FROM conversations c
      LEFT JOIN processed_chats p ON p.fb_chat_id = c.fb_chat_id
      WHERE (p.id IS NULL OR p.message_count <> c.total_messages)
-       AND ($1::int[] IS NULL OR c.id = ANY($1::int[]))`,
+       AND ($1::int[] IS NULL OR c.id = ANY($1::int[]))
+       AND c.id NOT IN (SELECT unnest(j.conversation_ids) FROM jobs j WHERE j.status IN ('pending', 'in_progress'))`,
     [conversationIds ?? null],
   );
-  const res = await client.query<{ id: number; conversation_id: number; day_no: number }>(
-    // Counted with a hash aggregate; the day's human agents (the catalogue's "by agent" for
-    // conversation-days; see reply-facts.ts) from the few human messages only: one sorted
-    // aggregate over every message was most of the planning time.
+  // One hash aggregate over the changed conversations' messages, compared with their rows.
+  const res = await client.query<{ conversation_id: number; days: number }>(
     `WITH counts AS (
        SELECT m.conversation_id, (m.social_create_time AT TIME ZONE $1)::date AS day, count(*)::int AS n
        FROM messages m JOIN plan_changed ch ON ch.id = m.conversation_id
-       GROUP BY 1, 2),
-     agents AS (
-       SELECT m.conversation_id, (m.social_create_time AT TIME ZONE $1)::date AS day,
-              array_agg(DISTINCT m.agent_info ->> 'name' ORDER BY m.agent_info ->> 'name') AS names
-       FROM messages m JOIN plan_changed ch ON ch.id = m.conversation_id
-       WHERE m.sender_kind = 'human_agent' AND m.agent_info ->> 'name' IS NOT NULL
-       GROUP BY 1, 2),
-     days AS (
-       -- in conversation and day order, so a job's rows sit together on disk
-       SELECT c.conversation_id, c.day, c.n, coalesce(a.names, '{}') AS agents
-       FROM counts c LEFT JOIN agents a ON a.conversation_id = c.conversation_id AND a.day = c.day
-       ORDER BY 1, 2)
-     INSERT INTO daily_analyses (conversation_id, day, message_count, human_agents, updated_at)
-     SELECT conversation_id, day, n, agents, now() FROM days
-     ON CONFLICT (conversation_id, day) DO UPDATE
-       SET message_count = EXCLUDED.message_count, human_agents = EXCLUDED.human_agents, analyzed_at = NULL, updated_at = now()
-       WHERE daily_analyses.message_count <> EXCLUDED.message_count
-     RETURNING id, conversation_id, (day - ${DAY_EPOCH}) AS day_no`,
+       GROUP BY 1, 2)
+     SELECT c.conversation_id, count(*)::int AS days FROM counts c
+     LEFT JOIN daily_analyses d ON d.conversation_id = c.conversation_id AND d.day = c.day
+     WHERE d.id IS NULL OR d.message_count <> c.n OR d.analyzed_at IS NULL
+     GROUP BY 1`,
     [tz],
   );
   await client.query(
@@ -55,117 +48,116 @@ export async function planChangedDays(client: pg.ClientBase, tz: string, convers
      SELECT fb_chat_id, total_messages, now() FROM plan_changed
      ON CONFLICT (fb_chat_id) DO UPDATE SET message_count = EXCLUDED.message_count, processed_at = now()`,
   );
-  // In conversation order, so a batch of consecutive days holds whole conversations: each job
-  // then reads a conversation's messages and refreshes its topics once, not once per day.
-  return res.rows.sort((a, b) => a.conversation_id - b.conversation_id || a.day_no - b.day_no).map((r) => r.id);
+  return res.rows
+    .map((r) => ({ conversationId: r.conversation_id, days: r.days }))
+    .sort((a, b) => a.conversationId - b.conversationId);
 }
 
-/** Creates one pending job per batch of day ids; returns the job ids in order. */
-export async function createJobs(client: pg.ClientBase, batches: number[][], uploadId?: number): Promise<number[]> {
+/** Creates one pending job per batch of conversations; returns the job ids in order. */
+export async function createJobs(
+  client: pg.ClientBase,
+  batches: { conversationIds: number[]; days: number }[],
+  uploadId?: number,
+): Promise<number[]> {
   if (batches.length === 0) return [];
   const jobs = await client.query<{ id: number }>(
-    `INSERT INTO jobs (upload_id, status) SELECT $1, 'pending' FROM generate_series(1, $2) RETURNING id`,
-    [uploadId ?? null, batches.length],
+    // ordinality keeps the batches' order in the ids
+    `INSERT INTO jobs (upload_id, status, conversation_ids, days)
+     SELECT $1, 'pending', ARRAY(SELECT json_array_elements_text(b.v -> 'ids')::int), (b.v ->> 'days')::int
+     FROM json_array_elements($2::json) WITH ORDINALITY AS b(v, n)
+     ORDER BY b.n RETURNING id`,
+    [uploadId ?? null, JSON.stringify(batches.map((b) => ({ ids: b.conversationIds, days: b.days })))],
   );
-  const ids = jobs.rows.map((r) => r.id).sort((a, b) => a - b);
-  const jobCol: number[] = [];
-  const dayCol: number[] = [];
-  batches.forEach((batch, i) => {
-    for (const day of batch) {
-      jobCol.push(ids[i]!);
-      dayCol.push(day);
-    }
-  });
-  await client.query(
-    `INSERT INTO job_daily_analyses (job_id, daily_analysis_id) SELECT * FROM unnest($1::int[], $2::int[])`,
-    [jobCol, dayCol],
-  );
-  return ids;
+  return jobs.rows.map((r) => r.id).sort((a, b) => a - b);
 }
 
-interface DayRow {
-  id: number;
-  conversation_id: number;
-  day: string;
-  day_no: number;
-}
+/** A conversation-day to score, with what its row records besides the scores. */
+export type PlannedDay = AssembledDay;
 
-/** conversation id, message id, direction, sender kind, text, epoch ms, classification, day number, first customer message */
-type MessageTuple = [number, number, DayMessage['direction'], DayMessage['senderKind'], string | null, number, string | null, number, boolean];
-
-/**
- * The conversation-days of a job with their messages and the context the scorers need, in two
- * queries whatever the job's size: its days, then every message of their conversations from a
- * week before the first day to a week after the last, in conversation and time order (one index
- * range scan per conversation), assembled in memory (domain/scoring/assemble-days.ts).
- */
-export async function loadJobDays(client: pg.ClientBase, jobId: number, tz: string): Promise<ConversationDay[]> {
-  const days = await client.query<DayRow>(
-    `SELECT da.id, da.conversation_id, to_char(da.day, 'YYYY-MM-DD') AS day, (da.day - ${DAY_EPOCH}) AS day_no
-     FROM daily_analyses da
-     -- an array, not a join: right after planning, stale statistics make a join scan every row
-     WHERE da.id = ANY (ARRAY(SELECT j.daily_analysis_id FROM job_daily_analyses j WHERE j.job_id = $1))
-     ORDER BY da.id`,
+/** The job's conversations: its own list, or those of its job_daily_analyses rows (a job planned before). */
+export async function jobConversations(client: pg.ClientBase, jobId: number): Promise<number[]> {
+  const res = await client.query<{ ids: number[] | null }>(
+    `SELECT coalesce(j.conversation_ids, ARRAY(SELECT DISTINCT d.conversation_id FROM job_daily_analyses x
+       JOIN daily_analyses d ON d.id = x.daily_analysis_id WHERE x.job_id = j.id ORDER BY 1)) AS ids
+     FROM jobs j WHERE j.id = $1`,
     [jobId],
   );
-  if (days.rows.length === 0) return [];
-  const windows = new Map<number, { lo: number; hi: number }>();
-  for (const d of days.rows) {
-    const w = windows.get(d.conversation_id);
-    if (!w) windows.set(d.conversation_id, { lo: d.day_no, hi: d.day_no });
-    else {
-      w.lo = Math.min(w.lo, d.day_no);
-      w.hi = Math.max(w.hi, d.day_no);
-    }
+  return res.rows[0]?.ids ?? [];
+}
+
+/**
+ * The conversation-days of these conversations to (re)score, or all of them (`all`), with their
+ * messages and context, from one read of every message of the conversations in index order and
+ * one of their existing rows. Which days changed, their message counts and human agents, and each
+ * conversation's first customer message come from that same stream. The messages come as one
+ * JSON value of columns: JSON.parse builds it far faster than row-by-row decoding.
+ */
+export async function loadConversationDays(
+  client: pg.ClientBase,
+  conversationIds: readonly number[],
+  tz: string,
+  opts: { all?: boolean } = {},
+): Promise<PlannedDay[]> {
+  if (conversationIds.length === 0) return [];
+  const ids = [...conversationIds].sort((a, b) => a - b);
+  const [messages, rows] = await Promise.all([
+    client.query<{ cols: string }>(
+      `SELECT json_build_array(
+         coalesce(array_agg(m.conversation_id), '{}'), coalesce(array_agg(m.id), '{}'),
+         coalesce(array_agg(m.direction = 'to_client'), '{}'), coalesce(array_agg(m.sender_kind), '{}'),
+         coalesce(array_agg(m.text), '{}'), coalesce(array_agg(round(date_part('epoch', date_trunc('milliseconds', m.social_create_time)) * 1000)), '{}'),
+         coalesce(array_agg(m.classification), '{}'),
+         coalesce(array_agg((m.social_create_time AT TIME ZONE $1)::date - ${DAY_EPOCH}), '{}'),
+         coalesce(array_agg(m.agent_info ->> 'name'), '{}'))::text AS cols
+       FROM (SELECT * FROM messages WHERE conversation_id = ANY($2::int[])
+             ORDER BY conversation_id, social_create_time, id) m`,
+      [tz, ids],
+    ),
+    opts.all
+      ? Promise.resolve({ rows: [] as { conversation_id: number; day_no: number; n: number }[] })
+      : client.query<{ conversation_id: number; day_no: number; n: number }>(
+          // analysed rows only: a row never analysed is to score whatever its count
+          `SELECT conversation_id, (day - ${DAY_EPOCH}) AS day_no, message_count AS n FROM daily_analyses
+           WHERE conversation_id = ANY($1::int[]) AND analyzed_at IS NOT NULL`,
+          [ids],
+        ),
+  ]);
+  const stored = new Map<number, Map<number, number>>();
+  for (const r of rows.rows) {
+    let c = stored.get(r.conversation_id);
+    if (!c) stored.set(r.conversation_id, (c = new Map()));
+    c.set(r.day_no, r.n);
   }
-  const ids = [...windows.keys()].sort((a, b) => a - b);
-  const messages = await client.query<{ rows: MessageTuple[] }>(
-    // LATERAL keeps it one index range scan per conversation: a plain join is planned as a hash
-    // join over every message (the planner cannot see how few conversations the arrays hold).
-    // One JSON value for the whole job: JSON.parse builds it far faster than row-by-row decoding.
-    `SELECT coalesce(json_agg(json_build_array(w.id, m.id, m.direction, m.sender_kind, m.text,
-       (extract(epoch FROM m.social_create_time) * 1000)::float8, m.classification,
-       (m.social_create_time AT TIME ZONE $1)::date - ${DAY_EPOCH}, m.id IS NOT DISTINCT FROM f.id)
-       ORDER BY w.id, m.social_create_time, m.id), '[]') AS rows
-     FROM unnest($2::int[], $3::int[], $4::int[]) AS w(id, lo, hi)
-     LEFT JOIN LATERAL (SELECT f.id FROM messages f WHERE f.conversation_id = w.id AND f.sender_kind = 'customer'
-                        ORDER BY f.social_create_time, f.id LIMIT 1) f ON true
-     CROSS JOIN LATERAL (SELECT m.* FROM messages m WHERE m.conversation_id = w.id
-       AND m.social_create_time >= ((${DAY_EPOCH} + w.lo - ${CONTEXT_DAYS})::timestamp AT TIME ZONE $1)
-       AND m.social_create_time < ((${DAY_EPOCH} + w.hi + ${CONTEXT_DAYS + 1})::timestamp AT TIME ZONE $1)) m`,
-    [tz, ids, ids.map((id) => windows.get(id)!.lo), ids.map((id) => windows.get(id)!.hi)],
-  );
-  return assembleDays(
-    days.rows.map((d) => ({ key: String(d.id), conversationId: d.conversation_id, day: d.day, dayNo: d.day_no })),
-    messages.rows[0]!.rows.map(([conversationId, id, direction, senderKind, text, atMs, classification, dayNo, firstCustomer]) => ({
-      conversationId,
-      id,
-      direction,
-      senderKind,
-      text,
-      at: new Date(atMs),
-      classification,
-      dayNo,
-      firstCustomer,
-    })),
+  const [conversationId, id, toClient, senderKind, text, atMs, classification, dayNo, agent] = JSON.parse(messages.rows[0]!.cols) as [
+    number[], number[], boolean[], MessageColumns['senderKind'], (string | null)[], number[], (string | null)[], number[], (string | null)[],
+  ];
+  return assembleConversationDays(
+    { conversationId, id, toClient, senderKind, text, atMs, classification, dayNo, agent },
+    opts.all ? () => true : (c, d, n) => stored.get(c)?.get(d) !== n,
   );
 }
 
 export interface DayResult {
-  id: number;
+  conversationId: number;
+  dayNo: number;
+  messageCount: number;
+  humanAgents: string[];
   metrics: MicroMetrics;
   csi: CsiResult;
 }
 
 /**
- * Writes every day's metrics in one statement; rerunning it writes the same values. The rows go
- * as one JSON parameter: JSON.stringify is native, where fifteen parameter arrays were encoded
- * value by value in JavaScript.
+ * Writes each day's row once, scores with its message count and human agents, in one statement;
+ * rerunning it writes the same values. The rows go as one JSON parameter: JSON.stringify is
+ * native, where fifteen parameter arrays were encoded value by value in JavaScript.
  */
 export async function saveDayResults(client: pg.ClientBase, results: DayResult[], scorer: { name: string; version: string }): Promise<void> {
   if (results.length === 0) return;
-  const rows = results.map(({ id, metrics: m, csi: c }) => ({
-    id,
+  const rows = results.map(({ conversationId, dayNo, messageCount, humanAgents, metrics: m, csi: c }) => ({
+    c: conversationId,
+    d: dayNo,
+    n: messageCount,
+    ha: humanAgents,
     ss: m.sentimentScore,
     sh: m.sentimentShift,
     ra: m.resolutionAchieved,
@@ -182,15 +174,24 @@ export async function saveDayResults(client: pg.ClientBase, results: DayResult[]
     missing: c.missing,
   }));
   await client.query(
-    `UPDATE daily_analyses d SET
-       sentiment_score = v.ss, sentiment_shift = v.sh, resolution_achieved = v.ra, fcr_score = v.fcr, ces = v.ces,
-       first_response_time = v.frt, avg_response_time = v.art, total_handling_time = v.tht,
-       effectiveness = v.eff, effort = v.eft, efficiency = v.efc, empathy = v.emp, csi = v.csi,
-       missing_metrics = v.missing, scorer_name = $2, scorer_version = $3,
-       analyzed_at = now(), updated_at = now()
-     FROM json_to_recordset($1::json) AS v(id int, ss float8, sh float8, ra float8, fcr float8, ces float8, frt float8,
-       art float8, tht float8, eff float8, eft float8, efc float8, emp float8, csi float8, missing text[])
-     WHERE d.id = v.id`,
+    `INSERT INTO daily_analyses AS d (conversation_id, day, message_count, human_agents,
+       sentiment_score, sentiment_shift, resolution_achieved, fcr_score, ces,
+       first_response_time, avg_response_time, total_handling_time,
+       effectiveness, effort, efficiency, empathy, csi, missing_metrics, scorer_name, scorer_version, analyzed_at, updated_at)
+     SELECT v.c, ${DAY_EPOCH} + v.d, v.n, v.ha, v.ss, v.sh, v.ra, v.fcr, v.ces, v.frt, v.art, v.tht,
+       v.eff, v.eft, v.efc, v.emp, v.csi, v.missing, $2, $3, now(), now()
+     FROM json_to_recordset($1::json) AS v(c int, d int, n int, ha text[], ss float8, sh float8, ra float8, fcr float8, ces float8,
+       frt float8, art float8, tht float8, eff float8, eft float8, efc float8, emp float8, csi float8, missing text[])
+     ORDER BY v.c, v.d
+     ON CONFLICT (conversation_id, day) DO UPDATE SET
+       message_count = EXCLUDED.message_count, human_agents = EXCLUDED.human_agents,
+       sentiment_score = EXCLUDED.sentiment_score, sentiment_shift = EXCLUDED.sentiment_shift,
+       resolution_achieved = EXCLUDED.resolution_achieved, fcr_score = EXCLUDED.fcr_score, ces = EXCLUDED.ces,
+       first_response_time = EXCLUDED.first_response_time, avg_response_time = EXCLUDED.avg_response_time,
+       total_handling_time = EXCLUDED.total_handling_time, effectiveness = EXCLUDED.effectiveness,
+       effort = EXCLUDED.effort, efficiency = EXCLUDED.efficiency, empathy = EXCLUDED.empathy, csi = EXCLUDED.csi,
+       missing_metrics = EXCLUDED.missing_metrics, scorer_name = EXCLUDED.scorer_name,
+       scorer_version = EXCLUDED.scorer_version, analyzed_at = now(), updated_at = now()`,
     [JSON.stringify(rows), scorer.name, scorer.version],
   );
 }

@@ -25,10 +25,11 @@ export async function startJob(client: pg.ClientBase, jobId: number): Promise<bo
   return res.rowCount === 1;
 }
 
-export async function completeJob(client: pg.ClientBase, jobId: number, result: object): Promise<void> {
+/** `days`: the days the job scored, which its progress figure becomes. */
+export async function completeJob(client: pg.ClientBase, jobId: number, result: object, days: number): Promise<void> {
   await client.query(
-    `UPDATE jobs SET status = 'completed', completed_at = now(), error = NULL, result = $2 WHERE id = $1`,
-    [jobId, JSON.stringify(result)],
+    `UPDATE jobs SET status = 'completed', completed_at = now(), error = NULL, result = $2, days = $3 WHERE id = $1`,
+    [jobId, JSON.stringify(result), days],
   );
 }
 
@@ -41,8 +42,7 @@ export async function recordJobError(client: pg.ClientBase, jobId: number, error
 }
 
 const VIEW = `SELECT j.id, j.upload_id AS "uploadId", j.status, j.attempts, j.error, j.result,
-  j.created_at AS "createdAt", j.started_at AS "startedAt", j.completed_at AS "completedAt",
-  (SELECT count(*)::int FROM job_daily_analyses x WHERE x.job_id = j.id) AS days
+  j.created_at AS "createdAt", j.started_at AS "startedAt", j.completed_at AS "completedAt", j.days
   FROM jobs j`;
 
 export async function listJobs(client: pg.ClientBase, opts: { status?: JobStatus; limit?: number } = {}): Promise<JobView[]> {
@@ -66,7 +66,7 @@ export async function resetFailedJob(client: pg.ClientBase, jobId: number): Prom
 
 export async function jobCounts(client: pg.ClientBase, jobIds?: number[]): Promise<Record<JobStatus, number> & { daysDone: number; daysTotal: number }> {
   const res = await client.query<{ status: JobStatus; n: number; days: number }>(
-    `SELECT j.status, count(*)::int AS n, sum((SELECT count(*) FROM job_daily_analyses x WHERE x.job_id = j.id))::int AS days
+    `SELECT j.status, count(*)::int AS n, sum(j.days)::int AS days
      FROM jobs j WHERE $1::int[] IS NULL OR j.id = ANY($1::int[]) GROUP BY j.status`,
     [jobIds ?? null],
   );

@@ -10,6 +10,8 @@ export const LockKeys = {
   sessionsRepair: 72707373,
   /** with a conversation id as second key, transaction-level: see db/topics-repo.ts */
   conversationTopics: 72707374,
+  /** transaction-level: one analysis plan at a time (jobs/analysis/plan.ts) */
+  analysisPlan: 72707375,
 } as const;
 
 /**

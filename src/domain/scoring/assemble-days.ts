@@ -69,3 +69,102 @@ export function assembleDays(wanted: readonly WantedDay[], messages: readonly St
     };
   });
 }
+
+/** Every message of some conversations, one array per field, ordered by conversation, time, id. */
+export interface MessageColumns {
+  conversationId: number[];
+  id: number[];
+  toClient: boolean[];
+  senderKind: DayMessage['senderKind'][];
+  text: (string | null)[];
+  atMs: number[];
+  classification: (string | null)[];
+  dayNo: number[];
+  /** the human agent's name on a human agent's message */
+  agent: (string | null)[];
+}
+
+export interface AssembledDay extends ConversationDay {
+  dayNo: number;
+  messageCount: number;
+  /** the human agents who wrote that day, distinct, sorted */
+  humanAgents: string[];
+}
+
+const EPOCH_MS = Date.UTC(2000, 0, 1);
+/** YYYY-MM-DD of a day number (days since 2000-01-01). */
+export const dayString = (dayNo: number) => new Date(EPOCH_MS + dayNo * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * The days of whole conversations, as assembleDays builds them, straight from columns: each
+ * conversation's days are runs of its time-ordered messages, so one pass finds every day's
+ * message count and the customer's days without a map, and only the days `wanted` accepts (by
+ * conversation, day number and message count) get message objects. Keys are "conversation:day".
+ */
+export function assembleConversationDays(
+  cols: MessageColumns,
+  wanted: (conversationId: number, dayNo: number, messageCount: number) => boolean,
+): AssembledDay[] {
+  const out: AssembledDay[] = [];
+  const n = cols.id.length;
+  const customerDays: number[] = [];
+  const runs: number[] = []; // start index of each day run of the current conversation
+  let start = 0;
+  while (start < n) {
+    const conversationId = cols.conversationId[start]!;
+    let end = start;
+    let firstCustomer = -1;
+    customerDays.length = 0;
+    runs.length = 0;
+    for (; end < n && cols.conversationId[end] === conversationId; end++) {
+      const day = cols.dayNo[end]!;
+      if (end === start || cols.dayNo[end - 1] !== day) runs.push(end);
+      if (firstCustomer < 0 && cols.senderKind[end] === 'customer') firstCustomer = end;
+      if (!cols.toClient[end] && customerDays[customerDays.length - 1] !== day) customerDays.push(day);
+    }
+    for (let r = 0; r < runs.length; r++) {
+      const from = runs[r]!;
+      const to = r + 1 < runs.length ? runs[r + 1]! : end;
+      const dayNo = cols.dayNo[from]!;
+      if (!wanted(conversationId, dayNo, to - from)) continue;
+      const messages: DayMessage[] = [];
+      const agents = new Set<string>();
+      for (let i = from; i < to; i++) {
+        const senderKind = cols.senderKind[i]!;
+        const classification = cols.classification[i]!;
+        const msg: DayMessage = {
+          direction: cols.toClient[i] ? 'to_client' : 'to_company',
+          senderKind,
+          text: cols.text[i]!,
+          at: new Date(cols.atMs[i]!),
+          classification,
+          id: cols.id[i]!,
+        };
+        // only stated where it is used: an unlabelled customer message (see domain/topics.ts)
+        if (senderKind === 'customer' && classification == null) msg.firstOfConversation = i === firstCustomer;
+        messages.push(msg);
+        const agent = cols.agent[i];
+        if (senderKind === 'human_agent' && agent != null) agents.add(agent);
+      }
+      let prior = 0;
+      let returned = false;
+      for (const d of customerDays) {
+        if (d >= dayNo - CONTEXT_DAYS && d < dayNo) prior++;
+        else if (d > dayNo && d <= dayNo + CONTEXT_DAYS) returned = true;
+      }
+      out.push({
+        key: `${conversationId}:${dayNo}`,
+        conversationId,
+        day: dayString(dayNo),
+        dayNo,
+        messageCount: to - from,
+        humanAgents: [...agents].sort(),
+        messages,
+        priorContactDays: prior,
+        customerReturnedLater: returned,
+      });
+    }
+    start = end;
+  }
+  return out;
+}

@@ -1,6 +1,7 @@
 import type PgBoss from 'pg-boss';
 import type pg from 'pg';
-import { createJobs, planChangedDays } from '../../db/analysis-repo.js';
+import { createJobs, planChangedConversations } from '../../db/analysis-repo.js';
+import { LockKeys } from '../../db/locks.js';
 import { fillDayAgents } from '../../db/reply-facts.js';
 import { ANALYSIS_QUEUE, inTransaction } from '../queue.js';
 
@@ -10,9 +11,11 @@ export interface PlanResult {
 }
 
 /**
- * Finds the conversation-days that are new or changed since a chat was last processed and
- * enqueues them as jobs of `batchSize` days. Rows, jobs, queue messages and the processed-chat
- * memory commit in one transaction, so a crash never leaves days planned but not enqueued.
+ * Finds the conversations with days that are new or changed since the chat was last processed
+ * and enqueues them as jobs of whole conversations, about `batchSize` days each (a job's worker
+ * finds the changed days again from the messages and writes each once). Jobs, queue messages and
+ * the processed-chat memory commit in one transaction, so a crash never leaves days planned but
+ * not enqueued; plans run one at a time, so each sees the jobs the one before committed.
  */
 export async function planAnalysis(
   pool: pg.Pool,
@@ -23,17 +26,28 @@ export async function planAnalysis(
   let failed = false;
   try {
     await client.query('BEGIN');
-    const days = await planChangedDays(client, opts.timezone, opts.conversationIds);
+    await client.query('SELECT pg_advisory_xact_lock($1)', [LockKeys.analysisPlan]);
+    const changed = await planChangedConversations(client, opts.timezone, opts.conversationIds);
     // days planned before their human agents were recorded (an upgraded database)
     await fillDayAgents(client, opts.timezone);
-    const batches: number[][] = [];
-    for (let i = 0; i < days.length; i += opts.batchSize) batches.push(days.slice(i, i + opts.batchSize));
+    const batches: { conversationIds: number[]; days: number }[] = [];
+    let batch = { conversationIds: [] as number[], days: 0 };
+    for (const c of changed) {
+      if (batch.days > 0 && batch.days + c.days > opts.batchSize) {
+        batches.push(batch);
+        batch = { conversationIds: [], days: 0 };
+      }
+      batch.conversationIds.push(c.conversationId);
+      batch.days += c.days;
+    }
+    if (batch.days > 0) batches.push(batch);
+    const days = batches.reduce((n, b) => n + b.days, 0);
     const jobIds = await createJobs(client, batches, opts.uploadId);
     if (jobIds.length > 0) {
       await boss.insert(jobIds.map((jobId) => ({ name: ANALYSIS_QUEUE, data: { jobId } })), { db: inTransaction(client) });
     }
     await client.query('COMMIT');
-    return { days: days.length, jobIds };
+    return { days, jobIds };
   } catch (err) {
     failed = true;
     await client.query('ROLLBACK').catch(() => {});

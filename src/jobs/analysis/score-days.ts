@@ -1,10 +1,10 @@
 import { computeCsi, type CsiSettings, type MicroMetrics } from '../../domain/csi.js';
-import type { ConversationDay, Scorer } from '../../domain/scoring/types.js';
+import type { Scorer } from '../../domain/scoring/types.js';
 import { timeMetrics } from '../../domain/time-metrics.js';
-import type { DayResult } from '../../db/analysis-repo.js';
+import type { DayResult, PlannedDay } from '../../db/analysis-repo.js';
 
 /** Time metrics from timestamps, judgements from the scorer, then pillars and CSI. */
-export async function scoreDays(days: ConversationDay[], scorer: Scorer, settings: CsiSettings): Promise<DayResult[]> {
+export async function scoreDays(days: PlannedDay[], scorer: Scorer, settings: CsiSettings): Promise<DayResult[]> {
   const judged = new Map((await scorer.score(days)).map((r) => [r.key, r.scores]));
   return days.map((day) => {
     const scores = judged.get(day.key) ?? null;
@@ -16,6 +16,13 @@ export async function scoreDays(days: ConversationDay[], scorer: Scorer, setting
       ces: scores?.ces ?? null,
       ...timeMetrics(day.messages),
     };
-    return { id: Number(day.key), metrics, csi: computeCsi(metrics, settings) };
+    return {
+      conversationId: day.conversationId,
+      dayNo: day.dayNo,
+      messageCount: day.messageCount,
+      humanAgents: day.humanAgents,
+      metrics,
+      csi: computeCsi(metrics, settings),
+    };
   });
 }

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { transaction } from '../../db/pool.js';
 import type { CsiSettings } from '../../domain/csi.js';
 import type { Scorer } from '../../domain/scoring/types.js';
-import { loadJobDays, saveDayResults } from '../../db/analysis-repo.js';
+import { jobConversations, loadConversationDays, saveDayResults } from '../../db/analysis-repo.js';
 import { completeJob, recordJobError, startJob } from '../../db/jobs-repo.js';
 import { refreshTopics, saveLabels } from '../../db/topics-repo.js';
 import { labelCustomerMessages } from '../../domain/topics.js';
@@ -25,10 +25,11 @@ export interface WorkerDeps {
 }
 
 /**
- * Handles one analysis job. Delivery is at-least-once, so the handler is idempotent: it
- * recomputes the job's days from the messages and overwrites them; a repeat writes the same
- * values, and a job already completed is acknowledged without work. New message labels and
- * topics commit with the scores, in the transaction that completes the job.
+ * Handles one analysis job: the new or changed days of its conversations, found from their
+ * messages, each row written once. Delivery is at-least-once, so the handler is idempotent: a
+ * repeat of an unfinished job finds the same days and writes the same values, and a job already
+ * completed is acknowledged without work. New message labels, topics and the day rows commit in
+ * the transaction that completes the job.
  */
 export async function handleAnalysisJob(
   deps: Pick<WorkerDeps, 'scorer' | 'settings' | 'timezone'>,
@@ -40,14 +41,16 @@ export async function handleAnalysisJob(
     if (!(await startJob(client, jobId))) return undefined;
     // Customer messages nobody labelled (imports, a reply the agent never made) get the offline
     // classifier's label first, so the scorer and the conversation's topics both see it.
-    const { days, labels } = labelCustomerMessages(await loadJobDays(client, jobId, deps.timezone));
+    const conversations = await jobConversations(client, jobId);
+    const { days, labels } = labelCustomerMessages(await loadConversationDays(client, conversations, deps.timezone));
     const results = await scoreDays(days, deps.scorer, deps.settings);
     const summary = { scored: results.length, missing: results.filter((r) => r.csi.missing.length > 0).length };
     await transaction(client, async () => {
       await saveLabels(client, labels);
+      // only conversations with a changed day can have new labels
       await refreshTopics(client, days.map((d) => d.conversationId));
       await saveDayResults(client, results, deps.scorer);
-      await completeJob(client, jobId, { ...summary, scorer: `${deps.scorer.name}@${deps.scorer.version}` });
+      await completeJob(client, jobId, { ...summary, scorer: `${deps.scorer.name}@${deps.scorer.version}` }, results.length);
     });
     return summary;
   } finally {
