@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { qaFigures, streamRawRows, type ExportColumn, type RawRow } from './export-stream.ts';
+import { qaFigures, streamEncoded, type ExportColumn, type RawRow } from './export-stream.ts';
 
 // The conversation export (GET /api/conversations/export): every matching conversation with its
 // figures, newest activity first, streamed from one cursor. The figures are the session
@@ -80,8 +80,8 @@ export function conversationExportSelect(filters: ConversationFilters): { sql: s
   return { sql, params };
 }
 
-/** The conversation export's rows, `batch` at a time (db/export-stream.ts). */
-export function streamConversationExport(pool: pg.Pool, filters: ConversationFilters, batch?: number): AsyncGenerator<RawRow[]> {
+/** The conversation export's rows, `batch` at a time, each batch as `encode` writes it (db/export-stream.ts). */
+export function streamConversationExport<T>(pool: pg.Pool, filters: ConversationFilters, encode: (rows: RawRow[]) => T, batch?: number): AsyncGenerator<T> {
   const { sql, params } = conversationExportSelect(filters);
-  return streamRawRows(pool, sql, params, batch);
+  return streamEncoded(pool, sql, params, encode, batch);
 }

@@ -50,16 +50,22 @@ export const qaFigures = (where: string) => `
 const AS_TEXT = { getTypeParser: () => (v: string) => v };
 
 /**
- * The rows of `sql`, `batch` at a time, from one server-side cursor in a READ ONLY transaction
- * (one plan and one sort for the whole export, a consistent snapshot, flat memory). Timestamps
- * are read in UTC, so their text is ISO 8601 up to two characters (routes/export-format.ts
- * isoUtc). The next batch is asked for while the consumer writes this one; batches are small
- * because a batch alive across young-generation collections is promoted, and the old space then
- * grows by every row exported until a full collection (2,000-row batches: ~40 MB more per
- * 17,000 rows on the loaded development host). The connection is
- * held until the consumer finishes or stops (return() on the generator closes the cursor).
+ * The rows of `sql`, `batch` at a time, each batch handed to `encode` as soon as it lands and
+ * only its encoding yielded: from one server-side cursor in a READ ONLY transaction (one plan
+ * and one sort for the whole export, a consistent snapshot, flat memory). Timestamps are read
+ * in UTC, so their text is ISO 8601 up to two characters (routes/export-format.ts isoUtc).
+ *
+ * Memory: a batch's rows (some 35 strings each) die before the next FETCH is parsed, so they
+ * stay in V8's young generation. Yielding the rows themselves kept each batch alive while the
+ * next one arrived (the consumer's loop variable), which was long enough for them to survive
+ * two scavenges: every row exported was promoted, and the old space grew by ~70 MB per 100,000
+ * rows until a full collection (server peak RSS 380 MB in bench/export.ts). The next batch is
+ * asked for before this one is encoded, so the database keeps working meanwhile; the consumer
+ * (the response, through Readable.from) pulls the next encoding only when the socket has taken
+ * the last: a slow client holds one encoded batch here, nothing more. The connection is held
+ * until the consumer finishes or stops (return() on the generator closes the cursor).
  */
-export async function* streamRawRows(pool: pg.Pool, sql: string, params: unknown[], batch = 500): AsyncGenerator<RawRow[]> {
+export async function* streamEncoded<T>(pool: pg.Pool, sql: string, params: unknown[], encode: (rows: RawRow[]) => T, batch = 500): AsyncGenerator<T> {
   const client = await pool.connect();
   let ok = false;
   let pending: Promise<unknown> | undefined;
@@ -76,10 +82,12 @@ export async function* streamRawRows(pool: pg.Pool, sql: string, params: unknown
     };
     let next = fetch();
     for (;;) {
-      const { rows } = await next;
-      const more = rows.length === batch;
+      const fetched = await next;
+      const more = fetched.rows.length === batch;
       if (more) next = fetch();
-      if (rows.length > 0) yield rows;
+      const encoded = fetched.rows.length > 0 ? encode(fetched.rows) : undefined;
+      fetched.rows = [];
+      if (encoded !== undefined) yield encoded;
       if (!more) break;
     }
     await client.query('COMMIT');

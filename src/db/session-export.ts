@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { qaFigures, sqlLiteral as literal, streamRawRows, topicsOfMessages, type ExportColumn, type RawRow } from './export-stream.ts';
+import { qaFigures, sqlLiteral as literal, streamEncoded, topicsOfMessages, type ExportColumn, type RawRow } from './export-stream.ts';
 import { sessionsWhere, type SessionFilters } from './sessions-repo.ts';
 
 // The session export (GET /api/sessions/export): every matching session with its figures, in
@@ -86,8 +86,8 @@ export function sessionExportSelect(filters: SessionFilters, timezone: string): 
   return { sql, params };
 }
 
-/** The session export's rows, `batch` at a time (db/export-stream.ts). */
-export function streamSessionExport(pool: pg.Pool, filters: SessionFilters, timezone: string, batch?: number): AsyncGenerator<RawRow[]> {
+/** The session export's rows, `batch` at a time, each batch as `encode` writes it (db/export-stream.ts). */
+export function streamSessionExport<T>(pool: pg.Pool, filters: SessionFilters, timezone: string, encode: (rows: RawRow[]) => T, batch?: number): AsyncGenerator<T> {
   const { sql, params } = sessionExportSelect(filters, timezone);
-  return streamRawRows(pool, sql, params, batch);
+  return streamEncoded(pool, sql, params, encode, batch);
 }

@@ -7,7 +7,7 @@ import type { RawRow } from '../db/export-stream.ts';
 import { auditTokenUse } from '../db/tokens-repo.ts';
 import { periodBounds } from '../domain/periods.ts';
 import { allowRoles, callerOf } from './auth.ts';
-import { csvStream, figuresJson, jsonArray, jsonReader } from './export-format.ts';
+import { csvBody, csvWriter, figuresJson, jsonBody, jsonReader, jsonWriter } from './export-format.ts';
 import { errorResponses } from './openapi.ts';
 import { periodOfQuery, READ_ROLES } from './sessions.ts';
 
@@ -93,10 +93,9 @@ export function conversationExportRoutes(deps: ConversationExportDeps): FastifyP
       const caller = callerOf(req);
       await auditTokenUse(deps.pool, caller, 'api.export', 'conversations', { format: q.format, filters: q });
       const maskCustomer = !mayReadCustomerData(caller.role);
-      const rows = streamConversationExport(deps.pool, filters);
       const body = q.format === 'csv'
-        ? csvStream(CONVERSATION_EXPORT_COLUMNS, rows, maskCustomer ? ['customer_name'] : [])
-        : jsonArray(rows, (r) => conversationJson(r, maskCustomer));
+        ? csvBody(CONVERSATION_EXPORT_COLUMNS, streamConversationExport(deps.pool, filters, csvWriter(CONVERSATION_EXPORT_COLUMNS, maskCustomer ? ['customer_name'] : [])))
+        : jsonBody(streamConversationExport(deps.pool, filters, jsonWriter((r: RawRow) => conversationJson(r, maskCustomer))));
       const stamp = deps.now().toISOString().slice(0, 10);
       return reply
         .header('content-type', q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')

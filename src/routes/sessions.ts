@@ -17,7 +17,8 @@ import { SESSION_EXPORT_COLUMNS, streamSessionExport } from '../db/session-expor
 import { AppError } from '../errors.ts';
 import { FieldError, errorResponses, idParams, ref } from './openapi.ts';
 import { allowRoles, callerOf } from './auth.ts';
-import { csvStream, jsonArray } from './export-format.ts';
+import type { RawRow } from '../db/export-stream.ts';
+import { csvBody, csvWriter, jsonBody, jsonWriter } from './export-format.ts';
 import { sessionJson } from './session-export-format.ts';
 
 // /api/sessions: list (filters, keyset cursor), one with messages and QA history, QA changes
@@ -216,11 +217,10 @@ function exportRoute(app: FastifyInstance, ctx: RouteContext): void {
     const caller = callerOf(req);
     await ctx.settle();
     await auditTokenUse(ctx.pool, caller, 'api.export', 'sessions', { format: q.format, filters: q });
-    const rows = streamSessionExport(ctx.pool, filters, ctx.timezone);
     const maskCustomer = !mayReadCustomerData(caller.role);
     const body = q.format === 'csv'
-      ? csvStream(SESSION_EXPORT_COLUMNS, rows, maskCustomer ? ['customer_name'] : [])
-      : jsonArray(rows, (r) => sessionJson(r, maskCustomer));
+      ? csvBody(SESSION_EXPORT_COLUMNS, streamSessionExport(ctx.pool, filters, ctx.timezone, csvWriter(SESSION_EXPORT_COLUMNS, maskCustomer ? ['customer_name'] : [])))
+      : jsonBody(streamSessionExport(ctx.pool, filters, ctx.timezone, jsonWriter((r: RawRow) => sessionJson(r, maskCustomer))));
     const stamp = ctx.now().toISOString().slice(0, 10);
     return reply
       .header('content-type', q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
