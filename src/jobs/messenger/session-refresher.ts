@@ -3,7 +3,7 @@ import { rebuildSessions } from '../../db/sessions-rebuild.ts';
 import type { Logger } from '../../logger.ts';
 
 // The reply worker's conversations get their sessions rebuilt here, all that changed in the
-// last half second together, instead of once per event inside its transaction: the rebuild is
+// last half second (longer while busy: deferMs) together, instead of once per event inside its transaction: the rebuild is
 // the worker's heaviest step (a pass over the conversation's messages and an upsert), and a
 // burst of messages in one conversation needs it once. Conversations are touched after their
 // event committed, so the rebuild sees what the event wrote. A failed rebuild is tried again.
@@ -14,7 +14,20 @@ export interface SessionRefresher {
   stop(): Promise<void>;
 }
 
-export function startSessionRefresher(deps: { pool: pg.Pool; logger: Logger; now: () => Date; everyMs?: number }): SessionRefresher {
+export function startSessionRefresher(deps: {
+  pool: pg.Pool;
+  logger: Logger;
+  now: () => Date;
+  everyMs?: number;
+  /**
+   * How long rebuilds may wait now (0: not at all). A rebuild passes over each conversation's
+   * messages, longer as conversations grow, and a conversation touched again before it ran is
+   * rebuilt once: while the webhook is flooded or the reply worker has a backlog, rebuilding
+   * less often leaves the cores to acknowledgements and replies (see the reply worker).
+   */
+  deferMs?: () => number;
+  clock?: () => number;
+}): SessionRefresher {
   const log = deps.logger.child({ component: 'messenger-sessions' });
   const dirty = new Set<number>();
   let running: Promise<void> | undefined;
@@ -44,8 +57,15 @@ export function startSessionRefresher(deps: { pool: pg.Pool; logger: Logger; now
       client?.release(broken);
     }
   };
+  const clock = deps.clock ?? (() => performance.now());
+  let lastFlush = clock();
   const guarded = () => (running ??= flush().finally(() => (running = undefined)));
-  const timer = setInterval(() => void guarded(), deps.everyMs ?? 500);
+  const tick = () => {
+    if (clock() - lastFlush < (deps.deferMs?.() ?? 0)) return;
+    lastFlush = clock();
+    void guarded();
+  };
+  const timer = setInterval(tick, deps.everyMs ?? 500);
   timer.unref();
 
   return {
