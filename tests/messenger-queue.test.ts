@@ -7,7 +7,7 @@ import { CLAIM_BATCH_SQL, claimBatch } from '../src/db/messenger-inbox-repo.ts';
 import { MessengerStore } from '../src/db/messenger-repo.ts';
 import { seedCatalogue } from '../src/db/seed/catalogue.ts';
 import { parseWebhookBody } from '../src/domain/messenger/events.ts';
-import { startSessionRefresher } from '../src/jobs/messenger/session-refresher.ts';
+import { REFRESH_CHUNK, startSessionRefresher } from '../src/jobs/messenger/session-refresher.ts';
 import { createLogger } from '../src/logger.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { capturingLogger, eventually } from './helpers/slack-harness.ts';
@@ -95,6 +95,34 @@ describe('session refresher', () => {
     // the first rebuild came once 30 s had passed on its clock, with both conversations
     expect(rebuilt[0]!.at).toBeGreaterThanOrEqual(30_000);
     expect(rebuilt[0]!.ids).toEqual([3, 7]);
+  });
+});
+
+describe('session refresher, interrupted', () => {
+  it('rebuilds a large backlog in chunks and leaves the rest for later when interrupted between two', async () => {
+    const asked: number[][] = [];
+    let interrupted = false;
+    const client = {
+      on() {}, off() {}, release() {},
+      async query(sql: string, params: unknown[]) {
+        // the conversation pass opens each chunk's rebuild; an empty one ends it
+        if (sql.includes('WITH a AS')) {
+          asked.push(params[0] as number[]);
+          interrupted = true; // a flood begins while the first chunk is rebuilt
+        }
+        return { rows: [], rowCount: 0 };
+      },
+    };
+    const pool = { connect: async () => client } as unknown as pg.Pool;
+    const refresher = startSessionRefresher({ pool, logger, now: () => new Date('2026-11-25T14:30:00Z'), everyMs: 5, interrupt: () => interrupted });
+    const ids = Array.from({ length: 3 * REFRESH_CHUNK }, (_, i) => i + 1);
+    for (const id of ids) refresher.touch(id);
+    await eventually(async () => asked.length >= 2);
+    // one chunk per flush while interrupted: the rest waited for the next flushes
+    expect(asked[0]).toEqual(ids.slice(0, REFRESH_CHUNK));
+    expect(asked[1]).toEqual(ids.slice(REFRESH_CHUNK, 2 * REFRESH_CHUNK));
+    await refresher.stop(); // stopping rebuilds everything left, interrupted or not
+    expect(asked.flat().sort((a, b) => a - b)).toEqual(ids);
   });
 });
 

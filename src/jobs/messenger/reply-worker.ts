@@ -171,6 +171,7 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
   const sessions = startSessionRefresher({
     pool: deps.pool, logger: deps.logger, now,
     deferMs: () => (deps.intakeFlooding?.() ? SESSIONS_DEFER_FLOOD_MS : backlog ? SESSIONS_DEFER_BACKLOG_MS : 0),
+    ...(deps.intakeFlooding ? { interrupt: deps.intakeFlooding } : {}),
   });
   const loops = Array.from({ length: deps.concurrency ?? 4 }, () => loop());
   return {

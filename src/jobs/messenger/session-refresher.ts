@@ -14,6 +14,9 @@ export interface SessionRefresher {
   stop(): Promise<void>;
 }
 
+/** Conversations rebuilt per statement: a backlog's rebuild is many short statements, not one long one. */
+export const REFRESH_CHUNK = 64;
+
 export function startSessionRefresher(deps: {
   pool: pg.Pool;
   logger: Logger;
@@ -26,18 +29,25 @@ export function startSessionRefresher(deps: {
    * less often leaves the cores to acknowledgements and replies (see the reply worker).
    */
   deferMs?: () => number;
+  /**
+   * Checked between chunks of REFRESH_CHUNK conversations: true puts the rest back for a later
+   * flush (a webhook flood that began while a large backlog's rebuilds ran).
+   */
+  interrupt?: () => boolean;
   clock?: () => number;
 }): SessionRefresher {
   const log = deps.logger.child({ component: 'messenger-sessions' });
   const dirty = new Set<number>();
   let running: Promise<void> | undefined;
 
-  const flush = async () => {
+  /** `all`: every chunk, interrupted or not (on stop) */
+  const flush = async (all = false) => {
     if (dirty.size === 0) return;
     // ascending ids: concurrent refreshers (other processes) upsert in the same order
     const ids = [...dirty].sort((a, b) => a - b);
     dirty.clear();
     let client: pg.PoolClient | undefined;
+    let done = 0;
     // a connection cut while checked out (a database restart) is an 'error' event, uncaught
     // without a listener: heard here, reported by the failing query, and the client discarded
     let broken: Error | undefined;
@@ -47,9 +57,13 @@ export function startSessionRefresher(deps: {
     try {
       client = await deps.pool.connect();
       client.on('error', onError);
-      await rebuildSessions(client, ids, deps.now());
+      for (; done < ids.length; done += REFRESH_CHUNK) {
+        if (done > 0 && !all && deps.interrupt?.()) break;
+        await rebuildSessions(client, ids.slice(done, done + REFRESH_CHUNK), deps.now());
+      }
+      for (const id of ids.slice(done)) dirty.add(id);
     } catch (err) {
-      for (const id of ids) dirty.add(id);
+      for (const id of ids.slice(done)) dirty.add(id);
       broken ??= err as Error;
       log.warn({ err, conversations: ids.length }, 'messenger: rebuilding sessions failed, trying again shortly');
     } finally {
@@ -75,7 +89,7 @@ export function startSessionRefresher(deps: {
     stop: async () => {
       clearInterval(timer);
       await running;
-      await flush();
+      await flush(true);
     },
   };
 }
