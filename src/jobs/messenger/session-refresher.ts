@@ -15,7 +15,7 @@ export interface SessionRefresher {
 }
 
 /** Conversations rebuilt per statement: a backlog's rebuild is many short statements, not one long one. */
-export const REFRESH_CHUNK = 64;
+export const REFRESH_CHUNK = 16;
 
 export function startSessionRefresher(deps: {
   pool: pg.Pool;
