@@ -5,6 +5,7 @@ import { loadConfig } from '../src/config.ts';
 import { sharedRead } from '../src/db/coalesce.ts';
 import { CLAIM_BATCH_SQL, claimBatch } from '../src/db/messenger-inbox-repo.ts';
 import { MessengerStore } from '../src/db/messenger-repo.ts';
+import { createPool } from '../src/db/pool.ts';
 import { seedCatalogue } from '../src/db/seed/catalogue.ts';
 import { parseWebhookBody } from '../src/domain/messenger/events.ts';
 import { REFRESH_CHUNK, startSessionRefresher } from '../src/jobs/messenger/session-refresher.ts';
@@ -174,5 +175,16 @@ describe('the customer agent', () => {
     expect(decisions.every((d) => d.text.length > 0)).toBe(true);
     expect(seen.filter((s) => s.includes('FROM products')).length).toBe(1);
     expect(seen.filter((s) => s.includes('FROM message_templates')).length).toBe(1);
+  });
+});
+
+describe('a pool', () => {
+  it('keeps an idle connection for a minute, not the driver default 10 s: a burst after a lull finds its connections open', async () => {
+    const pool = createPool(db.url, 2);
+    try {
+      expect((pool as unknown as { options: { idleTimeoutMillis: number } }).options.idleTimeoutMillis).toBe(60_000);
+    } finally {
+      await pool.end();
+    }
   });
 });
