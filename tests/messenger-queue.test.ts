@@ -75,6 +75,43 @@ describe('the reply worker claim', () => {
   });
 });
 
+describe('the reply worker claim, during a flood', () => {
+  it('reads a few entries of the claimable index for a batch of 8, not the whole queue, on a table never analysed', async () => {
+    await db.pool.query(`ALTER TABLE messenger_events SET (autovacuum_enabled = false)`);
+    const store = new MessengerStore(db.pool);
+    const at = Date.parse('2026-11-25T15:30:00Z');
+    const customers = 300;
+    for (let k = 0; k < 8; k++) {
+      await store.store(parseWebhookBody({
+        object: 'page',
+        entry: [{ id: PAGE, time: at, messaging: Array.from({ length: customers }, (_, c) => ({
+          sender: { id: `PSIDF${c}` }, recipient: { id: PAGE }, timestamp: at + k * customers + c, message: { mid: `f_${k}_${c}`, text: `flood ${k}` },
+        })) }],
+      }).events);
+    }
+    while ((await store.materialize(1000)).taken > 0);
+    // index entries read, as the statistics collector counts them (flushed on demand)
+    const entriesRead = async () => {
+      const { rows } = await db.pool.query<{ n: string }>(`SELECT idx_tup_read::text AS n FROM pg_stat_user_indexes WHERE indexrelname = 'messenger_events_claimable_idx'`);
+      return Number(rows[0]!.n);
+    };
+    const client = await db.pool.connect();
+    try {
+      await client.query('SELECT pg_stat_force_next_flush()');
+      const before = await entriesRead();
+      await client.query('BEGIN');
+      const claimed = await claimBatch(client, 8);
+      await client.query('ROLLBACK');
+      await client.query('SELECT pg_stat_force_next_flush()');
+      expect(claimed).toHaveLength(8);
+      // a bitmap over the queue read all of its 2,400 entries
+      expect((await entriesRead()) - before).toBeLessThan(100);
+    } finally {
+      client.release();
+    }
+  });
+});
+
 describe('session refresher', () => {
   it('waits as long as deferMs says before rebuilding, then rebuilds what was touched meanwhile together', async () => {
     let clock = 0;

@@ -42,15 +42,22 @@ export const CLAIM_BATCH_SQL = `WITH e AS (
             ORDER BY e.timestamp, e.id`;
 
 /**
- * The earliest pending event of up to `limit` conversations, locked, each with its turn's context.
- * Both scans read only queued rows (messenger_events_claimable_idx, _pending_conversation_idx).
+ * The earliest pending event of up to `limit` conversations, locked, each with its turn's context
+ * (inside a transaction: the locks last until it ends). Both scans read only queued rows (messenger_events_claimable_idx, _pending_conversation_idx).
  */
 export async function claimBatch(client: pg.ClientBase, limit: number, historyLimit = 20): Promise<ClaimedTurn[]> {
+  // In the caller's transaction: the claim walks the claimable index in order and stops at its
+  // limit. With the statistics of an inbox filled faster than autovacuum visits (a flood on a
+  // fresh table: an estimate of a few dozen rows), the planner otherwise read every queued row
+  // into a bitmap, probed each one's conversation and sorted them: each claim cost the whole
+  // backlog (5,000 rows in the bench's flood), twice a second while acknowledgements waited.
+  await client.query('SET LOCAL enable_bitmapscan = off');
   const { rows } = await client.query<EventRow & Partial<ContextRow> & { has_context: boolean; customer_last_message_at: Date | null }>({
     name: 'messenger-claim-batch',
     text: CLAIM_BATCH_SQL,
     values: [limit, historyLimit],
   });
+  await client.query('RESET enable_bitmapscan');
   return rows.map((r) => ({
     event: toEvent(r),
     ...(r.has_context ? { ctx: toContext(r as ContextRow) } : {}),
