@@ -33,3 +33,32 @@ export function coalesced<I, O>(run: (items: I[]) => Promise<O[]>, maxBatch = 50
       kick();
     });
 }
+
+/**
+ * One read for many callers, as fresh as a read of their own: a call joins the read of its key
+ * that has not started yet, or queues one that starts once the key's read in flight is done, so
+ * every caller gets a result read after it called (an edit committed before the call is seen).
+ * Turns answered together then cost one read per key instead of one each.
+ */
+export function sharedRead<V>(read: (key: string) => Promise<V>): (key: string) => Promise<V> {
+  const inFlight = new Map<string, Promise<V>>();
+  const queued = new Map<string, Promise<V>>();
+  return (key) => {
+    const waiting = queued.get(key);
+    if (waiting) return waiting;
+    const before = inFlight.get(key);
+    const start = (): Promise<V> => {
+      queued.delete(key);
+      const r = read(key);
+      inFlight.set(key, r);
+      const forget = () => {
+        if (inFlight.get(key) === r) inFlight.delete(key);
+      };
+      r.then(forget, forget);
+      return r;
+    };
+    const p = before ? before.then(start, start) : Promise.resolve().then(start);
+    queued.set(key, p);
+    return p;
+  };
+}

@@ -88,6 +88,19 @@ export interface OpenSurvey {
   answeredAt: Date | null;
 }
 
+/**
+ * openSurvey of conversation `conv` (an SQL expression) as a JSON value (NULL when none), for a
+ * query that reads it with other things (the reply worker's claim); toOpenSurvey reads it.
+ */
+export const openSurveyJson = (conv: string) => `(SELECT json_build_object('id', v.id, 'session_id', v.session_id, 'stage', v.stage, 'asked_at', v.asked_at, 'answered_at', r.answered_at)
+       FROM csat_surveys v LEFT JOIN csat_responses r ON r.survey_id = v.id
+      WHERE v.conversation_id = ${conv} AND v.status = 'sent' AND v.stage <> 'closed'
+      ORDER BY v.asked_at DESC, v.id DESC LIMIT 1)`;
+
+export function toOpenSurvey(j: { id: number; session_id: number; stage: OpenSurvey['stage']; asked_at: string; answered_at: string | null } | null): OpenSurvey | undefined {
+  return j ? { id: j.id, sessionId: j.session_id, stage: j.stage, askedAt: new Date(j.asked_at), answeredAt: j.answered_at === null ? null : new Date(j.answered_at) } : undefined;
+}
+
 /** The conversation's latest sent survey still waiting for a score or a comment. */
 export async function openSurvey(db: Db, conversationId: number): Promise<OpenSurvey | undefined> {
   const { rows } = await db.query<{ id: number; session_id: number; stage: OpenSurvey['stage']; asked_at: Date; answered_at: Date | null }>(

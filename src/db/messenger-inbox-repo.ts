@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { openSurveyJson, toOpenSurvey, type OpenSurvey } from './csat-repo.ts';
 
 // The reply worker's side of messenger_events: claim events to handle, oldest first, many
 // conversations per round trip but never two events of one conversation at once (an event is
@@ -21,26 +22,42 @@ export interface InboxEvent {
 
 const EVENT_COLUMNS = `e.id, e.event_key, e.kind, e.page_id, e.psid, e.timestamp, e.payload, e.conversation_id, e.message_id, e.attempts`;
 
-/** The earliest pending event of up to `limit` conversations, locked, each with its turn's context. */
-export async function claimBatch(client: pg.ClientBase, limit: number, historyLimit = 20): Promise<ClaimedTurn[]> {
-  const { rows } = await client.query<EventRow & Partial<ContextRow> & { has_context: boolean; customer_last_message_at: Date | null }>({
-    name: 'messenger-claim-batch',
-    text: `WITH e AS (
+/** claimBatch's statement ($1: conversations, $2: history messages per turn); exported for its plan's test. */
+export const CLAIM_BATCH_SQL = `WITH e AS (
              SELECT ${EVENT_COLUMNS}
                FROM messenger_events e
               WHERE e.state = 'pending' AND e.conversation_id IS NOT NULL
-                AND NOT EXISTS (SELECT 1 FROM messenger_events p
-                                 WHERE p.conversation_id = e.conversation_id AND p.state = 'pending'
-                                   AND (p.timestamp, p.id) < (e.timestamp, e.id))
+                -- its conversation's earliest pending event: one probe of the pending index per
+                -- candidate, whatever the statistics say (an anti-join planned from stale ones
+                -- compared every candidate with every pending row)
+                AND e.id = (SELECT p.id FROM messenger_events p
+                             WHERE p.conversation_id = e.conversation_id AND p.state = 'pending' AND p.conversation_id IS NOT NULL
+                             ORDER BY p.timestamp, p.id LIMIT 1)
               ORDER BY e.timestamp, e.id
               LIMIT $1
               FOR UPDATE SKIP LOCKED
            )
            SELECT e.*, ctx.*, ctx.handoff_state IS NOT NULL AS has_context
              FROM e LEFT JOIN LATERAL (${contextSelect('e.conversation_id', 'e.timestamp', 'e.message_id', '$2')}) ctx ON true
-            ORDER BY e.timestamp, e.id`,
+            ORDER BY e.timestamp, e.id`;
+
+/**
+ * The earliest pending event of up to `limit` conversations, locked, each with its turn's context
+ * (inside a transaction: the locks last until it ends). Both scans read only queued rows (messenger_events_claimable_idx, _pending_conversation_idx).
+ */
+export async function claimBatch(client: pg.ClientBase, limit: number, historyLimit = 20): Promise<ClaimedTurn[]> {
+  // In the caller's transaction: the claim walks the claimable index in order and stops at its
+  // limit. With the statistics of an inbox filled faster than autovacuum visits (a flood on a
+  // fresh table: an estimate of a few dozen rows), the planner otherwise read every queued row
+  // into a bitmap, probed each one's conversation and sorted them: each claim cost the whole
+  // backlog (5,000 rows in the bench's flood), twice a second while acknowledgements waited.
+  await client.query('SET LOCAL enable_bitmapscan = off');
+  const { rows } = await client.query<EventRow & Partial<ContextRow> & { has_context: boolean; customer_last_message_at: Date | null }>({
+    name: 'messenger-claim-batch',
+    text: CLAIM_BATCH_SQL,
     values: [limit, historyLimit],
   });
+  await client.query('RESET enable_bitmapscan');
   return rows.map((r) => ({
     event: toEvent(r),
     ...(r.has_context ? { ctx: toContext(r as ContextRow) } : {}),
@@ -116,12 +133,15 @@ export interface TurnContext {
   /** pages.bot_disclosure */
   pageDisclosure: string | null;
   history: { from: 'customer' | 'bot' | 'human'; text: string; at: Date }[];
+  /** the CSAT survey waiting for this customer's answer (csat-repo's openSurvey), read with the turn */
+  openSurvey: OpenSurvey | undefined;
 }
 
 interface ContextRow {
   handoff_state: TurnContext['handoffState']; unsure_streak: number; name: string | null; blocked: boolean | null; blocked_reason: string | null;
   earlier: boolean; bot_spoke: boolean; last_human_at: Date | null; page_db_id: number | null; page_name: string | null; bot_disclosure: string | null;
   history: { sender_kind: string; text: string; at: string }[];
+  open_survey: Parameters<typeof toOpenSurvey>[0];
 }
 
 /** The turn context of conversation `conv` for its message `mid` at `at`: one row, one round trip with its event. */
@@ -138,7 +158,7 @@ function contextSelect(conv: string, at: string, mid: string, historyLimit: stri
                AND NOT EXISTS (SELECT 1 FROM messenger_sends s WHERE s.conversation_id = c.id AND s.response_mid = m.mid)
                -- Resume bot in Slack ends that pause too (handoff_marks.bot_resumed_at)
                AND m.social_create_time > coalesce(hm.bot_resumed_at, '-infinity'::timestamptz)) AS last_human_at,
-            p.id AS page_db_id, p.name AS page_name, p.bot_disclosure,
+            p.id AS page_db_id, p.name AS page_name, p.bot_disclosure, ${openSurveyJson('c.id')} AS open_survey,
             (SELECT coalesce(json_agg(json_build_object('sender_kind', h.sender_kind, 'text', h.text, 'at', h.social_create_time)
                                       ORDER BY h.social_create_time, h.id), '[]'::json)
                FROM (SELECT id, sender_kind::text AS sender_kind, text, social_create_time FROM messages
@@ -161,6 +181,7 @@ function toContext(c: ContextRow): TurnContext {
     pageDbId: c.page_db_id,
     pageName: c.page_name,
     pageDisclosure: c.bot_disclosure,
+    openSurvey: toOpenSurvey(c.open_survey),
     history: c.history.map((m) => ({
       from: m.sender_kind === 'customer' ? 'customer' : m.sender_kind === 'bot' ? 'bot' : 'human',
       text: m.text,

@@ -43,7 +43,8 @@ export async function notifyInbox(db: pg.Pool | pg.ClientBase): Promise<void> {
   await db.query(`SELECT pg_notify('${EVENTS_CHANNEL}', '')`);
 }
 
-// Links only inbox rows not linked yet: a resent event leaves its first link alone.
+// Links only inbox rows not linked yet: a resent event leaves its first link alone. (Rows it
+// links are the batch's own, locked and pending; saying so lets it use the unstored rows' index.)
 const INSERT_MESSAGES = `
 WITH x AS (
   SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[])
@@ -69,7 +70,7 @@ WITH x AS (
 ), links AS (
   UPDATE messenger_events e SET conversation_id = x.conversation_id, message_id = ins.id
     FROM x LEFT JOIN ins ON ins.mid = x.mid
-   WHERE e.event_key = x.event_key AND e.conversation_id IS NULL
+   WHERE e.event_key = x.event_key AND e.conversation_id IS NULL AND e.state = 'pending'
    RETURNING e.id
 )
 SELECT (SELECT count(*) FROM ins)::int AS n, (SELECT count(*) FROM counts) AS c, (SELECT count(*) FROM links) AS l`;

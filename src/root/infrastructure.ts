@@ -52,7 +52,7 @@ export interface Pools {
   end(): Promise<void>;
 }
 
-/** The pools, sized by connectionBudget. No connection opens until used; an idle one closes after 10 s. */
+/** The pools, sized by connectionBudget. No connection opens until used; an idle one closes after 60 s (POOL_IDLE_MS). */
 export function createPools(url: string, config: Sizing, opts: { messenger: boolean; onError?: (purpose: Purpose, err: Error) => void }): Pools {
   const budget = connectionBudget(config, opts);
   const pool = (purpose: Purpose) => createPool(url, budget[purpose]!, (err) => opts.onError?.(purpose, err), applicationName(purpose));

@@ -8,6 +8,7 @@ import { classifyTurn, decide, renderPlan, type Plan } from '../../domain/custom
 import { withDisclosure } from '../../domain/customer/disclosure.ts';
 import { outOfHoursNotice } from '../../domain/business-hours.ts';
 import { DEFAULT_TEMPLATES } from '../../domain/customer/templates.ts';
+import { sharedRead } from '../../db/coalesce.ts';
 import type { Logger } from '../../logger.ts';
 import { catalogueCache } from './catalogue-cache.ts';
 import { createCustomerLlm, type CustomerLlm } from './llm.ts';
@@ -27,6 +28,8 @@ export interface CustomerAgentDeps {
   /** the clock the page's business hours are read against (tests pin it) */
   now?: () => Date;
 }
+
+const TEMPLATE_NAMES = DEFAULT_TEMPLATES.map((t) => t.name);
 
 /** Messenger rejects texts over 2,000 characters. */
 const MAX_TEXT = 2000;
@@ -53,6 +56,9 @@ export function createCustomerAgent(deps: CustomerAgentDeps): CustomerAgent {
   if (deps.config.customerAgentLlm && !llm) log.warn('CUSTOMER_AGENT_LLM is set but OPENAI_API_KEY is not: customer replies come from templates');
 
   const catalogue = catalogueCache(pool);
+  // every template of the turn's page in one read, shared by the turns of that page answered
+  // together (each still reads after it began: an edit is seen on the next turn)
+  const templatesOf = sharedRead((key) => activeTemplates(pool, TEMPLATE_NAMES, key === '' ? null : Number(key)));
   // The default templates are put in the table on first use (missing names only), so a team
   // finds them there to reword on any deployment, demo data or not.
   let templatesReady: Promise<void> | undefined;
@@ -80,7 +86,7 @@ export function createCustomerAgent(deps: CustomerAgentDeps): CustomerAgent {
         contextProducts: productsInContext(turn.history, index),
         faq: matchFaq(turn.text, faq),
       });
-      const stored = (await activeTemplates(pool, [plan.template], page.pageId)).get(plan.template);
+      const stored = (await templatesOf(page.pageId === null ? '' : String(page.pageId))).get(plan.template);
       const body = plan.template === 'greeting' && page.greeting ? page.greeting : stored?.body;
       const rendered = renderPlan(plan, body);
       let text = rendered.text;

@@ -1,10 +1,12 @@
 import type pg from 'pg';
 import { activeFaq, activeProducts, catalogueVersion } from '../../db/catalogue-repo.ts';
+import { sharedRead } from '../../db/coalesce.ts';
 import { indexProducts, type CatalogueProduct, type FaqItem, type ProductIndex } from '../../domain/customer/catalogue.ts';
 
 // The catalogue and FAQ as the agent reads them, per page (brand per page, issue 19): a page's
 // own rows and the defaults, loaded and indexed once per page and catalogue version (see
-// catalogueVersion), so each customer turn costs one cheap query however big the catalogue is
+// catalogueVersion), so each customer turn costs at most one cheap query (shared by the turns
+// of a page that start while it waits) however big the catalogue is
 // and however many pages there are, and an import or an edit is seen on the very next turn.
 // The same query reads the page's brand settings, so a page's scope costs no query of its own.
 
@@ -44,11 +46,13 @@ async function versionAndPage(pool: pg.Pool, fbPageId: string | undefined): Prom
 }
 
 export function catalogueCache(pool: pg.Pool): (fbPageId?: string) => Promise<ScopedCatalogue> {
+  // turns of one page answered together share the version check (each still sees a check made after it began)
+  const check = sharedRead((key) => versionAndPage(pool, key === '' ? undefined : key.slice(2)));
   // per page (pages.id, or 'defaults'): the loaded catalogue and the load in flight
   const current = new Map<number | 'defaults', { version: string; catalogue: Catalogue }>();
   const loading = new Map<number | 'defaults', { version: string; promise: Promise<Catalogue> }>();
   return async (fbPageId) => {
-    const { version, page } = await versionAndPage(pool, fbPageId);
+    const { version, page } = await check(fbPageId === undefined ? '' : `p:${fbPageId}`);
     const key = page.pageId ?? 'defaults';
     const have = current.get(key);
     if (have?.version === version) return { ...have.catalogue, page };

@@ -87,6 +87,7 @@ export async function startMessenger(opts: MessengerOptions): Promise<MessengerS
   const worker = startReplyWorker({
     onNotify: materializer.wake,
     yieldToIntake: () => intake.yieldDuringFlood(REPLY_PAUSE_DURING_FLOOD_MS),
+    intakeFlooding: () => intake.flooding(),
     pool: workerPool,
     agent: opts.agent,
     ...(opts.desk ? { desk: opts.desk } : {}),

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { closeSurvey, openSurvey, recordComment, recordScore } from '../../db/csat-repo.ts';
+import { closeSurvey, openSurvey, recordComment, recordScore, type OpenSurvey } from '../../db/csat-repo.ts';
 import type { InboxEvent } from '../../db/messenger-inbox-repo.ts';
 import { COMMENT_NOTED, COMMENT_WINDOW_MS, parseCsatPayload, thanksMessage, typedScore, type CsatScore } from '../../domain/csat.ts';
 import type { MessengerSender } from '../../domain/messenger/contracts.ts';
@@ -12,8 +12,13 @@ import type { MessengerSender } from '../../domain/messenger/contracts.ts';
 
 type Raw = { message?: { quick_reply?: { payload?: string }; attachments?: unknown[] }; postback?: { payload?: string } };
 
-/** True when the event was a survey answer (handled here: the bot must not answer it). */
-export async function takeCsatAnswer(client: pg.ClientBase | pg.Pool, sender: MessengerSender, ev: InboxEvent, text: string): Promise<boolean> {
+/**
+ * True when the event was a survey answer (handled here: the bot must not answer it). `known`:
+ * the conversation's open survey as the worker's claim read it (no read of its own); absent, it is read here.
+ */
+export async function takeCsatAnswer(
+  client: pg.ClientBase | pg.Pool, sender: MessengerSender, ev: InboxEvent, text: string, known?: { openSurvey: OpenSurvey | undefined },
+): Promise<boolean> {
   const raw = ev.payload as Raw;
   const payload = raw.message?.quick_reply?.payload ?? raw.postback?.payload;
   const base = { pageId: ev.pageId, psid: ev.psid, conversationId: ev.conversationId, sender: 'bot' as const };
@@ -34,7 +39,7 @@ export async function takeCsatAnswer(client: pg.ClientBase | pg.Pool, sender: Me
     return true;
   }
 
-  const open = await openSurvey(client, ev.conversationId);
+  const open = known ? known.openSurvey : await openSurvey(client, ev.conversationId);
   if (!open || ev.at.getTime() <= open.askedAt.getTime()) return false;
   if (open.stage === 'score') {
     const typed = payload === undefined ? typedScore(text) : undefined;

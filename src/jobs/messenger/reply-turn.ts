@@ -87,7 +87,7 @@ function pausedForPerson(deps: ReplyWorkerDeps, ev: InboxEvent, ctx: TurnContext
 async function answer(deps: ReplyWorkerDeps, t: ClaimedTurn, ctx: TurnContext, text: string, named: Set<string>): Promise<Handled> {
   const ev = t.event;
   // a CSAT survey's answer is stored and thanked (jobs/messenger/csat.ts), never answered as a question
-  if (await takeCsatAnswer(deps.pool, deps.sender, ev, text)) return { state: 'done' };
+  if (await takeCsatAnswer(deps.pool, deps.sender, ev, text, { openSurvey: ctx.openSurvey })) return { state: 'done' };
   const log = deps.logger.child({ component: 'messenger-worker' });
   const started = performance.now();
   // the window read with the claim: the sender does not read it again for each call

@@ -47,6 +47,8 @@ export interface ReplyWorkerDeps {
   onNotify?: () => void;
   /** awaited before each batch: lets the webhook's acknowledgements go first during a flood (true: it is one) */
   yieldToIntake?: () => Promise<boolean | void>;
+  /** true while the webhook is flooded (session rebuilds wait meanwhile: SESSIONS_DEFER_FLOOD_MS) */
+  intakeFlooding?: () => boolean;
   /** MESSENGER_HUMAN_PAUSE_MINUTES: the bot stays quiet this long after a person wrote (0: never) */
   humanPauseMinutes?: number;
   /**
@@ -68,6 +70,14 @@ export const DEFAULT_BATCH_SIZE = 64;
 export const DEFAULT_PARALLEL = 32;
 /** the batch claimed while the webhook is flooded */
 export const FLOOD_BATCH_SIZE = 8;
+/**
+ * Session rebuilds wait up to this long while the webhook is flooded, and up to
+ * SESSIONS_DEFER_BACKLOG_MS while the loops claim full batches (a backlog): each rebuild of a
+ * conversation passes over all its messages, so rebuilding it after every one of its turns cost
+ * more with every message it had (the messenger bench's replies slowed run after run).
+ */
+export const SESSIONS_DEFER_FLOOD_MS = 30_000;
+export const SESSIONS_DEFER_BACKLOG_MS = 5_000;
 
 export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
   const log = deps.logger.child({ component: 'messenger-worker' });
@@ -81,6 +91,8 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
   // after a batch failed as a whole, its events are claimed one at a time (a poisoned event
   // then fails alone instead of taking its batch-mates' attempts)
   let isolate = 0;
+  /** the last batch was full: more events wait */
+  let backlog = false;
   const { wake, idle } = createWaker();
 
   /** Claims a batch and answers it in one transaction; how many events it claimed. */
@@ -139,7 +151,9 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
       try {
         // during a flood a small batch: its answers' CPU would otherwise delay the acknowledgements
         const flooding = (await deps.yieldToIntake?.()) === true;
-        const worked = await step(flooding ? Math.min(batchSize, FLOOD_BATCH_SIZE) : batchSize);
+        const limit = flooding ? Math.min(batchSize, FLOOD_BATCH_SIZE) : batchSize;
+        const worked = await step(limit);
+        backlog = worked >= limit;
         failures = 0;
         if (worked === 0) await idle(pollMs);
       } catch (err) {
@@ -154,7 +168,11 @@ export function startReplyWorker(deps: ReplyWorkerDeps): ReplyWorker {
     deps.onNotify?.();
     wake();
   }, log, () => stopping);
-  const sessions = startSessionRefresher({ pool: deps.pool, logger: deps.logger, now });
+  const sessions = startSessionRefresher({
+    pool: deps.pool, logger: deps.logger, now,
+    deferMs: () => (deps.intakeFlooding?.() ? SESSIONS_DEFER_FLOOD_MS : backlog ? SESSIONS_DEFER_BACKLOG_MS : 0),
+    ...(deps.intakeFlooding ? { interrupt: deps.intakeFlooding } : {}),
+  });
   const loops = Array.from({ length: deps.concurrency ?? 4 }, () => loop());
   return {
     wake,
