@@ -105,10 +105,12 @@ const csiWeights = z
   });
 
 // "error_logs=90,messenger_events=30": days to keep per table; messages only when named.
-const RETAINABLE = ['error_logs', 'notification_logs', 'audit_logs', 'messenger_events', 'messenger_sends', 'scheduled_runs', 'validation_runs', 'alert_events', 'slack_deliveries', 'botframework_activities', 'messages'] as const;
+const RETAINABLE = ['error_logs', 'notification_logs', 'audit_logs', 'messenger_events', 'messenger_sends', 'scheduled_runs', 'validation_runs', 'alert_events', 'slack_deliveries', 'botframework_activities', 'handoff_files', 'messages'] as const;
 export type RetainableTable = (typeof RETAINABLE)[number];
 export const DEFAULT_RETENTION_DAYS: Partial<Record<RetainableTable, number>> = {
   messenger_events: 30,
+  // a forwarded attachment's record only guards against a retried event posting it twice: no longer than the events
+  handoff_files: 30,
   scheduled_runs: 30,
   slack_deliveries: 30,
   botframework_activities: 7,

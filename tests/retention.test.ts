@@ -49,6 +49,13 @@ beforeAll(async () => {
     );
   }
   await db.pool.query(`INSERT INTO processed_chats (fb_chat_id, message_count) VALUES ('chat-r', 4)`);
+  // a customer's attachments forwarded into a handoff thread: finished ones age out, an unfinished one stays
+  for (const [key, state, age] of [['in:a:0', 'shared', 40], ['in:b:0', 'linked', 35], ['in:c:0', 'uploading', 40], ['in:d:0', 'shared', 10]] as const) {
+    await db.pool.query(
+      `INSERT INTO handoff_files (key, conversation_id, kind, source_url, state, created_at, updated_at) VALUES ($1, $2, 'image', 'https://cdn.example/x', $3, $4, $4)`,
+      [key, conversationId, state, daysAgo(age)],
+    );
+  }
 });
 
 afterAll(async () => {
@@ -73,7 +80,7 @@ describe('runRetention', () => {
     const config = loadConfig({});
     const results = await runRetention({ pool: db.pool, config, now: () => NOW, batchSize: 1 });
     const deleted = Object.fromEntries(results.map((r) => [r.table, r.deleted]));
-    expect(deleted).toMatchObject({ error_logs: 2, messenger_events: 2, scheduled_runs: 2 });
+    expect(deleted).toMatchObject({ error_logs: 2, messenger_events: 2, scheduled_runs: 2, handoff_files: 2 });
     expect(deleted).not.toHaveProperty('messages');
     expect(deleted).not.toHaveProperty('audit_logs');
     expect(await count(`SELECT count(*)::int AS n FROM error_logs WHERE source = 'old'`)).toBe(0);
@@ -87,10 +94,12 @@ describe('runRetention', () => {
       { task_key: 'digest:1', scheduled_for: daysAgo(60) },
     ]);
     expect(await count(`SELECT count(*)::int AS n FROM messages`)).toBe(4);
+    expect((await db.pool.query(`SELECT key FROM handoff_files ORDER BY key`)).rows.map((r) => r.key)).toEqual(['in:c:0', 'in:d:0']);
 
     const audit = await db.pool.query(`SELECT target, details FROM audit_logs WHERE action = 'retention.delete' ORDER BY target`);
     expect(audit.rows.map((r) => [r.target, r.details.count, r.details.days])).toEqual([
       ['error_logs', 2, 90],
+      ['handoff_files', 2, 30],
       ['messenger_events', 2, 30],
       ['scheduled_runs', 2, 30],
     ]);
@@ -98,7 +107,7 @@ describe('runRetention', () => {
 
     const again = await runRetention({ pool: db.pool, config, now: () => NOW });
     expect(again.every((r) => r.deleted === 0)).toBe(true);
-    expect(await count(`SELECT count(*)::int AS n FROM audit_logs WHERE action = 'retention.delete'`)).toBe(3);
+    expect(await count(`SELECT count(*)::int AS n FROM audit_logs WHERE action = 'retention.delete'`)).toBe(4);
   });
 
   it('deletes old messages only when configured, and keeps the conversation counters and analysis memory true', async () => {

@@ -26,6 +26,7 @@ export const RETENTION_COLUMNS: Readonly<Record<string, string>> = {
   alert_events: 'fired_at',
   slack_deliveries: 'created_at',
   botframework_activities: 'received_at',
+  handoff_files: 'created_at',
   messages: 'social_create_time',
 };
 

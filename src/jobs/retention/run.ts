@@ -14,6 +14,8 @@ export const RETENTION_BATCH = 5_000;
 const KEEP: Readonly<Record<string, string>> = {
   messenger_events: `AND state <> 'pending'`,
   messenger_sends: `AND status <> 'pending'`,
+  // an upload still under way (or stuck) stays, like the other tables' unfinished work
+  handoff_files: `AND state IN ('shared', 'linked')`,
   slack_deliveries: `AND state NOT IN ('queued', 'working')`,
   scheduled_runs: `AND EXISTS (SELECT 1 FROM scheduled_runs n WHERE n.task_key = t.task_key AND n.scheduled_for > t.scheduled_for)`,
 };
