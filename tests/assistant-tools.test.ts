@@ -198,6 +198,7 @@ describe('supportStats', () => {
       [start, end],
     );
     expect(r.sessions!.total).toBe(s.total);
+    expect(r.sessions).toMatchObject({ aiEngaged: s.ai, contained: s.contained, handoff: s.handoff });
     // containment is over the sessions the bot engaged in (the catalogue's definition), not all sessions
     expect(s.ai).toBeLessThan(s.total);
     expect(r.sessions!.botContainmentRate).toBeCloseTo(s.contained / s.ai, 12);

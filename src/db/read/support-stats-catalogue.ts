@@ -19,8 +19,9 @@ export async function catalogueFilters(pool: pg.Pool, pageId: number | undefined
  * The figures the metrics catalogue defines, read through its compiler (the numbers metric_query
  * gives): messages, customer messages and conversations; the CSI's first response time (median,
  * p90) and average response time (median); sessions, AI sessions, handoffs, the handoff rate and
- * bot containment. The distinct conversation-days with messages, the topic mix and the slowest
- * agents stay on their SQL.
+ * bot containment (the contained sessions are its rate times its base, the AI sessions). The
+ * distinct conversation-days with messages stay on their SQL (support-stats.ts reads the topic mix
+ * and the slowest agents through the catalogue itself).
  */
 export async function fromCatalogue(
   pool: pg.Pool,
@@ -28,7 +29,7 @@ export async function fromCatalogue(
   filters: MetricFilter[],
   rt: boolean,
   v: SupportStatsResult['volumes'],
-  s: SupportStatsResult['sessions'],
+  s: boolean,
 ): Promise<[SupportStatsResult['volumes'], SupportStatsResult['responseTimes'], SupportStatsResult['sessions']]> {
   const q = (measure: string, more: Partial<MetricQuery> = {}) =>
     metricRows(pool, { measure, period: { from: input.period.from, to: input.period.to, label: input.period.label }, filters, ...more }, input.timezone).then((r) => r[0]);
@@ -52,9 +53,10 @@ export async function fromCatalogue(
   };
   const rate = n(total) === 0 ? null : handoffRate?.value ?? null;
   const contained = n(ai) === 0 ? null : containment?.value ?? null;
-  const sessionsOut = s && {
-    ...s, total: n(total), aiEngaged: n(ai), handoff: n(handoff), handoffRate: rate, botContainmentRate: contained,
-    display: { ...s.display, total: formatCount(n(total)), handoffRate: formatPercent(rate), botContainmentRate: formatPercent(contained) },
+  const sessionsOut = !s ? undefined : {
+    total: n(total), aiEngaged: n(ai), contained: Math.round((containment?.value ?? 0) * (containment?.base ?? 0)), handoff: n(handoff),
+    botContainmentRate: contained, handoffRate: rate,
+    display: { total: formatCount(n(total)), botContainmentRate: formatPercent(contained), handoffRate: formatPercent(rate) },
   };
   return [volumesOut, timesOut, sessionsOut];
 }

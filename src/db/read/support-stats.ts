@@ -309,10 +309,11 @@ export async function supportStats(pool: pg.Pool, input: SupportStatsInput): Pro
     // response times are all catalogue figures: no SQL of their own when the catalogue can say the scope
     catalogue ? Promise.resolve(undefined) : part('responseTimes', () => responseTimes(pool, input)),
     part('topics', () => topics(pool, input, catalogue)),
-    part('sessions', () => sessions(pool, input)),
+    // sessions too: every figure of theirs is the catalogue's when it can say the scope
+    catalogue ? Promise.resolve(undefined) : part('sessions', () => sessions(pool, input)),
     part('slowestAgents', () => slowestAgents(pool, input, catalogue)),
   ]);
-  const [v, rt, s] = catalogue ? await fromCatalogue(pool, input, catalogue, want.has('responseTimes'), v0, s0) : [v0, rt0, s0];
+  const [v, rt, s] = catalogue ? await fromCatalogue(pool, input, catalogue, want.has('responseTimes'), v0, want.has('sessions')) : [v0, rt0, s0];
   const filters: SupportStatsResult['filters'] = {};
   if (input.pageId !== undefined) filters.pageId = input.pageId;
   if (input.topicsIn !== undefined) filters.topicsIn = input.topicsIn;
