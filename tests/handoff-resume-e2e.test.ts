@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HANDOFF_ACTION, actionsBlockId } from '../src/bots/slack/handoff-blocks.ts';
-import type { FakeGraph } from './helpers/fake-graph.ts';
-import { BOT, type FakeSlack } from './helpers/fake-slack.ts';
+import { BOT } from './helpers/fake-slack.ts';
 import { startHandoffStack, type HandoffStack } from './helpers/handoff-stack.ts';
 import type { ResponseRecorder } from './helpers/response-url.ts';
 import { eventually } from './helpers/slack-harness.ts';
@@ -19,8 +18,6 @@ const AGENT = 'U0AGENTE2E';
 const CUSTOMER = 'PSIDRES0001';
 
 let stack: HandoffStack;
-let graph: FakeGraph;
-let fake: FakeSlack;
 let responses: ResponseRecorder;
 let n = 0;
 
@@ -28,15 +25,13 @@ const q = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => stack.
 const customerWrites = (text: string): Promise<void> => stack.customerMessage(CUSTOMER, { text });
 const slackPost = (body: string, contentType: string) => stack.slackPost(body, contentType);
 
-const toCustomer = () => graph.messages().filter((c) => (c.body.recipient as { id: string }).id === CUSTOMER).map((c) => (c.body.message as { text: string }).text);
-const conversation = async () =>
-  (await q<{ id: number; state: string; thread: string | null }>(
-    `SELECT c.id, c.handoff_state::text AS state, c.handoff_thread_ts AS thread FROM conversations c JOIN customers cu ON cu.id = c.customer_id WHERE cu.psid = $1`, [CUSTOMER]))[0];
-const thread = (ts: string) => fake.messages.filter((m) => m.channel === CHANNEL && m.thread_ts === ts).map((m) => m.text ?? '');
+const toCustomer = () => stack.textsTo(CUSTOMER);
+const conversation = () => stack.conversationOf(CUSTOMER);
+const thread = (ts: string) => stack.threadTexts(ts);
 
 beforeAll(async () => {
   stack = await startHandoffStack({ name: 'resume_e2e', appSecret: SECRET, page: PAGE, pageToken: PAGE_TOKEN, channel: CHANNEL, agent: AGENT });
-  ({ graph, fake, responses } = stack);
+  ({ responses } = stack);
 });
 
 afterAll(async () => {

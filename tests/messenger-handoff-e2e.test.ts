@@ -29,11 +29,9 @@ const q = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => stack.
 const customerWrites = (text: string): Promise<void> => stack.customerMessage(CUSTOMER, { text });
 const slackPost = (body: string, contentType: string) => stack.slackPost(body, contentType);
 
-const toCustomer = () => graph.messages().filter((c) => (c.body.recipient as { id: string }).id === CUSTOMER).map((c) => (c.body.message as { text: string }).text);
-const conversation = async () =>
-  (await q<{ id: number; state: string; thread: string | null }>(
-    `SELECT c.id, c.handoff_state::text AS state, c.handoff_thread_ts AS thread FROM conversations c JOIN customers cu ON cu.id = c.customer_id WHERE cu.psid = $1`, [CUSTOMER]))[0];
-const thread = (ts: string) => fake.messages.filter((m) => m.channel === CHANNEL && m.thread_ts === ts).map((m) => m.text ?? '');
+const toCustomer = () => stack.textsTo(CUSTOMER);
+const conversation = () => stack.conversationOf(CUSTOMER);
+const thread = (ts: string) => stack.threadTexts(ts);
 
 beforeAll(async () => {
   stack = await startHandoffStack({ name: 'handoff_e2e', appSecret: SECRET, page: PAGE, pageToken: PAGE_TOKEN, channel: CHANNEL, agent: AGENT });

@@ -56,6 +56,12 @@ export interface HandoffStack {
   customerMessage(psid: string, message: Record<string, unknown>): Promise<void>;
   /** a signed request to /slack/events; its status */
   slackPost(body: string, contentType: string): Promise<number>;
+  /** the texts the fake Graph API was asked to send to this customer, in order */
+  textsTo(psid: string): string[];
+  /** the customer's conversation: its id, handoff state and Slack thread */
+  conversationOf(psid: string): Promise<{ id: number; state: string; thread: string | null } | undefined>;
+  /** the texts posted in a thread of the handoff channel */
+  threadTexts(ts: string): string[];
   close(): Promise<void>;
 }
 
@@ -104,6 +110,12 @@ export async function startHandoffStack(o: HandoffStackOptions): Promise<Handoff
       const req = signed(body, { contentType });
       return (await app.inject({ method: 'POST', url: '/slack/events', payload: req.payload, headers: req.headers })).statusCode;
     },
+    textsTo: (psid) =>
+      graph.messages().filter((c) => (c.body.recipient as { id: string }).id === psid).map((c) => (c.body.message as { text: string }).text),
+    conversationOf: async (psid) =>
+      (await q<{ id: number; state: string; thread: string | null }>(
+        `SELECT c.id, c.handoff_state::text AS state, c.handoff_thread_ts AS thread FROM conversations c JOIN customers cu ON cu.id = c.customer_id WHERE cu.psid = $1`, [psid]))[0],
+    threadTexts: (ts) => fake.messages.filter((m) => m.channel === o.channel && m.thread_ts === ts).map((m) => m.text ?? ''),
     async close() {
       await app.close();
       await messenger.stop();
