@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { ChangedConversation, PlannedBatch } from '../domain/analysis-batches.js';
 import type { CsiResult, MicroMetrics } from '../domain/csi.js';
 import { assembleConversationDays, type AssembledDay, type MessageColumns } from '../domain/scoring/assemble-days.js';
 
@@ -8,11 +9,6 @@ import { assembleConversationDays, type AssembledDay, type MessageColumns } from
 // Day numbers count from this date: `day - DAY_EPOCH` in SQL, compared as integers in assemble-days.ts.
 const DAY_EPOCH = `DATE '2000-01-01'`;
 
-/** A conversation with new or changed days, and how many. */
-export interface ChangedConversation {
-  conversationId: number;
-  days: number;
-}
 
 /**
  * The conversations whose message count differs from what processed_chats remembers, each with
@@ -56,7 +52,7 @@ export async function planChangedConversations(client: pg.ClientBase, tz: string
 /** Creates one pending job per batch of conversations; returns the job ids in order. */
 export async function createJobs(
   client: pg.ClientBase,
-  batches: { conversationIds: number[]; days: number }[],
+  batches: readonly PlannedBatch[],
   uploadId?: number,
 ): Promise<number[]> {
   if (batches.length === 0) return [];

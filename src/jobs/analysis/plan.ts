@@ -2,6 +2,7 @@ import type PgBoss from 'pg-boss';
 import type pg from 'pg';
 import { createJobs, planChangedConversations } from '../../db/analysis-repo.js';
 import { LockKeys } from '../../db/locks.js';
+import { batchConversations } from '../../domain/analysis-batches.js';
 import { fillDayAgents } from '../../db/reply-facts.js';
 import { ANALYSIS_QUEUE, inTransaction } from '../queue.js';
 
@@ -30,17 +31,7 @@ export async function planAnalysis(
     const changed = await planChangedConversations(client, opts.timezone, opts.conversationIds);
     // days planned before their human agents were recorded (an upgraded database)
     await fillDayAgents(client, opts.timezone);
-    const batches: { conversationIds: number[]; days: number }[] = [];
-    let batch = { conversationIds: [] as number[], days: 0 };
-    for (const c of changed) {
-      if (batch.days > 0 && batch.days + c.days > opts.batchSize) {
-        batches.push(batch);
-        batch = { conversationIds: [], days: 0 };
-      }
-      batch.conversationIds.push(c.conversationId);
-      batch.days += c.days;
-    }
-    if (batch.days > 0) batches.push(batch);
+    const batches = batchConversations(changed, opts.batchSize);
     const days = batches.reduce((n, b) => n + b.days, 0);
     const jobIds = await createJobs(client, batches, opts.uploadId);
     if (jobIds.length > 0) {
