@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { ChangedConversation, PlannedBatch } from '../domain/analysis-batches.js';
 import type { CsiResult, MicroMetrics } from '../domain/csi.js';
+import { copyField, copyOutText, eachCopyRow } from './copy-out.js';
 import { assembleConversationDays, type AssembledDay, type MessageColumns } from '../domain/scoring/assemble-days.js';
 
 // SQL for the analysis pipeline. Days are calendar days in the business timezone ($tz):
@@ -85,52 +86,77 @@ export async function jobConversations(client: pg.ClientBase, jobId: number): Pr
  * The conversation-days of these conversations to (re)score, or all of them (`all`), with their
  * messages and context, from one read of every message of the conversations in index order and
  * one of their existing rows. Which days changed, their message counts and human agents, and each
- * conversation's first customer message come from that same stream. The messages come as one
- * JSON value of columns: JSON.parse builds it far faster than row-by-row decoding.
+ * conversation's first customer message come from that same stream, which is also returned
+ * (`messages`: the conversations' topics are counted from it).
  */
+export async function loadConversations(
+  client: pg.ClientBase,
+  conversationIds: readonly number[],
+  tz: string,
+  opts: { all?: boolean } = {},
+): Promise<{ days: PlannedDay[]; messages: MessageColumns }> {
+  const ids = [...conversationIds].sort((a, b) => a - b);
+  const messages = await loadMessageColumns(client, ids, tz);
+  if (ids.length === 0) return { days: [], messages };
+  const stored = new Map<number, Map<number, number>>();
+  if (!opts.all) {
+    const rows = await client.query<{ conversation_id: number; day_no: number; n: number }>(
+      // analysed rows only: a row never analysed is to score whatever its count
+      `SELECT conversation_id, (day - ${DAY_EPOCH}) AS day_no, message_count AS n FROM daily_analyses
+       WHERE conversation_id = ANY($1::int[]) AND analyzed_at IS NOT NULL`,
+      [ids],
+    );
+    for (const r of rows.rows) {
+      let c = stored.get(r.conversation_id);
+      if (!c) stored.set(r.conversation_id, (c = new Map()));
+      c.set(r.day_no, r.n);
+    }
+  }
+  const days = assembleConversationDays(messages, opts.all ? () => true : (c, d, n) => stored.get(c)?.get(d) !== n);
+  return { days, messages };
+}
+
+/** loadConversations' days alone. */
 export async function loadConversationDays(
   client: pg.ClientBase,
   conversationIds: readonly number[],
   tz: string,
   opts: { all?: boolean } = {},
 ): Promise<PlannedDay[]> {
-  if (conversationIds.length === 0) return [];
-  const ids = [...conversationIds].sort((a, b) => a - b);
-  const [messages, rows] = await Promise.all([
-    client.query<{ cols: string }>(
-      `SELECT json_build_array(
-         coalesce(array_agg(m.conversation_id), '{}'), coalesce(array_agg(m.id), '{}'),
-         coalesce(array_agg(m.direction = 'to_client'), '{}'), coalesce(array_agg(m.sender_kind), '{}'),
-         coalesce(array_agg(m.text), '{}'), coalesce(array_agg(round(date_part('epoch', date_trunc('milliseconds', m.social_create_time)) * 1000)), '{}'),
-         coalesce(array_agg(m.classification), '{}'),
-         coalesce(array_agg((m.social_create_time AT TIME ZONE $1)::date - ${DAY_EPOCH}), '{}'),
-         coalesce(array_agg(m.agent_info ->> 'name'), '{}'))::text AS cols
-       FROM (SELECT * FROM messages WHERE conversation_id = ANY($2::int[])
-             ORDER BY conversation_id, social_create_time, id) m`,
-      [tz, ids],
-    ),
-    opts.all
-      ? Promise.resolve({ rows: [] as { conversation_id: number; day_no: number; n: number }[] })
-      : client.query<{ conversation_id: number; day_no: number; n: number }>(
-          // analysed rows only: a row never analysed is to score whatever its count
-          `SELECT conversation_id, (day - ${DAY_EPOCH}) AS day_no, message_count AS n FROM daily_analyses
-           WHERE conversation_id = ANY($1::int[]) AND analyzed_at IS NOT NULL`,
-          [ids],
-        ),
-  ]);
-  const stored = new Map<number, Map<number, number>>();
-  for (const r of rows.rows) {
-    let c = stored.get(r.conversation_id);
-    if (!c) stored.set(r.conversation_id, (c = new Map()));
-    c.set(r.day_no, r.n);
-  }
-  const [conversationId, id, toClient, senderKind, text, atMs, classification, dayNo, agent] = JSON.parse(messages.rows[0]!.cols) as [
-    number[], number[], boolean[], MessageColumns['senderKind'], (string | null)[], number[], (string | null)[], number[], (string | null)[],
-  ];
-  return assembleConversationDays(
-    { conversationId, id, toClient, senderKind, text, atMs, classification, dayNo, agent },
-    opts.all ? () => true : (c, d, n) => stored.get(c)?.get(d) !== n,
+  return (await loadConversations(client, conversationIds, tz, opts)).days;
+}
+
+/**
+ * Every message of the conversations (ids sorted), as columns, ordered by conversation, time, id.
+ * Read with COPY: the text format costs the server about half what building one JSON value did,
+ * and splits faster than JSON.parse builds it. COPY takes no parameters, so the ids (checked to be
+ * integers) and the time zone (quoted by the driver) are written into the statement.
+ */
+async function loadMessageColumns(client: pg.ClientBase, ids: readonly number[], tz: string): Promise<MessageColumns> {
+  const cols: MessageColumns = { conversationId: [], id: [], toClient: [], senderKind: [], text: [], atMs: [], classification: [], dayNo: [], agent: [] };
+  if (ids.length === 0) return cols;
+  for (const id of ids) if (!Number.isSafeInteger(id)) throw new TypeError(`conversation id ${String(id)} is not an integer`);
+  const text = await copyOutText(
+    client,
+    `COPY (SELECT m.conversation_id, m.id, m.direction = 'to_client', m.sender_kind,
+             round(date_part('epoch', date_trunc('milliseconds', m.social_create_time)) * 1000),
+             m.classification, (m.social_create_time AT TIME ZONE ${client.escapeLiteral(tz)})::date - ${DAY_EPOCH},
+             m.agent_info ->> 'name', m.text
+           FROM messages m WHERE m.conversation_id = ANY('{${ids.join(',')}}'::int[])
+           ORDER BY m.conversation_id, m.social_create_time, m.id) TO STDOUT`,
   );
+  eachCopyRow(text, (f) => {
+    cols.conversationId.push(Number(f[0]));
+    cols.id.push(Number(f[1]));
+    cols.toClient.push(f[2] === 't');
+    cols.senderKind.push(f[3] as MessageColumns['senderKind'][number]);
+    cols.atMs.push(Number(f[4]));
+    cols.classification.push(copyField(f[5]!));
+    cols.dayNo.push(Number(f[6]));
+    cols.agent.push(copyField(f[7]!));
+    cols.text.push(copyField(f[8]!));
+  });
+  return cols;
 }
 
 export interface DayResult {

@@ -52,6 +52,34 @@ export function topicsOf(labels: readonly (string | null | undefined)[]): string
   return [...counts].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0)).map(([l]) => l);
 }
 
+/** Every message of some conversations, as columns in conversation order (what the analysis reads). */
+export interface LabelledMessages {
+  conversationId: readonly number[];
+  id: readonly number[];
+  senderKind: readonly string[];
+  classification: readonly (string | null)[];
+}
+
+/**
+ * The topics of each of `conversations` (topicsOf over its customer messages' labels), counted
+ * from messages already in hand; `relabel` gives a message's label where it is not the one read
+ * (a reviewer's correction, a label just stored). A conversation without labels gets [].
+ */
+export function topicsByConversation(
+  messages: LabelledMessages,
+  conversations: ReadonlySet<number>,
+  relabel: ReadonlyMap<number, string>,
+): Map<number, string[]> {
+  const labels = new Map<number, (string | null)[]>();
+  for (const c of conversations) labels.set(c, []);
+  for (let i = 0; i < messages.id.length; i++) {
+    if (messages.senderKind[i] !== 'customer') continue;
+    const list = labels.get(messages.conversationId[i]!);
+    if (list) list.push(relabel.get(messages.id[i]!) ?? messages.classification[i]!);
+  }
+  return new Map([...labels].map(([c, l]) => [c, topicsOf(l)]));
+}
+
 export interface NewLabel {
   messageId: number;
   intent: CustomerIntent;

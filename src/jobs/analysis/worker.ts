@@ -3,9 +3,9 @@ import type pg from 'pg';
 import { transaction } from '../../db/pool.js';
 import type { CsiSettings } from '../../domain/csi.js';
 import type { Scorer } from '../../domain/scoring/types.js';
-import { jobConversations, loadConversationDays, saveDayResults } from '../../db/analysis-repo.js';
+import { jobConversations, loadConversations, saveDayResults } from '../../db/analysis-repo.js';
 import { completeJob, recordJobError, startJob } from '../../db/jobs-repo.js';
-import { refreshTopics, saveLabels } from '../../db/topics-repo.js';
+import { refreshTopicsFrom, saveLabels } from '../../db/topics-repo.js';
 import { labelCustomerMessages } from '../../domain/topics.js';
 import { ANALYSIS_QUEUE } from '../queue.js';
 import { analysisJobDuration } from '../../observability/metrics.js';
@@ -42,13 +42,14 @@ export async function handleAnalysisJob(
     // Customer messages nobody labelled (imports, a reply the agent never made) get the offline
     // classifier's label first, so the scorer and the conversation's topics both see it.
     const conversations = await jobConversations(client, jobId);
-    const { days, labels } = labelCustomerMessages(await loadConversationDays(client, conversations, deps.timezone));
+    const loaded = await loadConversations(client, conversations, deps.timezone);
+    const { days, labels } = labelCustomerMessages(loaded.days);
     const results = await scoreDays(days, deps.scorer, deps.settings);
     const summary = { scored: results.length, missing: results.filter((r) => r.csi.missing.length > 0).length };
     await transaction(client, async () => {
-      await saveLabels(client, labels);
+      const stored = await saveLabels(client, labels);
       // only conversations with a changed day can have new labels
-      await refreshTopics(client, days.map((d) => d.conversationId));
+      await refreshTopicsFrom(client, days.map((d) => d.conversationId), loaded.messages, labels, stored);
       await saveDayResults(client, results, deps.scorer);
       await completeJob(client, jobId, { ...summary, scorer: `${deps.scorer.name}@${deps.scorer.version}` }, results.length);
     });
