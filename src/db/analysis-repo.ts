@@ -12,27 +12,50 @@ const DAY_EPOCH = `DATE '2000-01-01'`;
 
 
 /**
- * The conversations whose message count differs from what processed_chats remembers, each with
- * its days to (re)score: days without a row, whose message count changed, or never analysed.
- * Records the new counts in processed_chats (the caller's transaction commits it with the jobs).
- * A conversation already in an unfinished job is left for a later plan: that job reads its
- * messages when it runs, and no two unfinished jobs then hold the same conversation.
+ * The conversations whose message count differs from what processed_chats remembers, in id
+ * order. A conversation already in an unfinished job is left for a later plan: that job reads
+ * its messages when it runs, and no two unfinished jobs then hold the same conversation.
  */
-export async function planChangedConversations(client: pg.ClientBase, tz: string, conversationIds?: number[]): Promise<ChangedConversation[]> {
+export async function changedConversationIds(client: pg.ClientBase, conversationIds?: number[]): Promise<number[]> {
+  const res = await client.query<{ id: number }>(
+    `SELECT c.id FROM conversations c
+     LEFT JOIN processed_chats p ON p.fb_chat_id = c.fb_chat_id
+     WHERE (p.id IS NULL OR p.message_count <> c.total_messages)
+       AND ($1::int[] IS NULL OR c.id = ANY($1::int[]))
+       AND c.id NOT IN (SELECT unnest(j.conversation_ids) FROM jobs j WHERE j.status IN ('pending', 'in_progress'))
+     ORDER BY c.id`,
+    [conversationIds ?? null],
+  );
+  return res.rows.map((r) => r.id);
+}
+
+/**
+ * Of these conversations, those still changed (changedConversationIds' rule, checked again in
+ * the caller's transaction), each with its days to (re)score: days without a row, whose message
+ * count changed, or never analysed; in id order. `remember` then records the message counts
+ * read here in processed_chats for the ones the caller plans (its transaction commits them with
+ * the jobs).
+ */
+export async function countChangedDays(
+  client: pg.ClientBase,
+  tz: string,
+  conversationIds: readonly number[],
+): Promise<{ changed: ChangedConversation[]; remember(planned: readonly number[]): Promise<void> }> {
   await client.query(
     `CREATE TEMP TABLE plan_changed ON COMMIT DROP AS
      SELECT c.id, c.fb_chat_id, c.total_messages FROM conversations c
      LEFT JOIN processed_chats p ON p.fb_chat_id = c.fb_chat_id
      WHERE (p.id IS NULL OR p.message_count <> c.total_messages)
-       AND ($1::int[] IS NULL OR c.id = ANY($1::int[]))
+       AND c.id = ANY($1::int[])
        AND c.id NOT IN (SELECT unnest(j.conversation_ids) FROM jobs j WHERE j.status IN ('pending', 'in_progress'))`,
-    [conversationIds ?? null],
+    [conversationIds],
   );
-  // One hash aggregate over the changed conversations' messages, compared with their rows.
+  // One hash aggregate over the changed conversations' messages, compared with their rows. The
+  // ids as an array let the planner read only their messages through the index.
   const res = await client.query<{ conversation_id: number; days: number }>(
     `WITH counts AS (
        SELECT m.conversation_id, (m.social_create_time AT TIME ZONE $1)::date AS day, count(*)::int AS n
-       FROM messages m JOIN plan_changed ch ON ch.id = m.conversation_id
+       FROM messages m WHERE m.conversation_id = ANY(ARRAY(SELECT id FROM plan_changed))
        GROUP BY 1, 2)
      SELECT c.conversation_id, count(*)::int AS days FROM counts c
      LEFT JOIN daily_analyses d ON d.conversation_id = c.conversation_id AND d.day = c.day
@@ -40,14 +63,23 @@ export async function planChangedConversations(client: pg.ClientBase, tz: string
      GROUP BY 1`,
     [tz],
   );
-  await client.query(
-    `INSERT INTO processed_chats (fb_chat_id, message_count, processed_at)
-     SELECT fb_chat_id, total_messages, now() FROM plan_changed
-     ON CONFLICT (fb_chat_id) DO UPDATE SET message_count = EXCLUDED.message_count, processed_at = now()`,
-  );
-  return res.rows
-    .map((r) => ({ conversationId: r.conversation_id, days: r.days }))
-    .sort((a, b) => a.conversationId - b.conversationId);
+  return {
+    changed: res.rows.map((r) => ({ conversationId: r.conversation_id, days: r.days })).sort((a, b) => a.conversationId - b.conversationId),
+    async remember(planned) {
+      // a changed conversation whose days all have rows already (only its counter moved) is
+      // remembered too: there is nothing to score
+      const scored = new Set(res.rows.map((r) => r.conversation_id));
+      const plannedSet = new Set(planned);
+      const kept = conversationIds.filter((id) => !scored.has(id) || plannedSet.has(id));
+      await client.query(
+        `INSERT INTO processed_chats (fb_chat_id, message_count, processed_at)
+         SELECT fb_chat_id, total_messages, now() FROM plan_changed WHERE id = ANY($1::int[])
+         ON CONFLICT (fb_chat_id) DO UPDATE SET message_count = EXCLUDED.message_count, processed_at = now()`,
+        [kept],
+      );
+      await client.query('DROP TABLE plan_changed');
+    },
+  };
 }
 
 /** Creates one pending job per batch of conversations; returns the job ids in order. */

@@ -67,7 +67,7 @@ export async function startAnalysisPipeline(deps: {
     for (const w of waiting) w();
   };
   const refresh = () => withAdvisoryLock(pool, LockKeys.metricsRefresh, () => withPooledClient(pool, refreshMetrics));
-  const stopWorker = await startAnalysisWorker({
+  const worker = await startAnalysisWorker({
     pool,
     boss,
     scorer,
@@ -87,7 +87,13 @@ export async function startAnalysisPipeline(deps: {
   return {
     scorer,
     plan: (opts = {}) =>
-      planAnalysis(pool, boss, { timezone: config.businessTimezone, batchSize: config.analysis.batchSize, ...opts }),
+      planAnalysis(pool, boss, {
+        timezone: config.businessTimezone,
+        batchSize: config.analysis.batchSize,
+        ...opts,
+        // this process's idle workers would otherwise find the jobs at their next poll
+        onEnqueued: worker.wake,
+      }),
     async waitForIdle(onProgress) {
       for (;;) {
         const c = await withPooledClient(pool, (client) => jobCounts(client));
@@ -109,7 +115,7 @@ export async function startAnalysisPipeline(deps: {
     async stop() {
       clearTimeout(refreshTimer);
       // a job being scored finishes before the pool closes: the boss's owner stops it gracefully
-      await stopWorker();
+      await worker.stop();
     },
   };
 }

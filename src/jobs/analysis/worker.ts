@@ -59,8 +59,11 @@ export async function handleAnalysisJob(
   }
 }
 
-/** Registers `concurrency` pollers on the analysis queue; returns a function that stops them. */
-export async function startAnalysisWorker(deps: WorkerDeps): Promise<() => Promise<void>> {
+/**
+ * Registers `concurrency` pollers on the analysis queue; returns a function that stops them and
+ * one that makes idle ones look for jobs at once (this process just enqueued some).
+ */
+export async function startAnalysisWorker(deps: WorkerDeps): Promise<{ stop: () => Promise<void>; wake: () => void }> {
   const log = deps.log ?? (() => {});
   const { pool } = deps;
   const handler = (self: { id?: string }) => async ([job]: PgBoss.JobWithMetadata<{ jobId: number }>[]) => {
@@ -101,8 +104,13 @@ export async function startAnalysisWorker(deps: WorkerDeps): Promise<() => Promi
     self.id = await deps.boss.work(ANALYSIS_QUEUE, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 }, handler(self));
     ids.push(self.id);
   }
-  return async () => {
-    // the pool is the root's: it closes it once the pg-boss has let running jobs finish
-    for (const id of ids) await deps.boss.offWork({ id });
+  return {
+    async stop() {
+      // the pool is the root's: it closes it once the pg-boss has let running jobs finish
+      for (const id of ids) await deps.boss.offWork({ id });
+    },
+    wake() {
+      for (const id of ids) deps.boss.notifyWorker(id);
+    },
   };
 }
