@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reserveMessageIds } from '../src/import/built-sessions.ts';
 import { BinaryCopy, copyBinaryIn } from '../src/import/copy-binary.ts';
+import { createUpload } from '../src/import/index.ts';
+import { setUploadProgress } from '../src/import/uploads.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 
-// The import writes its rows in COPY's binary format (src/import/copy-binary.ts): every value
-// must arrive as the text format wrote it, whatever characters it holds.
+// How the import talks to PostgreSQL: its rows in COPY's binary format (src/import/copy-binary.ts),
+// where every value must arrive as the text format wrote it, whatever characters it holds; the
+// ids it reserves; its progress reports.
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -68,5 +71,21 @@ describe('reserveMessageIds', () => {
     } finally {
       client.release();
     }
+  });
+});
+
+describe('setUploadProgress', () => {
+  it('stores the counts, committing asynchronously for that statement only', async () => {
+    const id = await createUpload(db.pool, 'progress.csv', 10);
+    const client = await db.pool.connect();
+    try {
+      await setUploadProgress(client, id, 20_000, 3);
+      // the next statement on the connection (the upload's final status) commits synchronously again
+      expect((await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!.synchronous_commit).toBe('on');
+    } finally {
+      client.release();
+    }
+    const row = (await db.pool.query<{ rows_accepted: number; rows_rejected: number }>('SELECT rows_accepted, rows_rejected FROM uploads WHERE id = $1', [id])).rows[0];
+    expect(row).toEqual({ rows_accepted: 20_000, rows_rejected: 3 });
   });
 });
