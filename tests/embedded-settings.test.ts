@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parallelWorkersPerGather, sharedBuffersMb } from '../src/db/embedded.ts';
+import { parallelWorkersPerGather, sharedBuffersMb, walSettings } from '../src/db/embedded.ts';
 
 // The embedded server's settings that depend on the machine.
 
@@ -11,5 +11,13 @@ describe('embedded PostgreSQL settings', () => {
   it('gives shared_buffers an eighth of memory, between 128 MB and 1 GB', () => {
     const gib = 1024 ** 3;
     expect([0.5 * gib, 4 * gib, 24 * gib].map(sharedBuffersMb)).toEqual([128, 512, 1024]);
+  });
+
+  it('sizes the WAL for bulk imports: wal_buffers 1/16 of shared_buffers within 16–64 MB, max_wal_size 2 GB', () => {
+    expect([128, 512, 1024].map(walSettings)).toEqual([
+      ['wal_buffers=16MB', 'max_wal_size=2GB'],
+      ['wal_buffers=32MB', 'max_wal_size=2GB'],
+      ['wal_buffers=64MB', 'max_wal_size=2GB'],
+    ]);
   });
 });

@@ -103,10 +103,11 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedHand
       // container is not asked for more than it has (1GB is ~4% of the 24 GiB target machine). work_mem 32MB (default 4MB): the assistant's percentiles and groupings
       // over a month sort or hash ~50k rows without spilling; few connections (pools of 2–5)
       // and 2 cores keep the worst case far below memory. Parallel workers per gather by core
-      // count (parallelWorkersPerGather).
+      // count (parallelWorkersPerGather). WAL sized for bulk imports (walSettings).
       postgresFlags: [
         '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=',
         '-c', `shared_buffers=${sharedBuffersMb(totalmem())}MB`, '-c', 'work_mem=32MB',
+        ...walSettings(sharedBuffersMb(totalmem())).flatMap((x) => ['-c', x]),
         '-c', `max_parallel_workers_per_gather=${parallelWorkersPerGather(availableParallelism())}`,
       ],
       onLog: (m: unknown) => log(String(m).trim()),
@@ -257,6 +258,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** PostgreSQL's shared_buffers for the embedded server: 1/8 of memory, between 128MB and 1GB. */
 export function sharedBuffersMb(totalMemBytes: number): number {
   return Math.max(128, Math.min(1024, Math.floor(totalMemBytes / 8 / 1024 / 1024)));
+}
+
+/**
+ * WAL settings of the embedded server, for bulk imports: a million imported messages write
+ * about 0.8 GB of WAL. With the default max_wal_size (1 GB) a checkpoint started about 540 MB
+ * into such an import, after which the first change to every page logged the whole page again
+ * and the checkpointer wrote the buffers out meanwhile; at 2 GB it starts after about 1 GB (and
+ * pg_wal may grow that much on disk). wal_buffers, 1/32 of shared_buffers capped at 16 MB by
+ * default, filled 1,500 times in that import, each time making a writer flush the WAL itself:
+ * 1/16 of shared_buffers, 16–64 MB, and it did not fill. Together: about 2 CPU seconds of
+ * PostgreSQL's 23 for the million messages (bench/import.ts).
+ */
+export function walSettings(sharedBuffersMb: number): string[] {
+  return [`wal_buffers=${Math.max(16, Math.min(64, Math.floor(sharedBuffersMb / 16)))}MB`, 'max_wal_size=2GB'];
 }
 
 /**

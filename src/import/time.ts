@@ -91,7 +91,21 @@ function canonicalUtc(s: string): number | undefined {
   const sec = two(s, 17);
   const ms = n === 24 ? digit(s, 20) * 100 + two(s, 21) : 0;
   if (Number.isNaN(y + mo + d + h + mi + sec + ms) || h > 23 || mi > 59 || sec > 59) return undefined;
-  const t = Date.UTC(y, mo - 1, d, h, mi, sec, ms);
-  const check = new Date(t);
-  return check.getUTCMonth() === mo - 1 && check.getUTCDate() === d ? t : undefined;
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return undefined;
+  // Date.UTC, without the Date a check of the day through it cost on every row
+  return ((daysFromCivil(y, mo, d) * 24 + h) * 60 + mi) * 60_000 + sec * 1000 + ms;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const daysInMonth = (y: number, mo: number): number =>
+  mo === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : DAYS_IN_MONTH[mo - 1]!;
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+function daysFromCivil(y: number, mo: number, d: number): number {
+  const yy = mo <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
 }

@@ -55,11 +55,15 @@ function parseAgentInfo(v: unknown): Json<Record<string, unknown> | null> {
   }
 }
 
+/** Most rows have none: one shared answer, read only. */
+const NO_ATTACHMENTS: Json<unknown[] | null> = Object.freeze({ value: null });
+
 function parseAttachments(v: unknown): Json<unknown[] | null> {
+  if (v === undefined || v === '') return NO_ATTACHMENTS;
   if (Array.isArray(v)) return { value: v };
   if (isObject(v)) return { value: [v] };
   const s = str(v);
-  if (s === null) return { value: null };
+  if (s === null) return NO_ATTACHMENTS;
   if (s.startsWith('[') || s.startsWith('{')) {
     try {
       const parsed: unknown = JSON.parse(s);
@@ -77,6 +81,14 @@ const saysBot = (info: Record<string, unknown> | null): boolean =>
   (info.is_bot === true ||
     info.bot === true ||
     [info.type, info.kind, info.role].some((v) => typeof v === 'string' && SENDER_KINDS.get(normalizeName(v)) === 'bot'));
+
+type Who = { direction: Direction; kind: SenderKind };
+const whoOf = (direction: Direction, kind: SenderKind): Who => Object.freeze({ direction, kind });
+/** The six answers of sender(), shared by every row (read only). */
+const WHO: Record<Direction, Record<SenderKind, Who>> = {
+  to_company: { customer: whoOf('to_company', 'customer'), bot: whoOf('to_company', 'bot'), human_agent: whoOf('to_company', 'human_agent') },
+  to_client: { customer: whoOf('to_client', 'customer'), bot: whoOf('to_client', 'bot'), human_agent: whoOf('to_client', 'human_agent') },
+};
 
 export class TabularConverter {
   private readonly time: TimeParser;
@@ -106,7 +118,6 @@ export class TabularConverter {
 
     const pageId = str(get('page_id'));
     const pageName = str(get('page_name'));
-    const page = pageId ? { fbPageId: pageId, name: pageName ?? pageId } : pageName ? { fbPageId: `name:${pageName}`, name: pageName } : this.defaultPage;
     const senderName = str(get('sender_name'));
     const customerName = str(get('customer_name')) ?? (who.direction === 'to_company' ? senderName : null);
     const psid = str(get('customer_psid'));
@@ -120,8 +131,8 @@ export class TabularConverter {
         attachments: attachments.value,
         atMs: at.ms,
         agentInfo: agent.value,
-        pageFbId: page.fbPageId,
-        pageName: page.name,
+        pageFbId: pageId ?? (pageName ? `name:${pageName}` : this.defaultPage.fbPageId),
+        pageName: pageId ? (pageName ?? pageId) : (pageName ?? this.defaultPage.name),
         // Without a PSID the chat is the best identity we have: one customer per chat.
         customerPsid: psid ?? (customerName ? `chat:${chatKey}` : null),
         customerName,
@@ -146,7 +157,7 @@ export class TabularConverter {
   }
 
   /** Direction and sender kind, from whichever of direction / sender_type the record has; they must agree. */
-  private sender(get: Get, agentInfo: Record<string, unknown> | null): { direction: Direction; kind: SenderKind } | { error: string } {
+  private sender(get: Get, agentInfo: Record<string, unknown> | null): Who | { error: string } {
     const rawDirection = str(get('direction'));
     const rawType = str(get('sender_type'));
     const direction = rawDirection === null ? undefined : DIRECTIONS.get(normalizeName(rawDirection));
@@ -158,6 +169,6 @@ export class TabularConverter {
       return { error: `direction ${direction} contradicts sender_type ${describeValue(rawType)}` };
     }
     const d = direction ?? (kind === 'customer' ? 'to_company' : 'to_client');
-    return { direction: d, kind: kind ?? (d === 'to_company' ? 'customer' : saysBot(agentInfo) ? 'bot' : 'human_agent') };
+    return WHO[d][kind ?? (d === 'to_company' ? 'customer' : saysBot(agentInfo) ? 'bot' : 'human_agent')];
   }
 }
