@@ -17,6 +17,8 @@ import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts';
 import { answeredIndex, checkReplies, countQueries } from './lib/replies.ts';
+import { ackTimeline, cpuReport, cpuSnapshot, otherProcesses, type AckTimeline } from './lib/ack-timeline.ts';
+import type { StoreCommit } from '../src/db/messenger-group-commit.ts';
 
 // Messenger's webhook under load: signed message deliveries POSTed to /webhooks/messenger of
 // the service's own HTTP app (build() + the Messenger plugin, the server's pool of 5, the
@@ -31,6 +33,9 @@ import { answeredIndex, checkReplies, countQueries } from './lib/replies.ts';
 // first delivery to its last reply (target ≥ 300/s), at the sender's default per-page rate.
 // Checked on every Send API call the fake saw: nothing answered twice, each customer's
 // messages answered in order, no page over its rate limit in any second.
+// --trace: per flood, the event-loop delay, the group commits' queue and statement times, WAL
+// written, every thread's and process's CPU and run-queue wait, and the slow acks' timelines
+// (bench/lib/ack-timeline.ts).
 // --runs N repeats the measured flood (after the previous one's replies) and prints each
 // run's ack p99 with /proc/loadavg beside it; --profile counts this thread's database
 // statements per reply while the first run's replies drain.
@@ -75,6 +80,10 @@ async function seedBrands(pool: pg.Pool): Promise<void> {
   await upsertProducts(pool, Array.from({ length: 50 }, (_, i) => product(`DEF-${i}`, `Gift Card ${i * 10}`, `${i * 10}.00`)));
 }
 
+/** WAL written so far (bytes since 0/0) and the files in pg_wal */
+const walPosition = async (pool: pg.Pool) =>
+  (await pool.query<{ bytes: string; files: number }>(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text AS bytes, (SELECT count(*)::int FROM pg_ls_waldir()) AS files`)).rows.map((r) => ({ bytes: Number(r.bytes), files: r.files }))[0]!;
+
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 interface FloodRun {
@@ -115,14 +124,20 @@ export async function run(args: string[]): Promise<void> {
     // as service.ts composes it: the agent reads on the worker pool, not the webhook's
     const agent = brand ? createCustomerAgent({ pool: pools.worker, config, logger }) : fixedAgent;
     // the sender's default per-page rate: the limits the replies figure must respect
-    const commits: { deliveries: number; queuedMs: number; statementMs: number }[] = [];
+    const commits: StoreCommit[] = [];
     const trace = args.includes('--trace');
-    const messenger = await startMessenger({ config, pool, pools, materializerDatabaseUrl: url, logger, agent, concurrency: replyWorkers, ...(trace ? { onStoreCommit: (c: (typeof commits)[number]) => void commits.push(c) } : {}) });
+    let timeline: AckTimeline | undefined;
+    const onStoreCommit = (c: StoreCommit) => {
+      commits.push(c);
+      timeline?.onCommit(c);
+    };
+    const messenger = await startMessenger({ config, pool, pools, materializerDatabaseUrl: url, logger, agent, concurrency: replyWorkers, ...(trace ? { onStoreCommit } : {}) });
     const bare = async (f: import('fastify').FastifyInstance) => {
       f.post('/bench/bare', async (_req, reply) => reply.code(200).type('text/plain').send('EVENT_RECEIVED'));
     };
     const app = await build({ prisma, logger, pool, plugins: [messenger.plugin, bare] });
     await app.listen({ port: 0, host: '127.0.0.1' });
+    if (trace) timeline = ackTimeline(app.server);
     const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     let n = 0;
     const t0 = Date.now();
@@ -178,12 +193,21 @@ export async function run(args: string[]): Promise<void> {
         const requests = Array.from({ length: events }, delivery);
         if (r === 0) profile?.reset();
         commits.length = 0;
+        timeline?.reset();
+        const walBefore = trace ? await walPosition(pool) : undefined;
+        const cpuBefore = trace ? cpuSnapshot(otherProcesses()) : undefined;
         const loopDelay = monitorEventLoopDelay({ resolution: 1 });
         loopDelay.enable();
         const startedAt = Date.now();
         const measured = await load.run({ path: '/webhooks/messenger', requests, rate, maxAttempts: 1 });
         const floodEnd = Date.now();
         loopDelay.disable();
+        if (walBefore) {
+          // a WAL file created during the flood stalls every commit while it is zero-filled (embedded.ts, WAL_SEGMENT_MB)
+          const w = await walPosition(pool);
+          log(`WAL during the flood: ${round((w.bytes - walBefore.bytes) / 1e6)} MB; WAL files ${walBefore.files} -> ${w.files}`);
+        }
+        if (cpuBefore) for (const l of cpuReport(cpuBefore, cpuSnapshot(otherProcesses()), (floodEnd - startedAt) / 1000)) log(l);
         if (trace) {
           // what an acknowledgement waited on: this thread's event loop, the group commit's queue and statement
           const ms = (ns: number) => round(ns / 1e6);
@@ -192,6 +216,10 @@ export async function run(args: string[]): Promise<void> {
           log(`group commits: ${commits.length}, deliveries each p50 ${q((c) => c.deliveries, 0.5)} max ${q((c) => c.deliveries, 1)}; queued p50 ${q((c) => c.queuedMs, 0.5)} p99 ${q((c) => c.queuedMs, 0.99)} ms; statement p50 ${q((c) => c.statementMs, 0.5)} p99 ${q((c) => c.statementMs, 0.99)} max ${q((c) => c.statementMs, 1)} ms`);
         }
         const ack = measured.results.map((x: DeliveryResult) => x.firstMs);
+        if (timeline) {
+          const lines = timeline.report(measured.results, requests.map((x) => x.signature), requests.map((_x, j) => `m_bench_${from + j}`), quantile(ack, 0.99));
+          for (const l of lines) log(l);
+        }
         if (trace) {
           for (let w = 0; w < events; w += rate / 4) log(`t=${(w / rate).toFixed(2)}s p50 ${round(quantile(ack.slice(w, w + rate / 4), 0.5))} ms, max ${round(quantile(ack.slice(w, w + rate / 4), 1))} ms`);
         }

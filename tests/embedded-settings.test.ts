@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { describe, expect, inject, it } from 'vitest';
 import { parallelWorkersPerGather, sharedBuffersMb, walSettings } from '../src/db/embedded.ts';
 
-// The embedded server's settings that depend on the machine.
+// The embedded server's settings that depend on the machine, and those of a new cluster (the
+// test run's server is one, started by startEmbedded in a fresh data dir).
 
 describe('embedded PostgreSQL settings', () => {
   it('starts no parallel workers under 4 cores (the service needs them), then a quarter of the cores', () => {
@@ -19,5 +21,22 @@ describe('embedded PostgreSQL settings', () => {
       ['wal_buffers=32MB', 'max_wal_size=2GB'],
       ['wal_buffers=64MB', 'max_wal_size=2GB'],
     ]);
+  });
+
+  it('creates new clusters with 1 MB WAL segments with max_wal_size 2 GB (walSettings) and the default min_wal_size 80 MB', async () => {
+    const client = new pg.Client({ connectionString: inject('pgAdminUrl') });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ name: string; setting: string; unit: string | null }>(
+        `SELECT name, setting, unit FROM pg_settings WHERE name IN ('wal_segment_size', 'max_wal_size', 'min_wal_size') ORDER BY name`,
+      );
+      expect(rows).toEqual([
+        { name: 'max_wal_size', setting: '2048', unit: 'MB' },
+        { name: 'min_wal_size', setting: '80', unit: 'MB' },
+        { name: 'wal_segment_size', setting: String(1024 * 1024), unit: 'B' },
+      ]);
+    } finally {
+      await client.end();
+    }
   });
 });

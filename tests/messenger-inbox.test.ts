@@ -90,6 +90,19 @@ describe('IntakeGauge', () => {
     // no flood: no wait, not even for a timer (it resolves before the event loop's next turn)
     expect(await Promise.race([gauge.yieldDuringFlood(500).then(() => 'at once'), nextTurn()])).toBe('at once');
   });
+
+  it('ends a pause during a flood as soon as the flood is over, not after the whole pause', async () => {
+    let now = 0;
+    const gauge = new IntakeGauge(100, 250, () => now);
+    for (let i = 0; i < 60; i++) gauge.hit();
+    expect(gauge.flooding()).toBe(true);
+    // an hour's pause: only the flood's end can finish it within the test's timeout
+    const pause = gauge.yieldDuringFlood(3_600_000, 5);
+    const nextTurn = () => new Promise<string>((r) => setImmediate(() => r('waiting')));
+    expect(await Promise.race([pause.then(() => 'ended'), nextTurn()])).toBe('waiting');
+    now = 1_000; // no delivery for a second
+    expect(await pause).toBe(true);
+  });
 });
 
 describe('session refresher', () => {

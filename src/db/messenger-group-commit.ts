@@ -16,6 +16,17 @@ interface Waiting {
   reject: (err: unknown) => void;
 }
 
+/** One group commit, for tracing (the messenger bench's --trace); times are performance.now() of this thread. */
+export interface StoreCommit {
+  deliveries: number;
+  queuedMs: number;
+  statementMs: number;
+  began: number;
+  ended: number;
+  /** each delivery's first event key and when it was queued */
+  items: { key: string; at: number }[];
+}
+
 export class GroupCommitStore {
   private queue: Waiting[] = [];
   private running = 0;
@@ -28,8 +39,8 @@ export class GroupCommitStore {
      */
     private readonly maxInFlight = 1,
     private readonly maxEvents = 1000,
-    /** after each statement: deliveries in it, ms queued (the oldest's wait before its statement began), ms the statement took */
-    private readonly onCommit?: (c: { deliveries: number; queuedMs: number; statementMs: number }) => void,
+    /** after each statement: deliveries in it, ms queued (the oldest's wait before its statement began), ms the statement took, and its timeline */
+    private readonly onCommit?: (c: StoreCommit) => void,
   ) {}
 
   save(events: MessengerEvent[]): Promise<StoreResult> {
@@ -53,7 +64,10 @@ export class GroupCommitStore {
       const began = performance.now();
       this.store.store(batch.flatMap((w) => w.events)).then(
         (r) => {
-          this.onCommit?.({ deliveries: batch.length, queuedMs: began - batch[0]!.at, statementMs: performance.now() - began });
+          if (this.onCommit) {
+            const ended = performance.now();
+            this.onCommit({ deliveries: batch.length, queuedMs: began - batch[0]!.at, statementMs: ended - began, began, ended, items: batch.map((w) => ({ key: w.events[0]!.key, at: w.at })) });
+          }
           for (const w of batch) w.resolve(r);
         },
         (err: unknown) => {

@@ -12,6 +12,9 @@ export interface DeliveryResult {
   /** attempts until a 200 (or the limit) */
   attempts: number;
   ok: boolean;
+  /** the first attempt sent and answered, ms on process.hrtime's clock (shared by every thread of the process) */
+  sentAt: number;
+  doneAt: number;
 }
 
 const DELIVERY_WORKER = `
@@ -19,6 +22,7 @@ const net = require('node:net');
 const { parentPort, workerData } = require('node:worker_threads');
 const { host, port, maxSockets } = workerData;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const clock = () => Number(process.hrtime.bigint()) / 1e6;
 const wireOf = (path, r) => {
   const body = Buffer.from(r.body, 'utf8');
   const head = 'POST ' + path + ' HTTP/1.1\\r\\nHost: ' + host + ':' + port + '\\r\\nContent-Type: application/json\\r\\n' +
@@ -87,11 +91,12 @@ async function attempt(bytes) {
   });
 }
 async function one(wire, i, retryDelayMs, maxAttempts) {
-  const r = { firstStatus: 0, firstMs: 0, attempts: 0, ok: false };
+  const r = { firstStatus: 0, firstMs: 0, attempts: 0, ok: false, sentAt: 0, doneAt: 0 };
   while (r.attempts < maxAttempts) {
     const t = performance.now();
+    const sentAt = clock();
     const status = await attempt(wire[i]);
-    if (r.attempts === 0) { r.firstStatus = status; r.firstMs = performance.now() - t; }
+    if (r.attempts === 0) { r.firstStatus = status; r.firstMs = performance.now() - t; r.sentAt = sentAt; r.doneAt = clock(); }
     r.attempts++;
     if (status === 200) { r.ok = true; return r; }
     await sleep(retryDelayMs);

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type pg from 'pg';
 import type { Config } from '../../config.ts';
-import { GroupCommitStore } from '../../db/messenger-group-commit.ts';
+import { GroupCommitStore, type StoreCommit } from '../../db/messenger-group-commit.ts';
 import { coalesced } from '../../db/coalesce.ts';
 import { MessengerStore, notifyInbox } from '../../db/messenger-repo.ts';
 import { IntakeGauge } from '../../jobs/messenger/intake.ts';
@@ -51,8 +51,8 @@ export interface MessengerOptions {
   ratePerPage?: number;
   /** typing_on only for answers not ready this soon (0: before every answer); see the reply worker */
   typingAfterMs?: number;
-  /** each webhook group commit: deliveries, queue wait and statement time (the bench's --trace) */
-  onStoreCommit?: (c: { deliveries: number; queuedMs: number; statementMs: number }) => void;
+  /** each webhook group commit: deliveries, queue wait and statement time, timeline (the bench's --trace) */
+  onStoreCommit?: (c: StoreCommit) => void;
 }
 
 export interface MessengerService {

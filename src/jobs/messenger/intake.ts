@@ -4,6 +4,9 @@
 // On two cores the reply worker's database round trips otherwise compete with every
 // acknowledgement. Below `floodPerSecond` nothing waits.
 
+/** how often a pause during a flood looks whether the flood is over */
+export const FLOOD_CHECK_MS = 50;
+
 export class IntakeGauge {
   private bucketStart = 0;
   private current = 0;
@@ -34,11 +37,16 @@ export class IntakeGauge {
 
   /**
    * Resolves at once when there is no flood; during one, after `pauseMs` (so background work
-   * still advances, at a trickle, under a flood that never ends).
+   * still advances, at a trickle, under a flood that never ends), or as soon as the flood is
+   * over (checked every `checkMs`): the work waiting on it (the replies of the whole flood)
+   * starts when the deliveries stop, not up to a whole pause later.
    */
-  async yieldDuringFlood(pauseMs: number): Promise<boolean> {
+  async yieldDuringFlood(pauseMs: number, checkMs = FLOOD_CHECK_MS): Promise<boolean> {
     if (!this.flooding()) return false;
-    await new Promise((r) => setTimeout(r, pauseMs));
+    const until = this.clock() + pauseMs;
+    for (let left = pauseMs; left > 0 && this.flooding(); left = until - this.clock()) {
+      await new Promise((r) => setTimeout(r, Math.min(checkMs, left)));
+    }
     return true;
   }
 

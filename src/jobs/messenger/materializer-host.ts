@@ -36,15 +36,22 @@ function materializerWorker(workerData: { databaseUrl: string; logLevel: string;
   });
 }
 
-export function startMaterializerThread(opts: MaterializerHostOptions): Materializer {
+export interface MaterializerThread extends Materializer {
+  /** the thread's id once it lowered its priority (null: it could not; undefined: not started yet) */
+  threadId(): number | null | undefined;
+}
+
+export function startMaterializerThread(opts: MaterializerHostOptions): MaterializerThread {
   const log = opts.logger.child({ component: 'messenger-materializer' });
   let stopping = false;
   let fallback: Materializer | undefined;
   let stopped: (() => void) | undefined;
   let wakeQueued = false;
+  let threadId: number | null | undefined;
   const worker = materializerWorker({ databaseUrl: opts.databaseUrl, logLevel: opts.logLevel, connections: MATERIALIZER_THREAD_CONNECTIONS });
   worker.on('message', (m: unknown) => {
     if (m === 'materialized') opts.onMaterialized();
+    if (typeof m === 'object' && m && 'tid' in m) threadId = (m as { tid: number | null }).tid;
     if (m === 'stopped') stopped?.();
   });
   const takeOver = (why: string, err?: unknown) => {
@@ -59,6 +66,7 @@ export function startMaterializerThread(opts: MaterializerHostOptions): Material
   });
 
   return {
+    threadId: () => threadId,
     wake: () => {
       if (fallback) return fallback.wake();
       // one message per burst: posting one per delivery cost the webhook's thread ~5% at 1,000/s

@@ -1,0 +1,42 @@
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
+
+// Background threads (the Messenger materializer) run below the threads that answer requests.
+// On a small machine every thread of the service shares a few cores with PostgreSQL: a
+// materializer round (hundreds of inbox events parsed and written) that runs on a core at the
+// same priority as the webhook's event loop delays the acknowledgements waiting behind it; at
+// a lower priority the scheduler runs the acknowledgements first and the round takes the time
+// left over (it is durable queue work that can wait milliseconds).
+//
+// Linux keeps a nice value per thread: setpriority(2) on a thread id changes only that thread,
+// and raising one's own nice value needs no privilege. Elsewhere this does nothing.
+
+/** The nice value of background threads (0 is the default; 19 the lowest priority). */
+export const BACKGROUND_NICE = 10;
+
+/** The calling thread's id on Linux (/proc/thread-self → "<pid>/task/<tid>"), undefined elsewhere. */
+export function currentThreadId(): number | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    return Number.isInteger(tid) && tid > 0 ? tid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Lowers the calling thread (never raises it: an operator's higher nice stays) to
+ * BACKGROUND_NICE. Returns the thread id it lowered, or undefined when the platform does not
+ * allow it (not Linux, /proc missing, refused).
+ */
+export function lowerThisThreadPriority(nice = BACKGROUND_NICE): number | undefined {
+  const tid = currentThreadId();
+  if (tid === undefined) return undefined;
+  try {
+    if (getPriority(tid) < nice) setPriority(tid, nice);
+    return tid;
+  } catch {
+    return undefined;
+  }
+}
