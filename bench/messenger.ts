@@ -203,7 +203,7 @@ export async function run(args: string[]): Promise<void> {
         const floodEnd = Date.now();
         loopDelay.disable();
         if (walBefore) {
-          // a WAL file created during the flood stalls every commit while it is zero-filled (embedded.ts, WAL_SEGMENT_MB)
+          // a WAL file created during the flood stalls every commit while it is zero-filled (embedded.ts, WAL_FILE_FLAGS)
           const w = await walPosition(pool);
           log(`WAL during the flood: ${round((w.bytes - walBefore.bytes) / 1e6)} MB; WAL files ${walBefore.files} -> ${w.files}`);
         }

@@ -23,17 +23,17 @@ describe('embedded PostgreSQL settings', () => {
     ]);
   });
 
-  it('creates new clusters with 1 MB WAL segments with max_wal_size 2 GB (walSettings) and the default min_wal_size 80 MB', async () => {
+  it('creates WAL files without zero-filling them, with max_wal_size 2 GB (walSettings) and the default min_wal_size 80 MB', async () => {
     const client = new pg.Client({ connectionString: inject('pgAdminUrl') });
     await client.connect();
     try {
       const { rows } = await client.query<{ name: string; setting: string; unit: string | null }>(
-        `SELECT name, setting, unit FROM pg_settings WHERE name IN ('wal_segment_size', 'max_wal_size', 'min_wal_size') ORDER BY name`,
+        `SELECT name, setting, unit FROM pg_settings WHERE name IN ('wal_init_zero', 'max_wal_size', 'min_wal_size') ORDER BY name`,
       );
       expect(rows).toEqual([
         { name: 'max_wal_size', setting: '2048', unit: 'MB' },
         { name: 'min_wal_size', setting: '80', unit: 'MB' },
-        { name: 'wal_segment_size', setting: String(1024 * 1024), unit: 'B' },
+        { name: 'wal_init_zero', setting: 'off', unit: null },
       ]);
     } finally {
       await client.end();

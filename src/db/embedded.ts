@@ -95,7 +95,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedHand
       // PostgreSQL's builtin C.UTF-8, code-point order with Unicode case mapping for lower()
       // and ILIKE, compared with memcmp. Under a libc locale every text key comparison went
       // through strcoll, which made the message id and chat key indexes the import's main cost.
-      initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8', '--locale=C.UTF-8', `--wal-segsize=${WAL_SEGMENT_MB}`],
+      initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8', '--locale=C.UTF-8'],
       // Unix sockets off: several clusters (tests, service) must not fight over /tmp/.s.PGSQL.*.
       // shared_buffers up to 1GB (default 128MB): 1M messages with their indexes and analyses
       // take ~500MB, which then stays in PostgreSQL's cache instead of being copied in from the
@@ -109,7 +109,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedHand
         '-c', `shared_buffers=${sharedBuffersMb(totalmem())}MB`, '-c', 'work_mem=32MB',
         ...walSettings(sharedBuffersMb(totalmem())).flatMap((x) => ['-c', x]),
         '-c', `max_parallel_workers_per_gather=${parallelWorkersPerGather(availableParallelism())}`,
-        ...WAL_SIZE_FLAGS,
+        ...WAL_FILE_FLAGS,
       ],
       onLog: (m: unknown) => log(String(m).trim()),
       onError: (m: unknown) => log(String(m).trim()),
@@ -257,24 +257,18 @@ async function acquireLock(file: string): Promise<() => Promise<void>> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * WAL segment size of a new embedded cluster (initdb; an existing cluster keeps its own). A
- * segment is created the first time WAL reaches it: zero-filled and fsynced by whichever
- * backend writes there, while it holds the WAL write lock every commit waits for. With
- * PostgreSQL's 16 MB that took ~55 ms on the 2-core host's disk, once per 16 MB of WAL: the
- * messenger bench's 1,000 deliveries/s write ~15 MB in a 5 s flood, and each flood had one
- * stall in which every acknowledgement waited (p99 21–34 ms instead of ~15–20). Segments of
- * 1 MB cost ~3.5 ms each, so the same WAL never stops the commits for long. Segments are new
- * until checkpoints start recycling them: a young database, or WAL beyond what was recycled.
+ * New WAL files are not zero-filled (wal_init_zero=off). A WAL file is created the first time WAL
+ * reaches it, by whichever backend writes there, while it holds the WAL write lock every commit
+ * waits for; zero-filling PostgreSQL's 16 MB and fsyncing it took ~55 ms on the 2-core host's
+ * disk, once per 16 MB of WAL: the messenger bench's 1,000 deliveries/s write ~15 MB in a 5 s
+ * flood, and each flood had one stall in which every acknowledgement waited (p99 21–34 ms
+ * instead of ~15–20). Files are new until checkpoints start recycling them: a young database, or
+ * WAL beyond what was recycled. (1 MB segments also cut the stall, but a million-message import
+ * then created ~800 files and took 21 s instead of 18.6.) A runtime setting, so existing
+ * clusters get it too; min_wal_size is stated so it is PostgreSQL's default whatever segment
+ * size a cluster was made with (max_wal_size: walSettings).
  */
-export const WAL_SEGMENT_MB = 1;
-
-/**
- * initdb derives max_wal_size and min_wal_size from the segment size (64 and 5 segments: 64 MB
- * and 5 MB with 1 MB segments, which would checkpoint every ~34 MB of WAL): min_wal_size keeps
- * PostgreSQL's default here, max_wal_size is walSettings' (2 GB), both stated on the command
- * line so they hold for any segment size.
- */
-export const WAL_SIZE_FLAGS = ['-c', 'min_wal_size=80MB'];
+export const WAL_FILE_FLAGS = ['-c', 'wal_init_zero=off', '-c', 'min_wal_size=80MB'];
 
 /** PostgreSQL's shared_buffers for the embedded server: 1/8 of memory, between 128MB and 1GB. */
 export function sharedBuffersMb(totalMemBytes: number): number {
