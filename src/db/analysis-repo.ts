@@ -11,6 +11,12 @@ import { assembleConversationDays, type AssembledDay, type MessageColumns } from
 const DAY_EPOCH = `DATE '2000-01-01'`;
 
 
+/** Conversations (`c`) whose count processed_chats does not remember and no unfinished job holds. */
+const CHANGED = `conversations c
+  LEFT JOIN processed_chats p ON p.fb_chat_id = c.fb_chat_id
+  WHERE (p.id IS NULL OR p.message_count <> c.total_messages)
+    AND c.id NOT IN (SELECT unnest(j.conversation_ids) FROM jobs j WHERE j.status IN ('pending', 'in_progress'))`;
+
 /**
  * The conversations whose message count differs from what processed_chats remembers, in id
  * order. A conversation already in an unfinished job is left for a later plan: that job reads
@@ -18,12 +24,7 @@ const DAY_EPOCH = `DATE '2000-01-01'`;
  */
 export async function changedConversationIds(client: pg.ClientBase, conversationIds?: number[]): Promise<number[]> {
   const res = await client.query<{ id: number }>(
-    `SELECT c.id FROM conversations c
-     LEFT JOIN processed_chats p ON p.fb_chat_id = c.fb_chat_id
-     WHERE (p.id IS NULL OR p.message_count <> c.total_messages)
-       AND ($1::int[] IS NULL OR c.id = ANY($1::int[]))
-       AND c.id NOT IN (SELECT unnest(j.conversation_ids) FROM jobs j WHERE j.status IN ('pending', 'in_progress'))
-     ORDER BY c.id`,
+    `SELECT c.id FROM ${CHANGED} AND ($1::int[] IS NULL OR c.id = ANY($1::int[])) ORDER BY c.id`,
     [conversationIds ?? null],
   );
   return res.rows.map((r) => r.id);
@@ -43,11 +44,7 @@ export async function countChangedDays(
 ): Promise<{ changed: ChangedConversation[]; remember(planned: readonly number[]): Promise<void> }> {
   await client.query(
     `CREATE TEMP TABLE plan_changed ON COMMIT DROP AS
-     SELECT c.id, c.fb_chat_id, c.total_messages FROM conversations c
-     LEFT JOIN processed_chats p ON p.fb_chat_id = c.fb_chat_id
-     WHERE (p.id IS NULL OR p.message_count <> c.total_messages)
-       AND c.id = ANY($1::int[])
-       AND c.id NOT IN (SELECT unnest(j.conversation_ids) FROM jobs j WHERE j.status IN ('pending', 'in_progress'))`,
+     SELECT c.id, c.fb_chat_id, c.total_messages FROM ${CHANGED} AND c.id = ANY($1::int[])`,
     [conversationIds],
   );
   // One hash aggregate over the changed conversations' messages, compared with their rows. The
@@ -77,7 +74,6 @@ export async function countChangedDays(
          ON CONFLICT (fb_chat_id) DO UPDATE SET message_count = EXCLUDED.message_count, processed_at = now()`,
         [kept],
       );
-      await client.query('DROP TABLE plan_changed');
     },
   };
 }

@@ -91,12 +91,15 @@ export async function refreshTopicsFrom(
     [ids],
   );
   const relabel = new Map<number, string>();
-  const raced = new Set<number>();
-  const conversationOf = new Map<number, number>();
-  for (let i = 0; i < messages.id.length; i++) conversationOf.set(messages.id[i]!, messages.conversationId[i]!);
+  const racedMessages = new Set<number>();
   for (const l of labels) {
     if (stored.has(l.messageId)) relabel.set(l.messageId, l.intent);
-    else raced.add(conversationOf.get(l.messageId)!);
+    else racedMessages.add(l.messageId);
+  }
+  // rare: only then is each message's conversation looked up
+  const raced = new Set<number>();
+  for (let i = 0; racedMessages.size > 0 && i < messages.id.length; i++) {
+    if (racedMessages.has(messages.id[i]!)) raced.add(messages.conversationId[i]!);
   }
   for (const r of corrections.rows) relabel.set(r.message_id, r.label);
   const counted = new Set(ids.filter((id) => !raced.has(id)));

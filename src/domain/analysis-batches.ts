@@ -27,3 +27,19 @@ export function batchConversations(changed: readonly ChangedConversation[], batc
   if (batch.days > 0) batches.push(batch);
   return batches;
 }
+
+/**
+ * The jobs of one chunk of a plan that commits chunk by chunk: its batches, except that unless
+ * it is the `last` chunk a partly filled final batch is `carried` (its conversations go first in
+ * the next chunk), so the chunks together make the jobs one batchConversations would.
+ */
+export function batchChunk(
+  changed: readonly ChangedConversation[],
+  batchSize: number,
+  last: boolean,
+): { batches: PlannedBatch[]; carried: number[] } {
+  const batches = batchConversations(changed, batchSize);
+  const tail = batches[batches.length - 1];
+  if (last || !tail || tail.days >= batchSize) return { batches, carried: [] };
+  return { batches: batches.slice(0, -1), carried: tail.conversationIds };
+}

@@ -2,7 +2,7 @@ import type PgBoss from 'pg-boss';
 import type pg from 'pg';
 import { changedConversationIds, countChangedDays, createJobs } from '../../db/analysis-repo.js';
 import { LockKeys } from '../../db/locks.js';
-import { batchConversations } from '../../domain/analysis-batches.js';
+import { batchChunk } from '../../domain/analysis-batches.js';
 import { fillDayAgents } from '../../db/reply-facts.js';
 import { ANALYSIS_QUEUE, inTransaction } from '../queue.js';
 
@@ -52,10 +52,9 @@ export async function planAnalysis(
       const last = at >= candidates.length;
       await client.query('BEGIN');
       const { changed, remember } = await countChangedDays(client, opts.timezone, chunk);
-      const batches = batchConversations(changed, opts.batchSize);
-      // a partly filled last job is planned with the next chunk's conversations instead
-      const held = !last && batches.length > 0 && batches[batches.length - 1]!.days < opts.batchSize ? batches.pop()! : undefined;
-      carried = held?.conversationIds ?? [];
+      const chunkJobs = batchChunk(changed, opts.batchSize, last);
+      const { batches } = chunkJobs;
+      carried = chunkJobs.carried;
       const planned = batches.flatMap((b) => b.conversationIds);
       await remember(planned);
       const jobIds = await createJobs(client, batches, opts.uploadId);
