@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConversations } from '../src/db/analysis-repo.ts';
-import { copyField, eachCopyRow } from '../src/db/copy-out.ts';
+import { copyOutBinary } from '../src/db/copy-out.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
 import { refreshTopics, refreshTopicsFrom, saveLabels } from '../src/db/topics-repo.ts';
 import { labelCustomerMessages, topicsByConversation } from '../src/domain/topics.ts';
@@ -8,14 +8,14 @@ import { TEST_NOW } from './helpers/clock.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 
 // What an analysis job reads and derives without asking the database again: every message of its
-// conversations (read with COPY, so text must survive the text format's escapes exactly), and the
+// conversations (read with binary COPY, so each value must come out of its bytes exactly), and the
 // conversations' topics counted from those messages, which must equal refreshTopics' SQL count.
 
 const TZ = 'Europe/Berlin';
 let db: TestDatabase;
 let ids: number[];
 
-/** Texts the COPY text format escapes or could mistake for something else. */
+/** Texts a COPY format could mangle: escapes, NULL look-alikes, control and multi-byte characters. */
 const TRICKY = ['tab\there', 'line\nbreak\r\nend', 'back\\slash \\N and \\t', '\\N', '', 'emoji 👍🏽 and ü', '\u000b\b\f\u0001', '\\'];
 
 beforeAll(async () => {
@@ -28,20 +28,42 @@ beforeAll(async () => {
     [ids[0], TRICKY.length + 1],
   );
   for (const [i, text] of [...TRICKY, null].entries()) await db.pool.query('UPDATE messages SET text = $2 WHERE id = $1', [rows[i]!.id, text]);
+  // a label outside today's label set, and a human agent's name that is not ASCII
+  await db.pool.query(`UPDATE messages SET classification = 'étiquette' WHERE id = $1`, [rows[0]!.id]);
+  await db.pool.query(
+    `UPDATE messages SET agent_info = '{"name": "Zoë Ødegård"}' WHERE id = (SELECT min(id) FROM messages WHERE sender_kind = 'human_agent')`,
+  );
 });
 
 afterAll(async () => {
   await db?.drop();
 });
 
-describe('copy text format', () => {
-  it('undoes every escape PostgreSQL writes and tells NULL from the text \\N', () => {
-    expect(copyField('\\N')).toBeNull();
-    expect(copyField('\\\\N')).toBe('\\N');
-    expect(copyField('a\\tb\\nc\\rd\\\\e\\bf\\fg\\vh')).toBe('a\tb\nc\rd\\e\bf\fg\vh');
-    const rows: string[][] = [];
-    eachCopyRow('1\tx\\ty\n2\t\\N\n', (f) => rows.push(f));
-    expect(rows).toEqual([['1', 'x\\ty'], ['2', '\\N']]);
+describe('copy binary format', () => {
+  it('reads each type as stored, NULLs, and known strings without decoding them', async () => {
+    const client = await db.pool.connect();
+    try {
+      const rows = await copyOutBinary(
+        client,
+        `SELECT * FROM (VALUES
+           (1, true, timestamptz '1999-12-31 23:59:59.999+00', 'customer'::"SenderKind", 'ü 👍🏽'::text, 'shipping'::text),
+           (-7, false, timestamptz '2026-11-25 14:30:00.123+00', 'human_agent'::"SenderKind", NULL, 'shipping2'),
+           (2147483647, false, timestamptz '2026-11-25 14:30:00+00', 'bot'::"SenderKind", '', 'Ã©')) AS v
+         ORDER BY 1`,
+      );
+      const read: unknown[][] = [];
+      while (rows.next()) read.push([rows.int4(), rows.bool(), rows.timestampMs(), rows.oneOf(['bot', 'customer', 'human_agent']), rows.text(), rows.oneOf(['shipping', 'returns'])]);
+      expect(read).toEqual([
+        [-7, false, Date.parse('2026-11-25T14:30:00.123Z'), 'human_agent', null, 'shipping2'],
+        [1, true, Date.parse('1999-12-31T23:59:59.999Z'), 'customer', 'ü 👍🏽', 'shipping'],
+        [2147483647, false, Date.parse('2026-11-25T14:30:00Z'), 'bot', '', 'Ã©'],
+      ]);
+      const nulls = await copyOutBinary(client, 'SELECT NULL::int, NULL::text');
+      expect(nulls.next()).toBe(true);
+      expect(() => nulls.int4()).toThrow(/NULL where int4/);
+    } finally {
+      client.release();
+    }
   });
 });
 
@@ -68,6 +90,8 @@ describe('an analysis job reads its conversations', () => {
       expect(messages.dayNo).toEqual(direct.rows.map((r) => r.day_no));
       expect(messages.agent).toEqual(direct.rows.map((r) => r.agent));
       for (const t of [...TRICKY, null]) expect(messages.text).toContain(t);
+      expect(messages.classification).toContain('étiquette');
+      expect(messages.agent).toContain('Zoë Ødegård');
     } finally {
       client.release();
     }

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reserveMessageIds } from '../src/import/built-sessions.ts';
-import { BinaryCopy, copyBinaryIn } from '../src/import/copy-binary.ts';
+import { BinaryCopy, copyBinaryIn } from '../src/db/copy-binary.ts';
 import { createUpload } from '../src/import/index.ts';
 import { setUploadProgress } from '../src/import/uploads.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 
-// How the import talks to PostgreSQL: its rows in COPY's binary format (src/import/copy-binary.ts),
+// How the import talks to PostgreSQL: its rows in COPY's binary format (src/db/copy-binary.ts),
 // where every value must arrive as the text format wrote it, whatever characters it holds; the
 // ids it reserves; its progress reports.
 

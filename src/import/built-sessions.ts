@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { buildReplies, buildSessions, type BuildMessage } from '../domain/session-build.ts';
 import type { ImportRow } from './types.ts';
-import { BinaryCopy } from './copy-binary.ts';
+import { BinaryCopy } from '../db/copy-binary.ts';
 
 // A batch's new conversations get their sessions and reply facts in the batch's own
 // transaction, computed from the batch's rows (domain/session-build.ts): a conversation the

@@ -3,7 +3,7 @@ import { mayDisableRowTriggers } from '../db/row-triggers.js';
 import { REPLY_COLUMNS, SESSION_COLUMNS, buildable, builtSessionsCopy, reserveMessageIds } from './built-sessions.js';
 import type { LoadStats } from './loader.js';
 import type { ImportRow, RowError } from './types.js';
-import { BinaryCopy, copyBinaryIn } from './copy-binary.js';
+import { BinaryCopy, copyBinaryIn } from '../db/copy-binary.js';
 
 // Writes one batch in one transaction. The chats a batch mentions for the first time go
 // through a small staging table into set-based upserts of pages, customers and

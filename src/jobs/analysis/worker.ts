@@ -50,7 +50,7 @@ export async function handleAnalysisJob(
       const stored = await saveLabels(client, labels);
       // only conversations with a changed day can have new labels
       await refreshTopicsFrom(client, days.map((d) => d.conversationId), loaded.messages, labels, stored);
-      await saveDayResults(client, results, deps.scorer);
+      await saveDayResults(client, results, deps.scorer, loaded.hasRow);
       await completeJob(client, jobId, { ...summary, scorer: `${deps.scorer.name}@${deps.scorer.version}` }, results.length);
     });
     return summary;

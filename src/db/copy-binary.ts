@@ -13,6 +13,7 @@ const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /** 2000-01-01T00:00:00Z, PostgreSQL's epoch for timestamps, in Unix milliseconds. */
 const PG_EPOCH_MS = 946_684_800_000;
 const TWO_32 = 4_294_967_296;
+const TEXT_OID = 25;
 /** Strings shorter than this are copied byte by byte when plain ASCII: cheaper than a call into buf.write. */
 const SHORT = 64;
 
@@ -89,6 +90,31 @@ export class BinaryCopy {
     this.buf.writeInt32BE(1, this.pos);
     this.buf[this.pos + 4] = v ? 1 : 0;
     this.pos += 5;
+    return this;
+  }
+
+  /** date from a day number: days since 2000-01-01, PostgreSQL's own binary form of a date. */
+  date(dayNo: number): this {
+    return this.int4(dayNo);
+  }
+
+  /** A one-dimensional text[] without NULL elements ('{}' when empty); null as NULL. */
+  textArray(values: readonly string[] | null | undefined): this {
+    if (values === null || values === undefined) return this.null();
+    const lengthAt = this.pos;
+    const header = values.length === 0 ? 12 : 20;
+    this.ensure(4 + header);
+    const buf = this.buf;
+    buf.writeInt32BE(values.length === 0 ? 0 : 1, lengthAt + 4); // dimensions
+    buf.writeInt32BE(0, lengthAt + 8); // no NULL elements
+    buf.writeInt32BE(TEXT_OID, lengthAt + 12);
+    if (values.length > 0) {
+      buf.writeInt32BE(values.length, lengthAt + 16);
+      buf.writeInt32BE(1, lengthAt + 20); // lower bound
+    }
+    this.pos = lengthAt + 4 + header;
+    for (const v of values) this.bytes(v, 0);
+    this.buf.writeInt32BE(this.pos - lengthAt - 4, lengthAt);
     return this;
   }
 
