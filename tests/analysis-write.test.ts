@@ -42,7 +42,7 @@ const stored = async () =>
     await db.pool.query(
       `SELECT conversation_id, (day - DATE '2000-01-01') AS day_no, message_count, human_agents, sentiment_score, sentiment_shift,
          resolution_achieved, fcr_score, ces, first_response_time, avg_response_time, total_handling_time, effectiveness, effort,
-         efficiency, empathy, csi, missing_metrics, scorer_name, scorer_version, analyzed_at = updated_at AS same_time,
+         efficiency, empathy, csi, missing_metrics, scorer_name, scorer_version, analyzed_at = updated_at AND analyzed_at = created_at AS same_time,
          analyzed_at IS NOT NULL AND analyzed_at > now() - interval '1 day' AS analyzed
        FROM daily_analyses ORDER BY conversation_id, day`,
     )

@@ -225,8 +225,8 @@ const DAY_COLUMNS = `conversation_id, day, message_count, human_agents,
        effectiveness, effort, efficiency, empathy, csi, missing_metrics, scorer_name, scorer_version, analyzed_at, updated_at`;
 
 async function insertDayResults(client: pg.ClientBase, results: DayResult[], scorer: { name: string; version: string }): Promise<void> {
-  // the transaction's now(), as the upsert writes it
-  const now = (await client.query<{ ms: number }>(`SELECT floor(extract(epoch FROM now()) * 1000)::float8 AS ms`)).rows[0]!.ms;
+  // the transaction's now() as a millisecond column stores it (rounded, like created_at's default)
+  const now = (await client.query<{ ms: number }>(`SELECT (extract(epoch FROM now()::timestamptz(3)) * 1000)::float8 AS ms`)).rows[0]!.ms;
   const copy = new BinaryCopy(results.length * 200);
   const sorted = [...results].sort((a, b) => a.conversationId - b.conversationId || a.dayNo - b.dayNo);
   for (const { conversationId, dayNo, messageCount, humanAgents, metrics: m, csi: c } of sorted) {

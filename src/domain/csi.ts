@@ -73,18 +73,6 @@ function clean(m: MicroMetrics): MicroMetrics {
   return out;
 }
 
-/** Weighted mean over the parts that are present, weights renormalised; null if none is. */
-export function weightedMean(parts: [value: number | null, weight: number][]): number | null {
-  let sum = 0;
-  let weights = 0;
-  for (const [value, weight] of parts) {
-    if (value === null) continue;
-    sum += value * weight;
-    weights += weight;
-  }
-  return weights > 0 ? sum / weights : null;
-}
-
 /** Linear between great (10) and poor (0), clamped to 0–10. */
 export function timeScore(value: number | null, bound: TimeBound): number | null {
   if (value === null) return null;
@@ -92,30 +80,58 @@ export function timeScore(value: number | null, bound: TimeBound): number | null
 }
 
 export function pillars(metrics: MicroMetrics, settings: CsiSettings = DEFAULT_CSI_SETTINGS): Pillars {
-  const m = clean(metrics);
+  return pillarsOf(clean(metrics), settings);
+}
+
+/** The pillars of metrics already cleaned; weighted means written out (a day's scoring is hot). */
+function pillarsOf(m: MicroMetrics, settings: CsiSettings): Pillars {
   const b = settings.bounds;
   return {
-    effectiveness: weightedMean([[m.resolutionAchieved, 0.6], [m.fcrScore, 0.4]]),
+    effectiveness: mean2(m.resolutionAchieved, 0.6, m.fcrScore, 0.4),
     effort: m.ces === null ? null : ((7 - m.ces) / 6) * 10,
-    efficiency: weightedMean([
-      [timeScore(m.firstResponseTime, b.firstResponseTime), 1],
-      [timeScore(m.avgResponseTime, b.avgResponseTime), 1],
-      [timeScore(m.totalHandlingTime, b.totalHandlingTime), 1],
-    ]),
-    empathy: weightedMean([[m.sentimentScore, 0.7], [m.sentimentShift === null ? null : m.sentimentShift + 5, 0.3]]),
+    efficiency: mean4(
+      timeScore(m.firstResponseTime, b.firstResponseTime), 1,
+      timeScore(m.avgResponseTime, b.avgResponseTime), 1,
+      timeScore(m.totalHandlingTime, b.totalHandlingTime), 1,
+      null, 0,
+    ),
+    empathy: mean2(m.sentimentScore, 0.7, m.sentimentShift === null ? null : m.sentimentShift + 5, 0.3),
   };
+}
+
+/** Weighted mean of the parts that are present, weights renormalised; null if none is. */
+function mean2(a: number | null, wa: number, b: number | null, wb: number): number | null {
+  return mean4(a, wa, b, wb, null, 0, null, 0);
+}
+
+/** mean2 of four parts (a null part with weight 0 stands for none): arguments, not arrays, because a day's scoring runs it per day. */
+function mean4(a: number | null, wa: number, b: number | null, wb: number, c: number | null, wc: number, d: number | null, wd: number): number | null {
+  let sum = 0;
+  let weights = 0;
+  if (a !== null) {
+    sum += a * wa;
+    weights += wa;
+  }
+  if (b !== null) {
+    sum += b * wb;
+    weights += wb;
+  }
+  if (c !== null) {
+    sum += c * wc;
+    weights += wc;
+  }
+  if (d !== null) {
+    sum += d * wd;
+    weights += wd;
+  }
+  return weights > 0 ? sum / weights : null;
 }
 
 /** CSI 0–100 = 10 × weighted mean of the pillars that are present. */
 export function computeCsi(metrics: MicroMetrics, settings: CsiSettings = DEFAULT_CSI_SETTINGS): CsiResult {
-  const p = pillars(metrics, settings);
-  const w = settings.weights;
-  const mean = weightedMean([
-    [p.effectiveness, w.effectiveness],
-    [p.effort, w.effort],
-    [p.efficiency, w.efficiency],
-    [p.empathy, w.empathy],
-  ]);
   const cleaned = clean(metrics);
+  const p = pillarsOf(cleaned, settings);
+  const w = settings.weights;
+  const mean = mean4(p.effectiveness, w.effectiveness, p.effort, w.effort, p.efficiency, w.efficiency, p.empathy, w.empathy);
   return { ...p, csi: mean === null ? null : 10 * mean, missing: METRICS.filter((n) => cleaned[n] === null) };
 }

@@ -94,14 +94,17 @@ export interface NewLabel {
  */
 export function labelCustomerMessages<D extends ConversationDay>(days: readonly D[]): { days: D[]; labels: NewLabel[] } {
   const labels: NewLabel[] = [];
-  const out = days.map((day) => ({
-    ...day,
-    messages: day.messages.map((m) => {
-      if (m.senderKind !== 'customer' || m.classification || m.id === undefined || !m.text || normalize(m.text) === '') return m;
+  // a day is copied only when one of its messages gets a label: most days have none to get
+  const out = days.map((day) => {
+    let messages: ConversationDay['messages'] | undefined;
+    day.messages.forEach((m, i) => {
+      if (m.senderKind !== 'customer' || m.classification || m.id === undefined || !m.text || normalize(m.text) === '') return;
       const c = classifyText(m.text, m.firstOfConversation === true);
       labels.push({ messageId: m.id, intent: c.intent, confidence: c.confidence });
-      return { ...m, classification: c.intent };
-    }),
-  }));
+      messages ??= [...day.messages];
+      messages[i] = { ...m, classification: c.intent };
+    });
+    return messages ? { ...day, messages } : day;
+  });
   return { days: out, labels };
 }
