@@ -37,6 +37,18 @@ function results(): DayResult[] {
   ];
 }
 
+/** as a job calls it: inside its transaction */
+async function save(rows: DayResult[], hasRow: (c: number, d: number) => boolean): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await saveDayResults(client, rows, SCORER, hasRow);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  }
+}
+
 const stored = async () =>
   (
     await db.pool.query(
@@ -51,10 +63,10 @@ const stored = async () =>
 describe('saveDayResults', () => {
   it('stores new days with COPY exactly as the upsert stores them', async () => {
     await db.pool.query('DELETE FROM daily_analyses');
-    await saveDayResults(client, results(), SCORER, () => false);
+    await save(results(), () => false);
     const copied = await stored();
     await db.pool.query('DELETE FROM daily_analyses');
-    await saveDayResults(client, results(), SCORER, () => true);
+    await save(results(), () => true);
     const upserted = await stored();
     expect(copied).toHaveLength(3);
     expect(copied).toEqual(upserted);
@@ -66,8 +78,8 @@ describe('saveDayResults', () => {
   it('updates the days that have a row and adds the others, in one call', async () => {
     await db.pool.query('DELETE FROM daily_analyses');
     const [first, ...rest] = results();
-    await saveDayResults(client, [{ ...first!, messageCount: 99 }], SCORER, () => false);
-    await saveDayResults(client, [first!, ...rest], SCORER, (c, d) => c === first!.conversationId && d === first!.dayNo);
+    await save([{ ...first!, messageCount: 99 }], () => false);
+    await save([first!, ...rest], (c, d) => c === first!.conversationId && d === first!.dayNo);
     const rows = await stored();
     expect(rows).toHaveLength(3);
     expect(rows.find((r) => r.day_no === first!.dayNo)).toMatchObject({ message_count: 2 });
@@ -75,8 +87,8 @@ describe('saveDayResults', () => {
 
   it('fails rather than write a day twice when its row appeared after the job read', async () => {
     await db.pool.query('DELETE FROM daily_analyses');
-    await saveDayResults(client, results(), SCORER, () => false);
-    await expect(saveDayResults(client, results(), SCORER, () => false)).rejects.toThrow(/daily_analyses_conversation_id_day_key/);
+    await save(results(), () => false);
+    await expect(save(results(), () => false)).rejects.toThrow(/daily_analyses_conversation_id_day_key/);
     expect(await stored()).toHaveLength(3);
   });
 });
