@@ -14,7 +14,9 @@ import { startFakeGraph } from '../tests/helpers/fake-graph.ts';
 import { startWebhookLoad, type DeliveryResult } from '../tests/helpers/webhook-load.ts';
 import { messengerPools } from '../tests/helpers/root.ts';
 import { readFileSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { Session } from 'node:inspector/promises';
+import { writeFileSync } from 'node:fs';
 import { intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts';
 import { answeredIndex, checkReplies, countQueries } from './lib/replies.ts';
 import { ackTimeline, cpuReport, cpuSnapshot, otherProcesses, type AckTimeline } from './lib/ack-timeline.ts';
@@ -41,7 +43,9 @@ import type { StoreCommit } from '../src/db/messenger-group-commit.ts';
 // statements per reply while the first run's replies drain.
 //   npm run bench -- messenger [--events N] [--rate R] [--customers C] [--throughput-requests T]
 //                              [--concurrency K] [--reply-workers W (0: none)] [--warmup-s S] [--trace]
-//                              [--runs N] [--profile] [--drain-s S]
+//                              [--runs N] [--profile] [--drain-s S] [--cpu-profile FILE]
+// --cpu-profile FILE: this (the webhook's) thread's CPU profile over the first measured flood,
+// written as a .cpuprofile (Chrome DevTools, speedscope).
 
 const log = (msg: string) => process.stderr.write(`[bench:messenger] ${msg}\n`);
 const SECRET = 'bench-app-secret';
@@ -82,7 +86,11 @@ async function seedBrands(pool: pg.Pool): Promise<void> {
 
 /** WAL written so far (bytes since 0/0) and the files in pg_wal */
 const walPosition = async (pool: pg.Pool) =>
-  (await pool.query<{ bytes: string; files: number }>(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text AS bytes, (SELECT count(*)::int FROM pg_ls_waldir()) AS files`)).rows.map((r) => ({ bytes: Number(r.bytes), files: r.files }))[0]!;
+  (await pool.query<{ bytes: string; files: number; commits: string; fsyncs: string }>(
+    `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text AS bytes, (SELECT count(*)::int FROM pg_ls_waldir()) AS files,
+            (SELECT sum(xact_commit)::text FROM pg_stat_database) AS commits,
+            (SELECT coalesce(sum(fsyncs), 0)::text FROM pg_stat_io WHERE object = 'wal') AS fsyncs`,
+  )).rows.map((r) => ({ bytes: Number(r.bytes), files: r.files, commits: Number(r.commits), fsyncs: Number(r.fsyncs) }))[0]!;
 
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
@@ -111,6 +119,7 @@ export async function run(args: string[]): Promise<void> {
   const replyWorkers = args.includes('--reply-workers') ? Number(args[args.indexOf('--reply-workers') + 1]) : 2;
   if (!Number.isInteger(replyWorkers) || replyWorkers < 0) throw new Error('--reply-workers expects an integer ≥ 0');
   const profile = args.includes('--profile') ? countQueries() : undefined;
+  const cpuProfile = args.includes('--cpu-profile') ? args[args.indexOf('--cpu-profile') + 1] : undefined;
 
   await withThrowawayPostgres(log, async (url) => {
     const graph = await startFakeGraph({ tokens: [TOKEN, TOKEN_2] });
@@ -198,20 +207,41 @@ export async function run(args: string[]): Promise<void> {
         const cpuBefore = trace ? cpuSnapshot(otherProcesses()) : undefined;
         const loopDelay = monitorEventLoopDelay({ resolution: 1 });
         loopDelay.enable();
+        // this thread's garbage collections during the flood (their pauses block every request)
+        const gcs: PerformanceEntry[] = [];
+        const gcObserver = trace ? new PerformanceObserver((list) => gcs.push(...list.getEntries())) : undefined;
+        gcObserver?.observe({ entryTypes: ['gc'] });
+        const inspector = cpuProfile && r === 0 ? new Session() : undefined;
+        if (inspector) {
+          inspector.connect();
+          await inspector.post('Profiler.enable');
+          await inspector.post('Profiler.setSamplingInterval', { interval: 200 });
+          await inspector.post('Profiler.start');
+        }
         const startedAt = Date.now();
         const measured = await load.run({ path: '/webhooks/messenger', requests, rate, maxAttempts: 1 });
         const floodEnd = Date.now();
         loopDelay.disable();
+        if (inspector) {
+          const { profile: p } = await inspector.post('Profiler.stop');
+          writeFileSync(cpuProfile!, JSON.stringify(p));
+          inspector.disconnect();
+          log(`CPU profile of this thread over the flood: ${cpuProfile}`);
+        }
+        gcObserver?.disconnect();
         if (walBefore) {
           // a WAL file created during the flood stalls every commit while it is zero-filled (embedded.ts, WAL_FILE_FLAGS)
           const w = await walPosition(pool);
-          log(`WAL during the flood: ${round((w.bytes - walBefore.bytes) / 1e6)} MB; WAL files ${walBefore.files} -> ${w.files}`);
+          log(`WAL during the flood: ${round((w.bytes - walBefore.bytes) / 1e6)} MB; WAL files ${walBefore.files} -> ${w.files}; transactions committed ${w.commits - walBefore.commits}, WAL fsyncs ${w.fsyncs - walBefore.fsyncs}`);
         }
         if (cpuBefore) for (const l of cpuReport(cpuBefore, cpuSnapshot(otherProcesses()), (floodEnd - startedAt) / 1000)) log(l);
         if (trace) {
           // what an acknowledgement waited on: this thread's event loop, the group commit's queue and statement
           const ms = (ns: number) => round(ns / 1e6);
           log(`event loop delay during the flood: p50 ${ms(loopDelay.percentile(50))} ms, p99 ${ms(loopDelay.percentile(99))} ms, max ${ms(loopDelay.max)} ms`);
+          const gcMs = gcs.map((g) => g.duration).sort((a, b) => b - a);
+          log(`GC on this thread during the flood: ${gcs.length} pauses, ${round(gcMs.reduce((a, b) => a + b, 0))} ms in all, longest ${gcMs.slice(0, 5).map(round).join(', ')} ms`);
+          timeline?.onGc(gcs);
           const q = (f: (c: (typeof commits)[number]) => number, p: number) => round(quantile(commits.map(f), p));
           log(`group commits: ${commits.length}, deliveries each p50 ${q((c) => c.deliveries, 0.5)} max ${q((c) => c.deliveries, 1)}; queued p50 ${q((c) => c.queuedMs, 0.5)} p99 ${q((c) => c.queuedMs, 0.99)} ms; statement p50 ${q((c) => c.statementMs, 0.5)} p99 ${q((c) => c.statementMs, 0.99)} max ${q((c) => c.statementMs, 1)} ms`);
         }

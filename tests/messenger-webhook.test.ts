@@ -84,6 +84,8 @@ describe('GET /webhooks/messenger (subscription check)', () => {
     expect(ok.statusCode).toBe(200);
     expect(ok.headers['content-type']).toMatch(/^text\/plain/);
     expect(ok.body).toBe('1158201444');
+    // it echoes a query parameter: browsers must not sniff it as anything but text
+    expect(ok.headers['x-content-type-options']).toBe('nosniff');
     const wrong = await app.inject({ url: '/webhooks/messenger?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1' });
     expect(wrong.statusCode).toBe(403);
     const mode = await app.inject({ url: `/webhooks/messenger?hub.mode=unsubscribe&hub.verify_token=${VERIFY}&hub.challenge=1` });
@@ -102,6 +104,15 @@ describe('POST /webhooks/messenger', () => {
     expect((await post(raw.replace('hello', 'hellO'), signatureOf(SECRET, raw))).statusCode).toBe(403);
     const [row] = await q<{ n: number }>(`SELECT (SELECT count(*) FROM messenger_events)::int + (SELECT count(*) FROM messages)::int AS n`);
     expect(row!.n).toBe(0);
+  });
+
+  it('acknowledges Meta without browser security headers (a fixed text body for a server; helmet built a CSP per request)', async () => {
+    const raw = body([entry([textEvent(psid(), 'hello')])]);
+    const res = await post(raw);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe('EVENT_RECEIVED');
+    expect(res.headers['content-security-policy']).toBeUndefined();
+    expect(res.headers['x-request-id']).toEqual(expect.any(String));
   });
 
   it('answers a text message (emoji, non-ASCII, Meta\'s \\u escapes hashed as sent) with RESPONSE, no tag, after typing_on', async () => {

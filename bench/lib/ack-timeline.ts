@@ -18,6 +18,8 @@ export interface AckTimeline {
   /** forget what was recorded (before a measured flood) */
   reset(): void;
   onCommit(c: StoreCommit): void;
+  /** this thread's GC pauses (perf_hooks 'gc' entries), to count the part of each ack they overlapped */
+  onGc(entries: readonly { startTime: number; duration: number }[]): void;
   /** per segment, mean ms over the acks slower than `slowMs` and over all; lines for the log */
   report(results: DeliveryResult[], signatures: string[], keys: string[], slowMs: number): string[];
 }
@@ -29,6 +31,9 @@ export function ackTimeline(server: Server): AckTimeline {
   const offset = hr() - performance.now();
   const requests = new Map<string, { at: number; finished: number }>();
   const queued = new Map<string, { at: number; began: number; ended: number; deliveries: number }>();
+  let gcs: { from: number; to: number }[] = [];
+  /** ms of GC pause inside [from, to] (hrtime ms) */
+  const gcWithin = (from: number, to: number) => gcs.reduce((s, g) => s + Math.max(0, Math.min(to, g.to) - Math.max(from, g.from)), 0);
   server.on('request', (req, res) => {
     const sig = req.headers['x-hub-signature-256'];
     if (typeof sig !== 'string') return;
@@ -42,12 +47,17 @@ export function ackTimeline(server: Server): AckTimeline {
     reset: () => {
       requests.clear();
       queued.clear();
+      gcs = [];
+    },
+    onGc: (entries) => {
+      gcs = entries.map((g) => ({ from: g.startTime + offset, to: g.startTime + g.duration + offset }));
     },
     onCommit: (c) => {
       for (const it of c.items) queued.set(it.key, { at: it.at + offset, began: c.began + offset, ended: c.ended + offset, deliveries: c.deliveries });
     },
     report: (results, signatures, keys, slowMs) => {
       const sums = { slow: new Array<number>(SEGMENTS.length).fill(0), all: new Array<number>(SEGMENTS.length).fill(0) };
+      const gcSum = { slow: 0, all: 0 };
       let nSlow = 0;
       let nAll = 0;
       const worst: string[] = [];
@@ -59,16 +69,20 @@ export function ackTimeline(server: Server): AckTimeline {
         const seg = [s.at - d.sentAt, q.at - s.at, q.began - q.at, q.ended - q.began, s.finished - q.ended, d.doneAt - s.finished];
         nAll++;
         seg.forEach((v, k) => (sums.all[k]! += v));
+        const gc = gcWithin(d.sentAt, d.doneAt);
+        gcSum.all += gc;
         if (d.firstMs >= slowMs) {
           nSlow++;
+          gcSum.slow += gc;
           seg.forEach((v, k) => (sums.slow[k]! += v));
         }
         if (order.slice(0, 8).some(([, j]) => j === i)) {
-          worst.push(`  #${i} ${d.firstMs.toFixed(1)} ms at +${(d.sentAt - results[0]!.sentAt).toFixed(0)} ms: ${SEGMENTS.map((n, k) => `${n} ${seg[k]!.toFixed(1)}`).join(', ')} (batch of ${q.deliveries})`);
+          worst.push(`  #${i} ${d.firstMs.toFixed(1)} ms at +${(d.sentAt - results[0]!.sentAt).toFixed(0)} ms: ${SEGMENTS.map((n, k) => `${n} ${seg[k]!.toFixed(1)}`).join(', ')} (batch of ${q.deliveries}; GC within ${gc.toFixed(1)})`);
         }
       }
-      const line = (label: string, xs: number[], n: number) => `${label} (${n}): ${SEGMENTS.map((name, k) => `${name} ${(xs[k]! / Math.max(1, n)).toFixed(2)}`).join(', ')} ms`;
-      return [line(`acks ≥ ${slowMs.toFixed(1)} ms, mean per segment`, sums.slow, nSlow), line('all acks, mean per segment', sums.all, nAll), 'slowest:', ...worst];
+      const line = (label: string, xs: number[], n: number, gc: number) =>
+        `${label} (${n}): ${SEGMENTS.map((name, k) => `${name} ${(xs[k]! / Math.max(1, n)).toFixed(2)}`).join(', ')} ms; GC pauses within ${(gc / Math.max(1, n)).toFixed(2)} ms`;
+      return [line(`acks ≥ ${slowMs.toFixed(1)} ms, mean per segment`, sums.slow, nSlow, gcSum.slow), line('all acks, mean per segment', sums.all, nAll, gcSum.all), 'slowest:', ...worst];
     },
   };
 }
@@ -125,7 +139,9 @@ export function otherProcesses(): Map<number, string> {
     if (!Number.isInteger(pid) || pid === process.pid) continue;
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-      if (cmd) out.set(pid, cmd.slice(0, 70));
+      // a lowered backend (src/db/backend-priority.ts) shows its autogroup's nice
+      const nice = /nice (-?\d+)/.exec(readFileSync(`/proc/${pid}/autogroup`, 'utf8'))?.[1];
+      if (cmd) out.set(pid, `${cmd.slice(0, 70)}${nice && nice !== '0' ? ` [nice ${nice}]` : ''}`);
     } catch {
       // gone meanwhile
     }

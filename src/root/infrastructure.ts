@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Config } from '../config.js';
+import { lowerPoolBackends } from '../db/backend-priority.js';
 import { createPool } from '../db/pool.js';
 import { IMPORT_CONNECTIONS } from '../import/index.js';
 import { MATERIALIZER_THREAD_CONNECTIONS } from '../jobs/messenger/materializer-host.js';
@@ -56,7 +57,8 @@ export interface Pools {
 export function createPools(url: string, config: Sizing, opts: { messenger: boolean; onError?: (purpose: Purpose, err: Error) => void }): Pools {
   const budget = connectionBudget(config, opts);
   const pool = (purpose: Purpose) => createPool(url, budget[purpose]!, (err) => opts.onError?.(purpose, err), applicationName(purpose));
-  const messenger = opts.messenger ? { send: pool('messenger-send'), worker: pool('messenger-worker') } : undefined;
+  // Messenger's background work (replies, the send log) runs below the webhook's acknowledgements on a local database
+  const messenger = opts.messenger ? { send: lowerPoolBackends(pool('messenger-send')), worker: lowerPoolBackends(pool('messenger-worker')) } : undefined;
   const pools = { api: pool('api'), analysis: pool('analysis'), imports: pool('imports') };
   const all = [pools.api, pools.analysis, pools.imports, ...(messenger ? [messenger.send, messenger.worker] : [])];
   return {

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import PgBossClass from 'pg-boss';
 import type PgBoss from 'pg-boss';
 import { messengerPoolSizes } from '../../src/jobs/messenger/pool-sizes.ts';
+import { lowerPoolBackends } from '../../src/db/backend-priority.ts';
 import { createPool } from '../../src/db/pool.ts';
 import { IMPORT_CONNECTIONS } from '../../src/import/index.ts';
 import { startQueue } from '../../src/jobs/queue.ts';
@@ -21,8 +22,9 @@ export interface TestMessengerPools {
 
 export function messengerPools(url: string, concurrency?: number): TestMessengerPools {
   const sizes = messengerPoolSizes(concurrency);
-  const send = createPool(url, sizes.send);
-  const worker = createPool(url, sizes.worker);
+  // as root/infrastructure.ts makes them: background backends below the webhook's
+  const send = lowerPoolBackends(createPool(url, sizes.send));
+  const worker = lowerPoolBackends(createPool(url, sizes.worker));
   return { send, worker, end: async () => void (await Promise.all([send.end(), worker.end()])) };
 }
 

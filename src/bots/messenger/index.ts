@@ -2,13 +2,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import type pg from 'pg';
 import type { Config } from '../../config.ts';
 import { GroupCommitStore, type StoreCommit } from '../../db/messenger-group-commit.ts';
-import { coalesced } from '../../db/coalesce.ts';
 import { MessengerStore, notifyInbox } from '../../db/messenger-repo.ts';
 import { IntakeGauge } from '../../jobs/messenger/intake.ts';
 import { startMaterializerThread } from '../../jobs/messenger/materializer-host.ts';
 import { startAnalysisPlanner } from '../../jobs/messenger/plan-closed-days.ts';
 import { MESSENGER_CONCURRENCY } from '../../jobs/messenger/pool-sizes.ts';
 import { startReplyWorker } from '../../jobs/messenger/reply-worker.ts';
+import { throttled } from '../../jobs/throttle.ts';
 import type { Logger } from '../../logger.ts';
 import { createMessengerSender, lookupProfileName } from './send-api.ts';
 import type { CustomerAgent, HandoffDesk, MessengerSender } from '../../domain/messenger/contracts.ts';
@@ -24,6 +24,15 @@ import { messengerWebhook } from './webhook.ts';
  * batch: acknowledgements first, replies at a trickle (the inbox keeps them) until it calms.
  */
 const REPLY_PAUSE_DURING_FLOOD_MS = 1000;
+
+/**
+ * Other instances hear of new inbox events at most this often during a burst (one NOTIFY per
+ * window, after the window's deliveries were stored). A NOTIFY is a commit with a WAL flush of
+ * its own: one per round trip was ~3,000 extra commits in a 5,000-delivery flood, and their
+ * writes, results and echoes on this process's LISTEN cost the webhook's thread ~6% of its time.
+ * Their workers lose nothing: the materializer batches for longer than this anyway.
+ */
+export const NOTIFY_OTHERS_WINDOW_MS = 50;
 
 export interface MessengerOptions {
   config: Config;
@@ -51,6 +60,8 @@ export interface MessengerOptions {
   ratePerPage?: number;
   /** typing_on only for answers not ready this soon (0: before every answer); see the reply worker */
   typingAfterMs?: number;
+  /** other instances are woken at most once per this many ms during a burst (NOTIFY_OTHERS_WINDOW_MS) */
+  notifyWindowMs?: number;
   /** each webhook group commit: deliveries, queue wait and statement time, timeline (the bench's --trace) */
   onStoreCommit?: (c: StoreCommit) => void;
 }
@@ -105,22 +116,23 @@ export async function startMessenger(opts: MessengerOptions): Promise<MessengerS
   // two statements in flight: the next group forms and starts while one waits for its commit
   const store = new GroupCommitStore(new MessengerStore(opts.pool), 2, undefined, opts.onStoreCommit);
   // other instances' workers hear of new events after the acknowledgement, not inside it (see
-  // messenger-repo's INBOX_INSERT); a burst of deliveries costs one NOTIFY per round trip, on
-  // the worker pool so it never takes a connection the webhook needs
-  const notifyOthers = coalesced(async (calls: null[]) => {
-    await notifyInbox(workerPool);
-    return calls;
-  });
+  // messenger-repo's INBOX_INSERT); a burst of deliveries costs one NOTIFY per window, on the
+  // worker pool so it never takes a connection the webhook needs
+  const notifyOthers = throttled(
+    () => notifyInbox(workerPool).catch((err: unknown) => log.debug({ err }, 'messenger: NOTIFY failed; other instances poll')),
+    opts.notifyWindowMs ?? NOTIFY_OTHERS_WINDOW_MS,
+  );
   const plugin = messengerWebhook({ appSecret, verifyToken, store, onStored: () => {
     intake.hit();
     materializer.wake();
-    notifyOthers(null).catch((err: unknown) => log.debug({ err }, 'messenger: NOTIFY failed; other instances poll'));
+    notifyOthers.call();
   } });
 
   return {
     plugin,
     sender,
     stop: async () => {
+      notifyOthers.stop();
       await planner?.stop();
       await materializer.stop();
       await worker.stop();

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { MessengerStore } from '../../db/messenger-repo.ts';
+import { lowerPoolBackends } from '../../db/backend-priority.ts';
 import { createPool } from '../../db/pool.ts';
 import { createLogger } from '../../logger.ts';
 import { lowerThisThreadPriority } from '../thread-priority.ts';
@@ -19,7 +20,8 @@ parentPort!.postMessage({ tid: tid ?? null });
 
 const { databaseUrl, logLevel, batch, connections } = workerData as { databaseUrl: string; logLevel: string; batch?: number; connections?: number };
 const logger = createLogger(logLevel, process.stderr);
-const pool = createPool(databaseUrl, connections ?? 2, (err) => logger.debug({ err }, 'messenger: materializer connection lost'), 'pulse:materializer');
+// its backends too: a round's statements (~100 ms of a core) wait for the webhook's, not the reverse
+const pool = lowerPoolBackends(createPool(databaseUrl, connections ?? 2, (err) => logger.debug({ err }, 'messenger: materializer connection lost'), 'pulse:materializer'));
 const materializer = startMaterializer({
   store: new MessengerStore(pool),
   pool,
