@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { importPath } from '../src/import/index.ts';
 import { importPool } from '../tests/helpers/root.ts';
 import { baselineCopy, intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts';
+import { ownCpuSeconds, postgresCpuSeconds } from './lib/cpu.ts';
 
 // Imports an N-message social-inbox CSV (default 1,000,000), generated into a temp file, and
 // compares the rate with a baseline measured in the same run: a raw COPY of the same
@@ -116,6 +117,8 @@ export async function run(args: string[]): Promise<void> {
     log(`baseline: ${base.rows} rows in ${base.seconds.toFixed(2)} s (${Math.round(baselineRowsPerSecond)} rows/s)`);
 
     log(`import: ${csv}`);
+    const pgDir = path.join(dir, 'pg');
+    const cpuBefore = { node: ownCpuSeconds(), pg: postgresCpuSeconds(pgDir) };
     const started = performance.now();
     let last = started;
     const phases: Record<string, number> = {};
@@ -133,6 +136,8 @@ export async function run(args: string[]): Promise<void> {
       },
     });
     const seconds = (performance.now() - started) / 1000;
+    // where the import's time went: node's CPU and PostgreSQL's, on the same cores
+    const cpuSeconds = { node: round(ownCpuSeconds() - cpuBefore.node), postgres: round(postgresCpuSeconds(pgDir) - cpuBefore.pg) };
     await imports.end();
     if (result.inserted !== messages) throw new Error(`expected ${messages} new messages, got ${JSON.stringify({ ...result, errors: result.errors.slice(0, 5), conversationIds: result.conversationIds.length })}`);
     const messagesPerSecond = result.inserted / seconds;
@@ -150,6 +155,7 @@ export async function run(args: string[]): Promise<void> {
         baselineRowsPerSecond: Math.round(baselineRowsPerSecond),
         ratio: round(messagesPerSecond / baselineRowsPerSecond),
         phaseSeconds: phases,
+        cpuSeconds,
         peakRssMb: peakRssMb(),
       }),
     );

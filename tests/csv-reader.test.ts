@@ -52,3 +52,30 @@ describe('readCsvRecords', () => {
     ]);
   });
 });
+
+describe('readCsvRecords over bytes (how a file is read)', () => {
+  async function readBytes(chunks: Buffer[]): Promise<CsvRecord[]> {
+    const out: CsvRecord[] = [];
+    async function* source() {
+      yield* chunks;
+    }
+    for await (const batch of readCsvRecords(source(), ',')) out.push(...batch);
+    return out;
+  }
+
+  it('reads the same wherever a chunk boundary cuts a UTF-8 character, a quote escape or a CRLF', async () => {
+    const bytes = Buffer.from('\ufeffa,b\r\n"Café, ""ß""",😞 x\r\nÀ,"\r\n€"\r\n', 'utf8');
+    const whole = await readBytes([bytes]);
+    expect(whole).toEqual([
+      { fields: ['a', 'b'], line: 1 },
+      { fields: ['Café, "ß"', '😞 x'], line: 2 },
+      { fields: ['À', '\r\n€'], line: 3 },
+    ]);
+    for (let i = 1; i < bytes.length; i++) expect(await readBytes([bytes.subarray(0, i), bytes.subarray(i)])).toEqual(whole);
+    expect(await readBytes([...bytes].map((b) => Buffer.from([b])))).toEqual(whole);
+  });
+
+  it('turns invalid UTF-8 into U+FFFD (which the converter rejects)', async () => {
+    expect(await readBytes([Buffer.from([0x61, 0x2c, 0xff, 0x62, 0x0a])])).toEqual([{ fields: ['a', '\ufffdb'], line: 1 }]);
+  });
+});

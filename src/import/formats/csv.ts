@@ -55,9 +55,9 @@ async function* csvRows(file: string, layout: CsvLayout, ctx: ReaderContext): As
   const width = layout.headers.length;
   const columns = layout.columns;
   // Small reads: a chunk is parsed before anything else runs, and replies to the batches being
-  // written should not wait behind a megabyte of parsing. The decoder keeps characters split
-  // across chunks whole; invalid UTF-8 becomes U+FFFD, which the converter rejects.
-  const input = createReadStream(file, { highWaterMark: 64 * 1024, encoding: 'utf8' });
+  // written should not wait behind a megabyte of parsing. Bytes: the reader decodes each field
+  // on its own (invalid UTF-8 becomes U+FFFD, which the converter rejects).
+  const input = createReadStream(file, { highWaterMark: 64 * 1024 });
   let record: string[] = [];
   const get = (f: Field): string | undefined => {
     const i = columns[f];
@@ -65,7 +65,7 @@ async function* csvRows(file: string, layout: CsvLayout, ctx: ReaderContext): As
   };
   try {
     let header = true;
-    for await (const records of readCsvRecords(input as AsyncIterable<string>, layout.delimiter)) {
+    for await (const records of readCsvRecords(input as AsyncIterable<Buffer>, layout.delimiter)) {
       const out: Parsed[] = [];
       for (const r of records) {
         if ('error' in r) {

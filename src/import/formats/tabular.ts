@@ -94,6 +94,13 @@ export class TabularConverter {
   private readonly time: TimeParser;
   private readonly defaultPage: { fbPageId: string; name: string };
   private readonly agents = new Map<string, Json<Record<string, unknown> | null>>();
+  /**
+   * Values most rows repeat (the chat of the row before, a few pages), as the one string seen
+   * first: the rows an import holds in flight then keep one string for them, not one per row,
+   * which the garbage collector would copy and promote with the row.
+   */
+  private lastChat = '';
+  private readonly repeated = new Map<string, string>();
 
   constructor(ctx: ReaderContext) {
     this.time = new TimeParser(ctx.timezone);
@@ -102,8 +109,10 @@ export class TabularConverter {
   }
 
   convert(get: Get, line: number): Parsed {
-    const chatKey = str(get('fb_chat_id'));
+    let chatKey = str(get('fb_chat_id'));
     if (chatKey === null) return reject('missing fb_chat_id', line);
+    if (chatKey === this.lastChat) chatKey = this.lastChat;
+    else this.lastChat = chatKey;
     const rawTime = get('social_create_time');
     if (str(rawTime) === null) return reject('missing social_create_time', line);
     const at = this.time.parse(rawTime);
@@ -116,8 +125,8 @@ export class TabularConverter {
     const who = this.sender(get, agent.value);
     if ('error' in who) return reject(who.error, line);
 
-    const pageId = str(get('page_id'));
-    const pageName = str(get('page_name'));
+    const pageId = this.shared(str(get('page_id')));
+    const pageName = this.shared(str(get('page_name')));
     const senderName = str(get('sender_name'));
     const customerName = str(get('customer_name')) ?? (who.direction === 'to_company' ? senderName : null);
     const psid = str(get('customer_psid'));
@@ -140,6 +149,14 @@ export class TabularConverter {
       },
       line,
     );
+  }
+
+  private shared(s: string | null): string | null {
+    if (s === null) return null;
+    const hit = this.repeated.get(s);
+    if (hit !== undefined) return hit;
+    if (this.repeated.size < MAX_CACHED_AGENTS) this.repeated.set(s, s);
+    return s;
   }
 
   /**
