@@ -4,6 +4,8 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKGROUND_BACKEND_NICE, autogroupNice, localBackendPid, lowerBackendPriority, lowerPoolBackends } from '../src/db/backend-priority.ts';
 import { createPool } from '../src/db/pool.ts';
+import { loadConfig } from '../src/config.ts';
+import { createPools } from '../src/root/infrastructure.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 
 // Messenger's background pools get PostgreSQL backends below the request path's
@@ -52,6 +54,23 @@ describe.runIf(process.platform === 'linux')('background backends', () => {
       if (hasAutogroup()) expect(autogroupNice(pid)).toBe(0);
     } finally {
       api.release();
+    }
+  });
+
+  it("lowers the service's analysis pool too, and not its API pool", async () => {
+    const pools = createPools(db.url, loadConfig({}), { messenger: false });
+    try {
+      const analysis = await pools.analysis.connect();
+      const api = await pools.api.connect();
+      try {
+        expect(getPriority(await backendPid(analysis))).toBe(BACKGROUND_BACKEND_NICE);
+        expect(getPriority(await backendPid(api))).toBe(0);
+      } finally {
+        analysis.release();
+        api.release();
+      }
+    } finally {
+      await pools.end();
     }
   });
 

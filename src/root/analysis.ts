@@ -1,5 +1,6 @@
 import type PgBoss from 'pg-boss';
 import type { Config } from '../config.js';
+import { lowerPoolBackends } from '../db/backend-priority.js';
 import { createPool } from '../db/pool.js';
 import type { Scorer } from '../domain/scoring/types.js';
 import { startAnalysisPipeline, type AnalysisPipeline } from '../jobs/analysis/pipeline.js';
@@ -18,7 +19,9 @@ export async function openAnalysisPipeline(
     autoRefreshMetrics?: boolean;
   },
 ): Promise<AnalysisPipeline & { boss: PgBoss }> {
-  const pool = createPool(url, analysisConnections(deps.config.analysis.concurrency), undefined, applicationName('analysis'));
+  // background work: its backends run below this process's event loop, which they wait on
+  // anyway (bench analyze: 1.63-1.66 s against 1.75-1.79 s, same hour)
+  const pool = lowerPoolBackends(createPool(url, analysisConnections(deps.config.analysis.concurrency), undefined, applicationName('analysis')));
   let boss: PgBoss | undefined;
   try {
     boss = await startQueue(url, deps.config.analysis);

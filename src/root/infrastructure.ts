@@ -59,7 +59,8 @@ export function createPools(url: string, config: Sizing, opts: { messenger: bool
   const pool = (purpose: Purpose) => createPool(url, budget[purpose]!, (err) => opts.onError?.(purpose, err), applicationName(purpose));
   // Messenger's background work (replies, the send log) runs below the webhook's acknowledgements on a local database
   const messenger = opts.messenger ? { send: lowerPoolBackends(pool('messenger-send')), worker: lowerPoolBackends(pool('messenger-worker')) } : undefined;
-  const pools = { api: pool('api'), analysis: pool('analysis'), imports: pool('imports') };
+  // scoring is background work, like Messenger's queues: its backends yield to the request pools'
+  const pools = { api: pool('api'), analysis: lowerPoolBackends(pool('analysis')), imports: pool('imports') };
   const all = [pools.api, pools.analysis, pools.imports, ...(messenger ? [messenger.send, messenger.worker] : [])];
   return {
     ...pools,
