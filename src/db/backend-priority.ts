@@ -21,8 +21,21 @@ import type pg from 'pg';
 // under autogroup) and the process's own nice (what counts without it). Anything refused is
 // skipped silently: priority is an optimisation, never a condition to work.
 
-/** Same value as the materializer thread's (jobs/thread-priority.ts BACKGROUND_NICE). */
+/** The nice value of background work: backends here, threads in jobs/thread-priority.ts (0 is the default; 19 the lowest). */
 export const BACKGROUND_BACKEND_NICE = 10;
+
+/**
+ * Sets the nice value of a process or (Linux) thread id to `nice` unless it is already that low
+ * (an operator's lower priority stays); false when refused (another user's process, gone).
+ */
+export function lowerNice(id: number, nice: number): boolean {
+  try {
+    if (getPriority(id) < nice) setPriority(id, nice);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** An unprivileged autogroup change is refused (EAGAIN) within 100 ms of the previous one on the host. */
 const AUTOGROUP_RETRY_MS = 150;
@@ -82,13 +95,7 @@ export function autogroupNice(pid: number): number | undefined {
 export async function lowerBackendPriority(client: pg.ClientBase, nice = BACKGROUND_BACKEND_NICE): Promise<number | undefined> {
   const pid = localBackendPid(client);
   if (pid === undefined) return undefined;
-  let lowered = false;
-  try {
-    if (getPriority(pid) < nice) setPriority(pid, nice);
-    lowered = true;
-  } catch {
-    // another user's process: nothing to do
-  }
+  let lowered = lowerNice(pid, nice);
   for (let attempt = 0; attempt < AUTOGROUP_ATTEMPTS; attempt++) {
     const current = autogroupNice(pid);
     if (current === undefined || current >= nice) break;

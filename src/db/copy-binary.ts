@@ -9,10 +9,11 @@ import { from as copyFrom } from 'pg-copy-streams';
 // be written in the binary form of its column's exact type (int4, float8, timestamptz, ...);
 // an enum and text take their UTF-8 bytes, jsonb a version byte before its text.
 
-const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+/** The binary format's header signature, also checked by the reader (copy-out.ts). */
+export const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /** 2000-01-01T00:00:00Z, PostgreSQL's epoch for timestamps, in Unix milliseconds. */
-const PG_EPOCH_MS = 946_684_800_000;
-const TWO_32 = 4_294_967_296;
+export const PG_EPOCH_MS = 946_684_800_000;
+export const TWO_32 = 4_294_967_296;
 const TEXT_OID = 25;
 /** Strings shorter than this are copied byte by byte when plain ASCII: cheaper than a call into buf.write. */
 const SHORT = 64;

@@ -1,15 +1,12 @@
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
+import { PG_EPOCH_MS, SIGNATURE, TWO_32 } from './copy-binary.js';
 
 // Reading many rows in COPY's binary format: the server sends integers and times as they are
 // stored (no text to build), and node reads them straight from the bytes, decoding only the
 // strings it keeps. The caller reads each row's fields in its SELECT's order, each with the
 // reader for that column's type.
 
-const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
-/** 2000-01-01T00:00:00Z, PostgreSQL's epoch for timestamps, in Unix milliseconds. */
-const PG_EPOCH_MS = 946_684_800_000;
-const TWO_32 = 4_294_967_296;
 
 /** Runs `COPY (…) TO STDOUT (FORMAT binary)` and returns a reader over its rows. */
 export async function copyOutBinary(client: pg.ClientBase, query: string): Promise<BinaryRows> {

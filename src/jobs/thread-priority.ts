@@ -1,5 +1,5 @@
 import { readlinkSync } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
+import { BACKGROUND_BACKEND_NICE, lowerNice } from '../db/backend-priority.ts';
 
 // Background threads (the Messenger materializer) run below the threads that answer requests.
 // On a small machine every thread of the service shares a few cores with PostgreSQL: a
@@ -11,8 +11,8 @@ import { getPriority, setPriority } from 'node:os';
 // Linux keeps a nice value per thread: setpriority(2) on a thread id changes only that thread,
 // and raising one's own nice value needs no privilege. Elsewhere this does nothing.
 
-/** The nice value of background threads (0 is the default; 19 the lowest priority). */
-export const BACKGROUND_NICE = 10;
+/** The nice value of background threads: the same as background backends'. */
+export const BACKGROUND_NICE = BACKGROUND_BACKEND_NICE;
 
 /** The calling thread's id on Linux (/proc/thread-self → "<pid>/task/<tid>"), undefined elsewhere. */
 export function currentThreadId(): number | undefined {
@@ -33,10 +33,5 @@ export function currentThreadId(): number | undefined {
 export function lowerThisThreadPriority(nice = BACKGROUND_NICE): number | undefined {
   const tid = currentThreadId();
   if (tid === undefined) return undefined;
-  try {
-    if (getPriority(tid) < nice) setPriority(tid, nice);
-    return tid;
-  } catch {
-    return undefined;
-  }
+  return lowerNice(tid, nice) ? tid : undefined;
 }
