@@ -24,8 +24,8 @@ if (typeof bench.run !== 'function') {
   process.exit(1);
 }
 await bench.run(process.argv.slice(3));
-// Finished: exit as `pulse` does (src/cli.ts). pg-boss 10.4 can leave a timer behind: when its
-// shutdown closes its pool while a worker's fetch is still waiting for a connection, that fetch
-// never settles and offWork's one-second poll for the worker's end runs forever (seen in 2 of
-// ~30 analyze runs on 7 Dec, after the figure was printed).
+// Finished: exit as `pulse` does (src/cli.ts), without waiting for timers the libraries still
+// hold. (pg-boss 10.4 used to leave one for good: when its shutdown closed its pool while a
+// worker's fetch waited for a connection, that fetch never settled and offWork's one-second poll
+// ran forever; jobs/queue.ts now bounds that wait, QUEUE_CONNECT_TIMEOUT_MS.)
 process.exit(0);

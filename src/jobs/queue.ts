@@ -17,6 +17,15 @@ export interface QueueOptions {
 /** The connections pg-boss itself holds (its pollers, maintenance, sends outside our transactions). */
 export const QUEUE_CONNECTIONS = 3;
 
+/**
+ * How long a pg-boss query waits for one of those connections before it fails (pg-boss retries a
+ * failed fetch at its next poll). Without a limit, a graceful stop could hang a worker for good:
+ * pg-boss closes its pool once no worker holds a job, and pg-pool's end() neither serves nor
+ * rejects a fetch already waiting for a connection, so that worker never stops and pg-boss's wait
+ * for it keeps the process alive.
+ */
+export const QUEUE_CONNECT_TIMEOUT_MS = 5_000;
+
 /** How every queue's policy is given: the same fields for the analysis, notify and slack-ask queues. */
 export interface QueuePolicy {
   retryLimit: number;
@@ -40,9 +49,12 @@ export async function startQueue(
     // Connection blips are retried by pg-boss itself; callers log job failures, not these.
   },
 ): Promise<PgBoss> {
+  // pg-boss hands these to pg.Pool, but its types list only some of pg.Pool's options
+  const poolOptions: Pick<pg.PoolConfig, 'connectionTimeoutMillis'> = { connectionTimeoutMillis: QUEUE_CONNECT_TIMEOUT_MS };
   const boss = new PgBoss({
     connectionString: databaseUrl,
     max: QUEUE_CONNECTIONS,
+    ...poolOptions,
     application_name: 'pulse:queue',
     // Expired (abandoned) jobs are found by maintenance: run it often enough that a killed
     // worker's job is picked up again soon after its timeout (and a notify job's, 120 s).
