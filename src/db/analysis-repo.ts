@@ -44,37 +44,37 @@ export async function countChangedDays(
   tz: string,
   conversationIds: readonly number[],
 ): Promise<{ changed: ChangedConversation[]; remember(planned: readonly number[]): Promise<void> }> {
-  await client.query(
-    `CREATE TEMP TABLE plan_changed ON COMMIT DROP AS
-     SELECT c.id, c.fb_chat_id, c.total_messages FROM ${CHANGED} AND c.id = ANY($1::int[])`,
-    [conversationIds],
-  );
-  // One hash aggregate over the changed conversations' messages, compared with their rows. The
-  // ids as an array let the planner read only their messages through the index.
-  const res = await client.query<{ conversation_id: number; days: number }>(
-    `WITH counts AS (
+  // One statement: the still-changed conversations with their counters, and one hash aggregate
+  // over their messages compared with their rows. The ids as an array let the planner read only
+  // their messages through the index.
+  const res = await client.query<{ id: number; fb_chat_id: string; total_messages: number; days: number }>(
+    `WITH changed AS MATERIALIZED (
+       SELECT c.id, c.fb_chat_id, c.total_messages FROM ${CHANGED} AND c.id = ANY($2::int[])),
+     counts AS (
        SELECT m.conversation_id, (m.social_create_time AT TIME ZONE $1)::date AS day, count(*)::int AS n
-       FROM messages m WHERE m.conversation_id = ANY(ARRAY(SELECT id FROM plan_changed))
-       GROUP BY 1, 2)
-     SELECT c.conversation_id, count(*)::int AS days FROM counts c
-     LEFT JOIN daily_analyses d ON d.conversation_id = c.conversation_id AND d.day = c.day
-     WHERE d.id IS NULL OR d.message_count <> c.n OR d.analyzed_at IS NULL
-     GROUP BY 1`,
-    [tz],
+       FROM messages m WHERE m.conversation_id = ANY(ARRAY(SELECT id FROM changed))
+       GROUP BY 1, 2),
+     days AS (
+       SELECT c.conversation_id, count(*)::int AS days FROM counts c
+       LEFT JOIN daily_analyses d ON d.conversation_id = c.conversation_id AND d.day = c.day
+       WHERE d.id IS NULL OR d.message_count <> c.n OR d.analyzed_at IS NULL
+       GROUP BY 1)
+     SELECT ch.id, ch.fb_chat_id, ch.total_messages, coalesce(d.days, 0) AS days
+     FROM changed ch LEFT JOIN days d ON d.conversation_id = ch.id ORDER BY ch.id`,
+    [tz, conversationIds],
   );
   return {
-    changed: res.rows.map((r) => ({ conversationId: r.conversation_id, days: r.days })).sort((a, b) => a.conversationId - b.conversationId),
+    changed: res.rows.filter((r) => r.days > 0).map((r) => ({ conversationId: r.id, days: r.days })),
     async remember(planned) {
       // a changed conversation whose days all have rows already (only its counter moved) is
       // remembered too: there is nothing to score
-      const scored = new Set(res.rows.map((r) => r.conversation_id));
       const plannedSet = new Set(planned);
-      const kept = conversationIds.filter((id) => !scored.has(id) || plannedSet.has(id));
+      const kept = res.rows.filter((r) => r.days === 0 || plannedSet.has(r.id));
       await client.query(
         `INSERT INTO processed_chats (fb_chat_id, message_count, processed_at)
-         SELECT fb_chat_id, total_messages, now() FROM plan_changed WHERE id = ANY($1::int[])
+         SELECT v.fb_chat_id, v.n, now() FROM unnest($1::text[], $2::int[]) AS v(fb_chat_id, n)
          ON CONFLICT (fb_chat_id) DO UPDATE SET message_count = EXCLUDED.message_count, processed_at = now()`,
-        [kept],
+        [kept.map((r) => r.fb_chat_id), kept.map((r) => r.total_messages)],
       );
     },
   };
