@@ -20,6 +20,8 @@ import { writeFileSync } from 'node:fs';
 import { intArg, peakRssMb, round, withThrowawayPostgres } from './lib/common.ts';
 import { answeredIndex, checkReplies, countQueries } from './lib/replies.ts';
 import { ackTimeline, cpuReport, cpuSnapshot, otherProcesses, type AckTimeline } from './lib/ack-timeline.ts';
+import { activitySampler, maintenanceCounts, maintenanceDiff } from './lib/pg-activity.ts';
+import { constants as perfConstants } from 'node:perf_hooks';
 import type { StoreCommit } from '../src/db/messenger-group-commit.ts';
 
 // Messenger's webhook under load: signed message deliveries POSTed to /webhooks/messenger of
@@ -37,7 +39,9 @@ import type { StoreCommit } from '../src/db/messenger-group-commit.ts';
 // messages answered in order, no page over its rate limit in any second.
 // --trace: per flood, the event-loop delay, the group commits' queue and statement times, WAL
 // written, every thread's and process's CPU and run-queue wait, and the slow acks' timelines
-// (bench/lib/ack-timeline.ts).
+// (bench/lib/ack-timeline.ts); this thread's GC pauses of 10 ms or more by kind and time; what
+// else PostgreSQL ran around the slowest ack, sampled from pg_stat_activity every 20 ms
+// (bench/lib/pg-activity.ts), and the autovacuum, autoanalyze and checkpoint runs per flood.
 // --runs N repeats the measured flood (after the previous one's replies) and prints each
 // run's ack p99 with /proc/loadavg beside it; --profile counts this thread's database
 // statements per reply while the first run's replies drain.
@@ -147,6 +151,7 @@ export async function run(args: string[]): Promise<void> {
     const app = await build({ prisma, logger, pool, plugins: [messenger.plugin, bare] });
     await app.listen({ port: 0, host: '127.0.0.1' });
     if (trace) timeline = ackTimeline(app.server);
+    const activity = trace ? await activitySampler(url) : undefined;
     const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     let n = 0;
     const t0 = Date.now();
@@ -191,19 +196,27 @@ export async function run(args: string[]): Promise<void> {
         const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM messenger_events WHERE state = 'pending' AND conversation_id IS NULL`);
         if (rows[0]!.n === 0) break;
       }
-      await drain(0, n);
-      log(`warm-up answered: ${answeredIn(0, n)} of ${n}`);
 
       const floods: FloodRun[] = [];
+      // Each flood's requests are built before the previous flood's replies drain, not just
+      // before it starts: they are Meta's data, not the service's, and built at the last moment
+      // on this (the service's) thread they were ~2.5 MB of young objects that the flood's
+      // first scavenges had to copy and promote (13–40 ms pauses in its first 300 ms).
+      const warm = n;
+      let next = Array.from({ length: events }, delivery);
+      await drain(0, warm);
+      log(`warm-up answered: ${answeredIn(0, warm)} of ${warm}`);
       for (let r = 0; r < runs; r++) {
         const load1 = loadavg();
         log(`run ${r + 1}/${runs}: ${events} signed message deliveries at ${rate}/s (${customers} customers), reply worker running; load ${load1}`);
-        const from = n;
-        const requests = Array.from({ length: events }, delivery);
+        const from = n - events;
+        const requests = next;
         if (r === 0) profile?.reset();
         commits.length = 0;
         timeline?.reset();
         const walBefore = trace ? await walPosition(pool) : undefined;
+        const maintenanceBefore = trace ? await maintenanceCounts(pool) : undefined;
+        const heapBefore = process.memoryUsage();
         const cpuBefore = trace ? cpuSnapshot(otherProcesses()) : undefined;
         const loopDelay = monitorEventLoopDelay({ resolution: 1 });
         loopDelay.enable();
@@ -219,6 +232,8 @@ export async function run(args: string[]): Promise<void> {
           await inspector.post('Profiler.start');
         }
         const startedAt = Date.now();
+        const startedHr = Number(process.hrtime.bigint()) / 1e6;
+        activity?.start();
         const measured = await load.run({ path: '/webhooks/messenger', requests, rate, maxAttempts: 1 });
         const floodEnd = Date.now();
         loopDelay.disable();
@@ -240,12 +255,23 @@ export async function run(args: string[]): Promise<void> {
           const ms = (ns: number) => round(ns / 1e6);
           log(`event loop delay during the flood: p50 ${ms(loopDelay.percentile(50))} ms, p99 ${ms(loopDelay.percentile(99))} ms, max ${ms(loopDelay.max)} ms`);
           const gcMs = gcs.map((g) => g.duration).sort((a, b) => b - a);
-          log(`GC on this thread during the flood: ${gcs.length} pauses, ${round(gcMs.reduce((a, b) => a + b, 0))} ms in all, longest ${gcMs.slice(0, 5).map(round).join(', ')} ms`);
+          log(`GC on this thread during the flood: ${gcs.length} pauses, ${round(gcMs.reduce((a, b) => a + b, 0))} ms in all, longest ${gcMs.slice(0, 5).map(round).join(', ')} ms; heap used before ${round(heapBefore.heapUsed / 1e6)} MB of ${round(heapBefore.heapTotal / 1e6)} MB`);
+          const gcKind = (g: PerformanceEntry) => {
+            const k = (g as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+            return k === perfConstants.NODE_PERFORMANCE_GC_MAJOR ? 'major' : k === perfConstants.NODE_PERFORMANCE_GC_MINOR ? 'scavenge' : k === perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL ? 'incremental' : k === perfConstants.NODE_PERFORMANCE_GC_WEAKCB ? 'weak callbacks' : String(k);
+          };
+          const gcZero = performance.now() - (Date.now() - startedAt);
+          for (const g of gcs.filter((x) => x.duration >= 10)) log(`  GC ${gcKind(g)} ${round(g.duration)} ms at +${(g.startTime - gcZero).toFixed(0)} ms`);
           timeline?.onGc(gcs);
           const q = (f: (c: (typeof commits)[number]) => number, p: number) => round(quantile(commits.map(f), p));
           log(`group commits: ${commits.length}, deliveries each p50 ${q((c) => c.deliveries, 0.5)} max ${q((c) => c.deliveries, 1)}; queued p50 ${q((c) => c.queuedMs, 0.5)} p99 ${q((c) => c.queuedMs, 0.99)} ms; statement p50 ${q((c) => c.statementMs, 0.5)} p99 ${q((c) => c.statementMs, 0.99)} max ${q((c) => c.statementMs, 1)} ms`);
         }
         const ack = measured.results.map((x: DeliveryResult) => x.firstMs);
+        if (activity) {
+          const worst = measured.results.reduce((a, b) => (b.firstMs > a.firstMs ? b : a));
+          for (const l of await activity.stop(worst.sentAt - 100, worst.doneAt, startedHr)) log(l);
+          log(maintenanceDiff(maintenanceBefore!, await maintenanceCounts(pool)));
+        }
         if (timeline) {
           const lines = timeline.report(measured.results, requests.map((x) => x.signature), requests.map((_x, j) => `m_bench_${from + j}`), quantile(ack, 0.99));
           for (const l of lines) log(l);
@@ -253,6 +279,7 @@ export async function run(args: string[]): Promise<void> {
         if (trace) {
           for (let w = 0; w < events; w += rate / 4) log(`t=${(w / rate).toFixed(2)}s p50 ${round(quantile(ack.slice(w, w + rate / 4), 0.5))} ms, max ${round(quantile(ack.slice(w, w + rate / 4), 1))} ms`);
         }
+        if (r + 1 < runs) next = Array.from({ length: events }, delivery);
         await drain(from, from + events);
         const answered = answeredIn(from, from + events);
         let last = startedAt;
@@ -329,6 +356,7 @@ export async function run(args: string[]): Promise<void> {
       );
     } finally {
       await load.close();
+      await activity?.close();
       await app.close();
       await messenger.stop();
       await pools.end();
