@@ -1,10 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFERRABLE_INDEXES, deferIndexes } from '../src/db/deferred-indexes.ts';
 import { takeImportLease } from '../src/db/locks.ts';
+import { migrate } from '../src/db/migrator.ts';
 import { rebuildSessions } from '../src/db/sessions-rebuild.ts';
 import { DEFER_MIN_ROWS, estimateRows, shouldDeferIndexes } from '../src/import/bulk-load.ts';
 import { createUpload, importPath, readUpload } from '../src/import/index.ts';
@@ -194,5 +195,28 @@ describe('an importer that died between the drop and the build', () => {
     expect(await deferredRows(db.pool)).toEqual([]);
     // Nothing left to do the next time.
     expect((await recoverImports(db.pool, new Date('2026-12-01T00:00:00Z'))).indexesRebuilt).toEqual([]);
+  });
+});
+
+describe('a migration after an importer died between the drop and the build', () => {
+  it('finds the index by its name: the migrator builds it again first', async () => {
+    const uploadId = await createUpload(db.pool, 'dead-before-deploy.csv', 1);
+    const importer = new pg.Client({ connectionString: db.url });
+    await importer.connect();
+    await takeImportLease(importer, uploadId);
+    expect((await deferIndexes(importer, uploadId)).length).toBe(DEFERRABLE_INDEXES.length);
+    await importer.end();
+
+    // The next release's migration names one of them.
+    const dir = path.join(scratch, 'migrations');
+    await cp(path.resolve(import.meta.dirname, '../prisma/migrations'), dir, { recursive: true });
+    await mkdir(path.join(dir, '20261207036099_name_the_time_index'));
+    await writeFile(path.join(dir, '20261207036099_name_the_time_index', 'migration.sql'), `COMMENT ON INDEX "messages_time_idx" IS 'a period''s messages by time';`);
+    const log: string[] = [];
+    const { applied } = await migrate(db.url, { dir, log: (m) => log.push(m) });
+    expect(applied).toEqual(['20261207036099_name_the_time_index']);
+    expect(log).toContain('built again index messages_time_idx, dropped by an import that stopped before its end');
+    expect(await indexDefs(db.pool)).toEqual(migrated);
+    expect(await deferredRows(db.pool)).toEqual([]);
   });
 });

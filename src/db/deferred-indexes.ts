@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { releaseImportLease, tryImportLease } from './locks.js';
 
 // Secondary indexes a large import drops before its load and builds again after it, as
 // pg_restore and bulk loaders do: one sorted build per index instead of one B-tree descent per
@@ -133,10 +134,25 @@ async function buildOne(client: pg.ClientBase, ix: DeferredIndex, sideBySide: bo
   }
 }
 
-/** The uploads that have deferred indexes not built yet. */
-export async function uploadsWithDeferredIndexes(client: pg.ClientBase): Promise<number[]> {
+/**
+ * Builds the deferred indexes of every upload whose import lease is free: its importer died
+ * between the drop and the build. A live importer builds its own when its load ends. Nothing
+ * (and no error) before the migration that makes import_deferred_indexes has run.
+ */
+export async function restoreAbandonedIndexes(client: pg.ClientBase): Promise<string[]> {
+  const exists = await client.query<{ ok: boolean }>(`SELECT to_regclass('import_deferred_indexes') IS NOT NULL AS ok`);
+  if (exists.rows[0]?.ok !== true) return [];
   const { rows } = await client.query<{ upload_id: number }>('SELECT DISTINCT upload_id FROM import_deferred_indexes ORDER BY upload_id');
-  return rows.map((r) => r.upload_id);
+  const built: string[] = [];
+  for (const { upload_id: id } of rows) {
+    if (!(await tryImportLease(client, id))) continue;
+    try {
+      built.push(...(await restoreDeferredIndexes([client], id)));
+    } finally {
+      await releaseImportLease(client, id);
+    }
+  }
+  return built;
 }
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;

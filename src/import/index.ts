@@ -172,8 +172,9 @@ const ascending = (ids: Set<number>) => [...ids].sort((a, b) => a - b);
 async function markFailed(pool: pg.Pool, uploadId: number, fileName: string, stats: LoadStats, err: unknown): Promise<void> {
   const reason = `import failed: ${err instanceof Error ? err.message : String(err)}`;
   await withPooledClient(pool, async (c) => {
-    // whatever the writers could not build again (recovery builds the rest once the lease is free)
-    await restoreDeferredIndexes([c], uploadId);
+    // whatever the writers could not build again; if this fails too, recovery and validation
+    // find the rest once the lease is free
+    await restoreDeferredIndexes([c], uploadId).catch(() => {});
     await refreshAfterLoad([c], ascending(stats.touched), new Date(), loadedConversations(stats));
     await finishUpload(c, uploadId, {
       status: 'failed',

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
-import { restoreDeferredIndexes, uploadsWithDeferredIndexes } from '../db/deferred-indexes.js';
+import { restoreAbandonedIndexes } from '../db/deferred-indexes.js';
 import { LockKeys, releaseImportLease, tryImportLease } from '../db/locks.js';
 import { withPooledClient } from '../db/pool.js';
 import { rebuildConversations, repairMissingSessions } from '../db/sessions-repair.js';
@@ -109,23 +109,6 @@ async function failAbandoned(client: pg.ClientBase, upload: UploadView, now: Dat
   await finishUpload(client, upload.id, { status: 'failed', accepted, rejected, errors: [...journal.errors, { line: upload.fileName, reason }] });
   await removeUploadedCopy(client, upload.id, opts.uploadDir);
   return { id: upload.id, fileName: upload.fileName, accepted, rejected, inserted: journal.inserted, conversations: journal.conversationIds.length, journaled };
-}
-
-/**
- * Builds the deferred indexes of every upload whose import lease is free: its importer died
- * between the drop and the build. A live importer builds its own when its load ends.
- */
-async function restoreAbandonedIndexes(client: pg.ClientBase): Promise<string[]> {
-  const built: string[] = [];
-  for (const id of await uploadsWithDeferredIndexes(client)) {
-    if (!(await tryImportLease(client, id))) continue;
-    try {
-      built.push(...(await restoreDeferredIndexes([client], id)));
-    } finally {
-      await releaseImportLease(client, id);
-    }
-  }
-  return built;
 }
 
 /** Deletes the upload's file if it is the service's own copy (inside uploadDir). */
