@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFERRABLE_INDEXES } from '../src/db/deferred-indexes.ts';
 import { takeImportLease } from '../src/db/locks.ts';
 import { rebuildSessions } from '../src/db/sessions-rebuild.ts';
 import { conversationsWithoutSessions } from '../src/db/sessions-repair.ts';
@@ -106,8 +107,18 @@ async function staleConversations(): Promise<number> {
   }
 }
 
+/** pg_indexes.indexdef of every valid index of the tables an import writes */
+async function indexDefs(): Promise<Record<string, string>> {
+  const { rows } = await db.pool.query<{ indexname: string; indexdef: string }>(
+    `SELECT i.indexname, i.indexdef FROM pg_indexes i JOIN pg_class c ON c.relname = i.indexname JOIN pg_index x ON x.indexrelid = c.oid
+      WHERE i.schemaname = current_schema() AND i.tablename IN ('messages', 'message_replies', 'sessions', 'conversations') AND x.indisvalid ORDER BY 1`,
+  );
+  return Object.fromEntries(rows.map((r) => [r.indexname, r.indexdef]));
+}
+
 describe('an import killed mid-way (SIGKILL)', () => {
   it('is seen by validation, finished as failed with true counts at start, its conversations rebuilt; a re-import completes it', { timeout: 300_000 }, async () => {
+    const indexesBefore = await indexDefs();
     const killed = pulseImport(db.url, big());
     // Wait for committed batches, then kill: no cleanup runs, exactly as with kill -9.
     for (;;) {
@@ -130,6 +141,12 @@ describe('an import killed mid-way (SIGKILL)', () => {
     expect(journal.batches).toBeGreaterThanOrEqual(3);
     expect(journal.accepted).toBe(stored.n);
     expect((await readUpload(db.pool, uploadId))!.status).toBe('processing');
+    // 120,000 rows into a table of 100: it loaded without the indexes it may defer (docs/IMPORT.md,
+    // deferred indexes), which are missing now and listed with their definitions.
+    const deferred = await db.pool.query<{ index_name: string; definition: string }>(
+      'SELECT index_name, definition FROM import_deferred_indexes WHERE upload_id = $1 ORDER BY 1', [uploadId]);
+    expect(deferred.rows).toEqual([...DEFERRABLE_INDEXES].sort().map((name) => ({ index_name: name, definition: indexesBefore[name] })));
+    for (const name of DEFERRABLE_INDEXES) expect(await indexDefs()).not.toHaveProperty(name);
     // The conversations its batches created got their sessions with their batch, in the same
     // transaction (issue 21); the earlier chats it appended to wait for recovery, which finds
     // them in the journal: their counters and sessions still know only the older episode.
@@ -141,10 +158,14 @@ describe('an import killed mid-way (SIGKILL)', () => {
     const before = await validate();
     const issue = (check: string) => before.report.issues.find((i) => i.check === check);
     expect(issue('abandoned_uploads')).toMatchObject({ count: 1, samples: [uploadId] });
+    expect(issue('missing_deferred_indexes')).toMatchObject({ count: DEFERRABLE_INDEXES.length });
 
     // Start-up recovery: the lease is free (its connection died with the process).
     const recovered = await recoverImports(db.pool, new Date('2026-12-01T00:00:00Z'), { uploadDir: uploadDir() });
     expect(recovered.running).toEqual([]);
+    expect([...recovered.indexesRebuilt].sort()).toEqual([...DEFERRABLE_INDEXES].sort());
+    expect(await indexDefs()).toEqual(indexesBefore);
+    expect(await one('SELECT count(*)::int AS n FROM import_deferred_indexes')).toEqual({ n: 0 });
     expect(recovered.failed).toEqual([
       expect.objectContaining({ id: uploadId, accepted: stored.n, inserted: stored.n, rejected: 0, journaled: true }),
     ]);
@@ -163,6 +184,7 @@ describe('an import killed mid-way (SIGKILL)', () => {
     const after = await validate();
     expect(after.report.issues.map((i) => i.check)).not.toContain('conversations_without_sessions');
     expect(after.report.issues.map((i) => i.check)).not.toContain('abandoned_uploads');
+    expect(after.report.issues.map((i) => i.check)).not.toContain('missing_deferred_indexes');
 
     // Importing the same file again finishes it (the user's own file, outside DATA_DIR/uploads,
     // is still there): the stored rows are skipped by mid.
@@ -173,6 +195,7 @@ describe('an import killed mid-way (SIGKILL)', () => {
     expect(await one(`SELECT count(*)::int AS n FROM messages`)).toEqual({ n: ROWS + 2 * EARLIER });
     expect(await conversationsWithoutSessions(db.pool)).toEqual([]);
     expect(await staleConversations()).toBe(0);
+    expect(await indexDefs()).toEqual(indexesBefore);
   });
 
   it('leaves an upload alone while its importer holds the lease, and recovers it once the importer is gone', async () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { AppError } from '../errors.js';
 import { restoreViews, setAsideViews } from './analytics-views.js';
+import { restoreAbandonedIndexes } from './deferred-indexes.js';
 
 // Applies prisma/migrations/*/migration.sql the way `prisma migrate deploy` does and records
 // them in `_prisma_migrations` with Prisma's own table layout and checksums, so that
@@ -125,7 +126,12 @@ export async function migrate(
       );
     }
     const applied: string[] = [];
-    for (const file of files.filter((f) => status.pending.includes(f.name))) {
+    const pending = files.filter((f) => status.pending.includes(f.name));
+    // A migration may name an index a killed import had dropped for its load: built again first.
+    if (pending.length > 0) {
+      for (const name of await restoreAbandonedIndexes(client)) log(`built again index ${name}, dropped by an import that stopped before its end`);
+    }
+    for (const file of pending) {
       // Record and apply in one transaction: a failing migration leaves no trace to resolve.
       await client.query('BEGIN');
       try {

@@ -103,6 +103,8 @@ export async function runChecks(db: pg.Pool | pg.ClientBase, w: CheckWindow): Pr
           AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.created_at <= $1)
           AND NOT EXISTS (SELECT 1 FROM live WHERE live.id = c.id)`, [ago(w.now, (w.missingSessionsAfterMinutes ?? 5) * 60_000)]),
     countAndSample(db, 'abandoned_uploads', `SELECT ${AGG('u.id')} FROM uploads u WHERE u.status = 'processing' AND NOT ${importLeaseHeld('u.id')}`),
+    // A running import builds its deferred indexes when its load ends: only a dead one's count.
+    countAndSample(db, 'missing_deferred_indexes', `SELECT ${AGG('d.index_name')} FROM import_deferred_indexes d WHERE NOT ${importLeaseHeld('d.upload_id')}`),
     countAndSample(db, 'orphan_job_links', `SELECT ${AGG('x.job_id')} FROM job_daily_analyses x
        WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = x.job_id) OR NOT EXISTS (SELECT 1 FROM daily_analyses d WHERE d.id = x.daily_analysis_id)`),
     countAndSample(db, 'fk_constraints', `WITH expected(child, parent) AS (SELECT * FROM unnest($1::text[], $2::text[])),

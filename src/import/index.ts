@@ -3,7 +3,9 @@ import type pg from 'pg';
 import { AppError } from '../errors.js';
 import { detectSource, sizeOf } from './detect.js';
 import { emptyStats, loadedConversations, loadRows, refreshAfterLoad, type LoadStats } from './loader.js';
+import { deferIndexes, messageRowsEstimate, restoreDeferredIndexes } from '../db/deferred-indexes.js';
 import { takeImportLease } from '../db/locks.js';
+import { estimateRows, shouldDeferIndexes } from './bulk-load.js';
 import { withPooledClient } from '../db/pool.js';
 import { finishUpload, insertUpload, setUploadFormat, setUploadProgress, startUpload } from './uploads.js';
 
@@ -26,8 +28,10 @@ export interface ImportOptions {
   onProgress?: (rows: number) => void;
   /** business timezone: times without an offset are wall-clock times there */
   timezone: string;
-  /** called after each phase (load, counters, sessions) with its duration: for the bench */
+  /** called after each phase (load, indexes, sessions) with its duration: for the bench */
   onPhase?: (phase: string, ms: number) => void;
+  /** the smallest file (estimated messages) whose import defers indexes; default DEFER_MIN_ROWS (bulk-load.ts) */
+  deferIndexesMinRows?: number;
 }
 
 export interface ImportResult {
@@ -42,6 +46,8 @@ export interface ImportResult {
   errors: { line: string | number; reason: string }[];
   /** conversations that got new messages */
   conversationIds: number[];
+  /** secondary indexes dropped for the load and built again after it (empty: maintained as it went) */
+  deferredIndexes: string[];
 }
 
 const PROGRESS_EVERY_MS = 1_000;
@@ -93,9 +99,14 @@ export async function importPath(pool: pg.Pool, filePath: string, opts: ImportOp
         opts.onPhase?.(name, t - phaseStart);
         phaseStart = t;
       };
+      // A large import into a smaller table loads without the secondary indexes it may defer
+      // and builds them afterwards (bulk-load.ts, db/deferred-indexes.ts).
+      const deferred = shouldDeferIndexes(await estimateRows(filePath, source.format), await messageRowsEstimate(client), opts.deferIndexesMinRows)
+        ? await deferIndexes(client, uploadId)
+        : [];
       // The writers have connections of their own: `client` records progress between their batches.
       const conversationIds = await withClients(pool, WRITERS, async (writers) => {
-        await loadRows(
+        const load = () => loadRows(
           writers,
           source.rows(),
           stats,
@@ -111,7 +122,19 @@ export async function importPath(pool: pg.Pool, filePath: string, opts: ImportOp
           },
           uploadId,
         );
+        try {
+          await load();
+        } catch (err) {
+          // Built again on a failed load too (what cannot be, markFailed and recovery retry).
+          if (deferred.length > 0) await restoreDeferredIndexes(writers, uploadId).catch(() => {});
+          throw err;
+        }
         phase('load');
+        // Before the recount, which reads by them.
+        if (deferred.length > 0) {
+          await restoreDeferredIndexes(writers, uploadId);
+          phase('indexes');
+        }
         // New messages move counters, session boundaries, AI flags and completion (issue 6, part 6).
         // Every conversation the file names, not only those with new messages: importing a file
         // again then repairs what a killed run of it left (issue 17, finding 6).
@@ -129,6 +152,7 @@ export async function importPath(pool: pg.Pool, filePath: string, opts: ImportOp
         rejected: stats.rejected,
         errors: stats.errors,
         conversationIds,
+        deferredIndexes: deferred.map((d) => d.indexName),
       };
     }, { discard: true });
   } catch (err) {
@@ -148,6 +172,9 @@ const ascending = (ids: Set<number>) => [...ids].sort((a, b) => a - b);
 async function markFailed(pool: pg.Pool, uploadId: number, fileName: string, stats: LoadStats, err: unknown): Promise<void> {
   const reason = `import failed: ${err instanceof Error ? err.message : String(err)}`;
   await withPooledClient(pool, async (c) => {
+    // whatever the writers could not build again; if this fails too, recovery and validation
+    // find the rest once the lease is free
+    await restoreDeferredIndexes([c], uploadId).catch(() => {});
     await refreshAfterLoad([c], ascending(stats.touched), new Date(), loadedConversations(stats));
     await finishUpload(c, uploadId, {
       status: 'failed',

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
+import { restoreAbandonedIndexes } from '../db/deferred-indexes.js';
 import { LockKeys, releaseImportLease, tryImportLease } from '../db/locks.js';
 import { withPooledClient } from '../db/pool.js';
 import { rebuildConversations, repairMissingSessions } from '../db/sessions-repair.js';
@@ -44,6 +45,8 @@ export interface RecoveryReport {
   sessionsRepaired: number;
   /** conversations whose newest messages no session covered (a rebuild a dead process never ran), now rebuilt */
   sessionsRefreshed: number;
+  /** indexes a dead import had dropped for its load (db/deferred-indexes.ts), now built again */
+  indexesRebuilt: string[];
 }
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -64,7 +67,9 @@ export interface RecoveryOptions {
 export async function recoverImports(pool: pg.Pool, now: Date, opts: RecoveryOptions = {}): Promise<RecoveryReport> {
   // discarded afterwards: the import leases it takes are session-level locks
   return withPooledClient(pool, async (client) => {
-    const report: RecoveryReport = { failed: [], running: [], sessionsRepaired: 0, sessionsRefreshed: 0 };
+    const report: RecoveryReport = { failed: [], running: [], sessionsRepaired: 0, sessionsRefreshed: 0, indexesRebuilt: [] };
+    // First, as the rebuilds below read the tables: the indexes a dead importer dropped for its load.
+    report.indexesRebuilt = await restoreAbandonedIndexes(client);
     const { rows } = await client.query<{ id: number }>(`SELECT id FROM uploads WHERE status = 'processing' ORDER BY id`);
     for (const { id } of rows) {
       if (!(await tryImportLease(client, id))) {
@@ -133,7 +138,7 @@ export async function refreshStaleSessions(pool: pg.Pool, now: Date): Promise<Re
   // discarded afterwards: the sweep's advisory lock is session-level
   return withPooledClient(pool, async (client) => {
     const repaired = await repairOnce(client, now, true);
-    return { failed: [], running: [], sessionsRepaired: repaired.missing, sessionsRefreshed: repaired.stale };
+    return { failed: [], running: [], sessionsRepaired: repaired.missing, sessionsRefreshed: repaired.stale, indexesRebuilt: [] };
   }, { discard: true });
 }
 
@@ -144,6 +149,9 @@ export function describeRecovery(r: RecoveryReport): string[] {
       `upload #${u.id} (${u.fileName}) was left processing by a process that died: marked failed with ${u.journaled ? '' : 'at least '}${n(u.accepted)} row(s) stored, ` +
       `sessions of ${n(u.conversations)} conversation(s) rebuilt; import the file again to finish it`,
   );
+  if (r.indexesRebuilt.length > 0) {
+    lines.push(`built again ${r.indexesRebuilt.length} index(es) a stopped import had dropped for its load: ${r.indexesRebuilt.join(', ')}`);
+  }
   if (r.sessionsRepaired > 0) lines.push(`built the missing sessions of ${n(r.sessionsRepaired)} conversation(s) that had messages but no session`);
   if (r.sessionsRefreshed > 0) lines.push(`rebuilt the sessions of ${n(r.sessionsRefreshed)} conversation(s) whose newest messages no session covered (a rebuild a stopped process never ran)`);
   return lines;

@@ -92,7 +92,7 @@ async function applyFix(deps: ValidationDeps, fix: FixKind, now: Date): Promise<
     if (fix === 'requeue_stuck_jobs') return await requeueStuckJobs(deps, new Date(now.getTime() - windowsOf(deps).stuckAfterSeconds * 1000));
     if (fix === 'recover_imports') {
       const r = await recoverImports(deps.pool, now, deps.config.dataDir ? { uploadDir: path.join(deps.config.dataDir, 'uploads') } : {});
-      return { fix, ok: true, affected: [...r.failed.map((u) => `upload:${u.id}`), `conversations:${r.sessionsRepaired + r.sessionsRefreshed}`] };
+      return { fix, ok: true, affected: [...r.failed.map((u) => `upload:${u.id}`), ...r.indexesRebuilt.map((name) => `index:${name}`), `conversations:${r.sessionsRepaired + r.sessionsRefreshed}`] };
     }
     await withAdvisoryLock(deps.pool, LockKeys.metricsRefresh, () => withPooledClient(deps.pool, refreshMetrics));
     return { fix, ok: true, affected: ['metrics'] };
