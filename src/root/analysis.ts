@@ -1,11 +1,9 @@
 import type PgBoss from 'pg-boss';
 import type { Config } from '../config.js';
-import { lowerPoolBackends } from '../db/backend-priority.js';
-import { createPool } from '../db/pool.js';
 import type { Scorer } from '../domain/scoring/types.js';
 import { startAnalysisPipeline, type AnalysisPipeline } from '../jobs/analysis/pipeline.js';
 import { startQueue } from '../jobs/queue.js';
-import { analysisConnections, applicationName } from './infrastructure.js';
+import { analysisConnections, purposePool } from './infrastructure.js';
 
 // The analysis pipeline for a process that runs nothing else on the queue (`pulse analyze`, the
 // benches, tests): its own pool and pg-boss, made here as service.ts makes them, closed by stop().
@@ -19,9 +17,9 @@ export async function openAnalysisPipeline(
     autoRefreshMetrics?: boolean;
   },
 ): Promise<AnalysisPipeline & { boss: PgBoss }> {
-  // background work: its backends run below this process's event loop, which they wait on
-  // anyway (bench analyze: 1.63-1.66 s against 1.75-1.79 s, same hour)
-  const pool = lowerPoolBackends(createPool(url, analysisConnections(deps.config.analysis.concurrency), undefined, applicationName('analysis')));
+  // background work (purposePool lowers its backends): they run below this process's event
+  // loop, which they wait on anyway (bench analyze: 1.63-1.66 s against 1.75-1.79 s, same hour)
+  const pool = purposePool(url, 'analysis', analysisConnections(deps.config.analysis.concurrency));
   let boss: PgBoss | undefined;
   try {
     boss = await startQueue(url, deps.config.analysis);

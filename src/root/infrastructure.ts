@@ -24,6 +24,19 @@ export const applicationName = (purpose: Purpose) => `pulse:${purpose}`;
 
 type Sizing = Pick<Config, 'analysis' | 'uploads'>;
 
+/**
+ * Purposes whose work can wait milliseconds: on a database on this host their backends run at
+ * nice 10, below the request path's (db/backend-priority.ts). The materializer thread lowers
+ * its own pool, which it makes itself.
+ */
+const BACKGROUND_PURPOSES: ReadonlySet<Purpose> = new Set<Purpose>(['analysis', 'messenger-send', 'messenger-worker']);
+
+/** A pool of `max` connections for `purpose`, named after it, its backends lowered when the purpose is background work. */
+export function purposePool(url: string, purpose: Purpose, max: number, onError?: (err: Error) => void): pg.Pool {
+  const pool = createPool(url, max, onError, applicationName(purpose));
+  return BACKGROUND_PURPOSES.has(purpose) ? lowerPoolBackends(pool) : pool;
+}
+
 /** The analysis pool: the workers, plus planning and the metric refresh with its lock. */
 export const analysisConnections = (concurrency: number) => concurrency + 2;
 
@@ -56,11 +69,9 @@ export interface Pools {
 /** The pools, sized by connectionBudget. No connection opens until used; an idle one closes after 60 s (POOL_IDLE_MS). */
 export function createPools(url: string, config: Sizing, opts: { messenger: boolean; onError?: (purpose: Purpose, err: Error) => void }): Pools {
   const budget = connectionBudget(config, opts);
-  const pool = (purpose: Purpose) => createPool(url, budget[purpose]!, (err) => opts.onError?.(purpose, err), applicationName(purpose));
-  // Messenger's background work (replies, the send log) runs below the webhook's acknowledgements on a local database
-  const messenger = opts.messenger ? { send: lowerPoolBackends(pool('messenger-send')), worker: lowerPoolBackends(pool('messenger-worker')) } : undefined;
-  // scoring is background work, like Messenger's queues: its backends yield to the request pools'
-  const pools = { api: pool('api'), analysis: lowerPoolBackends(pool('analysis')), imports: pool('imports') };
+  const pool = (purpose: Purpose) => purposePool(url, purpose, budget[purpose]!, (err) => opts.onError?.(purpose, err));
+  const messenger = opts.messenger ? { send: pool('messenger-send'), worker: pool('messenger-worker') } : undefined;
+  const pools = { api: pool('api'), analysis: pool('analysis'), imports: pool('imports') };
   const all = [pools.api, pools.analysis, pools.imports, ...(messenger ? [messenger.send, messenger.worker] : [])];
   return {
     ...pools,
