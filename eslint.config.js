@@ -13,6 +13,12 @@ export default tseslint.config(
     },
   },
   {
+    // a worker thread's code that runs without a TypeScript loader (src/charts/raster-thread.cjs)
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['src/**/*.ts'],
     rules: { 'max-lines-per-function': ['warn', { max: 100, skipBlankLines: true, skipComments: true }] },
   },

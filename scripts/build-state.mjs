@@ -1,7 +1,7 @@
 // Whether dist/ was compiled from the sources on disk. The build records, before compiling, the
 // newest modification time and the number of its inputs (src/ and the tsconfig files); the
 // build is current while both are unchanged. Walking src/ takes a few milliseconds.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
@@ -38,5 +38,18 @@ export function buildIsCurrent(root = ROOT) {
     return built.newest === now.newest && built.files === now.files;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Copies src/'s plain CommonJS modules into dist/ at the same places: they run as they are
+ * (src/charts/raster-thread.cjs, a worker thread's code), and tsc does not emit them.
+ */
+export function copyPlainModules(root = ROOT) {
+  const src = path.join(root, 'src');
+  for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.cjs')) continue;
+    const from = path.join(entry.parentPath ?? entry.path, entry.name);
+    cpSync(from, path.join(root, 'dist', path.relative(src, from)));
   }
 }

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { buildIsCurrent, ROOT, sourceState, STAMP_NAME } from './build-state.mjs';
+import { buildIsCurrent, copyPlainModules, ROOT, sourceState, STAMP_NAME } from './build-state.mjs';
 
 const DIST = path.join(ROOT, 'dist');
 
@@ -22,5 +22,6 @@ if (result.status !== 0) {
   process.stderr.write('build failed: dist/ is incomplete; `npm run typecheck` shows the errors\n');
   process.exit(result.status ?? 1);
 }
+copyPlainModules();
 writeFileSync(path.join(DIST, STAMP_NAME), `${JSON.stringify(state)}\n`);
 process.stderr.write(`built dist/ in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);

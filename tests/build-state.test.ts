@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildIsCurrent, sourceState, STAMP_NAME } from '../scripts/build-state.mjs';
+import { buildIsCurrent, copyPlainModules, sourceState, STAMP_NAME } from '../scripts/build-state.mjs';
 
 // bin/pulse.js runs dist/ only while it is a build of the sources on disk, else the sources
 // through tsx: an edited checkout must never run yesterday's compiled code.
@@ -63,3 +63,15 @@ describe('buildIsCurrent', () => {
     expect(buildIsCurrent(root)).toBe(false);
   });
 });
+
+describe('copyPlainModules', () => {
+  it('puts src/\'s CommonJS modules (a worker thread\'s code) beside the compiled files, and nothing else', async () => {
+    await mkdir(file('src/charts'), { recursive: true });
+    await writeFile(file('src/charts/raster-thread.cjs'), "'use strict';\n");
+    await build();
+    copyPlainModules(root);
+    expect(await readFile(file('dist/charts/raster-thread.cjs'), 'utf8')).toBe("'use strict';\n");
+    await expect(readFile(file('dist/db/pool.ts'), 'utf8')).rejects.toThrow();
+  });
+});
+

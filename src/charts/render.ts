@@ -1,13 +1,14 @@
 // Vega-Lite spec → SVG → PNG, entirely in-process and with fonts we ship. No system fonts,
 // no canvas: the same spec yields the same picture on a laptop, in CI and in a slim container.
 // Only the SVG is drawn on the calling thread; resvg's parse and raster and the PNG's deflate run
-// on libuv's thread pool, so a chart does not hold up the event loop for most of its time.
+// on a thread of their own (raster.ts), so a chart does not hold up the event loop for most of
+// its time.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { ResvgRenderOptions } from '@resvg/resvg-js';
 import type { parse } from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
-import { encodePng } from './png.ts';
+import { drawPng, drawRgba } from './raster.ts';
 
 export const FONT_FAMILY = 'DejaVu Sans';
 
@@ -48,21 +49,19 @@ export interface RgbaImage {
 
 export const DEFAULT_SCALE = 1.5;
 
-// Vega, Vega-Lite and resvg are over a thousand modules; they are loaded on the first chart, so
-// a process that never draws one (`pulse ask` with a text answer, the webhook) does not pay for them.
+// Vega and Vega-Lite are over a thousand modules; they are loaded on the first chart, so a
+// process that never draws one (`pulse ask` with a text answer, the webhook) does not pay for them.
 type Libraries = {
   parse: typeof parse;
   View: typeof import('vega').View;
   compile: typeof import('vega-lite').compile;
-  renderAsync: typeof import('@resvg/resvg-js').renderAsync;
 };
 let libraries: Promise<Libraries> | undefined;
 const load = (): Promise<Libraries> =>
-  (libraries ??= Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js')]).then(([vega, vegaLite, resvg]) => ({
+  (libraries ??= Promise.all([import('vega'), import('vega-lite')]).then(([vega, vegaLite]) => ({
     parse: vega.parse,
     View: vega.View,
     compile: vegaLite.compile,
-    renderAsync: resvg.renderAsync,
   })));
 
 /**
@@ -126,34 +125,14 @@ export function resvgOptions(opts: RenderOptions = {}): ResvgRenderOptions {
   };
 }
 
-/**
- * resvg's parse and raster on the thread pool. The pixels come back as a copy in a JS Buffer; that
- * allocation is what tells V8 the memory is there: the native image behind the returned handle is
- * invisible to V8, so a process drawing charts in a loop (a digest run) and making little other
- * garbage held every image until an unrelated full GC, 1.1 GB for 250 charts. Copied pixels
- * (1-5 MB each) are counted as external memory, and V8 collects, handles included, long before that.
- * (resvg-js 2.7, in alpha, reports its images to V8 itself.)
- */
-async function rasterise(spec: object, opts: RenderOptions | undefined): Promise<RgbaImage> {
-  const svg = await renderSvg(spec);
-  const { renderAsync } = await load();
-  const img = await renderAsync(svg, resvgOptions(opts));
-  const pixels = img.pixels;
-  // The copy above tells V8 of itself; this stands in for the native image, which resvg 2.6 does
-  // not report: an allocation of its size, never written (so no page of it is ever mapped in),
-  // that V8 counts as external memory like the image, making it collect twice as soon.
-  Buffer.allocUnsafeSlow(pixels.length);
-  return { width: img.width, height: img.height, pixels };
-}
-
-// The background is always painted (resvgOptions), so every pixel is opaque and resvg's
-// premultiplied RGBA equals the straight RGBA that PNG stores.
+/** The chart as a PNG: the SVG drawn here, its raster and encoding on the raster thread (raster.ts). */
 export async function renderPng(spec: object, opts?: RenderOptions): Promise<Buffer> {
-  const img = await rasterise(spec, opts);
-  return encodePng(img.width, img.height, img.pixels);
+  const options = resvgOptions(opts);
+  return drawPng(await renderSvg(spec), options);
 }
 
 /** Same pixels renderPng encodes, undecoded; lets tests inspect the image without a PNG decoder. */
-export function renderRgba(spec: object, opts?: RenderOptions): Promise<RgbaImage> {
-  return rasterise(spec, opts);
+export async function renderRgba(spec: object, opts?: RenderOptions): Promise<RgbaImage> {
+  const options = resvgOptions(opts);
+  return drawRgba(await renderSvg(spec), options);
 }
