@@ -51,9 +51,12 @@ import type { StoreCommit } from '../src/db/messenger-group-commit.ts';
 // statements per reply while the first run's replies drain.
 //   npm run bench -- messenger [--events N] [--rate R] [--customers C] [--throughput-requests T]
 //                              [--concurrency K] [--reply-workers W (0: none)] [--warmup-s S] [--trace]
-//                              [--runs N] [--profile] [--drain-s S] [--cpu-profile FILE]
+//                              [--runs N] [--profile] [--drain-s S] [--cpu-profile FILE] [--heap-profile FILE]
 // --cpu-profile FILE: this (the webhook's) thread's CPU profile over the first measured flood,
-// written as a .cpuprofile (Chrome DevTools, speedscope).
+// written as a .cpuprofile (Chrome DevTools, speedscope). --heap-profile FILE: a sampling heap
+// profile (.heapprofile) of this thread over the second run's drain, counting only allocations
+// that outlived young-generation collections: the old-generation garbage whose mark-compacts
+// pause the acknowledgements.
 
 const log = (msg: string) => process.stderr.write(`[bench:messenger] ${msg}\n`);
 const SECRET = 'bench-app-secret';
@@ -128,6 +131,7 @@ export async function run(args: string[]): Promise<void> {
   if (!Number.isInteger(replyWorkers) || replyWorkers < 0) throw new Error('--reply-workers expects an integer ≥ 0');
   const profile = args.includes('--profile') ? countQueries() : undefined;
   const cpuProfile = args.includes('--cpu-profile') ? args[args.indexOf('--cpu-profile') + 1] : undefined;
+  const heapProfile = args.includes('--heap-profile') ? args[args.indexOf('--heap-profile') + 1] : undefined;
 
   await withThrowawayPostgres(log, async (url) => {
     const graph = await startRemoteGraph([TOKEN, TOKEN_2]);
@@ -270,7 +274,21 @@ export async function run(args: string[]): Promise<void> {
           for (let w = 0; w < events; w += rate / 4) log(`t=${(w / rate).toFixed(2)}s p50 ${round(quantile(ack.slice(w, w + rate / 4), 0.5))} ms, max ${round(quantile(ack.slice(w, w + rate / 4), 1))} ms`);
         }
         if (r + 1 < runs) next = Array.from({ length: events }, delivery);
+        // --heap-profile: what this thread allocated during the second run's drain that outlived
+        // young-generation collections (promoted: what the next mark-compact has to handle)
+        const hp = heapProfile && r === Math.min(1, runs - 1) ? new Session() : undefined;
+        if (hp) {
+          hp.connect();
+          // the two flags are V8's (Chrome 113+), newer than @types/node's protocol types
+          await hp.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false } as never);
+        }
         await drain(from, from + events);
+        if (hp) {
+          const { profile: p } = await hp.post('HeapProfiler.stopSampling');
+          writeFileSync(heapProfile!, JSON.stringify(p));
+          hp.disconnect();
+          log(`heap profile of this thread over run ${r + 1}'s drain (allocations that outlived young-generation collections): ${heapProfile}`);
+        }
         const { answered, lastAt, answeredBy: during } = await graph.answered(from, from + events, floodEnd);
         const last = Math.max(startedAt, lastAt);
         const repliesPerS = answered === events ? events / ((last - startedAt) / 1000) : 0;
