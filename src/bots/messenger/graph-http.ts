@@ -46,14 +46,14 @@ export function createGraphPost(): GraphPost {
         const err = Object.assign(new Error('The operation was aborted due to timeout'), connected ? {} : { code: CONNECT_TIMEOUT });
         req.destroy(err);
       }, timeoutMs);
-      req.once('error', (err) => {
+      req.on('error', (err) => {
         clearTimeout(timer);
         reject(err);
       });
       req.once('response', (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.once('error', (err) => {
+        res.on('error', (err) => {
           clearTimeout(timer);
           reject(err);
         });
