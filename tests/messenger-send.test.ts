@@ -5,6 +5,7 @@ import { loadConfig } from '../src/config.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { startFakeGraph, type FakeGraph } from './helpers/fake-graph.ts';
 import { capturingLogger, eventually } from './helpers/slack-harness.ts';
+import { freePort } from './helpers/net.ts';
 
 // The Send API client against the fake Graph API: the messaging windows (bot: RESPONSE inside
 // 24 h only; human: HUMAN_AGENT tag up to 7 days), Meta's error classes (transient retried with
@@ -193,5 +194,48 @@ describe('rate limit', () => {
     for (let i = 0; i < 8; i++) await slow.send({ key: `rl${n}-${i}`, pageId: PAGE, psid, sender: 'bot', text: `m${i}` });
     // 5 from the burst, then each waits for a token (~200 ms at 5/s)
     expect(waits).toEqual([200, 200, 200]);
+  });
+});
+
+describe('transport', () => {
+  it('calls Meta over keep-alive node:http, not fetch, whose bookkeeping kept every call\'s objects until a full collection', async () => {
+    // Node 20's fetch registers each response's body stream (and each request's controller) in
+    // FinalizationRegistries behind WeakRefs, which V8 clears only in full collections: at the
+    // reply worker's rate ~150 MB of old-generation garbage per 5,000 replies, and mark-compacts
+    // that paused the webhook's acknowledgements 28-47 ms (docs/MESSENGER.md §6).
+    const config = loadConfig({ MESSENGER_API_URL: graph.apiUrl, MESSENGER_PAGE_TOKENS: `${PAGE}:${TOKEN}` });
+    const psid = await customer(HOUR);
+    const real = globalThis.fetch;
+    let fetched = 0;
+    globalThis.fetch = (...a: Parameters<typeof fetch>) => {
+      fetched++;
+      return real(...a);
+    };
+    try {
+      const s = createMessengerSender({ pool: db.pool, config, logger: capturingLogger('fatal').logger, now: () => NOW, random: () => 0.5, sleep: async () => {} });
+      expect((await s.send({ key: `http${n}`, pageId: PAGE, psid, sender: 'bot', text: 'one' })).status).toBe('sent');
+      expect((await s.send({ key: `http${n}b`, pageId: PAGE, psid, sender: 'bot', text: 'two' })).status).toBe('sent');
+    } finally {
+      globalThis.fetch = real;
+    }
+    expect(fetched).toBe(0);
+    // Meta's wire format: the token in the query, the JSON body as before
+    expect(calls(psid).map((c) => ({ token: c.token, text: (c.body.message as { text: string }).text, type: c.body.messaging_type }))).toEqual([
+      { token: TOKEN, text: 'one', type: 'RESPONSE' },
+      { token: TOKEN, text: 'two', type: 'RESPONSE' },
+    ]);
+  });
+
+  it('a refused connection never reached Meta: retried as transient, then failed without "may have been delivered"', async () => {
+    const closed = await freePort();
+    const config = loadConfig({ MESSENGER_API_URL: `http://127.0.0.1:${closed}/v26.0`, MESSENGER_PAGE_TOKENS: `${PAGE}:${TOKEN}` });
+    const waits: number[] = [];
+    const s = createMessengerSender({ pool: db.pool, config, logger: capturingLogger('fatal').logger, now: () => NOW, random: () => 0.5, sleep: async (ms) => void waits.push(ms) });
+    const psid = await customer(HOUR);
+    const r = await s.send({ key: `refused${n}`, pageId: PAGE, psid, sender: 'bot', text: 'x' });
+    expect(r).toMatchObject({ status: 'failed' });
+    expect((r as { reason: string }).reason).toMatch(/ECONNREFUSED/);
+    expect((r as { reason: string }).reason).not.toMatch(/may have been delivered/);
+    expect(waits).toHaveLength(3); // four attempts
   });
 });

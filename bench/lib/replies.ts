@@ -4,7 +4,8 @@ import type { GraphCall } from '../../tests/helpers/fake-graph.ts';
 // What the messenger bench checks about the replies the fake Graph received: each bot reply
 // names the customer message it answers in its metadata (supportpulse:bot:reply:<mid>), so
 // the calls alone say whether every message was answered once, in each customer's order, and
-// how many calls each page took in any one second.
+// how many calls each page took in any one second. The ledger lives in the fake Graph's own
+// process (graph-process.ts) and the bench asks it for these figures.
 
 const REPLY_META = /^supportpulse:bot:reply:m_bench_(\d+)$/;
 
@@ -23,38 +24,73 @@ export interface ReplyChecks {
   orderViolations: number;
   /** most Send API calls (messages and sender actions) of one page in any 1,000 ms */
   maxCallsPerPagePerS: number;
+  /** successful message sends (not sender actions) */
+  messagesSent: number;
 }
 
-export function checkReplies(calls: readonly GraphCall[]): ReplyChecks {
-  const seen = new Set<number>();
-  const lastOf = new Map<string, number>();
-  let answeredTwice = 0;
-  let orderViolations = 0;
-  const perPage = new Map<string, number[]>();
-  for (const c of calls) {
-    if (!c.path.endsWith('/me/messages')) continue;
-    const t = perPage.get(c.token ?? '') ?? [];
-    t.push(c.at);
-    perPage.set(c.token ?? '', t);
+/** Replies to the deliveries [from, to): how many, the last one's time, how many by `until`. */
+export interface AnsweredRange {
+  answered: number;
+  /** Date.now() of the latest first reply in the range (0: none) */
+  lastAt: number;
+  /** first replies at or before `until` */
+  answeredBy: number;
+}
+
+/**
+ * What the bench checks, kept call by call instead of the calls themselves (the bench sees
+ * ~53,000 calls with their bodies): each delivery's first reply time, each customer's last
+ * answered delivery, each page's calls in the last second.
+ */
+export class ReplyLedger {
+  private readonly firstReplyAt = new Map<number, number>();
+  private readonly lastOf = new Map<string, number>();
+  /** per page token: its calls' times in the last 1,000 ms, ascending */
+  private readonly window = new Map<string, number[]>();
+  private readonly counts: ReplyChecks = { answeredTwice: 0, orderViolations: 0, maxCallsPerPagePerS: 0, messagesSent: 0 };
+
+  /** `wallAt`: Date.now() when the fake answered it */
+  add(c: GraphCall, wallAt: number): void {
+    if (!c.path.endsWith('/me/messages')) return;
+    if (c.status === 200 && !c.body.sender_action) this.counts.messagesSent++;
+    this.countForPage(c.token ?? '', c.at);
     const i = answeredIndex(c);
-    if (i === undefined) continue;
-    if (seen.has(i)) answeredTwice++;
-    seen.add(i);
+    if (i === undefined) return;
+    if (this.firstReplyAt.has(i)) this.counts.answeredTwice++;
+    else this.firstReplyAt.set(i, wallAt);
     const psid = (c.body.recipient as { id: string }).id;
-    const last = lastOf.get(psid);
-    if (last !== undefined && last > i) orderViolations++;
-    lastOf.set(psid, Math.max(last ?? -1, i));
+    const last = this.lastOf.get(psid);
+    if (last !== undefined && last > i) this.counts.orderViolations++;
+    this.lastOf.set(psid, Math.max(last ?? -1, i));
   }
-  let maxCallsPerPagePerS = 0;
-  for (const times of perPage.values()) {
-    times.sort((a, b) => a - b);
-    // sliding window: calls in (t - 1000, t]
-    for (let lo = 0, hi = 0; hi < times.length; hi++) {
-      while (times[lo]! <= times[hi]! - 1000) lo++;
-      maxCallsPerPagePerS = Math.max(maxCallsPerPagePerS, hi - lo + 1);
+
+  // sliding window: calls in (t - 1000, t]
+  private countForPage(page: string, t: number): void {
+    const times = this.window.get(page) ?? [];
+    this.window.set(page, times);
+    let k = times.length;
+    while (k > 0 && times[k - 1]! > t) k--; // calls arrive in time order but for a clock step back
+    times.splice(k, 0, t);
+    const newest = times[times.length - 1]!;
+    while (times[0]! <= newest - 1000) times.shift();
+    this.counts.maxCallsPerPagePerS = Math.max(this.counts.maxCallsPerPagePerS, times.length);
+  }
+
+  answered(from: number, to: number, until = Infinity): AnsweredRange {
+    const r: AnsweredRange = { answered: 0, lastAt: 0, answeredBy: 0 };
+    for (let i = from; i < to; i++) {
+      const at = this.firstReplyAt.get(i);
+      if (at === undefined) continue;
+      r.answered++;
+      r.lastAt = Math.max(r.lastAt, at);
+      if (at <= until) r.answeredBy++;
     }
+    return r;
   }
-  return { answeredTwice, orderViolations, maxCallsPerPagePerS };
+
+  checks(): ReplyChecks {
+    return { ...this.counts };
+  }
 }
 
 /**

@@ -81,9 +81,22 @@ export interface GraphAttachment {
 /** Meta's limit for an uploaded attachment. */
 export const GRAPH_ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024;
 
-export async function startFakeGraph(opts: { tokens: string[] }): Promise<FakeGraph> {
+export interface FakeGraphOptions {
+  tokens: string[];
+  /** sees every call as it is answered (the messenger bench's graph process keeps only what it checks) */
+  onCall?: (call: GraphCall) => void;
+  /** false: `calls` stays empty (a bench's tens of thousands of calls with their bodies are not kept); default true */
+  keepCalls?: boolean;
+}
+
+export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph> {
   const tokens = new Set(opts.tokens);
   const calls: GraphCall[] = [];
+  const keep = opts.keepCalls ?? true;
+  const record = (call: GraphCall) => {
+    if (keep) calls.push(call);
+    opts.onCall?.(call);
+  };
   const failures: FailureKind[] = [];
   const profiles = new Map<string, { first_name: string; last_name: string; profile_pic?: string }>();
   const started = Date.now();
@@ -91,7 +104,7 @@ export async function startFakeGraph(opts: { tokens: string[] }): Promise<FakeGr
   const state = { delayMs: 0 };
 
   const answer = (res: ServerResponse, call: Omit<GraphCall, 'at'>) => {
-    calls.push({ ...call, at: Date.now() - started });
+    record({ ...call, at: Date.now() - started });
     res.writeHead(call.status, { 'content-type': 'application/json; charset=UTF-8' });
     res.end(JSON.stringify(call.response));
   };
@@ -213,7 +226,7 @@ export async function startFakeGraph(opts: { tokens: string[] }): Promise<FakeGr
   const hosted = new Map<string, { contentType: string; bytes: Buffer; chunked: boolean }>();
   const serveHosted = (res: ServerResponse, id: string, base: { method: string; path: string }) => {
     const f = hosted.get(id);
-    calls.push({ ...base, body: {}, status: f ? 200 : 404, response: {}, at: Date.now() - started });
+    record({ ...base, body: {}, status: f ? 200 : 404, response: {}, at: Date.now() - started });
     if (!f) {
       res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' });
       return res.end('<html><body>URL signature expired</body></html>');

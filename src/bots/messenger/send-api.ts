@@ -17,6 +17,7 @@ import type { Logger } from '../../logger.ts';
 import { createFileSender } from './attachments.ts';
 import type { MessengerSender, QuickReply, SendRequest, SendResult } from '../../domain/messenger/contracts.ts';
 import { createSendLimiter, type SendLimiter } from './send-limiter.ts';
+import { CONNECT_TIMEOUT, createGraphPost, fetchGraphPost, type GraphAnswer, type GraphPost } from './graph-http.ts';
 
 // The Send API (POST {MESSENGER_API_URL}/me/messages with the page's token). Order of work:
 // window policy (refuse before calling Meta), the send-log row under the idempotency key
@@ -39,12 +40,13 @@ const MAX_QUICK_REPLIES = 13;
 const MAX_QUICK_TITLE = 20;
 const TIMEOUT_MS = 10_000;
 /** connection failures that mean the request never left: safe to send again */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT', CONNECT_TIMEOUT]);
 
 export interface SenderDeps {
   pool: pg.Pool;
   config: Pick<Config, 'messenger'>;
   logger: Logger;
+  /** the transport for Send API calls instead of keep-alive node:http (graph-http.ts) */
   fetch?: typeof fetch;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
@@ -67,23 +69,19 @@ const quickReplies = (qs: QuickReply[]) =>
   qs.slice(0, MAX_QUICK_REPLIES).map((q) => ({ content_type: 'text', title: clip(q.title, MAX_QUICK_TITLE), payload: q.payload }));
 
 /** One POST /me/messages: Meta's message_id, or its error (status 0: no HTTP answer at all). */
-async function postMessage(doFetch: typeof fetch, apiUrl: string, token: string, body: Record<string, unknown>, timeoutMs: number): Promise<CallOutcome> {
-  let res: Response;
+async function postMessage(post: GraphPost, apiUrl: string, token: string, body: Record<string, unknown>, timeoutMs: number): Promise<CallOutcome> {
+  let res: GraphAnswer;
   try {
-    res = await doFetch(`${apiUrl}/me/messages?access_token=${encodeURIComponent(token)}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    res = await post(`${apiUrl}/me/messages?access_token=${encodeURIComponent(token)}`, JSON.stringify(body), timeoutMs);
   } catch (err) {
     // a timeout or a connection cut after the request went out may still have delivered it
-    const code = (err as { cause?: { code?: string } }).cause?.code;
+    const e = err as { code?: string; cause?: { code?: string } };
+    const code = e.code ?? e.cause?.code;
     const reason = code ? `${(err as Error).message} (${code})` : (err as Error).message;
     return { ok: false, error: { status: 0, message: reason, ...(code !== undefined && NOT_SENT.has(code) ? {} : { maybeDelivered: true }) } };
   }
-  const json = (await res.json().catch(() => ({}))) as { message_id?: string; error?: { code?: number; error_subcode?: number; message?: string } };
-  if (res.ok && !json.error) return { ok: true, ...(json.message_id ? { messageId: json.message_id } : {}) };
+  const json = res.json as { message_id?: string; error?: { code?: number; error_subcode?: number; message?: string } };
+  if (res.status >= 200 && res.status < 300 && !json.error) return { ok: true, ...(json.message_id ? { messageId: json.message_id } : {}) };
   const e = json.error ?? {};
   return { ok: false, error: { status: res.status, ...(e.code !== undefined ? { code: e.code } : {}), ...(e.error_subcode !== undefined ? { subcode: e.error_subcode } : {}), message: e.message ?? res.statusText } };
 }
@@ -104,7 +102,7 @@ function sentMarker(pool: SenderDeps['pool']) {
 }
 
 export function createMessengerSender(deps: SenderDeps): MessengerSender {
-  const doFetch = deps.fetch ?? fetch;
+  const post = deps.fetch ? fetchGraphPost(deps.fetch) : createGraphPost();
   const now = deps.now ?? (() => new Date());
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const random = deps.random ?? Math.random;
@@ -120,7 +118,7 @@ export function createMessengerSender(deps: SenderDeps): MessengerSender {
 
   async function call(pageId: string, token: string, body: Record<string, unknown>): Promise<CallOutcome> {
     await limiter.acquire(pageId);
-    return postMessage(doFetch, apiUrl, token, body, deps.timeoutMs ?? TIMEOUT_MS);
+    return postMessage(post, apiUrl, token, body, deps.timeoutMs ?? TIMEOUT_MS);
   }
 
   /** Transient errors are retried with backoff; returns the last outcome and the attempts made. */
