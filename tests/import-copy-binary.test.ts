@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reserveMessageIds } from '../src/import/built-sessions.ts';
-import { BinaryCopy, copyBinaryIn } from '../src/db/copy-binary.ts';
+import { copyBinaryAhead } from '../src/db/copy-ahead.ts';
+import { BinaryCopy } from '../src/db/copy-binary.ts';
 import { createUpload } from '../src/import/index.ts';
 import { setUploadProgress } from '../src/import/uploads.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
@@ -34,7 +35,7 @@ describe('BinaryCopy', () => {
       ];
       const copy = new BinaryCopy(16); // grows as needed
       for (const [i, s, d, j, f, b, at] of rows) copy.row(7).int4(i).text(s).text(d).jsonb(j).float8(f).bool(b).timestamptz(at);
-      await copyBinaryIn(client, 't (i, s, d, j, f, b, at)', copy);
+      await copyBinaryAhead(client, 't (i, s, d, j, f, b, at)', copy);
       const stored = await client.query<{ i: number | null; s: string | null; d: string | null; j: unknown; f: number | null; b: boolean; at: string | null }>(
         `SELECT i, s, d::text AS d, j, f, b, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at FROM t ORDER BY ctid`,
       );

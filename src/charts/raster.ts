@@ -12,10 +12,10 @@ import type { ResvgRenderOptions } from '@resvg/resvg-js';
 // 50 MB more at peak. One thread keeps one set; it also encodes the PNG, so the pixels never
 // cross to the event loop's heap.
 
-export interface Raster {
+export interface RgbaImage {
   width: number;
   height: number;
-  /** row-major premultiplied RGBA, 4 bytes a pixel */
+  /** Row-major RGBA, 4 bytes per pixel. */
   pixels: Buffer;
 }
 
@@ -106,7 +106,7 @@ export async function drawPng(svg: string, options: ResvgRenderOptions): Promise
   return asBuffer(reply.png);
 }
 
-export async function drawRgba(svg: string, options: ResvgRenderOptions): Promise<Raster> {
+export async function drawRgba(svg: string, options: ResvgRenderOptions): Promise<RgbaImage> {
   const reply = await draw(svg, options, 'rgba');
   if (!('pixels' in reply)) throw new Error('chart not drawn: the raster thread answered without pixels');
   return { width: reply.width, height: reply.height, pixels: asBuffer(reply.pixels) };

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { ResvgRenderOptions } from '@resvg/resvg-js';
 import type { parse } from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
-import { drawPng, drawRgba } from './raster.ts';
+import { drawPng, drawRgba, type RgbaImage } from './raster.ts';
 
 export const FONT_FAMILY = 'DejaVu Sans';
 
@@ -40,12 +40,7 @@ export interface RenderOptions {
   scale?: number;
 }
 
-export interface RgbaImage {
-  width: number;
-  height: number;
-  /** Row-major RGBA, 4 bytes per pixel. */
-  pixels: Buffer;
-}
+export type { RgbaImage } from './raster.ts';
 
 export const DEFAULT_SCALE = 1.5;
 

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import type { ChangedConversation, PlannedBatch } from '../domain/analysis-batches.js';
 import type { CsiResult, MicroMetrics } from '../domain/csi.js';
-import { BinaryCopy, copyBinaryIn } from './copy-binary.js';
+import { BinaryCopy } from './copy-binary.js';
+import { copyBinaryAhead } from './copy-ahead.js';
 import { copyOutBinary } from './copy-out.js';
 import { TOPIC_LABELS } from '../domain/topics.js';
 import { assembleConversationDays, type AssembledDay, type MessageColumns } from '../domain/scoring/assemble-days.js';
@@ -236,7 +237,7 @@ async function insertDayResults(client: pg.ClientBase, results: DayResult[], sco
     copy.float8(c.effectiveness).float8(c.effort).float8(c.efficiency).float8(c.empathy).float8(c.csi).textArray(c.missing);
     copy.text(scorer.name).text(scorer.version).timestamptz(now).timestamptz(now);
   }
-  await copyBinaryIn(client, `daily_analyses (${DAY_COLUMNS})`, copy);
+  await copyBinaryAhead(client, `daily_analyses (${DAY_COLUMNS})`, copy);
 }
 
 /** The rows as one JSON parameter: JSON.stringify is native, where fifteen parameter arrays were encoded value by value. */

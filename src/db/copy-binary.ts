@@ -1,7 +1,3 @@
-import { finished } from 'node:stream/promises';
-import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-
 // COPY's binary format, written straight into one Buffer per COPY. Against the text format it
 // spares node a COPY line per row (escaping, toISOString, one long string converted to bytes
 // at the end) and PostgreSQL the parsing of it (splitting lines, reading times and numbers):
@@ -178,11 +174,4 @@ export class BinaryCopy {
     this.pos += 2;
     return this.buf.subarray(0, this.pos);
   }
-}
-
-/** `COPY target FROM STDIN (FORMAT binary)` of a finished BinaryCopy. */
-export async function copyBinaryIn(client: pg.ClientBase, target: string, data: BinaryCopy): Promise<void> {
-  const stream = client.query(copyFrom(`COPY ${target} FROM STDIN (FORMAT binary)`));
-  stream.end(data.finish());
-  await finished(stream);
 }

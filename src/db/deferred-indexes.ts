@@ -59,7 +59,7 @@ export async function deferIndexes(client: pg.ClientBase, uploadId: number, name
       await client.query('COMMIT');
       return [];
     }
-    await client.query(`LOCK TABLE ${tables.rows.map((t) => quoteIdent(t.name)).join(', ')} IN ACCESS EXCLUSIVE MODE`);
+    await client.query(`LOCK TABLE ${tables.rows.map((t) => client.escapeIdentifier(t.name)).join(', ')} IN ACCESS EXCLUSIVE MODE`);
     const found = await client.query<DeferredIndex>(
       `INSERT INTO import_deferred_indexes (index_name, table_name, definition, upload_id)
        SELECT i.relname, t.relname, pg_get_indexdef(i.oid), $2
@@ -69,7 +69,7 @@ export async function deferIndexes(client: pg.ClientBase, uploadId: number, name
        RETURNING index_name AS "indexName", table_name AS "tableName", definition`,
       [names, uploadId],
     );
-    if (found.rows.length > 0) await client.query(`DROP INDEX ${found.rows.map((r) => quoteIdent(r.indexName)).join(', ')}`);
+    if (found.rows.length > 0) await client.query(`DROP INDEX ${found.rows.map((r) => client.escapeIdentifier(r.indexName)).join(', ')}`);
     await client.query('COMMIT');
     return found.rows;
   } catch (err) {
@@ -123,7 +123,7 @@ async function buildOne(client: pg.ClientBase, ix: DeferredIndex, sideBySide: bo
       // A valid index of that name is there already (a migration made it anew meanwhile): it
       // wins. An invalid one (a CREATE INDEX CONCURRENTLY that died) is replaced.
       const valid = existing.rows[0]?.valid;
-      if (valid === false) await client.query(`DROP INDEX ${quoteIdent(ix.indexName)}`);
+      if (valid === false) await client.query(`DROP INDEX ${client.escapeIdentifier(ix.indexName)}`);
       if (valid !== true) await client.query(ix.definition);
       await client.query('DELETE FROM import_deferred_indexes WHERE index_name = $1', [ix.indexName]);
     }
@@ -154,8 +154,6 @@ export async function restoreAbandonedIndexes(client: pg.ClientBase): Promise<st
   }
   return built;
 }
-
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /**
  * Rows in `messages` as the planner knows them (pg_class.reltuples, kept by autovacuum, ANALYZE
