@@ -349,7 +349,10 @@ describe('offline assistant on seeded, analysed data', () => {
     expect(firstLine(reply.text)).toBe(
       `Average CSI, this week (Mon 16 Nov – Sun 22 Nov 2026): ${csiText(a.csi!)}, against ${csiText(b.csi!)} last week (Mon 9 Nov – Sun 15 Nov 2026) (${changeText(a.csi! - b.csi!).replace(/^(?!-)(?=\d)/, '+').replace('-', '−')})`,
     );
-    expect(reply.text).toContain(`Based on ${a.n} conversation-days; days in ${TZ}.`);
+    // both periods' figures are what the change rests on: each base is said
+    expect(reply.text).toContain(
+      `Based on ${a.n} conversation-days this week (Mon 16 Nov – Sun 22 Nov 2026) and ${b.n} last week (Mon 9 Nov – Sun 15 Nov 2026); days in ${TZ}.`,
+    );
     const metric = call(reply, 'metric_query');
     expect(metric.args).toMatchObject({ measure: 'csi', period: { from: THIS_WEEK.from, to: THIS_WEEK.to }, compare_to: { from: LAST_WEEK.from, to: LAST_WEEK.to } });
     const rows = metric.result.rows as { period: string; value: number }[];

@@ -270,6 +270,42 @@ describe('charts and words not applied', () => {
   });
 });
 
+describe('phrasings found by asking from the outside (7 December)', () => {
+  const rows: Row[] = [
+    // a failed review is the workflow's issue state, not every QA change
+    ['how many QA reviews failed this month', { measure: 'reviews', statistic: 'count', filters: f('qa_state', 'issue'), period: 'this month' }],
+    ["how many sessions didn't pass QA last week", { measure: 'qaSessions', statistic: 'count', filters: f('qa_state', 'issue'), period: 'last week' }],
+    // "from October to November" runs from the first to the second: November is the figure
+    ['how did response times change from October to November', { measure: 'responseTime', period: 'November', compareTo: 'October' }],
+    ['compare October to November CSI', { measure: 'csi', period: 'October', compareTo: 'November' }],
+    // a busy-ness ranking without a measure counts conversations
+    ['busiest hour of the day in November', { measure: 'conversations', groupBy: 'hour', order: 'desc', limit: 5, period: 'November' }, { winner: 'busiest' }],
+    ['which weekday was quietest last month', { measure: 'conversations', groupBy: 'weekday', order: 'asc', limit: 5, period: 'last month' }, { winner: 'quietest' }],
+    // what the bot resolved alone is its containment, over sessions (said)
+    ['what share of conversations were resolved by the bot alone last week', { measure: 'containment', statistic: 'rate', period: 'last week' }, {
+      notApplied: ['"conversations" (bot containment is counted over sessions: a conversation\'s visits, split after 12 h of silence)'],
+    }],
+    ['chats handled by the bot without a human this month', { measure: 'containment', period: 'this month' }, {
+      notApplied: ['"chats" (bot containment is counted over sessions: a conversation\'s visits, split after 12 h of silence)'],
+    }],
+    // a second question is named, never silently left out
+    ['how many handoffs happened yesterday and how long did customers wait', { measure: 'handoffs', statistic: 'count', period: 'yesterday' }, {
+      notApplied: ['the second question, "how long did customers wait" (one figure per question: ask it separately)'],
+    }],
+  ];
+  it.each(rows)('%s', (...row) => check(row));
+
+  it('does not take a lead-in or a follow-up for a second question', () => {
+    const first = ask('CSI last week');
+    expect(ask('ok, and what about Voltix?', first).metric?.notApplied).toEqual([]);
+    expect(ask('and what about last month', first).metric?.notApplied).toEqual([]);
+  });
+
+  it('leaves words that are not QA words alone: failed jobs are not QA reviews', () => {
+    expect(ask('how many jobs failed last week').metric?.query.measure).not.toBe('reviews');
+  });
+});
+
 describe('CSAT (issue 19): the survey answers, not the CSI', () => {
   const rows: Row[] = [
     ['What was our CSAT last week by page?', { measure: 'csatScore', groupBy: 'page', period: 'last week' }],

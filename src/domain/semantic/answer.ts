@@ -5,6 +5,7 @@
 // named, never dropped.
 import { SOURCES, type Dimension, type Measure } from './catalogue.ts';
 import type { CheckedQuery } from './query.ts';
+import { formatDelta } from './format.ts';
 
 export interface MetricRow {
   key?: string;
@@ -45,16 +46,22 @@ function filterWords(q: CheckedQuery): string {
   return q.filters.map((f) => ` for ${DIM_WORDS[f.dimension]} ${f.values.join(' or ')}`).join('');
 }
 
-function baseWords(m: Measure, rows: MetricRow[]): string {
-  const n = rows.filter((r) => r.period !== 'previous').reduce((a, r) => a + r.base, 0);
-  return n === 0 ? `no ${SOURCES[m.source].grain}` : `${n.toLocaleString('en-US')} ${SOURCES[m.source].grain}`;
+function baseWords(m: Measure, rows: MetricRow[], q: CheckedQuery): string {
+  const count = (of: (r: MetricRow) => boolean) => rows.filter(of).reduce((a, r) => a + r.base, 0);
+  const grain = SOURCES[m.source].grain;
+  const n = count((r) => r.period !== 'previous');
+  const words = n === 0 ? `no ${grain}` : `${n.toLocaleString('en-US')} ${grain}`;
+  if (!q.compareTo) return words;
+  // a comparison is based on both periods' figures: each period's base is said
+  const p = count((r) => r.period === 'previous');
+  return `${words} ${when(q)} and ${p === 0 ? 'none' : p.toLocaleString('en-US')} ${q.compareTo.label}`;
 }
 
 function footer(i: MetricAnswerInput): string[] {
   const { measure, query } = i;
   const lines = query.period
-    ? [`${cap(measure.label)}: ${measure.definition}. Based on ${baseWords(measure, i.rows)}; days in ${i.timeZone}.`]
-    : [`${cap(measure.label)}: ${measure.definition}. Based on ${baseWords(measure, i.rows)} as they stand now.`];
+    ? [`${cap(measure.label)}: ${measure.definition}. Based on ${baseWords(measure, i.rows, query)}; days in ${i.timeZone}.`]
+    : [`${cap(measure.label)}: ${measure.definition}. Based on ${baseWords(measure, i.rows, query)} as they stand now.`];
   if (query.period && query.period.to >= i.today && query.period.from <= i.today) lines.push(`The period includes today, so it is partial.`);
   for (const n of i.notes ?? []) lines.push(n);
   for (const w of i.notApplied ?? []) lines.push(`Not applied: ${w}.`);
@@ -79,25 +86,36 @@ function headline(i: MetricAnswerInput): string {
     const top = rows.find((r) => r.value !== null && r.period !== 'previous' && !UNKNOWN_KEYS.has(r.key ?? ''));
     return top ? `${cap(i.winner)} ${dim} by ${i.figure}${filterWords(query)}, ${when(query)}: ${top.key}, ${top.display}` : `${scope}: no data`;
   }
+  if (query.compareTo) return `${scope} against ${query.compareTo.label}, by ${dim}:`;
   return `${scope}, by ${dim}:`;
 }
 
-function signed(d: number, i: MetricAnswerInput): string {
-  const unit = i.query.statistic === 'rate' || i.query.statistic === 'share' || i.measure.unit === 'share' ? 'pts' : '';
-  const v = unit ? d * 100 : d;
-  return `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(1)}${unit ? ' pts' : ''}`;
+const signed = (d: number, i: MetricAnswerInput): string => formatDelta(d, i.measure.unit, i.query.statistic);
+
+/**
+ * A breakdown compared with another period: one line per group with both figures and the change,
+ * in the order of the current period's figures (groups seen only before come last).
+ */
+function comparedLines(i: MetricAnswerInput): string[] {
+  const grain = SOURCES[i.measure.source].grain;
+  const keys = [...new Set([...i.rows.filter((r) => r.period !== 'previous'), ...i.rows].map((r) => r.key))];
+  return keys.map((key) => {
+    const cur = i.rows.find((r) => r.key === key && r.period !== 'previous');
+    const prev = i.rows.find((r) => r.key === key && r.period === 'previous');
+    const now = cur ? `${cur.display} (${cur.base.toLocaleString('en-US')} ${grain})` : 'no data';
+    const before = prev ? `${prev.display} (${prev.base.toLocaleString('en-US')})` : 'no data';
+    const delta = cur?.value != null && prev?.value != null ? ` (${signed(cur.value - prev.value, i)})` : '';
+    return `• ${key}: ${now}, against ${before}${delta}`;
+  });
 }
 
 /** The whole answer text for a catalogue result. */
 export function metricAnswer(i: MetricAnswerInput): string {
   const lines = [headline(i)];
   if (i.query.groupBy !== undefined) {
-    const compared = i.query.compareTo !== undefined;
     const grain = SOURCES[i.measure.source].grain;
-    for (const r of i.rows) {
-      const at = compared ? ` (${r.period === 'current' ? when(i.query) : i.query.compareTo!.label})` : '';
-      lines.push(`• ${r.key}${at}: ${r.display} (${r.base.toLocaleString('en-US')} ${grain})`);
-    }
+    if (i.query.compareTo !== undefined) lines.push(...comparedLines(i));
+    else for (const r of i.rows) lines.push(`• ${r.key}: ${r.display} (${r.base.toLocaleString('en-US')} ${grain})`);
     if (i.rows.length === 0) lines.push('No data in that period.');
   }
   return [...lines, ...footer(i)].join('\n');

@@ -34,6 +34,29 @@ export function formatValue(value: number | null, unit: Unit, statistic: Statist
   }
 }
 
+/**
+ * A change between two figures in the figures' own unit: "−28 min 10 s", "+3", "+1.2 pts" for
+ * shares and rates (percentage points, not percent), so a delta never reads as a bare number.
+ */
+export function formatDelta(delta: number, unit: Unit, statistic: Statistic): string {
+  const sign = delta >= 0 ? '+' : '−';
+  const a = Math.abs(delta);
+  if (statistic === 'share' || statistic === 'rate' || unit === 'share') return `${sign}${(a * 100).toFixed(1)} pts`;
+  if (statistic === 'count' || unit === 'count') return `${sign}${Math.round(a).toLocaleString('en-US')}`;
+  switch (unit) {
+    case 'seconds':
+      return `${sign}${formatDuration(a)}`;
+    case 'minutes':
+      return `${sign}${a.toFixed(1)} min`;
+    case 'shift':
+    case 'ces':
+    case 'csat':
+      return `${sign}${a.toFixed(2)}`;
+    default:
+      return `${sign}${a.toFixed(1)}`;
+  }
+}
+
 const STAT_WORDS: Record<Statistic, string> = {
   mean: 'average', median: 'median', p90: '90th percentile', min: 'minimum', max: 'maximum', sum: 'total', count: 'number of', rate: '', share: 'share of',
 };

@@ -7,7 +7,7 @@ import { findPeriods, parsePeriod, previousPeriod, shiftBack, type Period, type 
 import type { Dimension, Statistic } from './catalogue.ts';
 import type { DayRange, Filter, MetricQuery } from './query.ts';
 import {
-  ADVERB_GROUPS, BOT_WORDS, CHART_WORDS, DIMENSION_WORDS, DIRECTION_WORDS, FOLLOW_UP, HUMAN_WORDS, MEASURE_WORDS, NOT_HELD,
+  ADVERB_GROUPS, BOT_WORDS, BUSY_WORDS, CHART_WORDS, DIMENSION_WORDS, DIRECTION_WORDS, FOLLOW_UP, HUMAN_WORDS, MEASURE_WORDS, NOT_HELD,
   NO_DIMENSION, NOW_CUES, NUMBER_ONE, OTHER_PERCENTILE, PERIOD_CUES, QA_STATE_WORDS, SPEED_WORDS, STATISTIC_WORDS, TREND_WORDS,
   QA_CHANGE_WORDS, REPLIER_NAMED, USUAL, WEEKDAYS, WHO, type Direction,
 } from './words.ts';
@@ -201,6 +201,9 @@ function statisticOf(w: Words): Statistic | undefined {
   return undefined;
 }
 
+/** "… and how long …", ", and what …": a second question after the first, its joining word captured. */
+const SECOND_QUESTION = /(,?\s*\b(?:and|but|also|plus)\s+)(?:how (?:long|many|much|often|fast|quickly|well)|what|which|who|when|why)\b/;
+
 const BACK_WORDS = /\b(?:before|previous|prior|preceding|earlier)\b/;
 
 interface Periods {
@@ -218,12 +221,16 @@ interface Periods {
  * "compare this week with last week": the period after a plain "with", "to" or "and", when the text
  * before it reads as the whole period by itself (so "between 1 Oct and 15 Oct" stays one range).
  */
-function secondPeriod(text: string, whole: Period, ctx: UnderstandContext, previous?: Period): Period | undefined {
+function secondPeriod(text: string, whole: Period, ctx: UnderstandContext, previous?: Period): { period: Period; compare: Period } | undefined {
   for (const m of text.matchAll(/\b(?:with|to|and)\b/g)) {
     const left = parsePeriod(text.slice(0, m.index), ctx.now, ctx.timeZone, previous);
     if (!left || left.from !== whole.from || left.to !== whole.to) continue;
     const right = parsePeriod(text.slice(m.index + m[0].length), ctx.now, ctx.timeZone, left);
-    if (right && (right.from !== left.from || right.to !== left.to)) return right;
+    if (!right || (right.from === left.from && right.to === left.to)) continue;
+    // "the change from October to November" runs from the first to the second: the second is
+    // the figure, the first what it is compared with ("compare October to November" is the other way)
+    if (m[0] === 'to' && /\bfrom\b/.test(text.slice(0, m.index))) return { period: right, compare: left };
+    return { period: left, compare: right };
   }
   return undefined;
 }
@@ -246,7 +253,7 @@ function periodsOf(text: string, ctx: UnderstandContext, previous?: Period): Per
   if (!cmp) {
     const asked = /\bcompar(?:e|ed|ing|ison)\b|\bchange\b|\bdifference\b/.test(text);
     const named = asked && whole ? secondPeriod(text, whole, ctx, previous) : undefined;
-    if (named) return { period: whole!, compare: named };
+    if (named) return named;
     if (asked && whole) return { period: whole, compare: previousPeriod(whole) };
     return { ...(whole ? { period: whole } : {}), ...(asked ? { compareDefault: true } : {}) };
   }
@@ -285,22 +292,28 @@ export interface Said {
   replierWord?: string;
   now?: string;
   noDimension?: string;
+  /** a second question joined to the first ("… and how long did they wait?"), which one figure does not answer */
+  secondQuestion?: string;
 }
 
-function measureOf(w: Words): { measure?: string; extra: string[] } {
+function measureOf(w: Words): { measure?: string; extra: string[]; notes: string[] } {
   let measure: string | undefined;
   const extra: string[] = [];
+  const notes: string[] = [];
   for (const [re, name] of MEASURE_WORDS) {
     const m = w.take(re);
     if (!m) continue;
     if (!measure) measure = name;
     // "the percentage of sessions handed over": sessions are the base of the handoff figure, not a second figure
+    // "the share of conversations resolved by the bot": containment's base is sessions, and says so
+    else if (name === 'conversations' && measure === 'containment') notes.push(`"${m[0]}" (bot containment is counted over sessions: a conversation's visits, split after 12 h of silence)`);
     else if (name !== measure && !(name === 'sessions' && SESSION_RATES.has(measure))) extra.push(m[0]);
   }
   if (!measure && SPEED_WORDS.test(w.rest)) measure = 'responseTime';
+  if (!measure && BUSY_WORDS.test(w.rest)) measure = 'conversations';
   // "how many fixes", "sessions passed": QA changes to that state
   if (!measure && QA_CHANGE_WORDS.test(w.rest)) measure = 'reviews';
-  return { measure, extra };
+  return { measure, extra, notes };
 }
 
 /** Who replied, when the question says: a human or the bot. */
@@ -340,10 +353,9 @@ function weekdaysOf(text: string): string[] {
 
 export function readSaid(text: string, ctx: UnderstandContext): Said {
   const w = new Words(text.replace(NUMBER_ONE, 'top'));
-  const { measure: word, extra } = measureOf(w);
+  const { measure: word, extra, notes } = measureOf(w);
   const filters: Filter[] = [];
   let measure = word;
-  const notes: string[] = [];
   const add = (dimension: Dimension, n: Names) => {
     if (n.found.length) filters.push({ dimension, values: n.found });
     notes.push(...n.ambiguous);
@@ -378,12 +390,16 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const now = periods.period ? undefined : NOW_CUES.exec(text)?.[0];
   const between = filters.find((f) => f.values.length > 1 && ['page', 'agent', 'reviewer', 'topic'].includes(f.dimension))?.dimension;
   const replierWord = replier ? REPLIER_NAMED.exec(w.rest)?.[0] : undefined;
+  const second = SECOND_QUESTION.exec(text);
+  // a lead-in ("ok, and what about Voltix?") is a follow-up, not a second question
+  const secondQuestion = second && text.slice(0, second.index).split(/\s+/).filter(Boolean).length >= 3 ? text.slice(second.index + second[1]!.length).replace(/[?.!\s]+$/, '').trim() : undefined;
   return {
     ...(measure ? { measure } : {}), extraMeasures: extra, filters, notes, group, periods,
     ...(between ? { between } : {}),
     ...(limit ? { limit } : {}), ...(direction ? { direction } : {}), ...(statistic ? { statistic } : {}),
     ...(otherPct ? { otherPercentile: otherPct[1] ?? otherPct[2]! } : {}), chart: CHART_WORDS.test(text),
     ...(cue ? { unreadPeriod: cue } : {}), ...(replier ? { replier } : {}), ...(replierWord ? { replierWord } : {}), ...(now ? { now } : {}), ...(noDimension ? { noDimension } : {}),
+    ...(secondQuestion ? { secondQuestion } : {}),
   };
 }
 

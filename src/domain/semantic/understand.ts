@@ -140,6 +140,7 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   const m = measureByName(measure)!;
   if (said.otherPercentile) return refusal(`${m.label} is available as ${m.statistics.join(', ')}, not the ${said.otherPercentile}th percentile`);
   if (said.extraMeasures.length) notes.push(`${said.extraMeasures.join(', ')} (one figure per question: ask for it separately)`);
+  else if (said.secondQuestion) notes.push(`the second question, "${said.secondQuestion}" (one figure per question: ask it separately)`);
   if (said.periods.compareWords && !said.between) notes.push(`"${said.periods.compareWords}" (not a period or page I could compare with)`);
   if (said.chart && slots.compare) notes.push('the chart (a comparison is given as figures)');
   const stat = statisticFor(m, said, groupBy);

@@ -39,6 +39,8 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\btemplate success(?: rates?)?\b|\bsuccess rate of (?:the |our )?(?:message )?templates?\b|\btemplates? (?:succeed(?:ed)?|accepted)\b/, 'templateSuccess'],
   [/\btemplate (?:uses?|usage)\b|\b(?:uses?|usage) of (?:the |our )?(?:message )?templates?\b|\btemplates? (?:were |was |are |is |got |have been )?used\b|\b(?:canned|templated) (?:replies|answers|responses)\b/, 'templateUses'],
   [/(?<=\b(?:slow|slowest|slower|fast|fastest|faster|quick|quickest|quicker)(?:ly)? (?:to|at|in) )(?:respond|reply|answer)(?:ing|s)?\b|\b(?:response|reply|wait(?:ing)?) times?\b|\btime to (?:respond|reply|answer)\b|\bhow (?:fast|quickly|long)\b(?=[^.?]*\b(?:reply|replies|respond|answer)\b)/, 'responseTime'],
+  // the bot's containment said as what happened ("resolved by the bot alone"): before "conversations" takes the question
+  [/\b(?:resolved|solved|closed) (?:by|with) (?:the |our )?(?:bot|ai|assistant)(?: alone| only| on its own| without (?:a |any )?(?:human|agent|person)s?)?\b|\b(?:handled|answered|dealt with) (?:by|with) (?:the |our )?(?:bot|ai|assistant) (?:alone|only|on its own|without (?:a |any )?(?:human|agent|person)s?)\b|\bbot[- ]only\b|\bnever (?:reached|needed|went to) (?:a |an )?(?:human|agent|person)\b/, 'containment'],
   [/\bconversation[- ]days\b/, 'conversationDays'],
   [/\bcustomer messages\b|\bmessages from customers\b|\b(?:inbound|incoming) messages\b|\bmessages (?:did |do |have )?(?:the )?customers (?:send|sent|write|wrote)\b|(?<=\bcustomers (?:did |do )?)(?:write|wrote|message|messaged|contact(?:ed)?|reach(?:ed)? out|send|sent)\b(?! (?:to )?(?:us )?about\b)/, 'customerMessages'],
   [/\bmessages\b|\bmessage (?:volume|count)\b/, 'messages'],
@@ -107,9 +109,10 @@ export const DIRECTION_WORDS: readonly [RegExp, Direction][] = [
 
 export const QA_STATE_WORDS: readonly [RegExp, string][] = [
   [/\bunchecked\b|\bunreviewed\b|\bnot (?:yet )?reviewed\b|\bwaiting for (?:qa|review)\b/, 'unchecked'],
-  [/\bpassed\b|\bpass(?:es)?\b/, 'passed'],
+  [/(?<!\b(?:did|does|do)(?: not|n't) )\bpass(?:ed|es)?\b/, 'passed'],
   [/\bfixed\b|\bfixes\b/, 'fixed'],
-  [/\bissues?\b|\bflagged\b/, 'issue'],
+  // a review that failed found an issue: the workflow's word for it
+  [/\bissues?\b|\bflagged\b|\bfail(?:ed|s|ing|ures?)?\b|\b(?:did|does|do)(?: not|n't) pass(?:ed|es)?\b/, 'issue'],
 ];
 
 export const HUMAN_WORDS = /\bhumans?\b|\bagents?\b|\bstaff\b|\bpeople\b|\bpersons?\b|\bteam\b/;
@@ -126,6 +129,9 @@ export const TREND_WORDS = /\btrend(?:s|ing)?\b|\bover time\b|\bevolution\b|\bde
 
 /** "and", "now", "what about": a follow-up that changes slots of the previous question. */
 export const FOLLOW_UP = /^(?:and|now|what about|how about|same (?:for|but)|then|ok,? (?:and|now)|also)\b|^(?:by|per|for|only|just|in|on|the)\b/;
+
+/** Volume words without a measure ("the busiest hour", "how busy were we"): conversations. */
+export const BUSY_WORDS = /\b(?:busiest|quietest|busy|quiet|most active|least active)\b/;
 
 /** Speed words without a measure ("the 3 slowest agents", "who is fastest") ask about response time. */
 export const SPEED_WORDS = /\b(?:slow|fast|quick)(?:est|er|ly)?\b/;

@@ -1,0 +1,68 @@
+// The words of a catalogue answer (src/domain/semantic/answer.ts) for comparisons: the change is
+// written in the figure's own unit, a breakdown compared with another period puts each group's
+// two figures on one line, and the base of both periods is said. Pure: rows are given.
+import { describe, expect, it } from 'vitest';
+import { metricAnswer, type MetricRow } from '../src/domain/semantic/answer.ts';
+import { measureByName } from '../src/domain/semantic/catalogue.ts';
+import { formatDelta, formatValue } from '../src/domain/semantic/format.ts';
+import type { CheckedQuery } from '../src/domain/semantic/query.ts';
+
+const NOVEMBER = { from: '2026-11-01', to: '2026-11-30', label: 'November 2026' };
+const OCTOBER = { from: '2026-10-01', to: '2026-10-31', label: 'October 2026' };
+const THIS_WEEK = { from: '2026-11-16', to: '2026-11-22', label: 'this week (Mon 16 Nov – Sun 22 Nov 2026)' };
+const LAST_WEEK = { from: '2026-11-09', to: '2026-11-15', label: 'last week (Mon 9 Nov – Sun 15 Nov 2026)' };
+
+function answer(measure: string, query: Omit<CheckedQuery, 'measure' | 'filters'>, rows: MetricRow[], figure: string): string {
+  const m = measureByName(measure)!;
+  return metricAnswer({ measure: m, query: { measure, filters: [], ...query }, figure, rows, timeZone: 'UTC', today: '2026-11-18' });
+}
+
+const row = (measure: string, statistic: CheckedQuery['statistic'], value: number, base: number, extra: Partial<MetricRow> = {}): MetricRow => ({
+  value, base, display: formatValue(value, measureByName(measure)!.unit, statistic), ...extra,
+});
+
+describe('the change between two periods', () => {
+  it('is written in the unit of the figures: a duration, not a bare number of seconds', () => {
+    const text = answer(
+      'responseTime',
+      { statistic: 'mean', period: NOVEMBER, compareTo: OCTOBER },
+      [row('responseTime', 'mean', 13_140, 2000, { period: 'current' }), row('responseTime', 'mean', 14_830.5, 2061, { period: 'previous' })],
+      'average response time',
+    );
+    expect(text.split('\n')[0]).toBe('Average response time, November 2026: 3 h 39 min, against 4 h 7 min October 2026 (−28 min 11 s)');
+    expect(text).toContain('Based on 2,000 answered customer messages November 2026 and 2,061 October 2026; days in UTC.');
+  });
+
+  it('counts change by whole numbers, shares by percentage points', () => {
+    expect(formatDelta(12, 'count', 'count')).toBe('+12');
+    expect(formatDelta(-0.034, 'share', 'rate')).toBe('−3.4 pts');
+    expect(formatDelta(1.25, 'csi', 'mean')).toBe('+1.3');
+    expect(formatDelta(-95, 'seconds', 'median')).toBe('−1 min 35 s');
+    expect(formatDelta(0.5, 'ces', 'mean')).toBe('+0.50');
+  });
+});
+
+describe('a breakdown compared with another period', () => {
+  const rows: MetricRow[] = [
+    // as the query orders them: by value, both periods mixed
+    { key: 'Oakhaven', period: 'current', value: 87.1, base: 5, display: '87.1' },
+    { key: 'Voltix', period: 'current', value: 72.3, base: 11, display: '72.3' },
+    { key: 'Voltix', period: 'previous', value: 71.9, base: 115, display: '71.9' },
+    { key: 'Stride', period: 'current', value: 71.7, base: 12, display: '71.7' },
+    { key: 'Stride', period: 'previous', value: 71.5, base: 156, display: '71.5' },
+    { key: 'Oakhaven', period: 'previous', value: 71.2, base: 57, display: '71.2' },
+    { key: 'Closed shop', period: 'previous', value: 60, base: 3, display: '60.0' },
+  ];
+
+  it('names both periods, puts each group on one line with its change, and bases both periods', () => {
+    const text = answer('csi', { statistic: 'mean', period: THIS_WEEK, compareTo: LAST_WEEK, groupBy: 'page', order: 'desc' }, rows, 'average CSI');
+    expect(text.split('\n').slice(0, 5)).toEqual([
+      `Average CSI, ${THIS_WEEK.label} against ${LAST_WEEK.label}, by page:`,
+      '• Oakhaven: 87.1 (5 conversation-days), against 71.2 (57) (+15.9)',
+      '• Voltix: 72.3 (11 conversation-days), against 71.9 (115) (+0.4)',
+      '• Stride: 71.7 (12 conversation-days), against 71.5 (156) (+0.2)',
+      '• Closed shop: no data, against 60.0 (3)',
+    ]);
+    expect(text).toContain(`Based on 28 conversation-days ${THIS_WEEK.label} and 331 ${LAST_WEEK.label}; days in UTC.`);
+  });
+});
