@@ -17,7 +17,7 @@ import type { Logger } from '../../logger.ts';
 import { createFileSender } from './attachments.ts';
 import type { MessengerSender, QuickReply, SendRequest, SendResult } from '../../domain/messenger/contracts.ts';
 import { createSendLimiter, type SendLimiter } from './send-limiter.ts';
-import { CONNECT_TIMEOUT, createGraphPost, fetchGraphPost, type GraphAnswer, type GraphPost } from './graph-http.ts';
+import { CONNECT_TIMEOUT, createGraphPost, fetchGraphPost, requestNeverSent, type GraphAnswer, type GraphPost } from './graph-http.ts';
 
 // The Send API (POST {MESSENGER_API_URL}/me/messages with the page's token). Order of work:
 // window policy (refuse before calling Meta), the send-log row under the idempotency key
@@ -39,7 +39,10 @@ const MAX_TEXT = 2000; // Meta's limit for message.text
 const MAX_QUICK_REPLIES = 13;
 const MAX_QUICK_TITLE = 20;
 const TIMEOUT_MS = 10_000;
-/** connection failures that mean the request never left: safe to send again */
+/**
+ * connection failures that mean the request never left: safe to send again (with node:http,
+ * graph-http.ts also marks any error before the connection was ready: `requestNeverSent`)
+ */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT', CONNECT_TIMEOUT]);
 
 export interface SenderDeps {
@@ -74,11 +77,13 @@ async function postMessage(post: GraphPost, apiUrl: string, token: string, body:
   try {
     res = await post(`${apiUrl}/me/messages?access_token=${encodeURIComponent(token)}`, JSON.stringify(body), timeoutMs);
   } catch (err) {
-    // a timeout or a connection cut after the request went out may still have delivered it
+    // a timeout or a connection cut after the request went out may still have delivered it;
+    // one before the connection could carry it (TCP, or TLS's handshake) never left
     const e = err as { code?: string; cause?: { code?: string } };
     const code = e.code ?? e.cause?.code;
     const reason = code ? `${(err as Error).message} (${code})` : (err as Error).message;
-    return { ok: false, error: { status: 0, message: reason, ...(code !== undefined && NOT_SENT.has(code) ? {} : { maybeDelivered: true }) } };
+    const neverSent = requestNeverSent(err) || (code !== undefined && NOT_SENT.has(code));
+    return { ok: false, error: { status: 0, message: reason, ...(neverSent ? {} : { maybeDelivered: true }) } };
   }
   const json = res.json as { message_id?: string; error?: { code?: number; error_subcode?: number; message?: string } };
   if (res.status >= 200 && res.status < 300 && !json.error) return { ok: true, ...(json.message_id ? { messageId: json.message_id } : {}) };
