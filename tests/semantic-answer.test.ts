@@ -66,3 +66,39 @@ describe('a breakdown compared with another period', () => {
     expect(text).toContain(`Based on 28 conversation-days ${THIS_WEEK.label} and 331 ${LAST_WEEK.label}; days in UTC.`);
   });
 });
+
+describe('groups ranked by their change', () => {
+  const week = { statistic: 'mean' as const, period: THIS_WEEK, compareTo: LAST_WEEK, groupBy: 'page' as const };
+  const rows = (pairs: [string, number, number][]): MetricRow[] =>
+    pairs.flatMap(([key, now, before]) => [
+      { key, period: 'current' as const, value: now, base: 10, display: now.toFixed(1) },
+      { key, period: 'previous' as const, value: before, base: 20, display: before.toFixed(1) },
+    ]);
+
+  it('leads with the group that dropped most, then the others by their change', () => {
+    const text = answer('csi', week, rows([['Oakhaven', 87.1, 71.2], ['Voltix', 70.0, 74.5], ['Stride', 71.7, 72.0]]), 'average CSI');
+    const m = measureByName('csi')!;
+    const withChange = metricAnswer({
+      measure: m, query: { measure: 'csi', filters: [], ...week }, figure: 'average CSI', timeZone: 'UTC', today: '2026-11-18',
+      rows: rows([['Oakhaven', 87.1, 71.2], ['Voltix', 70.0, 74.5], ['Stride', 71.7, 72.0]]),
+      winner: 'biggest', change: { order: 'asc', noun: 'drop', wanted: 'down' },
+    });
+    expect(text.split('\n')[0]).toContain('by page:'); // without a change asked, the figures' order
+    expect(withChange.split('\n').slice(0, 4)).toEqual([
+      `Biggest drop in average CSI by page, ${THIS_WEEK.label} against ${LAST_WEEK.label}: Voltix, −4.5 (70.0 against 74.5)`,
+      '• Voltix: 70.0 (10 conversation-days), against 74.5 (20) (−4.5)',
+      '• Stride: 71.7 (10 conversation-days), against 72.0 (20) (−0.3)',
+      '• Oakhaven: 87.1 (10 conversation-days), against 71.2 (20) (+15.9)',
+    ]);
+  });
+
+  it('says so when no group changed the way asked, instead of naming a rise as the biggest drop', () => {
+    const text = metricAnswer({
+      measure: measureByName('csi')!, query: { measure: 'csi', filters: [], ...week }, figure: 'average CSI', timeZone: 'UTC', today: '2026-11-18',
+      rows: rows([['Oakhaven', 80, 71.2], ['Voltix', 75, 74.5]]), winner: 'biggest', change: { order: 'asc', noun: 'drop', wanted: 'down' },
+    });
+    expect(text.split('\n')[0]).toBe(
+      `No page had a drop in average CSI, ${THIS_WEEK.label} against ${LAST_WEEK.label}: every one rose or held; the closest, Voltix: +0.5`,
+    );
+  });
+});

@@ -295,6 +295,56 @@ describe('phrasings found by asking from the outside (7 December)', () => {
   ];
   it.each(rows)('%s', (...row) => check(row));
 
+  it('refuses thresholds on a figure, and names them on a yes-or-no question about the figure', () => {
+    for (const q of [
+      'What percentage of handoffs were resolved within an hour last month?',
+      'How many conversations had a CSI below 50 last week?',
+      'how many customers contacted us more than once last week',
+      'share of sessions with a first response under 5 minutes this week',
+      'how many sessions took longer than 2 hours yesterday',
+    ]) expect(ask(q).refusal, q).toMatch(/threshold/);
+    const yesNo = ask('was the median first response time under 5 minutes yesterday?').metric;
+    expect(yesNo?.query).toMatchObject({ measure: 'firstResponse', statistic: 'median' });
+    expect(yesNo?.notApplied).toEqual(['"under 5 minutes" (compare it with the figure above: nothing was filtered by it)']);
+    // periods and comparisons are not thresholds
+    expect(ask('CSI over the last 3 days').metric?.query.measure).toBe('csi');
+    expect(ask('more conversations than last week?').refusal ?? '').not.toMatch(/threshold/);
+  });
+
+  it('refuses to count customers: conversations, sessions and messages are what is counted', () => {
+    expect(ask('how many customers wrote to us last week').refusal).toMatch(/not distinct customers/);
+    expect(ask('how many customers contacted Voltix in November').refusal).toMatch(/not distinct customers/);
+    // with no figure named at all it is data not held
+    expect(ask('number of unique customers in November').refusal).toMatch(/don't have data about "number of unique customers/);
+  });
+
+  it('ranks groups by their change when a change is asked for', () => {
+    const drop = ask('Which page had the biggest drop in CSI this week?').metric!;
+    expect(drop.query).toEqual({ measure: 'csi', groupBy: 'page', filters: [], period: days(period('this week')), compareTo: days(previousPeriod(period('this week'))) });
+    expect(drop.change).toEqual({ order: 'asc', noun: 'drop', wanted: 'down', limit: 5 });
+    // a response time improves as it falls
+    expect(ask('which agent improved their response time most last month').metric?.change).toMatchObject({ order: 'asc', noun: 'improvement', wanted: 'down' });
+    expect(ask('which agent improved their CSI most last month').metric?.change).toMatchObject({ order: 'desc', wanted: 'up' });
+    // without a breakdown a change is a comparison with the period before
+    expect(ask('did CSI drop this week?').metric?.query).toMatchObject({ period: days(period('this week')), compareTo: days(previousPeriod(period('this week'))) });
+    expect(ask('did CSI drop this week?').metric?.change).toBeUndefined();
+  });
+
+  it('reads other figures named with topics as broken down by topic', () => {
+    expect(ask('Which topics had the most customer messages last month?').metric?.query).toMatchObject({ measure: 'customerMessages', groupBy: 'topic' });
+    // with no other figure, topics are the figure
+    expect(ask('what topics came up last week').metric?.query).toMatchObject({ measure: 'customerMessages', groupBy: 'topic' });
+  });
+
+  it('reads more everyday words', () => {
+    expect(ask('How long do handoffs take to resolve on average?').metric?.query).toMatchObject({ measure: 'handoffResolveTime', statistic: 'mean' });
+    expect(ask('What fraction of sessions involved a human last week?').metric?.query).toMatchObject({ measure: 'handoffRate' });
+    expect(ask('What was the busiest day last week?').metric?.query).toMatchObject({ measure: 'conversations', groupBy: 'day', order: 'desc' });
+    const top = ask('Top 2 agents by number of conversations in October').metric!;
+    expect(top.query).toMatchObject({ measure: 'conversations', groupBy: 'agent', order: 'desc', limit: 2 });
+    expect(top.notApplied).toEqual([]);
+  });
+
   it('does not take a lead-in or a follow-up for a second question', () => {
     const first = ask('CSI last week');
     expect(ask('ok, and what about Voltix?', first).metric?.notApplied).toEqual([]);

@@ -85,6 +85,8 @@ export function compileQuery(q: CheckedQuery, measure: Measure, tz: string): Com
   const where = [source.where, measure.where].filter((w): w is string => Boolean(w)).map((w) => `(${sub(w)})`);
   where.push(compared ? `((${current}) OR (${sub(inPeriod(source.time!, q.compareTo!, tz))}))` : `(${current})`);
   for (const f of q.filters) where.push(`(${sub(filterSql(measure, f.dimension, f.values))})`);
+  // a ranking of people ("the top 2 agents") ranks people: bot-only rows have no agent and take no place
+  if (grouped && q.limit && (q.groupBy === 'agent' || q.groupBy === 'reviewer')) where.push(`(${sub(source.dimensions[q.groupBy]!)}) IS NOT NULL`);
 
   // joins only for the dimensions used, so a count stays a scan of one view
   const used = new Set<Dimension>([...(grouped ? [q.groupBy!] : []), ...q.filters.map((f) => f.dimension)]);

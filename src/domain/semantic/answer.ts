@@ -6,6 +6,7 @@
 import { SOURCES, type Dimension, type Measure } from './catalogue.ts';
 import type { CheckedQuery } from './query.ts';
 import { formatDelta } from './format.ts';
+import type { ChangeRanking } from './said.ts';
 
 export interface MetricRow {
   key?: string;
@@ -30,6 +31,8 @@ export interface MetricAnswerInput {
   winner?: string;
   /** said after the figure, e.g. that no period was named and which one was used */
   notes?: string[];
+  /** the groups ranked by their change against the compared period (a breakdown compared) */
+  change?: ChangeRanking;
 }
 
 const DIM_WORDS: Record<Dimension, string> = {
@@ -73,6 +76,7 @@ const when = (q: CheckedQuery): string => q.period?.label ?? 'now';
 
 function headline(i: MetricAnswerInput): string {
   const { query, rows } = i;
+  if (i.change && query.groupBy !== undefined && query.compareTo) return changeHeadline(i, i.change, byChange(comparedGroups(rows), i.change));
   const scope = `${cap(i.figure)}${filterWords(query)}, ${when(query)}`;
   if (query.groupBy === undefined && query.compareTo === undefined) return `${scope}: ${rows[0]?.display ?? 'no data'}`;
   if (query.groupBy === undefined) {
@@ -92,21 +96,60 @@ function headline(i: MetricAnswerInput): string {
 
 const signed = (d: number, i: MetricAnswerInput): string => formatDelta(d, i.measure.unit, i.query.statistic);
 
-/**
- * A breakdown compared with another period: one line per group with both figures and the change,
- * in the order of the current period's figures (groups seen only before come last).
- */
-function comparedLines(i: MetricAnswerInput): string[] {
-  const grain = SOURCES[i.measure.source].grain;
-  const keys = [...new Set([...i.rows.filter((r) => r.period !== 'previous'), ...i.rows].map((r) => r.key))];
+interface ComparedGroup {
+  key: string | undefined;
+  cur?: MetricRow;
+  prev?: MetricRow;
+  /** current minus previous, when both periods have a figure */
+  delta?: number;
+}
+
+/** Each group with its figure in both periods, in the order of the current period's figures (groups seen only before come last). */
+function comparedGroups(rows: MetricRow[]): ComparedGroup[] {
+  const keys = [...new Set([...rows.filter((r) => r.period !== 'previous'), ...rows].map((r) => r.key))];
   return keys.map((key) => {
-    const cur = i.rows.find((r) => r.key === key && r.period !== 'previous');
-    const prev = i.rows.find((r) => r.key === key && r.period === 'previous');
+    const cur = rows.find((r) => r.key === key && r.period !== 'previous');
+    const prev = rows.find((r) => r.key === key && r.period === 'previous');
+    return { key, ...(cur ? { cur } : {}), ...(prev ? { prev } : {}), ...(cur?.value != null && prev?.value != null ? { delta: cur.value - prev.value } : {}) };
+  });
+}
+
+/** The groups by their change, as asked; groups without a change (no figure in one period) are left out. */
+function byChange(groups: ComparedGroup[], c: ChangeRanking): ComparedGroup[] {
+  // "dropped least" ranks the groups that dropped, not the ones that rose
+  const smallest = (c.order === 'asc') === (c.wanted === 'up');
+  const ranked = groups.filter((g) => g.delta !== undefined && !UNKNOWN_KEYS.has(g.key ?? '') && (!smallest || (c.wanted === 'down' ? g.delta < 0 : g.delta > 0)));
+  ranked.sort((a, b) => (c.order === 'asc' ? a.delta! - b.delta! : b.delta! - a.delta!));
+  return c.limit ? ranked.slice(0, c.limit) : ranked;
+}
+
+/** A breakdown compared with another period: one line per group with both figures and the change. */
+function comparedLines(i: MetricAnswerInput, groups: ComparedGroup[]): string[] {
+  const grain = SOURCES[i.measure.source].grain;
+  return groups.map(({ key, cur, prev, delta }) => {
     const now = cur ? `${cur.display} (${cur.base.toLocaleString('en-US')} ${grain})` : 'no data';
     const before = prev ? `${prev.display} (${prev.base.toLocaleString('en-US')})` : 'no data';
-    const delta = cur?.value != null && prev?.value != null ? ` (${signed(cur.value - prev.value, i)})` : '';
-    return `• ${key}: ${now}, against ${before}${delta}`;
+    return `• ${key}: ${now}, against ${before}${delta !== undefined ? ` (${signed(delta, i)})` : ''}`;
   });
+}
+
+/**
+ * The headline of groups ranked by their change: the group that changed most the way asked, or,
+ * when none did ("the biggest drop" in a week where every page rose), that plainly.
+ */
+function changeHeadline(i: MetricAnswerInput, c: ChangeRanking, ranked: ComparedGroup[]): string {
+  const dim = DIM_WORDS[i.query.groupBy!];
+  const scope = `${i.figure} by ${dim}${filterWords(i.query)}, ${when(i.query)} against ${i.query.compareTo!.label}`;
+  const top = ranked[0];
+  if (!top) return `${cap(scope)}: no ${dim} has a figure in both periods, so there is no ${c.noun} to rank`;
+  const moved = c.wanted === 'down' ? top.delta! < 0 : top.delta! > 0;
+  const smallest = (c.order === 'asc') === (c.wanted === 'up');
+  if (!moved && !smallest) {
+    return `No ${dim} had a ${c.noun} in ${i.figure}${filterWords(i.query)}, ${when(i.query)} against ${i.query.compareTo!.label}: every one ${c.wanted === 'down' ? 'rose or held' : 'fell or held'}; the closest, ${top.key}: ${signed(top.delta!, i)}`;
+  }
+  const adjective = i.winner && /^(?:biggest|largest|greatest|smallest)$/.test(i.winner) ? i.winner : smallest ? 'smallest' : 'largest';
+  const head = `${cap(adjective)} ${c.noun} in ${scope}: ${top.key}, ${signed(top.delta!, i)} (${top.cur!.display} against ${top.prev!.display})`;
+  return i.winner ? head : `${cap(scope)}, by ${adjective} ${c.noun} first:`;
 }
 
 /** The whole answer text for a catalogue result. */
@@ -114,7 +157,8 @@ export function metricAnswer(i: MetricAnswerInput): string {
   const lines = [headline(i)];
   if (i.query.groupBy !== undefined) {
     const grain = SOURCES[i.measure.source].grain;
-    if (i.query.compareTo !== undefined) lines.push(...comparedLines(i));
+    const groups = i.query.compareTo !== undefined ? comparedGroups(i.rows) : undefined;
+    if (groups) lines.push(...comparedLines(i, i.change ? byChange(groups, i.change) : groups));
     else for (const r of i.rows) lines.push(`• ${r.key}: ${r.display} (${r.base.toLocaleString('en-US')} ${grain})`);
     if (i.rows.length === 0) lines.push('No data in that period.');
   }

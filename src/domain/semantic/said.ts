@@ -7,7 +7,7 @@ import { findPeriods, parsePeriod, previousPeriod, shiftBack, type Period, type 
 import type { Dimension, Statistic } from './catalogue.ts';
 import type { DayRange, Filter, MetricQuery } from './query.ts';
 import {
-  ADVERB_GROUPS, BOT_WORDS, BUSY_WORDS, CHART_WORDS, DIMENSION_WORDS, DIRECTION_WORDS, FOLLOW_UP, HUMAN_WORDS, MEASURE_WORDS, NOT_HELD,
+  ADVERB_GROUPS, BOT_WORDS, BUSY_WORDS, CHANGE_WORDS, THRESHOLD, CHART_WORDS, DIMENSION_WORDS, DIRECTION_WORDS, FOLLOW_UP, HUMAN_WORDS, MEASURE_WORDS, NOT_HELD,
   NO_DIMENSION, NOW_CUES, NUMBER_ONE, OTHER_PERCENTILE, PERIOD_CUES, QA_STATE_WORDS, SPEED_WORDS, STATISTIC_WORDS, TREND_WORDS,
   QA_CHANGE_WORDS, REPLIER_NAMED, USUAL, WEEKDAYS, WHO, type Direction,
 } from './words.ts';
@@ -28,6 +28,20 @@ export interface MetricIntent {
   notApplied: string[];
   periodDefaulted: boolean;
   chart: boolean;
+  /**
+   * groups ranked by their change against compareTo, not by their figure ("which page had the
+   * biggest drop"): `order` of the change, the first `limit` groups, and what the change is called
+   */
+  change?: ChangeRanking;
+}
+
+export interface ChangeRanking {
+  order: 'asc' | 'desc';
+  limit?: number;
+  /** "drop", "rise", "improvement", "worsening" */
+  noun: string;
+  /** the change asked for is a fall (asc order) or a rise of the figure itself */
+  wanted: 'down' | 'up';
 }
 
 export type MetricReading = { kind: 'metric'; metric: MetricIntent } | { kind: 'refuse'; text: string };
@@ -174,7 +188,9 @@ function groupOf(w: Words, text: string): Group {
   // "the slowest agents", "top 3 pages", "best reviewer": a ranking of that dimension; one named = the winner
   for (const m of w.rest.matchAll(RANK_BEFORE)) {
     const dim = dimensionAt(m[1]!);
-    if (dim && !['day', 'week', 'month'].includes(dim)) {
+    // "the busiest day", "the worst week": one of the period's days ranked (not "most days", "top 3 weeks")
+    const oneTime = /^(?:day|week|month)$/.test(m[1]!) && /^(?:the\s+)?(?:busiest|quietest|best|worst|highest|lowest|slowest|fastest)\s/.test(m[0]);
+    if (dim && (!['day', 'week', 'month'].includes(dim) || oneTime)) {
       w.take(new RegExp(`(?<=${escape(m[0].slice(0, m[0].length - m[1]!.length))})${escape(m[1]!)}`));
       return { dim, which: !/s$/.test(m[1]!) };
     }
@@ -203,6 +219,9 @@ function statisticOf(w: Words): Statistic | undefined {
 
 /** "… and how long …", ", and what …": a second question after the first, its joining word captured. */
 const SECOND_QUESTION = /(,?\s*\b(?:and|but|also|plus)\s+)(?:how (?:long|many|much|often|fast|quickly|well)|what|which|who|when|why)\b/;
+
+/** "How many customers …": the product counts conversations and messages, not people. */
+const CUSTOMER_COUNT = /\b(?:how many|number of|count of) (?:distinct |unique |different |individual |new |returning |repeat )?customers\b/;
 
 const BACK_WORDS = /\b(?:before|previous|prior|preceding|earlier)\b/;
 
@@ -251,7 +270,7 @@ function periodsOf(text: string, ctx: UnderstandContext, previous?: Period): Per
   const cmp = /\b(?:vs\.?|versus|compared (?:to|with)|against|than)\b/.exec(text);
   const whole = parsePeriod(text, ctx.now, ctx.timeZone, previous);
   if (!cmp) {
-    const asked = /\bcompar(?:e|ed|ing|ison)\b|\bchange\b|\bdifference\b/.test(text);
+    const asked = /\bcompar(?:e|ed|ing|ison)\b|\bchange\b|\bdifference\b/.test(text) || CHANGE_WORDS.some(([re]) => re.test(text));
     const named = asked && whole ? secondPeriod(text, whole, ctx, previous) : undefined;
     if (named) return named;
     if (asked && whole) return { period: whole, compare: previousPeriod(whole) };
@@ -294,6 +313,12 @@ export interface Said {
   noDimension?: string;
   /** a second question joined to the first ("… and how long did they wait?"), which one figure does not answer */
   secondQuestion?: string;
+  /** "how many customers …" in words no measure took: people, which the product does not count */
+  countsCustomers?: boolean;
+  /** a threshold on the figure ("within an hour", "below 50") */
+  threshold?: string;
+  /** a change asked about ("the biggest drop", "improved most"): groups are ranked by it */
+  change?: { dir: 'down' | 'up' | 'better' | 'worse'; word: string };
 }
 
 function measureOf(w: Words): { measure?: string; extra: string[]; notes: string[] } {
@@ -301,6 +326,8 @@ function measureOf(w: Words): { measure?: string; extra: string[]; notes: string
   const extra: string[] = [];
   const notes: string[] = [];
   for (const [re, name] of MEASURE_WORDS) {
+    // "which topics had the worst CSI": with another figure named, topics are its breakdown
+    if (name === 'topics' && measure && /\b(?:which|what)\s+topics?\b/.test(w.rest)) continue;
     const m = w.take(re);
     if (!m) continue;
     if (!measure) measure = name;
@@ -372,7 +399,8 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const group = groupOf(w, text);
   // "which topic", "the #1 topic": the topic measure is a breakdown by topic already; one asked for = the winner
   if (measure === 'topics' && /\b(?:which|what|top)\s+(?:[a-z]+\s+)?topic\b(?!s)/.test(w.text.replace(NUMBER_ONE, 'top'))) group.which = true;
-  const unknownBy = /\b(?:by|per|for each|for every|broken down by|split by) (?!the\b|a\b|an\b|our\b)([a-z]+)\b/.exec(w.rest);
+  // "by number of conversations" ranks by the count: not a breakdown asked for
+  const unknownBy = /\b(?:by|per|for each|for every|broken down by|split by) (?!the\b|a\b|an\b|our\b|(?:number|count|volume|amount|total)\b)([a-z]+)\b/.exec(w.rest);
   if (unknownBy && !REPLIER_NAMED.test(unknownBy[1]!) && !HUMAN_WORDS.test(unknownBy[1]!) && !PERIOD_CUES.test(unknownBy[1]!)) {
     notes.push(`"${unknownBy[0]}" (not a breakdown I have: page, agent, reviewer, topic, QA state, day, week, month, hour or weekday)`);
   }
@@ -390,6 +418,10 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const now = periods.period ? undefined : NOW_CUES.exec(text)?.[0];
   const between = filters.find((f) => f.values.length > 1 && ['page', 'agent', 'reviewer', 'topic'].includes(f.dimension))?.dimension;
   const replierWord = replier ? REPLIER_NAMED.exec(w.rest)?.[0] : undefined;
+  const threshold = THRESHOLD.exec(text)?.[0];
+  // the word "customers" left over: no measure phrase ("customers waiting for an agent") took it
+  const countsCustomers = CUSTOMER_COUNT.test(text) && /\bcustomers\b/.test(w.rest);
+  const changeWord = CHANGE_WORDS.map(([re, dir]) => ({ m: re.exec(text), dir })).find((c) => c.m);
   const second = SECOND_QUESTION.exec(text);
   // a lead-in ("ok, and what about Voltix?") is a follow-up, not a second question
   const secondQuestion = second && text.slice(0, second.index).split(/\s+/).filter(Boolean).length >= 3 ? text.slice(second.index + second[1]!.length).replace(/[?.!\s]+$/, '').trim() : undefined;
@@ -399,7 +431,8 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
     ...(limit ? { limit } : {}), ...(direction ? { direction } : {}), ...(statistic ? { statistic } : {}),
     ...(otherPct ? { otherPercentile: otherPct[1] ?? otherPct[2]! } : {}), chart: CHART_WORDS.test(text),
     ...(cue ? { unreadPeriod: cue } : {}), ...(replier ? { replier } : {}), ...(replierWord ? { replierWord } : {}), ...(now ? { now } : {}), ...(noDimension ? { noDimension } : {}),
-    ...(secondQuestion ? { secondQuestion } : {}),
+    ...(secondQuestion ? { secondQuestion } : {}), ...(threshold ? { threshold } : {}), ...(countsCustomers ? { countsCustomers } : {}),
+    ...(changeWord?.m ? { change: { dir: changeWord.dir, word: changeWord.m[0] } } : {}),
   };
 }
 

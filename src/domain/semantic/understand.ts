@@ -5,10 +5,10 @@
 import { parsePeriod, periodBetween, previousPeriod, shiftBack, type Period, type Unit } from '../periods.ts';
 import { SOURCES, dimensionsOf, measureByName, type Dimension, type Measure, type Statistic } from './catalogue.ts';
 import { checkQuery, type Filter, type MetricQuery } from './query.ts';
-import { CAN_ASK, byReplier, notHeldRefusal, range, readSaid, type MetricIntent, type MetricReading, type Said, type UnderstandContext } from './said.ts';
+import { CAN_ASK, byReplier, notHeldRefusal, range, readSaid, type ChangeRanking, type MetricIntent, type MetricReading, type Said, type UnderstandContext } from './said.ts';
 import { FOLLOW_ON, FOLLOW_UP, type Direction } from './words.ts';
 
-export type { MetricIntent, MetricReading, UnderstandContext, Vocabulary } from './said.ts';
+export type { ChangeRanking, MetricIntent, MetricReading, UnderstandContext, Vocabulary } from './said.ts';
 export { CAN_ASK } from './said.ts';
 
 /** Used when no period is named: a series over time needs more than a week to show anything. */
@@ -100,6 +100,23 @@ interface Built {
   winner?: string;
   notes: string[];
   periodDefaulted: boolean;
+  change?: ChangeRanking;
+}
+
+const CHANGE_NOUNS = { down: 'drop', up: 'rise', better: 'improvement', worse: 'worsening' } as const;
+
+/**
+ * "Which page had the biggest drop", "the agents who improved most": the groups ranked by their
+ * change against the period before. Better and worse follow the measure (a response time improves
+ * as it falls); "least" and "smallest" rank the other way.
+ */
+function changeRanking(said: Said, m: Measure, limit: number | undefined): ChangeRanking | undefined {
+  const c = said.change;
+  if (!c) return undefined;
+  const wanted = c.dir === 'down' || c.dir === 'up' ? c.dir : (c.dir === 'better') === m.higherIsBetter ? 'up' : 'down';
+  const least = said.direction?.dir === 'asc' && /\b(?:least|smallest|lowest|fewest)\b/.test(said.direction.word);
+  const order = (wanted === 'up') !== least ? 'desc' : 'asc';
+  return { order, ...(limit ? { limit } : {}), noun: CHANGE_NOUNS[c.dir], wanted };
 }
 
 /** The period slots: named, carried from the question followed, or the default (said so). */
@@ -166,13 +183,19 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
     ...(rank.order ? { order: rank.order } : !groupBy && carried.order ? { order: carried.order } : {}),
     ...(limit ? { limit } : !groupBy && carried.limit ? { limit: carried.limit } : {}),
   };
+  // ranked by the change: the SQL returns every group of both periods, the answer orders them
+  const change = query.groupBy && query.compareTo ? changeRanking(said, m, query.limit) : undefined;
+  if (change) {
+    delete query.order;
+    delete query.limit;
+  }
   // "now for Voltix" after "by page": one page asked for, so no breakdown by page
   if (base && !groupBy && query.groupBy && said.filters.some((f) => f.dimension === query.groupBy && f.values.length === 1)) {
     delete query.groupBy;
     delete query.order;
     delete query.limit;
   }
-  return { query, period: slots.period, ...(rank.winner ? { winner: rank.winner } : {}), notes, periodDefaulted: slots.defaulted && !asOfNow };
+  return { query, period: slots.period, ...(rank.winner ? { winner: rank.winner } : {}), notes, periodDefaulted: slots.defaulted && !asOfNow, ...(change ? { change } : {}) };
 }
 
 /** What a follow-up keeps from the question before: slots the new measure can take, the rest named. */
@@ -217,7 +240,16 @@ function refusal(reason: string): MetricReading {
 }
 
 /** Questions whose words ask for something no query can honour: refused with the reason. */
-function unanswerable(said: Said, base: MetricQuery | undefined): MetricReading | undefined {
+/** A yes-or-no question about the figure itself ("was the median under 5 minutes?"): the figure answers it. */
+const ABOUT_THE_FIGURE = /^(?:was|is|were|are|did|does|has|have|had)\b/;
+
+function unanswerable(said: Said, base: MetricQuery | undefined, text: string): MetricReading | undefined {
+  if (said.threshold && !ABOUT_THE_FIGURE.test(text)) {
+    return refusal(`"${said.threshold}" is a threshold, and I give totals, averages, percentiles and shares over everything in a period, not how many fall above or below a value`);
+  }
+  if (said.countsCustomers) {
+    return refusal('I count conversations (one per customer and page), sessions and messages, not distinct customers; ask how many conversations');
+  }
   if (said.unreadPeriod) return refusal(`I could not read the period ("${said.unreadPeriod}"); name it like "last week", "in October", "since 1 November" or "last 30 days"`);
   if (said.noDimension) return refusal(`"${said.noDimension}" is not a breakdown I have`);
   const m = measureByName(said.measure === 'topics' ? 'customerMessages' : said.measure ?? base!.measure)!;
@@ -236,16 +268,20 @@ export function understandMetric(question: string, ctx: UnderstandContext): Metr
   const followUp = isFollowUp(said, text, ctx.previous);
   if (!said.measure && !followUp) return figureNotHeld(question, text);
   const base = followUp ? ctx.previous!.query : undefined;
-  const refused = unanswerable(said, base);
+  const refused = unanswerable(said, base, text);
   if (refused) return refused;
   const built = build(said, text, ctx, base);
   if ('kind' in built) return built;
+  if (said.threshold) built.notes.push(`"${said.threshold}" (compare it with the figure above: nothing was filtered by it)`);
   if (said.now && !said.periods.period && built.query.period) built.notes.push(`"${said.now}" (figures are over a period: this is ${built.period.label})`);
   const checked = checkQuery(built.query);
   if (!checked.ok) return refusal(checked.reason);
   const chart = said.chart || (followUp && ctx.previous!.chart && !said.group.dim);
   return {
     kind: 'metric',
-    metric: { query: built.query, period: built.period, ...(built.winner ? { winner: built.winner } : {}), notApplied: built.notes, periodDefaulted: built.periodDefaulted, chart },
+    metric: {
+      query: built.query, period: built.period, ...(built.winner ? { winner: built.winner } : {}), notApplied: built.notes,
+      periodDefaulted: built.periodDefaulted, chart, ...(built.change ? { change: built.change } : {}),
+    },
   };
 }

@@ -23,7 +23,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\bsentiment(?: scores?)?\b|\bmood\b/, 'sentimentScore'],
   [/\bfirst[- ]contact resolution\b|\bfcr(?: scores?)?\b|\bresolved on first contact\b/, 'fcrScore'],
   // the desk's cases: before "time to resolve" (sessions) takes the words
-  [/\btime to (?:resolve|close) (?:a |the )?hand[- ]?offs?\b|\bhand[- ]?off (?:resolution|resolve|close) times?\b|\b(?:resolution|resolve) times? of (?:the )?hand[- ]?offs?\b|\bhow long (?:does it take |did it take |it takes )?(?:to )?(?:resolve|close) (?:a |the )?hand[- ]?offs?\b/, 'handoffResolveTime'],
+  [/\bhand[- ]?offs? (?:\w+ ){0,2}(?:take|took|takes|taking)\b[^.?]*\bto (?:resolve|close|be resolved|be closed)\b|\btime to (?:resolve|close) (?:a |the )?hand[- ]?offs?\b|\bhand[- ]?off (?:resolution|resolve|close) times?\b|\b(?:resolution|resolve) times? of (?:the )?hand[- ]?offs?\b|\bhow long (?:does it take |did it take |it takes )?(?:to )?(?:resolve|close) (?:a |the )?hand[- ]?offs?\b/, 'handoffResolveTime'],
   [/\b(?:resolution|resolve|resolving) times?\b|\btime to (?:resolve|resolution)\b|\b(?:take|took|takes|taking)\b[^.?]*\bto resolve\b|(?<=\b(?:longest|shortest|fastest|slowest|quickest|long|quick|fast|slow)(?:er)? to )resolve\b/, 'resolutionTime'],
   [/\bresolution(?: scores?| achieved)?\b/, 'resolutionAchieved'],
   [/\b(?:handling|handle) times?\b|\baht\b|\btime spent handling\b/, 'totalHandlingTime'],
@@ -47,7 +47,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\bconversations\b|\bchats\b|\bthreads\b|\bconversation (?:volume|count)\b/, 'conversations'],
   [/\bhand[- ]?off rates?\b|\bescalation rates?\b/, 'handoffRate'],
   [/\bcontainment(?: rates?)?\b|\bcontained\b|\bdeflection(?: rates?)?\b/, 'containment'],
-  [/\bhand[- ]?offs?\b|\bescalations?\b|\bhanded (?:over |off )?to (?:a )?(?:human|person|agent)s?\b/, 'handoffs'],
+  [/\bhand[- ]?offs?\b|\bescalations?\b|\b(?:handed (?:over |off )?|escalated |went |passed (?:on )?|transferred )to (?:a |an )?(?:human|person|agent)s?\b|\b(?:involv(?:ed|ing)|needed|need(?:ing)?|required|requiring) (?:a |an )?(?:human|person|agent)s?\b/, 'handoffs'],
   [/\b(?:qa )?issue rates?\b/, 'issueRate'],
   [/\b(?:qa|scorecard) categor(?:y|ies) scores?\b|\bcategory scores?\b|\bscores? (?:per|by|for each) (?:qa |scorecard )?categor(?:y|ies)\b/, 'qaCategoryScore'],
   [/\bqa scores?\b|\bscorecard scores?\b|\breview scores?\b|\bquality scores?\b/, 'qaScore'],
@@ -68,7 +68,7 @@ export const STATISTIC_WORDS: readonly [RegExp, Statistic][] = [
   [/\baverage\b|\bavg\b|\bmean\b/, 'mean'],
   [/\bminimum\b|\bmin\b/, 'min'],
   [/\bmaximum\b|\bmax\b|\bpeak\b/, 'max'],
-  [/\bshare\b|\bpercentage\b|\bpercent\b|\bproportion\b|%/, 'share'],
+  [/\bshare\b|\bpercentage\b|\bpercent\b|\bproportion\b|\bfraction\b|\bratio\b|%/, 'share'],
   [/\bin total\b|\btotal\b|\bsum\b/, 'sum'],
   [/\bhow many\b|\bnumber of\b|\bcount\b|\bvolume\b/, 'count'],
 ];
@@ -129,6 +129,22 @@ export const TREND_WORDS = /\btrend(?:s|ing)?\b|\bover time\b|\bevolution\b|\bde
 
 /** "and", "now", "what about": a follow-up that changes slots of the previous question. */
 export const FOLLOW_UP = /^(?:and|now|what about|how about|same (?:for|but)|then|ok,? (?:and|now)|also)\b|^(?:by|per|for|only|just|in|on|the)\b/;
+
+/**
+ * A threshold on a figure ("within an hour", "below 50", "more than once", "at least 3 times"):
+ * figures here are totals, averages, percentiles and shares over the whole period, so a question
+ * about what falls above or below a value is refused, never answered with the figure itself.
+ */
+export const THRESHOLD =
+  /\b(?:(?:more|fewer|less|longer|shorter|higher|lower|greater|bigger|smaller|faster|slower|quicker) than|at least|at most|no more than|no less than|under|over|above|below|within|exceed(?:ed|ing|s)?)\s+(?:(?:\d+(?:[.,]\d+)?)\s*(?:%|percent|pts?|points?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|times|messages?|replies|stars?)?|(?:an?|one|two|three|four|five|ten|twenty|thirty) (?:hour|minute|second|day|week|message|repl(?:y|ie))s?|once|twice)(?![\w-])/;
+
+/** Change words: with a breakdown ("which page had the biggest drop") the groups are ranked by their change. */
+export const CHANGE_WORDS: readonly [RegExp, 'down' | 'up' | 'better' | 'worse'][] = [
+  [/\b(?:drops?|dropped|dropping|fell|falls?|falling|declines?|declined|declining|decreases?|decreased|decreasing|dips?|dipped|slumped|went down|gone down)\b/, 'down'],
+  [/\b(?:rises?|rose|rising|increases?|increased|increasing|grew|growth|grows?|climbed|climbs?|jumped|went up|gone up)\b/, 'up'],
+  [/\b(?:improve[sd]?|improving|improvements?|got better|gains?|gained)\b/, 'better'],
+  [/\b(?:worsen(?:ed|ing|s)?|deteriorat(?:ed|ing|ion)|got worse|slipped)\b/, 'worse'],
+];
 
 /** Volume words without a measure ("the busiest hour", "how busy were we"): conversations. */
 export const BUSY_WORDS = /\b(?:busiest|quietest|busy|quiet|most active|least active)\b/;
