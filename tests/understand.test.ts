@@ -336,6 +336,13 @@ describe('phrasings found by asking from the outside (7 December)', () => {
     expect(ask('what topics came up last week').metric?.query).toMatchObject({ measure: 'customerMessages', groupBy: 'topic' });
   });
 
+  it('takes "conversations" after "for" or "of" as what the figure is over, not a second figure', () => {
+    const i = ask("What's the average CSI for conversations handled by James Carter this month?").metric!;
+    expect(i.query).toMatchObject({ measure: 'csi', statistic: 'mean', filters: f('agent', 'James Carter') });
+    expect(i.notApplied).toEqual([]);
+    expect(ask('CSI and conversations last week').metric?.notApplied).toEqual(['conversations (one figure per question: ask for it separately)']);
+  });
+
   it('reads more everyday words', () => {
     expect(ask('How long do handoffs take to resolve on average?').metric?.query).toMatchObject({ measure: 'handoffResolveTime', statistic: 'mean' });
     expect(ask('What fraction of sessions involved a human last week?').metric?.query).toMatchObject({ measure: 'handoffRate' });

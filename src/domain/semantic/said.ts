@@ -332,6 +332,8 @@ function measureOf(w: Words): { measure?: string; extra: string[]; notes: string
     if (!m) continue;
     if (!measure) measure = name;
     // "the percentage of sessions handed over": sessions are the base of the handoff figure, not a second figure
+    // "CSI for conversations handled by James": the conversations are what the figure is over, not a second figure
+    else if (name === 'conversations' && /\b(?:for|of|in|across|on|among|from)\s+(?:the\s+|all\s+|our\s+)?$/.test(w.text.slice(0, m.index)) && measure !== 'containment') continue;
     // "the share of conversations resolved by the bot": containment's base is sessions, and says so
     else if (name === 'conversations' && measure === 'containment') notes.push(`"${m[0]}" (bot containment is counted over sessions: a conversation's visits, split after 12 h of silence)`);
     else if (name !== measure && !(name === 'sessions' && SESSION_RATES.has(measure))) extra.push(m[0]);
