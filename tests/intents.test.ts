@@ -343,8 +343,10 @@ describe('understand: pages and agents', () => {
     );
   });
 
-  it('needs the known names to filter', () => {
-    expect(ask('CSI for Acme Outlet', { pages: undefined }).metric?.query.filters).toEqual([]);
+  it('needs the known names to filter, and refuses a name it does not know rather than drop it', () => {
+    const r = ask('CSI for Acme Outlet', { pages: undefined });
+    expect(r.metric).toBeUndefined();
+    expect(r.refusal).toContain('I don\'t know "Acme"');
   });
 });
 

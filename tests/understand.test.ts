@@ -352,6 +352,45 @@ describe('phrasings found by asking from the outside (7 December)', () => {
     expect(top.notApplied).toEqual([]);
   });
 
+  it('keeps what is left out as the other names or days, never the one named', () => {
+    expect(ask('CSI for all pages except Stride Shoes last month').metric?.query).toMatchObject({ groupBy: 'page', filters: f('page', 'Acme Home', 'Acme Outlet', 'Voltix') });
+    expect(ask('CSI for every agent other than James Carter and Emma Novak last week').metric).toMatchObject({
+      query: { groupBy: 'agent', filters: f('agent', 'Maria Lopez', 'Maria Chen') }, notApplied: [],
+    });
+    expect(ask('What was the CSI on weekdays only last week, excluding weekends?').metric?.query.filters).toEqual(
+      f('weekday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday'),
+    );
+    expect(ask('CSI excluding Mondays last month').metric?.query.filters).toEqual(f('weekday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'));
+    expect(ask('CSI for Voltix excluding weekends, last month').metric?.query.filters).toEqual([
+      ...f('page', 'Voltix'), ...f('weekday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday'),
+    ]);
+    // named days and weekends as before; a breakdown by weekday is no filter
+    expect(ask('CSI on weekends last month').metric?.query.filters).toEqual(f('weekday', 'Saturday', 'Sunday'));
+    expect(ask('CSI by weekday last month').metric?.query).toMatchObject({ groupBy: 'weekday', filters: [] });
+  });
+
+  it('ranks the bottom N from the lowest', () => {
+    expect(ask('Bottom 3 agents by CSI in November').metric?.query).toMatchObject({ measure: 'csi', groupBy: 'agent', order: 'asc', limit: 3 });
+  });
+
+  it('refuses a name it does not know instead of answering for everyone', () => {
+    expect(ask('How many sessions did Nadia review yesterday?').refusal).toContain('I don\'t know "Nadia"');
+    // a known reviewer's first name is enough, and the sessions are what the reviews are of
+    expect(ask('How many sessions did Olga review yesterday?').metric).toMatchObject({ query: { measure: 'reviews', filters: f('reviewer', 'Olga Berg') }, notApplied: [] });
+    expect(ask("What was Priya's CSI last week?").refusal).toContain('I don\'t know "Priya"');
+    // known names, months and days, the product's words, a question in Title Case
+    expect(ask('CSI for Voltix between 1 Nov and 10 Nov').refusal).toBeUndefined();
+    expect(ask('What is the Handoff Rate on Mondays in October?').refusal).toBeUndefined();
+    expect(ask('What Was The CSI Last Week For Voltix').refusal).toBeUndefined();
+  });
+
+  it('reads what the bot handled alone as containment, and a human wait after a handoff as one figure', () => {
+    expect(ask('How many conversations did the bot handle without any human last month?').refusal).toContain('bot containment');
+    const wait = ask("What's the average time customers wait for a human after a handoff this week?").metric!;
+    expect(wait.query).toMatchObject({ measure: 'handoffWait', statistic: 'mean' });
+    expect(wait.notApplied).toEqual([]);
+  });
+
   it('does not take a lead-in or a follow-up for a second question', () => {
     const first = ask('CSI last week');
     expect(ask('ok, and what about Voltix?', first).metric?.notApplied).toEqual([]);

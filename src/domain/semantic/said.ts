@@ -56,7 +56,7 @@ export interface UnderstandContext {
 
 
 /** Figures over sessions: "sessions" in the question is their base, not a second figure. */
-const SESSION_RATES: ReadonlySet<string> = new Set(['handoffs', 'handoffRate', 'containment', 'issueRate', 'resolutionTime', 'firstResponse']);
+const SESSION_RATES: ReadonlySet<string> = new Set(['handoffs', 'handoffRate', 'containment', 'issueRate', 'resolutionTime', 'firstResponse', 'reviews']);
 
 export const CAN_ASK =
   'I can answer about CSI and its pillars, sentiment, resolution, effort, response and handling times, conversations, messages, sessions, handoffs (the human wait after them, the time to resolve them, and those waiting or assigned now), bot containment, topics, QA reviews and message template use and success — by page, agent, reviewer, topic, day, week, month, hour or weekday.';
@@ -88,19 +88,34 @@ interface Names {
   found: string[];
   /** a word several names share ("Acme", "Maria"): named back, never guessed */
   ambiguous: string[];
+  /** of `found`, those named to be left out ("all pages except Stride Shoes") */
+  excluded?: string[];
 }
+
+/**
+ * Words that leave out what follows ("except Stride Shoes", "excluding weekends", "other than
+ * Voltix"), up to four words before the name, none of them one that starts another slot.
+ */
+const EXCLUDED_BEFORE =
+  /\b(?:except(?: for| on)?|excluding|exclude|other than|apart from|besides|but not|not for|not on|not in|leaving out|minus|without)\s+(?:(?!(?:for|in|on|at|by|of|during|with|last|this|since)\b)[a-z'-]+,?\s+){0,4}$/;
 
 /** Names from a vocabulary mentioned in the text: full names first, then a unique distinctive word. */
 function namesIn(w: Words, names: readonly string[], kind: string): Names {
   const found: string[] = [];
   const ambiguous: string[] = [];
-  for (const n of [...names].sort((a, b) => b.length - a.length)) if (w.take(phrase(n))) found.push(n);
+  const excluded: string[] = [];
+  const take = (n: string, re: RegExp): boolean => {
+    const m = w.take(re);
+    if (m && EXCLUDED_BEFORE.test(w.text.slice(0, m.index))) excluded.push(n);
+    return m !== undefined;
+  };
+  for (const n of [...names].sort((a, b) => b.length - a.length)) if (take(n, phrase(n))) found.push(n);
   const shared = new Map<string, string[]>();
   for (const n of names) {
     if (found.includes(n)) continue;
     for (const t of n.toLowerCase().split(/\s+/).filter((x) => x.length >= 4)) {
       const others = names.filter((o) => o !== n && o.toLowerCase().split(/\s+/).includes(t));
-      if (others.length === 0 && w.take(phrase(t))) {
+      if (others.length === 0 && take(n, phrase(t))) {
         found.push(n);
         break;
       }
@@ -111,7 +126,14 @@ function namesIn(w: Words, names: readonly string[], kind: string): Names {
     if (ns.some((n) => found.includes(n)) || !w.take(phrase(t))) continue;
     ambiguous.push(`"${t}" (several ${kind}s are called that: ${[...new Set(ns)].sort().join(', ')} — name one)`);
   }
-  return { found, ambiguous };
+  return { found, ambiguous, ...(excluded.length ? { excluded } : {}) };
+}
+
+/** The names a filter keeps: those named, or, when some are left out, every other one of the vocabulary. */
+function kept(n: Names, vocabulary: readonly string[]): string[] {
+  if (!n.excluded?.length) return n.found;
+  const named = n.found.filter((x) => !n.excluded!.includes(x));
+  return (named.length ? named : vocabulary).filter((x) => !n.excluded!.includes(x));
 }
 
 /** Topics named by label ("human_request") or by the everyday words for them ("delivery", "refunds"). */
@@ -158,7 +180,7 @@ function dimensionAt(words: string): Dimension | undefined {
   return undefined;
 }
 
-const RANK_BEFORE = new RegExp(`\\b(?:top|best|worst|highest|lowest|most|least|slowest|fastest|quickest|busiest|quietest|strongest|weakest|${COUNT})\\s+(?:(?:best|worst|highest|lowest|slowest|fastest|busiest|quietest|busy)\\s+)?((?:qa\\s+)?[a-z]+)\\b`, 'g');
+const RANK_BEFORE = new RegExp(`\\b(?:top|bottom|best|worst|highest|lowest|most|least|slowest|fastest|quickest|busiest|quietest|strongest|weakest|${COUNT})\\s+(?:(?:best|worst|highest|lowest|slowest|fastest|busiest|quietest|busy)\\s+)?((?:qa\\s+)?[a-z]+)\\b`, 'g');
 
 function groupOf(w: Words, text: string): Group {
   const which = /\b(?:which|what)\s+((?:[a-z]+\s+){0,3}[a-z]+)\b/.exec(w.rest);
@@ -199,9 +221,10 @@ function groupOf(w: Words, text: string): Group {
   return { which: false };
 }
 
-function topNOf(w: Words): number | undefined {
-  const m = w.take(new RegExp(`\\btop\\s+(${COUNT})\\b|\\b(${COUNT})(?=\\s+(?:best|worst|highest|lowest|slowest|fastest|busiest|quietest|most|least)\\b)`));
-  return m ? countOf(m[1] ?? m[2] ?? '') : undefined;
+function topNOf(w: Words): { limit?: number; bottom?: boolean } {
+  const m = w.take(new RegExp(`\\b(top|bottom)\\s+(${COUNT})\\b|\\b(${COUNT})(?=\\s+(?:best|worst|highest|lowest|slowest|fastest|busiest|quietest|most|least)\\b)`));
+  if (!m) return {};
+  return { limit: countOf(m[2] ?? m[3] ?? ''), ...(m[1] === 'bottom' ? { bottom: true } : {}) };
 }
 
 function directionOf(w: Words): { dir: Direction; word: string } | undefined {
@@ -267,7 +290,7 @@ function periodsOf(text: string, ctx: UnderstandContext, previous?: Period): Per
   // a follow-up's "compared with the week before?": counted from the question before
   const cmpFound = found.find((p) => p.kind === 'period' && p.role === 'comparison');
   if (!main && previous && cmpFound?.kind === 'period') return { compare: cmpFound.period };
-  const cmp = /\b(?:vs\.?|versus|compared (?:to|with)|against|than)\b/.exec(text);
+  const cmp = /\b(?:vs\.?|versus|compared (?:to|with)|against|(?<!\bother )than)\b/.exec(text);
   const whole = parsePeriod(text, ctx.now, ctx.timeZone, previous);
   if (!cmp) {
     const asked = /\bcompar(?:e|ed|ing|ison)\b|\bchange\b|\bdifference\b/.test(text) || CHANGE_WORDS.some(([re]) => re.test(text));
@@ -374,10 +397,24 @@ function qaStateFilter(w: Words, text: string, measure: string | undefined, bySt
   return { measure: m };
 }
 
+const WORKING_DAYS = WEEKDAYS.slice(0, 5);
+const dayName = (d: string) => d[0]!.toUpperCase() + d.slice(1);
+
+/**
+ * Weekdays asked for: named ones ("on Mondays"), weekends, "on weekdays" (Monday to Friday), and
+ * any of them left out ("excluding weekends", "except Mondays"): then the other days.
+ */
 function weekdaysOf(text: string): string[] {
-  const days: string[] = WEEKDAYS.filter((d) => new RegExp(`\\b${d}s\\b`).test(text)).map((d) => d[0]!.toUpperCase() + d.slice(1));
-  if (/\bweekends?\b/.test(text)) days.push('Saturday', 'Sunday');
-  return days;
+  const out = (re: string) => new RegExp(`\\b(?:except(?: for| on)?|excluding|exclude|without|not(?: on)?|other than|apart from|but not)\\s+(?:the\\s+|on\\s+)?(?:${re})\\b`).test(text);
+  const named = WEEKDAYS.filter((d) => new RegExp(`\\b${d}s\\b`).test(text));
+  const left = new Set<string>(named.filter((d) => out(`${d}s`)));
+  if (out('weekends?')) left.add('saturday').add('sunday');
+  let days: string[] = named.filter((d) => !left.has(d));
+  if (/\bweekends?\b/.test(text) && !out('weekends?')) days.push('saturday', 'sunday');
+  // "on weekdays", "weekdays only": the working week (by/per/which weekday is a breakdown)
+  if (/(?<!\b(?:by|per|each|every|which|what|across)\s+)\bweekdays\b/.test(text)) days.push(...WORKING_DAYS);
+  if (left.size && days.length === 0) days = WEEKDAYS.filter((d) => !left.has(d));
+  return [...new Set(days)].filter((d) => !left.has(d)).map(dayName);
 }
 
 export function readSaid(text: string, ctx: UnderstandContext): Said {
@@ -385,14 +422,15 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const { measure: word, extra, notes } = measureOf(w);
   const filters: Filter[] = [];
   let measure = word;
-  const add = (dimension: Dimension, n: Names) => {
-    if (n.found.length) filters.push({ dimension, values: n.found });
+  const add = (dimension: Dimension, n: Names, vocabulary: readonly string[] = []) => {
+    const values = kept(n, vocabulary);
+    if (values.length) filters.push({ dimension, values });
     notes.push(...n.ambiguous);
     return n.found.length;
   };
-  add('page', namesIn(w, ctx.vocab.pages, 'page'));
-  add('agent', namesIn(w, ctx.vocab.agents, 'agent'));
-  add('reviewer', namesIn(w, ctx.vocab.reviewers ?? [], 'reviewer'));
+  add('page', namesIn(w, ctx.vocab.pages, 'page'), ctx.vocab.pages);
+  add('agent', namesIn(w, ctx.vocab.agents, 'agent'), ctx.vocab.agents);
+  add('reviewer', namesIn(w, ctx.vocab.reviewers ?? [], 'reviewer'), ctx.vocab.reviewers);
   // a topic alone ("complaints by page", "how many shipping questions") counts customer messages
   if (add('topic', { found: topicsIn(w, ctx.vocab.topics ?? []), ambiguous: [] }) && !measure && !FOLLOW_UP.test(text)) measure = 'customerMessages';
   const replier = replierOf(w);
@@ -406,8 +444,10 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   if (unknownBy && !REPLIER_NAMED.test(unknownBy[1]!) && !HUMAN_WORDS.test(unknownBy[1]!) && !PERIOD_CUES.test(unknownBy[1]!)) {
     notes.push(`"${unknownBy[0]}" (not a breakdown I have: page, agent, reviewer, topic, QA state, day, week, month, hour or weekday)`);
   }
-  const limit = topNOf(w);
-  const direction = directionOf(w);
+  const top = topNOf(w);
+  const limit = top.limit;
+  // "the bottom 3 agents": the lowest figures first
+  const direction = top.bottom ? { dir: 'asc' as const, word: 'bottom' } : directionOf(w);
   const statistic = statisticOf(w);
   const otherPct = OTHER_PERCENTILE.exec(w.rest);
   const qa = qaStateFilter(w, text, measure, group.dim === 'qa_state');

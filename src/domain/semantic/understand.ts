@@ -3,10 +3,11 @@
 // slot is read on its own, so phrasings combine freely; a word that names something the query
 // cannot honour is refused or named, never dropped, and data the product does not hold is refused.
 import { parsePeriod, periodBetween, previousPeriod, shiftBack, type Period, type Unit } from '../periods.ts';
-import { SOURCES, dimensionsOf, measureByName, type Dimension, type Measure, type Statistic } from './catalogue.ts';
+import { DIMENSIONS, MEASURES, SOURCES, dimensionsOf, measureByName, type Dimension, type Measure, type Statistic } from './catalogue.ts';
+import { MONTH_NAMES } from '../period-words.ts';
 import { checkQuery, type Filter, type MetricQuery } from './query.ts';
-import { CAN_ASK, byReplier, notHeldRefusal, range, readSaid, type ChangeRanking, type MetricIntent, type MetricReading, type Said, type UnderstandContext } from './said.ts';
-import { FOLLOW_ON, FOLLOW_UP, type Direction } from './words.ts';
+import { CAN_ASK, byReplier, notHeldRefusal, range, readSaid, type ChangeRanking, type MetricIntent, type MetricReading, type Said, type UnderstandContext, type Vocabulary } from './said.ts';
+import { FOLLOW_ON, FOLLOW_UP, WEEKDAYS, type Direction } from './words.ts';
 
 export type { ChangeRanking, MetricIntent, MetricReading, UnderstandContext, Vocabulary } from './said.ts';
 export { CAN_ASK } from './said.ts';
@@ -259,6 +260,33 @@ function unanswerable(said: Said, base: MetricQuery | undefined, text: string): 
   return undefined;
 }
 
+/** Capitalised words that name no one: months, days, the product's own words, holidays read as periods. */
+const COMMON_CAPITALS: ReadonlySet<string> = new Set([
+  ...MONTH_NAMES.flatMap((m) => [m.toLowerCase(), m.slice(0, 3).toLowerCase()]), 'sept', ...WEEKDAYS, ...WEEKDAYS.map((d) => d.slice(0, 3)), 'tues', 'thur', 'thurs', ...DIMENSIONS, ...MEASURES.flatMap((m) => m.label.toLowerCase().split(/[\s-]+/)),
+  'i', 'ok', 'okay', 'black', 'friday', 'christmas', 'easter', 'new', 'year', 'messenger', 'facebook', 'slack', 'supportpulse', 'utc', 'qa', 'bot', 'ai',
+]);
+
+/**
+ * A name the question gives that is no page, agent, reviewer or topic here ("how many sessions
+ * did Olga review"): answering for everyone would drop the filter, so it is refused. A word
+ * counts as a name when it is capitalised inside a sentence of a question not written in Title Case.
+ */
+function unknownName(question: string, vocab: Vocabulary): string | undefined {
+  const words = question.match(/[A-Za-z][\w'’-]*/g) ?? [];
+  if (words.filter((w) => /^[A-Z][a-z]/.test(w)).length * 2 > words.length) return undefined;
+  const known = new Set(
+    [...vocab.pages, ...vocab.agents, ...(vocab.reviewers ?? []), ...(vocab.topics ?? [])].flatMap((n) => n.toLowerCase().split(/[\s_]+/)),
+  );
+  for (const m of question.matchAll(/(^|[.?!:"“]\s*|\s)([A-Z][a-z][\w’'-]*)/g)) {
+    if (m[1] === '' || /[.?!:"“]/.test(m[1]!)) continue; // a sentence's first word
+    const word = m[2]!.replace(/['’]s$/, '');
+    const low = word.toLowerCase();
+    const one = low.replace(/s$/, ''); // "Mondays", "Acmes"
+    if (![low, one].some((x) => known.has(x) || COMMON_CAPITALS.has(x))) return word;
+  }
+  return undefined;
+}
+
 /** Reads a question as a catalogue query, a refusal, or undefined when it is not about a figure. */
 export function understandMetric(question: string, ctx: UnderstandContext): MetricReading | undefined {
   const text = question.toLowerCase().replace(/[’']/g, "'").replace(/\s+/g, ' ').trim();
@@ -268,6 +296,10 @@ export function understandMetric(question: string, ctx: UnderstandContext): Metr
   const followUp = isFollowUp(said, text, ctx.previous);
   if (!said.measure && !followUp) return figureNotHeld(question, text);
   const base = followUp ? ctx.previous!.query : undefined;
+  const stranger = unknownName(question, ctx.vocab);
+  if (stranger) {
+    return refusal(`I don't know "${stranger}": it is not a page, agent, reviewer or topic here (pages: ${ctx.vocab.pages.join(', ') || 'none yet'}); name one as it is spelt, or ask "CSI by agent" or "QA changes by reviewer" to see who there is`);
+  }
   const refused = unanswerable(said, base, text);
   if (refused) return refused;
   const built = build(said, text, ctx, base);

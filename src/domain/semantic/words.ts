@@ -33,14 +33,14 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\b(?:waiting|pending|queued|unassigned|untaken) hand[- ]?offs?\b|\bhand[- ]?offs? (?:are |is |were |was )?(?:still )?(?:waiting|pending|queued|unassigned|untaken|in the queue)\b|\bhand[- ]?off (?:queue|backlog)\b|\b(?:customers?|conversations?|chats?|people|who) (?:are |is )?(?:still )?waiting for (?:a |an )?(?:human|person|agent)s?\b(?! (?:repl|respon|answer))/, 'handoffsWaiting'],
   [/\bassigned hand[- ]?offs?\b|\bhand[- ]?offs? (?:are |is )?(?:currently |now )?(?:assigned|taken|being handled)\b|\b(?:conversations?|chats?|handoffs?) (?:are |is )?(?:currently |now )?assigned\b|\bassigned (?:conversations?|chats?)\b/, 'handoffsAssigned'],
   // the wait from the handoff to a human's first reply; "a human reply" is the human response time
-  [/\b(?:human )?wait(?:ing)?(?: times?)? (?:after|since|following) (?:the |a )?hand[- ]?offs?\b|\bhand[- ]?off wait(?:ing)?(?: times?)?\b|\bwait(?:ing)? (?:time )?for (?:a |an )?(?:human|person|agent)\b(?! (?:repl|respon|answer))|\bhuman wait(?:ing)?(?: times?)?\b|\b(?:time|how long) (?:to|until|before) (?:a )?human (?:picks? up|takes? over|answers?|repl(?:y|ies))\b/, 'handoffWait'],
+  [/\b(?:human )?wait(?:ing)?(?: times?)? (?:after|since|following) (?:the |a )?hand[- ]?offs?\b|\bhand[- ]?off wait(?:ing)?(?: times?)?\b|\bwait(?:ing)? (?:time )?for (?:a |an )?(?:human|person|agent)\b(?! (?:repl|respon|answer))(?: (?:after|since|following) (?:the |a )?hand[- ]?offs?\b)?|\bhuman wait(?:ing)?(?: times?)?\b|\b(?:time|how long) (?:to|until|before) (?:a )?human (?:picks? up|takes? over|answers?|repl(?:y|ies))\b/, 'handoffWait'],
   [/\bwait(?:ing)? for (?:a |an )?(?:human|person|agent)(?:'s)? (?:repl(?:y|ies)|responses?|answers?)\b/, 'humanResponseTime'],
   // message templates: totals kept per template (no period)
   [/\btemplate success(?: rates?)?\b|\bsuccess rate of (?:the |our )?(?:message )?templates?\b|\btemplates? (?:succeed(?:ed)?|accepted)\b/, 'templateSuccess'],
   [/\btemplate (?:uses?|usage)\b|\b(?:uses?|usage) of (?:the |our )?(?:message )?templates?\b|\btemplates? (?:were |was |are |is |got |have been )?used\b|\b(?:canned|templated) (?:replies|answers|responses)\b/, 'templateUses'],
   [/(?<=\b(?:slow|slowest|slower|fast|fastest|faster|quick|quickest|quicker)(?:ly)? (?:to|at|in) )(?:respond|reply|answer)(?:ing|s)?\b|\b(?:response|reply|wait(?:ing)?) times?\b|\btime to (?:respond|reply|answer)\b|\bhow (?:fast|quickly|long)\b(?=[^.?]*\b(?:reply|replies|respond|answer)\b)/, 'responseTime'],
   // the bot's containment said as what happened ("resolved by the bot alone"): before "conversations" takes the question
-  [/\b(?:resolved|solved|closed) (?:by|with) (?:the |our )?(?:bot|ai|assistant)(?: alone| only| on its own| without (?:a |any )?(?:human|agent|person)s?)?\b|\b(?:handled|answered|dealt with) (?:by|with) (?:the |our )?(?:bot|ai|assistant) (?:alone|only|on its own|without (?:a |any )?(?:human|agent|person)s?)\b|\bbot[- ]only\b|\bnever (?:reached|needed|went to) (?:a |an )?(?:human|agent|person)\b/, 'containment'],
+  [/\b(?:resolved|solved|closed) (?:by|with) (?:the |our )?(?:bot|ai|assistant)(?: alone| only| on its own| without (?:a |any )?(?:human|agent|person)s?)?\b|\b(?:handled|answered|dealt with) (?:by|with) (?:the |our )?(?:bot|ai|assistant) (?:alone|only|on its own|without (?:a |any )?(?:human|agent|person)s?)\b|\bbot[- ]only\b|\bnever (?:reached|needed|went to) (?:a |an )?(?:human|agent|person)\b|\b(?:the |our )?(?:bot|ai|assistant) (?:handled?|handles|resolved?|resolves|solved?|solves|closed?|closes|answered|answers|dealt with) (?:[a-z]+ ){0,3}?(?:alone|on its own|by itself|without (?:a |any )?(?:human|agent|person|help)s?)\b/, 'containment'],
   [/\bconversation[- ]days\b/, 'conversationDays'],
   [/\bcustomer messages\b|\bmessages from customers\b|\b(?:inbound|incoming) messages\b|\bmessages (?:did |do |have )?(?:the )?customers (?:send|sent|write|wrote)\b|(?<=\bcustomers (?:did |do )?)(?:write|wrote|message|messaged|contact(?:ed)?|reach(?:ed)? out|send|sent)\b(?! (?:to )?(?:us )?about\b)/, 'customerMessages'],
   [/\bmessages\b|\bmessage (?:volume|count)\b/, 'messages'],
@@ -104,7 +104,7 @@ export const DIRECTION_WORDS: readonly [RegExp, Direction][] = [
   [/\bbest\b|\bstrongest\b/, 'best'],
   [/\bworst\b|\bweakest\b/, 'worst'],
   [/\bmost busy\b|\bhighest\b|\bmost\b|\bbiggest\b|\blargest\b|\bgreatest\b|\blongest\b|\bslowest\b|\bbusiest\b|\btop\b|\bmore\b/, 'desc'],
-  [/\bleast busy\b|\blowest\b|\bleast\b|\bfewest\b|\bsmallest\b|\bshortest\b|\bfastest\b|\bquickest\b|\bquietest\b/, 'asc'],
+  [/\bleast busy\b|\blowest\b|\bleast\b|\bfewest\b|\bsmallest\b|\bshortest\b|\bfastest\b|\bquickest\b|\bquietest\b|\bbottom\b/, 'asc'],
 ];
 
 export const QA_STATE_WORDS: readonly [RegExp, string][] = [
