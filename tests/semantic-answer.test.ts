@@ -102,3 +102,21 @@ describe('groups ranked by their change', () => {
     );
   });
 });
+
+describe('a share question about one group', () => {
+  it('leads with that group\'s share and its base, then the other groups', () => {
+    const text = metricAnswer({
+      measure: measureByName('customerMessages')!, query: { measure: 'customerMessages', statistic: 'share', filters: [], period: NOVEMBER, groupBy: 'topic' },
+      figure: 'share of customer messages', timeZone: 'UTC', today: '2026-12-07', focus: 'complaint',
+      rows: [
+        { key: 'general_inquiry', value: 0.6, base: 60, display: '60.0%' },
+        { key: 'complaint', value: 0.4, base: 40, display: '40.0%' },
+      ],
+    });
+    expect(text.split('\n').slice(0, 3)).toEqual([
+      'Share of customer messages for topic complaint, November 2026: 40.0% (40 of 100 messages)',
+      '• general_inquiry: 60.0% (60 messages)',
+      '• complaint: 40.0% (40 messages)',
+    ]);
+  });
+});

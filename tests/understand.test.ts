@@ -391,6 +391,36 @@ describe('phrasings found by asking from the outside (7 December)', () => {
     expect(wait.notApplied).toEqual([]);
   });
 
+  it('reads a change since the last unit as this one so far against it, and "go up or down" as a comparison', () => {
+    expect(ask('How much has the handoff rate changed since last month?').metric?.query).toMatchObject({
+      measure: 'handoffRate', period: days(period('this month')), compareTo: days(period('last month')),
+    });
+    expect(ask('Did the CSI of Voltix go up or down this week?').metric?.query).toMatchObject({ filters: f('page', 'Voltix'), compareTo: days(previousPeriod(period('this week'))) });
+  });
+
+  it('ranks the breakdown named after "rank", "sort" or "list"', () => {
+    expect(ask('Rank pages by containment rate this month').metric?.query).toMatchObject({ measure: 'containment', groupBy: 'page' });
+    expect(ask('sort the agents by CSI last week').metric?.query).toMatchObject({ measure: 'csi', groupBy: 'agent' });
+  });
+
+  it('filters by the hours of the day named as clock times, and refuses one it cannot read', () => {
+    expect(ask('How many messages did the bot send between 9am and 5pm yesterday?').metric?.query.filters).toEqual([
+      ...f('hour', '9', '10', '11', '12', '13', '14', '15', '16'), ...f('sender', 'bot'),
+    ]);
+    expect(ask('conversations after 6pm last week').metric?.query.filters).toEqual(f('hour', '18', '19', '20', '21', '22', '23'));
+    expect(ask('CSI for conversations at 9:30am yesterday').refusal).toContain('could not read the time of day');
+    // dates are not clock times
+    expect(ask('CSI from 1 to 10 November').metric?.query.filters).toEqual([]);
+  });
+
+  it('refuses a figure filtered by another figure, instead of answering it for everything', () => {
+    expect(ask("What's the average CES for conversations with a handoff?").refusal).toContain('"with a handoff" is a condition');
+  });
+
+  it('leads a share question with the group it asked about', () => {
+    expect(ask('What share of customer messages were complaints last month?').metric).toMatchObject({ focus: 'complaint', query: { groupBy: 'topic' } });
+  });
+
   it('does not take a lead-in or a follow-up for a second question', () => {
     const first = ask('CSI last week');
     expect(ask('ok, and what about Voltix?', first).metric?.notApplied).toEqual([]);

@@ -33,6 +33,8 @@ export interface MetricAnswerInput {
   notes?: string[];
   /** the groups ranked by their change against the compared period (a breakdown compared) */
   change?: ChangeRanking;
+  /** the group a share question asked about: the headline gives its share first */
+  focus?: string;
 }
 
 const DIM_WORDS: Record<Dimension, string> = {
@@ -86,9 +88,16 @@ function headline(i: MetricAnswerInput): string {
     return `${scope}: ${cur?.display ?? 'no data'}, against ${prev?.display ?? 'no data'} ${query.compareTo!.label}${delta}`;
   }
   const dim = DIM_WORDS[query.groupBy];
+  if (i.focus !== undefined && !query.compareTo) {
+    const row = rows.find((r) => r.key === i.focus);
+    const total = rows.reduce((a, r) => a + r.base, 0);
+    const grain = SOURCES[i.measure.source].grain;
+    return `${cap(i.figure)} for ${dim} ${i.focus}${filterWords(query)}, ${when(query)}: ${row?.display ?? 'no data'}${row ? ` (${row.base.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} ${grain})` : ''}`;
+  }
   if (i.winner) {
     const top = rows.find((r) => r.value !== null && r.period !== 'previous' && !UNKNOWN_KEYS.has(r.key ?? ''));
-    return top ? `${cap(i.winner)} ${dim} by ${i.figure}${filterWords(query)}, ${when(query)}: ${top.key}, ${top.display}` : `${scope}: no data`;
+    const word = i.winner === 'more' ? 'most' : i.winner === 'less' ? 'least' : i.winner;
+    return top ? `${cap(word)} ${dim} by ${i.figure}${filterWords(query)}, ${when(query)}: ${top.key}, ${top.display}` : `${scope}: no data`;
   }
   if (query.compareTo) return `${scope} against ${query.compareTo.label}, by ${dim}:`;
   return `${scope}, by ${dim}:`;

@@ -28,6 +28,8 @@ export interface MetricIntent {
   notApplied: string[];
   periodDefaulted: boolean;
   chart: boolean;
+  /** the group a share question is about ("what share … were complaints"): the answer leads with it */
+  focus?: string;
   /**
    * groups ranked by their change against compareTo, not by their figure ("which page had the
    * biggest drop"): `order` of the change, the first `limit` groups, and what the change is called
@@ -206,6 +208,13 @@ function groupOf(w: Words, text: string): Group {
       }
     }
   }
+  // "rank pages by containment", "sort the agents by CSI", "list reviewers by reviews": that breakdown, ranked
+  const ranked = /\b(?:rank|order|sort|list|compare)(?:ed|ing|s)?\s+(?:the\s+|all\s+|our\s+|every\s+)?((?:qa\s+)?[a-z]+)\b/.exec(w.rest);
+  const rankedDim = ranked ? dimensionAt(ranked[1]!.replace(/^qa\s+(?!state|status|categor)/, '')) : undefined;
+  if (ranked && rankedDim && !['day', 'week', 'month', 'hour'].includes(rankedDim)) {
+    w.take(new RegExp(escape(ranked[0])));
+    return { dim: rankedDim, which: false };
+  }
   for (const [re, dim] of ADVERB_GROUPS) if (w.take(re)) return { dim, which: false };
   // "the slowest agents", "top 3 pages", "best reviewer": a ranking of that dimension; one named = the winner
   for (const m of w.rest.matchAll(RANK_BEFORE)) {
@@ -293,7 +302,15 @@ function periodsOf(text: string, ctx: UnderstandContext, previous?: Period): Per
   const cmp = /\b(?:vs\.?|versus|compared (?:to|with)|against|(?<!\bother )than)\b/.exec(text);
   const whole = parsePeriod(text, ctx.now, ctx.timeZone, previous);
   if (!cmp) {
-    const asked = /\bcompar(?:e|ed|ing|ison)\b|\bchange\b|\bdifference\b/.test(text) || CHANGE_WORDS.some(([re]) => re.test(text));
+    const asked = /\bcompar(?:e|ed|ing|ison)\b|\bchang(?:e|ed|ing)\b(?! made)|\bdifference\b/.test(text) || CHANGE_WORDS.some(([re]) => re.test(text));
+    // "how has it changed since last month": this month so far against last month
+    const since = asked ? /\bsince (?:the )?(?:last|previous) (day|week|month|quarter|year)\b|\bsince (yesterday)\b/.exec(text) : null;
+    if (since) {
+      const unit = since[1] ?? 'day';
+      const now = parsePeriod(unit === 'day' ? 'today' : `this ${unit}`, ctx.now, ctx.timeZone);
+      const before = parsePeriod(unit === 'day' ? 'yesterday' : `last ${unit}`, ctx.now, ctx.timeZone);
+      if (now && before) return { period: now, compare: before };
+    }
     const named = asked && whole ? secondPeriod(text, whole, ctx, previous) : undefined;
     if (named) return named;
     if (asked && whole) return { period: whole, compare: previousPeriod(whole) };
@@ -338,16 +355,21 @@ export interface Said {
   secondQuestion?: string;
   /** "how many customers …" in words no measure took: people, which the product does not count */
   countsCustomers?: boolean;
+  /** another figure named as a condition on this one ("CES for conversations with a handoff") */
+  conditions: string[];
+  /** a clock time named that does not read as whole hours of the day ("at 9:30am") */
+  unreadHours?: boolean;
   /** a threshold on the figure ("within an hour", "below 50") */
   threshold?: string;
   /** a change asked about ("the biggest drop", "improved most"): groups are ranked by it */
   change?: { dir: 'down' | 'up' | 'better' | 'worse'; word: string };
 }
 
-function measureOf(w: Words): { measure?: string; extra: string[]; notes: string[] } {
+function measureOf(w: Words): { measure?: string; extra: string[]; notes: string[]; conditions: string[] } {
   let measure: string | undefined;
   const extra: string[] = [];
   const notes: string[] = [];
+  const conditions: string[] = [];
   for (const [re, name] of MEASURE_WORDS) {
     // "which topics had the worst CSI": with another figure named, topics are its breakdown
     if (name === 'topics' && measure && /\b(?:which|what)\s+topics?\b/.test(w.rest)) continue;
@@ -357,6 +379,8 @@ function measureOf(w: Words): { measure?: string; extra: string[]; notes: string
     // "the percentage of sessions handed over": sessions are the base of the handoff figure, not a second figure
     // "CSI for conversations handled by James": the conversations are what the figure is over, not a second figure
     else if (name === 'conversations' && /\b(?:for|of|in|across|on|among|from)\s+(?:the\s+|all\s+|our\s+)?$/.test(w.text.slice(0, m.index)) && measure !== 'containment') continue;
+    // "CES for conversations with a handoff": a condition on the figure, which no filter can honour
+    else if (/\b(?:with|without|that had|that have|having|which had|involving|where there was)\s+(?:a |an |any |the |no )?$/.test(w.text.slice(0, m.index))) conditions.push(w.text.slice(0, m.index).match(/\b(?:with|without|that had|that have|having|which had|involving|where there was)\s+(?:a |an |any |the |no )?$/)![0] + m[0]);
     // "the share of conversations resolved by the bot": containment's base is sessions, and says so
     else if (name === 'conversations' && measure === 'containment') notes.push(`"${m[0]}" (bot containment is counted over sessions: a conversation's visits, split after 12 h of silence)`);
     else if (name !== measure && !(name === 'sessions' && SESSION_RATES.has(measure))) extra.push(m[0]);
@@ -365,7 +389,7 @@ function measureOf(w: Words): { measure?: string; extra: string[]; notes: string
   if (!measure && BUSY_WORDS.test(w.rest)) measure = 'conversations';
   // "how many fixes", "sessions passed": QA changes to that state
   if (!measure && QA_CHANGE_WORDS.test(w.rest)) measure = 'reviews';
-  return { measure, extra, notes };
+  return { measure, extra, notes, conditions };
 }
 
 /** Who replied, when the question says: a human or the bot. */
@@ -404,6 +428,27 @@ const dayName = (d: string) => d[0]!.toUpperCase() + d.slice(1);
  * Weekdays asked for: named ones ("on Mondays"), weekends, "on weekdays" (Monday to Friday), and
  * any of them left out ("excluding weekends", "except Mondays"): then the other days.
  */
+const clock = (h: string, ampm: string | undefined): number => (Number(h) % 12) + (ampm === 'pm' ? 12 : 0) + (ampm === undefined && Number(h) === 24 ? -12 : 0);
+const CLOCK = '(\\d{1,2})(?::00)?\\s*(am|pm)?';
+
+/**
+ * Hours of the day named as clock times: "between 9am and 5pm" is 09:00–16:59, "after 6pm"
+ * 18:00–23:59, "before 8am" 00:00–07:59 (the hour dimension's values). Undefined when none is named;
+ * "invalid" when a clock time is named that does not read as a whole hour.
+ */
+function hoursOf(text: string): string[] | 'invalid' | undefined {
+  const between = new RegExp(`\\b(?:between|from)\\s+${CLOCK}\\s+(?:and|to|until|till|-)\\s+${CLOCK}`).exec(text);
+  const after = new RegExp(`\\b(?:after|since|from)\\s+${CLOCK}(?!\\s*(?:and|to|until|till|-))`).exec(text);
+  const before = new RegExp(`\\b(?:before|until|till)\\s+${CLOCK}`).exec(text);
+  const range = (from: number, to: number) => (from < to && from >= 0 && to <= 24 ? Array.from({ length: to - from }, (_, i) => String(from + i)) : 'invalid' as const);
+  // a bare number after "between" or "from" is a date ("from 1 to 10 November"): only clock times with am/pm or a colon count
+  if (between && (between[2] || between[4])) return range(clock(between[1]!, between[2] ?? between[4]), clock(between[3]!, between[4] ?? between[2]));
+  if (after?.[2]) return range(clock(after[1]!, after[2]), 24);
+  if (before?.[2]) return range(0, clock(before[1]!, before[2]));
+  if (/\b\d{1,2}(?::\d{2})?\s*(?:am|pm)\b/.test(text)) return 'invalid';
+  return undefined;
+}
+
 function weekdaysOf(text: string): string[] {
   const out = (re: string) => new RegExp(`\\b(?:except(?: for| on)?|excluding|exclude|without|not(?: on)?|other than|apart from|but not)\\s+(?:the\\s+|on\\s+)?(?:${re})\\b`).test(text);
   const named = WEEKDAYS.filter((d) => new RegExp(`\\b${d}s\\b`).test(text));
@@ -419,7 +464,7 @@ function weekdaysOf(text: string): string[] {
 
 export function readSaid(text: string, ctx: UnderstandContext): Said {
   const w = new Words(text.replace(NUMBER_ONE, 'top'));
-  const { measure: word, extra, notes } = measureOf(w);
+  const { measure: word, extra, notes, conditions } = measureOf(w);
   const filters: Filter[] = [];
   let measure = word;
   const add = (dimension: Dimension, n: Names, vocabulary: readonly string[] = []) => {
@@ -455,6 +500,8 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   if (qa.filter) filters.push(qa.filter);
   const weekdays = weekdaysOf(text);
   if (weekdays.length) filters.push({ dimension: 'weekday', values: weekdays });
+  const hours = hoursOf(text);
+  if (Array.isArray(hours)) filters.push({ dimension: 'hour', values: hours });
   if (!group.dim && TREND_WORDS.test(text)) group.dim = 'day';
   const cue = periods.unreadable ?? (periods.period || periods.compare ? undefined : PERIOD_CUES.exec(w.rest)?.[0]);
   const now = periods.period ? undefined : NOW_CUES.exec(text)?.[0];
@@ -468,12 +515,12 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   // a lead-in ("ok, and what about Voltix?") is a follow-up, not a second question
   const secondQuestion = second && text.slice(0, second.index).split(/\s+/).filter(Boolean).length >= 3 ? text.slice(second.index + second[1]!.length).replace(/[?.!\s]+$/, '').trim() : undefined;
   return {
-    ...(measure ? { measure } : {}), extraMeasures: extra, filters, notes, group, periods,
+    ...(measure ? { measure } : {}), extraMeasures: extra, conditions, filters, notes, group, periods,
     ...(between ? { between } : {}),
     ...(limit ? { limit } : {}), ...(direction ? { direction } : {}), ...(statistic ? { statistic } : {}),
     ...(otherPct ? { otherPercentile: otherPct[1] ?? otherPct[2]! } : {}), chart: CHART_WORDS.test(text),
     ...(cue ? { unreadPeriod: cue } : {}), ...(replier ? { replier } : {}), ...(replierWord ? { replierWord } : {}), ...(now ? { now } : {}), ...(noDimension ? { noDimension } : {}),
-    ...(secondQuestion ? { secondQuestion } : {}), ...(threshold ? { threshold } : {}), ...(countsCustomers ? { countsCustomers } : {}),
+    ...(secondQuestion ? { secondQuestion } : {}), ...(threshold ? { threshold } : {}), ...(countsCustomers ? { countsCustomers } : {}), ...(hours === 'invalid' ? { unreadHours: true } : {}),
     ...(changeWord?.m ? { change: { dir: changeWord.dir, word: changeWord.m[0] } } : {}),
   };
 }

@@ -102,6 +102,7 @@ interface Built {
   notes: string[];
   periodDefaulted: boolean;
   change?: ChangeRanking;
+  focus?: string;
 }
 
 const CHANGE_NOUNS = { down: 'drop', up: 'rise', better: 'improvement', worse: 'worsening' } as const;
@@ -196,7 +197,11 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
     delete query.order;
     delete query.limit;
   }
-  return { query, period: slots.period, ...(rank.winner ? { winner: rank.winner } : {}), notes, periodDefaulted: slots.defaulted && !asOfNow, ...(change ? { change } : {}) };
+  const focus = shareOf?.values.length === 1 ? shareOf.values[0] : undefined;
+  return {
+    query, period: slots.period, ...(rank.winner ? { winner: rank.winner } : {}), notes, periodDefaulted: slots.defaulted && !asOfNow,
+    ...(change ? { change } : {}), ...(focus ? { focus } : {}),
+  };
 }
 
 /** What a follow-up keeps from the question before: slots the new measure can take, the rest named. */
@@ -245,6 +250,8 @@ function refusal(reason: string): MetricReading {
 const ABOUT_THE_FIGURE = /^(?:was|is|were|are|did|does|has|have|had)\b/;
 
 function unanswerable(said: Said, base: MetricQuery | undefined, text: string): MetricReading | undefined {
+  if (said.conditions.length) return refusal(`"${said.conditions.join('", "')}" is a condition, and one figure cannot be filtered by another; ask for each figure on its own`);
+  if (said.unreadHours) return refusal('I could not read the time of day; name whole hours like "between 9am and 5pm", "after 6pm" or "before 8am"');
   if (said.threshold && !ABOUT_THE_FIGURE.test(text)) {
     return refusal(`"${said.threshold}" is a threshold, and I give totals, averages, percentiles and shares over everything in a period, not how many fall above or below a value`);
   }
@@ -313,7 +320,7 @@ export function understandMetric(question: string, ctx: UnderstandContext): Metr
     kind: 'metric',
     metric: {
       query: built.query, period: built.period, ...(built.winner ? { winner: built.winner } : {}), notApplied: built.notes,
-      periodDefaulted: built.periodDefaulted, chart, ...(built.change ? { change: built.change } : {}),
+      periodDefaulted: built.periodDefaulted, chart, ...(built.change ? { change: built.change } : {}), ...(built.focus ? { focus: built.focus } : {}),
     },
   };
 }

@@ -140,8 +140,8 @@ export const THRESHOLD =
 
 /** Change words: with a breakdown ("which page had the biggest drop") the groups are ranked by their change. */
 export const CHANGE_WORDS: readonly [RegExp, 'down' | 'up' | 'better' | 'worse'][] = [
-  [/\b(?:drops?|dropped|dropping|fell|falls?|falling|declines?|declined|declining|decreases?|decreased|decreasing|dips?|dipped|slumped|went down|gone down)\b/, 'down'],
-  [/\b(?:rises?|rose|rising|increases?|increased|increasing|grew|growth|grows?|climbed|climbs?|jumped|went up|gone up)\b/, 'up'],
+  [/\b(?:drops?|dropped|dropping|fell|falls?|falling|declines?|declined|declining|decreases?|decreased|decreasing|dips?|dipped|slumped|(?:go|goes|going|went|gone) down)\b/, 'down'],
+  [/\b(?:rises?|rose|rising|increases?|increased|increasing|grew|growth|grows?|climbed|climbs?|jumped|(?:go|goes|going|went|gone) up)\b/, 'up'],
   [/\b(?:improve[sd]?|improving|improvements?|got better|gains?|gained)\b/, 'better'],
   [/\b(?:worsen(?:ed|ing|s)?|deteriorat(?:ed|ing|ion)|got worse|slipped)\b/, 'worse'],
 ];
