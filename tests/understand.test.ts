@@ -421,6 +421,19 @@ describe('phrasings found by asking from the outside (7 December)', () => {
     expect(ask('What share of customer messages were complaints last month?').metric).toMatchObject({ focus: 'complaint', query: { groupBy: 'topic' } });
   });
 
+  it('leaves out a topic named after "excluding", and reads issues fixed as fixes', () => {
+    const top = ask('Give me the top 5 topics this week excluding complaints').metric!;
+    expect(top.query.filters).toEqual(f('topic', 'shipping_question', 'return_request', 'price_inquiry', 'availability_check', 'account_issue', 'human_request', 'general_inquiry'));
+    expect(ask('How many QA issues were fixed last week?').metric?.query.filters).toEqual(f('qa_state', 'fixed'));
+  });
+
+  it('refuses customers the product does not tell apart, and says a score is not a rate', () => {
+    expect(ask('How many conversations did we get from new customers last week?').refusal).toContain("I don't have new customers data");
+    expect(ask('What is the resolution rate this month?').metric?.notApplied).toEqual(['"rate" (resolution is not a rate of anything counted: this is its average)']);
+    expect(ask('What is the handoff rate this month?').metric?.notApplied).toEqual([]);
+    expect(ask('Did response times get worse in December?').metric?.query.compareTo).toBeDefined();
+  });
+
   it('does not take a lead-in or a follow-up for a second question', () => {
     const first = ask('CSI last week');
     expect(ask('ok, and what about Voltix?', first).metric?.notApplied).toEqual([]);

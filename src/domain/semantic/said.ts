@@ -139,13 +139,18 @@ function kept(n: Names, vocabulary: readonly string[]): string[] {
 }
 
 /** Topics named by label ("human_request") or by the everyday words for them ("delivery", "refunds"). */
-function topicsIn(w: Words, topics: readonly string[]): string[] {
-  const found = namesIn(w, topics, 'topic').found;
+function topicsIn(w: Words, topics: readonly string[]): Names {
+  const named = namesIn(w, topics, 'topic');
+  const found = named.found;
+  const excluded = [...(named.excluded ?? [])];
   for (const [re] of TOPIC_WORDS) {
     const labels = topics.filter((t) => re.test(t.toLowerCase().replace(/_/g, ' ')) && !found.includes(t));
-    if (labels.length === 1 && w.take(re)) found.push(labels[0]!);
+    const m = labels.length === 1 ? w.take(re) : undefined;
+    if (!m) continue;
+    found.push(labels[0]!);
+    if (EXCLUDED_BEFORE.test(w.text.slice(0, m.index))) excluded.push(labels[0]!);
   }
-  return found;
+  return { found, ambiguous: [], ...(excluded.length ? { excluded } : {}) };
 }
 
 /** Whether a word of data not held is used as a topic ("topics among refunds", "refund requests"). */
@@ -412,7 +417,9 @@ export function byReplier(measure: string, replier: 'human' | 'bot' | undefined,
 }
 
 function qaStateFilter(w: Words, text: string, measure: string | undefined, byState: boolean): { measure?: string; filter?: Filter } {
-  const states = QA_STATE_WORDS.filter(([re]) => re.test(w.rest)).map(([, s]) => s);
+  let states = QA_STATE_WORDS.filter(([re]) => re.test(w.rest)).map(([, s]) => s);
+  // "issues fixed", "fixed the issues": the issues are what was fixed
+  if (states.includes('fixed') && states.includes('issue') && /\bissues?\b[^.?]{0,25}\bfix(?:ed|es)?\b|\bfix(?:ed|es)?\b[^.?]{0,10}\bissues?\b/.test(text)) states = ['fixed'];
   const reviewed = /\breviewed\b/.test(text);
   const m = measure === 'sessions' && (states.length || reviewed || byState) ? 'qaSessions' : measure;
   if (m !== 'qaSessions' && m !== 'reviews') return { measure: m };
@@ -477,7 +484,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   add('agent', namesIn(w, ctx.vocab.agents, 'agent'), ctx.vocab.agents);
   add('reviewer', namesIn(w, ctx.vocab.reviewers ?? [], 'reviewer'), ctx.vocab.reviewers);
   // a topic alone ("complaints by page", "how many shipping questions") counts customer messages
-  if (add('topic', { found: topicsIn(w, ctx.vocab.topics ?? []), ambiguous: [] }) && !measure && !FOLLOW_UP.test(text)) measure = 'customerMessages';
+  if (add('topic', topicsIn(w, ctx.vocab.topics ?? []), ctx.vocab.topics) && !measure && !FOLLOW_UP.test(text)) measure = 'customerMessages';
   const replier = replierOf(w);
   const noDimension = NO_DIMENSION.exec(w.rest)?.[0];
   const periods = periodsOf(text, ctx, ctx.previous?.period);

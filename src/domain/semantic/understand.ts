@@ -5,6 +5,7 @@
 import { parsePeriod, periodBetween, previousPeriod, shiftBack, type Period, type Unit } from '../periods.ts';
 import { DIMENSIONS, MEASURES, SOURCES, dimensionsOf, measureByName, type Dimension, type Measure, type Statistic } from './catalogue.ts';
 import { MONTH_NAMES } from '../period-words.ts';
+import { describeFigure } from './format.ts';
 import { checkQuery, type Filter, type MetricQuery } from './query.ts';
 import { CAN_ASK, byReplier, notHeldRefusal, range, readSaid, type ChangeRanking, type MetricIntent, type MetricReading, type Said, type UnderstandContext, type Vocabulary } from './said.ts';
 import { FOLLOW_ON, FOLLOW_UP, WEEKDAYS, type Direction } from './words.ts';
@@ -163,6 +164,10 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   if (said.periods.compareWords && !said.between) notes.push(`"${said.periods.compareWords}" (not a period or page I could compare with)`);
   if (said.chart && slots.compare) notes.push('the chart (a comparison is given as figures)');
   const stat = statisticFor(m, said, groupBy);
+  // "resolution rate" of a 0–10 score: what is given is its average, and that is said
+  if (/\brates?\b/.test(text) && !m.statistics.includes('rate') && !m.statistics.includes('share') && m.unit !== 'share') {
+    notes.push(`"rate" (${m.label} is not a rate of anything counted: this is its ${describeFigure(m, stat.statistic ?? m.defaultStatistic).replace(` ${m.label}`, '')})`);
+  }
   // "which is best?" after a breakdown, or "and the worst?" after a winner: the winner of the carried breakdown
   const which = said.group.which || (!said.group.dim && base !== undefined && (ctx.previous?.winner !== undefined || /\b(?:which|who)\b/.test(text)));
   const rank = rankingOf({ ...said, group: { ...said.group, which } }, m, ranked, asked);

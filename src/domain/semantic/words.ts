@@ -60,7 +60,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
 
 /** Data the product does not hold: any of these makes the question a refusal, never a nearby figure. */
 export const NOT_HELD =
-  /\b(order values?|out of stock|sick (?:days|leave)|sign(?:ed)?[- ]?ups?|signed up|customers? (?:did we |we )?(?:lose|lost)|refunds?|revenue|money|sales|orders|purchases|profits?|margins?|costs?|spend(?:ing)?|churn(?:ed)?|customers? (?:leaving|lost|who left|left|we lost|that left)|lost customers|cancell?ations?|nps|net promoter|conversion(?: rates?)?|baskets?|carts?|invoices?|payments?|discounts?|lifetime value|ltv|stock levels?|inventory|deliveries|shipping costs?|tickets? closed|emails? sent|phone calls?|calls)\b/;
+  /\b((?:new|returning|repeat|first[- ]time|loyal|vip) customers?|order values?|out of stock|sick (?:days|leave)|sign(?:ed)?[- ]?ups?|signed up|customers? (?:did we |we )?(?:lose|lost)|refunds?|revenue|money|sales|orders|purchases|profits?|margins?|costs?|spend(?:ing)?|churn(?:ed)?|customers? (?:leaving|lost|who left|left|we lost|that left)|lost customers|cancell?ations?|nps|net promoter|conversion(?: rates?)?|baskets?|carts?|invoices?|payments?|discounts?|lifetime value|ltv|stock levels?|inventory|deliveries|shipping costs?|tickets? closed|emails? sent|phone calls?|calls)\b/;
 
 export const STATISTIC_WORDS: readonly [RegExp, Statistic][] = [
   [/\bmedian\b|\btypical(?:ly)?\b/, 'median'],
@@ -142,8 +142,8 @@ export const THRESHOLD =
 export const CHANGE_WORDS: readonly [RegExp, 'down' | 'up' | 'better' | 'worse'][] = [
   [/\b(?:drops?|dropped|dropping|fell|falls?|falling|declines?|declined|declining|decreases?|decreased|decreasing|dips?|dipped|slumped|(?:go|goes|going|went|gone) down)\b/, 'down'],
   [/\b(?:rises?|rose|rising|increases?|increased|increasing|grew|growth|grows?|climbed|climbs?|jumped|(?:go|goes|going|went|gone) up)\b/, 'up'],
-  [/\b(?:improve[sd]?|improving|improvements?|got better|gains?|gained)\b/, 'better'],
-  [/\b(?:worsen(?:ed|ing|s)?|deteriorat(?:ed|ing|ion)|got worse|slipped)\b/, 'worse'],
+  [/\b(?:improve[sd]?|improving|improvements?|(?:get|gets|getting|got|gotten) better|gains?|gained)\b/, 'better'],
+  [/\b(?:worsen(?:ed|ing|s)?|deteriorat(?:ed|ing|ion)|(?:get|gets|getting|got|gotten) worse|slipped)\b/, 'worse'],
 ];
 
 /** Volume words without a measure ("the busiest hour", "how busy were we"): conversations. */
