@@ -434,6 +434,14 @@ describe('phrasings found by asking from the outside (7 December)', () => {
     expect(ask('Did response times get worse in December?').metric?.query.compareTo).toBeDefined();
   });
 
+  it('refuses whether something was answered, and reads a share of sessions handed over per page as the handoff rate', () => {
+    expect(ask('How many customer messages were unanswered yesterday?').refusal).toContain('"unanswered" is a condition');
+    expect(ask('conversations without a reply last week').refusal).toContain('"without a reply" is a condition');
+    expect(ask('Share of sessions handed to humans per page last month').metric?.query).toMatchObject({ measure: 'handoffRate', groupBy: 'page' });
+    // a share of the handoffs themselves by page stays their distribution
+    expect(ask('share of handoffs by page last month').metric?.query).toMatchObject({ measure: 'handoffs', statistic: 'share', groupBy: 'page' });
+  });
+
   it('does not take a lead-in or a follow-up for a second question', () => {
     const first = ask('CSI last week');
     expect(ask('ok, and what about Voltix?', first).metric?.notApplied).toEqual([]);

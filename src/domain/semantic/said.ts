@@ -257,6 +257,9 @@ function statisticOf(w: Words): Statistic | undefined {
 /** "… and how long …", ", and what …": a second question after the first, its joining word captured. */
 const SECOND_QUESTION = /(,?\s*\b(?:and|but|also|plus)\s+)(?:how (?:long|many|much|often|fast|quickly|well)|what|which|who|when|why)\b/;
 
+/** Whether something was answered: a condition the catalogue has no filter for. */
+const UNANSWERED = /\b(?:unanswered|unreplied|unresolved|abandoned|ignored|missed|not (?:been )?(?:answered|replied(?: to)?|resolved)|without (?:a |any )?(?:reply|answer|response)|(?:got|get|gets|had|have|has) no (?:reply|answer|response))\b/;
+
 /** "How many customers …": the product counts conversations and messages, not people. */
 const CUSTOMER_COUNT = /\b(?:how many|number of|count of) (?:distinct |unique |different |individual |new |returning |repeat )?customers\b/;
 
@@ -362,6 +365,8 @@ export interface Said {
   countsCustomers?: boolean;
   /** another figure named as a condition on this one ("CES for conversations with a handoff") */
   conditions: string[];
+  /** messages or conversations by whether they were answered ("unanswered", "without a reply") */
+  unanswered?: string;
   /** a clock time named that does not read as whole hours of the day ("at 9:30am") */
   unreadHours?: boolean;
   /** a threshold on the figure ("within an hour", "below 50") */
@@ -516,6 +521,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const replierWord = replier ? REPLIER_NAMED.exec(w.rest)?.[0] : undefined;
   const threshold = THRESHOLD.exec(text)?.[0];
   // the word "customers" left over: no measure phrase ("customers waiting for an agent") took it
+  const unanswered = UNANSWERED.exec(w.rest)?.[0];
   const countsCustomers = CUSTOMER_COUNT.test(text) && /\bcustomers\b/.test(w.rest);
   const changeWord = CHANGE_WORDS.map(([re, dir]) => ({ m: re.exec(text), dir })).find((c) => c.m);
   const second = SECOND_QUESTION.exec(text);
@@ -527,7 +533,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
     ...(limit ? { limit } : {}), ...(direction ? { direction } : {}), ...(statistic ? { statistic } : {}),
     ...(otherPct ? { otherPercentile: otherPct[1] ?? otherPct[2]! } : {}), chart: CHART_WORDS.test(text),
     ...(cue ? { unreadPeriod: cue } : {}), ...(replier ? { replier } : {}), ...(replierWord ? { replierWord } : {}), ...(now ? { now } : {}), ...(noDimension ? { noDimension } : {}),
-    ...(secondQuestion ? { secondQuestion } : {}), ...(threshold ? { threshold } : {}), ...(countsCustomers ? { countsCustomers } : {}), ...(hours === 'invalid' ? { unreadHours: true } : {}),
+    ...(secondQuestion ? { secondQuestion } : {}), ...(threshold ? { threshold } : {}), ...(countsCustomers ? { countsCustomers } : {}), ...(hours === 'invalid' ? { unreadHours: true } : {}), ...(unanswered ? { unanswered } : {}),
     ...(changeWord?.m ? { change: { dir: changeWord.dir, word: changeWord.m[0] } } : {}),
   };
 }

@@ -156,7 +156,9 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   // ranked by agent, a time is the agents' own: human replies only
   const asRanked = ranked !== 'agent' ? replied : replied === 'responseTime' ? 'humanResponseTime' : replied === 'firstResponse' ? 'humanFirstResponse' : replied;
   // "what percentage of sessions were handed over" is the handoff rate; a share by page stays a share of handoffs
-  const measure = asRanked === 'handoffs' && said.statistic === 'share' && !ranked ? 'handoffRate' : asRanked;
+  // … and "the share of sessions handed over, per page" is the handoff rate of each page
+  const ofSessions = /\b(?:share|percentage|percent|proportion|fraction) of (?:the |all |our )?sessions\b/.test(text);
+  const measure = asRanked === 'handoffs' && said.statistic === 'share' && (!ranked || ofSessions) ? 'handoffRate' : asRanked;
   const m = measureByName(measure)!;
   if (said.otherPercentile) return refusal(`${m.label} is available as ${m.statistics.join(', ')}, not the ${said.otherPercentile}th percentile`);
   if (said.extraMeasures.length) notes.push(`${said.extraMeasures.join(', ')} (one figure per question: ask for it separately)`);
@@ -255,6 +257,7 @@ function refusal(reason: string): MetricReading {
 const ABOUT_THE_FIGURE = /^(?:was|is|were|are|did|does|has|have|had)\b/;
 
 function unanswerable(said: Said, base: MetricQuery | undefined, text: string): MetricReading | undefined {
+  if (said.unanswered) return refusal(`"${said.unanswered}" is a condition I cannot count or filter by: what is held is every customer message, and the response time of those that were answered`);
   if (said.conditions.length) return refusal(`"${said.conditions.join('", "')}" is a condition, and one figure cannot be filtered by another; ask for each figure on its own`);
   if (said.unreadHours) return refusal('I could not read the time of day; name whole hours like "between 9am and 5pm", "after 6pm" or "before 8am"');
   if (said.threshold && !ABOUT_THE_FIGURE.test(text)) {
