@@ -442,6 +442,16 @@ describe('phrasings found by asking from the outside (7 December)', () => {
     expect(ask('share of handoffs by page last month').metric?.query).toMatchObject({ measure: 'handoffs', statistic: 'share', groupBy: 'page' });
   });
 
+  it('compares a follow-up with the period named, keeping its own, and moves a statistic to the human or bot variant', () => {
+    const topics = ask('Top 3 topics last month');
+    expect(ask('how did that compare to October?', topics).metric?.query).toMatchObject({ period: days(period('last month')), compareTo: days(period('October')) });
+    expect(ask('CSI compared to last week').metric?.query).toMatchObject({ period: days(period('this week')), compareTo: days(period('last week')) });
+    const median = ask('median first response time this week');
+    const human = ask('for humans only', median);
+    expect(human.metric?.query).toMatchObject({ measure: 'humanFirstResponse', statistic: 'median' });
+    expect(ask('and the bot?', human).metric).toMatchObject({ query: { measure: 'botFirstResponse', statistic: 'median' }, notApplied: [] });
+  });
+
   it('does not take a lead-in or a follow-up for a second question', () => {
     const first = ask('CSI last week');
     expect(ask('ok, and what about Voltix?', first).metric?.notApplied).toEqual([]);

@@ -307,7 +307,7 @@ function periodsOf(text: string, ctx: UnderstandContext, previous?: Period): Per
   // a follow-up's "compared with the week before?": counted from the question before
   const cmpFound = found.find((p) => p.kind === 'period' && p.role === 'comparison');
   if (!main && previous && cmpFound?.kind === 'period') return { compare: cmpFound.period };
-  const cmp = /\b(?:vs\.?|versus|compared (?:to|with)|against|(?<!\bother )than)\b/.exec(text);
+  const cmp = /\b(?:vs\.?|versus|compar(?:e|ed|ing) (?:it |that |this |them )?(?:to|with)|against|(?<!\bother )than)\b/.exec(text);
   const whole = parsePeriod(text, ctx.now, ctx.timeZone, previous);
   if (!cmp) {
     const asked = /\bcompar(?:e|ed|ing|ison)\b|\bchang(?:e|ed|ing)\b(?! made)|\bdifference\b/.test(text) || CHANGE_WORDS.some(([re]) => re.test(text));
@@ -324,8 +324,21 @@ function periodsOf(text: string, ctx: UnderstandContext, previous?: Period): Per
     if (asked && whole) return { period: whole, compare: previousPeriod(whole) };
     return { ...(whole ? { period: whole } : {}), ...(asked ? { compareDefault: true } : {}) };
   }
-  const left = parsePeriod(text.slice(0, cmp.index), ctx.now, ctx.timeZone, previous) ?? whole;
+  const before = parsePeriod(text.slice(0, cmp.index), ctx.now, ctx.timeZone, previous);
   const right = text.slice(cmp.index + cmp[0].length);
+  // "how did that compare to October?", "CSI compared to last week": only the reference is named.
+  // A follow-up keeps its period; a new question takes the current one of the reference's unit.
+  // (only when the words after "compared to" are the period alone: "Voltix vs Stride Shoes last month" compares pages)
+  const refText = findPeriods(right, ctx.now, ctx.timeZone).find((p) => p.kind === 'period')?.text ?? '';
+  const periodAlone = refText !== '' && right.replace(refText, ' ').replace(/[?.!,]|\b(?:the|that|in|of|for|one)\b/g, ' ').trim() === '';
+  const onlyRight = before || !periodAlone ? undefined : parsePeriod(right, ctx.now, ctx.timeZone);
+  if (onlyRight && !/\b(?:previous|prior|preceding|before|usual|normal)\b/.test(right)) {
+    if (previous) return { compare: onlyRight };
+    const unit = onlyRight.granularity === 'week' ? 'this week' : onlyRight.granularity === 'month' ? 'this month' : onlyRight.granularity === 'day' ? 'today' : undefined;
+    const current = unit ? parsePeriod(unit, ctx.now, ctx.timeZone) : undefined;
+    if (current && (current.from !== onlyRight.from || current.to !== onlyRight.to)) return { period: current, compare: onlyRight };
+  }
+  const left = before ?? whole;
   // "today vs the same day last week": the first period moved back by that unit, weekday kept
   const same = /\bsame (?:day|weekday|week|month|period|time) (?:last|the previous|a|one) (week|month|year)\b/.exec(right);
   if (same && left) return { period: left, compare: shiftBack(left, same[1] as Unit) };

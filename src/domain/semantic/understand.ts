@@ -145,7 +145,8 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   if (!groupBy && said.chart && !said.periods.compare && !said.periods.compareDefault && !base?.groupBy) groupBy = 'day';
   const slots = periodSlots(said, ctx, base, groupBy, text);
   const filters = said.filters.filter((f) => f !== shareOf);
-  const replied = base && !said.measure && !said.replier ? measureName : byReplier(measureName, said.replier, filters);
+  // "and the bot?" after the human first response time: the same figure, for the other replier
+  const replied = base && !said.measure && !said.replier ? measureName : byReplier(said.replier ? (FAMILY[measureName] ?? measureName) : measureName, said.replier, filters);
   const who = said.replierWord;
   if (who && replied === measureName && filters.length === said.filters.length && !BOT_MEASURES.has(measureName)) {
     notes.push(`"${who}" (${measureByName(measureName)!.label} is not split by who replied)`);
@@ -211,12 +212,19 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   };
 }
 
+/** A measure's human and bot variants, each to the figure they split. */
+const FAMILY: Readonly<Record<string, string>> = {
+  humanFirstResponse: 'firstResponse', botFirstResponse: 'firstResponse', humanResponseTime: 'responseTime',
+};
+
 /** What a follow-up keeps from the question before: slots the new measure can take, the rest named. */
 function carriedSlots(base: MetricQuery, m: Measure, said: Said, text: string, notes: string[]): Partial<MetricQuery> {
   const dims = dimensionsOf(m);
   const same = base.measure === m.name;
   const out: Partial<MetricQuery> = {};
-  if (base.statistic && same) out.statistic = base.statistic;
+  // "for humans only" after "the median first response": the same statistic of the variant
+  const family = (n: string) => FAMILY[n] ?? n;
+  if (base.statistic && (same || (family(base.measure) === family(m.name) && m.statistics.includes(base.statistic)))) out.statistic = base.statistic;
   const overall = /\b(?:overall|in total|altogether)\b/.test(text);
   if (base.groupBy && !overall && !said.group.dim) {
     if (dims.includes(base.groupBy)) {
