@@ -3,13 +3,15 @@
 // question before and checks the result against the catalogue).
 import { TOPIC_WORDS } from '../intent-words.ts';
 import { COUNT, countOf } from '../period-words.ts';
-import { findPeriods, parsePeriod, previousPeriod, shiftBack, type Period, type PeriodMatch, type Unit } from '../periods.ts';
+import type { Period } from '../periods.ts';
+import { periodsOf, type Periods } from './said-periods.ts';
+import { hoursOf, weekdaysOf } from './said-times.ts';
 import type { Dimension, Statistic } from './catalogue.ts';
 import type { DayRange, Filter, MetricQuery } from './query.ts';
 import {
   ADVERB_GROUPS, BOT_WORDS, BUSY_WORDS, CHANGE_WORDS, THRESHOLD, CHART_WORDS, DIMENSION_WORDS, DIRECTION_WORDS, FOLLOW_UP, HUMAN_WORDS, MEASURE_WORDS, NOT_HELD,
   NO_DIMENSION, NOW_CUES, NUMBER_ONE, OTHER_PERCENTILE, PERIOD_CUES, QA_STATE_WORDS, SPEED_WORDS, STATISTIC_WORDS, TREND_WORDS,
-  QA_CHANGE_WORDS, REPLIER_NAMED, USUAL, WEEKDAYS, WHO, type Direction,
+  QA_CHANGE_WORDS, REPLIER_NAMED, WHO, type Direction,
 } from './words.ts';
 
 export interface Vocabulary {
@@ -263,93 +265,6 @@ const UNANSWERED = /\b(?:unanswered|unreplied|unresolved|abandoned|ignored|misse
 /** "How many customers …": the product counts conversations and messages, not people. */
 const CUSTOMER_COUNT = /\b(?:how many|number of|count of) (?:distinct |unique |different |individual |new |returning |repeat )?customers\b/;
 
-const BACK_WORDS = /\b(?:before|previous|prior|preceding|earlier)\b/;
-
-interface Periods {
-  /** a main period phrase that could not be read (findPeriods): refused, never replaced */
-  unreadable?: string;
-  period?: Period;
-  compare?: Period;
-  /** a compare target that is neither a period nor the period before */
-  compareWords?: string;
-  /** "compare" with no period named: compare the default period with the one before */
-  compareDefault?: boolean;
-}
-
-/**
- * "compare this week with last week": the period after a plain "with", "to" or "and", when the text
- * before it reads as the whole period by itself (so "between 1 Oct and 15 Oct" stays one range).
- */
-function secondPeriod(text: string, whole: Period, ctx: UnderstandContext, previous?: Period): { period: Period; compare: Period } | undefined {
-  for (const m of text.matchAll(/\b(?:with|to|and)\b/g)) {
-    const left = parsePeriod(text.slice(0, m.index), ctx.now, ctx.timeZone, previous);
-    if (!left || left.from !== whole.from || left.to !== whole.to) continue;
-    const right = parsePeriod(text.slice(m.index + m[0].length), ctx.now, ctx.timeZone, left);
-    if (!right || (right.from === left.from && right.to === left.to)) continue;
-    // "the change from October to November" runs from the first to the second: the second is
-    // the figure, the first what it is compared with ("compare October to November" is the other way)
-    if (m[0] === 'to' && /\bfrom\b/.test(text.slice(0, m.index))) return { period: right, compare: left };
-    return { period: left, compare: right };
-  }
-  return undefined;
-}
-
-/** The period (and a comparison period) named in the text. */
-function periodsOf(text: string, ctx: UnderstandContext, previous?: Period): Periods {
-  const found = findPeriods(text, ctx.now, ctx.timeZone, previous);
-  const mainFound = found.find((p) => p.kind === 'period' && p.role === 'main');
-  const main = mainFound?.kind === 'period' ? mainFound.period : undefined;
-  // "… than in the 7 days before": words that count back from the period read are its comparison
-  const back = (p: PeriodMatch) => p.kind === 'unreadable' && (main ?? previous) !== undefined && BACK_WORDS.test(p.text.toLowerCase());
-  const bad = found.find((p) => p.kind === 'unreadable' && p.role === 'main' && !back(p));
-  if (bad?.kind === 'unreadable') return { unreadable: bad.unreadable };
-  if (found.some(back)) return { ...(main ? { period: main } : {}), compare: previousPeriod((main ?? previous)!) };
-  // a follow-up's "compared with the week before?": counted from the question before
-  const cmpFound = found.find((p) => p.kind === 'period' && p.role === 'comparison');
-  if (!main && previous && cmpFound?.kind === 'period') return { compare: cmpFound.period };
-  const cmp = /\b(?:vs\.?|versus|compar(?:e|ed|ing) (?:it |that |this |them )?(?:to|with)|against|(?<!\bother )than)\b/.exec(text);
-  const whole = parsePeriod(text, ctx.now, ctx.timeZone, previous);
-  if (!cmp) {
-    const asked = /\bcompar(?:e|ed|ing|ison)\b|\bchang(?:e|ed|ing)\b(?! made)|\bdifference\b/.test(text) || CHANGE_WORDS.some(([re]) => re.test(text));
-    // "how has it changed since last month": this month so far against last month
-    const since = asked ? /\bsince (?:the )?(?:last|previous) (day|week|month|quarter|year)\b|\bsince (yesterday)\b/.exec(text) : null;
-    if (since) {
-      const unit = since[1] ?? 'day';
-      const now = parsePeriod(unit === 'day' ? 'today' : `this ${unit}`, ctx.now, ctx.timeZone);
-      const before = parsePeriod(unit === 'day' ? 'yesterday' : `last ${unit}`, ctx.now, ctx.timeZone);
-      if (now && before) return { period: now, compare: before };
-    }
-    const named = asked && whole ? secondPeriod(text, whole, ctx, previous) : undefined;
-    if (named) return named;
-    if (asked && whole) return { period: whole, compare: previousPeriod(whole) };
-    return { ...(whole ? { period: whole } : {}), ...(asked ? { compareDefault: true } : {}) };
-  }
-  const before = parsePeriod(text.slice(0, cmp.index), ctx.now, ctx.timeZone, previous);
-  const right = text.slice(cmp.index + cmp[0].length);
-  // "how did that compare to October?", "CSI compared to last week": only the reference is named.
-  // A follow-up keeps its period; a new question takes the current one of the reference's unit.
-  // (only when the words after "compared to" are the period alone: "Voltix vs Stride Shoes last month" compares pages)
-  const refText = findPeriods(right, ctx.now, ctx.timeZone).find((p) => p.kind === 'period')?.text ?? '';
-  const periodAlone = refText !== '' && right.replace(refText, ' ').replace(/[?.!,]|\b(?:the|that|in|of|for|one)\b/g, ' ').trim() === '';
-  const onlyRight = before || !periodAlone ? undefined : parsePeriod(right, ctx.now, ctx.timeZone);
-  if (onlyRight && !/\b(?:previous|prior|preceding|before|usual|normal)\b/.test(right)) {
-    if (previous) return { compare: onlyRight };
-    const unit = onlyRight.granularity === 'week' ? 'this week' : onlyRight.granularity === 'month' ? 'this month' : onlyRight.granularity === 'day' ? 'today' : undefined;
-    const current = unit ? parsePeriod(unit, ctx.now, ctx.timeZone) : undefined;
-    if (current && (current.from !== onlyRight.from || current.to !== onlyRight.to)) return { period: current, compare: onlyRight };
-  }
-  const left = before ?? whole;
-  // "today vs the same day last week": the first period moved back by that unit, weekday kept
-  const same = /\bsame (?:day|weekday|week|month|period|time) (?:last|the previous|a|one) (week|month|year)\b/.exec(right);
-  if (same && left) return { period: left, compare: shiftBack(left, same[1] as Unit) };
-  const r = parsePeriod(right, ctx.now, ctx.timeZone, left);
-  if (r && left && (r.from !== left.from || r.to !== left.to)) return { period: left, compare: r };
-  if (/\b(?:the )?(?:previous|prior|preceding) (?:period|one)\b/.test(right) || USUAL.test(right)) {
-    return left ? { period: left, compare: previousPeriod(left) } : { compareDefault: true };
-  }
-  return { ...(left ? { period: left } : {}), compareWords: right.replace(/[?.!]+$/, '').trim() };
-}
-
 /** Everything the question said, slot by slot, before it is combined with a previous question. */
 export interface Said {
   measure?: string;
@@ -444,47 +359,6 @@ function qaStateFilter(w: Words, text: string, measure: string | undefined, bySt
   if (states.length) return { measure: m, filter: { dimension: 'qa_state', values: states } };
   if (m === 'qaSessions' && reviewed) return { measure: m, filter: { dimension: 'qa_state', values: ['passed', 'issue', 'fixed'] } };
   return { measure: m };
-}
-
-const WORKING_DAYS = WEEKDAYS.slice(0, 5);
-const dayName = (d: string) => d[0]!.toUpperCase() + d.slice(1);
-
-/**
- * Weekdays asked for: named ones ("on Mondays"), weekends, "on weekdays" (Monday to Friday), and
- * any of them left out ("excluding weekends", "except Mondays"): then the other days.
- */
-const clock = (h: string, ampm: string | undefined): number => (Number(h) % 12) + (ampm === 'pm' ? 12 : 0) + (ampm === undefined && Number(h) === 24 ? -12 : 0);
-const CLOCK = '(\\d{1,2})(?::00)?\\s*(am|pm)?';
-
-/**
- * Hours of the day named as clock times: "between 9am and 5pm" is 09:00–16:59, "after 6pm"
- * 18:00–23:59, "before 8am" 00:00–07:59 (the hour dimension's values). Undefined when none is named;
- * "invalid" when a clock time is named that does not read as a whole hour.
- */
-function hoursOf(text: string): string[] | 'invalid' | undefined {
-  const between = new RegExp(`\\b(?:between|from)\\s+${CLOCK}\\s+(?:and|to|until|till|-)\\s+${CLOCK}`).exec(text);
-  const after = new RegExp(`\\b(?:after|since|from)\\s+${CLOCK}(?!\\s*(?:and|to|until|till|-))`).exec(text);
-  const before = new RegExp(`\\b(?:before|until|till)\\s+${CLOCK}`).exec(text);
-  const range = (from: number, to: number) => (from < to && from >= 0 && to <= 24 ? Array.from({ length: to - from }, (_, i) => String(from + i)) : 'invalid' as const);
-  // a bare number after "between" or "from" is a date ("from 1 to 10 November"): only clock times with am/pm or a colon count
-  if (between && (between[2] || between[4])) return range(clock(between[1]!, between[2] ?? between[4]), clock(between[3]!, between[4] ?? between[2]));
-  if (after?.[2]) return range(clock(after[1]!, after[2]), 24);
-  if (before?.[2]) return range(0, clock(before[1]!, before[2]));
-  if (/\b\d{1,2}(?::\d{2})?\s*(?:am|pm)\b/.test(text)) return 'invalid';
-  return undefined;
-}
-
-function weekdaysOf(text: string): string[] {
-  const out = (re: string) => new RegExp(`\\b(?:except(?: for| on)?|excluding|exclude|without|not(?: on)?|other than|apart from|but not)\\s+(?:the\\s+|on\\s+)?(?:${re})\\b`).test(text);
-  const named = WEEKDAYS.filter((d) => new RegExp(`\\b${d}s\\b`).test(text));
-  const left = new Set<string>(named.filter((d) => out(`${d}s`)));
-  if (out('weekends?')) left.add('saturday').add('sunday');
-  let days: string[] = named.filter((d) => !left.has(d));
-  if (/\bweekends?\b/.test(text) && !out('weekends?')) days.push('saturday', 'sunday');
-  // "on weekdays", "weekdays only": the working week (by/per/which weekday is a breakdown)
-  if (/(?<!\b(?:by|per|each|every|which|what|across)\s+)\bweekdays\b/.test(text)) days.push(...WORKING_DAYS);
-  if (left.size && days.length === 0) days = WEEKDAYS.filter((d) => !left.has(d));
-  return [...new Set(days)].filter((d) => !left.has(d)).map(dayName);
 }
 
 export function readSaid(text: string, ctx: UnderstandContext): Said {

@@ -1,0 +1,92 @@
+// The periods a question names: the main one, a comparison, and the words that ask for one
+// (said.ts reads the other slots; understand.ts combines them with the question before).
+import { findPeriods, parsePeriod, previousPeriod, shiftBack, type Period, type PeriodMatch, type Unit } from '../periods.ts';
+import type { UnderstandContext } from './said.ts';
+import { CHANGE_WORDS, USUAL } from './words.ts';
+
+const BACK_WORDS = /\b(?:before|previous|prior|preceding|earlier)\b/;
+
+export interface Periods {
+  /** a main period phrase that could not be read (findPeriods): refused, never replaced */
+  unreadable?: string;
+  period?: Period;
+  compare?: Period;
+  /** a compare target that is neither a period nor the period before */
+  compareWords?: string;
+  /** "compare" with no period named: compare the default period with the one before */
+  compareDefault?: boolean;
+}
+
+/**
+ * "compare this week with last week": the period after a plain "with", "to" or "and", when the text
+ * before it reads as the whole period by itself (so "between 1 Oct and 15 Oct" stays one range).
+ */
+function secondPeriod(text: string, whole: Period, ctx: UnderstandContext, previous?: Period): { period: Period; compare: Period } | undefined {
+  for (const m of text.matchAll(/\b(?:with|to|and)\b/g)) {
+    const left = parsePeriod(text.slice(0, m.index), ctx.now, ctx.timeZone, previous);
+    if (!left || left.from !== whole.from || left.to !== whole.to) continue;
+    const right = parsePeriod(text.slice(m.index + m[0].length), ctx.now, ctx.timeZone, left);
+    if (!right || (right.from === left.from && right.to === left.to)) continue;
+    // "the change from October to November" runs from the first to the second: the second is
+    // the figure, the first what it is compared with ("compare October to November" is the other way)
+    if (m[0] === 'to' && /\bfrom\b/.test(text.slice(0, m.index))) return { period: right, compare: left };
+    return { period: left, compare: right };
+  }
+  return undefined;
+}
+
+/** The period (and a comparison period) named in the text. */
+export function periodsOf(text: string, ctx: UnderstandContext, previous?: Period): Periods {
+  const found = findPeriods(text, ctx.now, ctx.timeZone, previous);
+  const mainFound = found.find((p) => p.kind === 'period' && p.role === 'main');
+  const main = mainFound?.kind === 'period' ? mainFound.period : undefined;
+  // "… than in the 7 days before": words that count back from the period read are its comparison
+  const back = (p: PeriodMatch) => p.kind === 'unreadable' && (main ?? previous) !== undefined && BACK_WORDS.test(p.text.toLowerCase());
+  const bad = found.find((p) => p.kind === 'unreadable' && p.role === 'main' && !back(p));
+  if (bad?.kind === 'unreadable') return { unreadable: bad.unreadable };
+  if (found.some(back)) return { ...(main ? { period: main } : {}), compare: previousPeriod((main ?? previous)!) };
+  // a follow-up's "compared with the week before?": counted from the question before
+  const cmpFound = found.find((p) => p.kind === 'period' && p.role === 'comparison');
+  if (!main && previous && cmpFound?.kind === 'period') return { compare: cmpFound.period };
+  const cmp = /\b(?:vs\.?|versus|compar(?:e|ed|ing) (?:it |that |this |them )?(?:to|with)|against|(?<!\bother )than)\b/.exec(text);
+  const whole = parsePeriod(text, ctx.now, ctx.timeZone, previous);
+  if (!cmp) {
+    const asked = /\bcompar(?:e|ed|ing|ison)\b|\bchang(?:e|ed|ing)\b(?! made)|\bdifference\b/.test(text) || CHANGE_WORDS.some(([re]) => re.test(text));
+    // "how has it changed since last month": this month so far against last month
+    const since = asked ? /\bsince (?:the )?(?:last|previous) (day|week|month|quarter|year)\b|\bsince (yesterday)\b/.exec(text) : null;
+    if (since) {
+      const unit = since[1] ?? 'day';
+      const now = parsePeriod(unit === 'day' ? 'today' : `this ${unit}`, ctx.now, ctx.timeZone);
+      const before = parsePeriod(unit === 'day' ? 'yesterday' : `last ${unit}`, ctx.now, ctx.timeZone);
+      if (now && before) return { period: now, compare: before };
+    }
+    const named = asked && whole ? secondPeriod(text, whole, ctx, previous) : undefined;
+    if (named) return named;
+    if (asked && whole) return { period: whole, compare: previousPeriod(whole) };
+    return { ...(whole ? { period: whole } : {}), ...(asked ? { compareDefault: true } : {}) };
+  }
+  const before = parsePeriod(text.slice(0, cmp.index), ctx.now, ctx.timeZone, previous);
+  const right = text.slice(cmp.index + cmp[0].length);
+  // "how did that compare to October?", "CSI compared to last week": only the reference is named.
+  // A follow-up keeps its period; a new question takes the current one of the reference's unit.
+  // (only when the words after "compared to" are the period alone: "Voltix vs Stride Shoes last month" compares pages)
+  const refText = findPeriods(right, ctx.now, ctx.timeZone).find((p) => p.kind === 'period')?.text ?? '';
+  const periodAlone = refText !== '' && right.replace(refText, ' ').replace(/[?.!,]|\b(?:the|that|in|of|for|one)\b/g, ' ').trim() === '';
+  const onlyRight = before || !periodAlone ? undefined : parsePeriod(right, ctx.now, ctx.timeZone);
+  if (onlyRight && !/\b(?:previous|prior|preceding|before|usual|normal)\b/.test(right)) {
+    if (previous) return { compare: onlyRight };
+    const unit = onlyRight.granularity === 'week' ? 'this week' : onlyRight.granularity === 'month' ? 'this month' : onlyRight.granularity === 'day' ? 'today' : undefined;
+    const current = unit ? parsePeriod(unit, ctx.now, ctx.timeZone) : undefined;
+    if (current && (current.from !== onlyRight.from || current.to !== onlyRight.to)) return { period: current, compare: onlyRight };
+  }
+  const left = before ?? whole;
+  // "today vs the same day last week": the first period moved back by that unit, weekday kept
+  const same = /\bsame (?:day|weekday|week|month|period|time) (?:last|the previous|a|one) (week|month|year)\b/.exec(right);
+  if (same && left) return { period: left, compare: shiftBack(left, same[1] as Unit) };
+  const r = parsePeriod(right, ctx.now, ctx.timeZone, left);
+  if (r && left && (r.from !== left.from || r.to !== left.to)) return { period: left, compare: r };
+  if (/\b(?:the )?(?:previous|prior|preceding) (?:period|one)\b/.test(right) || USUAL.test(right)) {
+    return left ? { period: left, compare: previousPeriod(left) } : { compareDefault: true };
+  }
+  return { ...(left ? { period: left } : {}), compareWords: right.replace(/[?.!]+$/, '').trim() };
+}
