@@ -2,7 +2,7 @@ import net from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BinaryCopy } from '../src/db/copy-binary.ts';
-import { copyAllAhead, copyBinaryAhead } from '../src/db/copy-ahead.ts';
+import { copyBinaryAhead } from '../src/db/copy-ahead.ts';
 import { createUpload } from '../src/import/index.ts';
 import { reserveMessageIds } from '../src/import/built-sessions.ts';
 import { emptyStats } from '../src/import/loader.ts';
@@ -142,52 +142,6 @@ describe('copyBinaryAhead', () => {
   });
 });
 
-describe('copyAllAhead', () => {
-  it('sends several COPYs and the statements after them in one query, one round trip', async () => {
-    const { client, log, close } = await relayedClient();
-    try {
-      await client.query('CREATE TEMP TABLE a1 (i int PRIMARY KEY, s text); CREATE TEMP TABLE a2 (i int PRIMARY KEY, s text)');
-      log.length = 0;
-      const copied = await copyAllAhead(client, [{ target: 'a1 (i, s)', data: rowsOf(3) }, { target: 'a2 (i, s)', data: rowsOf(5) }], 'BEGIN; ', 'INSERT INTO a1 VALUES (10, NULL); COMMIT');
-      expect(copied).toEqual({ copied: 8, results: [] });
-      // both COPYs' rows before the first CopyInResponse, and a single ReadyForQuery
-      const sent = log.map((m) => `${m.from} ${m.type}`);
-      expect(sent.slice(0, 5)).toEqual(['client Q', 'client d', 'client c', 'client d', 'client c']);
-      expect(sent.filter((m) => m === 'server Z')).toHaveLength(1);
-      const n = await client.query<{ a1: number; a2: number; open: boolean }>(
-        `SELECT (SELECT count(*)::int FROM a1) AS a1, (SELECT count(*)::int FROM a2) AS a2, now() <> statement_timestamp() AS open`,
-      );
-      expect(n.rows[0]).toEqual({ a1: 4, a2: 5, open: false }); // committed: no transaction left open
-    } finally {
-      await close();
-    }
-  });
-
-  it('fails at the first error, skips the rest of the query and its rows, and leaves the connection usable', async () => {
-    const client = await db.pool.connect();
-    try {
-      await client.query('CREATE TEMP TABLE b1 (i int PRIMARY KEY, s text); CREATE TEMP TABLE b2 (i int PRIMARY KEY, s text)');
-      await copyBinaryAhead(client, 'b1 (i, s)', rowsOf(2));
-      // the first COPY fails halfway: the second COPY, the insert and the COMMIT do not run
-      await expect(
-        copyAllAhead(client, [{ target: 'b1 (i, s)', data: rowsOf(5) }, { target: 'b2 (i, s)', data: rowsOf(3) }], 'BEGIN; ', 'INSERT INTO b2 VALUES (10, NULL); COMMIT'),
-      ).rejects.toMatchObject({ code: '23505' });
-      await expect(client.query('SELECT 1')).rejects.toMatchObject({ code: '25P02' });
-      await client.query('ROLLBACK');
-      // the second COPY fails: the first one's rows go with the transaction
-      await expect(
-        copyAllAhead(client, [{ target: 'b2 (i, s)', data: rowsOf(3) }, { target: 'b1 (i, s)', data: rowsOf(1) }], 'BEGIN; ', 'COMMIT'),
-      ).rejects.toMatchObject({ code: '23505' });
-      await client.query('ROLLBACK');
-      const left = await client.query<{ b1: number; b2: number }>('SELECT (SELECT count(*)::int FROM b1) AS b1, (SELECT count(*)::int FROM b2) AS b2');
-      expect(left.rows[0]).toEqual({ b1: 2, b2: 0 });
-      expect((await client.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one).toBe(1);
-    } finally {
-      client.release();
-    }
-  });
-});
-
 const row = (chat: number, i: number): ImportRow => ({
   chatKey: `t_rt_${chat}`,
   mid: `m_rt_${chat}_${i}`,
@@ -205,7 +159,7 @@ const row = (chat: number, i: number): ImportRow => ({
 });
 
 describe('an import batch', () => {
-  it('of new chats waits for the server twice, and journals its errors as they were', async () => {
+  it('of new chats waits for the server seven times, and journals its errors as they were', async () => {
     const { client, log, close } = await relayedClient();
     try {
       await client.query(CREATE_STAGES);
@@ -218,9 +172,9 @@ describe('an import batch', () => {
       log.length = 0;
       await writeBatch(client, rows, new Map(), stats, bypass, { uploadId, rejected: 1, errors });
       expect(stats.inserted).toBe(8);
-      // BEGIN with the chats' COPY, the upsert and the ids, then the COPYs of messages, sessions
-      // and reply facts with the journal and the COMMIT: each one round trip (a ReadyForQuery)
-      expect(log.filter((m) => m.from === 'server' && m.type === 'Z')).toHaveLength(2);
+      // BEGIN with the chats' COPY, the upsert, the ids, then the COPYs of messages, sessions and
+      // reply facts, and the journal with the COMMIT: each one round trip (a ReadyForQuery)
+      expect(log.filter((m) => m.from === 'server' && m.type === 'Z')).toHaveLength(7);
       // no COPY waited for its CopyInResponse before sending its rows
       const waits = log.filter((m, i) => m.from === 'server' && m.type === 'G' && log.slice(i + 1).find((n) => n.from === 'client')?.type === 'd');
       expect(waits).toEqual([]);
@@ -235,37 +189,6 @@ describe('an import batch', () => {
       expect(sessions.rows[0]!.n).toBe(2);
     } finally {
       await close();
-    }
-  });
-
-  it('takes its message ids with the upsert, whether or not they are one run, and its reply facts name them', async () => {
-    const client = await db.pool.connect();
-    const seq = (await client.query<{ seq: string }>(`SELECT pg_get_serial_sequence('messages', 'id') AS seq`)).rows[0]!.seq;
-    try {
-      await client.query(CREATE_STAGES);
-      const bypass = await mayBypassRowTriggers(client);
-      // Another writer's ids in between: here a sequence stepping by 3 leaves gaps of two, and
-      // the upsert's Query hands back every id (an int[] in text) instead of the run's ends.
-      for (const [step, chat] of [[1, 3], [3, 4]] as const) {
-        await client.query(`ALTER SEQUENCE ${seq} INCREMENT BY ${step}`);
-        const rows = [0, 1, 2, 3].map((i) => row(chat, i));
-        const stats = emptyStats();
-        await writeBatch(client, rows, new Map(), stats, bypass);
-        expect(stats.inserted).toBe(4);
-        const stored = await client.query<{ mid: string; id: number; replied: number | null }>(
-          `SELECT m.mid, m.id, r.message_id AS replied FROM messages m JOIN conversations c ON c.id = m.conversation_id
-             LEFT JOIN message_replies r ON r.message_id = m.id WHERE c.fb_chat_id = $1 ORDER BY m.id`,
-          [`t_rt_${chat}`],
-        );
-        const ids = stored.rows.map((r) => r.id);
-        expect(stored.rows.map((r) => r.mid)).toEqual(rows.map((r) => r.mid));
-        expect(ids.slice(1).map((id, i) => id - ids[i]!)).toEqual([step, step, step]);
-        // the customer messages (0 and 2) have their reply facts, under the ids they were stored with
-        expect(stored.rows.filter((r) => r.replied !== null).map((r) => r.mid)).toEqual([`m_rt_${chat}_0`, `m_rt_${chat}_2`]);
-      }
-    } finally {
-      await client.query(`ALTER SEQUENCE ${seq} INCREMENT BY 1`);
-      client.release();
     }
   });
 });

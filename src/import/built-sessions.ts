@@ -11,7 +11,7 @@ import { BinaryCopy } from '../db/copy-binary.ts';
 
 /** messages.id's sequence, looked up once: per row, pg_get_serial_sequence cost 17 ms a thousand ids. */
 const idSequences = new WeakMap<pg.ClientBase, string>();
-export async function messageIdSequence(client: pg.ClientBase): Promise<string> {
+async function messageIdSequence(client: pg.ClientBase): Promise<string> {
   let seq = idSequences.get(client);
   if (seq === undefined) {
     seq = (await client.query<{ seq: string }>(`SELECT pg_get_serial_sequence('messages', 'id') AS seq`)).rows[0]!.seq;
@@ -20,37 +20,17 @@ export async function messageIdSequence(client: pg.ClientBase): Promise<string> 
   return seq;
 }
 
-/** The one row of reserveIdsStatement: the run's ends, and every id when they are not one run. */
-export interface ReservedIds {
-  first: number | null;
-  last: number | null;
-  ids: number[] | null;
-}
-
-/**
- * A statement that takes `n` ids from `seq` (messages.id's sequence) and answers one row
- * (ReservedIds). Usually the ids are one run (no other writer took any meanwhile): then only its
- * ends come back, not n rows for the client to parse; otherwise every id, in order. With `onlyIf`
- * (an SQL condition) it takes none unless that holds: `first` is then null. Plain SQL text, no
- * parameters, so that it can share a Query with other statements.
- */
-export function reserveIdsStatement(client: pg.ClientBase, seq: string, n: number, onlyIf?: string): string {
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`cannot reserve ${n} message ids`);
-  return `SELECT min(id) AS first, max(id) AS last, CASE WHEN max(id) - min(id) + 1 <> count(*) THEN array_agg(id ORDER BY id) END AS ids
-       FROM (SELECT nextval(${client.escapeLiteral(seq)}::regclass)::int AS id FROM generate_series(1, ${n})${onlyIf ? ` WHERE ${onlyIf}` : ''}) x`;
-}
-
-/** The ids a reserveIdsStatement row holds, in order; undefined when it took none. */
-export function reservedIds(row: ReservedIds, n: number): number[] | undefined {
-  if (row.first === null) return undefined;
-  const first = row.first;
-  return row.ids ?? Array.from({ length: n }, (_, i) => first + i);
-}
-
 /** ids for `n` new messages, in order; messages.id's own sequence, so nothing else changes. */
 export async function reserveMessageIds(client: pg.ClientBase, n: number): Promise<number[]> {
-  const res = await client.query<ReservedIds>(reserveIdsStatement(client, await messageIdSequence(client), n));
-  return reservedIds(res.rows[0]!, n) ?? [];
+  // Usually the ids are one run (no other writer took any meanwhile): then only its ends come
+  // back, not n rows for the client to parse; otherwise every id, in order.
+  const res = await client.query<{ first: number; last: number; ids: number[] | null }>(
+    `SELECT min(id) AS first, max(id) AS last, CASE WHEN max(id) - min(id) + 1 <> count(*) THEN array_agg(id ORDER BY id) END AS ids
+       FROM (SELECT nextval($2::regclass)::int AS id FROM generate_series(1, $1)) x`,
+    [n, await messageIdSequence(client)],
+  );
+  const { first, ids } = res.rows[0]!;
+  return ids ?? Array.from({ length: n }, (_, i) => first + i);
 }
 
 export const SESSION_COLUMNS =

@@ -1,10 +1,10 @@
 import type pg from 'pg';
 import { mayDisableRowTriggers } from '../db/row-triggers.js';
-import { REPLY_COLUMNS, SESSION_COLUMNS, buildable, builtSessionsCopy, messageIdSequence, reserveIdsStatement, reservedIds, type ReservedIds } from './built-sessions.js';
+import { REPLY_COLUMNS, SESSION_COLUMNS, buildable, builtSessionsCopy, reserveMessageIds } from './built-sessions.js';
 import type { LoadStats } from './loader.js';
 import type { ImportRow, RowError } from './types.js';
 import { BinaryCopy } from '../db/copy-binary.js';
-import { copyAllAhead, copyBinaryAhead, type CopyIn } from '../db/copy-ahead.js';
+import { copyBinaryAhead } from '../db/copy-ahead.js';
 
 // Writes one batch in one transaction. The chats a batch mentions for the first time go
 // through a small staging table into set-based upserts of pages, customers and
@@ -67,14 +67,6 @@ ON CONFLICT (fb_chat_id) DO UPDATE SET customer_id = EXCLUDED.customer_id, updat
 WHERE conversations.customer_id IS NULL AND EXCLUDED.customer_id IS NOT NULL
 RETURNING id, fb_chat_id, xmax::text = '0' AS created`;
 
-/**
- * Whether the upsert just before, in this transaction, inserted or changed a conversation of the
- * batch (its row's xmin is this transaction): the condition on which the same Query takes the
- * batch's message ids (every conversation the batch created has that xmin). A batch that
- * created none, as on a re-import, takes no ids and COPYs without them.
- */
-const UPSERTED_HERE = `EXISTS (SELECT 1 FROM pulse_import_chats s JOIN conversations c ON c.fb_chat_id = s.chat_key WHERE c.xmin = pg_current_xact_id()::xid)`;
-
 const insertMessages = (select: string) => `
 WITH ins AS (
   INSERT INTO messages (${MESSAGE_COLUMNS})
@@ -101,19 +93,23 @@ export interface BatchJournal {
 }
 
 /**
- * The batch's COMMIT, after its journal row when it has one, as one statement string: it travels
- * in the Query of the batch's last COPYs (one round trip), or on its own. A parameterised insert
- * could share neither. Every value but the errors is an integer; the errors' JSON goes in as an
- * escaped literal.
+ * The batch's COMMIT, after its journal row when it has one: one statement string, one round
+ * trip (a parameterised insert cannot share a Query with the COMMIT). Every value but the errors
+ * is an integer; the errors' JSON goes in as an escaped literal.
  */
-function commitStatement(client: pg.ClientBase, j: BatchJournal | undefined, accepted: number, inserted: number, conversationIds: number[]): string {
-  if (!j) return 'COMMIT';
+async function commitBatch(client: pg.ClientBase, j: BatchJournal | undefined, accepted: number, inserted: number, conversationIds: number[]): Promise<void> {
+  if (!j) {
+    await client.query('COMMIT');
+    return;
+  }
   const ints = [j.uploadId, accepted, j.rejected, inserted, ...conversationIds];
   if (!ints.every(Number.isSafeInteger)) throw new Error(`journal of upload ${j.uploadId}: a count or id is not an integer`);
   const errors = j.errors.length > 0 ? `${client.escapeLiteral(JSON.stringify(j.errors))}::jsonb` : 'NULL';
-  return `INSERT INTO upload_batches (upload_id, rows_accepted, rows_rejected, messages_inserted, conversation_ids, errors)
+  await client.query(
+    `INSERT INTO upload_batches (upload_id, rows_accepted, rows_rejected, messages_inserted, conversation_ids, errors)
      VALUES (${j.uploadId}, ${accepted}, ${j.rejected}, ${inserted}, '{${conversationIds.join(',')}}'::int[], ${errors});
-     COMMIT`;
+     COMMIT`,
+  );
 }
 
 /**
@@ -153,7 +149,7 @@ export async function writeBatch(
   journal?: BatchJournal,
 ): Promise<void> {
   try {
-    await inTransaction(client, rows, chatIds, bypassRowTriggers, journal !== undefined, (ids, created, messageIds) => copyNewMessages(client, rows, ids, created, messageIds, stats, journal), true);
+    await inTransaction(client, rows, chatIds, bypassRowTriggers, journal !== undefined, (ids, created) => copyNewMessages(client, rows, ids, created, stats, journal));
   } catch (err) {
     // unique_violation: a message is stored already; deadlock_detected: two writers COPYing
     // the same duplicate messages in opposite orders. Either way, again in key order.
@@ -169,10 +165,8 @@ async function inTransaction(
   chatIds: Map<string, number>,
   bypassRowTriggers: boolean,
   journaled: boolean,
-  /** the batch's chat ids, the keys of the chats this batch created, and the ids of its messages when it took them */
-  write: (ids: Map<string, number>, created: Set<string>, messageIds: number[] | undefined) => Promise<void>,
-  /** take the batch's message ids with the upsert when it creates a conversation (the fast path's COPY uses them) */
-  wantIds = false,
+  /** the batch's chat ids, and the keys of the chats this batch created */
+  write: (ids: Map<string, number>, created: Set<string>) => Promise<void>,
 ): Promise<void> {
   const ids = new Map<string, number>();
   let last: string | undefined;
@@ -200,9 +194,9 @@ async function inTransaction(
   // Sent with the batch's first statement (the chats' COPY when it has new chats): one round trip less.
   const begin = `BEGIN; ${settings.map((x) => `SET LOCAL ${x}; `).join('')}`;
   try {
-    const { created, messageIds } = await ensureChats(client, rows, ids, begin, wantIds);
+    const created = await ensureChats(client, rows, ids, begin);
     if (bypassRowTriggers) await checkConversationsLocked(client, known);
-    await write(ids, created, messageIds);
+    await write(ids, created);
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
     throw err;
@@ -233,8 +227,6 @@ async function copyNewMessages(
   rows: ImportRow[],
   chatIds: Map<string, number>,
   created: Set<string>,
-  /** ids reserved for the batch's rows, in order: needed when it created a conversation (its reply facts name them) */
-  reservedMessageIds: number[] | undefined,
   stats: LoadStats,
   journal?: BatchJournal,
 ): Promise<void> {
@@ -242,7 +234,7 @@ async function copyNewMessages(
   const conversations = new Set<number>();
   const built = new Map<number, { rows: ImportRow[]; ids: number[] }>();
   const unbuildable = new Set<number>();
-  const messageIds = reservedMessageIds ?? (created.size > 0 ? await reserveIds(client, rows.length) : undefined);
+  const messageIds = created.size > 0 ? await reserveMessageIds(client, rows.length) : undefined;
   let last: string | undefined;
   let id = 0;
   let chat: { rows: ImportRow[]; ids: number[] } | undefined;
@@ -267,19 +259,14 @@ async function copyNewMessages(
       }
     } else messageRow(copy, r, id);
   }
-  const copies: CopyIn[] = [];
-  if (copy.rows > 0) copies.push({ target: `messages (${messageIds ? 'id, ' : ''}${MESSAGE_COLUMNS})`, data: copy });
+  if (copy.rows > 0) await copyBinaryAhead(client, `messages (${messageIds ? 'id, ' : ''}${MESSAGE_COLUMNS})`, copy);
   for (const c of unbuildable) built.delete(c);
   if (built.size > 0) {
     const facts = builtSessionsCopy(built, Date.now());
-    if (facts.sessions.rows > 0) copies.push({ target: `sessions (${SESSION_COLUMNS})`, data: facts.sessions });
-    if (facts.replies.rows > 0) copies.push({ target: `message_replies (${REPLY_COLUMNS})`, data: facts.replies });
+    if (facts.sessions.rows > 0) await copyBinaryAhead(client, `sessions (${SESSION_COLUMNS})`, facts.sessions);
+    if (facts.replies.rows > 0) await copyBinaryAhead(client, `message_replies (${REPLY_COLUMNS})`, facts.replies);
   }
-  // The COPYs, the journal row and the COMMIT in one Query: one round trip instead of four. A
-  // duplicate mid fails the messages' COPY, and the rest of the Query is skipped with it.
-  const commit = commitStatement(client, journal, rows.length, rows.length, [...conversations]);
-  if (copies.length > 0) await copyAllAhead(client, copies, '', commit);
-  else await client.query(commit);
+  await commitBatch(client, journal, rows.length, rows.length, [...conversations]);
   stats.inserted += rows.length;
   if (stats.insertedMids) for (const r of rows) stats.insertedMids.add(r.mid);
   for (const c of conversations) {
@@ -304,7 +291,7 @@ async function insertViaStaging(
     inserted = (await client.query<{ conversation_id: number; n: number; mid?: string }>(insert)).rows;
     // Every chat of the batch, not only those that got new messages: a re-import of the same
     // file then repairs what an earlier, killed run of it left without sessions.
-    await client.query(commitStatement(client, journal, rows.length, inserted.reduce((s, r) => s + r.n, 0), [...new Set(chatIds.values())]));
+    await commitBatch(client, journal, rows.length, inserted.reduce((s, r) => s + r.n, 0), [...new Set(chatIds.values())]);
   } else {
     // One round trip for the insert and the commit; a multi-statement string yields one result per statement.
     const results = (await client.query(`${insert};\nCOMMIT`)) as unknown as pg.QueryResult<{ conversation_id: number; n: number; mid?: string }>[];
@@ -327,33 +314,12 @@ interface NewChat {
   last: number;
 }
 
-/** A reserveIdsStatement row as text: integers, and the int[] of every id when they were not one run. */
-const idsFromText = ([first, last, ids]: (string | null)[]): ReservedIds => ({
-  first: first === null ? null : Number(first),
-  last: last === null ? null : Number(last),
-  ids: ids === null || ids === undefined ? null : ids.slice(1, -1).split(',').map(Number),
-});
-
-/** ids for `n` messages, on their own (a batch whose upsert did not take them). */
-async function reserveIds(client: pg.ClientBase, n: number): Promise<number[] | undefined> {
-  const res = await client.query<ReservedIds>(reserveIdsStatement(client, await messageIdSequence(client), n));
-  return reservedIds(res.rows[0]!, n);
-}
-
 /**
  * Upserts the pages, customers and conversations of the batch's chats whose ids are not known
- * yet; returns the keys of the conversations it created (not found stored), and with `wantIds`
- * the ids of the batch's messages, taken in the upsert's Query when it created or changed a
- * conversation (one round trip less). Runs `begin` (the batch's BEGIN and settings) first, with
- * its first statement.
+ * yet; returns the keys of the conversations it created (not found stored). Runs `begin` (the
+ * batch's BEGIN and settings) first, with its first statement.
  */
-async function ensureChats(
-  client: pg.ClientBase,
-  rows: ImportRow[],
-  chatIds: Map<string, number>,
-  begin: string,
-  wantIds: boolean,
-): Promise<{ created: Set<string>; messageIds: number[] | undefined }> {
+async function ensureChats(client: pg.ClientBase, rows: ImportRow[], chatIds: Map<string, number>, begin: string): Promise<Set<string>> {
   // per new chat: the row that names it (a later row may know the customer when the first one
   // did not: an agent spoke first) and its counters; looked up once per run of adjacent rows
   const fresh = new Map<string, NewChat>();
@@ -377,24 +343,16 @@ async function ensureChats(
   }
   if (fresh.size === 0) {
     await client.query(begin);
-    return { created: new Set(), messageIds: undefined };
+    return new Set();
   }
   const copy = new BinaryCopy(128 * fresh.size);
   for (const { row: r, ...c } of fresh.values()) {
     copy.row(9).text(r.chatKey).text(r.pageFbId).text(r.pageName).text(r.customerPsid).text(r.customerName).int4(c.total).int4(c.customer).timestamptz(c.first).timestamptz(c.last);
   }
-  // BEGIN, the chats' COPY, the upsert and the ids in one Query: one round trip. Its rows come
-  // back as text: the ids, when taken, last, and the conversations INSERT's before them (new
-  // rows, and the ones it gave a customer, not created).
-  const idsStatement = wantIds ? reserveIdsStatement(client, await messageIdSequence(client), rows.length, UPSERTED_HERE) : undefined;
-  const { results } = await copyAllAhead(
-    client,
-    [{ target: 'pulse_import_chats (chat_key, page_fb_id, page_name, psid, customer_name, total, customer, first_at, last_at)', data: copy }],
-    begin,
-    idsStatement ? `${UPSERT_CHATS};\n${idsStatement}` : UPSERT_CHATS,
-  );
-  const reserved = idsStatement ? results.pop()![0]! : undefined;
-  const upserted = results[results.length - 1]!.map(([id, key, isNew]) => ({ id: Number(id), fb_chat_id: key!, created: isNew === 't' }));
+  await copyBinaryAhead(client, 'pulse_import_chats (chat_key, page_fb_id, page_name, psid, customer_name, total, customer, first_at, last_at)', copy, begin);
+  const results = (await client.query(UPSERT_CHATS)) as unknown as pg.QueryResult<{ id: number; fb_chat_id: string; created: boolean }>[];
+  // the conversations INSERT: new rows, and the ones it gave a customer (not created)
+  const upserted = results[results.length - 1]!.rows;
   const created = new Set<string>();
   for (const r of upserted) {
     chatIds.set(r.fb_chat_id, r.id);
@@ -405,5 +363,6 @@ async function ensureChats(
     const found = await client.query<{ id: number; fb_chat_id: string }>('SELECT id, fb_chat_id FROM conversations WHERE fb_chat_id = ANY($1::text[])', [rest]);
     for (const r of found.rows) chatIds.set(r.fb_chat_id, r.id);
   }
-  return { created, messageIds: reserved ? reservedIds(idsFromText(reserved), rows.length) : undefined };
+  return created;
 }
+
