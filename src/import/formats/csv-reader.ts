@@ -81,16 +81,20 @@ export async function* readCsvRecords(source: AsyncIterable<string | Buffer>, de
     const n = b.length;
     let start = 0;
     for (let i = 0; i < n; i++) {
-      const c = b[i]!;
+      let c = b[i]!;
       if (inQuotes) {
-        if (c === QUOTE) {
-          field = piece(b, start, i);
-          inQuotes = false;
-          afterQuote = true;
-          start = i + 1;
-          ascii = true;
-        } else if (c === LF) line++;
-        else if (c >= 0x80) ascii = false;
+        // to the closing quote, in one tight loop
+        for (; c !== QUOTE; c = b[i]!) {
+          if (c === LF) line++;
+          else if (c >= 0x80) ascii = false;
+          if (++i === n) break;
+        }
+        if (i === n) break;
+        field = piece(b, start, i);
+        inQuotes = false;
+        afterQuote = true;
+        start = i + 1;
+        ascii = true;
         continue;
       }
       if (afterQuote) {
@@ -102,6 +106,12 @@ export async function* readCsvRecords(source: AsyncIterable<string | Buffer>, de
           continue;
         }
       }
+      // an unquoted stretch: to the next delimiter, line end or quote
+      for (; c !== delim && c !== LF && c !== QUOTE; c = b[i]!) {
+        if (c >= 0x80) ascii = false;
+        if (++i === n) break;
+      }
+      if (i === n) break;
       if (c === delim) {
         record.push(piece(b, start, i));
         field = '';
@@ -111,7 +121,7 @@ export async function* readCsvRecords(source: AsyncIterable<string | Buffer>, de
       } else if (c === LF) {
         let end = i;
         if (end > start && b[end - 1] === CR) end--;
-        else if (end === start) dropTrailingCr();
+        else if (end === start) field = withoutTrailingCr(carry, field);
         record.push(piece(b, start, end));
         out.push({ fields: record, line: recordLine });
         record = [];
@@ -121,11 +131,12 @@ export async function* readCsvRecords(source: AsyncIterable<string | Buffer>, de
         ascii = true;
         line++;
         recordLine = line;
-      } else if (c === QUOTE && i === start && field === '' && carry.length === 0 && !quoted) {
+      } else if (i === start && field === '' && carry.length === 0 && !quoted) {
+        // an opening quote; elsewhere a quote is text
         quoted = true;
         inQuotes = true;
         start = i + 1;
-      } else if (c >= 0x80) ascii = false;
+      }
     }
     // copied: the stream's buffer is not ours to keep
     if (start < n) carry.push(Buffer.from(b.subarray(start)));
@@ -144,12 +155,15 @@ export async function* readCsvRecords(source: AsyncIterable<string | Buffer>, de
     if (firstChunkShort && record[0]!.charCodeAt(0) === 0xfeff) record[0] = record[0]!.slice(1);
     yield [{ fields: record, line: recordLine }];
   }
+}
 
-  /** A CR that ended the previous chunk (or came before a closing quote's LF) belongs to the line end. */
-  function dropTrailingCr(): void {
-    const tail = carry[carry.length - 1];
-    if (tail !== undefined) {
-      if (tail[tail.length - 1] === CR) carry[carry.length - 1] = tail.subarray(0, -1);
-    } else if (field.endsWith('\r')) field = field.slice(0, -1);
-  }
+/**
+ * `field` once a CR that ended the previous chunk (or came before a closing quote's LF) is dropped:
+ * it belongs to the line end. The CR is cut from `carry`'s last piece in place when it is there.
+ */
+function withoutTrailingCr(carry: Buffer[], field: string): string {
+  const tail = carry[carry.length - 1];
+  if (tail === undefined) return field.endsWith('\r') ? field.slice(0, -1) : field;
+  if (tail[tail.length - 1] === CR) carry[carry.length - 1] = tail.subarray(0, -1);
+  return field;
 }
