@@ -260,10 +260,10 @@ function refusal(reason: string): MetricReading {
   return { kind: 'refuse', text: `I can't answer that as asked: ${reason}. ${CAN_ASK}` };
 }
 
-/** Questions whose words ask for something no query can honour: refused with the reason. */
 /** A yes-or-no question about the figure itself ("was the median under 5 minutes?"): the figure answers it. */
 const ABOUT_THE_FIGURE = /^(?:was|is|were|are|did|does|has|have|had)\b/;
 
+/** Questions whose words ask for something no query can honour: refused with the reason. */
 function unanswerable(said: Said, base: MetricQuery | undefined, text: string): MetricReading | undefined {
   if (said.unanswered) return refusal(`"${said.unanswered}" is a condition I cannot count or filter by: what is held is every customer message, and the response time of those that were answered`);
   if (said.conditions.length) return refusal(`"${said.conditions.join('", "')}" is a condition, and one figure cannot be filtered by another; ask for each figure on its own`);
