@@ -110,6 +110,27 @@ describe('metric queries equal independent SQL', () => {
     expect(r.rows[0]!.base).toBe(Number(e.n));
   });
 
+  it('a value left out keeps the rows without one: messages excluding an agent are all the others, the bot\'s and customers\' included', async () => {
+    const [agent] = await all<{ name: string }>(
+      `SELECT agent_info ->> 'name' AS name FROM messages WHERE sender_kind = 'human_agent' AND agent_info ->> 'name' IS NOT NULL
+        AND social_create_time >= ${START} AND social_create_time < ${END} GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`,
+    );
+    const r = await ask({ measure: 'messages', statistic: 'count', filters: [{ dimension: 'agent', values: [agent!.name], exclude: true }] });
+    const e = await one<{ n: string }>(
+      `SELECT count(*) AS n FROM messages WHERE social_create_time >= ${START} AND social_create_time < ${END}
+        AND (sender_kind <> 'human_agent' OR agent_info ->> 'name' IS DISTINCT FROM '${agent!.name.replace(/'/g, "''")}')`,
+    );
+    expect(r.rows[0]!.value).toBe(Number(e.n));
+    // conversation-days: a day any of whose agents is left out goes; days with no human agent stay
+    const csi = await ask({ measure: 'csi', filters: [{ dimension: 'agent', values: [agent!.name], exclude: true }] });
+    const d = await one<{ n: string }>(
+      `SELECT count(csi) AS n FROM daily_analyses WHERE day BETWEEN '${WEEK.from}' AND '${WEEK.to}'
+        AND NOT ('${agent!.name.replace(/'/g, "''")}' = ANY(human_agents))`,
+    );
+    expect(csi.rows[0]!.base).toBe(Number(d.n));
+    expect(metricAnswer({ measure: csi.measure, query: csi.query, figure: csi.figure, rows: csi.rows, timeZone: TZ, today: WEEK.to }).split('\n')[0]).toContain(`excluding agent ${agent!.name}`);
+  });
+
   it('this week against the week before, in one statement', async () => {
     const r = await ask({ measure: 'handoffRate', compareTo: PREV });
     const e = await all<{ w: string; v: number }>(

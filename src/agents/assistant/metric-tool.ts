@@ -20,7 +20,9 @@ const schema = z.object({
   measure: z.enum(MEASURE_NAMES).describe(MEASURES.map((m) => `${m.name}: ${m.definition}`).join('; ')),
   statistic: z.enum(STATISTICS).optional().describe('default: the measure\'s own (mean for scores and times, count for counts, rate for rates)'),
   group_by: z.enum(DIMENSIONS).optional(),
-  filters: z.array(z.object({ dimension: z.enum(DIMENSIONS), values: z.array(z.string()).min(1) })).optional(),
+  filters: z
+    .array(z.object({ dimension: z.enum(DIMENSIONS), values: z.array(z.string()).min(1), exclude: z.boolean().optional().describe('true: leave these values out') }))
+    .optional(),
   period: periodArg.optional().describe('leave out for the measures of how things stand now (handoffsWaiting, handoffsAssigned)'),
   compare_to: periodArg.optional(),
   order: z.enum(['asc', 'desc']).optional(),

@@ -84,7 +84,8 @@ export function compileQuery(q: CheckedQuery, measure: Measure, tz: string): Com
 
   const where = [source.where, measure.where].filter((w): w is string => Boolean(w)).map((w) => `(${sub(w)})`);
   where.push(compared ? `((${current}) OR (${sub(inPeriod(source.time!, q.compareTo!, tz))}))` : `(${current})`);
-  for (const f of q.filters) where.push(`(${sub(filterSql(measure, f.dimension, f.values))})`);
+  // a value left out keeps the rows without one (a bot's message has no agent): IS NOT TRUE, not NOT
+  for (const f of q.filters) where.push(f.exclude ? `((${sub(filterSql(measure, f.dimension, f.values))}) IS NOT TRUE)` : `(${sub(filterSql(measure, f.dimension, f.values))})`);
   // a ranking of people ("the top 2 agents") ranks people: bot-only rows have no agent and take no place
   if (grouped && q.limit && (q.groupBy === 'agent' || q.groupBy === 'reviewer')) where.push(`(${sub(source.dimensions[q.groupBy]!)}) IS NOT NULL`);
 

@@ -48,7 +48,7 @@ const UNKNOWN_KEYS = new Set(['no human agent', 'nobody', 'unknown']);
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 function filterWords(q: CheckedQuery): string {
-  return q.filters.map((f) => ` for ${DIM_WORDS[f.dimension]} ${f.values.join(' or ')}`).join('');
+  return q.filters.map((f) => ` ${f.exclude ? 'excluding' : 'for'} ${DIM_WORDS[f.dimension]} ${f.values.join(f.exclude ? ' and ' : ' or ')}`).join('');
 }
 
 function baseWords(m: Measure, rows: MetricRow[], q: CheckedQuery): string {

@@ -13,6 +13,8 @@ export interface DayRange {
 export interface Filter {
   dimension: Dimension;
   values: string[];
+  /** leave these values out ("all pages except Stride Shoes") instead of keeping only them */
+  exclude?: boolean;
 }
 
 export interface MetricQuery {

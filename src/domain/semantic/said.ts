@@ -30,6 +30,8 @@ export interface MetricIntent {
   notApplied: string[];
   periodDefaulted: boolean;
   chart: boolean;
+  /** said after the figure: how the question was read where that changed what is counted */
+  remarks?: string[];
   /** the group a share question is about ("what share … were complaints"): the answer leads with it */
   focus?: string;
   /**
@@ -133,11 +135,11 @@ function namesIn(w: Words, names: readonly string[], kind: string): Names {
   return { found, ambiguous, ...(excluded.length ? { excluded } : {}) };
 }
 
-/** The names a filter keeps: those named, or, when some are left out, every other one of the vocabulary. */
-function kept(n: Names, vocabulary: readonly string[]): string[] {
-  if (!n.excluded?.length) return n.found;
-  const named = n.found.filter((x) => !n.excluded!.includes(x));
-  return (named.length ? named : vocabulary).filter((x) => !n.excluded!.includes(x));
+/** The filters of names: those named to keep, and those named to leave out (rows without one stay). */
+function namedFilters(dimension: Dimension, n: Names): Filter[] {
+  const out = n.excluded ?? [];
+  const kept = n.found.filter((x) => !out.includes(x));
+  return [...(kept.length ? [{ dimension, values: kept }] : []), ...(out.length ? [{ dimension, values: out, exclude: true }] : [])];
 }
 
 /** Topics named by label ("human_request") or by the everyday words for them ("delivery", "refunds"). */
@@ -366,17 +368,16 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const { measure: word, extra, notes, conditions } = measureOf(w);
   const filters: Filter[] = [];
   let measure = word;
-  const add = (dimension: Dimension, n: Names, vocabulary: readonly string[] = []) => {
-    const values = kept(n, vocabulary);
-    if (values.length) filters.push({ dimension, values });
+  const add = (dimension: Dimension, n: Names) => {
+    filters.push(...namedFilters(dimension, n));
     notes.push(...n.ambiguous);
     return n.found.length;
   };
-  add('page', namesIn(w, ctx.vocab.pages, 'page'), ctx.vocab.pages);
-  add('agent', namesIn(w, ctx.vocab.agents, 'agent'), ctx.vocab.agents);
-  add('reviewer', namesIn(w, ctx.vocab.reviewers ?? [], 'reviewer'), ctx.vocab.reviewers);
+  add('page', namesIn(w, ctx.vocab.pages, 'page'));
+  add('agent', namesIn(w, ctx.vocab.agents, 'agent'));
+  add('reviewer', namesIn(w, ctx.vocab.reviewers ?? [], 'reviewer'));
   // a topic alone ("complaints by page", "how many shipping questions") counts customer messages
-  if (add('topic', topicsIn(w, ctx.vocab.topics ?? []), ctx.vocab.topics) && !measure && !FOLLOW_UP.test(text)) measure = 'customerMessages';
+  if (add('topic', topicsIn(w, ctx.vocab.topics ?? [])) && !measure && !FOLLOW_UP.test(text)) measure = 'customerMessages';
   const replier = replierOf(w);
   const noDimension = NO_DIMENSION.exec(w.rest)?.[0];
   const periods = periodsOf(text, ctx, ctx.previous?.period);
@@ -397,14 +398,17 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const qa = qaStateFilter(w, text, measure, group.dim === 'qa_state');
   measure = qa.measure;
   if (qa.filter) filters.push(qa.filter);
-  const weekdays = weekdaysOf(text);
+  // "weekends compared to weekdays": every day named, so each weekday is shown rather than one figure for all of them
+  const bothHalves = /\bweekends?\b/.test(text) && /\bweekdays\b/.test(text) && !/\b(?:except|excluding|exclude|without|not|other than|apart from)\b/.test(text);
+  const weekdays = bothHalves ? [] : weekdaysOf(text);
+  if (bothHalves && !group.dim) group.dim = 'weekday';
   if (weekdays.length) filters.push({ dimension: 'weekday', values: weekdays });
   const hours = hoursOf(text);
   if (Array.isArray(hours)) filters.push({ dimension: 'hour', values: hours });
   if (!group.dim && TREND_WORDS.test(text)) group.dim = 'day';
   const cue = periods.unreadable ?? (periods.period || periods.compare ? undefined : PERIOD_CUES.exec(w.rest)?.[0]);
   const now = periods.period ? undefined : NOW_CUES.exec(text)?.[0];
-  const between = filters.find((f) => f.values.length > 1 && ['page', 'agent', 'reviewer', 'topic'].includes(f.dimension))?.dimension;
+  const between = filters.find((f) => !f.exclude && f.values.length > 1 && ['page', 'agent', 'reviewer', 'topic'].includes(f.dimension))?.dimension;
   const replierWord = replier ? REPLIER_NAMED.exec(w.rest)?.[0] : undefined;
   const threshold = THRESHOLD.exec(text)?.[0];
   // the word "customers" left over: no measure phrase ("customers waiting for an agent") took it

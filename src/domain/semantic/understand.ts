@@ -4,7 +4,7 @@
 // cannot honour is refused or named, never dropped, and data the product does not hold is refused.
 import { parsePeriod, periodBetween, previousPeriod, shiftBack, type Period, type Unit } from '../periods.ts';
 import { DIMENSIONS, MEASURES, SOURCES, dimensionsOf, measureByName, type Dimension, type Measure, type Statistic } from './catalogue.ts';
-import { MONTH_NAMES } from '../period-words.ts';
+import { MONTH_NAMES, addDays } from '../period-words.ts';
 import { describeFigure } from './format.ts';
 import { checkQuery, type Filter, type MetricQuery } from './query.ts';
 import { CAN_ASK, byReplier, notHeldRefusal, range, readSaid, type ChangeRanking, type MetricIntent, type MetricReading, type Said, type UnderstandContext, type Vocabulary } from './said.ts';
@@ -104,6 +104,7 @@ interface Built {
   periodDefaulted: boolean;
   change?: ChangeRanking;
   focus?: string;
+  remarks?: string[];
 }
 
 const CHANGE_NOUNS = { down: 'drop', up: 'rise', better: 'improvement', worse: 'worsening' } as const;
@@ -140,7 +141,7 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   let groupBy = said.group.dim ?? (asked === 'topics' ? 'topic' : undefined);
   groupBy ??= said.between;
   // "what share of customer messages were complaints": the share among all topics, that one shown
-  const shareOf = !groupBy && said.statistic === 'share' ? said.filters.find((f) => f.dimension === 'topic') : undefined;
+  const shareOf = !groupBy && said.statistic === 'share' ? said.filters.find((f) => f.dimension === 'topic' && !f.exclude) : undefined;
   if (shareOf) groupBy = 'topic';
   if (!groupBy && said.chart && !said.periods.compare && !said.periods.compareDefault && !base?.groupBy) groupBy = 'day';
   const slots = periodSlots(said, ctx, base, groupBy, text);
@@ -182,10 +183,13 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   const asOfNow = SOURCES[m.source].current === true && !said.periods.period;
   const named = said.periods.compare ?? (said.periods.compareDefault ? slots.compare : undefined);
   if (asOfNow && slots.compare && !named) notes.push(`the comparison with ${slots.compare.label} (${m.label} is how things stand now)`);
-  const compare = asOfNow ? named : slots.compare;
+  const counted = (statistic ?? carried.statistic ?? m.defaultStatistic) === 'count' || (statistic ?? m.defaultStatistic) === 'sum';
+  const sameDays = !asOfNow && counted ? toDate(slots.period, slots.compare, ctx) : undefined;
+  const remarks = sameDays ? [sameDays.note] : [];
+  const compare = asOfNow ? named : sameDays?.compare ?? slots.compare;
   const query: MetricQuery = {
     measure,
-    ...(asOfNow ? {} : { period: range(slots.period) }),
+    ...(asOfNow ? {} : { period: range(sameDays?.period ?? slots.period) }),
     ...(statistic ? { statistic } : carried.statistic ? { statistic: carried.statistic } : {}),
     ...(groupBy ? { groupBy } : carried.groupBy ? { groupBy: carried.groupBy } : {}),
     filters: mergeFilters(carried.filters ?? [], filters, /\b(?:all|every|any) (?:pages?|brands?)\b/.test(text)),
@@ -200,7 +204,7 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
     delete query.limit;
   }
   // "now for Voltix" after "by page": one page asked for, so no breakdown by page
-  if (base && !groupBy && query.groupBy && said.filters.some((f) => f.dimension === query.groupBy && f.values.length === 1)) {
+  if (base && !groupBy && query.groupBy && said.filters.some((f) => f.dimension === query.groupBy && f.values.length === 1 && !f.exclude)) {
     delete query.groupBy;
     delete query.order;
     delete query.limit;
@@ -208,9 +212,31 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   const focus = shareOf?.values.length === 1 ? shareOf.values[0] : undefined;
   return {
     query, period: slots.period, ...(rank.winner ? { winner: rank.winner } : {}), notes, periodDefaulted: slots.defaulted && !asOfNow,
-    ...(change ? { change } : {}), ...(focus ? { focus } : {}),
+    ...(change ? { change } : {}), ...(focus ? { focus } : {}), ...(remarks.length ? { remarks } : {}),
   };
 }
+
+/**
+ * A count over a period still running, compared with a whole one before it ("complaints this month
+ * vs last month" on the 7th) would compare 7 days with 30: both are cut to the same days instead
+ * (1–7 Dec against 1–7 Nov), and the answer's labels and a note say so.
+ */
+function toDate(period: Period, compare: Period | undefined, ctx: UnderstandContext): { period: Period; compare: Period; note: string } | undefined {
+  const today = parsePeriod('today', ctx.now, ctx.timeZone)?.from;
+  if (!compare || !today || period.to <= today || period.from > today || compare.to >= period.from) return undefined;
+  const elapsed = Math.round((Date.parse(today) - Date.parse(period.from)) / 86_400_000);
+  const compareTo = addDays(compare.from, elapsed);
+  if (compareTo >= compare.to) return undefined;
+  const name = (p: Period) => p.label.replace(/ \(.*\)$/, '');
+  const days = (from: string, to: string) => `(${dayLabel(from)} – ${dayLabel(to)})`;
+  return {
+    period: { ...period, to: today, label: `${name(period)} to date ${days(period.from, today)}` },
+    compare: { ...compare, to: compareTo, label: `the same days of ${name(compare)} ${days(compare.from, compareTo)}` },
+    note: `${period.label} is still running, so both periods are counted over their first ${elapsed + 1} day${elapsed ? 's' : ''}.`,
+  };
+}
+
+const dayLabel = (day: string): string => new Date(`${day}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
 
 /** A measure's human and bot variants, each to the figure they split. */
 const FAMILY: Readonly<Record<string, string>> = {
@@ -336,7 +362,7 @@ export function understandMetric(question: string, ctx: UnderstandContext): Metr
     kind: 'metric',
     metric: {
       query: built.query, period: built.period, ...(built.winner ? { winner: built.winner } : {}), notApplied: built.notes,
-      periodDefaulted: built.periodDefaulted, chart, ...(built.change ? { change: built.change } : {}), ...(built.focus ? { focus: built.focus } : {}),
+      periodDefaulted: built.periodDefaulted, chart, ...(built.change ? { change: built.change } : {}), ...(built.focus ? { focus: built.focus } : {}), ...(built.remarks ? { remarks: built.remarks } : {}),
     },
   };
 }

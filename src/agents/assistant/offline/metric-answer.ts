@@ -31,7 +31,7 @@ function everyDay(d: MetricToolData, today: string, value: (v: number) => number
 
 export function metricText(i: MetricIntent, d: MetricToolData, tz: string, today: string): string {
   const measure = measureByName(d.measure)!;
-  const notes = i.periodDefaulted && d.query.period ? [`No period was named, so this is ${d.query.period.label}.`] : [];
+  const notes = [...(i.periodDefaulted && d.query.period ? [`No period was named, so this is ${d.query.period.label}.`] : []), ...(i.remarks ?? [])];
   return metricAnswer({
     measure, query: d.query, figure: d.figure, rows: d.rows, timeZone: tz, today, notApplied: i.notApplied, notes,
     ...(i.winner ? { winner: i.winner } : {}), ...(i.change ? { change: i.change } : {}), ...(i.focus ? { focus: i.focus } : {}),
