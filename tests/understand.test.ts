@@ -465,7 +465,7 @@ describe('phrasings found by asking from the outside (7 December)', () => {
     const i = ask('how many complaints this month vs last month').metric!;
     expect(i.query.period).toEqual({ from: '2026-11-01', to: '2026-11-18', label: 'this month to date (1 Nov – 18 Nov)' });
     expect(i.query.compareTo).toEqual({ from: '2026-10-01', to: '2026-10-18', label: 'the same days of last month (1 Oct – 18 Oct)' });
-    expect(i.remarks).toEqual(['this month (November 2026) is still running, so both periods are counted over their first 18 days.']);
+    expect(i.remarks).toEqual(['This month (November 2026) is still running, so both periods are counted over their first 18 days.']);
     // an average is compared whole; a finished period too
     expect(ask('CSI this month vs last month').metric?.query.compareTo).toEqual(days(period('last month')));
     expect(ask('how many complaints last month vs the month before').metric?.remarks).toBeUndefined();

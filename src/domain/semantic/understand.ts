@@ -232,7 +232,7 @@ function toDate(period: Period, compare: Period | undefined, ctx: UnderstandCont
   return {
     period: { ...period, to: today, label: `${name(period)} to date ${days(period.from, today)}` },
     compare: { ...compare, to: compareTo, label: `the same days of ${name(compare)} ${days(compare.from, compareTo)}` },
-    note: `${period.label} is still running, so both periods are counted over their first ${elapsed + 1} day${elapsed ? 's' : ''}.`,
+    note: `${period.label.charAt(0).toUpperCase()}${period.label.slice(1)} is still running, so both periods are counted over their first ${elapsed + 1} day${elapsed ? 's' : ''}.`,
   };
 }
 
