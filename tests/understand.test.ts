@@ -477,6 +477,14 @@ describe('phrasings found by asking from the outside (7 December)', () => {
     expect(ask('What percent of sessions did the bot contain yesterday?').metric?.query).toMatchObject({ measure: 'containment' });
   });
 
+  it('reads "excluding the bot" as the humans, and a period compared after pages compared', () => {
+    expect(ask('What is the average first response time excluding the bot last month?').metric?.query.measure).toBe('humanFirstResponse');
+    expect(ask('response time without agents last week').metric?.query).toMatchObject({ measure: 'responseTime', filters: f('sender', 'bot') });
+    expect(ask('CSI for Voltix vs Stride Shoes this week compared to last week').metric?.query).toMatchObject({
+      groupBy: 'page', filters: f('page', 'Stride Shoes', 'Voltix'), period: days(period('this week')), compareTo: days(period('last week')),
+    });
+  });
+
   it('does not take a lead-in or a follow-up for a second question', () => {
     const first = ask('CSI last week');
     expect(ask('ok, and what about Voltix?', first).metric?.notApplied).toEqual([]);

@@ -48,7 +48,9 @@ export function periodsOf(text: string, ctx: UnderstandContext, previous?: Perio
   // a follow-up's "compared with the week before?": counted from the question before
   const cmpFound = found.find((p) => p.kind === 'period' && p.role === 'comparison');
   if (!main && previous && cmpFound?.kind === 'period') return { compare: cmpFound.period };
-  const cmp = /\b(?:vs\.?|versus|compar(?:e|ed|ing) (?:it |that |this |them )?(?:to|with)|against|(?<!\bother )than)\b/.exec(text);
+  // "Voltix vs Oakhaven this week compared to last week": the last comparison word followed by a period compares periods
+  const cmps = [...text.matchAll(/\b(?:vs\.?|versus|compar(?:e|ed|ing) (?:it |that |this |them )?(?:to|with)|against|(?<!\bother )than)\b/g)];
+  const cmp = cmps.length > 1 ? [...cmps].reverse().find((c) => parsePeriod(text.slice(c.index + c[0].length), ctx.now, ctx.timeZone)) ?? cmps[0] : cmps[0];
   const whole = parsePeriod(text, ctx.now, ctx.timeZone, previous);
   if (!cmp) {
     const asked = /\bcompar(?:e|ed|ing|ison)\b|\bchang(?:e|ed|ing)\b(?! made)|\bdifference\b/.test(text) || CHANGE_WORDS.some(([re]) => re.test(text));

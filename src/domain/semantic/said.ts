@@ -334,6 +334,10 @@ function measureOf(w: Words): { measure?: string; extra: string[]; notes: string
 
 /** Who replied, when the question says: a human or the bot. */
 function replierOf(w: Words): 'human' | 'bot' | undefined {
+  // "excluding the bot", "without agents": the other side
+  const leftOut = (words: RegExp) => new RegExp(`\\b(?:excluding|exclude|except(?: for)?|without|other than|apart from|not (?:by|from|counting))\\s+(?:the\\s+|our\\s+)?(?:${words.source})`).test(w.rest);
+  if (leftOut(BOT_WORDS) && !leftOut(HUMAN_WORDS)) return 'human';
+  if (leftOut(HUMAN_WORDS) && !leftOut(BOT_WORDS)) return 'bot';
   // both named ("customers, the bot and agents") is everyone: no side is chosen
   if (BOT_WORDS.test(w.rest) && HUMAN_WORDS.test(w.rest)) return undefined;
   if (BOT_WORDS.test(w.rest)) return 'bot';
