@@ -5,6 +5,7 @@ import { TOPIC_WORDS } from '../intent-words.ts';
 import { COUNT, countOf } from '../period-words.ts';
 import type { Period } from '../periods.ts';
 import { periodsOf, type Periods } from './said-periods.ts';
+import { Words, escape, namedFilters, namesIn, phrase, topicsIn, type Names } from './said-names.ts';
 import { hoursOf, weekdaysOf } from './said-times.ts';
 import type { Dimension, Statistic } from './catalogue.ts';
 import type { DayRange, Filter, MetricQuery } from './query.ts';
@@ -67,95 +68,7 @@ const SESSION_RATES: ReadonlySet<string> = new Set(['handoffs', 'handoffRate', '
 export const CAN_ASK =
   'I can answer about CSI and its pillars, sentiment, resolution, effort, response and handling times, conversations, messages, sessions, handoffs (the human wait after them, the time to resolve them, and those waiting or assigned now), bot containment, topics, QA reviews and message template use and success — by page, agent, reviewer, topic, day, week, month, hour or weekday.';
 
-/** Blanks the matched words so later tables cannot read them again. */
-class Words {
-  rest: string;
-  constructor(readonly text: string) {
-    this.rest = text;
-  }
-  take(re: RegExp): RegExpExecArray | undefined {
-    const m = re.exec(this.rest);
-    if (!m) return undefined;
-    this.rest = this.rest.slice(0, m.index) + ' '.repeat(m[0].length) + this.rest.slice(m.index + m[0].length);
-    return m;
-  }
-  has(re: RegExp): boolean {
-    return re.test(this.rest);
-  }
-}
-
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const phrase = (s: string) => new RegExp(`\\b${escape(s.toLowerCase()).replace(/[_\s]+/g, '[_\\s-]+')}s?\\b`);
 export const range = (p: Period): DayRange => ({ from: p.from, to: p.to, label: p.label });
-
-// ── names ────────────────────────────────────────────────────────────────────────────────────
-
-interface Names {
-  found: string[];
-  /** a word several names share ("Acme", "Maria"): named back, never guessed */
-  ambiguous: string[];
-  /** of `found`, those named to be left out ("all pages except Stride Shoes") */
-  excluded?: string[];
-}
-
-/**
- * Words that leave out what follows ("except Stride Shoes", "excluding weekends", "other than
- * Voltix"), up to four words before the name, none of them one that starts another slot.
- */
-const EXCLUDED_BEFORE =
-  /\b(?:except(?: for| on)?|excluding|exclude|other than|apart from|besides|but not|not for|not on|not in|leaving out|minus|without)\s+(?:(?!(?:for|in|on|at|by|of|during|with|last|this|since)\b)[a-z'-]+,?\s+){0,4}$/;
-
-/** Names from a vocabulary mentioned in the text: full names first, then a unique distinctive word. */
-function namesIn(w: Words, names: readonly string[], kind: string): Names {
-  const found: string[] = [];
-  const ambiguous: string[] = [];
-  const excluded: string[] = [];
-  const take = (n: string, re: RegExp): boolean => {
-    const m = w.take(re);
-    if (m && EXCLUDED_BEFORE.test(w.text.slice(0, m.index))) excluded.push(n);
-    return m !== undefined;
-  };
-  for (const n of [...names].sort((a, b) => b.length - a.length)) if (take(n, phrase(n))) found.push(n);
-  const shared = new Map<string, string[]>();
-  for (const n of names) {
-    if (found.includes(n)) continue;
-    for (const t of n.toLowerCase().split(/\s+/).filter((x) => x.length >= 4)) {
-      const others = names.filter((o) => o !== n && o.toLowerCase().split(/\s+/).includes(t));
-      if (others.length === 0 && take(n, phrase(t))) {
-        found.push(n);
-        break;
-      }
-      if (others.length > 0 && w.has(phrase(t))) shared.set(t, [n, ...others]);
-    }
-  }
-  for (const [t, ns] of shared) {
-    if (ns.some((n) => found.includes(n)) || !w.take(phrase(t))) continue;
-    ambiguous.push(`"${t}" (several ${kind}s are called that: ${[...new Set(ns)].sort().join(', ')} — name one)`);
-  }
-  return { found, ambiguous, ...(excluded.length ? { excluded } : {}) };
-}
-
-/** The filters of names: those named to keep, and those named to leave out (rows without one stay). */
-function namedFilters(dimension: Dimension, n: Names): Filter[] {
-  const out = n.excluded ?? [];
-  const kept = n.found.filter((x) => !out.includes(x));
-  return [...(kept.length ? [{ dimension, values: kept }] : []), ...(out.length ? [{ dimension, values: out, exclude: true }] : [])];
-}
-
-/** Topics named by label ("human_request") or by the everyday words for them ("delivery", "refunds"). */
-function topicsIn(w: Words, topics: readonly string[]): Names {
-  const named = namesIn(w, topics, 'topic');
-  const found = named.found;
-  const excluded = [...(named.excluded ?? [])];
-  for (const [re] of TOPIC_WORDS) {
-    const labels = topics.filter((t) => re.test(t.toLowerCase().replace(/_/g, ' ')) && !found.includes(t));
-    const m = labels.length === 1 ? w.take(re) : undefined;
-    if (!m) continue;
-    found.push(labels[0]!);
-    if (EXCLUDED_BEFORE.test(w.text.slice(0, m.index))) excluded.push(labels[0]!);
-  }
-  return { found, ambiguous: [], ...(excluded.length ? { excluded } : {}) };
-}
 
 /** Whether a word of data not held is used as a topic ("topics among refunds", "refund requests"). */
 function asTopic(text: string, m: RegExpExecArray, topics: readonly string[]): boolean {
@@ -305,6 +218,9 @@ export interface Said {
   change?: { dir: 'down' | 'up' | 'better' | 'worse'; word: string };
 }
 
+/** "with a handoff", "that had a complaint": what follows is a condition on the figure, not a second one. */
+const CONDITION_BEFORE = /\b(?:with|without|that had|that have|having|which had|involving|where there was)\s+(?:a |an |any |the |no )?$/;
+
 function measureOf(w: Words): { measure?: string; extra: string[]; notes: string[]; conditions: string[] } {
   let measure: string | undefined;
   const extra: string[] = [];
@@ -320,7 +236,7 @@ function measureOf(w: Words): { measure?: string; extra: string[]; notes: string
     // "CSI for conversations handled by James": the conversations are what the figure is over, not a second figure
     else if (name === 'conversations' && /\b(?:for|of|in|across|on|among|from)\s+(?:the\s+|all\s+|our\s+)?$/.test(w.text.slice(0, m.index)) && measure !== 'containment') continue;
     // "CES for conversations with a handoff": a condition on the figure, which no filter can honour
-    else if (/\b(?:with|without|that had|that have|having|which had|involving|where there was)\s+(?:a |an |any |the |no )?$/.test(w.text.slice(0, m.index))) conditions.push(w.text.slice(0, m.index).match(/\b(?:with|without|that had|that have|having|which had|involving|where there was)\s+(?:a |an |any |the |no )?$/)![0] + m[0]);
+    else if (CONDITION_BEFORE.test(w.text.slice(0, m.index))) conditions.push(CONDITION_BEFORE.exec(w.text.slice(0, m.index))![0] + m[0]);
     // "the share of conversations resolved by the bot": containment's base is sessions, and says so
     else if (name === 'conversations' && measure === 'containment') notes.push(`"${m[0]}" (bot containment is counted over sessions: a conversation's visits, split after 12 h of silence)`);
     else if (name !== measure && !(name === 'sessions' && SESSION_RATES.has(measure))) extra.push(m[0]);
