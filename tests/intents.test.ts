@@ -166,9 +166,15 @@ describe('understand: topics', () => {
     expect(TOPIC_WORDS.every(([, c]) => seeded.includes(c))).toBe(true);
   });
 
-  it('reads a topic word as a filter only on topics the data has', () => {
+  it('reads a topic word as a filter only on topics the data has, and refuses one it does not have', () => {
+    // answering every topic would drop the word: it is named back instead
+    const i = ask('topics about shipping', { topics: ['complaint'] });
+    expect(i.kind).toBe('refuse');
+    expect(i.refusal).toContain('I don\'t know the word "shipping" here');
     const p = period('last 7 days');
-    expect(ask('topics about shipping', { topics: ['complaint'] })).toEqual(metric(topics(p), p, { periodDefaulted: true }));
+    expect(ask('topics about complaints', { topics: ['complaint'] })).toEqual(
+      metric(topics(p, { filters: [{ dimension: 'topic', values: ['complaint'] }] }), p, { periodDefaulted: true }),
+    );
   });
 });
 

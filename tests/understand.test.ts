@@ -262,7 +262,7 @@ describe('charts and words not applied', () => {
     ['CSI and handoffs last week', { measure: 'csi', period: 'last week' }, { notApplied: ['handoffs (one figure per question: ask for it separately)'] }],
     ['best CSI last week', { measure: 'csi', period: 'last week' }, { notApplied: ['"best" (name what to rank: page, agent, reviewer, topic, hour or weekday)'] }],
     ['CSI for Acme last week', { measure: 'csi', period: 'last week' }, { notApplied: ['"acme" (several pages are called that: Acme Home, Acme Outlet — name one)'] }],
-    ['With the new bot live, how is CSI?', { measure: 'csi' }, { notApplied: ['"bot" (CSI is not split by who replied)'] }],
+    ['With the new bot live, how is CSI?', { measure: 'csi' }, { notApplied: ['"bot" (CSI is not split by who replied)', '"new", "live" (words I did not read: nothing was filtered by them)'] }],
     ['what is CSI currently', { measure: 'csi' }, { notApplied: ['"currently" (figures are over a period: this is last 7 days (Thu 12 Nov – Wed 18 Nov 2026))'] }],
   ];
   it.each(rows)('%s', (...row) => check(row));
@@ -631,5 +631,47 @@ describe('QA scorecard words', () => {
     expect(ask('QA category score by QA category last week').metric?.query).toMatchObject({ measure: 'qaCategoryScore', groupBy: 'qa_category' });
     expect(ask('QA score by reviewer last week').metric?.query).toMatchObject({ measure: 'qaScore', groupBy: 'reviewer' });
     expect(ask('customer messages by category last week').metric?.query).toMatchObject({ measure: 'customerMessages', groupBy: 'topic' });
+  });
+});
+
+describe('words no slot read', () => {
+  // A word the reader does not know may be a condition: the figure of everything would drop it.
+  it.each([
+    ['average response time for urgent tickets last week', 'urgent'],
+    ['how many conversations in spanish last week', 'spanish'],
+    ['csi on mobile last month', 'mobile'],
+    ['how many messages from instagram last week', 'instagram'],
+    ['what was the CSI for premium members in October', 'premium'],
+    ['average csi for long conversations last week', 'long'],
+    ['how many short conversations did we have last week', 'short'],
+    ['response time at night last week', 'night'],
+    ['CSI for conversations tagged urgent', '"tagged", "urgent"'],
+    ['how many messages did the bot send in german', 'german'],
+    ['average CSI for escalated chats in November', 'escalated'],
+  ])('%s is refused, naming "%s"', (q, word) => {
+    const i = ask(q);
+    expect(i.kind).toBe('refuse');
+    expect(i.refusal).toContain(word.startsWith('"') ? word : `"${word}"`);
+    expect(i.refusal).toContain('ask again without');
+  });
+
+  it('names an unread word that qualifies nothing, and says nothing of the words of asking', () => {
+    expect(ask('With the new bot live, how is CSI?').metric?.notApplied).toContain('"new", "live" (words I did not read: nothing was filtered by them)');
+    for (const q of [
+      'What was our overall CSI performance last week?', 'can you pls show me avg csi for last week', 'give me the numbers on handoffs this month',
+      "I'd like to know the median first response time in October", 'roughly how many messages came in last week',
+      'Could you tell me how many sessions were handed off to humans last week?', "What's the avg CSI across all brands for the last 30 days, thanks",
+      'hey, quick one: how many convos did we get yesterday?',
+    ]) {
+      const i = ask(q);
+      expect(i.kind, q).toBe('metric');
+      expect(i.metric?.notApplied.filter((n) => n.includes('did not read')), q).toEqual([]);
+    }
+    expect(ask('hey, quick one: how many convos did we get yesterday?').metric?.query.measure).toBe('conversations');
+  });
+
+  it('does not name again what another slot names ("by shift", a comparison it could not read)', () => {
+    expect(ask('CSI by shift last week').metric?.notApplied).toEqual(['"by shift" (not a breakdown I have: page, agent, reviewer, topic, QA state, day, week, month, hour or weekday)']);
+    expect(ask('CSI last week compared to our competitors').metric?.notApplied).toEqual(['"our competitors" (not a period or page I could compare with)']);
   });
 });

@@ -7,6 +7,7 @@ import type { Period } from '../periods.ts';
 import { periodsOf, type Periods } from './said-periods.ts';
 import { Words, escape, namedFilters, namesIn, phrase, topicsIn, type Names } from './said-names.ts';
 import { hoursOf, weekdaysOf } from './said-times.ts';
+import { unreadWords, type Unread } from './said-unread.ts';
 import type { Dimension, Statistic } from './catalogue.ts';
 import type { DayRange, Filter, MetricQuery } from './query.ts';
 import {
@@ -214,6 +215,8 @@ export interface Said {
   unreadHours?: boolean;
   /** a threshold on the figure ("within an hour", "below 50") */
   threshold?: string;
+  /** words no slot read ("urgent" in "response time for urgent tickets") */
+  unread?: Unread;
   /** a change asked about ("the biggest drop", "improved most"): groups are ranked by it */
   change?: { dir: 'down' | 'up' | 'better' | 'worse'; word: string };
 }
@@ -338,8 +341,10 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const second = SECOND_QUESTION.exec(text);
   // a lead-in ("ok, and what about Voltix?") is a follow-up, not a second question
   const secondQuestion = second && text.slice(0, second.index).split(/\s+/).filter(Boolean).length >= 3 ? text.slice(second.index + second[1]!.length).replace(/[?.!\s]+$/, '').trim() : undefined;
+  const named = [unknownBy?.[0], periods.compareWords].filter((x): x is string => Boolean(x));
+  const unread = unreadWords(w, ctx.now, ctx.timeZone, { ...(secondQuestion ? { secondAt: SECOND_QUESTION.exec(w.text)?.index } : {}), named });
   return {
-    ...(measure ? { measure } : {}), extraMeasures: extra, conditions, filters, notes, group, periods,
+    ...(measure ? { measure } : {}), ...(unread ? { unread } : {}), extraMeasures: extra, conditions, filters, notes, group, periods,
     ...(between ? { between } : {}),
     ...(limit ? { limit } : {}), ...(direction ? { direction } : {}), ...(statistic ? { statistic } : {}),
     ...(otherPct ? { otherPercentile: otherPct[1] ?? otherPct[2]! } : {}), chart: CHART_WORDS.test(text),

@@ -282,6 +282,8 @@ function figureNotHeld(question: string, text: string): MetricReading | undefine
   return { kind: 'refuse', text: `I don't have data about "${what}": SupportPulse holds conversations, messages, sessions, CSI scores and QA reviews. ${CAN_ASK}` };
 }
 
+const quoted = (words: readonly string[]) => words.map((x) => `"${x}"`).join(', ');
+
 function refusal(reason: string): MetricReading {
   return { kind: 'refuse', text: `I can't answer that as asked: ${reason}. ${CAN_ASK}` };
 }
@@ -351,8 +353,13 @@ export function understandMetric(question: string, ctx: UnderstandContext): Metr
   }
   const refused = unanswerable(said, base, text);
   if (refused) return refused;
+  const unread = said.unread;
+  if (unread?.qualifies) {
+    return refusal(`I don't know ${unread.words.length > 1 ? 'the words' : 'the word'} ${quoted(unread.words)} here, so I cannot count or filter by ${unread.words.length > 1 ? 'them' : 'it'} (filters I have: page, agent, reviewer, topic, weekday, hour of the day, QA state, and for some figures whether the bot or a human replied); ask again without it for the figure over everything`);
+  }
   const built = build(said, text, ctx, base);
   if ('kind' in built) return built;
+  if (unread) built.notes.push(`${quoted(unread.words)} (${unread.words.length > 1 ? 'words' : 'a word'} I did not read: nothing was filtered by ${unread.words.length > 1 ? 'them' : 'it'})`);
   if (said.threshold) built.notes.push(`"${said.threshold}" (compare it with the figure above: nothing was filtered by it)`);
   if (said.now && !said.periods.period && built.query.period) built.notes.push(`"${said.now}" (figures are over a period: this is ${built.period.label})`);
   const checked = checkQuery(built.query);
