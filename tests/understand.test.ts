@@ -644,7 +644,6 @@ describe('words no slot read', () => {
     ['what was the CSI for premium members in October', 'premium'],
     ['average csi for long conversations last week', 'long'],
     ['how many short conversations did we have last week', 'short'],
-    ['response time at night last week', 'night'],
     ['CSI for conversations tagged urgent', '"tagged", "urgent"'],
     ['how many messages did the bot send in german', 'german'],
     ['average CSI for escalated chats in November', 'escalated'],
@@ -673,5 +672,56 @@ describe('words no slot read', () => {
   it('does not name again what another slot names ("by shift", a comparison it could not read)', () => {
     expect(ask('CSI by shift last week').metric?.notApplied).toEqual(['"by shift" (not a breakdown I have: page, agent, reviewer, topic, QA state, day, week, month, hour or weekday)']);
     expect(ask('CSI last week compared to our competitors').metric?.notApplied).toEqual(['"our competitors" (not a period or page I could compare with)']);
+  });
+});
+
+describe('phrasings found by asking from the outside (7 December, afternoon)', () => {
+  const filtersOf = (q: string) => ask(q).metric?.query.filters;
+
+  it('reads "excl", "excl." and "w/o" as leaving out, never as keeping only', () => {
+    expect(filtersOf('CSI excl Voltix last month')).toEqual([{ dimension: 'page', values: ['Voltix'], exclude: true }]);
+    expect(filtersOf('CSI excl. James Carter last month')).toEqual([{ dimension: 'agent', values: ['James Carter'], exclude: true }]);
+    expect(filtersOf('handoffs w/o Voltix last week')).toEqual([{ dimension: 'page', values: ['Voltix'], exclude: true }]);
+    expect(filtersOf('avg sentiment for voltix excl weekends last month')).toEqual([
+      { dimension: 'page', values: ['Voltix'] },
+      { dimension: 'weekday', values: ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday'] },
+    ]);
+    expect(ask('average first response time excl the bot last week').metric?.query.measure).toBe('humanFirstResponse');
+  });
+
+  it('splits CSAT and the QA score by who handled the session when "bot" or "human" is said', () => {
+    expect(filtersOf('CSAT for human agents last month')).toEqual([{ dimension: 'sender', values: ['human_agent'] }]);
+    expect(ask("what's the average csat score for bot handled sessions in november").metric).toMatchObject({
+      query: { measure: 'csatScore', filters: [{ dimension: 'sender', values: ['bot'] }] },
+      notApplied: [],
+    });
+    expect(filtersOf('QA score for bot-handled sessions last month')).toEqual([{ dimension: 'sender', values: ['bot'] }]);
+  });
+
+  it('takes the number of a "worst N", "best N" or "which N" ranking', () => {
+    expect(ask('worst 2 pages by CSI last month').metric?.query).toMatchObject({ groupBy: 'page', order: 'asc', limit: 2 });
+    expect(ask('best 2 pages by CSAT in october').metric?.query).toMatchObject({ groupBy: 'page', order: 'desc', limit: 2 });
+    expect(ask('which 3 agents had the worst CSAT last month').metric?.query).toMatchObject({ groupBy: 'agent', order: 'asc', limit: 3 });
+  });
+
+  it('reads the abbreviations "msgs" and "FRT", and a typo one edit from a product word or name, saying so', () => {
+    expect(ask('how many msgs yesterday').metric?.query.measure).toBe('messages');
+    expect(ask('avg FRT last week').metric?.query).toMatchObject({ measure: 'firstResponse', statistic: 'mean' });
+    const typo = ask('how many handofs yesterday').metric;
+    expect(typo?.query.measure).toBe('handoffs');
+    expect(typo?.remarks).toContain('Read "handofs" as "handoffs".');
+    expect(ask('reponse time last week').metric?.query.measure).toBe('responseTime');
+    expect(filtersOf('CSI for voltx last month')).toEqual([{ dimension: 'page', values: ['Voltix'] }]);
+    // two words one edit away ("stide" → "stride", "side"?): only a single candidate is taken
+    expect(ask('CSI for zzzzz last month').kind).toBe('refuse');
+  });
+
+  it('refuses a part of the day said in words, and reads hours that run over midnight', () => {
+    for (const q of ['response time in the mornings', 'response time in the evening last week', 'human response time for Voltix on weekday evenings last month', 'response time at night last week']) {
+      expect(ask(q).refusal, q).toContain('is a part of the day');
+    }
+    expect(filtersOf('response time between 6pm and 9am last week')).toEqual([
+      { dimension: 'hour', values: ['18', '19', '20', '21', '22', '23', '0', '1', '2', '3', '4', '5', '6', '7', '8'] },
+    ]);
   });
 });

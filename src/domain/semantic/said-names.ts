@@ -3,6 +3,7 @@
 import { TOPIC_WORDS } from '../intent-words.ts';
 import type { Dimension } from './catalogue.ts';
 import type { Filter } from './query.ts';
+import { LEAVE_OUT } from './words.ts';
 
 /** Blanks the matched words so later tables cannot read them again. */
 export class Words {
@@ -38,8 +39,7 @@ export interface Names {
  * Words that leave out what follows ("except Stride Shoes", "excluding weekends", "other than
  * Voltix"), up to four words before the name, none of them one that starts another slot.
  */
-const EXCLUDED_BEFORE =
-  /\b(?:except(?: for| on)?|excluding|exclude|other than|apart from|besides|but not|not for|not on|not in|leaving out|minus|without)\s+(?:(?!(?:for|in|on|at|by|of|during|with|last|this|since)\b)[a-z'-]+,?\s+){0,4}$/;
+const EXCLUDED_BEFORE = new RegExp(`\\b${LEAVE_OUT}\\s+(?:(?!(?:for|in|on|at|by|of|during|with|last|this|since)\\b)[a-z'-]+,?\\s+){0,4}$`);
 
 /** Names from a vocabulary mentioned in the text: full names first, then a unique distinctive word. */
 export function namesIn(w: Words, names: readonly string[], kind: string): Names {

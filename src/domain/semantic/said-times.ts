@@ -1,6 +1,6 @@
 // The days of the week and the hours of the day a question filters by ("on weekdays",
 // "excluding Mondays", "between 9am and 5pm"), as the weekday and hour dimensions' values.
-import { WEEKDAYS } from './words.ts';
+import { LEAVE_OUT, WEEKDAYS } from './words.ts';
 
 const WORKING_DAYS = WEEKDAYS.slice(0, 5);
 const dayName = (d: string) => d[0]!.toUpperCase() + d.slice(1);
@@ -13,7 +13,8 @@ const clock = (h: string, ampm: string | undefined): number => (Number(h) % 12) 
 const CLOCK = '(\\d{1,2})(?::00)?\\s*(am|pm)?';
 
 /**
- * Hours of the day named as clock times: "between 9am and 5pm" is 09:00–16:59, "after 6pm"
+ * Hours of the day named as clock times: "between 9am and 5pm" is 09:00–16:59 ("between 6pm and 9am"
+ * runs over midnight), "after 6pm"
  * 18:00–23:59, "before 8am" 00:00–07:59 (the hour dimension's values). Undefined when none is named;
  * "invalid" when a clock time is named that does not read as a whole hour.
  */
@@ -21,7 +22,10 @@ export function hoursOf(text: string): string[] | 'invalid' | undefined {
   const between = new RegExp(`\\b(?:between|from)\\s+${CLOCK}\\s+(?:and|to|until|till|-)\\s+${CLOCK}`).exec(text);
   const after = new RegExp(`\\b(?:after|since|from)\\s+${CLOCK}(?!\\s*(?:and|to|until|till|-))`).exec(text);
   const before = new RegExp(`\\b(?:before|until|till)\\s+${CLOCK}`).exec(text);
-  const range = (from: number, to: number) => (from < to && from >= 0 && to <= 24 ? Array.from({ length: to - from }, (_, i) => String(from + i)) : 'invalid' as const);
+  const hoursFrom = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => String(from + i));
+  // "between 6pm and 9am" runs over midnight: 18:00–23:59 and 00:00–08:59
+  const range = (from: number, to: number) =>
+    from < 0 || to > 24 || from === to ? ('invalid' as const) : from < to ? hoursFrom(from, to) : [...hoursFrom(from, 24), ...hoursFrom(0, to)];
   // a bare number after "between" or "from" is a date ("from 1 to 10 November"): only clock times with am/pm or a colon count
   if (between && (between[2] || between[4])) return range(clock(between[1]!, between[2] ?? between[4]), clock(between[3]!, between[4] ?? between[2]));
   if (after?.[2]) return range(clock(after[1]!, after[2]), 24);
@@ -30,8 +34,15 @@ export function hoursOf(text: string): string[] | 'invalid' | undefined {
   return undefined;
 }
 
+/**
+ * Parts of the day said in words ("in the mornings", "on weekday evenings", "after hours"): which
+ * hours they cover is a guess, so they are named back with whole hours to ask instead.
+ */
+export const DAY_PARTS =
+  /\b(?:(?:in|during|on|at) (?:the )?)?(?:(?:weekday|weekend|every|each) )?(?:mornings?|afternoons?|evenings?|nights?|night[- ]?time|overnight|lunch ?times?|after[- ]hours|out of hours|outside (?:of )?(?:business|office|working) hours|(?:business|office|working) hours)\b/;
+
 export function weekdaysOf(text: string): string[] {
-  const out = (re: string) => new RegExp(`\\b(?:except(?: for| on)?|excluding|exclude|without|not(?: on)?|other than|apart from|but not)\\s+(?:the\\s+|on\\s+)?(?:${re})\\b`).test(text);
+  const out = (re: string) => new RegExp(`\\b(?:${LEAVE_OUT}|not(?: on)?)\\s+(?:the\\s+|on\\s+)?(?:${re})\\b`).test(text);
   const named = WEEKDAYS.filter((d) => new RegExp(`\\b${d}s\\b`).test(text));
   const left = new Set<string>(named.filter((d) => out(`${d}s`)));
   if (out('weekends?')) left.add('saturday').add('sunday');

@@ -8,7 +8,7 @@ import type { Words } from './said-names.ts';
 import {
   ADVERB_GROUPS, BOT_WORDS, BUSY_WORDS, CHANGE_WORDS, CHART_WORDS, DIMENSION_WORDS, DIRECTION_WORDS, FOLLOW_UP, HUMAN_WORDS, MEASURE_WORDS,
   NOW_CUES, NO_DIMENSION, OTHER_PERCENTILE, PERIOD_CUES, QA_CHANGE_WORDS, QA_STATE_WORDS, SPEED_WORDS, STATISTIC_WORDS, THRESHOLD,
-  TREND_WORDS, WEEKDAYS, WHO,
+  TREND_WORDS, WEEKDAYS, WHO, LEAVE_OUT,
 } from './words.ts';
 
 /** Words read by a slot without being taken from the question (tests of the whole text). */
@@ -21,7 +21,7 @@ const READ: readonly RegExp[] = [
   /\bfirst\b(?= (?:human |agent |bot )?(?:response|reply|answer))|\bbreak(?:s|ing)? (?:it |them |that )?down\b|\bbroken down\b|\bsplit\b/,
   // comparisons, and what leaves something out
   /\b(?:vs\.?|versus|compar(?:e[sd]?|ing|ison)|against|than|differen(?:ce|t)|chang(?:e[sd]?|ing)|same|usual|normal(?:ly)?|usually|previous|prior|preceding|before|earlier|other)\b/,
-  /\b(?:except(?: for| on)?|excluding|exclude[sd]?|other than|apart from|besides|but not|leaving out|minus|without|only|just|alone)\b/,
+  new RegExp(`\\b${LEAVE_OUT}(?=\\s|$)|\\b(?:only|just|alone)\\b`),
   /\b(?:overall|in total|altogether|reviewed|rank(?:ed|ing|s)?|order(?:ed)?|sort(?:ed)?|list(?:ed)?|which|what|who)\b/,
   new RegExp(`\\b(?:${WEEKDAYS.join('|')})s?\\b|\\bweekends?\\b|\\bweekdays?\\b`),
   /\b\d{1,2}(?::\d{2})?\s*(?:am|pm)\b|\b(?:noon|midnight)\b/,
@@ -38,7 +38,7 @@ const READ: readonly RegExp[] = [
  * generic nouns of a figure ("numbers", "performance"). A word here is never named back.
  */
 const IDLE = new Set(
-  `a an the this that these those there here it its it's they them their we we're we've our ours us you your you're i i'm i'd i've me my
+  `a an the this that these those there here it its it's they them their we we're we've our ours us you your you're i i'm i'd i've me my whats hows wheres im ive
   is are was were be been being am do does did done doing have has had having will would could can can't should shall may might must
   what's how's where's who's that's there's let let's
   and or but so then also too plus as if of to in on at by for from into onto over per up out off about via with

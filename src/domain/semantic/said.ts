@@ -6,14 +6,14 @@ import { COUNT, countOf } from '../period-words.ts';
 import type { Period } from '../periods.ts';
 import { periodsOf, type Periods } from './said-periods.ts';
 import { Words, escape, namedFilters, namesIn, phrase, topicsIn, type Names } from './said-names.ts';
-import { hoursOf, weekdaysOf } from './said-times.ts';
+import { DAY_PARTS, hoursOf, weekdaysOf } from './said-times.ts';
 import { unreadWords, type Unread } from './said-unread.ts';
-import type { Dimension, Statistic } from './catalogue.ts';
+import { dimensionsOf, measureByName, type Dimension, type Statistic } from './catalogue.ts';
 import type { DayRange, Filter, MetricQuery } from './query.ts';
 import {
   ADVERB_GROUPS, BOT_WORDS, BUSY_WORDS, CHANGE_WORDS, THRESHOLD, CHART_WORDS, DIMENSION_WORDS, DIRECTION_WORDS, FOLLOW_UP, HUMAN_WORDS, MEASURE_WORDS, NOT_HELD,
   NO_DIMENSION, NOW_CUES, NUMBER_ONE, OTHER_PERCENTILE, PERIOD_CUES, QA_STATE_WORDS, SPEED_WORDS, STATISTIC_WORDS, TREND_WORDS,
-  QA_CHANGE_WORDS, REPLIER_NAMED, WHO, type Direction,
+  LEAVE_OUT, QA_CHANGE_WORDS, REPLIER_NAMED, WHO, type Direction,
 } from './words.ts';
 
 export interface Vocabulary {
@@ -154,9 +154,10 @@ function groupOf(w: Words, text: string): Group {
 }
 
 function topNOf(w: Words): { limit?: number; bottom?: boolean } {
-  const m = w.take(new RegExp(`\\b(top|bottom)\\s+(${COUNT})\\b|\\b(${COUNT})(?=\\s+(?:best|worst|highest|lowest|slowest|fastest|busiest|quietest|most|least)\\b)`));
+  // "top 3", "3 best", "worst 2 pages", "which 3 agents" (the ranking word itself is left for the direction)
+  const m = w.take(new RegExp(`\\b(top|bottom)\\s+(${COUNT})\\b|\\b(${COUNT})(?=\\s+(?:best|worst|highest|lowest|slowest|fastest|busiest|quietest|most|least)\\b)|(?<=\\b(?:best|worst|highest|lowest|slowest|fastest|busiest|quietest|which|what)\\s+)(?!one\\b)(${COUNT})(?=\\s+[a-z])`));
   if (!m) return {};
-  return { limit: countOf(m[2] ?? m[3] ?? ''), ...(m[1] === 'bottom' ? { bottom: true } : {}) };
+  return { limit: countOf(m[2] ?? m[3] ?? m[4] ?? ''), ...(m[1] === 'bottom' ? { bottom: true } : {}) };
 }
 
 function directionOf(w: Words): { dir: Direction; word: string } | undefined {
@@ -213,6 +214,8 @@ export interface Said {
   unanswered?: string;
   /** a clock time named that does not read as whole hours of the day ("at 9:30am") */
   unreadHours?: boolean;
+  /** a part of the day said in words ("in the mornings"), whose hours would be a guess */
+  dayPart?: string;
   /** a threshold on the figure ("within an hour", "below 50") */
   threshold?: string;
   /** words no slot read ("urgent" in "response time for urgent tickets") */
@@ -237,7 +240,8 @@ function measureOf(w: Words): { measure?: string; extra: string[]; notes: string
     if (!measure) measure = name;
     // "the percentage of sessions handed over": sessions are the base of the handoff figure, not a second figure
     // "CSI for conversations handled by James": the conversations are what the figure is over, not a second figure
-    else if (name === 'conversations' && /\b(?:for|of|in|across|on|among|from)\s+(?:the\s+|all\s+|our\s+)?$/.test(w.text.slice(0, m.index)) && measure !== 'containment') continue;
+    // … and "CSAT for bot-handled sessions": the sessions are what the score is over
+    else if ((name === 'conversations' || name === 'sessions') && /\b(?:for|of|in|across|on|among|from)\s+(?:[a-z'-]+\s+){0,2}$/.test(w.text.slice(0, m.index)) && measure !== 'containment') continue;
     // "CES for conversations with a handoff": a condition on the figure, which no filter can honour
     else if (CONDITION_BEFORE.test(w.text.slice(0, m.index))) conditions.push(CONDITION_BEFORE.exec(w.text.slice(0, m.index))![0] + m[0]);
     // "the share of conversations resolved by the bot": containment's base is sessions, and says so
@@ -254,7 +258,7 @@ function measureOf(w: Words): { measure?: string; extra: string[]; notes: string
 /** Who replied, when the question says: a human or the bot. */
 function replierOf(w: Words): 'human' | 'bot' | undefined {
   // "excluding the bot", "without agents": the other side
-  const leftOut = (words: RegExp) => new RegExp(`\\b(?:excluding|exclude|except(?: for)?|without|other than|apart from|not (?:by|from|counting))\\s+(?:the\\s+|our\\s+)?(?:${words.source})`).test(w.rest);
+  const leftOut = (words: RegExp) => new RegExp(`\\b${LEAVE_OUT}\\s+(?:the\\s+|our\\s+)?(?:${words.source})`).test(w.rest);
   if (leftOut(BOT_WORDS) && !leftOut(HUMAN_WORDS)) return 'human';
   if (leftOut(HUMAN_WORDS) && !leftOut(BOT_WORDS)) return 'bot';
   // both named ("customers, the bot and agents") is everyone: no side is chosen
@@ -264,13 +268,19 @@ function replierOf(w: Words): 'human' | 'bot' | undefined {
   return HUMAN_WORDS.test(w.rest) && !ranksAgents.test(w.rest) ? 'human' : undefined;
 }
 
-/** The human or bot variant of a time measure, or a sender filter on messages. */
-export function byReplier(measure: string, replier: 'human' | 'bot' | undefined, filters: Filter[]): string {
+/**
+ * The human or bot variant of a time measure, or a sender filter: on messages and response times
+ * when a human or the bot is meant, on any other figure split by who replied (CSAT, QA score)
+ * only when "human" or "bot" is said outright (`named`), since "our team" there means everyone.
+ */
+export function byReplier(measure: string, replier: 'human' | 'bot' | undefined, filters: Filter[], named = false): string {
   if (!replier) return measure;
   const bot = replier === 'bot';
   if (measure === 'firstResponse') return bot ? 'botFirstResponse' : 'humanFirstResponse';
   if (measure === 'responseTime' && !bot) return 'humanResponseTime';
-  if (measure === 'responseTime' || measure === 'messages') filters.push({ dimension: 'sender', values: [bot ? 'bot' : 'human_agent'] });
+  const m = measureByName(measure);
+  const bySender = measure === 'responseTime' || measure === 'messages' || (named && m !== undefined && dimensionsOf(m).includes('sender'));
+  if (bySender) filters.push({ dimension: 'sender', values: [bot ? 'bot' : 'human_agent'] });
   return measure;
 }
 
@@ -322,11 +332,12 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   measure = qa.measure;
   if (qa.filter) filters.push(qa.filter);
   // "weekends compared to weekdays": every day named, so each weekday is shown rather than one figure for all of them
-  const bothHalves = /\bweekends?\b/.test(text) && /\bweekdays\b/.test(text) && !/\b(?:except|excluding|exclude|without|not|other than|apart from)\b/.test(text);
+  const bothHalves = /\bweekends?\b/.test(text) && /\bweekdays\b/.test(text) && !new RegExp(`\\b(?:${LEAVE_OUT}|not)(?=\\s)`).test(text);
   const weekdays = bothHalves ? [] : weekdaysOf(text);
   if (bothHalves && !group.dim) group.dim = 'weekday';
   if (weekdays.length) filters.push({ dimension: 'weekday', values: weekdays });
   const hours = hoursOf(text);
+  const dayPart = hours === undefined ? DAY_PARTS.exec(text)?.[0] : undefined;
   if (Array.isArray(hours)) filters.push({ dimension: 'hour', values: hours });
   if (!group.dim && TREND_WORDS.test(text)) group.dim = 'day';
   const cue = periods.unreadable ?? (periods.period || periods.compare ? undefined : PERIOD_CUES.exec(w.rest)?.[0]);
@@ -349,7 +360,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
     ...(limit ? { limit } : {}), ...(direction ? { direction } : {}), ...(statistic ? { statistic } : {}),
     ...(otherPct ? { otherPercentile: otherPct[1] ?? otherPct[2]! } : {}), chart: CHART_WORDS.test(text),
     ...(cue ? { unreadPeriod: cue } : {}), ...(replier ? { replier } : {}), ...(replierWord ? { replierWord } : {}), ...(now ? { now } : {}), ...(noDimension ? { noDimension } : {}),
-    ...(secondQuestion ? { secondQuestion } : {}), ...(threshold ? { threshold } : {}), ...(countsCustomers ? { countsCustomers } : {}), ...(hours === 'invalid' ? { unreadHours: true } : {}), ...(unanswered ? { unanswered } : {}),
+    ...(secondQuestion ? { secondQuestion } : {}), ...(threshold ? { threshold } : {}), ...(countsCustomers ? { countsCustomers } : {}), ...(hours === 'invalid' ? { unreadHours: true } : {}), ...(dayPart ? { dayPart } : {}), ...(unanswered ? { unanswered } : {}),
     ...(changeWord?.m ? { change: { dir: changeWord.dir, word: changeWord.m[0] } } : {}),
   };
 }

@@ -7,6 +7,7 @@ import { DIMENSIONS, MEASURES, SOURCES, dimensionsOf, measureByName, type Dimens
 import { MONTH_NAMES, addDays } from '../period-words.ts';
 import { describeFigure } from './format.ts';
 import { checkQuery, type Filter, type MetricQuery } from './query.ts';
+import { correctTypos } from './said-typos.ts';
 import { CAN_ASK, byReplier, notHeldRefusal, range, readSaid, type ChangeRanking, type MetricIntent, type MetricReading, type Said, type UnderstandContext, type Vocabulary } from './said.ts';
 import { FOLLOW_ON, FOLLOW_UP, WEEKDAYS, type Direction } from './words.ts';
 
@@ -147,7 +148,7 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   const slots = periodSlots(said, ctx, base, groupBy, text);
   const filters = said.filters.filter((f) => f !== shareOf);
   // "and the bot?" after the human first response time: the same figure, for the other replier
-  const replied = base && !said.measure && !said.replier ? measureName : byReplier(said.replier ? (FAMILY[measureName] ?? measureName) : measureName, said.replier, filters);
+  const replied = base && !said.measure && !said.replier ? measureName : byReplier(said.replier ? (FAMILY[measureName] ?? measureName) : measureName, said.replier, filters, said.replierWord !== undefined);
   const who = said.replierWord;
   if (who && replied === measureName && filters.length === said.filters.length && !BOT_MEASURES.has(measureName)) {
     notes.push(`"${who}" (${measureByName(measureName)!.label} is not split by who replied)`);
@@ -303,6 +304,7 @@ function unanswerable(said: Said, base: MetricQuery | undefined, text: string): 
     return refusal('I count conversations (one per customer and page), sessions and messages, not distinct customers; ask how many conversations');
   }
   if (said.unreadPeriod) return refusal(`I could not read the period ("${said.unreadPeriod}"); name it like "last week", "in October", "since 1 November" or "last 30 days"`);
+  if (said.dayPart) return refusal(`"${said.dayPart}" is a part of the day, and which hours it covers would be my guess; name whole hours like "between 6am and 12pm", "after 6pm" or "before 8am"`);
   if (said.noDimension) return refusal(`"${said.noDimension}" is not a breakdown I have`);
   const m = measureByName(said.measure === 'topics' ? 'customerMessages' : said.measure ?? base!.measure)!;
   if (said.now && m.defaultStatistic === 'count' && !SOURCES[m.source].current) {
@@ -340,10 +342,17 @@ function unknownName(question: string, vocab: Vocabulary): string | undefined {
 
 /** Reads a question as a catalogue query, a refusal, or undefined when it is not about a figure. */
 export function understandMetric(question: string, ctx: UnderstandContext): MetricReading | undefined {
-  const text = question.toLowerCase().replace(/[’']/g, "'").replace(/\s+/g, ' ').trim();
-  const notHeld = notHeldRefusal(question, text, ctx.vocab.topics ?? []);
+  const asked = question.toLowerCase().replace(/[’']/g, "'").replace(/\s+/g, ' ').trim();
+  const notHeld = notHeldRefusal(question, asked, ctx.vocab.topics ?? []);
   if (notHeld) return notHeld;
-  const said = readSaid(text, ctx);
+  let text = asked;
+  let said = readSaid(text, ctx);
+  // "handofs", "voltx": a word nobody read, one edit from a product word or name, read as that word (and said so)
+  const typos = said.unread ? correctTypos(text, said.unread.words, [...ctx.vocab.pages, ...ctx.vocab.agents, ...(ctx.vocab.reviewers ?? []), ...(ctx.vocab.topics ?? [])]) : undefined;
+  if (typos) {
+    text = typos.text;
+    said = readSaid(text, ctx);
+  }
   const followUp = isFollowUp(said, text, ctx.previous);
   if (!said.measure && !followUp) return figureNotHeld(question, text);
   const base = followUp ? ctx.previous!.query : undefined;
@@ -359,6 +368,7 @@ export function understandMetric(question: string, ctx: UnderstandContext): Metr
   }
   const built = build(said, text, ctx, base);
   if ('kind' in built) return built;
+  if (typos) built.remarks = [...typos.remarks, ...(built.remarks ?? [])];
   if (unread) built.notes.push(`${quoted(unread.words)} (${unread.words.length > 1 ? 'words' : 'a word'} I did not read: nothing was filtered by ${unread.words.length > 1 ? 'them' : 'it'})`);
   if (said.threshold) built.notes.push(`"${said.threshold}" (compare it with the figure above: nothing was filtered by it)`);
   if (said.now && !said.periods.period && built.query.period) built.notes.push(`"${said.now}" (figures are over a period: this is ${built.period.label})`);

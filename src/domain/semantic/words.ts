@@ -28,7 +28,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\bresolution(?: scores?| achieved)?\b/, 'resolutionAchieved'],
   [/\b(?:handling|handle) times?\b|\baht\b|\btime spent handling\b/, 'totalHandlingTime'],
   // "first human response": the reply word is the measure, "human" is left for who replied
-  [/\bfirst[- ](?:response|reply)(?: times?)?\b|(?<=\bfirst[- ](?:human|agent|bot) )(?:response|reply)(?: times?)?\b|\btime to first (?:response|reply)\b|\bfirst answers?\b/, 'firstResponse'],
+  [/\bfirst[- ](?:response|reply)(?: times?)?\b|(?<=\bfirst[- ](?:human|agent|bot) )(?:response|reply)(?: times?)?\b|\btime to first (?:response|reply)\b|\bfirst answers?\b|\bfrt\b/, 'firstResponse'],
   // the handoff queue as it stands ("how many handoffs are waiting", "customers waiting for an agent right now")
   [/\b(?:waiting|pending|queued|unassigned|untaken) hand[- ]?offs?\b|\bhand[- ]?offs? (?:are |is |were |was )?(?:still )?(?:waiting|pending|queued|unassigned|untaken|in the queue)\b|\bhand[- ]?off (?:queue|backlog)\b|\b(?:customers?|conversations?|chats?|people|who) (?:are |is )?(?:still )?waiting for (?:a |an )?(?:human|person|agent)s?\b(?! (?:repl|respon|answer))/, 'handoffsWaiting'],
   [/\bassigned hand[- ]?offs?\b|\bhand[- ]?offs? (?:are |is )?(?:currently |now )?(?:assigned|taken|being handled)\b|\b(?:conversations?|chats?|handoffs?) (?:are |is )?(?:currently |now )?assigned\b|\bassigned (?:conversations?|chats?)\b/, 'handoffsAssigned'],
@@ -43,7 +43,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\b(?:resolved|solved|closed) (?:by|with) (?:the |our )?(?:bot|ai|assistant)(?: alone| only| on its own| without (?:a |any )?(?:human|agent|person)s?)?\b|\b(?:handled|answered|dealt with) (?:by|with) (?:the |our )?(?:bot|ai|assistant) (?:alone|only|on its own|without (?:a |any )?(?:human|agent|person)s?)\b|\bbot[- ]only\b|\bnever (?:reached|needed|went to) (?:a |an )?(?:human|agent|person)\b|\b(?:the |our )?(?:bot|ai|assistant) (?:handled?|handles|resolved?|resolves|solved?|solves|closed?|closes|answered|answers|dealt with) (?:[a-z]+ ){0,3}?(?:alone|on its own|by itself|without (?:a |any )?(?:human|agent|person|help)s?)\b/, 'containment'],
   [/\bconversation[- ]days\b/, 'conversationDays'],
   [/\bcustomer messages\b|\bmessages from customers\b|\b(?:inbound|incoming) messages\b|\bmessages (?:did |do |have )?(?:the )?customers (?:send|sent|write|wrote)\b|(?<=\bcustomers (?:did |do )?)(?:write|wrote|message|messaged|contact(?:ed)?|reach(?:ed)? out|send|sent)\b(?! (?:to )?(?:us )?about\b)/, 'customerMessages'],
-  [/\bmessages\b|\bmessage (?:volume|count)\b/, 'messages'],
+  [/\bmessages\b|\bmsgs\b|\bmessage (?:volume|count)\b/, 'messages'],
   [/\bconversations\b|\bchats\b|\bconvos\b|\bthreads\b|\bconversation (?:volume|count)\b/, 'conversations'],
   [/\bhand[- ]?off rates?\b|\bescalation rates?\b/, 'handoffRate'],
   [/\bcontainment(?: rates?)?\b|\bcontained\b|\bbot contain(?:s|ed|ing)?\b|\bdeflection(?: rates?)?\b/, 'containment'],
@@ -57,6 +57,9 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\bsessions\b|\bepisodes\b/, 'sessions'],
   [/(?<!\b(?:by|per|each|every|across) )\btopics?\b|\breasons? (?:for|of) contact\b|\bwhat (?:do |did )?customers(?= (?:ask|write|message|complain|talk)(?:s|ed|ing)? (?:to )?(?:us )?about\b)|\bclassifications?\b/, 'topics'],
 ];
+
+/** Words that leave out what follows ("except Voltix", "excl. weekends", "w/o the bot"); a regex source. */
+export const LEAVE_OUT = String.raw`(?:except(?: for| on)?|excluding|excl\.?|exclude[sd]?|w/o|without|other than|apart from|besides|but not|not for|not on|not in|not by|not from|not counting|leaving out|minus)`;
 
 /** Data the product does not hold: any of these makes the question a refusal, never a nearby figure. */
 export const NOT_HELD =

@@ -1,0 +1,49 @@
+// Typos of the product's own words and names ("handofs", "reponse", "voltx"). Only a word no
+// slot could read is corrected, only to the one product word or name a single edit away, and
+// the answer says how it was read; anything else stays unread (and is refused or named).
+import { MONTH_NAMES } from '../period-words.ts';
+import { WEEKDAYS } from './words.ts';
+
+const PRODUCT_WORDS = `average median percentile total number count share percentage proportion rate response responses reply
+  replies respond first time times handoff handoffs escalation escalations escalated containment conversation conversations
+  message messages session sessions customer customers sentiment resolution resolved effort empathy efficiency effectiveness
+  satisfaction topic topics complaint complaints review reviews reviewed reviewer reviewers agent agents human humans page pages
+  brand brands weekday weekdays weekend weekends yesterday today week weeks month months quarter year last previous compared
+  compare handling template templates passed fixed issue issues waiting highest lowest slowest fastest busiest quietest worst best
+  trend chart excluding except between`.split(/\s+/);
+
+/** Optimal string alignment distance, stopping early above 1 (only single edits are corrected). */
+function oneEdit(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1 || a === b) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const rest = (x: string, y: string) => x.slice(i + 1) === y.slice(i + 1);
+  if (a.length === b.length) return rest(a, b) || (a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2));
+  return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
+}
+
+export interface Corrected {
+  text: string;
+  /** how each word was read: `Read "handofs" as "handoffs".` */
+  remarks: string[];
+}
+
+/** The text with each unread word of five letters or more that is one edit from exactly one product word or name replaced by it. */
+export function correctTypos(text: string, unread: readonly string[], names: readonly string[]): Corrected | undefined {
+  const known = new Set([
+    ...PRODUCT_WORDS, ...WEEKDAYS, ...MONTH_NAMES.map((m) => m.toLowerCase()),
+    ...names.flatMap((n) => n.toLowerCase().split(/[\s_]+/)).filter((t) => t.length >= 4),
+  ]);
+  let out = text;
+  const remarks: string[] = [];
+  for (const word of unread) {
+    if (word.length < 5 || known.has(word)) continue;
+    let near = [...known].filter((k) => oneEdit(word, k));
+    // "handofs" is one edit from "handoff" and from "handoffs": the plural one, as typed
+    if (near.length > 1) near = near.filter((k) => k.endsWith('s') === word.endsWith('s'));
+    if (near.length !== 1) continue;
+    out = out.replace(new RegExp(`\\b${word}\\b`, 'g'), near[0]!);
+    remarks.push(`Read "${word}" as "${near[0]!}".`);
+  }
+  return remarks.length ? { text: out, remarks } : undefined;
+}
