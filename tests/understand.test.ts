@@ -725,3 +725,47 @@ describe('phrasings found by asking from the outside (7 December, afternoon)', (
     ]);
   });
 });
+
+describe('shares, rates, breakdowns and follow-ups found by asking from the outside (7 December, afternoon)', () => {
+  const q = (text: string, previous?: Intent) => ask(text, previous).metric?.query;
+
+  it('gives the share of one group among all of its dimension, and the rate of an event over its base', () => {
+    expect(ask('share of messages sent by the bot last week').metric).toMatchObject({ query: { measure: 'messages', statistic: 'share', groupBy: 'sender', filters: [] }, focus: 'bot' });
+    expect(ask('what share of handoffs were on Voltix last month').metric).toMatchObject({ query: { measure: 'handoffs', groupBy: 'page', filters: [] }, focus: 'Voltix' });
+    expect(q('what share of CSAT answers were 4 or 5 last month')).toMatchObject({ measure: 'csatSatisfied' });
+    expect(q('what percentage of sessions had a QA issue in november')).toMatchObject({ measure: 'issueRate' });
+    expect(q('how many QA issues did we find last week')).toMatchObject({ measure: 'reviews', filters: [{ dimension: 'qa_state', values: ['issue'] }] });
+    const handedOver = ask('% of conversations handed to a human yesterday').metric;
+    expect(handedOver?.query.measure).toBe('handoffRate');
+    expect(handedOver?.notApplied[0]).toContain('counted over sessions');
+  });
+
+  it('names a target as a threshold in a yes-or-no question', () => {
+    expect(ask('did we hit 75 CSI in november?').metric?.notApplied).toEqual(['"hit 75" (compare it with the figure above: nothing was filtered by it)']);
+  });
+
+  it('reads the breakdown asked: weekdays ranked, QA categories, two weekdays or the bot and humans compared, pages combined', () => {
+    expect(q('worst day of the week for CSAT in the last 3 months')).toMatchObject({ groupBy: 'weekday', order: 'asc' });
+    expect(q('avg QA score per category in november')).toMatchObject({ measure: 'qaCategoryScore', groupBy: 'qa_category' });
+    expect(q('QA category scores by category last month')).toMatchObject({ measure: 'qaCategoryScore', groupBy: 'qa_category' });
+    expect(ask('CSI mondays vs fridays last month').metric).toMatchObject({ query: { groupBy: 'weekday', filters: [{ dimension: 'weekday', values: ['Monday', 'Friday'] }] }, notApplied: [] });
+    expect(ask('bot response time vs human response time last week').metric).toMatchObject({ query: { measure: 'responseTime', groupBy: 'sender' }, notApplied: [] });
+    const combined = ask('avg csi for Voltix and Stride Shoes combined last month').metric;
+    expect(combined?.query.groupBy).toBeUndefined();
+    expect(combined?.query.filters).toEqual([{ dimension: 'page', values: ['Stride Shoes', 'Voltix'] }]);
+    expect(ask('top topic for each page last month').refusal).toContain('would need two breakdowns');
+  });
+
+  it('keeps the thread in follow-ups whose measure is only implied', () => {
+    const byAgent = ask('avg human response time by agent last month');
+    expect(q("who's the slowest", byAgent)).toMatchObject({ measure: 'humanResponseTime', groupBy: 'agent', order: 'desc', period: { from: '2026-10-01', to: '2026-10-31' } });
+    expect(q("who's the fastest", ask('handling time by agent in october'))).toMatchObject({ measure: 'totalHandlingTime', order: 'asc', period: { from: '2026-10-01' } });
+    expect(q('and the rate?', ask('how many handoffs last week'))).toMatchObject({ measure: 'handoffRate' });
+    const oakhaven = ask('only for Stride Shoes', ask('top topics this month'));
+    expect(q('excluding complaints', oakhaven)).toMatchObject({
+      measure: 'customerMessages', groupBy: 'topic',
+      filters: [{ dimension: 'page', values: ['Stride Shoes'] }, { dimension: 'topic', values: ['complaint'], exclude: true }],
+    });
+    expect(q('compare with same day last week', ask('how many handoffs yesterday'))).toMatchObject({ period: { from: '2026-11-17' }, compareTo: { from: '2026-11-10', to: '2026-11-10' } });
+  });
+});

@@ -74,7 +74,7 @@ export function periodsOf(text: string, ctx: UnderstandContext, previous?: Perio
   // (only when the words after "compared to" are the period alone: "Voltix vs Stride Shoes last month" compares pages)
   const refText = findPeriods(right, ctx.now, ctx.timeZone).find((p) => p.kind === 'period')?.text ?? '';
   const periodAlone = refText !== '' && right.replace(refText, ' ').replace(/[?.!,]|\b(?:the|that|in|of|for|one)\b/g, ' ').trim() === '';
-  const onlyRight = before || !periodAlone ? undefined : parsePeriod(right, ctx.now, ctx.timeZone);
+  const onlyRight = before || !periodAlone ? undefined : parsePeriod(right, ctx.now, ctx.timeZone, previous);
   if (onlyRight && !/\b(?:previous|prior|preceding|before|usual|normal)\b/.test(right)) {
     if (previous) return { compare: onlyRight };
     const unit = onlyRight.granularity === 'week' ? 'this week' : onlyRight.granularity === 'month' ? 'this month' : onlyRight.granularity === 'day' ? 'today' : undefined;
@@ -83,8 +83,10 @@ export function periodsOf(text: string, ctx: UnderstandContext, previous?: Perio
   }
   const left = before ?? whole;
   // "today vs the same day last week": the first period moved back by that unit, weekday kept
+  // (a follow-up's "compare with the same day last week" moves the period of the question before)
   const same = /\bsame (?:day|weekday|week|month|period|time) (?:last|the previous|a|one) (week|month|year)\b/.exec(right);
-  if (same && left) return { period: left, compare: shiftBack(left, same[1] as Unit) };
+  const sameOf = same ? before ?? parsePeriod(text.replace(same[0], ' '), ctx.now, ctx.timeZone, previous) ?? previous : undefined;
+  if (same && sameOf) return { period: sameOf, compare: shiftBack(sameOf, same[1] as Unit) };
   const r = parsePeriod(right, ctx.now, ctx.timeZone, left);
   if (r && left && (r.from !== left.from || r.to !== left.to)) return { period: left, compare: r };
   if (/\b(?:the )?(?:previous|prior|preceding) (?:period|one)\b/.test(right) || USUAL.test(right)) {

@@ -131,6 +131,8 @@ function groupOf(w: Words, text: string): Group {
       }
     }
   }
+  // "the worst day of the week", "busiest weekday": the weekdays ranked, one of them asked for
+  if (w.take(/(?<=\b(?:best|worst|highest|lowest|slowest|fastest|busiest|quietest)\s+)(?:days? of (?:the )?week|weekdays?)\b/)) return { dim: 'weekday', which: true };
   // "rank pages by containment", "sort the agents by CSI", "list reviewers by reviews": that breakdown, ranked
   const ranked = /\b(?:rank|order|sort|list|compare)(?:ed|ing|s)?\s+(?:the\s+|all\s+|our\s+|every\s+)?((?:qa\s+)?[a-z]+)\b/.exec(w.rest);
   const rankedDim = ranked ? dimensionAt(ranked[1]!.replace(/^qa\s+(?!state|status|categor)/, '')) : undefined;
@@ -218,6 +220,8 @@ export interface Said {
   dayPart?: string;
   /** a threshold on the figure ("within an hour", "below 50") */
   threshold?: string;
+  /** the measure was implied rather than named: a follow-up may keep the one before */
+  inferred?: Inferred;
   /** words no slot read ("urgent" in "response time for urgent tickets") */
   unread?: Unread;
   /** a change asked about ("the biggest drop", "improved most"): groups are ranked by it */
@@ -227,8 +231,16 @@ export interface Said {
 /** "with a handoff", "that had a complaint": what follows is a condition on the figure, not a second one. */
 const CONDITION_BEFORE = /\b(?:with|without|that had|that have|having|which had|involving|where there was)\s+(?:a |an |any |the |no )?$/;
 
-function measureOf(w: Words): { measure?: string; extra: string[]; notes: string[]; conditions: string[] } {
+/** A measure read from a word that only implies it ("the slowest", "the busiest", "fixes", a topic alone). */
+export type Inferred = 'speed' | 'busy' | 'qa' | 'topic';
+
+/** "% of conversations handed to a human": the rate of that event over the base, not the base counted. */
+const RATE_OF_EVENT: Readonly<Record<string, string>> = { handoffs: 'handoffRate' };
+const SHARE_OF_BASE = /(?:\b(?:share|percentage|percent|proportion|fraction)|%)\s+of\s+(?:the\s+|all\s+|our\s+)?$|%\s*$/;
+
+function measureOf(w: Words): { measure?: string; inferred?: Inferred; extra: string[]; notes: string[]; conditions: string[] } {
   let measure: string | undefined;
+  let shareBase: string | undefined;
   const extra: string[] = [];
   const notes: string[] = [];
   const conditions: string[] = [];
@@ -237,7 +249,13 @@ function measureOf(w: Words): { measure?: string; extra: string[]; notes: string
     if (name === 'topics' && measure && /\b(?:which|what)\s+topics?\b/.test(w.rest)) continue;
     const m = w.take(re);
     if (!m) continue;
-    if (!measure) measure = name;
+    if (!measure) {
+      measure = name;
+      if ((name === 'conversations' || name === 'sessions') && SHARE_OF_BASE.test(w.text.slice(0, m.index))) shareBase = m[0];
+    } else if (shareBase && RATE_OF_EVENT[name] && measure !== RATE_OF_EVENT[name]) {
+      measure = RATE_OF_EVENT[name];
+      if (!/^sessions?$/.test(shareBase)) notes.push(`"${shareBase}" (the ${measureByName(measure)!.label} is counted over sessions: a conversation's visits, split after 12 h of silence)`);
+    }
     // "the percentage of sessions handed over": sessions are the base of the handoff figure, not a second figure
     // "CSI for conversations handled by James": the conversations are what the figure is over, not a second figure
     // … and "CSAT for bot-handled sessions": the sessions are what the score is over
@@ -248,11 +266,12 @@ function measureOf(w: Words): { measure?: string; extra: string[]; notes: string
     else if (name === 'conversations' && measure === 'containment') notes.push(`"${m[0]}" (bot containment is counted over sessions: a conversation's visits, split after 12 h of silence)`);
     else if (name !== measure && !(name === 'sessions' && SESSION_RATES.has(measure))) extra.push(m[0]);
   }
-  if (!measure && SPEED_WORDS.test(w.rest)) measure = 'responseTime';
-  if (!measure && BUSY_WORDS.test(w.rest)) measure = 'conversations';
+  let inferred: Inferred | undefined;
+  if (!measure && SPEED_WORDS.test(w.rest)) [measure, inferred] = ['responseTime', 'speed'];
+  if (!measure && BUSY_WORDS.test(w.rest)) [measure, inferred] = ['conversations', 'busy'];
   // "how many fixes", "sessions passed": QA changes to that state
-  if (!measure && QA_CHANGE_WORDS.test(w.rest)) measure = 'reviews';
-  return { measure, extra, notes, conditions };
+  if (!measure && QA_CHANGE_WORDS.test(w.rest)) [measure, inferred] = ['reviews', 'qa'];
+  return { measure, ...(inferred ? { inferred } : {}), extra, notes, conditions };
 }
 
 /** Who replied, when the question says: a human or the bot. */
@@ -298,7 +317,8 @@ function qaStateFilter(w: Words, text: string, measure: string | undefined, bySt
 
 export function readSaid(text: string, ctx: UnderstandContext): Said {
   const w = new Words(text.replace(NUMBER_ONE, 'top'));
-  const { measure: word, extra, notes, conditions } = measureOf(w);
+  const { measure: word, inferred: inferredFrom, extra, notes, conditions } = measureOf(w);
+  let inferred = inferredFrom;
   const filters: Filter[] = [];
   let measure = word;
   const add = (dimension: Dimension, n: Names) => {
@@ -310,7 +330,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   add('agent', namesIn(w, ctx.vocab.agents, 'agent'));
   add('reviewer', namesIn(w, ctx.vocab.reviewers ?? [], 'reviewer'));
   // a topic alone ("complaints by page", "how many shipping questions") counts customer messages
-  if (add('topic', topicsIn(w, ctx.vocab.topics ?? [])) && !measure && !FOLLOW_UP.test(text)) measure = 'customerMessages';
+  if (add('topic', topicsIn(w, ctx.vocab.topics ?? [])) && !measure && !FOLLOW_UP.test(text)) [measure, inferred] = ['customerMessages', 'topic'];
   const replier = replierOf(w);
   const noDimension = NO_DIMENSION.exec(w.rest)?.[0];
   const periods = periodsOf(text, ctx, ctx.previous?.period);
@@ -342,7 +362,13 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   if (!group.dim && TREND_WORDS.test(text)) group.dim = 'day';
   const cue = periods.unreadable ?? (periods.period || periods.compare ? undefined : PERIOD_CUES.exec(w.rest)?.[0]);
   const now = periods.period ? undefined : NOW_CUES.exec(text)?.[0];
-  const between = filters.find((f) => !f.exclude && f.values.length > 1 && ['page', 'agent', 'reviewer', 'topic'].includes(f.dimension))?.dimension;
+  // two pages (agents, …) named are compared; two weekdays or the bot and humans only when "vs" says so
+  const versus = /\b(?:vs\.?|versus|compared (?:to|with)|against)\b/.test(text);
+  const combined = /\b(?:combined|together|as a whole|in total|altogether)\b/.test(text);
+  const m = measure ? measureByName(measure === 'topics' ? 'customerMessages' : measure) : undefined;
+  const bothRepliers = versus && !replier && BOT_WORDS.test(w.rest) && HUMAN_WORDS.test(w.rest) && m !== undefined && dimensionsOf(m).includes('sender');
+  const between = combined ? undefined : bothRepliers ? 'sender' as const
+    : filters.find((f) => !f.exclude && f.values.length > 1 && (['page', 'agent', 'reviewer', 'topic'].includes(f.dimension) || (versus && f.dimension === 'weekday')))?.dimension;
   const replierWord = replier ? REPLIER_NAMED.exec(w.rest)?.[0] : undefined;
   const threshold = THRESHOLD.exec(text)?.[0];
   // the word "customers" left over: no measure phrase ("customers waiting for an agent") took it
@@ -355,7 +381,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const named = [unknownBy?.[0], periods.compareWords].filter((x): x is string => Boolean(x));
   const unread = unreadWords(w, ctx.now, ctx.timeZone, { ...(secondQuestion ? { secondAt: SECOND_QUESTION.exec(w.text)?.index } : {}), named });
   return {
-    ...(measure ? { measure } : {}), ...(unread ? { unread } : {}), extraMeasures: extra, conditions, filters, notes, group, periods,
+    ...(measure ? { measure } : {}), ...(inferred ? { inferred } : {}), ...(unread ? { unread } : {}), extraMeasures: extra, conditions, filters, notes, group, periods,
     ...(between ? { between } : {}),
     ...(limit ? { limit } : {}), ...(direction ? { direction } : {}), ...(statistic ? { statistic } : {}),
     ...(otherPct ? { otherPercentile: otherPct[1] ?? otherPct[2]! } : {}), chart: CHART_WORDS.test(text),

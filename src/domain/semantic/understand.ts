@@ -27,7 +27,8 @@ const BOT_MEASURES: ReadonlySet<string> = new Set(['containment', 'handoffRate',
 /** A short question that only changes slots of the previous one ("now by page", "and for Voltix?"). */
 function isFollowUp(said: Said, text: string, previous: MetricIntent | undefined): boolean {
   if (!previous) return false;
-  if (said.measure) return FOLLOW_ON.test(text);
+  // "who's the slowest", "excluding gratitude": a measure only implied by the words may be the one before
+  if (said.measure && !said.inferred) return FOLLOW_ON.test(text);
   if (FOLLOW_UP.test(text)) return true;
   if (text.split(' ').length > 7) return false;
   return Boolean(/\b(?:overall|in total|altogether)\b/.test(text) || said.periods.period || said.group.dim || said.filters.length || said.chart || said.statistic || said.otherPercentile || said.direction || said.limit || said.periods.compare);
@@ -135,22 +136,51 @@ function periodSlots(said: Said, ctx: UnderstandContext, base: MetricQuery | und
   return { period, compare, defaulted: !p.period && !base };
 }
 
+/** Whether a measure implied by the words ("the slowest") is the follow-up's measure before: a time, a count, QA work, topics. */
+function keepsBase(inferred: Said['inferred'], base: MetricQuery): boolean {
+  const m = measureByName(base.measure)!;
+  if (inferred === 'speed') return m.unit === 'seconds' || m.unit === 'minutes';
+  if (inferred === 'busy') return m.defaultStatistic === 'count';
+  if (inferred === 'qa') return base.measure === 'reviews' || base.measure === 'qaSessions';
+  return inferred === 'topic' && base.measure === 'customerMessages';
+}
+
+/** "and the rate?" after a count of events: their rate. */
+const RATE_OF: Readonly<Record<string, string>> = { handoffs: 'handoffRate', csatResponses: 'csatResponseRate' };
+
+function askedMeasure(said: Said, text: string, base: MetricQuery | undefined): string {
+  if (!base) return said.measure!;
+  if (said.measure && !(said.inferred && keepsBase(said.inferred, base))) return said.measure;
+  return (/\brates?\b/.test(text) && RATE_OF[base.measure]) || base.measure;
+}
+
 function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQuery | undefined): Built | MetricReading {
   const notes = [...said.notes];
-  const asked = said.measure ?? base!.measure;
+  const asked = askedMeasure(said, text, base);
   const measureName = asked === 'topics' ? 'customerMessages' : asked;
   let groupBy = said.group.dim ?? (asked === 'topics' ? 'topic' : undefined);
   groupBy ??= said.between;
-  // "what share of customer messages were complaints": the share among all topics, that one shown
-  const shareOf = !groupBy && said.statistic === 'share' ? said.filters.find((f) => f.dimension === 'topic' && !f.exclude) : undefined;
-  if (shareOf) groupBy = 'topic';
-  if (!groupBy && said.chart && !said.periods.compare && !said.periods.compareDefault && !base?.groupBy) groupBy = 'day';
-  const slots = periodSlots(said, ctx, base, groupBy, text);
-  const filters = said.filters.filter((f) => f !== shareOf);
+  // "QA score by category": the scorecard's categories, not the customers' topics
+  if (groupBy === 'topic' && /^qa(?:Category)?Score$/.test(measureName) && !/\btopics?\b/.test(text)) groupBy = 'qa_category';
+  if (!groupBy && measureName === 'qaCategoryScore' && /\b(?:per|by|for each|each) (?:qa |scorecard )?categor/.test(text)) groupBy = 'qa_category';
+  const filters = [...said.filters];
   // "and the bot?" after the human first response time: the same figure, for the other replier
   const replied = base && !said.measure && !said.replier ? measureName : byReplier(said.replier ? (FAMILY[measureName] ?? measureName) : measureName, said.replier, filters, said.replierWord !== undefined);
+  // "what share of customer messages were complaints", "share of messages sent by the bot": the
+  // share among all of that dimension's groups, the one named shown first
+  const ofSessions = /\b(?:share|percentage|percent|proportion|fraction) of (?:the |all |our )?sessions\b/.test(text);
+  const shareable = measureByName(replied)!;
+  const shareOf = !groupBy && said.statistic === 'share' && shareable.statistics.includes('share') && !ofSessions
+    ? filters.find((f) => !f.exclude && f.values.length === 1 && dimensionsOf(shareable).includes(f.dimension))
+    : undefined;
+  if (shareOf) {
+    groupBy = shareOf.dimension;
+    filters.splice(filters.indexOf(shareOf), 1);
+  }
+  if (!groupBy && said.chart && !said.periods.compare && !said.periods.compareDefault && !base?.groupBy) groupBy = 'day';
+  const slots = periodSlots(said, ctx, base, groupBy, text);
   const who = said.replierWord;
-  if (who && replied === measureName && filters.length === said.filters.length && !BOT_MEASURES.has(measureName)) {
+  if (who && replied === measureName && filters.length + (shareOf ? 1 : 0) === said.filters.length && !BOT_MEASURES.has(measureName)) {
     notes.push(`"${who}" (${measureByName(measureName)!.label} is not split by who replied)`);
   }
   // a follow-up ranks what the question before broke down ("which page is best" → "and the worst?")
@@ -160,7 +190,6 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   const asRanked = ranked !== 'agent' ? replied : replied === 'responseTime' ? 'humanResponseTime' : replied === 'firstResponse' ? 'humanFirstResponse' : replied;
   // "what percentage of sessions were handed over" is the handoff rate; a share by page stays a share of handoffs
   // … and "the share of sessions handed over, per page" is the handoff rate of each page
-  const ofSessions = /\b(?:share|percentage|percent|proportion|fraction) of (?:the |all |our )?sessions\b/.test(text);
   const measure = asRanked === 'handoffs' && said.statistic === 'share' && (!ranked || ofSessions) ? 'handoffRate' : asRanked;
   const m = measureByName(measure)!;
   if (said.otherPercentile) return refusal(`${m.label} is available as ${m.statistics.join(', ')}, not the ${said.otherPercentile}th percentile`);
@@ -305,6 +334,11 @@ function unanswerable(said: Said, base: MetricQuery | undefined, text: string): 
   }
   if (said.unreadPeriod) return refusal(`I could not read the period ("${said.unreadPeriod}"); name it like "last week", "in October", "since 1 November" or "last 30 days"`);
   if (said.dayPart) return refusal(`"${said.dayPart}" is a part of the day, and which hours it covers would be my guess; name whole hours like "between 6am and 12pm", "after 6pm" or "before 8am"`);
+  // "the top topic for each page": topics are a breakdown already, and one question gives one breakdown
+  const other = said.group.dim;
+  if (!base && said.measure === 'topics' && other && other !== 'topic' && !said.filters.some((f) => f.dimension === 'topic')) {
+    return refusal(`topics for each ${other} would need two breakdowns (topic and ${other}), and I give one per question; ask for the top topics of one ${other}, or for customer messages by ${other}`);
+  }
   if (said.noDimension) return refusal(`"${said.noDimension}" is not a breakdown I have`);
   const m = measureByName(said.measure === 'topics' ? 'customerMessages' : said.measure ?? base!.measure)!;
   if (said.now && m.defaultStatistic === 'count' && !SOURCES[m.source].current) {

@@ -8,6 +8,8 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   // the CSI's own time inputs, one value per conversation-day (before "csi" takes the word)
   [/\b(?:csi|scored) first[- ](?:response|reply)(?: times?)?\b|\bfirst[- ](?:response|reply) times? (?:per|of each) conversation[- ]days?\b/, 'firstResponseTime'],
   [/\b(?:csi|scored) (?:average |avg )?(?:response|reply) times?\b|\b(?:average )?(?:response|reply) times? (?:per|of each) conversation[- ]days?\b/, 'avgResponseTime'],
+  // "answers of 4 or 5" is the satisfied share, before the answers are counted as responses
+  [/\b(?:(?:csat|survey) )?(?:answers|responses|ratings|scores)\b(?: (?:that )?(?:were|was|are|of|rated|scored|at))? 4 (?:or|and|to|-|–) 5\b/, 'csatSatisfied'],
   // CSAT, what customers answered to the survey (before "csi": "customer satisfaction index" stays the CSI)
   [/\b(?:csat|(?:customer )?satisfaction survey) response rates?\b|\bresponse rates? (?:of|to|for|on) (?:the |our )?(?:csat|(?:satisfaction )?surveys?)\b|\bsurvey (?:response|answer|completion) rates?\b/, 'csatResponseRate'],
   [/\b(?:csat|survey) (?:responses|answers)\b|\bsurveys? answered\b|\banswered surveys?\b/, 'csatResponses'],
@@ -48,7 +50,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\bhand[- ]?off rates?\b|\bescalation rates?\b/, 'handoffRate'],
   [/\bcontainment(?: rates?)?\b|\bcontained\b|\bbot contain(?:s|ed|ing)?\b|\bdeflection(?: rates?)?\b/, 'containment'],
   [/\bhand[- ]?offs?\b|\bescalations?\b|\b(?:handed (?:over |off )?|escalated |went |passed (?:on )?|transferred )to (?:a |an )?(?:human|person|agent)s?\b|\b(?:involv(?:ed|ing)|needed|need(?:ing)?|required|requiring) (?:a |an )?(?:human|person|agent)s?\b/, 'handoffs'],
-  [/\b(?:qa )?issue rates?\b/, 'issueRate'],
+  [/\b(?:qa )?issue rates?\b|\b(?:share|percentage|percent|proportion|fraction)\s+of\s+(?:the\s+|all\s+|our\s+)?(?:qa\s+|reviewed\s+)?sessions\s+(?:that\s+|which\s+)?(?:had|have|has|with|got|showed)\s+(?:a\s+|an\s+|any\s+)?(?:qa\s+)?issues?\b/, 'issueRate'],
   [/\b(?:qa|scorecard) categor(?:y|ies) scores?\b|\bcategory scores?\b|\bscores? (?:per|by|for each) (?:qa |scorecard )?categor(?:y|ies)\b/, 'qaCategoryScore'],
   [/\bqa scores?\b|\bscorecard scores?\b|\breview scores?\b|\bquality scores?\b/, 'qaScore'],
   [/\b(?:reviewer )?alignment\b|\bcalibration (?:agreement|scores?)\b/, 'reviewerAlignment'],
@@ -125,7 +127,7 @@ export const BOT_WORDS = /\bbots?\b|\bai\b|\bautomated\b|\bassistant\b/;
 export const REPLIER_NAMED = /\bhumans?\b|\bbots?\b|\bai\b|\bautomated\b/;
 
 /** QA states said as changes ("how many fixes", "sessions passed"): QA changes when no other measure is named. */
-export const QA_CHANGE_WORDS = /\b(?:fixes|fixed|passed|flagged)\b/;
+export const QA_CHANGE_WORDS = /\b(?:fixes|fixed|passed|flagged|qa issues?)\b/;
 
 export const CHART_WORDS = /\b(?:chart|graph|plot|visuali[sz]e|draw)\b/;
 export const TREND_WORDS = /\btrend(?:s|ing)?\b|\bover time\b|\bevolution\b|\bdevelop(?:ed|ment)\b/;
@@ -139,7 +141,7 @@ export const FOLLOW_UP = /^(?:and|now|what about|how about|same (?:for|but)|then
  * about what falls above or below a value is refused, never answered with the figure itself.
  */
 export const THRESHOLD =
-  /\b(?:(?:more|fewer|less|longer|shorter|higher|lower|greater|bigger|smaller|faster|slower|quicker) than|at least|at most|no more than|no less than|under|over|above|below|within|exceed(?:ed|ing|s)?)\s+(?:(?:\d+(?:[.,]\d+)?)\s*(?:%|percent|pts?|points?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|times|messages?|replies|stars?)?|(?:an?|one|two|three|four|five|ten|twenty|thirty) (?:hour|minute|second|day|week|message|repl(?:y|ie))s?|once|twice)(?![\w-])/;
+  /\b(?:(?:more|fewer|less|longer|shorter|higher|lower|greater|bigger|smaller|faster|slower|quicker) than|at least|at most|no more than|no less than|under|over|above|below|within|exceed(?:ed|ing|s)?|hit|reach(?:ed)?|beat|meet|met)\s+(?:(?:\d+(?:[.,]\d+)?)\s*(?:%|percent|pts?|points?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|times|messages?|replies|stars?)?|(?:an?|one|two|three|four|five|ten|twenty|thirty) (?:hour|minute|second|day|week|message|repl(?:y|ie))s?|once|twice)(?![\w-])/;
 
 /** Change words: with a breakdown ("which page had the biggest drop") the groups are ranked by their change. */
 export const CHANGE_WORDS: readonly [RegExp, 'down' | 'up' | 'better' | 'worse'][] = [
