@@ -176,7 +176,7 @@ function scriptedAssistant(mode: 'right' | 'off-by-one' | 'nearby' | 'refuse-and
         return formatValue(v === null ? null : (mode === 'off-by-one' ? Number(v) * 1.1 + 1 : Number(v)), unit, f.stat);
       };
       if (e.kind === 'refusal') {
-        const refusal = `I don't have that data; this could not read a period; it has no such statistic (${words}).`;
+        const refusal = `I don't have that data; this could not read a period; it has no such statistic; I don't know the word; a part of the day (${words}).`;
         if (mode !== 'nearby' && mode !== 'refuse-and-show') return { text: refusal };
         const v = (await db.pool.query(e.forbid[0]!.sql)).rows[0].value;
         return { text: `${mode === 'nearby' ? words : refusal}\n${fmt(v, e.forbid[0]!)}` };

@@ -282,6 +282,35 @@ function contexts({ cal, lastWeek, weekBefore, thisWeek, lastMonth, monthBefore,
   ];
 }
 
+/**
+ * Phrasings found by asking the product from the outside (7 December): abbreviations and typos,
+ * "excl" and "w/o", bot or human on CSAT, "worst N", shares of one group, follow-ups whose measure
+ * is only implied, and words that qualify what is counted but that no slot reads.
+ */
+function outside({ lastWeek, lastMonth, october, yesterday, last3Months, value, winner, rows, near, refuse }: Kit): Row[] {
+  return [
+    ['z01', 'filter', 'CSI excl Voltix last month', value('csi', 'mean', lastMonth, { page: [STRIDE, OAK] })],
+    ['z02', 'filter', 'avg sentiment for Voltix excl weekends last month', value('sentimentScore', 'mean', lastMonth, { page: [VOLTIX], weekday: [1, 2, 3, 4, 5] })],
+    ['z03', 'filter', 'handoffs w/o Stride Shoes last week', value('handoffs', 'count', lastWeek, { page: [VOLTIX, OAK] })],
+    ['z04', 'filter', 'CSAT for human agents last month', value('csatScore', 'mean', lastMonth, { sender: ['human_agent'] })],
+    ['z05', 'ranking', 'worst 2 pages by CSI last month', rows('csi', 'mean', 'page', lastMonth, { order: 'asc', limit: 2 })],
+    ['z06', 'measure', 'how many msgs yesterday', value('messages', 'count', yesterday)],
+    ['z07', 'measure', 'avg FRT last week', value('firstResponse', 'mean', lastWeek)],
+    ['z08', 'measure', 'how many handofs yesterday', value('handoffs', 'count', yesterday)],
+    ['z09', 'statistic', 'share of messages sent by the bot last week', rows('messages', 'share', 'sender', lastWeek, { only: 'bot' })],
+    ['z10', 'measure', 'what share of CSAT answers were 4 or 5 last month', value('csatSatisfied', 'rate', lastMonth)],
+    ['z11', 'measure', 'what percentage of sessions had a QA issue in October', value('issueRate', 'rate', october)],
+    ['z12', 'breakdown', 'avg QA score per category last month', rows('qaCategoryScore', 'mean', 'qa_category', lastMonth)],
+    ['z13', 'ranking', 'worst day of the week for CSAT in the last 3 months', winner('csatScore', 'mean', 'weekday', 'asc', last3Months)],
+    ['z14', 'breakdown', 'bot response time vs human response time last week', rows('responseTime', 'mean', 'sender', lastWeek)],
+    ['z15', 'follow-up', "who's the slowest", winner('humanResponseTime', 'mean', 'agent', 'desc', lastMonth), ['avg human response time by agent last month']],
+    ['z16', 'follow-up', 'and the rate?', value('handoffRate', 'rate', lastWeek), ['how many handoffs last week']],
+    ['z17', 'refusal-unsupported', 'average response time for urgent tickets last week', refuse(/don't know the word/, near('responseTime', 'mean', lastWeek))],
+    ['z18', 'refusal-unsupported', 'response time in the mornings last week', refuse(/part of the day/, near('responseTime', 'mean', lastWeek))],
+    ['z19', 'refusal-unsupported', 'how many conversations in spanish last week', refuse(/don't know the word/, near('conversations', 'count', lastWeek))],
+  ];
+}
+
 /** What must be refused: data not held, a statistic, breakdown or filter not allowed, an unreadable period. */
 function refusals({ cal, lastWeek, thisWeek, lastMonth, thisMonth, october, last7, near, refuse }: Kit): Row[] {
   return [
@@ -354,6 +383,6 @@ function named(measure: string, more: RegExp[] = []): RegExp[] {
 /** Builds the set for a clock and timezone; the SQL carries the resulting dates as literals. */
 export function evalQuestions(now: Date = new Date(EVAL_NOW), tz: string = EVAL_TIMEZONE): EvalQuestion[] {
   const k = kit(now, tz);
-  const q = [...figures(k), ...shapes(k), ...scopes(k), ...contexts(k), ...refusals(k)];
+  const q = [...figures(k), ...shapes(k), ...scopes(k), ...contexts(k), ...refusals(k), ...outside(k)];
   return q.map(([id, category, question, expect, thread]) => ({ id, category, question, expect, ...(thread ? { thread } : {}) }));
 }
