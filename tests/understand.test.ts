@@ -669,6 +669,19 @@ describe('words no slot read', () => {
     expect(ask('hey, quick one: how many convos did we get yesterday?').metric?.query.measure).toBe('conversations');
   });
 
+  it('reads the words around what is counted without refusing them ("messages mentioned shipping", "came through")', () => {
+    expect(ask('How many customer messages mentioned shipping last month?').metric).toMatchObject({
+      query: { measure: 'customerMessages', filters: [{ dimension: 'topic', values: ['shipping_question'] }] }, notApplied: [],
+    });
+    expect(ask('how many chats came through on Voltix yesterday').metric?.notApplied).toEqual([]);
+    expect(ask('has response time improved this month compared to last?').metric).toMatchObject({
+      query: { measure: 'responseTime', compareTo: { from: '2026-10-01', to: '2026-10-31' } }, notApplied: [],
+    });
+    const escalated = ask('how many conversations got escalated to a human last week').metric;
+    expect(escalated?.query.measure).toBe('handoffs');
+    expect(escalated?.notApplied[0]).toContain('handoffs are counted per session');
+  });
+
   it('does not name again what another slot names ("by shift", a comparison it could not read)', () => {
     expect(ask('CSI by shift last week').metric?.notApplied).toEqual(['"by shift" (not a breakdown I have: page, agent, reviewer, topic, QA state, day, week, month, hour or weekday)']);
     expect(ask('CSI last week compared to our competitors').metric?.notApplied).toEqual(['"our competitors" (not a period or page I could compare with)']);

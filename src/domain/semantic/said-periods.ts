@@ -89,7 +89,8 @@ export function periodsOf(text: string, ctx: UnderstandContext, previous?: Perio
   if (same && sameOf) return { period: sameOf, compare: shiftBack(sameOf, same[1] as Unit) };
   const r = parsePeriod(right, ctx.now, ctx.timeZone, left);
   if (r && left && (r.from !== left.from || r.to !== left.to)) return { period: left, compare: r };
-  if (/\b(?:the )?(?:previous|prior|preceding) (?:period|one)\b/.test(right) || USUAL.test(right)) {
+  // "this month compared to last?": the period before, of the same unit
+  if (/\b(?:the )?(?:previous|prior|preceding) (?:period|one)\b|^\s*(?:the )?(?:last|previous)(?: one)?\s*[?.!]*\s*$/.test(right) || USUAL.test(right)) {
     return left ? { period: left, compare: previousPeriod(left) } : { compareDefault: true };
   }
   return { ...(left ? { period: left } : {}), compareWords: right.replace(/[?.!]+$/, '').trim() };

@@ -48,7 +48,7 @@ const IDLE = new Set(
   came come comes coming arrive arrived arriving receive received receiving send sent sending write wrote written lately recently
   handled handle handles handling dealt managed served made make makes hold holds held happen happened happens occurred start started
   starting began begin open opened created take took takes taking taken spend spent time times count counting counted scored
-  problem problems thing things stuff instead after before between until till since among within
+  problem problems thing things stuff instead last next mention mentions mentioned talk talked say said ask asked asking through often summary overview rundown recap snapshot update after before between until till since among within
   number numbers figure figures stats statistics stat metric metrics kpi kpis value values data info information report
   performance level levels score scores result results rate rates amount idea roughly approximately about around exactly
   currently actually really just even still already yet far so very pretty overall generally typically general
@@ -102,8 +102,10 @@ export function unreadWords(w: Words, now: Date, timeZone: string, opts: { secon
     let j = i - 1;
     while (j >= 0 && (isUnread(tokens[j]!) || DETERMINERS.has(tokens[j]!.word))) j--;
     if (j >= 0 && QUALIFYING_BEFORE.has(tokens[j]!.word)) return true;
-    // "conversations tagged urgent", "chats marked spam": a participle after what is counted
-    if (j === i - 1 && j >= 0 && COUNTED.test(tokens[j]!.word) && /ed$/.test(t.word)) return true;
+    // "conversations tagged urgent", "chats marked spam": a participle after what is counted, with
+    // an unread word after it ("messages mentioned shipping" names a topic, which is read)
+    const after = tokens[i + 1];
+    if (j === i - 1 && j >= 0 && COUNTED.test(tokens[j]!.word) && /ed$/.test(t.word) && after !== undefined && isUnread(after)) return true;
     let k = i + 1;
     while (k < tokens.length && isUnread(tokens[k]!)) k++;
     return k < tokens.length && COUNTED.test(tokens[k]!.word);

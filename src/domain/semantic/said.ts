@@ -252,6 +252,10 @@ function measureOf(w: Words): { measure?: string; inferred?: Inferred; extra: st
     if (!measure) {
       measure = name;
       if ((name === 'conversations' || name === 'sessions') && SHARE_OF_BASE.test(w.text.slice(0, m.index))) shareBase = m[0];
+    } else if (name === 'handoffs' && (measure === 'conversations' || measure === 'sessions') && !shareBase && !/^(?:hand[- ]?offs?|escalations?)$/.test(m[0])) {
+      // "how many conversations were escalated to a human": the handoffs, which are counted per session
+      if (measure === 'conversations') notes.push(`"${w.text.slice(0, m.index).match(/\b(?:conversations|chats|threads|convos)\b(?!.*\b(?:conversations|chats|threads|convos)\b)/)?.[0] ?? 'conversations'}" (handoffs are counted per session: a conversation's visits, split after 12 h of silence)`);
+      measure = 'handoffs';
     } else if (shareBase && RATE_OF_EVENT[name] && measure !== RATE_OF_EVENT[name]) {
       measure = RATE_OF_EVENT[name];
       if (!/^sessions?$/.test(shareBase)) notes.push(`"${shareBase}" (the ${measureByName(measure)!.label} is counted over sessions: a conversation's visits, split after 12 h of silence)`);
