@@ -682,6 +682,17 @@ describe('words no slot read', () => {
     expect(escalated?.notApplied[0]).toContain('handoffs are counted per session');
   });
 
+  it('leaves out what a "not" names when it can, and refuses a negation it cannot read', () => {
+    expect(ask('CSI for conversations not handled by James Carter last month').metric?.query.filters).toEqual([{ dimension: 'agent', values: ['James Carter'], exclude: true }]);
+    // customers write messages too: "not from the bot" keeps theirs, where "from humans" would not
+    expect(ask('how many messages were not from the bot last week').metric?.query.filters).toEqual([{ dimension: 'sender', values: ['bot'], exclude: true }]);
+    expect(ask('how many messages excluding the bot last week').metric?.query.filters).toEqual([{ dimension: 'sender', values: ['bot'], exclude: true }]);
+    for (const q of ['how many sessions were not handed over last week', 'how many conversations did not involve a human last week', "CSI for chats that didn't reach an agent last week"]) {
+      expect(ask(q).refusal, q).toContain('leaves out here');
+    }
+    expect(ask("which sessions didn't pass QA last week").metric?.query.filters).toEqual([{ dimension: 'qa_state', values: ['issue'] }]);
+  });
+
   it('does not name again what another slot names ("by shift", a comparison it could not read)', () => {
     expect(ask('CSI by shift last week').metric?.notApplied).toEqual(['"by shift" (not a breakdown I have: page, agent, reviewer, topic, QA state, day, week, month, hour or weekday)']);
     expect(ask('CSI last week compared to our competitors').metric?.notApplied).toEqual(['"our competitors" (not a period or page I could compare with)']);

@@ -52,7 +52,7 @@ const IDLE = new Set(
   number numbers figure figures stats statistics stat metric metrics kpi kpis value values data info information report
   performance level levels score scores result results rate rates amount idea roughly approximately about around exactly
   currently actually really just even still already yet far so very pretty overall generally typically general
-  team company business support desk whole entire all every each any some both either neither none no not`.split(/\s+/),
+  team company business support desk whole entire all every each any some both either`.split(/\s+/),
 );
 
 /** Words before a qualifier: "for urgent tickets", "on mobile", "in Spanish", "from Instagram". */
@@ -60,14 +60,19 @@ const QUALIFYING_BEFORE = new Set(['for', 'in', 'on', 'from', 'among', 'of', 'at
 /** Words that skip between a preposition and its qualifier ("for the urgent ones", "from our VIPs"). */
 const DETERMINERS = new Set(['the', 'a', 'an', 'our', 'all', 'those', 'these', 'any', 'my', 'your', 'their', 'only', 'just']);
 /** What a figure is counted over: a word beside one of these says which of them. */
-const COUNTED = /^(?:customers?|clients?|users?|people|members?|buyers?|visitors?|conversations?|convos?|chats?|threads?|tickets?|tickets?|sessions?|messages?|cases?|requests?|questions?|inquir(?:y|ies)|enquir(?:y|ies)|complaints?|replies|orders?|contacts?|days?|ones?)$/;
+const COUNTED = /^(?:customers?|clients?|users?|people|members?|buyers?|visitors?|conversations?|convos?|chats?|threads?|tickets?|sessions?|messages?|cases?|requests?|questions?|inquir(?:y|ies)|enquir(?:y|ies)|complaints?|replies|orders?|contacts?|days?|ones?)$/;
 
 export interface Unread {
   /** the words as typed (lower case), in order */
   words: string[];
   /** one of them says which conversations, messages or customers are counted */
   qualifies: boolean;
+  /** a negation no slot read ("not handed over", "did not involve a human"): what it leaves out is unknown */
+  negation?: string;
 }
+
+/** "not", "never", "didn't": unread, they reverse what the words around them would count. */
+const NEGATION = /^(?:not|no|never|nobody|none|nothing|\w+n't)$/;
 
 /**
  * The words of the question that `w` (after every slot has taken its words) and the readers that only
@@ -110,5 +115,6 @@ export function unreadWords(w: Words, now: Date, timeZone: string, opts: { secon
     while (k < tokens.length && isUnread(tokens[k]!)) k++;
     return k < tokens.length && COUNTED.test(tokens[k]!.word);
   });
-  return { words: [...new Set(words.map((t) => t.word))], qualifies };
+  const negation = words.find((t) => NEGATION.test(t.word))?.word;
+  return { words: [...new Set(words.map((t) => t.word))], qualifies, ...(negation ? { negation } : {}) };
 }

@@ -202,6 +202,8 @@ export interface Said {
   /** words that ask for a period although none could be read */
   unreadPeriod?: string;
   replier?: 'human' | 'bot';
+  /** the replier was read from the other side left out ("excluding the bot") */
+  replierLeftOut?: boolean;
   /** "bot" or "human" as typed and not part of another phrase (a topic, a measure) */
   replierWord?: string;
   now?: string;
@@ -278,12 +280,19 @@ function measureOf(w: Words): { measure?: string; inferred?: Inferred; extra: st
   return { measure, ...(inferred ? { inferred } : {}), extra, notes, conditions };
 }
 
+/** The side a question leaves out ("excluding the bot", "not from agents"), when it leaves out one. */
+function leftOutSide(w: Words): 'human' | 'bot' | undefined {
+  const leftOut = (words: RegExp) => new RegExp(`\\b${LEAVE_OUT}\\s+(?:the\\s+|our\\s+)?(?:${words.source})`).test(w.rest);
+  const bot = leftOut(BOT_WORDS);
+  const human = leftOut(HUMAN_WORDS);
+  return bot === human ? undefined : bot ? 'bot' : 'human';
+}
+
 /** Who replied, when the question says: a human or the bot. */
 function replierOf(w: Words): 'human' | 'bot' | undefined {
   // "excluding the bot", "without agents": the other side
-  const leftOut = (words: RegExp) => new RegExp(`\\b${LEAVE_OUT}\\s+(?:the\\s+|our\\s+)?(?:${words.source})`).test(w.rest);
-  if (leftOut(BOT_WORDS) && !leftOut(HUMAN_WORDS)) return 'human';
-  if (leftOut(HUMAN_WORDS) && !leftOut(BOT_WORDS)) return 'bot';
+  if (leftOutSide(w) === 'bot') return 'human';
+  if (leftOutSide(w) === 'human') return 'bot';
   // both named ("customers, the bot and agents") is everyone: no side is chosen
   if (BOT_WORDS.test(w.rest) && HUMAN_WORDS.test(w.rest)) return undefined;
   if (BOT_WORDS.test(w.rest)) return 'bot';
@@ -296,9 +305,14 @@ function replierOf(w: Words): 'human' | 'bot' | undefined {
  * when a human or the bot is meant, on any other figure split by who replied (CSAT, QA score)
  * only when "human" or "bot" is said outright (`named`), since "our team" there means everyone.
  */
-export function byReplier(measure: string, replier: 'human' | 'bot' | undefined, filters: Filter[], named = false): string {
+export function byReplier(measure: string, replier: 'human' | 'bot' | undefined, filters: Filter[], named = false, leftOut = false): string {
   if (!replier) return measure;
   const bot = replier === 'bot';
+  // messages have three senders: "not from the bot" keeps the customers' too
+  if (measure === 'messages' && leftOut) {
+    filters.push({ dimension: 'sender', values: [bot ? 'human_agent' : 'bot'], exclude: true });
+    return measure;
+  }
   if (measure === 'firstResponse') return bot ? 'botFirstResponse' : 'humanFirstResponse';
   if (measure === 'responseTime' && !bot) return 'humanResponseTime';
   const m = measureByName(measure);
@@ -336,6 +350,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   // a topic alone ("complaints by page", "how many shipping questions") counts customer messages
   if (add('topic', topicsIn(w, ctx.vocab.topics ?? [])) && !measure && !FOLLOW_UP.test(text)) [measure, inferred] = ['customerMessages', 'topic'];
   const replier = replierOf(w);
+  const replierLeftOut = replier !== undefined && leftOutSide(w) !== undefined;
   const noDimension = NO_DIMENSION.exec(w.rest)?.[0];
   const periods = periodsOf(text, ctx, ctx.previous?.period);
   const group = groupOf(w, text);
@@ -389,7 +404,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
     ...(between ? { between } : {}),
     ...(limit ? { limit } : {}), ...(direction ? { direction } : {}), ...(statistic ? { statistic } : {}),
     ...(otherPct ? { otherPercentile: otherPct[1] ?? otherPct[2]! } : {}), chart: CHART_WORDS.test(text),
-    ...(cue ? { unreadPeriod: cue } : {}), ...(replier ? { replier } : {}), ...(replierWord ? { replierWord } : {}), ...(now ? { now } : {}), ...(noDimension ? { noDimension } : {}),
+    ...(cue ? { unreadPeriod: cue } : {}), ...(replier ? { replier } : {}), ...(replierLeftOut ? { replierLeftOut } : {}), ...(replierWord ? { replierWord } : {}), ...(now ? { now } : {}), ...(noDimension ? { noDimension } : {}),
     ...(secondQuestion ? { secondQuestion } : {}), ...(threshold ? { threshold } : {}), ...(countsCustomers ? { countsCustomers } : {}), ...(hours === 'invalid' ? { unreadHours: true } : {}), ...(dayPart ? { dayPart } : {}), ...(unanswered ? { unanswered } : {}),
     ...(changeWord?.m ? { change: { dir: changeWord.dir, word: changeWord.m[0] } } : {}),
   };

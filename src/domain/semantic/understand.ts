@@ -165,7 +165,7 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   if (!groupBy && measureName === 'qaCategoryScore' && /\b(?:per|by|for each|each) (?:qa |scorecard )?categor/.test(text)) groupBy = 'qa_category';
   const filters = [...said.filters];
   // "and the bot?" after the human first response time: the same figure, for the other replier
-  const replied = base && !said.measure && !said.replier ? measureName : byReplier(said.replier ? (FAMILY[measureName] ?? measureName) : measureName, said.replier, filters, said.replierWord !== undefined);
+  const replied = base && !said.measure && !said.replier ? measureName : byReplier(said.replier ? (FAMILY[measureName] ?? measureName) : measureName, said.replier, filters, said.replierWord !== undefined, said.replierLeftOut === true);
   // "what share of customer messages were complaints", "share of messages sent by the bot": the
   // share among all of that dimension's groups, the one named shown first
   const ofSessions = /\b(?:share|percentage|percent|proportion|fraction) of (?:the |all |our )?sessions\b/.test(text);
@@ -397,6 +397,9 @@ export function understandMetric(question: string, ctx: UnderstandContext): Metr
   const refused = unanswerable(said, base, text);
   if (refused) return refused;
   const unread = said.unread;
+  if (unread?.negation) {
+    return refusal(`I could not read what "${unread.negation}" leaves out here; I can leave out a page, agent, reviewer, topic, weekday or who replied ("excluding Voltix", "except weekends", "not from the bot"), not a condition like this one`);
+  }
   if (unread?.qualifies) {
     return refusal(`I don't know ${unread.words.length > 1 ? 'the words' : 'the word'} ${quoted(unread.words)} here, so I cannot count or filter by ${unread.words.length > 1 ? 'them' : 'it'} (filters I have: page, agent, reviewer, topic, weekday, hour of the day, QA state, and for some figures whether the bot or a human replied); ask again without it for the figure over everything`);
   }

@@ -61,7 +61,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
 ];
 
 /** Words that leave out what follows ("except Voltix", "excl. weekends", "w/o the bot"); a regex source. */
-export const LEAVE_OUT = String.raw`(?:except(?: for| on)?|excluding|excl\.?|exclude[sd]?|w/o|without|other than|apart from|besides|but not|not for|not on|not in|not by|not from|not counting|leaving out|minus)`;
+export const LEAVE_OUT = String.raw`(?:except(?: for| on)?|excluding|excl\.?|exclude[sd]?|w/o|without|other than|apart from|besides|but not|not for|not on|not in|not (?:[a-z]+ed )?by|not (?:[a-z]+ed |sent )?from|not counting|leaving out|minus)`;
 
 /** Data the product does not hold: any of these makes the question a refusal, never a nearby figure. */
 export const NOT_HELD =
