@@ -313,6 +313,31 @@ describe('findPeriods: phrases (Wed 18 Nov 2026, UTC)', () => {
   });
 });
 
+describe('findPeriods: ranges of weekdays', () => {
+  // Weekdays repeat every week: a range of them is never moved a year ahead.
+  const MONDAY = new Date('2026-12-07T12:00:00Z');
+  const THURSDAY = new Date('2026-12-10T12:00:00Z');
+  const SATURDAY = new Date('2026-12-05T12:00:00Z');
+  const read = (text: string, now: Date) => {
+    const p = periodsIn(find(text, now))[0];
+    return p && [p.period.from, p.period.to, p.period.label, p.partial];
+  };
+
+  it.each([
+    // the start is read as a weekday alone is (the latest on or before today); still running: up to today
+    [MONDAY, 'CSI between Monday and Wednesday', ['2026-12-07', '2026-12-07', 'Monday to Wednesday so far (Mon 7 Dec 2026)', true]],
+    [MONDAY, 'CSI from Monday to Wednesday', ['2026-12-07', '2026-12-07', 'Monday to Wednesday so far (Mon 7 Dec 2026)', true]],
+    [THURSDAY, 'CSI between Monday and Wednesday', ['2026-12-07', '2026-12-09', 'Mon 7 Dec – Wed 9 Dec 2026', false]],
+    [SATURDAY, 'CSI between Monday and Wednesday', ['2026-11-30', '2026-12-02', 'Mon 30 Nov – Wed 2 Dec 2026', false]],
+    // across a weekend
+    [MONDAY, 'between Wednesday and Monday', ['2026-12-02', '2026-12-07', 'Wed 2 Dec – Mon 7 Dec 2026', true]],
+    [MONDAY, 'between Tuesday and Sunday', ['2026-12-01', '2026-12-06', 'Tue 1 Dec – Sun 6 Dec 2026', false]],
+    [MONDAY, 'from last Monday to Wednesday', ['2026-11-30', '2026-12-02', 'Mon 30 Nov – Wed 2 Dec 2026', false]],
+  ])('%s: %s', (now, text, expected) => {
+    expect(read(text, now)).toEqual(expected);
+  });
+});
+
 describe('findPeriods: phrases it cannot read are reported', () => {
   it.each([
     ['CSI in the year of the dragon', 'in the year of the dragon', undefined],

@@ -5,6 +5,7 @@
 // starts and ends at.
 
 import { dayOf } from './days.ts';
+import { WEEKDAY_WORD, addDays, isoWeekday } from './period-words.ts';
 import { RULES, type Reading, type Refusal, type Rule } from './period-rules.ts';
 import { make, periodBetween, periodTense, sameLast, stepDay, unitContaining, type Period, type Unit } from './period-build.ts';
 import { CHANGE_FROM, COMPARE_CONNECTOR, COMPARE_CUE, COMPARE_WORD, LEAD_IN, unreadPhrases, type Span } from './period-cues.ts';
@@ -89,6 +90,9 @@ interface Candidate extends Span {
 
 const isRefusal = (r: Reading | undefined): r is Refusal => r !== undefined && 'refused' in r;
 const periodOf = (c: Candidate) => (c.reading && !isRefusal(c.reading) ? c.reading : undefined);
+const BARE_WEEKDAY = new RegExp(`^${WEEKDAY_WORD}$`);
+/** A weekday named alone ("Monday"), not "last Monday" nor "Monday last week". */
+const isBareWeekday = (lower: string, c: Span) => BARE_WEEKDAY.test(lower.slice(c.start, c.end));
 const hasYear = (text: string) => /\b\d{4}\b|\b(?:last|this|next) year\b/.test(text);
 
 function atomic(lower: string, today: string): Candidate[] {
@@ -137,8 +141,18 @@ function compounds(lower: string, atoms: Candidate[], today: string): Candidate[
       const joined = opener?.[1] === 'between' ? /^ and (?:the )?$/.test(gap) : opener ? /^ (?:to|until|till|through|thru) (?:the )?$|^\s*[–—-]\s*$/.test(gap) : /^\s*[–—]\s*$/.test(gap);
       if (!joined) continue;
       let [from, to] = [px.from, py.to];
-      // Named without years, "from October to January" is the latest such range that has begun.
-      if (to < from && !hasYear(lower.slice(x.start, y.end))) {
+      if (isBareWeekday(lower, x) && isBareWeekday(lower, y)) {
+        // "between Monday and Wednesday": weekdays repeat every week, not every year. The start is
+        // read as a weekday alone is (the latest on or before today); the range runs to the first
+        // such end day after it, and while it is still running, up to today.
+        to = addDays(from, (isoWeekday(py.from) - isoWeekday(from) + 7) % 7);
+        if (to > today) {
+          const name = (c: Span) => lower.charAt(c.start).toUpperCase() + lower.slice(c.start + 1, c.end);
+          out.push({ start: opener ? opener.index : x.start, end: y.end, order: RULES.length, reading: make('range', from, today, `${name(x)} to ${name(y)} so far`) });
+          continue;
+        }
+      } else if (to < from && !hasYear(lower.slice(x.start, y.end))) {
+        // Named without years, "from October to January" is the latest such range that has begun.
         if (stepDay(to, 'year', 1) >= from && from <= today) to = stepDay(to, 'year', 1);
         else from = sameLast(px, 'year', '').from;
       }
