@@ -406,6 +406,26 @@ describe('findPeriods: roles and spans', () => {
     expect(roles(text)).toEqual(expected);
   });
 
+  it.each([
+    // "ago" compared with a period shorter than its unit moves that period back, so a day is compared with a day
+    ['conversations the day before yesterday vs a week ago', ['2026-11-16', '2026-11-16', 'the day before yesterday (Mon 16 Nov 2026)'], ['2026-11-09', '2026-11-09', 'a week earlier (Mon 9 Nov 2026)']],
+    ['CSI yesterday compared to a month ago', ['2026-11-17', '2026-11-17', 'yesterday (Tue 17 Nov 2026)'], ['2026-10-17', '2026-10-17', 'a month earlier (Sat 17 Oct 2026)']],
+    ['CSI today vs two weeks ago', ['2026-11-18', '2026-11-18', 'today (Wed 18 Nov 2026)'], ['2026-11-04', '2026-11-04', '2 weeks earlier (Wed 4 Nov 2026)']],
+    ['CSI last 7 days vs a fortnight ago', ['2026-11-12', '2026-11-18', 'last 7 days (Thu 12 Nov – Wed 18 Nov 2026)'], ['2026-10-29', '2026-11-04', 'a fortnight earlier (Thu 29 Oct – Wed 4 Nov 2026)']],
+    ['CSI in October vs a year ago', ['2026-10-01', '2026-10-31', 'October 2026'], ['2025-10-01', '2025-10-31', 'a year earlier (October 2025)']],
+    // the period's own unit, or a shorter one, still counts from today
+    ['CSI last week vs two weeks ago', ['2026-11-09', '2026-11-15', 'last week (Mon 9 Nov – Sun 15 Nov 2026)'], ['2026-11-02', '2026-11-08', '2 weeks ago (Mon 2 Nov – Sun 8 Nov 2026)']],
+    ['CSI this month vs a week ago', ['2026-11-01', '2026-11-30', 'this month (November 2026)'], ['2026-11-09', '2026-11-15', 'a week ago (Mon 9 Nov – Sun 15 Nov 2026)']],
+  ])('%s', (text, main, comparison) => {
+    const found = periodsIn(find(text));
+    expect(found.map((f) => [f.role, f.period.from, f.period.to, f.period.label])).toEqual([['main', ...main], ['comparison', ...comparison]]);
+  });
+
+  it('reads "ago" from today when it is the main period, or no main period is named', () => {
+    expect(periodsIn(find('conversations a week ago')).map((f) => [f.role, f.period.from, f.period.to])).toEqual([['main', '2026-11-09', '2026-11-15']]);
+    expect(periodsIn(find('conversations a week ago', NOW, 'UTC', utc('yesterday'))).map((f) => [f.role, f.period.from, f.period.to])).toEqual([['main', '2026-11-09', '2026-11-15']]);
+  });
+
   it('reads a follow-up relative to the conversation’s period', () => {
     const lastWeek = utc('last week')!;
     expect(roles('and the week before?', lastWeek)).toEqual([['main', 'the week before', '2026-11-02']]);

@@ -4,6 +4,7 @@
 // month or quarter, the period already under discussion) — so the rules are combinations of
 // those parts rather than a list of fixed phrases. periods.ts runs them over a question.
 
+import { daysBetween } from './days.ts';
 import { COUNT, DATE_TOKEN, MONTH_WORD, ORDINAL_QUARTER, WEEKDAY_WORD, addDays, countOf, dateParts, monthOf, ordinalNumber, resolveDay, yearOf, ymd } from './period-words.ts';
 import {
   make, previousPeriod, rolling, sameLast, shiftBack, toDate, unitContaining, unitFromToday, type RollingUnit, type Unit,
@@ -21,6 +22,8 @@ const THIS = '(?:this|current|the current)';
 const LAST = '(?:last|previous|prior|the previous|the prior)';
 const NEXT = '(?:next|coming|the coming|the next)';
 const WHOLE_DAYS = 'periods are whole days in the business timezone';
+/** The fewest days a unit has: a period no longer than that fits inside one. */
+const MIN_DAYS: Record<RollingUnit, number> = { day: 1, week: 7, fortnight: 14, month: 28, quarter: 89, year: 365 };
 
 // Rules are tried everywhere in the text; where matches overlap the longest wins, and at equal
 // length the rule listed first.
@@ -126,6 +129,16 @@ export const RULES: Rule[] = [
       if (!n || n > 3660) return undefined;
       const [u, k] = unit === 'fortnight' ? (['week', 2 * n] as const) : ([unit, n] as const);
       return unitFromToday(u, today, -k, `${n === 1 ? 'a' : n} ${unit}${n === 1 ? '' : 's'} ago`);
+    },
+    // Compared with a period shorter than its unit, "ago" moves that period back: "the day before
+    // yesterday vs a week ago" is that day a week earlier, "this month vs a year ago" this month a
+    // year earlier. "last week vs two weeks ago" (the same unit) still counts from today.
+    compared: (m, { anchor }) => {
+      const n = /^an?$/.test(m[1] ?? '') ? 1 : countOf(m[1] ?? '');
+      const unit = unitOf(m[2] ?? 'day');
+      if (!n || n > 3660 || anchor.granularity === unit || daysBetween(anchor.from, anchor.to) + 1 > MIN_DAYS[unit]) return undefined;
+      const [u, k] = unit === 'fortnight' ? (['week', 2 * n] as const) : ([unit, n] as const);
+      return sameLast(anchor, u, `${n === 1 ? 'a' : n} ${unit}${n === 1 ? '' : 's'} earlier`, k);
     },
   },
   { re: /\btoday\b/g, build: (_m, { today }) => make('day', today, today, 'today') },

@@ -86,6 +86,8 @@ interface Candidate extends Span {
   order: number;
   reading?: Reading;
   relative?: { rule: Rule; m: RegExpExecArray };
+  /** the rule and match of a phrase read from today that reads otherwise as a comparison */
+  comparable?: { rule: Rule; m: RegExpExecArray };
 }
 
 const isRefusal = (r: Reading | undefined): r is Refusal => r !== undefined && 'refused' in r;
@@ -103,7 +105,7 @@ function atomic(lower: string, today: string): Candidate[] {
       if (rule.relative) out.push({ ...span, relative: { rule, m: m as RegExpExecArray } });
       else {
         const reading = rule.build(m as RegExpExecArray, { today });
-        if (reading) out.push({ ...span, reading });
+        if (reading) out.push({ ...span, reading, ...(rule.compared ? { comparable: { rule, m: m as RegExpExecArray } } : {}) });
       }
     }
   });
@@ -210,6 +212,9 @@ function place(lower: string, chosen: Candidate[]): Placed[] {
 function resolveRelative(placed: Placed[], today: string, previous?: Period): void {
   const main = placed.map((p) => (p.role === 'main' && !p.relative ? periodOf(p) : undefined)).find(Boolean);
   for (const p of placed) {
+    if (p.comparable && p.role === 'comparison' && main) {
+      p.reading = p.comparable.rule.compared?.(p.comparable.m, { today, anchor: main, comparing: true }) ?? p.reading;
+    }
     if (!p.relative) continue;
     const comparing = p.role === 'comparison' && main !== undefined;
     const anchor = comparing ? main : previous;
