@@ -338,6 +338,8 @@ describe('findPeriods: ranges of weekdays', () => {
   });
 });
 
+const NAMED = 'holidays and named days are not read as periods; name the dates';
+
 describe('findPeriods: phrases it cannot read are reported', () => {
   it.each([
     ['CSI in the year of the dragon', 'in the year of the dragon', undefined],
@@ -356,14 +358,28 @@ describe('findPeriods: phrases it cannot read are reported', () => {
     ['between 9 and 3 November', 'between 9 and 3 November', 'the range ends before it starts'],
     ['week 53 of 2025', 'week 53 of 2025', '2025 has no week 53'],
     ['CSI on the last day of the month', 'on the last day of the month', undefined],
-    // A named day is not the weekday in its name.
-    ['what happened on Black Friday', 'on Black Friday', undefined],
+    // A named day is not the weekday in its name, and holidays are not guessed: refused whole, with their year words.
+    ['what happened on Black Friday', 'on Black Friday', NAMED],
+    ['how many conversations did we get over christmas last year', 'over christmas last year', NAMED],
+    ['CSI over the Christmas holidays', 'over the Christmas holidays', NAMED],
+    ['volumes since Christmas', 'since Christmas', NAMED],
+    ['CSI on Easter Monday 2026', 'on Easter Monday 2026', NAMED],
   ])('%s', (text, words, reason) => {
     const found = find(text);
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ kind: 'unreadable', unreadable: words, text: words });
     if (found[0]?.kind === 'unreadable') expect(found[0].reason).toBe(reason);
     expect(parsePeriod(text, NOW, 'UTC')).toBeUndefined();
+  });
+
+  it('suggests the date of a named day that has one, never reading the year words alone', () => {
+    const at = (text: string, now = NOW) => find(text, now).map((f) => (f.kind === 'unreadable' ? [f.unreadable, f.hint] : [f.text]));
+    expect(at('conversations over christmas last year')).toEqual([['over christmas last year', '25 Dec 2025']]);
+    expect(at('CSI on Christmas Eve')).toEqual([['on Christmas Eve', '24 Dec 2025']]);
+    expect(at('CSI on christmas day', new Date('2026-12-26T10:00:00Z'))).toEqual([['on christmas day', '25 Dec 2026']]);
+    expect(at("CSI on new year's day")).toEqual([["on new year's day", '1 Jan 2026']]);
+    expect(at('CSI on christmas 2024 vs last week')).toEqual([['on christmas 2024', '25 Dec 2024'], ['vs last week']]);
+    expect(at('CSI at thanksgiving')).toEqual([['at thanksgiving', undefined]]);
   });
 
   it('suggests a whole-day period for parts of a day', () => {
