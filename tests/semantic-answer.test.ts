@@ -120,3 +120,41 @@ describe('a share question about one group', () => {
     ]);
   });
 });
+
+describe('the winner of a ranking', () => {
+  const NOV = { statistic: 'count' as const, period: NOVEMBER, groupBy: 'page' as const, order: 'desc' as const, limit: 1 };
+  const first = (measure: string, query: Omit<CheckedQuery, 'measure' | 'filters'>, figure: string, winner: string, groupBy = query.groupBy) =>
+    metricAnswer({
+      measure: measureByName(measure)!, query: { measure, filters: [], ...query, groupBy }, figure, timeZone: 'UTC', today: '2026-12-07', winner,
+      rows: [{ key: 'Voltix', value: 12, base: 12, display: query.statistic === 'count' ? '12' : '12.0' }],
+    }).split('\n')[0];
+
+  it.each([
+    // a count: the group with the most (or fewest) of what is counted
+    ['conversations', NOV, 'number of conversations', 'most', 'Page with the most conversations, November 2026: Voltix, 12'],
+    ['conversations', NOV, 'number of conversations', 'more', 'Page with the most conversations, November 2026: Voltix, 12'],
+    ['conversations', NOV, 'number of conversations', 'top', 'Page with the most conversations, November 2026: Voltix, 12'],
+    ['conversations', NOV, 'number of conversations', 'highest', 'Page with the most conversations, November 2026: Voltix, 12'],
+    ['conversations', NOV, 'number of conversations', 'least', 'Page with the fewest conversations, November 2026: Voltix, 12'],
+    ['conversations', NOV, 'number of conversations', 'fewest', 'Page with the fewest conversations, November 2026: Voltix, 12'],
+    ['conversations', NOV, 'number of conversations', 'bottom', 'Page with the fewest conversations, November 2026: Voltix, 12'],
+    ['reviews', { ...NOV, groupBy: 'reviewer' as const }, 'number of QA changes', 'most', 'Reviewer with the most QA changes, November 2026: Voltix, 12'],
+    // any other figure: the highest or lowest of it, or the word asked when it is an adjective of amount
+    ['csi', { ...NOV, statistic: 'mean' as const, groupBy: 'day' as const }, 'average CSI', 'highest', 'Day with the highest average CSI, November 2026: Voltix, 12.0'],
+    ['csi', { ...NOV, statistic: 'mean' as const, groupBy: 'day' as const }, 'average CSI', 'most', 'Day with the highest average CSI, November 2026: Voltix, 12.0'],
+    ['csi', { ...NOV, statistic: 'mean' as const, groupBy: 'agent' as const }, 'average CSI', 'lowest', 'Agent with the lowest average CSI, November 2026: Voltix, 12.0'],
+    ['csi', { ...NOV, statistic: 'mean' as const, groupBy: 'agent' as const }, 'average CSI', 'least', 'Agent with the lowest average CSI, November 2026: Voltix, 12.0'],
+    ['totalHandlingTime', { ...NOV, statistic: 'mean' as const, groupBy: 'agent' as const }, 'average handling time', 'longest', 'Agent with the longest average handling time, November 2026: Voltix, 12.0'],
+    ['totalHandlingTime', { ...NOV, statistic: 'mean' as const, groupBy: 'agent' as const }, 'average handling time', 'shortest', 'Agent with the shortest average handling time, November 2026: Voltix, 12.0'],
+    ['totalHandlingTime', { ...NOV, statistic: 'mean' as const, groupBy: 'agent' as const }, 'average handling time', 'biggest', 'Agent with the biggest average handling time, November 2026: Voltix, 12.0'],
+    // words that describe the winner itself
+    ['csi', { ...NOV, statistic: 'mean' as const }, 'average CSI', 'best', 'Best page by average CSI, November 2026: Voltix, 12.0'],
+    ['csi', { ...NOV, statistic: 'mean' as const }, 'average CSI', 'worst', 'Worst page by average CSI, November 2026: Voltix, 12.0'],
+    ['responseTime', { ...NOV, statistic: 'median' as const, groupBy: 'agent' as const }, 'median response time', 'slowest', 'Slowest agent by median response time, November 2026: Voltix, 12.0'],
+    ['conversations', { ...NOV, groupBy: 'hour' as const }, 'number of conversations', 'busiest', 'Busiest hour of day by number of conversations, November 2026: Voltix, 12'],
+    ['conversations', { ...NOV, groupBy: 'day' as const }, 'number of conversations', 'most busy', 'Busiest day by number of conversations, November 2026: Voltix, 12'],
+    ['conversations', { ...NOV, groupBy: 'weekday' as const }, 'number of conversations', 'least busy', 'Quietest weekday by number of conversations, November 2026: Voltix, 12'],
+  ])('%s, "%s"', (measure, query, figure, winner, headline) => {
+    expect(first(measure, query, figure, winner)).toBe(headline);
+  });
+});

@@ -96,11 +96,32 @@ function headline(i: MetricAnswerInput): string {
   }
   if (i.winner) {
     const top = rows.find((r) => r.value !== null && r.period !== 'previous' && !UNKNOWN_KEYS.has(r.key ?? ''));
-    const word = i.winner === 'more' ? 'most' : i.winner === 'less' ? 'least' : i.winner;
-    return top ? `${cap(word)} ${dim} by ${i.figure}${filterWords(query)}, ${when(query)}: ${top.key}, ${top.display}` : `${scope}: no data`;
+    return top ? `${winnerWords(i, dim)}${filterWords(query)}, ${when(query)}: ${top.key}, ${top.display}` : `${scope}: no data`;
   }
   if (query.compareTo) return `${scope} against ${query.compareTo.label}, by ${dim}:`;
   return `${scope}, by ${dim}:`;
+}
+
+// Ranking words that describe the winner itself ("the busiest day"); the others say how much of the figure it has.
+const ADJECTIVES: Record<string, string> = {
+  best: 'best', strongest: 'strongest', worst: 'worst', weakest: 'weakest', slowest: 'slowest', fastest: 'fastest', quickest: 'quickest',
+  busiest: 'busiest', 'most busy': 'busiest', quietest: 'quietest', 'least busy': 'quietest',
+};
+const MORE = new Set(['most', 'more', 'top', 'highest', 'biggest', 'largest', 'greatest', 'longest']);
+
+/**
+ * The winner's words: "Best page by average CSI", "Page with the most conversations", "Day with
+ * the highest average CSI", "Agent with the lowest median first response time" — never "Most page".
+ */
+function winnerWords(i: MetricAnswerInput, dim: string): string {
+  const word = i.winner ?? 'top';
+  const adjective = ADJECTIVES[word];
+  if (adjective) return `${cap(adjective)} ${dim} by ${i.figure}`;
+  const more = MORE.has(word) || !/^(?:least|less|fewest|lowest|bottom|smallest|shortest)$/.test(word);
+  // a count is "the most conversations"; any other figure "the highest average CSI" (or the word asked: "the longest")
+  if (i.query.statistic === 'count') return `${cap(dim)} with the ${more ? 'most' : 'fewest'} ${i.measure.label}`;
+  const keep = /^(?:highest|lowest|biggest|largest|greatest|smallest|longest|shortest)$/.test(word);
+  return `${cap(dim)} with the ${keep ? word : more ? 'highest' : 'lowest'} ${i.figure}`;
 }
 
 const signed = (d: number, i: MetricAnswerInput): string => formatDelta(d, i.measure.unit, i.query.statistic);
