@@ -3,8 +3,11 @@
 // two figures on one line, and the base of both periods is said. Pure: rows are given.
 import { describe, expect, it } from 'vitest';
 import { metricAnswer, type MetricRow } from '../src/domain/semantic/answer.ts';
-import { measureByName } from '../src/domain/semantic/catalogue.ts';
-import { formatDelta, formatValue } from '../src/domain/semantic/format.ts';
+import { SOURCES, measureByName } from '../src/domain/semantic/catalogue.ts';
+import { counted, formatDelta, formatValue, singular } from '../src/domain/semantic/format.ts';
+import { responseTimesAnswer, volumesAnswer } from '../src/agents/assistant/offline/answers.ts';
+import type { Intent } from '../src/domain/intents.ts';
+import type { SupportStatsResult } from '../src/db/read/index.ts';
 import type { CheckedQuery } from '../src/domain/semantic/query.ts';
 
 const NOVEMBER = { from: '2026-11-01', to: '2026-11-30', label: 'November 2026' };
@@ -156,5 +159,39 @@ describe('the winner of a ranking', () => {
     ['conversations', { ...NOV, groupBy: 'weekday' as const }, 'number of conversations', 'least busy', 'Quietest weekday by number of conversations, November 2026: Voltix, 12'],
   ])('%s, "%s"', (measure, query, figure, winner, headline) => {
     expect(first(measure, query, figure, winner)).toBe(headline);
+  });
+});
+
+describe('counts of one', () => {
+  it('say the noun in the singular wherever a base is written', () => {
+    const csat = (query: Partial<CheckedQuery>, rows: MetricRow[]) => metricAnswer({
+      measure: measureByName('csatScore')!, query: { measure: 'csatScore', statistic: 'mean', filters: [], period: NOVEMBER, ...query },
+      figure: 'average CSAT score', rows, timeZone: 'UTC', today: '2026-12-07',
+    });
+    expect(csat({}, [{ value: 4, base: 1, display: '4.00 / 5' }])).toContain('Based on 1 CSAT survey; days in UTC.');
+    expect(csat({ groupBy: 'page' }, [{ key: 'Voltix', value: 4, base: 1, display: '4.00 / 5' }, { key: 'Stride', value: 5, base: 2, display: '5.00 / 5' }]))
+      .toContain('• Voltix: 4.00 / 5 (1 CSAT survey)\n• Stride: 5.00 / 5 (2 CSAT surveys)');
+    expect(csat({ compareTo: OCTOBER, groupBy: 'page' }, [{ key: 'Voltix', period: 'current', value: 4, base: 1, display: '4.00 / 5' }, { key: 'Voltix', period: 'previous', value: 5, base: 1, display: '5.00 / 5' }]))
+      .toContain('• Voltix: 4.00 / 5 (1 CSAT survey), against 5.00 / 5 (1)');
+    const share = metricAnswer({
+      measure: measureByName('conversationDays')!, query: { measure: 'conversationDays', statistic: 'share', filters: [], period: NOVEMBER, groupBy: 'page' },
+      figure: 'share of conversation-days', timeZone: 'UTC', today: '2026-12-07', focus: 'Voltix', rows: [{ key: 'Voltix', value: 1, base: 1, display: '100.0%' }],
+    });
+    expect(share.split('\n')[0]).toBe('Share of conversation-days for page Voltix, November 2026: 100.0% (1 of 1 conversation-day)');
+  });
+
+  it('makes every base noun of the catalogue singular', () => {
+    expect(Object.values(SOURCES).map((s) => counted(1, s.grain))).toEqual(Object.values(SOURCES).map((s) => `1 ${s.grain.replace(/s$/, '')}`));
+    expect([singular('conversation-days'), singular('QA changes'), singular('closed handoff cases'), singular('replies'), singular('days')]).toEqual(['conversation-day', 'QA change', 'closed handoff case', 'reply', 'day']);
+    expect(counted(2, 'CSAT surveys')).toBe('2 CSAT surveys');
+    expect(counted(0, 'CSAT surveys')).toBe('0 CSAT surveys');
+  });
+
+  it('in the offline answers too', () => {
+    const intent = { kind: 'volumes', period: { from: '2026-11-01', to: '2026-11-30', label: 'November 2026', granularity: 'month' } } as unknown as Intent;
+    const volumes = volumesAnswer(intent, { volumes: { conversations: 1, messages: 1, customerMessages: 1, conversationDays: 1, display: { conversations: '1', messages: '1', customerMessages: '1', conversationDays: '1' } } } as SupportStatsResult, 'UTC');
+    expect(volumes).toBe('November 2026 (times in UTC): 1 conversation with messages, 1 message (1 from customers), 1 conversation-day.');
+    const times = responseTimesAnswer(intent, { responseTimes: { days: 1, display: { firstResponseP50: '1 s', firstResponseP90: '1 s', avgResponseP50: '1 s' } } } as unknown as SupportStatsResult, 'UTC');
+    expect(times.split('\n')[0]).toBe('Response times November 2026 (times in UTC), over 1 conversation-day:');
   });
 });

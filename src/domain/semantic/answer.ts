@@ -5,7 +5,7 @@
 // named, never dropped.
 import { SOURCES, type Dimension, type Measure } from './catalogue.ts';
 import type { CheckedQuery } from './query.ts';
-import { formatDelta } from './format.ts';
+import { counted, formatDelta } from './format.ts';
 import type { ChangeRanking } from './said.ts';
 
 export interface MetricRow {
@@ -55,7 +55,7 @@ function baseWords(m: Measure, rows: MetricRow[], q: CheckedQuery): string {
   const count = (of: (r: MetricRow) => boolean) => rows.filter(of).reduce((a, r) => a + r.base, 0);
   const grain = SOURCES[m.source].grain;
   const n = count((r) => r.period !== 'previous');
-  const words = n === 0 ? `no ${grain}` : `${n.toLocaleString('en-US')} ${grain}`;
+  const words = n === 0 ? `no ${grain}` : counted(n, grain);
   if (!q.compareTo) return words;
   // a comparison is based on both periods' figures: each period's base is said
   const p = count((r) => r.period === 'previous');
@@ -92,7 +92,7 @@ function headline(i: MetricAnswerInput): string {
     const row = rows.find((r) => r.key === i.focus);
     const total = rows.reduce((a, r) => a + r.base, 0);
     const grain = SOURCES[i.measure.source].grain;
-    return `${cap(i.figure)} for ${dim} ${i.focus}${filterWords(query)}, ${when(query)}: ${row?.display ?? 'no data'}${row ? ` (${row.base.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} ${grain})` : ''}`;
+    return `${cap(i.figure)} for ${dim} ${i.focus}${filterWords(query)}, ${when(query)}: ${row?.display ?? 'no data'}${row ? ` (${row.base.toLocaleString('en-US')} of ${counted(total, grain)})` : ''}`;
   }
   if (i.winner) {
     const top = rows.find((r) => r.value !== null && r.period !== 'previous' && !UNKNOWN_KEYS.has(r.key ?? ''));
@@ -157,7 +157,7 @@ function byChange(groups: ComparedGroup[], c: ChangeRanking): ComparedGroup[] {
 function comparedLines(i: MetricAnswerInput, groups: ComparedGroup[]): string[] {
   const grain = SOURCES[i.measure.source].grain;
   return groups.map(({ key, cur, prev, delta }) => {
-    const now = cur ? `${cur.display} (${cur.base.toLocaleString('en-US')} ${grain})` : 'no data';
+    const now = cur ? `${cur.display} (${counted(cur.base, grain)})` : 'no data';
     const before = prev ? `${prev.display} (${prev.base.toLocaleString('en-US')})` : 'no data';
     return `• ${key}: ${now}, against ${before}${delta !== undefined ? ` (${signed(delta, i)})` : ''}`;
   });
@@ -189,7 +189,7 @@ export function metricAnswer(i: MetricAnswerInput): string {
     const grain = SOURCES[i.measure.source].grain;
     const groups = i.query.compareTo !== undefined ? comparedGroups(i.rows) : undefined;
     if (groups) lines.push(...comparedLines(i, i.change ? byChange(groups, i.change) : groups));
-    else for (const r of i.rows) lines.push(`• ${r.key}: ${r.display} (${r.base.toLocaleString('en-US')} ${grain})`);
+    else for (const r of i.rows) lines.push(`• ${r.key}: ${r.display} (${counted(r.base, grain)})`);
     if (i.rows.length === 0) lines.push('No data in that period.');
   }
   return [...lines, ...footer(i)].join('\n');
