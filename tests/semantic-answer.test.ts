@@ -6,7 +6,9 @@ import { metricAnswer, type MetricRow } from '../src/domain/semantic/answer.ts';
 import { SOURCES, measureByName } from '../src/domain/semantic/catalogue.ts';
 import { counted, formatDelta, formatValue, singular } from '../src/domain/semantic/format.ts';
 import { responseTimesAnswer, volumesAnswer } from '../src/agents/assistant/offline/answers.ts';
+import { metricChart } from '../src/agents/assistant/offline/metric-answer.ts';
 import type { Intent } from '../src/domain/intents.ts';
+import type { MetricIntent } from '../src/domain/semantic/understand.ts';
 import type { SupportStatsResult } from '../src/db/read/index.ts';
 import type { CheckedQuery } from '../src/domain/semantic/query.ts';
 
@@ -193,5 +195,35 @@ describe('counts of one', () => {
     expect(volumes).toBe('November 2026 (times in UTC): 1 conversation with messages, 1 message (1 from customers), 1 conversation-day.');
     const times = responseTimesAnswer(intent, { responseTimes: { days: 1, display: { firstResponseP50: '1 s', firstResponseP90: '1 s', avgResponseP50: '1 s' } } } as unknown as SupportStatsResult, 'UTC');
     expect(times.split('\n')[0]).toBe('Response times November 2026 (times in UTC), over 1 conversation-day:');
+  });
+});
+
+describe('a ranking cut to its first rows', () => {
+  const days: MetricRow[] = [
+    { key: '2026-11-12', value: 81.2, base: 40, display: '81.2' },
+    { key: '2026-11-03', value: 80.9, base: 45, display: '80.9' },
+    { key: '2026-11-20', value: 80.1, base: 44, display: '80.1' },
+    { key: '2026-11-07', value: 79.8, base: 43, display: '79.8' },
+    { key: '2026-11-25', value: 79.5, base: 45, display: '79.5' },
+  ];
+  const query: CheckedQuery = { measure: 'csi', statistic: 'mean', filters: [], period: NOVEMBER, groupBy: 'day', order: 'desc', limit: 5 };
+  const text = (rows: MetricRow[]) => metricAnswer({ measure: measureByName('csi')!, query, figure: 'average CSI', rows, timeZone: 'UTC', today: '2026-12-07', winner: 'highest' });
+
+  it('says its base is that of the rows shown, not of everything ranked', () => {
+    expect(text(days)).toContain('Based on 217 conversation-days of the 5 days shown; days in UTC.');
+    // fewer rows than asked for: every group is shown, so the base is the whole base
+    expect(text(days.slice(0, 3))).toContain('Based on 129 conversation-days; days in UTC.');
+  });
+
+  it('draws no series over time with the unranked days as gaps: bars in rank order, when a chart is asked', () => {
+    const data = { figure: 'average CSI', measure: 'csi', query, rows: days, timeZone: 'UTC' };
+    const intent = (chart: boolean) => ({ kind: 'metric', query, chart, notApplied: [], periodDefaulted: false }) as unknown as MetricIntent;
+    expect(metricChart(intent(false), data, '2026-12-07')).toBeUndefined();
+    const chart = metricChart(intent(true), data, '2026-12-07');
+    expect(chart?.args).toMatchObject({ kind: 'bar', bars: days.map((r) => ({ label: r.key, value: r.value })) });
+    // a series by day is still drawn over every day of the period
+    const series = metricChart(intent(false), { ...data, query: { ...query, order: undefined, limit: undefined } }, '2026-12-07');
+    expect(series?.args).toMatchObject({ kind: 'line' });
+    expect((series?.args.points as unknown[]).length).toBe(30);
   });
 });

@@ -51,11 +51,23 @@ function filterWords(q: CheckedQuery): string {
   return q.filters.map((f) => ` ${f.exclude ? 'excluding' : 'for'} ${DIM_WORDS[f.dimension]} ${f.values.join(f.exclude ? ' and ' : ' or ')}`).join('');
 }
 
+const DIM_PLURALS: Record<Dimension, string> = {
+  page: 'pages', agent: 'agents', reviewer: 'reviewers', day: 'days', week: 'weeks', month: 'months', hour: 'hours of day',
+  weekday: 'weekdays', topic: 'topics', qa_state: 'QA states', sender: 'senders', qa_category: 'QA categories',
+};
+
+/**
+ * Whether the rows may be only the first of more groups: a ranking's top N (the query's LIMIT).
+ * Their bases then add up to those groups' base only, not to the base of everything ranked.
+ */
+const cutShort = (q: CheckedQuery, rows: MetricRow[]) => q.groupBy !== undefined && q.limit !== undefined && !q.compareTo && rows.length >= q.limit;
+
 function baseWords(m: Measure, rows: MetricRow[], q: CheckedQuery): string {
   const count = (of: (r: MetricRow) => boolean) => rows.filter(of).reduce((a, r) => a + r.base, 0);
   const grain = SOURCES[m.source].grain;
   const n = count((r) => r.period !== 'previous');
   const words = n === 0 ? `no ${grain}` : counted(n, grain);
+  if (cutShort(q, rows)) return `${words} of the ${counted(rows.length, DIM_PLURALS[q.groupBy!])} shown`;
   if (!q.compareTo) return words;
   // a comparison is based on both periods' figures: each period's base is said
   const p = count((r) => r.period === 'previous');
