@@ -3,7 +3,7 @@
 // two figures on one line, and the base of both periods is said. Pure: rows are given.
 import { describe, expect, it } from 'vitest';
 import { metricAnswer, type MetricRow } from '../src/domain/semantic/answer.ts';
-import { SOURCES, measureByName } from '../src/domain/semantic/catalogue.ts';
+import { MEASURES, SOURCES, measureByName, type Measure } from '../src/domain/semantic/catalogue.ts';
 import { counted, formatDelta, formatValue, singular } from '../src/domain/semantic/format.ts';
 import { responseTimesAnswer, volumesAnswer } from '../src/agents/assistant/offline/answers.ts';
 import { metricChart } from '../src/agents/assistant/offline/metric-answer.ts';
@@ -225,5 +225,30 @@ describe('a ranking cut to its first rows', () => {
     const series = metricChart(intent(false), { ...data, query: { ...query, order: undefined, limit: undefined } }, '2026-12-07');
     expect(series?.args).toMatchObject({ kind: 'line' });
     expect((series?.args.points as unknown[]).length).toBe(30);
+  });
+});
+
+describe('the definition line', () => {
+  const line = (m: Measure, statistic: CheckedQuery['statistic']) => metricAnswer({
+    measure: m, query: { measure: m.name, statistic, filters: [], period: NOVEMBER }, figure: 'x', rows: [{ value: 3, base: 2, display: '3' }],
+    timeZone: 'UTC', today: '2026-12-07',
+  }).split('\n')[1]!;
+  const WORD: Partial<Record<CheckedQuery['statistic'], string>> = { mean: 'average', median: 'median', p90: '90th percentile', min: 'minimum', max: 'maximum', sum: 'total' };
+
+  it('says the statistic asked, and no other, for a median CSAT score', () => {
+    expect(line(measureByName('csatScore')!, 'median')).toBe(
+      'CSAT score: the customer\'s own rating of a resolved Messenger session, 1 (poor) to 5 (excellent), from the survey sent after it, by when the survey was asked; the figure is their median. Based on 2 CSAT surveys; days in UTC.',
+    );
+  });
+
+  it.each(MEASURES.flatMap((m) => m.statistics.filter((s) => WORD[s]).map((s) => [m.name, s] as const)))('%s, %s', (name, statistic) => {
+    const text = line(measureByName(name)!, statistic);
+    expect(text).toContain(`; the figure is their ${WORD[statistic]}.`);
+    expect(text).not.toMatch(/\b(?:mean|average|median|total|maximum|minimum) of (?:the|all) (?:answers|values|ratings|scores)\b/);
+  });
+
+  it('keeps a definition that is the figure itself (counts and rates) as it is', () => {
+    expect(line(measureByName('handoffRate')!, 'rate')).toBe('Handoff rate: share of sessions handed to a human. Based on 2 sessions; days in UTC.');
+    expect(line(measureByName('messages')!, 'count')).toBe('Messages: messages stored (customer, bot and human). Based on 2 messages; days in UTC.');
   });
 });

@@ -3,7 +3,7 @@
 // what the number is: its definition, the base it was computed over, the timezone, and whether
 // the period is still running. Words of the question that were recognised but not applied are
 // named, never dropped.
-import { SOURCES, type Dimension, type Measure } from './catalogue.ts';
+import { SOURCES, type Dimension, type Measure, type Statistic } from './catalogue.ts';
 import type { CheckedQuery } from './query.ts';
 import { counted, formatDelta } from './format.ts';
 import type { ChangeRanking } from './said.ts';
@@ -74,11 +74,29 @@ function baseWords(m: Measure, rows: MetricRow[], q: CheckedQuery): string {
   return `${words} ${when(q)} and ${p === 0 ? 'none' : p.toLocaleString('en-US')} ${q.compareTo.label}`;
 }
 
+// The statistics of values (as against counts and rates, whose definition is the figure's own).
+const OF_VALUES: Partial<Record<Statistic, string>> = { mean: 'average', median: 'median', p90: '90th percentile', min: 'minimum', max: 'maximum', sum: 'total' };
+// A clause of a definition that names a statistic over all the values ("mean of the answers"):
+// the statistic is the one asked, said after the definition, so such a clause never goes out.
+const STATISTIC_CLAUSE = /[;,]?\s*\b(?:the )?(?:mean|average|median|sum|total|maximum|minimum) of (?:the|all) (?:answers|values|ratings|scores)\b(?=\s*(?:[,;.]|$))/g;
+
+/**
+ * What the figure is: the measure's definition (of one value), and for a statistic of values the
+ * statistic asked — "…; the figure is their median" — never another one the definition names.
+ */
+export function definitionWords(m: Measure, statistic: Statistic): string {
+  const of = OF_VALUES[statistic];
+  if (!of) return m.definition;
+  const one = m.definition.replace(STATISTIC_CLAUSE, '').replace(/^[;,]\s*/, '').replace(/\s*[;,]\s*([;,])/g, '$1');
+  return `${one}; the figure is their ${of}`;
+}
+
 function footer(i: MetricAnswerInput): string[] {
   const { measure, query } = i;
+  const definition = definitionWords(measure, query.statistic);
   const lines = query.period
-    ? [`${cap(measure.label)}: ${measure.definition}. Based on ${baseWords(measure, i.rows, query)}; days in ${i.timeZone}.`]
-    : [`${cap(measure.label)}: ${measure.definition}. Based on ${baseWords(measure, i.rows, query)} as they stand now.`];
+    ? [`${cap(measure.label)}: ${definition}. Based on ${baseWords(measure, i.rows, query)}; days in ${i.timeZone}.`]
+    : [`${cap(measure.label)}: ${definition}. Based on ${baseWords(measure, i.rows, query)} as they stand now.`];
   if (query.period && query.period.to >= i.today && query.period.from <= i.today) lines.push(`The period includes today, so it is partial.`);
   for (const n of i.notes ?? []) lines.push(n);
   for (const w of i.notApplied ?? []) lines.push(`Not applied: ${w}.`);
