@@ -333,6 +333,13 @@ describe('findPeriods: ranges of weekdays', () => {
     [MONDAY, 'between Wednesday and Monday', ['2026-12-02', '2026-12-07', 'Wed 2 Dec – Mon 7 Dec 2026', true]],
     [MONDAY, 'between Tuesday and Sunday', ['2026-12-01', '2026-12-06', 'Tue 1 Dec – Sun 6 Dec 2026', false]],
     [MONDAY, 'from last Monday to Wednesday', ['2026-11-30', '2026-12-02', 'Mon 30 Nov – Wed 2 Dec 2026', false]],
+    // one end fixed: the weekday named alone is the one on its side of it
+    [MONDAY, 'from Monday to Wednesday last week', ['2026-11-30', '2026-12-02', 'Mon 30 Nov – Wed 2 Dec 2026', false]],
+    [MONDAY, 'between Monday and last Wednesday', ['2026-11-30', '2026-12-02', 'Mon 30 Nov – Wed 2 Dec 2026', false]],
+    [MONDAY, 'between Monday and 3 December', ['2026-11-30', '2026-12-03', 'Mon 30 Nov – Thu 3 Dec 2026', false]],
+    [MONDAY, 'from Monday to yesterday', ['2026-11-30', '2026-12-06', 'Mon 30 Nov – Sun 6 Dec 2026', false]],
+    [MONDAY, 'from 1 Dec to Wednesday', ['2026-12-01', '2026-12-02', 'Tue 1 Dec – Wed 2 Dec 2026', false]],
+    [MONDAY, 'from 3 Dec to Wednesday', ['2026-12-03', '2026-12-07', '3 Dec to Wednesday so far (Thu 3 Dec – Mon 7 Dec 2026)', true]],
   ])('%s: %s', (now, text, expected) => {
     expect(read(text, now)).toEqual(expected);
   });
@@ -356,6 +363,8 @@ describe('findPeriods: phrases it cannot read are reported', () => {
     ['and the week before?', 'the week before', 'there is no earlier period to count back from'],
     ['since next week', 'since next week', 'it starts after today'],
     ['between 9 and 3 November', 'between 9 and 3 November', 'the range ends before it starts'],
+    // only months and dates named without a year repeat yearly; nothing else is moved a year ahead
+    ['from today to yesterday', 'from today to yesterday', 'the range ends before it starts'],
     ['week 53 of 2025', 'week 53 of 2025', '2025 has no week 53'],
     ['CSI on the last day of the month', 'on the last day of the month', undefined],
     // A named day is not the weekday in its name, and holidays are not guessed: refused whole, with their year words.

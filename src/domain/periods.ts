@@ -5,7 +5,7 @@
 // starts and ends at.
 
 import { dayOf } from './days.ts';
-import { WEEKDAY_WORD, addDays, isoWeekday } from './period-words.ts';
+import { MONTH_WORD, WEEKDAY_WORD, addDays, isoWeekday } from './period-words.ts';
 import { RULES, type Reading, type Refusal, type Rule } from './period-rules.ts';
 import { make, periodBetween, periodTense, sameLast, stepDay, unitContaining, type Period, type Unit } from './period-build.ts';
 import { CHANGE_FROM, COMPARE_CONNECTOR, COMPARE_CUE, COMPARE_WORD, LEAD_IN, unreadPhrases, type Span } from './period-cues.ts';
@@ -95,6 +95,12 @@ const periodOf = (c: Candidate) => (c.reading && !isRefusal(c.reading) ? c.readi
 const BARE_WEEKDAY = new RegExp(`^${WEEKDAY_WORD}$`);
 /** A weekday named alone ("Monday"), not "last Monday" nor "Monday last week". */
 const isBareWeekday = (lower: string, c: Span) => BARE_WEEKDAY.test(lower.slice(c.start, c.end));
+const MONTH_NAMED = new RegExp(`\\b${MONTH_WORD}\\b`);
+/** A phrase that names a month ("October", "1 Dec"), so without a year it repeats every year. */
+const yearly = (lower: string, c: Span) => MONTH_NAMED.test(lower.slice(c.start, c.end));
+const NAME_WORD = new RegExp(`\\b(?:${WEEKDAY_WORD}|${MONTH_WORD})\\b`, 'g');
+/** A phrase's words for a label, weekday and month names capitalised: "Monday", "1 Dec". */
+const named = (lower: string, c: Span) => lower.slice(c.start, c.end).replace(NAME_WORD, (w) => w.charAt(0).toUpperCase() + w.slice(1));
 const hasYear = (text: string) => /\b\d{4}\b|\b(?:last|this|next) year\b/.test(text);
 
 function atomic(lower: string, today: string): Candidate[] {
@@ -143,20 +149,23 @@ function compounds(lower: string, atoms: Candidate[], today: string): Candidate[
       const joined = opener?.[1] === 'between' ? /^ and (?:the )?$/.test(gap) : opener ? /^ (?:to|until|till|through|thru) (?:the )?$|^\s*[–—-]\s*$/.test(gap) : /^\s*[–—]\s*$/.test(gap);
       if (!joined) continue;
       let [from, to] = [px.from, py.to];
-      if (isBareWeekday(lower, x) && isBareWeekday(lower, y)) {
-        // "between Monday and Wednesday": weekdays repeat every week, not every year. The start is
-        // read as a weekday alone is (the latest on or before today); the range runs to the first
-        // such end day after it, and while it is still running, up to today.
-        to = addDays(from, (isoWeekday(py.from) - isoWeekday(from) + 7) % 7);
-        if (to > today) {
-          const name = (c: Span) => lower.charAt(c.start).toUpperCase() + lower.slice(c.start + 1, c.end);
-          out.push({ start: opener ? opener.index : x.start, end: y.end, order: RULES.length, reading: make('range', from, today, `${name(x)} to ${name(y)} so far`) });
-          continue;
-        }
-      } else if (to < from && !hasYear(lower.slice(x.start, y.end))) {
-        // Named without years, "from October to January" is the latest such range that has begun.
+      const [weeklyX, weeklyY] = [isBareWeekday(lower, x), isBareWeekday(lower, y)];
+      // A weekday named alone repeats every week: "between Monday and Wednesday" runs from the
+      // start read alone (the latest on or before today) to the first such end day after it; "from
+      // Monday to Wednesday last week" from the latest such start day before that Wednesday.
+      if (weeklyX && weeklyY) to = addDays(from, (isoWeekday(py.from) - isoWeekday(from) + 7) % 7);
+      else if (weeklyY && to < from) to = addDays(from, (isoWeekday(py.from) - isoWeekday(from) + 7) % 7);
+      else if (weeklyX && to < from) from = addDays(to, -((isoWeekday(to) - isoWeekday(px.from) + 7) % 7));
+      else if (to < from && yearly(lower, x) && yearly(lower, y) && !hasYear(lower.slice(x.start, y.end))) {
+        // Months and dates named without years repeat every year: "from October to January" is the
+        // latest such range that has begun. Nothing else moves a year ahead.
         if (stepDay(to, 'year', 1) >= from && from <= today) to = stepDay(to, 'year', 1);
         else from = sameLast(px, 'year', '').from;
+      }
+      if ((weeklyX || weeklyY) && to > today && from <= today) {
+        // still running: up to today, and the label says so
+        out.push({ start: opener ? opener.index : x.start, end: y.end, order: RULES.length, reading: make('range', from, today, `${named(lower, x)} to ${named(lower, y)} so far`) });
+        continue;
       }
       out.push({
         start: opener ? opener.index : x.start, end: y.end, order: RULES.length,
