@@ -451,6 +451,11 @@ describe('findPeriods: roles and spans', () => {
     expect(periodsIn(find('conversations a week ago', NOW, 'UTC', utc('yesterday'))).map((f) => [f.role, f.period.from, f.period.to])).toEqual([['main', '2026-11-09', '2026-11-15']]);
   });
 
+  it('reads a follow-up\'s "compared to a week ago" against the conversation\'s period', () => {
+    expect(periodsIn(find('and compared to a week ago?', NOW, 'UTC', utc('yesterday'))).map((f) => [f.role, f.period.from, f.period.to, f.period.label]))
+      .toEqual([['comparison', '2026-11-10', '2026-11-10', 'a week earlier (Tue 10 Nov 2026)']]);
+  });
+
   it('reads a follow-up relative to the conversation’s period', () => {
     const lastWeek = utc('last week')!;
     expect(roles('and the week before?', lastWeek)).toEqual([['main', 'the week before', '2026-11-02']]);

@@ -221,8 +221,11 @@ function place(lower: string, chosen: Candidate[]): Placed[] {
 function resolveRelative(placed: Placed[], today: string, previous?: Period): void {
   const main = placed.map((p) => (p.role === 'main' && !p.relative ? periodOf(p) : undefined)).find(Boolean);
   for (const p of placed) {
-    if (p.comparable && p.role === 'comparison' && main) {
-      p.reading = p.comparable.rule.compared?.(p.comparable.m, { today, anchor: main, comparing: true }) ?? p.reading;
+    // what a comparison is compared with: the question's main period, else (a follow-up's
+    // "and compared to a week ago?") the conversation's
+    const against = main ?? previous;
+    if (p.comparable && p.role === 'comparison' && against) {
+      p.reading = p.comparable.rule.compared?.(p.comparable.m, { today, anchor: against, comparing: true }) ?? p.reading;
     }
     if (!p.relative) continue;
     const comparing = p.role === 'comparison' && main !== undefined;
