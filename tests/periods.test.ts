@@ -313,6 +313,40 @@ describe('findPeriods: phrases (Wed 18 Nov 2026, UTC)', () => {
   });
 });
 
+describe('findPeriods: ranges of weekdays', () => {
+  // Weekdays repeat every week: a range of them is never moved a year ahead.
+  const MONDAY = new Date('2026-12-07T12:00:00Z');
+  const THURSDAY = new Date('2026-12-10T12:00:00Z');
+  const SATURDAY = new Date('2026-12-05T12:00:00Z');
+  const read = (text: string, now: Date) => {
+    const p = periodsIn(find(text, now))[0];
+    return p && [p.period.from, p.period.to, p.period.label, p.partial];
+  };
+
+  it.each([
+    // the start is read as a weekday alone is (the latest on or before today); still running: up to today
+    [MONDAY, 'CSI between Monday and Wednesday', ['2026-12-07', '2026-12-07', 'Monday to Wednesday so far (Mon 7 Dec 2026)', true]],
+    [MONDAY, 'CSI from Monday to Wednesday', ['2026-12-07', '2026-12-07', 'Monday to Wednesday so far (Mon 7 Dec 2026)', true]],
+    [THURSDAY, 'CSI between Monday and Wednesday', ['2026-12-07', '2026-12-09', 'Mon 7 Dec – Wed 9 Dec 2026', false]],
+    [SATURDAY, 'CSI between Monday and Wednesday', ['2026-11-30', '2026-12-02', 'Mon 30 Nov – Wed 2 Dec 2026', false]],
+    // across a weekend
+    [MONDAY, 'between Wednesday and Monday', ['2026-12-02', '2026-12-07', 'Wed 2 Dec – Mon 7 Dec 2026', true]],
+    [MONDAY, 'between Tuesday and Sunday', ['2026-12-01', '2026-12-06', 'Tue 1 Dec – Sun 6 Dec 2026', false]],
+    [MONDAY, 'from last Monday to Wednesday', ['2026-11-30', '2026-12-02', 'Mon 30 Nov – Wed 2 Dec 2026', false]],
+    // one end fixed: the weekday named alone is the one on its side of it
+    [MONDAY, 'from Monday to Wednesday last week', ['2026-11-30', '2026-12-02', 'Mon 30 Nov – Wed 2 Dec 2026', false]],
+    [MONDAY, 'between Monday and last Wednesday', ['2026-11-30', '2026-12-02', 'Mon 30 Nov – Wed 2 Dec 2026', false]],
+    [MONDAY, 'between Monday and 3 December', ['2026-11-30', '2026-12-03', 'Mon 30 Nov – Thu 3 Dec 2026', false]],
+    [MONDAY, 'from Monday to yesterday', ['2026-11-30', '2026-12-06', 'Mon 30 Nov – Sun 6 Dec 2026', false]],
+    [MONDAY, 'from 1 Dec to Wednesday', ['2026-12-01', '2026-12-02', 'Tue 1 Dec – Wed 2 Dec 2026', false]],
+    [MONDAY, 'from 3 Dec to Wednesday', ['2026-12-03', '2026-12-07', '3 Dec to Wednesday so far (Thu 3 Dec – Mon 7 Dec 2026)', true]],
+  ])('%s: %s', (now, text, expected) => {
+    expect(read(text, now)).toEqual(expected);
+  });
+});
+
+const NAMED = 'holidays and named days are not read as periods; name the dates';
+
 describe('findPeriods: phrases it cannot read are reported', () => {
   it.each([
     ['CSI in the year of the dragon', 'in the year of the dragon', undefined],
@@ -329,16 +363,32 @@ describe('findPeriods: phrases it cannot read are reported', () => {
     ['and the week before?', 'the week before', 'there is no earlier period to count back from'],
     ['since next week', 'since next week', 'it starts after today'],
     ['between 9 and 3 November', 'between 9 and 3 November', 'the range ends before it starts'],
+    // only months and dates named without a year repeat yearly; nothing else is moved a year ahead
+    ['from today to yesterday', 'from today to yesterday', 'the range ends before it starts'],
     ['week 53 of 2025', 'week 53 of 2025', '2025 has no week 53'],
     ['CSI on the last day of the month', 'on the last day of the month', undefined],
-    // A named day is not the weekday in its name.
-    ['what happened on Black Friday', 'on Black Friday', undefined],
+    // A named day is not the weekday in its name, and holidays are not guessed: refused whole, with their year words.
+    ['what happened on Black Friday', 'on Black Friday', NAMED],
+    ['how many conversations did we get over christmas last year', 'over christmas last year', NAMED],
+    ['CSI over the Christmas holidays', 'over the Christmas holidays', NAMED],
+    ['volumes since Christmas', 'since Christmas', NAMED],
+    ['CSI on Easter Monday 2026', 'on Easter Monday 2026', NAMED],
   ])('%s', (text, words, reason) => {
     const found = find(text);
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ kind: 'unreadable', unreadable: words, text: words });
     if (found[0]?.kind === 'unreadable') expect(found[0].reason).toBe(reason);
     expect(parsePeriod(text, NOW, 'UTC')).toBeUndefined();
+  });
+
+  it('suggests the date of a named day that has one, never reading the year words alone', () => {
+    const at = (text: string, now = NOW) => find(text, now).map((f) => (f.kind === 'unreadable' ? [f.unreadable, f.hint] : [f.text]));
+    expect(at('conversations over christmas last year')).toEqual([['over christmas last year', '25 Dec 2025']]);
+    expect(at('CSI on Christmas Eve')).toEqual([['on Christmas Eve', '24 Dec 2025']]);
+    expect(at('CSI on christmas day', new Date('2026-12-26T10:00:00Z'))).toEqual([['on christmas day', '25 Dec 2026']]);
+    expect(at("CSI on new year's day")).toEqual([["on new year's day", '1 Jan 2026']]);
+    expect(at('CSI on christmas 2024 vs last week')).toEqual([['on christmas 2024', '25 Dec 2024'], ['vs last week']]);
+    expect(at('CSI at thanksgiving')).toEqual([['at thanksgiving', undefined]]);
   });
 
   it('suggests a whole-day period for parts of a day', () => {
@@ -379,6 +429,31 @@ describe('findPeriods: roles and spans', () => {
     ['yesterday vs the day before', [['main', 'yesterday', '2026-11-17'], ['comparison', 'vs the day before', '2026-11-16']]],
   ])('%s', (text, expected) => {
     expect(roles(text)).toEqual(expected);
+  });
+
+  it.each([
+    // "ago" compared with a period shorter than its unit moves that period back, so a day is compared with a day
+    ['conversations the day before yesterday vs a week ago', ['2026-11-16', '2026-11-16', 'the day before yesterday (Mon 16 Nov 2026)'], ['2026-11-09', '2026-11-09', 'a week earlier (Mon 9 Nov 2026)']],
+    ['CSI yesterday compared to a month ago', ['2026-11-17', '2026-11-17', 'yesterday (Tue 17 Nov 2026)'], ['2026-10-17', '2026-10-17', 'a month earlier (Sat 17 Oct 2026)']],
+    ['CSI today vs two weeks ago', ['2026-11-18', '2026-11-18', 'today (Wed 18 Nov 2026)'], ['2026-11-04', '2026-11-04', '2 weeks earlier (Wed 4 Nov 2026)']],
+    ['CSI last 7 days vs a fortnight ago', ['2026-11-12', '2026-11-18', 'last 7 days (Thu 12 Nov – Wed 18 Nov 2026)'], ['2026-10-29', '2026-11-04', 'a fortnight earlier (Thu 29 Oct – Wed 4 Nov 2026)']],
+    ['CSI in October vs a year ago', ['2026-10-01', '2026-10-31', 'October 2026'], ['2025-10-01', '2025-10-31', 'a year earlier (October 2025)']],
+    // the period's own unit, or a shorter one, still counts from today
+    ['CSI last week vs two weeks ago', ['2026-11-09', '2026-11-15', 'last week (Mon 9 Nov – Sun 15 Nov 2026)'], ['2026-11-02', '2026-11-08', '2 weeks ago (Mon 2 Nov – Sun 8 Nov 2026)']],
+    ['CSI this month vs a week ago', ['2026-11-01', '2026-11-30', 'this month (November 2026)'], ['2026-11-09', '2026-11-15', 'a week ago (Mon 9 Nov – Sun 15 Nov 2026)']],
+  ])('%s', (text, main, comparison) => {
+    const found = periodsIn(find(text));
+    expect(found.map((f) => [f.role, f.period.from, f.period.to, f.period.label])).toEqual([['main', ...main], ['comparison', ...comparison]]);
+  });
+
+  it('reads "ago" from today when it is the main period, or no main period is named', () => {
+    expect(periodsIn(find('conversations a week ago')).map((f) => [f.role, f.period.from, f.period.to])).toEqual([['main', '2026-11-09', '2026-11-15']]);
+    expect(periodsIn(find('conversations a week ago', NOW, 'UTC', utc('yesterday'))).map((f) => [f.role, f.period.from, f.period.to])).toEqual([['main', '2026-11-09', '2026-11-15']]);
+  });
+
+  it('reads a follow-up\'s "compared to a week ago" against the conversation\'s period', () => {
+    expect(periodsIn(find('and compared to a week ago?', NOW, 'UTC', utc('yesterday'))).map((f) => [f.role, f.period.from, f.period.to, f.period.label]))
+      .toEqual([['comparison', '2026-11-10', '2026-11-10', 'a week earlier (Tue 10 Nov 2026)']]);
   });
 
   it('reads a follow-up relative to the conversation’s period', () => {

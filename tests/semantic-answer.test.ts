@@ -3,8 +3,13 @@
 // two figures on one line, and the base of both periods is said. Pure: rows are given.
 import { describe, expect, it } from 'vitest';
 import { metricAnswer, type MetricRow } from '../src/domain/semantic/answer.ts';
-import { measureByName } from '../src/domain/semantic/catalogue.ts';
-import { formatDelta, formatValue } from '../src/domain/semantic/format.ts';
+import { MEASURES, SOURCES, measureByName, type Measure } from '../src/domain/semantic/catalogue.ts';
+import { counted, formatDelta, formatValue, singular } from '../src/domain/semantic/format.ts';
+import { responseTimesAnswer, volumesAnswer } from '../src/agents/assistant/offline/answers.ts';
+import { metricChart } from '../src/agents/assistant/offline/metric-answer.ts';
+import type { Intent } from '../src/domain/intents.ts';
+import type { MetricIntent } from '../src/domain/semantic/understand.ts';
+import type { SupportStatsResult } from '../src/db/read/index.ts';
 import type { CheckedQuery } from '../src/domain/semantic/query.ts';
 
 const NOVEMBER = { from: '2026-11-01', to: '2026-11-30', label: 'November 2026' };
@@ -118,5 +123,132 @@ describe('a share question about one group', () => {
       '• general_inquiry: 60.0% (60 messages)',
       '• complaint: 40.0% (40 messages)',
     ]);
+  });
+});
+
+describe('the winner of a ranking', () => {
+  const NOV = { statistic: 'count' as const, period: NOVEMBER, groupBy: 'page' as const, order: 'desc' as const, limit: 1 };
+  const first = (measure: string, query: Omit<CheckedQuery, 'measure' | 'filters'>, figure: string, winner: string, groupBy = query.groupBy) =>
+    metricAnswer({
+      measure: measureByName(measure)!, query: { measure, filters: [], ...query, groupBy }, figure, timeZone: 'UTC', today: '2026-12-07', winner,
+      rows: [{ key: 'Voltix', value: 12, base: 12, display: query.statistic === 'count' ? '12' : '12.0' }],
+    }).split('\n')[0];
+
+  it.each([
+    // a count: the group with the most (or fewest) of what is counted
+    ['conversations', NOV, 'number of conversations', 'most', 'Page with the most conversations, November 2026: Voltix, 12'],
+    ['conversations', NOV, 'number of conversations', 'more', 'Page with the most conversations, November 2026: Voltix, 12'],
+    ['conversations', NOV, 'number of conversations', 'top', 'Page with the most conversations, November 2026: Voltix, 12'],
+    ['conversations', NOV, 'number of conversations', 'highest', 'Page with the most conversations, November 2026: Voltix, 12'],
+    ['conversations', NOV, 'number of conversations', 'least', 'Page with the fewest conversations, November 2026: Voltix, 12'],
+    ['conversations', NOV, 'number of conversations', 'fewest', 'Page with the fewest conversations, November 2026: Voltix, 12'],
+    ['conversations', NOV, 'number of conversations', 'bottom', 'Page with the fewest conversations, November 2026: Voltix, 12'],
+    ['reviews', { ...NOV, groupBy: 'reviewer' as const }, 'number of QA changes', 'most', 'Reviewer with the most QA changes, November 2026: Voltix, 12'],
+    // any other figure: the highest or lowest of it, or the word asked when it is an adjective of amount
+    ['csi', { ...NOV, statistic: 'mean' as const, groupBy: 'day' as const }, 'average CSI', 'highest', 'Day with the highest average CSI, November 2026: Voltix, 12.0'],
+    ['csi', { ...NOV, statistic: 'mean' as const, groupBy: 'day' as const }, 'average CSI', 'most', 'Day with the highest average CSI, November 2026: Voltix, 12.0'],
+    ['csi', { ...NOV, statistic: 'mean' as const, groupBy: 'agent' as const }, 'average CSI', 'lowest', 'Agent with the lowest average CSI, November 2026: Voltix, 12.0'],
+    ['csi', { ...NOV, statistic: 'mean' as const, groupBy: 'agent' as const }, 'average CSI', 'least', 'Agent with the lowest average CSI, November 2026: Voltix, 12.0'],
+    ['totalHandlingTime', { ...NOV, statistic: 'mean' as const, groupBy: 'agent' as const }, 'average handling time', 'longest', 'Agent with the longest average handling time, November 2026: Voltix, 12.0'],
+    ['totalHandlingTime', { ...NOV, statistic: 'mean' as const, groupBy: 'agent' as const }, 'average handling time', 'shortest', 'Agent with the shortest average handling time, November 2026: Voltix, 12.0'],
+    ['totalHandlingTime', { ...NOV, statistic: 'mean' as const, groupBy: 'agent' as const }, 'average handling time', 'biggest', 'Agent with the biggest average handling time, November 2026: Voltix, 12.0'],
+    // words that describe the winner itself
+    ['csi', { ...NOV, statistic: 'mean' as const }, 'average CSI', 'best', 'Best page by average CSI, November 2026: Voltix, 12.0'],
+    ['csi', { ...NOV, statistic: 'mean' as const }, 'average CSI', 'worst', 'Worst page by average CSI, November 2026: Voltix, 12.0'],
+    ['responseTime', { ...NOV, statistic: 'median' as const, groupBy: 'agent' as const }, 'median response time', 'slowest', 'Slowest agent by median response time, November 2026: Voltix, 12.0'],
+    ['conversations', { ...NOV, groupBy: 'hour' as const }, 'number of conversations', 'busiest', 'Busiest hour of day by number of conversations, November 2026: Voltix, 12'],
+    ['conversations', { ...NOV, groupBy: 'day' as const }, 'number of conversations', 'most busy', 'Busiest day by number of conversations, November 2026: Voltix, 12'],
+    ['conversations', { ...NOV, groupBy: 'weekday' as const }, 'number of conversations', 'least busy', 'Quietest weekday by number of conversations, November 2026: Voltix, 12'],
+  ])('%s, "%s"', (measure, query, figure, winner, headline) => {
+    expect(first(measure, query, figure, winner)).toBe(headline);
+  });
+});
+
+describe('counts of one', () => {
+  it('say the noun in the singular wherever a base is written', () => {
+    const csat = (query: Partial<CheckedQuery>, rows: MetricRow[]) => metricAnswer({
+      measure: measureByName('csatScore')!, query: { measure: 'csatScore', statistic: 'mean', filters: [], period: NOVEMBER, ...query },
+      figure: 'average CSAT score', rows, timeZone: 'UTC', today: '2026-12-07',
+    });
+    expect(csat({}, [{ value: 4, base: 1, display: '4.00 / 5' }])).toContain('Based on 1 CSAT survey; days in UTC.');
+    expect(csat({ groupBy: 'page' }, [{ key: 'Voltix', value: 4, base: 1, display: '4.00 / 5' }, { key: 'Stride', value: 5, base: 2, display: '5.00 / 5' }]))
+      .toContain('• Voltix: 4.00 / 5 (1 CSAT survey)\n• Stride: 5.00 / 5 (2 CSAT surveys)');
+    expect(csat({ compareTo: OCTOBER, groupBy: 'page' }, [{ key: 'Voltix', period: 'current', value: 4, base: 1, display: '4.00 / 5' }, { key: 'Voltix', period: 'previous', value: 5, base: 1, display: '5.00 / 5' }]))
+      .toContain('• Voltix: 4.00 / 5 (1 CSAT survey), against 5.00 / 5 (1)');
+    const share = metricAnswer({
+      measure: measureByName('conversationDays')!, query: { measure: 'conversationDays', statistic: 'share', filters: [], period: NOVEMBER, groupBy: 'page' },
+      figure: 'share of conversation-days', timeZone: 'UTC', today: '2026-12-07', focus: 'Voltix', rows: [{ key: 'Voltix', value: 1, base: 1, display: '100.0%' }],
+    });
+    expect(share.split('\n')[0]).toBe('Share of conversation-days for page Voltix, November 2026: 100.0% (1 of 1 conversation-day)');
+  });
+
+  it('makes every base noun of the catalogue singular', () => {
+    expect(Object.values(SOURCES).map((s) => counted(1, s.grain))).toEqual(Object.values(SOURCES).map((s) => `1 ${s.grain.replace(/s$/, '')}`));
+    expect([singular('conversation-days'), singular('QA changes'), singular('closed handoff cases'), singular('replies'), singular('days')]).toEqual(['conversation-day', 'QA change', 'closed handoff case', 'reply', 'day']);
+    expect(counted(2, 'CSAT surveys')).toBe('2 CSAT surveys');
+    expect(counted(0, 'CSAT surveys')).toBe('0 CSAT surveys');
+  });
+
+  it('in the offline answers too', () => {
+    const intent = { kind: 'volumes', period: { from: '2026-11-01', to: '2026-11-30', label: 'November 2026', granularity: 'month' } } as unknown as Intent;
+    const volumes = volumesAnswer(intent, { volumes: { conversations: 1, messages: 1, customerMessages: 1, conversationDays: 1, display: { conversations: '1', messages: '1', customerMessages: '1', conversationDays: '1' } } } as SupportStatsResult, 'UTC');
+    expect(volumes).toBe('November 2026 (times in UTC): 1 conversation with messages, 1 message (1 from customers), 1 conversation-day.');
+    const times = responseTimesAnswer(intent, { responseTimes: { days: 1, display: { firstResponseP50: '1 s', firstResponseP90: '1 s', avgResponseP50: '1 s' } } } as unknown as SupportStatsResult, 'UTC');
+    expect(times.split('\n')[0]).toBe('Response times November 2026 (times in UTC), over 1 conversation-day:');
+  });
+});
+
+describe('a ranking cut to its first rows', () => {
+  const days: MetricRow[] = [
+    { key: '2026-11-12', value: 81.2, base: 40, display: '81.2' },
+    { key: '2026-11-03', value: 80.9, base: 45, display: '80.9' },
+    { key: '2026-11-20', value: 80.1, base: 44, display: '80.1' },
+    { key: '2026-11-07', value: 79.8, base: 43, display: '79.8' },
+    { key: '2026-11-25', value: 79.5, base: 45, display: '79.5' },
+  ];
+  const query: CheckedQuery = { measure: 'csi', statistic: 'mean', filters: [], period: NOVEMBER, groupBy: 'day', order: 'desc', limit: 5 };
+  const text = (rows: MetricRow[]) => metricAnswer({ measure: measureByName('csi')!, query, figure: 'average CSI', rows, timeZone: 'UTC', today: '2026-12-07', winner: 'highest' });
+
+  it('says its base is that of the rows shown, not of everything ranked', () => {
+    expect(text(days)).toContain('Based on 217 conversation-days of the 5 days shown; days in UTC.');
+    // fewer rows than asked for: every group is shown, so the base is the whole base
+    expect(text(days.slice(0, 3))).toContain('Based on 129 conversation-days; days in UTC.');
+  });
+
+  it('draws no series over time with the unranked days as gaps: bars in rank order, when a chart is asked', () => {
+    const data = { figure: 'average CSI', measure: 'csi', query, rows: days, timeZone: 'UTC' };
+    const intent = (chart: boolean) => ({ kind: 'metric', query, chart, notApplied: [], periodDefaulted: false }) as unknown as MetricIntent;
+    expect(metricChart(intent(false), data, '2026-12-07')).toBeUndefined();
+    const chart = metricChart(intent(true), data, '2026-12-07');
+    expect(chart?.args).toMatchObject({ kind: 'bar', bars: days.map((r) => ({ label: r.key, value: r.value })) });
+    // a series by day is still drawn over every day of the period
+    const series = metricChart(intent(false), { ...data, query: { ...query, order: undefined, limit: undefined } }, '2026-12-07');
+    expect(series?.args).toMatchObject({ kind: 'line' });
+    expect((series?.args.points as unknown[]).length).toBe(30);
+  });
+});
+
+describe('the definition line', () => {
+  const line = (m: Measure, statistic: CheckedQuery['statistic']) => metricAnswer({
+    measure: m, query: { measure: m.name, statistic, filters: [], period: NOVEMBER }, figure: 'x', rows: [{ value: 3, base: 2, display: '3' }],
+    timeZone: 'UTC', today: '2026-12-07',
+  }).split('\n')[1]!;
+  const WORD: Partial<Record<CheckedQuery['statistic'], string>> = { mean: 'average', median: 'median', p90: '90th percentile', min: 'minimum', max: 'maximum', sum: 'total' };
+
+  it('says the statistic asked, and no other, for a median CSAT score', () => {
+    expect(line(measureByName('csatScore')!, 'median')).toBe(
+      'CSAT score: the customer\'s own rating of a resolved Messenger session, 1 (poor) to 5 (excellent), from the survey sent after it, by when the survey was asked; the figure is their median. Based on 2 CSAT surveys; days in UTC.',
+    );
+  });
+
+  it.each(MEASURES.flatMap((m) => m.statistics.filter((s) => WORD[s]).map((s) => [m.name, s] as const)))('%s, %s', (name, statistic) => {
+    const text = line(measureByName(name)!, statistic);
+    expect(text).toContain(`; the figure is their ${WORD[statistic]}.`);
+    expect(text).not.toMatch(/\b(?:mean|average|median|total|maximum|minimum) of (?:the|all) (?:answers|values|ratings|scores)\b/);
+  });
+
+  it('keeps a definition that is the figure itself (counts and rates) as it is', () => {
+    expect(line(measureByName('handoffRate')!, 'rate')).toBe('Handoff rate: share of sessions handed to a human. Based on 2 sessions; days in UTC.');
+    expect(line(measureByName('messages')!, 'count')).toBe('Messages: messages stored (customer, bot and human). Based on 2 messages; days in UTC.');
   });
 });

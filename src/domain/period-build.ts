@@ -78,10 +78,10 @@ export function unitFromToday(unit: Unit, today: string, n: number, prefix?: str
   return unitContaining(unit, stepDay(unitContaining(unit, today).from, unit, n), prefix);
 }
 
-/** Moves a whole window back by one unit. Month-based moves keep month ends on month ends. */
-function moveBack(from: string, to: string, unit: Unit): [string, string] {
-  if (unit === 'day' || unit === 'week') return [stepDay(from, unit, -1), stepDay(to, unit, -1)];
-  const months = -UNIT_MONTHS[unit];
+/** Moves a whole window back by n units. Month-based moves keep month ends on month ends. */
+function moveBack(from: string, to: string, unit: Unit, n = 1): [string, string] {
+  if (unit === 'day' || unit === 'week') return [stepDay(from, unit, -n), stepDay(to, unit, -n)];
+  const months = -UNIT_MONTHS[unit] * n;
   const newTo = isMonthEnd(to) ? addDays(addMonths(ymd(yearOf(to), monthOf(to), 1), months + 1), -1) : addMonths(to, months);
   return [addMonths(from, months), newTo];
 }
@@ -142,8 +142,8 @@ export function shiftBack(p: Period, unit?: Unit): Period {
  * "The same day last week", "the same period last year": the whole window one unit earlier,
  * whatever its length (unlike shiftBack, which takes the unit just before a longer period).
  */
-export function sameLast(p: Period, unit: Unit, prefix: string): Period {
-  const [from, to] = moveBack(p.from, p.to, unit);
+export function sameLast(p: Period, unit: Unit, prefix: string, n = 1): Period {
+  const [from, to] = moveBack(p.from, p.to, unit, n);
   return make(realign(p.granularity, from, to), from, to, prefix);
 }
 

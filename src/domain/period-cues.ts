@@ -16,7 +16,7 @@ export const COMPARE_WORD = /\b(?:compar\w*|differ\w*|vs|versus)\b/;
 export const CHANGE_FROM = /\b(?:chang\w*|went|go(?:ne)?|mov\w*|grow\w*|grew|drop\w*|fell|fall\w*|ris\w*|rose|improv\w*|declin\w*|shift\w*)\b.*\bfrom (?:the )?$/;
 
 /** A preposition that belongs to the period phrase after it ("in October", "on Monday"). */
-export const LEAD_IN = /\b(?:in|on|during|for|over|within|throughout|at|of|from|to|until|till|through)(?: the)? $/;
+export const LEAD_IN = /\b(?:in|on|during|for|over|within|throughout|at|of|from|to|until|till|through|since)(?: the)? $/;
 
 export interface Span {
   start: number;

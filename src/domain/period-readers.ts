@@ -30,6 +30,11 @@ export interface Rule {
   /** reads relative to ctx.anchor, which periods.ts supplies once it knows the main period */
   relative?: boolean;
   build(m: RegExpExecArray, ctx: RuleContext): Reading | undefined;
+  /**
+   * Reads the phrase again when it turns out to be what the question's main period (ctx.anchor)
+   * is compared with ("yesterday vs a week ago"); undefined keeps the reading from `build`.
+   */
+  compared?(m: RegExpExecArray, ctx: Required<RuleContext>): Reading | undefined;
 }
 
 export const unitOf = (word: string) => word.replace(/s$/, '') as RollingUnit;

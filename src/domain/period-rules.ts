@@ -4,7 +4,10 @@
 // month or quarter, the period already under discussion) — so the rules are combinations of
 // those parts rather than a list of fixed phrases. periods.ts runs them over a question.
 
-import { COUNT, DATE_TOKEN, MONTH_WORD, ORDINAL_QUARTER, WEEKDAY_WORD, addDays, countOf, dateParts, monthOf, ordinalNumber, resolveDay, yearOf, ymd } from './period-words.ts';
+import { daysBetween } from './days.ts';
+import {
+  COUNT, DATE_TOKEN, MONTH_WORD, ORDINAL_QUARTER, WEEKDAY_WORD, addDays, countOf, dateParts, formatDay, monthOf, ordinalNumber, resolveDay, yearOf, yearRef, ymd,
+} from './period-words.ts';
 import {
   make, previousPeriod, rolling, sameLast, shiftBack, toDate, unitContaining, unitFromToday, type RollingUnit, type Unit,
 } from './period-build.ts';
@@ -13,6 +16,7 @@ import {
 } from './period-readers.ts';
 
 export type { Reading, Refusal, Rule, RuleContext } from './period-readers.ts';
+import type { Refusal } from './period-readers.ts';
 
 const UNIT = '(day|week|month|quarter|year)';
 const UNITS = '(days?|weeks?|fortnights?|months?|quarters?|years?)';
@@ -21,6 +25,31 @@ const THIS = '(?:this|current|the current)';
 const LAST = '(?:last|previous|prior|the previous|the prior)';
 const NEXT = '(?:next|coming|the coming|the next)';
 const WHOLE_DAYS = 'periods are whole days in the business timezone';
+/** The fewest days a unit has: a period no longer than that fits inside one. */
+const MIN_DAYS: Record<RollingUnit, number> = { day: 1, week: 7, fortnight: 14, month: 28, quarter: 89, year: 365 };
+
+const NAMED_DAY =
+  "christmas(?: eve| day| holidays?| period| break| week| season)?|xmas(?: eve| day)?|boxing day|new year'?s?(?: eve| day)?|" +
+  "(?:black|good) friday|cyber monday|easter(?: sunday| monday| weekend| holidays?)?|thanksgiving|halloween|valentine'?s(?: day)?|" +
+  '(?:chinese|lunar) new year|hanukkah|diwali|ramadan|eid';
+/** Month and day of the named days whose date never moves, for the hint. */
+const FIXED_DAYS: [RegExp, number, number][] = [
+  [/^(?:christmas|xmas)(?: day)?$/, 12, 25], [/^(?:christmas|xmas) eve$/, 12, 24], [/^boxing day$/, 12, 26],
+  [/^new year'?s? eve$/, 12, 31], [/^new year'?s? day$/, 1, 1], [/^halloween$/, 10, 31], [/^valentine'?s(?: day)?$/, 2, 14],
+];
+
+function namedDay(dir: string | undefined, name: string, yearText: string | undefined, today: string): Refusal {
+  const refused = 'holidays and named days are not read as periods; name the dates';
+  const fixed = FIXED_DAYS.find(([re]) => re.test(name));
+  if (!fixed) return { refused };
+  const [, month, day] = fixed;
+  const n = direction(dir === 'the' ? undefined : dir);
+  let year = yearRef(yearText, today) ?? yearOf(today);
+  if (yearText === undefined && n !== 0 && n !== 1 && ymd(year, month, day) > today) year -= 1;
+  if (yearText === undefined && n === -1 && ymd(year, month, day) === today) year -= 1;
+  if (yearText === undefined && n === 1 && ymd(year, month, day) <= today) year += 1;
+  return { refused, hint: formatDay(ymd(year, month, day), true, false) };
+}
 
 // Rules are tried everywhere in the text; where matches overlap the longest wins, and at equal
 // length the rule listed first.
@@ -127,6 +156,16 @@ export const RULES: Rule[] = [
       const [u, k] = unit === 'fortnight' ? (['week', 2 * n] as const) : ([unit, n] as const);
       return unitFromToday(u, today, -k, `${n === 1 ? 'a' : n} ${unit}${n === 1 ? '' : 's'} ago`);
     },
+    // Compared with a period shorter than its unit, "ago" moves that period back: "the day before
+    // yesterday vs a week ago" is that day a week earlier, "this month vs a year ago" this month a
+    // year earlier. "last week vs two weeks ago" (the same unit) still counts from today.
+    compared: (m, { anchor }) => {
+      const n = /^an?$/.test(m[1] ?? '') ? 1 : countOf(m[1] ?? '');
+      const unit = unitOf(m[2] ?? 'day');
+      if (!n || n > 3660 || anchor.granularity === unit || daysBetween(anchor.from, anchor.to) + 1 > MIN_DAYS[unit]) return undefined;
+      const [u, k] = unit === 'fortnight' ? (['week', 2 * n] as const) : ([unit, n] as const);
+      return sameLast(anchor, u, `${n === 1 ? 'a' : n} ${unit}${n === 1 ? '' : 's'} earlier`, k);
+    },
   },
   { re: /\btoday\b/g, build: (_m, { today }) => make('day', today, today, 'today') },
   { re: /\byesterday\b/g, build: (_m, { today }) => make('day', addDays(today, -1), addDays(today, -1), 'yesterday') },
@@ -144,7 +183,14 @@ export const RULES: Rule[] = [
     build: (m, { today }) => weekend(m[1] === 'the' ? undefined : m[1], today),
   },
   {
-    // Named days ("Black Friday", "Easter Monday") are not weekdays; the cue scan reports them.
+    // Holidays and named days are not read: their dates differ by country and custom, and "over
+    // Christmas" may mean the day or the season. The phrase is refused whole, with its year words,
+    // so "christmas last year" never becomes "last year"; a day with a fixed date gets it as a hint.
+    re: new RegExp(`\\b(?:(this|last|next|the) )?(${NAMED_DAY})(?:,? (?:of )?${YEAR_REF})?(?![\\w'])`, 'g'),
+    build: (m, { today }) => namedDay(m[1], m[2] ?? '', m[3], today),
+  },
+  {
+    // Named days ("Black Friday", "Easter Monday") are not weekdays; the rule above reports them.
     re: new RegExp(`(?<!\\b(?:black|good|cyber|easter|ash|holy|palm|maundy|super bowl) )\\b(?:(this|last|past|previous|next|the coming) )?(${WEEKDAY_WORD})\\b(?:,? (?:of )?(this|last|previous|next) week)?`, 'g'),
     build: (m, { today }) => weekday(m[1], m[2] ?? 'monday', m[3], today),
   },

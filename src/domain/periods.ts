@@ -5,6 +5,7 @@
 // starts and ends at.
 
 import { dayOf } from './days.ts';
+import { MONTH_WORD, WEEKDAY_WORD, addDays, isoWeekday } from './period-words.ts';
 import { RULES, type Reading, type Refusal, type Rule } from './period-rules.ts';
 import { make, periodBetween, periodTense, sameLast, stepDay, unitContaining, type Period, type Unit } from './period-build.ts';
 import { CHANGE_FROM, COMPARE_CONNECTOR, COMPARE_CUE, COMPARE_WORD, LEAD_IN, unreadPhrases, type Span } from './period-cues.ts';
@@ -85,10 +86,21 @@ interface Candidate extends Span {
   order: number;
   reading?: Reading;
   relative?: { rule: Rule; m: RegExpExecArray };
+  /** the rule and match of a phrase read from today that reads otherwise as a comparison */
+  comparable?: { rule: Rule; m: RegExpExecArray };
 }
 
 const isRefusal = (r: Reading | undefined): r is Refusal => r !== undefined && 'refused' in r;
 const periodOf = (c: Candidate) => (c.reading && !isRefusal(c.reading) ? c.reading : undefined);
+const BARE_WEEKDAY = new RegExp(`^${WEEKDAY_WORD}$`);
+/** A weekday named alone ("Monday"), not "last Monday" nor "Monday last week". */
+const isBareWeekday = (lower: string, c: Span) => BARE_WEEKDAY.test(lower.slice(c.start, c.end));
+const MONTH_NAMED = new RegExp(`\\b${MONTH_WORD}\\b`);
+/** A phrase that names a month ("October", "1 Dec"), so without a year it repeats every year. */
+const yearly = (lower: string, c: Span) => MONTH_NAMED.test(lower.slice(c.start, c.end));
+const NAME_WORD = new RegExp(`\\b(?:${WEEKDAY_WORD}|${MONTH_WORD})\\b`, 'g');
+/** A phrase's words for a label, weekday and month names capitalised: "Monday", "1 Dec". */
+const named = (lower: string, c: Span) => lower.slice(c.start, c.end).replace(NAME_WORD, (w) => w.charAt(0).toUpperCase() + w.slice(1));
 const hasYear = (text: string) => /\b\d{4}\b|\b(?:last|this|next) year\b/.test(text);
 
 function atomic(lower: string, today: string): Candidate[] {
@@ -99,7 +111,7 @@ function atomic(lower: string, today: string): Candidate[] {
       if (rule.relative) out.push({ ...span, relative: { rule, m: m as RegExpExecArray } });
       else {
         const reading = rule.build(m as RegExpExecArray, { today });
-        if (reading) out.push({ ...span, reading });
+        if (reading) out.push({ ...span, reading, ...(rule.compared ? { comparable: { rule, m: m as RegExpExecArray } } : {}) });
       }
     }
   });
@@ -137,10 +149,23 @@ function compounds(lower: string, atoms: Candidate[], today: string): Candidate[
       const joined = opener?.[1] === 'between' ? /^ and (?:the )?$/.test(gap) : opener ? /^ (?:to|until|till|through|thru) (?:the )?$|^\s*[–—-]\s*$/.test(gap) : /^\s*[–—]\s*$/.test(gap);
       if (!joined) continue;
       let [from, to] = [px.from, py.to];
-      // Named without years, "from October to January" is the latest such range that has begun.
-      if (to < from && !hasYear(lower.slice(x.start, y.end))) {
+      const [weeklyX, weeklyY] = [isBareWeekday(lower, x), isBareWeekday(lower, y)];
+      // A weekday named alone repeats every week: "between Monday and Wednesday" runs from the
+      // start read alone (the latest on or before today) to the first such end day after it; "from
+      // Monday to Wednesday last week" from the latest such start day before that Wednesday.
+      if (weeklyX && weeklyY) to = addDays(from, (isoWeekday(py.from) - isoWeekday(from) + 7) % 7);
+      else if (weeklyY && to < from) to = addDays(from, (isoWeekday(py.from) - isoWeekday(from) + 7) % 7);
+      else if (weeklyX && to < from) from = addDays(to, -((isoWeekday(to) - isoWeekday(px.from) + 7) % 7));
+      else if (to < from && yearly(lower, x) && yearly(lower, y) && !hasYear(lower.slice(x.start, y.end))) {
+        // Months and dates named without years repeat every year: "from October to January" is the
+        // latest such range that has begun. Nothing else moves a year ahead.
         if (stepDay(to, 'year', 1) >= from && from <= today) to = stepDay(to, 'year', 1);
         else from = sameLast(px, 'year', '').from;
+      }
+      if ((weeklyX || weeklyY) && to > today && from <= today) {
+        // still running: up to today, and the label says so
+        out.push({ start: opener ? opener.index : x.start, end: y.end, order: RULES.length, reading: make('range', from, today, `${named(lower, x)} to ${named(lower, y)} so far`) });
+        continue;
       }
       out.push({
         start: opener ? opener.index : x.start, end: y.end, order: RULES.length,
@@ -196,6 +221,12 @@ function place(lower: string, chosen: Candidate[]): Placed[] {
 function resolveRelative(placed: Placed[], today: string, previous?: Period): void {
   const main = placed.map((p) => (p.role === 'main' && !p.relative ? periodOf(p) : undefined)).find(Boolean);
   for (const p of placed) {
+    // what a comparison is compared with: the question's main period, else (a follow-up's
+    // "and compared to a week ago?") the conversation's
+    const against = main ?? previous;
+    if (p.comparable && p.role === 'comparison' && against) {
+      p.reading = p.comparable.rule.compared?.(p.comparable.m, { today, anchor: against, comparing: true }) ?? p.reading;
+    }
     if (!p.relative) continue;
     const comparing = p.role === 'comparison' && main !== undefined;
     const anchor = comparing ? main : previous;

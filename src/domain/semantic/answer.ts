@@ -3,9 +3,9 @@
 // what the number is: its definition, the base it was computed over, the timezone, and whether
 // the period is still running. Words of the question that were recognised but not applied are
 // named, never dropped.
-import { SOURCES, type Dimension, type Measure } from './catalogue.ts';
+import { SOURCES, type Dimension, type Measure, type Statistic } from './catalogue.ts';
 import type { CheckedQuery } from './query.ts';
-import { formatDelta } from './format.ts';
+import { counted, formatDelta } from './format.ts';
 import type { ChangeRanking } from './said.ts';
 
 export interface MetricRow {
@@ -51,22 +51,52 @@ function filterWords(q: CheckedQuery): string {
   return q.filters.map((f) => ` ${f.exclude ? 'excluding' : 'for'} ${DIM_WORDS[f.dimension]} ${f.values.join(f.exclude ? ' and ' : ' or ')}`).join('');
 }
 
+const DIM_PLURALS: Record<Dimension, string> = {
+  page: 'pages', agent: 'agents', reviewer: 'reviewers', day: 'days', week: 'weeks', month: 'months', hour: 'hours of day',
+  weekday: 'weekdays', topic: 'topics', qa_state: 'QA states', sender: 'senders', qa_category: 'QA categories',
+};
+
+/**
+ * Whether the rows may be only the first of more groups: a ranking's top N (the query's LIMIT).
+ * Their bases then add up to those groups' base only, not to the base of everything ranked.
+ */
+const cutShort = (q: CheckedQuery, rows: MetricRow[]) => q.groupBy !== undefined && q.limit !== undefined && !q.compareTo && rows.length >= q.limit;
+
 function baseWords(m: Measure, rows: MetricRow[], q: CheckedQuery): string {
   const count = (of: (r: MetricRow) => boolean) => rows.filter(of).reduce((a, r) => a + r.base, 0);
   const grain = SOURCES[m.source].grain;
   const n = count((r) => r.period !== 'previous');
-  const words = n === 0 ? `no ${grain}` : `${n.toLocaleString('en-US')} ${grain}`;
+  const words = n === 0 ? `no ${grain}` : counted(n, grain);
+  if (cutShort(q, rows)) return `${words} of the ${counted(rows.length, DIM_PLURALS[q.groupBy!])} shown`;
   if (!q.compareTo) return words;
   // a comparison is based on both periods' figures: each period's base is said
   const p = count((r) => r.period === 'previous');
   return `${words} ${when(q)} and ${p === 0 ? 'none' : p.toLocaleString('en-US')} ${q.compareTo.label}`;
 }
 
+// The statistics of values (as against counts and rates, whose definition is the figure's own).
+const OF_VALUES: Partial<Record<Statistic, string>> = { mean: 'average', median: 'median', p90: '90th percentile', min: 'minimum', max: 'maximum', sum: 'total' };
+// A clause of a definition that names a statistic over all the values ("mean of the answers"):
+// the statistic is the one asked, said after the definition, so such a clause never goes out.
+const STATISTIC_CLAUSE = /[;,]?\s*\b(?:the )?(?:mean|average|median|sum|total|maximum|minimum) of (?:the|all) (?:answers|values|ratings|scores)\b(?=\s*(?:[,;.]|$))/g;
+
+/**
+ * What the figure is: the measure's definition (of one value), and for a statistic of values the
+ * statistic asked — "…; the figure is their median" — never another one the definition names.
+ */
+export function definitionWords(m: Measure, statistic: Statistic): string {
+  const of = OF_VALUES[statistic];
+  if (!of) return m.definition;
+  const one = m.definition.replace(STATISTIC_CLAUSE, '').replace(/^[;,]\s*/, '').replace(/\s*[;,]\s*([;,])/g, '$1');
+  return `${one}; the figure is their ${of}`;
+}
+
 function footer(i: MetricAnswerInput): string[] {
   const { measure, query } = i;
+  const definition = definitionWords(measure, query.statistic);
   const lines = query.period
-    ? [`${cap(measure.label)}: ${measure.definition}. Based on ${baseWords(measure, i.rows, query)}; days in ${i.timeZone}.`]
-    : [`${cap(measure.label)}: ${measure.definition}. Based on ${baseWords(measure, i.rows, query)} as they stand now.`];
+    ? [`${cap(measure.label)}: ${definition}. Based on ${baseWords(measure, i.rows, query)}; days in ${i.timeZone}.`]
+    : [`${cap(measure.label)}: ${definition}. Based on ${baseWords(measure, i.rows, query)} as they stand now.`];
   if (query.period && query.period.to >= i.today && query.period.from <= i.today) lines.push(`The period includes today, so it is partial.`);
   for (const n of i.notes ?? []) lines.push(n);
   for (const w of i.notApplied ?? []) lines.push(`Not applied: ${w}.`);
@@ -92,15 +122,36 @@ function headline(i: MetricAnswerInput): string {
     const row = rows.find((r) => r.key === i.focus);
     const total = rows.reduce((a, r) => a + r.base, 0);
     const grain = SOURCES[i.measure.source].grain;
-    return `${cap(i.figure)} for ${dim} ${i.focus}${filterWords(query)}, ${when(query)}: ${row?.display ?? 'no data'}${row ? ` (${row.base.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} ${grain})` : ''}`;
+    return `${cap(i.figure)} for ${dim} ${i.focus}${filterWords(query)}, ${when(query)}: ${row?.display ?? 'no data'}${row ? ` (${row.base.toLocaleString('en-US')} of ${counted(total, grain)})` : ''}`;
   }
   if (i.winner) {
     const top = rows.find((r) => r.value !== null && r.period !== 'previous' && !UNKNOWN_KEYS.has(r.key ?? ''));
-    const word = i.winner === 'more' ? 'most' : i.winner === 'less' ? 'least' : i.winner;
-    return top ? `${cap(word)} ${dim} by ${i.figure}${filterWords(query)}, ${when(query)}: ${top.key}, ${top.display}` : `${scope}: no data`;
+    return top ? `${winnerWords(i, dim)}${filterWords(query)}, ${when(query)}: ${top.key}, ${top.display}` : `${scope}: no data`;
   }
   if (query.compareTo) return `${scope} against ${query.compareTo.label}, by ${dim}:`;
   return `${scope}, by ${dim}:`;
+}
+
+// Ranking words that describe the winner itself ("the busiest day"); the others say how much of the figure it has.
+const ADJECTIVES: Record<string, string> = {
+  best: 'best', strongest: 'strongest', worst: 'worst', weakest: 'weakest', slowest: 'slowest', fastest: 'fastest', quickest: 'quickest',
+  busiest: 'busiest', 'most busy': 'busiest', quietest: 'quietest', 'least busy': 'quietest',
+};
+const MORE = new Set(['most', 'more', 'top', 'highest', 'biggest', 'largest', 'greatest', 'longest']);
+
+/**
+ * The winner's words: "Best page by average CSI", "Page with the most conversations", "Day with
+ * the highest average CSI", "Agent with the lowest median first response time" — never "Most page".
+ */
+function winnerWords(i: MetricAnswerInput, dim: string): string {
+  const word = i.winner ?? 'top';
+  const adjective = ADJECTIVES[word];
+  if (adjective) return `${cap(adjective)} ${dim} by ${i.figure}`;
+  const more = MORE.has(word) || !/^(?:least|less|fewest|lowest|bottom|smallest|shortest)$/.test(word);
+  // a count is "the most conversations"; any other figure "the highest average CSI" (or the word asked: "the longest")
+  if (i.query.statistic === 'count') return `${cap(dim)} with the ${more ? 'most' : 'fewest'} ${i.measure.label}`;
+  const keep = /^(?:highest|lowest|biggest|largest|greatest|smallest|longest|shortest)$/.test(word);
+  return `${cap(dim)} with the ${keep ? word : more ? 'highest' : 'lowest'} ${i.figure}`;
 }
 
 const signed = (d: number, i: MetricAnswerInput): string => formatDelta(d, i.measure.unit, i.query.statistic);
@@ -136,7 +187,7 @@ function byChange(groups: ComparedGroup[], c: ChangeRanking): ComparedGroup[] {
 function comparedLines(i: MetricAnswerInput, groups: ComparedGroup[]): string[] {
   const grain = SOURCES[i.measure.source].grain;
   return groups.map(({ key, cur, prev, delta }) => {
-    const now = cur ? `${cur.display} (${cur.base.toLocaleString('en-US')} ${grain})` : 'no data';
+    const now = cur ? `${cur.display} (${counted(cur.base, grain)})` : 'no data';
     const before = prev ? `${prev.display} (${prev.base.toLocaleString('en-US')})` : 'no data';
     return `• ${key}: ${now}, against ${before}${delta !== undefined ? ` (${signed(delta, i)})` : ''}`;
   });
@@ -168,7 +219,7 @@ export function metricAnswer(i: MetricAnswerInput): string {
     const grain = SOURCES[i.measure.source].grain;
     const groups = i.query.compareTo !== undefined ? comparedGroups(i.rows) : undefined;
     if (groups) lines.push(...comparedLines(i, i.change ? byChange(groups, i.change) : groups));
-    else for (const r of i.rows) lines.push(`• ${r.key}: ${r.display} (${r.base.toLocaleString('en-US')} ${grain})`);
+    else for (const r of i.rows) lines.push(`• ${r.key}: ${r.display} (${counted(r.base, grain)})`);
     if (i.rows.length === 0) lines.push('No data in that period.');
   }
   return [...lines, ...footer(i)].join('\n');

@@ -57,6 +57,20 @@ export function formatDelta(delta: number, unit: Unit, statistic: Statistic): st
   }
 }
 
+/** "conversation-days" → "conversation-day", "QA changes" → "QA change", "replies" → "reply": the last word made singular. */
+export function singular(plural: string): string {
+  if (/ies$/.test(plural)) return plural.replace(/ies$/, 'y');
+  return plural.replace(/(?<!s)s$/, '');
+}
+
+/**
+ * A count with its noun in the right number: "1 CSAT survey", "1,204 CSAT surveys". `noun` is the
+ * plural; `shown` the count as displayed, when the caller has it already.
+ */
+export function counted(n: number, noun: string, shown = n.toLocaleString('en-US')): string {
+  return `${shown} ${n === 1 ? singular(noun) : noun}`;
+}
+
 const STAT_WORDS: Record<Statistic, string> = {
   mean: 'average', median: 'median', p90: '90th percentile', min: 'minimum', max: 'maximum', sum: 'total', count: 'number of', rate: '', share: 'share of',
 };

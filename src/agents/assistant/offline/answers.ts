@@ -1,6 +1,7 @@
 // Turns tool results into the offline model's answers. Every number comes from a tool result's
 // display strings, so the wording here can never round, convert or invent a figure.
 import { REPERTOIRE, type Intent } from '../../../domain/intents.ts';
+import { singular } from '../../../domain/semantic/format.ts';
 import type { Period } from '../../../domain/periods.ts';
 import type {
   ConversationLookupResult, CsiLookupResult, CsiValues, QaQueueResult, SupportStatsResult, WorstConversationDay,
@@ -18,6 +19,7 @@ const tzNote = (tz: string) => `times in ${tz}`;
 function counted(n: number, shown: string, one: string, many: string): string {
   return `${shown} ${n === 1 ? one : many}`;
 }
+const plural = (n: number, shown: string, many: string) => counted(n, shown, singular(many), many);
 
 function where(intent: Intent): string {
   const parts = [intent.page && `page ${intent.page}`, intent.agent && `agent ${intent.agent}`].filter(Boolean);
@@ -74,7 +76,7 @@ export function trendAnswer(intent: Intent, r: CsiLookupResult, tz: string): str
   const low = days.reduce((a, b) => (b.csi! < a.csi! ? b : a));
   const high = days.reduce((a, b) => (b.csi! > a.csi! ? b : a));
   return [
-    `CSI per day, ${label(intent.period)}${where(intent)} (${tzNote(tz)}): ${days.length} days with data, overall ${r.current.display.csi}.`,
+    `CSI per day, ${label(intent.period)}${where(intent)} (${tzNote(tz)}): ${plural(days.length, String(days.length), 'days')} with data, overall ${r.current.display.csi}.`,
     `First ${days[0]!.label}: ${days[0]!.display.csi}; last ${days.at(-1)!.label}: ${days.at(-1)!.display.csi}.`,
     `Lowest ${low.display.csi} on ${low.label}; highest ${high.display.csi} on ${high.label}.`,
   ].join('\n');
@@ -84,7 +86,7 @@ export function topicsAnswer(intent: Intent, r: SupportStatsResult, tz: string):
   const t = r.topics;
   if (!t || t.classifiedMessages === 0) return noData(intent, tz);
   const about = intent.topicsIn ? ` in conversations about ${intent.topicsIn}` : '';
-  const lines = [`Top ${t.top.length} topics${about}, ${label(intent.period)}${where(intent)} (${tzNote(tz)}), of ${t.display.classifiedMessages} classified customer messages:`];
+  const lines = [`Top ${plural(t.top.length, String(t.top.length), 'topics')}${about}, ${label(intent.period)}${where(intent)} (${tzNote(tz)}), of ${plural(t.classifiedMessages, t.display.classifiedMessages, 'classified customer messages')}:`];
   t.top.forEach((x, i) => lines.push(`${i + 1}. ${x.topic}: ${x.display.count} (${x.display.share})`));
   if (t.other > 0) lines.push(`Other topics: ${t.display.other}.`);
   return lines.join('\n');
@@ -94,7 +96,7 @@ export function responseTimesAnswer(intent: Intent, r: SupportStatsResult, tz: s
   const rt = r.responseTimes;
   if (!rt || rt.days === 0) return noData(intent, tz);
   return [
-    `Response times ${label(intent.period)}${where(intent)} (${tzNote(tz)}), over ${rt.days.toLocaleString('en-US')} conversation-days:`,
+    `Response times ${label(intent.period)}${where(intent)} (${tzNote(tz)}), over ${plural(rt.days, rt.days.toLocaleString('en-US'), 'conversation-days')}:`,
     `• first response: median ${rt.display.firstResponseP50}, 90th percentile ${rt.display.firstResponseP90}`,
     `• average response per conversation-day: median ${rt.display.avgResponseP50}`,
   ].join('\n');
@@ -117,7 +119,7 @@ export function slowestAgentsAnswer(intent: Intent, r: SupportStatsResult, tz: s
 export function volumesAnswer(intent: Intent, r: SupportStatsResult, tz: string): string {
   const v = r.volumes;
   if (!v || v.messages === 0) return noData(intent, tz);
-  return `${capital(label(intent.period))}${where(intent)} (${tzNote(tz)}): ${v.display.conversations} conversations with messages, ${v.display.messages} messages (${v.display.customerMessages} from customers), ${v.display.conversationDays} conversation-days.`;
+  return `${capital(label(intent.period))}${where(intent)} (${tzNote(tz)}): ${plural(v.conversations, v.display.conversations, 'conversations')} with messages, ${plural(v.messages, v.display.messages, 'messages')} (${v.display.customerMessages} from customers), ${plural(v.conversationDays, v.display.conversationDays, 'conversation-days')}.`;
 }
 
 export function containmentAnswer(intent: Intent, r: SupportStatsResult, tz: string): string {
@@ -140,7 +142,7 @@ export function worstAnswer(intent: Intent, list: WorstConversationDay[], tz: st
 export function qaAnswer(r: QaQueueResult, tz: string): string {
   const b = r.byStatus;
   const lines = [
-    `${r.display.waiting} AI sessions are waiting for QA (unchecked). Reviewed: ${b.passed.toLocaleString('en-US')} passed, ${b.issue.toLocaleString('en-US')} with an issue, ${b.fixed.toLocaleString('en-US')} fixed.`,
+    `${r.waiting === 1 ? `${r.display.waiting} AI session is` : `${r.display.waiting} AI sessions are`} waiting for QA (unchecked). Reviewed: ${b.passed.toLocaleString('en-US')} passed, ${b.issue.toLocaleString('en-US')} with an issue, ${b.fixed.toLocaleString('en-US')} fixed.`,
   ];
   if (r.riskiest) {
     lines.push(r.riskiest.length ? `Review these first, riskiest first (${tzNote(tz)}):` : 'Nothing is waiting, so nothing to review first.');
@@ -177,7 +179,7 @@ const quote = (s: string, n = 160) => `“${s.length > n ? `${s.slice(0, n - 1)}
 export function conversationAnswer(r: ConversationLookupResult, tz: string): string {
   const c = r.counts;
   const lines = [
-    `Conversation ${r.conversationId} on ${r.page.name}${r.customerInitials ? ` with ${r.customerInitials}` : ''}: ${c.messages} messages (${c.customer} customer, ${c.bot} bot, ${c.agent} agent) from ${localTime(r.firstMessageAt, tz)} to ${localTime(r.lastMessageAt, tz)} (${tzNote(tz)}).`,
+    `Conversation ${r.conversationId} on ${r.page.name}${r.customerInitials ? ` with ${r.customerInitials}` : ''}: ${plural(c.messages, String(c.messages), 'messages')} (${c.customer} customer, ${c.bot} bot, ${c.agent} agent) from ${localTime(r.firstMessageAt, tz)} to ${localTime(r.lastMessageAt, tz)} (${tzNote(tz)}).`,
   ];
   if (r.topics.length) lines.push(`Topics: ${r.topics.join(', ')}.`);
   const scored = r.dailyCsi.filter((d) => d.csi !== null);

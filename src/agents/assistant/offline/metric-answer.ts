@@ -42,7 +42,8 @@ export function metricText(i: MetricIntent, d: MetricToolData, tz: string, today
 export function metricChart(i: MetricIntent, d: MetricToolData, today: string): { name: string; args: Record<string, unknown> } | undefined {
   const dim = d.query.groupBy;
   if (!dim || d.query.compareTo || !d.rows.some((r) => r.value !== null)) return undefined;
-  const trend = TIME.has(dim);
+  // a ranking of days ("the highest CSI day") is its first rows in rank order, not a series over time
+  const trend = TIME.has(dim) && d.query.order === undefined;
   if (!i.chart && !trend) return undefined;
   const percent = d.query.statistic === 'share' || d.query.statistic === 'rate';
   // one decimal, as the answer's text shows it
