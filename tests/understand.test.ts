@@ -793,3 +793,11 @@ describe('shares, rates, breakdowns and follow-ups found by asking from the outs
     expect(q('compare with same day last week', ask('how many handoffs yesterday'))).toMatchObject({ period: { from: '2026-11-17' }, compareTo: { from: '2026-11-10', to: '2026-11-10' } });
   });
 });
+
+describe('a comparison named relative to the period of the question', () => {
+  it('"the day before yesterday vs a week ago" compares that day with the same day a week earlier', () => {
+    expect(ask('how many conversations the day before yesterday vs a week ago').metric?.query).toMatchObject({
+      period: { from: '2026-11-16', to: '2026-11-16' }, compareTo: { from: '2026-11-09', to: '2026-11-09' },
+    });
+  });
+});

@@ -87,7 +87,9 @@ export function periodsOf(text: string, ctx: UnderstandContext, previous?: Perio
   const same = /\bsame (?:day|weekday|week|month|period|time) (?:last|the previous|a|one) (week|month|year)\b/.exec(right);
   const sameOf = same ? before ?? parsePeriod(text.replace(same[0], ' '), ctx.now, ctx.timeZone, previous) ?? previous : undefined;
   if (same && sameOf) return { period: sameOf, compare: shiftBack(sameOf, same[1] as Unit) };
-  const r = parsePeriod(right, ctx.now, ctx.timeZone, left);
+  // the comparison as read against the main period in the whole question ("yesterday vs a week ago": that day a week earlier)
+  const againstMain = cmpFound?.kind === 'period' && main && left && main.from === left.from && main.to === left.to && cmpFound.end > cmp.index ? cmpFound.period : undefined;
+  const r = againstMain ?? parsePeriod(right, ctx.now, ctx.timeZone, left);
   if (r && left && (r.from !== left.from || r.to !== left.to)) return { period: left, compare: r };
   // "this month compared to last?": the period before, of the same unit
   if (/\b(?:the )?(?:previous|prior|preceding) (?:period|one)\b|^\s*(?:the )?(?:last|previous)(?: one)?\s*[?.!]*\s*$/.test(right) || USUAL.test(right)) {
