@@ -801,3 +801,48 @@ describe('a comparison named relative to the period of the question', () => {
     });
   });
 });
+
+describe('negations, conditions and follow-ups found by asking from the outside (7 December, second round)', () => {
+  const q = (text: string, previous?: Intent) => ask(text, previous).metric?.query;
+
+  it('leaves out what "non-", "everyone but", "not including" and "not from customers" name', () => {
+    expect(q('CSI for non-Voltix pages last week')?.filters).toEqual([{ dimension: 'page', values: ['Voltix'], exclude: true }]);
+    expect(q('non-bot response time yesterday')?.measure).toBe('humanResponseTime');
+    expect(q('handoff rate for everyone but Voltix in november')?.filters).toEqual([{ dimension: 'page', values: ['Voltix'], exclude: true }]);
+    expect(q('CSI not including weekends last month')?.filters).toEqual([{ dimension: 'weekday', values: ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday'] }]);
+    expect(q('messages not from customers yesterday')?.filters).toEqual([{ dimension: 'sender', values: ['customer'], exclude: true }]);
+  });
+
+  it('reads QA states said with "not", and refuses a figure left out of another', () => {
+    expect(q('how many sessions were reviewed but not passed in november')?.filters).toEqual([{ dimension: 'qa_state', values: ['issue', 'fixed'] }]);
+    expect(q('how many sessions have not been reviewed yet from november')?.filters).toEqual([{ dimension: 'qa_state', values: ['unchecked'] }]);
+    expect(ask('sessions without a handoff yesterday').refusal).toContain('"without a handoff" is a condition');
+    expect(ask('number of sessions without a bot reply last week').refusal).toContain('"without a bot reply"');
+    expect(q('how many sessions were escalated last week')?.measure).toBe('handoffs');
+  });
+
+  it('refuses two breakdowns, a time asked of a count, and templates as a breakdown', () => {
+    expect(ask('how many handoffs per page per week this month').refusal).toContain('one question gives one breakdown');
+    expect(ask('how long do sessions wait before QA review').refusal).toContain('"how long" asks for a time');
+    expect(ask('which template is used most').refusal).toContain('"which template" is not a breakdown');
+  });
+
+  it('answers what the catalogue holds in other words', () => {
+    expect(q('which QA category scores lowest last month')).toMatchObject({ measure: 'qaCategoryScore', groupBy: 'qa_category', order: 'asc' });
+    expect(q('which reviewer is most aligned with the team last month')).toMatchObject({ measure: 'reviewerAlignment', groupBy: 'reviewer' });
+    expect(q('how long does it take on average to close a handoff case')?.measure).toBe('handoffResolveTime');
+    expect(q('what fraction of CSAT surveys got answered on Voltix last month')).toMatchObject({ measure: 'csatResponseRate', filters: [{ dimension: 'page', values: ['Voltix'] }] });
+    expect(ask('average CES on weekends vs weekdays last month').metric).toMatchObject({ query: { groupBy: 'weekday' }, notApplied: [] });
+  });
+
+  it('keeps the thread: the ranking the way round, QA states, who replied, what a score is over', () => {
+    const worst = ask('which was worst', ask('break that down by agent', ask("how's CSI looking this month")));
+    expect(q('what about last month', worst)).toMatchObject({ groupBy: 'agent', order: 'asc' });
+    expect(ask('what about last month', worst).metric?.winner).toBe('worst');
+    expect(q('what about issues', ask('and Sam Quinn?', ask('how many sessions did Olga Berg review last week')))?.filters).toEqual([
+      { dimension: 'reviewer', values: ['Sam Quinn'] }, { dimension: 'qa_state', values: ['issue'] },
+    ]);
+    expect(q('bot only', ask('response time by hour yesterday'))).toMatchObject({ measure: 'responseTime', groupBy: 'hour', filters: [{ dimension: 'sender', values: ['bot'] }] });
+    expect(q('and for bot-handled sessions', ask('QA score by agent last month'))).toMatchObject({ measure: 'qaScore', filters: [{ dimension: 'sender', values: ['bot'] }] });
+  });
+});

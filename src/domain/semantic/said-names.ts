@@ -39,7 +39,7 @@ export interface Names {
  * Words that leave out what follows ("except Stride Shoes", "excluding weekends", "other than
  * Voltix"), up to four words before the name, none of them one that starts another slot.
  */
-const EXCLUDED_BEFORE = new RegExp(`\\b${LEAVE_OUT}\\s+(?:(?!(?:for|in|on|at|by|of|during|with|last|this|since)\\b)[a-z'-]+,?\\s+){0,4}$`);
+const EXCLUDED_BEFORE = new RegExp(`(?:\\b${LEAVE_OUT}\\s+(?:(?!(?:for|in|on|at|by|of|during|with|last|this|since)\\b)[a-z'-]+,?\\s+){0,4}|\\bnon-\\s*)$`);
 
 /** Names from a vocabulary mentioned in the text: full names first, then a unique distinctive word. */
 export function namesIn(w: Words, names: readonly string[], kind: string): Names {

@@ -42,7 +42,7 @@ export const DAY_PARTS =
   /\b(?:(?:in|during|on|at) (?:the )?)?(?:(?:weekday|weekend|every|each) )?(?:mornings?|afternoons?|evenings?|nights?|night[- ]?time|overnight|lunch ?times?|after[- ]hours|out of hours|outside (?:of )?(?:business|office|working) hours|(?:business|office|working) hours)\b/;
 
 export function weekdaysOf(text: string): string[] {
-  const out = (re: string) => new RegExp(`\\b(?:${LEAVE_OUT}|not(?: on)?)\\s+(?:the\\s+|on\\s+)?(?:${re})\\b`).test(text);
+  const out = (re: string) => new RegExp(`(?:\\b(?:${LEAVE_OUT}|not(?: on)?)\\s+(?:the\\s+|on\\s+)?|\\bnon-)(?:${re})\\b`).test(text);
   const named = WEEKDAYS.filter((d) => new RegExp(`\\b${d}s\\b`).test(text));
   const left = new Set<string>(named.filter((d) => out(`${d}s`)));
   if (out('weekends?')) left.add('saturday').add('sunday');

@@ -21,7 +21,7 @@ const READ: readonly RegExp[] = [
   /\bfirst\b(?= (?:human |agent |bot )?(?:response|reply|answer))|\bbreak(?:s|ing)? (?:it |them |that )?down\b|\bbroken down\b|\bsplit\b/,
   // comparisons, and what leaves something out
   /\b(?:vs\.?|versus|compar(?:e[sd]?|ing|ison)|against|than|differen(?:ce|t)|chang(?:e[sd]?|ing)|same|usual|normal(?:ly)?|usually|previous|prior|preceding|before|earlier|other)\b/,
-  new RegExp(`\\b${LEAVE_OUT}(?=\\s|$)|\\b(?:only|just|alone)\\b`),
+  new RegExp(`\\b${LEAVE_OUT}(?=\\s|$)|\\bnon-|\\b(?:only|just|alone)\\b`),
   /\b(?:overall|in total|altogether|combined|together|as a whole|reviewed|rank(?:ed|ing|s)?|order(?:ed)?|sort(?:ed)?|list(?:ed)?|which|what|who)\b/,
   new RegExp(`\\b(?:${WEEKDAYS.join('|')})s?\\b|\\bweekends?\\b|\\bweekdays?\\b`),
   /\b\d{1,2}(?::\d{2})?\s*(?:am|pm)\b|\b(?:noon|midnight)\b/,
@@ -48,7 +48,7 @@ const IDLE = new Set(
   came come comes coming arrive arrived arriving receive received receiving send sent sending write wrote written lately recently
   handled handle handles handling dealt managed served made make makes hold holds held happen happened happens occurred start started
   starting began begin open opened created take took takes taking taken spend spent time times count counting counted scored
-  problem problems thing things stuff instead last next mention mentions mentioned talk talked say said ask asked asking through often summary overview rundown recap snapshot update after before between until till since among within
+  problem problems thing things stuff instead advance everyone everybody everything anyone anybody anything someone something last next mention mentions mentioned talk talked say said ask asked asking through often summary overview rundown recap snapshot update after before between until till since among within
   number numbers figure figures stats statistics stat metric metrics kpi kpis value values data info information report
   performance level levels score scores result results rate rates amount idea roughly approximately about around exactly
   currently actually really just even still already yet far so very pretty overall generally typically general

@@ -11,7 +11,7 @@ import { unreadWords, type Unread } from './said-unread.ts';
 import { dimensionsOf, measureByName, type Dimension, type Statistic } from './catalogue.ts';
 import type { DayRange, Filter, MetricQuery } from './query.ts';
 import {
-  ADVERB_GROUPS, BOT_WORDS, BUSY_WORDS, CHANGE_WORDS, THRESHOLD, CHART_WORDS, DIMENSION_WORDS, DIRECTION_WORDS, FOLLOW_UP, HUMAN_WORDS, MEASURE_WORDS, NOT_HELD,
+  ADVERB_GROUPS, BOT_WORDS, BUSY_WORDS, CHANGE_WORDS, THRESHOLD, CHART_WORDS, DIMENSION_WORDS, DIRECTION_WORDS, FOLLOW_ON, FOLLOW_UP, HUMAN_WORDS, MEASURE_WORDS, NOT_HELD,
   NO_DIMENSION, NOW_CUES, NUMBER_ONE, OTHER_PERCENTILE, PERIOD_CUES, QA_STATE_WORDS, SPEED_WORDS, STATISTIC_WORDS, TREND_WORDS,
   LEAVE_OUT, QA_CHANGE_WORDS, REPLIER_NAMED, WHO, type Direction,
 } from './words.ts';
@@ -179,7 +179,7 @@ function statisticOf(w: Words): Statistic | undefined {
 const SECOND_QUESTION = /(,?\s*\b(?:and|but|also|plus)\s+)(?:how (?:long|many|much|often|fast|quickly|well)|what|which|who|when|why)\b/;
 
 /** Whether something was answered: a condition the catalogue has no filter for. */
-const UNANSWERED = /\b(?:unanswered|unreplied|unresolved|abandoned|ignored|missed|not (?:been )?(?:answered|replied(?: to)?|resolved)|without (?:a |any )?(?:reply|answer|response)|(?:got|get|gets|had|have|has) no (?:reply|answer|response))\b/;
+const UNANSWERED = /\b(?:unanswered|unreplied|unresolved|abandoned|ignored|missed|not (?:been )?(?:answered|replied(?: to)?|resolved)|without (?:a |any )?(?:[a-z]+ )?(?:reply|answer|response)|(?:got|get|gets|had|have|has) no (?:reply|answer|response))\b/;
 
 /** "How many customers …": the product counts conversations and messages, not people. */
 const CUSTOMER_COUNT = /\b(?:how many|number of|count of) (?:distinct |unique |different |individual |new |returning |repeat )?customers\b/;
@@ -226,12 +226,14 @@ export interface Said {
   inferred?: Inferred;
   /** words no slot read ("urgent" in "response time for urgent tickets") */
   unread?: Unread;
+  /** two or more breakdowns named ("per page per week") */
+  breakdowns?: Dimension[];
   /** a change asked about ("the biggest drop", "improved most"): groups are ranked by it */
   change?: { dir: 'down' | 'up' | 'better' | 'worse'; word: string };
 }
 
 /** "with a handoff", "that had a complaint": what follows is a condition on the figure, not a second one. */
-const CONDITION_BEFORE = /\b(?:with|without|that had|that have|having|which had|involving|where there was)\s+(?:a |an |any |the |no )?$/;
+const CONDITION_BEFORE = /\b(?:with|without|that had|that have|having|which had|involving|where there was)\s+(?:a |an |any |the |no )?(?:no )?$/;
 
 /** A measure read from a word that only implies it ("the slowest", "the busiest", "fixes", a topic alone). */
 export type Inferred = 'speed' | 'busy' | 'qa' | 'topic';
@@ -251,6 +253,13 @@ function measureOf(w: Words): { measure?: string; inferred?: Inferred; extra: st
     if (name === 'topics' && measure && /\b(?:which|what)\s+topics?\b/.test(w.rest)) continue;
     const m = w.take(re);
     if (!m) continue;
+    // "sessions without a handoff", "chats with no handoff": a figure left out is a condition, even named first
+    if (/\b(?:without|with no|that had no|having no)\s+(?:a |an |any |the )?$/.test(w.text.slice(0, m.index))) {
+      conditions.push(CONDITION_BEFORE.exec(w.text.slice(0, m.index))?.[0].concat(m[0]) ?? m[0]);
+      continue;
+    }
+    // "and for bot-handled sessions" after the QA score: what the figure before is over, not a new figure
+    if (!measure && (name === 'conversations' || name === 'sessions') && FOLLOW_ON.test(w.text) && /\b(?:for|of|in|on|among|across)\s+(?:[a-z'-]+\s+){0,2}$/.test(w.text.slice(0, m.index))) continue;
     if (!measure) {
       measure = name;
       if ((name === 'conversations' || name === 'sessions') && SHARE_OF_BASE.test(w.text.slice(0, m.index))) shareBase = m[0];
@@ -282,7 +291,7 @@ function measureOf(w: Words): { measure?: string; inferred?: Inferred; extra: st
 
 /** The side a question leaves out ("excluding the bot", "not from agents"), when it leaves out one. */
 function leftOutSide(w: Words): 'human' | 'bot' | undefined {
-  const leftOut = (words: RegExp) => new RegExp(`\\b${LEAVE_OUT}\\s+(?:the\\s+|our\\s+)?(?:${words.source})`).test(w.rest);
+  const leftOut = (words: RegExp) => new RegExp(`(?:\\b${LEAVE_OUT}\\s+(?:the\\s+|our\\s+)?|\\bnon-\\s*)(?:${words.source})`).test(w.rest);
   const bot = leftOut(BOT_WORDS);
   const human = leftOut(HUMAN_WORDS);
   return bot === human ? undefined : bot ? 'bot' : 'human';
@@ -335,7 +344,9 @@ function qaStateFilter(w: Words, text: string, measure: string | undefined, bySt
 
 export function readSaid(text: string, ctx: UnderstandContext): Said {
   const w = new Words(text.replace(NUMBER_ONE, 'top'));
-  const { measure: word, inferred: inferredFrom, extra, notes, conditions } = measureOf(w);
+  // "bot only", "and for humans?" after a question: who replied, not the bot's containment
+  const replierOnly = ctx.previous !== undefined && /^(?:and |now |ok,? )?(?:for |just |only )?(?:the )?(?:bots?|ai|humans?|agents?)(?:[- ]only)?\s*[?.!]*$/.test(text);
+  const { measure: word, inferred: inferredFrom, extra, notes, conditions } = replierOnly ? { measure: undefined, inferred: undefined, extra: [], notes: [], conditions: [] } : measureOf(w);
   let inferred = inferredFrom;
   const filters: Filter[] = [];
   let measure = word;
@@ -351,13 +362,14 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   if (add('topic', topicsIn(w, ctx.vocab.topics ?? [])) && !measure && !FOLLOW_UP.test(text)) [measure, inferred] = ['customerMessages', 'topic'];
   const replier = replierOf(w);
   const replierLeftOut = replier !== undefined && leftOutSide(w) !== undefined;
-  const noDimension = NO_DIMENSION.exec(w.rest)?.[0];
+  // ("which template is used most": the template words are the measure's, and templates no breakdown)
+  const noDimension = NO_DIMENSION.exec(w.rest)?.[0] ?? /\b(?:which|each|per|by) templates?\b/.exec(text)?.[0];
   const periods = periodsOf(text, ctx, ctx.previous?.period);
   const group = groupOf(w, text);
   // "which topic", "the #1 topic": the topic measure is a breakdown by topic already; one asked for = the winner
   if (measure === 'topics' && /\b(?:which|what|top)\s+(?:[a-z]+\s+)?topic\b(?!s)/.test(w.text.replace(NUMBER_ONE, 'top'))) group.which = true;
   // "by number of conversations" ranks by the count: not a breakdown asked for
-  const unknownBy = /\b(?:by|per|for each|for every|broken down by|split by) (?!the\b|a\b|an\b|our\b|(?:number|count|volume|amount|total)\b)([a-z]+)\b/.exec(w.rest);
+  const unknownBy = /\b(?:by|per|for each|for every|broken down by|split by) (?!the\b|a\b|an\b|our\b|(?:number|count|volume|amount|total|anyone|everyone|anybody|everybody|someone)\b)([a-z]+)\b/.exec(w.rest);
   if (unknownBy && !REPLIER_NAMED.test(unknownBy[1]!) && !HUMAN_WORDS.test(unknownBy[1]!) && !PERIOD_CUES.test(unknownBy[1]!)) {
     notes.push(`"${unknownBy[0]}" (not a breakdown I have: page, agent, reviewer, topic, QA state, day, week, month, hour or weekday)`);
   }
@@ -367,9 +379,17 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const direction = top.bottom ? { dir: 'asc' as const, word: 'bottom' } : directionOf(w);
   const statistic = statisticOf(w);
   const otherPct = OTHER_PERCENTILE.exec(w.rest);
-  const qa = qaStateFilter(w, text, measure, group.dim === 'qa_state');
-  measure = qa.measure;
+  // "what about issues" after QA changes: the state filter of the measure before
+  const qa = qaStateFilter(w, text, measure ?? (ctx.previous && FOLLOW_ON.test(text) ? ctx.previous.query.measure : undefined), group.dim === 'qa_state');
+  // (a follow-up's state words filter the measure before; they name no measure of their own)
+  if (measure) measure = qa.measure;
   if (qa.filter) filters.push(qa.filter);
+  // messages have three senders: "not from customers" keeps the bot's and the agents'
+  if (measure === 'messages' && new RegExp(`(?:\\b${LEAVE_OUT}\\s+(?:the\\s+|our\\s+)?|\\bnon-)customers?\\b`).test(text)) {
+    filters.push({ dimension: 'sender', values: ['customer'], exclude: true });
+  }
+  // "handoffs per page per week": two breakdowns, which one answer cannot give
+  const breakdowns = [...new Set([...w.text.matchAll(/\b(?:by|per|for each|for every|each)\s+(?:the\s+)?([a-z]+(?: of (?:the )?[a-z]+)?)/g)].map((b) => dimensionAt(b[1]!)).filter((d) => d !== undefined))];
   // "weekends compared to weekdays": every day named, so each weekday is shown rather than one figure for all of them
   const bothHalves = /\bweekends?\b/.test(text) && /\bweekdays\b/.test(text) && !new RegExp(`\\b(?:${LEAVE_OUT}|not)(?=\\s)`).test(text);
   const weekdays = bothHalves ? [] : weekdaysOf(text);
@@ -386,7 +406,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const combined = /\b(?:combined|together|as a whole|in total|altogether)\b/.test(text);
   const m = measure ? measureByName(measure === 'topics' ? 'customerMessages' : measure) : undefined;
   const bothRepliers = versus && !replier && BOT_WORDS.test(w.rest) && HUMAN_WORDS.test(w.rest) && m !== undefined && dimensionsOf(m).includes('sender');
-  const between = combined ? undefined : bothRepliers ? 'sender' as const
+  const between = combined ? undefined : bothRepliers ? 'sender' as const : bothHalves ? 'weekday' as const
     : filters.find((f) => !f.exclude && f.values.length > 1 && (['page', 'agent', 'reviewer', 'topic'].includes(f.dimension) || (versus && f.dimension === 'weekday')))?.dimension;
   const replierWord = replier ? REPLIER_NAMED.exec(w.rest)?.[0] : undefined;
   const threshold = THRESHOLD.exec(text)?.[0];
@@ -400,7 +420,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const named = [unknownBy?.[0], periods.compareWords].filter((x): x is string => Boolean(x));
   const unread = unreadWords(w, ctx.now, ctx.timeZone, { ...(secondQuestion ? { secondAt: SECOND_QUESTION.exec(w.text)?.index } : {}), named });
   return {
-    ...(measure ? { measure } : {}), ...(inferred ? { inferred } : {}), ...(unread ? { unread } : {}), extraMeasures: extra, conditions, filters, notes, group, periods,
+    ...(measure ? { measure } : {}), ...(inferred ? { inferred } : {}), ...(breakdowns.length > 1 ? { breakdowns } : {}), ...(unread ? { unread } : {}), extraMeasures: extra, conditions, filters, notes, group, periods,
     ...(between ? { between } : {}),
     ...(limit ? { limit } : {}), ...(direction ? { direction } : {}), ...(statistic ? { statistic } : {}),
     ...(otherPct ? { otherPercentile: otherPct[1] ?? otherPct[2]! } : {}), chart: CHART_WORDS.test(text),

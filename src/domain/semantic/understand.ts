@@ -31,7 +31,7 @@ function isFollowUp(said: Said, text: string, previous: MetricIntent | undefined
   if (said.measure && !said.inferred) return FOLLOW_ON.test(text);
   if (FOLLOW_UP.test(text)) return true;
   if (text.split(' ').length > 7) return false;
-  return Boolean(/\b(?:overall|in total|altogether)\b/.test(text) || said.periods.period || said.group.dim || said.filters.length || said.chart || said.statistic || said.otherPercentile || said.direction || said.limit || said.periods.compare);
+  return Boolean(/\b(?:overall|in total|altogether)\b/.test(text) || said.periods.period || said.group.dim || said.filters.length || said.chart || said.replier || said.statistic || said.otherPercentile || said.direction || said.limit || said.periods.compare);
 }
 
 function order(dir: Direction, higherIsBetter: boolean): 'asc' | 'desc' {
@@ -162,7 +162,7 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   groupBy ??= said.between;
   // "QA score by category": the scorecard's categories, not the customers' topics
   if (groupBy === 'topic' && /^qa(?:Category)?Score$/.test(measureName) && !/\btopics?\b/.test(text)) groupBy = 'qa_category';
-  if (!groupBy && measureName === 'qaCategoryScore' && /\b(?:per|by|for each|each) (?:qa |scorecard )?categor/.test(text)) groupBy = 'qa_category';
+  if (!groupBy && measureName === 'qaCategoryScore' && /\b(?:per|by|for each|each|which|what) (?:qa |scorecard )?categor/.test(text)) groupBy = 'qa_category';
   const filters = [...said.filters];
   // "and the bot?" after the human first response time: the same figure, for the other replier
   const replied = base && !said.measure && !said.replier ? measureName : byReplier(said.replier ? (FAMILY[measureName] ?? measureName) : measureName, said.replier, filters, said.replierWord !== undefined, said.replierLeftOut === true);
@@ -192,6 +192,9 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   // … and "the share of sessions handed over, per page" is the handoff rate of each page
   const measure = asRanked === 'handoffs' && said.statistic === 'share' && (!ranked || ofSessions) ? 'handoffRate' : asRanked;
   const m = measureByName(measure)!;
+  // "how long do sessions wait before QA review": a time asked of a figure that counts
+  const firstQuestion = said.secondQuestion ? text.slice(0, text.lastIndexOf(said.secondQuestion)) : text;
+  if (/\bhow long\b/.test(firstQuestion) && m.unit === 'count') return refusal(`"how long" asks for a time, and ${m.label} are counted; the times I have are response, first response, handling, resolution and the human wait after a handoff`);
   if (said.otherPercentile) return refusal(`${m.label} is available as ${m.statistics.join(', ')}, not the ${said.otherPercentile}th percentile`);
   if (said.extraMeasures.length) notes.push(`${said.extraMeasures.join(', ')} (one figure per question: ask for it separately)`);
   else if (said.secondQuestion) notes.push(`the second question, "${said.secondQuestion}" (one figure per question: ask it separately)`);
@@ -204,7 +207,10 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   }
   // "which is best?" after a breakdown, or "and the worst?" after a winner: the winner of the carried breakdown
   const which = said.group.which || (!said.group.dim && base !== undefined && (ctx.previous?.winner !== undefined || /\b(?:which|who)\b/.test(text)));
-  const rank = rankingOf({ ...said, group: { ...said.group, which } }, m, ranked, asked);
+  // "what about last month" after "which was worst": the same ranking, the same way round
+  const direction = said.direction ?? (base?.order && ctx.previous?.winner && !said.group.dim ? { dir: base.order, word: ctx.previous.winner } : undefined);
+  const qaWhich = groupBy === 'qa_category' && /\b(?:which|what) (?:qa |scorecard )?categor/.test(text);
+  const rank = rankingOf({ ...said, ...(direction ? { direction } : {}), group: { ...said.group, which: which || qaWhich } }, m, ranked, asked);
   notes.push(...rank.notes);
   const statistic = stat.statistic ?? rank.statistic;
   const limit = stat.limit ?? rank.limit;
@@ -334,6 +340,7 @@ function unanswerable(said: Said, base: MetricQuery | undefined, text: string): 
   }
   if (said.unreadPeriod) return refusal(`I could not read the period ("${said.unreadPeriod}"); name it like "last week", "in October", "since 1 November" or "last 30 days"`);
   if (said.dayPart) return refusal(`"${said.dayPart}" is a part of the day, and which hours it covers would be my guess; name whole hours like "between 6am and 12pm", "after 6pm" or "before 8am"`);
+  if (said.breakdowns) return refusal(`one question gives one breakdown, and this one names ${said.breakdowns.length} (by ${said.breakdowns.join(' and by ')}); ask for one, with a filter for the other ("handoffs by week for Voltix")`);
   // "the top topic for each page": topics are a breakdown already, and one question gives one breakdown
   const other = said.group.dim;
   if (!base && said.measure === 'topics' && other && other !== 'topic' && !said.filters.some((f) => f.dimension === 'topic')) {
@@ -406,7 +413,11 @@ export function understandMetric(question: string, ctx: UnderstandContext): Metr
   const built = build(said, text, ctx, base);
   if ('kind' in built) return built;
   if (typos) built.remarks = [...typos.remarks, ...(built.remarks ?? [])];
-  if (unread) built.notes.push(`${quoted(unread.words)} (${unread.words.length > 1 ? 'words' : 'a word'} I did not read: nothing was filtered by ${unread.words.length > 1 ? 'them' : 'it'})`);
+  if (unread) {
+    // a long, chatty message: the first few words are enough to show that something was not read
+    const shown = unread.words.length > 6 ? `${quoted(unread.words.slice(0, 5))} and ${unread.words.length - 5} more` : quoted(unread.words);
+    built.notes.push(`${shown} (${unread.words.length > 1 ? 'words' : 'a word'} I did not read: nothing was filtered by ${unread.words.length > 1 ? 'them' : 'it'})`);
+  }
   if (said.threshold) built.notes.push(`"${said.threshold}" (compare it with the figure above: nothing was filtered by it)`);
   if (said.now && !said.periods.period && built.query.period) built.notes.push(`"${said.now}" (figures are over a period: this is ${built.period.label})`);
   const checked = checkQuery(built.query);

@@ -11,6 +11,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   // "answers of 4 or 5" is the satisfied share, before the answers are counted as responses
   [/\b(?:(?:csat|survey) )?(?:answers|responses|ratings|scores)\b(?: (?:that )?(?:were|was|are|of|rated|scored|at))? 4 (?:or|and|to|-|–) 5\b/, 'csatSatisfied'],
   // CSAT, what customers answered to the survey (before "csi": "customer satisfaction index" stays the CSI)
+  [/\b(?:share|fraction|percentage|percent|proportion) of (?:the |our )?(?:csat |satisfaction )?surveys (?:that )?(?:got |were |was |have been |been )?(?:answered|returned|completed)\b/, 'csatResponseRate'],
   [/\b(?:csat|(?:customer )?satisfaction survey) response rates?\b|\bresponse rates? (?:of|to|for|on) (?:the |our )?(?:csat|(?:satisfaction )?surveys?)\b|\bsurvey (?:response|answer|completion) rates?\b/, 'csatResponseRate'],
   [/\b(?:csat|survey) (?:responses|answers)\b|\bsurveys? answered\b|\banswered surveys?\b/, 'csatResponses'],
   [/\bsatisfied (?:customers|share)\b|\b(?:share|percentage|percent) of satisfied\b|\bcsat (?:satisfied )?(?:share|percentage|%)|\bcsat 4[–-]5\b/, 'csatSatisfied'],
@@ -25,7 +26,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\bsentiment(?: scores?)?\b|\bmood\b/, 'sentimentScore'],
   [/\bfirst[- ]contact resolution\b|\bfcr(?: scores?)?\b|\bresolved on first contact\b/, 'fcrScore'],
   // the desk's cases: before "time to resolve" (sessions) takes the words
-  [/\bhand[- ]?offs? (?:\w+ ){0,2}(?:take|took|takes|taking)\b[^.?]*\bto (?:resolve|close|be resolved|be closed)\b|\btime to (?:resolve|close) (?:a |the )?hand[- ]?offs?\b|\bhand[- ]?off (?:resolution|resolve|close) times?\b|\b(?:resolution|resolve) times? of (?:the )?hand[- ]?offs?\b|\bhow long (?:does it take |did it take |it takes )?(?:to )?(?:resolve|close) (?:a |the )?hand[- ]?offs?\b/, 'handoffResolveTime'],
+  [/\bhand[- ]?offs? (?:\w+ ){0,2}(?:take|took|takes|taking)\b[^.?]*\bto (?:resolve|close|be resolved|be closed)\b|\btime to (?:resolve|close) (?:a |the )?hand[- ]?offs?\b|\bhand[- ]?off (?:resolution|resolve|close) times?\b|\b(?:resolution|resolve) times? of (?:the )?hand[- ]?offs?\b|\bhow long (?:does it take |did it take |it takes )?(?:on average )?(?:to )?(?:resolve|close) (?:a |the )?hand[- ]?offs?\b/, 'handoffResolveTime'],
   [/\b(?:resolution|resolve|resolving) times?\b|\btime to (?:resolve|resolution)\b|\b(?:take|took|takes|taking)\b[^.?]*\bto resolve\b|(?<=\b(?:longest|shortest|fastest|slowest|quickest|long|quick|fast|slow)(?:er)? to )resolve\b/, 'resolutionTime'],
   [/\bresolution(?: scores?| achieved)?\b/, 'resolutionAchieved'],
   [/\b(?:handling|handle) times?\b|\baht\b|\btime spent handling\b/, 'totalHandlingTime'],
@@ -49,11 +50,11 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\bconversations\b|\bchats\b|\bconvos\b|\bthreads\b|\bconversation (?:volume|count)\b/, 'conversations'],
   [/\bhand[- ]?off rates?\b|\bescalation rates?\b/, 'handoffRate'],
   [/\bcontainment(?: rates?)?\b|\bcontained\b|\bbot contain(?:s|ed|ing)?\b|\bdeflection(?: rates?)?\b/, 'containment'],
-  [/\bhand[- ]?offs?\b|\bescalations?\b|\b(?:handed (?:over |off )?|escalated |went |passed (?:on )?|transferred )to (?:a |an )?(?:human|person|agent)s?\b|\b(?:involv(?:ed|ing)|needed|need(?:ing)?|required|requiring) (?:a |an )?(?:human|person|agent)s?\b/, 'handoffs'],
+  [/\bhand[- ]?offs?\b|\bescalations?\b|(?<=\b(?:were|was|got|get|gets|been|being|are|is) )escalated\b(?! to)|\b(?:handed (?:over |off )?|escalated |went |passed (?:on )?|transferred )to (?:a |an )?(?:human|person|agent)s?\b|\b(?:involv(?:ed|ing)|needed|need(?:ing)?|required|requiring) (?:a |an )?(?:human|person|agent)s?\b/, 'handoffs'],
   [/\b(?:qa )?issue rates?\b|\b(?:share|percentage|percent|proportion|fraction)\s+of\s+(?:the\s+|all\s+|our\s+)?(?:qa\s+|reviewed\s+)?sessions\s+(?:that\s+|which\s+)?(?:had|have|has|with|got|showed)\s+(?:a\s+|an\s+|any\s+)?(?:qa\s+)?issues?\b/, 'issueRate'],
   [/\b(?:qa|scorecard) categor(?:y|ies) scores?\b|\bcategory scores?\b|\bscores? (?:per|by|for each) (?:qa |scorecard )?categor(?:y|ies)\b/, 'qaCategoryScore'],
   [/\bqa scores?\b|\bscorecard scores?\b|\breview scores?\b|\bquality scores?\b/, 'qaScore'],
-  [/\b(?:reviewer )?alignment\b|\bcalibration (?:agreement|scores?)\b/, 'reviewerAlignment'],
+  [/\b(?:reviewer )?alignment\b|\bcalibration (?:agreement|scores?)\b|\baligned\b/, 'reviewerAlignment'],
   [/\bqa (?:changes|work|reviews|activity)\b|\breviews?\b(?! queue)|\bchanges? made\b/, 'reviews'],
   [/\bqa sessions\b|\bsessions? (?:in|for|under|awaiting) (?:qa|review)\b/, 'qaSessions'],
   [/\bsessions\b|\bepisodes\b/, 'sessions'],
@@ -61,7 +62,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
 ];
 
 /** Words that leave out what follows ("except Voltix", "excl. weekends", "w/o the bot"); a regex source. */
-export const LEAVE_OUT = String.raw`(?:except(?: for| on)?|excluding|excl\.?|exclude[sd]?|w/o|without|other than|apart from|besides|but not|not for|not on|not in|not (?:[a-z]+ed )?by|not (?:[a-z]+ed |sent )?from|not counting|leaving out|minus)`;
+export const LEAVE_OUT = String.raw`(?:except(?: for| on)?|excluding|excl\.?|exclude[sd]?|w/o|without|other than|apart from|besides|but not|not for|not on|not in|not (?:[a-z]+ed )?by|not (?:[a-z]+ed |sent )?from|not counting|not including|leaving out|minus|(?:everyone|everybody|everything|anyone|all) but)`;
 
 /** Data the product does not hold: any of these makes the question a refusal, never a nearby figure. */
 export const NOT_HELD =
@@ -113,11 +114,13 @@ export const DIRECTION_WORDS: readonly [RegExp, Direction][] = [
 ];
 
 export const QA_STATE_WORDS: readonly [RegExp, string][] = [
-  [/\bunchecked\b|\bunreviewed\b|\bnot (?:yet )?reviewed\b|\bwaiting for (?:qa|review)\b/, 'unchecked'],
-  [/(?<!\b(?:did|does|do)(?: not|n't) )\bpass(?:ed|es)?\b/, 'passed'],
+  [/\bunchecked\b|\bunreviewed\b|\b(?:not|never)(?: yet| been| ever)* reviewed\b|\bwaiting for (?:qa|review)\b/, 'unchecked'],
+  [/(?<!\bnot |n't |\bnot been |n't been |\bnever )\bpass(?:ed|es)?\b/, 'passed'],
   [/\bfixed\b|\bfixes\b/, 'fixed'],
   // a review that failed found an issue: the workflow's word for it
-  [/\bissues?\b|\bflagged\b|\bfail(?:ed|s|ing|ures?)?\b|\b(?:did|does|do)(?: not|n't) pass(?:ed|es)?\b/, 'issue'],
+  [/\bissues?\b|\bflagged\b|\bfail(?:ed|s|ing|ures?)?\b|\b(?:did|does|do)(?: not|n't) pass(?:ed|es)?\b|\b(?:not|n't)(?: been)? passed\b/, 'issue'],
+  // reviewed but "not passed": an issue found, fixed since or not
+  [/\b(?:not|n't)(?: been)? passed\b/, 'fixed'],
 ];
 
 export const HUMAN_WORDS = /\bhumans?\b|\bagents?\b|\bstaff\b|\bpeople\b|\bpersons?\b|\bteam\b/;
@@ -170,7 +173,7 @@ export const NOW_CUES =
 
 /** Breakdowns people ask for that the catalogue has no dimension for (ratios per unit included). */
 export const NO_DIMENSION =
-  /\b(?:per|by|for each|for every|each|which|across)\s+(customers?|conversations?|chats?|sessions?|messages?|users?|tickets?|channels?|countr(?:y|ies)|languages?|products?|regions?|cit(?:y|ies)|devices?|orders?|visitors?)\b/;
+  /\b(?:per|by|for each|for every|each|which|across)\s+(customers?|conversations?|chats?|sessions?|messages?|users?|tickets?|channels?|countr(?:y|ies)|languages?|products?|regions?|cit(?:y|ies)|devices?|orders?|visitors?|templates?)\b/;
 
 /** "compared to usual": the period before, said as such in the answer. */
 export const USUAL = /^\s*(?:the )?(?:usual|normal|normally|usually|before)\b/;
