@@ -5,7 +5,7 @@ import { auditTokenUse } from '../db/tokens-repo.ts';
 import { ALERT_METRICS, COMPARISONS, type AlertMetric, type Comparison } from '../domain/alerts.ts';
 import { allowRoles, callerOf } from './auth.ts';
 import { AppError } from '../errors.ts';
-import { FieldError, errorResponses, idParams } from './openapi.ts';
+import { FieldError, MAX_ID, errorResponses, idParams } from './openapi.ts';
 
 // /api/alert-rules and /api/alert-events: what /alert does in Slack, for scripts. Admins and
 // leads read; admins change (each change audited). Muting is `params.mutedUntil` (ISO time).
@@ -135,9 +135,9 @@ export function alertRoutes(deps: AlertRouteDeps): FastifyPluginAsync {
           type: 'object',
           additionalProperties: false,
           properties: {
-            ruleId: { type: 'integer', minimum: 1 },
+            ruleId: { type: 'integer', minimum: 1, maximum: MAX_ID },
             since: { type: 'string', format: 'date-time' },
-            beforeId: { type: 'integer', minimum: 1, description: 'the last id of the previous page' },
+            beforeId: { type: 'integer', minimum: 1, maximum: MAX_ID, description: 'the last id of the previous page' },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
           },
         },

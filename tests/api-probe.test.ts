@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build } from '../src/app.ts';
+import type { Role } from '../src/domain/access.ts';
+import { createApiToken } from '../src/db/tokens-repo.ts';
+import { createLogger } from '../src/logger.ts';
+import { apiRoutes } from '../src/routes/api.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
+
+// What probing the running service from outside (7 Dec 2026) found: inputs that reached the
+// database unchecked and came back as 500s carrying its text. Each must be a 4xx from the
+// catalogue that names the field, with nothing written.
+
+let db: TestDatabase;
+let app: FastifyInstance;
+const tokens = {} as Record<Role, string>;
+const logLines: string[] = [];
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+/** Words of PostgreSQL's or Prisma's errors that must never reach a caller. */
+const DATABASE_TEXT = /out of range|invalid input syntax|prisma|invocation|unsupported Unicode|time zone displacement|date\/time field/i;
+
+beforeAll(async () => {
+  db = await createTestDatabase('api_probe');
+  for (const role of ['admin', 'lead', 'qa', 'developer'] as const) {
+    tokens[role] = (await createApiToken(db.pool, { user: { kind: 'api', externalId: `probe-${role}-${randomBytes(3).toString('hex')}` }, role })).token;
+  }
+  app = await build({
+    prisma: db.prisma,
+    logger: createLogger('info', { write: (s: string) => void logLines.push(s) }),
+    pool: db.pool,
+    retryJob: async () => true,
+    plugins: [apiRoutes({ pool: db.pool, timezone: 'UTC', now: () => new Date('2026-11-25T14:30:00Z'), rateLimit: { max: 10_000, exportMax: 10_000 } })],
+  });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await db?.drop();
+});
+
+describe('ids and id filters beyond PostgreSQL integer', () => {
+  const HUGE = '99999999999';
+  const cases: { method: 'GET' | 'POST'; url: string; token: Role; payload?: object; field: RegExp }[] = [
+    { method: 'GET', url: `/api/errors?before=${HUGE}`, token: 'lead', field: /before/ },
+    { method: 'GET', url: `/api/alert-events?ruleId=${HUGE}`, token: 'lead', field: /ruleId/ },
+    { method: 'GET', url: `/api/alert-events?beforeId=${HUGE}`, token: 'lead', field: /beforeId/ },
+    { method: 'GET', url: `/api/qa/disputes?session=${HUGE}`, token: 'lead', field: /session/ },
+    { method: 'POST', url: '/api/sessions/1/disputes', token: 'developer', payload: { reason: 'wrong score', reviewId: Number(HUGE) }, field: /reviewId/ },
+    { method: 'GET', url: `/api/conversations/${HUGE}/analysis`, token: 'lead', field: /id/ },
+    { method: 'POST', url: `/api/jobs/${HUGE}/retry`, token: 'admin', field: /id/ },
+  ];
+  for (const c of cases) {
+    it(`${c.method} ${c.url} is a 400, not a 500 with database text`, async () => {
+      const res = await app.inject({ method: c.method, url: c.url, headers: bearer(tokens[c.token]), ...(c.payload ? { payload: c.payload } : {}) });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: 'BAD_REQUEST', message: expect.stringMatching(c.field) });
+      expect(res.body).not.toMatch(DATABASE_TEXT);
+    });
+  }
+
+  it('still answers 404 for the largest id that does not exist', async () => {
+    const res = await app.inject({ url: '/api/conversations/2147483647/analysis', headers: bearer(tokens.lead) });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ error: 'NOT_FOUND' });
+  });
+});
