@@ -5,6 +5,7 @@ import { build } from '../src/app.ts';
 import type { Role } from '../src/domain/access.ts';
 import { createApiToken } from '../src/db/tokens-repo.ts';
 import { createLogger } from '../src/logger.ts';
+import { AppError } from '../src/errors.ts';
 import { apiRoutes } from '../src/routes/api.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 
@@ -31,7 +32,18 @@ beforeAll(async () => {
     logger: createLogger('info', { write: (s: string) => void logLines.push(s) }),
     pool: db.pool,
     retryJob: async () => true,
-    plugins: [apiRoutes({ pool: db.pool, timezone: 'UTC', now: () => new Date('2026-11-25T14:30:00Z'), rateLimit: { max: 10_000, exportMax: 10_000 } })],
+    plugins: [
+      async (test) => {
+        // stand-ins for a failure nobody expected (a database error) and one raised on purpose
+        test.get('/test/unexpected', async () => {
+          throw new Error('relation "api_tokens_secret" does not exist: SELECT token_hash FROM api_tokens_secret');
+        });
+        test.get('/test/on-purpose', async () => {
+          throw new AppError('DB_NOT_READY', 'the analysis queue is not running in this process');
+        });
+      },
+      apiRoutes({ pool: db.pool, timezone: 'UTC', now: () => new Date('2026-11-25T14:30:00Z'), rateLimit: { max: 10_000, exportMax: 10_000 } }),
+    ],
   });
 });
 
@@ -64,5 +76,23 @@ describe('ids and id filters beyond PostgreSQL integer', () => {
     const res = await app.inject({ url: '/api/conversations/2147483647/analysis', headers: bearer(tokens.lead) });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ error: 'NOT_FOUND' });
+  });
+});
+
+describe('a 500 carries no internal text', () => {
+  it("answers an unexpected error's 500 with the request id only; the log keeps the text", async () => {
+    const res = await app.inject({ url: '/test/unexpected' });
+    expect(res.statusCode).toBe(500);
+    const body = res.json();
+    expect(body).toMatchObject({ error: 'INTERNAL', requestId: expect.any(String) });
+    expect(body.message).toContain(body.requestId);
+    expect(res.body).not.toMatch(/api_tokens_secret|SELECT|relation/);
+    expect(logLines.some((l) => l.includes('api_tokens_secret') && l.includes(body.requestId))).toBe(true);
+  });
+
+  it('keeps the message of an error the code raised on purpose', async () => {
+    const res = await app.inject({ url: '/test/on-purpose' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ error: 'DB_NOT_READY', message: 'the analysis queue is not running in this process' });
   });
 });
