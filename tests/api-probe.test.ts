@@ -96,3 +96,28 @@ describe('a 500 carries no internal text', () => {
     expect(res.json()).toMatchObject({ error: 'DB_NOT_READY', message: 'the analysis queue is not running in this process' });
   });
 });
+
+describe('unpaired surrogates', () => {
+  // JSON text may escape half a surrogate pair; JSON.parse keeps it and jsonb refuses it
+  const cases = [
+    ['/api/errors', 'qa', '{"source":"n8n","message":"m","context":{"node":"a\\ud800"}}', 'context.node'],
+    ['/api/errors', 'qa', '{"source":"n8n","message":"m","context":{"\\udfff":1}}', 'context'],
+    ['/api/alert-rules', 'admin', '{"name":"lone","metric":"error_rate","comparison":"gt","threshold":1,"channel":"C123","params":{"note":"\\ud83d"}}', 'params.note'],
+  ] as const;
+  for (const [url, role, payload, field] of cases) {
+    it(`refuses ${payload} at ${url} with 400 naming ${field}, storing nothing`, async () => {
+      const res = await app.inject({ method: 'POST', url, headers: { ...bearer(tokens[role]), 'content-type': 'application/json' }, payload });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: 'BAD_REQUEST', fields: [{ field, problem: expect.stringMatching(/surrogate/) }] });
+      expect(res.body).not.toMatch(DATABASE_TEXT);
+    });
+  }
+
+  it('stored none of them, and still takes a whole surrogate pair (an emoji)', async () => {
+    const counts = await db.pool.query<{ errors: number; rules: number }>('SELECT (SELECT count(*)::int FROM error_logs) AS errors, (SELECT count(*)::int FROM alert_rules) AS rules');
+    expect(counts.rows[0]).toEqual({ errors: 0, rules: 0 });
+    const emoji = await app.inject({ method: 'POST', url: '/api/errors', headers: { ...bearer(tokens.qa), 'content-type': 'application/json' }, payload: '{"source":"n8n","message":"m","context":{"node":"\\ud83d\\ude00"}}' });
+    expect(emoji.statusCode).toBe(201);
+    expect(emoji.json().context.node).toBe('😀');
+  });
+});
