@@ -9,6 +9,7 @@ import { botFrameworkCaller } from '../../db/users-repo.ts';
 import type { Caller, Role } from '../../domain/access.ts';
 import { botFrameworkMode, isLoopbackHost, type BotFrameworkMode } from '../../domain/channels.ts';
 import type { ErrorCode } from '../../errors.ts';
+import { inputProblem } from '../../routes/input-check.ts';
 import { sendError } from '../../routes/send-error.ts';
 import type { PulseBot } from './bot.ts';
 import { DurableActivities } from './recent-activities.ts';
@@ -189,6 +190,10 @@ export function botFrameworkRoutes(deps: BotFrameworkDeps): FastifyPluginAsync &
       // POSTs) go only to this machine, as the Emulator's do.
       const problem = activityProblem(req.body);
       if (problem) return sendError(req, reply, 'BAD_REQUEST', `not a Bot Framework activity: ${problem}`);
+      // Text PostgreSQL cannot store (a NUL, an unpaired surrogate) would fail the turn in the
+      // database (its memory, users, error_logs) after a 200; cards nest deeper than API bodies do.
+      const unstorable = inputProblem(req.body, 'activity', ACTIVITY_MAX_DEPTH);
+      if (unstorable) return sendError(req, reply, 'BAD_REQUEST', `${unstorable.field} ${unstorable.problem}`, { fields: [unstorable] });
       const foreign = unauthenticated ? foreignServiceUrl(req.body) : undefined;
       if (foreign !== undefined) {
         log.warn({ serviceUrl: foreign.slice(0, 200) }, 'botframework: activity refused: serviceUrl is not a loopback address (unauthenticated mode)');
@@ -203,6 +208,9 @@ export function botFrameworkRoutes(deps: BotFrameworkDeps): FastifyPluginAsync &
   };
   return Object.assign(plugin, { warm: async () => void (await warm?.()) });
 }
+
+/** Deepest nesting an activity may have (Adaptive Cards in attachments nest more than API bodies). */
+const ACTIVITY_MAX_DEPTH = 64;
 
 /** What the SDK needs of every activity before it can run (or refuse) a turn; without it, it throws a 500. */
 function activityProblem(body: unknown): string | undefined {
