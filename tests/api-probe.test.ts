@@ -121,3 +121,24 @@ describe('unpaired surrogates', () => {
     expect(emoji.json().context.node).toBe('😀');
   });
 });
+
+describe('periods past the years PostgreSQL timestamps take', () => {
+  const periods = ['9999-01-01..9999-12-31', '0000-01-01..0000-01-02', 'December 9999', '9999-12-31'];
+  for (const route of ['/api/stats', '/api/sessions']) {
+    for (const period of periods) {
+      it(`${route}?period=${period} is a 400 naming period`, async () => {
+        const res = await app.inject({ url: `${route}?period=${encodeURIComponent(period)}`, headers: bearer(tokens.lead) });
+        expect(res.statusCode).toBe(400);
+        expect(res.json()).toMatchObject({ error: 'BAD_REQUEST', fields: [{ field: 'period', problem: expect.stringMatching(/outside 0001-01-01\.\.9999-12-30/) }] });
+        expect(res.body).not.toMatch(DATABASE_TEXT);
+      });
+    }
+  }
+
+  it('still takes the last whole year, the first day and a period such as "since 0001-01-01"', async () => {
+    for (const period of ['9999-12-30', 'December 9998', '0001-01-01..0001-01-02', 'since 0001-01-01']) {
+      const res = await app.inject({ url: `/api/stats?period=${encodeURIComponent(period)}`, headers: bearer(tokens.lead) });
+      expect(res.statusCode, period).toBe(200);
+    }
+  });
+});

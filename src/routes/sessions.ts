@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import type pg from 'pg';
 import { maskPii } from '../domain/mask.ts';
 import { mayReadCustomerData, type Role } from '../domain/access.ts';
-import { periodBetween, periodBounds, parsePeriod, type Period } from '../domain/periods.ts';
+import { boundsProblem, periodBetween, periodBounds, parsePeriod, type Period } from '../domain/periods.ts';
 import { QA_STATUSES, type QaStatus } from '../domain/qa.ts';
 import { ARCHIVE_STATUSES, COMPLETION_STATUSES, type ArchiveStatus, type CompletionStatus } from '../domain/sessions.ts';
 import { changeQaStatus, type AfterQaChange } from '../db/qa-repo.ts';
@@ -111,6 +111,8 @@ export function periodOfQuery(text: string, now: Date, timezone: string): Period
     period = parsePeriod(text, now, timezone);
   }
   if (!period) throw new FieldError('period', `"${text}" is not a period: use YYYY-MM-DD..YYYY-MM-DD or words such as "last week"`);
+  const outside = boundsProblem(period);
+  if (outside) throw new FieldError('period', outside);
   return period;
 }
 
