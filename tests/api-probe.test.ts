@@ -142,3 +142,26 @@ describe('periods past the years PostgreSQL timestamps take', () => {
     }
   });
 });
+
+describe('a made-up list cursor', () => {
+  const cursor = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const cases = [
+    ['+275760-09-13T00:00:00.000Z', 1],
+    ['2026-11-01T00:00:00.000Z', 99999999999],
+    ['2026-11-01T00:00:00.000Z', 1e20],
+    ['2026-11-01T00:00:00.000Z', 0],
+  ] as const;
+  for (const c of cases) {
+    it(`${JSON.stringify(c)} is a 400 naming cursor`, async () => {
+      const res = await app.inject({ url: `/api/sessions?cursor=${cursor(c)}`, headers: bearer(tokens.lead) });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: 'BAD_REQUEST', fields: [{ field: 'cursor' }] });
+      expect(res.body).not.toMatch(DATABASE_TEXT);
+    });
+  }
+
+  it('still takes a cursor as the API writes it', async () => {
+    const res = await app.inject({ url: `/api/sessions?cursor=${cursor(['2026-11-01T00:00:00.000Z', 5])}`, headers: bearer(tokens.lead) });
+    expect(res.statusCode).toBe(200);
+  });
+});
