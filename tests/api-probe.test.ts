@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../src/app.ts';
 import type { Role } from '../src/domain/access.ts';
@@ -7,7 +11,9 @@ import { createApiToken } from '../src/db/tokens-repo.ts';
 import { createLogger } from '../src/logger.ts';
 import { AppError } from '../src/errors.ts';
 import { apiRoutes } from '../src/routes/api.ts';
+import { uploadsRoutes } from '../src/routes/uploads.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
+import { importPool } from './helpers/root.ts';
 
 // What probing the running service from outside (7 Dec 2026) found: inputs that reached the
 // database unchecked and came back as 500s carrying its text. Each must be a 4xx from the
@@ -15,6 +21,8 @@ import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 
 let db: TestDatabase;
 let app: FastifyInstance;
+let imports: pg.Pool;
+let dataDir: string;
 const tokens = {} as Record<Role, string>;
 const logLines: string[] = [];
 
@@ -24,6 +32,8 @@ const DATABASE_TEXT = /out of range|invalid input syntax|prisma|invocation|unsup
 
 beforeAll(async () => {
   db = await createTestDatabase('api_probe');
+  imports = importPool(db.url);
+  dataDir = await mkdtemp(path.join(tmpdir(), 'pulse-probe-'));
   for (const role of ['admin', 'lead', 'qa', 'developer'] as const) {
     tokens[role] = (await createApiToken(db.pool, { user: { kind: 'api', externalId: `probe-${role}-${randomBytes(3).toString('hex')}` }, role })).token;
   }
@@ -42,6 +52,7 @@ beforeAll(async () => {
           throw new AppError('DB_NOT_READY', 'the analysis queue is not running in this process');
         });
       },
+      uploadsRoutes({ pool: db.pool, importPool: imports, dataDir, maxBytes: 1024 * 1024, timezone: 'UTC', afterImport: async () => {} }),
       apiRoutes({ pool: db.pool, timezone: 'UTC', now: () => new Date('2026-11-25T14:30:00Z'), rateLimit: { max: 10_000, exportMax: 10_000 } }),
     ],
   });
@@ -49,7 +60,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
+  await imports?.end();
   await db?.drop();
+  await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('ids and id filters beyond PostgreSQL integer', () => {
@@ -164,4 +177,22 @@ describe('a made-up list cursor', () => {
     const res = await app.inject({ url: `/api/sessions?cursor=${cursor(['2026-11-01T00:00:00.000Z', 5])}`, headers: bearer(tokens.lead) });
     expect(res.statusCode).toBe(200);
   });
+});
+
+describe('an upload whose multipart body cannot be read', () => {
+  const bodies = [
+    ['a boundary that never comes', 'multipart/form-data; boundary=xyz', 'garbage'],
+    ['no boundary at all', 'multipart/form-data', 'garbage'],
+    ['a body cut short', 'multipart/form-data; boundary=xyz', '--xyz\r\ncontent-disposition: form-data; name="file"; filename="a.csv"\r\n\r\nfb_chat_id,message_content'],
+  ] as const;
+  for (const [what, contentType, payload] of bodies) {
+    it(`answers ${what} with 400, keeps no file and no upload row`, async () => {
+      const res = await app.inject({ method: 'POST', url: '/api/uploads', headers: { ...bearer(tokens.admin), 'content-type': contentType }, payload });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: 'BAD_REQUEST', message: expect.stringMatching(/multipart body cannot be read/) });
+      expect(await readdir(path.join(dataDir, 'uploads')).catch(() => [])).toEqual([]);
+      const { rows } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM uploads');
+      expect(rows[0]!.n).toBe(0);
+    });
+  }
 });
