@@ -196,3 +196,18 @@ describe('an upload whose multipart body cannot be read', () => {
     });
   }
 });
+
+describe('numbers JSON cannot hold', () => {
+  it('refuses a threshold of 1e400 or -1e400 (JSON.parse makes them ±Infinity) with 400, storing no rule', async () => {
+    for (const threshold of ['1e400', '-1e400']) {
+      const res = await app.inject({
+        method: 'POST', url: '/api/alert-rules', headers: { ...bearer(tokens.admin), 'content-type': 'application/json' },
+        payload: `{"name":"inf","metric":"error_rate","comparison":"gt","threshold":${threshold},"channel":"C123"}`,
+      });
+      expect(res.statusCode, threshold).toBe(400);
+      expect(res.json()).toMatchObject({ error: 'BAD_REQUEST', fields: [{ field: 'threshold' }] });
+    }
+    const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM alert_rules WHERE name = 'inf'`);
+    expect(rows[0]!.n).toBe(0);
+  });
+});
