@@ -211,3 +211,16 @@ describe('numbers JSON cannot hold', () => {
     expect(rows[0]!.n).toBe(0);
   });
 });
+
+describe('alert rule params', () => {
+  it('answers the params it stored, on create, change and list', async () => {
+    const headers = { ...bearer(tokens.admin), 'content-type': 'application/json' };
+    const created = await app.inject({ method: 'POST', url: '/api/alert-rules', headers, payload: { name: 'csi-drop', metric: 'csi_drop', comparison: 'gt', threshold: 5, channel: 'C123', params: { baselineDays: 14 } } });
+    expect(created.statusCode).toBe(201);
+    expect(created.json().params).toEqual({ baselineDays: 14 });
+    const changed = await app.inject({ method: 'PATCH', url: `/api/alert-rules/${created.json().id}`, headers, payload: { params: { baselineDays: 28, mutedUntil: '2026-12-01T00:00:00Z' } } });
+    expect(changed.json()).toMatchObject({ params: { baselineDays: 28, mutedUntil: '2026-12-01T00:00:00Z' }, mutedUntil: '2026-12-01T00:00:00.000Z' });
+    const listed = await app.inject({ url: '/api/alert-rules', headers: bearer(tokens.lead) });
+    expect(listed.json().rules.find((r: { name: string }) => r.name === 'csi-drop').params).toEqual({ baselineDays: 28, mutedUntil: '2026-12-01T00:00:00Z' });
+  });
+});

@@ -30,7 +30,8 @@ const ruleFields = {
   cooldownMinutes: { type: 'integer', minimum: 0, maximum: 527040 },
   channel: CHANNEL,
   active: { type: 'boolean' },
-  params: { type: 'object', description: 'csi_drop: { baselineDays }; mutedUntil: ISO time until which nothing is posted' },
+  // additionalProperties: the response serializer writes only named properties otherwise (params came back as {})
+  params: { type: 'object', additionalProperties: true, description: 'csi_drop: { baselineDays }; mutedUntil: ISO time until which nothing is posted' },
 } as const;
 
 const ruleSchema = {
