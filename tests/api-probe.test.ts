@@ -224,3 +224,20 @@ describe('alert rule params', () => {
     expect(listed.json().rules.find((r: { name: string }) => r.name === 'csi-drop').params).toEqual({ baselineDays: 28, mutedUntil: '2026-12-01T00:00:00Z' });
   });
 });
+
+describe('alert rule params the evaluator cannot read', () => {
+  const cases = [
+    [{ mutedUntil: 'never' }, 'params.mutedUntil'],
+    [{ mutedUntil: 1 }, 'params.mutedUntil'],
+    [{ baselineDays: -5 }, 'params.baselineDays'],
+    [{ baselineDays: 'a week' }, 'params.baselineDays'],
+  ] as const;
+  for (const [params, field] of cases) {
+    it(`refuses ${JSON.stringify(params)} with 400 naming ${field}`, async () => {
+      const headers = { ...bearer(tokens.admin), 'content-type': 'application/json' };
+      const res = await app.inject({ method: 'POST', url: '/api/alert-rules', headers, payload: { name: 'bad-params', metric: 'csi_drop', comparison: 'gt', threshold: 5, channel: 'C123', params } });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: 'BAD_REQUEST', fields: [{ field }] });
+    });
+  }
+});

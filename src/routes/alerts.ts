@@ -31,7 +31,13 @@ const ruleFields = {
   channel: CHANNEL,
   active: { type: 'boolean' },
   // additionalProperties: the response serializer writes only named properties otherwise (params came back as {})
-  params: { type: 'object', additionalProperties: true, description: 'csi_drop: { baselineDays }; mutedUntil: ISO time until which nothing is posted' },
+  params: {
+    type: 'object',
+    additionalProperties: true,
+    description: 'csi_drop: { baselineDays }; mutedUntil: ISO time until which nothing is posted',
+    // what the evaluator reads: anything else there was stored and silently ignored ("never" muted nothing)
+    properties: { baselineDays: { type: 'integer', minimum: 1, maximum: 3650 }, mutedUntil: { type: 'string', format: 'date-time' } },
+  },
 } as const;
 
 const ruleSchema = {
