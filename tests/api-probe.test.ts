@@ -241,3 +241,13 @@ describe('alert rule params the evaluator cannot read', () => {
     });
   }
 });
+
+describe('a blank error source', () => {
+  it('is a 400 naming source, not a row whose source is ""', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/errors', headers: bearer(tokens.qa), payload: { source: '   ', message: 'm' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'BAD_REQUEST', fields: [{ field: 'source' }] });
+    const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM error_logs WHERE source = ''`);
+    expect(rows[0]!.n).toBe(0);
+  });
+});

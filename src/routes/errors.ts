@@ -31,7 +31,8 @@ export function errorRoutes(deps: { pool: pg.Pool }): FastifyPluginAsync {
           additionalProperties: false,
           required: ['source', 'message'],
           properties: {
-            source: { type: 'string', minLength: 1, maxLength: 200, description: 'the workflow or component, e.g. "n8n:messenger-intake"' },
+            // \S: the source is stored trimmed, and a blank one was stored as ""
+            source: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S', description: 'the workflow or component, e.g. "n8n:messenger-intake"' },
             message: { type: 'string', minLength: 1, maxLength: 10000 },
             context: { type: 'object', description: 'free-form details (node, execution id, payload...)' },
           },
