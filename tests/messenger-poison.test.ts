@@ -64,4 +64,17 @@ describe('a webhook delivery PostgreSQL cannot store as sent', () => {
     expect(Object.getOwnPropertyDescriptor(raw, '__proto__')?.value).toEqual({ polluted: true });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
+
+  it('fails an event whose sender id is too long for its index alone, and materialises the events behind it', async () => {
+    // letters from a fixed linear congruential sequence: a repeated one would compress into a small index entry
+    let x = 12345;
+    const longPsid = Array.from({ length: 9000 }, () => String.fromCharCode(65 + ((x = (x * 1103515245 + 12345) % 2 ** 31) % 26))).join('');
+    const parsed = parseWebhookBody(delivery([message(longPsid, 'long_psid', 'hi'), message('PSIDP9', 'behind_it', 'still answered')]));
+    expect(await store.store(parsed.events)).toEqual({ stored: 2, duplicates: 0 });
+    const done = await store.materialize();
+    expect(done.failed).toEqual([{ key: 'long_psid', error: expect.stringMatching(/index row/) }]);
+    const { rows } = await db.pool.query<{ event_key: string; state: string; linked: boolean }>(
+      `SELECT event_key, state::text, message_id IS NOT NULL AS linked FROM messenger_events WHERE event_key IN ('long_psid', 'behind_it') ORDER BY event_key`);
+    expect(rows).toEqual([{ event_key: 'behind_it', state: 'pending', linked: true }, { event_key: 'long_psid', state: 'failed', linked: false }]);
+  });
 });

@@ -308,5 +308,9 @@ export class MessengerStore {
   }
 }
 
-/** Bad data (SQLSTATE classes 22 and 23), as opposed to a database that cannot be reached. */
-const isDataError = (err: unknown) => /^2[23]/.test(String((err as { code?: unknown }).code ?? ''));
+/**
+ * Bad data, as opposed to a database that cannot be reached: SQLSTATE classes 22 and 23, and 54
+ * (a limit one row went over, such as a sender id too long for its index entry: "index row
+ * requires 9016 bytes"), which failed every batch again and held up every event behind it.
+ */
+const isDataError = (err: unknown) => /^(2[23]|54)/.test(String((err as { code?: unknown }).code ?? ''));
