@@ -63,3 +63,27 @@ describe('/api/messages and text PostgreSQL cannot store', () => {
     expect(rows[0]!.n).toBe(0);
   });
 });
+
+describe('/api/messages with MICROSOFT_APP_ID and no valid token', () => {
+  it('answers 401 as JSON with the catalogue code, not the SDK\'s plain text', async () => {
+    const authed = await build({
+      prisma: db.prisma,
+      logger: createLogger('silent'),
+      pool: db.pool,
+      plugins: [botFrameworkRoutes({ assistant, pool: db.pool, botFramework: { appId: '00000000-0000-0000-0000-000000000001', appPassword: 'not-used-here' }, host: '127.0.0.1' })],
+    });
+    try {
+      for (const authorization of [undefined, 'Bearer not-a-jwt']) {
+        const res = await authed.inject({
+          method: 'POST', url: '/api/messages', payload: activity('c-auth', 'What was the CSI last week?'),
+          headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        });
+        expect(res.statusCode, authorization).toBe(401);
+        expect(res.json(), authorization).toMatchObject({ error: 'UNAUTHORIZED', requestId: expect.any(String) });
+      }
+      expect(asked).toEqual([]);
+    } finally {
+      await authed.close();
+    }
+  });
+});
