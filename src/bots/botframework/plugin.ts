@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { CloudAdapter, Request as BotRequest, Response as BotResponse } from 'botbuilder';
-import type { FastifyBaseLogger, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import type { Assistant } from '../../agents/assistant/assistant.ts';
 import type { Config } from '../../config.ts';
@@ -203,21 +203,27 @@ export function botFrameworkRoutes(deps: BotFrameworkDeps): FastifyPluginAsync &
       const request: BotRequest = { method: req.method, headers: req.headers, body: req.body as Record<string, unknown> };
       const { adapter, bot } = await sdkNow();
       await adapter.process(request, res, (context) => bot.run(context));
-      // The SDK answers its own refusals and failures as plain text (its error's message, such as
-      // "request to https://login.botframework.com/… failed"): callers get the catalogue's JSON,
-      // the text goes to the log. Invoke responses (an object body) pass as the bot set them.
-      if (typeof out.body === 'string' && (out.status === 401 || out.status === 403)) {
-        log.warn({ status: out.status, reason: out.body }, 'botframework: request refused (Bot Framework token)');
-        return sendError(req, reply, out.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', 'send a valid Bot Framework token (Authorization: Bearer <token>)');
-      }
-      if (typeof out.body === 'string' && out.status >= 500) {
-        log.error({ status: out.status, reason: out.body }, 'botframework: the SDK failed the request');
-        return sendError(req, reply, 'INTERNAL', `internal error; the service log has the details under request id ${req.id}`);
-      }
-      return reply.status(out.status).send(out.body ?? '');
+      return answerSdk(req, reply, out, log);
     });
   };
   return Object.assign(plugin, { warm: async () => void (await warm?.()) });
+}
+
+/**
+ * The SDK's answer. It gives its own refusals and failures as plain text (its error's message,
+ * such as "request to https://login.botframework.com/… failed"): callers get the catalogue's
+ * JSON and the text goes to the log. Invoke responses (an object body) pass as the bot set them.
+ */
+function answerSdk(req: FastifyRequest, reply: FastifyReply, out: { status: number; body?: unknown }, log: FastifyBaseLogger) {
+  if (typeof out.body === 'string' && (out.status === 401 || out.status === 403)) {
+    log.warn({ status: out.status, reason: out.body }, 'botframework: request refused (Bot Framework token)');
+    return sendError(req, reply, out.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', 'send a valid Bot Framework token (Authorization: Bearer <token>)');
+  }
+  if (typeof out.body === 'string' && out.status >= 500) {
+    log.error({ status: out.status, reason: out.body }, 'botframework: the SDK failed the request');
+    return sendError(req, reply, 'INTERNAL', `internal error; the service log has the details under request id ${req.id}`);
+  }
+  return reply.status(out.status).send(out.body ?? '');
 }
 
 /** Deepest nesting an activity may have (Adaptive Cards in attachments nest more than API bodies). */

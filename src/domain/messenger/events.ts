@@ -82,9 +82,9 @@ const epochMs = (v: unknown): number | undefined => {
  */
 export const MAX_EVENT_KEY = 512;
 
-/** What PostgreSQL cannot store in text or jsonb: NUL, and a UTF-16 surrogate without its pair. */
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-const storable = (s: string): string => s.replace(UNSTORABLE, (c) => (c === '\u0000' ? '' : '\uFFFD'));
+/** A UTF-16 surrogate without its pair: PostgreSQL's jsonb refuses it (and NUL, dropped apart). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const storable = (s: string): string => s.replaceAll('\u0000', '').replace(LONE_SURROGATE, '\uFFFD');
 
 /**
  * Makes every string and key of a parsed JSON body storable, in place: NUL characters dropped,
@@ -253,14 +253,16 @@ export function parseWebhookBody(body: unknown): ParsedBody {
     }
     for (const m of Array.isArray(entry.messaging) ? entry.messaging : []) {
       const parsed = isObject(m) ? parseMessaging(pageId, m, epochMs(entry.time)) : { reason: 'messaging item is not an object' };
-      if ('key' in parsed) (parsed.key.length > MAX_EVENT_KEY ? ignored.push(longKey(parsed)) : events.push(parsed));
-      else ignored.push(parsed);
+      if (!('key' in parsed)) ignored.push(parsed);
+      else if (parsed.key.length > MAX_EVENT_KEY) ignored.push(longKey(parsed));
+      else events.push(parsed);
     }
     // standby: another app owns these conversations (Conversation Routing, Handover Protocol)
     for (const m of hasStandby ? (entry.standby as unknown[]) : []) {
       const parsed = isObject(m) ? parseStandby(pageId, m, epochMs(entry.time)) : { reason: 'standby item is not an object' };
-      if ('key' in parsed) (parsed.key.length > MAX_EVENT_KEY ? ignored.push(longKey(parsed)) : events.push(parsed));
-      else ignored.push(parsed);
+      if (!('key' in parsed)) ignored.push(parsed);
+      else if (parsed.key.length > MAX_EVENT_KEY) ignored.push(longKey(parsed));
+      else events.push(parsed);
     }
   }
   return { events, ignored };
