@@ -39,6 +39,12 @@ export async function build(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    // Errors the router raises before any route or handler (a malformed percent-encoding, a path
+    // parameter over maxParamLength): the catalogue's shape too, not Fastify's own.
+    frameworkErrors: (err, req, reply) => {
+      const status = err.statusCode ?? 400;
+      return sendError(req, reply, codeForStatus(status), err.message, {}, status);
+    },
   });
   const expectedMigrations = (await readMigrations()).map((m) => m.name);
 

@@ -251,3 +251,14 @@ describe('a blank error source', () => {
     expect(rows[0]!.n).toBe(0);
   });
 });
+
+describe('URLs the router refuses', () => {
+  it('answers a malformed percent-encoding and an over-long path parameter in the catalogue shape', async () => {
+    for (const [url, status] of [['/api/sessions/%E0%A4%A', 400], [`/api/sessions/${'1'.repeat(1000)}`, 414]] as const) {
+      const res = await app.inject({ url, headers: bearer(tokens.lead) });
+      expect(res.statusCode, url).toBe(status);
+      expect(res.json(), url).toMatchObject({ error: 'BAD_REQUEST', message: expect.any(String), requestId: expect.any(String) });
+      expect(res.json(), url).not.toHaveProperty('code');
+    }
+  });
+});
