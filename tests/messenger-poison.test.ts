@@ -77,4 +77,18 @@ describe('a webhook delivery PostgreSQL cannot store as sent', () => {
       `SELECT event_key, state::text, message_id IS NOT NULL AS linked FROM messenger_events WHERE event_key IN ('long_psid', 'behind_it') ORDER BY event_key`);
     expect(rows).toEqual([{ event_key: 'behind_it', state: 'pending', linked: true }, { event_key: 'long_psid', state: 'failed', linked: false }]);
   });
+
+  it('materialises an event of a page first seen in a batch that failed (no stale page id from the rolled-back batch)', async () => {
+    let x = 777;
+    const longPsid = Array.from({ length: 9000 }, () => String.fromCharCode(65 + ((x = (x * 1103515245 + 12345) % 2 ** 31) % 26))).join('');
+    const NEW_PAGE = '5090000000099';
+    const fromNewPage = parseWebhookBody({
+      object: 'page', entry: [{ id: NEW_PAGE, time: AT, messaging: [{ sender: { id: 'PSIDNEW' }, recipient: { id: NEW_PAGE }, timestamp: AT, message: { mid: 'new_page_msg', text: 'hi' } }] }],
+    }).events;
+    await store.store([...parseWebhookBody(delivery([message(longPsid, 'long_psid_2', 'hi')])).events, ...fromNewPage]);
+    const done = await store.materialize();
+    expect(done.failed.map((f) => f.key)).toEqual(['long_psid_2']);
+    const { rows } = await db.pool.query<{ state: string; linked: boolean }>(`SELECT state::text, message_id IS NOT NULL AS linked FROM messenger_events WHERE event_key = 'new_page_msg'`);
+    expect(rows).toEqual([{ state: 'pending', linked: true }]);
+  });
 });
