@@ -5,7 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type pg from 'pg';
 import type { Db } from './db/client.js';
 import { readMigrations } from './db/migrator.js';
-import { asAppError, codeForStatus, isErrorCode } from './errors.js';
+import { AppError, asAppError, codeForStatus, isErrorCode } from './errors.js';
 import { redactQuery } from './logger.js';
 import { sendError } from './routes/send-error.js';
 import type { Logger } from './logger.js';
@@ -39,6 +39,12 @@ export async function build(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    // Errors the router raises before any route or handler (a malformed percent-encoding, a path
+    // parameter over maxParamLength): the catalogue's shape too, not Fastify's own.
+    frameworkErrors: (err, req, reply) => {
+      const status = err.statusCode ?? 400;
+      return sendError(req, reply, codeForStatus(status), err.message, {}, status);
+    },
   });
   const expectedMigrations = (await readMigrations()).map((m) => m.name);
 
@@ -66,7 +72,10 @@ export async function build(deps: AppDeps): Promise<FastifyInstance> {
     }
     const appErr = asAppError(err);
     if (appErr.status >= 500) req.log.error({ err }, 'request failed');
-    return sendError(req, reply, appErr.code, appErr.message);
+    // An unexpected error's text is for the log only: it may be the database's or Prisma's
+    // (SQL, column names, values). Errors the code raised on purpose keep their message.
+    const message = err instanceof AppError ? appErr.message : `internal error; the service log has the details under request id ${req.id}`;
+    return sendError(req, reply, appErr.code, message);
   });
 
   app.setNotFoundHandler((req, reply) => sendError(req, reply, 'NOT_FOUND', `no route ${req.method} ${redactQuery(req.url)}`));

@@ -144,6 +144,16 @@ describe('FastifyReceiver', () => {
     const ok = await send(pretty);
     expect(ok.statusCode).toBe(200);
   });
+
+  it('answers a signed body that is not a JSON object (null, an array, a string, a form payload of null) with 400, handing Bolt nothing', async () => {
+    const before = seen.length;
+    for (const [body, contentType] of [['null', 'application/json'], ['[]', 'application/json'], ['"x"', 'application/json'], ['payload=null', 'application/x-www-form-urlencoded'], ['payload=%5B%5D', 'application/x-www-form-urlencoded']] as const) {
+      const res = await send(body, { contentType });
+      expect(res.statusCode, body).toBe(400);
+      expect(res.json(), body).toMatchObject({ error: 'BAD_REQUEST', message: 'unreadable Slack body' });
+    }
+    expect(seen.length).toBe(before);
+  });
 });
 
 describe('Socket Mode', () => {

@@ -136,13 +136,16 @@ export class MessengerStore {
     try {
       return { taken: await run(null), failed: [] };
     } catch (err) {
+      // the pages it created (cached by pageIds as it went) were rolled back with it: a stale id
+      // would fail every event of those pages below with a foreign key violation
+      this.pages.clear();
       if (!isDataError(err)) throw err;
       if ((err as { code?: string }).code === '23503') {
-        // a page deleted behind our cache: forget it and try once more
-        this.pages.clear();
+        // a page deleted behind our cache (forgotten above): try once more
         try {
           return { taken: await run(null), failed: [] };
         } catch (again) {
+          this.pages.clear();
           if (!isDataError(again)) throw again;
         }
       }
@@ -158,6 +161,7 @@ export class MessengerStore {
       try {
         taken += await run([r.id]);
       } catch (err) {
+        this.pages.clear();
         if (!isDataError(err)) throw err;
         failed.push({ key: r.event_key, error: (err as Error).message });
         await this.pool.query(`UPDATE messenger_events SET state = 'failed', error = $2, processed_at = now() WHERE id = $1`, [r.id, (err as Error).message]);
@@ -308,5 +312,9 @@ export class MessengerStore {
   }
 }
 
-/** Bad data (SQLSTATE classes 22 and 23), as opposed to a database that cannot be reached. */
-const isDataError = (err: unknown) => /^2[23]/.test(String((err as { code?: unknown }).code ?? ''));
+/**
+ * Bad data, as opposed to a database that cannot be reached: SQLSTATE classes 22 and 23, and 54
+ * (a limit one row went over, such as a sender id too long for its index entry: "index row
+ * requires 9016 bytes"), which failed every batch again and held up every event behind it.
+ */
+const isDataError = (err: unknown) => /^(2[23]|54)/.test(String((err as { code?: unknown }).code ?? ''));

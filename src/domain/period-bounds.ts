@@ -47,3 +47,17 @@ export function periodBounds(p: Period, timeZone: string): { start: Date; end: D
     end: new Date(startOfDay(addDays(p.to, 1), timeZone)),
   };
 }
+
+/** The days a period may span: their instants, in any timezone, are timestamps PostgreSQL takes. */
+export const PERIOD_DAYS = { first: '0001-01-01', last: '9999-12-30' } as const;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Why the period cannot be compared with timestamps in PostgreSQL, or undefined. Past
+ * 9999-12-30 its end is in year 10000 ("December 9999" ends at 10000-01-01), which PostgreSQL
+ * refuses as sent; before year 1 is year 0, which it refuses too.
+ */
+export function boundsProblem(p: Period): string | undefined {
+  if (DAY.test(p.from) && DAY.test(p.to) && p.from >= PERIOD_DAYS.first && p.to <= PERIOD_DAYS.last) return undefined;
+  return `${p.from}..${p.to} reaches outside ${PERIOD_DAYS.first}..${PERIOD_DAYS.last}`;
+}

@@ -12,7 +12,7 @@ import { CHANGE_FROM, COMPARE_CONNECTOR, COMPARE_CUE, COMPARE_WORD, LEAD_IN, unr
 
 export { periodBetween, previousPeriod, shiftBack, periodTense } from './period-build.ts';
 export type { Granularity, Period, Unit } from './period-build.ts';
-export { periodBounds } from './period-bounds.ts';
+export { boundsProblem, periodBounds } from './period-bounds.ts';
 
 /** The main period of a question, or one it is compared with ("vs last week"). */
 export type PeriodRole = 'main' | 'comparison';

@@ -5,7 +5,7 @@ import { auditTokenUse } from '../db/tokens-repo.ts';
 import { ALERT_METRICS, COMPARISONS, type AlertMetric, type Comparison } from '../domain/alerts.ts';
 import { allowRoles, callerOf } from './auth.ts';
 import { AppError } from '../errors.ts';
-import { FieldError, errorResponses, idParams } from './openapi.ts';
+import { FieldError, MAX_ID, errorResponses, idParams } from './openapi.ts';
 
 // /api/alert-rules and /api/alert-events: what /alert does in Slack, for scripts. Admins and
 // leads read; admins change (each change audited). Muting is `params.mutedUntil` (ISO time).
@@ -30,7 +30,14 @@ const ruleFields = {
   cooldownMinutes: { type: 'integer', minimum: 0, maximum: 527040 },
   channel: CHANNEL,
   active: { type: 'boolean' },
-  params: { type: 'object', description: 'csi_drop: { baselineDays }; mutedUntil: ISO time until which nothing is posted' },
+  // additionalProperties: the response serializer writes only named properties otherwise (params came back as {})
+  params: {
+    type: 'object',
+    additionalProperties: true,
+    description: 'csi_drop: { baselineDays }; mutedUntil: ISO time until which nothing is posted',
+    // what the evaluator reads: anything else there was stored and silently ignored ("never" muted nothing)
+    properties: { baselineDays: { type: 'integer', minimum: 1, maximum: 3650 }, mutedUntil: { type: 'string', format: 'date-time' } },
+  },
 } as const;
 
 const ruleSchema = {
@@ -135,9 +142,9 @@ export function alertRoutes(deps: AlertRouteDeps): FastifyPluginAsync {
           type: 'object',
           additionalProperties: false,
           properties: {
-            ruleId: { type: 'integer', minimum: 1 },
+            ruleId: { type: 'integer', minimum: 1, maximum: MAX_ID },
             since: { type: 'string', format: 'date-time' },
-            beforeId: { type: 'integer', minimum: 1, description: 'the last id of the previous page' },
+            beforeId: { type: 'integer', minimum: 1, maximum: MAX_ID, description: 'the last id of the previous page' },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
           },
         },

@@ -7,6 +7,7 @@ import { auditTokenUse } from '../db/tokens-repo.js';
 import { AppError } from '../errors.js';
 import { allowRoles, callerOf } from './auth.js';
 import { RATE_LIMIT, guardApi } from './guard.js';
+import { MAX_ID } from './openapi.js';
 import { READ_ROLES } from './sessions.js';
 
 // /api/jobs, /api/metrics and /api/conversations/:id/analysis (readers: admin, lead, qa,
@@ -21,7 +22,9 @@ export interface AnalysisRouteDeps {
   rateLimitMax?: number;
 }
 
-const idParam = z.object({ id: z.coerce.number({ error: 'id must be a positive integer' }).int().positive({ error: 'id must be a positive integer' }) });
+const idParam = z.object({
+  id: z.coerce.number({ error: 'id must be a positive integer' }).int().positive({ error: 'id must be a positive integer' }).max(MAX_ID, { error: `id must be at most ${MAX_ID}` }),
+});
 const jobsQuery = z.object({
   status: z.enum(['pending', 'in_progress', 'completed', 'failed'], { error: 'status must be pending, in_progress, completed or failed' }).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),

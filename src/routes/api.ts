@@ -58,8 +58,9 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
     await app.register(rateLimit, rateLimitOptions(max));
 
     // Fastify's validator drops unknown properties silently; here they are 400s, so a mistyped
-    // filter (?qastatus=passed) is not taken for "no filter".
-    const ajv = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false, strict: false });
+    // filter (?qastatus=passed) is not taken for "no filter". strictNumbers: JSON's 1e400 parses
+    // to Infinity, which Ajv otherwise takes as a number (an alert threshold stored as Infinity).
+    const ajv = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false, strict: false, strictNumbers: true });
     addFormats.default(ajv);
     app.setValidatorCompiler(({ schema }) => ajv.compile(schema));
 

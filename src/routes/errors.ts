@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type pg from 'pg';
 import { insertErrorLog, listErrorLogs } from '../db/errors-repo.ts';
 import { allowRoles, callerOf } from './auth.ts';
-import { errorResponses } from './openapi.ts';
+import { MAX_ID, errorResponses } from './openapi.ts';
 import { READ_ROLES } from './sessions.ts';
 
 // /api/errors: automation workflows (n8n and the like) report their failures here, as the
@@ -31,7 +31,8 @@ export function errorRoutes(deps: { pool: pg.Pool }): FastifyPluginAsync {
           additionalProperties: false,
           required: ['source', 'message'],
           properties: {
-            source: { type: 'string', minLength: 1, maxLength: 200, description: 'the workflow or component, e.g. "n8n:messenger-intake"' },
+            // \S: the source is stored trimmed, and a blank one was stored as ""
+            source: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S', description: 'the workflow or component, e.g. "n8n:messenger-intake"' },
             message: { type: 'string', minLength: 1, maxLength: 10000 },
             context: { type: 'object', description: 'free-form details (node, execution id, payload...)' },
           },
@@ -60,7 +61,7 @@ export function errorRoutes(deps: { pool: pg.Pool }): FastifyPluginAsync {
           properties: {
             source: { type: 'string', minLength: 1, maxLength: 200 },
             since: { type: 'string', format: 'date-time' },
-            before: { type: 'integer', minimum: 1, description: 'the `nextBefore` of the previous page' },
+            before: { type: 'integer', minimum: 1, maximum: MAX_ID, description: 'the `nextBefore` of the previous page' },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
           },
         },

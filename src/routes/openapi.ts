@@ -38,10 +38,13 @@ export function validationProblems(err: FastifyError): FieldProblem[] {
 
 export const ref = (id: string) => ({ $ref: `${id}#` });
 
+/** The largest id (and id-like filter) a route takes: PostgreSQL's integer; more would be a 500 with database text. */
+export const MAX_ID = 2_147_483_647;
+
 export const idParams = {
   type: 'object',
   required: ['id'],
-  properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } },
+  properties: { id: { type: 'integer', minimum: 1, maximum: MAX_ID } },
 } as const;
 
 const DESCRIPTIONS: Record<number, string> = {

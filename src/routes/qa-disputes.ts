@@ -6,7 +6,7 @@ import { DISPUTE_STATUSES, REASON_MAX, RESOLVER_ROLES, type DisputeStatus } from
 import type { Answers } from '../domain/qa-scorecard.ts';
 import { AppError } from '../errors.ts';
 import { allowRoles, callerOf } from './auth.ts';
-import { errorResponses, FieldError, idParams } from './openapi.ts';
+import { errorResponses, FieldError, MAX_ID, idParams } from './openapi.ts';
 import { READ_ROLES } from './sessions.ts';
 
 // Disputes of scorecard reviews over REST (issue 20): raise one on a session's review, list them,
@@ -70,7 +70,7 @@ function raiseAndList(app: FastifyInstance, deps: QaDisputeRouteDeps): void {
       params: idParams,
       body: {
         type: 'object', additionalProperties: false, required: ['reason'],
-        properties: { reason: { type: 'string', minLength: 1, maxLength: REASON_MAX }, reviewId: { type: 'integer', minimum: 1 } },
+        properties: { reason: { type: 'string', minLength: 1, maxLength: REASON_MAX }, reviewId: { type: 'integer', minimum: 1, maximum: MAX_ID } },
       },
       response: { 201: disputeSchema, ...errorResponses(400, 401, 403, 404, 409) },
     },
@@ -90,7 +90,7 @@ function raiseAndList(app: FastifyInstance, deps: QaDisputeRouteDeps): void {
       tags: ['qa'], summary: 'Disputes, newest first',
       querystring: {
         type: 'object', additionalProperties: false,
-        properties: { status: { type: 'string', enum: [...DISPUTE_STATUSES] }, session: { type: 'integer', minimum: 1 }, limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+        properties: { status: { type: 'string', enum: [...DISPUTE_STATUSES] }, session: { type: 'integer', minimum: 1, maximum: MAX_ID }, limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
       },
       response: { 200: { type: 'object', required: ['disputes'], properties: { disputes: { type: 'array', items: disputeSchema } } }, ...errorResponses(400, 401, 403) },
     },

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import type pg from 'pg';
 import { maskPii } from '../domain/mask.ts';
 import { mayReadCustomerData, type Role } from '../domain/access.ts';
-import { periodBetween, periodBounds, parsePeriod, type Period } from '../domain/periods.ts';
+import { boundsProblem, periodBetween, periodBounds, parsePeriod, type Period } from '../domain/periods.ts';
 import { QA_STATUSES, type QaStatus } from '../domain/qa.ts';
 import { ARCHIVE_STATUSES, COMPLETION_STATUSES, type ArchiveStatus, type CompletionStatus } from '../domain/sessions.ts';
 import { changeQaStatus, type AfterQaChange } from '../db/qa-repo.ts';
@@ -15,7 +15,7 @@ import {
 import { auditTokenUse } from '../db/tokens-repo.ts';
 import { SESSION_EXPORT_COLUMNS, streamSessionExport } from '../db/session-export.ts';
 import { AppError } from '../errors.ts';
-import { FieldError, errorResponses, idParams, ref } from './openapi.ts';
+import { FieldError, MAX_ID, errorResponses, idParams, ref } from './openapi.ts';
 import { allowRoles, callerOf } from './auth.ts';
 import type { RawRow } from '../db/export-stream.ts';
 import { csvBody, csvWriter, jsonBody, jsonWriter } from './export-format.ts';
@@ -111,15 +111,24 @@ export function periodOfQuery(text: string, now: Date, timezone: string): Period
     period = parsePeriod(text, now, timezone);
   }
   if (!period) throw new FieldError('period', `"${text}" is not a period: use YYYY-MM-DD..YYYY-MM-DD or words such as "last week"`);
+  const outside = boundsProblem(period);
+  if (outside) throw new FieldError('period', outside);
   return period;
 }
 
 export const encodeCursor = (c: SessionCursor): string => Buffer.from(JSON.stringify([c.startedAt, c.id])).toString('base64url');
 
+const isCursorInstant = (s: string): boolean => {
+  const t = new Date(s);
+  return !Number.isNaN(t.getTime()) && t.getUTCFullYear() >= 1 && t.getUTCFullYear() <= 9999 && t.toISOString() === s;
+};
+
 export function decodeCursor(s: string): SessionCursor {
   try {
     const v: unknown = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && !Number.isNaN(Date.parse(v[0])) && Number.isInteger(v[1])) {
+    // exactly what encodeCursor wrote: an ISO instant of years 1–9999 and an integer id (anything
+    // else, such as "+275760-…" or an id past PostgreSQL's integer, reached the database as a 500)
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && isCursorInstant(v[0]) && Number.isInteger(v[1]) && v[1] >= 1 && v[1] <= MAX_ID) {
       return { startedAt: v[0], id: v[1] as number };
     }
   } catch {

@@ -94,8 +94,15 @@ async function receive(req: FastifyRequest, uploadDir: string, maxBytes: number)
       }
     }
   } catch (err) {
-    if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+    const e = err as { code?: unknown; errno?: unknown; statusCode?: unknown; message?: unknown };
+    if (e.code === 'FST_REQ_FILE_TOO_LARGE') {
       return refuse('FILE_TOO_LARGE', `the file is larger than the upload limit of ${maxBytes.toLocaleString('en-US')} bytes; split it, or import it with \`pulse import\``);
+    }
+    // The multipart parser's own complaints (no boundary, the body cut short) are plain errors:
+    // the client sent a body that is not the multipart it says. Disk errors carry an errno, the
+    // plugin's limits a status; those keep their way.
+    if (e.errno === undefined && e.statusCode === undefined && e.code === undefined) {
+      return refuse('BAD_REQUEST', `the multipart body cannot be read: ${String(e.message)}`);
     }
     await refuse('INTERNAL', 'upload interrupted');
     throw err;

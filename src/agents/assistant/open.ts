@@ -60,7 +60,11 @@ function vocabularyCache(pool: pg.Pool, now: () => Date): { get: () => Vocabular
         `SELECT DISTINCT agent_info->>'name' AS name FROM messages
           WHERE sender_kind = 'human_agent' AND agent_info->>'name' IS NOT NULL ORDER BY 1 LIMIT 500`,
       ),
-      pool.query<{ name: string }>(`SELECT DISTINCT u.name FROM users u WHERE EXISTS (SELECT 1 FROM qa_events e WHERE e.actor_id = u.id) ORDER BY 1 LIMIT 500`),
+      // named ones only: a token's user (`pulse token create`) has no name, and one null here
+      // broke every question the offline model read (its name matcher measures each name)
+      pool.query<{ name: string }>(
+        `SELECT DISTINCT u.name FROM users u WHERE u.name IS NOT NULL AND EXISTS (SELECT 1 FROM qa_events e WHERE e.actor_id = u.id) ORDER BY 1 LIMIT 500`,
+      ),
     ]);
     current = {
       pages: pages.rows.map((r) => r.name), agents: agents.rows.map((r) => r.name),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { CloudAdapter, Request as BotRequest, Response as BotResponse } from 'botbuilder';
-import type { FastifyBaseLogger, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import type { Assistant } from '../../agents/assistant/assistant.ts';
 import type { Config } from '../../config.ts';
@@ -9,6 +9,7 @@ import { botFrameworkCaller } from '../../db/users-repo.ts';
 import type { Caller, Role } from '../../domain/access.ts';
 import { botFrameworkMode, isLoopbackHost, type BotFrameworkMode } from '../../domain/channels.ts';
 import type { ErrorCode } from '../../errors.ts';
+import { inputProblem } from '../../routes/input-check.ts';
 import { sendError } from '../../routes/send-error.ts';
 import type { PulseBot } from './bot.ts';
 import { DurableActivities } from './recent-activities.ts';
@@ -189,6 +190,10 @@ export function botFrameworkRoutes(deps: BotFrameworkDeps): FastifyPluginAsync &
       // POSTs) go only to this machine, as the Emulator's do.
       const problem = activityProblem(req.body);
       if (problem) return sendError(req, reply, 'BAD_REQUEST', `not a Bot Framework activity: ${problem}`);
+      // Text PostgreSQL cannot store (a NUL, an unpaired surrogate) would fail the turn in the
+      // database (its memory, users, error_logs) after a 200; cards nest deeper than API bodies do.
+      const unstorable = inputProblem(req.body, 'activity', ACTIVITY_MAX_DEPTH);
+      if (unstorable) return sendError(req, reply, 'BAD_REQUEST', `${unstorable.field} ${unstorable.problem}`, { fields: [unstorable] });
       const foreign = unauthenticated ? foreignServiceUrl(req.body) : undefined;
       if (foreign !== undefined) {
         log.warn({ serviceUrl: foreign.slice(0, 200) }, 'botframework: activity refused: serviceUrl is not a loopback address (unauthenticated mode)');
@@ -198,11 +203,31 @@ export function botFrameworkRoutes(deps: BotFrameworkDeps): FastifyPluginAsync &
       const request: BotRequest = { method: req.method, headers: req.headers, body: req.body as Record<string, unknown> };
       const { adapter, bot } = await sdkNow();
       await adapter.process(request, res, (context) => bot.run(context));
-      return reply.status(out.status).send(out.body ?? '');
+      return answerSdk(req, reply, out, log);
     });
   };
   return Object.assign(plugin, { warm: async () => void (await warm?.()) });
 }
+
+/**
+ * The SDK's answer. It gives its own refusals and failures as plain text (its error's message,
+ * such as "request to https://login.botframework.com/… failed"): callers get the catalogue's
+ * JSON and the text goes to the log. Invoke responses (an object body) pass as the bot set them.
+ */
+function answerSdk(req: FastifyRequest, reply: FastifyReply, out: { status: number; body?: unknown }, log: FastifyBaseLogger) {
+  if (typeof out.body === 'string' && (out.status === 401 || out.status === 403)) {
+    log.warn({ status: out.status, reason: out.body }, 'botframework: request refused (Bot Framework token)');
+    return sendError(req, reply, out.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', 'send a valid Bot Framework token (Authorization: Bearer <token>)');
+  }
+  if (typeof out.body === 'string' && out.status >= 500) {
+    log.error({ status: out.status, reason: out.body }, 'botframework: the SDK failed the request');
+    return sendError(req, reply, 'INTERNAL', `internal error; the service log has the details under request id ${req.id}`);
+  }
+  return reply.status(out.status).send(out.body ?? '');
+}
+
+/** Deepest nesting an activity may have (Adaptive Cards in attachments nest more than API bodies). */
+const ACTIVITY_MAX_DEPTH = 64;
 
 /** What the SDK needs of every activity before it can run (or refuse) a turn; without it, it throws a 500. */
 function activityProblem(body: unknown): string | undefined {

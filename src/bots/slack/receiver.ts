@@ -38,15 +38,21 @@ const header = (req: FastifyRequest, name: string): string | undefined => {
   return typeof v === 'string' ? v : undefined;
 };
 
-/** Slack bodies: JSON (Events API), or a form whose `payload` field is JSON (interactions). */
+const isBody = (v: unknown): v is Body => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Slack bodies: a JSON object (Events API), or a form whose `payload` field is one (interactions); throws for anything else. */
 export function parseSlackBody(raw: Buffer, contentType: string): Body {
   const text = raw.toString('utf8');
   if (contentType === 'application/x-www-form-urlencoded') {
     const form = parseQuery(text);
-    if (typeof form.payload === 'string') return JSON.parse(form.payload) as Body;
-    return form as Body;
+    if (typeof form.payload !== 'string') return form as Body;
+    const payload: unknown = JSON.parse(form.payload);
+    if (!isBody(payload)) throw new Error('the payload field is not a JSON object');
+    return payload;
   }
-  return JSON.parse(text) as Body;
+  const body: unknown = JSON.parse(text);
+  if (!isBody(body)) throw new Error('the body is not a JSON object');
+  return body;
 }
 
 export class FastifyReceiver implements Receiver {

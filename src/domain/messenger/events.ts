@@ -68,6 +68,61 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
+/** Latest instant a JavaScript Date holds (ms): PostgreSQL's timestamptz holds it too, later ones fail the whole insert. */
+const MAX_EPOCH_MS = 8.64e15;
+/** A Meta time in epoch ms, or undefined when it is none a timestamp column can hold (negative, past year 275760). */
+const epochMs = (v: unknown): number | undefined => {
+  const n = num(v);
+  return n !== undefined && n >= 0 && n <= MAX_EPOCH_MS ? n : undefined;
+};
+
+/**
+ * Longest event key (the inbox's unique index): Meta's mids are under 100 characters, and a
+ * btree entry past ~2,700 bytes fails the whole insert. 512 characters are at most 2,048 bytes.
+ */
+export const MAX_EVENT_KEY = 512;
+
+/** A UTF-16 surrogate without its pair: PostgreSQL's jsonb refuses it (and NUL, dropped apart). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const storable = (s: string): string => s.replaceAll('\u0000', '').replace(LONE_SURROGATE, '\uFFFD');
+
+/**
+ * Makes every string and key of a parsed JSON body storable, in place: NUL characters dropped,
+ * lone surrogates turned into U+FFFD. Without it one such event (JSON may escape either as
+ * \u0000 or \ud800) fails the inbox statement, so Meta's delivery, and every delivery stored in
+ * the same group commit, would be answered 503 and resent forever. Iterative: depth cannot
+ * overflow the stack.
+ */
+export function makeStorable(body: unknown): unknown {
+  if (typeof body === 'string') return storable(body);
+  const stack: unknown[] = [body];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v !== 'object' || v === null) continue;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const item: unknown = v[i];
+        if (typeof item === 'string') v[i] = storable(item);
+        else stack.push(item);
+      }
+      continue;
+    }
+    const obj = v as Record<string, unknown>;
+    for (const key of Object.keys(obj)) {
+      const item = obj[key];
+      const value = typeof item === 'string' ? storable(item) : item;
+      const safeKey = storable(key);
+      if (safeKey !== key) {
+        delete obj[key];
+        // defineProperty: a key that becomes "__proto__" stays a plain property
+        Object.defineProperty(obj, safeKey, { value, enumerable: true, writable: true, configurable: true });
+      } else if (value !== item) obj[key] = value;
+      if (typeof value === 'object' && value !== null) stack.push(value);
+    }
+  }
+  return body;
+}
+
 /** FNV-1a, 64 bits as two 32-bit halves: a short stable id for a payload (not security). */
 function shortHash(s: string): string {
   let h1 = 0x811c9dc5;
@@ -94,7 +149,7 @@ function attachmentsOf(v: unknown): Attachment[] {
 export function parseMessaging(pageId: string, m: Record<string, unknown>, entryTime: number | undefined): MessengerEvent | { reason: string } {
   const sender = isObject(m.sender) ? str(m.sender.id) : undefined;
   const recipient = isObject(m.recipient) ? str(m.recipient.id) : undefined;
-  const timestamp = num(m.timestamp);
+  const timestamp = epochMs(m.timestamp);
 
   if (isObject(m.message)) {
     const msg = m.message;
@@ -130,14 +185,14 @@ export function parseMessaging(pageId: string, m: Record<string, unknown>, entry
 
   if (isObject(m.delivery)) {
     if (!sender) return { reason: 'delivery without sender' };
-    const watermark = num(m.delivery.watermark) ?? timestamp ?? entryTime;
+    const watermark = epochMs(m.delivery.watermark) ?? timestamp ?? entryTime;
     if (watermark === undefined) return { reason: 'delivery without watermark' };
     return { key: `delivery:${pageId}:${sender}:${watermark}`, kind: 'delivery', pageId, psid: sender, timestamp: watermark, attachments: [], raw: m };
   }
 
   if (isObject(m.read)) {
     if (!sender) return { reason: 'read without sender' };
-    const watermark = num(m.read.watermark) ?? timestamp ?? entryTime;
+    const watermark = epochMs(m.read.watermark) ?? timestamp ?? entryTime;
     if (watermark === undefined) return { reason: 'read without watermark' };
     return { key: `read:${pageId}:${sender}:${watermark}`, kind: 'read', pageId, psid: sender, timestamp: watermark, attachments: [], raw: m };
   }
@@ -169,9 +224,12 @@ export function parseStandby(pageId: string, m: Record<string, unknown>, entryTi
   return { ...inner, key, kind: 'standby', standbyOf: inner.kind };
 }
 
+const longKey = (e: MessengerEvent) => ({ reason: `${e.kind} whose id (mid, or page and sender ids) is over ${MAX_EVENT_KEY} characters` });
+
 /** The whole body; throws only when it is not a page webhook at all. */
 export function parseWebhookBody(body: unknown): ParsedBody {
   if (!isObject(body)) throw new Error('expected a JSON object');
+  makeStorable(body);
   if (body.object !== 'page') throw new Error(`expected object "page", got ${JSON.stringify(body.object ?? null)}`);
   const entries = Array.isArray(body.entry) ? body.entry : [];
   const events: MessengerEvent[] = [];
@@ -194,15 +252,17 @@ export function parseWebhookBody(body: unknown): ParsedBody {
       continue;
     }
     for (const m of Array.isArray(entry.messaging) ? entry.messaging : []) {
-      const parsed = isObject(m) ? parseMessaging(pageId, m, num(entry.time)) : { reason: 'messaging item is not an object' };
-      if ('key' in parsed) events.push(parsed);
-      else ignored.push(parsed);
+      const parsed = isObject(m) ? parseMessaging(pageId, m, epochMs(entry.time)) : { reason: 'messaging item is not an object' };
+      if (!('key' in parsed)) ignored.push(parsed);
+      else if (parsed.key.length > MAX_EVENT_KEY) ignored.push(longKey(parsed));
+      else events.push(parsed);
     }
     // standby: another app owns these conversations (Conversation Routing, Handover Protocol)
     for (const m of hasStandby ? (entry.standby as unknown[]) : []) {
-      const parsed = isObject(m) ? parseStandby(pageId, m, num(entry.time)) : { reason: 'standby item is not an object' };
-      if ('key' in parsed) events.push(parsed);
-      else ignored.push(parsed);
+      const parsed = isObject(m) ? parseStandby(pageId, m, epochMs(entry.time)) : { reason: 'standby item is not an object' };
+      if (!('key' in parsed)) ignored.push(parsed);
+      else if (parsed.key.length > MAX_EVENT_KEY) ignored.push(longKey(parsed));
+      else events.push(parsed);
     }
   }
   return { events, ignored };
