@@ -190,6 +190,11 @@ describe('periodBounds', () => {
     expect(periodBounds(day('2026-11-18'), 'America/Los_Angeles').start).toEqual(new Date('2026-11-18T08:00:00Z'));
   });
 
+  it('reads the years 1–99 as they are, not as 1901–1999 (Date.UTC does)', () => {
+    expect(periodBounds(day('0050-03-01'), 'UTC')).toEqual({ start: new Date('0050-03-01T00:00:00Z'), end: new Date('0050-03-02T00:00:00Z') });
+    expect(periodBounds(day('0050-03-01'), 'Europe/Berlin').end.toISOString()).toBe('0050-03-01T23:06:32.000Z');
+  });
+
   it('is 23 h on spring-forward and 25 h on fall-back days', () => {
     const spring = periodBounds(day('2026-03-29'), 'Europe/Berlin');
     expect(spring).toEqual({ start: new Date('2026-03-28T23:00:00Z'), end: new Date('2026-03-29T22:00:00Z') });

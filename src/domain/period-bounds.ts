@@ -1,7 +1,7 @@
 // The instants a period covers in the business timezone. Intl is pure computation, not I/O.
 
 import { dayOf } from './days.ts';
-import { addDays } from './period-words.ts';
+import { addDays, utcMs } from './period-words.ts';
 import type { Period } from './period-build.ts';
 
 const wallClocks = new Map<string, Intl.DateTimeFormat>();
@@ -17,7 +17,7 @@ function offsetAt(ms: number, timeZone: string): number {
     wallClocks.set(timeZone, f);
   }
   const part = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, Number(x.value)]));
-  const wall = Date.UTC(part.year ?? 0, (part.month ?? 1) - 1, part.day ?? 1, part.hour ?? 0, part.minute ?? 0, part.second ?? 0);
+  const wall = utcMs(part.year ?? 0, (part.month ?? 1) - 1, part.day ?? 1, part.hour ?? 0, part.minute ?? 0, part.second ?? 0);
   return wall - (ms - (((ms % 1000) + 1000) % 1000));
 }
 

@@ -10,7 +10,15 @@ const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 export const ymd = (y: number, m: number, d: number) => `${pad(y, 4)}-${pad(m)}-${pad(d)}`;
 export const yearOf = (day: string) => Number(day.slice(0, 4));
 export const monthOf = (day: string) => Number(day.slice(5, 7));
-export const lastDayOfMonth = (y: number, m: number) => new Date(Date.UTC(y, m, 0)).getUTCDate();
+/** Date.UTC for any year: Date.UTC reads the years 0–99 as 1900–1999. */
+export function utcMs(y: number, mo: number, d = 1, h = 0, mi = 0, s = 0): number {
+  const t = new Date(0);
+  t.setUTCFullYear(y, mo, d);
+  t.setUTCHours(h, mi, s, 0);
+  return t.getTime();
+}
+
+export const lastDayOfMonth = (y: number, m: number) => new Date(utcMs(y, m, 0)).getUTCDate();
 
 export function addDays(day: string, n: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
