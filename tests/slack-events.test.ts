@@ -110,6 +110,15 @@ describe('Slack events through the Fastify app', () => {
     expect(fake.messages.find((m) => m.ts === workingTs)).toMatchObject({ thread_ts: ts, edited: expect.anything() });
   });
 
+  it('answers a mention whose text carries a NUL character or a lone surrogate, instead of failing it on every retry', async () => {
+    for (const text of ['What was the CSI last week?\u0000', 'What was the CSI last week? \ud800']) {
+      const { body, eventId } = eventBody({ text });
+      const res = await post(body);
+      expect(res.statusCode).toBe(200);
+      expect((await finished(eventId)).state).toBe('answered');
+    }
+  });
+
   it('keeps the conversation per Slack thread: a follow-up mention in the thread is understood', async () => {
     const first = eventBody({ text: 'What was the CSI last week?' });
     await post(first.body);

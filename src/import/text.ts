@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
+import { LONE_SURROGATE } from '../domain/storable.ts';
 
 // String hygiene shared by every format. PostgreSQL rejects NUL in text and jsonb, and a
 // U+FFFD or a lone surrogate means the bytes we were given were not valid UTF-8 (or the
 // JSON escaped half a character): such rows are reported, never stored half-readable.
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Undoes Facebook's export encoding: it writes each UTF-8 byte as its own `\u00XX` escape,

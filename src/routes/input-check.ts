@@ -1,4 +1,5 @@
 import type { FieldProblem } from './openapi.ts';
+import { LONE_SURROGATE } from '../domain/storable.ts';
 
 // Checks at the HTTP edge that every route's schema cannot express: PostgreSQL stores no NUL
 // character (text and jsonb refuse it, and the error would reach the caller as database text)
@@ -11,7 +12,6 @@ export const MAX_JSON_DEPTH = 32;
 
 const NUL = '\u0000';
 /** A UTF-16 surrogate without its pair (JSON may carry one as \ud800): not Unicode, and jsonb refuses it. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Why PostgreSQL cannot store this text, or undefined. */
 function textProblem(s: string, what: string): string | undefined {

@@ -30,6 +30,7 @@ import { postEphemeral } from '../../notify/slack.ts';
 import { registerQa } from './qa.ts';
 import { connectSlack, type SlackConnection } from './connection.ts';
 import { FastifyReceiver } from './receiver.ts';
+import { makeStorable } from '../../domain/storable.ts';
 
 /** WebClient retries: 429s wait for Retry-After (WebClient does that itself), other failures back off. */
 export const SLACK_RETRY_CONFIG = { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 8000, randomize: true };
@@ -98,6 +99,12 @@ export function createSlackApp({ config, deps, receiver, qaAfter }: SlackAppOpti
   // (an unhandled rejection that ends the process); connection.ts calls app.init() instead.
   const app = new App({ token: botToken, receiver: receiver ?? socketMode, logger, clientOptions, deferInitialization: true });
   const log = deps.logger.child({ component: 'slack' });
+  // A NUL or a lone surrogate in a message ("\u0000" in the JSON) would fail its row in PostgreSQL on
+  // every retry of Slack's: every event and command is made storable first, in HTTP and Socket Mode.
+  app.use(async ({ body, next }) => {
+    makeStorable(body);
+    await next();
+  });
 
   const ask = async (req: AskRequest) => {
     const outcome = await deps.ask(req);

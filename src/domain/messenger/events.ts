@@ -2,6 +2,8 @@
 // one POST may carry several pages' entries, each with several events. Anything we do not
 // understand is returned as `ignored` (with why) instead of failing the whole delivery.
 
+import { makeStorable } from '../storable.ts';
+
 export type EventKind = 'message' | 'quick_reply' | 'postback' | 'attachment' | 'echo' | 'delivery' | 'read' | 'standby' | 'handover';
 
 /** Kinds the reply worker reacts to (a customer wrote or tapped something). */
@@ -82,46 +84,6 @@ const epochMs = (v: unknown): number | undefined => {
  */
 export const MAX_EVENT_KEY = 512;
 
-/** A UTF-16 surrogate without its pair: PostgreSQL's jsonb refuses it (and NUL, dropped apart). */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-const storable = (s: string): string => s.replaceAll('\u0000', '').replace(LONE_SURROGATE, '\uFFFD');
-
-/**
- * Makes every string and key of a parsed JSON body storable, in place: NUL characters dropped,
- * lone surrogates turned into U+FFFD. Without it one such event (JSON may escape either as
- * \u0000 or \ud800) fails the inbox statement, so Meta's delivery, and every delivery stored in
- * the same group commit, would be answered 503 and resent forever. Iterative: depth cannot
- * overflow the stack.
- */
-export function makeStorable(body: unknown): unknown {
-  if (typeof body === 'string') return storable(body);
-  const stack: unknown[] = [body];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (typeof v !== 'object' || v === null) continue;
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) {
-        const item: unknown = v[i];
-        if (typeof item === 'string') v[i] = storable(item);
-        else stack.push(item);
-      }
-      continue;
-    }
-    const obj = v as Record<string, unknown>;
-    for (const key of Object.keys(obj)) {
-      const item = obj[key];
-      const value = typeof item === 'string' ? storable(item) : item;
-      const safeKey = storable(key);
-      if (safeKey !== key) {
-        delete obj[key];
-        // defineProperty: a key that becomes "__proto__" stays a plain property
-        Object.defineProperty(obj, safeKey, { value, enumerable: true, writable: true, configurable: true });
-      } else if (value !== item) obj[key] = value;
-      if (typeof value === 'object' && value !== null) stack.push(value);
-    }
-  }
-  return body;
-}
 
 /** FNV-1a, 64 bits as two 32-bit halves: a short stable id for a payload (not security). */
 function shortHash(s: string): string {
