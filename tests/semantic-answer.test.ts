@@ -126,6 +126,18 @@ describe('a share question about one group', () => {
   });
 });
 
+describe('a tie for the winner', () => {
+  it('names every group tied for first, not the first name in alphabetical order', () => {
+    const answer = (values: number[]) => metricAnswer({
+      measure: measureByName('csatScore')!, figure: 'average CSAT score', timeZone: 'UTC', today: '2026-12-07', winner: 'best',
+      query: { measure: 'csatScore', filters: [], statistic: 'mean', period: NOVEMBER, groupBy: 'agent', order: 'desc', limit: 5 },
+      rows: values.map((v, n) => ({ key: ['Emma Novak', 'Fatima Zahra', 'James Carter'][n]!, value: v, base: 3, display: `${v.toFixed(2)} / 5` })),
+    }).split('\n')[0];
+    expect(answer([5, 5, 4])).toContain(': Emma Novak, Fatima Zahra (tied), 5.00 / 5');
+    expect(answer([5, 4.5, 4])).toContain(': Emma Novak, 5.00 / 5');
+  });
+});
+
 describe('the winner of a ranking', () => {
   const NOV = { statistic: 'count' as const, period: NOVEMBER, groupBy: 'page' as const, order: 'desc' as const, limit: 1 };
   const first = (measure: string, query: Omit<CheckedQuery, 'measure' | 'filters'>, figure: string, winner: string, groupBy = query.groupBy) =>

@@ -846,3 +846,21 @@ describe('negations, conditions and follow-ups found by asking from the outside 
     expect(q('and for bot-handled sessions', ask('QA score by agent last month'))).toMatchObject({ measure: 'qaScore', filters: [{ dimension: 'sender', values: ['bot'] }] });
   });
 });
+
+describe('QA categories, what stands now, disputes (7 December, second round)', () => {
+  const withCategories = (q: string) => understand(q, { ...ctx, qaCategories: ['Tone', 'Policy', 'Accuracy', 'Resolution'] });
+
+  it('filters by a scorecard category named with "category" or "score"', () => {
+    expect(withCategories('qa score for the Tone category last month').metric?.query).toMatchObject({ measure: 'qaCategoryScore', filters: [{ dimension: 'qa_category', values: ['Tone'] }] });
+    expect(withCategories('policy category average score last month').metric?.query.filters).toEqual([{ dimension: 'qa_category', values: ['Policy'] }]);
+    // an everyday word that happens to be a category's label is no filter
+    expect(withCategories('average resolution last month').metric?.query).toMatchObject({ measure: 'resolutionAchieved', filters: [] });
+  });
+
+  it('refuses a wait "right now", handoffs assigned over a period, and disputes as a figure', () => {
+    expect(ask("what's the handoff wait at the moment").refusal).toContain('the human wait after a handoff is measured when a human answers');
+    expect(ask('how many handoffs were assigned yesterday').refusal).toContain('how things stand now');
+    expect(ask('how many qa reviews were disputed last month').refusal).toContain('/qa disputes');
+    expect(ask('how many sessions are happening now').refusal).toContain('not as they stand now');
+  });
+});

@@ -79,6 +79,8 @@ export interface IntentContext {
   /** QA reviewers' and topic names, for catalogue filters */
   reviewers?: readonly string[];
   topics?: readonly string[];
+  /** the QA scorecard's category labels, for the QA category filter */
+  qaCategories?: readonly string[];
 }
 
 /** Example questions per kind, for 'help' answers and the README. Each understands as its kind. */
@@ -342,7 +344,7 @@ export function understand(question: string, ctx: IntentContext): Intent {
   const kind = kindOf(r.plain);
   if (kind && NOT_CATALOGUE.has(kind) && kind !== 'qa_backlog') return fresh(kind, r);
   // every figure comes from the catalogue: the older fixed kinds no longer answer
-  const vocab = { pages: ctx.pages ?? [], agents: ctx.agents ?? [], reviewers: ctx.reviewers ?? [], topics: ctx.topics ?? [] };
+  const vocab = { pages: ctx.pages ?? [], agents: ctx.agents ?? [], reviewers: ctx.reviewers ?? [], topics: ctx.topics ?? [], qaCategories: ctx.qaCategories ?? [] };
   const reading = understandMetric(question, { now: ctx.now, timeZone: ctx.timeZone, vocab, ...(ctx.previous?.metric ? { previous: ctx.previous.metric } : {}) });
   // QA words: the queue as it stands, unless the question is a catalogue figure about QA ("issue rate last month")
   if (kind === 'qa_backlog' && (isBacklog(r) || !reading)) {

@@ -54,7 +54,7 @@ function vocabularyCache(pool: pg.Pool, now: () => Date): { get: () => Vocabular
   let current: Vocabulary = { pages: [], agents: [] };
   let loadedAt = -Infinity;
   const refresh = async () => {
-    const [pages, agents, reviewers] = await Promise.all([
+    const [pages, agents, reviewers, categories] = await Promise.all([
       pool.query<{ name: string }>('SELECT name FROM pages ORDER BY name'),
       pool.query<{ name: string }>(
         `SELECT DISTINCT agent_info->>'name' AS name FROM messages
@@ -65,12 +65,13 @@ function vocabularyCache(pool: pg.Pool, now: () => Date): { get: () => Vocabular
       pool.query<{ name: string }>(
         `SELECT DISTINCT u.name FROM users u WHERE u.name IS NOT NULL AND EXISTS (SELECT 1 FROM qa_events e WHERE e.actor_id = u.id) ORDER BY 1 LIMIT 500`,
       ),
+      pool.query<{ label: string }>('SELECT DISTINCT label FROM qa_categories ORDER BY 1 LIMIT 100'),
     ]);
     current = {
       pages: pages.rows.map((r) => r.name), agents: agents.rows.map((r) => r.name),
       // every stored label is one of these (both classifiers write them; migration
       // 20261206100000_one_topic_label_set rewrote older ones): no scan of the messages for them
-      reviewers: reviewers.rows.map((r) => r.name), topics: [...TOPIC_LABELS],
+      reviewers: reviewers.rows.map((r) => r.name), topics: [...TOPIC_LABELS], qaCategories: categories.rows.map((r) => r.label),
     };
     loadedAt = now().getTime();
   };

@@ -125,8 +125,12 @@ function headline(i: MetricAnswerInput): string {
     return `${cap(i.figure)} for ${dim} ${i.focus}${filterWords(query)}, ${when(query)}: ${row?.display ?? 'no data'}${row ? ` (${row.base.toLocaleString('en-US')} of ${counted(total, grain)})` : ''}`;
   }
   if (i.winner) {
-    const top = rows.find((r) => r.value !== null && r.period !== 'previous' && !UNKNOWN_KEYS.has(r.key ?? ''));
-    return top ? `${winnerWords(i, dim)}${filterWords(query)}, ${when(query)}: ${top.key}, ${top.display}` : `${scope}: no data`;
+    const ranked = rows.filter((r) => r.value !== null && r.period !== 'previous' && !UNKNOWN_KEYS.has(r.key ?? ''));
+    const top = ranked[0];
+    // a tie is said, not settled by the name's alphabetical order
+    const tied = top ? ranked.filter((r) => r.value === top.value).map((r) => r.key) : [];
+    const who = tied.length > 1 ? `${tied.join(', ')} (tied)` : top?.key;
+    return top ? `${winnerWords(i, dim)}${filterWords(query)}, ${when(query)}: ${who}, ${top.display}` : `${scope}: no data`;
   }
   if (query.compareTo) return `${scope} against ${query.compareTo.label}, by ${dim}:`;
   return `${scope}, by ${dim}:`;

@@ -21,6 +21,7 @@ export interface Vocabulary {
   agents: readonly string[];
   reviewers?: readonly string[];
   topics?: readonly string[];
+  qaCategories?: readonly string[];
 }
 
 export interface MetricIntent {
@@ -358,6 +359,8 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   add('page', namesIn(w, ctx.vocab.pages, 'page'));
   add('agent', namesIn(w, ctx.vocab.agents, 'agent'));
   add('reviewer', namesIn(w, ctx.vocab.reviewers ?? [], 'reviewer'));
+  // "the Tone category": a scorecard category, whose label may be an everyday word
+  if (add('qa_category', namesIn(w, (ctx.vocab.qaCategories ?? []).filter((c) => new RegExp(`\\b${escape(c.toLowerCase())}\\s+(?:categor|scores?\\b)`).test(text)), 'QA category')) && !measure) measure = 'qaCategoryScore';
   // a topic alone ("complaints by page", "how many shipping questions") counts customer messages
   if (add('topic', topicsIn(w, ctx.vocab.topics ?? [])) && !measure && !FOLLOW_UP.test(text)) [measure, inferred] = ['customerMessages', 'topic'];
   const replier = replierOf(w);
@@ -407,7 +410,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const m = measure ? measureByName(measure === 'topics' ? 'customerMessages' : measure) : undefined;
   const bothRepliers = versus && !replier && BOT_WORDS.test(w.rest) && HUMAN_WORDS.test(w.rest) && m !== undefined && dimensionsOf(m).includes('sender');
   const between = combined ? undefined : bothRepliers ? 'sender' as const : bothHalves ? 'weekday' as const
-    : filters.find((f) => !f.exclude && f.values.length > 1 && (['page', 'agent', 'reviewer', 'topic'].includes(f.dimension) || (versus && f.dimension === 'weekday')))?.dimension;
+    : filters.find((f) => !f.exclude && f.values.length > 1 && (['page', 'agent', 'reviewer', 'topic', 'qa_category'].includes(f.dimension) || (versus && f.dimension === 'weekday')))?.dimension;
   const replierWord = replier ? REPLIER_NAMED.exec(w.rest)?.[0] : undefined;
   const threshold = THRESHOLD.exec(text)?.[0];
   // the word "customers" left over: no measure phrase ("customers waiting for an agent") took it

@@ -157,11 +157,13 @@ function askedMeasure(said: Said, text: string, base: MetricQuery | undefined): 
 function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQuery | undefined): Built | MetricReading {
   const notes = [...said.notes];
   const asked = askedMeasure(said, text, base);
-  const measureName = asked === 'topics' ? 'customerMessages' : asked;
   let groupBy = said.group.dim ?? (asked === 'topics' ? 'topic' : undefined);
   groupBy ??= said.between;
   // "QA score by category": the scorecard's categories, not the customers' topics
-  if (groupBy === 'topic' && /^qa(?:Category)?Score$/.test(measureName) && !/\btopics?\b/.test(text)) groupBy = 'qa_category';
+  if (groupBy === 'topic' && /^qa(?:Category)?Score$/.test(asked) && !/\btopics?\b/.test(text)) groupBy = 'qa_category';
+  // … and the QA score of one category ("the Tone category"), or by category, is the category score
+  const byCategory = groupBy === 'qa_category' || said.filters.some((f) => f.dimension === 'qa_category');
+  const measureName = asked === 'topics' ? 'customerMessages' : asked === 'qaScore' && byCategory ? 'qaCategoryScore' : asked;
   if (!groupBy && measureName === 'qaCategoryScore' && /\b(?:per|by|for each|each|which|what) (?:qa |scorecard )?categor/.test(text)) groupBy = 'qa_category';
   const filters = [...said.filters];
   // "and the bot?" after the human first response time: the same figure, for the other replier
@@ -339,6 +341,9 @@ function unanswerable(said: Said, base: MetricQuery | undefined, text: string): 
     return refusal('I count conversations (one per customer and page), sessions and messages, not distinct customers; ask how many conversations');
   }
   if (said.unreadPeriod) return refusal(`I could not read the period ("${said.unreadPeriod}"); name it like "last week", "in October", "since 1 November" or "last 30 days"`);
+  // QA disputes are a list to work through (/qa disputes), not a figure of the catalogue
+  const disputed = /\bdisput(?:e|es|ed|ing)\b/.exec(text);
+  if (disputed) return refusal(`"${disputed[0]}": QA disputes are listed with /qa disputes in Slack, and are not a figure I can count or filter by`);
   if (said.dayPart) return refusal(`"${said.dayPart}" is a part of the day, and which hours it covers would be my guess; name whole hours like "between 6am and 12pm", "after 6pm" or "before 8am"`);
   if (said.breakdowns) return refusal(`one question gives one breakdown, and this one names ${said.breakdowns.length} (by ${said.breakdowns.join(' and by ')}); ask for one, with a filter for the other ("handoffs by week for Voltix")`);
   // "the top topic for each page": topics are a breakdown already, and one question gives one breakdown
@@ -348,6 +353,10 @@ function unanswerable(said: Said, base: MetricQuery | undefined, text: string): 
   }
   if (said.noDimension) return refusal(`"${said.noDimension}" is not a breakdown I have`);
   const m = measureByName(said.measure === 'topics' ? 'customerMessages' : said.measure ?? base!.measure)!;
+  // "the handoff wait at the moment": a wait is measured once a human answers; what stands now is the queue
+  if (said.now && m.name === 'handoffWait') {
+    return refusal(`the human wait after a handoff is measured when a human answers, so there is none "${said.now}"; ask how many handoffs are waiting now, or for the wait over a period`);
+  }
   if (said.now && m.defaultStatistic === 'count' && !SOURCES[m.source].current) {
     return refusal(`${m.label} are counted over a period, not as they stand now ("${said.now}"); ask for a period such as "today", "QA backlog" for the sessions waiting for review, or handoffs waiting or assigned now`);
   }
@@ -369,7 +378,7 @@ function unknownName(question: string, vocab: Vocabulary): string | undefined {
   const words = question.match(/[A-Za-z][\w'’-]*/g) ?? [];
   if (words.filter((w) => /^[A-Z][a-z]/.test(w)).length * 2 > words.length) return undefined;
   const known = new Set(
-    [...vocab.pages, ...vocab.agents, ...(vocab.reviewers ?? []), ...(vocab.topics ?? [])].flatMap((n) => n.toLowerCase().split(/[\s_]+/)),
+    [...vocab.pages, ...vocab.agents, ...(vocab.reviewers ?? []), ...(vocab.topics ?? []), ...(vocab.qaCategories ?? [])].flatMap((n) => n.toLowerCase().split(/[\s_]+/)),
   );
   for (const m of question.matchAll(/(^|[.?!:"“]\s*|\s)([A-Z][a-z][\w’'-]*)/g)) {
     if (m[1] === '' || /[.?!:"“]/.test(m[1]!)) continue; // a sentence's first word

@@ -34,7 +34,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\bfirst[- ](?:response|reply)(?: times?)?\b|(?<=\bfirst[- ](?:human|agent|bot) )(?:response|reply)(?: times?)?\b|\btime to first (?:response|reply)\b|\bfirst answers?\b|\bfrt\b/, 'firstResponse'],
   // the handoff queue as it stands ("how many handoffs are waiting", "customers waiting for an agent right now")
   [/\b(?:waiting|pending|queued|unassigned|untaken) hand[- ]?offs?\b|\bhand[- ]?offs? (?:are |is |were |was )?(?:still )?(?:waiting|pending|queued|unassigned|untaken|in the queue)\b|\bhand[- ]?off (?:queue|backlog)\b|\b(?:customers?|conversations?|chats?|people|who) (?:are |is )?(?:still )?waiting for (?:a |an )?(?:human|person|agent)s?\b(?! (?:repl|respon|answer))/, 'handoffsWaiting'],
-  [/\bassigned hand[- ]?offs?\b|\bhand[- ]?offs? (?:are |is )?(?:currently |now )?(?:assigned|taken|being handled)\b|\b(?:conversations?|chats?|handoffs?) (?:are |is )?(?:currently |now )?assigned\b|\bassigned (?:conversations?|chats?)\b/, 'handoffsAssigned'],
+  [/\bassigned hand[- ]?offs?\b|\bhand[- ]?offs? (?:are |is |were |was )?(?:currently |now )?(?:assigned|taken|being handled)\b|\b(?:conversations?|chats?|handoffs?) (?:are |is )?(?:currently |now )?assigned\b|\bassigned (?:conversations?|chats?)\b/, 'handoffsAssigned'],
   // the wait from the handoff to a human's first reply; "a human reply" is the human response time
   [/\b(?:human )?wait(?:ing)?(?: times?)? (?:after|since|following) (?:the |a )?hand[- ]?offs?\b|\bhand[- ]?off wait(?:ing)?(?: times?)?\b|\bwait(?:ing)? (?:time )?for (?:a |an )?(?:human|person|agent)\b(?! (?:repl|respon|answer))(?: (?:after|since|following) (?:the |a )?hand[- ]?offs?\b)?|\bhuman wait(?:ing)?(?: times?)?\b|\b(?:time|how long) (?:to|until|before) (?:a )?human (?:picks? up|takes? over|answers?|repl(?:y|ies))\b/, 'handoffWait'],
   [/\bwait(?:ing)? for (?:a |an )?(?:human|person|agent)(?:'s)? (?:repl(?:y|ies)|responses?|answers?)\b/, 'humanResponseTime'],
@@ -169,7 +169,7 @@ export const PERIOD_CUES =
 
 /** "right now": what stands at this moment, which a count over a period is not. */
 export const NOW_CUES =
-  /\b(?:right now|at the moment|currently|as of now|at present|as it stands|still (?:open|waiting|pending)|(?:are|is) (?:still )?(?:waiting|open|pending|queued|unassigned|assigned))\b/;
+  /\b(?:right now|at the moment|currently|as of now|at present|as it stands|still (?:open|waiting|pending)|(?:are|is) (?:still )?(?:waiting|open|pending|queued|unassigned|assigned|happening|ongoing|active|live))\b/;
 
 /** Breakdowns people ask for that the catalogue has no dimension for (ratios per unit included). */
 export const NO_DIMENSION =

@@ -13,6 +13,8 @@ export interface Vocabulary {
   agents: readonly string[];
   reviewers?: readonly string[];
   topics?: readonly string[];
+  /** the QA scorecard's category labels ("Tone", "Policy") */
+  qaCategories?: readonly string[];
 }
 
 export interface OfflineModelOptions extends BaseChatModelParams {
@@ -81,7 +83,7 @@ export class OfflineChatModel extends BaseChatModel {
     const vocab = this.opts.vocabulary?.() ?? { pages: [], agents: [] };
     const now = this.opts.now();
     const intent = canonicalAgent(understand(question, {
-      now, timeZone: this.opts.timeZone, previous, pages: vocab.pages, agents: vocab.agents, reviewers: vocab.reviewers ?? [], topics: vocab.topics ?? [],
+      now, timeZone: this.opts.timeZone, previous, pages: vocab.pages, agents: vocab.agents, reviewers: vocab.reviewers ?? [], topics: vocab.topics ?? [], qaCategories: vocab.qaCategories ?? [],
     }), vocab);
     const turn = messages.slice(h + 1);
     const outcomes: ToolOutcome[] = turn.filter((m) => ToolMessage.isInstance(m)).map((m) => ({ name: m.name ?? '', data: parse(m.content) }));
