@@ -2,14 +2,16 @@
 // MetricQuery (measure, statistic, breakdown, filters, period, comparison, order, top N). Each
 // slot is read on its own, so phrasings combine freely; a word that names something the query
 // cannot honour is refused or named, never dropped, and data the product does not hold is refused.
-import { parsePeriod, periodBetween, previousPeriod, shiftBack, type Period, type Unit } from '../periods.ts';
-import { DIMENSIONS, MEASURES, SOURCES, dimensionsOf, measureByName, type Dimension, type Measure, type Statistic } from './catalogue.ts';
-import { MONTH_NAMES, addDays } from '../period-words.ts';
+import { parsePeriod, periodBetween, previousPeriod, type Period } from '../periods.ts';
+import { SOURCES, dimensionsOf, measureByName, type Dimension, type Measure, type Statistic } from './catalogue.ts';
+import { addDays } from '../period-words.ts';
 import { describeFigure } from './format.ts';
-import { checkQuery, type Filter, type MetricQuery } from './query.ts';
+import { checkQuery, type MetricQuery } from './query.ts';
 import { correctTypos } from './said-typos.ts';
-import { CAN_ASK, byReplier, notHeldRefusal, range, readSaid, type ChangeRanking, type MetricIntent, type MetricReading, type Said, type UnderstandContext, type Vocabulary } from './said.ts';
-import { FOLLOW_ON, FOLLOW_UP, WEEKDAYS, type Direction } from './words.ts';
+import { FAMILY, askedMeasure, carriedSlots, followUpCompare, isFollowUp, mergeFilters } from './follow-ups.ts';
+import { figureNotHeld, quoted, refusal, unanswerable, unknownName } from './refusals.ts';
+import { byReplier, notHeldRefusal, range, readSaid, type ChangeRanking, type MetricReading, type Said, type UnderstandContext } from './said.ts';
+import { type Direction } from './words.ts';
 
 export type { ChangeRanking, MetricIntent, MetricReading, UnderstandContext, Vocabulary } from './said.ts';
 export { CAN_ASK } from './said.ts';
@@ -23,16 +25,6 @@ const DEFAULT_TOP = 5;
 const BOT_MEASURES: ReadonlySet<string> = new Set(['containment', 'handoffRate', 'handoffs', 'qaSessions', 'issueRate', 'reviews', 'botFirstResponse']);
 
 // ── combining ────────────────────────────────────────────────────────────────────────────────
-
-/** A short question that only changes slots of the previous one ("now by page", "and for Voltix?"). */
-function isFollowUp(said: Said, text: string, previous: MetricIntent | undefined): boolean {
-  if (!previous) return false;
-  // "who's the slowest", "excluding gratitude": a measure only implied by the words may be the one before
-  if (said.measure && !said.inferred) return FOLLOW_ON.test(text);
-  if (FOLLOW_UP.test(text)) return true;
-  if (text.split(' ').length > 7) return false;
-  return Boolean(/\b(?:overall|in total|altogether)\b/.test(text) || said.periods.period || said.group.dim || said.filters.length || said.chart || said.replier || said.statistic || said.otherPercentile || said.direction || said.limit || said.periods.compare);
-}
 
 function order(dir: Direction, higherIsBetter: boolean): 'asc' | 'desc' {
   if (dir === 'best') return higherIsBetter ? 'desc' : 'asc';
@@ -83,21 +75,6 @@ function rankingOf(said: Said, m: Measure, groupBy: Dimension | undefined, measu
   return { ...(limit && groupBy ? { order: 'desc' as const, limit } : {}), notes };
 }
 
-function mergeFilters(old: Filter[], fresh: Filter[], clearPages: boolean): Filter[] {
-  const dims = new Set(fresh.map((f) => f.dimension));
-  return [...old.filter((f) => !dims.has(f.dimension) && !(clearPages && f.dimension === 'page')), ...fresh];
-}
-
-/** The comparison of a follow-up: a new period keeps comparing, moved the same way or with the one before it. */
-function followUpCompare(text: string, base: MetricQuery, prevPeriod: Period, period: Period): Period | undefined {
-  if (!base.compareTo) return undefined;
-  const shift = /\b(?:the )?(day|week|month|quarter|year) (?:before|earlier|prior)\b/.exec(text);
-  const old = periodBetween(base.compareTo.from, base.compareTo.to, base.compareTo.label);
-  if (shift && period.from < prevPeriod.from) return shiftBack(old, shift[1] as Unit);
-  if (/\bbefore that\b|\bthe (?:one|period) before\b/.test(text)) return previousPeriod(old);
-  return previousPeriod(period);
-}
-
 interface Built {
   query: MetricQuery;
   period: Period;
@@ -134,24 +111,6 @@ function periodSlots(said: Said, ctx: UnderstandContext, base: MetricQuery | und
   if (!compare && base && p.period) compare = followUpCompare(text, base, ctx.previous!.period, period);
   if (!compare && base?.compareTo && !p.period) compare = periodBetween(base.compareTo.from, base.compareTo.to, base.compareTo.label);
   return { period, compare, defaulted: !p.period && !base };
-}
-
-/** Whether a measure implied by the words ("the slowest") is the follow-up's measure before: a time, a count, QA work, topics. */
-function keepsBase(inferred: Said['inferred'], base: MetricQuery): boolean {
-  const m = measureByName(base.measure)!;
-  if (inferred === 'speed') return m.unit === 'seconds' || m.unit === 'minutes';
-  if (inferred === 'busy') return m.defaultStatistic === 'count';
-  if (inferred === 'qa') return base.measure === 'reviews' || base.measure === 'qaSessions';
-  return inferred === 'topic' && base.measure === 'customerMessages';
-}
-
-/** "and the rate?" after a count of events: their rate. */
-const RATE_OF: Readonly<Record<string, string>> = { handoffs: 'handoffRate', csatResponses: 'csatResponseRate' };
-
-function askedMeasure(said: Said, text: string, base: MetricQuery | undefined): string {
-  if (!base) return said.measure!;
-  if (said.measure && !(said.inferred && keepsBase(said.inferred, base))) return said.measure;
-  return (/\brates?\b/.test(text) && RATE_OF[base.measure]) || base.measure;
 }
 
 function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQuery | undefined): Built | MetricReading {
@@ -275,120 +234,6 @@ function toDate(period: Period, compare: Period | undefined, ctx: UnderstandCont
 }
 
 const dayLabel = (day: string): string => new Date(`${day}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
-
-/** A measure's human and bot variants, each to the figure they split. */
-const FAMILY: Readonly<Record<string, string>> = {
-  humanFirstResponse: 'firstResponse', botFirstResponse: 'firstResponse', humanResponseTime: 'responseTime',
-};
-
-/** What a follow-up keeps from the question before: slots the new measure can take, the rest named. */
-function carriedSlots(base: MetricQuery, m: Measure, said: Said, text: string, notes: string[]): Partial<MetricQuery> {
-  const dims = dimensionsOf(m);
-  const same = base.measure === m.name;
-  const out: Partial<MetricQuery> = {};
-  // "for humans only" after "the median first response": the same statistic of the variant
-  const family = (n: string) => FAMILY[n] ?? n;
-  if (base.statistic && (same || (family(base.measure) === family(m.name) && m.statistics.includes(base.statistic)))) out.statistic = base.statistic;
-  const overall = /\b(?:overall|in total|altogether)\b/.test(text);
-  if (base.groupBy && !overall && !said.group.dim) {
-    if (dims.includes(base.groupBy)) {
-      out.groupBy = base.groupBy;
-      if (base.order) out.order = base.order;
-      if (base.limit) out.limit = base.limit;
-    } else if (!(said.measure && !same && base.groupBy === 'topic')) notes.push(`by ${base.groupBy} (from the question before: ${m.label} cannot be broken down by it)`);
-  }
-  out.filters = (base.filters ?? []).filter((f) => {
-    if (dims.includes(f.dimension)) return true;
-    if (f.dimension !== 'sender') notes.push(`${f.dimension} ${f.values.join(', ')} (from the question before: ${m.label} cannot be filtered by it)`);
-    return false;
-  });
-  return out;
-}
-
-const FIGURE_WORDS = /\bhow many\b|\bnumber of\b|\bhow much\b|\b(?:average|total|median|rate|percentage|share)\b/;
-
-/**
- * A question that asks for a figure the catalogue has no measure for ("how many new customers
- * signed up last month") is refused as data the product does not hold, naming what was asked.
- */
-function figureNotHeld(question: string, text: string): MetricReading | undefined {
-  const wantsFigure = FIGURE_WORDS.test(text) || (/^(?:what|how)\b/.test(text) && /\b(?:last|this|in|since|during|past)\b/.test(text) && /\b(?:was|were|is|are|did|do)\b/.test(text));
-  if (!wantsFigure) return undefined;
-  const asked = /\bhow (?:many|much) ([a-z' -]+?)(?= (?:did|do|does|were|was|are|is|have|has|had|came|come|got|get|in|on|last|this|for|during|since)\b|[?.]|$)/.exec(text)
-    ?? /\bwhat (?:was|is|were|are) (?:the |our )?([a-z' -]+?)(?= (?:in|on|for|last|this|during|since|over|of)\b|[?.]|$)/.exec(text);
-  const what = asked?.[1]?.trim() || question.trim();
-  return { kind: 'refuse', text: `I don't have data about "${what}": SupportPulse holds conversations, messages, sessions, CSI scores and QA reviews. ${CAN_ASK}` };
-}
-
-const quoted = (words: readonly string[]) => words.map((x) => `"${x}"`).join(', ');
-
-function refusal(reason: string): MetricReading {
-  return { kind: 'refuse', text: `I can't answer that as asked: ${reason}. ${CAN_ASK}` };
-}
-
-/** A yes-or-no question about the figure itself ("was the median under 5 minutes?"): the figure answers it. */
-const ABOUT_THE_FIGURE = /^(?:was|is|were|are|did|does|has|have|had)\b/;
-
-/** Questions whose words ask for something no query can honour: refused with the reason. */
-function unanswerable(said: Said, base: MetricQuery | undefined, text: string): MetricReading | undefined {
-  if (said.unanswered) return refusal(`"${said.unanswered}" is a condition I cannot count or filter by: what is held is every customer message, and the response time of those that were answered`);
-  if (said.conditions.length) return refusal(`"${said.conditions.join('", "')}" is a condition, and one figure cannot be filtered by another; ask for each figure on its own`);
-  if (said.unreadHours) return refusal('I could not read the time of day; name whole hours like "between 9am and 5pm", "after 6pm" or "before 8am"');
-  if (said.threshold && !ABOUT_THE_FIGURE.test(text)) {
-    return refusal(`"${said.threshold}" is a threshold, and I give totals, averages, percentiles and shares over everything in a period, not how many fall above or below a value`);
-  }
-  if (said.countsCustomers) {
-    return refusal('I count conversations (one per customer and page), sessions and messages, not distinct customers; ask how many conversations');
-  }
-  if (said.unreadPeriod) return refusal(`I could not read the period ("${said.unreadPeriod}"); name it like "last week", "in October", "since 1 November" or "last 30 days"`);
-  // QA disputes are a list to work through (/qa disputes), not a figure of the catalogue
-  const disputed = /\bdisput(?:e|es|ed|ing)\b/.exec(text);
-  if (disputed) return refusal(`"${disputed[0]}": QA disputes are listed with /qa disputes in Slack, and are not a figure I can count or filter by`);
-  if (said.dayPart) return refusal(`"${said.dayPart}" is a part of the day, and which hours it covers would be my guess; name whole hours like "between 6am and 12pm", "after 6pm" or "before 8am"`);
-  if (said.breakdowns) return refusal(`one question gives one breakdown, and this one names ${said.breakdowns.length} (by ${said.breakdowns.join(' and by ')}); ask for one, with a filter for the other ("handoffs by week for Voltix")`);
-  // "the top topic for each page": topics are a breakdown already, and one question gives one breakdown
-  const other = said.group.dim;
-  if (!base && said.measure === 'topics' && other && other !== 'topic' && !said.filters.some((f) => f.dimension === 'topic')) {
-    return refusal(`topics for each ${other} would need two breakdowns (topic and ${other}), and I give one per question; ask for the top topics of one ${other}, or for customer messages by ${other}`);
-  }
-  if (said.noDimension) return refusal(`"${said.noDimension}" is not a breakdown I have`);
-  const m = measureByName(said.measure === 'topics' ? 'customerMessages' : said.measure ?? base!.measure)!;
-  // "the handoff wait at the moment": a wait is measured once a human answers; what stands now is the queue
-  if (said.now && m.name === 'handoffWait') {
-    return refusal(`the human wait after a handoff is measured when a human answers, so there is none "${said.now}"; ask how many handoffs are waiting now, or for the wait over a period`);
-  }
-  if (said.now && m.defaultStatistic === 'count' && !SOURCES[m.source].current) {
-    return refusal(`${m.label} are counted over a period, not as they stand now ("${said.now}"); ask for a period such as "today", "QA backlog" for the sessions waiting for review, or handoffs waiting or assigned now`);
-  }
-  return undefined;
-}
-
-/** Capitalised words that name no one: months, days, the product's own words, holidays read as periods. */
-const COMMON_CAPITALS: ReadonlySet<string> = new Set([
-  ...MONTH_NAMES.flatMap((m) => [m.toLowerCase(), m.slice(0, 3).toLowerCase()]), 'sept', ...WEEKDAYS, ...WEEKDAYS.map((d) => d.slice(0, 3)), 'tues', 'thur', 'thurs', ...DIMENSIONS, ...MEASURES.flatMap((m) => m.label.toLowerCase().split(/[\s-]+/)),
-  'i', 'ok', 'okay', 'black', 'friday', 'christmas', 'easter', 'new', 'year', 'messenger', 'facebook', 'slack', 'supportpulse', 'utc', 'qa', 'bot', 'ai',
-]);
-
-/**
- * A name the question gives that is no page, agent, reviewer or topic here ("how many sessions
- * did Olga review"): answering for everyone would drop the filter, so it is refused. A word
- * counts as a name when it is capitalised inside a sentence of a question not written in Title Case.
- */
-function unknownName(question: string, vocab: Vocabulary): string | undefined {
-  const words = question.match(/[A-Za-z][\w'’-]*/g) ?? [];
-  if (words.filter((w) => /^[A-Z][a-z]/.test(w)).length * 2 > words.length) return undefined;
-  const known = new Set(
-    [...vocab.pages, ...vocab.agents, ...(vocab.reviewers ?? []), ...(vocab.topics ?? []), ...(vocab.qaCategories ?? [])].flatMap((n) => n.toLowerCase().split(/[\s_]+/)),
-  );
-  for (const m of question.matchAll(/(^|[.?!:"“]\s*|\s)([A-Z][a-z][\w’'-]*)/g)) {
-    if (m[1] === '' || /[.?!:"“]/.test(m[1]!)) continue; // a sentence's first word
-    const word = m[2]!.replace(/['’]s$/, '');
-    const low = word.toLowerCase();
-    const one = low.replace(/s$/, ''); // "Mondays", "Acmes"
-    if (![low, one].some((x) => known.has(x) || COMMON_CAPITALS.has(x))) return word;
-  }
-  return undefined;
-}
 
 /** Reads a question as a catalogue query, a refusal, or undefined when it is not about a figure. */
 export function understandMetric(question: string, ctx: UnderstandContext): MetricReading | undefined {

@@ -1,0 +1,93 @@
+// Questions refused with their reason: data the product does not hold, words that ask for
+// something no query can honour (a threshold, a condition, a part of the day, a negation), and
+// names that are no page, agent, reviewer or topic here.
+import { DIMENSIONS, MEASURES, SOURCES, measureByName } from './catalogue.ts';
+import { MONTH_NAMES } from '../period-words.ts';
+import { type MetricQuery } from './query.ts';
+import { CAN_ASK, type MetricReading, type Said, type Vocabulary } from './said.ts';
+import { WEEKDAYS } from './words.ts';
+
+const FIGURE_WORDS = /\bhow many\b|\bnumber of\b|\bhow much\b|\b(?:average|total|median|rate|percentage|share)\b/;
+
+/**
+ * A question that asks for a figure the catalogue has no measure for ("how many new customers
+ * signed up last month") is refused as data the product does not hold, naming what was asked.
+ */
+export function figureNotHeld(question: string, text: string): MetricReading | undefined {
+  const wantsFigure = FIGURE_WORDS.test(text) || (/^(?:what|how)\b/.test(text) && /\b(?:last|this|in|since|during|past)\b/.test(text) && /\b(?:was|were|is|are|did|do)\b/.test(text));
+  if (!wantsFigure) return undefined;
+  const asked = /\bhow (?:many|much) ([a-z' -]+?)(?= (?:did|do|does|were|was|are|is|have|has|had|came|come|got|get|in|on|last|this|for|during|since)\b|[?.]|$)/.exec(text)
+    ?? /\bwhat (?:was|is|were|are) (?:the |our )?([a-z' -]+?)(?= (?:in|on|for|last|this|during|since|over|of)\b|[?.]|$)/.exec(text);
+  const what = asked?.[1]?.trim() || question.trim();
+  return { kind: 'refuse', text: `I don't have data about "${what}": SupportPulse holds conversations, messages, sessions, CSI scores and QA reviews. ${CAN_ASK}` };
+}
+
+export const quoted = (words: readonly string[]) => words.map((x) => `"${x}"`).join(', ');
+
+export function refusal(reason: string): MetricReading {
+  return { kind: 'refuse', text: `I can't answer that as asked: ${reason}. ${CAN_ASK}` };
+}
+
+/** A yes-or-no question about the figure itself ("was the median under 5 minutes?"): the figure answers it. */
+const ABOUT_THE_FIGURE = /^(?:was|is|were|are|did|does|has|have|had)\b/;
+
+/** Questions whose words ask for something no query can honour: refused with the reason. */
+export function unanswerable(said: Said, base: MetricQuery | undefined, text: string): MetricReading | undefined {
+  if (said.unanswered) return refusal(`"${said.unanswered}" is a condition I cannot count or filter by: what is held is every customer message, and the response time of those that were answered`);
+  if (said.conditions.length) return refusal(`"${said.conditions.join('", "')}" is a condition, and one figure cannot be filtered by another; ask for each figure on its own`);
+  if (said.unreadHours) return refusal('I could not read the time of day; name whole hours like "between 9am and 5pm", "after 6pm" or "before 8am"');
+  if (said.threshold && !ABOUT_THE_FIGURE.test(text)) {
+    return refusal(`"${said.threshold}" is a threshold, and I give totals, averages, percentiles and shares over everything in a period, not how many fall above or below a value`);
+  }
+  if (said.countsCustomers) {
+    return refusal('I count conversations (one per customer and page), sessions and messages, not distinct customers; ask how many conversations');
+  }
+  if (said.unreadPeriod) return refusal(`I could not read the period ("${said.unreadPeriod}"); name it like "last week", "in October", "since 1 November" or "last 30 days"`);
+  // QA disputes are a list to work through (/qa disputes), not a figure of the catalogue
+  const disputed = /\bdisput(?:e|es|ed|ing)\b/.exec(text);
+  if (disputed) return refusal(`"${disputed[0]}": QA disputes are listed with /qa disputes in Slack, and are not a figure I can count or filter by`);
+  if (said.dayPart) return refusal(`"${said.dayPart}" is a part of the day, and which hours it covers would be my guess; name whole hours like "between 6am and 12pm", "after 6pm" or "before 8am"`);
+  if (said.breakdowns) return refusal(`one question gives one breakdown, and this one names ${said.breakdowns.length} (by ${said.breakdowns.join(' and by ')}); ask for one, with a filter for the other ("handoffs by week for Voltix")`);
+  // "the top topic for each page": topics are a breakdown already, and one question gives one breakdown
+  const other = said.group.dim;
+  if (!base && said.measure === 'topics' && other && other !== 'topic' && !said.filters.some((f) => f.dimension === 'topic')) {
+    return refusal(`topics for each ${other} would need two breakdowns (topic and ${other}), and I give one per question; ask for the top topics of one ${other}, or for customer messages by ${other}`);
+  }
+  if (said.noDimension) return refusal(`"${said.noDimension}" is not a breakdown I have`);
+  const m = measureByName(said.measure === 'topics' ? 'customerMessages' : said.measure ?? base!.measure)!;
+  // "the handoff wait at the moment": a wait is measured once a human answers; what stands now is the queue
+  if (said.now && m.name === 'handoffWait') {
+    return refusal(`the human wait after a handoff is measured when a human answers, so there is none "${said.now}"; ask how many handoffs are waiting now, or for the wait over a period`);
+  }
+  if (said.now && m.defaultStatistic === 'count' && !SOURCES[m.source].current) {
+    return refusal(`${m.label} are counted over a period, not as they stand now ("${said.now}"); ask for a period such as "today", "QA backlog" for the sessions waiting for review, or handoffs waiting or assigned now`);
+  }
+  return undefined;
+}
+
+/** Capitalised words that name no one: months, days, the product's own words, holidays read as periods. */
+const COMMON_CAPITALS: ReadonlySet<string> = new Set([
+  ...MONTH_NAMES.flatMap((m) => [m.toLowerCase(), m.slice(0, 3).toLowerCase()]), 'sept', ...WEEKDAYS, ...WEEKDAYS.map((d) => d.slice(0, 3)), 'tues', 'thur', 'thurs', ...DIMENSIONS, ...MEASURES.flatMap((m) => m.label.toLowerCase().split(/[\s-]+/)),
+  'i', 'ok', 'okay', 'black', 'friday', 'christmas', 'easter', 'new', 'year', 'messenger', 'facebook', 'slack', 'supportpulse', 'utc', 'qa', 'bot', 'ai',
+]);
+
+/**
+ * A name the question gives that is no page, agent, reviewer or topic here ("how many sessions
+ * did Olga review"): answering for everyone would drop the filter, so it is refused. A word
+ * counts as a name when it is capitalised inside a sentence of a question not written in Title Case.
+ */
+export function unknownName(question: string, vocab: Vocabulary): string | undefined {
+  const words = question.match(/[A-Za-z][\w'’-]*/g) ?? [];
+  if (words.filter((w) => /^[A-Z][a-z]/.test(w)).length * 2 > words.length) return undefined;
+  const known = new Set(
+    [...vocab.pages, ...vocab.agents, ...(vocab.reviewers ?? []), ...(vocab.topics ?? []), ...(vocab.qaCategories ?? [])].flatMap((n) => n.toLowerCase().split(/[\s_]+/)),
+  );
+  for (const m of question.matchAll(/(^|[.?!:"“]\s*|\s)([A-Z][a-z][\w’'-]*)/g)) {
+    if (m[1] === '' || /[.?!:"“]/.test(m[1]!)) continue; // a sentence's first word
+    const word = m[2]!.replace(/['’]s$/, '');
+    const low = word.toLowerCase();
+    const one = low.replace(/s$/, ''); // "Mondays", "Acmes"
+    if (![low, one].some((x) => known.has(x) || COMMON_CAPITALS.has(x))) return word;
+  }
+  return undefined;
+}
