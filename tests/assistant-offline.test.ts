@@ -360,6 +360,15 @@ describe('offline assistant on seeded, analysed data', () => {
     expect(rows.find((r) => r.period === 'previous')!.value).toBeCloseTo(b.csi!, 9);
   });
 
+  it('keeps the thread after a refusal: "by page" follows the question before the refused one', async () => {
+    const thread = 'after-a-refusal';
+    await expectCsiHeadline(await ask(thread, 'What was the CSI last week?'), LAST_WEEK, /^last week/);
+    const refused = await ask(thread, 'per customer');
+    expect(refused.text).toContain("can't answer that as asked");
+    const byPage = await ask(thread, 'now by page');
+    await expectByPage(byPage, LAST_WEEK);
+  });
+
   it('follows up in the same thread: "and the week before?", "now by page", "show the SQL"', async () => {
     const thread = 'follow-ups';
     await expectCsiHeadline(await ask(thread, 'What was the CSI last week?'), LAST_WEEK, /^last week/);

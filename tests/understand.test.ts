@@ -220,8 +220,8 @@ describe('filters and comparisons', () => {
     ['CSI for Voltix last week', { measure: 'csi', filters: f('page', 'Voltix'), period: 'last week' }],
     ['response time for Emma Novak last week', { measure: 'responseTime', filters: f('agent', 'Emma Novak'), period: 'last week' }],
     ['how many reviews did Sam Quinn do last week', { measure: 'reviews', statistic: 'count', filters: f('reviewer', 'Sam Quinn'), period: 'last week' }],
-    ['how many messages about human requests last week', { measure: 'messages', statistic: 'count', filters: f('topic', 'human_request'), period: 'last week' }],
-    ['how many messages about shipping last week', { measure: 'messages', statistic: 'count', filters: f('topic', 'shipping_question'), period: 'last week' }],
+    ['how many messages about human requests last week', { measure: 'customerMessages', statistic: 'count', filters: f('topic', 'human_request'), period: 'last week' }],
+    ['how many messages about shipping last week', { measure: 'customerMessages', statistic: 'count', filters: f('topic', 'shipping_question'), period: 'last week' }],
     ['how many conversations did Voltix have yesterday', { measure: 'conversations', statistic: 'count', filters: f('page', 'Voltix'), period: 'yesterday' }],
     ['resolution time for Voltix last month', { measure: 'resolutionTime', filters: f('page', 'Voltix'), period: 'last month' }],
     ['Voltix vs Stride Shoes CSI last month', { measure: 'csi', groupBy: 'page', filters: f('page', 'Stride Shoes', 'Voltix'), period: 'last month' }],
@@ -862,5 +862,44 @@ describe('QA categories, what stands now, disputes (7 December, second round)', 
     expect(ask('how many handoffs were assigned yesterday').refusal).toContain('how things stand now');
     expect(ask('how many qa reviews were disputed last month').refusal).toContain('/qa disputes');
     expect(ask('how many sessions are happening now').refusal).toContain('not as they stand now');
+  });
+});
+
+describe('everyday questions found by asking from the outside (7 December, third round)', () => {
+  const q = (text: string, previous?: Intent) => ask(text, previous).metric?.query;
+
+  it('refuses a page named with the QA backlog instead of giving the whole queue', () => {
+    expect(ask("what's the QA backlog on Voltix").refusal).toContain('I cannot split it by "Voltix"');
+    expect(ask("what's the QA backlog").kind).toBe('qa_backlog');
+  });
+
+  it('reads the everyday words for CSAT, handoffs resolved, held handoffs and topics asked about', () => {
+    for (const text of ['average customer rating last week', 'how satisfied were customers last week', 'avg star rating last month']) expect(q(text)?.measure, text).toBe('csatScore');
+    expect(q('what % of customers were satisfied last month')?.measure).toBe('csatSatisfied');
+    expect(q('how many surveys were answered yesterday')?.measure).toBe('csatResponses');
+    expect(q('how long did it take us to resolve handoffs yesterday')?.measure).toBe('handoffResolveTime');
+    expect(q('how quickly are handoffs resolved')?.measure).toBe('handoffResolveTime');
+    expect(q('who is holding handoffs right now')).toMatchObject({ measure: 'handoffsAssigned', groupBy: 'agent' });
+    expect(q('which page hands off the most last week')).toMatchObject({ measure: 'handoffs', groupBy: 'page', order: 'desc' });
+    expect(q('what were customers asking about most last week')).toMatchObject({ measure: 'customerMessages', groupBy: 'topic' });
+    expect(ask('what share of messages were about shipping last month').metric).toMatchObject({ query: { measure: 'customerMessages', groupBy: 'topic' }, focus: 'shipping_question' });
+  });
+
+  it('ranks days, weeks and QA categories, and reads "week over week"', () => {
+    expect(q('bottom 5 days for CSI in October')).toMatchObject({ groupBy: 'day', order: 'asc', limit: 5 });
+    expect(q('bottom 3 days by handoffs last month')).toMatchObject({ measure: 'handoffs', groupBy: 'day', order: 'asc', limit: 3 });
+    expect(q('csi week over week for the last 4 weeks')).toMatchObject({ groupBy: 'week' });
+    expect(q('lowest scoring QA category last month')).toMatchObject({ measure: 'qaCategoryScore', groupBy: 'qa_category', order: 'asc' });
+    // "the last 5 days" stays a period
+    expect(q('CSI for the last 5 days')?.groupBy).toBeUndefined();
+  });
+
+  it('follows a thread through pronouns, "only customers" and "overall"', () => {
+    const handedOff = ask('how many of them were handed off', ask('how many sessions last week'));
+    expect(handedOff.metric?.query).toMatchObject({ measure: 'handoffs', period: { from: '2026-11-09', to: '2026-11-15' } });
+    expect(q('what percentage is that', handedOff)).toMatchObject({ measure: 'handoffRate' });
+    expect(q('only customers', ask('by sender', ask('messages yesterday')))).toMatchObject({ measure: 'messages', filters: [{ dimension: 'sender', values: ['customer'] }] });
+    const james = ask('and James Carter?', ask('avg human response time for Emma Novak last week'));
+    expect(q('who was fastest overall', james)).toMatchObject({ groupBy: 'agent', order: 'asc', filters: [] });
   });
 });

@@ -349,6 +349,11 @@ export function understand(question: string, ctx: IntentContext): Intent {
   // QA words: the queue as it stands, unless the question is a catalogue figure about QA ("issue rate last month")
   if (kind === 'qa_backlog' && (isBacklog(r) || !reading)) {
     const queue = fresh(kind, r);
+    // the queue is the whole one: a page or agent named would be dropped from it
+    const named = queue.page ?? queue.agent;
+    if (named) {
+      return { kind: 'refuse', refusal: `I can't answer that as asked: the QA backlog I give is the whole queue, and I cannot split it by "${named}"; for the sessions of a period still waiting, ask "how many unchecked sessions for ${named} this month".` };
+    }
     return QA_RISK_WORD.test(r.plain) ? { ...queue, qaOrder: 'risk' } : queue;
   }
   if (reading?.kind === 'metric') return { kind: 'metric', metric: reading.metric, ...(reading.metric.chart ? { chart: true } : {}) };

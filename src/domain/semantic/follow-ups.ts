@@ -6,11 +6,14 @@ import type { Filter, MetricQuery } from './query.ts';
 import type { MetricIntent, Said } from './said.ts';
 import { FOLLOW_ON, FOLLOW_UP } from './words.ts';
 
+/** "how many of them were handed off", "how many reviews did she do": about what the question before counted. */
+const PRONOUN = /\b(?:of them|of those|of these|among them|among those|she|he|her|his|they|them)\b/;
+
 /** A short question that only changes slots of the previous one ("now by page", "and for Voltix?"). */
 export function isFollowUp(said: Said, text: string, previous: MetricIntent | undefined): boolean {
   if (!previous) return false;
   // "who's the slowest", "excluding gratitude": a measure only implied by the words may be the one before
-  if (said.measure && !said.inferred) return FOLLOW_ON.test(text);
+  if (said.measure && !said.inferred) return FOLLOW_ON.test(text) || PRONOUN.test(text);
   if (FOLLOW_UP.test(text)) return true;
   if (text.split(' ').length > 7) return false;
   return Boolean(/\b(?:overall|in total|altogether)\b/.test(text) || said.periods.period || said.group.dim || said.filters.length || said.chart || said.replier || said.statistic || said.otherPercentile || said.direction || said.limit || said.periods.compare);

@@ -132,6 +132,9 @@ function groupOf(w: Words, text: string): Group {
       }
     }
   }
+  // "the bottom 5 days", "top 3 weeks": days ranked ("last 5 days" is a period, so a ranking word is needed)
+  const rankedTimes = w.take(new RegExp(`(?<=\\b(?:top|bottom|best|worst|highest|lowest|busiest|quietest)\\s+${COUNT}\\s+)(?:days|weeks|months)\\b`));
+  if (rankedTimes) return { dim: dimensionAt(rankedTimes[0])!, which: false };
   // "the worst day of the week", "busiest weekday": the weekdays ranked, one of them asked for
   if (w.take(/(?<=\b(?:best|worst|highest|lowest|slowest|fastest|busiest|quietest)\s+)(?:days? of (?:the )?week|weekdays?)\b/)) return { dim: 'weekday', which: true };
   // "rank pages by containment", "sort the agents by CSI", "list reviewers by reviews": that breakdown, ranked
@@ -387,6 +390,9 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   // (a follow-up's state words filter the measure before; they name no measure of their own)
   if (measure) measure = qa.measure;
   if (qa.filter) filters.push(qa.filter);
+  // "only customers" after messages by sender: the customers' own
+  const messagesAsked = (measure ?? (ctx.previous && !word ? ctx.previous.query.measure : undefined)) === 'messages';
+  if (messagesAsked && /\b(?:only|just) (?:the )?customers\b|\bcustomers only\b/.test(text)) filters.push({ dimension: 'sender', values: ['customer'] });
   // messages have three senders: "not from customers" keeps the bot's and the agents'
   if (measure === 'messages' && new RegExp(`(?:\\b${LEAVE_OUT}\\s+(?:the\\s+|our\\s+)?|\\bnon-)customers?\\b`).test(text)) {
     filters.push({ dimension: 'sender', values: ['customer'], exclude: true });

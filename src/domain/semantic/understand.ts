@@ -122,8 +122,11 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   if (groupBy === 'topic' && /^qa(?:Category)?Score$/.test(asked) && !/\btopics?\b/.test(text)) groupBy = 'qa_category';
   // … and the QA score of one category ("the Tone category"), or by category, is the category score
   const byCategory = groupBy === 'qa_category' || said.filters.some((f) => f.dimension === 'qa_category');
-  const measureName = asked === 'topics' ? 'customerMessages' : asked === 'qaScore' && byCategory ? 'qaCategoryScore' : asked;
-  if (!groupBy && measureName === 'qaCategoryScore' && /\b(?:per|by|for each|each|which|what) (?:qa |scorecard )?categor/.test(text)) groupBy = 'qa_category';
+  // topics are labels of customers' messages: "the share of messages about shipping" is among those
+  const aboutTopic = groupBy === 'topic' || said.filters.some((f) => f.dimension === 'topic' && !f.exclude);
+  const measureName = asked === 'topics' || (asked === 'messages' && aboutTopic && !said.replier) ? 'customerMessages' : asked === 'qaScore' && byCategory ? 'qaCategoryScore' : asked;
+  const rankedCategory = /\b(?:which|what|lowest|highest|best|worst|top|bottom)(?:[- ]scor(?:ing|ed))? (?:qa |scorecard )?categor/.test(text);
+  if (!groupBy && measureName === 'qaCategoryScore' && (rankedCategory || /\b(?:per|by|for each|each) (?:qa |scorecard )?categor/.test(text))) groupBy = 'qa_category';
   const filters = [...said.filters];
   // "and the bot?" after the human first response time: the same figure, for the other replier
   const replied = base && !said.measure && !said.replier ? measureName : byReplier(said.replier ? (FAMILY[measureName] ?? measureName) : measureName, said.replier, filters, said.replierWord !== undefined, said.replierLeftOut === true);
@@ -170,7 +173,7 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   const which = said.group.which || (!said.group.dim && base !== undefined && (ctx.previous?.winner !== undefined || /\b(?:which|who)\b/.test(text)));
   // "what about last month" after "which was worst": the same ranking, the same way round
   const direction = said.direction ?? (base?.order && ctx.previous?.winner && !said.group.dim ? { dir: base.order, word: ctx.previous.winner } : undefined);
-  const qaWhich = groupBy === 'qa_category' && /\b(?:which|what) (?:qa |scorecard )?categor/.test(text);
+  const qaWhich = groupBy === 'qa_category' && rankedCategory;
   const rank = rankingOf({ ...said, ...(direction ? { direction } : {}), group: { ...said.group, which: which || qaWhich } }, m, ranked, asked);
   notes.push(...rank.notes);
   const statistic = stat.statistic ?? rank.statistic;
@@ -189,7 +192,8 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
     ...(asOfNow ? {} : { period: range(sameDays?.period ?? slots.period) }),
     ...(statistic ? { statistic } : carried.statistic ? { statistic: carried.statistic } : {}),
     ...(groupBy ? { groupBy } : carried.groupBy ? { groupBy: carried.groupBy } : {}),
-    filters: mergeFilters(carried.filters ?? [], filters, /\b(?:all|every|any) (?:pages?|brands?)\b/.test(text)),
+    // "who was fastest overall" after one agent: the ranking is of all of them
+    filters: mergeFilters((carried.filters ?? []).filter((f) => !(rank.winner && f.dimension === (groupBy ?? carried.groupBy))), filters, /\b(?:all|every|any) (?:pages?|brands?)\b/.test(text)),
     ...(compare ? { compareTo: range(compare) } : {}),
     ...(rank.order ? { order: rank.order } : !groupBy && carried.order ? { order: carried.order } : {}),
     ...(limit ? { limit } : !groupBy && carried.limit ? { limit: carried.limit } : {}),

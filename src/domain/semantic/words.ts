@@ -13,9 +13,9 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   // CSAT, what customers answered to the survey (before "csi": "customer satisfaction index" stays the CSI)
   [/\b(?:share|fraction|percentage|percent|proportion) of (?:the |our )?(?:csat |satisfaction )?surveys (?:that )?(?:got |were |was |have been |been )?(?:answered|returned|completed)\b/, 'csatResponseRate'],
   [/\b(?:csat|(?:customer )?satisfaction survey) response rates?\b|\bresponse rates? (?:of|to|for|on) (?:the |our )?(?:csat|(?:satisfaction )?surveys?)\b|\bsurvey (?:response|answer|completion) rates?\b/, 'csatResponseRate'],
-  [/\b(?:csat|survey) (?:responses|answers)\b|\bsurveys? answered\b|\banswered surveys?\b/, 'csatResponses'],
-  [/\bsatisfied (?:customers|share)\b|\b(?:share|percentage|percent) of satisfied\b|\bcsat (?:satisfied )?(?:share|percentage|%)|\bcsat 4[–-]5\b/, 'csatSatisfied'],
-  [/\bcsat(?: scores?| ratings?)?\b|\bcustomer satisfaction(?: scores?| ratings?)?\b(?! index)|\bsatisfaction (?:scores?|ratings?)\b(?! index)/, 'csatScore'],
+  [/\bsurveys? (?:were |was |got |have been |been )answered\b|\b(?:csat|survey) (?:responses|answers)\b|\bsurveys? answered\b|\banswered surveys?\b/, 'csatResponses'],
+  [/(?:\b(?:share|percentage|percent|proportion)|%) of (?:our )?customers (?:who )?(?:were |are )?satisfied\b|\bsatisfied (?:customers|share)\b|\b(?:share|percentage|percent) of satisfied\b|\bcsat (?:satisfied )?(?:share|percentage|%)|\bcsat 4[–-]5\b/, 'csatSatisfied'],
+  [/\b(?:customer|customers'|star|average|avg) ratings?\b|\bratings? (?:did |do )?customers (?:give|gave)\b|\bhow satisfied (?:were|are) (?:our )?customers\b|\bcsat(?: scores?| ratings?)?\b|\bcustomer satisfaction(?: scores?| ratings?)?\b(?! index)|\bsatisfaction (?:scores?|ratings?)\b(?! index)/, 'csatScore'],
   [/\b(?:customer satisfaction index|satisfaction index|csi(?: score)?)\b/, 'csi'],
   [/\bcustomer effort(?: scores?)?\b|\bces\b|\beffort scores?\b/, 'ces'],
   [/\beffort(?: pillar)?\b/, 'effort'],
@@ -26,7 +26,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\bsentiment(?: scores?)?\b|\bmood\b/, 'sentimentScore'],
   [/\bfirst[- ]contact resolution\b|\bfcr(?: scores?)?\b|\bresolved on first contact\b/, 'fcrScore'],
   // the desk's cases: before "time to resolve" (sessions) takes the words
-  [/\bhand[- ]?offs? (?:\w+ ){0,2}(?:take|took|takes|taking)\b[^.?]*\bto (?:resolve|close|be resolved|be closed)\b|\btime to (?:resolve|close) (?:a |the )?hand[- ]?offs?\b|\bhand[- ]?off (?:resolution|resolve|close) times?\b|\b(?:resolution|resolve) times? of (?:the )?hand[- ]?offs?\b|\bhow long (?:does it take |did it take |it takes )?(?:on average )?(?:to )?(?:resolve|close) (?:a |the )?hand[- ]?offs?\b/, 'handoffResolveTime'],
+  [/\bhand[- ]?offs? (?:\w+ ){0,2}(?:take|took|takes|taking)\b[^.?]*\bto (?:resolve|close|be resolved|be closed)\b|\btime to (?:resolve|close) (?:a |the )?hand[- ]?offs?\b|\bhand[- ]?off (?:resolution|resolve|close) times?\b|\b(?:resolution|resolve) times? of (?:the )?hand[- ]?offs?\b|\bhow long (?:does it take |did it take |it takes )?(?:us |you |them )?(?:on average )?(?:to )?(?:resolve|close) (?:a |the |our )?hand[- ]?offs?\b|\bhow (?:quickly|fast|long) (?:are|were|do|did|does) (?:the |our )?hand[- ]?offs? (?:get )?(?:resolved|closed)\b/, 'handoffResolveTime'],
   [/\b(?:resolution|resolve|resolving) times?\b|\btime to (?:resolve|resolution)\b|\b(?:take|took|takes|taking)\b[^.?]*\bto resolve\b|(?<=\b(?:longest|shortest|fastest|slowest|quickest|long|quick|fast|slow)(?:er)? to )resolve\b/, 'resolutionTime'],
   [/\bresolution(?: scores?| achieved)?\b/, 'resolutionAchieved'],
   [/\b(?:handling|handle) times?\b|\baht\b|\btime spent handling\b/, 'totalHandlingTime'],
@@ -34,7 +34,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\bfirst[- ](?:response|reply)(?: times?)?\b|(?<=\bfirst[- ](?:human|agent|bot) )(?:response|reply)(?: times?)?\b|\btime to first (?:response|reply)\b|\bfirst answers?\b|\bfrt\b/, 'firstResponse'],
   // the handoff queue as it stands ("how many handoffs are waiting", "customers waiting for an agent right now")
   [/\b(?:waiting|pending|queued|unassigned|untaken) hand[- ]?offs?\b|\bhand[- ]?offs? (?:are |is |were |was )?(?:still )?(?:waiting|pending|queued|unassigned|untaken|in the queue)\b|\bhand[- ]?off (?:queue|backlog)\b|\b(?:customers?|conversations?|chats?|people|who) (?:are |is )?(?:still )?waiting for (?:a |an )?(?:human|person|agent)s?\b(?! (?:repl|respon|answer))/, 'handoffsWaiting'],
-  [/\bassigned hand[- ]?offs?\b|\bhand[- ]?offs? (?:are |is |were |was )?(?:currently |now )?(?:assigned|taken|being handled)\b|\b(?:conversations?|chats?|handoffs?) (?:are |is )?(?:currently |now )?assigned\b|\bassigned (?:conversations?|chats?)\b/, 'handoffsAssigned'],
+  [/\b(?:hold|holds|holding|has|have) (?:the |any |the most |most )?(?:open )?hand[- ]?offs?\b(?=[^.?]*\b(?:now|right now|at the moment|currently)\b)|\bassigned hand[- ]?offs?\b|\bhand[- ]?offs? (?:are |is |were |was )?(?:currently |now )?(?:assigned|taken|being handled)\b|\b(?:conversations?|chats?|handoffs?) (?:are |is )?(?:currently |now )?assigned\b|\bassigned (?:conversations?|chats?)\b/, 'handoffsAssigned'],
   // the wait from the handoff to a human's first reply; "a human reply" is the human response time
   [/\b(?:human )?wait(?:ing)?(?: times?)? (?:after|since|following) (?:the |a )?hand[- ]?offs?\b|\bhand[- ]?off wait(?:ing)?(?: times?)?\b|\bwait(?:ing)? (?:time )?for (?:a |an )?(?:human|person|agent)\b(?! (?:repl|respon|answer))(?: (?:after|since|following) (?:the |a )?hand[- ]?offs?\b)?|\bhuman wait(?:ing)?(?: times?)?\b|\b(?:time|how long) (?:to|until|before) (?:a )?human (?:picks? up|takes? over|answers?|repl(?:y|ies))\b/, 'handoffWait'],
   [/\bwait(?:ing)? for (?:a |an )?(?:human|person|agent)(?:'s)? (?:repl(?:y|ies)|responses?|answers?)\b/, 'humanResponseTime'],
@@ -50,15 +50,15 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\bconversations\b|\bchats\b|\bconvos\b|\bthreads\b|\bconversation (?:volume|count)\b/, 'conversations'],
   [/\bhand[- ]?off rates?\b|\bescalation rates?\b/, 'handoffRate'],
   [/\bcontainment(?: rates?)?\b|\bcontained\b|\bbot contain(?:s|ed|ing)?\b|\bdeflection(?: rates?)?\b/, 'containment'],
-  [/\bhand[- ]?offs?\b|\bescalations?\b|(?<=\b(?:were|was|got|get|gets|been|being|are|is) )escalated\b(?! to)|\b(?:handed (?:over |off )?|escalated |went |passed (?:on )?|transferred )to (?:a |an )?(?:human|person|agent)s?\b|\b(?:involv(?:ed|ing)|needed|need(?:ing)?|required|requiring) (?:a |an )?(?:human|person|agent)s?\b/, 'handoffs'],
+  [/\bhand[- ]?offs?\b|\bhands (?:off|over)\b|\bescalations?\b|(?<=\b(?:were|was|got|get|gets|been|being|are|is) )handed (?:off|over)\b(?! to)|(?<=\b(?:were|was|got|get|gets|been|being|are|is) )escalated\b(?! to)|\b(?:handed (?:over |off )?|escalated |went |passed (?:on )?|transferred )to (?:a |an )?(?:human|person|agent)s?\b|\b(?:involv(?:ed|ing)|needed|need(?:ing)?|required|requiring) (?:a |an )?(?:human|person|agent)s?\b/, 'handoffs'],
   [/\b(?:qa )?issue rates?\b|\b(?:share|percentage|percent|proportion|fraction)\s+of\s+(?:the\s+|all\s+|our\s+)?(?:qa\s+|reviewed\s+)?sessions\s+(?:that\s+|which\s+)?(?:had|have|has|with|got|showed)\s+(?:a\s+|an\s+|any\s+)?(?:qa\s+)?issues?\b/, 'issueRate'],
-  [/\b(?:qa|scorecard) categor(?:y|ies) scores?\b|\bcategory scores?\b|\bscores? (?:per|by|for each) (?:qa |scorecard )?categor(?:y|ies)\b/, 'qaCategoryScore'],
+  [/\b(?:qa|scorecard) categor(?:y|ies) scores?\b|\bcategory scores?\b|\bscoring (?:qa |scorecard )?categor(?:y|ies)\b|\bscores? (?:per|by|for each) (?:qa |scorecard )?categor(?:y|ies)\b/, 'qaCategoryScore'],
   [/\bqa scores?\b|\bscorecard scores?\b|\breview scores?\b|\bquality scores?\b/, 'qaScore'],
   [/\b(?:reviewer )?alignment\b|\bcalibration (?:agreement|scores?)\b|\baligned\b/, 'reviewerAlignment'],
   [/\bqa (?:changes|work|reviews|activity)\b|\breviews?\b(?! queue)|\bchanges? made\b/, 'reviews'],
   [/\bqa sessions\b|\bsessions? (?:in|for|under|awaiting) (?:qa|review)\b/, 'qaSessions'],
   [/\bsessions\b|\bepisodes\b/, 'sessions'],
-  [/(?<!\b(?:by|per|each|every|across) )\btopics?\b|\breasons? (?:for|of) contact\b|\bwhat (?:do |did )?customers(?= (?:ask|write|message|complain|talk)(?:s|ed|ing)? (?:to )?(?:us )?about\b)|\bclassifications?\b/, 'topics'],
+  [/(?<!\b(?:by|per|each|every|across) )\btopics?\b|\breasons? (?:for|of) contact\b|\bwhat (?:do |did |were |are )?customers(?= (?:ask|write|message|complain|talk)(?:s|ed|ing)? (?:to )?(?:us )?about\b)|\bclassifications?\b/, 'topics'],
 ];
 
 /** Words that leave out what follows ("except Voltix", "excl. weekends", "w/o the bot"); a regex source. */
@@ -98,9 +98,9 @@ export const DIMENSION_WORDS: readonly [RegExp, Dimension][] = [
 ];
 
 export const ADVERB_GROUPS: readonly [RegExp, Dimension][] = [
-  [/\bdaily\b|\bday by day\b|\bper day\b|\beach day\b|\bevery day\b/, 'day'],
-  [/\bweekly\b|\bweek by week\b|\bper week\b|\beach week\b/, 'week'],
-  [/\bmonthly\b|\bmonth by month\b|\bper month\b|\beach month\b/, 'month'],
+  [/\bdaily\b|\bday (?:by|over|on) day\b|\bper day\b|\beach day\b|\bevery day\b/, 'day'],
+  [/\bweekly\b|\bweek (?:by|over|on) week\b|\bper week\b|\beach week\b/, 'week'],
+  [/\bmonthly\b|\bmonth (?:by|over|on) month\b|\bper month\b|\beach month\b/, 'month'],
   [/\bhourly\b|\bper hour\b|\bhour by hour\b|\btime of (?:the )?day\b/, 'hour'],
 ];
 

@@ -75,7 +75,8 @@ export class OfflineChatModel extends BaseChatModel {
     const h = messages.findLastIndex((m) => HumanMessage.isInstance(m));
     const question = h >= 0 ? String(messages[h]!.content) : '';
     const earlier = messages.slice(0, Math.max(h, 0)).map(metaOf).filter((m): m is OfflineMeta => m !== undefined);
-    const previous = earlier.findLast((m) => m.intent)?.intent;
+    // a refusal leaves the thread where it was: "by page" after one follows the question before it
+    const previous = earlier.findLast((m) => m.intent && m.intent.kind !== 'refuse' && m.intent.kind !== 'unknown')?.intent;
     if (SQL_REQUEST.test(question)) {
       const sql = earlier.findLast((m) => m.sql?.length)?.sql;
       return final(sql ? `The SQL behind the last answer:\n${sql.join(';\n\n')};` : 'There is no earlier answer with SQL in this conversation.', {});
