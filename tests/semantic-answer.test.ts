@@ -2,7 +2,7 @@
 // written in the figure's own unit, a breakdown compared with another period puts each group's
 // two figures on one line, and the base of both periods is said. Pure: rows are given.
 import { describe, expect, it } from 'vitest';
-import { metricAnswer, type MetricRow } from '../src/domain/semantic/answer.ts';
+import { hourRanges, metricAnswer, type MetricRow } from '../src/domain/semantic/answer.ts';
 import { MEASURES, SOURCES, measureByName, type Measure } from '../src/domain/semantic/catalogue.ts';
 import { counted, formatDelta, formatValue, singular } from '../src/domain/semantic/format.ts';
 import { responseTimesAnswer, volumesAnswer } from '../src/agents/assistant/offline/answers.ts';
@@ -262,5 +262,13 @@ describe('the definition line', () => {
   it('keeps a definition that is the figure itself (counts and rates) as it is', () => {
     expect(line(measureByName('handoffRate')!, 'rate')).toBe('Handoff rate: share of sessions handed to a human. Based on 2 sessions; days in UTC.');
     expect(line(measureByName('messages')!, 'count')).toBe('Messages: messages stored (customer, bot and human). Based on 2 messages; days in UTC.');
+  });
+});
+
+describe('hours of the day in an answer', () => {
+  it('reads as clock ranges, also over midnight', () => {
+    expect(hourRanges(['9', '10', '11', '12', '13', '14', '15', '16'])).toBe('between 09:00 and 17:00');
+    expect(hourRanges(['18', '19', '20', '21', '22', '23', '0', '1', '2', '3', '4', '5', '6', '7', '8'])).toBe('between 18:00 and 09:00');
+    expect(hourRanges(['9', '14'])).toBe('between 09:00 and 10:00 or between 14:00 and 15:00');
   });
 });

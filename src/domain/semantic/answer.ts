@@ -48,7 +48,26 @@ const UNKNOWN_KEYS = new Set(['no human agent', 'nobody', 'unknown']);
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 function filterWords(q: CheckedQuery): string {
-  return q.filters.map((f) => ` ${f.exclude ? 'excluding' : 'for'} ${DIM_WORDS[f.dimension]} ${f.values.join(f.exclude ? ' and ' : ' or ')}`).join('');
+  return q.filters.map((f) => {
+    if (f.dimension === 'hour' && !f.exclude) return ` ${hourRanges(f.values)}`;
+    return ` ${f.exclude ? 'excluding' : 'for'} ${DIM_WORDS[f.dimension]} ${f.values.join(f.exclude ? ' and ' : ' or ')}`;
+  }).join('');
+}
+
+const clockOf = (h: number) => `${String(h % 24).padStart(2, '0')}:00`;
+
+/** Hours of the day as the clock reads them: "between 18:00 and 09:00", not "hour of day 18 or 19 or … 8". */
+export function hourRanges(values: readonly string[]): string {
+  const hours = new Set(values.map(Number));
+  const runs: [number, number][] = [];
+  for (let h = 0; h < 24; h++) {
+    if (!hours.has(h) || hours.has((h + 23) % 24)) continue;
+    let end = h;
+    while (hours.has((end + 1) % 24) && end - h < 23) end++;
+    runs.push([h, end + 1]);
+  }
+  if (runs.length === 0) return `for hour of day ${values.join(' or ')}`;
+  return runs.map(([from, to]) => `between ${clockOf(from)} and ${clockOf(to)}`).join(' or ');
 }
 
 const DIM_PLURALS: Record<Dimension, string> = {
