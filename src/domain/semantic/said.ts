@@ -8,13 +8,13 @@ import { periodsOf, type Periods } from './said-periods.ts';
 import { Words, escape, namedFilters, namesIn, phrase, topicsIn, type Names } from './said-names.ts';
 import { DAY_PARTS, hoursOf, weekdaysOf } from './said-times.ts';
 import { unreadWords, type Unread } from './said-unread.ts';
+import { measureOf, type Inferred } from './said-measure.ts';
+import { leftOutSide, replierOf } from './said-replier.ts';
+
+export { byReplier } from './said-replier.ts';
 import { dimensionsOf, measureByName, type Dimension, type Statistic } from './catalogue.ts';
 import type { DayRange, Filter, MetricQuery } from './query.ts';
-import {
-  ADVERB_GROUPS, BOT_WORDS, BUSY_WORDS, CHANGE_WORDS, THRESHOLD, CHART_WORDS, DIMENSION_WORDS, DIRECTION_WORDS, FOLLOW_ON, FOLLOW_UP, HUMAN_WORDS, MEASURE_WORDS, NOT_HELD,
-  NO_DIMENSION, NOW_CUES, NUMBER_ONE, OTHER_PERCENTILE, PERIOD_CUES, QA_STATE_WORDS, SPEED_WORDS, STATISTIC_WORDS, TREND_WORDS,
-  LEAVE_OUT, QA_CHANGE_WORDS, REPLIER_NAMED, WHO, type Direction,
-} from './words.ts';
+import { ADVERB_GROUPS, BOT_WORDS, CHANGE_WORDS, THRESHOLD, CHART_WORDS, DIMENSION_WORDS, DIRECTION_WORDS, FOLLOW_ON, FOLLOW_UP, HUMAN_WORDS, NOT_HELD, NO_DIMENSION, NOW_CUES, NUMBER_ONE, OTHER_PERCENTILE, PERIOD_CUES, QA_STATE_WORDS, STATISTIC_WORDS, TREND_WORDS, LEAVE_OUT, REPLIER_NAMED, WHO, type Direction } from './words.ts';
 
 export interface Vocabulary {
   pages: readonly string[];
@@ -63,9 +63,6 @@ export interface UnderstandContext {
   previous?: MetricIntent;
 }
 
-
-/** Figures over sessions: "sessions" in the question is their base, not a second figure. */
-const SESSION_RATES: ReadonlySet<string> = new Set(['handoffs', 'handoffRate', 'containment', 'issueRate', 'resolutionTime', 'firstResponse', 'reviews']);
 
 export const CAN_ASK =
   'I can answer about CSI and its pillars, sentiment, resolution, effort, response and handling times, conversations, messages, sessions, handoffs (the human wait after them, the time to resolve them, and those waiting or assigned now), bot containment, topics, QA reviews and message template use and success — by page, agent, reviewer, topic, day, week, month, hour or weekday.';
@@ -234,104 +231,6 @@ export interface Said {
   breakdowns?: Dimension[];
   /** a change asked about ("the biggest drop", "improved most"): groups are ranked by it */
   change?: { dir: 'down' | 'up' | 'better' | 'worse'; word: string };
-}
-
-/** "with a handoff", "that had a complaint": what follows is a condition on the figure, not a second one. */
-const CONDITION_BEFORE = /\b(?:with|without|that had|that have|having|which had|involving|where there was)\s+(?:a |an |any |the |no )?(?:no )?$/;
-
-/** A measure read from a word that only implies it ("the slowest", "the busiest", "fixes", a topic alone). */
-export type Inferred = 'speed' | 'busy' | 'qa' | 'topic';
-
-/** "% of conversations handed to a human": the rate of that event over the base, not the base counted. */
-const RATE_OF_EVENT: Readonly<Record<string, string>> = { handoffs: 'handoffRate' };
-const SHARE_OF_BASE = /(?:\b(?:share|percentage|percent|proportion|fraction)|%)\s+of\s+(?:the\s+|all\s+|our\s+)?$|%\s*$/;
-
-function measureOf(w: Words): { measure?: string; inferred?: Inferred; extra: string[]; notes: string[]; conditions: string[] } {
-  let measure: string | undefined;
-  let shareBase: string | undefined;
-  const extra: string[] = [];
-  const notes: string[] = [];
-  const conditions: string[] = [];
-  for (const [re, name] of MEASURE_WORDS) {
-    // "which topics had the worst CSI": with another figure named, topics are its breakdown
-    if (name === 'topics' && measure && /\b(?:which|what)\s+topics?\b/.test(w.rest)) continue;
-    const m = w.take(re);
-    if (!m) continue;
-    // "sessions without a handoff", "chats with no handoff": a figure left out is a condition, even named first
-    if (/\b(?:without|with no|that had no|having no)\s+(?:a |an |any |the )?$/.test(w.text.slice(0, m.index))) {
-      conditions.push(CONDITION_BEFORE.exec(w.text.slice(0, m.index))?.[0].concat(m[0]) ?? m[0]);
-      continue;
-    }
-    // "and for bot-handled sessions" after the QA score: what the figure before is over, not a new figure
-    if (!measure && (name === 'conversations' || name === 'sessions') && FOLLOW_ON.test(w.text) && /\b(?:for|of|in|on|among|across)\s+(?:[a-z'-]+\s+){0,2}$/.test(w.text.slice(0, m.index))) continue;
-    if (!measure) {
-      measure = name;
-      if ((name === 'conversations' || name === 'sessions') && SHARE_OF_BASE.test(w.text.slice(0, m.index))) shareBase = m[0];
-    } else if (name === 'handoffs' && (measure === 'conversations' || measure === 'sessions') && !shareBase && !/^(?:hand[- ]?offs?|escalations?)$/.test(m[0])) {
-      // "how many conversations were escalated to a human": the handoffs, which are counted per session
-      if (measure === 'conversations') notes.push(`"${w.text.slice(0, m.index).match(/\b(?:conversations|chats|threads|convos)\b(?!.*\b(?:conversations|chats|threads|convos)\b)/)?.[0] ?? 'conversations'}" (handoffs are counted per session: a conversation's visits, split after 12 h of silence)`);
-      measure = 'handoffs';
-    } else if (shareBase && RATE_OF_EVENT[name] && measure !== RATE_OF_EVENT[name]) {
-      measure = RATE_OF_EVENT[name];
-      if (!/^sessions?$/.test(shareBase)) notes.push(`"${shareBase}" (the ${measureByName(measure)!.label} is counted over sessions: a conversation's visits, split after 12 h of silence)`);
-    }
-    // "the percentage of sessions handed over": sessions are the base of the handoff figure, not a second figure
-    // "CSI for conversations handled by James": the conversations are what the figure is over, not a second figure
-    // … and "CSAT for bot-handled sessions": the sessions are what the score is over
-    else if ((name === 'conversations' || name === 'sessions') && /\b(?:for|of|in|across|on|among|from)\s+(?:[a-z'-]+\s+){0,2}$/.test(w.text.slice(0, m.index)) && measure !== 'containment') continue;
-    // "CES for conversations with a handoff": a condition on the figure, which no filter can honour
-    else if (CONDITION_BEFORE.test(w.text.slice(0, m.index))) conditions.push(CONDITION_BEFORE.exec(w.text.slice(0, m.index))![0] + m[0]);
-    // "the share of conversations resolved by the bot": containment's base is sessions, and says so
-    else if (name === 'conversations' && measure === 'containment') notes.push(`"${m[0]}" (bot containment is counted over sessions: a conversation's visits, split after 12 h of silence)`);
-    else if (name !== measure && !(name === 'sessions' && SESSION_RATES.has(measure))) extra.push(m[0]);
-  }
-  let inferred: Inferred | undefined;
-  if (!measure && SPEED_WORDS.test(w.rest)) [measure, inferred] = ['responseTime', 'speed'];
-  if (!measure && BUSY_WORDS.test(w.rest)) [measure, inferred] = ['conversations', 'busy'];
-  // "how many fixes", "sessions passed": QA changes to that state
-  if (!measure && QA_CHANGE_WORDS.test(w.rest)) [measure, inferred] = ['reviews', 'qa'];
-  return { measure, ...(inferred ? { inferred } : {}), extra, notes, conditions };
-}
-
-/** The side a question leaves out ("excluding the bot", "not from agents"), when it leaves out one. */
-function leftOutSide(w: Words): 'human' | 'bot' | undefined {
-  const leftOut = (words: RegExp) => new RegExp(`(?:\\b${LEAVE_OUT}\\s+(?:the\\s+|our\\s+)?|\\bnon-\\s*)(?:${words.source})`).test(w.rest);
-  const bot = leftOut(BOT_WORDS);
-  const human = leftOut(HUMAN_WORDS);
-  return bot === human ? undefined : bot ? 'bot' : 'human';
-}
-
-/** Who replied, when the question says: a human or the bot. */
-function replierOf(w: Words): 'human' | 'bot' | undefined {
-  // "excluding the bot", "without agents": the other side
-  if (leftOutSide(w) === 'bot') return 'human';
-  if (leftOutSide(w) === 'human') return 'bot';
-  // both named ("customers, the bot and agents") is everyone: no side is chosen
-  if (BOT_WORDS.test(w.rest) && HUMAN_WORDS.test(w.rest)) return undefined;
-  if (BOT_WORDS.test(w.rest)) return 'bot';
-  const ranksAgents = /\b(?:which|each|per|by|every)\s+(?:human\s+)?agents?\b|\b(?:slowest|fastest|quickest|best|worst)\s+agents?\b/;
-  return HUMAN_WORDS.test(w.rest) && !ranksAgents.test(w.rest) ? 'human' : undefined;
-}
-
-/**
- * The human or bot variant of a time measure, or a sender filter: on messages and response times
- * when a human or the bot is meant, on any other figure split by who replied (CSAT, QA score)
- * only when "human" or "bot" is said outright (`named`), since "our team" there means everyone.
- */
-export function byReplier(measure: string, replier: 'human' | 'bot' | undefined, filters: Filter[], named = false, leftOut = false): string {
-  if (!replier) return measure;
-  const bot = replier === 'bot';
-  // messages have three senders: "not from the bot" keeps the customers' too
-  if (measure === 'messages' && leftOut) {
-    filters.push({ dimension: 'sender', values: [bot ? 'human_agent' : 'bot'], exclude: true });
-    return measure;
-  }
-  if (measure === 'firstResponse') return bot ? 'botFirstResponse' : 'humanFirstResponse';
-  if (measure === 'responseTime' && !bot) return 'humanResponseTime';
-  const m = measureByName(measure);
-  const bySender = measure === 'responseTime' || measure === 'messages' || (named && m !== undefined && dimensionsOf(m).includes('sender'));
-  if (bySender) filters.push({ dimension: 'sender', values: [bot ? 'bot' : 'human_agent'] });
-  return measure;
 }
 
 function qaStateFilter(w: Words, text: string, measure: string | undefined, byState: boolean): { measure?: string; filter?: Filter } {

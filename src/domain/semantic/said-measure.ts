@@ -1,0 +1,65 @@
+// The measure a question names: the first figure its words name, others named back as second
+// figures or as conditions, and measures only implied ("the slowest", "the busiest", "fixes").
+import { Words } from './said-names.ts';
+import { measureByName } from './catalogue.ts';
+import { BUSY_WORDS, FOLLOW_ON, MEASURE_WORDS, SPEED_WORDS, QA_CHANGE_WORDS } from './words.ts';
+
+/** Figures over sessions: "sessions" in the question is their base, not a second figure. */
+const SESSION_RATES: ReadonlySet<string> = new Set(['handoffs', 'handoffRate', 'containment', 'issueRate', 'resolutionTime', 'firstResponse', 'reviews']);
+
+/** "with a handoff", "that had a complaint": what follows is a condition on the figure, not a second one. */
+export const CONDITION_BEFORE = /\b(?:with|without|that had|that have|having|which had|involving|where there was)\s+(?:a |an |any |the |no )?(?:no )?$/;
+
+/** A measure read from a word that only implies it ("the slowest", "the busiest", "fixes", a topic alone). */
+export type Inferred = 'speed' | 'busy' | 'qa' | 'topic';
+
+/** "% of conversations handed to a human": the rate of that event over the base, not the base counted. */
+const RATE_OF_EVENT: Readonly<Record<string, string>> = { handoffs: 'handoffRate' };
+const SHARE_OF_BASE = /(?:\b(?:share|percentage|percent|proportion|fraction)|%)\s+of\s+(?:the\s+|all\s+|our\s+)?$|%\s*$/;
+
+export function measureOf(w: Words): { measure?: string; inferred?: Inferred; extra: string[]; notes: string[]; conditions: string[] } {
+  let measure: string | undefined;
+  let shareBase: string | undefined;
+  const extra: string[] = [];
+  const notes: string[] = [];
+  const conditions: string[] = [];
+  for (const [re, name] of MEASURE_WORDS) {
+    // "which topics had the worst CSI": with another figure named, topics are its breakdown
+    if (name === 'topics' && measure && /\b(?:which|what)\s+topics?\b/.test(w.rest)) continue;
+    const m = w.take(re);
+    if (!m) continue;
+    // "sessions without a handoff", "chats with no handoff": a figure left out is a condition, even named first
+    if (/\b(?:without|with no|that had no|having no)\s+(?:a |an |any |the )?$/.test(w.text.slice(0, m.index))) {
+      conditions.push(CONDITION_BEFORE.exec(w.text.slice(0, m.index))?.[0].concat(m[0]) ?? m[0]);
+      continue;
+    }
+    // "and for bot-handled sessions" after the QA score: what the figure before is over, not a new figure
+    if (!measure && (name === 'conversations' || name === 'sessions') && FOLLOW_ON.test(w.text) && /\b(?:for|of|in|on|among|across)\s+(?:[a-z'-]+\s+){0,2}$/.test(w.text.slice(0, m.index))) continue;
+    if (!measure) {
+      measure = name;
+      if ((name === 'conversations' || name === 'sessions') && SHARE_OF_BASE.test(w.text.slice(0, m.index))) shareBase = m[0];
+    } else if (name === 'handoffs' && (measure === 'conversations' || measure === 'sessions') && !shareBase && !/^(?:hand[- ]?offs?|escalations?)$/.test(m[0])) {
+      // "how many conversations were escalated to a human": the handoffs, which are counted per session
+      if (measure === 'conversations') notes.push(`"${w.text.slice(0, m.index).match(/\b(?:conversations|chats|threads|convos)\b(?!.*\b(?:conversations|chats|threads|convos)\b)/)?.[0] ?? 'conversations'}" (handoffs are counted per session: a conversation's visits, split after 12 h of silence)`);
+      measure = 'handoffs';
+    } else if (shareBase && RATE_OF_EVENT[name] && measure !== RATE_OF_EVENT[name]) {
+      measure = RATE_OF_EVENT[name];
+      if (!/^sessions?$/.test(shareBase)) notes.push(`"${shareBase}" (the ${measureByName(measure)!.label} is counted over sessions: a conversation's visits, split after 12 h of silence)`);
+    }
+    // "the percentage of sessions handed over": sessions are the base of the handoff figure, not a second figure
+    // "CSI for conversations handled by James": the conversations are what the figure is over, not a second figure
+    // … and "CSAT for bot-handled sessions": the sessions are what the score is over
+    else if ((name === 'conversations' || name === 'sessions') && /\b(?:for|of|in|across|on|among|from)\s+(?:[a-z'-]+\s+){0,2}$/.test(w.text.slice(0, m.index)) && measure !== 'containment') continue;
+    // "CES for conversations with a handoff": a condition on the figure, which no filter can honour
+    else if (CONDITION_BEFORE.test(w.text.slice(0, m.index))) conditions.push(CONDITION_BEFORE.exec(w.text.slice(0, m.index))![0] + m[0]);
+    // "the share of conversations resolved by the bot": containment's base is sessions, and says so
+    else if (name === 'conversations' && measure === 'containment') notes.push(`"${m[0]}" (bot containment is counted over sessions: a conversation's visits, split after 12 h of silence)`);
+    else if (name !== measure && !(name === 'sessions' && SESSION_RATES.has(measure))) extra.push(m[0]);
+  }
+  let inferred: Inferred | undefined;
+  if (!measure && SPEED_WORDS.test(w.rest)) [measure, inferred] = ['responseTime', 'speed'];
+  if (!measure && BUSY_WORDS.test(w.rest)) [measure, inferred] = ['conversations', 'busy'];
+  // "how many fixes", "sessions passed": QA changes to that state
+  if (!measure && QA_CHANGE_WORDS.test(w.rest)) [measure, inferred] = ['reviews', 'qa'];
+  return { measure, ...(inferred ? { inferred } : {}), extra, notes, conditions };
+}
