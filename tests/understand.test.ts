@@ -903,3 +903,12 @@ describe('everyday questions found by asking from the outside (7 December, third
     expect(q('who was fastest overall', james)).toMatchObject({ groupBy: 'agent', order: 'asc', filters: [] });
   });
 });
+
+describe('readings said plainly (7 December, third round)', () => {
+  it('reads CSAT responses after CSAT, "quick numbers" as no figure, and time spent as handling time', () => {
+    const responses = ask('how many responses did they get', ask('CSAT by agent last month')).metric;
+    expect(responses).toMatchObject({ query: { measure: 'csatResponses', groupBy: 'agent' }, notApplied: [] });
+    expect(ask('quick numbers for this week so far').metric).toBeUndefined();
+    expect(ask('how much time are we spending on conversations this month').metric?.query.measure).toBe('totalHandlingTime');
+  });
+});

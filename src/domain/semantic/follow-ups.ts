@@ -49,6 +49,7 @@ const RATE_OF: Readonly<Record<string, string>> = { handoffs: 'handoffRate', csa
 export function askedMeasure(said: Said, text: string, base: MetricQuery | undefined): string {
   if (!base) return said.measure!;
   if (said.measure && !(said.inferred && keepsBase(said.inferred, base))) return said.measure;
+  if (/^csat/.test(base.measure) && /\b(?:responses|answers|replies)\b/.test(text)) return 'csatResponses';
   return (/\brates?\b/.test(text) && RATE_OF[base.measure]) || base.measure;
 }
 

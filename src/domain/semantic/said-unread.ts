@@ -26,7 +26,7 @@ const READ: readonly RegExp[] = [
   new RegExp(`\\b(?:${WEEKDAYS.join('|')})s?\\b|\\bweekends?\\b|\\bweekdays?\\b`),
   /\b\d{1,2}(?::\d{2})?\s*(?:am|pm)\b|\b(?:noon|midnight)\b/,
   // answered or not, customers counted, a figure as a condition: each is refused by its own slot
-  /\b(?:unanswered|unreplied|unresolved|abandoned|ignored|missed|answered|replied|resolved|reply|answer|response)\b/,
+  /\b(?:unanswered|unreplied|unresolved|abandoned|ignored|missed|answered|replied|resolved|repl(?:y|ies)|answers?|responses?)\b/,
   /\b(?:customers?|distinct|unique|individual)\b/,
   /\bhow (?:long|much|many|often|well|fast|quickly|soon)\b/,
   /\bacross (?:all |every |the |our )?(?:pages|brands|shops|stores)\b|\b(?:all|every|any) (?:pages?|brands?|shops?|stores?)\b/,

@@ -29,7 +29,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\bhand[- ]?offs? (?:\w+ ){0,2}(?:take|took|takes|taking)\b[^.?]*\bto (?:resolve|close|be resolved|be closed)\b|\btime to (?:resolve|close) (?:a |the )?hand[- ]?offs?\b|\bhand[- ]?off (?:resolution|resolve|close) times?\b|\b(?:resolution|resolve) times? of (?:the )?hand[- ]?offs?\b|\bhow long (?:does it take |did it take |it takes )?(?:us |you |them )?(?:on average )?(?:to )?(?:resolve|close) (?:a |the |our )?hand[- ]?offs?\b|\bhow (?:quickly|fast|long) (?:are|were|do|did|does) (?:the |our )?hand[- ]?offs? (?:get )?(?:resolved|closed)\b/, 'handoffResolveTime'],
   [/\b(?:resolution|resolve|resolving) times?\b|\btime to (?:resolve|resolution)\b|\b(?:take|took|takes|taking)\b[^.?]*\bto resolve\b|(?<=\b(?:longest|shortest|fastest|slowest|quickest|long|quick|fast|slow)(?:er)? to )resolve\b/, 'resolutionTime'],
   [/\bresolution(?: scores?| achieved)?\b/, 'resolutionAchieved'],
-  [/\b(?:handling|handle) times?\b|\baht\b|\btime spent handling\b/, 'totalHandlingTime'],
+  [/\b(?:handling|handle) times?\b|\baht\b|\btime spent handling\b|\btime (?:are |do |did |have )?(?:we |you |agents |they )?(?:spend|spent|spending) (?:on|per|with)\b/, 'totalHandlingTime'],
   // "first human response": the reply word is the measure, "human" is left for who replied
   [/\bfirst[- ](?:response|reply)(?: times?)?\b|(?<=\bfirst[- ](?:human|agent|bot) )(?:response|reply)(?: times?)?\b|\btime to first (?:response|reply)\b|\bfirst answers?\b|\bfrt\b/, 'firstResponse'],
   // the handoff queue as it stands ("how many handoffs are waiting", "customers waiting for an agent right now")
@@ -66,7 +66,7 @@ export const LEAVE_OUT = String.raw`(?:except(?: for| on)?|excluding|excl\.?|exc
 
 /** Data the product does not hold: any of these makes the question a refusal, never a nearby figure. */
 export const NOT_HELD =
-  /\b((?:new|returning|repeat|first[- ]time|loyal|vip) customers?|order values?|out of stock|sick (?:days|leave)|sign(?:ed)?[- ]?ups?|signed up|customers? (?:did we |we )?(?:lose|lost)|refunds?|revenue|money|sales|orders|purchases|profits?|margins?|costs?|spend(?:ing)?|churn(?:ed)?|customers? (?:leaving|lost|who left|left|we lost|that left)|lost customers|cancell?ations?|nps|net promoter|conversion(?: rates?)?|baskets?|carts?|invoices?|payments?|discounts?|lifetime value|ltv|stock levels?|inventory|deliveries|shipping costs?|tickets? closed|emails? sent|phone calls?|calls)\b/;
+  /\b((?:new|returning|repeat|first[- ]time|loyal|vip) customers?|order values?|out of stock|sick (?:days|leave)|sign(?:ed)?[- ]?ups?|signed up|customers? (?:did we |we )?(?:lose|lost)|refunds?|revenue|money|sales|orders|purchases|profits?|margins?|costs?|(?<!\btime (?:are |do |did |have )?(?:we |you |agents |they )?)spend(?:ing)?|churn(?:ed)?|customers? (?:leaving|lost|who left|left|we lost|that left)|lost customers|cancell?ations?|nps|net promoter|conversion(?: rates?)?|baskets?|carts?|invoices?|payments?|discounts?|lifetime value|ltv|stock levels?|inventory|deliveries|shipping costs?|tickets? closed|emails? sent|phone calls?|calls)\b/;
 
 export const STATISTIC_WORDS: readonly [RegExp, Statistic][] = [
   [/\bmedian\b|\btypical(?:ly)?\b/, 'median'],
@@ -158,7 +158,7 @@ export const CHANGE_WORDS: readonly [RegExp, 'down' | 'up' | 'better' | 'worse']
 export const BUSY_WORDS = /\b(?:busiest|quietest|busy|quiet|most active|least active)\b/;
 
 /** Speed words without a measure ("the 3 slowest agents", "who is fastest") ask about response time. */
-export const SPEED_WORDS = /\b(?:slow|fast|quick)(?:est|er|ly)?\b/;
+export const SPEED_WORDS = /\b(?:slow|fast|quick)(?:est|er|ly)?\b(?! (?:numbers|question|one|look|summary|update|check|overview|recap|rundown|snapshot|stats|figures|read)\b)/;
 
 /** "who": the people behind a figure — QA reviewers when the question is about reviews, else agents. */
 export const WHO = /\bwho\b/;
