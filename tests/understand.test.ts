@@ -912,3 +912,15 @@ describe('readings said plainly (7 December, third round)', () => {
     expect(ask('how much time are we spending on conversations this month').metric?.query.measure).toBe('totalHandlingTime');
   });
 });
+
+describe('the share of what the question before counted', () => {
+  it('"what share of all messages is that" after one sender\'s messages: that sender among all', () => {
+    const humans = ask('human agent messages last week');
+    expect(ask('what share of all messages is that', humans).metric).toMatchObject({
+      query: { measure: 'messages', statistic: 'share', groupBy: 'sender', filters: [] }, focus: 'human_agent',
+    });
+    expect(ask('what percentage of all handoffs is that', ask('handoffs for Voltix last month')).metric).toMatchObject({
+      query: { measure: 'handoffs', groupBy: 'page', filters: [], period: { from: '2026-10-01' } }, focus: 'Voltix',
+    });
+  });
+});

@@ -6,7 +6,7 @@ import { parsePeriod, periodBetween, previousPeriod, type Period } from '../peri
 import { SOURCES, dimensionsOf, measureByName, type Dimension, type Measure, type Statistic } from './catalogue.ts';
 import { addDays } from '../period-words.ts';
 import { describeFigure } from './format.ts';
-import { checkQuery, type MetricQuery } from './query.ts';
+import { checkQuery, type Filter, type MetricQuery } from './query.ts';
 import { correctTypos } from './said-typos.ts';
 import { FAMILY, askedMeasure, carriedSlots, followUpCompare, isFollowUp, mergeFilters } from './follow-ups.ts';
 import { figureNotHeld, quoted, refusal, unanswerable, unknownName } from './refusals.ts';
@@ -134,17 +134,18 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   // share among all of that dimension's groups, the one named shown first
   const ofSessions = /\b(?:share|percentage|percent|proportion|fraction) of (?:the |all |our )?sessions\b/.test(text);
   const shareable = measureByName(replied)!;
-  const shareOf = !groupBy && said.statistic === 'share' && shareable.statistics.includes('share') && !ofSessions
-    ? filters.find((f) => !f.exclude && f.values.length === 1 && dimensionsOf(shareable).includes(f.dimension))
-    : undefined;
+  // (… and "what share of all messages is that" after the human agents' messages: the filter before)
+  const oneGroup = (f: Filter) => !f.exclude && f.values.length === 1 && dimensionsOf(shareable).includes(f.dimension);
+  const sharing = !groupBy && said.statistic === 'share' && shareable.statistics.includes('share') && !ofSessions;
+  const shareOf = sharing ? filters.find(oneGroup) ?? (base && !base.groupBy ? (base.filters ?? []).find(oneGroup) : undefined) : undefined;
   if (shareOf) {
     groupBy = shareOf.dimension;
-    filters.splice(filters.indexOf(shareOf), 1);
+    if (filters.includes(shareOf)) filters.splice(filters.indexOf(shareOf), 1);
   }
   if (!groupBy && said.chart && !said.periods.compare && !said.periods.compareDefault && !base?.groupBy) groupBy = 'day';
   const slots = periodSlots(said, ctx, base, groupBy, text);
   const who = said.replierWord;
-  if (who && replied === measureName && filters.length + (shareOf ? 1 : 0) === said.filters.length && !BOT_MEASURES.has(measureName)) {
+  if (who && replied === measureName && filters.length + (shareOf && !(base?.filters ?? []).includes(shareOf) ? 1 : 0) === said.filters.length && !BOT_MEASURES.has(measureName)) {
     notes.push(`"${who}" (${measureByName(measureName)!.label} is not split by who replied)`);
   }
   // a follow-up ranks what the question before broke down ("which page is best" → "and the worst?")
@@ -193,7 +194,7 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
     ...(statistic ? { statistic } : carried.statistic ? { statistic: carried.statistic } : {}),
     ...(groupBy ? { groupBy } : carried.groupBy ? { groupBy: carried.groupBy } : {}),
     // "who was fastest overall" after one agent: the ranking is of all of them
-    filters: mergeFilters((carried.filters ?? []).filter((f) => !(rank.winner && f.dimension === (groupBy ?? carried.groupBy))), filters, /\b(?:all|every|any) (?:pages?|brands?)\b/.test(text)),
+    filters: mergeFilters((carried.filters ?? []).filter((f) => !(rank.winner && f.dimension === (groupBy ?? carried.groupBy)) && f.dimension !== shareOf?.dimension), filters, /\b(?:all|every|any) (?:pages?|brands?)\b/.test(text)),
     ...(compare ? { compareTo: range(compare) } : {}),
     ...(rank.order ? { order: rank.order } : !groupBy && carried.order ? { order: carried.order } : {}),
     ...(limit ? { limit } : !groupBy && carried.limit ? { limit: carried.limit } : {}),
