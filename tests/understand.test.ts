@@ -924,3 +924,49 @@ describe('the share of what the question before counted', () => {
     });
   });
 });
+
+describe('the chat around a question (7 December, fourth round)', () => {
+  const q = (text: string) => ask(text).metric;
+
+  it('answers everyday questions wrapped in greetings, thanks, idioms and abbreviations, with no note', () => {
+    for (const text of [
+      'which reviewer gave the lowest QA scores last month, if you don\'t mind', 'hey so basically i just need the overall CSI for last week, nothing fancy',
+      'no rush, but can I get the QA issue rate by page for the last 30 days?', "out of interest, what's the bot containment been like this month",
+      'in a nutshell, how many conversations did Voltix get this week', 'for the record, how many conversations did we handle in October?',
+      'morning! what was the CSI in general for November, ta', 'afternoon all, CSI last week', 'many thanks, CSI last week', 'bottom line: CSI last week',
+      'not sure if you can, but CSI last week', 'by and large how\'s our CSI this month', 'hiya, could you pull the handoff rate for last week',
+    ]) {
+      const m = q(text);
+      expect(m, text).toBeDefined();
+      expect(m?.notApplied, text).toEqual([]);
+      expect((m?.query.filters ?? []).filter((f) => f.dimension !== 'page'), text).toEqual([]);
+      expect(m?.query.statistic, text).not.toBe('min');
+    }
+    expect(q('thanks in advance, how many messages did customers send us yesterday')?.query).toMatchObject({ measure: 'customerMessages', filters: [] });
+    expect(q('CSI last wk')?.query.period).toMatchObject({ from: '2026-11-09', to: '2026-11-15' });
+    expect(q('handoffs last mth')?.query.period).toMatchObject({ from: '2026-10-01' });
+    expect(q('cld u get me CSI by wk for the last 6 wks')?.query.groupBy).toBe('week');
+    expect(q('how many customer msgs came in per hour yesterday')?.query).toMatchObject({ measure: 'customerMessages', groupBy: 'hour' });
+  });
+
+  it('reads more everyday words for figures, and ranks "the 3 slowest days"', () => {
+    expect(q('on average, how long did it take us to get back to folks yesterday?')?.query.measure).toBe('responseTime');
+    expect(q('how responsive were we last week')?.query.measure).toBe('responseTime');
+    expect(q('what percentage of customers were happy last month')?.query.measure).toBe('csatSatisfied');
+    expect(q('how many CSAT surveys did we get back last week')).toMatchObject({ query: { measure: 'csatResponses' }, notApplied: [] });
+    expect(q('fwiw, how many sessions ended up with a human last week')?.query.measure).toBe('handoffs');
+    expect(q('what were the 3 slowest days for first response last month')?.query).toMatchObject({ groupBy: 'day', order: 'desc', limit: 3 });
+    expect(q('how did CSI compare between Voltix and Stride Shoes last month?')?.query).toMatchObject({ groupBy: 'page' });
+    expect(q('how did CSI compare between Voltix and Stride Shoes last month?')?.query.compareTo).toBeUndefined();
+  });
+
+  it('still refuses what qualifies what is counted: words with digits, "marked as", "resolved handoffs"', () => {
+    expect(ask('average handling time for P1 cases this month').refusal).toContain('"p1"');
+    expect(ask('CSI for B2B clients this month').refusal).toContain('"b2b"');
+    expect(ask('conversations marked as spam this month').refusal).toContain('"spam"');
+    expect(ask('how many resolved handoffs last week').refusal).toContain('"resolved"');
+    // thanks said as what customers wrote stays the gratitude topic
+    const withGratitude = understand('how many customer messages said thanks last week', { ...ctx, topics: [...(ctx.topics ?? []), 'gratitude'] });
+    expect(withGratitude.metric?.query.filters).toEqual([{ dimension: 'topic', values: ['gratitude'] }]);
+  });
+});

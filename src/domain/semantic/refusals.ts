@@ -13,12 +13,14 @@ const FIGURE_WORDS = /\bhow many\b|\bnumber of\b|\bhow much\b|\b(?:average|total
  * A question that asks for a figure the catalogue has no measure for ("how many new customers
  * signed up last month") is refused as data the product does not hold, naming what was asked.
  */
-export function figureNotHeld(question: string, text: string): MetricReading | undefined {
+export function figureNotHeld(text: string): MetricReading | undefined {
   const wantsFigure = FIGURE_WORDS.test(text) || (/^(?:what|how)\b/.test(text) && /\b(?:last|this|in|since|during|past)\b/.test(text) && /\b(?:was|were|is|are|did|do)\b/.test(text));
   if (!wantsFigure) return undefined;
   const asked = /\bhow (?:many|much) ([a-z' -]+?)(?= (?:did|do|does|were|was|are|is|have|has|had|came|come|got|get|in|on|last|this|for|during|since)\b|[?.]|$)/.exec(text)
     ?? /\bwhat (?:was|is|were|are) (?:the |our )?([a-z' -]+?)(?= (?:in|on|for|last|this|during|since|over|of)\b|[?.]|$)/.exec(text);
-  const what = asked?.[1]?.trim() || question.trim();
+  // "how was last week overall", "how is Fatima doing": no figure named, which is not data missing
+  if (!asked && !FIGURE_WORDS.test(text)) return { kind: 'refuse', text: `Which figure do you mean? ${CAN_ASK} For example: "CSI last week", "handoff rate for Voltix this month".` };
+  const what = asked?.[1]?.trim() || text;
   return { kind: 'refuse', text: `I don't have data about "${what}": SupportPulse holds conversations, messages, sessions, CSI scores and QA reviews. ${CAN_ASK}` };
 }
 

@@ -13,6 +13,8 @@ export interface Periods {
   compare?: Period;
   /** a compare target that is neither a period nor the period before */
   compareWords?: string;
+  /** the comparison is the period before, implied by a compare word rather than named */
+  compareImplied?: boolean;
   /** "compare" with no period named: compare the default period with the one before */
   compareDefault?: boolean;
 }
@@ -64,7 +66,7 @@ export function periodsOf(text: string, ctx: UnderstandContext, previous?: Perio
     }
     const named = asked && whole ? secondPeriod(text, whole, ctx, previous) : undefined;
     if (named) return named;
-    if (asked && whole) return { period: whole, compare: previousPeriod(whole) };
+    if (asked && whole) return { period: whole, compare: previousPeriod(whole), compareImplied: true };
     return { ...(whole ? { period: whole } : {}), ...(asked ? { compareDefault: true } : {}) };
   }
   const before = parsePeriod(text.slice(0, cmp.index), ctx.now, ctx.timeZone, previous);

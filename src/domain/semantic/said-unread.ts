@@ -26,7 +26,7 @@ const READ: readonly RegExp[] = [
   new RegExp(`\\b(?:${WEEKDAYS.join('|')})s?\\b|\\bweekends?\\b|\\bweekdays?\\b`),
   /\b\d{1,2}(?::\d{2})?\s*(?:am|pm)\b|\b(?:noon|midnight)\b/,
   // answered or not, customers counted, a figure as a condition: each is refused by its own slot
-  /\b(?:unanswered|unreplied|unresolved|abandoned|ignored|missed|answered|replied|resolved|repl(?:y|ies)|answers?|responses?)\b/,
+  /\b(?:unanswered|unreplied|unresolved|abandoned|ignored|missed|repl(?:y|ies)|answers?|responses?)\b/,
   /\b(?:customers?|distinct|unique|individual)\b/,
   /\bhow (?:long|much|many|often|well|fast|quickly|soon)\b/,
   /\bacross (?:all |every |the |our )?(?:pages|brands|shops|stores)\b|\b(?:all|every|any) (?:pages?|brands?|shops?|stores?)\b/,
@@ -48,7 +48,7 @@ const IDLE = new Set(
   came come comes coming arrive arrived arriving receive received receiving send sent sending write wrote written lately recently
   handled handle handles handling dealt managed served made make makes hold holds held happen happened happens occurred start started
   starting began begin open opened created take took takes taking taken spend spent time times count counting counted scored
-  problem problems thing things stuff instead advance everyone everybody everything anyone anybody anything someone something last next mention mentions mentioned talk talked say said ask asked asking through often summary overview rundown recap snapshot update after before between until till since among within
+  problem problems thing things stuff instead gave give given basically fwiw imo now hiya chance pull pulling wondering wonder looked possibly possible poss gimme real honestly honest curious genuinely move love sorry bother handy sanity asap mind btw ta saw alright appreciated appreciate fyi confirm reckon lol omg ty how'd worth needless double folks guys pls plz advance everyone everybody everything anyone anybody anything someone something last next mention mentions mentioned talk talked say said ask asked asking through often summary overview rundown recap snapshot update after before between until till since among within
   number numbers figure figures stats statistics stat metric metrics kpi kpis value values data info information report
   performance level levels score scores result results rate rates amount idea roughly approximately about around exactly
   currently actually really just even still already yet far so very pretty overall generally typically general
@@ -60,7 +60,7 @@ const QUALIFYING_BEFORE = new Set(['for', 'in', 'on', 'from', 'among', 'of', 'at
 /** Words that skip between a preposition and its qualifier ("for the urgent ones", "from our VIPs"). */
 const DETERMINERS = new Set(['the', 'a', 'an', 'our', 'all', 'those', 'these', 'any', 'my', 'your', 'their', 'only', 'just']);
 /** What a figure is counted over: a word beside one of these says which of them. */
-const COUNTED = /^(?:customers?|clients?|users?|people|members?|buyers?|visitors?|conversations?|convos?|chats?|threads?|tickets?|sessions?|messages?|cases?|requests?|questions?|inquir(?:y|ies)|enquir(?:y|ies)|complaints?|replies|orders?|contacts?|days?|ones?)$/;
+const COUNTED = /^(?:customers?|clients?|users?|people|members?|buyers?|visitors?|conversations?|convos?|chats?|threads?|tickets?|sessions?|messages?|cases?|requests?|questions?|inquir(?:y|ies)|enquir(?:y|ies)|complaints?|replies|orders?|contacts?|days?|ones?|hand-?offs?|escalations?)$/;
 
 export interface Unread {
   /** the words as typed (lower case), in order */
@@ -94,11 +94,12 @@ export function unreadWords(w: Words, now: Date, timeZone: string, opts: { secon
   }
   // matched on the question as asked: a reader's test sees the words other slots took too
   for (const re of READ) for (const m of text.matchAll(new RegExp(re.source, 'g'))) blank(m.index, m.index + m[0].length);
-  const tokens = [...text.matchAll(/[a-z][a-z'-]*/g)].map((m) => ({
+  // ("P1 cases", "B2B clients", "the X200": a word with digits is a word too; a number alone is not)
+  const tokens = [...text.matchAll(/[a-z0-9][a-z0-9'-]*/g)].filter((m) => !/^[\d'-]+$/.test(m[0])).map((m) => ({
     word: m[0].replace(/'s$/, ''),
     unread: rest.slice(m.index, m.index + m[0].length) === m[0],
   }));
-  const isUnread = (t: { word: string; unread: boolean }) => t.unread && t.word.length > 1 && !IDLE.has(t.word);
+  const isUnread = (t: { word: string; unread: boolean }) => t.unread && (t.word.length > 1 || /\d/.test(t.word)) && !IDLE.has(t.word);
   // "tickets", "members": what is counted, named in the product's own words or not, is no condition itself
   const words = tokens.filter((t) => isUnread(t) && !COUNTED.test(t.word));
   if (words.length === 0) return undefined;
@@ -109,7 +110,7 @@ export function unreadWords(w: Words, now: Date, timeZone: string, opts: { secon
     if (j >= 0 && QUALIFYING_BEFORE.has(tokens[j]!.word)) return true;
     // "conversations tagged urgent", "chats marked spam": a participle after what is counted, with
     // an unread word after it ("messages mentioned shipping" names a topic, which is read)
-    const after = tokens[i + 1];
+    const after = tokens[i + 1]?.word === 'as' ? tokens[i + 2] : tokens[i + 1];
     if (j === i - 1 && j >= 0 && COUNTED.test(tokens[j]!.word) && /ed$/.test(t.word) && after !== undefined && isUnread(after)) return true;
     let k = i + 1;
     while (k < tokens.length && isUnread(tokens[k]!)) k++;

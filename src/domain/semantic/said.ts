@@ -130,7 +130,7 @@ function groupOf(w: Words, text: string): Group {
     }
   }
   // "the bottom 5 days", "top 3 weeks": days ranked ("last 5 days" is a period, so a ranking word is needed)
-  const rankedTimes = w.take(new RegExp(`(?<=\\b(?:top|bottom|best|worst|highest|lowest|busiest|quietest)\\s+${COUNT}\\s+)(?:days|weeks|months)\\b`));
+  const rankedTimes = w.take(new RegExp(`(?<=\\b(?:top|bottom|best|worst|highest|lowest|busiest|quietest)\\s+${COUNT}\\s+|\\b${COUNT}\\s+(?:best|worst|highest|lowest|busiest|quietest|slowest|fastest)\\s+)(?:days|weeks|months)\\b`));
   if (rankedTimes) return { dim: dimensionAt(rankedTimes[0])!, which: false };
   // "the worst day of the week", "busiest weekday": the weekdays ranked, one of them asked for
   if (w.take(/(?<=\b(?:best|worst|highest|lowest|slowest|fastest|busiest|quietest)\s+)(?:days? of (?:the )?week|weekdays?)\b/)) return { dim: 'weekday', which: true };

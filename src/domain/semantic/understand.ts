@@ -8,6 +8,7 @@ import { addDays } from '../period-words.ts';
 import { describeFigure } from './format.ts';
 import { checkQuery, type Filter, type MetricQuery } from './query.ts';
 import { correctTypos } from './said-typos.ts';
+import { withoutChat } from './said-idioms.ts';
 import { FAMILY, askedMeasure, carriedSlots, followUpCompare, isFollowUp, mergeFilters } from './follow-ups.ts';
 import { figureNotHeld, quoted, refusal, unanswerable, unknownName } from './refusals.ts';
 import { byReplier, notHeldRefusal, range, readSaid, type ChangeRanking, type MetricReading, type Said, type UnderstandContext } from './said.ts';
@@ -107,7 +108,8 @@ function periodSlots(said: Said, ctx: UnderstandContext, base: MetricQuery | und
   const p = said.periods;
   const fallback = (groupBy && DEFAULT_PERIOD[groupBy]) ?? FALLBACK_PERIOD;
   const period = p.period ?? (base ? ctx.previous!.period : parsePeriod(fallback, ctx.now, ctx.timeZone)!);
-  let compare = p.compare ?? (p.compareDefault ? previousPeriod(period) : undefined);
+  // "compare Voltix and Stride": the pages are what is compared, not the period with the one before
+  let compare = said.between && (p.compareDefault || p.compareImplied) ? undefined : p.compare ?? (p.compareDefault ? previousPeriod(period) : undefined);
   if (!compare && base && p.period) compare = followUpCompare(text, base, ctx.previous!.period, period);
   if (!compare && base?.compareTo && !p.period) compare = periodBetween(base.compareTo.from, base.compareTo.to, base.compareTo.label);
   return { period, compare, defaulted: !p.period && !base };
@@ -245,7 +247,7 @@ export function understandMetric(question: string, ctx: UnderstandContext): Metr
   const asked = question.toLowerCase().replace(/[’']/g, "'").replace(/\s+/g, ' ').trim();
   const notHeld = notHeldRefusal(question, asked, ctx.vocab.topics ?? []);
   if (notHeld) return notHeld;
-  let text = asked;
+  let text = withoutChat(asked);
   let said = readSaid(text, ctx);
   // "handofs", "voltx": a word nobody read, one edit from a product word or name, read as that word (and said so)
   const typos = said.unread ? correctTypos(text, said.unread.words, [...ctx.vocab.pages, ...ctx.vocab.agents, ...(ctx.vocab.reviewers ?? []), ...(ctx.vocab.topics ?? [])]) : undefined;
@@ -254,7 +256,7 @@ export function understandMetric(question: string, ctx: UnderstandContext): Metr
     said = readSaid(text, ctx);
   }
   const followUp = isFollowUp(said, text, ctx.previous);
-  if (!said.measure && !followUp) return figureNotHeld(question, text);
+  if (!said.measure && !followUp) return figureNotHeld(text);
   const base = followUp ? ctx.previous!.query : undefined;
   const stranger = unknownName(question, ctx.vocab);
   if (stranger) {
