@@ -970,3 +970,14 @@ describe('the chat around a question (7 December, fourth round)', () => {
     expect(withGratitude.metric?.query.filters).toEqual([{ dimension: 'topic', values: ['gratitude'] }]);
   });
 });
+
+describe('long and chatty messages (7 December, fourth round)', () => {
+  it('answers a long message naming its chatter rather than refusing on it, and reads "first replies" and a spaced greeting', () => {
+    const long = ask("Apologies for the long message but I've been asked to look at our QA process - basically I'd like to see how many QA changes each reviewer made last month, because I've got a feeling a couple of people are doing most of the work and I'd like to check that before I say anything");
+    expect(long.metric?.query).toMatchObject({ measure: 'reviews', groupBy: 'reviewer' });
+    expect(long.metric?.notApplied.at(-1)).toContain('I did not read');
+    expect(ask('to be fair how quick were we at first replies on Monday').metric?.query.measure).toBe('firstResponse');
+    expect(ask('morning all - could you tell me the CSI for Voltix last week').metric?.query.filters).toEqual([{ dimension: 'page', values: ['Voltix'] }]);
+    expect(ask("Hey! Hope you're well. What was our CSI for November, by page? Thanks a million!").metric).toMatchObject({ query: { measure: 'csi', groupBy: 'page', filters: [] }, notApplied: [] });
+  });
+});

@@ -3,17 +3,17 @@
 // gratitude topic, "no rush" no negation, "bottom line" no minimum and "last wk" a period.
 
 // ("morning conversations" is no greeting: a bare part of the day needs its punctuation)
-const GREETING = /^(?:(?:morning|afternoon|evening)(?: (?:all|everyone|team|folks|guys))?[!,.:;-]+|good (?:morning|afternoon|evening)(?: (?:all|everyone|team|folks|guys))?[!,.:;-]*|(?:hi+|hey+|hello|hiya|yo|howdy)(?: (?:all|everyone|team|folks|guys|there))?[!,.:;-]*)\s+/;
+const GREETING = /^(?:(?:morning|afternoon|evening)(?: (?:all|everyone|team|folks|guys))?\s*[!,.:;-]+|good (?:morning|afternoon|evening)(?: (?:all|everyone|team|folks|guys))?[!,.:;-]*|(?:hi+|hey+|hello|hiya|yo|howdy)(?: (?:all|everyone|team|folks|guys|there))?[!,.:;-]*)\s+/;
 
 /** Thanks and sign-offs at either end ("thanks in advance, …", "…, please and thank you"). */
 const THANKS_FIRST = /^(?:(?:many|big) )?(?:thanks|thank you|thx|ty|cheers|ta)(?: (?:so much|a lot|very much|in advance))?[!,.:;-]+\s+/;
 // ("how many customers said thanks" keeps its thanks: the gratitude topic)
-const THANKS_LAST = /(?<!\b(?:said|say|says|saying|sent|send|wrote|write|of|with|about|for|a|the|any|many) ?) *[,.;:!-]*\s*(?:(?:please )?and )?(?:(?:many|big) )?(?:thanks|thank you|thx|ty|cheers|ta)(?: (?:so much|a lot|very much|in advance))?[\s!.]*$/;
+const THANKS_LAST = /(?<!\b(?:said|say|says|saying|sent|send|wrote|write|of|with|about|for|a|the|any|many) ?) *[,.;:!-]*\s*(?:(?:please )?and )?(?:(?:many|big) )?(?:thanks|thank you|thx|ty|cheers|ta)(?: (?:so much|a lot|very much|in advance|a million|a bunch|heaps|loads))?[\s!.]*$/;
 
 /** Phrases that say nothing about what is counted, whichever words they are made of. */
 const IDIOMS = new RegExp(
   [
-    'no (?:rush|worries|problem|pressure|hurry|stress|biggie|need to rush)', 'not (?:sure|urgent|a big deal)(?: if| whether)?',
+    'no (?:rush|worries|problem|pressure|hurry|stress|biggie|need to rush)', "hope (?:you'?re|you are|all'?s) (?:well|good|doing well)", 'not (?:sure|urgent|a big deal)(?: if| whether)?',
     "(?:if )?(?:it'?s )?not too much trouble", 'if not', "(?:if )?(?:you )?don'?t mind", "(?:i )?don'?t know (?:if|whether)",
     "(?:i )?(?:honestly )?don'?t have a clue", 'nothing fancy', 'no idea',
     'out of (?:interest|curiosity)', 'in a nutshell', 'at a glance', 'for the record', 'at the end of the day', 'in terms of',

@@ -103,7 +103,8 @@ export function unreadWords(w: Words, now: Date, timeZone: string, opts: { secon
   // "tickets", "members": what is counted, named in the product's own words or not, is no condition itself
   const words = tokens.filter((t) => isUnread(t) && !COUNTED.test(t.word));
   if (words.length === 0) return undefined;
-  const qualifies = tokens.some((t, i) => {
+  // a long, chatty message (over 30 words) is told from its chatter only by its clauses: named, not refused
+  const qualifies = tokens.length <= 30 && tokens.some((t, i) => {
     if (!isUnread(t) || COUNTED.test(t.word)) return false;
     let j = i - 1;
     while (j >= 0 && (isUnread(tokens[j]!) || DETERMINERS.has(tokens[j]!.word))) j--;

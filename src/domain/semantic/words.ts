@@ -31,7 +31,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\bresolution(?: scores?| achieved)?\b/, 'resolutionAchieved'],
   [/\b(?:handling|handle) times?\b|\baht\b|\btime spent handling\b|\btime (?:are |do |did |have )?(?:we |you |agents |they )?(?:spend|spent|spending) (?:on|per|with)\b/, 'totalHandlingTime'],
   // "first human response": the reply word is the measure, "human" is left for who replied
-  [/\bfirst[- ](?:response|reply)(?: times?)?\b|(?<=\bfirst[- ](?:human|agent|bot) )(?:response|reply)(?: times?)?\b|\btime to first (?:response|reply)\b|\bfirst answers?\b|\bfrt\b/, 'firstResponse'],
+  [/\bfirst[- ](?:response|reply)(?: times?)?\b|(?<=\bfirst[- ](?:human|agent|bot) )(?:response|reply)(?: times?)?\b|\bfirst[- ](?:responses|replies)\b|\btime to first (?:response|reply)\b|\bfirst answers?\b|\bfrt\b/, 'firstResponse'],
   // the handoff queue as it stands ("how many handoffs are waiting", "customers waiting for an agent right now")
   [/\b(?:waiting|pending|queued|unassigned|untaken) hand[- ]?offs?\b|\bhand[- ]?offs? (?:are |is |were |was )?(?:still )?(?:waiting|pending|queued|unassigned|untaken|in the queue)\b|\bhand[- ]?off (?:queue|backlog)\b|\b(?:customers?|conversations?|chats?|people|who) (?:are |is )?(?:still )?waiting for (?:a |an )?(?:human|person|agent)s?\b(?! (?:repl|respon|answer))/, 'handoffsWaiting'],
   [/\b(?:hold|holds|holding|has|have) (?:the |any |the most |most )?(?:open )?hand[- ]?offs?\b(?=[^.?]*\b(?:now|right now|at the moment|currently)\b)|\bassigned hand[- ]?offs?\b|\bhand[- ]?offs? (?:are |is |were |was )?(?:currently |now )?(?:assigned|taken|being handled)\b|\b(?:conversations?|chats?|handoffs?) (?:are |is )?(?:currently |now )?assigned\b|\bassigned (?:conversations?|chats?)\b/, 'handoffsAssigned'],
