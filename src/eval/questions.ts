@@ -5,7 +5,7 @@
 // `seedDemoData` at that clock. At TEST_NOW (Wed 25 Nov 2026, 14:30 UTC) in Europe/Berlin,
 // "last week" is Mon 16 – Sun 22 Nov, "last month" October, "yesterday" Tue 24 Nov.
 import type { Statistic } from '../domain/semantic/catalogue.ts';
-import { calendarAt, type Days } from './calendar.ts';
+import { addDays, calendarAt, type Days } from './calendar.ts';
 import { compareSql, figureSql, type EvalDimension, type Filters } from './sql.ts';
 import type { Category, EvalQuestion, Expectation, Figure } from './types.ts';
 
@@ -259,7 +259,8 @@ function contexts({ cal, lastWeek, weekBefore, thisWeek, lastMonth, monthBefore,
     ['c09', 'comparison', 'Bot containment last month compared with the month before', compare('containment', 'rate', lastMonth, monthBefore)],
     ['c10', 'comparison', 'CSI for Voltix last week compared with the week before', compare('csi', 'mean', lastWeek, weekBefore, { page: [VOLTIX] })],
     ['c11', 'comparison', 'Resolution time: Stride Shoes vs Oakhaven Furniture in October', rows('resolutionTime', 'mean', 'page', october, { where: { page: [STRIDE, OAK] } })],
-    ['c12', 'comparison', 'Number of sessions this week compared with last week', compare('sessions', 'count', thisWeek, lastWeek)],
+    // a count over a week still running is compared over the same days of the week before (docs/ASSISTANT.md)
+    ['c12', 'comparison', 'Number of sessions this week compared with last week', compare('sessions', 'count', { from: thisWeek.from, to: cal.today }, { from: lastWeek.from, to: addDays(cal.today, -7) })],
     ['c13', 'comparison', 'Was CSI in the last 7 days better or worse than in the 7 days before?', compare('csi', 'mean', last7, { from: cal.day(13).from, to: cal.day(7).to })],
     ['c14', 'comparison', 'QA issue rate last month vs the month before', compare('issueRate', 'rate', lastMonth, monthBefore)],
 
@@ -308,6 +309,15 @@ function outside({ lastWeek, lastMonth, october, yesterday, last3Months, value, 
     ['z17', 'refusal-unsupported', 'average response time for urgent tickets last week', refuse(/don't know the word/, near('responseTime', 'mean', lastWeek))],
     ['z18', 'refusal-unsupported', 'response time in the mornings last week', refuse(/part of the day/, near('responseTime', 'mean', lastWeek))],
     ['z19', 'refusal-unsupported', 'how many conversations in spanish last week', refuse(/don't know the word/, near('conversations', 'count', lastWeek))],
+    // the chat around a question, everyday words, threads (third and fourth rounds)
+    ['z20', 'filter', 'morning! what was the CSI for Voltix last week, ta', value('csi', 'mean', lastWeek, { page: [VOLTIX] })],
+    ['z21', 'measure', 'thanks in advance, how many messages did customers send us yesterday', value('customerMessages', 'count', yesterday)],
+    ['z22', 'measure', 'how satisfied were customers last month', value('csatScore', 'mean', lastMonth)],
+    ['z23', 'period', 'CSI last wk', value('csi', 'mean', lastWeek)],
+    ['z24', 'follow-up', 'how many of them were handed off', value('handoffs', 'count', lastWeek), ['how many sessions last week']],
+    ['z25', 'statistic', 'what share of messages were about shipping last month', rows('customerMessages', 'share', 'topic', lastMonth, { only: 'shipping' })],
+    ['z26', 'refusal-unsupported', 'average handling time for P1 cases last week', refuse(/don't know the word/, near('totalHandlingTime', 'mean', lastWeek))],
+    ['z27', 'follow-up', 'who was fastest overall', winner('humanResponseTime', 'mean', 'agent', 'asc', lastWeek), ['avg human response time for Emma Novak last week', 'and James Carter?']],
   ];
 }
 
