@@ -981,3 +981,10 @@ describe('long and chatty messages (7 December, fourth round)', () => {
     expect(ask("Hey! Hope you're well. What was our CSI for November, by page? Thanks a million!").metric).toMatchObject({ query: { measure: 'csi', groupBy: 'page', filters: [] }, notApplied: [] });
   });
 });
+
+describe('the handoff queue and the wait after a handoff, said plainly', () => {
+  it('"sitting in the queue" is the queue now; "how long are people waiting for a human after a handoff" the wait', () => {
+    expect(ask('how many handoffs are sitting in the queue at the moment').metric?.query.measure).toBe('handoffsWaiting');
+    expect(ask('how long on average are people waiting for a human after a handoff this month?').metric?.query).toMatchObject({ measure: 'handoffWait', statistic: 'mean' });
+  });
+});
