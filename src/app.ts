@@ -7,7 +7,7 @@ import type { Db } from './db/client.js';
 import { readMigrations } from './db/migrator.js';
 import { AppError, asAppError, codeForStatus, isErrorCode } from './errors.js';
 import { redactQuery } from './logger.js';
-import { sendError } from './routes/send-error.js';
+import { internalMessage, sendError } from './routes/send-error.js';
 import type { Logger } from './logger.js';
 import { analysisRoutes } from './routes/analysis.js';
 
@@ -74,7 +74,7 @@ export async function build(deps: AppDeps): Promise<FastifyInstance> {
     if (appErr.status >= 500) req.log.error({ err }, 'request failed');
     // An unexpected error's text is for the log only: it may be the database's or Prisma's
     // (SQL, column names, values). Errors the code raised on purpose keep their message.
-    const message = err instanceof AppError ? appErr.message : `internal error; the service log has the details under request id ${req.id}`;
+    const message = err instanceof AppError ? appErr.message : internalMessage(req);
     return sendError(req, reply, appErr.code, message);
   });
 

@@ -11,7 +11,6 @@ import { LONE_SURROGATE } from '../domain/storable.ts';
 export const MAX_JSON_DEPTH = 32;
 
 const NUL = '\u0000';
-/** A UTF-16 surrogate without its pair (JSON may carry one as \ud800): not Unicode, and jsonb refuses it. */
 
 /** Why PostgreSQL cannot store this text, or undefined. */
 function textProblem(s: string, what: string): string | undefined {

@@ -10,7 +10,7 @@ import type { Caller, Role } from '../../domain/access.ts';
 import { botFrameworkMode, isLoopbackHost, type BotFrameworkMode } from '../../domain/channels.ts';
 import type { ErrorCode } from '../../errors.ts';
 import { inputProblem } from '../../routes/input-check.ts';
-import { sendError } from '../../routes/send-error.ts';
+import { internalMessage, sendError } from '../../routes/send-error.ts';
 import type { PulseBot } from './bot.ts';
 import { DurableActivities } from './recent-activities.ts';
 
@@ -221,7 +221,7 @@ function answerSdk(req: FastifyRequest, reply: FastifyReply, out: { status: numb
   }
   if (typeof out.body === 'string' && out.status >= 500) {
     log.error({ status: out.status, reason: out.body }, 'botframework: the SDK failed the request');
-    return sendError(req, reply, 'INTERNAL', `internal error; the service log has the details under request id ${req.id}`);
+    return sendError(req, reply, 'INTERNAL', internalMessage(req));
   }
   return reply.status(out.status).send(out.body ?? '');
 }

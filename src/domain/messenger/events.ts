@@ -84,7 +84,6 @@ const epochMs = (v: unknown): number | undefined => {
  */
 export const MAX_EVENT_KEY = 512;
 
-
 /** FNV-1a, 64 bits as two 32-bit halves: a short stable id for a payload (not security). */
 function shortHash(s: string): string {
   let h1 = 0x811c9dc5;
@@ -196,6 +195,12 @@ export function parseWebhookBody(body: unknown): ParsedBody {
   const entries = Array.isArray(body.entry) ? body.entry : [];
   const events: MessengerEvent[] = [];
   const ignored: { reason: string }[] = [];
+  // an event, or why it is ignored (an id too long for the inbox's index is one reason)
+  const sort = (parsed: MessengerEvent | { reason: string }) => {
+    if (!('key' in parsed)) ignored.push(parsed);
+    else if (parsed.key.length > MAX_EVENT_KEY) ignored.push(longKey(parsed));
+    else events.push(parsed);
+  };
   for (const entry of entries) {
     if (!isObject(entry)) {
       ignored.push({ reason: 'entry is not an object' });
@@ -214,17 +219,11 @@ export function parseWebhookBody(body: unknown): ParsedBody {
       continue;
     }
     for (const m of Array.isArray(entry.messaging) ? entry.messaging : []) {
-      const parsed = isObject(m) ? parseMessaging(pageId, m, epochMs(entry.time)) : { reason: 'messaging item is not an object' };
-      if (!('key' in parsed)) ignored.push(parsed);
-      else if (parsed.key.length > MAX_EVENT_KEY) ignored.push(longKey(parsed));
-      else events.push(parsed);
+      sort(isObject(m) ? parseMessaging(pageId, m, epochMs(entry.time)) : { reason: 'messaging item is not an object' });
     }
     // standby: another app owns these conversations (Conversation Routing, Handover Protocol)
     for (const m of hasStandby ? (entry.standby as unknown[]) : []) {
-      const parsed = isObject(m) ? parseStandby(pageId, m, epochMs(entry.time)) : { reason: 'standby item is not an object' };
-      if (!('key' in parsed)) ignored.push(parsed);
-      else if (parsed.key.length > MAX_EVENT_KEY) ignored.push(longKey(parsed));
-      else events.push(parsed);
+      sort(isObject(m) ? parseStandby(pageId, m, epochMs(entry.time)) : { reason: 'standby item is not an object' });
     }
   }
   return { events, ignored };
