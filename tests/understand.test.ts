@@ -83,9 +83,13 @@ describe('measures and their synonyms', () => {
     ['deflection rate last month', { measure: 'containment', period: 'last month' }],
     ['QA issue rate last month', { measure: 'issueRate', period: 'last month' }],
     ['QA changes by reviewer this month', { measure: 'reviews', groupBy: 'reviewer', period: 'this month' }],
-    ['how many sessions passed QA last week', { measure: 'qaSessions', statistic: 'count', filters: f('qa_state', 'passed'), period: 'last week' }],
-    ['how many sessions were reviewed last week', { measure: 'qaSessions', statistic: 'count', filters: f('qa_state', 'passed', 'issue', 'fixed'), period: 'last week' }],
-    ['sessions flagged as issue last month', { measure: 'qaSessions', filters: f('qa_state', 'issue'), period: 'last month' }],
+    // the review as an act in the period, whenever the sessions started
+    ['how many sessions passed QA last week', { measure: 'reviewedSessions', statistic: 'count', filters: f('qa_state', 'passed'), period: 'last week' }],
+    ['how many sessions were reviewed last week', { measure: 'reviewedSessions', statistic: 'count', filters: f('qa_state', 'passed', 'issue'), period: 'last week' }],
+    ['sessions flagged as issue last month', { measure: 'reviewedSessions', filters: f('qa_state', 'issue'), period: 'last month' }],
+    // the state sessions that started then are in now
+    ['how many passed sessions last week', { measure: 'qaSessions', statistic: 'count', filters: f('qa_state', 'passed'), period: 'last week' }],
+    ['how many sessions from last week are passed', { measure: 'qaSessions', statistic: 'count', filters: f('qa_state', 'passed'), period: 'last week' }],
     ['sessions by QA state last week', { measure: 'qaSessions', groupBy: 'qa_state', period: 'last week' }],
     ['how many shipping questions yesterday', { measure: 'customerMessages', statistic: 'count', filters: f('topic', 'shipping_question'), period: 'yesterday' }],
     ['complaints by page last week', { measure: 'customerMessages', groupBy: 'page', filters: f('topic', 'complaint'), period: 'last week' }],
@@ -125,7 +129,8 @@ describe('every measure in the catalogue can be asked for', () => {
     sessions: 'sessions last week',
     handoffRate: 'escalation rate last week',
     containment: 'containment last week',
-    qaSessions: 'sessions that passed QA last week',
+    qaSessions: 'sessions by QA state last week',
+    reviewedSessions: 'sessions that passed QA last week',
     issueRate: 'issue rate last week',
     reviews: 'QA work last week',
     qaScore: 'average QA score last week',
@@ -279,7 +284,7 @@ describe('phrasings found by asking from the outside (7 December)', () => {
   const rows: Row[] = [
     // a failed review is the workflow's issue state, not every QA change
     ['how many QA reviews failed this month', { measure: 'reviews', statistic: 'count', filters: f('qa_state', 'issue'), period: 'this month' }],
-    ["how many sessions didn't pass QA last week", { measure: 'qaSessions', statistic: 'count', filters: f('qa_state', 'issue'), period: 'last week' }],
+    ["how many sessions didn't pass QA last week", { measure: 'reviewedSessions', statistic: 'count', filters: f('qa_state', 'issue'), period: 'last week' }],
     // "from October to November" runs from the first to the second: November is the figure
     ['how did response times change from October to November', { measure: 'responseTime', period: 'November', compareTo: 'October' }],
     ['compare October to November CSI', { measure: 'csi', period: 'October', compareTo: 'November' }],
@@ -384,8 +389,11 @@ describe('phrasings found by asking from the outside (7 December)', () => {
 
   it('refuses a name it does not know instead of answering for everyone', () => {
     expect(ask('How many sessions did Nadia review yesterday?').refusal).toContain('I don\'t know "Nadia"');
-    // a known reviewer's first name is enough, and the sessions are what the reviews are of
-    expect(ask('How many sessions did Olga review yesterday?').metric).toMatchObject({ query: { measure: 'reviews', filters: f('reviewer', 'Olga Berg') }, notApplied: [] });
+    // a known reviewer's first name is enough, and each session reviewed counts once
+    expect(ask('How many sessions did Olga review yesterday?').metric).toMatchObject({ query: { measure: 'reviewedSessions', filters: [...f('reviewer', 'Olga Berg'), ...f('qa_state', 'passed', 'issue')] }, notApplied: [] });
+    // a first name of three letters that means nothing else to the product is a name too
+    expect(ask('how many sessions did Sam pass this month').metric).toMatchObject({ query: { measure: 'reviewedSessions', filters: [...f('reviewer', 'Sam Quinn'), ...f('qa_state', 'passed')] }, notApplied: [] });
+    expect(ask('max response time last week').metric?.query).toMatchObject({ statistic: 'max', filters: [] });
     expect(ask("What was Priya's CSI last week?").refusal).toContain('I don\'t know "Priya"');
     // known names, months and days, the product's words, a question in Title Case
     expect(ask('CSI for Voltix between 1 Nov and 10 Nov').refusal).toBeUndefined();

@@ -317,6 +317,9 @@ function outside({ lastWeek, lastMonth, october, yesterday, last3Months, value, 
     ['z24', 'follow-up', 'how many of them were handed off', value('handoffs', 'count', lastWeek), ['how many sessions last week']],
     ['z25', 'statistic', 'what share of messages were about shipping last month', rows('customerMessages', 'share', 'topic', lastMonth, { only: 'shipping' })],
     ['z26', 'refusal-unsupported', 'average handling time for P1 cases last week', refuse(/don't know the word/, near('totalHandlingTime', 'mean', lastWeek))],
+    ['z28', 'measure', 'how many sessions were reviewed last week', value('reviewedSessions', 'count', lastWeek, { qa_state: ['passed', 'issue'] })],
+    ['z29', 'filter', 'how many sessions did Hannah pass last month', value('reviewedSessions', 'count', lastMonth, { reviewer: ['Hannah Becker'], qa_state: ['passed'] })],
+    ['z30', 'breakdown', 'sessions flagged as issue last month by reviewer', rows('reviewedSessions', 'count', 'reviewer', lastMonth, { where: { qa_state: ['issue'] } })],
     ['z27', 'follow-up', 'who was fastest overall', winner('humanResponseTime', 'mean', 'agent', 'asc', lastWeek), ['avg human response time for Emma Novak last week', 'and James Carter?']],
   ];
 }
@@ -377,7 +380,7 @@ export const MEASURE_WORDS: Record<string, RegExp> = {
   conversationDays: /conversation/i, responseTime: /respon|repl/i, humanResponseTime: /respon|repl/i,
   firstResponse: /first (?:response|reply)/i, humanFirstResponse: /first (?:response|reply)/i, botFirstResponse: /first (?:response|reply)/i,
   resolutionTime: /resol/i, messages: /message/i, customerMessages: /message/i, sessions: /session/i, handoffRate: /hand.?off/i,
-  containment: /contain/i, qaSessions: /session/i, issueRate: /issue/i, reviews: /QA|review|change/i,
+  containment: /contain/i, qaSessions: /session/i, reviewedSessions: /QA state/i, issueRate: /issue/i, reviews: /QA|review|change/i,
   conversations: /conversation/i, handoffs: /hand.?off/i, handoffWait: /wait/i, handoffsWaiting: /waiting/i, handoffsAssigned: /assigned/i,
   handoffResolveTime: /resolve/i,
   templateUses: /template/i, templateSuccess: /template/i, qaScore: /QA score/i, qaCategoryScore: /category score/i, reviewerAlignment: /alignment/i,

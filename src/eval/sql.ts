@@ -73,6 +73,7 @@ export const MEASURE_SQL: Record<string, MeasureSql> = {
   qaSessions: { source: 'sessions', value: '1', where: 's.ai_engaged' },
   issueRate: { source: 'sessions', value: `CASE WHEN s.qa_status IN ('issue', 'fixed') THEN 1 ELSE 0 END`, where: `s.ai_engaged AND s.qa_status <> 'unchecked'` },
   reviews: { source: 'qa', value: '1' },
+  reviewedSessions: { source: 'qa', value: 'e.session_id', where: `e.to_status <> 'unchecked'`, distinct: true },
   handoffWait: { source: 'sessions', value: handoffWait, where: 's.human_handoff' },
   // as the conversations stand now: no period
   handoffsWaiting: { source: 'now', value: '1', where: `c.handoff_state = 'waiting'` },

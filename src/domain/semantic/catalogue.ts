@@ -258,6 +258,12 @@ export const MEASURES: readonly Measure[] = [
   { name: 'handoffRate', label: 'handoff rate', definition: 'share of sessions handed to a human', unit: 'share', source: 'sessions', value: `CASE WHEN s.human_handoff THEN 1.0 ELSE 0.0 END`, statistics: ['rate'], defaultStatistic: 'rate', higherIsBetter: false, without: ['agent'] },
   { name: 'containment', label: 'bot containment', definition: 'share of sessions the bot engaged in that ended without a human handoff', unit: 'share', source: 'sessions', value: `CASE WHEN s.human_handoff THEN 0.0 ELSE 1.0 END`, where: 's.ai_engaged', statistics: ['rate'], defaultStatistic: 'rate', higherIsBetter: true, without: ['agent'] },
   { name: 'qaSessions', label: 'QA sessions', definition: 'sessions with AI involvement, by their QA state now, counted by start time', unit: 'count', source: 'sessions', value: '1', where: 's.ai_engaged', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
+  // the review as an act: "sessions reviewed last week" means reviewed then, whenever they started
+  {
+    name: 'reviewedSessions', label: 'sessions given a QA state',
+    definition: 'distinct AI sessions given a QA state (passed, issue or fixed) in the period, by when it was given; a session given two in the period counts once (by state or reviewer: once under each)',
+    unit: 'count', source: 'qa_events', value: 'e.session_id', distinct: true, where: `e.to_status <> 'unchecked'`, statistics: ['count'], defaultStatistic: 'count', higherIsBetter: true,
+  },
   { name: 'issueRate', label: 'QA issue rate', definition: 'share of reviewed AI sessions that are now issue or fixed', unit: 'share', source: 'sessions', value: `CASE WHEN s.qa_status IN ('issue', 'fixed') THEN 1.0 ELSE 0.0 END`, where: `s.ai_engaged AND s.qa_status <> 'unchecked'`, statistics: ['rate'], defaultStatistic: 'rate', higherIsBetter: false },
   {
     name: 'qaScore', label: 'QA score',

@@ -39,7 +39,7 @@ function keepsBase(inferred: Said['inferred'], base: MetricQuery): boolean {
   const m = measureByName(base.measure)!;
   if (inferred === 'speed') return m.unit === 'seconds' || m.unit === 'minutes';
   if (inferred === 'busy') return m.defaultStatistic === 'count';
-  if (inferred === 'qa') return base.measure === 'reviews' || base.measure === 'qaSessions';
+  if (inferred === 'qa') return base.measure === 'reviews' || base.measure === 'qaSessions' || base.measure === 'reviewedSessions';
   return inferred === 'topic' && base.measure === 'customerMessages';
 }
 

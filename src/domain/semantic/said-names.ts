@@ -41,8 +41,11 @@ export interface Names {
  */
 const EXCLUDED_BEFORE = new RegExp(`(?:\\b${LEAVE_OUT}\\s+(?:(?!(?:for|in|on|at|by|of|during|with|last|this|since)\\b)[a-z'-]+,?\\s+){0,4}|\\bnon-\\s*)$`);
 
-/** Names from a vocabulary mentioned in the text: full names first, then a unique distinctive word. */
-export function namesIn(w: Words, names: readonly string[], kind: string): Names {
+/**
+ * Names from a vocabulary mentioned in the text: full names first, then a unique distinctive word
+ * of four letters or more, or of three that `ordinary` says the product reads for nothing else.
+ */
+export function namesIn(w: Words, names: readonly string[], kind: string, ordinary?: (word: string) => boolean): Names {
   const found: string[] = [];
   const ambiguous: string[] = [];
   const excluded: string[] = [];
@@ -55,7 +58,7 @@ export function namesIn(w: Words, names: readonly string[], kind: string): Names
   const shared = new Map<string, string[]>();
   for (const n of names) {
     if (found.includes(n)) continue;
-    for (const t of n.toLowerCase().split(/\s+/).filter((x) => x.length >= 4)) {
+    for (const t of n.toLowerCase().split(/\s+/).filter((x) => x.length >= 4 || (x.length === 3 && ordinary !== undefined && !ordinary(x)))) {
       const others = names.filter((o) => o !== n && o.toLowerCase().split(/\s+/).includes(t));
       if (others.length === 0 && take(n, phrase(t))) {
         found.push(n);

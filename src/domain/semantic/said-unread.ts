@@ -17,7 +17,7 @@ const READ: readonly RegExp[] = [
   SPEED_WORDS, QA_CHANGE_WORDS, WHO, FOLLOW_UP,
   // the product's own words, also where another slot took the figure ("customer effort score (CES)")
   ...[MEASURE_WORDS, DIMENSION_WORDS, STATISTIC_WORDS, DIRECTION_WORDS, ADVERB_GROUPS, CHANGE_WORDS, QA_STATE_WORDS].flatMap((table) => table.map(([re]) => re)),
-  /\bqa\b|\b(?:better|worse|higher|lower|more|less|up|down)\b|\bwait(?:s|ed|ing)?\b|\b(?:respond|repl(?:y|ied|ies)|answer)(?:s|ed|ing)?\b/,
+  /\bmarked(?= (?:as )?(?:an? )?(?:pass(?:ed)?|issues?|fixed|failed))|\bqa\b|\b(?:better|worse|higher|lower|more|less|up|down)\b|\bwait(?:s|ed|ing)?\b|\b(?:respond|repl(?:y|ied|ies)|answer)(?:s|ed|ing)?\b/,
   /\bfirst\b(?= (?:human |agent |bot )?(?:response|reply|answer))|\bbreak(?:s|ing)? (?:it |them |that )?down\b|\bbroken down\b|\bsplit\b/,
   // comparisons, and what leaves something out
   /\b(?:vs\.?|versus|compar(?:e[sd]?|ing|ison)|against|than|differen(?:ce|t)|chang(?:e[sd]?|ing)|same|usual|normal(?:ly)?|usually|previous|prior|preceding|before|earlier|other)\b/,
@@ -57,6 +57,14 @@ const IDLE = new Set(
   currently actually really just even still already yet far so very pretty overall generally typically general
   team company business support desk whole entire all every each any some both either`.split(/\s+/),
 );
+
+/**
+ * A word the product reads or passes over as grammar ("max", "may", "the", "per"): a short first
+ * name like that is never taken for a person, while "Sam" or "Ana" means nobody else.
+ */
+export function productWord(word: string): boolean {
+  return IDLE.has(word) || READ.some((re) => re.test(word)) || findPeriods(word, new Date(0), 'UTC').length > 0;
+}
 
 /** Words before a qualifier: "for urgent tickets", "on mobile", "in Spanish", "from Instagram". */
 const QUALIFYING_BEFORE = new Set(['for', 'in', 'on', 'from', 'among', 'of', 'at', 'via', 'through', 'using', 'during', 'about', 'by']);

@@ -7,7 +7,7 @@ import type { Period } from '../periods.ts';
 import { periodsOf, type Periods } from './said-periods.ts';
 import { Words, escape, namedFilters, namesIn, phrase, topicsIn, type Names } from './said-names.ts';
 import { DAY_PARTS, hoursOf, weekdaysOf } from './said-times.ts';
-import { unreadWords, type Unread } from './said-unread.ts';
+import { productWord, unreadWords, type Unread } from './said-unread.ts';
 import { measureOf, type Inferred } from './said-measure.ts';
 import { leftOutSide, replierOf } from './said-replier.ts';
 
@@ -233,13 +233,35 @@ export interface Said {
   change?: { dir: 'down' | 'up' | 'better' | 'worse'; word: string };
 }
 
+/** A QA verb used as a verb ("were reviewed", "did Sam pass", "flagged as issue"), not as an adjective ("passed sessions"). */
+const QA_VERB = /\b(?:reviewed|passed|pass|flagged|fixed|failed|marked)\b(?!\s+(?:sessions?|conversations?|chats?|ones)\b)/;
+/** The state sessions are in now ("are passed", "still unchecked", "by QA status"): not an act in the period. */
+const STATE_NOW = /\b(?:are|is|currently|now|still|remain(?:s|ing)?|state|status|stand(?:s|ing)?|sitting)\b/;
+
+/**
+ * Sessions "reviewed", "passed" or "flagged" in a period mean the act then, not the state now of the
+ * sessions that started then ("didn't pass QA last week": flagged then); "not reviewed" is a state now.
+ */
+function qaActSaid(text: string, states: readonly string[]): boolean {
+  if (states.includes('unchecked') || STATE_NOW.test(text)) return false;
+  if (/(?:\bnot|\bnever|n't)\b(?:\s+(?:yet|been|ever))*\s+(?:reviewed|checked)\b/.test(text)) return false;
+  return QA_VERB.test(text);
+}
+
 function qaStateFilter(w: Words, text: string, measure: string | undefined, byState: boolean): { measure?: string; filter?: Filter } {
   let states = QA_STATE_WORDS.filter(([re]) => re.test(w.rest)).map(([, s]) => s);
   // "issues fixed", "fixed the issues": the issues are what was fixed
   if (states.includes('fixed') && states.includes('issue') && /\bissues?\b[^.?]{0,25}\bfix(?:ed|es)?\b|\bfix(?:ed|es)?\b[^.?]{0,10}\bissues?\b/.test(text)) states = ['fixed'];
   const reviewed = /\breviewed\b/.test(text);
+  // "how many sessions did Olga review": sessions, each once, not her QA changes
+  if (measure === 'reviews' && /\b(?:how many|number of|count of)\s+(?:[a-z]+\s+)?sessions\b/.test(text) && !states.includes('unchecked') && !STATE_NOW.test(text)) {
+    return { measure: 'reviewedSessions', filter: { dimension: 'qa_state', values: states.length ? states : ['passed', 'issue'] } };
+  }
+  if (measure === 'sessions' && !byState && (reviewed || states.length) && qaActSaid(text, states)) {
+    return { measure: 'reviewedSessions', filter: { dimension: 'qa_state', values: states.length ? states : ['passed', 'issue'] } };
+  }
   const m = measure === 'sessions' && (states.length || reviewed || byState) ? 'qaSessions' : measure;
-  if (m !== 'qaSessions' && m !== 'reviews') return { measure: m };
+  if (m !== 'qaSessions' && m !== 'reviews' && m !== 'reviewedSessions') return { measure: m };
   if (states.length) return { measure: m, filter: { dimension: 'qa_state', values: states } };
   if (m === 'qaSessions' && reviewed) return { measure: m, filter: { dimension: 'qa_state', values: ['passed', 'issue', 'fixed'] } };
   return { measure: m };
@@ -259,8 +281,8 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
     return n.found.length;
   };
   add('page', namesIn(w, ctx.vocab.pages, 'page'));
-  add('agent', namesIn(w, ctx.vocab.agents, 'agent'));
-  add('reviewer', namesIn(w, ctx.vocab.reviewers ?? [], 'reviewer'));
+  add('agent', namesIn(w, ctx.vocab.agents, 'agent', productWord));
+  add('reviewer', namesIn(w, ctx.vocab.reviewers ?? [], 'reviewer', productWord));
   // "the Tone category": a scorecard category, whose label may be an everyday word
   if (add('qa_category', namesIn(w, (ctx.vocab.qaCategories ?? []).filter((c) => new RegExp(`\\b${escape(c.toLowerCase())}\\s+(?:categor|scores?\\b)`).test(text)), 'QA category')) && !measure) measure = 'qaCategoryScore';
   // a topic alone ("complaints by page", "how many shipping questions") counts customer messages

@@ -23,7 +23,7 @@ const FALLBACK_PERIOD = 'last 7 days';
 /** How many rows a ranking without a number shows ("the slowest agents"; a winner and the next ones). */
 const DEFAULT_TOP = 5;
 /** Measures about the bot's work already: "bot" in them is no filter that went missing. */
-const BOT_MEASURES: ReadonlySet<string> = new Set(['containment', 'handoffRate', 'handoffs', 'qaSessions', 'issueRate', 'reviews', 'botFirstResponse']);
+const BOT_MEASURES: ReadonlySet<string> = new Set(['containment', 'handoffRate', 'handoffs', 'qaSessions', 'reviewedSessions', 'issueRate', 'reviews', 'botFirstResponse']);
 
 // ── combining ────────────────────────────────────────────────────────────────────────────────
 
