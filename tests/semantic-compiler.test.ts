@@ -4,7 +4,7 @@ import { agentPassword } from '../src/agents/assistant/open.ts';
 import { prepareAgentLogin } from '../src/agents/sql/agent-role.ts';
 import { runReadOnlyQuery } from '../src/agents/sql/run-query.ts';
 import { runMetricQuery, type MetricResult } from '../src/db/semantic/run.ts';
-import { MEASURES, SOURCES, dimensionsOf, measureByName } from '../src/domain/semantic/catalogue.ts';
+import { MEASURES, SOURCES, WEEKDAY_NAMES, dimensionsOf, measureByName } from '../src/domain/semantic/catalogue.ts';
 import { metricAnswer } from '../src/domain/semantic/answer.ts';
 import { checkQuery, type MetricQuery } from '../src/domain/semantic/query.ts';
 import { seedAndAnalyse } from './helpers/assistant.ts';
@@ -150,6 +150,44 @@ describe('metric queries equal independent SQL', () => {
     );
     expect(r.rows.length).toBeGreaterThan(0);
     expect(r.rows.map((x) => [x.key, x.value])).toEqual(e.map((x) => [x.name ?? 'nobody', Number(x.n)]));
+  });
+});
+
+describe('daily averages and sessions reviewed', () => {
+  it('a daily average is the count over every day of the period, a quiet day counting 0; of a weekday, over those days only', async () => {
+    const r = await ask({ measure: 'sessions', statistic: 'perDay' });
+    const e = await one<{ v: number }>(
+      `SELECT avg(coalesce(n, 0)) AS v FROM generate_series(DATE '2026-11-16', DATE '2026-11-22', interval '1 day') g(d)
+         LEFT JOIN (SELECT (started_at AT TIME ZONE '${TZ}')::date AS day, count(*) AS n FROM sessions GROUP BY 1) c ON c.day = g.d::date`,
+    );
+    close(r.rows[0]!.value, e.v);
+    const month = { from: '2026-10-01', to: '2026-10-31', label: 'October' };
+    const mondays = await ask({ measure: 'conversations', statistic: 'perDay', period: month, filters: [{ dimension: 'weekday', values: ['Monday'] }] });
+    const m = await one<{ v: number }>(
+      `SELECT avg(coalesce(n, 0)) AS v FROM generate_series(DATE '2026-10-01', DATE '2026-10-31', interval '1 day') g(d)
+         LEFT JOIN (SELECT (social_create_time AT TIME ZONE '${TZ}')::date AS day, count(DISTINCT conversation_id) AS n FROM messages GROUP BY 1) c ON c.day = g.d::date
+        WHERE extract(isodow FROM g.d) = 1`,
+    );
+    close(mondays.rows[0]!.value, m.v);
+    const byWeekday = await ask({ measure: 'messages', statistic: 'perDay', groupBy: 'weekday', period: month });
+    const w = await all<{ k: number; v: number }>(
+      `SELECT extract(isodow FROM g.d)::int AS k, avg(coalesce(n, 0)) AS v FROM generate_series(DATE '2026-10-01', DATE '2026-10-31', interval '1 day') g(d)
+         LEFT JOIN (SELECT (social_create_time AT TIME ZONE '${TZ}')::date AS day, count(*) AS n FROM messages GROUP BY 1) c ON c.day = g.d::date GROUP BY 1 HAVING sum(n) > 0`,
+    );
+    expect(byWeekday.rows.length).toBe(w.length);
+    const weekdayNo = (k: unknown) => (typeof k === 'string' && WEEKDAY_NAMES.includes(k as never) ? WEEKDAY_NAMES.indexOf(k as never) + 1 : Number(k));
+    for (const x of w) close(byWeekday.rows.find((row) => weekdayNo(row.key) === x.k)!.value, x.v);
+  });
+
+  it('sessions reviewed are the distinct sessions given a state in the period, whenever they started', async () => {
+    const period = { from: '2026-09-01', to: '2026-11-25', label: 'since September' };
+    const r = await ask({ measure: 'reviewedSessions', period, filters: [{ dimension: 'qa_state', values: ['passed', 'issue'] }] });
+    const e = await one<{ n: string }>(
+      `SELECT count(DISTINCT session_id) AS n FROM qa_events WHERE to_status IN ('passed', 'issue')
+          AND created_at >= '2026-09-01 00:00:00 ${TZ}'::timestamptz AND created_at < '2026-11-26 00:00:00 ${TZ}'::timestamptz`,
+    );
+    expect(Number(e.n)).toBeGreaterThan(0);
+    expect(r.rows[0]!.value).toBe(Number(e.n));
   });
 });
 
@@ -334,6 +372,8 @@ describe('checkQuery refuses what the catalogue cannot answer, never adjusting i
     [{ measure: 'handoffRate', filters: [{ dimension: 'topic' as const, values: ['complaint'] }] }, /cannot be filtered by topic/],
     [{ measure: 'messages', statistic: 'share' as const }, /needs a breakdown/],
     [{ measure: 'csi', groupBy: 'page' as const, limit: 0 }, /top N/],
+    [{ measure: 'sessions', statistic: 'perDay' as const, groupBy: 'week' as const }, /daily average is over the whole period, not by week/],
+    [{ measure: 'csi', statistic: 'perDay' as const }, /CSI has no perDay/],
   ])('%j', (q, reason) => {
     const r = checkQuery({ period: WEEK, ...q });
     expect(r.ok).toBe(false);

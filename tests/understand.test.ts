@@ -990,6 +990,26 @@ describe('long and chatty messages (7 December, fourth round)', () => {
   });
 });
 
+describe('daily averages of counts (7 December, fifth round)', () => {
+  it('reads "average … per day", "daily average", "a day on average" as a daily average, and "per day" alone as a breakdown', () => {
+    for (const q of ['average sessions per day last week', 'how many messages per day on average last week', 'daily average of conversations last week', 'average daily handoffs last week']) {
+      expect(ask(q).metric?.query, q).toMatchObject({ statistic: 'perDay', period: { from: '2026-11-09', to: '2026-11-15' } });
+      expect(ask(q).metric?.query.groupBy, q).toBeUndefined();
+    }
+    expect(ask('messages per day last week').metric?.query).toMatchObject({ groupBy: 'day' });
+    expect(ask('messages per day last week').metric?.query.statistic).not.toBe('perDay');
+    expect(ask('average response time per day last week').metric?.query).toMatchObject({ statistic: 'mean', groupBy: 'day' });
+    expect(ask('average sessions per day by page last week').metric?.query).toMatchObject({ statistic: 'perDay', groupBy: 'page' });
+  });
+
+  it('divides a period still running by the days gone: "this month" on the 18th is 1–18 November', () => {
+    const q = ask('average sessions per day this month').metric!;
+    expect(q.query.period).toMatchObject({ from: '2026-11-01', to: '2026-11-18' });
+    expect(q.query.period!.label).toContain('so far');
+    expect(ask('sessions this month').metric?.query.period?.to).toBe('2026-11-30');
+  });
+});
+
 describe('the handoff queue and the wait after a handoff, said plainly', () => {
   it('"sitting in the queue" is the queue now; "how long are people waiting for a human after a handoff" the wait', () => {
     expect(ask('how many handoffs are sitting in the queue at the moment').metric?.query.measure).toBe('handoffsWaiting');

@@ -320,6 +320,8 @@ function outside({ lastWeek, lastMonth, october, yesterday, last3Months, value, 
     ['z28', 'measure', 'how many sessions were reviewed last week', value('reviewedSessions', 'count', lastWeek, { qa_state: ['passed', 'issue'] })],
     ['z29', 'filter', 'how many sessions did Hannah pass last month', value('reviewedSessions', 'count', lastMonth, { reviewer: ['Hannah Becker'], qa_state: ['passed'] })],
     ['z30', 'breakdown', 'sessions flagged as issue last month by reviewer', rows('reviewedSessions', 'count', 'reviewer', lastMonth, { where: { qa_state: ['issue'] } })],
+    ['z31', 'statistic', 'average sessions per day last week', value('sessions', 'perDay', lastWeek, undefined, [/daily average/i])],
+    ['z32', 'statistic', 'how many conversations did we get a day on average on Mondays in October', value('conversations', 'perDay', october, { weekday: [1] }, [/daily average/i])],
     ['z27', 'follow-up', 'who was fastest overall', winner('humanResponseTime', 'mean', 'agent', 'asc', lastWeek), ['avg human response time for Emma Novak last week', 'and James Carter?']],
   ];
 }

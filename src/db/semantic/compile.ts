@@ -3,13 +3,25 @@
 // lead is complete: pasted into `sql:` it returns the same rows. Everything inlined is either
 // catalogue text or a value quoted by `literal`, which doubles quotes and drops NUL.
 import { SOURCES, WEEKDAY_NAMES, type Dimension, type Measure, type Statistic } from '../../domain/semantic/catalogue.ts';
-import type { CheckedQuery, DayRange } from '../../domain/semantic/query.ts';
+import { daysIn, type CheckedQuery, type DayRange } from '../../domain/semantic/query.ts';
 
 export const literal = (s: string): string => `'${s.replace(/\0/g, '').replace(/'/g, "''")}'`;
 
 const TIME_DIMENSIONS: ReadonlySet<Dimension> = new Set(['day', 'week', 'month', 'hour', 'weekday']);
 
-function aggregate(statistic: Statistic, value: string, periodExpr: string | undefined, distinct: boolean): string {
+/** A daily average's divisor: the days of the period, by weekday when grouped by it, per period when compared. */
+function dayCount(q: CheckedQuery, source: (typeof SOURCES)[keyof typeof SOURCES], current: string, sub: (s: string) => string): string {
+  const one = (p: DayRange): string => {
+    const days = daysIn(p, q.filters);
+    if (q.groupBy !== 'weekday') return String(days.reduce((a, b) => a + b, 0));
+    return `(CASE ${sub(source.dimensions.weekday!)} ${days.map((n, i) => `WHEN ${i + 1} THEN ${n}`).join(' ')} END)`;
+  };
+  return q.compareTo ? `(CASE WHEN ${current} THEN ${one(q.period!)} ELSE ${one(q.compareTo)} END)` : one(q.period!);
+}
+
+function aggregate(statistic: Statistic, value: string, periodExpr: string | undefined, distinct: boolean, perDay?: { days: string; day: string }): string {
+  // each day's distinct values, summed over the days: the mean of the daily counts
+  if (perDay) return `${distinct ? `count(DISTINCT (${perDay.day}, ${value}))` : 'count(*)'}::float8 / nullif(${perDay.days}, 0)`;
   if (distinct) return `count(DISTINCT ${value})`;
   switch (statistic) {
     case 'mean':
@@ -24,6 +36,7 @@ function aggregate(statistic: Statistic, value: string, periodExpr: string | und
     case 'sum':
       return `${statistic}(${value})`;
     case 'count':
+    case 'perDay':
       return 'count(*)';
     case 'share':
       return `count(*)::float8 / sum(count(*)) OVER (${periodExpr ? `PARTITION BY ${periodExpr}` : ''})`;
@@ -79,8 +92,9 @@ export function compileQuery(q: CheckedQuery, measure: Measure, tz: string): Com
   const value = sub(measure.value);
   // a rate of totals (template success): one division of sums, not a mean of per-row rates
   const ratio = measure.denominator && q.statistic === 'rate' ? `sum(${value})::float8 / nullif(sum(${sub(measure.denominator)}), 0)` : undefined;
-  select.push(`${ratio ?? aggregate(q.statistic, value, periodExpr, measure.distinct === true)} AS value`);
-  select.push(`${q.statistic === 'count' || q.statistic === 'share' ? 'count(*)' : `count(${value})`} AS base`);
+  const perDay = q.statistic === 'perDay' && q.period ? { days: dayCount(q, source, current, sub), day: sub(source.dimensions.day!) } : undefined;
+  select.push(`${ratio ?? aggregate(q.statistic, value, periodExpr, measure.distinct === true, perDay)} AS value`);
+  select.push(`${q.statistic === 'count' || q.statistic === 'share' || q.statistic === 'perDay' ? 'count(*)' : `count(${value})`} AS base`);
 
   const where = [source.where, measure.where].filter((w): w is string => Boolean(w)).map((w) => `(${sub(w)})`);
   where.push(compared ? `((${current}) OR (${sub(inPeriod(source.time!, q.compareTo!, tz))}))` : `(${current})`);

@@ -104,6 +104,8 @@ const STATISTIC_CLAUSE = /[;,]?\s*\b(?:the )?(?:mean|average|median|sum|total|ma
  * statistic asked — "…; the figure is their median" — never another one the definition names.
  */
 export function definitionWords(m: Measure, statistic: Statistic): string {
+  // days without any still count, so a quiet Sunday pulls the average down as it did the week
+  if (statistic === 'perDay') return `${m.definition}; the figure is their count divided by the days of the period (those of the weekdays asked), days without any counted as 0`;
   const of = OF_VALUES[statistic];
   if (!of) return m.definition;
   const one = m.definition.replace(STATISTIC_CLAUSE, '').replace(/^[;,]\s*/, '').replace(/\s*[;,]\s*([;,])/g, '$1');

@@ -3,7 +3,8 @@
 // SQL of one row's value, its unit, and which statistics and dimensions it allows; the compiler
 // (src/db/semantic) turns a query over it into one SQL statement. Nothing else computes figures.
 
-export const STATISTICS = ['mean', 'median', 'p90', 'min', 'max', 'sum', 'count', 'rate', 'share'] as const;
+/** perDay: a count divided by the days of the period (those of its weekdays, when filtered by weekday) */
+export const STATISTICS = ['mean', 'median', 'p90', 'min', 'max', 'sum', 'count', 'rate', 'share', 'perDay'] as const;
 export type Statistic = (typeof STATISTICS)[number];
 
 export const DIMENSIONS = ['page', 'agent', 'reviewer', 'day', 'week', 'month', 'hour', 'weekday', 'topic', 'qa_state', 'sender', 'qa_category'] as const;
@@ -218,7 +219,9 @@ export const SOURCES: Record<SourceName, Source> = {
 };
 
 const SPREAD: readonly Statistic[] = ['mean', 'median', 'p90', 'min', 'max'];
-const COUNTED: readonly Statistic[] = ['count', 'share'];
+const COUNTED: readonly Statistic[] = ['count', 'share', 'perDay'];
+/** how things stand now: counted once, over no days */
+const COUNTED_NOW: readonly Statistic[] = ['count', 'share'];
 const score = (name: string, label: string, definition: string, unit: Unit = 'score', higherIsBetter = true): Measure => ({
   name, label, definition, unit, source: 'conversation_days', value: `d.${name === 'csi' ? 'csi' : snake(name)}`,
   statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter,
@@ -251,7 +254,7 @@ export const MEASURES: readonly Measure[] = [
   { name: 'resolutionTime', label: 'resolution time', definition: 'a completed session\'s first message → its last message', unit: 'seconds', source: 'sessions', value: 'extract(epoch FROM s.ended_at - s.started_at)', where: `s.completion_status = 'complete'`, statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: false },
   { name: 'messages', label: 'messages', definition: 'messages stored (customer, bot and human)', unit: 'count', source: 'messages', value: '1', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
   { name: 'customerMessages', label: 'customer messages', definition: 'messages customers wrote', unit: 'count', source: 'messages', value: '1', where: 'm.from_customer', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
-  { name: 'conversations', label: 'conversations', definition: 'conversations with at least one message in the period', unit: 'count', source: 'messages', value: 'm.conversation_id', distinct: true, statistics: ['count'], defaultStatistic: 'count', higherIsBetter: true },
+  { name: 'conversations', label: 'conversations', definition: 'conversations with at least one message in the period', unit: 'count', source: 'messages', value: 'm.conversation_id', distinct: true, statistics: ['count', 'perDay'], defaultStatistic: 'count', higherIsBetter: true },
   // by agent: the human agent who first replied in the handed-off session (who took it); the rate stays without agents
   { name: 'handoffs', label: 'handoffs', definition: 'sessions handed to a human, by session start (by agent: the human agent who first replied in it)', unit: 'count', source: 'sessions', value: '1', where: 's.human_handoff', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: false },
   { name: 'sessions', label: 'sessions', definition: 'conversation episodes (a new one after 12 h of silence), by start time', unit: 'count', source: 'sessions', value: '1', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
@@ -262,7 +265,7 @@ export const MEASURES: readonly Measure[] = [
   {
     name: 'reviewedSessions', label: 'sessions given a QA state',
     definition: 'distinct AI sessions given a QA state (passed, issue or fixed) in the period, by when it was given; a session given two in the period counts once (by state or reviewer: once under each)',
-    unit: 'count', source: 'qa_events', value: 'e.session_id', distinct: true, where: `e.to_status <> 'unchecked'`, statistics: ['count'], defaultStatistic: 'count', higherIsBetter: true,
+    unit: 'count', source: 'qa_events', value: 'e.session_id', distinct: true, where: `e.to_status <> 'unchecked'`, statistics: ['count', 'perDay'], defaultStatistic: 'count', higherIsBetter: true,
   },
   { name: 'issueRate', label: 'QA issue rate', definition: 'share of reviewed AI sessions that are now issue or fixed', unit: 'share', source: 'sessions', value: `CASE WHEN s.qa_status IN ('issue', 'fixed') THEN 1.0 ELSE 0.0 END`, where: `s.ai_engaged AND s.qa_status <> 'unchecked'`, statistics: ['rate'], defaultStatistic: 'rate', higherIsBetter: false },
   {
@@ -319,13 +322,13 @@ function handoffMeasures(): Measure[] {
     },
     {
       name: 'handoffsWaiting', label: 'handoffs waiting', definition: 'conversations handed to a human that nobody has taken yet, as they stand now',
-      unit: 'count', source: 'handoffs_now', value: '1', where: `h.state = 'waiting'`, statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: false,
+      unit: 'count', source: 'handoffs_now', value: '1', where: `h.state = 'waiting'`, statistics: COUNTED_NOW, defaultStatistic: 'count', higherIsBetter: false,
       // nobody is assigned to a waiting conversation
       without: ['agent'],
     },
     {
       name: 'handoffsAssigned', label: 'handoffs assigned', definition: 'handed-off conversations a human agent has taken and still holds, as they stand now',
-      unit: 'count', source: 'handoffs_now', value: '1', where: `h.state = 'human'`, statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true,
+      unit: 'count', source: 'handoffs_now', value: '1', where: `h.state = 'human'`, statistics: COUNTED_NOW, defaultStatistic: 'count', higherIsBetter: true,
     },
     {
       name: 'handoffResolveTime', label: 'time to resolve a handoff',

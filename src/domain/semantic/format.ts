@@ -16,6 +16,7 @@ export function formatValue(value: number | null, unit: Unit, statistic: Statist
   if (value === null || !Number.isFinite(value)) return 'no data';
   if (statistic === 'share' || statistic === 'rate' || unit === 'share') return `${(value * 100).toFixed(1)}%`;
   if (statistic === 'count') return Math.round(value).toLocaleString('en-US');
+  if (statistic === 'perDay') return value.toLocaleString('en-US', { maximumFractionDigits: 1 });
   switch (unit) {
     case 'seconds':
       return formatDuration(value);
@@ -42,6 +43,7 @@ export function formatDelta(delta: number, unit: Unit, statistic: Statistic): st
   const sign = delta >= 0 ? '+' : '−';
   const a = Math.abs(delta);
   if (statistic === 'share' || statistic === 'rate' || unit === 'share') return `${sign}${(a * 100).toFixed(1)} pts`;
+  if (statistic === 'perDay') return `${sign}${a.toLocaleString('en-US', { maximumFractionDigits: 1 })}`;
   if (statistic === 'count' || unit === 'count') return `${sign}${Math.round(a).toLocaleString('en-US')}`;
   switch (unit) {
     case 'seconds':
@@ -72,7 +74,7 @@ export function counted(n: number, noun: string, shown = n.toLocaleString('en-US
 }
 
 const STAT_WORDS: Record<Statistic, string> = {
-  mean: 'average', median: 'median', p90: '90th percentile', min: 'minimum', max: 'maximum', sum: 'total', count: 'number of', rate: '', share: 'share of',
+  mean: 'average', median: 'median', p90: '90th percentile', min: 'minimum', max: 'maximum', sum: 'total', count: 'number of', rate: '', share: 'share of', perDay: 'daily average of',
 };
 
 /** "median first response time", "average CSI", "number of messages", "handoff rate". */

@@ -1,7 +1,7 @@
 // A question for the catalogue, as slots: {measure, statistic, group by, filters, period,
 // compare to, order, top N}. The offline parser and the LLM's metric_query tool both fill this
 // shape; checkQuery says whether the catalogue can answer it, and why not when it cannot.
-import { DIMENSIONS, SOURCES, STATISTICS, dimensionsOf, measureByName, type Dimension, type Measure, type Statistic } from './catalogue.ts';
+import { DIMENSIONS, SOURCES, STATISTICS, WEEKDAY_NAMES, dimensionsOf, measureByName, type Dimension, type Measure, type Statistic } from './catalogue.ts';
 
 /** Inclusive business-day range, YYYY-MM-DD, with its words for the answer. */
 export interface DayRange {
@@ -52,6 +52,12 @@ export function checkQuery(q: MetricQuery): QueryCheck {
   const badDim = (d: Dimension) => !DIMENSIONS.includes(d) || !dims.includes(d);
   if (q.groupBy && badDim(q.groupBy)) return { ok: false, reason: `${measure.label} cannot be broken down by ${q.groupBy}; it can by ${dims.join(', ')}` };
   if (statistic === 'share' && !q.groupBy) return { ok: false, reason: 'a share needs a breakdown (by page, topic, …)' };
+  if (statistic === 'perDay' && (SOURCES[measure.source].current || !SOURCES[measure.source].dimensions.day)) {
+    return { ok: false, reason: `${measure.label} is not counted over days, so it has no daily average` };
+  }
+  if (statistic === 'perDay' && (q.groupBy === 'day' || q.groupBy === 'week' || q.groupBy === 'month')) {
+    return { ok: false, reason: `a daily average is over the whole period, not by ${q.groupBy}; ask for the count by day to see each day` };
+  }
   const filters = q.filters ?? [];
   for (const f of filters) {
     if (badDim(f.dimension)) return { ok: false, reason: `${measure.label} cannot be filtered by ${f.dimension}; it can by ${dims.join(', ')}` };
@@ -71,3 +77,21 @@ export function checkQuery(q: MetricQuery): QueryCheck {
   }
   return { ok: true, measure, query: { ...q, statistic, filters } };
 }
+
+const ISO_DAY = 86_400_000;
+
+/**
+ * How many days of `p` a daily average divides by: every day, or those of the weekdays kept by
+ * a weekday filter; by weekday (ISO 1–7) when the figure is broken down by weekday.
+ */
+export function daysIn(p: DayRange, filters: readonly Filter[]): number[] {
+  const byWeekday = [0, 0, 0, 0, 0, 0, 0];
+  for (let t = Date.parse(`${p.from}T00:00:00Z`); t <= Date.parse(`${p.to}T00:00:00Z`); t += ISO_DAY) byWeekday[(new Date(t).getUTCDay() + 6) % 7]!++;
+  const weekdays = filters.filter((f) => f.dimension === 'weekday');
+  return byWeekday.map((n, i) => (weekdays.every((f) => f.values.some((v) => weekdayNumber(v) === i + 1) !== (f.exclude === true)) ? n : 0));
+}
+
+const weekdayNumber = (v: string): number => {
+  const i = WEEKDAY_NAMES.findIndex((w) => w.toLowerCase() === v.toLowerCase());
+  return i >= 0 ? i + 1 : Number(v);
+};

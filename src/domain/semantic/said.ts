@@ -171,6 +171,11 @@ function directionOf(w: Words): { dir: Direction; word: string } | undefined {
   return undefined;
 }
 
+/** An average of a count per day: "average sessions per day", "daily average", "how many a day on average". */
+const PER_DAY = /\b(?:average|avg|mean|on average|typical(?:ly)?)\b[^.?]{0,40}\b(?:per|a|each|every) day\b|\b(?:per|a|each|every) day\b[^.?]{0,20}\bon average\b|\b(?:daily|per day|a day) average\b|\baverage daily\b|\bdaily mean\b/;
+const PER_DAY_WORDS = /\bon average\b|\b(?:average|avg|mean|typical(?:ly)?|daily)\b|\b(?:per|a|each|every) day\b/;
+const PER_DAY_WORDS_ALL = new RegExp(PER_DAY_WORDS.source, 'g');
+
 function statisticOf(w: Words): Statistic | undefined {
   for (const [re, s] of STATISTIC_WORDS) if (w.take(re)) return s;
   return undefined;
@@ -182,8 +187,8 @@ const SECOND_QUESTION = /(,?\s*\b(?:and|but|also|plus)\s+)(?:how (?:long|many|mu
 /** Whether something was answered: a condition the catalogue has no filter for. */
 const UNANSWERED = /\b(?:unanswered|unreplied|unresolved|abandoned|ignored|missed|not (?:been )?(?:answered|replied(?: to)?|resolved)|without (?:a |any )?(?:[a-z]+ )?(?:reply|answer|response)|(?:got|get|gets|had|have|has) no (?:reply|answer|response))\b/;
 
-/** "How many customers …": the product counts conversations and messages, not people. */
-const CUSTOMER_COUNT = /\b(?:how many|number of|count of) (?:distinct |unique |different |individual |new |returning |repeat )?customers\b/;
+/** "how many customers", "how many angry customers": people counted, whatever the word before them. */
+const CUSTOMER_COUNT = /\b(?:how many|number of|count of) (?:(?!(?:messages|conversations|chats|sessions|handoffs|did|do|does|were|was|have|had|of|the|our)\b)[a-z'-]+ )?customers\b/;
 
 /** Everything the question said, slot by slot, before it is combined with a previous question. */
 export interface Said {
@@ -292,6 +297,9 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   // ("which template is used most": the template words are the measure's, and templates no breakdown)
   const noDimension = NO_DIMENSION.exec(w.rest)?.[0] ?? /\b(?:which|each|per|by) templates?\b/.exec(text)?.[0];
   const periods = periodsOf(text, ctx, ctx.previous?.period);
+  // "average sessions per day": a count over the period's days, not a breakdown by day
+  const perDay = measure !== undefined && measureByName(measure)?.statistics.includes('perDay') === true && PER_DAY.test(w.rest);
+  if (perDay) while (w.take(PER_DAY_WORDS));
   const group = groupOf(w, text);
   // "which topic", "the #1 topic": the topic measure is a breakdown by topic already; one asked for = the winner
   if (measure === 'topics' && /\b(?:which|what|top)\s+(?:[a-z]+\s+)?topic\b(?!s)/.test(w.text.replace(NUMBER_ONE, 'top'))) group.which = true;
@@ -304,7 +312,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const limit = top.limit;
   // "the bottom 3 agents": the lowest figures first
   const direction = top.bottom ? { dir: 'asc' as const, word: 'bottom' } : directionOf(w);
-  const statistic = statisticOf(w);
+  const statistic = perDay ? 'perDay' : statisticOf(w);
   const otherPct = OTHER_PERCENTILE.exec(w.rest);
   // "what about issues" after QA changes: the state filter of the measure before
   const qa = qaStateFilter(w, text, measure ?? (ctx.previous && FOLLOW_ON.test(text) ? ctx.previous.query.measure : undefined), group.dim === 'qa_state');
@@ -319,7 +327,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
     filters.push({ dimension: 'sender', values: ['customer'], exclude: true });
   }
   // "handoffs per page per week": two breakdowns, which one answer cannot give
-  const breakdowns = [...new Set([...w.text.matchAll(/\b(?:by|per|for each|for every|each)\s+(?:the\s+)?([a-z]+(?: of (?:the )?[a-z]+)?)/g)].map((b) => dimensionAt(b[1]!)).filter((d) => d !== undefined))];
+  const breakdowns = [...new Set([...(perDay ? w.text.replace(PER_DAY_WORDS_ALL, ' ') : w.text).matchAll(/\b(?:by|per|for each|for every|each)\s+(?:the\s+)?([a-z]+(?: of (?:the )?[a-z]+)?)/g)].map((b) => dimensionAt(b[1]!)).filter((d) => d !== undefined))];
   // "weekends compared to weekdays": every day named, so each weekday is shown rather than one figure for all of them
   const bothHalves = /\bweekends?\b/.test(text) && /\bweekdays\b/.test(text) && !new RegExp(`\\b(?:${LEAVE_OUT}|not)(?=\\s)`).test(text);
   const weekdays = bothHalves ? [] : weekdaysOf(text);

@@ -190,9 +190,11 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   const sameDays = !asOfNow && counted ? toDate(slots.period, slots.compare, ctx) : undefined;
   const remarks = sameDays ? [sameDays.note] : [];
   const compare = asOfNow ? named : sameDays?.compare ?? slots.compare;
+  // a daily average over a period still running divides by the days gone, not the days to come
+  const perDay = (statistic ?? carried.statistic) === 'perDay' ? soFar(slots.period, ctx) : undefined;
   const query: MetricQuery = {
     measure,
-    ...(asOfNow ? {} : { period: range(sameDays?.period ?? slots.period) }),
+    ...(asOfNow ? {} : { period: range(perDay ?? sameDays?.period ?? slots.period) }),
     ...(statistic ? { statistic } : carried.statistic ? { statistic: carried.statistic } : {}),
     ...(groupBy ? { groupBy } : carried.groupBy ? { groupBy: carried.groupBy } : {}),
     // "who was fastest overall" after one agent: the ranking is of all of them
@@ -238,6 +240,13 @@ function toDate(period: Period, compare: Period | undefined, ctx: UnderstandCont
     compare: { ...compare, to: compareTo, label: `the same days of ${name(compare)} ${days(compare.from, compareTo)}` },
     note: `${period.label.charAt(0).toUpperCase()}${period.label.slice(1)} is still running, so both periods are counted over their first ${elapsed + 1} day${elapsed ? 's' : ''}.`,
   };
+}
+
+/** The days of a period up to today, when it runs past today ("this month" on the 7th: 1–7 Dec). */
+function soFar(period: Period, ctx: UnderstandContext): Period | undefined {
+  const today = parsePeriod('today', ctx.now, ctx.timeZone)?.from;
+  if (!today || period.to <= today || period.from > today) return undefined;
+  return { ...period, to: today, label: `${period.label.replace(/ \(.*\)$/, '')} so far (${dayLabel(period.from)} – ${dayLabel(today)})` };
 }
 
 const dayLabel = (day: string): string => new Date(`${day}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });

@@ -56,7 +56,8 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\bqa (?:average |avg |mean )?scores?\b|\bscorecard scores?\b|\breview scores?\b|\bquality scores?\b/, 'qaScore'],
   [/\b(?:reviewer )?alignment\b|\bcalibration (?:agreement|scores?)\b|\baligned\b/, 'reviewerAlignment'],
   [/\bqa (?:changes|work|reviews|activity)\b|\breviews?\b(?! queue)|\bchanges? made\b/, 'reviews'],
-  [/\bqa sessions\b|\bsessions? (?:in|for|under|awaiting) (?:qa|review)\b/, 'qaSessions'],
+  // the sessions QA reviews are those the AI took part in
+  [/\bqa sessions\b|\bsessions? (?:in|for|under|awaiting) (?:qa|review)\b|\b(?:ai|bot)[- ](?:engaged |involved )?sessions\b|\bsessions? (?:with|involving) (?:the )?(?:ai|bot)\b/, 'qaSessions'],
   [/\bsessions\b|\bepisodes\b/, 'sessions'],
   [/(?<!\b(?:by|per|each|every|across) )\btopics?\b|\breasons? (?:for|of) contact\b|\bwhat (?:do |did |were |are )?customers(?= (?:ask|write|message|complain|talk)(?:s|ed|ing)? (?:to )?(?:us )?about\b)|\bclassifications?\b/, 'topics'],
 ];
