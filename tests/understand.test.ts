@@ -1010,6 +1010,25 @@ describe('daily averages of counts (7 December, fifth round)', () => {
   });
 });
 
+describe('what a share is of, and the part asked about (7 December, fifth round)', () => {
+  it('takes the names in "share of X" as what the share is of, and the part after as the group shown first', () => {
+    const ofStride = ask("what share of stride's customer messages were about shipping last month").metric!;
+    expect(ofStride.query).toMatchObject({ measure: 'customerMessages', statistic: 'share', groupBy: 'topic', filters: f('page', 'Stride Shoes') });
+    expect(ofStride.focus).toBe('shipping_question');
+    // a page said with "on" beside the part is where the share is taken
+    expect(ask('share of customer messages that were complaints on voltix last month').metric).toMatchObject({ query: { groupBy: 'topic', filters: f('page', 'Voltix') }, focus: 'complaint' });
+    // … and a page that is the part itself stays the part
+    expect(ask('what share of handoffs were on Voltix last month').metric).toMatchObject({ query: { measure: 'handoffs', groupBy: 'page', filters: [] }, focus: 'Voltix' });
+    expect(ask('what share of Voltix messages last week').metric).toMatchObject({ query: { groupBy: 'page' }, focus: 'Voltix' });
+  });
+
+  it('reads the share of a page\'s sessions handed over as that page\'s handoff rate, and refuses a share of several values together', () => {
+    expect(ask("what % of voltix's sessions went to a human last week").metric?.query).toMatchObject({ measure: 'handoffRate', filters: f('page', 'Voltix') });
+    expect(ask('share of voltix sessions with a handoff yesterday').metric?.query).toMatchObject({ measure: 'handoffRate', filters: f('page', 'Voltix') });
+    expect(ask('what share of complaints were on weekends last month').refusal).toContain('Saturday and Sunday together');
+  });
+});
+
 describe('the handoff queue and the wait after a handoff, said plainly', () => {
   it('"sitting in the queue" is the queue now; "how long are people waiting for a human after a handoff" the wait', () => {
     expect(ask('how many handoffs are sitting in the queue at the moment').metric?.query.measure).toBe('handoffsWaiting');

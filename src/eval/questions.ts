@@ -322,6 +322,8 @@ function outside({ lastWeek, lastMonth, october, yesterday, last3Months, value, 
     ['z30', 'breakdown', 'sessions flagged as issue last month by reviewer', rows('reviewedSessions', 'count', 'reviewer', lastMonth, { where: { qa_state: ['issue'] } })],
     ['z31', 'statistic', 'average sessions per day last week', value('sessions', 'perDay', lastWeek, undefined, [/daily average/i])],
     ['z32', 'statistic', 'how many conversations did we get a day on average on Mondays in October', value('conversations', 'perDay', october, { weekday: [1] }, [/daily average/i])],
+    ['z33', 'statistic', "what share of stride's customer messages were about shipping last month", rows('customerMessages', 'share', 'topic', lastMonth, { where: { page: [STRIDE] }, only: 'shipping' })],
+    ['z34', 'statistic', 'what % of oakhaven\'s sessions went to a human last week', value('handoffRate', 'rate', lastWeek, { page: [OAK] })],
     ['z27', 'follow-up', 'who was fastest overall', winner('humanResponseTime', 'mean', 'agent', 'asc', lastWeek), ['avg human response time for Emma Novak last week', 'and James Carter?']],
   ];
 }

@@ -2,6 +2,7 @@
 // MetricQuery (measure, statistic, breakdown, filters, period, comparison, order, top N). Each
 // slot is read on its own, so phrasings combine freely; a word that names something the query
 // cannot honour is refused or named, never dropped, and data the product does not hold is refused.
+import { shareParts } from './said-share.ts';
 import { parsePeriod, periodBetween, previousPeriod, type Period } from '../periods.ts';
 import { SOURCES, dimensionsOf, measureByName, type Dimension, type Measure, type Statistic } from './catalogue.ts';
 import { addDays } from '../period-words.ts';
@@ -134,12 +135,17 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   const replied = base && !said.measure && !said.replier ? measureName : byReplier(said.replier ? (FAMILY[measureName] ?? measureName) : measureName, said.replier, filters, said.replierWord !== undefined, said.replierLeftOut === true);
   // "what share of customer messages were complaints", "share of messages sent by the bot": the
   // share among all of that dimension's groups, the one named shown first
-  const ofSessions = /\b(?:share|percentage|percent|proportion|fraction) of (?:the |all |our )?sessions\b/.test(text);
   const shareable = measureByName(replied)!;
+  const parts = said.statistic === 'share' ? shareParts(text, filters, (f) => dimensionsOf(shareable).includes(f.dimension)) : undefined;
+  const ofSessions = parts?.ofSessions === true;
   // (… and "what share of all messages is that" after the human agents' messages: the filter before)
   const oneGroup = (f: Filter) => !f.exclude && f.values.length === 1 && dimensionsOf(shareable).includes(f.dimension);
-  const sharing = !groupBy && said.statistic === 'share' && shareable.statistics.includes('share') && !ofSessions;
-  const shareOf = sharing ? filters.find(oneGroup) ?? (base && !base.groupBy ? (base.filters ?? []).find(oneGroup) : undefined) : undefined;
+  const sharing = !groupBy && said.statistic === 'share' && shareable.statistics.includes('share') && !(ofSessions && replied === 'handoffs');
+  if (sharing && parts?.several) {
+    const { dimension, values } = parts.several;
+    return refusal(`the share of ${values.join(' and ')} together is not one figure I give; ask for the share by ${dimension} and add them up`);
+  }
+  const shareOf = sharing ? parts?.focus ?? (base && !base.groupBy ? (base.filters ?? []).find(oneGroup) : undefined) : undefined;
   if (shareOf) {
     groupBy = shareOf.dimension;
     if (filters.includes(shareOf)) filters.splice(filters.indexOf(shareOf), 1);
