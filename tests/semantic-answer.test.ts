@@ -138,6 +138,19 @@ describe('a tie for the winner', () => {
   });
 });
 
+describe('a place in a ranking other than the first', () => {
+  it('leads with the row at the place asked, a tie there named, and says when there is no such place', () => {
+    const answer = (values: number[], place: number) => metricAnswer({
+      measure: measureByName('csi')!, figure: 'average CSI', timeZone: 'UTC', today: '2026-12-07', winner: 'best', place,
+      query: { measure: 'csi', filters: [], statistic: 'mean', period: NOVEMBER, groupBy: 'page', order: 'desc', limit: place + 2 },
+      rows: values.map((v, n) => ({ key: ['Stride', 'Oakhaven', 'Voltix'][n]!, value: v, base: 30, display: v.toFixed(1) })),
+    }).split('\n')[0];
+    expect(answer([72.5, 71.1, 70.2], 2)).toBe('Second best page by average CSI, November 2026: Oakhaven, 71.1');
+    expect(answer([72.5, 71.1, 71.1], 3)).toContain(': Oakhaven, Voltix (tied), 71.1');
+    expect(answer([72.5, 71.1], 4)).toContain('none — only 2 pages had a figure');
+  });
+});
+
 describe('the winner of a ranking', () => {
   const NOV = { statistic: 'count' as const, period: NOVEMBER, groupBy: 'page' as const, order: 'desc' as const, limit: 1 };
   const first = (measure: string, query: Omit<CheckedQuery, 'measure' | 'filters'>, figure: string, winner: string, groupBy = query.groupBy) =>

@@ -569,7 +569,7 @@ describe('refusals', () => {
     'CSI on the weekend before Christmas', 'how many sessions since the relaunch', 'CSI in spring',
   ])('reads "%s" with its period or refuses it, never with the default period', (q) => {
     const i = ask(q);
-    if (i.kind === 'refuse') expect(i.refusal).toContain('I could not read the period');
+    if (i.kind === 'refuse') expect(i.refusal).toMatch(/I could not read the period|has not happened yet/);
     else expect(i.metric?.periodDefaulted).toBe(false);
   });
 
@@ -1007,6 +1007,31 @@ describe('daily averages of counts (7 December, fifth round)', () => {
     expect(q.query.period).toMatchObject({ from: '2026-11-01', to: '2026-11-18' });
     expect(q.query.period!.label).toContain('so far');
     expect(ask('sessions this month').metric?.query.period?.to).toBe('2026-11-30');
+  });
+});
+
+describe('the future, forecasts and statistics not offered (7 December, fifth round)', () => {
+  it('refuses a period still to come rather than counting 0, and forecasts and statistics it does not compute', () => {
+    const refused = (q: string) => ask(q).refusal ?? '';
+    expect(refused('how many sessions tomorrow')).toContain('has not happened yet');
+    expect(refused('handoffs next month')).toContain('has not happened yet');
+    expect(refused('predict csat for next month')).toContain('make no forecasts');
+    expect(refused('will we hit 75 csi this month')).toContain('make no forecasts');
+    expect(refused('standard deviation of response time last month')).toContain('"standard deviation" is a statistic I do not compute');
+    expect(refused("what's the spread of CSI last week")).toContain('is a statistic I do not compute');
+    // this week is running, not to come
+    expect(ask('sessions this week').metric).toBeDefined();
+  });
+});
+
+describe('places in a ranking (7 December, fifth round)', () => {
+  it('reads "second best", "third busiest", "came second", "runner-up" as that place, and "came last" as the worst', () => {
+    expect(ask('which was the second best page for csi last month').metric).toMatchObject({ query: { groupBy: 'page', order: 'desc' }, winner: 'best', place: 2 });
+    expect(ask('the fourth best agent for csi last month').metric).toMatchObject({ query: { groupBy: 'agent', order: 'desc', limit: 6 }, place: 4 });
+    expect(ask('which agent came second for handoffs last month').metric).toMatchObject({ query: { measure: 'handoffs', groupBy: 'agent', order: 'desc' }, place: 2 });
+    expect(ask('the runner-up agent on csat last month').metric).toMatchObject({ query: { measure: 'csatScore', groupBy: 'agent', order: 'desc' }, place: 2 });
+    expect(ask('which page came last on csi last month').metric).toMatchObject({ query: { groupBy: 'page', order: 'asc' }, winner: 'worst' });
+    expect(ask('which page was best for csi last month').metric?.place).toBeUndefined();
   });
 });
 

@@ -29,6 +29,8 @@ export interface MetricAnswerInput {
   notApplied?: string[];
   /** the ranking word of a "which …" question ("best", "slowest"): the winner goes first */
   winner?: string;
+  /** the place asked for ("the second best"): that row leads instead of the first */
+  place?: number;
   /** said after the figure, e.g. that no period was named and which one was used */
   notes?: string[];
   /** the groups ranked by their change against the compared period (a breakdown compared) */
@@ -147,15 +149,20 @@ function headline(i: MetricAnswerInput): string {
   }
   if (i.winner) {
     const ranked = rows.filter((r) => r.value !== null && r.period !== 'previous' && !UNKNOWN_KEYS.has(r.key ?? ''));
-    const top = ranked[0];
+    const top = ranked[(i.place ?? 1) - 1];
     // a tie is said, not settled by the name's alphabetical order
     const tied = top ? ranked.filter((r) => r.value === top.value).map((r) => r.key) : [];
     const who = tied.length > 1 ? `${tied.join(', ')} (tied)` : top?.key;
-    return top ? `${winnerWords(i, dim)}${filterWords(query)}, ${when(query)}: ${who}, ${top.display}` : `${scope}: no data`;
+    const nth = i.place ? PLACE_WORDS[i.place] ?? `${i.place}th` : undefined;
+    const words = nth ? `${cap(nth)} ${winnerWords(i, dim).replace(/^./, (c) => c.toLowerCase())}` : winnerWords(i, dim);
+    if (!top && nth) return `${words}${filterWords(query)}, ${when(query)}: none — only ${counted(ranked.length, `${dim}s`)} had a figure`;
+    return top ? `${words}${filterWords(query)}, ${when(query)}: ${who}, ${top.display}` : `${scope}: no data`;
   }
   if (query.compareTo) return `${scope} against ${query.compareTo.label}, by ${dim}:`;
   return `${scope}, by ${dim}:`;
 }
+
+const PLACE_WORDS: Record<number, string> = { 2: 'second', 3: 'third', 4: 'fourth', 5: 'fifth' };
 
 // Ranking words that describe the winner itself ("the busiest day"); the others say how much of the figure it has.
 const ADJECTIVES: Record<string, string> = {

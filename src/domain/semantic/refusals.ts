@@ -30,11 +30,20 @@ export function refusal(reason: string): MetricReading {
   return { kind: 'refuse', text: `I can't answer that as asked: ${reason}. ${CAN_ASK}` };
 }
 
+/** A figure asked of the future: "predict", "forecast", "will we hit 75". */
+const FORECAST = /\b(?:forecast(?:s|ed|ing)?|predict(?:s|ed|ion|ions)?|projections?|projected|extrapolat\w*)\b|\bwill (?:we|it|there|they|csi|csat)\b(?! (?:be )?(?:able to see|get)\b)/;
+/** Statistics the catalogue does not offer, asked by name. */
+const OTHER_STATISTIC = /\b(?:standard deviation|std\.? ?dev|stdev|variance|mode)\b|\b(?:spread|range) of\b(?! (?:dates|days|pages|topics))/;
+
 /** A yes-or-no question about the figure itself ("was the median under 5 minutes?"): the figure answers it. */
 const ABOUT_THE_FIGURE = /^(?:was|is|were|are|did|does|has|have|had)\b/;
 
 /** Questions whose words ask for something no query can honour: refused with the reason. */
 export function unanswerable(said: Said, base: MetricQuery | undefined, text: string): MetricReading | undefined {
+  const forecast = FORECAST.exec(text);
+  if (forecast) return refusal(`"${forecast[0]}": I report what has happened and make no forecasts; ask for the figure of a past period ("last month", "the last 4 weeks") to judge from`);
+  const statistic = OTHER_STATISTIC.exec(text);
+  if (statistic) return refusal(`"${statistic[0]}" is a statistic I do not compute; I give the average, median, 90th percentile, minimum, maximum, total, count, share and daily average`);
   if (said.unanswered) return refusal(`"${said.unanswered}" is a condition I cannot count or filter by: what is held is every customer message, and the response time of those that were answered`);
   if (said.conditions.length) return refusal(`"${said.conditions.join('", "')}" is a condition, and one figure cannot be filtered by another; ask for each figure on its own`);
   if (said.unreadHours) return refusal('I could not read the time of day; name whole hours like "between 9am and 5pm", "after 6pm" or "before 8am"');

@@ -37,6 +37,8 @@ export interface MetricIntent {
   remarks?: string[];
   /** the group a share question is about ("what share … were complaints"): the answer leads with it */
   focus?: string;
+  /** the place asked for in a ranking ("the second best page"): the answer leads with that row */
+  place?: number;
   /**
    * groups ranked by their change against compareTo, not by their figure ("which page had the
    * biggest drop"): `order` of the change, the first `limit` groups, and what the change is called
@@ -103,7 +105,7 @@ function dimensionAt(words: string): Dimension | undefined {
   return undefined;
 }
 
-const RANK_BEFORE = new RegExp(`\\b(?:top|bottom|best|worst|highest|lowest|most|least|slowest|fastest|quickest|busiest|quietest|strongest|weakest|${COUNT})\\s+(?:(?:best|worst|highest|lowest|slowest|fastest|busiest|quietest|busy)\\s+)?((?:qa\\s+)?[a-z]+)\\b`, 'g');
+const RANK_BEFORE = new RegExp(`\\b(?:runner[- ]?up|top|bottom|best|worst|highest|lowest|most|least|slowest|fastest|quickest|busiest|quietest|strongest|weakest|${COUNT})\\s+(?:(?:best|worst|highest|lowest|slowest|fastest|busiest|quietest|busy)\\s+)?((?:qa\\s+)?[a-z]+)\\b`, 'g');
 
 function groupOf(w: Words, text: string): Group {
   const which = /\b(?:which|what)\s+((?:[a-z]+\s+){0,3}[a-z]+)\b/.exec(w.rest);
@@ -163,7 +165,20 @@ function topNOf(w: Words): { limit?: number; bottom?: boolean } {
   return { limit: countOf(m[2] ?? m[3] ?? m[4] ?? ''), ...(m[1] === 'bottom' ? { bottom: true } : {}) };
 }
 
+const PLACES: Record<string, number> = { second: 2, '2nd': 2, third: 3, '3rd': 3, fourth: 4, '4th': 4, fifth: 5, '5th': 5, 'runner-up': 2, 'runner up': 2, runnerup: 2 };
+const RANK_WORD = '(?:best|worst|busiest|quietest|highest|lowest|fastest|slowest|quickest|most|least|biggest|largest|smallest|strongest|weakest|longest|shortest|top|bottom)';
+/** "the second best page", "third busiest hour", "came 2nd", "the runner-up": a place in a ranking. */
+const PLACE = new RegExp(`\\b(second|2nd|third|3rd|fourth|4th|fifth|5th)(?=[- ]${RANK_WORD}\\b|\\s+(?:place|position)\\b)|\\brunner[- ]?up\\b|(?<=\\b(?:came|finished|ranked|placed) (?:in )?)(second|2nd|third|3rd|fourth|4th|fifth|5th)\\b`);
+/** "which page came last": the last place of the ranking, i.e. the worst. */
+const LAST_PLACE = /\b(?:came|finished|ranked|ranks|placed) (?:in )?last\b|\bin last place\b|\bdead last\b/;
+
+function placeOf(w: Words): number | undefined {
+  const m = w.take(PLACE);
+  return m ? PLACES[(m[1] ?? m[2] ?? m[0]).toLowerCase()] : undefined;
+}
+
 function directionOf(w: Words): { dir: Direction; word: string } | undefined {
+  if (w.take(LAST_PLACE)) return { dir: 'worst', word: 'worst' };
   for (const [re, dir] of DIRECTION_WORDS) {
     const m = w.take(re);
     if (m) return { dir, word: m[0] };
@@ -199,6 +214,8 @@ export interface Said {
   group: Group;
   limit?: number;
   direction?: { dir: Direction; word: string };
+  /** a place in the ranking other than the first ("second best") */
+  place?: number;
   statistic?: Statistic;
   otherPercentile?: string;
   chart: boolean;
@@ -311,7 +328,10 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const top = topNOf(w);
   const limit = top.limit;
   // "the bottom 3 agents": the lowest figures first
-  const direction = top.bottom ? { dir: 'asc' as const, word: 'bottom' } : directionOf(w);
+  const place = placeOf(w);
+  // "came second" with no ranking word: second most of a count, second best of anything else
+  const placed = measure && measureByName(measure)?.unit === 'count' ? { dir: 'desc' as const, word: 'most' } : { dir: 'best' as const, word: 'best' };
+  const direction = top.bottom ? { dir: 'asc' as const, word: 'bottom' } : directionOf(w) ?? (place ? placed : undefined);
   const statistic = perDay ? 'perDay' : statisticOf(w);
   const otherPct = OTHER_PERCENTILE.exec(w.rest);
   // "what about issues" after QA changes: the state filter of the measure before
@@ -360,7 +380,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   return {
     ...(measure ? { measure } : {}), ...(inferred ? { inferred } : {}), ...(breakdowns.length > 1 ? { breakdowns } : {}), ...(unread ? { unread } : {}), extraMeasures: extra, conditions, filters, notes, group, periods,
     ...(between ? { between } : {}),
-    ...(limit ? { limit } : {}), ...(direction ? { direction } : {}), ...(statistic ? { statistic } : {}),
+    ...(limit ? { limit } : {}), ...(direction ? { direction } : {}), ...(place ? { place } : {}), ...(statistic ? { statistic } : {}),
     ...(otherPct ? { otherPercentile: otherPct[1] ?? otherPct[2]! } : {}), chart: CHART_WORDS.test(text),
     ...(cue ? { unreadPeriod: cue } : {}), ...(replier ? { replier } : {}), ...(replierLeftOut ? { replierLeftOut } : {}), ...(replierWord ? { replierWord } : {}), ...(now ? { now } : {}), ...(noDimension ? { noDimension } : {}),
     ...(secondQuestion ? { secondQuestion } : {}), ...(threshold ? { threshold } : {}), ...(countsCustomers ? { countsCustomers } : {}), ...(hours === 'invalid' ? { unreadHours: true } : {}), ...(dayPart ? { dayPart } : {}), ...(unanswered ? { unanswered } : {}),

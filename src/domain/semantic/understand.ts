@@ -53,6 +53,7 @@ interface Ranking {
   winner?: string;
   limit?: number;
   statistic?: Statistic;
+  place?: number;
   notes: string[];
 }
 
@@ -60,6 +61,10 @@ function rankingOf(said: Said, m: Measure, groupBy: Dimension | undefined, measu
   const notes: string[] = [];
   const d = said.direction;
   let limit = said.limit;
+  if (d && groupBy && said.place) {
+    // the rows down to the place asked and a few after, so a tie at that place shows
+    return { order: order(d.dir, m.higherIsBetter), winner: d.word, place: said.place, limit: Math.max(limit ?? 0, said.place + 2), notes };
+  }
   if (d && groupBy) {
     const winner = said.group.which && (limit ?? 1) === 1 ? d.word : undefined;
     // a ranking shows its first rows; two named pages are compared whole
@@ -81,6 +86,7 @@ interface Built {
   query: MetricQuery;
   period: Period;
   winner?: string;
+  place?: number;
   notes: string[];
   periodDefaulted: boolean;
   change?: ChangeRanking;
@@ -221,9 +227,14 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
     delete query.order;
     delete query.limit;
   }
+  // a period still to come has nothing to count yet: 0 would read as measured
+  const today = parsePeriod('today', ctx.now, ctx.timeZone)?.from;
+  if (today && query.period && query.period.from > today) {
+    return refusal(`${query.period.label} has not happened yet, and I count what has happened; ask for a past period ("last week", "last month")`);
+  }
   const focus = shareOf?.values.length === 1 ? shareOf.values[0] : undefined;
   return {
-    query, period: slots.period, ...(rank.winner ? { winner: rank.winner } : {}), notes, periodDefaulted: slots.defaulted && !asOfNow,
+    query, period: slots.period, ...(rank.winner ? { winner: rank.winner } : {}), ...(rank.place ? { place: rank.place } : {}), notes, periodDefaulted: slots.defaulted && !asOfNow,
     ...(change ? { change } : {}), ...(focus ? { focus } : {}), ...(remarks.length ? { remarks } : {}),
   };
 }
@@ -302,7 +313,7 @@ export function understandMetric(question: string, ctx: UnderstandContext): Metr
   return {
     kind: 'metric',
     metric: {
-      query: built.query, period: built.period, ...(built.winner ? { winner: built.winner } : {}), notApplied: built.notes,
+      query: built.query, period: built.period, ...(built.winner ? { winner: built.winner } : {}), ...(built.place ? { place: built.place } : {}), notApplied: built.notes,
       periodDefaulted: built.periodDefaulted, chart, ...(built.change ? { change: built.change } : {}), ...(built.focus ? { focus: built.focus } : {}), ...(built.remarks ? { remarks: built.remarks } : {}),
     },
   };

@@ -34,7 +34,7 @@ export function metricText(i: MetricIntent, d: MetricToolData, tz: string, today
   const notes = [...(i.periodDefaulted && d.query.period ? [`No period was named, so this is ${d.query.period.label}.`] : []), ...(i.remarks ?? [])];
   return metricAnswer({
     measure, query: d.query, figure: d.figure, rows: d.rows, timeZone: tz, today, notApplied: i.notApplied, notes,
-    ...(i.winner ? { winner: i.winner } : {}), ...(i.change ? { change: i.change } : {}), ...(i.focus ? { focus: i.focus } : {}),
+    ...(i.winner ? { winner: i.winner } : {}), ...(i.place ? { place: i.place } : {}), ...(i.change ? { change: i.change } : {}), ...(i.focus ? { focus: i.focus } : {}),
   });
 }
 
