@@ -191,6 +191,20 @@ describe('daily averages and sessions reviewed', () => {
   });
 });
 
+describe('a period before the data starts', () => {
+  it('says where the data starts instead of a 0 that would read as measured; a 0 inside the data stays a 0', async () => {
+    const july = { from: '2020-07-01', to: '2020-07-31', label: 'July 2020' };
+    const r = await ask({ measure: 'handoffs', period: july });
+    const first = await one<{ d: string }>(`SELECT (min(started_at) AT TIME ZONE '${TZ}')::date::text AS d FROM sessions`);
+    expect(r.dataFrom).toBe(first.d);
+    const text = metricAnswer({ measure: r.measure, query: r.query, figure: r.figure, rows: r.rows, timeZone: TZ, today: '2026-11-25', dataFrom: r.dataFrom! });
+    expect(text.split('\n')[0]).toMatch(/^Number of handoffs, July 2020: no data — sessions are recorded from \d+ \w+ 2026 on/);
+    // a filter that matches nothing inside the data's days is a measured 0
+    const none = await ask({ measure: 'handoffs', filters: [{ dimension: 'agent', values: ['Nobody Here'] }] });
+    expect(none.dataFrom).toBeUndefined();
+  });
+});
+
 describe('the handoff measures', () => {
   it('handoffs per agent: each handed-off session counts for the human agent who first replied in it', async () => {
     const r = await ask({ measure: 'handoffs', groupBy: 'agent' });

@@ -57,7 +57,7 @@ export function metricQueryTool(ctx: ToolContext, gate: (config: unknown) => Out
         if (!r.ok) return [JSON.stringify({ refused: r.reason }), { sql: [], error: `refused: ${r.reason}` }];
         const data = {
           figure: r.figure, measure: r.measure.name, definition: r.measure.definition, unit: r.measure.unit, query: r.query,
-          rows: r.rows, sql: r.sql, timeZone: ctx.timeZone,
+          rows: r.rows, sql: r.sql, timeZone: ctx.timeZone, ...(r.dataFrom !== undefined ? { dataFrom: r.dataFrom } : {}),
         };
         return [JSON.stringify(data), { sql: [{ text: r.sql, values: [] }], data }];
       } catch (err) {

@@ -70,6 +70,15 @@ function filterSql(measure: Measure, dimension: Dimension, values: string[]): st
   return TIME_DIMENSIONS.has(dimension) ? `${expr} IN (${list})` : `lower(${expr}) IN (${list})`;
 }
 
+/** The business day of the measure's first record (its source's, before any filter): where its data starts. */
+export function compileDataStart(measure: Measure, tz: string): string | undefined {
+  const source = SOURCES[measure.source];
+  if (!source.time) return undefined;
+  const sub = (s: string) => s.replaceAll('{tz}', literal(tz));
+  const day = source.time.kind === 'date' ? `min(${source.time.expr})` : `(min(${source.time.expr}) AT TIME ZONE ${literal(tz)})::date`;
+  return `SELECT ${day}::text AS day FROM ${sub(source.from)}${source.where ? ` WHERE ${sub(source.where)}` : ''}`;
+}
+
 export interface CompiledQuery {
   sql: string;
   /** the result columns: key (when grouped), period (when compared), value, base */

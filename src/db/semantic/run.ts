@@ -5,12 +5,16 @@ import type { Measure } from '../../domain/semantic/catalogue.ts';
 import type { MetricRow } from '../../domain/semantic/answer.ts';
 import { describeFigure, formatKey, formatValue } from '../../domain/semantic/format.ts';
 import { checkQuery, type CheckedQuery, type MetricQuery } from '../../domain/semantic/query.ts';
-import { compileQuery } from './compile.ts';
+import { compileDataStart, compileQuery } from './compile.ts';
 
 export type { MetricRow };
 
 export type MetricResult =
-  | { ok: true; query: CheckedQuery; measure: Measure; figure: string; sql: string; rows: MetricRow[] }
+  | {
+    ok: true; query: CheckedQuery; measure: Measure; figure: string; sql: string; rows: MetricRow[];
+    /** nothing was counted and the period ends before the measure's data starts: the day it starts (null: no data at all) */
+    dataFrom?: string | null;
+  }
   | { ok: false; reason: string };
 
 export async function runMetricQuery(pool: pg.Pool, q: MetricQuery, timeZone: string): Promise<MetricResult> {
@@ -20,14 +24,24 @@ export async function runMetricQuery(pool: pg.Pool, q: MetricQuery, timeZone: st
   const compiled = compileQuery(query, measure, timeZone);
   const client = await pool.connect();
   let raw: RawRow[];
+  let dataFrom: string | null | undefined;
   try {
     await client.query('BEGIN READ ONLY');
     raw = (await client.query<RawRow>({ text: compiled.sql, types: TYPES })).rows;
+    // a 0 over days before any data was recorded would read as measured: say where the data starts
+    const start = query.period && raw.every((r) => Number(r.base) === 0) ? compileDataStart(measure, timeZone) : undefined;
+    if (start) {
+      const first = (await client.query<{ day: string | null }>(start)).rows[0]?.day ?? null;
+      if (first === null || query.period!.to < first) dataFrom = first;
+    }
   } finally {
     await client.query('ROLLBACK').catch(() => {});
     client.release();
   }
-  return { ok: true, query, measure, figure: describeFigure(measure, query.statistic), sql: compiled.sql, rows: toRows(raw, query, measure, compiled) };
+  return {
+    ok: true, query, measure, figure: describeFigure(measure, query.statistic), sql: compiled.sql, rows: toRows(raw, query, measure, compiled),
+    ...(dataFrom !== undefined ? { dataFrom } : {}),
+  };
 }
 
 /**

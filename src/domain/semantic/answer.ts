@@ -31,6 +31,8 @@ export interface MetricAnswerInput {
   winner?: string;
   /** the place asked for ("the second best"): that row leads instead of the first */
   place?: number;
+  /** nothing was counted and the period ends before the measure's data starts: the day it starts (null: none yet) */
+  dataFrom?: string | null;
   /** said after the figure, e.g. that no period was named and which one was used */
   notes?: string[];
   /** the groups ranked by their change against the compared period (a breakdown compared) */
@@ -245,7 +247,14 @@ function changeHeadline(i: MetricAnswerInput, c: ChangeRanking, ranked: Compared
 }
 
 /** The whole answer text for a catalogue result. */
+const dayWords = (day: string): string => new Date(`${day}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+
 export function metricAnswer(i: MetricAnswerInput): string {
+  if (i.dataFrom !== undefined) {
+    const grain = SOURCES[i.measure.source].grain;
+    const from = i.dataFrom === null ? `no ${grain} are recorded yet` : `${grain} are recorded from ${dayWords(i.dataFrom)} on`;
+    return [`${cap(i.figure)}${filterWords(i.query)}, ${when(i.query)}: no data — ${from}, so there is nothing to count before that (not a measured 0)`, ...footer(i)].join('\n');
+  }
   const lines = [headline(i)];
   if (i.query.groupBy !== undefined) {
     const grain = SOURCES[i.measure.source].grain;

@@ -12,6 +12,8 @@ export interface MetricToolData {
   query: CheckedQuery;
   rows: MetricRow[];
   timeZone: string;
+  /** nothing counted, the period before the data: where it starts (null: no data yet) */
+  dataFrom?: string | null;
 }
 
 const TIME: ReadonlySet<Dimension> = new Set(['day', 'week']);
@@ -35,6 +37,7 @@ export function metricText(i: MetricIntent, d: MetricToolData, tz: string, today
   return metricAnswer({
     measure, query: d.query, figure: d.figure, rows: d.rows, timeZone: tz, today, notApplied: i.notApplied, notes,
     ...(i.winner ? { winner: i.winner } : {}), ...(i.place ? { place: i.place } : {}), ...(i.change ? { change: i.change } : {}), ...(i.focus ? { focus: i.focus } : {}),
+    ...(d.dataFrom !== undefined ? { dataFrom: d.dataFrom } : {}),
   });
 }
 
