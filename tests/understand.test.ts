@@ -1024,6 +1024,38 @@ describe('the future, forecasts and statistics not offered (7 December, fifth ro
   });
 });
 
+describe('conditions, verbs, filters and threads found in the fifth round (7 December)', () => {
+  const q = (text: string, previous?: Intent) => ask(text, previous).metric?.query;
+  it('refuses a figure said as a condition with "had", and a verb of what is counted it does not read', () => {
+    expect(ask('how many unique conversations had a handoff last month').refusal).toContain('"had a handoff" is a condition');
+    expect(ask('how many handoffs were resolved in november').refusal).toContain('"resolved"');
+    expect(ask('how many handoffs did James Carter resolve last week').refusal).toMatch(/"resolved?"/);
+  });
+
+  it('ranks topics by the response time when the speed is asked, and reads "holding" as the queue now', () => {
+    expect(ask('which topic had the slowest response last month').metric?.query).toMatchObject({ measure: 'responseTime', groupBy: 'topic', order: 'desc' });
+    expect(ask("who's holding the most handoffs").metric?.query).toMatchObject({ measure: 'handoffsAssigned', groupBy: 'agent' });
+  });
+
+  it('keeps every filter and breakdown said: "all pages but X", "top 2 weekdays", "per-weekday", "for the bot only", "only from customers"', () => {
+    expect(ask('empathy for all pages but voltix last week').metric?.query.filters).toEqual([{ dimension: 'page', values: ['Voltix'], exclude: true }]);
+    expect(ask('top 2 weekdays for handoff rate last month').metric?.query).toMatchObject({ groupBy: 'weekday', filters: [], limit: 2 });
+    expect(ask('weekdays handoff rate last month').metric?.query.filters).toEqual(f('weekday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday'));
+    expect(ask('per-weekday median first response time in october').metric?.query).toMatchObject({ statistic: 'median', groupBy: 'weekday' });
+    expect(ask('response time for the bot only last week').metric).toMatchObject({ query: { measure: 'responseTime', filters: f('sender', 'bot') }, notApplied: [] });
+    expect(q('only from customers', ask('messages yesterday'))?.filters).toEqual(f('sender', 'customer'));
+  });
+
+  it('reads QA moves and fixes: "moved to fixed", "how many sessions did Olga fix"', () => {
+    expect(ask('how many sessions moved to fixed last week').metric).toMatchObject({ query: { measure: 'reviewedSessions', filters: f('qa_state', 'fixed') }, notApplied: [] });
+    expect(ask('how many sessions did Olga fix in october').metric?.query).toMatchObject({ measure: 'reviewedSessions', filters: [...f('reviewer', 'Olga Berg'), ...f('qa_state', 'fixed')] });
+  });
+
+  it('takes "what % were handed off" after a count of sessions as the handoff rate of those sessions', () => {
+    expect(q('what % were handed off', ask('sessions on voltix yesterday'))).toMatchObject({ measure: 'handoffRate', filters: f('page', 'Voltix') });
+  });
+});
+
 describe('places in a ranking (7 December, fifth round)', () => {
   it('reads "second best", "third busiest", "came second", "runner-up" as that place, and "came last" as the worst', () => {
     expect(ask('which was the second best page for csi last month').metric).toMatchObject({ query: { groupBy: 'page', order: 'desc' }, winner: 'best', place: 2 });

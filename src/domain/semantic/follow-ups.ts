@@ -7,7 +7,7 @@ import type { MetricIntent, Said } from './said.ts';
 import { FOLLOW_ON, FOLLOW_UP } from './words.ts';
 
 /** "how many of them were handed off", "how many reviews did she do": about what the question before counted. */
-const PRONOUN = /\b(?:of them|of those|of these|among them|among those|she|he|her|his|they|them)\b|\b(?:is|was|are|were) (?:that|this|those|these)\s*[?.!]*$/;
+const PRONOUN = /\b(?:of them|of those|of these|among them|among those|she|he|her|his|they|them)\b|\b(?:is|was|are|were) (?:that|this|those|these)\s*[?.!]*$|^(?:and )?(?:what|which) (?:%|share|percentage|percent|proportion|fraction) (?:were|was|got|had)\b|^(?:and )?how many (?:were|was|got|had)\b/;
 
 /** A short question that only changes slots of the previous one ("now by page", "and for Voltix?"). */
 export function isFollowUp(said: Said, text: string, previous: MetricIntent | undefined): boolean {

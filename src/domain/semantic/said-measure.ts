@@ -8,7 +8,7 @@ import { BUSY_WORDS, FOLLOW_ON, MEASURE_WORDS, SPEED_WORDS, QA_CHANGE_WORDS } fr
 const SESSION_RATES: ReadonlySet<string> = new Set(['handoffs', 'handoffRate', 'containment', 'issueRate', 'resolutionTime', 'firstResponse', 'reviews']);
 
 /** "with a handoff", "that had a complaint": what follows is a condition on the figure, not a second one. */
-export const CONDITION_BEFORE = /\b(?:with|without|that had|that have|having|which had|involving|where there was)\s+(?:a |an |any |the |no )?(?:no )?$/;
+export const CONDITION_BEFORE = /\b(?:with|without|that had|that have|having|which had|had|has|have|involving|where there was)\s+(?:a |an |any |the |no )?(?:no )?$/;
 
 /** A measure read from a word that only implies it ("the slowest", "the busiest", "fixes", a topic alone). */
 export type Inferred = 'speed' | 'busy' | 'qa' | 'topic';
@@ -26,6 +26,8 @@ export function measureOf(w: Words): { measure?: string; inferred?: Inferred; ex
   for (const [re, name] of MEASURE_WORDS) {
     // "which topics had the worst CSI": with another figure named, topics are its breakdown
     if (name === 'topics' && measure && /\b(?:which|what)\s+topics?\b/.test(w.rest)) continue;
+    // "response time for the bot only": who replied, after a figure already named, not containment
+    if (name === 'containment' && measure && /^bot[- ]only$/.test(re.exec(w.rest)?.[0] ?? '')) continue;
     const m = w.take(re);
     if (!m) continue;
     // "sessions without a handoff", "chats with no handoff": a figure left out is a condition, even named first

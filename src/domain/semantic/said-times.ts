@@ -49,7 +49,8 @@ export function weekdaysOf(text: string): string[] {
   let days: string[] = named.filter((d) => !left.has(d));
   if (/\bweekends?\b/.test(text) && !out('weekends?')) days.push('saturday', 'sunday');
   // "on weekdays", "weekdays only": the working week (by/per/which weekday is a breakdown)
-  if (/(?<!\b(?:by|per|each|every|which|what|across)\s+)\bweekdays\b/.test(text)) days.push(...WORKING_DAYS);
+  // ("the top 2 weekdays", "busiest weekdays": weekdays ranked, a breakdown too)
+  if (/(?<!\b(?:by|per|each|every|which|what|across|top|bottom|best|worst|busiest|quietest|highest|lowest|\d+|two|three|four|five)\s+)(?<!-)\bweekdays\b/.test(text)) days.push(...WORKING_DAYS);
   if (left.size && days.length === 0) days = WEEKDAYS.filter((d) => !left.has(d));
   return [...new Set(days)].filter((d) => !left.has(d)).map(dayName);
 }

@@ -17,7 +17,7 @@ const READ: readonly RegExp[] = [
   SPEED_WORDS, QA_CHANGE_WORDS, WHO, FOLLOW_UP,
   // the product's own words, also where another slot took the figure ("customer effort score (CES)")
   ...[MEASURE_WORDS, DIMENSION_WORDS, STATISTIC_WORDS, DIRECTION_WORDS, ADVERB_GROUPS, CHANGE_WORDS, QA_STATE_WORDS].flatMap((table) => table.map(([re]) => re)),
-  /\bmarked(?= (?:as )?(?:an? )?(?:pass(?:ed)?|issues?|fixed|failed))|\bqa\b|\b(?:better|worse|higher|lower|more|less|up|down)\b|\bwait(?:s|ed|ing)?\b|\b(?:respond|repl(?:y|ied|ies)|answer)(?:s|ed|ing)?\b/,
+  /\bmarked(?= (?:as )?(?:an? )?(?:pass(?:ed)?|issues?|fixed|failed))|\b(?:moved|changed|set|put|switched|turned) (?:to|into|as)(?= (?:pass(?:ed)?|issues?|fixed|failed|unchecked)\b)|\bqa\b|\b(?:better|worse|higher|lower|more|less|up|down)\b|\bwait(?:s|ed|ing)?\b|\b(?:respond|repl(?:y|ied|ies)|answer)(?:s|ed|ing)?\b/,
   /\bfirst\b(?= (?:human |agent |bot )?(?:response|reply|answer))|\bbreak(?:s|ing)? (?:it |them |that )?down\b|\bbroken down\b|\bsplit\b/,
   // comparisons, and what leaves something out
   /\b(?:vs\.?|versus|compar(?:e[sd]?|ing|ison)|against|than|differen(?:ce|t)|chang(?:e[sd]?|ing)|same|usual|normal(?:ly)?|usually|previous|prior|preceding|before|earlier|other)\b/,
@@ -82,6 +82,8 @@ export interface Unread {
   negation?: string;
 }
 
+const PASSIVE = new Set(['were', 'was', 'are', 'is', 'got', 'get', 'been', 'being']);
+
 /** "not", "never", "didn't": unread, they reverse what the words around them would count. */
 const NEGATION = /^(?:not|no|never|nobody|none|nothing|\w+n't)$/;
 
@@ -124,6 +126,12 @@ export function unreadWords(w: Words, now: Date, timeZone: string, opts: { secon
     // an unread word after it ("messages mentioned shipping" names a topic, which is read)
     const after = tokens[i + 1]?.word === 'as' ? tokens[i + 2] : tokens[i + 1];
     if (j === i - 1 && j >= 0 && COUNTED.test(tokens[j]!.word) && /ed$/.test(t.word) && after !== undefined && isUnread(after)) return true;
+    // "handoffs were resolved": a participle said of what is counted, in the passive
+    if (/ed$/.test(t.word) && i >= 2 && PASSIVE.has(tokens[i - 1]!.word) && COUNTED.test(tokens[i - 2]!.word)) return true;
+    // "how many handoffs did Fatima resolve": what someone did is what is counted
+    let b = i - 1;
+    while (b > i - 4 && b > 0 && !isUnread(tokens[b]!) && !/^(?:did|do|does)$/.test(tokens[b]!.word)) b--;
+    if (b < i - 1 && b >= 0 && /^(?:did|do|does)$/.test(tokens[b]!.word)) return true;
     let k = i + 1;
     while (k < tokens.length && isUnread(tokens[k]!)) k++;
     return k < tokens.length && COUNTED.test(tokens[k]!.word);

@@ -14,7 +14,7 @@ import { leftOutSide, replierOf } from './said-replier.ts';
 export { byReplier } from './said-replier.ts';
 import { dimensionsOf, measureByName, type Dimension, type Statistic } from './catalogue.ts';
 import type { DayRange, Filter, MetricQuery } from './query.ts';
-import { ADVERB_GROUPS, BOT_WORDS, CHANGE_WORDS, THRESHOLD, CHART_WORDS, DIMENSION_WORDS, DIRECTION_WORDS, FOLLOW_ON, FOLLOW_UP, HUMAN_WORDS, NOT_HELD, NO_DIMENSION, NOW_CUES, NUMBER_ONE, OTHER_PERCENTILE, PERIOD_CUES, QA_STATE_WORDS, STATISTIC_WORDS, TREND_WORDS, LEAVE_OUT, REPLIER_NAMED, WHO, type Direction } from './words.ts';
+import { ADVERB_GROUPS, BOT_WORDS, CHANGE_WORDS, THRESHOLD, CHART_WORDS, DIMENSION_WORDS, DIRECTION_WORDS, FOLLOW_ON, FOLLOW_UP, HUMAN_WORDS, NOT_HELD, NO_DIMENSION, NOW_CUES, NUMBER_ONE, OTHER_PERCENTILE, PERIOD_CUES, QA_STATE_WORDS, SPEED_WORDS, STATISTIC_WORDS, TREND_WORDS, LEAVE_OUT, REPLIER_NAMED, WHO, type Direction } from './words.ts';
 
 export interface Vocabulary {
   pages: readonly string[];
@@ -256,7 +256,7 @@ export interface Said {
 }
 
 /** A QA verb used as a verb ("were reviewed", "did Sam pass", "flagged as issue"), not as an adjective ("passed sessions"). */
-const QA_VERB = /\b(?:reviewed|passed|pass|flagged|fixed|failed|marked)\b(?!\s+(?:sessions?|conversations?|chats?|ones)\b)/;
+const QA_VERB = /\b(?:reviewed|passed|pass|flagged|fixed|fix|failed|marked)\b(?!\s+(?:sessions?|conversations?|chats?|ones)\b)/;
 /** The state sessions are in now ("are passed", "still unchecked", "by QA status"): not an act in the period. */
 const STATE_NOW = /\b(?:are|is|currently|now|still|remain(?:s|ing)?|state|status|stand(?:s|ing)?|sitting)\b/;
 
@@ -320,6 +320,8 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const group = groupOf(w, text);
   // "which topic", "the #1 topic": the topic measure is a breakdown by topic already; one asked for = the winner
   if (measure === 'topics' && /\b(?:which|what|top)\s+(?:[a-z]+\s+)?topic\b(?!s)/.test(w.text.replace(NUMBER_ONE, 'top'))) group.which = true;
+  // "which topic had the slowest response": topics ranked by the response time, not by their count
+  if (measure === 'topics' && SPEED_WORDS.test(w.text) && !group.dim) [measure, inferred, group.dim] = ['responseTime', 'speed', 'topic'];
   // "by number of conversations" ranks by the count: not a breakdown asked for
   const unknownBy = /\b(?:by|per|for each|for every|broken down by|split by) (?!the\b|a\b|an\b|our\b|(?:number|count|volume|amount|total|anyone|everyone|anybody|everybody|someone)\b)([a-z]+)\b/.exec(w.rest);
   if (unknownBy && !REPLIER_NAMED.test(unknownBy[1]!) && !HUMAN_WORDS.test(unknownBy[1]!) && !PERIOD_CUES.test(unknownBy[1]!)) {
@@ -341,7 +343,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   if (qa.filter) filters.push(qa.filter);
   // "only customers" after messages by sender: the customers' own
   const messagesAsked = (measure ?? (ctx.previous && !word ? ctx.previous.query.measure : undefined)) === 'messages';
-  if (messagesAsked && /\b(?:only|just) (?:the )?customers\b|\bcustomers only\b/.test(text)) filters.push({ dimension: 'sender', values: ['customer'] });
+  if (messagesAsked && /\b(?:only|just) (?:(?:from|by) )?(?:the )?customers\b|\bcustomers only\b/.test(text)) filters.push({ dimension: 'sender', values: ['customer'] });
   // messages have three senders: "not from customers" keeps the bot's and the agents'
   if (measure === 'messages' && new RegExp(`(?:\\b${LEAVE_OUT}\\s+(?:the\\s+|our\\s+)?|\\bnon-)customers?\\b`).test(text)) {
     filters.push({ dimension: 'sender', values: ['customer'], exclude: true });

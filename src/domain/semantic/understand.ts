@@ -143,7 +143,8 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   // share among all of that dimension's groups, the one named shown first
   const shareable = measureByName(replied)!;
   const parts = said.statistic === 'share' ? shareParts(text, filters, (f) => dimensionsOf(shareable).includes(f.dimension)) : undefined;
-  const ofSessions = parts?.ofSessions === true;
+  // ("what % were handed off" after a count of sessions: a share of those sessions)
+  const ofSessions = parts?.ofSessions === true || (parts !== undefined && base?.measure === 'sessions' && !/\bof\b/.test(text));
   // (… and "what share of all messages is that" after the human agents' messages: the filter before)
   const oneGroup = (f: Filter) => !f.exclude && f.values.length === 1 && dimensionsOf(shareable).includes(f.dimension);
   const sharing = !groupBy && said.statistic === 'share' && shareable.statistics.includes('share') && !(ofSessions && replied === 'handoffs');
@@ -270,7 +271,8 @@ const dayLabel = (day: string): string => new Date(`${day}T00:00:00Z`).toLocaleD
 
 /** Reads a question as a catalogue query, a refusal, or undefined when it is not about a figure. */
 export function understandMetric(question: string, ctx: UnderstandContext): MetricReading | undefined {
-  const asked = question.toLowerCase().replace(/[’']/g, "'").replace(/\s+/g, ' ').trim();
+  // ("per-weekday", "by-page": the hyphen joins nothing a breakdown reader needs)
+  const asked = question.toLowerCase().replace(/[’']/g, "'").replace(/\b(per|by)-(?=[a-z])/g, '$1 ').replace(/\s+/g, ' ').trim();
   const notHeld = notHeldRefusal(question, asked, ctx.vocab.topics ?? []);
   if (notHeld) return notHeld;
   let text = withoutChat(asked);

@@ -34,7 +34,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\bfirst[- ](?:response|reply)(?: times?)?\b|(?<=\bfirst[- ](?:human|agent|bot) )(?:response|reply)(?: times?)?\b|\bfirst[- ](?:responses|replies)\b|\btime to first (?:response|reply)\b|\bfirst answers?\b|\bfrt\b/, 'firstResponse'],
   // the handoff queue as it stands ("how many handoffs are waiting", "customers waiting for an agent right now")
   [/\b(?:waiting|pending|queued|unassigned|untaken) hand[- ]?offs?\b|\bhand[- ]?offs? (?:are |is |were |was )?(?:still )?(?:sitting |left )?(?:waiting|pending|queued|unassigned|untaken|in the queue)\b|\bhand[- ]?off (?:queue|backlog)\b|\b(?:customers?|conversations?|chats?|people|who) (?:are |is )?(?:still )?waiting for (?:a |an )?(?:human|person|agent)s?\b(?! (?:repl|respon|answer|after|since|following))/, 'handoffsWaiting'],
-  [/\b(?:hold|holds|holding|has|have) (?:the |any |the most |most )?(?:open )?hand[- ]?offs?\b(?=[^.?]*\b(?:now|right now|at the moment|currently)\b)|\bassigned hand[- ]?offs?\b|\bhand[- ]?offs? (?:are |is |were |was )?(?:currently |now )?(?:assigned|taken|being handled)\b|\b(?:conversations?|chats?|handoffs?) (?:are |is )?(?:currently |now )?assigned\b|\bassigned (?:conversations?|chats?)\b/, 'handoffsAssigned'],
+  [/\b(?:holds|holding) (?:the |any |the most |most |fewest |the fewest )?(?:open )?hand[- ]?offs?\b|\b(?:hold|has|have) (?:the |any |the most |most )?(?:open )?hand[- ]?offs?\b(?=[^.?]*\b(?:now|right now|at the moment|currently)\b)|\bassigned hand[- ]?offs?\b|\bhand[- ]?offs? (?:are |is |were |was )?(?:currently |now )?(?:assigned|taken|being handled)\b|\b(?:conversations?|chats?|handoffs?) (?:are |is )?(?:currently |now )?assigned\b|\bassigned (?:conversations?|chats?)\b/, 'handoffsAssigned'],
   // the wait from the handoff to a human's first reply; "a human reply" is the human response time
   [/\b(?:human )?wait(?:ing)?(?: times?)? (?:after|since|following) (?:the |a )?hand[- ]?offs?\b|\bhand[- ]?off wait(?:ing)?(?: times?)?\b|\bwait(?:ing)? (?:time )?for (?:a |an )?(?:human|person|agent)\b(?! (?:repl|respon|answer))(?: (?:after|since|following) (?:the |a )?hand[- ]?offs?\b)?|\bhuman wait(?:ing)?(?: times?)?\b|\b(?:time|how long) (?:to|until|before) (?:a )?human (?:picks? up|takes? over|answers?|repl(?:y|ies))\b/, 'handoffWait'],
   [/\bwait(?:ing)? for (?:a |an )?(?:human|person|agent)(?:'s)? (?:repl(?:y|ies)|responses?|answers?)\b/, 'humanResponseTime'],
@@ -63,7 +63,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
 ];
 
 /** Words that leave out what follows ("except Voltix", "excl. weekends", "w/o the bot"); a regex source. */
-export const LEAVE_OUT = String.raw`(?:except(?: for| on)?|excluding|excl\.?|exclude[sd]?|w/o|without|other than|apart from|besides|but not|not for|not on|not in|not (?:[a-z]+ed )?by|not (?:[a-z]+ed |sent )?from|not counting|not including|leaving out|minus|(?:everyone|everybody|everything|anyone|all) but)`;
+export const LEAVE_OUT = String.raw`(?:except(?: for| on)?|excluding|excl\.?|exclude[sd]?|w/o|without|other than|apart from|besides|but not|not for|not on|not in|not (?:[a-z]+ed )?by|not (?:[a-z]+ed |sent )?from|not counting|not including|leaving out|minus|(?:everyone|everybody|everything|anyone|all(?: (?:the )?(?:pages|brands|shops|stores|agents|reviewers|topics|days))?|every (?:page|brand|shop|store|agent|reviewer|topic|day)) but)`;
 
 /** Data the product does not hold: any of these makes the question a refusal, never a nearby figure. */
 export const NOT_HELD =
@@ -117,7 +117,7 @@ export const DIRECTION_WORDS: readonly [RegExp, Direction][] = [
 export const QA_STATE_WORDS: readonly [RegExp, string][] = [
   [/\bunchecked\b|\bunreviewed\b|\b(?:not|never)(?: yet| been| ever)* reviewed\b|\bwaiting for (?:qa|review)\b/, 'unchecked'],
   [/(?<!\bnot |n't |\bnot been |n't been |\bnever )\bpass(?:ed|es)?\b/, 'passed'],
-  [/\bfixed\b|\bfixes\b/, 'fixed'],
+  [/\bfix(?:ed|es)?\b/, 'fixed'],
   // a review that failed found an issue: the workflow's word for it
   [/\bissues?\b|\bflagged\b|\bfail(?:ed|s|ing|ures?)?\b|\b(?:did|does|do)(?: not|n't) pass(?:ed|es)?\b|\b(?:not|n't)(?: been)? passed\b/, 'issue'],
   // reviewed but "not passed": an issue found, fixed since or not
