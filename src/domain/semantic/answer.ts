@@ -253,7 +253,7 @@ export function metricAnswer(i: MetricAnswerInput): string {
   if (i.dataFrom !== undefined) {
     const grain = SOURCES[i.measure.source].grain;
     const from = i.dataFrom === null ? `no ${grain} are recorded yet` : `${grain} are recorded from ${dayWords(i.dataFrom)} on`;
-    return [`${cap(i.figure)}${filterWords(i.query)}, ${when(i.query)}: no data — ${from}, so there is nothing to count before that (not a measured 0)`, ...footer(i)].join('\n');
+    return [`${cap(i.figure)}${filterWords(i.query)}, ${when(i.query)}: no data — ${from}, so there is nothing to count before that`, ...footer(i)].join('\n');
   }
   const lines = [headline(i)];
   if (i.query.groupBy !== undefined) {
