@@ -1056,6 +1056,30 @@ describe('conditions, verbs, filters and threads found in the fifth round (7 Dec
   });
 });
 
+describe('questions refused that the catalogue answers (7 December, fifth round)', () => {
+  const q = (text: string, previous?: Intent) => ask(text, previous).metric?.query;
+  it('reads corrections as follow-ups: "no, I meant …", "no wait, …", "by agent, not page"', () => {
+    expect(q('no, I meant the handoff rate', ask('csi last week'))).toMatchObject({ measure: 'handoffRate', period: { from: '2026-11-09', to: '2026-11-15' } });
+    expect(q('no wait, last month', ask('csi last week'))).toMatchObject({ measure: 'csi', period: { from: '2026-10-01', to: '2026-10-31' } });
+    expect(q('and break it down by agent, not page', ask('csi by page last week'))).toMatchObject({ measure: 'csi', groupBy: 'agent' });
+    expect(ask('no handoffs last week?').refusal).toBeDefined();
+  });
+
+  it('reads "her", "p50", survey answers, issues a reviewer found, whole clock hours, a sort order and who resolves handoffs fastest', () => {
+    expect(q('what about her csat', ask('csi for Maria Lopez last week'))).toMatchObject({ measure: 'csatScore', filters: f('agent', 'Maria Lopez') });
+    expect(q('p50 csat last month')).toMatchObject({ measure: 'csatScore', statistic: 'median' });
+    expect(ask('p75 csat last month').refusal).toContain('75th percentile');
+    expect(q('how many people answered the survey on voltix last month')).toMatchObject({ measure: 'csatResponses', filters: f('page', 'Voltix') });
+    expect(q('how many issues did Olga find last month')).toMatchObject({ measure: 'reviews', filters: [...f('reviewer', 'Olga Berg'), ...f('qa_state', 'issue')] });
+    expect(q('messages at 3pm yesterday')?.filters).toEqual(f('hour', '15'));
+    expect(q('messages in the 10am hour yesterday')?.filters).toEqual(f('hour', '10'));
+    expect(q('csi by page last week in descending order')).toMatchObject({ groupBy: 'page', order: 'desc' });
+    expect(q('csi by page last week in descending order')?.limit).toBeUndefined();
+    expect(q('which agent resolves handoffs fastest last month')).toMatchObject({ measure: 'handoffResolveTime', groupBy: 'agent', order: 'asc' });
+    expect(q('who is quickest to resolve handoffs last month')).toMatchObject({ measure: 'handoffResolveTime', groupBy: 'agent', order: 'asc' });
+  });
+});
+
 describe('places in a ranking (7 December, fifth round)', () => {
   it('reads "second best", "third busiest", "came second", "runner-up" as that place, and "came last" as the worst', () => {
     expect(ask('which was the second best page for csi last month').metric).toMatchObject({ query: { groupBy: 'page', order: 'desc' }, winner: 'best', place: 2 });

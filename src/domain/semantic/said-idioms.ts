@@ -27,12 +27,19 @@ const IDIOMS = new RegExp(
 /** Abbreviations of the words the slots read. */
 const SPELT_OUT: readonly [RegExp, string][] = [
   [/\bwks\b/g, 'weeks'], [/\bwk\b/g, 'week'], [/\bmths\b/g, 'months'], [/\bmth\b/g, 'month'], [/\byrs\b/g, 'years'], [/\byr\b/g, 'year'],
-  [/\bhrs\b/g, 'hours'], [/\bmins\b/g, 'minutes'], [/\bcld u\b/g, 'could you'], [/\bw\/(?!o)/g, 'with '],
+  [/\bin the (\d{1,2}) ?(am|pm) hour\b/g, 'at $1$2'], [/\bhrs\b/g, 'hours'], [/\bmins\b/g, 'minutes'], [/\bcld u\b/g, 'could you'], [/\bw\/(?!o)/g, 'with '],
 ];
+
+/**
+ * A correction of the question before ("no, I meant the handoff rate", "no wait, last month",
+ * "by agent, not page"): what it corrects to is the follow-up; the "no" is no negation.
+ */
+const CORRECTION_FIRST = /^(?:(?:no|nope|nah|sorry|oops|actually|wait)(?:[!,.:;-]+\s*|\s+(?=(?:no|wait|sorry|actually|i meant|i mean|make it|make that)\b)))+(?:(?:i (?:meant|mean)|make (?:it|that))[!,.:;-]*\s*)?|^i (?:meant|mean)[!,.:;-]*\s+/;
+const CORRECTION_LAST = /,?\s+(?:not|instead of|rather than) (?:by |per )?(?:the )?(?:page|agent|reviewer|topic|day|week|month|hour|weekday|qa state|sender)s?\s*[?.!]*$/;
 
 /** The question (lower case) without the chat around it, abbreviations spelt out. */
 export function withoutChat(text: string): string {
-  let out = text.replace(GREETING, '').replace(THANKS_FIRST, '').replace(THANKS_LAST, '');
+  let out = text.replace(GREETING, '').replace(THANKS_FIRST, '').replace(THANKS_LAST, '').replace(CORRECTION_FIRST, 'and ').replace(CORRECTION_LAST, '');
   out = out.replace(IDIOMS, ' ');
   for (const [re, word] of SPELT_OUT) out = out.replace(re, word);
   return out.replace(/\s+/g, ' ').replace(/^[\s,.;:!-]+/, '').trim();

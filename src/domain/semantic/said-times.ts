@@ -30,6 +30,12 @@ export function hoursOf(text: string): string[] | 'invalid' | undefined {
   if (between && (between[2] || between[4])) return range(clock(between[1]!, between[2] ?? between[4]), clock(between[3]!, between[4] ?? between[2]));
   if (after?.[2]) return range(clock(after[1]!, after[2]), 24);
   if (before?.[2]) return range(0, clock(before[1]!, before[2]));
+  // "at 3pm", "in the 10am hour": that whole hour
+  const hour = new RegExp(`\\b(?:at|around|in the)\\s+${CLOCK}(?:\\s+hour)?\\b`).exec(text);
+  if (hour?.[2] && (hour[0].startsWith('at') || hour[0].startsWith('around') || hour[0].endsWith('hour'))) {
+    const h = clock(hour[1]!, hour[2]);
+    return range(h, h + 1);
+  }
   if (/\b\d{1,2}(?::\d{2})?\s*(?:am|pm)\b/.test(text)) return 'invalid';
   return undefined;
 }

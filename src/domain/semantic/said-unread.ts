@@ -41,7 +41,7 @@ const READ_ALL: readonly RegExp[] = READ.map((re) => new RegExp(re.source, 'g'))
  * generic nouns of a figure ("numbers", "performance"). A word here is never named back.
  */
 const IDLE = new Set(
-  `a an the this that these those there here it its it's they them their we we're we've our ours us you your you're i i'm i'd i've me my whats hows wheres im ive
+  `a an the this that these those there here it its it's they them their we we're we've our ours us you your you're i i'm i'd i've me my whats hows wheres im ive her his him
   is are was were be been being am do does did done doing have has had having will would could can can't should shall may might must
   what's how's where's who's that's there's let let's
   and or but so then also too plus as if of to in on at by for from into onto over per up out off about via with

@@ -169,6 +169,9 @@ const PLACES: Record<string, number> = { second: 2, '2nd': 2, third: 3, '3rd': 3
 const RANK_WORD = '(?:best|worst|busiest|quietest|highest|lowest|fastest|slowest|quickest|most|least|biggest|largest|smallest|strongest|weakest|longest|shortest|top|bottom)';
 /** "the second best page", "third busiest hour", "came 2nd", "the runner-up": a place in a ranking. */
 const PLACE = new RegExp(`\\b(second|2nd|third|3rd|fourth|4th|fifth|5th)(?=[- ]${RANK_WORD}\\b|\\s+(?:place|position)\\b)|\\brunner[- ]?up\\b|(?<=\\b(?:came|finished|ranked|placed) (?:in )?)(second|2nd|third|3rd|fourth|4th|fifth|5th)\\b`);
+/** "in descending order", "lowest first": the rows sorted, none left out. */
+const SORT = /\b(?:in )?(?:descending|ascending|desc|asc) order\b|\b(?:descending|ascending)\b|\b(?:highest|lowest|biggest|smallest|most|fewest|largest|longest|shortest|slowest|fastest) first\b/;
+
 /** "which page came last": the last place of the ranking, i.e. the worst. */
 const LAST_PLACE = /\b(?:came|finished|ranked|ranks|placed) (?:in )?last\b|\bin last place\b|\bdead last\b/;
 
@@ -216,6 +219,8 @@ export interface Said {
   direction?: { dir: Direction; word: string };
   /** a place in the ranking other than the first ("second best") */
   place?: number;
+  /** "in descending order", "lowest first": every row, sorted so */
+  sort?: 'asc' | 'desc';
   statistic?: Statistic;
   otherPercentile?: string;
   chart: boolean;
@@ -331,6 +336,8 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const limit = top.limit;
   // "the bottom 3 agents": the lowest figures first
   const place = placeOf(w);
+  const sorted = w.take(SORT);
+  const sort = sorted ? (/desc|highest|biggest|most|largest|longest|slowest/.test(sorted[0]) ? 'desc' : 'asc') : undefined;
   // "came second" with no ranking word: second most of a count, second best of anything else
   const placed = measure && measureByName(measure)?.unit === 'count' ? { dir: 'desc' as const, word: 'most' } : { dir: 'best' as const, word: 'best' };
   const direction = top.bottom ? { dir: 'asc' as const, word: 'bottom' } : directionOf(w) ?? (place ? placed : undefined);
@@ -340,6 +347,11 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const qa = qaStateFilter(w, text, measure ?? (ctx.previous && FOLLOW_ON.test(text) ? ctx.previous.query.measure : undefined), group.dim === 'qa_state');
   // (a follow-up's state words filter the measure before; they name no measure of their own)
   if (measure) measure = qa.measure;
+  // "how many issues did Olga find": the issues a reviewer flagged are QA changes to issue
+  if (!measure && !ctx.previous && filters.some((f) => f.dimension === 'reviewer') && /\bissues?\b/.test(text)) {
+    [measure, inferred] = ['reviews', 'qa'];
+    filters.push({ dimension: 'qa_state', values: ['issue'] });
+  }
   if (qa.filter) filters.push(qa.filter);
   // "only customers" after messages by sender: the customers' own
   const messagesAsked = (measure ?? (ctx.previous && !word ? ctx.previous.query.measure : undefined)) === 'messages';
@@ -382,7 +394,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   return {
     ...(measure ? { measure } : {}), ...(inferred ? { inferred } : {}), ...(breakdowns.length > 1 ? { breakdowns } : {}), ...(unread ? { unread } : {}), extraMeasures: extra, conditions, filters, notes, group, periods,
     ...(between ? { between } : {}),
-    ...(limit ? { limit } : {}), ...(direction ? { direction } : {}), ...(place ? { place } : {}), ...(statistic ? { statistic } : {}),
+    ...(limit ? { limit } : {}), ...(direction ? { direction } : {}), ...(place ? { place } : {}), ...(sort ? { sort } : {}), ...(statistic ? { statistic } : {}),
     ...(otherPct ? { otherPercentile: otherPct[1] ?? otherPct[2]! } : {}), chart: CHART_WORDS.test(text),
     ...(cue ? { unreadPeriod: cue } : {}), ...(replier ? { replier } : {}), ...(replierLeftOut ? { replierLeftOut } : {}), ...(replierWord ? { replierWord } : {}), ...(now ? { now } : {}), ...(noDimension ? { noDimension } : {}),
     ...(secondQuestion ? { secondQuestion } : {}), ...(threshold ? { threshold } : {}), ...(countsCustomers ? { countsCustomers } : {}), ...(hours === 'invalid' ? { unreadHours: true } : {}), ...(dayPart ? { dayPart } : {}), ...(unanswered ? { unanswered } : {}),

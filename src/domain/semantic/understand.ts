@@ -213,7 +213,7 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
     // "who was fastest overall" after one agent: the ranking is of all of them
     filters: mergeFilters((carried.filters ?? []).filter((f) => !(rank.winner && f.dimension === (groupBy ?? carried.groupBy)) && f.dimension !== shareOf?.dimension), filters, /\b(?:all|every|any) (?:pages?|brands?)\b/.test(text)),
     ...(compare ? { compareTo: range(compare) } : {}),
-    ...(rank.order ? { order: rank.order } : !groupBy && carried.order ? { order: carried.order } : {}),
+    ...(rank.order ? { order: rank.order } : said.sort && (groupBy ?? carried.groupBy) ? { order: said.sort } : !groupBy && carried.order ? { order: carried.order } : {}),
     ...(limit ? { limit } : !groupBy && carried.limit ? { limit: carried.limit } : {}),
   };
   // ranked by the change: the SQL returns every group of both periods, the answer orders them

@@ -13,7 +13,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   // CSAT, what customers answered to the survey (before "csi": "customer satisfaction index" stays the CSI)
   [/\b(?:share|fraction|percentage|percent|proportion) of (?:the |our )?(?:csat |satisfaction )?surveys (?:that )?(?:got |were |was |have been |been )?(?:answered|returned|completed)\b/, 'csatResponseRate'],
   [/\b(?:csat|(?:customer )?satisfaction survey) response rates?\b|\bresponse rates? (?:of|to|for|on) (?:the |our )?(?:csat|(?:satisfaction )?surveys?)\b|\bsurvey (?:response|answer|completion) rates?\b/, 'csatResponseRate'],
-  [/\bsurveys? (?:were |was |got |have been |been )answered\b|\b(?:csat |satisfaction )?surveys? (?:did we |we |have we )?(?:get|got|came|come) back\b|\b(?:csat|survey) (?:responses|answers)\b|\bsurveys? answered\b|\banswered surveys?\b/, 'csatResponses'],
+  [/\bsurveys? (?:were |was |got |have been |been )answered\b|\b(?:csat |satisfaction )?surveys? (?:did we |we |have we )?(?:get|got|came|come) back\b|\b(?:csat|survey) (?:responses|answers)\b|\bsurveys? answered\b|\banswered surveys?\b|\b(?:answered|responded to|filled (?:in|out)|completed|replied to) (?:the |a |our )?(?:csat |satisfaction )?surveys?\b|\bsurvey (?:replies|returns)\b/, 'csatResponses'],
   [/(?:\b(?:share|percentage|percent|proportion)|%) of (?:our )?customers (?:who )?(?:were |are )?(?:satisfied|happy)\b|\bsatisfied (?:customers|share)\b|\b(?:share|percentage|percent) of satisfied\b|\bcsat (?:satisfied )?(?:share|percentage|%)|\bcsat 4[–-]5\b/, 'csatSatisfied'],
   [/\b(?:customer|customers'|star|average|avg) ratings?\b|\bratings? (?:did |do )?customers (?:give|gave)\b|\bhow satisfied (?:were|are) (?:our )?customers\b|\bcsat(?: scores?| ratings?)?\b|\bcustomer satisfaction(?: scores?| ratings?)?\b(?! index)|\bsatisfaction (?:scores?|ratings?)\b(?! index)/, 'csatScore'],
   [/\b(?:customer satisfaction index|satisfaction index|csi(?: score)?)\b/, 'csi'],
@@ -26,7 +26,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\bsentiment(?: scores?)?\b|\bmood\b/, 'sentimentScore'],
   [/\bfirst[- ]contact resolution\b|\bfcr(?: scores?)?\b|\bresolved on first contact\b/, 'fcrScore'],
   // the desk's cases: before "time to resolve" (sessions) takes the words
-  [/\bhand[- ]?offs? (?:\w+ ){0,2}(?:take|took|takes|taking)\b[^.?]*\bto (?:resolve|close|be resolved|be closed)\b|\btime to (?:resolve|close) (?:a |the )?hand[- ]?offs?\b|\bhand[- ]?off (?:resolution|resolve|close) times?\b|\b(?:resolution|resolve) times? of (?:the )?hand[- ]?offs?\b|\bhow long (?:does it take |did it take |it takes )?(?:us |you |them )?(?:on average )?(?:to )?(?:resolve|close) (?:a |the |our )?hand[- ]?offs?\b|\bhow (?:quickly|fast|long) (?:are|were|do|did|does) (?:the |our )?hand[- ]?offs? (?:get )?(?:resolved|closed)\b/, 'handoffResolveTime'],
+  [/\bresolv(?:e|es|ed|ing) (?:the |their |a |our )?hand[- ]?offs?\b(?=[^.?]*\b(?:fast|quick|slow)\w*)|(?<=\b(?:fast|quick|slow)\w* (?:at |to )?)resolv(?:e|es|ed|ing) (?:the |their |a |our )?hand[- ]?offs?\b|\bhand[- ]?offs? (?:\w+ ){0,2}(?:take|took|takes|taking)\b[^.?]*\bto (?:resolve|close|be resolved|be closed)\b|\btime to (?:resolve|close) (?:a |the )?hand[- ]?offs?\b|\bhand[- ]?off (?:resolution|resolve|close) times?\b|\b(?:resolution|resolve) times? of (?:the )?hand[- ]?offs?\b|\bhow long (?:does it take |did it take |it takes )?(?:us |you |them )?(?:on average )?(?:to )?(?:resolve|close) (?:a |the |our )?hand[- ]?offs?\b|\bhow (?:quickly|fast|long) (?:are|were|do|did|does) (?:the |our )?hand[- ]?offs? (?:get )?(?:resolved|closed)\b/, 'handoffResolveTime'],
   [/\b(?:resolution|resolve|resolving) times?\b|\btime to (?:resolve|resolution)\b|\b(?:take|took|takes|taking)\b[^.?]*\bto resolve\b|(?<=\b(?:longest|shortest|fastest|slowest|quickest|long|quick|fast|slow)(?:er)? to )resolve\b/, 'resolutionTime'],
   [/\bresolution(?: scores?| achieved)?\b/, 'resolutionAchieved'],
   [/\b(?:handling|handle) times?\b|\baht\b|\btime spent handling\b|\btime (?:are |do |did |have )?(?:we |you |agents |they )?(?:spend|spent|spending) (?:on|per|with)\b/, 'totalHandlingTime'],
@@ -70,7 +70,7 @@ export const NOT_HELD =
   /\b((?:new|returning|repeat|first[- ]time|loyal|vip) customers?|order values?|out of stock|sick (?:days|leave)|sign(?:ed)?[- ]?ups?|signed up|customers? (?:did we |we )?(?:lose|lost)|refunds?|revenue|money|sales|orders|purchases|profits?|margins?|costs?|(?<!\btime (?:are |do |did |have )?(?:we |you |agents |they )?)spend(?:ing)?|churn(?:ed)?|customers? (?:leaving|lost|who left|left|we lost|that left)|lost customers|cancell?ations?|nps|net promoter|conversion(?: rates?)?|baskets?|carts?|invoices?|payments?|discounts?|lifetime value|ltv|stock levels?|inventory|deliveries|shipping costs?|tickets? closed|emails? sent|phone calls?|calls)\b/;
 
 export const STATISTIC_WORDS: readonly [RegExp, Statistic][] = [
-  [/\bmedian\b|\btypical(?:ly)?\b/, 'median'],
+  [/\bmedian\b|\btypical(?:ly)?\b|\bp50\b|\b50(?:th)? ?(?:%|percent)?(?:ile| percentile)\b/, 'median'],
   [/\bp90\b|\b90(?:th)? ?(?:%|percent)?(?:ile| percentile)\b/, 'p90'],
   [/\baverage\b|\bavg\b|\bmean\b/, 'mean'],
   [/\bminimum\b|\bmin\b/, 'min'],
@@ -81,7 +81,7 @@ export const STATISTIC_WORDS: readonly [RegExp, Statistic][] = [
 ];
 
 /** Percentiles the catalogue does not offer: named so the answer can refuse rather than substitute. */
-export const OTHER_PERCENTILE = /\bp(?!90\b)(\d{2})\b|\b(?!90)(\d{2})(?:th)? percentile\b/;
+export const OTHER_PERCENTILE = /\bp(?!90\b|50\b)(\d{2})\b|\b(?!90|50)(\d{2})(?:th)? percentile\b/;
 
 export const DIMENSION_WORDS: readonly [RegExp, Dimension][] = [
   [/\bqa (?:state|status)(?:es)?\b|\bstate\b|\bstatus\b/, 'qa_state'],
