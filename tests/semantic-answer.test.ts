@@ -138,6 +138,26 @@ describe('a tie for the winner', () => {
   });
 });
 
+describe('weeks and months a period cuts', () => {
+  it('marks a row that is only part of its week or month, and leaves whole ones alone', () => {
+    const text = metricAnswer({
+      measure: measureByName('csi')!, figure: 'average CSI', timeZone: 'UTC', today: '2026-11-18',
+      query: { measure: 'csi', filters: [], statistic: 'mean', period: { from: '2026-10-21', to: '2026-11-18', label: 'last 4 weeks' }, groupBy: 'week' },
+      rows: [['2026-10-19', 70], ['2026-10-26', 71], ['2026-11-16', 72]].map(([k, v]) => ({ key: k as string, value: v as number, base: 10, display: String(v) })),
+    });
+    expect(text).toContain('• 2026-10-19 (21 Oct–25 Oct only): 70');
+    expect(text).toContain('• 2026-10-26: 71');
+    expect(text).toContain('• 2026-11-16 (16 Nov–18 Nov only): 72');
+    const months = metricAnswer({
+      measure: measureByName('csi')!, figure: 'average CSI', timeZone: 'UTC', today: '2026-11-18',
+      query: { measure: 'csi', filters: [], statistic: 'mean', period: { from: '2026-10-01', to: '2026-11-30', label: 'Oct–Nov' }, groupBy: 'month' },
+      rows: [['2026-10', 70], ['2026-11', 72]].map(([k, v]) => ({ key: k as string, value: v as number, base: 10, display: String(v) })),
+    });
+    expect(months).toContain('• 2026-10: 70');
+    expect(months).toContain('• 2026-11 (1 Nov–18 Nov only): 72');
+  });
+});
+
 describe('a place in a ranking other than the first', () => {
   it('leads with the row at the place asked, a tie there named, and says when there is no such place', () => {
     const answer = (values: number[], place: number) => metricAnswer({

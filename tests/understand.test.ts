@@ -131,6 +131,7 @@ describe('every measure in the catalogue can be asked for', () => {
     containment: 'containment last week',
     qaSessions: 'sessions by QA state last week',
     reviewedSessions: 'sessions that passed QA last week',
+    csatSurveys: 'how many csat surveys were sent last week',
     issueRate: 'issue rate last week',
     reviews: 'QA work last week',
     qaScore: 'average QA score last week',
@@ -1077,6 +1078,23 @@ describe('questions refused that the catalogue answers (7 December, fifth round)
     expect(q('csi by page last week in descending order')?.limit).toBeUndefined();
     expect(q('which agent resolves handoffs fastest last month')).toMatchObject({ measure: 'handoffResolveTime', groupBy: 'agent', order: 'asc' });
     expect(q('who is quickest to resolve handoffs last month')).toMatchObject({ measure: 'handoffResolveTime', groupBy: 'agent', order: 'asc' });
+  });
+});
+
+describe('refused for the wrong reason, or read with a note that misleads (7 December, fifth round)', () => {
+  const q = (text: string, previous?: Intent) => ask(text, previous).metric;
+  it('reads the day ranked, handoffs taken before now, surveys sent, sort words, "the peak" in a thread; says causes are not told', () => {
+    expect(q('highest number of messages in a single day last month')).toMatchObject({ query: { measure: 'messages', groupBy: 'day', order: 'desc' }, winner: 'highest' });
+    expect(q('fewest handoffs in a day last month')).toMatchObject({ query: { groupBy: 'day', order: 'asc' }, winner: 'fewest' });
+    expect(q('how many messages in a day on average last month')?.query.statistic).toBe('perDay');
+    expect(q("what portion of last week's handoffs were taken by james carter")).toMatchObject({ query: { measure: 'handoffs', statistic: 'share', groupBy: 'agent' }, focus: 'James Carter' });
+    expect(q('how many handoffs are taken by James Carter')?.query.measure).toBe('handoffsAssigned');
+    expect(q('how many csat surveys were sent last month')?.query).toMatchObject({ measure: 'csatSurveys', statistic: 'count' });
+    expect(q('csi by page last week sorted low to high')).toMatchObject({ query: { groupBy: 'page', order: 'asc' }, notApplied: [] });
+    expect(q('how much did csi drop last week, by how much')?.notApplied).toEqual([]);
+    expect(q('why did csi drop last week')?.remarks?.at(-1)).toContain('not why');
+    expect(q('just the peak', ask('messages by hour yesterday'))).toMatchObject({ query: { groupBy: 'hour', order: 'desc' }, winner: 'highest' });
+    expect(ask('how many distinct agents replied last week').refusal).toContain('not the people themselves');
   });
 });
 

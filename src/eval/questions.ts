@@ -324,6 +324,8 @@ function outside({ lastWeek, lastMonth, october, yesterday, last3Months, value, 
     ['z32', 'statistic', 'how many conversations did we get a day on average on Mondays in October', value('conversations', 'perDay', october, { weekday: [1] }, [/daily average/i])],
     ['z33', 'statistic', "what share of stride's customer messages were about shipping last month", rows('customerMessages', 'share', 'topic', lastMonth, { where: { page: [STRIDE] }, only: 'shipping' })],
     ['z34', 'statistic', 'what % of oakhaven\'s sessions went to a human last week', value('handoffRate', 'rate', lastWeek, { page: [OAK] })],
+    ['z35', 'measure', 'how many csat surveys were sent last month', value('csatSurveys', 'count', lastMonth)],
+    ['z36', 'ranking', 'highest number of messages in a single day last month', winner('messages', 'count', 'day', 'desc', lastMonth)],
     ['z27', 'follow-up', 'who was fastest overall', winner('humanResponseTime', 'mean', 'agent', 'asc', lastWeek), ['avg human response time for Emma Novak last week', 'and James Carter?']],
   ];
 }
@@ -388,7 +390,7 @@ export const MEASURE_WORDS: Record<string, RegExp> = {
   conversations: /conversation/i, handoffs: /hand.?off/i, handoffWait: /wait/i, handoffsWaiting: /waiting/i, handoffsAssigned: /assigned/i,
   handoffResolveTime: /resolve/i,
   templateUses: /template/i, templateSuccess: /template/i, qaScore: /QA score/i, qaCategoryScore: /category score/i, reviewerAlignment: /alignment/i,
-  csatScore: /CSAT/, csatSatisfied: /CSAT|satisfied/i, csatResponseRate: /response rate/i, csatResponses: /CSAT|response/i,
+  csatScore: /CSAT/, csatSatisfied: /CSAT|satisfied/i, csatResponseRate: /response rate/i, csatResponses: /CSAT|response/i, csatSurveys: /survey/i,
 };
 
 function named(measure: string, more: RegExp[] = []): RegExp[] {

@@ -93,6 +93,7 @@ export const MEASURE_SQL: Record<string, MeasureSql> = {
   csatSatisfied: { source: 'csat', value: 'CASE WHEN r.score IN (4, 5) THEN 1 ELSE 0 END', where: 'r.score IS NOT NULL' },
   csatResponseRate: { source: 'csat', value: 'CASE WHEN r.survey_id IS NULL THEN 0 ELSE 1 END' },
   csatResponses: { source: 'csat', value: '1', where: 'r.survey_id IS NOT NULL' },
+  csatSurveys: { source: 'csat', value: '1' },
 };
 
 /** The session's first human agent (by their first message in it), from the messages themselves. */

@@ -247,6 +247,24 @@ function changeHeadline(i: MetricAnswerInput, c: ChangeRanking, ranked: Compared
 }
 
 /** The whole answer text for a catalogue result. */
+const shortDay = (day: string): string => new Date(`${day}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+const plusDays = (day: string, n: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * A week or month row the period (or today) cuts: " (10–15 Nov only)", so a part is not read as a
+ * whole week beside the others.
+ */
+function partOf(i: MetricAnswerInput, key: string | undefined): string {
+  const p = i.query.period;
+  if (!p || !key || (i.query.groupBy !== 'week' && i.query.groupBy !== 'month')) return '';
+  const start = i.query.groupBy === 'week' ? key : `${key}-01`;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(start)) return '';
+  const end = i.query.groupBy === 'week' ? plusDays(start, 6) : plusDays(plusDays(`${key.slice(0, 7)}-28`, 4).slice(0, 8) + '01', -1);
+  const last = [p.to, i.today, end].sort()[0]!;
+  const first = start < p.from ? p.from : start;
+  return first === start && last === end ? '' : ` (${shortDay(first)}–${shortDay(last)} only)`;
+}
+
 const dayWords = (day: string): string => new Date(`${day}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 
 export function metricAnswer(i: MetricAnswerInput): string {
@@ -260,7 +278,7 @@ export function metricAnswer(i: MetricAnswerInput): string {
     const grain = SOURCES[i.measure.source].grain;
     const groups = i.query.compareTo !== undefined ? comparedGroups(i.rows) : undefined;
     if (groups) lines.push(...comparedLines(i, i.change ? byChange(groups, i.change) : groups));
-    else for (const r of i.rows) lines.push(`• ${r.key}: ${r.display} (${counted(r.base, grain)})`);
+    else for (const r of i.rows) lines.push(`• ${r.key}${partOf(i, r.key)}: ${r.display} (${counted(r.base, grain)})`);
     if (i.rows.length === 0) lines.push('No data in that period.');
   }
   return [...lines, ...footer(i)].join('\n');

@@ -371,6 +371,11 @@ function csatMeasures(): Measure[] {
       unit: 'share', source: 'csat_surveys', value: 'CASE WHEN v.score IS NOT NULL THEN 1.0 ELSE 0.0 END', statistics: ['rate'], defaultStatistic: 'rate', higherIsBetter: true,
     },
     {
+      name: 'csatSurveys', label: 'CSAT surveys sent',
+      definition: 'CSAT surveys that reached the customer (Meta accepted them), answered or not, by when the survey was asked',
+      unit: 'count', source: 'csat_surveys', value: '1', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true,
+    },
+    {
       name: 'csatResponses', label: 'CSAT responses',
       definition: 'CSAT surveys answered with a score, by when the survey was asked',
       unit: 'count', source: 'csat_surveys', value: '1', where: 'v.score IS NOT NULL', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true,

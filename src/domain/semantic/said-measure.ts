@@ -15,7 +15,7 @@ export type Inferred = 'speed' | 'busy' | 'qa' | 'topic';
 
 /** "% of conversations handed to a human": the rate of that event over the base, not the base counted. */
 const RATE_OF_EVENT: Readonly<Record<string, string>> = { handoffs: 'handoffRate' };
-const SHARE_OF_BASE = /(?:\b(?:share|percentage|percent|proportion|fraction)|%)\s+of\s+(?:the\s+|all\s+|our\s+)?$|%\s*$/;
+const SHARE_OF_BASE = /(?:\b(?:share|percentage|percent|proportion|portion|fraction)|%)\s+of\s+(?:the\s+|all\s+|our\s+)?$|%\s*$/;
 
 export function measureOf(w: Words): { measure?: string; inferred?: Inferred; extra: string[]; notes: string[]; conditions: string[] } {
   let measure: string | undefined;

@@ -55,7 +55,8 @@ const IDLE = new Set(
   number numbers figure figures stats statistics stat metric metrics kpi kpis value values data info information report
   performance level levels score scores result results rate rates amount idea roughly approximately about around exactly
   currently actually really just even still already yet far so very pretty overall generally typically general
-  team company business support desk whole entire all every each any some both either`.split(/\s+/),
+  team company business support desk whole entire all every each any some both either
+  caused cause causes reason reasons behind drove driving explain explains spike spikes spiked dip dips dipped jump jumped`.split(/\s+/),
 );
 
 /**

@@ -328,7 +328,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   // "which topic had the slowest response": topics ranked by the response time, not by their count
   if (measure === 'topics' && SPEED_WORDS.test(w.text) && !group.dim) [measure, inferred, group.dim] = ['responseTime', 'speed', 'topic'];
   // "by number of conversations" ranks by the count: not a breakdown asked for
-  const unknownBy = /\b(?:by|per|for each|for every|broken down by|split by) (?!the\b|a\b|an\b|our\b|(?:number|count|volume|amount|total|anyone|everyone|anybody|everybody|someone)\b)([a-z]+)\b/.exec(w.rest);
+  const unknownBy = /\b(?:by|per|for each|for every|broken down by|split by) (?!the\b|a\b|an\b|our\b|how\b|(?:number|count|volume|amount|total|anyone|everyone|anybody|everybody|someone)\b)([a-z]+)\b/.exec(w.rest);
   if (unknownBy && !REPLIER_NAMED.test(unknownBy[1]!) && !HUMAN_WORDS.test(unknownBy[1]!) && !PERIOD_CUES.test(unknownBy[1]!)) {
     notes.push(`"${unknownBy[0]}" (not a breakdown I have: page, agent, reviewer, topic, QA state, day, week, month, hour or weekday)`);
   }
@@ -340,8 +340,15 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const sort = sorted ? (/desc|highest|biggest|most|largest|longest|slowest/.test(sorted[0]) ? 'desc' : 'asc') : undefined;
   // "came second" with no ranking word: second most of a count, second best of anything else
   const placed = measure && measureByName(measure)?.unit === 'count' ? { dir: 'desc' as const, word: 'most' } : { dir: 'best' as const, word: 'best' };
-  const direction = top.bottom ? { dir: 'asc' as const, word: 'bottom' } : directionOf(w) ?? (place ? placed : undefined);
-  const statistic = perDay ? 'perDay' : statisticOf(w);
+  let direction: { dir: Direction; word: string } | undefined = top.bottom ? { dir: 'asc' as const, word: 'bottom' } : directionOf(w) ?? (place ? placed : undefined);
+  let statistic = perDay ? 'perDay' : statisticOf(w);
+  // "just the peak" after a count by hour: the top group, as a count has no maximum of its own
+  const before = ctx.previous?.query;
+  if (!measure && before?.groupBy && (statistic === 'max' || statistic === 'min') && !measureByName(before.measure)?.statistics.includes(statistic)) {
+    direction = { dir: statistic === 'max' ? 'desc' : 'asc', word: statistic === 'max' ? 'highest' : 'lowest' };
+    group.which = true;
+    statistic = undefined;
+  }
   const otherPct = OTHER_PERCENTILE.exec(w.rest);
   // "what about issues" after QA changes: the state filter of the measure before
   const qa = qaStateFilter(w, text, measure ?? (ctx.previous && FOLLOW_ON.test(text) ? ctx.previous.query.measure : undefined), group.dim === 'qa_state');

@@ -302,6 +302,10 @@ export function understandMetric(question: string, ctx: UnderstandContext): Metr
   const built = build(said, text, ctx, base);
   if ('kind' in built) return built;
   if (typos) built.remarks = [...typos.remarks, ...(built.remarks ?? [])];
+  // "why did CSI drop": the figures say what happened, never why
+  if (/\bwhy\b|\bwhat (?:caused|causes|drove|drives|is behind|was behind)\b|\breasons? (?:for|behind)\b/.test(text)) {
+    built.remarks = [...(built.remarks ?? []), 'The figures show what changed, not why: the breakdowns (by page, topic, agent, hour) show where it changed.'];
+  }
   if (unread) {
     // a long, chatty message: the first few words are enough to show that something was not read
     const shown = unread.words.length > 6 ? `${quoted(unread.words.slice(0, 5))} and ${unread.words.length - 5} more` : quoted(unread.words);

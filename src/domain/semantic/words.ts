@@ -13,6 +13,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   // CSAT, what customers answered to the survey (before "csi": "customer satisfaction index" stays the CSI)
   [/\b(?:share|fraction|percentage|percent|proportion) of (?:the |our )?(?:csat |satisfaction )?surveys (?:that )?(?:got |were |was |have been |been )?(?:answered|returned|completed)\b/, 'csatResponseRate'],
   [/\b(?:csat|(?:customer )?satisfaction survey) response rates?\b|\bresponse rates? (?:of|to|for|on) (?:the |our )?(?:csat|(?:satisfaction )?surveys?)\b|\bsurvey (?:response|answer|completion) rates?\b/, 'csatResponseRate'],
+  [/\b(?:csat |satisfaction )?surveys? (?:were |was |have been |got )?(?:sent|went out|delivered|asked)\b|\b(?:sent|delivered) (?:csat |satisfaction )?surveys?\b/, 'csatSurveys'],
   [/\bsurveys? (?:were |was |got |have been |been )answered\b|\b(?:csat |satisfaction )?surveys? (?:did we |we |have we )?(?:get|got|came|come) back\b|\b(?:csat|survey) (?:responses|answers)\b|\bsurveys? answered\b|\banswered surveys?\b|\b(?:answered|responded to|filled (?:in|out)|completed|replied to) (?:the |a |our )?(?:csat |satisfaction )?surveys?\b|\bsurvey (?:replies|returns)\b/, 'csatResponses'],
   [/(?:\b(?:share|percentage|percent|proportion)|%) of (?:our )?customers (?:who )?(?:were |are )?(?:satisfied|happy)\b|\bsatisfied (?:customers|share)\b|\b(?:share|percentage|percent) of satisfied\b|\bcsat (?:satisfied )?(?:share|percentage|%)|\bcsat 4[–-]5\b/, 'csatSatisfied'],
   [/\b(?:customer|customers'|star|average|avg) ratings?\b|\bratings? (?:did |do )?customers (?:give|gave)\b|\bhow satisfied (?:were|are) (?:our )?customers\b|\bcsat(?: scores?| ratings?)?\b|\bcustomer satisfaction(?: scores?| ratings?)?\b(?! index)|\bsatisfaction (?:scores?|ratings?)\b(?! index)/, 'csatScore'],
@@ -34,7 +35,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\bfirst[- ](?:response|reply)(?: times?)?\b|(?<=\bfirst[- ](?:human|agent|bot) )(?:response|reply)(?: times?)?\b|\bfirst[- ](?:responses|replies)\b|\btime to first (?:response|reply)\b|\bfirst answers?\b|\bfrt\b/, 'firstResponse'],
   // the handoff queue as it stands ("how many handoffs are waiting", "customers waiting for an agent right now")
   [/\b(?:waiting|pending|queued|unassigned|untaken) hand[- ]?offs?\b|\bhand[- ]?offs? (?:are |is |were |was )?(?:still )?(?:sitting |left )?(?:waiting|pending|queued|unassigned|untaken|in the queue)\b|\bhand[- ]?off (?:queue|backlog)\b|\b(?:customers?|conversations?|chats?|people|who) (?:are |is )?(?:still )?waiting for (?:a |an )?(?:human|person|agent)s?\b(?! (?:repl|respon|answer|after|since|following))/, 'handoffsWaiting'],
-  [/\b(?:holds|holding) (?:the |any |the most |most |fewest |the fewest )?(?:open )?hand[- ]?offs?\b|\b(?:hold|has|have) (?:the |any |the most |most )?(?:open )?hand[- ]?offs?\b(?=[^.?]*\b(?:now|right now|at the moment|currently)\b)|\bassigned hand[- ]?offs?\b|\bhand[- ]?offs? (?:are |is |were |was )?(?:currently |now )?(?:assigned|taken|being handled)\b|\b(?:conversations?|chats?|handoffs?) (?:are |is )?(?:currently |now )?assigned\b|\bassigned (?:conversations?|chats?)\b/, 'handoffsAssigned'],
+  [/\b(?:holds|holding) (?:the |any |the most |most |fewest |the fewest )?(?:open )?hand[- ]?offs?\b|\b(?:hold|has|have) (?:the |any |the most |most )?(?:open )?hand[- ]?offs?\b(?=[^.?]*\b(?:now|right now|at the moment|currently)\b)|\bassigned hand[- ]?offs?\b|\bhand[- ]?offs? (?:are |is |were |was )?(?:currently |now )?(?:assigned|being handled)\b|\bhand[- ]?offs? (?:are |is )?(?:currently |now )?taken\b(?! by)|\bhand[- ]?offs? (?:are |is )(?:currently |now )?taken by\b|\b(?:conversations?|chats?|handoffs?) (?:are |is )?(?:currently |now )?assigned\b|\bassigned (?:conversations?|chats?)\b/, 'handoffsAssigned'],
   // the wait from the handoff to a human's first reply; "a human reply" is the human response time
   [/\b(?:human )?wait(?:ing)?(?: times?)? (?:after|since|following) (?:the |a )?hand[- ]?offs?\b|\bhand[- ]?off wait(?:ing)?(?: times?)?\b|\bwait(?:ing)? (?:time )?for (?:a |an )?(?:human|person|agent)\b(?! (?:repl|respon|answer))(?: (?:after|since|following) (?:the |a )?hand[- ]?offs?\b)?|\bhuman wait(?:ing)?(?: times?)?\b|\b(?:time|how long) (?:to|until|before) (?:a )?human (?:picks? up|takes? over|answers?|repl(?:y|ies))\b/, 'handoffWait'],
   [/\bwait(?:ing)? for (?:a |an )?(?:human|person|agent)(?:'s)? (?:repl(?:y|ies)|responses?|answers?)\b/, 'humanResponseTime'],
@@ -75,7 +76,7 @@ export const STATISTIC_WORDS: readonly [RegExp, Statistic][] = [
   [/\baverage\b|\bavg\b|\bmean\b/, 'mean'],
   [/\bminimum\b|\bmin\b/, 'min'],
   [/\bmaximum\b|\bmax\b|\bpeak\b/, 'max'],
-  [/\bshare\b|\bpercentage\b|\bpercent\b|\bproportion\b|\bfraction\b|\bratio\b|%/, 'share'],
+  [/\bshare\b|\bpercentage\b|\bpercent\b|\bproportion\b|\bportion\b|\bfraction\b|\bratio\b|%/, 'share'],
   [/\bin total\b|\btotal\b|\bsum\b/, 'sum'],
   [/\bhow many\b|\bnumber of\b|\bcount\b|\bvolume\b/, 'count'],
 ];
