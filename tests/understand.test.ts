@@ -1098,6 +1098,19 @@ describe('refused for the wrong reason, or read with a note that misleads (7 Dec
   });
 });
 
+describe('threads that lost their context (7 December, fifth round)', () => {
+  const q = (text: string, previous?: Intent) => ask(text, previous).metric;
+  it('compares "vs James" with the agent before, breaks "by page" down over every page, and keeps weekdays for "the best day?"', () => {
+    expect(q('vs james', ask('handling time for Maria Lopez last month'))).toMatchObject({
+      query: { groupBy: 'agent', filters: [{ dimension: 'agent', values: ['Maria Lopez', 'James Carter'] }] }, notApplied: [],
+    });
+    const byPage = ask('by page', ask('csi for voltix last week'));
+    expect(byPage.metric?.query).toMatchObject({ groupBy: 'page', filters: [] });
+    expect(q('the worst one?', byPage)).toMatchObject({ query: { groupBy: 'page', order: 'asc' }, winner: 'worst' });
+    expect(q('the best day?', ask('csi by weekday last month'))).toMatchObject({ query: { groupBy: 'weekday', order: 'desc' }, winner: 'best' });
+  });
+});
+
 describe('places in a ranking (7 December, fifth round)', () => {
   it('reads "second best", "third busiest", "came second", "runner-up" as that place, and "came last" as the worst', () => {
     expect(ask('which was the second best page for csi last month').metric).toMatchObject({ query: { groupBy: 'page', order: 'desc' }, winner: 'best', place: 2 });

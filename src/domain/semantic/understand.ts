@@ -127,6 +127,13 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   const asked = askedMeasure(said, text, base);
   let groupBy = said.group.dim ?? (asked === 'topics' ? 'topic' : undefined);
   groupBy ??= said.between;
+  // "the best day?" after a breakdown by weekday: the best of those weekdays, not a date
+  if (base?.groupBy === 'weekday' && groupBy === 'day' && /\b(?:best|worst|busiest|quietest|highest|lowest|slowest|fastest) day\b/.test(text)) groupBy = 'weekday';
+  // "vs James" after Fatima's figure: the two of them compared, group by group
+  const versus = base && !groupBy && /^(?:and )?(?:vs\.?|versus|against|compared (?:to|with))\s/.test(text)
+    ? said.filters.find((f) => !f.exclude && (base.filters ?? []).some((b) => b.dimension === f.dimension && !b.exclude))
+    : undefined;
+  if (versus) groupBy = versus.dimension;
   // "QA score by category": the scorecard's categories, not the customers' topics
   if (groupBy === 'topic' && /^qa(?:Category)?Score$/.test(asked) && !/\btopics?\b/.test(text)) groupBy = 'qa_category';
   // … and the QA score of one category ("the Tone category"), or by category, is the category score
@@ -178,7 +185,7 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   if (said.otherPercentile) return refusal(`${m.label} is available as ${m.statistics.join(', ')}, not the ${said.otherPercentile}th percentile`);
   if (said.extraMeasures.length) notes.push(`${said.extraMeasures.join(', ')} (one figure per question: ask for it separately)`);
   else if (said.secondQuestion) notes.push(`the second question, "${said.secondQuestion}" (one figure per question: ask it separately)`);
-  if (said.periods.compareWords && !said.between) notes.push(`"${said.periods.compareWords}" (not a period or page I could compare with)`);
+  if (said.periods.compareWords && !said.between && !versus) notes.push(`"${said.periods.compareWords}" (not a period or page I could compare with)`);
   if (said.chart && slots.compare) notes.push('the chart (a comparison is given as figures)');
   const stat = statisticFor(m, said, groupBy);
   // "resolution rate" of a 0–10 score: what is given is its average, and that is said
@@ -186,7 +193,7 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
     notes.push(`"rate" (${m.label} is not a rate of anything counted: this is its ${describeFigure(m, stat.statistic ?? m.defaultStatistic).replace(` ${m.label}`, '')})`);
   }
   // "which is best?" after a breakdown, or "and the worst?" after a winner: the winner of the carried breakdown
-  const which = said.group.which || (!said.group.dim && base !== undefined && (ctx.previous?.winner !== undefined || /\b(?:which|who)\b/.test(text)));
+  const which = said.group.which || (!said.group.dim && base !== undefined && (ctx.previous?.winner !== undefined || /\b(?:which|who)\b|\bthe [a-z]+ one\b/.test(text)));
   // "what about last month" after "which was worst": the same ranking, the same way round
   const direction = said.direction ?? (base?.order && ctx.previous?.winner && !said.group.dim ? { dir: base.order, word: ctx.previous.winner } : undefined);
   const qaWhich = groupBy === 'qa_category' && rankedCategory;
@@ -211,7 +218,11 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
     ...(statistic ? { statistic } : carried.statistic ? { statistic: carried.statistic } : {}),
     ...(groupBy ? { groupBy } : carried.groupBy ? { groupBy: carried.groupBy } : {}),
     // "who was fastest overall" after one agent: the ranking is of all of them
-    filters: mergeFilters((carried.filters ?? []).filter((f) => !(rank.winner && f.dimension === (groupBy ?? carried.groupBy)) && f.dimension !== shareOf?.dimension), filters, /\b(?:all|every|any) (?:pages?|brands?)\b/.test(text)),
+    filters: versus
+      ? [...(carried.filters ?? []).filter((f) => f.dimension !== versus.dimension), ...filters.filter((f) => f !== versus),
+        { dimension: versus.dimension, values: [...new Set([...(base!.filters ?? []).find((b) => b.dimension === versus.dimension)!.values, ...versus.values])] }]
+      // "by page" after Voltix's figure: every page, the one before no longer a filter
+      : mergeFilters((carried.filters ?? []).filter((f) => !(rank.winner && f.dimension === (groupBy ?? carried.groupBy)) && f.dimension !== shareOf?.dimension && !(said.group.dim && f.dimension === said.group.dim && !said.filters.some((s) => s.dimension === f.dimension))), filters, /\b(?:all|every|any) (?:pages?|brands?)\b/.test(text)),
     ...(compare ? { compareTo: range(compare) } : {}),
     ...(rank.order ? { order: rank.order } : said.sort && (groupBy ?? carried.groupBy) ? { order: said.sort } : !groupBy && carried.order ? { order: carried.order } : {}),
     ...(limit ? { limit } : !groupBy && carried.limit ? { limit: carried.limit } : {}),
