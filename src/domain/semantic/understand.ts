@@ -122,18 +122,19 @@ function periodSlots(said: Said, ctx: UnderstandContext, base: MetricQuery | und
   return { period, compare, defaulted: !p.period && !base };
 }
 
+/** "vs James" after Fatima's figure: a name of a dimension the question before filtered, to compare with it. */
+function versusOf(said: Said, text: string, base: MetricQuery | undefined): Filter | undefined {
+  if (!base || said.group.dim || said.between || !/^(?:and )?(?:vs\.?|versus|against|compared (?:to|with))\s/.test(text)) return undefined;
+  return said.filters.find((f) => !f.exclude && (base.filters ?? []).some((b) => b.dimension === f.dimension && !b.exclude));
+}
+
 function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQuery | undefined): Built | MetricReading {
   const notes = [...said.notes];
   const asked = askedMeasure(said, text, base);
-  let groupBy = said.group.dim ?? (asked === 'topics' ? 'topic' : undefined);
-  groupBy ??= said.between;
+  const versus = versusOf(said, text, base);
+  let groupBy = said.group.dim ?? (asked === 'topics' ? 'topic' : undefined) ?? said.between ?? versus?.dimension;
   // "the best day?" after a breakdown by weekday: the best of those weekdays, not a date
   if (base?.groupBy === 'weekday' && groupBy === 'day' && /\b(?:best|worst|busiest|quietest|highest|lowest|slowest|fastest) day\b/.test(text)) groupBy = 'weekday';
-  // "vs James" after Fatima's figure: the two of them compared, group by group
-  const versus = base && !groupBy && /^(?:and )?(?:vs\.?|versus|against|compared (?:to|with))\s/.test(text)
-    ? said.filters.find((f) => !f.exclude && (base.filters ?? []).some((b) => b.dimension === f.dimension && !b.exclude))
-    : undefined;
-  if (versus) groupBy = versus.dimension;
   // "QA score by category": the scorecard's categories, not the customers' topics
   if (groupBy === 'topic' && /^qa(?:Category)?Score$/.test(asked) && !/\btopics?\b/.test(text)) groupBy = 'qa_category';
   // … and the QA score of one category ("the Tone category"), or by category, is the category score
