@@ -138,6 +138,18 @@ describe('a tie for the winner', () => {
   });
 });
 
+describe('two groups named to compare', () => {
+  it('says the difference between them in the figure\'s unit, and nothing for a whole breakdown', () => {
+    const answer = (values: string[], filters: CheckedQuery['filters']) => metricAnswer({
+      measure: measureByName('responseTime')!, figure: 'average response time', timeZone: 'UTC', today: '2026-12-07',
+      query: { measure: 'responseTime', filters, statistic: 'mean', period: NOVEMBER, groupBy: 'page' },
+      rows: [['Stride', 600], ['Voltix', 840]].filter(([k]) => values.includes(k as string)).map(([k, v]) => ({ key: k as string, value: v as number, base: 10, display: formatValue(v as number, 'seconds', 'mean') })),
+    });
+    expect(answer(['Stride', 'Voltix'], [{ dimension: 'page', values: ['Stride', 'Voltix'] }])).toContain('Difference: Stride −4 min 0 s against Voltix.');
+    expect(answer(['Stride', 'Voltix'], [])).not.toContain('Difference');
+  });
+});
+
 describe('weeks and months a period cuts', () => {
   it('marks a row that is only part of its week or month, and leaves whole ones alone', () => {
     const text = metricAnswer({

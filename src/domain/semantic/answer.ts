@@ -280,6 +280,16 @@ export function metricAnswer(i: MetricAnswerInput): string {
     if (groups) lines.push(...comparedLines(i, i.change ? byChange(groups, i.change) : groups));
     else for (const r of i.rows) lines.push(`• ${r.key}${partOf(i, r.key)}: ${r.display} (${counted(r.base, grain)})`);
     if (i.rows.length === 0) lines.push('No data in that period.');
+    const between = !groups ? betweenTwo(i) : undefined;
+    if (between) lines.push(between);
   }
   return [...lines, ...footer(i)].join('\n');
+}
+
+/** Two groups named to compare ("Voltix vs Stride"): the difference between them, in the figure's unit. */
+function betweenTwo(i: MetricAnswerInput): string | undefined {
+  const named = i.query.filters.find((f) => f.dimension === i.query.groupBy && !f.exclude);
+  const [a, b] = i.rows;
+  if (named?.values.length !== 2 || i.rows.length !== 2 || a?.value == null || b?.value == null) return undefined;
+  return `Difference: ${a.key} ${signed(a.value - b.value, i)} against ${b.key}.`;
 }
