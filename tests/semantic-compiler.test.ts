@@ -179,6 +179,16 @@ describe('daily averages and sessions reviewed', () => {
     for (const x of w) close(byWeekday.rows.find((row) => weekdayNo(row.key) === x.k)!.value, x.v);
   });
 
+  it('a session\'s reviewer is who reviewed it, not a developer who fixed it since: no developer has an issue rate', async () => {
+    const period = { from: '2026-09-01', to: '2026-11-25', label: 'since September' };
+    const r = await ask({ measure: 'issueRate', groupBy: 'reviewer', period });
+    const developers = (await all<{ name: string }>(`SELECT name FROM users WHERE role = 'developer'`)).map((u) => u.name);
+    const fixed = await one<{ n: string }>(`SELECT count(*) AS n FROM qa_events e JOIN users u ON u.id = e.actor_id WHERE u.role = 'developer' AND e.to_status = 'fixed'`);
+    expect(developers.length).toBeGreaterThan(0);
+    expect(Number(fixed.n)).toBeGreaterThan(0);
+    expect(r.rows.map((x) => x.key).filter((k) => developers.includes(k!))).toEqual([]);
+  });
+
   it('sessions reviewed are the distinct sessions given a state in the period, whenever they started', async () => {
     const period = { from: '2026-09-01', to: '2026-11-25', label: 'since September' };
     const r = await ask({ measure: 'reviewedSessions', period, filters: [{ dimension: 'qa_state', values: ['passed', 'issue'] }] });

@@ -134,7 +134,10 @@ function rowsOf(m: MeasureSql, tz: string, byAgent: boolean): string {
     case 'sessions':
       return `SELECT ${local('s.started_at')}::date AS day, ${local('s.started_at')} AS lt, p.name AS page, NULL::text AS agent, u.name AS reviewer,
           NULL::text AS topic, s.qa_status::text AS qa_state, NULL::text AS sender, ${m.value} AS v
-        FROM sessions s ${pageJoin('s')} LEFT JOIN users u ON u.id = s.qa_by_id ${where}`;
+        FROM sessions s ${pageJoin('s')}
+        LEFT JOIN LATERAL (SELECT x.actor_id FROM qa_events x WHERE x.session_id = s.id AND x.to_status IN ('passed', 'issue')
+                           ORDER BY x.created_at DESC, x.id DESC LIMIT 1) rv ON true
+        LEFT JOIN users u ON u.id = rv.actor_id ${where}`;
     case 'now':
       // the agent of a conversation with humans is the person it is assigned to
       return `SELECT NULL::date AS day, NULL::timestamp AS lt, p.name AS page, u.name AS agent, NULL::text AS reviewer,

@@ -126,7 +126,11 @@ export const SOURCES: Record<SourceName, Source> = {
     name: 'sessions',
     grain: 'sessions',
     from: 'analytics.sessions s',
-    joins: { ...pageJoin('s'), reviewer: 'LEFT JOIN analytics.users u ON u.id = s.qa_by_id' },
+    // reviewer: who gave the session its review (its last pass or issue), not a developer who fixed it since
+    joins: {
+      ...pageJoin('s'),
+      reviewer: `LEFT JOIN analytics.users u ON u.id = (SELECT r.actor_id FROM analytics.qa_events r WHERE r.session_id = s.id AND r.to_status IN ('passed', 'issue') ORDER BY r.created_at DESC, r.id DESC LIMIT 1)`,
+    },
     time: { expr: 's.started_at', kind: 'instant' },
     dimensions: {
       // agent: the first human agent who replied in the session
