@@ -9,10 +9,10 @@ import {
   COUNT, DATE_TOKEN, MONTH_WORD, ORDINAL_QUARTER, WEEKDAY_WORD, addDays, countOf, dateParts, formatDay, monthOf, ordinalNumber, resolveDay, yearOf, yearRef, ymd,
 } from './period-words.ts';
 import {
-  make, previousPeriod, rolling, sameLast, shiftBack, toDate, unitContaining, unitFromToday, type RollingUnit, type Unit,
+  make, previousPeriod, rolling, sameLast, shiftBack, stepDay, toDate, unitContaining, unitFromToday, type RollingUnit, type Unit,
 } from './period-build.ts';
 import {
-  dayFrom, dayNumberRange, direction, half, isoWeek, monthNamed, numericDay, quarter, range, unitOf, weekday, weekend, type Rule,
+  dayFrom, dayNumberRange, dayNumbersOfMonth, direction, half, isoWeek, monthNamed, numericDay, quarter, range, unitOf, weekday, weekend, type Rule,
 } from './period-readers.ts';
 
 export type { Reading, Refusal, Rule, RuleContext } from './period-readers.ts';
@@ -134,6 +134,37 @@ export const RULES: Rule[] = [
   {
     re: new RegExp(`\\b(?:the )?(?:last|past|previous|prior|next) (?:${COUNT}|few|several|couple of) (?:hours?|minutes?)\\b|\\b(?:this|yesterday|tomorrow) (?:morning|afternoon|evening|night)\\b|\\btonight\\b|\\blast night\\b|\\b(?:this|the last|the past) hour\\b`, 'g'),
     build: (m) => ({ refused: WHOLE_DAYS, hint: /yesterday|last night/.test(m[0]) ? 'yesterday' : /tomorrow/.test(m[0]) ? 'tomorrow' : 'today' }),
+  },
+  {
+    // "the last 3 full weeks": whole calendar units before the one running, never a part of this one
+    re: new RegExp(`\\b(?:the )?(?:last|past|previous|prior) (?:(${COUNT}) )?(?:full|complete|whole|entire|calendar) ${UNITS}\\b`, 'g'),
+    build: (m, { today }) => {
+      const n = m[1] === undefined ? 1 : countOf(m[1]);
+      const unit = unitOf(m[2] ?? 'week');
+      if (!n || n > 3660 || (m[1] === undefined && /s$/.test(m[2] ?? ''))) return undefined;
+      const [u, k] = unit === 'fortnight' ? (['week', 2 * n] as const) : ([unit, n] as const);
+      const from = unitFromToday(u, today, -k).from;
+      const to = unitFromToday(u, today, -1).to;
+      return n === 1 && unit !== 'fortnight' ? unitFromToday(u, today, -1, `last full ${u}`) : make('range', from, to, `the last ${n === 1 ? '' : `${n} `}full ${unit}${n === 1 ? '' : 's'}`);
+    },
+  },
+  {
+    // "this time last month" is one day: today's date a month earlier
+    re: /\b(?:at )?this (?:time|day|date) (?:last|a|one) (week|month|quarter|year)(?: ago)?\b/g,
+    build: (m, { today }) => {
+      const day = stepDay(today, m[1] as Unit, -1);
+      return make('day', day, day, `the same day last ${m[1]}`);
+    },
+  },
+  {
+    // "between the 3rd and the 9th": days of this month once the last of them has come, else last month's (said)
+    re: new RegExp(`\\b(?:between|from) (?:the )?(\\d{1,2})(st|nd|rd|th)? (?:and|to|until|till|through|thru|-|–) (?:the )?(\\d{1,2})(st|nd|rd|th)?\\b(?!\\s*(?:of )?(?:${MONTH_WORD}\\b|[\\d/.:%]|(?:days?|weeks?|months?|hours?|h|hrs?|mins?|minutes?|am|pm|seconds?|s|sec|points?|pts|stars?|percent)\\b))`, 'g'),
+    build: (m, { today }) => {
+      if (!m[2] && !m[4] && !/\bthe\b/.test(m[0])) return undefined;
+      const [a, b] = [Number(m[1]), Number(m[3])];
+      if (a < 1 || a > 31 || b < 1 || b > 31) return { refused: 'no such date' };
+      return dayNumbersOfMonth(a, b, today);
+    },
   },
   {
     re: new RegExp(`\\b(?:the )?(last|past|previous|prior|next|trailing|rolling) (${COUNT}) ${UNITS}\\b`, 'gi'),

@@ -5,8 +5,9 @@
 // starts and ends at.
 
 import { dayOf } from './days.ts';
-import { MONTH_WORD, WEEKDAY_WORD, addDays, isoWeekday } from './period-words.ts';
+import { MONTH_NAMES, MONTH_WORD, WEEKDAY_WORD, addDays, formatDay, isoWeekday, monthOf } from './period-words.ts';
 import { RULES, type Reading, type Refusal, type Rule } from './period-rules.ts';
+import { halfOfMonth, ordinalOf, weekOfMonth } from './period-readers.ts';
 import { make, periodBetween, periodTense, sameLast, stepDay, unitContaining, type Period, type Unit } from './period-build.ts';
 import { CHANGE_FROM, COMPARE_CONNECTOR, COMPARE_CUE, COMPARE_WORD, LEAD_IN, unreadPhrases, type Span } from './period-cues.ts';
 
@@ -84,6 +85,8 @@ function normalize(text: string): Normalized {
 
 interface Candidate extends Span {
   order: number;
+  /** "the start of October", "the end of last month": a day only as a bound of "since" or a range, vague alone */
+  bound?: { side: 'start' | 'end'; day: Period };
   reading?: Reading;
   relative?: { rule: Rule; m: RegExpExecArray };
   /** the rule and match of a phrase read from today that reads otherwise as a comparison */
@@ -92,6 +95,8 @@ interface Candidate extends Span {
 
 const isRefusal = (r: Reading | undefined): r is Refusal => r !== undefined && 'refused' in r;
 const periodOf = (c: Candidate) => (c.reading && !isRefusal(c.reading) ? c.reading : undefined);
+/** A candidate's period as the start (or end) of a range: its own, or the day a bound names. */
+const boundOf = (c: Candidate, side: 'start' | 'end') => (c.bound ? (c.bound.side === side ? c.bound.day : undefined) : periodOf(c));
 const BARE_WEEKDAY = new RegExp(`^${WEEKDAY_WORD}$`);
 /** A weekday named alone ("Monday"), not "last Monday" nor "Monday last week". */
 const isBareWeekday = (lower: string, c: Span) => BARE_WEEKDAY.test(lower.slice(c.start, c.end));
@@ -100,7 +105,8 @@ const MONTH_NAMED = new RegExp(`\\b${MONTH_WORD}\\b`);
 const yearly = (lower: string, c: Span) => MONTH_NAMED.test(lower.slice(c.start, c.end));
 const NAME_WORD = new RegExp(`\\b(?:${WEEKDAY_WORD}|${MONTH_WORD})\\b`, 'g');
 /** A phrase's words for a label, weekday and month names capitalised: "Monday", "1 Dec". */
-const named = (lower: string, c: Span) => lower.slice(c.start, c.end).replace(NAME_WORD, (w) => w.charAt(0).toUpperCase() + w.slice(1));
+const capitalised = (words: string) => words.replace(NAME_WORD, (w) => w.charAt(0).toUpperCase() + w.slice(1)).replace(/\b[qh][1-4]\b/g, (w) => w.toUpperCase());
+const named = (lower: string, c: Span) => capitalised(lower.slice(c.start, c.end));
 const hasYear = (text: string) => /\b\d{4}\b|\b(?:last|this|next) year\b/.test(text);
 
 function atomic(lower: string, today: string): Candidate[] {
@@ -121,29 +127,80 @@ function atomic(lower: string, today: string): Candidate[] {
 /** The prefix of a label before its dates: "last week (…)" → "last week". */
 const labelHead = (p: Period) => (p.label.includes(' (') ? p.label.slice(0, p.label.indexOf(' (')) : undefined);
 
+const VAGUE = /\b(since |from )?(?:(?:in|at|during|around|towards?|over) )?(?:the )?(early|mid|late|middle of|tail end of|(?:very )?(?:start|beginning|end) of)[- ]?(?:the )?$/;
+const PART_OF = /\b(?:the )?(first|second|third|fourth|fifth|last|final|1st|2nd|3rd|4th|5th|latter) (week|half) (?:of|in) (?:the )?$/;
+
+/**
+ * Parts of a period: "the first week of November", "the second half of October" (read), "the start
+ * of October" (a day only as a range's bound: "since the start of October"), and "early November",
+ * "mid-November", "late last month" (refused: they name no exact days).
+ */
+function parts(lower: string, atoms: Candidate[]): Candidate[] {
+  const out: Candidate[] = [];
+  for (const x of atoms) {
+    const px = periodOf(x);
+    if (!px || px.granularity === 'range') continue;
+    const before = lower.slice(0, x.start);
+    const part = PART_OF.exec(before);
+    if (part) {
+      const n = ordinalOf(part[1] === 'latter' ? 'second' : part[1]!);
+      let reading: Reading;
+      if (part[2] === 'week') reading = px.granularity === 'month' ? weekOfMonth(n, px) : { refused: 'weeks are counted only within a month ("the first week of November")' };
+      else if (px.granularity === 'month' && (n === 1 || n === 2 || n === -1)) reading = halfOfMonth(n === 1 ? 1 : 2, px);
+      else reading = { refused: 'only a month or a year is split into halves ("the first half of November", "H2 2026")' };
+      out.push({ start: part.index, end: x.end, order: RULES.length, reading });
+      continue;
+    }
+    const vague = VAGUE.exec(before);
+    if (!vague) continue;
+    const words = capitalised(lower.slice(vague.index + (vague[1]?.length ?? 0), x.end).replace(/^(?:in|at|during|around|towards?|over) /, ''));
+    const side = /^(?:very )?(?:start|beginning) of$/.test(vague[2]!) ? 'start' : /^(?:very )?end of$/.test(vague[2]!) ? 'end' : undefined;
+    const early = /^(?:early|(?:very )?(?:start|beginning) of)$/.test(vague[2]!);
+    const late = /^(?:late|tail end of|(?:very )?end of)$/.test(vague[2]!);
+    const month = px.granularity === 'month' ? MONTH_NAMES[monthOf(px.from) - 1]! : undefined;
+    // "since the start of October" is since 1 October; "since early October" is refused, whole
+    const since = vague[1] !== undefined && !side;
+    const hint = since
+      ? early ? `since ${formatDay(px.from, false, false)}` : undefined
+      : month ? early ? `the first week of ${month}` : late ? `the last week of ${month}` : `11–20 ${month.slice(0, 3)}` : undefined;
+    const refusal: Refusal = {
+      refused: px.granularity === 'day' ? 'periods are whole days in the business timezone' : `"${words}" names no exact days`,
+      ...(px.granularity === 'day' ? { hint: labelHead(px) ?? formatDay(px.from) } : hint ? { hint } : {}),
+    };
+    const start = side ? vague.index + (/^(?:since |from )?(?:(?:in|at|during|around|towards?|over) )?/.exec(lower.slice(vague.index))?.[0].length ?? 0) : vague.index;
+    out.push({
+      start, end: x.end, order: RULES.length, reading: refusal,
+      ...(side ? { bound: { side, day: make('day', side === 'start' ? px.from : px.to, side === 'start' ? px.from : px.to, words) } } : {}),
+    });
+  }
+  return out;
+}
+
 /**
  * Phrases made of other phrases: "since <period>" runs from its start to today; "from <period>
  * to <period>" and "between … and …" from the first's start to the second's end.
  */
-function compounds(lower: string, atoms: Candidate[], today: string): Candidate[] {
+function compounds(lower: string, found: Candidate[], today: string): Candidate[] {
   const out: Candidate[] = [];
+  const atoms = [...found, ...parts(lower, found)];
+  out.push(...atoms.slice(found.length));
   for (const x of atoms) {
-    const px = periodOf(x);
-    if (!px) continue;
-    const since = /\bsince (?:the )?$/.exec(lower.slice(0, x.start));
-    if (since) {
-      const head = labelHead(px);
+    const px = boundOf(x, 'start');
+    const since = px && /\bsince (?:the )?$/.exec(lower.slice(0, x.start));
+    if (px && since) {
+      const head = x.bound ? capitalised(lower.slice(x.start, x.end)) : labelHead(px);
       out.push({
         start: since.index, end: x.end, order: RULES.length,
         reading: px.from > today ? { refused: 'it starts after today' } : make('range', px.from, today, head && `since ${head}`),
       });
     }
-    const weekOf = px.granularity === 'day' ? /\b(?:the )?(week|month) (?:of|starting|beginning|commencing) (?:the )?$/.exec(lower.slice(0, x.start)) : null;
-    if (weekOf) out.push({ start: weekOf.index, end: x.end, order: RULES.length, reading: unitContaining(weekOf[1] as Unit, px.from) });
+    if (!px) continue;
+    const weekOf = px.granularity === 'day' && !x.bound ? /\b(?:the )?(week|month) (?:of|starting|beginning|commencing) (?:the )?$/.exec(lower.slice(0, x.start)) : null;
+    if (weekOf) out.push({ start: weekOf.index, end: x.end, order: RULES.length, reading: unitContaining(weekOf[1] as Unit, px.from, `the ${weekOf[1]} of ${formatDay(px.from, false)}`) });
     const opener = /\b(from|between) (?:the )?$/.exec(lower.slice(0, x.start));
     if (opener && CHANGE_FROM.test(lower.slice(0, x.start))) continue;
     for (const y of atoms) {
-      const py = periodOf(y);
+      const py = boundOf(y, 'end');
       const gap = py && y.start > x.end ? lower.slice(x.end, y.start) : undefined;
       if (!py || gap === undefined) continue;
       const joined = opener?.[1] === 'between' ? /^ and (?:the )?$/.test(gap) : opener ? /^ (?:to|until|till|through|thru) (?:the )?$|^\s*[–—-]\s*$/.test(gap) : /^\s*[–—]\s*$/.test(gap);

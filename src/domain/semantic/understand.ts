@@ -4,7 +4,9 @@
 // cannot honour is refused or named, never dropped, and data the product does not hold is refused.
 import { parsePeriod, periodBetween, previousPeriod, type Period } from '../periods.ts';
 import { SOURCES, dimensionsOf, measureByName, type Dimension, type Measure, type Statistic } from './catalogue.ts';
-import { addDays } from '../period-words.ts';
+import { addDays, formatRange } from '../period-words.ts';
+import { dayOf } from '../days.ts';
+import { runningPeriod } from './said-periods.ts';
 import { describeFigure } from './format.ts';
 import { checkQuery, type Filter, type MetricQuery } from './query.ts';
 import { correctTypos } from './said-typos.ts';
@@ -188,11 +190,13 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   if (asOfNow && slots.compare && !named) notes.push(`the comparison with ${slots.compare.label} (${m.label} is how things stand now)`);
   const counted = (statistic ?? carried.statistic ?? m.defaultStatistic) === 'count' || (statistic ?? m.defaultStatistic) === 'sum';
   const sameDays = !asOfNow && counted ? toDate(slots.period, slots.compare, ctx) : undefined;
-  const remarks = sameDays ? [sameDays.note] : [];
   const compare = asOfNow ? named : sameDays?.compare ?? slots.compare;
+  // a period still running is counted to today and labelled "so far"
+  const running = asOfNow || sameDays ? undefined : runningPeriod(slots.period, compare, dayOf(ctx.now, ctx.timeZone));
+  const remarks = sameDays ? [sameDays.note] : running?.note ? [running.note] : [];
   const query: MetricQuery = {
     measure,
-    ...(asOfNow ? {} : { period: range(sameDays?.period ?? slots.period) }),
+    ...(asOfNow ? {} : { period: range(sameDays?.period ?? running?.period ?? slots.period) }),
     ...(statistic ? { statistic } : carried.statistic ? { statistic: carried.statistic } : {}),
     ...(groupBy ? { groupBy } : carried.groupBy ? { groupBy: carried.groupBy } : {}),
     // "who was fastest overall" after one agent: the ranking is of all of them
@@ -232,15 +236,14 @@ function toDate(period: Period, compare: Period | undefined, ctx: UnderstandCont
   const compareTo = addDays(compare.from, elapsed);
   if (compareTo >= compare.to) return undefined;
   const name = (p: Period) => p.label.replace(/ \(.*\)$/, '');
-  const days = (from: string, to: string) => `(${dayLabel(from)} – ${dayLabel(to)})`;
+  // labelled as runningPeriod labels a running period alone: "this week so far (Mon 7 Dec 2026)"
   return {
-    period: { ...period, to: today, label: `${name(period)} to date ${days(period.from, today)}` },
-    compare: { ...compare, to: compareTo, label: `the same days of ${name(compare)} ${days(compare.from, compareTo)}` },
+    period: { ...period, to: today, label: `${name(period).replace(/ so far$/, '')} so far (${formatRange(period.from, today)})` },
+    compare: { ...compare, to: compareTo, label: `the same days of ${name(compare)} (${formatRange(compare.from, compareTo)})` },
     note: `${period.label.charAt(0).toUpperCase()}${period.label.slice(1)} is still running, so both periods are counted over their first ${elapsed + 1} day${elapsed ? 's' : ''}.`,
   };
 }
 
-const dayLabel = (day: string): string => new Date(`${day}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
 
 /** Reads a question as a catalogue query, a refusal, or undefined when it is not about a figure. */
 export function understandMetric(question: string, ctx: UnderstandContext): MetricReading | undefined {
