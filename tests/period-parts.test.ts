@@ -116,3 +116,72 @@ describe('numeric dates: both readings are named', () => {
     expect(refusedOf(text)?.reason).toBe(reason);
   });
 });
+
+describe('pieces of a period by their place', () => {
+  const RULE = 'weeks run Monday to Sunday and count in the month that holds most of their days';
+  it.each([
+    ['the first 10 days of November', '2026-11-01', '2026-11-10', 'the first 10 days of November 2026 (Sun 1 Nov – Tue 10 Nov 2026)'],
+    ['the last three days of last month', '2026-11-28', '2026-11-30', 'the last 3 days of November 2026 (Sat 28 Nov – Mon 30 Nov 2026)'],
+    ['the last day of November', '2026-11-30', '2026-11-30', 'the last day of November 2026 (Mon 30 Nov 2026)'],
+    ['the first day of the month', '2026-12-01', '2026-12-01', 'the first day of December 2026 (Tue 1 Dec 2026)'],
+    ['the second day of last week', '2026-12-01', '2026-12-01', 'the second day of Mon 30 Nov – Sun 6 Dec 2026 (Tue 1 Dec 2026)'],
+    ['the first Monday of November', '2026-11-02', '2026-11-02', 'the first Monday of November 2026 (Mon 2 Nov 2026)'],
+    // not "last Friday" (4 Dec): the last Friday of November
+    ['the last Friday of November', '2026-11-27', '2026-11-27', 'the last Friday of November 2026 (Fri 27 Nov 2026)'],
+    ['the first 2 weeks of November', '2026-11-02', '2026-11-15', `the first 2 weeks of November 2026 (Mon 2 Nov – Sun 15 Nov 2026; ${RULE})`],
+    ['the last two weeks of November', '2026-11-16', '2026-11-29', `the last 2 weeks of November 2026 (Mon 16 Nov – Sun 29 Nov 2026; ${RULE})`],
+    ['the month of November', '2026-11-01', '2026-11-30', 'November 2026'],
+    ['the week ending 29 November', '2026-11-23', '2026-11-29', 'the week ending Sun 29 Nov (Mon 23 Nov – Sun 29 Nov 2026)'],
+    ['the week ending Friday 27 November', '2026-11-21', '2026-11-27', 'the week ending Fri 27 Nov (Sat 21 Nov – Fri 27 Nov 2026)'],
+  ])('%s', (text, from, to, label) => {
+    expect(read(`messages in ${text}`)).toEqual([from, to, label]);
+  });
+
+  it.each([
+    ['messages in the first few days of December', '"few" is no number of days', 'the first 3 days of December'],
+    ['messages in the last days of November', '"the last days" names no number of days', 'the last 3 days of November'],
+    ['messages on the fifth Friday of November', 'November 2026 has no fifth Friday', undefined],
+    ['messages in the third week of last week', 'weeks are counted only within a month ("the first week of November")', undefined],
+  ])('%s is refused', (text, reason, hint) => {
+    const r = refusedOf(text);
+    expect(r?.reason).toBe(reason);
+    expect(r?.hint).toBe(hint);
+  });
+});
+
+describe('one end of a range, two periods, and words that name no days', () => {
+  it.each([
+    ['from 20 November till now', '2026-11-20', '2026-12-07', 'Fri 20 Nov – Mon 7 Dec 2026'],
+    ['after 1 December', '2026-12-02', '2026-12-07', 'after 1 December (Wed 2 Dec – Mon 7 Dec 2026)'],
+    ['after November', '2026-12-01', '2026-12-07', 'after November (Tue 1 Dec – Mon 7 Dec 2026)'],
+    ['in October and November', '2026-10-01', '2026-11-30', 'October and November (Thu 1 Oct – Mon 30 Nov 2026)'],
+    ['yesterday and today', '2026-12-06', '2026-12-07', 'yesterday and today (Sun 6 Dec – Mon 7 Dec 2026)'],
+    ['in the last fifteen days', '2026-11-23', '2026-12-07', 'last 15 days (Mon 23 Nov – Mon 7 Dec 2026)'],
+    ['over the past twenty-one days', '2026-11-17', '2026-12-07', 'last 21 days (Tue 17 Nov – Mon 7 Dec 2026)'],
+    ['a dozen days ago', '2026-11-25', '2026-11-25', '12 days ago (Wed 25 Nov 2026)'],
+  ])('%s', (text, from, to, label) => {
+    expect(read(`messages ${text}`)).toEqual([from, to, label]);
+  });
+
+  it.each([
+    ['messages until yesterday', '"until yesterday" names an end but no start', undefined],
+    ['messages up to 30 November', '"up to 30 November" names an end but no start', undefined],
+    ['messages before November', '"before November" names an end but no start', undefined],
+    ['messages after today', 'it starts after today', undefined],
+    ['messages in October and December', 'it names two periods, and a figure is over one', 'October vs December'],
+    ['messages in October or November', 'it names two periods as a choice', 'October vs November'],
+    ['messages recently', '"recently" names no exact days', 'the last 7 days'],
+    ['messages over the past few weeks', '"past few weeks" is no number of weeks', 'the last 3 weeks'],
+    ['messages in the last 5 working days', 'working days are not set up (periods are calendar days; weekdays are a filter)', 'last week on weekdays'],
+  ])('%s is refused', (text, reason, hint) => {
+    const r = refusedOf(text);
+    expect(r?.reason).toBe(reason);
+    expect(r?.hint).toBe(hint);
+  });
+
+  it('keeps two periods compared, and a relative one, apart', () => {
+    const roles = (text: string) => findPeriods(text, NOW, 'UTC').map((f) => [f.role, f.kind === 'period' ? f.period.from : f.kind]);
+    expect(roles('compare October and November')).toEqual([['main', '2026-10-01'], ['comparison', '2026-11-01']]);
+    expect(roles('CSI last week and the previous week')).toEqual([['main', '2026-11-30'], ['comparison', '2026-11-23']]);
+  });
+});

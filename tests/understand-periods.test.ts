@@ -81,3 +81,21 @@ describe('a period refused says why, and what can be asked', () => {
     expect(periodOf('messages between the 3rd and the 9th')).toMatchObject({ from: '2026-11-03', to: '2026-11-09' });
   });
 });
+
+describe('a period meant but not read', () => {
+  it('refuses a word after "last" that nothing read, instead of the default period', () => {
+    expect(ask('messages last blorp').refusal).toContain('I could not read the period ("last blorp")');
+    expect(periodOf('messages last wek')).toMatchObject({ from: '2026-11-30', to: '2026-12-06' });
+    expect(periodOf('messages last mnth')).toMatchObject({ from: '2026-11-01', to: '2026-11-30' });
+    // "in the month" was refused as a period no rule read
+    expect(periodOf('messages in the month of November')).toMatchObject({ from: '2026-11-01', to: '2026-11-30' });
+  });
+
+  it('never answers one of two periods named', () => {
+    expect(ask('how many messages for October and December').refusal).toContain('it names two periods, and a figure is over one; ask for "October vs December"');
+    expect(periodOf('how many messages for November and December')).toEqual({
+      from: '2026-11-01', to: '2026-12-07', label: 'November and December so far (Sun 1 Nov – Mon 7 Dec 2026)',
+    });
+    expect(ask('how many messages until yesterday').refusal).toContain('"until yesterday" names an end but no start');
+  });
+});

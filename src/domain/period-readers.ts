@@ -242,3 +242,42 @@ export function dayNumbersOfMonth(first: number, last: number, today: string): R
   if (!ahead) return p;
   return { ...p, label: p.label.replace(/\)$/, `; the ${nth(last)} of this month is still ahead, so last month's)`) };
 }
+
+/**
+ * A piece of a period by its place: "the first 10 days of November", "the last day of the month",
+ * "the second day of last week", "the first two weeks of November" (weeks of a month as
+ * weekOfMonth counts them), "the first Monday of November", "the last Friday of November".
+ */
+export function pieceOf(n: number, count: number | undefined, unit: string, of: Period): Reading {
+  const name = of.label.replace(/^.*\(|\)$/g, '');
+  const wd = weekdayNumber(unit);
+  const length = Math.round((Date.parse(of.to) - Date.parse(of.from)) / 86_400_000) + 1;
+  if (wd !== undefined) {
+    if (count !== undefined) return { refused: 'a count of one weekday names no days' };
+    const first = addDays(of.from, (wd - isoWeekday(of.from) + 7) % 7);
+    const day = n === -1 ? addDays(of.to, -((isoWeekday(of.to) - wd + 7) % 7)) : addDays(first, 7 * (n - 1));
+    if (day > of.to || day < of.from) return { refused: `${name} has no ${ORDINAL_WORDS[n - 1] ?? n} ${titled(unit)}` };
+    return make('day', day, day, `the ${n === -1 ? 'last' : ORDINAL_WORDS[n - 1]} ${titled(unit)} of ${name}`);
+  }
+  if (/^weeks?$/.test(unit)) {
+    if (of.granularity !== 'month') return { refused: 'weeks are counted only within a month ("the first week of November")' };
+    const k = count ?? 1;
+    if (n !== 1 && n !== -1) return { refused: 'name the first or the last weeks of a month' };
+    const firstWeek = weekOfMonth(1, of);
+    const lastWeek = weekOfMonth(-1, of);
+    if ('refused' in firstWeek || 'refused' in lastWeek) return firstWeek;
+    const weeks = Math.round((Date.parse(lastWeek.from) - Date.parse(firstWeek.from)) / (7 * 86_400_000)) + 1;
+    if (k > weeks) return { refused: `${name} has ${weeks} weeks (${WEEK_OF_MONTH_RULE})` };
+    const [from, to] = n === 1 ? [firstWeek.from, addDays(firstWeek.from, 7 * k - 1)] : [addDays(lastWeek.to, 1 - 7 * k), lastWeek.to];
+    const p = make('range', from, to);
+    return { ...p, label: `the ${n === 1 ? 'first' : 'last'} ${k} weeks of ${name} (${p.label}; ${WEEK_OF_MONTH_RULE})` };
+  }
+  // days
+  const k = count ?? 1;
+  if (count !== undefined && n !== 1 && n !== -1) return { refused: 'name the first or the last days of a period' };
+  if (count === undefined && n > length) return { refused: `${name} has ${length} days` };
+  if (k > length) return { refused: `${name} has ${length} days` };
+  const [from, to] = n === -1 ? [addDays(of.to, 1 - k), of.to] : count !== undefined ? [of.from, addDays(of.from, k - 1)] : [addDays(of.from, n - 1), addDays(of.from, n - 1)];
+  const which = n === -1 ? 'last' : count !== undefined ? 'first' : ORDINAL_WORDS[n - 1];
+  return make(from === to ? 'day' : 'range', from, to, `the ${which} ${count !== undefined ? `${k} days` : 'day'} of ${name}`);
+}

@@ -199,6 +199,20 @@ export const RULES: Rule[] = [
     },
   },
   { re: /\btoday\b/g, build: (_m, { today }) => make('day', today, today, 'today') },
+  // "from 20 November till now": now, as the end of a range, is today
+  { re: /(?<=\b(?:to|until|till|til|through|thru) )(?:now|the present)\b/g, build: (_m, { today }) => make('day', today, today, 'today') },
+  {
+    // words that speak of a time but name no days: refused with a period that reads
+    re: new RegExp(`\\b(?:recently|lately|of late|these days|in recent (?:days|weeks|months))\\b|\\b(?:the )?(?:last|past|previous|next|coming) (?:few|several|some|many) (days|weeks|months|years)\\b`, 'g'),
+    build: (m) => (m[1]
+      ? { refused: `"${m[0].replace(/^the /, '')}" is no number of ${m[1]}`, hint: `the last ${m[1] === 'days' ? 7 : 3} ${m[1]}` }
+      : { refused: `"${m[0]}" names no exact days`, hint: 'the last 7 days' }),
+  },
+  {
+    // working days are not set up: periods are calendar days, and weekdays a filter
+    re: new RegExp(`\\b(?:the )?(?:last|past|previous|prior|next) (?:(${COUNT}) )?(?:working|business|work) days?\\b`, 'g'),
+    build: () => ({ refused: 'working days are not set up (periods are calendar days; weekdays are a filter)', hint: 'last week on weekdays' }),
+  },
   { re: /\byesterday\b/g, build: (_m, { today }) => make('day', addDays(today, -1), addDays(today, -1), 'yesterday') },
   { re: /\btomorrow\b/g, build: (_m, { today }) => make('day', addDays(today, 1), addDays(today, 1), 'tomorrow') },
   {

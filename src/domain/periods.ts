@@ -5,10 +5,10 @@
 // starts and ends at.
 
 import { dayOf } from './days.ts';
-import { MONTH_NAMES, MONTH_WORD, WEEKDAY_WORD, addDays, formatDay, isoWeekday, monthOf } from './period-words.ts';
+import { COUNT, MONTH_NAMES, MONTH_WORD, WEEKDAY_WORD, addDays, countOf, formatDay, formatRange, isoWeekday, monthOf } from './period-words.ts';
 import { RULES, type Reading, type Refusal, type Rule } from './period-rules.ts';
-import { halfOfMonth, ordinalOf, weekOfMonth } from './period-readers.ts';
-import { make, periodBetween, periodTense, sameLast, stepDay, unitContaining, type Period, type Unit } from './period-build.ts';
+import { halfOfMonth, ordinalOf, pieceOf, weekOfMonth } from './period-readers.ts';
+import { make, periodBetween, periodTense, sameLast, stepDay, unitContaining, unitFromToday, type Period, type Unit } from './period-build.ts';
 import { CHANGE_FROM, COMPARE_CONNECTOR, COMPARE_CUE, COMPARE_WORD, LEAD_IN, unreadPhrases, type Span } from './period-cues.ts';
 
 export { periodBetween, previousPeriod, shiftBack, periodTense } from './period-build.ts';
@@ -128,29 +128,43 @@ function atomic(lower: string, today: string): Candidate[] {
 const labelHead = (p: Period) => (p.label.includes(' (') ? p.label.slice(0, p.label.indexOf(' (')) : undefined);
 
 const VAGUE = /\b(since |from )?(?:(?:in|at|during|around|towards?|over) )?(?:the )?(early|mid|late|middle of|tail end of|(?:very )?(?:start|beginning|end) of)[- ]?(?:the )?$/;
-const PART_OF = /\b(?:the )?(first|second|third|fourth|fifth|last|final|1st|2nd|3rd|4th|5th|latter) (week|half) (?:of|in) (?:the )?$/;
+const PART_OF = new RegExp(
+  `\\b(?:the )?(first|second|third|fourth|fifth|last|final|1st|2nd|3rd|4th|5th|latter)(?: (${COUNT}|few|several|some))? (days?|weeks?|half|${WEEKDAY_WORD}) (?:of|in) (?:the )?$`,
+);
+/** "the month" after "of", in "the first week of the month", "the end of the week": this one. */
+const THE_UNIT = /\bthe (week|month|quarter|year)\b/g;
 
 /**
  * Parts of a period: "the first week of November", "the second half of October" (read), "the start
  * of October" (a day only as a range's bound: "since the start of October"), and "early November",
  * "mid-November", "late last month" (refused: they name no exact days).
  */
-function parts(lower: string, atoms: Candidate[]): Candidate[] {
+function parts(lower: string, atoms: Candidate[], today: string): Candidate[] {
   const out: Candidate[] = [];
-  for (const x of atoms) {
+  const units = [...lower.matchAll(THE_UNIT)].filter((m) => /\bof $/.test(lower.slice(0, m.index))).map((m) => ({
+    start: m.index, end: m.index + m[0].length, order: RULES.length, reading: unitFromToday(m[1] as Unit, today, 0, `this ${m[1]}`),
+  }));
+  for (const x of [...atoms, ...units]) {
     const px = periodOf(x);
     if (!px || px.granularity === 'range') continue;
     const before = lower.slice(0, x.start);
     const part = PART_OF.exec(before);
     if (part) {
       const n = ordinalOf(part[1] === 'latter' ? 'second' : part[1]!);
+      const [count, unit] = [part[2], part[3]!];
       let reading: Reading;
-      if (part[2] === 'week') reading = px.granularity === 'month' ? weekOfMonth(n, px) : { refused: 'weeks are counted only within a month ("the first week of November")' };
+      if (!count && /^(?:days|weeks)$/.test(unit)) reading = { refused: `"the ${part[1]} ${unit}" names no number of ${unit}`, hint: `the ${part[1]} 3 ${unit} of ${named(lower, x)}` };
+      else if (count && !countOf(count)) reading = { refused: `"${count}" is no number of ${unit.replace(/s?$/, 's')}`, hint: `the ${part[1]} 3 ${unit.replace(/s?$/, 's')} of ${named(lower, x)}` };
+      else if (unit === 'week' && !count) reading = px.granularity === 'month' ? weekOfMonth(n, px) : { refused: 'weeks are counted only within a month ("the first week of November")' };
+      else if (unit !== 'half') reading = pieceOf(n, count ? countOf(count) : undefined, unit, px);
       else if (px.granularity === 'month' && (n === 1 || n === 2 || n === -1)) reading = halfOfMonth(n === 1 ? 1 : 2, px);
       else reading = { refused: 'only a month or a year is split into halves ("the first half of November", "H2 2026")' };
       out.push({ start: part.index, end: x.end, order: RULES.length, reading });
       continue;
     }
+    // "the month of November" is November
+    const monthNamed = px.granularity === 'month' ? /\b(?:the )?month of $/.exec(before) : null;
+    if (monthNamed) out.push({ start: monthNamed.index, end: x.end, order: RULES.length, reading: px });
     const vague = VAGUE.exec(before);
     if (!vague) continue;
     const words = capitalised(lower.slice(vague.index + (vague[1]?.length ?? 0), x.end).replace(/^(?:in|at|during|around|towards?|over) /, ''));
@@ -182,7 +196,7 @@ function parts(lower: string, atoms: Candidate[]): Candidate[] {
  */
 function compounds(lower: string, found: Candidate[], today: string): Candidate[] {
   const out: Candidate[] = [];
-  const atoms = [...found, ...parts(lower, found)];
+  const atoms = [...found, ...parts(lower, found, today)];
   out.push(...atoms.slice(found.length));
   for (const x of atoms) {
     const px = boundOf(x, 'start');
@@ -197,6 +211,20 @@ function compounds(lower: string, found: Candidate[], today: string): Candidate[
     if (!px) continue;
     const weekOf = px.granularity === 'day' && !x.bound ? /\b(?:the )?(week|month) (?:of|starting|beginning|commencing) (?:the )?$/.exec(lower.slice(0, x.start)) : null;
     if (weekOf) out.push({ start: weekOf.index, end: x.end, order: RULES.length, reading: unitContaining(weekOf[1] as Unit, px.from, `the ${weekOf[1]} of ${formatDay(px.from, false)}`) });
+    // "the week ending 29 November": the seven days to that day
+    const ending = px.granularity === 'day' && !x.bound ? /\b(?:the )?week (?:ending|ended|to) (?:the )?$/.exec(lower.slice(0, x.start)) : null;
+    if (ending) out.push({ start: ending.index, end: x.end, order: RULES.length, reading: periodBetween(addDays(px.from, -6), px.from, `the week ending ${formatDay(px.from, false)} (${formatRange(addDays(px.from, -6), px.from)})`) });
+    // one end only: "after 1 December" runs from the day after to today; "until 30 November" has no start
+    const open = x.bound ? null : /\b(until|till|til|up to|up until|before|prior to|after|following)(?: the)? $/.exec(lower.slice(0, x.start));
+    if (open) {
+      const words = `${open[1]} ${named(lower, x)}`;
+      const after = /^(?:after|following)$/.test(open[1]!);
+      const next = addDays(px.to, 1);
+      out.push({
+        start: open.index, end: x.end, order: RULES.length,
+        reading: !after ? { refused: `"${words}" names an end but no start` } : next > today ? { refused: 'it starts after today' } : make('range', next, today, words),
+      });
+    }
     const opener = /\b(from|between) (?:the )?$/.exec(lower.slice(0, x.start));
     if (opener && CHANGE_FROM.test(lower.slice(0, x.start))) continue;
     for (const y of atoms) {
@@ -204,6 +232,17 @@ function compounds(lower: string, found: Candidate[], today: string): Candidate[
       const gap = py && y.start > x.end ? lower.slice(x.end, y.start) : undefined;
       if (!py || gap === undefined) continue;
       const joined = opener?.[1] === 'between' ? /^ and (?:the )?$/.test(gap) : opener ? /^ (?:to|until|till|through|thru) (?:the )?$|^\s*[–—-]\s*$/.test(gap) : /^\s*[–—]\s*$/.test(gap);
+      const relativeY = atoms.some((r) => r.relative && r.start < y.end && r.end > y.start);
+      if (!joined && !opener && !relativeY && /^(?:,| and| &|,? or) (?:in |on |during |for )?(?:the )?$/.test(gap) && !x.bound && !y.bound && !COMPARE_WORD.test(lower.slice(0, y.start)) && !CHANGE_FROM.test(lower.slice(0, x.start))) {
+        // "October and November": two periods, one after the other, are one; any other two are refused, never one of them dropped
+        const next = py.granularity === px.granularity && py.granularity !== 'range' && py.from === addDays(px.to, 1);
+        const words = `${named(lower, x)} and ${named(lower, y)}`;
+        out.push({
+          start: x.start, end: y.end, order: RULES.length,
+          reading: next && /and|&/.test(gap) ? make('range', px.from, py.to, words) : { refused: /\bor\b/.test(gap) ? 'it names two periods as a choice' : 'it names two periods, and a figure is over one', hint: `${labelHead(px) ?? named(lower, x)} vs ${labelHead(py) ?? named(lower, y)}` },
+        });
+        continue;
+      }
       if (!joined) continue;
       let [from, to] = [px.from, py.to];
       const [weeklyX, weeklyY] = [isBareWeekday(lower, x), isBareWeekday(lower, y)];

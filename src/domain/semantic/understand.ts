@@ -268,6 +268,9 @@ export function understandMetric(question: string, ctx: UnderstandContext): Metr
   const refused = unanswerable(said, base, text);
   if (refused) return refused;
   const unread = said.unread;
+  // "last wek": a word nothing read after "last" (past, next) was meant as a period; the default is never put in its place
+  const meant = !said.periods.period && !said.periods.compare ? unread?.words.map((w) => new RegExp(`\\b(?:last|past|previous|prior|next) ${w.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\b`, 'u').exec(text)).find(Boolean) : undefined;
+  if (meant) return refusal(`I could not read the period ("${meant[0]}"); name it like "last week", "in October", "since 1 November" or "last 30 days"`);
   if (unread?.negation) {
     return refusal(`I could not read what "${unread.negation}" leaves out here; I can leave out a page, agent, reviewer, topic, weekday or who replied ("excluding Voltix", "except weekends", "not from the bot"), not a condition like this one`);
   }
