@@ -185,3 +185,51 @@ describe('one end of a range, two periods, and words that name no days', () => {
     expect(roles('CSI last week and the previous week')).toEqual([['main', '2026-11-30'], ['comparison', '2026-11-23']]);
   });
 });
+
+describe('the question tells how to read itself', () => {
+  it.each([
+    // 15/11 can only be day first, so 1/11 is 1 November; 11/15 only month first
+    ['CSI between 1/11 and 15/11', '2026-11-01', '2026-11-15'],
+    ['CSI from 11/1 to 11/15', '2026-11-01', '2026-11-15'],
+    ["CSI in October '25", '2025-10-01', '2025-10-31'],
+    ['messages Monday to Friday last week', '2026-11-30', '2026-12-04'],
+    ['messages this month until today', '2026-12-01', '2026-12-07'],
+    ['messages starting from 1 November', '2026-11-01', '2026-12-07'],
+    ['messages from 1 November onwards', '2026-11-01', '2026-12-07'],
+    ['messages as of 1 November', '2026-11-01', '2026-12-07'],
+    ['messages the weekend before last', '2026-11-28', '2026-11-29'],
+  ])('%s', (text, from, to) => {
+    expect(read(text)?.slice(0, 2)).toEqual([from, to]);
+  });
+
+  it('says which month "on the 9th" was taken from', () => {
+    expect(read('CSI on the 9th')).toEqual(['2026-11-09', '2026-11-09', "the 9th (Mon 9 Nov 2026; the 9th of this month is still ahead, so last month's)"]);
+    expect(read('CSI on the 3rd')).toEqual(['2026-12-03', '2026-12-03', 'Thu 3 Dec 2026']);
+  });
+
+  it('compares a weekend with the weekend before it', () => {
+    const found = findPeriods('messages last weekend vs the weekend before', NOW, 'UTC').map((f) => (f.kind === 'period' ? [f.role, f.period.from, f.period.to] : f.kind));
+    expect(found).toEqual([['main', '2026-12-05', '2026-12-06'], ['comparison', '2026-11-28', '2026-11-29']]);
+  });
+
+  it('reads no period in "each weekend", "week on week" or a change from one month to another', () => {
+    expect(findPeriods('messages each weekend last month', NOW, 'UTC').map((f) => f.text)).toEqual(['last month']);
+    expect(findPeriods('CSI week on week', NOW, 'UTC')).toEqual([]);
+    expect(findPeriods('how did CSI change from October to November', NOW, 'UTC').map((f) => f.role)).toEqual(['comparison', 'main']);
+  });
+
+  it.each([
+    ['messages around 10 November', '"around 10 November" names no exact days', 'Tue 10 Nov 2026'],
+    ['messages roughly in November', '"roughly in November" names no exact days', 'November 2026'],
+    ['messages in the last week or so', '"last week or so" names no exact days', 'last week'],
+    ['CSI on 3/11 and 15/11', 'it names two periods, and a figure is over one', 'Tue 3 Nov 2026 vs Sun 15 Nov 2026'],
+  ])('%s is refused', (text, reason, hint) => {
+    const r = refusedOf(text);
+    expect(r?.reason).toBe(reason);
+    expect(r?.hint).toBe(hint);
+  });
+
+  it('reports "in the fall" as a period it cannot read', () => {
+    expect(findPeriods('CSI in the fall', NOW, 'UTC')).toMatchObject([{ kind: 'unreadable', unreadable: 'in the fall' }]);
+  });
+});

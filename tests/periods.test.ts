@@ -305,7 +305,7 @@ describe('findPeriods: phrases (Wed 18 Nov 2026, UTC)', () => {
     ['on 5/5', '2026-05-05', '2026-05-05', 'Tue 5 May 2026'],
     // a day of the month alone: this month's, or last month's while it is still ahead
     ['CSI on the 5th', '2026-11-05', '2026-11-05', 'Thu 5 Nov 2026'],
-    ['on the 25th', '2026-10-25', '2026-10-25', 'Sun 25 Oct 2026'],
+    ['on the 25th', '2026-10-25', '2026-10-25', "the 25th (Sun 25 Oct 2026; the 25th of this month is still ahead, so last month's)"],
     ['since the 10th', '2026-11-10', '2026-11-18', 'Tue 10 Nov – Wed 18 Nov 2026'],
     ['in 11/2026', '2026-11-01', '2026-11-30', 'November 2026'],
     ['trailing 30 days', '2026-10-20', '2026-11-18', 'last 30 days (Tue 20 Oct – Wed 18 Nov 2026)'],

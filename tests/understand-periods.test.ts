@@ -99,3 +99,23 @@ describe('a period meant but not read', () => {
     expect(ask('how many messages until yesterday').refusal).toContain('"until yesterday" names an end but no start');
   });
 });
+
+describe('two periods, and a reference alone', () => {
+  it('refuses two periods nothing compares, naming both', () => {
+    const r = ask('messages in October for last week').refusal ?? '';
+    expect(r).toContain('I could not read the period ("in october", "for last week"): it names two periods, and a figure is over one; ask for "October 2026 vs last week"');
+  });
+
+  it('compares this year or quarter so far with the one named alone', () => {
+    expect(ask('CSI compared to last year').metric?.query).toMatchObject({
+      period: { from: '2026-01-01', to: '2026-12-07' }, compareTo: { from: '2025-01-01', to: '2025-12-31' },
+    });
+    expect(ask('CSI compared to last quarter').metric?.query).toMatchObject({
+      period: { from: '2026-10-01', to: '2026-12-07' }, compareTo: { from: '2026-07-01', to: '2026-09-30' },
+    });
+  });
+
+  it('reads "week on week" as by week, not as a period it cannot read', () => {
+    expect(ask('CSI week on week').metric?.query.groupBy).toBe('week');
+  });
+});

@@ -23,6 +23,8 @@ export interface RuleContext {
   anchor?: Period;
   /** the phrase is what the question compares with, and `anchor` is its main period */
   comparing?: boolean;
+  /** the order of day and month that another numeric date of the question shows ("15/11": day first) */
+  dateOrder?: 'day' | 'month';
 }
 
 export interface Rule {
@@ -34,7 +36,7 @@ export interface Rule {
    * Reads the phrase again when it turns out to be what the question's main period (ctx.anchor)
    * is compared with ("yesterday vs a week ago"); undefined keeps the reading from `build`.
    */
-  compared?(m: RegExpExecArray, ctx: Required<RuleContext>): Reading | undefined;
+  compared?(m: RegExpExecArray, ctx: Required<Omit<RuleContext, 'dateOrder'>>): Reading | undefined;
 }
 
 export const unitOf = (word: string) => word.replace(/s$/, '') as RollingUnit;
@@ -172,8 +174,14 @@ export function monthNamed(dir: string | undefined, word: string, yearText: stri
   return unitContaining('month', ymd(year, month, 1));
 }
 
-export function numericDay(text: string, today: string): Reading | undefined {
-  const parts = numericDate(text.replace(/\.$/, ''));
+export function numericDay(text: string, today: string, order?: 'day' | 'month'): Reading | undefined {
+  let parts = numericDate(text.replace(/\.$/, ''));
+  if (parts === 'ambiguous' && order) {
+    // "between 1/11 and 15/11": 15/11 can only be read day first, so 1/11 is read the same way
+    const [a, b, y] = text.replace(/\.$/, '').split(/[/.]/).map(Number) as [number, number, number | undefined];
+    const year = y === undefined ? undefined : y < 100 ? 2000 + y : y;
+    parts = order === 'day' ? { month: b, day: a, ...(year ? { year } : {}) } : { month: a, day: b, ...(year ? { year } : {}) };
+  }
   if (parts === 'ambiguous') {
     // no date order is configured, so both readings are named and neither is taken
     const [a, b, y] = text.replace(/\.$/, '').split(/[/.]/).map(Number) as [number, number, number | undefined];

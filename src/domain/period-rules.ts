@@ -20,7 +20,7 @@ import type { Refusal } from './period-readers.ts';
 
 const UNIT = '(day|week|month|quarter|year)';
 const UNITS = '(days?|weeks?|fortnights?|months?|quarters?|years?)';
-const YEAR_REF = '(\\d{4}(?![\\d-])|last year|this year|next year)';
+const YEAR_REF = "(\\d{4}(?![\\d-])|'\\d{2}(?![\\d-])|last year|this year|next year)";
 const THIS = '(?:this|current|the current)';
 const LAST = '(?:last|previous|prior|the previous|the prior)';
 const NEXT = '(?:next|coming|the coming|the next)';
@@ -224,8 +224,22 @@ export const RULES: Rule[] = [
     },
   },
   {
-    re: /\b(?:(this|last|past|previous|next|the coming|the) )?weekend\b/g,
+    // "each weekend", "every weekend" are the weekend days, a filter, not one weekend
+    re: /(?<!\b(?:each|every|all|any|per|most) )\b(?:(this|last|past|previous|next|the coming|the) )?weekend\b(?! before\b)/g,
     build: (m, { today }) => weekend(m[1] === 'the' ? undefined : m[1], today),
+  },
+  {
+    re: /\b(?:the )?weekend before last\b/g,
+    build: (_m, { today }) => {
+      const p = weekend('last', today);
+      return make('range', addDays(p.from, -7), addDays(p.to, -7), 'the weekend before last');
+    },
+  },
+  {
+    // "last weekend vs the weekend before": a week before the main period's weekend
+    re: /\b(?:the )?weekend before(?! last\b)\b/g,
+    relative: true,
+    build: (_m, { anchor }) => (anchor ? make('range', addDays(anchor.from, -7), addDays(anchor.to, -7), 'the weekend before') : { refused: 'there is no earlier period to count back from' }),
   },
   {
     // Holidays and named days are not read: their dates differ by country and custom, and "over
@@ -259,7 +273,12 @@ export const RULES: Rule[] = [
       for (const month of [today, addDays(today.slice(0, 8) + '01', -1)]) {
         const parts = { year: yearOf(month), month: monthOf(month), day };
         const d = resolveDay(parts, today, yearOf(month));
-        if (d && d <= today) return make('day', d, d);
+        // a day of last month: the label says why that month
+        if (d && d <= today) {
+          if (month === today) return make('day', d, d);
+          const nth = `the ${m[1]}${m[0].replace(/^.*\d/, '')}`;
+          return { ...make('day', d, d), label: `${nth} (${formatDay(d)}; ${nth} of this month is still ahead, so last month's)` };
+        }
       }
       return { refused: 'no such date' };
     },
@@ -272,7 +291,7 @@ export const RULES: Rule[] = [
   {
     // Numeric dates only after a word that introduces a date, or with a year: "4.5" is a score.
     re: /(?<=\b(?:on|since|from|between|until|till|to|through|and|for) )(?:the )?(\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?\.?)(?![\d/.])|(?<![\d/.])(\d{1,4}[/.]\d{1,2}[/.]\d{2,4})(?![\d/.])/g,
-    build: (m, { today }) => numericDay(m[1] ?? m[2] ?? '', today),
+    build: (m, { today, dateOrder }) => numericDay(m[1] ?? m[2] ?? '', today, dateOrder),
   },
   {
     re: new RegExp(`(${DATE_TOKEN})`, 'gi'),

@@ -132,6 +132,8 @@ export function yearRef(ref: string | undefined, today: string): number | undefi
   if (!ref) return undefined;
   if (ref === 'last year') return yearOf(today) - 1;
   if (ref === 'this year') return yearOf(today);
+  // "October '25": a two-digit year is this century's
+  if (ref.startsWith("'")) return 2000 + Number(ref.slice(1));
   return Number(ref);
 }
 

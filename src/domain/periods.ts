@@ -109,14 +109,29 @@ const capitalised = (words: string) => words.replace(NAME_WORD, (w) => w.charAt(
 const named = (lower: string, c: Span) => capitalised(lower.slice(c.start, c.end));
 const hasYear = (text: string) => /\b\d{4}\b|\b(?:last|this|next) year\b/.test(text);
 
+/**
+ * The order of day and month the question's own numeric dates show: "15/11" can only be day
+ * first, "11/15" only month first. None when no date shows it, or when two dates disagree.
+ */
+function dateOrderOf(lower: string): 'day' | 'month' | undefined {
+  const seen = new Set<'day' | 'month'>();
+  for (const m of lower.matchAll(/(?<![\d/.])(\d{1,2})[/.](\d{1,2})(?:[/.]\d{2,4})?(?![\d/])/g)) {
+    const [a, b] = [Number(m[1]), Number(m[2])];
+    if (a > 12 && b >= 1 && b <= 12) seen.add('day');
+    if (b > 12 && a >= 1 && a <= 12) seen.add('month');
+  }
+  return seen.size === 1 ? [...seen][0] : undefined;
+}
+
 function atomic(lower: string, today: string): Candidate[] {
   const out: Candidate[] = [];
+  const dateOrder = dateOrderOf(lower);
   RULES.forEach((rule, order) => {
     for (const m of lower.matchAll(rule.re)) {
       const span = { start: m.index, end: m.index + m[0].length, order };
       if (rule.relative) out.push({ ...span, relative: { rule, m: m as RegExpExecArray } });
       else {
-        const reading = rule.build(m as RegExpExecArray, { today });
+        const reading = rule.build(m as RegExpExecArray, { today, ...(dateOrder ? { dateOrder } : {}) });
         if (reading) out.push({ ...span, reading, ...(rule.compared ? { comparable: { rule, m: m as RegExpExecArray } } : {}) });
       }
     }
@@ -124,9 +139,16 @@ function atomic(lower: string, today: string): Candidate[] {
   return out;
 }
 
+/** A period as a hint says it: its words, or its date when they are numbers ("3/11" is "Tue 3 Nov 2026"). */
+const spoken = (lower: string, c: Span, p: Period) => (/\d[/.]\d/.test(lower.slice(c.start, c.end)) ? p.label : (labelHead(p) ?? named(lower, c)));
+
 /** The prefix of a label before its dates: "last week (…)" → "last week". */
 const labelHead = (p: Period) => (p.label.includes(' (') ? p.label.slice(0, p.label.indexOf(' (')) : undefined);
 
+/** Words that compare two periods or ask for a change between them: "October to November" is then no range. */
+const CHANGES = /\b(?:chang\w*|compar\w*|differ\w*|vs|versus|against|went|go(?:ne|es)?|mov\w*|grow\w*|grew|drop\w*|fell|fall\w*|ris\w*|rose|improv\w*|declin\w*|shift\w*|increas\w*|decreas\w*|trend\w*)\b/;
+/** "around 10 November", "roughly last week": a period given as an approximation names no exact days. */
+const ROUGHLY = /\b(around|roughly|approximately|approx\.?|circa|ca\.|give or take)(?: (?:the|in|on|during|over))? $/;
 const VAGUE = /\b(since |from )?(?:(?:in|at|during|around|towards?|over) )?(?:the )?(early|mid|late|middle of|tail end of|(?:very )?(?:start|beginning|end) of)[- ]?(?:the )?$/;
 const PART_OF = new RegExp(
   `\\b(?:the )?(first|second|third|fourth|fifth|last|final|1st|2nd|3rd|4th|5th|latter)(?: (${COUNT}|few|several|some))? (days?|weeks?|half|${WEEKDAY_WORD}) (?:of|in) (?:the )?$`,
@@ -165,6 +187,23 @@ function parts(lower: string, atoms: Candidate[], today: string): Candidate[] {
     // "the month of November" is November
     const monthNamed = px.granularity === 'month' ? /\b(?:the )?month of $/.exec(before) : null;
     if (monthNamed) out.push({ start: monthNamed.index, end: x.end, order: RULES.length, reading: px });
+    const rough = ROUGHLY.exec(before);
+    const roughAfter = /^(?: or so| or thereabouts|-?ish)\b/.exec(lower.slice(x.end));
+    if ((rough && !/\b(?:what|how) $/.test(lower.slice(0, rough.index))) || roughAfter) {
+      const words = capitalised(lower.slice(rough ? rough.index : x.start, x.end + (roughAfter?.[0].length ?? 0)));
+      out.push({ start: rough ? rough.index : x.start, end: x.end + (roughAfter?.[0].length ?? 0), order: RULES.length, reading: { refused: `"${words}" names no exact days`, hint: labelHead(px) ?? px.label } });
+      continue;
+    }
+    // "starting 1 November", "from 1 November onwards": since then
+    const starting = /\b(?:starting|beginning|commencing|as of|as from|effective)(?: (?:from|on|with))?(?: the)? $/.exec(before);
+    const onwards = /^ (?:onwards?|and after|and later|forward)\b/.exec(lower.slice(x.end));
+    if (starting || onwards) {
+      const from = /\bfrom (?:the )?$/.exec(before);
+      const start = starting ? starting.index : from ? from.index : x.start;
+      const end = x.end + (onwards?.[0].length ?? 0);
+      out.push({ start, end, order: RULES.length, reading: px.from > today ? { refused: 'it starts after today' } : make('range', px.from, today, `${capitalised(lower.slice(start, end))}`) });
+      continue;
+    }
     const vague = VAGUE.exec(before);
     if (!vague) continue;
     const words = capitalised(lower.slice(vague.index + (vague[1]?.length ?? 0), x.end).replace(/^(?:in|at|during|around|towards?|over) /, ''));
@@ -231,7 +270,9 @@ function compounds(lower: string, found: Candidate[], today: string): Candidate[
       const py = boundOf(y, 'end');
       const gap = py && y.start > x.end ? lower.slice(x.end, y.start) : undefined;
       if (!py || gap === undefined) continue;
-      const joined = opener?.[1] === 'between' ? /^ and (?:the )?$/.test(gap) : opener ? /^ (?:to|until|till|through|thru) (?:the )?$|^\s*[–—-]\s*$/.test(gap) : /^\s*[–—]\s*$/.test(gap);
+      // "Monday to Friday", "this month until today": a range without "from", unless the question compares or asks for a change
+      const toWithout = !opener && /^ (?:to|until|till|through|thru) (?:the )?$/.test(gap) && !CHANGES.test(lower);
+      const joined = opener?.[1] === 'between' ? /^ and (?:the )?$/.test(gap) : opener ? /^ (?:to|until|till|through|thru) (?:the )?$|^\s*[–—-]\s*$/.test(gap) : toWithout || /^\s*[–—]\s*$/.test(gap);
       const relativeY = atoms.some((r) => r.relative && r.start < y.end && r.end > y.start);
       if (!joined && !opener && !relativeY && /^(?:,| and| &|,? or) (?:in |on |during |for )?(?:the )?$/.test(gap) && !x.bound && !y.bound && !COMPARE_WORD.test(lower.slice(0, y.start)) && !CHANGE_FROM.test(lower.slice(0, x.start))) {
         // "October and November": two periods, one after the other, are one; any other two are refused, never one of them dropped
@@ -239,7 +280,7 @@ function compounds(lower: string, found: Candidate[], today: string): Candidate[
         const words = `${named(lower, x)} and ${named(lower, y)}`;
         out.push({
           start: x.start, end: y.end, order: RULES.length,
-          reading: next && /and|&/.test(gap) ? make('range', px.from, py.to, words) : { refused: /\bor\b/.test(gap) ? 'it names two periods as a choice' : 'it names two periods, and a figure is over one', hint: `${labelHead(px) ?? named(lower, x)} vs ${labelHead(py) ?? named(lower, y)}` },
+          reading: next && /and|&/.test(gap) ? make('range', px.from, py.to, words) : { refused: /\bor\b/.test(gap) ? 'it names two periods as a choice' : 'it names two periods, and a figure is over one', hint: `${spoken(lower, x, px)} vs ${spoken(lower, y, py)}` },
         });
         continue;
       }

@@ -73,6 +73,16 @@ export function periodsOf(text: string, ctx: UnderstandContext, previous?: Perio
     const named = asked && whole ? secondPeriod(text, whole, ctx, previous) : undefined;
     if (named) return named;
     if (asked && whole) return { period: whole, compare: previousPeriod(whole), compareImplied: true };
+    // two periods named and nothing compares them ("messages in October for last week"): one of them is never dropped
+    const mains = found.filter((p): p is Extract<PeriodMatch, { kind: 'period' }> => p.kind === 'period' && p.role === 'main');
+    const other = !asked && main ? mains.find((p) => p.period.from !== main.from || p.period.to !== main.to) : undefined;
+    if (other && mainFound) {
+      const head = (p: Period) => p.label.replace(/ \(.*\)$/, '');
+      return {
+        unreadable: `${mainFound.text.trim()}", "${other.text.trim()}`,
+        unreadableWhy: { reason: 'it names two periods, and a figure is over one', hint: `${head(main!)} vs ${head(other.period)}` },
+      };
+    }
     return { ...(whole ? { period: whole } : {}), ...(asked ? { compareDefault: true } : {}) };
   }
   const before = parsePeriod(text.slice(0, cmp.index), ctx.now, ctx.timeZone, previous);
@@ -85,7 +95,8 @@ export function periodsOf(text: string, ctx: UnderstandContext, previous?: Perio
   const onlyRight = before || !periodAlone ? undefined : parsePeriod(right, ctx.now, ctx.timeZone, previous);
   if (onlyRight && !/\b(?:previous|prior|preceding|before|usual|normal)\b/.test(right)) {
     if (previous) return { compare: onlyRight };
-    const unit = onlyRight.granularity === 'week' ? 'this week' : onlyRight.granularity === 'month' ? 'this month' : onlyRight.granularity === 'day' ? 'today' : undefined;
+    // the current one of the reference's unit: "CSI compared to last year" is this year so far against it
+    const unit = onlyRight.granularity === 'day' ? 'today' : onlyRight.granularity === 'range' ? undefined : `this ${onlyRight.granularity}`;
     const current = unit ? parsePeriod(unit, ctx.now, ctx.timeZone) : undefined;
     if (current && (current.from !== onlyRight.from || current.to !== onlyRight.to)) return { period: current, compare: onlyRight };
   }
