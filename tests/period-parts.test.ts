@@ -202,6 +202,11 @@ describe('the question tells how to read itself', () => {
     expect(read(text)?.slice(0, 2)).toEqual([from, to]);
   });
 
+  it('reads "since start of month" without "the", and "same time last year" alone as a day', () => {
+    expect(read('messages since start of month')).toEqual(['2026-12-01', '2026-12-07', 'month to date (Tue 1 Dec – Mon 7 Dec 2026)']);
+    expect(read('messages same time last year')).toEqual(['2025-12-07', '2025-12-07', 'the same time a year earlier (Sun 7 Dec 2025)']);
+  });
+
   it('says which month "on the 9th" was taken from', () => {
     expect(read('CSI on the 9th')).toEqual(['2026-11-09', '2026-11-09', "the 9th (Mon 9 Nov 2026; the 9th of this month is still ahead, so last month's)"]);
     expect(read('CSI on the 3rd')).toEqual(['2026-12-03', '2026-12-03', 'Thu 3 Dec 2026']);

@@ -102,13 +102,14 @@ export const RULES: Rule[] = [
     re: new RegExp(`\\b(?:the )?same (day|weekday|week|month|quarter|year|period|time) (?:(?:last|a|one|the|the previous) )?${UNIT}(?: before| earlier| ago)?\\b`, 'g'),
     relative: true,
     build: (m, { anchor, today }) => {
-      const base = anchor ?? (m[1] === 'day' || m[1] === 'weekday' ? make('day', today, today) : undefined);
+      // alone, "the same day (time) last month" is today's date a month earlier, as "this time last month"
+      const base = anchor ?? (m[1] === 'day' || m[1] === 'weekday' || m[1] === 'time' ? make('day', today, today) : undefined);
       if (!base) return { refused: 'there is no period to compare with' };
       return sameLast(base, m[2] as Unit, `the same ${m[1] === 'weekday' ? 'day' : m[1]} a ${m[2]} earlier`);
     },
   },
   {
-    re: /\b(?:(week|month|quarter|year)[ -]to[ -]date|([wmqy])td|since the (?:start|beginning) of (?:the |this )?(week|month|quarter|year)|(?:so far )?this (week|month|quarter|year) so far|so far this (week|month|quarter|year))\b/g,
+    re: /\b(?:(week|month|quarter|year)[ -]to[ -]date|([wmqy])td|since (?:the )?(?:start|beginning) of (?:the |this )?(week|month|quarter|year)|(?:so far )?this (week|month|quarter|year) so far|so far this (week|month|quarter|year))\b/g,
     build: (m, { today }) => {
       const letter: Record<string, Unit> = { w: 'week', m: 'month', q: 'quarter', y: 'year' };
       const unit = (m[1] ?? (m[2] ? letter[m[2]] : undefined) ?? m[3] ?? m[4] ?? m[5]) as Unit;
