@@ -207,6 +207,17 @@ describe('the question tells how to read itself', () => {
     expect(read('messages same time last year')).toEqual(['2025-12-07', '2025-12-07', 'the same time a year earlier (Sun 7 Dec 2025)']);
   });
 
+  it.each([
+    ['CSI from the 1st to today', '2026-12-01', '2026-12-07'],
+    ['CSI between the 1st and now', '2026-12-01', '2026-12-07'],
+    ['messages in the year 2025', '2025-01-01', '2025-12-31'],
+    ['messages for calendar year 2025', '2025-01-01', '2025-12-31'],
+    ['messages on the weekend of 28 November', '2026-11-28', '2026-11-29'],
+  ])('%s', (text, from, to) => {
+    expect(read(text)?.slice(0, 2)).toEqual([from, to]);
+    expect(findPeriods(text, NOW, 'UTC').filter((f) => f.kind === 'unreadable')).toEqual([]);
+  });
+
   it('says which month "on the 9th" was taken from', () => {
     expect(read('CSI on the 9th')).toEqual(['2026-11-09', '2026-11-09', "the 9th (Mon 9 Nov 2026; the 9th of this month is still ahead, so last month's)"]);
     expect(read('CSI on the 3rd')).toEqual(['2026-12-03', '2026-12-03', 'Thu 3 Dec 2026']);

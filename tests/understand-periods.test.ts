@@ -87,6 +87,9 @@ describe('a period meant but not read', () => {
     expect(ask('messages last blorp').refusal).toContain('I could not read the period ("last blorp")');
     expect(periodOf('messages last wek')).toMatchObject({ from: '2026-11-30', to: '2026-12-06' });
     expect(periodOf('messages last mnth')).toMatchObject({ from: '2026-11-01', to: '2026-11-30' });
+    // "w/c" is week commencing, not "with c"
+    expect(periodOf('messages w/c 30 November')).toMatchObject({ from: '2026-11-30', to: '2026-12-06' });
+    expect(periodOf('messages w/e 29 November')).toMatchObject({ from: '2026-11-23', to: '2026-11-29' });
     // "in the month" was refused as a period no rule read
     expect(periodOf('messages in the month of November')).toMatchObject({ from: '2026-11-01', to: '2026-11-30' });
   });

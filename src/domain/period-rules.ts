@@ -201,7 +201,7 @@ export const RULES: Rule[] = [
   },
   { re: /\btoday\b/g, build: (_m, { today }) => make('day', today, today, 'today') },
   // "from 20 November till now": now, as the end of a range, is today
-  { re: /(?<=\b(?:to|until|till|til|through|thru) )(?:now|the present)\b/g, build: (_m, { today }) => make('day', today, today, 'today') },
+  { re: /(?<=\b(?:to|until|till|til|through|thru) |\bbetween\b[^,;?]{1,40} and )(?:now|the present)\b/g, build: (_m, { today }) => make('day', today, today, 'today') },
   {
     // words that speak of a time but name no days: refused with a period that reads
     re: new RegExp(`\\b(?:recently|lately|of late|these days|in recent (?:days|weeks|months))\\b|\\b(?:the )?(?:last|past|previous|next|coming) (?:few|several|some|many) (days|weeks|months|years)\\b`, 'g'),
@@ -226,7 +226,7 @@ export const RULES: Rule[] = [
   },
   {
     // "each weekend", "every weekend" are the weekend days, a filter, not one weekend
-    re: /(?<!\b(?:each|every|all|any|per|most) )\b(?:(this|last|past|previous|next|the coming|the) )?weekend\b(?! before\b)/g,
+    re: /(?<!\b(?:each|every|all|any|per|most) )\b(?:(this|last|past|previous|next|the coming|the) )?weekend\b(?! before\b| of\b)/g,
     build: (m, { today }) => weekend(m[1] === 'the' ? undefined : m[1], today),
   },
   {
@@ -268,7 +268,7 @@ export const RULES: Rule[] = [
   },
   {
     // "on the 5th": that day of this month, or of last month while it is still ahead.
-    re: new RegExp(`(?<=\\b(?:on|since|from) )(?:the )?(\\d{1,2})(?:st|nd|rd|th)\\b(?!\\s*(?:of )?(?:${MONTH_WORD}|[–—-]|to |and |until |through ))`, 'g'),
+    re: new RegExp(`(?<=\\b(?:on|since|from|between) )(?:the )?(\\d{1,2})(?:st|nd|rd|th)\\b(?!\\s*(?:of )?(?:${MONTH_WORD}|[–—-])|\\s*(?:to|and|until|through) (?:the )?\\d)`, 'g'),
     build: (m, { today }) => {
       const day = Number(m[1]);
       for (const month of [today, addDays(today.slice(0, 8) + '01', -1)]) {
@@ -308,7 +308,7 @@ export const RULES: Rule[] = [
     build: (m, { today }) => monthNamed(m[1], m[2] ?? '', m[3], m.input, m.index, today),
   },
   {
-    re: /(?<=\b(?:in|during|for|year|since|from|between|to|and|until|through) )(\d{4})(?![\d-])/g,
-    build: (m) => unitContaining('year', ymd(Number(m[1]), 1, 1)),
+    re: /(?<=\b(?:in|during|for|year|since|from|between|to|and|until|through) )(\d{4})(?![\d-])|\b(?:the )?(?:calendar )?year (\d{4})(?![\d-])/g,
+    build: (m) => unitContaining('year', ymd(Number(m[1] ?? m[2]), 1, 1)),
   },
 ];

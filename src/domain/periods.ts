@@ -248,8 +248,11 @@ function compounds(lower: string, found: Candidate[], today: string): Candidate[
       });
     }
     if (!px) continue;
-    const weekOf = px.granularity === 'day' && !x.bound ? /\b(?:the )?(week|month) (?:of|starting|beginning|commencing) (?:the )?$/.exec(lower.slice(0, x.start)) : null;
-    if (weekOf) out.push({ start: weekOf.index, end: x.end, order: RULES.length, reading: unitContaining(weekOf[1] as Unit, px.from, `the ${weekOf[1]} of ${formatDay(px.from, false)}`) });
+    const weekOf = px.granularity === 'day' && !x.bound ? /\b(?:the )?(week|month|weekend) (?:of|starting|beginning|commencing) (?:the )?$/.exec(lower.slice(0, x.start)) : null;
+    // "the weekend of 28 November": the Saturday and Sunday of that day's week
+    const saturday = addDays(unitContaining('week', px.from).from, 5);
+    if (weekOf?.[1] === 'weekend') out.push({ start: weekOf.index, end: x.end, order: RULES.length, reading: make('range', saturday, addDays(saturday, 1), `the weekend of ${formatDay(px.from, false)}`) });
+    else if (weekOf) out.push({ start: weekOf.index, end: x.end, order: RULES.length, reading: unitContaining(weekOf[1] as Unit, px.from, `the ${weekOf[1]} of ${formatDay(px.from, false)}`) });
     // "the week ending 29 November": the seven days to that day
     const ending = px.granularity === 'day' && !x.bound ? /\b(?:the )?week (?:ending|ended|to) (?:the )?$/.exec(lower.slice(0, x.start)) : null;
     if (ending) out.push({ start: ending.index, end: x.end, order: RULES.length, reading: periodBetween(addDays(px.from, -6), px.from, `the week ending ${formatDay(px.from, false)} (${formatRange(addDays(px.from, -6), px.from)})`) });

@@ -28,7 +28,7 @@ const IDIOMS = new RegExp(
 const SPELT_OUT: readonly [RegExp, string][] = [
   [/\bwks\b/g, 'weeks'], [/\bwk\b/g, 'week'], [/\bmths\b/g, 'months'], [/\bmth\b/g, 'month'], [/\byrs\b/g, 'years'], [/\byr\b/g, 'year'],
   [/\bmnths?\b/g, 'month'], [/\bweeks?k\b|\bwek\b/g, 'week'], [/\bqtrs\b/g, 'quarters'], [/\bqtr\b/g, 'quarter'], [/\byday\b/g, 'yesterday'],
-  [/\bhrs\b/g, 'hours'], [/\bmins\b/g, 'minutes'], [/\bcld u\b/g, 'could you'], [/\bw\/(?!o)/g, 'with '],
+  [/\bhrs\b/g, 'hours'], [/\bmins\b/g, 'minutes'], [/\bcld u\b/g, 'could you'], [/\bw\/c\b/g, 'week commencing'], [/\bw\/e\b/g, 'week ending'], [/\bw\/(?!o)/g, 'with '],
 ];
 
 /** The question (lower case) without the chat around it, abbreviations spelt out. */
