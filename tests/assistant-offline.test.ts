@@ -24,10 +24,11 @@ interface Days {
   from: string;
   to: string;
 }
-const THIS_WEEK: Days = { from: '2026-11-16', to: '2026-11-22' };
+// periods still running are counted to today, Fri 20 Nov in Berlin ("this week so far")
+const THIS_WEEK: Days = { from: '2026-11-16', to: '2026-11-20' };
 const LAST_WEEK: Days = { from: '2026-11-09', to: '2026-11-15' };
 const WEEK_BEFORE: Days = { from: '2026-11-02', to: '2026-11-08' };
-const THIS_MONTH: Days = { from: '2026-11-01', to: '2026-11-30' };
+const THIS_MONTH: Days = { from: '2026-11-01', to: '2026-11-20' };
 // Contains the end of summer time (25 Oct): its bounds are +02:00 at the start and +01:00 at the end.
 const LAST_MONTH: Days = { from: '2026-10-01', to: '2026-10-31' };
 const LAST_30_DAYS: Days = { from: '2026-10-22', to: TODAY };
@@ -208,7 +209,7 @@ describe('offline assistant on seeded, analysed data', () => {
 
   it('answers "CSI by page this month" with per-page means', async () => {
     const reply = await ask('csi-by-page', 'CSI by page this month');
-    await expectCsiHeadline(reply, THIS_MONTH, /^this month \(November 2026\)$/, true);
+    await expectCsiHeadline(reply, THIS_MONTH, /^this month so far \(Sun 1 Nov – Fri 20 Nov 2026\)$/, true);
     await expectByPage(reply, THIS_MONTH);
     expect(reply.text).toContain('The period includes today, so it is partial.');
   });
@@ -317,7 +318,7 @@ describe('offline assistant on seeded, analysed data', () => {
     );
     const top5 = all.slice(0, 5);
     expect(top5).toHaveLength(5);
-    expect(firstLine(reply.text)).toBe('Number of customer messages, this month (November 2026), by topic:');
+    expect(firstLine(reply.text)).toBe('Number of customer messages, this month so far (Sun 1 Nov – Fri 20 Nov 2026), by topic:');
     expect([...groupLines(reply.text)].map(([k, v]) => [k, Number(v.value.replace(/,/g, ''))])).toEqual(top5.map((t) => [t.topic ?? 'unknown', t.n]));
   });
 
@@ -347,12 +348,14 @@ describe('offline assistant on seeded, analysed data', () => {
     expect(a.n).toBeGreaterThan(10);
     expect(b.n).toBeGreaterThan(10);
     expect(firstLine(reply.text)).toBe(
-      `Average CSI, this week (Mon 16 Nov – Sun 22 Nov 2026): ${csiText(a.csi!)}, against ${csiText(b.csi!)} last week (Mon 9 Nov – Sun 15 Nov 2026) (${changeText(a.csi! - b.csi!).replace(/^(?!-)(?=\d)/, '+').replace('-', '−')})`,
+      `Average CSI, this week so far (Mon 16 Nov – Fri 20 Nov 2026): ${csiText(a.csi!)}, against ${csiText(b.csi!)} last week (Mon 9 Nov – Sun 15 Nov 2026) (${changeText(a.csi! - b.csi!).replace(/^(?!-)(?=\d)/, '+').replace('-', '−')})`,
     );
     // both periods' figures are what the change rests on: each base is said
     expect(reply.text).toContain(
-      `Based on ${a.n} conversation-days this week (Mon 16 Nov – Sun 22 Nov 2026) and ${b.n} last week (Mon 9 Nov – Sun 15 Nov 2026); days in ${TZ}.`,
+      `Based on ${a.n} conversation-days this week so far (Mon 16 Nov – Fri 20 Nov 2026) and ${b.n} last week (Mon 9 Nov – Sun 15 Nov 2026); days in ${TZ}.`,
     );
+    // an average over the days so far against a whole week: said
+    expect(reply.text).toContain('This week is still running: its figure covers its first 5 days, against all 7 days of last week.');
     const metric = call(reply, 'metric_query');
     expect(metric.args).toMatchObject({ measure: 'csi', period: { from: THIS_WEEK.from, to: THIS_WEEK.to }, compare_to: { from: LAST_WEEK.from, to: LAST_WEEK.to } });
     const rows = metric.result.rows as { period: string; value: number }[];

@@ -93,6 +93,10 @@ describe('the set', () => {
     expect(cal.thisQuarter()).toEqual({ from: '2026-10-01', to: '2026-12-31' });
     expect(cal.namedMonth(12)).toEqual({ from: '2025-12-01', to: '2025-12-31' });
     expect(cal.yearToDate()).toEqual({ from: '2026-01-01', to: '2026-11-25' });
+    // weeks of a month count in the month of their Thursday: 1 Nov 2026 (a Sunday) is in October's last week
+    expect(cal.monthWeek(2026, 11, 1)).toEqual({ from: '2026-11-02', to: '2026-11-08' });
+    expect(cal.monthWeek(2026, 10, -1)).toEqual({ from: '2026-10-26', to: '2026-11-01' });
+    expect(cal.fullWeeks(3)).toEqual({ from: '2026-11-02', to: '2026-11-22' });
     // a minute before midnight UTC on Sunday is already Monday in Berlin
     expect(calendarAt(new Date('2026-11-22T23:30:00Z'), TZ).week(1)).toEqual({ from: '2026-11-16', to: '2026-11-22' });
   });

@@ -24,10 +24,12 @@ const period = (text: string, now = NOW, timeZone = TZ): Period => {
 const after = (previousQuestion: string, question: string) => ask(question, { previous: ask(previousQuestion) });
 
 const days = (p: Period) => ({ from: p.from, to: p.to, label: p.label });
+/** The query's period: a period still running is counted to today (Wed 18 Nov) and labelled "so far". */
+const asked = (p: Period) => (p.from <= '2026-11-18' && p.to > '2026-11-18' ? { from: p.from, to: '2026-11-18', label: expect.stringMatching(/ so far \(/) as string } : days(p));
 
 /** The catalogue query a question must read as: measure and period, then the other slots. */
 const query = (measure: string, p: Period, slots: Omit<Partial<MetricQuery>, 'measure' | 'period'> = {}): MetricQuery => ({
-  measure, period: days(p), filters: [], ...slots,
+  measure, period: asked(p), filters: [], ...slots,
 });
 
 /** The whole intent of a catalogue question; `more` for winner, notApplied, a default period or a chart. */
@@ -82,14 +84,17 @@ describe('understand: CSI trend', () => {
 });
 
 describe('understand: CSI comparisons', () => {
+  // a running period is compared whole with the one before, and a remark says so (Wed 18 Nov: 3 days of the week, 18 of the month)
+  const WEEK_SO_FAR = 'This week is still running: its figure covers its first 3 days, against all 7 days of last week.';
+  const MONTH_SO_FAR = 'This month is still running: its figure covers its first 18 days, against all 31 days of last month.';
   it.each([
-    ["Compare this week's CSI with last week's", 'this week', 'last week'],
-    ['compare CSI in October vs September', 'October', 'September'],
-    ['CSI this month vs last month', 'this month', 'last month'],
-    ['CSI this month versus last month', 'this month', 'last month'],
-    ['How does CSI this week compare to last week?', 'this week', 'last week'],
-  ])('%s', (question, first, second) => {
-    expect(ask(question)).toEqual(metric(query('csi', period(first), { compareTo: days(period(second)) }), period(first)));
+    ["Compare this week's CSI with last week's", 'this week', 'last week', WEEK_SO_FAR],
+    ['compare CSI in October vs September', 'October', 'September', undefined],
+    ['CSI this month vs last month', 'this month', 'last month', MONTH_SO_FAR],
+    ['CSI this month versus last month', 'this month', 'last month', MONTH_SO_FAR],
+    ['How does CSI this week compare to last week?', 'this week', 'last week', WEEK_SO_FAR],
+  ])('%s', (question, first, second, remark) => {
+    expect(ask(question)).toEqual(metric(query('csi', period(first), { compareTo: days(period(second)) }), period(first), remark ? { remarks: [remark] } : {}));
   });
 
   it('compares one named period with the one before it, also against "usual"', () => {

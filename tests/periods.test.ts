@@ -268,7 +268,7 @@ describe('findPeriods: phrases (Wed 18 Nov 2026, UTC)', () => {
     ['in week 46', '2026-11-09', '2026-11-15', 'week 46 of 2026 (Mon 9 Nov – Sun 15 Nov 2026)'],
     ['week 50', '2025-12-08', '2025-12-14', 'week 50 of 2025 (Mon 8 Dec – Sun 14 Dec 2025)'],
     ['week 53 of 2020', '2020-12-28', '2021-01-03', 'week 53 of 2020 (Mon 28 Dec 2020 – Sun 3 Jan 2021)'],
-    ['for the week of 9 November', '2026-11-09', '2026-11-15', 'Mon 9 Nov – Sun 15 Nov 2026'],
+    ['for the week of 9 November', '2026-11-09', '2026-11-15', 'the week of Mon 9 Nov (Mon 9 Nov – Sun 15 Nov 2026)'],
     // weekends
     ['over the weekend', '2026-11-14', '2026-11-15', 'the weekend (Sat 14 Nov – Sun 15 Nov 2026)'],
     ['last weekend', '2026-11-14', '2026-11-15', 'last weekend (Sat 14 Nov – Sun 15 Nov 2026)'],
@@ -305,7 +305,7 @@ describe('findPeriods: phrases (Wed 18 Nov 2026, UTC)', () => {
     ['on 5/5', '2026-05-05', '2026-05-05', 'Tue 5 May 2026'],
     // a day of the month alone: this month's, or last month's while it is still ahead
     ['CSI on the 5th', '2026-11-05', '2026-11-05', 'Thu 5 Nov 2026'],
-    ['on the 25th', '2026-10-25', '2026-10-25', 'Sun 25 Oct 2026'],
+    ['on the 25th', '2026-10-25', '2026-10-25', "the 25th (Sun 25 Oct 2026; the 25th of this month is still ahead, so last month's)"],
     ['since the 10th', '2026-11-10', '2026-11-18', 'Tue 10 Nov – Wed 18 Nov 2026'],
     ['in 11/2026', '2026-11-01', '2026-11-30', 'November 2026'],
     ['trailing 30 days', '2026-10-20', '2026-11-18', 'last 30 days (Tue 20 Oct – Wed 18 Nov 2026)'],
@@ -358,11 +358,11 @@ describe('findPeriods: phrases it cannot read are reported', () => {
     ['CSI since the last blue moon', 'since the last blue moon', undefined],
     ['response time this morning', 'this morning', 'periods are whole days in the business timezone'],
     ['chats in the last 24 hours', 'in the last 24 hours', 'periods are whole days in the business timezone'],
-    ['CSI on 05/06', 'on 05/06', 'day and month order is ambiguous'],
-    ['CSI on 12/11', 'on 12/11', 'day and month order is ambiguous'],
+    ['CSI on 05/06', 'on 05/06', 'day and month order is ambiguous: 05/06 is 5 Jun 2026 read day first, or 6 May 2026 read month first; write the month as a word'],
+    ['CSI on 12/11', 'on 12/11', 'day and month order is ambiguous: 12/11 is 12 Nov 2026 read day first, or 11 Dec 2025 read month first; write the month as a word'],
     ['on 2026-02-30', 'on 2026-02-30', 'no such date'],
     ['on Tue 9 Nov 2026', 'on Tue 9 Nov 2026', '9 Nov 2026 is a Monday'],
-    ['CSI over the last few days', 'last few days', undefined],
+    ['CSI over the last few days', 'over the last few days', '"last few days" is no number of days'],
     ['volumes a while ago', 'a while ago', undefined],
     ['CSI during the holidays', 'during the holidays', undefined],
     ['and the week before?', 'the week before', 'there is no earlier period to count back from'],
@@ -371,7 +371,6 @@ describe('findPeriods: phrases it cannot read are reported', () => {
     // only months and dates named without a year repeat yearly; nothing else is moved a year ahead
     ['from today to yesterday', 'from today to yesterday', 'the range ends before it starts'],
     ['week 53 of 2025', 'week 53 of 2025', '2025 has no week 53'],
-    ['CSI on the last day of the month', 'on the last day of the month', undefined],
     // A named day is not the weekday in its name, and holidays are not guessed: refused whole, with their year words.
     ['what happened on Black Friday', 'on Black Friday', NAMED],
     ['how many conversations did we get over christmas last year', 'over christmas last year', NAMED],

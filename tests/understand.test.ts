@@ -27,6 +27,9 @@ const period = (text: string, previous?: Period): Period => {
   return p;
 };
 const days = (p: Period) => ({ from: p.from, to: p.to, label: p.label });
+const TODAY = '2026-11-18';
+/** The query's period: a period still running is counted to today and labelled "so far". */
+const asked = (p: Period) => (p.from <= TODAY && p.to > TODAY ? { from: p.from, to: TODAY, label: expect.stringMatching(/ so far \(/) as string } : days(p));
 
 /** Slots as written in the table: the period as words (none = the default, said so), the rest as in MetricQuery. */
 interface Slots extends Omit<Partial<MetricQuery>, 'period' | 'compareTo'> {
@@ -40,7 +43,7 @@ function expected(s: Slots, more: Partial<MetricIntent> = {}): MetricIntent {
   const { measure, period: words, compareTo, filters, ...rest } = s;
   const p = period(words ?? 'last 7 days');
   const c = compareTo === 'before' ? previousPeriod(p) : compareTo ? period(compareTo, p) : undefined;
-  const query: MetricQuery = { measure, period: days(p), filters: filters ?? [], ...rest, ...(c ? { compareTo: days(c) } : {}) };
+  const query: MetricQuery = { measure, period: asked(p), filters: filters ?? [], ...rest, ...(c ? { compareTo: days(c) } : {}) };
   return { query, period: p, notApplied: [], periodDefaulted: words === undefined, chart: false, ...more };
 }
 
@@ -234,8 +237,9 @@ describe('filters and comparisons', () => {
     ['handoff rate for Voltix versus Acme Home last week', { measure: 'handoffRate', groupBy: 'page', filters: f('page', 'Acme Home', 'Voltix'), period: 'last week' }],
     ['CSI for James Carter vs Emma Novak last month', { measure: 'csi', groupBy: 'agent', filters: f('agent', 'James Carter', 'Emma Novak'), period: 'last month' }],
     ['Is CSI better on Voltix or Stride Shoes?', { measure: 'csi', groupBy: 'page', filters: f('page', 'Stride Shoes', 'Voltix') }],
-    ['CSI this week vs last week', { measure: 'csi', period: 'this week', compareTo: 'last week' }],
-    ['handoff rate this month compared to last month', { measure: 'handoffRate', period: 'this month', compareTo: 'last month' }],
+    // a running period is compared whole with the one before, and the answer says so
+    ['CSI this week vs last week', { measure: 'csi', period: 'this week', compareTo: 'last week' }, { remarks: ['This week is still running: its figure covers its first 3 days, against all 7 days of last week.'] }],
+    ['handoff rate this month compared to last month', { measure: 'handoffRate', period: 'this month', compareTo: 'last month' }, { remarks: ['This month is still running: its figure covers its first 18 days, against all 31 days of last month.'] }],
     ['messages in October vs September', { measure: 'messages', period: 'October', compareTo: 'September' }],
     ['what was the CSI on 3 November', { measure: 'csi', period: '3 November' }],
     ['CSI between 1 Nov and 10 Nov', { measure: 'csi', period: 'between 1 Nov and 10 Nov' }],
@@ -262,7 +266,9 @@ describe('charts and words not applied', () => {
   const rows: Row[] = [
     ['chart of handoffs by page last week', { measure: 'handoffs', groupBy: 'page', period: 'last week' }, { chart: true }],
     ['plot response times last week', { measure: 'responseTime', groupBy: 'day', period: 'last week' }, { chart: true }],
-    ['CSI this week vs last week as a chart', { measure: 'csi', period: 'this week', compareTo: 'last week' }, { chart: true, notApplied: ['the chart (a comparison is given as figures)'] }],
+    ['CSI this week vs last week as a chart', { measure: 'csi', period: 'this week', compareTo: 'last week' }, {
+      chart: true, notApplied: ['the chart (a comparison is given as figures)'], remarks: ['This week is still running: its figure covers its first 3 days, against all 7 days of last week.'],
+    }],
     ['CSI by shift last week', { measure: 'csi', period: 'last week' }, { notApplied: ['"by shift" (not a breakdown I have: page, agent, reviewer, topic, QA state, day, week, month, hour or weekday)'] }],
     ['handoffs handled by the bot last week', { measure: 'handoffs', period: 'last week' }],
     ['CSI and handoffs last week', { measure: 'csi', period: 'last week' }, { notApplied: ['handoffs (one figure per question: ask for it separately)'] }],
@@ -287,7 +293,9 @@ describe('phrasings found by asking from the outside (7 December)', () => {
     ['how many QA reviews failed this month', { measure: 'reviews', statistic: 'count', filters: f('qa_state', 'issue'), period: 'this month' }],
     ["how many sessions didn't pass QA last week", { measure: 'reviewedSessions', statistic: 'count', filters: f('qa_state', 'issue'), period: 'last week' }],
     // "from October to November" runs from the first to the second: November is the figure
-    ['how did response times change from October to November', { measure: 'responseTime', period: 'November', compareTo: 'October' }],
+    ['how did response times change from October to November', { measure: 'responseTime', period: 'November', compareTo: 'October' }, {
+      remarks: ['November 2026 is still running: its figure covers its first 18 days, against all 31 days of October 2026.'],
+    }],
     ['compare October to November CSI', { measure: 'csi', period: 'October', compareTo: 'November' }],
     // a busy-ness ranking without a measure counts conversations
     ['busiest hour of the day in November', { measure: 'conversations', groupBy: 'hour', order: 'desc', limit: 5, period: 'November' }, { winner: 'busiest' }],
@@ -331,13 +339,13 @@ describe('phrasings found by asking from the outside (7 December)', () => {
 
   it('ranks groups by their change when a change is asked for', () => {
     const drop = ask('Which page had the biggest drop in CSI this week?').metric!;
-    expect(drop.query).toEqual({ measure: 'csi', groupBy: 'page', filters: [], period: days(period('this week')), compareTo: days(previousPeriod(period('this week'))) });
+    expect(drop.query).toEqual({ measure: 'csi', groupBy: 'page', filters: [], period: asked(period('this week')), compareTo: days(previousPeriod(period('this week'))) });
     expect(drop.change).toEqual({ order: 'asc', noun: 'drop', wanted: 'down', limit: 5 });
     // a response time improves as it falls
     expect(ask('which agent improved their response time most last month').metric?.change).toMatchObject({ order: 'asc', noun: 'improvement', wanted: 'down' });
     expect(ask('which agent improved their CSI most last month').metric?.change).toMatchObject({ order: 'desc', wanted: 'up' });
     // without a breakdown a change is a comparison with the period before
-    expect(ask('did CSI drop this week?').metric?.query).toMatchObject({ period: days(period('this week')), compareTo: days(previousPeriod(period('this week'))) });
+    expect(ask('did CSI drop this week?').metric?.query).toMatchObject({ period: asked(period('this week')), compareTo: days(previousPeriod(period('this week'))) });
     expect(ask('did CSI drop this week?').metric?.change).toBeUndefined();
   });
 
@@ -411,7 +419,7 @@ describe('phrasings found by asking from the outside (7 December)', () => {
 
   it('reads a change since the last unit as this one so far against it, and "go up or down" as a comparison', () => {
     expect(ask('How much has the handoff rate changed since last month?').metric?.query).toMatchObject({
-      measure: 'handoffRate', period: days(period('this month')), compareTo: days(period('last month')),
+      measure: 'handoffRate', period: asked(period('this month')), compareTo: days(period('last month')),
     });
     expect(ask('Did the CSI of Voltix go up or down this week?').metric?.query).toMatchObject({ filters: f('page', 'Voltix'), compareTo: days(previousPeriod(period('this week'))) });
   });
@@ -463,7 +471,7 @@ describe('phrasings found by asking from the outside (7 December)', () => {
   it('compares a follow-up with the period named, keeping its own, and moves a statistic to the human or bot variant', () => {
     const topics = ask('Top 3 topics last month');
     expect(ask('how did that compare to October?', topics).metric?.query).toMatchObject({ period: days(period('last month')), compareTo: days(period('October')) });
-    expect(ask('CSI compared to last week').metric?.query).toMatchObject({ period: days(period('this week')), compareTo: days(period('last week')) });
+    expect(ask('CSI compared to last week').metric?.query).toMatchObject({ period: asked(period('this week')), compareTo: days(period('last week')) });
     const median = ask('median first response time this week');
     const human = ask('for humans only', median);
     expect(human.metric?.query).toMatchObject({ measure: 'humanFirstResponse', statistic: 'median' });
@@ -472,8 +480,8 @@ describe('phrasings found by asking from the outside (7 December)', () => {
 
   it('compares a count of a running period over the same days of the one before, and says so', () => {
     const i = ask('how many complaints this month vs last month').metric!;
-    expect(i.query.period).toEqual({ from: '2026-11-01', to: '2026-11-18', label: 'this month to date (1 Nov – 18 Nov)' });
-    expect(i.query.compareTo).toEqual({ from: '2026-10-01', to: '2026-10-18', label: 'the same days of last month (1 Oct – 18 Oct)' });
+    expect(i.query.period).toEqual({ from: '2026-11-01', to: '2026-11-18', label: 'this month so far (Sun 1 Nov – Wed 18 Nov 2026)' });
+    expect(i.query.compareTo).toEqual({ from: '2026-10-01', to: '2026-10-18', label: 'the same days of last month (Thu 1 Oct – Sun 18 Oct 2026)' });
     expect(i.remarks).toEqual(['This month (November 2026) is still running, so both periods are counted over their first 18 days.']);
     // an average is compared whole; a finished period too
     expect(ask('CSI this month vs last month').metric?.query.compareTo).toEqual(days(period('last month')));
@@ -490,7 +498,7 @@ describe('phrasings found by asking from the outside (7 December)', () => {
     expect(ask('What is the average first response time excluding the bot last month?').metric?.query.measure).toBe('humanFirstResponse');
     expect(ask('response time without agents last week').metric?.query).toMatchObject({ measure: 'responseTime', filters: f('sender', 'bot') });
     expect(ask('CSI for Voltix vs Stride Shoes this week compared to last week').metric?.query).toMatchObject({
-      groupBy: 'page', filters: f('page', 'Stride Shoes', 'Voltix'), period: days(period('this week')), compareTo: days(period('last week')),
+      groupBy: 'page', filters: f('page', 'Stride Shoes', 'Voltix'), period: asked(period('this week')), compareTo: days(period('last week')),
     });
   });
 
@@ -1007,7 +1015,8 @@ describe('daily averages of counts (7 December, fifth round)', () => {
     const q = ask('average sessions per day this month').metric!;
     expect(q.query.period).toMatchObject({ from: '2026-11-01', to: '2026-11-18' });
     expect(q.query.period!.label).toContain('so far');
-    expect(ask('sessions this month').metric?.query.period?.to).toBe('2026-11-30');
+    // (every figure of a running period is counted to today, not only a daily average)
+    expect(ask('sessions this month').metric?.query.period?.to).toBe('2026-11-18');
   });
 });
 

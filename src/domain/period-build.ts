@@ -82,6 +82,12 @@ export function unitFromToday(unit: Unit, today: string, n: number, prefix?: str
 function moveBack(from: string, to: string, unit: Unit, n = 1): [string, string] {
   if (unit === 'day' || unit === 'week') return [stepDay(from, unit, -n), stepDay(to, unit, -n)];
   const months = -UNIT_MONTHS[unit] * n;
+  // a Monday–Sunday week stays one: the week holding its Thursday moved back ("the same week last
+  // year" is the week with the same ISO number, not Sun 7 – Sat 13 Dec)
+  if (isoWeekday(from) === 1 && to === addDays(from, 6)) {
+    const monday = unitContaining('week', addMonths(addDays(from, 3), months)).from;
+    return [monday, addDays(monday, 6)];
+  }
   const newTo = isMonthEnd(to) ? addDays(addMonths(ymd(yearOf(to), monthOf(to), 1), months + 1), -1) : addMonths(to, months);
   return [addMonths(from, months), newTo];
 }

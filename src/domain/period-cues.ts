@@ -41,7 +41,7 @@ const MONTHS = MONTH_NAMES.filter((m) => m !== 'May').map((m) => m.toLowerCase()
 const TIME_WORD = new RegExp(
   // "in the morning" is an hour-of-day filter, not a period, so parts of a day are not listed.
   '^(?:days?|weeks?|weekend|fortnights?|months?|years?|quarters?|half|hours?|minutes?|' +
-    'tonight|moon|seasons?|summer|winter|spring|autumn|holidays?|christmas|xmas|easter|decade|century|period|while|ages|' +
+    'tonight|moon|seasons?|summer|winter|spring|autumn|fall|holidays?|christmas|xmas|easter|decade|century|period|while|ages|' +
     'monday|tuesday|wednesday|thursday|friday|saturday|sunday|q[1-4]|h[12]|[wmqy]td|' +
     `${MONTHS.join('|')}|` +
     '\\d{1,4}[/.-]\\d{1,2}(?:[/.-]\\d{1,4})?\\.?|(?:19|20)\\d\\d|\\d{1,2}(?:st|nd|rd|th))$',
@@ -80,6 +80,8 @@ export function unreadPhrases(lower: string, read: Span[]): UnreadSpan[] {
       continue;
     }
     if (!CUE.test(cue.text)) continue;
+    // "week on week", "month over month" are a breakdown, not a period
+    if (i > 0 && i + 1 < words.length && /^(?:days?|weeks?|months?|quarters?|years?)$/.test(words[i - 1]!.text) && words[i - 1]!.text === words[i + 1]!.text) continue;
     let j = i;
     while (j + 1 < words.length && j - i < WINDOW && !broken(words[j]!, words[j + 1]!) && !inRead(words[j + 1]!) && !STOP.has(words[j + 1]!.text)) j++;
     if (j === i) continue;

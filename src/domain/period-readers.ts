@@ -23,6 +23,8 @@ export interface RuleContext {
   anchor?: Period;
   /** the phrase is what the question compares with, and `anchor` is its main period */
   comparing?: boolean;
+  /** the order of day and month that another numeric date of the question shows ("15/11": day first) */
+  dateOrder?: 'day' | 'month';
 }
 
 export interface Rule {
@@ -34,7 +36,7 @@ export interface Rule {
    * Reads the phrase again when it turns out to be what the question's main period (ctx.anchor)
    * is compared with ("yesterday vs a week ago"); undefined keeps the reading from `build`.
    */
-  compared?(m: RegExpExecArray, ctx: Required<RuleContext>): Reading | undefined;
+  compared?(m: RegExpExecArray, ctx: Required<Omit<RuleContext, 'dateOrder'>>): Reading | undefined;
 }
 
 export const unitOf = (word: string) => word.replace(/s$/, '') as RollingUnit;
@@ -172,13 +174,118 @@ export function monthNamed(dir: string | undefined, word: string, yearText: stri
   return unitContaining('month', ymd(year, month, 1));
 }
 
-export function numericDay(text: string, today: string): Reading | undefined {
-  const parts = numericDate(text.replace(/\.$/, ''));
-  if (parts === 'ambiguous') {
-    return { refused: 'day and month order is ambiguous', hint: 'write the month as a word (5 Jun) or as 2026-06-05' };
+export function numericDay(text: string, today: string, order?: 'day' | 'month'): Reading | undefined {
+  let parts = numericDate(text.replace(/\.$/, ''));
+  if (parts === 'ambiguous' && order) {
+    // "between 1/11 and 15/11": 15/11 can only be read day first, so 1/11 is read the same way
+    const [a, b, y] = text.replace(/\.$/, '').split(/[/.]/).map(Number) as [number, number, number | undefined];
+    const year = y === undefined ? undefined : y < 100 ? 2000 + y : y;
+    parts = order === 'day' ? { month: b, day: a, ...(year ? { year } : {}) } : { month: a, day: b, ...(year ? { year } : {}) };
   }
+  if (parts === 'ambiguous') {
+    // no date order is configured, so both readings are named and neither is taken
+    const [a, b, y] = text.replace(/\.$/, '').split(/[/.]/).map(Number) as [number, number, number | undefined];
+    const year = y === undefined ? undefined : y < 100 ? 2000 + y : y;
+    const as = (month: number, day: number) => formatDay(resolveDay({ month, day, ...(year ? { year } : {}) }, today)!, true, false);
+    return { refused: `day and month order is ambiguous: ${text} is ${as(b, a)} read day first, or ${as(a, b)} read month first; write the month as a word` };
+  }
+  if (!parts && /^\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?\.?$/.test(text)) return { refused: `no such date: ${text} is no day read day first or month first` };
   if (!parts) return undefined;
   const day = dayFrom(parts, today);
   return typeof day === 'string' ? make('day', day, day) : day;
 }
 
+
+const ORDINAL_WORDS = ['first', 'second', 'third', 'fourth', 'fifth'];
+/** "first" … "fifth", "1st" … "5th" → 1–5; "last" and "final" → -1. */
+export function ordinalOf(word: string): number {
+  if (/^(?:last|final)$/.test(word)) return -1;
+  return ORDINAL_WORDS.indexOf(word) + 1 || Number(word.replace(/\D/g, ''));
+}
+
+/** How a week of a month is counted, said in the answer's period line. */
+export const WEEK_OF_MONTH_RULE = 'weeks run Monday to Sunday and count in the month that holds most of their days';
+
+/**
+ * "the first week of November": Monday–Sunday weeks, each belonging to the month that holds its
+ * Thursday (most of its days), as ISO weeks belong to years. So every week of a month is a whole
+ * week of the "by week" breakdown, and no day is in two months' weeks.
+ */
+export function weekOfMonth(n: number, month: Period): Reading {
+  const first = ymd(yearOf(month.from), monthOf(month.from), 1);
+  const firstThursday = addDays(first, (4 - isoWeekday(first) + 7) % 7);
+  const lastThursday = addDays(month.to, -((isoWeekday(month.to) - 4 + 7) % 7));
+  const count = Math.round((Date.parse(lastThursday) - Date.parse(firstThursday)) / (7 * 86_400_000)) + 1;
+  const name = month.label.replace(/^.*\(|\)$/g, '');
+  if (n > count) return { refused: `${name} has ${count} weeks (${WEEK_OF_MONTH_RULE})` };
+  const thursday = n === -1 ? lastThursday : addDays(firstThursday, 7 * (n - 1));
+  const monday = addDays(thursday, -3);
+  const which = n === -1 ? 'last' : (ORDINAL_WORDS[n - 1] ?? String(n));
+  const p = make('week', monday, addDays(monday, 6));
+  return { ...p, label: `the ${which} week of ${name} (${p.label}; ${WEEK_OF_MONTH_RULE})` };
+}
+
+/** "the first half of November" is days 1–15, the second half the 16th to the month's end. */
+export function halfOfMonth(h: 1 | 2, month: Period): Period {
+  const mid = addDays(month.from, 14);
+  const [from, to] = h === 1 ? [month.from, mid] : [addDays(mid, 1), month.to];
+  const name = month.label.replace(/^.*\(|\)$/g, '');
+  return make('range', from, to, `the ${h === 1 ? 'first' : 'second'} half of ${name}`);
+}
+
+/**
+ * "between the 3rd and the 9th": days of this month when the last of them has come, else of last
+ * month — and the label says which month was taken and why.
+ */
+export function dayNumbersOfMonth(first: number, last: number, today: string): Reading {
+  const nth = (d: number) => `${d}${d % 10 === 1 && d !== 11 ? 'st' : d % 10 === 2 && d !== 12 ? 'nd' : d % 10 === 3 && d !== 13 ? 'rd' : 'th'}`;
+  const thisMonth = ymd(yearOf(today), monthOf(today), 1);
+  const ahead = last > Number(today.slice(8, 10));
+  const endMonth = ahead ? addDays(thisMonth, -1).slice(0, 8) + '01' : thisMonth;
+  const startMonth = first > last ? addDays(endMonth, -1).slice(0, 8) + '01' : endMonth;
+  const from = resolveDay({ month: monthOf(startMonth), day: first }, today, yearOf(startMonth));
+  const to = resolveDay({ month: monthOf(endMonth), day: last }, today, yearOf(endMonth));
+  if (!from || !to) return { refused: 'no such date' };
+  const p = make('range', from, to, `the ${nth(first)} to the ${nth(last)}`);
+  if (!ahead) return p;
+  return { ...p, label: p.label.replace(/\)$/, `; the ${nth(last)} of this month is still ahead, so last month's)`) };
+}
+
+/**
+ * A piece of a period by its place: "the first 10 days of November", "the last day of the month",
+ * "the second day of last week", "the first two weeks of November" (weeks of a month as
+ * weekOfMonth counts them), "the first Monday of November", "the last Friday of November".
+ */
+export function pieceOf(n: number, count: number | undefined, unit: string, of: Period): Reading {
+  const name = of.label.replace(/^.*\(|\)$/g, '');
+  const wd = weekdayNumber(unit);
+  const length = Math.round((Date.parse(of.to) - Date.parse(of.from)) / 86_400_000) + 1;
+  if (wd !== undefined) {
+    if (count !== undefined) return { refused: 'a count of one weekday names no days' };
+    const first = addDays(of.from, (wd - isoWeekday(of.from) + 7) % 7);
+    const day = n === -1 ? addDays(of.to, -((isoWeekday(of.to) - wd + 7) % 7)) : addDays(first, 7 * (n - 1));
+    if (day > of.to || day < of.from) return { refused: `${name} has no ${ORDINAL_WORDS[n - 1] ?? n} ${titled(unit)}` };
+    return make('day', day, day, `the ${n === -1 ? 'last' : ORDINAL_WORDS[n - 1]} ${titled(unit)} of ${name}`);
+  }
+  if (/^weeks?$/.test(unit)) {
+    if (of.granularity !== 'month') return { refused: 'weeks are counted only within a month ("the first week of November")' };
+    const k = count ?? 1;
+    if (n !== 1 && n !== -1) return { refused: 'name the first or the last weeks of a month' };
+    const firstWeek = weekOfMonth(1, of);
+    const lastWeek = weekOfMonth(-1, of);
+    if ('refused' in firstWeek || 'refused' in lastWeek) return firstWeek;
+    const weeks = Math.round((Date.parse(lastWeek.from) - Date.parse(firstWeek.from)) / (7 * 86_400_000)) + 1;
+    if (k > weeks) return { refused: `${name} has ${weeks} weeks (${WEEK_OF_MONTH_RULE})` };
+    const [from, to] = n === 1 ? [firstWeek.from, addDays(firstWeek.from, 7 * k - 1)] : [addDays(lastWeek.to, 1 - 7 * k), lastWeek.to];
+    const p = make('range', from, to);
+    return { ...p, label: `the ${n === 1 ? 'first' : 'last'} ${k} weeks of ${name} (${p.label}; ${WEEK_OF_MONTH_RULE})` };
+  }
+  // days
+  const k = count ?? 1;
+  if (count !== undefined && n !== 1 && n !== -1) return { refused: 'name the first or the last days of a period' };
+  if (count === undefined && n > length) return { refused: `${name} has ${length} days` };
+  if (k > length) return { refused: `${name} has ${length} days` };
+  const [from, to] = n === -1 ? [addDays(of.to, 1 - k), of.to] : count !== undefined ? [of.from, addDays(of.from, k - 1)] : [addDays(of.from, n - 1), addDays(of.from, n - 1)];
+  const which = n === -1 ? 'last' : count !== undefined ? 'first' : ORDINAL_WORDS[n - 1];
+  return make(from === to ? 'day' : 'range', from, to, `the ${which} ${count !== undefined ? `${k} days` : 'day'} of ${name}`);
+}

@@ -9,10 +9,10 @@ import {
   COUNT, DATE_TOKEN, MONTH_WORD, ORDINAL_QUARTER, WEEKDAY_WORD, addDays, countOf, dateParts, formatDay, monthOf, ordinalNumber, resolveDay, yearOf, yearRef, ymd,
 } from './period-words.ts';
 import {
-  make, previousPeriod, rolling, sameLast, shiftBack, toDate, unitContaining, unitFromToday, type RollingUnit, type Unit,
+  make, previousPeriod, rolling, sameLast, shiftBack, stepDay, toDate, unitContaining, unitFromToday, type RollingUnit, type Unit,
 } from './period-build.ts';
 import {
-  dayFrom, dayNumberRange, direction, half, isoWeek, monthNamed, numericDay, quarter, range, unitOf, weekday, weekend, type Rule,
+  dayFrom, dayNumberRange, dayNumbersOfMonth, direction, half, isoWeek, monthNamed, numericDay, quarter, range, unitOf, weekday, weekend, type Rule,
 } from './period-readers.ts';
 
 export type { Reading, Refusal, Rule, RuleContext } from './period-readers.ts';
@@ -20,7 +20,7 @@ import type { Refusal } from './period-readers.ts';
 
 const UNIT = '(day|week|month|quarter|year)';
 const UNITS = '(days?|weeks?|fortnights?|months?|quarters?|years?)';
-const YEAR_REF = '(\\d{4}(?![\\d-])|last year|this year|next year)';
+const YEAR_REF = "(\\d{4}(?![\\d-])|'\\d{2}(?![\\d-])|last year|this year|next year)";
 const THIS = '(?:this|current|the current)';
 const LAST = '(?:last|previous|prior|the previous|the prior)';
 const NEXT = '(?:next|coming|the coming|the next)';
@@ -102,13 +102,14 @@ export const RULES: Rule[] = [
     re: new RegExp(`\\b(?:the )?same (day|weekday|week|month|quarter|year|period|time) (?:(?:last|a|one|the|the previous) )?${UNIT}(?: before| earlier| ago)?\\b`, 'g'),
     relative: true,
     build: (m, { anchor, today }) => {
-      const base = anchor ?? (m[1] === 'day' || m[1] === 'weekday' ? make('day', today, today) : undefined);
+      // alone, "the same day (time) last month" is today's date a month earlier, as "this time last month"
+      const base = anchor ?? (m[1] === 'day' || m[1] === 'weekday' || m[1] === 'time' ? make('day', today, today) : undefined);
       if (!base) return { refused: 'there is no period to compare with' };
       return sameLast(base, m[2] as Unit, `the same ${m[1] === 'weekday' ? 'day' : m[1]} a ${m[2]} earlier`);
     },
   },
   {
-    re: /\b(?:(week|month|quarter|year)[ -]to[ -]date|([wmqy])td|since the (?:start|beginning) of (?:the |this )?(week|month|quarter|year)|(?:so far )?this (week|month|quarter|year) so far|so far this (week|month|quarter|year))\b/g,
+    re: /\b(?:(week|month|quarter|year)[ -]to[ -]date|([wmqy])td|since (?:the )?(?:start|beginning) of (?:the |this )?(week|month|quarter|year)|(?:so far )?this (week|month|quarter|year) so far|so far this (week|month|quarter|year))\b/g,
     build: (m, { today }) => {
       const letter: Record<string, Unit> = { w: 'week', m: 'month', q: 'quarter', y: 'year' };
       const unit = (m[1] ?? (m[2] ? letter[m[2]] : undefined) ?? m[3] ?? m[4] ?? m[5]) as Unit;
@@ -134,6 +135,37 @@ export const RULES: Rule[] = [
   {
     re: new RegExp(`\\b(?:the )?(?:last|past|previous|prior|next) (?:${COUNT}|few|several|couple of) (?:hours?|minutes?)\\b|\\b(?:this|yesterday|tomorrow) (?:morning|afternoon|evening|night)\\b|\\btonight\\b|\\blast night\\b|\\b(?:this|the last|the past) hour\\b`, 'g'),
     build: (m) => ({ refused: WHOLE_DAYS, hint: /yesterday|last night/.test(m[0]) ? 'yesterday' : /tomorrow/.test(m[0]) ? 'tomorrow' : 'today' }),
+  },
+  {
+    // "the last 3 full weeks": whole calendar units before the one running, never a part of this one
+    re: new RegExp(`\\b(?:the )?(?:last|past|previous|prior) (?:(${COUNT}) )?(?:full|complete|whole|entire|calendar) ${UNITS}\\b`, 'g'),
+    build: (m, { today }) => {
+      const n = m[1] === undefined ? 1 : countOf(m[1]);
+      const unit = unitOf(m[2] ?? 'week');
+      if (!n || n > 3660 || (m[1] === undefined && /s$/.test(m[2] ?? ''))) return undefined;
+      const [u, k] = unit === 'fortnight' ? (['week', 2 * n] as const) : ([unit, n] as const);
+      const from = unitFromToday(u, today, -k).from;
+      const to = unitFromToday(u, today, -1).to;
+      return n === 1 && unit !== 'fortnight' ? unitFromToday(u, today, -1, `last full ${u}`) : make('range', from, to, `the last ${n === 1 ? '' : `${n} `}full ${unit}${n === 1 ? '' : 's'}`);
+    },
+  },
+  {
+    // "this time last month" is one day: today's date a month earlier
+    re: /\b(?:at )?this (?:time|day|date) (?:last|a|one) (week|month|quarter|year)(?: ago)?\b/g,
+    build: (m, { today }) => {
+      const day = stepDay(today, m[1] as Unit, -1);
+      return make('day', day, day, `the same day last ${m[1]}`);
+    },
+  },
+  {
+    // "between the 3rd and the 9th": days of this month once the last of them has come, else last month's (said)
+    re: new RegExp(`\\b(?:between|from) (?:the )?(\\d{1,2})(st|nd|rd|th)? (?:and|to|until|till|through|thru|-|–) (?:the )?(\\d{1,2})(st|nd|rd|th)?\\b(?!\\s*(?:of )?(?:${MONTH_WORD}\\b|[\\d/.:%]|(?:days?|weeks?|months?|hours?|h|hrs?|mins?|minutes?|am|pm|seconds?|s|sec|points?|pts|stars?|percent)\\b))`, 'g'),
+    build: (m, { today }) => {
+      if (!m[2] && !m[4] && !/\bthe\b/.test(m[0])) return undefined;
+      const [a, b] = [Number(m[1]), Number(m[3])];
+      if (a < 1 || a > 31 || b < 1 || b > 31) return { refused: 'no such date' };
+      return dayNumbersOfMonth(a, b, today);
+    },
   },
   {
     re: new RegExp(`\\b(?:the )?(last|past|previous|prior|next|trailing|rolling) (${COUNT}) ${UNITS}\\b`, 'gi'),
@@ -168,6 +200,20 @@ export const RULES: Rule[] = [
     },
   },
   { re: /\btoday\b/g, build: (_m, { today }) => make('day', today, today, 'today') },
+  // "from 20 November till now": now, as the end of a range, is today
+  { re: /(?<=\b(?:to|until|till|til|through|thru) |\bbetween\b[^,;?]{1,40} and )(?:now|the present)\b/g, build: (_m, { today }) => make('day', today, today, 'today') },
+  {
+    // words that speak of a time but name no days: refused with a period that reads
+    re: new RegExp(`\\b(?:recently|lately|of late|these days|in recent (?:days|weeks|months))\\b|\\b(?:the )?(?:last|past|previous|next|coming) (?:few|several|some|many) (days|weeks|months|years)\\b`, 'g'),
+    build: (m) => (m[1]
+      ? { refused: `"${m[0].replace(/^the /, '')}" is no number of ${m[1]}`, hint: `the last ${m[1] === 'days' ? 7 : 3} ${m[1]}` }
+      : { refused: `"${m[0]}" names no exact days`, hint: 'the last 7 days' }),
+  },
+  {
+    // working days are not set up: periods are calendar days, and weekdays a filter
+    re: new RegExp(`\\b(?:the )?(?:last|past|previous|prior|next) (?:(${COUNT}) )?(?:working|business|work) days?\\b`, 'g'),
+    build: () => ({ refused: 'working days are not set up (periods are calendar days; weekdays are a filter)', hint: 'last week on weekdays' }),
+  },
   { re: /\byesterday\b/g, build: (_m, { today }) => make('day', addDays(today, -1), addDays(today, -1), 'yesterday') },
   { re: /\btomorrow\b/g, build: (_m, { today }) => make('day', addDays(today, 1), addDays(today, 1), 'tomorrow') },
   {
@@ -179,8 +225,22 @@ export const RULES: Rule[] = [
     },
   },
   {
-    re: /\b(?:(this|last|past|previous|next|the coming|the) )?weekend\b/g,
+    // "each weekend", "every weekend" are the weekend days, a filter, not one weekend
+    re: /(?<!\b(?:each|every|all|any|per|most) )\b(?:(this|last|past|previous|next|the coming|the) )?weekend\b(?! before\b| of\b)/g,
     build: (m, { today }) => weekend(m[1] === 'the' ? undefined : m[1], today),
+  },
+  {
+    re: /\b(?:the )?weekend before last\b/g,
+    build: (_m, { today }) => {
+      const p = weekend('last', today);
+      return make('range', addDays(p.from, -7), addDays(p.to, -7), 'the weekend before last');
+    },
+  },
+  {
+    // "last weekend vs the weekend before": a week before the main period's weekend
+    re: /\b(?:the )?weekend before(?! last\b)\b/g,
+    relative: true,
+    build: (_m, { anchor }) => (anchor ? make('range', addDays(anchor.from, -7), addDays(anchor.to, -7), 'the weekend before') : { refused: 'there is no earlier period to count back from' }),
   },
   {
     // Holidays and named days are not read: their dates differ by country and custom, and "over
@@ -208,13 +268,18 @@ export const RULES: Rule[] = [
   },
   {
     // "on the 5th": that day of this month, or of last month while it is still ahead.
-    re: new RegExp(`(?<=\\b(?:on|since|from) )(?:the )?(\\d{1,2})(?:st|nd|rd|th)\\b(?!\\s*(?:of )?(?:${MONTH_WORD}|[–—-]|to |and |until |through ))`, 'g'),
+    re: new RegExp(`(?<=\\b(?:on|since|from|between) )(?:the )?(\\d{1,2})(?:st|nd|rd|th)\\b(?!\\s*(?:of )?(?:${MONTH_WORD}|[–—-])|\\s*(?:to|and|until|through) (?:the )?\\d)`, 'g'),
     build: (m, { today }) => {
       const day = Number(m[1]);
       for (const month of [today, addDays(today.slice(0, 8) + '01', -1)]) {
         const parts = { year: yearOf(month), month: monthOf(month), day };
         const d = resolveDay(parts, today, yearOf(month));
-        if (d && d <= today) return make('day', d, d);
+        // a day of last month: the label says why that month
+        if (d && d <= today) {
+          if (month === today) return make('day', d, d);
+          const nth = `the ${m[1]}${m[0].replace(/^.*\d/, '')}`;
+          return { ...make('day', d, d), label: `${nth} (${formatDay(d)}; ${nth} of this month is still ahead, so last month's)` };
+        }
       }
       return { refused: 'no such date' };
     },
@@ -227,7 +292,7 @@ export const RULES: Rule[] = [
   {
     // Numeric dates only after a word that introduces a date, or with a year: "4.5" is a score.
     re: /(?<=\b(?:on|since|from|between|until|till|to|through|and|for) )(?:the )?(\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?\.?)(?![\d/.])|(?<![\d/.])(\d{1,4}[/.]\d{1,2}[/.]\d{2,4})(?![\d/.])/g,
-    build: (m, { today }) => numericDay(m[1] ?? m[2] ?? '', today),
+    build: (m, { today, dateOrder }) => numericDay(m[1] ?? m[2] ?? '', today, dateOrder),
   },
   {
     re: new RegExp(`(${DATE_TOKEN})`, 'gi'),
@@ -243,7 +308,7 @@ export const RULES: Rule[] = [
     build: (m, { today }) => monthNamed(m[1], m[2] ?? '', m[3], m.input, m.index, today),
   },
   {
-    re: /(?<=\b(?:in|during|for|year|since|from|between|to|and|until|through) )(\d{4})(?![\d-])/g,
-    build: (m) => unitContaining('year', ymd(Number(m[1]), 1, 1)),
+    re: /(?<=\b(?:in|during|for|year|since|from|between|to|and|until|through) )(\d{4})(?![\d-])|\b(?:the )?(?:calendar )?year (\d{4})(?![\d-])/g,
+    build: (m) => unitContaining('year', ymd(Number(m[1] ?? m[2]), 1, 1)),
   },
 ];

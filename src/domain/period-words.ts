@@ -63,17 +63,21 @@ export function weekdayNumber(word: string): number | undefined {
   return i < 0 ? undefined : i + 1;
 }
 
-const NUMBER_WORDS: Record<string, number> = {
-  one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
-  eleven: 11, twelve: 12, fourteen: 14, thirty: 30, sixty: 60, ninety: 90, 'couple of': 2, couple: 2,
-};
+const UNIT_WORDS = ['one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen'];
+const TEN_WORDS = ['twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'];
+const NUMBER_WORDS: Record<string, number> = { 'couple of': 2, couple: 2, dozen: 12, 'a dozen': 12 };
 
-/** Regex source for a count: digits or one of the number words people actually type. */
-export const COUNT = `(?:\\d{1,4}|${Object.keys(NUMBER_WORDS).join('|')})`;
+/** Regex source for a count: digits, or a number in words up to 99 ("fifteen", "twenty-one", "twenty one"). */
+export const COUNT =
+  `(?:\\d{1,4}|(?:${TEN_WORDS.join('|')})(?:[- ](?:${UNIT_WORDS.slice(0, 9).join('|')}))?|${[...UNIT_WORDS].reverse().join('|')}|${Object.keys(NUMBER_WORDS).join('|')})`;
 
 export function countOf(word: string): number | undefined {
-  const n = /^\d+$/.test(word) ? Number(word) : NUMBER_WORDS[word.toLowerCase()];
-  return n !== undefined && n > 0 ? n : undefined;
+  const w = word.toLowerCase();
+  if (/^\d+$/.test(w)) return Number(w) > 0 ? Number(w) : undefined;
+  const [tens, unit] = w.split(/[- ]/);
+  const t = TEN_WORDS.indexOf(tens ?? '');
+  const n = NUMBER_WORDS[w] ?? (t >= 0 ? (t + 2) * 10 + (unit ? UNIT_WORDS.indexOf(unit) + 1 : 0) : UNIT_WORDS.indexOf(w) + 1);
+  return n > 0 ? n : undefined;
 }
 
 /** "first" … "fourth", "1st" … "4th" → 1–4, for quarters. */
@@ -128,6 +132,8 @@ export function yearRef(ref: string | undefined, today: string): number | undefi
   if (!ref) return undefined;
   if (ref === 'last year') return yearOf(today) - 1;
   if (ref === 'this year') return yearOf(today);
+  // "October '25": a two-digit year is this century's
+  if (ref.startsWith("'")) return 2000 + Number(ref.slice(1));
   return Number(ref);
 }
 

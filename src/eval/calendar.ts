@@ -70,6 +70,15 @@ export function calendarAt(now: Date, timeZone: string) {
     },
     since: (from: string): Days => ({ from, to: today }),
     yearToDate: (): Days => ({ from: ymd(year, 1, 1), to: today }),
+    /** the nth Monday–Sunday week of a month, a week counting in the month of its Thursday (-1: the last) */
+    monthWeek: (y: number, m: number, n: number): Days => {
+      const thursdays: string[] = [];
+      for (let d = 1; d <= lastDay(y, m); d++) if (isoWeekday(ymd(y, m, d)) === 4) thursdays.push(ymd(y, m, d));
+      const thursday = n === -1 ? thursdays[thursdays.length - 1]! : thursdays[n - 1]!;
+      return { from: addDays(thursday, -3), to: addDays(thursday, 3) };
+    },
+    /** "the last N full weeks": the N Monday–Sunday weeks before this one */
+    fullWeeks: (n: number): Days => ({ from: addDays(monday, -7 * n), to: addDays(monday, -1) }),
     /** a day of this year given as month and day (the latest that is not in the future) */
     date: (m: number, d: number): Days => {
       const day = ymd(year, m, d);

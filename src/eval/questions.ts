@@ -241,6 +241,17 @@ function scopes({ cal, lastWeek, thisWeek, lastMonth, thisMonth, october, septem
     ['p22', 'period', 'How many sessions have we had this month?', value('sessions', 'count', thisMonth)],
     ['p23', 'period', 'Average handling time on Sunday', value('totalHandlingTime', 'mean', cal.lastWeekday(7))],
     ['p24', 'period', 'Average first response time in the past week', value('firstResponse', 'mean', last7)],
+    // session 18: parts of a period, whole weeks, a day a month ago, days of a month without its name
+    ['p25', 'period', 'How many messages since the start of October?', value('messages', 'count', cal.since(october.from))],
+    ['p26', 'period', 'How many sessions did we have in the first week of November?', value('sessions', 'count', cal.monthWeek(2026, 11, 1))],
+    ['p27', 'period', 'What was the CSI in the last week of October?', value('csi', 'mean', cal.monthWeek(2026, 10, -1))],
+    ['p28', 'period', 'Average response time in the first half of November', value('responseTime', 'mean', { from: cal.date(11, 1).from, to: cal.date(11, 15).to })],
+    ['p29', 'period', 'How many customer messages in the last 3 full weeks?', value('customerMessages', 'count', cal.fullWeeks(3))],
+    ['p30', 'period', 'How many sessions this time last month?', value('sessions', 'count', cal.date(10, 25))],
+    ['p31', 'period', 'How many handoffs between the 3rd and the 9th?', value('handoffs', 'count', { from: cal.date(11, 3).from, to: cal.date(11, 9).to })],
+    ['p32', 'period', 'What was the CSI on the last Friday of October?', value('csi', 'mean', cal.date(10, 30))],
+    ['p33', 'period', 'How many messages in the first 10 days of November?', value('messages', 'count', { from: cal.date(11, 1).from, to: cal.date(11, 10).to })],
+    ['p34', 'period', 'How many sessions in September and October?', value('sessions', 'count', { from: september.from, to: october.to })],
   ];
 }
 
@@ -331,7 +342,7 @@ function outside({ lastWeek, lastMonth, october, yesterday, last3Months, value, 
 }
 
 /** What must be refused: data not held, a statistic, breakdown or filter not allowed, an unreadable period. */
-function refusals({ cal, lastWeek, thisWeek, lastMonth, thisMonth, october, last7, near, refuse }: Kit): Row[] {
+function refusals({ cal, lastWeek, thisWeek, lastMonth, thisMonth, october, yesterday, last7, near, refuse }: Kit): Row[] {
   return [
     // ---- data the product does not hold: "I don't have", never a nearby figure
     ['o01', 'refusal-out-of-catalogue', 'How much revenue did we make last week?', refuse(DONT_HAVE, near('sessions', 'count', lastWeek), near('conversationDays', 'count', lastWeek))],
@@ -372,6 +383,12 @@ function refusals({ cal, lastWeek, thisWeek, lastMonth, thisMonth, october, last
     ['y04', 'unreadable-period', 'How was empathy on the 32nd of October?', refuse(UNREADABLE, near('empathy', 'mean', last7), near('empathy', 'mean', october), near('empathy', 'mean', cal.lastDays(30)))],
     ['y05', 'unreadable-period', 'How many sessions were there between 40 November and 45 November?', refuse(UNREADABLE, near('sessions', 'count', last7), near('sessions', 'count', thisMonth), near('sessions', 'count', cal.lastDays(30)))],
     ['y06', 'unreadable-period', 'Handoff rate on 29 February 2026', refuse(UNREADABLE, near('handoffRate', 'rate', last7), near('handoffRate', 'rate', thisWeek), near('handoffRate', 'rate', cal.lastDays(30)))],
+    // session 18: a period that cannot be read exactly is refused, never the nearest one answered
+    ['y07', 'unreadable-period', 'How many messages since early November?', refuse(UNREADABLE, near('messages', 'count', cal.since(cal.date(11, 1).from)), near('messages', 'count', thisMonth), near('messages', 'count', last7))],
+    ['y08', 'unreadable-period', 'What was the CSI mid-November?', refuse(UNREADABLE, near('csi', 'mean', thisMonth), near('csi', 'mean', last7), near('csi', 'mean', { from: cal.date(11, 11).from, to: cal.date(11, 20).to }))],
+    ['y09', 'unreadable-period', 'How many sessions on 3/11?', refuse(UNREADABLE, near('sessions', 'count', last7), near('sessions', 'count', cal.date(11, 3)), near('sessions', 'count', cal.date(3, 11)))],
+    ['y10', 'unreadable-period', 'How many handoffs in October and December?', refuse(UNREADABLE, near('handoffs', 'count', october), near('handoffs', 'count', cal.namedMonth(12)), near('handoffs', 'count', last7))],
+    ['y11', 'unreadable-period', 'How many messages until yesterday?', refuse(UNREADABLE, near('messages', 'count', yesterday), near('messages', 'count', last7))],
   ];
 }
 

@@ -56,7 +56,12 @@ export function unanswerable(said: Said, base: MetricQuery | undefined, text: st
   if (said.countsCustomers) {
     return refusal('I count conversations (one per customer and page), sessions and messages, not distinct customers; ask how many conversations');
   }
-  if (said.unreadPeriod) return refusal(`I could not read the period ("${said.unreadPeriod}"); name it like "last week", "in October", "since 1 November" or "last 30 days"`);
+  if (said.unreadPeriod) {
+    // the reason the period grammar gave ("day and month order is ambiguous") and its hint go out with the refusal
+    const why = said.unreadPeriodWhy;
+    const instead = why?.hint ? `ask for "${why.hint}" instead, or name another period` : 'name it like "last week", "in October", "since 1 November" or "last 30 days"';
+    return refusal(`I could not read the period ("${said.unreadPeriod}")${why?.reason ? `: ${why.reason}` : ''}; ${instead}`);
+  }
   // QA disputes are a list to work through (/qa disputes), not a figure of the catalogue
   const disputed = /\bdisput(?:e|es|ed|ing)\b/.exec(text);
   if (disputed) return refusal(`"${disputed[0]}": QA disputes are listed with /qa disputes in Slack, and are not a figure I can count or filter by`);

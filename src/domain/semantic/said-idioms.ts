@@ -27,13 +27,15 @@ const IDIOMS = new RegExp(
 /** Abbreviations of the words the slots read. */
 const SPELT_OUT: readonly [RegExp, string][] = [
   [/\bwks\b/g, 'weeks'], [/\bwk\b/g, 'week'], [/\bmths\b/g, 'months'], [/\bmth\b/g, 'month'], [/\byrs\b/g, 'years'], [/\byr\b/g, 'year'],
+  [/\bmnths?\b/g, 'month'], [/\bweeks?k\b|\bwek\b/g, 'week'], [/\bqtrs\b/g, 'quarters'], [/\bqtr\b/g, 'quarter'], [/\byday\b/g, 'yesterday'],
   [/\bin the (\d{1,2}) ?(am|pm) hour\b/g, 'at $1$2'],
   // "how many messages in a day on average": a daily average, not a period
   [/\b(?:in|on) (?:a|one) day\b(?=[^.?]*\bon average\b)|(?<=\b(?:average|avg|mean)\b[^.?]{0,40})\b(?:in|on) (?:a|one) day\b/g, 'a day'],
   // "the most messages in a single day": the day ranked, one of them asked for
   [/(?<=\b(?:highest|most|fewest|lowest|least|maximum|minimum|max|min|biggest|record|busiest|quietest)\b[^.?]{0,40})\b(?:in|on) (?:a|one) (?:single )?day\b/g, 'on which day'],
   [/\b(?:sorted |ordered )?(?:from )?(?:low|lowest|small|smallest) to (?:high|highest|large|largest|big|biggest)\b/g, 'in ascending order'],
-  [/\b(?:sorted |ordered )?(?:from )?(?:high|highest|large|largest|big|biggest) to (?:low|lowest|small|smallest)\b/g, 'in descending order'], [/\bhrs\b/g, 'hours'], [/\bmins\b/g, 'minutes'], [/\bcld u\b/g, 'could you'], [/\bw\/(?!o)/g, 'with '],
+  [/\b(?:sorted |ordered )?(?:from )?(?:high|highest|large|largest|big|biggest) to (?:low|lowest|small|smallest)\b/g, 'in descending order'],
+  [/\bhrs\b/g, 'hours'], [/\bmins\b/g, 'minutes'], [/\bcld u\b/g, 'could you'], [/\bw\/c\b/g, 'week commencing'], [/\bw\/e\b/g, 'week ending'], [/\bw\/(?!o)/g, 'with '],
 ];
 
 /**

@@ -1,6 +1,7 @@
 // The periods a question names: the main one, a comparison, and the words that ask for one
 // (said.ts reads the other slots; understand.ts combines them with the question before).
 import { findPeriods, parsePeriod, previousPeriod, shiftBack, type Period, type PeriodMatch, type Unit } from '../periods.ts';
+import { formatRange } from '../period-words.ts';
 import type { UnderstandContext } from './said.ts';
 import { CHANGE_WORDS, USUAL } from './words.ts';
 
@@ -9,6 +10,8 @@ const BACK_WORDS = /\b(?:before|previous|prior|preceding|earlier)\b/;
 export interface Periods {
   /** a main period phrase that could not be read (findPeriods): refused, never replaced */
   unreadable?: string;
+  /** why it could not be read, and a phrase that would work, when findPeriods knows them */
+  unreadableWhy?: { reason?: string; hint?: string };
   period?: Period;
   compare?: Period;
   /** a compare target that is neither a period nor the period before */
@@ -45,7 +48,10 @@ export function periodsOf(text: string, ctx: UnderstandContext, previous?: Perio
   // "… than in the 7 days before": words that count back from the period read are its comparison
   const back = (p: PeriodMatch) => p.kind === 'unreadable' && (main ?? previous) !== undefined && BACK_WORDS.test(p.text.toLowerCase());
   const bad = found.find((p) => p.kind === 'unreadable' && p.role === 'main' && !back(p));
-  if (bad?.kind === 'unreadable') return { unreadable: bad.unreadable };
+  if (bad?.kind === 'unreadable') {
+    const why = { ...(bad.reason ? { reason: bad.reason } : {}), ...(bad.hint ? { hint: bad.hint } : {}) };
+    return { unreadable: bad.unreadable, ...(bad.reason || bad.hint ? { unreadableWhy: why } : {}) };
+  }
   if (found.some(back)) return { ...(main ? { period: main } : {}), compare: previousPeriod((main ?? previous)!) };
   // a follow-up's "compared with the week before?": counted from the question before
   const cmpFound = found.find((p) => p.kind === 'period' && p.role === 'comparison');
@@ -67,6 +73,16 @@ export function periodsOf(text: string, ctx: UnderstandContext, previous?: Perio
     const named = asked && whole ? secondPeriod(text, whole, ctx, previous) : undefined;
     if (named) return named;
     if (asked && whole) return { period: whole, compare: previousPeriod(whole), compareImplied: true };
+    // two periods named and nothing compares them ("messages in October for last week"): one of them is never dropped
+    const mains = found.filter((p): p is Extract<PeriodMatch, { kind: 'period' }> => p.kind === 'period' && p.role === 'main');
+    const other = !asked && main ? mains.find((p) => p.period.from !== main.from || p.period.to !== main.to) : undefined;
+    if (other && mainFound) {
+      const head = (p: Period) => p.label.replace(/ \(.*\)$/, '');
+      return {
+        unreadable: `${mainFound.text.trim()}", "${other.text.trim()}`,
+        unreadableWhy: { reason: 'it names two periods, and a figure is over one', hint: `${head(main!)} vs ${head(other.period)}` },
+      };
+    }
     return { ...(whole ? { period: whole } : {}), ...(asked ? { compareDefault: true } : {}) };
   }
   const before = parsePeriod(text.slice(0, cmp.index), ctx.now, ctx.timeZone, previous);
@@ -79,7 +95,8 @@ export function periodsOf(text: string, ctx: UnderstandContext, previous?: Perio
   const onlyRight = before || !periodAlone ? undefined : parsePeriod(right, ctx.now, ctx.timeZone, previous);
   if (onlyRight && !/\b(?:previous|prior|preceding|before|usual|normal)\b/.test(right)) {
     if (previous) return { compare: onlyRight };
-    const unit = onlyRight.granularity === 'week' ? 'this week' : onlyRight.granularity === 'month' ? 'this month' : onlyRight.granularity === 'day' ? 'today' : undefined;
+    // the current one of the reference's unit: "CSI compared to last year" is this year so far against it
+    const unit = onlyRight.granularity === 'day' ? 'today' : onlyRight.granularity === 'range' ? undefined : `this ${onlyRight.granularity}`;
     const current = unit ? parsePeriod(unit, ctx.now, ctx.timeZone) : undefined;
     if (current && (current.from !== onlyRight.from || current.to !== onlyRight.to)) return { period: current, compare: onlyRight };
   }
@@ -98,4 +115,31 @@ export function periodsOf(text: string, ctx: UnderstandContext, previous?: Perio
     return left ? { period: left, compare: previousPeriod(left) } : { compareDefault: true };
   }
   return { ...(left ? { period: left } : {}), compareWords: right.replace(/[?.!]+$/, '').trim() };
+}
+
+const dayCount = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000) + 1;
+const headOf = (label: string) => (label.includes(' (') ? label.slice(0, label.indexOf(' (')) : label);
+
+/**
+ * A period still running is counted up to today and called so — "this week so far (Mon 7 Dec
+ * 2026)", "today so far (…)" — so nobody takes it for a whole one. A window whose name already
+ * ends today ("last 7 days", "since Monday", "month to date") keeps its label. Compared with a whole
+ * period before it (when the counts are not cut to the same days), a note says how many days each covers.
+ */
+export function runningPeriod(period: Period, compare: Period | undefined, today: string): { period: Period; note?: string } | undefined {
+  if (period.from > today || period.to < today) return undefined;
+  const endsToday = period.to === today && (period.granularity === 'range' || /\bso far\b/.test(period.label));
+  const head = headOf(period.label);
+  // what a label says after its dates ("; weeks run Monday to Sunday …") stays
+  const rule = /; ([^)]*)\)$/.exec(period.label)?.[1];
+  // a date with no name before it ("Mon 7 Dec 2026") is today itself: "Mon 7 Dec 2026 (today, so far)"
+  const label = head === period.label && period.from === today ? `${period.label} (today, so far)`
+    : `${/\bso far$/.test(head) ? head : `${head} so far`} (${formatRange(period.from, today)}${rule ? `; ${rule}` : ''})`;
+  const now: Period = endsToday ? period : { ...period, to: today, label };
+  if (!compare || compare.to >= period.from) return endsToday ? undefined : { period: now };
+  const [a, b] = [dayCount(now.from, now.to), dayCount(compare.from, compare.to)];
+  if (a === b) return endsToday ? undefined : { period: now };
+  const days = (n: number) => `${n} day${n === 1 ? '' : 's'}`;
+  const note = `${head.replace(/^./, (c) => c.toUpperCase())} is still running: its figure covers ${a === 1 ? 'its first day' : `its first ${days(a)}`}, against all ${days(b)} of ${headOf(compare.label)}.`;
+  return { period: now, note };
 }

@@ -229,6 +229,8 @@ export interface Said {
   between?: Dimension;
   /** words that ask for a period although none could be read */
   unreadPeriod?: string;
+  /** why that period could not be read, and what would be read instead, when known */
+  unreadPeriodWhy?: { reason?: string; hint?: string };
   replier?: 'human' | 'bot';
   /** the replier was read from the other side left out ("excluding the bot") */
   replierLeftOut?: boolean;
@@ -403,7 +405,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
     ...(between ? { between } : {}),
     ...(limit ? { limit } : {}), ...(direction ? { direction } : {}), ...(place ? { place } : {}), ...(sort ? { sort } : {}), ...(statistic ? { statistic } : {}),
     ...(otherPct ? { otherPercentile: otherPct[1] ?? otherPct[2]! } : {}), chart: CHART_WORDS.test(text),
-    ...(cue ? { unreadPeriod: cue } : {}), ...(replier ? { replier } : {}), ...(replierLeftOut ? { replierLeftOut } : {}), ...(replierWord ? { replierWord } : {}), ...(now ? { now } : {}), ...(noDimension ? { noDimension } : {}),
+    ...(cue ? { unreadPeriod: cue } : {}), ...(cue && periods.unreadableWhy ? { unreadPeriodWhy: periods.unreadableWhy } : {}), ...(replier ? { replier } : {}), ...(replierLeftOut ? { replierLeftOut } : {}), ...(replierWord ? { replierWord } : {}), ...(now ? { now } : {}), ...(noDimension ? { noDimension } : {}),
     ...(secondQuestion ? { secondQuestion } : {}), ...(threshold ? { threshold } : {}), ...(countsCustomers ? { countsCustomers } : {}), ...(hours === 'invalid' ? { unreadHours: true } : {}), ...(dayPart ? { dayPart } : {}), ...(unanswered ? { unanswered } : {}),
     ...(changeWord?.m ? { change: { dir: changeWord.dir, word: changeWord.m[0] } } : {}),
   };

@@ -5,7 +5,9 @@
 import { shareParts } from './said-share.ts';
 import { parsePeriod, periodBetween, previousPeriod, type Period } from '../periods.ts';
 import { SOURCES, dimensionsOf, measureByName, type Dimension, type Measure, type Statistic } from './catalogue.ts';
-import { addDays } from '../period-words.ts';
+import { addDays, formatRange } from '../period-words.ts';
+import { dayOf } from '../days.ts';
+import { runningPeriod } from './said-periods.ts';
 import { describeFigure } from './format.ts';
 import { checkQuery, type Filter, type MetricQuery } from './query.ts';
 import { correctTypos } from './said-typos.ts';
@@ -209,13 +211,13 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   if (asOfNow && slots.compare && !named) notes.push(`the comparison with ${slots.compare.label} (${m.label} is how things stand now)`);
   const counted = (statistic ?? carried.statistic ?? m.defaultStatistic) === 'count' || (statistic ?? m.defaultStatistic) === 'sum';
   const sameDays = !asOfNow && counted ? toDate(slots.period, slots.compare, ctx) : undefined;
-  const remarks = sameDays ? [sameDays.note] : [];
   const compare = asOfNow ? named : sameDays?.compare ?? slots.compare;
-  // a daily average over a period still running divides by the days gone, not the days to come
-  const perDay = (statistic ?? carried.statistic) === 'perDay' ? soFar(slots.period, ctx) : undefined;
+  // a period still running is counted to today and labelled "so far"
+  const running = asOfNow || sameDays ? undefined : runningPeriod(slots.period, compare, dayOf(ctx.now, ctx.timeZone));
+  const remarks = sameDays ? [sameDays.note] : running?.note ? [running.note] : [];
   const query: MetricQuery = {
     measure,
-    ...(asOfNow ? {} : { period: range(perDay ?? sameDays?.period ?? slots.period) }),
+    ...(asOfNow ? {} : { period: range(sameDays?.period ?? running?.period ?? slots.period) }),
     ...(statistic ? { statistic } : carried.statistic ? { statistic: carried.statistic } : {}),
     ...(groupBy ? { groupBy } : carried.groupBy ? { groupBy: carried.groupBy } : {}),
     // "who was fastest overall" after one agent: the ranking is of all of them
@@ -264,22 +266,14 @@ function toDate(period: Period, compare: Period | undefined, ctx: UnderstandCont
   const compareTo = addDays(compare.from, elapsed);
   if (compareTo >= compare.to) return undefined;
   const name = (p: Period) => p.label.replace(/ \(.*\)$/, '');
-  const days = (from: string, to: string) => `(${dayLabel(from)} – ${dayLabel(to)})`;
+  // labelled as runningPeriod labels a running period alone: "this week so far (Mon 7 Dec 2026)"
   return {
-    period: { ...period, to: today, label: `${name(period)} to date ${days(period.from, today)}` },
-    compare: { ...compare, to: compareTo, label: `the same days of ${name(compare)} ${days(compare.from, compareTo)}` },
+    period: { ...period, to: today, label: `${name(period).replace(/ so far$/, '')} so far (${formatRange(period.from, today)})` },
+    compare: { ...compare, to: compareTo, label: `the same days of ${name(compare)} (${formatRange(compare.from, compareTo)})` },
     note: `${period.label.charAt(0).toUpperCase()}${period.label.slice(1)} is still running, so both periods are counted over their first ${elapsed + 1} day${elapsed ? 's' : ''}.`,
   };
 }
 
-/** The days of a period up to today, when it runs past today ("this month" on the 7th: 1–7 Dec). */
-function soFar(period: Period, ctx: UnderstandContext): Period | undefined {
-  const today = parsePeriod('today', ctx.now, ctx.timeZone)?.from;
-  if (!today || period.to <= today || period.from > today) return undefined;
-  return { ...period, to: today, label: `${period.label.replace(/ \(.*\)$/, '')} so far (${dayLabel(period.from)} – ${dayLabel(today)})` };
-}
-
-const dayLabel = (day: string): string => new Date(`${day}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
 
 /** Reads a question as a catalogue query, a refusal, or undefined when it is not about a figure. */
 export function understandMetric(question: string, ctx: UnderstandContext): MetricReading | undefined {
@@ -305,6 +299,9 @@ export function understandMetric(question: string, ctx: UnderstandContext): Metr
   const refused = unanswerable(said, base, text);
   if (refused) return refused;
   const unread = said.unread;
+  // "last wek": a word nothing read after "last" (past, next) was meant as a period; the default is never put in its place
+  const meant = !said.periods.period && !said.periods.compare ? unread?.words.map((w) => new RegExp(`\\b(?:last|past|previous|prior|next) ${w.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\b`, 'u').exec(text)).find(Boolean) : undefined;
+  if (meant) return refusal(`I could not read the period ("${meant[0]}"); name it like "last week", "in October", "since 1 November" or "last 30 days"`);
   if (unread?.negation) {
     return refusal(`I could not read what "${unread.negation}" leaves out here; I can leave out a page, agent, reviewer, topic, weekday or who replied ("excluding Voltix", "except weekends", "not from the bot"), not a condition like this one`);
   }
