@@ -32,6 +32,17 @@ export interface AppDeps {
   corsOrigins?: string[];
 }
 
+const ROUTABLE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/**
+ * The methods the router has a route for at this URL (a concrete path, parameters filled in).
+ * OPTIONS only beside another one: @fastify/cors answers it on every path (`OPTIONS *`).
+ */
+export function allowedMethods(app: FastifyInstance, url: string): string[] {
+  const found = ROUTABLE_METHODS.filter((method) => app.findRoute({ method, url }) !== null);
+  return found.length > 0 && app.findRoute({ method: 'OPTIONS', url }) !== null ? [...found, 'OPTIONS'] : found;
+}
+
 /** The composition root for HTTP: tests call build() and inject(); server.ts only listens. */
 export async function build(deps: AppDeps): Promise<FastifyInstance> {
   const readiness = deps.readiness ?? { ready: true, phase: 'ready' };
@@ -78,7 +89,15 @@ export async function build(deps: AppDeps): Promise<FastifyInstance> {
     return sendError(req, reply, appErr.code, message);
   });
 
-  app.setNotFoundHandler((req, reply) => sendError(req, reply, 'NOT_FOUND', `no route ${req.method} ${redactQuery(req.url)}`));
+  app.setNotFoundHandler((req, reply) => {
+    // A path the router knows under other methods is a 405 naming them (RFC 9110 §15.5.6), not a 404.
+    const allowed = allowedMethods(app, req.url);
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '));
+      return sendError(req, reply, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${redactQuery(req.url).split('?')[0]}; use ${allowed.join(', ')}`);
+    }
+    return sendError(req, reply, 'NOT_FOUND', `no route ${req.method} ${redactQuery(req.url)}`);
+  });
   // Callers (and Slack/Messenger retries we log) can correlate their request with our logs.
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);

@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build } from '../src/app.ts';
+import type { Role } from '../src/domain/access.ts';
+import { createApiToken } from '../src/db/tokens-repo.ts';
+import { createLogger } from '../src/logger.ts';
+import { apiRoutes } from '../src/routes/api.ts';
+import { uploadsRoutes } from '../src/routes/uploads.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
+import { importPool } from './helpers/root.ts';
+
+// The HTTP contract every route keeps (session 18's round): a known path with another method is
+// a 405 naming the methods; ids are strict decimals; every /api route names the field at fault and
+// refuses unknown parameters; the role is checked before the body is read; a body in a type the
+// route does not read is a 415 naming the one it does.
+
+let db: TestDatabase;
+let app: FastifyInstance;
+let imports: pg.Pool;
+let dataDir: string;
+const tokens = {} as Record<Role, string>;
+
+const bearer = (role: Role) => ({ authorization: `Bearer ${tokens[role]}` });
+
+function expectError(res: { statusCode: number; headers: Record<string, unknown>; json(): unknown }, status: number, error: string) {
+  expect(res.statusCode, JSON.stringify(res.json())).toBe(status);
+  expect(res.json()).toMatchObject({ error, message: expect.any(String), requestId: res.headers['x-request-id'] });
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('http_contract');
+  imports = importPool(db.url);
+  dataDir = await mkdtemp(path.join(tmpdir(), 'pulse-contract-'));
+  for (const role of ['admin', 'lead', 'qa', 'developer', 'agent'] as const) {
+    tokens[role] = (await createApiToken(db.pool, { user: { kind: 'api', externalId: `contract-${role}-${randomBytes(3).toString('hex')}` }, role })).token;
+  }
+  app = await build({
+    prisma: db.prisma,
+    logger: createLogger('silent'),
+    pool: db.pool,
+    retryJob: async () => true,
+    plugins: [
+      uploadsRoutes({ pool: db.pool, importPool: imports, dataDir, maxBytes: 1024 * 1024, timezone: 'UTC', afterImport: async () => {} }),
+      apiRoutes({ pool: db.pool, timezone: 'UTC', now: () => new Date('2026-11-25T14:30:00Z'), rateLimit: { max: 10_000, exportMax: 10_000 } }),
+    ],
+  });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await imports?.end();
+  await db?.drop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('a known path called with a method it does not take', () => {
+  const cases: { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; allow: string }[] = [
+    { method: 'PUT', url: '/api/sessions', allow: 'GET, HEAD' },
+    { method: 'DELETE', url: '/api/stats?period=today', allow: 'GET, HEAD' },
+    { method: 'POST', url: '/healthz', allow: 'GET, HEAD' },
+    { method: 'GET', url: '/api/sessions/7/qa', allow: 'PATCH' },
+    { method: 'POST', url: '/api/sessions/7', allow: 'GET, HEAD, DELETE' },
+    { method: 'PATCH', url: '/api/qa/scorecard', allow: 'GET, HEAD, PUT' },
+    { method: 'GET', url: '/api/jobs/3/retry', allow: 'POST' },
+    { method: 'DELETE', url: '/api/uploads', allow: 'POST' },
+  ];
+  for (const c of cases) {
+    it(`${c.method} ${c.url} is a 405 with Allow: ${c.allow}`, async () => {
+      const res = await app.inject({ method: c.method, url: c.url, headers: bearer('admin') });
+      expectError(res, 405, 'METHOD_NOT_ALLOWED');
+      expect(res.headers.allow).toBe(c.allow);
+    });
+  }
+
+  it('keeps 404 for a path no route has, whatever the method', async () => {
+    for (const method of ['GET', 'POST', 'DELETE'] as const) {
+      const res = await app.inject({ method, url: '/api/nothing-here', headers: bearer('admin') });
+      expectError(res, 404, 'NOT_FOUND');
+      expect(res.headers.allow).toBeUndefined();
+    }
+  });
+});
