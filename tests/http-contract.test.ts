@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -84,4 +85,37 @@ describe('a known path called with a method it does not take', () => {
       expect(res.headers.allow).toBeUndefined();
     }
   });
+});
+
+/** Writes raw bytes to the listening service and reads until it closes the connection. */
+async function rawExchange(port: number, request: string): Promise<string> {
+  const socket = net.connect(port, '127.0.0.1');
+  const chunks: Buffer[] = [];
+  socket.on('data', (c: Buffer) => chunks.push(c));
+  socket.write(request);
+  await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+describe("requests node's HTTP parser refuses before a route sees them", () => {
+  let port: number;
+  beforeAll(async () => {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    port = (app.server.address() as net.AddressInfo).port;
+  });
+
+  const cases = [
+    { what: 'headers over 16 KB', request: `GET /api/sessions HTTP/1.1\r\nHost: x\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`, status: 431, error: 'HEADERS_TOO_LARGE' },
+    { what: 'a request line that is not HTTP', request: 'HELLO THERE\r\n\r\n', status: 400, error: 'BAD_REQUEST' },
+  ];
+  for (const c of cases) {
+    it(`answers ${c.what} with ${c.status} in the catalogue's shape`, async () => {
+      const answer = await rawExchange(port, c.request);
+      const [head, body] = answer.split('\r\n\r\n') as [string, string];
+      expect(head.split('\r\n')[0]).toBe(`HTTP/1.1 ${c.status} ${c.status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}`);
+      const json = JSON.parse(body) as Record<string, unknown>;
+      expect(json).toEqual({ error: c.error, message: expect.any(String), requestId: expect.any(String) });
+      expect(head.toLowerCase()).toContain(`x-request-id: ${String(json.requestId)}`);
+    });
+  }
 });
