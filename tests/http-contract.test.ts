@@ -119,3 +119,81 @@ describe("requests node's HTTP parser refuses before a route sees them", () => {
     });
   }
 });
+
+describe('ids and whole numbers are strict decimals, on every route, through one parser', () => {
+  const notDecimal = ['0x10', '1e3', '%2012', '+5', '012', '12%20', '1.0', '-3'];
+  const idRoutes: { method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'; url: (id: string) => string; payload?: object }[] = [
+    { method: 'GET', url: (id) => `/api/sessions/${id}` },
+    { method: 'GET', url: (id) => `/api/sessions/${id}/reviews` },
+    { method: 'DELETE', url: (id) => `/api/sessions/${id}` },
+    { method: 'GET', url: (id) => `/api/conversations/${id}/analysis` },
+    { method: 'POST', url: (id) => `/api/jobs/${id}/retry` },
+    { method: 'GET', url: (id) => `/api/uploads/${id}` },
+    { method: 'PATCH', url: (id) => `/api/alert-rules/${id}`, payload: { active: false } },
+    { method: 'POST', url: (id) => `/api/qa/disputes/${id}/reject`, payload: { note: 'no' } },
+  ];
+  for (const r of idRoutes) {
+    it(`${r.method} ${r.url(':id')} refuses ${notDecimal.join(', ')} with 400 naming id`, async () => {
+      for (const id of notDecimal) {
+        const res = await app.inject({ method: r.method, url: r.url(id), headers: bearer('admin'), ...(r.payload ? { payload: r.payload } : {}) });
+        expectError(res, 400, 'BAD_REQUEST');
+        expect((res.json() as { fields: { field: string }[] }).fields, id).toEqual([{ field: 'id', problem: expect.stringMatching(/decimal|integer|>=/) }]);
+      }
+      // a plain decimal is read: no such record
+      expectError(await app.inject({ method: r.method, url: r.url('16'), headers: bearer('admin'), ...(r.payload ? { payload: r.payload } : {}) }), 404, 'NOT_FOUND');
+    });
+  }
+
+  it('refuses the same spellings in whole-number query parameters, naming the parameter', async () => {
+    for (const [url, field] of [
+      ['/api/sessions?limit=0x10', 'limit'], ['/api/jobs?limit=1e2', 'limit'], ['/api/errors?before=012', 'before'],
+      ['/api/qa/disputes?session=%2B5', 'session'], ['/api/alert-events?ruleId=%2012', 'ruleId'],
+    ] as const) {
+      const res = await app.inject({ url, headers: bearer('admin') });
+      expectError(res, 400, 'BAD_REQUEST');
+      expect((res.json() as { fields: { field: string }[] }).fields, url).toEqual([{ field, problem: expect.stringContaining('decimal') }]);
+    }
+    expect((await app.inject({ url: '/api/sessions?limit=16', headers: bearer('admin') })).statusCode).toBe(200);
+  });
+
+  it('takes JSON body numbers and nulls as typed: "1" is not a version and null is not a note', async () => {
+    const cases: { method: 'PATCH' | 'POST'; url: string; payload: object; field: string }[] = [
+      { method: 'PATCH', url: '/api/sessions/1/qa', payload: { status: 'passed', version: '0' }, field: 'version' },
+      { method: 'PATCH', url: '/api/sessions/1/qa', payload: { status: 'issue', notes: null }, field: 'notes' },
+      { method: 'POST', url: '/api/alert-rules', payload: { name: 'x', metric: 'error_rate', comparison: 'gt', threshold: '5', channel: 'C123' }, field: 'threshold' },
+    ];
+    for (const c of cases) {
+      const res = await app.inject({ method: c.method, url: c.url, headers: bearer('admin'), payload: c.payload });
+      expectError(res, 400, 'BAD_REQUEST');
+      expect((res.json() as { fields: { field: string }[] }).fields.map((f) => f.field), JSON.stringify(c.payload)).toEqual([c.field]);
+    }
+  });
+});
+
+describe('the analysis and upload routes read input as the rest of the API', () => {
+  const cases: { url: string; field: string }[] = [
+    { url: '/api/jobs?limit=abc', field: 'limit' },
+    { url: '/api/jobs?status=done', field: 'status' },
+    { url: '/api/jobs?foo=1', field: 'foo' },
+    { url: '/api/conversations/abc/analysis', field: 'id' },
+    { url: '/api/conversations/1/analysis?verbose=1', field: 'verbose' },
+    { url: '/api/metrics?name=csi', field: 'name' },
+    { url: '/api/uploads/abc', field: 'id' },
+    { url: '/api/uploads/1?x=1', field: 'x' },
+    { url: '/api/qa/scorecard?x=1', field: 'x' },
+    { url: '/api/alert-rules?x=1', field: 'x' },
+  ];
+  for (const c of cases) {
+    it(`${c.url} is a 400 naming ${c.field}`, async () => {
+      const res = await app.inject({ url: c.url, headers: bearer('admin') });
+      expectError(res, 400, 'BAD_REQUEST');
+      expect((res.json() as { fields: { field: string }[] }).fields.map((f) => f.field)).toEqual([c.field]);
+    });
+  }
+
+  it('POST /api/ingest/messages?dryRun=1 is a 400 naming dryRun, storing nothing', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/ingest/messages?dryRun=1', headers: bearer('admin'), payload: { messages: [] } });
+    expectError(res, 400, 'BAD_REQUEST');
+    expect((res.json() as { fields: { field: string }[] }).fields.map((f) => f.field)).toEqual(['dryRun']);
+  });
+});

@@ -2,6 +2,7 @@ import rateLimit, { type RateLimitPluginOptions } from '@fastify/rate-limit';
 import type { FastifyInstance, preValidationAsyncHookHandler } from 'fastify';
 import type pg from 'pg';
 import type { ErrorCode } from '../errors.ts';
+import { useApiSchemas } from './api-schemas.ts';
 import { identifyCaller, rateLimitKey, requireCaller } from './auth.ts';
 import { inputProblem } from './input-check.ts';
 import { sendError } from './send-error.ts';
@@ -32,8 +33,9 @@ export const checkInput: preValidationAsyncHookHandler = async (req, reply) => {
   }
 };
 
-/** Token, rate limit and input checks for every route registered after this in `app`'s context. */
+/** Token, rate limit, schemas and input checks for every route registered after this in `app`'s context. */
 export async function guardApi(app: FastifyInstance, opts: { pool: pg.Pool; max: number }): Promise<void> {
+  useApiSchemas(app);
   app.addHook('onRequest', identifyCaller(opts.pool));
   await app.register(rateLimit, rateLimitOptions(opts.max));
   app.addHook('preValidation', requireCaller);
