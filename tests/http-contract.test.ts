@@ -197,3 +197,45 @@ describe('the analysis and upload routes read input as the rest of the API', () 
     expect((res.json() as { fields: { field: string }[] }).fields.map((f) => f.field)).toEqual(['dryRun']);
   });
 });
+
+describe('the role is checked before the body is read', () => {
+  const bad = { categories: 'none', rootCauses: [] };
+  it('PUT /api/qa/scorecard by a lead is a 403 whatever the body: invalid, unreadable JSON, text, or valid', async () => {
+    for (const [contentType, payload] of [
+      ['application/json', JSON.stringify(bad)],
+      ['application/json', '{"categories":'],
+      ['text/plain', 'categories'],
+      ['application/json', JSON.stringify({ categories: [{ key: 'tone', label: 'Tone', weight: 1, scaleMax: 4 }], rootCauses: [] })],
+    ] as const) {
+      const res = await app.inject({ method: 'PUT', url: '/api/qa/scorecard', headers: { ...bearer('lead'), 'content-type': contentType }, payload });
+      expectError(res, 403, 'FORBIDDEN');
+    }
+    // an admin with the invalid body learns what is wrong
+    const res = await app.inject({ method: 'PUT', url: '/api/qa/scorecard', headers: bearer('admin'), payload: bad });
+    expectError(res, 400, 'BAD_REQUEST');
+    expect((res.json() as { fields: { field: string }[] }).fields.map((f) => f.field)).toEqual(['categories']);
+  });
+
+  it('every role-gated route with a body answers 403 before 400 for a role it does not admit', async () => {
+    const cases: { method: 'POST' | 'PUT' | 'PATCH'; url: string; role: Role }[] = [
+      { method: 'PUT', url: '/api/sessions/1/reviews/mine', role: 'developer' },
+      { method: 'POST', url: '/api/sessions/1/disputes', role: 'lead' },
+      { method: 'POST', url: '/api/qa/disputes/1/accept', role: 'qa' },
+      { method: 'POST', url: '/api/alert-rules', role: 'lead' },
+      { method: 'PATCH', url: '/api/alert-rules/1', role: 'lead' },
+      { method: 'POST', url: '/api/ingest/messages', role: 'lead' },
+      { method: 'POST', url: '/api/jobs/1/retry', role: 'lead' },
+    ];
+    for (const c of cases) {
+      const res = await app.inject({ method: c.method, url: c.url, headers: bearer(c.role), payload: { surely: ['not', 'valid'] } });
+      expect(res.statusCode, `${c.method} ${c.url}`).toBe(403);
+    }
+  });
+
+  it('answers 401 without a token before reading a body, even one that is not JSON', async () => {
+    for (const [contentType, payload] of [['application/json', '{"source":'], ['text/xml', '<a/>']] as const) {
+      const res = await app.inject({ method: 'POST', url: '/api/errors', headers: { 'content-type': contentType }, payload });
+      expectError(res, 401, 'UNAUTHORIZED');
+    }
+  });
+});

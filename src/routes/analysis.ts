@@ -38,7 +38,7 @@ export function analysisRoutes(deps: AnalysisRouteDeps): FastifyPluginAsync {
     await guardApi(app, { pool: deps.pool, max: deps.rateLimitMax ?? RATE_LIMIT.max });
     const readers = allowRoles(READ_ROLES, 'reading analysis jobs, metrics and conversation analyses');
 
-    app.get('/api/jobs', { preHandler: readers, schema: { querystring: jobsQuery } }, async (req) => {
+    app.get('/api/jobs', { preParsing: readers, schema: { querystring: jobsQuery } }, async (req) => {
       const q = req.query as { status?: 'pending' | 'in_progress' | 'completed' | 'failed'; limit: number };
       const client = await deps.pool.connect();
       try {
@@ -48,7 +48,7 @@ export function analysisRoutes(deps: AnalysisRouteDeps): FastifyPluginAsync {
       }
     });
 
-    app.post('/api/jobs/:id/retry', { preHandler: allowRoles(['admin'], 'retrying an analysis job', deps.pool), schema: { params: idParams } }, async (req, reply) => {
+    app.post('/api/jobs/:id/retry', { preParsing: allowRoles(['admin'], 'retrying an analysis job', deps.pool), schema: { params: idParams } }, async (req, reply) => {
       const id = idOf(req);
       if (!deps.retryJob) throw new AppError('DB_NOT_READY', 'the analysis queue is not running in this process');
       const client = await deps.pool.connect();
@@ -65,7 +65,7 @@ export function analysisRoutes(deps: AnalysisRouteDeps): FastifyPluginAsync {
       return reply.status(202).send({ id, status: 'pending' });
     });
 
-    app.get('/api/conversations/:id/analysis', { preHandler: readers, schema: { params: idParams } }, async (req) => {
+    app.get('/api/conversations/:id/analysis', { preParsing: readers, schema: { params: idParams } }, async (req) => {
       const id = idOf(req);
       const { rows: conv } = await deps.pool.query(
         `SELECT c.id, c.fb_chat_id AS "fbChatId", p.name AS page, c.total_messages AS "totalMessages",
@@ -88,7 +88,7 @@ export function analysisRoutes(deps: AnalysisRouteDeps): FastifyPluginAsync {
       return { conversation: conv[0], days };
     });
 
-    app.get('/api/metrics', { preHandler: readers }, async () => {
+    app.get('/api/metrics', { preParsing: readers }, async () => {
       const client = await deps.pool.connect();
       try {
         const metrics = await readMetrics(client);

@@ -59,11 +59,12 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
     useApiSchemas(app);
 
     await app.register(async (api) => {
-      // preValidation: after the rate limit (a route-level onRequest hook, which runs after
-      // instance hooks) so unauthenticated floods are limited too; before validation so that
-      // a request without a token is told 401, not 400. Then NUL characters and deep nesting,
-      // which no schema here expresses.
-      api.addHook('preValidation', requireCaller);
+      // preParsing: after the rate limit (a route-level onRequest hook, which runs after
+      // instance hooks) so unauthenticated floods are limited too; before the body is read and
+      // validated so that a request without a token is told 401, not 400, 413 or 415 (each
+      // route's allowRoles, a route-level preParsing hook, runs next: 403 before those too).
+      // Then NUL characters and deep nesting, which no schema here expresses.
+      api.addHook('preParsing', requireCaller);
       api.addHook('preValidation', checkInput);
       await api.register(sessionRoutes({ pool: deps.pool, timezone: deps.timezone, now, afterQaChange: deps.afterQaChange, exportMax }));
       await api.register(conversationExportRoutes({ pool: deps.pool, timezone: deps.timezone, now, exportMax }));

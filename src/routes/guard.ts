@@ -9,7 +9,8 @@ import { sendError } from './send-error.ts';
 
 // What every /api route group registers in its own plugin context, in this order: who is calling
 // (onRequest), the rate limit keyed by that (a route-level onRequest hook, so it runs after the
-// instance's), 401 without a valid token, then the edge checks on input (400 naming the field).
+// instance's), 401 without a valid token before the body is read (each route's allowRoles follows,
+// 403), then the edge checks on input (400 naming the field).
 
 /** The seed system's limits: 100 requests a minute, 10 for heavy endpoints. */
 export const RATE_LIMIT = { max: 100, exportMax: 10 } as const;
@@ -38,6 +39,6 @@ export async function guardApi(app: FastifyInstance, opts: { pool: pg.Pool; max:
   useApiSchemas(app);
   app.addHook('onRequest', identifyCaller(opts.pool));
   await app.register(rateLimit, rateLimitOptions(opts.max));
-  app.addHook('preValidation', requireCaller);
+  app.addHook('preParsing', requireCaller);
   app.addHook('preValidation', checkInput);
 }

@@ -34,7 +34,7 @@ export function ingestRoutes(deps: IngestRouteDeps): FastifyPluginAsync {
   const queryCompiler = apiValidatorCompiler();
   return async (app) => {
     app.post('/api/ingest/messages', {
-      preHandler: allowRoles(INGEST_ROLES, 'ingesting messages', deps.pool),
+      preParsing: allowRoles(INGEST_ROLES, 'ingesting messages', deps.pool),
       config: { botIngest: true },
       bodyLimit: ingestBodyLimit(deps.maxMessages),
       // The schema below documents the body; zod checks it (a bad message is rejected alone, not the batch).

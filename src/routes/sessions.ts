@@ -185,7 +185,7 @@ export function sessionRoutes(deps: SessionRouteDeps): FastifyPluginAsync {
 
 function listRoute(app: FastifyInstance, ctx: RouteContext): void {
   app.get('/api/sessions', {
-    preHandler: allowRoles(READ_ROLES, 'reading sessions'),
+    preParsing: allowRoles(READ_ROLES, 'reading sessions'),
     schema: {
       tags: ['sessions'],
       summary: 'Sessions, newest first, filtered; cursor pagination',
@@ -205,7 +205,7 @@ function listRoute(app: FastifyInstance, ctx: RouteContext): void {
 
 function exportRoute(app: FastifyInstance, ctx: RouteContext): void {
   app.get('/api/sessions/export', {
-    preHandler: allowRoles(READ_ROLES, 'exporting sessions'),
+    preParsing: allowRoles(READ_ROLES, 'exporting sessions'),
     config: { rateLimit: { max: ctx.exportMax, timeWindow: '1 minute' } },
     schema: {
       tags: ['sessions'],
@@ -240,7 +240,7 @@ function exportRoute(app: FastifyInstance, ctx: RouteContext): void {
 
 function detailRoute(app: FastifyInstance, ctx: RouteContext): void {
   app.get('/api/sessions/:id', {
-    preHandler: allowRoles(READ_ROLES, 'reading sessions'),
+    preParsing: allowRoles(READ_ROLES, 'reading sessions'),
     schema: {
       tags: ['sessions'],
       summary: 'One session with its messages and QA history',
@@ -318,7 +318,7 @@ function qaRoute(app: FastifyInstance, ctx: RouteContext): void {
 function archiveAndDeleteRoutes(app: FastifyInstance, ctx: RouteContext): void {
   for (const [action, status] of [['archive', 'archived'], ['unarchive', 'active']] as const) {
     app.post(`/api/sessions/:id/${action}`, {
-      preHandler: allowRoles(ARCHIVE_ROLES, `${action === 'archive' ? 'archiving' : 'unarchiving'} sessions`, ctx.pool),
+      preParsing: allowRoles(ARCHIVE_ROLES, `${action === 'archive' ? 'archiving' : 'unarchiving'} sessions`, ctx.pool),
       schema: {
         tags: ['sessions'],
         summary: action === 'archive' ? 'Archives the session (completion and QA unchanged)' : 'Makes an archived session active again',
@@ -336,7 +336,7 @@ function archiveAndDeleteRoutes(app: FastifyInstance, ctx: RouteContext): void {
   }
 
   app.delete('/api/sessions/:id', {
-    preHandler: allowRoles(['admin'], 'deleting sessions', ctx.pool),
+    preParsing: allowRoles(['admin'], 'deleting sessions', ctx.pool),
     schema: {
       tags: ['sessions'],
       summary: 'Deletes the session softly (admins): hidden from the API, kept with its QA history',

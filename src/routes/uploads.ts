@@ -166,7 +166,7 @@ export function uploadsRoutes(deps: UploadsDeps): FastifyPluginAsync {
     };
 
     app.post('/api/uploads', {
-      preHandler: allowRoles(UPLOAD_ROLES, 'uploading chat logs', pool),
+      preParsing: allowRoles(UPLOAD_ROLES, 'uploading chat logs', pool),
       config: { rateLimit: { max: perMinute, timeWindow: '1 minute' } },
     }, async (req, reply) => {
       if (!req.isMultipart()) return sendError(req, reply, 'NOT_MULTIPART', 'send the file as multipart/form-data with the file in the "file" field');
@@ -192,7 +192,7 @@ export function uploadsRoutes(deps: UploadsDeps): FastifyPluginAsync {
       }
     });
 
-    app.get<{ Params: { id: number } }>('/api/uploads/:id', { preHandler: allowRoles(UPLOAD_ROLES, 'reading uploads'), schema: { params: idParams } }, async (req, reply) => {
+    app.get<{ Params: { id: number } }>('/api/uploads/:id', { preParsing: allowRoles(UPLOAD_ROLES, 'reading uploads'), schema: { params: idParams } }, async (req, reply) => {
       const { id } = req.params;
       const upload = await readUpload(pool, id);
       if (!upload) return sendError(req, reply, 'NOT_FOUND', `no upload ${id}`);
