@@ -13,6 +13,13 @@ import { internalMessage, sendError } from './routes/send-error.js';
 import type { Logger } from './logger.js';
 import { analysisRoutes } from './routes/analysis.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** the body type a route reads, named in its 415 (default application/json) */
+    accepts?: string;
+  }
+}
+
 /** What the service is doing before it can serve: shown by /readyz while not ready. */
 export interface Readiness {
   ready: boolean;
@@ -104,8 +111,18 @@ export async function build(deps: AppDeps): Promise<FastifyInstance> {
     });
   }
 
+  // Bodies are JSON (multipart for uploads; Slack and Messenger read their own raw bodies): a
+  // text/plain body reached the routes as a string and was answered 400 "body must be object"
+  // instead of 415 (Fastify parses text/plain by default).
+  app.removeContentTypeParser('text/plain');
+
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const statusCode = err.statusCode;
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      const sent = req.headers['content-type']?.slice(0, 100);
+      const accepts = req.routeOptions.config.accepts ?? 'application/json';
+      return sendError(req, reply, 'UNSUPPORTED_MEDIA_TYPE', `${req.method} ${req.routeOptions.url ?? redactQuery(req.url)} reads ${accepts} bodies; this one was sent ${sent ? `as ${sent}` : 'without a content type'}`);
+    }
     if (statusCode && statusCode < 500) {
       // Fastify's own errors carry codes like FST_ERR_CTP_INVALID_MEDIA_TYPE: callers get the catalogue's
       const code = isErrorCode(err.code) ? err.code : codeForStatus(statusCode);

@@ -239,3 +239,30 @@ describe('the role is checked before the body is read', () => {
     }
   });
 });
+
+describe('a body in a type the route does not read', () => {
+  const bodied: { method: 'POST' | 'PUT' | 'PATCH'; url: string; accepts?: string }[] = [
+    { method: 'POST', url: '/api/errors' },
+    { method: 'PATCH', url: '/api/sessions/1/qa' },
+    { method: 'PUT', url: '/api/qa/scorecard' },
+    { method: 'PUT', url: '/api/sessions/1/reviews/mine' },
+    { method: 'POST', url: '/api/sessions/1/disputes' },
+    { method: 'POST', url: '/api/qa/disputes/1/accept' },
+    { method: 'POST', url: '/api/qa/disputes/1/reject' },
+    { method: 'POST', url: '/api/alert-rules' },
+    { method: 'PATCH', url: '/api/alert-rules/1' },
+    { method: 'POST', url: '/api/ingest/messages' },
+    { method: 'POST', url: '/api/sessions/1/archive' },
+    { method: 'POST', url: '/api/uploads', accepts: 'multipart/form-data' },
+  ];
+  for (const r of bodied) {
+    it(`${r.method} ${r.url} answers text/plain and text/xml with 415 naming ${r.accepts ?? 'application/json'}`, async () => {
+      for (const [contentType, payload] of [['text/plain', '{"source":"x","message":"y"}'], ['text/xml; charset=utf-8', '<a/>']] as const) {
+        const res = await app.inject({ method: r.method, url: r.url, headers: { ...bearer('admin'), 'content-type': contentType }, payload });
+        expectError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
+        expect((res.json() as { message: string }).message).toContain(`reads ${r.accepts ?? 'application/json'}`);
+        expect((res.json() as { message: string }).message).toContain(contentType);
+      }
+    });
+  }
+});

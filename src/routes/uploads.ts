@@ -167,7 +167,7 @@ export function uploadsRoutes(deps: UploadsDeps): FastifyPluginAsync {
 
     app.post('/api/uploads', {
       preParsing: allowRoles(UPLOAD_ROLES, 'uploading chat logs', pool),
-      config: { rateLimit: { max: perMinute, timeWindow: '1 minute' } },
+      config: { rateLimit: { max: perMinute, timeWindow: '1 minute' }, accepts: 'multipart/form-data' },
     }, async (req, reply) => {
       if (!req.isMultipart()) return sendError(req, reply, 'NOT_MULTIPART', 'send the file as multipart/form-data with the file in the "file" field');
       if (busy >= concurrency) {
