@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type pg from 'pg';
 import type { Db } from './db/client.js';
 import { readMigrations } from './db/migrator.js';
+import { isDatabaseUnavailable } from './db/unavailable.js';
 import { AppError, asAppError, codeForStatus, isErrorCode, type ErrorCode } from './errors.js';
 import { redactQuery } from './logger.js';
 import { internalMessage, sendError } from './routes/send-error.js';
@@ -68,6 +69,9 @@ function answerClientError(this: FastifyInstance, err: Error & { code?: string }
   socket.destroy(err);
 }
 
+/** What a request that found the database out of reach is told to wait (Retry-After). */
+const DB_RETRY_AFTER_SECONDS = 5;
+
 const ROUTABLE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 /**
@@ -128,6 +132,12 @@ export async function build(deps: AppDeps): Promise<FastifyInstance> {
       const code = isErrorCode(err.code) ? err.code : codeForStatus(statusCode);
       return sendError(req, reply, code, err.message, {}, statusCode);
     }
+    if (!(err instanceof AppError) && isDatabaseUnavailable(err)) {
+      // the database is restarting or down: the request may be sent again; its text stays in the log
+      req.log.warn({ err }, 'request failed: database unavailable');
+      reply.header('retry-after', String(DB_RETRY_AFTER_SECONDS));
+      return sendError(req, reply, 'DB_NOT_READY', `the database is not reachable right now (restarting, down or busy); try again in ${DB_RETRY_AFTER_SECONDS} s`);
+    }
     const appErr = asAppError(err);
     if (appErr.status >= 500) req.log.error({ err }, 'request failed');
     // An unexpected error's text is for the log only: it may be the database's or Prisma's
@@ -152,7 +162,7 @@ export async function build(deps: AppDeps): Promise<FastifyInstance> {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
-  app.get('/readyz', async (_req, reply) => {
+  app.get('/readyz', async (req, reply) => {
     const checks: Record<string, string> = {};
     try {
       const rows = await deps.prisma.$queryRaw<{ migration_name: string }[]>`
@@ -162,7 +172,9 @@ export async function build(deps: AppDeps): Promise<FastifyInstance> {
       const pending = expectedMigrations.filter((m) => !applied.has(m));
       checks.migrations = pending.length === 0 ? 'ok' : `pending: ${pending.join(', ')}`;
     } catch (err) {
-      checks.database = `unreachable: ${(err as Error).message}`;
+      // the error's text (Prisma's, with the server's address and our source paths) is for the log
+      req.log.warn({ err }, 'readyz: database check failed');
+      checks.database = isDatabaseUnavailable(err) ? 'unreachable (the service log has the error)' : 'unreachable: the check query failed (the service log has the error)';
       checks.migrations = 'unknown';
     }
     checks.startup = readiness.ready ? 'ok' : readiness.phase;
