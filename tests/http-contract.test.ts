@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import { createLogger } from '../src/logger.ts';
 import { apiRoutes } from '../src/routes/api.ts';
 import { uploadsRoutes } from '../src/routes/uploads.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
+import { multipart } from './helpers/multipart.ts';
 import { importPool } from './helpers/root.ts';
 
 // The HTTP contract every route keeps (session 18's round): a known path with another method is
@@ -265,4 +266,48 @@ describe('a body in a type the route does not read', () => {
       }
     });
   }
+});
+
+describe('a client that goes away in the middle of its body', () => {
+  /** Sends the head and part of a body of `declared` bytes, then resets the connection once the service has read some of it. */
+  async function abortMidBody(port: number, head: string, partial: string): Promise<void> {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(head + partial);
+    // the service has the partial body once it was written to the socket; the reset follows it
+    await new Promise<void>((resolve) => socket.write('', () => resolve()));
+    socket.resetAndDestroy();
+    await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  }
+
+  it('an upload cut off stores nothing, keeps no file and gives its slot back; a JSON body cut off stores nothing', async () => {
+    if (!app.server.listening) await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (app.server.address() as net.AddressInfo).port;
+    const before = (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM uploads')).rows[0]!.n;
+    const boundary = 'cutoff';
+    const row = 'c1,customer,hello there,2026-11-01T10:00:00Z\r\n';
+    // more aborted uploads than UPLOAD_CONCURRENCY (2 here): a slot kept by one would refuse the last upload with 429
+    for (let i = 0; i < 3; i++) {
+      await abortMidBody(
+        port,
+        `POST /api/uploads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${tokens.admin}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 1000000\r\n\r\n`,
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="inbox.csv"\r\nContent-Type: text/csv\r\n\r\nconversation_id,sender,text,timestamp\r\n${row.repeat(2000)}`,
+      );
+    }
+    await abortMidBody(
+      port,
+      `POST /api/errors HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${tokens.admin}\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n`,
+      '{"source":"cut-off","message":"' + 'x'.repeat(1000),
+    );
+    // a whole upload afterwards is taken (202), so every slot came back
+    await expect.poll(async () => {
+      const form = multipart([{ name: 'file', filename: 'inbox.csv', content: 'conversation_id,sender,text,timestamp\r\nc1,customer,hi,2026-11-01T10:00:00Z\r\n' }]);
+      return (await app.inject({ method: 'POST', url: '/api/uploads', payload: form.payload, headers: { ...form.headers, ...bearer('admin') } })).statusCode;
+    }).toBe(202);
+    expect((await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM uploads')).rows[0]!.n).toBe(before + 1);
+    expect((await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM error_logs WHERE source = 'cut-off'`)).rows[0]!.n).toBe(0);
+    // no partial file of the cut-off uploads is left (the whole one is removed once imported)
+    await expect.poll(async () => (await readdir(path.join(dataDir, 'uploads'))).length).toBe(0);
+  });
 });
