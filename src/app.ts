@@ -119,6 +119,16 @@ export async function build(deps: AppDeps): Promise<FastifyInstance> {
   // text/plain body reached the routes as a string and was answered 400 "body must be object"
   // instead of 415 (Fastify parses text/plain by default).
   app.removeContentTypeParser('text/plain');
+  // A route that reads no body (archive, unarchive, DELETE, a job retry) takes an empty one even
+  // when the client names JSON, as many clients do on every request: Fastify answered 400 "Body
+  // cannot be empty when content-type is set to 'application/json'". Routes with a body schema
+  // still refuse it.
+  const defaultJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '' && req.routeOptions.schema?.body === undefined) return done(null, undefined);
+    defaultJson(req, body as string, done);
+  });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const statusCode = err.statusCode;

@@ -311,3 +311,17 @@ describe('a client that goes away in the middle of its body', () => {
     await expect.poll(async () => (await readdir(path.join(dataDir, 'uploads'))).length).toBe(0);
   });
 });
+
+describe('an empty body named JSON', () => {
+  it('is taken by the routes that read no body, and still refused by those that need one', async () => {
+    const json = { ...bearer('admin'), 'content-type': 'application/json' };
+    for (const [method, url] of [['DELETE', '/api/sessions/999999'], ['POST', '/api/sessions/999999/archive'], ['DELETE', '/api/alert-rules/999999'], ['POST', '/api/jobs/999999/retry']] as const) {
+      expectError(await app.inject({ method, url, headers: json }), 404, 'NOT_FOUND');
+    }
+    for (const [method, url] of [['POST', '/api/errors'], ['PATCH', '/api/sessions/1/qa'], ['PUT', '/api/qa/scorecard']] as const) {
+      expectError(await app.inject({ method, url, headers: json }), 400, 'BAD_REQUEST');
+    }
+    // what is in a body is still JSON's business: a forbidden prototype key is refused
+    expectError(await app.inject({ method: 'POST', url: '/api/errors', headers: json, payload: '{"source":"a","message":"b","__proto__":{"x":1}}' }), 400, 'BAD_REQUEST');
+  });
+});
