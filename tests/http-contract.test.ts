@@ -220,6 +220,8 @@ describe('the role is checked before the body is read', () => {
   it('every role-gated route with a body answers 403 before 400 for a role it does not admit', async () => {
     const cases: { method: 'POST' | 'PUT' | 'PATCH'; url: string; role: Role }[] = [
       { method: 'PUT', url: '/api/sessions/1/reviews/mine', role: 'developer' },
+      { method: 'PATCH', url: '/api/sessions/1/qa', role: 'lead' },
+      { method: 'PATCH', url: '/api/sessions/1/qa', role: 'agent' },
       { method: 'POST', url: '/api/sessions/1/disputes', role: 'lead' },
       { method: 'POST', url: '/api/qa/disputes/1/accept', role: 'qa' },
       { method: 'POST', url: '/api/alert-rules', role: 'lead' },
