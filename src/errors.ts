@@ -17,6 +17,8 @@ export const ErrorCodes = {
   /** a route that exists, called with another method */
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
+  /** the request's headers did not arrive in time (node's headersTimeout) */
+  REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   /** uploads: over UPLOAD_MAX_MB */
   FILE_TOO_LARGE: 413,
@@ -24,6 +26,8 @@ export const ErrorCodes = {
   NOT_MULTIPART: 415,
   /** a body in a content type the route does not read */
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** the request line and headers are over node's http.maxHeaderSize (16 KB) */
+  HEADERS_TOO_LARGE: 431,
   /** uploads: no part named "file" */
   NO_FILE: 400,
   /** uploads: an unusable `map` field */
@@ -77,7 +81,7 @@ export const isErrorCode = (code: unknown): code is ErrorCode => typeof code ===
 export function codeForStatus(status: number): ErrorCode {
   const byStatus: Record<number, ErrorCode> = {
     400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 409: 'CONFLICT',
-    413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED',
+    408: 'REQUEST_TIMEOUT', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED', 431: 'HEADERS_TOO_LARGE',
   };
   return byStatus[status] ?? (status < 500 ? 'BAD_REQUEST' : 'INTERNAL');
 }

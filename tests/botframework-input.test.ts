@@ -87,3 +87,12 @@ describe('/api/messages with MICROSOFT_APP_ID and no valid token', () => {
     }
   });
 });
+
+describe('/api/messages with a body that is not JSON', () => {
+  it('answers text/plain with 415 naming application/json, asking nothing', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/messages', headers: { 'content-type': 'text/plain' }, payload: activity('c-text', 'CSI last week') });
+    expect(res.statusCode).toBe(415);
+    expect(res.json()).toMatchObject({ error: 'UNSUPPORTED_MEDIA_TYPE', message: expect.stringContaining('reads application/json'), requestId: expect.any(String) });
+    expect(asked).toEqual([]);
+  });
+});

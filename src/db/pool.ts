@@ -16,8 +16,11 @@ import pg from 'pg';
  */
 export const POOL_IDLE_MS = 60_000;
 
-export function createPool(connectionString: string, max: number, onError?: (err: Error) => void, applicationName?: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: POOL_IDLE_MS, ...(applicationName ? { application_name: applicationName } : {}) });
+export function createPool(
+  connectionString: string, max: number, onError?: (err: Error) => void, applicationName?: string,
+  options: Pick<pg.PoolConfig, 'connectionTimeoutMillis'> = {},
+): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: POOL_IDLE_MS, ...options, ...(applicationName ? { application_name: applicationName } : {}) });
   pool.on('error', (err) => onError?.(err));
   // The pool listens only while a client is idle: one checked out and cut between two queries
   // (a restart, shutdown while a transaction waits on other work) would emit an unheard 'error'.

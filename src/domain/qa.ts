@@ -45,6 +45,9 @@ const ROLE_NAMES: Record<Role, string> = { admin: 'admins', lead: 'team leads', 
 
 const list = (xs: readonly string[]) => (xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} or ${xs.at(-1)}`);
 
+/** The roles that may set some QA state (any other may change none): the REST API refuses the rest before reading the body. */
+export const QA_CHANGER_ROLES: readonly Role[] = [...new Set(Object.values(SETTERS).flat())];
+
 /** Whether `role` may move a session from `from` to `to`, with the texts it needs. */
 export function decideQaChange(req: QaChangeRequest): QaDecision {
   const setters = SETTERS[req.to];

@@ -14,6 +14,13 @@ import { QUEUE_CONNECTIONS } from '../jobs/queue.js';
 
 /** The requests' pool: HTTP routes, Slack and Bot Framework handlers, notifiers, the scheduler, Prisma. */
 export const API_CONNECTIONS = 5;
+/**
+ * The longest a request waits for one of the requests' connections: a new one when the database
+ * does not answer (a frozen server, a network that drops packets), or a free one when all are
+ * busy. It then fails, and the HTTP edge answers 503 with Retry-After (db/unavailable.ts) instead
+ * of leaving the caller waiting for as long as the outage lasts.
+ */
+export const API_CONNECT_TIMEOUT_MS = 10_000;
 /** The sql_query tool's read-only role (pulse_agent): root/assistant.ts. */
 export const ASSISTANT_SQL_CONNECTIONS = 2;
 
@@ -33,7 +40,7 @@ const BACKGROUND_PURPOSES: ReadonlySet<Purpose> = new Set<Purpose>(['analysis', 
 
 /** A pool of `max` connections for `purpose`, named after it, its backends lowered when the purpose is background work. */
 export function purposePool(url: string, purpose: Purpose, max: number, onError?: (err: Error) => void): pg.Pool {
-  const pool = createPool(url, max, onError, applicationName(purpose));
+  const pool = createPool(url, max, onError, applicationName(purpose), purpose === 'api' ? { connectionTimeoutMillis: API_CONNECT_TIMEOUT_MS } : {});
   return BACKGROUND_PURPOSES.has(purpose) ? lowerPoolBackends(pool) : pool;
 }
 

@@ -75,12 +75,12 @@ export function alertRoutes(deps: AlertRouteDeps): FastifyPluginAsync {
     const notFound = (id: number) => new AppError('NOT_FOUND', `there is no alert rule ${id}`);
 
     app.get('/api/alert-rules', {
-      preHandler: readers,
+      preParsing: readers,
       schema: { tags: ['alerts'], summary: 'Alert rules, by name', response: { 200: { type: 'object', properties: { rules: { type: 'array', items: ruleSchema } } }, ...errorResponses(401, 403, 429) } },
     }, async () => ({ rules: (await listRules(deps.pool)).map(ruleJson) }));
 
     app.post('/api/alert-rules', {
-      preHandler: admin,
+      preParsing: admin,
       schema: {
         tags: ['alerts'],
         summary: 'Creates a rule (admin)',
@@ -101,7 +101,7 @@ export function alertRoutes(deps: AlertRouteDeps): FastifyPluginAsync {
     });
 
     app.patch('/api/alert-rules/:id', {
-      preHandler: admin,
+      preParsing: admin,
       schema: {
         tags: ['alerts'],
         summary: 'Changes a rule (admin)',
@@ -123,7 +123,7 @@ export function alertRoutes(deps: AlertRouteDeps): FastifyPluginAsync {
     });
 
     app.delete('/api/alert-rules/:id', {
-      preHandler: admin,
+      preParsing: admin,
       schema: { tags: ['alerts'], summary: 'Deletes a rule and its events (admin)', params: idParams, response: { 204: { type: 'null' }, ...errorResponses(401, 403, 404, 429) } },
     }, async (req, reply) => {
       const { id } = req.params as { id: number };
@@ -134,7 +134,7 @@ export function alertRoutes(deps: AlertRouteDeps): FastifyPluginAsync {
     });
 
     app.get('/api/alert-events', {
-      preHandler: readers,
+      preParsing: readers,
       schema: {
         tags: ['alerts'],
         summary: 'Firings and recoveries, newest first',

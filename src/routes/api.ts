@@ -1,7 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
-import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
-import type { FastifyError, FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type pg from 'pg';
 import type { AfterQaChange } from '../db/qa-repo.ts';
 import type { AfterDispute } from '../db/qa-disputes-repo.ts';
@@ -10,8 +8,8 @@ import { identifyCaller, requireCaller } from './auth.ts';
 import { errorRoutes } from './errors.ts';
 import { INGEST_DEFAULTS, ingestRoutes } from './ingest.ts';
 import { RATE_LIMIT, checkInput, rateLimitOptions } from './guard.ts';
-import { FieldError, registerOpenApi, validationProblems } from './openapi.ts';
-import { sendError } from './send-error.ts';
+import { useApiSchemas } from './api-schemas.ts';
+import { registerOpenApi } from './openapi.ts';
 import { sessionRoutes } from './sessions.ts';
 import { conversationExportRoutes } from './conversation-export.ts';
 import { qaReviewRoutes } from './qa-reviews.ts';
@@ -57,31 +55,16 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
     app.addHook('onRequest', identifyCaller(deps.pool));
     await app.register(rateLimit, rateLimitOptions(max));
 
-    // Fastify's validator drops unknown properties silently; here they are 400s, so a mistyped
-    // filter (?qastatus=passed) is not taken for "no filter". strictNumbers: JSON's 1e400 parses
-    // to Infinity, which Ajv otherwise takes as a number (an alert threshold stored as Infinity).
-    const ajv = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false, strict: false, strictNumbers: true });
-    addFormats.default(ajv);
-    app.setValidatorCompiler(({ schema }) => ajv.compile(schema));
-
-    // Field-level 400s; everything else goes on to the service's error handler.
-    app.setErrorHandler((err: FastifyError, req, reply) => {
-      if (err.validation) {
-        const fields = validationProblems(err);
-        return sendError(req, reply, 'BAD_REQUEST', fields.map((f) => `${f.field} ${f.problem}`).join('; '), { fields });
-      }
-      if (err instanceof FieldError) {
-        return sendError(req, reply, 'BAD_REQUEST', err.message, { fields: [{ field: err.field, problem: err.problem }] });
-      }
-      throw err;
-    });
+    // Schemas, field-level 400s and unknown parameters refused, as every /api route group (api-schemas.ts).
+    useApiSchemas(app);
 
     await app.register(async (api) => {
-      // preValidation: after the rate limit (a route-level onRequest hook, which runs after
-      // instance hooks) so unauthenticated floods are limited too; before validation so that
-      // a request without a token is told 401, not 400. Then NUL characters and deep nesting,
-      // which no schema here expresses.
-      api.addHook('preValidation', requireCaller);
+      // preParsing: after the rate limit (a route-level onRequest hook, which runs after
+      // instance hooks) so unauthenticated floods are limited too; before the body is read and
+      // validated so that a request without a token is told 401, not 400, 413 or 415 (each
+      // route's allowRoles, a route-level preParsing hook, runs next: 403 before those too).
+      // Then NUL characters and deep nesting, which no schema here expresses.
+      api.addHook('preParsing', requireCaller);
       api.addHook('preValidation', checkInput);
       await api.register(sessionRoutes({ pool: deps.pool, timezone: deps.timezone, now, afterQaChange: deps.afterQaChange, exportMax }));
       await api.register(conversationExportRoutes({ pool: deps.pool, timezone: deps.timezone, now, exportMax }));

@@ -1,4 +1,4 @@
-import type { FastifyRequest, onRequestAsyncHookHandler, preHandlerAsyncHookHandler, preValidationAsyncHookHandler } from 'fastify';
+import type { FastifyRequest, onRequestAsyncHookHandler, preParsingAsyncHookHandler } from 'fastify';
 import type pg from 'pg';
 import { INGEST_ONLY_ROLE, ROLE_LABELS, type Role } from '../domain/access.ts';
 import { auditTokenUse, authenticateToken, type TokenCaller } from '../db/tokens-repo.ts';
@@ -8,8 +8,10 @@ import { sendError } from './send-error.ts';
 // Bearer tokens for the REST API (`pulse token create`). Two steps, so that the rate limit
 // between them can key on a verified token's id and on the client's address otherwise:
 // identifyCaller (onRequest) resolves a presented token to its caller, requireCaller
-// (preValidation) answers 401 when there is none. Each route then names the roles it admits
-// (allowRoles, 403 otherwise).
+// (preParsing) answers 401 when there is none. Each route then names the roles it admits
+// (allowRoles as the route's preParsing hook, 403 otherwise). Both run before the body is read or
+// validated: a caller who may not call the route learns nothing about what it takes (a 400, 413
+// or 415 would tell), and no body is read for it.
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -42,7 +44,7 @@ export function identifyCaller(pool: pg.Pool): onRequestAsyncHookHandler {
  * its ingest route. Checked here, where every /api route group passes, so that a route whose
  * role list forgets the bot (or admits any token, as POST /api/errors does) cannot let it in.
  */
-export const requireCaller: preValidationAsyncHookHandler = async (req, reply) => {
+export const requireCaller: preParsingAsyncHookHandler = async (req, reply) => {
   if (req.caller?.role === INGEST_ONLY_ROLE && req.routeOptions.config.botIngest !== true) {
     return sendError(req, reply, 'FORBIDDEN', `this token acts as ${ROLE_LABELS[INGEST_ONLY_ROLE]}: it may only send messages to POST /api/ingest/messages`);
   }
@@ -65,8 +67,11 @@ export function callerOf(req: FastifyRequest): TokenCaller {
 
 const list = (roles: readonly Role[]) => roles.join(', ');
 
-/** A preHandler admitting only these roles; refused changes (not reads) are written to the audit log when given a pool. */
-export function allowRoles(roles: readonly Role[], what: string, audit?: pg.Pool): preHandlerAsyncHookHandler {
+/**
+ * A route's preParsing hook admitting only these roles (after requireCaller, before the body is
+ * read); refused changes (not reads) are written to the audit log when given a pool.
+ */
+export function allowRoles(roles: readonly Role[], what: string, audit?: pg.Pool): preParsingAsyncHookHandler {
   return async (req, reply) => {
     const caller = callerOf(req);
     if (!roles.includes(caller.role)) {

@@ -66,7 +66,7 @@ function conversationJson(r: RawRow, maskCustomer: boolean): Record<string, unkn
 export function conversationExportRoutes(deps: ConversationExportDeps): FastifyPluginAsync {
   return async (app) => {
     app.get('/api/conversations/export', {
-      preHandler: allowRoles(READ_ROLES, 'exporting conversations'),
+      preParsing: allowRoles(READ_ROLES, 'exporting conversations'),
       config: { rateLimit: { max: deps.exportMax, timeWindow: '1 minute' } },
       schema: {
         tags: ['conversations'],

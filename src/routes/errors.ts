@@ -51,7 +51,7 @@ export function errorRoutes(deps: { pool: pg.Pool }): FastifyPluginAsync {
     });
 
     app.get('/api/errors', {
-      preHandler: allowRoles(READ_ROLES, 'reading workflow errors'),
+      preParsing: allowRoles(READ_ROLES, 'reading workflow errors'),
       schema: {
         tags: ['errors'],
         summary: 'Workflow errors, newest first',

@@ -2,13 +2,15 @@ import rateLimit, { type RateLimitPluginOptions } from '@fastify/rate-limit';
 import type { FastifyInstance, preValidationAsyncHookHandler } from 'fastify';
 import type pg from 'pg';
 import type { ErrorCode } from '../errors.ts';
+import { useApiSchemas } from './api-schemas.ts';
 import { identifyCaller, rateLimitKey, requireCaller } from './auth.ts';
 import { inputProblem } from './input-check.ts';
 import { sendError } from './send-error.ts';
 
 // What every /api route group registers in its own plugin context, in this order: who is calling
 // (onRequest), the rate limit keyed by that (a route-level onRequest hook, so it runs after the
-// instance's), 401 without a valid token, then the edge checks on input (400 naming the field).
+// instance's), 401 without a valid token before the body is read (each route's allowRoles follows,
+// 403), then the edge checks on input (400 naming the field).
 
 /** The seed system's limits: 100 requests a minute, 10 for heavy endpoints. */
 export const RATE_LIMIT = { max: 100, exportMax: 10 } as const;
@@ -32,10 +34,11 @@ export const checkInput: preValidationAsyncHookHandler = async (req, reply) => {
   }
 };
 
-/** Token, rate limit and input checks for every route registered after this in `app`'s context. */
+/** Token, rate limit, schemas and input checks for every route registered after this in `app`'s context. */
 export async function guardApi(app: FastifyInstance, opts: { pool: pg.Pool; max: number }): Promise<void> {
+  useApiSchemas(app);
   app.addHook('onRequest', identifyCaller(opts.pool));
   await app.register(rateLimit, rateLimitOptions(opts.max));
-  app.addHook('preValidation', requireCaller);
+  app.addHook('preParsing', requireCaller);
   app.addHook('preValidation', checkInput);
 }

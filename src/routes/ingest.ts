@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { auditTokenUse } from '../db/tokens-repo.ts';
 import type { Role } from '../domain/access.ts';
 import { ingestMessages } from '../import/ingest.ts';
+import { apiValidatorCompiler } from './api-schemas.ts';
 import { allowRoles, callerOf } from './auth.ts';
 import { ingestMessageJsonSchema, ingestResultJsonSchema, parseIngestBody, parseIngestItem } from './ingest.schema.ts';
 import { errorResponses } from './openapi.ts';
@@ -30,13 +31,15 @@ export const INGEST_DEFAULTS = { maxMessages: 1_000 } as const;
 export const ingestBodyLimit = (maxMessages: number) => Math.max(1 << 20, maxMessages * 16 * 1024);
 
 export function ingestRoutes(deps: IngestRouteDeps): FastifyPluginAsync {
+  const queryCompiler = apiValidatorCompiler();
   return async (app) => {
     app.post('/api/ingest/messages', {
-      preHandler: allowRoles(INGEST_ROLES, 'ingesting messages', deps.pool),
+      preParsing: allowRoles(INGEST_ROLES, 'ingesting messages', deps.pool),
       config: { botIngest: true },
       bodyLimit: ingestBodyLimit(deps.maxMessages),
       // The schema below documents the body; zod checks it (a bad message is rejected alone, not the batch).
-      validatorCompiler: () => (data: unknown) => ({ value: data }),
+      // the body is read by parseIngestBody (each message gets its own result); the query as every route's
+      validatorCompiler: (def) => (def.httpPart === 'body' ? (data: unknown) => ({ value: data }) : queryCompiler(def)),
       schema: {
         tags: ['ingest'],
         summary: "Stores an outside AI agent's messages and decisions (bot or admin token)",

@@ -178,7 +178,10 @@ export async function registerOpenApi(app: FastifyInstance, opts: { version: str
         description:
           'Sessions, their QA workflow, workflow errors and counts. Every /api route takes a bearer token from `pulse token create`. ' +
           'Rate limits per verified token (per address for requests without a valid one): 100 requests a minute, 10 a minute for exports. ' +
-          'A NUL character in any value, or a body nested deeper than 32 levels, is a 400 naming the field.',
+          'A NUL character in any value, or a body nested deeper than 32 levels, is a 400 naming the field; so is an unknown query parameter, ' +
+          'and a whole number in the path or query not written in plain decimal digits (0x10, 1e3, +5, 012). ' +
+          'The token (401) and the role (403) are checked before the body is read. Bodies are application/json: another content type is a 415. ' +
+          'A known path called with another method is a 405 with an Allow header. While the database is out of reach: 503 DB_NOT_READY with Retry-After.',
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'a token from `pulse token create`' } } },
       security: [{ bearerAuth: [] }],

@@ -62,7 +62,7 @@ export function qaDisputeRoutes(deps: QaDisputeRouteDeps): FastifyPluginAsync {
 
 function raiseAndList(app: FastifyInstance, deps: QaDisputeRouteDeps): void {
   app.post('/api/sessions/:id/disputes', {
-    preHandler: allowRoles(RAISER_ROLES, 'disputing reviews', deps.pool),
+    preParsing: allowRoles(RAISER_ROLES, 'disputing reviews', deps.pool),
     schema: {
       tags: ['qa'],
       summary: "Disputes a scorecard review of the session (developers, admins, the agent who replied in it)",
@@ -85,7 +85,7 @@ function raiseAndList(app: FastifyInstance, deps: QaDisputeRouteDeps): void {
   });
 
   app.get('/api/qa/disputes', {
-    preHandler: allowRoles(READ_ROLES, 'reading disputes'),
+    preParsing: allowRoles(READ_ROLES, 'reading disputes'),
     schema: {
       tags: ['qa'], summary: 'Disputes, newest first',
       querystring: {
@@ -113,7 +113,7 @@ function settle(app: FastifyInstance, deps: QaDisputeRouteDeps): void {
   };
 
   app.post('/api/qa/disputes/:id/accept', {
-    preHandler: allowRoles(RESOLVER_ROLES, 'settling disputes', deps.pool),
+    preParsing: allowRoles(RESOLVER_ROLES, 'settling disputes', deps.pool),
     schema: {
       tags: ['qa'],
       summary: "Accepts a dispute (team leads, admins): the review is rescored with the corrected answers and the change recorded in the session's QA trail",
@@ -140,7 +140,7 @@ function settle(app: FastifyInstance, deps: QaDisputeRouteDeps): void {
   });
 
   app.post('/api/qa/disputes/:id/reject', {
-    preHandler: allowRoles(RESOLVER_ROLES, 'settling disputes', deps.pool),
+    preParsing: allowRoles(RESOLVER_ROLES, 'settling disputes', deps.pool),
     schema: {
       tags: ['qa'], summary: 'Rejects a dispute with a reason (team leads, admins): the review stands', params: idParams,
       body: {

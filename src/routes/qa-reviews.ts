@@ -81,12 +81,12 @@ export function qaReviewRoutes(deps: QaReviewRouteDeps): FastifyPluginAsync {
 
 function scorecardRoutes(app: FastifyInstance, deps: QaReviewRouteDeps): void {
   app.get('/api/qa/scorecard', {
-    preHandler: allowRoles(READ_ROLES, 'reading the QA scorecard'),
+    preParsing: allowRoles(READ_ROLES, 'reading the QA scorecard'),
     schema: { tags: ['qa'], summary: 'The active QA scorecard: categories (weights, answer scales, N/A, autofail) and root causes', response: { 200: scorecardSchema, ...errorResponses(401, 403) } },
   }, async () => loadScorecard(deps.pool));
 
   app.put('/api/qa/scorecard', {
-    preHandler: allowRoles(['admin'], 'changing the QA scorecard', deps.pool),
+    preParsing: allowRoles(['admin'], 'changing the QA scorecard', deps.pool),
     schema: {
       tags: ['qa'],
       summary: 'Replaces the active QA scorecard (admins)',
@@ -108,7 +108,7 @@ function scorecardRoutes(app: FastifyInstance, deps: QaReviewRouteDeps): void {
 
 function reviewRoutes(app: FastifyInstance, deps: QaReviewRouteDeps): void {
   app.get('/api/sessions/:id/reviews', {
-    preHandler: allowRoles(READ_ROLES, 'reading QA reviews'),
+    preParsing: allowRoles(READ_ROLES, 'reading QA reviews'),
     schema: {
       tags: ['qa'], summary: "A session's scorecard reviews, oldest first", params: idParams,
       response: { 200: { type: 'object', required: ['reviews'], properties: { reviews: { type: 'array', items: reviewSchema } } }, ...errorResponses(400, 401, 403, 404) },
@@ -120,7 +120,7 @@ function reviewRoutes(app: FastifyInstance, deps: QaReviewRouteDeps): void {
   });
 
   app.put('/api/sessions/:id/reviews/mine', {
-    preHandler: allowRoles(REVIEW_ROLES, 'scoring sessions', deps.pool),
+    preParsing: allowRoles(REVIEW_ROLES, 'scoring sessions', deps.pool),
     schema: {
       tags: ['qa'],
       summary: "Saves the caller's scorecard review of the session",

@@ -1,10 +1,10 @@
 import { Readable } from 'node:stream';
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, preParsingAsyncHookHandler } from 'fastify';
 import type pg from 'pg';
 import { maskPii } from '../domain/mask.ts';
-import { mayReadCustomerData, type Role } from '../domain/access.ts';
+import { ROLE_LABELS, mayReadCustomerData, type Role } from '../domain/access.ts';
 import { boundsProblem, periodBetween, periodBounds, parsePeriod, type Period } from '../domain/periods.ts';
-import { QA_STATUSES, type QaStatus } from '../domain/qa.ts';
+import { QA_CHANGER_ROLES, QA_STATUSES, type QaStatus } from '../domain/qa.ts';
 import { ARCHIVE_STATUSES, COMPLETION_STATUSES, type ArchiveStatus, type CompletionStatus } from '../domain/sessions.ts';
 import { changeQaStatus, type AfterQaChange } from '../db/qa-repo.ts';
 import { settleOpenSessions } from '../db/sessions-rebuild.ts';
@@ -19,6 +19,7 @@ import { FieldError, MAX_ID, errorResponses, idParams, ref } from './openapi.ts'
 import { allowRoles, callerOf } from './auth.ts';
 import type { RawRow } from '../db/export-stream.ts';
 import { csvBody, csvWriter, jsonBody, jsonWriter } from './export-format.ts';
+import { sendError } from './send-error.ts';
 import { sessionJson } from './session-export-format.ts';
 
 // /api/sessions: list (filters, keyset cursor), one with messages and QA history, QA changes
@@ -185,7 +186,7 @@ export function sessionRoutes(deps: SessionRouteDeps): FastifyPluginAsync {
 
 function listRoute(app: FastifyInstance, ctx: RouteContext): void {
   app.get('/api/sessions', {
-    preHandler: allowRoles(READ_ROLES, 'reading sessions'),
+    preParsing: allowRoles(READ_ROLES, 'reading sessions'),
     schema: {
       tags: ['sessions'],
       summary: 'Sessions, newest first, filtered; cursor pagination',
@@ -205,7 +206,7 @@ function listRoute(app: FastifyInstance, ctx: RouteContext): void {
 
 function exportRoute(app: FastifyInstance, ctx: RouteContext): void {
   app.get('/api/sessions/export', {
-    preHandler: allowRoles(READ_ROLES, 'exporting sessions'),
+    preParsing: allowRoles(READ_ROLES, 'exporting sessions'),
     config: { rateLimit: { max: ctx.exportMax, timeWindow: '1 minute' } },
     schema: {
       tags: ['sessions'],
@@ -240,7 +241,7 @@ function exportRoute(app: FastifyInstance, ctx: RouteContext): void {
 
 function detailRoute(app: FastifyInstance, ctx: RouteContext): void {
   app.get('/api/sessions/:id', {
-    preHandler: allowRoles(READ_ROLES, 'reading sessions'),
+    preParsing: allowRoles(READ_ROLES, 'reading sessions'),
     schema: {
       tags: ['sessions'],
       summary: 'One session with its messages and QA history',
@@ -258,8 +259,25 @@ function detailRoute(app: FastifyInstance, ctx: RouteContext): void {
   });
 }
 
+/**
+ * A role that may set no QA state is refused before the body is read (a 400 about the body told
+ * it what the route takes), audited as the QA rules' own refusal (qa.refused on the session).
+ * Which target a role may set is the rules' business, after validation.
+ */
+function refuseNonChangers(ctx: RouteContext): preParsingAsyncHookHandler {
+  return async (req, reply) => {
+    const caller = callerOf(req);
+    if (QA_CHANGER_ROLES.includes(caller.role)) return;
+    const reason = `changing a session's QA state is for ${QA_CHANGER_ROLES.join(', ')}; this token acts as ${ROLE_LABELS[caller.role]}`;
+    const raw = (req.params as { id?: string }).id ?? '';
+    if (/^[1-9][0-9]{0,9}$/.test(raw) && Number(raw) <= MAX_ID) await auditTokenUse(ctx.pool, caller, 'qa.refused', `session:${raw}`, { reason });
+    return sendError(req, reply, 'FORBIDDEN', reason);
+  };
+}
+
 function qaRoute(app: FastifyInstance, ctx: RouteContext): void {
   app.patch('/api/sessions/:id/qa', {
+    preParsing: refuseNonChangers(ctx),
     schema: {
       tags: ['sessions'],
       summary: "Changes the session's QA state under the QA rules",
@@ -318,7 +336,7 @@ function qaRoute(app: FastifyInstance, ctx: RouteContext): void {
 function archiveAndDeleteRoutes(app: FastifyInstance, ctx: RouteContext): void {
   for (const [action, status] of [['archive', 'archived'], ['unarchive', 'active']] as const) {
     app.post(`/api/sessions/:id/${action}`, {
-      preHandler: allowRoles(ARCHIVE_ROLES, `${action === 'archive' ? 'archiving' : 'unarchiving'} sessions`, ctx.pool),
+      preParsing: allowRoles(ARCHIVE_ROLES, `${action === 'archive' ? 'archiving' : 'unarchiving'} sessions`, ctx.pool),
       schema: {
         tags: ['sessions'],
         summary: action === 'archive' ? 'Archives the session (completion and QA unchanged)' : 'Makes an archived session active again',
@@ -336,7 +354,7 @@ function archiveAndDeleteRoutes(app: FastifyInstance, ctx: RouteContext): void {
   }
 
   app.delete('/api/sessions/:id', {
-    preHandler: allowRoles(['admin'], 'deleting sessions', ctx.pool),
+    preParsing: allowRoles(['admin'], 'deleting sessions', ctx.pool),
     schema: {
       tags: ['sessions'],
       summary: 'Deletes the session softly (admins): hidden from the API, kept with its QA history',

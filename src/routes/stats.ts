@@ -16,7 +16,7 @@ const counts = (keys: readonly string[]) => ({ type: 'object', required: [...key
 export function statsRoutes(deps: { pool: pg.Pool; timezone: string; now: () => Date }): FastifyPluginAsync {
   return async (app) => {
     app.get('/api/stats', {
-      preHandler: allowRoles(READ_ROLES, 'reading session counts'),
+      preParsing: allowRoles(READ_ROLES, 'reading session counts'),
       schema: {
         tags: ['stats'],
         summary: 'Session counts by QA state, completion and archive status',

@@ -14,7 +14,7 @@ import { insertUpload, finishUpload } from '../import/uploads.js';
 import { allowRoles, callerOf } from './auth.js';
 import { RATE_LIMIT, guardApi } from './guard.js';
 import { inputProblem } from './input-check.js';
-import type { FieldProblem } from './openapi.js';
+import { idParams, type FieldProblem } from './openapi.js';
 import { sendError } from './send-error.js';
 
 // POST /api/uploads takes a chat export as multipart (field `file`, optional `owner` and
@@ -44,7 +44,6 @@ export interface UploadsDeps {
 export const UPLOAD_ROLES: readonly Role[] = ['admin', 'lead'];
 export const UPLOAD_DEFAULTS = { uploadsPerMinute: 10, concurrency: 2 } as const;
 
-const MAX_ID = 2 ** 31 - 1;
 /** What a refused upload is told to wait: imports of a few MB take seconds. */
 const BUSY_RETRY_SECONDS = 10;
 
@@ -167,8 +166,8 @@ export function uploadsRoutes(deps: UploadsDeps): FastifyPluginAsync {
     };
 
     app.post('/api/uploads', {
-      preHandler: allowRoles(UPLOAD_ROLES, 'uploading chat logs', pool),
-      config: { rateLimit: { max: perMinute, timeWindow: '1 minute' } },
+      preParsing: allowRoles(UPLOAD_ROLES, 'uploading chat logs', pool),
+      config: { rateLimit: { max: perMinute, timeWindow: '1 minute' }, accepts: 'multipart/form-data' },
     }, async (req, reply) => {
       if (!req.isMultipart()) return sendError(req, reply, 'NOT_MULTIPART', 'send the file as multipart/form-data with the file in the "file" field');
       if (busy >= concurrency) {
@@ -193,10 +192,9 @@ export function uploadsRoutes(deps: UploadsDeps): FastifyPluginAsync {
       }
     });
 
-    app.get<{ Params: { id: string } }>('/api/uploads/:id', { preHandler: allowRoles(UPLOAD_ROLES, 'reading uploads') }, async (req, reply) => {
+    app.get<{ Params: { id: number } }>('/api/uploads/:id', { preParsing: allowRoles(UPLOAD_ROLES, 'reading uploads'), schema: { params: idParams } }, async (req, reply) => {
       const { id } = req.params;
-      if (!/^\d{1,10}$/.test(id) || Number(id) > MAX_ID) return sendError(req, reply, 'BAD_REQUEST', `upload id must be a positive integer, got "${id}"`);
-      const upload = await readUpload(pool, Number(id));
+      const upload = await readUpload(pool, id);
       if (!upload) return sendError(req, reply, 'NOT_FOUND', `no upload ${id}`);
       return upload;
     });

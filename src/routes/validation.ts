@@ -38,7 +38,7 @@ const view = (r: StoredRun) => ({ ...r, status: healthStatus(r.healthScore) });
 export function validationRoutes(deps: ValidationRouteDeps): FastifyPluginAsync {
   return async (app) => {
     app.get('/api/validation/system-health', {
-      preHandler: allowRoles(READ_ROLES, 'reading system health'),
+      preParsing: allowRoles(READ_ROLES, 'reading system health'),
       schema: {
         tags: ['validation'],
         summary: 'The latest validation run and the health score trend over recent runs',
@@ -77,7 +77,7 @@ export function validationRoutes(deps: ValidationRouteDeps): FastifyPluginAsync 
     });
 
     app.post('/api/validation/run', {
-      preHandler: allowRoles(['admin'], 'running a validation', deps.pool),
+      preParsing: allowRoles(['admin'], 'running a validation', deps.pool),
       schema: {
         tags: ['validation'],
         summary: 'Runs every validation check now (admin); with fix=true applies the safe fixes',
