@@ -270,7 +270,8 @@ describe('charts and words not applied', () => {
       chart: true, notApplied: ['the chart (a comparison is given as figures)'], remarks: ['This week is still running: its figure covers its first 3 days, against all 7 days of last week.'],
     }],
     ['CSI by shift last week', { measure: 'csi', period: 'last week' }, { notApplied: ['"by shift" (not a breakdown I have: page, agent, reviewer, topic, QA state, day, week, month, hour or weekday)'] }],
-    ['handoffs handled by the bot last week', { measure: 'handoffs', period: 'last week' }],
+    // a figure about the bot's work already, but "handled by the bot" is a filter it cannot take: named
+    ['handoffs handled by the bot last week', { measure: 'handoffs', period: 'last week' }, { notApplied: ['"bot" (handoffs is not split by who replied)'] }],
     ['CSI and handoffs last week', { measure: 'csi', period: 'last week' }, { notApplied: ['handoffs (one figure per question: ask for it separately)'] }],
     ['best CSI last week', { measure: 'csi', period: 'last week' }, { notApplied: ['"best" (name what to rank: page, agent, reviewer, topic, hour or weekday)'] }],
     ['CSI for Acme last week', { measure: 'csi', period: 'last week' }, { notApplied: ['"acme" (several pages are called that: Acme Home, Acme Outlet — name one)'] }],
@@ -1117,6 +1118,47 @@ describe('threads that lost their context (7 December, fifth round)', () => {
     expect(byPage.metric?.query).toMatchObject({ groupBy: 'page', filters: [] });
     expect(q('the worst one?', byPage)).toMatchObject({ query: { groupBy: 'page', order: 'asc' }, winner: 'worst' });
     expect(q('the best day?', ask('csi by weekday last month'))).toMatchObject({ query: { groupBy: 'weekday', order: 'desc' }, winner: 'best' });
+  });
+});
+
+describe('the sixth outside round (7 December)', () => {
+  const q = (text: string, previous?: Intent) => ask(text, previous).metric;
+  it('compares two weekdays of a period named beside them, and the bot with humans where the figure splits by who replied', () => {
+    expect(q('customer messages: monday vs friday last month')?.query).toMatchObject({ groupBy: 'weekday', filters: f('weekday', 'Monday', 'Friday'), period: { from: '2026-10-01', to: '2026-10-31' } });
+    expect(q('compare bot and human csat last month')?.query).toMatchObject({ measure: 'csatScore', groupBy: 'sender' });
+    expect(q('compare bot and human csat last month')?.query.compareTo).toBeUndefined();
+    expect(ask('bot vs human first response last week').refusal).toContain('two figures');
+  });
+
+  it('takes the share of sessions said first, of "those" in a thread, and of one agent\'s CSAT answers', () => {
+    expect(q('of all the sessions voltix had last month, what % got handed to a human')?.query).toMatchObject({ measure: 'handoffRate', filters: f('page', 'Voltix') });
+    expect(q('what % of those were handed off', ask('voltix sessions last week'))?.query).toMatchObject({ measure: 'handoffRate', filters: f('page', 'Voltix') });
+    expect(q("what share of James Carter's csat answers were satisfied last month")).toMatchObject({ query: { measure: 'csatSatisfied', filters: f('agent', 'James Carter') }, notApplied: [] });
+    expect(q("how much of last week's customer messages were price questions")).toMatchObject({ query: { statistic: 'share', groupBy: 'topic' }, focus: 'price_inquiry' });
+  });
+
+  it('ranks "the agent with the highest …", "next to last", "bottom two", "slowest two", "top three"', () => {
+    expect(q('the agent with the highest p90 handling time last month')).toMatchObject({ query: { statistic: 'p90', groupBy: 'agent', order: 'desc' }, winner: 'highest' });
+    expect(q('next to last agent on handoffs last month')).toMatchObject({ query: { groupBy: 'agent', order: 'asc' }, place: 2 });
+    expect(q('bottom two agents on csat last month')?.query).toMatchObject({ groupBy: 'agent', order: 'asc', limit: 2 });
+    expect(q('slowest two pages for response time last week')?.query).toMatchObject({ groupBy: 'page', order: 'desc', limit: 2 });
+    expect(q('top three agents for csi last month')?.query).toMatchObject({ groupBy: 'agent', order: 'desc', limit: 3 });
+  });
+
+  it('keeps filters the right way round: "other than by", "not in issue state", "agents other than Maria", "bot-handled" named', () => {
+    expect(q('qa changes other than by olga last month')?.query.filters).toEqual([{ dimension: 'reviewer', values: ['Olga Berg'], exclude: true }]);
+    expect(q('reviewed sessions not in issue state last month')?.query.filters).toEqual(f('qa_state', 'passed', 'fixed'));
+    expect(q('handling time for agents other than maria lopez last month')?.query).toMatchObject({ filters: f('agent', 'James Carter', 'Maria Chen', 'Emma Novak') });
+    expect(q('handling time for agents other than maria lopez last month')?.query.groupBy).toBeUndefined();
+    expect(q('issue rate for bot-handled sessions last month')?.notApplied[0]).toContain('"bot"');
+    expect(ask('customer messages answered by the bot last week').refusal).toContain('written by customers');
+  });
+
+  it('refuses the state now counted over a period, the mode and a standard deviation; reads "which reviewer passes the most"', () => {
+    expect(ask('how many issue sessions are there now').refusal).toContain('not as they stand now');
+    expect(ask('most common csat score last month').refusal).toContain('a statistic I do not compute');
+    expect(ask('standard dev of csi last week').refusal).toContain('a statistic I do not compute');
+    expect(q('which reviewer passes the most last month')?.query).toMatchObject({ measure: 'reviews', groupBy: 'reviewer', filters: f('qa_state', 'passed') });
   });
 });
 

@@ -36,13 +36,14 @@ export function refusal(reason: string): MetricReading {
 /** A figure asked of the future: "predict", "forecast", "will we hit 75". */
 const FORECAST = /\b(?:forecast(?:s|ed|ing)?|predict(?:s|ed|ion|ions)?|projections?|projected|extrapolat\w*)\b|\bwill (?:we|it|there|they|csi|csat)\b(?! (?:be )?(?:able to see|get)\b)/;
 /** Statistics the catalogue does not offer, asked by name. */
-const OTHER_STATISTIC = /\b(?:standard deviation|std\.? ?dev|stdev|variance|mode)\b|\b(?:spread|range) of\b(?! (?:dates|days|pages|topics))/;
+const OTHER_STATISTIC = /\b(?:standard dev(?:iation)?|std\.? ?dev|stdev|std|variance|mode|modal)\b|\bmost (?:common|frequent|typical|usual) (?:csat |csi |qa )?(?:score|rating|value|answer|grade)s?\b|\b(?:spread|range) of\b(?! (?:dates|days|pages|topics))/;
 
 /** A yes-or-no question about the figure itself ("was the median under 5 minutes?"): the figure answers it. */
 const ABOUT_THE_FIGURE = /^(?:was|is|were|are|did|does|has|have|had)\b/;
 
 /** Questions whose words ask for something no query can honour: refused with the reason. */
 export function unanswerable(said: Said, base: MetricQuery | undefined, text: string): MetricReading | undefined {
+  if (said.repliersApart) return refusal(`the bot's and the humans' ${said.repliersApart} are two figures, asked one at a time ("bot ${said.repliersApart} last week", then "human ${said.repliersApart} last week")`);
   const forecast = FORECAST.exec(text);
   if (forecast) return refusal(`"${forecast[0]}": I report what has happened and make no forecasts; ask for the figure of a past period ("last month", "the last 4 weeks") to judge from`);
   const statistic = OTHER_STATISTIC.exec(text);

@@ -4,7 +4,7 @@
 import type { Filter } from './query.ts';
 
 /** The words after "share of" up to where the part asked about starts ("that", "were", "about", …). */
-const BASE = /(?:\b(?:share|percentage|percent|proportion|portion|fraction)|%)\s+of\s+((?:(?!(?:that|which|who|were|was|are|is|went|got|had|came|happened|sent|written|handled|handed|escalated|transferred|passed|reviewed|flagged|fixed|marked|tagged|labell?ed|answered|resolved|rated|asked|with|about|on|in|from|by|during|for|at|last|this|yesterday|today|over|between|since)\b)[a-z0-9'’-]+\s*)+)/;
+const BASE = /(?:\b(?:share|percentage|percent|proportion|portion|fraction|how much)|%)\s+of\s+((?:(?!(?:that|which|who|were|was|are|is|went|got|had|came|happened|sent|written|handled|handed|escalated|transferred|passed|reviewed|flagged|fixed|marked|tagged|labell?ed|answered|resolved|rated|asked|with|about|on|in|from|by|during|for|at|last|this|yesterday|today|over|between|since)\b)[a-z0-9'’-]+\s*)+)/;
 
 /** Whether the words of a filter's value are in `phrase` ("stride's" for Stride Shoes, "weekends" for Saturday). */
 function mentioned(phrase: string, f: Filter): boolean {
@@ -26,7 +26,8 @@ export interface ShareParts {
 /** Splits a share's filters into what it is of and the part asked about; `candidate` says which filters can be a breakdown. */
 export function shareParts(text: string, filters: readonly Filter[], candidate: (f: Filter) => boolean): ShareParts {
   const base = BASE.exec(text)?.[1]?.trim() ?? '';
-  const ofSessions = /\bsessions$/.test(base) || /\b(?:share|percentage|percent|proportion|portion|fraction) of (?:the |all |our )?sessions\b/.test(text);
+  // ("of all the sessions Voltix had in November, what % got handed over": the sessions said first)
+  const ofSessions = /\bsessions$/.test(base) || /\b(?:share|percentage|percent|proportion|portion|fraction) of (?:the |all |our )?sessions\b|^(?:out )?of (?:all )?(?:the |our )?(?:[a-z']+ )?sessions\b/.test(text);
   const named = filters.filter((f) => !f.exclude && candidate(f));
   const part = named.filter((f) => !mentioned(base, f));
   // a page said with "on"/"for" beside the part ("complaints on Voltix") is where, not what

@@ -105,7 +105,9 @@ function dimensionAt(words: string): Dimension | undefined {
   return undefined;
 }
 
-const RANK_BEFORE = new RegExp(`\\b(?:runner[- ]?up|top|bottom|best|worst|highest|lowest|most|least|slowest|fastest|quickest|busiest|quietest|strongest|weakest|${COUNT})\\s+(?:(?:best|worst|highest|lowest|slowest|fastest|busiest|quietest|busy)\\s+)?((?:qa\\s+)?[a-z]+)\\b`, 'g');
+const RANK_BEFORE = new RegExp(`\\b(?:(?:next|second) (?:to|from) (?:the )?(?:last|bottom)|penultimate|runner[- ]?up|top|bottom|best|worst|highest|lowest|most|least|slowest|fastest|quickest|busiest|quietest|strongest|weakest|${COUNT})\\s+(?:${COUNT}\\s+)?(?:(?:best|worst|highest|lowest|slowest|fastest|busiest|quietest|busy)\\s+)?((?:qa\\s+)?[a-z]+)\\b`, 'g');
+/** "the agent with the highest p90 handling time": that dimension ranked, its first asked for. */
+const WITH_THE_MOST = /\b(?:the |which |what )?(page|brand|agent|reviewer|topic|hour|weekday|day|week|month)s? (?:with|that had|that has|having|who had|who has) (?:the )?(?=(?:highest|lowest|best|worst|most|fewest|least|biggest|smallest|longest|shortest|slowest|fastest|quickest)\b)/;
 
 function groupOf(w: Words, text: string): Group {
   const which = /\b(?:which|what)\s+((?:[a-z]+\s+){0,3}[a-z]+)\b/.exec(w.rest);
@@ -144,6 +146,8 @@ function groupOf(w: Words, text: string): Group {
     return { dim: rankedDim, which: false };
   }
   for (const [re, dim] of ADVERB_GROUPS) if (w.take(re)) return { dim, which: false };
+  const withTheMost = w.take(WITH_THE_MOST);
+  if (withTheMost && dimensionAt(withTheMost[1]!)) return { dim: dimensionAt(withTheMost[1]!)!, which: true };
   // "the slowest agents", "top 3 pages", "best reviewer": a ranking of that dimension; one named = the winner
   for (const m of w.rest.matchAll(RANK_BEFORE)) {
     const dim = dimensionAt(m[1]!);
@@ -175,9 +179,13 @@ const SORT = /\b(?:in )?(?:descending|ascending|desc|asc) order\b|\b(?:descendin
 /** "which page came last": the last place of the ranking, i.e. the worst. */
 const LAST_PLACE = /\b(?:came|finished|ranked|ranks|placed) (?:in )?last\b|\bin last place\b|\bdead last\b/;
 
-function placeOf(w: Words): number | undefined {
+/** "next to last", "second from bottom", "penultimate": the second place counted from the end. */
+const PLACE_FROM_END = /\b(?:next|second) (?:to|from) (?:the )?(?:last|bottom)\b|\bpenultimate\b/;
+
+function placeOf(w: Words): { place: number; fromEnd?: boolean } | undefined {
+  if (w.take(PLACE_FROM_END)) return { place: 2, fromEnd: true };
   const m = w.take(PLACE);
-  return m ? PLACES[(m[1] ?? m[2] ?? m[0]).toLowerCase()] : undefined;
+  return m ? { place: PLACES[(m[1] ?? m[2] ?? m[0]).toLowerCase()]! } : undefined;
 }
 
 function directionOf(w: Words): { dir: Direction; word: string } | undefined {
@@ -225,6 +233,8 @@ export interface Said {
   otherPercentile?: string;
   chart: boolean;
   periods: Periods;
+  /** the bot and humans compared on a figure with no breakdown by who replied: its label */
+  repliersApart?: string;
   /** two or more pages (agents, reviewers, topics) named: a comparison between them */
   between?: Dimension;
   /** words that ask for a period although none could be read */
@@ -277,8 +287,29 @@ function qaActSaid(text: string, states: readonly string[]): boolean {
   return QA_VERB.test(text);
 }
 
+/**
+ * "Agents other than Maria": the other agents by name, not everything but Maria (which keeps the
+ * bot-only days that have no agent). Rewrites such filters in place; returns them.
+ */
+function otherPeople(filters: Filter[], vocab: Vocabulary, text: string): Set<Filter> {
+  const rewritten = new Set<Filter>();
+  for (const [dimension, names] of [['agent', vocab.agents], ['reviewer', vocab.reviewers ?? []]] as const) {
+    const at = filters.findIndex((f) => f.dimension === dimension && f.exclude);
+    if (at < 0 || !new RegExp(`\\b(?:all |every |the |other )?${dimension}s\\b`).test(text)) continue;
+    filters[at] = { dimension, values: names.filter((n) => !filters[at]!.values.includes(n)) };
+    rewritten.add(filters[at]!);
+  }
+  return rewritten;
+}
+
 function qaStateFilter(w: Words, text: string, measure: string | undefined, byState: boolean): { measure?: string; filter?: Filter } {
   let states = QA_STATE_WORDS.filter(([re]) => re.test(w.rest)).map(([, s]) => s);
+  // "not in issue state", "other than passed": every state but that one (of the reviewed ones, said so)
+  const notState = /\b(?:not (?:in |at )?(?:the )?(?:an? )?|other than |except (?:for )?)(issue|passed|fixed|unchecked)\b(?! (?:passed|reviewed))/.exec(text);
+  if (notState) {
+    const all = /\breviewed\b/.test(text) ? ['passed', 'issue', 'fixed'] : ['unchecked', 'passed', 'issue', 'fixed'];
+    states = all.filter((s) => s !== notState[1]);
+  }
   // "issues fixed", "fixed the issues": the issues are what was fixed
   if (states.includes('fixed') && states.includes('issue') && /\bissues?\b[^.?]{0,25}\bfix(?:ed|es)?\b|\bfix(?:ed|es)?\b[^.?]{0,10}\bissues?\b/.test(text)) states = ['fixed'];
   const reviewed = /\breviewed\b/.test(text);
@@ -312,6 +343,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   add('page', namesIn(w, ctx.vocab.pages, 'page'));
   add('agent', namesIn(w, ctx.vocab.agents, 'agent', productWord));
   add('reviewer', namesIn(w, ctx.vocab.reviewers ?? [], 'reviewer', productWord));
+  const othersOf = otherPeople(filters, ctx.vocab, text);
   // "the Tone category": a scorecard category, whose label may be an everyday word
   if (add('qa_category', namesIn(w, (ctx.vocab.qaCategories ?? []).filter((c) => new RegExp(`\\b${escape(c.toLowerCase())}\\s+(?:categor|scores?\\b)`).test(text)), 'QA category')) && !measure) measure = 'qaCategoryScore';
   // a topic alone ("complaints by page", "how many shipping questions") counts customer messages
@@ -337,12 +369,17 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const top = topNOf(w);
   const limit = top.limit;
   // "the bottom 3 agents": the lowest figures first
-  const place = placeOf(w);
+  const placed = placeOf(w);
+  const place = placed?.place;
   const sorted = w.take(SORT);
   const sort = sorted ? (/desc|highest|biggest|most|largest|longest|slowest/.test(sorted[0]) ? 'desc' : 'asc') : undefined;
   // "came second" with no ranking word: second most of a count, second best of anything else
-  const placed = measure && measureByName(measure)?.unit === 'count' ? { dir: 'desc' as const, word: 'most' } : { dir: 'best' as const, word: 'best' };
-  let direction: { dir: Direction; word: string } | undefined = top.bottom ? { dir: 'asc' as const, word: 'bottom' } : directionOf(w) ?? (place ? placed : undefined);
+  // … and "next to last": second fewest of a count, second worst of anything else
+  const counts = measure !== undefined && measureByName(measure)?.unit === 'count';
+  const byPlace = placed?.fromEnd
+    ? (counts ? { dir: 'asc' as const, word: 'fewest' } : { dir: 'worst' as const, word: 'worst' })
+    : counts ? { dir: 'desc' as const, word: 'most' } : { dir: 'best' as const, word: 'best' };
+  let direction: { dir: Direction; word: string } | undefined = top.bottom ? { dir: 'asc' as const, word: 'bottom' } : directionOf(w) ?? (place ? byPlace : undefined);
   let statistic = perDay ? 'perDay' : statisticOf(w);
   // "just the peak" after a count by hour: the top group, as a count has no maximum of its own
   const before = ctx.previous?.query;
@@ -383,12 +420,14 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const cue = periods.unreadable ?? (periods.period || periods.compare ? undefined : PERIOD_CUES.exec(w.rest)?.[0]);
   const now = periods.period ? undefined : NOW_CUES.exec(text)?.[0];
   // two pages (agents, …) named are compared; two weekdays or the bot and humans only when "vs" says so
-  const versus = /\b(?:vs\.?|versus|compared (?:to|with)|against)\b/.test(text);
+  const versus = /\b(?:vs\.?|versus|compared (?:to|with)|against)\b|\bcompare\b[^.?]*\band\b/.test(text);
   const combined = /\b(?:combined|together|as a whole|in total|altogether)\b/.test(text);
   const m = measure ? measureByName(measure === 'topics' ? 'customerMessages' : measure) : undefined;
   const bothRepliers = versus && !replier && BOT_WORDS.test(w.rest) && HUMAN_WORDS.test(w.rest) && m !== undefined && dimensionsOf(m).includes('sender');
   const between = combined ? undefined : bothRepliers ? 'sender' as const : bothHalves ? 'weekday' as const
-    : filters.find((f) => !f.exclude && f.values.length > 1 && (['page', 'agent', 'reviewer', 'topic', 'qa_category'].includes(f.dimension) || (versus && f.dimension === 'weekday')))?.dimension;
+    : filters.find((f) => !f.exclude && !othersOf.has(f) && f.values.length > 1 && (['page', 'agent', 'reviewer', 'topic', 'qa_category'].includes(f.dimension) || (versus && f.dimension === 'weekday')))?.dimension;
+  // "bot vs human first response": two figures (the bot's, the humans'), not a breakdown of one
+  const repliersApart = versus && !replier && BOT_WORDS.test(w.rest) && HUMAN_WORDS.test(w.rest) && m !== undefined && !dimensionsOf(m).includes('sender') ? m.label : undefined;
   const replierWord = replier ? REPLIER_NAMED.exec(w.rest)?.[0] : undefined;
   const threshold = THRESHOLD.exec(text)?.[0];
   // the word "customers" left over: no measure phrase ("customers waiting for an agent") took it
@@ -402,7 +441,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const unread = unreadWords(w, ctx.now, ctx.timeZone, { ...(secondQuestion ? { secondAt: SECOND_QUESTION.exec(w.text)?.index } : {}), named });
   return {
     ...(measure ? { measure } : {}), ...(inferred ? { inferred } : {}), ...(breakdowns.length > 1 ? { breakdowns } : {}), ...(unread ? { unread } : {}), extraMeasures: extra, conditions, filters, notes, group, periods,
-    ...(between ? { between } : {}),
+    ...(between ? { between } : {}), ...(repliersApart ? { repliersApart } : {}),
     ...(limit ? { limit } : {}), ...(direction ? { direction } : {}), ...(place ? { place } : {}), ...(sort ? { sort } : {}), ...(statistic ? { statistic } : {}),
     ...(otherPct ? { otherPercentile: otherPct[1] ?? otherPct[2]! } : {}), chart: CHART_WORDS.test(text),
     ...(cue ? { unreadPeriod: cue } : {}), ...(cue && periods.unreadableWhy ? { unreadPeriodWhy: periods.unreadableWhy } : {}), ...(replier ? { replier } : {}), ...(replierLeftOut ? { replierLeftOut } : {}), ...(replierWord ? { replierWord } : {}), ...(now ? { now } : {}), ...(noDimension ? { noDimension } : {}),

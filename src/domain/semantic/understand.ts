@@ -124,6 +124,15 @@ function periodSlots(said: Said, ctx: UnderstandContext, base: MetricQuery | und
   return { period, compare, defaulted: !p.period && !base };
 }
 
+/** "The bot's issue rate" is the issue rate; "the issue rate of bot-handled sessions" a filter it cannot take. */
+const HANDLED_BY = /\b(?:bot|ai|human|agent)[- ](?:handled|only)\b|\bhandled (?:by|with) (?:the |a )?(?:bot|ai|humans?|agents?)\b/;
+
+/** "customer messages answered by the bot": customers wrote them all; who answered is a reply's. */
+function answeredBy(measure: string, filters: readonly Filter[]): MetricReading | undefined {
+  if (measure !== 'customerMessages' || !filters.some((f) => f.dimension === 'sender' && !f.exclude && f.values.some((v) => v !== 'customer'))) return undefined;
+  return refusal('customer messages are all written by customers, and which of them the bot or an agent answered is not a count I keep; I have the response time of the bot\'s or the agents\' replies ("bot response time last week")');
+}
+
 /** "vs James" after Fatima's figure: a name of a dimension the question before filtered, to compare with it. */
 function versusOf(said: Said, text: string, base: MetricQuery | undefined): Filter | undefined {
   if (!base || said.group.dim || said.between || !/^(?:and )?(?:vs\.?|versus|against|compared (?:to|with))\s/.test(text)) return undefined;
@@ -149,12 +158,13 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   const filters = [...said.filters];
   // "and the bot?" after the human first response time: the same figure, for the other replier
   const replied = base && !said.measure && !said.replier ? measureName : byReplier(said.replier ? (FAMILY[measureName] ?? measureName) : measureName, said.replier, filters, said.replierWord !== undefined, said.replierLeftOut === true);
+  if (answeredBy(replied, filters)) return answeredBy(replied, filters)!;
   // "what share of customer messages were complaints", "share of messages sent by the bot": the
   // share among all of that dimension's groups, the one named shown first
   const shareable = measureByName(replied)!;
   const parts = said.statistic === 'share' ? shareParts(text, filters, (f) => dimensionsOf(shareable).includes(f.dimension)) : undefined;
   // ("what % were handed off" after a count of sessions: a share of those sessions)
-  const ofSessions = parts?.ofSessions === true || (parts !== undefined && base?.measure === 'sessions' && !/\bof\b/.test(text));
+  const ofSessions = parts?.ofSessions === true || (parts !== undefined && base?.measure === 'sessions' && !/\bof (?!those|them|these)\b/.test(text));
   // (… and "what share of all messages is that" after the human agents' messages: the filter before)
   const oneGroup = (f: Filter) => !f.exclude && f.values.length === 1 && dimensionsOf(shareable).includes(f.dimension);
   const sharing = !groupBy && said.statistic === 'share' && shareable.statistics.includes('share') && !(ofSessions && replied === 'handoffs');
@@ -170,7 +180,7 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   if (!groupBy && said.chart && !said.periods.compare && !said.periods.compareDefault && !base?.groupBy) groupBy = 'day';
   const slots = periodSlots(said, ctx, base, groupBy, text);
   const who = said.replierWord;
-  if (who && replied === measureName && filters.length + (shareOf && !(base?.filters ?? []).includes(shareOf) ? 1 : 0) === said.filters.length && !BOT_MEASURES.has(measureName)) {
+  if (who && replied === measureName && filters.length + (shareOf && !(base?.filters ?? []).includes(shareOf) ? 1 : 0) === said.filters.length && (!BOT_MEASURES.has(measureName) || HANDLED_BY.test(text))) {
     notes.push(`"${who}" (${measureByName(measureName)!.label} is not split by who replied)`);
   }
   // a follow-up ranks what the question before broke down ("which page is best" → "and the worst?")
@@ -275,13 +285,28 @@ function toDate(period: Period, compare: Period | undefined, ctx: UnderstandCont
 }
 
 
+const WEEKDAY = '(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)';
+const WEEKDAYS_VS = new RegExp(`\\b(${WEEKDAY})s?(\\s+(?:vs\\.?|versus|compared (?:to|with)|against|and|or)\\s+)(${WEEKDAY})s?\\b`);
+
+/**
+ * "Monday vs Friday last month": the weekdays of a period named besides them, compared group by
+ * group, not the last Monday against the last Friday (said as "Mondays vs Fridays", which reads so).
+ */
+function weekdaysCompared(text: string, ctx: UnderstandContext): string {
+  const m = WEEKDAYS_VS.exec(text);
+  if (!m || (!/\b(?:vs\.?|versus|compared|against|compare)\b/.test(text))) return text;
+  const rest = text.slice(0, m.index) + text.slice(m.index + m[0].length);
+  if (!parsePeriod(rest.replace(/^.*?\b(?=(?:last|this|in|during|over|past|since|for)\b)/, ''), ctx.now, ctx.timeZone)) return text;
+  return `${text.slice(0, m.index)}${m[1]}s${m[2]}${m[3]}s${text.slice(m.index + m[0].length)}`;
+}
+
 /** Reads a question as a catalogue query, a refusal, or undefined when it is not about a figure. */
 export function understandMetric(question: string, ctx: UnderstandContext): MetricReading | undefined {
   // ("per-weekday", "by-page": the hyphen joins nothing a breakdown reader needs)
   const asked = question.toLowerCase().replace(/[’']/g, "'").replace(/\b(per|by)-(?=[a-z])/g, '$1 ').replace(/\s+/g, ' ').trim();
   const notHeld = notHeldRefusal(question, asked, ctx.vocab.topics ?? []);
   if (notHeld) return notHeld;
-  let text = withoutChat(asked);
+  let text = weekdaysCompared(withoutChat(asked), ctx);
   let said = readSaid(text, ctx);
   // "handofs", "voltx": a word nobody read, one edit from a product word or name, read as that word (and said so)
   const typos = said.unread ? correctTypos(text, said.unread.words, [...ctx.vocab.pages, ...ctx.vocab.agents, ...(ctx.vocab.reviewers ?? []), ...(ctx.vocab.topics ?? [])]) : undefined;

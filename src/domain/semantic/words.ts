@@ -10,6 +10,8 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\b(?:csi|scored) (?:average |avg )?(?:response|reply) times?\b|\b(?:average )?(?:response|reply) times? (?:per|of each) conversation[- ]days?\b/, 'avgResponseTime'],
   // "answers of 4 or 5" is the satisfied share, before the answers are counted as responses
   [/\b(?:(?:csat|survey) )?(?:answers|responses|ratings|scores)\b(?: (?:that )?(?:were|was|are|of|rated|scored|at))? 4 (?:or|and|to|-|–) 5\b/, 'csatSatisfied'],
+  // … and "what share of James's CSAT answers were satisfied": the satisfied share, James a filter
+  [/(?<=(?:\b(?:share|percentage|percent|proportion|portion)|%) of [^.?]{0,40})\b(?:csat|survey) (?:answers|responses|ratings|scores)\b(?=[^.?]*\b(?:satisfied|happy|positive|good|4 or 5|4-5|4–5)\b)/, 'csatSatisfied'],
   // CSAT, what customers answered to the survey (before "csi": "customer satisfaction index" stays the CSI)
   [/\b(?:share|fraction|percentage|percent|proportion) of (?:the |our )?(?:csat |satisfaction )?surveys (?:that )?(?:got |were |was |have been |been )?(?:answered|returned|completed)\b/, 'csatResponseRate'],
   [/\b(?:csat|(?:customer )?satisfaction survey) response rates?\b|\bresponse rates? (?:of|to|for|on) (?:the |our )?(?:csat|(?:satisfaction )?surveys?)\b|\bsurvey (?:response|answer|completion) rates?\b/, 'csatResponseRate'],
@@ -64,7 +66,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
 ];
 
 /** Words that leave out what follows ("except Voltix", "excl. weekends", "w/o the bot"); a regex source. */
-export const LEAVE_OUT = String.raw`(?:except(?: for| on)?|excluding|excl\.?|exclude[sd]?|w/o|without|other than|apart from|besides|but not|not for|not on|not in|not (?:[a-z]+ed )?by|not (?:[a-z]+ed |sent )?from|not counting|not including|leaving out|minus|(?:everyone|everybody|everything|anyone|all(?: (?:the )?(?:pages|brands|shops|stores|agents|reviewers|topics|days))?|every (?:page|brand|shop|store|agent|reviewer|topic|day)) but)`;
+export const LEAVE_OUT = String.raw`(?:except(?: for| on| by| from)?|excluding|excl\.?|exclude[sd]?|w/o|without|other than(?: by| for| on| from)?|apart from(?: by)?|besides|but not|not for|not on|not in|not (?:[a-z]+ed )?by|not (?:[a-z]+ed |sent )?from|not counting|not including|leaving out|minus|(?:everyone|everybody|everything|anyone|all(?: (?:the )?(?:pages|brands|shops|stores|agents|reviewers|topics|days))?|every (?:page|brand|shop|store|agent|reviewer|topic|day)) but)`;
 
 /** Data the product does not hold: any of these makes the question a refusal, never a nearby figure. */
 export const NOT_HELD =
@@ -76,7 +78,7 @@ export const STATISTIC_WORDS: readonly [RegExp, Statistic][] = [
   [/\baverage\b|\bavg\b|\bmean\b/, 'mean'],
   [/\bminimum\b|\bmin\b/, 'min'],
   [/\bmaximum\b|\bmax\b|\bpeak\b/, 'max'],
-  [/\bshare\b|\bpercentage\b|\bpercent\b|\bproportion\b|\bportion\b|\bfraction\b|\bratio\b|%/, 'share'],
+  [/\bshare\b|\bpercentage\b|\bpercent\b|\bproportion\b|\bportion\b|\bfraction\b|\bratio\b|%|\bhow much of\b(?=[^.?]*\b(?:were|was|are|is)\b)/, 'share'],
   [/\bin total\b|\btotal\b|\bsum\b/, 'sum'],
   [/\bhow many\b|\bnumber of\b|\bcount\b|\bvolume\b/, 'count'],
 ];
@@ -132,7 +134,7 @@ export const BOT_WORDS = /\bbots?\b|\bai\b|\bautomated\b|\bassistant\b/;
 export const REPLIER_NAMED = /\bhumans?\b|\bbots?\b|\bai\b|\bautomated\b/;
 
 /** QA states said as changes ("how many fixes", "sessions passed"): QA changes when no other measure is named. */
-export const QA_CHANGE_WORDS = /\b(?:fixes|fixed|passed|flagged|qa issues?)\b/;
+export const QA_CHANGE_WORDS = /\b(?:fixes|fixed|passes|passed|flagged|qa issues?)\b/;
 
 export const CHART_WORDS = /\b(?:chart|graph|plot|visuali[sz]e|draw)\b/;
 export const TREND_WORDS = /\btrend(?:s|ing)?\b|\bover time\b|\bevolution\b|\bdevelop(?:ed|ment)\b/;
@@ -171,7 +173,7 @@ export const PERIOD_CUES =
 
 /** "right now": what stands at this moment, which a count over a period is not. */
 export const NOW_CUES =
-  /\b(?:right now|at the moment|currently|as of now|at present|as it stands|still (?:open|waiting|pending)|(?:are|is) (?:still )?(?:waiting|open|pending|queued|unassigned|assigned|happening|ongoing|active|live))\b/;
+  /\b(?:right now|at the moment|currently|as of now|at present|as it stands|(?:are|is) there (?:right )?now|still (?:open|waiting|pending)|(?:are|is) (?:still )?(?:waiting|open|pending|queued|unassigned|assigned|happening|ongoing|active|live))\b/;
 
 /** Breakdowns people ask for that the catalogue has no dimension for (ratios per unit included). */
 export const NO_DIMENSION =
