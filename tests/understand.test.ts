@@ -1154,6 +1154,18 @@ describe('the sixth outside round (7 December)', () => {
     expect(ask('customer messages answered by the bot last week').refusal).toContain('written by customers');
   });
 
+  it('reads units, topics left out with "not about", thanks and "analyse" around a question, one-word questions, "busier, Tuesday or Wednesday"', () => {
+    expect(q('average response time in minutes last week')).toMatchObject({ query: { measure: 'responseTime', statistic: 'mean' }, notApplied: [] });
+    expect(q('first response in seconds yesterday')).toMatchObject({ query: { measure: 'firstResponse' }, notApplied: [] });
+    expect(q('customer messages not about shipping last week')?.query.filters).toEqual([{ dimension: 'topic', values: ['shipping_question'], exclude: true }]);
+    expect(q("customer messages that weren't about shipping last week")?.query.filters).toEqual([{ dimension: 'topic', values: ['shipping_question'], exclude: true }]);
+    expect(q('great thanks a ton, how many handoffs last week')).toMatchObject({ query: { measure: 'handoffs', filters: [] }, notApplied: [] });
+    expect(q('can you analyse csi last week')?.notApplied).toEqual([]);
+    expect(q('queue?')?.query.measure).toBe('handoffsWaiting');
+    expect(q('templates')?.query.measure).toBe('templateUses');
+    expect(q('which was busier, tuesday or wednesday last week')?.query).toMatchObject({ groupBy: 'weekday', filters: f('weekday', 'Tuesday', 'Wednesday') });
+  });
+
   it('refuses the state now counted over a period, the mode and a standard deviation; reads "which reviewer passes the most"', () => {
     expect(ask('how many issue sessions are there now').refusal).toContain('not as they stand now');
     expect(ask('most common csat score last month').refusal).toContain('a statistic I do not compute');

@@ -6,7 +6,7 @@
 const GREETING = /^(?:(?:morning|afternoon|evening)(?: (?:all|everyone|team|folks|guys))?\s*[!,.:;-]+|good (?:morning|afternoon|evening)(?: (?:all|everyone|team|folks|guys))?[!,.:;-]*|(?:hi+|hey+|hello|hiya|yo|howdy)(?: (?:all|everyone|team|folks|guys|there))?[!,.:;-]*)\s+/;
 
 /** Thanks and sign-offs at either end ("thanks in advance, …", "…, please and thank you"). */
-const THANKS_FIRST = /^(?:(?:many|big) )?(?:thanks|thank you|thx|ty|cheers|ta)(?: (?:so much|a lot|very much|in advance))?[!,.:;-]+\s+/;
+const THANKS_FIRST = /^(?:(?:great|ok|okay|cool|perfect|brilliant|awesome|nice|lovely)[!,.]? )?(?:(?:many|big) )?(?:thanks|thank you|thx|ty|cheers|ta)(?: (?:so much|a lot|a ton|a bunch|heaps|loads|very much|in advance|a million))?[!,.:;-]+\s+/;
 // ("how many customers said thanks" keeps its thanks: the gratitude topic)
 const THANKS_LAST = /(?<!\b(?:said|say|says|saying|sent|send|wrote|write|of|with|about|for|a|the|any|many) ?) *[,.;:!-]*\s*(?:(?:please )?and )?(?:(?:many|big) )?(?:thanks|thank you|thx|ty|cheers|ta)(?: (?:so much|a lot|very much|in advance|a million|a bunch|heaps|loads))?[\s!.]*$/;
 
@@ -35,6 +35,8 @@ const SPELT_OUT: readonly [RegExp, string][] = [
   [/(?<=\b(?:highest|most|fewest|lowest|least|maximum|minimum|max|min|biggest|record|busiest|quietest)\b[^.?]{0,40})\b(?:in|on) (?:a|one) (?:single )?day\b/g, 'on which day'],
   [/\b(?:sorted |ordered )?(?:from )?(?:low|lowest|small|smallest) to (?:high|highest|large|largest|big|biggest)\b/g, 'in ascending order'],
   [/\b(?:sorted |ordered )?(?:from )?(?:high|highest|large|largest|big|biggest) to (?:low|lowest|small|smallest)\b/g, 'in descending order'],
+  // "in minutes", "as a percentage": how to show the figure, which its unit decides
+  [/\s*\b(?:in|as|into) (?:minutes|mins|hours|hrs|seconds|secs|days|a percentage|percentages?|percent)\b/g, ''],
   [/\bhrs\b/g, 'hours'], [/\bmins\b/g, 'minutes'], [/\bcld u\b/g, 'could you'], [/\bw\/c\b/g, 'week commencing'], [/\bw\/e\b/g, 'week ending'], [/\bw\/(?!o)/g, 'with '],
 ];
 

@@ -56,7 +56,8 @@ const IDLE = new Set(
   performance level levels score scores result results rate rates amount idea roughly approximately about around exactly
   currently actually really just even still already yet far so very pretty overall generally typically general
   team company business support desk whole entire all every each any some both either
-  caused cause causes reason reasons behind drove driving explain explains spike spikes spiked dip dips dipped jump jumped`.split(/\s+/),
+  caused cause causes reason reasons behind drove driving explain explains spike spikes spiked dip dips dipped jump jumped
+  analyse analyze analysing analyzing dig`.split(/\s+/),
 );
 
 /**

@@ -294,10 +294,10 @@ const WEEKDAYS_VS = new RegExp(`\\b(${WEEKDAY})s?(\\s+(?:vs\\.?|versus|compared 
  */
 function weekdaysCompared(text: string, ctx: UnderstandContext): string {
   const m = WEEKDAYS_VS.exec(text);
-  if (!m || (!/\b(?:vs\.?|versus|compared|against|compare)\b/.test(text))) return text;
+  if (!m || (!/\b(?:vs\.?|versus|compared|against|compare|busier|quieter|better|worse|higher|lower|more|fewer|slower|faster)\b/.test(text))) return text;
   const rest = text.slice(0, m.index) + text.slice(m.index + m[0].length);
   if (!parsePeriod(rest.replace(/^.*?\b(?=(?:last|this|in|during|over|past|since|for)\b)/, ''), ctx.now, ctx.timeZone)) return text;
-  return `${text.slice(0, m.index)}${m[1]}s${m[2]}${m[3]}s${text.slice(m.index + m[0].length)}`;
+  return `${text.slice(0, m.index)}${m[1]}s vs ${m[3]}s${text.slice(m.index + m[0].length)}`;
 }
 
 /** Reads a question as a catalogue query, a refusal, or undefined when it is not about a figure. */

@@ -36,14 +36,14 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   // "first human response": the reply word is the measure, "human" is left for who replied
   [/\bfirst[- ](?:response|reply)(?: times?)?\b|(?<=\bfirst[- ](?:human|agent|bot) )(?:response|reply)(?: times?)?\b|\bfirst[- ](?:responses|replies)\b|\btime to first (?:response|reply)\b|\bfirst answers?\b|\bfrt\b/, 'firstResponse'],
   // the handoff queue as it stands ("how many handoffs are waiting", "customers waiting for an agent right now")
-  [/\b(?:waiting|pending|queued|unassigned|untaken) hand[- ]?offs?\b|\bhand[- ]?offs? (?:are |is |were |was )?(?:still )?(?:sitting |left )?(?:waiting|pending|queued|unassigned|untaken|in the queue)\b|\bhand[- ]?off (?:queue|backlog)\b|\b(?:customers?|conversations?|chats?|people|who) (?:are |is )?(?:still )?waiting for (?:a |an )?(?:human|person|agent)s?\b(?! (?:repl|respon|answer|after|since|following))/, 'handoffsWaiting'],
+  [/^(?:the |our |handoff |human )?queue\s*[?.!]*$|\b(?:waiting|pending|queued|unassigned|untaken) hand[- ]?offs?\b|\bhand[- ]?offs? (?:are |is |were |was )?(?:still )?(?:sitting |left )?(?:waiting|pending|queued|unassigned|untaken|in the queue)\b|\bhand[- ]?off (?:queue|backlog)\b|\b(?:customers?|conversations?|chats?|people|who) (?:are |is )?(?:still )?waiting for (?:a |an )?(?:human|person|agent)s?\b(?! (?:repl|respon|answer|after|since|following))/, 'handoffsWaiting'],
   [/\b(?:holds|holding) (?:the |any |the most |most |fewest |the fewest )?(?:open )?hand[- ]?offs?\b|\b(?:hold|has|have) (?:the |any |the most |most )?(?:open )?hand[- ]?offs?\b(?=[^.?]*\b(?:now|right now|at the moment|currently)\b)|\bassigned hand[- ]?offs?\b|\bhand[- ]?offs? (?:are |is |were |was )?(?:currently |now )?(?:assigned|being handled)\b|\bhand[- ]?offs? (?:are |is )?(?:currently |now )?taken\b(?! by)|\bhand[- ]?offs? (?:are |is )(?:currently |now )?taken by\b|\b(?:conversations?|chats?|handoffs?) (?:are |is )?(?:currently |now )?assigned\b|\bassigned (?:conversations?|chats?)\b/, 'handoffsAssigned'],
   // the wait from the handoff to a human's first reply; "a human reply" is the human response time
   [/\b(?:human )?wait(?:ing)?(?: times?)? (?:after|since|following) (?:the |a )?hand[- ]?offs?\b|\bhand[- ]?off wait(?:ing)?(?: times?)?\b|\bwait(?:ing)? (?:time )?for (?:a |an )?(?:human|person|agent)\b(?! (?:repl|respon|answer))(?: (?:after|since|following) (?:the |a )?hand[- ]?offs?\b)?|\bhuman wait(?:ing)?(?: times?)?\b|\b(?:time|how long) (?:to|until|before) (?:a )?human (?:picks? up|takes? over|answers?|repl(?:y|ies))\b/, 'handoffWait'],
   [/\bwait(?:ing)? for (?:a |an )?(?:human|person|agent)(?:'s)? (?:repl(?:y|ies)|responses?|answers?)\b/, 'humanResponseTime'],
   // message templates: totals kept per template (no period)
   [/\btemplate success(?: rates?)?\b|\bsuccess rate of (?:the |our )?(?:message )?templates?\b|\btemplates? (?:succeed(?:ed)?|accepted)\b/, 'templateSuccess'],
-  [/\btemplate (?:uses?|usage)\b|\b(?:uses?|usage) of (?:the |our )?(?:message )?templates?\b|\btemplates? (?:were |was |are |is |got |have been |been )?used\b|\b(?:canned|templated) (?:replies|answers|responses)\b/, 'templateUses'],
+  [/^(?:message )?templates?\s*[?.!]*$|\btemplate (?:uses?|usage)\b|\b(?:uses?|usage) of (?:the |our )?(?:message )?templates?\b|\btemplates? (?:were |was |are |is |got |have been |been )?used\b|\b(?:canned|templated) (?:replies|answers|responses)\b/, 'templateUses'],
   [/(?<=\b(?:slow|slowest|slower|fast|fastest|faster|quick|quickest|quicker)(?:ly)? (?:to|at|in) )(?:respond|reply|answer)(?:ing|s)?\b|\b(?:response|reply|wait(?:ing)?) times?\b|\btime to (?:respond|reply|answer)\b|\bhow (?:fast|quickly|long)\b(?=[^.?]*\b(?:reply|replies|respond|answer)\b)|\bget(?:ting)? back to (?:folks|customers|people|them|users|clients)\b|\bhow responsive\b/, 'responseTime'],
   // the bot's containment said as what happened ("resolved by the bot alone"): before "conversations" takes the question
   [/\b(?:resolved|solved|closed) (?:by|with) (?:the |our )?(?:bot|ai|assistant)(?: alone| only| on its own| without (?:a |any )?(?:human|agent|person)s?)?\b|\b(?:handled|answered|dealt with) (?:by|with) (?:the |our )?(?:bot|ai|assistant) (?:alone|only|on its own|without (?:a |any )?(?:human|agent|person)s?)\b|\bbot[- ]only\b|\bnever (?:reached|needed|went to) (?:a |an )?(?:human|agent|person)\b|\b(?:the |our )?(?:bot|ai|assistant) (?:handled?|handles|resolved?|resolves|solved?|solves|closed?|closes|answered|answers|dealt with) (?:[a-z]+ ){0,3}?(?:alone|on its own|by itself|without (?:a |any )?(?:human|agent|person|help)s?)\b/, 'containment'],
@@ -66,7 +66,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
 ];
 
 /** Words that leave out what follows ("except Voltix", "excl. weekends", "w/o the bot"); a regex source. */
-export const LEAVE_OUT = String.raw`(?:except(?: for| on| by| from)?|excluding|excl\.?|exclude[sd]?|w/o|without|other than(?: by| for| on| from)?|apart from(?: by)?|besides|but not|not for|not on|not in|not (?:[a-z]+ed )?by|not (?:[a-z]+ed |sent )?from|not counting|not including|leaving out|minus|(?:everyone|everybody|everything|anyone|all(?: (?:the )?(?:pages|brands|shops|stores|agents|reviewers|topics|days))?|every (?:page|brand|shop|store|agent|reviewer|topic|day)) but)`;
+export const LEAVE_OUT = String.raw`(?:not about|(?:were|was|are|is)n't about|(?:were|was|are|is) not about|except(?: for| on| by| from)?|excluding|excl\.?|exclude[sd]?|w/o|without|other than(?: by| for| on| from)?|apart from(?: by)?|besides|but not|not for|not on|not in|not (?:[a-z]+ed )?by|not (?:[a-z]+ed |sent )?from|not counting|not including|leaving out|minus|(?:everyone|everybody|everything|anyone|all(?: (?:the )?(?:pages|brands|shops|stores|agents|reviewers|topics|days))?|every (?:page|brand|shop|store|agent|reviewer|topic|day)) but)`;
 
 /** Data the product does not hold: any of these makes the question a refusal, never a nearby figure. */
 export const NOT_HELD =
@@ -159,7 +159,7 @@ export const CHANGE_WORDS: readonly [RegExp, 'down' | 'up' | 'better' | 'worse']
 ];
 
 /** Volume words without a measure ("the busiest hour", "how busy were we"): conversations. */
-export const BUSY_WORDS = /\b(?:busiest|quietest|busy|quiet|most active|least active)\b/;
+export const BUSY_WORDS = /\b(?:busiest|quietest|busier|quieter|busy|quiet|most active|least active)\b/;
 
 /** Speed words without a measure ("the 3 slowest agents", "who is fastest") ask about response time. */
 export const SPEED_WORDS = /\b(?:slow|fast|quick)(?:est|er|ly)?\b(?! (?:numbers|question|one|look|summary|update|check|overview|recap|rundown|snapshot|stats|figures|read)\b)/;
