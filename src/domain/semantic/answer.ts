@@ -249,6 +249,8 @@ function changeHeadline(i: MetricAnswerInput, c: ChangeRanking, ranked: Compared
 /** The whole answer text for a catalogue result. */
 const shortDay = (day: string): string => new Date(`${day}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
 const plusDays = (day: string, n: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+/** "2026-02" → "2026-02-28": the day before the first of the next month. */
+const monthEnd = (month: string): string => plusDays(`${plusDays(`${month}-28`, 4).slice(0, 7)}-01`, -1);
 
 /**
  * A week or month row the period (or today) cuts: " (10–15 Nov only)", so a part is not read as a
@@ -259,7 +261,7 @@ function partOf(i: MetricAnswerInput, key: string | undefined): string {
   if (!p || !key || (i.query.groupBy !== 'week' && i.query.groupBy !== 'month')) return '';
   const start = i.query.groupBy === 'week' ? key : `${key}-01`;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(start)) return '';
-  const end = i.query.groupBy === 'week' ? plusDays(start, 6) : plusDays(plusDays(`${key.slice(0, 7)}-28`, 4).slice(0, 8) + '01', -1);
+  const end = i.query.groupBy === 'week' ? plusDays(start, 6) : monthEnd(key.slice(0, 7));
   const last = [p.to, i.today, end].sort()[0]!;
   const first = start < p.from ? p.from : start;
   return first === start && last === end ? '' : ` (${shortDay(first)}–${shortDay(last)} only)`;

@@ -78,7 +78,7 @@ export function checkQuery(q: MetricQuery): QueryCheck {
   return { ok: true, measure, query: { ...q, statistic, filters } };
 }
 
-const ISO_DAY = 86_400_000;
+const DAY_MS = 86_400_000;
 
 /**
  * How many days of `p` a daily average divides by: every day, or those of the weekdays kept by
@@ -86,7 +86,7 @@ const ISO_DAY = 86_400_000;
  */
 export function daysIn(p: DayRange, filters: readonly Filter[]): number[] {
   const byWeekday = [0, 0, 0, 0, 0, 0, 0];
-  for (let t = Date.parse(`${p.from}T00:00:00Z`); t <= Date.parse(`${p.to}T00:00:00Z`); t += ISO_DAY) byWeekday[(new Date(t).getUTCDay() + 6) % 7]!++;
+  for (let t = Date.parse(`${p.from}T00:00:00Z`); t <= Date.parse(`${p.to}T00:00:00Z`); t += DAY_MS) byWeekday[(new Date(t).getUTCDay() + 6) % 7]!++;
   const weekdays = filters.filter((f) => f.dimension === 'weekday');
   return byWeekday.map((n, i) => (weekdays.every((f) => f.values.some((v) => weekdayNumber(v) === i + 1) !== (f.exclude === true)) ? n : 0));
 }
