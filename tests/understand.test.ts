@@ -1166,6 +1166,14 @@ describe('the sixth outside round (7 December)', () => {
     expect(q('which was busier, tuesday or wednesday last week')?.query).toMatchObject({ groupBy: 'weekday', filters: f('weekday', 'Tuesday', 'Wednesday') });
   });
 
+  it('reads "picked up by", "closes handoffs quickest", "no — Oakhaven", "between 8pm and midnight", "got a CSAT survey"', () => {
+    expect(q('handoffs picked up by james carter last week')).toMatchObject({ query: { measure: 'handoffs', filters: f('agent', 'James Carter') }, notApplied: [] });
+    expect(q('which agent closes handoffs quickest last month')?.query).toMatchObject({ measure: 'handoffResolveTime', groupBy: 'agent', order: 'asc' });
+    expect(q('no — voltix', ask('handoff rate by page last week'))?.query).toMatchObject({ measure: 'handoffRate', filters: f('page', 'Voltix') });
+    expect(q('messages between 8pm and midnight yesterday')?.query.filters).toEqual(f('hour', '20', '21', '22', '23'));
+    expect(q('and how many of them got a csat survey?', ask('sessions last week'))?.query).toMatchObject({ measure: 'csatSurveys', statistic: 'count' });
+  });
+
   it('refuses the state now counted over a period, the mode and a standard deviation; reads "which reviewer passes the most"', () => {
     expect(ask('how many issue sessions are there now').refusal).toContain('not as they stand now');
     expect(ask('most common csat score last month').refusal).toContain('a statistic I do not compute');

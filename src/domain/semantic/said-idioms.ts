@@ -44,7 +44,7 @@ const SPELT_OUT: readonly [RegExp, string][] = [
  * A correction of the question before ("no, I meant the handoff rate", "no wait, last month",
  * "by agent, not page"): what it corrects to is the follow-up; the "no" is no negation.
  */
-const CORRECTION_FIRST = /^(?:(?:no|nope|nah|sorry|oops|actually|wait)(?:[!,.:;-]+\s*|\s+(?=(?:no|wait|sorry|actually|i meant|i mean|make it|make that)\b)))+(?:(?:i (?:meant|mean)|make (?:it|that))[!,.:;-]*\s*)?|^i (?:meant|mean)[!,.:;-]*\s+/;
+const CORRECTION_FIRST = /^(?:(?:no|nope|nah|sorry|oops|actually|wait)(?:\s*[!,.:;—–-]+\s*|\s+(?=(?:no|wait|sorry|actually|i meant|i mean|make it|make that)\b)))+(?:(?:i (?:meant|mean)|make (?:it|that))[!,.:;-]*\s*)?|^i (?:meant|mean)[!,.:;-]*\s+/;
 const CORRECTION_LAST = /,?\s+(?:not|instead of|rather than) (?:by |per )?(?:the )?(?:page|agent|reviewer|topic|day|week|month|hour|weekday|qa state|sender)s?\s*[?.!]*$/;
 
 /** The question (lower case) without the chat around it, abbreviations spelt out. */

@@ -18,7 +18,9 @@ const CLOCK = '(\\d{1,2})(?::00)?\\s*(am|pm)?';
  * 18:00–23:59, "before 8am" 00:00–07:59 (the hour dimension's values). Undefined when none is named;
  * "invalid" when a clock time is named that does not read as a whole hour.
  */
-export function hoursOf(text: string): string[] | 'invalid' | undefined {
+export function hoursOf(said: string): string[] | 'invalid' | undefined {
+  // midnight and noon are clock times too ("between 8pm and midnight")
+  const text = said.replace(/\bmidnight\b/g, '12am').replace(/\bnoon\b/g, '12pm');
   const between = new RegExp(`\\b(?:between|from)\\s+${CLOCK}\\s+(?:and|to|until|till|-)\\s+${CLOCK}`).exec(text);
   const after = new RegExp(`\\b(?:after|since|from)\\s+${CLOCK}(?!\\s*(?:and|to|until|till|-))`).exec(text);
   const before = new RegExp(`\\b(?:before|until|till)\\s+${CLOCK}`).exec(text);
