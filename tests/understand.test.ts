@@ -135,6 +135,7 @@ describe('every measure in the catalogue can be asked for', () => {
     qaSessions: 'sessions by QA state last week',
     reviewedSessions: 'sessions that passed QA last week',
     csatSurveys: 'how many csat surveys were sent last week',
+    handoffsClosed: 'how many handoff cases were closed last week',
     issueRate: 'issue rate last week',
     reviews: 'QA work last week',
     qaScore: 'average QA score last week',
@@ -982,7 +983,8 @@ describe('the chat around a question (7 December, fourth round)', () => {
     expect(ask('average handling time for P1 cases this month').refusal).toContain('"p1"');
     expect(ask('CSI for B2B clients this month').refusal).toContain('"b2b"');
     expect(ask('conversations marked as spam this month').refusal).toContain('"spam"');
-    expect(ask('how many resolved handoffs last week').refusal).toContain('"resolved"');
+    // (resolved handoffs are a figure now: the desk's closed cases)
+    expect(ask('how many resolved handoffs last week').metric?.query.measure).toBe('handoffsClosed');
     // thanks said as what customers wrote stays the gratitude topic
     const withGratitude = understand('how many customer messages said thanks last week', { ...ctx, topics: [...(ctx.topics ?? []), 'gratitude'] });
     expect(withGratitude.metric?.query.filters).toEqual([{ dimension: 'topic', values: ['gratitude'] }]);
@@ -1039,8 +1041,9 @@ describe('conditions, verbs, filters and threads found in the fifth round (7 Dec
   const q = (text: string, previous?: Intent) => ask(text, previous).metric?.query;
   it('refuses a figure said as a condition with "had", and a verb of what is counted it does not read', () => {
     expect(ask('how many unique conversations had a handoff last month').refusal).toContain('"had a handoff" is a condition');
-    expect(ask('how many handoffs were resolved in november').refusal).toContain('"resolved"');
-    expect(ask('how many handoffs did James Carter resolve last week').refusal).toMatch(/"resolved?"/);
+    expect(ask('how many handoffs were resolved in november').metric?.query.measure).toBe('handoffsClosed');
+    expect(ask('how many handoffs did James Carter resolve last week').metric?.query).toMatchObject({ measure: 'handoffsClosed', filters: f('agent', 'James Carter') });
+    expect(ask('how many handoffs were reassigned last week').refusal).toContain('"reassigned"');
   });
 
   it('ranks topics by the response time when the speed is asked, and reads "holding" as the queue now', () => {
@@ -1172,6 +1175,15 @@ describe('the sixth outside round (7 December)', () => {
     expect(q('no — voltix', ask('handoff rate by page last week'))?.query).toMatchObject({ measure: 'handoffRate', filters: f('page', 'Voltix') });
     expect(q('messages between 8pm and midnight yesterday')?.query.filters).toEqual(f('hour', '20', '21', '22', '23'));
     expect(q('and how many of them got a csat survey?', ask('sessions last week'))?.query).toMatchObject({ measure: 'csatSurveys', statistic: 'count' });
+  });
+
+  it('counts closed handoff cases; reads "how many minutes", "the most active reviewer"; refuses the CSAT answers of one score', () => {
+    expect(q('how many handoff cases were closed last week')?.query).toMatchObject({ measure: 'handoffsClosed', statistic: 'count' });
+    expect(q('how long does it take to resolve handoffs last month')?.query.measure).toBe('handoffResolveTime');
+    expect(q('how many minutes was first response last week')).toMatchObject({ query: { measure: 'firstResponse' }, notApplied: [] });
+    expect(q('who was the second most active reviewer last month')).toMatchObject({ query: { measure: 'reviews', groupBy: 'reviewer', order: 'desc' }, place: 2 });
+    expect(ask('what proportion of csat answers were a 5 last month').refusal).toContain('a given score ("5")');
+    expect(q('what share of csat answers were 4 or 5 last month')?.query.measure).toBe('csatSatisfied');
   });
 
   it('refuses the state now counted over a period, the mode and a standard deviation; reads "which reviewer passes the most"', () => {

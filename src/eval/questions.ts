@@ -337,6 +337,7 @@ function outside({ lastWeek, lastMonth, october, yesterday, last3Months, value, 
     ['z34', 'statistic', 'what % of oakhaven\'s sessions went to a human last week', value('handoffRate', 'rate', lastWeek, { page: [OAK] })],
     ['z35', 'measure', 'how many csat surveys were sent last month', value('csatSurveys', 'count', lastMonth)],
     ['z36', 'ranking', 'highest number of messages in a single day last month', winner('messages', 'count', 'day', 'desc', lastMonth)],
+    ['z37', 'measure', 'how many handoff cases were closed last month', value('handoffsClosed', 'count', lastMonth)],
     ['z27', 'follow-up', 'who was fastest overall', winner('humanResponseTime', 'mean', 'agent', 'asc', lastWeek), ['avg human response time for Emma Novak last week', 'and James Carter?']],
   ];
 }
@@ -405,7 +406,7 @@ export const MEASURE_WORDS: Record<string, RegExp> = {
   resolutionTime: /resol/i, messages: /message/i, customerMessages: /message/i, sessions: /session/i, handoffRate: /hand.?off/i,
   containment: /contain/i, qaSessions: /session/i, reviewedSessions: /QA state/i, issueRate: /issue/i, reviews: /QA|review|change/i,
   conversations: /conversation/i, handoffs: /hand.?off/i, handoffWait: /wait/i, handoffsWaiting: /waiting/i, handoffsAssigned: /assigned/i,
-  handoffResolveTime: /resolve/i,
+  handoffResolveTime: /resolve/i, handoffsClosed: /closed/i,
   templateUses: /template/i, templateSuccess: /template/i, qaScore: /QA score/i, qaCategoryScore: /category score/i, reviewerAlignment: /alignment/i,
   csatScore: /CSAT/, csatSatisfied: /CSAT|satisfied/i, csatResponseRate: /response rate/i, csatResponses: /CSAT|response/i, csatSurveys: /survey/i,
 };

@@ -81,6 +81,7 @@ export const MEASURE_SQL: Record<string, MeasureSql> = {
   // totals kept on each template since it was created: no period
   // the desk's closed cases, by when they were closed
   handoffResolveTime: { source: 'cases', value: 'extract(epoch FROM h.resolved_at - h.opened_at)', where: 'h.resolved_at IS NOT NULL' },
+  handoffsClosed: { source: 'cases', value: '1', where: 'h.resolved_at IS NOT NULL' },
   templateUses: { source: 'templates', value: 't.usage_count' },
   templateSuccess: { source: 'templates', value: 't.success_count', per: 't.usage_count' },
   // scorecard reviews of sessions not deleted, by when each review was first saved

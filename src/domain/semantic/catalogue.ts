@@ -340,6 +340,11 @@ function handoffMeasures(): Measure[] {
       unit: 'seconds', source: 'handoff_cases', value: 'extract(epoch FROM hc.resolved_at - hc.opened_at)', statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: false,
     },
     {
+      name: 'handoffsClosed', label: 'handoff cases closed',
+      definition: 'handoff cases closed on the desk (Resolve, or Resume bot), by when they were closed; by agent: the person who had it, else who closed it',
+      unit: 'count', source: 'handoff_cases', value: '1', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true,
+    },
+    {
       name: 'templateUses', label: 'template uses',
       definition: 'bot replies sent from a message template, as each template has counted them since it was created (no date is recorded per use, nor which bot replies the LLM wrote, so no period and no share of LLM replies)',
       unit: 'count', source: 'templates', value: 't.usage_count', statistics: ['sum'], defaultStatistic: 'sum', higherIsBetter: true,

@@ -44,6 +44,9 @@ const ABOUT_THE_FIGURE = /^(?:was|is|were|are|did|does|has|have|had)\b/;
 /** Questions whose words ask for something no query can honour: refused with the reason. */
 export function unanswerable(said: Said, base: MetricQuery | undefined, text: string): MetricReading | undefined {
   if (said.repliersApart) return refusal(`the bot's and the humans' ${said.repliersApart} are two figures, asked one at a time ("bot ${said.repliersApart} last week", then "human ${said.repliersApart} last week")`);
+  // "what share of CSAT answers were a 5": one score of the five, which no figure isolates
+  const oneScore = /\b(?:csat|survey) (?:answers|responses|ratings|scores)\b[^.?]*\b(?:were|was|of|rated|at) (?:a |an )?([1-5](?: (?:or|and|to|-|–) [1-3])?)\b(?! (?:or|and|to|-|–) [4-5]\b)/.exec(text);
+  if (oneScore && !/\b4 (?:or|and|to|-|–) 5\b/.test(text)) return refusal(`the CSAT answers of a given score ("${oneScore[1]}") are not a figure I keep; I have the average score, the share of 4 or 5 (satisfied) and the number of answers`);
   const forecast = FORECAST.exec(text);
   if (forecast) return refusal(`"${forecast[0]}": I report what has happened and make no forecasts; ask for the figure of a past period ("last month", "the last 4 weeks") to judge from`);
   const statistic = OTHER_STATISTIC.exec(text);

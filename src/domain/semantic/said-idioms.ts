@@ -35,6 +35,8 @@ const SPELT_OUT: readonly [RegExp, string][] = [
   [/(?<=\b(?:highest|most|fewest|lowest|least|maximum|minimum|max|min|biggest|record|busiest|quietest)\b[^.?]{0,40})\b(?:in|on) (?:a|one) (?:single )?day\b/g, 'on which day'],
   [/\b(?:sorted |ordered )?(?:from )?(?:low|lowest|small|smallest) to (?:high|highest|large|largest|big|biggest)\b/g, 'in ascending order'],
   [/\b(?:sorted |ordered )?(?:from )?(?:high|highest|large|largest|big|biggest) to (?:low|lowest|small|smallest)\b/g, 'in descending order'],
+  // "how many minutes was the first response": how long, in the figure's own unit
+  [/\bhow many (?:minutes|mins|hours|hrs|seconds|secs)\b/g, 'how long'],
   // "in minutes", "as a percentage": how to show the figure, which its unit decides
   [/\s*\b(?:in|as|into) (?:minutes|mins|hours|hrs|seconds|secs|days|a percentage|percentages?|percent)\b/g, ''],
   [/\bhrs\b/g, 'hours'], [/\bmins\b/g, 'minutes'], [/\bcld u\b/g, 'could you'], [/\bw\/c\b/g, 'week commencing'], [/\bw\/e\b/g, 'week ending'], [/\bw\/(?!o)/g, 'with '],

@@ -30,6 +30,8 @@ export function measureOf(w: Words): { measure?: string; inferred?: Inferred; ex
     if (name === 'containment' && measure && /^bot[- ]only$/.test(re.exec(w.rest)?.[0] ?? '')) continue;
     const m = w.take(re);
     if (!m) continue;
+    // "how many handoffs did James resolve": the handoffs are what the figure counts, not a second one
+    if (name === 'handoffs' && measure?.startsWith('handoff')) continue;
     // "sessions without a handoff", "chats with no handoff": a figure left out is a condition, even named first
     if (/\b(?:without|with no|that had no|having no)\s+(?:a |an |any |the )?$/.test(w.text.slice(0, m.index))) {
       conditions.push(CONDITION_BEFORE.exec(w.text.slice(0, m.index))?.[0].concat(m[0]) ?? m[0]);

@@ -359,6 +359,8 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const group = groupOf(w, text);
   // "which topic", "the #1 topic": the topic measure is a breakdown by topic already; one asked for = the winner
   if (measure === 'topics' && /\b(?:which|what|top)\s+(?:[a-z]+\s+)?topic\b(?!s)/.test(w.text.replace(NUMBER_ONE, 'top'))) group.which = true;
+  // "the most active reviewer": reviewers are active in QA changes, not in conversations
+  if (inferred === 'busy' && group.dim === 'reviewer') measure = 'reviews';
   // "which topic had the slowest response": topics ranked by the response time, not by their count
   if (measure === 'topics' && SPEED_WORDS.test(w.text) && !group.dim) [measure, inferred, group.dim] = ['responseTime', 'speed', 'topic'];
   // "by number of conversations" ranks by the count: not a breakdown asked for
