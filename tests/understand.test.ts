@@ -1186,6 +1186,13 @@ describe('the sixth outside round (7 December)', () => {
     expect(q('what share of csat answers were 4 or 5 last month')?.query.measure).toBe('csatSatisfied');
   });
 
+  it('reads "the second one?" after a breakdown as its second row, and refuses counts of templates and calibrations saying what it has', () => {
+    expect(q('the second one?', ask('handoff rate by page last week'))).toMatchObject({ query: { groupBy: 'page', order: 'desc' }, place: 2 });
+    expect(ask('the second one?').kind).not.toBe('metric');
+    expect(ask('how many templates do we have').refusal).toContain('their uses and success rate');
+    expect(ask('how many calibrations were closed last month').refusal).toContain('reviewer alignment');
+  });
+
   it('refuses the state now counted over a period, the mode and a standard deviation; reads "which reviewer passes the most"', () => {
     expect(ask('how many issue sessions are there now').refusal).toContain('not as they stand now');
     expect(ask('most common csat score last month').refusal).toContain('a statistic I do not compute');

@@ -17,6 +17,9 @@ export function figureNotHeld(text: string): MetricReading | undefined {
   // people of the team are who did the work, not a figure counted
   const staff = /\bhow many (?:distinct |different |unique |individual )?(?:agents|reviewers|staff|people on the team|team members)\b/.exec(text);
   if (staff) return refusal(`I count what agents and reviewers did, not the people themselves ("${staff[0]}"); "messages by agent" or "QA changes by reviewer" list who did it`);
+  // things the product holds but does not count: said as such, with what it does give about them
+  const held = /\bhow many (?:message |reply )?(templates|calibrations)\b/.exec(text);
+  if (held) return refusal(`I do not count ${held[1]} themselves; I have ${held[1] === 'templates' ? 'their uses and success rate ("template uses by page")' : 'reviewer alignment in closed calibrations ("reviewer alignment by reviewer last month")'}`);
   const wantsFigure = FIGURE_WORDS.test(text) || (/^(?:what|how)\b/.test(text) && /\b(?:last|this|in|since|during|past)\b/.test(text) && /\b(?:was|were|is|are|did|do)\b/.test(text));
   if (!wantsFigure) return undefined;
   const asked = /\bhow (?:many|much) ([a-z' -]+?)(?= (?:did|do|does|were|was|are|is|have|has|had|came|come|got|get|in|on|last|this|for|during|since)\b|[?.]|$)/.exec(text)

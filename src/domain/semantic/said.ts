@@ -179,6 +179,9 @@ const SORT = /\b(?:in )?(?:descending|ascending|desc|asc) order\b|\b(?:descendin
 /** "which page came last": the last place of the ranking, i.e. the worst. */
 const LAST_PLACE = /\b(?:came|finished|ranked|ranks|placed) (?:in )?last\b|\bin last place\b|\bdead last\b/;
 
+/** "the second one?" after a breakdown: that row of it. */
+const PLACE_ONE = /\b(?:the )?(second|2nd|third|3rd|fourth|4th|fifth|5th) one\b/;
+
 /** "next to last", "second from bottom", "penultimate": the second place counted from the end. */
 const PLACE_FROM_END = /\b(?:next|second) (?:to|from) (?:the )?(?:last|bottom)\b|\bpenultimate\b/;
 
@@ -371,7 +374,9 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const top = topNOf(w);
   const limit = top.limit;
   // "the bottom 3 agents": the lowest figures first
-  const placed = placeOf(w);
+  // ("the second one?" after a breakdown: its second row, in the order it was shown)
+  const shown = ctx.previous?.query.groupBy ? w.take(PLACE_ONE) : undefined;
+  const placed = shown ? { place: PLACES[shown[1]!]! } : placeOf(w);
   const place = placed?.place;
   const sorted = w.take(SORT);
   const sort = sorted ? (/desc|highest|biggest|most|largest|longest|slowest/.test(sorted[0]) ? 'desc' : 'asc') : undefined;
@@ -381,7 +386,8 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const byPlace = placed?.fromEnd
     ? (counts ? { dir: 'asc' as const, word: 'fewest' } : { dir: 'worst' as const, word: 'worst' })
     : counts ? { dir: 'desc' as const, word: 'most' } : { dir: 'best' as const, word: 'best' };
-  let direction: { dir: Direction; word: string } | undefined = top.bottom ? { dir: 'asc' as const, word: 'bottom' } : directionOf(w) ?? (place ? byPlace : undefined);
+  const asShown = shown ? { dir: ctx.previous!.query.order ?? ('desc' as const), word: 'top' } : undefined;
+  let direction: { dir: Direction; word: string } | undefined = top.bottom ? { dir: 'asc' as const, word: 'bottom' } : directionOf(w) ?? asShown ?? (place ? byPlace : undefined);
   let statistic = perDay ? 'perDay' : statisticOf(w);
   // "just the peak" after a count by hour: the top group, as a count has no maximum of its own
   const before = ctx.previous?.query;
