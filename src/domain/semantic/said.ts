@@ -191,6 +191,23 @@ function placeOf(w: Words): { place: number; fromEnd?: boolean } | undefined {
   return m ? { place: PLACES[(m[1] ?? m[2] ?? m[0]).toLowerCase()]! } : undefined;
 }
 
+/** The place asked for in a ranking, and which way round it runs. */
+function rankingWords(w: Words, measure: string | undefined, ctx: UnderstandContext, bottom: boolean): { place?: number; direction?: { dir: Direction; word: string } } {
+  // ("the second one?" after a breakdown: its second row, in the order it was shown)
+  const shown = ctx.previous?.query.groupBy ? w.take(PLACE_ONE) : undefined;
+  const placed = shown ? { place: PLACES[shown[1]!]! } : placeOf(w);
+  // "came second" with no ranking word: second most of a count, second best of anything else;
+  // "next to last": second fewest of a count, second worst of anything else
+  const counts = measure !== undefined && measureByName(measure)?.unit === 'count';
+  const byPlace = placed?.fromEnd
+    ? (counts ? { dir: 'asc' as const, word: 'fewest' } : { dir: 'worst' as const, word: 'worst' })
+    : counts ? { dir: 'desc' as const, word: 'most' } : { dir: 'best' as const, word: 'best' };
+  const asShown = shown ? { dir: ctx.previous!.query.order ?? ('desc' as const), word: 'top' } : undefined;
+  // "the bottom 3 agents": the lowest figures first
+  const direction = bottom ? { dir: 'asc' as const, word: 'bottom' } : directionOf(w) ?? asShown ?? (placed ? byPlace : undefined);
+  return { ...(placed ? { place: placed.place } : {}), ...(direction ? { direction } : {}) };
+}
+
 function directionOf(w: Words): { dir: Direction; word: string } | undefined {
   if (w.take(LAST_PLACE)) return { dir: 'worst', word: 'worst' };
   for (const [re, dir] of DIRECTION_WORDS) {
@@ -373,21 +390,11 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   }
   const top = topNOf(w);
   const limit = top.limit;
-  // "the bottom 3 agents": the lowest figures first
-  // ("the second one?" after a breakdown: its second row, in the order it was shown)
-  const shown = ctx.previous?.query.groupBy ? w.take(PLACE_ONE) : undefined;
-  const placed = shown ? { place: PLACES[shown[1]!]! } : placeOf(w);
-  const place = placed?.place;
   const sorted = w.take(SORT);
   const sort = sorted ? (/desc|highest|biggest|most|largest|longest|slowest/.test(sorted[0]) ? 'desc' : 'asc') : undefined;
-  // "came second" with no ranking word: second most of a count, second best of anything else
-  // … and "next to last": second fewest of a count, second worst of anything else
-  const counts = measure !== undefined && measureByName(measure)?.unit === 'count';
-  const byPlace = placed?.fromEnd
-    ? (counts ? { dir: 'asc' as const, word: 'fewest' } : { dir: 'worst' as const, word: 'worst' })
-    : counts ? { dir: 'desc' as const, word: 'most' } : { dir: 'best' as const, word: 'best' };
-  const asShown = shown ? { dir: ctx.previous!.query.order ?? ('desc' as const), word: 'top' } : undefined;
-  let direction: { dir: Direction; word: string } | undefined = top.bottom ? { dir: 'asc' as const, word: 'bottom' } : directionOf(w) ?? asShown ?? (place ? byPlace : undefined);
+  const ranking = rankingWords(w, measure, ctx, top.bottom === true);
+  const place = ranking.place;
+  let direction = ranking.direction;
   let statistic = perDay ? 'perDay' : statisticOf(w);
   // "just the peak" after a count by hour: the top group, as a count has no maximum of its own
   const before = ctx.previous?.query;
