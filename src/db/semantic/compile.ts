@@ -2,8 +2,8 @@
 // Values are inlined as quoted literals (not bind parameters) so that the statement shown to a
 // lead is complete: pasted into `sql:` it returns the same rows. Everything inlined is either
 // catalogue text or a value quoted by `literal`, which doubles quotes and drops NUL.
-import { SOURCES, WEEKDAY_NAMES, type Dimension, type Measure, type Statistic } from '../../domain/semantic/catalogue.ts';
-import { daysIn, type CheckedQuery, type DayRange } from '../../domain/semantic/query.ts';
+import { SOURCES, type Dimension, type Measure, type Statistic } from '../../domain/semantic/catalogue.ts';
+import { daysIn, weekdayNumber, type CheckedQuery, type DayRange } from '../../domain/semantic/query.ts';
 
 export const literal = (s: string): string => `'${s.replace(/\0/g, '').replace(/'/g, "''")}'`;
 
@@ -51,10 +51,7 @@ function inPeriod(time: { expr: string; kind: 'date' | 'instant' }, p: DayRange,
 }
 
 function filterValue(dimension: Dimension, value: string): string {
-  if (dimension === 'weekday') {
-    const i = WEEKDAY_NAMES.findIndex((w) => w.toLowerCase() === value.toLowerCase());
-    return String(i >= 0 ? i + 1 : Number(value));
-  }
+  if (dimension === 'weekday') return String(weekdayNumber(value));
   if (dimension === 'hour') return String(Number(value));
   return `lower(${literal(value)})`;
 }

@@ -6,6 +6,7 @@
 import { SOURCES, type Dimension, type Measure, type Statistic } from './catalogue.ts';
 import type { CheckedQuery } from './query.ts';
 import { counted, formatDelta } from './format.ts';
+import { addDays, formatDay, lastDayOfMonth } from '../period-words.ts';
 import type { ChangeRanking } from './said.ts';
 
 export interface MetricRow {
@@ -247,10 +248,6 @@ function changeHeadline(i: MetricAnswerInput, c: ChangeRanking, ranked: Compared
 }
 
 /** The whole answer text for a catalogue result. */
-const shortDay = (day: string): string => new Date(`${day}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
-const plusDays = (day: string, n: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
-/** "2026-02" → "2026-02-28": the day before the first of the next month. */
-const monthEnd = (month: string): string => plusDays(`${plusDays(`${month}-28`, 4).slice(0, 7)}-01`, -1);
 
 /**
  * A week or month row the period (or today) cuts: " (10–15 Nov only)", so a part is not read as a
@@ -261,18 +258,16 @@ function partOf(i: MetricAnswerInput, key: string | undefined): string {
   if (!p || !key || (i.query.groupBy !== 'week' && i.query.groupBy !== 'month')) return '';
   const start = i.query.groupBy === 'week' ? key : `${key}-01`;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(start)) return '';
-  const end = i.query.groupBy === 'week' ? plusDays(start, 6) : monthEnd(key.slice(0, 7));
+  const end = i.query.groupBy === 'week' ? addDays(start, 6) : `${key.slice(0, 7)}-${String(lastDayOfMonth(Number(key.slice(0, 4)), Number(key.slice(5, 7)))).padStart(2, '0')}`;
   const last = [p.to, i.today, end].sort()[0]!;
   const first = start < p.from ? p.from : start;
-  return first === start && last === end ? '' : ` (${shortDay(first)}–${shortDay(last)} only)`;
+  return first === start && last === end ? '' : ` (${formatDay(first, false, false)}–${formatDay(last, false, false)} only)`;
 }
-
-const dayWords = (day: string): string => new Date(`${day}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 
 export function metricAnswer(i: MetricAnswerInput): string {
   if (i.dataFrom !== undefined) {
     const grain = SOURCES[i.measure.source].grain;
-    const from = i.dataFrom === null ? `no ${grain} are recorded yet` : `${grain} are recorded from ${dayWords(i.dataFrom)} on`;
+    const from = i.dataFrom === null ? `no ${grain} are recorded yet` : `${grain} are recorded from ${formatDay(i.dataFrom, true, false)} on`;
     return [`${cap(i.figure)}${filterWords(i.query)}, ${when(i.query)}: no data — ${from}, so there is nothing to count before that`, ...footer(i)].join('\n');
   }
   const lines = [headline(i)];

@@ -91,7 +91,8 @@ export function daysIn(p: DayRange, filters: readonly Filter[]): number[] {
   return byWeekday.map((n, i) => (weekdays.every((f) => f.values.some((v) => weekdayNumber(v) === i + 1) !== (f.exclude === true)) ? n : 0));
 }
 
-const weekdayNumber = (v: string): number => {
+/** A weekday filter's value as its ISO number (1 = Monday): a name in any case, or the number itself. */
+export const weekdayNumber = (v: string): number => {
   const i = WEEKDAY_NAMES.findIndex((w) => w.toLowerCase() === v.toLowerCase());
   return i >= 0 ? i + 1 : Number(v);
 };
