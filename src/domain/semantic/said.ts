@@ -2,7 +2,7 @@
 // periods and cues, each read from the words on its own (understand.ts combines them with the
 // question before and checks the result against the catalogue).
 import { TOPIC_WORDS } from '../intent-words.ts';
-import { COUNT, countOf } from '../period-words.ts';
+import { COUNT } from '../period-words.ts';
 import type { Period } from '../periods.ts';
 import { periodsOf, type Periods } from './said-periods.ts';
 import { Words, escape, namedFilters, namesIn, phrase, topicsIn, type Names } from './said-names.ts';
@@ -10,11 +10,12 @@ import { DAY_PARTS, hoursOf, weekdaysOf } from './said-times.ts';
 import { productWord, unreadWords, type Unread } from './said-unread.ts';
 import { measureOf, type Inferred } from './said-measure.ts';
 import { leftOutSide, replierOf } from './said-replier.ts';
+import { SORT, rankingWords, topNOf } from './said-ranking.ts';
 
 export { byReplier } from './said-replier.ts';
 import { dimensionsOf, measureByName, type Dimension, type Statistic } from './catalogue.ts';
 import type { DayRange, Filter, MetricQuery } from './query.ts';
-import { ADVERB_GROUPS, BOT_WORDS, CHANGE_WORDS, THRESHOLD, CHART_WORDS, DIMENSION_WORDS, DIRECTION_WORDS, FOLLOW_ON, FOLLOW_UP, HUMAN_WORDS, NOT_HELD, NO_DIMENSION, NOW_CUES, NUMBER_ONE, OTHER_PERCENTILE, PERIOD_CUES, QA_STATE_WORDS, SPEED_WORDS, STATISTIC_WORDS, TREND_WORDS, LEAVE_OUT, REPLIER_NAMED, WHO, type Direction } from './words.ts';
+import { ADVERB_GROUPS, BOT_WORDS, CHANGE_WORDS, THRESHOLD, CHART_WORDS, DIMENSION_WORDS, FOLLOW_ON, FOLLOW_UP, HUMAN_WORDS, NOT_HELD, NO_DIMENSION, NOW_CUES, NUMBER_ONE, OTHER_PERCENTILE, PERIOD_CUES, QA_STATE_WORDS, SPEED_WORDS, STATISTIC_WORDS, TREND_WORDS, LEAVE_OUT, REPLIER_NAMED, WHO, type Direction } from './words.ts';
 
 export interface Vocabulary {
   pages: readonly string[];
@@ -160,61 +161,6 @@ function groupOf(w: Words, text: string): Group {
   }
   if (w.take(WHO)) return { dim: /\breview|\bqa\b/.test(text) ? 'reviewer' : 'agent', which: true };
   return { which: false };
-}
-
-function topNOf(w: Words): { limit?: number; bottom?: boolean } {
-  // "top 3", "3 best", "worst 2 pages", "which 3 agents" (the ranking word itself is left for the direction)
-  const m = w.take(new RegExp(`\\b(top|bottom)\\s+(${COUNT})\\b|\\b(${COUNT})(?=\\s+(?:best|worst|highest|lowest|slowest|fastest|busiest|quietest|most|least)\\b)|(?<=\\b(?:best|worst|highest|lowest|slowest|fastest|busiest|quietest|which|what)\\s+)(?!one\\b)(${COUNT})(?=\\s+[a-z])`));
-  if (!m) return {};
-  return { limit: countOf(m[2] ?? m[3] ?? m[4] ?? ''), ...(m[1] === 'bottom' ? { bottom: true } : {}) };
-}
-
-const PLACES: Record<string, number> = { second: 2, '2nd': 2, third: 3, '3rd': 3, fourth: 4, '4th': 4, fifth: 5, '5th': 5, 'runner-up': 2, 'runner up': 2, runnerup: 2 };
-const RANK_WORD = '(?:best|worst|busiest|quietest|highest|lowest|fastest|slowest|quickest|most|least|biggest|largest|smallest|strongest|weakest|longest|shortest|top|bottom)';
-/** "the second best page", "third busiest hour", "came 2nd", "the runner-up": a place in a ranking. */
-const PLACE = new RegExp(`\\b(second|2nd|third|3rd|fourth|4th|fifth|5th)(?=[- ]${RANK_WORD}\\b|\\s+(?:place|position)\\b)|\\brunner[- ]?up\\b|(?<=\\b(?:came|finished|ranked|placed) (?:in )?)(second|2nd|third|3rd|fourth|4th|fifth|5th)\\b`);
-/** "in descending order", "lowest first": the rows sorted, none left out. */
-const SORT = /\b(?:in )?(?:descending|ascending|desc|asc) order\b|\b(?:descending|ascending)\b|\b(?:highest|lowest|biggest|smallest|most|fewest|largest|longest|shortest|slowest|fastest) first\b/;
-
-/** "which page came last": the last place of the ranking, i.e. the worst. */
-const LAST_PLACE = /\b(?:came|finished|ranked|ranks|placed) (?:in )?last\b|\bin last place\b|\bdead last\b/;
-
-/** "the second one?" after a breakdown: that row of it. */
-const PLACE_ONE = /\b(?:the )?(second|2nd|third|3rd|fourth|4th|fifth|5th) one\b/;
-
-/** "next to last", "second from bottom", "penultimate": the second place counted from the end. */
-const PLACE_FROM_END = /\b(?:next|second) (?:to|from) (?:the )?(?:last|bottom)\b|\bpenultimate\b/;
-
-function placeOf(w: Words): { place: number; fromEnd?: boolean } | undefined {
-  if (w.take(PLACE_FROM_END)) return { place: 2, fromEnd: true };
-  const m = w.take(PLACE);
-  return m ? { place: PLACES[(m[1] ?? m[2] ?? m[0]).toLowerCase()]! } : undefined;
-}
-
-/** The place asked for in a ranking, and which way round it runs. */
-function rankingWords(w: Words, measure: string | undefined, ctx: UnderstandContext, bottom: boolean): { place?: number; direction?: { dir: Direction; word: string } } {
-  // ("the second one?" after a breakdown: its second row, in the order it was shown)
-  const shown = ctx.previous?.query.groupBy ? w.take(PLACE_ONE) : undefined;
-  const placed = shown ? { place: PLACES[shown[1]!]! } : placeOf(w);
-  // "came second" with no ranking word: second most of a count, second best of anything else;
-  // "next to last": second fewest of a count, second worst of anything else
-  const counts = measure !== undefined && measureByName(measure)?.unit === 'count';
-  const byPlace = placed?.fromEnd
-    ? (counts ? { dir: 'asc' as const, word: 'fewest' } : { dir: 'worst' as const, word: 'worst' })
-    : counts ? { dir: 'desc' as const, word: 'most' } : { dir: 'best' as const, word: 'best' };
-  const asShown = shown ? { dir: ctx.previous!.query.order ?? ('desc' as const), word: 'top' } : undefined;
-  // "the bottom 3 agents": the lowest figures first
-  const direction = bottom ? { dir: 'asc' as const, word: 'bottom' } : directionOf(w) ?? asShown ?? (placed ? byPlace : undefined);
-  return { ...(placed ? { place: placed.place } : {}), ...(direction ? { direction } : {}) };
-}
-
-function directionOf(w: Words): { dir: Direction; word: string } | undefined {
-  if (w.take(LAST_PLACE)) return { dir: 'worst', word: 'worst' };
-  for (const [re, dir] of DIRECTION_WORDS) {
-    const m = w.take(re);
-    if (m) return { dir, word: m[0] };
-  }
-  return undefined;
 }
 
 /** An average of a count per day: "average sessions per day", "daily average", "how many a day on average". */
