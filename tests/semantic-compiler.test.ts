@@ -215,6 +215,39 @@ describe('a period before the data starts', () => {
   });
 });
 
+describe('a period the data covers only in part', () => {
+  const sessionsFrom = async () => (await one<{ d: string }>(`SELECT (min(started_at) AT TIME ZONE '${TZ}')::date::text AS d FROM sessions`)).d;
+  const dayNo = (d: string) => Date.parse(`${d}T00:00:00Z`) / 86_400_000;
+
+  it('a daily average divides by the days from the first record, says so, and its SQL reproduces it', async () => {
+    const first = await sessionsFrom();
+    const year = { from: '2026-01-01', to: '2026-11-25', label: 'this year so far' };
+    const r = await ask({ measure: 'sessions', statistic: 'perDay', period: year });
+    const n = await one<{ n: string }>(
+      `SELECT count(*) AS n FROM sessions WHERE started_at >= '2026-01-01 00:00:00 ${TZ}'::timestamptz AND started_at < '2026-11-26 00:00:00 ${TZ}'::timestamptz`,
+    );
+    const days = dayNo('2026-11-25') - dayNo(first) + 1;
+    expect(first > year.from).toBe(true);
+    expect(r.recordedFrom).toBe(first);
+    expect(r.rows[0]!.value).toBeCloseTo(Number(n.n) / days, 9);
+    expect(Number((await all<{ value: number }>(r.sql))[0]!.value)).toBeCloseTo(r.rows[0]!.value!, 9);
+    const text = metricAnswer({ measure: r.measure, query: r.query, figure: r.figure, rows: r.rows, timeZone: TZ, today: '2026-11-25', recordedFrom: r.recordedFrom! });
+    expect(text).toMatch(new RegExp(`^Sessions are recorded from \\d+ \\w+ 2026 on: the figure covers .* only, and the daily average is over those ${days} days\\.$`, 'm'));
+    // a period inside the data says nothing of it
+    const inside = await ask({ measure: 'sessions', statistic: 'perDay', period: { from: '2026-11-01', to: '2026-11-25', label: 'November' } });
+    expect(inside.recordedFrom).toBeUndefined();
+  });
+
+  it('a total over part of the period says what it covers; a compared period before the data has none to compare', async () => {
+    const r = await ask({
+      measure: 'sessions', period: { from: '2026-01-01', to: '2026-11-25', label: 'this year so far' }, compareTo: { from: '2025-01-01', to: '2025-12-31', label: 'last year (2025)' },
+    });
+    expect(r.recordedFrom).toBe(await sessionsFrom());
+    const text = metricAnswer({ measure: r.measure, query: r.query, figure: r.figure, rows: r.rows, timeZone: TZ, today: '2026-11-25', recordedFrom: r.recordedFrom! });
+    expect(text).toMatch(/^Sessions are recorded from .* on: the figure covers .* only; last year \(2025\) has none to compare\.$/m);
+  });
+});
+
 describe('the handoff measures', () => {
   it('handoffs per agent: each handed-off session counts for the human agent who first replied in it', async () => {
     const r = await ask({ measure: 'handoffs', groupBy: 'agent' });

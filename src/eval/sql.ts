@@ -234,12 +234,15 @@ export interface FigureSpec {
   limit?: number;
 }
 
-/** A daily average: the mean of each calendar day's count over the period's days (of the weekdays kept), days without rows counting 0. */
-function perDaySql(s: FigureSpec, m: MeasureSql, from: string): string {
+/**
+ * A daily average: the mean of each calendar day's count over the period's days (of the weekdays
+ * kept) from the first day the measure has rows, days without rows counting 0.
+ */
+function perDaySql(s: FigureSpec, m: MeasureSql, from: string, rows: string): string {
   if (s.by) throw new Error('the evaluation set has no daily average by a breakdown');
   const weekdays = s.where?.weekday ? `WHERE extract(isodow FROM g.d) IN (${s.where.weekday.join(', ')})` : '';
   return `SELECT avg(coalesce(c.n, 0))::float8 AS value
-FROM generate_series(DATE ${q(s.period.from)}, DATE ${q(s.period.to)}, interval '1 day') g(d)
+FROM generate_series(greatest(DATE ${q(s.period.from)}, (SELECT min(day) FROM (${rows}) r)), DATE ${q(s.period.to)}, interval '1 day') g(d)
 LEFT JOIN (SELECT day, count(${m.distinct ? 'DISTINCT v' : '*'}) AS n
   ${from}
   GROUP BY day) c ON c.day = g.d::date
@@ -270,7 +273,7 @@ export function figureSql(s: FigureSpec, tz: string): string {
   const m = measureSql(s.measure);
   const byAgent = m.source === 'days' && (s.by === 'agent' || s.where?.agent !== undefined);
   const from = `FROM (${rowsOf(m, tz, byAgent)}) x\nWHERE ${conditions(m.source === 'now' || m.source === 'templates' ? undefined : s.period, s.where).join(' AND ')}`;
-  if (s.stat === 'perDay') return perDaySql(s, m, from);
+  if (s.stat === 'perDay') return perDaySql(s, m, from, rowsOf(m, tz, false));
   const agg = m.per ? 'sum(v)::float8 / sum(per)' : aggregate(s.stat, m.distinct);
   if (!s.by) return `SELECT ${agg} AS value\n${from}`;
   const order = s.order ? `value ${s.order === 'asc' ? 'ASC' : 'DESC'} NULLS LAST, key` : 'key';

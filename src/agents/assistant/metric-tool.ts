@@ -58,6 +58,7 @@ export function metricQueryTool(ctx: ToolContext, gate: (config: unknown) => Out
         const data = {
           figure: r.figure, measure: r.measure.name, definition: r.measure.definition, unit: r.measure.unit, query: r.query,
           rows: r.rows, sql: r.sql, timeZone: ctx.timeZone, ...(r.dataFrom !== undefined ? { dataFrom: r.dataFrom } : {}),
+          ...(r.recordedFrom !== undefined ? { recordedFrom: r.recordedFrom } : {}),
         };
         return [JSON.stringify(data), { sql: [{ text: r.sql, values: [] }], data }];
       } catch (err) {

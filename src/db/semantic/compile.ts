@@ -9,10 +9,14 @@ export const literal = (s: string): string => `'${s.replace(/\0/g, '').replace(/
 
 const TIME_DIMENSIONS: ReadonlySet<Dimension> = new Set(['day', 'week', 'month', 'hour', 'weekday']);
 
-/** A daily average's divisor: the days of the period, by weekday when grouped by it, per period when compared. */
-function dayCount(q: CheckedQuery, source: (typeof SOURCES)[keyof typeof SOURCES], current: string, sub: (s: string) => string): string {
+/**
+ * A daily average's divisor: the days of the period, by weekday when grouped by it, per period
+ * when compared. Days before the measure's data starts (`recordedFrom`) are not counted: nothing
+ * was recorded on them, which is not the same as none happening.
+ */
+function dayCount(q: CheckedQuery, source: (typeof SOURCES)[keyof typeof SOURCES], current: string, sub: (s: string) => string, recordedFrom?: string): string {
   const one = (p: DayRange): string => {
-    const days = daysIn(p, q.filters);
+    const days = daysIn(recordedFrom && recordedFrom > p.from ? { ...p, from: recordedFrom } : p, q.filters);
     if (q.groupBy !== 'weekday') return String(days.reduce((a, b) => a + b, 0));
     return `(CASE ${sub(source.dimensions.weekday!)} ${days.map((n, i) => `WHEN ${i + 1} THEN ${n}`).join(' ')} END)`;
   };
@@ -83,8 +87,11 @@ export interface CompiledQuery {
   compared: boolean;
 }
 
-/** One SQL statement answering `q` exactly; `tz` is the business timezone. */
-export function compileQuery(q: CheckedQuery, measure: Measure, tz: string): CompiledQuery {
+/**
+ * One SQL statement answering `q` exactly; `tz` is the business timezone, `recordedFrom` the day
+ * the measure's data starts (compileDataStart), which a daily average's divisor starts from.
+ */
+export function compileQuery(q: CheckedQuery, measure: Measure, tz: string, opts: { recordedFrom?: string } = {}): CompiledQuery {
   const source = SOURCES[measure.source];
   const sub = (s: string) => s.replaceAll('{tz}', literal(tz));
   const compared = q.compareTo !== undefined;
@@ -98,7 +105,7 @@ export function compileQuery(q: CheckedQuery, measure: Measure, tz: string): Com
   const value = sub(measure.value);
   // a rate of totals (template success): one division of sums, not a mean of per-row rates
   const ratio = measure.denominator && q.statistic === 'rate' ? `sum(${value})::float8 / nullif(sum(${sub(measure.denominator)}), 0)` : undefined;
-  const perDay = q.statistic === 'perDay' && q.period ? { days: dayCount(q, source, current, sub), day: sub(source.dimensions.day!) } : undefined;
+  const perDay = q.statistic === 'perDay' && q.period ? { days: dayCount(q, source, current, sub, opts.recordedFrom), day: sub(source.dimensions.day!) } : undefined;
   select.push(`${ratio ?? aggregate(q.statistic, value, periodExpr, measure.distinct === true, perDay)} AS value`);
   select.push(`${q.statistic === 'count' || q.statistic === 'share' || q.statistic === 'perDay' ? 'count(*)' : `count(${value})`} AS base`);
 

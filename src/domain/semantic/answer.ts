@@ -4,9 +4,9 @@
 // the period is still running. Words of the question that were recognised but not applied are
 // named, never dropped.
 import { SOURCES, type Dimension, type Measure, type Statistic } from './catalogue.ts';
-import type { CheckedQuery } from './query.ts';
+import { daysIn, type CheckedQuery, type DayRange } from './query.ts';
 import { counted, formatDelta } from './format.ts';
-import { addDays, formatDay, lastDayOfMonth } from '../period-words.ts';
+import { addDays, formatDay, formatRange, lastDayOfMonth } from '../period-words.ts';
 import type { ChangeRanking } from './said.ts';
 
 export interface MetricRow {
@@ -34,6 +34,8 @@ export interface MetricAnswerInput {
   place?: number;
   /** nothing was counted and the period ends before the measure's data starts: the day it starts (null: none yet) */
   dataFrom?: string | null;
+  /** the measure's data starts inside the period or the compared one: the day it starts */
+  recordedFrom?: string;
   /** said after the figure, e.g. that no period was named and which one was used */
   notes?: string[];
   /** the groups ranked by their change against the compared period (a breakdown compared) */
@@ -124,9 +126,31 @@ function footer(i: MetricAnswerInput): string[] {
     ? [`${cap(measure.label)}: ${definition}. Based on ${baseWords(measure, i.rows, query)}; days in ${i.timeZone}.`]
     : [`${cap(measure.label)}: ${definition}. Based on ${baseWords(measure, i.rows, query)} as they stand now.`];
   if (query.period && query.period.to >= i.today && query.period.from <= i.today) lines.push(`The period includes today, so it is partial.`);
+  const covered = coverageNote(i);
+  if (covered) lines.push(covered);
   for (const n of i.notes ?? []) lines.push(n);
   for (const w of i.notApplied ?? []) lines.push(`Not applied: ${w}.`);
   return lines;
+}
+
+/**
+ * A period that starts before the measure's data: the days the figure covers, so a total or a
+ * daily average over part of the period is not read as the whole period's.
+ */
+function coverageNote(i: MetricAnswerInput): string | undefined {
+  const from = i.recordedFrom;
+  const { period, compareTo } = i.query;
+  if (!from || !period) return undefined;
+  const span = (p: DayRange) => formatRange(from, p.to < i.today ? p.to : i.today, false);
+  const parts: string[] = [];
+  if (from > period.from && from <= period.to) {
+    const days = daysIn({ ...period, from }, i.query.filters).reduce((a, b) => a + b, 0);
+    const perDay = i.query.statistic !== 'perDay' ? '' : i.query.groupBy === 'weekday' ? ', and the daily average is over those days' : `, and the daily average is over those ${days} days`;
+    parts.push(`the figure covers ${span(period)} only${perDay}`);
+  }
+  if (compareTo && from > compareTo.from) parts.push(from > compareTo.to ? `${compareTo.label} has none to compare` : `${compareTo.label} is covered from then only`);
+  if (parts.length === 0) return undefined;
+  return `${cap(SOURCES[i.measure.source].grain)} are recorded from ${formatDay(from, true, false)} on: ${parts.join('; ')}.`;
 }
 
 /** "last week (Mon 16 – Sun 22 Nov 2026)", or "now" for a measure of how things stand. */

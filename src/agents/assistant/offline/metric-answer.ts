@@ -14,6 +14,8 @@ export interface MetricToolData {
   timeZone: string;
   /** nothing counted, the period before the data: where it starts (null: no data yet) */
   dataFrom?: string | null;
+  /** the data starts inside the period or the compared one: the day it starts */
+  recordedFrom?: string;
 }
 
 const TIME: ReadonlySet<Dimension> = new Set(['day', 'week']);
@@ -38,6 +40,7 @@ export function metricText(i: MetricIntent, d: MetricToolData, tz: string, today
     measure, query: d.query, figure: d.figure, rows: d.rows, timeZone: tz, today, notApplied: i.notApplied, notes,
     ...(i.winner ? { winner: i.winner } : {}), ...(i.place ? { place: i.place } : {}), ...(i.change ? { change: i.change } : {}), ...(i.focus ? { focus: i.focus } : {}),
     ...(d.dataFrom !== undefined ? { dataFrom: d.dataFrom } : {}),
+    ...(d.recordedFrom !== undefined ? { recordedFrom: d.recordedFrom } : {}),
   });
 }
 
