@@ -201,6 +201,25 @@ describe('daily averages and sessions reviewed', () => {
   });
 });
 
+describe('QA review coverage', () => {
+  it('is the share of AI sessions started in the period whose QA state is not unchecked; it takes no reviewer or state', async () => {
+    const period = { from: '2026-09-01', to: '2026-11-25', label: 'since September' };
+    const r = await ask({ measure: 'reviewCoverage', period });
+    const e = await one<{ v: number; n: string }>(
+      `SELECT avg(CASE WHEN qa_status <> 'unchecked' THEN 1.0 ELSE 0.0 END)::float8 AS v, count(*) AS n FROM sessions
+        WHERE ai_engaged AND started_at >= '2026-09-01 00:00:00 ${TZ}'::timestamptz AND started_at < '2026-11-26 00:00:00 ${TZ}'::timestamptz`,
+    );
+    expect(e.v).toBeGreaterThan(0);
+    expect(e.v).toBeLessThan(1);
+    close(r.rows[0]!.value, e.v);
+    expect(r.rows[0]!.base).toBe(Number(e.n));
+    for (const dimension of ['reviewer', 'qa_state'] as const) {
+      const refused = await runMetricQuery(db.pool, { measure: 'reviewCoverage', period, groupBy: dimension }, TZ);
+      expect(refused.ok).toBe(false);
+    }
+  });
+});
+
 describe('a period before the data starts', () => {
   it('says where the data starts instead of a 0 that would read as measured; a 0 inside the data stays a 0', async () => {
     const july = { from: '2020-07-01', to: '2020-07-31', label: 'July 2020' };

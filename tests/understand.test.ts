@@ -137,6 +137,7 @@ describe('every measure in the catalogue can be asked for', () => {
     csatSurveys: 'how many csat surveys were sent last week',
     handoffsClosed: 'how many handoff cases were closed last week',
     issueRate: 'issue rate last week',
+    reviewCoverage: 'what share of sessions were reviewed last week',
     reviews: 'QA work last week',
     qaScore: 'average QA score last week',
     qaCategoryScore: 'QA category scores by QA category last week',

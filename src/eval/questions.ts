@@ -338,6 +338,8 @@ function outside({ lastWeek, lastMonth, october, yesterday, last3Months, value, 
     ['z35', 'measure', 'how many csat surveys were sent last month', value('csatSurveys', 'count', lastMonth)],
     ['z36', 'ranking', 'highest number of messages in a single day last month', winner('messages', 'count', 'day', 'desc', lastMonth)],
     ['z37', 'measure', 'how many handoff cases were closed last month', value('handoffsClosed', 'count', lastMonth)],
+    ['z38', 'measure', 'what % of sessions were reviewed last month', value('reviewCoverage', 'rate', lastMonth, undefined, [/coverage/i])],
+    ['z39', 'breakdown', 'QA review coverage by page in October', rows('reviewCoverage', 'rate', 'page', october)],
     ['z27', 'follow-up', 'who was fastest overall', winner('humanResponseTime', 'mean', 'agent', 'asc', lastWeek), ['avg human response time for Emma Novak last week', 'and James Carter?']],
   ];
 }
@@ -404,7 +406,7 @@ export const MEASURE_WORDS: Record<string, RegExp> = {
   conversationDays: /conversation/i, responseTime: /respon|repl/i, humanResponseTime: /respon|repl/i,
   firstResponse: /first (?:response|reply)/i, humanFirstResponse: /first (?:response|reply)/i, botFirstResponse: /first (?:response|reply)/i,
   resolutionTime: /resol/i, messages: /message/i, customerMessages: /message/i, sessions: /session/i, handoffRate: /hand.?off/i,
-  containment: /contain/i, qaSessions: /session/i, reviewedSessions: /QA state/i, issueRate: /issue/i, reviews: /QA|review|change/i,
+  containment: /contain/i, qaSessions: /session/i, reviewedSessions: /QA state/i, issueRate: /issue/i, reviewCoverage: /coverage/i, reviews: /QA|review|change/i,
   conversations: /conversation/i, handoffs: /hand.?off/i, handoffWait: /wait/i, handoffsWaiting: /waiting/i, handoffsAssigned: /assigned/i,
   handoffResolveTime: /resolve/i, handoffsClosed: /closed/i,
   templateUses: /template/i, templateSuccess: /template/i, qaScore: /QA score/i, qaCategoryScore: /category score/i, reviewerAlignment: /alignment/i,

@@ -71,6 +71,7 @@ export const MEASURE_SQL: Record<string, MeasureSql> = {
   handoffRate: { source: 'sessions', value: 'CASE WHEN s.human_handoff THEN 1 ELSE 0 END' },
   containment: { source: 'sessions', value: 'CASE WHEN s.human_handoff THEN 0 ELSE 1 END', where: 's.ai_engaged' },
   qaSessions: { source: 'sessions', value: '1', where: 's.ai_engaged' },
+  reviewCoverage: { source: 'sessions', value: `CASE WHEN s.qa_status <> 'unchecked' THEN 1 ELSE 0 END`, where: 's.ai_engaged' },
   issueRate: { source: 'sessions', value: `CASE WHEN s.qa_status IN ('issue', 'fixed') THEN 1 ELSE 0 END`, where: `s.ai_engaged AND s.qa_status <> 'unchecked'` },
   reviews: { source: 'qa', value: '1' },
   reviewedSessions: { source: 'qa', value: 'e.session_id', where: `e.to_status <> 'unchecked'`, distinct: true },

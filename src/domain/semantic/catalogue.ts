@@ -271,6 +271,13 @@ export const MEASURES: readonly Measure[] = [
     definition: 'distinct AI sessions given a QA state (passed, issue or fixed) in the period, by when it was given; a session given two in the period counts once (by state or reviewer: once under each)',
     unit: 'count', source: 'qa_events', value: 'e.session_id', distinct: true, where: `e.to_status <> 'unchecked'`, statistics: ['count', 'perDay'], defaultStatistic: 'count', higherIsBetter: true,
   },
+  // how much of the AI's work QA has looked at: a rate of the sessions, so no reviewer or state breaks it down
+  {
+    name: 'reviewCoverage', label: 'QA review coverage',
+    definition: 'share of AI sessions, by start time, that have been reviewed (their QA state now passed, issue or fixed)',
+    unit: 'share', source: 'sessions', value: `CASE WHEN s.qa_status <> 'unchecked' THEN 1.0 ELSE 0.0 END`, where: 's.ai_engaged',
+    statistics: ['rate'], defaultStatistic: 'rate', higherIsBetter: true, without: ['reviewer', 'qa_state'],
+  },
   { name: 'issueRate', label: 'QA issue rate', definition: 'share of reviewed AI sessions that are now issue or fixed', unit: 'share', source: 'sessions', value: `CASE WHEN s.qa_status IN ('issue', 'fixed') THEN 1.0 ELSE 0.0 END`, where: `s.ai_engaged AND s.qa_status <> 'unchecked'`, statistics: ['rate'], defaultStatistic: 'rate', higherIsBetter: false },
   {
     name: 'qaScore', label: 'QA score',
