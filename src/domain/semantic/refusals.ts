@@ -5,6 +5,7 @@ import { DIMENSIONS, MEASURES, SOURCES, measureByName } from './catalogue.ts';
 import { MONTH_NAMES } from '../period-words.ts';
 import { type MetricQuery } from './query.ts';
 import { CAN_ASK, type MetricReading, type Said, type Vocabulary } from './said.ts';
+import { Words, namesIn } from './said-names.ts';
 import { WEEKDAYS } from './words.ts';
 
 const FIGURE_WORDS = /\bhow many\b|\bnumber of\b|\bhow much\b|\b(?:average|total|median|rate|percentage|share)\b/;
@@ -39,7 +40,7 @@ export function refusal(reason: string): MetricReading {
 /** A figure asked of the future: "predict", "forecast", "will we hit 75". */
 const FORECAST = /\b(?:forecast(?:s|ed|ing)?|predict(?:s|ed|ion|ions)?|projections?|projected|extrapolat\w*)\b|\bwill (?:we|it|there|they|csi|csat)\b(?! (?:be )?(?:able to see|get)\b)/;
 /** Statistics the catalogue does not offer, asked by name. */
-const OTHER_STATISTIC = /\b(?:standard dev(?:iation)?|std\.? ?dev|stdev|std|variance|mode|modal)\b|\bmost (?:common|frequent|typical|usual) (?:csat |csi |qa )?(?:score|rating|value|answer|grade)s?\b|\b(?:spread|range) of\b(?! (?:dates|days|pages|topics))/;
+const OTHER_STATISTIC = /\b(?:standard dev(?:iation)?|std\.? ?dev|stdev|std|variance|mode|modal|(?:geometric|harmonic|trimmed|rolling|moving) (?:mean|average|avg)|skew(?:ness|ed)?|kurtosis|correlat(?:e|es|ed|ion|ions)|regression|coefficient of variation|z[- ]?scores?|interquartile|iqr|quartiles?|deciles?)\b|\bmost (?:common|frequent|typical|usual) (?:csat |csi |qa )?(?:score|rating|value|answer|grade)s?\b|\b(?:spread|range) of\b(?! (?:dates|days|pages|topics))/;
 
 /** A yes-or-no question about the figure itself ("was the median under 5 minutes?"): the figure answers it. */
 const ABOUT_THE_FIGURE = /^(?:was|is|were|are|did|does|has|have|had)\b/;
@@ -50,6 +51,11 @@ export function unanswerable(said: Said, base: MetricQuery | undefined, text: st
   // "what share of CSAT answers were a 5": one score of the five, which no figure isolates
   const oneScore = /\b(?:csat|survey) (?:answers|responses|ratings|scores)\b[^.?]*\b(?:were|was|of|rated|at) (?:a |an )?([1-5](?: (?:or|and|to|-|–) [1-3])?)\b(?! (?:or|and|to|-|–) [4-5]\b)/.exec(text);
   if (oneScore && !/\b4 (?:or|and|to|-|–) 5\b/.test(text)) return refusal(`the CSAT answers of a given score ("${oneScore[1]}") are not a figure I keep; I have the average score, the share of 4 or 5 (satisfied) and the number of answers`);
+  // "complaints about delivery": a message has one topic, so none is both
+  const twoTopics = said.filters.find((f) => f.dimension === 'topic' && !f.exclude && f.values.length === 2);
+  if (twoTopics && /\b(?:about|regarding|concerning|over)\b/.test(text) && !/\b(?:and|or|vs|versus|plus|both)\b|,/.test(text)) {
+    return refusal(`each customer message has one topic, so a message that is both ${twoTopics.values.join(' and ')} is not something I count; ask for ${twoTopics.values.join(' or for ')}`);
+  }
   const forecast = FORECAST.exec(text);
   if (forecast) return refusal(`"${forecast[0]}": I report what has happened and make no forecasts; ask for the figure of a past period ("last month", "the last 4 weeks") to judge from`);
   const statistic = OTHER_STATISTIC.exec(text);
@@ -102,7 +108,7 @@ const COMMON_CAPITALS: ReadonlySet<string> = new Set([
  * did Olga review"): answering for everyone would drop the filter, so it is refused. A word
  * counts as a name when it is capitalised inside a sentence of a question not written in Title Case.
  */
-export function unknownName(question: string, vocab: Vocabulary): string | undefined {
+export function unknownName(question: string, vocab: Vocabulary, corrected: readonly string[] = []): string | undefined {
   const words = question.match(/[A-Za-z][\w'’-]*/g) ?? [];
   if (words.filter((w) => /^[A-Z][a-z]/.test(w)).length * 2 > words.length) return undefined;
   const known = new Set(
@@ -113,7 +119,29 @@ export function unknownName(question: string, vocab: Vocabulary): string | undef
     const word = m[2]!.replace(/['’]s$/, '');
     const low = word.toLowerCase();
     const one = low.replace(/s$/, ''); // "Mondays", "Acmes"
-    if (![low, one].some((x) => known.has(x) || COMMON_CAPITALS.has(x))) return word;
+    // ("Oakhaven Furnture": read as the page's word, and said so)
+    if (![low, one].some((x) => known.has(x) || COMMON_CAPITALS.has(x) || corrected.includes(x))) return word;
+  }
+  return undefined;
+}
+
+/**
+ * A page, agent or reviewer the question names that the query does not use: not a filter, not the
+ * share's focus, not a row of its breakdown, and not named back in a note. Answering would give
+ * the figure for everyone as if for them, so the caller refuses instead.
+ */
+export function nameLost(text: string, vocab: Vocabulary, query: MetricQuery, focus: string | undefined, notes: readonly string[]): string | undefined {
+  const used = new Set([...(query.filters ?? []).flatMap((f) => f.values), ...(focus ? [focus] : [])].map((v) => v.toLowerCase()));
+  const said = notes.join(' ').toLowerCase();
+  const w = new Words(text);
+  for (const [dimension, names] of [['page', vocab.pages], ['agent', vocab.agents], ['reviewer', vocab.reviewers ?? []]] as const) {
+    if (query.groupBy === dimension) continue;
+    const named = namesIn(w, names, dimension);
+    // ("agents other than Maria": the others are the filter)
+    for (const n of named.found.filter((x) => !(named.excluded ?? []).includes(x))) {
+      if (used.has(n.toLowerCase()) || n.toLowerCase().split(/\s+/).some((t) => t.length >= 3 && said.includes(t))) continue;
+      return n;
+    }
   }
   return undefined;
 }

@@ -26,7 +26,12 @@ export interface Corrected {
   text: string;
   /** how each word was read: `Read "handofs" as "handoffs".` */
   remarks: string[];
+  /** the words corrected, as typed */
+  words: string[];
 }
+
+/** Short words are corrected only to these, and only right after a product word ("handoff rat", "response tiem"). */
+const SHORT_TARGETS: ReadonlySet<string> = new Set(['rate', 'rates', 'time', 'times']);
 
 /** The text with each unread word of five letters or more that is one edit from exactly one product word or name replaced by it. */
 export function correctTypos(text: string, unread: readonly string[], names: readonly string[]): Corrected | undefined {
@@ -36,14 +41,18 @@ export function correctTypos(text: string, unread: readonly string[], names: rea
   ]);
   let out = text;
   const remarks: string[] = [];
+  const words: string[] = [];
   for (const word of unread) {
-    if (word.length < 5 || known.has(word)) continue;
-    let near = [...known].filter((k) => oneEdit(word, k));
+    if (word.length < 3 || known.has(word)) continue;
+    const short = word.length < 5;
+    if (short && !new RegExp(`\\b(?:${PRODUCT_WORDS.join('|')}) ${word}\\b`).test(text)) continue;
+    let near = [...known].filter((k) => (!short || SHORT_TARGETS.has(k)) && oneEdit(word, k));
     // "handofs" is one edit from "handoff" and from "handoffs": the plural one, as typed
     if (near.length > 1) near = near.filter((k) => k.endsWith('s') === word.endsWith('s'));
     if (near.length !== 1) continue;
     out = out.replace(new RegExp(`\\b${word}\\b`, 'g'), near[0]!);
     remarks.push(`Read "${word}" as "${near[0]!}".`);
+    words.push(word);
   }
-  return remarks.length ? { text: out, remarks } : undefined;
+  return remarks.length ? { text: out, remarks, words } : undefined;
 }

@@ -17,7 +17,9 @@ const READ: readonly RegExp[] = [
   SPEED_WORDS, QA_CHANGE_WORDS, WHO, FOLLOW_UP,
   // the product's own words, also where another slot took the figure ("customer effort score (CES)")
   ...[MEASURE_WORDS, DIMENSION_WORDS, STATISTIC_WORDS, DIRECTION_WORDS, ADVERB_GROUPS, CHANGE_WORDS, QA_STATE_WORDS].flatMap((table) => table.map(([re]) => re)),
-  /\bsatisfied\b|\bpicked up\b|\bmarked(?= (?:as )?(?:an? )?(?:pass(?:ed)?|issues?|fixed|failed))|\b(?:moved|changed|set|put|switched|turned) (?:to|into|as)(?= (?:pass(?:ed)?|issues?|fixed|failed|unchecked)\b)|\bqa\b|\b(?:better|worse|higher|lower|more|less|up|down)\b|\bwait(?:s|ed|ing)?\b|\b(?:respond|repl(?:y|ied|ies)|answer)(?:s|ed|ing)?\b/,
+  // the one channel held: every figure is Messenger's
+  /\b(?:facebook |fb )?messenger\b|\bfacebook\b|\bfb\b/,
+  /\bsatisfied\b|\bpick(?:s|ed|ing)? up\b|\b(?:took|taken|grab(?:s|bed|bing)?|claim(?:s|ed|ing)?)\b|\bmarked(?= (?:as )?(?:an? )?(?:pass(?:ed)?|issues?|fixed|failed))|\b(?:moved|changed|set|put|switched|turned) (?:to|into|as)(?= (?:pass(?:ed)?|issues?|fixed|failed|unchecked)\b)|\bqa\b|\b(?:better|worse|higher|lower|more|less|up|down)\b|\bwait(?:s|ed|ing)?\b|\b(?:respond|repl(?:y|ied|ies)|answer)(?:s|ed|ing)?\b/,
   /\bfirst\b(?= (?:human |agent |bot )?(?:response|reply|answer))|\bbreak(?:s|ing)? (?:it |them |that )?down\b|\bbroken down\b|\bsplit\b/,
   // comparisons, and what leaves something out
   /\b(?:vs\.?|versus|compar(?:e[sd]?|ing|ison)|against|than|differen(?:ce|t)|chang(?:e[sd]?|ing)|same|usual|normal(?:ly)?|usually|previous|prior|preceding|before|earlier|other)\b/,

@@ -83,7 +83,12 @@ function asTopic(text: string, m: RegExpExecArray, topics: readonly string[]): b
     /^\s+(?:requests?|questions?|inquir(?:y|ies)|topics?|messages?)\b/.test(after);
 }
 
+/** Another channel than Messenger ("email response time", "WhatsApp messages", "via Instagram"): none is held. */
+const OTHER_CHANNEL = /\b(?:e-?mail|whatsapp|instagram|insta|sms|text message|(?:tele)?phone|voice|twitter|telegram|tiktok|wechat|live ?chat|web ?chat|chat widget|zendesk|intercom)(?= (?:response|reply|replies|messages?|msgs|dms?|tickets?|conversations?|chats?|support|queue|volume|csat|hand[- ]?offs?|inbox|agents?|customers?|sessions?|times?)\b)|\b(?:on|via|over|through|from) (?:e-?mail|whatsapp|instagram|insta|sms|(?:tele)?phone|twitter|telegram|tiktok|wechat|live ?chat|web ?chat|zendesk|intercom)\b/;
+
 export function notHeldRefusal(question: string, text: string, topics: readonly string[]): MetricReading | undefined {
+  const channel = OTHER_CHANNEL.exec(text);
+  if (channel) return { kind: 'refuse', text: `I don't have data from other channels ("${channel[0]}"): SupportPulse holds the Facebook Messenger conversations of the pages it serves, so every figure is for Messenger. ${CAN_ASK}` };
   const m = NOT_HELD.exec(text);
   if (!m || asTopic(text, m, topics)) return undefined;
   const asTyped = question.replace(/\s+/g, ' ').trim().slice(m.index, m.index + m[0].length);
@@ -110,14 +115,16 @@ const RANK_BEFORE = new RegExp(`\\b(?:(?:next|second) (?:to|from) (?:the )?(?:la
 /** "the agent with the highest p90 handling time": that dimension ranked, its first asked for. */
 const WITH_THE_MOST = /\b(?:the |which |what )?(page|brand|agent|reviewer|topic|hour|weekday|day|week|month)s? (?:with|that had|that has|having|who had|who has) (?:the )?(?=(?:highest|lowest|best|worst|most|fewest|least|biggest|smallest|longest|shortest|slowest|fastest|quickest)\b)/;
 
-function groupOf(w: Words, text: string): Group {
+/** `before`: the breakdown of the thread's previous question, which a bare "who" or "which day" asks about. */
+function groupOf(w: Words, text: string, before?: Dimension): Group {
   const which = /\b(?:which|what)\s+((?:[a-z]+\s+){0,3}[a-z]+)\b/.exec(w.rest);
   if (which) {
     for (const [re, dim] of DIMENSION_WORDS) {
       const m = re.exec(which[1]!);
       if (m && m.index === 0) {
         w.take(new RegExp(`\\b(?:which|what)\\s+${escape(m[0])}`));
-        return { dim, which: true };
+        // "which day was worst?" after a breakdown by weekday: which of those weekdays
+        return { dim: dim === 'day' && before === 'weekday' && /^days?$/.test(m[0]) ? 'weekday' : dim, which: true };
       }
     }
   }
@@ -159,7 +166,9 @@ function groupOf(w: Words, text: string): Group {
       return { dim, which: !/s$/.test(m[1]!) };
     }
   }
-  if (w.take(WHO)) return { dim: /\breview|\bqa\b/.test(text) ? 'reviewer' : 'agent', which: true };
+  // "who's worst?" after a breakdown by reviewer: the reviewers, not the agents
+  const people = before === 'agent' || before === 'reviewer' ? before : 'agent';
+  if (w.take(WHO)) return { dim: /\breview|\bqa\b/.test(text) ? 'reviewer' : /\bagents?\b/.test(text) ? 'agent' : people, which: true };
   return { which: false };
 }
 
@@ -232,6 +241,8 @@ export interface Said {
   inferred?: Inferred;
   /** words no slot read ("urgent" in "response time for urgent tickets") */
   unread?: Unread;
+  /** the word after "by" that names no breakdown ("by agnet"): a typo is corrected like an unread word */
+  unknownBy?: string;
   /** two or more breakdowns named ("per page per week") */
   breakdowns?: Dimension[];
   /** a change asked about ("the biggest drop", "improved most"): groups are ranked by it */
@@ -271,8 +282,9 @@ function otherPeople(filters: Filter[], vocab: Vocabulary, text: string): Set<Fi
 function qaStateFilter(w: Words, text: string, measure: string | undefined, byState: boolean): { measure?: string; filter?: Filter } {
   let states = QA_STATE_WORDS.filter(([re]) => re.test(w.rest)).map(([, s]) => s);
   // "not in issue state", "other than passed": every state but that one (of the reviewed ones, said so)
-  const notState = /\b(?:not (?:in |at )?(?:the )?(?:an? )?|other than |except (?:for )?)(issue|passed|fixed|unchecked)\b(?! (?:passed|reviewed))/.exec(text);
+  const notState = /\b(?:not (?:in |at )?(?:the )?(?:an? )?|(?:are|is|were|was|have|has)n't (?:been |yet )?|(?:are|is|were|was) not (?:yet )?|other than |except (?:for )?)(issue|passed|fixed|unchecked)\b(?! (?:passed|reviewed))/.exec(text);
   if (notState) {
+    w.take(new RegExp(escape(notState[0])));
     const all = /\breviewed\b/.test(text) ? ['passed', 'issue', 'fixed'] : ['unchecked', 'passed', 'issue', 'fixed'];
     states = all.filter((s) => s !== notState[1]);
   }
@@ -322,7 +334,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   // "average sessions per day": a count over the period's days, not a breakdown by day
   const perDay = measure !== undefined && measureByName(measure)?.statistics.includes('perDay') === true && PER_DAY.test(w.rest);
   if (perDay) while (w.take(PER_DAY_WORDS));
-  const group = groupOf(w, text);
+  const group = groupOf(w, text, ctx.previous?.query.groupBy);
   // "which topic", "the #1 topic": the topic measure is a breakdown by topic already; one asked for = the winner
   if (measure === 'topics' && /\b(?:which|what|top)\s+(?:[a-z]+\s+)?topic\b(?!s)/.test(w.text.replace(NUMBER_ONE, 'top'))) group.which = true;
   // "the most active reviewer": reviewers are active in QA changes, not in conversations
@@ -330,9 +342,10 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   // "which topic had the slowest response": topics ranked by the response time, not by their count
   if (measure === 'topics' && SPEED_WORDS.test(w.text) && !group.dim) [measure, inferred, group.dim] = ['responseTime', 'speed', 'topic'];
   // "by number of conversations" ranks by the count: not a breakdown asked for
-  const unknownBy = /\b(?:by|per|for each|for every|broken down by|split by) (?!the\b|a\b|an\b|our\b|how\b|(?:number|count|volume|amount|total|anyone|everyone|anybody|everybody|someone)\b)([a-z]+)\b/.exec(w.rest);
-  if (unknownBy && !REPLIER_NAMED.test(unknownBy[1]!) && !HUMAN_WORDS.test(unknownBy[1]!) && !PERIOD_CUES.test(unknownBy[1]!)) {
-    notes.push(`"${unknownBy[0]}" (not a breakdown I have: page, agent, reviewer, topic, QA state, day, week, month, hour or weekday)`);
+  const unknownBy = /\b(?:by|per|for each|for every|broken down by|split by) (?!the\b|a\b|an\b|our\b|how\b|(?:number|count|volume|amount|total|anyone|everyone|anybody|everybody|someone)\b)([a-z]+)\b/.exec(w.rest) ?? undefined;
+  const strangeBy = unknownBy && !REPLIER_NAMED.test(unknownBy[1]!) && !HUMAN_WORDS.test(unknownBy[1]!) && !PERIOD_CUES.test(unknownBy[1]!) ? unknownBy : undefined;
+  if (strangeBy) {
+    notes.push(`"${strangeBy[0]}" (not a breakdown I have: page, agent, reviewer, topic, QA state, day, week, month, hour or weekday)`);
   }
   const top = topNOf(w);
   const limit = top.limit;
@@ -351,7 +364,8 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   }
   const otherPct = OTHER_PERCENTILE.exec(w.rest);
   // "what about issues" after QA changes: the state filter of the measure before
-  const qa = qaStateFilter(w, text, measure ?? (ctx.previous && FOLLOW_ON.test(text) ? ctx.previous.query.measure : undefined), group.dim === 'qa_state');
+  // "and passed?", "how many of those were issues?": a state of the previous question's QA figure
+  const qa = qaStateFilter(w, text, measure ?? (ctx.previous && (FOLLOW_ON.test(text) || /\b(?:of|among) (?:those|these|them)\b/.test(text)) ? ctx.previous.query.measure : undefined), group.dim === 'qa_state');
   // (a follow-up's state words filter the measure before; they name no measure of their own)
   if (measure) measure = qa.measure;
   // "how many issues did Olga find": the issues a reviewer flagged are QA changes to issue
@@ -401,7 +415,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const named = [unknownBy?.[0], periods.compareWords].filter((x): x is string => Boolean(x));
   const unread = unreadWords(w, ctx.now, ctx.timeZone, { ...(secondQuestion ? { secondAt: SECOND_QUESTION.exec(w.text)?.index } : {}), named });
   return {
-    ...(measure ? { measure } : {}), ...(inferred ? { inferred } : {}), ...(breakdowns.length > 1 ? { breakdowns } : {}), ...(unread ? { unread } : {}), extraMeasures: extra, conditions, filters, notes, group, periods,
+    ...(measure ? { measure } : {}), ...(inferred ? { inferred } : {}), ...(breakdowns.length > 1 ? { breakdowns } : {}), ...(unread ? { unread } : {}), ...(strangeBy ? { unknownBy: strangeBy[1]! } : {}), extraMeasures: extra, conditions, filters, notes, group, periods,
     ...(between ? { between } : {}), ...(repliersApart ? { repliersApart } : {}),
     ...(limit ? { limit } : {}), ...(direction ? { direction } : {}), ...(place ? { place } : {}), ...(sort ? { sort } : {}), ...(statistic ? { statistic } : {}),
     ...(otherPct ? { otherPercentile: otherPct[1] ?? otherPct[2]! } : {}), chart: CHART_WORDS.test(text),

@@ -13,7 +13,7 @@ import { checkQuery, type Filter, type MetricQuery } from './query.ts';
 import { correctTypos } from './said-typos.ts';
 import { withoutChat } from './said-idioms.ts';
 import { FAMILY, askedMeasure, carriedSlots, followUpCompare, isFollowUp, mergeFilters } from './follow-ups.ts';
-import { figureNotHeld, quoted, refusal, unanswerable, unknownName } from './refusals.ts';
+import { figureNotHeld, nameLost, quoted, refusal, unanswerable, unknownName } from './refusals.ts';
 import { byReplier, notHeldRefusal, range, readSaid, type ChangeRanking, type MetricReading, type Said, type UnderstandContext } from './said.ts';
 import { type Direction } from './words.ts';
 
@@ -73,10 +73,12 @@ function rankingOf(said: Said, m: Measure, groupBy: Dimension | undefined, measu
     if (!limit && !said.between) limit = DEFAULT_TOP;
     return { order: order(d.dir, m.higherIsBetter), ...(winner ? { winner } : {}), ...(limit ? { limit } : {}), notes };
   }
-  if (d && m.defaultStatistic !== 'count' && m.statistics.includes('max') && (d.dir === 'desc' || d.dir === 'asc')) {
+  // "CSAT more than last month": a comparison's word, not the highest CSAT
+  const comparative = d !== undefined && /^(?:more|fewer)$/.test(d.word);
+  if (d && !comparative && m.defaultStatistic !== 'count' && m.statistics.includes('max') && (d.dir === 'desc' || d.dir === 'asc')) {
     return { statistic: d.dir === 'desc' ? 'max' : 'min', notes };
   }
-  if (d) notes.push(`"${d.word}" (name what to rank: page, agent, reviewer, topic, hour or weekday)`);
+  if (d && !(comparative && said.periods.compare)) notes.push(`"${d.word}" (name what to rank: page, agent, reviewer, topic, hour or weekday)`);
   if (said.group.which && groupBy) return { order: 'desc', winner: 'top', limit: limit ?? DEFAULT_TOP, notes };
   if (limit && !groupBy) notes.push(`top ${limit} (name what to rank)`);
   // topics are listed most frequent first
@@ -285,6 +287,12 @@ function toDate(period: Period, compare: Period | undefined, ctx: UnderstandCont
 }
 
 
+/** "how did bot CSAT compare with human CSAT": the bot's and the humans' figure side by side, as "bot vs human" reads. */
+function repliersCompared(text: string): string {
+  const m = /^(?:how (?:did|does|do|has|have|is|was) )?((?:the )?(?:bots?|ai|humans?|agents?)(?:'s)? .+?) compare[sd]? (?:with|to|against) ((?:the )?(?:bots?|ai|humans?|agents?)(?:'s)? .+)$/.exec(text);
+  return m ? `${m[1]} vs ${m[2]}` : text;
+}
+
 const WEEKDAY = '(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)';
 const WEEKDAYS_VS = new RegExp(`\\b(${WEEKDAY})s?(\\s+(?:vs\\.?|versus|compared (?:to|with)|against|and|or)\\s+)(${WEEKDAY})s?\\b`);
 
@@ -306,10 +314,11 @@ export function understandMetric(question: string, ctx: UnderstandContext): Metr
   const asked = question.toLowerCase().replace(/[’']/g, "'").replace(/\b(per|by)-(?=[a-z])/g, '$1 ').replace(/\s+/g, ' ').trim();
   const notHeld = notHeldRefusal(question, asked, ctx.vocab.topics ?? []);
   if (notHeld) return notHeld;
-  let text = weekdaysCompared(withoutChat(asked), ctx);
+  let text = weekdaysCompared(repliersCompared(withoutChat(asked)), ctx);
   let said = readSaid(text, ctx);
   // "handofs", "voltx": a word nobody read, one edit from a product word or name, read as that word (and said so)
-  const typos = said.unread ? correctTypos(text, said.unread.words, [...ctx.vocab.pages, ...ctx.vocab.agents, ...(ctx.vocab.reviewers ?? []), ...(ctx.vocab.topics ?? [])]) : undefined;
+  const strange = [...(said.unread?.words ?? []), ...(said.unknownBy ? [said.unknownBy] : [])];
+  const typos = strange.length ? correctTypos(text, strange, [...ctx.vocab.pages, ...ctx.vocab.agents, ...(ctx.vocab.reviewers ?? []), ...(ctx.vocab.topics ?? [])]) : undefined;
   if (typos) {
     text = typos.text;
     said = readSaid(text, ctx);
@@ -317,7 +326,7 @@ export function understandMetric(question: string, ctx: UnderstandContext): Metr
   const followUp = isFollowUp(said, text, ctx.previous);
   if (!said.measure && !followUp) return figureNotHeld(text);
   const base = followUp ? ctx.previous!.query : undefined;
-  const stranger = unknownName(question, ctx.vocab);
+  const stranger = unknownName(question, ctx.vocab, typos?.words);
   if (stranger) {
     return refusal(`I don't know "${stranger}": it is not a page, agent, reviewer or topic here (pages: ${ctx.vocab.pages.join(', ') || 'none yet'}); name one as it is spelt, or ask "CSI by agent" or "QA changes by reviewer" to see who there is`);
   }
@@ -349,6 +358,8 @@ export function understandMetric(question: string, ctx: UnderstandContext): Metr
   if (said.now && !said.periods.period && built.query.period) built.notes.push(`"${said.now}" (figures are over a period: this is ${built.period.label})`);
   const checked = checkQuery(built.query);
   if (!checked.ok) return refusal(checked.reason);
+  const lost = nameLost(text, ctx.vocab, built.query, built.focus, built.notes);
+  if (lost) return refusal(`I read "${lost}" but could not apply it to ${measureByName(built.query.measure)!.label} as asked; ask again naming the figure and ${lost} ("… for ${lost} last week")`);
   const chart = said.chart || (followUp && ctx.previous!.chart && !said.group.dim);
   return {
     kind: 'metric',
