@@ -64,7 +64,7 @@ describe('a period refused says why, and what can be asked', () => {
     ['how many messages since early November', ['"early November" names no exact days', 'ask for "since 1 Nov" instead']],
     ['CSI mid-November', ['"mid-November" names no exact days', 'ask for "11–20 Nov" instead']],
     ['handoffs at the end of last month', ['"the end of last month" names no exact days', 'ask for "the last week of November" instead']],
-    ['how many messages on 3/11', ['3/11 is 3 Nov 2026 read day first, or 11 Mar 2026 read month first']],
+    ['how many messages on 3/11', ['3/11 is 3 Nov 2026 read day first, or 11 Mar 2027 read month first']],
     ['CSI in the fifth week of November', ['November 2026 has 4 weeks (weeks run Monday to Sunday']],
   ])('%s', (q, parts) => {
     const r = ask(q).refusal ?? '';
@@ -120,5 +120,32 @@ describe('two periods, and a reference alone', () => {
 
   it('reads "week on week" as by week, not as a period it cannot read', () => {
     expect(ask('CSI week on week').metric?.query.groupBy).toBe('week');
+  });
+});
+
+describe('a date without a year', () => {
+  // The occurrence nearest today, past or future: on 7 Dec 2026, 21 December and 4 January are
+  // still to come, and a period to come is refused, never read a year back.
+  it.each([
+    ['customer messages in the week of 21 december', 'the week of Mon 21 Dec (Mon 21 Dec – Sun 27 Dec 2026) has not happened yet'],
+    ['csi for the week of 4 january', 'the week of Mon 4 Jan (Mon 4 Jan – Sun 10 Jan 2027) has not happened yet'],
+    ['messages on 21 december', 'Mon 21 Dec 2026 has not happened yet'],
+    ['messages on 21/12', 'Mon 21 Dec 2026 has not happened yet'],
+    ['messages over the weekend of 19 december', 'the weekend of Sat 19 Dec (Sat 19 Dec – Sun 20 Dec 2026) has not happened yet'],
+    ['messages between 20 december and 5 january', 'Sun 20 Dec 2026 – Tue 5 Jan 2027 has not happened yet'],
+  ])('%s is refused as still to come', (q, words) => {
+    expect(ask(q).refusal).toContain(words);
+  });
+
+  it('reads a date nearer behind as this year', () => {
+    expect(periodOf('messages on 3 november')).toMatchObject({ from: '2026-11-03', to: '2026-11-03' });
+    expect(periodOf('messages since 1 october')).toMatchObject({ from: '2026-10-01', to: '2026-12-07' });
+    expect(periodOf('messages the week of 23 november')).toMatchObject({ from: '2026-11-23', to: '2026-11-29' });
+  });
+
+  it('reads a date just behind, across New Year, as last year', () => {
+    const january = { ...ctx, now: new Date('2027-01-07T12:00:00Z') };
+    expect(understand('messages on 25 december', january).metric?.query.period).toMatchObject({ from: '2026-12-25', to: '2026-12-25' });
+    expect(understand('messages on 25/12', january).metric?.query.period).toMatchObject({ from: '2026-12-25', to: '2026-12-25' });
   });
 });

@@ -45,7 +45,9 @@ function namedDay(dir: string | undefined, name: string, yearText: string | unde
   const [, month, day] = fixed;
   const n = direction(dir === 'the' ? undefined : dir);
   let year = yearRef(yearText, today) ?? yearOf(today);
-  if (yearText === undefined && n !== 0 && n !== 1 && ymd(year, month, day) > today) year -= 1;
+  // alone, the nearest such day, as a date without a year ("over christmas" on 7 Dec: 25 Dec 2026)
+  if (yearText === undefined && n === undefined) year = yearOf(resolveDay({ month, day }, today) ?? today);
+  if (yearText === undefined && n === -1 && ymd(year, month, day) > today) year -= 1;
   if (yearText === undefined && n === -1 && ymd(year, month, day) === today) year -= 1;
   if (yearText === undefined && n === 1 && ymd(year, month, day) <= today) year += 1;
   return { refused, hint: formatDay(ymd(year, month, day), true, false) };
