@@ -436,6 +436,14 @@ describe('findPeriods: roles and spans', () => {
     ['last 7 days vs previous 7 days', [['main', 'last 7 days', '2026-11-12'], ['comparison', 'vs previous 7 days', '2026-11-05']]],
     ['CSI last week and the previous week', [['main', 'last week', '2026-11-09'], ['comparison', 'the previous week', '2026-11-02']]],
     ['yesterday vs the day before', [['main', 'yesterday', '2026-11-17'], ['comparison', 'vs the day before', '2026-11-16']]],
+    // "between A and B" with a change or comparison word, A and B whole periods: two periods compared, no range
+    ['difference in CSI between October and November', [['main', 'between October', '2026-10-01'], ['comparison', 'and November', '2026-11-01']]],
+    ['how did CSI change between last week and this week', [['comparison', 'between last week', '2026-11-09'], ['main', 'this week', '2026-11-16']]],
+    ['CSI difference between 3 November and 10 November', [['main', 'between 3 November', '2026-11-03'], ['comparison', 'and 10 November', '2026-11-10']]],
+    // without one, or with a part that is no whole period, a range
+    ['handoffs between October and November', [['main', 'between October and November', '2026-10-01']]],
+    ['difference in CSI between 1 and 15 November', [['main', 'between 1 and 15 November', '2026-11-01']]],
+    ['how many QA changes between October and November', [['main', 'between October and November', '2026-10-01']]],
   ])('%s', (text, expected) => {
     expect(roles(text)).toEqual(expected);
   });

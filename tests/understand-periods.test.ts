@@ -149,3 +149,29 @@ describe('a date without a year', () => {
     expect(understand('messages on 25/12', january).metric?.query.period).toMatchObject({ from: '2026-12-25', to: '2026-12-25' });
   });
 });
+
+describe('"between A and B" with a change or comparison word', () => {
+  const query = (q: string) => ask(q).metric?.query;
+
+  it.each([
+    // A against B, as "October vs November"
+    ['difference in handoff rate between october and november', ['2026-10-01', '2026-10-31'], ['2026-11-01', '2026-11-30']],
+    ['compare CSI between October and November', ['2026-10-01', '2026-10-31'], ['2026-11-01', '2026-11-30']],
+    ['difference in CSI between 3 November and 10 November', ['2026-11-03', '2026-11-03'], ['2026-11-10', '2026-11-10']],
+    // a change runs from A to B, as "from October to November": B against A
+    ['did the handoff rate rise between october and november', ['2026-11-01', '2026-11-30'], ['2026-10-01', '2026-10-31']],
+    ['how did CSI change between last week and this week', ['2026-12-07', '2026-12-07'], ['2026-11-30', '2026-12-06']],
+  ])('%s compares the two periods', (q, [from, to], [cFrom, cTo]) => {
+    expect(query(q)).toMatchObject({ period: { from, to }, compareTo: { from: cFrom, to: cTo } });
+  });
+
+  it.each([
+    ['handoffs between 1 and 15 november', '2026-11-01', '2026-11-15'],
+    ['handoffs between october and november', '2026-10-01', '2026-11-30'],
+    ['how many handoffs went to a human between october and november', '2026-10-01', '2026-11-30'],
+    ['how many QA changes between october and november', '2026-10-01', '2026-11-30'],
+  ])('%s stays one range', (q, from, to) => {
+    expect(query(q)?.period).toMatchObject({ from, to });
+    expect(query(q)?.compareTo).toBeUndefined();
+  });
+});
