@@ -175,3 +175,27 @@ describe('"between A and B" with a change or comparison word', () => {
     expect(query(q)?.compareTo).toBeUndefined();
   });
 });
+
+describe('a time of day', () => {
+  // Periods are whole days: "this time yesterday" asks for part of a day, and the whole day's
+  // figure would answer another question. Refused, naming the whole day (or the day by hour).
+  it.each([
+    ['customer messages this time yesterday', '"this time yesterday" is a time of day', 'ask for "yesterday" instead'],
+    ['customer messages this time last week', '"this time last week" is a time of day', 'ask for "the same day last week" instead'],
+    ['handoffs so far today vs this time yesterday', '"this time yesterday" is a time of day', 'ask for "yesterday" instead'],
+    ['handoffs by this time last week', '"by this time last week" is a time of day', 'ask for "the same day last week" instead'],
+    ['handoffs today vs the same time last week', '"the same time last week" is a time of day', 'ask for "the same day last week" instead'],
+    ['messages at this time yesterday', '"at this time yesterday" is a time of day', 'ask for "yesterday" instead'],
+    ['messages this time last monday', '"this time last monday" is a time of day', 'ask for "last Monday" instead'],
+  ])('%s is refused', (q, why, instead) => {
+    const r = ask(q).refusal ?? '';
+    expect(r).toContain('I could not read the period');
+    expect(r).toContain(`${why}, and periods are whole days in the business timezone: the whole day can be answered, or the day by hour`);
+    expect(r).toContain(instead);
+  });
+
+  it('still reads the same date a month or a year back as that day', () => {
+    expect(periodOf('sessions this time last year')).toMatchObject({ from: '2025-12-07', to: '2025-12-07' });
+    expect(periodOf('sessions this day last week')).toMatchObject({ from: '2026-11-30', to: '2026-11-30' });
+  });
+});

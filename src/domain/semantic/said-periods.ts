@@ -47,7 +47,7 @@ export function periodsOf(text: string, ctx: UnderstandContext, previous?: Perio
   const main = mainFound?.kind === 'period' ? mainFound.period : undefined;
   // "… than in the 7 days before": words that count back from the period read are its comparison
   const back = (p: PeriodMatch) => p.kind === 'unreadable' && (main ?? previous) !== undefined && BACK_WORDS.test(p.text.toLowerCase());
-  const bad = found.find((p) => p.kind === 'unreadable' && p.role === 'main' && !back(p));
+  const bad = found.find((p) => p.kind === 'unreadable' && (p.role === 'main' || p.reason !== undefined) && !back(p));
   if (bad?.kind === 'unreadable') {
     const why = { ...(bad.reason ? { reason: bad.reason } : {}), ...(bad.hint ? { hint: bad.hint } : {}) };
     return { unreadable: bad.unreadable, ...(bad.reason || bad.hint ? { unreadableWhy: why } : {}) };
