@@ -83,9 +83,11 @@ describe('parsePeriod: explicit dates and ranges', () => {
   it('reads single days', () => {
     expect(utc('on 2026-11-02')).toEqual({ from: '2026-11-02', to: '2026-11-02', granularity: 'day', label: 'Mon 2 Nov 2026' });
     expect(span(utc('Nov 3, 2026'))).toEqual(['2026-11-03', '2026-11-03', 'day']);
-    expect(span(utc('on the 1st of March'))).toEqual(['2026-03-01', '2026-03-01', 'day']);
-    // A day later in the year than today is last year's.
-    expect(span(utc('on 24 December'))).toEqual(['2025-12-24', '2025-12-24', 'day']);
+    // A day without a year is the nearest such day, past or future: 1 Jun 2026 is 170 days back
+    // and 1 Jun 2027 195 ahead; 1 Mar 2027 is 103 days ahead and 1 Mar 2026 262 back.
+    expect(span(utc('on the 1st of June'))).toEqual(['2026-06-01', '2026-06-01', 'day']);
+    expect(span(utc('on the 1st of March'))).toEqual(['2027-03-01', '2027-03-01', 'day']);
+    expect(span(utc('on 24 December'))).toEqual(['2026-12-24', '2026-12-24', 'day']);
   });
 
   it('reads ranges', () => {
@@ -97,7 +99,8 @@ describe('parsePeriod: explicit dates and ranges', () => {
   });
 
   it('puts a year-less range across New Year in the right years', () => {
-    expect(utc('20 Dec – 5 Jan')).toMatchObject({ from: '2025-12-20', to: '2026-01-05', label: 'Sat 20 Dec 2025 – Mon 5 Jan 2026' });
+    expect(utc('20 Dec – 5 Jan')).toMatchObject({ from: '2026-12-20', to: '2027-01-05', label: 'Sun 20 Dec 2026 – Tue 5 Jan 2027' });
+    expect(utc('20 Dec – 5 Jan', new Date('2027-01-07T12:00:00Z'))).toMatchObject({ from: '2026-12-20', to: '2027-01-05' });
     expect(span(utc('from 1 Nov to 15 Nov 2025'))).toEqual(['2025-11-01', '2025-11-15', 'range']);
   });
 
@@ -297,12 +300,13 @@ describe('findPeriods: phrases (Wed 18 Nov 2026, UTC)', () => {
     ['from October to December', '2026-10-01', '2026-12-31', 'Q4 2026 (1 Oct – 31 Dec 2026)'],
     ['from December to February', '2025-12-01', '2026-02-28', 'Mon 1 Dec 2025 – Sat 28 Feb 2026'],
     ['Mon 9 Nov – Sun 15 Nov 2026', '2026-11-09', '2026-11-15', 'Mon 9 Nov – Sun 15 Nov 2026'],
-    // numeric dates: whichever of day/month order is a real date; 25 Nov 2026 is still ahead
-    ['on 25/11', '2025-11-25', '2025-11-25', 'Tue 25 Nov 2025'],
-    ['on 11/25', '2025-11-25', '2025-11-25', 'Tue 25 Nov 2025'],
+    // numeric dates: whichever of day/month order is a real date; without a year the nearest
+    // such day, so 25 Nov is this year's, a week ahead (5 May 2027 is nearer than 5 May 2026)
+    ['on 25/11', '2026-11-25', '2026-11-25', 'Wed 25 Nov 2026'],
+    ['on 11/25', '2026-11-25', '2026-11-25', 'Wed 25 Nov 2026'],
     ['on 13/11', '2026-11-13', '2026-11-13', 'Fri 13 Nov 2026'],
     ['25.11.2025', '2025-11-25', '2025-11-25', 'Tue 25 Nov 2025'],
-    ['on 5/5', '2026-05-05', '2026-05-05', 'Tue 5 May 2026'],
+    ['on 5/5', '2027-05-05', '2027-05-05', 'Wed 5 May 2027'],
     // a day of the month alone: this month's, or last month's while it is still ahead
     ['CSI on the 5th', '2026-11-05', '2026-11-05', 'Thu 5 Nov 2026'],
     ['on the 25th', '2026-10-25', '2026-10-25', "the 25th (Sun 25 Oct 2026; the 25th of this month is still ahead, so last month's)"],
@@ -358,8 +362,8 @@ describe('findPeriods: phrases it cannot read are reported', () => {
     ['CSI since the last blue moon', 'since the last blue moon', undefined],
     ['response time this morning', 'this morning', 'periods are whole days in the business timezone'],
     ['chats in the last 24 hours', 'in the last 24 hours', 'periods are whole days in the business timezone'],
-    ['CSI on 05/06', 'on 05/06', 'day and month order is ambiguous: 05/06 is 5 Jun 2026 read day first, or 6 May 2026 read month first; write the month as a word'],
-    ['CSI on 12/11', 'on 12/11', 'day and month order is ambiguous: 12/11 is 12 Nov 2026 read day first, or 11 Dec 2025 read month first; write the month as a word'],
+    ['CSI on 05/06', 'on 05/06', 'day and month order is ambiguous: 05/06 is 5 Jun 2026 read day first, or 6 May 2027 read month first; write the month as a word'],
+    ['CSI on 12/11', 'on 12/11', 'day and month order is ambiguous: 12/11 is 12 Nov 2026 read day first, or 11 Dec 2026 read month first; write the month as a word'],
     ['on 2026-02-30', 'on 2026-02-30', 'no such date'],
     ['on Tue 9 Nov 2026', 'on Tue 9 Nov 2026', '9 Nov 2026 is a Monday'],
     ['CSI over the last few days', 'over the last few days', '"last few days" is no number of days'],
@@ -388,9 +392,10 @@ describe('findPeriods: phrases it cannot read are reported', () => {
   it('suggests the date of a named day that has one, never reading the year words alone', () => {
     const at = (text: string, now = NOW) => find(text, now).map((f) => (f.kind === 'unreadable' ? [f.unreadable, f.hint] : [f.text]));
     expect(at('conversations over christmas last year')).toEqual([['over christmas last year', '25 Dec 2025']]);
-    expect(at('CSI on Christmas Eve')).toEqual([['on Christmas Eve', '24 Dec 2025']]);
+    // alone, the nearest such day, as a date without a year
+    expect(at('CSI on Christmas Eve')).toEqual([['on Christmas Eve', '24 Dec 2026']]);
     expect(at('CSI on christmas day', new Date('2026-12-26T10:00:00Z'))).toEqual([['on christmas day', '25 Dec 2026']]);
-    expect(at("CSI on new year's day")).toEqual([["on new year's day", '1 Jan 2026']]);
+    expect(at("CSI on new year's day")).toEqual([["on new year's day", '1 Jan 2027']]);
     expect(at('CSI on christmas 2024 vs last week')).toEqual([['on christmas 2024', '25 Dec 2024'], ['vs last week']]);
     expect(at('CSI at thanksgiving')).toEqual([['at thanksgiving', undefined]]);
   });
@@ -431,6 +436,14 @@ describe('findPeriods: roles and spans', () => {
     ['last 7 days vs previous 7 days', [['main', 'last 7 days', '2026-11-12'], ['comparison', 'vs previous 7 days', '2026-11-05']]],
     ['CSI last week and the previous week', [['main', 'last week', '2026-11-09'], ['comparison', 'the previous week', '2026-11-02']]],
     ['yesterday vs the day before', [['main', 'yesterday', '2026-11-17'], ['comparison', 'vs the day before', '2026-11-16']]],
+    // "between A and B" with a change or comparison word, A and B whole periods: two periods compared, no range
+    ['difference in CSI between October and November', [['main', 'between October', '2026-10-01'], ['comparison', 'and November', '2026-11-01']]],
+    ['how did CSI change between last week and this week', [['comparison', 'between last week', '2026-11-09'], ['main', 'this week', '2026-11-16']]],
+    ['CSI difference between 3 November and 10 November', [['main', 'between 3 November', '2026-11-03'], ['comparison', 'and 10 November', '2026-11-10']]],
+    // without one, or with a part that is no whole period, a range
+    ['handoffs between October and November', [['main', 'between October and November', '2026-10-01']]],
+    ['difference in CSI between 1 and 15 November', [['main', 'between 1 and 15 November', '2026-11-01']]],
+    ['how many QA changes between October and November', [['main', 'between October and November', '2026-10-01']]],
   ])('%s', (text, expected) => {
     expect(roles(text)).toEqual(expected);
   });
@@ -527,8 +540,8 @@ describe('findPeriods: business timezone around boundaries', () => {
     [monthEnd, 'month to date', ['2026-10-01', '2026-10-31'], ['2026-11-01', '2026-11-01']],
     [monthEnd, 'last month', ['2026-09-01', '2026-09-30'], ['2026-10-01', '2026-10-31']],
     [monthEnd, 'last 7 days', ['2026-10-25', '2026-10-31'], ['2026-10-26', '2026-11-01']],
-    // Still October in UTC, so "1 November" is last year's.
-    [monthEnd, 'since 1 November', ['2025-11-01', '2026-10-31'], ['2026-11-01', '2026-11-01']],
+    // Still October in UTC, so 1 November (the nearest, tomorrow) starts after today: refused.
+    [monthEnd, 'since 1 November', undefined, ['2026-11-01', '2026-11-01']],
     [springForward, 'yesterday', ['2026-03-27', '2026-03-27'], ['2026-03-28', '2026-03-28']],
     [springForward, 'the weekend', ['2026-03-28', '2026-03-29'], ['2026-03-28', '2026-03-29']],
     [springForward, 'Sunday', ['2026-03-22', '2026-03-22'], ['2026-03-29', '2026-03-29']],

@@ -64,7 +64,7 @@ describe('a period refused says why, and what can be asked', () => {
     ['how many messages since early November', ['"early November" names no exact days', 'ask for "since 1 Nov" instead']],
     ['CSI mid-November', ['"mid-November" names no exact days', 'ask for "11–20 Nov" instead']],
     ['handoffs at the end of last month', ['"the end of last month" names no exact days', 'ask for "the last week of November" instead']],
-    ['how many messages on 3/11', ['3/11 is 3 Nov 2026 read day first, or 11 Mar 2026 read month first']],
+    ['how many messages on 3/11', ['3/11 is 3 Nov 2026 read day first, or 11 Mar 2027 read month first']],
     ['CSI in the fifth week of November', ['November 2026 has 4 weeks (weeks run Monday to Sunday']],
   ])('%s', (q, parts) => {
     const r = ask(q).refusal ?? '';
@@ -120,5 +120,82 @@ describe('two periods, and a reference alone', () => {
 
   it('reads "week on week" as by week, not as a period it cannot read', () => {
     expect(ask('CSI week on week').metric?.query.groupBy).toBe('week');
+  });
+});
+
+describe('a date without a year', () => {
+  // The occurrence nearest today, past or future: on 7 Dec 2026, 21 December and 4 January are
+  // still to come, and a period to come is refused, never read a year back.
+  it.each([
+    ['customer messages in the week of 21 december', 'the week of Mon 21 Dec (Mon 21 Dec – Sun 27 Dec 2026) has not happened yet'],
+    ['csi for the week of 4 january', 'the week of Mon 4 Jan (Mon 4 Jan – Sun 10 Jan 2027) has not happened yet'],
+    ['messages on 21 december', 'Mon 21 Dec 2026 has not happened yet'],
+    ['messages on 21/12', 'Mon 21 Dec 2026 has not happened yet'],
+    ['messages over the weekend of 19 december', 'the weekend of Sat 19 Dec (Sat 19 Dec – Sun 20 Dec 2026) has not happened yet'],
+    ['messages between 20 december and 5 january', 'Sun 20 Dec 2026 – Tue 5 Jan 2027 has not happened yet'],
+  ])('%s is refused as still to come', (q, words) => {
+    expect(ask(q).refusal).toContain(words);
+  });
+
+  it('reads a date nearer behind as this year', () => {
+    expect(periodOf('messages on 3 november')).toMatchObject({ from: '2026-11-03', to: '2026-11-03' });
+    expect(periodOf('messages since 1 october')).toMatchObject({ from: '2026-10-01', to: '2026-12-07' });
+    expect(periodOf('messages the week of 23 november')).toMatchObject({ from: '2026-11-23', to: '2026-11-29' });
+  });
+
+  it('reads a date just behind, across New Year, as last year', () => {
+    const january = { ...ctx, now: new Date('2027-01-07T12:00:00Z') };
+    expect(understand('messages on 25 december', january).metric?.query.period).toMatchObject({ from: '2026-12-25', to: '2026-12-25' });
+    expect(understand('messages on 25/12', january).metric?.query.period).toMatchObject({ from: '2026-12-25', to: '2026-12-25' });
+  });
+});
+
+describe('"between A and B" with a change or comparison word', () => {
+  const query = (q: string) => ask(q).metric?.query;
+
+  it.each([
+    // A against B, as "October vs November"
+    ['difference in handoff rate between october and november', ['2026-10-01', '2026-10-31'], ['2026-11-01', '2026-11-30']],
+    ['compare CSI between October and November', ['2026-10-01', '2026-10-31'], ['2026-11-01', '2026-11-30']],
+    ['difference in CSI between 3 November and 10 November', ['2026-11-03', '2026-11-03'], ['2026-11-10', '2026-11-10']],
+    // a change runs from A to B, as "from October to November": B against A
+    ['did the handoff rate rise between october and november', ['2026-11-01', '2026-11-30'], ['2026-10-01', '2026-10-31']],
+    ['how did CSI change between last week and this week', ['2026-12-07', '2026-12-07'], ['2026-11-30', '2026-12-06']],
+  ])('%s compares the two periods', (q, [from, to], [cFrom, cTo]) => {
+    expect(query(q)).toMatchObject({ period: { from, to }, compareTo: { from: cFrom, to: cTo } });
+  });
+
+  it.each([
+    ['handoffs between 1 and 15 november', '2026-11-01', '2026-11-15'],
+    ['handoffs between october and november', '2026-10-01', '2026-11-30'],
+    ['how many handoffs went to a human between october and november', '2026-10-01', '2026-11-30'],
+    ['how many QA changes between october and november', '2026-10-01', '2026-11-30'],
+  ])('%s stays one range', (q, from, to) => {
+    expect(query(q)?.period).toMatchObject({ from, to });
+    expect(query(q)?.compareTo).toBeUndefined();
+  });
+});
+
+describe('a time of day', () => {
+  // Periods are whole days: "this time yesterday" asks for part of a day, and the whole day's
+  // figure would answer another question. Refused, naming the whole day (or the day by hour).
+  it.each([
+    ['customer messages this time yesterday', '"this time yesterday" is a time of day', 'ask for "yesterday" instead'],
+    ['customer messages this time last week', '"this time last week" is a time of day', 'ask for "the same day last week" instead'],
+    ['handoffs so far today vs this time yesterday', '"this time yesterday" is a time of day', 'ask for "yesterday" instead'],
+    ['handoffs by this time last week', '"by this time last week" is a time of day', 'ask for "the same day last week" instead'],
+    ['handoffs today vs the same time last week', '"the same time last week" is a time of day', 'ask for "the same day last week" instead'],
+    ['messages at this time yesterday', '"at this time yesterday" is a time of day', 'ask for "yesterday" instead'],
+    ['messages this time last monday', '"this time last monday" is a time of day', 'ask for "last Monday" instead'],
+  ])('%s is refused', (q, why, instead) => {
+    const r = ask(q).refusal ?? '';
+    expect(r).toContain('I could not read the period');
+    expect(r).toContain(`${why}, and periods are whole days in the business timezone: the whole day can be answered, or the day by hour`);
+    expect(r).toContain(instead);
+  });
+
+  it('still reads the same date a month or a year back as that day', () => {
+    expect(periodOf('sessions this time last year')).toMatchObject({ from: '2025-12-07', to: '2025-12-07' });
+    expect(periodOf('sessions this day last week')).toMatchObject({ from: '2026-11-30', to: '2026-11-30' });
   });
 });

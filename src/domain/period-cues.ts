@@ -15,8 +15,21 @@ export const COMPARE_WORD = /\b(?:compar\w*|differ\w*|vs|versus)\b/;
 /** A change "from A to B": A is what B is compared with. */
 export const CHANGE_FROM = /\b(?:chang\w*|went|go(?:ne)?|mov\w*|grow\w*|grew|drop\w*|fell|fall\w*|ris\w*|rose|improv\w*|declin\w*|shift\w*)\b.*\bfrom (?:the )?$/;
 
+// Words that ask for a change or a comparison, as the question parser reads them ("changes" is the
+// QA measure and "went to a human" a handoff, so neither is one).
+const CHANGE_VERB =
+  '\\b(?:chang(?:e|ed|ing)|drop(?:s|ped|ping)?|fell|fall(?:s|ing|en)?|declin(?:e|es|ed|ing)|decreas(?:e|es|ed|ing)|dip(?:s|ped)?|' +
+  'ris(?:e|es|en|ing)|rose|increas(?:e|es|ed|ing)|gr[eo]w(?:s|n|th)?|climb(?:s|ed)?|jump(?:s|ed)?|(?:go|goes|going|went|gone) (?:up|down)|' +
+  'improv(?:e|es|ed|ing|ements?)|worsen(?:s|ed|ing)?|(?:get|gets|getting|got|gotten) (?:better|worse))\\b';
+/** A change "between A and B" (A and B whole periods): as "from A to B", A is what B is compared with. */
+export const CHANGE_BETWEEN = new RegExp(`${CHANGE_VERB}.*\\bbetween (?:the )?$`);
+/** Whether the text before a period ("how did CSI change between October ") asks for a change between it and the next one. */
+export const changesBetween = (before: string) => new RegExp(`${CHANGE_VERB}.*\\bbetween\\b`, 'i').test(before);
+/** A difference or comparison "between A and B": A against B, as "A vs B". */
+export const COMPARE_BETWEEN = /\b(?:compar(?:e|ed|ing|ison)|difference)\b.*\bbetween (?:the )?$/;
+
 /** A preposition that belongs to the period phrase after it ("in October", "on Monday"). */
-export const LEAD_IN = /\b(?:in|on|during|for|over|within|throughout|at|of|from|to|until|till|through|since)(?: the)? $/;
+export const LEAD_IN = /\b(?:in|on|between|during|for|over|within|throughout|at|of|from|to|until|till|through|since)(?: the)? $/;
 
 export interface Span {
   start: number;

@@ -45,7 +45,9 @@ function namedDay(dir: string | undefined, name: string, yearText: string | unde
   const [, month, day] = fixed;
   const n = direction(dir === 'the' ? undefined : dir);
   let year = yearRef(yearText, today) ?? yearOf(today);
-  if (yearText === undefined && n !== 0 && n !== 1 && ymd(year, month, day) > today) year -= 1;
+  // alone, the nearest such day, as a date without a year ("over christmas" on 7 Dec: 25 Dec 2026)
+  if (yearText === undefined && n === undefined) year = yearOf(resolveDay({ month, day }, today) ?? today);
+  if (yearText === undefined && n === -1 && ymd(year, month, day) > today) year -= 1;
   if (yearText === undefined && n === -1 && ymd(year, month, day) === today) year -= 1;
   if (yearText === undefined && n === 1 && ymd(year, month, day) <= today) year += 1;
   return { refused, hint: formatDay(ymd(year, month, day), true, false) };
@@ -96,6 +98,22 @@ export const RULES: Rule[] = [
     re: /\b(?:before that|the (?:one|period) before|the previous (?:one|period)|the prior period)\b/g,
     relative: true,
     build: (_m, { anchor }) => (anchor ? previousPeriod(anchor) : { refused: 'there is no earlier period to count back from' }),
+  },
+  {
+    // "this time yesterday", "the same time last week", "by this time last week": a moment of a day.
+    // Periods are whole days, and the whole day's figure answers another question: refused, with
+    // the whole day (or the day by hour) to ask for instead. "this time last month" is a day (below).
+    re: new RegExp(
+      `\\b(?:(?:by|at|around|until|till|up to|up until) )?(?:this|the same|same) time (?:(yesterday|the day before yesterday)|(last|a|one|${COUNT}) (days?|weeks?)(?: ago| before| earlier)?|last (${WEEKDAY_WORD}))\\b|\\bby this time (?:last|a|one) (month|quarter|year)(?: ago)?\\b`,
+      'g',
+    ),
+    build: (m) => {
+      const n = m[2] === undefined || /^(?:last|a|one)$/.test(m[2]) ? 1 : countOf(m[2]);
+      if (!n) return undefined;
+      const days = /^week/.test(m[3] ?? '') ? 7 * n : n;
+      const hint = m[1] ?? (m[4] ? `last ${m[4].charAt(0).toUpperCase()}${m[4].slice(1)}` : m[5] ? undefined : days === 1 ? 'yesterday' : days === 7 ? 'the same day last week' : `${days} days ago`);
+      return { refused: `"${m[0]}" is a time of day, and ${WHOLE_DAYS}: the whole day can be answered, or the day by hour`, ...(hint ? { hint } : {}) };
+    },
   },
   {
     // "the same day last week", "same period a year earlier", "the same week the year before"

@@ -158,11 +158,20 @@ export function numericDate(text: string): DateParts | 'ambiguous' | undefined {
   return undefined;
 }
 
-/** A day written without a year is the latest such day not after today. */
+/**
+ * A day written without a year is the one of that date nearest today, past or future: on 7 Dec
+ * 2026 "21 December" is 21 Dec 2026 (still to come), and on 7 Jan 2027 "25 December" is 25 Dec
+ * 2026. At equal distance the past one.
+ */
 export function resolveDay(parts: DateParts, today: string, year?: number): string | undefined {
-  let y = year ?? parts.year ?? yearOf(today);
-  if (year === undefined && parts.year === undefined && ymd(y, parts.month, parts.day) > today) y -= 1;
-  return isValidDay(y, parts.month, parts.day) ? ymd(y, parts.month, parts.day) : undefined;
+  const y = year ?? parts.year;
+  if (y !== undefined) return isValidDay(y, parts.month, parts.day) ? ymd(y, parts.month, parts.day) : undefined;
+  const distance = (day: string) => Math.abs(Date.parse(`${day}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`));
+  const near = [yearOf(today) - 1, yearOf(today), yearOf(today) + 1]
+    .filter((c) => isValidDay(c, parts.month, parts.day))
+    .map((c) => ymd(c, parts.month, parts.day))
+    .sort((a, b) => distance(a) - distance(b) || a.localeCompare(b));
+  return near[0];
 }
 
 // ── labels ───────────────────────────────────────────────────────────────────────────────────

@@ -9,11 +9,12 @@ import { COUNT, MONTH_NAMES, MONTH_WORD, WEEKDAY_WORD, addDays, countOf, formatD
 import { RULES, type Reading, type Refusal, type Rule } from './period-rules.ts';
 import { halfOfMonth, ordinalOf, pieceOf, weekOfMonth } from './period-readers.ts';
 import { make, periodBetween, periodTense, sameLast, stepDay, unitContaining, unitFromToday, type Period, type Unit } from './period-build.ts';
-import { CHANGE_FROM, COMPARE_CONNECTOR, COMPARE_CUE, COMPARE_WORD, LEAD_IN, unreadPhrases, type Span } from './period-cues.ts';
+import { CHANGE_BETWEEN, CHANGE_FROM, COMPARE_BETWEEN, COMPARE_CONNECTOR, COMPARE_CUE, COMPARE_WORD, LEAD_IN, unreadPhrases, type Span } from './period-cues.ts';
 
 export { periodBetween, previousPeriod, shiftBack, periodTense } from './period-build.ts';
 export type { Granularity, Period, Unit } from './period-build.ts';
 export { boundsProblem, periodBounds } from './period-bounds.ts';
+export { changesBetween } from './period-cues.ts';
 
 /** The main period of a question, or one it is compared with ("vs last week"). */
 export type PeriodRole = 'main' | 'comparison';
@@ -316,6 +317,24 @@ function compounds(lower: string, found: Candidate[], today: string): Candidate[
   return out;
 }
 
+/**
+ * "the difference between October and November", "how did CSI change between last week and this
+ * week": with a word of change or comparison before it, "between A and B" where A and B are two
+ * whole periods (a day, week, month, quarter or year each) compares them and is no range. Without
+ * one ("handoffs between October and November", "between 1 and 15 November") it stays a range. A
+ * weekday named alone is left a range: "Monday and Wednesday last week" shares its week.
+ */
+function comparesTwo(lower: string, c: Candidate, atoms: Candidate[]): boolean {
+  const opener = /^between (?:the )?/.exec(lower.slice(c.start, c.end));
+  const before = lower.slice(0, c.start + (opener?.[0].length ?? 0));
+  if (!opener || !(CHANGE_BETWEEN.test(before) || COMPARE_BETWEEN.test(before))) return false;
+  const inside = select(atoms.filter((a) => a.start >= c.start + opener[0].length && a.end <= c.end && periodOf(a)));
+  if (inside.length !== 2) return false;
+  const [x, y] = inside as [Candidate, Candidate];
+  const whole = (a: Candidate) => periodOf(a)!.granularity !== 'range' && !isBareWeekday(lower, a);
+  return x.start === c.start + opener[0].length && y.end === c.end && /^ and (?:the )?$/.test(lower.slice(x.end, y.start)) && whole(x) && whole(y);
+}
+
 /** Leftmost, then longest, then the rule listed first; overlapping candidates are dropped. */
 function select(cands: Candidate[]): Candidate[] {
   const sorted = [...cands].sort((a, b) => a.start - b.start || b.end - b.start - (a.end - a.start) || a.order - b.order);
@@ -339,7 +358,7 @@ function place(lower: string, chosen: Candidate[]): Placed[] {
     const mainBefore = placed.some((p) => p.role === 'main' && !p.relative && periodOf(p));
     const connector = mainBefore && COMPARE_WORD.test(before) ? COMPARE_CONNECTOR.exec(before) : null;
     const next = chosen[i + 1];
-    const changeFrom = next && CHANGE_FROM.test(before) && /^ (?:to|until) (?:the )?$/.test(lower.slice(c.end, next.start));
+    const changeFrom = next && ((CHANGE_FROM.test(before) && /^ (?:to|until) (?:the )?$/.test(lower.slice(c.end, next.start))) || (CHANGE_BETWEEN.test(before) && /^ and (?:the )?$/.test(lower.slice(c.end, next.start))));
     let role: PeriodRole = cue || connector || changeFrom || (c.relative && mainBefore) ? 'comparison' : 'main';
     let start = cue ? cue.index : connector ? connector.index : c.start;
     if (!cue && !connector) {
@@ -387,7 +406,7 @@ export function findPeriods(text: string, now: Date, timeZone: string, previous?
   const { lower, startAt, endAt } = normalize(text);
   const today = dayOf(now, timeZone);
   const atoms = atomic(lower, today);
-  const placed = place(lower, select([...atoms, ...compounds(lower, atoms, today)]));
+  const placed = place(lower, select([...atoms, ...compounds(lower, atoms, today)].filter((c) => !comparesTwo(lower, c, atoms))));
   resolveRelative(placed, today, previous);
   const span = (s: Span) => {
     const start = startAt[s.start] ?? text.length;

@@ -1,6 +1,6 @@
 // The periods a question names: the main one, a comparison, and the words that ask for one
 // (said.ts reads the other slots; understand.ts combines them with the question before).
-import { findPeriods, parsePeriod, previousPeriod, shiftBack, type Period, type PeriodMatch, type Unit } from '../periods.ts';
+import { changesBetween, findPeriods, parsePeriod, previousPeriod, shiftBack, type Period, type PeriodMatch, type Unit } from '../periods.ts';
 import { formatRange } from '../period-words.ts';
 import type { UnderstandContext } from './said.ts';
 import { CHANGE_WORDS, USUAL } from './words.ts';
@@ -34,7 +34,7 @@ function secondPeriod(text: string, whole: Period, ctx: UnderstandContext, previ
     if (!right || (right.from === left.from && right.to === left.to)) continue;
     // "the change from October to November" runs from the first to the second: the second is
     // the figure, the first what it is compared with ("compare October to November" is the other way)
-    if (m[0] === 'to' && /\bfrom\b/.test(text.slice(0, m.index))) return { period: right, compare: left };
+    if ((m[0] === 'to' && /\bfrom\b/.test(text.slice(0, m.index))) || (m[0] === 'and' && changesBetween(text.slice(0, m.index)))) return { period: right, compare: left };
     return { period: left, compare: right };
   }
   return undefined;
@@ -47,7 +47,7 @@ export function periodsOf(text: string, ctx: UnderstandContext, previous?: Perio
   const main = mainFound?.kind === 'period' ? mainFound.period : undefined;
   // "… than in the 7 days before": words that count back from the period read are its comparison
   const back = (p: PeriodMatch) => p.kind === 'unreadable' && (main ?? previous) !== undefined && BACK_WORDS.test(p.text.toLowerCase());
-  const bad = found.find((p) => p.kind === 'unreadable' && p.role === 'main' && !back(p));
+  const bad = found.find((p) => p.kind === 'unreadable' && (p.role === 'main' || p.reason !== undefined) && !back(p));
   if (bad?.kind === 'unreadable') {
     const why = { ...(bad.reason ? { reason: bad.reason } : {}), ...(bad.hint ? { hint: bad.hint } : {}) };
     return { unreadable: bad.unreadable, ...(bad.reason || bad.hint ? { unreadableWhy: why } : {}) };
