@@ -109,7 +109,7 @@ describe('whole units, a day a unit ago, and day numbers without a month', () =>
 
 describe('numeric dates: both readings are named', () => {
   it.each([
-    ['messages on 3/11', 'day and month order is ambiguous: 3/11 is 3 Nov 2026 read day first, or 11 Mar 2027 read month first; write the month as a word'],
+    ['messages on 3/11', 'day and month order is ambiguous: 3/11 is 3 Nov 2026 read day first, or 11 Mar 2026 read month first; write the month as a word'],
     ['messages on 5/6/2025', 'day and month order is ambiguous: 5/6/2025 is 5 Jun 2025 read day first, or 6 May 2025 read month first; write the month as a word'],
     ['messages on 31/11', 'no such date: 31/11 is no day read day first or month first'],
   ])('%s', (text, reason) => {

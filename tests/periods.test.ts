@@ -83,10 +83,10 @@ describe('parsePeriod: explicit dates and ranges', () => {
   it('reads single days', () => {
     expect(utc('on 2026-11-02')).toEqual({ from: '2026-11-02', to: '2026-11-02', granularity: 'day', label: 'Mon 2 Nov 2026' });
     expect(span(utc('Nov 3, 2026'))).toEqual(['2026-11-03', '2026-11-03', 'day']);
-    // A day without a year is the nearest such day, past or future: 1 Jun 2026 is 170 days back
-    // and 1 Jun 2027 195 ahead; 1 Mar 2027 is 103 days ahead and 1 Mar 2026 262 back.
+    // A day without a year is the latest that has come, unless the next is at most 45 days ahead
+    // and nearer: 1 Mar 2027 is 103 days ahead, so 1 Mar 2026; 24 Dec 2026 is 36 days ahead.
     expect(span(utc('on the 1st of June'))).toEqual(['2026-06-01', '2026-06-01', 'day']);
-    expect(span(utc('on the 1st of March'))).toEqual(['2027-03-01', '2027-03-01', 'day']);
+    expect(span(utc('on the 1st of March'))).toEqual(['2026-03-01', '2026-03-01', 'day']);
     expect(span(utc('on 24 December'))).toEqual(['2026-12-24', '2026-12-24', 'day']);
   });
 
@@ -300,13 +300,13 @@ describe('findPeriods: phrases (Wed 18 Nov 2026, UTC)', () => {
     ['from October to December', '2026-10-01', '2026-12-31', 'Q4 2026 (1 Oct – 31 Dec 2026)'],
     ['from December to February', '2025-12-01', '2026-02-28', 'Mon 1 Dec 2025 – Sat 28 Feb 2026'],
     ['Mon 9 Nov – Sun 15 Nov 2026', '2026-11-09', '2026-11-15', 'Mon 9 Nov – Sun 15 Nov 2026'],
-    // numeric dates: whichever of day/month order is a real date; without a year the nearest
-    // such day, so 25 Nov is this year's, a week ahead (5 May 2027 is nearer than 5 May 2026)
+    // numeric dates: whichever of day/month order is a real date; without a year the latest that
+    // has come unless the next is near: 25 Nov is this year's, a week ahead; 5 May is this year's
     ['on 25/11', '2026-11-25', '2026-11-25', 'Wed 25 Nov 2026'],
     ['on 11/25', '2026-11-25', '2026-11-25', 'Wed 25 Nov 2026'],
     ['on 13/11', '2026-11-13', '2026-11-13', 'Fri 13 Nov 2026'],
     ['25.11.2025', '2025-11-25', '2025-11-25', 'Tue 25 Nov 2025'],
-    ['on 5/5', '2027-05-05', '2027-05-05', 'Wed 5 May 2027'],
+    ['on 5/5', '2026-05-05', '2026-05-05', 'Tue 5 May 2026'],
     // a day of the month alone: this month's, or last month's while it is still ahead
     ['CSI on the 5th', '2026-11-05', '2026-11-05', 'Thu 5 Nov 2026'],
     ['on the 25th', '2026-10-25', '2026-10-25', "the 25th (Sun 25 Oct 2026; the 25th of this month is still ahead, so last month's)"],
@@ -362,7 +362,7 @@ describe('findPeriods: phrases it cannot read are reported', () => {
     ['CSI since the last blue moon', 'since the last blue moon', undefined],
     ['response time this morning', 'this morning', 'periods are whole days in the business timezone'],
     ['chats in the last 24 hours', 'in the last 24 hours', 'periods are whole days in the business timezone'],
-    ['CSI on 05/06', 'on 05/06', 'day and month order is ambiguous: 05/06 is 5 Jun 2026 read day first, or 6 May 2027 read month first; write the month as a word'],
+    ['CSI on 05/06', 'on 05/06', 'day and month order is ambiguous: 05/06 is 5 Jun 2026 read day first, or 6 May 2026 read month first; write the month as a word'],
     ['CSI on 12/11', 'on 12/11', 'day and month order is ambiguous: 12/11 is 12 Nov 2026 read day first, or 11 Dec 2026 read month first; write the month as a word'],
     ['on 2026-02-30', 'on 2026-02-30', 'no such date'],
     ['on Tue 9 Nov 2026', 'on Tue 9 Nov 2026', '9 Nov 2026 is a Monday'],

@@ -64,7 +64,7 @@ describe('a period refused says why, and what can be asked', () => {
     ['how many messages since early November', ['"early November" names no exact days', 'ask for "since 1 Nov" instead']],
     ['CSI mid-November', ['"mid-November" names no exact days', 'ask for "11–20 Nov" instead']],
     ['handoffs at the end of last month', ['"the end of last month" names no exact days', 'ask for "the last week of November" instead']],
-    ['how many messages on 3/11', ['3/11 is 3 Nov 2026 read day first, or 11 Mar 2027 read month first']],
+    ['how many messages on 3/11', ['3/11 is 3 Nov 2026 read day first, or 11 Mar 2026 read month first']],
     ['CSI in the fifth week of November', ['November 2026 has 4 weeks (weeks run Monday to Sunday']],
   ])('%s', (q, parts) => {
     const r = ask(q).refusal ?? '';

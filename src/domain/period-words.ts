@@ -159,20 +159,26 @@ export function numericDate(text: string): DateParts | 'ambiguous' | undefined {
 }
 
 /**
- * A day written without a year is the one of that date nearest today, past or future: on 7 Dec
- * 2026 "21 December" is 21 Dec 2026 (still to come), and on 7 Jan 2027 "25 December" is 25 Dec
- * 2026. At equal distance the past one.
+ * A day written without a year: the latest one that has come, unless the next one is near (at most
+ * NEAR_FUTURE_DAYS ahead, and nearer than the last): on 7 Dec 2026 "21 December" is 21 Dec 2026,
+ * still to come (and refused as such), while on 18 Nov "1 March" is 1 Mar 2026, not next year's;
+ * on 7 Jan 2027 "25 December" is 25 Dec 2026. Reports ask about what has happened, so a far date
+ * is the past one.
  */
 export function resolveDay(parts: DateParts, today: string, year?: number): string | undefined {
   const y = year ?? parts.year;
   if (y !== undefined) return isValidDay(y, parts.month, parts.day) ? ymd(y, parts.month, parts.day) : undefined;
-  const distance = (day: string) => Math.abs(Date.parse(`${day}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`));
-  const near = [yearOf(today) - 1, yearOf(today), yearOf(today) + 1]
+  const days = (day: string) => (Date.parse(`${day}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / 86_400_000;
+  const candidates = [yearOf(today) - 1, yearOf(today), yearOf(today) + 1]
     .filter((c) => isValidDay(c, parts.month, parts.day))
-    .map((c) => ymd(c, parts.month, parts.day))
-    .sort((a, b) => distance(a) - distance(b) || a.localeCompare(b));
-  return near[0];
+    .map((c) => ymd(c, parts.month, parts.day));
+  const past = candidates.filter((d) => days(d) <= 0).pop();
+  const next = candidates.find((d) => days(d) > 0);
+  if (next && days(next) <= NEAR_FUTURE_DAYS && (!past || days(next) < -days(past))) return next;
+  return past ?? next;
 }
+
+const NEAR_FUTURE_DAYS = 45;
 
 // ── labels ───────────────────────────────────────────────────────────────────────────────────
 
