@@ -1187,6 +1187,18 @@ describe('the sixth outside round (7 December)', () => {
     expect(ask('complaints about delivery last week').refusal).toContain('each customer message has one topic');
   });
 
+  it('reads the question inside a long chatty message, says which words it read, and keeps a name said only in the chat', () => {
+    const chatty = ask('hi there, hope your weekend was good! we had a rough few days with the new bot rollout; anyway could you tell me how many handoffs we had on stride shoes last week? no rush');
+    expect(chatty.metric?.query).toMatchObject({ measure: 'handoffs', filters: f('page', 'Stride Shoes') });
+    expect(chatty.metric?.remarks?.[0]).toMatch(/^I read "could you tell me how many handoffs we had on stride shoes last week\?( no rush)?" and took the rest of the message as conversation\.$/);
+    expect(q('just checking in — nothing urgent — what was the average csat for humans last week?')?.query).toMatchObject({ measure: 'csatScore', filters: f('sender', 'human_agent') });
+    expect(q('ok so I am prepping for the Monday standup and need the handoff rate for last week')?.query.measure).toBe('handoffRate');
+    // a page named only in the chat stays in the question
+    expect(q('Stride Shoes is struggling. What was the CSI last week?')?.query.filters).toEqual(f('page', 'Stride Shoes'));
+    // a sentence of slot words only belongs to the question
+    expect(q('CSI for Voltix: last week')?.query).toMatchObject({ measure: 'csi', filters: f('page', 'Voltix') });
+  });
+
   it('reads verbs of the desk and QA states said with "not"', () => {
     expect(q('handoffs resolved by james carter in november')?.query).toMatchObject({ measure: 'handoffsClosed', filters: f('agent', 'James Carter') });
     expect(q('which agent wraps up handoffs the fastest')?.query).toMatchObject({ measure: 'handoffResolveTime', groupBy: 'agent' });

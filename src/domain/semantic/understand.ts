@@ -11,6 +11,7 @@ import { runningPeriod } from './said-periods.ts';
 import { describeFigure } from './format.ts';
 import { checkQuery, type Filter, type MetricQuery } from './query.ts';
 import { correctTypos } from './said-typos.ts';
+import { questionInChat } from './said-sentences.ts';
 import { withoutChat } from './said-idioms.ts';
 import { FAMILY, askedMeasure, carriedSlots, followUpCompare, isFollowUp, mergeFilters } from './follow-ups.ts';
 import { figureNotHeld, nameLost, quoted, refusal, unanswerable, unknownName } from './refusals.ts';
@@ -308,10 +309,14 @@ function weekdaysCompared(text: string, ctx: UnderstandContext): string {
   return `${text.slice(0, m.index)}${m[1]}s vs ${m[3]}s${text.slice(m.index + m[0].length)}`;
 }
 
+// ("per-weekday", "by-page": the hyphen joins nothing a breakdown reader needs)
+const lowered = (text: string) => text.toLowerCase().replace(/[’']/g, "'").replace(/\b(per|by)-(?=[a-z])/g, '$1 ').replace(/\s+/g, ' ').trim();
+
 /** Reads a question as a catalogue query, a refusal, or undefined when it is not about a figure. */
-export function understandMetric(question: string, ctx: UnderstandContext): MetricReading | undefined {
-  // ("per-weekday", "by-page": the hyphen joins nothing a breakdown reader needs)
-  const asked = question.toLowerCase().replace(/[’']/g, "'").replace(/\b(per|by)-(?=[a-z])/g, '$1 ').replace(/\s+/g, ' ').trim();
+export function understandMetric(message: string, ctx: UnderstandContext): MetricReading | undefined {
+  const focused = questionInChat(message, (sentence) => readSaid(withoutChat(lowered(sentence)), ctx));
+  const question = focused?.text ?? message;
+  const asked = lowered(question);
   const notHeld = notHeldRefusal(question, asked, ctx.vocab.topics ?? []);
   if (notHeld) return notHeld;
   let text = weekdaysCompared(repliersCompared(withoutChat(asked)), ctx);
@@ -345,6 +350,7 @@ export function understandMetric(question: string, ctx: UnderstandContext): Metr
   const built = build(said, text, ctx, base);
   if ('kind' in built) return built;
   if (typos) built.remarks = [...typos.remarks, ...(built.remarks ?? [])];
+  if (focused) built.remarks = [focused.remark, ...(built.remarks ?? [])];
   // "why did CSI drop": the figures say what happened, never why
   if (/\bwhy\b|\bwhat (?:caused|causes|drove|drives|is behind|was behind)\b|\breasons? (?:for|behind)\b/.test(text)) {
     built.remarks = [...(built.remarks ?? []), 'The figures show what changed, not why: the breakdowns (by page, topic, agent, hour) show where it changed.'];
