@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../src/app.ts';
 import { resetFailedJob } from '../src/db/jobs-repo.ts';
@@ -8,17 +12,22 @@ import { createApiToken } from '../src/db/tokens-repo.ts';
 import type { Role } from '../src/domain/access.ts';
 import { createLogger } from '../src/logger.ts';
 import { apiRoutes } from '../src/routes/api.ts';
+import { uploadsRoutes } from '../src/routes/uploads.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
+import { multipart } from './helpers/multipart.ts';
+import { importPool } from './helpers/root.ts';
 
 // "Nothing twice": a client that sends a request again (a retry after a timeout, two clicks, two
 // workers) must not cause a second effect, and a HEAD must not do what its GET does. POST
-// /api/errors takes an Idempotency-Key; the export routes answer HEAD without exporting or
-// auditing; a job retried twice at once is put back once.
+// /api/errors and POST /api/uploads take an Idempotency-Key; the export routes answer HEAD without
+// exporting or auditing; a job retried twice at once is put back once.
 
 const NOW = new Date('2026-11-22T12:00:00Z');
 
 let db: TestDatabase;
 let app: FastifyInstance;
+let imports: pg.Pool;
+let dataDir: string;
 const tokens = {} as Record<Role, string>;
 
 /** The analysis queue's retry as the service runs it, minus pg-boss; see the job retry case. */
@@ -33,6 +42,8 @@ async function sql<T = Record<string, unknown>>(text: string, params: unknown[] 
 beforeAll(async () => {
   db = await createTestDatabase('api_retries');
   await seedDemoData(db.url, { conversations: 6, seed: 19, now: NOW, timezone: 'UTC' });
+  imports = importPool(db.url);
+  dataDir = await mkdtemp(path.join(tmpdir(), 'pulse-retries-'));
   for (const role of ['admin', 'lead', 'developer'] as const) {
     tokens[role] = (await createApiToken(db.pool, { user: { kind: 'api', externalId: `retries-${role}-${randomBytes(3).toString('hex')}` }, role })).token;
   }
@@ -41,13 +52,18 @@ beforeAll(async () => {
     logger: createLogger('silent'),
     pool: db.pool,
     retryJob: (id) => retryJob(id),
-    plugins: [apiRoutes({ pool: db.pool, timezone: 'UTC', now: () => NOW, rateLimit: { max: 10_000, exportMax: 10_000 } })],
+    plugins: [
+      uploadsRoutes({ pool: db.pool, importPool: imports, dataDir, maxBytes: 1024 * 1024, timezone: 'UTC', afterImport: async () => {}, uploadsPerMinute: 1000 }),
+      apiRoutes({ pool: db.pool, timezone: 'UTC', now: () => NOW, rateLimit: { max: 10_000, exportMax: 10_000 } }),
+    ],
   });
 });
 
 afterAll(async () => {
   await app?.close();
+  await imports?.end();
   await db?.drop();
+  await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('POST /api/errors with an Idempotency-Key', () => {
@@ -187,5 +203,45 @@ describe('POST /api/jobs/:id/retry sent twice at once', () => {
     } finally {
       retryJob = async () => true;
     }
+  });
+});
+
+describe('POST /api/uploads with an Idempotency-Key', () => {
+  const csv = (text: string) =>
+    `fb_chat_id,message_id,direction,message_content,social_create_time,page_id,page_name\r\nt_retry,m_${text.replace(/\W/g, '_')},to_company,${text},2026-11-02T09:00:00Z,104882371956299,Retry Shop\r\n`;
+  const upload = (key: string | undefined, content: string) => {
+    const form = multipart([{ name: 'file', filename: 'inbox.csv', content }]);
+    return app.inject({ method: 'POST', url: '/api/uploads', payload: form.payload, headers: { ...form.headers, ...bearer('admin'), ...(key ? { 'idempotency-key': key } : {}) } });
+  };
+  const underKey = (key: string) => sql<{ id: number }>(`SELECT id FROM uploads WHERE idempotency_key = $1`, [key]);
+  const audited = (id: number) => sql(`SELECT 1 FROM audit_logs WHERE action = 'upload.create' AND target = $1`, [`upload:${id}`]);
+
+  it('imports a file once: the same upload again (twice at once, then later) answers 200 with the first upload; another file under the key is a 422', async () => {
+    const sent = await Promise.all([1, 2].map(() => upload('upload-7', csv('hello'))));
+    expect(sent.map((r) => r.statusCode).sort()).toEqual([200, 202]);
+    const { uploadId } = sent.find((r) => r.statusCode === 202)!.json() as { uploadId: number };
+    expect(sent.find((r) => r.statusCode === 200)!.json()).toMatchObject({ uploadId });
+    const later = await upload('upload-7', csv('hello'));
+    expect(later.statusCode).toBe(200);
+    expect(later.json()).toEqual({ uploadId, status: expect.stringMatching(/^(pending|processing|completed)$/) });
+    const other = await upload('upload-7', csv('another file'));
+    expect(other.statusCode).toBe(422);
+    expect(other.json()).toMatchObject({ error: 'IDEMPOTENCY_KEY_REUSED', message: expect.stringContaining(`upload ${uploadId}`) });
+    expect(await underKey('upload-7')).toEqual([{ id: uploadId }]);
+    expect(await audited(uploadId)).toHaveLength(1);
+    // the copies of the refused and repeated uploads are deleted, the imported one once its import ends
+    await expect.poll(async () => (await readdir(path.join(dataDir, 'uploads'))).length).toBe(0);
+    expect((await sql<{ status: string }>(`SELECT status::text FROM uploads WHERE id = $1`, [uploadId]))[0]!.status).toBe('completed');
+  });
+
+  it('takes each upload without the header, as before, and refuses a bad key before reading the file', async () => {
+    const before = (await sql(`SELECT 1 FROM uploads`)).length;
+    expect((await upload(undefined, csv('plain'))).statusCode).toBe(202);
+    expect((await upload(undefined, csv('plain'))).statusCode).toBe(202);
+    const bad = await upload('k'.repeat(201), csv('bad key'));
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ error: 'BAD_REQUEST', fields: [{ field: 'Idempotency-Key' }] });
+    expect((await sql(`SELECT 1 FROM uploads`)).length).toBe(before + 2);
+    await expect.poll(async () => (await readdir(path.join(dataDir, 'uploads'))).length).toBe(0);
   });
 });
