@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../src/app.ts';
@@ -12,6 +12,8 @@ import { createApiToken } from '../src/db/tokens-repo.ts';
 import type { Role } from '../src/domain/access.ts';
 import { createLogger } from '../src/logger.ts';
 import { apiRoutes } from '../src/routes/api.ts';
+import { allowRoles } from '../src/routes/auth.ts';
+import { guardApi } from '../src/routes/guard.ts';
 import { uploadsRoutes } from '../src/routes/uploads.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { multipart } from './helpers/multipart.ts';
@@ -243,5 +245,25 @@ describe('POST /api/uploads with an Idempotency-Key', () => {
     expect(bad.json()).toMatchObject({ error: 'BAD_REQUEST', fields: [{ field: 'Idempotency-Key' }] });
     expect((await sql(`SELECT 1 FROM uploads`)).length).toBe(before + 2);
     await expect.poll(async () => (await readdir(path.join(dataDir, 'uploads'))).length).toBe(0);
+  });
+});
+
+describe('a refused HEAD', () => {
+  it('is not audited, as a refused GET is not (a route whose refusals are audited answers HEAD too)', async () => {
+    const probe = Fastify();
+    await probe.register(async (api) => {
+      await guardApi(api, { pool: db.pool, max: 1000 });
+      api.get('/api/probe', { preParsing: allowRoles(['admin'], 'probing', db.pool) }, async () => ({ ok: true }));
+      api.post('/api/probe', { preParsing: allowRoles(['admin'], 'probing', db.pool) }, async () => ({ ok: true }));
+    });
+    try {
+      const refusals = async () => (await sql(`SELECT 1 FROM audit_logs WHERE action = 'api.refused' AND target LIKE '% /api/probe'`)).length;
+      for (const method of ['GET', 'HEAD'] as const) expect((await probe.inject({ method, url: '/api/probe', headers: bearer('lead') })).statusCode).toBe(403);
+      expect(await refusals()).toBe(0);
+      expect((await probe.inject({ method: 'POST', url: '/api/probe', headers: bearer('lead'), payload: {} })).statusCode).toBe(403);
+      expect(await refusals()).toBe(1);
+    } finally {
+      await probe.close();
+    }
   });
 });
