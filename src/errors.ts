@@ -17,6 +17,8 @@ export const ErrorCodes = {
   /** a route that exists, called with another method */
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
+  /** an Idempotency-Key sent before by the same token with another request body */
+  IDEMPOTENCY_KEY_REUSED: 422,
   /** the request's headers did not arrive in time (node's headersTimeout) */
   REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,

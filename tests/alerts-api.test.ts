@@ -60,6 +60,29 @@ describe('/api/alert-rules', () => {
     expect(audits.rows.map((r) => r.action)).toEqual(['api.refused', 'alert_rule.create', 'alert_rule.update', 'alert_rule.delete']);
   });
 
+  it('a PATCH sent again (a retry, or several at once) answers the rule as it is and is audited once', async () => {
+    const created = (await call('POST', '/api/alert-rules', 'admin', { name: 'retry-me', metric: 'error_rate', comparison: 'gt', threshold: 5 })).json() as { id: number };
+    const url = `/api/alert-rules/${created.id}`;
+    const patch = { threshold: 7.25, params: { baselineDays: 14, mutedUntil: '2030-01-01T00:00:00.000Z' } };
+    const sent = await Promise.all([1, 2, 3, 4].map(() => call('PATCH', url, 'admin', patch)));
+    for (const res of sent) {
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual(sent[0]!.json());
+    }
+    expect(sent[0]!.json()).toMatchObject({ threshold: 7.25, params: patch.params });
+    // the same params with their keys in another order are the same params
+    expect((await call('PATCH', url, 'admin', { params: { mutedUntil: '2030-01-01T00:00:00.000Z', baselineDays: 14 } })).statusCode).toBe(200);
+    const updates = async () => (await db.pool.query(`SELECT 1 FROM audit_logs WHERE action = 'alert_rule.update' AND target = $1`, [`alert_rule:${created.id}`])).rowCount;
+    expect(await updates()).toBe(1);
+    // a real change is written and audited; a name another rule has is still a 409
+    expect((await call('PATCH', url, 'admin', { threshold: 8 })).json()).toMatchObject({ threshold: 8 });
+    expect(await updates()).toBe(2);
+    await call('POST', '/api/alert-rules', 'admin', { name: 'taken', metric: 'error_rate', comparison: 'gt', threshold: 1 });
+    expect((await call('PATCH', url, 'admin', { name: 'taken' })).statusCode).toBe(409);
+    expect((await call('PATCH', '/api/alert-rules/99998', 'admin', { threshold: 8 })).statusCode).toBe(404);
+    expect(await updates()).toBe(2);
+  });
+
   it('bad input is a 400 naming the field', async () => {
     const bad = await call('POST', '/api/alert-rules', 'admin', { name: 'x', metric: 'csi_dip', comparison: 'gt', threshold: 1 });
     expect(bad.statusCode).toBe(400);

@@ -238,6 +238,29 @@ describe('REST', () => {
     expect(list.json().reviews[0]).toMatchObject({ reviewer: { slackId: USERS.lead }, score: 87.5 });
   });
 
+  it('PUT /api/sessions/:id/reviews/mine sent again (a retry, a second click) leaves the review as it is: same version, no second audit row', async () => {
+    const [target] = await unreviewed(1);
+    const url = `/api/sessions/${target}/reviews/mine`;
+    const payload = { answers: { accuracy: 3, tone: null, policy: 1, resolution: 2 }, rootCauses: [], notes: ' checked twice ' };
+    const first = await api.inject({ method: 'PUT', url, headers: auth('qa'), payload });
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toMatchObject({ created: true, review: { version: 0 } });
+    const again = await Promise.all([1, 2, 3].map(() => api.inject({ method: 'PUT', url, headers: auth('qa'), payload })));
+    for (const a of again) {
+      expect(a.statusCode).toBe(200);
+      expect(a.json()).toEqual({ created: false, review: first.json().review });
+    }
+    const audited = (action: string) => rows(`SELECT 1 FROM audit_logs WHERE action = $1 AND target = $2`, [action, `session:${target}`]);
+    expect(await audited('qa.review.created')).toHaveLength(1);
+    expect(await audited('qa.review.updated')).toHaveLength(0);
+    expect(await audited('api.qa.review')).toHaveLength(1);
+    // a real change is saved and audited as before
+    const changed = await api.inject({ method: 'PUT', url, headers: auth('qa'), payload: { ...payload, answers: { ...payload.answers, resolution: 4 } } });
+    expect(changed.json()).toMatchObject({ created: false, review: { version: 1 } });
+    expect(await audited('qa.review.updated')).toHaveLength(1);
+    expect(await audited('api.qa.review')).toHaveLength(2);
+  });
+
   it('PUT /api/qa/scorecard (admins) replaces the categories; one left out becomes inactive and old answers keep it', async () => {
     const current = (await api.inject({ method: 'GET', url: '/api/qa/scorecard', headers: auth('qa') })).json() as { categories: { key: string }[]; rootCauses: object[] };
     const refused = await api.inject({ method: 'PUT', url: '/api/qa/scorecard', headers: auth('lead'), payload: current });
@@ -254,5 +277,21 @@ describe('REST', () => {
     expect(await rows(`SELECT action FROM audit_logs WHERE action = 'qa.scorecard.set'`)).toHaveLength(1);
     // restore the default for other tests
     await api.inject({ method: 'PUT', url: '/api/qa/scorecard', headers: auth('admin'), payload: current });
+  });
+
+  it('PUT /api/qa/scorecard sent again (a retry, twice at once) changes nothing and is audited once', async () => {
+    const current = (await api.inject({ method: 'GET', url: '/api/qa/scorecard', headers: auth('qa') })).json() as { categories: { key: string; weight: number }[]; rootCauses: object[] };
+    const audits = async () => (await rows(`SELECT 1 FROM audit_logs WHERE action = 'qa.scorecard.set'`)).length;
+    const before = await audits();
+    const card = { ...current, categories: current.categories.map((c) => (c.key === 'tone' ? { ...c, weight: c.weight + 1 } : c)) };
+    const sent = await Promise.all([1, 2, 3].map(() => api.inject({ method: 'PUT', url: '/api/qa/scorecard', headers: auth('admin'), payload: card })));
+    for (const res of sent) expect(res.json()).toEqual(sent[0]!.json());
+    expect(sent[0]!.json().categories.find((c: { key: string }) => c.key === 'tone').weight).toBe(card.categories.find((c) => c.key === 'tone')!.weight);
+    expect(await audits()).toBe(before + 1);
+    // the same scorecard as it is: no audit row at all
+    expect((await api.inject({ method: 'PUT', url: '/api/qa/scorecard', headers: auth('admin'), payload: card })).statusCode).toBe(200);
+    expect(await audits()).toBe(before + 1);
+    await api.inject({ method: 'PUT', url: '/api/qa/scorecard', headers: auth('admin'), payload: current });
+    expect(await audits()).toBe(before + 2);
   });
 });

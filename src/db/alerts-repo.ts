@@ -7,11 +7,12 @@ import { prismaCode, prismaOf, type Db } from './client.ts';
 // on the rule row; every firing and recovery is an event row, posted to Slack once
 // (delivered, slack_ts). Muting is params.mutedUntil (ISO), so it needs no column of its own.
 //
-// Rules and events are read and edited through Prisma. Four writes stay single SQL statements
+// Rules and events are read and edited through Prisma. Five writes stay single SQL statements
 // on pg: the evaluator's locked read and its two writes run in the evaluator's own transaction
 // and must not move updated_at (it versions the rule set for the scheduler; Prisma's
-// @updatedAt would bump it on every evaluation), and muteRule / markEventPosted merge into
-// jsonb in one statement, where Prisma would need a read and a lock first.
+// @updatedAt would bump it on every evaluation), muteRule / markEventPosted merge into
+// jsonb in one statement, where Prisma would need a read and a lock first, and updateRule
+// writes only when a value differs (a repeated patch is no change), which Prisma cannot say.
 
 type Store = pg.Pool | Db;
 
@@ -105,19 +106,39 @@ export async function createRule(db: Store, r: NewRule): Promise<AlertRule | und
 
 export type RulePatch = Partial<Omit<NewRule, 'name'>> & { name?: string };
 
-/** undefined when there is no such rule; throws Prisma's unique violation (P2002, see isUniqueViolation) for a taken name. */
-export async function updateRule(db: Store, id: number, p: RulePatch): Promise<AlertRule | undefined> {
-  const { params, ...fields } = p;
-  try {
-    const row = await prismaOf(db).alertRule.update({
-      where: { id },
-      data: { ...fields, ...(params !== undefined ? { params: params as Prisma.InputJsonObject } : {}) },
-    });
-    return toRule(row);
-  } catch (err) {
-    if (prismaCode(err) === 'P2025') return undefined;
-    throw err;
+/** A patch's fields and their columns (with the cast a parameter needs). */
+const PATCH_COLUMNS: Record<keyof RulePatch, string> = {
+  name: 'name', metric: 'metric', comparison: 'comparison::"AlertComparison"', threshold: 'threshold', windowMinutes: 'window_minutes',
+  cooldownMinutes: 'cooldown_minutes', channel: 'channel', active: 'active', params: 'params::jsonb',
+};
+
+/**
+ * Applies a patch; undefined when there is no such rule; throws the unique violation (23505, see
+ * isUniqueViolation) for a taken name. `changed` is false when the rule held those values already
+ * (a retry, or the same patch twice at once: the row lock makes the second see the first's values),
+ * so that one change is audited once.
+ */
+export async function updateRule(db: pg.Pool | pg.ClientBase, id: number, p: RulePatch): Promise<{ rule: AlertRule; changed: boolean } | undefined> {
+  const params: unknown[] = [id];
+  const sets: string[] = [];
+  const differs: string[] = [];
+  for (const [field, value] of Object.entries(p) as [keyof RulePatch, unknown][]) {
+    if (value === undefined) continue;
+    params.push(field === 'params' ? JSON.stringify(value) : value);
+    const [column, cast = ''] = PATCH_COLUMNS[field].split('::') as [string, string?];
+    const param = `$${params.length}${cast ? `::${cast}` : ''}`;
+    sets.push(`${column} = ${param}`);
+    differs.push(`${column} IS DISTINCT FROM ${param}`);
   }
+  if (sets.length > 0) {
+    const { rows } = await db.query<RuleModel>(
+      `UPDATE alert_rules SET ${sets.join(', ')}, updated_at = now() WHERE id = $1 AND (${differs.join(' OR ')}) RETURNING ${RULE_COLS}`,
+      params,
+    );
+    if (rows[0]) return { rule: toRule(rows[0]), changed: true };
+  }
+  const { rows } = await db.query<RuleModel>(`SELECT ${RULE_COLS} FROM alert_rules WHERE id = $1`, [id]);
+  return rows[0] ? { rule: toRule(rows[0]), changed: false } : undefined;
 }
 
 /** A taken rule name, from updateRule (Prisma) or SQL. */

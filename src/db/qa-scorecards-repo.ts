@@ -51,7 +51,8 @@ export interface SaveReviewInput {
 }
 
 export type SaveReviewResult =
-  | { ok: true; created: boolean; review: QaReviewDto }
+  /** changed: false when the review held these answers, root causes and notes already (a retry): nothing written */
+  | { ok: true; created: boolean; changed: boolean; review: QaReviewDto }
   | { ok: false; kind: 'not_found' | 'forbidden' | 'invalid' | 'conflict'; reason: string; problems?: AnswerProblem[]; review?: QaReviewDto };
 
 export const REVIEW_NOTES_MAX = 4000;
@@ -102,6 +103,10 @@ export async function setScorecard(pool: pg.Pool, card: Scorecard, actor: Caller
   const problems = scorecardProblems(card);
   if (problems.length) return { ok: false, kind: 'invalid', reason: problems.map((p) => `${p.field} ${p.problem}`).join('; '), problems };
   return inTransaction(pool, async (client) => {
+    // two saves take turns (the lock conflicts with itself, not with reads or reviews), so the
+    // second compares against what the first wrote: the same scorecard again is not audited again
+    await client.query('LOCK TABLE qa_categories IN SHARE ROW EXCLUSIVE MODE');
+    const before = JSON.stringify(await loadScorecard(client));
     await client.query(`UPDATE qa_categories SET active = false, updated_at = now() WHERE active AND NOT (key = ANY($1::text[]))`, [card.categories.map((c) => c.key)]);
     for (const [i, c] of card.categories.entries()) {
       await client.query(
@@ -121,8 +126,11 @@ export async function setScorecard(pool: pg.Pool, card: Scorecard, actor: Caller
         [r.key, r.label.trim(), i + 1],
       );
     }
-    await audit(client, actor, 'qa.scorecard.set', 'qa:scorecard', { source, categories: card.categories, rootCauses: card.rootCauses.map((r) => r.key) });
-    return { ok: true as const, scorecard: await loadScorecard(client) };
+    const after = await loadScorecard(client);
+    if (JSON.stringify(after) !== before) {
+      await audit(client, actor, 'qa.scorecard.set', 'qa:scorecard', { source, categories: card.categories, rootCauses: card.rootCauses.map((r) => r.key) });
+    }
+    return { ok: true as const, scorecard: after };
   });
 }
 
@@ -259,6 +267,11 @@ export async function saveReview(pool: pg.Pool, input: SaveReviewInput): Promise
         ...(now ? { review: now } : {}),
       };
     }
+    if (before) {
+      // the same save again (a retry, a second click): the review as it is, no new version, no audit row
+      const current = await findReview(client, before.id);
+      if (current && sameReview(current, card, input.answers, rootCauses, notes)) return { ok: true as const, created: false, changed: false, review: current };
+    }
     const id = await writeReview(client, { ...(before ? { reviewId: before.id } : {}), sessionId: input.sessionId, reviewerId }, card, {
       answers: input.answers, rootCauses, notes, ...(input.at ? { at: input.at } : {}),
     });
@@ -266,7 +279,19 @@ export async function saveReview(pool: pg.Pool, input: SaveReviewInput): Promise
     await audit(client, input.actor, before ? 'qa.review.updated' : 'qa.review.created', `session:${input.sessionId}`, {
       source: input.source, reviewId: id, score: review.score, autofailed: review.autofailed, version: review.version,
     });
-    return { ok: true as const, created: !before, review };
+    return { ok: true as const, created: !before, changed: true, review };
+  });
+}
+
+/** Whether writing these answers to the review would leave it as it is (same answers, scores, root causes and notes). */
+function sameReview(r: QaReviewDto, card: StoredScorecard, answers: Answers, rootCauses: readonly string[], notes: string | null): boolean {
+  const scored = scoreReview(card.categories, answers);
+  if (r.score !== scored.score || r.autofailed !== scored.autofailed || r.notes !== notes) return false;
+  if (r.rootCauses.length !== rootCauses.length || r.rootCauses.some((c, i) => c !== rootCauses[i])) return false;
+  if (r.answers.length !== card.categories.length) return false;
+  return card.categories.every((c) => {
+    const a = r.answers.find((x) => x.key === c.key);
+    return a !== undefined && a.value === (answers[c.key] ?? null) && a.score === (scored.categoryScores[c.key] ?? null);
   });
 }
 

@@ -270,14 +270,19 @@ export async function findSessionDetail(db: pg.Pool | pg.ClientBase, id: number)
 }
 
 /** Archives or unarchives; completion and QA stay as they are. Undefined when there is no such (undeleted) session. */
-export async function setArchiveStatus(db: pg.Pool | pg.ClientBase, id: number, status: ArchiveStatus): Promise<SessionSummary | undefined> {
+/**
+ * Sets a session's archive status; undefined when there is no such session (or it is deleted).
+ * `changed` is false when it had that status already (a retry, or two requests at once: the
+ * row lock makes the second see the first's status), so that one act is audited once.
+ */
+export async function setArchiveStatus(db: pg.Pool | pg.ClientBase, id: number, status: ArchiveStatus): Promise<{ session: SessionSummary; changed: boolean } | undefined> {
   const res = await db.query(
-    `UPDATE sessions SET archive_status = $2::"ArchiveStatus",
-            updated_at = CASE WHEN archive_status = $2::"ArchiveStatus" THEN updated_at ELSE now() END
-      WHERE id = $1 AND deleted_at IS NULL`,
+    `UPDATE sessions SET archive_status = $2::"ArchiveStatus", updated_at = now()
+      WHERE id = $1 AND deleted_at IS NULL AND archive_status <> $2::"ArchiveStatus"`,
     [id, status],
   );
-  return res.rowCount === 1 ? findSession(db, id) : undefined;
+  const session = await findSession(db, id);
+  return session ? { session, changed: res.rowCount === 1 } : undefined;
 }
 
 /** Soft delete: false when there is no such session or it is already deleted. */

@@ -112,10 +112,11 @@ export function alertRoutes(deps: AlertRouteDeps): FastifyPluginAsync {
     }, async (req) => {
       const { id } = req.params as { id: number };
       try {
-        const rule = await updateRule(deps.pool, id, req.body as RulePatch);
-        if (!rule) throw notFound(id);
-        await auditTokenUse(deps.pool, callerOf(req), 'alert_rule.update', `alert_rule:${id}`, { changes: req.body });
-        return ruleJson(rule);
+        const result = await updateRule(deps.pool, id, req.body as RulePatch);
+        if (!result) throw notFound(id);
+        // the same patch again (a retry) changes nothing: the rule as it is, no second audit row
+        if (result.changed) await auditTokenUse(deps.pool, callerOf(req), 'alert_rule.update', `alert_rule:${id}`, { changes: req.body });
+        return ruleJson(result.rule);
       } catch (err) {
         if (isUniqueViolation(err)) throw new AppError('CONFLICT', 'another rule has that name');
         throw err;

@@ -60,7 +60,8 @@ export function analysisRoutes(deps: AnalysisRouteDeps): FastifyPluginAsync {
       }
       if (!job) throw new AppError('NOT_FOUND', `no job ${id}`);
       if (job.status !== 'failed') throw new AppError('CONFLICT', `job ${id} is ${job.status}; only failed jobs can be retried`);
-      await deps.retryJob(id);
+      // two retries at once both find the job failed; only one puts it back (the other is told so, unaudited)
+      if (!(await deps.retryJob(id))) throw new AppError('CONFLICT', `job ${id} was retried by another request meanwhile`);
       await auditTokenUse(deps.pool, callerOf(req), 'job.retry', `job:${id}`);
       return reply.status(202).send({ id, status: 'pending' });
     });

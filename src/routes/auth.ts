@@ -75,7 +75,8 @@ export function allowRoles(roles: readonly Role[], what: string, audit?: pg.Pool
   return async (req, reply) => {
     const caller = callerOf(req);
     if (!roles.includes(caller.role)) {
-      if (audit && req.method !== 'GET') {
+      // a refused read is not audited; HEAD is a read too (fastify answers it on every GET route)
+      if (audit && req.method !== 'GET' && req.method !== 'HEAD') {
         await auditTokenUse(audit, caller, 'api.refused', `${req.method} ${req.routeOptions.url ?? req.url}`, { url: redactQuery(req.url), allowed: roles });
       }
       return sendError(req, reply, 'FORBIDDEN', `${what} is for ${list(roles)}; this token acts as ${ROLE_LABELS[caller.role]}`);

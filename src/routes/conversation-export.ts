@@ -7,12 +7,13 @@ import type { RawRow } from '../db/export-stream.ts';
 import { auditTokenUse } from '../db/tokens-repo.ts';
 import { periodBounds } from '../domain/periods.ts';
 import { allowRoles, callerOf } from './auth.ts';
-import { csvBody, csvWriter, figuresJson, jsonBody, jsonReader, jsonWriter } from './export-format.ts';
+import { answeredHead, csvBody, csvWriter, exportHeaders, figuresJson, jsonBody, jsonReader, jsonWriter } from './export-format.ts';
 import { errorResponses } from './openapi.ts';
 import { periodOfQuery, READ_ROLES } from './sessions.ts';
 
 // GET /api/conversations/export: every conversation (of a page, active in a period) with its
 // figures, as CSV or JSON, streamed like the session export; db/conversation-export.ts defines them.
+// HEAD answers the headers after the same checks, without exporting or auditing (answeredHead).
 
 export interface ConversationExportDeps {
   pool: pg.Pool;
@@ -90,17 +91,15 @@ export function conversationExportRoutes(deps: ConversationExportDeps): FastifyP
         filters.from = start;
         filters.to = end;
       }
+      reply.headers(exportHeaders('conversations', q.format, deps.now()));
+      if (answeredHead(req, reply)) return reply;
       const caller = callerOf(req);
       await auditTokenUse(deps.pool, caller, 'api.export', 'conversations', { format: q.format, filters: q });
       const maskCustomer = !mayReadCustomerData(caller.role);
       const body = q.format === 'csv'
         ? csvBody(CONVERSATION_EXPORT_COLUMNS, streamConversationExport(deps.pool, filters, csvWriter(CONVERSATION_EXPORT_COLUMNS, maskCustomer ? ['customer_name'] : [])))
         : jsonBody(streamConversationExport(deps.pool, filters, jsonWriter((r: RawRow) => conversationJson(r, maskCustomer))));
-      const stamp = deps.now().toISOString().slice(0, 10);
-      return reply
-        .header('content-type', q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
-        .header('content-disposition', `attachment; filename="conversations-${stamp}.${q.format}"`)
-        .send(Readable.from(body, { highWaterMark: 1 }));
+      return reply.send(Readable.from(body, { highWaterMark: 1 }));
     });
   };
 }

@@ -1,12 +1,15 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type pg from 'pg';
-import { insertErrorLog, listErrorLogs } from '../db/errors-repo.ts';
+import { insertErrorLog, insertErrorLogOnce, listErrorLogs } from '../db/errors-repo.ts';
 import { allowRoles, callerOf } from './auth.ts';
+import { idempotencyKeyOf, requestFingerprint } from './idempotency.ts';
+import { AppError } from '../errors.ts';
 import { MAX_ID, errorResponses } from './openapi.ts';
 import { READ_ROLES } from './sessions.ts';
 
 // /api/errors: automation workflows (n8n and the like) report their failures here, as the
-// seed system's `errors` table was filled; anyone with a token may report, readers read.
+// seed system's `errors` table was filled; anyone with a token may report, readers read. A report
+// sent with an Idempotency-Key is stored once per token and key: a retry gets the first row (200).
 
 const entry = {
   type: 'object',
@@ -26,6 +29,14 @@ export function errorRoutes(deps: { pool: pg.Pool }): FastifyPluginAsync {
       schema: {
         tags: ['errors'],
         summary: 'Records a workflow error (any valid token)',
+        description:
+          'Send an `Idempotency-Key` header (1–200 printable ASCII characters, e.g. a UUID or the workflow\'s execution id) to make a retry safe: ' +
+          'the same key from the same token answers 200 with the row stored the first time and stores nothing; the same key with another ' +
+          'report is a 422 IDEMPOTENCY_KEY_REUSED. Without the header every request stores a row (201).',
+        headers: {
+          type: 'object',
+          properties: { 'idempotency-key': { type: 'string', description: '1–200 printable ASCII characters; a retry with the same key stores nothing' } },
+        },
         body: {
           type: 'object',
           additionalProperties: false,
@@ -37,17 +48,24 @@ export function errorRoutes(deps: { pool: pg.Pool }): FastifyPluginAsync {
             context: { type: 'object', description: 'free-form details (node, execution id, payload...)' },
           },
         },
-        response: { 201: entry, ...errorResponses(400, 401, 429) },
+        response: { 201: entry, 200: { ...entry, description: 'a retry: the row stored the first time under this Idempotency-Key' }, ...errorResponses(400, 401, 422, 429) },
       },
     }, async (req, reply) => {
       const body = req.body as { source: string; message: string; context?: Record<string, unknown> };
       const caller = callerOf(req);
-      const saved = await insertErrorLog(deps.pool, {
+      const key = idempotencyKeyOf(req);
+      const report = {
         source: body.source.trim(),
         message: body.message,
         context: { ...(body.context ?? {}), reportedBy: { tokenId: caller.tokenId, userId: caller.userId } },
-      });
-      return reply.status(201).send(saved);
+      };
+      if (key === undefined) return reply.status(201).send(await insertErrorLog(deps.pool, report));
+      const requestHash = requestFingerprint({ source: report.source, message: report.message, context: body.context ?? null });
+      const saved = await insertErrorLogOnce(deps.pool, { ...report, tokenId: caller.tokenId, key, requestHash });
+      if (saved.kind === 'mismatch') {
+        throw new AppError('IDEMPOTENCY_KEY_REUSED', `this Idempotency-Key was sent before with another report (error ${saved.id}); use a new key for a new report`);
+      }
+      return reply.status(saved.kind === 'inserted' ? 201 : 200).send(saved.entry);
     });
 
     app.get('/api/errors', {

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { csvCell } from '../domain/csv.ts';
 import type { ColumnKind, ExportColumn, RawRow } from '../db/export-stream.ts';
 
@@ -173,4 +174,26 @@ export function figuresJson(v: RowReader): Record<string, unknown> {
     qaScore: v.num('qa_score'),
     qaAnswers: v.answers('qa_answers'),
   };
+}
+
+/** An export's headers: its type and the file name it is saved under (`sessions-2026-12-07.csv`). */
+export function exportHeaders(name: string, format: 'csv' | 'json', now: Date): Record<string, string> {
+  return {
+    'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+    'content-disposition': `attachment; filename="${name}-${now.toISOString().slice(0, 10)}.${format}"`,
+  };
+}
+
+/**
+ * Fastify answers HEAD on a GET route by running the GET's handler and dropping the body: on an
+ * export that read the whole result from the database and wrote an `api.export` audit row for a
+ * download nobody received. An export's handler calls this after its checks (token, role, query):
+ * for a HEAD it answers the GET's status and headers with no body, and the handler stops there.
+ * The body is an empty stream, not nothing: nothing would be told `content-length: 0`, which a
+ * GET's (chunked) answer does not say.
+ */
+export function answeredHead(req: { method: string }, reply: { send(payload: unknown): unknown }): boolean {
+  if (req.method !== 'HEAD') return false;
+  reply.send(Readable.from([]));
+  return true;
 }

@@ -53,6 +53,7 @@ const DESCRIPTIONS: Record<number, string> = {
   403: "the token's role may not do this",
   404: 'no such resource (soft-deleted sessions included)',
   409: 'someone changed it first (QA version check)',
+  422: 'IDEMPOTENCY_KEY_REUSED: this Idempotency-Key was sent before with another body',
   413: 'too large: more items than the route takes at once, or a body over its byte limit',
   429: 'rate limited: see retry-after and x-ratelimit-* headers',
 };

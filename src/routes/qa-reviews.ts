@@ -159,7 +159,7 @@ function reviewRoutes(app: FastifyInstance, deps: QaReviewRouteDeps): void {
       }
       throw new AppError(result.kind === 'not_found' ? 'NOT_FOUND' : result.kind === 'conflict' ? 'CONFLICT' : 'FORBIDDEN', result.reason);
     }
-    await auditTokenUse(deps.pool, caller, 'api.qa.review', `session:${id}`, { reviewId: result.review.id, score: result.review.score });
+    if (result.changed) await auditTokenUse(deps.pool, caller, 'api.qa.review', `session:${id}`, { reviewId: result.review.id, score: result.review.score });
     return { review: result.review, created: result.created };
   });
 }

@@ -18,7 +18,7 @@ import { AppError } from '../errors.ts';
 import { FieldError, MAX_ID, errorResponses, idParams, ref } from './openapi.ts';
 import { allowRoles, callerOf } from './auth.ts';
 import type { RawRow } from '../db/export-stream.ts';
-import { csvBody, csvWriter, jsonBody, jsonWriter } from './export-format.ts';
+import { answeredHead, csvBody, csvWriter, exportHeaders, jsonBody, jsonWriter } from './export-format.ts';
 import { sendError } from './send-error.ts';
 import { sessionJson } from './session-export-format.ts';
 
@@ -224,6 +224,8 @@ function exportRoute(app: FastifyInstance, ctx: RouteContext): void {
   }, async (req, reply) => {
     const q = req.query as FilterQuery & { format: 'csv' | 'json' };
     const filters = toFilters(q, ctx.now(), ctx.timezone);
+    reply.headers(exportHeaders('sessions', q.format, ctx.now()));
+    if (answeredHead(req, reply)) return reply;
     const caller = callerOf(req);
     await ctx.settle();
     await auditTokenUse(ctx.pool, caller, 'api.export', 'sessions', { format: q.format, filters: q });
@@ -231,11 +233,7 @@ function exportRoute(app: FastifyInstance, ctx: RouteContext): void {
     const body = q.format === 'csv'
       ? csvBody(SESSION_EXPORT_COLUMNS, streamSessionExport(ctx.pool, filters, ctx.timezone, csvWriter(SESSION_EXPORT_COLUMNS, maskCustomer ? ['customer_name'] : [])))
       : jsonBody(streamSessionExport(ctx.pool, filters, ctx.timezone, jsonWriter((r: RawRow) => sessionJson(r, maskCustomer))));
-    const stamp = ctx.now().toISOString().slice(0, 10);
-    return reply
-      .header('content-type', q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
-      .header('content-disposition', `attachment; filename="sessions-${stamp}.${q.format}"`)
-      .send(Readable.from(body, { highWaterMark: 1 }));
+    return reply.send(Readable.from(body, { highWaterMark: 1 }));
   });
 }
 
@@ -346,10 +344,11 @@ function archiveAndDeleteRoutes(app: FastifyInstance, ctx: RouteContext): void {
     }, async (req) => {
       const id = sessionParam(req);
       const caller = callerOf(req);
-      const session = await setArchiveStatus(ctx.pool, id, status);
-      if (!session) throw new AppError('NOT_FOUND', `there is no session ${id}`);
-      await auditTokenUse(ctx.pool, caller, `api.${action}`, `session:${id}`);
-      return forRole(session, caller.role);
+      const result = await setArchiveStatus(ctx.pool, id, status);
+      if (!result) throw new AppError('NOT_FOUND', `there is no session ${id}`);
+      // a retry (or a second click) finds the status set: the same answer, no second audit row
+      if (result.changed) await auditTokenUse(ctx.pool, caller, `api.${action}`, `session:${id}`);
+      return forRole(result.session, caller.role);
     });
   }
 

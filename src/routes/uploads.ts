@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,11 +10,13 @@ import { auditTokenUse } from '../db/tokens-repo.js';
 import type { Role } from '../domain/access.js';
 import type { ErrorCode } from '../errors.js';
 import { importPath, parseMapOptions, readUpload, type ImportResult } from '../import/index.js';
-import { insertUpload, finishUpload } from '../import/uploads.js';
+import { insertUpload, insertUploadOnce, finishUpload } from '../import/uploads.js';
 import { allowRoles, callerOf } from './auth.js';
 import { RATE_LIMIT, guardApi } from './guard.js';
+import { idempotencyKeyOf, requestFingerprint } from './idempotency.js';
 import { inputProblem } from './input-check.js';
 import { idParams, type FieldProblem } from './openapi.js';
+import { AppError } from '../errors.js';
 import { sendError } from './send-error.js';
 
 // POST /api/uploads takes a chat export as multipart (field `file`, optional `owner` and
@@ -23,6 +25,8 @@ import { sendError } from './send-error.js';
 // leads with an API token. An upload writes messages into existing conversations and creates
 // pages, and each holds a file of up to UPLOAD_MAX_MB on disk while it runs: so uploads are
 // rate-limited per token and only UPLOAD_CONCURRENCY run at once, and no file outlives its import.
+// With an Idempotency-Key header, the same file sent again by the same token is not imported again:
+// the answer is the first upload (200, its id and current status); another file under the key is a 422.
 
 export interface UploadsDeps {
   /** the requests' pool: token checks, upload rows, status reads */
@@ -64,13 +68,16 @@ function parseMapField(values: string[]): Record<string, string> {
 }
 
 type Received =
-  | { ok: true; file: string; name: string; size: number; owner: string | undefined; map: Record<string, string> }
+  | { ok: true; file: string; name: string; size: number; sha256: string | undefined; owner: string | undefined; map: Record<string, string> }
   | { ok: false; code: ErrorCode; message: string; fields?: FieldProblem[] };
 
-/** Streams the request's parts to disk; on any refusal or error the file written so far is removed. */
-async function receive(req: FastifyRequest, uploadDir: string, maxBytes: number): Promise<Received> {
+/**
+ * Streams the request's parts to disk (with the file's SHA-256 when `hash`: an Idempotency-Key
+ * compares files by it); on any refusal or error the file written so far is removed.
+ */
+async function receive(req: FastifyRequest, uploadDir: string, maxBytes: number, hash: boolean): Promise<Received> {
   await mkdir(uploadDir, { recursive: true });
-  let saved: { file: string; name: string; size: number } | undefined;
+  let saved: { file: string; name: string; size: number; sha256: string | undefined } | undefined;
   const fields: Record<'owner' | 'map', string[]> = { owner: [], map: [] };
   const refuse = async (code: ErrorCode, message: string, fieldProblems?: FieldProblem[]): Promise<Received> => {
     if (saved) await rm(saved.file, { force: true });
@@ -85,9 +92,12 @@ async function receive(req: FastifyRequest, uploadDir: string, maxBytes: number)
         }
         const file = path.join(uploadDir, `${Date.now()}-${randomBytes(4).toString('hex')}-${diskName(part.filename)}`);
         // Some browsers send a client-side path (C:\fakepath\x.csv): keep the name a person would recognise.
-        saved = { file, name: part.filename.split(/[\\/]/).pop() || 'upload', size: 0 };
+        saved = { file, name: part.filename.split(/[\\/]/).pop() || 'upload', size: 0, sha256: undefined };
+        const digest = hash ? createHash('sha256') : undefined;
+        if (digest) part.file.on('data', (chunk: Buffer) => digest.update(chunk));
         await pipeline(part.file, createWriteStream(file));
         saved.size = (await stat(file)).size;
+        saved.sha256 = digest?.digest('hex');
       } else if (part.fieldname === 'owner' || part.fieldname === 'map') {
         fields[part.fieldname].push(String(part.value));
       }
@@ -170,6 +180,7 @@ export function uploadsRoutes(deps: UploadsDeps): FastifyPluginAsync {
       config: { rateLimit: { max: perMinute, timeWindow: '1 minute' }, accepts: 'multipart/form-data' },
     }, async (req, reply) => {
       if (!req.isMultipart()) return sendError(req, reply, 'NOT_MULTIPART', 'send the file as multipart/form-data with the file in the "file" field');
+      const key = idempotencyKeyOf(req);
       if (busy >= concurrency) {
         reply.header('retry-after', String(BUSY_RETRY_SECONDS));
         return sendError(req, reply, 'UPLOADS_BUSY', `${concurrency} uploads are being received or imported already (UPLOAD_CONCURRENCY); try again when one has finished`);
@@ -177,15 +188,33 @@ export function uploadsRoutes(deps: UploadsDeps): FastifyPluginAsync {
       busy++;
       let started = false;
       try {
-        const received = await receive(req, uploadDir, deps.maxBytes);
+        const received = await receive(req, uploadDir, deps.maxBytes, key !== undefined);
         if (!received.ok) return sendError(req, reply, received.code, received.message, received.fields ? { fields: received.fields } : {});
-        const uploadId = await insertUpload(pool, received.name, received.size).catch(async (err: unknown) => {
+        const caller = callerOf(req);
+        let uploadId: number;
+        try {
+          if (key === undefined) {
+            uploadId = await insertUpload(pool, received.name, received.size);
+          } else {
+            const requestHash = requestFingerprint({ sha256: received.sha256, name: received.name, owner: received.owner ?? null, map: received.map });
+            const stored = await insertUploadOnce(pool, { fileName: received.name, sizeBytes: received.size, tokenId: caller.tokenId, key, requestHash });
+            if (stored.kind !== 'inserted') {
+              // the first upload under this key is imported (or being imported) already: this copy is not needed
+              await rm(received.file, { force: true });
+              if (stored.kind === 'mismatch') {
+                throw new AppError('IDEMPOTENCY_KEY_REUSED', `this Idempotency-Key was sent before with another file (upload ${stored.id}); use a new key for a new upload`);
+              }
+              return reply.status(200).send({ uploadId: stored.id, status: stored.status });
+            }
+            uploadId = stored.id;
+          }
+        } catch (err) {
           await rm(received.file, { force: true });
           throw err;
-        });
+        }
         startImport(req, uploadId, received);
         started = true;
-        await auditTokenUse(pool, callerOf(req), 'upload.create', `upload:${uploadId}`, { fileName: received.name, sizeBytes: received.size });
+        await auditTokenUse(pool, caller, 'upload.create', `upload:${uploadId}`, { fileName: received.name, sizeBytes: received.size });
         return reply.status(202).send({ uploadId, status: 'pending' });
       } finally {
         if (!started) busy--;
