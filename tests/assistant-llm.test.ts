@@ -465,6 +465,21 @@ describe('a normal LLM flow', () => {
   });
 });
 
+describe('a name the model did not apply', () => {
+  it('a page named in the question but in no catalogue query is said under the answer; one applied is not', async () => {
+    const page = (await db.pool.query<{ name: string }>('SELECT name FROM pages ORDER BY id LIMIT 1')).rows[0]!.name;
+    fake.enqueue(reply.toolCalls([{ id: 'call_all', name: 'metric_query', args: { measure: 'csi', period: 'last week' } }]), reply.content('The CSI was 70.'));
+    const dropped = await llm.assistant.ask(newThread('dropped'), `What was the CSI for ${page} last week?`);
+    expect(dropped.text).toBe(`The CSI was 70.\n\nNot applied: "${page}" was named, but the figures above are not for ${page} alone; ask again naming it ("… for ${page}").`);
+    fake.enqueue(
+      reply.toolCalls([{ id: 'call_page', name: 'metric_query', args: { measure: 'csi', period: 'last week', filters: [{ dimension: 'page', values: [page] }] } }]),
+      reply.content('The CSI was 71.'),
+    );
+    const applied = await llm.assistant.ask(newThread('applied'), `What was the CSI for ${page} last week?`);
+    expect(applied.text).toBe('The CSI was 71.');
+  });
+});
+
 describe('memory with the LLM', () => {
   it('a second question in the same thread sends the earlier human, assistant and tool messages', async () => {
     const thread = newThread('memory');

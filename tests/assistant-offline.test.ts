@@ -454,6 +454,17 @@ describe('offline assistant on seeded, analysed data', () => {
     expect(after.n).toBe(8);
   });
 
+  it('answers "show me the SQL for CSI last week" with the figure and its SQL, and lists the pages and agents asked for', async () => {
+    const reply = await ask('sql-for', 'show me the SQL for CSI last week');
+    await expectCsiHeadline(reply, LAST_WEEK, /^last week/);
+    expect(reply.text).toMatch(/\n\nThe SQL:\nSELECT [\s\S]*'2026-11-09'[\s\S]*;$/);
+    const pages = await ask('names', 'which pages do we have?');
+    expect(pages.toolCalls).toEqual([]);
+    const stored = (await db.pool.query<{ name: string }>('SELECT name FROM pages ORDER BY name')).rows.map((r) => r.name);
+    expect(pages.text).toBe(`Pages (${stored.length}): ${stored.join(', ')}.`);
+    expect((await ask('names', 'who are our agents')).text).toMatch(/^Human agents \(\d+\): /);
+  });
+
   it('answers an unknown question with the help text and no tool calls', async () => {
     const reply = await ask('unknown', "what's the weather in Paris?");
     expect(reply.toolCalls).toEqual([]);

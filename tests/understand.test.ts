@@ -563,7 +563,7 @@ describe('refusals', () => {
     ['handoff rate by agent last week', 'handoff rate cannot be broken down by agent'],
     ['handoffs by topic last week', 'handoffs cannot be broken down by topic'],
     ['CSI for complaints last week', 'CSI cannot be filtered by topic'],
-    ['average messages per conversation last week', '"per conversation" is not a breakdown I have'],
+    ['average messages per conversation last week', '"per conversation" asks for one count divided by another'],
     ['CSI per customer last month', '"per customer" is not a breakdown I have'],
   ])('breakdown or filter the measure cannot take: %s', (q, reason) => {
     expect(refused(q)).toContain(reason);
@@ -1197,6 +1197,17 @@ describe('the sixth outside round (7 December)', () => {
     expect(q('Stride Shoes is struggling. What was the CSI last week?')?.query.filters).toEqual(f('page', 'Stride Shoes'));
     // a sentence of slot words only belongs to the question
     expect(q('CSI for Voltix: last week')?.query).toMatchObject({ measure: 'csi', filters: f('page', 'Voltix') });
+  });
+
+  it('refuses with the right reason, and reads QA acts said with "who"', () => {
+    expect(ask('templates by success rate').refusal).toContain('"templates by" is not a breakdown I have');
+    expect(q('qa isue rate last week')?.query.measure).toBe('issueRate');
+    expect(ask('average customer messages per conversation last month').refusal).toContain('asks for one count divided by another');
+    expect(ask('handling time for the bot vs humans last month').refusal).toContain('handling time is not split by who replied');
+    expect(ask('bot first response vs human first response last week').refusal).toContain('are two figures, asked one at a time');
+    expect(ask("what's the best page").refusal).toMatch(/^Best or worst by which figure\?/);
+    expect(q('who fixed the most sessions in november')?.query).toMatchObject({ measure: 'reviewedSessions', groupBy: 'reviewer', filters: f('qa_state', 'fixed') });
+    expect(q('who has the most handoffs last month')?.query.groupBy).toBe('agent');
   });
 
   it('reads verbs of the desk and QA states said with "not"', () => {

@@ -322,12 +322,15 @@ function compounds(lower: string, found: Candidate[], today: string): Candidate[
  * week": with a word of change or comparison before it, "between A and B" where A and B are two
  * whole periods (a day, week, month, quarter or year each) compares them and is no range. Without
  * one ("handoffs between October and November", "between 1 and 15 November") it stays a range. A
- * weekday named alone is left a range: "Monday and Wednesday last week" shares its week.
+ * weekday named alone is left a range: "Monday and Wednesday last week" shares its week; so is a
+ * range compared with another period after it ("… vs the period before").
  */
 function comparesTwo(lower: string, c: Candidate, atoms: Candidate[]): boolean {
   const opener = /^between (?:the )?/.exec(lower.slice(c.start, c.end));
   const before = lower.slice(0, c.start + (opener?.[0].length ?? 0));
   if (!opener || !(CHANGE_BETWEEN.test(before) || COMPARE_BETWEEN.test(before))) return false;
+  // "compare CSI between 1 and 15 Oct vs the period before": the range is compared with something else
+  if (/^\s*(?:vs\.?|versus|against|compared (?:to|with)|with)\b/.test(lower.slice(c.end))) return false;
   const inside = select(atoms.filter((a) => a.start >= c.start + opener[0].length && a.end <= c.end && periodOf(a)));
   if (inside.length !== 2) return false;
   const [x, y] = inside as [Candidate, Candidate];

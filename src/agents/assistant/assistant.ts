@@ -5,6 +5,9 @@ import type pg from 'pg';
 import type { Caller } from '../../domain/access.ts';
 import { AppError } from '../../errors.ts';
 import { dayOf } from '../../domain/days.ts';
+import { nameLost } from '../../domain/semantic/refusals.ts';
+import type { MetricQuery } from '../../domain/semantic/query.ts';
+import type { Vocabulary } from '../../domain/semantic/said.ts';
 import type { ToolContext } from './context.ts';
 import { appendMessages, loadHistory, threadId, type ThreadRef } from './memory.ts';
 import { assistantTools, type ToolArtifact } from './tools.ts';
@@ -118,6 +121,20 @@ function finalAnswer(m: AIMessage | undefined): string {
   return 'I could not answer: the model returned an empty reply. Please ask again.';
 }
 
+/**
+ * A page, agent or reviewer the question names that none of the model's catalogue queries used
+ * (domain/semantic/refusals.ts nameLost), when catalogue queries are all it ran. The offline
+ * model refuses such a question itself; a language model's answer gets a caveat instead.
+ */
+function unappliedName(question: string, vocab: Vocabulary, calls: readonly ToolCallRecord[]): string | undefined {
+  const figures = calls.filter((c) => c.name !== 'qa_update');
+  const metric = figures.filter((c) => c.name === 'metric_query' && !c.error && typeof (c.result as { query?: unknown })?.query === 'object');
+  if (metric.length === 0 || metric.length !== figures.length) return undefined;
+  const text = question.toLowerCase();
+  const lost = metric.map((c) => nameLost(text, vocab, (c.result as { query: MetricQuery }).query, undefined, []));
+  return lost.every((n) => n !== undefined && n === lost[0]) ? lost[0] : undefined;
+}
+
 /** A tool error for the model and the channel, in the shape of the tools' own errors (see tools.ts). */
 function errorMessage(callId: string, name: string, message: string): ToolMessage {
   const artifact: ToolArtifact = { sql: [], error: message };
@@ -154,7 +171,7 @@ function toolErrors(names: readonly string[]) {
  * The team-lead assistant: one LangChain agent over the read-only tools, with memory per
  * thread in Postgres. Channels (terminal, Slack, Bot Framework) only pass a ThreadRef and text.
  */
-export function createAssistant(ctx: ToolContext & { model: BaseChatModel; memoryPool?: pg.Pool }): Assistant {
+export function createAssistant(ctx: ToolContext & { model: BaseChatModel; memoryPool?: pg.Pool; vocabulary?: () => Vocabulary }): Assistant {
   const tools = assistantTools(ctx);
   const agent = createAgent({ model: ctx.model, tools, middleware: [toolErrors(tools.map((t) => t.name))] });
   const memory = ctx.memoryPool ?? ctx.pool;
@@ -176,7 +193,10 @@ export function createAssistant(ctx: ToolContext & { model: BaseChatModel; memor
       await appendMessages(memory, thread, turn);
       const { calls, charts } = records(turn);
       const last = turn.findLast((m): m is AIMessage => AIMessage.isInstance(m));
-      return { text: finalAnswer(last), charts, toolCalls: calls, model: modelName };
+      const lost = ctx.vocabulary && modelName !== 'pulse-offline' ? unappliedName(q, ctx.vocabulary(), calls) : undefined;
+      // a model's answer over everything when a page or person was named: said under it, not left to be read as theirs
+      const caveat = lost ? `\n\nNot applied: "${lost}" was named, but the figures above are not for ${lost} alone; ask again naming it ("… for ${lost}").` : '';
+      return { text: finalAnswer(last) + caveat, charts, toolCalls: calls, model: modelName };
     },
   };
 }

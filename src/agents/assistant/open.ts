@@ -108,6 +108,7 @@ export async function assembleAssistant(
   const assistant = createAssistant({
     pool,
     model,
+    vocabulary: vocabulary.get,
     timeZone: config.businessTimezone,
     now,
     ...(agentPool ? { agentPool } : {}),

@@ -21,6 +21,12 @@ export function figureNotHeld(text: string): MetricReading | undefined {
   // things the product holds but does not count: said as such, with what it does give about them
   const held = /\bhow many (?:message |reply )?(templates|calibrations)\b/.exec(text);
   if (held) return refusal(`I do not count ${held[1]} themselves; I have ${held[1] === 'templates' ? 'their uses and success rate ("template uses by page")' : 'reviewer alignment in closed calibrations ("reviewer alignment by reviewer last month")'}`);
+  // "what's the best page", "worst agent": a ranking with no figure to rank by
+  const ranked = /\b(?:best|worst|top|bottom|strongest|weakest|best[- ]performing|worst[- ]performing)\s+(page|brand|agent|reviewer|topic|weekday|day|hour|week|month)s?\b/.exec(text);
+  if (ranked && !FIGURE_WORDS.test(text)) {
+    const example = ranked[1] === 'agent' ? 'the agent with the best CSAT last month' : ranked[1] === 'reviewer' ? 'the reviewer with the most QA changes last month' : `the ${ranked[1]} with the lowest handoff rate this week`;
+    return { kind: 'refuse', text: `Best or worst by which figure? Name it, for example "the ${ranked[1]} with the best CSI last month" or "${example}". ${CAN_ASK}` };
+  }
   const wantsFigure = FIGURE_WORDS.test(text) || (/^(?:what|how)\b/.test(text) && /\b(?:last|this|in|since|during|past)\b/.test(text) && /\b(?:was|were|is|are|did|do)\b/.test(text));
   if (!wantsFigure) return undefined;
   const asked = /\bhow (?:many|much) ([a-z' -]+?)(?= (?:did|do|does|were|was|are|is|have|has|had|came|come|got|get|in|on|last|this|for|during|since)\b|[?.]|$)/.exec(text)
@@ -47,7 +53,13 @@ const ABOUT_THE_FIGURE = /^(?:was|is|were|are|did|does|has|have|had)\b/;
 
 /** Questions whose words ask for something no query can honour: refused with the reason. */
 export function unanswerable(said: Said, base: MetricQuery | undefined, text: string): MetricReading | undefined {
-  if (said.repliersApart) return refusal(`the bot's and the humans' ${said.repliersApart} are two figures, asked one at a time ("bot ${said.repliersApart} last week", then "human ${said.repliersApart} last week")`);
+  if (said.repliersApart) {
+    // only the first response has a bot and a human figure of its own; the rest is not split
+    const split = /first response/.test(said.repliersApart);
+    return refusal(split
+      ? `the bot's and the humans' ${said.repliersApart} are two figures, asked one at a time ("bot ${said.repliersApart} last week", then "human ${said.repliersApart} last week")`
+      : `${said.repliersApart} is not split by who replied (the bot or a human), so there is no bot and human figure to compare; response times, CSAT and QA scores are ("bot vs human response time last month")`);
+  }
   // "what share of CSAT answers were a 5": one score of the five, which no figure isolates
   const oneScore = /\b(?:csat|survey) (?:answers|responses|ratings|scores)\b[^.?]*\b(?:were|was|of|rated|at) (?:a |an )?([1-5](?: (?:or|and|to|-|–) [1-3])?)\b(?! (?:or|and|to|-|–) [4-5]\b)/.exec(text);
   if (oneScore && !/\b4 (?:or|and|to|-|–) 5\b/.test(text)) return refusal(`the CSAT answers of a given score ("${oneScore[1]}") are not a figure I keep; I have the average score, the share of 4 or 5 (satisfied) and the number of answers`);
@@ -85,7 +97,13 @@ export function unanswerable(said: Said, base: MetricQuery | undefined, text: st
   if (!base && said.measure === 'topics' && other && other !== 'topic' && !said.filters.some((f) => f.dimension === 'topic')) {
     return refusal(`topics for each ${other} would need two breakdowns (topic and ${other}), and I give one per question; ask for the top topics of one ${other}, or for customer messages by ${other}`);
   }
-  if (said.noDimension) return refusal(`"${said.noDimension}" is not a breakdown I have`);
+  if (said.noDimension) {
+    // "messages per conversation": a ratio of two counts, not a breakdown
+    const ratio = /^per (?:customer|conversation|chat|session|user|ticket|visitor|order)s?$/.test(said.noDimension) && said.measure !== undefined && measureByName(said.measure)?.unit === 'count';
+    return refusal(ratio
+      ? `"${said.noDimension}" asks for one count divided by another, which I do not compute; ask for each count on its own ("customer messages last month", "conversations last month")`
+      : `"${said.noDimension}" is not a breakdown I have`);
+  }
   const m = measureByName(said.measure === 'topics' ? 'customerMessages' : said.measure ?? base!.measure)!;
   // "the handoff wait at the moment": a wait is measured once a human answers; what stands now is the queue
   if (said.now && m.name === 'handoffWait') {

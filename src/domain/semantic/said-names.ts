@@ -95,3 +95,15 @@ export function topicsIn(w: Words, topics: readonly string[]): Names {
   }
   return { found, ambiguous: [], ...(excluded.length ? { excluded } : {}) };
 }
+
+/** "which pages do we have", "list the reviewers", "who are our agents": the names asked for. */
+const NAMES_ASKED = /^\s*(?:(?:which|what|list|show(?: me)?|name|give me|tell me)(?: all)?(?: of)?(?: the| our| your)?|who are(?: all)?(?: the| our)?) (pages|brands|agents|reviewers|topics|qa categories)(?: (?:do we have|do you have|are there|have we got|exist|there are|we have|you know|are set up|are in the data))?\s*[?.!]*\s*$/i;
+
+export type NamesKind = 'pages' | 'agents' | 'reviewers' | 'topics' | 'qaCategories';
+
+export function namesAsked(question: string): NamesKind | undefined {
+  const m = NAMES_ASKED.exec(question);
+  if (!m) return undefined;
+  const word = m[1]!.toLowerCase();
+  return word === 'brands' ? 'pages' : word === 'qa categories' ? 'qaCategories' : (word as NamesKind);
+}

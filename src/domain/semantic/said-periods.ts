@@ -85,7 +85,9 @@ export function periodsOf(text: string, ctx: UnderstandContext, previous?: Perio
     }
     return { ...(whole ? { period: whole } : {}), ...(asked ? { compareDefault: true } : {}) };
   }
-  const before = parsePeriod(text.slice(0, cmp.index), ctx.now, ctx.timeZone, previous);
+  // the period before the comparison word as the whole question reads it ("between 1 and 15 Oct vs
+  // the period before" is one range: read alone, "compare … between 1 Oct and 15 Oct" compares two days)
+  const before = mainFound?.kind === 'period' && mainFound.end <= cmp.index ? mainFound.period : parsePeriod(text.slice(0, cmp.index), ctx.now, ctx.timeZone, previous);
   const right = text.slice(cmp.index + cmp[0].length);
   // "how did that compare to October?", "CSI compared to last week": only the reference is named.
   // A follow-up keeps its period; a new question takes the current one of the reference's unit.

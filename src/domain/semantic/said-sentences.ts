@@ -26,9 +26,10 @@ export interface Focused {
  * message is refused or answered as it stands). `read` reads one sentence's slots.
  */
 export function questionInChat(question: string, read: (sentence: string) => Said): Focused | undefined {
-  const cleaned = question.replace(EVENT, ' ').replace(/\s+/g, ' ').trim();
+  const plain = question.replace(/\s+/g, ' ').trim();
+  const cleaned = plain.replace(EVENT, ' ').replace(/\s+/g, ' ').trim();
   const sentences = cleaned.split(BREAK).map((s) => s.trim().replace(/^anyway,?\s+/i, '')).filter((s) => s.length > 0);
-  if (sentences.length < 2) return cleaned !== question.trim() ? { text: cleaned, remark: `I read "${cleaned}" (a meeting named by its day is no period).` } : undefined;
+  if (sentences.length < 2) return cleaned !== plain ? { text: cleaned, remark: `I read "${cleaned}" (a meeting named by its day is no period).` } : undefined;
   const saids = sentences.map((s) => read(s.toLowerCase()));
   const asks = saids.map((said) => said.measure !== undefined || !said.unread);
   // a name said only in a chatting sentence ("Stride is struggling. What's the CSI?") keeps it:

@@ -10,7 +10,7 @@ const PRODUCT_WORDS = `average median percentile total number count share percen
   satisfaction topic topics complaint complaints review reviews reviewed reviewer reviewers agent agents human humans page pages
   brand brands weekday weekdays weekend weekends yesterday today week weeks month months quarter year last previous compared
   compare handling template templates passed fixed issue issues waiting highest lowest slowest fastest busiest quietest worst best
-  trend chart excluding except between`.split(/\s+/);
+  trend chart excluding except between qa csat csi bot`.split(/\s+/);
 
 /** Optimal string alignment distance, stopping early above 1 (only single edits are corrected). */
 function oneEdit(a: string, b: string): boolean {
@@ -31,7 +31,7 @@ export interface Corrected {
 }
 
 /** Short words are corrected only to these, and only right after a product word ("handoff rat", "response tiem"). */
-const SHORT_TARGETS: ReadonlySet<string> = new Set(['rate', 'rates', 'time', 'times']);
+const SHORT_TARGETS: ReadonlySet<string> = new Set(['rate', 'rates', 'time', 'times', 'issue', 'issues']);
 
 /** The text with each unread word of five letters or more that is one edit from exactly one product word or name replaced by it. */
 export function correctTypos(text: string, unread: readonly string[], names: readonly string[]): Corrected | undefined {

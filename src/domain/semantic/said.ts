@@ -168,7 +168,7 @@ function groupOf(w: Words, text: string, before?: Dimension): Group {
   }
   // "who's worst?" after a breakdown by reviewer: the reviewers, not the agents
   const people = before === 'agent' || before === 'reviewer' ? before : 'agent';
-  if (w.take(WHO)) return { dim: /\breview|\bqa\b/.test(text) ? 'reviewer' : /\bagents?\b/.test(text) ? 'agent' : people, which: true };
+  if (w.take(WHO)) return { dim: /\breview|\bqa\b|\b(?:fixe[sd]|flagged)\b|\bpasse[sd]\b(?! (?:on |over )?to\b)/.test(text) ? 'reviewer' : /\bagents?\b/.test(text) ? 'agent' : people, which: true };
   return { which: false };
 }
 
@@ -329,7 +329,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const replier = replierOf(w);
   const replierLeftOut = replier !== undefined && leftOutSide(w) !== undefined;
   // ("which template is used most": the template words are the measure's, and templates no breakdown)
-  const noDimension = NO_DIMENSION.exec(w.rest)?.[0] ?? /\b(?:which|each|per|by) templates?\b/.exec(text)?.[0];
+  const noDimension = NO_DIMENSION.exec(w.rest)?.[0] ?? /\b(?:which|each|per|by) templates?\b|\b(?:the |our |all )?templates (?:by|ranked by|sorted by)\b/.exec(text)?.[0];
   const periods = periodsOf(text, ctx, ctx.previous?.period);
   // "average sessions per day": a count over the period's days, not a breakdown by day
   const perDay = measure !== undefined && measureByName(measure)?.statistics.includes('perDay') === true && PER_DAY.test(w.rest);

@@ -4,6 +4,7 @@ import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from '@langcha
 import type { ChatResult } from '@langchain/core/outputs';
 import { dayOf } from '../../../domain/days.ts';
 import { REPERTOIRE, understand, type Intent } from '../../../domain/intents.ts';
+import { namesAsked, type NamesKind } from '../../../domain/semantic/said-names.ts';
 import type { ToolArtifact } from '../tools.ts';
 import type { ToolOutcome } from './answers.ts';
 import { nextStep } from './plan.ts';
@@ -31,6 +32,10 @@ export interface OfflineMeta {
 }
 
 const SQL_REQUEST = /^\s*(?:and\s+)?(?:show|give|what(?:'s| is| was)|print|display)\b.*\b(?:sql|query)\b(?!.*\bselect\b)/i;
+/** "show me the SQL for CSI last week": the question after it is answered, with its SQL. */
+const SQL_FOR = /^\s*(?:and\s+)?(?:show|give|print|display)(?: me)? (?:the )?(?:sql|query)(?: (?:for|of|behind|used for|that gives))\s+(.+)$/i;
+
+const NAME_WORDS: Record<NamesKind, string> = { pages: 'Pages', agents: 'Human agents', reviewers: 'People who changed a QA state', topics: 'Topics', qaCategories: 'QA categories' };
 
 function metaOf(m: BaseMessage): OfflineMeta | undefined {
   return AIMessage.isInstance(m) ? ((m.additional_kwargs as { pulse?: OfflineMeta }).pulse ?? undefined) : undefined;
@@ -73,15 +78,22 @@ export class OfflineChatModel extends BaseChatModel {
 
   respond(messages: readonly BaseMessage[]): AIMessage {
     const h = messages.findLastIndex((m) => HumanMessage.isInstance(m));
-    const question = h >= 0 ? String(messages[h]!.content) : '';
+    const typed = h >= 0 ? String(messages[h]!.content) : '';
+    const sqlFor = SQL_FOR.exec(typed);
+    const question = sqlFor ? sqlFor[1]! : typed;
     const earlier = messages.slice(0, Math.max(h, 0)).map(metaOf).filter((m): m is OfflineMeta => m !== undefined);
     // a refusal leaves the thread where it was: "by page" after one follows the question before it
     const previous = earlier.findLast((m) => m.intent && m.intent.kind !== 'refuse' && m.intent.kind !== 'unknown')?.intent;
-    if (SQL_REQUEST.test(question)) {
+    const asked = namesAsked(question);
+    const vocab = this.opts.vocabulary?.() ?? { pages: [], agents: [] };
+    if (asked) {
+      const names = vocab[asked] ?? [];
+      return final(names.length ? `${NAME_WORDS[asked]} (${names.length}): ${[...names].sort().join(', ')}.` : `No ${NAME_WORDS[asked].toLowerCase()} in the data yet.`, {});
+    }
+    if (!sqlFor && SQL_REQUEST.test(question)) {
       const sql = earlier.findLast((m) => m.sql?.length)?.sql;
       return final(sql ? `The SQL behind the last answer:\n${sql.join(';\n\n')};` : 'There is no earlier answer with SQL in this conversation.', {});
     }
-    const vocab = this.opts.vocabulary?.() ?? { pages: [], agents: [] };
     const now = this.opts.now();
     const intent = canonicalAgent(understand(question, {
       now, timeZone: this.opts.timeZone, previous, pages: vocab.pages, agents: vocab.agents, reviewers: vocab.reviewers ?? [], topics: vocab.topics ?? [], qaCategories: vocab.qaCategories ?? [],
@@ -94,7 +106,8 @@ export class OfflineChatModel extends BaseChatModel {
       return new AIMessage({ content: '', tool_calls: [{ id: `call_${randomUUID()}`, name: step.call.name, args: step.call.args, type: 'tool_call' }] });
     }
     const sql = turn.flatMap((m) => (ToolMessage.isInstance(m) ? ((m.artifact as ToolArtifact | undefined)?.sql ?? []).map((q) => withValues(q.text, q.values)) : []));
-    return final(step.answer, { intent, ...(sql.length ? { sql } : {}) });
+    const answer = sqlFor && sql.length ? `${step.answer}\n\nThe SQL:\n${sql.join(';\n\n')};` : step.answer;
+    return final(answer, { intent, ...(sql.length ? { sql } : {}) });
   }
 }
 
