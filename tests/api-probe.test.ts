@@ -1,19 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from '../src/app.ts';
 import type { Role } from '../src/domain/access.ts';
-import { createApiToken } from '../src/db/tokens-repo.ts';
-import { createLogger } from '../src/logger.ts';
 import { AppError } from '../src/errors.ts';
-import { apiRoutes } from '../src/routes/api.ts';
-import { uploadsRoutes } from '../src/routes/uploads.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
-import { importPool } from './helpers/root.ts';
+import type { TestDatabase } from './helpers/db.ts';
+import { openApiApp, type ApiApp } from './helpers/api-app.ts';
 
 // What probing the running service from outside (7 Dec 2026) found: inputs that reached the
 // database unchecked and came back as 500s carrying its text. Each must be a 4xx from the
@@ -21,7 +13,6 @@ import { importPool } from './helpers/root.ts';
 
 let db: TestDatabase;
 let app: FastifyInstance;
-let imports: pg.Pool;
 let dataDir: string;
 const tokens = {} as Record<Role, string>;
 const logLines: string[] = [];
@@ -30,19 +21,13 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 /** Words of PostgreSQL's or Prisma's errors that must never reach a caller. */
 const DATABASE_TEXT = /out of range|invalid input syntax|prisma|invocation|unsupported Unicode|time zone displacement|date\/time field/i;
 
+let api: ApiApp;
+
 beforeAll(async () => {
-  db = await createTestDatabase('api_probe');
-  imports = importPool(db.url);
-  dataDir = await mkdtemp(path.join(tmpdir(), 'pulse-probe-'));
-  for (const role of ['admin', 'lead', 'qa', 'developer'] as const) {
-    tokens[role] = (await createApiToken(db.pool, { user: { kind: 'api', externalId: `probe-${role}-${randomBytes(3).toString('hex')}` }, role })).token;
-  }
-  app = await build({
-    prisma: db.prisma,
-    logger: createLogger('info', { write: (s: string) => void logLines.push(s) }),
-    pool: db.pool,
-    retryJob: async () => true,
-    plugins: [
+  api = await openApiApp('api_probe', {
+    roles: ['admin', 'lead', 'qa', 'developer'],
+    log: (s) => void logLines.push(s),
+    before: [
       async (test) => {
         // stand-ins for a failure nobody expected (a database error) and one raised on purpose
         test.get('/test/unexpected', async () => {
@@ -52,17 +37,14 @@ beforeAll(async () => {
           throw new AppError('DB_NOT_READY', 'the analysis queue is not running in this process');
         });
       },
-      uploadsRoutes({ pool: db.pool, importPool: imports, dataDir, maxBytes: 1024 * 1024, timezone: 'UTC', afterImport: async () => {} }),
-      apiRoutes({ pool: db.pool, timezone: 'UTC', now: () => new Date('2026-11-25T14:30:00Z'), rateLimit: { max: 10_000, exportMax: 10_000 } }),
     ],
   });
+  ({ db, app, dataDir } = api);
+  Object.assign(tokens, api.tokens);
 });
 
 afterAll(async () => {
-  await app?.close();
-  await imports?.end();
-  await db?.drop();
-  await rm(dataDir, { recursive: true, force: true });
+  await api?.close();
 });
 
 describe('ids and id filters beyond PostgreSQL integer', () => {

@@ -1,23 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from '../src/app.ts';
 import { resetFailedJob } from '../src/db/jobs-repo.ts';
 import { seedDemoData } from '../src/db/seed/load.ts';
 import { createApiToken } from '../src/db/tokens-repo.ts';
 import type { Role } from '../src/domain/access.ts';
-import { createLogger } from '../src/logger.ts';
-import { apiRoutes } from '../src/routes/api.ts';
 import { allowRoles } from '../src/routes/auth.ts';
 import { guardApi } from '../src/routes/guard.ts';
-import { uploadsRoutes } from '../src/routes/uploads.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
+import type { TestDatabase } from './helpers/db.ts';
+import { openApiApp, type ApiApp } from './helpers/api-app.ts';
 import { multipart } from './helpers/multipart.ts';
-import { importPool } from './helpers/root.ts';
 
 // "Nothing twice": a client that sends a request again (a retry after a timeout, two clicks, two
 // workers) must not cause a second effect, and a HEAD must not do what its GET does. POST
@@ -28,7 +22,6 @@ const NOW = new Date('2026-11-22T12:00:00Z');
 
 let db: TestDatabase;
 let app: FastifyInstance;
-let imports: pg.Pool;
 let dataDir: string;
 const tokens = {} as Record<Role, string>;
 
@@ -41,31 +34,22 @@ async function sql<T = Record<string, unknown>>(text: string, params: unknown[] 
   return (await db.pool.query(text, params)).rows as T[];
 }
 
+let api: ApiApp;
+
 beforeAll(async () => {
-  db = await createTestDatabase('api_retries');
-  await seedDemoData(db.url, { conversations: 6, seed: 19, now: NOW, timezone: 'UTC' });
-  imports = importPool(db.url);
-  dataDir = await mkdtemp(path.join(tmpdir(), 'pulse-retries-'));
-  for (const role of ['admin', 'lead', 'developer'] as const) {
-    tokens[role] = (await createApiToken(db.pool, { user: { kind: 'api', externalId: `retries-${role}-${randomBytes(3).toString('hex')}` }, role })).token;
-  }
-  app = await build({
-    prisma: db.prisma,
-    logger: createLogger('silent'),
-    pool: db.pool,
+  api = await openApiApp('api_retries', {
+    roles: ['admin', 'lead', 'developer'],
+    now: NOW,
     retryJob: (id) => retryJob(id),
-    plugins: [
-      uploadsRoutes({ pool: db.pool, importPool: imports, dataDir, maxBytes: 1024 * 1024, timezone: 'UTC', afterImport: async () => {}, uploadsPerMinute: 1000 }),
-      apiRoutes({ pool: db.pool, timezone: 'UTC', now: () => NOW, rateLimit: { max: 10_000, exportMax: 10_000 } }),
-    ],
+    uploadsPerMinute: 1000,
+    seed: (d) => seedDemoData(d.url, { conversations: 6, seed: 19, now: NOW, timezone: 'UTC' }).then(() => {}),
   });
+  ({ db, app, dataDir } = api);
+  Object.assign(tokens, api.tokens);
 });
 
 afterAll(async () => {
-  await app?.close();
-  await imports?.end();
-  await db?.drop();
-  await rm(dataDir, { recursive: true, force: true });
+  await api?.close();
 });
 
 describe('POST /api/errors with an Idempotency-Key', () => {

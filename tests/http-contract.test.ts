@@ -1,20 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from '../src/app.ts';
 import type { Role } from '../src/domain/access.ts';
-import { createApiToken } from '../src/db/tokens-repo.ts';
-import { createLogger } from '../src/logger.ts';
-import { apiRoutes } from '../src/routes/api.ts';
-import { uploadsRoutes } from '../src/routes/uploads.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
+import type { TestDatabase } from './helpers/db.ts';
+import { openApiApp, type ApiApp } from './helpers/api-app.ts';
 import { multipart } from './helpers/multipart.ts';
-import { importPool } from './helpers/root.ts';
 
 // The HTTP contract every route keeps (session 18's round): a known path with another method is
 // a 405 naming the methods; ids are strict decimals; every /api route names the field at fault and
@@ -23,7 +15,6 @@ import { importPool } from './helpers/root.ts';
 
 let db: TestDatabase;
 let app: FastifyInstance;
-let imports: pg.Pool;
 let dataDir: string;
 const tokens = {} as Record<Role, string>;
 
@@ -34,30 +25,16 @@ function expectError(res: { statusCode: number; headers: Record<string, unknown>
   expect(res.json()).toMatchObject({ error, message: expect.any(String), requestId: res.headers['x-request-id'] });
 }
 
+let api: ApiApp;
+
 beforeAll(async () => {
-  db = await createTestDatabase('http_contract');
-  imports = importPool(db.url);
-  dataDir = await mkdtemp(path.join(tmpdir(), 'pulse-contract-'));
-  for (const role of ['admin', 'lead', 'qa', 'developer', 'agent'] as const) {
-    tokens[role] = (await createApiToken(db.pool, { user: { kind: 'api', externalId: `contract-${role}-${randomBytes(3).toString('hex')}` }, role })).token;
-  }
-  app = await build({
-    prisma: db.prisma,
-    logger: createLogger('silent'),
-    pool: db.pool,
-    retryJob: async () => true,
-    plugins: [
-      uploadsRoutes({ pool: db.pool, importPool: imports, dataDir, maxBytes: 1024 * 1024, timezone: 'UTC', afterImport: async () => {} }),
-      apiRoutes({ pool: db.pool, timezone: 'UTC', now: () => new Date('2026-11-25T14:30:00Z'), rateLimit: { max: 10_000, exportMax: 10_000 } }),
-    ],
-  });
+  api = await openApiApp('http_contract', { roles: ['admin', 'lead', 'qa', 'developer', 'agent'] });
+  ({ db, app, dataDir } = api);
+  Object.assign(tokens, api.tokens);
 });
 
 afterAll(async () => {
-  await app?.close();
-  await imports?.end();
-  await db?.drop();
-  await rm(dataDir, { recursive: true, force: true });
+  await api?.close();
 });
 
 describe('a known path called with a method it does not take', () => {
