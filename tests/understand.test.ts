@@ -1210,6 +1210,22 @@ describe('the sixth outside round (7 December)', () => {
     expect(q('who has the most handoffs last month')?.query.groupBy).toBe('agent');
   });
 
+  it('the eighth outside round: left out "those taken by", bot vs human said with "compare … with", places, desk verbs, typos, thresholds', () => {
+    expect(q('handoffs last week apart from those taken by james')?.query.filters).toEqual([{ dimension: 'agent', values: ['James Carter'], exclude: true }]);
+    expect(q('handoffs last week excluding those taken by james')?.query.filters).toEqual([{ dimension: 'agent', values: ['James Carter'], exclude: true }]);
+    expect(q('compare csat for the bot with csat for humans in october')?.query.groupBy).toBe('sender');
+    expect(q("how does the bot's csat compare with the humans' last month")?.query.groupBy).toBe('sender');
+    expect(q('which page is third?', ask('csi by page last week'))?.place).toBe(3);
+    expect(q('which agent resolved the most handoffs last month')).toMatchObject({ query: { measure: 'handoffsClosed', groupBy: 'agent' }, notApplied: [] });
+    expect(q('how many handoff cases did emma close last month')?.query).toMatchObject({ measure: 'handoffsClosed', filters: f('agent', 'Emma Novak') });
+    expect(q('how many csat surveys did emma get last month')?.query).toMatchObject({ measure: 'csatSurveys', filters: f('agent', 'Emma Novak') });
+    expect(ask('csi between 50 and 70 last week').refusal).toContain('"between 50 and 70" is a threshold');
+    expect(q('handoffs between 1 and 15 november')?.query.period).toMatchObject({ from: '2026-11-01', to: '2026-11-15' });
+    expect(q('firts respons time yday')?.query.measure).toBe('firstResponse');
+    expect(q('handling time for jmes last month')?.query.filters).toEqual(f('agent', 'James Carter'));
+    expect(q('csi lst wk')?.query.measure).toBe('csi');
+  });
+
   it('reads verbs of the desk and QA states said with "not"', () => {
     expect(q('handoffs resolved by james carter in november')?.query).toMatchObject({ measure: 'handoffsClosed', filters: f('agent', 'James Carter') });
     expect(q('which agent wraps up handoffs the fastest')?.query).toMatchObject({ measure: 'handoffResolveTime', groupBy: 'agent' });

@@ -26,7 +26,7 @@ const IDIOMS = new RegExp(
 
 /** Abbreviations of the words the slots read. */
 const SPELT_OUT: readonly [RegExp, string][] = [
-  [/\bwks\b/g, 'weeks'], [/\bwk\b/g, 'week'], [/\bmths\b/g, 'months'], [/\bmth\b/g, 'month'], [/\byrs\b/g, 'years'], [/\byr\b/g, 'year'],
+  [/\blst\b/g, 'last'], [/\bwks\b/g, 'weeks'], [/\bwk\b/g, 'week'], [/\bmths\b/g, 'months'], [/\bmth\b/g, 'month'], [/\byrs\b/g, 'years'], [/\byr\b/g, 'year'],
   [/\bmnths?\b/g, 'month'], [/\bweeks?k\b|\bwek\b/g, 'week'], [/\bqtrs\b/g, 'quarters'], [/\bqtr\b/g, 'quarter'], [/\byday\b/g, 'yesterday'],
   [/\bin the (\d{1,2}) ?(am|pm) hour\b/g, 'at $1$2'],
   // "how many messages in a day on average": a daily average, not a period

@@ -29,8 +29,8 @@ const PLACE_ONE = /\b(?:the )?(second|2nd|third|3rd|fourth|4th|fifth|5th) one\b/
 /** "next to last", "second from bottom", "penultimate": the second place counted from the end. */
 const PLACE_FROM_END = /\b(?:next|second) (?:to|from) (?:the )?(?:last|bottom)\b|\bpenultimate\b/;
 
-/** "who's third", "who is 2nd on handoffs": a place asked of people (read on the words as said; "who" is taken as the breakdown). */
-const WHO_PLACE = /\bwho(?:'s| is| was| came| comes| ranks?| ranked) (?:in )?(?:the )?(second|2nd|third|3rd|fourth|4th|fifth|5th)\b/;
+/** "who's third", "which page is 2nd": a place asked (read on the words as said; "who" is taken as the breakdown). */
+const WHO_PLACE = /\b(?:who|which [a-z]+)(?:'s| is| was| came| comes| ranks?| ranked) (?:in )?(?:the )?(second|2nd|third|3rd|fourth|4th|fifth|5th)\b/;
 
 function placeOf(w: Words): { place: number; fromEnd?: boolean } | undefined {
   if (w.take(PLACE_FROM_END)) return { place: 2, fromEnd: true };

@@ -35,18 +35,20 @@ const SHORT_TARGETS: ReadonlySet<string> = new Set(['rate', 'rates', 'time', 'ti
 
 /** The text with each unread word of five letters or more that is one edit from exactly one product word or name replaced by it. */
 export function correctTypos(text: string, unread: readonly string[], names: readonly string[]): Corrected | undefined {
-  const known = new Set([
-    ...PRODUCT_WORDS, ...WEEKDAYS, ...MONTH_NAMES.map((m) => m.toLowerCase()),
-    ...names.flatMap((n) => n.toLowerCase().split(/[\s_]+/)).filter((t) => t.length >= 4),
-  ]);
+  const nameWords = new Set(names.flatMap((n) => n.toLowerCase().split(/[\s_]+/)).filter((t) => t.length >= 4));
+  const known = new Set([...PRODUCT_WORDS, ...WEEKDAYS, ...MONTH_NAMES.map((m) => m.toLowerCase()), ...nameWords]);
   let out = text;
   const remarks: string[] = [];
   const words: string[] = [];
   for (const word of unread) {
     if (word.length < 3 || known.has(word)) continue;
     const short = word.length < 5;
-    if (short && !new RegExp(`\\b(?:${PRODUCT_WORDS.join('|')}) ${word}\\b`).test(text)) continue;
-    let near = [...known].filter((k) => (!short || SHORT_TARGETS.has(k)) && oneEdit(word, k));
+    // a short word is corrected right after a product word ("handoff rat"), or to a name's word of five letters or more ("jmes")
+    const afterProductWord = new RegExp(`\\b(?:${PRODUCT_WORDS.join('|')}) ${word}\\b`).test(out);
+    let near = [...known].filter((k) => (!short || (afterProductWord && SHORT_TARGETS.has(k)) || (word.length === 4 && nameWords.has(k) && k.length >= 5)) && oneEdit(word, k));
+    // "respons" is one edit from "response" and from "respond": a letter left out is the likelier slip
+    const longer = near.filter((k) => k.length === word.length + 1);
+    if (near.length > 1 && longer.length === 1) near = longer;
     // "handofs" is one edit from "handoff" and from "handoffs": the plural one, as typed
     if (near.length > 1) near = near.filter((k) => k.endsWith('s') === word.endsWith('s'));
     if (near.length !== 1) continue;

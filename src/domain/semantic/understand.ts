@@ -290,8 +290,11 @@ function toDate(period: Period, compare: Period | undefined, ctx: UnderstandCont
 
 /** "how did bot CSAT compare with human CSAT": the bot's and the humans' figure side by side, as "bot vs human" reads. */
 function repliersCompared(text: string): string {
-  const m = /^(?:how (?:did|does|do|has|have|is|was) )?((?:the )?(?:bots?|ai|humans?|agents?)(?:'s)? .+?) compare[sd]? (?:with|to|against) ((?:the )?(?:bots?|ai|humans?|agents?)(?:'s)? .+)$/.exec(text);
-  return m ? `${m[1]} vs ${m[2]}` : text;
+  const m = /^(?:how (?:did|does|do|has|have|is|was) |compare )?(.+?) (?:compare[sd]? )?(?:with|to|against) (.+)$/.exec(text);
+  if (!m || !/\bcompare/.test(text)) return text;
+  const side = (words: string) => (/\b(?:bots?|ai)\b|\bbot's\b/.test(words) ? 'bot' : /\b(?:humans?|agents?|people)\b|\bhumans'/.test(words) ? 'human' : undefined);
+  const [a, b] = [side(m[1]!), side(m[2]!)];
+  return a && b && a !== b ? `${m[1]} vs ${m[2]}` : text;
 }
 
 const WEEKDAY = '(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)';

@@ -15,7 +15,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   // CSAT, what customers answered to the survey (before "csi": "customer satisfaction index" stays the CSI)
   [/\b(?:share|fraction|percentage|percent|proportion) of (?:the |our )?(?:csat |satisfaction )?surveys (?:that )?(?:got |were |was |have been |been )?(?:answered|returned|completed)\b/, 'csatResponseRate'],
   [/\b(?:csat|(?:customer )?satisfaction survey) response rates?\b|\bresponse rates? (?:of|to|for|on) (?:the |our )?(?:csat|(?:satisfaction )?surveys?)\b|\bsurvey (?:response|answer|completion) rates?\b/, 'csatResponseRate'],
-  [/\b(?:got|received|were sent|was sent) (?:a |the )?(?:csat |satisfaction )?survey\b|\b(?:csat |satisfaction )?surveys? (?:were |was |have been |got )?(?:sent|went out|delivered|asked)\b|\b(?:sent|delivered) (?:csat |satisfaction )?surveys?\b/, 'csatSurveys'],
+  [/\b(?:got|received|were sent|was sent) (?:a |the )?(?:csat |satisfaction )?survey\b|\b(?:csat |satisfaction )?surveys?(?= (?:did|does|do|has|have) (?:[a-z]+ ){1,2}(?:get|got|receive|received|send|sent)\b(?! back))|\b(?:csat |satisfaction )?surveys? (?:were |was |have been |got )?(?:sent|went out|delivered|asked)\b|\b(?:sent|delivered) (?:csat |satisfaction )?surveys?\b/, 'csatSurveys'],
   [/\bsurveys? (?:were |was |got |have been |been )answered\b|\b(?:csat |satisfaction )?surveys? (?:did we |we |have we )?(?:get|got|came|come) back\b|\b(?:csat|survey) (?:responses|answers)\b|\bsurveys? answered\b|\banswered surveys?\b|\b(?:answered|responded to|filled (?:in|out)|completed|replied to) (?:the |a |our )?(?:csat |satisfaction )?surveys?\b|\bsurvey (?:replies|returns)\b/, 'csatResponses'],
   [/(?:\b(?:share|percentage|percent|proportion)|%) of (?:our )?customers (?:who )?(?:were |are )?(?:satisfied|happy)\b|\bsatisfied (?:customers|share)\b|\b(?:share|percentage|percent) of satisfied\b|\bcsat (?:satisfied )?(?:share|percentage|%)|\bcsat 4[–-]5\b/, 'csatSatisfied'],
   [/\b(?:customer|customers'|star|average|avg) ratings?\b|\bratings? (?:did |do )?customers (?:give|gave)\b|\bhow satisfied (?:were|are) (?:our )?customers\b|\bcsat(?: scores?| ratings?)?\b|\bcustomer satisfaction(?: scores?| ratings?)?\b(?! index)|\bsatisfaction (?:scores?|ratings?)\b(?! index)/, 'csatScore'],
@@ -31,7 +31,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   // the desk's cases: before "time to resolve" (sessions) takes the words
   [/\b(?:resolv|clos)(?:e|es|ed|ing) (?:the |their |a |our )?hand[- ]?offs?\b(?=[^.?]*\b(?:fast|quick|slow)\w*)|(?<=\b(?:fast|quick|slow)\w* (?:at |to )?)(?:resolv|clos)(?:e|es|ed|ing) (?:the |their |a |our )?hand[- ]?offs?\b|\b(?:wrap(?:s|ped|ping)? up|finish(?:es|ed|ing)?|clos(?:e|es|ed|ing) out|sort(?:s|ed|ing)? out) (?:the |their |a |our )?hand[- ]?offs?\b(?=[^.?]*\b(?:fast|quick|slow)\w*)|\bhand[- ]?offs? (?:\w+ ){0,2}(?:take|took|takes|taking)\b[^.?]*\bto (?:resolve|close|be resolved|be closed)\b|\btime to (?:resolve|close) (?:a |the )?hand[- ]?offs?\b|\bhand[- ]?off (?:resolution|resolve|close) times?\b|\b(?:resolution|resolve) times? of (?:the )?hand[- ]?offs?\b|\bhow long (?:does it take |did it take |it takes )?(?:us |you |them )?(?:on average )?(?:to )?(?:resolve|close) (?:a |the |our )?hand[- ]?offs?\b|\bhow (?:quickly|fast|long) (?:are|were|do|did|does) (?:the |our )?hand[- ]?offs? (?:get )?(?:resolved|closed)\b/, 'handoffResolveTime'],
   // handoffs closed on the desk, counted (after the time to resolve one has taken its own words)
-  [/\b(?:resolved|closed) hand[- ]?off(?:s| cases?)\b|\bhand[- ]?off cases? (?:were |was |got |have been )?(?:closed|resolved)\b|\bhand[- ]?offs? (?:were |was |got |have been )(?:closed|resolved)\b|(?<=\bhand[- ]?offs? (?:did|has|have) (?:[a-z]+ ){1,2})(?:close|resolve|closed|resolved|wrap up|wrapped up)\b|\bhand[- ]?offs? (?:closed|resolved|wrapped up) by\b/, 'handoffsClosed'],
+  [/\b(?:resolved|closed) hand[- ]?off(?:s| cases?)\b|\bhand[- ]?off cases? (?:were |was |got |have been )?(?:closed|resolved)\b|\bhand[- ]?offs? (?:were |was |got |have been )(?:closed|resolved)\b|(?<=\bhand[- ]?off(?:s| cases?) (?:did|has|have|does|do) (?:[a-z]+ ){1,2})(?:close|resolve|closed|resolved|wrap up|wrapped up)\b|(?<=\b(?:resolved|closed|wrapped up|resolves|closes) (?:the )?(?:most|fewest|least|more|fewer) )hand[- ]?off(?:s| cases?)\b|\bhand[- ]?offs? (?:closed|resolved|wrapped up) by\b/, 'handoffsClosed'],
   [/\b(?:resolution|resolve|resolving) times?\b|\btime to (?:resolve|resolution)\b|\b(?:take|took|takes|taking)\b[^.?]*\bto resolve\b|(?<=\b(?:longest|shortest|fastest|slowest|quickest|long|quick|fast|slow)(?:er)? to )resolve\b/, 'resolutionTime'],
   [/\bresolution(?: scores?| achieved)?\b/, 'resolutionAchieved'],
   [/\b(?:handling|handle) times?\b|\baht\b|\btime spent handling\b|\btime (?:are |do |did |have )?(?:we |you |agents |they )?(?:spend|spent|spending) (?:on|per|with)\b/, 'totalHandlingTime'],
@@ -69,7 +69,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
 ];
 
 /** Words that leave out what follows ("except Voltix", "excl. weekends", "w/o the bot"); a regex source. */
-export const LEAVE_OUT = String.raw`(?:not about|(?:were|was|are|is)n't about|(?:were|was|are|is) not about|except(?: (?:those|the ones|ones))?(?: for| on| by| from)?|excluding|excl\.?|exclude[sd]?|w/o|without|other than(?: (?:those|the ones|ones))?(?: by| for| on| from)?|apart from(?: (?:those|the ones|ones))?(?: by)?|besides|but not|not for|not on|not in|not (?:[a-z]+ed )?by|not (?:[a-z]+ed |sent )?from|not counting|not including|leaving out|minus|(?:everyone|everybody|everything|anyone|all(?: (?:the )?(?:pages|brands|shops|stores|agents|reviewers|topics|days))?|every (?:page|brand|shop|store|agent|reviewer|topic|day)) but)`;
+export const LEAVE_OUT = String.raw`(?:not about|(?:were|was|are|is)n't about|(?:were|was|are|is) not about|except(?: (?:those|the ones|ones)(?: (?:taken|handled|sent|written|reviewed|closed|done|made|passed|fixed|answered|picked up|resolved|flagged|given))?)?(?: for| on| by| from)?|excluding(?: (?:those|the ones|ones)(?: (?:taken|handled|sent|written|reviewed|closed|done|made|passed|fixed|answered|picked up|resolved|flagged|given))? by)?|excl\.?|exclude[sd]?|w/o|without|other than(?: (?:those|the ones|ones)(?: (?:taken|handled|sent|written|reviewed|closed|done|made|passed|fixed|answered|picked up|resolved|flagged|given))?)?(?: by| for| on| from)?|apart from(?: (?:those|the ones|ones)(?: (?:taken|handled|sent|written|reviewed|closed|done|made|passed|fixed|answered|picked up|resolved|flagged|given))?)?(?: by)?|besides|but not|not for|not on|not in|not (?:[a-z]+ed )?by|not (?:[a-z]+ed |sent )?from|not counting|not including|leaving out|minus|(?:everyone|everybody|everything|anyone|all(?: (?:the )?(?:pages|brands|shops|stores|agents|reviewers|topics|days))?|every (?:page|brand|shop|store|agent|reviewer|topic|day)) but)`;
 
 /** Data the product does not hold: any of these makes the question a refusal, never a nearby figure. */
 export const NOT_HELD =
@@ -125,7 +125,7 @@ export const QA_STATE_WORDS: readonly [RegExp, string][] = [
   [/(?<!\bnot |n't |\bnot been |n't been |\bnever )\bpass(?:ed|es)?\b/, 'passed'],
   [/\bfix(?:ed|es)?\b/, 'fixed'],
   // a review that failed found an issue: the workflow's word for it
-  [/\bissues?\b|\bflagged\b|\bfail(?:ed|s|ing|ures?)?\b|\b(?:did|does|do)(?: not|n't) pass(?:ed|es)?\b|\b(?:not|n't)(?: been)? passed\b/, 'issue'],
+  [/\bissues?\b|\bflag(?:s|ged|ging)?\b|\bfail(?:ed|s|ing|ures?)?\b|\b(?:did|does|do)(?: not|n't) pass(?:ed|es)?\b|\b(?:not|n't)(?: been)? passed\b/, 'issue'],
   // reviewed but "not passed": an issue found, fixed since or not
   [/\b(?:not|n't)(?: been)? passed\b/, 'fixed'],
 ];
@@ -137,7 +137,7 @@ export const BOT_WORDS = /\bbots?\b|\bai\b|\bautomated\b|\bassistant\b/;
 export const REPLIER_NAMED = /\bhumans?\b|\bbots?\b|\bai\b|\bautomated\b/;
 
 /** QA states said as changes ("how many fixes", "sessions passed"): QA changes when no other measure is named. */
-export const QA_CHANGE_WORDS = /\b(?:fixes|fixed|passes|passed|flagged|qa issues?)\b/;
+export const QA_CHANGE_WORDS = /\b(?:fixes|fixed|passes|passed|flag(?:s|ged)?|qa issues?)\b/;
 
 export const CHART_WORDS = /\b(?:chart|graph|plot|visuali[sz]e|draw)\b/;
 export const TREND_WORDS = /\btrend(?:s|ing)?\b|\bover time\b|\bevolution\b|\bdevelop(?:ed|ment)\b/;
@@ -151,7 +151,7 @@ export const FOLLOW_UP = /^(?:and|now|what about|how about|same (?:for|but)|then
  * about what falls above or below a value is refused, never answered with the figure itself.
  */
 export const THRESHOLD =
-  /\b(?:(?:more|fewer|less|longer|shorter|higher|lower|greater|bigger|smaller|faster|slower|quicker) than|at least|at most|no more than|no less than|under|over|above|below|within|exceed(?:ed|ing|s)?|hit|reach(?:ed)?|beat|meet|met)\s+(?:(?:\d+(?:[.,]\d+)?)\s*(?:%|percent|pts?|points?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|times|messages?|replies|stars?)?|(?:an?|one|two|three|four|five|ten|twenty|thirty) (?:hour|minute|second|day|week|message|repl(?:y|ie))s?|once|twice)(?![\w-])/;
+  /\b(?:(?:more|fewer|less|longer|shorter|higher|lower|greater|bigger|smaller|faster|slower|quicker) than|at least|at most|no more than|no less than|under|over|above|below|within|exceed(?:ed|ing|s)?|hit|reach(?:ed)?|beat|meet|met)\s+(?:(?:\d+(?:[.,]\d+)?)\s*(?:%|percent|pts?|points?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|times|messages?|replies|stars?)?|(?:an?|one|two|three|four|five|ten|twenty|thirty) (?:hour|minute|second|day|week|message|repl(?:y|ie))s?|once|twice)(?![\w-])|(?<=\b(?:csi|csat|scores?|ratings?|sentiment|ces|empathy|effort|efficiency|effectiveness)(?: (?:was|is|were|of))? )between \d+(?:[.,]\d+)? and \d+(?:[.,]\d+)?\b(?! ?(?:am|pm|st|nd|rd|th|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))/;
 
 /** Change words: with a breakdown ("which page had the biggest drop") the groups are ranked by their change. */
 export const CHANGE_WORDS: readonly [RegExp, 'down' | 'up' | 'better' | 'worse'][] = [
