@@ -4,67 +4,18 @@
 // demo data's (src/db/seed/catalog.ts), so the set is meant for a database seeded with
 // `seedDemoData` at that clock. At TEST_NOW (Wed 25 Nov 2026, 14:30 UTC) in Europe/Berlin,
 // "last week" is Mon 16 – Sun 22 Nov, "last month" October, "yesterday" Tue 24 Nov.
-import type { Statistic } from '../domain/semantic/catalogue.ts';
-import { addDays, calendarAt, type Days } from './calendar.ts';
-import { compareSql, figureSql, type EvalDimension, type Filters } from './sql.ts';
-import type { Category, EvalQuestion, Expectation, Figure } from './types.ts';
+// The builders and shared names are in question-kit.ts, the z-series in questions-outside.ts.
+import { addDays } from './calendar.ts';
+import { DONT_HAVE, OAK, STRIDE, UNREADABLE, UNSUPPORTED, VOLTIX, kit, type Kit, type Row } from './question-kit.ts';
+import { outside } from './questions-outside.ts';
+import type { EvalQuestion } from './types.ts';
 
 export * from './types.ts';
+export { MEASURE_WORDS } from './question-kit.ts';
 
 /** The clock the set is written for: the suite's TEST_NOW (tests/helpers/clock.ts). */
 export const EVAL_NOW = '2026-11-25T14:30:00Z';
 export const EVAL_TIMEZONE = 'Europe/Berlin';
-
-const VOLTIX = 'Voltix Electronics';
-const STRIDE = 'Stride Shoes';
-const OAK = 'Oakhaven Furniture';
-
-const DONT_HAVE = /don'?t have|do not have/i;
-const UNSUPPORTED = /has no|cannot be|can't be|needs a/i;
-const UNREADABLE = /could not read|couldn'?t read/i;
-
-/** The periods of the set and the builders of its expectations, for one clock and timezone. */
-function kit(now: Date, tz: string) {
-  const cal = calendarAt(now, tz);
-  const lastWeek = cal.week(1);
-  const weekBefore = cal.week(2);
-  const thisWeek = cal.week(0);
-  const lastMonth = cal.month(1);
-  const monthBefore = cal.month(2);
-  const thisMonth = cal.month(0);
-  const october = cal.namedMonth(10);
-  const september = cal.namedMonth(9);
-  const yesterday = cal.day(1);
-  const last7 = cal.lastDays(7);
-  const last3Months = cal.lastMonths(3);
-
-  const value = (measure: string, stat: Statistic, period: Days, where?: Filters, says?: RegExp[]): Expectation => ({
-    kind: 'value', measure, stat, sql: figureSql({ measure, stat, period, ...(where ? { where } : {}) }, tz), says: named(measure, says),
-  });
-  const winner = (measure: string, stat: Statistic, by: EvalDimension, order: 'asc' | 'desc', period: Days, where?: Filters): Expectation => ({
-    kind: 'winner', measure, stat, sql: figureSql({ measure, stat, period, by, order, ...(where ? { where } : {}) }, tz), says: named(measure),
-  });
-  const rows = (measure: string, stat: Statistic, by: EvalDimension, period: Days, o: { where?: Filters; order?: 'asc' | 'desc'; limit?: number; only?: string } = {}): Expectation => {
-    const sql = figureSql({ measure, stat, period, by, ...(o.where ? { where: o.where } : {}), ...(o.order ? { order: o.order } : {}), ...(o.limit ? { limit: o.limit } : {}) }, tz);
-    // `only`: one row of a breakdown whose values depend on all rows (a share)
-    return { kind: 'rows', measure, stat, sql: o.only ? `SELECT * FROM (${sql}) t WHERE key = '${o.only}'` : sql, says: named(measure) };
-  };
-  const compare = (measure: string, stat: Statistic, period: Days, previous: Days, where?: Filters): Expectation => ({
-    kind: 'compare', measure, stat, sql: compareSql({ measure, stat, period, ...(where ? { where } : {}) }, previous, tz), says: named(measure),
-  });
-  const near = (measure: string, stat: Statistic, period: Days, where?: Filters): Figure & { sql: string } => ({
-    measure, stat, sql: figureSql({ measure, stat, period, ...(where ? { where } : {}) }, tz),
-  });
-  const refuse = (match: RegExp, ...forbid: (Figure & { sql: string })[]): Expectation => ({ kind: 'refusal', match, forbid });
-
-  return {
-    cal, lastWeek, weekBefore, thisWeek, lastMonth, monthBefore, thisMonth, october, september, yesterday, last7, last3Months,
-    value, winner, rows, compare, near, refuse,
-  };
-}
-
-type Kit = ReturnType<typeof kit>;
-type Row = [string, Category, string, Expectation, string[]?];
 
 /** Every measure, and the statistics. */
 function figures({ lastWeek, lastMonth, last3Months, october, yesterday, value, rows }: Kit): Row[] {
@@ -294,56 +245,6 @@ function contexts({ cal, lastWeek, weekBefore, thisWeek, lastMonth, monthBefore,
   ];
 }
 
-/**
- * Phrasings found by asking the product from the outside (7 December): abbreviations and typos,
- * "excl" and "w/o", bot or human on CSAT, "worst N", shares of one group, follow-ups whose measure
- * is only implied, and words that qualify what is counted but that no slot reads.
- */
-function outside({ lastWeek, lastMonth, october, yesterday, last3Months, value, winner, rows, near, refuse }: Kit): Row[] {
-  return [
-    ['z01', 'filter', 'CSI excl Voltix last month', value('csi', 'mean', lastMonth, { page: [STRIDE, OAK] })],
-    ['z02', 'filter', 'avg sentiment for Voltix excl weekends last month', value('sentimentScore', 'mean', lastMonth, { page: [VOLTIX], weekday: [1, 2, 3, 4, 5] })],
-    ['z03', 'filter', 'handoffs w/o Stride Shoes last week', value('handoffs', 'count', lastWeek, { page: [VOLTIX, OAK] })],
-    ['z04', 'filter', 'CSAT for human agents last month', value('csatScore', 'mean', lastMonth, { sender: ['human_agent'] })],
-    ['z05', 'ranking', 'worst 2 pages by CSI last month', rows('csi', 'mean', 'page', lastMonth, { order: 'asc', limit: 2 })],
-    ['z06', 'measure', 'how many msgs yesterday', value('messages', 'count', yesterday)],
-    ['z07', 'measure', 'avg FRT last week', value('firstResponse', 'mean', lastWeek)],
-    ['z08', 'measure', 'how many handofs yesterday', value('handoffs', 'count', yesterday)],
-    ['z09', 'statistic', 'share of messages sent by the bot last week', rows('messages', 'share', 'sender', lastWeek, { only: 'bot' })],
-    ['z10', 'measure', 'what share of CSAT answers were 4 or 5 last month', value('csatSatisfied', 'rate', lastMonth)],
-    ['z11', 'measure', 'what percentage of sessions had a QA issue in October', value('issueRate', 'rate', october)],
-    ['z12', 'breakdown', 'avg QA score per category last month', rows('qaCategoryScore', 'mean', 'qa_category', lastMonth)],
-    ['z13', 'ranking', 'worst day of the week for CSAT in the last 3 months', winner('csatScore', 'mean', 'weekday', 'asc', last3Months)],
-    ['z14', 'breakdown', 'bot response time vs human response time last week', rows('responseTime', 'mean', 'sender', lastWeek)],
-    ['z15', 'follow-up', "who's the slowest", winner('humanResponseTime', 'mean', 'agent', 'desc', lastMonth), ['avg human response time by agent last month']],
-    ['z16', 'follow-up', 'and the rate?', value('handoffRate', 'rate', lastWeek), ['how many handoffs last week']],
-    ['z17', 'refusal-unsupported', 'average response time for urgent tickets last week', refuse(/don't know the word/, near('responseTime', 'mean', lastWeek))],
-    ['z18', 'refusal-unsupported', 'response time in the mornings last week', refuse(/part of the day/, near('responseTime', 'mean', lastWeek))],
-    ['z19', 'refusal-unsupported', 'how many conversations in spanish last week', refuse(/don't know the word/, near('conversations', 'count', lastWeek))],
-    // the chat around a question, everyday words, threads (third and fourth rounds)
-    ['z20', 'filter', 'morning! what was the CSI for Voltix last week, ta', value('csi', 'mean', lastWeek, { page: [VOLTIX] })],
-    ['z21', 'measure', 'thanks in advance, how many messages did customers send us yesterday', value('customerMessages', 'count', yesterday)],
-    ['z22', 'measure', 'how satisfied were customers last month', value('csatScore', 'mean', lastMonth)],
-    ['z23', 'period', 'CSI last wk', value('csi', 'mean', lastWeek)],
-    ['z24', 'follow-up', 'how many of them were handed off', value('handoffs', 'count', lastWeek), ['how many sessions last week']],
-    ['z25', 'statistic', 'what share of messages were about shipping last month', rows('customerMessages', 'share', 'topic', lastMonth, { only: 'shipping' })],
-    ['z26', 'refusal-unsupported', 'average handling time for P1 cases last week', refuse(/don't know the word/, near('totalHandlingTime', 'mean', lastWeek))],
-    ['z28', 'measure', 'how many sessions were reviewed last week', value('reviewedSessions', 'count', lastWeek, { qa_state: ['passed', 'issue'] })],
-    ['z29', 'filter', 'how many sessions did Hannah pass last month', value('reviewedSessions', 'count', lastMonth, { reviewer: ['Hannah Becker'], qa_state: ['passed'] })],
-    ['z30', 'breakdown', 'sessions flagged as issue last month by reviewer', rows('reviewedSessions', 'count', 'reviewer', lastMonth, { where: { qa_state: ['issue'] } })],
-    ['z31', 'statistic', 'average sessions per day last week', value('sessions', 'perDay', lastWeek, undefined, [/daily average/i])],
-    ['z32', 'statistic', 'how many conversations did we get a day on average on Mondays in October', value('conversations', 'perDay', october, { weekday: [1] }, [/daily average/i])],
-    ['z33', 'statistic', "what share of stride's customer messages were about shipping last month", rows('customerMessages', 'share', 'topic', lastMonth, { where: { page: [STRIDE] }, only: 'shipping' })],
-    ['z34', 'statistic', 'what % of oakhaven\'s sessions went to a human last week', value('handoffRate', 'rate', lastWeek, { page: [OAK] })],
-    ['z35', 'measure', 'how many csat surveys were sent last month', value('csatSurveys', 'count', lastMonth)],
-    ['z36', 'ranking', 'highest number of messages in a single day last month', winner('messages', 'count', 'day', 'desc', lastMonth)],
-    ['z37', 'measure', 'how many handoff cases were closed last month', value('handoffsClosed', 'count', lastMonth)],
-    ['z38', 'measure', 'what % of sessions were reviewed last month', value('reviewCoverage', 'rate', lastMonth, undefined, [/coverage/i])],
-    ['z39', 'breakdown', 'QA review coverage by page in October', rows('reviewCoverage', 'rate', 'page', october)],
-    ['z27', 'follow-up', 'who was fastest overall', winner('humanResponseTime', 'mean', 'agent', 'asc', lastWeek), ['avg human response time for Emma Novak last week', 'and James Carter?']],
-  ];
-}
-
 /** What must be refused: data not held, a statistic, breakdown or filter not allowed, an unreadable period. */
 function refusals({ cal, lastWeek, thisWeek, lastMonth, thisMonth, october, yesterday, last7, near, refuse }: Kit): Row[] {
   return [
@@ -393,30 +294,6 @@ function refusals({ cal, lastWeek, thisWeek, lastMonth, thisMonth, october, yest
     ['y10', 'unreadable-period', 'How many handoffs in October and December?', refuse(UNREADABLE, near('handoffs', 'count', october), near('handoffs', 'count', cal.namedMonth(12)), near('handoffs', 'count', last7))],
     ['y11', 'unreadable-period', 'How many messages until yesterday?', refuse(UNREADABLE, near('messages', 'count', yesterday), near('messages', 'count', last7))],
   ];
-}
-
-/**
- * A word the first line of an answer about a measure must carry: the answer names its figure,
- * so a number that merely coincides ("10 conversations" for 10 sessions) does not pass.
- */
-export const MEASURE_WORDS: Record<string, RegExp> = {
-  csi: /CSI/, effectiveness: /effective/i, effort: /effort/i, efficiency: /efficien/i, empathy: /empath/i,
-  sentimentScore: /sentiment/i, sentimentShift: /shift/i, resolutionAchieved: /resol/i, fcrScore: /first.contact|FCR/i,
-  ces: /effort/i, firstResponseTime: /first (?:response|reply)/i, avgResponseTime: /respon|repl/i, totalHandlingTime: /handling/i,
-  conversationDays: /conversation/i, responseTime: /respon|repl/i, humanResponseTime: /respon|repl/i,
-  firstResponse: /first (?:response|reply)/i, humanFirstResponse: /first (?:response|reply)/i, botFirstResponse: /first (?:response|reply)/i,
-  resolutionTime: /resol/i, messages: /message/i, customerMessages: /message/i, sessions: /session/i, handoffRate: /hand.?off/i,
-  containment: /contain/i, qaSessions: /session/i, reviewedSessions: /QA state/i, issueRate: /issue/i, reviewCoverage: /coverage/i, reviews: /QA|review|change/i,
-  conversations: /conversation/i, handoffs: /hand.?off/i, handoffWait: /wait/i, handoffsWaiting: /waiting/i, handoffsAssigned: /assigned/i,
-  handoffResolveTime: /resolve/i, handoffsClosed: /closed/i,
-  templateUses: /template/i, templateSuccess: /template/i, qaScore: /QA score/i, qaCategoryScore: /category score/i, reviewerAlignment: /alignment/i,
-  csatScore: /CSAT/, csatSatisfied: /CSAT|satisfied/i, csatResponseRate: /response rate/i, csatResponses: /CSAT|response/i, csatSurveys: /survey/i,
-};
-
-function named(measure: string, more: RegExp[] = []): RegExp[] {
-  const word = MEASURE_WORDS[measure];
-  if (!word) throw new Error(`no answer word for measure ${measure}`);
-  return [word, ...more.filter((re) => re.source !== word.source)];
 }
 
 /** Builds the set for a clock and timezone; the SQL carries the resulting dates as literals. */
