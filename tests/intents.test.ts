@@ -436,10 +436,11 @@ describe('understand: follow-ups', () => {
     expect(after('CSI last week', 'response times')).toEqual(metric(query('responseTime', p), p, { periodDefaulted: true }));
   });
 
-  it('is unknown without a previous question to follow', () => {
-    expect(ask('and the week before?')).toEqual({ kind: 'unknown' });
-    expect(after('How many sessions are waiting for QA?', 'and the week before?')).toEqual({ kind: 'unknown' });
-    expect(after("what's the weather?", 'and last month?')).toEqual({ kind: 'unknown' });
+  it('asks which figure is meant without a previous question to follow', () => {
+    for (const i of [ask('and the week before?'), after('How many sessions are waiting for QA?', 'and the week before?'), after("what's the weather?", 'and last month?')]) {
+      expect(i.kind).toBe('refuse');
+      expect(i.refusal).toMatch(/^Which figure do you mean\?/);
+    }
   });
 });
 

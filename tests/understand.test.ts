@@ -1226,6 +1226,19 @@ describe('the sixth outside round (7 December)', () => {
     expect(q('csi lst wk')?.query.measure).toBe('csi');
   });
 
+  it('the eighth outside round, threads and QA: "who\'s third?" after pages, "of those were flagged", a bare "csat?", "flag as issue", "aren\'t issues", no figure named', () => {
+    expect(q("who's third?", ask('csi by page last week'))?.query.groupBy).toBe('page');
+    expect(q('how many of those were flagged as issue?', ask('sessions reviewed last month'))?.query).toMatchObject({
+      measure: 'reviewedSessions', period: { from: '2026-10-01', to: '2026-10-31' }, filters: f('qa_state', 'issue'),
+    });
+    expect(q('csat?', ask('and voltix', ask('handoffs last week')))?.query).toMatchObject({ measure: 'csatScore', filters: f('page', 'Voltix') });
+    expect(q('how many sessions did olga flag as issue last month')?.query).toMatchObject({ measure: 'reviewedSessions', filters: [...f('reviewer', 'Olga Berg'), ...f('qa_state', 'issue')] });
+    expect(q("sessions that aren't issues last month")?.query.filters).toEqual(f('qa_state', 'unchecked', 'passed', 'fixed'));
+    expect(q("sessions that aren't in issue state last month")?.query.filters).toEqual(f('qa_state', 'unchecked', 'passed', 'fixed'));
+    expect(ask('and voltix').refusal).toMatch(/^Which figure do you mean\?/);
+    expect(ask('was last week good?').refusal).toMatch(/^Which figure do you mean\?/);
+  });
+
   it('reads verbs of the desk and QA states said with "not"', () => {
     expect(q('handoffs resolved by james carter in november')?.query).toMatchObject({ measure: 'handoffsClosed', filters: f('agent', 'James Carter') });
     expect(q('which agent wraps up handoffs the fastest')?.query).toMatchObject({ measure: 'handoffResolveTime', groupBy: 'agent' });

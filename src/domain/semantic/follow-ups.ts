@@ -12,6 +12,10 @@ const PRONOUN = /\b(?:of them|of those|of these|among them|among those|she|he|he
 /** A short question that only changes slots of the previous one ("now by page", "and for Voltix?"). */
 export function isFollowUp(said: Said, text: string, previous: MetricIntent | undefined): boolean {
   if (!previous) return false;
+  // "how many of those were flagged as issue?": about what the question before counted, whatever else it says
+  if (/\b(?:of|among) (?:them|those|these)\b/.test(text)) return true;
+  // "csat?" alone: that figure for the thread's page, people and period
+  if (said.measure && /^[a-z' -]{1,30}\?\s*$/.test(text) && text.split(' ').length <= 3) return true;
   // "who's the slowest", "excluding gratitude": a measure only implied by the words may be the one before
   if (said.measure && !said.inferred) return FOLLOW_ON.test(text) || PRONOUN.test(text);
   if (FOLLOW_UP.test(text)) return true;

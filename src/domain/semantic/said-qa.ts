@@ -7,7 +7,7 @@ import type { Vocabulary } from './said.ts';
 import { QA_STATE_WORDS } from './words.ts';
 
 /** A QA verb used as a verb ("were reviewed", "did Sam pass", "flagged as issue"), not as an adjective ("passed sessions"). */
-const QA_VERB = /\b(?:reviewed|passed|pass|flagged|fixed|fix|failed|marked)\b(?!\s+(?:sessions?|conversations?|chats?|ones)\b)/;
+const QA_VERB = /\b(?:reviewed|passed|pass|flag|flags|flagged|fixed|fix|failed|marked)\b(?!\s+(?:sessions?|conversations?|chats?|ones)\b)/;
 /** The state sessions are in now ("are passed", "still unchecked", "by QA status"): not an act in the period. */
 const STATE_NOW = /\b(?:are|is|currently|now|still|remain(?:s|ing)?|state|status|stand(?:s|ing)?|sitting)\b/;
 
@@ -39,7 +39,7 @@ export function otherPeople(filters: Filter[], vocab: Vocabulary, text: string):
 export function qaStateFilter(w: Words, text: string, measure: string | undefined, byState: boolean): { measure?: string; filter?: Filter } {
   let states = QA_STATE_WORDS.filter(([re]) => re.test(w.rest)).map(([, s]) => s);
   // "not in issue state", "other than passed": every state but that one (of the reviewed ones, said so)
-  const notState = /\b(?:not (?:in |at )?(?:the )?(?:an? )?|(?:are|is|were|was|have|has)n't (?:been |yet )?|(?:are|is|were|was) not (?:yet )?|other than |except (?:for )?)(issue|passed|fixed|unchecked)\b(?! (?:passed|reviewed))/.exec(text);
+  const notState = /\b(?:not (?:in |at )?(?:the )?(?:an? )?|(?:are|is|were|was|have|has)n't (?:been |yet )?(?:in |at )?(?:the )?(?:an? )?|(?:are|is|were|was) not (?:yet )?(?:in |at )?(?:the )?|other than |except (?:for )?)(issue|passed|fixed|unchecked)s?\b(?! (?:passed|reviewed))/.exec(text);
   if (notState) {
     w.take(new RegExp(escape(notState[0])));
     const all = /\breviewed\b/.test(text) ? ['passed', 'issue', 'fixed'] : ['unchecked', 'passed', 'issue', 'fixed'];

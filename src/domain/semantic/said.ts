@@ -167,8 +167,8 @@ function groupOf(w: Words, text: string, before?: Dimension): Group {
       return { dim, which: !/s$/.test(m[1]!) };
     }
   }
-  // "who's worst?" after a breakdown by reviewer: the reviewers, not the agents
-  const people = before === 'agent' || before === 'reviewer' ? before : 'agent';
+  // "who's worst?" after a breakdown by reviewer (or page): those, not the agents
+  const people = before === 'agent' || before === 'reviewer' || before === 'page' ? before : 'agent';
   if (w.take(WHO)) return { dim: /\breview|\bqa\b|\b(?:fixe[sd]|flagged)\b|\bpasse[sd]\b(?! (?:on |over )?to\b)/.test(text) ? 'reviewer' : /\bagents?\b/.test(text) ? 'agent' : people, which: true };
   return { which: false };
 }

@@ -15,7 +15,7 @@ import { questionInChat } from './said-sentences.ts';
 import { withoutChat } from './said-idioms.ts';
 import { FAMILY, askedMeasure, carriedSlots, followUpCompare, isFollowUp, mergeFilters } from './follow-ups.ts';
 import { figureNotHeld, nameLost, quoted, refusal, unanswerable, unknownName } from './refusals.ts';
-import { byReplier, notHeldRefusal, range, readSaid, type ChangeRanking, type MetricReading, type Said, type UnderstandContext } from './said.ts';
+import { CAN_ASK, byReplier, notHeldRefusal, range, readSaid, type ChangeRanking, type MetricReading, type Said, type UnderstandContext } from './said.ts';
 import { type Direction } from './words.ts';
 
 export type { ChangeRanking, MetricIntent, MetricReading, UnderstandContext, Vocabulary } from './said.ts';
@@ -332,6 +332,10 @@ export function understandMetric(message: string, ctx: UnderstandContext): Metri
     said = readSaid(text, ctx);
   }
   const followUp = isFollowUp(said, text, ctx.previous);
+  // "and Voltix", "was last week good?": a page or a period but no figure, with no question before to take it from
+  if (!said.measure && !followUp && (said.filters.length > 0 || said.periods.period) && (text.split(' ').length <= 4 || /\b(?:good|bad|ok|okay|fine|well|great|terrible)\b/.test(text))) {
+    return { kind: 'refuse', text: `Which figure do you mean? ${CAN_ASK} For example: "CSI last week", "handoff rate for Voltix this month".` };
+  }
   if (!said.measure && !followUp) return figureNotHeld(text);
   const base = followUp ? ctx.previous!.query : undefined;
   const stranger = unknownName(question, ctx.vocab, typos?.words);
