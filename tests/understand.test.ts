@@ -1239,6 +1239,20 @@ describe('the sixth outside round (7 December)', () => {
     expect(ask('was last week good?').refusal).toMatch(/^Which figure do you mean\?/);
   });
 
+  it('the ninth outside round: "leaving out those picked up by", "a real person", "only issues", "issues by reviewer", "and the week before", "and second?", a correction of a short part', () => {
+    expect(q('handoffs last week leaving out those picked up by james')?.query.filters).toEqual([{ dimension: 'agent', values: ['James Carter'], exclude: true }]);
+    expect(q('share of voltix sessions that needed a real person last month')?.query).toMatchObject({ measure: 'handoffRate', filters: f('page', 'Voltix') });
+    expect(q('only issues', ask('qa changes by reviewer last month'))?.query).toMatchObject({ measure: 'reviews', groupBy: 'reviewer', filters: f('qa_state', 'issue') });
+    expect(q('how many issues did each reviewer find last month')?.query).toMatchObject({ measure: 'reviews', groupBy: 'reviewer', filters: f('qa_state', 'issue') });
+    expect(q('handoffs last week... and the week before??')?.query).toMatchObject({ period: { from: '2026-11-09' }, compareTo: { from: '2026-11-02', to: '2026-11-08' } });
+    const quickest = ask("who's quickest?", ask('median human first response by agent last month'));
+    expect(q('and second?', quickest)).toMatchObject({ place: 2, query: { groupBy: 'agent' } });
+    expect(q('csi last week, stride shoes, no sorry, voltix')?.query.filters).toEqual(f('page', 'Voltix'));
+    // nothing short to correct: what "no" corrects is not known, so it is refused, never both pages
+    expect(ask('handoffs for voltix, no, stride shoes').kind).toBe('refuse');
+    expect(q('hanoffs lats week')?.query.measure).toBe('handoffs');
+  });
+
   it('reads verbs of the desk and QA states said with "not"', () => {
     expect(q('handoffs resolved by james carter in november')?.query).toMatchObject({ measure: 'handoffsClosed', filters: f('agent', 'James Carter') });
     expect(q('which agent wraps up handoffs the fastest')?.query).toMatchObject({ measure: 'handoffResolveTime', groupBy: 'agent' });

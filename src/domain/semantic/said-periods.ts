@@ -72,6 +72,8 @@ export function periodsOf(text: string, ctx: UnderstandContext, previous?: Perio
     }
     const named = asked && whole ? secondPeriod(text, whole, ctx, previous) : undefined;
     if (named) return named;
+    // "handoffs last week and the week before": both, the second as the comparison (it was dropped)
+    if (!asked && main && cmpFound?.kind === 'period' && /\band\s+$/.test(text.slice(0, cmpFound.start))) return { period: main, compare: cmpFound.period };
     if (asked && whole) return { period: whole, compare: previousPeriod(whole), compareImplied: true };
     // two periods named and nothing compares them ("messages in October for last week"): one of them is never dropped
     const mains = found.filter((p): p is Extract<PeriodMatch, { kind: 'period' }> => p.kind === 'period' && p.role === 'main');

@@ -26,6 +26,9 @@ const LAST_PLACE = /\b(?:came|finished|ranked|ranks|placed) (?:in )?last\b|\bin 
 /** "the second one?" after a breakdown: that row of it. */
 const PLACE_ONE = /\b(?:the )?(second|2nd|third|3rd|fourth|4th|fifth|5th) one\b/;
 
+/** "and second?", "the third?" alone after a breakdown: that row, as "the second one?" */
+const BARE_PLACE = /^\s*(?:and |what about |how about )?(?:the )?(second|2nd|third|3rd|fourth|4th|fifth|5th)(?: place)?\s*[?.!]*\s*$/;
+
 /** "next to last", "second from bottom", "penultimate": the second place counted from the end. */
 const PLACE_FROM_END = /\b(?:next|second) (?:to|from) (?:the )?(?:last|bottom)\b|\bpenultimate\b/;
 
@@ -44,7 +47,7 @@ function placeOf(w: Words): { place: number; fromEnd?: boolean } | undefined {
 /** The place asked for in a ranking, and which way round it runs. */
 export function rankingWords(w: Words, measure: string | undefined, ctx: UnderstandContext, bottom: boolean): { place?: number; direction?: { dir: Direction; word: string } } {
   // ("the second one?" after a breakdown: its second row, in the order it was shown)
-  const shown = ctx.previous?.query.groupBy ? w.take(PLACE_ONE) : undefined;
+  const shown = ctx.previous?.query.groupBy ? w.take(PLACE_ONE) ?? w.take(BARE_PLACE) : undefined;
   const placed = shown ? { place: PLACES[shown[1]!]! } : placeOf(w);
   // "came second" with no ranking word: second most of a count, second best of anything else;
   // "next to last": second fewest of a count, second worst of anything else

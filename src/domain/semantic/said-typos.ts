@@ -31,7 +31,7 @@ export interface Corrected {
 }
 
 /** Short words are corrected only to these, and only right after a product word ("handoff rat", "response tiem"). */
-const SHORT_TARGETS: ReadonlySet<string> = new Set(['rate', 'rates', 'time', 'times', 'issue', 'issues']);
+const SHORT_TARGETS: ReadonlySet<string> = new Set(['rate', 'rates', 'time', 'times', 'issue', 'issues', 'last']);
 
 /** The text with each unread word of five letters or more that is one edit from exactly one product word or name replaced by it. */
 export function correctTypos(text: string, unread: readonly string[], names: readonly string[]): Corrected | undefined {

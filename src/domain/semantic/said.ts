@@ -310,11 +310,12 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const otherPct = OTHER_PERCENTILE.exec(w.rest);
   // "what about issues" after QA changes: the state filter of the measure before
   // "and passed?", "how many of those were issues?": a state of the previous question's QA figure
-  const qa = qaStateFilter(w, text, measure ?? (ctx.previous && (FOLLOW_ON.test(text) || /\b(?:of|among) (?:those|these|them)\b/.test(text)) ? ctx.previous.query.measure : undefined), group.dim === 'qa_state');
+  const qa = qaStateFilter(w, text, measure ?? (ctx.previous && (FOLLOW_ON.test(text) || /\b(?:of|among) (?:those|these|them)\b|^(?:only|just)\b/.test(text)) ? ctx.previous.query.measure : undefined), group.dim === 'qa_state');
   // (a follow-up's state words filter the measure before; they name no measure of their own)
   if (measure) measure = qa.measure;
   // "how many issues did Olga find": the issues a reviewer flagged are QA changes to issue
-  if (!measure && !ctx.previous && filters.some((f) => f.dimension === 'reviewer') && /\bissues?\b/.test(text)) {
+  // ("issues by reviewer", "how many issues did each reviewer find": the same, reviewer by reviewer)
+  if (!measure && !ctx.previous && (filters.some((f) => f.dimension === 'reviewer') || group.dim === 'reviewer' || /\b(?:each|every|per|which) reviewer\b/.test(text)) && /\bissues?\b/.test(text)) {
     [measure, inferred] = ['reviews', 'qa'];
     filters.push({ dimension: 'qa_state', values: ['issue'] });
   }

@@ -312,8 +312,8 @@ function weekdaysCompared(text: string, ctx: UnderstandContext): string {
   return `${text.slice(0, m.index)}${m[1]}s vs ${m[3]}s${text.slice(m.index + m[0].length)}`;
 }
 
-// ("per-weekday", "by-page": the hyphen joins nothing a breakdown reader needs)
-const lowered = (text: string) => text.toLowerCase().replace(/[’']/g, "'").replace(/\b(per|by)-(?=[a-z])/g, '$1 ').replace(/\s+/g, ' ').trim();
+// ("per-weekday", "by-page": the hyphen joins nothing a breakdown reader needs; "last week... and": dots are a pause)
+const lowered = (text: string) => text.toLowerCase().replace(/[’']/g, "'").replace(/\s*(?:\.{2,}|…)\s*/g, ' ').replace(/\b(per|by)-(?=[a-z])/g, '$1 ').replace(/\s+/g, ' ').trim();
 
 /** Reads a question as a catalogue query, a refusal, or undefined when it is not about a figure. */
 export function understandMetric(message: string, ctx: UnderstandContext): MetricReading | undefined {
