@@ -1251,6 +1251,8 @@ describe('the sixth outside round (7 December)', () => {
     // nothing short to correct: what "no" corrects is not known, so it is refused, never both pages
     expect(ask('handoffs for voltix, no, stride shoes').kind).toBe('refuse');
     expect(q('hanoffs lats week')?.query.measure).toBe('handoffs');
+    expect(q('handoffs by pgae last month')?.query.groupBy).toBe('page');
+    expect(ask('give me everything for last week').refusal).toMatch(/^Which figure do you mean\?/);
   });
 
   it('reads verbs of the desk and QA states said with "not"', () => {

@@ -30,6 +30,9 @@ export interface Corrected {
   words: string[];
 }
 
+/** The breakdowns' words, which a short word right after "by" or "per" may be a typo of. */
+const BREAKDOWN_WORDS: ReadonlySet<string> = new Set(['page', 'pages', 'agent', 'agents', 'topic', 'topics', 'week', 'weeks', 'month', 'months', 'hour', 'hours', 'day', 'days']);
+
 /** Short words are corrected only to these, and only right after a product word ("handoff rat", "response tiem"). */
 const SHORT_TARGETS: ReadonlySet<string> = new Set(['rate', 'rates', 'time', 'times', 'issue', 'issues', 'last']);
 
@@ -45,7 +48,10 @@ export function correctTypos(text: string, unread: readonly string[], names: rea
     const short = word.length < 5;
     // a short word is corrected right after a product word ("handoff rat"), or to a name's word of five letters or more ("jmes")
     const afterProductWord = new RegExp(`\\b(?:${PRODUCT_WORDS.join('|')}) ${word}\\b`).test(out);
-    let near = [...known].filter((k) => (!short || (afterProductWord && SHORT_TARGETS.has(k)) || (word.length === 4 && nameWords.has(k) && k.length >= 5)) && oneEdit(word, k));
+    // ("by pgae": after "by" or "per", a breakdown's name)
+    const afterBy = new RegExp(`\\b(?:by|per) ${word}\\b`).test(out);
+    const allowed = (k: string) => !short || (afterProductWord && SHORT_TARGETS.has(k)) || (afterBy && BREAKDOWN_WORDS.has(k)) || (word.length === 4 && nameWords.has(k) && k.length >= 5);
+    let near = [...known].filter((k) => allowed(k) && oneEdit(word, k));
     // "respons" is one edit from "response" and from "respond": a letter left out is the likelier slip
     const longer = near.filter((k) => k.length === word.length + 1);
     if (near.length > 1 && longer.length === 1) near = longer;

@@ -332,8 +332,9 @@ export function understandMetric(message: string, ctx: UnderstandContext): Metri
     said = readSaid(text, ctx);
   }
   const followUp = isFollowUp(said, text, ctx.previous);
-  // "and Voltix", "was last week good?": a page or a period but no figure, with no question before to take it from
-  if (!said.measure && !followUp && (said.filters.length > 0 || said.periods.period) && (text.split(' ').length <= 4 || /\b(?:good|bad|ok|okay|fine|well|great|terrible)\b/.test(text))) {
+  // "and Voltix", "was last week good?", "everything for last week": a page or a period but no figure, with no question before to take it from
+  const vague = /\b(?:good|bad|ok|okay|fine|well|great|terrible|everything|all the (?:numbers|figures|stats|metrics|kpis)|overview|summary)\b/.test(text);
+  if (!said.measure && !followUp && (said.filters.length > 0 || said.periods.period) && (text.split(' ').length <= 4 || vague)) {
     return { kind: 'refuse', text: `Which figure do you mean? ${CAN_ASK} For example: "CSI last week", "handoff rate for Voltix this month".` };
   }
   if (!said.measure && !followUp) return figureNotHeld(text);
