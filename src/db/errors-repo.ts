@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { insertOrFindByKey } from './keyed-insert.ts';
 
 // error_logs: automation and workflow errors (an n8n run that failed, a webhook that could
 // not be delivered, ...), written by those workflows through POST /api/errors and by our own
@@ -40,34 +41,29 @@ export type KeyedInsert =
 /**
  * Stores a report under a token's Idempotency-Key, or finds the row stored under it before. One
  * INSERT … ON CONFLICT DO NOTHING on the unique partial index (error_logs_idempotency_key), so two
- * arrivals at once store one row: the later waits for the earlier's commit and stores nothing.
+ * arrivals at once store one row: the later waits for the earlier's commit and stores nothing
+ * (db/keyed-insert.ts).
  */
 export async function insertErrorLogOnce(
   db: pg.Pool | pg.ClientBase,
   e: { source: string; message: string; context?: unknown; tokenId: number; key: string; requestHash: string },
 ): Promise<KeyedInsert> {
-  // A statement that conflicts with a row committed after it began cannot see that row in its own
-  // snapshot: the next statement can (each runs in a snapshot of its own). Deleted in between
-  // (retention), the key is free again and the next round stores the report.
-  for (let round = 0; round < 3; round++) {
-    const { rows } = await db.query<Row & { request_hash: string | null; inserted: boolean }>(
-      `WITH ins AS (
-         INSERT INTO error_logs (source, message, context, idempotency_token_id, idempotency_key, request_hash)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (idempotency_token_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-         RETURNING id, source, message, context, created_at, request_hash)
-       SELECT *, true AS inserted FROM ins
-       UNION ALL
-       SELECT id, source, message, context, created_at, request_hash, false AS inserted FROM error_logs
-        WHERE idempotency_token_id = $4 AND idempotency_key = $5 AND NOT EXISTS (SELECT 1 FROM ins)`,
-      [e.source, e.message, e.context === undefined ? null : JSON.stringify(e.context), e.tokenId, e.key, e.requestHash],
-    );
-    const row = rows[0];
-    if (!row) continue;
-    if (row.inserted) return { kind: 'inserted', entry: toEntry(row) };
-    return row.request_hash === e.requestHash ? { kind: 'replayed', entry: toEntry(row) } : { kind: 'mismatch', id: row.id };
-  }
-  throw new Error(`error_logs: the row under idempotency key ${JSON.stringify(e.key)} neither stored nor found in 3 rounds`);
+  const row = await insertOrFindByKey<Row & { request_hash: string | null; inserted: boolean }>(
+    db,
+    `WITH ins AS (
+       INSERT INTO error_logs (source, message, context, idempotency_token_id, idempotency_key, request_hash)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (idempotency_token_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+       RETURNING id, source, message, context, created_at, request_hash)
+     SELECT *, true AS inserted FROM ins
+     UNION ALL
+     SELECT id, source, message, context, created_at, request_hash, false AS inserted FROM error_logs
+      WHERE idempotency_token_id = $4 AND idempotency_key = $5 AND NOT EXISTS (SELECT 1 FROM ins)`,
+    [e.source, e.message, e.context === undefined ? null : JSON.stringify(e.context), e.tokenId, e.key, e.requestHash],
+    'error_logs',
+  );
+  if (row.inserted) return { kind: 'inserted', entry: toEntry(row) };
+  return row.request_hash === e.requestHash ? { kind: 'replayed', entry: toEntry(row) } : { kind: 'mismatch', id: row.id };
 }
 
 /** Newest first; `beforeId` continues after the last row of the previous page. */

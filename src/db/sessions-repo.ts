@@ -269,9 +269,9 @@ export async function findSessionDetail(db: pg.Pool | pg.ClientBase, id: number)
   };
 }
 
-/** Archives or unarchives; completion and QA stay as they are. Undefined when there is no such (undeleted) session. */
 /**
- * Sets a session's archive status; undefined when there is no such session (or it is deleted).
+ * Sets a session's archive status (completion and QA stay as they are); undefined when there is
+ * no such session (or it is deleted).
  * `changed` is false when it had that status already (a retry, or two requests at once: the
  * row lock makes the second see the first's status), so that one act is audited once.
  */

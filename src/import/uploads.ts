@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { RowError } from './types.js';
+import { insertOrFindByKey } from '../db/keyed-insert.js';
 
 // The `uploads` row that records each import: pending → processing → completed | failed.
 
@@ -35,31 +36,28 @@ export type KeyedUpload =
 /**
  * A pending upload under a token's Idempotency-Key, or the upload stored under it before: one
  * INSERT … ON CONFLICT DO NOTHING on uploads_idempotency_key, so two arrivals at once make one
- * upload (the later waits for the earlier's commit). As errors-repo's insertErrorLogOnce.
+ * upload (the later waits for the earlier's commit; db/keyed-insert.ts).
  */
 export async function insertUploadOnce(
   db: pg.ClientBase | pg.Pool,
   u: { fileName: string; sizeBytes: number; tokenId: number; key: string; requestHash: string },
 ): Promise<KeyedUpload> {
-  for (let round = 0; round < 3; round++) {
-    const { rows } = await db.query<{ id: number; status: UploadView['status']; request_hash: string | null; inserted: boolean }>(
-      `WITH ins AS (
-         INSERT INTO uploads (file_name, status, size_bytes, idempotency_token_id, idempotency_key, request_hash)
-         VALUES ($1, 'pending', $2, $3, $4, $5)
-         ON CONFLICT (idempotency_token_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-         RETURNING id, status, request_hash)
-       SELECT id, status::text AS status, request_hash, true AS inserted FROM ins
-       UNION ALL
-       SELECT id, status::text, request_hash, false FROM uploads
-        WHERE idempotency_token_id = $3 AND idempotency_key = $4 AND NOT EXISTS (SELECT 1 FROM ins)`,
-      [u.fileName, u.sizeBytes, u.tokenId, u.key, u.requestHash],
-    );
-    const row = rows[0];
-    if (!row) continue;
-    if (row.inserted) return { kind: 'inserted', id: row.id };
-    return row.request_hash === u.requestHash ? { kind: 'replayed', id: row.id, status: row.status } : { kind: 'mismatch', id: row.id };
-  }
-  throw new Error(`uploads: the upload under idempotency key ${JSON.stringify(u.key)} neither stored nor found in 3 rounds`);
+  const row = await insertOrFindByKey<{ id: number; status: UploadView['status']; request_hash: string | null; inserted: boolean }>(
+    db,
+    `WITH ins AS (
+       INSERT INTO uploads (file_name, status, size_bytes, idempotency_token_id, idempotency_key, request_hash)
+       VALUES ($1, 'pending', $2, $3, $4, $5)
+       ON CONFLICT (idempotency_token_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+       RETURNING id, status, request_hash)
+     SELECT id, status::text AS status, request_hash, true AS inserted FROM ins
+     UNION ALL
+     SELECT id, status::text, request_hash, false FROM uploads
+      WHERE idempotency_token_id = $3 AND idempotency_key = $4 AND NOT EXISTS (SELECT 1 FROM ins)`,
+    [u.fileName, u.sizeBytes, u.tokenId, u.key, u.requestHash],
+    'uploads',
+  );
+  if (row.inserted) return { kind: 'inserted', id: row.id };
+  return row.request_hash === u.requestHash ? { kind: 'replayed', id: row.id, status: row.status } : { kind: 'mismatch', id: row.id };
 }
 
 /**
