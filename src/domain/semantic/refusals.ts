@@ -32,10 +32,13 @@ export function figureNotHeld(text: string): MetricReading | undefined {
   const asked = /\bhow (?:many|much) ([a-z' -]+?)(?= (?:did|do|does|were|was|are|is|have|has|had|came|come|got|get|in|on|last|this|for|during|since)\b|[?.]|$)/.exec(text)
     ?? /\bwhat (?:was|is|were|are) (?:the |our )?([a-z' -]+?)(?= (?:in|on|for|last|this|during|since|over|of)\b|[?.]|$)/.exec(text);
   // "how was last week overall", "how is Fatima doing": no figure named, which is not data missing
-  if (!asked && !FIGURE_WORDS.test(text)) return { kind: 'refuse', text: `Which figure do you mean? ${CAN_ASK} For example: "CSI last week", "handoff rate for Voltix this month".` };
+  if (!asked && !FIGURE_WORDS.test(text)) return WHICH_FIGURE;
   const what = asked?.[1]?.trim() || text;
   return { kind: 'refuse', text: `I don't have data about "${what}": SupportPulse holds conversations, messages, sessions, CSI scores and QA reviews. ${CAN_ASK}` };
 }
+
+/** A question that names no figure ("how was last week overall", "and voltix"): asked which one, not told the data is missing. */
+export const WHICH_FIGURE: MetricReading = { kind: 'refuse', text: `Which figure do you mean? ${CAN_ASK} For example: "CSI last week", "handoff rate for Voltix this month".` };
 
 export const quoted = (words: readonly string[]) => words.map((x) => `"${x}"`).join(', ');
 

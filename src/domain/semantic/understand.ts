@@ -14,8 +14,8 @@ import { correctTypos } from './said-typos.ts';
 import { questionInChat } from './said-sentences.ts';
 import { withoutChat } from './said-idioms.ts';
 import { FAMILY, askedMeasure, carriedSlots, followUpCompare, isFollowUp, mergeFilters } from './follow-ups.ts';
-import { figureNotHeld, nameLost, quoted, refusal, unanswerable, unknownName } from './refusals.ts';
-import { CAN_ASK, byReplier, notHeldRefusal, range, readSaid, type ChangeRanking, type MetricReading, type Said, type UnderstandContext } from './said.ts';
+import { WHICH_FIGURE, figureNotHeld, nameLost, quoted, refusal, unanswerable, unknownName } from './refusals.ts';
+import { byReplier, notHeldRefusal, range, readSaid, type ChangeRanking, type MetricReading, type Said, type UnderstandContext } from './said.ts';
 import { type Direction } from './words.ts';
 
 export type { ChangeRanking, MetricIntent, MetricReading, UnderstandContext, Vocabulary } from './said.ts';
@@ -335,7 +335,7 @@ export function understandMetric(message: string, ctx: UnderstandContext): Metri
   // "and Voltix", "was last week good?", "everything for last week": a page or a period but no figure, with no question before to take it from
   const vague = /\b(?:good|bad|ok|okay|fine|well|great|terrible|everything|all the (?:numbers|figures|stats|metrics|kpis)|overview|summary)\b/.test(text);
   if (!said.measure && !followUp && (said.filters.length > 0 || said.periods.period) && (text.split(' ').length <= 4 || vague)) {
-    return { kind: 'refuse', text: `Which figure do you mean? ${CAN_ASK} For example: "CSI last week", "handoff rate for Voltix this month".` };
+    return WHICH_FIGURE;
   }
   if (!said.measure && !followUp) return figureNotHeld(text);
   const base = followUp ? ctx.previous!.query : undefined;
