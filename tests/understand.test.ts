@@ -1255,6 +1255,21 @@ describe('the sixth outside round (7 December)', () => {
     expect(ask('give me everything for last week').refusal).toMatch(/^Which figure do you mean\?/);
   });
 
+  it('a paraphrase grid (measure × period × filter × breakdown × word order): "by James by page", "by Noah the week before last", "on Voltix each month", "by day of week 2 weeks ago"', () => {
+    expect(q('handoffs handled by james by page in october')?.query).toMatchObject({ groupBy: 'page', filters: f('agent', 'James Carter') });
+    expect(q('sessions by james per brand last week')?.query).toMatchObject({ groupBy: 'page', filters: f('agent', 'James Carter') });
+    expect(q('csi handled by emma by weekday last week')?.query).toMatchObject({ groupBy: 'weekday', filters: f('agent', 'Emma Novak') });
+    const noah = q('mean csi by james the week before last');
+    expect(noah?.query.groupBy).toBeUndefined();
+    expect(noah?.query.period).toMatchObject({ from: '2026-11-02', to: '2026-11-08' });
+    expect(q('csi on voltix each month this year')?.query).toMatchObject({ groupBy: 'month', filters: f('page', 'Voltix'), period: { from: '2026-01-01' } });
+    expect(q('csi on weekends each month this year')?.query).toMatchObject({ groupBy: 'month', filters: f('weekday', 'Saturday', 'Sunday') });
+    expect(q('customer messages by day of week 2 weeks ago')?.query).toMatchObject({ groupBy: 'weekday', period: { from: '2026-11-02', to: '2026-11-08' } });
+    expect(q('handoffs for voltix by week 3 days ago')?.query).toMatchObject({ groupBy: 'week', period: { from: '2026-11-15', to: '2026-11-15' } });
+    // a week of the year is still read
+    expect(q('handoffs in week 40')?.query.period).toMatchObject({ from: '2026-09-28', to: '2026-10-04' });
+  });
+
   it('reads verbs of the desk and QA states said with "not"', () => {
     expect(q('handoffs resolved by james carter in november')?.query).toMatchObject({ measure: 'handoffsClosed', filters: f('agent', 'James Carter') });
     expect(q('which agent wraps up handoffs the fastest')?.query).toMatchObject({ measure: 'handoffResolveTime', groupBy: 'agent' });

@@ -49,6 +49,8 @@ const STOP = new Set([
   'by', 'per', 'and', 'or', 'with', 'vs', 'versus', 'compared', 'compare', 'than', 'at', 'to', 'which', 'what', 'who', 'how',
   'is', 'was', 'were', 'are', 'did', 'do', 'does', 'show', 'me', 'please', 'split', 'broken', 'across', 'where', 'when',
   'why', 'against', 'for', 'over', 'grouped', 'group', 'chart', 'plot', 'trend', 'csi',
+  // "on Voltix each month": each and every start a breakdown, not a period
+  'each', 'every',
 ]);
 const MONTHS = MONTH_NAMES.filter((m) => m !== 'May').map((m) => m.toLowerCase());
 const TIME_WORD = new RegExp(

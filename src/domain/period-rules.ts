@@ -86,7 +86,8 @@ export const RULES: Rule[] = [
   },
   {
     // ISO week numbers: "week 46", "week 46 of 2025"; a week not yet begun this year is last year's.
-    re: new RegExp(`\\b(?:iso |calendar )?week (\\d{1,2})(?:,? (?:of )?${YEAR_REF})?\\b`, 'g'),
+    // ("by day of week 2 weeks ago": the number counts the units after it, not a week of the year)
+    re: new RegExp(`\\b(?:iso |calendar )?week (\\d{1,2})(?:,? (?:of )?${YEAR_REF})?\\b(?! ${UNITS}\\b)`, 'g'),
     build: (m, { today }) => isoWeek(Number(m[1]), m[2], today),
   },
   {
