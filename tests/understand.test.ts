@@ -1268,6 +1268,10 @@ describe('the sixth outside round (7 December)', () => {
     expect(q('handoffs for voltix by week 3 days ago')?.query).toMatchObject({ groupBy: 'week', period: { from: '2026-11-15', to: '2026-11-15' } });
     // a week of the year is still read
     expect(q('handoffs in week 40')?.query.period).toMatchObject({ from: '2026-09-28', to: '2026-10-04' });
+    // a breakdown after a name and "for every": kept (and refused where the figure has none), never dropped
+    expect(ask('qa changes yesterday by olga for every agent').refusal).toMatch(/cannot be broken down by agent/);
+    expect(q('% satisfied broken down by weekday last month')?.query).toMatchObject({ measure: 'csatSatisfied', groupBy: 'weekday' });
+    expect(q('share satisfied in october')?.query.measure).toBe('csatSatisfied');
   });
 
   it('reads verbs of the desk and QA states said with "not"', () => {

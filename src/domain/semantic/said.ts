@@ -131,7 +131,7 @@ function groupOf(w: Words, text: string, before?: Dimension): Group {
   }
   // The word is never one of these cues: a name taken from "by James by page" or "by James per
   // brand" leaves "by by page", "by per brand". Nor is it a period's ("by Noah the week before last").
-  const by = /\b(?:by|per|for each|for every|each|across|across all|split by|broken down by|between)\s+(?:the\s+)?(?!(?:by|per|each|every|across|split|broken)\b)((?:qa\s+)?[a-z]+\b(?:\s+of\s+(?:the\s+)?[a-z]+)?)(?!\s+(?:before|after|ending|starting)\b)/g;
+  const by = /\b(?:by|per|for each|for every|each|across|across all|split by|broken down by|between)\s+(?:the\s+)?(?!(?:by|per|each|every|for|across|split|broken)\b)((?:qa\s+)?[a-z]+\b(?:\s+of\s+(?:the\s+)?[a-z]+)?)(?!\s+(?:before|after|ending|starting)\b)/g;
   for (const m of w.rest.matchAll(by)) {
     // "by QA reviewer" is by reviewer; "by QA state" and "by QA category" keep their own words
     const qa = /^qa\s+(?!state|status|categor)/.exec(m[1]!);
