@@ -140,6 +140,7 @@ describe('every measure in the catalogue can be asked for', () => {
     issueRate: 'issue rate last week',
     reviewCoverage: 'what share of sessions were reviewed last week',
     reviews: 'QA work last week',
+    scorecardReviews: 'scorecard reviews last week',
     qaScore: 'average QA score last week',
     qaCategoryScore: 'QA category scores by QA category last week',
     reviewerAlignment: 'reviewer alignment by reviewer last month',

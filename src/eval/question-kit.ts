@@ -68,7 +68,7 @@ export const MEASURE_WORDS: Record<string, RegExp> = {
   conversationDays: /conversation/i, responseTime: /respon|repl/i, humanResponseTime: /respon|repl/i,
   firstResponse: /first (?:response|reply)/i, humanFirstResponse: /first (?:response|reply)/i, botFirstResponse: /first (?:response|reply)/i,
   resolutionTime: /resol/i, messages: /message/i, customerMessages: /message/i, sessions: /session/i, handoffRate: /hand.?off/i,
-  containment: /contain/i, qaSessions: /session/i, reviewedSessions: /QA state/i, issueRate: /issue/i, reviewCoverage: /coverage/i, reviews: /QA|review|change/i,
+  containment: /contain/i, qaSessions: /session/i, reviewedSessions: /QA state/i, issueRate: /issue/i, reviewCoverage: /coverage/i, reviews: /QA|review|change/i, scorecardReviews: /scorecard/i,
   conversations: /conversation/i, handoffs: /hand.?off/i, handoffWait: /wait/i, handoffsWaiting: /waiting/i, handoffsAssigned: /assigned/i,
   handoffResolveTime: /resolve/i, handoffsClosed: /closed/i,
   templateUses: /template/i, templateSuccess: /template/i, qaScore: /QA score/i, qaCategoryScore: /category score/i, reviewerAlignment: /alignment/i,

@@ -1,4 +1,4 @@
-// The questions of the evaluation set found by asking the product from the outside (z01–z39),
+// The questions of the evaluation set found by asking the product from the outside (z01–z41),
 // in a file of their own so that questions.ts stays short; evalQuestions puts them last.
 import { OAK, STRIDE, VOLTIX, type Kit, type Row } from './question-kit.ts';
 
@@ -48,6 +48,8 @@ export function outside({ lastWeek, lastMonth, october, yesterday, last3Months, 
     ['z37', 'measure', 'how many handoff cases were closed last month', value('handoffsClosed', 'count', lastMonth)],
     ['z38', 'measure', 'what % of sessions were reviewed last month', value('reviewCoverage', 'rate', lastMonth, undefined, [/coverage/i])],
     ['z39', 'breakdown', 'QA review coverage by page in October', rows('reviewCoverage', 'rate', 'page', october)],
+    ['z40', 'measure', 'how many scorecard reviews were saved last month', value('scorecardReviews', 'count', lastMonth, undefined, [/scorecard/i])],
+    ['z41', 'breakdown', 'scorecard reviews by reviewer in October', rows('scorecardReviews', 'count', 'reviewer', october)],
     ['z27', 'follow-up', 'who was fastest overall', winner('humanResponseTime', 'mean', 'agent', 'asc', lastWeek), ['avg human response time for Emma Novak last week', 'and James Carter?']],
   ];
 }

@@ -87,6 +87,7 @@ export const MEASURE_SQL: Record<string, MeasureSql> = {
   templateSuccess: { source: 'templates', value: 't.success_count', per: 't.usage_count' },
   // scorecard reviews of sessions not deleted, by when each review was first saved
   qaScore: { source: 'reviews', value: 'r.score' },
+  scorecardReviews: { source: 'reviews', value: '1' },
   qaCategoryScore: { source: 'answers', value: 'a.score' },
   // sheets of closed calibrations, by when the calibration closed
   reviewerAlignment: { source: 'calibrations', value: 'k.alignment' },

@@ -77,7 +77,7 @@ export function hourRanges(values: readonly string[]): string {
   return runs.map(([from, to]) => `between ${clockOf(from)} and ${clockOf(to)}`).join(' or ');
 }
 
-const DIM_PLURALS: Record<Dimension, string> = {
+export const DIM_PLURALS: Record<Dimension, string> = {
   page: 'pages', agent: 'agents', reviewer: 'reviewers', day: 'days', week: 'weeks', month: 'months', hour: 'hours of day',
   weekday: 'weekdays', topic: 'topics', qa_state: 'QA states', sender: 'senders', qa_category: 'QA categories',
 };

@@ -294,6 +294,10 @@ export const MEASURES: readonly Measure[] = [
     definition: 'how close a reviewer\'s calibration sheet was to the consensus, 0–100: 100 minus the mean distance between their category scores and the mean of all reviewers\' in that calibration; by when the calibration closed',
     unit: 'csi', source: 'calibration_sheets', value: 'k.alignment', statistics: SPREAD, defaultStatistic: 'mean', higherIsBetter: true,
   },
+  {
+    name: 'scorecardReviews', label: 'scorecard reviews', definition: 'scorecard reviews saved (one per reviewed session and reviewer), by when the review was first saved',
+    unit: 'count', source: 'qa_reviews', value: '1', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true,
+  },
   { name: 'reviews', label: 'QA changes', definition: 'QA state changes made (reviews, issues, fixes), by when they were made', unit: 'count', source: 'qa_events', value: '1', statistics: COUNTED, defaultStatistic: 'count', higherIsBetter: true },
   ...handoffMeasures(),
   ...csatMeasures(),

@@ -71,6 +71,21 @@ export function unanswerable(said: Said, base: MetricQuery | undefined, text: st
   if (twoTopics && /\b(?:about|regarding|concerning|over)\b/.test(text) && !/\b(?:and|or|vs|versus|plus|both)\b|,/.test(text)) {
     return refusal(`each customer message has one topic, so a message that is both ${twoTopics.values.join(' and ')} is not something I count; ask for ${twoTopics.values.join(' or for ')}`);
   }
+  // "how many pages had handoffs": the pages are counted, not the handoffs; the breakdown lists them
+  const holders = /\b(?:how many|number of|count of|no\.? of) (?:distinct |different |unique |individual |separate )?(pages|brands|agents|reviewers|staff|team members)\b(?!')/.exec(text);
+  if (holders && said.measure) {
+    const label = measureByName(said.measure === 'topics' ? 'customerMessages' : said.measure)?.label ?? said.measure;
+    const dim = /^(?:pages|brands)$/.test(holders[1]!) ? 'page' : holders[1] === 'reviewers' ? 'reviewer' : 'agent';
+    return refusal(`I count ${label}, not the ${holders[1]} that had any ("${holders[0]}"); "${label} by ${dim}" lists each ${dim} with its figure`);
+  }
+  // "CSAT by agent and overall": two answers (each agent's and everyone's), asked one at a time
+  const overallToo = /\b(?:and|plus|with|as well as|&) (?:the |an |our )?(?:overall|total|all[- ]up|(?:whole[- ])?team(?:'s)? (?=average|avg|figure|score|total|number))(?: ?(?:figure|number|average|avg|score|total|one|too|as well))?\b|\boverall (?:and|plus|&) (?:by|per|for each)\b/.exec(text);
+  if (overallToo && said.group.dim) {
+    return refusal(`"${overallToo[0]}" asks for two answers, each ${said.group.dim}'s and the overall figure; ask for them one at a time (the same question without "by ${said.group.dim}" gives the overall figure)`);
+  }
+  // "CSAT distribution": how many answers had each score, which no figure gives
+  const spread = /\b(?:distribution|histogram|frequenc(?:y|ies))\b|\bbreakdown of (?:the |our )?(?:csat |survey |qa |csi |review )?(?:scores|ratings|answers|responses)\b(?! (?:by|per|for each|across)\b)|\bhow many (?:gave|rated|scored) (?:each|every)\b/.exec(text);
+  if (spread && !said.group.dim) return refusal(`"${spread[0]}": I do not keep how many rows had each value; I give the average, median, 90th percentile, minimum, maximum and, for CSAT, the share of 4 or 5 (satisfied)`);
   const forecast = FORECAST.exec(text);
   if (forecast) return refusal(`"${forecast[0]}": I report what has happened and make no forecasts; ask for the figure of a past period ("last month", "the last 4 weeks") to judge from`);
   const statistic = OTHER_STATISTIC.exec(text);

@@ -9,6 +9,7 @@ import { addDays, formatRange } from '../period-words.ts';
 import { dayOf } from '../days.ts';
 import { runningPeriod } from './said-periods.ts';
 import { describeFigure } from './format.ts';
+import { DIM_PLURALS } from './answer.ts';
 import { checkQuery, type Filter, type MetricQuery } from './query.ts';
 import { correctTypos } from './said-typos.ts';
 import { questionInChat } from './said-sentences.ts';
@@ -255,16 +256,28 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
     delete query.order;
     delete query.limit;
   }
-  // a period still to come has nothing to count yet: 0 would read as measured
-  const today = parsePeriod('today', ctx.now, ctx.timeZone)?.from;
-  if (today && query.period && query.period.from > today) {
-    return refusal(`${query.period.label} has not happened yet, and I count what has happened; ask for a past period ("last week", "last month")`);
-  }
+  const refused = asBuilt(query, m, ctx);
+  if (refused) return refused;
   const focus = shareOf?.values.length === 1 ? shareOf.values[0] : undefined;
   return {
     query, period: slots.period, ...(rank.winner ? { winner: rank.winner } : {}), ...(rank.place ? { place: rank.place } : {}), notes, periodDefaulted: slots.defaulted && !asOfNow,
     ...(change ? { change } : {}), ...(focus ? { focus } : {}), ...(remarks.length ? { remarks } : {}),
   };
+}
+
+/** Queries refused as built: a share over the values named only, a period still to come. */
+function asBuilt(query: MetricQuery, m: Measure, ctx: UnderstandContext): MetricReading | undefined {
+  // "what % were complaints or returns": a share over only the values named would make them 100% together
+  const within = (query.statistic ?? m.defaultStatistic) === 'share' && query.groupBy ? (query.filters ?? []).find((f) => f.dimension === query.groupBy && !f.exclude) : undefined;
+  if (within) {
+    return refusal(`a share is of all ${DIM_PLURALS[within.dimension]}, and over ${within.values.join(' and ')} alone it would add up to 100%; ask for the share by ${within.dimension} (every ${within.dimension}'s share, ${within.values.join(' and ')} among them)`);
+  }
+  // a period still to come has nothing to count yet: 0 would read as measured
+  const today = parsePeriod('today', ctx.now, ctx.timeZone)?.from;
+  if (today && query.period && query.period.from > today) {
+    return refusal(`${query.period.label} has not happened yet, and I count what has happened; ask for a past period ("last week", "last month")`);
+  }
+  return undefined;
 }
 
 /**
@@ -349,6 +362,11 @@ export function understandMetric(message: string, ctx: UnderstandContext): Metri
   // "last wek": a word nothing read after "last" (past, next) was meant as a period; the default is never put in its place
   const meant = !said.periods.period && !said.periods.compare ? unread?.words.map((w) => new RegExp(`\\b(?:last|past|previous|prior|next) ${w.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\b`, 'u').exec(text)).find(Boolean) : undefined;
   if (meant) return refusal(`I could not read the period ("${meant[0]}"); name it like "last week", "in October", "since 1 November" or "last 30 days"`);
+  // "QA score by reviewer daniel": a word nothing read, right after "reviewer", is a name I do not know
+  const unnamed = unread?.words.find((w) => /^[a-z][a-z'-]+$/.test(w) && new RegExp(`\\b(?:pages?|brands?|agents?|reviewers?|reps?|reviewed by|handled by) ${w}\\b`).test(text));
+  if (unnamed) {
+    return refusal(`I don't know "${unnamed}": it is not a page, agent, reviewer or topic here (pages: ${ctx.vocab.pages.join(', ') || 'none yet'}); name one as it is spelt, or ask "CSI by agent" or "QA changes by reviewer" to see who there is`);
+  }
   if (unread?.negation) {
     return refusal(`I could not read what "${unread.negation}" leaves out here; I can leave out a page, agent, reviewer, topic, weekday or who replied ("excluding Voltix", "except weekends", "not from the bot"), not a condition like this one`);
   }

@@ -12,6 +12,8 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\b(?:(?:csat|survey) )?(?:answers|responses|ratings|scores)\b(?: (?:that )?(?:were|was|are|of|rated|scored|at))? 4 (?:or|and|to|-|–) 5\b/, 'csatSatisfied'],
   // … and "what share of James's CSAT answers were satisfied": the satisfied share, James a filter
   [/(?<=(?:\b(?:share|percentage|percent|proportion|portion)|%) of [^.?]{0,40})\b(?:csat|survey) (?:answers|responses|ratings|scores)\b(?=[^.?]*\b(?:satisfied|happy|positive|good|4 or 5|4-5|4–5)\b)/, 'csatSatisfied'],
+  // … said the other way round: "of Voltix's CSAT answers, what % were satisfied (4 or 5)"
+  [/\b(?:csat|survey) (?:answers|responses|ratings|scores)\b(?=[^.?]*(?:%|\bpercent|\bpercentage|\bshare|\bproportion|\bfraction)[^.?]*\b(?:satisfied|happy|positive|4 or 5|4-5|4–5)\b)/, 'csatSatisfied'],
   // CSAT, what customers answered to the survey (before "csi": "customer satisfaction index" stays the CSI)
   [/\b(?:share|fraction|percentage|percent|proportion) of (?:the |our )?(?:csat |satisfaction )?surveys (?:that )?(?:got |were |was |have been |been )?(?:answered|returned|completed)\b/, 'csatResponseRate'],
   [/\b(?:csat|(?:customer )?satisfaction survey) response rates?\b|\bresponse rates? (?:of|to|for|on) (?:the |our )?(?:csat|(?:satisfaction )?surveys?)\b|\bsurvey (?:response|answer|completion) rates?\b/, 'csatResponseRate'],
@@ -31,7 +33,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   // the desk's cases: before "time to resolve" (sessions) takes the words
   [/\b(?:resolv|clos)(?:e|es|ed|ing) (?:the |their |a |our )?hand[- ]?offs?\b(?=[^.?]*\b(?:fast|quick|slow)\w*)|(?<=\b(?:fast|quick|slow)\w* (?:at |to )?)(?:resolv|clos)(?:e|es|ed|ing) (?:the |their |a |our )?hand[- ]?offs?\b|\b(?:wrap(?:s|ped|ping)? up|finish(?:es|ed|ing)?|clos(?:e|es|ed|ing) out|sort(?:s|ed|ing)? out) (?:the |their |a |our )?hand[- ]?offs?\b(?=[^.?]*\b(?:fast|quick|slow)\w*)|\bhand[- ]?offs? (?:\w+ ){0,2}(?:take|took|takes|taking)\b[^.?]*\bto (?:resolve|close|be resolved|be closed)\b|\btime to (?:resolve|close) (?:a |the )?hand[- ]?offs?\b|\bhand[- ]?off (?:resolution|resolve|close) times?\b|\b(?:resolution|resolve) times? of (?:the )?hand[- ]?offs?\b|\bhow long (?:does it take |did it take |it takes )?(?:us |you |them )?(?:on average )?(?:to )?(?:resolve|close) (?:a |the |our )?hand[- ]?offs?\b|\bhow (?:quickly|fast|long) (?:are|were|do|did|does) (?:the |our )?hand[- ]?offs? (?:get )?(?:resolved|closed)\b/, 'handoffResolveTime'],
   // handoffs closed on the desk, counted (after the time to resolve one has taken its own words)
-  [/\b(?:resolved|closed) hand[- ]?off(?:s| cases?)\b|\bhand[- ]?off cases? (?:were |was |got |have been )?(?:closed|resolved)\b|\bhand[- ]?offs? (?:were |was |got |have been )(?:closed|resolved)\b|(?<=\bhand[- ]?off(?:s| cases?) (?:did|has|have|does|do) (?:[a-z]+ ){1,2})(?:close|resolve|closed|resolved|wrap up|wrapped up)\b|(?<=\b(?:resolved|closed|wrapped up|resolves|closes) (?:the )?(?:most|fewest|least|more|fewer) )hand[- ]?off(?:s| cases?)\b|\bhand[- ]?offs? (?:closed|resolved|wrapped up) by\b/, 'handoffsClosed'],
+  [/\b(?:resolved|closed) hand[- ]?off(?:s| cases?)\b|\bhand[- ]?off cases? (?:were |was |got |have been )?(?:closed|resolved)\b|\bhand[- ]?offs? (?:were |was |got |have been )(?:closed|resolved)\b|(?<=\bhand[- ]?off(?:s| cases?) (?:did|has|have|does|do) (?:[a-z]+ ){1,2})(?:close|resolve|closed|resolved|wrap up|wrapped up)\b|(?<=\b(?:resolved|closed|wrapped up|resolves|closes|cleared|finished)(?: out| off)? (?:the )?(?:most|fewest|least|more|fewer) )hand[- ]?off(?:s| cases?)\b|\bhand[- ]?offs? (?:closed|resolved|wrapped up) by\b/, 'handoffsClosed'],
   [/\b(?:resolution|resolve|resolving) times?\b|\btime to (?:resolve|resolution)\b|\b(?:take|took|takes|taking)\b[^.?]*\bto resolve\b|(?<=\b(?:longest|shortest|fastest|slowest|quickest|long|quick|fast|slow)(?:er)? to )resolve\b/, 'resolutionTime'],
   [/\bresolution(?: scores?| achieved)?\b/, 'resolutionAchieved'],
   [/\b(?:handling|handle) times?\b|\baht\b|\btime spent handling\b|\btime (?:are |do |did |have )?(?:we |you |agents |they )?(?:spend|spent|spending) (?:on|per|with)\b/, 'totalHandlingTime'],
@@ -50,6 +52,8 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   // the bot's containment said as what happened ("resolved by the bot alone"): before "conversations" takes the question
   [/\b(?:resolved|solved|closed) (?:by|with) (?:the |our )?(?:bot|ai|assistant)(?: alone| only| on its own| without (?:a |any )?(?:human|agent|person)s?)?\b|\b(?:handled|answered|dealt with) (?:by|with) (?:the |our )?(?:bot|ai|assistant) (?:alone|only|on its own|without (?:a |any )?(?:human|agent|person)s?)\b|\bbot[- ]only\b|\bnever (?:reached|needed|went to) (?:a |an )?(?:human|agent|person)\b|\b(?:the |our )?(?:bot|ai|assistant) (?:handled?|handles|resolved?|resolves|solved?|solves|closed?|closes|answered|answers|dealt with) (?:[a-z]+ ){0,3}?(?:alone|on its own|by itself|without (?:a |any )?(?:human|agent|person|help)s?)\b/, 'containment'],
   [/\bconversation[- ]days\b/, 'conversationDays'],
+  // "conversations that had messages on 3 Dec": the conversations counted, their messages what makes them count
+  [/\b(?:conversations|chats|convos|threads) (?:that |which )?(?:had|have|has|with|got|received|saw) (?:any |some |a |new )?(?:messages?|msgs|activity|traffic)\b/, 'conversations'],
   [/\bcustomer (?:messages|msgs)\b|\bmessages from customers\b|\b(?:inbound|incoming) messages\b|\bmessages (?:did |do |have )?(?:the )?customers (?:send|sent|write|wrote)\b|(?<=\bcustomers (?:did |do )?)(?:write|wrote|message|messaged|contact(?:ed)?|reach(?:ed)? out|send|sent)\b(?! (?:to )?(?:us )?about\b)/, 'customerMessages'],
   [/\bmessages\b|\bmsgs\b|\bmessage (?:volume|count)\b/, 'messages'],
   [/\bconversations\b|\bchats\b|\bconvos\b|\bthreads\b|\bconversation (?:volume|count)\b/, 'conversations'],
@@ -60,6 +64,8 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\b(?:qa )?issue rates?\b|\b(?:share|percentage|percent|proportion|fraction)\s+of\s+(?:the\s+|all\s+|our\s+)?(?:qa\s+|reviewed\s+)?sessions\s+(?:that\s+|which\s+)?(?:had|have|has|with|got|showed)\s+(?:a\s+|an\s+|any\s+)?(?:qa\s+)?issues?\b/, 'issueRate'],
   [/\b(?:qa|scorecard) categor(?:y|ies) scores?\b|\bcategory scores?\b|\bscoring (?:qa |scorecard )?categor(?:y|ies)\b|\bscores? (?:per|by|for each) (?:qa |scorecard )?categor(?:y|ies)\b/, 'qaCategoryScore'],
   [/\bqa (?:average |avg |mean )?scores?\b|\bscorecard scores?\b|\breview scores?\b|\bquality scores?\b/, 'qaScore'],
+  // scorecard reviews made (a QA change is any state change, a developer's fix included)
+  [/\bscorecard (?:reviews?|evaluations?|assessments?)\b|\bscorecards? (?:filled(?: in| out)?|done|completed|submitted|made)\b|\bscorecards\b/, 'scorecardReviews'],
   [/\b(?:reviewer )?alignment\b|\bcalibration (?:agreement|scores?)\b|\baligned\b/, 'reviewerAlignment'],
   [/\bqa (?:changes|work|reviews|activity)\b|\breviews?\b(?! queue)|\bchanges? made\b/, 'reviews'],
   // the sessions QA reviews are those the AI took part in

@@ -1,0 +1,64 @@
+// The tenth outside round (7 December, session 20): questions whose answer was a true number for
+// a different question. Pure: a fixed clock and the vocabulary the assistant loads.
+import { describe, expect, it } from 'vitest';
+import { understand, type Intent, type IntentContext } from '../src/domain/intents.ts';
+
+const ctx: IntentContext = {
+  now: new Date('2026-11-18T10:00:00Z'),
+  timeZone: 'Europe/Berlin',
+  pages: ['Acme Home', 'Stride Shoes', 'Voltix'],
+  agents: ['Maria Lopez', 'James Carter', 'Emma Novak', 'Fatima Zahra'],
+  reviewers: ['Olga Berg', 'Sam Quinn'],
+  topics: ['complaint', 'shipping_question', 'return_request', 'price_inquiry', 'general_inquiry'],
+};
+const ask = (q: string, previous?: Intent) => understand(q, { ...ctx, ...(previous ? { previous } : {}) });
+const q = (text: string) => ask(text).metric?.query;
+
+describe('the tenth outside round', () => {
+  it('counts pages, agents or reviewers "that had" a figure as a refusal naming the breakdown, never as the figure', () => {
+    for (const text of ['how many pages had handoffs yesterday', 'number of agents with handoffs last week', 'how many reviewers did reviews last month', 'how many distinct brands got sessions yesterday']) {
+      const r = ask(text);
+      expect(r.kind, text).toBe('refuse');
+      expect(r.refusal, text).toMatch(/not the (?:pages|agents|reviewers|brands) that had any.* by (?:page|agent|reviewer)" lists/);
+    }
+  });
+
+  it('refuses a share taken over the named values only (they would add up to 100%)', () => {
+    for (const text of ['what % of customer msgs last week were complaints or returns', 'complaints and returns as a share of customer messages last week']) {
+      expect(ask(text).refusal, text).toMatch(/add up to 100%; ask for the share by topic/);
+    }
+    // one topic stays the share of all customer messages, that topic shown
+    expect(ask('what % of customer messages last week were complaints').metric).toMatchObject({ focus: 'complaint', query: { groupBy: 'topic', filters: [] } });
+  });
+
+  it('reads "of X\'s CSAT answers, what % were satisfied" as X\'s satisfied share', () => {
+    expect(q("of voltix's csat answers last month what % were satisfied")).toMatchObject({ measure: 'csatSatisfied', filters: [{ dimension: 'page', values: ['Voltix'] }] });
+    expect(q("of james's csat answers, how many % were 4 or 5 last month")).toMatchObject({ measure: 'csatSatisfied', filters: [{ dimension: 'agent', values: ['James Carter'] }] });
+  });
+
+  it('reads conversations that had messages, cases "closed out", and scorecard reviews as their own figures', () => {
+    expect(q('how many conversations had messages on 3 nov')?.measure).toBe('conversations');
+    expect(q('who closed out the most handoff cases in october')).toMatchObject({ measure: 'handoffsClosed', groupBy: 'agent' });
+    expect(q('scorecard reviews by reviewer in october')).toMatchObject({ measure: 'scorecardReviews', groupBy: 'reviewer' });
+    expect(q('how many scorecards did olga do last month')).toMatchObject({ measure: 'scorecardReviews', filters: [{ dimension: 'reviewer', values: ['Olga Berg'] }] });
+    // a scorecard's score is still the QA score
+    expect(q('scorecard scores by reviewer last month')?.measure).toBe('qaScore');
+  });
+
+  it('refuses a breakdown with the overall figure, and a distribution of scores, instead of dropping the words', () => {
+    for (const text of ['csat by agent and overall last month', 'csat overall and by agent last month', 'csi per agent plus the overall figure last month', 'csat by page and the total last month']) {
+      expect(ask(text).refusal, text).toMatch(/asks for two answers/);
+    }
+    for (const text of ['csat distribution last month', 'breakdown of csat scores last month', 'csat histogram for october']) {
+      expect(ask(text).refusal, text).toMatch(/I do not keep how many rows had each value/);
+    }
+    expect(q('handoffs by page last month')?.groupBy).toBe('page');
+    expect(q('total handoffs by page last month')?.groupBy).toBe('page');
+  });
+
+  it('refuses a word after "reviewer" or "agent" that names no one here', () => {
+    expect(ask('qa score by reviewer daniel').refusal).toMatch(/I don't know "daniel"/);
+    expect(ask('csat by agent bob last month').refusal).toMatch(/I don't know "bob"/);
+    expect(q('qa score by reviewer last month please')?.groupBy).toBe('reviewer');
+  });
+});
