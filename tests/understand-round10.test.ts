@@ -61,4 +61,21 @@ describe('the tenth outside round', () => {
     expect(ask('csat by agent bob last month').refusal).toMatch(/I don't know "bob"/);
     expect(q('qa score by reviewer last month please')?.groupBy).toBe('reviewer');
   });
+
+  it('reads the issues a reviewer found, raised, logged or reported as QA changes to issue, in a thread too', () => {
+    expect(q('which qa person found the most issues in october')).toMatchObject({ measure: 'reviews', groupBy: 'reviewer', order: 'desc', filters: [{ dimension: 'qa_state', values: ['issue'] }] });
+    expect(q('who raised the most issues last month')).toMatchObject({ measure: 'reviews', groupBy: 'reviewer', filters: [{ dimension: 'qa_state', values: ['issue'] }] });
+    expect(q('how many issues did olga log last month')).toMatchObject({ measure: 'reviews', filters: [{ dimension: 'reviewer', values: ['Olga Berg'] }, { dimension: 'qa_state', values: ['issue'] }] });
+    expect(ask('issues per reviewer', ask('csat last month')).metric?.query).toMatchObject({ measure: 'reviews', groupBy: 'reviewer', filters: [{ dimension: 'qa_state', values: ['issue'] }] });
+  });
+
+  it('answers the first of two questions, its figure and statistic, and names the second as not answered', () => {
+    const csat = ask('csat last week and how many handoffs');
+    expect(csat.metric?.query).toMatchObject({ measure: 'csatScore' });
+    expect(csat.metric?.query.statistic).toBeUndefined();
+    expect(csat.metric?.notApplied.join(' ')).toMatch(/handoffs \(one figure per question/);
+    const handoffs = ask('how many handoffs last week and what was the csat');
+    expect(handoffs.metric?.query).toMatchObject({ measure: 'handoffs', statistic: 'count' });
+    expect(handoffs.metric?.notApplied.join(' ')).toMatch(/csat \(one figure per question/);
+  });
 });

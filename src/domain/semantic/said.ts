@@ -96,6 +96,9 @@ export function notHeldRefusal(question: string, text: string, topics: readonly 
   return { kind: 'refuse', text: `I don't have ${asTyped} data: SupportPulse holds conversations, messages, sessions, CSI scores and QA reviews, not ${asTyped}. ${CAN_ASK}` };
 }
 
+/** The verbs of finding an issue in a review ("how many issues did Aiko log", "who raised the most issues"). */
+const ISSUE_FOUND = /\b(?:find|finds|found|rais(?:e|es|ed|ing)|log(?:s|ged|ging)?|report(?:s|ed|ing)?|open(?:s|ed|ing)?|spot(?:s|ted|ting)?|catch(?:es|ing)?|caught|flag(?:s|ged|ging)?|mark(?:s|ed|ing)?|fil(?:e|es|ed|ing))\b/;
+
 // ── slots as said ────────────────────────────────────────────────────────────────────────────
 
 interface Group {
@@ -171,7 +174,7 @@ function groupOf(w: Words, text: string, before?: Dimension): Group {
   }
   // "who's worst?" after a breakdown by reviewer (or page): those, not the agents
   const people = before === 'agent' || before === 'reviewer' || before === 'page' ? before : 'agent';
-  if (w.take(WHO)) return { dim: /\breview|\bqa\b|\b(?:fixe[sd]|flagged)\b|\bpasse[sd]\b(?! (?:on |over )?to\b)/.test(text) ? 'reviewer' : /\bagents?\b/.test(text) ? 'agent' : people, which: true };
+  if (w.take(WHO)) return { dim: /\breview|\bqa\b|\b(?:fixe[sd]|flagged)\b|\b(?:found|raised|logged|reported|opened|spotted|caught|filed) (?:the )?(?:most |fewest |more |fewer )?issues\b|\bpasse[sd]\b(?! (?:on |over )?to\b)/.test(text) ? 'reviewer' : /\bagents?\b/.test(text) ? 'agent' : people, which: true };
   return { which: false };
 }
 
@@ -180,8 +183,20 @@ const PER_DAY = /\b(?:average|avg|mean|on average|typical(?:ly)?)\b[^.?]{0,40}\b
 const PER_DAY_WORDS = /\bon average\b|\b(?:average|avg|mean|typical(?:ly)?|daily)\b|\b(?:per|a|each|every) day\b/;
 const PER_DAY_WORDS_ALL = new RegExp(PER_DAY_WORDS.source, 'g');
 
+/** Where a second question starts ("… and how many handoffs"), after a first of three words or more. */
+function secondQuestionAt(text: string): number | undefined {
+  const second = SECOND_QUESTION.exec(text);
+  return second && text.slice(0, second.index).split(/\s+/).filter(Boolean).length >= 3 ? second.index : undefined;
+}
+
+/** The statistic asked for; in the first question only ("CSAT last week and how many handoffs" asks no count of CSAT). */
 function statisticOf(w: Words): Statistic | undefined {
-  for (const [re, s] of STATISTIC_WORDS) if (w.take(re)) return s;
+  // (taken words are blanked, not removed, so positions in the text are positions in the rest)
+  const cut = secondQuestionAt(w.text) ?? Infinity;
+  for (const [re, s] of STATISTIC_WORDS) {
+    const m = re.exec(w.rest);
+    if (m && m.index < cut && w.take(re)) return s;
+  }
   return undefined;
 }
 
@@ -256,7 +271,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const w = new Words(text.replace(NUMBER_ONE, 'top'));
   // "bot only", "and for humans?" after a question: who replied, not the bot's containment
   const replierOnly = ctx.previous !== undefined && /^(?:and |now |ok,? )?(?:for |just |only )?(?:the )?(?:bots?|ai|humans?|agents?)(?:[- ]only)?\s*[?.!]*$/.test(text);
-  const { measure: word, inferred: inferredFrom, extra, notes, conditions } = replierOnly ? { measure: undefined, inferred: undefined, extra: [], notes: [], conditions: [] } : measureOf(w);
+  const { measure: word, inferred: inferredFrom, extra, notes, conditions } = replierOnly ? { measure: undefined, inferred: undefined, extra: [], notes: [], conditions: [] } : measureOf(w, secondQuestionAt(w.text));
   let inferred = inferredFrom;
   const filters: Filter[] = [];
   let measure = word;
@@ -317,9 +332,12 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   if (measure) measure = qa.measure;
   // "how many issues did Olga find": the issues a reviewer flagged are QA changes to issue
   // ("issues by reviewer", "how many issues did each reviewer find": the same, reviewer by reviewer)
-  if (!measure && !ctx.previous && (filters.some((f) => f.dimension === 'reviewer') || group.dim === 'reviewer' || /\b(?:each|every|per|which) reviewer\b/.test(text)) && /\bissues?\b/.test(text)) {
+  // (in a thread too when a reviewer is named or asked for; the verbs of finding one are read with it)
+  const reviewerAsked = filters.some((f) => f.dimension === 'reviewer') || group.dim === 'reviewer' || /\b(?:each|every|per|which) reviewer\b/.test(text);
+  if (!measure && (!ctx.previous || reviewerAsked) && (reviewerAsked || (group.which && ISSUE_FOUND.test(text))) && /\bissues?\b/.test(text)) {
     [measure, inferred] = ['reviews', 'qa'];
     filters.push({ dimension: 'qa_state', values: ['issue'] });
+    w.take(ISSUE_FOUND);
   }
   if (qa.filter) filters.push(qa.filter);
   // "only customers" after messages by sender: the customers' own

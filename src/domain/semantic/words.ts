@@ -98,7 +98,7 @@ export const OTHER_PERCENTILE = /\bp(?!90\b|50\b)(\d{2})\b|\b(?!90|50)(\d{2})(?:
 export const DIMENSION_WORDS: readonly [RegExp, Dimension][] = [
   [/\bqa (?:state|status)(?:es)?\b|\bstate\b|\bstatus\b/, 'qa_state'],
   [/\bpages?\b|\bbrands?\b|\bshops?\b|\bstores?\b/, 'page'],
-  [/\breviewers?\b/, 'reviewer'],
+  [/\breviewers?\b|\bqa (?:persons?|people|folks?|team members?|members?|colleagues?|staff|analysts?)\b/, 'reviewer'],
   [/\bagents?\b|\bpeople\b|\bstaff\b/, 'agent'],
   [/\b(?:qa|scorecard) categor(?:y|ies)\b/, 'qa_category'],
   [/\btopics?\b|\bcategor(?:y|ies)\b|\bclassifications?\b/, 'topic'],
