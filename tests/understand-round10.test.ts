@@ -78,4 +78,20 @@ describe('the tenth outside round', () => {
     expect(handoffs.metric?.query).toMatchObject({ measure: 'handoffs', statistic: 'count' });
     expect(handoffs.metric?.notApplied.join(' ')).toMatch(/csat \(one figure per question/);
   });
+
+  it('refuses answers of one score and unanswered surveys with their true reason, and reads closed "cases" as handoff cases', () => {
+    for (const text of ['what share of surveys got a 1 or 2 last month', 'how many 5 star ratings did we get last month', 'what % of csat answers were 1s last month']) {
+      expect(ask(text).refusal, text).toMatch(/CSAT answers of a given score/);
+    }
+    for (const text of ['how many surveys went unanswered last month', 'how many csat surveys got no answer last month']) {
+      expect(ask(text).refusal, text).toMatch(/surveys left unanswered are not a figure of their own/);
+    }
+    expect(ask('how many calibration sheets last month').refusal).toMatch(/I do not count calibration sheets themselves/);
+    expect(q('which agent closed out most cases last month')).toMatchObject({ measure: 'handoffsClosed', groupBy: 'agent', order: 'desc' });
+    expect(ask('which agent closed the most cases last month').metric?.notApplied).toEqual([]);
+    expect(q('how many cases were closed last week')?.measure).toBe('handoffsClosed');
+    // scores that are not one score stay answered
+    expect(q('what share of csat answers were 4 or 5 last month')?.measure).toBe('csatSatisfied');
+    expect(q('how many csat surveys were sent in the last 5 days')?.measure).toBe('csatSurveys');
+  });
 });

@@ -18,8 +18,12 @@ export function figureNotHeld(text: string): MetricReading | undefined {
   // people of the team are who did the work, not a figure counted
   const staff = /\bhow many (?:distinct |different |unique |individual )?(?:agents|reviewers|staff|people on the team|team members)\b/.exec(text);
   if (staff) return refusal(`I count what agents and reviewers did, not the people themselves ("${staff[0]}"); "messages by agent" or "QA changes by reviewer" list who did it`);
+  const scored = oneScore(text);
+  if (scored) return scored;
+  const unansweredSurveys = surveysUnanswered(text);
+  if (unansweredSurveys) return unansweredSurveys;
   // things the product holds but does not count: said as such, with what it does give about them
-  const held = /\bhow many (?:message |reply )?(templates|calibrations)\b/.exec(text);
+  const held = /\bhow many (?:message |reply )?(templates|calibrations|calibration sheets)\b/.exec(text);
   if (held) return refusal(`I do not count ${held[1]} themselves; I have ${held[1] === 'templates' ? 'their uses and success rate ("template uses by page")' : 'reviewer alignment in closed calibrations ("reviewer alignment by reviewer last month")'}`);
   // "what's the best page", "worst agent": a ranking with no figure to rank by
   const ranked = /\b(?:best|worst|top|bottom|strongest|weakest|best[- ]performing|worst[- ]performing)\s+(page|brand|agent|reviewer|topic|weekday|day|hour|week|month)s?\b/.exec(text);
@@ -35,6 +39,24 @@ export function figureNotHeld(text: string): MetricReading | undefined {
   if (!asked && !FIGURE_WORDS.test(text)) return WHICH_FIGURE;
   const what = asked?.[1]?.trim() || text;
   return { kind: 'refuse', text: `I don't have data about "${what}": SupportPulse holds conversations, messages, sessions, CSI scores and QA reviews. ${CAN_ASK}` };
+}
+
+/**
+ * "what share of CSAT answers were a 5", "how many 5-star ratings", "surveys that got a 1 or 2":
+ * the answers of one score (or of scores other than 4 and 5), which no figure isolates.
+ */
+export function oneScore(text: string): MetricReading | undefined {
+  if (!/\b(?:csat|surveys?|ratings?|stars?|answers|responses|scores|rated)\b/.test(text)) return undefined;
+  const m = /\b([1-5])(?:[- ]stars?\b|s\b)|\b(?:were|was|of|rated|at|got|gave|give|left|scored|scoring|with) (?:a |an |only )?([1-5](?: (?:or|and|to|-|–) [1-5])?)\b(?![\d%]| (?:days?|weeks?|months?|hours?|minutes?|pages?|agents?|topics?|reviewers?)\b)/.exec(text);
+  const score = m?.[1] ?? m?.[2];
+  if (!score || /^4 (?:or|and|to|-|–) 5$/.test(score) || /\b4 (?:or|and|to|-|–) 5\b|\b(?:4|5)\+/.test(text)) return undefined;
+  return refusal(`the CSAT answers of a given score ("${score}") are not a figure I keep; I have the average score, the share of 4 or 5 (satisfied) and the number of answers`);
+}
+
+/** Surveys nobody answered: the difference of two figures held, not one of its own. */
+function surveysUnanswered(text: string): MetricReading | undefined {
+  if (!/\bsurveys?\b/.test(text) || !/\bunanswered\b|\b(?:went|go|goes|were|was|got|get|had|have|left) (?:not |no )answer(?:ed)?\b|\bno (?:answer|reply|response)\b|\bnot (?:been )?(?:answered|returned|completed)\b/.test(text)) return undefined;
+  return refusal('surveys left unanswered are not a figure of their own; I have the surveys sent, the responses and the response rate ("CSAT response rate last month"), and the unanswered ones are the surveys sent less the responses');
 }
 
 /** A question that names no figure ("how was last week overall", "and voltix"): asked which one, not told the data is missing. */
@@ -63,9 +85,8 @@ export function unanswerable(said: Said, base: MetricQuery | undefined, text: st
       ? `the bot's and the humans' ${said.repliersApart} are two figures, asked one at a time ("bot ${said.repliersApart} last week", then "human ${said.repliersApart} last week")`
       : `${said.repliersApart} is not split by who replied (the bot or a human), so there is no bot and human figure to compare; response times, CSAT and QA scores are ("bot vs human response time last month")`);
   }
-  // "what share of CSAT answers were a 5": one score of the five, which no figure isolates
-  const oneScore = /\b(?:csat|survey) (?:answers|responses|ratings|scores)\b[^.?]*\b(?:were|was|of|rated|at) (?:a |an )?([1-5](?: (?:or|and|to|-|–) [1-3])?)\b(?! (?:or|and|to|-|–) [4-5]\b)/.exec(text);
-  if (oneScore && !/\b4 (?:or|and|to|-|–) 5\b/.test(text)) return refusal(`the CSAT answers of a given score ("${oneScore[1]}") are not a figure I keep; I have the average score, the share of 4 or 5 (satisfied) and the number of answers`);
+  const scored = oneScore(text);
+  if (scored) return scored;
   // "complaints about delivery": a message has one topic, so none is both
   const twoTopics = said.filters.find((f) => f.dimension === 'topic' && !f.exclude && f.values.length === 2);
   if (twoTopics && /\b(?:about|regarding|concerning|over)\b/.test(text) && !/\b(?:and|or|vs|versus|plus|both)\b|,/.test(text)) {
@@ -90,6 +111,8 @@ export function unanswerable(said: Said, base: MetricQuery | undefined, text: st
   if (forecast) return refusal(`"${forecast[0]}": I report what has happened and make no forecasts; ask for the figure of a past period ("last month", "the last 4 weeks") to judge from`);
   const statistic = OTHER_STATISTIC.exec(text);
   if (statistic) return refusal(`"${statistic[0]}" is a statistic I do not compute; I give the average, median, 90th percentile, minimum, maximum, total, count, share and daily average`);
+  const unansweredSurveys = surveysUnanswered(text);
+  if (unansweredSurveys) return unansweredSurveys;
   if (said.unanswered) return refusal(`"${said.unanswered}" is a condition I cannot count or filter by: what is held is every customer message, and the response time of those that were answered`);
   if (said.conditions.length) return refusal(`"${said.conditions.join('", "')}" is a condition, and one figure cannot be filtered by another; ask for each figure on its own`);
   if (said.unreadHours) return refusal('I could not read the time of day; name whole hours like "between 9am and 5pm", "after 6pm" or "before 8am"');

@@ -18,7 +18,7 @@ const READ: readonly RegExp[] = [
   // the product's own words, also where another slot took the figure ("customer effort score (CES)")
   ...[MEASURE_WORDS, DIMENSION_WORDS, STATISTIC_WORDS, DIRECTION_WORDS, ADVERB_GROUPS, CHANGE_WORDS, QA_STATE_WORDS].flatMap((table) => table.map(([re]) => re)),
   // the desk's verbs beside the handoffs they close ("which agent resolved the most handoffs")
-  /\b(?:resolv|clos)(?:e|es|ed|ing)\b(?=[^.?]*\bhand[- ]?off)|\bwrap(?:s|ped|ping)? up\b(?=[^.?]*\bhand[- ]?off)/,
+  /\b(?:resolv|clos)(?:e|es|ed|ing)\b(?:\s+(?:out|off))?(?=[^.?]*\b(?:hand[- ]?off|cases?\b))|\bwrap(?:s|ped|ping)? up\b(?=[^.?]*\b(?:hand[- ]?off|cases?\b))/,
   // the one channel held: every figure is Messenger's
   /\b(?:facebook |fb )?messenger\b|\bfacebook\b|\bfb\b/,
   /\bsatisfied\b|\bpick(?:s|ed|ing)? up\b|\b(?:took|taken|grab(?:s|bed|bing)?|claim(?:s|ed|ing)?)\b|\bmarked(?= (?:as )?(?:an? )?(?:pass(?:ed)?|issues?|fixed|failed))|\b(?:moved|changed|set|put|switched|turned) (?:to|into|as)(?= (?:pass(?:ed)?|issues?|fixed|failed|unchecked)\b)|\bqa\b|\b(?:better|worse|higher|lower|more|less|up|down)\b|\bwait(?:s|ed|ing)?\b|\b(?:respond|repl(?:y|ied|ies)|answer)(?:s|ed|ing)?\b/,

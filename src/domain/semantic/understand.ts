@@ -362,8 +362,8 @@ export function understandMetric(message: string, ctx: UnderstandContext): Metri
   // "last wek": a word nothing read after "last" (past, next) was meant as a period; the default is never put in its place
   const meant = !said.periods.period && !said.periods.compare ? unread?.words.map((w) => new RegExp(`\\b(?:last|past|previous|prior|next) ${w.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\b`, 'u').exec(text)).find(Boolean) : undefined;
   if (meant) return refusal(`I could not read the period ("${meant[0]}"); name it like "last week", "in October", "since 1 November" or "last 30 days"`);
-  // "QA score by reviewer daniel": a word nothing read, right after "reviewer", is a name I do not know
-  const unnamed = unread?.words.find((w) => /^[a-z][a-z'-]+$/.test(w) && new RegExp(`\\b(?:pages?|brands?|agents?|reviewers?|reps?|reviewed by|handled by) ${w}\\b`).test(text));
+  // "QA score by reviewer daniel": a word nothing read, right after "by reviewer", is a name I do not know
+  const unnamed = unread?.words.find((w) => /^[a-z][a-z'-]+$/.test(w) && new RegExp(`\\b(?:(?:by|for|of|from) (?:the )?(?:pages?|brands?|agents?|reviewers?|reps?)|reviewed by|handled by) ${w}\\b`).test(text));
   if (unnamed) {
     return refusal(`I don't know "${unnamed}": it is not a page, agent, reviewer or topic here (pages: ${ctx.vocab.pages.join(', ') || 'none yet'}); name one as it is spelt, or ask "CSI by agent" or "QA changes by reviewer" to see who there is`);
   }
