@@ -20,6 +20,7 @@ const metric = (q: string) => {
 };
 const refusal = (q: string) => ask(q).refusal ?? '';
 const span = (p?: { from: string; to: string }) => (p ? `${p.from}..${p.to}` : undefined);
+const hours = (q: string) => metric(q).query.filters?.find((f) => f.dimension === 'hour')?.values;
 
 describe('a second period after any joining word is compared, never dropped', () => {
   it.each([
@@ -55,5 +56,56 @@ describe('a second period after any joining word is compared, never dropped', ()
     ['csat last month & october', /names two periods/],
   ])('refuses plainly what it cannot join: %s', (q, why) => {
     expect(refusal(q)).toMatch(why);
+  });
+});
+
+describe('hours said without am/pm', () => {
+  it.each([
+    ['handoffs between 9 and 11 last week', ['9', '10']],
+    ['handoffs from 9 to 11 last week', ['9', '10']],
+    ['handoffs 9-11 last week', ['9', '10']],
+    ['handoffs 9-11am last week', ['9', '10']],
+    ['handoffs between 9 and 17 last week', ['9', '10', '11', '12', '13', '14', '15', '16']],
+    ['messages between 13 and 15 yesterday', ['13', '14']],
+    ['handoffs last week between 9 and 11', ['9', '10']],
+    ['handoffs by agent between 9:00 and 11:00 last week', ['9', '10']],
+    ['handoffs from 22 to 6 last week', ['22', '23', '0', '1', '2', '3', '4', '5']],
+    ['handoffs between 0 and 3 yesterday', ['0', '1', '2']],
+    ['handoffs after 17 last week', ['17', '18', '19', '20', '21', '22', '23']],
+    ['handoffs at 14 yesterday', ['14']],
+    ['handoff rate between 9 and 11 over the last 30 days', ['9', '10']],
+  ])('%s reads the hours on the 24-hour clock', (q, values) => {
+    expect(hours(q)).toEqual(values);
+  });
+
+  it('keeps the period and the day range rules', () => {
+    expect(span(metric('messages between 13 and 15 yesterday').query.period)).toBe('2026-12-06..2026-12-06');
+    for (const q of ['messages between 3 and 9 november', 'messages between the 3rd and 9th', 'messages from 3 to 9 nov']) {
+      const m = metric(q);
+      expect(span(m.query.period)).toBe('2026-11-03..2026-11-09');
+      expect(m.query.filters).toEqual([]);
+    }
+  });
+
+  it('follows a question before', () => {
+    const first = ask('handoffs last week');
+    expect(ask('and between 9 and 11?', first).metric?.query.filters).toEqual([{ dimension: 'hour', values: ['9', '10'] }]);
+  });
+
+  it.each([
+    ['handoffs between 9:30 and 11 last week', /could not read the time of day/],
+    ['handoffs from 9:30 to 11 last week', /could not read the time of day/],
+    ['messages between 3 and 9 last month', /"between 3 and 9" may be hours of the day or days of the month.*"3 to 9 November"/],
+    ['handoffs between 9 and 11 this month', /may be hours of the day or days of the month/],
+    ['messages between 1 and 5 yesterday', /"between 1 and 5" may be morning or afternoon/],
+    ['messages between 10 and 2 yesterday', /may be morning or afternoon/],
+    ['handoffs before 9 yesterday', /"before 9" may be morning or evening/],
+    ['csat answers between 3 and 5 last week', /may be scores or hours of the day/],
+  ])('refuses what would be a guess: %s', (q, why) => {
+    expect(refusal(q)).toMatch(why);
+  });
+
+  it('leaves a score threshold to the threshold refusal', () => {
+    expect(refusal('csat between 3 and 5 last week')).toMatch(/is a threshold/);
   });
 });

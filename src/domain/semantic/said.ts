@@ -240,6 +240,8 @@ export interface Said {
   dayPart?: string;
   /** a threshold on the figure ("within an hour", "below 50") */
   threshold?: string;
+  /** hours said with no am/pm whose reading would be a guess ("between 1 and 5", "between 3 and 9 last month"), and why */
+  hoursGuess?: { ambiguous: string; why: string };
   /** the measure was implied rather than named: a follow-up may keep the one before */
   inferred?: Inferred;
   /** words no slot read ("urgent" in "response time for urgent tickets") */
@@ -336,7 +338,8 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const weekdays = bothHalves ? [] : weekdaysOf(text);
   if (bothHalves && !group.dim) group.dim = 'weekday';
   if (weekdays.length) filters.push({ dimension: 'weekday', values: weekdays });
-  const hours = hoursOf(text);
+  const hours = hoursOf(text, periods.period ?? ctx.previous?.period);
+  const hoursGuess = typeof hours === 'object' && !Array.isArray(hours) ? hours : undefined;
   const dayPart = hours === undefined ? DAY_PARTS.exec(text)?.[0] : undefined;
   if (Array.isArray(hours)) filters.push({ dimension: 'hour', values: hours });
   if (!group.dim && TREND_WORDS.test(text)) group.dim = 'day';
@@ -368,7 +371,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
     ...(limit ? { limit } : {}), ...(direction ? { direction } : {}), ...(place ? { place } : {}), ...(sort ? { sort } : {}), ...(statistic ? { statistic } : {}),
     ...(otherPct ? { otherPercentile: otherPct[1] ?? otherPct[2]! } : {}), chart: CHART_WORDS.test(text),
     ...(cue ? { unreadPeriod: cue } : {}), ...(cue && periods.unreadableWhy ? { unreadPeriodWhy: periods.unreadableWhy } : {}), ...(replier ? { replier } : {}), ...(replierLeftOut ? { replierLeftOut } : {}), ...(replierWord ? { replierWord } : {}), ...(now ? { now } : {}), ...(noDimension ? { noDimension } : {}),
-    ...(secondQuestion ? { secondQuestion } : {}), ...(threshold ? { threshold } : {}), ...(countsCustomers ? { countsCustomers } : {}), ...(hours === 'invalid' ? { unreadHours: true } : {}), ...(dayPart ? { dayPart } : {}), ...(unanswered ? { unanswered } : {}),
+    ...(secondQuestion ? { secondQuestion } : {}), ...(threshold ? { threshold } : {}), ...(countsCustomers ? { countsCustomers } : {}), ...(hours === 'invalid' ? { unreadHours: true } : {}), ...(hoursGuess ? { hoursGuess } : {}), ...(dayPart ? { dayPart } : {}), ...(unanswered ? { unanswered } : {}),
     ...(changeWord?.m ? { change: { dir: changeWord.dir, word: changeWord.m[0] } } : {}),
   };
 }
