@@ -109,3 +109,25 @@ describe('hours said without am/pm', () => {
     expect(refusal('csat between 3 and 5 last week')).toMatch(/is a threshold/);
   });
 });
+
+describe('period words with two letters swapped', () => {
+  it.each([
+    ['lats month csi', 'csi', '2026-11-01..2026-11-30'],
+    ['lats week handoffs', 'handoffs', '2026-11-30..2026-12-06'],
+    ['handoff rate for stride lats week', 'handoffRate', '2026-11-30..2026-12-06'],
+    ['lats month csat', 'csatScore', '2026-11-01..2026-11-30'],
+    ['lats wk handoffs', 'handoffs', '2026-11-30..2026-12-06'],
+    ['handoffs psat 7 days', 'handoffs', '2026-12-01..2026-12-07'],
+    ['handoffs snice monday', 'handoffs', '2026-12-07..2026-12-07'],
+    ['csat tihs month', 'csatScore', '2026-12-01..2026-12-07'],
+    ['handoffs since lats monday', 'handoffs', '2026-11-30..2026-12-07'],
+    ['handoffs the week beofre last', 'handoffs', '2026-11-23..2026-11-29'],
+    ['sessions this yaer', 'sessions', '2026-01-01..2026-12-07'],
+  ])('%s', (q, measure, period) => {
+    const m = metric(q);
+    expect(m.query.measure).toBe(measure);
+    expect(span(m.query.period)).toBe(period);
+    expect(m.remarks?.[0]).toMatch(/^Read "[a-z]+" as "[a-z]+"\.$/);
+    expect(m.notApplied).toEqual([]);
+  });
+});
