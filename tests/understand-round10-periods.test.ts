@@ -131,3 +131,22 @@ describe('period words with two letters swapped', () => {
     expect(m.notApplied).toEqual([]);
   });
 });
+
+describe('two breakdowns, and the daily average abbreviated', () => {
+  it.each(['csat by agent by week', 'csat per agent per week', 'handoffs by agent each month', 'csat by week by agent last month'])('%s is refused as two breakdowns', (q) => {
+    expect(refusal(q)).toMatch(/one question gives one breakdown, and this one names 2/);
+  });
+
+  it.each([
+    ['daily avg csat responses last month', 'csatResponses'],
+    ['daily avg handoffs last month', 'handoffs'],
+    ['avg daily handoffs last month', 'handoffs'],
+    ['handoffs daily avg last month', 'handoffs'],
+    ['handoffs a day on avg last month', 'handoffs'],
+    ['avg. handoffs per day last month', 'handoffs'],
+  ])('%s is the daily average', (q, measure) => {
+    const m = metric(q);
+    expect(m.query).toMatchObject({ measure, statistic: 'perDay' });
+    expect(span(m.query.period)).toBe('2026-11-01..2026-11-30');
+  });
+});

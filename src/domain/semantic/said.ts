@@ -175,9 +175,13 @@ function groupOf(w: Words, text: string, before?: Dimension): Group {
   return { which: false };
 }
 
-/** An average of a count per day: "average sessions per day", "daily average", "how many a day on average". */
-const PER_DAY = /\b(?:average|avg|mean|on average|typical(?:ly)?)\b[^.?]{0,40}\b(?:per|a|each|every) day\b|\b(?:per|a|each|every) day\b[^.?]{0,20}\bon average\b|\b(?:daily|per day|a day) average\b|\baverage daily\b|\bdaily mean\b/;
-const PER_DAY_WORDS = /\bon average\b|\b(?:average|avg|mean|typical(?:ly)?|daily)\b|\b(?:per|a|each|every) day\b/;
+/** A breakdown by a unit of time ("by week", "per month"), whose word is no period asked for. */
+const BY_TIME = /\b(?:by|per|for each|for every|each|every)\s+(?:the\s+)?(?:days?|weeks?|months?)\b/g;
+
+/** An average of a count per day: "average sessions per day", "daily average", "daily avg", "avg daily", "how many a day on average". */
+const AVG = '(?:average|avg\\.?|mean)';
+const PER_DAY = new RegExp(`\\b(?:${AVG}|on ${AVG}|typical(?:ly)?)(?!\\w)[^.?]{0,40}\\b(?:per|a|each|every) day\\b|\\b(?:per|a|each|every) day\\b[^.?]{0,20}\\bon ${AVG}|\\b(?:daily|per day|a day) ${AVG}|\\b${AVG} (?:daily|per day)\\b`);
+const PER_DAY_WORDS = /\bon (?:average|avg)\b|\b(?:average|avg|mean|typical(?:ly)?|daily)\b\.?|\b(?:per|a|each|every) day\b/;
 const PER_DAY_WORDS_ALL = new RegExp(PER_DAY_WORDS.source, 'g');
 
 function statisticOf(w: Words): Statistic | undefined {
@@ -236,12 +240,12 @@ export interface Said {
   unanswered?: string;
   /** a clock time named that does not read as whole hours of the day ("at 9:30am") */
   unreadHours?: boolean;
+  /** hours said with no am/pm whose reading would be a guess ("between 1 and 5", "between 3 and 9 last month"), and why */
+  hoursGuess?: { ambiguous: string; why: string };
   /** a part of the day said in words ("in the mornings"), whose hours would be a guess */
   dayPart?: string;
   /** a threshold on the figure ("within an hour", "below 50") */
   threshold?: string;
-  /** hours said with no am/pm whose reading would be a guess ("between 1 and 5", "between 3 and 9 last month"), and why */
-  hoursGuess?: { ambiguous: string; why: string };
   /** the measure was implied rather than named: a follow-up may keep the one before */
   inferred?: Inferred;
   /** words no slot read ("urgent" in "response time for urgent tickets") */
@@ -343,7 +347,8 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const dayPart = hours === undefined ? DAY_PARTS.exec(text)?.[0] : undefined;
   if (Array.isArray(hours)) filters.push({ dimension: 'hour', values: hours });
   if (!group.dim && TREND_WORDS.test(text)) group.dim = 'day';
-  const cue = periods.unreadable ?? (periods.period || periods.compare ? undefined : PERIOD_CUES.exec(w.rest)?.[0]);
+  // ("csat by agent by week": the second breakdown's "week" is no period asked for, and is refused as a breakdown)
+  const cue = periods.unreadable ?? (periods.period || periods.compare ? undefined : PERIOD_CUES.exec(w.rest.replace(BY_TIME, ' '))?.[0]);
   const now = periods.period ? undefined : NOW_CUES.exec(text)?.[0];
   // two pages (agents, …) named are compared; two weekdays or the bot and humans only when "vs" says so
   const versus = /\b(?:vs\.?|versus|compared (?:to|with)|against)\b|\bcompare\b[^.?]*\band\b/.test(text);
