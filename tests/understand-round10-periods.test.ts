@@ -51,6 +51,8 @@ describe('a second period after any joining word is compared, never dropped', ()
     ['handoffs last week or the week before', /names a second period.*"last week vs the week before"/],
     ['handoffs last week except the week before', /names a second period/],
     ['handoffs last week and the 2 weeks before', /"the 2 weeks before"\): it names a second period besides last week/],
+    ['handoffs last week and the week after', /"the week after"\): it names a second period besides last week/],
+    ['handoffs last week and the following week', /"the following week"\): it names a second period/],
     ['csat last month as well as october', /names two periods.*"last month vs October 2026"/],
     ['csat october / november', /names two periods/],
     ['csat last month & october', /names two periods/],

@@ -7,9 +7,9 @@ import { CHANGE_WORDS, USUAL } from './words.ts';
 
 /** What joins a second period to the first as "and" does: "last week & the week before", "… as well as the one before". */
 const JOINED = /(?:\b(?:and(?: also| then| again)?|plus|also|as well as|along ?with|together with|with|minus|relative to|(?:up|down) from)|&|\+|\/|,)\s*$/;
-/** A period counted back that no period reader took ("the 2 weeks before", "the previous few months"); not a breakdown ("by week"). */
+/** A period counted from another that no period reader took ("the 2 weeks before", "the week after", "the previous few months"). */
 const UNITS_SAID = '(?:days?|weeks?|months?|quarters?|years?)';
-const SECOND_UNREAD = new RegExp(`(?<!\\b(?:by|per|each|every|a|an|one|same|which|what) )\\b(?:(?:the )?(?:\\d+|two|three|four|five|six|ten|few|couple of) )?${UNITS_SAID} (?:before|prior|earlier|previous|ago)\\b|\\b(?:the )?(?:previous|prior|preceding) (?:\\d+ |two |three |few )?${UNITS_SAID}\\b`);
+const SECOND_UNREAD = new RegExp(`\\b(?:the (?:(?:\\d+|two|three|four|five|six|ten|few|couple of) )?|(?:\\d+|two|three|four|five|six|ten|few|couple of) )${UNITS_SAID} (?:before|prior|earlier|previous|ago|after|later)\\b|\\bthe (?:previous|prior|preceding|following) (?:\\d+ |two |three |few )?${UNITS_SAID}\\b`);
 const BACK_WORDS = /\b(?:before|previous|prior|preceding|earlier)\b/;
 
 export interface Periods {
