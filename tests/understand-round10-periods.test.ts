@@ -94,6 +94,12 @@ describe('hours said without am/pm', () => {
     expect(ask('and between 9 and 11?', first).metric?.query.filters).toEqual([{ dimension: 'hour', values: ['9', '10'] }]);
   });
 
+  it('keeps the hours beside a second period', () => {
+    const m = metric('handoffs last week between 9 and 11 & the week before');
+    expect(m.query.filters).toEqual([{ dimension: 'hour', values: ['9', '10'] }]);
+    expect(span(m.query.compareTo)).toBe('2026-11-23..2026-11-29');
+  });
+
   it.each([
     ['handoffs between 9:30 and 11 last week', /could not read the time of day/],
     ['handoffs from 9:30 to 11 last week', /could not read the time of day/],
@@ -103,6 +109,7 @@ describe('hours said without am/pm', () => {
     ['messages between 10 and 2 yesterday', /may be morning or afternoon/],
     ['handoffs before 9 yesterday', /"before 9" may be morning or evening/],
     ['csat answers between 3 and 5 last week', /may be scores or hours of the day/],
+    ['handoffs between 9 and 11 & 14 and 16 yesterday', /could not read the time of day/],
   ])('refuses what would be a guess: %s', (q, why) => {
     expect(refusal(q)).toMatch(why);
   });

@@ -19,10 +19,11 @@ export type Hours = string[] | 'invalid' | { ambiguous: string; why: string };
 
 // Bare numbers as hours: what may follow them ("between 9 and 11 last week", "9-11 on Mondays", "from 13 to 15?"):
 // a period, a filter, the end of the question; never a month, a unit or a noun ("between 3 and 9 November", "between 3 and 5 messages")
-const THEN = `(?=\\s*(?:$|[?!.,;)]|o'?clock\\b|(?:on|in|during|for|over|at|last|this|past|previous|yesterday|today|the|each|every|since|by|per|across|and|but|vs|versus|compared|against|only|from|utc|gmt|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|weekdays?|weekends?|a week ago|\\d+ (?:days?|weeks?) ago)\\b))(?!\\s*(?:of\\s+)?${MONTH_WORD}\\b)`;
+const THEN = `(?=\\s*(?:$|[?!.,;)&+/]|o'?clock\\b|(?:on|in|during|for|over|at|last|this|past|previous|yesterday|today|the|each|every|since|by|per|across|and|but|vs|versus|compared|against|only|from|utc|gmt|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|weekdays?|weekends?|a week ago|\\d+ (?:days?|weeks?) ago)\\b))(?!\\s*(?:of\\s+)?${MONTH_WORD}\\b)`;
 const BARE = '(\\d{1,2})(?::(\\d{2}))?';
 // ("9 to 11" without "from": not after a ranking or a count back, "top 3 to 5", "last 9 to 11")
 const BARE_RANGE = new RegExp(`(?:\\b(?:between|from)\\s+${BARE}\\s+(?:and|to|until|till|through|thru|-|–)\\s+|(?<![\\w/.:-])(?<!\\b(?:top|bottom|last|past|next|first|previous)\\s)${BARE}(?:\\s*[-–]\\s*|\\s+(?:to|until|till)\\s+))${BARE}(?![\\w/.:%-])${THEN}`);
+const SECOND_RANGE = /^\s*(?:,|and|&|\+|plus|or)\s+(?:(?:between|from|after|before|at)\s+)?\d{1,2}(?::\d{2})?\s*(?:am|pm)?\b(?!\s*(?:st|nd|rd|th|days?|weeks?|months?)\b)/;
 const SCORED = /\b(?:csat|csi|ces|scores?|scored|ratings?|rated|sentiment|empathy|effort|efficiency|effectiveness|stars?)(?:\s+(?:answers|responses|was|were|is|are|of))?\s+$/;
 const BARE_ONE = new RegExp(`\\b(after|since|before|until|till|at|around)\\s+${BARE}(?![\\w/.:%-])${THEN}`);
 
@@ -41,6 +42,8 @@ function bareHours(text: string, period: Period | undefined): Hours | undefined 
   // ("CSAT between 3 and 5" is a threshold; "csat answers between 3 and 5" may be scores)
   if (r && THRESHOLD.exec(text)?.[0].startsWith('between')) return undefined;
   const said = (r ?? one)![0].trim();
+  // "between 9 and 11 and 14 and 16": a second range of hours is not read, so neither is taken
+  if (SECOND_RANGE.test(text.slice((r ?? one)!.index + (r ?? one)![0].length))) return 'invalid';
   if (r && SCORED.test(text.slice(0, r.index))) return { ambiguous: said, why: 'may be scores or hours of the day' };
   const [h1, m1, h2, m2] = r ? [r[1] ?? r[3], r[2] ?? r[4], r[5], r[6]] : [one![2], one![3], undefined, undefined];
   if ([m1, m2].some((m) => m !== undefined && m !== '00')) return 'invalid';
