@@ -158,4 +158,9 @@ describe('two breakdowns, and the daily average abbreviated', () => {
     expect(m.query).toMatchObject({ measure, statistic: 'perDay' });
     expect(span(m.query.period)).toBe('2026-11-01..2026-11-30');
   });
+
+  it.each(['daily avg?', 'avg per day?', 'and per day on average?'])('%s after a count is its daily average', (q) => {
+    const first = ask('handoffs last week');
+    expect(ask(q, first).metric?.query).toMatchObject({ measure: 'handoffs', statistic: 'perDay' });
+  });
 });

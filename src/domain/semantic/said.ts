@@ -285,7 +285,9 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const noDimension = NO_DIMENSION.exec(w.rest)?.[0] ?? /\b(?:which|each|per|by) templates?\b|\b(?:the |our |all )?templates (?:by|ranked by|sorted by)\b/.exec(text)?.[0];
   const periods = periodsOf(text, ctx, ctx.previous?.period);
   // "average sessions per day": a count over the period's days, not a breakdown by day
-  const perDay = measure !== undefined && measureByName(measure)?.statistics.includes('perDay') === true && PER_DAY.test(w.rest);
+  // ("daily avg?" after "handoffs last week": the thread's count, per day)
+  const counted = measure ?? ctx.previous?.query.measure;
+  const perDay = counted !== undefined && measureByName(counted)?.statistics.includes('perDay') === true && PER_DAY.test(w.rest);
   if (perDay) while (w.take(PER_DAY_WORDS));
   const group = groupOf(w, text, ctx.previous?.query.groupBy);
   // "which topic", "the #1 topic": the topic measure is a breakdown by topic already; one asked for = the winner
