@@ -105,6 +105,7 @@ describe('hours said without am/pm', () => {
     ['handoffs from 9:30 to 11 last week', /could not read the time of day/],
     ['messages between 3 and 9 last month', /"between 3 and 9" may be hours of the day or days of the month.*"3 to 9 November"/],
     ['handoffs between 9 and 11 this month', /may be hours of the day or days of the month/],
+    ['handoffs between 9 and 11 of this month', /may be hours of the day or days of the month/],
     ['messages between 1 and 5 yesterday', /"between 1 and 5" may be morning or afternoon/],
     ['messages between 10 and 2 yesterday', /may be morning or afternoon/],
     ['handoffs before 9 yesterday', /"before 9" may be morning or evening/],

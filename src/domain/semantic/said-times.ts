@@ -19,7 +19,7 @@ export type Hours = string[] | 'invalid' | { ambiguous: string; why: string };
 
 // Bare numbers as hours: what may follow them ("between 9 and 11 last week", "9-11 on Mondays", "from 13 to 15?"):
 // a period, a filter, the end of the question; never a month, a unit or a noun ("between 3 and 9 November", "between 3 and 5 messages")
-const THEN = `(?=\\s*(?:$|[?!.,;)&+/]|o'?clock\\b|(?:on|in|during|for|over|at|last|this|past|previous|yesterday|today|the|each|every|since|by|per|across|and|but|vs|versus|compared|against|only|from|utc|gmt|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|weekdays?|weekends?|a week ago|\\d+ (?:days?|weeks?) ago)\\b))(?!\\s*(?:of\\s+)?${MONTH_WORD}\\b)`;
+const THEN = `(?=\\s*(?:$|[?!.,;)&+/]|o'?clock\\b|(?:on|in|of|during|for|over|at|last|this|past|previous|yesterday|today|the|each|every|since|by|per|across|and|but|vs|versus|compared|against|only|from|utc|gmt|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|weekdays?|weekends?|a week ago|\\d+ (?:days?|weeks?) ago)\\b))(?!\\s*(?:of\\s+)?${MONTH_WORD}\\b)`;
 const BARE = '(\\d{1,2})(?::(\\d{2}))?';
 // ("9 to 11" without "from": not after a ranking or a count back, "top 3 to 5", "last 9 to 11")
 const BARE_RANGE = new RegExp(`(?:\\b(?:between|from)\\s+${BARE}\\s+(?:and|to|until|till|through|thru|-|–)\\s+|(?<![\\w/.:-])(?<!\\b(?:top|bottom|last|past|next|first|previous)\\s)${BARE}(?:\\s*[-–]\\s*|\\s+(?:to|until|till)\\s+))${BARE}(?![\\w/.:%-])${THEN}`);
