@@ -116,6 +116,10 @@ export function unanswerable(said: Said, base: MetricQuery | undefined, text: st
   if (said.unanswered) return refusal(`"${said.unanswered}" is a condition I cannot count or filter by: what is held is every customer message, and the response time of those that were answered`);
   if (said.conditions.length) return refusal(`"${said.conditions.join('", "')}" is a condition, and one figure cannot be filtered by another; ask for each figure on its own`);
   if (said.unreadHours) return refusal('I could not read the time of day; name whole hours like "between 9am and 5pm", "after 6pm" or "before 8am"');
+  if (said.hoursGuess) {
+    const { ambiguous, why } = said.hoursGuess;
+    return refusal(`"${ambiguous}" ${why}, and which would be my guess; name hours with am/pm or on the 24-hour clock ("between 9am and 11am", "between 13 and 17")${/\bdays\b/.test(why) ? ', or days with their month ("3 to 9 November")' : ''}`);
+  }
   if (said.threshold && !ABOUT_THE_FIGURE.test(text)) {
     return refusal(`"${said.threshold}" is a threshold, and I give totals, averages, percentiles and shares over everything in a period, not how many fall above or below a value`);
   }

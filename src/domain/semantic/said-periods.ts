@@ -5,6 +5,11 @@ import { formatRange } from '../period-words.ts';
 import type { UnderstandContext } from './said.ts';
 import { CHANGE_WORDS, USUAL } from './words.ts';
 
+/** What joins a second period to the first as "and" does: "last week & the week before", "… as well as the one before". */
+const JOINED = /(?:\b(?:and(?: also| then| again)?|plus|also|as well as|along ?with|together with|with|minus|relative to|(?:up|down) from)|&|\+|\/|,)\s*$/;
+/** A period counted from another that no period reader took ("the 2 weeks before", "the week after", "the previous few months"). */
+const UNITS_SAID = '(?:days?|weeks?|months?|quarters?|years?)';
+const SECOND_UNREAD = new RegExp(`\\b(?:the (?:(?:\\d+|two|three|four|five|six|ten|few|couple of) )?|(?:\\d+|two|three|four|five|six|ten|few|couple of) )${UNITS_SAID} (?:before|prior|earlier|previous|ago|after|later)\\b|\\bthe (?:previous|prior|preceding|following) (?:\\d+ |two |three |few )?${UNITS_SAID}\\b`);
 const BACK_WORDS = /\b(?:before|previous|prior|preceding|earlier)\b/;
 
 export interface Periods {
@@ -72,8 +77,20 @@ export function periodsOf(text: string, ctx: UnderstandContext, previous?: Perio
     }
     const named = asked && whole ? secondPeriod(text, whole, ctx, previous) : undefined;
     if (named) return named;
-    // "handoffs last week and the week before": both, the second as the comparison (it was dropped)
-    if (!asked && main && cmpFound?.kind === 'period' && /\band\s+$/.test(text.slice(0, cmpFound.start))) return { period: main, compare: cmpFound.period };
+    // "handoffs last week and the week before" ("&", "plus", "as well as", "/"): both, the second as the comparison.
+    // Joined by anything else ("or the week before"), the second period is named back, never dropped.
+    if (!asked && main && cmpFound?.kind === 'period' && mainFound && cmpFound.start >= mainFound.end) {
+      // (the reader may take a joining word into the period: "relative to the week before", "up from the week before")
+      const lead = /^(.*?)\b(?:the|that|this)\b/.exec(cmpFound.text)?.[1] ?? '';
+      if (JOINED.test(text.slice(0, cmpFound.start) + lead)) return { period: main, compare: cmpFound.period };
+      return {
+        unreadable: `${mainFound.text.trim()}", "${cmpFound.text.trim()}`,
+        unreadableWhy: { reason: 'it names a second period, and I could not tell how the two go together', hint: `${headOf(main.label)} vs ${cmpFound.text.trim()}` },
+      };
+    }
+    // "handoffs last week and the 2 weeks before": a second period no reader took is named back, never dropped
+    const left = main ? SECOND_UNREAD.exec(found.reduce((t, p) => t.slice(0, p.start) + ' '.repeat(p.end - p.start) + t.slice(p.end), text)) : null;
+    if (left) return { unreadable: left[0], unreadableWhy: { reason: `it names a second period besides ${headOf(main!.label)} that I could not read` } };
     if (asked && whole) return { period: whole, compare: previousPeriod(whole), compareImplied: true };
     // two periods named and nothing compares them ("messages in October for last week"): one of them is never dropped
     const mains = found.filter((p): p is Extract<PeriodMatch, { kind: 'period' }> => p.kind === 'period' && p.role === 'main');

@@ -36,10 +36,24 @@ const BREAKDOWN_WORDS: ReadonlySet<string> = new Set(['page', 'pages', 'agent', 
 /** Short words are corrected only to these, and only right after a product word ("handoff rat", "response tiem"). */
 const SHORT_TARGETS: ReadonlySet<string> = new Set(['rate', 'rates', 'time', 'times', 'issue', 'issues', 'last']);
 
+/**
+ * The period words, which a word of any length is read as when it is one of them with two
+ * neighbouring letters swapped ("lats week", "tihs month", "psat 7 days", "snice monday"): a slip
+ * of the fingers that leaves the word's letters whole, and which no other word of the product's is.
+ */
+const PERIOD_WORDS: readonly string[] = ['last', 'past', 'this', 'next', 'since', 'week', 'weeks', 'month', 'months', 'year', 'years', 'day', 'days', 'today', 'yesterday', 'ago', 'previous', 'prior', 'quarter', 'fortnight', 'until', 'before', 'after'];
+
+/** Whether b is a with two neighbouring letters swapped. */
+const swapped = (a: string, b: string) => {
+  if (a.length !== b.length || a === b) return false;
+  const i = [...a].findIndex((c, k) => c !== b[k]);
+  return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+};
+
 /** The text with each unread word of five letters or more that is one edit from exactly one product word or name replaced by it. */
 export function correctTypos(text: string, unread: readonly string[], names: readonly string[]): Corrected | undefined {
   const nameWords = new Set(names.flatMap((n) => n.toLowerCase().split(/[\s_]+/)).filter((t) => t.length >= 4));
-  const known = new Set([...PRODUCT_WORDS, ...WEEKDAYS, ...MONTH_NAMES.map((m) => m.toLowerCase()), ...nameWords]);
+  const known = new Set([...PRODUCT_WORDS, ...PERIOD_WORDS, ...WEEKDAYS, ...MONTH_NAMES.map((m) => m.toLowerCase()), ...nameWords]);
   let out = text;
   const remarks: string[] = [];
   const words: string[] = [];
@@ -51,7 +65,9 @@ export function correctTypos(text: string, unread: readonly string[], names: rea
     // ("by pgae": after "by" or "per", a breakdown's name)
     const afterBy = new RegExp(`\\b(?:by|per) ${word}\\b`).test(out);
     const allowed = (k: string) => !short || (afterProductWord && SHORT_TARGETS.has(k)) || (afterBy && BREAKDOWN_WORDS.has(k)) || (word.length === 4 && nameWords.has(k) && k.length >= 5);
-    let near = [...known].filter((k) => allowed(k) && oneEdit(word, k));
+    // a period word with two letters swapped is read so wherever it stands ("lats week handoffs")
+    const period = PERIOD_WORDS.filter((k) => swapped(word, k));
+    let near = period.length === 1 ? period : [...known].filter((k) => allowed(k) && oneEdit(word, k));
     // "respons" is one edit from "response" and from "respond": a letter left out is the likelier slip
     const longer = near.filter((k) => k.length === word.length + 1);
     if (near.length > 1 && longer.length === 1) near = longer;

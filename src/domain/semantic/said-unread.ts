@@ -26,9 +26,9 @@ const READ: readonly RegExp[] = [
   // comparisons, and what leaves something out
   /\b(?:vs\.?|versus|compar(?:e[sd]?|ing|ison)|against|than|differen(?:ce|t)|chang(?:e[sd]?|ing)|same|usual|normal(?:ly)?|usually|previous|prior|preceding|before|earlier|other)\b/,
   new RegExp(`\\b${LEAVE_OUT}(?=\\s|$)|\\bnon-|\\b(?:only|just|alone)\\b`),
-  /\b(?:overall|in total|altogether|combined|together|as a whole|reviewed|rank(?:ed|ing|s)?|order(?:ed)?|sort(?:ed)?|list(?:ed)?|which|what|who)\b/,
+  /\bas well as\b|\balong ?with\b|\b(?:overall|in total|altogether|combined|together|as a whole|reviewed|rank(?:ed|ing|s)?|order(?:ed)?|sort(?:ed)?|list(?:ed)?|which|what|who)\b/,
   new RegExp(`\\b(?:${WEEKDAYS.join('|')})s?\\b|\\bweekends?\\b|\\bweekdays?\\b`),
-  /\b\d{1,2}(?::\d{2})?\s*(?:am|pm)\b|\b(?:noon|midnight)\b/,
+  /\b\d{1,2}(?::\d{2})?\s*(?:am|pm)\b|\b(?:noon|midnight)\b|\bo'?clock\b/,
   // answered or not, customers counted, a figure as a condition: each is refused by its own slot
   /\b(?:unanswered|unreplied|unresolved|abandoned|ignored|missed|repl(?:y|ies)|answers?|responses?)\b/,
   /\b(?:customers?|distinct|unique|individual)\b/,

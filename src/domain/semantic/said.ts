@@ -178,9 +178,13 @@ function groupOf(w: Words, text: string, before?: Dimension): Group {
   return { which: false };
 }
 
-/** An average of a count per day: "average sessions per day", "daily average", "how many a day on average". */
-const PER_DAY = /\b(?:average|avg|mean|on average|typical(?:ly)?)\b[^.?]{0,40}\b(?:per|a|each|every) day\b|\b(?:per|a|each|every) day\b[^.?]{0,20}\bon average\b|\b(?:daily|per day|a day) average\b|\baverage daily\b|\bdaily mean\b/;
-const PER_DAY_WORDS = /\bon average\b|\b(?:average|avg|mean|typical(?:ly)?|daily)\b|\b(?:per|a|each|every) day\b/;
+/** A breakdown by a unit of time ("by week", "per month"), whose word is no period asked for. */
+const BY_TIME = /\b(?:by|per|for each|for every|each|every)\s+(?:the\s+)?(?:days?|weeks?|months?)\b/g;
+
+/** An average of a count per day: "average sessions per day", "daily average", "daily avg", "avg daily", "how many a day on average". */
+const AVG = '(?:average|avg\\.?|mean)';
+const PER_DAY = new RegExp(`\\b(?:${AVG}|on ${AVG}|typical(?:ly)?)(?!\\w)[^.?]{0,40}\\b(?:per|a|each|every) day\\b|\\b(?:per|a|each|every) day\\b[^.?]{0,20}\\bon ${AVG}|\\b(?:daily|per day|a day) ${AVG}|\\b${AVG} (?:daily|per day)\\b`);
+const PER_DAY_WORDS = /\bon (?:average|avg)\b|\b(?:average|avg|mean|typical(?:ly)?|daily)\b\.?|\b(?:per|a|each|every) day\b/;
 const PER_DAY_WORDS_ALL = new RegExp(PER_DAY_WORDS.source, 'g');
 
 /** Where a second question starts ("… and how many handoffs"), after a first of three words or more. */
@@ -251,6 +255,8 @@ export interface Said {
   unanswered?: string;
   /** a clock time named that does not read as whole hours of the day ("at 9:30am") */
   unreadHours?: boolean;
+  /** hours said with no am/pm whose reading would be a guess ("between 1 and 5", "between 3 and 9 last month"), and why */
+  hoursGuess?: { ambiguous: string; why: string };
   /** a part of the day said in words ("in the mornings"), whose hours would be a guess */
   dayPart?: string;
   /** a threshold on the figure ("within an hour", "below 50") */
@@ -294,7 +300,9 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const noDimension = NO_DIMENSION.exec(w.rest)?.[0] ?? /\b(?:which|each|per|by) templates?\b|\b(?:the |our |all )?templates (?:by|ranked by|sorted by)\b/.exec(text)?.[0];
   const periods = periodsOf(text, ctx, ctx.previous?.period);
   // "average sessions per day": a count over the period's days, not a breakdown by day
-  const perDay = measure !== undefined && measureByName(measure)?.statistics.includes('perDay') === true && PER_DAY.test(w.rest);
+  // ("daily avg?" after "handoffs last week": the thread's count, per day)
+  const counted = measure ?? ctx.previous?.query.measure;
+  const perDay = counted !== undefined && measureByName(counted)?.statistics.includes('perDay') === true && PER_DAY.test(w.rest);
   if (perDay) while (w.take(PER_DAY_WORDS));
   const group = groupOf(w, text, ctx.previous?.query.groupBy);
   // "which topic", "the #1 topic": the topic measure is a breakdown by topic already; one asked for = the winner
@@ -354,11 +362,13 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const weekdays = bothHalves ? [] : weekdaysOf(text);
   if (bothHalves && !group.dim) group.dim = 'weekday';
   if (weekdays.length) filters.push({ dimension: 'weekday', values: weekdays });
-  const hours = hoursOf(text);
+  const hours = hoursOf(text, periods.period ?? ctx.previous?.period);
+  const hoursGuess = typeof hours === 'object' && !Array.isArray(hours) ? hours : undefined;
   const dayPart = hours === undefined ? DAY_PARTS.exec(text)?.[0] : undefined;
   if (Array.isArray(hours)) filters.push({ dimension: 'hour', values: hours });
   if (!group.dim && TREND_WORDS.test(text)) group.dim = 'day';
-  const cue = periods.unreadable ?? (periods.period || periods.compare ? undefined : PERIOD_CUES.exec(w.rest)?.[0]);
+  // ("csat by agent by week": the second breakdown's "week" is no period asked for, and is refused as a breakdown)
+  const cue = periods.unreadable ?? (periods.period || periods.compare ? undefined : PERIOD_CUES.exec(w.rest.replace(BY_TIME, ' '))?.[0]);
   const now = periods.period ? undefined : NOW_CUES.exec(text)?.[0];
   // two pages (agents, …) named are compared; two weekdays or the bot and humans only when "vs" says so
   const versus = /\b(?:vs\.?|versus|compared (?:to|with)|against)\b|\bcompare\b[^.?]*\band\b/.test(text);
@@ -386,7 +396,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
     ...(limit ? { limit } : {}), ...(direction ? { direction } : {}), ...(place ? { place } : {}), ...(sort ? { sort } : {}), ...(statistic ? { statistic } : {}),
     ...(otherPct ? { otherPercentile: otherPct[1] ?? otherPct[2]! } : {}), chart: CHART_WORDS.test(text),
     ...(cue ? { unreadPeriod: cue } : {}), ...(cue && periods.unreadableWhy ? { unreadPeriodWhy: periods.unreadableWhy } : {}), ...(replier ? { replier } : {}), ...(replierLeftOut ? { replierLeftOut } : {}), ...(replierWord ? { replierWord } : {}), ...(now ? { now } : {}), ...(noDimension ? { noDimension } : {}),
-    ...(secondQuestion ? { secondQuestion } : {}), ...(threshold ? { threshold } : {}), ...(countsCustomers ? { countsCustomers } : {}), ...(hours === 'invalid' ? { unreadHours: true } : {}), ...(dayPart ? { dayPart } : {}), ...(unanswered ? { unanswered } : {}),
+    ...(secondQuestion ? { secondQuestion } : {}), ...(threshold ? { threshold } : {}), ...(countsCustomers ? { countsCustomers } : {}), ...(hours === 'invalid' ? { unreadHours: true } : {}), ...(hoursGuess ? { hoursGuess } : {}), ...(dayPart ? { dayPart } : {}), ...(unanswered ? { unanswered } : {}),
     ...(changeWord?.m ? { change: { dir: changeWord.dir, word: changeWord.m[0] } } : {}),
   };
 }

@@ -338,7 +338,9 @@ export function understandMetric(message: string, ctx: UnderstandContext): Metri
   let text = weekdaysCompared(repliersCompared(withoutChat(asked)), ctx);
   let said = readSaid(text, ctx);
   // "handofs", "voltx": a word nobody read, one edit from a product word or name, read as that word (and said so)
-  const strange = [...(said.unread?.words ?? []), ...(said.unknownBy ? [said.unknownBy] : [])];
+  // ("since lats monday", "the week beofre last": a period read as a whole phrase that could not be read, one word of it a slip)
+  const inPeriod = said.unreadPeriod?.split(/[^a-z]+/).filter((x) => x.length >= 3) ?? [];
+  const strange = [...new Set([...(said.unread?.words ?? []), ...(said.unknownBy ? [said.unknownBy] : []), ...inPeriod])];
   const typos = strange.length ? correctTypos(text, strange, [...ctx.vocab.pages, ...ctx.vocab.agents, ...(ctx.vocab.reviewers ?? []), ...(ctx.vocab.topics ?? [])]) : undefined;
   if (typos) {
     text = typos.text;
