@@ -317,3 +317,17 @@ describe('hours of the day in an answer', () => {
     expect(hourRanges(['9', '14'])).toBe('between 09:00 and 10:00 or between 14:00 and 15:00');
   });
 });
+
+describe('wording found by the tenth outside round', () => {
+  it('a difference under a second is said in tenths, never "−0 s"', () => {
+    expect(formatDelta(-0.4, 'seconds', 'median')).toBe('−0.4 s');
+    expect(formatDelta(0, 'seconds', 'median')).toBe('+0 s');
+  });
+
+  it('an empty queue says none is in that state now, not that nothing was handed off', () => {
+    const m = measureByName('handoffsWaiting')!;
+    const text = metricAnswer({ measure: m, query: { measure: m.name, statistic: 'count', filters: [] }, figure: 'number of handoffs waiting', rows: [{ value: 0, base: 0, display: '0' }], timeZone: 'UTC', today: '2026-11-25' });
+    expect(text).toContain('No handed-off conversations are in that state now.');
+    expect(text).not.toContain('Based on no');
+  });
+});

@@ -345,7 +345,7 @@ describe('the message template measures', () => {
     close(rate.rows[0]!.value, e.rate);
     expect(rate.rows[0]!.value).not.toBeCloseTo(e.mean, 6);
     const byPage = ok(await runMetricQuery(db.pool, { measure: 'templateUses', groupBy: 'page' }, TZ));
-    expect(byPage.rows.map((r) => r.key)).toContain('all pages');
+    expect(byPage.rows.map((r) => r.key)).toContain('shared (no page)');
     expect(await runMetricQuery(db.pool, { measure: 'templateUses', period: WEEK }, TZ)).toMatchObject({ ok: false });
   });
 });

@@ -94,4 +94,11 @@ describe('the tenth outside round', () => {
     expect(q('what share of csat answers were 4 or 5 last month')?.measure).toBe('csatSatisfied');
     expect(q('how many csat surveys were sent in the last 5 days')?.measure).toBe('csatSurveys');
   });
+
+  it('sorts "best first" by the figure\'s own good end, with no top-5 cut', () => {
+    expect(q('fcr by agent last month, best first')).toMatchObject({ groupBy: 'agent', order: 'desc' });
+    expect(q('fcr by agent last month, best first')?.limit).toBeUndefined();
+    expect(q('handling time by agent last month, best first')).toMatchObject({ order: 'asc' });
+    expect(q('csi by page last month worst first')).toMatchObject({ order: 'asc' });
+  });
 });

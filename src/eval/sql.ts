@@ -147,7 +147,7 @@ function rowsOf(m: MeasureSql, tz: string, byAgent: boolean): string {
           NULL::text AS topic, NULL::text AS qa_state, NULL::text AS sender, ${m.value} AS v
         FROM conversations c JOIN pages p ON p.id = c.page_id LEFT JOIN users u ON u.id = c.assigned_to_id ${where}`;
     case 'templates':
-      return `SELECT NULL::date AS day, NULL::timestamp AS lt, CASE WHEN t.page_id IS NULL THEN 'all pages' ELSE p.name END AS page, NULL::text AS agent, NULL::text AS reviewer,
+      return `SELECT NULL::date AS day, NULL::timestamp AS lt, CASE WHEN t.page_id IS NULL THEN 'shared (no page)' ELSE p.name END AS page, NULL::text AS agent, NULL::text AS reviewer,
           t.message_type AS topic, NULL::text AS qa_state, NULL::text AS sender, ${m.value} AS v, ${m.per ?? 'NULL::int'} AS per
         FROM message_templates t LEFT JOIN pages p ON p.id = t.page_id ${where}`;
     case 'reviews':

@@ -124,7 +124,8 @@ function footer(i: MetricAnswerInput): string[] {
   const definition = definitionWords(measure, query.statistic);
   const lines = query.period
     ? [`${cap(measure.label)}: ${definition}. Based on ${baseWords(measure, i.rows, query)}; days in ${i.timeZone}.`]
-    : [`${cap(measure.label)}: ${definition}. Based on ${baseWords(measure, i.rows, query)} as they stand now.`];
+    // (a 0 of the queue is no handed-off conversation in that state, not none handed off at all)
+    : [`${cap(measure.label)}: ${definition}. ${i.rows.some((r) => r.base > 0) ? `Based on ${baseWords(measure, i.rows, query)} as they stand now` : `No ${SOURCES[measure.source].grain} are in that state now`}.`];
   if (query.period && query.period.to >= i.today && query.period.from <= i.today) lines.push(`The period includes today, so it is partial.`);
   const covered = coverageNote(i);
   if (covered) lines.push(covered);

@@ -218,7 +218,7 @@ export const SOURCES: Record<SourceName, Source> = {
     current: true,
     // a template answers one kind of customer message: its message type is a topic label; a
     // template without a page is shared by all pages
-    dimensions: { page: `coalesce(p.name, 'all pages')`, topic: 't.message_type' },
+    dimensions: { page: `coalesce(p.name, 'shared (no page)')`, topic: 't.message_type' },
   },
 };
 

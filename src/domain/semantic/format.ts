@@ -47,7 +47,8 @@ export function formatDelta(delta: number, unit: Unit, statistic: Statistic): st
   if (statistic === 'count' || unit === 'count') return `${sign}${Math.round(a).toLocaleString('en-US')}`;
   switch (unit) {
     case 'seconds':
-      return `${sign}${formatDuration(a)}`;
+      // under a second the rounded duration would read "−0 s" between two figures that differ
+      return `${sign}${a > 0 && a < 0.95 ? `${a.toFixed(1)} s` : formatDuration(a)}`;
     case 'minutes':
       return `${sign}${a.toFixed(1)} min`;
     case 'shift':

@@ -18,7 +18,7 @@ const RANK_WORD = '(?:best|worst|busiest|quietest|highest|lowest|fastest|slowest
 /** "the second best page", "third busiest hour", "came 2nd", "the runner-up": a place in a ranking. */
 const PLACE = new RegExp(`\\b(second|2nd|third|3rd|fourth|4th|fifth|5th)(?=[- ]${RANK_WORD}\\b|\\s+(?:place|position)\\b)|\\brunner[- ]?up\\b|(?<=\\b(?:came|finished|ranked|placed) (?:in )?)(second|2nd|third|3rd|fourth|4th|fifth|5th)\\b`);
 /** "in descending order", "lowest first": the rows sorted, none left out. */
-export const SORT = /\b(?:in )?(?:descending|ascending|desc|asc) order\b|\b(?:descending|ascending)\b|\b(?:highest|lowest|biggest|smallest|most|fewest|largest|longest|shortest|slowest|fastest) first\b/;
+export const SORT = /\b(?:in )?(?:descending|ascending|desc|asc) order\b|\b(?:descending|ascending)\b|\b(?:highest|lowest|biggest|smallest|most|fewest|largest|longest|shortest|slowest|fastest|best|worst) (?:ones? )?first\b/;
 
 /** "which page came last": the last place of the ranking, i.e. the worst. */
 const LAST_PLACE = /\b(?:came|finished|ranked|ranks|placed) (?:in )?last\b|\bin last place\b|\bdead last\b/;

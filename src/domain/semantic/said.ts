@@ -320,7 +320,9 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const top = topNOf(w);
   const limit = top.limit;
   const sorted = w.take(SORT);
-  const sort = sorted ? (/desc|highest|biggest|most|largest|longest|slowest/.test(sorted[0]) ? 'desc' : 'asc') : undefined;
+  // "best first": the best end of this figure (the highest CSI, the shortest wait)
+  const better = measureByName(measure === 'topics' ? 'customerMessages' : measure ?? '')?.higherIsBetter ?? true;
+  const sort = sorted ? (/desc|highest|biggest|most|largest|longest|slowest/.test(sorted[0]) || (/best/.test(sorted[0]) && better) || (/worst/.test(sorted[0]) && !better) ? 'desc' : 'asc') : undefined;
   const ranking = rankingWords(w, measure, ctx, top.bottom === true);
   const place = ranking.place;
   let direction = ranking.direction;
