@@ -99,6 +99,19 @@ export function notHeldRefusal(question: string, text: string, topics: readonly 
 /** The verbs of finding an issue in a review ("how many issues did Aiko log", "who raised the most issues"). */
 const ISSUE_FOUND = /\b(?:find|finds|found|rais(?:e|es|ed|ing)|log(?:s|ged|ging)?|report(?:s|ed|ing)?|open(?:s|ed|ing)?|spot(?:s|ted|ting)?|catch(?:es|ing)?|caught|flag(?:s|ged|ging)?|mark(?:s|ed|ing)?|fil(?:e|es|ed|ing))\b/;
 
+/**
+ * "how many issues did Olga find": the issues a reviewer flagged are QA changes to issue ("issues
+ * by reviewer", "how many issues did each reviewer find": the same, reviewer by reviewer); in a
+ * thread too when a reviewer is named or asked for. Adds the state filter and reads the verb.
+ */
+function issuesFound(w: Words, text: string, filters: Filter[], group: Group, inThread: boolean): boolean {
+  const reviewerAsked = filters.some((f) => f.dimension === 'reviewer') || group.dim === 'reviewer' || /\b(?:each|every|per|which) reviewer\b/.test(text);
+  if ((inThread && !reviewerAsked) || !(reviewerAsked || (group.which && ISSUE_FOUND.test(text))) || !/\bissues?\b/.test(text)) return false;
+  filters.push({ dimension: 'qa_state', values: ['issue'] });
+  w.take(ISSUE_FOUND);
+  return true;
+}
+
 // ── slots as said ────────────────────────────────────────────────────────────────────────────
 
 interface Group {
@@ -340,15 +353,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const qa = qaStateFilter(w, text, measure ?? (ctx.previous && (FOLLOW_ON.test(text) || /\b(?:of|among) (?:those|these|them)\b|^(?:only|just)\b/.test(text)) ? ctx.previous.query.measure : undefined), group.dim === 'qa_state');
   // (a follow-up's state words filter the measure before; they name no measure of their own)
   if (measure) measure = qa.measure;
-  // "how many issues did Olga find": the issues a reviewer flagged are QA changes to issue
-  // ("issues by reviewer", "how many issues did each reviewer find": the same, reviewer by reviewer)
-  // (in a thread too when a reviewer is named or asked for; the verbs of finding one are read with it)
-  const reviewerAsked = filters.some((f) => f.dimension === 'reviewer') || group.dim === 'reviewer' || /\b(?:each|every|per|which) reviewer\b/.test(text);
-  if (!measure && (!ctx.previous || reviewerAsked) && (reviewerAsked || (group.which && ISSUE_FOUND.test(text))) && /\bissues?\b/.test(text)) {
-    [measure, inferred] = ['reviews', 'qa'];
-    filters.push({ dimension: 'qa_state', values: ['issue'] });
-    w.take(ISSUE_FOUND);
-  }
+  if (!measure && issuesFound(w, text, filters, group, ctx.previous !== undefined)) [measure, inferred] = ['reviews', 'qa'];
   if (qa.filter) filters.push(qa.filter);
   // "only customers" after messages by sender: the customers' own
   const messagesAsked = (measure ?? (ctx.previous && !word ? ctx.previous.query.measure : undefined)) === 'messages';
