@@ -101,4 +101,13 @@ describe('the tenth outside round', () => {
     expect(q('handling time by agent last month, best first')).toMatchObject({ order: 'asc' });
     expect(q('csi by page last month worst first')).toMatchObject({ order: 'asc' });
   });
+
+  it('refuses one figure against the team\'s as two figures, never answering the one alone', () => {
+    for (const text of ["is fatima's median handling time above the team's in november?", "team avg csi vs maria's last month", "is james's csat above the team average last month", "is voltix's handoff rate above average last month"]) {
+      expect(ask(text).refusal, text).toMatch(/asks for two figures, the one named and everyone's/);
+    }
+    expect(ask('avg human first response per agent vs the team overall last month').refusal).toMatch(/^I can't answer that as asked: "vs the team[a-z ]*" asks for two answers/);
+    expect(q('csat for voltix vs stride last month')).toMatchObject({ groupBy: 'page' });
+    expect(ask('how long did the handoff cases take').refusal ?? '').not.toMatch(/times I have are(?!.*time to resolve a handoff)/);
+  });
 });

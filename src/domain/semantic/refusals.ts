@@ -100,9 +100,14 @@ export function unanswerable(said: Said, base: MetricQuery | undefined, text: st
     return refusal(`I count ${label}, not the ${holders[1]} that had any ("${holders[0]}"); "${label} by ${dim}" lists each ${dim} with its figure`);
   }
   // "CSAT by agent and overall": two answers (each agent's and everyone's), asked one at a time
-  const overallToo = /\b(?:and|plus|with|as well as|&) (?:the |an |our )?(?:overall|total|all[- ]up|(?:whole[- ])?team(?:'s)? (?=average|avg|figure|score|total|number))(?: ?(?:figure|number|average|avg|score|total|one|too|as well))?\b|\boverall (?:and|plus|&) (?:by|per|for each)\b/.exec(text);
+  const overallToo = /\b(?:and|plus|with|as well as|&|vs\.?|versus|against|compared (?:to|with)) (?:the |an |our )?(?:overall|total|all[- ]up|(?:whole[- ])?team(?:'s)? (?=average|avg|figure|score|total|number|overall))(?: ?(?:figure|number|average|avg|score|total|one|too|as well))?\b|\boverall (?:and|plus|&) (?:by|per|for each)\b/.exec(text);
   if (overallToo && said.group.dim) {
-    return refusal(`"${overallToo[0]}" asks for two answers, each ${said.group.dim}'s and the overall figure; ask for them one at a time (the same question without "by ${said.group.dim}" gives the overall figure)`);
+    return refusal(`"${overallToo[0].trim()}" asks for two answers, each ${said.group.dim}'s and the overall figure; ask for them one at a time (the same question without "by ${said.group.dim}" gives the overall figure)`);
+  }
+  // "James's CSAT vs the team average", "is Fatima above the team's": one figure against everyone's
+  const teamToo = /\b(?:vs\.?|versus|against|compared (?:to|with)|above|below|than|over|under|beat(?:s|ing)?) (?:the |our |a )?(?:team|overall|everyone|everybody|whole team|rest of (?:the |us)|(?:team |overall )?average|avg)\b|\b(?:team|overall|everyone's) (?:avg|average|figure)\b[^.?]*\b(?:vs\.?|versus|against|compared)\b/.exec(text);
+  if (teamToo && said.filters.some((f) => !f.exclude && ['agent', 'page', 'reviewer'].includes(f.dimension))) {
+    return refusal(`"${teamToo[0].trim()}" asks for two figures, the one named and everyone's; ask for them one at a time (the same question without the name gives everyone's), or "… by agent" to see each agent beside the others`);
   }
   // "CSAT distribution": how many answers had each score, which no figure gives
   const spread = /\b(?:distribution|histogram|frequenc(?:y|ies))\b|\bbreakdown of (?:the |our )?(?:csat |survey |qa |csi |review )?(?:scores|ratings|answers|responses)\b(?! (?:by|per|for each|across)\b)|\bhow many (?:gave|rated|scored) (?:each|every)\b/.exec(text);

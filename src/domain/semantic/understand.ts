@@ -198,7 +198,7 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   const m = measureByName(measure)!;
   // "how long do sessions wait before QA review": a time asked of a figure that counts
   const firstQuestion = said.secondQuestion ? text.slice(0, text.lastIndexOf(said.secondQuestion)) : text;
-  if (/\bhow long\b/.test(firstQuestion) && m.unit === 'count') return refusal(`"how long" asks for a time, and ${m.label} are counted; the times I have are response, first response, handling, resolution and the human wait after a handoff`);
+  if (/\bhow long\b/.test(firstQuestion) && m.unit === 'count') return refusal(`"how long" asks for a time, and ${m.label} are counted; the times I have are response, first response, handling, resolution, the human wait after a handoff and the time to resolve a handoff`);
   if (said.otherPercentile) return refusal(`${m.label} is available as ${m.statistics.join(', ')}, not the ${said.otherPercentile}th percentile`);
   if (said.extraMeasures.length) notes.push(`${said.extraMeasures.join(', ')} (one figure per question: ask for it separately)`);
   else if (said.secondQuestion) notes.push(`the second question, "${said.secondQuestion}" (one figure per question: ask it separately)`);
