@@ -106,6 +106,11 @@ describe('a place after a ranking', () => {
     expect(slots(thread('the 8th best agent for csi last month'))).toMatchObject({ measure: 'csi', groupBy: 'agent', place: 8, order: 'desc' });
   });
 
+  it('"who came in 3rd" is a place, not the 3rd of a month', () => {
+    expect(slots(thread('csi by agent last month', 'who came in 3rd'))).toMatchObject({ measure: 'csi', place: 3, period: NOVEMBER });
+    expect(slots(thread('who came in 3rd for csat last month'))).toMatchObject({ measure: 'csatScore', groupBy: 'agent', place: 3, period: NOVEMBER });
+  });
+
   it('keeps "#2" alone a conversation when no ranking came before', () => {
     expect(thread('#2').kind).toBe('conversation');
     expect(thread('csat last month', '#2').kind).toBe('conversation');
@@ -142,6 +147,14 @@ describe('a follow-up switching to another figure of the same family', () => {
     expect(slots(thread('tone category score by reviewer last month', question))).toMatchObject({
       measure: 'qaCategoryScore', groupBy: 'reviewer', period: NOVEMBER, filters: [{ dimension: 'qa_category', values: ['Accuracy'] }],
     });
+  });
+
+  it('"and accuracy?" after the QA score is the Accuracy category score', () => {
+    expect(slots(thread('qa score last month', 'and accuracy?'))).toMatchObject({ measure: 'qaCategoryScore', period: NOVEMBER, filters: [{ dimension: 'qa_category', values: ['Accuracy'] }] });
+  });
+
+  it('"rate?" alone after a count of handoffs is the handoff rate, as "and the rate?"', () => {
+    expect(slots(thread('handoffs last week', 'rate?'))).toMatchObject({ measure: 'handoffRate', period: LAST_WEEK });
   });
 
   it.each(['and the median?', 'the average?', 'what about p90?'])('"%s" opening a thread asks which figure', (question) => {

@@ -66,6 +66,9 @@ const FAMILIES: readonly { of: RegExp; words: RegExp; measure: string; over?: Re
   { of: /^csat(?!Surveys)/, words: /\bsurveys? sent\b|\bhow many surveys\b|\bsurveys?\??$/, measure: 'csatSurveys' },
   { of: /^csat(?!Score)/, words: /\bscores?\b|\bsatisfaction\b|\brating\b/, measure: 'csatScore' },
   { of: /^template/, words: /\bsuccess(?:ful)?\b/, measure: 'templateSuccess' },
+  // ("rate?" alone after a count of events: their rate, as "and the rate?")
+  { of: /^handoffs$/, words: /^(?:the )?rates?\s*[?.!]*$/, measure: 'handoffRate' },
+  { of: /^csatResponses$/, words: /^(?:the )?rates?\s*[?.!]*$/, measure: 'csatResponseRate' },
   { of: /^template/, words: /\buses?\b|\bused\b|\busage\b/, measure: 'templateUses' },
   { of: /^handoffs(?:Closed|Assigned)$|^handoffResolveTime$/, words: /\bresolv(?:e|ed|ing)\b|\bresolution\b|\bhow long\b|\btime to (?:close|resolve)\b|\bclos(?:e|ing) time\b/, measure: 'handoffResolveTime', over: /^(?:resolutionTime|totalHandlingTime)$/ },
 ];

@@ -284,7 +284,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const othersOf = otherPeople(filters, ctx.vocab, text);
   // "the Tone category": a scorecard category, whose label may be an everyday word
   // (… said alone after a category's score: "and accuracy?", "accuracy instead")
-  const afterCategory = ctx.previous?.query.measure === 'qaCategoryScore';
+  const afterCategory = ctx.previous?.query.measure === 'qaCategoryScore' || ctx.previous?.query.measure === 'qaScore';
   if (add('qa_category', namesIn(w, (ctx.vocab.qaCategories ?? []).filter((c) => afterCategory || new RegExp(`\\b${escape(c.toLowerCase())}\\s+(?:categor|scores?\\b)`).test(text)), 'QA category')) && !measure && !afterCategory) measure = 'qaCategoryScore';
   // a topic alone ("complaints by page", "how many shipping questions") counts customer messages
   if (add('topic', topicsIn(w, ctx.vocab.topics ?? [])) && !measure && !FOLLOW_UP.test(text)) [measure, inferred] = ['customerMessages', 'topic'];

@@ -299,7 +299,9 @@ function weekdaysCompared(text: string, ctx: UnderstandContext): string {
 }
 
 // ("per-weekday", "by-page": the hyphen joins nothing a breakdown reader needs; "last week... and": dots are a pause)
-const lowered = (text: string) => text.toLowerCase().replace(/[’']/g, "'").replace(/\s*(?:\.{2,}|…)\s*/g, ' ').replace(/\b(per|by)-(?=[a-z])/g, '$1 ').replace(/\s+/g, ' ').trim();
+// ("came in 3rd": a place, not the 3rd of a month)
+const lowered = (text: string) => text.toLowerCase().replace(/[’']/g, "'").replace(/\s*(?:\.{2,}|…)\s*/g, ' ').replace(/\b(per|by)-(?=[a-z])/g, '$1 ')
+  .replace(/\b(came|finished|ranked|placed) in (?=(?:[2-9]|10)(?:st|nd|rd|th)\b)/g, '$1 ').replace(/\s+/g, ' ').trim();
 
 /** Reads a question as a catalogue query, a refusal, or undefined when it is not about a figure. */
 export function understandMetric(message: string, ctx: UnderstandContext): MetricReading | undefined {
