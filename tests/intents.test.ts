@@ -371,7 +371,9 @@ describe('understand: follow-ups', () => {
     ['and the month before', 'month'],
     ['before that?', undefined],
   ] as const)('%s steps back from the previous period', (question, unit) => {
-    expect(after('What was the CSI by page last week?', question)).toEqual(csiByPage(shiftBack(lastWeek, unit)));
+    const p = shiftBack(lastWeek, unit);
+    // (a step back to the period just before keeps the one it left, which "which page dropped most?" compares with)
+    expect(after('What was the CSI by page last week?', question)).toEqual(metric(query('csi', p, { groupBy: 'page' }), p, unit === 'month' ? {} : { movedFrom: lastWeek }));
   });
 
   it('takes a new period phrase', () => {

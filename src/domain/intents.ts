@@ -342,7 +342,9 @@ export function understand(question: string, ctx: IntentContext): Intent {
   const r: Reading = { question: trimmed, lower: trimmed.toLowerCase(), plain: plainText(trimmed), ctx };
   if (HELP.test(r.plain)) return { kind: 'help' };
   const kind = kindOf(r.plain);
-  if (kind && NOT_CATALOGUE.has(kind) && kind !== 'qa_backlog') return fresh(kind, r);
+  // "#2" alone after a ranking is its second row, not conversation 2 (which "chat #2" names)
+  const placeAfterRanking = kind === 'conversation' && ctx.previous?.metric?.query.groupBy !== undefined && /^(?:and |what about )?(?:the )?#(?:[2-9]|10)\s*[?.!]*$/.test(r.lower);
+  if (kind && NOT_CATALOGUE.has(kind) && kind !== 'qa_backlog' && !placeAfterRanking) return fresh(kind, r);
   // every figure comes from the catalogue: the older fixed kinds no longer answer
   const vocab = { pages: ctx.pages ?? [], agents: ctx.agents ?? [], reviewers: ctx.reviewers ?? [], topics: ctx.topics ?? [], qaCategories: ctx.qaCategories ?? [] };
   const reading = understandMetric(question, { now: ctx.now, timeZone: ctx.timeZone, vocab, ...(ctx.previous?.metric ? { previous: ctx.previous.metric } : {}) });

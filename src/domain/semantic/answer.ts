@@ -190,7 +190,7 @@ function headline(i: MetricAnswerInput): string {
   return `${scope}, by ${dim}:`;
 }
 
-const PLACE_WORDS: Record<number, string> = { 2: 'second', 3: 'third', 4: 'fourth', 5: 'fifth' };
+const PLACE_WORDS: Record<number, string> = { 2: 'second', 3: 'third', 4: 'fourth', 5: 'fifth', 6: 'sixth', 7: 'seventh', 8: 'eighth', 9: 'ninth', 10: 'tenth' };
 
 // Ranking words that describe the winner itself ("the busiest day"); the others say how much of the figure it has.
 const ADJECTIVES: Record<string, string> = {

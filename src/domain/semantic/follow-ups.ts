@@ -1,9 +1,10 @@
 // Follow-ups: a short question that changes slots of the one before it in the thread ("and by
 // page?", "what about last month", "and the rate?"), and what it keeps from that question.
-import { periodBetween, previousPeriod, shiftBack, type Period, type Unit } from '../periods.ts';
-import { dimensionsOf, measureByName, type Measure } from './catalogue.ts';
+import { addDays } from '../period-words.ts';
+import { parsePeriod, periodBetween, previousPeriod, shiftBack, type Period, type Unit } from '../periods.ts';
+import { dimensionsOf, measureByName, type Dimension, type Measure } from './catalogue.ts';
 import type { Filter, MetricQuery } from './query.ts';
-import type { MetricIntent, Said } from './said.ts';
+import type { MetricIntent, Said, UnderstandContext } from './said.ts';
 import { FOLLOW_ON, FOLLOW_UP } from './words.ts';
 
 /** "how many of them were handed off", "how many reviews did she do": about what the question before counted. */
@@ -19,6 +20,10 @@ export function isFollowUp(said: Said, text: string, previous: MetricIntent | un
   // "who's the slowest", "excluding gratitude": a measure only implied by the words may be the one before
   if (said.measure && !said.inferred) return FOLLOW_ON.test(text) || PRONOUN.test(text);
   if (FOLLOW_UP.test(text)) return true;
+  // "compared to the same days of last month": the figure before, against another period
+  if (!said.measure && said.periods.compare && /^(?:vs\.?|versus|compared (?:to|with)|against|relative to)\b/.test(text)) return true;
+  // "which page dropped most from the week before to last week?": the change of the figure before
+  if (!said.measure && said.change && (said.group.dim ?? previous.query.groupBy)) return true;
   if (text.split(' ').length > 7) return false;
   return Boolean(/\b(?:overall|in total|altogether)\b/.test(text) || said.periods.period || said.group.dim || said.filters.length || said.chart || said.replier || said.statistic || said.otherPercentile || said.direction || said.limit || said.periods.compare);
 }
@@ -50,8 +55,46 @@ function keepsBase(inferred: Said['inferred'], base: MetricQuery): boolean {
 /** "and the rate?" after a count of events: their rate. */
 const RATE_OF: Readonly<Record<string, string>> = { handoffs: 'handoffRate', csatResponses: 'csatResponseRate' };
 
+/**
+ * "and the response rate?" after a CSAT score, "how long did they take to resolve?" after handoff
+ * cases closed, "and the success rate?" after template uses: a figure of the same family as the
+ * one before, read in that family. `over` is the measure the words alone would read as, if any.
+ */
+const FAMILIES: readonly { of: RegExp; words: RegExp; measure: string; over?: RegExp }[] = [
+  { of: /^csat/, words: /\bresponse rates?\b|\brates? of (?:response|answer)s?\b|\bhow many (?:answered|responded)\b/, measure: 'csatResponseRate', over: /^(?:responseTime|humanResponseTime)$/ },
+  { of: /^csat/, words: /\bsatisfied\b|\bhappy\b|\b4s? (?:or|and|&) 5s?\b/, measure: 'csatSatisfied' },
+  { of: /^csat(?!Surveys)/, words: /\bsurveys? sent\b|\bhow many surveys\b|\bsurveys?\??$/, measure: 'csatSurveys' },
+  { of: /^csat(?!Score)/, words: /\bscores?\b|\bsatisfaction\b|\brating\b/, measure: 'csatScore' },
+  { of: /^template/, words: /\bsuccess(?:ful)?\b/, measure: 'templateSuccess' },
+  // ("rate?" alone after a count of events: their rate, as "and the rate?")
+  { of: /^handoffs$/, words: /^(?:the )?rates?\s*[?.!]*$/, measure: 'handoffRate' },
+  { of: /^csatResponses$/, words: /^(?:the )?rates?\s*[?.!]*$/, measure: 'csatResponseRate' },
+  { of: /^template/, words: /\buses?\b|\bused\b|\busage\b/, measure: 'templateUses' },
+  { of: /^handoffs(?:Closed|Assigned)$|^handoffResolveTime$/, words: /\bresolv(?:e|ed|ing)\b|\bresolution\b|\bhow long\b|\btime to (?:close|resolve)\b|\bclos(?:e|ing) time\b/, measure: 'handoffResolveTime', over: /^(?:resolutionTime|totalHandlingTime)$/ },
+];
+
+/** The family figure a follow-up's words name, read in the family of the measure before. */
+export function familyMeasure(said: Said, text: string, base: MetricQuery): string | undefined {
+  const f = FAMILIES.find((x) => x.of.test(base.measure) && x.words.test(text) && x.measure !== base.measure);
+  if (!f || (said.measure && !(f.over?.test(said.measure) && !/\bsessions?\b/.test(text)))) return undefined;
+  return f.measure;
+}
+
+/** The follow-up's words, with those its family figure read ("success" in "and the success rate?") no longer unread. */
+export function inFamily(said: Said, text: string, previous: MetricQuery | undefined): Said | undefined {
+  const measure = previous ? familyMeasure(said, text, previous) : undefined;
+  if (!measure || !said.unread) return measure ? said : undefined;
+  const f = FAMILIES.find((x) => x.measure === measure)!;
+  const words = said.unread.words.filter((w) => !f.words.test(w) && !new RegExp(`\\b${w}\\b`).test(f.words.exec(text)?.[0] ?? ''));
+  if (words.length === said.unread.words.length) return said;
+  const { unread, ...rest } = said;
+  return words.length ? { ...rest, unread: { ...unread, words } } : rest;
+}
+
 export function askedMeasure(said: Said, text: string, base: MetricQuery | undefined): string {
   if (!base) return said.measure!;
+  const family = familyMeasure(said, text, base);
+  if (family) return family;
   if (said.measure && !(said.inferred && keepsBase(said.inferred, base))) return said.measure;
   if (/^csat/.test(base.measure) && /\b(?:responses|answers|replies)\b/.test(text)) return 'csatResponses';
   return (/\brates?\b/.test(text) && RATE_OF[base.measure]) || base.measure;
@@ -84,4 +127,30 @@ export function carriedSlots(base: MetricQuery, m: Measure, said: Said, text: st
     return false;
   });
   return out;
+}
+
+/** Used when no period is named: a series over time needs more than a week to show anything. */
+const DEFAULT_PERIOD: Partial<Record<Dimension, string>> = { day: 'last 30 days', week: 'last 12 weeks', month: 'last 12 months' };
+const FALLBACK_PERIOD = 'last 7 days';
+
+/** The period slots: named, carried from the question followed, or the default (said so). */
+export function periodSlots(said: Said, ctx: UnderstandContext, base: MetricQuery | undefined, groupBy: Dimension | undefined, text: string, measure: string) {
+  const p = said.periods;
+  const fallback = (groupBy && DEFAULT_PERIOD[groupBy]) ?? FALLBACK_PERIOD;
+  // "which page dropped most?" after "… and the week before?": the thread's later period against that one
+  const moved = base && !p.period && !p.compare && said.change ? ctx.previous!.movedFrom : undefined;
+  if (moved) return { period: moved, compare: ctx.previous!.period, defaulted: false, thread: undefined, movedFrom: undefined };
+  // a figure of the same data asked in a thread with no period of its own ("which page is worst on
+  // effort" after empathy over the last 30 days): the thread's period, said so, not the default
+  // (another figure, "response times" after "CSI last week", starts afresh)
+  const sameData = ctx.previous && measureByName(ctx.previous.query.measure)?.source === measureByName(measure)?.source;
+  const thread = !base && sameData && !p.period && !p.compare && !said.unreadPeriod && ctx.previous?.query.period && !ctx.previous.periodDefaulted ? ctx.previous.period : undefined;
+  const period = p.period ?? (base ? ctx.previous!.period : thread ?? parsePeriod(fallback, ctx.now, ctx.timeZone)!);
+  // "compare Voltix and Stride": the pages are what is compared, not the period with the one before
+  let compare = said.between && (p.compareDefault || p.compareImplied) ? undefined : p.compare ?? (p.compareDefault ? previousPeriod(period) : undefined);
+  if (!compare && base && p.period) compare = followUpCompare(text, base, ctx.previous!.period, period);
+  if (!compare && base?.compareTo && !p.period) compare = periodBetween(base.compareTo.from, base.compareTo.to, base.compareTo.label);
+  // "and the week before?": the period just before the thread's, nothing compared; the thread's is kept, for "which page dropped most?" next
+  const movedFrom = base && p.period && !compare && addDays(period.to, 1) === ctx.previous!.period.from ? ctx.previous!.period : undefined;
+  return { period, compare, defaulted: !p.period && !base && !thread, thread, movedFrom };
 }

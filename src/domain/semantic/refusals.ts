@@ -213,3 +213,16 @@ export function nameLost(text: string, vocab: Vocabulary, query: MetricQuery, fo
   }
   return undefined;
 }
+
+/**
+ * "complaints by page as a share of all customer messages": a topic's share of each group's own
+ * customer messages, which a share by page (each page's part of the complaints) is not: refused plainly.
+ */
+export function shareOfEachGroup(query: MetricQuery, text: string, pages: readonly string[]): MetricReading | undefined {
+  const topic = query.filters?.find((f) => f.dimension === 'topic' && !f.exclude);
+  const dim = query.groupBy;
+  if (query.statistic !== 'share' || query.measure !== 'customerMessages' || !topic || !dim || dim === 'topic' || !/\b(?:of|among|out of)\b[^?]*\b(?:messages|msgs)\b/.test(text)) return undefined;
+  const one = dim === 'page' ? pages[0] : undefined;
+  const topics = topic.values.join(' and ');
+  return refusal(`${topics} as a share of each ${dim}'s customer messages is not a figure I give ${dim} by ${dim}; ask for one${one ? ` ("what share of ${one} customer messages were ${topic.values[0]} last week")` : ` ${dim} at a time`}, or for each ${dim}'s part of all ${topics} ("share of ${topic.values[0]} by ${dim}")`);
+}

@@ -124,7 +124,8 @@ export function periodsOf(text: string, ctx: UnderstandContext, previous?: Perio
   const left = before ?? whole;
   // "today vs the same day last week": the first period moved back by that unit, weekday kept
   // (a follow-up's "compare with the same day last week" moves the period of the question before)
-  const same = /\bsame (?:day|weekday|week|month|period|time) (?:last|the previous|a|one) (week|month|year)\b/.exec(right);
+  // ("the same days of last month", "same dates the previous month")
+  const same = /\bsame (?:days?|weekdays?|dates?|week|month|period|time|stretch)(?: (?:of|in))? (?:last|the previous|the prior|a|one) (week|month|year)\b/.exec(right);
   const sameOf = same ? before ?? parsePeriod(text.replace(same[0], ' '), ctx.now, ctx.timeZone, previous) ?? previous : undefined;
   if (same && sameOf) return { period: sameOf, compare: shiftBack(sameOf, same[1] as Unit) };
   // the comparison as read against the main period in the whole question ("yesterday vs a week ago": that day a week earlier)

@@ -41,6 +41,8 @@ export interface MetricIntent {
   focus?: string;
   /** the place asked for in a ranking ("the second best page"): the answer leads with that row */
   place?: number;
+  /** "and the week before?": the thread's period this follow-up moved back from, which a next "which dropped most?" compares with */
+  movedFrom?: Period;
   /**
    * groups ranked by their change against compareTo, not by their figure ("which page had the
    * biggest drop"): `order` of the change, the first `limit` groups, and what the change is called
@@ -286,6 +288,17 @@ export interface Said {
   change?: { dir: 'down' | 'up' | 'better' | 'worse'; word: string };
 }
 
+/**
+ * "weekends compared to weekdays": every day named, so each weekday is shown rather than one figure
+ * for all of them; and "vs weekdays" after a question on weekends only (or the other way round).
+ */
+function weekHalves(text: string, before: MetricQuery | undefined): boolean {
+  const halfBefore = before?.filters?.find((f) => f.dimension === 'weekday' && !f.exclude)?.values.join();
+  const otherHalf = /^(?:and )?(?:vs\.?|versus|compared (?:to|with)|against|relative to)\s/.test(text)
+    && ((halfBefore === 'Saturday,Sunday' && /\bweekdays\b/.test(text)) || (halfBefore === 'Monday,Tuesday,Wednesday,Thursday,Friday' && /\bweekends?\b/.test(text)));
+  return otherHalf || (/\bweekends?\b/.test(text) && /\bweekdays\b/.test(text) && !new RegExp(`\\b(?:${LEAVE_OUT}|not)(?=\\s)`).test(text));
+}
+
 export function readSaid(text: string, ctx: UnderstandContext): Said {
   const w = new Words(text.replace(NUMBER_ONE, 'top'));
   // "bot only", "and for humans?" after a question: who replied, not the bot's containment
@@ -304,7 +317,9 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   add('reviewer', namesIn(w, ctx.vocab.reviewers ?? [], 'reviewer', productWord));
   const othersOf = otherPeople(filters, ctx.vocab, text);
   // "the Tone category": a scorecard category, whose label may be an everyday word
-  if (add('qa_category', namesIn(w, (ctx.vocab.qaCategories ?? []).filter((c) => new RegExp(`\\b${escape(c.toLowerCase())}\\s+(?:categor|scores?\\b)`).test(text)), 'QA category')) && !measure) measure = 'qaCategoryScore';
+  // (… said alone after a category's score: "and accuracy?", "accuracy instead")
+  const afterCategory = ctx.previous?.query.measure === 'qaCategoryScore' || ctx.previous?.query.measure === 'qaScore';
+  if (add('qa_category', namesIn(w, (ctx.vocab.qaCategories ?? []).filter((c) => afterCategory || new RegExp(`\\b${escape(c.toLowerCase())}\\s+(?:categor|scores?\\b)`).test(text)), 'QA category')) && !measure && !afterCategory) measure = 'qaCategoryScore';
   // a topic alone ("complaints by page", "how many shipping questions") counts customer messages
   if (add('topic', topicsIn(w, ctx.vocab.topics ?? [])) && !measure && !FOLLOW_UP.test(text)) [measure, inferred] = ['customerMessages', 'topic'];
   const replier = replierOf(w);
@@ -338,6 +353,8 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const sort = sorted ? (/desc|highest|biggest|most|largest|longest|slowest/.test(sorted[0]) || (/best/.test(sorted[0]) && better) || (/worst/.test(sorted[0]) && !better) ? 'desc' : 'asc') : undefined;
   const ranking = rankingWords(w, measure, ctx, top.bottom === true);
   const place = ranking.place;
+  // "the last one?", "slowest?" after a breakdown: one row named, as "which is slowest?"
+  if (ranking.one && !group.dim) group.which = true;
   let direction = ranking.direction;
   let statistic = perDay ? 'perDay' : statisticOf(w);
   // "just the peak" after a count by hour: the top group, as a count has no maximum of its own
@@ -364,8 +381,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   }
   // "handoffs per page per week": two breakdowns, which one answer cannot give
   const breakdowns = [...new Set([...(perDay ? w.text.replace(PER_DAY_WORDS_ALL, ' ') : w.text).matchAll(/\b(?:by|per|for each|for every|each)\s+(?:the\s+)?([a-z]+(?: of (?:the )?[a-z]+)?)/g)].map((b) => dimensionAt(b[1]!)).filter((d) => d !== undefined))];
-  // "weekends compared to weekdays": every day named, so each weekday is shown rather than one figure for all of them
-  const bothHalves = /\bweekends?\b/.test(text) && /\bweekdays\b/.test(text) && !new RegExp(`\\b(?:${LEAVE_OUT}|not)(?=\\s)`).test(text);
+  const bothHalves = weekHalves(text, ctx.previous?.query);
   const weekdays = bothHalves ? [] : weekdaysOf(text);
   if (bothHalves && !group.dim) group.dim = 'weekday';
   if (weekdays.length) filters.push({ dimension: 'weekday', values: weekdays });

@@ -3,7 +3,7 @@
 // slot is read on its own, so phrasings combine freely; a word that names something the query
 // cannot honour is refused or named, never dropped, and data the product does not hold is refused.
 import { shareParts } from './said-share.ts';
-import { parsePeriod, periodBetween, previousPeriod, type Period } from '../periods.ts';
+import { parsePeriod, type Period } from '../periods.ts';
 import { SOURCES, dimensionsOf, measureByName, type Dimension, type Measure, type Statistic } from './catalogue.ts';
 import { addDays, formatRange } from '../period-words.ts';
 import { dayOf } from '../days.ts';
@@ -14,17 +14,14 @@ import { checkQuery, type Filter, type MetricQuery } from './query.ts';
 import { correctTypos } from './said-typos.ts';
 import { questionInChat } from './said-sentences.ts';
 import { withoutChat } from './said-idioms.ts';
-import { FAMILY, askedMeasure, carriedSlots, followUpCompare, isFollowUp, mergeFilters } from './follow-ups.ts';
-import { WHICH_FIGURE, figureNotHeld, nameLost, quoted, refusal, unanswerable, unknownName } from './refusals.ts';
+import { FAMILY, askedMeasure, carriedSlots, inFamily, isFollowUp, mergeFilters, periodSlots } from './follow-ups.ts';
+import { WHICH_FIGURE, figureNotHeld, nameLost, quoted, refusal, shareOfEachGroup, unanswerable, unknownName } from './refusals.ts';
 import { byReplier, notHeldRefusal, range, readSaid, type ChangeRanking, type MetricReading, type Said, type UnderstandContext } from './said.ts';
 import { type Direction } from './words.ts';
 
 export type { ChangeRanking, MetricIntent, MetricReading, UnderstandContext, Vocabulary } from './said.ts';
 export { CAN_ASK } from './said.ts';
 
-/** Used when no period is named: a series over time needs more than a week to show anything. */
-const DEFAULT_PERIOD: Partial<Record<Dimension, string>> = { day: 'last 30 days', week: 'last 12 weeks', month: 'last 12 months' };
-const FALLBACK_PERIOD = 'last 7 days';
 /** How many rows a ranking without a number shows ("the slowest agents"; a winner and the next ones). */
 const DEFAULT_TOP = 5;
 /** Measures about the bot's work already: "bot" in them is no filter that went missing. */
@@ -91,6 +88,7 @@ function rankingOf(said: Said, m: Measure, groupBy: Dimension | undefined, measu
 interface Built {
   query: MetricQuery;
   period: Period;
+  movedFrom?: Period;
   winner?: string;
   place?: number;
   notes: string[];
@@ -114,18 +112,6 @@ function changeRanking(said: Said, m: Measure, limit: number | undefined): Chang
   const least = said.direction?.dir === 'asc' && /\b(?:least|smallest|lowest|fewest)\b/.test(said.direction.word);
   const order = (wanted === 'up') !== least ? 'desc' : 'asc';
   return { order, ...(limit ? { limit } : {}), noun: CHANGE_NOUNS[c.dir], wanted };
-}
-
-/** The period slots: named, carried from the question followed, or the default (said so). */
-function periodSlots(said: Said, ctx: UnderstandContext, base: MetricQuery | undefined, groupBy: Dimension | undefined, text: string) {
-  const p = said.periods;
-  const fallback = (groupBy && DEFAULT_PERIOD[groupBy]) ?? FALLBACK_PERIOD;
-  const period = p.period ?? (base ? ctx.previous!.period : parsePeriod(fallback, ctx.now, ctx.timeZone)!);
-  // "compare Voltix and Stride": the pages are what is compared, not the period with the one before
-  let compare = said.between && (p.compareDefault || p.compareImplied) ? undefined : p.compare ?? (p.compareDefault ? previousPeriod(period) : undefined);
-  if (!compare && base && p.period) compare = followUpCompare(text, base, ctx.previous!.period, period);
-  if (!compare && base?.compareTo && !p.period) compare = periodBetween(base.compareTo.from, base.compareTo.to, base.compareTo.label);
-  return { period, compare, defaulted: !p.period && !base };
 }
 
 /** "The bot's issue rate" is the issue rate; "the issue rate of bot-handled sessions" a filter it cannot take. */
@@ -182,7 +168,7 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
     if (filters.includes(shareOf)) filters.splice(filters.indexOf(shareOf), 1);
   }
   if (!groupBy && said.chart && !said.periods.compare && !said.periods.compareDefault && !base?.groupBy) groupBy = 'day';
-  const slots = periodSlots(said, ctx, base, groupBy, text);
+  const slots = periodSlots(said, ctx, base, groupBy, text, measureName);
   const who = said.replierWord;
   if (who && replied === measureName && filters.length + (shareOf && !(base?.filters ?? []).includes(shareOf) ? 1 : 0) === said.filters.length && (!BOT_MEASURES.has(measureName) || HANDLED_BY.test(text))) {
     notes.push(`"${who}" (${measureByName(measureName)!.label} is not split by who replied)`);
@@ -228,7 +214,7 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   const compare = asOfNow ? named : sameDays?.compare ?? slots.compare;
   // a period still running is counted to today and labelled "so far"
   const running = asOfNow || sameDays ? undefined : runningPeriod(slots.period, compare, dayOf(ctx.now, ctx.timeZone));
-  const remarks = sameDays ? [sameDays.note] : running?.note ? [running.note] : [];
+  const remarks = [...(sameDays ? [sameDays.note] : running?.note ? [running.note] : []), ...(slots.thread && !asOfNow ? [`No period was named, so this keeps the period of the question before: ${slots.thread.label}.`] : [])];
   const query: MetricQuery = {
     measure,
     ...(asOfNow ? {} : { period: range(sameDays?.period ?? running?.period ?? slots.period) }),
@@ -260,7 +246,7 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   if (refused) return refused;
   const focus = shareOf?.values.length === 1 ? shareOf.values[0] : undefined;
   return {
-    query, period: slots.period, ...(rank.winner ? { winner: rank.winner } : {}), ...(rank.place ? { place: rank.place } : {}), notes, periodDefaulted: slots.defaulted && !asOfNow,
+    query, period: slots.period, ...(slots.movedFrom ? { movedFrom: slots.movedFrom } : {}), ...(rank.winner ? { winner: rank.winner } : {}), ...(rank.place ? { place: rank.place } : {}), notes, periodDefaulted: slots.defaulted && !asOfNow,
     ...(change ? { change } : {}), ...(focus ? { focus } : {}), ...(remarks.length ? { remarks } : {}),
   };
 }
@@ -326,7 +312,9 @@ function weekdaysCompared(text: string, ctx: UnderstandContext): string {
 }
 
 // ("per-weekday", "by-page": the hyphen joins nothing a breakdown reader needs; "last week... and": dots are a pause)
-const lowered = (text: string) => text.toLowerCase().replace(/[’']/g, "'").replace(/\s*(?:\.{2,}|…)\s*/g, ' ').replace(/\b(per|by)-(?=[a-z])/g, '$1 ').replace(/\s+/g, ' ').trim();
+// ("came in 3rd": a place, not the 3rd of a month)
+const lowered = (text: string) => text.toLowerCase().replace(/[’']/g, "'").replace(/\s*(?:\.{2,}|…)\s*/g, ' ').replace(/\b(per|by)-(?=[a-z])/g, '$1 ')
+  .replace(/\b(came|finished|ranked|placed) in (?=(?:[2-9]|10)(?:st|nd|rd|th)\b)/g, '$1 ').replace(/\s+/g, ' ').trim();
 
 /** Reads a question as a catalogue query, a refusal, or undefined when it is not about a figure. */
 export function understandMetric(message: string, ctx: UnderstandContext): MetricReading | undefined {
@@ -346,10 +334,14 @@ export function understandMetric(message: string, ctx: UnderstandContext): Metri
     text = typos.text;
     said = readSaid(text, ctx);
   }
-  const followUp = isFollowUp(said, text, ctx.previous);
+  // "success rate?" after template uses: the family's other figure, its words read
+  const family = inFamily(said, text, ctx.previous?.query);
+  if (family) said = family;
+  const followUp = family !== undefined || isFollowUp(said, text, ctx.previous);
   // "and Voltix", "was last week good?", "everything for last week": a page or a period but no figure, with no question before to take it from
   const vague = /\b(?:good|bad|ok|okay|fine|well|great|terrible|everything|all the (?:numbers|figures|stats|metrics|kpis)|overview|summary)\b/.test(text);
-  if (!said.measure && !followUp && (said.filters.length > 0 || said.periods.period) && (text.split(' ').length <= 4 || vague)) {
+  // (… or "and the median?" opening a thread: a statistic of no figure named)
+  if (!said.measure && !followUp && (said.filters.length > 0 || said.periods.period || said.statistic) && (text.split(' ').length <= 4 || vague)) {
     return WHICH_FIGURE;
   }
   if (!said.measure && !followUp) return figureNotHeld(text);
@@ -377,6 +369,8 @@ export function understandMetric(message: string, ctx: UnderstandContext): Metri
   }
   const built = build(said, text, ctx, base);
   if ('kind' in built) return built;
+  const perGroup = shareOfEachGroup(built.query, text, ctx.vocab.pages);
+  if (perGroup) return perGroup;
   if (typos) built.remarks = [...typos.remarks, ...(built.remarks ?? [])];
   if (focused) built.remarks = [focused.remark, ...(built.remarks ?? [])];
   // "why did CSI drop": the figures say what happened, never why
@@ -398,7 +392,7 @@ export function understandMetric(message: string, ctx: UnderstandContext): Metri
   return {
     kind: 'metric',
     metric: {
-      query: built.query, period: built.period, ...(built.winner ? { winner: built.winner } : {}), ...(built.place ? { place: built.place } : {}), notApplied: built.notes,
+      query: built.query, period: built.period, ...(built.movedFrom ? { movedFrom: built.movedFrom } : {}), ...(built.winner ? { winner: built.winner } : {}), ...(built.place ? { place: built.place } : {}), notApplied: built.notes,
       periodDefaulted: built.periodDefaulted, chart, ...(built.change ? { change: built.change } : {}), ...(built.focus ? { focus: built.focus } : {}), ...(built.remarks ? { remarks: built.remarks } : {}),
     },
   };

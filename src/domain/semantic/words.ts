@@ -195,6 +195,6 @@ export const USUAL = /^\s*(?:the )?(?:usual|normal|normally|usually|before)\b/;
 export const NUMBER_ONE = /#1\b|\bnumber one\b|\bno\.? ?1\b/g;
 
 /** A lead-in that carries the previous question's slots over to a new measure ("and the response times?"). */
-export const FOLLOW_ON = /^(?:and|now|what about|how about|same (?:for|but)|ok,? (?:and|now)|also)\b/;
+export const FOLLOW_ON = /^(?:and|now|what about|how about|same (?:for|but)|ok,? (?:and|now)|also)\b|\binstead\s*[?.!]*$/;
 
 export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
