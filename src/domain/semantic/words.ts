@@ -74,8 +74,36 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/(?<!\b(?:by|per|each|every|across) )\btopics?\b|\breasons? (?:for|of) contact\b|\bwhat (?:do |did |were |are )?customers(?= (?:ask|write|message|complain|talk)(?:s|ed|ing)? (?:to )?(?:us )?about\b)|\bclassifications?\b/, 'topics'],
 ];
 
-/** Words that leave out what follows ("except Voltix", "excl. weekends", "w/o the bot"); a regex source. */
-export const LEAVE_OUT = String.raw`(?:not about|(?:were|was|are|is)n't about|(?:were|was|are|is) not about|except(?: (?:those|the ones|ones)(?: (?:taken|handled|sent|written|reviewed|closed|done|made|passed|fixed|answered|picked up|resolved|flagged|given))?)?(?: for| on| by| from)?|excluding(?: (?:those|the ones|ones)(?: (?:taken|handled|sent|written|reviewed|closed|done|made|passed|fixed|answered|picked up|resolved|flagged|given))? by)?|excl\.?|exclude[sd]?|w/o|without|other than(?: (?:those|the ones|ones)(?: (?:taken|handled|sent|written|reviewed|closed|done|made|passed|fixed|answered|picked up|resolved|flagged|given))?)?(?: by| for| on| from)?|apart from(?: (?:those|the ones|ones)(?: (?:taken|handled|sent|written|reviewed|closed|done|made|passed|fixed|answered|picked up|resolved|flagged|given))?)?(?: by)?|besides|but not|not for|not on|not in|not (?:[a-z]+ed )?by|not (?:[a-z]+ed |sent )?from|not counting(?: (?:those|the ones|ones)(?: (?:taken|handled|sent|written|reviewed|closed|done|made|passed|fixed|answered|picked up|resolved|flagged|given))?)?(?: by)?|not including(?: (?:those|the ones|ones)(?: (?:taken|handled|sent|written|reviewed|closed|done|made|passed|fixed|answered|picked up|resolved|flagged|given))?)?(?: by)?|leaving out(?: (?:those|the ones|ones)(?: (?:taken|handled|sent|written|reviewed|closed|done|made|passed|fixed|answered|picked up|resolved|flagged|given))?)?(?: by)?|minus|(?:everyone|everybody|everything|anyone|all(?: (?:the )?(?:pages|brands|shops|stores|agents|reviewers|topics|days))?|every (?:page|brand|shop|store|agent|reviewer|topic|day)) but)`;
+/**
+ * The words that leave out what follows ("except", "barring", "leave out", "setting aside"): a
+ * vocabulary of its own, each word taking the same "the ones" clause after it (LEAVE_OUT below).
+ */
+const LEAVE_OUT_WORDS = [
+  'except(?:ing)?', 'excluding', 'excl\\.?', 'exclude[sd]?', 'w/o', 'without', 'sans', 'other than', 'apart from', 'aside from',
+  'besides', 'but not', 'minus', 'barring', 'bar(?! (?:charts?|graphs?|plots?)\\b)', 'not counting', 'not including', 'discounting', 'ignor(?:e|ing)', 'disregard(?:ing)?',
+  'skip(?:ping)?', 'omit(?:ting)?', 'remov(?:e|ing)', '(?:leav(?:e|ing)|left) (?:out|aside|off)', '(?:set|setting|put|putting|lay|laying) aside',
+  '(?:tak(?:e|ing)|filter(?:ing)?|strip(?:ping)?|cut(?:ting)?) out',
+];
+
+/** What is left out said as what was done to it ("those that were picked up by", "the ones grabbed by"), for any verb. */
+const ONES = String.raw`(?:those|these|the ones|ones|whatever|anything|what)(?: (?:that|which|who))?(?: (?:were|was|are|is|got|get|have been|has been|had been|been|being))?`;
+const DONE_BY = String.raw`(?:(?: for)? ${ONES}(?: (?!(?:by|for|on|from|in)\b)[a-z]+(?: (?:up|over|off|out|on|in))?)? (?:by|for|on|from)| ${ONES}| for| on| by| from)?`;
+
+/**
+ * Words that leave out what follows ("except Voltix", "excl. weekends", "w/o the bot", "leaving
+ * aside those James took", "minus the ones grabbed by Fatima"); a regex source. What is left out
+ * after a verb ("leave Voltix out") is leavesOut's.
+ */
+export const LEAVE_OUT = String.raw`(?:not about|(?:were|was|are|is)n't about|(?:were|was|are|is) not about|(?:${LEAVE_OUT_WORDS.join('|')})${DONE_BY}|not for|not on|not in|not (?:(?:been|yet|ever) )?(?:[a-z]+ )?(?:up |over |off )?by|not (?:[a-z]+ed |sent )?from|(?:everyone|everybody|everything|anyone|all(?: (?:the )?(?:pages|brands|shops|stores|agents|reviewers|topics|days))?|every (?:page|brand|shop|store|agent|reviewer|topic|day)) but)`;
+
+/** "leave Voltix out", "set the bot aside", "count James out": the verb before and its particle after what is left out. */
+export const LEFT_OUT_VERB = String.raw`(?:leav(?:e|ing)|left|keep(?:ing)?|kept|set(?:ting)?|put(?:ting)?|count(?:ing)?|tak(?:e|ing)|cut(?:ting)?)`;
+export const LEFT_OUT_PARTICLE = String.raw`(?:out|aside)`;
+
+/** Whether `target` (a regex source) is left out in `text`: after a leave-out word, inside "leave … out", or as "non-". */
+export function leavesOut(target: string, text: string, before = String.raw`(?:the\s+|our\s+)?`): boolean {
+  return new RegExp(`(?:\\b${LEAVE_OUT}\\s+${before}|\\bnon-\\s*)(?:${target})|\\b${LEFT_OUT_VERB}\\s+${before}(?:${target})\\s+${LEFT_OUT_PARTICLE}\\b`).test(text);
+}
 
 /** Data the product does not hold: any of these makes the question a refusal, never a nearby figure. */
 export const NOT_HELD =
@@ -175,6 +203,8 @@ export const SPEED_WORDS = /\b(?:slow|fast|quick)(?:est|er|ly)?\b(?! (?:numbers|
 
 /** "who": the people behind a figure — QA reviewers when the question is about reviews, else agents. */
 export const WHO = /\bwho\b/;
+/** "who" asked, not the relative "who" of "the ones who were handled by James". */
+export const WHO_ASKED = /(?<!\b(?:those|these|ones|the one|anyone|anybody|everyone|everybody) )\bwho\b/;
 
 /** Words that say a period was meant; when no period could be read from them, the question is refused. */
 export const PERIOD_CUES =
