@@ -26,6 +26,7 @@ const out = (dimension: Filter['dimension'], ...values: string[]): Filter => ({ 
 const only = (dimension: Filter['dimension'], ...values: string[]): Filter => ({ dimension, values });
 const LAST_WEEK = { from: '2026-11-30', to: '2026-12-06' };
 const NOVEMBER = { from: '2026-11-01', to: '2026-11-30' };
+const OCTOBER = { from: '2026-10-01', to: '2026-10-31' };
 
 describe('what is left out: the leave-out words, and "the ones <verb>ed by X" for any verb', () => {
   it('leaves the agent out, whichever leave-out word or verb is used (probe 23 W2, probe 24 W3)', () => {
@@ -79,5 +80,44 @@ describe('what is left out: the leave-out words, and "the ones <verb>ed by X" fo
     expect(who.filters).toEqual([out('agent', 'James Carter')]);
     expect(q('handoffs last week picked up by james').query.filters).toEqual([only('agent', 'James Carter')]);
     expect(q('handoffs taken by fatima last week excluding voltix').query.filters).toEqual(expect.arrayContaining([only('agent', 'Fatima Zahra'), out('page', 'Voltix Electronics')]));
+  });
+});
+
+describe('", no X": a correction only of something of its kind, else "without X"', () => {
+  it('reads ", no bots" as without the bot, keeping the page and breakdown (probe 23 W1)', () => {
+    expect(q('messages last week, by page, no bot messages').query).toMatchObject({ measure: 'messages', period: LAST_WEEK, groupBy: 'page', filters: [out('sender', 'bot')] });
+    expect(q('messages yesterday, stride, no bots').query).toMatchObject({ measure: 'messages', period: { from: '2026-12-06', to: '2026-12-06' }, filters: [only('page', 'Stride Shoes'), out('sender', 'bot')] });
+    expect(q('messages last week, no humans').query.filters).toEqual([out('sender', 'human_agent')]);
+    expect(q('handoffs last week, no voltix').query.filters).toEqual([out('page', 'Voltix Electronics')]);
+    // a condition, or a figure not split by who replied: refused, never the opposite figure
+    expect(ask('sessions last week, voltix, no handoffs').refusal).toMatch(/is a condition/);
+    expect(ask('sessions yesterday, no bot').refusal).toMatch(/not split by who replied, so I cannot leave out "bot"/);
+    // "no rush" is chat, not a correction of Voltix
+    expect(q('handoffs last week, voltix, no rush').query.filters).toEqual([only('page', 'Voltix Electronics')]);
+  });
+
+  it('reads a correction of the same kind without commas around a short part (probe 23 OVER-REFUSED)', () => {
+    expect(q('csat for oakhaven last month, no sorry, stride').query).toMatchObject({ measure: 'csatScore', period: NOVEMBER, filters: [only('page', 'Stride Shoes')] });
+    expect(q('handoff rate in october, no wait, november').query).toMatchObject({ measure: 'handoffRate', period: NOVEMBER });
+    expect(q('csi for stride, no, for voltix, last month').query).toMatchObject({ measure: 'csi', period: NOVEMBER, filters: [only('page', 'Voltix Electronics')] });
+    for (const question of ['handoffs by page last week - sorry i meant by agent', 'handoffs by page last week, no sorry, by agent']) {
+      expect(q(question).query, question).toMatchObject({ measure: 'handoffs', period: LAST_WEEK, groupBy: 'agent', filters: [] });
+    }
+    for (const question of ['csat by page, no, by agent, last month', 'csat by page, no (sorry), by agent, last month']) {
+      expect(q(question).query, question).toMatchObject({ measure: 'csatScore', period: NOVEMBER, groupBy: 'agent', filters: [] });
+    }
+    // variants of my own: an agent, a figure, a period counted back, an apology, a dotted pause
+    expect(q('handoffs last week for james, no i meant emma').query.filters).toEqual([only('agent', 'Emma Novak')]);
+    expect(q('csat last week, no sorry, csi').query).toMatchObject({ measure: 'csi', period: LAST_WEEK });
+    expect(q('handoffs last week, no, the week before').query.period).toMatchObject({ from: '2026-11-23', to: '2026-11-29' });
+    expect(q('handoffs in october... sorry, november').query.period).toMatchObject(NOVEMBER);
+    expect(q('handoffs for voltix last week, sorry, stride').query.filters).toEqual([only('page', 'Stride Shoes')]);
+    expect(q('csat last week, sorry, for james').query.filters).toEqual([only('agent', 'James Carter')]);
+    expect(q('handoffs by agent, no wait, by page, in october').query).toMatchObject({ groupBy: 'page', period: OCTOBER });
+  });
+
+  it('refuses a correction whose target is not clear, naming it', () => {
+    expect(ask('handoffs for voltix last week, no sorry, james').refusal).toMatch(/could not tell what "no sorry, james" corrects/);
+    expect(ask('csi last week, no sorry, voltix').refusal).toMatch(/could not tell what "no sorry, voltix" corrects/);
   });
 });
