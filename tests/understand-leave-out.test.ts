@@ -121,3 +121,41 @@ describe('", no X": a correction only of something of its kind, else "without X"
     expect(ask('csi last week, no sorry, voltix').refusal).toMatch(/could not tell what "no sorry, voltix" corrects/);
   });
 });
+
+describe('"needed a real person" in other words: the handoff rate as a share of sessions, handoffs as a count', () => {
+  it('reads any article and up to two adjectives before the person, after any of the verbs (probe 23 W5, OVER-REFUSED, MIS-BLAMED)', () => {
+    const voltix = [only('page', 'Voltix Electronics')];
+    const stride = [only('page', 'Stride Shoes')];
+    const rates: [string, object][] = [
+      ['what % of voltix sessions ended up with an actual human last week', { period: LAST_WEEK, filters: voltix }],
+      ['share of voltix sessions that a live human had to handle last week', { period: LAST_WEEK, filters: voltix }],
+      ['share of voltix sessions a human had to handle last week', { period: LAST_WEEK, filters: voltix }],
+      ['share of sessions that went to a live agent in october', { period: OCTOBER, filters: [] }],
+      ['share of sessions that went to a real agent in october', { period: OCTOBER, filters: [] }],
+      ['what portion of sessions required an actual live person last month', { period: NOVEMBER, filters: [] }],
+      ['what % of sessions got escalated to a real human in november', { period: NOVEMBER, filters: [] }],
+      ['% of stride sessions that got passed to a real person last month', { period: NOVEMBER, filters: stride }],
+      ['% of stride sessions passed to a live agent last month', { period: NOVEMBER, filters: stride }],
+      ['what share of sessions were handed over to a real live rep last week', { period: LAST_WEEK, filters: [] }],
+      ['share of stride sessions transferred to a human agent last month', { period: NOVEMBER, filters: stride }],
+    ];
+    for (const [question, query] of rates) expect(q(question).query, question).toMatchObject({ measure: 'handoffRate', ...query });
+    for (const question of ['how many sessions needed a proper human last week', 'how many sessions ended up with a flesh-and-blood agent last week', 'how many sessions were escalated to a real human last week']) {
+      expect(q(question).query, question).toMatchObject({ measure: 'handoffs', period: LAST_WEEK, filters: [] });
+    }
+    // variants of my own: the person as the subject, a question, help named
+    expect(q('what % of sessions did a live agent take over last week').query).toMatchObject({ measure: 'handoffRate', period: LAST_WEEK });
+    expect(q('sessions where a real person stepped in last week').query).toMatchObject({ measure: 'handoffs', period: LAST_WEEK });
+    expect(q('share of sessions bumped up to an actual person last month').query).toMatchObject({ measure: 'handoffRate', period: NOVEMBER });
+    expect(q('sessions needing human help last week').notApplied).toEqual([]);
+    // "which agent took over the most handoffs" ranks the agents: no article, no "a person" phrase
+    expect(q('which agent took over the most handoffs last week').query).toMatchObject({ measure: 'handoffs', groupBy: 'agent', order: 'desc' });
+  });
+
+  it('keeps "never needed a real person" the bot\'s containment, and a figure over such sessions a condition', () => {
+    expect(q('share of sessions that never needed a real person last month').query.measure).toBe('containment');
+    expect(q('share of sessions that never reached an actual human last month').query.measure).toBe('containment');
+    expect(ask('csat for sessions that needed a real person last month').refusal).toMatch(/is a condition/);
+    expect(ask("sessions that didn't need a real person last week").kind).toBe('refuse');
+  });
+});

@@ -3,6 +3,19 @@
 // each table is read in order and the first (most specific) phrase that matches wins its words.
 import type { Dimension, Statistic } from './catalogue.ts';
 
+/**
+ * A person, not the bot: up to two words that say so ("real person", "actual live human", "proper
+ * human agent") and the person ("human", "agent", "rep", "someone"); A_PERSON with an article before.
+ */
+const PERSON = String.raw`(?:(?:real|actual|live|proper|genuine|living|breathing|human|flesh[- ]and[- ]blood|in[- ]person)[ ,]+){0,2}(?:(?:human|person|agent|rep|representative|operator|staffer|staff member|team member)s?|someone|somebody|people|staff)`;
+const A_PERSON = String.raw`(?:(?:a|an|one|some|our|the) )?${PERSON}`;
+/** What a person did in a session ("a human had to handle", "a real person stepped in", "did a live agent take over"). */
+const STEP_IN = String.raw`(?:handle|take over|step in|deal with|pick up|answer|reply|respond|jump in|get involved|intervene)`;
+const SOMEONE = String.raw`(?:a|an) ${PERSON}`;
+const A_PERSON_DID = String.raw`(?:${SOMEONE} (?:(?:had|has|needed|needs) to ${STEP_IN}|stepped in|took over|jumped in|got involved|intervened)|(?:did|does|do) ${SOMEONE} ${STEP_IN})`;
+/** What a session did to end up with one ("needed", "was passed to", "ended up with", "escalated to"). */
+const TO_A_PERSON = String.raw`(?:involv(?:ed|es|ing)?|needed|needs|need(?:ing)?|required|requires|requiring|ended up (?:with|needing|requiring|going to|at)|(?:went|goes|going|gone|got|get|gets|getting) (?:(?:sent|passed|handed|escalated|transferred|routed|bumped|forwarded)(?: on| over| off| up)? )?to|(?:handed|passed|escalated|transferred|routed|sent|forwarded|bumped|kicked)(?: on| over| off| up| along)? to|reached)`;
+
 /** Measure phrases, most specific first. `human`/`bot` variants are chosen by modifiers later. */
 export const MEASURE_WORDS: readonly [RegExp, string][] = [
   // the CSI's own time inputs, one value per conversation-day (before "csi" takes the word)
@@ -50,7 +63,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/^(?:message )?templates?\s*[?.!]*$|\btemplate (?:uses?|usage)\b|\b(?:uses?|usage) of (?:the |our )?(?:message )?templates?\b|\btemplates? (?:were |was |are |is |got |have been |been )?used\b|\b(?:canned|templated) (?:replies|answers|responses)\b/, 'templateUses'],
   [/(?<=\b(?:slow|slowest|slower|fast|fastest|faster|quick|quickest|quicker)(?:ly)? (?:to|at|in) )(?:respond|reply|answer)(?:ing|s)?\b|\b(?:response|reply|wait(?:ing)?) times?\b|\btime to (?:respond|reply|answer)\b|\bhow (?:fast|quickly|long)\b(?=[^.?]*\b(?:reply|replies|respond|answer)\b)|\bget(?:ting)? back to (?:folks|customers|people|them|users|clients)\b|\bhow responsive\b/, 'responseTime'],
   // the bot's containment said as what happened ("resolved by the bot alone"): before "conversations" takes the question
-  [/\b(?:resolved|solved|closed) (?:by|with) (?:the |our )?(?:bot|ai|assistant)(?: alone| only| on its own| without (?:a |any )?(?:human|agent|person)s?)?\b|\b(?:handled|answered|dealt with) (?:by|with) (?:the |our )?(?:bot|ai|assistant) (?:alone|only|on its own|without (?:a |any )?(?:human|agent|person)s?)\b|\bbot[- ]only\b|\bnever (?:reached|needed|went to) (?:a |an )?(?:human|agent|person)\b|\b(?:the |our )?(?:bot|ai|assistant) (?:handled?|handles|resolved?|resolves|solved?|solves|closed?|closes|answered|answers|dealt with) (?:[a-z]+ ){0,3}?(?:alone|on its own|by itself|without (?:a |any )?(?:human|agent|person|help)s?)\b/, 'containment'],
+  [new RegExp(String.raw`\b(?:resolved|solved|closed) (?:by|with) (?:the |our )?(?:bot|ai|assistant)(?: alone| only| on its own| without (?:a |any )?(?:human|agent|person)s?)?\b|\b(?:handled|answered|dealt with) (?:by|with) (?:the |our )?(?:bot|ai|assistant) (?:alone|only|on its own|without (?:a |any )?(?:human|agent|person)s?)\b|\bbot[- ]only\b|\bnever (?:reached|needed|required|went to|got (?:passed |handed |escalated |sent )?to) ${A_PERSON}\b|\b(?:the |our )?(?:bot|ai|assistant) (?:handled?|handles|resolved?|resolves|solved?|solves|closed?|closes|answered|answers|dealt with) (?:[a-z]+ ){0,3}?(?:alone|on its own|by itself|without (?:a |any )?(?:human|agent|person|help)s?)\b`), 'containment'],
   [/\bconversation[- ]days\b/, 'conversationDays'],
   // "conversations that had messages on 3 Dec": the conversations counted, their messages what makes them count
   [/\b(?:conversations|chats|convos|threads) (?:that |which )?(?:had|have|has|with|got|received|saw) (?:any |some |a |new )?(?:messages?|msgs|activity|traffic)\b/, 'conversations'],
@@ -59,7 +72,9 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\bconversations\b|\bchats\b|\bconvos\b|\bthreads\b|\bconversation (?:volume|count)\b/, 'conversations'],
   [/\bhand[- ]?off rates?\b|\bescalation rates?\b/, 'handoffRate'],
   [/\bcontainment(?: rates?)?\b|\bcontained\b|\bbot contain(?:s|ed|ing)?\b|\bdeflection(?: rates?)?\b/, 'containment'],
-  [/\bhand[- ]?offs?\b|\bhands (?:off|over)\b|\bended up with (?:a |an )?(?:human|person|agent)\b|\bescalations?\b|(?<=\b(?:were|was|got|get|gets|been|being|are|is) )handed (?:off|over)\b(?! to)|(?<=\b(?:were|was|got|get|gets|been|being|are|is) )escalated\b(?! to)|\b(?:handed (?:over |off )?|escalated |went |passed (?:on )?|transferred )to (?:a |an )?(?:human|person|agent)s?\b|\b(?:involv(?:ed|ing)|needed|need(?:ing)?|required|requiring) (?:a |an )?(?:real |actual |live )?(?:human|person|agent)s?\b/, 'handoffs'],
+  [/\bhand[- ]?offs?\b|\bhands (?:off|over)\b|\bescalations?\b|(?<=\b(?:were|was|got|get|gets|been|being|are|is) )handed (?:off|over)\b(?! to)|(?<=\b(?:were|was|got|get|gets|been|being|are|is) )escalated\b(?! to)/, 'handoffs'],
+  // "needed a real person", "went to a live agent", "a human had to handle": a handoff in other words
+  [new RegExp(String.raw`\b${TO_A_PERSON} ${A_PERSON}(?: (?:help|support|assistance|intervention))?\b|\b${A_PERSON_DID}\b`), 'handoffs'],
   [/\b(?:qa |review )coverage\b|\b(?:share|percentage|percent|proportion|fraction|%|rate)\s+of\s+(?:the\s+|all\s+|our\s+|[a-z]+'s\s+)?(?:ai\s+|bot\s+|qa\s+)?sessions\s+(?:that\s+|which\s+)?(?:were\s+|was\s+|have\s+been\s+|has\s+been\s+|got\s+|are\s+)?(?:reviewed|checked|qa'?d)\b(?!\s+by\b)|\b(?:how many|what)\s+(?:%|percent|share|proportion|fraction)\s+of\s+(?:the\s+|all\s+|our\s+|[a-z]+'s\s+)?(?:ai\s+|bot\s+|qa\s+)?sessions\s+(?:were|was|have\s+been|got|are)\s+(?:reviewed|checked|qa'?d)\b(?!\s+by\b)/, 'reviewCoverage'],
   [/\b(?:qa )?issue rates?\b|\b(?:share|percentage|percent|proportion|fraction)\s+of\s+(?:the\s+|all\s+|our\s+)?(?:qa\s+|reviewed\s+)?sessions\s+(?:that\s+|which\s+)?(?:had|have|has|with|got|showed)\s+(?:a\s+|an\s+|any\s+)?(?:qa\s+)?issues?\b/, 'issueRate'],
   [/\b(?:qa|scorecard) categor(?:y|ies) scores?\b|\bcategory scores?\b|\bscoring (?:qa |scorecard )?categor(?:y|ies)\b|\bscores? (?:per|by|for each) (?:qa |scorecard )?categor(?:y|ies)\b/, 'qaCategoryScore'],
