@@ -49,25 +49,9 @@ const SPELT_OUT: readonly [RegExp, string][] = [
 const CORRECTION_FIRST = /^(?:(?:no|nope|nah|sorry|oops|actually|wait)(?:\s*[!,.:;—–-]+\s*|\s+(?=(?:no|wait|sorry|actually|i meant|i mean|make it|make that)\b)))+(?:(?:i (?:meant|mean)|make (?:it|that))[!,.:;-]*\s*)?|^i (?:meant|mean)[!,.:;-]*\s+/;
 const CORRECTION_LAST = /,?\s+(?:not|instead of|rather than) (?:by |per )?(?:the )?(?:page|agent|reviewer|topic|day|week|month|hour|weekday|qa state|sender)s?\s*[?.!]*$/;
 
-/**
- * A correction inside the message ("csi last week, stride, no sorry, voltix"): the words after it
- * replace the short part just before it ("stride"). With no such part ("handoffs for voltix, no,
- * stride") what it corrects is not known, and the message is left as it is (and refused).
- */
-const CORRECTION_MID = /,\s*(?:no|nope|sorry|oops)(?:[\s,!]+(?:sorry|wait|i meant|i mean|actually))*[\s,!]+([^,]+)$/;
-
-function corrected(text: string): string {
-  const m = CORRECTION_MID.exec(text);
-  if (!m) return text;
-  const before = text.slice(0, m.index);
-  const cut = before.lastIndexOf(',');
-  if (cut < 0 || before.slice(cut + 1).trim().split(/\s+/).length > 3) return text;
-  return `${before.slice(0, cut)}, ${m[1]!.trim()}`;
-}
-
 /** The question (lower case) without the chat around it, abbreviations spelt out. */
 export function withoutChat(text: string): string {
-  let out = corrected(text).replace(GREETING, '').replace(THANKS_FIRST, '').replace(THANKS_LAST, '').replace(CORRECTION_FIRST, 'and ').replace(CORRECTION_LAST, '');
+  let out = text.replace(GREETING, '').replace(THANKS_FIRST, '').replace(THANKS_LAST, '').replace(CORRECTION_FIRST, 'and ').replace(CORRECTION_LAST, '');
   out = out.replace(IDIOMS, ' ');
   for (const [re, word] of SPELT_OUT) out = out.replace(re, word);
   return out.replace(/\s+/g, ' ').replace(/^[\s,.;:!-]+/, '').trim();

@@ -10,6 +10,9 @@ const SESSION_RATES: ReadonlySet<string> = new Set(['handoffs', 'handoffRate', '
 /** "with a handoff", "that had a complaint": what follows is a condition on the figure, not a second one. */
 export const CONDITION_BEFORE = /\b(?:with|without|that had|that have|having|which had|had|has|have|involving|where there was)\s+(?:a |an |any |the |no )?(?:no )?$/;
 
+/** "sessions that were", "chats which": what follows is said of what the figure is over. */
+const SAID_OF_BASE = /\b(?:sessions|conversations|chats|convos|ones)\s+(?:that|which|where)\s+(?:(?:were|was|got|have been|had been|been)\s+)?$/;
+
 /** A measure read from a word that only implies it ("the slowest", "the busiest", "fixes", a topic alone). */
 export type Inferred = 'speed' | 'busy' | 'qa' | 'topic';
 
@@ -62,6 +65,8 @@ export function measureOf(w: Words, secondAt?: number): { measure?: string; infe
       else if ((name === 'conversations' || name === 'sessions') && /\b(?:for|of|in|across|on|among|from)\s+(?:[a-z'-]+\s+){0,2}$/.test(w.text.slice(0, m.index)) && measure !== 'containment') continue;
       // "CES for conversations with a handoff": a condition on the figure, which no filter can honour
       else if (CONDITION_BEFORE.test(w.text.slice(0, m.index))) conditions.push(CONDITION_BEFORE.exec(w.text.slice(0, m.index))![0] + m[0]);
+      // … and "CSAT for sessions that needed a real person": the same condition, said of the sessions
+      else if (SAID_OF_BASE.test(w.text.slice(0, m.index))) conditions.push(SAID_OF_BASE.exec(w.text.slice(0, m.index))![0] + m[0]);
       // "the share of conversations resolved by the bot": containment's base is sessions, and says so
       else if (name === 'conversations' && measure === 'containment') notes.push(`"${m[0]}" (bot containment is counted over sessions: a conversation's visits, split after 12 h of silence)`);
       else if (name !== measure && !(name === 'sessions' && SESSION_RATES.has(measure))) extra.push(m[0]);

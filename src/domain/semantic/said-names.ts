@@ -3,7 +3,7 @@
 import { TOPIC_WORDS } from '../intent-words.ts';
 import type { Dimension } from './catalogue.ts';
 import type { Filter } from './query.ts';
-import { LEAVE_OUT } from './words.ts';
+import { LEAVE_OUT, LEFT_OUT_PARTICLE, LEFT_OUT_VERB } from './words.ts';
 
 /** Blanks the matched words so later tables cannot read them again. */
 export class Words {
@@ -40,6 +40,17 @@ export interface Names {
  * Voltix"), up to four words before the name, none of them one that starts another slot.
  */
 const EXCLUDED_BEFORE = new RegExp(`(?:\\b${LEAVE_OUT}\\s+(?:(?!(?:for|in|on|at|by|of|during|with|last|this|since)\\b)[a-z'-]+,?\\s+){0,4}|\\bnon-\\s*)$`);
+/** "leave Voltix out", "count James out", "Voltix excluded", "with James left out": what is left out is around the name. */
+const LEFT_OUT_VERB_BEFORE = new RegExp(`\\b${LEFT_OUT_VERB}\\s+(?:the\\s+|our\\s+)?$`);
+const LEFT_OUT_AFTER = new RegExp(`^(?:'s)?\\s+(?:${LEFT_OUT_PARTICLE}\\b|(?:excluded|left out|set aside|put aside|aside|not counted|not included|ignored|omitted|removed|taken out)\\b)`);
+
+/** Whether the name at `index` (of `length` characters) in `text` is one left out. */
+export function leftOutAt(text: string, index: number, length: number): boolean {
+  const before = text.slice(0, index);
+  const after = text.slice(index + length);
+  if (EXCLUDED_BEFORE.test(before)) return true;
+  return LEFT_OUT_AFTER.test(after) && (LEFT_OUT_VERB_BEFORE.test(before) || !new RegExp(`^(?:'s)?\\s+${LEFT_OUT_PARTICLE}\\b`).test(after));
+}
 
 /**
  * Names from a vocabulary mentioned in the text: full names first, then a unique distinctive word
@@ -51,7 +62,7 @@ export function namesIn(w: Words, names: readonly string[], kind: string, ordina
   const excluded: string[] = [];
   const take = (n: string, re: RegExp): boolean => {
     const m = w.take(re);
-    if (m && EXCLUDED_BEFORE.test(w.text.slice(0, m.index))) excluded.push(n);
+    if (m && leftOutAt(w.text, m.index, m[0].length)) excluded.push(n);
     return m !== undefined;
   };
   for (const n of [...names].sort((a, b) => b.length - a.length)) if (take(n, phrase(n))) found.push(n);
@@ -91,7 +102,7 @@ export function topicsIn(w: Words, topics: readonly string[]): Names {
     const m = labels.length === 1 ? w.take(re) : undefined;
     if (!m) continue;
     found.push(labels[0]!);
-    if (EXCLUDED_BEFORE.test(w.text.slice(0, m.index))) excluded.push(labels[0]!);
+    if (leftOutAt(w.text, m.index, m[0].length)) excluded.push(labels[0]!);
   }
   return { found, ambiguous: [], ...(excluded.length ? { excluded } : {}) };
 }

@@ -3,11 +3,11 @@
 import { Words } from './said-names.ts';
 import { dimensionsOf, measureByName } from './catalogue.ts';
 import type { Filter } from './query.ts';
-import { BOT_WORDS, HUMAN_WORDS, LEAVE_OUT } from './words.ts';
+import { BOT_WORDS, HUMAN_WORDS, leavesOut } from './words.ts';
 
 /** The side a question leaves out ("excluding the bot", "not from agents"), when it leaves out one. */
 export function leftOutSide(w: Words): 'human' | 'bot' | undefined {
-  const leftOut = (words: RegExp) => new RegExp(`(?:\\b${LEAVE_OUT}\\s+(?:the\\s+|our\\s+)?|\\bnon-\\s*)(?:${words.source})`).test(w.rest);
+  const leftOut = (words: RegExp) => leavesOut(words.source, w.rest);
   const bot = leftOut(BOT_WORDS);
   const human = leftOut(HUMAN_WORDS);
   return bot === human ? undefined : bot ? 'bot' : 'human';

@@ -5,8 +5,11 @@
 // please", "last week") belongs to the question and is kept.
 import type { Said } from './said.ts';
 
+/** A correction after a break ("… yesterday - no bots", "… last week? no sorry, the week before"): the same question. */
+const CORRECTING = String.raw`(?!(?:[Nn]o|[Nn]ope|[Nn]ah)[\s,!]+(?!(?:rush|worries|problem|pressure|hurry|stress|biggie|idea|need)\b)|(?:[Ss]orry|[Oo]ops|[Aa]ctually|[Ww]ait)[\s,!]+(?!(?:to|for|about)\b)|[Ii] meant\b)`;
+
 /** Sentence ends, dashes and colons between clauses, "anyway": where a message changes subject. */
-const BREAK = /(?<=[.!?;])\s+|\s+[—–]\s+|\s+-{1,2}\s+|:\s+|,?\s+anyway,?\s+/;
+const BREAK = new RegExp(String.raw`(?<=[.!?;])\s+${CORRECTING}|\s+[—–]\s+${CORRECTING}|\s+-{1,2}\s+${CORRECTING}|:\s+${CORRECTING}|,?\s+anyway,?\s+`);
 
 /** A weekly event named by its day ("the Monday standup") is no period. */
 const EVENT = /\b(?:for |at |in |before |after |from )?(?:the |our |my |this |next |tomorrow'?s |today'?s )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekly|daily|morning|team|all[- ]hands)(?:'s)? (?:standup|stand-up|meeting|sync|1:1|one-on-one|retro|retrospective|catch-?up|huddle|call|check-?in)s?\b/gi;

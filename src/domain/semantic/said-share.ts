@@ -3,8 +3,8 @@
 // shipping among Stride's messages, not Stride's share of shipping messages.
 import type { Filter } from './query.ts';
 
-/** The words after "share of" up to where the part asked about starts ("that", "were", "about", …). */
-const BASE = /(?:\b(?:share|percentage|percent|proportion|portion|fraction|how much)|%)\s+of\s+((?:(?!(?:that|which|who|were|was|are|is|went|got|had|came|happened|sent|written|handled|handed|escalated|transferred|needed|needing|required|requiring|involved|ended|reached|passed|reviewed|flagged|fixed|marked|tagged|labell?ed|answered|resolved|rated|asked|with|about|on|in|from|by|during|for|at|last|this|yesterday|today|over|between|since)\b)[a-z0-9'’-]+\s*)+)/;
+/** The words after "share of" up to where the part asked about starts ("that", "were", "about", "a human had to", …). */
+const BASE = /(?:\b(?:share|percentage|percent|proportion|portion|fraction|how much)|%)\s+of\s+((?:(?!(?:a|an|that|which|who|were|was|are|is|went|got|had|came|happened|sent|written|handled|handed|escalated|transferred|needed|needing|required|requiring|involved|ended|reached|passed|reviewed|flagged|fixed|marked|tagged|labell?ed|answered|resolved|rated|asked|with|about|on|in|from|by|during|for|at|last|this|yesterday|today|over|between|since)\b)[a-z0-9'’-]+\s*)+)/;
 
 /** Whether the words of a filter's value are in `phrase` ("stride's" for Stride Shoes, "weekends" for Saturday). */
 function mentioned(phrase: string, f: Filter): boolean {

@@ -2,7 +2,7 @@
 // "excluding Mondays", "between 9am and 5pm"), as the weekday and hour dimensions' values.
 import { MONTH_WORD } from '../period-words.ts';
 import type { Period } from '../periods.ts';
-import { LEAVE_OUT, THRESHOLD, WEEKDAYS } from './words.ts';
+import { THRESHOLD, WEEKDAYS, leavesOut } from './words.ts';
 
 const WORKING_DAYS = WEEKDAYS.slice(0, 5);
 const dayName = (d: string) => d[0]!.toUpperCase() + d.slice(1);
@@ -105,7 +105,7 @@ export const DAY_PARTS =
   /\b(?:(?:in|during|on|at) (?:the )?)?(?:(?:weekday|weekend|every|each) )?(?:mornings?|afternoons?|evenings?|nights?|night[- ]?time|overnight|lunch ?times?|after[- ]hours|out of hours|outside (?:of )?(?:business|office|working) hours|(?:business|office|working) hours)\b/;
 
 export function weekdaysOf(text: string): string[] {
-  const out = (re: string) => new RegExp(`(?:\\b(?:${LEAVE_OUT}|not(?: on)?)\\s+(?:the\\s+|on\\s+)?|\\bnon-)(?:${re})\\b`).test(text);
+  const out = (re: string) => leavesOut(`${re}\\b`, text, String.raw`(?:the\s+|on\s+)?`) || new RegExp(`\\bnot(?: on)?\\s+(?:the\\s+|on\\s+)?(?:${re})\\b`).test(text);
   const named = WEEKDAYS.filter((d) => new RegExp(`\\b${d}s\\b`).test(text));
   const left = new Set<string>(named.filter((d) => out(`${d}s`)));
   if (out('weekends?')) left.add('saturday').add('sunday');

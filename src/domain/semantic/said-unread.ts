@@ -8,7 +8,7 @@ import type { Words } from './said-names.ts';
 import {
   ADVERB_GROUPS, BOT_WORDS, BUSY_WORDS, CHANGE_WORDS, CHART_WORDS, DIMENSION_WORDS, DIRECTION_WORDS, FOLLOW_UP, HUMAN_WORDS, MEASURE_WORDS,
   NOW_CUES, NO_DIMENSION, OTHER_PERCENTILE, PERIOD_CUES, QA_CHANGE_WORDS, QA_STATE_WORDS, SPEED_WORDS, STATISTIC_WORDS, THRESHOLD,
-  TREND_WORDS, WEEKDAYS, WHO, LEAVE_OUT,
+  TREND_WORDS, WEEKDAYS, WHO, LEAVE_OUT, LEFT_OUT_PARTICLE, LEFT_OUT_VERB,
 } from './words.ts';
 
 /** Words read by a slot without being taken from the question (tests of the whole text). */
@@ -26,6 +26,8 @@ const READ: readonly RegExp[] = [
   // comparisons, and what leaves something out
   /\b(?:vs\.?|versus|compar(?:e[sd]?|ing|ison)|against|than|differen(?:ce|t)|chang(?:e[sd]?|ing)|same|usual|normal(?:ly)?|usually|previous|prior|preceding|before|earlier|other)\b/,
   new RegExp(`\\b${LEAVE_OUT}(?=\\s|$)|\\bnon-|\\b(?:only|just|alone)\\b`),
+  // "leave Voltix out": the verb around what is left out
+  new RegExp(`\\b${LEFT_OUT_VERB}(?=\\s+(?:[a-z'-]+\\s+){1,3}${LEFT_OUT_PARTICLE}\\b)|\\b(?:aside|excluded|omitted|ignored)\\b`),
   /\bas well as\b|\balong ?with\b|\b(?:overall|in total|altogether|combined|together|as a whole|reviewed|rank(?:ed|ing|s)?|order(?:ed)?|sort(?:ed)?|list(?:ed)?|which|what|who)\b/,
   new RegExp(`\\b(?:${WEEKDAYS.join('|')})s?\\b|\\bweekends?\\b|\\bweekdays?\\b`),
   /\b\d{1,2}(?::\d{2})?\s*(?:am|pm)\b|\b(?:noon|midnight)\b|\bo'?clock\b/,

@@ -16,7 +16,7 @@ import { otherPeople, qaStateFilter } from './said-qa.ts';
 export { byReplier } from './said-replier.ts';
 import { dimensionsOf, measureByName, type Dimension, type Statistic } from './catalogue.ts';
 import type { DayRange, Filter, MetricQuery } from './query.ts';
-import { ADVERB_GROUPS, BOT_WORDS, CHANGE_WORDS, THRESHOLD, CHART_WORDS, DIMENSION_WORDS, FOLLOW_ON, FOLLOW_UP, HUMAN_WORDS, NOT_HELD, NO_DIMENSION, NOW_CUES, NUMBER_ONE, OTHER_PERCENTILE, PERIOD_CUES, SPEED_WORDS, STATISTIC_WORDS, TREND_WORDS, LEAVE_OUT, REPLIER_NAMED, WHO, type Direction } from './words.ts';
+import { ADVERB_GROUPS, BOT_WORDS, CHANGE_WORDS, THRESHOLD, CHART_WORDS, DIMENSION_WORDS, FOLLOW_ON, FOLLOW_UP, HUMAN_WORDS, NOT_HELD, NO_DIMENSION, NOW_CUES, NUMBER_ONE, OTHER_PERCENTILE, PERIOD_CUES, SPEED_WORDS, STATISTIC_WORDS, TREND_WORDS, LEAVE_OUT, REPLIER_NAMED, WHO_ASKED, leavesOut, type Direction } from './words.ts';
 
 export interface Vocabulary {
   pages: readonly string[];
@@ -189,7 +189,7 @@ function groupOf(w: Words, text: string, before?: Dimension): Group {
   }
   // "who's worst?" after a breakdown by reviewer (or page): those, not the agents
   const people = before === 'agent' || before === 'reviewer' || before === 'page' ? before : 'agent';
-  if (w.take(WHO)) return { dim: /\breview|\bqa\b|\b(?:fixe[sd]|flagged)\b|\b(?:found|raised|logged|reported|opened|spotted|caught|filed) (?:the )?(?:most |fewest |more |fewer )?issues\b|\bpasse[sd]\b(?! (?:on |over )?to\b)/.test(text) ? 'reviewer' : /\bagents?\b/.test(text) ? 'agent' : people, which: true };
+  if (w.take(WHO_ASKED)) return { dim: /\breview|\bqa\b|\b(?:fixe[sd]|flagged)\b|\b(?:found|raised|logged|reported|opened|spotted|caught|filed) (?:the )?(?:most |fewest |more |fewer )?issues\b|\bpasse[sd]\b(?! (?:on |over )?to\b)/.test(text) ? 'reviewer' : /\bagents?\b/.test(text) ? 'agent' : people, which: true };
   return { which: false };
 }
 
@@ -376,7 +376,7 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
   const messagesAsked = (measure ?? (ctx.previous && !word ? ctx.previous.query.measure : undefined)) === 'messages';
   if (messagesAsked && /\b(?:only|just) (?:(?:from|by) )?(?:the )?customers\b|\bcustomers only\b/.test(text)) filters.push({ dimension: 'sender', values: ['customer'] });
   // messages have three senders: "not from customers" keeps the bot's and the agents'
-  if (measure === 'messages' && new RegExp(`(?:\\b${LEAVE_OUT}\\s+(?:the\\s+|our\\s+)?|\\bnon-)customers?\\b`).test(text)) {
+  if (measure === 'messages' && leavesOut(String.raw`customers?\b`, text)) {
     filters.push({ dimension: 'sender', values: ['customer'], exclude: true });
   }
   // "handoffs per page per week": two breakdowns, which one answer cannot give

@@ -14,6 +14,7 @@ import { checkQuery, type Filter, type MetricQuery } from './query.ts';
 import { correctTypos } from './said-typos.ts';
 import { questionInChat } from './said-sentences.ts';
 import { withoutChat } from './said-idioms.ts';
+import { correctionIn } from './said-corrections.ts';
 import { FAMILY, askedMeasure, carriedSlots, inFamily, isFollowUp, mergeFilters, periodSlots } from './follow-ups.ts';
 import { WHICH_FIGURE, figureNotHeld, nameLost, quoted, refusal, shareOfEachGroup, unanswerable, unknownName } from './refusals.ts';
 import { byReplier, notHeldRefusal, range, readSaid, type ChangeRanking, type MetricReading, type Said, type UnderstandContext } from './said.ts';
@@ -169,9 +170,10 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   }
   if (!groupBy && said.chart && !said.periods.compare && !said.periods.compareDefault && !base?.groupBy) groupBy = 'day';
   const slots = periodSlots(said, ctx, base, groupBy, text, measureName);
-  const who = said.replierWord;
-  if (who && replied === measureName && filters.length + (shareOf && !(base?.filters ?? []).includes(shareOf) ? 1 : 0) === said.filters.length && (!BOT_MEASURES.has(measureName) || HANDLED_BY.test(text))) {
-    notes.push(`"${who}" (${measureByName(measureName)!.label} is not split by who replied)`);
+  // "bot" said of a figure not split by who replied is named back; left out ("sessions, no bots") it is refused, never answered for everyone
+  if (said.replierWord && replied === measureName && filters.length + (shareOf && !(base?.filters ?? []).includes(shareOf) ? 1 : 0) === said.filters.length && (!BOT_MEASURES.has(measureName) || HANDLED_BY.test(text))) {
+    if (said.replierLeftOut) return refusal(`${measureByName(measureName)!.label} is not split by who replied, so I cannot leave out "${said.replierWord}"; ask for it over everyone`);
+    notes.push(`"${said.replierWord}" (${measureByName(measureName)!.label} is not split by who replied)`);
   }
   // a follow-up ranks what the question before broke down ("which page is best" → "and the worst?")
   const overall = /\b(?:overall|in total|altogether)\b/.test(text);
@@ -323,7 +325,10 @@ export function understandMetric(message: string, ctx: UnderstandContext): Metri
   const asked = lowered(question);
   const notHeld = notHeldRefusal(question, asked, ctx.vocab.topics ?? []);
   if (notHeld) return notHeld;
-  let text = weekdaysCompared(repliersCompared(withoutChat(asked)), ctx);
+  // "csat for Oakhaven, no sorry, Stride": the correction applied, or refused when what it corrects is not clear
+  const correction = correctionIn(withoutChat(asked), ctx.vocab, ctx.now, ctx.timeZone);
+  if ('refuse' in correction) return refusal(correction.refuse);
+  let text = weekdaysCompared(repliersCompared(correction.text), ctx);
   let said = readSaid(text, ctx);
   // "handofs", "voltx": a word nobody read, one edit from a product word or name, read as that word (and said so)
   // ("since lats monday", "the week beofre last": a period read as a whole phrase that could not be read, one word of it a slip)

@@ -3,6 +3,19 @@
 // each table is read in order and the first (most specific) phrase that matches wins its words.
 import type { Dimension, Statistic } from './catalogue.ts';
 
+/**
+ * A person, not the bot: up to two words that say so ("real person", "actual live human", "proper
+ * human agent") and the person ("human", "agent", "rep", "someone"); A_PERSON with an article before.
+ */
+const PERSON = String.raw`(?:(?:real|actual|live|proper|genuine|living|breathing|human|flesh[- ]and[- ]blood|in[- ]person)[ ,]+){0,2}(?:(?:human|person|agent|rep|representative|operator|staffer|staff member|team member)s?|someone|somebody|people|staff)`;
+const A_PERSON = String.raw`(?:(?:a|an|one|some|our|the) )?${PERSON}`;
+/** What a person did in a session ("a human had to handle", "a real person stepped in", "did a live agent take over"). */
+const STEP_IN = String.raw`(?:handle|take over|step in|deal with|pick up|answer|reply|respond|jump in|get involved|intervene)`;
+const SOMEONE = String.raw`(?:a|an) ${PERSON}`;
+const A_PERSON_DID = String.raw`(?:${SOMEONE} (?:(?:had|has|needed|needs) to ${STEP_IN}|stepped in|took over|jumped in|got involved|intervened)|(?:did|does|do) ${SOMEONE} ${STEP_IN})`;
+/** What a session did to end up with one ("needed", "was passed to", "ended up with", "escalated to"). */
+const TO_A_PERSON = String.raw`(?:involv(?:ed|es|ing)?|needed|needs|need(?:ing)?|required|requires|requiring|ended up (?:with|needing|requiring|going to|at)|(?:went|goes|going|gone|got|get|gets|getting) (?:(?:sent|passed|handed|escalated|transferred|routed|bumped|forwarded)(?: on| over| off| up)? )?to|(?:handed|passed|escalated|transferred|routed|sent|forwarded|bumped|kicked)(?: on| over| off| up| along)? to|reached)`;
+
 /** Measure phrases, most specific first. `human`/`bot` variants are chosen by modifiers later. */
 export const MEASURE_WORDS: readonly [RegExp, string][] = [
   // the CSI's own time inputs, one value per conversation-day (before "csi" takes the word)
@@ -50,7 +63,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/^(?:message )?templates?\s*[?.!]*$|\btemplate (?:uses?|usage)\b|\b(?:uses?|usage) of (?:the |our )?(?:message )?templates?\b|\btemplates? (?:were |was |are |is |got |have been |been )?used\b|\b(?:canned|templated) (?:replies|answers|responses)\b/, 'templateUses'],
   [/(?<=\b(?:slow|slowest|slower|fast|fastest|faster|quick|quickest|quicker)(?:ly)? (?:to|at|in) )(?:respond|reply|answer)(?:ing|s)?\b|\b(?:response|reply|wait(?:ing)?) times?\b|\btime to (?:respond|reply|answer)\b|\bhow (?:fast|quickly|long)\b(?=[^.?]*\b(?:reply|replies|respond|answer)\b)|\bget(?:ting)? back to (?:folks|customers|people|them|users|clients)\b|\bhow responsive\b/, 'responseTime'],
   // the bot's containment said as what happened ("resolved by the bot alone"): before "conversations" takes the question
-  [/\b(?:resolved|solved|closed) (?:by|with) (?:the |our )?(?:bot|ai|assistant)(?: alone| only| on its own| without (?:a |any )?(?:human|agent|person)s?)?\b|\b(?:handled|answered|dealt with) (?:by|with) (?:the |our )?(?:bot|ai|assistant) (?:alone|only|on its own|without (?:a |any )?(?:human|agent|person)s?)\b|\bbot[- ]only\b|\bnever (?:reached|needed|went to) (?:a |an )?(?:human|agent|person)\b|\b(?:the |our )?(?:bot|ai|assistant) (?:handled?|handles|resolved?|resolves|solved?|solves|closed?|closes|answered|answers|dealt with) (?:[a-z]+ ){0,3}?(?:alone|on its own|by itself|without (?:a |any )?(?:human|agent|person|help)s?)\b/, 'containment'],
+  [new RegExp(String.raw`\b(?:resolved|solved|closed) (?:by|with) (?:the |our )?(?:bot|ai|assistant)(?: alone| only| on its own| without (?:a |any )?(?:human|agent|person)s?)?\b|\b(?:handled|answered|dealt with) (?:by|with) (?:the |our )?(?:bot|ai|assistant) (?:alone|only|on its own|without (?:a |any )?(?:human|agent|person)s?)\b|\bbot[- ]only\b|\bnever (?:reached|needed|required|went to|got (?:passed |handed |escalated |sent )?to) ${A_PERSON}\b|\b(?:the |our )?(?:bot|ai|assistant) (?:handled?|handles|resolved?|resolves|solved?|solves|closed?|closes|answered|answers|dealt with) (?:[a-z]+ ){0,3}?(?:alone|on its own|by itself|without (?:a |any )?(?:human|agent|person|help)s?)\b`), 'containment'],
   [/\bconversation[- ]days\b/, 'conversationDays'],
   // "conversations that had messages on 3 Dec": the conversations counted, their messages what makes them count
   [/\b(?:conversations|chats|convos|threads) (?:that |which )?(?:had|have|has|with|got|received|saw) (?:any |some |a |new )?(?:messages?|msgs|activity|traffic)\b/, 'conversations'],
@@ -59,7 +72,9 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\bconversations\b|\bchats\b|\bconvos\b|\bthreads\b|\bconversation (?:volume|count)\b/, 'conversations'],
   [/\bhand[- ]?off rates?\b|\bescalation rates?\b/, 'handoffRate'],
   [/\bcontainment(?: rates?)?\b|\bcontained\b|\bbot contain(?:s|ed|ing)?\b|\bdeflection(?: rates?)?\b/, 'containment'],
-  [/\bhand[- ]?offs?\b|\bhands (?:off|over)\b|\bended up with (?:a |an )?(?:human|person|agent)\b|\bescalations?\b|(?<=\b(?:were|was|got|get|gets|been|being|are|is) )handed (?:off|over)\b(?! to)|(?<=\b(?:were|was|got|get|gets|been|being|are|is) )escalated\b(?! to)|\b(?:handed (?:over |off )?|escalated |went |passed (?:on )?|transferred )to (?:a |an )?(?:human|person|agent)s?\b|\b(?:involv(?:ed|ing)|needed|need(?:ing)?|required|requiring) (?:a |an )?(?:real |actual |live )?(?:human|person|agent)s?\b/, 'handoffs'],
+  [/\bhand[- ]?offs?\b|\bhands (?:off|over)\b|\bescalations?\b|(?<=\b(?:were|was|got|get|gets|been|being|are|is) )handed (?:off|over)\b(?! to)|(?<=\b(?:were|was|got|get|gets|been|being|are|is) )escalated\b(?! to)/, 'handoffs'],
+  // "needed a real person", "went to a live agent", "a human had to handle": a handoff in other words
+  [new RegExp(String.raw`\b${TO_A_PERSON} ${A_PERSON}(?: (?:help|support|assistance|intervention))?\b|\b${A_PERSON_DID}\b`), 'handoffs'],
   [/\b(?:qa |review )coverage\b|\b(?:share|percentage|percent|proportion|fraction|%|rate)\s+of\s+(?:the\s+|all\s+|our\s+|[a-z]+'s\s+)?(?:ai\s+|bot\s+|qa\s+)?sessions\s+(?:that\s+|which\s+)?(?:were\s+|was\s+|have\s+been\s+|has\s+been\s+|got\s+|are\s+)?(?:reviewed|checked|qa'?d)\b(?!\s+by\b)|\b(?:how many|what)\s+(?:%|percent|share|proportion|fraction)\s+of\s+(?:the\s+|all\s+|our\s+|[a-z]+'s\s+)?(?:ai\s+|bot\s+|qa\s+)?sessions\s+(?:were|was|have\s+been|got|are)\s+(?:reviewed|checked|qa'?d)\b(?!\s+by\b)/, 'reviewCoverage'],
   [/\b(?:qa )?issue rates?\b|\b(?:share|percentage|percent|proportion|fraction)\s+of\s+(?:the\s+|all\s+|our\s+)?(?:qa\s+|reviewed\s+)?sessions\s+(?:that\s+|which\s+)?(?:had|have|has|with|got|showed)\s+(?:a\s+|an\s+|any\s+)?(?:qa\s+)?issues?\b/, 'issueRate'],
   [/\b(?:qa|scorecard) categor(?:y|ies) scores?\b|\bcategory scores?\b|\bscoring (?:qa |scorecard )?categor(?:y|ies)\b|\bscores? (?:per|by|for each) (?:qa |scorecard )?categor(?:y|ies)\b/, 'qaCategoryScore'],
@@ -74,8 +89,36 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/(?<!\b(?:by|per|each|every|across) )\btopics?\b|\breasons? (?:for|of) contact\b|\bwhat (?:do |did |were |are )?customers(?= (?:ask|write|message|complain|talk)(?:s|ed|ing)? (?:to )?(?:us )?about\b)|\bclassifications?\b/, 'topics'],
 ];
 
-/** Words that leave out what follows ("except Voltix", "excl. weekends", "w/o the bot"); a regex source. */
-export const LEAVE_OUT = String.raw`(?:not about|(?:were|was|are|is)n't about|(?:were|was|are|is) not about|except(?: (?:those|the ones|ones)(?: (?:taken|handled|sent|written|reviewed|closed|done|made|passed|fixed|answered|picked up|resolved|flagged|given))?)?(?: for| on| by| from)?|excluding(?: (?:those|the ones|ones)(?: (?:taken|handled|sent|written|reviewed|closed|done|made|passed|fixed|answered|picked up|resolved|flagged|given))? by)?|excl\.?|exclude[sd]?|w/o|without|other than(?: (?:those|the ones|ones)(?: (?:taken|handled|sent|written|reviewed|closed|done|made|passed|fixed|answered|picked up|resolved|flagged|given))?)?(?: by| for| on| from)?|apart from(?: (?:those|the ones|ones)(?: (?:taken|handled|sent|written|reviewed|closed|done|made|passed|fixed|answered|picked up|resolved|flagged|given))?)?(?: by)?|besides|but not|not for|not on|not in|not (?:[a-z]+ed )?by|not (?:[a-z]+ed |sent )?from|not counting(?: (?:those|the ones|ones)(?: (?:taken|handled|sent|written|reviewed|closed|done|made|passed|fixed|answered|picked up|resolved|flagged|given))?)?(?: by)?|not including(?: (?:those|the ones|ones)(?: (?:taken|handled|sent|written|reviewed|closed|done|made|passed|fixed|answered|picked up|resolved|flagged|given))?)?(?: by)?|leaving out(?: (?:those|the ones|ones)(?: (?:taken|handled|sent|written|reviewed|closed|done|made|passed|fixed|answered|picked up|resolved|flagged|given))?)?(?: by)?|minus|(?:everyone|everybody|everything|anyone|all(?: (?:the )?(?:pages|brands|shops|stores|agents|reviewers|topics|days))?|every (?:page|brand|shop|store|agent|reviewer|topic|day)) but)`;
+/**
+ * The words that leave out what follows ("except", "barring", "leave out", "setting aside"): a
+ * vocabulary of its own, each word taking the same "the ones" clause after it (LEAVE_OUT below).
+ */
+const LEAVE_OUT_WORDS = [
+  'except(?:ing)?', 'excluding', 'excl\\.?', 'exclude[sd]?', 'w/o', 'without', 'sans', 'other than', 'apart from', 'aside from',
+  'besides', 'but not', 'minus', 'barring', 'bar(?! (?:charts?|graphs?|plots?)\\b)', 'not counting', 'not including', 'discounting', 'ignor(?:e|ing)', 'disregard(?:ing)?',
+  'skip(?:ping)?', 'omit(?:ting)?', 'remov(?:e|ing)', '(?:leav(?:e|ing)|left) (?:out|aside|off)', '(?:set|setting|put|putting|lay|laying) aside',
+  '(?:tak(?:e|ing)|filter(?:ing)?|strip(?:ping)?|cut(?:ting)?) out',
+];
+
+/** What is left out said as what was done to it ("those that were picked up by", "the ones grabbed by"), for any verb. */
+const ONES = String.raw`(?:those|these|the ones|ones|whatever|anything|what)(?: (?:that|which|who))?(?: (?:were|was|are|is|got|get|have been|has been|had been|been|being))?`;
+const DONE_BY = String.raw`(?:(?: for)? ${ONES}(?: (?!(?:by|for|on|from|in)\b)[a-z]+(?: (?:up|over|off|out|on|in))?)? (?:by|for|on|from)| ${ONES}| for| on| by| from)?`;
+
+/**
+ * Words that leave out what follows ("except Voltix", "excl. weekends", "w/o the bot", "leaving
+ * aside those James took", "minus the ones grabbed by Fatima"); a regex source. What is left out
+ * after a verb ("leave Voltix out") is leavesOut's.
+ */
+export const LEAVE_OUT = String.raw`(?:not about|(?:were|was|are|is)n't about|(?:were|was|are|is) not about|(?:${LEAVE_OUT_WORDS.join('|')})${DONE_BY}|not for|not on|not in|not (?:(?:been|yet|ever) )?(?:[a-z]+ )?(?:up |over |off )?by|not (?:[a-z]+ed |sent )?from|(?:everyone|everybody|everything|anyone|all(?: (?:the )?(?:pages|brands|shops|stores|agents|reviewers|topics|days))?|every (?:page|brand|shop|store|agent|reviewer|topic|day)) but)`;
+
+/** "leave Voltix out", "set the bot aside", "count James out": the verb before and its particle after what is left out. */
+export const LEFT_OUT_VERB = String.raw`(?:leav(?:e|ing)|left|keep(?:ing)?|kept|set(?:ting)?|put(?:ting)?|count(?:ing)?|tak(?:e|ing)|cut(?:ting)?)`;
+export const LEFT_OUT_PARTICLE = String.raw`(?:out|aside)`;
+
+/** Whether `target` (a regex source) is left out in `text`: after a leave-out word, inside "leave … out", or as "non-". */
+export function leavesOut(target: string, text: string, before = String.raw`(?:the\s+|our\s+)?`): boolean {
+  return new RegExp(`(?:\\b${LEAVE_OUT}\\s+${before}|\\bnon-\\s*)(?:${target})|\\b${LEFT_OUT_VERB}\\s+${before}(?:${target})\\s+${LEFT_OUT_PARTICLE}\\b`).test(text);
+}
 
 /** Data the product does not hold: any of these makes the question a refusal, never a nearby figure. */
 export const NOT_HELD =
@@ -175,6 +218,8 @@ export const SPEED_WORDS = /\b(?:slow|fast|quick)(?:est|er|ly)?\b(?! (?:numbers|
 
 /** "who": the people behind a figure — QA reviewers when the question is about reviews, else agents. */
 export const WHO = /\bwho\b/;
+/** "who" asked, not the relative "who" of "the ones who were handled by James". */
+export const WHO_ASKED = /(?<!\b(?:those|these|ones|the one|anyone|anybody|everyone|everybody) )\bwho\b/;
 
 /** Words that say a period was meant; when no period could be read from them, the question is refused. */
 export const PERIOD_CUES =
