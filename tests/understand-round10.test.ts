@@ -110,4 +110,39 @@ describe('the tenth outside round', () => {
     expect(q('csat for voltix vs stride last month')).toMatchObject({ groupBy: 'page' });
     expect(ask('how long did the handoff cases take').refusal ?? '').not.toMatch(/times I have are(?!.*time to resolve a handoff)/);
   });
+
+  it('the eleventh round: the CSI\'s own first response time, sessions given a QA state, sessions handed off, names that do the work, customers ranked', () => {
+    expect(q('avg first response time (csi metric) last week')?.measure).toBe('firstResponseTime');
+    expect(q('avg first response time csi metric last week')?.measure).toBe('firstResponseTime');
+    expect(q('how many sessions got a qa state last month')).toMatchObject({ measure: 'reviewedSessions', filters: [] });
+    expect(q('how many sessions were given a qa state in nov by reviewer')).toMatchObject({ measure: 'reviewedSessions', groupBy: 'reviewer' });
+    expect(q('share of sessions handed off on mondays in nov')).toMatchObject({ measure: 'handoffRate', filters: [{ dimension: 'weekday', values: ['Monday'] }] });
+    expect(q('share of sessions handed off in nov')?.measure).toBe('handoffRate');
+    for (const [text, name] of [['how many handoffs did kevin take last week', 'kevin'], ['handoffs kevin took last week', 'kevin'], ["what's priya's csat last month", 'priya']] as const) {
+      expect(ask(text).refusal, text).toMatch(new RegExp(`I don't know "${name}"`));
+    }
+    expect(q("what's fatima's csat last month")?.filters).toEqual([{ dimension: 'agent', values: ['Fatima Zahra'] }]);
+    expect(q("the team's csat last month")?.measure).toBe('csatScore');
+    expect(ask('for the quarterly review: average csat score for october').refusal ?? '').not.toMatch(/I don't know "quarterly"/);
+    for (const text of ['who complained the most last week', 'top customers by complaints last week', 'list the customers who complained most last week']) {
+      expect(ask(text).refusal, text).toMatch(/ranks the customers themselves/);
+    }
+    expect(q('who sent the most messages last week')).toMatchObject({ measure: 'messages', groupBy: 'agent' });
+  });
+
+  it('the eleventh round, threads: "humans" after "bot only", "how many answered" after CSAT, the time to resolve after cases closed, a figure of the same data keeps the page', () => {
+    const bot = ask('bot only', ask('avg response time last week'));
+    expect(ask('humans', bot).metric?.query).toMatchObject({ measure: 'humanResponseTime', filters: [] });
+    const csat = ask('csat for fatima in nov');
+    const answered = ask('how many answered', csat);
+    expect(answered.metric?.query).toMatchObject({ measure: 'csatResponses', filters: [{ dimension: 'agent', values: ['Fatima Zahra'] }] });
+    expect(ask('and the response rate', answered).metric?.query.measure).toBe('csatResponseRate');
+    const byAgent = ask('by agent', ask('handoff cases closed last month'));
+    const most = ask('who resolved the most', byAgent);
+    expect(most.metric?.query).toMatchObject({ measure: 'handoffsClosed', groupBy: 'agent', order: 'desc' });
+    expect(ask('avg time to resolve for them', most).metric?.query.measure).toBe('handoffResolveTime');
+    const satisfied = ask('what % satisfied', ask('csat for voltix last week'));
+    expect(satisfied.metric?.query).toMatchObject({ measure: 'csatSatisfied', filters: [{ dimension: 'page', values: ['Voltix'] }], period: { from: '2026-11-09', to: '2026-11-15' } });
+    expect(satisfied.metric?.remarks?.join(' ')).toMatch(/keeps the period of the question before: last week.*, and its page Voltix/);
+  });
 });

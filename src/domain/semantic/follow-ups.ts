@@ -61,7 +61,8 @@ const RATE_OF: Readonly<Record<string, string>> = { handoffs: 'handoffRate', csa
  * one before, read in that family. `over` is the measure the words alone would read as, if any.
  */
 const FAMILIES: readonly { of: RegExp; words: RegExp; measure: string; over?: RegExp }[] = [
-  { of: /^csat/, words: /\bresponse rates?\b|\brates? of (?:response|answer)s?\b|\bhow many (?:answered|responded)\b/, measure: 'csatResponseRate', over: /^(?:responseTime|humanResponseTime)$/ },
+  { of: /^csat/, words: /\bhow many (?:people |customers |of them |surveys )?(?:answered|responded|replied)\b/, measure: 'csatResponses' },
+  { of: /^csat/, words: /\bresponse rates?\b|\brates? of (?:response|answer)s?\b/, measure: 'csatResponseRate', over: /^(?:responseTime|humanResponseTime)$/ },
   { of: /^csat/, words: /\bsatisfied\b|\bhappy\b|\b4s? (?:or|and|&) 5s?\b/, measure: 'csatSatisfied' },
   { of: /^csat(?!Surveys)/, words: /\bsurveys? sent\b|\bhow many surveys\b|\bsurveys?\??$/, measure: 'csatSurveys' },
   { of: /^csat(?!Score)/, words: /\bscores?\b|\bsatisfaction\b|\brating\b/, measure: 'csatScore' },
@@ -70,12 +71,14 @@ const FAMILIES: readonly { of: RegExp; words: RegExp; measure: string; over?: Re
   { of: /^handoffs$/, words: /^(?:the )?rates?\s*[?.!]*$/, measure: 'handoffRate' },
   { of: /^csatResponses$/, words: /^(?:the )?rates?\s*[?.!]*$/, measure: 'csatResponseRate' },
   { of: /^template/, words: /\buses?\b|\bused\b|\busage\b/, measure: 'templateUses' },
-  { of: /^handoffs(?:Closed|Assigned)$|^handoffResolveTime$/, words: /\bresolv(?:e|ed|ing)\b|\bresolution\b|\bhow long\b|\btime to (?:close|resolve)\b|\bclos(?:e|ing) time\b/, measure: 'handoffResolveTime', over: /^(?:resolutionTime|totalHandlingTime)$/ },
+  // (a time asked: "who resolved the most" after cases closed still counts them)
+  { of: /^handoffs(?:Closed|Assigned)$|^handoffResolveTime$/, words: /\bresolution(?: times?)?\b|\bhow long\b|\btime to (?:close|resolve)\b|\bclos(?:e|ing) time\b|\b(?:time|long|take|took|taking|takes)\b[^.?]*\bresolv\w*|\bresolv\w*\b[^.?]*\b(?:time|long|take|took|takes)\b/, measure: 'handoffResolveTime', over: /^(?:resolutionTime|totalHandlingTime)$/ },
 ];
 
 /** The family figure a follow-up's words name, read in the family of the measure before. */
 export function familyMeasure(said: Said, text: string, base: MetricQuery): string | undefined {
-  const f = FAMILIES.find((x) => x.of.test(base.measure) && x.words.test(text) && x.measure !== base.measure);
+  // (the family's own figure again, "avg time to resolve for them" after the time to resolve, stays it)
+  const f = FAMILIES.find((x) => x.of.test(base.measure) && x.words.test(text) && (x.measure !== base.measure || (said.measure !== undefined && x.over?.test(said.measure) === true)));
   if (!f || (said.measure && !(f.over?.test(said.measure) && !/\bsessions?\b/.test(text)))) return undefined;
   return f.measure;
 }
@@ -122,11 +125,27 @@ export function carriedSlots(base: MetricQuery, m: Measure, said: Said, text: st
     } else if (!(said.measure && !same && base.groupBy === 'topic')) notes.push(`by ${base.groupBy} (from the question before: ${m.label} cannot be broken down by it)`);
   }
   out.filters = (base.filters ?? []).filter((f) => {
+    // "humans" after "bot only": who replied is asked again, the one before replaced
+    if (f.dimension === 'sender' && said.replier) return false;
     if (dims.includes(f.dimension)) return true;
     if (f.dimension !== 'sender') notes.push(`${f.dimension} ${f.values.join(', ')} (from the question before: ${m.label} cannot be filtered by it)`);
     return false;
   });
   return out;
+}
+
+/**
+ * The filters a figure of the same data keeps in a thread along with its period ("what % satisfied"
+ * after "CSAT for Voltix last week": Voltix's), those of dimensions it takes and the question did not name.
+ */
+export function threadFilters(previous: MetricQuery, m: Measure, named: readonly Filter[]): Filter[] {
+  return (previous.filters ?? []).filter((f) => dimensionsOf(m).includes(f.dimension) && !named.some((n) => n.dimension === f.dimension));
+}
+
+/** What the answer says of the period and filters a figure of the same data kept from the question before. */
+export function threadRemark(period: Period, kept: readonly Filter[]): string {
+  const words = kept.map((f) => `${f.exclude ? 'excluding ' : ''}${f.dimension} ${f.values.join(', ')}`).join('; ');
+  return `No period was named, so this keeps the period of the question before: ${period.label}${kept.length ? `, and its ${words}` : ''}.`;
 }
 
 /** Used when no period is named: a series over time needs more than a week to show anything. */

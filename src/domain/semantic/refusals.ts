@@ -92,6 +92,12 @@ export function unanswerable(said: Said, base: MetricQuery | undefined, text: st
   if (twoTopics && /\b(?:about|regarding|concerning|over)\b/.test(text) && !/\b(?:and|or|vs|versus|plus|both)\b|,/.test(text)) {
     return refusal(`each customer message has one topic, so a message that is both ${twoTopics.values.join(' and ')} is not something I count; ask for ${twoTopics.values.join(' or for ')}`);
   }
+  // "who complained the most", "top customers by complaints": customers ranked, who are not counted one by one
+  const customersRanked = /\bwho (?:complain\w*|sent|sends|wrote|writes|asked|asks|messaged|messages|contacted|reached out|moaned)\b|\b(?:top|which|most active|busiest|biggest) (?:customers|clients|users)\b|\bcustomers who\b/.exec(text);
+  const ofCustomers = said.measure === 'customerMessages' || said.measure === 'topics' || (/\bcustomers|clients|users\b/.test(customersRanked?.[0] ?? '') && (said.measure === 'messages' || said.measure === 'conversations'));
+  if (customersRanked && ofCustomers) {
+    return refusal(`"${customersRanked[0]}" ranks the customers themselves, and I count their messages and conversations, not each customer; ask for the count ("complaints last week") or a breakdown ("complaints by page last week")`);
+  }
   // "how many pages had handoffs": the pages are counted, not the handoffs; the breakdown lists them
   const holders = /\b(?:how many|number of|count of|no\.? of) (?:distinct |different |unique |individual |separate )?(pages|brands|agents|reviewers|staff|team members)\b(?!')/.exec(text);
   if (holders && said.measure) {

@@ -15,7 +15,7 @@ import { correctTypos } from './said-typos.ts';
 import { questionInChat } from './said-sentences.ts';
 import { withoutChat } from './said-idioms.ts';
 import { correctionIn } from './said-corrections.ts';
-import { FAMILY, askedMeasure, carriedSlots, inFamily, isFollowUp, mergeFilters, periodSlots } from './follow-ups.ts';
+import { FAMILY, askedMeasure, carriedSlots, inFamily, isFollowUp, mergeFilters, periodSlots, threadFilters, threadRemark } from './follow-ups.ts';
 import { WHICH_FIGURE, figureNotHeld, nameLost, quoted, refusal, shareOfEachGroup, unanswerable, unknownName } from './refusals.ts';
 import { byReplier, notHeldRefusal, range, readSaid, type ChangeRanking, type MetricReading, type Said, type UnderstandContext } from './said.ts';
 import { type Direction } from './words.ts';
@@ -216,7 +216,9 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
   const compare = asOfNow ? named : sameDays?.compare ?? slots.compare;
   // a period still running is counted to today and labelled "so far"
   const running = asOfNow || sameDays ? undefined : runningPeriod(slots.period, compare, dayOf(ctx.now, ctx.timeZone));
-  const remarks = [...(sameDays ? [sameDays.note] : running?.note ? [running.note] : []), ...(slots.thread && !asOfNow ? [`No period was named, so this keeps the period of the question before: ${slots.thread.label}.`] : [])];
+  const kept = slots.thread && !asOfNow ? threadFilters(ctx.previous!.query, m, filters) : [];
+  filters.push(...kept);
+  const remarks = [...(sameDays ? [sameDays.note] : running?.note ? [running.note] : []), ...(slots.thread && !asOfNow ? [threadRemark(slots.thread, kept)] : [])];
   const query: MetricQuery = {
     measure,
     ...(asOfNow ? {} : { period: range(sameDays?.period ?? running?.period ?? slots.period) }),
@@ -251,6 +253,16 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
     query, period: slots.period, ...(slots.movedFrom ? { movedFrom: slots.movedFrom } : {}), ...(rank.winner ? { winner: rank.winner } : {}), ...(rank.place ? { place: rank.place } : {}), notes, periodDefaulted: slots.defaulted && !asOfNow,
     ...(change ? { change } : {}), ...(focus ? { focus } : {}), ...(remarks.length ? { remarks } : {}),
   };
+}
+
+const NOT_PEOPLE = /^(?:team|company|customers?|clients?|bots?|everyone|everybody|people|staff|page|agent|reviewer|month|week|year|day|today|yesterday|tonight|brand|shop|store|business|product|ai|assistant|that|this|it|one|who|what|which)$/;
+// (a present form only after "did": "the ops review", "a quarterly review" are nouns)
+const DID_VERB = '(?:take|handle|close|resolve|answer|pick|grab|review|pass|flag|fix|find|log|get|do|make)';
+const DONE_VERB = '(?:took|handled|closed|resolved|answered|picked|grabbed|reviewed|passed|flagged|fixed|found|logged)';
+/** A word used as a person: the subject of a desk or QA verb, or the owner of a figure. */
+function personWord(w: string, text: string): boolean {
+  if (NOT_PEOPLE.test(w)) return false;
+  return new RegExp(`\\bdid ${w} ${DID_VERB}\\b|\\b${w} ${DONE_VERB}\\b|\\b${w}['’]s\\b`).test(text);
 }
 
 /** Queries refused as built: a share over the values named only, a period still to come. */
@@ -362,7 +374,8 @@ export function understandMetric(message: string, ctx: UnderstandContext): Metri
   const meant = !said.periods.period && !said.periods.compare ? unread?.words.map((w) => new RegExp(`\\b(?:last|past|previous|prior|next) ${w.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\b`, 'u').exec(text)).find(Boolean) : undefined;
   if (meant) return refusal(`I could not read the period ("${meant[0]}"); name it like "last week", "in October", "since 1 November" or "last 30 days"`);
   // "QA score by reviewer daniel": a word nothing read, right after "by reviewer", is a name I do not know
-  const unnamed = unread?.words.find((w) => /^[a-z][a-z'-]+$/.test(w) && new RegExp(`\\b(?:(?:by|for|of|from) (?:the )?(?:pages?|brands?|agents?|reviewers?|reps?)|reviewed by|handled by) ${w}\\b`).test(text));
+  // … and so is one that does the desk's or QA's work ("did kevin take", "kevin took") or owns the figure ("priya's CSAT")
+  const unnamed = unread?.words.find((w) => /^[a-z][a-z'-]+$/.test(w) && (new RegExp(`\\b(?:(?:by|for|of|from) (?:the )?(?:pages?|brands?|agents?|reviewers?|reps?)|reviewed by|handled by) ${w}\\b`).test(text) || personWord(w, text)));
   if (unnamed) {
     return refusal(`I don't know "${unnamed}": it is not a page, agent, reviewer or topic here (pages: ${ctx.vocab.pages.join(', ') || 'none yet'}); name one as it is spelt, or ask "CSI by agent" or "QA changes by reviewer" to see who there is`);
   }

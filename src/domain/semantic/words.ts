@@ -19,8 +19,8 @@ const TO_A_PERSON = String.raw`(?:involv(?:ed|es|ing)?|needed|needs|need(?:ing)?
 /** Measure phrases, most specific first. `human`/`bot` variants are chosen by modifiers later. */
 export const MEASURE_WORDS: readonly [RegExp, string][] = [
   // the CSI's own time inputs, one value per conversation-day (before "csi" takes the word)
-  [/\b(?:csi|scored) first[- ](?:response|reply)(?: times?)?\b|\bfirst[- ](?:response|reply) times? (?:per|of each) conversation[- ]days?\b/, 'firstResponseTime'],
-  [/\b(?:csi|scored) (?:average |avg )?(?:response|reply) times?\b|\b(?:average )?(?:response|reply) times? (?:per|of each) conversation[- ]days?\b/, 'avgResponseTime'],
+  [/\b(?:csi|scored) first[- ](?:response|reply)(?: times?)?\b|\bfirst[- ](?:response|reply)(?: times?)?,? ?\(?(?:the )?(?:csi|scored)(?: metric| one| input| version)?\)?(?=\s|$|[?.!,])|\bfirst[- ](?:response|reply) times? (?:per|of each) conversation[- ]days?\b/, 'firstResponseTime'],
+  [/\b(?:csi|scored) (?:average |avg )?(?:response|reply) times?\b|\b(?:average |avg )?(?:response|reply) times?,? ?\(?(?:the )?(?:csi|scored)(?: metric| one| input| version)?\)?(?=\s|$|[?.!,])|\b(?:average )?(?:response|reply) times? (?:per|of each) conversation[- ]days?\b/, 'avgResponseTime'],
   // "answers of 4 or 5" is the satisfied share, before the answers are counted as responses
   [/\b(?:(?:csat|survey) )?(?:answers|responses|ratings|scores)\b(?: (?:that )?(?:were|was|are|of|rated|scored|at))? 4 (?:or|and|to|-|–) 5\b/, 'csatSatisfied'],
   // … and "what share of James's CSAT answers were satisfied": the satisfied share, James a filter
@@ -72,7 +72,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\bconversations\b|\bchats\b|\bconvos\b|\bthreads\b|\bconversation (?:volume|count)\b/, 'conversations'],
   [/\bhand[- ]?off rates?\b|\bescalation rates?\b/, 'handoffRate'],
   [/\bcontainment(?: rates?)?\b|\bcontained\b|\bbot contain(?:s|ed|ing)?\b|\bdeflection(?: rates?)?\b/, 'containment'],
-  [/\bhand[- ]?offs?\b|\bhands (?:off|over)\b|\bescalations?\b|(?<=\b(?:were|was|got|get|gets|been|being|are|is) )handed (?:off|over)\b(?! to)|(?<=\b(?:were|was|got|get|gets|been|being|are|is) )escalated\b(?! to)/, 'handoffs'],
+  [/\bhand[- ]?offs?\b|\bhands (?:off|over)\b|\bescalations?\b|(?<=\b(?:were|was|got|get|gets|been|being|are|is|sessions|chats|conversations) )handed (?:off|over)\b(?! to)|(?<=\b(?:were|was|got|get|gets|been|being|are|is|sessions|chats|conversations) )escalated\b(?! to)/, 'handoffs'],
   // "needed a real person", "went to a live agent", "a human had to handle": a handoff in other words
   [new RegExp(String.raw`\b${TO_A_PERSON} ${A_PERSON}(?: (?:help|support|assistance|intervention))?\b|\b${A_PERSON_DID}\b`), 'handoffs'],
   [/\b(?:qa |review )coverage\b|\b(?:share|percentage|percent|proportion|fraction|%|rate)\s+of\s+(?:the\s+|all\s+|our\s+|[a-z]+'s\s+)?(?:ai\s+|bot\s+|qa\s+)?sessions\s+(?:that\s+|which\s+)?(?:were\s+|was\s+|have\s+been\s+|has\s+been\s+|got\s+|are\s+)?(?:reviewed|checked|qa'?d)\b(?!\s+by\b)|\b(?:how many|what)\s+(?:%|percent|share|proportion|fraction)\s+of\s+(?:the\s+|all\s+|our\s+|[a-z]+'s\s+)?(?:ai\s+|bot\s+|qa\s+)?sessions\s+(?:were|was|have\s+been|got|are)\s+(?:reviewed|checked|qa'?d)\b(?!\s+by\b)/, 'reviewCoverage'],
@@ -85,6 +85,8 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\bqa (?:changes|work|reviews|activity)\b|\breviews?\b(?! queue)|\bchanges? made\b/, 'reviews'],
   // the sessions QA reviews are those the AI took part in
   [/\bqa sessions\b|\bsessions? (?:in|for|under|awaiting) (?:qa|review)\b|\b(?:ai|bot)[- ](?:engaged |involved )?sessions\b|\bsessions? (?:with|involving) (?:the )?(?:ai|bot)\b/, 'qaSessions'],
+  // "sessions given a QA state": the docs' own words for the sessions reviewed in the period
+  [/\b(?:ai |bot )?sessions? (?:that |which )?(?:got|get|gets|were given|was given|given|with|having|received|receiving) (?:a |an |any )?(?:qa )?(?:state|status)(?:es)?\b/, 'reviewedSessions'],
   [/\bsessions\b|\bepisodes\b/, 'sessions'],
   [/(?<!\b(?:by|per|each|every|across) )\btopics?\b|\breasons? (?:for|of) contact\b|\bwhat (?:do |did |were |are )?customers(?= (?:ask|write|message|complain|talk)(?:s|ed|ing)? (?:to )?(?:us )?about\b)|\bclassifications?\b/, 'topics'],
 ];
