@@ -1,10 +1,12 @@
 // Questions refused with their reason: data the product does not hold, words that ask for
 // something no query can honour (a threshold, a condition, a part of the day, a negation), and
 // names that are no page, agent, reviewer or topic here.
-import { DIMENSIONS, MEASURES, SOURCES, measureByName } from './catalogue.ts';
+import { DIMENSIONS, MEASURES, SOURCES, measureByName, type Measure } from './catalogue.ts';
+import { DIM_PLURALS } from './answer.ts';
+import { parsePeriod } from '../periods.ts';
 import { MONTH_NAMES } from '../period-words.ts';
 import { type MetricQuery } from './query.ts';
-import { CAN_ASK, type MetricReading, type Said, type Vocabulary } from './said.ts';
+import { CAN_ASK, type MetricReading, type Said, type UnderstandContext, type Vocabulary } from './said.ts';
 import { Words, namesIn } from './said-names.ts';
 import { WEEKDAYS } from './words.ts';
 
@@ -231,4 +233,29 @@ export function shareOfEachGroup(query: MetricQuery, text: string, pages: readon
   const one = dim === 'page' ? pages[0] : undefined;
   const topics = topic.values.join(' and ');
   return refusal(`${topics} as a share of each ${dim}'s customer messages is not a figure I give ${dim} by ${dim}; ask for one${one ? ` ("what share of ${one} customer messages were ${topic.values[0]} last week")` : ` ${dim} at a time`}, or for each ${dim}'s part of all ${topics} ("share of ${topic.values[0]} by ${dim}")`);
+}
+
+const NOT_PEOPLE = /^(?:team|company|customers?|clients?|bots?|everyone|everybody|people|staff|page|agent|reviewer|month|week|year|day|today|yesterday|tonight|brand|shop|store|business|product|ai|assistant|that|this|it|one|who|what|which)$/;
+// (a present form only after "did": "the ops review", "a quarterly review" are nouns)
+const DID_VERB = '(?:take|handle|close|resolve|answer|pick|grab|review|pass|flag|fix|find|log|get|do|make)';
+const DONE_VERB = '(?:took|handled|closed|resolved|answered|picked|grabbed|reviewed|passed|flagged|fixed|found|logged)';
+/** A word used as a person: the subject of a desk or QA verb, or the owner of a figure. */
+export function personWord(w: string, text: string): boolean {
+  if (NOT_PEOPLE.test(w)) return false;
+  return new RegExp(`\\bdid ${w} ${DID_VERB}\\b|\\b${w} ${DONE_VERB}\\b|\\b${w}['’]s\\b`).test(text);
+}
+
+/** Queries refused as built: a share over the values named only, a period still to come. */
+export function asBuilt(query: MetricQuery, m: Measure, ctx: UnderstandContext): MetricReading | undefined {
+  // "what % were complaints or returns": a share over only the values named would make them 100% together
+  const within = (query.statistic ?? m.defaultStatistic) === 'share' && query.groupBy ? (query.filters ?? []).find((f) => f.dimension === query.groupBy && !f.exclude) : undefined;
+  if (within) {
+    return refusal(`a share is of all ${DIM_PLURALS[within.dimension]}, and over ${within.values.join(' and ')} alone it would add up to 100%; ask for the share by ${within.dimension} (every ${within.dimension}'s share, ${within.values.join(' and ')} among them)`);
+  }
+  // a period still to come has nothing to count yet: 0 would read as measured
+  const today = parsePeriod('today', ctx.now, ctx.timeZone)?.from;
+  if (today && query.period && query.period.from > today) {
+    return refusal(`${query.period.label} has not happened yet, and I count what has happened; ask for a past period ("last week", "last month")`);
+  }
+  return undefined;
 }

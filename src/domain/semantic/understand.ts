@@ -9,14 +9,13 @@ import { addDays, formatRange } from '../period-words.ts';
 import { dayOf } from '../days.ts';
 import { runningPeriod } from './said-periods.ts';
 import { describeFigure } from './format.ts';
-import { DIM_PLURALS } from './answer.ts';
 import { checkQuery, type Filter, type MetricQuery } from './query.ts';
 import { correctTypos } from './said-typos.ts';
 import { questionInChat } from './said-sentences.ts';
 import { withoutChat } from './said-idioms.ts';
 import { correctionIn } from './said-corrections.ts';
 import { FAMILY, askedMeasure, carriedSlots, inFamily, isFollowUp, mergeFilters, periodSlots, threadFilters, threadRemark } from './follow-ups.ts';
-import { WHICH_FIGURE, figureNotHeld, nameLost, quoted, refusal, shareOfEachGroup, unanswerable, unknownName } from './refusals.ts';
+import { WHICH_FIGURE, asBuilt, figureNotHeld, nameLost, personWord, quoted, refusal, shareOfEachGroup, unanswerable, unknownName } from './refusals.ts';
 import { byReplier, notHeldRefusal, range, readSaid, type ChangeRanking, type MetricReading, type Said, type UnderstandContext } from './said.ts';
 import { type Direction } from './words.ts';
 
@@ -253,31 +252,6 @@ function build(said: Said, text: string, ctx: UnderstandContext, base: MetricQue
     query, period: slots.period, ...(slots.movedFrom ? { movedFrom: slots.movedFrom } : {}), ...(rank.winner ? { winner: rank.winner } : {}), ...(rank.place ? { place: rank.place } : {}), notes, periodDefaulted: slots.defaulted && !asOfNow,
     ...(change ? { change } : {}), ...(focus ? { focus } : {}), ...(remarks.length ? { remarks } : {}),
   };
-}
-
-const NOT_PEOPLE = /^(?:team|company|customers?|clients?|bots?|everyone|everybody|people|staff|page|agent|reviewer|month|week|year|day|today|yesterday|tonight|brand|shop|store|business|product|ai|assistant|that|this|it|one|who|what|which)$/;
-// (a present form only after "did": "the ops review", "a quarterly review" are nouns)
-const DID_VERB = '(?:take|handle|close|resolve|answer|pick|grab|review|pass|flag|fix|find|log|get|do|make)';
-const DONE_VERB = '(?:took|handled|closed|resolved|answered|picked|grabbed|reviewed|passed|flagged|fixed|found|logged)';
-/** A word used as a person: the subject of a desk or QA verb, or the owner of a figure. */
-function personWord(w: string, text: string): boolean {
-  if (NOT_PEOPLE.test(w)) return false;
-  return new RegExp(`\\bdid ${w} ${DID_VERB}\\b|\\b${w} ${DONE_VERB}\\b|\\b${w}['’]s\\b`).test(text);
-}
-
-/** Queries refused as built: a share over the values named only, a period still to come. */
-function asBuilt(query: MetricQuery, m: Measure, ctx: UnderstandContext): MetricReading | undefined {
-  // "what % were complaints or returns": a share over only the values named would make them 100% together
-  const within = (query.statistic ?? m.defaultStatistic) === 'share' && query.groupBy ? (query.filters ?? []).find((f) => f.dimension === query.groupBy && !f.exclude) : undefined;
-  if (within) {
-    return refusal(`a share is of all ${DIM_PLURALS[within.dimension]}, and over ${within.values.join(' and ')} alone it would add up to 100%; ask for the share by ${within.dimension} (every ${within.dimension}'s share, ${within.values.join(' and ')} among them)`);
-  }
-  // a period still to come has nothing to count yet: 0 would read as measured
-  const today = parsePeriod('today', ctx.now, ctx.timeZone)?.from;
-  if (today && query.period && query.period.from > today) {
-    return refusal(`${query.period.label} has not happened yet, and I count what has happened; ask for a past period ("last week", "last month")`);
-  }
-  return undefined;
 }
 
 /**
