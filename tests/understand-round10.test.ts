@@ -145,4 +145,15 @@ describe('the tenth outside round', () => {
     expect(satisfied.metric?.query).toMatchObject({ measure: 'csatSatisfied', filters: [{ dimension: 'page', values: ['Voltix'] }], period: { from: '2026-11-09', to: '2026-11-15' } });
     expect(satisfied.metric?.remarks?.join(' ')).toMatch(/keeps the period of the question before: last week.*, and its page Voltix/);
   });
+
+  it('the eleventh round, noise: no second figure noted where one was asked, a second question\'s name left to it, a weekday said of what is counted, a vague question asked which figure', () => {
+    expect(ask('satisfied share of csat oct vs nov').metric?.notApplied).toEqual([]);
+    expect(ask("avg qa score for olga's reviews in october").metric).toMatchObject({ notApplied: [], query: { measure: 'qaScore', filters: [{ dimension: 'reviewer', values: ['Olga Berg'] }] } });
+    const two = ask('csat for stride and also how many handoffs voltix had yesterday');
+    expect(two.metric?.query.filters).toEqual([{ dimension: 'page', values: ['Stride Shoes'] }]);
+    expect(two.metric?.notApplied.join(' ')).toMatch(/handoffs \(one figure per question/);
+    expect(q('% of monday sessions handed off in october')).toMatchObject({ measure: 'handoffRate', filters: [{ dimension: 'weekday', values: ['Monday'] }], period: { from: '2026-10-01' } });
+    expect(q('how many monday sessions in october')).toMatchObject({ measure: 'sessions', filters: [{ dimension: 'weekday', values: ['Monday'] }] });
+    expect(ask('yo whats the vibe on voltix lately').refusal).toMatch(/^Which figure do you mean\?/);
+  });
 });

@@ -63,6 +63,9 @@ export function measureOf(w: Words, secondAt?: number): { measure?: string; infe
       // "CSI for conversations handled by James": the conversations are what the figure is over, not a second figure
       // … and "CSAT for bot-handled sessions": the sessions are what the score is over
       else if ((name === 'conversations' || name === 'sessions') && /\b(?:for|of|in|across|on|among|from)\s+(?:[a-z'-]+\s+){0,2}$/.test(w.text.slice(0, m.index)) && measure !== 'containment') continue;
+      // "the QA score of Aiko's reviews", "the satisfied share of CSAT": what the figure is of, not a second figure
+      else if (/^(?:reviews|scorecardReviews)$/.test(name) && /^qa(?:Category)?Score$/.test(measure) && /\b(?:for|of|in|on|from|across)\s+(?:[a-z'-]+\s+){0,2}$/.test(w.text.slice(0, m.index))) continue;
+      else if (/^csat/.test(name) && /^csat/.test(measure) && /^csat$/.test(m[0])) continue;
       // "CES for conversations with a handoff": a condition on the figure, which no filter can honour
       else if (CONDITION_BEFORE.test(w.text.slice(0, m.index))) conditions.push(CONDITION_BEFORE.exec(w.text.slice(0, m.index))![0] + m[0]);
       // … and "CSAT for sessions that needed a real person": the same condition, said of the sessions

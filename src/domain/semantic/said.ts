@@ -131,6 +131,15 @@ function secondQuestionAt(text: string): number | undefined {
   return second && text.slice(0, second.index).split(/\s+/).filter(Boolean).length >= 3 ? second.index : undefined;
 }
 
+/** Reads with a second question's words hidden: its names ("… and how many handoffs Voltix had") are its own. */
+function inFirstQuestion(w: Words, read: () => void): void {
+  const secondAt = secondQuestionAt(w.text);
+  const tail = secondAt !== undefined ? w.rest.slice(secondAt) : '';
+  if (secondAt !== undefined) w.rest = w.rest.slice(0, secondAt) + ' '.repeat(tail.length);
+  read();
+  if (secondAt !== undefined) w.rest = w.rest.slice(0, secondAt) + tail;
+}
+
 /** The statistic asked for; in the first question only ("CSAT last week and how many handoffs" asks no count of CSAT). */
 function statisticOf(w: Words): Statistic | undefined {
   // (taken words are blanked, not removed, so positions in the text are positions in the rest)
@@ -235,9 +244,8 @@ export function readSaid(text: string, ctx: UnderstandContext): Said {
     notes.push(...n.ambiguous);
     return n.found.length;
   };
-  add('page', namesIn(w, ctx.vocab.pages, 'page'));
-  add('agent', namesIn(w, ctx.vocab.agents, 'agent', productWord));
-  add('reviewer', namesIn(w, ctx.vocab.reviewers ?? [], 'reviewer', productWord));
+  const people: [Dimension, readonly string[]][] = [['page', ctx.vocab.pages], ['agent', ctx.vocab.agents], ['reviewer', ctx.vocab.reviewers ?? []]];
+  inFirstQuestion(w, () => people.forEach(([d, names]) => add(d, namesIn(w, names, d, d === 'page' ? undefined : productWord))));
   const othersOf = otherPeople(filters, ctx.vocab, text);
   // "the Tone category": a scorecard category, whose label may be an everyday word
   // (… said alone after a category's score: "and accuracy?", "accuracy instead")

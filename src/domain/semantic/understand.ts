@@ -302,7 +302,10 @@ function weekdaysCompared(text: string, ctx: UnderstandContext): string {
 // ("per-weekday", "by-page": the hyphen joins nothing a breakdown reader needs; "last week... and": dots are a pause)
 // ("came in 3rd": a place, not the 3rd of a month)
 const lowered = (text: string) => text.toLowerCase().replace(/[’']/g, "'").replace(/\s*(?:\.{2,}|…)\s*/g, ' ').replace(/\b(per|by)-(?=[a-z])/g, '$1 ')
-  .replace(/\b(came|finished|ranked|placed) in (?=(?:[2-9]|10)(?:st|nd|rd|th)\b)/g, '$1 ').replace(/\s+/g, ' ').trim();
+  .replace(/\b(came|finished|ranked|placed) in (?=(?:[2-9]|10)(?:st|nd|rd|th)\b)/g, '$1 ')
+  // "Monday sessions in November": a weekday said of what is counted is that weekday's, "on Mondays"
+  .replace(/\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday) (?=(?:sessions|handoffs|messages|msgs|chats|conversations|complaints|surveys)\b)/g, '$1s ')
+  .replace(/\s+/g, ' ').trim();
 
 /** Reads a question as a catalogue query, a refusal, or undefined when it is not about a figure. */
 export function understandMetric(message: string, ctx: UnderstandContext): MetricReading | undefined {
@@ -330,7 +333,7 @@ export function understandMetric(message: string, ctx: UnderstandContext): Metri
   if (family) said = family;
   const followUp = family !== undefined || isFollowUp(said, text, ctx.previous);
   // "and Voltix", "was last week good?", "everything for last week": a page or a period but no figure, with no question before to take it from
-  const vague = /\b(?:good|bad|ok|okay|fine|well|great|terrible|everything|all the (?:numbers|figures|stats|metrics|kpis)|overview|summary)\b/.test(text);
+  const vague = /\b(?:good|bad|ok|okay|fine|well|great|terrible|everything|all the (?:numbers|figures|stats|metrics|kpis)|overview|summary|vibes?|health|healthy|pulse|temperature|picture|situation|status|doing|going|looking)\b/.test(text);
   // (… or "and the median?" opening a thread: a statistic of no figure named)
   if (!said.measure && !followUp && (said.filters.length > 0 || said.periods.period || said.statistic) && (text.split(' ').length <= 4 || vague)) {
     return WHICH_FIGURE;
@@ -378,7 +381,8 @@ export function understandMetric(message: string, ctx: UnderstandContext): Metri
   if (said.now && !said.periods.period && built.query.period) built.notes.push(`"${said.now}" (figures are over a period: this is ${built.period.label})`);
   const checked = checkQuery(built.query);
   if (!checked.ok) return refusal(checked.reason);
-  const lost = nameLost(text, ctx.vocab, built.query, built.focus, built.notes);
+  // (a name in a second question belongs to it: that question is named as not answered)
+  const lost = nameLost(said.secondQuestion ? text.slice(0, text.lastIndexOf(said.secondQuestion)) : text, ctx.vocab, built.query, built.focus, built.notes);
   if (lost) return refusal(`I read "${lost}" but could not apply it to ${measureByName(built.query.measure)!.label} as asked; ask again naming the figure and ${lost} ("… for ${lost} last week")`);
   const chart = said.chart || (followUp && ctx.previous!.chart && !said.group.dim);
   return {
