@@ -156,4 +156,23 @@ describe('the tenth outside round', () => {
     expect(q('how many monday sessions in october')).toMatchObject({ measure: 'sessions', filters: [{ dimension: 'weekday', values: ['Monday'] }] });
     expect(ask('yo whats the vibe on voltix lately').refusal).toMatch(/^Which figure do you mean\?/);
   });
+
+  it('the twelfth round: "handoff %", "whose", a reviewer who "took" handoffs, "kept away from humans", the queue\'s halves, surveys with answers', () => {
+    expect(q('handoff % for voltix first half of november')).toMatchObject({ measure: 'handoffRate', filters: [{ dimension: 'page', values: ['Voltix'] }] });
+    expect(q('handoff percentage by page last month')).toMatchObject({ measure: 'handoffRate', groupBy: 'page' });
+    expect(q('whose avg qa score was highest in november')).toMatchObject({ measure: 'qaScore', groupBy: 'reviewer', order: 'desc' });
+    expect(q('whose csat was best last month')).toMatchObject({ measure: 'csatScore', groupBy: 'agent', order: 'desc' });
+    expect(q('whose empathy was worst in nov')).toMatchObject({ measure: 'empathy', groupBy: 'agent', order: 'asc' });
+    expect(ask('how many handoffs did olga pick up in november').refusal).toMatch(/Olga Berg is a QA reviewer here, not an agent/);
+    expect(q('which page kept the most sessions away from humans last month')).toMatchObject({ measure: 'containment', groupBy: 'page', order: 'desc' });
+    expect(q('which page kept the most chats with the bot last month')?.measure).toBe('containment');
+    const waiting = ask('handoffs waiting right now');
+    expect(ask('and assigned', waiting).metric?.query.measure).toBe('handoffsAssigned');
+    expect(ask('who holds the most', waiting).metric?.query).toMatchObject({ measure: 'handoffsAssigned', groupBy: 'agent' });
+    expect(q('how many surveys did we get answers for last week')?.measure).toBe('csatResponses');
+    expect(q('how many surveys did we send last week')?.measure).toBe('csatSurveys');
+    expect(q('handling minutes last week')?.measure).toBe('totalHandlingTime');
+    expect(q('convo-days last week')?.measure).toBe('conversationDays');
+    expect(q('who flags the most issues in november')).toMatchObject({ measure: 'reviews', groupBy: 'reviewer' });
+  });
 });

@@ -67,6 +67,9 @@ const FAMILIES: readonly { of: RegExp; words: RegExp; measure: string; over?: Re
   { of: /^csat(?!Surveys)/, words: /\bsurveys? sent\b|\bhow many surveys\b|\bsurveys?\??$/, measure: 'csatSurveys' },
   { of: /^csat(?!Score)/, words: /\bscores?\b|\bsatisfaction\b|\brating\b/, measure: 'csatScore' },
   { of: /^template/, words: /\bsuccess(?:ful)?\b/, measure: 'templateSuccess' },
+  // the queue now: waiting and assigned are its two halves ("and assigned?", "who holds the most?")
+  { of: /^handoffsWaiting$/, words: /\bassigned\b|\btaken\b|\bheld\b|\bhold(?:s|ing)?\b|\bpicked up\b/, measure: 'handoffsAssigned' },
+  { of: /^handoffsAssigned$/, words: /\bwaiting\b|\bunassigned\b|\bin (?:the )?queue\b|\bnot (?:yet )?(?:taken|assigned|picked up)\b/, measure: 'handoffsWaiting' },
   // ("rate?" alone after a count of events: their rate, as "and the rate?")
   { of: /^handoffs$/, words: /^(?:the )?rates?\s*[?.!]*$/, measure: 'handoffRate' },
   { of: /^csatResponses$/, words: /^(?:the )?rates?\s*[?.!]*$/, measure: 'csatResponseRate' },

@@ -100,6 +100,11 @@ export function unanswerable(said: Said, base: MetricQuery | undefined, text: st
   if (customersRanked && ofCustomers) {
     return refusal(`"${customersRanked[0]}" ranks the customers themselves, and I count their messages and conversations, not each customer; ask for the count ("complaints last week") or a breakdown ("complaints by page last week")`);
   }
+  // "how many handoffs did Aiko pick up": a reviewer named as the one who took them, which only agents do
+  const reviewer = said.filters.find((f) => f.dimension === 'reviewer' && !f.exclude);
+  if (reviewer && /^handoff/.test(said.measure ?? '') && /\b(?:take|took|taken|pick(?:s|ed)? up|grab(?:s|bed)?|handle[sd]?|hold(?:s|ing)?|held|close[sd]?|resolve[sd]?|answer(?:s|ed)?|work(?:s|ed)?)\b/.test(text)) {
+    return refusal(`${reviewer.values.join(' and ')} ${reviewer.values.length > 1 ? 'are QA reviewers' : 'is a QA reviewer'} here, not an agent, and handoffs are taken by agents; "handoffs by agent" lists who took them`);
+  }
   // "how many pages had handoffs": the pages are counted, not the handoffs; the breakdown lists them
   const holders = /\b(?:how many|number of|count of|no\.? of) (?:distinct |different |unique |individual |separate )?(pages|brands|agents|reviewers|staff|team members)\b(?!')/.exec(text);
   if (holders && said.measure) {

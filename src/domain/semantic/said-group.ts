@@ -78,6 +78,6 @@ export function groupOf(w: Words, text: string, before?: Dimension): Group {
   }
   // "who's worst?" after a breakdown by reviewer (or page): those, not the agents
   const people = before === 'agent' || before === 'reviewer' || before === 'page' ? before : 'agent';
-  if (w.take(WHO_ASKED)) return { dim: /\breview|\bqa\b|\b(?:fixe[sd]|flagged)\b|\b(?:found|raised|logged|reported|opened|spotted|caught|filed) (?:the )?(?:most |fewest |more |fewer )?issues\b|\bpasse[sd]\b(?! (?:on |over )?to\b)/.test(text) ? 'reviewer' : /\bagents?\b/.test(text) ? 'agent' : people, which: true };
+  if (w.take(WHO_ASKED)) return { dim: /\breview|\bqa\b|\b(?:fixe[sd]|flag(?:s|ged|ging)?)\b|\b(?:found|raised|logged|reported|opened|spotted|caught|filed) (?:the )?(?:most |fewest |more |fewer )?issues\b|\bpasse[sd]\b(?! (?:on |over )?to\b)/.test(text) ? 'reviewer' : /\bagents?\b/.test(text) ? 'agent' : people, which: true };
   return { which: false };
 }

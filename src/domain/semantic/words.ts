@@ -30,8 +30,8 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   // CSAT, what customers answered to the survey (before "csi": "customer satisfaction index" stays the CSI)
   [/\b(?:share|fraction|percentage|percent|proportion) of (?:the |our )?(?:csat |satisfaction )?surveys (?:that )?(?:got |were |was |have been |been )?(?:answered|returned|completed)\b/, 'csatResponseRate'],
   [/\b(?:csat|(?:customer )?satisfaction survey) response rates?\b|\bresponse rates? (?:of|to|for|on) (?:the |our )?(?:csat|(?:satisfaction )?surveys?)\b|\bsurvey (?:response|answer|completion) rates?\b/, 'csatResponseRate'],
-  [/\b(?:got|received|were sent|was sent) (?:a |the )?(?:csat |satisfaction )?survey\b|\b(?:csat |satisfaction )?surveys?(?= (?:did|does|do|has|have) (?:[a-z]+ ){1,2}(?:get|got|receive|received|send|sent)\b(?! back))|\b(?:csat |satisfaction )?surveys? (?:were |was |have been |got )?(?:sent|went out|delivered|asked)\b|\b(?:sent|delivered) (?:csat |satisfaction )?surveys?\b/, 'csatSurveys'],
-  [/\bsurveys? (?:were |was |got |have been |been )answered\b|\b(?:csat |satisfaction )?surveys? (?:did we |we |have we )?(?:get|got|came|come) back\b|\b(?:csat|survey) (?:responses|answers)\b|\bsurveys? answered\b|\banswered surveys?\b|\b(?:answered|responded to|filled (?:in|out)|completed|replied to) (?:the |a |our )?(?:csat |satisfaction )?surveys?\b|\bsurvey (?:replies|returns)\b/, 'csatResponses'],
+  [/\b(?:got|received|were sent|was sent) (?:a |the )?(?:csat |satisfaction )?survey\b|\b(?:csat |satisfaction )?surveys?(?= (?:did|does|do|has|have) (?:[a-z]+ ){1,2}(?:get|got|receive|received|send|sent)\b(?! back| (?:an? |any )?(?:answers?|responses?|replies)\b))|\b(?:csat |satisfaction )?surveys? (?:were |was |have been |got )?(?:sent|went out|delivered|asked)\b|\b(?:sent|delivered) (?:csat |satisfaction )?surveys?\b/, 'csatSurveys'],
+  [/\bsurveys? (?:did we |we |have we |that )?(?:get|got|received|had) (?:an? |any )?(?:answers?|responses?|replies) (?:for|to|on|back)?\b|\bsurveys? with (?:an? |any )?(?:answers?|responses?)\b|\bsurveys? (?:were |was |got |have been |been )answered\b|\b(?:csat |satisfaction )?surveys? (?:did we |we |have we )?(?:get|got|came|come) back\b|\b(?:csat|survey) (?:responses|answers)\b|\bsurveys? answered\b|\banswered surveys?\b|\b(?:answered|responded to|filled (?:in|out)|completed|replied to) (?:the |a |our )?(?:csat |satisfaction )?surveys?\b|\bsurvey (?:replies|returns)\b/, 'csatResponses'],
   [/(?:\b(?:share|percentage|percent|proportion)|%) of (?:our )?customers (?:who )?(?:were |are )?(?:satisfied|happy)\b|(?:\b(?:share|percentage|percent|proportion)|%) (?:of )?(?:customers |people )?(?:satisfied|happy)\b|\bsatisfied (?:customers|share)\b|\b(?:share|percentage|percent) of satisfied\b|\bcsat (?:satisfied )?(?:share|percentage|%)|\bcsat 4[–-]5\b/, 'csatSatisfied'],
   [/\b(?:customer|customers'|star|average|avg) ratings?\b|\bratings? (?:did |do )?customers (?:give|gave)\b|\bhow satisfied (?:were|are) (?:our )?customers\b|\bcsat(?: scores?| ratings?)?\b|\bcustomer satisfaction(?: scores?| ratings?)?\b(?! index)|\bsatisfaction (?:scores?|ratings?)\b(?! index)/, 'csatScore'],
   [/\b(?:customer satisfaction index|satisfaction index|csi(?: score)?)\b/, 'csi'],
@@ -49,7 +49,7 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/\b(?:resolved|closed) hand[- ]?off(?:s| cases?)\b|\bhand[- ]?off cases? (?:were |was |got |have been )?(?:closed|resolved)\b|\bhand[- ]?offs? (?:were |was |got |have been )(?:closed|resolved)\b|(?<=\bhand[- ]?off(?:s| cases?) (?:did|has|have|does|do) (?:[a-z]+ ){1,2})(?:close|resolve|closed|resolved|wrap up|wrapped up)\b|(?<=\b(?:resolved|closed|wrapped up|resolves|closes|cleared|finished)(?: out| off)? (?:the )?(?:most|fewest|least|more|fewer) )(?:hand[- ]?off(?:s| cases?)|cases)\b|\b(?:closed|resolved) cases\b|\bcases (?:were |was |got |have been )?(?:closed|resolved)\b|\bhand[- ]?offs? (?:closed|resolved|wrapped up) by\b/, 'handoffsClosed'],
   [/\b(?:resolution|resolve|resolving) times?\b|\btime to (?:resolve|resolution)\b|\b(?:take|took|takes|taking)\b[^.?]*\bto resolve\b|(?<=\b(?:longest|shortest|fastest|slowest|quickest|long|quick|fast|slow)(?:er)? to )resolve\b/, 'resolutionTime'],
   [/\bresolution(?: scores?| achieved)?\b/, 'resolutionAchieved'],
-  [/\b(?:handling|handle) times?\b|\baht\b|\btime spent handling\b|\btime (?:are |do |did |have )?(?:we |you |agents |they )?(?:spend|spent|spending) (?:on|per|with)\b/, 'totalHandlingTime'],
+  [/\b(?:handling|handle) (?:times?|minutes|mins|hours)\b|\baht\b|\btime spent handling\b|\btime (?:are |do |did |have )?(?:we |you |agents |they )?(?:spend|spent|spending) (?:on|per|with)\b/, 'totalHandlingTime'],
   // "first human response": the reply word is the measure, "human" is left for who replied
   [/\bfirst[- ](?:response|reply)(?: times?)?\b|(?<=\bfirst[- ](?:human|agent|bot) )(?:response|reply)(?: times?)?\b|\bfirst[- ](?:responses|replies)\b|\btime to first (?:response|reply)\b|\bfirst answers?\b|\bfrt\b/, 'firstResponse'],
   // the handoff queue as it stands ("how many handoffs are waiting", "customers waiting for an agent right now")
@@ -64,13 +64,15 @@ export const MEASURE_WORDS: readonly [RegExp, string][] = [
   [/(?<=\b(?:slow|slowest|slower|fast|fastest|faster|quick|quickest|quicker)(?:ly)? (?:to|at|in) )(?:respond|reply|answer)(?:ing|s)?\b|\b(?:response|reply|wait(?:ing)?) times?\b|\btime to (?:respond|reply|answer)\b|\bhow (?:fast|quickly|long)\b(?=[^.?]*\b(?:reply|replies|respond|answer)\b)|\bget(?:ting)? back to (?:folks|customers|people|them|users|clients)\b|\bhow responsive\b/, 'responseTime'],
   // the bot's containment said as what happened ("resolved by the bot alone"): before "conversations" takes the question
   [new RegExp(String.raw`\b(?:resolved|solved|closed) (?:by|with) (?:the |our )?(?:bot|ai|assistant)(?: alone| only| on its own| without (?:a |any )?(?:human|agent|person)s?)?\b|\b(?:handled|answered|dealt with) (?:by|with) (?:the |our )?(?:bot|ai|assistant) (?:alone|only|on its own|without (?:a |any )?(?:human|agent|person)s?)\b|\bbot[- ]only\b|\bnever (?:reached|needed|required|went to|got (?:passed |handed |escalated |sent )?to) ${A_PERSON}\b|\b(?:the |our )?(?:bot|ai|assistant) (?:handled?|handles|resolved?|resolves|solved?|solves|closed?|closes|answered|answers|dealt with) (?:[a-z]+ ){0,3}?(?:alone|on its own|by itself|without (?:a |any )?(?:human|agent|person|help)s?)\b`), 'containment'],
-  [/\bconversation[- ]days\b/, 'conversationDays'],
+  [/\b(?:conversation|convo|chat)[- ]days\b/, 'conversationDays'],
+  // "kept away from humans", "kept with the bot": contained, read before the sessions or chats kept
+  [/\bkept\b(?=[^.?]{0,40}\b(?:away from|from reaching|off|with) (?:the |a |any )?(?:humans?|agents?|people|persons?|staff|bot|ai)\b)|\b(?:away from|from reaching) (?:the |a |any )?(?:humans?|agents?|people|persons?|staff)\b(?<=\bkept\b[^.?]{0,40})|\bwith the (?:bot|ai)\b(?<=\b(?:kept|stayed|stay|stays)\b[^.?]{0,40})/, 'containment'],
   // "conversations that had messages on 3 Dec": the conversations counted, their messages what makes them count
   [/\b(?:conversations|chats|convos|threads) (?:that |which )?(?:had|have|has|with|got|received|saw) (?:any |some |a |new )?(?:messages?|msgs|activity|traffic)\b/, 'conversations'],
   [/\bcustomer (?:messages|msgs)\b|\bmessages from customers\b|\b(?:inbound|incoming) messages\b|\bmessages (?:did |do |have )?(?:the )?customers (?:send|sent|write|wrote)\b|(?<=\bcustomers (?:did |do )?)(?:write|wrote|message|messaged|contact(?:ed)?|reach(?:ed)? out|send|sent)\b(?! (?:to )?(?:us )?about\b)/, 'customerMessages'],
   [/\bmessages\b|\bmsgs\b|\bmessage (?:volume|count)\b/, 'messages'],
   [/\bconversations\b|\bchats\b|\bconvos\b|\bthreads\b|\bconversation (?:volume|count)\b/, 'conversations'],
-  [/\bhand[- ]?off rates?\b|\bescalation rates?\b/, 'handoffRate'],
+  [/\bhand[- ]?off rates?\b|\bescalation rates?\b|\b(?:hand[- ]?off|escalation) ?(?:%|percent(?:age)?s?\b)/, 'handoffRate'],
   [/\bcontainment(?: rates?)?\b|\bcontained\b|\bbot contain(?:s|ed|ing)?\b|\bdeflection(?: rates?)?\b/, 'containment'],
   [/\bhand[- ]?offs?\b|\bhands (?:off|over)\b|\bescalations?\b|(?<=\b(?:were|was|got|get|gets|been|being|are|is|sessions|chats|conversations) )handed (?:off|over)\b(?! to)|(?<=\b(?:were|was|got|get|gets|been|being|are|is|sessions|chats|conversations) )escalated\b(?! to)/, 'handoffs'],
   // "needed a real person", "went to a live agent", "a human had to handle": a handoff in other words
@@ -221,7 +223,7 @@ export const SPEED_WORDS = /\b(?:slow|fast|quick)(?:est|er|ly)?\b(?! (?:numbers|
 /** "who": the people behind a figure — QA reviewers when the question is about reviews, else agents. */
 export const WHO = /\bwho\b/;
 /** "who" asked, not the relative "who" of "the ones who were handled by James". */
-export const WHO_ASKED = /(?<!\b(?:those|these|ones|the one|anyone|anybody|everyone|everybody) )\bwho\b/;
+export const WHO_ASKED = /(?<!\b(?:those|these|ones|the one|anyone|anybody|everyone|everybody) )\bwho(?:se)?\b/;
 
 /** Words that say a period was meant; when no period could be read from them, the question is refused. */
 export const PERIOD_CUES =
