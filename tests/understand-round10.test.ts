@@ -175,4 +175,13 @@ describe('the tenth outside round', () => {
     expect(q('convo-days last week')?.measure).toBe('conversationDays');
     expect(q('who flags the most issues in november')).toMatchObject({ measure: 'reviews', groupBy: 'reviewer' });
   });
+
+  it('"that week", "that day" in a thread are the period before when it is one, refused when it is not; "avg sessions per weekday"', () => {
+    const before = ask('and the week before', ask('messages last week'));
+    expect(ask('that week by page', before).metric?.query).toMatchObject({ groupBy: 'page', period: { from: '2026-11-02', to: '2026-11-08' } });
+    expect(ask('csat that day', ask('handoffs yesterday')).metric?.query).toMatchObject({ measure: 'csatScore', period: { from: '2026-11-17', to: '2026-11-17' } });
+    expect(ask('how many handoffs that day', ask('busiest day last month')).refusal).toMatch(/I could not tell which day "that day" is/);
+    expect(ask('csat the same week last year', ask('handoffs last week')).metric?.query.period?.from).toMatch(/^2025-/);
+    expect(q('avg sessions per weekday last month')).toMatchObject({ measure: 'sessions', statistic: 'perDay', groupBy: 'weekday' });
+  });
 });

@@ -121,7 +121,7 @@ const BY_TIME = /\b(?:by|per|for each|for every|each|every)\s+(?:the\s+)?(?:days
 
 /** An average of a count per day: "average sessions per day", "daily average", "daily avg", "avg daily", "how many a day on average". */
 const AVG = '(?:average|avg\\.?|mean)';
-const PER_DAY = new RegExp(`\\b(?:${AVG}|on ${AVG}|typical(?:ly)?)(?!\\w)[^.?]{0,40}\\b(?:per|a|each|every) day\\b|\\b(?:per|a|each|every) day\\b[^.?]{0,20}\\bon ${AVG}|\\b(?:daily|per day|a day) ${AVG}|\\b${AVG} (?:daily|per day)\\b`);
+const PER_DAY = new RegExp(`\\b(?:${AVG}|on ${AVG}|typical(?:ly)?)(?!\\w)[^.?]{0,40}\\b(?:per|a|each|every) (?:day|weekday|day of (?:the )?week)\\b|\\b(?:per|a|each|every) day\\b[^.?]{0,20}\\bon ${AVG}|\\b(?:daily|per day|a day) ${AVG}|\\b${AVG} (?:daily|per day)\\b`);
 const PER_DAY_WORDS = /\bon (?:average|avg)\b|\b(?:average|avg|mean|typical(?:ly)?|daily)\b\.?|\b(?:per|a|each|every) day\b/;
 const PER_DAY_WORDS_ALL = new RegExp(PER_DAY_WORDS.source, 'g');
 

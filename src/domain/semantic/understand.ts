@@ -307,6 +307,23 @@ const lowered = (text: string) => text.toLowerCase().replace(/[’']/g, "'").rep
   .replace(/\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday) (?=(?:sessions|handoffs|messages|msgs|chats|conversations|complaints|surveys)\b)/g, '$1s ')
   .replace(/\s+/g, ' ').trim();
 
+/**
+ * "that week by page" after last week's figure: the period of the question before, written as its
+ * dates, when the unit said is that period's (a day, a 7-day week, a calendar month); "that day"
+ * after a month (which day?) is refused, never counted over the default period.
+ */
+function thatPeriod(text: string, previous: UnderstandContext['previous']): { text: string } | { refuse: string } {
+  const m = /\b(?:(?:in|for|during|over|on|from) )?(?:that|the same) (day|week|month|period|time)\b(?! (?:last|a|the|before|earlier|ago|of)\b)/.exec(text);
+  const p = previous?.query.period;
+  if (!m) return { text };
+  if (!p) return { refuse: `"${m[0]}" refers to a period asked before, and there is none in this thread; name the period` };
+  const days = Math.round((Date.parse(p.to) - Date.parse(p.from)) / 86_400_000) + 1;
+  const month = p.from.endsWith('-01') && addDays(p.to, 1).endsWith('-01') && days <= 31;
+  const fits = m[1] === 'day' ? days === 1 : m[1] === 'week' ? days === 7 : m[1] === 'month' ? month : true;
+  if (!fits) return { refuse: `I could not tell which ${m[1]} "${m[0]}" is: the question before was over ${p.label}; name the ${m[1]} ("on 3 November", "the week of 16 November")` };
+  return { text: `${text.slice(0, m.index)} from ${p.from} to ${p.to} ${text.slice(m.index + m[0].length)}`.replace(/\s+/g, ' ').trim() };
+}
+
 /** Reads a question as a catalogue query, a refusal, or undefined when it is not about a figure. */
 export function understandMetric(message: string, ctx: UnderstandContext): MetricReading | undefined {
   const focused = questionInChat(message, (sentence) => readSaid(withoutChat(lowered(sentence)), ctx));
@@ -317,7 +334,9 @@ export function understandMetric(message: string, ctx: UnderstandContext): Metri
   // "csat for Oakhaven, no sorry, Stride": the correction applied, or refused when what it corrects is not clear
   const correction = correctionIn(withoutChat(asked), ctx.vocab, ctx.now, ctx.timeZone);
   if ('refuse' in correction) return refusal(correction.refuse);
-  let text = weekdaysCompared(repliersCompared(correction.text), ctx);
+  const that = thatPeriod(correction.text, ctx.previous);
+  if ('refuse' in that) return refusal(that.refuse);
+  let text = weekdaysCompared(repliersCompared(that.text), ctx);
   let said = readSaid(text, ctx);
   // "handofs", "voltx": a word nobody read, one edit from a product word or name, read as that word (and said so)
   // ("since lats monday", "the week beofre last": a period read as a whole phrase that could not be read, one word of it a slip)
