@@ -184,4 +184,17 @@ describe('the tenth outside round', () => {
     expect(ask('csat the same week last year', ask('handoffs last week')).metric?.query.period?.from).toMatch(/^2025-/);
     expect(q('avg sessions per weekday last month')).toMatchObject({ measure: 'sessions', statistic: 'perDay', groupBy: 'weekday' });
   });
+
+  it('the thirteenth round: slowest to pick up a handoff is the wait, the handoff rate of conversations about a topic, "is that based on", "satisfied %", "mark as issue", a forecast with "will we get"', () => {
+    expect(q('which agent is slowest to pick up a handoff last month')).toMatchObject({ measure: 'handoffWait', groupBy: 'agent', order: 'desc' });
+    expect(q('fastest agent at picking up handoffs last month')).toMatchObject({ measure: 'handoffWait', order: 'asc' });
+    expect(q('avg pickup time after handoff last month')?.measure).toBe('handoffWait');
+    expect(ask('handoff rate for conversations about complaints last month').refusal).toMatch(/handoff rate cannot be filtered by topic/);
+    expect(q('csi for conversations handled by james last week')?.measure).toBe('csi');
+    const lowest = ask("who's the lowest", ask('csat by agent last month'));
+    expect(ask('how many surveys is that based on', lowest).refusal).toMatch(/asks what the figure before was based on/);
+    expect(q('satisfied % on weekdays last month')?.measure).toBe('csatSatisfied');
+    expect(q('how many sessions did sam mark as an issue last month')).toMatchObject({ measure: 'reviewedSessions', filters: [{ dimension: 'reviewer', values: ['Sam Quinn'] }, { dimension: 'qa_state', values: ['issue'] }] });
+    expect(ask('how many handoffs will we get in december').refusal).toMatch(/make no forecasts/);
+  });
 });

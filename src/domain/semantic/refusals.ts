@@ -71,7 +71,7 @@ export function refusal(reason: string): MetricReading {
 }
 
 /** A figure asked of the future: "predict", "forecast", "will we hit 75". */
-const FORECAST = /\b(?:forecast(?:s|ed|ing)?|predict(?:s|ed|ion|ions)?|projections?|projected|extrapolat\w*)\b|\bwill (?:we|it|there|they|csi|csat)\b(?! (?:be )?(?:able to see|get)\b)/;
+const FORECAST = /\b(?:forecast(?:s|ed|ing)?|predict(?:s|ed|ion|ions)?|projections?|projected|extrapolat\w*)\b|\bwill (?:we|it|there|they|csi|csat)\b(?! (?:be )?able to see\b)/;
 /** Statistics the catalogue does not offer, asked by name. */
 const OTHER_STATISTIC = /\b(?:standard dev(?:iation)?|std\.? ?dev|stdev|std|variance|mode|modal|(?:geometric|harmonic|trimmed|rolling|moving) (?:mean|average|avg)|skew(?:ness|ed)?|kurtosis|correlat(?:e|es|ed|ion|ions)|regression|coefficient of variation|z[- ]?scores?|interquartile|iqr|quartiles?|deciles?)\b|\bmost (?:common|frequent|typical|usual) (?:csat |csi |qa )?(?:score|rating|value|answer|grade)s?\b|\b(?:spread|range) of\b(?! (?:dates|days|pages|topics))/;
 
@@ -122,6 +122,9 @@ export function unanswerable(said: Said, base: MetricQuery | undefined, text: st
   if (teamToo && said.filters.some((f) => !f.exclude && ['agent', 'page', 'reviewer'].includes(f.dimension))) {
     return refusal(`"${teamToo[0].trim()}" asks for two figures, the one named and everyone's; ask for them one at a time (the same question without the name gives everyone's), or "… by agent" to see each agent beside the others`);
   }
+  // "how many surveys is that based on" after a figure: its base, which the answer before says under it
+  const basedOn = /\b(?:is|was) (?:that|this|it) based on\b|\bhow many [a-z' ]+ (?:is|was|are|were) (?:that|this|it|those|these)(?: (?:based )?(?:on|from|over|out of))?\s*[?.!]*$/.exec(text);
+  if (basedOn) return refusal(`"${basedOn[0].trim()}" asks what the figure before was based on, which each answer says under it ("Based on …"); for one name, ask its count ("CSAT surveys for Lucas last month")`);
   // "CSAT distribution": how many answers had each score, which no figure gives
   const spread = /\b(?:distribution|histogram|frequenc(?:y|ies))\b|\bbreakdown of (?:the |our )?(?:csat |survey |qa |csi |review )?(?:scores|ratings|answers|responses)\b(?! (?:by|per|for each|across)\b)|\bhow many (?:gave|rated|scored) (?:each|every)\b/.exec(text);
   if (spread && !said.group.dim) return refusal(`"${spread[0]}": I do not keep how many rows had each value; I give the average, median, 90th percentile, minimum, maximum and, for CSAT, the share of 4 or 5 (satisfied)`);

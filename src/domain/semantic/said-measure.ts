@@ -20,12 +20,16 @@ export type Inferred = 'speed' | 'busy' | 'qa' | 'topic';
 const RATE_OF_EVENT: Readonly<Record<string, string>> = { handoffs: 'handoffRate' };
 const SHARE_OF_BASE = /(?:\b(?:share|percentage|percent|proportion|portion|fraction)|%)\s+of\s+(?:the\s+|all\s+|our\s+)?$|%\s*$/;
 
+/** The conversations or sessions a figure is taken over ("for conversations about complaints"). */
+const OVER_BASE = /\b(?:for|of|in|on|across|among)\s+(?:the\s+|all\s+|our\s+)?(?:conversations|sessions|chats|convos)\b/;
+
 export function measureOf(w: Words, secondAt?: number): { measure?: string; inferred?: Inferred; extra: string[]; notes: string[]; conditions: string[] } {
   let measure: string | undefined;
   let shareBase: string | undefined;
   const extra: string[] = [];
   const notes: string[] = [];
   const conditions: string[] = [];
+  let firstOver: { name: string; said: string } | undefined;
   // With a second question ("handoffs last week and what was the CSAT"), the figure is the first
   // question's: its words are read first, with the second's hidden, then the second's as extras.
   const tail = secondAt !== undefined ? w.rest.slice(secondAt) : undefined;
@@ -72,9 +76,14 @@ export function measureOf(w: Words, secondAt?: number): { measure?: string; infe
       else if (SAID_OF_BASE.test(w.text.slice(0, m.index))) conditions.push(SAID_OF_BASE.exec(w.text.slice(0, m.index))![0] + m[0]);
       // "the share of conversations resolved by the bot": containment's base is sessions, and says so
       else if (name === 'conversations' && measure === 'containment') notes.push(`"${m[0]}" (bot containment is counted over sessions: a conversation's visits, split after 12 h of silence)`);
-      else if (name !== measure && !(name === 'sessions' && SESSION_RATES.has(measure))) extra.push(m[0]);
+      else if (name !== measure && !(name === 'sessions' && SESSION_RATES.has(measure))) {
+        // "the handoff rate for conversations about complaints": the figure said first, over those conversations
+        if ((measure === 'conversations' || measure === 'sessions') && !firstOver && m.index < w.text.search(/\b(?:conversations|sessions|chats|convos)\b/) && OVER_BASE.test(w.text)) firstOver = { name, said: m[0] };
+        else extra.push(m[0]);
+      }
     }
   }
+  if (firstOver) measure = firstOver.name;
   let inferred: Inferred | undefined;
   if (!measure && SPEED_WORDS.test(w.rest)) [measure, inferred] = ['responseTime', 'speed'];
   if (!measure && BUSY_WORDS.test(w.rest)) [measure, inferred] = ['conversations', 'busy'];

@@ -7,7 +7,7 @@ import type { Vocabulary } from './said.ts';
 import { QA_STATE_WORDS } from './words.ts';
 
 /** A QA verb used as a verb ("were reviewed", "did Sam pass", "flagged as issue"), not as an adjective ("passed sessions"). */
-const QA_VERB = /\b(?:reviewed|passed|pass|flag|flags|flagged|fixed|fix|failed|marked)\b(?!\s+(?:sessions?|conversations?|chats?|ones)\b)/;
+const QA_VERB = /\b(?:reviewed|passed|pass|flag|flags|flagged|fixed|fix|failed|marked|mark)\b(?!\s+(?:sessions?|conversations?|chats?|ones)\b)/;
 /** The state sessions are in now ("are passed", "still unchecked", "by QA status"): not an act in the period. */
 const STATE_NOW = /\b(?:are|is|currently|now|still|remain(?:s|ing)?|state|status|stand(?:s|ing)?|sitting)\b/;
 
