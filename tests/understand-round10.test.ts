@@ -197,4 +197,12 @@ describe('the tenth outside round', () => {
     expect(q('how many sessions did sam mark as an issue last month')).toMatchObject({ measure: 'reviewedSessions', filters: [{ dimension: 'reviewer', values: ['Sam Quinn'] }, { dimension: 'qa_state', values: ['issue'] }] });
     expect(ask('how many handoffs will we get in december').refusal).toMatch(/make no forecasts/);
   });
+
+  it('"he" and "she" in a thread are the one person named before, refused with no one person before (never an unknown name)', () => {
+    expect(ask('how many surveys did she get', ask('csat for maria last month')).metric?.query).toMatchObject({ measure: 'csatSurveys', filters: [{ dimension: 'agent', values: ['Maria Lopez'] }] });
+    expect(ask('how many surveys did she get', ask('csat for maria last month')).metric?.notApplied).toEqual([]);
+    expect(ask('how many reviews did she do', ask('qa score for olga last month')).metric?.query.filters).toEqual([{ dimension: 'reviewer', values: ['Olga Berg'] }]);
+    expect(ask('avg score she gave', ask('qa score by reviewer last month')).refusal).toMatch(/I could not tell who "she" is/);
+    expect(ask('how many surveys did she get last month').refusal).toMatch(/I could not tell who "she" is/);
+  });
 });

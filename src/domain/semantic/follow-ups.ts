@@ -176,3 +176,35 @@ export function periodSlots(said: Said, ctx: UnderstandContext, base: MetricQuer
   const movedFrom = base && p.period && !compare && addDays(period.to, 1) === ctx.previous!.period.from ? ctx.previous!.period : undefined;
   return { period, compare, defaulted: !p.period && !base && !thread, thread, movedFrom };
 }
+
+/**
+ * "that week by page" after last week's figure: the period of the question before, written as its
+ * dates, when the unit said is that period's (a day, a 7-day week, a calendar month); "that day"
+ * after a month (which day?) is refused, never counted over the default period.
+ */
+export function thatPeriod(text: string, previous: UnderstandContext['previous']): { text: string } | { refuse: string } {
+  const m = /\b(?:(?:in|for|during|over|on|from) )?(?:that|the same) (day|week|month|period|time)\b(?! (?:last|a|the|before|earlier|ago|of)\b)/.exec(text);
+  const p = previous?.query.period;
+  if (!m) return { text };
+  if (!p) return { refuse: `"${m[0]}" refers to a period asked before, and there is none in this thread; name the period` };
+  const days = Math.round((Date.parse(p.to) - Date.parse(p.from)) / 86_400_000) + 1;
+  const month = p.from.endsWith('-01') && addDays(p.to, 1).endsWith('-01') && days <= 31;
+  const fits = m[1] === 'day' ? days === 1 : m[1] === 'week' ? days === 7 : m[1] === 'month' ? month : true;
+  if (!fits) return { refuse: `I could not tell which ${m[1]} "${m[0]}" is: the question before was over ${p.label}; name the ${m[1]} ("on 3 November", "the week of 16 November")` };
+  return { text: `${text.slice(0, m.index)} from ${p.from} to ${p.to} ${text.slice(m.index + m[0].length)}`.replace(/\s+/g, ' ').trim() };
+}
+
+const PERSON_PRONOUN = /^(?:he|she|him|her|his|hers)$/;
+/**
+ * "how many surveys did she get" after Maria's CSAT: the person of the question before, whom the
+ * thread keeps (the pronoun read as her); with no one person before, who is meant is not known.
+ */
+export function pronounRead(said: Said, previous: UnderstandContext['previous']): Said | string {
+  const pronoun = said.unread?.words.find((w) => PERSON_PRONOUN.test(w));
+  if (!pronoun || !said.unread) return said;
+  const person = previous?.query.filters?.find((f) => (f.dimension === 'agent' || f.dimension === 'reviewer') && !f.exclude && f.values.length === 1);
+  if (!person) return `I could not tell who "${pronoun}" is; name them ("… for Maria Lopez")`;
+  const words = said.unread.words.filter((w) => !PERSON_PRONOUN.test(w));
+  const { unread, ...rest } = said;
+  return words.length ? { ...rest, unread: { ...unread, words } } : rest;
+}

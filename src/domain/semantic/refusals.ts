@@ -243,7 +243,7 @@ export function shareOfEachGroup(query: MetricQuery, text: string, pages: readon
   return refusal(`${topics} as a share of each ${dim}'s customer messages is not a figure I give ${dim} by ${dim}; ask for one${one ? ` ("what share of ${one} customer messages were ${topic.values[0]} last week")` : ` ${dim} at a time`}, or for each ${dim}'s part of all ${topics} ("share of ${topic.values[0]} by ${dim}")`);
 }
 
-const NOT_PEOPLE = /^(?:team|company|customers?|clients?|bots?|everyone|everybody|people|staff|page|agent|reviewer|month|week|year|day|today|yesterday|tonight|brand|shop|store|business|product|ai|assistant|that|this|it|one|who|what|which)$/;
+const NOT_PEOPLE = /^(?:he|she|they|him|her|them|his|hers|their|we|you|i|us|someone|somebody|anyone|anybody|team|company|customers?|clients?|bots?|everyone|everybody|people|staff|page|agent|reviewer|month|week|year|day|today|yesterday|tonight|brand|shop|store|business|product|ai|assistant|that|this|it|one|who|what|which)$/;
 // (a present form only after "did": "the ops review", "a quarterly review" are nouns)
 const DID_VERB = '(?:take|handle|close|resolve|answer|pick|grab|review|pass|flag|fix|find|log|get|do|make)';
 const DONE_VERB = '(?:took|handled|closed|resolved|answered|picked|grabbed|reviewed|passed|flagged|fixed|found|logged)';

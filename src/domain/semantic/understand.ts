@@ -14,7 +14,7 @@ import { correctTypos } from './said-typos.ts';
 import { questionInChat } from './said-sentences.ts';
 import { withoutChat } from './said-idioms.ts';
 import { correctionIn } from './said-corrections.ts';
-import { FAMILY, askedMeasure, carriedSlots, inFamily, isFollowUp, mergeFilters, periodSlots, threadFilters, threadRemark } from './follow-ups.ts';
+import { FAMILY, askedMeasure, carriedSlots, inFamily, isFollowUp, mergeFilters, periodSlots, pronounRead, thatPeriod, threadFilters, threadRemark } from './follow-ups.ts';
 import { WHICH_FIGURE, asBuilt, figureNotHeld, nameLost, personWord, quoted, refusal, shareOfEachGroup, unanswerable, unknownName } from './refusals.ts';
 import { byReplier, notHeldRefusal, range, readSaid, type ChangeRanking, type MetricReading, type Said, type UnderstandContext } from './said.ts';
 import { type Direction } from './words.ts';
@@ -307,23 +307,6 @@ const lowered = (text: string) => text.toLowerCase().replace(/[’']/g, "'").rep
   .replace(/\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday) (?=(?:sessions|handoffs|messages|msgs|chats|conversations|complaints|surveys)\b)/g, '$1s ')
   .replace(/\s+/g, ' ').trim();
 
-/**
- * "that week by page" after last week's figure: the period of the question before, written as its
- * dates, when the unit said is that period's (a day, a 7-day week, a calendar month); "that day"
- * after a month (which day?) is refused, never counted over the default period.
- */
-function thatPeriod(text: string, previous: UnderstandContext['previous']): { text: string } | { refuse: string } {
-  const m = /\b(?:(?:in|for|during|over|on|from) )?(?:that|the same) (day|week|month|period|time)\b(?! (?:last|a|the|before|earlier|ago|of)\b)/.exec(text);
-  const p = previous?.query.period;
-  if (!m) return { text };
-  if (!p) return { refuse: `"${m[0]}" refers to a period asked before, and there is none in this thread; name the period` };
-  const days = Math.round((Date.parse(p.to) - Date.parse(p.from)) / 86_400_000) + 1;
-  const month = p.from.endsWith('-01') && addDays(p.to, 1).endsWith('-01') && days <= 31;
-  const fits = m[1] === 'day' ? days === 1 : m[1] === 'week' ? days === 7 : m[1] === 'month' ? month : true;
-  if (!fits) return { refuse: `I could not tell which ${m[1]} "${m[0]}" is: the question before was over ${p.label}; name the ${m[1]} ("on 3 November", "the week of 16 November")` };
-  return { text: `${text.slice(0, m.index)} from ${p.from} to ${p.to} ${text.slice(m.index + m[0].length)}`.replace(/\s+/g, ' ').trim() };
-}
-
 /** Reads a question as a catalogue query, a refusal, or undefined when it is not about a figure. */
 export function understandMetric(message: string, ctx: UnderstandContext): MetricReading | undefined {
   const focused = questionInChat(message, (sentence) => readSaid(withoutChat(lowered(sentence)), ctx));
@@ -350,6 +333,9 @@ export function understandMetric(message: string, ctx: UnderstandContext): Metri
   // "success rate?" after template uses: the family's other figure, its words read
   const family = inFamily(said, text, ctx.previous?.query);
   if (family) said = family;
+  const who = pronounRead(said, ctx.previous);
+  if (typeof who === 'string') return refusal(who);
+  said = who;
   const followUp = family !== undefined || isFollowUp(said, text, ctx.previous);
   // "and Voltix", "was last week good?", "everything for last week": a page or a period but no figure, with no question before to take it from
   const vague = /\b(?:good|bad|ok|okay|fine|well|great|terrible|everything|all the (?:numbers|figures|stats|metrics|kpis)|overview|summary|vibes?|health|healthy|pulse|temperature|picture|situation|status|doing|going|looking)\b/.test(text);
