@@ -66,6 +66,11 @@ export const WHICH_FIGURE: MetricReading = { kind: 'refuse', text: `Which figure
 
 export const quoted = (words: readonly string[]) => words.map((x) => `"${x}"`).join(', ');
 
+/** A name the question gives that is no page, agent, reviewer or topic here: never answered for everyone. */
+export function noSuchName(word: string, vocab: Vocabulary): MetricReading {
+  return refusal(`I don't know "${word}": it is not a page, agent, reviewer or topic here (pages: ${vocab.pages.join(', ') || 'none yet'}); name one as it is spelt, or ask "CSI by agent" or "QA changes by reviewer" to see who there is`);
+}
+
 export function refusal(reason: string): MetricReading {
   return { kind: 'refuse', text: `I can't answer that as asked: ${reason}. ${CAN_ASK}` };
 }

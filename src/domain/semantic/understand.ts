@@ -15,7 +15,7 @@ import { questionInChat } from './said-sentences.ts';
 import { withoutChat } from './said-idioms.ts';
 import { correctionIn } from './said-corrections.ts';
 import { FAMILY, askedMeasure, carriedSlots, inFamily, isFollowUp, mergeFilters, periodSlots, pronounRead, thatPeriod, threadFilters, threadRemark } from './follow-ups.ts';
-import { WHICH_FIGURE, asBuilt, figureNotHeld, nameLost, personWord, quoted, refusal, shareOfEachGroup, unanswerable, unknownName } from './refusals.ts';
+import { WHICH_FIGURE, asBuilt, figureNotHeld, nameLost, noSuchName, personWord, quoted, refusal, shareOfEachGroup, unanswerable, unknownName } from './refusals.ts';
 import { byReplier, notHeldRefusal, range, readSaid, type ChangeRanking, type MetricReading, type Said, type UnderstandContext } from './said.ts';
 import { type Direction } from './words.ts';
 
@@ -347,7 +347,7 @@ export function understandMetric(message: string, ctx: UnderstandContext): Metri
   const base = followUp ? ctx.previous!.query : undefined;
   const stranger = unknownName(question, ctx.vocab, typos?.words);
   if (stranger) {
-    return refusal(`I don't know "${stranger}": it is not a page, agent, reviewer or topic here (pages: ${ctx.vocab.pages.join(', ') || 'none yet'}); name one as it is spelt, or ask "CSI by agent" or "QA changes by reviewer" to see who there is`);
+    return noSuchName(stranger, ctx.vocab);
   }
   const refused = unanswerable(said, base, text);
   if (refused) return refused;
@@ -359,7 +359,7 @@ export function understandMetric(message: string, ctx: UnderstandContext): Metri
   // … and so is one that does the desk's or QA's work ("did kevin take", "kevin took") or owns the figure ("priya's CSAT")
   const unnamed = unread?.words.find((w) => /^[a-z][a-z'-]+$/.test(w) && (new RegExp(`\\b(?:(?:by|for|of|from) (?:the )?(?:pages?|brands?|agents?|reviewers?|reps?)|reviewed by|handled by) ${w}\\b`).test(text) || personWord(w, text)));
   if (unnamed) {
-    return refusal(`I don't know "${unnamed}": it is not a page, agent, reviewer or topic here (pages: ${ctx.vocab.pages.join(', ') || 'none yet'}); name one as it is spelt, or ask "CSI by agent" or "QA changes by reviewer" to see who there is`);
+    return noSuchName(unnamed, ctx.vocab);
   }
   if (unread?.negation) {
     return refusal(`I could not read what "${unread.negation}" leaves out here; I can leave out a page, agent, reviewer, topic, weekday or who replied ("excluding Voltix", "except weekends", "not from the bot"), not a condition like this one`);
