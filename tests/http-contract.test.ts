@@ -283,11 +283,12 @@ describe('a client that goes away in the middle of its body', () => {
     await expect.poll(async () => {
       const form = multipart([{ name: 'file', filename: 'inbox.csv', content: 'conversation_id,sender,text,timestamp\r\nc1,customer,hi,2026-11-01T10:00:00Z\r\n' }]);
       return (await app.inject({ method: 'POST', url: '/api/uploads', payload: form.payload, headers: { ...form.headers, ...bearer('admin') } })).statusCode;
-    }).toBe(202);
+    }, { timeout: 60_000, interval: 50 }).toBe(202);
     expect((await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM uploads')).rows[0]!.n).toBe(before + 1);
     expect((await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM error_logs WHERE source = 'cut-off'`)).rows[0]!.n).toBe(0);
-    // no partial file of the cut-off uploads is left (the whole one is removed once imported)
-    await expect.poll(async () => (await readdir(path.join(dataDir, 'uploads'))).length).toBe(0);
+    // no partial file of the cut-off uploads is left (the whole one is removed once imported, which
+    // on a loaded host takes longer than expect.poll's default second)
+    await expect.poll(async () => (await readdir(path.join(dataDir, 'uploads'))).length, { timeout: 60_000, interval: 50 }).toBe(0);
   });
 });
 
